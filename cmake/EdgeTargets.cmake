@@ -1,0 +1,49 @@
+# Helpers that give every target of ours the same warnings, include root and layout.
+
+set(EDGE_WARNINGS -Wall -Wextra -Werror)
+
+function(_edge_common target)
+  target_compile_options(${target} PRIVATE ${EDGE_WARNINGS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+endfunction()
+
+# edge_library(NAME SOURCES ... [LINK ...]): a static library of ours.
+function(edge_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  _edge_common(${name})
+  target_link_libraries(${name} PUBLIC ${ARG_LINK})
+endfunction()
+
+# edge_executable(NAME SOURCES ... [LINK ...]): a program, written to build/bin.
+function(edge_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  _edge_common(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LINK})
+endfunction()
+
+# edge_unit_tests(NAME LINK libs... SOURCES files...): one CppUTest runner per library, registered
+# in CTest. Adding a test file is adding its name to SOURCES.
+function(edge_unit_tests name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/support/test_main.cpp ${ARG_SOURCES})
+  _edge_common(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LINK} CppUTest CppUTestExt)
+  target_compile_definitions(${name} PRIVATE
+    EDGE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" EDGE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  add_test(NAME ${name} COMMAND ${name} -v)
+  set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
+endfunction()
+
+# edge_integration_test(NAME SCRIPT file [ARGS ...]): a Python script driving real binaries.
+# The script gets the build's bin folder and the source root in the environment.
+function(edge_integration_test name)
+  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT" "ARGS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_test(NAME ${name} COMMAND /usr/bin/python3 ${ARG_SCRIPT} ${ARG_ARGS})
+  set_tests_properties(${name} PROPERTIES LABELS integration TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "EDGE_BIN=${CMAKE_BINARY_DIR}/bin;EDGE_SOURCE=${PROJECT_SOURCE_DIR}")
+endfunction()
