@@ -55,10 +55,9 @@ set_target_properties(mbedtls::tls PROPERTIES IMPORTED_LOCATION ${MBEDTLS_LIBRAR
   INTERFACE_LINK_LIBRARIES mbedtls::x509)
 
 if(EDGE_BUILD_TESTS)
-  find_package(CppUTest QUIET)
-  if(NOT CppUTest_FOUND)
-    message(FATAL_ERROR "CppUTest not found: install the Debian package 'cpputest' (run ./scripts/setup)")
-  endif()
+  # Debian 12's CppUTestConfig.cmake is broken (it checks for /usr/lib/include, which does not
+  # exist), so CppUTest comes through its pkg-config file instead.
+  edge_require_pkg(CPPUTEST cpputest cpputest)
   find_package(Python3 COMPONENTS Interpreter QUIET)
   if(NOT Python3_FOUND)
     message(FATAL_ERROR "python3 not found: install the Debian package 'python3' (run ./scripts/setup)")

@@ -29,7 +29,7 @@ function(edge_unit_tests name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
   add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/support/test_main.cpp ${ARG_SOURCES})
   _edge_common(${name})
-  target_link_libraries(${name} PRIVATE ${ARG_LINK} CppUTest CppUTestExt)
+  target_link_libraries(${name} PRIVATE ${ARG_LINK} PkgConfig::CPPUTEST)
   target_compile_definitions(${name} PRIVATE
     EDGE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" EDGE_BINARY_DIR="${PROJECT_BINARY_DIR}")
   add_test(NAME ${name} COMMAND ${name} -v)

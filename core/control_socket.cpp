@@ -1,0 +1,245 @@
+#include "core/control_socket.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace core {
+
+namespace {
+
+constexpr size_t kMaxRequestBytes = 1 << 20;
+constexpr int kRequestTimeoutMs = 5000;
+
+Status makeAddress(const std::string& path, sockaddr_un& addr) {
+  std::memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (path.empty()) return invalidArgument("control socket path is empty");
+  if (path.size() >= sizeof addr.sun_path)
+    return invalidArgument("control socket path " + path + " is longer than " +
+                           std::to_string(sizeof addr.sun_path - 1) + " characters");
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  return Status::ok();
+}
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Reads until a complete JSON document arrived (a newline after it, or EOF), the size limit or the
+// deadline. Returns the bytes read.
+Result<std::string> readDocument(int fd, int timeoutMs, size_t limit) {
+  std::string data;
+  int64_t deadline = nowMs() + timeoutMs;
+  char buf[4096];
+  for (;;) {
+    int64_t left = deadline - nowMs();
+    if (left <= 0) return timeoutError("no complete request within " + std::to_string(timeoutMs) + " ms");
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(left));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errnoStatus("poll", errno);
+    }
+    if (r == 0) continue;
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return errnoStatus("read", errno);
+    }
+    if (n == 0) return data;  // EOF ends the document
+    data.append(buf, static_cast<size_t>(n));
+    if (data.size() > limit) return resourceExhausted("request larger than " + std::to_string(limit) + " bytes");
+    if (data.back() == '\n' && Json::accept(data)) return data;
+  }
+}
+
+Status writeAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errnoStatus("write", errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Json ControlReply::toJson() const {
+  Json out = Json::object();
+  out["result"] = result;
+  out["text"] = text;
+  if (!arguments.is_null()) out["arguments"] = arguments;
+  return out;
+}
+
+ControlServer::ControlServer() {
+  registerCommand("list-commands", "List the commands this daemon accepts, with their help.", [this](const Json&) {
+    Json list = Json::array();
+    for (const auto& [name, cmd] : commands_) list.push_back(Json{{"command", name}, {"help", cmd.help}});
+    return ControlReply::success(std::to_string(commands_.size()) + " commands", list);
+  });
+}
+
+ControlServer::~ControlServer() { stop(); }
+
+void ControlServer::registerCommand(const std::string& name, const std::string& help, Handler handler) {
+  commands_[name] = Command{help, std::move(handler)};
+}
+
+Json ControlServer::handle(const Json& request) {
+  if (!request.is_object() || !request.contains("command") || !request["command"].is_string())
+    return ControlReply::error("request must be a JSON object with a string \"command\"").toJson();
+  std::string name = request["command"].get<std::string>();
+  Json arguments = request.contains("arguments") ? request["arguments"] : Json::object();
+  if (!arguments.is_object()) return ControlReply::error("\"arguments\" must be a JSON object").toJson();
+  auto it = commands_.find(name);
+  if (it == commands_.end())
+    return ControlReply{kControlUnsupported, "unknown command '" + name + "' (try list-commands)", nullptr}.toJson();
+  try {
+    return it->second.handler(arguments).toJson();
+  } catch (const std::exception& e) {
+    return ControlReply::error(name + " failed: " + e.what()).toJson();
+  } catch (...) {
+    return ControlReply::error(name + " failed").toJson();
+  }
+}
+
+Status ControlServer::start(const std::string& path, int mode) {
+  if (running_) return failedPrecondition("control socket already started on " + path_);
+  sockaddr_un addr;
+  EDGE_RETURN_IF_ERROR(makeAddress(path, addr));
+
+  // A socket file may be left over from a crash. If someone answers on it, another instance runs.
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return alreadyExists("control socket path " + path + " exists and is not a socket");
+    int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe >= 0) {
+      int r = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      ::close(probe);
+      if (r == 0) return alreadyExists("another process is already serving the control socket " + path);
+    }
+    ::unlink(path.c_str());
+  }
+
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errnoStatus("creating control socket", errno);
+  // Create the socket with no permissions for others from the first instant, then set the mode.
+  mode_t old = ::umask(0177);
+  int r = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  int bindErr = errno;
+  ::umask(old);
+  if (r < 0) {
+    ::close(fd);
+    return errnoStatus("binding control socket " + path, bindErr);
+  }
+  if (::chmod(path.c_str(), static_cast<mode_t>(mode)) < 0 || ::listen(fd, 16) < 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    return errnoStatus("setting up control socket " + path, err);
+  }
+  if (::pipe2(wakePipe_, O_CLOEXEC | O_NONBLOCK) < 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    return errnoStatus("creating control socket wake pipe", err);
+  }
+  listenFd_ = fd;
+  path_ = path;
+  running_ = true;
+  thread_ = std::thread([this] { serve(); });
+  return Status::ok();
+}
+
+void ControlServer::stop() {
+  if (!running_.exchange(false)) return;
+  char b = 1;
+  ssize_t ignored = ::write(wakePipe_[1], &b, 1);
+  (void)ignored;
+  if (thread_.joinable()) thread_.join();
+  ::close(listenFd_);
+  ::close(wakePipe_[0]);
+  ::close(wakePipe_[1]);
+  listenFd_ = wakePipe_[0] = wakePipe_[1] = -1;
+  ::unlink(path_.c_str());
+}
+
+void ControlServer::serve() {
+  while (running_) {
+    pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
+    int r = ::poll(fds, 2, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    if (fds[0].revents & POLLIN) {
+      int conn = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn < 0) continue;
+      serveConnection(conn);
+      ::close(conn);
+    }
+  }
+}
+
+void ControlServer::serveConnection(int fd) {
+  Json response;
+  Result<std::string> request = readDocument(fd, kRequestTimeoutMs, kMaxRequestBytes);
+  if (!request.isOk()) {
+    response = ControlReply::error("bad request: " + request.status().message()).toJson();
+  } else {
+    Result<Json> doc = parseJsonWithComments(*request, "request");
+    response = doc.isOk() ? handle(*doc) : ControlReply::error(doc.status().message()).toJson();
+  }
+  Status ignored = writeAll(fd, response.dump() + "\n");
+  (void)ignored;  // the client went away: nothing to tell anyone
+}
+
+Result<Json> controlCall(const std::string& socketPath, const std::string& command, const Json& arguments,
+                         int timeoutMs, const std::string& daemonName) {
+  sockaddr_un addr;
+  EDGE_RETURN_IF_ERROR(makeAddress(socketPath, addr));
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errnoStatus("creating socket", errno);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == ENOENT || err == ECONNREFUSED)
+      return unavailable(daemonName + " is not running (no one is listening on the control socket " + socketPath +
+                         ")");
+    if (err == EACCES || err == EPERM)
+      return permissionDenied("not allowed to use the control socket " + socketPath +
+                              " (run as root or as a member of the daemon's group)");
+    return errnoStatus("connecting to the control socket " + socketPath, err);
+  }
+  Json request = Json::object();
+  request["command"] = command;
+  if (!arguments.is_null()) request["arguments"] = arguments;
+  Status s = writeAll(fd, request.dump() + "\n");
+  if (!s.isOk()) {
+    ::close(fd);
+    return s.withContext("sending to " + socketPath);
+  }
+  ::shutdown(fd, SHUT_WR);
+  Result<std::string> reply = readDocument(fd, timeoutMs, 64u << 20);
+  ::close(fd);
+  if (!reply.isOk()) return reply.status().withContext("waiting for " + daemonName + "'s answer");
+  if (reply->empty()) return unavailable(daemonName + " closed the control connection without answering");
+  return parseJsonWithComments(*reply, "answer from " + daemonName);
+}
+
+}  // namespace core

@@ -1,0 +1,62 @@
+// Counters declared once and read everywhere: the CLI, the web UI, SNMP and /metrics all read the
+// same registry, so every number agrees.
+//
+// Contract: a counter is registered once (at startup, on the control path) with a unique name in
+// Prometheus style (lower_snake_case, unit suffix, e.g. radius_auth_requests_total), a help text and
+// optional fixed labels (never per-subscriber). Registration returns a reference that stays valid
+// for the registry's lifetime; incrementing is a relaxed atomic add, safe from any thread and cheap
+// enough for the RADIUS hot path. Gauges are counters that can be set.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace core {
+
+class Counter {
+ public:
+  void inc(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  void set(uint64_t v) { value_.store(v, std::memory_order_relaxed); }
+  uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+enum class CounterKind { kCounter, kGauge };
+
+struct CounterInfo {
+  std::string name;
+  std::string help;
+  CounterKind kind;
+  std::map<std::string, std::string> labels;
+  const Counter* counter;
+};
+
+class CounterRegistry {
+ public:
+  // Registering the same name and labels twice returns the same counter.
+  Counter& counter(const std::string& name, const std::string& help,
+                   const std::map<std::string, std::string>& labels = {});
+  Counter& gauge(const std::string& name, const std::string& help,
+                 const std::map<std::string, std::string>& labels = {});
+
+  // A consistent list, sorted by name then labels.
+  std::vector<CounterInfo> list() const;
+  // Value of a registered counter, or -1 when no such counter exists (for tests and the CLI).
+  int64_t valueOf(const std::string& name, const std::map<std::string, std::string>& labels = {}) const;
+
+ private:
+  Counter& add(const std::string& name, const std::string& help, CounterKind kind,
+               const std::map<std::string, std::string>& labels);
+  mutable std::mutex mu_;
+  std::deque<Counter> storage_;  // deque: references stay valid as it grows
+  std::map<std::pair<std::string, std::map<std::string, std::string>>, CounterInfo> index_;
+};
+
+}  // namespace core

@@ -1,0 +1,36 @@
+// edged's configuration: the key/default table for every section the appliance has so far.
+// Keys use dashes (Kea style). Each subsystem adds its section here when it lands.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace edge {
+
+struct DatabaseConfig {
+  std::string synchronous;  // "full" or "normal"
+  int64_t busyTimeoutMs = 0;
+};
+
+struct EdgeConfig {
+  std::string dataDir;
+  std::string controlSocket;
+  std::string pidFile;
+  std::string logLevel;
+  DatabaseConfig database;
+
+  std::string databasePath() const { return dataDir + "/edge.db"; }
+};
+
+const core::ConfigTable<EdgeConfig>& edgeConfigTable();
+
+// Reads and validates a config file (JSON with comments). Errors name the file and the key path.
+core::Result<EdgeConfig> loadEdgeConfig(const std::string& path);
+
+// The keys that cannot change while edged runs (a reload that changes one is refused, naming it).
+core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged);
+
+}  // namespace edge

@@ -1,0 +1,230 @@
+#include "edge/edged.h"
+
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "edge/edge_schema.h"
+
+namespace edge {
+
+const char* const kVersion = "0.1.0";
+
+namespace {
+
+core::StoreOptions storeOptions(const EdgeConfig& config) {
+  core::StoreOptions o;
+  o.path = config.databasePath();
+  o.synchronous =
+      config.database.synchronous == "normal" ? core::StoreOptions::Synchronous::kNormal : core::StoreOptions::Synchronous::kFull;
+  o.busyTimeoutMs = static_cast<int>(config.database.busyTimeoutMs);
+  o.migrations = edgeMigrations();
+  return o;
+}
+
+std::string parentDir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+Edged::Edged(std::string configPath, EdgeConfig config)
+    : configPath_(std::move(configPath)),
+      config_(std::move(config)),
+      reloads_(counters_.counter("edged_config_reloads_total", "Configuration reloads applied")),
+      reloadFailures_(counters_.counter("edged_config_reload_failures_total",
+                                        "Configuration reloads refused (the running config was kept)")),
+      controlCommands_(counters_.counter("edged_control_commands_total", "Commands received on the control socket")) {}
+
+Edged::~Edged() { stop(); }
+
+core::Status Edged::start() {
+  // Signals first: every thread started below inherits the blocked mask.
+  EDGE_RETURN_IF_ERROR(loop_.init());
+  core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
+
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(config_.dataDir, 0750, "data-dir"));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.pidFile), 0755, "pid-file folder"));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.controlSocket), 0750, "control-socket folder"));
+  EDGE_RETURN_IF_ERROR(pidFile_.acquire(config_.pidFile, "edged"));
+
+  core::StoreOptions options = storeOptions(config_);
+  core::Result<std::unique_ptr<core::Writer>> writer = core::Writer::open(options);
+  if (!writer.isOk()) return writer.status();
+  writer_ = std::move(*writer);
+  options.readOnly = true;
+  core::Result<std::unique_ptr<core::Database>> reader = core::Database::open(options);
+  if (!reader.isOk()) return reader.status();
+  db_ = std::move(*reader);
+
+  registerCommands();
+  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
+
+  startedMono_ = std::chrono::steady_clock::now();
+  startedUnix_ = core::SystemClock::instance().unixSeconds();
+  started_ = true;
+  EDGE_RETURN_IF_ERROR(recordEvent("started", std::string("edged ") + kVersion + ", pid " + std::to_string(::getpid())));
+  core::logInfo("edged ", kVersion, " started: data-dir ", config_.dataDir, ", control socket ", config_.controlSocket,
+                ", database schema v", db_->schemaVersion());
+  core::sdNotify("READY=1\nSTATUS=serving");
+  return core::Status::ok();
+}
+
+int Edged::run() {
+  for (;;) {
+    switch (loop_.wait(1000)) {
+      case core::DaemonLoop::Event::kStop:
+        core::logInfo("edged stopping");
+        return 0;
+      case core::DaemonLoop::Event::kReload: {
+        core::Status s = reload();
+        if (!s.isOk()) core::logError("config reload refused, keeping the running config: ", s.message());
+        break;
+      }
+      case core::DaemonLoop::Event::kTick:
+        break;
+    }
+  }
+}
+
+core::Status Edged::reload() {
+  core::sdNotify("RELOADING=1");
+  core::Status result;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    // Staging: the new file is read and validated completely before anything changes.
+    core::Result<EdgeConfig> staged = loadEdgeConfig(configPath_);
+    if (!staged.isOk()) {
+      result = staged.status();
+    } else {
+      result = checkReloadable(config_, *staged);
+      if (result.isOk()) {
+        // Commit.
+        config_ = std::move(*staged);
+        core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
+      }
+    }
+  }
+  if (result.isOk()) {
+    reloads_.inc();
+    core::logInfo("config reloaded from ", configPath_);
+    (void)recordEvent("config-reloaded", configPath_);
+  } else {
+    reloadFailures_.inc();
+    (void)recordEvent("config-refused", result.message());
+  }
+  core::sdNotify("READY=1");
+  return result;
+}
+
+void Edged::stop() {
+  if (!started_) return;
+  started_ = false;
+  core::sdNotify("STOPPING=1");
+  control_.stop();
+  core::Status s = recordEvent("stopped", "clean shutdown");
+  if (!s.isOk()) core::logError("recording the stop event: ", s.message());
+  db_.reset();
+  if (writer_) writer_->stop();
+  writer_.reset();
+  pidFile_.release();
+  core::logInfo("edged stopped");
+}
+
+core::Status Edged::recordEvent(const std::string& kind, const std::string& detail) {
+  if (!writer_) return core::failedPrecondition("database is not open");
+  std::string at = core::formatRfc3339(core::SystemClock::instance().wallNow());
+  std::future<core::Status> done = writer_->submit([at, kind, detail](core::Database& db) -> core::Status {
+    core::Result<core::Statement> st = db.prepare("INSERT INTO events(at, kind, detail) VALUES (?, ?, ?)");
+    if (!st.isOk()) return st.status();
+    return st->bindText(1, at).bindText(2, kind).bindText(3, detail).run();
+  });
+  return done.get().withContext("recording event " + kind);
+}
+
+core::Json Edged::statusJson() {
+  EdgeConfig config;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    config = config_;
+  }
+  core::Json counters = core::Json::object();
+  for (const core::CounterInfo& c : counters_.list()) counters[c.name] = c.counter->value();
+  const core::WriterStats& ws = writer_->stats();
+  core::Json out = core::Json::object();
+  out["version"] = kVersion;
+  out["pid"] = ::getpid();
+  out["uptime-seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - startedMono_).count();
+  out["started-at"] = core::formatRfc3339(core::WallTime(std::chrono::seconds(startedUnix_)));
+  out["config-file"] = configPath_;
+  out["data-dir"] = config.dataDir;
+  out["control-socket"] = config.controlSocket;
+  out["log-level"] = config.logLevel;
+  out["database"] = core::Json{{"path", config.databasePath()},
+                               {"schema-version", db_->schemaVersion()},
+                               {"synchronous", config.database.synchronous},
+                               {"batches", ws.batches.load()},
+                               {"writes", ws.jobs.load()},
+                               {"write-failures", ws.jobFailures.load()},
+                               {"last-commit-us", ws.lastCommitMicros.load()}};
+  out["counters"] = counters;
+  return out;
+}
+
+void Edged::registerCommands() {
+  control_.registerCommand("status", "Version, uptime, paths, database and counters of the running edged.",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             return core::ControlReply::success("edged is running", statusJson());
+                           });
+  control_.registerCommand("config-get", "The configuration edged is running with, every key spelled out.",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             std::lock_guard<std::mutex> lock(configMu_);
+                             return core::ControlReply::success("running configuration",
+                                                                edgeConfigTable().toJson(config_));
+                           });
+  control_.registerCommand("config-reload",
+                           "Re-read the config file; applied only if it is valid as a whole (same as SIGHUP).",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             core::Status s = reload();
+                             if (!s.isOk()) return core::ControlReply::error("reload refused: " + s.message());
+                             return core::ControlReply::success("configuration reloaded from " + configPath_);
+                           });
+  control_.registerCommand("events", "The appliance event log, newest first. Arguments: limit (default 50).",
+                           [this](const core::Json& args) {
+                             controlCommands_.inc();
+                             int64_t limit = 50;
+                             if (args.contains("limit")) {
+                               if (!args["limit"].is_number_integer() || args["limit"].get<int64_t>() < 1)
+                                 return core::ControlReply::error("limit must be a positive integer");
+                               limit = args["limit"].get<int64_t>();
+                             }
+                             // The control thread owns the read connection; the writer has its own.
+                             core::Result<core::Statement> st =
+                                 db_->prepare("SELECT id, at, kind, detail FROM events ORDER BY id DESC LIMIT ?");
+                             if (!st.isOk()) return core::ControlReply::error(st.status().message());
+                             st->bindInt64(1, limit);
+                             core::Json rows = core::Json::array();
+                             for (;;) {
+                               core::Result<bool> row = st->step();
+                               if (!row.isOk()) return core::ControlReply::error(row.status().message());
+                               if (!*row) break;
+                               rows.push_back(core::Json{{"id", st->columnInt64(0)},
+                                                         {"at", st->columnText(1)},
+                                                         {"kind", st->columnText(2)},
+                                                         {"detail", st->columnText(3)}});
+                             }
+                             return core::ControlReply::success(std::to_string(rows.size()) + " events", rows);
+                           });
+  control_.registerCommand("shutdown", "Stop edged cleanly (same as SIGTERM).", [this](const core::Json&) {
+    controlCommands_.inc();
+    loop_.requestStop();
+    return core::ControlReply::success("edged is shutting down");
+  });
+}
+
+}  // namespace edge

@@ -1,0 +1,59 @@
+// Edged: the appliance daemon as an object, so main() stays thin and tests can drive it.
+//
+// Lifecycle: start() prepares the data dir, takes the pid file, opens the database, starts the
+// control socket and reports READY to systemd; run() serves until SIGTERM/SIGINT or the "shutdown"
+// command; reload() (SIGHUP or "config-reload") re-reads the config file, validates it completely,
+// and only then applies it. stop() is idempotent and leaves nothing behind (socket, pid file).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/control_socket.h"
+#include "core/counters.h"
+#include "core/daemon.h"
+#include "core/status.h"
+#include "core/store.h"
+#include "edge/edge_config.h"
+
+namespace edge {
+
+extern const char* const kVersion;
+
+class Edged {
+ public:
+  Edged(std::string configPath, EdgeConfig config);
+  ~Edged();
+
+  core::Status start();
+  int run();  // returns the process exit code
+  core::Status reload();
+  void stop();
+
+  core::CounterRegistry& counters() { return counters_; }
+
+ private:
+  void registerCommands();
+  core::Json statusJson();
+  core::Status recordEvent(const std::string& kind, const std::string& detail);
+
+  std::string configPath_;
+  std::mutex configMu_;
+  EdgeConfig config_;
+  core::DaemonLoop loop_;
+  core::PidFile pidFile_;
+  std::unique_ptr<core::Database> db_;
+  std::unique_ptr<core::Writer> writer_;
+  core::ControlServer control_;
+  core::CounterRegistry counters_;
+  core::Counter& reloads_;
+  core::Counter& reloadFailures_;
+  core::Counter& controlCommands_;
+  std::chrono::steady_clock::time_point startedMono_;
+  int64_t startedUnix_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace edge

@@ -1,0 +1,224 @@
+"""edged + edgectl end to end: the real daemon on a private folder, driven by the real CLI."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir, binary, write_config  # noqa: E402
+
+
+def check_config(path):
+    return subprocess.run([binary("edged"), "--check", "--config", path], capture_output=True, text=True)
+
+
+class ConfigValidation(unittest.TestCase):
+    def setUp(self):
+        self.tmp = TempDir()
+        self.cfg = os.path.join(self.tmp.path, "edged.json")
+        self.data = os.path.join(self.tmp.path, "data")
+        self.run = os.path.join(self.tmp.path, "run")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_valid_config_passes(self):
+        write_config(self.cfg, self.data, self.run)
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("is valid", r.stdout)
+
+    def test_unknown_key_is_named(self):
+        write_config(self.cfg, self.data, self.run, {"database": {"synchronus": "full"}})
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("database.synchronus: unknown key (did you mean 'synchronous'?)", r.stderr)
+        self.assertIn(self.cfg, r.stderr)
+
+    def test_wrong_type_names_key_and_expected_type(self):
+        write_config(self.cfg, self.data, self.run, {"database": {"busy-timeout-ms": "5s"}})
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("database.busy-timeout-ms: expected integer, got string", r.stderr)
+
+    def test_bad_value_is_named(self):
+        write_config(self.cfg, self.data, self.run, {"log-level": "chatty"})
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("log-level: 'chatty' is not one of: debug, info, warning, error", r.stderr)
+        write_config(self.cfg, "relative/data", self.run)
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("data-dir: 'relative/data' must be an absolute path", r.stderr)
+
+    def test_syntax_error_names_line(self):
+        write_config(self.cfg, None, None, raw='{\n  "log-level": "info",\n  oops\n}')
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("parse error at line 3", r.stderr)
+
+    def test_missing_file_is_named(self):
+        r = check_config(os.path.join(self.tmp.path, "absent.json"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("absent.json", r.stderr)
+
+    def test_help_config_documents_every_key(self):
+        r = subprocess.run([binary("edged"), "--help-config"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0)
+        for key in ("data-dir", "control-socket", "pid-file", "log-level", "database.synchronous",
+                    "database.busy-timeout-ms"):
+            self.assertIn(key + " (", r.stdout)
+
+
+class UnusableDataDir(unittest.TestCase):
+    def setUp(self):
+        self.tmp = TempDir()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_data_dir_under_a_file_is_refused_naming_the_path(self):
+        blocker = os.path.join(self.tmp.path, "blocker")
+        open(blocker, "w").close()
+        e = Edged(self.tmp.path)
+        write_config(e.config, os.path.join(blocker, "data"), e.run_dir)
+        e.start(wait=False)
+        rc = e.proc.wait(timeout=10)
+        e.log.close()
+        self.assertEqual(rc, 1)
+        self.assertIn(f"data-dir '{blocker}/data': {blocker} is not a directory", e.read_log())
+
+    def test_unwritable_data_dir_is_refused_naming_the_path(self):
+        # edged runs unprivileged under systemd; as root every folder is writable, so run as nobody.
+        locked = os.path.join(self.tmp.path, "locked")
+        os.mkdir(locked, 0o755)  # owned by root: nobody cannot write here
+        run_dir = os.path.join(self.tmp.path, "run")
+        os.mkdir(run_dir, 0o777)
+        cfg = os.path.join(self.tmp.path, "edged.json")
+        write_config(cfg, locked, run_dir)
+        os.chmod(cfg, 0o644)
+        r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            binary("edged"), "--config", cfg], capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"data-dir '{locked}' is not writable: Permission denied", r.stderr)
+
+
+class RunningDaemon(unittest.TestCase):
+    def setUp(self):
+        self.tmp = TempDir()
+        self.edged = Edged(self.tmp.path)
+
+    def tearDown(self):
+        try:
+            self.edged.stop()
+        finally:
+            self.tmp.cleanup()
+
+    def test_status_text_and_json(self):
+        self.edged.start()
+        r = self.edged.ctl("status")
+        self.assertIn("edged 0.1.0 is running", r.stdout)
+        self.assertIn(self.edged.data_dir, r.stdout)
+        status = self.edged.ctl_json("status")
+        self.assertEqual(status["result"], 0)
+        args = status["arguments"]
+        self.assertEqual(args["pid"], self.edged.proc.pid)
+        self.assertEqual(args["data-dir"], self.edged.data_dir)
+        self.assertEqual(args["database"]["schema-version"], 1)
+        self.assertEqual(args["database"]["synchronous"], "full")
+        # The default socket is overridden by --socket (tested by every call) and by $EDGED_SOCKET.
+        env = dict(os.environ, EDGED_SOCKET=self.edged.socket)
+        r = subprocess.run([binary("edgectl"), "status"], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_edgectl_says_when_edged_is_not_running(self):
+        r = self.edged.ctl("status", check=False)
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("edged is not running", r.stderr)
+        self.assertIn(self.edged.socket, r.stderr)
+
+    def test_edgectl_rejects_bad_usage(self):
+        self.edged.start()
+        r = self.edged.ctl("frobnicate", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command 'frobnicate'", r.stderr)
+        r = self.edged.ctl("call", "frobnicate", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unknown command 'frobnicate'", r.stderr)
+
+    def test_second_instance_is_refused(self):
+        self.edged.start()
+        r = subprocess.run([binary("edged"), "--config", self.edged.config], capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"edged is already running (pid {self.edged.proc.pid}", r.stderr)
+        self.edged.ctl("status")  # the first one is unharmed
+
+    def test_reload_is_staged_then_committed(self):
+        self.edged.start()
+        cfg = self.edged.ctl_json("config-get")["arguments"]
+        self.assertEqual(cfg["log-level"], "info")
+
+        # A valid change through SIGHUP is applied.
+        write_config(self.edged.config, self.edged.data_dir, self.edged.run_dir, {"log-level": "debug"})
+        self.edged.send(signal.SIGHUP)
+        deadline = time.time() + 5
+        while self.edged.ctl_json("config-get")["arguments"]["log-level"] != "debug":
+            self.assertLess(time.time(), deadline, "SIGHUP reload not applied")
+            time.sleep(0.05)
+
+        # A broken file is refused as a whole: the running config stays.
+        write_config(self.edged.config, self.edged.data_dir, self.edged.run_dir,
+                     {"log-level": "warning", "database": {"busy-timeout-ms": -1}})
+        r = self.edged.ctl("config-reload", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("database.busy-timeout-ms: -1 is out of range", r.stderr)
+        self.assertEqual(self.edged.ctl_json("config-get")["arguments"]["log-level"], "debug")
+
+        # A key that cannot change live is named.
+        write_config(self.edged.config, self.edged.data_dir + "2", self.edged.run_dir)
+        r = self.edged.ctl("config-reload", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("data-dir cannot change while edged runs", r.stderr)
+
+        status = self.edged.ctl_json("status")["arguments"]
+        self.assertEqual(status["counters"]["edged_config_reloads_total"], 1)
+        self.assertEqual(status["counters"]["edged_config_reload_failures_total"], 2)
+        kinds = [e["kind"] for e in self.edged.ctl_json("events")["arguments"]]
+        self.assertEqual(kinds[:4], ["config-refused", "config-refused", "config-reloaded", "started"])
+
+    def test_sigterm_stops_cleanly_and_leaves_nothing(self):
+        self.edged.start()
+        rc = self.edged.stop(signal.SIGTERM)
+        self.assertEqual(rc, 0)
+        self.assertFalse(os.path.exists(self.edged.socket))
+        self.assertFalse(os.path.exists(self.edged.pid_file))
+        db = sqlite3.connect(os.path.join(self.edged.data_dir, "edge.db"))
+        kinds = [k for (k,) in db.execute("SELECT kind FROM events ORDER BY id")]
+        db.close()
+        self.assertEqual(kinds, ["started", "stopped"])
+
+    def test_shutdown_command(self):
+        self.edged.start()
+        self.edged.ctl("shutdown")
+        self.assertEqual(self.edged.proc.wait(timeout=10), 0)
+
+    def test_kill_9_then_restart(self):
+        self.edged.start()
+        self.edged.stop(signal.SIGKILL)
+        # The socket file and the pid file are left behind; both are taken over on restart.
+        self.assertTrue(os.path.exists(self.edged.socket))
+        db = sqlite3.connect(os.path.join(self.edged.data_dir, "edge.db"))
+        self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        db.close()
+        self.edged.start()
+        events = self.edged.ctl_json("events")["arguments"]
+        self.assertEqual([e["kind"] for e in events], ["started", "started"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
