@@ -32,6 +32,9 @@ const core::ConfigTable<Outer>& table() {
   return t;
 }
 
+// Built before main(): CppUTest's leak checker would count a lazy singleton against the first test.
+const core::ConfigTable<Outer>& kBuiltEarly = table();
+
 std::string parseError(const std::string& text) {
   core::Result<core::Json> doc = core::parseJsonWithComments(text, "test.json");
   if (!doc.isOk()) return doc.status().message();
@@ -123,6 +126,6 @@ TEST(Config, ErrorLeavesTargetUntouched) {
 
 TEST(Config, DescribeListsEveryKeyWithDefault) {
   std::vector<std::string> lines = table().describe();
-  LONGS_EQUAL(7, lines.size());
-  STRCMP_EQUAL("radius.auth-port (integer, default 1812): UDP port (1..65535)", lines[5].c_str());
+  LONGS_EQUAL(6, lines.size());  // 3 keys, the section line and its 2 keys
+  STRCMP_EQUAL("radius.auth-port (integer, default 1812): UDP port (1..65535)", lines[4].c_str());
 }
