@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/status.h"
+
 namespace core {
 
 using WallTime = std::chrono::system_clock::time_point;
@@ -48,5 +50,10 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC text for a wall time, with millisecond precision: 2026-11-20T23:46:43.123Z.
 std::string formatRfc3339(WallTime time);
+
+// Unix seconds from ISO 8601 / RFC 3339 text as operators type it: "2026-12-31" (midnight UTC),
+// "2026-12-31T18:00:00Z", "2026-12-31T18:00+02:00", "2026-12-31 18:00:00". A time without zone
+// is UTC. Errors quote the text and show the accepted forms.
+Result<int64_t> parseIso8601(const std::string& text);
 
 }  // namespace core

@@ -23,6 +23,18 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
   STRCMP_EQUAL("2026-01-01T00:00:01.500Z", core::formatRfc3339(clock.wallNow()).c_str());
 }
 
+TEST(Clock, ParsesIso8601AsOperatorsTypeIt) {
+  LONGS_EQUAL(1798675200, *core::parseIso8601("2026-12-31"));
+  LONGS_EQUAL(1798740000, *core::parseIso8601("2026-12-31T18:00:00Z"));
+  LONGS_EQUAL(1798732800, *core::parseIso8601("2026-12-31T18:00+02:00"));
+  LONGS_EQUAL(1798740000, *core::parseIso8601("2026-12-31 18:00:00"));
+  LONGS_EQUAL(1798740000, *core::parseIso8601("2026-12-31T18:00:00.250Z"));
+  CHECK_FALSE(core::parseIso8601("2026-02-31").isOk());
+  CHECK_FALSE(core::parseIso8601("31/12/2026").isOk());
+  CHECK_FALSE(core::parseIso8601("2026-12-31T25:00").isOk());
+  CHECK_FALSE(core::parseIso8601("2026-12-31Tjunk").isOk());
+}
+
 TEST_GROUP(Ids){};
 
 TEST(Ids, V4HasVersionAndVariantAndIsUnique) {
