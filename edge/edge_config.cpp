@@ -21,6 +21,39 @@ std::shared_ptr<const core::ConfigTable<DatabaseConfig>> databaseTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
+  auto t = std::make_shared<core::ConfigTable<RadiusConfig>>();
+  t->string("listen", &RadiusConfig::listen, "0.0.0.0",
+            "Address the RADIUS server listens on (IPv4, IPv6, or :: for both)",
+            [](const std::string& v) -> core::Status {
+              if (v.find(':') == std::string::npos && v.find('.') == std::string::npos)
+                return core::invalidArgument("'" + v + "' is not an IP address");
+              return core::Status::ok();
+            })
+      .integer("auth-port", &RadiusConfig::authPort, 1812, 0, 65535,
+               "UDP port for authentication (RFC 2865); 0 picks a free port, shown by edgectl status")
+      .integer("acct-port", &RadiusConfig::acctPort, 1813, 0, 65535,
+               "UDP port for accounting (RFC 2866); 0 picks a free port")
+      .string("dictionary-dir", &RadiusConfig::dictionaryDir, "/usr/share/freeradius",
+              "Folder of the FreeRADIUS dictionaries (Debian's by default)", absolutePath)
+      .boolean("require-message-authenticator", &RadiusConfig::requireMessageAuthenticator, true,
+               "Drop Access-Requests without Message-Authenticator (BlastRADIUS, CVE-2024-3596); a NAS client "
+               "can override it")
+      .integer("threads", &RadiusConfig::threads, 0, 0, 256, "Worker threads, each with its own socket; 0 = one per core")
+      .stringList("auth-methods", &RadiusConfig::authMethods, {"pap", "chap", "mschapv2", "mac"},
+                  "Authentication methods accepted (pap, chap, mschapv2, mac). Without chap, subscriber passwords "
+                  "are stored only as NT hashes")
+      .check([](const RadiusConfig& c) -> core::Status {
+        for (const std::string& m : c.authMethods)
+          if (m != "pap" && m != "chap" && m != "mschapv2" && m != "mac")
+            return core::invalidArgument("auth-methods: '" + m + "' is not one of: pap, chap, mschapv2, mac");
+        if (c.authPort != 0 && c.authPort == c.acctPort)
+          return core::invalidArgument("auth-port and acct-port must differ");
+        return core::Status::ok();
+      });
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -34,7 +67,8 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
                 "Pid file, locked while edged runs so a second instance is refused", absolutePath)
         .choice("log-level", &EdgeConfig::logLevel, "info", {"debug", "info", "warning", "error"},
                 "Lowest level written to the log")
-        .section("database", &EdgeConfig::database, databaseTable(), "The appliance database (SQLite)");
+        .section("database", &EdgeConfig::database, databaseTable(), "The appliance database (SQLite)")
+        .section("radius", &EdgeConfig::radius, radiusTable(), "The RADIUS server for the ISP's NAS equipment");
     return t;
   }();
   return table;
@@ -56,6 +90,11 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.controlSocket != staged.controlSocket) return fixed("control-socket");
   if (running.pidFile != staged.pidFile) return fixed("pid-file");
   if (running.database.synchronous != staged.database.synchronous) return fixed("database.synchronous");
+  if (running.radius.listen != staged.radius.listen) return fixed("radius.listen");
+  if (running.radius.authPort != staged.radius.authPort) return fixed("radius.auth-port");
+  if (running.radius.acctPort != staged.radius.acctPort) return fixed("radius.acct-port");
+  if (running.radius.dictionaryDir != staged.radius.dictionaryDir) return fixed("radius.dictionary-dir");
+  if (running.radius.threads != staged.radius.threads) return fixed("radius.threads");
   return core::Status::ok();
 }
 

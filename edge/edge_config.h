@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/status.h"
@@ -15,12 +16,23 @@ struct DatabaseConfig {
   int64_t busyTimeoutMs = 0;
 };
 
+struct RadiusConfig {
+  std::string listen;
+  int64_t authPort = 0;
+  int64_t acctPort = 0;
+  std::string dictionaryDir;
+  bool requireMessageAuthenticator = true;
+  int64_t threads = 0;  // 0 = one per core
+  std::vector<std::string> authMethods;
+};
+
 struct EdgeConfig {
   std::string dataDir;
   std::string controlSocket;
   std::string pidFile;
   std::string logLevel;
   DatabaseConfig database;
+  RadiusConfig radius;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
 };

@@ -1,6 +1,16 @@
 // edgectl: the command line for the appliance, over edged's control socket.
+//
+// Every command maps to one control command: `edgectl nas add --name X --address Y` sends
+// {"command": "nas-add", "arguments": {"name": "X", "address": "Y"}}. The daemon validates; this
+// program formats. `subscriber import --csv FILE` streams the file in batches with progress.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -10,28 +20,57 @@ namespace {
 
 constexpr const char* kDefaultSocket = "/run/edged/control.sock";
 
-struct CommandHelp {
-  const char* name;
-  const char* args;
+struct CommandSpec {
+  const char* words;     // what the operator types
+  const char* command;   // the control command
+  const char* usage;
   const char* help;
+  const char* positional;  // argument name for a bare value (e.g. "username"), or nullptr
 };
 
-const std::vector<CommandHelp>& commands() {
-  static const std::vector<CommandHelp> list = {
-      {"status", "", "show whether edged runs, its version, uptime, paths, database and counters"},
-      {"config-get", "", "print the configuration edged is running with"},
-      {"config-reload", "", "re-read the config file; applied only when valid as a whole"},
-      {"events", "[--limit N]", "show the appliance event log, newest first"},
-      {"shutdown", "", "stop edged cleanly"},
-      {"commands", "", "list the commands the running edged accepts"},
-      {"call", "COMMAND [JSON-ARGUMENTS]", "send any control command (for scripts and support)"},
+const std::vector<CommandSpec>& specs() {
+  static const std::vector<CommandSpec> list = {
+      {"status", "status", "", "whether edged runs, version, uptime, paths, database, RADIUS and counters", nullptr},
+      {"stats", "stats", "", "RADIUS counters, server-wide and per NAS client", nullptr},
+      {"nas add", "nas-add",
+       "--name N --address IP[/LEN] --secret S [--vendor V] [--coa-port P] [--nas-identifier ID] "
+       "[--require-message-authenticator yes|no|default]",
+       "add or replace a NAS client (vendor: generic, mikrotik, wispr, chillispot, cisco, accel-ppp)", nullptr},
+      {"nas list", "nas-list", "", "list NAS clients (secrets are never shown)", nullptr},
+      {"nas del", "nas-del", "--name N", "delete a NAS client", "name"},
+      {"plan add", "plan-add",
+       "--name N --down RATE --up RATE [--burst-down RATE --burst-up RATE] [--burst-threshold PCT] [--burst-time S] "
+       "[--session-timeout S] [--idle-timeout S] [--interim S] [--max-sessions N] [--ip-pool NAME]",
+       "add a plan; rates in bit/s with k, M, G (512k, 10M, 1G)", nullptr},
+      {"plan set", "plan-set", "--name N [any plan add option]", "change a plan", "name"},
+      {"plan list", "plan-list", "", "list plans", nullptr},
+      {"plan del", "plan-del", "--name N", "delete a plan that no subscriber uses", "name"},
+      {"subscriber add", "subscriber-add",
+       "--username U --password P --plan N [--mac MAC] [--expires ISO8601] [--status active|suspended|disabled] "
+       "[--static-ip IP]",
+       "add a subscriber (a MAC-address username needs no password: MAC authentication)", nullptr},
+      {"subscriber set", "subscriber-set",
+       "--username U [--password P] [--plan N] [--mac MAC|''] [--expires ISO8601|''] [--status S] [--static-ip IP|'']",
+       "change a subscriber; the next request sees it", "username"},
+      {"subscriber del", "subscriber-del", "--username U", "delete a subscriber", "username"},
+      {"subscriber show", "subscriber-show", "U", "show one subscriber", "username"},
+      {"subscriber list", "subscriber-list", "[--plan N] [--status S] [--search PREFIX] [--limit N] [--offset N]",
+       "list subscribers", nullptr},
+      {"subscriber import", "subscriber-import", "--csv FILE",
+       "import subscribers from CSV: header username,password,plan[,mac,expires,status,static-ip]", nullptr},
+      {"config-get", "config-get", "", "print the configuration edged is running with", nullptr},
+      {"config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole", nullptr},
+      {"events", "events", "[--limit N]", "the appliance event log, newest first", nullptr},
+      {"shutdown", "shutdown", "", "stop edged cleanly", nullptr},
+      {"commands", "list-commands", "", "list the commands the running edged accepts", nullptr},
+      {"call", "", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)", nullptr},
   };
   return list;
 }
 
 void usage(FILE* out) {
   std::fprintf(out,
-               "usage: edgectl [--socket PATH] [--json] COMMAND [ARGS]\n"
+               "usage: edgectl [--socket PATH] [--json] COMMAND [OPTIONS]\n"
                "\n"
                "Talks to the running edged over its control socket.\n"
                "\n"
@@ -40,8 +79,10 @@ void usage(FILE* out) {
                "\n"
                "commands:\n",
                kDefaultSocket);
-  for (const CommandHelp& c : commands())
-    std::fprintf(out, "  %-14s %-26s %s\n", c.name, c.args, c.help);
+  for (const CommandSpec& c : specs()) {
+    std::fprintf(out, "  %-18s %s\n", c.words, c.help);
+    if (c.usage[0] != '\0') std::fprintf(out, "  %-18s   %s\n", "", c.usage);
+  }
 }
 
 std::string humanDuration(int64_t seconds) {
@@ -52,6 +93,27 @@ std::string humanDuration(int64_t seconds) {
   else if (m > 0) std::snprintf(buf, sizeof buf, "%lldm %llds", (long long)m, (long long)s);
   else std::snprintf(buf, sizeof buf, "%llds", (long long)s);
   return buf;
+}
+
+std::string text(const core::Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+// Prints rows as an aligned table with the given columns (key, title).
+void table(const core::Json& rows, const std::vector<std::pair<const char*, const char*>>& columns) {
+  std::vector<size_t> width;
+  for (const auto& c : columns) width.push_back(std::string(c.second).size());
+  for (const core::Json& r : rows)
+    for (size_t i = 0; i < columns.size(); ++i) width[i] = std::max(width[i], text(r.value(columns[i].first, core::Json())).size());
+  for (size_t i = 0; i < columns.size(); ++i) std::printf("%-*s  ", static_cast<int>(width[i]), columns[i].second);
+  std::printf("\n");
+  for (const core::Json& r : rows) {
+    for (size_t i = 0; i < columns.size(); ++i)
+      std::printf("%-*s  ", static_cast<int>(width[i]), text(r.value(columns[i].first, core::Json())).c_str());
+    std::printf("\n");
+  }
 }
 
 void printStatus(const core::Json& a) {
@@ -67,9 +129,15 @@ void printStatus(const core::Json& a) {
               db["path"].get<std::string>().c_str(), db["schema-version"].get<int>(),
               db["synchronous"].get<std::string>().c_str(), (unsigned long long)db["writes"].get<uint64_t>(),
               (unsigned long long)db["batches"].get<uint64_t>(), (unsigned long long)db["write-failures"].get<uint64_t>());
+  if (a.contains("radius")) {
+    const core::Json& r = a["radius"];
+    std::printf("  RADIUS auth     %s:%s, %s NAS clients, %s plans, %s subscribers\n", text(r["listen"]).c_str(),
+                text(r["auth-port"]).c_str(), text(r["nas-clients"]).c_str(), text(r["plans"]).c_str(),
+                text(r["subscribers"]).c_str());
+  }
   std::printf("counters:\n");
   for (auto it = a["counters"].begin(); it != a["counters"].end(); ++it)
-    std::printf("  %-40s %llu\n", it.key().c_str(), (unsigned long long)it.value().get<uint64_t>());
+    std::printf("  %-48s %llu\n", it.key().c_str(), (unsigned long long)it.value().get<uint64_t>());
 }
 
 void printHuman(const std::string& command, const core::Json& reply) {
@@ -79,17 +147,166 @@ void printHuman(const std::string& command, const core::Json& reply) {
     printStatus(args);
   } else if (command == "events" && args.is_array()) {
     for (const core::Json& e : args)
-      std::printf("%s  %-16s %s\n", e["at"].get<std::string>().c_str(), e["kind"].get<std::string>().c_str(),
-                  e["detail"].get<std::string>().c_str());
+      std::printf("%s  %-16s %s\n", text(e["at"]).c_str(), text(e["kind"]).c_str(), text(e["detail"]).c_str());
   } else if (command == "list-commands" && args.is_array()) {
-    for (const core::Json& c : args)
-      std::printf("  %-16s %s\n", c["command"].get<std::string>().c_str(), c["help"].get<std::string>().c_str());
+    for (const core::Json& c : args) std::printf("  %-20s %s\n", text(c["command"]).c_str(), text(c["help"]).c_str());
+  } else if (command == "nas-list") {
+    table(args, {{"name", "NAME"}, {"address", "ADDRESS"}, {"vendor", "VENDOR"}, {"coa-port", "COA-PORT"},
+                 {"nas-identifier", "NAS-IDENTIFIER"}, {"require-message-authenticator", "REQUIRE-MSG-AUTH"}});
+  } else if (command == "plan-list") {
+    table(args, {{"name", "NAME"}, {"down", "DOWN"}, {"up", "UP"}, {"burst-down", "BURST-DOWN"}, {"burst-up", "BURST-UP"},
+                 {"session-timeout", "SESSION-TIMEOUT"}, {"idle-timeout", "IDLE-TIMEOUT"}, {"interim", "INTERIM"},
+                 {"max-sessions", "MAX-SESSIONS"}});
+  } else if (command == "subscriber-list") {
+    table(args["subscribers"], {{"username", "USERNAME"}, {"plan", "PLAN"}, {"status", "STATUS"},
+                                {"expires", "EXPIRES"}, {"mac", "MAC"}, {"static-ip", "STATIC-IP"}});
+    std::printf("(%s)\n", text(reply["text"]).c_str());
+  } else if (command == "subscriber-show" || command == "subscriber-add" || command == "subscriber-set" ||
+             command == "nas-add" || command == "plan-add" || command == "plan-set") {
+    if (command != "subscriber-show") std::printf("%s\n", text(reply["text"]).c_str());
+    for (auto it = args.begin(); it != args.end(); ++it) std::printf("  %-32s %s\n", it.key().c_str(), text(it.value()).c_str());
+  } else if (command == "stats") {
+    std::printf("RADIUS authentication (all clients):\n");
+    for (auto it = args["totals"].begin(); it != args["totals"].end(); ++it)
+      std::printf("  %-48s %s\n", it.key().c_str(), text(it.value()).c_str());
+    std::printf("Access-Rejects by reason:\n");
+    for (auto it = args["rejects-by-reason"].begin(); it != args["rejects-by-reason"].end(); ++it)
+      if (text(it.value()) != "0") std::printf("  %-48s %s\n", it.key().c_str(), text(it.value()).c_str());
+    for (auto nas = args["clients"].begin(); nas != args["clients"].end(); ++nas) {
+      std::printf("NAS client %s:\n", nas.key().c_str());
+      for (auto it = nas.value().begin(); it != nas.value().end(); ++it)
+        std::printf("  %-48s %s\n", it.key().c_str(), text(it.value()).c_str());
+    }
   } else if (command == "config-get") {
     std::printf("%s\n", args.dump(2).c_str());
   } else {
-    std::printf("%s\n", reply.value("text", "").c_str());
+    std::printf("%s\n", text(reply["text"]).c_str());
     if (!args.empty()) std::printf("%s\n", args.dump(2).c_str());
   }
+}
+
+// RFC 4180 CSV: fields separated by commas, optionally quoted with "" for a quote inside.
+bool splitCsv(const std::string& line, std::vector<std::string>& out) {
+  out.clear();
+  std::string field;
+  bool quoted = false, wasQuoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"' && field.empty() && !wasQuoted) {
+      quoted = wasQuoted = true;
+    } else if (c == ',') {
+      out.push_back(field);
+      field.clear();
+      wasQuoted = false;
+    } else if (c != '\r') {
+      field += c;
+    }
+  }
+  if (quoted) return false;
+  out.push_back(field);
+  return true;
+}
+
+int importCsv(const std::string& socketPath, const std::string& path, bool json) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "edgectl: cannot read %s\n", path.c_str());
+    return 2;
+  }
+  struct stat st{};
+  ::stat(path.c_str(), &st);
+  double totalBytes = st.st_size > 0 ? static_cast<double>(st.st_size) : 1.0;
+  std::string line;
+  std::vector<std::string> header, fields;
+  if (!std::getline(in, line) || !splitCsv(line, header)) {
+    std::fprintf(stderr, "edgectl: %s: missing header row (username,password,plan[,mac,expires,status,static-ip])\n",
+                 path.c_str());
+    return 2;
+  }
+  const std::vector<std::string> known = {"username", "password", "plan", "mac", "expires", "status", "static-ip"};
+  for (std::string& h : header) {
+    while (!h.empty() && h.back() == ' ') h.pop_back();
+    bool ok = false;
+    for (const auto& k : known) ok = ok || h == k;
+    if (!ok) {
+      std::fprintf(stderr, "edgectl: %s: unknown column '%s' (known: username, password, plan, mac, expires, status, static-ip)\n",
+                   path.c_str(), h.c_str());
+      return 2;
+    }
+  }
+  for (const char* needed : {"username", "plan"}) {
+    bool ok = false;
+    for (const auto& h : header) ok = ok || h == needed;
+    if (!ok) {
+      std::fprintf(stderr, "edgectl: %s: the header needs a '%s' column\n", path.c_str(), needed);
+      return 2;
+    }
+  }
+  constexpr size_t kBatch = 5000;
+  int64_t lineNo = 1, imported = 0, failed = 0;
+  core::Json errors = core::Json::array();
+  core::Json batch = core::Json::array();
+  bool tty = isatty(fileno(stderr));
+  auto send = [&]() -> bool {
+    if (batch.empty()) return true;
+    core::Result<core::Json> reply = core::controlCall(socketPath, "subscriber-import", core::Json{{"rows", batch}}, 300000, "edged");
+    batch = core::Json::array();
+    if (!reply.isOk()) {
+      std::fprintf(stderr, "\nedgectl: %s\n", reply.status().message().c_str());
+      return false;
+    }
+    if ((*reply)["result"].get<int>() != 0) {
+      std::fprintf(stderr, "\nedgectl: import stopped at line %lld: %s\n", (long long)lineNo, text((*reply)["text"]).c_str());
+      return false;
+    }
+    const core::Json& a = (*reply)["arguments"];
+    imported += a["imported"].get<int64_t>();
+    failed += a["failed"].get<int64_t>();
+    for (const core::Json& e : a["errors"]) errors.push_back(e);
+    double done = static_cast<double>(in.tellg() > 0 ? static_cast<double>(in.tellg()) : totalBytes);
+    std::fprintf(stderr, "%simported %lld, failed %lld (%.0f%%)%s", tty ? "\r" : "", (long long)imported, (long long)failed,
+                 100.0 * done / totalBytes, tty ? "" : "\n");
+    return true;
+  };
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.empty() || line == "\r") continue;
+    core::Json row = core::Json::object();
+    row["line"] = lineNo;
+    if (!splitCsv(line, fields)) {
+      errors.push_back(core::Json{{"line", lineNo}, {"error", "unterminated quote"}});
+      ++failed;
+      continue;
+    }
+    if (fields.size() > header.size()) {
+      errors.push_back(core::Json{{"line", lineNo}, {"error", "more fields than the header has columns"}});
+      ++failed;
+      continue;
+    }
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (!fields[i].empty()) row[header[i]] = fields[i];
+    batch.push_back(std::move(row));
+    if (batch.size() >= kBatch && !send()) return 1;
+  }
+  if (!send()) return 1;
+  if (tty) std::fprintf(stderr, "\n");
+  if (json) {
+    std::printf("%s\n", core::Json{{"imported", imported}, {"failed", failed}, {"errors", errors}}.dump(2).c_str());
+  } else {
+    for (const core::Json& e : errors)
+      std::printf("line %lld: %s\n", (long long)e["line"].get<int64_t>(), text(e["error"]).c_str());
+    std::printf("%lld subscribers imported, %lld rows failed\n", (long long)imported, (long long)failed);
+  }
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -101,7 +318,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--socket") {
+    if (rest.empty() && arg == "--socket") {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "edgectl: --socket needs a path\n");
         return 2;
@@ -109,7 +326,7 @@ int main(int argc, char** argv) {
       socketPath = argv[++i];
     } else if (arg == "--json") {
       json = true;
-    } else if (arg == "--help" || arg == "-h" || arg == "help") {
+    } else if (rest.empty() && (arg == "--help" || arg == "-h" || arg == "help")) {
       usage(stdout);
       return 0;
     } else {
@@ -121,56 +338,89 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::string command = rest[0];
-  core::Json arguments = nullptr;
-  if (command == "commands") {
-    command = "list-commands";
-  } else if (command == "call") {
-    if (rest.size() < 2 || rest.size() > 3) {
+  // Longest match of the command words ("subscriber import" before "subscriber").
+  const CommandSpec* spec = nullptr;
+  size_t used = 0;
+  for (const CommandSpec& c : specs()) {
+    std::string words = c.words;
+    size_t n = 1 + static_cast<size_t>(std::count(words.begin(), words.end(), ' '));
+    if (n > rest.size()) continue;
+    std::string typed = rest[0];
+    for (size_t k = 1; k < n; ++k) typed += " " + rest[k];
+    if (typed == words && n > used) {
+      spec = &c;
+      used = n;
+    }
+  }
+  if (spec == nullptr) {
+    std::fprintf(stderr, "edgectl: unknown command '%s' (see edgectl --help)\n", rest[0].c_str());
+    return 2;
+  }
+
+  std::string command = spec->command;
+  core::Json arguments = core::Json::object();
+  std::vector<std::string> tail(rest.begin() + static_cast<long>(used), rest.end());
+  if (command.empty()) {  // call COMMAND [JSON]
+    if (tail.empty() || tail.size() > 2) {
       std::fprintf(stderr, "edgectl: usage: edgectl call COMMAND [JSON-ARGUMENTS]\n");
       return 2;
     }
-    command = rest[1];
-    if (rest.size() == 3) {
-      core::Result<core::Json> parsed = core::parseJsonWithComments(rest[2], "arguments");
+    command = tail[0];
+    if (tail.size() == 2) {
+      core::Result<core::Json> parsed = core::parseJsonWithComments(tail[1], "arguments");
       if (!parsed.isOk()) {
         std::fprintf(stderr, "edgectl: %s\n", parsed.status().message().c_str());
         return 2;
       }
       arguments = *parsed;
     }
-    rest.clear();
-  } else if (command == "events") {
-    arguments = core::Json::object();
-    for (size_t i = 1; i < rest.size(); ++i) {
-      if (rest[i] == "--limit" && i + 1 < rest.size()) {
-        char* end = nullptr;
-        long long n = std::strtoll(rest[++i].c_str(), &end, 10);
-        if (end == nullptr || *end != '\0' || n < 1) {
-          std::fprintf(stderr, "edgectl: --limit needs a positive number\n");
+  } else {
+    for (size_t i = 0; i < tail.size(); ++i) {
+      const std::string& t = tail[i];
+      if (t.rfind("--", 0) == 0 && t.size() > 2) {
+        std::string key = t.substr(2);
+        std::string value;
+        auto eq = key.find('=');
+        if (eq != std::string::npos) {
+          value = key.substr(eq + 1);
+          key = key.substr(0, eq);
+        } else if (i + 1 < tail.size()) {
+          value = tail[++i];
+        } else {
+          std::fprintf(stderr, "edgectl: %s needs a value\n", t.c_str());
           return 2;
         }
-        arguments["limit"] = n;
+        arguments[key] = value;
+      } else if (spec->positional != nullptr && !arguments.contains(spec->positional)) {
+        arguments[spec->positional] = t;
       } else {
-        std::fprintf(stderr, "edgectl: events: unknown argument '%s'\n", rest[i].c_str());
+        std::fprintf(stderr, "edgectl: %s: unexpected '%s' (usage: edgectl %s %s)\n", spec->words, t.c_str(),
+                     spec->words, spec->usage);
         return 2;
       }
     }
-    rest.resize(1);
-  } else {
-    bool known = false;
-    for (const CommandHelp& c : commands()) known = known || command == c.name;
-    if (!known) {
-      std::fprintf(stderr, "edgectl: unknown command '%s' (see edgectl --help)\n", command.c_str());
-      return 2;
-    }
-  }
-  if (rest.size() > 1) {
-    std::fprintf(stderr, "edgectl: %s takes no arguments\n", command.c_str());
-    return 2;
   }
 
-  core::Result<core::Json> reply = core::controlCall(socketPath, command, arguments, 30000, "edged");
+  if (command == "subscriber-import") {
+    if (!arguments.contains("csv") || arguments.size() != 1) {
+      std::fprintf(stderr, "edgectl: usage: edgectl subscriber import --csv FILE\n");
+      return 2;
+    }
+    return importCsv(socketPath, arguments["csv"].get<std::string>(), json);
+  }
+  if (command == "events" && arguments.contains("limit")) {
+    char* end = nullptr;
+    std::string v = arguments["limit"].get<std::string>();
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < 1) {
+      std::fprintf(stderr, "edgectl: --limit needs a positive number\n");
+      return 2;
+    }
+    arguments["limit"] = n;
+  }
+
+  core::Result<core::Json> reply =
+      core::controlCall(socketPath, command, arguments.empty() ? core::Json(nullptr) : arguments, 60000, "edged");
   if (!reply.isOk()) {
     std::fprintf(stderr, "edgectl: %s\n", reply.status().message().c_str());
     return 3;
@@ -181,7 +431,7 @@ int main(int argc, char** argv) {
   } else if (result == core::kControlSuccess || result == core::kControlEmpty) {
     printHuman(command, *reply);
   } else {
-    std::fprintf(stderr, "edgectl: %s\n", reply->value("text", "error").c_str());
+    std::fprintf(stderr, "edgectl: %s\n", text((*reply)["text"]).c_str());
   }
   return result == core::kControlSuccess || result == core::kControlEmpty ? 0 : 1;
 }

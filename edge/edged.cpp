@@ -58,7 +58,12 @@ core::Status Edged::start() {
   if (!reader.isOk()) return reader.status();
   db_ = std::move(*reader);
 
+  subscribeLogging();
+  radius_ = std::make_unique<RadiusService>(counters_, events_);
+  EDGE_RETURN_IF_ERROR(radius_->start(config_.radius, *writer_, *db_));
+
   registerCommands();
+  radius_->registerCommands(control_);
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
   startedMono_ = std::chrono::steady_clock::now();
@@ -103,6 +108,7 @@ core::Status Edged::reload() {
         // Commit.
         config_ = std::move(*staged);
         core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
+        if (radius_) radius_->applySettings(config_.radius);
       }
     }
   }
@@ -123,6 +129,7 @@ void Edged::stop() {
   started_ = false;
   core::sdNotify("STOPPING=1");
   control_.stop();
+  if (radius_) radius_->stop();
   core::Status s = recordEvent("stopped", "clean shutdown");
   if (!s.isOk()) core::logError("recording the stop event: ", s.message());
   db_.reset();
@@ -169,8 +176,36 @@ core::Json Edged::statusJson() {
                                {"writes", ws.jobs.load()},
                                {"write-failures", ws.jobFailures.load()},
                                {"last-commit-us", ws.lastCommitMicros.load()}};
+  if (radius_) out["radius"] = radius_->statusJson();
   out["counters"] = counters;
   return out;
+}
+
+void Edged::subscribeLogging() {
+  // Rejects are logged with the request's label and the reason (never a password); accepts only at
+  // debug level (they are counted either way).
+  events_.subscribe<aaa::radius::AuthEvent>([](const aaa::radius::AuthEvent& e) {
+    if (e.accepted) {
+      core::logDebug("auth accept: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", e.userName,
+                     " method=", aaa::authMethodName(e.method), " station=", e.callingStationId);
+    } else {
+      core::logInfo("auth reject: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", e.userName,
+                    " method=", aaa::authMethodName(e.method), " station=", e.callingStationId,
+                    " reason=", aaa::rejectReasonName(e.reason));
+    }
+  });
+  // Drops can come in floods (a misconfigured NAS, an attack): at most 10 lines a second; the
+  // counters have every one.
+  events_.subscribe<aaa::radius::AuthDropEvent>([this](const aaa::radius::AuthDropEvent& e) {
+    int64_t second = core::SystemClock::instance().unixSeconds();
+    if (dropLogSecond_.exchange(second) != second) dropLogCount_ = 0;
+    int n = ++dropLogCount_;
+    if (n <= 10)
+      core::logWarning("radius drop: from=", e.source, " nas=", e.nas.empty() ? std::string_view("(unknown)") : e.nas,
+                       " reason=", e.reason);
+    else if (n == 11)
+      core::logWarning("radius drop: more drops this second not logged (see edgectl stats)");
+  });
 }
 
 void Edged::registerCommands() {

@@ -6,6 +6,7 @@
 // and only then applies it. stop() is idempotent and leaves nothing behind (socket, pid file).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -14,9 +15,11 @@
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/daemon.h"
+#include "core/event_bus.h"
 #include "core/status.h"
 #include "core/store.h"
 #include "edge/edge_config.h"
+#include "edge/radius_service.h"
 
 namespace edge {
 
@@ -36,6 +39,7 @@ class Edged {
 
  private:
   void registerCommands();
+  void subscribeLogging();
   core::Json statusJson();
   core::Status recordEvent(const std::string& kind, const std::string& detail);
 
@@ -48,6 +52,10 @@ class Edged {
   std::unique_ptr<core::Writer> writer_;
   core::ControlServer control_;
   core::CounterRegistry counters_;
+  core::EventBus events_;
+  std::unique_ptr<RadiusService> radius_;
+  std::atomic<int64_t> dropLogSecond_{0};
+  std::atomic<int> dropLogCount_{0};
   core::Counter& reloads_;
   core::Counter& reloadFailures_;
   core::Counter& controlCommands_;

@@ -128,7 +128,7 @@ class RunningDaemon(unittest.TestCase):
         args = status["arguments"]
         self.assertEqual(args["pid"], self.edged.proc.pid)
         self.assertEqual(args["data-dir"], self.edged.data_dir)
-        self.assertEqual(args["database"]["schema-version"], 1)
+        self.assertEqual(args["database"]["schema-version"], 2)
         self.assertEqual(args["database"]["synchronous"], "full")
         # The default socket is overridden by --socket (tested by every call) and by $EDGED_SOCKET.
         env = dict(os.environ, EDGED_SOCKET=self.edged.socket)

@@ -33,6 +33,8 @@ def write_config(path, data_dir, run_dir, extra=None, raw=None):
             "control-socket": os.path.join(run_dir, "control.sock"),
             "pid-file": os.path.join(run_dir, "edged.pid"),
             "log-level": "info",
+            # Private loopback ports: tests never collide with a system RADIUS server or each other.
+            "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
         }
         config.update(extra or {})
         raw = "// written by an integration test\n" + json.dumps(config, indent=2)

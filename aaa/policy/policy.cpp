@@ -1,0 +1,166 @@
+#include "aaa/policy/policy.h"
+
+#include "aaa/auth/chap.h"
+#include "aaa/auth/mac.h"
+#include "aaa/auth/pap.h"
+
+namespace aaa {
+
+const char* authMethodName(AuthMethod m) {
+  switch (m) {
+    case AuthMethod::kNone: return "none";
+    case AuthMethod::kPap: return "pap";
+    case AuthMethod::kChap: return "chap";
+    case AuthMethod::kMsChapV2: return "mschapv2";
+    case AuthMethod::kMac: return "mac";
+  }
+  return "none";
+}
+
+const char* rejectReasonName(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNone: return "none";
+    case RejectReason::kUnknownUser: return "unknown-user";
+    case RejectReason::kBadPassword: return "bad-password";
+    case RejectReason::kSuspended: return "suspended";
+    case RejectReason::kDisabled: return "disabled";
+    case RejectReason::kExpired: return "expired";
+    case RejectReason::kTooManySessions: return "too-many-sessions";
+    case RejectReason::kMacMismatch: return "mac-mismatch";
+    case RejectReason::kMethodNotAllowed: return "method-not-allowed";
+    case RejectReason::kNoCredentials: return "no-credentials";
+    case RejectReason::kMalformed: return "malformed";
+    case RejectReason::kPlanMissing: return "plan-missing";
+    case RejectReason::kCount: break;
+  }
+  return "unknown";
+}
+
+const char* rejectReasonMessage(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNone: return "";
+    case RejectReason::kUnknownUser: return "Unknown user";
+    case RejectReason::kBadPassword: return "Wrong password";
+    case RejectReason::kSuspended: return "Account suspended";
+    case RejectReason::kDisabled: return "Account disabled";
+    case RejectReason::kExpired: return "Account expired";
+    case RejectReason::kTooManySessions: return "Too many sessions";
+    case RejectReason::kMacMismatch: return "Device not allowed for this account (MAC mismatch)";
+    case RejectReason::kMethodNotAllowed: return "Authentication method not allowed";
+    case RejectReason::kNoCredentials: return "No credentials in request";
+    case RejectReason::kMalformed: return "Malformed credentials";
+    case RejectReason::kPlanMissing: return "Account has no valid plan";
+    case RejectReason::kCount: break;
+  }
+  return "Rejected";
+}
+
+namespace {
+
+Decision reject(RejectReason reason, AuthMethod method, const Subscriber* s = nullptr) {
+  Decision d;
+  d.reason = reason;
+  d.method = method;
+  d.subscriber = s;
+  return d;
+}
+
+const uint8_t* bytes(std::string_view v) { return reinterpret_cast<const uint8_t*>(v.data()); }
+
+AuthMethod methodOf(const AccessRequestView& r) {
+  if (r.msChap2Response && r.msChapChallenge) return AuthMethod::kMsChapV2;
+  if (r.chapPassword) return AuthMethod::kChap;
+  // MAC authentication (MikroTik, Wi-Fi controllers): User-Name is the client's MAC, and the
+  // password is empty, absent or the MAC again. A subscriber named like a MAC with a real password
+  // still goes through PAP below.
+  if (auth::parseMac(r.userName) && (!r.userPassword || r.userPassword->empty() || auth::parseMac(*r.userPassword)))
+    return AuthMethod::kMac;
+  if (r.userPassword) return AuthMethod::kPap;
+  return AuthMethod::kNone;
+}
+
+}  // namespace
+
+Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t now, const SessionCount& sessions) {
+  const PolicySettings& settings = snapshot.settings;
+  AuthMethod method = methodOf(r);
+  if (method == AuthMethod::kNone) return reject(RejectReason::kNoCredentials, method);
+  bool allowed = (method == AuthMethod::kPap && settings.pap) || (method == AuthMethod::kChap && settings.chap) ||
+                 (method == AuthMethod::kMsChapV2 && settings.msChapV2) || (method == AuthMethod::kMac && settings.mac);
+  if (!allowed) return reject(RejectReason::kMethodNotAllowed, method);
+
+  // MAC subscribers are stored under the canonical form (aa:bb:cc:dd:ee:ff), whatever the NAS sends.
+  std::string canonicalMac;
+  std::string_view lookupName = r.userName;
+  if (method == AuthMethod::kMac) {
+    canonicalMac = auth::formatMac(*auth::parseMac(r.userName));
+    lookupName = canonicalMac;
+  }
+  const Subscriber* s = snapshot.findSubscriber(lookupName);
+  if (s == nullptr) return reject(RejectReason::kUnknownUser, method);
+
+  // Credentials first: account state is only revealed to someone who knows the password.
+  auth::Credentials creds;
+  creds.ntHash = s->ntHash;
+  if (!s->cleartext.empty()) creds.cleartext = s->cleartext;
+  std::optional<auth::MsChapV2Accept> msChap;
+  switch (method) {
+    case AuthMethod::kPap:
+      if (!auth::papMatches(*r.userPassword, creds)) return reject(RejectReason::kBadPassword, method, s);
+      break;
+    case AuthMethod::kChap: {
+      if (s->cleartext.empty()) return reject(RejectReason::kMethodNotAllowed, method, s);
+      const uint8_t* challenge = r.chapChallenge ? bytes(*r.chapChallenge) : r.requestAuthenticator;
+      size_t challengeLen = r.chapChallenge ? r.chapChallenge->size() : 16;
+      if (r.chapPassword->size() != auth::kChapPasswordLength) return reject(RejectReason::kMalformed, method, s);
+      if (!auth::chapPasswordMatches(bytes(*r.chapPassword), r.chapPassword->size(), challenge, challengeLen,
+                                     s->cleartext))
+        return reject(RejectReason::kBadPassword, method, s);
+      break;
+    }
+    case AuthMethod::kMsChapV2: {
+      if (!s->ntHash) return reject(RejectReason::kMethodNotAllowed, method, s);
+      auth::MsChapV2Accept accepted;
+      auth::MsChapV2Verdict v =
+          auth::verifyMsChapV2(bytes(*r.msChap2Response), r.msChap2Response->size(), bytes(*r.msChapChallenge),
+                               r.msChapChallenge->size(), r.userName, *s->ntHash, &accepted);
+      if (v == auth::MsChapV2Verdict::kMalformed) return reject(RejectReason::kMalformed, method, s);
+      if (v != auth::MsChapV2Verdict::kAccept) return reject(RejectReason::kBadPassword, method, s);
+      msChap = accepted;
+      break;
+    }
+    case AuthMethod::kMac:
+      // The MAC is the credential; a bound MAC (below) must still match the calling station.
+      break;
+    case AuthMethod::kNone:
+      break;
+  }
+
+  if (s->status == SubscriberStatus::kSuspended) return reject(RejectReason::kSuspended, method, s);
+  if (s->status == SubscriberStatus::kDisabled) return reject(RejectReason::kDisabled, method, s);
+  if (s->expiresAt != 0 && s->expiresAt <= now) return reject(RejectReason::kExpired, method, s);
+  if (s->mac) {
+    std::optional<auth::MacAddress> calling;
+    if (r.callingStationId) calling = auth::parseMac(*r.callingStationId);
+    if (!calling || *calling != *s->mac) return reject(RejectReason::kMacMismatch, method, s);
+  }
+  const Plan* plan = snapshot.findPlan(s->planId);
+  if (plan == nullptr) return reject(RejectReason::kPlanMissing, method, s);
+  if (plan->maxSessions != 0 && sessions && sessions(s->username) >= plan->maxSessions)
+    return reject(RejectReason::kTooManySessions, method, s);
+
+  Decision d;
+  d.accept = true;
+  d.method = method;
+  d.subscriber = s;
+  d.plan = plan;
+  d.sessionTimeout = plan->sessionTimeout;
+  if (s->expiresAt != 0) {
+    int64_t left = s->expiresAt - now;
+    if (d.sessionTimeout == 0 || left < static_cast<int64_t>(d.sessionTimeout)) d.sessionTimeout = static_cast<uint32_t>(left);
+  }
+  d.msChapV2 = msChap;
+  return d;
+}
+
+}  // namespace aaa

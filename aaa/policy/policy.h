@@ -1,0 +1,71 @@
+// Authorization as a pure function: authorize(request, snapshot, now) -> Decision.
+//
+// Contract: no I/O, no clock, no globals, no allocation beyond the Decision; the same inputs give
+// the same Decision. The caller decodes the request, resolves the NAS, and renders the Decision into
+// a reply for the NAS's vendor (aaa/radius/reply.h). The reject reason is for the Reply-Message, a
+// counter and the log line; it never carries a password.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "aaa/auth/mschap.h"
+#include "aaa/policy/model.h"
+#include "aaa/policy/snapshot.h"
+
+namespace aaa {
+
+enum class AuthMethod : uint8_t { kNone, kPap, kChap, kMsChapV2, kMac };
+const char* authMethodName(AuthMethod m);
+
+enum class RejectReason : uint8_t {
+  kNone = 0,
+  kUnknownUser,
+  kBadPassword,
+  kSuspended,
+  kDisabled,
+  kExpired,
+  kTooManySessions,
+  kMacMismatch,
+  kMethodNotAllowed,   // the request's method is disabled on this box (or the credentials lack its form)
+  kNoCredentials,      // no User-Password, CHAP-Password, MS-CHAP or MAC-auth form
+  kMalformed,          // e.g. MS-CHAP2-Response of the wrong length
+  kPlanMissing,        // the subscriber's plan is gone: a data error, never the subscriber's fault
+  kCount
+};
+const char* rejectReasonName(RejectReason r);     // "unknown-user": counter label and log
+const char* rejectReasonMessage(RejectReason r);  // "Unknown user": the Reply-Message
+
+// The parts of an Access-Request that authorization reads. Views point into the decoded packet.
+struct AccessRequestView {
+  std::string_view userName;
+  std::optional<std::string_view> userPassword;         // decrypted
+  std::optional<std::string_view> chapPassword;         // 17 octets: ident + response
+  std::optional<std::string_view> chapChallenge;        // else the Request Authenticator is used
+  std::optional<std::string_view> msChapChallenge;
+  std::optional<std::string_view> msChap2Response;
+  std::optional<std::string_view> callingStationId;
+  const uint8_t* requestAuthenticator = nullptr;        // 16 octets
+};
+
+struct Decision {
+  bool accept = false;
+  RejectReason reason = RejectReason::kNone;
+  AuthMethod method = AuthMethod::kNone;
+  const Subscriber* subscriber = nullptr;  // valid as long as the snapshot
+  const Plan* plan = nullptr;
+  uint32_t sessionTimeout = 0;             // plan's, shortened to the subscriber's expiry; 0 = none
+  std::optional<auth::MsChapV2Accept> msChapV2;  // MS-CHAP2-Success value and MPPE keys
+};
+
+// Counts the subscriber's open sessions (the session ledger provides it); absent = no limit check.
+using SessionCount = std::function<uint32_t(std::string_view username)>;
+
+// The accepted methods come from snapshot.settings (config radius.auth-methods).
+Decision authorize(const AccessRequestView& request, const Snapshot& snapshot, int64_t nowUnix,
+                   const SessionCount& sessions = {});
+
+}  // namespace aaa

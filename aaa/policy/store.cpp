@@ -1,0 +1,273 @@
+#include "aaa/policy/store.h"
+
+#include <cstring>
+
+#include "aaa/auth/mac.h"
+
+namespace aaa {
+
+namespace {
+
+std::string macText(const std::optional<MacAddress>& mac) { return mac ? auth::formatMac(*mac) : std::string(); }
+
+std::string ipText(const std::optional<IpAddress>& ip) { return ip ? formatIp(*ip) : std::string(); }
+
+bool isUniqueViolation(const core::Status& s) { return s.message().find("UNIQUE constraint failed") != std::string::npos; }
+
+Subscriber readSubscriber(core::Statement& st) {
+  Subscriber s;
+  s.id = st.columnInt64(0);
+  s.username = st.columnText(1);
+  if (!st.columnIsNull(2)) {
+    std::vector<uint8_t> h = st.columnBlob(2);
+    if (h.size() == 16) {
+      NtHash nt;
+      std::memcpy(nt.data(), h.data(), 16);
+      s.ntHash = nt;
+    }
+  }
+  s.cleartext = st.columnText(3);
+  s.planId = st.columnInt64(4);
+  s.status = parseSubscriberStatus(st.columnText(5)).value_or(SubscriberStatus::kDisabled);
+  s.expiresAt = st.columnInt64(6);
+  std::string mac = st.columnText(7);
+  if (!mac.empty()) s.mac = auth::parseMac(mac);
+  std::string ip = st.columnText(8);
+  if (!ip.empty()) s.staticIp = parseIp(ip);
+  return s;
+}
+
+constexpr const char* kSubscriberColumns =
+    "SELECT id, username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip FROM subscribers";
+
+void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
+  st.bindText(1, s.username);
+  if (s.ntHash) st.bindBlob(2, s.ntHash->data(), 16);
+  else st.bindNull(2);
+  st.bindText(3, s.cleartext)
+      .bindInt64(4, s.planId)
+      .bindText(5, subscriberStatusName(s.status))
+      .bindInt64(6, s.expiresAt)
+      .bindText(7, macText(s.mac))
+      .bindText(8, ipText(s.staticIp))
+      .bindInt64(9, now);
+}
+
+}  // namespace
+
+core::Result<std::vector<NasClient>> loadNas(core::Database& db) {
+  core::Result<core::Statement> st = db.prepare(
+      "SELECT id, name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator FROM nas "
+      "ORDER BY name");
+  if (!st.isOk()) return st.status();
+  std::vector<NasClient> out;
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    NasClient n;
+    n.id = st->columnInt64(0);
+    n.name = st->columnText(1);
+    std::string error;
+    std::optional<IpPrefix> prefix = parsePrefix(st->columnText(2), &error);
+    if (!prefix) return core::corrupt("nas '" + n.name + "': stored prefix " + error);
+    n.prefix = *prefix;
+    n.secret = st->columnText(3);
+    n.vendor = parseVendorProfile(st->columnText(4)).value_or(VendorProfile::kGeneric);
+    n.coaPort = static_cast<uint16_t>(st->columnInt64(5));
+    n.nasIdentifier = st->columnText(6);
+    if (!st->columnIsNull(7)) n.requireMessageAuthenticator = st->columnInt64(7) != 0;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+core::Result<std::vector<Plan>> loadPlans(core::Database& db) {
+  core::Result<core::Statement> st = db.prepare(
+      "SELECT id, name, down_bps, up_bps, burst_down_bps, burst_up_bps, burst_threshold_percent, burst_time, "
+      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool FROM plans ORDER BY name");
+  if (!st.isOk()) return st.status();
+  std::vector<Plan> out;
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    Plan p;
+    p.id = st->columnInt64(0);
+    p.name = st->columnText(1);
+    p.downBps = static_cast<uint64_t>(st->columnInt64(2));
+    p.upBps = static_cast<uint64_t>(st->columnInt64(3));
+    p.burstDownBps = static_cast<uint64_t>(st->columnInt64(4));
+    p.burstUpBps = static_cast<uint64_t>(st->columnInt64(5));
+    p.burstThresholdPercent = static_cast<uint32_t>(st->columnInt64(6));
+    p.burstTimeSeconds = static_cast<uint32_t>(st->columnInt64(7));
+    p.sessionTimeout = static_cast<uint32_t>(st->columnInt64(8));
+    p.idleTimeout = static_cast<uint32_t>(st->columnInt64(9));
+    p.interimInterval = static_cast<uint32_t>(st->columnInt64(10));
+    p.maxSessions = static_cast<uint32_t>(st->columnInt64(11));
+    p.ipPool = st->columnText(12);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+core::Result<std::vector<Subscriber>> loadSubscribers(core::Database& db) {
+  core::Result<int64_t> count = db.queryInt64("SELECT count(*) FROM subscribers");
+  if (!count.isOk()) return count.status();
+  core::Result<core::Statement> st = db.prepare(kSubscriberColumns);
+  if (!st.isOk()) return st.status();
+  std::vector<Subscriber> out;
+  out.reserve(static_cast<size_t>(*count));
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    out.push_back(readSubscriber(*st));
+  }
+  return out;
+}
+
+core::Result<Subscriber> loadSubscriber(core::Database& db, const std::string& username) {
+  core::Result<core::Statement> st = db.prepare(std::string(kSubscriberColumns) + " WHERE username = ?");
+  if (!st.isOk()) return st.status();
+  st->bindText(1, username);
+  core::Result<bool> row = st->step();
+  if (!row.isOk()) return row.status();
+  if (!*row) return core::notFound("no subscriber '" + username + "'");
+  return readSubscriber(*st);
+}
+
+core::Result<int64_t> insertNas(core::Database& db, const NasClient& n, int64_t now) {
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO nas(name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator, "
+      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(name) DO UPDATE SET prefix = excluded.prefix, secret = excluded.secret, vendor = excluded.vendor, "
+      "coa_port = excluded.coa_port, nas_identifier = excluded.nas_identifier, "
+      "require_message_authenticator = excluded.require_message_authenticator");
+  if (!st.isOk()) return st.status();
+  st->bindText(1, n.name)
+      .bindText(2, formatPrefix(n.prefix))
+      .bindText(3, n.secret)
+      .bindText(4, vendorProfileName(n.vendor))
+      .bindInt64(5, n.coaPort)
+      .bindText(6, n.nasIdentifier);
+  if (n.requireMessageAuthenticator) st->bindInt64(7, *n.requireMessageAuthenticator ? 1 : 0);
+  else st->bindNull(7);
+  st->bindInt64(8, now);
+  core::Status s = st->run();
+  if (!s.isOk()) {
+    if (isUniqueViolation(s)) return core::alreadyExists("another NAS already has the address " + formatPrefix(n.prefix));
+    return s;
+  }
+  return db.lastInsertRowId();
+}
+
+core::Status deleteNas(core::Database& db, const std::string& name) {
+  core::Result<core::Statement> st = db.prepare("DELETE FROM nas WHERE name = ?");
+  if (!st.isOk()) return st.status();
+  EDGE_RETURN_IF_ERROR(st->bindText(1, name).run());
+  if (db.changes() == 0) return core::notFound("no NAS named '" + name + "'");
+  return core::Status::ok();
+}
+
+namespace {
+void bindPlan(core::Statement& st, const Plan& p) {
+  st.bindText(1, p.name)
+      .bindInt64(2, static_cast<int64_t>(p.downBps))
+      .bindInt64(3, static_cast<int64_t>(p.upBps))
+      .bindInt64(4, static_cast<int64_t>(p.burstDownBps))
+      .bindInt64(5, static_cast<int64_t>(p.burstUpBps))
+      .bindInt64(6, p.burstThresholdPercent)
+      .bindInt64(7, p.burstTimeSeconds)
+      .bindInt64(8, p.sessionTimeout)
+      .bindInt64(9, p.idleTimeout)
+      .bindInt64(10, p.interimInterval)
+      .bindInt64(11, p.maxSessions)
+      .bindText(12, p.ipPool);
+}
+}  // namespace
+
+core::Result<int64_t> insertPlan(core::Database& db, const Plan& p, int64_t now) {
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO plans(name, down_bps, up_bps, burst_down_bps, burst_up_bps, burst_threshold_percent, burst_time, "
+      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st.isOk()) return st.status();
+  bindPlan(*st, p);
+  st->bindInt64(13, now).bindInt64(14, now);
+  core::Status s = st->run();
+  if (!s.isOk()) {
+    if (isUniqueViolation(s)) return core::alreadyExists("a plan named '" + p.name + "' already exists");
+    return s;
+  }
+  return db.lastInsertRowId();
+}
+
+core::Status updatePlan(core::Database& db, const Plan& p, int64_t now) {
+  core::Result<core::Statement> st = db.prepare(
+      "UPDATE plans SET name = ?, down_bps = ?, up_bps = ?, burst_down_bps = ?, burst_up_bps = ?, "
+      "burst_threshold_percent = ?, burst_time = ?, session_timeout = ?, idle_timeout = ?, interim_interval = ?, "
+      "max_sessions = ?, ip_pool = ?, updated_at = ? WHERE id = ?");
+  if (!st.isOk()) return st.status();
+  bindPlan(*st, p);
+  st->bindInt64(13, now).bindInt64(14, p.id);
+  core::Status s = st->run();
+  if (!s.isOk() && isUniqueViolation(s)) return core::alreadyExists("a plan named '" + p.name + "' already exists");
+  EDGE_RETURN_IF_ERROR(s);
+  if (db.changes() == 0) return core::notFound("no plan with id " + std::to_string(p.id));
+  return core::Status::ok();
+}
+
+core::Status deletePlan(core::Database& db, const std::string& name) {
+  core::Result<core::Statement> users = db.prepare(
+      "SELECT count(*) FROM subscribers WHERE plan_id = (SELECT id FROM plans WHERE name = ?)");
+  if (!users.isOk()) return users.status();
+  users->bindText(1, name);
+  core::Result<bool> row = users->step();
+  if (!row.isOk()) return row.status();
+  int64_t n = users->columnInt64(0);
+  if (n > 0)
+    return core::failedPrecondition("plan '" + name + "' is used by " + std::to_string(n) +
+                                    " subscriber(s); move them to another plan first");
+  core::Result<core::Statement> st = db.prepare("DELETE FROM plans WHERE name = ?");
+  if (!st.isOk()) return st.status();
+  EDGE_RETURN_IF_ERROR(st->bindText(1, name).run());
+  if (db.changes() == 0) return core::notFound("no plan named '" + name + "'");
+  return core::Status::ok();
+}
+
+core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO subscribers(username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?9)");
+  if (!st.isOk()) return st.status();
+  bindSubscriber(*st, s, now);
+  core::Status r = st->run();
+  if (!r.isOk()) {
+    if (isUniqueViolation(r)) return core::alreadyExists("subscriber '" + s.username + "' already exists");
+    return r;
+  }
+  return db.lastInsertRowId();
+}
+
+core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
+  core::Result<core::Statement> st = db.prepare(
+      "UPDATE subscribers SET username = ?, nt_hash = ?, cleartext = ?, plan_id = ?, status = ?, expires_at = ?, "
+      "mac = ?, static_ip = ?, updated_at = ? WHERE id = ?");
+  if (!st.isOk()) return st.status();
+  bindSubscriber(*st, s, now);
+  st->bindInt64(10, s.id);
+  EDGE_RETURN_IF_ERROR(st->run());
+  if (db.changes() == 0) return core::notFound("no subscriber with id " + std::to_string(s.id));
+  return core::Status::ok();
+}
+
+core::Status deleteSubscriber(core::Database& db, const std::string& username) {
+  core::Result<core::Statement> st = db.prepare("DELETE FROM subscribers WHERE username = ?");
+  if (!st.isOk()) return st.status();
+  EDGE_RETURN_IF_ERROR(st->bindText(1, username).run());
+  if (db.changes() == 0) return core::notFound("no subscriber '" + username + "'");
+  return core::Status::ok();
+}
+
+}  // namespace aaa

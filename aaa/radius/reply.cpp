@@ -1,0 +1,106 @@
+#include "aaa/radius/reply.h"
+
+namespace aaa::radius {
+
+std::string mikrotikRate(uint64_t v) {
+  if (v != 0 && v % 1000000 == 0) return std::to_string(v / 1000000) + "M";
+  if (v != 0 && v % 1000 == 0) return std::to_string(v / 1000) + "k";
+  return std::to_string(v);
+}
+
+namespace {
+
+uint32_t clampU32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v); }
+
+Attribute attr(const AttrRef& ref, Value v) { return Attribute{ref, std::move(v), 0}; }
+
+// Cisco police() arguments: rate in bit/s, normal burst and excess burst in bytes. Cisco's rule of
+// thumb for the normal burst is 1.5 s of traffic at the rate; the excess burst is the plan's burst
+// allowance when it has one.
+std::string ciscoPolice(uint64_t rate, uint64_t burstRate, uint32_t burstTime) {
+  uint64_t normal = rate * 3 / 16;  // rate/8 bytes per second * 1.5 s
+  if (normal < 8000) normal = 8000;
+  uint64_t excess = burstRate > rate ? (burstRate - rate) / 8 * burstTime + normal : normal;
+  return "police(" + std::to_string(rate) + "," + std::to_string(normal) + "," + std::to_string(excess) +
+         ",transmit,drop,drop)";
+}
+
+}  // namespace
+
+std::vector<Attribute> renderRate(const Plan& p, VendorProfile vendor, const Attributes& a) {
+  std::vector<Attribute> out;
+  if (p.downBps == 0 && p.upBps == 0) return out;
+  switch (vendor) {
+    case VendorProfile::kGeneric:
+      break;
+    case VendorProfile::kMikrotik: {
+      std::string rate = mikrotikRate(p.upBps) + "/" + mikrotikRate(p.downBps);
+      if (p.burstUpBps != 0 || p.burstDownBps != 0) {
+        uint64_t bu = p.burstUpBps ? p.burstUpBps : p.upBps;
+        uint64_t bd = p.burstDownBps ? p.burstDownBps : p.downBps;
+        rate += " " + mikrotikRate(bu) + "/" + mikrotikRate(bd) + " " +
+                mikrotikRate(p.upBps * p.burstThresholdPercent / 100) + "/" +
+                mikrotikRate(p.downBps * p.burstThresholdPercent / 100) + " " + std::to_string(p.burstTimeSeconds) +
+                "/" + std::to_string(p.burstTimeSeconds);
+      }
+      out.push_back(attr(a.mikrotikRateLimit, Value::string(rate)));
+      break;
+    }
+    case VendorProfile::kWispr:
+      out.push_back(attr(a.wisprBandwidthMaxUp, Value::uint32(clampU32(p.upBps))));
+      out.push_back(attr(a.wisprBandwidthMaxDown, Value::uint32(clampU32(p.downBps))));
+      break;
+    case VendorProfile::kChillispot:
+      out.push_back(attr(a.chillispotBandwidthMaxUp, Value::uint32(clampU32(p.upBps / 1000))));
+      out.push_back(attr(a.chillispotBandwidthMaxDown, Value::uint32(clampU32(p.downBps / 1000))));
+      break;
+    case VendorProfile::kCisco:
+      out.push_back(attr(a.ciscoAvPair, Value::string("ip:qos-policy-in=add-class(sub,(class-default)," +
+                                                      ciscoPolice(p.upBps, p.burstUpBps, p.burstTimeSeconds) + ")")));
+      out.push_back(attr(a.ciscoAvPair, Value::string("ip:qos-policy-out=add-class(sub,(class-default)," +
+                                                      ciscoPolice(p.downBps, p.burstDownBps, p.burstTimeSeconds) +
+                                                      ")")));
+      break;
+    case VendorProfile::kAccelPpp:
+      out.push_back(attr(a.filterId, Value::string(std::to_string(p.downBps / 1000) + "/" + std::to_string(p.upBps / 1000))));
+      break;
+  }
+  return out;
+}
+
+std::vector<Attribute> renderAccept(const Decision& d, VendorProfile vendor, const Attributes& a) {
+  std::vector<Attribute> out;
+  const Plan& p = *d.plan;
+  if (d.sessionTimeout != 0) out.push_back(attr(a.sessionTimeout, Value::uint32(d.sessionTimeout)));
+  if (p.idleTimeout != 0) out.push_back(attr(a.idleTimeout, Value::uint32(p.idleTimeout)));
+  if (p.interimInterval != 0) out.push_back(attr(a.acctInterimInterval, Value::uint32(p.interimInterval)));
+  if (d.subscriber->staticIp && d.subscriber->staticIp->isV4())
+    out.push_back(attr(a.framedIpAddress, Value::ipv4(d.subscriber->staticIp->v4())));
+  else if (!p.ipPool.empty())
+    out.push_back(attr(a.framedPool, Value::string(p.ipPool)));
+  for (Attribute& r : renderRate(p, vendor, a)) out.push_back(std::move(r));
+  if (d.msChapV2) {
+    const auth::MsChapV2Accept& m = *d.msChapV2;
+    out.push_back(attr(a.msChap2Success,
+                       Value::octets(std::string(reinterpret_cast<const char*>(m.successValue.data()), m.successValue.size()))));
+    // RFC 2548 2.4.2: the keys are salt-encrypted by the encoder (dictionary flag encrypt=2).
+    out.push_back(attr(a.msMppeRecvKey, Value::octets(std::string(reinterpret_cast<const char*>(m.mppeRecvKey.data()), 16))));
+    out.push_back(attr(a.msMppeSendKey, Value::octets(std::string(reinterpret_cast<const char*>(m.mppeSendKey.data()), 16))));
+    out.push_back(attr(a.msMppeEncryptionPolicy, Value::uint32(1)));  // encryption allowed
+    out.push_back(attr(a.msMppeEncryptionTypes, Value::uint32(6)));   // 128-bit and 40-bit RC4
+  }
+  return out;
+}
+
+std::vector<Attribute> renderReject(const Decision& d, const Attributes& a, uint8_t msChapIdent) {
+  std::vector<Attribute> out;
+  out.push_back(attr(a.replyMessage, Value::string(rejectReasonMessage(d.reason))));
+  if (d.method == AuthMethod::kMsChapV2) {
+    // RFC 2759 section 6: E=691 authentication failure, R=0 no retry.
+    std::string e = std::string(1, static_cast<char>(msChapIdent)) + "E=691 R=0 V=3";
+    out.push_back(attr(a.msChapError, Value::string(e)));
+  }
+  return out;
+}
+
+}  // namespace aaa::radius

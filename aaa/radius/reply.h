@@ -1,0 +1,36 @@
+// Renders authorization Decisions into reply attributes, per NAS vendor profile.
+//
+// Rates are stored in bit/s and rendered as each vendor expects:
+//   mikrotik    Mikrotik-Rate-Limit "up/down [burst-up/burst-down threshold-up/threshold-down time/time]"
+//               (rx/tx from the router's side: rx is the subscriber's upload)
+//   wispr       WISPr-Bandwidth-Max-Up / -Down in bit/s
+//   chillispot  ChilliSpot-Bandwidth-Max-Up / -Down in kbit/s
+//   cisco       Cisco-AVPair "ip:qos-policy-in=add-class(sub,(class-default),police(...))" (upload)
+//               and "ip:qos-policy-out=..." (download): ISG RADIUS-based policing
+//   accel-ppp   Filter-Id "down/up" in kbit/s (accel-ppp shaper, attr=Filter-Id)
+//   generic     no rate attribute
+// The caller puts Message-Authenticator first and appends the request's Proxy-State attributes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "aaa/policy/policy.h"
+#include "aaa/radius/attributes.h"
+#include "aaa/radius/packet.h"
+
+namespace aaa::radius {
+
+// Reply attributes of an accepted request (without Message-Authenticator and Proxy-State).
+std::vector<Attribute> renderAccept(const Decision& decision, VendorProfile vendor, const Attributes& a);
+// Reply attributes of a rejected request: Reply-Message with the reason (and MS-CHAP-Error for
+// MS-CHAPv2 so the client shows "wrong password" instead of a generic failure).
+std::vector<Attribute> renderReject(const Decision& decision, const Attributes& a, uint8_t msChapIdent = 0);
+
+// The rate attributes alone (Access-Accept and, later, CoA with a new rate).
+std::vector<Attribute> renderRate(const Plan& plan, VendorProfile vendor, const Attributes& a);
+
+// "10M", "512k", "1500": MikroTik's rate syntax.
+std::string mikrotikRate(uint64_t bitsPerSecond);
+
+}  // namespace aaa::radius

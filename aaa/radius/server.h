@@ -1,0 +1,108 @@
+// The RADIUS authentication server (RFC 2865) on UDP.
+//
+// Per datagram (one thread per socket, SO_REUSEPORT, one socket per core, recvmmsg/sendmmsg):
+//   source address -> NAS client (unknown: drop + count, no decode)
+//   structure and code checks -> duplicate cache (RFC 5080 2.2.2: same source, port, id and
+//   authenticator get the cached reply bytes, not a second evaluation)
+//   Message-Authenticator required? (BlastRADIUS, CVE-2024-3596; per NAS, default on) -> decode and
+//   verify (bad authenticator: drop + count) -> authorize() on the current snapshot -> reply with
+//   Message-Authenticator first and the Proxy-State attributes copied in order.
+// Status-Server (RFC 5997) is answered with an Access-Accept.
+//
+// Reloadable settings (accepted methods, the Message-Authenticator default) come from the snapshot.
+//
+// Threading: start() binds and starts the threads; stop() joins them. Everything a worker reads is
+// immutable (snapshot, attributes) or its own (cache, buffers); counters are relaxed atomics.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aaa/policy/policy.h"
+#include "aaa/policy/snapshot.h"
+#include "aaa/radius/attributes.h"
+#include "core/counters.h"
+#include "core/event_bus.h"
+#include "core/status.h"
+
+namespace aaa::radius {
+
+struct AuthServerConfig {
+  std::string listen = "0.0.0.0";  // IPv4 or IPv6 address; "::" is dual-stack
+  uint16_t port = 1812;            // 0: any free port (tests); port() tells which
+  int threads = 1;
+  int duplicateCacheMs = 10000;    // how long replies are kept for retransmissions (RFC 5080 2.2.2)
+};
+
+// Counters of RADIUS-AUTH-SERVER-MIB (RFC 4669), server-wide and per client, plus our own.
+struct AuthCounters {
+  core::Counter* accessRequests;
+  core::Counter* invalidRequests;     // from unknown addresses
+  core::Counter* dupAccessRequests;
+  core::Counter* accessAccepts;
+  core::Counter* accessRejects;
+  core::Counter* accessChallenges;
+  core::Counter* malformedAccessRequests;
+  core::Counter* badAuthenticators;
+  core::Counter* packetsDropped;
+  core::Counter* unknownTypes;
+  core::Counter* missingMessageAuthenticator;
+  core::Counter* statusServer;
+
+  static AuthCounters registerIn(core::CounterRegistry& registry, const std::string& nasName);  // "" = totals
+};
+
+// Published on the worker thread for every evaluated Access-Request (not for drops or duplicates).
+// Views are valid only during the publish call. Never carries a password.
+struct AuthEvent {
+  std::string_view nas;
+  uint8_t packetId;
+  std::string_view userName;
+  std::string_view callingStationId;
+  AuthMethod method;
+  bool accepted;
+  RejectReason reason;
+};
+
+// Published when a datagram is dropped, with the reason (for the log; counters are already counted).
+struct AuthDropEvent {
+  std::string_view source;  // "192.0.2.1:1645"
+  std::string_view nas;     // empty for unknown sources
+  std::string_view reason;
+};
+
+class AuthServer {
+ public:
+  AuthServer(AuthServerConfig config, const SnapshotHolder& snapshots, const Attributes& attributes,
+             core::CounterRegistry& counters, core::EventBus* events = nullptr, SessionCount sessions = {});
+  ~AuthServer();
+
+  core::Status start();
+  void stop();
+  uint16_t port() const { return boundPort_; }
+
+  struct Worker;
+
+ private:
+  void run(Worker* worker);
+
+  AuthServerConfig config_;
+  const SnapshotHolder& snapshots_;
+  const Attributes& attributes_;
+  core::CounterRegistry& registry_;
+  core::EventBus* events_;
+  SessionCount sessions_;
+  AuthCounters totals_;
+  std::vector<core::Counter*> rejectsByReason_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> running_{false};
+  uint16_t boundPort_ = 0;
+
+  friend struct Worker;
+};
+
+}  // namespace aaa::radius

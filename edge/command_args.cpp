@@ -1,0 +1,94 @@
+#include "edge/command_args.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/units.h"
+
+namespace edge {
+
+core::Status CommandArgs::only(std::initializer_list<const char*> known) const {
+  if (!args_.is_object()) return core::invalidArgument("arguments must be an object");
+  for (auto it = args_.begin(); it != args_.end(); ++it) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || it.key() == k;
+    if (!ok) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      return core::invalidArgument("unknown argument '" + it.key() + "' (known: " + list + ")");
+    }
+  }
+  return core::Status::ok();
+}
+
+core::Result<std::string> CommandArgs::required(const char* key) const {
+  core::Result<std::optional<std::string>> v = text(key);
+  if (!v.isOk()) return v.status();
+  if (!*v || (*v)->empty()) return core::invalidArgument(std::string(key) + " is required");
+  return **v;
+}
+
+core::Result<std::optional<std::string>> CommandArgs::text(const char* key) const {
+  if (!has(key)) return std::optional<std::string>();
+  const core::Json& v = args_[key];
+  if (v.is_string()) return std::optional<std::string>(v.get<std::string>());
+  if (v.is_number_integer()) return std::optional<std::string>(v.dump());
+  return core::invalidArgument(std::string(key) + ": expected text, got " + core::jsonTypeName(v));
+}
+
+core::Result<std::optional<int64_t>> CommandArgs::integer(const char* key, int64_t min, int64_t max) const {
+  if (!has(key)) return std::optional<int64_t>();
+  const core::Json& v = args_[key];
+  int64_t n = 0;
+  if (v.is_number_integer()) {
+    n = v.get<int64_t>();
+  } else if (v.is_string()) {
+    std::string s = v.get<std::string>();
+    char* end = nullptr;
+    errno = 0;
+    long long parsed = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || end == nullptr || *end != '\0' || errno != 0)
+      return core::invalidArgument(std::string(key) + ": '" + s + "' is not a whole number");
+    n = parsed;
+  } else {
+    return core::invalidArgument(std::string(key) + ": expected a whole number, got " + core::jsonTypeName(v));
+  }
+  if (n < min || n > max)
+    return core::invalidArgument(std::string(key) + ": " + std::to_string(n) + " is out of range " +
+                                 std::to_string(min) + ".." + std::to_string(max));
+  return std::optional<int64_t>(n);
+}
+
+core::Result<std::optional<bool>> CommandArgs::boolean(const char* key) const {
+  if (!has(key)) return std::optional<bool>();
+  const core::Json& v = args_[key];
+  if (v.is_boolean()) return std::optional<bool>(v.get<bool>());
+  if (v.is_string()) {
+    std::string s = v.get<std::string>();
+    if (s == "true" || s == "yes" || s == "on" || s == "1") return std::optional<bool>(true);
+    if (s == "false" || s == "no" || s == "off" || s == "0") return std::optional<bool>(false);
+  }
+  return core::invalidArgument(std::string(key) + ": expected yes or no");
+}
+
+core::Result<std::optional<uint64_t>> CommandArgs::rate(const char* key) const {
+  if (!has(key)) return std::optional<uint64_t>();
+  const core::Json& v = args_[key];
+  if (v.is_number_unsigned()) return std::optional<uint64_t>(v.get<uint64_t>());
+  if (!v.is_string()) return core::invalidArgument(std::string(key) + ": expected a rate such as 10M");
+  core::Result<uint64_t> r = core::parseRate(v.get<std::string>());
+  if (!r.isOk()) return r.status().withContext(key);
+  return std::optional<uint64_t>(*r);
+}
+
+core::Result<std::optional<uint64_t>> CommandArgs::size(const char* key) const {
+  if (!has(key)) return std::optional<uint64_t>();
+  const core::Json& v = args_[key];
+  if (v.is_number_unsigned()) return std::optional<uint64_t>(v.get<uint64_t>());
+  if (!v.is_string()) return core::invalidArgument(std::string(key) + ": expected a size such as 5GB");
+  core::Result<uint64_t> r = core::parseSize(v.get<std::string>());
+  if (!r.isOk()) return r.status().withContext(key);
+  return std::optional<uint64_t>(*r);
+}
+
+}  // namespace edge

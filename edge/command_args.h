@@ -1,0 +1,35 @@
+// Reading control-command arguments: one place that turns JSON arguments into typed values with
+// errors that name the argument. Numbers may come as JSON numbers or as text ("300"), because the
+// CLI passes every flag as text.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace edge {
+
+class CommandArgs {
+ public:
+  explicit CommandArgs(const core::Json& args) : args_(args) {}
+
+  // Refuses arguments not in `known` (a typo must not be silently ignored).
+  core::Status only(std::initializer_list<const char*> known) const;
+
+  bool has(const char* key) const { return args_.contains(key) && !args_[key].is_null(); }
+  core::Result<std::string> required(const char* key) const;
+  core::Result<std::optional<std::string>> text(const char* key) const;
+  core::Result<std::optional<int64_t>> integer(const char* key, int64_t min, int64_t max) const;
+  core::Result<std::optional<bool>> boolean(const char* key) const;
+  core::Result<std::optional<uint64_t>> rate(const char* key) const;  // "10M", "512k" or bit/s
+  core::Result<std::optional<uint64_t>> size(const char* key) const;  // "500MB", "2GiB" or bytes
+
+ private:
+  const core::Json& args_;
+};
+
+}  // namespace edge

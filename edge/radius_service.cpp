@@ -1,0 +1,693 @@
+#include "edge/radius_service.h"
+
+#include <chrono>
+#include <thread>
+
+#include "aaa/auth/credentials.h"
+#include "aaa/auth/mac.h"
+#include "aaa/policy/store.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/units.h"
+#include "edge/command_args.h"
+
+namespace edge {
+
+namespace {
+
+using core::ControlReply;
+using core::Json;
+
+ControlReply fail(const core::Status& s) { return ControlReply::error(s.message()); }
+
+aaa::PolicySettings settingsOf(const RadiusConfig& c) {
+  aaa::PolicySettings s;
+  s.pap = s.chap = s.msChapV2 = s.mac = false;
+  for (const std::string& m : c.authMethods) {
+    if (m == "pap") s.pap = true;
+    if (m == "chap") s.chap = true;
+    if (m == "mschapv2") s.msChapV2 = true;
+    if (m == "mac") s.mac = true;
+  }
+  s.requireMessageAuthenticator = c.requireMessageAuthenticator;
+  return s;
+}
+
+std::string isoOrEmpty(int64_t unix) {
+  if (unix == 0) return "";
+  return core::formatRfc3339(core::WallTime(std::chrono::seconds(unix)));
+}
+
+Json nasJson(const aaa::NasClient& n) {
+  Json j = Json::object();
+  j["name"] = n.name;
+  j["address"] = aaa::formatPrefix(n.prefix);
+  j["vendor"] = aaa::vendorProfileName(n.vendor);
+  j["coa-port"] = n.coaPort;
+  j["nas-identifier"] = n.nasIdentifier;
+  j["require-message-authenticator"] =
+      n.requireMessageAuthenticator ? Json(*n.requireMessageAuthenticator ? "yes" : "no") : Json("default");
+  return j;  // the secret is never shown
+}
+
+Json planJson(const aaa::Plan& p) {
+  Json j = Json::object();
+  j["name"] = p.name;
+  j["down"] = core::formatRate(p.downBps);
+  j["up"] = core::formatRate(p.upBps);
+  j["down-bps"] = p.downBps;
+  j["up-bps"] = p.upBps;
+  j["burst-down"] = p.burstDownBps ? core::formatRate(p.burstDownBps) : "";
+  j["burst-up"] = p.burstUpBps ? core::formatRate(p.burstUpBps) : "";
+  j["burst-threshold"] = p.burstThresholdPercent;
+  j["burst-time"] = p.burstTimeSeconds;
+  j["session-timeout"] = p.sessionTimeout;
+  j["idle-timeout"] = p.idleTimeout;
+  j["interim"] = p.interimInterval;
+  j["max-sessions"] = p.maxSessions;
+  j["ip-pool"] = p.ipPool;
+  return j;
+}
+
+// Applies the optional plan arguments shared by plan-add and plan-set.
+core::Status applyPlanArgs(const CommandArgs& a, aaa::Plan& p) {
+  auto rate = [&](const char* key, uint64_t& field) -> core::Status {
+    core::Result<std::optional<uint64_t>> v = a.rate(key);
+    if (!v.isOk()) return v.status();
+    if (*v) field = **v;
+    return core::Status::ok();
+  };
+  auto seconds = [&](const char* key, uint32_t& field, int64_t max) -> core::Status {
+    core::Result<std::optional<int64_t>> v = a.integer(key, 0, max);
+    if (!v.isOk()) return v.status();
+    if (*v) field = static_cast<uint32_t>(**v);
+    return core::Status::ok();
+  };
+  EDGE_RETURN_IF_ERROR(rate("down", p.downBps));
+  EDGE_RETURN_IF_ERROR(rate("up", p.upBps));
+  EDGE_RETURN_IF_ERROR(rate("burst-down", p.burstDownBps));
+  EDGE_RETURN_IF_ERROR(rate("burst-up", p.burstUpBps));
+  EDGE_RETURN_IF_ERROR(seconds("burst-threshold", p.burstThresholdPercent, 100));
+  EDGE_RETURN_IF_ERROR(seconds("burst-time", p.burstTimeSeconds, 3600));
+  EDGE_RETURN_IF_ERROR(seconds("session-timeout", p.sessionTimeout, 31 * 86400));
+  EDGE_RETURN_IF_ERROR(seconds("idle-timeout", p.idleTimeout, 31 * 86400));
+  EDGE_RETURN_IF_ERROR(seconds("interim", p.interimInterval, 86400));
+  EDGE_RETURN_IF_ERROR(seconds("max-sessions", p.maxSessions, 100000));
+  core::Result<std::optional<std::string>> pool = a.text("ip-pool");
+  if (!pool.isOk()) return pool.status();
+  if (*pool) p.ipPool = **pool;
+  if (p.downBps == 0 || p.upBps == 0) return core::invalidArgument("down and up rates are required (e.g. --down 10M --up 5M)");
+  if (p.burstDownBps != 0 && p.burstDownBps < p.downBps)
+    return core::invalidArgument("burst-down must be at least the down rate");
+  if (p.burstUpBps != 0 && p.burstUpBps < p.upBps) return core::invalidArgument("burst-up must be at least the up rate");
+  if (p.interimInterval != 0 && p.interimInterval < 60)
+    return core::invalidArgument("interim: at least 60 seconds (RFC 2869 5.16), or 0 for none");
+  return core::Status::ok();
+}
+
+// Applies subscriber fields common to add, set and import. `password` handling is the caller's.
+core::Status applySubscriberArgs(const CommandArgs& a, const aaa::Snapshot& snap, aaa::Subscriber& s) {
+  core::Result<std::optional<std::string>> plan = a.text("plan");
+  if (!plan.isOk()) return plan.status();
+  if (*plan) {
+    const aaa::Plan* p = snap.findPlanByName(**plan);
+    if (p == nullptr) return core::notFound("plan: no plan named '" + **plan + "' (see plan list)");
+    s.planId = p->id;
+  }
+  core::Result<std::optional<std::string>> status = a.text("status");
+  if (!status.isOk()) return status.status();
+  if (*status) {
+    auto st = aaa::parseSubscriberStatus(**status);
+    if (!st) return core::invalidArgument("status: '" + **status + "' is not one of: active, suspended, disabled");
+    s.status = *st;
+  }
+  core::Result<std::optional<std::string>> expires = a.text("expires");
+  if (!expires.isOk()) return expires.status();
+  if (*expires) {
+    if ((*expires)->empty() || **expires == "never") {
+      s.expiresAt = 0;
+    } else {
+      core::Result<int64_t> t = core::parseIso8601(**expires);
+      if (!t.isOk()) return t.status().withContext("expires");
+      s.expiresAt = *t;
+    }
+  }
+  core::Result<std::optional<std::string>> mac = a.text("mac");
+  if (!mac.isOk()) return mac.status();
+  if (*mac) {
+    if ((*mac)->empty()) {
+      s.mac.reset();
+    } else {
+      auto m = aaa::auth::parseMac(**mac);
+      if (!m) return core::invalidArgument("mac: '" + **mac + "' is not a MAC address (e.g. aa:bb:cc:dd:ee:ff)");
+      s.mac = *m;
+    }
+  }
+  core::Result<std::optional<std::string>> ip = a.text("static-ip");
+  if (!ip.isOk()) return ip.status();
+  if (*ip) {
+    if ((*ip)->empty()) {
+      s.staticIp.reset();
+    } else {
+      auto parsed = aaa::parseIp(**ip);
+      if (!parsed || !parsed->isV4()) return core::invalidArgument("static-ip: '" + **ip + "' is not an IPv4 address");
+      s.staticIp = *parsed;
+    }
+  }
+  return core::Status::ok();
+}
+
+// A subscriber named like a MAC is a MAC-auth subscriber, stored under the canonical form.
+std::string canonicalUsername(const std::string& username) {
+  auto mac = aaa::auth::parseMac(username);
+  return mac ? aaa::auth::formatMac(*mac) : username;
+}
+
+core::Status setPassword(aaa::Subscriber& s, const std::string& password, bool keepCleartext) {
+  core::Result<aaa::auth::Credentials> c = aaa::auth::credentialsFromPassword(password, keepCleartext);
+  if (!c.isOk()) return c.status().withContext("password");
+  s.ntHash = c->ntHash;
+  s.cleartext = c->cleartext.value_or("");
+  return core::Status::ok();
+}
+
+Json subscriberJson(const aaa::Subscriber& s, const aaa::Snapshot& snap) {
+  Json j = Json::object();
+  j["username"] = s.username;
+  const aaa::Plan* p = snap.findPlan(s.planId);
+  j["plan"] = p ? p->name : "";
+  j["status"] = aaa::subscriberStatusName(s.status);
+  j["expires"] = isoOrEmpty(s.expiresAt);
+  j["mac"] = s.mac ? aaa::auth::formatMac(*s.mac) : "";
+  j["static-ip"] = s.staticIp ? aaa::formatIp(*s.staticIp) : "";
+  Json forms = Json::array();
+  if (s.ntHash) forms.push_back("nt-hash");
+  if (!s.cleartext.empty()) forms.push_back("cleartext");
+  j["credentials"] = forms;  // which forms are stored, never their content
+  return j;
+}
+
+}  // namespace
+
+RadiusService::RadiusService(core::CounterRegistry& counters, core::EventBus& events)
+    : counters_(counters), events_(events) {}
+
+RadiusService::~RadiusService() { stop(); }
+
+core::Status RadiusService::start(const RadiusConfig& config, core::Writer& writer, core::Database& reader) {
+  config_ = config;
+  writer_ = &writer;
+  reader_ = &reader;
+  core::Result<aaa::radius::Dictionary> dict = aaa::radius::Dictionary::load(config.dictionaryDir);
+  if (!dict.isOk()) return dict.status().withContext("radius.dictionary-dir");
+  dictionary_ = *dict;
+  core::Result<aaa::radius::Attributes> attrs = aaa::radius::Attributes::resolve(*dictionary_);
+  if (!attrs.isOk()) return attrs.status();
+  attributes_ = *attrs;
+
+  auto started = std::chrono::steady_clock::now();
+  core::Result<std::vector<aaa::NasClient>> nas = aaa::loadNas(reader);
+  if (!nas.isOk()) return nas.status().withContext("loading NAS clients");
+  core::Result<std::vector<aaa::Plan>> plans = aaa::loadPlans(reader);
+  if (!plans.isOk()) return plans.status().withContext("loading plans");
+  core::Result<std::vector<aaa::Subscriber>> subs = aaa::loadSubscribers(reader);
+  if (!subs.isOk()) return subs.status().withContext("loading subscribers");
+  size_t subscriberCount = subs->size();
+  snapshots_.publishSettings(settingsOf(config));
+  snapshots_.publishFull(std::move(*nas), std::move(*plans), std::move(*subs));
+  auto loadMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  counters_.gauge("radius_snapshot_load_ms", "Time to load NAS clients, plans and subscribers at start")
+      .set(static_cast<uint64_t>(loadMs));
+
+  aaa::radius::AuthServerConfig sc;
+  sc.listen = config.listen;
+  sc.port = static_cast<uint16_t>(config.authPort);
+  sc.threads = config.threads > 0 ? static_cast<int>(config.threads)
+                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  server_ = std::make_unique<aaa::radius::AuthServer>(sc, snapshots_, attributes_, counters_, &events_);
+  EDGE_RETURN_IF_ERROR(server_->start());
+  core::logInfo("RADIUS auth listening on ", config.listen, ":", server_->port(), " (", sc.threads, " threads), ",
+                subscriberCount, " subscribers loaded in ", loadMs, " ms");
+  return core::Status::ok();
+}
+
+void RadiusService::stop() {
+  if (server_) server_->stop();
+  server_.reset();
+}
+
+void RadiusService::applySettings(const RadiusConfig& config) {
+  config_.authMethods = config.authMethods;
+  config_.requireMessageAuthenticator = config.requireMessageAuthenticator;
+  snapshots_.publishSettings(settingsOf(config));
+}
+
+bool RadiusService::keepCleartext() const {
+  for (const std::string& m : config_.authMethods)
+    if (m == "chap") return true;
+  return false;
+}
+
+core::Json RadiusService::statusJson() const {
+  auto snap = snapshots_.current();
+  Json j = Json::object();
+  j["listen"] = config_.listen;
+  j["auth-port"] = authPort();
+  j["nas-clients"] = snap->nas.size();
+  j["plans"] = snap->plans.size();
+  j["subscribers"] = snap->subscriberCount();
+  j["auth-methods"] = config_.authMethods;
+  j["require-message-authenticator"] = config_.requireMessageAuthenticator;
+  return j;
+}
+
+core::Status RadiusService::write(core::Writer::Job job) { return writer_->submit(std::move(job)).get(); }
+
+core::Status RadiusService::reloadNas() {
+  core::Result<std::vector<aaa::NasClient>> nas = aaa::loadNas(*reader_);
+  if (!nas.isOk()) return nas.status();
+  snapshots_.publishNas(std::move(*nas));
+  return core::Status::ok();
+}
+
+core::Status RadiusService::reloadPlans() {
+  core::Result<std::vector<aaa::Plan>> plans = aaa::loadPlans(*reader_);
+  if (!plans.isOk()) return plans.status();
+  snapshots_.publishPlans(std::move(*plans));
+  return core::Status::ok();
+}
+
+void RadiusService::registerCommands(core::ControlServer& c) {
+  auto bind = [this](ControlReply (RadiusService::*fn)(const Json&)) {
+    return [this, fn](const Json& args) { return (this->*fn)(args); };
+  };
+  c.registerCommand("nas-add",
+                    "Add or replace a NAS client. Arguments: name, address (IP or prefix), secret, vendor "
+                    "(generic|mikrotik|wispr|chillispot|cisco|accel-ppp), coa-port, nas-identifier, "
+                    "require-message-authenticator (yes|no|default).",
+                    bind(&RadiusService::nasAdd));
+  c.registerCommand("nas-list", "List NAS clients (secrets are never shown).", bind(&RadiusService::nasList));
+  c.registerCommand("nas-del", "Delete a NAS client. Arguments: name.", bind(&RadiusService::nasDel));
+  c.registerCommand("plan-add",
+                    "Add a plan. Arguments: name, down, up (rates: 512k, 10M, 1G), burst-down, burst-up, "
+                    "burst-threshold (percent), burst-time (s), session-timeout (s), idle-timeout (s), interim (s), "
+                    "max-sessions, ip-pool.",
+                    bind(&RadiusService::planAdd));
+  c.registerCommand("plan-set", "Change a plan. Arguments: name, then any plan-add argument.",
+                    bind(&RadiusService::planSet));
+  c.registerCommand("plan-list", "List plans.", bind(&RadiusService::planList));
+  c.registerCommand("plan-del", "Delete a plan no subscriber uses. Arguments: name.", bind(&RadiusService::planDel));
+  c.registerCommand("subscriber-add",
+                    "Add a subscriber. Arguments: username, password (optional for a MAC-address username), plan, "
+                    "mac (binding), expires (ISO 8601), status (active|suspended|disabled), static-ip.",
+                    bind(&RadiusService::subscriberAdd));
+  c.registerCommand("subscriber-set",
+                    "Change a subscriber; takes effect on the next request. Arguments: username, then any of "
+                    "password, plan, mac, expires, status, static-ip ('' clears mac, expires, static-ip).",
+                    bind(&RadiusService::subscriberSet));
+  c.registerCommand("subscriber-del", "Delete a subscriber. Arguments: username.", bind(&RadiusService::subscriberDel));
+  c.registerCommand("subscriber-show", "One subscriber. Arguments: username.", bind(&RadiusService::subscriberShow));
+  c.registerCommand("subscriber-list",
+                    "List subscribers. Arguments: plan, status, search (username prefix), limit (default 100), "
+                    "offset.",
+                    bind(&RadiusService::subscriberList));
+  c.registerCommand("subscriber-import",
+                    "Import a batch of subscribers. Arguments: rows (list of objects with username, password, plan "
+                    "and optional mac, expires, status, line). Bad rows are reported, the others imported.",
+                    bind(&RadiusService::subscriberImport));
+  c.registerCommand("stats", "RADIUS counters, server-wide and per NAS client.", bind(&RadiusService::stats));
+}
+
+ControlReply RadiusService::nasAdd(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name", "address", "secret", "vendor", "coa-port", "nas-identifier",
+                           "require-message-authenticator"});
+  if (!s.isOk()) return fail(s);
+  aaa::NasClient n;
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  n.name = *name;
+  core::Result<std::string> address = a.required("address");
+  if (!address.isOk()) return fail(address.status());
+  std::string error;
+  auto prefix = aaa::parsePrefix(*address, &error);
+  if (!prefix) return ControlReply::error("address: " + error);
+  n.prefix = *prefix;
+  core::Result<std::string> secret = a.required("secret");
+  if (!secret.isOk()) return fail(secret.status());
+  if (secret->size() > 128) return ControlReply::error("secret: longer than 128 characters");
+  n.secret = *secret;
+  core::Result<std::optional<std::string>> vendor = a.text("vendor");
+  if (!vendor.isOk()) return fail(vendor.status());
+  if (*vendor) {
+    auto v = aaa::parseVendorProfile(**vendor);
+    if (!v)
+      return ControlReply::error("vendor: '" + **vendor +
+                                 "' is not one of: generic, mikrotik, wispr, chillispot, cisco, accel-ppp");
+    n.vendor = *v;
+  }
+  core::Result<std::optional<int64_t>> coa = a.integer("coa-port", 1, 65535);
+  if (!coa.isOk()) return fail(coa.status());
+  if (*coa) n.coaPort = static_cast<uint16_t>(**coa);
+  core::Result<std::optional<std::string>> ident = a.text("nas-identifier");
+  if (!ident.isOk()) return fail(ident.status());
+  if (*ident) n.nasIdentifier = **ident;
+  core::Result<std::optional<std::string>> rma = a.text("require-message-authenticator");
+  if (!rma.isOk()) return fail(rma.status());
+  if (*rma && **rma != "default") {
+    core::Result<std::optional<bool>> b = a.boolean("require-message-authenticator");
+    if (!b.isOk()) return fail(b.status());
+    n.requireMessageAuthenticator = **b;
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([n, now](core::Database& db) { return aaa::insertNas(db, n, now).status(); });
+  if (!s.isOk()) return fail(s);
+  s = reloadNas();
+  if (!s.isOk()) return fail(s);
+  std::string warning;
+  if (n.secret.size() < 16) warning = " (warning: a shared secret shorter than 16 characters is weak, RFC 2865 3)";
+  return ControlReply::success("NAS '" + n.name + "' saved" + warning, nasJson(n));
+}
+
+ControlReply RadiusService::nasList(const Json& args) {
+  core::Status s = CommandArgs(args).only({});
+  if (!s.isOk()) return fail(s);
+  auto snap = snapshots_.current();
+  std::vector<aaa::NasClient> sorted = snap->nas;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+  Json list = Json::array();
+  for (const aaa::NasClient& n : sorted) list.push_back(nasJson(n));
+  return ControlReply::success(std::to_string(list.size()) + " NAS clients", list);
+}
+
+ControlReply RadiusService::nasDel(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  std::string n = *name;
+  s = write([n](core::Database& db) { return aaa::deleteNas(db, n); });
+  if (!s.isOk()) return fail(s);
+  s = reloadNas();
+  if (!s.isOk()) return fail(s);
+  return ControlReply::success("NAS '" + n + "' deleted");
+}
+
+ControlReply RadiusService::planAdd(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time",
+                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  aaa::Plan p;
+  p.name = *name;
+  s = applyPlanArgs(a, p);
+  if (!s.isOk()) return fail(s);
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([p, now](core::Database& db) { return aaa::insertPlan(db, p, now).status(); });
+  if (!s.isOk()) return fail(s);
+  s = reloadPlans();
+  if (!s.isOk()) return fail(s);
+  return ControlReply::success("plan '" + p.name + "' added", planJson(*snapshots_.current()->findPlanByName(p.name)));
+}
+
+ControlReply RadiusService::planSet(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time",
+                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  auto snap = snapshots_.current();
+  const aaa::Plan* existing = snap->findPlanByName(*name);
+  if (existing == nullptr) return ControlReply::error("no plan named '" + *name + "'");
+  aaa::Plan p = *existing;
+  s = applyPlanArgs(a, p);
+  if (!s.isOk()) return fail(s);
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([p, now](core::Database& db) { return aaa::updatePlan(db, p, now); });
+  if (!s.isOk()) return fail(s);
+  s = reloadPlans();
+  if (!s.isOk()) return fail(s);
+  return ControlReply::success("plan '" + p.name + "' changed; new sessions get it at once", planJson(p));
+}
+
+ControlReply RadiusService::planList(const Json& args) {
+  core::Status s = CommandArgs(args).only({});
+  if (!s.isOk()) return fail(s);
+  Json list = Json::array();
+  for (const aaa::Plan& p : snapshots_.current()->plans) list.push_back(planJson(p));
+  return ControlReply::success(std::to_string(list.size()) + " plans", list);
+}
+
+ControlReply RadiusService::planDel(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  std::string n = *name;
+  s = write([n](core::Database& db) { return aaa::deletePlan(db, n); });
+  if (!s.isOk()) return fail(s);
+  s = reloadPlans();
+  if (!s.isOk()) return fail(s);
+  return ControlReply::success("plan '" + n + "' deleted");
+}
+
+ControlReply RadiusService::subscriberAdd(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  if (username->size() > 253) return ControlReply::error("username: longer than 253 octets (RFC 2865 5.1)");
+  if (!a.has("plan")) return ControlReply::error("plan is required");
+  auto snap = snapshots_.current();
+  aaa::Subscriber sub;
+  sub.username = canonicalUsername(*username);
+  s = applySubscriberArgs(a, *snap, sub);
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> password = a.text("password");
+  if (!password.isOk()) return fail(password.status());
+  if (*password) {
+    s = setPassword(sub, **password, keepCleartext());
+    if (!s.isOk()) return fail(s);
+  } else if (!aaa::auth::parseMac(sub.username)) {
+    return ControlReply::error("password is required (only MAC-address subscribers may go without)");
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  int64_t id = 0;
+  s = write([&sub, now, &id](core::Database& db) {
+    core::Result<int64_t> r = aaa::insertSubscriber(db, sub, now);
+    if (r.isOk()) id = *r;
+    return r.status();
+  });
+  if (!s.isOk()) return fail(s);
+  sub.id = id;
+  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::Subscriber>(sub)}});
+  return ControlReply::success("subscriber '" + sub.username + "' added", subscriberJson(sub, *snapshots_.current()));
+}
+
+ControlReply RadiusService::subscriberSet(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  auto snap = snapshots_.current();
+  std::string name = canonicalUsername(*username);
+  const aaa::Subscriber* existing = snap->findSubscriber(name);
+  if (existing == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  aaa::Subscriber sub = *existing;
+  s = applySubscriberArgs(a, *snap, sub);
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> password = a.text("password");
+  if (!password.isOk()) return fail(password.status());
+  if (*password) {
+    s = setPassword(sub, **password, keepCleartext());
+    if (!s.isOk()) return fail(s);
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([sub, now](core::Database& db) { return aaa::updateSubscriber(db, sub, now); });
+  if (!s.isOk()) return fail(s);
+  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::Subscriber>(sub)}});
+  return ControlReply::success("subscriber '" + sub.username + "' changed", subscriberJson(sub, *snapshots_.current()));
+}
+
+ControlReply RadiusService::subscriberDel(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  std::string name = canonicalUsername(*username);
+  s = write([name](core::Database& db) { return aaa::deleteSubscriber(db, name); });
+  if (!s.isOk()) return fail(s);
+  snapshots_.publishSubscriberChanges({{name, nullptr}});
+  return ControlReply::success("subscriber '" + name + "' deleted");
+}
+
+ControlReply RadiusService::subscriberShow(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  auto snap = snapshots_.current();
+  const aaa::Subscriber* sub = snap->findSubscriber(canonicalUsername(*username));
+  if (sub == nullptr) return ControlReply::error("no subscriber '" + *username + "'");
+  return ControlReply::success("subscriber '" + sub->username + "'", subscriberJson(*sub, *snap));
+}
+
+ControlReply RadiusService::subscriberList(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"plan", "status", "search", "limit", "offset"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
+  core::Result<std::optional<int64_t>> offset = a.integer("offset", 0, INT64_MAX);
+  core::Result<std::optional<std::string>> plan = a.text("plan");
+  core::Result<std::optional<std::string>> status = a.text("status");
+  core::Result<std::optional<std::string>> search = a.text("search");
+  for (const core::Status* e : {&limit.status(), &offset.status(), &plan.status(), &status.status(), &search.status()})
+    if (!e->isOk()) return fail(*e);
+  auto snap = snapshots_.current();
+  std::string where = " WHERE 1=1";
+  if (*plan) {
+    const aaa::Plan* p = snap->findPlanByName(**plan);
+    if (p == nullptr) return ControlReply::error("plan: no plan named '" + **plan + "'");
+    where += " AND plan_id = " + std::to_string(p->id);
+  }
+  if (*status) {
+    if (!aaa::parseSubscriberStatus(**status))
+      return ControlReply::error("status: '" + **status + "' is not one of: active, suspended, disabled");
+    where += " AND status = ?1";
+  }
+  if (*search) where += " AND username >= ?2 AND username < ?2 || char(1114111)";
+  core::Result<core::Statement> count = reader_->prepare("SELECT count(*) FROM subscribers" + where);
+  if (!count.isOk()) return fail(count.status());
+  if (*status) count->bindText(1, **status);
+  if (*search) count->bindText(2, **search);
+  core::Result<bool> row = count->step();
+  if (!row.isOk()) return fail(row.status());
+  int64_t total = count->columnInt64(0);
+  core::Result<core::Statement> st =
+      reader_->prepare("SELECT username FROM subscribers" + where + " ORDER BY username LIMIT ?3 OFFSET ?4");
+  if (!st.isOk()) return fail(st.status());
+  if (*status) st->bindText(1, **status);
+  if (*search) st->bindText(2, **search);
+  st->bindInt64(3, limit->value_or(100)).bindInt64(4, offset->value_or(0));
+  Json rows = Json::array();
+  for (;;) {
+    core::Result<bool> r = st->step();
+    if (!r.isOk()) return fail(r.status());
+    if (!*r) break;
+    const aaa::Subscriber* sub = snap->findSubscriber(st->columnText(0));
+    if (sub) rows.push_back(subscriberJson(*sub, *snap));
+  }
+  Json out = Json::object();
+  out["total"] = total;
+  out["subscribers"] = rows;
+  return ControlReply::success(std::to_string(rows.size()) + " of " + std::to_string(total) + " subscribers", out);
+}
+
+ControlReply RadiusService::subscriberImport(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"rows"});
+  if (!s.isOk()) return fail(s);
+  if (!args.contains("rows") || !args["rows"].is_array()) return ControlReply::error("rows: expected a list of rows");
+  const Json& rows = args["rows"];
+  if (rows.size() > 100000) return ControlReply::error("rows: at most 100000 per call (edgectl sends batches)");
+  auto snap = snapshots_.current();
+  bool cleartext = keepCleartext();
+  struct Row {
+    int64_t line;
+    aaa::Subscriber sub;
+  };
+  std::vector<Row> valid;
+  valid.reserve(rows.size());
+  Json errors = Json::array();
+  auto rowError = [&errors](int64_t line, const std::string& message) {
+    errors.push_back(Json{{"line", line}, {"error", message}});
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Json& r = rows[i];
+    int64_t line = r.is_object() && r.contains("line") && r["line"].is_number_integer() ? r["line"].get<int64_t>()
+                                                                                         : static_cast<int64_t>(i + 1);
+    if (!r.is_object()) {
+      rowError(line, "not an object");
+      continue;
+    }
+    Json fields = r;
+    fields.erase("line");
+    CommandArgs ra(fields);
+    core::Status rs = ra.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+    core::Result<std::string> username = ra.required("username");
+    if (rs.isOk() && !username.isOk()) rs = username.status();
+    if (rs.isOk() && !ra.has("plan")) rs = core::invalidArgument("plan is required");
+    aaa::Subscriber sub;
+    if (rs.isOk()) {
+      sub.username = canonicalUsername(*username);
+      rs = applySubscriberArgs(ra, *snap, sub);
+    }
+    if (rs.isOk()) {
+      core::Result<std::optional<std::string>> password = ra.text("password");
+      if (!password.isOk()) rs = password.status();
+      else if (*password && !(*password)->empty()) rs = setPassword(sub, **password, cleartext);
+      else if (!aaa::auth::parseMac(sub.username)) rs = core::invalidArgument("password is required");
+    }
+    if (!rs.isOk()) {
+      rowError(line, rs.message());
+      continue;
+    }
+    valid.push_back(Row{line, std::move(sub)});
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  std::vector<std::pair<int64_t, std::string>> insertErrors;
+  s = write([&valid, &insertErrors, now](core::Database& db) -> core::Status {
+    for (Row& row : valid) {
+      core::Result<int64_t> id = aaa::insertSubscriber(db, row.sub, now);
+      if (id.isOk()) row.sub.id = *id;
+      else if (id.status().code() == core::Code::kAlreadyExists) insertErrors.emplace_back(row.line, id.status().message());
+      else return id.status();  // disk full, I/O: the whole batch fails and nothing is half-imported
+      if (!id.isOk()) row.sub.id = -1;
+    }
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return fail(s.withContext("import batch not saved"));
+  std::vector<std::pair<std::string, std::shared_ptr<const aaa::Subscriber>>> changes;
+  changes.reserve(valid.size());
+  for (Row& row : valid)
+    if (row.sub.id > 0) changes.emplace_back(row.sub.username, std::make_shared<const aaa::Subscriber>(std::move(row.sub)));
+  snapshots_.publishSubscriberChanges(changes);
+  for (auto& [line, message] : insertErrors) rowError(line, message);
+  Json out = Json::object();
+  out["imported"] = changes.size();
+  out["failed"] = errors.size();
+  out["errors"] = errors;
+  return ControlReply::success(std::to_string(changes.size()) + " imported, " + std::to_string(errors.size()) + " failed",
+                               out);
+}
+
+ControlReply RadiusService::stats(const Json& args) {
+  core::Status s = CommandArgs(args).only({});
+  if (!s.isOk()) return fail(s);
+  Json totals = Json::object();
+  Json perNas = Json::object();
+  Json reasons = Json::object();
+  for (const core::CounterInfo& c : counters_.list()) {
+    if (c.name.rfind("radius_", 0) != 0) continue;
+    if (c.labels.count("nas")) perNas[c.labels.at("nas")][c.name] = c.counter->value();
+    else if (c.labels.count("reason")) reasons[c.labels.at("reason")] = c.counter->value();
+    else totals[c.name] = c.counter->value();
+  }
+  Json out = Json::object();
+  out["totals"] = totals;
+  out["rejects-by-reason"] = reasons;
+  out["clients"] = perNas;
+  return ControlReply::success("RADIUS counters", out);
+}
+
+}  // namespace edge

@@ -1,0 +1,74 @@
+// The appliance's RADIUS service: dictionaries, the in-memory snapshot of NAS clients, plans and
+// subscribers (rebuilt from the database when they change), the auth server, and the management
+// commands on the control socket (nas-*, plan-*, subscriber-*, stats) that edgectl, the web UI and
+// sync all use.
+//
+// Threading: start()/stop()/applySettings() on the main thread; command handlers on the control
+// thread (they own the read connection); the auth workers only read the snapshot.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "aaa/policy/snapshot.h"
+#include "aaa/radius/attributes.h"
+#include "aaa/radius/dictionary.h"
+#include "aaa/radius/server.h"
+#include "core/control_socket.h"
+#include "core/counters.h"
+#include "core/event_bus.h"
+#include "core/store.h"
+#include "edge/edge_config.h"
+
+namespace edge {
+
+class RadiusService {
+ public:
+  RadiusService(core::CounterRegistry& counters, core::EventBus& events);
+  ~RadiusService();
+
+  // Loads the dictionaries (once per process) and the snapshot from `reader`, then starts the
+  // auth server. `writer` and `reader` must outlive the service.
+  core::Status start(const RadiusConfig& config, core::Writer& writer, core::Database& reader);
+  void stop();
+  // Applies the reloadable settings (auth-methods, require-message-authenticator).
+  void applySettings(const RadiusConfig& config);
+
+  void registerCommands(core::ControlServer& control);
+  core::Json statusJson() const;
+  uint16_t authPort() const { return server_ ? server_->port() : 0; }
+
+ private:
+  core::ControlReply nasAdd(const core::Json& args);
+  core::ControlReply nasList(const core::Json& args);
+  core::ControlReply nasDel(const core::Json& args);
+  core::ControlReply planAdd(const core::Json& args);
+  core::ControlReply planSet(const core::Json& args);
+  core::ControlReply planList(const core::Json& args);
+  core::ControlReply planDel(const core::Json& args);
+  core::ControlReply subscriberAdd(const core::Json& args);
+  core::ControlReply subscriberSet(const core::Json& args);
+  core::ControlReply subscriberDel(const core::Json& args);
+  core::ControlReply subscriberShow(const core::Json& args);
+  core::ControlReply subscriberList(const core::Json& args);
+  core::ControlReply subscriberImport(const core::Json& args);
+  core::ControlReply stats(const core::Json& args);
+
+  core::Status reloadNas();
+  core::Status reloadPlans();
+  core::Status write(core::Writer::Job job);
+  bool keepCleartext() const;
+
+  core::CounterRegistry& counters_;
+  core::EventBus& events_;
+  RadiusConfig config_;
+  core::Writer* writer_ = nullptr;
+  core::Database* reader_ = nullptr;
+  std::optional<aaa::radius::Dictionary> dictionary_;
+  aaa::radius::Attributes attributes_;
+  aaa::SnapshotHolder snapshots_;
+  std::unique_ptr<aaa::radius::AuthServer> server_;
+  std::vector<core::EventBus::SubscriptionId> subscriptions_;
+};
+
+}  // namespace edge
