@@ -659,8 +659,11 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
   if (!s.isOk()) return fail(s.withContext("import batch not saved"));
   std::vector<std::pair<std::string, std::shared_ptr<const aaa::Subscriber>>> changes;
   changes.reserve(valid.size());
-  for (Row& row : valid)
-    if (row.sub.id > 0) changes.emplace_back(row.sub.username, std::make_shared<const aaa::Subscriber>(std::move(row.sub)));
+  for (Row& row : valid) {
+    if (row.sub.id <= 0) continue;
+    std::string name = row.sub.username;  // read before the move below
+    changes.emplace_back(std::move(name), std::make_shared<const aaa::Subscriber>(std::move(row.sub)));
+  }
   snapshots_.publishSubscriberChanges(changes);
   for (auto& [line, message] : insertErrors) rowError(line, message);
   Json out = Json::object();
