@@ -13,6 +13,7 @@
 
 #include "aaa/radius/packet.h"
 #include "aaa/radius/reply.h"
+#include "aaa/radius/wire.h"
 #include "core/clock.h"
 
 namespace aaa::radius {
@@ -21,12 +22,9 @@ namespace {
 
 constexpr uint8_t kCodeAccessRequest = 1;
 constexpr uint8_t kCodeStatusServer = 12;  // RFC 5997
-constexpr uint8_t kAttrMessageAuthenticator = 80;
-constexpr size_t kHeaderLength = 20;
-constexpr size_t kMaxPacket = 4096;
+using wire::kHeaderLength;
+using wire::kMaxPacket;
 constexpr int kBatch = 32;
-
-std::string_view view(const std::string& s) { return std::string_view(s.data(), s.size()); }
 
 IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
   if (ss.ss_family == AF_INET) {
@@ -41,21 +39,6 @@ IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
   return ip;
 }
 
-// Walks the attribute list of a structurally checked packet and reports whether a
-// Message-Authenticator is present. Returns false on a broken attribute list.
-bool scanAttributes(const uint8_t* data, size_t length, bool* hasMessageAuthenticator) {
-  *hasMessageAuthenticator = false;
-  size_t pos = kHeaderLength;
-  while (pos < length) {
-    if (length - pos < 2) return false;
-    uint8_t len = data[pos + 1];
-    if (len < 2 || pos + len > length) return false;
-    if (data[pos] == kAttrMessageAuthenticator) *hasMessageAuthenticator = true;
-    pos += len;
-  }
-  return true;
-}
-
 struct DupKey {
   IpAddress source;
   uint16_t port;
@@ -68,15 +51,12 @@ struct DupKey {
 
 struct DupKeyHash {
   size_t operator()(const DupKey& k) const {
-    uint64_t h = 1469598103934665603ULL;
-    auto mix = [&h](const uint8_t* p, size_t n) {
-      for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
-    };
-    mix(k.source.bytes.data() + 12, 4);
-    mix(reinterpret_cast<const uint8_t*>(&k.port), 2);
-    mix(&k.id, 1);
-    mix(k.authenticator.data(), 8);
-    return static_cast<size_t>(h);
+    // The Request Authenticator is random (RFC 2865 3): its first octets are already a good hash.
+    uint64_t h;
+    std::memcpy(&h, k.authenticator.data(), 8);
+    uint32_t ip;
+    std::memcpy(&ip, k.source.bytes.data() + 12, 4);
+    return static_cast<size_t>(h ^ (uint64_t{ip} << 24) ^ (uint64_t{k.port} << 8) ^ k.id);
   }
 };
 
@@ -111,26 +91,35 @@ struct AuthServer::Worker {
   AuthServer* server;
   int fd = -1;
   ReaderCache snapshot;
-  std::unordered_map<const NasClient*, AuthCounters> nasCounters;
-  uint64_t nasCountersVersion = 0;
+  // Per NAS of the current snapshot: its counters and its prepared HMAC key.
+  struct NasState {
+    AuthCounters counters;
+    wire::HmacMd5 secret;
+    NasState(AuthCounters c, const std::string& key) : counters(c), secret(key) {}
+  };
+  std::unordered_map<const NasClient*, std::unique_ptr<NasState>> nasStates;
+  uint64_t nasStatesVersion = 0;
 
   struct CachedReply {
     std::vector<uint8_t> bytes;
     std::chrono::steady_clock::time_point expires;
   };
   std::unordered_map<DupKey, CachedReply, DupKeyHash> cache;
+  wire::RequestFields fields;
+  wire::ReplyBuilder out;
   std::deque<std::pair<std::chrono::steady_clock::time_point, DupKey>> cacheOrder;
 
   explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_) {}
 
-  AuthCounters& countersFor(const NasClient* nas, uint64_t version) {
-    if (version != nasCountersVersion) {
-      nasCounters.clear();  // NasClient pointers belong to the previous snapshot
-      nasCountersVersion = version;
+  NasState& stateFor(const NasClient* nas, uint64_t version) {
+    if (version != nasStatesVersion) {
+      nasStates.clear();  // NasClient pointers belong to the previous snapshot
+      nasStatesVersion = version;
     }
-    auto it = nasCounters.find(nas);
-    if (it != nasCounters.end()) return it->second;
-    return nasCounters.emplace(nas, AuthCounters::registerIn(server->registry_, nas->name)).first->second;
+    auto it = nasStates.find(nas);
+    if (it != nasStates.end()) return *it->second;
+    auto state = std::make_unique<NasState>(AuthCounters::registerIn(server->registry_, nas->name), nas->secret);
+    return *nasStates.emplace(nas, std::move(state)).first->second;
   }
 
   void expireCache(std::chrono::steady_clock::time_point now) {
@@ -167,7 +156,8 @@ struct AuthServer::Worker {
       drop(total, nullptr, &AuthCounters::invalidRequests, src, srcPort, nullptr, "unknown client address");
       return false;
     }
-    AuthCounters& nc = countersFor(nas, snap.version);
+    NasState& ns = stateFor(nas, snap.version);
+    AuthCounters& nc = ns.counters;
 
     // Structure first (RFC 2865 section 3): header, Length within the datagram and the limits.
     if (len < kHeaderLength) {
@@ -180,8 +170,10 @@ struct AuthServer::Worker {
       drop(total, &nc, &AuthCounters::unknownTypes, src, srcPort, nas, "packet code not served on the auth port");
       return false;
     }
-    bool hasMa = false;
-    if (length < kHeaderLength || length > len || length > kMaxPacket || !scanAttributes(data, length, &hasMa)) {
+    const uint8_t* maValue = nullptr;
+    int maCount = 0;
+    if (length < kHeaderLength || length > len || length > kMaxPacket ||
+        !wire::walkAttributes(data, length, &maValue, &maCount)) {
       drop(total, &nc, &AuthCounters::malformedAccessRequests, src, srcPort, nas, "bad length or attribute list");
       return false;
     }
@@ -198,64 +190,65 @@ struct AuthServer::Worker {
       return true;
     }
 
+    bool hasMa = maCount > 0;
     bool requireMa = nas->requireMessageAuthenticator.value_or(snap.settings.requireMessageAuthenticator);
     if (!hasMa && (requireMa || code == kCodeStatusServer)) {
       drop(total, &nc, &AuthCounters::missingMessageAuthenticator, src, srcPort, nas,
            "no Message-Authenticator (required: BlastRADIUS protection)");
       return false;
     }
+    if (code == kCodeAccessRequest) {
+      total.accessRequests->inc();
+      nc.accessRequests->inc();
+    }
 
-    if (code == kCodeStatusServer) return statusServer(data, length, *nas, nc, src, srcPort, reply, key, now);
-
-    total.accessRequests->inc();
-    nc.accessRequests->inc();
-    core::Result<Packet> packet = decode(data, length, nas->secret);
-    if (!packet.isOk()) {
-      // The codec reports authenticator and Message-Authenticator mismatches as kCorrupt.
-      bool badAuth = packet.status().code() == core::Code::kCorrupt;
-      drop(total, &nc, badAuth ? &AuthCounters::badAuthenticators : &AuthCounters::malformedAccessRequests, src, srcPort,
-           nas, packet.status().message());
+    wire::ParseResult parsed = wire::parseAccessRequest(data, length, ns.secret, s.attributes_, fields);
+    if (parsed == wire::ParseResult::kBadMessageAuthenticator) {
+      drop(total, &nc, &AuthCounters::badAuthenticators, src, srcPort, nas,
+           "invalid Message-Authenticator (wrong shared secret?)");
+      return false;
+    }
+    if (parsed != wire::ParseResult::kOk) {
+      drop(total, &nc, &AuthCounters::malformedAccessRequests, src, srcPort, nas,
+           parsed == wire::ParseResult::kTooManyProxyStates ? "more Proxy-State attributes than we relay"
+                                                             : "undecodable attribute (User-Password length)");
       return false;
     }
     const Attributes& a = s.attributes_;
-    const Packet& p = *packet;
+    const uint8_t* requestAuth = data + 4;
 
-    AccessRequestView req;
-    req.requestAuthenticator = p.authenticator.data();
-    std::vector<const Attribute*> proxyStates;
-    uint8_t msChapIdent = 0;
-    for (const Attribute& attr : p.attributes) {
-      const AttrRef& r = attr.ref;
-      if (r == a.userName) req.userName = view(attr.value.bytes);
-      else if (r == a.userPassword) req.userPassword = view(attr.value.bytes);
-      else if (r == a.chapPassword) req.chapPassword = view(attr.value.bytes);
-      else if (r == a.chapChallenge) req.chapChallenge = view(attr.value.bytes);
-      else if (r == a.msChapChallenge) req.msChapChallenge = view(attr.value.bytes);
-      else if (r == a.msChap2Response) {
-        req.msChap2Response = view(attr.value.bytes);
-        if (!attr.value.bytes.empty()) msChapIdent = static_cast<uint8_t>(attr.value.bytes[0]);
-      } else if (r == a.callingStationId) req.callingStationId = view(attr.value.bytes);
-      else if (r == a.proxyState) proxyStates.push_back(&attr);
-      else if (r == a.nasIdentifier && !nas->nasIdentifier.empty() && attr.value.bytes != nas->nasIdentifier) {
-        drop(total, &nc, &AuthCounters::badAuthenticators, src, srcPort, nas,
-             "NAS-Identifier does not match the NAS client's");
-        return false;
-      }
+    if (code == kCodeStatusServer) {
+      // RFC 5997 section 3: answered with an Access-Accept on the authentication port.
+      out.start(static_cast<uint8_t>(PacketCode::kAccessAccept), data[1]);
+      static const char kAlive[] = "edged is alive";
+      out.addRaw(static_cast<uint8_t>(a.replyMessage.attr), reinterpret_cast<const uint8_t*>(kAlive), sizeof kAlive - 1);
+      size_t n = out.finish(ns.secret, requestAuth);
+      if (n == 0) return false;
+      total.statusServer->inc();
+      nc.statusServer->inc();
+      reply.assign(out.data(), out.data() + n);
+      remember(key, reply, now);
+      return true;
     }
 
-    Decision d = authorize(req, snap, core::SystemClock::instance().unixSeconds(), s.sessions_);
+    if (fields.hasNasIdentifier && !nas->nasIdentifier.empty() && fields.nasIdentifier != nas->nasIdentifier) {
+      drop(total, &nc, &AuthCounters::badAuthenticators, src, srcPort, nas,
+           "NAS-Identifier does not match the NAS client's");
+      return false;
+    }
 
-    Packet out;
-    out.code = d.accept ? PacketCode::kAccessAccept : PacketCode::kAccessReject;
-    out.id = p.id;
-    // RFC 3579 section 3.2 / BlastRADIUS: Message-Authenticator first in every reply.
-    out.attributes.push_back(Attribute{a.messageAuthenticator, Value::octets(std::string(16, '\0')), 0});
-    std::vector<Attribute> body = d.accept ? renderAccept(d, nas->vendor, a) : renderReject(d, a, msChapIdent);
-    for (Attribute& attr : body) out.attributes.push_back(std::move(attr));
-    for (const Attribute* ps : proxyStates) out.attributes.push_back(*ps);  // RFC 2865 5.33: in order
-    core::Result<std::vector<uint8_t>> encoded = encode(out, nas->secret, &p.authenticator);
-    if (!encoded.isOk()) {
-      drop(total, &nc, &AuthCounters::packetsDropped, src, srcPort, nas, "reply: " + encoded.status().message());
+    Decision d = authorize(fields.view, snap, core::SystemClock::instance().unixSeconds(), s.sessions_);
+
+    out.start(static_cast<uint8_t>(d.accept ? PacketCode::kAccessAccept : PacketCode::kAccessReject), data[1]);
+    std::vector<Attribute> body = d.accept ? renderAccept(d, nas->vendor, a) : renderReject(d, a, fields.msChapIdent);
+    bool ok = true;
+    for (const Attribute& attr : body) ok = ok && out.add(attr, a, ns.secret, requestAuth);
+    for (size_t i = 0; i < fields.proxyStateCount; ++i)  // RFC 2865 5.33: copied, in order
+      ok = ok && out.addRaw(static_cast<uint8_t>(a.proxyState.attr),
+                            reinterpret_cast<const uint8_t*>(fields.proxyStates[i].data()), fields.proxyStates[i].size());
+    size_t n = ok ? out.finish(ns.secret, requestAuth) : 0;
+    if (n == 0) {
+      drop(total, &nc, &AuthCounters::packetsDropped, src, srcPort, nas, "reply does not fit in a RADIUS packet");
       return false;
     }
     if (d.accept) {
@@ -267,36 +260,11 @@ struct AuthServer::Worker {
       s.rejectsByReason_[static_cast<size_t>(d.reason)]->inc();
     }
     if (s.events_)
-      s.events_->publish(AuthEvent{nas->name, p.id, req.userName, req.callingStationId.value_or(std::string_view()),
-                                   d.method, d.accept, d.reason});
-    remember(key, *encoded, now);
-    reply = std::move(*encoded);
-    return true;
-  }
-
-  bool statusServer(const uint8_t* data, size_t length, const NasClient& nas, AuthCounters& nc, const IpAddress& src,
-                    uint16_t srcPort, std::vector<uint8_t>& reply, const DupKey& key,
-                    std::chrono::steady_clock::time_point now) {
-    AuthServer& s = *server;
-    core::Result<MessageAuthenticatorCheck> check = verifyMessageAuthenticator(data, length, nas.secret);
-    if (!check.isOk() || *check != MessageAuthenticatorCheck::kValid) {
-      drop(s.totals_, &nc, &AuthCounters::badAuthenticators, src, srcPort, &nas,
-           "Status-Server with an invalid Message-Authenticator");
-      return false;
-    }
-    Packet out;
-    out.code = PacketCode::kAccessAccept;  // RFC 5997 section 3: Access-Accept on the auth port
-    out.id = data[1];
-    out.attributes.push_back(Attribute{s.attributes_.messageAuthenticator, Value::octets(std::string(16, '\0')), 0});
-    out.attributes.push_back(Attribute{s.attributes_.replyMessage, Value::string("edged is alive"), 0});
-    Authenticator requestAuth;
-    std::memcpy(requestAuth.data(), data + 4, 16);
-    core::Result<std::vector<uint8_t>> encoded = encode(out, nas.secret, &requestAuth);
-    if (!encoded.isOk()) return false;
-    s.totals_.statusServer->inc();
-    nc.statusServer->inc();
-    remember(key, *encoded, now);
-    reply = std::move(*encoded);
+      s.events_->publish(AuthEvent{nas->name, data[1], fields.view.userName,
+                                   fields.view.callingStationId.value_or(std::string_view()), d.method, d.accept,
+                                   d.reason});
+    reply.assign(out.data(), out.data() + n);
+    remember(key, reply, now);
     return true;
   }
 

@@ -34,7 +34,8 @@ struct AuthServerConfig {
   std::string listen = "0.0.0.0";  // IPv4 or IPv6 address; "::" is dual-stack
   uint16_t port = 1812;            // 0: any free port (tests); port() tells which
   int threads = 1;
-  int duplicateCacheMs = 10000;    // how long replies are kept for retransmissions (RFC 5080 2.2.2)
+  // How long replies are kept for retransmissions (RFC 5080 2.2.2); FreeRADIUS' cleanup_delay.
+  int duplicateCacheMs = 5000;
 };
 
 // Counters of RADIUS-AUTH-SERVER-MIB (RFC 4669), server-wide and per client, plus our own.
