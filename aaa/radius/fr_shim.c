@@ -11,6 +11,12 @@
  *     it (resign_dynauth_reply).
  *   - rad_encode() silently truncates a value longer than its attribute can hold and silently
  *     stops at 4096 octets; we compute the expected wire length first and compare afterwards.
+ *   - rad_encode() salts Tunnel-Password style values (encrypt=2) with fr_rand() and a static
+ *     counter, both unlocked globals: the caller encrypts those values (FRS_VALUE_ENCRYPTED) and we
+ *     hand the library an "unknown" (raw octets) twin of the attribute, which it copies as is.
+ *   - rad_sign()/rad_verify() compute the Message-Authenticator of an Accounting-Response with the
+ *     request's authenticator when the request was a Status-Server (RFC 5997), with zeros
+ *     otherwise: the `original` packet we build carries the real request code.
  *   - Dictionary hash tables fill buckets lazily on lookup; frs_dict_init() warms them.
  *   - dict_free() followed by dict_init() reads freed memory (a static cache in dict_addvalue()):
  *     one dictionary load per process.
@@ -220,6 +226,22 @@ int frs_attr_by_name(const char* name, uint32_t* vendor, uint32_t* attr, frs_typ
   return FRS_OK;
 }
 
+int frs_attr_encryption(uint32_t vendor, uint32_t attr, frs_encryption* out) {
+  DICT_ATTR const* da;
+  if (!out) return FRS_ERR_ARGUMENT;
+  *out = FRS_ENCRYPT_NONE;
+  if (!atomic_load(&dict_is_loaded)) return FRS_ERR_STATE;
+  da = dict_attrbyvalue(attr, vendor);
+  if (!da) return FRS_ERR_NOT_FOUND;
+  switch (da->flags.encrypt) {
+    case FLAG_ENCRYPT_NONE: *out = FRS_ENCRYPT_NONE; break;
+    case FLAG_ENCRYPT_USER_PASSWORD: *out = FRS_ENCRYPT_USER_PASSWORD; break;
+    case FLAG_ENCRYPT_TUNNEL_PASSWORD: *out = FRS_ENCRYPT_TUNNEL_PASSWORD; break;
+    default: *out = FRS_ENCRYPT_ASCEND_SECRET; break;
+  }
+  return FRS_OK;
+}
+
 int frs_attr_name(uint32_t vendor, uint32_t attr, char* name, size_t namelen) {
   DICT_ATTR const* da;
   size_t n;
@@ -244,6 +266,7 @@ static int is_supported_code(unsigned code) {
     case PW_CODE_ACCOUNTING_REQUEST:
     case PW_CODE_ACCOUNTING_RESPONSE:
     case PW_CODE_ACCESS_CHALLENGE:
+    case PW_CODE_STATUS_SERVER:
     case PW_CODE_DISCONNECT_REQUEST:
     case PW_CODE_DISCONNECT_ACK:
     case PW_CODE_DISCONNECT_NAK:
@@ -279,6 +302,37 @@ static unsigned request_code_for(unsigned code) {
 static const char* code_name(unsigned code) {
   if (code > 0 && code < FR_MAX_PACKET_CODE && fr_packet_codes[code]) return fr_packet_codes[code];
   return "unknown";
+}
+
+/* The code of the request a reply answers: the usual one when `request_code` is 0 (or names it),
+ * Status-Server for the two answers RFC 5997 section 3 defines (Access-Accept on the
+ * authentication port, Accounting-Response on the accounting port). */
+static int resolve_request_code(unsigned code, unsigned request_code, unsigned* out, char* err,
+                                size_t errlen) {
+  unsigned usual = request_code_for(code);
+  if (request_code == 0 || request_code == usual) {
+    *out = usual;
+    return FRS_OK;
+  }
+  if (request_code == PW_CODE_STATUS_SERVER &&
+      (code == PW_CODE_ACCESS_ACCEPT || code == PW_CODE_ACCOUNTING_RESPONSE)) {
+    *out = request_code;
+    return FRS_OK;
+  }
+  return fail(err, errlen, FRS_ERR_ARGUMENT,
+              "%s does not answer a %s (code %u); a Status-Server is answered with Access-Accept or "
+              "Accounting-Response (RFC 5997 section 3)",
+              code_name(code), code_name(request_code), request_code);
+}
+
+/* 1 when the attributes of a packet that passed rad_packet_ok() contain a Message-Authenticator. */
+static int has_message_authenticator(const uint8_t* data, size_t len) {
+  size_t pos = FRS_HEADER_LEN;
+  while (pos + 2 <= len && data[pos + 1] >= 2) {
+    if (data[pos] == PW_MESSAGE_AUTHENTICATOR) return 1;
+    pos += data[pos + 1];
+  }
+  return 0;
 }
 
 /* ---- encode ---- */
@@ -357,9 +411,59 @@ static int check_bytes(DICT_ATTR const* da, const frs_value* v, size_t min, size
   return FRS_OK;
 }
 
-/* Builds one VALUE_PAIR from `v` and returns the octets it will occupy on the wire in *wire. */
-static int make_pair(TALLOC_CTX* ctx, const frs_value* v, VALUE_PAIR** out, size_t* wire,
-                     char* err, size_t errlen) {
+/* A value the caller encrypted (FRS_VALUE_ENCRYPTED, see fr_shim.h): Salt + encrypted String,
+ * behind the tag octet for tagged attributes (RFC 2868 section 3.5, RFC 2548 section 2.4.2).
+ * rad_encode() would encrypt a value of `da` again, salting it with fr_rand() and its static salt
+ * counter (unlocked globals, see fr_shim.h). So the pair gets an "unknown" twin of `da` instead:
+ * same vendor and number, hence the same wire header, type octets and no flags, which rad_encode()
+ * copies verbatim. The layout and size checks are ours. */
+static int make_encrypted_pair(TALLOC_CTX* ctx, DICT_ATTR const* da, const frs_value* v,
+                               VALUE_PAIR** out, size_t* wire, char* err, size_t errlen) {
+  size_t tag_len = da->flags.has_tag ? 1 : 0;
+  size_t payload;
+  size_t overhead = 0;
+  DICT_ATTR const* raw;
+  VALUE_PAIR* vp;
+  uint8_t* buf;
+  int rc;
+
+  if (!v->data || v->len < 2 + FRS_VECTOR_LEN || (v->len - 2) % FRS_VECTOR_LEN != 0) {
+    return fail(err, errlen, FRS_ERR_ARGUMENT,
+                "%s: an encrypted value is a 2-octet salt and a multiple of 16 octets (RFC 2868 "
+                "section 3.5, RFC 2548 section 2.4.2), got %zu octets",
+                da->name, v->data ? v->len : (size_t)0);
+  }
+  if ((v->data[0] & 0x80) == 0) {
+    return fail(err, errlen, FRS_ERR_ARGUMENT,
+                "%s: the salt's high bit must be set (RFC 2868 section 3.5, RFC 2548 section 2.4.2)",
+                da->name);
+  }
+  payload = tag_len + v->len;
+  if ((rc = wire_layout(da, payload, &overhead, err, errlen)) != FRS_OK) return rc;
+
+  /* Allocates in ctx; its only dictionary access is a vendor lookup (warmed, read-only). */
+  raw = dict_unknown_afrom_fields(ctx, da->attr, da->vendor);
+  if (!raw) return fail(err, errlen, FRS_ERR_NO_MEMORY, "%s: out of memory", da->name);
+  vp = fr_pair_afrom_da(ctx, raw);
+  if (!vp) return fail(err, errlen, FRS_ERR_NO_MEMORY, "%s: out of memory", da->name);
+  buf = talloc_array(vp, uint8_t, payload);
+  if (!buf) return fail(err, errlen, FRS_ERR_NO_MEMORY, "%s: out of memory", da->name);
+  if (tag_len) buf[0] = v->tag; /* 0 when untagged: the octet is always there (RFC 2868 3.5) */
+  memcpy(buf + tag_len, v->data, v->len);
+  fr_pair_value_memcpy(vp, buf, payload);
+  talloc_free(buf);
+  if (vp->vp_length != payload) {
+    return fail(err, errlen, FRS_ERR_NO_MEMORY, "%s: out of memory", da->name);
+  }
+  *out = vp;
+  *wire = overhead + payload;
+  return FRS_OK;
+}
+
+/* Builds one VALUE_PAIR from `v` and returns the octets it will occupy on the wire in *wire.
+ * `in_reply`: the packet is a reply (encrypted values are allowed). */
+static int make_pair(TALLOC_CTX* ctx, const frs_value* v, int in_reply, VALUE_PAIR** out,
+                     size_t* wire, char* err, size_t errlen) {
   DICT_ATTR const* da = dict_attrbyvalue(v->attr, v->vendor);
   VALUE_PAIR* vp;
   size_t payload = 0;
@@ -388,11 +492,36 @@ static int make_pair(TALLOC_CTX* ctx, const frs_value* v, VALUE_PAIR** out, size
                   da->name, v->tag);
     }
   }
-  if (da->flags.encrypt != FLAG_ENCRYPT_NONE && da->flags.encrypt != FLAG_ENCRYPT_USER_PASSWORD) {
-    /* Tunnel-Password style encryption needs the library's global RNG and salt counter, which are
-     * not thread-safe; refuse until we implement the salt ourselves (RFC 2868 section 3.5). */
+  if (v->flags & ~FRS_VALUE_ENCRYPTED) {
+    return fail(err, errlen, FRS_ERR_ARGUMENT, "%s: unknown value flags 0x%x", da->name,
+                (unsigned)v->flags);
+  }
+  if (da->flags.encrypt == FLAG_ENCRYPT_TUNNEL_PASSWORD) {
+    /* The library would salt it with its unlocked global RNG and counter: the caller encrypts. */
+    if (!(v->flags & FRS_VALUE_ENCRYPTED)) {
+      return fail(err, errlen, FRS_ERR_ARGUMENT,
+                  "%s has Tunnel-Password style encryption: the value must come encrypted by the "
+                  "caller (FRS_VALUE_ENCRYPTED)",
+                  da->name);
+    }
+    if (!in_reply) {
+      return fail(err, errlen, FRS_ERR_ARGUMENT,
+                  "%s: encrypted values are encoded in replies only (they are encrypted with the "
+                  "request's authenticator)",
+                  da->name);
+    }
+    return make_encrypted_pair(ctx, da, v, out, wire, err, errlen);
+  }
+  if (v->flags & FRS_VALUE_ENCRYPTED) {
     return fail(err, errlen, FRS_ERR_ARGUMENT,
-                "%s: this attribute's encryption is not supported by the encoder yet", da->name);
+                "%s has no Tunnel-Password style encryption in the dictionary; an encrypted value "
+                "does not apply",
+                da->name);
+  }
+  if (da->flags.encrypt != FLAG_ENCRYPT_NONE && da->flags.encrypt != FLAG_ENCRYPT_USER_PASSWORD) {
+    return fail(err, errlen, FRS_ERR_ARGUMENT,
+                "%s: this attribute's encryption (Ascend secret) is not supported by the encoder",
+                da->name);
   }
 
   vp = fr_pair_afrom_da(ctx, da);
@@ -549,14 +678,17 @@ static int resign_dynauth_reply(TALLOC_CTX* ctx, uint8_t* data, size_t len, cons
 }
 
 int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value* values,
-               size_t count, const char* secret, const uint8_t* request_vector, uint8_t* out,
-               size_t out_cap, size_t* out_len, char* err, size_t errlen) {
+               size_t count, const char* secret, const uint8_t* request_vector,
+               unsigned request_code, uint8_t* out, size_t out_cap, size_t* out_len, char* err,
+               size_t errlen) {
   TALLOC_CTX* ctx;
   RADIUS_PACKET* packet;
   RADIUS_PACKET* original = NULL;
   VALUE_PAIR** tail;
   size_t expected = FRS_HEADER_LEN;
   size_t i;
+  unsigned original_code = 0;
+  int own_vector = code == PW_CODE_ACCESS_REQUEST || code == PW_CODE_STATUS_SERVER;
   int rc = FRS_OK;
 
   if (!out || !out_len || (count > 0 && !values)) {
@@ -571,14 +703,30 @@ int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value
     return fail(err, errlen, FRS_ERR_ARGUMENT, "packet code %u (%s) is not supported", code,
                 code_name(code));
   }
-  if (code == PW_CODE_ACCESS_REQUEST && !vector) {
-    return fail(err, errlen, FRS_ERR_ARGUMENT, "Access-Request needs a Request Authenticator");
+  if (own_vector && !vector) {
+    return fail(err, errlen, FRS_ERR_ARGUMENT, "%s needs a Request Authenticator", code_name(code));
   }
-  if (request_code_for(code) != 0 && !request_vector) {
-    return fail(err, errlen, FRS_ERR_ARGUMENT,
-                "%s is a reply: the request's authenticator is needed to sign it (RFC 2865 "
-                "section 3)",
-                code_name(code));
+  if (request_code_for(code) != 0) {
+    if (!request_vector) {
+      return fail(err, errlen, FRS_ERR_ARGUMENT,
+                  "%s is a reply: the request's authenticator is needed to sign it (RFC 2865 "
+                  "section 3)",
+                  code_name(code));
+    }
+    if ((rc = resolve_request_code(code, request_code, &original_code, err, errlen)) != FRS_OK) {
+      return rc;
+    }
+  }
+  if (code == PW_CODE_STATUS_SERVER) {
+    int signed_ = 0;
+    for (i = 0; i < count; i++) {
+      if (values[i].vendor == 0 && values[i].attr == PW_MESSAGE_AUTHENTICATOR) signed_ = 1;
+    }
+    if (!signed_) {
+      return fail(err, errlen, FRS_ERR_ARGUMENT,
+                  "Status-Server needs a Message-Authenticator in its attributes (RFC 5997 "
+                  "section 3)");
+    }
   }
 
   ctx = talloc_new(NULL);
@@ -590,15 +738,15 @@ int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value
   }
   packet->code = code;
   packet->id = id;
-  if (code == PW_CODE_ACCESS_REQUEST) memcpy(packet->vector, vector, FRS_VECTOR_LEN);
+  if (own_vector) memcpy(packet->vector, vector, FRS_VECTOR_LEN);
 
-  if (request_code_for(code) != 0) {
+  if (original_code != 0) {
     original = rad_alloc(ctx, false);
     if (!original) {
       rc = fail(err, errlen, FRS_ERR_NO_MEMORY, "out of memory");
       goto done;
     }
-    original->code = request_code_for(code);
+    original->code = original_code;
     original->id = id;
     memcpy(original->vector, request_vector, FRS_VECTOR_LEN);
   }
@@ -607,7 +755,7 @@ int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value
   for (i = 0; i < count; i++) {
     VALUE_PAIR* vp = NULL;
     size_t wire = 0;
-    rc = make_pair(packet, &values[i], &vp, &wire, err, errlen);
+    rc = make_pair(packet, &values[i], original != NULL, &vp, &wire, err, errlen);
     if (rc != FRS_OK) goto done;
     vp->next = NULL;
     *tail = vp;
@@ -776,7 +924,7 @@ static int decrypt_user_password(TALLOC_CTX* ctx, VALUE_PAIR* vp, const char* se
 }
 
 int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_t* request_vector,
-               frs_decoded** out, char* err, size_t errlen) {
+               unsigned request_code, frs_decoded** out, char* err, size_t errlen) {
   frs_decoded* d;
   RADIUS_PACKET* packet;
   RADIUS_PACKET* original = NULL;
@@ -785,6 +933,8 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
   size_t total;
   size_t n;
   unsigned code;
+  unsigned original_code = 0;
+  bool packet_ok;
   int rc = FRS_OK;
 
   if (!out || (!data && len > 0)) return fail(err, errlen, FRS_ERR_ARGUMENT, "frs_decode: NULL argument");
@@ -813,9 +963,15 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
     return fail(err, errlen, FRS_ERR_MALFORMED, "packet code %u (%s) is not supported", code,
                 code_name(code));
   }
-  if (request_code_for(code) != 0 && !request_vector) {
-    return fail(err, errlen, FRS_ERR_ARGUMENT,
-                "%s is a reply: the request's authenticator is needed to verify it", code_name(code));
+  if (request_code_for(code) != 0) {
+    if (!request_vector) {
+      return fail(err, errlen, FRS_ERR_ARGUMENT,
+                  "%s is a reply: the request's authenticator is needed to verify it",
+                  code_name(code));
+    }
+    if ((rc = resolve_request_code(code, request_code, &original_code, err, errlen)) != FRS_OK) {
+      return rc;
+    }
   }
 
   d = talloc_zero(NULL, frs_decoded);
@@ -840,7 +996,18 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
   packet->src_ipaddr.af = AF_INET;
   packet->dst_ipaddr.af = AF_INET;
 
-  if (!rad_packet_ok(packet, 0, &reason)) {
+  packet_ok = rad_packet_ok(packet, 0, &reason);
+  /* RFC 5997 section 3: a Status-Server without Message-Authenticator is discarded. The library
+   * may flag it as DECODE_FAIL_MA_MISSING (whose text is about EAP) or not at all: check it here. */
+  if (code == PW_CODE_STATUS_SERVER &&
+      (packet_ok ? !has_message_authenticator(packet->data, total)
+                 : reason == DECODE_FAIL_MA_MISSING)) {
+    rc = fail(err, errlen, FRS_ERR_MALFORMED,
+              "malformed Status-Server: no Message-Authenticator (RFC 5997 section 3 requires one; "
+              "an unsigned Status-Server is not supported)");
+    goto done;
+  }
+  if (!packet_ok) {
     rc = fail(err, errlen, FRS_ERR_MALFORMED, "malformed %s: %s", code_name(code),
               decode_fail_text(reason));
     goto done;
@@ -853,13 +1020,13 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
   d->id = data[1];
   memcpy(d->vector, data + 4, FRS_VECTOR_LEN);
 
-  if (request_code_for(code) != 0) {
+  if (original_code != 0) {
     original = rad_alloc(d, false);
     if (!original) {
       rc = fail(err, errlen, FRS_ERR_NO_MEMORY, "out of memory");
       goto done;
     }
-    original->code = request_code_for(code);
+    original->code = original_code;
     original->id = data[1];
     memcpy(original->vector, request_vector, FRS_VECTOR_LEN);
   }

@@ -117,15 +117,16 @@ TEST(MessageAuthenticator, MalformedPacketsGetNoVerdict) {
 }
 
 // Our encoder (libfreeradius' rad_sign) and our verifier (mbedTLS) agree for every code family:
-// own authenticator (Access-Request), zeros (Accounting/CoA/Disconnect requests), the request's
-// (replies).
+// own authenticator (Access-Request, Status-Server), zeros (Accounting/CoA/Disconnect requests,
+// Accounting-Response), the request's (Access and CoA/Disconnect replies).
 TEST(MessageAuthenticator, AgreesWithTheEncoderForEveryCode) {
   const PacketCode codes[] = {PacketCode::kAccessRequest,     PacketCode::kAccessAccept,
                               PacketCode::kAccessReject,      PacketCode::kAccessChallenge,
                               PacketCode::kAccountingRequest, PacketCode::kAccountingResponse,
-                              PacketCode::kDisconnectRequest, PacketCode::kDisconnectAck,
-                              PacketCode::kDisconnectNak,     PacketCode::kCoaRequest,
-                              PacketCode::kCoaAck,            PacketCode::kCoaNak};
+                              PacketCode::kStatusServer,      PacketCode::kDisconnectRequest,
+                              PacketCode::kDisconnectAck,     PacketCode::kDisconnectNak,
+                              PacketCode::kCoaRequest,        PacketCode::kCoaAck,
+                              PacketCode::kCoaNak};
   Authenticator req = requestAuthenticator();
   for (PacketCode code : codes) {
     Packet p;
@@ -142,4 +143,45 @@ TEST(MessageAuthenticator, AgreesWithTheEncoderForEveryCode) {
     auto decoded = decode(wire->data(), wire->size(), kSecret, r);
     CHECK_TRUE_TEXT(decoded.isOk(), decoded.status().toString().c_str());
   }
+}
+
+// RFC 5997 section 3: the answers to a Status-Server. The Access-Accept is signed as any other;
+// the Accounting-Response with the Status-Server's authenticator instead of zeros, so the verdict
+// depends on `requestCode`.
+TEST(MessageAuthenticator, AgreesWithTheEncoderForStatusServerAnswers) {
+  Authenticator req = requestAuthenticator();
+  for (PacketCode code : {PacketCode::kAccessAccept, PacketCode::kAccountingResponse}) {
+    Packet p;
+    p.code = code;
+    p.id = 12;
+    p.attributes = {{attr(*dict, "Message-Authenticator"), Value::octets("")}};
+    auto wire = encode(p, kSecret, &req, PacketCode::kStatusServer);
+    CHECK_TRUE_TEXT(wire.isOk(), wire.status().toString().c_str());
+    auto withStatus = verifyMessageAuthenticator(wire->data(), wire->size(), kSecret, &req, PacketCode::kStatusServer);
+    CHECK_TRUE_TEXT(withStatus.isOk() && *withStatus == MessageAuthenticatorCheck::kValid, packetCodeName(code));
+    const char* usual = code == PacketCode::kAccessAccept ? "valid" : "invalid";
+    STRCMP_EQUAL_TEXT(usual, verdict(*wire, kSecret, &req), packetCodeName(code));
+  }
+}
+
+TEST(MessageAuthenticator, StatusServerAnswersNeedTheRequestAuthenticator) {
+  Authenticator req = requestAuthenticator();
+  Packet p;
+  p.code = PacketCode::kAccountingResponse;
+  p.id = 12;
+  p.attributes = {{attr(*dict, "Message-Authenticator"), Value::octets("")}};
+  auto wire = encode(p, kSecret, &req, PacketCode::kStatusServer);
+  CHECK_TRUE(wire.isOk());
+  auto r = verifyMessageAuthenticator(wire->data(), wire->size(), kSecret, nullptr, PacketCode::kStatusServer);
+  CHECK_TRUE(r.status().code() == core::Code::kInvalidArgument);
+  // Only Access-Accept and Accounting-Response answer a Status-Server.
+  p.code = PacketCode::kCoaAck;
+  auto coa = encode(p, kSecret, &req);
+  CHECK_TRUE(coa.isOk());
+  r = verifyMessageAuthenticator(coa->data(), coa->size(), kSecret, &req, PacketCode::kStatusServer);
+  CHECK_TRUE(r.status().code() == core::Code::kInvalidArgument);
+  STRCMP_CONTAINS("RFC 5997", r.status().message().c_str());
+  // Naming the usual request is the same as naming none.
+  r = verifyMessageAuthenticator(coa->data(), coa->size(), kSecret, &req, PacketCode::kCoaRequest);
+  CHECK_TRUE(r.isOk() && *r == MessageAuthenticatorCheck::kValid);
 }

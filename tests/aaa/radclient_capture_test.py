@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """radclient (freeradius-utils) against our codec, over real UDP on 127.0.0.1.
 
-For each request type radclient sends (auth, acct, coa, disconnect):
+For each request type radclient sends (auth, acct, coa, disconnect, status):
 1. radclient sends the request to a UDP socket this script owns; we capture the datagram.
 2. radius_decode_tool (our decoder, built in $EDGE_BIN) decodes it. For auth it must report
    User-Name "alice", the clear-text User-Password "s3cret" and a valid Message-Authenticator; with
@@ -10,8 +10,15 @@ For each request type radclient sends (auth, acct, coa, disconnect):
    our encoder; we send it to radclient, which must accept it: radclient checks the Response
    Authenticator and the Message-Authenticator. A reply whose Message-Authenticator we spoil (with a
    correct Response Authenticator) must be refused, which shows radclient really checks it.
+4. Status-Server (RFC 5997): radclient's must decode with a valid Message-Authenticator; our
+   Access-Accept (auth port) and Accounting-Response (acct port) must be accepted. The latter's
+   Message-Authenticator is computed with the Status-Server's authenticator (RFC 5997 section 3);
+   re-signed with zeros, as an Accounting-Response to an Accounting-Request is, radclient refuses it.
+5. MS-MPPE-Send-Key / MS-MPPE-Recv-Key (RFC 2548 section 2.4.2): our encoder encrypts them in the
+   Access-Accept; radclient, which has the secret, must print the keys we put in, in hex.
 """
 import hashlib
+import hmac
 import os
 import socket
 import subprocess
@@ -54,18 +61,42 @@ def spoil_message_authenticator(reply, request_authenticator):
     return bytes(buf)
 
 
-def exchange(tmp, kind, attributes, spoil=False):
-    """One radclient request of `kind`; returns (decoded fields, radclient exit code and output)."""
+def resign_with_zeros(reply, request_authenticator):
+    """Recompute the Message-Authenticator with 16 zero octets in the Authenticator field (what an
+    Accounting-Response to an Accounting-Request uses), then the Response Authenticator."""
+    buf = bytearray(reply)
+    pos = 20
+    while pos < len(buf):
+        if buf[pos] == 80:
+            break
+        pos += buf[pos + 1]
+    else:
+        fail("reply has no Message-Authenticator to re-sign")
+    buf[4:20] = bytes(16)
+    buf[pos + 2:pos + 18] = bytes(16)
+    buf[pos + 2:pos + 18] = hmac.new(SECRET.encode(), bytes(buf), hashlib.md5).digest()
+    buf[4:20] = request_authenticator
+    buf[4:20] = hashlib.md5(bytes(buf) + SECRET.encode()).digest()
+    return bytes(buf)
+
+
+def exchange(tmp, kind, attributes, spoil=False, tool_args=(), tamper=None, name=None):
+    """One radclient request of `kind`; returns (decoded fields, radclient exit code and output).
+    `tool_args` go to radius_decode_tool; `tamper(reply, request_authenticator)` rewrites our reply
+    before it is sent (spoil=True uses spoil_message_authenticator)."""
+    if spoil:
+        tamper = spoil_message_authenticator
+    name = name or kind
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(10)
     port = sock.getsockname()[1]
-    request_file = os.path.join(tmp, f"{kind}.txt")
+    request_file = os.path.join(tmp, f"{name}.txt")
     with open(request_file, "w") as f:
         f.write("\n".join(attributes) + "\n")
     # One try; when we spoil the reply radclient waits out its timeout, so keep that short.
     radclient = subprocess.Popen(
-        ["radclient", "-x", "-r", "1", "-t", "2" if spoil else "5", "-f", request_file,
+        ["radclient", "-x", "-r", "1", "-t", "2" if tamper else "5", "-f", request_file,
          f"127.0.0.1:{port}", kind, SECRET],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -73,20 +104,21 @@ def exchange(tmp, kind, attributes, spoil=False):
             data, peer = sock.recvfrom(4096)
         except socket.timeout:
             fail(f"{kind}: radclient sent nothing within 10 s")
-        packet_file = os.path.join(tmp, f"{kind}.bin")
+        packet_file = os.path.join(tmp, f"{name}.bin")
         with open(packet_file, "wb") as f:
             f.write(data)
-        print(f"--- {kind}{' (spoiled reply)' if spoil else ''}: captured {len(data)} octets: {data.hex()}")
+        print(f"--- {name}{' (tampered reply)' if tamper else ''}: captured {len(data)} octets: "
+              f"{data.hex()}")
 
-        reply_file = os.path.join(tmp, f"{kind}-reply.bin")
-        tool = subprocess.run([TOOL, "--secret", SECRET, "--reply-out", reply_file, packet_file],
-                              capture_output=True, text=True, timeout=30)
+        reply_file = os.path.join(tmp, f"{name}-reply.bin")
+        tool = subprocess.run([TOOL, "--secret", SECRET, "--reply-out", reply_file, *tool_args,
+                               packet_file], capture_output=True, text=True, timeout=30)
         print(tool.stdout + tool.stderr)
         if tool.returncode != 0:
             fail(f"{kind}: radius_decode_tool exited {tool.returncode}")
         fields = parse(tool.stdout)
 
-        if kind == "auth" and not spoil:
+        if kind == "auth" and not tamper:
             wrong = subprocess.run([TOOL, "--secret", "not-" + SECRET, packet_file],
                                    capture_output=True, text=True, timeout=30)
             print(wrong.stdout + wrong.stderr)
@@ -99,8 +131,8 @@ def exchange(tmp, kind, attributes, spoil=False):
 
         with open(reply_file, "rb") as f:
             reply = f.read()
-        if spoil:
-            reply = spoil_message_authenticator(reply, data[4:20])
+        if tamper:
+            reply = tamper(reply, data[4:20])
         sock.sendto(reply, peer)
         try:
             out, _ = radclient.communicate(timeout=20)
@@ -147,6 +179,10 @@ def main():
            'Mikrotik-Rate-Limit = "5M/5M"', "Message-Authenticator = 0x00"]
     disconnect = ['User-Name = "alice"', 'Acct-Session-Id = "81a00001"',
                   "Message-Authenticator = 0x00"]
+    status = ["Message-Authenticator = 0x00"]
+    # RFC 3079 section 3.5.3: the 128-bit MPPE start keys of its MS-CHAPv2 example.
+    send_key = "8b7cdc149b993a1ba118cb153f56dccb"
+    recv_key = "d5f0e9521e3ea9589645e86051c82226"
 
     with tempfile.TemporaryDirectory(prefix="aaa-radclient-") as tmp:
         fields, rc, out = exchange(tmp, "auth", auth)
@@ -183,8 +219,40 @@ def main():
                                              "message-authenticator": "valid"})
         expect_accepted("disconnect", rc, out, "Disconnect-ACK")
 
-    print("ok: radclient's auth/acct/coa/disconnect requests decoded; radclient accepts our replies "
-          "and refuses a spoiled Message-Authenticator")
+        # RFC 5997: Status-Server, answered on the authentication port with an Access-Accept ...
+        fields, rc, out = exchange(tmp, "status", status)
+        expect_fields("status", fields, {"code": "Status-Server", "message-authenticator": "valid"})
+        expect_accepted("status", rc, out, "Access-Accept")
+        if "alive" not in out:
+            fail("status: radclient did not show our Reply-Message")
+        _, rc, out = exchange(tmp, "status", status, spoil=True)
+        expect_refused("status", rc, out, "Access-Accept")
+
+        # ... and on the accounting port with an Accounting-Response signed with the Status-Server's
+        # authenticator; radclient refuses the same reply signed with zeros.
+        fields, rc, out = exchange(tmp, "status", status, tool_args=["--acct-port"],
+                                   name="status-acct")
+        expect_fields("status-acct", fields, {"code": "Status-Server",
+                                              "message-authenticator": "valid"})
+        expect_accepted("status-acct", rc, out, "Accounting-Response")
+        _, rc, out = exchange(tmp, "status", status, tool_args=["--acct-port"],
+                              tamper=resign_with_zeros, name="status-acct")
+        expect_refused("status-acct", rc, out, "Accounting-Response")
+        _, rc, out = exchange(tmp, "status", status, tool_args=["--acct-port"], spoil=True,
+                              name="status-acct")
+        expect_refused("status-acct", rc, out, "Accounting-Response")
+
+        # RFC 2548 section 2.4.2: the MPPE keys in our Access-Accept, decrypted by radclient.
+        fields, rc, out = exchange(tmp, "auth", auth, name="auth-mppe",
+                                   tool_args=["--mppe-send-key", send_key,
+                                              "--mppe-recv-key", recv_key])
+        expect_accepted("auth-mppe", rc, out, "Access-Accept")
+        for attribute, key in (("MS-MPPE-Send-Key", send_key), ("MS-MPPE-Recv-Key", recv_key)):
+            if f"{attribute} = 0x{key}" not in out:
+                fail(f"auth-mppe: radclient did not print {attribute} = 0x{key}")
+
+    print("ok: radclient's auth/acct/coa/disconnect/status requests decoded; radclient accepts our "
+          "replies (with MS-MPPE keys it decrypts) and refuses a spoiled Message-Authenticator")
     return 0
 
 

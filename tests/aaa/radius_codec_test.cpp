@@ -474,13 +474,18 @@ TEST(RadiusCodec, EncoderRefusesBadTagsAndUnsupportedAttributes) {
   STRCMP_CONTAINS("not a tagged attribute", s.message().c_str());
   s = encodeStatus(requestWith({{attr(d(), "Tunnel-Private-Group-Id"), Value::string("1"), 32}}));
   CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
+  // Salt-encrypted attributes are encoded in Access-Accept/Challenge only (see
+  // radius_salted_attributes_test.cpp); Ascend's own encryption not at all.
+  s = encodeStatus(requestWith({{attr(d(), "Tunnel-Password"), Value::string("secret"), 1}}));
+  CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
+  STRCMP_CONTAINS("Tunnel-Password", s.message().c_str());
   Authenticator req = requestAuthenticator();
   Packet accept;
   accept.code = PacketCode::kAccessAccept;
-  accept.attributes = {{attr(d(), "Tunnel-Password"), Value::string("secret"), 1}};
+  accept.attributes = {{attr(d(), "Ascend-Send-Secret"), Value::string("secret")}};
   s = encodeStatus(accept, &req);
   CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
-  STRCMP_CONTAINS("Tunnel-Password", s.message().c_str());
+  STRCMP_CONTAINS("Ascend-Send-Secret", s.message().c_str());
   s = encodeStatus(requestWith({{AttrRef{0, 105, AttrType::kOctets}, Value::octets("x")}}));
   CHECK_TRUE(s.code() == core::Code::kNotFound);
 }

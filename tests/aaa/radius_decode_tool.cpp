@@ -1,7 +1,8 @@
 // radius_decode_tool: decodes one RADIUS datagram with our codec and prints what it found, for
 // integration tests that capture packets from independent peers (radclient_capture_test.py).
 //
-//   radius_decode_tool --secret S [--dict DIR] [--request-authenticator HEX] [--reply-out FILE]
+//   radius_decode_tool --secret S [--dict DIR] [--request-authenticator HEX [--answers-status]]
+//                      [--reply-out FILE [--acct-port] [--mppe-send-key HEX --mppe-recv-key HEX]]
 //                      PACKET_FILE
 //
 // PACKET_FILE holds the raw datagram. Output, one per line:
@@ -12,13 +13,18 @@
 //                                     Attr-<vendor>-<attr>
 //   message-authenticator = absent | valid | invalid
 // --reply-out writes the answer our encoder builds for a request: Access-Accept (Message-
-// Authenticator first, Reply-Message "hello <User-Name>"), Accounting-Response (empty), CoA-ACK or
-// Disconnect-ACK (Message-Authenticator only).
+// Authenticator first, Reply-Message "hello <User-Name>", then MS-MPPE-Recv-Key and
+// MS-MPPE-Send-Key when --mppe-*-key give them), Accounting-Response (empty), CoA-ACK or
+// Disconnect-ACK (Message-Authenticator only). A Status-Server (RFC 5997) is answered with an
+// Access-Accept (Message-Authenticator, Reply-Message "alive"), or with --acct-port (it came to
+// the accounting port) an Accounting-Response carrying a Message-Authenticator.
+// --request-authenticator decodes a reply; add --answers-status when it answers a Status-Server.
 // Exit status: 0 decoded, 1 decode failed (message on stderr), 2 usage.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -82,9 +88,26 @@ bool parseHex(const std::string& text, Authenticator& out) {
   return true;
 }
 
+bool parseHexBytes(const std::string& text, std::string& out) {
+  if (text.empty() || text.size() % 2 != 0) return false;
+  out.clear();
+  for (size_t i = 0; i < text.size(); i += 2) {
+    try {
+      size_t used = 0;
+      unsigned long b = std::stoul(text.substr(i, 2), &used, 16);
+      if (used != 2) return false;
+      out.push_back(static_cast<char>(b));
+    } catch (...) {
+      return false;
+    }
+  }
+  return true;
+}
+
 int usage() {
-  std::cerr << "usage: radius_decode_tool --secret S [--dict DIR] [--request-authenticator HEX] "
-               "[--reply-out FILE] PACKET_FILE\n";
+  std::cerr << "usage: radius_decode_tool --secret S [--dict DIR] [--request-authenticator HEX "
+               "[--answers-status]] [--reply-out FILE [--acct-port] [--mppe-send-key HEX "
+               "--mppe-recv-key HEX]] PACKET_FILE\n";
   return 2;
 }
 
@@ -97,19 +120,30 @@ int main(int argc, char** argv) {
   std::string file;
   Authenticator requestAuth{};
   bool haveRequestAuth = false;
+  bool answersStatus = false;
+  bool acctPort = false;
+  std::string mppeSendKey;
+  std::string mppeRecvKey;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (arg == "--secret") secret = next();
     else if (arg == "--dict") dictDir = next();
     else if (arg == "--reply-out") replyOut = next();
-    else if (arg == "--request-authenticator") {
+    else if (arg == "--answers-status") answersStatus = true;
+    else if (arg == "--acct-port") acctPort = true;
+    else if (arg == "--mppe-send-key") {
+      if (!parseHexBytes(next(), mppeSendKey)) return usage();
+    } else if (arg == "--mppe-recv-key") {
+      if (!parseHexBytes(next(), mppeRecvKey)) return usage();
+    } else if (arg == "--request-authenticator") {
       if (!parseHex(next(), requestAuth)) return usage();
       haveRequestAuth = true;
     } else if (!arg.empty() && arg[0] != '-' && file.empty()) file = arg;
     else return usage();
   }
   if (secret.empty() || file.empty()) return usage();
+  if (mppeSendKey.empty() != mppeRecvKey.empty()) return usage();
 
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -124,8 +158,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Authenticator* req = haveRequestAuth ? &requestAuth : nullptr;
-  auto check = verifyMessageAuthenticator(wire.data(), wire.size(), secret, req);
-  auto packet = decode(wire.data(), wire.size(), secret, req);
+  auto check = answersStatus
+                   ? verifyMessageAuthenticator(wire.data(), wire.size(), secret, req, PacketCode::kStatusServer)
+                   : verifyMessageAuthenticator(wire.data(), wire.size(), secret, req);
+  auto packet = answersStatus ? decode(wire.data(), wire.size(), secret, req, PacketCode::kStatusServer)
+                              : decode(wire.data(), wire.size(), secret, req);
   if (!packet.isOk()) {
     std::cerr << "decode: " << packet.status().toString() << "\n";
     if (check.isOk()) std::cout << "message-authenticator = " << messageAuthenticatorCheckName(*check) << "\n";
@@ -152,14 +189,37 @@ int main(int argc, char** argv) {
     }
     Packet reply;
     reply.id = packet->id;
+    std::optional<PacketCode> answering;
     switch (packet->code) {
       case PacketCode::kAccessRequest: {
         const Attribute* user = packet->find(*userName);
         reply.code = PacketCode::kAccessAccept;
         reply.attributes = {{*ma, Value::octets("")},
                             {*replyMessage, Value::string("hello " + (user ? user->value.bytes : std::string("?")))}};
+        if (!mppeSendKey.empty()) {
+          auto recv = dict->find("MS-MPPE-Recv-Key");
+          auto send = dict->find("MS-MPPE-Send-Key");
+          if (!recv.isOk() || !send.isOk()) {
+            std::cerr << "dictionary lacks MS-MPPE-Recv-Key or MS-MPPE-Send-Key\n";
+            return 1;
+          }
+          reply.attributes.push_back({*recv, Value::octets(mppeRecvKey)});
+          reply.attributes.push_back({*send, Value::octets(mppeSendKey)});
+        }
         break;
       }
+      case PacketCode::kStatusServer:
+        // RFC 5997 section 3: Access-Accept on the authentication port, Accounting-Response on the
+        // accounting port; both signed with a Message-Authenticator.
+        answering = PacketCode::kStatusServer;
+        if (acctPort) {
+          reply.code = PacketCode::kAccountingResponse;
+          reply.attributes = {{*ma, Value::octets("")}};
+        } else {
+          reply.code = PacketCode::kAccessAccept;
+          reply.attributes = {{*ma, Value::octets("")}, {*replyMessage, Value::string("alive")}};
+        }
+        break;
       case PacketCode::kAccountingRequest: reply.code = PacketCode::kAccountingResponse; break;
       case PacketCode::kCoaRequest:
         reply.code = PacketCode::kCoaAck;
@@ -173,7 +233,8 @@ int main(int argc, char** argv) {
         std::cerr << "no reply for " << packetCodeName(packet->code) << "\n";
         return 1;
     }
-    auto bytes = encode(reply, secret, &packet->authenticator);
+    auto bytes = answering ? encode(reply, secret, &packet->authenticator, *answering)
+                           : encode(reply, secret, &packet->authenticator);
     if (!bytes.isOk()) {
       std::cerr << "encode: " << bytes.status().toString() << "\n";
       return 1;

@@ -134,8 +134,13 @@ TEST(RadiusMalformed, UnknownAndUnsupportedCodes) {
   expectRejected(wire, "not supported");
   wire[0] = 99;
   expectRejected(wire, "not supported");
-  wire[0] = 12;  // Status-Server: not handled yet
-  expectRejected(wire, "not supported");
+}
+
+// RFC 5997 section 3: a Status-Server must carry a Message-Authenticator.
+TEST(RadiusMalformed, StatusServerWithoutMessageAuthenticator) {
+  std::vector<uint8_t> wire = smallRequest();
+  wire[0] = 12;
+  expectRejected(wire, "Message-Authenticator");
 }
 
 // RFC 2865 section 3: octets beyond Length are padding, ignored on reception.
