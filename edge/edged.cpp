@@ -157,7 +157,20 @@ core::Json Edged::statusJson() {
     config = config_;
   }
   core::Json counters = core::Json::object();
-  for (const core::CounterInfo& c : counters_.list()) counters[c.name] = c.counter->value();
+  for (const core::CounterInfo& c : counters_.list()) {
+    // Labelled counters are keyed Prometheus-style: radius_auth_rejects_by_reason_total{reason="expired"}.
+    std::string key = c.name;
+    if (!c.labels.empty()) {
+      key += "{";
+      bool first = true;
+      for (const auto& [k, v] : c.labels) {
+        key += (first ? "" : ",") + k + "=\"" + v + "\"";
+        first = false;
+      }
+      key += "}";
+    }
+    counters[key] = c.counter->value();
+  }
   const core::WriterStats& ws = writer_->stats();
   core::Json out = core::Json::object();
   out["version"] = kVersion;
