@@ -13,6 +13,9 @@ struct Attributes {
       nasPortType, nasPortId, serviceType, framedProtocol, framedIpAddress, framedPool, callingStationId,
       calledStationId, replyMessage, sessionTimeout, idleTimeout, acctInterimInterval, filterId, proxyState, state,
       messageAuthenticator, eventTimestamp, errorCause;
+  // Accounting (RFC 2866, RFC 2869)
+  AttrRef acctStatusType, acctDelayTime, acctInputOctets, acctOutputOctets, acctSessionId, acctSessionTime,
+      acctInputPackets, acctOutputPackets, acctTerminateCause, acctInputGigawords, acctOutputGigawords;
   // Microsoft (RFC 2548)
   AttrRef msChapChallenge, msChap2Response, msChap2Success, msChapError, msMppeSendKey, msMppeRecvKey,
       msMppeEncryptionPolicy, msMppeEncryptionTypes;

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,7 +23,6 @@ constexpr uint8_t kCodeAccessRequest = 1;
 constexpr uint8_t kCodeStatusServer = 12;  // RFC 5997
 using wire::kHeaderLength;
 using wire::kMaxPacket;
-constexpr int kBatch = 32;
 
 IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
   if (ss.ss_family == AF_INET) {
@@ -89,7 +87,6 @@ AuthCounters AuthCounters::registerIn(core::CounterRegistry& r, const std::strin
 
 struct AuthServer::Worker {
   AuthServer* server;
-  int fd = -1;
   ReaderCache snapshot;
   // Per NAS of the current snapshot: its counters and its prepared HMAC key.
   struct NasState {
@@ -292,116 +289,14 @@ AuthServer::AuthServer(AuthServerConfig config, const SnapshotHolder& snapshots,
 AuthServer::~AuthServer() { stop(); }
 
 core::Status AuthServer::start() {
-  sockaddr_storage addr{};
-  socklen_t addrLen = 0;
-  std::optional<IpAddress> ip = parseIp(config_.listen);
-  if (!ip) return core::invalidArgument("radius.listen: '" + config_.listen + "' is not an IP address");
-  int family = ip->isV4() ? AF_INET : AF_INET6;
-  uint16_t port = config_.port;
-  int threads = config_.threads < 1 ? 1 : config_.threads;
-  for (int i = 0; i < threads; ++i) {
-    if (family == AF_INET) {
-      auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-      in->sin_family = AF_INET;
-      in->sin_port = htons(port);
-      in->sin_addr.s_addr = htonl(ip->v4());
-      addrLen = sizeof(sockaddr_in);
-    } else {
-      auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons(port);
-      std::memcpy(&in6->sin6_addr, ip->bytes.data(), 16);
-      addrLen = sizeof(sockaddr_in6);
-    }
-    int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return core::errnoStatus("creating the RADIUS auth socket", errno);
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (family == AF_INET6) {
-      int zero = 0;  // "::" serves IPv4 too
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    }
-    int buf = 4 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    timeval tv{0, 200000};  // workers wake up to notice stop()
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), addrLen) < 0) {
-      int err = errno;
-      ::close(fd);
-      stop();
-      return core::errnoStatus("binding the RADIUS auth port " + config_.listen + ":" + std::to_string(port), err);
-    }
-    if (port == 0) {
-      sockaddr_storage bound{};
-      socklen_t bl = sizeof bound;
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bl);
-      port = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
-                                              : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
-    }
-    auto w = std::make_unique<Worker>(this);
-    w->fd = fd;
-    workers_.push_back(std::move(w));
-  }
-  boundPort_ = port;
-  running_ = true;
-  for (auto& w : workers_) threads_.emplace_back([this, worker = w.get()] { run(worker); });
-  return core::Status::ok();
+  return listener_.start(config_.listen, config_.port, config_.threads, "RADIUS auth port", [this](int) {
+    auto worker = std::make_shared<Worker>(this);
+    return [worker](const Datagram& d, std::vector<uint8_t>& reply) {
+      return worker->handle(d.data, d.len, *d.from, reply);
+    };
+  });
 }
 
-void AuthServer::stop() {
-  running_ = false;
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-  threads_.clear();
-  for (auto& w : workers_)
-    if (w->fd >= 0) ::close(w->fd);
-  workers_.clear();
-}
-
-void AuthServer::run(Worker* w) {
-  std::vector<std::array<uint8_t, kMaxPacket>> in(kBatch);
-  std::vector<sockaddr_storage> from(kBatch);
-  std::vector<iovec> iov(kBatch);
-  std::vector<mmsghdr> msgs(kBatch);
-  std::vector<std::vector<uint8_t>> replies(kBatch);
-  std::vector<iovec> outIov(kBatch);
-  std::vector<mmsghdr> outMsgs(kBatch);
-  while (running_.load(std::memory_order_relaxed)) {
-    for (int i = 0; i < kBatch; ++i) {
-      iov[i] = iovec{in[i].data(), in[i].size()};
-      msgs[i] = mmsghdr{};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &from[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-    }
-    int n = ::recvmmsg(w->fd, msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
-    if (n <= 0) continue;  // timeout (to check running_) or EINTR
-    int out = 0;
-    for (int i = 0; i < n; ++i) {
-      bool answer = false;
-      try {
-        answer = w->handle(in[i].data(), msgs[i].msg_len, from[i], replies[out]);
-      } catch (...) {
-        // Never let one packet take the worker down (e.g. allocation failure): drop and count it.
-        totals_.packetsDropped->inc();
-      }
-      if (!answer) continue;
-      outIov[out] = iovec{replies[out].data(), replies[out].size()};
-      outMsgs[out] = mmsghdr{};
-      outMsgs[out].msg_hdr.msg_iov = &outIov[out];
-      outMsgs[out].msg_hdr.msg_iovlen = 1;
-      outMsgs[out].msg_hdr.msg_name = &from[i];
-      outMsgs[out].msg_hdr.msg_namelen = msgs[i].msg_hdr.msg_namelen;
-      ++out;
-    }
-    int sent = 0;
-    while (sent < out) {
-      int r = ::sendmmsg(w->fd, outMsgs.data() + sent, static_cast<unsigned>(out - sent), 0);
-      if (r <= 0) break;  // the client went away or the buffer is full: UDP, the NAS retransmits
-      sent += r;
-    }
-  }
-}
+void AuthServer::stop() { listener_.stop(); }
 
 }  // namespace aaa::radius

@@ -24,6 +24,7 @@
 #include "aaa/policy/policy.h"
 #include "aaa/policy/snapshot.h"
 #include "aaa/radius/attributes.h"
+#include "aaa/radius/udp_listener.h"
 #include "core/counters.h"
 #include "core/event_bus.h"
 #include "core/status.h"
@@ -83,13 +84,11 @@ class AuthServer {
 
   core::Status start();
   void stop();
-  uint16_t port() const { return boundPort_; }
+  uint16_t port() const { return listener_.port(); }
 
   struct Worker;
 
  private:
-  void run(Worker* worker);
-
   AuthServerConfig config_;
   const SnapshotHolder& snapshots_;
   const Attributes& attributes_;
@@ -98,10 +97,7 @@ class AuthServer {
   SessionCount sessions_;
   AuthCounters totals_;
   std::vector<core::Counter*> rejectsByReason_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> running_{false};
-  uint16_t boundPort_ = 0;
+  UdpListener listener_;
 
   friend struct Worker;
 };

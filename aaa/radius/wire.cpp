@@ -150,11 +150,89 @@ ParseResult parseAccessRequest(const uint8_t* data, size_t length, const HmacMd5
   return ParseResult::kOk;
 }
 
-void ReplyBuilder::start(uint8_t code, uint8_t id) {
+namespace {
+uint32_t be32(const uint8_t* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]; }
+}  // namespace
+
+AcctParseResult parseAccountingRequest(const uint8_t* data, size_t length, const HmacMd5& secret,
+                                       const Attributes& a, AccountingFields& out) {
+  const uint8_t* ma = nullptr;
+  int maCount = 0;
+  if (!walkAttributes(data, length, &ma, &maCount)) return AcctParseResult::kMalformed;
+  static const uint8_t kZero[16] = {};
+  // RFC 2866 section 3: Request Authenticator = MD5(Code+Identifier+Length+16 zero octets+
+  // request attributes+shared secret).
+  uint8_t digest[16];
+  mbedtls_md5_context md5;
+  mbedtls_md5_init(&md5);
+  mbedtls_md5_starts_ret(&md5);
+  mbedtls_md5_update_ret(&md5, data, 4);
+  mbedtls_md5_update_ret(&md5, kZero, 16);
+  mbedtls_md5_update_ret(&md5, data + kHeaderLength, length - kHeaderLength);
+  mbedtls_md5_update_ret(&md5, reinterpret_cast<const unsigned char*>(secret.key().data()), secret.key().size());
+  mbedtls_md5_finish_ret(&md5, digest);
+  mbedtls_md5_free(&md5);
+  if (!auth::constantTimeEqual(digest, data + 4, 16)) return AcctParseResult::kBadAuthenticator;
+  if (maCount > 1) return AcctParseResult::kBadAuthenticator;
+  if (ma != nullptr) {
+    uint8_t mac[16];
+    secret.compute(data, length, kZero, ma, mac);
+    if (!auth::constantTimeEqual(mac, ma, 16)) return AcctParseResult::kBadAuthenticator;
+  }
+  out = AccountingFields();
+  uint32_t inGiga = 0, outGiga = 0, inOct = 0, outOct = 0;
+  size_t pos = kHeaderLength;
+  while (pos < length) {
+    uint8_t type = data[pos];
+    uint8_t len = data[pos + 1];
+    const uint8_t* v = data + pos + 2;
+    size_t vlen = len - 2u;
+    pos += len;
+    auto num = [&](uint32_t* field) {
+      if (vlen != 4) return false;
+      *field = be32(v);
+      return true;
+    };
+    bool ok = true;
+    if (type == a.acctStatusType.attr) ok = out.hasStatusType = num(&out.statusType);
+    else if (type == a.acctSessionId.attr) out.sessionId = sv(v, vlen);
+    else if (type == a.userName.attr) out.userName = sv(v, vlen);
+    else if (type == a.nasIdentifier.attr) out.nasIdentifier = sv(v, vlen);
+    else if (type == a.nasPortId.attr) out.nasPortId = sv(v, vlen);
+    else if (type == a.callingStationId.attr) out.callingStationId = sv(v, vlen);
+    else if (type == a.nasPort.attr) ok = out.hasNasPort = num(&out.nasPort);
+    else if (type == a.framedIpAddress.attr) ok = num(&out.framedIp);
+    else if (type == a.acctSessionTime.attr) ok = num(&out.sessionTime);
+    else if (type == a.acctDelayTime.attr) ok = num(&out.delayTime);
+    else if (type == a.acctTerminateCause.attr) ok = num(&out.terminateCause);
+    else if (type == a.eventTimestamp.attr) ok = num(&out.eventTimestamp);
+    else if (type == a.acctInputOctets.attr) ok = num(&inOct);
+    else if (type == a.acctOutputOctets.attr) ok = num(&outOct);
+    else if (type == a.acctInputGigawords.attr) ok = num(&inGiga);
+    else if (type == a.acctOutputGigawords.attr) ok = num(&outGiga);
+    else if (type == a.acctInputPackets.attr) {
+      uint32_t n = 0;
+      ok = num(&n);
+      out.inputPackets = n;
+    } else if (type == a.acctOutputPackets.attr) {
+      uint32_t n = 0;
+      ok = num(&n);
+      out.outputPackets = n;
+    }
+    if (!ok) return AcctParseResult::kMalformed;  // an integer attribute that is not 4 octets
+  }
+  out.inputOctets = (uint64_t{inGiga} << 32) | inOct;
+  out.outputOctets = (uint64_t{outGiga} << 32) | outOct;
+  return AcctParseResult::kOk;
+}
+
+void ReplyBuilder::start(uint8_t code, uint8_t id, bool messageAuthenticator) {
   buf_[0] = code;
   buf_[1] = id;
   len_ = kHeaderLength;
   failed_ = false;
+  messageAuthenticator_ = messageAuthenticator;
+  if (!messageAuthenticator) return;
   // Message-Authenticator first (RFC 3579 3.2; BlastRADIUS guidance): zeros until finish().
   buf_[len_] = kMessageAuthenticator;
   buf_[len_ + 1] = 18;
@@ -234,11 +312,13 @@ size_t ReplyBuilder::finish(const HmacMd5& secret, const uint8_t requestAuth[16]
   buf_[3] = static_cast<uint8_t>(len_);
   // RFC 3579 3.2: the Message-Authenticator of a reply is computed with the Request Authenticator in
   // the Authenticator field, before the Response Authenticator is.
-  uint8_t* ma = buf_.data() + kHeaderLength + 2;
-  std::memset(ma, 0, 16);
-  uint8_t mac[16];
-  secret.compute(buf_.data(), len_, requestAuth, nullptr, mac);
-  std::memcpy(ma, mac, 16);
+  if (messageAuthenticator_) {
+    uint8_t* ma = buf_.data() + kHeaderLength + 2;
+    std::memset(ma, 0, 16);
+    uint8_t mac[16];
+    secret.compute(buf_.data(), len_, requestAuth, nullptr, mac);
+    std::memcpy(ma, mac, 16);
+  }
   // RFC 2865 3: ResponseAuth = MD5(Code + ID + Length + RequestAuth + Attributes + Secret).
   mbedtls_md5_context md5;
   mbedtls_md5_init(&md5);

@@ -73,10 +73,43 @@ enum class ParseResult { kOk, kMalformed, kBadMessageAuthenticator, kTooManyProx
 ParseResult parseAccessRequest(const uint8_t* data, size_t length, const HmacMd5& secret, const Attributes& a,
                                RequestFields& out);
 
+// An Accounting-Request's fields (RFC 2866 section 5), counters folded to 64 bits with the
+// Gigawords attributes (RFC 2869 5.1, 5.2). Views point into the datagram.
+struct AccountingFields {
+  uint32_t statusType = 0;  // 1 Start, 2 Stop, 3 Interim-Update, 7 Accounting-On, 8 Accounting-Off
+  bool hasStatusType = false;
+  std::string_view sessionId;
+  std::string_view userName;
+  std::string_view nasIdentifier;
+  std::string_view nasPortId;
+  std::string_view callingStationId;
+  uint32_t nasPort = 0;
+  bool hasNasPort = false;
+  uint32_t framedIp = 0;  // host order, 0 = none
+  uint32_t sessionTime = 0;
+  uint32_t delayTime = 0;
+  uint32_t terminateCause = 0;
+  uint32_t eventTimestamp = 0;
+  uint64_t inputOctets = 0;
+  uint64_t outputOctets = 0;
+  uint64_t inputPackets = 0;
+  uint64_t outputPackets = 0;
+};
+
+enum class AcctParseResult { kOk, kMalformed, kBadAuthenticator };
+
+// Verifies the Request Authenticator (RFC 2866 section 3: MD5 over the packet with 16 zero octets
+// in its place, then the secret) and a Message-Authenticator if present (computed with 16 zero
+// octets as Authenticator, as FreeRADIUS does), then reads the fields.
+AcctParseResult parseAccountingRequest(const uint8_t* data, size_t length, const HmacMd5& secret,
+                                       const Attributes& a, AccountingFields& out);
+
 // Builds one reply: Message-Authenticator first (RFC 3579 3.2), then attributes, then signs.
 class ReplyBuilder {
  public:
-  void start(uint8_t code, uint8_t id);
+  // `messageAuthenticator` false: no Message-Authenticator (Accounting-Response to an
+  // Accounting-Request; RFC 2866 has none, and NAS implementations disagree on how to compute it).
+  void start(uint8_t code, uint8_t id, bool messageAuthenticator = true);
   // Appends an attribute rendered by reply.h. MS-MPPE-Send/Recv-Key (the only salted attributes of
   // our replies) are encrypted here (RFC 2548 2.4.2). False when it does not fit or cannot be
   // encoded; the builder is then unusable until start().
@@ -92,6 +125,7 @@ class ReplyBuilder {
   std::array<uint8_t, kMaxPacket> buf_{};
   size_t len_ = 0;
   bool failed_ = false;
+  bool messageAuthenticator_ = true;
 };
 
 }  // namespace aaa::radius::wire

@@ -1,0 +1,60 @@
+// UDP sockets and worker threads for a RADIUS port: one SO_REUSEPORT socket per thread, datagrams
+// received in batches (recvmmsg) and immediate replies sent in batches (sendmmsg).
+//
+// Contract: the handler is called on the worker thread that owns the socket, one datagram at a
+// time; it returns true with `reply` filled to answer at once. A handler that answers later (after
+// a database commit) keeps `fd` and `from` and uses sendReply() from any thread.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+
+namespace aaa::radius {
+
+struct Datagram {
+  const uint8_t* data;
+  size_t len;
+  const sockaddr_storage* from;
+  socklen_t fromLen;
+  int fd;
+};
+
+class UdpListener {
+ public:
+  // Called once per worker before it starts; returns that worker's handler.
+  using Handler = std::function<bool(const Datagram& in, std::vector<uint8_t>& reply)>;
+  using HandlerFactory = std::function<Handler(int workerIndex)>;
+
+  UdpListener() = default;
+  ~UdpListener();
+  UdpListener(const UdpListener&) = delete;
+  UdpListener& operator=(const UdpListener&) = delete;
+
+  // Binds `threads` sockets to listen:port (port 0: one free port shared by all) and starts them.
+  // `what` names the port in errors ("RADIUS auth port").
+  core::Status start(const std::string& listen, uint16_t port, int threads, const std::string& what,
+                     HandlerFactory factory);
+  void stop();
+  uint16_t port() const { return port_; }
+
+  // Sends one datagram on `fd` (thread-safe; UDP sends are atomic per datagram).
+  static bool sendReply(int fd, const sockaddr_storage& to, socklen_t toLen, const uint8_t* data, size_t len);
+
+ private:
+  void run(int fd, Handler handler);
+
+  std::vector<int> fds_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> running_{false};
+  uint16_t port_ = 0;
+};
+
+}  // namespace aaa::radius
