@@ -54,6 +54,17 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<AccountingConfig>> accountingTable() {
+  auto t = std::make_shared<core::ConfigTable<AccountingConfig>>();
+  t->integer("stale-multiplier", &AccountingConfig::staleMultiplier, 3, 2, 100,
+             "A session with no accounting update for this many interim intervals is closed as stale")
+      .integer("stale-default-seconds", &AccountingConfig::staleDefaultSeconds, 7200, 60, 31 * 86400,
+               "Stale time for sessions whose plan sends no interim updates")
+      .integer("disconnect-grace-seconds", &AccountingConfig::disconnectGraceSeconds, 10, 1, 3600,
+               "After a Disconnect-ACK, how long to wait for the NAS's Stop before closing the session ourselves");
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -68,7 +79,9 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
         .choice("log-level", &EdgeConfig::logLevel, "info", {"debug", "info", "warning", "error"},
                 "Lowest level written to the log")
         .section("database", &EdgeConfig::database, databaseTable(), "The appliance database (SQLite)")
-        .section("radius", &EdgeConfig::radius, radiusTable(), "The RADIUS server for the ISP's NAS equipment");
+        .section("radius", &EdgeConfig::radius, radiusTable(), "The RADIUS server for the ISP's NAS equipment")
+        .section("accounting", &EdgeConfig::accounting, accountingTable(),
+                 "Accounting and the session ledger (data-dir/acct.db, always synchronous=FULL)");
     return t;
   }();
   return table;

@@ -26,6 +26,12 @@ struct RadiusConfig {
   std::vector<std::string> authMethods;
 };
 
+struct AccountingConfig {
+  int64_t staleMultiplier = 3;
+  int64_t staleDefaultSeconds = 7200;
+  int64_t disconnectGraceSeconds = 10;
+};
+
 struct EdgeConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -33,8 +39,10 @@ struct EdgeConfig {
   std::string logLevel;
   DatabaseConfig database;
   RadiusConfig radius;
+  AccountingConfig accounting;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
+  std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }
 };
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable();

@@ -58,6 +58,10 @@ const std::vector<CommandSpec>& specs() {
        "list subscribers", nullptr},
       {"subscriber import", "subscriber-import", "--csv FILE",
        "import subscribers from CSV: header username,password,plan[,mac,expires,status,static-ip]", nullptr},
+      {"session list", "session-list", "[--user U] [--nas N]", "live sessions", nullptr},
+      {"session show", "session-show", "ID", "one session, live or closed (a unique prefix of the id is enough)", "id"},
+      {"session history", "session-history", "--user U [--limit N]", "closed sessions of a subscriber", nullptr},
+      {"usage", "usage", "--user U [--period day|month]", "usage of a subscriber this day or month", nullptr},
       {"config-get", "config-get", "", "print the configuration edged is running with", nullptr},
       {"config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole", nullptr},
       {"events", "events", "[--limit N]", "the appliance event log, newest first", nullptr},
@@ -75,7 +79,7 @@ void usage(FILE* out) {
                "Talks to the running edged over its control socket.\n"
                "\n"
                "  --socket PATH   control socket (default %s, or $EDGED_SOCKET)\n"
-               "  --json          print the daemon's JSON answer instead of text\n"
+               "  --json          print the answer's data as JSON (on failure: {\"result\", \"text\"})\n"
                "\n"
                "commands:\n",
                kDefaultSocket);
@@ -92,6 +96,20 @@ std::string humanDuration(int64_t seconds) {
   else if (h > 0) std::snprintf(buf, sizeof buf, "%lldh %lldm %llds", (long long)h, (long long)m, (long long)s);
   else if (m > 0) std::snprintf(buf, sizeof buf, "%lldm %llds", (long long)m, (long long)s);
   else std::snprintf(buf, sizeof buf, "%llds", (long long)s);
+  return buf;
+}
+
+// 1536 -> "1.5 KiB": for people; --json has exact numbers.
+std::string humanBytes(uint64_t v) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double d = static_cast<double>(v);
+  int u = 0;
+  while (d >= 1024 && u < 5) {
+    d /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", d, units[u]);
   return buf;
 }
 
@@ -165,8 +183,27 @@ void printHuman(const std::string& command, const core::Json& reply) {
              command == "nas-add" || command == "plan-add" || command == "plan-set") {
     if (command != "subscriber-show") std::printf("%s\n", text(reply["text"]).c_str());
     for (auto it = args.begin(); it != args.end(); ++it) std::printf("  %-32s %s\n", it.key().c_str(), text(it.value()).c_str());
+  } else if (command == "session-list" || command == "session-history") {
+    core::Json rows = core::Json::array();
+    for (const core::Json& r : args) {
+      core::Json row = r;
+      row["id"] = text(r["id"]).substr(0, 12);
+      row["in"] = humanBytes(r["input-octets"].get<uint64_t>());
+      row["out"] = humanBytes(r["output-octets"].get<uint64_t>());
+      rows.push_back(row);
+    }
+    if (command == "session-list")
+      table(rows, {{"id", "ID"}, {"username", "USERNAME"}, {"nas", "NAS"}, {"nas-port", "PORT"}, {"framed-ip", "IP"},
+                   {"calling-station-id", "STATION"}, {"started", "STARTED"}, {"in", "IN"}, {"out", "OUT"},
+                   {"state", "STATE"}});
+    else
+      table(rows, {{"id", "ID"}, {"nas", "NAS"}, {"started", "STARTED"}, {"stopped", "STOPPED"}, {"in", "IN"},
+                   {"out", "OUT"}, {"close-reason", "CLOSE-REASON"}});
+    std::printf("(%s)\n", text(reply["text"]).c_str());
+  } else if (command == "session-show" || command == "usage") {
+    for (auto it = args.begin(); it != args.end(); ++it) std::printf("  %-22s %s\n", it.key().c_str(), text(it.value()).c_str());
   } else if (command == "stats") {
-    std::printf("RADIUS authentication (all clients):\n");
+    std::printf("RADIUS (all clients):\n");
     for (auto it = args["totals"].begin(); it != args["totals"].end(); ++it)
       std::printf("  %-48s %s\n", it.key().c_str(), text(it.value()).c_str());
     std::printf("Access-Rejects by reason:\n");
@@ -426,8 +463,12 @@ int main(int argc, char** argv) {
     return 3;
   }
   int result = reply->value("result", 1);
+  bool ok = result == core::kControlSuccess || result == core::kControlEmpty;
   if (json) {
-    std::printf("%s\n", reply->dump(2).c_str());
+    // Success: the data itself (a session list is a JSON array); failure: the whole answer, so a
+    // script sees {"result": 1, "text": "why"}.
+    if (ok) std::printf("%s\n", (reply->contains("arguments") ? (*reply)["arguments"] : core::Json::object()).dump(2).c_str());
+    else std::printf("%s\n", reply->dump(2).c_str());
   } else if (result == core::kControlSuccess || result == core::kControlEmpty) {
     printHuman(command, *reply);
   } else {

@@ -60,7 +60,7 @@ core::Status Edged::start() {
 
   subscribeLogging();
   radius_ = std::make_unique<RadiusService>(counters_, events_);
-  EDGE_RETURN_IF_ERROR(radius_->start(config_.radius, *writer_, *db_));
+  EDGE_RETURN_IF_ERROR(radius_->start(config_, *writer_, *db_));
 
   registerCommands();
   radius_->registerCommands(control_);
@@ -88,6 +88,7 @@ int Edged::run() {
         break;
       }
       case core::DaemonLoop::Event::kTick:
+        if (radius_) radius_->tick(core::SystemClock::instance().unixSeconds());
         break;
     }
   }
@@ -108,7 +109,7 @@ core::Status Edged::reload() {
         // Commit.
         config_ = std::move(*staged);
         core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
-        if (radius_) radius_->applySettings(config_.radius);
+        if (radius_) radius_->applySettings(config_);
       }
     }
   }

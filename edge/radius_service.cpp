@@ -1,6 +1,7 @@
 #include "edge/radius_service.h"
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "aaa/auth/credentials.h"
@@ -187,6 +188,31 @@ Json subscriberJson(const aaa::Subscriber& s, const aaa::Snapshot& snap) {
   return j;
 }
 
+Json sessionJson(const aaa::acct::SessionRow& r) {
+  Json j = Json::object();
+  j["id"] = r.uid;
+  j["acct-session-id"] = r.acctSessionId;
+  j["username"] = r.username;
+  j["nas"] = r.nas;
+  j["nas-port"] = r.nasPort;
+  j["nas-port-id"] = r.nasPortId;
+  j["framed-ip"] = r.framedIp;
+  j["calling-station-id"] = r.callingStationId;
+  j["started"] = isoOrEmpty(r.started);
+  j["updated"] = isoOrEmpty(r.updated);
+  j["session-time"] = r.counters.sessionTime;
+  j["input-octets"] = r.counters.inputOctets;
+  j["output-octets"] = r.counters.outputOctets;
+  j["input-packets"] = r.counters.inputPackets;
+  j["output-packets"] = r.counters.outputPackets;
+  j["state"] = r.state;
+  if (r.state == "closed") {
+    j["stopped"] = isoOrEmpty(r.stopped);
+    j["close-reason"] = r.closeReason;
+  }
+  return j;
+}
+
 }  // namespace
 
 RadiusService::RadiusService(core::CounterRegistry& counters, core::EventBus& events)
@@ -194,8 +220,10 @@ RadiusService::RadiusService(core::CounterRegistry& counters, core::EventBus& ev
 
 RadiusService::~RadiusService() { stop(); }
 
-core::Status RadiusService::start(const RadiusConfig& config, core::Writer& writer, core::Database& reader) {
+core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& writer, core::Database& reader) {
+  const RadiusConfig& config = edgeConfig.radius;
   config_ = config;
+  accounting_ = edgeConfig.accounting;
   writer_ = &writer;
   reader_ = &reader;
   core::Result<aaa::radius::Dictionary> dict = aaa::radius::Dictionary::load(config.dictionaryDir);
@@ -220,24 +248,80 @@ core::Status RadiusService::start(const RadiusConfig& config, core::Writer& writ
   counters_.gauge("radius_snapshot_load_ms", "Time to load NAS clients, plans and subscribers at start")
       .set(static_cast<uint64_t>(loadMs));
 
+  // The accounting database: always synchronous=FULL, because an Accounting-Response promises the
+  // record is durable (RFC 2866 2).
+  core::StoreOptions acctOptions;
+  acctOptions.path = edgeConfig.accountingDatabasePath();
+  acctOptions.synchronous = core::StoreOptions::Synchronous::kFull;
+  acctOptions.busyTimeoutMs = static_cast<int>(edgeConfig.database.busyTimeoutMs);
+  acctOptions.migrations = aaa::acct::migrations();
+  core::Result<std::unique_ptr<core::Writer>> acctWriter = core::Writer::open(acctOptions);
+  if (!acctWriter.isOk()) return acctWriter.status();
+  acctWriter_ = std::move(*acctWriter);
+  acctOptions.readOnly = true;
+  core::Result<std::unique_ptr<core::Database>> acctReader = core::Database::open(acctOptions);
+  if (!acctReader.isOk()) return acctReader.status();
+  acctReader_ = std::move(*acctReader);
+  core::Result<std::vector<std::pair<std::string, uint32_t>>> counts = aaa::acct::liveSessionCounts(*acctReader_);
+  if (!counts.isOk()) return counts.status().withContext("loading live sessions");
+  sessionCounts_.reset(*counts);
+
+  int threads = config.threads > 0 ? static_cast<int>(config.threads)
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   aaa::radius::AuthServerConfig sc;
   sc.listen = config.listen;
   sc.port = static_cast<uint16_t>(config.authPort);
-  sc.threads = config.threads > 0 ? static_cast<int>(config.threads)
-                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  server_ = std::make_unique<aaa::radius::AuthServer>(sc, snapshots_, attributes_, counters_, &events_);
+  sc.threads = threads;
+  server_ = std::make_unique<aaa::radius::AuthServer>(
+      sc, snapshots_, attributes_, counters_, &events_,
+      [this](std::string_view username) { return sessionCounts_.count(username); });
   EDGE_RETURN_IF_ERROR(server_->start());
-  core::logInfo("RADIUS auth listening on ", config.listen, ":", server_->port(), " (", sc.threads, " threads), ",
-                subscriberCount, " subscribers loaded in ", loadMs, " ms");
+
+  aaa::radius::AcctServerConfig ac;
+  ac.listen = config.listen;
+  ac.port = static_cast<uint16_t>(config.acctPort);
+  ac.threads = threads;
+  ac.staleMultiplier = accounting_.staleMultiplier;
+  ac.staleDefaultSeconds = accounting_.staleDefaultSeconds;
+  acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, sessionCounts_,
+                                                          counters_, &events_);
+  EDGE_RETURN_IF_ERROR(acctServer_->start());
+  counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
+  core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
+                acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
+                loadMs, " ms; ", sessionCounts_.total(), " sessions online");
   return core::Status::ok();
 }
 
 void RadiusService::stop() {
   if (server_) server_->stop();
   server_.reset();
+  if (acctServer_) acctServer_->stop();
+  acctServer_.reset();
+  if (acctWriter_) acctWriter_->stop();
+  acctReader_.reset();
+  acctWriter_.reset();
 }
 
-void RadiusService::applySettings(const RadiusConfig& config) {
+void RadiusService::tick(int64_t now) {
+  counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
+  if (!acctWriter_ || now - lastSweep_ < 5) return;
+  lastSweep_ = now;
+  auto change = std::make_shared<aaa::acct::LedgerChange>();
+  acctWriter_->submit([now, change](core::Database& db) { return aaa::acct::closeExpired(db, now, change.get()); },
+                      [this, change](const core::Status& s) {
+                        if (!s.isOk()) {
+                          core::logError("closing stale sessions: ", s.message());
+                          return;
+                        }
+                        sessionCounts_.apply(*change);
+                        if (!change->closed.empty())
+                          core::logInfo("closed ", change->closed.size(), " stale or disconnected session(s)");
+                      });
+}
+
+void RadiusService::applySettings(const EdgeConfig& edgeConfig) {
+  const RadiusConfig& config = edgeConfig.radius;
   config_.authMethods = config.authMethods;
   config_.requireMessageAuthenticator = config.requireMessageAuthenticator;
   snapshots_.publishSettings(settingsOf(config));
@@ -254,6 +338,8 @@ core::Json RadiusService::statusJson() const {
   Json j = Json::object();
   j["listen"] = config_.listen;
   j["auth-port"] = authPort();
+  j["acct-port"] = acctServer_ ? acctServer_->port() : 0;
+  j["sessions-online"] = sessionCounts_.total();
   j["nas-clients"] = snap->nas.size();
   j["plans"] = snap->plans.size();
   j["subscribers"] = snap->subscriberCount();
@@ -317,6 +403,13 @@ void RadiusService::registerCommands(core::ControlServer& c) {
                     "and optional mac, expires, status, line). Bad rows are reported, the others imported.",
                     bind(&RadiusService::subscriberImport));
   c.registerCommand("stats", "RADIUS counters, server-wide and per NAS client.", bind(&RadiusService::stats));
+  c.registerCommand("session-list", "Live sessions. Arguments: user, nas.", bind(&RadiusService::sessionList));
+  c.registerCommand("session-show", "One session, live or closed. Arguments: id (or a unique prefix of it).",
+                    bind(&RadiusService::sessionShow));
+  c.registerCommand("session-history", "Closed sessions of a subscriber, newest first. Arguments: user, limit.",
+                    bind(&RadiusService::sessionHistory));
+  c.registerCommand("usage", "Usage of a subscriber from the usage journal. Arguments: user, period (day|month).",
+                    bind(&RadiusService::usage));
 }
 
 ControlReply RadiusService::nasAdd(const Json& args) {
@@ -672,6 +765,84 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
   out["errors"] = errors;
   return ControlReply::success(std::to_string(changes.size()) + " imported, " + std::to_string(errors.size()) + " failed",
                                out);
+}
+
+ControlReply RadiusService::sessionList(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"user", "nas"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> user = a.text("user");
+  core::Result<std::optional<std::string>> nas = a.text("nas");
+  if (!user.isOk()) return fail(user.status());
+  if (!nas.isOk()) return fail(nas.status());
+  core::Result<std::vector<aaa::acct::SessionRow>> rows =
+      aaa::acct::liveSessions(*acctReader_, user->value_or(""), nas->value_or(""));
+  if (!rows.isOk()) return fail(rows.status());
+  Json list = Json::array();
+  for (const auto& r : *rows) list.push_back(sessionJson(r));
+  return ControlReply::success(std::to_string(list.size()) + " live sessions", list);
+}
+
+ControlReply RadiusService::sessionShow(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"id"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> id = a.required("id");
+  if (!id.isOk()) return fail(id.status());
+  core::Result<aaa::acct::SessionRow> row = aaa::acct::findSession(*acctReader_, *id);
+  if (!row.isOk()) return fail(row.status());
+  return ControlReply::success("session " + row->uid, sessionJson(*row));
+}
+
+ControlReply RadiusService::sessionHistory(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"user", "limit"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> user = a.required("user");
+  if (!user.isOk()) return fail(user.status());
+  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
+  if (!limit.isOk()) return fail(limit.status());
+  core::Result<std::vector<aaa::acct::SessionRow>> rows =
+      aaa::acct::sessionHistory(*acctReader_, canonicalUsername(*user), limit->value_or(50));
+  if (!rows.isOk()) return fail(rows.status());
+  Json list = Json::array();
+  for (const auto& r : *rows) list.push_back(sessionJson(r));
+  return ControlReply::success(std::to_string(list.size()) + " closed sessions", list);
+}
+
+ControlReply RadiusService::usage(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"user", "period"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> user = a.required("user");
+  if (!user.isOk()) return fail(user.status());
+  core::Result<std::optional<std::string>> period = a.text("period");
+  if (!period.isOk()) return fail(period.status());
+  std::string p = period->value_or("month");
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  time_t t = static_cast<time_t>(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  if (p == "month") tm.tm_mday = 1;
+  else if (p != "day") return ControlReply::error("period: '" + p + "' is not one of: day, month");
+  int64_t from = static_cast<int64_t>(timegm(&tm));
+  std::string name = canonicalUsername(*user);
+  core::Result<aaa::acct::Counters> c = aaa::acct::usageBetween(*acctReader_, name, from, now + 1);
+  if (!c.isOk()) return fail(c.status());
+  Json j = Json::object();
+  j["username"] = name;
+  j["period"] = p;
+  j["from"] = isoOrEmpty(from);
+  j["to"] = isoOrEmpty(now);
+  j["input-octets"] = c->inputOctets;
+  j["output-octets"] = c->outputOctets;
+  j["total-octets"] = c->inputOctets + c->outputOctets;
+  j["input-packets"] = c->inputPackets;
+  j["output-packets"] = c->outputPackets;
+  j["session-time"] = c->sessionTime;
+  j["sessions-online"] = sessionCounts_.count(name);
+  return ControlReply::success("usage of " + name + " this " + p, j);
 }
 
 ControlReply RadiusService::stats(const Json& args) {

@@ -10,7 +10,9 @@
 #include <memory>
 #include <optional>
 
+#include "aaa/acct/ledger.h"
 #include "aaa/policy/snapshot.h"
+#include "aaa/radius/acct_server.h"
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/server.h"
@@ -27,12 +29,15 @@ class RadiusService {
   RadiusService(core::CounterRegistry& counters, core::EventBus& events);
   ~RadiusService();
 
-  // Loads the dictionaries (once per process) and the snapshot from `reader`, then starts the
-  // auth server. `writer` and `reader` must outlive the service.
-  core::Status start(const RadiusConfig& config, core::Writer& writer, core::Database& reader);
+  // Loads the dictionaries (once per process) and the snapshot from `reader`, opens the accounting
+  // database, then starts the auth and accounting servers. `writer` and `reader` (the appliance
+  // database) must outlive the service.
+  core::Status start(const EdgeConfig& config, core::Writer& writer, core::Database& reader);
   void stop();
   // Applies the reloadable settings (auth-methods, require-message-authenticator).
-  void applySettings(const RadiusConfig& config);
+  void applySettings(const EdgeConfig& config);
+  // Periodic work from the daemon's main loop: closes stale sessions and expired disconnects.
+  void tick(int64_t nowUnix);
 
   void registerCommands(core::ControlServer& control);
   core::Json statusJson() const;
@@ -53,6 +58,10 @@ class RadiusService {
   core::ControlReply subscriberList(const core::Json& args);
   core::ControlReply subscriberImport(const core::Json& args);
   core::ControlReply stats(const core::Json& args);
+  core::ControlReply sessionList(const core::Json& args);
+  core::ControlReply sessionShow(const core::Json& args);
+  core::ControlReply sessionHistory(const core::Json& args);
+  core::ControlReply usage(const core::Json& args);
 
   core::Status reloadNas();
   core::Status reloadPlans();
@@ -62,12 +71,18 @@ class RadiusService {
   core::CounterRegistry& counters_;
   core::EventBus& events_;
   RadiusConfig config_;
+  AccountingConfig accounting_;
   core::Writer* writer_ = nullptr;
   core::Database* reader_ = nullptr;
   std::optional<aaa::radius::Dictionary> dictionary_;
   aaa::radius::Attributes attributes_;
   aaa::SnapshotHolder snapshots_;
   std::unique_ptr<aaa::radius::AuthServer> server_;
+  std::unique_ptr<core::Writer> acctWriter_;
+  std::unique_ptr<core::Database> acctReader_;
+  aaa::radius::SessionCounts sessionCounts_;
+  std::unique_ptr<aaa::radius::AcctServer> acctServer_;
+  int64_t lastSweep_ = 0;
   std::vector<core::EventBus::SubscriptionId> subscriptions_;
 };
 

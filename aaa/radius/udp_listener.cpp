@@ -76,11 +76,15 @@ core::Status UdpListener::start(const std::string& listen, uint16_t port, int th
   return core::Status::ok();
 }
 
-void UdpListener::stop() {
+void UdpListener::quiesce() {
   running_ = false;
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+}
+
+void UdpListener::stop() {
+  quiesce();
   for (int fd : fds_) ::close(fd);
   fds_.clear();
 }

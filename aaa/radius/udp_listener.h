@@ -42,6 +42,9 @@ class UdpListener {
   // `what` names the port in errors ("RADIUS auth port").
   core::Status start(const std::string& listen, uint16_t port, int threads, const std::string& what,
                      HandlerFactory factory);
+  // Stops receiving (joins the workers) but keeps the sockets open for late replies.
+  void quiesce();
+  // quiesce(), then closes the sockets.
   void stop();
   uint16_t port() const { return port_; }
 

@@ -123,9 +123,7 @@ class RunningDaemon(unittest.TestCase):
         r = self.edged.ctl("status")
         self.assertIn("edged 0.1.0 is running", r.stdout)
         self.assertIn(self.edged.data_dir, r.stdout)
-        status = self.edged.ctl_json("status")
-        self.assertEqual(status["result"], 0)
-        args = status["arguments"]
+        args = self.edged.ctl_json("status")
         self.assertEqual(args["pid"], self.edged.proc.pid)
         self.assertEqual(args["data-dir"], self.edged.data_dir)
         self.assertEqual(args["database"]["schema-version"], 2)
@@ -160,14 +158,14 @@ class RunningDaemon(unittest.TestCase):
 
     def test_reload_is_staged_then_committed(self):
         self.edged.start()
-        cfg = self.edged.ctl_json("config-get")["arguments"]
+        cfg = self.edged.ctl_json("config-get")
         self.assertEqual(cfg["log-level"], "info")
 
         # A valid change through SIGHUP is applied.
         write_config(self.edged.config, self.edged.data_dir, self.edged.run_dir, {"log-level": "debug"})
         self.edged.send(signal.SIGHUP)
         deadline = time.time() + 5
-        while self.edged.ctl_json("config-get")["arguments"]["log-level"] != "debug":
+        while self.edged.ctl_json("config-get")["log-level"] != "debug":
             self.assertLess(time.time(), deadline, "SIGHUP reload not applied")
             time.sleep(0.05)
 
@@ -177,7 +175,7 @@ class RunningDaemon(unittest.TestCase):
         r = self.edged.ctl("config-reload", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("database.busy-timeout-ms: -1 is out of range", r.stderr)
-        self.assertEqual(self.edged.ctl_json("config-get")["arguments"]["log-level"], "debug")
+        self.assertEqual(self.edged.ctl_json("config-get")["log-level"], "debug")
 
         # A key that cannot change live is named.
         write_config(self.edged.config, self.edged.data_dir + "2", self.edged.run_dir)
@@ -185,10 +183,10 @@ class RunningDaemon(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("data-dir cannot change while edged runs", r.stderr)
 
-        status = self.edged.ctl_json("status")["arguments"]
+        status = self.edged.ctl_json("status")
         self.assertEqual(status["counters"]["edged_config_reloads_total"], 1)
         self.assertEqual(status["counters"]["edged_config_reload_failures_total"], 2)
-        kinds = [e["kind"] for e in self.edged.ctl_json("events")["arguments"]]
+        kinds = [e["kind"] for e in self.edged.ctl_json("events")]
         self.assertEqual(kinds[:4], ["config-refused", "config-refused", "config-reloaded", "started"])
 
     def test_sigterm_stops_cleanly_and_leaves_nothing(self):
@@ -216,7 +214,7 @@ class RunningDaemon(unittest.TestCase):
         self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
         db.close()
         self.edged.start()
-        events = self.edged.ctl_json("events")["arguments"]
+        events = self.edged.ctl_json("events")
         self.assertEqual([e["kind"] for e in events], ["started", "started"])
 
 

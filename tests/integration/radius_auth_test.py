@@ -1,5 +1,6 @@
 """RADIUS authentication end to end: the real edged, configured with the real edgectl, checked by
 independent peers (radclient from freeradius-utils, pyrad with our own Message-Authenticator)."""
+import json
 import os
 import socket
 import struct
@@ -59,7 +60,7 @@ class RadiusAuth(unittest.TestCase):
         ctl("subscriber", "add", "--username", "AA-BB-CC-DD-EE-FF", "--plan", "basic")  # MAC auth
         ctl("subscriber", "add", "--username", "soon", "--password", "soon-pass", "--plan", "gold", "--expires",
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1000)))
-        cls.port = cls.edged.ctl_json("status")["arguments"]["radius"]["auth-port"]
+        cls.port = cls.edged.ctl_json("status")["radius"]["auth-port"]
 
     @classmethod
     def tearDownClass(cls):
@@ -67,7 +68,7 @@ class RadiusAuth(unittest.TestCase):
         cls.tmp.cleanup()
 
     def counters(self):
-        return self.edged.ctl_json("stats")["arguments"]
+        return self.edged.ctl_json("stats")
 
     def pap(self, user, password, source="127.0.0.1", **attrs):
         raw, _ = rp.access_request(SECRET, user, password, **attrs)
@@ -317,6 +318,9 @@ class RadiusManagement(unittest.TestCase):
         # JSON errors through the control socket carry result 1.
         r = self.edged.ctl("call", "plan-add", '{"name": "q", "down": "1M"}', check=False, json_out=True)
         self.assertEqual(r.returncode, 1)
+        answer = json.loads(r.stdout)
+        self.assertEqual(answer["result"], 1)
+        self.assertIn("down and up rates are required", answer["text"])
 
     def test_lists_and_show_never_reveal_secrets(self):
         ctl = self.edged.ctl
@@ -327,11 +331,11 @@ class RadiusManagement(unittest.TestCase):
         nas = ctl("nas", "list").stdout
         self.assertIn("192.0.2.0/24", nas)
         self.assertNotIn("very-secret-value-1", nas + ctl("nas", "list", json_out=True).stdout)
-        show = self.edged.ctl_json("subscriber", "show", "zed")["arguments"]
+        show = self.edged.ctl_json("subscriber", "show", "zed")
         self.assertEqual(show["plan"], "p2")
         self.assertEqual(show["mac"], "aa:bb:cc:dd:ee:01")
         self.assertNotIn("zed-password", str(show))
-        plans = self.edged.ctl_json("plan", "list")["arguments"]
+        plans = self.edged.ctl_json("plan", "list")
         p2 = [p for p in plans if p["name"] == "p2"][0]
         self.assertEqual((p2["down"], p2["up"], p2["down-bps"]), ("1G", "500M", 1000000000))
 
@@ -354,9 +358,9 @@ class RadiusManagement(unittest.TestCase):
         self.assertIn("line 6: subscriber 'imp1' already exists", r.stdout)
         self.assertIn("line 7: status: 'banned' is not one of", r.stdout)
         self.assertIn("3 subscribers imported, 4 rows failed", r.stdout)
-        imp2 = self.edged.ctl_json("subscriber", "show", "imp2")["arguments"]
+        imp2 = self.edged.ctl_json("subscriber", "show", "imp2")
         self.assertEqual((imp2["status"], imp2["mac"]), ("suspended", "02:00:00:00:00:02"))
-        listed = self.edged.ctl_json("subscriber", "list", "--plan", "imp")["arguments"]
+        listed = self.edged.ctl_json("subscriber", "list", "--plan", "imp")
         self.assertEqual(listed["total"], 3)
 
     def test_subscribers_survive_a_restart(self):
@@ -364,7 +368,7 @@ class RadiusManagement(unittest.TestCase):
         self.edged.ctl("subscriber", "add", "--username", "kept", "--password", "pw", "--plan", "keep")
         self.edged.stop()
         self.edged.start()
-        self.assertEqual(self.edged.ctl_json("subscriber", "show", "kept")["arguments"]["plan"], "keep")
+        self.assertEqual(self.edged.ctl_json("subscriber", "show", "kept")["plan"], "keep")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,379 @@
+#include "aaa/radius/acct_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+
+#include "aaa/auth/mac.h"
+#include "aaa/radius/wire.h"
+#include "core/clock.h"
+
+namespace aaa::radius {
+
+namespace {
+
+constexpr uint8_t kAccountingRequest = 4;
+constexpr uint8_t kAccountingResponse = 5;
+constexpr uint8_t kStatusServer = 12;
+
+using Clock = std::chrono::steady_clock;
+
+IpAddress sourceOf(const sockaddr_storage& ss, uint16_t* port) {
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    *port = ntohs(in->sin_port);
+    return IpAddress::fromV4(ntohl(in->sin_addr.s_addr));
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  *port = ntohs(in6->sin6_port);
+  IpAddress ip;
+  std::memcpy(ip.bytes.data(), &in6->sin6_addr, 16);
+  return ip;
+}
+
+struct DupKey {
+  std::array<uint8_t, 16> source;
+  uint16_t port;
+  uint8_t id;
+  std::array<uint8_t, 16> authenticator;
+  bool operator==(const DupKey& o) const {
+    return port == o.port && id == o.id && source == o.source && authenticator == o.authenticator;
+  }
+};
+
+struct DupKeyHash {
+  size_t operator()(const DupKey& k) const {
+    uint64_t h;
+    std::memcpy(&h, k.authenticator.data(), 8);  // MD5 output: already well mixed
+    return static_cast<size_t>(h ^ (uint64_t{k.port} << 8) ^ k.id);
+  }
+};
+
+std::string str(std::string_view v) { return std::string(v); }
+
+}  // namespace
+
+uint32_t SessionCounts::count(std::string_view username) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = counts_.find(std::string(username));
+  return it == counts_.end() ? 0 : it->second;
+}
+
+void SessionCounts::apply(const acct::LedgerChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& u : change.opened) {
+    ++counts_[u];
+    ++total_;
+  }
+  for (const std::string& u : change.closed) {
+    auto it = counts_.find(u);
+    if (it == counts_.end()) continue;
+    --total_;
+    if (--it->second == 0) counts_.erase(it);
+  }
+}
+
+void SessionCounts::reset(const std::vector<std::pair<std::string, uint32_t>>& counts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_.clear();
+  total_ = 0;
+  for (const auto& [u, n] : counts) {
+    counts_[u] = n;
+    total_ += n;
+  }
+}
+
+size_t SessionCounts::total() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return total_;
+}
+
+AcctCounters AcctCounters::registerIn(core::CounterRegistry& r, const std::string& nasName) {
+  std::map<std::string, std::string> labels;
+  std::string prefix = "radius_acct_";
+  if (!nasName.empty()) {
+    labels["nas"] = nasName;
+    prefix = "radius_acct_client_";
+  }
+  auto c = [&](const char* name, const char* help) { return &r.counter(prefix + name, help, labels); };
+  AcctCounters a;
+  a.requests = c("requests_total", "Accounting-Requests received (RFC 4671 Requests)");
+  a.invalidRequests = c("invalid_requests_total", "Datagrams from addresses that are no NAS client (dropped)");
+  a.dupRequests = c("dup_requests_total", "Retransmissions answered from the cache or ignored while being written");
+  a.responses = c("responses_total", "Accounting-Responses sent (each after the record was durable)");
+  a.malformedRequests = c("malformed_requests_total", "Malformed Accounting-Requests (dropped)");
+  a.badAuthenticators = c("bad_authenticators_total", "Requests with a wrong Request Authenticator (dropped)");
+  a.packetsDropped = c("packets_dropped_total", "Requests dropped for any reason");
+  a.noRecords = c("no_records_total", "Requests answered but not recorded (unknown Acct-Status-Type)");
+  a.unknownTypes = c("unknown_types_total", "Packets of a code the accounting port does not serve (dropped)");
+  a.writeFailures = c("write_failures_total", "Records the database did not commit (not answered; the NAS retries)");
+  a.statusServer = c("status_server_total", "Status-Server requests answered (RFC 5997)");
+  return a;
+}
+
+struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
+  AcctServer* server;
+  ReaderCache snapshot;
+
+  struct NasState {
+    AcctCounters counters;
+    wire::HmacMd5 secret;
+    NasState(AcctCounters c, const std::string& key) : counters(c), secret(key) {}
+  };
+  std::unordered_map<const NasClient*, std::shared_ptr<NasState>> nasStates;
+  uint64_t nasStatesVersion = 0;
+
+  // Shared with the Writer thread's callbacks.
+  struct Entry {
+    bool answered = false;
+    std::vector<uint8_t> response;
+    Clock::time_point expires;
+  };
+  std::mutex mu;
+  std::unordered_map<DupKey, Entry, DupKeyHash> entries;
+  std::deque<std::pair<Clock::time_point, DupKey>> order;
+
+  wire::AccountingFields fields;
+  wire::ReplyBuilder out;
+
+  explicit Worker(AcctServer* s) : server(s), snapshot(s->snapshots_) {}
+
+  std::shared_ptr<NasState> stateFor(const NasClient* nas, uint64_t version) {
+    if (version != nasStatesVersion) {
+      nasStates.clear();
+      nasStatesVersion = version;
+    }
+    auto it = nasStates.find(nas);
+    if (it != nasStates.end()) return it->second;
+    auto st = std::make_shared<NasState>(AcctCounters::registerIn(server->registry_, nas->name), nas->secret);
+    nasStates.emplace(nas, st);
+    return st;
+  }
+
+  void drop(AcctCounters* nc, core::Counter* AcctCounters::*which) {
+    (server->totals_.*which)->inc();
+    server->totals_.packetsDropped->inc();
+    if (nc) {
+      (nc->*which)->inc();
+      nc->packetsDropped->inc();
+    }
+  }
+
+  // Removes expired answered entries (entries still being written have no expiry yet).
+  void expire(Clock::time_point now) {
+    while (!order.empty() && order.front().first <= now) {
+      auto it = entries.find(order.front().second);
+      if (it != entries.end() && it->second.answered && it->second.expires <= now) entries.erase(it);
+      order.pop_front();
+    }
+  }
+
+  int64_t staleAfter(const Snapshot& snap, const std::string& username) const {
+    const Subscriber* s = snap.findSubscriber(username);
+    const Plan* p = s ? snap.findPlan(s->planId) : nullptr;
+    if (p && p->interimInterval > 0) return server->config_.staleMultiplier * p->interimInterval;
+    return server->config_.staleDefaultSeconds;
+  }
+
+  bool handle(const Datagram& d, std::vector<uint8_t>& reply) {
+    AcctServer& s = *server;
+    uint16_t srcPort = 0;
+    IpAddress src = sourceOf(*d.from, &srcPort);
+    const Snapshot& snap = snapshot.get();
+    const NasClient* nas = snap.findNas(src);
+    if (nas == nullptr) {
+      drop(nullptr, &AcctCounters::invalidRequests);
+      return false;
+    }
+    std::shared_ptr<NasState> ns = stateFor(nas, snap.version);
+    AcctCounters& nc = ns->counters;
+    if (d.len < wire::kHeaderLength) {
+      drop(&nc, &AcctCounters::malformedRequests);
+      return false;
+    }
+    const uint8_t* data = d.data;
+    uint8_t code = data[0];
+    size_t length = (size_t{data[2]} << 8) | data[3];
+    if (code != kAccountingRequest && code != kStatusServer) {
+      drop(&nc, &AcctCounters::unknownTypes);
+      return false;
+    }
+    const uint8_t* ma = nullptr;
+    int maCount = 0;
+    if (length < wire::kHeaderLength || length > d.len || length > wire::kMaxPacket ||
+        !wire::walkAttributes(data, length, &ma, &maCount)) {
+      drop(&nc, &AcctCounters::malformedRequests);
+      return false;
+    }
+
+    if (code == kStatusServer) {
+      // RFC 5997 3: needs a valid Message-Authenticator (computed like an Access-Request's).
+      uint8_t mac[16];
+      if (maCount != 1) {
+        drop(&nc, &AcctCounters::badAuthenticators);
+        return false;
+      }
+      ns->secret.compute(data, length, nullptr, ma, mac);
+      if (std::memcmp(mac, ma, 16) != 0) {
+        drop(&nc, &AcctCounters::badAuthenticators);
+        return false;
+      }
+      out.start(kAccountingResponse, data[1], true);
+      size_t n = out.finish(ns->secret, data + 4);
+      s.totals_.statusServer->inc();
+      nc.statusServer->inc();
+      reply.assign(out.data(), out.data() + n);
+      return true;
+    }
+
+    s.totals_.requests->inc();
+    nc.requests->inc();
+    DupKey key{src.bytes, srcPort, data[1], {}};
+    std::memcpy(key.authenticator.data(), data + 4, 16);
+    auto now = Clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      expire(now);
+      auto it = entries.find(key);
+      if (it != entries.end()) {
+        s.totals_.dupRequests->inc();
+        nc.dupRequests->inc();
+        if (!it->second.answered) return false;  // still being written: the commit will answer
+        reply = it->second.response;
+        return true;
+      }
+    }
+
+    wire::AcctParseResult parsed = wire::parseAccountingRequest(data, length, ns->secret, s.attributes_, fields);
+    if (parsed == wire::AcctParseResult::kBadAuthenticator) {
+      drop(&nc, &AcctCounters::badAuthenticators);
+      return false;
+    }
+    if (parsed != wire::AcctParseResult::kOk || !fields.hasStatusType) {
+      drop(&nc, &AcctCounters::malformedRequests);
+      return false;
+    }
+
+    auto record = std::make_shared<acct::AcctRecord>();
+    acct::AcctRecord& r = *record;
+    r.statusType = fields.statusType;
+    r.nas = nas->name;
+    r.acctSessionId = str(fields.sessionId);
+    r.username = str(fields.userName);
+    if (auto mac = auth::parseMac(r.username)) r.username = auth::formatMac(*mac);  // as stored for MAC auth
+    r.nasPort = fields.nasPort;
+    r.nasPortId = str(fields.nasPortId);
+    r.callingStationId = str(fields.callingStationId);
+    if (fields.framedIp != 0) r.framedIp = formatIp(IpAddress::fromV4(fields.framedIp));
+    r.terminateCause = fields.terminateCause;
+    // Our clock, not the NAS's (Event-Timestamp may be skewed): arrival minus Acct-Delay-Time.
+    r.eventTime = core::SystemClock::instance().unixSeconds() - static_cast<int64_t>(fields.delayTime);
+    r.counters.inputOctets = fields.inputOctets;
+    r.counters.outputOctets = fields.outputOctets;
+    r.counters.inputPackets = fields.inputPackets;
+    r.counters.outputPackets = fields.outputPackets;
+    r.counters.sessionTime = fields.sessionTime;
+
+    bool known = r.statusType == acct::kStart || r.statusType == acct::kStop || r.statusType == acct::kInterimUpdate ||
+                 r.statusType == acct::kAccountingOn || r.statusType == acct::kAccountingOff;
+    bool perSession = r.statusType == acct::kStart || r.statusType == acct::kStop || r.statusType == acct::kInterimUpdate;
+    if (perSession && r.acctSessionId.empty()) {
+      drop(&nc, &AcctCounters::malformedRequests);  // RFC 2866 5.5: Acct-Session-Id is required
+      return false;
+    }
+    if (perSession) {
+      r.uid = acct::sessionUid(r.nas, r.acctSessionId, r.nasPort, r.nasPortId);
+      r.staleAfter = staleAfter(snap, r.username);
+    }
+
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      entries[key] = Entry{};  // in flight
+    }
+    auto self = shared_from_this();
+    auto change = std::make_shared<acct::LedgerChange>();
+    sockaddr_storage to = *d.from;
+    socklen_t toLen = d.fromLen;
+    int fd = d.fd;
+    uint8_t id = data[1];
+    std::array<uint8_t, 16> requestAuth;
+    std::memcpy(requestAuth.data(), data + 4, 16);
+    core::Writer::Job job;
+    if (known) {
+      job = [record, change](core::Database& db) { return acct::apply(db, *record, change.get()); };
+    } else {
+      job = [](core::Database&) { return core::Status::ok(); };  // answered, not recorded
+      s.totals_.noRecords->inc();
+      nc.noRecords->inc();
+    }
+    s.writer_.submit(std::move(job), [self, ns, key, record, change, to, toLen, fd, id, requestAuth](const core::Status& st) {
+      self->committed(st, *ns, key, *record, *change, to, toLen, fd, id, requestAuth);
+    });
+    return false;
+  }
+
+  // On the Writer thread, after the batch holding the record settled.
+  void committed(const core::Status& st, NasState& ns, const DupKey& key, const acct::AcctRecord& r,
+                 const acct::LedgerChange& change, const sockaddr_storage& to, socklen_t toLen, int fd, uint8_t id,
+                 const std::array<uint8_t, 16>& requestAuth) {
+    AcctServer& s = *server;
+    if (!st.isOk()) {
+      s.totals_.writeFailures->inc();
+      ns.counters.writeFailures->inc();
+      std::lock_guard<std::mutex> lock(mu);
+      entries.erase(key);  // not answered: the retransmission is tried again
+      return;
+    }
+    s.sessions_.apply(change);
+    wire::ReplyBuilder response;
+    response.start(kAccountingResponse, id, false);
+    size_t n = response.finish(ns.secret, requestAuth.data());
+    UdpListener::sendReply(fd, to, toLen, response.data(), n);
+    s.totals_.responses->inc();
+    ns.counters.responses->inc();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto expires = Clock::now() + std::chrono::milliseconds(s.config_.duplicateCacheMs);
+      Entry& e = entries[key];
+      e.answered = true;
+      e.response.assign(response.data(), response.data() + n);
+      e.expires = expires;
+      order.emplace_back(expires, key);
+    }
+    if (s.events_) s.events_->publish(AcctEvent{r.nas, r.statusType, r.username, r.uid, &change});
+  }
+};
+
+AcctServer::AcctServer(AcctServerConfig config, const SnapshotHolder& snapshots, const Attributes& attributes,
+                       core::Writer& writer, SessionCounts& sessions, core::CounterRegistry& counters,
+                       core::EventBus* events)
+    : config_(std::move(config)),
+      snapshots_(snapshots),
+      attributes_(attributes),
+      writer_(writer),
+      sessions_(sessions),
+      registry_(counters),
+      events_(events),
+      totals_(AcctCounters::registerIn(counters, "")) {}
+
+AcctServer::~AcctServer() { stop(); }
+
+core::Status AcctServer::start() {
+  return listener_.start(config_.listen, config_.port, config_.threads, "RADIUS accounting port", [this](int) {
+    auto worker = std::make_shared<Worker>(this);
+    return [worker](const Datagram& d, std::vector<uint8_t>& reply) { return worker->handle(d, reply); };
+  });
+}
+
+void AcctServer::stop() {
+  // Stop receiving, let every record already submitted commit and be answered, then close the
+  // sockets (a callback must never send on a closed, possibly reused, descriptor).
+  listener_.quiesce();
+  (void)writer_.flush();
+  listener_.stop();
+}
+
+}  // namespace aaa::radius
