@@ -58,7 +58,7 @@ std::shared_ptr<const core::ConfigTable<AccountingConfig>> accountingTable() {
   auto t = std::make_shared<core::ConfigTable<AccountingConfig>>();
   t->integer("stale-multiplier", &AccountingConfig::staleMultiplier, 3, 2, 100,
              "A session with no accounting update for this many interim intervals is closed as stale")
-      .integer("stale-default-seconds", &AccountingConfig::staleDefaultSeconds, 7200, 60, 31 * 86400,
+      .integer("stale-default-seconds", &AccountingConfig::staleDefaultSeconds, 7200, 10, 31 * 86400,
                "Stale time for sessions whose plan sends no interim updates")
       .integer("disconnect-grace-seconds", &AccountingConfig::disconnectGraceSeconds, 10, 1, 3600,
                "After a Disconnect-ACK, how long to wait for the NAS's Stop before closing the session ourselves");
