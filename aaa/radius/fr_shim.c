@@ -7,7 +7,7 @@
  *   - rad_verify() checks the Request/Response Authenticator and, when present, the
  *     Message-Authenticator HMAC; it never requires one on Access-Request (pre-BlastRADIUS).
  *   - rad_sign() computes the Message-Authenticator of CoA/Disconnect ACK/NAK with a zero
- *     Authenticator field, against RFC 5176 section 3.3 and against its own rad_verify(); we redo
+ *     Authenticator field, against RFC 5176 section 3.4 and against its own rad_verify(); we redo
  *     it (resign_dynauth_reply).
  *   - rad_encode() silently truncates a value longer than its attribute can hold and silently
  *     stops at 4096 octets; we compute the expected wire length first and compare afterwards.
@@ -645,7 +645,7 @@ static int is_dynauth_reply(unsigned code) {
          code == PW_CODE_COA_ACK || code == PW_CODE_COA_NAK;
 }
 
-/* RFC 5176 section 3.3: the Message-Authenticator of a CoA/Disconnect ACK or NAK is computed with
+/* RFC 5176 section 3.4: the Message-Authenticator of a CoA/Disconnect ACK or NAK is computed with
  * the Request Authenticator of the CoA/Disconnect-Request in the Authenticator field, then the
  * Response Authenticator over the result. 3.2.1's rad_sign() uses 16 zero octets instead (while its
  * own rad_verify() expects the request's authenticator, so it cannot even check its own output).

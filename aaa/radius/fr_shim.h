@@ -178,7 +178,7 @@ int frs_attr_encryption(uint32_t vendor, uint32_t attr, frs_encryption* out);
  *                   attr 80, octets) in the list is computed, its given content ignored: HMAC-MD5
  *                   with the packet's own Request Authenticator for Access-Request and
  *                   Status-Server, with the request's authenticator for Access and CoA/Disconnect
- *                   replies (RFC 3579 section 3.2, RFC 5176 section 3.3) and for an
+ *                   replies (RFC 3579 section 3.2, RFC 5176 section 3.4) and for an
  *                   Accounting-Response to a Status-Server (RFC 5997 section 3), with zeros for
  *                   Accounting and CoA/Disconnect requests and other Accounting-Responses.
  *                   User-Password is encrypted (RFC 2865 section 5.2). Tunnel-Password style

@@ -458,7 +458,7 @@ core::Result<MessageAuthenticatorCheck> verifyAnswering(const uint8_t* data, siz
       break;
     default:
       // Access-Accept/Reject/Challenge (RFC 3579 section 3.2) and CoA/Disconnect ACK/NAK
-      // (RFC 5176 section 3.3): the Request Authenticator of the request being answered.
+      // (RFC 5176 section 3.4): the Request Authenticator of the request being answered.
       basis = Basis::kRequest;
       break;
   }

@@ -113,7 +113,7 @@ struct Packet {
 // RFC 5176 section 3); replies need `requestAuthenticator` (the request's) and get their Response
 // Authenticator (RFC 2865 section 3). User-Password is given in clear text and encrypted (RFC 2865
 // section 5.2). A Message-Authenticator attribute in the list (any value) is computed in place
-// (RFC 3579 section 3.2, RFC 5176 section 3.3; see verifyMessageAuthenticator() for the rules): put
+// (RFC 3579 section 3.2, RFC 5176 section 3.4; see verifyMessageAuthenticator() for the rules): put
 // it FIRST in replies. A Status-Server must carry one (RFC 5997 section 3). Attributes are written
 // in list order.
 //
@@ -173,9 +173,9 @@ const char* messageAuthenticatorCheckName(MessageAuthenticatorCheck check);  // 
 //   - the packet's own Request Authenticator: Access-Request (RFC 3579 section 3.2) and
 //     Status-Server (RFC 5997 section 3);
 //   - the request's Request Authenticator: Access-Accept/Reject/Challenge (RFC 3579 section 3.2),
-//     CoA-ACK/NAK and Disconnect-ACK/NAK (RFC 5176 section 3.3), and an Accounting-Response when
+//     CoA-ACK/NAK and Disconnect-ACK/NAK (RFC 5176 section 3.4), and an Accounting-Response when
 //     `requestCode` is kStatusServer (RFC 5997 section 3); `requestAuthenticator` required;
-//   - 16 zero octets: CoA-Request and Disconnect-Request (RFC 5176 section 3.3), Accounting-Request
+//   - 16 zero octets: CoA-Request and Disconnect-Request (RFC 5176 section 3.4), Accounting-Request
 //     and other Accounting-Responses (no RFC; what FreeRADIUS does on both ends).
 // Checks nothing else (a Status-Server without one is kAbsent here; decode() refuses it). Fails
 // (no verdict) when the packet structure is malformed, the code unsupported, an Access/CoA/
