@@ -101,6 +101,9 @@ const std::vector<core::Migration>& migrations() {
        "  session_time INTEGER NOT NULL"
        ");"
        "CREATE INDEX usage_journal_user ON usage_journal(username, at);"},
+      {2, "NAS source address of sessions (the CoA/Disconnect target)",
+       "ALTER TABLE sessions ADD COLUMN nas_address TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE session_history ADD COLUMN nas_address TEXT NOT NULL DEFAULT '';"},
   };
   return m;
 }
@@ -109,10 +112,10 @@ namespace {
 
 constexpr const char* kLiveColumns =
     "uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started, updated, "
-    "input_octets, output_octets, input_packets, output_packets, session_time, state";
+    "input_octets, output_octets, input_packets, output_packets, session_time, nas_address, state";
 constexpr const char* kHistoryColumns =
     "uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started, updated, "
-    "input_octets, output_octets, input_packets, output_packets, session_time, stopped, close_reason, id";
+    "input_octets, output_octets, input_packets, output_packets, session_time, nas_address, stopped, close_reason, id";
 
 SessionRow readRow(core::Statement& st, bool history) {
   SessionRow r;
@@ -131,12 +134,13 @@ SessionRow readRow(core::Statement& st, bool history) {
   r.counters.inputPackets = static_cast<uint64_t>(st.columnInt64(12));
   r.counters.outputPackets = static_cast<uint64_t>(st.columnInt64(13));
   r.counters.sessionTime = static_cast<uint32_t>(st.columnInt64(14));
+  r.nasAddress = st.columnText(15);
   if (history) {
-    r.stopped = st.columnInt64(15);
-    r.closeReason = st.columnText(16);
+    r.stopped = st.columnInt64(16);
+    r.closeReason = st.columnText(17);
     r.state = "closed";
   } else {
-    r.state = st.columnText(15);
+    r.state = st.columnText(16);
   }
   return r;
 }
@@ -195,7 +199,7 @@ core::Result<std::optional<HistoryHit>> findLatestHistory(core::Database& db, co
   core::Result<bool> row = st->step();
   if (!row.isOk()) return row.status();
   if (!*row) return std::optional<HistoryHit>();
-  HistoryHit h{readRow(*st, true), st->columnInt64(17)};
+  HistoryHit h{readRow(*st, true), st->columnInt64(18)};
   return std::optional<HistoryHit>(std::move(h));
 }
 
@@ -223,8 +227,8 @@ core::Status journal(core::Database& db, const AcctRecord& r, const std::string&
 core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c) {
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
-      "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, state, stale_after) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)");
+      "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, state, stale_after, "
+      "nas_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)");
   if (!st.isOk()) return st.status();
   st->bindText(1, r.uid)
       .bindText(2, r.acctSessionId)
@@ -241,7 +245,8 @@ core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started
       .bindInt64(13, i64(c.inputPackets))
       .bindInt64(14, i64(c.outputPackets))
       .bindInt64(15, c.sessionTime)
-      .bindInt64(16, r.staleAfter);
+      .bindInt64(16, r.staleAfter)
+      .bindText(17, r.nasAddress);
   return st->run();
 }
 
@@ -249,7 +254,7 @@ core::Status updateLive(core::Database& db, const AcctRecord& r, const Counters&
   core::Result<core::Statement> st = db.prepare(
       "UPDATE sessions SET updated = max(updated, ?), input_octets = ?, output_octets = ?, input_packets = ?, "
       "output_packets = ?, session_time = ?, framed_ip = CASE WHEN ? <> '' THEN ? ELSE framed_ip END, "
-      "stale_after = ? WHERE uid = ?");
+      "stale_after = ?, nas_address = CASE WHEN ? <> '' THEN ? ELSE nas_address END WHERE uid = ?");
   if (!st.isOk()) return st.status();
   st->bindInt64(1, r.eventTime)
       .bindInt64(2, i64(c.inputOctets))
@@ -260,7 +265,9 @@ core::Status updateLive(core::Database& db, const AcctRecord& r, const Counters&
       .bindText(7, r.framedIp)
       .bindText(8, r.framedIp)
       .bindInt64(9, r.staleAfter)
-      .bindText(10, r.uid);
+      .bindText(10, r.nasAddress)
+      .bindText(11, r.nasAddress)
+      .bindText(12, r.uid);
   return st->run();
 }
 
@@ -270,10 +277,10 @@ core::Status closeLive(core::Database& db, const std::string& uid, int64_t stopp
   core::Result<core::Statement> ins = db.prepare(
       "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
       "calling_station_id, started, updated, stopped, input_octets, output_octets, input_packets, output_packets, "
-      "session_time, close_reason) SELECT uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
-      "calling_station_id, started, max(updated, ?2), ?2, coalesce(?3, input_octets), coalesce(?4, output_octets), "
-      "coalesce(?5, input_packets), coalesce(?6, output_packets), coalesce(?7, session_time), ?8 FROM sessions "
-      "WHERE uid = ?1");
+      "session_time, close_reason, nas_address) SELECT uid, acct_session_id, username, nas, nas_port, nas_port_id, "
+      "framed_ip, calling_station_id, started, max(updated, ?2), ?2, coalesce(?3, input_octets), "
+      "coalesce(?4, output_octets), coalesce(?5, input_packets), coalesce(?6, output_packets), "
+      "coalesce(?7, session_time), ?8, nas_address FROM sessions WHERE uid = ?1");
   if (!ins.isOk()) return ins.status();
   ins->bindText(1, uid).bindInt64(2, stopped).bindText(8, reason);
   if (finalCounters) {

@@ -57,6 +57,7 @@ struct AcctRecord {
   std::string acctSessionId;
   std::string username;
   std::string nas;
+  std::string nasAddress;  // where the request came from: the CoA/Disconnect target
   uint32_t nasPort = 0;
   std::string nasPortId;
   std::string framedIp;
@@ -72,6 +73,7 @@ struct SessionRow {
   std::string acctSessionId;
   std::string username;
   std::string nas;
+  std::string nasAddress;
   uint32_t nasPort = 0;
   std::string nasPortId;
   std::string framedIp;

@@ -261,6 +261,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     acct::AcctRecord& r = *record;
     r.statusType = fields.statusType;
     r.nas = nas->name;
+    r.nasAddress = formatIp(src);
     r.acctSessionId = str(fields.sessionId);
     r.username = str(fields.userName);
     if (auto mac = auth::parseMac(r.username)) r.username = auth::formatMac(*mac);  // as stored for MAC auth
@@ -331,10 +332,8 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     wire::ReplyBuilder response;
     response.start(kAccountingResponse, id, false);
     size_t n = response.finish(ns.secret, requestAuth.data());
-    UdpListener::sendReply(fd, to, toLen, response.data(), n);
-    s.totals_.responses->inc();
-    ns.counters.responses->inc();
     {
+      // Cache before sending: a retransmission racing the response must find it answered.
       std::lock_guard<std::mutex> lock(mu);
       auto expires = Clock::now() + std::chrono::milliseconds(s.config_.duplicateCacheMs);
       Entry& e = entries[key];
@@ -343,6 +342,9 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
       e.expires = expires;
       order.emplace_back(expires, key);
     }
+    UdpListener::sendReply(fd, to, toLen, response.data(), n);
+    s.totals_.responses->inc();
+    ns.counters.responses->inc();
     if (s.events_) s.events_->publish(AcctEvent{r.nas, r.statusType, r.username, r.uid, &change});
   }
 };
