@@ -62,6 +62,10 @@ const std::vector<CommandSpec>& specs() {
       {"session show", "session-show", "ID", "one session, live or closed (a unique prefix of the id is enough)", "id"},
       {"session history", "session-history", "--user U [--limit N]", "closed sessions of a subscriber", nullptr},
       {"usage", "usage", "--user U [--period day|month]", "usage of a subscriber this day or month", nullptr},
+      {"session disconnect", "session-disconnect", "--id ID | --user U",
+       "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176)", nullptr},
+      {"session coa", "session-coa", "--id ID | --user U", "push the current plan's rate to live sessions (CoA)",
+       nullptr},
       {"config-get", "config-get", "", "print the configuration edged is running with", nullptr},
       {"config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole", nullptr},
       {"events", "events", "[--limit N]", "the appliance event log, newest first", nullptr},
@@ -158,6 +162,28 @@ void printStatus(const core::Json& a) {
     std::printf("  %-48s %llu\n", it.key().c_str(), (unsigned long long)it.value().get<uint64_t>());
 }
 
+// One line per session: "3f2a9c1e07ab alice@bras: ACK (1 attempt, 12 ms)" or the NAK's cause.
+void printDynAuth(const core::Json& results) {
+  if (!results.is_array()) return;
+  for (const core::Json& r : results) {
+    std::string outcome = text(r["outcome"]);
+    std::string line = text(r["id"]).substr(0, 12) + " " + text(r["username"]) + "@" + text(r["nas"]) + ": ";
+    if (outcome == "ack") {
+      line += "ACK";
+    } else if (outcome == "nak") {
+      line += "NAK, " + text(r["error-cause-text"]) + " (Error-Cause " + text(r["error-cause"]) + ")";
+    } else if (outcome == "timeout") {
+      line += "no answer from the NAS";
+    } else {
+      line += "error";
+    }
+    if (r.contains("attempts"))
+      line += " after " + text(r["attempts"]) + " attempt(s), " + text(r["elapsed-ms"]) + " ms";
+    if (outcome != "ack" && !text(r["message"]).empty()) line += ": " + text(r["message"]);
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 void printHuman(const std::string& command, const core::Json& reply) {
   const core::Json empty = core::Json::object();
   const core::Json& args = reply.contains("arguments") ? reply["arguments"] : empty;
@@ -200,6 +226,9 @@ void printHuman(const std::string& command, const core::Json& reply) {
       table(rows, {{"id", "ID"}, {"nas", "NAS"}, {"started", "STARTED"}, {"stopped", "STOPPED"}, {"in", "IN"},
                    {"out", "OUT"}, {"close-reason", "CLOSE-REASON"}});
     std::printf("(%s)\n", text(reply["text"]).c_str());
+  } else if (command == "session-disconnect" || command == "session-coa") {
+    printDynAuth(args);
+    std::printf("%s\n", text(reply["text"]).c_str());
   } else if (command == "session-show" || command == "usage") {
     for (auto it = args.begin(); it != args.end(); ++it) std::printf("  %-22s %s\n", it.key().c_str(), text(it.value()).c_str());
   } else if (command == "stats") {
@@ -472,6 +501,8 @@ int main(int argc, char** argv) {
   } else if (result == core::kControlSuccess || result == core::kControlEmpty) {
     printHuman(command, *reply);
   } else {
+    if ((command == "session-disconnect" || command == "session-coa") && reply->contains("arguments"))
+      printDynAuth((*reply)["arguments"]);
     std::fprintf(stderr, "edgectl: %s\n", text((*reply)["text"]).c_str());
   }
   return result == core::kControlSuccess || result == core::kControlEmpty ? 0 : 1;

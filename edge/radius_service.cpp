@@ -7,6 +7,7 @@
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
 #include "aaa/policy/store.h"
+#include "aaa/radius/reply.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/units.h"
@@ -287,6 +288,9 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
                                                           counters_, &events_);
   EDGE_RETURN_IF_ERROR(acctServer_->start());
   counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
+  dynauth_ = std::make_unique<aaa::radius::DynAuthClient>(attributes_, counters_);
+  coaStopping_ = false;
+  coaThread_ = std::thread([this] { coaLoop(); });
   core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
                 acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
                 loadMs, " ms; ", sessionCounts_.total(), " sessions online");
@@ -294,6 +298,13 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
 }
 
 void RadiusService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(coaMu_);
+    coaStopping_ = true;
+    coaQueue_.clear();
+  }
+  coaWake_.notify_all();
+  if (coaThread_.joinable()) coaThread_.join();
   if (server_) server_->stop();
   server_.reset();
   if (acctServer_) acctServer_->stop();
@@ -410,6 +421,13 @@ void RadiusService::registerCommands(core::ControlServer& c) {
                     bind(&RadiusService::sessionHistory));
   c.registerCommand("usage", "Usage of a subscriber from the usage journal. Arguments: user, period (day|month).",
                     bind(&RadiusService::usage));
+  c.registerCommand("session-disconnect",
+                    "Send a Disconnect-Request (RFC 5176) for a session (id) or all of a user's sessions (user). "
+                    "An ACKed session closes when the NAS sends its Stop, or after accounting.disconnect-grace-seconds.",
+                    bind(&RadiusService::sessionDisconnect));
+  c.registerCommand("session-coa",
+                    "Send a CoA-Request with the current plan's rate for a session (id) or a user's sessions (user).",
+                    bind(&RadiusService::sessionCoa));
 }
 
 ControlReply RadiusService::nasAdd(const Json& args) {
@@ -525,7 +543,10 @@ ControlReply RadiusService::planSet(const Json& args) {
   if (!s.isOk()) return fail(s);
   s = reloadPlans();
   if (!s.isOk()) return fail(s);
-  return ControlReply::success("plan '" + p.name + "' changed; new sessions get it at once", planJson(p));
+  queuePlanCoa(p.id);
+  return ControlReply::success("plan '" + p.name +
+                                   "' changed; new sessions get it at once, live sessions by CoA (see the log)",
+                               planJson(p));
 }
 
 ControlReply RadiusService::planList(const Json& args) {
@@ -843,6 +864,165 @@ ControlReply RadiusService::usage(const Json& args) {
   j["session-time"] = c->sessionTime;
   j["sessions-online"] = sessionCounts_.count(name);
   return ControlReply::success("usage of " + name + " this " + p, j);
+}
+
+core::Result<std::vector<aaa::acct::SessionRow>> RadiusService::selectSessions(const Json& args) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"id", "user"}));
+  core::Result<std::optional<std::string>> id = a.text("id");
+  core::Result<std::optional<std::string>> user = a.text("user");
+  if (!id.isOk()) return id.status();
+  if (!user.isOk()) return user.status();
+  if (id->has_value() == user->has_value()) return core::invalidArgument("give either id or user");
+  if (*id) {
+    core::Result<aaa::acct::SessionRow> row = aaa::acct::findSession(*acctReader_, **id);
+    if (!row.isOk()) return row.status();
+    if (row->state == "closed") return core::failedPrecondition("session " + row->uid + " is already closed");
+    return std::vector<aaa::acct::SessionRow>{*row};
+  }
+  core::Result<std::vector<aaa::acct::SessionRow>> rows =
+      aaa::acct::liveSessions(*acctReader_, canonicalUsername(**user), "");
+  if (!rows.isOk()) return rows.status();
+  if (rows->empty()) return core::notFound("no live session of '" + **user + "'");
+  return rows;
+}
+
+Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind) {
+  using aaa::radius::Attribute;
+  using aaa::radius::Value;
+  Json out = Json::object();
+  out["id"] = session.uid;
+  out["username"] = session.username;
+  out["nas"] = session.nas;
+  auto snap = snapshots_.current();
+  const aaa::NasClient* nas = snap->findNasByName(session.nas);
+  if (nas == nullptr || session.nasAddress.empty()) {
+    out["outcome"] = "error";
+    out["message"] = nas == nullptr ? "NAS '" + session.nas + "' is no longer a client" : "the session has no NAS address";
+    return out;
+  }
+  aaa::radius::DynAuthTarget target;
+  target.address = session.nasAddress;
+  target.port = nas->coaPort;
+  target.secret = nas->secret;
+  target.nasName = nas->name;
+  // RFC 5176 3: identify the session as precisely as the NAS may need it.
+  std::vector<Attribute> identity;
+  identity.push_back(Attribute{attributes_.userName, Value::string(session.username), 0});
+  identity.push_back(Attribute{attributes_.acctSessionId, Value::string(session.acctSessionId), 0});
+  if (auto ip = aaa::parseIp(session.nasAddress); ip && ip->isV4())
+    identity.push_back(Attribute{attributes_.nasIpAddress, Value::ipv4(ip->v4()), 0});
+  if (!nas->nasIdentifier.empty())
+    identity.push_back(Attribute{attributes_.nasIdentifier, Value::string(nas->nasIdentifier), 0});
+  if (auto ip = aaa::parseIp(session.framedIp); ip && ip->isV4())
+    identity.push_back(Attribute{attributes_.framedIpAddress, Value::ipv4(ip->v4()), 0});
+  if (!session.callingStationId.empty())
+    identity.push_back(Attribute{attributes_.callingStationId, Value::string(session.callingStationId), 0});
+  std::vector<Attribute> changes;
+  if (kind == aaa::radius::DynAuthKind::kCoa) {
+    const aaa::Subscriber* sub = snap->findSubscriber(session.username);
+    const aaa::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+    if (plan == nullptr) {
+      out["outcome"] = "error";
+      out["message"] = "no plan for '" + session.username + "'";
+      return out;
+    }
+    changes = aaa::radius::renderRate(*plan, nas->vendor, attributes_);
+    if (changes.empty()) {
+      out["outcome"] = "error";
+      out["message"] = "the NAS's vendor profile (" + std::string(aaa::vendorProfileName(nas->vendor)) +
+                       ") has no rate attribute to change";
+      return out;
+    }
+  }
+  aaa::radius::DynAuthResult r = dynauth_->send(target, kind, identity, changes);
+  out["outcome"] = aaa::radius::dynAuthOutcomeName(r.outcome);
+  out["error-cause"] = r.errorCause;
+  out["error-cause-text"] = r.errorCauseText;
+  out["attempts"] = r.attempts;
+  out["elapsed-ms"] = r.elapsed.count();
+  out["message"] = r.message;
+  if (kind == aaa::radius::DynAuthKind::kDisconnect && r.outcome == aaa::radius::DynAuthOutcome::kAck) {
+    // The ledger follows the NAS: the session closes on its Stop, or after the grace period.
+    int64_t deadline = core::SystemClock::instance().unixSeconds() + accounting_.disconnectGraceSeconds;
+    std::string uid = session.uid;
+    core::Status s = acctWriter_->submit([uid, deadline](core::Database& db) {
+                        return aaa::acct::markDisconnecting(db, uid, deadline);
+                      }).get();
+    if (!s.isOk()) out["message"] = "ACK received, but marking the session failed: " + s.message();
+  }
+  return out;
+}
+
+ControlReply RadiusService::sessionDisconnect(const Json& args) {
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = selectSessions(args);
+  if (!rows.isOk()) return fail(rows.status());
+  Json results = Json::array();
+  size_t acked = 0;
+  for (const auto& row : *rows) {
+    Json r = dynAuth(row, aaa::radius::DynAuthKind::kDisconnect);
+    if (r["outcome"] == "ack") ++acked;
+    core::logInfo("disconnect: session=", row.uid, " user=", row.username, " nas=", row.nas,
+                  " outcome=", r["outcome"].get<std::string>(), " ", r.value("message", ""));
+    results.push_back(std::move(r));
+  }
+  std::string text = std::to_string(acked) + " of " + std::to_string(rows->size()) + " session(s) disconnected";
+  if (acked != rows->size()) return ControlReply{core::kControlError, text, results};
+  return ControlReply::success(text, results);
+}
+
+ControlReply RadiusService::sessionCoa(const Json& args) {
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = selectSessions(args);
+  if (!rows.isOk()) return fail(rows.status());
+  Json results = Json::array();
+  size_t acked = 0;
+  for (const auto& row : *rows) {
+    Json r = dynAuth(row, aaa::radius::DynAuthKind::kCoa);
+    if (r["outcome"] == "ack") ++acked;
+    results.push_back(std::move(r));
+  }
+  std::string text = std::to_string(acked) + " of " + std::to_string(rows->size()) + " session(s) changed";
+  if (acked != rows->size()) return ControlReply{core::kControlError, text, results};
+  return ControlReply::success(text, results);
+}
+
+void RadiusService::queuePlanCoa(int64_t planId) {
+  auto snap = snapshots_.current();
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(*acctReader_, "", "");
+  if (!rows.isOk()) {
+    core::logError("plan change: listing live sessions: ", rows.status().message());
+    return;
+  }
+  size_t queued = 0;
+  {
+    std::lock_guard<std::mutex> lock(coaMu_);
+    for (const auto& row : *rows) {
+      const aaa::Subscriber* sub = snap->findSubscriber(row.username);
+      if (sub == nullptr || sub->planId != planId) continue;
+      coaQueue_.push_back(row);
+      ++queued;
+    }
+  }
+  if (queued > 0) {
+    core::logInfo("plan change: CoA queued for ", queued, " live session(s)");
+    coaWake_.notify_all();
+  }
+}
+
+void RadiusService::coaLoop() {
+  for (;;) {
+    aaa::acct::SessionRow row;
+    {
+      std::unique_lock<std::mutex> lock(coaMu_);
+      coaWake_.wait(lock, [this] { return coaStopping_ || !coaQueue_.empty(); });
+      if (coaStopping_) return;
+      row = std::move(coaQueue_.front());
+      coaQueue_.pop_front();
+    }
+    Json r = dynAuth(row, aaa::radius::DynAuthKind::kCoa);
+    core::logInfo("plan change CoA: session=", row.uid, " user=", row.username, " nas=", row.nas,
+                  " outcome=", r["outcome"].get<std::string>(), " ", r.value("message", ""));
+  }
 }
 
 ControlReply RadiusService::stats(const Json& args) {

@@ -8,13 +8,18 @@
 #pragma once
 
 #include <memory>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "aaa/acct/ledger.h"
 #include "aaa/policy/snapshot.h"
 #include "aaa/radius/acct_server.h"
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/dictionary.h"
+#include "aaa/radius/dynauth_client.h"
 #include "aaa/radius/server.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
@@ -62,6 +67,18 @@ class RadiusService {
   core::ControlReply sessionShow(const core::Json& args);
   core::ControlReply sessionHistory(const core::Json& args);
   core::ControlReply usage(const core::Json& args);
+  core::ControlReply sessionDisconnect(const core::Json& args);
+  core::ControlReply sessionCoa(const core::Json& args);
+
+  // Sessions selected by an "id" or "user" argument.
+  core::Result<std::vector<aaa::acct::SessionRow>> selectSessions(const core::Json& args);
+  // One Disconnect-Request or CoA-Request for `session`, its result as JSON (the control thread
+  // waits for it: at most the retry policy's 10 s per NAS).
+  core::Json dynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind);
+  // Queues a CoA with the current plan's rate for every live session of the plan's subscribers
+  // (after plan-set); a background thread sends them and logs the results.
+  void queuePlanCoa(int64_t planId);
+  void coaLoop();
 
   core::Status reloadNas();
   core::Status reloadPlans();
@@ -83,6 +100,12 @@ class RadiusService {
   aaa::radius::SessionCounts sessionCounts_;
   std::unique_ptr<aaa::radius::AcctServer> acctServer_;
   int64_t lastSweep_ = 0;
+  std::unique_ptr<aaa::radius::DynAuthClient> dynauth_;
+  std::mutex coaMu_;
+  std::condition_variable coaWake_;
+  std::deque<aaa::acct::SessionRow> coaQueue_;
+  bool coaStopping_ = false;
+  std::thread coaThread_;
   std::vector<core::EventBus::SubscriptionId> subscriptions_;
 };
 
