@@ -162,9 +162,10 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     }
   }
 
-  // Removes expired answered entries (entries still being written have no expiry yet).
+  // Removes expired answered entries (entries still being written have no expiry yet); bounded
+  // per packet so an idle gap's backlog never stalls one request.
   void expire(Clock::time_point now) {
-    while (!order.empty() && order.front().first <= now) {
+    for (int budget = 64; budget > 0 && !order.empty() && order.front().first <= now; --budget) {
       auto it = entries.find(order.front().second);
       if (it != entries.end() && it->second.answered && it->second.expires <= now) entries.erase(it);
       order.pop_front();

@@ -106,7 +106,11 @@ struct AuthServer::Worker {
   wire::ReplyBuilder out;
   std::deque<std::pair<std::chrono::steady_clock::time_point, DupKey>> cacheOrder;
 
-  explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_) {}
+  explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_) {
+    // Sized for the duplicate window at full load (5 s x ~150k/s per worker): a rehash of a map
+    // this large stalls the worker for tens of milliseconds, which shows up as p99 latency.
+    cache.reserve(1u << 20);
+  }
 
   NasState& stateFor(const NasClient* nas, uint64_t version) {
     if (version != nasStatesVersion) {
@@ -119,8 +123,11 @@ struct AuthServer::Worker {
     return *nasStates.emplace(nas, std::move(state)).first->second;
   }
 
+  // Bounded work per packet: after an idle gap the whole previous window is due at once, and
+  // erasing hundreds of thousands of entries in one go would stall this packet by 100+ ms. At 64
+  // per packet the backlog still drains far faster than entries arrive.
   void expireCache(std::chrono::steady_clock::time_point now) {
-    while (!cacheOrder.empty() && cacheOrder.front().first <= now) {
+    for (int budget = 64; budget > 0 && !cacheOrder.empty() && cacheOrder.front().first <= now; --budget) {
       auto it = cache.find(cacheOrder.front().second);
       if (it != cache.end() && it->second.expires <= now) cache.erase(it);
       cacheOrder.pop_front();
@@ -180,7 +187,7 @@ struct AuthServer::Worker {
     std::memcpy(key.authenticator.data(), data + 4, 16);
     expireCache(now);
     auto cached = cache.find(key);
-    if (cached != cache.end()) {
+    if (cached != cache.end() && cached->second.expires > now) {
       total.dupAccessRequests->inc();
       nc.dupAccessRequests->inc();
       reply = cached->second.bytes;
