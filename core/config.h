@@ -148,7 +148,8 @@ class ConfigTable {
     return *this;
   }
 
-  // A check across keys of this table, run after all keys are read ("tls.cert needs tls.key").
+  // A check across keys of this table, run after all keys are read. Its message starts with the
+  // key it is about ("cert needs key" in section tls reads "tls.cert needs key").
   ConfigTable& check(Check c) {
     checks_.push_back(std::move(c));
     return *this;
@@ -180,7 +181,8 @@ class ConfigTable {
     }
     for (const Check& c : checks_) {
       Status s = c(staged);
-      if (!s.isOk()) return path.empty() ? s : s.withContext(path);
+      // A check's message starts with the key it is about; the section path makes it a full path.
+      if (!s.isOk()) return path.empty() ? s : Status(s.code(), path + "." + s.message());
     }
     out = std::move(staged);
     return Status::ok();

@@ -231,7 +231,7 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   if (!dict.isOk()) return dict.status().withContext("radius.dictionary-dir");
   dictionary_ = *dict;
   core::Result<aaa::radius::Attributes> attrs = aaa::radius::Attributes::resolve(*dictionary_);
-  if (!attrs.isOk()) return attrs.status();
+  if (!attrs.isOk()) return attrs.status().withContext("radius.dictionary-dir");
   attributes_ = *attrs;
 
   auto started = std::chrono::steady_clock::now();

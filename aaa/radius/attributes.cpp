@@ -63,9 +63,7 @@ core::Result<Attributes> Attributes::resolve(const Dictionary& d) {
   };
   for (const Entry& e : entries) {
     core::Result<AttrRef> ref = d.find(e.name);
-    if (!ref.isOk())
-      return ref.status().withContext("attribute " + std::string(e.name) + " is missing from the dictionaries in " +
-                                      d.dir());
+    if (!ref.isOk()) return ref.status();  // names the attribute and the folder
     *e.ref = *ref;
   }
   return a;

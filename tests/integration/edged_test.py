@@ -107,6 +107,30 @@ class UnusableDataDir(unittest.TestCase):
         self.assertIn(f"data-dir '{locked}' is not writable: Permission denied", r.stderr)
 
 
+class DictionaryChecks(unittest.TestCase):
+    def setUp(self):
+        self.tmp = TempDir()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_missing_attribute_fails_startup_with_its_name(self):
+        # A dictionary folder without the vendor files: attributes are resolved once at startup and a
+        # missing one stops edged before it serves anything (never a packet later).
+        dict_dir = os.path.join(self.tmp.path, "dict")
+        os.mkdir(dict_dir)
+        with open(os.path.join(dict_dir, "dictionary"), "w") as f:
+            f.write("$INCLUDE /usr/share/freeradius/dictionary.rfc2865\n")
+        e = Edged(self.tmp.path, extra={"radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0,
+                                                   "dictionary-dir": dict_dir}})
+        e.start(wait=False)
+        rc = e.proc.wait(timeout=10)
+        e.log.close()
+        self.assertEqual(rc, 1)
+        self.assertRegex(e.read_log(), r"radius.dictionary-dir: attribute [A-Za-z0-9-]+ is not in the dictionary \(" +
+                         dict_dir + r"\)")
+
+
 class RunningDaemon(unittest.TestCase):
     def setUp(self):
         self.tmp = TempDir()

@@ -1,0 +1,87 @@
+// edged's configuration table and the control-command argument reader.
+#include "core/config.h"
+#include "edge/command_args.h"
+#include "edge/edge_config.h"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+// The table is a lazy static: build it before main() so the leak checker does not count it.
+const core::ConfigTable<edge::EdgeConfig>& kTable = edge::edgeConfigTable();
+
+core::Result<edge::EdgeConfig> parse(const char* text) {
+  core::Result<core::Json> doc = core::parseJsonWithComments(text, "t.json");
+  if (!doc.isOk()) return doc.status();
+  return kTable.parse(*doc);
+}
+}  // namespace
+
+TEST_GROUP(EdgeConfig){};
+
+TEST(EdgeConfig, DefaultsAreTheDocumentedOnes) {
+  core::Result<edge::EdgeConfig> c = parse("{}");
+  CHECK_TRUE(c.isOk());
+  STRCMP_EQUAL("/var/lib/edged", c->dataDir.c_str());
+  STRCMP_EQUAL("/run/edged/control.sock", c->controlSocket.c_str());
+  LONGS_EQUAL(1812, c->radius.authPort);
+  LONGS_EQUAL(1813, c->radius.acctPort);
+  CHECK_TRUE(c->radius.requireMessageAuthenticator);
+  LONGS_EQUAL(4, c->radius.authMethods.size());
+  STRCMP_EQUAL("full", c->database.synchronous.c_str());
+  LONGS_EQUAL(3, c->accounting.staleMultiplier);
+  STRCMP_EQUAL("/var/lib/edged/acct.db", c->accountingDatabasePath().c_str());
+}
+
+TEST(EdgeConfig, RoundTripOfTheEffectiveConfig) {
+  core::Result<edge::EdgeConfig> c = parse(R"({"radius": {"auth-port": 11812, "auth-methods": ["pap"]}})");
+  CHECK_TRUE(c.isOk());
+  core::Json rendered = kTable.toJson(*c);
+  core::Result<edge::EdgeConfig> again = kTable.parse(rendered);
+  CHECK_TRUE(again.isOk());
+  STRCMP_EQUAL(rendered.dump().c_str(), kTable.toJson(*again).dump().c_str());
+}
+
+TEST(EdgeConfig, ErrorsNameTheKey) {
+  STRCMP_EQUAL("radius.auth-methods: 'eap' is not one of: pap, chap, mschapv2, mac",
+               parse(R"({"radius": {"auth-methods": ["pap", "eap"]}})").status().message().c_str());
+  STRCMP_EQUAL("radius.auth-port and acct-port must differ",
+               parse(R"({"radius": {"auth-port": 1812, "acct-port": 1812}})").status().message().c_str());
+  STRCMP_EQUAL("radius.listen: 'localhost' is not an IP address",
+               parse(R"({"radius": {"listen": "localhost"}})").status().message().c_str());
+  STRCMP_EQUAL("accounting.stale-multiplier: 1 is out of range 2..100",
+               parse(R"({"accounting": {"stale-multiplier": 1}})").status().message().c_str());
+}
+
+TEST(EdgeConfig, ReloadRefusesKeysThatCannotChangeLive) {
+  edge::EdgeConfig a = *parse("{}");
+  edge::EdgeConfig b = a;
+  b.logLevel = "debug";
+  b.radius.authMethods = {"pap"};
+  CHECK_TRUE(edge::checkReloadable(a, b).isOk());
+  b.radius.authPort = 1645;
+  STRCMP_EQUAL("radius.auth-port cannot change while edged runs; restart edged to apply it",
+               edge::checkReloadable(a, b).message().c_str());
+}
+
+TEST_GROUP(CommandArgs){};
+
+TEST(CommandArgs, TypedValuesFromJsonOrText) {
+  core::Json j = core::Json::parse(R"({"n": "300", "m": 7, "rate": "10M", "size": "2GiB", "flag": "yes"})");
+  edge::CommandArgs a(j);
+  LONGS_EQUAL(300, **a.integer("n", 0, 1000));
+  LONGS_EQUAL(7, **a.integer("m", 0, 10));
+  CHECK_EQUAL(10000000ULL, **a.rate("rate"));
+  CHECK_EQUAL(2147483648ULL, **a.size("size"));
+  CHECK_TRUE(**a.boolean("flag"));
+  CHECK_FALSE(a.integer("absent", 0, 1)->has_value());
+}
+
+TEST(CommandArgs, ErrorsNameTheArgument) {
+  core::Json j = core::Json::parse(R"({"n": "3x", "big": 5000, "rate": "fast", "typo": 1})");
+  edge::CommandArgs a(j);
+  STRCMP_EQUAL("n: '3x' is not a whole number", a.integer("n", 0, 10).status().message().c_str());
+  STRCMP_EQUAL("big: 5000 is out of range 0..10", a.integer("big", 0, 10).status().message().c_str());
+  CHECK_FALSE(a.rate("rate").isOk());
+  STRCMP_EQUAL("unknown argument 'big' (known: n, rate)", a.only({"n", "rate"}).message().c_str());
+  STRCMP_EQUAL("name is required", a.required("name").status().message().c_str());
+}
