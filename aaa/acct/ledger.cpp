@@ -145,6 +145,16 @@ SessionRow readRow(core::Statement& st, bool history) {
   return r;
 }
 
+core::Result<std::vector<SessionRow>> collect(core::Statement& st, bool history) {
+  std::vector<SessionRow> out;
+  for (;;) {
+    core::Result<bool> row = st.step();
+    if (!row.isOk()) return row.status();
+    if (!*row) return out;
+    out.push_back(readRow(st, history));
+  }
+}
+
 template <class T>
 T positive(T a, T b) {
   return a > b ? a - b : 0;
@@ -431,14 +441,7 @@ core::Result<std::vector<SessionRow>> liveSessions(core::Database& db, const std
                  " FROM sessions WHERE (?1 = '' OR username = ?1) AND (?2 = '' OR nas = ?2) ORDER BY started, uid");
   if (!st.isOk()) return st.status();
   st->bindText(1, username).bindText(2, nas);
-  std::vector<SessionRow> out;
-  for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    out.push_back(readRow(*st, false));
-  }
-  return out;
+  return collect(*st, false);
 }
 
 core::Result<SessionRow> findSession(core::Database& db, const std::string& id) {
@@ -447,13 +450,9 @@ core::Result<SessionRow> findSession(core::Database& db, const std::string& id) 
                                                 " FROM sessions WHERE uid >= ?1 AND uid < ?1 || 'g' LIMIT 2");
   if (!st.isOk()) return st.status();
   st->bindText(1, id);
-  std::vector<SessionRow> found;
-  for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    found.push_back(readRow(*st, false));
-  }
+  core::Result<std::vector<SessionRow>> matches = collect(*st, false);
+  if (!matches.isOk()) return matches.status();
+  const std::vector<SessionRow>& found = *matches;
   if (found.size() > 1) return core::invalidArgument("session id '" + id + "' is ambiguous; give more of it");
   if (found.size() == 1) return found[0];
   core::Result<core::Statement> h = db.prepare(std::string("SELECT ") + kHistoryColumns +
@@ -473,14 +472,7 @@ core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const s
                                                 "DESC LIMIT ?");
   if (!st.isOk()) return st.status();
   st->bindText(1, username).bindInt64(2, limit);
-  std::vector<SessionRow> out;
-  for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    out.push_back(readRow(*st, true));
-  }
-  return out;
+  return collect(*st, true);
 }
 
 core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to) {

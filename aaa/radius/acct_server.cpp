@@ -21,37 +21,6 @@ constexpr uint8_t kStatusServer = 12;
 
 using Clock = std::chrono::steady_clock;
 
-IpAddress sourceOf(const sockaddr_storage& ss, uint16_t* port) {
-  if (ss.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
-    *port = ntohs(in->sin_port);
-    return IpAddress::fromV4(ntohl(in->sin_addr.s_addr));
-  }
-  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-  *port = ntohs(in6->sin6_port);
-  IpAddress ip;
-  std::memcpy(ip.bytes.data(), &in6->sin6_addr, 16);
-  return ip;
-}
-
-struct DupKey {
-  std::array<uint8_t, 16> source;
-  uint16_t port;
-  uint8_t id;
-  std::array<uint8_t, 16> authenticator;
-  bool operator==(const DupKey& o) const {
-    return port == o.port && id == o.id && source == o.source && authenticator == o.authenticator;
-  }
-};
-
-struct DupKeyHash {
-  size_t operator()(const DupKey& k) const {
-    uint64_t h;
-    std::memcpy(&h, k.authenticator.data(), 8);  // MD5 output: already well mixed
-    return static_cast<size_t>(h ^ (uint64_t{k.port} << 8) ^ k.id);
-  }
-};
-
 std::string str(std::string_view v) { return std::string(v); }
 
 }  // namespace
@@ -133,8 +102,8 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     Clock::time_point expires;
   };
   std::mutex mu;
-  std::unordered_map<DupKey, Entry, DupKeyHash> entries;
-  std::deque<std::pair<Clock::time_point, DupKey>> order;
+  std::unordered_map<DuplicateKey, Entry, DuplicateKeyHash> entries;
+  std::deque<std::pair<Clock::time_point, DuplicateKey>> order;
 
   wire::AccountingFields fields;
   wire::ReplyBuilder out;
@@ -182,7 +151,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
   bool handle(const Datagram& d, std::vector<uint8_t>& reply) {
     AcctServer& s = *server;
     uint16_t srcPort = 0;
-    IpAddress src = sourceOf(*d.from, &srcPort);
+    IpAddress src = sourceAddress(*d.from, &srcPort);
     const Snapshot& snap = snapshot.get();
     const NasClient* nas = snap.findNas(src);
     if (nas == nullptr) {
@@ -232,8 +201,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
 
     s.totals_.requests->inc();
     nc.requests->inc();
-    DupKey key{src.bytes, srcPort, data[1], {}};
-    std::memcpy(key.authenticator.data(), data + 4, 16);
+    DuplicateKey key = DuplicateKey::of(src, srcPort, data);
     auto now = Clock::now();
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -318,7 +286,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
   }
 
   // On the Writer thread, after the batch holding the record settled.
-  void committed(const core::Status& st, NasState& ns, const DupKey& key, const acct::AcctRecord& r,
+  void committed(const core::Status& st, NasState& ns, const DuplicateKey& key, const acct::AcctRecord& r,
                  const acct::LedgerChange& change, const sockaddr_storage& to, socklen_t toLen, int fd, uint8_t id,
                  const std::array<uint8_t, 16>& requestAuth) {
     AcctServer& s = *server;

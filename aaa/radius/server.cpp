@@ -24,40 +24,6 @@ constexpr uint8_t kCodeStatusServer = 12;  // RFC 5997
 using wire::kHeaderLength;
 using wire::kMaxPacket;
 
-IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
-  if (ss.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
-    *port = ntohs(in->sin_port);
-    return IpAddress::fromV4(ntohl(in->sin_addr.s_addr));
-  }
-  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-  *port = ntohs(in6->sin6_port);
-  IpAddress ip;
-  std::memcpy(ip.bytes.data(), &in6->sin6_addr, 16);
-  return ip;
-}
-
-struct DupKey {
-  IpAddress source;
-  uint16_t port;
-  uint8_t id;
-  std::array<uint8_t, 16> authenticator;
-  bool operator==(const DupKey& o) const {
-    return port == o.port && id == o.id && source == o.source && authenticator == o.authenticator;
-  }
-};
-
-struct DupKeyHash {
-  size_t operator()(const DupKey& k) const {
-    // The Request Authenticator is random (RFC 2865 3): its first octets are already a good hash.
-    uint64_t h;
-    std::memcpy(&h, k.authenticator.data(), 8);
-    uint32_t ip;
-    std::memcpy(&ip, k.source.bytes.data() + 12, 4);
-    return static_cast<size_t>(h ^ (uint64_t{ip} << 24) ^ (uint64_t{k.port} << 8) ^ k.id);
-  }
-};
-
 }  // namespace
 
 AuthCounters AuthCounters::registerIn(core::CounterRegistry& r, const std::string& nasName) {
@@ -101,10 +67,10 @@ struct AuthServer::Worker {
     std::vector<uint8_t> bytes;
     std::chrono::steady_clock::time_point expires;
   };
-  std::unordered_map<DupKey, CachedReply, DupKeyHash> cache;
+  std::unordered_map<DuplicateKey, CachedReply, DuplicateKeyHash> cache;
   wire::RequestFields fields;
   wire::ReplyBuilder out;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, DupKey>> cacheOrder;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, DuplicateKey>> cacheOrder;
 
   explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_) {
     // Sized for the duplicate window at full load (5 s x ~150k/s per worker): a rehash of a map
@@ -183,8 +149,7 @@ struct AuthServer::Worker {
     }
 
     auto now = std::chrono::steady_clock::now();
-    DupKey key{src, srcPort, data[1], {}};
-    std::memcpy(key.authenticator.data(), data + 4, 16);
+    DuplicateKey key = DuplicateKey::of(src, srcPort, data);
     expireCache(now);
     auto cached = cache.find(key);
     if (cached != cache.end() && cached->second.expires > now) {
@@ -272,7 +237,7 @@ struct AuthServer::Worker {
     return true;
   }
 
-  void remember(const DupKey& key, const std::vector<uint8_t>& bytes, std::chrono::steady_clock::time_point now) {
+  void remember(const DuplicateKey& key, const std::vector<uint8_t>& bytes, std::chrono::steady_clock::time_point now) {
     auto expires = now + std::chrono::milliseconds(server->config_.duplicateCacheMs);
     cache[key] = CachedReply{bytes, expires};
     cacheOrder.emplace_back(expires, key);

@@ -18,6 +18,38 @@ constexpr int kBatch = 32;
 constexpr size_t kMaxDatagram = 4096;  // RFC 2865 3: larger packets arrive truncated and fail Length
 }  // namespace
 
+IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    *port = ntohs(in->sin_port);
+    return IpAddress::fromV4(ntohl(in->sin_addr.s_addr));
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  *port = ntohs(in6->sin6_port);
+  IpAddress ip;
+  std::memcpy(ip.bytes.data(), &in6->sin6_addr, 16);
+  return ip;
+}
+
+DuplicateKey DuplicateKey::of(const IpAddress& source, uint16_t port, const uint8_t* packet) {
+  DuplicateKey k;
+  k.source = source;
+  k.port = port;
+  k.id = packet[1];
+  std::memcpy(k.authenticator.data(), packet + 4, 16);
+  return k;
+}
+
+size_t DuplicateKeyHash::operator()(const DuplicateKey& k) const {
+  // Request Authenticators are random (Access) or MD5 output (Accounting): their first octets are
+  // already a good hash.
+  uint64_t h;
+  std::memcpy(&h, k.authenticator.data(), 8);
+  uint32_t ip;
+  std::memcpy(&ip, k.source.bytes.data() + 12, 4);
+  return static_cast<size_t>(h ^ (uint64_t{ip} << 24) ^ (uint64_t{k.port} << 8) ^ k.id);
+}
+
 UdpListener::~UdpListener() { stop(); }
 
 core::Status UdpListener::start(const std::string& listen, uint16_t port, int threads, const std::string& what,

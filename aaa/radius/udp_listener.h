@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -15,9 +16,31 @@
 #include <thread>
 #include <vector>
 
+#include "aaa/policy/model.h"
 #include "core/status.h"
 
 namespace aaa::radius {
+
+// The sender of a datagram (IPv4 sources as IPv4-mapped addresses) and its port.
+IpAddress sourceAddress(const sockaddr_storage& from, uint16_t* port);
+
+// RFC 5080 2.2.2: a request is a duplicate when source address, source port, Identifier and
+// Request Authenticator are all the same.
+struct DuplicateKey {
+  IpAddress source;
+  uint16_t port = 0;
+  uint8_t id = 0;
+  std::array<uint8_t, 16> authenticator{};
+
+  static DuplicateKey of(const IpAddress& source, uint16_t port, const uint8_t* packet);
+  bool operator==(const DuplicateKey& o) const {
+    return port == o.port && id == o.id && source == o.source && authenticator == o.authenticator;
+  }
+};
+
+struct DuplicateKeyHash {
+  size_t operator()(const DuplicateKey& k) const;
+};
 
 struct Datagram {
   const uint8_t* data;
