@@ -1,4 +1,5 @@
-// radload: a RADIUS Access-Request load generator for benchmarks (tests/bench, docs/benchmarks.md).
+// radload: a RADIUS load generator for benchmarks (tests/bench, docs/benchmarks.md): Access-Requests
+// (--mode auth, the default) or Accounting-Requests (--mode acct).
 //
 // It is deliberately independent of our codec (aaa/radius): packets are encoded and replies verified
 // here with nothing but mbedTLS MD5 / HMAC-MD5, so a bug in the codec cannot hide itself by being on
@@ -9,6 +10,16 @@
 // Every reply is verified: Response Authenticator (RFC 2865 3), Message-Authenticator when present
 // (RFC 3579 3.2; replies without one are counted) and the expected code. Nothing is retransmitted: a
 // request not answered within --timeout-ms is a timeout. The result is one JSON line on stdout.
+//
+// Accounting mode (RFC 2866): --sessions N sessions run side by side, each a Start, --interims
+// Interim-Updates with growing 64-bit counters (Octets + Gigawords), then a Stop with
+// Acct-Terminate-Cause; a stopped session is replaced by a new one. A session's next record is sent
+// only after its previous one was acknowledged (like a NAS); a record that timed out is sent again
+// as a new request (new identifier, Acct-Delay-Time = seconds since its first attempt). Sessions
+// begin at random points of their life (a fleet that was already running), so the mix of Starts,
+// Interims and Stops is the steady one from the first request. The JSON counts what was acknowledged
+// (sessions with at least one acknowledged record, Starts, Interims, Stops) and what is uncertain
+// (timed out, never acknowledged): the benchmark checks the server's database against these.
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -28,6 +39,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <random>
 #include <string>
@@ -38,11 +50,33 @@ namespace {
 constexpr uint8_t kAccessRequest = 1;
 constexpr uint8_t kAccessAccept = 2;
 constexpr uint8_t kAccessReject = 3;
+constexpr uint8_t kAccountingRequest = 4;
+constexpr uint8_t kAccountingResponse = 5;
 constexpr uint8_t kAttrUserName = 1;
 constexpr uint8_t kAttrUserPassword = 2;
 constexpr uint8_t kAttrNasIpAddress = 4;
 constexpr uint8_t kAttrNasPort = 5;
+constexpr uint8_t kAttrFramedIpAddress = 8;
 constexpr uint8_t kAttrCallingStationId = 31;
+constexpr uint8_t kAttrAcctStatusType = 40;
+constexpr uint8_t kAttrAcctDelayTime = 41;
+constexpr uint8_t kAttrAcctInputOctets = 42;
+constexpr uint8_t kAttrAcctOutputOctets = 43;
+constexpr uint8_t kAttrAcctSessionId = 44;
+constexpr uint8_t kAttrAcctSessionTime = 46;
+constexpr uint8_t kAttrAcctInputPackets = 47;
+constexpr uint8_t kAttrAcctOutputPackets = 48;
+constexpr uint8_t kAttrAcctTerminateCause = 49;
+constexpr uint8_t kAttrAcctInputGigawords = 52;
+constexpr uint8_t kAttrAcctOutputGigawords = 53;
+constexpr uint8_t kAttrEventTimestamp = 55;
+constexpr uint8_t kAttrNasPortType = 61;
+constexpr uint32_t kStatusStart = 1;
+constexpr uint32_t kStatusStop = 2;
+constexpr uint32_t kStatusInterimUpdate = 3;
+constexpr uint32_t kNasPortTypeEthernet = 15;
+// Accounting: the NAS's interim interval, as reflected in Acct-Session-Time (seconds).
+constexpr uint32_t kInterimIntervalS = 300;
 constexpr uint8_t kAttrMessageAuthenticator = 80;
 constexpr size_t kHeaderSize = 20;
 constexpr size_t kMaxPacket = 4096;
@@ -61,6 +95,7 @@ volatile std::sig_atomic_t gStop = 0;
 void onSignal(int) { gStop = 1; }
 
 enum class Expect { kAccept, kReject, kAny };
+enum class Mode { kAuth, kAcct };
 
 struct Options {
   std::string serverHost = "127.0.0.1";
@@ -78,14 +113,20 @@ struct Options {
   std::string nasIp = "127.0.0.1";
   uint64_t seed = 0;
   double stallProbeS = 0;  // > 0: only measure this core's pauses (see stallProbe)
+  Mode mode = Mode::kAuth;
+  uint32_t sessions = 10000;  // acct: sessions side by side
+  uint32_t interims = 4;      // acct: Interim-Updates per session between its Start and Stop
+  std::string sessionPrefix;  // acct: Acct-Session-Id prefix (default: random per run)
 };
 
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: radload [options]\n"
                "\n"
-               "Sends PAP Access-Requests (Message-Authenticator first) and verifies every reply.\n"
+               "Sends PAP Access-Requests (Message-Authenticator first) or Accounting-Requests and\n"
+               "verifies every reply.\n"
                "\n"
+               "  --mode auth|acct         Access-Requests (default) or Accounting-Requests (RFC 2866)\n"
                "  --server HOST:PORT       server (default 127.0.0.1:1812)\n"
                "  --secret S               shared secret (default testing123)\n"
                "  --users N                users are PREFIX0 .. PREFIX(N-1), picked at random (default 1000)\n"
@@ -103,6 +144,14 @@ void usage(FILE* out) {
                "  --seed N                 random seed (default: from the clock)\n"
                "  --stall-probe S          send nothing: spin S seconds on this core and report how\n"
                "                           long it was taken away (vCPU pauses, other tasks)\n"
+               "\n"
+               "Accounting mode (--mode acct; --expect does not apply, Accounting-Response expected):\n"
+               "  --sessions N             sessions side by side (default 10000); users picked at\n"
+               "                           random from --users\n"
+               "  --interims K             Interim-Updates per session between Start and Stop\n"
+               "                           (default 4: a mix of 1 Start, 4 Interims, 1 Stop)\n"
+               "  --session-prefix P       Acct-Session-Id is P-XXXXXXXX (default: random per run;\n"
+               "                           give a unique one per run against the same database)\n"
                "\n"
                "Output: one JSON line. Exit status 1 when a reply failed verification or had the\n"
                "wrong code, 2 on usage errors, 0 otherwise (timeouts are reported, not fatal).\n");
@@ -186,6 +235,20 @@ bool parseOptions(int argc, char** argv, Options* o) {
       ok = parseUnsigned(value, &o->seed);
     } else if (arg == "--stall-probe") {
       ok = parseDouble(value, &o->stallProbeS) && o->stallProbeS > 0;
+    } else if (arg == "--mode") {
+      std::string v = value;
+      if (v == "auth") o->mode = Mode::kAuth;
+      else if (v == "acct") o->mode = Mode::kAcct;
+      else ok = false;
+    } else if (arg == "--sessions") {
+      ok = parseUnsigned(value, &n) && n > 0 && n <= 10000000;
+      o->sessions = static_cast<uint32_t>(n);
+    } else if (arg == "--interims") {
+      ok = parseUnsigned(value, &n) && n <= 1000;
+      o->interims = static_cast<uint32_t>(n);
+    } else if (arg == "--session-prefix") {
+      o->sessionPrefix = value;
+      ok = !o->sessionPrefix.empty() && o->sessionPrefix.size() <= 200;
     } else {
       std::fprintf(stderr, "radload: unknown option %s\n", arg.c_str());
       return false;
@@ -294,6 +357,21 @@ class Crypto {
     mbedtls_md5_free(&c);
   }
 
+  // MD5(code+id+length + 16 zero octets + attributes + secret): the Accounting-Request's Request
+  // Authenticator (RFC 2866 3), written into the header.
+  void signAccountingRequest(uint8_t* packet, size_t length) {
+    static const uint8_t kZero[16] = {};
+    mbedtls_md5_context c;
+    mbedtls_md5_init(&c);
+    mbedtls_md5_starts_ret(&c);
+    mbedtls_md5_update_ret(&c, packet, 4);
+    mbedtls_md5_update_ret(&c, kZero, 16);
+    mbedtls_md5_update_ret(&c, packet + kHeaderSize, length - kHeaderSize);
+    mbedtls_md5_update_ret(&c, reinterpret_cast<const uint8_t*>(secret_.data()), secret_.size());
+    mbedtls_md5_finish_ret(&c, packet + 4);
+    mbedtls_md5_free(&c);
+  }
+
   // HMAC-MD5(secret, packet) over the packet as given (the caller zeroed the Message-Authenticator
   // value and put the right authenticator in the header, RFC 3579 3.2).
   void hmac(const uint8_t* packet, size_t length, uint8_t out[16]) {
@@ -341,6 +419,46 @@ struct Slot {
   uint64_t sentNs = 0;
   uint8_t requestAuth[16] = {};
   bool busy = false;
+  uint32_t session = 0;  // acct: the session this request is a record of
+};
+
+// Accounting: one session of the simulated NAS fleet. The counters are the values its next record
+// reports; they grow once a record is acknowledged (a retry reports the same values).
+struct Session {
+  uint64_t seq = 0;        // Acct-Session-Id = prefix-XXXXXXXX (seq in hex)
+  uint64_t user = 0;       // User-Name = prefix + user
+  uint32_t stage = 0;      // 0: Start next; 1..interims: Interim-Update next; interims + 1: Stop next
+  bool recorded = false;   // a record of this session was acknowledged
+  bool timedOut = false;   // its pending record timed out and was not acknowledged since
+  uint64_t firstSentNs = 0;  // first attempt of the pending record (Acct-Delay-Time of a retry)
+  uint64_t inOctets = 0, outOctets = 0, inPackets = 0, outPackets = 0;
+  uint32_t sessionTime = 0;
+};
+
+// Sessions with no record in flight, oldest first: every session is served once per round, like
+// a fleet of NAS ports each reporting once per interim interval.
+class SessionRing {
+ public:
+  void reset(size_t capacity) {
+    ids_.assign(capacity, 0);
+    head_ = count_ = 0;
+  }
+  void push(uint32_t id) {
+    ids_[(head_ + count_) % ids_.size()] = id;
+    ++count_;
+  }
+  uint32_t pop() {
+    uint32_t id = ids_[head_];
+    head_ = (head_ + 1) % ids_.size();
+    --count_;
+    return id;
+  }
+  size_t size() const { return count_; }
+
+ private:
+  std::vector<uint32_t> ids_;
+  size_t head_ = 0;
+  size_t count_ = 0;
 };
 
 struct Quarantined {
@@ -397,7 +515,11 @@ struct Stats {
   uint64_t unexpectedReplies = 0;
   uint64_t sendErrors = 0;
   uint64_t icmpErrors = 0;
-  uint64_t missedSends = 0;  // open loop: scheduled but no free identifier
+  uint64_t missedSends = 0;  // open loop: scheduled but no free identifier (acct: or no idle session)
+  // acct
+  uint64_t responses = 0;         // verified Accounting-Responses
+  uint64_t sessionsRecorded = 0;  // sessions with at least one acknowledged record
+  uint64_t startsAcked = 0, interimsAcked = 0, stopsAcked = 0;
   std::vector<uint32_t> latencyNs;
 };
 
@@ -406,6 +528,7 @@ class LoadGenerator {
   LoadGenerator(const Options& o, Crypto& crypto) : o_(o), crypto_(crypto), random_(o.seed) {
     inet_pton(AF_INET, o.nasIp.c_str(), nasIp_);
     stats_.latencyNs.reserve(1 << 20);
+    if (o.mode == Mode::kAcct) initSessions();
   }
 
   ~LoadGenerator() {
@@ -557,8 +680,10 @@ class LoadGenerator {
     return epoll_wait(epoll_, events.data(), n, static_cast<int>((waitNs + 999999) / 1000000));
   }
 
-  static size_t available(const Channel& c) {
-    return std::min<size_t>(c.freeIds.size(), c.maxInFlight - c.inFlight);
+  size_t available(const Channel& c) const {
+    size_t n = std::min<size_t>(c.freeIds.size(), c.maxInFlight - c.inFlight);
+    if (o_.mode == Mode::kAcct) n = std::min(n, idle_.size());
+    return n;
   }
 
   Channel* channelWithFreeId() {
@@ -660,7 +785,8 @@ class LoadGenerator {
       for (size_t i = 0; i < n; ++i) {
         ids[i] = c.freeIds.pop();
         Slot& s = c.slots[ids[i]];
-        size_t len = buildRequest(ids[i], s.requestAuth, sendBuf_[i]);
+        size_t len = o_.mode == Mode::kAcct ? buildAcctRequest(ids[i], s, sendBuf_[i])
+                                            : buildRequest(ids[i], s.requestAuth, sendBuf_[i]);
         iov_[i] = iovec{sendBuf_[i], len};
         msgs_[i] = mmsghdr{};
         msgs_[i].msg_hdr.msg_iov = &iov_[i];
@@ -679,8 +805,10 @@ class LoadGenerator {
           s.sentNs = t;
           s.busy = true;
           ++c.inFlight;
+          if (o_.mode == Mode::kAcct && sessions_[s.session].firstSentNs == 0) sessions_[s.session].firstSentNs = t;
         } else {
           c.freeIds.push(ids[i]);
+          if (o_.mode == Mode::kAcct) idle_.push(c.slots[ids[i]].session);
         }
       }
       stats_.sent += static_cast<uint64_t>(sent);
@@ -741,6 +869,10 @@ class LoadGenerator {
     --c.inFlight;
     --outstanding_;
     ++stats_.received;
+    if (o_.mode == Mode::kAcct) {
+      handleAcctReply(s, packet, size, t);
+      return;
+    }
     if (!verify(packet, size, s.requestAuth)) {
       ++stats_.badReplies;
       return;
@@ -757,7 +889,8 @@ class LoadGenerator {
 
   bool verify(uint8_t* packet, size_t size, const uint8_t requestAuth[16]) {
     uint8_t code = packet[0];
-    if (code != kAccessAccept && code != kAccessReject) return false;  // Challenge: not for PAP
+    // Auth: Challenge is not for PAP. Acct: any code is verified; the caller checks it is 5.
+    if (o_.mode == Mode::kAuth && code != kAccessAccept && code != kAccessReject) return false;
     size_t length = (static_cast<size_t>(packet[2]) << 8) | packet[3];
     // RFC 2865 3: octets beyond Length are padding; fewer octets than Length is malformed.
     if (length < kHeaderSize || length > size) return false;
@@ -775,7 +908,7 @@ class LoadGenerator {
       p += packet[p + 1];
     }
     if (ma == 0) {
-      ++stats_.withoutMessageAuthenticator;
+      if (o_.mode == Mode::kAuth) ++stats_.withoutMessageAuthenticator;  // normal for accounting
       return true;
     }
     // RFC 3579 3.2: for a reply, the HMAC is computed with the Request Authenticator in the header
@@ -811,6 +944,11 @@ class LoadGenerator {
           --c.inFlight;
           --outstanding_;
           ++stats_.timeouts;
+          if (o_.mode == Mode::kAcct) {
+            // Unacknowledged: maybe recorded, maybe not. The session sends it again later.
+            sessions_[s.session].timedOut = true;
+            idle_.push(s.session);
+          }
           c.quarantinedId[id] = true;
           c.quarantine.push_back(Quarantined{static_cast<uint8_t>(id), now + timeoutNs});
         }
@@ -818,9 +956,193 @@ class LoadGenerator {
     }
   }
 
+  // -- accounting -------------------------------------------------------------------------------
+
+  void initSessions() {
+    if (o_.sessionPrefix.empty()) {
+      char buf[17];
+      std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(random_.next() & 0xffffffffu));
+      prefix_ = buf;
+    } else {
+      prefix_ = o_.sessionPrefix;
+    }
+    sessions_.assign(o_.sessions, Session{});
+    idle_.reset(o_.sessions);
+    for (uint32_t i = 0; i < o_.sessions; ++i) {
+      newSession(i);
+      // Already running when the benchmark begins: at a random point of its life, so the mix of
+      // record types is the steady one from the first request on.
+      Session& s = sessions_[i];
+      s.stage = static_cast<uint32_t>(random_.below(o_.interims + 2));
+      for (uint32_t k = 0; k < s.stage; ++k) grow(s);
+      idle_.push(i);
+    }
+  }
+
+  void newSession(uint32_t i) {
+    Session& s = sessions_[i];
+    s = Session{};
+    s.seq = nextSeq_++;
+    s.user = random_.below(o_.users);
+  }
+
+  // One interim interval of traffic: up to about 100 Mbit/s down and 13 Mbit/s up, so the 32-bit
+  // octet counters wrap (Gigawords) within a few intervals.
+  void grow(Session& s) {
+    uint64_t down = random_.below(4000000000ull), up = random_.below(500000000ull);
+    s.outOctets += down;
+    s.inOctets += up;
+    s.outPackets += down / 1200 + 1;
+    s.inPackets += up / 400 + 1;
+    s.sessionTime += kInterimIntervalS - 5 + static_cast<uint32_t>(random_.below(11));
+  }
+
+  // Slot s's request settled with this reply (verified here): the session moves on when it was
+  // acknowledged, and is served again either way.
+  void handleAcctReply(Slot& slot, uint8_t* packet, size_t size, uint64_t t) {
+    Session& s = sessions_[slot.session];
+    bool ok = verify(packet, size, slot.requestAuth);
+    if (!ok) ++stats_.badReplies;
+    else if (packet[0] != kAccountingResponse) ++stats_.wrongCode;
+    if (!ok || packet[0] != kAccountingResponse) {
+      s.timedOut = true;  // not acknowledged: unknown whether it was recorded
+      idle_.push(slot.session);
+      return;
+    }
+    ++stats_.responses;
+    uint64_t ns = t - slot.sentNs;
+    stats_.latencyNs.push_back(ns > kMaxLatencyNs ? kMaxLatencyNs : static_cast<uint32_t>(ns));
+    if (!s.recorded) {
+      s.recorded = true;
+      ++stats_.sessionsRecorded;
+    }
+    s.timedOut = false;
+    s.firstSentNs = 0;
+    if (s.stage == 0) {
+      ++stats_.startsAcked;
+    } else if (s.stage <= o_.interims) {
+      ++stats_.interimsAcked;
+    } else {
+      ++stats_.stopsAcked;
+      newSession(slot.session);  // this NAS port gets its next subscriber session
+      idle_.push(slot.session);
+      return;
+    }
+    ++s.stage;
+    grow(s);
+    idle_.push(slot.session);
+  }
+
+  // Builds the next record of the oldest idle session into out; returns its length.
+  size_t buildAcctRequest(uint8_t id, Slot& slot, uint8_t* out) {
+    uint32_t index = idle_.pop();
+    slot.session = index;
+    Session& s = sessions_[index];
+    const bool start = s.stage == 0, stop = s.stage > o_.interims;
+    out[0] = kAccountingRequest;
+    out[1] = id;
+    size_t p = kHeaderSize;
+    auto put32 = [&](uint8_t type, uint32_t v) {
+      out[p] = type;
+      out[p + 1] = 6;
+      uint32_t be = htonl(v);
+      std::memcpy(out + p + 2, &be, 4);
+      p += 6;
+    };
+    put32(kAttrAcctStatusType, start ? kStatusStart : stop ? kStatusStop : kStatusInterimUpdate);
+
+    // Acct-Session-Id = prefix-XXXXXXXX.
+    out[p] = kAttrAcctSessionId;
+    size_t n = prefix_.size();
+    std::memcpy(out + p + 2, prefix_.data(), n);
+    out[p + 2 + n++] = '-';
+    static const char kHex[] = "0123456789ABCDEF";
+    for (int i = 7; i >= 0; --i) out[p + 2 + n++] = static_cast<uint8_t>(kHex[(s.seq >> (4 * i)) & 0xf]);
+    out[p + 1] = static_cast<uint8_t>(n + 2);
+    p += n + 2;
+
+    out[p] = kAttrUserName;
+    n = o_.userPrefix.size();
+    std::memcpy(out + p + 2, o_.userPrefix.data(), n);
+    n += writeDecimal(s.user, out + p + 2 + n);
+    out[p + 1] = static_cast<uint8_t>(n + 2);
+    p += n + 2;
+
+    out[p] = kAttrNasIpAddress;
+    out[p + 1] = 6;
+    std::memcpy(out + p + 2, nasIp_, 4);
+    p += 6;
+    // The NAS port (and the subscriber's line) is the session's slot; the address comes from
+    // 100.64.0.0/10 (RFC 6598), one per port.
+    put32(kAttrNasPort, index % 65536);
+    put32(kAttrNasPortType, kNasPortTypeEthernet);
+
+    // Calling-Station-Id: a locally administered MAC per port ("02-00-...").
+    uint8_t* mac = out + p + 2;
+    std::memcpy(mac, "02-00-", 6);
+    for (int i = 0; i < 4; ++i) {
+      auto octet = static_cast<unsigned>((index >> (24 - 8 * i)) & 0xff);
+      mac[6 + 3 * i] = static_cast<uint8_t>(kHex[octet >> 4]);
+      mac[7 + 3 * i] = static_cast<uint8_t>(kHex[octet & 0xf]);
+      if (i < 3) mac[8 + 3 * i] = '-';
+    }
+    out[p] = kAttrCallingStationId;
+    out[p + 1] = 19;
+    p += 19;
+
+    put32(kAttrFramedIpAddress, 0x64400000u + (index & 0x3fffffu));
+    put32(kAttrEventTimestamp, static_cast<uint32_t>(std::time(nullptr)));
+    // RFC 2866 5.2: how long the NAS has been trying to send this record.
+    uint32_t delay = s.firstSentNs == 0 ? 0 : static_cast<uint32_t>((nowNs() - s.firstSentNs) / 1000000000ull);
+    put32(kAttrAcctDelayTime, delay);
+    if (!start) {
+      put32(kAttrAcctSessionTime, s.sessionTime);
+      put32(kAttrAcctInputOctets, static_cast<uint32_t>(s.inOctets));
+      put32(kAttrAcctInputGigawords, static_cast<uint32_t>(s.inOctets >> 32));
+      put32(kAttrAcctOutputOctets, static_cast<uint32_t>(s.outOctets));
+      put32(kAttrAcctOutputGigawords, static_cast<uint32_t>(s.outOctets >> 32));
+      put32(kAttrAcctInputPackets, static_cast<uint32_t>(s.inPackets));
+      put32(kAttrAcctOutputPackets, static_cast<uint32_t>(s.outPackets));
+    }
+    if (stop) {
+      // Mostly User-Request, some Lost-Carrier, Idle-Timeout, Session-Timeout, Admin-Reset.
+      static const uint32_t kCauses[8] = {1, 1, 1, 1, 2, 4, 5, 6};
+      put32(kAttrAcctTerminateCause, kCauses[s.seq % 8]);
+    }
+    out[2] = static_cast<uint8_t>(p >> 8);
+    out[3] = static_cast<uint8_t>(p & 0xff);
+    crypto_.signAccountingRequest(out, p);
+    std::memcpy(slot.requestAuth, out + 4, 16);
+    return p;
+  }
+
+ public:
+  // After run(): what was left unacknowledged (each may or may not be recorded by the server).
+  struct Unacked {
+    uint64_t sessions = 0;  // sessions with no acknowledged record whose record timed out
+    uint64_t starts = 0, interims = 0, stops = 0;
+  };
+  Unacked unacked() const {
+    Unacked u;
+    for (const Session& s : sessions_) {
+      if (!s.timedOut) continue;
+      if (!s.recorded) ++u.sessions;
+      if (s.stage == 0) ++u.starts;
+      else if (s.stage <= o_.interims) ++u.interims;
+      else ++u.stops;
+    }
+    return u;
+  }
+  const std::string& sessionPrefix() const { return prefix_; }
+
+ private:
   const Options& o_;
   Crypto& crypto_;
   Random random_;
+  std::vector<Session> sessions_;
+  SessionRing idle_;
+  uint64_t nextSeq_ = 0;
+  std::string prefix_;
   uint8_t nasIp_[4] = {};
   std::vector<Channel> channels_;
   int epoll_ = -1;
@@ -911,8 +1233,32 @@ int main(int argc, char** argv) {
   double meanUs = 0;
   for (uint32_t v : sorted) meanUs += v;
   if (!sorted.empty()) meanUs = meanUs / static_cast<double>(sorted.size()) / 1000.0;
-  uint64_t valid = s.accepts + s.rejects;
   const char* mode = o.rate > 0 ? "open" : "closed";
+  if (o.mode == Mode::kAcct) {
+    LoadGenerator::Unacked u = generator->unacked();
+    std::printf(
+        "{\"mode\":\"%s\",\"request\":\"acct\",\"concurrency\":%u,\"target_rate\":%.0f,\"seconds\":%.3f,"
+        "\"sent\":%llu,\"received\":%llu,\"responses\":%llu,\"timeouts\":%llu,\"bad_replies\":%llu,"
+        "\"wrong_code\":%llu,\"late_replies\":%llu,\"unexpected_replies\":%llu,\"missed_sends\":%llu,"
+        "\"send_errors\":%llu,\"icmp_errors\":%llu,\"sessions\":%u,\"interims\":%u,\"session_prefix\":\"%s\","
+        "\"sessions_recorded\":%llu,\"starts_acked\":%llu,\"interims_acked\":%llu,\"stops_acked\":%llu,"
+        "\"sessions_unconfirmed\":%llu,\"starts_unacked\":%llu,\"interims_unacked\":%llu,\"stops_unacked\":%llu,"
+        "\"rps\":%.1f,\"mean_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,"
+        "\"client_cpu_us_per_request\":%.2f}\n",
+        mode, o.concurrency, o.rate, seconds, (unsigned long long)s.sent, (unsigned long long)s.received,
+        (unsigned long long)s.responses, (unsigned long long)s.timeouts, (unsigned long long)s.badReplies,
+        (unsigned long long)s.wrongCode, (unsigned long long)s.lateReplies, (unsigned long long)s.unexpectedReplies,
+        (unsigned long long)s.missedSends, (unsigned long long)s.sendErrors, (unsigned long long)s.icmpErrors,
+        o.sessions, o.interims, generator->sessionPrefix().c_str(), (unsigned long long)s.sessionsRecorded,
+        (unsigned long long)s.startsAcked, (unsigned long long)s.interimsAcked, (unsigned long long)s.stopsAcked,
+        (unsigned long long)u.sessions, (unsigned long long)u.starts, (unsigned long long)u.interims,
+        (unsigned long long)u.stops, static_cast<double>(s.responses) / seconds, meanUs, percentileUs(sorted, 0.50),
+        percentileUs(sorted, 0.90), percentileUs(sorted, 0.99), sorted.empty() ? 0.0 : sorted.back() / 1000.0,
+        s.sent > 0 ? cpu * 1e6 / static_cast<double>(s.sent) : 0.0);
+    std::fflush(stdout);
+    return s.badReplies > 0 || s.wrongCode > 0 || s.unexpectedReplies > 0 ? 1 : 0;
+  }
+  uint64_t valid = s.accepts + s.rejects;
   std::printf(
       "{\"mode\":\"%s\",\"concurrency\":%u,\"target_rate\":%.0f,\"seconds\":%.3f,\"sent\":%llu,\"received\":%llu,"
       "\"accepts\":%llu,\"rejects\":%llu,\"timeouts\":%llu,\"bad_replies\":%llu,\"wrong_code\":%llu,"
