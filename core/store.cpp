@@ -261,7 +261,20 @@ Database::~Database() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
-Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options) {
+Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options) { return openImpl(options, true); }
+
+Result<std::unique_ptr<Database>> Database::openUnmigrated(const StoreOptions& options) {
+  return openImpl(options, false);
+}
+
+Result<std::unique_ptr<Database>> Database::openImpl(const StoreOptions& options, bool migrate) {
+  // Once per process, before any other SQLite call: SQLite's allocation statistics take a global
+  // mutex on every malloc and free, a measurable cost on the accounting path; nothing reads them.
+  static std::once_flag configured;
+  std::call_once(configured, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+  });
   EDGE_RETURN_IF_ERROR(validate(options));
   // NOMUTEX: a Database is used by one thread at a time (see the header), so SQLite's own
   // per-connection mutex would be pure cost. EXRESCODE: extended codes tell READONLY_DIRECTORY etc.
@@ -273,7 +286,7 @@ Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options) {
   std::unique_ptr<Database> db(new Database(raw, options));
   if (rc != SQLITE_OK) return db->error(rc);
   EDGE_RETURN_IF_ERROR(db->configure(options));
-  EDGE_RETURN_IF_ERROR(db->migrate(options.migrations));
+  if (migrate) EDGE_RETURN_IF_ERROR(db->migrate(options.migrations));
   // Off during migrations (SQLite's recommended way to rebuild tables); checked before their COMMIT.
   EDGE_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys=ON"));
   return db;
@@ -290,7 +303,9 @@ Status Database::configure(const StoreOptions& options) {
     if (sqlite3_db_readonly(db_, "main") == 1) {
       return permissionDenied("database " + path_ + " is read-only (file permissions or read-only filesystem)");
     }
-    // The first statement reads the file header: a garbage file fails here with SQLITE_NOTADB.
+    // page_size takes effect only on an empty database and must precede the switch to WAL. The
+    // first statement reads the file header: a garbage file fails here with SQLITE_NOTADB.
+    if (options.pageSize > 0) EDGE_RETURN_IF_ERROR(exec("PRAGMA page_size=" + std::to_string(options.pageSize)));
     Result<std::string> mode = queryText("PRAGMA journal_mode=WAL");
     if (!mode.isOk()) return mode.status();
     std::string lower = *mode;
@@ -306,6 +321,7 @@ Status Database::configure(const StoreOptions& options) {
     if (!version.isOk()) return version.status();
   }
   EDGE_RETURN_IF_ERROR(exec("PRAGMA synchronous=" + std::to_string(synchronousValue(options.synchronous))));
+  if (options.cacheKiB > 0) EDGE_RETURN_IF_ERROR(exec("PRAGMA cache_size=-" + std::to_string(options.cacheKiB)));
   return Status::ok();
 }
 
@@ -625,9 +641,12 @@ Result<std::unique_ptr<Writer>> Writer::open(const StoreOptions& options) {
   Result<std::unique_ptr<Database>> db = Database::open(options);
   if (!db.isOk()) return db.status();
   std::unique_ptr<Writer> writer(new Writer(std::move(*db), options));
+  if (options.backgroundCheckpoint) EDGE_RETURN_IF_ERROR(writer->db_->exec("PRAGMA wal_autocheckpoint=0"));
   try {
     writer->thread_ = std::thread([w = writer.get()] { w->run(); });
     writer->writerId_ = writer->thread_.get_id();
+    if (options.backgroundCheckpoint)
+      writer->checkpointer_ = std::thread([w = writer.get(), options] { w->checkpointLoop(options); });
   } catch (const std::system_error& e) {
     return resourceExhausted("store " + options.path + ": cannot start the writer thread: " + e.what());
   }
@@ -651,7 +670,31 @@ void Writer::stop() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(checkpointMu_);
+      checkpointStop_ = true;
+    }
+    checkpointWake_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
   });
+}
+
+void Writer::checkpointLoop(StoreOptions options) {
+  // Its own connection: a PASSIVE checkpoint copies committed WAL frames into the database file and
+  // fsyncs it while the writer keeps appending to the WAL; it never waits for the writer.
+  options.migrations.clear();
+  options.backgroundCheckpoint = false;
+  Result<std::unique_ptr<Database>> db = Database::openUnmigrated(options);
+  if (!db.isOk()) return;  // the writer's own auto-checkpoint is off: the WAL grows, nothing is lost
+  std::unique_lock<std::mutex> lock(checkpointMu_);
+  while (!checkpointStop_) {
+    checkpointWake_.wait_for(lock, std::chrono::milliseconds(100));
+    lock.unlock();
+    (void)(*db)->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    lock.lock();
+  }
+  lock.unlock();
+  (void)(*db)->exec("PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 Status Writer::enqueue(Item& item) {
@@ -744,6 +787,13 @@ void Writer::run() {
     stats_.jobFailures.fetch_add(failures, std::memory_order_relaxed);
     stats_.lastBatchJobs.store(batch.size(), std::memory_order_relaxed);
     for (size_t i = 0; i < batch.size(); ++i) complete(batch[i], results[i]);
+    if (batchHook_) {
+      try {
+        batchHook_();
+      } catch (...) {
+        // Like callbacks, the hook must not take the writer thread down.
+      }
+    }
     const size_t settled = batch.size();
     batch.clear();  // destroy the jobs (and what they captured) before flush() returns
     results.clear();

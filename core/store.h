@@ -65,6 +65,11 @@ struct StoreOptions {
   bool readOnly = false;                   // open read-only: no migrations are applied, only checked
   size_t maxBatch = 256;                   // Writer: most jobs in one transaction
   size_t maxQueue = 65536;                 // Writer: jobs waiting beyond this are refused at once
+  int64_t cacheKiB = 16384;                // page cache per connection (SQLite's default is 2 MiB)
+  int pageSize = 0;                        // bytes, for a new database only (0: SQLite's 4096)
+  // Writer: checkpoint the WAL from a separate thread and connection (PASSIVE, every 100 ms) instead
+  // of inside the writer's COMMIT, so the main file's fsync never delays a completion.
+  bool backgroundCheckpoint = false;
 };
 
 class Database;
@@ -158,6 +163,9 @@ class Database {
   friend class Writer;
 
   Database(sqlite3* db, const StoreOptions& options);
+  // For the Writer's checkpointer: the same pragmas, no schema check (the Writer owns the schema).
+  static Result<std::unique_ptr<Database>> openUnmigrated(const StoreOptions& options);
+  static Result<std::unique_ptr<Database>> openImpl(const StoreOptions& options, bool migrate);
   Status configure(const StoreOptions& options);
   Status migrate(const std::vector<Migration>& migrations);
   Status readRecorded(const std::vector<Migration>& migrations, int* recorded);
@@ -238,6 +246,9 @@ class Writer {
   // Runs every queued job, then stops the thread; later submits are refused. Idempotent. Called from
   // a job or callback it only stops taking new jobs (the owner's stop() or destructor joins).
   void stop();
+  // Called on the writer thread after every batch's completions (e.g. to send the responses they
+  // queued in one system call). Set before the first submit; must not block or throw.
+  void setBatchHook(std::function<void()> hook) { batchHook_ = std::move(hook); }
 
   const WriterStats& stats() const { return stats_; }
   const std::string& path() const { return db_->path(); }
@@ -269,6 +280,12 @@ class Writer {
   bool stopping_ = false;
   std::once_flag stopOnce_;
   std::thread thread_;
+  void checkpointLoop(StoreOptions options);
+  std::thread checkpointer_;
+  std::function<void()> batchHook_;
+  std::mutex checkpointMu_;
+  std::condition_variable checkpointWake_;
+  bool checkpointStop_ = false;
   std::thread::id writerId_;          // set once before open() returns
 };
 

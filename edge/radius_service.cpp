@@ -256,6 +256,10 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   acctOptions.synchronous = core::StoreOptions::Synchronous::kFull;
   acctOptions.busyTimeoutMs = static_cast<int>(edgeConfig.database.busyTimeoutMs);
   acctOptions.migrations = aaa::acct::migrations();
+  // Measured (docs/benchmarks.md): the ledger's working set must stay in cache, and checkpoints
+  // must not run inside the acknowledging COMMIT.
+  acctOptions.cacheKiB = 131072;
+  acctOptions.backgroundCheckpoint = true;
   core::Result<std::unique_ptr<core::Writer>> acctWriter = core::Writer::open(acctOptions);
   if (!acctWriter.isOk()) return acctWriter.status();
   acctWriter_ = std::move(*acctWriter);

@@ -104,6 +104,11 @@ const std::vector<core::Migration>& migrations() {
       {2, "NAS source address of sessions (the CoA/Disconnect target)",
        "ALTER TABLE sessions ADD COLUMN nas_address TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE session_history ADD COLUMN nas_address TEXT NOT NULL DEFAULT '';"},
+      {3, "no secondary indexes on live sessions",
+       // Each index costs a random page write per Start and Stop; the queries that used them (live
+       // sessions of one user or one NAS) scan the live table, which is small, instead.
+       "DROP INDEX sessions_username;"
+       "DROP INDEX sessions_nas;"},
   };
   return m;
 }

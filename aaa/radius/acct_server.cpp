@@ -311,7 +311,13 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
       e.expires = expires;
       order.emplace_back(expires, key);
     }
-    UdpListener::sendReply(fd, to, toLen, response.data(), n);
+    if (n == 20) {
+      AcctServer::PendingSend p{fd, to, toLen, {}};
+      std::memcpy(p.bytes.data(), response.data(), 20);
+      s.pendingSends_.push_back(p);  // sent with the batch's other responses (flushSends)
+    } else {
+      UdpListener::sendReply(fd, to, toLen, response.data(), n);
+    }
     s.totals_.responses->inc();
     ns.counters.responses->inc();
     if (s.events_) s.events_->publish(AcctEvent{r.nas, r.statusType, r.username, r.uid, &change});
@@ -332,7 +338,43 @@ AcctServer::AcctServer(AcctServerConfig config, const SnapshotHolder& snapshots,
 
 AcctServer::~AcctServer() { stop(); }
 
+void AcctServer::flushSends() {
+  // One sendmmsg per run of responses on the same socket (there is one socket per worker).
+  size_t i = 0;
+  std::vector<mmsghdr> msgs;
+  std::vector<iovec> iov;
+  while (i < pendingSends_.size()) {
+    int fd = pendingSends_[i].fd;
+    size_t j = i;
+    msgs.clear();
+    iov.clear();
+    iov.reserve(pendingSends_.size() - i);
+    while (j < pendingSends_.size() && pendingSends_[j].fd == fd) {
+      PendingSend& p = pendingSends_[j];
+      iov.push_back(iovec{p.bytes.data(), p.bytes.size()});
+      ++j;
+    }
+    for (size_t k = i; k < j; ++k) {
+      mmsghdr m{};
+      m.msg_hdr.msg_iov = &iov[k - i];
+      m.msg_hdr.msg_iovlen = 1;
+      m.msg_hdr.msg_name = &pendingSends_[k].to;
+      m.msg_hdr.msg_namelen = pendingSends_[k].toLen;
+      msgs.push_back(m);
+    }
+    size_t sent = 0;
+    while (sent < msgs.size()) {
+      int r = ::sendmmsg(fd, msgs.data() + sent, static_cast<unsigned>(msgs.size() - sent), 0);
+      if (r <= 0) break;  // UDP: a lost response is retransmitted by the NAS and answered from the cache
+      sent += static_cast<size_t>(r);
+    }
+    i = j;
+  }
+  pendingSends_.clear();
+}
+
 core::Status AcctServer::start() {
+  writer_.setBatchHook([this] { flushSends(); });
   return listener_.start(config_.listen, config_.port, config_.threads, "RADIUS accounting port", [this](int) {
     auto worker = std::make_shared<Worker>(this);
     return [worker](const Datagram& d, std::vector<uint8_t>& reply) { return worker->handle(d, reply); };

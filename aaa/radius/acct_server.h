@@ -11,7 +11,9 @@
 // Status-Server (RFC 5997) on this port is answered with an Accounting-Response.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -102,6 +104,17 @@ class AcctServer {
   core::EventBus* events_;
   AcctCounters totals_;
   UdpListener listener_;
+
+  // Accounting-Responses of the current batch, sent together by the Writer's batch hook. Touched
+  // on the Writer thread only.
+  struct PendingSend {
+    int fd;
+    sockaddr_storage to;
+    socklen_t toLen;
+    std::array<uint8_t, 20> bytes;  // an Accounting-Response is a bare header
+  };
+  std::vector<PendingSend> pendingSends_;
+  void flushSends();
 
   friend struct Worker;
 };
