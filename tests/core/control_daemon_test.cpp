@@ -30,8 +30,15 @@ void removeTree(const std::string& dir) {
 
 TEST_GROUP(ControlSocket) {
   std::string dir;
-  void setup() override { dir = makeTempDir(); }
-  void teardown() override { removeTree(dir); }
+  // The server thread allocates while the test runs: CppUTest's bookkeeping must be thread-safe.
+  void setup() override {
+    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();
+    dir = makeTempDir();
+  }
+  void teardown() override {
+    removeTree(dir);
+    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
+  }
 };
 
 TEST(ControlSocket, CommandRoundTripOverTheSocket) {

@@ -172,6 +172,9 @@ RetryPolicy quietPolicy() {
 
 TEST_GROUP(DynAuthLoopback) {
   core::CounterRegistry registry;
+  // The responder thread allocates while the test runs: CppUTest's bookkeeping must be thread-safe.
+  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
+  void teardown() override { MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads(); }
 };
 
 TEST(DynAuthLoopback, DisconnectAckOverIpv4) {
