@@ -267,6 +267,9 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   core::Result<std::unique_ptr<core::Database>> acctReader = core::Database::open(acctOptions);
   if (!acctReader.isOk()) return acctReader.status();
   acctReader_ = std::move(*acctReader);
+  core::Result<std::unique_ptr<core::Database>> sweepReader = core::Database::open(acctOptions);
+  if (!sweepReader.isOk()) return sweepReader.status();
+  sweepReader_ = std::move(*sweepReader);
   core::Result<std::vector<std::pair<std::string, uint32_t>>> counts = aaa::acct::liveSessionCounts(*acctReader_);
   if (!counts.isOk()) return counts.status().withContext("loading live sessions");
   sessionCounts_.reset(*counts);
@@ -315,6 +318,7 @@ void RadiusService::stop() {
   acctServer_.reset();
   if (acctWriter_) acctWriter_->stop();
   acctReader_.reset();
+  sweepReader_.reset();
   acctWriter_.reset();
 }
 
@@ -322,8 +326,17 @@ void RadiusService::tick(int64_t now) {
   counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
   if (!acctWriter_ || now - lastSweep_ < 5) return;
   lastSweep_ = now;
+  // Candidates come from a read connection: the writer (which acknowledges accounting) only
+  // closes the few sessions found, never scans the live table.
+  core::Result<std::vector<std::string>> expired = aaa::acct::expiredSessions(*sweepReader_, now, 1000);
+  if (!expired.isOk()) {
+    core::logError("looking for stale sessions: ", expired.status().message());
+    return;
+  }
+  if (expired->empty()) return;
   auto change = std::make_shared<aaa::acct::LedgerChange>();
-  acctWriter_->submit([now, change](core::Database& db) { return aaa::acct::closeExpired(db, now, change.get()); },
+  auto uids = std::make_shared<std::vector<std::string>>(std::move(*expired));
+  acctWriter_->submit([now, change, uids](core::Database& db) { return aaa::acct::closeExpired(db, *uids, now, change.get()); },
                       [this, change](const core::Status& s) {
                         if (!s.isOk()) {
                           core::logError("closing stale sessions: ", s.message());

@@ -97,6 +97,7 @@ class RadiusService {
   std::unique_ptr<aaa::radius::AuthServer> server_;
   std::unique_ptr<core::Writer> acctWriter_;
   std::unique_ptr<core::Database> acctReader_;
+  std::unique_ptr<core::Database> sweepReader_;  // the main thread's: finds stale sessions
   aaa::radius::SessionCounts sessionCounts_;
   std::unique_ptr<aaa::radius::AcctServer> acctServer_;
   int64_t lastSweep_ = 0;

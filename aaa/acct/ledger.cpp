@@ -423,13 +423,33 @@ core::Status closeNasSessions(core::Database& db, const std::string& nas, int64_
   return closeWhere(db, "nas = ?", [&nas](core::Statement& st) { st.bindText(1, nas); }, now, reason, change);
 }
 
-core::Status closeExpired(core::Database& db, int64_t now, LedgerChange* change) {
-  EDGE_RETURN_IF_ERROR(closeWhere(
-      db, "state = 'disconnecting' AND disconnect_deadline <= ?", [now](core::Statement& st) { st.bindInt64(1, now); },
-      now, "admin-disconnect", change));
-  return closeWhere(
-      db, "stale_after > 0 AND updated + stale_after <= ?", [now](core::Statement& st) { st.bindInt64(1, now); }, now,
-      "stale", change);
+core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64_t now, int64_t limit) {
+  core::Result<core::Statement> st = db.prepare(
+      "SELECT uid FROM sessions WHERE (state = 'disconnecting' AND disconnect_deadline <= ?1) OR "
+      "(stale_after > 0 AND updated + stale_after <= ?1) LIMIT ?2");
+  if (!st.isOk()) return st.status();
+  st->bindInt64(1, now).bindInt64(2, limit);
+  std::vector<std::string> out;
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) return out;
+    out.push_back(st->columnText(0));
+  }
+}
+
+core::Status closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
+                          LedgerChange* change) {
+  for (const std::string& uid : uids) {
+    // Re-checked in the writer's transaction: an update may have arrived since the candidate list.
+    EDGE_RETURN_IF_ERROR(closeWhere(
+        db, "uid = ? AND state = 'disconnecting' AND disconnect_deadline <= ?",
+        [&](core::Statement& st) { st.bindText(1, uid).bindInt64(2, now); }, now, "admin-disconnect", change));
+    EDGE_RETURN_IF_ERROR(closeWhere(
+        db, "uid = ? AND stale_after > 0 AND updated + stale_after <= ?",
+        [&](core::Statement& st) { st.bindText(1, uid).bindInt64(2, now); }, now, "stale", change));
+  }
+  return core::Status::ok();
 }
 
 core::Status markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline) {

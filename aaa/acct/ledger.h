@@ -99,9 +99,13 @@ core::Status apply(core::Database& db, const AcctRecord& record, LedgerChange* c
 // Closes every live session of `nas` (Accounting-On/Off: the NAS restarted or stops).
 core::Status closeNasSessions(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
                               LedgerChange* change);
-// Closes sessions without an update for their stale time ("stale") and sessions whose disconnect
-// grace ran out without a Stop ("admin-disconnect").
-core::Status closeExpired(core::Database& db, int64_t now, LedgerChange* change);
+// Sessions without an update for their stale time, or whose disconnect grace ran out without a Stop:
+// found on a read connection (a scan of the live table), so the writer never scans.
+core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64_t now, int64_t limit);
+// Closes the given sessions if they are still expired when the writer gets to them: "stale", or
+// "admin-disconnect" after a Disconnect-ACK without Stop.
+core::Status closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
+                          LedgerChange* change);
 // After a Disconnect-ACK: the session closes when the NAS sends its Stop, or at `deadline`.
 core::Status markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline);
 
