@@ -12,6 +12,7 @@
 
 #include "aaa/radius/packet.h"
 #include "aaa/radius/reply.h"
+#include "aaa/radius/reply_cache.h"
 #include "aaa/radius/wire.h"
 #include "core/clock.h"
 
@@ -21,6 +22,11 @@ namespace {
 
 constexpr uint8_t kCodeAccessRequest = 1;
 constexpr uint8_t kCodeStatusServer = 12;  // RFC 5997
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 using wire::kHeaderLength;
 using wire::kMaxPacket;
 
@@ -63,20 +69,11 @@ struct AuthServer::Worker {
   std::unordered_map<const NasClient*, std::unique_ptr<NasState>> nasStates;
   uint64_t nasStatesVersion = 0;
 
-  struct CachedReply {
-    std::vector<uint8_t> bytes;
-    std::chrono::steady_clock::time_point expires;
-  };
-  std::unordered_map<DuplicateKey, CachedReply, DuplicateKeyHash> cache;
+  ReplyCache cache;
   wire::RequestFields fields;
   wire::ReplyBuilder out;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, DuplicateKey>> cacheOrder;
 
-  explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_) {
-    // Sized for the duplicate window at full load (5 s x ~150k/s per worker): a rehash of a map
-    // this large stalls the worker for tens of milliseconds, which shows up as p99 latency.
-    cache.reserve(1u << 20);
-  }
+  explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_), cache(s->config_.duplicateCacheEntries) {}
 
   NasState& stateFor(const NasClient* nas, uint64_t version) {
     if (version != nasStatesVersion) {
@@ -87,17 +84,6 @@ struct AuthServer::Worker {
     if (it != nasStates.end()) return *it->second;
     auto state = std::make_unique<NasState>(AuthCounters::registerIn(server->registry_, nas->name), nas->secret);
     return *nasStates.emplace(nas, std::move(state)).first->second;
-  }
-
-  // Bounded work per packet: after an idle gap the whole previous window is due at once, and
-  // erasing hundreds of thousands of entries in one go would stall this packet by 100+ ms. At 64
-  // per packet the backlog still drains far faster than entries arrive.
-  void expireCache(std::chrono::steady_clock::time_point now) {
-    for (int budget = 64; budget > 0 && !cacheOrder.empty() && cacheOrder.front().first <= now; --budget) {
-      auto it = cache.find(cacheOrder.front().second);
-      if (it != cache.end() && it->second.expires <= now) cache.erase(it);
-      cacheOrder.pop_front();
-    }
   }
 
   void drop(AuthCounters& total, AuthCounters* nas, core::Counter* AuthCounters::*which, const IpAddress& src,
@@ -148,14 +134,13 @@ struct AuthServer::Worker {
       return false;
     }
 
-    auto now = std::chrono::steady_clock::now();
+    int64_t now = nowNs();
     DuplicateKey key = DuplicateKey::of(src, srcPort, data);
-    expireCache(now);
-    auto cached = cache.find(key);
-    if (cached != cache.end() && cached->second.expires > now) {
+    size_t cachedLen = 0;
+    if (const uint8_t* cached = cache.find(key, now, &cachedLen)) {
       total.dupAccessRequests->inc();
       nc.dupAccessRequests->inc();
-      reply = cached->second.bytes;
+      reply.assign(cached, cached + cachedLen);
       return true;
     }
 
@@ -237,10 +222,8 @@ struct AuthServer::Worker {
     return true;
   }
 
-  void remember(const DuplicateKey& key, const std::vector<uint8_t>& bytes, std::chrono::steady_clock::time_point now) {
-    auto expires = now + std::chrono::milliseconds(server->config_.duplicateCacheMs);
-    cache[key] = CachedReply{bytes, expires};
-    cacheOrder.emplace_back(expires, key);
+  void remember(const DuplicateKey& key, const std::vector<uint8_t>& bytes, int64_t now) {
+    cache.insert(key, bytes.data(), bytes.size(), now + int64_t{server->config_.duplicateCacheMs} * 1000000);
   }
 };
 

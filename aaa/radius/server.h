@@ -37,6 +37,9 @@ struct AuthServerConfig {
   int threads = 1;
   // How long replies are kept for retransmissions (RFC 5080 2.2.2); FreeRADIUS' cleanup_delay.
   int duplicateCacheMs = 5000;
+  // Replies kept per worker at most (fixed memory, about 400 bytes each); under heavier load the
+  // oldest go first, so the window is min(duplicateCacheMs, entries / request rate).
+  size_t duplicateCacheEntries = 1u << 18;
 };
 
 // Counters of RADIUS-AUTH-SERVER-MIB (RFC 4669), server-wide and per client, plus our own.
