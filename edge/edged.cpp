@@ -201,11 +201,11 @@ void Edged::subscribeLogging() {
   events_.subscribe<aaa::radius::AuthEvent>([](const aaa::radius::AuthEvent& e) {
     if (e.accepted) {
       core::logDebug("auth accept: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", e.userName,
-                     " method=", aaa::authMethodName(e.method), " station=", e.callingStationId);
+                     " method=", aaa::policy::authMethodName(e.method), " station=", e.callingStationId);
     } else {
       core::logInfo("auth reject: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", e.userName,
-                    " method=", aaa::authMethodName(e.method), " station=", e.callingStationId,
-                    " reason=", aaa::rejectReasonName(e.reason));
+                    " method=", aaa::policy::authMethodName(e.method), " station=", e.callingStationId,
+                    " reason=", aaa::policy::rejectReasonName(e.reason));
     }
   });
   // Drops can come in floods (a misconfigured NAS, an attack): at most 10 lines a second; the

@@ -22,8 +22,8 @@ using core::Json;
 
 ControlReply fail(const core::Status& s) { return ControlReply::error(s.message()); }
 
-aaa::PolicySettings settingsOf(const RadiusConfig& c) {
-  aaa::PolicySettings s;
+aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
+  aaa::policy::PolicySettings s;
   s.pap = s.chap = s.msChapV2 = s.mac = false;
   for (const std::string& m : c.authMethods) {
     if (m == "pap") s.pap = true;
@@ -40,11 +40,11 @@ std::string isoOrEmpty(int64_t unix) {
   return core::formatRfc3339(core::WallTime(std::chrono::seconds(unix)));
 }
 
-Json nasJson(const aaa::NasClient& n) {
+Json nasJson(const aaa::policy::NasClient& n) {
   Json j = Json::object();
   j["name"] = n.name;
-  j["address"] = aaa::formatPrefix(n.prefix);
-  j["vendor"] = aaa::vendorProfileName(n.vendor);
+  j["address"] = aaa::policy::formatPrefix(n.prefix);
+  j["vendor"] = aaa::policy::vendorProfileName(n.vendor);
   j["coa-port"] = n.coaPort;
   j["nas-identifier"] = n.nasIdentifier;
   j["require-message-authenticator"] =
@@ -52,7 +52,7 @@ Json nasJson(const aaa::NasClient& n) {
   return j;  // the secret is never shown
 }
 
-Json planJson(const aaa::Plan& p) {
+Json planJson(const aaa::policy::Plan& p) {
   Json j = Json::object();
   j["name"] = p.name;
   j["down"] = core::formatRate(p.downBps);
@@ -72,7 +72,7 @@ Json planJson(const aaa::Plan& p) {
 }
 
 // Applies the optional plan arguments shared by plan-add and plan-set.
-core::Status applyPlanArgs(const CommandArgs& a, aaa::Plan& p) {
+core::Status applyPlanArgs(const CommandArgs& a, aaa::policy::Plan& p) {
   auto rate = [&](const char* key, uint64_t& field) -> core::Status {
     core::Result<std::optional<uint64_t>> v = a.rate(key);
     if (!v.isOk()) return v.status();
@@ -108,18 +108,18 @@ core::Status applyPlanArgs(const CommandArgs& a, aaa::Plan& p) {
 }
 
 // Applies subscriber fields common to add, set and import. `password` handling is the caller's.
-core::Status applySubscriberArgs(const CommandArgs& a, const aaa::Snapshot& snap, aaa::Subscriber& s) {
+core::Status applySubscriberArgs(const CommandArgs& a, const aaa::policy::Snapshot& snap, aaa::policy::Subscriber& s) {
   core::Result<std::optional<std::string>> plan = a.text("plan");
   if (!plan.isOk()) return plan.status();
   if (*plan) {
-    const aaa::Plan* p = snap.findPlanByName(**plan);
+    const aaa::policy::Plan* p = snap.findPlanByName(**plan);
     if (p == nullptr) return core::notFound("plan: no plan named '" + **plan + "' (see plan list)");
     s.planId = p->id;
   }
   core::Result<std::optional<std::string>> status = a.text("status");
   if (!status.isOk()) return status.status();
   if (*status) {
-    auto st = aaa::parseSubscriberStatus(**status);
+    auto st = aaa::policy::parseSubscriberStatus(**status);
     if (!st) return core::invalidArgument("status: '" + **status + "' is not one of: active, suspended, disabled");
     s.status = *st;
   }
@@ -151,7 +151,7 @@ core::Status applySubscriberArgs(const CommandArgs& a, const aaa::Snapshot& snap
     if ((*ip)->empty()) {
       s.staticIp.reset();
     } else {
-      auto parsed = aaa::parseIp(**ip);
+      auto parsed = aaa::policy::parseIp(**ip);
       if (!parsed || !parsed->isV4()) return core::invalidArgument("static-ip: '" + **ip + "' is not an IPv4 address");
       s.staticIp = *parsed;
     }
@@ -165,7 +165,7 @@ std::string canonicalUsername(const std::string& username) {
   return mac ? aaa::auth::formatMac(*mac) : username;
 }
 
-core::Status setPassword(aaa::Subscriber& s, const std::string& password, bool keepCleartext) {
+core::Status setPassword(aaa::policy::Subscriber& s, const std::string& password, bool keepCleartext) {
   core::Result<aaa::auth::Credentials> c = aaa::auth::credentialsFromPassword(password, keepCleartext);
   if (!c.isOk()) return c.status().withContext("password");
   s.ntHash = c->ntHash;
@@ -173,15 +173,15 @@ core::Status setPassword(aaa::Subscriber& s, const std::string& password, bool k
   return core::Status::ok();
 }
 
-Json subscriberJson(const aaa::Subscriber& s, const aaa::Snapshot& snap) {
+Json subscriberJson(const aaa::policy::Subscriber& s, const aaa::policy::Snapshot& snap) {
   Json j = Json::object();
   j["username"] = s.username;
-  const aaa::Plan* p = snap.findPlan(s.planId);
+  const aaa::policy::Plan* p = snap.findPlan(s.planId);
   j["plan"] = p ? p->name : "";
-  j["status"] = aaa::subscriberStatusName(s.status);
+  j["status"] = aaa::policy::subscriberStatusName(s.status);
   j["expires"] = isoOrEmpty(s.expiresAt);
   j["mac"] = s.mac ? aaa::auth::formatMac(*s.mac) : "";
-  j["static-ip"] = s.staticIp ? aaa::formatIp(*s.staticIp) : "";
+  j["static-ip"] = s.staticIp ? aaa::policy::formatIp(*s.staticIp) : "";
   Json forms = Json::array();
   if (s.ntHash) forms.push_back("nt-hash");
   if (!s.cleartext.empty()) forms.push_back("cleartext");
@@ -235,11 +235,11 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   attributes_ = *attrs;
 
   auto started = std::chrono::steady_clock::now();
-  core::Result<std::vector<aaa::NasClient>> nas = aaa::loadNas(reader);
+  core::Result<std::vector<aaa::policy::NasClient>> nas = aaa::policy::loadNas(reader);
   if (!nas.isOk()) return nas.status().withContext("loading NAS clients");
-  core::Result<std::vector<aaa::Plan>> plans = aaa::loadPlans(reader);
+  core::Result<std::vector<aaa::policy::Plan>> plans = aaa::policy::loadPlans(reader);
   if (!plans.isOk()) return plans.status().withContext("loading plans");
-  core::Result<std::vector<aaa::Subscriber>> subs = aaa::loadSubscribers(reader);
+  core::Result<std::vector<aaa::policy::Subscriber>> subs = aaa::policy::loadSubscribers(reader);
   if (!subs.isOk()) return subs.status().withContext("loading subscribers");
   size_t subscriberCount = subs->size();
   snapshots_.publishSettings(settingsOf(config));
@@ -379,14 +379,14 @@ core::Json RadiusService::statusJson() const {
 core::Status RadiusService::write(core::Writer::Job job) { return writer_->submit(std::move(job)).get(); }
 
 core::Status RadiusService::reloadNas() {
-  core::Result<std::vector<aaa::NasClient>> nas = aaa::loadNas(*reader_);
+  core::Result<std::vector<aaa::policy::NasClient>> nas = aaa::policy::loadNas(*reader_);
   if (!nas.isOk()) return nas.status();
   snapshots_.publishNas(std::move(*nas));
   return core::Status::ok();
 }
 
 core::Status RadiusService::reloadPlans() {
-  core::Result<std::vector<aaa::Plan>> plans = aaa::loadPlans(*reader_);
+  core::Result<std::vector<aaa::policy::Plan>> plans = aaa::policy::loadPlans(*reader_);
   if (!plans.isOk()) return plans.status();
   snapshots_.publishPlans(std::move(*plans));
   return core::Status::ok();
@@ -452,14 +452,14 @@ ControlReply RadiusService::nasAdd(const Json& args) {
   core::Status s = a.only({"name", "address", "secret", "vendor", "coa-port", "nas-identifier",
                            "require-message-authenticator"});
   if (!s.isOk()) return fail(s);
-  aaa::NasClient n;
+  aaa::policy::NasClient n;
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
   n.name = *name;
   core::Result<std::string> address = a.required("address");
   if (!address.isOk()) return fail(address.status());
   std::string error;
-  auto prefix = aaa::parsePrefix(*address, &error);
+  auto prefix = aaa::policy::parsePrefix(*address, &error);
   if (!prefix) return ControlReply::error("address: " + error);
   n.prefix = *prefix;
   core::Result<std::string> secret = a.required("secret");
@@ -469,7 +469,7 @@ ControlReply RadiusService::nasAdd(const Json& args) {
   core::Result<std::optional<std::string>> vendor = a.text("vendor");
   if (!vendor.isOk()) return fail(vendor.status());
   if (*vendor) {
-    auto v = aaa::parseVendorProfile(**vendor);
+    auto v = aaa::policy::parseVendorProfile(**vendor);
     if (!v)
       return ControlReply::error("vendor: '" + **vendor +
                                  "' is not one of: generic, mikrotik, wispr, chillispot, cisco, accel-ppp");
@@ -489,7 +489,7 @@ ControlReply RadiusService::nasAdd(const Json& args) {
     n.requireMessageAuthenticator = **b;
   }
   int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([n, now](core::Database& db) { return aaa::insertNas(db, n, now).status(); });
+  s = write([n, now](core::Database& db) { return aaa::policy::insertNas(db, n, now).status(); });
   if (!s.isOk()) return fail(s);
   s = reloadNas();
   if (!s.isOk()) return fail(s);
@@ -502,10 +502,10 @@ ControlReply RadiusService::nasList(const Json& args) {
   core::Status s = CommandArgs(args).only({});
   if (!s.isOk()) return fail(s);
   auto snap = snapshots_.current();
-  std::vector<aaa::NasClient> sorted = snap->nas;
+  std::vector<aaa::policy::NasClient> sorted = snap->nas;
   std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
   Json list = Json::array();
-  for (const aaa::NasClient& n : sorted) list.push_back(nasJson(n));
+  for (const aaa::policy::NasClient& n : sorted) list.push_back(nasJson(n));
   return ControlReply::success(std::to_string(list.size()) + " NAS clients", list);
 }
 
@@ -516,7 +516,7 @@ ControlReply RadiusService::nasDel(const Json& args) {
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
   std::string n = *name;
-  s = write([n](core::Database& db) { return aaa::deleteNas(db, n); });
+  s = write([n](core::Database& db) { return aaa::policy::deleteNas(db, n); });
   if (!s.isOk()) return fail(s);
   s = reloadNas();
   if (!s.isOk()) return fail(s);
@@ -530,12 +530,12 @@ ControlReply RadiusService::planAdd(const Json& args) {
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
-  aaa::Plan p;
+  aaa::policy::Plan p;
   p.name = *name;
   s = applyPlanArgs(a, p);
   if (!s.isOk()) return fail(s);
   int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([p, now](core::Database& db) { return aaa::insertPlan(db, p, now).status(); });
+  s = write([p, now](core::Database& db) { return aaa::policy::insertPlan(db, p, now).status(); });
   if (!s.isOk()) return fail(s);
   s = reloadPlans();
   if (!s.isOk()) return fail(s);
@@ -550,13 +550,13 @@ ControlReply RadiusService::planSet(const Json& args) {
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
   auto snap = snapshots_.current();
-  const aaa::Plan* existing = snap->findPlanByName(*name);
+  const aaa::policy::Plan* existing = snap->findPlanByName(*name);
   if (existing == nullptr) return ControlReply::error("no plan named '" + *name + "'");
-  aaa::Plan p = *existing;
+  aaa::policy::Plan p = *existing;
   s = applyPlanArgs(a, p);
   if (!s.isOk()) return fail(s);
   int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([p, now](core::Database& db) { return aaa::updatePlan(db, p, now); });
+  s = write([p, now](core::Database& db) { return aaa::policy::updatePlan(db, p, now); });
   if (!s.isOk()) return fail(s);
   s = reloadPlans();
   if (!s.isOk()) return fail(s);
@@ -570,7 +570,7 @@ ControlReply RadiusService::planList(const Json& args) {
   core::Status s = CommandArgs(args).only({});
   if (!s.isOk()) return fail(s);
   Json list = Json::array();
-  for (const aaa::Plan& p : snapshots_.current()->plans) list.push_back(planJson(p));
+  for (const aaa::policy::Plan& p : snapshots_.current()->plans) list.push_back(planJson(p));
   return ControlReply::success(std::to_string(list.size()) + " plans", list);
 }
 
@@ -581,7 +581,7 @@ ControlReply RadiusService::planDel(const Json& args) {
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
   std::string n = *name;
-  s = write([n](core::Database& db) { return aaa::deletePlan(db, n); });
+  s = write([n](core::Database& db) { return aaa::policy::deletePlan(db, n); });
   if (!s.isOk()) return fail(s);
   s = reloadPlans();
   if (!s.isOk()) return fail(s);
@@ -597,7 +597,7 @@ ControlReply RadiusService::subscriberAdd(const Json& args) {
   if (username->size() > 253) return ControlReply::error("username: longer than 253 octets (RFC 2865 5.1)");
   if (!a.has("plan")) return ControlReply::error("plan is required");
   auto snap = snapshots_.current();
-  aaa::Subscriber sub;
+  aaa::policy::Subscriber sub;
   sub.username = canonicalUsername(*username);
   s = applySubscriberArgs(a, *snap, sub);
   if (!s.isOk()) return fail(s);
@@ -612,13 +612,13 @@ ControlReply RadiusService::subscriberAdd(const Json& args) {
   int64_t now = core::SystemClock::instance().unixSeconds();
   int64_t id = 0;
   s = write([&sub, now, &id](core::Database& db) {
-    core::Result<int64_t> r = aaa::insertSubscriber(db, sub, now);
+    core::Result<int64_t> r = aaa::policy::insertSubscriber(db, sub, now);
     if (r.isOk()) id = *r;
     return r.status();
   });
   if (!s.isOk()) return fail(s);
   sub.id = id;
-  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::Subscriber>(sub)}});
+  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::policy::Subscriber>(sub)}});
   return ControlReply::success("subscriber '" + sub.username + "' added", subscriberJson(sub, *snapshots_.current()));
 }
 
@@ -630,9 +630,9 @@ ControlReply RadiusService::subscriberSet(const Json& args) {
   if (!username.isOk()) return fail(username.status());
   auto snap = snapshots_.current();
   std::string name = canonicalUsername(*username);
-  const aaa::Subscriber* existing = snap->findSubscriber(name);
+  const aaa::policy::Subscriber* existing = snap->findSubscriber(name);
   if (existing == nullptr) return ControlReply::error("no subscriber '" + name + "'");
-  aaa::Subscriber sub = *existing;
+  aaa::policy::Subscriber sub = *existing;
   s = applySubscriberArgs(a, *snap, sub);
   if (!s.isOk()) return fail(s);
   core::Result<std::optional<std::string>> password = a.text("password");
@@ -642,9 +642,9 @@ ControlReply RadiusService::subscriberSet(const Json& args) {
     if (!s.isOk()) return fail(s);
   }
   int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([sub, now](core::Database& db) { return aaa::updateSubscriber(db, sub, now); });
+  s = write([sub, now](core::Database& db) { return aaa::policy::updateSubscriber(db, sub, now); });
   if (!s.isOk()) return fail(s);
-  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::Subscriber>(sub)}});
+  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::policy::Subscriber>(sub)}});
   return ControlReply::success("subscriber '" + sub.username + "' changed", subscriberJson(sub, *snapshots_.current()));
 }
 
@@ -655,7 +655,7 @@ ControlReply RadiusService::subscriberDel(const Json& args) {
   core::Result<std::string> username = a.required("username");
   if (!username.isOk()) return fail(username.status());
   std::string name = canonicalUsername(*username);
-  s = write([name](core::Database& db) { return aaa::deleteSubscriber(db, name); });
+  s = write([name](core::Database& db) { return aaa::policy::deleteSubscriber(db, name); });
   if (!s.isOk()) return fail(s);
   snapshots_.publishSubscriberChanges({{name, nullptr}});
   return ControlReply::success("subscriber '" + name + "' deleted");
@@ -668,7 +668,7 @@ ControlReply RadiusService::subscriberShow(const Json& args) {
   core::Result<std::string> username = a.required("username");
   if (!username.isOk()) return fail(username.status());
   auto snap = snapshots_.current();
-  const aaa::Subscriber* sub = snap->findSubscriber(canonicalUsername(*username));
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(canonicalUsername(*username));
   if (sub == nullptr) return ControlReply::error("no subscriber '" + *username + "'");
   return ControlReply::success("subscriber '" + sub->username + "'", subscriberJson(*sub, *snap));
 }
@@ -687,12 +687,12 @@ ControlReply RadiusService::subscriberList(const Json& args) {
   auto snap = snapshots_.current();
   std::string where = " WHERE 1=1";
   if (*plan) {
-    const aaa::Plan* p = snap->findPlanByName(**plan);
+    const aaa::policy::Plan* p = snap->findPlanByName(**plan);
     if (p == nullptr) return ControlReply::error("plan: no plan named '" + **plan + "'");
     where += " AND plan_id = " + std::to_string(p->id);
   }
   if (*status) {
-    if (!aaa::parseSubscriberStatus(**status))
+    if (!aaa::policy::parseSubscriberStatus(**status))
       return ControlReply::error("status: '" + **status + "' is not one of: active, suspended, disabled");
     where += " AND status = ?1";
   }
@@ -715,7 +715,7 @@ ControlReply RadiusService::subscriberList(const Json& args) {
     core::Result<bool> r = st->step();
     if (!r.isOk()) return fail(r.status());
     if (!*r) break;
-    const aaa::Subscriber* sub = snap->findSubscriber(st->columnText(0));
+    const aaa::policy::Subscriber* sub = snap->findSubscriber(st->columnText(0));
     if (sub) rows.push_back(subscriberJson(*sub, *snap));
   }
   Json out = Json::object();
@@ -735,7 +735,7 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
   bool cleartext = keepCleartext();
   struct Row {
     int64_t line;
-    aaa::Subscriber sub;
+    aaa::policy::Subscriber sub;
   };
   std::vector<Row> valid;
   valid.reserve(rows.size());
@@ -758,7 +758,7 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
     core::Result<std::string> username = ra.required("username");
     if (rs.isOk() && !username.isOk()) rs = username.status();
     if (rs.isOk() && !ra.has("plan")) rs = core::invalidArgument("plan is required");
-    aaa::Subscriber sub;
+    aaa::policy::Subscriber sub;
     if (rs.isOk()) {
       sub.username = canonicalUsername(*username);
       rs = applySubscriberArgs(ra, *snap, sub);
@@ -779,7 +779,7 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
   std::vector<std::pair<int64_t, std::string>> insertErrors;
   s = write([&valid, &insertErrors, now](core::Database& db) -> core::Status {
     for (Row& row : valid) {
-      core::Result<int64_t> id = aaa::insertSubscriber(db, row.sub, now);
+      core::Result<int64_t> id = aaa::policy::insertSubscriber(db, row.sub, now);
       if (id.isOk()) row.sub.id = *id;
       else if (id.status().code() == core::Code::kAlreadyExists) insertErrors.emplace_back(row.line, id.status().message());
       else return id.status();  // disk full, I/O: the whole batch fails and nothing is half-imported
@@ -788,12 +788,12 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
     return core::Status::ok();
   });
   if (!s.isOk()) return fail(s.withContext("import batch not saved"));
-  std::vector<std::pair<std::string, std::shared_ptr<const aaa::Subscriber>>> changes;
+  std::vector<std::pair<std::string, std::shared_ptr<const aaa::policy::Subscriber>>> changes;
   changes.reserve(valid.size());
   for (Row& row : valid) {
     if (row.sub.id <= 0) continue;
     std::string name = row.sub.username;  // read before the move below
-    changes.emplace_back(std::move(name), std::make_shared<const aaa::Subscriber>(std::move(row.sub)));
+    changes.emplace_back(std::move(name), std::make_shared<const aaa::policy::Subscriber>(std::move(row.sub)));
   }
   snapshots_.publishSubscriberChanges(changes);
   for (auto& [line, message] : insertErrors) rowError(line, message);
@@ -912,7 +912,7 @@ Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::D
   out["username"] = session.username;
   out["nas"] = session.nas;
   auto snap = snapshots_.current();
-  const aaa::NasClient* nas = snap->findNasByName(session.nas);
+  const aaa::policy::NasClient* nas = snap->findNasByName(session.nas);
   if (nas == nullptr || session.nasAddress.empty()) {
     out["outcome"] = "error";
     out["message"] = nas == nullptr ? "NAS '" + session.nas + "' is no longer a client" : "the session has no NAS address";
@@ -927,18 +927,18 @@ Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::D
   std::vector<Attribute> identity;
   identity.push_back(Attribute{attributes_.userName, Value::string(session.username), 0});
   identity.push_back(Attribute{attributes_.acctSessionId, Value::string(session.acctSessionId), 0});
-  if (auto ip = aaa::parseIp(session.nasAddress); ip && ip->isV4())
+  if (auto ip = aaa::policy::parseIp(session.nasAddress); ip && ip->isV4())
     identity.push_back(Attribute{attributes_.nasIpAddress, Value::ipv4(ip->v4()), 0});
   if (!nas->nasIdentifier.empty())
     identity.push_back(Attribute{attributes_.nasIdentifier, Value::string(nas->nasIdentifier), 0});
-  if (auto ip = aaa::parseIp(session.framedIp); ip && ip->isV4())
+  if (auto ip = aaa::policy::parseIp(session.framedIp); ip && ip->isV4())
     identity.push_back(Attribute{attributes_.framedIpAddress, Value::ipv4(ip->v4()), 0});
   if (!session.callingStationId.empty())
     identity.push_back(Attribute{attributes_.callingStationId, Value::string(session.callingStationId), 0});
   std::vector<Attribute> changes;
   if (kind == aaa::radius::DynAuthKind::kCoa) {
-    const aaa::Subscriber* sub = snap->findSubscriber(session.username);
-    const aaa::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+    const aaa::policy::Subscriber* sub = snap->findSubscriber(session.username);
+    const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
     if (plan == nullptr) {
       out["outcome"] = "error";
       out["message"] = "no plan for '" + session.username + "'";
@@ -947,7 +947,7 @@ Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::D
     changes = aaa::radius::renderRate(*plan, nas->vendor, attributes_);
     if (changes.empty()) {
       out["outcome"] = "error";
-      out["message"] = "the NAS's vendor profile (" + std::string(aaa::vendorProfileName(nas->vendor)) +
+      out["message"] = "the NAS's vendor profile (" + std::string(aaa::policy::vendorProfileName(nas->vendor)) +
                        ") has no rate attribute to change";
       return out;
     }
@@ -1014,7 +1014,7 @@ void RadiusService::queuePlanCoa(int64_t planId) {
   {
     std::lock_guard<std::mutex> lock(coaMu_);
     for (const auto& row : *rows) {
-      const aaa::Subscriber* sub = snap->findSubscriber(row.username);
+      const aaa::policy::Subscriber* sub = snap->findSubscriber(row.username);
       if (sub == nullptr || sub->planId != planId) continue;
       coaQueue_.push_back(row);
       ++queued;

@@ -93,7 +93,7 @@ class RadiusService {
   core::Database* reader_ = nullptr;
   std::optional<aaa::radius::Dictionary> dictionary_;
   aaa::radius::Attributes attributes_;
-  aaa::SnapshotHolder snapshots_;
+  aaa::policy::SnapshotHolder snapshots_;
   std::unique_ptr<aaa::radius::AuthServer> server_;
   std::unique_ptr<core::Writer> acctWriter_;
   std::unique_ptr<core::Database> acctReader_;

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace aaa {
+namespace aaa::policy {
 
 const char* vendorProfileName(VendorProfile v) {
   switch (v) {
@@ -128,4 +128,4 @@ std::string formatPrefix(const IpPrefix& p) {
   return formatIp(p.address) + "/" + std::to_string(len);
 }
 
-}  // namespace aaa
+}  // namespace aaa::policy

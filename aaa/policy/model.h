@@ -12,7 +12,7 @@
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
 
-namespace aaa {
+namespace aaa::policy {
 
 // How a NAS wants rates and limits in its Access-Accept (see aaa/radius/reply.h).
 enum class VendorProfile { kGeneric, kMikrotik, kWispr, kChillispot, kCisco, kAccelPpp };
@@ -91,4 +91,4 @@ struct Subscriber {
   std::optional<IpAddress> staticIp;
 };
 
-}  // namespace aaa
+}  // namespace aaa::policy

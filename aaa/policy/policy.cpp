@@ -4,7 +4,7 @@
 #include "aaa/auth/mac.h"
 #include "aaa/auth/pap.h"
 
-namespace aaa {
+namespace aaa::policy {
 
 const char* authMethodName(AuthMethod m) {
   switch (m) {
@@ -163,4 +163,4 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
   return d;
 }
 
-}  // namespace aaa
+}  // namespace aaa::policy

@@ -16,7 +16,7 @@
 #include "aaa/policy/model.h"
 #include "aaa/policy/snapshot.h"
 
-namespace aaa {
+namespace aaa::policy {
 
 enum class AuthMethod : uint8_t { kNone, kPap, kChap, kMsChapV2, kMac };
 const char* authMethodName(AuthMethod m);
@@ -68,4 +68,4 @@ using SessionCount = std::function<uint32_t(std::string_view username)>;
 Decision authorize(const AccessRequestView& request, const Snapshot& snapshot, int64_t nowUnix,
                    const SessionCount& sessions = {});
 
-}  // namespace aaa
+}  // namespace aaa::policy

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <functional>
 
-namespace aaa {
+namespace aaa::policy {
 
 namespace {
 size_t hashName(std::string_view s) { return std::hash<std::string_view>{}(s); }
@@ -153,4 +153,4 @@ void SnapshotHolder::publishSubscriberChanges(
   publish(std::move(next));
 }
 
-}  // namespace aaa
+}  // namespace aaa::policy

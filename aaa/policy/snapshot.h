@@ -20,7 +20,7 @@
 
 #include "aaa/policy/model.h"
 
-namespace aaa {
+namespace aaa::policy {
 
 class SubscriberTable {
  public:
@@ -124,4 +124,4 @@ class ReaderCache {
   uint64_t seen_ = 0;
 };
 
-}  // namespace aaa
+}  // namespace aaa::policy

@@ -4,7 +4,7 @@
 
 #include "aaa/auth/mac.h"
 
-namespace aaa {
+namespace aaa::policy {
 
 namespace {
 
@@ -270,4 +270,4 @@ core::Status deleteSubscriber(core::Database& db, const std::string& username) {
   return core::Status::ok();
 }
 
-}  // namespace aaa
+}  // namespace aaa::policy

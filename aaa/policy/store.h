@@ -14,7 +14,7 @@
 #include "core/status.h"
 #include "core/store.h"
 
-namespace aaa {
+namespace aaa::policy {
 
 core::Result<std::vector<NasClient>> loadNas(core::Database& db);
 core::Result<std::vector<Plan>> loadPlans(core::Database& db);
@@ -33,4 +33,4 @@ core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, 
 core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t now);  // by id
 core::Status deleteSubscriber(core::Database& db, const std::string& username);
 
-}  // namespace aaa
+}  // namespace aaa::policy

@@ -85,14 +85,14 @@ AcctCounters AcctCounters::registerIn(core::CounterRegistry& r, const std::strin
 
 struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
   AcctServer* server;
-  ReaderCache snapshot;
+  policy::ReaderCache snapshot;
 
   struct NasState {
     AcctCounters counters;
     wire::HmacMd5 secret;
     NasState(AcctCounters c, const std::string& key) : counters(c), secret(key) {}
   };
-  std::unordered_map<const NasClient*, std::shared_ptr<NasState>> nasStates;
+  std::unordered_map<const policy::NasClient*, std::shared_ptr<NasState>> nasStates;
   uint64_t nasStatesVersion = 0;
 
   // Shared with the Writer thread's callbacks.
@@ -110,7 +110,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
 
   explicit Worker(AcctServer* s) : server(s), snapshot(s->snapshots_) {}
 
-  std::shared_ptr<NasState> stateFor(const NasClient* nas, uint64_t version) {
+  std::shared_ptr<NasState> stateFor(const policy::NasClient* nas, uint64_t version) {
     if (version != nasStatesVersion) {
       nasStates.clear();
       nasStatesVersion = version;
@@ -141,9 +141,9 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     }
   }
 
-  int64_t staleAfter(const Snapshot& snap, const std::string& username) const {
-    const Subscriber* s = snap.findSubscriber(username);
-    const Plan* p = s ? snap.findPlan(s->planId) : nullptr;
+  int64_t staleAfter(const policy::Snapshot& snap, const std::string& username) const {
+    const policy::Subscriber* s = snap.findSubscriber(username);
+    const policy::Plan* p = s ? snap.findPlan(s->planId) : nullptr;
     if (p && p->interimInterval > 0) return server->config_.staleMultiplier * p->interimInterval;
     return server->config_.staleDefaultSeconds;
   }
@@ -151,9 +151,9 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
   bool handle(const Datagram& d, std::vector<uint8_t>& reply) {
     AcctServer& s = *server;
     uint16_t srcPort = 0;
-    IpAddress src = sourceAddress(*d.from, &srcPort);
-    const Snapshot& snap = snapshot.get();
-    const NasClient* nas = snap.findNas(src);
+    policy::IpAddress src = sourceAddress(*d.from, &srcPort);
+    const policy::Snapshot& snap = snapshot.get();
+    const policy::NasClient* nas = snap.findNas(src);
     if (nas == nullptr) {
       drop(nullptr, &AcctCounters::invalidRequests);
       return false;
@@ -230,14 +230,14 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     acct::AcctRecord& r = *record;
     r.statusType = fields.statusType;
     r.nas = nas->name;
-    r.nasAddress = formatIp(src);
+    r.nasAddress = policy::formatIp(src);
     r.acctSessionId = str(fields.sessionId);
     r.username = str(fields.userName);
     if (auto mac = auth::parseMac(r.username)) r.username = auth::formatMac(*mac);  // as stored for MAC auth
     r.nasPort = fields.nasPort;
     r.nasPortId = str(fields.nasPortId);
     r.callingStationId = str(fields.callingStationId);
-    if (fields.framedIp != 0) r.framedIp = formatIp(IpAddress::fromV4(fields.framedIp));
+    if (fields.framedIp != 0) r.framedIp = policy::formatIp(policy::IpAddress::fromV4(fields.framedIp));
     r.terminateCause = fields.terminateCause;
     // Our clock, not the NAS's (Event-Timestamp may be skewed): arrival minus Acct-Delay-Time.
     r.eventTime = core::SystemClock::instance().unixSeconds() - static_cast<int64_t>(fields.delayTime);
@@ -324,7 +324,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
   }
 };
 
-AcctServer::AcctServer(AcctServerConfig config, const SnapshotHolder& snapshots, const Attributes& attributes,
+AcctServer::AcctServer(AcctServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
                        core::Writer& writer, SessionCounts& sessions, core::CounterRegistry& counters,
                        core::EventBus* events)
     : config_(std::move(config)),

@@ -83,7 +83,7 @@ struct AcctEvent {
 
 class AcctServer {
  public:
-  AcctServer(AcctServerConfig config, const SnapshotHolder& snapshots, const Attributes& attributes,
+  AcctServer(AcctServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
              core::Writer& writer, SessionCounts& sessions, core::CounterRegistry& counters,
              core::EventBus* events = nullptr);
   ~AcctServer();
@@ -96,7 +96,7 @@ class AcctServer {
 
  private:
   AcctServerConfig config_;
-  const SnapshotHolder& snapshots_;
+  const policy::SnapshotHolder& snapshots_;
   const Attributes& attributes_;
   core::Writer& writer_;
   SessionCounts& sessions_;

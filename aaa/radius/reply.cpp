@@ -27,13 +27,13 @@ std::string ciscoPolice(uint64_t rate, uint64_t burstRate, uint32_t burstTime) {
 
 }  // namespace
 
-std::vector<Attribute> renderRate(const Plan& p, VendorProfile vendor, const Attributes& a) {
+std::vector<Attribute> renderRate(const policy::Plan& p, policy::VendorProfile vendor, const Attributes& a) {
   std::vector<Attribute> out;
   if (p.downBps == 0 && p.upBps == 0) return out;
   switch (vendor) {
-    case VendorProfile::kGeneric:
+    case policy::VendorProfile::kGeneric:
       break;
-    case VendorProfile::kMikrotik: {
+    case policy::VendorProfile::kMikrotik: {
       std::string rate = mikrotikRate(p.upBps) + "/" + mikrotikRate(p.downBps);
       if (p.burstUpBps != 0 || p.burstDownBps != 0) {
         uint64_t bu = p.burstUpBps ? p.burstUpBps : p.upBps;
@@ -46,31 +46,31 @@ std::vector<Attribute> renderRate(const Plan& p, VendorProfile vendor, const Att
       out.push_back(attr(a.mikrotikRateLimit, Value::string(rate)));
       break;
     }
-    case VendorProfile::kWispr:
+    case policy::VendorProfile::kWispr:
       out.push_back(attr(a.wisprBandwidthMaxUp, Value::uint32(clampU32(p.upBps))));
       out.push_back(attr(a.wisprBandwidthMaxDown, Value::uint32(clampU32(p.downBps))));
       break;
-    case VendorProfile::kChillispot:
+    case policy::VendorProfile::kChillispot:
       out.push_back(attr(a.chillispotBandwidthMaxUp, Value::uint32(clampU32(p.upBps / 1000))));
       out.push_back(attr(a.chillispotBandwidthMaxDown, Value::uint32(clampU32(p.downBps / 1000))));
       break;
-    case VendorProfile::kCisco:
+    case policy::VendorProfile::kCisco:
       out.push_back(attr(a.ciscoAvPair, Value::string("ip:qos-policy-in=add-class(sub,(class-default)," +
                                                       ciscoPolice(p.upBps, p.burstUpBps, p.burstTimeSeconds) + ")")));
       out.push_back(attr(a.ciscoAvPair, Value::string("ip:qos-policy-out=add-class(sub,(class-default)," +
                                                       ciscoPolice(p.downBps, p.burstDownBps, p.burstTimeSeconds) +
                                                       ")")));
       break;
-    case VendorProfile::kAccelPpp:
+    case policy::VendorProfile::kAccelPpp:
       out.push_back(attr(a.filterId, Value::string(std::to_string(p.downBps / 1000) + "/" + std::to_string(p.upBps / 1000))));
       break;
   }
   return out;
 }
 
-std::vector<Attribute> renderAccept(const Decision& d, VendorProfile vendor, const Attributes& a) {
+std::vector<Attribute> renderAccept(const policy::Decision& d, policy::VendorProfile vendor, const Attributes& a) {
   std::vector<Attribute> out;
-  const Plan& p = *d.plan;
+  const policy::Plan& p = *d.plan;
   if (d.sessionTimeout != 0) out.push_back(attr(a.sessionTimeout, Value::uint32(d.sessionTimeout)));
   if (p.idleTimeout != 0) out.push_back(attr(a.idleTimeout, Value::uint32(p.idleTimeout)));
   if (p.interimInterval != 0) out.push_back(attr(a.acctInterimInterval, Value::uint32(p.interimInterval)));
@@ -92,10 +92,10 @@ std::vector<Attribute> renderAccept(const Decision& d, VendorProfile vendor, con
   return out;
 }
 
-std::vector<Attribute> renderReject(const Decision& d, const Attributes& a, uint8_t msChapIdent) {
+std::vector<Attribute> renderReject(const policy::Decision& d, const Attributes& a, uint8_t msChapIdent) {
   std::vector<Attribute> out;
-  out.push_back(attr(a.replyMessage, Value::string(rejectReasonMessage(d.reason))));
-  if (d.method == AuthMethod::kMsChapV2) {
+  out.push_back(attr(a.replyMessage, Value::string(policy::rejectReasonMessage(d.reason))));
+  if (d.method == policy::AuthMethod::kMsChapV2) {
     // RFC 2759 section 6: E=691 authentication failure, R=0 no retry.
     std::string e = std::string(1, static_cast<char>(msChapIdent)) + "E=691 R=0 V=3";
     out.push_back(attr(a.msChapError, Value::string(e)));

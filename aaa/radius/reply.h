@@ -22,13 +22,13 @@
 namespace aaa::radius {
 
 // Reply attributes of an accepted request (without Message-Authenticator and Proxy-State).
-std::vector<Attribute> renderAccept(const Decision& decision, VendorProfile vendor, const Attributes& a);
+std::vector<Attribute> renderAccept(const policy::Decision& decision, policy::VendorProfile vendor, const Attributes& a);
 // Reply attributes of a rejected request: Reply-Message with the reason (and MS-CHAP-Error for
 // MS-CHAPv2 so the client shows "wrong password" instead of a generic failure).
-std::vector<Attribute> renderReject(const Decision& decision, const Attributes& a, uint8_t msChapIdent = 0);
+std::vector<Attribute> renderReject(const policy::Decision& decision, const Attributes& a, uint8_t msChapIdent = 0);
 
 // The rate attributes alone (Access-Accept and, later, CoA with a new rate).
-std::vector<Attribute> renderRate(const Plan& plan, VendorProfile vendor, const Attributes& a);
+std::vector<Attribute> renderRate(const policy::Plan& plan, policy::VendorProfile vendor, const Attributes& a);
 
 // "10M", "512k", "1500": MikroTik's rate syntax.
 std::string mikrotikRate(uint64_t bitsPerSecond);

@@ -59,14 +59,14 @@ AuthCounters AuthCounters::registerIn(core::CounterRegistry& r, const std::strin
 
 struct AuthServer::Worker {
   AuthServer* server;
-  ReaderCache snapshot;
+  policy::ReaderCache snapshot;
   // Per NAS of the current snapshot: its counters and its prepared HMAC key.
   struct NasState {
     AuthCounters counters;
     wire::HmacMd5 secret;
     NasState(AuthCounters c, const std::string& key) : counters(c), secret(key) {}
   };
-  std::unordered_map<const NasClient*, std::unique_ptr<NasState>> nasStates;
+  std::unordered_map<const policy::NasClient*, std::unique_ptr<NasState>> nasStates;
   uint64_t nasStatesVersion = 0;
 
   ReplyCache cache;
@@ -75,7 +75,7 @@ struct AuthServer::Worker {
 
   explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_), cache(s->config_.duplicateCacheEntries) {}
 
-  NasState& stateFor(const NasClient* nas, uint64_t version) {
+  NasState& stateFor(const policy::NasClient* nas, uint64_t version) {
     if (version != nasStatesVersion) {
       nasStates.clear();  // NasClient pointers belong to the previous snapshot
       nasStatesVersion = version;
@@ -86,8 +86,8 @@ struct AuthServer::Worker {
     return *nasStates.emplace(nas, std::move(state)).first->second;
   }
 
-  void drop(AuthCounters& total, AuthCounters* nas, core::Counter* AuthCounters::*which, const IpAddress& src,
-            uint16_t port, const NasClient* client, std::string_view reason) {
+  void drop(AuthCounters& total, AuthCounters* nas, core::Counter* AuthCounters::*which, const policy::IpAddress& src,
+            uint16_t port, const policy::NasClient* client, std::string_view reason) {
     (total.*which)->inc();
     total.packetsDropped->inc();
     if (nas) {
@@ -95,7 +95,7 @@ struct AuthServer::Worker {
       nas->packetsDropped->inc();
     }
     if (server->events_) {
-      std::string source = formatIp(src) + ":" + std::to_string(port);
+      std::string source = policy::formatIp(src) + ":" + std::to_string(port);
       server->events_->publish(AuthDropEvent{source, client ? std::string_view(client->name) : std::string_view(), reason});
     }
   }
@@ -105,9 +105,9 @@ struct AuthServer::Worker {
     AuthServer& s = *server;
     AuthCounters& total = s.totals_;
     uint16_t srcPort = 0;
-    IpAddress src = sourceAddress(from, &srcPort);
-    const Snapshot& snap = snapshot.get();
-    const NasClient* nas = snap.findNas(src);
+    policy::IpAddress src = sourceAddress(from, &srcPort);
+    const policy::Snapshot& snap = snapshot.get();
+    const policy::NasClient* nas = snap.findNas(src);
     if (nas == nullptr) {
       drop(total, nullptr, &AuthCounters::invalidRequests, src, srcPort, nullptr, "unknown client address");
       return false;
@@ -191,7 +191,7 @@ struct AuthServer::Worker {
       return false;
     }
 
-    Decision d = authorize(fields.view, snap, core::SystemClock::instance().unixSeconds(), s.sessions_);
+    policy::Decision d = policy::authorize(fields.view, snap, core::SystemClock::instance().unixSeconds(), s.sessions_);
 
     out.start(static_cast<uint8_t>(d.accept ? PacketCode::kAccessAccept : PacketCode::kAccessReject), data[1]);
     std::vector<Attribute> body = d.accept ? renderAccept(d, nas->vendor, a) : renderReject(d, a, fields.msChapIdent);
@@ -227,8 +227,8 @@ struct AuthServer::Worker {
   }
 };
 
-AuthServer::AuthServer(AuthServerConfig config, const SnapshotHolder& snapshots, const Attributes& attributes,
-                       core::CounterRegistry& counters, core::EventBus* events, SessionCount sessions)
+AuthServer::AuthServer(AuthServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
+                       core::CounterRegistry& counters, core::EventBus* events, policy::SessionCount sessions)
     : config_(std::move(config)),
       snapshots_(snapshots),
       attributes_(attributes),
@@ -236,9 +236,9 @@ AuthServer::AuthServer(AuthServerConfig config, const SnapshotHolder& snapshots,
       events_(events),
       sessions_(std::move(sessions)),
       totals_(AuthCounters::registerIn(counters, "")) {
-  for (size_t i = 0; i < static_cast<size_t>(RejectReason::kCount); ++i)
+  for (size_t i = 0; i < static_cast<size_t>(policy::RejectReason::kCount); ++i)
     rejectsByReason_.push_back(&counters.counter("radius_auth_rejects_by_reason_total", "Access-Rejects by reason",
-                                                 {{"reason", rejectReasonName(static_cast<RejectReason>(i))}}));
+                                                 {{"reason", policy::rejectReasonName(static_cast<policy::RejectReason>(i))}}));
 }
 
 AuthServer::~AuthServer() { stop(); }

@@ -67,9 +67,9 @@ struct AuthEvent {
   uint8_t packetId;
   std::string_view userName;
   std::string_view callingStationId;
-  AuthMethod method;
+  policy::AuthMethod method;
   bool accepted;
-  RejectReason reason;
+  policy::RejectReason reason;
 };
 
 // Published when a datagram is dropped, with the reason (for the log; counters are already counted).
@@ -81,8 +81,8 @@ struct AuthDropEvent {
 
 class AuthServer {
  public:
-  AuthServer(AuthServerConfig config, const SnapshotHolder& snapshots, const Attributes& attributes,
-             core::CounterRegistry& counters, core::EventBus* events = nullptr, SessionCount sessions = {});
+  AuthServer(AuthServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
+             core::CounterRegistry& counters, core::EventBus* events = nullptr, policy::SessionCount sessions = {});
   ~AuthServer();
 
   core::Status start();
@@ -93,11 +93,11 @@ class AuthServer {
 
  private:
   AuthServerConfig config_;
-  const SnapshotHolder& snapshots_;
+  const policy::SnapshotHolder& snapshots_;
   const Attributes& attributes_;
   core::CounterRegistry& registry_;
   core::EventBus* events_;
-  SessionCount sessions_;
+  policy::SessionCount sessions_;
   AuthCounters totals_;
   std::vector<core::Counter*> rejectsByReason_;
   UdpListener listener_;

@@ -18,20 +18,20 @@ constexpr int kBatch = 32;
 constexpr size_t kMaxDatagram = 4096;  // RFC 2865 3: larger packets arrive truncated and fail Length
 }  // namespace
 
-IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
+policy::IpAddress sourceAddress(const sockaddr_storage& ss, uint16_t* port) {
   if (ss.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
     *port = ntohs(in->sin_port);
-    return IpAddress::fromV4(ntohl(in->sin_addr.s_addr));
+    return policy::IpAddress::fromV4(ntohl(in->sin_addr.s_addr));
   }
   const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
   *port = ntohs(in6->sin6_port);
-  IpAddress ip;
+  policy::IpAddress ip;
   std::memcpy(ip.bytes.data(), &in6->sin6_addr, 16);
   return ip;
 }
 
-DuplicateKey DuplicateKey::of(const IpAddress& source, uint16_t port, const uint8_t* packet) {
+DuplicateKey DuplicateKey::of(const policy::IpAddress& source, uint16_t port, const uint8_t* packet) {
   DuplicateKey k;
   k.source = source;
   k.port = port;
@@ -54,7 +54,7 @@ UdpListener::~UdpListener() { stop(); }
 
 core::Status UdpListener::start(const std::string& listen, uint16_t port, int threads, const std::string& what,
                                 HandlerFactory factory) {
-  std::optional<IpAddress> ip = parseIp(listen);
+  std::optional<policy::IpAddress> ip = policy::parseIp(listen);
   if (!ip) return core::invalidArgument(what + ": '" + listen + "' is not an IP address");
   int family = ip->isV4() ? AF_INET : AF_INET6;
   if (threads < 1) threads = 1;

@@ -22,17 +22,17 @@
 namespace aaa::radius {
 
 // The sender of a datagram (IPv4 sources as IPv4-mapped addresses) and its port.
-IpAddress sourceAddress(const sockaddr_storage& from, uint16_t* port);
+policy::IpAddress sourceAddress(const sockaddr_storage& from, uint16_t* port);
 
 // RFC 5080 2.2.2: a request is a duplicate when source address, source port, Identifier and
 // Request Authenticator are all the same.
 struct DuplicateKey {
-  IpAddress source;
+  policy::IpAddress source;
   uint16_t port = 0;
   uint8_t id = 0;
   std::array<uint8_t, 16> authenticator{};
 
-  static DuplicateKey of(const IpAddress& source, uint16_t port, const uint8_t* packet);
+  static DuplicateKey of(const policy::IpAddress& source, uint16_t port, const uint8_t* packet);
   bool operator==(const DuplicateKey& o) const {
     return port == o.port && id == o.id && source == o.source && authenticator == o.authenticator;
   }

@@ -56,7 +56,7 @@ class HmacMd5 {
 bool walkAttributes(const uint8_t* data, size_t length, const uint8_t** messageAuthenticator, int* maCount);
 
 struct RequestFields {
-  AccessRequestView view;
+  policy::AccessRequestView view;
   std::string_view nasIdentifier;
   bool hasNasIdentifier = false;
   std::array<std::string_view, kMaxProxyStates> proxyStates{};

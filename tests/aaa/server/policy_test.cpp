@@ -13,8 +13,8 @@ namespace {
 
 constexpr int64_t kNow = 1800000000;
 
-aaa::Subscriber subscriber(const std::string& name, const std::string& password, int64_t plan = 1) {
-  aaa::Subscriber s;
+aaa::policy::Subscriber subscriber(const std::string& name, const std::string& password, int64_t plan = 1) {
+  aaa::policy::Subscriber s;
   s.id = static_cast<int64_t>(name.size());
   s.username = name;
   if (!password.empty()) {
@@ -26,49 +26,49 @@ aaa::Subscriber subscriber(const std::string& name, const std::string& password,
   return s;
 }
 
-std::shared_ptr<aaa::Snapshot> makeSnapshot() {
-  aaa::SnapshotHolder holder;
-  aaa::Plan gold;
+std::shared_ptr<aaa::policy::Snapshot> makeSnapshot() {
+  aaa::policy::SnapshotHolder holder;
+  aaa::policy::Plan gold;
   gold.id = 1;
   gold.name = "gold";
   gold.downBps = 20000000;
   gold.upBps = 10000000;
   gold.sessionTimeout = 7200;
-  aaa::Plan limited = gold;
+  aaa::policy::Plan limited = gold;
   limited.id = 2;
   limited.name = "limited";
   limited.maxSessions = 2;
-  std::vector<aaa::Subscriber> subs;
+  std::vector<aaa::policy::Subscriber> subs;
   subs.push_back(subscriber("alice", "alice-pw"));
-  aaa::Subscriber carol = subscriber("carol", "carol-pw");
-  carol.status = aaa::SubscriberStatus::kSuspended;
+  aaa::policy::Subscriber carol = subscriber("carol", "carol-pw");
+  carol.status = aaa::policy::SubscriberStatus::kSuspended;
   subs.push_back(carol);
-  aaa::Subscriber dora = subscriber("dora", "dora-pw");
-  dora.status = aaa::SubscriberStatus::kDisabled;
+  aaa::policy::Subscriber dora = subscriber("dora", "dora-pw");
+  dora.status = aaa::policy::SubscriberStatus::kDisabled;
   subs.push_back(dora);
-  aaa::Subscriber dave = subscriber("dave", "dave-pw");
+  aaa::policy::Subscriber dave = subscriber("dave", "dave-pw");
   dave.expiresAt = kNow - 1;
   subs.push_back(dave);
-  aaa::Subscriber soon = subscriber("soon", "soon-pw");
+  aaa::policy::Subscriber soon = subscriber("soon", "soon-pw");
   soon.expiresAt = kNow + 600;
   subs.push_back(soon);
-  aaa::Subscriber erin = subscriber("erin", "erin-pw");
+  aaa::policy::Subscriber erin = subscriber("erin", "erin-pw");
   erin.mac = aaa::auth::MacAddress{2, 0, 0, 0, 0, 1};
   subs.push_back(erin);
   subs.push_back(subscriber("aa:bb:cc:dd:ee:ff", ""));
   subs.push_back(subscriber("orphan", "orphan-pw", 99));
   subs.push_back(subscriber("multi", "multi-pw", 2));
-  aaa::Subscriber hashOnly = subscriber("hashonly", "hash-pw");
+  aaa::policy::Subscriber hashOnly = subscriber("hashonly", "hash-pw");
   hashOnly.cleartext.clear();
   subs.push_back(hashOnly);
   holder.publishFull({}, {gold, limited}, std::move(subs));
-  return std::const_pointer_cast<aaa::Snapshot>(holder.current());
+  return std::const_pointer_cast<aaa::policy::Snapshot>(holder.current());
 }
 
 const uint8_t kRequestAuth[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-aaa::AccessRequestView pap(std::string_view user, std::string_view password) {
-  aaa::AccessRequestView r;
+aaa::policy::AccessRequestView pap(std::string_view user, std::string_view password) {
+  aaa::policy::AccessRequestView r;
   r.userName = user;
   r.userPassword = password;
   r.requestAuthenticator = kRequestAuth;
@@ -78,69 +78,69 @@ aaa::AccessRequestView pap(std::string_view user, std::string_view password) {
 }  // namespace
 
 TEST_GROUP(Policy) {
-  std::shared_ptr<aaa::Snapshot> snap;
+  std::shared_ptr<aaa::policy::Snapshot> snap;
   void setup() override { snap = makeSnapshot(); }
   void teardown() override { snap.reset(); }
-  aaa::Decision run(const aaa::AccessRequestView& r, const aaa::SessionCount& sessions = {}) {
-    return aaa::authorize(r, *snap, kNow, sessions);
+  aaa::policy::Decision run(const aaa::policy::AccessRequestView& r, const aaa::policy::SessionCount& sessions = {}) {
+    return aaa::policy::authorize(r, *snap, kNow, sessions);
   }
 };
 
 TEST(Policy, PapAcceptCarriesPlanAndSessionTimeout) {
-  aaa::Decision d = run(pap("alice", "alice-pw"));
+  aaa::policy::Decision d = run(pap("alice", "alice-pw"));
   CHECK_TRUE(d.accept);
-  CHECK(d.method == aaa::AuthMethod::kPap);
+  CHECK(d.method == aaa::policy::AuthMethod::kPap);
   STRCMP_EQUAL("gold", d.plan->name.c_str());
   LONGS_EQUAL(7200, d.sessionTimeout);
 }
 
 TEST(Policy, RejectReasons) {
-  CHECK(run(pap("alice", "nope")).reason == aaa::RejectReason::kBadPassword);
-  CHECK(run(pap("nobody", "x")).reason == aaa::RejectReason::kUnknownUser);
-  CHECK(run(pap("carol", "carol-pw")).reason == aaa::RejectReason::kSuspended);
-  CHECK(run(pap("dora", "dora-pw")).reason == aaa::RejectReason::kDisabled);
-  CHECK(run(pap("dave", "dave-pw")).reason == aaa::RejectReason::kExpired);
-  CHECK(run(pap("orphan", "orphan-pw")).reason == aaa::RejectReason::kPlanMissing);
-  aaa::AccessRequestView none;
+  CHECK(run(pap("alice", "nope")).reason == aaa::policy::RejectReason::kBadPassword);
+  CHECK(run(pap("nobody", "x")).reason == aaa::policy::RejectReason::kUnknownUser);
+  CHECK(run(pap("carol", "carol-pw")).reason == aaa::policy::RejectReason::kSuspended);
+  CHECK(run(pap("dora", "dora-pw")).reason == aaa::policy::RejectReason::kDisabled);
+  CHECK(run(pap("dave", "dave-pw")).reason == aaa::policy::RejectReason::kExpired);
+  CHECK(run(pap("orphan", "orphan-pw")).reason == aaa::policy::RejectReason::kPlanMissing);
+  aaa::policy::AccessRequestView none;
   none.userName = "alice";
-  CHECK(run(none).reason == aaa::RejectReason::kNoCredentials);
+  CHECK(run(none).reason == aaa::policy::RejectReason::kNoCredentials);
 }
 
 TEST(Policy, AccountStateIsOnlyRevealedWithTheRightPassword) {
   // A suspended account with a wrong password reads as a wrong password, not as "suspended".
-  CHECK(run(pap("carol", "guess")).reason == aaa::RejectReason::kBadPassword);
-  CHECK(run(pap("dave", "guess")).reason == aaa::RejectReason::kBadPassword);
+  CHECK(run(pap("carol", "guess")).reason == aaa::policy::RejectReason::kBadPassword);
+  CHECK(run(pap("dave", "guess")).reason == aaa::policy::RejectReason::kBadPassword);
 }
 
 TEST(Policy, ExpiryShortensSessionTimeout) {
-  aaa::Decision d = run(pap("soon", "soon-pw"));
+  aaa::policy::Decision d = run(pap("soon", "soon-pw"));
   CHECK_TRUE(d.accept);
   LONGS_EQUAL(600, d.sessionTimeout);
 }
 
 TEST(Policy, MacBindingMustMatchCallingStation) {
-  aaa::AccessRequestView r = pap("erin", "erin-pw");
-  CHECK(run(r).reason == aaa::RejectReason::kMacMismatch);
+  aaa::policy::AccessRequestView r = pap("erin", "erin-pw");
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMacMismatch);
   r.callingStationId = "02-00-00-00-00-02";
-  CHECK(run(r).reason == aaa::RejectReason::kMacMismatch);
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMacMismatch);
   r.callingStationId = "02-00-00-00-00-01";
   CHECK_TRUE(run(r).accept);
 }
 
 TEST(Policy, MacAuthenticationInAnySpelling) {
   for (const char* spelling : {"aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff"}) {
-    aaa::AccessRequestView r;
+    aaa::policy::AccessRequestView r;
     r.userName = spelling;
     r.userPassword = spelling;
     r.requestAuthenticator = kRequestAuth;
-    aaa::Decision d = run(r);
+    aaa::policy::Decision d = run(r);
     CHECK_TRUE(d.accept);
-    CHECK(d.method == aaa::AuthMethod::kMac);
+    CHECK(d.method == aaa::policy::AuthMethod::kMac);
   }
-  aaa::AccessRequestView unknown;
+  aaa::policy::AccessRequestView unknown;
   unknown.userName = "aa:bb:cc:dd:ee:00";
   unknown.requestAuthenticator = kRequestAuth;
-  CHECK(run(unknown).reason == aaa::RejectReason::kUnknownUser);
+  CHECK(run(unknown).reason == aaa::policy::RejectReason::kUnknownUser);
 }
 
 TEST(Policy, ChapWithChallengeAttributeOrRequestAuthenticator) {
@@ -148,7 +148,7 @@ TEST(Policy, ChapWithChallengeAttributeOrRequestAuthenticator) {
   auto resp = aaa::auth::chapResponse(42, "alice-pw", challenge, sizeof challenge);
   std::string chap(1, static_cast<char>(42));
   chap.append(reinterpret_cast<const char*>(resp.data()), 16);
-  aaa::AccessRequestView r;
+  aaa::policy::AccessRequestView r;
   r.userName = "alice";
   r.chapPassword = chap;
   r.chapChallenge = std::string_view(reinterpret_cast<const char*>(challenge), sizeof challenge);
@@ -162,10 +162,10 @@ TEST(Policy, ChapWithChallengeAttributeOrRequestAuthenticator) {
   r.chapPassword = chap2;
   CHECK_TRUE(run(r).accept);
   r.chapPassword = chap;  // answer to the other challenge
-  CHECK(run(r).reason == aaa::RejectReason::kBadPassword);
+  CHECK(run(r).reason == aaa::policy::RejectReason::kBadPassword);
   // A subscriber stored without cleartext cannot do CHAP.
   r.userName = "hashonly";
-  CHECK(run(r).reason == aaa::RejectReason::kMethodNotAllowed);
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMethodNotAllowed);
 }
 
 TEST(Policy, MsChapV2AcceptCarriesSuccessAndKeys) {
@@ -179,49 +179,49 @@ TEST(Policy, MsChapV2AcceptCarriesSuccessAndKeys) {
   value.append(reinterpret_cast<const char*>(peerChallenge), 16);
   value.append(8, '\0');
   value.append(reinterpret_cast<const char*>(ntResponse.data()), 24);
-  aaa::AccessRequestView r;
+  aaa::policy::AccessRequestView r;
   r.userName = "alice";
   r.msChapChallenge = std::string_view(reinterpret_cast<const char*>(authChallenge), 16);
   r.msChap2Response = value;
   r.requestAuthenticator = kRequestAuth;
-  aaa::Decision d = run(r);
+  aaa::policy::Decision d = run(r);
   CHECK_TRUE(d.accept);
-  CHECK(d.method == aaa::AuthMethod::kMsChapV2);
+  CHECK(d.method == aaa::policy::AuthMethod::kMsChapV2);
   CHECK_TRUE(d.msChapV2.has_value());
   LONGS_EQUAL(5, d.msChapV2->successValue[0]);
   CHECK_EQUAL('S', static_cast<char>(d.msChapV2->successValue[1]));
   r.userName = "carol";  // right structure, wrong user for this response
-  CHECK(run(r).reason == aaa::RejectReason::kBadPassword);
+  CHECK(run(r).reason == aaa::policy::RejectReason::kBadPassword);
   value.resize(49);
   r.userName = "alice";
   r.msChap2Response = value;
-  CHECK(run(r).reason == aaa::RejectReason::kMalformed);
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMalformed);
 }
 
 TEST(Policy, DisabledMethodsAreRefused) {
   snap->settings.pap = false;
-  CHECK(run(pap("alice", "alice-pw")).reason == aaa::RejectReason::kMethodNotAllowed);
+  CHECK(run(pap("alice", "alice-pw")).reason == aaa::policy::RejectReason::kMethodNotAllowed);
   snap->settings.pap = true;
   snap->settings.mac = false;
-  aaa::AccessRequestView r;
+  aaa::policy::AccessRequestView r;
   r.userName = "aa:bb:cc:dd:ee:ff";
   r.requestAuthenticator = kRequestAuth;
-  CHECK(run(r).reason == aaa::RejectReason::kMethodNotAllowed);
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMethodNotAllowed);
 }
 
 TEST(Policy, ConcurrentSessionLimitFromTheLedger) {
   uint32_t open = 1;
-  aaa::SessionCount count = [&open](std::string_view) { return open; };
+  aaa::policy::SessionCount count = [&open](std::string_view) { return open; };
   CHECK_TRUE(run(pap("multi", "multi-pw"), count).accept);
   open = 2;
-  CHECK(run(pap("multi", "multi-pw"), count).reason == aaa::RejectReason::kTooManySessions);
+  CHECK(run(pap("multi", "multi-pw"), count).reason == aaa::policy::RejectReason::kTooManySessions);
   CHECK_TRUE(run(pap("alice", "alice-pw"), count).accept);  // gold has no limit
 }
 
 TEST(Policy, ReasonsHaveNamesAndMessages) {
-  for (int i = 1; i < static_cast<int>(aaa::RejectReason::kCount); ++i) {
-    auto r = static_cast<aaa::RejectReason>(i);
-    CHECK(std::string(aaa::rejectReasonName(r)) != "unknown");
-    CHECK(std::string(aaa::rejectReasonMessage(r)).size() > 3);
+  for (int i = 1; i < static_cast<int>(aaa::policy::RejectReason::kCount); ++i) {
+    auto r = static_cast<aaa::policy::RejectReason>(i);
+    CHECK(std::string(aaa::policy::rejectReasonName(r)) != "unknown");
+    CHECK(std::string(aaa::policy::rejectReasonMessage(r)).size() > 3);
   }
 }

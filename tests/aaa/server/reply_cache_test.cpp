@@ -13,7 +13,7 @@ namespace {
 aaa::radius::DuplicateKey key(uint32_t n) {
   uint8_t packet[20] = {1, static_cast<uint8_t>(n)};
   std::memcpy(packet + 4, &n, 4);  // the authenticator carries n
-  return aaa::radius::DuplicateKey::of(aaa::IpAddress::fromV4(0x7f000001), static_cast<uint16_t>(n % 7), packet);
+  return aaa::radius::DuplicateKey::of(aaa::policy::IpAddress::fromV4(0x7f000001), static_cast<uint16_t>(n % 7), packet);
 }
 }  // namespace
 

@@ -18,8 +18,8 @@ aaa::radius::Attributes handles() {
   return a;
 }
 
-aaa::Plan plan() {
-  aaa::Plan p;
+aaa::policy::Plan plan() {
+  aaa::policy::Plan p;
   p.downBps = 20000000;
   p.upBps = 10000000;
   p.burstDownBps = 40000000;
@@ -35,31 +35,31 @@ TEST_GROUP(Reply) {
 };
 
 TEST(Reply, MikrotikIsUpSlashDownWithBurst) {
-  auto attrs = aaa::radius::renderRate(plan(), aaa::VendorProfile::kMikrotik, a);
+  auto attrs = aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kMikrotik, a);
   LONGS_EQUAL(1, attrs.size());
   CHECK(attrs[0].ref == a.mikrotikRateLimit);
   STRCMP_EQUAL("10M/20M 20M/40M 7500k/15M 8/8", attrs[0].value.bytes.c_str());
-  aaa::Plan simple = plan();
+  aaa::policy::Plan simple = plan();
   simple.burstDownBps = simple.burstUpBps = 0;
   simple.upBps = 512000;
-  STRCMP_EQUAL("512k/20M", aaa::radius::renderRate(simple, aaa::VendorProfile::kMikrotik, a)[0].value.bytes.c_str());
+  STRCMP_EQUAL("512k/20M", aaa::radius::renderRate(simple, aaa::policy::VendorProfile::kMikrotik, a)[0].value.bytes.c_str());
 }
 
 TEST(Reply, WisprBitsChillispotKilobitsAccelPppFilterId) {
-  auto w = aaa::radius::renderRate(plan(), aaa::VendorProfile::kWispr, a);
+  auto w = aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kWispr, a);
   LONGS_EQUAL(2, w.size());
   LONGS_EQUAL(10000000, w[0].value.number);
   LONGS_EQUAL(20000000, w[1].value.number);
-  auto c = aaa::radius::renderRate(plan(), aaa::VendorProfile::kChillispot, a);
+  auto c = aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kChillispot, a);
   LONGS_EQUAL(10000, c[0].value.number);
   LONGS_EQUAL(20000, c[1].value.number);
-  auto f = aaa::radius::renderRate(plan(), aaa::VendorProfile::kAccelPpp, a);
+  auto f = aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kAccelPpp, a);
   STRCMP_EQUAL("20000/10000", f[0].value.bytes.c_str());
-  LONGS_EQUAL(0, aaa::radius::renderRate(plan(), aaa::VendorProfile::kGeneric, a).size());
+  LONGS_EQUAL(0, aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kGeneric, a).size());
 }
 
 TEST(Reply, CiscoPolicesInAndOut) {
-  auto c = aaa::radius::renderRate(plan(), aaa::VendorProfile::kCisco, a);
+  auto c = aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kCisco, a);
   LONGS_EQUAL(2, c.size());
   // upload: 10 Mbit/s, normal burst 1.5 s = 1875000 bytes, excess = normal + 8 s of the extra 10 Mbit/s
   STRCMP_EQUAL("ip:qos-policy-in=add-class(sub,(class-default),police(10000000,1875000,11875000,transmit,drop,drop))",
@@ -69,8 +69,8 @@ TEST(Reply, CiscoPolicesInAndOut) {
 }
 
 TEST(Reply, RejectCarriesTheReason) {
-  aaa::Decision d;
-  d.reason = aaa::RejectReason::kSuspended;
+  aaa::policy::Decision d;
+  d.reason = aaa::policy::RejectReason::kSuspended;
   auto attrs = aaa::radius::renderReject(d, a);
   LONGS_EQUAL(1, attrs.size());
   STRCMP_EQUAL("Account suspended", attrs[0].value.bytes.c_str());
