@@ -509,18 +509,24 @@ ControlReply RadiusService::nasList(const Json& args) {
   return ControlReply::success(std::to_string(list.size()) + " NAS clients", list);
 }
 
-ControlReply RadiusService::nasDel(const Json& args) {
+ControlReply RadiusService::deleteNamed(const Json& args, const std::string& what,
+                                        core::Status (*remove)(core::Database&, const std::string&),
+                                        core::Status (RadiusService::*reload)()) {
   CommandArgs a(args);
   core::Status s = a.only({"name"});
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
   std::string n = *name;
-  s = write([n](core::Database& db) { return aaa::policy::deleteNas(db, n); });
+  s = write([n, remove](core::Database& db) { return remove(db, n); });
   if (!s.isOk()) return fail(s);
-  s = reloadNas();
+  s = (this->*reload)();
   if (!s.isOk()) return fail(s);
-  return ControlReply::success("NAS '" + n + "' deleted");
+  return ControlReply::success(what + " '" + n + "' deleted");
+}
+
+ControlReply RadiusService::nasDel(const Json& args) {
+  return deleteNamed(args, "NAS", &aaa::policy::deleteNas, &RadiusService::reloadNas);
 }
 
 ControlReply RadiusService::planAdd(const Json& args) {
@@ -575,17 +581,7 @@ ControlReply RadiusService::planList(const Json& args) {
 }
 
 ControlReply RadiusService::planDel(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"name"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> name = a.required("name");
-  if (!name.isOk()) return fail(name.status());
-  std::string n = *name;
-  s = write([n](core::Database& db) { return aaa::policy::deletePlan(db, n); });
-  if (!s.isOk()) return fail(s);
-  s = reloadPlans();
-  if (!s.isOk()) return fail(s);
-  return ControlReply::success("plan '" + n + "' deleted");
+  return deleteNamed(args, "plan", &aaa::policy::deletePlan, &RadiusService::reloadPlans);
 }
 
 ControlReply RadiusService::subscriberAdd(const Json& args) {

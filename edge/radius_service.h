@@ -80,6 +80,10 @@ class RadiusService {
   void queuePlanCoa(int64_t planId);
   void coaLoop();
 
+  // nas-del and plan-del: delete by name, then reload that part of the snapshot.
+  core::ControlReply deleteNamed(const core::Json& args, const std::string& what,
+                                 core::Status (*remove)(core::Database&, const std::string&),
+                                 core::Status (RadiusService::*reload)());
   core::Status reloadNas();
   core::Status reloadPlans();
   core::Status write(core::Writer::Job job);
