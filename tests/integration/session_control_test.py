@@ -27,11 +27,17 @@ class FakeNas:
         with open(ready) as f:
             self.port = json.load(f)["port"]
 
-    def requests(self):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log) as f:
-            return [json.loads(line) for line in f if line.strip()]
+    def requests(self, at_least=0, timeout=5.0):
+        """What the NAS logged; waits for `at_least` entries (it logs after answering)."""
+        deadline = time.time() + timeout
+        while True:
+            entries = []
+            if os.path.exists(self.log):
+                with open(self.log) as f:
+                    entries = [json.loads(line) for line in f if line.strip()]
+            if len(entries) >= at_least or time.time() >= deadline:
+                return entries
+            time.sleep(0.05)
 
     def stop(self):
         self.proc.terminate()
@@ -72,7 +78,7 @@ class SessionControl(unittest.TestCase):
         self.assertIn("erin@bras: ACK", r.stdout)
         self.assertIn("1 of 1 session(s) disconnected", r.stdout)
         self.assertEqual(self.edged.ctl_json("session", "show", s["id"])["state"], "disconnecting")
-        seen = nas.requests()[-1]
+        seen = nas.requests(at_least=1)[-1]
         self.assertEqual(seen["code_name"], "Disconnect-Request")
         names = {a["name"]: a["value"] for a in seen["attributes"]}
         self.assertEqual(names["User-Name"], "erin")
@@ -109,7 +115,7 @@ class SessionControl(unittest.TestCase):
         r = self.edged.ctl("session", "disconnect", "--id", s["id"], check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("no answer from the NAS", r.stdout)
-        self.assertGreaterEqual(len(nas.requests()), 3)  # retransmitted
+        self.assertGreaterEqual(len(nas.requests(at_least=3)), 3)  # retransmitted
         self.assertEqual(self.edged.ctl_json("session", "show", s["id"])["state"], "active")
 
     def test_coa_pushes_the_plan_rate_and_plan_change_triggers_it(self):
@@ -117,7 +123,7 @@ class SessionControl(unittest.TestCase):
         s = self.start_session("alice", "A-2")
         r = self.edged.ctl("session", "coa", "--id", s["id"])
         self.assertIn("ACK", r.stdout)
-        seen = nas.requests()[-1]
+        seen = nas.requests(at_least=1)[-1]
         self.assertEqual(seen["code_name"], "CoA-Request")
         rate = [a["value"] for a in seen["attributes"] if a["name"] == "Mikrotik-Rate-Limit"]
         self.assertEqual(rate, ["5M/10M"])
