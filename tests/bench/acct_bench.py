@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -28,7 +27,7 @@ import sys
 import time
 
 from benchlib import (BIN, SYSTEM_RADDB, BenchBase, BenchError, Target, Unavailable, _on_sigterm, fmt_mib,
-                      fmt_rate, fmt_us, log, rss_kib)
+                      fmt_rate, fmt_us, log, rss_kib, start_targets)
 
 SECRET = "bench-acct-secret-Zr8wQ4"
 RLM_SQL_SQLITE = "/usr/lib/freeradius/rlm_sql_sqlite.so"
@@ -531,24 +530,7 @@ class AcctBench(BenchBase):
         wanted = {ONLY[o] for o in a.only} if a.only else set(ONLY.values())
 
         # 1. Start every server (they stay up; idle ones cost nothing) so the runs can alternate.
-        targets = []
-        for name, fn in plan:
-            if name not in wanted:
-                continue
-            log(f"== {name}: start")
-            if name.startswith("freeradius") and shutil.which("freeradius") is None:
-                skipped[name] = "freeradius not installed (run ./scripts/setup)"
-                log(f"  {skipped[name]}")
-                continue
-            if name.startswith("freeradius") and not os.access(os.path.join(SYSTEM_RADDB, "radiusd.conf"), os.R_OK):
-                skipped[name] = f"cannot read {SYSTEM_RADDB} (run as root or as a member of group freerad)"
-                log(f"  {skipped[name]}")
-                continue
-            try:
-                targets.append(fn())
-            except Unavailable as e:
-                skipped[name] = "RADIUS accounting not available"
-                log(f"  {name}: RADIUS accounting not available ({e})")
+        targets = start_targets(plan, wanted, skipped, "start", "RADIUS accounting not available")
 
         # 2. Warm-up, then the closed-loop peak runs in rounds that alternate between the servers.
         log(f"== measuring: {len(a.concurrency)} concurrencies x {a.repeat} round(s) of {a.duration:g} s per server, "

@@ -366,3 +366,28 @@ class BenchBase:
 if __name__ == "__main__":
     # ./scripts/bench runs every tests/bench/*.py; this one is a library, not a benchmark.
     print("benchlib.py: shared helpers of radius_bench.py and acct_bench.py; nothing to measure")
+
+
+def start_targets(plan, wanted, skipped, started, unavailable):
+    """Starts the wanted servers of `plan` ([(name, start function)]) in order. FreeRADIUS ones are
+    skipped, with the reason in `skipped`, when the package is missing or its configuration is not
+    readable; a start function raising Unavailable is skipped as `unavailable`."""
+    targets = []
+    for name, fn in plan:
+        if name not in wanted:
+            continue
+        log(f"== {name}: {started}")
+        if name.startswith("freeradius") and shutil.which("freeradius") is None:
+            skipped[name] = "freeradius not installed (run ./scripts/setup)"
+            log(f"  {skipped[name]}")
+            continue
+        if name.startswith("freeradius") and not os.access(os.path.join(SYSTEM_RADDB, "radiusd.conf"), os.R_OK):
+            skipped[name] = f"cannot read {SYSTEM_RADDB} (run as root or as a member of group freerad)"
+            log(f"  {skipped[name]}")
+            continue
+        try:
+            targets.append(fn())
+        except Unavailable as e:
+            skipped[name] = unavailable
+            log(f"  {name}: {unavailable} ({e})")
+    return targets

@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -26,7 +25,7 @@ import sys
 import time
 
 from benchlib import (BIN, SYSTEM_RADDB, BenchBase, BenchError, Target, Unavailable, _on_sigterm, fmt_mib,
-                      fmt_rate, fmt_s, fmt_us, log, rss_kib)
+                      fmt_rate, fmt_s, fmt_us, log, rss_kib, start_targets)
 
 SECRET = "bench-secret-7Hq2"
 
@@ -398,24 +397,7 @@ class Bench(BenchBase):
 
         # 1. Start every server and load its users (load time and RSS are measured here). They stay
         #    up, idle, so the measurements below can alternate between them.
-        targets = []
-        for name, fn in plan:
-            if name not in wanted:
-                continue
-            log(f"== {name}: start and load")
-            if name.startswith("freeradius") and shutil.which("freeradius") is None:
-                skipped[name] = "freeradius not installed (run ./scripts/setup)"
-                log(f"  {skipped[name]}")
-                continue
-            if name.startswith("freeradius") and not os.access(os.path.join(SYSTEM_RADDB, "radiusd.conf"), os.R_OK):
-                skipped[name] = f"cannot read {SYSTEM_RADDB} (run as root or as a member of group freerad)"
-                log(f"  {skipped[name]}")
-                continue
-            try:
-                targets.append(fn())
-            except Unavailable as e:
-                skipped[name] = "RADIUS service not available yet"
-                log(f"  {name}: RADIUS service not available yet ({e})")
+        targets = start_targets(plan, wanted, skipped, "start and load", "RADIUS service not available yet")
 
         # 2. Warm-up, then the closed-loop peak runs in rounds that alternate between the servers, so
         #    a noisy neighbour on a shared machine hurts all of them alike rather than one.
