@@ -634,14 +634,38 @@ Status Database::errorWith(int rc, const std::string& sqliteMessage) const {
 // Writer
 
 Writer::Writer(std::unique_ptr<Database> db, const StoreOptions& options)
-    : db_(std::move(db)), maxBatch_(options.maxBatch), maxQueue_(options.maxQueue) {}
+    : db_(std::move(db)),
+      maxBatch_(options.maxBatch),
+      maxQueue_(options.maxQueue),
+      commitDelay_(options.commitDelayMicros),
+      commitDelayBatch_(std::max<size_t>(1, options.maxBatch / 4)) {}
 
 Result<std::unique_ptr<Writer>> Writer::open(const StoreOptions& options) {
   if (options.readOnly) return invalidArgument("store " + options.path + ": a Writer cannot be read-only");
   Result<std::unique_ptr<Database>> db = Database::open(options);
   if (!db.isOk()) return db.status();
   std::unique_ptr<Writer> writer(new Writer(std::move(*db), options));
-  if (options.backgroundCheckpoint) EDGE_RETURN_IF_ERROR(writer->db_->exec("PRAGMA wal_autocheckpoint=0"));
+  if (options.backgroundCheckpoint) {
+    EDGE_RETURN_IF_ERROR(writer->db_->exec("PRAGMA wal_autocheckpoint=0"));
+    // Under sustained writes a PASSIVE checkpoint from another connection never catches the writer,
+    // so the WAL would only grow (and every page lookup in it gets slower). Past the limit the
+    // writer itself checkpoints after its COMMIT: the other thread copied nearly everything already,
+    // so this copies the tail, and the next transaction starts the WAL over.
+    Result<Statement> ps = writer->db_->prepare("PRAGMA page_size");
+    if (!ps.isOk()) return ps.status();
+    Result<bool> row = ps->step();
+    if (!row.isOk()) return row.status();
+    int64_t pageSize = *row ? std::max<int64_t>(512, ps->columnInt64(0)) : 4096;
+    writer->walLimitFrames_ = static_cast<int>(std::max<int64_t>(1024, options.walLimitKiB * 1024 / pageSize));
+    sqlite3_wal_hook(
+        writer->db_->db_,
+        [](void* self, sqlite3* db, const char* name, int frames) {
+          if (frames >= static_cast<Writer*>(self)->walLimitFrames_)
+            (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          return SQLITE_OK;
+        },
+        writer.get());
+  }
   try {
     writer->thread_ = std::thread([w = writer.get()] { w->run(); });
     writer->writerId_ = writer->thread_.get_id();
@@ -699,6 +723,7 @@ void Writer::checkpointLoop(StoreOptions options) {
 
 Status Writer::enqueue(Item& item) {
   if (!item.job) return invalidArgument("store " + db_->path() + ": empty job submitted to the writer");
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
@@ -713,8 +738,11 @@ Status Writer::enqueue(Item& item) {
     queue_.push_back(std::move(item));
     ++submittedSeq_;
     stats_.queued.store(queue_.size(), std::memory_order_relaxed);
+    // The writer waits for the first job, or (commit delay) for enough of them: waking it for each
+    // job in between would only cost a context switch per job.
+    wake = queue_.size() == 1 || queue_.size() == commitDelayBatch_;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return Status::ok();
 }
 
@@ -768,6 +796,10 @@ void Writer::run() {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is drained
+      if (commitDelay_.count() > 0 && queue_.size() < commitDelayBatch_ && !stopping_) {
+        // A few jobs at a time would each pay a whole COMMIT (and its fsync): let more join.
+        wake_.wait_for(lock, commitDelay_, [this] { return stopping_ || queue_.size() >= commitDelayBatch_; });
+      }
       // Everything that queued up while the previous batch was committing goes into this one: that
       // is the group commit, one fsync for all of them.
       const size_t n = std::min(queue_.size(), maxBatch_);
@@ -777,7 +809,7 @@ void Writer::run() {
       }
       stats_.queued.store(queue_.size(), std::memory_order_relaxed);
     }
-    runBatch(batch, results);
+    const bool committed = runBatch(batch, results);
     // Counters first: whoever sees a job completed also sees it counted.
     uint64_t failures = 0;
     for (const Status& r : results) {
@@ -789,7 +821,7 @@ void Writer::run() {
     for (size_t i = 0; i < batch.size(); ++i) complete(batch[i], results[i]);
     if (batchHook_) {
       try {
-        batchHook_();
+        batchHook_(committed);
       } catch (...) {
         // Like callbacks, the hook must not take the writer thread down.
       }
@@ -805,7 +837,7 @@ void Writer::run() {
   }
 }
 
-void Writer::runBatch(std::vector<Item>& batch, std::vector<Status>& results) {
+bool Writer::runBatch(std::vector<Item>& batch, std::vector<Status>& results) {
   Database& db = *db_;
   results.assign(batch.size(), Status());
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
@@ -819,7 +851,7 @@ void Writer::runBatch(std::vector<Item>& batch, std::vector<Status>& results) {
     for (Status& r : results) r = cause;
     stats_.batchFailures.fetch_add(1, std::memory_order_relaxed);
     stats_.lastBatchMicros.store(microsSince(start), std::memory_order_relaxed);
-    return;
+    return false;
   }
 
   // When the transaction is lost mid-batch, `lost` is the cause and `ran` the jobs that ran.
@@ -877,7 +909,7 @@ void Writer::runBatch(std::vector<Item>& batch, std::vector<Status>& results) {
     Status c = db.runCached(kCommit);
     stats_.lastCommitMicros.store(microsSince(commitStart), std::memory_order_relaxed);
     stats_.lastBatchMicros.store(microsSince(start), std::memory_order_relaxed);
-    if (c.isOk()) return;
+    if (c.isOk()) return true;
     // A failed COMMIT leaves the transaction open (deferred constraint) or rolls it back (I/O,
     // disk full). Either way no job may be reported as written. (After an fsync error the commit
     // record may still be in the WAL and reappear at recovery: failure means "not acknowledged",
@@ -888,7 +920,7 @@ void Writer::runBatch(std::vector<Item>& batch, std::vector<Status>& results) {
       if (r.isOk()) r = cause;
     }
     stats_.batchFailures.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
 
   db.rollbackQuietly();
@@ -899,6 +931,7 @@ void Writer::runBatch(std::vector<Item>& batch, std::vector<Status>& results) {
   }
   stats_.batchFailures.fetch_add(1, std::memory_order_relaxed);
   stats_.lastBatchMicros.store(microsSince(start), std::memory_order_relaxed);
+  return false;
 }
 
 }  // namespace core

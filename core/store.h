@@ -70,6 +70,12 @@ struct StoreOptions {
   // Writer: checkpoint the WAL from a separate thread and connection (PASSIVE, every 100 ms) instead
   // of inside the writer's COMMIT, so the main file's fsync never delays a completion.
   bool backgroundCheckpoint = false;
+  // With backgroundCheckpoint: once the WAL holds this much, the writer checkpoints the tail itself
+  // after a COMMIT, so the WAL starts over instead of growing without bound under sustained load.
+  int64_t walLimitKiB = 16384;
+  // Writer: when fewer than maxBatch/4 jobs are waiting, wait up to this long for more before
+  // starting the transaction (group commit under moderate load; 0: never wait).
+  int64_t commitDelayMicros = 0;
 };
 
 class Database;
@@ -247,8 +253,10 @@ class Writer {
   // a job or callback it only stops taking new jobs (the owner's stop() or destructor joins).
   void stop();
   // Called on the writer thread after every batch's completions (e.g. to send the responses they
-  // queued in one system call). Set before the first submit; must not block or throw.
-  void setBatchHook(std::function<void()> hook) { batchHook_ = std::move(hook); }
+  // queued in one system call), with whether the batch's transaction committed (false: everything
+  // its jobs did is gone, e.g. for owners of in-memory state derived from the database). Set before
+  // the first submit; must not block or throw.
+  void setBatchHook(std::function<void(bool committed)> hook) { batchHook_ = std::move(hook); }
 
   const WriterStats& stats() const { return stats_; }
   const std::string& path() const { return db_->path(); }
@@ -263,12 +271,14 @@ class Writer {
   Writer(std::unique_ptr<Database> db, const StoreOptions& options);
   Status enqueue(Item& item);
   void run();
-  void runBatch(std::vector<Item>& batch, std::vector<Status>& results);
+  bool runBatch(std::vector<Item>& batch, std::vector<Status>& results);  // true: committed
   static void complete(Item& item, const Status& status);
 
   std::unique_ptr<Database> db_;
   size_t maxBatch_;
   size_t maxQueue_;
+  std::chrono::microseconds commitDelay_;
+  size_t commitDelayBatch_;
   WriterStats stats_;
 
   std::mutex mutex_;
@@ -282,11 +292,12 @@ class Writer {
   std::thread thread_;
   void checkpointLoop(StoreOptions options);
   std::thread checkpointer_;
-  std::function<void()> batchHook_;
+  std::function<void(bool)> batchHook_;
   std::mutex checkpointMu_;
   std::condition_variable checkpointWake_;
   bool checkpointStop_ = false;
   std::thread::id writerId_;          // set once before open() returns
+  int walLimitFrames_ = 0;            // see StoreOptions::walLimitKiB
 };
 
 }  // namespace core

@@ -74,6 +74,9 @@ class RadiusService {
   core::Result<std::vector<aaa::acct::SessionRow>> selectSessions(const core::Json& args);
   // One Disconnect-Request or CoA-Request for `session`, its result as JSON (the control thread
   // waits for it: at most the retry policy's 10 s per NAS).
+  // Brings the ledger's views (live counters, daily usage) up to date before a read connection
+  // looks at them.
+  core::Status settleLedger();
   core::Json dynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind);
   // Queues a CoA with the current plan's rate for every live session of the plan's subscribers
   // (after plan-set); a background thread sends them and logs the results.
@@ -100,6 +103,7 @@ class RadiusService {
   aaa::policy::SnapshotHolder snapshots_;
   std::unique_ptr<aaa::radius::AuthServer> server_;
   std::unique_ptr<core::Writer> acctWriter_;
+  aaa::acct::Ledger ledger_;  // on acctWriter_'s thread only
   std::unique_ptr<core::Database> acctReader_;
   std::unique_ptr<core::Database> sweepReader_;  // the main thread's: finds stale sessions
   aaa::radius::SessionCounts sessionCounts_;

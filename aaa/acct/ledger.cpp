@@ -109,6 +109,29 @@ const std::vector<core::Migration>& migrations() {
        // sessions of one user or one NAS) scan the live table, which is small, instead.
        "DROP INDEX sessions_username;"
        "DROP INDEX sessions_nas;"},
+      {4, "lazily maintained views of the journal (ADR 0006)",
+       // Each view row records the last journal row it includes; ledger_meta.flushed_seq is the
+       // journal sequence up to which every view is complete. The (username, at) index of the
+       // journal, a random page per record, gives way to per-day totals.
+       "ALTER TABLE sessions ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;"
+       "CREATE TABLE usage_daily ("
+       "  username TEXT NOT NULL,"
+       "  day INTEGER NOT NULL,"  // days since 1970-01-01 UTC
+       "  input_octets INTEGER NOT NULL,"
+       "  output_octets INTEGER NOT NULL,"
+       "  input_packets INTEGER NOT NULL,"
+       "  output_packets INTEGER NOT NULL,"
+       "  session_time INTEGER NOT NULL,"
+       "  journal_seq INTEGER NOT NULL,"
+       "  PRIMARY KEY (username, day)"
+       ") WITHOUT ROWID;"
+       "INSERT INTO usage_daily SELECT username, at / 86400, sum(input_octets), sum(output_octets), "
+       "  sum(input_packets), sum(output_packets), sum(session_time), max(seq) FROM usage_journal "
+       "  GROUP BY username, at / 86400;"
+       "CREATE TABLE ledger_meta (id INTEGER PRIMARY KEY CHECK (id = 1), flushed_seq INTEGER NOT NULL);"
+       "INSERT INTO ledger_meta VALUES (1, coalesce((SELECT max(seq) FROM usage_journal), 0));"
+       "UPDATE sessions SET journal_seq = coalesce((SELECT max(seq) FROM usage_journal), 0);"
+       "DROP INDEX usage_journal_user;"},
   };
   return m;
 }
@@ -117,7 +140,7 @@ namespace {
 
 constexpr const char* kLiveColumns =
     "uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started, updated, "
-    "input_octets, output_octets, input_packets, output_packets, session_time, nas_address, state";
+    "input_octets, output_octets, input_packets, output_packets, session_time, nas_address, state, stale_after";
 constexpr const char* kHistoryColumns =
     "uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started, updated, "
     "input_octets, output_octets, input_packets, output_packets, session_time, nas_address, stopped, close_reason, id";
@@ -146,6 +169,7 @@ SessionRow readRow(core::Statement& st, bool history) {
     r.state = "closed";
   } else {
     r.state = st.columnText(16);
+    r.staleAfter = st.columnInt64(17);
   }
   return r;
 }
@@ -218,9 +242,147 @@ core::Result<std::optional<HistoryHit>> findLatestHistory(core::Database& db, co
   return std::optional<HistoryHit>(std::move(h));
 }
 
-core::Status journal(core::Database& db, const AcctRecord& r, const std::string& username, const Counters& d,
-                     LedgerChange* change) {
-  if (isZero(d)) return core::Status::ok();
+bool reopenable(const std::string& reason) {
+  // Closed by our inference, not by the NAS: a later update proves the session was alive.
+  return reason == "stale" || reason == "nas-reboot" || reason == "nas-shutdown";
+}
+
+Counters plus(const Counters& a, const Counters& b) {
+  Counters s;
+  s.inputOctets = a.inputOctets + b.inputOctets;
+  s.outputOctets = a.outputOctets + b.outputOctets;
+  s.inputPackets = a.inputPackets + b.inputPackets;
+  s.outputPackets = a.outputPackets + b.outputPackets;
+  s.sessionTime = a.sessionTime + b.sessionTime;
+  return s;
+}
+
+int64_t dayOf(int64_t unixSeconds) { return unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400; }
+
+std::string usageKey(int64_t day, const std::string& username) { return std::to_string(day) + '\0' + username; }
+
+core::Result<int64_t> queryInt(core::Database& db, const std::string& sql) {
+  core::Result<core::Statement> st = db.prepare(sql);
+  if (!st.isOk()) return st.status();
+  core::Result<bool> row = st->step();
+  if (!row.isOk()) return row.status();
+  return *row ? st->columnInt64(0) : 0;
+}
+
+}  // namespace
+
+Ledger::Ledger() : Ledger(Options{}) {}
+Ledger::Ledger(Options options) : options_(options) {}
+
+void Ledger::batchSettled(bool committed) {
+  if (!committed) ready_ = false;
+}
+
+core::Status Ledger::guard(core::Status s) {
+  // The job fails and is rolled back to its savepoint: the overlay may hold what it did.
+  if (!s.isOk()) ready_ = false;
+  return s;
+}
+
+core::Status Ledger::ensureReady(core::Database& db) {
+  if (ready_) return core::Status::ok();
+  return rebuild(db);
+}
+
+core::Status Ledger::rebuild(core::Database& db) {
+  sessions_.clear();
+  usage_.clear();
+  order_.clear();
+  ++rebuilds_;
+  core::Result<int64_t> watermark = queryInt(db, "SELECT flushed_seq FROM ledger_meta WHERE id = 1");
+  if (!watermark.isOk()) return watermark.status();
+  // sqlite_sequence rather than max(seq): sequence numbers are never reused, even after pruning.
+  core::Result<int64_t> last = queryInt(
+      db, "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'usage_journal'), 0), "
+          "coalesce((SELECT max(seq) FROM usage_journal), 0))");
+  if (!last.isOk()) return last.status();
+  lastSeq_ = *last;
+
+  core::Result<core::Statement> rows = db.prepare(
+      "SELECT seq, at, uid, username, input_octets, output_octets, input_packets, output_packets, session_time "
+      "FROM usage_journal WHERE seq > ? ORDER BY seq");
+  if (!rows.isOk()) return rows.status();
+  rows->bindInt64(1, *watermark);
+  auto now = std::chrono::steady_clock::now();
+  for (;;) {
+    core::Result<bool> more = rows->step();
+    if (!more.isOk()) return more.status();
+    if (!*more) break;
+    int64_t seq = rows->columnInt64(0);
+    int64_t at = rows->columnInt64(1);
+    std::string uid = rows->columnText(2);
+    std::string username = rows->columnText(3);
+    Counters d;
+    d.inputOctets = static_cast<uint64_t>(rows->columnInt64(4));
+    d.outputOctets = static_cast<uint64_t>(rows->columnInt64(5));
+    d.inputPackets = static_cast<uint64_t>(rows->columnInt64(6));
+    d.outputPackets = static_cast<uint64_t>(rows->columnInt64(7));
+    d.sessionTime = static_cast<uint32_t>(rows->columnInt64(8));
+
+    auto it = sessions_.find(uid);
+    if (it == sessions_.end()) {
+      core::Result<core::Statement> live = db.prepare(
+          "SELECT username, input_octets, output_octets, input_packets, output_packets, session_time, updated, "
+          "journal_seq FROM sessions WHERE uid = ?");
+      if (!live.isOk()) return live.status();
+      live->bindText(1, uid);
+      core::Result<bool> found = live->step();
+      if (!found.isOk()) return found.status();
+      if (*found && seq > live->columnInt64(7)) {
+        PendingSession p;
+        p.username = live->columnText(0);
+        p.totals.inputOctets = static_cast<uint64_t>(live->columnInt64(1));
+        p.totals.outputOctets = static_cast<uint64_t>(live->columnInt64(2));
+        p.totals.inputPackets = static_cast<uint64_t>(live->columnInt64(3));
+        p.totals.outputPackets = static_cast<uint64_t>(live->columnInt64(4));
+        p.totals.sessionTime = static_cast<uint32_t>(live->columnInt64(5));
+        p.updated = live->columnInt64(6);
+        p.firstSeq = seq;
+        it = sessions_.emplace(uid, std::move(p)).first;
+        order_.push_back(Dirty{true, uid, seq, now});
+      }
+    }
+    if (it != sessions_.end()) {
+      it->second.totals = plus(it->second.totals, d);
+      it->second.updated = std::max(it->second.updated, at);
+      it->second.seq = seq;
+    }
+
+    std::string key = usageKey(dayOf(at), username);
+    if (usage_.find(key) == usage_.end()) {
+      core::Result<core::Statement> view =
+          db.prepare("SELECT journal_seq FROM usage_daily WHERE username = ? AND day = ?");
+      if (!view.isOk()) return view.status();
+      view->bindText(1, username).bindInt64(2, dayOf(at));
+      core::Result<bool> found = view->step();
+      if (!found.isOk()) return found.status();
+      if (*found && seq <= view->columnInt64(0)) continue;  // already in the view
+    }
+    foldUsage(username, at, d, seq);
+  }
+  ready_ = true;
+  publish();
+  return core::Status::ok();
+}
+
+void Ledger::foldUsage(const std::string& username, int64_t at, const Counters& d, int64_t seq) {
+  auto [it, inserted] = usage_.try_emplace(usageKey(dayOf(at), username));
+  if (inserted) {
+    it->second.firstSeq = seq;
+    order_.push_back(Dirty{false, it->first, seq, std::chrono::steady_clock::now()});
+  }
+  it->second.sum = plus(it->second.sum, d);
+  it->second.seq = seq;
+}
+
+core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, const std::string& username,
+                                      const Counters& d, bool always, LedgerChange* change) {
+  if (!always && isZero(d)) return int64_t{0};
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO usage_journal(at, uid, username, nas, input_octets, output_octets, input_packets, output_packets, "
       "session_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -235,15 +397,18 @@ core::Status journal(core::Database& db, const AcctRecord& r, const std::string&
       .bindInt64(8, i64(d.outputPackets))
       .bindInt64(9, d.sessionTime);
   EDGE_RETURN_IF_ERROR(st->run());
+  lastSeq_ = db.lastInsertRowId();
+  foldUsage(username, r.eventTime, d, lastSeq_);
   if (change) ++change->journaled;
-  return core::Status::ok();
+  return lastSeq_;
 }
 
-core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c) {
+core::Status Ledger::insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c) {
+  // Exact as of the journal so far: journal_seq is the last sequence (call after journal()).
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
       "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, state, stale_after, "
-      "nas_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)");
+      "nas_address, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)");
   if (!st.isOk()) return st.status();
   st->bindText(1, r.uid)
       .bindText(2, r.acctSessionId)
@@ -261,43 +426,26 @@ core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started
       .bindInt64(14, i64(c.outputPackets))
       .bindInt64(15, c.sessionTime)
       .bindInt64(16, r.staleAfter)
-      .bindText(17, r.nasAddress);
+      .bindText(17, r.nasAddress)
+      .bindInt64(18, lastSeq_);
   return st->run();
 }
 
-core::Status updateLive(core::Database& db, const AcctRecord& r, const Counters& c) {
-  core::Result<core::Statement> st = db.prepare(
-      "UPDATE sessions SET updated = max(updated, ?), input_octets = ?, output_octets = ?, input_packets = ?, "
-      "output_packets = ?, session_time = ?, framed_ip = CASE WHEN ? <> '' THEN ? ELSE framed_ip END, "
-      "stale_after = ?, nas_address = CASE WHEN ? <> '' THEN ? ELSE nas_address END WHERE uid = ?");
-  if (!st.isOk()) return st.status();
-  st->bindInt64(1, r.eventTime)
-      .bindInt64(2, i64(c.inputOctets))
-      .bindInt64(3, i64(c.outputOctets))
-      .bindInt64(4, i64(c.inputPackets))
-      .bindInt64(5, i64(c.outputPackets))
-      .bindInt64(6, c.sessionTime)
-      .bindText(7, r.framedIp)
-      .bindText(8, r.framedIp)
-      .bindInt64(9, r.staleAfter)
-      .bindText(10, r.nasAddress)
-      .bindText(11, r.nasAddress)
-      .bindText(12, r.uid);
-  return st->run();
-}
-
-// Moves a live session to history with the given totals.
-core::Status closeLive(core::Database& db, const std::string& uid, int64_t stopped, const Counters* finalCounters,
-                       const std::string& reason) {
+// Moves a live session to history with the given totals (or its own, overlay included).
+core::Status Ledger::closeLive(core::Database& db, const std::string& uid, int64_t stopped,
+                               const Counters* finalCounters, const std::string& reason) {
+  auto pending = sessions_.find(uid);
+  if (finalCounters == nullptr && pending != sessions_.end()) finalCounters = &pending->second.totals;
+  int64_t updated = pending != sessions_.end() ? pending->second.updated : 0;
   core::Result<core::Statement> ins = db.prepare(
       "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
       "calling_station_id, started, updated, stopped, input_octets, output_octets, input_packets, output_packets, "
       "session_time, close_reason, nas_address) SELECT uid, acct_session_id, username, nas, nas_port, nas_port_id, "
-      "framed_ip, calling_station_id, started, max(updated, ?2), ?2, coalesce(?3, input_octets), "
+      "framed_ip, calling_station_id, started, max(updated, ?2, ?9), ?2, coalesce(?3, input_octets), "
       "coalesce(?4, output_octets), coalesce(?5, input_packets), coalesce(?6, output_packets), "
       "coalesce(?7, session_time), ?8, nas_address FROM sessions WHERE uid = ?1");
   if (!ins.isOk()) return ins.status();
-  ins->bindText(1, uid).bindInt64(2, stopped).bindText(8, reason);
+  ins->bindText(1, uid).bindInt64(2, stopped).bindText(8, reason).bindInt64(9, updated);
   if (finalCounters) {
     ins->bindInt64(3, i64(finalCounters->inputOctets))
         .bindInt64(4, i64(finalCounters->outputOctets))
@@ -310,39 +458,96 @@ core::Status closeLive(core::Database& db, const std::string& uid, int64_t stopp
   EDGE_RETURN_IF_ERROR(ins->run());
   core::Result<core::Statement> del = db.prepare("DELETE FROM sessions WHERE uid = ?");
   if (!del.isOk()) return del.status();
-  return del->bindText(1, uid).run();
+  EDGE_RETURN_IF_ERROR(del->bindText(1, uid).run());
+  if (pending != sessions_.end()) sessions_.erase(pending);
+  return core::Status::ok();
 }
 
-bool reopenable(const std::string& reason) {
-  // Closed by our inference, not by the NAS: a later update proves the session was alive.
-  return reason == "stale" || reason == "nas-reboot" || reason == "nas-shutdown";
+core::Status Ledger::apply(core::Database& db, const AcctRecord& r, LedgerChange* change) {
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  core::Status s = applyImpl(db, r, change);
+  if (s.isOk()) s = flush(db, options_.flushChunk, false);
+  publish();
+  return guard(s);
 }
 
-}  // namespace
-
-core::Status apply(core::Database& db, const AcctRecord& r, LedgerChange* change) {
+core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerChange* change) {
   if (r.statusType == kAccountingOn || r.statusType == kAccountingOff)
-    return closeNasSessions(db, r.nas, r.eventTime, r.statusType == kAccountingOn ? "nas-reboot" : "nas-shutdown", change);
+    return closeWhere(
+        db, "nas = ?", [&r](core::Statement& st) { st.bindText(1, r.nas); }, r.eventTime,
+        r.statusType == kAccountingOn ? "nas-reboot" : "nas-shutdown", change);
   if (r.statusType != kStart && r.statusType != kStop && r.statusType != kInterimUpdate)
     return core::invalidArgument(std::string("unsupported Acct-Status-Type ") + std::to_string(r.statusType));
 
-  core::Result<std::optional<SessionRow>> live = findLive(db, r.uid);
-  if (!live.isOk()) return live.status();
-  if (*live) {
-    const SessionRow& s = **live;
-    Counters totals = maxOf(s.counters, r.counters);
-    Counters d = delta(r.counters, s.counters);
-    EDGE_RETURN_IF_ERROR(journal(db, r, s.username, d, change));
+  auto pending = sessions_.find(r.uid);
+  std::optional<SessionRow> live;
+  if (pending == sessions_.end()) {
+    core::Result<std::optional<SessionRow>> found = findLive(db, r.uid);
+    if (!found.isOk()) return found.status();
+    live = std::move(*found);
+  }
+  if (pending != sessions_.end() || live) {
+    const std::string username = pending != sessions_.end() ? pending->second.username : live->username;
+    const Counters current = pending != sessions_.end() ? pending->second.totals : live->counters;
+    Counters totals = maxOf(current, r.counters);
+    Counters d = delta(r.counters, current);
     if (r.statusType == kStop) {
+      core::Result<int64_t> seq = journal(db, r, username, d, false, change);
+      if (!seq.isOk()) return seq.status();
       EDGE_RETURN_IF_ERROR(closeLive(db, r.uid, r.eventTime, &totals, terminateCauseName(r.terminateCause)));
-      if (change) change->closed.push_back(s.username);
+      if (change) change->closed.push_back(username);
       return core::Status::ok();
     }
-    return updateLive(db, r, totals);
+    // An update: one journal row (even without traffic: it carries the time of the update), and
+    // the live row follows lazily through the overlay.
+    core::Result<int64_t> seq = journal(db, r, username, d, true, change);
+    if (!seq.isOk()) return seq.status();
+    if (live) {
+      // What the overlay does not carry changes in place, when it changes (rarely).
+      if ((!r.framedIp.empty() && r.framedIp != live->framedIp) ||
+          (!r.nasAddress.empty() && r.nasAddress != live->nasAddress) || r.staleAfter != live->staleAfter) {
+        core::Result<core::Statement> st = db.prepare(
+            "UPDATE sessions SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
+            "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END WHERE uid = ?4");
+        if (!st.isOk()) return st.status();
+        EDGE_RETURN_IF_ERROR(
+            st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress).bindText(4, r.uid).run());
+      }
+      PendingSession p;
+      p.username = username;
+      p.totals = current;
+      p.updated = live->updated;
+      p.framedIp = live->framedIp;
+      p.nasAddress = live->nasAddress;
+      p.staleAfter = live->staleAfter;
+      p.firstSeq = *seq;
+      pending = sessions_.emplace(r.uid, std::move(p)).first;
+      order_.push_back(Dirty{true, r.uid, *seq, std::chrono::steady_clock::now()});
+    } else {
+      PendingSession& p = pending->second;
+      if ((!r.framedIp.empty() && r.framedIp != p.framedIp) ||
+          (!r.nasAddress.empty() && r.nasAddress != p.nasAddress) || r.staleAfter != p.staleAfter) {
+        core::Result<core::Statement> st = db.prepare(
+            "UPDATE sessions SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
+            "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END WHERE uid = ?4");
+        if (!st.isOk()) return st.status();
+        EDGE_RETURN_IF_ERROR(
+            st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress).bindText(4, r.uid).run());
+        if (!r.framedIp.empty()) p.framedIp = r.framedIp;
+        if (!r.nasAddress.empty()) p.nasAddress = r.nasAddress;
+        p.staleAfter = r.staleAfter;
+      }
+    }
+    PendingSession& p = pending->second;
+    p.totals = totals;
+    p.updated = std::max(p.updated, r.eventTime);
+    p.seq = *seq;
+    return core::Status::ok();
   }
 
   // No live session: a first Start, an update or Stop that arrived before (or without) its Start,
-  // or a request about a session that was already closed.
+  // or a request about a session that was already closed. Journal first, then the row: the row's
+  // journal_seq then covers its own journal entry.
   core::Result<std::optional<HistoryHit>> hist = findLatestHistory(db, r.uid);
   if (!hist.isOk()) return hist.status();
   int64_t startedGuess = r.eventTime - static_cast<int64_t>(r.counters.sessionTime);
@@ -352,13 +557,15 @@ core::Status apply(core::Database& db, const AcctRecord& r, LedgerChange* change
     Counters d = delta(r.counters, h.row.counters);
     if (r.statusType == kStart && !closedByUs) {
       // The NAS reuses a session id (after its own restart): a new session.
+      core::Result<int64_t> seq = journal(db, r, r.username, r.counters, false, change);
+      if (!seq.isOk()) return seq.status();
       EDGE_RETURN_IF_ERROR(insertLive(db, r, r.eventTime, r.counters));
-      EDGE_RETURN_IF_ERROR(journal(db, r, r.username, r.counters, change));
       if (change) change->opened.push_back(r.username);
       return core::Status::ok();
     }
     if (!closedByUs) return core::Status::ok();  // a retransmission or a late update of a stopped session
-    EDGE_RETURN_IF_ERROR(journal(db, r, h.row.username, d, change));
+    core::Result<int64_t> seq = journal(db, r, h.row.username, d, false, change);
+    if (!seq.isOk()) return seq.status();
     Counters totals = maxOf(h.row.counters, r.counters);
     if (r.statusType == kStop) {
       // The NAS's own Stop for a session we closed by inference: its reason and totals win.
@@ -385,7 +592,8 @@ core::Status apply(core::Database& db, const AcctRecord& r, LedgerChange* change
     return core::Status::ok();
   }
 
-  EDGE_RETURN_IF_ERROR(journal(db, r, r.username, r.counters, change));
+  core::Result<int64_t> seq = journal(db, r, r.username, r.counters, false, change);
+  if (!seq.isOk()) return seq.status();
   if (r.statusType == kStop) {
     // Stop before (or without) Start: the whole session goes straight to history.
     EDGE_RETURN_IF_ERROR(insertLive(db, r, startedGuess, r.counters));
@@ -396,9 +604,9 @@ core::Status apply(core::Database& db, const AcctRecord& r, LedgerChange* change
   return core::Status::ok();
 }
 
-namespace {
-core::Status closeWhere(core::Database& db, const std::string& where, const std::function<void(core::Statement&)>& bind,
-                        int64_t now, const std::string& reason, LedgerChange* change) {
+core::Status Ledger::closeWhere(core::Database& db, const std::string& where,
+                                const std::function<void(core::Statement&)>& bind, int64_t now,
+                                const std::string& reason, LedgerChange* change) {
   core::Result<core::Statement> sel = db.prepare("SELECT uid, username FROM sessions WHERE " + where);
   if (!sel.isOk()) return sel.status();
   bind(*sel);
@@ -416,11 +624,124 @@ core::Status closeWhere(core::Database& db, const std::string& where, const std:
   }
   return core::Status::ok();
 }
-}  // namespace
 
-core::Status closeNasSessions(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
-                              LedgerChange* change) {
-  return closeWhere(db, "nas = ?", [&nas](core::Statement& st) { st.bindText(1, nas); }, now, reason, change);
+core::Status Ledger::closeNasSessions(core::Database& db, const std::string& nas, int64_t now,
+                                      const std::string& reason, LedgerChange* change) {
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  return guard(closeWhere(
+      db, "nas = ?", [&nas](core::Statement& st) { st.bindText(1, nas); }, now, reason, change));
+}
+
+core::Status Ledger::closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
+                                  LedgerChange* change) {
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  for (const std::string& uid : uids) {
+    // Re-checked in the writer's transaction, on the row brought up to date: an update may have
+    // arrived since the candidate list.
+    EDGE_RETURN_IF_ERROR(guard(flushSession(db, uid)));
+    EDGE_RETURN_IF_ERROR(guard(closeWhere(
+        db, "uid = ? AND state = 'disconnecting' AND disconnect_deadline <= ?",
+        [&](core::Statement& st) { st.bindText(1, uid).bindInt64(2, now); }, now, "admin-disconnect", change)));
+    EDGE_RETURN_IF_ERROR(guard(closeWhere(
+        db, "uid = ? AND stale_after > 0 AND updated + stale_after <= ?",
+        [&](core::Statement& st) { st.bindText(1, uid).bindInt64(2, now); }, now, "stale", change)));
+  }
+  return core::Status::ok();
+}
+
+core::Status Ledger::markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline) {
+  core::Result<core::Statement> st =
+      db.prepare("UPDATE sessions SET state = 'disconnecting', disconnect_deadline = ? WHERE uid = ?");
+  if (!st.isOk()) return st.status();
+  return st->bindInt64(1, deadline).bindText(2, uid).run();
+}
+
+core::Status Ledger::writeSession(core::Database& db, const std::string& uid, const PendingSession& p) {
+  core::Result<core::Statement> st = db.prepare(
+      "UPDATE sessions SET input_octets = ?, output_octets = ?, input_packets = ?, output_packets = ?, "
+      "session_time = ?, updated = max(updated, ?), journal_seq = ? WHERE uid = ?");
+  if (!st.isOk()) return st.status();
+  return st->bindInt64(1, i64(p.totals.inputOctets))
+      .bindInt64(2, i64(p.totals.outputOctets))
+      .bindInt64(3, i64(p.totals.inputPackets))
+      .bindInt64(4, i64(p.totals.outputPackets))
+      .bindInt64(5, p.totals.sessionTime)
+      .bindInt64(6, p.updated)
+      .bindInt64(7, p.seq)
+      .bindText(8, uid)
+      .run();
+}
+
+core::Status Ledger::writeUsage(core::Database& db, const std::string& key, const PendingUsage& p) {
+  size_t nul = key.find('\0');
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO usage_daily(username, day, input_octets, output_octets, input_packets, output_packets, "
+      "session_time, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username, day) DO UPDATE SET "
+      "input_octets = input_octets + excluded.input_octets, output_octets = output_octets + excluded.output_octets, "
+      "input_packets = input_packets + excluded.input_packets, "
+      "output_packets = output_packets + excluded.output_packets, "
+      "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq");
+  if (!st.isOk()) return st.status();
+  return st->bindText(1, key.substr(nul + 1))
+      .bindInt64(2, std::stoll(key.substr(0, nul)))
+      .bindInt64(3, i64(p.sum.inputOctets))
+      .bindInt64(4, i64(p.sum.outputOctets))
+      .bindInt64(5, i64(p.sum.inputPackets))
+      .bindInt64(6, i64(p.sum.outputPackets))
+      .bindInt64(7, p.sum.sessionTime)
+      .bindInt64(8, p.seq)
+      .run();
+}
+
+core::Status Ledger::flushSession(core::Database& db, const std::string& uid) {
+  auto it = sessions_.find(uid);
+  if (it == sessions_.end()) return core::Status::ok();
+  EDGE_RETURN_IF_ERROR(writeSession(db, uid, it->second));
+  sessions_.erase(it);  // its place in order_ lapses (checked by firstSeq)
+  return core::Status::ok();
+}
+
+core::Status Ledger::writeWatermark(core::Database& db) {
+  // Everything before the oldest entry still pending is in the views.
+  int64_t watermark = order_.empty() ? lastSeq_ : order_.front().firstSeq - 1;
+  core::Result<core::Statement> st = db.prepare("UPDATE ledger_meta SET flushed_seq = ? WHERE id = 1");
+  if (!st.isOk()) return st.status();
+  return st->bindInt64(1, watermark).run();
+}
+
+core::Status Ledger::flushOld(core::Database& db, size_t limit) { return flush(db, limit, false); }
+
+core::Status Ledger::flushAll(core::Database& db) { return flush(db, 0, true); }
+
+core::Status Ledger::flush(core::Database& db, size_t limit, bool all) {
+  if (!all && order_.empty()) return core::Status::ok();
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  auto now = std::chrono::steady_clock::now();
+  size_t written = 0;
+  bool moved = false;
+  while (!order_.empty()) {
+    const Dirty& front = order_.front();
+    auto session = front.session ? sessions_.find(front.key) : sessions_.end();
+    auto use = front.session ? usage_.end() : usage_.find(front.key);
+    bool valid = front.session ? session != sessions_.end() && session->second.firstSeq == front.firstSeq
+                               : use != usage_.end() && use->second.firstSeq == front.firstSeq;
+    if (valid) {
+      if (!all && (written >= limit || now - front.since < options_.flushAge)) break;
+      if (front.session) {
+        EDGE_RETURN_IF_ERROR(guard(writeSession(db, front.key, session->second)));
+        sessions_.erase(session);
+      } else {
+        EDGE_RETURN_IF_ERROR(guard(writeUsage(db, front.key, use->second)));
+        usage_.erase(use);
+      }
+      ++written;
+    }
+    order_.pop_front();
+    moved = true;
+  }
+  publish();
+  if (!moved && !all) return core::Status::ok();
+  return guard(writeWatermark(db));
 }
 
 core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64_t now, int64_t limit) {
@@ -436,27 +757,6 @@ core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64
     if (!*row) return out;
     out.push_back(st->columnText(0));
   }
-}
-
-core::Status closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
-                          LedgerChange* change) {
-  for (const std::string& uid : uids) {
-    // Re-checked in the writer's transaction: an update may have arrived since the candidate list.
-    EDGE_RETURN_IF_ERROR(closeWhere(
-        db, "uid = ? AND state = 'disconnecting' AND disconnect_deadline <= ?",
-        [&](core::Statement& st) { st.bindText(1, uid).bindInt64(2, now); }, now, "admin-disconnect", change));
-    EDGE_RETURN_IF_ERROR(closeWhere(
-        db, "uid = ? AND stale_after > 0 AND updated + stale_after <= ?",
-        [&](core::Statement& st) { st.bindText(1, uid).bindInt64(2, now); }, now, "stale", change));
-  }
-  return core::Status::ok();
-}
-
-core::Status markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline) {
-  core::Result<core::Statement> st =
-      db.prepare("UPDATE sessions SET state = 'disconnecting', disconnect_deadline = ? WHERE uid = ?");
-  if (!st.isOk()) return st.status();
-  return st->bindInt64(1, deadline).bindText(2, uid).run();
 }
 
 core::Result<std::vector<SessionRow>> liveSessions(core::Database& db, const std::string& username,
@@ -503,10 +803,10 @@ core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const s
 core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to) {
   core::Result<core::Statement> st = db.prepare(
       "SELECT coalesce(sum(input_octets),0), coalesce(sum(output_octets),0), coalesce(sum(input_packets),0), "
-      "coalesce(sum(output_packets),0), coalesce(sum(session_time),0) FROM usage_journal "
-      "WHERE username = ? AND at >= ? AND at < ?");
+      "coalesce(sum(output_packets),0), coalesce(sum(session_time),0) FROM usage_daily "
+      "WHERE username = ? AND day >= ? AND day <= ?");
   if (!st.isOk()) return st.status();
-  st->bindText(1, username).bindInt64(2, from).bindInt64(3, to);
+  st->bindText(1, username).bindInt64(2, dayOf(from)).bindInt64(3, dayOf(to - 1));
   core::Result<bool> row = st->step();
   if (!row.isOk()) return row.status();
   Counters c;

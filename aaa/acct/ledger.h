@@ -15,9 +15,14 @@
 // except the read functions, which take a read connection.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -83,6 +88,7 @@ struct SessionRow {
   int64_t stopped = 0;     // history only
   std::string state;       // live: active | disconnecting; history: closed
   std::string closeReason; // history only
+  int64_t staleAfter = 0;  // live only
   Counters counters;
 };
 
@@ -95,26 +101,124 @@ struct LedgerChange {
 
 const std::vector<core::Migration>& migrations();
 
-core::Status apply(core::Database& db, const AcctRecord& record, LedgerChange* change);
-// Closes every live session of `nas` (Accounting-On/Off: the NAS restarted or stops).
-core::Status closeNasSessions(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
-                              LedgerChange* change);
-// Sessions without an update for their stale time, or whose disconnect grace ran out without a Stop:
-// found on a read connection (a scan of the live table), so the writer never scans.
-core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64_t now, int64_t limit);
-// Closes the given sessions if they are still expired when the writer gets to them: "stale", or
-// "admin-disconnect" after a Disconnect-ACK without Stop.
-core::Status closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
+// The writing side of the ledger. One instance per accounting database, used only on that
+// database's Writer thread, inside Writer jobs (core/store.h).
+//
+// The journal is the truth; the `sessions` counters and the `usage_daily` totals are views of it
+// that are brought up to date lazily (ADR 0006). An Interim-Update appends one journal row and
+// updates an in-memory overlay; the overlay is written to the view tables in small chunks a couple
+// of seconds later, together with a watermark (`ledger_meta.flushed_seq`). Every view row carries
+// the last journal sequence it includes (`journal_seq`), so replaying the journal past the watermark
+// (at start, and after any failed job or lost transaction) rebuilds exactly the overlay that was
+// lost, and never counts a row twice.
+class Ledger {
+ public:
+  struct Options {
+    // An overlay entry is written to its view row once it is this old (or on flush(db, true)).
+    std::chrono::milliseconds flushAge{2000};
+    // Overlay entries written per record applied, at most: more than a record creates (two), so
+    // the overlay keeps up, and few, so no batch pays for many.
+    size_t flushChunk = 4;
+  };
+  Ledger();
+  explicit Ledger(Options options);
+
+  core::Status apply(core::Database& db, const AcctRecord& record, LedgerChange* change);
+  // Closes every live session of `nas` (Accounting-On/Off: the NAS restarted or stops).
+  core::Status closeNasSessions(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
+                                LedgerChange* change);
+  // Closes the given sessions if they are still expired when the writer gets to them: "stale", or
+  // "admin-disconnect" after a Disconnect-ACK without Stop.
+  core::Status closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
+                            LedgerChange* change);
+  // After a Disconnect-ACK: the session closes when the NAS sends its Stop, or at `deadline`.
+  core::Status markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline);
+  // Writes up to `limit` overlay entries older than flushAge to the view tables (a quiet period's
+  // catch-up).
+  core::Status flushOld(core::Database& db, size_t limit);
+  // Writes every overlay entry: before a read connection looks at the views.
+  core::Status flushAll(core::Database& db);
+  // From the Writer's batch hook: a lost transaction took overlay changes with it, so the overlay
+  // is rebuilt from the database before the next use.
+  void batchSettled(bool committed);
+  // Drops the overlay: the next use rebuilds it from the database (e.g. after reopening it).
+  void invalidate() { ready_ = false; }
+
+  // Readable from any thread (published by the writer's thread after each change).
+  size_t pendingSessions() const { return pendingSessions_.load(std::memory_order_relaxed); }
+  size_t pendingUsage() const { return pendingUsage_.load(std::memory_order_relaxed); }
+  uint64_t rebuilds() const { return rebuilds_.load(std::memory_order_relaxed); }
+
+ private:
+  struct PendingSession {
+    std::string username;
+    Counters totals;
+    int64_t updated = 0;
+    std::string framedIp;  // as in the row (written in place when they change)
+    std::string nasAddress;
+    int64_t staleAfter = 0;
+    int64_t seq = 0;       // last journal row folded in
+    int64_t firstSeq = 0;  // first journal row not yet in the view row
+  };
+  struct PendingUsage {
+    Counters sum;
+    int64_t seq = 0;
+    int64_t firstSeq = 0;
+  };
+  struct Dirty {
+    bool session;  // else usage
+    std::string key;
+    int64_t firstSeq;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  core::Status ensureReady(core::Database& db);
+  core::Status flush(core::Database& db, size_t limit, bool all);
+  core::Status rebuild(core::Database& db);
+  core::Status applyImpl(core::Database& db, const AcctRecord& r, LedgerChange* change);
+  core::Status closeWhere(core::Database& db, const std::string& where,
+                          const std::function<void(core::Statement&)>& bind, int64_t now, const std::string& reason,
                           LedgerChange* change);
-// After a Disconnect-ACK: the session closes when the NAS sends its Stop, or at `deadline`.
-core::Status markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline);
+  core::Status flushSession(core::Database& db, const std::string& uid);
+  core::Status writeSession(core::Database& db, const std::string& uid, const PendingSession& p);
+  core::Status writeUsage(core::Database& db, const std::string& key, const PendingUsage& p);
+  core::Status writeWatermark(core::Database& db);
+  // Appends a journal row (and folds it into the overlay's usage); returns its sequence, or 0 when
+  // there was nothing to journal.
+  core::Result<int64_t> journal(core::Database& db, const AcctRecord& r, const std::string& username,
+                                const Counters& d, bool always, LedgerChange* change);
+  void foldUsage(const std::string& username, int64_t at, const Counters& d, int64_t seq);
+  core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c);
+  core::Status closeLive(core::Database& db, const std::string& uid, int64_t stopped, const Counters* finalCounters,
+                         const std::string& reason);
+  core::Status guard(core::Status s);
+
+  Options options_;
+  bool ready_ = false;
+  int64_t lastSeq_ = 0;
+  std::atomic<uint64_t> rebuilds_{0};
+  std::atomic<size_t> pendingSessions_{0};
+  std::atomic<size_t> pendingUsage_{0};
+  void publish() {
+    pendingSessions_.store(sessions_.size(), std::memory_order_relaxed);
+    pendingUsage_.store(usage_.size(), std::memory_order_relaxed);
+  }
+  std::unordered_map<std::string, PendingSession> sessions_;
+  std::unordered_map<std::string, PendingUsage> usage_;  // key: day (decimal) '\0' username
+  std::deque<Dirty> order_;                              // in firstSeq order
+};
+
+// Stale sessions and expired disconnect graces, found on a read connection (a scan of the live
+// table), so the writer never scans. The writer re-checks each (Ledger::closeExpired).
+core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64_t now, int64_t limit);
 
 // Reads.
 core::Result<std::vector<SessionRow>> liveSessions(core::Database& db, const std::string& username,
                                                    const std::string& nas);
 core::Result<SessionRow> findSession(core::Database& db, const std::string& uidOrPrefix);
 core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const std::string& username, int64_t limit);
-// Usage deltas of `username` between [from, to) from the journal.
+// Usage of `username` on the UTC days from the one holding `from` to the one holding `to - 1`
+// (usage_daily; exact once the ledger flushed).
 core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to);
 core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(core::Database& db);
 

@@ -277,7 +277,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     std::memcpy(requestAuth.data(), data + 4, 16);
     core::Writer::Job job;
     if (known) {
-      job = [record, change](core::Database& db) { return acct::apply(db, *record, change.get()); };
+      job = [ledger = &s.ledger_, record, change](core::Database& db) { return ledger->apply(db, *record, change.get()); };
     } else {
       job = [](core::Database&) { return core::Status::ok(); };  // answered, not recorded
       s.totals_.noRecords->inc();
@@ -329,12 +329,13 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
 };
 
 AcctServer::AcctServer(AcctServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
-                       core::Writer& writer, SessionCounts& sessions, core::CounterRegistry& counters,
-                       core::EventBus* events)
+                       core::Writer& writer, acct::Ledger& ledger, SessionCounts& sessions,
+                       core::CounterRegistry& counters, core::EventBus* events)
     : config_(std::move(config)),
       snapshots_(snapshots),
       attributes_(attributes),
       writer_(writer),
+      ledger_(ledger),
       sessions_(sessions),
       registry_(counters),
       events_(events),
@@ -378,7 +379,10 @@ void AcctServer::flushSends() {
 }
 
 core::Status AcctServer::start() {
-  writer_.setBatchHook([this] { flushSends(); });
+  writer_.setBatchHook([this](bool committed) {
+    ledger_.batchSettled(committed);
+    flushSends();
+  });
   return listener_.start(config_.listen, config_.port, config_.threads, "RADIUS accounting port", [this](int) {
     auto worker = std::make_shared<Worker>(this);
     return [worker](const Datagram& d, std::vector<uint8_t>& reply) { return worker->handle(d, reply); };

@@ -84,7 +84,7 @@ struct AcctEvent {
 class AcctServer {
  public:
   AcctServer(AcctServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
-             core::Writer& writer, SessionCounts& sessions, core::CounterRegistry& counters,
+             core::Writer& writer, acct::Ledger& ledger, SessionCounts& sessions, core::CounterRegistry& counters,
              core::EventBus* events = nullptr);
   ~AcctServer();
 
@@ -99,6 +99,7 @@ class AcctServer {
   const policy::SnapshotHolder& snapshots_;
   const Attributes& attributes_;
   core::Writer& writer_;
+  acct::Ledger& ledger_;  // used on the writer's thread only
   SessionCounts& sessions_;
   core::CounterRegistry& registry_;
   core::EventBus* events_;

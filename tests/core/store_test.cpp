@@ -551,6 +551,9 @@ TEST(Store, FailedCommitFailsEveryJobOfTheBatch) {
        "pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);"},
   };
   std::unique_ptr<Writer> writer = writerOrFail(options(migrations));
+  // The batch hook learns which batches committed (owners of derived in-memory state rely on it).
+  auto outcomes = std::make_shared<std::vector<bool>>();
+  writer->setBatchHook([outcomes](bool committed) { outcomes->push_back(committed); });
   auto exec = [](std::string sql) { return [sql](Database& db) { return db.exec(sql); }; };
   Gate gate;
   std::future<Status> gated = writer->submit(gate.job());
@@ -572,11 +575,25 @@ TEST(Store, FailedCommitFailsEveryJobOfTheBatch) {
   // Nothing of that batch is stored, and the writer carries on.
   CHECK_OK(writer->submit(exec("INSERT INTO parent VALUES (3)")).get());
   writer->stop();
+  CHECK(*outcomes == std::vector<bool>({true, false, true}));
   StoreOptions ro = options(migrations);
   ro.readOnly = true;
   std::unique_ptr<Database> db = openOrFail(ro);
   LONGS_EQUAL(1, queryOrFail(*db, "SELECT count(*) FROM parent"));
   LONGS_EQUAL(3, queryOrFail(*db, "SELECT id FROM parent"));
+}
+
+TEST(Store, CommitDelayLetsJobsShareACommit) {
+  StoreOptions o = options();
+  o.maxBatch = 8;                 // the writer waits for 8 / 4 = 2 jobs...
+  o.commitDelayMicros = 5000000;  // ...for up to 5 s, far longer than this test takes to submit them
+  std::unique_ptr<Writer> writer = writerOrFail(o);
+  std::future<Status> first = writer->submit(insertItem(1, 1));
+  std::future<Status> second = writer->submit(insertItem(2, 2));
+  CHECK_OK(first.get());
+  CHECK_OK(second.get());
+  LONGS_EQUAL(1, writer->stats().batches.load());
+  LONGS_EQUAL(2, writer->stats().lastBatchJobs.load());
 }
 
 TEST(Store, DiskFullFailsTheBatchAndKeepsCommittedData) {

@@ -137,7 +137,14 @@ def main():
             recorded[int(sid.split("-")[1])] = (i, o, uid)
         journal = {uid: (i, o) for uid, i, o in db.execute(
             "SELECT uid, sum(input_octets), sum(output_octets) FROM usage_journal GROUP BY uid")}
+        # The per-day usage view (what `edgectl usage` reads) agrees with the journal, to the byte.
+        by_day = db.execute("SELECT username, day, input_octets, output_octets FROM usage_daily "
+                            "ORDER BY username, day").fetchall()
+        from_journal = db.execute("SELECT username, at / 86400, sum(input_octets), sum(output_octets) "
+                                  "FROM usage_journal GROUP BY username, at / 86400 "
+                                  "ORDER BY username, at / 86400").fetchall()
         db.close()
+        assert by_day == from_journal, f"usage_daily differs from the journal (seed {seed})"
         lost = [s for s, (i, o) in nas.acked.items()
                 if s not in recorded or recorded[s][0] < i or recorded[s][1] < o]
         assert not lost, f"acknowledged usage missing for sessions {lost[:10]} (seed {seed})"
