@@ -373,6 +373,56 @@ core::Status validate(const BillingRules& r) {
   return core::Status::ok();
 }
 
+core::Json rulesToJson(const BillingRules& r) {
+  core::Json j = core::Json::object();
+  j["price"] = r.priceMinor;
+  j["currency"] = r.currency;
+  j["period"] = formatPeriod(r.period);
+  j["period-anchor"] = r.period.anchor == PeriodAnchor::kSubscriber ? "subscriber" : "calendar";
+  j["data-quota"] = r.dataQuota;
+  j["time-quota"] = r.timeQuota;
+  j["validity"] = r.validitySeconds;
+  core::Json fup = core::Json::array();
+  for (const FupTier& t : r.tiers) fup.push_back(formatFup(t));
+  j["fup"] = fup;
+  core::Json windows = core::Json::array();
+  for (const TimeWindow& w : r.windows) windows.push_back(formatWindow(w));
+  j["windows"] = windows;
+  return j;
+}
+
+core::Result<BillingRules> rulesFromJson(const core::Json& j) {
+  if (!j.is_object()) return core::invalidArgument("billing rules: expected a JSON object");
+  BillingRules r;
+  try {
+    r.priceMinor = j.value("price", int64_t{0});
+    r.currency = j.value("currency", std::string());
+    core::Result<PeriodSpec> period = parsePeriod(j.value("period", std::string("month")));
+    if (!period.isOk()) return period.status();
+    core::Result<PeriodAnchor> anchor = parseAnchor(j.value("period-anchor", std::string("calendar")));
+    if (!anchor.isOk()) return anchor.status();
+    r.period = *period;
+    r.period.anchor = *anchor;
+    r.dataQuota = j.value("data-quota", uint64_t{0});
+    r.timeQuota = j.value("time-quota", uint64_t{0});
+    r.validitySeconds = j.value("validity", uint64_t{0});
+    for (const core::Json& f : j.value("fup", core::Json::array())) {
+      core::Result<FupTier> t = parseFup(f.get<std::string>());
+      if (!t.isOk()) return t.status();
+      r.tiers.push_back(*t);
+    }
+    for (const core::Json& w : j.value("windows", core::Json::array())) {
+      core::Result<TimeWindow> t = parseWindow(w.get<std::string>());
+      if (!t.isOk()) return t.status();
+      r.windows.push_back(*t);
+    }
+  } catch (const std::exception& e) {
+    return core::invalidArgument(std::string("billing rules: ") + e.what());
+  }
+  EDGE_RETURN_IF_ERROR(validate(r));
+  return r;
+}
+
 std::string formatPeriod(const PeriodSpec& p) {
   switch (p.unit) {
     case PeriodUnit::kDay: return "day";

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "core/status.h"
 
 namespace billing {
@@ -119,6 +120,12 @@ core::Result<int64_t> parseMoney(const std::string& amount, const std::string& c
 // Tiers must ascend strictly, nothing may follow a block or redirect tier, and a data quota must
 // not lie below a rate tier it would make unreachable.
 core::Status validate(const BillingRules& rules);
+
+// The stored and shown form: {"price": 1999, "currency": "USD", "period": "month", "period-anchor":
+// "calendar", "data-quota": 0, "time-quota": 0, "validity": 0, "fup": ["1GB:2M/1M", "2GB:block"],
+// "windows": ["00:00-06:00:uncounted"]}; absent keys take the defaults.
+core::Json rulesToJson(const BillingRules& rules);
+core::Result<BillingRules> rulesFromJson(const core::Json& json);
 
 std::string formatPeriod(const PeriodSpec& spec);
 std::string formatFup(const FupTier& tier);

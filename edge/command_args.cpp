@@ -91,4 +91,21 @@ core::Result<std::optional<uint64_t>> CommandArgs::size(const char* key) const {
   return std::optional<uint64_t>(*r);
 }
 
+core::Result<std::optional<std::vector<std::string>>> CommandArgs::list(const char* key) const {
+  if (!has(key)) return std::optional<std::vector<std::string>>();
+  const core::Json& v = args_[key];
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    out.push_back(v.get<std::string>());
+  } else if (v.is_array()) {
+    for (const core::Json& e : v) {
+      if (!e.is_string()) return core::invalidArgument(std::string(key) + ": expected texts");
+      out.push_back(e.get<std::string>());
+    }
+  } else {
+    return core::invalidArgument(std::string(key) + ": expected a text or a list of texts");
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
 }  // namespace edge

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/status.h"
@@ -27,6 +28,8 @@ class CommandArgs {
   core::Result<std::optional<bool>> boolean(const char* key) const;
   core::Result<std::optional<uint64_t>> rate(const char* key) const;  // "10M", "512k" or bit/s
   core::Result<std::optional<uint64_t>> size(const char* key) const;  // "500MB", "2GiB" or bytes
+  // A repeatable argument: one text or an array of texts (the CLI gathers repeated flags).
+  core::Result<std::optional<std::vector<std::string>>> list(const char* key) const;
 
  private:
   const core::Json& args_;

@@ -59,6 +59,20 @@ const std::vector<core::Migration>& edgeMigrations() {
        "  updated_at INTEGER NOT NULL"
        ");"
        "CREATE INDEX subscribers_plan ON subscribers(plan_id);"},
+      {3, "billing rules of plans, first login of subscribers, top-ups",
+       "ALTER TABLE plans ADD COLUMN billing TEXT NOT NULL DEFAULT '{}';"  // billing::rulesToJson
+       "ALTER TABLE subscribers ADD COLUMN first_login INTEGER NOT NULL DEFAULT 0;"
+       "CREATE TABLE topups ("
+       "  id INTEGER PRIMARY KEY,"
+       "  username TEXT NOT NULL,"
+       "  period_start INTEGER NOT NULL,"  // the billing period it belongs to (Unix seconds)
+       "  bytes INTEGER NOT NULL DEFAULT 0,"
+       "  seconds INTEGER NOT NULL DEFAULT 0,"
+       "  validity_seconds INTEGER NOT NULL DEFAULT 0,"
+       "  note TEXT NOT NULL DEFAULT '',"
+       "  created_at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX topups_user ON topups(username, period_start);"},
   };
   return migrations;
 }

@@ -40,8 +40,13 @@ const std::vector<CommandSpec>& specs() {
       {"nas del", "nas-del", "--name N", "delete a NAS client", "name"},
       {"plan add", "plan-add",
        "--name N --down RATE --up RATE [--burst-down RATE --burst-up RATE] [--burst-threshold PCT] [--burst-time S] "
-       "[--session-timeout S] [--idle-timeout S] [--interim S] [--max-sessions N] [--ip-pool NAME]",
-       "add a plan; rates in bit/s with k, M, G (512k, 10M, 1G)", nullptr},
+       "[--session-timeout S] [--idle-timeout S] [--interim S] [--max-sessions N] [--ip-pool NAME] "
+       "[--price 19.99 --currency USD] [--period month|week|day|30d] [--period-anchor calendar|subscriber] "
+       "[--data-quota BYTES] [--fup BYTES:DOWN/UP]... [--fup BYTES:block|redirect] [--time-quota 10h] "
+       "[--validity 30d] [--window HH:MM-HH:MM:uncounted|DOWN/UP]...",
+       "add a plan; rates in bit/s with k, M, G (512k, 10M, 1G); sizes 500MB, 2GB, 2GiB; "
+       "'--fup none' and '--window none' clear them",
+       nullptr},
       {"plan set", "plan-set", "--name N [any plan add option]", "change a plan", "name"},
       {"plan list", "plan-list", "", "list plans", nullptr},
       {"plan del", "plan-del", "--name N", "delete a plan that no subscriber uses", "name"},
@@ -198,9 +203,17 @@ void printHuman(const std::string& command, const core::Json& reply) {
     table(args, {{"name", "NAME"}, {"address", "ADDRESS"}, {"vendor", "VENDOR"}, {"coa-port", "COA-PORT"},
                  {"nas-identifier", "NAS-IDENTIFIER"}, {"require-message-authenticator", "REQUIRE-MSG-AUTH"}});
   } else if (command == "plan-list") {
-    table(args, {{"name", "NAME"}, {"down", "DOWN"}, {"up", "UP"}, {"burst-down", "BURST-DOWN"}, {"burst-up", "BURST-UP"},
-                 {"session-timeout", "SESSION-TIMEOUT"}, {"idle-timeout", "IDLE-TIMEOUT"}, {"interim", "INTERIM"},
-                 {"max-sessions", "MAX-SESSIONS"}});
+    core::Json rows = core::Json::array();
+    for (const core::Json& p : args) {
+      core::Json row = p;
+      std::string fup;
+      for (const core::Json& t : p["fup"]) fup += (fup.empty() ? "" : " ") + t.get<std::string>();
+      row["fup-text"] = fup;
+      rows.push_back(row);
+    }
+    table(rows, {{"name", "NAME"}, {"down", "DOWN"}, {"up", "UP"}, {"burst-down", "BURST-DOWN"}, {"burst-up", "BURST-UP"},
+                 {"interim", "INTERIM"}, {"max-sessions", "MAX-SESSIONS"}, {"price", "PRICE"}, {"period", "PERIOD"},
+                 {"data-quota", "DATA-QUOTA"}, {"time-quota", "TIME-QUOTA"}, {"fup-text", "FAIR-USE"}});
   } else if (command == "subscriber-list") {
     table(args["subscribers"], {{"username", "USERNAME"}, {"plan", "PLAN"}, {"status", "STATUS"},
                                 {"expires", "EXPIRES"}, {"mac", "MAC"}, {"static-ip", "STATIC-IP"}});
@@ -456,7 +469,13 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "edgectl: %s needs a value\n", t.c_str());
           return 2;
         }
-        arguments[key] = value;
+        if (!arguments.contains(key)) {
+          arguments[key] = value;
+        } else {
+          // A repeated flag (--fup A --fup B) becomes a list.
+          if (!arguments[key].is_array()) arguments[key] = core::Json::array({arguments[key]});
+          arguments[key].push_back(value);
+        }
       } else if (spec->positional != nullptr && !arguments.contains(spec->positional)) {
         arguments[spec->positional] = t;
       } else {

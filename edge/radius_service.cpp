@@ -68,7 +68,106 @@ Json planJson(const aaa::policy::Plan& p) {
   j["interim"] = p.interimInterval;
   j["max-sessions"] = p.maxSessions;
   j["ip-pool"] = p.ipPool;
+  const billing::BillingRules& b = p.billing;
+  j["price"] = b.priceMinor != 0 ? billing::formatMoney(b.priceMinor, b.currency) : "free";
+  j["price-minor"] = b.priceMinor;
+  j["currency"] = b.currency;
+  j["period"] = billing::formatPeriod(b.period);
+  j["period-anchor"] = b.period.anchor == billing::PeriodAnchor::kSubscriber ? "subscriber" : "calendar";
+  j["data-quota"] = b.dataQuota ? core::formatSize(b.dataQuota) : "";
+  j["time-quota"] = b.timeQuota ? billing::formatDuration(b.timeQuota) : "";
+  j["validity"] = b.validitySeconds ? billing::formatDuration(b.validitySeconds) : "";
+  Json fup = Json::array();
+  for (const billing::FupTier& t : b.tiers) fup.push_back(billing::formatFup(t));
+  j["fup"] = fup;
+  Json windows = Json::array();
+  for (const billing::TimeWindow& w : b.windows) windows.push_back(billing::formatWindow(w));
+  j["windows"] = windows;
   return j;
+}
+
+// The billing arguments of plan-add and plan-set (see billing/rules.h for the forms).
+core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
+  core::Result<std::optional<std::string>> currency = a.text("currency");
+  if (!currency.isOk()) return currency.status();
+  if (*currency) b.currency = **currency;
+  core::Result<std::optional<std::string>> price = a.text("price");
+  if (!price.isOk()) return price.status();
+  if (*price) {
+    if (b.currency.empty()) return core::invalidArgument("price: give the currency too (--currency USD)");
+    core::Result<int64_t> minor = billing::parseMoney(**price, b.currency);
+    if (!minor.isOk()) return minor.status();
+    b.priceMinor = *minor;
+  } else if (*currency && b.priceMinor != 0) {
+    // Re-read the price in the new currency's decimals: refuse when they differ.
+    if (billing::currencyExponent(**currency) != billing::currencyExponent(b.currency))
+      return core::invalidArgument("currency: give the price again for " + **currency);
+  }
+  core::Result<std::optional<std::string>> period = a.text("period");
+  if (!period.isOk()) return period.status();
+  if (*period) {
+    core::Result<billing::PeriodSpec> spec = billing::parsePeriod(**period);
+    if (!spec.isOk()) return spec.status();
+    billing::PeriodAnchor anchor = b.period.anchor;
+    b.period = *spec;
+    b.period.anchor = anchor;
+  }
+  core::Result<std::optional<std::string>> anchor = a.text("period-anchor");
+  if (!anchor.isOk()) return anchor.status();
+  if (*anchor) {
+    core::Result<billing::PeriodAnchor> an = billing::parseAnchor(**anchor);
+    if (!an.isOk()) return an.status();
+    b.period.anchor = *an;
+  }
+  auto duration = [&](const char* key, uint64_t& field) -> core::Status {
+    core::Result<std::optional<std::string>> v = a.text(key);
+    if (!v.isOk()) return v.status();
+    if (!*v) return core::Status::ok();
+    if (**v == "none" || **v == "0") {
+      field = 0;
+      return core::Status::ok();
+    }
+    core::Result<uint64_t> d = billing::parseDuration(**v);
+    if (!d.isOk()) return core::invalidArgument(std::string(key) + ": " + d.status().message());
+    field = *d;
+    return core::Status::ok();
+  };
+  EDGE_RETURN_IF_ERROR(duration("time-quota", b.timeQuota));
+  EDGE_RETURN_IF_ERROR(duration("validity", b.validitySeconds));
+  core::Result<std::optional<std::string>> quota = a.text("data-quota");
+  if (!quota.isOk()) return quota.status();
+  if (*quota) {
+    if (**quota == "none" || **quota == "0") {
+      b.dataQuota = 0;
+    } else {
+      core::Result<uint64_t> bytes = core::parseSize(**quota);
+      if (!bytes.isOk()) return core::invalidArgument("data-quota: " + bytes.status().message());
+      b.dataQuota = *bytes;
+    }
+  }
+  core::Result<std::optional<std::vector<std::string>>> fup = a.list("fup");
+  if (!fup.isOk()) return fup.status();
+  if (*fup) {
+    b.tiers.clear();
+    for (const std::string& f : **fup) {
+      if (f == "none") continue;
+      core::Result<billing::FupTier> t = billing::parseFup(f);
+      if (!t.isOk()) return core::invalidArgument("fup: " + t.status().message());
+      b.tiers.push_back(*t);
+    }
+  }
+  core::Result<std::optional<std::vector<std::string>>> windows = a.list("window");
+  if (!windows.isOk()) return windows.status();
+  if (*windows) {
+    b.windows.clear();
+    for (const std::string& w : **windows) {
+      if (w == "none") continue;
+      core::Result<billing::TimeWindow> t = billing::parseWindow(w);
+      if (!t.isOk()) return core::invalidArgument("window: " + t.status().message());
+      b.windows.push_back(*t);
+    }
+  }
+  return billing::validate(b);
 }
 
 // Applies the optional plan arguments shared by plan-add and plan-set.
@@ -98,6 +197,7 @@ core::Status applyPlanArgs(const CommandArgs& a, aaa::policy::Plan& p) {
   core::Result<std::optional<std::string>> pool = a.text("ip-pool");
   if (!pool.isOk()) return pool.status();
   if (*pool) p.ipPool = **pool;
+  EDGE_RETURN_IF_ERROR(applyBillingArgs(a, p.billing));
   if (p.downBps == 0 || p.upBps == 0) return core::invalidArgument("down and up rates are required (e.g. --down 10M --up 5M)");
   if (p.burstDownBps != 0 && p.burstDownBps < p.downBps)
     return core::invalidArgument("burst-down must be at least the down rate");
@@ -439,7 +539,10 @@ void RadiusService::registerCommands(core::ControlServer& c) {
   c.registerCommand("plan-add",
                     "Add a plan. Arguments: name, down, up (rates: 512k, 10M, 1G), burst-down, burst-up, "
                     "burst-threshold (percent), burst-time (s), session-timeout (s), idle-timeout (s), interim (s), "
-                    "max-sessions, ip-pool.",
+                    "max-sessions, ip-pool; billing: price and currency (19.99, USD), period (month, week, day, "
+                    "30d), period-anchor (calendar, subscriber), data-quota (bytes), fup (one or a list of "
+                    "BYTES:DOWN/UP, BYTES:block, BYTES:redirect), time-quota and validity (10h, 30d), window (one "
+                    "or a list of HH:MM-HH:MM:uncounted or HH:MM-HH:MM:DOWN/UP).",
                     bind(&RadiusService::planAdd));
   c.registerCommand("plan-set", "Change a plan. Arguments: name, then any plan-add argument.",
                     bind(&RadiusService::planSet));
@@ -565,7 +668,8 @@ ControlReply RadiusService::nasDel(const Json& args) {
 ControlReply RadiusService::planAdd(const Json& args) {
   CommandArgs a(args);
   core::Status s = a.only({"name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time",
-                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool"});
+                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency",
+                           "period", "period-anchor", "data-quota", "fup", "time-quota", "validity", "window"});
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
@@ -584,7 +688,8 @@ ControlReply RadiusService::planAdd(const Json& args) {
 ControlReply RadiusService::planSet(const Json& args) {
   CommandArgs a(args);
   core::Status s = a.only({"name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time",
-                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool"});
+                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency",
+                           "period", "period-anchor", "data-quota", "fup", "time-quota", "validity", "window"});
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());

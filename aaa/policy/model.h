@@ -11,6 +11,7 @@
 
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
+#include "billing/rules.h"
 
 namespace aaa::policy {
 
@@ -68,6 +69,7 @@ struct Plan {
   uint32_t interimInterval = 300;
   uint32_t maxSessions = 0;     // 0 = unlimited
   std::string ipPool;           // optional Framed-Pool
+  billing::BillingRules billing;  // price, period, quotas, fair use, windows, validity
 };
 
 enum class SubscriberStatus : uint8_t { kActive = 0, kSuspended = 1, kDisabled = 2 };
@@ -89,6 +91,10 @@ struct Subscriber {
   int64_t expiresAt = 0;  // Unix seconds, 0 = never
   std::optional<MacAddress> mac;
   std::optional<IpAddress> staticIp;
+  int64_t createdAt = 0;   // Unix seconds
+  int64_t firstLogin = 0;  // Unix seconds of the first Access-Accept, 0 = never logged in
+  // The start of subscriber-anchored billing periods: the first login, else the creation.
+  int64_t periodAnchor() const { return firstLogin != 0 ? firstLogin : createdAt; }
 };
 
 }  // namespace aaa::policy

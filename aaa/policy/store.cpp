@@ -34,11 +34,14 @@ Subscriber readSubscriber(core::Statement& st) {
   if (!mac.empty()) s.mac = auth::parseMac(mac);
   std::string ip = st.columnText(8);
   if (!ip.empty()) s.staticIp = parseIp(ip);
+  s.createdAt = st.columnInt64(9);
+  s.firstLogin = st.columnInt64(10);
   return s;
 }
 
 constexpr const char* kSubscriberColumns =
-    "SELECT id, username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip FROM subscribers";
+    "SELECT id, username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, first_login "
+    "FROM subscribers";
 
 void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
   st.bindText(1, s.username);
@@ -85,7 +88,7 @@ core::Result<std::vector<NasClient>> loadNas(core::Database& db) {
 core::Result<std::vector<Plan>> loadPlans(core::Database& db) {
   core::Result<core::Statement> st = db.prepare(
       "SELECT id, name, down_bps, up_bps, burst_down_bps, burst_up_bps, burst_threshold_percent, burst_time, "
-      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool FROM plans ORDER BY name");
+      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, billing FROM plans ORDER BY name");
   if (!st.isOk()) return st.status();
   std::vector<Plan> out;
   for (;;) {
@@ -106,6 +109,11 @@ core::Result<std::vector<Plan>> loadPlans(core::Database& db) {
     p.interimInterval = static_cast<uint32_t>(st->columnInt64(10));
     p.maxSessions = static_cast<uint32_t>(st->columnInt64(11));
     p.ipPool = st->columnText(12);
+    core::Result<core::Json> billingJson = core::parseJsonWithComments(st->columnText(13), "plan billing");
+    if (!billingJson.isOk()) return core::corrupt("plan '" + p.name + "': " + billingJson.status().message());
+    core::Result<billing::BillingRules> rules = billing::rulesFromJson(*billingJson);
+    if (!rules.isOk()) return core::corrupt("plan '" + p.name + "': stored " + rules.status().message());
+    p.billing = *rules;
     out.push_back(std::move(p));
   }
   return out;
@@ -183,15 +191,16 @@ void bindPlan(core::Statement& st, const Plan& p) {
       .bindInt64(9, p.idleTimeout)
       .bindInt64(10, p.interimInterval)
       .bindInt64(11, p.maxSessions)
-      .bindText(12, p.ipPool);
+      .bindText(12, p.ipPool)
+      .bindText(15, billing::rulesToJson(p.billing).dump());
 }
 }  // namespace
 
 core::Result<int64_t> insertPlan(core::Database& db, const Plan& p, int64_t now) {
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO plans(name, down_bps, up_bps, burst_down_bps, burst_up_bps, burst_threshold_percent, burst_time, "
-      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, created_at, updated_at, billing) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   if (!st.isOk()) return st.status();
   bindPlan(*st, p);
   st->bindInt64(13, now).bindInt64(14, now);
@@ -207,7 +216,7 @@ core::Status updatePlan(core::Database& db, const Plan& p, int64_t now) {
   core::Result<core::Statement> st = db.prepare(
       "UPDATE plans SET name = ?, down_bps = ?, up_bps = ?, burst_down_bps = ?, burst_up_bps = ?, "
       "burst_threshold_percent = ?, burst_time = ?, session_timeout = ?, idle_timeout = ?, interim_interval = ?, "
-      "max_sessions = ?, ip_pool = ?, updated_at = ? WHERE id = ?");
+      "max_sessions = ?, ip_pool = ?, updated_at = ?13, billing = ?15 WHERE id = ?14");
   if (!st.isOk()) return st.status();
   bindPlan(*st, p);
   st->bindInt64(13, now).bindInt64(14, p.id);
