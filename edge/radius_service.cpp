@@ -152,7 +152,7 @@ core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
     for (const std::string& f : **fup) {
       if (f == "none") continue;
       core::Result<billing::FupTier> t = billing::parseFup(f);
-      if (!t.isOk()) return core::invalidArgument("fup: " + t.status().message());
+      if (!t.isOk()) return t.status();  // names the tier
       b.tiers.push_back(*t);
     }
   }
@@ -163,7 +163,7 @@ core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
     for (const std::string& w : **windows) {
       if (w == "none") continue;
       core::Result<billing::TimeWindow> t = billing::parseWindow(w);
-      if (!t.isOk()) return core::invalidArgument("window: " + t.status().message());
+      if (!t.isOk()) return t.status();  // names the window
       b.windows.push_back(*t);
     }
   }

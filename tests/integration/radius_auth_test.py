@@ -322,6 +322,36 @@ class RadiusManagement(unittest.TestCase):
         self.assertEqual(answer["result"], 1)
         self.assertIn("down and up rates are required", answer["text"])
 
+    def test_plan_billing_rules_round_trip_and_bad_ones_are_refused(self):
+        self.edged.ctl("plan", "add", "--name", "metered", "--down", "10M", "--up", "5M", "--price", "19.99",
+                       "--currency", "USD", "--period", "30d", "--period-anchor", "subscriber",
+                       "--fup", "1GB:2M/1M", "--fup", "2GB:block", "--time-quota", "10h", "--validity", "30d",
+                       "--window", "00:00-06:00:uncounted")
+        plan = next(p for p in self.edged.ctl_json("plan", "list") if p["name"] == "metered")
+        self.assertEqual((plan["price"], plan["price-minor"], plan["currency"]), ("19.99 USD", 1999, "USD"))
+        self.assertEqual((plan["period"], plan["period-anchor"]), ("30d", "subscriber"))
+        self.assertEqual(plan["fup"], ["1GB:2M/1M", "2GB:block"])
+        self.assertEqual((plan["time-quota"], plan["validity"]), ("10h", "30d"))
+        self.assertEqual(plan["windows"], ["00:00-06:00:uncounted"])
+        # plan set changes only what it names; a list given again replaces the list.
+        self.edged.ctl("plan", "set", "--name", "metered", "--fup", "5GB:block")
+        plan = next(p for p in self.edged.ctl_json("plan", "list") if p["name"] == "metered")
+        self.assertEqual(plan["fup"], ["5GB:block"])
+        self.assertEqual(plan["price"], "19.99 USD")
+        # The rules survive a restart (they are stored, not only in memory).
+        self.edged.stop()
+        self.edged.start()
+        plan = next(p for p in self.edged.ctl_json("plan", "list") if p["name"] == "metered")
+        self.assertEqual((plan["fup"], plan["windows"]), (["5GB:block"], ["00:00-06:00:uncounted"]))
+        base = ("plan", "add", "--name", "bad", "--down", "1M", "--up", "1M")
+        self.assertIn("nothing can follow '2GB:block'", self.fails(*base, "--fup", "2GB:block", "--fup", "3GB:1M/1M"))
+        self.assertIn("tiers must ascend", self.fails(*base, "--fup", "2GB:1M/1M", "--fup", "1GB:512k/512k"))
+        self.assertIn("price: give the currency too", self.fails(*base, "--price", "5"))
+        self.assertIn("JPY has 0 decimal place(s)", self.fails(*base, "--price", "5.5", "--currency", "JPY"))
+        self.assertIn("period 'fortnight' is not one of", self.fails(*base, "--period", "fortnight"))
+        self.assertIn("window '0:00-06:00:uncounted': expected HH:MM-HH:MM", self.fails(*base, "--window", "0:00-06:00:uncounted"))
+        self.assertIn("no such time of day", self.fails(*base, "--window", "25:00-06:00:uncounted"))
+
     def test_lists_and_show_never_reveal_secrets(self):
         ctl = self.edged.ctl
         ctl("nas", "add", "--name", "n1", "--address", "192.0.2.0/24", "--secret", "very-secret-value-1")
