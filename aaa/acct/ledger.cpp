@@ -463,6 +463,17 @@ core::Status Ledger::closeLive(core::Database& db, const std::string& uid, int64
   return core::Status::ok();
 }
 
+namespace {
+// What the overlay does not carry (Framed-IP, NAS address, stale time), written in place.
+core::Status updateRowFields(core::Database& db, const AcctRecord& r) {
+  core::Result<core::Statement> st = db.prepare(
+      "UPDATE sessions SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
+      "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END WHERE uid = ?4");
+  if (!st.isOk()) return st.status();
+  return st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress).bindText(4, r.uid).run();
+}
+}  // namespace
+
 core::Status Ledger::apply(core::Database& db, const AcctRecord& r, LedgerChange* change) {
   EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
   core::Status s = applyImpl(db, r, change);
@@ -506,12 +517,7 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
       // What the overlay does not carry changes in place, when it changes (rarely).
       if ((!r.framedIp.empty() && r.framedIp != live->framedIp) ||
           (!r.nasAddress.empty() && r.nasAddress != live->nasAddress) || r.staleAfter != live->staleAfter) {
-        core::Result<core::Statement> st = db.prepare(
-            "UPDATE sessions SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
-            "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END WHERE uid = ?4");
-        if (!st.isOk()) return st.status();
-        EDGE_RETURN_IF_ERROR(
-            st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress).bindText(4, r.uid).run());
+        EDGE_RETURN_IF_ERROR(updateRowFields(db, r));
       }
       PendingSession p;
       p.username = username;
@@ -527,12 +533,7 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
       PendingSession& p = pending->second;
       if ((!r.framedIp.empty() && r.framedIp != p.framedIp) ||
           (!r.nasAddress.empty() && r.nasAddress != p.nasAddress) || r.staleAfter != p.staleAfter) {
-        core::Result<core::Statement> st = db.prepare(
-            "UPDATE sessions SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
-            "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END WHERE uid = ?4");
-        if (!st.isOk()) return st.status();
-        EDGE_RETURN_IF_ERROR(
-            st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress).bindText(4, r.uid).run());
+        EDGE_RETURN_IF_ERROR(updateRowFields(db, r));
         if (!r.framedIp.empty()) p.framedIp = r.framedIp;
         if (!r.nasAddress.empty()) p.nasAddress = r.nasAddress;
         p.staleAfter = r.staleAfter;
