@@ -572,7 +572,7 @@ void RadiusService::registerCommands(core::ControlServer& c) {
                     bind(&RadiusService::sessionShow));
   c.registerCommand("session-history", "Closed sessions of a subscriber, newest first. Arguments: user, limit.",
                     bind(&RadiusService::sessionHistory));
-  c.registerCommand("usage", "Usage of a subscriber from the usage journal. Arguments: user, period (day|month).",
+  c.registerCommand("usage", "Usage of a subscriber (per-day totals of the usage journal, UTC days). Arguments: user, period (day|month).",
                     bind(&RadiusService::usage));
   c.registerCommand("session-disconnect",
                     "Send a Disconnect-Request (RFC 5176) for a session (id) or all of a user's sessions (user). "

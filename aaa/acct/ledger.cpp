@@ -514,11 +514,6 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     core::Result<int64_t> seq = journal(db, r, username, d, true, change);
     if (!seq.isOk()) return seq.status();
     if (live) {
-      // What the overlay does not carry changes in place, when it changes (rarely).
-      if ((!r.framedIp.empty() && r.framedIp != live->framedIp) ||
-          (!r.nasAddress.empty() && r.nasAddress != live->nasAddress) || r.staleAfter != live->staleAfter) {
-        EDGE_RETURN_IF_ERROR(updateRowFields(db, r));
-      }
       PendingSession p;
       p.username = username;
       p.totals = current;
@@ -529,17 +524,16 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
       p.firstSeq = *seq;
       pending = sessions_.emplace(r.uid, std::move(p)).first;
       order_.push_back(Dirty{true, r.uid, *seq, std::chrono::steady_clock::now()});
-    } else {
-      PendingSession& p = pending->second;
-      if ((!r.framedIp.empty() && r.framedIp != p.framedIp) ||
-          (!r.nasAddress.empty() && r.nasAddress != p.nasAddress) || r.staleAfter != p.staleAfter) {
-        EDGE_RETURN_IF_ERROR(updateRowFields(db, r));
-        if (!r.framedIp.empty()) p.framedIp = r.framedIp;
-        if (!r.nasAddress.empty()) p.nasAddress = r.nasAddress;
-        p.staleAfter = r.staleAfter;
-      }
     }
     PendingSession& p = pending->second;
+    // What the overlay does not carry changes in place, when it changes (rarely).
+    if ((!r.framedIp.empty() && r.framedIp != p.framedIp) || (!r.nasAddress.empty() && r.nasAddress != p.nasAddress) ||
+        r.staleAfter != p.staleAfter) {
+      EDGE_RETURN_IF_ERROR(updateRowFields(db, r));
+      if (!r.framedIp.empty()) p.framedIp = r.framedIp;
+      if (!r.nasAddress.empty()) p.nasAddress = r.nasAddress;
+      p.staleAfter = r.staleAfter;
+    }
     p.totals = totals;
     p.updated = std::max(p.updated, r.eventTime);
     p.seq = *seq;
