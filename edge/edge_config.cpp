@@ -1,5 +1,7 @@
 #include "edge/edge_config.h"
 
+#include <unistd.h>
+
 #include "core/log.h"
 
 namespace edge {
@@ -65,6 +67,23 @@ std::shared_ptr<const core::ConfigTable<AccountingConfig>> accountingTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<BillingConfig>> billingTable() {
+  auto t = std::make_shared<core::ConfigTable<BillingConfig>>();
+  t->string("time-zone", &BillingConfig::timeZone, "",
+           "Time zone of billing periods and time-of-day windows, an IANA name such as Europe/Berlin; empty = the "
+           "system's (/etc/localtime)",
+           [](const std::string& v) -> core::Status {
+             if (v.empty()) return core::Status::ok();
+             if (v.find("..") != std::string::npos || v[0] == '/' ||
+                 ::access(("/usr/share/zoneinfo/" + v).c_str(), R_OK) != 0)
+               return core::invalidArgument("'" + v + "' is not a time zone in /usr/share/zoneinfo (e.g. Europe/Berlin)");
+             return core::Status::ok();
+           })
+      .string("tenant-name", &BillingConfig::tenantName, "Wi-Fi access",
+              "The operator's name, printed on voucher sheets");
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -81,7 +100,9 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
         .section("database", &EdgeConfig::database, databaseTable(), "The appliance database (SQLite)")
         .section("radius", &EdgeConfig::radius, radiusTable(), "The RADIUS server for the ISP's NAS equipment")
         .section("accounting", &EdgeConfig::accounting, accountingTable(),
-                 "Accounting and the session ledger (data-dir/acct.db, always synchronous=FULL)");
+                 "Accounting and the session ledger (data-dir/acct.db, always synchronous=FULL)")
+        .section("billing", &EdgeConfig::billing, billingTable(),
+                 "Quotas, fair use and vouchers (plans carry the rules: edgectl plan add --help)");
     return t;
   }();
   return table;
@@ -108,6 +129,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.radius.acctPort != staged.radius.acctPort) return fixed("radius.acct-port");
   if (running.radius.dictionaryDir != staged.radius.dictionaryDir) return fixed("radius.dictionary-dir");
   if (running.radius.threads != staged.radius.threads) return fixed("radius.threads");
+  if (running.billing.timeZone != staged.billing.timeZone) return fixed("billing.time-zone");
   return core::Status::ok();
 }
 

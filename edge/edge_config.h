@@ -32,6 +32,11 @@ struct AccountingConfig {
   int64_t disconnectGraceSeconds = 10;
 };
 
+struct BillingConfig {
+  std::string timeZone;    // IANA name ("Europe/Berlin"); "" = the system's
+  std::string tenantName;  // printed on voucher sheets
+};
+
 struct EdgeConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -40,6 +45,7 @@ struct EdgeConfig {
   DatabaseConfig database;
   RadiusConfig radius;
   AccountingConfig accounting;
+  BillingConfig billing;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
   std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }

@@ -73,6 +73,21 @@ const std::vector<core::Migration>& edgeMigrations() {
        "  created_at INTEGER NOT NULL"
        ");"
        "CREATE INDEX topups_user ON topups(username, period_start);"},
+      {4, "vouchers, per-subscriber validity",
+       "ALTER TABLE subscribers ADD COLUMN validity_seconds INTEGER NOT NULL DEFAULT 0;"
+       "ALTER TABLE subscribers ADD COLUMN voucher_batch INTEGER NOT NULL DEFAULT 0;"
+       "CREATE TABLE voucher_batches ("
+       "  id INTEGER PRIMARY KEY,"
+       "  name TEXT NOT NULL UNIQUE,"
+       "  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE RESTRICT,"
+       "  count INTEGER NOT NULL,"
+       "  prefix TEXT NOT NULL DEFAULT '',"
+       "  valid_for INTEGER NOT NULL DEFAULT 0,"  // seconds from first use; 0 = the plan's validity
+       "  price_minor INTEGER NOT NULL DEFAULT 0,"
+       "  currency TEXT NOT NULL DEFAULT '',"
+       "  created_at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX subscribers_voucher ON subscribers(voucher_batch) WHERE voucher_batch <> 0;"},
   };
   return migrations;
 }

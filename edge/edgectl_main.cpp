@@ -66,7 +66,23 @@ const std::vector<CommandSpec>& specs() {
       {"session list", "session-list", "[--user U] [--nas N]", "live sessions", nullptr},
       {"session show", "session-show", "ID", "one session, live or closed (a unique prefix of the id is enough)", "id"},
       {"session history", "session-history", "--user U [--limit N]", "closed sessions of a subscriber", nullptr},
-      {"usage", "usage", "--user U [--period day|month]", "usage of a subscriber this day or month", nullptr},
+      {"usage", "usage", "--user U [--period day|month]",
+       "usage of a subscriber: this day's or month's totals, and the billing period's quota, tier, rate and reset",
+       nullptr},
+      {"subscriber topup", "subscriber-topup", "--username U [--bytes 5GB] [--time 2h] [--validity 7d] [--note TEXT]",
+       "add data, online time or validity to the current billing period (live: fair-use sessions get their rate back)",
+       "username"},
+      {"subscriber explain", "subscriber-explain", "U",
+       "why the last authentication got its rate or reject: plan, tier, counters, window, expiry", "username"},
+      {"voucher generate", "voucher-generate",
+       "--plan N --count K [--prefix P] [--valid-for 1d] [--price 5.00 [--currency USD]] [--batch NAME]",
+       "generate K one-time voucher codes (12 symbols, 59 bits, no look-alike characters)", nullptr},
+      {"voucher list", "voucher-list", "[--batch B] [--state unused|active|expired|revoked] [--limit N]",
+       "list vouchers and their state", nullptr},
+      {"voucher revoke", "voucher-revoke", "--code C | --batch B", "revoke vouchers; live sessions are disconnected",
+       nullptr},
+      {"voucher export", "voucher-export", "--batch B [--format csv|html] [--output FILE]",
+       "a batch as CSV or a printable HTML sheet of cards (to FILE, or standard output)", nullptr},
       {"session disconnect", "session-disconnect", "--id ID | --user U",
        "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176)", nullptr},
       {"session coa", "session-coa", "--id ID | --user U", "push the current plan's rate to live sessions (CoA)",
@@ -242,8 +258,28 @@ void printHuman(const std::string& command, const core::Json& reply) {
   } else if (command == "session-disconnect" || command == "session-coa") {
     printDynAuth(args);
     std::printf("%s\n", text(reply["text"]).c_str());
-  } else if (command == "session-show" || command == "usage") {
-    for (auto it = args.begin(); it != args.end(); ++it) std::printf("  %-22s %s\n", it.key().c_str(), text(it.value()).c_str());
+  } else if (command == "session-show" || command == "usage" || command == "subscriber-topup") {
+    if (command == "subscriber-topup") std::printf("%s\n", text(reply["text"]).c_str());
+    for (auto it = args.begin(); it != args.end(); ++it) {
+      if (it.value().is_object()) {
+        std::printf("  %s:\n", it.key().c_str());
+        for (auto b = it.value().begin(); b != it.value().end(); ++b)
+          std::printf("    %-22s %s\n", b.key().c_str(), text(b.value()).c_str());
+      } else {
+        std::printf("  %-22s %s\n", it.key().c_str(), text(it.value()).c_str());
+      }
+    }
+  } else if (command == "subscriber-explain") {
+    for (const core::Json& line : args["explanation"]) std::printf("%s\n", text(line).c_str());
+  } else if (command == "voucher-generate") {
+    std::printf("%s\n", text(reply["text"]).c_str());
+    for (const core::Json& code : args["codes"]) std::printf("  %s\n", text(code).c_str());
+  } else if (command == "voucher-list") {
+    table(args, {{"code", "CODE"}, {"batch", "BATCH"}, {"plan", "PLAN"}, {"state", "STATE"}, {"valid-for", "VALID-FOR"},
+                 {"first-use", "FIRST-USE"}, {"valid-until", "VALID-UNTIL"}, {"device", "DEVICE"}, {"price", "PRICE"}});
+    std::printf("(%s)\n", text(reply["text"]).c_str());
+  } else if (command == "voucher-export") {
+    std::fputs(text(args["content"]).c_str(), stdout);
   } else if (command == "stats") {
     std::printf("RADIUS (all clients):\n");
     for (auto it = args["totals"].begin(); it != args["totals"].end(); ++it)
@@ -504,6 +540,13 @@ int main(int argc, char** argv) {
     arguments["limit"] = n;
   }
 
+  // voucher export --output FILE: the file is written here, by the operator's edgectl.
+  std::string outputFile;
+  if (command == "voucher-export" && arguments.contains("output")) {
+    outputFile = arguments["output"].get<std::string>();
+    arguments.erase("output");
+  }
+
   core::Result<core::Json> reply =
       core::controlCall(socketPath, command, arguments.empty() ? core::Json(nullptr) : arguments, 60000, "edged");
   if (!reply.isOk()) {
@@ -512,6 +555,16 @@ int main(int argc, char** argv) {
   }
   int result = reply->value("result", 1);
   bool ok = result == core::kControlSuccess || result == core::kControlEmpty;
+  if (ok && !outputFile.empty()) {
+    std::ofstream out(outputFile, std::ios::binary | std::ios::trunc);
+    out << text((*reply)["arguments"]["content"]);
+    if (!out.flush()) {
+      std::fprintf(stderr, "edgectl: cannot write %s\n", outputFile.c_str());
+      return 2;
+    }
+    std::printf("%s: written to %s\n", text((*reply)["text"]).c_str(), outputFile.c_str());
+    return 0;
+  }
   if (json) {
     // Success: the data itself (a session list is a JSON array); failure: the whole answer, so a
     // script sees {"result": 1, "text": "why"}.

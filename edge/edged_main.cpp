@@ -1,6 +1,8 @@
 // edged: the appliance daemon. Thin main: arguments, config, then the Edged object does the work.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "core/log.h"
@@ -75,6 +77,11 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Billing periods and windows are in the box's zone: set once, before any thread (localtime_r).
+  if (!config->billing.timeZone.empty()) {
+    ::setenv("TZ", (":" + config->billing.timeZone).c_str(), 1);
+    ::tzset();
+  }
   edge::Edged daemon(configPath, std::move(*config));
   core::Status s = daemon.start();
   if (!s.isOk()) {

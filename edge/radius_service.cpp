@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/units.h"
 #include "edge/command_args.h"
+#include "edge/service_helpers.h"
 
 namespace edge {
 
@@ -20,7 +21,6 @@ namespace {
 using core::ControlReply;
 using core::Json;
 
-ControlReply fail(const core::Status& s) { return ControlReply::error(s.message()); }
 
 aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
   aaa::policy::PolicySettings s;
@@ -35,10 +35,6 @@ aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
   return s;
 }
 
-std::string isoOrEmpty(int64_t unix) {
-  if (unix == 0) return "";
-  return core::formatRfc3339(core::WallTime(std::chrono::seconds(unix)));
-}
 
 Json nasJson(const aaa::policy::NasClient& n) {
   Json j = Json::object();
@@ -259,19 +255,7 @@ core::Status applySubscriberArgs(const CommandArgs& a, const aaa::policy::Snapsh
   return core::Status::ok();
 }
 
-// A subscriber named like a MAC is a MAC-auth subscriber, stored under the canonical form.
-std::string canonicalUsername(const std::string& username) {
-  auto mac = aaa::auth::parseMac(username);
-  return mac ? aaa::auth::formatMac(*mac) : username;
-}
 
-core::Status setPassword(aaa::policy::Subscriber& s, const std::string& password, bool keepCleartext) {
-  core::Result<aaa::auth::Credentials> c = aaa::auth::credentialsFromPassword(password, keepCleartext);
-  if (!c.isOk()) return c.status().withContext("password");
-  s.ntHash = c->ntHash;
-  s.cleartext = c->cleartext.value_or("");
-  return core::Status::ok();
-}
 
 Json subscriberJson(const aaa::policy::Subscriber& s, const aaa::policy::Snapshot& snap) {
   Json j = Json::object();
@@ -286,6 +270,9 @@ Json subscriberJson(const aaa::policy::Subscriber& s, const aaa::policy::Snapsho
   if (s.ntHash) forms.push_back("nt-hash");
   if (!s.cleartext.empty()) forms.push_back("cleartext");
   j["credentials"] = forms;  // which forms are stored, never their content
+  j["first-login"] = isoOrEmpty(s.firstLogin);
+  j["validity"] = s.validitySeconds ? billing::formatDuration(s.validitySeconds) : "";
+  j["voucher"] = s.voucherBatch != 0;
   return j;
 }
 
@@ -325,6 +312,7 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   const RadiusConfig& config = edgeConfig.radius;
   config_ = config;
   accounting_ = edgeConfig.accounting;
+  tenantName_ = edgeConfig.billing.tenantName;
   writer_ = &writer;
   reader_ = &reader;
   core::Result<aaa::radius::Dictionary> dict = aaa::radius::Dictionary::load(config.dictionaryDir);
@@ -372,6 +360,13 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   core::Result<std::unique_ptr<core::Database>> sweepReader = core::Database::open(acctOptions);
   if (!sweepReader.isOk()) return sweepReader.status();
   sweepReader_ = std::move(*sweepReader);
+  // Per-period quota counters follow the plans' billing rules (on the acct writer's thread).
+  classifierCache_ = std::make_unique<aaa::policy::ReaderCache>(snapshots_);
+  ledger_.setQuotaClassifier(
+      [this](const std::string& username, int64_t at) { return classifyUsage(username, at); });
+  quotaLookup_ = [this](std::string_view username, int64_t periodStart) {
+    return quotaBook_.usage(username, periodStart);
+  };
   // The journal past the views' watermark is replayed (after a crash: the last seconds of
   // Interim-Updates), and the views written, before anything is served.
   ledger_.invalidate();
@@ -380,6 +375,15 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   core::Result<std::vector<std::pair<std::string, uint32_t>>> counts = aaa::acct::liveSessionCounts(*acctReader_);
   if (!counts.isOk()) return counts.status().withContext("loading live sessions");
   sessionCounts_.reset(*counts);
+  EDGE_RETURN_IF_ERROR(loadQuotaBook(core::SystemClock::instance().unixSeconds()));
+  core::Result<std::unique_ptr<core::Database>> coaReader = core::Database::open(acctOptions);
+  if (!coaReader.isOk()) return coaReader.status();
+  coaReader_ = std::move(*coaReader);
+  subscriptions_.push_back(events_.subscribe<aaa::radius::AcctEvent>([this](const aaa::radius::AcctEvent& e) {
+    if (e.change != nullptr && !e.change->quota.empty()) onQuotaMoved(*e.change);
+  }));
+  subscriptions_.push_back(events_.subscribe<aaa::radius::AuthEvent>(
+      [this](const aaa::radius::AuthEvent& e) { onAuthorized(e); }));
 
   int threads = config.threads > 0 ? static_cast<int>(config.threads)
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -389,7 +393,7 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   sc.threads = threads;
   server_ = std::make_unique<aaa::radius::AuthServer>(
       sc, snapshots_, attributes_, counters_, &events_,
-      [this](std::string_view username) { return sessionCounts_.count(username); });
+      [this](std::string_view username) { return sessionCounts_.count(username); }, quotaLookup_);
   EDGE_RETURN_IF_ERROR(server_->start());
 
   aaa::radius::AcctServerConfig ac;
@@ -419,6 +423,8 @@ void RadiusService::stop() {
   }
   coaWake_.notify_all();
   if (coaThread_.joinable()) coaThread_.join();
+  for (core::EventBus::SubscriptionId id : subscriptions_) events_.unsubscribe(id);
+  subscriptions_.clear();
   if (server_) server_->stop();
   server_.reset();
   if (acctServer_) acctServer_->stop();
@@ -430,6 +436,7 @@ void RadiusService::stop() {
   }
   acctReader_.reset();
   sweepReader_.reset();
+  coaReader_.reset();
   acctWriter_.reset();
 }
 
@@ -572,15 +579,20 @@ void RadiusService::registerCommands(core::ControlServer& c) {
                     bind(&RadiusService::sessionShow));
   c.registerCommand("session-history", "Closed sessions of a subscriber, newest first. Arguments: user, limit.",
                     bind(&RadiusService::sessionHistory));
-  c.registerCommand("usage", "Usage of a subscriber (per-day totals of the usage journal, UTC days). Arguments: user, period (day|month).",
+  c.registerCommand("usage",
+                    "Usage of a subscriber: per-day totals of the usage journal (UTC days) for this day or month, and "
+                    "the billing period (data and time used and left, fair-use tier, rate, reset). Arguments: user, "
+                    "period (day|month).",
                     bind(&RadiusService::usage));
   c.registerCommand("session-disconnect",
                     "Send a Disconnect-Request (RFC 5176) for a session (id) or all of a user's sessions (user). "
                     "An ACKed session closes when the NAS sends its Stop, or after accounting.disconnect-grace-seconds.",
                     bind(&RadiusService::sessionDisconnect));
   c.registerCommand("session-coa",
-                    "Send a CoA-Request with the current plan's rate for a session (id) or a user's sessions (user).",
+                    "Send a CoA-Request with the subscriber's current rate (the plan's, or its fair-use tier's or "
+                    "window's) for a session (id) or a user's sessions (user).",
                     bind(&RadiusService::sessionCoa));
+  registerBillingCommands(c);
 }
 
 ControlReply RadiusService::nasAdd(const Json& args) {
@@ -744,6 +756,7 @@ ControlReply RadiusService::subscriberAdd(const Json& args) {
     return ControlReply::error("password is required (only MAC-address subscribers may go without)");
   }
   int64_t now = core::SystemClock::instance().unixSeconds();
+  sub.createdAt = now;
   int64_t id = 0;
   s = write([&sub, now, &id](core::Database& db) {
     core::Result<int64_t> r = aaa::policy::insertSubscriber(db, sub, now);
@@ -1022,6 +1035,10 @@ ControlReply RadiusService::usage(const Json& args) {
   j["output-packets"] = c->outputPackets;
   j["session-time"] = c->sessionTime;
   j["sessions-online"] = sessionCounts_.count(name);
+  auto snap = snapshots_.current();
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(name);
+  const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+  if (plan != nullptr) j["billing"] = billingJson(*sub, *plan, now);
   return ControlReply::success("usage of " + name + " this " + p, j);
 }
 
@@ -1086,7 +1103,11 @@ Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::D
       out["message"] = "no plan for '" + session.username + "'";
       return out;
     }
-    changes = aaa::radius::renderRate(*plan, nas->vendor, attributes_);
+    // The rate in force now: the plan's, or its fair-use tier's or window's.
+    aaa::policy::Decision d;
+    aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d);
+    out["rate"] = core::formatRate(d.rate.downBps) + "/" + core::formatRate(d.rate.upBps);
+    changes = aaa::radius::renderRate(*plan, d.rate, nas->vendor, attributes_);
     if (changes.empty()) {
       out["outcome"] = "error";
       out["message"] = "the NAS's vendor profile (" + std::string(aaa::policy::vendorProfileName(nas->vendor)) +
@@ -1158,7 +1179,7 @@ void RadiusService::queuePlanCoa(int64_t planId) {
     for (const auto& row : *rows) {
       const aaa::policy::Subscriber* sub = snap->findSubscriber(row.username);
       if (sub == nullptr || sub->planId != planId) continue;
-      coaQueue_.push_back(row);
+      coaQueue_.push_back(Enforcement{row, row.username, aaa::radius::DynAuthKind::kCoa, "plan change"});
       ++queued;
     }
   }
@@ -1168,19 +1189,44 @@ void RadiusService::queuePlanCoa(int64_t planId) {
   }
 }
 
+void RadiusService::queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind,
+                                     const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(coaMu_);
+    if (coaStopping_) return;
+    coaQueue_.push_back(Enforcement{std::nullopt, username, kind, why});
+  }
+  coaWake_.notify_all();
+}
+
 void RadiusService::coaLoop() {
   for (;;) {
-    aaa::acct::SessionRow row;
+    Enforcement job;
     {
       std::unique_lock<std::mutex> lock(coaMu_);
       coaWake_.wait(lock, [this] { return coaStopping_ || !coaQueue_.empty(); });
       if (coaStopping_) return;
-      row = std::move(coaQueue_.front());
+      job = std::move(coaQueue_.front());
       coaQueue_.pop_front();
     }
-    Json r = dynAuth(row, aaa::radius::DynAuthKind::kCoa);
-    core::logInfo("plan change CoA: session=", row.uid, " user=", row.username, " nas=", row.nas,
-                  " outcome=", r["outcome"].get<std::string>(), " ", r.value("message", ""));
+    std::vector<aaa::acct::SessionRow> targets;
+    if (job.session) {
+      targets.push_back(*job.session);
+    } else {
+      core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(*coaReader_, job.username, "");
+      if (!rows.isOk()) {
+        core::logError(job.why, ": listing the sessions of ", job.username, ": ", rows.status().message());
+        continue;
+      }
+      targets = std::move(*rows);
+    }
+    const char* what = job.kind == aaa::radius::DynAuthKind::kCoa ? "CoA" : "Disconnect";
+    for (const aaa::acct::SessionRow& row : targets) {
+      Json r = dynAuth(row, job.kind);
+      core::logInfo(job.why, ": ", what, " session=", row.uid, " user=", row.username, " nas=", row.nas,
+                    r.contains("rate") ? " rate=" + r["rate"].get<std::string>() : std::string(),
+                    " outcome=", r["outcome"].get<std::string>(), " ", r.value("message", ""));
+    }
   }
 }
 

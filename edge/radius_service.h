@@ -13,6 +13,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "aaa/acct/ledger.h"
 #include "aaa/policy/snapshot.h"
@@ -21,6 +23,7 @@
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/dynauth_client.h"
 #include "aaa/radius/server.h"
+#include "billing/quota_book.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/event_bus.h"
@@ -69,6 +72,27 @@ class RadiusService {
   core::ControlReply usage(const core::Json& args);
   core::ControlReply sessionDisconnect(const core::Json& args);
   core::ControlReply sessionCoa(const core::Json& args);
+  // Billing (edge/radius_billing.cpp): top-ups, explanations, vouchers.
+  core::ControlReply subscriberTopup(const core::Json& args);
+  core::ControlReply subscriberExplain(const core::Json& args);
+  core::ControlReply voucherGenerate(const core::Json& args);
+  core::ControlReply voucherList(const core::Json& args);
+  core::ControlReply voucherRevoke(const core::Json& args);
+  core::ControlReply voucherExport(const core::Json& args);
+  void registerBillingCommands(core::ControlServer& control);
+
+  // Where a journal row counts for quotas (the ledger's classifier; the acct writer's thread).
+  std::optional<aaa::acct::QuotaSlot> classifyUsage(const std::string& username, int64_t at);
+  // Loads the current periods' counters and top-ups into quotaBook_ (start).
+  core::Status loadQuotaBook(int64_t now);
+  // After a commit (the acct writer's thread): period counters moved; a fair-use tier or quota
+  // crossed queues a CoA with the new rate or a Disconnect for each of the subscriber's sessions.
+  void onQuotaMoved(const aaa::acct::LedgerChange& change);
+  // After an authorization (an auth thread): remembers it for explain; a first login starts the
+  // validity (and binds a voucher to the device).
+  void onAuthorized(const aaa::radius::AuthEvent& event);
+  // The billing state of a subscriber now (usage, explain, top-up).
+  core::Json billingJson(const aaa::policy::Subscriber& s, const aaa::policy::Plan& plan, int64_t now);
 
   // Sessions selected by an "id" or "user" argument.
   core::Result<std::vector<aaa::acct::SessionRow>> selectSessions(const core::Json& args);
@@ -81,6 +105,8 @@ class RadiusService {
   // Queues a CoA with the current plan's rate for every live session of the plan's subscribers
   // (after plan-set); a background thread sends them and logs the results.
   void queuePlanCoa(int64_t planId);
+  // Queues a CoA (the subscriber's current rate) or Disconnect for every live session of `username`.
+  void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why);
   void coaLoop();
 
   // nas-del and plan-del: delete by name, then reload that part of the snapshot.
@@ -112,7 +138,31 @@ class RadiusService {
   std::unique_ptr<aaa::radius::DynAuthClient> dynauth_;
   std::mutex coaMu_;
   std::condition_variable coaWake_;
-  std::deque<aaa::acct::SessionRow> coaQueue_;
+  struct Enforcement {
+    std::optional<aaa::acct::SessionRow> session;  // one session; else every live session of `username`
+    std::string username;
+    aaa::radius::DynAuthKind kind = aaa::radius::DynAuthKind::kCoa;
+    std::string why;  // for the log
+  };
+  std::deque<Enforcement> coaQueue_;
+  std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
+
+  // Billing state.
+  std::string tenantName_;
+  billing::QuotaBook quotaBook_;
+  aaa::policy::QuotaLookup quotaLookup_;
+  std::unique_ptr<aaa::policy::ReaderCache> classifierCache_;  // the acct writer's thread only
+  struct LastAuth {
+    int64_t at = 0;
+    std::string nas;
+    std::string station;
+    aaa::policy::Decision decision;  // subscriber and plan pointers cleared
+    std::string plan;
+  };
+  std::mutex lastAuthMu_;
+  std::unordered_map<std::string, LastAuth> lastAuth_;
+  std::mutex firstLoginMu_;
+  std::unordered_set<std::string> firstLoginPending_;
   bool coaStopping_ = false;
   std::thread coaThread_;
   std::vector<core::EventBus::SubscriptionId> subscriptions_;

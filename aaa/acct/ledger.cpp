@@ -132,6 +132,18 @@ const std::vector<core::Migration>& migrations() {
        "INSERT INTO ledger_meta VALUES (1, coalesce((SELECT max(seq) FROM usage_journal), 0));"
        "UPDATE sessions SET journal_seq = coalesce((SELECT max(seq) FROM usage_journal), 0);"
        "DROP INDEX usage_journal_user;"},
+      {5, "per-period quota counters (billing)",
+       // A view of the journal like usage_daily, per subscriber and billing period: the octets
+       // that count against the data quota (outside uncounted windows) and the online seconds.
+       "CREATE TABLE quota_usage ("
+       "  username TEXT NOT NULL,"
+       "  period_start INTEGER NOT NULL,"
+       "  input_octets INTEGER NOT NULL,"
+       "  output_octets INTEGER NOT NULL,"
+       "  session_time INTEGER NOT NULL,"
+       "  journal_seq INTEGER NOT NULL,"
+       "  PRIMARY KEY (username, period_start)"
+       ") WITHOUT ROWID;"},
   };
   return m;
 }
@@ -259,7 +271,9 @@ Counters plus(const Counters& a, const Counters& b) {
 
 int64_t dayOf(int64_t unixSeconds) { return unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400; }
 
-std::string usageKey(int64_t day, const std::string& username) { return std::to_string(day) + '\0' + username; }
+std::string usageKey(char view, int64_t bucket, const std::string& username) {
+  return view + std::to_string(bucket) + '\0' + username;
+}
 
 core::Result<int64_t> queryInt(core::Database& db, const std::string& sql) {
   core::Result<core::Statement> st = db.prepare(sql);
@@ -353,31 +367,55 @@ core::Status Ledger::rebuild(core::Database& db) {
       it->second.seq = seq;
     }
 
-    std::string key = usageKey(dayOf(at), username);
-    if (usage_.find(key) == usage_.end()) {
-      core::Result<core::Statement> view =
-          db.prepare("SELECT journal_seq FROM usage_daily WHERE username = ? AND day = ?");
-      if (!view.isOk()) return view.status();
-      view->bindText(1, username).bindInt64(2, dayOf(at));
-      core::Result<bool> found = view->step();
-      if (!found.isOk()) return found.status();
-      if (*found && seq <= view->columnInt64(0)) continue;  // already in the view
-    }
-    foldUsage(username, at, d, seq);
+    core::Result<bool> folded = foldUsage(&db, username, at, d, seq, nullptr);
+    if (!folded.isOk()) return folded.status();
   }
   ready_ = true;
   publish();
   return core::Status::ok();
 }
 
-void Ledger::foldUsage(const std::string& username, int64_t at, const Counters& d, int64_t seq) {
-  auto [it, inserted] = usage_.try_emplace(usageKey(dayOf(at), username));
-  if (inserted) {
-    it->second.firstSeq = seq;
-    order_.push_back(Dirty{false, it->first, seq, std::chrono::steady_clock::now()});
+core::Result<bool> Ledger::foldUsage(core::Database* replay, const std::string& username, int64_t at,
+                                     const Counters& d, int64_t seq, LedgerChange* change) {
+  // Folds into one view's overlay entry; on replay, a row the view already includes is skipped.
+  auto fold = [&](const std::string& key, const char* table, const char* bucketColumn, int64_t bucket,
+                  const Counters& c) -> core::Result<bool> {
+    auto it = usage_.find(key);
+    if (it == usage_.end() && replay != nullptr) {
+      core::Result<core::Statement> view = replay->prepare(std::string("SELECT journal_seq FROM ") + table +
+                                                           " WHERE username = ? AND " + bucketColumn + " = ?");
+      if (!view.isOk()) return view.status();
+      view->bindText(1, username).bindInt64(2, bucket);
+      core::Result<bool> found = view->step();
+      if (!found.isOk()) return found.status();
+      if (*found && seq <= view->columnInt64(0)) return false;
+    }
+    if (it == usage_.end()) {
+      it = usage_.emplace(key, PendingUsage{}).first;
+      it->second.firstSeq = seq;
+      order_.push_back(Dirty{false, it->first, seq, std::chrono::steady_clock::now()});
+    }
+    it->second.sum = plus(it->second.sum, c);
+    it->second.seq = seq;
+    return true;
+  };
+  core::Result<bool> daily = fold(usageKey('d', dayOf(at), username), "usage_daily", "day", dayOf(at), d);
+  if (!daily.isOk() || !classifier_) return daily;
+  std::optional<QuotaSlot> slot = classifier_(username, at);
+  if (!slot) return daily;
+  Counters counted;
+  if (slot->countsData) {
+    counted.inputOctets = d.inputOctets;
+    counted.outputOctets = d.outputOctets;
   }
-  it->second.sum = plus(it->second.sum, d);
-  it->second.seq = seq;
+  counted.sessionTime = d.sessionTime;
+  core::Result<bool> quota =
+      fold(usageKey('q', slot->periodStart, username), "quota_usage", "period_start", slot->periodStart, counted);
+  if (!quota.isOk()) return quota;
+  if (change != nullptr && (counted.inputOctets + counted.outputOctets + counted.sessionTime) != 0)
+    change->quota.push_back(
+        QuotaDelta{username, slot->periodStart, counted.inputOctets + counted.outputOctets, counted.sessionTime});
+  return true;
 }
 
 core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, const std::string& username,
@@ -398,7 +436,8 @@ core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, c
       .bindInt64(9, d.sessionTime);
   EDGE_RETURN_IF_ERROR(st->run());
   lastSeq_ = db.lastInsertRowId();
-  foldUsage(username, r.eventTime, d, lastSeq_);
+  core::Result<bool> folded = foldUsage(nullptr, username, r.eventTime, d, lastSeq_, change);
+  if (!folded.isOk()) return folded.status();
   if (change) ++change->journaled;
   return lastSeq_;
 }
@@ -669,6 +708,23 @@ core::Status Ledger::writeSession(core::Database& db, const std::string& uid, co
 
 core::Status Ledger::writeUsage(core::Database& db, const std::string& key, const PendingUsage& p) {
   size_t nul = key.find('\0');
+  std::string username = key.substr(nul + 1);
+  int64_t bucket = std::stoll(key.substr(1, nul - 1));
+  if (key[0] == 'q') {
+    core::Result<core::Statement> st = db.prepare(
+        "INSERT INTO quota_usage(username, period_start, input_octets, output_octets, session_time, journal_seq) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(username, period_start) DO UPDATE SET "
+        "input_octets = input_octets + excluded.input_octets, output_octets = output_octets + excluded.output_octets, "
+        "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq");
+    if (!st.isOk()) return st.status();
+    return st->bindText(1, username)
+        .bindInt64(2, bucket)
+        .bindInt64(3, i64(p.sum.inputOctets))
+        .bindInt64(4, i64(p.sum.outputOctets))
+        .bindInt64(5, p.sum.sessionTime)
+        .bindInt64(6, p.seq)
+        .run();
+  }
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO usage_daily(username, day, input_octets, output_octets, input_packets, output_packets, "
       "session_time, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username, day) DO UPDATE SET "
@@ -677,8 +733,8 @@ core::Status Ledger::writeUsage(core::Database& db, const std::string& key, cons
       "output_packets = output_packets + excluded.output_packets, "
       "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq");
   if (!st.isOk()) return st.status();
-  return st->bindText(1, key.substr(nul + 1))
-      .bindInt64(2, std::stoll(key.substr(0, nul)))
+  return st->bindText(1, username)
+      .bindInt64(2, bucket)
       .bindInt64(3, i64(p.sum.inputOctets))
       .bindInt64(4, i64(p.sum.outputOctets))
       .bindInt64(5, i64(p.sum.inputPackets))
@@ -824,6 +880,22 @@ core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(co
     out.emplace_back(st->columnText(0), static_cast<uint32_t>(st->columnInt64(1)));
   }
   return out;
+}
+
+core::Result<std::vector<QuotaRow>> quotaUsageSince(core::Database& db, int64_t since) {
+  core::Result<core::Statement> st = db.prepare(
+      "SELECT username, period_start, input_octets + output_octets, session_time FROM quota_usage "
+      "WHERE period_start >= ? ORDER BY username, period_start");
+  if (!st.isOk()) return st.status();
+  st->bindInt64(1, since);
+  std::vector<QuotaRow> out;
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) return out;
+    out.push_back(QuotaRow{st->columnText(0), st->columnInt64(1), static_cast<uint64_t>(st->columnInt64(2)),
+                           static_cast<uint64_t>(st->columnInt64(3))});
+  }
 }
 
 }  // namespace aaa::acct

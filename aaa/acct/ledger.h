@@ -92,11 +92,31 @@ struct SessionRow {
   Counters counters;
 };
 
-// What a committed change did, for the in-memory session counts and the events.
+// Where a journal row counts for quotas (billing/rules.h): the start of the subscriber's billing
+// period holding it, and whether its octets count against the data quota (not in an uncounted
+// window). Online time always counts.
+struct QuotaSlot {
+  int64_t periodStart = 0;
+  bool countsData = true;
+};
+// Asked for each journal row, on the writer's thread: nullopt when the subscriber's plan has no
+// quota (nothing is counted per period for it).
+using QuotaClassifier = std::function<std::optional<QuotaSlot>(const std::string& username, int64_t at)>;
+
+// A journal row's effect on a subscriber's period counters.
+struct QuotaDelta {
+  std::string username;
+  int64_t periodStart = 0;
+  uint64_t bytes = 0;  // counted octets, in + out
+  uint64_t seconds = 0;
+};
+
+// What a committed change did, for the in-memory session counts, quotas and the events.
 struct LedgerChange {
   std::vector<std::string> opened;  // usernames of sessions that became live
   std::vector<std::string> closed;  // usernames of sessions that were closed
   uint64_t journaled = 0;           // usage rows appended
+  std::vector<QuotaDelta> quota;    // period counters that moved
 };
 
 const std::vector<core::Migration>& migrations();
@@ -122,6 +142,10 @@ class Ledger {
   };
   Ledger();
   explicit Ledger(Options options);
+
+  // Per-period quota counters (the `quota_usage` view) follow the classifier; without one, none
+  // are kept. Set before the first use.
+  void setQuotaClassifier(QuotaClassifier classifier) { classifier_ = std::move(classifier); }
 
   core::Status apply(core::Database& db, const AcctRecord& record, LedgerChange* change);
   // Closes every live session of `nas` (Accounting-On/Off: the NAS restarted or stops).
@@ -166,7 +190,7 @@ class Ledger {
     int64_t firstSeq = 0;
   };
   struct Dirty {
-    bool session;  // else usage
+    bool session;  // else usage (daily or quota, by the key's first character)
     std::string key;
     int64_t firstSeq;
     std::chrono::steady_clock::time_point since;
@@ -187,13 +211,17 @@ class Ledger {
   // there was nothing to journal.
   core::Result<int64_t> journal(core::Database& db, const AcctRecord& r, const std::string& username,
                                 const Counters& d, bool always, LedgerChange* change);
-  void foldUsage(const std::string& username, int64_t at, const Counters& d, int64_t seq);
+  // Folds a journal row into the usage views' overlay; `replay` checks each view row's journal_seq
+  // first (rebuild), `change` receives the quota delta.
+  core::Result<bool> foldUsage(core::Database* replay, const std::string& username, int64_t at, const Counters& d,
+                               int64_t seq, LedgerChange* change);
   core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c);
   core::Status closeLive(core::Database& db, const std::string& uid, int64_t stopped, const Counters* finalCounters,
                          const std::string& reason);
   core::Status guard(core::Status s);
 
   Options options_;
+  QuotaClassifier classifier_;
   bool ready_ = false;
   int64_t lastSeq_ = 0;
   std::atomic<uint64_t> rebuilds_{0};
@@ -204,7 +232,8 @@ class Ledger {
     pendingUsage_.store(usage_.size(), std::memory_order_relaxed);
   }
   std::unordered_map<std::string, PendingSession> sessions_;
-  std::unordered_map<std::string, PendingUsage> usage_;  // key: day (decimal) '\0' username
+  // key: 'd' day '\0' username (usage_daily), 'q' period start '\0' username (quota_usage)
+  std::unordered_map<std::string, PendingUsage> usage_;
   std::deque<Dirty> order_;                              // in firstSeq order
 };
 
@@ -221,5 +250,15 @@ core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const s
 // (usage_daily; exact once the ledger flushed).
 core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to);
 core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(core::Database& db);
+
+// Per-period quota counters (exact once the ledger flushed): bytes counted against the data quota
+// and online seconds, of periods that started at or after `since`.
+struct QuotaRow {
+  std::string username;
+  int64_t periodStart = 0;
+  uint64_t bytes = 0;
+  uint64_t seconds = 0;
+};
+core::Result<std::vector<QuotaRow>> quotaUsageSince(core::Database& db, int64_t since);
 
 }  // namespace aaa::acct

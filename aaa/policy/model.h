@@ -93,6 +93,8 @@ struct Subscriber {
   std::optional<IpAddress> staticIp;
   int64_t createdAt = 0;   // Unix seconds
   int64_t firstLogin = 0;  // Unix seconds of the first Access-Accept, 0 = never logged in
+  uint64_t validitySeconds = 0;  // from the first login, overriding the plan's (vouchers, top-ups); 0 = the plan's
+  int64_t voucherBatch = 0;      // the voucher batch it came from; 0 = not a voucher
   // The start of subscriber-anchored billing periods: the first login, else the creation.
   int64_t periodAnchor() const { return firstLogin != 0 ? firstLogin : createdAt; }
 };

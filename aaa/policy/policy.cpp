@@ -4,6 +4,9 @@
 #include "aaa/auth/mac.h"
 #include "aaa/auth/pap.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace aaa::policy {
 
 const char* authMethodName(AuthMethod m) {
@@ -31,6 +34,8 @@ const char* rejectReasonName(RejectReason r) {
     case RejectReason::kNoCredentials: return "no-credentials";
     case RejectReason::kMalformed: return "malformed";
     case RejectReason::kPlanMissing: return "plan-missing";
+    case RejectReason::kDataQuotaUsedUp: return "data-quota-used-up";
+    case RejectReason::kTimeQuotaUsedUp: return "time-quota-used-up";
     case RejectReason::kCount: break;
   }
   return "unknown";
@@ -50,6 +55,8 @@ const char* rejectReasonMessage(RejectReason r) {
     case RejectReason::kNoCredentials: return "No credentials in request";
     case RejectReason::kMalformed: return "Malformed credentials";
     case RejectReason::kPlanMissing: return "Account has no valid plan";
+    case RejectReason::kDataQuotaUsedUp: return "Data quota used up for this period; top up to continue";
+    case RejectReason::kTimeQuotaUsedUp: return "Time quota used up for this period; top up to continue";
     case RejectReason::kCount: break;
   }
   return "Rejected";
@@ -81,7 +88,42 @@ AuthMethod methodOf(const AccessRequestView& r) {
 
 }  // namespace
 
-Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t now, const SessionCount& sessions) {
+int64_t periodAnchorAt(const Subscriber& s, int64_t now) { return s.firstLogin != 0 ? s.firstLogin : now; }
+
+namespace {
+void shorten(uint32_t& timeout, int64_t left) {
+  if (left < 1) left = 1;
+  if (timeout == 0 || left < static_cast<int64_t>(timeout)) timeout = static_cast<uint32_t>(std::min<int64_t>(left, UINT32_MAX));
+}
+}  // namespace
+
+RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now, const QuotaLookup& quota,
+                             Decision& d) {
+  const billing::BillingRules& rules = plan.billing;
+  billing::Rate base{plan.downBps, plan.upBps};
+  d.rate = base;
+  d.firstLogin = s.firstLogin == 0;
+  uint64_t validity = s.validitySeconds != 0 ? s.validitySeconds : rules.validitySeconds;
+  bool billed = rules.hasQuota() || !rules.windows.empty() || validity != 0;
+  if (!billed) return RejectReason::kNone;
+  d.billed = true;
+  if (validity != 0) {
+    d.validUntil = periodAnchorAt(s, now) + static_cast<int64_t>(validity);
+    if (d.validUntil <= now) return RejectReason::kExpired;
+    shorten(d.sessionTimeout, d.validUntil - now);
+  }
+  d.period = billing::periodAt(rules.period, now, periodAnchorAt(s, now));
+  if (quota) d.usage = quota(s.username, d.period.start);
+  d.quota = billing::evaluate(rules, base, d.usage, now);
+  d.rate = d.quota.rate;
+  if (!d.quota.allow)
+    return d.quota.reason.rfind("time", 0) == 0 ? RejectReason::kTimeQuotaUsedUp : RejectReason::kDataQuotaUsedUp;
+  if (d.quota.remainingSeconds) shorten(d.sessionTimeout, static_cast<int64_t>(*d.quota.remainingSeconds));
+  return RejectReason::kNone;
+}
+
+Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t now, const SessionCount& sessions,
+                   const QuotaLookup& quota) {
   const PolicySettings& settings = snapshot.settings;
   AuthMethod method = methodOf(r);
   if (method == AuthMethod::kNone) return reject(RejectReason::kNoCredentials, method);
@@ -160,6 +202,12 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
     if (d.sessionTimeout == 0 || left < static_cast<int64_t>(d.sessionTimeout)) d.sessionTimeout = static_cast<uint32_t>(left);
   }
   d.msChapV2 = msChap;
+  RejectReason billing = evaluateBilling(*s, *plan, now, quota, d);
+  if (billing != RejectReason::kNone) {
+    d.accept = false;
+    d.reason = billing;
+    d.msChapV2.reset();
+  }
   return d;
 }
 

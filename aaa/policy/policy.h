@@ -34,6 +34,8 @@ enum class RejectReason : uint8_t {
   kNoCredentials,      // no User-Password, CHAP-Password, MS-CHAP or MAC-auth form
   kMalformed,          // e.g. MS-CHAP2-Response of the wrong length
   kPlanMissing,        // the subscriber's plan is gone: a data error, never the subscriber's fault
+  kDataQuotaUsedUp,    // the period's data quota or a block/redirect fair-use tier is reached
+  kTimeQuotaUsedUp,    // the period's online time is used up
   kCount
 };
 const char* rejectReasonName(RejectReason r);     // "unknown-user": counter label and log
@@ -57,15 +59,38 @@ struct Decision {
   AuthMethod method = AuthMethod::kNone;
   const Subscriber* subscriber = nullptr;  // valid as long as the snapshot
   const Plan* plan = nullptr;
-  uint32_t sessionTimeout = 0;             // plan's, shortened to the subscriber's expiry; 0 = none
+  uint32_t sessionTimeout = 0;  // plan's, shortened to the expiry, validity and time quota; 0 = none
   std::optional<auth::MsChapV2Accept> msChapV2;  // MS-CHAP2-Success value and MPPE keys
+  billing::Rate rate;           // the rate in force: the plan's, a fair-use tier's or a window's
+
+  // Billing state, when the plan has quotas, fair use, windows or a validity (what `subscriber
+  // explain` shows, and what the reply's remaining-quota attributes come from).
+  bool billed = false;
+  billing::Interval period;     // the billing period holding now
+  billing::QuotaUsage usage;    // the period's counters and top-ups
+  billing::QuotaDecision quota; // tier, window, remaining octets and seconds
+  int64_t validUntil = 0;       // end of the validity (first login + validity); 0 = none
+  bool firstLogin = false;      // an accept of a subscriber who never logged in: validity starts now
 };
 
 // Counts the subscriber's open sessions (the session ledger provides it); absent = no limit check.
 using SessionCount = std::function<uint32_t(std::string_view username)>;
 
+// The subscriber's counters in a billing period (billing::QuotaBook provides them); absent = the
+// period counts as unused.
+using QuotaLookup = std::function<billing::QuotaUsage(std::string_view username, int64_t periodStart)>;
+
+// The period anchor of `s` as of `now`: a subscriber who never logged in starts now.
+int64_t periodAnchorAt(const Subscriber& s, int64_t now);
+
+// The billing part of a decision for an accepted subscriber on `plan` (sets rate, billed, period,
+// usage, quota, validUntil, firstLogin; shortens sessionTimeout). Returns the reject reason, or
+// kNone. Also used for CoA after a counter moved.
+RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now, const QuotaLookup& quota,
+                             Decision& d);
+
 // The accepted methods come from snapshot.settings (config radius.auth-methods).
 Decision authorize(const AccessRequestView& request, const Snapshot& snapshot, int64_t nowUnix,
-                   const SessionCount& sessions = {});
+                   const SessionCount& sessions = {}, const QuotaLookup& quota = {});
 
 }  // namespace aaa::policy

@@ -36,12 +36,14 @@ Subscriber readSubscriber(core::Statement& st) {
   if (!ip.empty()) s.staticIp = parseIp(ip);
   s.createdAt = st.columnInt64(9);
   s.firstLogin = st.columnInt64(10);
+  s.validitySeconds = static_cast<uint64_t>(st.columnInt64(11));
+  s.voucherBatch = st.columnInt64(12);
   return s;
 }
 
 constexpr const char* kSubscriberColumns =
-    "SELECT id, username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, first_login "
-    "FROM subscribers";
+    "SELECT id, username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, first_login, "
+    "validity_seconds, voucher_batch FROM subscribers";
 
 void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
   st.bindText(1, s.username);
@@ -53,7 +55,10 @@ void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
       .bindInt64(6, s.expiresAt)
       .bindText(7, macText(s.mac))
       .bindText(8, ipText(s.staticIp))
-      .bindInt64(9, now);
+      .bindInt64(9, now)
+      .bindInt64(11, static_cast<int64_t>(s.validitySeconds))
+      .bindInt64(12, s.voucherBatch)
+      .bindInt64(13, s.firstLogin);
 }
 
 }  // namespace
@@ -248,7 +253,8 @@ core::Status deletePlan(core::Database& db, const std::string& name) {
 core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO subscribers(username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, "
-      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?9)");
+      "updated_at, validity_seconds, voucher_batch, first_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11, "
+      "?12, ?13)");
   if (!st.isOk()) return st.status();
   bindSubscriber(*st, s, now);
   core::Status r = st->run();
@@ -261,8 +267,9 @@ core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, 
 
 core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
   core::Result<core::Statement> st = db.prepare(
-      "UPDATE subscribers SET username = ?, nt_hash = ?, cleartext = ?, plan_id = ?, status = ?, expires_at = ?, "
-      "mac = ?, static_ip = ?, updated_at = ? WHERE id = ?");
+      "UPDATE subscribers SET username = ?1, nt_hash = ?2, cleartext = ?3, plan_id = ?4, status = ?5, "
+      "expires_at = ?6, mac = ?7, static_ip = ?8, updated_at = ?9, validity_seconds = ?11, voucher_batch = ?12, "
+      "first_login = ?13 WHERE id = ?10");
   if (!st.isOk()) return st.status();
   bindSubscriber(*st, s, now);
   st->bindInt64(10, s.id);

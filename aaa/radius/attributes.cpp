@@ -60,6 +60,9 @@ core::Result<Attributes> Attributes::resolve(const Dictionary& d) {
       {&a.chillispotBandwidthMaxUp, "ChilliSpot-Bandwidth-Max-Up"},
       {&a.chillispotBandwidthMaxDown, "ChilliSpot-Bandwidth-Max-Down"},
       {&a.ciscoAvPair, "Cisco-AVPair"},
+      {&a.mikrotikTotalLimit, "Mikrotik-Total-Limit"},
+      {&a.mikrotikTotalLimitGigawords, "Mikrotik-Total-Limit-Gigawords"},
+      {&a.chillispotMaxTotalOctets, "ChilliSpot-Max-Total-Octets"},
   };
   for (const Entry& e : entries) {
     core::Result<AttrRef> ref = d.find(e.name);

@@ -22,6 +22,8 @@ struct Attributes {
   // Vendor rate attributes
   AttrRef mikrotikRateLimit, wisprBandwidthMaxUp, wisprBandwidthMaxDown, chillispotBandwidthMaxUp,
       chillispotBandwidthMaxDown, ciscoAvPair;
+  // Vendor remaining-volume attributes (the NAS stops the session at the exact octet)
+  AttrRef mikrotikTotalLimit, mikrotikTotalLimitGigawords, chillispotMaxTotalOctets;
 
   static core::Result<Attributes> resolve(const Dictionary& dictionary);
 };

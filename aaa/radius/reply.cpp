@@ -27,8 +27,34 @@ std::string ciscoPolice(uint64_t rate, uint64_t burstRate, uint32_t burstTime) {
 
 }  // namespace
 
-std::vector<Attribute> renderRate(const policy::Plan& p, policy::VendorProfile vendor, const Attributes& a) {
+std::vector<Attribute> renderRate(const policy::Plan& plan, policy::VendorProfile vendor, const Attributes& a) {
+  return renderRate(plan, billing::Rate{plan.downBps, plan.upBps}, vendor, a);
+}
+
+std::vector<Attribute> renderRemaining(uint64_t bytes, policy::VendorProfile vendor, const Attributes& a) {
   std::vector<Attribute> out;
+  if (vendor == policy::VendorProfile::kMikrotik) {
+    out.push_back(attr(a.mikrotikTotalLimit, Value::uint32(static_cast<uint32_t>(bytes & 0xffffffffu))));
+    out.push_back(attr(a.mikrotikTotalLimitGigawords, Value::uint32(static_cast<uint32_t>(bytes >> 32))));
+  } else if (vendor == policy::VendorProfile::kChillispot) {
+    out.push_back(attr(a.chillispotMaxTotalOctets, Value::uint32(clampU32(bytes))));
+  }
+  return out;
+}
+
+std::vector<Attribute> renderRate(const policy::Plan& plan, const billing::Rate& rate, policy::VendorProfile vendor,
+                                  const Attributes& a) {
+  std::vector<Attribute> out;
+  // A stepped-down rate has no burst: the plan's burst belongs to its own rate.
+  struct {
+    uint64_t downBps, upBps, burstDownBps, burstUpBps;
+    uint32_t burstThresholdPercent, burstTimeSeconds;
+  } p{plan.downBps, plan.upBps, plan.burstDownBps, plan.burstUpBps, plan.burstThresholdPercent, plan.burstTimeSeconds};
+  if (!(rate == billing::Rate{plan.downBps, plan.upBps})) {
+    p.downBps = rate.downBps;
+    p.upBps = rate.upBps;
+    p.burstDownBps = p.burstUpBps = 0;
+  }
   if (p.downBps == 0 && p.upBps == 0) return out;
   switch (vendor) {
     case policy::VendorProfile::kGeneric:
@@ -78,7 +104,11 @@ std::vector<Attribute> renderAccept(const policy::Decision& d, policy::VendorPro
     out.push_back(attr(a.framedIpAddress, Value::ipv4(d.subscriber->staticIp->v4())));
   else if (!p.ipPool.empty())
     out.push_back(attr(a.framedPool, Value::string(p.ipPool)));
-  for (Attribute& r : renderRate(p, vendor, a)) out.push_back(std::move(r));
+  for (Attribute& r : renderRate(p, d.rate.downBps || d.rate.upBps ? d.rate : billing::Rate{p.downBps, p.upBps},
+                                 vendor, a))
+    out.push_back(std::move(r));
+  if (d.billed && d.quota.remainingBytes)
+    for (Attribute& r : renderRemaining(*d.quota.remainingBytes, vendor, a)) out.push_back(std::move(r));
   if (d.msChapV2) {
     const auth::MsChapV2Accept& m = *d.msChapV2;
     out.push_back(attr(a.msChap2Success,

@@ -9,6 +9,9 @@
 //               and "ip:qos-policy-out=..." (download): ISG RADIUS-based policing
 //   accel-ppp   Filter-Id "down/up" in kbit/s (accel-ppp shaper, attr=Filter-Id)
 //   generic     no rate attribute
+// The remaining data quota of a billed plan (billing/rules.h) goes as Mikrotik-Total-Limit with
+// -Gigawords (mikrotik) or ChilliSpot-Max-Total-Octets (chillispot, 32 bits: capped at 4 GiB - 1,
+// the Interim-Update enforcement covers the rest); the remaining time shortens Session-Timeout.
 // The caller puts Message-Authenticator first and appends the request's Proxy-State attributes.
 #pragma once
 
@@ -27,8 +30,13 @@ std::vector<Attribute> renderAccept(const policy::Decision& decision, policy::Ve
 // MS-CHAPv2 so the client shows "wrong password" instead of a generic failure).
 std::vector<Attribute> renderReject(const policy::Decision& decision, const Attributes& a, uint8_t msChapIdent = 0);
 
-// The rate attributes alone (Access-Accept and, later, CoA with a new rate).
+// The rate attributes alone (Access-Accept, and CoA with a new rate). `rate` is the plan's own rate
+// (with its burst) or a fair-use tier's or window's (without burst).
+std::vector<Attribute> renderRate(const policy::Plan& plan, const billing::Rate& rate, policy::VendorProfile vendor,
+                                  const Attributes& a);
 std::vector<Attribute> renderRate(const policy::Plan& plan, policy::VendorProfile vendor, const Attributes& a);
+// The remaining-volume attribute(s) of the vendor, for `bytes` left.
+std::vector<Attribute> renderRemaining(uint64_t bytes, policy::VendorProfile vendor, const Attributes& a);
 
 // "10M", "512k", "1500": MikroTik's rate syntax.
 std::string mikrotikRate(uint64_t bitsPerSecond);

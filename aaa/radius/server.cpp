@@ -191,7 +191,8 @@ struct AuthServer::Worker {
       return false;
     }
 
-    policy::Decision d = policy::authorize(fields.view, snap, core::SystemClock::instance().unixSeconds(), s.sessions_);
+    policy::Decision d = policy::authorize(fields.view, snap, core::SystemClock::instance().unixSeconds(), s.sessions_,
+                                             s.quota_);
 
     out.start(static_cast<uint8_t>(d.accept ? PacketCode::kAccessAccept : PacketCode::kAccessReject), data[1]);
     std::vector<Attribute> body = d.accept ? renderAccept(d, nas->vendor, a) : renderReject(d, a, fields.msChapIdent);
@@ -216,7 +217,7 @@ struct AuthServer::Worker {
     if (s.events_)
       s.events_->publish(AuthEvent{nas->name, data[1], fields.view.userName,
                                    fields.view.callingStationId.value_or(std::string_view()), d.method, d.accept,
-                                   d.reason});
+                                   d.reason, &d});
     reply.assign(out.data(), out.data() + n);
     remember(key, reply, now);
     return true;
@@ -228,13 +229,15 @@ struct AuthServer::Worker {
 };
 
 AuthServer::AuthServer(AuthServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
-                       core::CounterRegistry& counters, core::EventBus* events, policy::SessionCount sessions)
+                       core::CounterRegistry& counters, core::EventBus* events, policy::SessionCount sessions,
+                       policy::QuotaLookup quota)
     : config_(std::move(config)),
       snapshots_(snapshots),
       attributes_(attributes),
       registry_(counters),
       events_(events),
       sessions_(std::move(sessions)),
+      quota_(std::move(quota)),
       totals_(AuthCounters::registerIn(counters, "")) {
   for (size_t i = 0; i < static_cast<size_t>(policy::RejectReason::kCount); ++i)
     rejectsByReason_.push_back(&counters.counter("radius_auth_rejects_by_reason_total", "Access-Rejects by reason",

@@ -70,6 +70,7 @@ struct AuthEvent {
   policy::AuthMethod method;
   bool accepted;
   policy::RejectReason reason;
+  const policy::Decision* decision;  // the whole decision (billing state for explain, first login)
 };
 
 // Published when a datagram is dropped, with the reason (for the log; counters are already counted).
@@ -82,7 +83,8 @@ struct AuthDropEvent {
 class AuthServer {
  public:
   AuthServer(AuthServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
-             core::CounterRegistry& counters, core::EventBus* events = nullptr, policy::SessionCount sessions = {});
+             core::CounterRegistry& counters, core::EventBus* events = nullptr, policy::SessionCount sessions = {},
+             policy::QuotaLookup quota = {});
   ~AuthServer();
 
   core::Status start();
@@ -98,6 +100,7 @@ class AuthServer {
   core::CounterRegistry& registry_;
   core::EventBus* events_;
   policy::SessionCount sessions_;
+  policy::QuotaLookup quota_;
   AuthCounters totals_;
   std::vector<core::Counter*> rejectsByReason_;
   UdpListener listener_;
