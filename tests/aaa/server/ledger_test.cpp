@@ -183,3 +183,46 @@ TEST(Ledger, UsageIsBucketedByUtcDay) {
   LONGS_EQUAL(300, first->inputOctets);
   LONGS_EQUAL(500, second->inputOctets);
 }
+
+// Per-period quota counters: a third view, classified per journal row (period start, counted or
+// not), replayed like the others and never counted twice.
+TEST(Ledger, QuotaCountersFollowTheClassifierAndSurviveReplay) {
+  // Periods of 1000 s; the second half of each is an uncounted window.
+  auto classify = [](const std::string& username, int64_t at) -> std::optional<aaa::acct::QuotaSlot> {
+    if (username != "alice") return std::nullopt;
+    return aaa::acct::QuotaSlot{at - at % 1000, at % 1000 < 500};
+  };
+  auto quota = [this](const char* column) {
+    return queryInt(*db, std::string("SELECT coalesce(sum(") + column + "), 0) FROM quota_usage");
+  };
+  aaa::acct::LedgerChange change;
+  {
+    Ledger ledger;
+    ledger.setQuotaClassifier(classify);
+    run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
+    CHECK(db->exec("BEGIN").isOk());
+    CHECK(ledger.apply(*db, record(aaa::acct::kInterimUpdate, "s1", 1000, 100, kDay + 310), &change).isOk());
+    CHECK(db->exec("COMMIT").isOk());
+    run(ledger, record(aaa::acct::kInterimUpdate, "s1", 3000, 300, kDay + 610));  // uncounted window
+    run(ledger, record(aaa::acct::kInterimUpdate, "s1", 6000, 600, kDay + 1210)); // next period
+    // "kill -9" before any flush.
+  }
+  LONGS_EQUAL(1, change.quota.size());
+  LONGS_EQUAL(1100, change.quota[0].bytes);
+  LONGS_EQUAL(300, change.quota[0].seconds);
+  LONGS_EQUAL(kDay, change.quota[0].periodStart);
+  for (int restart = 0; restart < 2; ++restart) {
+    Ledger ledger;
+    ledger.setQuotaClassifier(classify);
+    flushAll(ledger);
+    LONGS_EQUAL(1100, queryInt(*db, "SELECT input_octets + output_octets FROM quota_usage WHERE period_start = " +
+                                        std::to_string(kDay)));
+    LONGS_EQUAL(3300, queryInt(*db, "SELECT input_octets + output_octets FROM quota_usage WHERE period_start = " +
+                                        std::to_string(kDay + 1000)));
+    LONGS_EQUAL(1210, quota("session_time"));
+  }
+  core::Result<std::vector<aaa::acct::QuotaRow>> rows = aaa::acct::quotaUsageSince(*db, kDay + 1);
+  CHECK(rows.isOk());
+  LONGS_EQUAL(1, rows->size());
+  LONGS_EQUAL(3300, (*rows)[0].bytes);
+}

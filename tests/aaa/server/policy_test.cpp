@@ -225,3 +225,71 @@ TEST(Policy, ReasonsHaveNamesAndMessages) {
     CHECK(std::string(aaa::policy::rejectReasonMessage(r)).size() > 3);
   }
 }
+
+// The billing part of a decision (evaluateBilling): fair-use rate, quota reject, validity from the
+// first login, the time quota in Session-Timeout.
+TEST(Policy, BillingSetsRateRemainingAndRejectsWhenUsedUp) {
+  aaa::policy::Plan plan;
+  plan.id = 7;
+  plan.name = "fup";
+  plan.downBps = 10000000;
+  plan.upBps = 10000000;
+  plan.billing.tiers = {*billing::parseFup("1GB:2M/1M"), *billing::parseFup("2GB:block")};
+  plan.billing.timeQuota = 3600;
+  aaa::policy::Subscriber s = subscriber("alice", "alice-pw", 7);
+  s.firstLogin = kNow - 100;
+  uint64_t usedBytes = 0, usedSeconds = 0;
+  aaa::policy::QuotaLookup lookup = [&](std::string_view, int64_t) {
+    billing::QuotaUsage u;
+    u.bytes = usedBytes;
+    u.seconds = usedSeconds;
+    return u;
+  };
+  aaa::policy::Decision d;
+  LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kNone),
+              static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, lookup, d)));
+  CHECK(d.billed);
+  CHECK(d.rate == (billing::Rate{10000000, 10000000}));
+  LONGS_EQUAL(2000000000, *d.quota.remainingBytes);
+  LONGS_EQUAL(3600, d.sessionTimeout);
+  usedBytes = 1500000000;
+  usedSeconds = 3000;
+  d = aaa::policy::Decision{};
+  aaa::policy::evaluateBilling(s, plan, kNow, lookup, d);
+  CHECK(d.rate == (billing::Rate{2000000, 1000000}));
+  LONGS_EQUAL(0, d.quota.tier);
+  LONGS_EQUAL(600, d.sessionTimeout);
+  usedBytes = 2000000000;
+  d = aaa::policy::Decision{};
+  LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kDataQuotaUsedUp),
+              static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, lookup, d)));
+  usedBytes = 0;
+  usedSeconds = 3600;
+  d = aaa::policy::Decision{};
+  LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kTimeQuotaUsedUp),
+              static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, lookup, d)));
+}
+
+TEST(Policy, ValidityStartsAtTheFirstLogin) {
+  aaa::policy::Plan plan;
+  plan.id = 8;
+  plan.downBps = plan.upBps = 1000000;
+  plan.billing.validitySeconds = 86400;
+  aaa::policy::Subscriber s = subscriber("v", "v-pw", 8);
+  s.createdAt = kNow - 10 * 86400;  // bought long ago, never used: still valid
+  aaa::policy::Decision d;
+  LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kNone),
+              static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, {}, d)));
+  CHECK(d.firstLogin);
+  LONGS_EQUAL(kNow + 86400, d.validUntil);
+  LONGS_EQUAL(86400, d.sessionTimeout);
+  s.firstLogin = kNow - 86400;
+  d = aaa::policy::Decision{};
+  LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kExpired),
+              static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, {}, d)));
+  s.validitySeconds = 2 * 86400;  // a top-up extended it
+  d = aaa::policy::Decision{};
+  LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kNone),
+              static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, {}, d)));
+  LONGS_EQUAL(86400, d.sessionTimeout);
+}
