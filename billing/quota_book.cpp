@@ -37,7 +37,10 @@ QuotaBook::Moved QuotaBook::add(std::string_view username, int64_t periodStart, 
   Moved m;
   m.before = view(e, periodStart);
   Counts& c = bonus ? e.bonus : e.used;
-  if (periodStart > c.periodStart) c = Counts{periodStart, 0, 0};  // a new period
+  if (periodStart > c.periodStart) {  // a new period
+    if (c.periodStart != 0) m.previousPeriod = view(e, c.periodStart);
+    c = Counts{periodStart, 0, 0};
+  }
   if (periodStart == c.periodStart) {  // else a late count of an older period: not in memory
     c.bytes += bytes;
     c.seconds += seconds;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,6 +27,9 @@ class QuotaBook {
   struct Moved {
     QuotaUsage before;
     QuotaUsage after;
+    // When these counts opened a new period: what the previous period had (its tier may still be
+    // in force on the NAS).
+    std::optional<QuotaUsage> previousPeriod;
   };
   Moved addUsage(std::string_view username, int64_t periodStart, uint64_t bytes, uint64_t seconds);
   // Adds top-up octets and seconds.

@@ -184,7 +184,9 @@ void RadiusService::onQuotaMoved(const aaa::acct::LedgerChange& change) {
     billing::Interval period = billing::periodAt(rules.period, now, aaa::policy::periodAnchorAt(*s, now));
     if (period.start != q.periodStart) continue;  // a late record of an earlier period
     billing::Rate base{plan->downBps, plan->upBps};
-    billing::QuotaDecision before = billing::evaluate(rules, base, moved.before, now);
+    // A new period: the NAS may still apply the last period's tier, so compare with that.
+    billing::QuotaDecision before =
+        billing::evaluate(rules, base, moved.previousPeriod ? *moved.previousPeriod : moved.before, now);
     billing::QuotaDecision after = billing::evaluate(rules, base, moved.after, now);
     if (before.allow == after.allow && before.tier == after.tier) continue;
     if (!after.allow) {
@@ -192,8 +194,10 @@ void RadiusService::onQuotaMoved(const aaa::acct::LedgerChange& change) {
                     " counted this period); disconnecting");
       queueUserDynAuth(q.username, aaa::radius::DynAuthKind::kDisconnect, "quota used up");
     } else {
-      core::logInfo("quota: ", q.username, " reached fair-use ", tierText(rules, after.tier), " at ",
-                    core::formatSize(moved.after.bytes), "; new rate ", rateText(after.rate));
+      core::logInfo("quota: ", q.username, after.tier >= 0 ? " reached fair-use " + tierText(rules, after.tier)
+                                                            : std::string(" is back to the full rate"),
+                    " at ", core::formatSize(moved.after.bytes), moved.previousPeriod ? " (new period)" : "",
+                    "; new rate ", rateText(after.rate));
       queueUserDynAuth(q.username, aaa::radius::DynAuthKind::kCoa, "fair-use tier");
     }
   }
