@@ -208,21 +208,32 @@ void RadiusService::onAuthorized(const aaa::radius::AuthEvent& e) {
   if (d == nullptr || d->subscriber == nullptr) return;  // unknown users are not remembered
   const Subscriber& sub = *d->subscriber;
   int64_t now = core::SystemClock::instance().unixSeconds();
-  LastAuth last;
-  last.at = now;
-  last.nas = std::string(e.nas);
-  last.station = std::string(e.callingStationId);
-  last.decision = *d;
-  last.decision.subscriber = nullptr;
-  last.decision.plan = nullptr;
-  last.decision.msChapV2.reset();  // never keep key material
-  if (d->plan != nullptr) last.plan = d->plan->name;
-  {
+  // Remembered: rejects and billed decisions (an unbilled accept explains itself from the plan);
+  // at most kLastAuthMax subscribers, so memory stays bounded on a box with millions.
+  constexpr size_t kLastAuthMax = 200000;
+  if (e.accepted && !d->billed) {
     std::lock_guard<std::mutex> lock(lastAuthMu_);
-    if (lastAuth_.size() >= 1000000 && lastAuth_.find(sub.username) == lastAuth_.end()) lastAuth_.clear();
+    lastAuth_.erase(sub.username);
+  } else {
+    LastAuth last;
+    last.at = now;
+    last.nas = std::string(e.nas);
+    last.station = std::string(e.callingStationId);
+    last.decision = *d;
+    last.decision.subscriber = nullptr;
+    last.decision.plan = nullptr;
+    last.decision.msChapV2.reset();  // never keep key material
+    if (d->plan != nullptr) last.plan = d->plan->name;
+    std::lock_guard<std::mutex> lock(lastAuthMu_);
+    if (lastAuth_.size() >= kLastAuthMax && lastAuth_.find(sub.username) == lastAuth_.end()) lastAuth_.clear();
     lastAuth_[sub.username] = std::move(last);
   }
   if (!e.accepted || sub.firstLogin != 0) return;
+  // Recorded where it changes something: a validity, a subscriber-anchored period, a voucher (not
+  // for every subscriber's first login: a million first logins would each rebuild the snapshot).
+  bool anchored = d->plan != nullptr && d->plan->billing.period.anchor == billing::PeriodAnchor::kSubscriber &&
+                  d->plan->billing.hasQuota();
+  if (d->validUntil == 0 && !anchored && sub.voucherBatch == 0) return;
 
   // The first login: validity and subscriber-anchored periods start now; a voucher is bound to the
   // device that used it first (its Calling-Station-Id MAC).
@@ -417,7 +428,8 @@ ControlReply RadiusService::subscriberExplain(const Json& args) {
                     aaa::policy::authMethodName(d.method) + ":");
     for (const std::string& l : explainDecision(d, *sub, then ? then : plan)) lines.push_back("  " + l);
   } else {
-    lines.push_back("no authentication of " + name + " since edged started");
+    lines.push_back("no reject or billed authentication of " + name +
+                    " remembered since edged started (an accept on a plan without billing rules gets the plan's rate)");
   }
   if (plan != nullptr) {
     int64_t now = core::SystemClock::instance().unixSeconds();
