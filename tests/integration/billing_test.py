@@ -2,8 +2,9 @@
 Accounting-Requests as the NAS, the fake NAS (fake_nas.py) recording the CoA and Disconnect
 requests edged sends, edgectl as the operator."""
 import csv
-import io
 import os
+import shutil
+import subprocess
 import sys
 import time
 import unittest
@@ -226,6 +227,28 @@ class Billing(unittest.TestCase):
             self.assertIn(c, html)
         r = self.edged.ctl("voucher", "export", "--batch", "nope", check=False)
         self.assertIn("no voucher batch 'nope'", r.stderr)
+
+    def test_voucher_sheet_prints_in_a_real_browser(self):
+        made = self.edged.ctl_json("voucher", "generate", "--plan", "hotspot", "--count", "7", "--valid-for", "1d",
+                                   "--batch", "print")
+        sheet = os.path.join(self.tmp.path, "print.html")
+        self.edged.ctl("voucher", "export", "--batch", "print", "--format", "html", "--output", sheet)
+        pdf = os.path.join(self.tmp.path, "print.pdf")
+        profile = os.path.join(self.tmp.path, "chromium-profile")
+        chromium = shutil.which("chromium")
+        self.assertIsNotNone(chromium, "chromium is installed by scripts/setup")
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
+                        "--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + sheet],
+                       check=True, timeout=120, capture_output=True)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], check=True, capture_output=True,
+                              text=True).stdout
+        for code in made["codes"]:
+            self.assertIn(code, text)
+        self.assertEqual(text.count("Harbour Wi-Fi <test>"), 7)  # escaped in HTML, plain on paper
+        self.assertEqual(text.count("Price: 2.50 EUR"), 7)
+        self.assertEqual(text.count("Valid for: 1d from first use"), 7)
+        pages = subprocess.run(["pdfinfo", pdf], check=True, capture_output=True, text=True).stdout
+        self.assertRegex(pages, r"Pages:\s+1\n")  # seven cards fit one page
 
     def test_voucher_generation_refuses_bad_input(self):
         r = self.edged.ctl("voucher", "generate", "--plan", "hotspot", "--count", "0", check=False)
