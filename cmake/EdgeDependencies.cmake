@@ -12,6 +12,7 @@ endfunction()
 
 edge_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 edge_require_pkg(TALLOC talloc libtalloc-dev)
+edge_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 
 find_package(nlohmann_json 3 QUIET)
 if(NOT nlohmann_json_FOUND)

@@ -1,5 +1,7 @@
 #include "core/counters.h"
 
+#include <cstdio>
+
 namespace core {
 
 Counter& CounterRegistry::counter(const std::string& name, const std::string& help,
@@ -8,19 +10,19 @@ Counter& CounterRegistry::counter(const std::string& name, const std::string& he
 }
 
 Counter& CounterRegistry::gauge(const std::string& name, const std::string& help,
-                                const std::map<std::string, std::string>& labels) {
-  return add(name, help, CounterKind::kGauge, labels);
+                                const std::map<std::string, std::string>& labels, uint64_t scale) {
+  return add(name, help, CounterKind::kGauge, labels, scale);
 }
 
 Counter& CounterRegistry::add(const std::string& name, const std::string& help, CounterKind kind,
-                              const std::map<std::string, std::string>& labels) {
+                              const std::map<std::string, std::string>& labels, uint64_t scale) {
   std::lock_guard<std::mutex> lock(mu_);
   auto key = std::make_pair(name, labels);
   auto it = index_.find(key);
   if (it != index_.end()) return const_cast<Counter&>(*it->second.counter);
   storage_.emplace_back();
   Counter& c = storage_.back();
-  index_.emplace(key, CounterInfo{name, help, kind, labels, &c});
+  index_.emplace(key, CounterInfo{name, help, kind, labels, &c, scale == 0 ? 1 : scale});
   return c;
 }
 
@@ -37,6 +39,54 @@ int64_t CounterRegistry::valueOf(const std::string& name, const std::map<std::st
   auto it = index_.find(std::make_pair(name, labels));
   if (it == index_.end()) return -1;
   return static_cast<int64_t>(it->second.counter->value());
+}
+
+namespace {
+std::string escape(const std::string& v, bool quote) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (quote && c == '"') out += "\\\"";
+    else out += c;
+  }
+  return out;
+}
+}  // namespace
+
+Json counterJson(const CounterInfo& info) {
+  if (info.scale == 1) return Json(info.counter->value());
+  return Json(info.scaled());
+}
+
+std::string prometheusText(const CounterRegistry& registry) {
+  std::string out;
+  std::string current;
+  for (const CounterInfo& c : registry.list()) {
+    if (c.name != current) {
+      current = c.name;
+      out += "# HELP " + c.name + " " + escape(c.help, false) + "\n";
+      out += "# TYPE " + c.name + (c.kind == CounterKind::kGauge ? " gauge\n" : " counter\n");
+    }
+    out += c.name;
+    if (!c.labels.empty()) {
+      out += "{";
+      bool first = true;
+      for (const auto& [k, v] : c.labels) {
+        out += (first ? "" : ",") + k + "=\"" + escape(v, true) + "\"";
+        first = false;
+      }
+      out += "}";
+    }
+    if (c.scale == 1) {
+      out += " " + std::to_string(c.counter->value()) + "\n";
+    } else {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " %.9g\n", c.scaled());
+      out += buf;
+    }
+  }
+  return out;
 }
 
 }  // namespace core

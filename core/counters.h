@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+
 namespace core {
 
 class Counter {
@@ -36,6 +38,10 @@ struct CounterInfo {
   CounterKind kind;
   std::map<std::string, std::string> labels;
   const Counter* counter;
+  // The stored integer is in 1/scale of the name's unit (a gauge named ..._seconds holding
+  // microseconds has scale 1000000): every reader shows value / scale.
+  uint64_t scale = 1;
+  double scaled() const { return static_cast<double>(counter->value()) / static_cast<double>(scale); }
 };
 
 class CounterRegistry {
@@ -44,7 +50,7 @@ class CounterRegistry {
   Counter& counter(const std::string& name, const std::string& help,
                    const std::map<std::string, std::string>& labels = {});
   Counter& gauge(const std::string& name, const std::string& help,
-                 const std::map<std::string, std::string>& labels = {});
+                 const std::map<std::string, std::string>& labels = {}, uint64_t scale = 1);
 
   // A consistent list, sorted by name then labels.
   std::vector<CounterInfo> list() const;
@@ -53,10 +59,17 @@ class CounterRegistry {
 
  private:
   Counter& add(const std::string& name, const std::string& help, CounterKind kind,
-               const std::map<std::string, std::string>& labels);
+               const std::map<std::string, std::string>& labels, uint64_t scale = 1);
   mutable std::mutex mu_;
   std::deque<Counter> storage_;  // deque: references stay valid as it grows
   std::map<std::pair<std::string, std::map<std::string, std::string>>, CounterInfo> index_;
 };
+
+// The value as every reader shows it: the integer, or value / scale.
+Json counterJson(const CounterInfo& info);
+
+// The registry in the Prometheus text exposition format (version 0.0.4): # HELP and # TYPE once per
+// name, one sample per label set, label values and help escaped.
+std::string prometheusText(const CounterRegistry& registry);
 
 }  // namespace core

@@ -1,5 +1,6 @@
 #include "edge/edge_config.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -84,6 +85,23 @@ std::shared_ptr<const core::ConfigTable<BillingConfig>> billingTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<AdminConfig>> adminTable() {
+  auto t = std::make_shared<core::ConfigTable<AdminConfig>>();
+  t->string("listen", &AdminConfig::listen, "127.0.0.1",
+            "Address of the admin HTTP listener (/metrics for Prometheus); loopback by default, a management "
+            "address to scrape it from elsewhere",
+            [](const std::string& v) -> core::Status {
+              in6_addr a6{};
+              in_addr a4{};
+              if (inet_pton(AF_INET, v.c_str(), &a4) == 1 || inet_pton(AF_INET6, v.c_str(), &a6) == 1)
+                return core::Status::ok();
+              return core::invalidArgument("'" + v + "' is not an IP address");
+            })
+      .integer("port", &AdminConfig::port, 9180, 0, 65535,
+               "TCP port of the admin HTTP listener; 0 picks a free port (shown by edgectl status)");
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -102,7 +120,8 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
         .section("accounting", &EdgeConfig::accounting, accountingTable(),
                  "Accounting and the session ledger (data-dir/acct.db, always synchronous=FULL)")
         .section("billing", &EdgeConfig::billing, billingTable(),
-                 "Quotas, fair use and vouchers (plans carry the rules: edgectl plan add --help)");
+                 "Quotas, fair use and vouchers (plans carry the rules: edgectl plan add --help)")
+        .section("admin", &EdgeConfig::admin, adminTable(), "The admin HTTP listener: Prometheus /metrics");
     return t;
   }();
   return table;
@@ -130,6 +149,8 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.radius.dictionaryDir != staged.radius.dictionaryDir) return fixed("radius.dictionary-dir");
   if (running.radius.threads != staged.radius.threads) return fixed("radius.threads");
   if (running.billing.timeZone != staged.billing.timeZone) return fixed("billing.time-zone");
+  if (running.admin.listen != staged.admin.listen) return fixed("admin.listen");
+  if (running.admin.port != staged.admin.port) return fixed("admin.port");
   return core::Status::ok();
 }
 

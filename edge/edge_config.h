@@ -37,6 +37,11 @@ struct BillingConfig {
   std::string tenantName;  // printed on voucher sheets
 };
 
+struct AdminConfig {
+  std::string listen;  // the admin HTTP listener: /metrics (and, later, the local web UI)
+  int64_t port = 0;
+};
+
 struct EdgeConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -46,6 +51,7 @@ struct EdgeConfig {
   RadiusConfig radius;
   AccountingConfig accounting;
   BillingConfig billing;
+  AdminConfig admin;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
   std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }

@@ -167,6 +167,7 @@ void printStatus(const core::Json& a) {
   std::printf("  data dir        %s\n", a["data-dir"].get<std::string>().c_str());
   std::printf("  control socket  %s\n", a["control-socket"].get<std::string>().c_str());
   std::printf("  log level       %s\n", a["log-level"].get<std::string>().c_str());
+  std::printf("  metrics         %s\n", text(a.value("metrics-url", core::Json(""))).c_str());
   const core::Json& db = a["database"];
   std::printf("  database        %s (schema v%d, synchronous=%s, %llu writes in %llu batches, %llu failed)\n",
               db["path"].get<std::string>().c_str(), db["schema-version"].get<int>(),
@@ -180,7 +181,7 @@ void printStatus(const core::Json& a) {
   }
   std::printf("counters:\n");
   for (auto it = a["counters"].begin(); it != a["counters"].end(); ++it)
-    std::printf("  %-48s %llu\n", it.key().c_str(), (unsigned long long)it.value().get<uint64_t>());
+    std::printf("  %-48s %s\n", it.key().c_str(), text(it.value()).c_str());
 }
 
 // One line per session: "3f2a9c1e07ab alice@bras: ACK (1 attempt, 12 ms)" or the NAK's cause.

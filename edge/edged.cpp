@@ -66,6 +66,20 @@ core::Status Edged::start() {
   radius_->registerCommands(control_);
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
+  core::HttpServerOptions adminOptions;
+  adminOptions.name = "admin HTTP";
+  adminOptions.listen = config_.admin.listen;
+  adminOptions.port = static_cast<uint16_t>(config_.admin.port);
+  adminOptions.maxBodyBytes = 64 * 1024;
+  admin_ = std::make_unique<core::HttpServer>(adminOptions);
+  admin_->route("GET", "/metrics", [this](const core::HttpRequest&) {
+    core::HttpResponse r;
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = core::prometheusText(counters_);
+    return r;
+  });
+  EDGE_RETURN_IF_ERROR(admin_->start().withContext("admin.listen/admin.port"));
+
   startedMono_ = std::chrono::steady_clock::now();
   startedUnix_ = core::SystemClock::instance().unixSeconds();
   started_ = true;
@@ -130,6 +144,7 @@ void Edged::stop() {
   started_ = false;
   core::sdNotify("STOPPING=1");
   control_.stop();
+  if (admin_) admin_->stop();
   if (radius_) radius_->stop();
   core::Status s = recordEvent("stopped", "clean shutdown");
   if (!s.isOk()) core::logError("recording the stop event: ", s.message());
@@ -170,7 +185,7 @@ core::Json Edged::statusJson() {
       }
       key += "}";
     }
-    counters[key] = c.counter->value();
+    counters[key] = core::counterJson(c);
   }
   const core::WriterStats& ws = writer_->stats();
   core::Json out = core::Json::object();
@@ -182,6 +197,8 @@ core::Json Edged::statusJson() {
   out["config-file"] = configPath_;
   out["data-dir"] = config.dataDir;
   out["control-socket"] = config.controlSocket;
+  std::string host = config.admin.listen.find(':') != std::string::npos ? "[" + config.admin.listen + "]" : config.admin.listen;
+  out["metrics-url"] = admin_ ? "http://" + host + ":" + std::to_string(admin_->port()) + "/metrics" : "";
   out["log-level"] = config.logLevel;
   out["database"] = core::Json{{"path", config.databasePath()},
                                {"schema-version", db_->schemaVersion()},

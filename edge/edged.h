@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/control_socket.h"
+#include "core/http_server.h"
 #include "core/counters.h"
 #include "core/daemon.h"
 #include "core/event_bus.h"
@@ -51,6 +52,7 @@ class Edged {
   std::unique_ptr<core::Database> db_;
   std::unique_ptr<core::Writer> writer_;
   core::ControlServer control_;
+  std::unique_ptr<core::HttpServer> admin_;  // /metrics
   core::CounterRegistry counters_;
   core::EventBus events_;
   std::unique_ptr<RadiusService> radius_;

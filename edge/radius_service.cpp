@@ -334,7 +334,8 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   snapshots_.publishFull(std::move(*nas), std::move(*plans), std::move(*subs));
   auto loadMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  counters_.gauge("radius_snapshot_load_ms", "Time to load NAS clients, plans and subscribers at start")
+  counters_.gauge("radius_snapshot_load_seconds", "Time to load NAS clients, plans and subscribers at start", {},
+                  1000)  // held in milliseconds
       .set(static_cast<uint64_t>(loadMs));
 
   // The accounting database: always synchronous=FULL, because an Accounting-Response promises the
@@ -1238,9 +1239,9 @@ ControlReply RadiusService::stats(const Json& args) {
   Json reasons = Json::object();
   for (const core::CounterInfo& c : counters_.list()) {
     if (c.name.rfind("radius_", 0) != 0) continue;
-    if (c.labels.count("nas")) perNas[c.labels.at("nas")][c.name] = c.counter->value();
-    else if (c.labels.count("reason")) reasons[c.labels.at("reason")] = c.counter->value();
-    else totals[c.name] = c.counter->value();
+    if (c.labels.count("nas")) perNas[c.labels.at("nas")][c.name] = core::counterJson(c);
+    else if (c.labels.count("reason")) reasons[c.labels.at("reason")] = core::counterJson(c);
+    else totals[c.name] = core::counterJson(c);
   }
   Json out = Json::object();
   out["totals"] = totals;

@@ -246,8 +246,9 @@ DynAuthClient::NasCounters* registerNas(core::CounterRegistry& r, const std::str
   n->coa = registerKind(r, prefix, "coa", "CoA-Request", "CoA-ACK", "CoA-NAK", labels);
   n->unknownTypes = &r.counter(prefix + "unknown_types_total",
                                "Replies of a code other than the ACK/NAK expected (ignored)", labels);
-  n->roundTripTime = &r.gauge(prefix + "round_trip_time_milliseconds",
-                              "Time from the first transmission to the reply, last answered request", labels);
+  n->roundTripTime = &r.gauge(prefix + "round_trip_time_seconds",
+                              "Time from the first transmission to the reply, last answered request", labels,
+                              1000000);  // held in microseconds
   return n;
 }
 
@@ -620,6 +621,8 @@ DynAuthResult DynAuthClient::send(const DynAuthTarget& target, DynAuthKind kind,
       }
 
       // Accepted.
+      uint64_t micros = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count());
       r.elapsed = elapsed();
       r.replyCode = reply->code;
       if (const Attribute* ec = reply->find(attributes_.errorCause)) {
@@ -627,8 +630,8 @@ DynAuthResult DynAuthClient::send(const DynAuthTarget& target, DynAuthKind kind,
         r.errorCauseText = errorCauseText(r.errorCause);
       }
       r.replyAttributes = std::move(reply->attributes);
-      nas.roundTripTime->set(static_cast<uint64_t>(r.elapsed.count()));
-      all.roundTripTime->set(static_cast<uint64_t>(r.elapsed.count()));
+      nas.roundTripTime->set(micros);
+      all.roundTripTime->set(micros);
       std::string cause;
       if (r.errorCause != 0) cause = std::to_string(r.errorCause) + " " + r.errorCauseText;
       if (code == ackCode) {

@@ -58,8 +58,9 @@
 //                                            too: the NAS whose request was waiting, a NAS answering
 //                                            from another address is a common misconfiguration)
 //   unknown_types_total                      UnknownTypes (codes other than the ACK/NAK expected)
-//   round_trip_time_milliseconds (gauge)     RoundTripTime of the last answered request, from its
-//                                            first transmission (the MIB counts hundredths)
+//   round_trip_time_seconds (gauge)          RoundTripTime of the last answered request, from its
+//                                            first transmission (held in microseconds, scale 10^6;
+//                                            the MIB counts hundredths)
 // Each NAS name's counters are registered once, on its first send(), and cached.
 #pragma once
 

@@ -35,6 +35,7 @@ def write_config(path, data_dir, run_dir, extra=None, raw=None):
             "log-level": "info",
             # Private loopback ports: tests never collide with a system RADIUS server or each other.
             "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+            "admin": {"listen": "127.0.0.1", "port": 0},
         }
         config.update(extra or {})
         raw = "// written by an integration test\n" + json.dumps(config, indent=2)

@@ -365,5 +365,5 @@ TEST(DynAuthLoopback, ConsecutiveRequestsToANasUseDifferentIdentifiersAndPerNasC
   LONGS_EQUAL(5, perNas(registry, "disconnect_acks_total", "nas-a"));
   LONGS_EQUAL(1, perNas(registry, "disconnect_acks_total", "nas-b"));
   LONGS_EQUAL(6, total(registry, "disconnect_acks_total"));
-  CHECK(registry.valueOf("radius_dynauth_server_round_trip_time_milliseconds", {{"nas", "nas-a"}}) >= 0);
+  CHECK(registry.valueOf("radius_dynauth_server_round_trip_time_seconds", {{"nas", "nas-a"}}) >= 0);
 }

@@ -1,0 +1,186 @@
+#include "core/http_server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "core/config.h"
+#include "core/log.h"
+
+namespace core {
+
+HttpResponse HttpResponse::jsonError(int status, const std::string& message) {
+  HttpResponse r;
+  r.status = status;
+  r.contentType = "application/json";
+  r.body = Json{{"error", message}}.dump() + "\n";
+  return r;
+}
+
+namespace {
+
+// Per-connection state while a request body arrives.
+struct Pending {
+  HttpRequest request;
+  bool tooLarge = false;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto* map = static_cast<std::map<std::string, std::string>*>(cls);
+  (*map)[key ? key : ""] = value ? value : "";
+  return MHD_YES;
+}
+
+MHD_Result countContentLength(void* cls, MHD_ValueKind, const char* key, const char*) {
+  if (key != nullptr && strcasecmp(key, "Content-Length") == 0) ++*static_cast<int*>(cls);
+  return MHD_YES;
+}
+
+MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
+  MHD_Response* response =
+      MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (response == nullptr) return MHD_NO;
+  MHD_add_response_header(response, "Content-Type", r.contentType.c_str());
+  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(response, "Cache-Control", "no-store");
+  for (const auto& [name, value] : r.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
+  MHD_Result ok = MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
+  MHD_destroy_response(response);
+  return ok;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  static MHD_Result access(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                           const char*, const char* uploadData, size_t* uploadSize, void** state) {
+    auto* server = static_cast<HttpServer*>(cls);
+    auto* pending = static_cast<Pending*>(*state);
+    if (pending == nullptr) {
+      int contentLengths = 0;
+      MHD_get_connection_values(connection, MHD_HEADER_KIND, countContentLength, &contentLengths);
+      if (contentLengths > 1) return send(connection, HttpResponse::jsonError(400, "duplicate Content-Length"));
+      pending = new Pending();
+      pending->request.method = method;
+      pending->request.path = url;
+      MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect, &pending->request.query);
+      std::map<std::string, std::string> headers;
+      MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &headers);
+      for (auto& [k, v] : headers) pending->request.headers[lower(k)] = v;
+      const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+      if (info != nullptr && info->client_addr != nullptr) {
+        char buf[INET6_ADDRSTRLEN] = {0};
+        const sockaddr* sa = info->client_addr;
+        if (sa->sa_family == AF_INET)
+          inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+        else if (sa->sa_family == AF_INET6)
+          inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+        pending->request.remote = buf;
+      }
+      *state = pending;
+      return MHD_YES;
+    }
+    if (*uploadSize != 0) {
+      if (pending->request.body.size() + *uploadSize > server->options_.maxBodyBytes) pending->tooLarge = true;
+      else pending->request.body.append(uploadData, *uploadSize);
+      *uploadSize = 0;
+      return MHD_YES;
+    }
+    if (pending->tooLarge)
+      return send(connection, HttpResponse::jsonError(413, "request body larger than " +
+                                                               std::to_string(server->options_.maxBodyBytes) + " bytes"));
+    auto path = server->routes_.find(pending->request.path);
+    if (path == server->routes_.end()) return send(connection, HttpResponse::jsonError(404, "no such page"));
+    auto handler = path->second.find(pending->request.method);
+    if (handler == path->second.end()) {
+      std::string allowed;
+      for (const auto& [m, h] : path->second) allowed += (allowed.empty() ? "" : ", ") + m;
+      HttpResponse r = HttpResponse::jsonError(405, "method " + pending->request.method + " not allowed here");
+      r.headers.emplace_back("Allow", allowed);
+      return send(connection, r);
+    }
+    try {
+      return send(connection, handler->second(pending->request));
+    } catch (const std::exception& e) {
+      logError(server->options_.name, ": handler for ", pending->request.path, " failed: ", e.what());
+      return send(connection, HttpResponse::jsonError(500, "internal error"));
+    }
+  }
+
+  static void completed(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+    delete static_cast<Pending*>(*state);
+    *state = nullptr;
+  }
+
+  static void log(void* cls, const char* fmt, va_list ap) {
+    char buf[512];
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    std::string line = buf;
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    logWarning(static_cast<HttpServer*>(cls)->options_.name, ": ", line);
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::route(const std::string& method, const std::string& path, HttpHandler handler) {
+  routes_[path][method] = std::move(handler);
+}
+
+Status HttpServer::start() {
+  sockaddr_storage addr{};
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, options_.listen.c_str(), &v4) == 1) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&addr);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(options_.port);
+    sin->sin_addr = v4;
+  } else if (inet_pton(AF_INET6, options_.listen.c_str(), &v6) == 1) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(options_.port);
+    sin6->sin6_addr = v6;
+    flags |= MHD_USE_IPv6;
+  } else {
+    return invalidArgument(options_.name + ": '" + options_.listen + "' is not an IP address");
+  }
+  MHD_Daemon* d = MHD_start_daemon(
+      flags, options_.port, nullptr, nullptr, &Impl::access, this, MHD_OPTION_SOCK_ADDR, &addr,
+      MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.timeoutSeconds), MHD_OPTION_CONNECTION_LIMIT,
+      static_cast<unsigned>(options_.connectionLimit), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      static_cast<unsigned>(options_.perAddressLimit), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      static_cast<size_t>(options_.connectionMemoryLimit), MHD_OPTION_NOTIFY_COMPLETED, &Impl::completed, this,
+      MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, this, MHD_OPTION_END);
+  if (d == nullptr)
+    return unavailable(options_.name + ": cannot listen on " + options_.listen + " port " +
+                       std::to_string(options_.port) + " (in use, or not an address of this box?)");
+  daemon_ = d;
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  if (info != nullptr && getsockname(info->listen_fd, reinterpret_cast<sockaddr*>(&bound), &len) == 0)
+    port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  return Status::ok();
+}
+
+void HttpServer::stop() {
+  if (daemon_ != nullptr) MHD_stop_daemon(static_cast<MHD_Daemon*>(daemon_));
+  daemon_ = nullptr;
+}
+
+}  // namespace core

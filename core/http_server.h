@@ -1,0 +1,77 @@
+// The HTTP server wrapper both daemons use (libmicrohttpd 0.9.75): routes by method and path to
+// handlers that take a request and return a response. Limits are always set (FIELD-NOTES): a
+// connection timeout (slowloris), connection limits in total and per address, a memory limit per
+// connection and a body limit; a request with two Content-Length headers is refused.
+//
+// Threading: one internal polling thread per server; handlers run on it and must be quick (the
+// metrics page, a JSON API call). A handler that throws answers 500 and is logged.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace core {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::string remote;  // "127.0.0.1"
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // {"error": message} with the status: what every API error looks like.
+  static HttpResponse jsonError(int status, const std::string& message);
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string name = "http";        // for logs and errors ("admin HTTP")
+  std::string listen = "127.0.0.1";  // IPv4 or IPv6 address
+  uint16_t port = 0;                 // 0 picks a free port (port() tells which)
+  unsigned connectionLimit = 64;
+  unsigned perAddressLimit = 16;
+  unsigned timeoutSeconds = 10;      // idle or slow connections are closed after this
+  size_t connectionMemoryLimit = 64 * 1024;
+  size_t maxBodyBytes = 1024 * 1024;
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Routes before start(). An unknown path answers 404, a known path with another method 405.
+  void route(const std::string& method, const std::string& path, HttpHandler handler);
+  Status start();
+  void stop();
+  uint16_t port() const { return port_; }
+
+  struct Impl;
+
+ private:
+  HttpServerOptions options_;
+  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+  void* daemon_ = nullptr;
+  uint16_t port_ = 0;
+  friend struct Impl;
+};
+
+}  // namespace core
