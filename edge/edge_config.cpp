@@ -14,6 +14,13 @@ core::Status absolutePath(const std::string& v) {
   return core::Status::ok();
 }
 
+core::Status ipAddress(const std::string& v) {
+  in6_addr a6{};
+  in_addr a4{};
+  if (inet_pton(AF_INET, v.c_str(), &a4) == 1 || inet_pton(AF_INET6, v.c_str(), &a6) == 1) return core::Status::ok();
+  return core::invalidArgument("'" + v + "' is not an IP address");
+}
+
 std::shared_ptr<const core::ConfigTable<DatabaseConfig>> databaseTable() {
   auto t = std::make_shared<core::ConfigTable<DatabaseConfig>>();
   t->choice("synchronous", &DatabaseConfig::synchronous, "full", {"full", "normal"},
@@ -28,11 +35,7 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
   auto t = std::make_shared<core::ConfigTable<RadiusConfig>>();
   t->string("listen", &RadiusConfig::listen, "0.0.0.0",
             "Address the RADIUS server listens on (IPv4, IPv6, or :: for both)",
-            [](const std::string& v) -> core::Status {
-              if (v.find(':') == std::string::npos && v.find('.') == std::string::npos)
-                return core::invalidArgument("'" + v + "' is not an IP address");
-              return core::Status::ok();
-            })
+            ipAddress)
       .integer("auth-port", &RadiusConfig::authPort, 1812, 0, 65535,
                "UDP port for authentication (RFC 2865); 0 picks a free port, shown by edgectl status")
       .integer("acct-port", &RadiusConfig::acctPort, 1813, 0, 65535,
@@ -90,13 +93,7 @@ std::shared_ptr<const core::ConfigTable<AdminConfig>> adminTable() {
   t->string("listen", &AdminConfig::listen, "127.0.0.1",
             "Address of the admin HTTP listener (/metrics for Prometheus); loopback by default, a management "
             "address to scrape it from elsewhere",
-            [](const std::string& v) -> core::Status {
-              in6_addr a6{};
-              in_addr a4{};
-              if (inet_pton(AF_INET, v.c_str(), &a4) == 1 || inet_pton(AF_INET6, v.c_str(), &a6) == 1)
-                return core::Status::ok();
-              return core::invalidArgument("'" + v + "' is not an IP address");
-            })
+            ipAddress)
       .integer("port", &AdminConfig::port, 9180, 0, 65535,
                "TCP port of the admin HTTP listener; 0 picks a free port (shown by edgectl status)");
   return t;
