@@ -54,6 +54,14 @@ class ConfigValidation(unittest.TestCase):
         r = check_config(self.cfg)
         self.assertEqual(r.returncode, 2)
         self.assertIn("data-dir: 'relative/data' must be an absolute path", r.stderr)
+        write_config(self.cfg, self.data, self.run, {"billing": {"time-zone": "Mars/Olympus"}})
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("billing.time-zone: 'Mars/Olympus' is not a time zone in /usr/share/zoneinfo", r.stderr)
+        write_config(self.cfg, self.data, self.run, {"admin": {"listen": "localhost"}})
+        r = check_config(self.cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("admin.listen: 'localhost' is not an IP address", r.stderr)
 
     def test_syntax_error_names_line(self):
         write_config(self.cfg, None, None, raw='{\n  "log-level": "info",\n  oops\n}')
