@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <set>
 #include <thread>
 
 #include "aaa/auth/credentials.h"
@@ -445,6 +446,7 @@ void RadiusService::tick(int64_t now) {
   counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
   if (!acctWriter_ || now - lastSweep_ < 5) return;
   lastSweep_ = now;
+  checkWindowBoundaries(now);
   // Quiet periods too bring the ledger's views up to date (busy ones do it with each record).
   acctWriter_->submit([this](core::Database& db) { return ledger_.flushOld(db, 1024); },
                       [](const core::Status& s) {
@@ -717,7 +719,7 @@ ControlReply RadiusService::planSet(const Json& args) {
   if (!s.isOk()) return fail(s);
   s = reloadPlans();
   if (!s.isOk()) return fail(s);
-  queuePlanCoa(p.id);
+  queuePlanCoa(*acctReader_, {p.id}, "plan change");
   return ControlReply::success("plan '" + p.name +
                                    "' changed; new sessions get it at once, live sessions by CoA (see the log)",
                                planJson(p));
@@ -1167,27 +1169,48 @@ ControlReply RadiusService::sessionCoa(const Json& args) {
   return ControlReply::success(text, results);
 }
 
-void RadiusService::queuePlanCoa(int64_t planId) {
+void RadiusService::queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why) {
   auto snap = snapshots_.current();
-  core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(*acctReader_, "", "");
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(db, "", "");
   if (!rows.isOk()) {
-    core::logError("plan change: listing live sessions: ", rows.status().message());
+    core::logError(why, ": listing live sessions: ", rows.status().message());
     return;
   }
   size_t queued = 0;
   {
     std::lock_guard<std::mutex> lock(coaMu_);
+    if (coaStopping_) return;
     for (const auto& row : *rows) {
       const aaa::policy::Subscriber* sub = snap->findSubscriber(row.username);
-      if (sub == nullptr || sub->planId != planId) continue;
-      coaQueue_.push_back(Enforcement{row, row.username, aaa::radius::DynAuthKind::kCoa, "plan change"});
+      if (sub == nullptr || planIds.count(sub->planId) == 0) continue;
+      coaQueue_.push_back(Enforcement{row, row.username, aaa::radius::DynAuthKind::kCoa, why});
       ++queued;
     }
   }
   if (queued > 0) {
-    core::logInfo("plan change: CoA queued for ", queued, " live session(s)");
+    core::logInfo(why, ": CoA queued for ", queued, " live session(s)");
     coaWake_.notify_all();
   }
+}
+
+void RadiusService::checkWindowBoundaries(int64_t now) {
+  // A time-of-day window with its own rate starting or ending changes the rate in force: the
+  // sessions of its plans get a CoA (checked every few seconds, so within seconds of the boundary).
+  if (lastWindowCheck_ == 0 || now < lastWindowCheck_) {
+    lastWindowCheck_ = now;
+    return;
+  }
+  std::set<int64_t> changed;
+  for (const aaa::policy::Plan& p : snapshots_.current()->plans) {
+    bool rated = false;
+    for (const billing::TimeWindow& w : p.billing.windows) rated = rated || w.rate.has_value();
+    if (!rated) continue;
+    const billing::TimeWindow* before = billing::windowAt(p.billing, lastWindowCheck_);
+    const billing::TimeWindow* after = billing::windowAt(p.billing, now);
+    if (before != after) changed.insert(p.id);
+  }
+  lastWindowCheck_ = now;
+  if (!changed.empty()) queuePlanCoa(*sweepReader_, changed, "time window");
 }
 
 void RadiusService::queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind,

@@ -12,6 +12,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -102,9 +103,12 @@ class RadiusService {
   // looks at them.
   core::Status settleLedger();
   core::Json dynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind);
-  // Queues a CoA with the current plan's rate for every live session of the plan's subscribers
-  // (after plan-set); a background thread sends them and logs the results.
-  void queuePlanCoa(int64_t planId);
+  // Queues a CoA with the rate in force for every live session of the given plans' subscribers
+  // (after plan-set, at a window boundary); a background thread sends them and logs the results.
+  // `db` is the calling thread's read connection of the accounting database.
+  void queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why);
+  // From tick(): a rate window of a plan began or ended since the last check -> CoA for its sessions.
+  void checkWindowBoundaries(int64_t now);
   // Queues a CoA (the subscriber's current rate) or Disconnect for every live session of `username`.
   void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why);
   void coaLoop();
@@ -135,6 +139,7 @@ class RadiusService {
   aaa::radius::SessionCounts sessionCounts_;
   std::unique_ptr<aaa::radius::AcctServer> acctServer_;
   int64_t lastSweep_ = 0;
+  int64_t lastWindowCheck_ = 0;
   std::unique_ptr<aaa::radius::DynAuthClient> dynauth_;
   std::mutex coaMu_;
   std::condition_variable coaWake_;

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import unittest
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Edged, TempDir  # noqa: E402
@@ -227,6 +229,24 @@ class Billing(unittest.TestCase):
             self.assertIn(c, html)
         r = self.edged.ctl("voucher", "export", "--batch", "nope", check=False)
         self.assertIn("no voucher batch 'nope'", r.stderr)
+
+    def test_a_rate_window_starting_pushes_its_rate_to_live_sessions(self):
+        # A window with its own rate from the next minute (box time: Europe/Berlin) for two minutes.
+        now = datetime.now(ZoneInfo("Europe/Berlin"))
+        start = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        if (start - now).total_seconds() < 5:
+            start += timedelta(minutes=1)
+        end = start + timedelta(minutes=2)
+        window = f"{start:%H:%M}-{end:%H:%M}:1M/1M"
+        self.edged.ctl("plan", "add", "--name", "night", "--down", "10M", "--up", "10M", "--window", window)
+        self.edged.ctl("subscriber", "add", "--username", "nina", "--password", "pw-nina", "--plan", "night")
+        r = self.auth("nina", "pw-nina")
+        self.assertEqual(r.get("Mikrotik-Rate-Limit"), ["10M/10M"])
+        self.acct(1, "nina", "NI-1")
+        coas = self.nas_requests("nina", "CoA-Request", 1, timeout=(start - now).total_seconds() + 20)
+        self.assertEqual(len(coas), 1, f"no CoA when the window {window} began")
+        self.assertEqual(self.attrs(coas[0], "Mikrotik-Rate-Limit"), ["1M/1M"])
+        self.assertGreaterEqual(time.time(), start.timestamp())
 
     def test_voucher_sheet_prints_in_a_real_browser(self):
         made = self.edged.ctl_json("voucher", "generate", "--plan", "hotspot", "--count", "7", "--valid-for", "1d",
