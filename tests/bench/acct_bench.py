@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import (BIN, SYSTEM_RADDB, BenchBase, BenchError, Target, Unavailable, _on_sigterm, fmt_mib,
+from benchlib import (run_main, BIN, SYSTEM_RADDB, BenchBase, BenchError, Target, Unavailable, fmt_mib,
                       fmt_rate, fmt_us, log, rss_kib, start_targets)
 
 SECRET = "bench-acct-secret-Zr8wQ4"
@@ -639,19 +639,7 @@ def parse_args(argv):
 
 
 def main(argv):
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    bench = AcctBench(args)
-    try:
-        return bench.run()
-    except BenchError as e:
-        print(f"acct bench: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("acct bench: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        bench.cleanup()
+    return run_main("acct bench", AcctBench, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -104,6 +105,22 @@ def _on_sigterm(signum, frame):
 
 # ---------------------------------------------------------------------------------------------
 # measurements of a running server
+
+
+def run_main(name, bench_class, args):
+    """Runs a benchmark: SIGTERM stops it cleanly, its processes are always cleaned up."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    bench = bench_class(args)
+    try:
+        return bench.run()
+    except BenchError as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        bench.cleanup()
 
 
 def cpu_seconds(pid):

@@ -18,13 +18,12 @@ import argparse
 import csv
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
 
-from benchlib import (BIN, SYSTEM_RADDB, BenchBase, BenchError, Target, Unavailable, _on_sigterm, fmt_mib,
+from benchlib import (run_main, BIN, SYSTEM_RADDB, BenchBase, BenchError, Target, Unavailable, fmt_mib,
                       fmt_rate, fmt_s, fmt_us, log, rss_kib, start_targets)
 
 SECRET = "bench-secret-7Hq2"
@@ -486,19 +485,7 @@ def parse_args(argv):
 
 
 def main(argv):
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    bench = Bench(args)
-    try:
-        return bench.run()
-    except BenchError as e:
-        print(f"radius bench: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("radius bench: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        bench.cleanup()
+    return run_main("radius bench", Bench, parse_args(argv))
 
 
 if __name__ == "__main__":
