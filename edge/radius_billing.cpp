@@ -750,9 +750,6 @@ ControlReply RadiusService::voucherExport(const Json& args) {
 }
 
 void RadiusService::registerBillingCommands(core::ControlServer& c) {
-  auto bind = [this](ControlReply (RadiusService::*fn)(const Json&)) {
-    return [this, fn](const Json& args) { return (this->*fn)(args); };
-  };
   c.registerCommand("subscriber-topup",
                     "Add to a subscriber's current billing period: bytes (5GB), time (2h) and/or validity (7d), "
                     "note. Live: sessions slowed down by fair use get their rate back by CoA.",

@@ -167,6 +167,12 @@ core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
   return billing::validate(b);
 }
 
+// What plan-add and plan-set take.
+const std::initializer_list<const char*> kPlanArguments = {
+    "name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time", "session-timeout",
+    "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency", "period", "period-anchor",
+    "data-quota", "fup", "time-quota", "validity", "window"};
+
 // Applies the optional plan arguments shared by plan-add and plan-set.
 core::Status applyPlanArgs(const CommandArgs& a, aaa::policy::Plan& p) {
   auto rate = [&](const char* key, uint64_t& field) -> core::Status {
@@ -535,10 +541,11 @@ core::Status RadiusService::reloadPlans() {
   return core::Status::ok();
 }
 
+core::ControlServer::Handler RadiusService::bind(ControlReply (RadiusService::*fn)(const Json&)) {
+  return [this, fn](const Json& args) { return (this->*fn)(args); };
+}
+
 void RadiusService::registerCommands(core::ControlServer& c) {
-  auto bind = [this](ControlReply (RadiusService::*fn)(const Json&)) {
-    return [this, fn](const Json& args) { return (this->*fn)(args); };
-  };
   c.registerCommand("nas-add",
                     "Add or replace a NAS client. Arguments: name, address (IP or prefix), secret, vendor "
                     "(generic|mikrotik|wispr|chillispot|cisco|accel-ppp), coa-port, nas-identifier, "
@@ -682,9 +689,7 @@ ControlReply RadiusService::nasDel(const Json& args) {
 
 ControlReply RadiusService::planAdd(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time",
-                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency",
-                           "period", "period-anchor", "data-quota", "fup", "time-quota", "validity", "window"});
+  core::Status s = a.only(kPlanArguments);
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
@@ -702,9 +707,7 @@ ControlReply RadiusService::planAdd(const Json& args) {
 
 ControlReply RadiusService::planSet(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time",
-                           "session-timeout", "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency",
-                           "period", "period-anchor", "data-quota", "fup", "time-quota", "validity", "window"});
+  core::Status s = a.only(kPlanArguments);
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());

@@ -81,6 +81,8 @@ class RadiusService {
   core::ControlReply voucherRevoke(const core::Json& args);
   core::ControlReply voucherExport(const core::Json& args);
   void registerBillingCommands(core::ControlServer& control);
+  // A control handler that calls one of the command methods above.
+  core::ControlServer::Handler bind(core::ControlReply (RadiusService::*fn)(const core::Json&));
 
   // Where a journal row counts for quotas (the ledger's classifier; the acct writer's thread).
   std::optional<aaa::acct::QuotaSlot> classifyUsage(const std::string& username, int64_t at);
