@@ -13,6 +13,8 @@ endfunction()
 edge_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 edge_require_pkg(TALLOC talloc libtalloc-dev)
 edge_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+# The AgentX subagent (agent library; its pkg-config file also brings libnetsnmp)
+edge_require_pkg(NETSNMP_AGENT netsnmp-agent libsnmp-dev)
 
 find_package(nlohmann_json 3 QUIET)
 if(NOT nlohmann_json_FOUND)

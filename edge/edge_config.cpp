@@ -1,6 +1,8 @@
 #include "edge/edge_config.h"
 
 #include <arpa/inet.h>
+#include <algorithm>
+#include <cstdlib>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -99,6 +101,85 @@ std::shared_ptr<const core::ConfigTable<AdminConfig>> adminTable() {
   return t;
 }
 
+// "192.0.2.9", "192.0.2.9:1162", "[2001:db8::9]:162" (port 162 when absent).
+core::Status trapReceiver(const std::string& v) {
+  std::string host = v;
+  std::string port;
+  if (!v.empty() && v[0] == '[') {
+    auto close = v.find(']');
+    if (close == std::string::npos) return core::invalidArgument("'" + v + "': missing ']' after the IPv6 address");
+    host = v.substr(1, close - 1);
+    if (close + 1 < v.size()) {
+      if (v[close + 1] != ':') return core::invalidArgument("'" + v + "': expected ':PORT' after ']'");
+      port = v.substr(close + 2);
+    }
+  } else if (std::count(v.begin(), v.end(), ':') == 1) {
+    host = v.substr(0, v.find(':'));
+    port = v.substr(v.find(':') + 1);
+  }
+  if (!ipAddress(host).isOk())
+    return core::invalidArgument("'" + v + "' is not ADDRESS[:PORT] (an IP address; IPv6 as [ADDRESS]:PORT)");
+  if (!port.empty()) {
+    char* end = nullptr;
+    long p = std::strtol(port.c_str(), &end, 10);
+    if (*end != '\0' || p < 1 || p > 65535) return core::invalidArgument("'" + v + "': port must be 1..65535");
+  }
+  return core::Status::ok();
+}
+
+std::shared_ptr<const core::ConfigTable<SnmpConfig>> snmpTable() {
+  auto t = std::make_shared<core::ConfigTable<SnmpConfig>>();
+  t->boolean("enabled", &SnmpConfig::enabled, false,
+             "Serve the RADIUS MIBs (RFC 4669, 4671, 4672) and EDGED-MIB as an AgentX subagent of snmpd, and send "
+             "notifications")
+      .string("agentx-socket", &SnmpConfig::agentxSocket, "/var/agentx/master",
+              "The AgentX socket of the snmpd master agent: a Unix socket path, or tcp:HOST:PORT")
+      .integer("ping-interval", &SnmpConfig::pingInterval, 5, 1, 300,
+               "Seconds between pings to the master agent; when snmpd is gone, edged tries again at this interval")
+      .stringList("trap-receivers", &SnmpConfig::trapReceivers, {},
+                  "Where notifications go, as ADDRESS[:PORT] (port 162 by default; IPv6 as [ADDRESS]:PORT)")
+      .string("trap-community", &SnmpConfig::trapCommunity, "",
+              "SNMPv2c community of the notifications; required when trap-receivers is set (no default, never "
+              "'public')")
+      .check([](const SnmpConfig& c) -> core::Status {
+        for (const std::string& r : c.trapReceivers) {
+          core::Status s = trapReceiver(r);
+          if (!s.isOk()) return core::invalidArgument("trap-receivers: " + s.message());
+        }
+        if (!c.trapReceivers.empty() && c.trapCommunity.empty())
+          return core::invalidArgument("trap-community: required when trap-receivers is set");
+        return core::Status::ok();
+      });
+  return t;
+}
+
+std::shared_ptr<const core::ConfigTable<AlertsConfig>> alertsTable() {
+  auto t = std::make_shared<core::ConfigTable<AlertsConfig>>();
+  t->integer("license-warning-days", &AlertsConfig::licenseWarningDays, 30, 1, 365,
+             "Warn (license state 'expiring') this many days before the license expires")
+      .integer("sync-failing-seconds", &AlertsConfig::syncFailingSeconds, 3600, 60, 30 * 86400,
+               "Alert when the sync with the management plane has failed for this long")
+      .integer("disk-low-percent", &AlertsConfig::diskLowPercent, 10, 0, 99,
+               "Alert when the data directory's file system has less than this share free; 0 = off")
+      .integer("nas-silent-seconds", &AlertsConfig::nasSilentSeconds, 900, 0, 31 * 86400,
+               "Alert when a NAS that had sent requests sends none for this long; 0 = off")
+      .integer("auth-failure-burst", &AlertsConfig::authFailureBurst, 100, 0, 100000000,
+               "Alert when more Access-Rejects than this arrive within a minute; 0 = off");
+  return t;
+}
+
+std::shared_ptr<const core::ConfigTable<LicenseConfig>> licenseTable() {
+  auto t = std::make_shared<core::ConfigTable<LicenseConfig>>();
+  t->string("trusted-key", &LicenseConfig::trustedKey, "",
+            "PEM public key licenses must be signed with (the management plane's license key); empty = "
+            "data-dir/license-key.pem, which enrollment writes",
+            [](const std::string& v) -> core::Status {
+              if (!v.empty() && v[0] != '/') return core::invalidArgument("'" + v + "' is not an absolute path");
+              return core::Status::ok();
+            });
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -118,7 +199,14 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
                  "Accounting and the session ledger (data-dir/acct.db, always synchronous=FULL)")
         .section("billing", &EdgeConfig::billing, billingTable(),
                  "Quotas, fair use and vouchers (plans carry the rules: edgectl plan add --help)")
-        .section("admin", &EdgeConfig::admin, adminTable(), "The admin HTTP listener: Prometheus /metrics");
+        .section("admin", &EdgeConfig::admin, adminTable(), "The admin HTTP listener: Prometheus /metrics")
+        .section("snmp", &EdgeConfig::snmp, snmpTable(),
+                 "SNMP: AgentX subagent of the system's snmpd, and notifications (edgectl snmp-config writes the "
+                 "snmpd side)")
+        .section("alerts", &EdgeConfig::alerts, alertsTable(),
+                 "When edged raises an alert: logged, listed by edgectl events, sent as SNMP notification")
+        .section("license", &EdgeConfig::license, licenseTable(),
+                 "The license (edgectl license install FILE; edgectl license show)");
     return t;
   }();
   return table;
@@ -148,6 +236,11 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.billing.timeZone != staged.billing.timeZone) return fixed("billing.time-zone");
   if (running.admin.listen != staged.admin.listen) return fixed("admin.listen");
   if (running.admin.port != staged.admin.port) return fixed("admin.port");
+  if (running.snmp.enabled != staged.snmp.enabled) return fixed("snmp.enabled");
+  if (running.snmp.agentxSocket != staged.snmp.agentxSocket) return fixed("snmp.agentx-socket");
+  if (running.snmp.pingInterval != staged.snmp.pingInterval) return fixed("snmp.ping-interval");
+  if (running.snmp.trapReceivers != staged.snmp.trapReceivers) return fixed("snmp.trap-receivers");
+  if (running.snmp.trapCommunity != staged.snmp.trapCommunity) return fixed("snmp.trap-community");
   return core::Status::ok();
 }
 

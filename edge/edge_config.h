@@ -42,6 +42,27 @@ struct AdminConfig {
   int64_t port = 0;
 };
 
+struct SnmpConfig {
+  bool enabled = false;
+  std::string agentxSocket;               // the master agent's AgentX socket
+  int64_t pingInterval = 5;               // seconds: pings to the master; a lost master is re-joined
+  std::vector<std::string> trapReceivers; // "192.0.2.9", "192.0.2.9:1162", "[2001:db8::9]:162"
+  std::string trapCommunity;              // SNMPv2c community of the notifications
+};
+
+struct LicenseConfig {
+  std::string trustedKey;  // PEM public key of the management plane's license key; "" = data-dir/license-key.pem
+};
+
+// Thresholds of the alerts (logged, in edgectl events, and sent as SNMP notifications).
+struct AlertsConfig {
+  int64_t licenseWarningDays = 30;
+  int64_t syncFailingSeconds = 3600;
+  int64_t diskLowPercent = 10;
+  int64_t nasSilentSeconds = 900;
+  int64_t authFailureBurst = 100;
+};
+
 struct EdgeConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -52,6 +73,9 @@ struct EdgeConfig {
   AccountingConfig accounting;
   BillingConfig billing;
   AdminConfig admin;
+  SnmpConfig snmp;
+  AlertsConfig alerts;
+  LicenseConfig license;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
   std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }

@@ -3,6 +3,7 @@
 // Every command maps to one control command: `edgectl nas add --name X --address Y` sends
 // {"command": "nas-add", "arguments": {"name": "X", "address": "Y"}}. The daemon validates; this
 // program formats. `subscriber import --csv FILE` streams the file in batches with progress.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,13 @@ const std::vector<CommandSpec>& specs() {
        "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176)", nullptr},
       {"session coa", "session-coa", "--id ID | --user U", "push the current plan's rate to live sessions (CoA)",
        nullptr},
+      {"license show", "license-show", "", "the installed license: tenant, tier, cap, expiry, state", nullptr},
+      {"license install", "license-install", "FILE",
+       "install a license file from the management plane (a tampered, foreign or older one is refused)", "file"},
+      {"snmp config", "snmp-config",
+       "--user U [--auth-passphrase P] [--priv-passphrase P] [--listen udp:IP:161] [--location L] [--contact C] "
+       "[--output FILE]",
+       "write snmpd.conf for this box: AgentX master for edged, one SNMPv3 authPriv user, no community", nullptr},
       {"config-get", "config-get", "", "print the configuration edged is running with", nullptr},
       {"config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole", nullptr},
       {"events", "events", "[--limit N]", "the appliance event log, newest first", nullptr},
@@ -279,8 +287,18 @@ void printHuman(const std::string& command, const core::Json& reply) {
     table(args, {{"code", "CODE"}, {"batch", "BATCH"}, {"plan", "PLAN"}, {"state", "STATE"}, {"valid-for", "VALID-FOR"},
                  {"first-use", "FIRST-USE"}, {"valid-until", "VALID-UNTIL"}, {"device", "DEVICE"}, {"price", "PRICE"}});
     std::printf("(%s)\n", text(reply["text"]).c_str());
-  } else if (command == "voucher-export") {
+  } else if (command == "voucher-export" || command == "snmp-config") {
     std::fputs(text(args["content"]).c_str(), stdout);
+  } else if (command == "license-show" || command == "license-install") {
+    std::printf("%s\n", text(reply["text"]).c_str());
+    for (auto it = args.begin(); it != args.end(); ++it) {
+      if (it.value().is_object()) {
+        for (auto b = it.value().begin(); b != it.value().end(); ++b)
+          std::printf("  %-22s %s\n", b.key().c_str(), text(b.value()).c_str());
+      } else {
+        std::printf("  %-22s %s\n", it.key().c_str(), text(it.value()).c_str());
+      }
+    }
   } else if (command == "stats") {
     std::printf("RADIUS (all clients):\n");
     for (auto it = args["totals"].begin(); it != args["totals"].end(); ++it)
@@ -541,9 +559,25 @@ int main(int argc, char** argv) {
     arguments["limit"] = n;
   }
 
-  // voucher export --output FILE: the file is written here, by the operator's edgectl.
+  // license install FILE: the file is read here and sent as text.
+  if (command == "license-install") {
+    if (!arguments.contains("file") || arguments.size() != 1) {
+      std::fprintf(stderr, "edgectl: usage: edgectl license install FILE\n");
+      return 2;
+    }
+    std::string path = arguments["file"].get<std::string>();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "edgectl: cannot read %s\n", path.c_str());
+      return 2;
+    }
+    std::string document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    arguments = core::Json{{"document", document}};
+  }
+
+  // voucher export / snmp config --output FILE: the file is written here, by the operator's edgectl.
   std::string outputFile;
-  if (command == "voucher-export" && arguments.contains("output")) {
+  if ((command == "voucher-export" || command == "snmp-config") && arguments.contains("output")) {
     outputFile = arguments["output"].get<std::string>();
     arguments.erase("output");
   }
@@ -557,6 +591,11 @@ int main(int argc, char** argv) {
   int result = reply->value("result", 1);
   bool ok = result == core::kControlSuccess || result == core::kControlEmpty;
   if (ok && !outputFile.empty()) {
+    if (command == "snmp-config") {  // it holds SNMPv3 secrets: readable by its owner only
+      int fd = ::open(outputFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) ::close(fd);
+      ::chmod(outputFile.c_str(), 0600);
+    }
     std::ofstream out(outputFile, std::ios::binary | std::ios::trunc);
     out << text((*reply)["arguments"]["content"]);
     if (!out.flush()) {

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/ids.h"
+#include "core/license.h"
 #include "core/log.h"
 #include "edge/edge_schema.h"
 
@@ -62,6 +64,23 @@ core::Status Edged::start() {
   radius_ = std::make_unique<RadiusService>(counters_, events_);
   EDGE_RETURN_IF_ERROR(radius_->start(config_, *writer_, *db_));
 
+  core::Status licensed = license_.open(config_.dataDir, config_.license.trustedKey);
+  if (!licensed.isOk()) core::logError("license: ", licensed.message(), "; running without a license");
+  startedMono_ = std::chrono::steady_clock::now();
+  health_ = std::make_unique<HealthMonitor>(counters_, events_, *radius_, license_);
+  health_->configure(config_.alerts, config_.dataDir);
+  if (config_.snmp.enabled) {
+    snmp_ = std::make_unique<SnmpAgent>(counters_, [this] { return snmpView(); });
+    EDGE_RETURN_IF_ERROR(snmp_->start(config_.snmp).withContext("snmp"));
+  }
+  // Alerts: logged, kept in the event list, sent as notifications.
+  events_.subscribe<Alert>([this](const Alert& a) {
+    core::logWarning("alert ", alertKindName(a.kind), ": ", a.text);
+    core::Status s = recordEvent(std::string("alert ") + alertKindName(a.kind), a.text);
+    if (!s.isOk()) core::logError("recording an alert: ", s.message());
+    if (snmp_) snmp_->notify(a);
+  });
+
   registerCommands();
   radius_->registerCommands(control_);
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
@@ -80,7 +99,6 @@ core::Status Edged::start() {
   });
   EDGE_RETURN_IF_ERROR(admin_->start().withContext("admin.listen/admin.port"));
 
-  startedMono_ = std::chrono::steady_clock::now();
   startedUnix_ = core::SystemClock::instance().unixSeconds();
   started_ = true;
   EDGE_RETURN_IF_ERROR(recordEvent("started", std::string("edged ") + kVersion + ", pid " + std::to_string(::getpid())));
@@ -101,9 +119,12 @@ int Edged::run() {
         if (!s.isOk()) core::logError("config reload refused, keeping the running config: ", s.message());
         break;
       }
-      case core::DaemonLoop::Event::kTick:
-        if (radius_) radius_->tick(core::SystemClock::instance().unixSeconds());
+      case core::DaemonLoop::Event::kTick: {
+        int64_t now = core::SystemClock::instance().unixSeconds();
+        if (radius_) radius_->tick(now);
+        if (health_) health_->tick(now);
         break;
+      }
     }
   }
 }
@@ -124,6 +145,7 @@ core::Status Edged::reload() {
         config_ = std::move(*staged);
         core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
         if (radius_) radius_->applySettings(config_);
+        if (health_) health_->configure(config_.alerts, config_.dataDir);
       }
     }
   }
@@ -143,6 +165,7 @@ void Edged::stop() {
   if (!started_) return;
   started_ = false;
   core::sdNotify("STOPPING=1");
+  if (snmp_) snmp_->stop();
   control_.stop();
   if (admin_) admin_->stop();
   if (radius_) radius_->stop();
@@ -208,6 +231,11 @@ core::Json Edged::statusJson() {
                                {"write-failures", ws.jobFailures.load()},
                                {"last-commit-us", ws.lastCommitMicros.load()}};
   if (radius_) out["radius"] = radius_->statusJson();
+  out["snmp"] = core::Json{{"enabled", config.snmp.enabled},
+                           {"agentx-socket", config.snmp.agentxSocket},
+                           {"connected", snmp_ && snmp_->connected()},
+                           {"trap-receivers", config.snmp.trapReceivers}};
+  out["license"] = licenseJson();
   out["counters"] = counters;
   return out;
 }
@@ -286,11 +314,147 @@ void Edged::registerCommands() {
                              }
                              return core::ControlReply::success(std::to_string(rows.size()) + " events", rows);
                            });
+  control_.registerCommand("license-show", "The installed license, its state and the days left.",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             core::Json j = licenseJson();
+                             return core::ControlReply::success("license: " + j["state"].get<std::string>(), j);
+                           });
+  control_.registerCommand(
+      "license-install",
+      "Install a license file issued by the management plane. Arguments: document (the file's text). A "
+      "tampered, foreign or older license is refused and the installed one stays.",
+      [this](const core::Json& args) {
+        controlCommands_.inc();
+        if (!args.is_object() || !args.contains("document") || !args["document"].is_string())
+          return core::ControlReply::error("document (the license file's text) is required");
+        core::Result<core::License> l = license_.install(args["document"].get<std::string>());
+        if (!l.isOk()) {
+          (void)recordEvent("license-refused", l.status().message());
+          return core::ControlReply::error("license refused: " + l.status().message());
+        }
+        (void)recordEvent("license-installed", l->id + " for " + l->tenant + ", tier " + l->tier);
+        core::logInfo("license ", l->id, " installed for ", l->tenant, ", tier ", l->tier);
+        return core::ControlReply::success("license " + l->id + " installed", licenseJson());
+      });
+  control_.registerCommand(
+      "snmp-config",
+      "An snmpd.conf for this appliance: AgentX master on edged's snmp.agentx-socket, one SNMPv3 user "
+      "(authPriv: SHA-256 and AES), no community. Arguments: user, auth-passphrase and priv-passphrase (8+ "
+      "characters; generated when absent), listen (snmpd agentaddress, default udp:161,udp6:161), location, "
+      "contact.",
+      [this](const core::Json& args) {
+        controlCommands_.inc();
+        return snmpConfig(args);
+      });
   control_.registerCommand("shutdown", "Stop edged cleanly (same as SIGTERM).", [this](const core::Json&) {
     controlCommands_.inc();
     loop_.requestStop();
     return core::ControlReply::success("edged is shutting down");
   });
+}
+
+snmp::MibView Edged::snmpView() {
+  snmp::MibSource src;
+  src.counters = &counters_;
+  auto snap = radius_->snapshot();
+  for (const aaa::policy::NasClient& nas : snap->nas) {
+    snmp::NasRow row;
+    row.id = nas.id;
+    row.name = nas.name;
+    row.address = nas.prefix.address.bytes;
+    row.ipv4 = nas.prefix.address.isV4();
+    row.coaPort = nas.coaPort;
+    src.nas.push_back(std::move(row));
+  }
+  for (const aaa::policy::Plan& p : snap->plans) src.plans.push_back({p.id, p.name});
+  src.ident = std::string("edged ") + kVersion;
+  src.upCentiseconds = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - startedMono_).count() /
+      10);
+  src.resetCentiseconds = src.upCentiseconds;  // counters start at zero with the process, never reset
+  src.now = core::SystemClock::instance().unixSeconds();
+  if (std::optional<core::License> l = license_.current()) src.license = {l->tier, l->tenant};
+  return snmp::buildMibView(src);
+}
+
+core::Json Edged::licenseJson() {
+  int64_t warningDays = 30;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    warningDays = config_.alerts.licenseWarningDays;
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  std::optional<core::License> l = license_.current();
+  core::Json j = core::Json::object();
+  j["state"] = core::licenseStateName(core::licenseState(l ? &*l : nullptr, now, warningDays));
+  j["trusted-key"] = license_.trustedKeyPath();
+  if (l) {
+    j["license"] = core::licenseToJson(*l);
+    int64_t left = l->expiresAt - now;
+    j["days-to-expiry"] = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+    j["expires"] = core::formatRfc3339(core::WallTime(std::chrono::seconds(l->expiresAt)));
+  }
+  return j;
+}
+
+core::ControlReply Edged::snmpConfig(const core::Json& args) {
+  auto text = [&](const char* key, const std::string& def) -> std::string {
+    return args.is_object() && args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : def;
+  };
+  auto generated = [] {
+    uint8_t bytes[12];
+    core::secureRandom(bytes, sizeof bytes);
+    return core::toHex(bytes, sizeof bytes);
+  };
+  // snmpd.conf tokens: no whitespace, quotes or comment characters.
+  auto plain = [](const std::string& v) {
+    for (char c : v)
+      if (c <= ' ' || c == '"' || c == '\'' || c == '#' || c == '\\' || c > '~') return false;
+    return true;
+  };
+  std::string user = text("user", "");
+  if (user.empty() || !plain(user) || user.size() > 32)
+    return core::ControlReply::error("user is required: 1-32 characters, no spaces, quotes or '#'");
+  std::string auth = text("auth-passphrase", "");
+  std::string priv = text("priv-passphrase", "");
+  bool madeAuth = auth.empty(), madePriv = priv.empty();
+  if (madeAuth) auth = generated();
+  if (madePriv) priv = generated();
+  for (const auto& [key, value] : {std::pair<const char*, std::string>{"auth-passphrase", auth}, {"priv-passphrase", priv}})
+    if (value.size() < 8 || !plain(value))
+      return core::ControlReply::error(std::string(key) + ": at least 8 characters, no spaces, quotes or '#'");
+  std::string listen = text("listen", "udp:161,udp6:161");
+  if (!plain(listen)) return core::ControlReply::error("listen: an snmpd agentaddress such as udp:192.0.2.1:161");
+  std::string location = text("location", "");
+  std::string contact = text("contact", "");
+  std::string socket;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    socket = config_.snmp.agentxSocket;
+  }
+  std::string c;
+  c += "# snmpd.conf for the edged appliance, written by `edgectl snmp config` on " +
+       core::formatRfc3339(core::SystemClock::instance().wallNow()) + ".\n";
+  c += "# Install it as /etc/snmp/snmpd.conf (it replaces Debian's, whose 'rocommunity public' lines it\n";
+  c += "# deliberately leaves out), then restart snmpd. It holds SNMPv3 secrets: keep it mode 0600.\n\n";
+  c += "# Where snmpd listens for managers (LibreNMS, Zabbix, PRTG, Observium).\n";
+  c += "agentaddress " + listen + "\n\n";
+  c += "# AgentX: edged joins as a subagent (edged's snmp.agentx-socket) and serves the RADIUS MIBs\n";
+  c += "# (RFC 4669, 4671, 4672) and EDGED-MIB.\n";
+  c += "master agentx\n";
+  c += "agentXSocket " + socket + "\n";
+  c += "agentXPerms 0660 0755\n\n";
+  c += "# SNMPv3 only, authPriv (SHA-256 authentication, AES privacy). No v1/v2c community exists.\n";
+  c += "createUser " + user + " SHA-256 " + auth + " AES " + priv + "\n";
+  c += "rouser -s usm " + user + " priv\n";
+  if (!location.empty() && plain(location)) c += "\nsysLocation " + location + "\n";
+  if (!contact.empty() && plain(contact)) c += "sysContact " + contact + "\n";
+  core::Json out{{"content", c}, {"user", user}};
+  if (madeAuth) out["auth-passphrase"] = auth;
+  if (madePriv) out["priv-passphrase"] = priv;
+  std::string note = madeAuth || madePriv ? " (generated passphrases are in the file; note them for your NMS)" : "";
+  return core::ControlReply::success("snmpd.conf for SNMPv3 user " + user + note, out);
 }
 
 }  // namespace edge

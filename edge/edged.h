@@ -20,7 +20,10 @@
 #include "core/status.h"
 #include "core/store.h"
 #include "edge/edge_config.h"
+#include "edge/health.h"
+#include "edge/license_store.h"
 #include "edge/radius_service.h"
+#include "edge/snmp_agent.h"
 
 namespace edge {
 
@@ -43,6 +46,9 @@ class Edged {
   void subscribeLogging();
   core::Json statusJson();
   core::Status recordEvent(const std::string& kind, const std::string& detail);
+  snmp::MibView snmpView();
+  core::Json licenseJson();
+  core::ControlReply snmpConfig(const core::Json& args);
 
   std::string configPath_;
   std::mutex configMu_;
@@ -56,6 +62,9 @@ class Edged {
   core::CounterRegistry counters_;
   core::EventBus events_;
   std::unique_ptr<RadiusService> radius_;
+  LicenseStore license_;
+  std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<SnmpAgent> snmp_;
   std::atomic<int64_t> dropLogSecond_{0};
   std::atomic<int> dropLogCount_{0};
   core::Counter& reloads_;

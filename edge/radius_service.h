@@ -52,6 +52,12 @@ class RadiusService {
   core::Json statusJson() const;
   uint16_t authPort() const { return server_ ? server_->port() : 0; }
 
+  // For the health gauges and SNMP (any thread).
+  std::shared_ptr<const aaa::policy::Snapshot> snapshot() const { return snapshots_.current(); }
+  std::vector<std::pair<std::string, uint32_t>> sessionsByUser() const { return sessionCounts_.byUser(); }
+  uint64_t lastJournalCommitMicros() const { return acctWriter_ ? acctWriter_->stats().lastCommitMicros.load() : 0; }
+  int64_t journalSeq() const { return ledger_.journalSeq(); }
+
  private:
   core::ControlReply nasAdd(const core::Json& args);
   core::ControlReply nasList(const core::Json& args);

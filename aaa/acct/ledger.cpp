@@ -316,6 +316,7 @@ core::Status Ledger::rebuild(core::Database& db) {
           "coalesce((SELECT max(seq) FROM usage_journal), 0))");
   if (!last.isOk()) return last.status();
   lastSeq_ = *last;
+  journalSeq_.store(lastSeq_, std::memory_order_relaxed);
 
   core::Result<core::Statement> rows = db.prepare(
       "SELECT seq, at, uid, username, input_octets, output_octets, input_packets, output_packets, session_time "
@@ -436,6 +437,7 @@ core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, c
       .bindInt64(9, d.sessionTime);
   EDGE_RETURN_IF_ERROR(st->run());
   lastSeq_ = db.lastInsertRowId();
+  journalSeq_.store(lastSeq_, std::memory_order_relaxed);
   core::Result<bool> folded = foldUsage(nullptr, username, r.eventTime, d, lastSeq_, change);
   if (!folded.isOk()) return folded.status();
   if (change) ++change->journaled;

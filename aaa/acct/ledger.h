@@ -170,6 +170,8 @@ class Ledger {
 
   // Readable from any thread (published by the writer's thread after each change).
   size_t pendingSessions() const { return pendingSessions_.load(std::memory_order_relaxed); }
+  // The newest journal sequence (any thread).
+  int64_t journalSeq() const { return journalSeq_.load(std::memory_order_relaxed); }
   size_t pendingUsage() const { return pendingUsage_.load(std::memory_order_relaxed); }
   uint64_t rebuilds() const { return rebuilds_.load(std::memory_order_relaxed); }
 
@@ -224,6 +226,7 @@ class Ledger {
   QuotaClassifier classifier_;
   bool ready_ = false;
   int64_t lastSeq_ = 0;
+  std::atomic<int64_t> journalSeq_{0};  // lastSeq_ for other threads (health gauges)
   std::atomic<uint64_t> rebuilds_{0};
   std::atomic<size_t> pendingSessions_{0};
   std::atomic<size_t> pendingUsage_{0};

@@ -66,6 +66,14 @@ class Snapshot {
   const Plan* findPlanByName(std::string_view name) const;
   const Subscriber* findSubscriber(std::string_view username) const;
   size_t subscriberCount() const;
+  // Calls fn for every subscriber (base rows not shadowed by the overlay, then the overlay's).
+  template <class Fn>
+  void forEachSubscriber(Fn&& fn) const {
+    for (const Subscriber& s : base->rows())
+      if (overlay->empty() || overlay->find(s.username) == overlay->end()) fn(s);
+    for (const auto& [name, sub] : *overlay)
+      if (sub) fn(*sub);
+  }
 
   // Call after filling nas/plans (sorts NAS by prefix length, indexes plans).
   void index();

@@ -60,6 +60,11 @@ size_t SessionCounts::total() const {
   return total_;
 }
 
+std::vector<std::pair<std::string, uint32_t>> SessionCounts::byUser() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {counts_.begin(), counts_.end()};
+}
+
 AcctCounters AcctCounters::registerIn(core::CounterRegistry& r, const std::string& nasName) {
   std::map<std::string, std::string> labels;
   std::string prefix = "radius_acct_";

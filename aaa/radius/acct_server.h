@@ -48,6 +48,8 @@ class SessionCounts {
   void apply(const acct::LedgerChange& change);
   void reset(const std::vector<std::pair<std::string, uint32_t>>& counts);
   size_t total() const;
+  // A copy of the live session count per username (for per-plan totals; not for the hot path).
+  std::vector<std::pair<std::string, uint32_t>> byUser() const;
 
  private:
   mutable std::mutex mu_;

@@ -1,0 +1,189 @@
+#include "core/license.h"
+
+#include <mbedtls/base64.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+
+#include <array>
+
+namespace core {
+
+namespace {
+
+constexpr const char* kFormat = "edge-license-1";
+
+Result<std::string> base64Decode(const std::string& in, const std::string& what) {
+  size_t len = 0;
+  mbedtls_base64_decode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
+  std::string out(len, '\0');
+  if (mbedtls_base64_decode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
+                            reinterpret_cast<const unsigned char*>(in.data()), in.size()) != 0)
+    return invalidArgument(what + " is not valid base64");
+  out.resize(len);
+  return out;
+}
+
+std::string base64Encode(const std::string& in) {
+  size_t len = 0;
+  mbedtls_base64_encode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
+  std::string out(len, '\0');
+  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
+                        reinterpret_cast<const unsigned char*>(in.data()), in.size());
+  out.resize(len);
+  return out;
+}
+
+struct Pk {
+  mbedtls_pk_context ctx;
+  Pk() { mbedtls_pk_init(&ctx); }
+  ~Pk() { mbedtls_pk_free(&ctx); }
+};
+
+bool isP256(const mbedtls_pk_context& pk) {
+  return mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA) && mbedtls_pk_get_bitlen(&pk) == 256;
+}
+
+std::array<unsigned char, 32> sha256(const std::string& data) {
+  std::array<unsigned char, 32> h{};
+  mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), h.data(), 0);
+  return h;
+}
+
+}  // namespace
+
+Json licenseToJson(const License& l) {
+  return Json{{"id", l.id},
+              {"tenant", l.tenant},
+              {"tier", l.tier},
+              {"subscriber-cap", l.subscriberCap},
+              {"features", l.features},
+              {"issued-at", l.issuedAt},
+              {"not-before", l.notBefore},
+              {"expires-at", l.expiresAt},
+              {"grace-days", l.graceDays}};
+}
+
+Result<License> licenseFromJson(const Json& j) {
+  if (!j.is_object()) return invalidArgument("license: expected an object");
+  License l;
+  auto text = [&](const char* key, std::string& out) -> Status {
+    if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
+      return invalidArgument(std::string("license: ") + key + " must be a non-empty string");
+    out = j[key].get<std::string>();
+    return Status::ok();
+  };
+  auto number = [&](const char* key, int64_t& out) -> Status {
+    if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int64_t>() < 0)
+      return invalidArgument(std::string("license: ") + key + " must be a non-negative integer");
+    out = j[key].get<int64_t>();
+    return Status::ok();
+  };
+  EDGE_RETURN_IF_ERROR(text("id", l.id));
+  EDGE_RETURN_IF_ERROR(text("tenant", l.tenant));
+  EDGE_RETURN_IF_ERROR(text("tier", l.tier));
+  if (l.tier != "free" && l.tier != "basic" && l.tier != "premium" && l.tier != "enterprise")
+    return invalidArgument("license: tier must be one of free, basic, premium, enterprise");
+  int64_t cap = 0;
+  EDGE_RETURN_IF_ERROR(number("subscriber-cap", cap));
+  l.subscriberCap = static_cast<uint64_t>(cap);
+  if (j.contains("features")) {
+    if (!j["features"].is_array()) return invalidArgument("license: features must be a list of strings");
+    for (const Json& f : j["features"]) {
+      if (!f.is_string()) return invalidArgument("license: features must be a list of strings");
+      l.features.push_back(f.get<std::string>());
+    }
+  }
+  EDGE_RETURN_IF_ERROR(number("issued-at", l.issuedAt));
+  EDGE_RETURN_IF_ERROR(number("not-before", l.notBefore));
+  EDGE_RETURN_IF_ERROR(number("expires-at", l.expiresAt));
+  EDGE_RETURN_IF_ERROR(number("grace-days", l.graceDays));
+  if (l.expiresAt <= l.notBefore) return invalidArgument("license: expires-at must be after not-before");
+  return l;
+}
+
+Result<License> verifySignedLicense(const std::string& document, const std::string& publicKeyPem) {
+  Result<Json> doc = parseJsonWithComments(document, "license file");
+  if (!doc.isOk()) return doc.status();
+  const Json& d = *doc;
+  if (!d.is_object() || d.value("format", "") != kFormat || !d.contains("license") || !d["license"].is_string() ||
+      !d.contains("signature") || !d["signature"].is_string())
+    return invalidArgument(std::string("not a license file (expected format \"") + kFormat +
+                           "\" with license and signature)");
+  Result<std::string> payload = base64Decode(d["license"].get<std::string>(), "license");
+  if (!payload.isOk()) return payload.status();
+  Result<std::string> signature = base64Decode(d["signature"].get<std::string>(), "signature");
+  if (!signature.isOk()) return signature.status();
+
+  Pk key;
+  std::string pem = publicKeyPem;  // mbedTLS wants the terminating NUL counted
+  if (mbedtls_pk_parse_public_key(&key.ctx, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1) != 0)
+    return invalidArgument("the trusted license key is not a PEM public key");
+  if (!isP256(key.ctx)) return invalidArgument("the trusted license key is not an ECDSA P-256 key");
+  std::array<unsigned char, 32> hash = sha256(*payload);
+  if (mbedtls_pk_verify(&key.ctx, MBEDTLS_MD_SHA256, hash.data(), hash.size(),
+                        reinterpret_cast<const unsigned char*>(signature->data()), signature->size()) != 0)
+    return permissionDenied("the license signature does not verify with the trusted license key "
+                            "(tampered, or issued by another management plane)");
+  Result<Json> body = parseJsonWithComments(*payload, "license");
+  if (!body.isOk()) return body.status();
+  return licenseFromJson(*body);
+}
+
+Result<std::string> signLicense(const License& license, const std::string& privateKeyPem) {
+  Pk key;
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+  mbedtls_entropy_init(&entropy);
+  mbedtls_ctr_drbg_init(&drbg);
+  auto done = [&] {
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&entropy);
+  };
+  static const char kPers[] = "edge-license";
+  if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, reinterpret_cast<const unsigned char*>(kPers),
+                            sizeof(kPers)) != 0) {
+    done();
+    return internalError("cannot seed the random generator");
+  }
+  std::string pem = privateKeyPem;
+  if (mbedtls_pk_parse_key(&key.ctx, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1, nullptr,
+                           0) != 0 ||
+      !isP256(key.ctx)) {
+    done();
+    return invalidArgument("the license signing key is not a PEM ECDSA P-256 private key");
+  }
+  std::string payload = licenseToJson(license).dump();
+  std::array<unsigned char, 32> hash = sha256(payload);
+  std::string sig(MBEDTLS_PK_SIGNATURE_MAX_SIZE, '\0');
+  size_t sigLen = 0;
+  int rc = mbedtls_pk_sign(&key.ctx, MBEDTLS_MD_SHA256, hash.data(), hash.size(),
+                           reinterpret_cast<unsigned char*>(sig.data()), &sigLen, mbedtls_ctr_drbg_random, &drbg);
+  done();
+  if (rc != 0) return internalError("signing the license failed");
+  sig.resize(sigLen);
+  return Json{{"format", kFormat}, {"license", base64Encode(payload)}, {"signature", base64Encode(sig)}}.dump(2) +
+         "\n";
+}
+
+const char* licenseStateName(LicenseState state) {
+  switch (state) {
+    case LicenseState::kNone: return "none";
+    case LicenseState::kValid: return "valid";
+    case LicenseState::kExpiring: return "expiring";
+    case LicenseState::kGrace: return "grace";
+    case LicenseState::kExpired: return "expired";
+  }
+  return "none";
+}
+
+LicenseState licenseState(const License* l, int64_t now, int64_t warningDays) {
+  if (l == nullptr || now < l->notBefore) return LicenseState::kNone;
+  if (now >= l->expiresAt + l->graceDays * 86400) return LicenseState::kExpired;
+  if (now >= l->expiresAt) return LicenseState::kGrace;
+  if (now >= l->expiresAt - warningDays * 86400) return LicenseState::kExpiring;
+  return LicenseState::kValid;
+}
+
+}  // namespace core

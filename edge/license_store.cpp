@@ -1,0 +1,87 @@
+#include "edge/license_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace edge {
+
+namespace {
+
+core::Result<std::string> readFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::notFound(what + " " + path + " cannot be read: " + std::strerror(errno));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+core::Status writeAtomically(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return core::internalError("cannot write " + tmp + ": " + std::strerror(errno));
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return core::internalError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return core::Status::ok();
+}
+
+}  // namespace
+
+core::Status LicenseStore::open(const std::string& dataDir, const std::string& trustedKeyPath) {
+  std::lock_guard<std::mutex> lock(mu_);
+  path_ = dataDir + "/license.json";
+  keyPath_ = trustedKeyPath.empty() ? dataDir + "/license-key.pem" : trustedKeyPath;
+  current_.reset();
+  if (::access(path_.c_str(), F_OK) != 0) return core::Status::ok();
+  core::Result<std::string> doc = readFile(path_, "license");
+  if (!doc.isOk()) return doc.status();
+  core::Result<std::string> key = trustedKey();
+  if (!key.isOk()) return key.status();
+  core::Result<core::License> license = core::verifySignedLicense(*doc, *key);
+  if (!license.isOk()) return license.status().withContext(path_);
+  current_ = *license;
+  return core::Status::ok();
+}
+
+core::Result<std::string> LicenseStore::trustedKey() const {
+  core::Result<std::string> key = readFile(keyPath_, "the trusted license key (license.trusted-key)");
+  if (!key.isOk())
+    return core::failedPrecondition(key.status().message() +
+                                    " (enrollment installs it; or set license.trusted-key to the management plane's "
+                                    "license public key)");
+  return key;
+}
+
+core::Result<core::License> LicenseStore::install(const std::string& document) {
+  std::lock_guard<std::mutex> lock(mu_);
+  core::Result<std::string> key = trustedKey();
+  if (!key.isOk()) return key.status();
+  core::Result<core::License> license = core::verifySignedLicense(document, *key);
+  if (!license.isOk()) return license.status();
+  if (current_) {
+    if (license->tenant != current_->tenant)
+      return core::permissionDenied("this license is for tenant '" + license->tenant + "', the installed one for '" +
+                                    current_->tenant + "'; the installed license stays");
+    if (license->issuedAt <= current_->issuedAt)
+      return core::failedPrecondition("this license (" + license->id + ") is not newer than the installed one (" +
+                                      current_->id + "); the installed license stays");
+  }
+  EDGE_RETURN_IF_ERROR(writeAtomically(path_, document));
+  current_ = *license;
+  return license;
+}
+
+std::optional<core::License> LicenseStore::current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
+}
+
+}  // namespace edge

@@ -1,0 +1,102 @@
+// What edged answers over SNMP, as a sorted table of OID -> typed value built from the counter
+// registry (so SNMP, /metrics and edgectl stats read the same numbers) plus the NAS and plan lists.
+//
+// Served subtrees (docs/operator-guide.md "SNMP" lists every object):
+//  - RADIUS-AUTH-SERVER-MIB (RFC 4669) 1.3.6.1.2.1.67.1.1: server scalars and radiusAuthClientExtTable
+//  - RADIUS-ACC-SERVER-MIB (RFC 4671)  1.3.6.1.2.1.67.2.1: server scalars and radiusAccClientExtTable
+//  - RADIUS-DYNAUTH-CLIENT-MIB (RFC 4672) 1.3.6.1.2.1.145: the CoA/Disconnect we send, per NAS
+//  - EDGED-MIB (docs/mib/EDGED-MIB.txt), under the enterprise number written in that file only
+// Tables are indexed by the NAS's (or plan's) database id, stable across reloads and restarts.
+// 64-bit registry counters are served as Counter32 (modulo 2^32, as the RFCs define them).
+//
+// Pure: no Net-SNMP here (edge/snmp_agent.cpp serves the view), so the mapping is unit-tested.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/counters.h"
+
+namespace edge::snmp {
+
+using Oid = std::vector<uint32_t>;
+
+std::string oidText(const Oid& oid);                       // "1.3.6.1.2.1.67"
+bool oidStartsWith(const Oid& oid, const Oid& prefix);
+Oid oidJoin(const Oid& base, std::initializer_list<uint32_t> tail);
+
+// The module roots registered with the master agent.
+extern const Oid kRadiusAuthServMib;      // 1.3.6.1.2.1.67.1.1
+extern const Oid kRadiusAccServMib;       // 1.3.6.1.2.1.67.2.1
+extern const Oid kRadiusDynAuthClientMib; // 1.3.6.1.2.1.145
+// enterprises.N, N taken from docs/mib/EDGED-MIB.txt at build time (the one place it is written).
+const Oid& edgedMib();
+uint32_t enterpriseNumber();
+
+struct MibValue {
+  enum class Type { kInteger, kUnsigned32, kCounter32, kGauge32, kTimeTicks, kOctetString };
+  Type type = Type::kInteger;
+  int64_t number = 0;
+  std::string octets;  // kOctetString
+
+  static MibValue integer(int64_t v) { return {Type::kInteger, v, {}}; }
+  static MibValue unsigned32(uint64_t v) { return {Type::kUnsigned32, static_cast<int64_t>(clamp32(v)), {}}; }
+  static MibValue counter32(uint64_t v) { return {Type::kCounter32, static_cast<int64_t>(v & 0xffffffffu), {}}; }
+  static MibValue gauge32(uint64_t v) { return {Type::kGauge32, static_cast<int64_t>(clamp32(v)), {}}; }
+  static MibValue timeTicks(uint64_t centiseconds) {
+    return {Type::kTimeTicks, static_cast<int64_t>(centiseconds & 0xffffffffu), {}};
+  }
+  static MibValue octetString(std::string v) { return {Type::kOctetString, 0, std::move(v)}; }
+  static uint64_t clamp32(uint64_t v) { return v > 0xffffffffu ? 0xffffffffu : v; }
+  bool operator==(const MibValue& o) const { return type == o.type && number == o.number && octets == o.octets; }
+};
+
+class MibView {
+ public:
+  void set(Oid oid, MibValue value) { entries_[std::move(oid)] = std::move(value); }
+  const MibValue* get(const Oid& oid) const;
+  // The first entry strictly after `oid`, or nullptr.
+  const std::pair<const Oid, MibValue>* next(const Oid& oid) const;
+  size_t size() const { return entries_.size(); }
+  const std::map<Oid, MibValue>& entries() const { return entries_; }
+
+ private:
+  std::map<Oid, MibValue> entries_;
+};
+
+struct NasRow {
+  int64_t id = 0;  // table index
+  std::string name;
+  std::array<uint8_t, 16> address{};
+  bool ipv4 = true;
+  uint16_t coaPort = 3799;
+};
+
+struct PlanRow {
+  int64_t id = 0;
+  std::string name;
+};
+
+// The text objects of the enterprise MIB (numbers come from the registry).
+struct LicenseText {
+  std::string tier;    // "" when no license is installed
+  std::string tenant;
+};
+
+struct MibSource {
+  const core::CounterRegistry* counters = nullptr;
+  std::vector<NasRow> nas;
+  std::vector<PlanRow> plans;
+  std::string ident;              // radiusAuthServIdent / radiusAccServIdent
+  uint64_t upCentiseconds = 0;    // since the RADIUS server started
+  uint64_t resetCentiseconds = 0; // since its last (re)initialization
+  int64_t now = 0;                // Unix seconds (license days to expiry)
+  LicenseText license;
+};
+
+MibView buildMibView(const MibSource& source);
+
+}  // namespace edge::snmp
