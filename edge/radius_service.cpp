@@ -39,6 +39,7 @@ aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
 
 Json nasJson(const aaa::policy::NasClient& n) {
   Json j = Json::object();
+  j["id"] = n.id;  // the index of its rows in the SNMP per-client tables
   j["name"] = n.name;
   j["address"] = aaa::policy::formatPrefix(n.prefix);
   j["vendor"] = aaa::policy::vendorProfileName(n.vendor);

@@ -1,0 +1,381 @@
+"""SNMP end to end: a real snmpd as AgentX master on a private socket and port (its snmpd.conf written
+by `edgectl snmp config`), edged as subagent, radclient as NAS, fake_nas.py answering our CoA,
+snmpwalk/snmpget -v3 authPriv reading the RFC 4669/4671/4672 OIDs and EDGED-MIB, snmptrapd receiving
+the license notifications, and snmpd killed and restarted under RADIUS load."""
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir  # noqa: E402
+import radius_peer as rp  # noqa: E402
+from dynauth_test import FakeNasProcess, SECRET as NAS_SECRET  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+MIB_DIRS = os.path.join(ROOT, "tests", "support", "mibs") + ":" + os.path.join(ROOT, "docs", "mib")
+SECRET = NAS_SECRET.encode() if isinstance(NAS_SECRET, str) else NAS_SECRET
+USER, AUTH_PASS, PRIV_PASS = "monitor", "auth-pass-0123", "priv-pass-4567"
+COMMUNITY = "trap-community-77"
+
+AUTH = ".1.3.6.1.2.1.67.1.1.1.1"   # radiusAuthServ
+ACC = ".1.3.6.1.2.1.67.2.1.1.1"    # radiusAccServ
+DYN = ".1.3.6.1.2.1.145.1"         # radiusDynAuthClientMIBObjects
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tool_env(tmp):
+    env = dict(os.environ, MIBS="", MIBDIRS=MIB_DIRS, SNMP_PERSISTENT_DIR=os.path.join(tmp, "snmp-tools"))
+    env.pop("SNMPCONFPATH", None)
+    return env
+
+
+def parse_values(text):
+    """{'.1.3...': value} of `snmpwalk -On -Oqv`-less output lines 'OID = TYPE: value'."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\.[0-9.]+) = (?:(\w[\w-]*): )?(.*)$", line)
+        if not m:
+            continue
+        oid, kind, value = m.groups()
+        if kind in ("Counter32", "Gauge32", "INTEGER", "Counter64", "Unsigned32"):
+            named = re.match(r"^\w+\((-?\d+)\)", value)  # an enumeration shown by name: grace(4)
+            out[oid] = int(named.group(1)) if named else int(value.split()[0])
+        elif kind == "Timeticks":
+            out[oid] = int(re.match(r"\((\d+)\)", value).group(1))
+        elif kind == "STRING":
+            out[oid] = value.strip('"')
+        elif kind == "Hex-STRING":
+            out[oid] = bytes.fromhex(value.replace(" ", ""))
+        else:
+            out[oid] = value
+    return out
+
+
+def radclient(port, kind, lines):
+    r = subprocess.run(["radclient", "-x", "-r", "1", "-t", "3", f"127.0.0.1:{port}", kind, SECRET.decode()],
+                       input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+def acct(status, user, session):
+    return [f"Acct-Status-Type = {status}", f'User-Name = "{user}"', f'Acct-Session-Id = "{session}"',
+            "NAS-Port = 7", 'Calling-Station-Id = "02-00-00-00-00-07"', "Framed-IP-Address = 100.64.1.7",
+            "Acct-Input-Octets = 1000", "Acct-Output-Octets = 2000", "Acct-Session-Time = 10"]
+
+
+class Snmp(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir("edge-snmp-")
+        t = cls.tmp.path
+        cls.env = tool_env(t)
+        os.makedirs(os.path.join(t, "snmp-tools"))
+        cls.agentx = os.path.join(t, "agentx.sock")
+        cls.snmp_port = free_udp_port()
+        cls.trap_port = free_udp_port()
+        cls.trusted_key = os.path.join(t, "license-pub.pem")
+        # The management plane's license key (mgmt signs; the box trusts only this public key).
+        cls.license_key = os.path.join(t, "license-key.pem")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", cls.license_key],
+                       check=True, capture_output=True)
+        subprocess.run(["openssl", "ec", "-in", cls.license_key, "-pubout", "-out", cls.trusted_key], check=True,
+                       capture_output=True)
+        # edged first: it keeps trying until snmpd is there.
+        cls.edged = Edged(t, extra={
+            "snmp": {"enabled": True, "agentx-socket": cls.agentx, "ping-interval": 1,
+                     "trap-receivers": [f"127.0.0.1:{cls.trap_port}"], "trap-community": COMMUNITY},
+            "license": {"trusted-key": cls.trusted_key},
+            "alerts": {"nas-silent-seconds": 0},
+        }).start()
+        cls.conf = os.path.join(t, "snmpd.conf")
+        out = cls.edged.ctl("snmp", "config", "--user", USER, "--auth-passphrase", AUTH_PASS, "--priv-passphrase",
+                            PRIV_PASS, "--listen", f"udp:127.0.0.1:{cls.snmp_port}", "--output", cls.conf).stdout
+        assert "written to" in out, out
+        cls.snmpd = None
+        cls.start_snmpd()
+        with open(os.path.join(t, "snmptrapd.conf"), "w") as f:
+            f.write(f"authCommunity log {COMMUNITY}\n")
+        cls.trap_log = os.path.join(t, "traps.log")
+        cls.trapd = subprocess.Popen(
+            ["snmptrapd", "-f", "-C", "-c", os.path.join(t, "snmptrapd.conf"), "-On", "-Lf", cls.trap_log,
+             f"udp:127.0.0.1:{cls.trap_port}"], env=dict(cls.env, SNMP_PERSISTENT_DIR=os.path.join(t, "trapd")),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.wait_joined(20)
+
+        status = cls.edged.ctl_json("status")
+        cls.auth_port = status["radius"]["auth-port"]
+        cls.acct_port = status["radius"]["acct-port"]
+        cls.metrics_url = status["metrics-url"]
+        cls.nas = FakeNasProcess(t, "--mode", "ack")
+        cls.edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET.decode(),
+                      "--vendor", "mikrotik", "--coa-port", str(cls.nas.port))
+        cls.edged.ctl("nas", "add", "--name", "far", "--address", "2001:db8::7", "--secret", "far-secret-123")
+        cls.edged.ctl("plan", "add", "--name", "home", "--down", "10M", "--up", "2M")
+        cls.edged.ctl("subscriber", "add", "--username", "alice", "--password", "pw-alice", "--plan", "home")
+        cls.edged.ctl("subscriber", "add", "--username", "bob", "--password", "pw-bob", "--plan", "home",
+                      "--status", "suspended")
+        nas = {n["name"]: n for n in cls.edged.ctl_json("nas", "list")}
+        cls.bras_id, cls.far_id = nas["bras"]["id"], nas["far"]["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in (cls.snmpd, cls.trapd):
+            if p and p.poll() is None:
+                p.terminate()
+                p.wait(timeout=10)
+        cls.nas.stop()
+        cls.edged.stop()
+        cls.tmp.cleanup()
+
+    @classmethod
+    def start_snmpd(cls):
+        state = os.path.join(cls.tmp.path, "snmpd-state")
+        os.makedirs(state, exist_ok=True)
+        cls.snmpd = subprocess.Popen(
+            ["snmpd", "-f", "-C", "-c", cls.conf, "-Lf", os.path.join(cls.tmp.path, "snmpd.log")],
+            env=dict(cls.env, SNMP_PERSISTENT_DIR=state), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    @classmethod
+    def wait_joined(cls, timeout):
+        """Seconds until snmpd answers an edged OID (the subagent is joined)."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            r = subprocess.run(["snmpget", "-On", *cls.v3(), f"{AUTH}.1.0"], capture_output=True, text=True,
+                               env=cls.env, timeout=20)
+            if "edged" in r.stdout:
+                return time.monotonic() - start
+            time.sleep(0.2)
+        raise AssertionError(f"edged's subagent not answering after {timeout}s: {cls.edged.read_log()}")
+
+    @classmethod
+    def v3(cls):
+        return ["-v3", "-l", "authPriv", "-u", USER, "-a", "SHA-256", "-A", AUTH_PASS, "-x", "AES", "-X", PRIV_PASS,
+                "-r", "1", "-t", "2", f"udp:127.0.0.1:{cls.snmp_port}"]
+
+    def walk(self, oid):
+        r = subprocess.run(["snmpwalk", "-On", *self.v3(), oid], capture_output=True, text=True, env=self.env,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return parse_values(r.stdout)
+
+    def get(self, *oids, mib=False):
+        args = ["snmpget", "-On", *self.v3()] + (["-m", "EDGED-MIB"] if mib else []) + list(oids)
+        r = subprocess.run(args, capture_output=True, text=True, env=self.env, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return parse_values(r.stdout)
+
+    def traps(self):
+        if not os.path.exists(self.trap_log):
+            return ""
+        with open(self.trap_log, errors="replace") as f:
+            return f.read()
+
+    # ---- the issue's sequence: N accepts, M rejects, K accounting requests, a CoA ----
+
+    def test_1_rfc_counters_per_client_tables_and_equality(self):
+        n, m = 3, 2
+        for _ in range(n):
+            rc, out = radclient(self.auth_port, "auth", ['User-Name = "alice"', 'User-Password = "pw-alice"',
+                                                         "Message-Authenticator = 0x00"])
+            self.assertIn("Received Access-Accept", out)
+        for _ in range(m):
+            rc, out = radclient(self.auth_port, "auth", ['User-Name = "alice"', 'User-Password = "wrong"',
+                                                         "Message-Authenticator = 0x00"])
+            self.assertIn("Received Access-Reject", out)
+        k = 0
+        for status, session in (("Start", "S1"), ("Interim-Update", "S1"), ("Start", "S2"), ("Stop", "S2")):
+            rc, out = radclient(self.acct_port, "acct", acct(status, "alice", session))
+            self.assertIn("Received Accounting-Response", out)
+            k += 1
+        coa = self.edged.ctl_json("session", "coa", "--user", "alice")
+        self.assertEqual(len(self.nas.entries()), 1, coa)
+
+        # Server-wide scalars (RFC 4669, RFC 4671), read with snmpget -On.
+        got = self.get(f"{AUTH}.5.0", f"{AUTH}.8.0", f"{AUTH}.9.0", f"{ACC}.5.0", f"{ACC}.8.0")
+        self.assertEqual(got[f"{AUTH}.5.0"], n + m)  # radiusAuthServTotalAccessRequests
+        self.assertEqual(got[f"{AUTH}.8.0"], n)      # radiusAuthServTotalAccessAccepts
+        self.assertEqual(got[f"{AUTH}.9.0"], m)      # radiusAuthServTotalAccessRejects
+        self.assertEqual(got[f"{ACC}.5.0"], k)       # radiusAccServTotalRequests
+        self.assertEqual(got[f"{ACC}.8.0"], k)       # radiusAccServTotalResponses
+
+        # Per-client tables, indexed by the NAS's id; the silent IPv6 NAS has its row of zeros.
+        auth = self.walk(f"{AUTH}.16")
+        b, f = self.bras_id, self.far_id
+        self.assertEqual(auth[f"{AUTH}.16.1.2.{b}"], 1)                       # ipv4
+        self.assertEqual(auth[f"{AUTH}.16.1.3.{b}"], bytes([127, 0, 0, 1]))
+        self.assertEqual(auth[f"{AUTH}.16.1.4.{b}"], "bras")
+        self.assertEqual(auth[f"{AUTH}.16.1.5.{b}"], n + m)
+        self.assertEqual(auth[f"{AUTH}.16.1.7.{b}"], n)
+        self.assertEqual(auth[f"{AUTH}.16.1.8.{b}"], m)
+        self.assertEqual(auth[f"{AUTH}.16.1.2.{f}"], 2)                       # ipv6
+        self.assertEqual(auth[f"{AUTH}.16.1.3.{f}"], bytes.fromhex("20010db8000000000000000000000007"))
+        self.assertEqual(auth[f"{AUTH}.16.1.5.{f}"], 0)
+        acc = self.walk(f"{ACC}.15")
+        self.assertEqual(acc[f"{ACC}.15.1.4.{b}"], "bras")
+        self.assertEqual(acc[f"{ACC}.15.1.6.{b}"], k)   # radiusAccServExtRequests
+        self.assertEqual(acc[f"{ACC}.15.1.8.{b}"], k)   # radiusAccServExtResponses
+        self.assertEqual(acc[f"{ACC}.15.1.6.{f}"], 0)
+
+        # RFC 4672: the CoA we sent, in the row of the NAS it went to.
+        dyn = self.walk(DYN)
+        self.assertEqual(dyn[f"{DYN}.2.1.4.{b}"], self.nas.port)  # radiusDynAuthServerClientPortNumber
+        self.assertEqual(dyn[f"{DYN}.2.1.5.{b}"], "bras")         # radiusDynAuthServerID
+        self.assertEqual(dyn[f"{DYN}.2.1.19.{b}"], 1)             # radiusDynAuthClientCoARequests
+        self.assertEqual(dyn[f"{DYN}.2.1.22.{b}"], 1)             # radiusDynAuthClientCoAAcks
+        self.assertEqual(dyn[f"{DYN}.2.1.7.{b}"], 0)              # radiusDynAuthClientDisconRequests
+        self.assertEqual(dyn[f"{DYN}.2.1.19.{f}"], 0)
+
+        # The same counters through edgectl stats --json, SNMP and /metrics.
+        stats = self.edged.ctl_json("stats")
+        metrics = {}
+        body = subprocess.run(["curl", "-sS", self.metrics_url], capture_output=True, text=True, check=True).stdout
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                metrics[key] = float(value)
+        walked = self.walk(".1.3.6.1.2.1.67")
+        pairs = [("radius_auth_access_requests_total", f"{AUTH}.5.0"), ("radius_auth_access_accepts_total", f"{AUTH}.8.0"),
+                 ("radius_auth_access_rejects_total", f"{AUTH}.9.0"),
+                 ("radius_auth_malformed_access_requests_total", f"{AUTH}.11.0"),
+                 ("radius_acct_requests_total", f"{ACC}.5.0"), ("radius_acct_responses_total", f"{ACC}.8.0"),
+                 ("radius_acct_packets_dropped_total", f"{ACC}.11.0")]
+        for name, oid in pairs:
+            self.assertEqual(stats["totals"][name], walked[oid], name)
+            self.assertEqual(metrics[name], walked[oid], name)
+        per = stats["clients"]["bras"]
+        self.assertEqual(per["radius_auth_client_access_accepts_total"], walked[f"{AUTH}.16.1.7.{b}"])
+        self.assertEqual(metrics['radius_auth_client_access_accepts_total{nas="bras"}'], walked[f"{AUTH}.16.1.7.{b}"])
+        self.assertEqual(metrics['radius_dynauth_server_coa_acks_total{nas="bras"}'], dyn[f"{DYN}.2.1.22.{b}"])
+
+    def test_2_edged_mib_objects_by_name(self):
+        # snmptranslate loads our MIB file; snmpget reads objects by name through it.
+        r = subprocess.run(["snmptranslate", "-m", "EDGED-MIB", "-On", "EDGED-MIB::edgedSessionsOnline.0"],
+                           capture_output=True, text=True, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout.strip(), r"^\.1\.3\.6\.1\.4\.1\.\d+\.1\.2\.1\.0$")
+        deadline = time.time() + 10  # the subscriber gauges follow the snapshot within a second
+        while True:
+            got = self.get("EDGED-MIB::edgedSubscribersTotal.0", "EDGED-MIB::edgedSubscribersSuspended.0",
+                           "EDGED-MIB::edgedLicenseState.0", "EDGED-MIB::edgedSyncState.0", mib=True)
+            values = list(got.values())
+            if values[0] == 2 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual(values[:2], [2, 1])  # alice and bob; bob is suspended
+        self.assertEqual(values[3], 1)        # notEnrolled
+        walked = self.walk(r.stdout.strip().rsplit(".", 4)[0])  # the whole enterprise subtree
+        plan_rows = {k: v for k, v in walked.items() if ".1.2.2.1.2." in k}
+        self.assertIn("home", plan_rows.values())
+
+    def test_3_license_expiry_sends_notifications(self):
+        now = int(time.time())
+
+        def signed(key=None, **overrides):
+            lic = {"id": "L-1", "tenant": "acme", "tier": "premium", "subscriber-cap": 10000,
+                   "features": ["snmp", "vouchers"], "issued-at": now, "not-before": now - 60,
+                   "expires-at": now + 6, "grace-days": 14}
+            lic.update(overrides)
+            payload = json.dumps(lic).encode()
+            path = os.path.join(self.tmp.path, f"lic-{time.monotonic_ns()}")
+            with open(path + ".json", "wb") as fh:
+                fh.write(payload)
+            sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key or self.license_key, path + ".json"], check=True,
+                                 capture_output=True).stdout
+            doc = {"format": "edge-license-1", "license": base64.b64encode(payload).decode(),
+                   "signature": base64.b64encode(sig).decode()}
+            with open(path, "w") as fh:
+                json.dump(doc, fh)
+            return path, doc
+
+        # A license signed by another key is refused, and so is a tampered one.
+        foreign_key = os.path.join(self.tmp.path, "foreign.pem")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", foreign_key],
+                       check=True, capture_output=True)
+        good, doc = signed()
+        r = self.edged.ctl("license", "install", signed(key=foreign_key)[0], check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("signature does not verify", r.stderr)
+        tampered = dict(doc, license=base64.b64encode(
+            base64.b64decode(doc["license"]).replace(b'"premium"', b'"enterprise"')).decode())
+        with open(good + ".tampered", "w") as fh:
+            json.dump(tampered, fh)
+        r = self.edged.ctl("license", "install", good + ".tampered", check=False)
+        self.assertIn("signature does not verify", r.stderr)
+
+        # The real one: it expires in 6 seconds, so it is 'expiring' now and in its grace days soon.
+        r = self.edged.ctl("license", "install", good)
+        self.assertIn("license L-1 installed", r.stdout)
+        self.assertEqual(self.edged.ctl_json("license", "show")["state"], "expiring")
+        older, _ = signed(id="L-0", **{"issued-at": now - 100})
+        r = self.edged.ctl("license", "install", older, check=False)
+        self.assertIn("not newer than the installed one", r.stderr)
+
+        deadline = time.time() + 30
+        while time.time() < deadline and ".1.3.6.1.4.1.32473.0.2" not in self.traps():
+            time.sleep(0.5)
+        log = self.traps()
+        pen_prefix = ".1.3.6.1.4.1.32473"
+        self.assertIn(f"{pen_prefix}.0.1", log, "edgedLicenseExpiring not received")  # expiring, at install
+        self.assertIn(f"{pen_prefix}.0.2", log, "edgedLicenseExpired not received")   # expired: grace began
+        self.assertIn("has expired; 14 grace days", log)
+        self.assertEqual(self.edged.ctl_json("license", "show")["state"], "grace")
+        got = self.get(f"{pen_prefix}.1.3.1.0", f"{pen_prefix}.1.3.2.0", f"{pen_prefix}.1.3.3.0")
+        self.assertEqual(list(got.values()), [4, "premium", 10000])  # grace(4)
+        events = self.edged.ctl_json("events", "--limit", "20")
+        self.assertIn("alert license-expired", [e["kind"] for e in events])
+
+    def test_4_snmpd_killed_and_restarted_under_radius_load(self):
+        latencies, failures, stop = [], [], threading.Event()
+
+        def load():
+            i = 0
+            while not stop.is_set():
+                i += 1
+                raw, _ = rp.access_request(SECRET, "alice", "pw-alice", pkt_id=i % 256)
+                t0 = time.monotonic()
+                reply = rp.exchange(self.auth_port, raw, SECRET, timeout=2.0)
+                latencies.append(time.monotonic() - t0)
+                if reply is None:
+                    failures.append(i)
+
+        worker = threading.Thread(target=load)
+        worker.start()
+        try:
+            time.sleep(1.0)
+            baseline = len(latencies)
+            self.snmpd.send_signal(signal.SIGKILL)
+            self.snmpd.wait(timeout=10)
+            time.sleep(3.0)  # edged notices (ping every second) and keeps trying
+            self.start_snmpd()
+            back = self.wait_joined(20)
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            worker.join()
+        self.assertEqual(failures, [], "RADIUS requests went unanswered while snmpd was away")
+        self.assertGreater(len(latencies) - baseline, 50)
+        # A request that waited on SNMP would take seconds; loopback answers take milliseconds.
+        self.assertLess(max(latencies), 0.5, f"slowest RADIUS answer {max(latencies):.3f}s")
+        self.assertLess(back, 20)
+        status = self.edged.ctl_json("status")
+        self.assertTrue(status["snmp"]["connected"])
+        self.assertGreaterEqual(status["counters"]["snmp_agentx_connects_total"], 2)
+        self.assertIn("lost the master agent", self.edged.read_log())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
