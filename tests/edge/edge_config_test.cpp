@@ -85,3 +85,22 @@ TEST(CommandArgs, ErrorsNameTheArgument) {
   STRCMP_EQUAL("unknown argument 'big' (known: n, rate)", a.only({"n", "rate"}).message().c_str());
   STRCMP_EQUAL("name is required", a.required("name").status().message().c_str());
 }
+
+TEST(EdgeConfig, SnmpIsOffByDefaultAndNotificationsNeedACommunity) {
+  core::Result<edge::EdgeConfig> c = parse("{}");
+  CHECK_TRUE(c.isOk());
+  CHECK_FALSE(c->snmp.enabled);
+  STRCMP_EQUAL("/var/agentx/master", c->snmp.agentxSocket.c_str());
+  CHECK_TRUE(c->snmp.trapCommunity.empty());  // never a default 'public'
+  core::Result<edge::EdgeConfig> noCommunity = parse(R"({"snmp": {"trap-receivers": ["192.0.2.9"]}})");
+  CHECK_FALSE(noCommunity.isOk());
+  STRCMP_EQUAL("snmp.trap-community: required when trap-receivers is set", noCommunity.status().message().c_str());
+  core::Result<edge::EdgeConfig> badReceiver =
+      parse(R"({"snmp": {"trap-receivers": ["nms.example:162"], "trap-community": "x"}})");
+  CHECK_FALSE(badReceiver.isOk());
+  CHECK(badReceiver.status().message().find("snmp.trap-receivers: 'nms.example:162' is not ADDRESS[:PORT]") == 0);
+  core::Result<edge::EdgeConfig> good = parse(
+      R"({"snmp": {"trap-receivers": ["192.0.2.9", "192.0.2.9:1162", "[2001:db8::9]:162"], "trap-community": "x"}})");
+  CHECK_TRUE(good.isOk());
+  CHECK_FALSE(parse(R"({"snmp": {"trap-receivers": ["192.0.2.9:70000"], "trap-community": "x"}})").isOk());
+}
