@@ -159,12 +159,14 @@ Status HttpServer::start() {
     return invalidArgument(options_.name + ": '" + options_.listen + "' is not an IP address");
   }
   MHD_Daemon* d = MHD_start_daemon(
-      flags, options_.port, nullptr, nullptr, &Impl::access, this, MHD_OPTION_SOCK_ADDR, &addr,
+      // The logger first: libmicrohttpd warns (through its default logger) when it is not.
+      flags, options_.port, nullptr, nullptr, &Impl::access, this, MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, this,
+      MHD_OPTION_SOCK_ADDR, &addr,
       MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.timeoutSeconds), MHD_OPTION_CONNECTION_LIMIT,
       static_cast<unsigned>(options_.connectionLimit), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       static_cast<unsigned>(options_.perAddressLimit), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       static_cast<size_t>(options_.connectionMemoryLimit), MHD_OPTION_NOTIFY_COMPLETED, &Impl::completed, this,
-      MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, this, MHD_OPTION_END);
+      MHD_OPTION_END);
   if (d == nullptr)
     return unavailable(options_.name + ": cannot listen on " + options_.listen + " port " +
                        std::to_string(options_.port) + " (in use, or not an address of this box?)");

@@ -99,7 +99,9 @@ class Snmp(unittest.TestCase):
             "snmp": {"enabled": True, "agentx-socket": cls.agentx, "ping-interval": 1,
                      "trap-receivers": [f"127.0.0.1:{cls.trap_port}"], "trap-community": COMMUNITY},
             "license": {"trusted-key": cls.trusted_key},
-            "alerts": {"nas-silent-seconds": 0},
+            # Low thresholds so the test sees them: 2 rejects in a minute is a burst; a NAS that
+            # sent and then stays quiet for 6 s is silent.
+            "alerts": {"nas-silent-seconds": 6, "auth-failure-burst": 1},
         }).start()
         cls.conf = os.path.join(t, "snmpd.conf")
         out = cls.edged.ctl("snmp", "config", "--user", USER, "--auth-passphrase", AUTH_PASS, "--priv-passphrase",
@@ -337,6 +339,18 @@ class Snmp(unittest.TestCase):
         self.assertEqual(list(got.values()), [4, "premium", 10000])  # grace(4)
         events = self.edged.ctl_json("events", "--limit", "20")
         self.assertIn("alert license-expired", [e["kind"] for e in events])
+
+        # The other alerts of this run: test 1's two rejects within a minute (threshold 1), and the
+        # NAS 'bras' quiet since then; the IPv6 NAS never sent anything, so it is not 'silent'.
+        deadline = time.time() + 15
+        while time.time() < deadline and f"{pen_prefix}.0.5" not in self.traps():
+            time.sleep(0.5)
+        log = self.traps()
+        self.assertIn(f"{pen_prefix}.0.6", log, "edgedAuthFailureBurst not received")
+        self.assertIn("2 Access-Rejects within a minute", log)
+        self.assertIn(f"{pen_prefix}.0.5", log, "edgedNasSilent not received")
+        self.assertIn('"bras"', log)
+        self.assertNotIn('"far"', log)
 
     def test_4_snmpd_killed_and_restarted_under_radius_load(self):
         latencies, failures, stop = [], [], threading.Event()
