@@ -54,13 +54,19 @@ Result<Json> parseJsonWithComments(const std::string& text, const std::string& o
   }
 }
 
-Result<Json> loadJsonFile(const std::string& path) {
+Result<std::string> readTextFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return errnoStatus("cannot read config file " + path, errno);
+  if (!in) return errnoStatus("cannot read " + what + " " + path, errno);
   std::ostringstream buf;
   buf << in.rdbuf();
-  if (in.bad()) return ioError("cannot read config file " + path);
-  return parseJsonWithComments(buf.str(), path);
+  if (in.bad()) return ioError("cannot read " + what + " " + path);
+  return buf.str();
+}
+
+Result<Json> loadJsonFile(const std::string& path) {
+  Result<std::string> text = readTextFile(path, "config file");
+  if (!text.isOk()) return text.status();
+  return parseJsonWithComments(*text, path);
 }
 
 }  // namespace core

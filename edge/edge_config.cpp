@@ -101,32 +101,6 @@ std::shared_ptr<const core::ConfigTable<AdminConfig>> adminTable() {
   return t;
 }
 
-// "192.0.2.9", "192.0.2.9:1162", "[2001:db8::9]:162" (port 162 when absent).
-core::Status trapReceiver(const std::string& v) {
-  std::string host = v;
-  std::string port;
-  if (!v.empty() && v[0] == '[') {
-    auto close = v.find(']');
-    if (close == std::string::npos) return core::invalidArgument("'" + v + "': missing ']' after the IPv6 address");
-    host = v.substr(1, close - 1);
-    if (close + 1 < v.size()) {
-      if (v[close + 1] != ':') return core::invalidArgument("'" + v + "': expected ':PORT' after ']'");
-      port = v.substr(close + 2);
-    }
-  } else if (std::count(v.begin(), v.end(), ':') == 1) {
-    host = v.substr(0, v.find(':'));
-    port = v.substr(v.find(':') + 1);
-  }
-  if (!ipAddress(host).isOk())
-    return core::invalidArgument("'" + v + "' is not ADDRESS[:PORT] (an IP address; IPv6 as [ADDRESS]:PORT)");
-  if (!port.empty()) {
-    char* end = nullptr;
-    long p = std::strtol(port.c_str(), &end, 10);
-    if (*end != '\0' || p < 1 || p > 65535) return core::invalidArgument("'" + v + "': port must be 1..65535");
-  }
-  return core::Status::ok();
-}
-
 std::shared_ptr<const core::ConfigTable<SnmpConfig>> snmpTable() {
   auto t = std::make_shared<core::ConfigTable<SnmpConfig>>();
   t->boolean("enabled", &SnmpConfig::enabled, false,
@@ -143,8 +117,8 @@ std::shared_ptr<const core::ConfigTable<SnmpConfig>> snmpTable() {
               "'public')")
       .check([](const SnmpConfig& c) -> core::Status {
         for (const std::string& r : c.trapReceivers) {
-          core::Status s = trapReceiver(r);
-          if (!s.isOk()) return core::invalidArgument("trap-receivers: " + s.message());
+          core::Result<TrapReceiver> parsed = parseTrapReceiver(r);
+          if (!parsed.isOk()) return core::invalidArgument("trap-receivers: " + parsed.status().message());
         }
         if (!c.trapReceivers.empty() && c.trapCommunity.empty())
           return core::invalidArgument("trap-community: required when trap-receivers is set");
@@ -218,6 +192,35 @@ core::Result<EdgeConfig> loadEdgeConfig(const std::string& path) {
   core::Result<EdgeConfig> config = edgeConfigTable().parse(*doc);
   if (!config.isOk()) return config.status().withContext(path);
   return config;
+}
+
+core::Result<TrapReceiver> parseTrapReceiver(const std::string& v) {
+  TrapReceiver r;
+  std::string port;
+  if (!v.empty() && v[0] == '[') {
+    auto close = v.find(']');
+    if (close == std::string::npos) return core::invalidArgument("'" + v + "': missing ']' after the IPv6 address");
+    r.host = v.substr(1, close - 1);
+    if (close + 1 < v.size()) {
+      if (v[close + 1] != ':') return core::invalidArgument("'" + v + "': expected ':PORT' after ']'");
+      port = v.substr(close + 2);
+    }
+  } else if (std::count(v.begin(), v.end(), ':') == 1) {
+    r.host = v.substr(0, v.find(':'));
+    port = v.substr(v.find(':') + 1);
+  } else {
+    r.host = v;
+  }
+  if (!ipAddress(r.host).isOk())
+    return core::invalidArgument("'" + v + "' is not ADDRESS[:PORT] (an IP address; IPv6 as [ADDRESS]:PORT)");
+  r.ipv6 = r.host.find(':') != std::string::npos;
+  if (!port.empty()) {
+    char* end = nullptr;
+    long p = std::strtol(port.c_str(), &end, 10);
+    if (*end != '\0' || p < 1 || p > 65535) return core::invalidArgument("'" + v + "': port must be 1..65535");
+    r.port = static_cast<uint16_t>(p);
+  }
+  return r;
 }
 
 core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged) {

@@ -83,6 +83,14 @@ struct EdgeConfig {
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable();
 
+// One of snmp.trap-receivers: "192.0.2.9", "192.0.2.9:1162", "[2001:db8::9]:162" (port 162 when absent).
+struct TrapReceiver {
+  std::string host;
+  uint16_t port = 162;
+  bool ipv6 = false;
+};
+core::Result<TrapReceiver> parseTrapReceiver(const std::string& text);
+
 // Reads and validates a config file (JSON with comments). Errors name the file and the key path.
 core::Result<EdgeConfig> loadEdgeConfig(const std::string& path);
 

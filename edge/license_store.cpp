@@ -5,20 +5,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "core/config.h"
 
 namespace edge {
 
 namespace {
-
-core::Result<std::string> readFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::notFound(what + " " + path + " cannot be read: " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 core::Status writeAtomically(const std::string& path, const std::string& content) {
   std::string tmp = path + ".tmp";
@@ -41,7 +33,7 @@ core::Status LicenseStore::open(const std::string& dataDir, const std::string& t
   keyPath_ = trustedKeyPath.empty() ? dataDir + "/license-key.pem" : trustedKeyPath;
   current_.reset();
   if (::access(path_.c_str(), F_OK) != 0) return core::Status::ok();
-  core::Result<std::string> doc = readFile(path_, "license");
+  core::Result<std::string> doc = core::readTextFile(path_, "the installed license");
   if (!doc.isOk()) return doc.status();
   core::Result<std::string> key = trustedKey();
   if (!key.isOk()) return key.status();
@@ -52,7 +44,7 @@ core::Status LicenseStore::open(const std::string& dataDir, const std::string& t
 }
 
 core::Result<std::string> LicenseStore::trustedKey() const {
-  core::Result<std::string> key = readFile(keyPath_, "the trusted license key (license.trusted-key)");
+  core::Result<std::string> key = core::readTextFile(keyPath_, "the trusted license key (license.trusted-key)");
   if (!key.isOk())
     return core::failedPrecondition(key.status().message() +
                                     " (enrollment installs it; or set license.trusted-key to the management plane's "

@@ -105,15 +105,9 @@ int logToOurs(int, int, void* serverArg, void*) {
   return 0;
 }
 
-// "192.0.2.9:1162" -> "udp:192.0.2.9:1162"; "[2001:db8::9]" -> "udp6:[2001:db8::9]:162".
-std::string peerName(const std::string& receiver) {
-  if (!receiver.empty() && receiver[0] == '[') {
-    auto close = receiver.find(']');
-    std::string host = receiver.substr(0, close + 1);
-    std::string port = close + 1 < receiver.size() ? receiver.substr(close + 2) : "162";
-    return "udp6:" + host + ":" + port;
-  }
-  return "udp:" + receiver + (receiver.find(':') == std::string::npos ? ":162" : "");
+// A receiver as Net-SNMP's peer name: "udp:192.0.2.9:162", "udp6:[2001:db8::9]:162".
+std::string peerName(const TrapReceiver& r) {
+  return (r.ipv6 ? "udp6:[" + r.host + "]" : "udp:" + r.host) + ":" + std::to_string(r.port);
 }
 
 void noop(unsigned int, void*) {}
@@ -199,7 +193,7 @@ void SnmpAgent::run() {
     netsnmp_session s;
     snmp_sess_init(&s);
     s.version = SNMP_VERSION_2c;
-    std::string peer = peerName(r);
+    std::string peer = peerName(*parseTrapReceiver(r));  // validated with the config
     s.peername = const_cast<char*>(peer.c_str());
     s.community = reinterpret_cast<u_char*>(const_cast<char*>(config_.trapCommunity.c_str()));
     s.community_len = config_.trapCommunity.size();

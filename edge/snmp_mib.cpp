@@ -73,66 +73,62 @@ std::string inetAddress(const NasRow& nas) {
 
 uint32_t idx(int64_t id) { return static_cast<uint32_t>(std::clamp<int64_t>(id, 1, 2147483647)); }
 
-void authServer(const MibSource& src, const Values& v, MibView& view) {
-  const Oid serv = oidJoin(kRadiusAuthServMib, {1, 1});  // radiusAuthServMIBObjects.radiusAuthServ
+// The scalars both server MIBs share: Ident (1), UpTime (2), ResetTime (3), ConfigReset (4) and
+// the totals from column 5 on, read from PREFIX + name.
+void serverScalars(const Oid& serv, const MibSource& src, const Values& v, const std::string& prefix,
+                   std::initializer_list<const char*> totals, MibView& view) {
   view.set(oidJoin(serv, {1, 0}), MibValue::octetString(src.ident));
   view.set(oidJoin(serv, {2, 0}), MibValue::timeTicks(src.upCentiseconds));
   view.set(oidJoin(serv, {3, 0}), MibValue::timeTicks(src.resetCentiseconds));
-  view.set(oidJoin(serv, {4, 0}), MibValue::integer(4));  // radiusAuthServConfigReset: running(4)
-  static const char* const kTotals[] = {
-      "access_requests_total",          "invalid_requests_total", "dup_access_requests_total",
-      "access_accepts_total",           "access_rejects_total",   "access_challenges_total",
-      "malformed_access_requests_total", "bad_authenticators_total", "packets_dropped_total",
-      "unknown_types_total"};
-  for (uint32_t i = 0; i < 10; ++i)
-    view.set(oidJoin(serv, {5 + i, 0}), MibValue::counter32(v(std::string("radius_auth_") + kTotals[i])));
-  // radiusAuthClientExtTable (16): columns 5..13 are these counters, 14 the discontinuity.
-  static const char* const kPerClient[] = {
-      "access_requests_total", "dup_access_requests_total", "access_accepts_total",
-      "access_rejects_total",  "access_challenges_total",   "malformed_access_requests_total",
-      "bad_authenticators_total", "packets_dropped_total",  "unknown_types_total"};
-  const Oid entry = oidJoin(serv, {16, 1});
+  view.set(oidJoin(serv, {4, 0}), MibValue::integer(4));  // ConfigReset: running(4)
+  uint32_t column = 5;
+  for (const char* name : totals) view.set(oidJoin(serv, {column++, 0}), MibValue::counter32(v(prefix + name)));
+}
+
+// A per-client Ext table: InetAddressType (2), InetAddress (3), ID (4), the counters from column 5
+// (PREFIX + name, labelled with the NAS), then the counter discontinuity.
+void clientTable(const Oid& entry, const MibSource& src, const Values& v, const std::string& prefix,
+                 std::initializer_list<const char*> columns, MibView& view) {
   for (const NasRow& nas : src.nas) {
     uint32_t i = idx(nas.id);
     view.set(oidJoin(entry, {2, i}), MibValue::integer(nas.ipv4 ? 1 : 2));
     view.set(oidJoin(entry, {3, i}), MibValue::octetString(inetAddress(nas)));
     view.set(oidJoin(entry, {4, i}), MibValue::octetString(nas.name));
-    for (uint32_t c = 0; c < 9; ++c)
-      view.set(oidJoin(entry, {5 + c, i}),
-               MibValue::counter32(v(std::string("radius_auth_client_") + kPerClient[c], nas.name)));
-    view.set(oidJoin(entry, {14, i}), MibValue::timeTicks(src.resetCentiseconds));
+    uint32_t column = 5;
+    for (const char* name : columns)
+      view.set(oidJoin(entry, {column++, i}), MibValue::counter32(v(prefix + name, nas.name)));
+    view.set(oidJoin(entry, {column, i}), MibValue::timeTicks(src.resetCentiseconds));
   }
 }
 
+// RFC 4669: radiusAuthServ scalars and radiusAuthClientExtTable (16).
+void authServer(const MibSource& src, const Values& v, MibView& view) {
+  const Oid serv = oidJoin(kRadiusAuthServMib, {1, 1});  // radiusAuthServMIBObjects.radiusAuthServ
+  serverScalars(serv, src, v, "radius_auth_",
+                {"access_requests_total", "invalid_requests_total", "dup_access_requests_total",
+                 "access_accepts_total", "access_rejects_total", "access_challenges_total",
+                 "malformed_access_requests_total", "bad_authenticators_total", "packets_dropped_total",
+                 "unknown_types_total"},
+                view);
+  clientTable(oidJoin(serv, {16, 1}), src, v, "radius_auth_client_",
+              {"access_requests_total", "dup_access_requests_total", "access_accepts_total", "access_rejects_total",
+               "access_challenges_total", "malformed_access_requests_total", "bad_authenticators_total",
+               "packets_dropped_total", "unknown_types_total"},
+              view);
+}
+
+// RFC 4671: radiusAccServ scalars and radiusAccClientExtTable (15).
 void accServer(const MibSource& src, const Values& v, MibView& view) {
   const Oid serv = oidJoin(kRadiusAccServMib, {1, 1});
-  view.set(oidJoin(serv, {1, 0}), MibValue::octetString(src.ident));
-  view.set(oidJoin(serv, {2, 0}), MibValue::timeTicks(src.upCentiseconds));
-  view.set(oidJoin(serv, {3, 0}), MibValue::timeTicks(src.resetCentiseconds));
-  view.set(oidJoin(serv, {4, 0}), MibValue::integer(4));
-  static const char* const kTotals[] = {"requests_total",           "invalid_requests_total",
-                                        "dup_requests_total",       "responses_total",
-                                        "malformed_requests_total", "bad_authenticators_total",
-                                        "packets_dropped_total",    "no_records_total",
-                                        "unknown_types_total"};
-  for (uint32_t i = 0; i < 9; ++i)
-    view.set(oidJoin(serv, {5 + i, 0}), MibValue::counter32(v(std::string("radius_acct_") + kTotals[i])));
-  // radiusAccClientExtTable (15): columns 5..12, 13 the discontinuity.
-  static const char* const kPerClient[] = {"packets_dropped_total",    "requests_total",
-                                           "dup_requests_total",       "responses_total",
-                                           "bad_authenticators_total", "malformed_requests_total",
-                                           "no_records_total",         "unknown_types_total"};
-  const Oid entry = oidJoin(serv, {15, 1});
-  for (const NasRow& nas : src.nas) {
-    uint32_t i = idx(nas.id);
-    view.set(oidJoin(entry, {2, i}), MibValue::integer(nas.ipv4 ? 1 : 2));
-    view.set(oidJoin(entry, {3, i}), MibValue::octetString(inetAddress(nas)));
-    view.set(oidJoin(entry, {4, i}), MibValue::octetString(nas.name));
-    for (uint32_t c = 0; c < 8; ++c)
-      view.set(oidJoin(entry, {5 + c, i}),
-               MibValue::counter32(v(std::string("radius_acct_client_") + kPerClient[c], nas.name)));
-    view.set(oidJoin(entry, {13, i}), MibValue::timeTicks(src.resetCentiseconds));
-  }
+  serverScalars(serv, src, v, "radius_acct_",
+                {"requests_total", "invalid_requests_total", "dup_requests_total", "responses_total",
+                 "malformed_requests_total", "bad_authenticators_total", "packets_dropped_total", "no_records_total",
+                 "unknown_types_total"},
+                view);
+  clientTable(oidJoin(serv, {15, 1}), src, v, "radius_acct_client_",
+              {"packets_dropped_total", "requests_total", "dup_requests_total", "responses_total",
+               "bad_authenticators_total", "malformed_requests_total", "no_records_total", "unknown_types_total"},
+              view);
 }
 
 void dynAuthClient(const MibSource& src, const Values& v, MibView& view) {
