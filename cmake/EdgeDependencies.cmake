@@ -13,6 +13,8 @@ endfunction()
 edge_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 edge_require_pkg(TALLOC talloc libtalloc-dev)
 edge_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+# libmicrohttpd's HTTPS is GnuTLS: its headers for reading client certificates (mgmt device API)
+edge_require_pkg(GNUTLS gnutls libgnutls28-dev)
 # The AgentX subagent (agent library; its pkg-config file also brings libnetsnmp)
 edge_require_pkg(NETSNMP_AGENT netsnmp-agent libsnmp-dev)
 

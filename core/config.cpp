@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -67,6 +69,18 @@ Result<Json> loadJsonFile(const std::string& path) {
   Result<std::string> text = readTextFile(path, "config file");
   if (!text.isOk()) return text.status();
   return parseJsonWithComments(*text, path);
+}
+
+Status absolutePath(const std::string& v) {
+  if (v.empty() || v[0] != '/') return invalidArgument("'" + v + "' must be an absolute path");
+  return Status::ok();
+}
+
+Status ipAddress(const std::string& v) {
+  in6_addr a6{};
+  in_addr a4{};
+  if (inet_pton(AF_INET, v.c_str(), &a4) == 1 || inet_pton(AF_INET6, v.c_str(), &a6) == 1) return Status::ok();
+  return invalidArgument("'" + v + "' is not an IP address");
 }
 
 }  // namespace core

@@ -33,6 +33,10 @@ Result<Json> loadJsonFile(const std::string& path);
 // A whole file; the error reads "cannot read WHAT PATH: reason".
 Result<std::string> readTextFile(const std::string& path, const std::string& what);
 
+// Checks for ConfigTable::string: an absolute path; an IPv4 or IPv6 address.
+Status absolutePath(const std::string& value);
+Status ipAddress(const std::string& value);
+
 // Name of a JSON value's type for error messages: "string", "integer", "boolean", "object", ...
 std::string jsonTypeName(const Json& value);
 

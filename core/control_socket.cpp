@@ -99,17 +99,29 @@ void ControlServer::registerCommand(const std::string& name, const std::string& 
   commands_[name] = Command{help, std::move(handler)};
 }
 
+void ControlServer::intercept(Before before, After after) {
+  before_ = std::move(before);
+  after_ = std::move(after);
+}
+
 Json ControlServer::handle(const Json& request) {
   if (!request.is_object() || !request.contains("command") || !request["command"].is_string())
     return ControlReply::error("request must be a JSON object with a string \"command\"").toJson();
   std::string name = request["command"].get<std::string>();
   Json arguments = request.contains("arguments") ? request["arguments"] : Json::object();
   if (!arguments.is_object()) return ControlReply::error("\"arguments\" must be a JSON object").toJson();
+  std::lock_guard<std::mutex> lock(handleMu_);
   auto it = commands_.find(name);
   if (it == commands_.end())
     return ControlReply{kControlUnsupported, "unknown command '" + name + "' (try list-commands)", nullptr}.toJson();
   try {
-    return it->second.handler(arguments).toJson();
+    if (before_) {
+      std::optional<ControlReply> refused = before_(name, arguments);
+      if (refused) return refused->toJson();
+    }
+    ControlReply reply = it->second.handler(arguments);
+    if (after_) after_(name, arguments, reply);
+    return reply.toJson();
   } catch (const std::exception& e) {
     return ControlReply::error(name + " failed: " + e.what()).toJson();
   } catch (...) {

@@ -4,7 +4,8 @@
 //   response: {"result": 0, "text": "...", "arguments": {...}}      (then the server closes)
 //
 // result codes (Kea's): 0 success, 1 error, 2 unsupported command, 3 empty (nothing to report).
-// Contract: handlers run one at a time on the server's own thread (the control path: exceptions
+// Contract: handlers run one at a time (on the server's own thread, or on a thread calling handle();
+// handle() serializes them) (the control path: exceptions
 // are allowed and turned into result 1). The socket file is created with mode 0660 so only root
 // and the daemon's group can command the daemon. Requests are limited to 1 MiB and 5 s.
 #pragma once
@@ -13,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -47,6 +49,12 @@ class ControlServer {
   // Register before start(). `help` is shown by "list-commands" and "help".
   void registerCommand(const std::string& name, const std::string& help, Handler handler);
 
+  // Policy around every command (before start()): `before` may refuse a command with its reply (a
+  // license that freezes changes); `after` sees each command's reply (to report changes upstream).
+  using Before = std::function<std::optional<ControlReply>(const std::string& command, const Json& arguments)>;
+  using After = std::function<void(const std::string& command, const Json& arguments, const ControlReply& reply)>;
+  void intercept(Before before, After after);
+
   // Binds `path` (replacing a stale socket file; refusing when another process is listening there)
   // and starts the serving thread.
   Status start(const std::string& path, int mode = 0660);
@@ -67,6 +75,9 @@ class ControlServer {
   void serveConnection(int fd);
 
   std::map<std::string, Command> commands_;
+  std::mutex handleMu_;
+  Before before_;
+  After after_;  // one handler at a time, whichever thread calls
   std::string path_;
   int listenFd_ = -1;
   int wakePipe_[2] = {-1, -1};

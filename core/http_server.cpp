@@ -1,6 +1,8 @@
 #include "core/http_server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -46,6 +48,33 @@ MHD_Result countContentLength(void* cls, MHD_ValueKind, const char* key, const c
   return MHD_YES;
 }
 
+// The verified client certificate of a TLS connection, or why there is none usable.
+void peerCertificate(MHD_Connection* connection, HttpRequest& request) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (info == nullptr || info->tls_session == nullptr) return;
+  auto session = static_cast<gnutls_session_t>(info->tls_session);
+  unsigned count = 0;
+  const gnutls_datum_t* chain = gnutls_certificate_get_peers(session, &count);
+  if (chain == nullptr || count == 0) return;
+  unsigned verdict = 0;
+  // Verifies against the trust libmicrohttpd loaded from MHD_OPTION_HTTPS_MEM_TRUST, including the
+  // validity period (GnuTLS checks the dates by default).
+  if (gnutls_certificate_verify_peers2(session, &verdict) != GNUTLS_E_SUCCESS) {
+    request.peerCertificateProblem = "cannot be verified";
+    return;
+  }
+  if (verdict != 0) {
+    if (verdict & GNUTLS_CERT_EXPIRED) request.peerCertificateProblem = "expired";
+    else if (verdict & GNUTLS_CERT_NOT_ACTIVATED) request.peerCertificateProblem = "not valid yet";
+    else if (verdict & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+      request.peerCertificateProblem = "not issued by a trusted CA";
+    else if (verdict & GNUTLS_CERT_SIGNATURE_FAILURE) request.peerCertificateProblem = "bad signature";
+    else request.peerCertificateProblem = "not trusted";
+    return;
+  }
+  request.peerCertificateDer.assign(reinterpret_cast<const char*>(chain[0].data), chain[0].size);
+}
+
 MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
   MHD_Response* response =
       MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
@@ -87,6 +116,7 @@ struct HttpServer::Impl {
           inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
         pending->request.remote = buf;
       }
+      if (!server->options_.clientTrustPem.empty()) peerCertificate(connection, pending->request);
       *state = pending;
       return MHD_YES;
     }
@@ -158,10 +188,21 @@ Status HttpServer::start() {
   } else {
     return invalidArgument(options_.name + ": '" + options_.listen + "' is not an IP address");
   }
+  // TLS options go in an array so the plain and the HTTPS server share one start call.
+  MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, nullptr}, {MHD_OPTION_END, 0, nullptr},
+                           {MHD_OPTION_END, 0, nullptr}, {MHD_OPTION_END, 0, nullptr}};
+  if (!options_.tlsCertPem.empty()) {
+    if (options_.tlsKeyPem.empty()) return invalidArgument(options_.name + ": a TLS certificate needs its key");
+    flags |= MHD_USE_TLS;
+    tls[0] = {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(options_.tlsCertPem.c_str())};
+    tls[1] = {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.tlsKeyPem.c_str())};
+    if (!options_.clientTrustPem.empty())
+      tls[2] = {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(options_.clientTrustPem.c_str())};
+  }
   MHD_Daemon* d = MHD_start_daemon(
       // The logger first: libmicrohttpd warns (through its default logger) when it is not.
       flags, options_.port, nullptr, nullptr, &Impl::access, this, MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, this,
-      MHD_OPTION_SOCK_ADDR, &addr,
+      MHD_OPTION_ARRAY, tls, MHD_OPTION_SOCK_ADDR, &addr,
       MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.timeoutSeconds), MHD_OPTION_CONNECTION_LIMIT,
       static_cast<unsigned>(options_.connectionLimit), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       static_cast<unsigned>(options_.perAddressLimit), MHD_OPTION_CONNECTION_MEMORY_LIMIT,

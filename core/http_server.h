@@ -26,6 +26,11 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string remote;  // "127.0.0.1"
+  // HTTPS with clientTrustPem only: the client certificate (DER) when one was presented and it
+  // verifies against that trust (chain and validity); otherwise empty, and peerCertificateProblem says
+  // why when a certificate was presented ("expired", "not issued by a trusted CA").
+  std::string peerCertificateDer;
+  std::string peerCertificateProblem;
 };
 
 struct HttpResponse {
@@ -49,6 +54,12 @@ struct HttpServerOptions {
   unsigned timeoutSeconds = 10;      // idle or slow connections are closed after this
   size_t connectionMemoryLimit = 64 * 1024;
   size_t maxBodyBytes = 1024 * 1024;
+  // HTTPS (libmicrohttpd's GnuTLS) when tlsCertPem is set: the server's chain (leaf first) and key.
+  std::string tlsCertPem;
+  std::string tlsKeyPem;
+  // With HTTPS: ask every client for a certificate and verify it against these CAs. Asking is not
+  // requiring: a handler decides what a request without one may do (see peerCertificateDer).
+  std::string clientTrustPem;
 };
 
 class HttpServer {

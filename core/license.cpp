@@ -53,6 +53,12 @@ std::array<unsigned char, 32> sha256(const std::string& data) {
 
 }  // namespace
 
+bool License::hasFeature(const std::string& name) const {
+  for (const std::string& f : features)
+    if (f == name) return true;
+  return false;
+}
+
 Json licenseToJson(const License& l) {
   return Json{{"id", l.id},
               {"tenant", l.tenant},

@@ -20,6 +20,14 @@
 
 namespace core {
 
+// Feature names a license may carry (tiers in mgmt/tiers.cpp decide which).
+inline constexpr const char* kFeatureCaptivePortal = "captive-portal";
+inline constexpr const char* kFeatureVouchers = "vouchers";
+inline constexpr const char* kFeatureSnmp = "snmp";
+inline constexpr const char* kFeatureFairUse = "fair-use";
+inline constexpr const char* kFeatureResellers = "resellers";
+inline constexpr const char* kFeatureApi = "api";
+
 struct License {
   std::string id;
   std::string tenant;
@@ -30,6 +38,8 @@ struct License {
   int64_t notBefore = 0;
   int64_t expiresAt = 0;
   int64_t graceDays = 14;
+
+  bool hasFeature(const std::string& name) const;
 };
 
 Json licenseToJson(const License& license);

@@ -88,6 +88,8 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &*value_; }
   T& operator*() & { return *value_; }
   const T& operator*() const& { return *value_; }
+  // The value, or `fallback` when there is none (for figures where an error may read as zero).
+  T valueOr(T fallback) const& { return value_ ? *value_ : std::move(fallback); }
 
  private:
   std::optional<T> value_;

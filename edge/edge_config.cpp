@@ -11,17 +11,8 @@ namespace edge {
 
 namespace {
 
-core::Status absolutePath(const std::string& v) {
-  if (v.empty() || v[0] != '/') return core::invalidArgument("'" + v + "' must be an absolute path");
-  return core::Status::ok();
-}
-
-core::Status ipAddress(const std::string& v) {
-  in6_addr a6{};
-  in_addr a4{};
-  if (inet_pton(AF_INET, v.c_str(), &a4) == 1 || inet_pton(AF_INET6, v.c_str(), &a6) == 1) return core::Status::ok();
-  return core::invalidArgument("'" + v + "' is not an IP address");
-}
+using core::absolutePath;
+using core::ipAddress;
 
 std::shared_ptr<const core::ConfigTable<DatabaseConfig>> databaseTable() {
   auto t = std::make_shared<core::ConfigTable<DatabaseConfig>>();

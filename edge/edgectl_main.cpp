@@ -15,19 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "core/cli.h"
 #include "core/control_socket.h"
 
 namespace {
 
 constexpr const char* kDefaultSocket = "/run/edged/control.sock";
 
-struct CommandSpec {
-  const char* words;     // what the operator types
-  const char* command;   // the control command
-  const char* usage;
-  const char* help;
-  const char* positional;  // argument name for a bare value (e.g. "username"), or nullptr
-};
+using CommandSpec = core::CliCommand;
+using core::humanBytes;
+using core::humanDuration;
+using core::printTable;
+
+std::string text(const core::Json& v) { return core::jsonText(v); }
+
 
 const std::vector<CommandSpec>& specs() {
   static const std::vector<CommandSpec> list = {
@@ -106,65 +107,8 @@ const std::vector<CommandSpec>& specs() {
 }
 
 void usage(FILE* out) {
-  std::fprintf(out,
-               "usage: edgectl [--socket PATH] [--json] COMMAND [OPTIONS]\n"
-               "\n"
-               "Talks to the running edged over its control socket.\n"
-               "\n"
-               "  --socket PATH   control socket (default %s, or $EDGED_SOCKET)\n"
-               "  --json          print the answer's data as JSON (on failure: {\"result\", \"text\"})\n"
-               "\n"
-               "commands:\n",
-               kDefaultSocket);
-  for (const CommandSpec& c : specs()) {
-    std::fprintf(out, "  %-18s %s\n", c.words, c.help);
-    if (c.usage[0] != '\0') std::fprintf(out, "  %-18s   %s\n", "", c.usage);
-  }
-}
-
-std::string humanDuration(int64_t seconds) {
-  int64_t d = seconds / 86400, h = seconds / 3600 % 24, m = seconds / 60 % 60, s = seconds % 60;
-  char buf[64];
-  if (d > 0) std::snprintf(buf, sizeof buf, "%lldd %lldh %lldm", (long long)d, (long long)h, (long long)m);
-  else if (h > 0) std::snprintf(buf, sizeof buf, "%lldh %lldm %llds", (long long)h, (long long)m, (long long)s);
-  else if (m > 0) std::snprintf(buf, sizeof buf, "%lldm %llds", (long long)m, (long long)s);
-  else std::snprintf(buf, sizeof buf, "%llds", (long long)s);
-  return buf;
-}
-
-// 1536 -> "1.5 KiB": for people; --json has exact numbers.
-std::string humanBytes(uint64_t v) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double d = static_cast<double>(v);
-  int u = 0;
-  while (d >= 1024 && u < 5) {
-    d /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", d, units[u]);
-  return buf;
-}
-
-std::string text(const core::Json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  return v.dump();
-}
-
-// Prints rows as an aligned table with the given columns (key, title).
-void table(const core::Json& rows, const std::vector<std::pair<const char*, const char*>>& columns) {
-  std::vector<size_t> width;
-  for (const auto& c : columns) width.push_back(std::string(c.second).size());
-  for (const core::Json& r : rows)
-    for (size_t i = 0; i < columns.size(); ++i) width[i] = std::max(width[i], text(r.value(columns[i].first, core::Json())).size());
-  for (size_t i = 0; i < columns.size(); ++i) std::printf("%-*s  ", static_cast<int>(width[i]), columns[i].second);
-  std::printf("\n");
-  for (const core::Json& r : rows) {
-    for (size_t i = 0; i < columns.size(); ++i)
-      std::printf("%-*s  ", static_cast<int>(width[i]), text(r.value(columns[i].first, core::Json())).c_str());
-    std::printf("\n");
-  }
+  core::printCliUsage(out, "edgectl", "Talks to the running edged over its control socket ($EDGED_SOCKET overrides the default).",
+                      kDefaultSocket, specs());
 }
 
 void printStatus(const core::Json& a) {
@@ -225,7 +169,7 @@ void printHuman(const std::string& command, const core::Json& reply) {
   } else if (command == "list-commands" && args.is_array()) {
     for (const core::Json& c : args) std::printf("  %-20s %s\n", text(c["command"]).c_str(), text(c["help"]).c_str());
   } else if (command == "nas-list") {
-    table(args, {{"name", "NAME"}, {"address", "ADDRESS"}, {"vendor", "VENDOR"}, {"coa-port", "COA-PORT"},
+    printTable(args, {{"name", "NAME"}, {"address", "ADDRESS"}, {"vendor", "VENDOR"}, {"coa-port", "COA-PORT"},
                  {"nas-identifier", "NAS-IDENTIFIER"}, {"require-message-authenticator", "REQUIRE-MSG-AUTH"}});
   } else if (command == "plan-list") {
     core::Json rows = core::Json::array();
@@ -236,11 +180,11 @@ void printHuman(const std::string& command, const core::Json& reply) {
       row["fup-text"] = fup;
       rows.push_back(row);
     }
-    table(rows, {{"name", "NAME"}, {"down", "DOWN"}, {"up", "UP"}, {"burst-down", "BURST-DOWN"}, {"burst-up", "BURST-UP"},
+    printTable(rows, {{"name", "NAME"}, {"down", "DOWN"}, {"up", "UP"}, {"burst-down", "BURST-DOWN"}, {"burst-up", "BURST-UP"},
                  {"interim", "INTERIM"}, {"max-sessions", "MAX-SESSIONS"}, {"price", "PRICE"}, {"period", "PERIOD"},
                  {"data-quota", "DATA-QUOTA"}, {"time-quota", "TIME-QUOTA"}, {"fup-text", "FAIR-USE"}});
   } else if (command == "subscriber-list") {
-    table(args["subscribers"], {{"username", "USERNAME"}, {"plan", "PLAN"}, {"status", "STATUS"},
+    printTable(args["subscribers"], {{"username", "USERNAME"}, {"plan", "PLAN"}, {"status", "STATUS"},
                                 {"expires", "EXPIRES"}, {"mac", "MAC"}, {"static-ip", "STATIC-IP"}});
     std::printf("(%s)\n", text(reply["text"]).c_str());
   } else if (command == "subscriber-show" || command == "subscriber-add" || command == "subscriber-set" ||
@@ -257,11 +201,11 @@ void printHuman(const std::string& command, const core::Json& reply) {
       rows.push_back(row);
     }
     if (command == "session-list")
-      table(rows, {{"id", "ID"}, {"username", "USERNAME"}, {"nas", "NAS"}, {"nas-port", "PORT"}, {"framed-ip", "IP"},
+      printTable(rows, {{"id", "ID"}, {"username", "USERNAME"}, {"nas", "NAS"}, {"nas-port", "PORT"}, {"framed-ip", "IP"},
                    {"calling-station-id", "STATION"}, {"started", "STARTED"}, {"in", "IN"}, {"out", "OUT"},
                    {"state", "STATE"}});
     else
-      table(rows, {{"id", "ID"}, {"nas", "NAS"}, {"started", "STARTED"}, {"stopped", "STOPPED"}, {"in", "IN"},
+      printTable(rows, {{"id", "ID"}, {"nas", "NAS"}, {"started", "STARTED"}, {"stopped", "STOPPED"}, {"in", "IN"},
                    {"out", "OUT"}, {"close-reason", "CLOSE-REASON"}});
     std::printf("(%s)\n", text(reply["text"]).c_str());
   } else if (command == "session-disconnect" || command == "session-coa") {
@@ -284,7 +228,7 @@ void printHuman(const std::string& command, const core::Json& reply) {
     std::printf("%s\n", text(reply["text"]).c_str());
     for (const core::Json& code : args["codes"]) std::printf("  %s\n", text(code).c_str());
   } else if (command == "voucher-list") {
-    table(args, {{"code", "CODE"}, {"batch", "BATCH"}, {"plan", "PLAN"}, {"state", "STATE"}, {"valid-for", "VALID-FOR"},
+    printTable(args, {{"code", "CODE"}, {"batch", "BATCH"}, {"plan", "PLAN"}, {"state", "STATE"}, {"valid-for", "VALID-FOR"},
                  {"first-use", "FIRST-USE"}, {"valid-until", "VALID-UNTIL"}, {"device", "DEVICE"}, {"price", "PRICE"}});
     std::printf("(%s)\n", text(reply["text"]).c_str());
   } else if (command == "voucher-export" || command == "snmp-config") {
@@ -472,74 +416,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Longest match of the command words ("subscriber import" before "subscriber").
-  const CommandSpec* spec = nullptr;
-  size_t used = 0;
-  for (const CommandSpec& c : specs()) {
-    std::string words = c.words;
-    size_t n = 1 + static_cast<size_t>(std::count(words.begin(), words.end(), ' '));
-    if (n > rest.size()) continue;
-    std::string typed = rest[0];
-    for (size_t k = 1; k < n; ++k) typed += " " + rest[k];
-    if (typed == words && n > used) {
-      spec = &c;
-      used = n;
-    }
-  }
-  if (spec == nullptr) {
-    std::fprintf(stderr, "edgectl: unknown command '%s' (see edgectl --help)\n", rest[0].c_str());
+  core::Result<core::CliInvocation> parsed = core::parseCli(specs(), rest, "edgectl");
+  if (!parsed.isOk()) {
+    std::fprintf(stderr, "%s\n", parsed.status().message().c_str());
     return 2;
   }
-
-  std::string command = spec->command;
-  core::Json arguments = core::Json::object();
-  std::vector<std::string> tail(rest.begin() + static_cast<long>(used), rest.end());
-  if (command.empty()) {  // call COMMAND [JSON]
-    if (tail.empty() || tail.size() > 2) {
-      std::fprintf(stderr, "edgectl: usage: edgectl call COMMAND [JSON-ARGUMENTS]\n");
-      return 2;
-    }
-    command = tail[0];
-    if (tail.size() == 2) {
-      core::Result<core::Json> parsed = core::parseJsonWithComments(tail[1], "arguments");
-      if (!parsed.isOk()) {
-        std::fprintf(stderr, "edgectl: %s\n", parsed.status().message().c_str());
-        return 2;
-      }
-      arguments = *parsed;
-    }
-  } else {
-    for (size_t i = 0; i < tail.size(); ++i) {
-      const std::string& t = tail[i];
-      if (t.rfind("--", 0) == 0 && t.size() > 2) {
-        std::string key = t.substr(2);
-        std::string value;
-        auto eq = key.find('=');
-        if (eq != std::string::npos) {
-          value = key.substr(eq + 1);
-          key = key.substr(0, eq);
-        } else if (i + 1 < tail.size()) {
-          value = tail[++i];
-        } else {
-          std::fprintf(stderr, "edgectl: %s needs a value\n", t.c_str());
-          return 2;
-        }
-        if (!arguments.contains(key)) {
-          arguments[key] = value;
-        } else {
-          // A repeated flag (--fup A --fup B) becomes a list.
-          if (!arguments[key].is_array()) arguments[key] = core::Json::array({arguments[key]});
-          arguments[key].push_back(value);
-        }
-      } else if (spec->positional != nullptr && !arguments.contains(spec->positional)) {
-        arguments[spec->positional] = t;
-      } else {
-        std::fprintf(stderr, "edgectl: %s: unexpected '%s' (usage: edgectl %s %s)\n", spec->words, t.c_str(),
-                     spec->words, spec->usage);
-        return 2;
-      }
-    }
-  }
+  std::string command = parsed->command;
+  core::Json arguments = parsed->arguments;
 
   if (command == "subscriber-import") {
     if (!arguments.contains("csv") || arguments.size() != 1) {

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/config.h"
@@ -32,6 +34,9 @@ core::Status LicenseStore::open(const std::string& dataDir, const std::string& t
   path_ = dataDir + "/license.json";
   keyPath_ = trustedKeyPath.empty() ? dataDir + "/license-key.pem" : trustedKeyPath;
   current_.reset();
+  clockPath_ = dataDir + "/clock-high";
+  if (core::Result<std::string> high = core::readTextFile(clockPath_, "the clock guard"); high.isOk())
+    clockHigh_ = clockSaved_ = std::strtoll(high->c_str(), nullptr, 10);
   if (::access(path_.c_str(), F_OK) != 0) return core::Status::ok();
   core::Result<std::string> doc = core::readTextFile(path_, "the installed license");
   if (!doc.isOk()) return doc.status();
@@ -69,6 +74,35 @@ core::Result<core::License> LicenseStore::install(const std::string& document) {
   EDGE_RETURN_IF_ERROR(writeAtomically(path_, document));
   current_ = *license;
   return license;
+}
+
+core::Result<core::License> LicenseStore::replaceTrust(const std::string& keyPem, const std::string& document) {
+  std::lock_guard<std::mutex> lock(mu_);
+  core::Result<core::License> license = core::verifySignedLicense(document, keyPem);
+  if (!license.isOk()) return license.status();
+  EDGE_RETURN_IF_ERROR(writeAtomically(keyPath_, keyPem));
+  EDGE_RETURN_IF_ERROR(writeAtomically(path_, document));
+  current_ = *license;
+  return license;
+}
+
+int64_t LicenseStore::observeClock(int64_t now, int64_t slack) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (now + slack < clockHigh_) {
+    rollback_ = clockHigh_ - now;
+    return clockHigh_;
+  }
+  if (now > clockHigh_) clockHigh_ = now;
+  // Written at most once a minute: losing the last minute after a crash is within the slack.
+  if (!clockPath_.empty() && clockHigh_ - clockSaved_ >= 60) {
+    if (writeAtomically(clockPath_, std::to_string(clockHigh_) + "\n").isOk()) clockSaved_ = clockHigh_;
+  }
+  return std::max(now, clockHigh_ - slack);
+}
+
+int64_t LicenseStore::rollbackSeconds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rollback_;
 }
 
 std::optional<core::License> LicenseStore::current() const {

@@ -23,6 +23,17 @@ class LicenseStore {
   core::Status open(const std::string& dataDir, const std::string& trustedKeyPath);
   core::Result<core::License> install(const std::string& document);
   std::optional<core::License> current() const;
+  // Enrollment: a new management plane's license key becomes the trusted key (written to
+  // trustedKeyPath()) together with its license, which must verify with it. The enrollment's pinned
+  // TLS channel is what makes the new key trustworthy.
+  core::Result<core::License> replaceTrust(const std::string& keyPem, const std::string& document);
+
+  // The clock guard: the highest wall time the box has seen is kept in data-dir/clock-high. A clock
+  // set back more than `slack` seconds behind it is a rollback: the license is then judged at that
+  // highest time (a set-back clock cannot extend a license). Returns the time to judge at.
+  int64_t observeClock(int64_t now, int64_t slack = 300);
+  // Seconds the clock was behind the highest seen time at the last rollback (0 = none seen).
+  int64_t rollbackSeconds() const;
   const std::string& trustedKeyPath() const { return keyPath_; }
 
  private:
@@ -32,6 +43,10 @@ class LicenseStore {
   std::string path_;
   std::string keyPath_;
   std::optional<core::License> current_;
+  std::string clockPath_;
+  int64_t clockHigh_ = 0;
+  int64_t clockSaved_ = 0;
+  int64_t rollback_ = 0;
 };
 
 }  // namespace edge

@@ -12,7 +12,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/units.h"
-#include "edge/command_args.h"
+#include "core/command_args.h"
 #include "edge/radius_service.h"
 #include "edge/service_helpers.h"
 
@@ -20,6 +20,7 @@ namespace edge {
 
 namespace {
 
+using core::CommandArgs;
 using core::ControlReply;
 using core::Json;
 using aaa::policy::Decision;

@@ -7,12 +7,13 @@
 
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
+#include "aaa/policy/admin.h"
 #include "aaa/policy/store.h"
 #include "aaa/radius/reply.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/units.h"
-#include "edge/command_args.h"
+#include "core/command_args.h"
 #include "edge/service_helpers.h"
 
 namespace edge {
@@ -21,6 +22,18 @@ namespace {
 
 using core::ControlReply;
 using core::Json;
+using core::CommandArgs;
+using aaa::policy::applyPlanArgs;
+using aaa::policy::applySubscriberArgs;
+using aaa::policy::kPlanArguments;
+
+aaa::policy::PlanLookup planLookup(const aaa::policy::Snapshot& snap) {
+  return [&snap](const std::string& name) -> std::optional<int64_t> {
+    const aaa::policy::Plan* p = snap.findPlanByName(name);
+    if (p == nullptr) return std::nullopt;
+    return p->id;
+  };
+}
 
 
 aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
@@ -83,187 +96,6 @@ Json planJson(const aaa::policy::Plan& p) {
   j["windows"] = windows;
   return j;
 }
-
-// The billing arguments of plan-add and plan-set (see billing/rules.h for the forms).
-core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
-  core::Result<std::optional<std::string>> currency = a.text("currency");
-  if (!currency.isOk()) return currency.status();
-  if (*currency) b.currency = **currency;
-  core::Result<std::optional<std::string>> price = a.text("price");
-  if (!price.isOk()) return price.status();
-  if (*price) {
-    if (b.currency.empty()) return core::invalidArgument("price: give the currency too (--currency USD)");
-    core::Result<int64_t> minor = billing::parseMoney(**price, b.currency);
-    if (!minor.isOk()) return minor.status();
-    b.priceMinor = *minor;
-  } else if (*currency && b.priceMinor != 0) {
-    // Re-read the price in the new currency's decimals: refuse when they differ.
-    if (billing::currencyExponent(**currency) != billing::currencyExponent(b.currency))
-      return core::invalidArgument("currency: give the price again for " + **currency);
-  }
-  core::Result<std::optional<std::string>> period = a.text("period");
-  if (!period.isOk()) return period.status();
-  if (*period) {
-    core::Result<billing::PeriodSpec> spec = billing::parsePeriod(**period);
-    if (!spec.isOk()) return spec.status();
-    billing::PeriodAnchor anchor = b.period.anchor;
-    b.period = *spec;
-    b.period.anchor = anchor;
-  }
-  core::Result<std::optional<std::string>> anchor = a.text("period-anchor");
-  if (!anchor.isOk()) return anchor.status();
-  if (*anchor) {
-    core::Result<billing::PeriodAnchor> an = billing::parseAnchor(**anchor);
-    if (!an.isOk()) return an.status();
-    b.period.anchor = *an;
-  }
-  auto duration = [&](const char* key, uint64_t& field) -> core::Status {
-    core::Result<std::optional<std::string>> v = a.text(key);
-    if (!v.isOk()) return v.status();
-    if (!*v) return core::Status::ok();
-    if (**v == "none" || **v == "0") {
-      field = 0;
-      return core::Status::ok();
-    }
-    core::Result<uint64_t> d = billing::parseDuration(**v);
-    if (!d.isOk()) return core::invalidArgument(std::string(key) + ": " + d.status().message());
-    field = *d;
-    return core::Status::ok();
-  };
-  EDGE_RETURN_IF_ERROR(duration("time-quota", b.timeQuota));
-  EDGE_RETURN_IF_ERROR(duration("validity", b.validitySeconds));
-  core::Result<std::optional<std::string>> quota = a.text("data-quota");
-  if (!quota.isOk()) return quota.status();
-  if (*quota) {
-    if (**quota == "none" || **quota == "0") {
-      b.dataQuota = 0;
-    } else {
-      core::Result<uint64_t> bytes = core::parseSize(**quota);
-      if (!bytes.isOk()) return core::invalidArgument("data-quota: " + bytes.status().message());
-      b.dataQuota = *bytes;
-    }
-  }
-  core::Result<std::optional<std::vector<std::string>>> fup = a.list("fup");
-  if (!fup.isOk()) return fup.status();
-  if (*fup) {
-    b.tiers.clear();
-    for (const std::string& f : **fup) {
-      if (f == "none") continue;
-      core::Result<billing::FupTier> t = billing::parseFup(f);
-      if (!t.isOk()) return t.status();  // names the tier
-      b.tiers.push_back(*t);
-    }
-  }
-  core::Result<std::optional<std::vector<std::string>>> windows = a.list("window");
-  if (!windows.isOk()) return windows.status();
-  if (*windows) {
-    b.windows.clear();
-    for (const std::string& w : **windows) {
-      if (w == "none") continue;
-      core::Result<billing::TimeWindow> t = billing::parseWindow(w);
-      if (!t.isOk()) return t.status();  // names the window
-      b.windows.push_back(*t);
-    }
-  }
-  return billing::validate(b);
-}
-
-// What plan-add and plan-set take.
-const std::initializer_list<const char*> kPlanArguments = {
-    "name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time", "session-timeout",
-    "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency", "period", "period-anchor",
-    "data-quota", "fup", "time-quota", "validity", "window"};
-
-// Applies the optional plan arguments shared by plan-add and plan-set.
-core::Status applyPlanArgs(const CommandArgs& a, aaa::policy::Plan& p) {
-  auto rate = [&](const char* key, uint64_t& field) -> core::Status {
-    core::Result<std::optional<uint64_t>> v = a.rate(key);
-    if (!v.isOk()) return v.status();
-    if (*v) field = **v;
-    return core::Status::ok();
-  };
-  auto seconds = [&](const char* key, uint32_t& field, int64_t max) -> core::Status {
-    core::Result<std::optional<int64_t>> v = a.integer(key, 0, max);
-    if (!v.isOk()) return v.status();
-    if (*v) field = static_cast<uint32_t>(**v);
-    return core::Status::ok();
-  };
-  EDGE_RETURN_IF_ERROR(rate("down", p.downBps));
-  EDGE_RETURN_IF_ERROR(rate("up", p.upBps));
-  EDGE_RETURN_IF_ERROR(rate("burst-down", p.burstDownBps));
-  EDGE_RETURN_IF_ERROR(rate("burst-up", p.burstUpBps));
-  EDGE_RETURN_IF_ERROR(seconds("burst-threshold", p.burstThresholdPercent, 100));
-  EDGE_RETURN_IF_ERROR(seconds("burst-time", p.burstTimeSeconds, 3600));
-  EDGE_RETURN_IF_ERROR(seconds("session-timeout", p.sessionTimeout, 31 * 86400));
-  EDGE_RETURN_IF_ERROR(seconds("idle-timeout", p.idleTimeout, 31 * 86400));
-  EDGE_RETURN_IF_ERROR(seconds("interim", p.interimInterval, 86400));
-  EDGE_RETURN_IF_ERROR(seconds("max-sessions", p.maxSessions, 100000));
-  core::Result<std::optional<std::string>> pool = a.text("ip-pool");
-  if (!pool.isOk()) return pool.status();
-  if (*pool) p.ipPool = **pool;
-  EDGE_RETURN_IF_ERROR(applyBillingArgs(a, p.billing));
-  if (p.downBps == 0 || p.upBps == 0) return core::invalidArgument("down and up rates are required (e.g. --down 10M --up 5M)");
-  if (p.burstDownBps != 0 && p.burstDownBps < p.downBps)
-    return core::invalidArgument("burst-down must be at least the down rate");
-  if (p.burstUpBps != 0 && p.burstUpBps < p.upBps) return core::invalidArgument("burst-up must be at least the up rate");
-  if (p.interimInterval != 0 && p.interimInterval < 60)
-    return core::invalidArgument("interim: at least 60 seconds (RFC 2869 5.16), or 0 for none");
-  return core::Status::ok();
-}
-
-// Applies subscriber fields common to add, set and import. `password` handling is the caller's.
-core::Status applySubscriberArgs(const CommandArgs& a, const aaa::policy::Snapshot& snap, aaa::policy::Subscriber& s) {
-  core::Result<std::optional<std::string>> plan = a.text("plan");
-  if (!plan.isOk()) return plan.status();
-  if (*plan) {
-    const aaa::policy::Plan* p = snap.findPlanByName(**plan);
-    if (p == nullptr) return core::notFound("plan: no plan named '" + **plan + "' (see plan list)");
-    s.planId = p->id;
-  }
-  core::Result<std::optional<std::string>> status = a.text("status");
-  if (!status.isOk()) return status.status();
-  if (*status) {
-    auto st = aaa::policy::parseSubscriberStatus(**status);
-    if (!st) return core::invalidArgument("status: '" + **status + "' is not one of: active, suspended, disabled");
-    s.status = *st;
-  }
-  core::Result<std::optional<std::string>> expires = a.text("expires");
-  if (!expires.isOk()) return expires.status();
-  if (*expires) {
-    if ((*expires)->empty() || **expires == "never") {
-      s.expiresAt = 0;
-    } else {
-      core::Result<int64_t> t = core::parseIso8601(**expires);
-      if (!t.isOk()) return t.status().withContext("expires");
-      s.expiresAt = *t;
-    }
-  }
-  core::Result<std::optional<std::string>> mac = a.text("mac");
-  if (!mac.isOk()) return mac.status();
-  if (*mac) {
-    if ((*mac)->empty()) {
-      s.mac.reset();
-    } else {
-      auto m = aaa::auth::parseMac(**mac);
-      if (!m) return core::invalidArgument("mac: '" + **mac + "' is not a MAC address (e.g. aa:bb:cc:dd:ee:ff)");
-      s.mac = *m;
-    }
-  }
-  core::Result<std::optional<std::string>> ip = a.text("static-ip");
-  if (!ip.isOk()) return ip.status();
-  if (*ip) {
-    if ((*ip)->empty()) {
-      s.staticIp.reset();
-    } else {
-      auto parsed = aaa::policy::parseIp(**ip);
-      if (!parsed || !parsed->isV4()) return core::invalidArgument("static-ip: '" + **ip + "' is not an IPv4 address");
-      s.staticIp = *parsed;
-    }
-  }
-  return core::Status::ok();
-}
-
-
 
 Json subscriberJson(const aaa::policy::Subscriber& s, const aaa::policy::Snapshot& snap) {
   Json j = Json::object();
@@ -752,7 +584,7 @@ ControlReply RadiusService::subscriberAdd(const Json& args) {
   auto snap = snapshots_.current();
   aaa::policy::Subscriber sub;
   sub.username = canonicalUsername(*username);
-  s = applySubscriberArgs(a, *snap, sub);
+  s = applySubscriberArgs(a, planLookup(*snap), sub);
   if (!s.isOk()) return fail(s);
   core::Result<std::optional<std::string>> password = a.text("password");
   if (!password.isOk()) return fail(password.status());
@@ -787,7 +619,7 @@ ControlReply RadiusService::subscriberSet(const Json& args) {
   const aaa::policy::Subscriber* existing = snap->findSubscriber(name);
   if (existing == nullptr) return ControlReply::error("no subscriber '" + name + "'");
   aaa::policy::Subscriber sub = *existing;
-  s = applySubscriberArgs(a, *snap, sub);
+  s = applySubscriberArgs(a, planLookup(*snap), sub);
   if (!s.isOk()) return fail(s);
   core::Result<std::optional<std::string>> password = a.text("password");
   if (!password.isOk()) return fail(password.status());
@@ -915,7 +747,7 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
     aaa::policy::Subscriber sub;
     if (rs.isOk()) {
       sub.username = canonicalUsername(*username);
-      rs = applySubscriberArgs(ra, *snap, sub);
+      rs = applySubscriberArgs(ra, planLookup(*snap), sub);
     }
     if (rs.isOk()) {
       core::Result<std::optional<std::string>> password = ra.text("password");

@@ -1,6 +1,6 @@
 // edged's configuration table and the control-command argument reader.
 #include "core/config.h"
-#include "edge/command_args.h"
+#include "core/command_args.h"
 #include "edge/edge_config.h"
 
 #include <CppUTest/TestHarness.h>
@@ -67,7 +67,7 @@ TEST_GROUP(CommandArgs){};
 
 TEST(CommandArgs, TypedValuesFromJsonOrText) {
   core::Json j = core::Json::parse(R"({"n": "300", "m": 7, "rate": "10M", "size": "2GiB", "flag": "yes"})");
-  edge::CommandArgs a(j);
+  core::CommandArgs a(j);
   LONGS_EQUAL(300, **a.integer("n", 0, 1000));
   LONGS_EQUAL(7, **a.integer("m", 0, 10));
   CHECK_EQUAL(10000000ULL, **a.rate("rate"));
@@ -78,7 +78,7 @@ TEST(CommandArgs, TypedValuesFromJsonOrText) {
 
 TEST(CommandArgs, ErrorsNameTheArgument) {
   core::Json j = core::Json::parse(R"({"n": "3x", "big": 5000, "rate": "fast", "typo": 1})");
-  edge::CommandArgs a(j);
+  core::CommandArgs a(j);
   STRCMP_EQUAL("n: '3x' is not a whole number", a.integer("n", 0, 10).status().message().c_str());
   STRCMP_EQUAL("big: 5000 is out of range 0..10", a.integer("big", 0, 10).status().message().c_str());
   CHECK_FALSE(a.rate("rate").isOk());

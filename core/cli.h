@@ -1,0 +1,48 @@
+// The command-line front of both daemons (edgectl, mgmtctl): words the operator types map to one
+// control command; --key value flags become JSON arguments (a repeated flag becomes a list); one
+// bare value may fill a named argument. The daemon validates; the CLI only parses and formats.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace core {
+
+struct CliCommand {
+  const char* words;       // what the operator types: "subscriber add"
+  const char* command;     // the control command: "subscriber-add"; "" = `call COMMAND [JSON]`
+  const char* usage;
+  const char* help;
+  const char* positional;  // argument name for a bare value (e.g. "username"), or nullptr
+};
+
+struct CliInvocation {
+  const CliCommand* spec = nullptr;
+  std::string command;
+  Json arguments = Json::object();
+};
+
+// Longest match of the command words, then the flags. Errors are worded for the operator and start
+// with the program name.
+Result<CliInvocation> parseCli(const std::vector<CliCommand>& commands, const std::vector<std::string>& words,
+                               const std::string& program);
+
+// "usage: PROGRAM [--socket PATH] [--json] COMMAND [OPTIONS]" with the description and every command.
+void printCliUsage(FILE* out, const std::string& program, const std::string& description,
+                   const std::string& defaultSocket, const std::vector<CliCommand>& commands);
+
+// A JSON value as plain text ("" for null, strings without quotes).
+std::string jsonText(const Json& v);
+// Rows (objects) as an aligned table with the given columns (key, title).
+void printTable(const Json& rows, const std::vector<std::pair<const char*, const char*>>& columns);
+// 3725 -> "1h 2m 5s"; 1536 -> "1.5 KiB": for people (--json has exact numbers).
+std::string humanDuration(int64_t seconds);
+std::string humanBytes(uint64_t bytes);
+
+}  // namespace core

@@ -1,0 +1,54 @@
+// A small HTTP/1.1 client over TLS on mbedTLS (Debian has no libcurl built on mbedTLS, FIELD-NOTES):
+// what the box uses to talk to the management plane. One request per connection ("Connection:
+// close"); bodies by Content-Length or chunked; TLS 1.2 (Debian's mbedTLS build).
+//
+// Contract:
+//  - With caCertPem set, the server's chain must verify against it and the leaf's name must equal
+//    serverName (CN, or a DNS SAN); anything else fails the handshake with kPermissionDenied and the
+//    reason ("server certificate not issued by the pinned CA").
+//  - With caCertPem empty, the server is NOT authenticated: only for fetching a CA certificate whose
+//    fingerprint the caller then compares with a pin it already holds (enrollment).
+//  - A client certificate is presented when clientCertPem and clientKeyPem are set.
+//  - Every wait is bounded by timeoutMs (connect, handshake, each read); kTimeout / kUnavailable
+//    otherwise, with the host and port in the message. Responses above maxResponseBytes fail.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/status.h"
+
+namespace core {
+
+struct HttpsEndpoint {
+  std::string host;   // name or IP address
+  uint16_t port = 443;
+};
+// "https://host[:port][/...]" -> endpoint (IPv6 literals in brackets). kInvalidArgument otherwise.
+Result<HttpsEndpoint> parseHttpsUrl(const std::string& url);
+
+struct HttpsClientOptions {
+  HttpsEndpoint endpoint;
+  std::string caCertPem;      // trust anchor (see contract); empty = unauthenticated server
+  std::string serverName;     // expected certificate name of the server
+  std::string clientCertPem;  // optional client certificate (PEM, leaf first)
+  std::string clientKeyPem;
+  int timeoutMs = 10000;
+  size_t maxResponseBytes = 16 * 1024 * 1024;
+};
+
+struct HttpsResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+};
+
+// One request. `body` is sent with Content-Type `contentType` when not empty (or when the method is
+// POST/PUT). `extraHeaders` are added as given.
+Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std::string& method,
+                                   const std::string& path, const std::string& body = "",
+                                   const std::string& contentType = "application/json",
+                                   const std::map<std::string, std::string>& extraHeaders = {});
+
+}  // namespace core

@@ -1,0 +1,81 @@
+// The small PKI both ends need, on mbedTLS 2.28 (ECDSA P-256 throughout): keys, certificate signing
+// requests, the management CA, and certificates issued from CSRs. Everything is PEM text in and out.
+//
+// Contract:
+//  - Keys are made on the side that uses them: the box makes its key and CSR (the key never leaves
+//    it); mgmt only ever sees the CSR.
+//  - issueCertificate() verifies the CSR's proof of possession (its signature under the public key it
+//    carries; mbedTLS has no helper for it, FIELD-NOTES) and takes only the public key from it: the
+//    subject comes from the issuer's CertSpec, never from the CSR.
+//  - Fingerprints are SHA-256 over the certificate's DER, as lowercase hex without separators
+//    (`openssl x509 -fingerprint -sha256` prints the same bytes in uppercase with colons).
+//  - Errors are Status values naming what is wrong ("CSR signature does not match its public key");
+//    the library does not log.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace core::pki {
+
+// A new P-256 private key, PEM ("EC PRIVATE KEY").
+Result<std::string> generateKey();
+// The public key of a PEM private key, PEM ("PUBLIC KEY").
+Result<std::string> publicKeyOf(const std::string& privateKeyPem);
+
+// A CSR (PEM) for `commonName`, signed with the key (ECDSA with SHA-256).
+Result<std::string> createCsr(const std::string& privateKeyPem, const std::string& commonName);
+
+struct CsrInfo {
+  std::string commonName;    // as the requester wrote it (informational only)
+  std::string publicKeyPem;
+};
+// Parses a CSR and verifies its proof of possession. kInvalidArgument when it is not a CSR, the key
+// is not P-256, or the signature does not match its public key.
+Result<CsrInfo> verifyCsr(const std::string& csrPem);
+
+struct CertSpec {
+  std::string commonName;
+  std::string organizationalUnit;  // mgmt puts the tenant id here; empty = none
+  int64_t notBefore = 0;           // Unix seconds
+  int64_t notAfter = 0;
+  std::string serialHex;           // positive, up to 20 bytes; empty = 16 random bytes
+  bool isCa = false;               // basicConstraints CA:TRUE, keyUsage keyCertSign|cRLSign
+};
+
+// A self-signed CA certificate (PEM) for the key; spec.isCa is implied.
+Result<std::string> selfSignedCa(const std::string& caKeyPem, const CertSpec& spec);
+// A certificate (PEM) for the CSR's public key, signed by the CA, subject and validity from `spec`.
+// Refuses a CSR that fails verifyCsr().
+Result<std::string> issueCertificate(const std::string& caCertPem, const std::string& caKeyPem,
+                                     const std::string& csrPem, const CertSpec& spec);
+// Same, for a public key the issuer already holds (the server certificate mgmt makes for itself).
+Result<std::string> issueForKey(const std::string& caCertPem, const std::string& caKeyPem,
+                                const std::string& publicKeyPem, const CertSpec& spec);
+
+struct CertInfo {
+  std::string commonName;
+  std::string organizationalUnit;
+  std::string issuerCommonName;
+  std::string serialHex;     // lowercase, no leading zeros beyond what the DER holds
+  int64_t notBefore = 0;
+  int64_t notAfter = 0;
+  bool isCa = false;
+  std::string fingerprint;   // SHA-256 of the DER, lowercase hex
+  std::string pem;           // the certificate re-encoded as PEM
+};
+// Parses one certificate given as PEM or DER (the first one of a PEM bundle).
+Result<CertInfo> certificateInfo(const std::string& pemOrDer);
+
+// Verifies that the certificate was signed by the CA and is valid at `now` (Unix seconds).
+// kPermissionDenied with the reason ("expired", "not issued by this CA") otherwise.
+Status verifyCertificate(const std::string& certPem, const std::string& caCertPem, int64_t now);
+
+// SHA-256 of bytes, lowercase hex.
+std::string sha256Hex(const std::string& bytes);
+// `n` random bytes from the CTR-DRBG, as lowercase hex (tokens, secrets, serials).
+std::string randomHex(size_t n);
+
+}  // namespace core::pki

@@ -1,0 +1,184 @@
+// The wire types of the device API between the appliance (client) and the management plane
+// (server): one definition for both ends, so they cannot drift. Every type turns into JSON and back
+// (tests/core/sync_wire_test.cpp round-trips each one); fromJson errors name the field.
+//
+// Device API (HTTPS; every path but /v1/ca and /v1/enroll requires the device's client certificate,
+// and the device's identity always comes from that certificate, never from the request):
+//   GET  /v1/ca                      the mgmt CA certificate (PEM), compared with the claim's pin
+//   POST /v1/enroll   EnrollRequest  -> EnrollResponse   (claim secret + CSR)
+//   POST /v1/renew    RenewRequest   -> RenewResponse    (a new CSR before the certificate expires)
+//   POST /v1/checkin  CheckinRequest -> CheckinResponse  (reported state -> desired state, commands)
+//   GET  /v1/changes?cursor=N&limit=M -> ChangePage      (the tenant's plans and subscribers)
+//   POST /v1/usage    UsageBatch     -> UsageAck         (usage journal rows, idempotent by seq)
+//   POST /v1/events   EventBatch     -> EventAck         (changes made on the box, tech actions)
+//   POST /v1/results  CommandResult  -> {}               (outcome of a command from a check-in)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace core::sync {
+
+// The name in mgmt's server certificate; the box checks it (core/https_client.h serverName).
+inline constexpr const char* kServerName = "edge-mgmt";
+
+// What `mgmtctl claim create` prints: "edge1." + base64url(JSON {url, ca, secret}).
+struct ClaimToken {
+  std::string url;            // the device API, https://host:port
+  std::string caFingerprint;  // SHA-256 of the mgmt CA certificate (lowercase hex)
+  std::string secret;
+};
+std::string encodeClaimToken(const ClaimToken& token);
+Result<ClaimToken> decodeClaimToken(const std::string& text);
+
+struct EnrollRequest {
+  std::string secret;    // the claim token's secret
+  std::string csr;       // PEM, made on the box with its own key
+  std::string hostname;
+  std::string version;
+};
+
+struct EnrollResponse {
+  std::string deviceId;
+  std::string tenantId;
+  std::string tenantName;
+  std::string certificate;    // PEM, valid 90 days
+  std::string caCertificate;  // PEM
+  std::string license;        // the signed license document (core/license.h)
+  std::string licenseKey;     // the public key licenses are verified with (PEM)
+  int64_t pollInterval = 60;  // seconds
+};
+
+struct RenewRequest {
+  std::string csr;
+};
+struct RenewResponse {
+  std::string certificate;
+};
+
+struct CheckinRequest {
+  std::string version;
+  int64_t uptime = 0;          // seconds
+  int64_t clock = 0;           // the box's Unix time
+  int64_t subscribers = 0;
+  int64_t sessions = 0;
+  int64_t backlog = 0;         // usage rows and events not yet uploaded
+  std::string licenseId;       // the installed license ("" = none)
+  std::string licenseState;    // core::licenseStateName
+  int64_t cursor = 0;          // the change cursor the box has applied
+  Json health = Json::object();  // free-form health figures (disk, alerts, apply errors)
+};
+
+struct Command {
+  int64_t id = 0;
+  std::string kind;            // "disconnect" (arguments: user)
+  Json arguments = Json::object();
+};
+
+struct CheckinResponse {
+  int64_t pollInterval = 60;
+  int64_t serverTime = 0;
+  int64_t cursor = 0;          // the tenant's newest change: the box pulls when it is behind
+  std::string license;         // a newer signed license, or ""
+  std::string desiredVersion;  // firmware the box should run ("" = no opinion)
+  bool renewCertificate = false;
+  std::vector<Command> commands;
+};
+
+struct Change {
+  std::string kind;            // "plan" or "subscriber"
+  std::string name;            // plan name or username
+  int64_t version = 0;
+  bool deleted = false;
+  Json spec = Json::object();  // the plan-add / subscriber-add arguments
+};
+
+struct ChangePage {
+  int64_t cursor = 0;          // apply the changes, then ask again from here
+  bool full = false;           // a full resync: `changes` is everything; records not in it are gone
+  bool more = false;           // more changes wait beyond this page
+  std::vector<Change> changes;
+};
+
+struct UsageRow {
+  int64_t seq = 0;             // the box's usage journal sequence
+  int64_t at = 0;
+  std::string session;         // the session's unique id
+  std::string username;
+  int64_t inputOctets = 0;
+  int64_t outputOctets = 0;
+  int64_t sessionTime = 0;
+};
+
+struct UsageBatch {
+  std::string idempotencyKey;  // "usage:FIRST-LAST"
+  std::vector<UsageRow> rows;  // ascending seq
+};
+
+struct UsageAck {
+  int64_t watermark = 0;       // every row up to here is stored centrally
+  int64_t accepted = 0;        // rows new in this batch
+  int64_t duplicates = 0;      // rows already stored (a replay)
+};
+
+struct Event {
+  int64_t seq = 0;
+  int64_t at = 0;
+  std::string kind;            // "subscriber-added", "tech-action", ...
+  Json data = Json::object();
+};
+
+struct EventBatch {
+  std::vector<Event> events;
+};
+
+struct EventAck {
+  int64_t watermark = 0;
+};
+
+struct CommandResult {
+  int64_t id = 0;
+  bool ok = false;
+  std::string text;
+};
+
+#define EDGE_SYNC_JSON(T)  \
+  Json toJson(const T& v); \
+  Result<T> fromJson(const Json& j, T* tag);
+EDGE_SYNC_JSON(EnrollRequest)
+EDGE_SYNC_JSON(EnrollResponse)
+EDGE_SYNC_JSON(RenewRequest)
+EDGE_SYNC_JSON(RenewResponse)
+EDGE_SYNC_JSON(CheckinRequest)
+EDGE_SYNC_JSON(Command)
+EDGE_SYNC_JSON(CheckinResponse)
+EDGE_SYNC_JSON(Change)
+EDGE_SYNC_JSON(ChangePage)
+EDGE_SYNC_JSON(UsageRow)
+EDGE_SYNC_JSON(UsageBatch)
+EDGE_SYNC_JSON(UsageAck)
+EDGE_SYNC_JSON(Event)
+EDGE_SYNC_JSON(EventBatch)
+EDGE_SYNC_JSON(EventAck)
+EDGE_SYNC_JSON(CommandResult)
+#undef EDGE_SYNC_JSON
+
+// fromJson<T>(json): the typed form of the overloads above.
+template <class T>
+Result<T> fromJson(const Json& j) {
+  return fromJson(j, static_cast<T*>(nullptr));
+}
+
+// Parses a body as JSON then as T; errors read "invalid JSON: ..." / "field 'csr': expected string".
+template <class T>
+Result<T> parseBody(const std::string& body) {
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) return invalidArgument("the body is not valid JSON");
+  return fromJson<T>(j);
+}
+
+}  // namespace core::sync

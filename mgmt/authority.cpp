@@ -1,0 +1,132 @@
+#include "mgmt/authority.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/pki.h"
+#include "core/sync_wire.h"
+
+namespace mgmt {
+
+namespace {
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// Written whole, then renamed: a crash leaves the old file or the new one.
+core::Status writeFile(const std::string& path, const std::string& content, int mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return core::errnoStatus("writing " + tmp, errno);
+  ::fchmod(fd, mode);
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return core::errnoStatus("writing " + path, ok ? errno : err);
+  }
+  return core::Status::ok();
+}
+
+// Loads a key from `path`, creating it when the file is missing.
+core::Result<std::string> loadOrCreateKey(const std::string& path, const char* what) {
+  if (exists(path)) return core::readTextFile(path, what);
+  core::Result<std::string> key = core::pki::generateKey();
+  if (!key.isOk()) return key.status();
+  EDGE_RETURN_IF_ERROR(writeFile(path, *key, 0600));
+  return key;
+}
+
+}  // namespace
+
+core::Status Authority::open(const MgmtConfig& config, int64_t now) {
+  const std::string dir = config.dataDir;
+  if (!config.caCert.empty()) {
+    core::Result<std::string> cert = core::readTextFile(config.caCert, "the CA certificate (ca-cert)");
+    if (!cert.isOk()) return cert.status();
+    core::Result<std::string> key = core::readTextFile(config.caKey, "the CA key (ca-key)");
+    if (!key.isOk()) return key.status();
+    caCert_ = *cert;
+    caKey_ = *key;
+  } else {
+    core::Result<std::string> key = loadOrCreateKey(dir + "/ca-key.pem", "the CA key");
+    if (!key.isOk()) return key.status();
+    caKey_ = *key;
+    if (exists(dir + "/ca.pem")) {
+      core::Result<std::string> cert = core::readTextFile(dir + "/ca.pem", "the CA certificate");
+      if (!cert.isOk()) return cert.status();
+      caCert_ = *cert;
+    } else {
+      core::pki::CertSpec spec;
+      spec.commonName = "edge-mgmt CA";
+      spec.notBefore = now - 3600;
+      spec.notAfter = now + 20LL * 365 * 86400;
+      core::Result<std::string> cert = core::pki::selfSignedCa(caKey_, spec);
+      if (!cert.isOk()) return cert.status().withContext("creating the CA");
+      EDGE_RETURN_IF_ERROR(writeFile(dir + "/ca.pem", *cert, 0644));
+      caCert_ = *cert;
+    }
+  }
+  core::Result<core::pki::CertInfo> ca = core::pki::certificateInfo(caCert_);
+  if (!ca.isOk()) return ca.status().withContext("the CA certificate");
+  if (!ca->isCa) return core::invalidArgument("the CA certificate is not a CA (basicConstraints CA:FALSE)");
+  caFingerprint_ = ca->fingerprint;
+
+  // The server certificate: reissued when missing, from another CA, or past two thirds of its life.
+  core::Result<std::string> serverKey = loadOrCreateKey(dir + "/server-key.pem", "the server key");
+  if (!serverKey.isOk()) return serverKey.status();
+  serverKey_ = *serverKey;
+  bool reissue = true;
+  if (exists(dir + "/server.pem")) {
+    core::Result<std::string> cert = core::readTextFile(dir + "/server.pem", "the server certificate");
+    if (!cert.isOk()) return cert.status();
+    core::Result<core::pki::CertInfo> info = core::pki::certificateInfo(*cert);
+    if (info.isOk() && core::pki::verifyCertificate(*cert, caCert_, now).isOk() &&
+        now < info->notBefore + (info->notAfter - info->notBefore) * 2 / 3) {
+      reissue = false;
+      serverCert_ = *cert;
+    }
+  }
+  if (reissue) {
+    core::Result<std::string> pub = core::pki::publicKeyOf(serverKey_);
+    if (!pub.isOk()) return pub.status();
+    core::pki::CertSpec spec;
+    spec.commonName = core::sync::kServerName;
+    spec.notBefore = now - 3600;
+    spec.notAfter = now + 365LL * 86400;
+    core::Result<std::string> cert = core::pki::issueForKey(caCert_, caKey_, *pub, spec);
+    if (!cert.isOk()) return cert.status().withContext("issuing the server certificate");
+    EDGE_RETURN_IF_ERROR(writeFile(dir + "/server.pem", *cert, 0644));
+    serverCert_ = *cert;
+  }
+  // The chain the listeners present: leaf, then the CA.
+  serverCert_ += caCert_;
+
+  core::Result<std::string> licenseKey = loadOrCreateKey(dir + "/license-key.pem", "the license signing key");
+  if (!licenseKey.isOk()) return licenseKey.status();
+  licenseKey_ = *licenseKey;
+  core::Result<std::string> pub = core::pki::publicKeyOf(licenseKey_);
+  if (!pub.isOk()) return pub.status();
+  licensePublic_ = *pub;
+  return writeFile(dir + "/license-public.pem", licensePublic_, 0644);
+}
+
+core::Result<std::string> Authority::issueDevice(const std::string& csrPem, const std::string& deviceId,
+                                                 const std::string& tenantId, int64_t now, int64_t days) const {
+  core::pki::CertSpec spec;
+  spec.commonName = deviceId;
+  spec.organizationalUnit = tenantId;
+  spec.notBefore = now - 300;  // a box whose clock is a little behind still accepts it
+  spec.notAfter = now + days * 86400;
+  return core::pki::issueCertificate(caCert_, caKey_, csrPem, spec);
+}
+
+core::Result<std::string> Authority::signLicense(const core::License& license) const {
+  return core::signLicense(license, licenseKey_);
+}
+
+}  // namespace mgmt

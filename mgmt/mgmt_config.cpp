@@ -1,0 +1,71 @@
+#include "mgmt/mgmt_config.h"
+
+namespace mgmt {
+
+namespace {
+
+std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const char* what, int64_t port) {
+  auto t = std::make_shared<core::ConfigTable<ListenerConfig>>();
+  t->string("listen", &ListenerConfig::listen, "127.0.0.1", std::string("Address the ") + what + " listens on",
+            core::ipAddress)
+      .integer("port", &ListenerConfig::port, port, 0, 65535,
+               std::string("TCP port of the ") + what + " (HTTPS); 0 picks a free port (shown by mgmtctl status)");
+  return t;
+}
+
+}  // namespace
+
+std::string MgmtConfig::effectivePublicUrl() const {
+  if (!publicUrl.empty()) return publicUrl;
+  std::string host = deviceApi.listen == "0.0.0.0" || deviceApi.listen == "::" ? "127.0.0.1" : deviceApi.listen;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "https://" + host + ":" + std::to_string(deviceApi.port);
+}
+
+const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
+  static const core::ConfigTable<MgmtConfig> table = [] {
+    core::ConfigTable<MgmtConfig> t;
+    t.string("data-dir", &MgmtConfig::dataDir, "/var/lib/mgmtd",
+             "Folder of the database (mgmt.db), the CA, the license key and the admin token", core::absolutePath)
+        .string("control-socket", &MgmtConfig::controlSocket, "/run/mgmtd/control.sock",
+                "Unix socket mgmtctl talks to (mode 0660)", core::absolutePath)
+        .string("pid-file", &MgmtConfig::pidFile, "", "PID file; empty = data-dir/mgmtd.pid")
+        .choice("log-level", &MgmtConfig::logLevel, "info", {"debug", "info", "warning", "error"}, "Log level")
+        .string("public-url", &MgmtConfig::publicUrl, "",
+                "The device API as appliances reach it, https://HOST:PORT (written into claim tokens); empty = "
+                "from device-api.listen and port")
+        .section("device-api", &MgmtConfig::deviceApi, listenerTable("device API (mutual TLS, appliances)", 8443),
+                 "The listener appliances enroll and sync with")
+        .section("admin-api", &MgmtConfig::adminApi, listenerTable("admin API (operators, bearer token)", 8444),
+                 "The listener for operators' tools")
+        .integer("device-poll-interval", &MgmtConfig::devicePollInterval, 60, 1, 86400,
+                 "Seconds between an appliance's check-ins (told to every box at each check-in)")
+        .integer("certificate-days", &MgmtConfig::certificateDays, 90, 1, 825,
+                 "Validity of device certificates; boxes renew at two thirds of it")
+        .string("ca-cert", &MgmtConfig::caCert, "", "PEM file of an existing CA to issue device certificates; empty = "
+                "data-dir/ca.pem, created at first start")
+        .string("ca-key", &MgmtConfig::caKey, "", "PEM file of that CA's private key (ECDSA P-256)")
+        .integer("license-days", &MgmtConfig::licenseDays, 365, 1, 3650,
+                 "Validity of the licenses issued to tenants (demo tenants: 7 days)")
+        .integer("grace-days", &MgmtConfig::graceDays, 14, 0, 365,
+                 "Days after a license expires during which boxes warn but still allow management changes")
+        .check([](const MgmtConfig& c) -> core::Status {
+          if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
+          if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)
+            return core::invalidArgument("public-url: must start with https://");
+          return core::Status::ok();
+        });
+    return t;
+  }();
+  return table;
+}
+
+core::Result<MgmtConfig> loadMgmtConfig(const std::string& path) {
+  core::Result<core::Json> doc = core::loadJsonFile(path);
+  if (!doc.isOk()) return doc.status();
+  core::Result<MgmtConfig> config = mgmtConfigTable().parse(*doc);
+  if (!config.isOk()) return config.status().withContext(path);
+  return config;
+}
+
+}  // namespace mgmt

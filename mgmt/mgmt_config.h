@@ -1,0 +1,41 @@
+// mgmtd's configuration: key/default tables (core/config.h), keys with dashes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace mgmt {
+
+struct ListenerConfig {
+  std::string listen;
+  int64_t port = 0;
+};
+
+struct MgmtConfig {
+  std::string dataDir;
+  std::string controlSocket;
+  std::string pidFile;
+  std::string logLevel;
+  // The device API's address as appliances reach it (it goes into claim tokens); "" = derived from
+  // device-api listen and port.
+  std::string publicUrl;
+  ListenerConfig deviceApi;
+  ListenerConfig adminApi;
+  int64_t devicePollInterval = 60;  // seconds between check-ins, told to every box
+  int64_t certificateDays = 90;
+  std::string caCert;      // PEM files of a CA to use; "" = create one in data-dir at first start
+  std::string caKey;
+  int64_t licenseDays = 365;  // validity of licenses issued for regular tenants
+  int64_t graceDays = 14;
+
+  std::string databasePath() const { return dataDir + "/mgmt.db"; }
+  std::string effectivePublicUrl() const;
+};
+
+const core::ConfigTable<MgmtConfig>& mgmtConfigTable();
+core::Result<MgmtConfig> loadMgmtConfig(const std::string& path);
+
+}  // namespace mgmt

@@ -1,0 +1,272 @@
+#include "mgmt/mgmtd.h"
+
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/sync_wire.h"
+#include "mgmt/mgmt_schema.h"
+
+namespace mgmt {
+
+const char* const kVersion = "0.1.0";
+
+namespace {
+
+using core::HttpRequest;
+using core::HttpResponse;
+using core::Json;
+
+std::string parentDir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
+
+HttpResponse jsonResponse(int status, const Json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.contentType = "application/json";
+  r.body = body.dump() + "\n";
+  return r;
+}
+
+template <class T>
+HttpResponse apiResponse(const ApiResult<T>& r) {
+  if (r.error) return HttpResponse::jsonError(r.error->status, r.error->message);
+  return jsonResponse(200, core::sync::toJson(r.value));
+}
+
+// HTTP status for a failed operator command: what the message says went wrong.
+int statusFor(const core::ControlReply& r) {
+  if (r.result == core::kControlUnsupported) return 404;
+  if (r.text.rfind("no ", 0) == 0 || r.text.find(": no ") != std::string::npos) return 404;
+  if (r.text.find("not allowed") != std::string::npos) return 403;
+  if (r.text.find("exists already") != std::string::npos) return 409;
+  return 400;
+}
+
+}  // namespace
+
+Mgmtd::Mgmtd(std::string configPath, MgmtConfig config) : configPath_(std::move(configPath)), config_(std::move(config)) {
+  if (config_.pidFile.empty()) config_.pidFile = config_.dataDir + "/mgmtd.pid";
+}
+
+Mgmtd::~Mgmtd() { stop(); }
+
+core::Status Mgmtd::start() {
+  EDGE_RETURN_IF_ERROR(loop_.init());
+  core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(config_.dataDir, 0700, "data-dir"));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.pidFile), 0755, "pid-file folder"));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.controlSocket), 0750, "control-socket folder"));
+  EDGE_RETURN_IF_ERROR(pidFile_.acquire(config_.pidFile, "mgmtd"));
+
+  core::StoreOptions options;
+  options.path = config_.databasePath();
+  options.synchronous = core::StoreOptions::Synchronous::kFull;  // usage acknowledged to a box is never lost
+  options.migrations = mgmtMigrations();
+  core::Result<std::unique_ptr<core::Database>> db = core::Database::open(options);
+  if (!db.isOk()) return db.status();
+  db_ = std::move(*db);
+
+  int64_t now = nowSeconds();
+  EDGE_RETURN_IF_ERROR(authority_.open(config_, now).withContext("PKI"));
+  platform_ = std::make_unique<Platform>(config_, authority_, *db_);
+  EDGE_RETURN_IF_ERROR(platform_->ensureAdminToken(config_.dataDir + "/admin-token"));
+
+  for (const Platform::CommandInfo& c : Platform::commands())
+    control_.registerCommand(c.name, c.help, [this, name = c.name](const Json& args) {
+      return platform_->call(name, args, Caller{});
+    });
+  control_.registerCommand("status", "Version, uptime, listeners, CA fingerprint and counts.",
+                           [this](const Json&) { return core::ControlReply::success("mgmtd is running", statusJson()); });
+  control_.registerCommand("shutdown", "Stop mgmtd cleanly (same as SIGTERM).", [this](const Json&) {
+    loop_.requestStop();
+    return core::ControlReply::success("mgmtd is stopping");
+  });
+  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
+
+  core::HttpServerOptions device;
+  device.name = "device API";
+  device.listen = config_.deviceApi.listen;
+  device.port = static_cast<uint16_t>(config_.deviceApi.port);
+  device.connectionLimit = 1024;
+  device.perAddressLimit = 1024;  // many boxes behind one carrier-grade NAT
+  device.maxBodyBytes = 4 * 1024 * 1024;
+  device.tlsCertPem = authority_.serverCertPem();
+  device.tlsKeyPem = authority_.serverKeyPem();
+  device.clientTrustPem = authority_.caCertPem();
+  deviceApi_ = std::make_unique<core::HttpServer>(device);
+  routeDeviceApi(*deviceApi_);
+  EDGE_RETURN_IF_ERROR(deviceApi_->start().withContext("device-api"));
+  config_.deviceApi.port = deviceApi_->port();
+
+  core::HttpServerOptions admin;
+  admin.name = "admin API";
+  admin.listen = config_.adminApi.listen;
+  admin.port = static_cast<uint16_t>(config_.adminApi.port);
+  admin.tlsCertPem = authority_.serverCertPem();
+  admin.tlsKeyPem = authority_.serverKeyPem();
+  adminApi_ = std::make_unique<core::HttpServer>(admin);
+  routeAdminApi(*adminApi_);
+  EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
+  config_.adminApi.port = adminApi_->port();
+
+  startedUnix_ = now;
+  started_ = true;
+  core::logInfo("mgmtd ", kVersion, " started: device API ", config_.effectivePublicUrl(), ", admin API port ",
+                config_.adminApi.port, ", CA fingerprint ", authority_.caFingerprint());
+  core::sdNotify("READY=1\nSTATUS=serving");
+  return core::Status::ok();
+}
+
+void Mgmtd::routeDeviceApi(core::HttpServer& server) {
+  // The CA certificate, for the box to compare with the fingerprint in its claim token.
+  server.route("GET", "/v1/ca", [this](const HttpRequest&) {
+    HttpResponse r;
+    r.contentType = "application/x-pem-file";
+    r.body = authority_.caCertPem();
+    return r;
+  });
+  server.route("POST", "/v1/enroll", [this](const HttpRequest& req) {
+    core::Result<core::sync::EnrollRequest> body = core::sync::parseBody<core::sync::EnrollRequest>(req.body);
+    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
+    ApiResult<core::sync::EnrollResponse> r = platform_->enroll(*body, nowSeconds());
+    if (r.error) core::logWarning("device API: enrollment from ", req.remote, " refused: ", r.error->message);
+    else core::logInfo("device API: device ", r.value.deviceId, " enrolled for tenant ", r.value.tenantName, " from ", req.remote);
+    return apiResponse(r);
+  });
+  // Every other path: the verified client certificate names the device.
+  auto authed = [this](auto fn) {
+    return [this, fn](const HttpRequest& req) -> HttpResponse {
+      if (req.peerCertificateDer.empty()) {
+        std::string why = req.peerCertificateProblem.empty() ? "a client certificate is required"
+                                                             : "the client certificate is " + req.peerCertificateProblem;
+        return HttpResponse::jsonError(401, why);
+      }
+      ApiResult<Device> device = platform_->authenticate(req.peerCertificateDer);
+      if (device.error) {
+        core::logWarning("device API: ", req.path, " from ", req.remote, " refused: ", device.error->message);
+        return HttpResponse::jsonError(device.error->status, device.error->message);
+      }
+      return fn(device.value, req);
+    };
+  };
+  server.route("POST", "/v1/checkin", authed([this](const Device& d, const HttpRequest& req) {
+    core::Result<core::sync::CheckinRequest> body = core::sync::parseBody<core::sync::CheckinRequest>(req.body);
+    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
+    return apiResponse(platform_->checkin(d, *body, nowSeconds()));
+  }));
+  server.route("GET", "/v1/changes", authed([this](const Device& d, const HttpRequest& req) {
+    auto number = [&](const char* key, int64_t def) -> std::optional<int64_t> {
+      auto it = req.query.find(key);
+      if (it == req.query.end()) return def;
+      char* end = nullptr;
+      long long v = std::strtoll(it->second.c_str(), &end, 10);
+      if (it->second.empty() || *end != '\0') return std::nullopt;
+      return v;
+    };
+    std::optional<int64_t> cursor = number("cursor", 0), limit = number("limit", 500);
+    if (!cursor || !limit || *limit < 1 || *limit > 5000)
+      return HttpResponse::jsonError(400, "cursor and limit must be numbers (limit 1..5000)");
+    return apiResponse(platform_->changes(d, *cursor, *limit));
+  }));
+  server.route("POST", "/v1/usage", authed([this](const Device& d, const HttpRequest& req) {
+    core::Result<core::sync::UsageBatch> body = core::sync::parseBody<core::sync::UsageBatch>(req.body);
+    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
+    return apiResponse(platform_->usage(d, *body));
+  }));
+  server.route("POST", "/v1/events", authed([this](const Device& d, const HttpRequest& req) {
+    core::Result<core::sync::EventBatch> body = core::sync::parseBody<core::sync::EventBatch>(req.body);
+    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
+    return apiResponse(platform_->events(d, *body, nowSeconds()));
+  }));
+  server.route("POST", "/v1/results", authed([this](const Device& d, const HttpRequest& req) {
+    core::Result<core::sync::CommandResult> body = core::sync::parseBody<core::sync::CommandResult>(req.body);
+    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
+    ApiResult<bool> r = platform_->commandResult(d, *body, nowSeconds());
+    if (r.error) return HttpResponse::jsonError(r.error->status, r.error->message);
+    return jsonResponse(200, Json::object());
+  }));
+  server.route("POST", "/v1/renew", authed([this](const Device& d, const HttpRequest& req) {
+    core::Result<core::sync::RenewRequest> body = core::sync::parseBody<core::sync::RenewRequest>(req.body);
+    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
+    ApiResult<core::sync::RenewResponse> r = platform_->renew(d, *body, nowSeconds());
+    if (!r.error) core::logInfo("device API: device ", d.id, " renewed its certificate");
+    return apiResponse(r);
+  }));
+}
+
+void Mgmtd::routeAdminApi(core::HttpServer& server) {
+  // One route per operator command: GET /api/v1/NAME?args for reads, POST /api/v1/NAME {args} for
+  // changes; the bearer token decides the caller (platform, or one tenant).
+  for (const Platform::CommandInfo& c : Platform::commands()) {
+    std::string name = c.name;
+    server.route(c.readOnly ? "GET" : "POST", "/api/v1/" + name, [this, name](const HttpRequest& req) {
+      auto auth = req.headers.find("authorization");
+      if (auth == req.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
+        HttpResponse r = HttpResponse::jsonError(401, "an 'Authorization: Bearer TOKEN' header is required");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+      }
+      std::optional<Caller> caller = platform_->tokenCaller(auth->second.substr(7));
+      if (!caller) return HttpResponse::jsonError(401, "unknown token");
+      Json args = Json::object();
+      if (req.method == "GET") {
+        for (const auto& [k, v] : req.query) args[k] = v;
+      } else if (!req.body.empty()) {
+        args = Json::parse(req.body, nullptr, false);
+        if (args.is_discarded() || !args.is_object()) return HttpResponse::jsonError(400, "the body must be a JSON object");
+      }
+      core::ControlReply r = platform_->call(name, args, *caller);
+      if (r.result != core::kControlSuccess) return HttpResponse::jsonError(statusFor(r), r.text);
+      return jsonResponse(200, Json{{"text", r.text}, {"data", r.arguments}});
+    });
+  }
+}
+
+Json Mgmtd::statusJson() {
+  Json j = platform_->statusJson();
+  j["version"] = kVersion;
+  j["pid"] = ::getpid();
+  j["uptime-seconds"] = nowSeconds() - startedUnix_;
+  j["config-file"] = configPath_;
+  j["data-dir"] = config_.dataDir;
+  j["device-api"] = config_.effectivePublicUrl();
+  j["device-api-port"] = config_.deviceApi.port;
+  j["admin-api-port"] = config_.adminApi.port;
+  j["admin-token-file"] = config_.dataDir + "/admin-token";
+  j["poll-interval"] = config_.devicePollInterval;
+  return j;
+}
+
+int Mgmtd::run() {
+  for (;;) {
+    switch (loop_.wait(1000)) {
+      case core::DaemonLoop::Event::kStop:
+        core::logInfo("mgmtd stopping");
+        return 0;
+      case core::DaemonLoop::Event::kReload:
+        core::logWarning("mgmtd: configuration reload is not supported; restart mgmtd to apply changes");
+        break;
+      case core::DaemonLoop::Event::kTick:
+        break;
+    }
+  }
+}
+
+void Mgmtd::stop() {
+  if (!started_) return;
+  started_ = false;
+  core::sdNotify("STOPPING=1");
+  control_.stop();
+  if (deviceApi_) deviceApi_->stop();
+  if (adminApi_) adminApi_->stop();
+  platform_.reset();
+  db_.reset();
+  pidFile_.release();
+}
+
+}  // namespace mgmt

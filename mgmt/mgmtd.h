@@ -1,0 +1,52 @@
+// Mgmtd: the management plane daemon as an object (main stays thin, tests can drive it).
+//
+// Lifecycle: start() prepares the data dir, takes the pid file, opens the database, loads or creates
+// the CA, server certificate and license key, starts the control socket and both HTTPS listeners
+// (device API with client certificates, admin API with bearer tokens); run() serves until SIGTERM/
+// SIGINT or "shutdown"; stop() is idempotent.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/control_socket.h"
+#include "core/daemon.h"
+#include "core/http_server.h"
+#include "core/store.h"
+#include "mgmt/authority.h"
+#include "mgmt/mgmt_config.h"
+#include "mgmt/platform.h"
+
+namespace mgmt {
+
+extern const char* const kVersion;
+
+class Mgmtd {
+ public:
+  Mgmtd(std::string configPath, MgmtConfig config);
+  ~Mgmtd();
+
+  core::Status start();
+  int run();
+  void stop();
+
+ private:
+  void routeDeviceApi(core::HttpServer& server);
+  void routeAdminApi(core::HttpServer& server);
+  core::Json statusJson();
+
+  std::string configPath_;
+  MgmtConfig config_;
+  core::DaemonLoop loop_;
+  core::PidFile pidFile_;
+  std::unique_ptr<core::Database> db_;
+  Authority authority_;
+  std::unique_ptr<Platform> platform_;
+  core::ControlServer control_;
+  std::unique_ptr<core::HttpServer> deviceApi_;
+  std::unique_ptr<core::HttpServer> adminApi_;
+  int64_t startedUnix_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace mgmt
