@@ -22,6 +22,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 
 namespace core {
@@ -331,9 +332,11 @@ Status handshakeError(int rc, Connection& c, bool presentedCert, const std::stri
   if (rc == MBEDTLS_ERR_NET_CONN_RESET || rc == MBEDTLS_ERR_NET_SEND_FAILED || rc == MBEDTLS_ERR_SSL_CONN_EOF) {
     int alert = pendingAlert(c.io.fd);
     if (alert >= 0) return alertStatus(alert, presentedCert, c.ssl.client_auth != 0, where);
-    std::string how = rc == MBEDTLS_ERR_SSL_CONN_EOF ? "closed the connection"
-                      : c.io.err != 0                ? std::string("dropped the connection (") + std::strerror(c.io.err) + ")"
-                                                     : "dropped the connection";
+    std::string how = "dropped the connection";
+    if (rc == MBEDTLS_ERR_SSL_CONN_EOF)
+      how = "closed the connection";
+    else if (c.io.err != 0)
+      how += std::string(" (") + std::strerror(c.io.err) + ")";
     return unavailable(where + " " + how + " during the TLS handshake" +
                        (presentedCert ? " (it may have refused our client certificate)" : ""));
   }
@@ -728,13 +731,16 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
   ResponseParser parser(method == "HEAD", options.maxResponseBytes);
   std::array<unsigned char, 16 * 1024> chunk{};
   size_t received = 0;
+  // Headers and chunk framing count too: this bounds what a server can make us hold.
+  constexpr size_t kFraming = 64 * 1024;
+  const size_t maxReceived = options.maxResponseBytes > SIZE_MAX - kFraming ? SIZE_MAX
+                                                                            : options.maxResponseBytes + kFraming;
   while (!parser.done()) {
     rc = mbedtls_ssl_read(&c.ssl, chunk.data(), chunk.size());
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
     if (rc > 0) {
       received += static_cast<size_t>(rc);
-      // Headers and chunk framing count too: the limit bounds what a server can make us hold.
-      if (received > options.maxResponseBytes + 64 * 1024)
+      if (received > maxReceived)
         return resourceExhausted("the response from " + where + " exceeds " + std::to_string(options.maxResponseBytes) +
                                  " bytes");
       Status s = parser.feed(reinterpret_cast<const char*>(chunk.data()), static_cast<size_t>(rc));
@@ -747,7 +753,8 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
       break;
     }
     if (c.io.timedOut)
-      return timeoutError(where + " did not answer within " + std::to_string(options.timeoutMs) + " ms");
+      return timeoutError("waiting for the response from " + where + " timed out after " +
+                          std::to_string(options.timeoutMs) + " ms");
     return unavailable("reading the response from " + where + " failed: " +
                        (c.io.err != 0 ? std::string(std::strerror(c.io.err)) : mbedError(rc)));
   }

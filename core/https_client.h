@@ -11,6 +11,10 @@
 //  - A client certificate is presented when clientCertPem and clientKeyPem are set.
 //  - Every wait is bounded by timeoutMs (connect, handshake, each read); kTimeout / kUnavailable
 //    otherwise, with the host and port in the message. Responses above maxResponseBytes fail.
+//    The bound is per wait, not for the whole request; name resolution (getaddrinfo) is not bounded.
+//  - Messages name the peer as "mgmt host:port" ("cannot connect to mgmt 127.0.0.1:8443: Connection
+//    refused"). A server that rejects our client certificate (or requires one) in the handshake gives
+//    kPermissionDenied naming the TLS alert.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +35,9 @@ Result<HttpsEndpoint> parseHttpsUrl(const std::string& url);
 struct HttpsClientOptions {
   HttpsEndpoint endpoint;
   std::string caCertPem;      // trust anchor (see contract); empty = unauthenticated server
-  std::string serverName;     // expected certificate name of the server
+  std::string serverName;     // expected certificate name of the server (and the SNI); empty = the
+                              // endpoint's host. mbedTLS 2.28 matches it against DNS SANs or the CN
+                              // (no IP SANs), so certificates from core::pki are matched by their CN.
   std::string clientCertPem;  // optional client certificate (PEM, leaf first)
   std::string clientKeyPem;
   int timeoutMs = 10000;

@@ -225,9 +225,9 @@ Status parseFirstCertificate(const std::string& pemOrDer, mbedtls_x509_crt* crt,
 // Every certificate of a PEM bundle (or one DER certificate); a bundle with an unparsable entry is
 // refused rather than silently trusted in part.
 Status parseCertificates(const std::string& pemOrDer, mbedtls_x509_crt* crt, const std::string& what) {
-  int rc = containsPem(pemOrDer)
-               ? mbedtls_x509_crt_parse(crt, reinterpret_cast<const unsigned char*>(pemOrDer.c_str()), pemOrDer.size() + 1)
-               : mbedtls_x509_crt_parse_der(crt, bytes(pemOrDer), pemOrDer.size());
+  const auto* text = reinterpret_cast<const unsigned char*>(pemOrDer.c_str());
+  int rc = containsPem(pemOrDer) ? mbedtls_x509_crt_parse(crt, text, pemOrDer.size() + 1)
+                                 : mbedtls_x509_crt_parse_der(crt, text, pemOrDer.size());
   if (rc < 0) return invalidArgument(what + " is not an X.509 certificate (" + mbedError(rc) + ")");
   if (rc > 0) return invalidArgument(what + ": " + std::to_string(rc) + " of its certificates do not parse");
   return Status::ok();

@@ -43,6 +43,9 @@ struct CertSpec {
   int64_t notAfter = 0;
   std::string serialHex;           // positive, up to 20 bytes; empty = 16 random bytes
   bool isCa = false;               // basicConstraints CA:TRUE, keyUsage keyCertSign|cRLSign
+  // Names: CN and OU are at most 64 bytes (RFC 5280), without control characters or backslashes.
+  // CA certificates carry pathLenConstraint 0 (they issue end-entity certificates only); others
+  // carry CA:FALSE and keyUsage digitalSignature. Both get subject/authority key identifiers.
 };
 
 // A self-signed CA certificate (PEM) for the key; spec.isCa is implied.
@@ -75,7 +78,9 @@ Status verifyCertificate(const std::string& certPem, const std::string& caCertPe
 
 // SHA-256 of bytes, lowercase hex.
 std::string sha256Hex(const std::string& bytes);
-// `n` random bytes from the CTR-DRBG, as lowercase hex (tokens, secrets, serials).
+// `n` random bytes from the CTR-DRBG, as lowercase hex (tokens, secrets, serials). The DRBG is one
+// per process, seeded from the kernel on first use and reseeded in a forked child. Throws
+// std::runtime_error if it cannot be seeded (never returns weak bytes).
 std::string randomHex(size_t n);
 
 }  // namespace core::pki

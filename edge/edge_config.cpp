@@ -133,6 +133,18 @@ std::shared_ptr<const core::ConfigTable<AlertsConfig>> alertsTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<SyncConfig>> syncTable() {
+  auto t = std::make_shared<core::ConfigTable<SyncConfig>>();
+  t->integer("max-backoff", &SyncConfig::maxBackoff, 300, 5, 86400,
+             "Longest wait in seconds between sync attempts while the management plane is unreachable (the wait "
+             "doubles from 5 s, with jitter)")
+      .integer("usage-batch", &SyncConfig::usageBatch, 1000, 1, 10000, "Usage journal rows per upload")
+      .integer("outbox-limit", &SyncConfig::outboxLimit, 100000, 100, 10000000,
+               "Changes made on the box kept for the management plane while it is unreachable; beyond this the "
+               "oldest are dropped (and counted)");
+  return t;
+}
+
 std::shared_ptr<const core::ConfigTable<LicenseConfig>> licenseTable() {
   auto t = std::make_shared<core::ConfigTable<LicenseConfig>>();
   t->string("trusted-key", &LicenseConfig::trustedKey, "",
@@ -171,7 +183,9 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
         .section("alerts", &EdgeConfig::alerts, alertsTable(),
                  "When edged raises an alert: logged, listed by edgectl events, sent as SNMP notification")
         .section("license", &EdgeConfig::license, licenseTable(),
-                 "The license (edgectl license install FILE; edgectl license show)");
+                 "The license (edgectl license install FILE; edgectl license show)")
+        .section("sync", &EdgeConfig::sync, syncTable(),
+                 "The sync with the management plane (edgectl enroll TOKEN; edgectl sync status)");
     return t;
   }();
   return table;

@@ -50,6 +50,12 @@ struct SnmpConfig {
   std::string trapCommunity;              // SNMPv2c community of the notifications
 };
 
+struct SyncConfig {
+  int64_t maxBackoff = 300;     // seconds: the longest wait between attempts while mgmt is unreachable
+  int64_t usageBatch = 1000;    // usage journal rows per upload
+  int64_t outboxLimit = 100000; // changes made on the box kept for mgmt; beyond, the oldest are dropped
+};
+
 struct LicenseConfig {
   std::string trustedKey;  // PEM public key of the management plane's license key; "" = data-dir/license-key.pem
 };
@@ -76,6 +82,7 @@ struct EdgeConfig {
   SnmpConfig snmp;
   AlertsConfig alerts;
   LicenseConfig license;
+  SyncConfig sync;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
   std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }

@@ -92,6 +92,12 @@ const std::vector<CommandSpec>& specs() {
       {"license show", "license-show", "", "the installed license: tenant, tier, cap, expiry, state", nullptr},
       {"license install", "license-install", "FILE",
        "install a license file from the management plane (a tampered, foreign or older one is refused)", "file"},
+      {"enroll", "enroll", "TOKEN [--force true]",
+       "enroll this box with the management plane (TOKEN from `mgmtctl claim create`); then it syncs by itself",
+       "token"},
+      {"sync status", "sync-status", "", "the sync with the management plane: state, last success, backlog, last error",
+       nullptr},
+      {"sync now", "sync-now", "", "run a sync cycle now instead of at the next poll", nullptr},
       {"snmp config", "snmp-config",
        "--user U [--auth-passphrase P] [--priv-passphrase P] [--listen udp:IP:161] [--location L] [--contact C] "
        "[--output FILE]",

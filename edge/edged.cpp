@@ -1,5 +1,7 @@
 #include "edge/edged.h"
 
+#include <set>
+
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -37,7 +39,11 @@ Edged::Edged(std::string configPath, EdgeConfig config)
       reloads_(counters_.counter("edged_config_reloads_total", "Configuration reloads applied")),
       reloadFailures_(counters_.counter("edged_config_reload_failures_total",
                                         "Configuration reloads refused (the running config was kept)")),
-      controlCommands_(counters_.counter("edged_control_commands_total", "Commands received on the control socket")) {}
+      controlCommands_(counters_.counter("edged_control_commands_total", "Commands received on the control socket")),
+      licenseRefusals_(counters_.counter("edged_license_refusals_total",
+                                         "Management changes refused by the license (cap, feature, frozen after grace)")),
+      clockRollbacks_(counters_.counter("edged_clock_rollbacks_total",
+                                        "Times the wall clock was found set back behind the latest time the box had seen")) {}
 
 Edged::~Edged() { stop(); }
 
@@ -69,6 +75,23 @@ core::Status Edged::start() {
   startedMono_ = std::chrono::steady_clock::now();
   health_ = std::make_unique<HealthMonitor>(counters_, events_, *radius_, license_);
   health_->configure(config_.alerts, config_.dataDir);
+
+  SyncOptions syncOptions;
+  syncOptions.dataDir = config_.dataDir;
+  syncOptions.databasePath = config_.databasePath();
+  syncOptions.accountingDatabasePath = config_.accountingDatabasePath();
+  syncOptions.version = kVersion;
+  syncOptions.maxBackoffSeconds = config_.sync.maxBackoff;
+  syncOptions.usageBatch = config_.sync.usageBatch;
+  syncOptions.outboxLimit = config_.sync.outboxLimit;
+  sync_ = std::make_unique<SyncAgent>(
+      syncOptions, *writer_, license_, counters_,
+      [this](const std::string& command, const core::Json& args) {
+        return control_.handle(core::Json{{"command", command}, {"arguments", args}});
+      },
+      [this] { return checkinReport(); });
+  EDGE_RETURN_IF_ERROR(sync_->start().withContext("sync"));
+  health_->setUsageAcknowledged([this] { return sync_->usageWatermark(); });
   if (config_.snmp.enabled) {
     snmp_ = std::make_unique<SnmpAgent>(counters_, [this] { return snmpView(); });
     EDGE_RETURN_IF_ERROR(snmp_->start(config_.snmp).withContext("snmp"));
@@ -83,6 +106,11 @@ core::Status Edged::start() {
 
   registerCommands();
   radius_->registerCommands(control_);
+  control_.intercept(
+      [this](const std::string& command, const core::Json& args) { return licenseGate(command, args); },
+      [this](const std::string& command, const core::Json& args, const core::ControlReply& reply) {
+        reportLocalChange(command, args, reply);
+      });
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
   core::HttpServerOptions adminOptions;
@@ -123,6 +151,15 @@ int Edged::run() {
         int64_t now = core::SystemClock::instance().unixSeconds();
         if (radius_) radius_->tick(now);
         if (health_) health_->tick(now);
+        license_.observeClock(now);
+        if (int64_t back = license_.rollbackSeconds(); back != 0 && back != rollbackReported_) {
+          rollbackReported_ = back;
+          clockRollbacks_.inc();
+          std::string text = "the clock is " + std::to_string(back) +
+                             " s behind the latest time this box has seen: licenses are judged at that time";
+          core::logError("clock: ", text);
+          (void)recordEvent("clock-rollback", text);
+        }
         break;
       }
     }
@@ -166,6 +203,7 @@ void Edged::stop() {
   started_ = false;
   core::sdNotify("STOPPING=1");
   if (snmp_) snmp_->stop();
+  if (sync_) sync_->stop();
   control_.stop();
   if (admin_) admin_->stop();
   if (radius_) radius_->stop();
@@ -347,6 +385,29 @@ void Edged::registerCommands() {
         controlCommands_.inc();
         return snmpConfig(args);
       });
+  control_.registerCommand(
+      "enroll", "Enroll with the management plane. Arguments: token (from mgmtctl claim create), force (replace an enrollment).",
+      [this](const core::Json& args) {
+        if (!args.is_object() || !args.contains("token") || !args["token"].is_string())
+          return core::ControlReply::error("token is required (edgectl enroll TOKEN)");
+        bool force = args.contains("force") && (args["force"] == true || args["force"] == "true" || args["force"] == "yes");
+        core::Result<core::Json> r = sync_->enroll(args["token"].get<std::string>(), force);
+        if (!r.isOk()) return core::ControlReply::error("enrollment failed: " + r.status().message());
+        (void)recordEvent("enrolled", "device " + (*r)["device-id"].get<std::string>() + " of tenant " +
+                                          (*r)["tenant"].get<std::string>());
+        return core::ControlReply::success("enrolled as device " + (*r)["device-id"].get<std::string>() + " of tenant '" +
+                                               (*r)["tenant"].get<std::string>() + "'; syncing now",
+                                           *r);
+      });
+  control_.registerCommand("sync-status", "The sync with the management plane: state, last success, backlog, last error.",
+                           [this](const core::Json&) {
+                             core::Json j = sync_->statusJson();
+                             return core::ControlReply::success(j["summary"].get<std::string>(), j);
+                           });
+  control_.registerCommand("sync-now", "Run a sync cycle now (check-in, pull changes, upload usage).", [this](const core::Json&) {
+    sync_->wake();
+    return core::ControlReply::success("sync cycle started; see edgectl sync status");
+  });
   control_.registerCommand("shutdown", "Stop edged cleanly (same as SIGTERM).", [this](const core::Json&) {
     controlCommands_.inc();
     loop_.requestStop();
@@ -378,13 +439,89 @@ snmp::MibView Edged::snmpView() {
   return snmp::buildMibView(src);
 }
 
+std::optional<core::ControlReply> Edged::licenseGate(const std::string& command, const core::Json& args) {
+  static const std::set<std::string> kManagement = {
+      "plan-add", "plan-set", "plan-del", "subscriber-add", "subscriber-set", "subscriber-del", "subscriber-import",
+      "subscriber-topup", "voucher-generate", "voucher-revoke", "nas-add", "nas-del"};
+  if (kManagement.count(command) == 0) return std::nullopt;
+  std::optional<core::License> l = license_.current();
+  if (!l) return std::nullopt;  // an unlicensed box (never enrolled) is a standalone one
+  auto refuse = [this](const std::string& text) {
+    licenseRefusals_.inc();
+    return std::optional<core::ControlReply>(core::ControlReply::error(text));
+  };
+  int64_t warningDays = 30;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    warningDays = config_.alerts.licenseWarningDays;
+  }
+  int64_t now = license_.observeClock(core::SystemClock::instance().unixSeconds());
+  core::LicenseState state = core::licenseState(&*l, now, warningDays);
+  if (state == core::LicenseState::kExpired)
+    return refuse("the license expired on " + core::formatRfc3339(core::WallTime(std::chrono::seconds(l->expiresAt))) +
+                  " and its " + std::to_string(l->graceDays) +
+                  "-day grace period is over: management changes are frozen until a renewed license arrives "
+                  "(existing subscribers are still served)");
+  if (state == core::LicenseState::kNone)
+    return refuse("the installed license is not valid yet: management changes wait for its start");
+  if (command == "subscriber-add" || command == "subscriber-import") {
+    size_t adding = 1;
+    if (command == "subscriber-import" && args.contains("rows") && args["rows"].is_array()) adding = args["rows"].size();
+    bool exists = command == "subscriber-add" && args.contains("username") && args["username"].is_string() &&
+                  radius_->snapshot()->findSubscriber(args["username"].get<std::string>()) != nullptr;
+    size_t have = radius_->snapshot()->subscriberCount();
+    if (l->subscriberCap != 0 && !exists && have + adding > l->subscriberCap)
+      return refuse("the license allows " + std::to_string(l->subscriberCap) + " subscribers (" + l->tier +
+                    " tier) and this box has " + std::to_string(have) +
+                    ": no new subscriber was added (existing subscribers keep working; upgrade the tier for more)");
+  }
+  if (command == "voucher-generate" && !l->hasFeature(core::kFeatureVouchers))
+    return refuse("vouchers are not part of the " + l->tier + " tier's license");
+  if ((command == "plan-add" || command == "plan-set") && args.contains("fup") && !l->hasFeature(core::kFeatureFairUse)) {
+    bool clearing = args["fup"] == "none";
+    if (!clearing) return refuse("fair-use rules are not part of the " + l->tier + " tier's license");
+  }
+  return std::nullopt;
+}
+
+void Edged::reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply) {
+  if (!sync_ || reply.result != core::kControlSuccess || SyncAgent::applyingCentralChange()) return;
+  if (command == "subscriber-add") {
+    sync_->recordLocalChange("subscriber-added", args);
+  } else if (command == "session-disconnect" || command == "session-coa" || command == "subscriber-topup" ||
+             command == "subscriber-set" || command == "subscriber-del" || command == "voucher-generate" ||
+             command == "voucher-revoke") {
+    core::Json data = args.is_object() ? args : core::Json::object();
+    if (data.contains("password")) data["password"] = "(set)";
+    sync_->recordLocalChange("tech-action", core::Json{{"command", command}, {"arguments", data}, {"result", reply.text}});
+  }
+}
+
+core::sync::CheckinRequest Edged::checkinReport() {
+  core::sync::CheckinRequest r;
+  auto snap = radius_->snapshot();
+  r.subscribers = static_cast<int64_t>(snap->subscriberCount());
+  int64_t sessions = 0;
+  for (const auto& [user, n] : radius_->sessionsByUser()) sessions += n;
+  r.sessions = sessions;
+  r.backlog = radius_->journalSeq();
+  r.uptime = core::SystemClock::instance().unixSeconds() - startedUnix_;
+  core::Json lic = licenseJson();
+  r.licenseState = lic["state"].get<std::string>();
+  r.health = core::Json{{"nas-clients", snap->nas.size()},
+                        {"plans", snap->plans.size()},
+                        {"clock-rollback-seconds", license_.rollbackSeconds()},
+                        {"snmp", snmp_ != nullptr}};
+  return r;
+}
+
 core::Json Edged::licenseJson() {
   int64_t warningDays = 30;
   {
     std::lock_guard<std::mutex> lock(configMu_);
     warningDays = config_.alerts.licenseWarningDays;
   }
-  int64_t now = core::SystemClock::instance().unixSeconds();
+  int64_t now = license_.observeClock(core::SystemClock::instance().unixSeconds());
   std::optional<core::License> l = license_.current();
   core::Json j = core::Json::object();
   j["state"] = core::licenseStateName(core::licenseState(l ? &*l : nullptr, now, warningDays));

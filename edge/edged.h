@@ -24,6 +24,7 @@
 #include "edge/license_store.h"
 #include "edge/radius_service.h"
 #include "edge/snmp_agent.h"
+#include "edge/sync_agent.h"
 
 namespace edge {
 
@@ -49,6 +50,11 @@ class Edged {
   snmp::MibView snmpView();
   core::Json licenseJson();
   core::ControlReply snmpConfig(const core::Json& args);
+  // License enforcement around management commands (cap, features, freeze after grace).
+  std::optional<core::ControlReply> licenseGate(const std::string& command, const core::Json& args);
+  // Changes made on the box, reported upstream by the sync agent.
+  void reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply);
+  core::sync::CheckinRequest checkinReport();
 
   std::string configPath_;
   std::mutex configMu_;
@@ -65,11 +71,15 @@ class Edged {
   LicenseStore license_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<SnmpAgent> snmp_;
+  std::unique_ptr<SyncAgent> sync_;
+  int64_t rollbackReported_ = 0;
   std::atomic<int64_t> dropLogSecond_{0};
   std::atomic<int> dropLogCount_{0};
   core::Counter& reloads_;
   core::Counter& reloadFailures_;
   core::Counter& controlCommands_;
+  core::Counter& licenseRefusals_;
+  core::Counter& clockRollbacks_;
   std::chrono::steady_clock::time_point startedMono_;
   int64_t startedUnix_ = 0;
   bool started_ = false;

@@ -43,7 +43,7 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
                              1000000)),  // held in microseconds
       dataFree_(c.gauge("edged_data_free_bytes", "Free bytes on the data directory's file system")),
       dataSize_(c.gauge("edged_data_size_bytes", "Size of the data directory's file system")) {
-  syncState_.set(1);  // not enrolled: the sync client (management plane issue) sets the sync gauges
+  syncState_.set(1);  // not enrolled until the sync agent says otherwise (it keeps the sync gauges)
 }
 
 void HealthMonitor::configure(const AlertsConfig& alerts, const std::string& dataDir) {
@@ -75,10 +75,11 @@ void HealthMonitor::refreshGauges(int64_t now) {
   licenseCap_.set(license ? license->subscriberCap : 0);
   licenseExpiry_.set(license ? static_cast<uint64_t>(license->expiresAt) : 0);
   licenseState_.set(static_cast<uint64_t>(
-      core::licenseState(license ? &*license : nullptr, now, alerts_.licenseWarningDays)));
+      core::licenseState(license ? &*license : nullptr, license_.observeClock(now), alerts_.licenseWarningDays)));
 
   int64_t seq = radius_.journalSeq();
-  syncBacklog_.set(seq > 0 ? static_cast<uint64_t>(seq) : 0);  // nothing is acknowledged until sync runs
+  int64_t acked = usageAcknowledged_ ? usageAcknowledged_() : 0;
+  syncBacklog_.set(seq > acked ? static_cast<uint64_t>(seq - acked) : 0);
   commitSeconds_.set(radius_.lastJournalCommitMicros());
 
   struct statvfs fs {};

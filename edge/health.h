@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -44,6 +45,8 @@ class HealthMonitor {
                 LicenseStore& license);
 
   void configure(const AlertsConfig& alerts, const std::string& dataDir);
+  // The usage journal sequence the management plane acknowledged (the sync backlog's base).
+  void setUsageAcknowledged(std::function<int64_t()> acknowledged) { usageAcknowledged_ = std::move(acknowledged); }
   // Every second from the main loop: refreshes the gauges (sessions per plan every 5 s) and raises
   // alerts (checked every 5 s).
   void tick(int64_t now);
@@ -72,6 +75,7 @@ class HealthMonitor {
   core::Counter& syncState_;
   core::Counter& syncLastSuccess_;
   core::Counter& syncBacklog_;
+  std::function<int64_t()> usageAcknowledged_;
   core::Counter& gatewayClients_;
   core::Counter& gatewayClasses_;
   core::Counter& commitSeconds_;

@@ -219,7 +219,7 @@ core::Result<Json> SyncAgent::call(const State& s, const std::string& method, co
 }
 
 core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
-  std::lock_guard<std::mutex> cycle(cycleMu_);
+  std::lock_guard<std::mutex> busy(cycleMu_);
   core::Result<core::sync::ClaimToken> token = core::sync::decodeClaimToken(tokenText);
   if (!token.isOk()) return token.status();
   core::Result<State> current = loadState();
@@ -311,7 +311,7 @@ void SyncAgent::run() {
       if (!running_) return;
       wake_ = false;
     }
-    std::lock_guard<std::mutex> cycle(cycleMu_);
+    std::lock_guard<std::mutex> busy(cycleMu_);
     core::Result<State> loaded = loadState();
     if (!loaded.isOk()) {
       core::logError("sync: cannot read the sync state: ", loaded.status().message());
