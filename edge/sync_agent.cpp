@@ -11,7 +11,9 @@
 #include <random>
 #include <set>
 
+#include "aaa/acct/ledger.h"
 #include "core/clock.h"
+#include "edge/edge_schema.h"
 #include "core/log.h"
 #include "core/pki.h"
 
@@ -100,18 +102,16 @@ core::Status SyncAgent::start() {
   core::StoreOptions o;
   o.path = options_.databasePath;
   o.readOnly = true;
+  o.migrations = edgeMigrations();
   core::Result<std::unique_ptr<core::Database>> reader = core::Database::open(o);
   if (!reader.isOk()) return reader.status();
   reader_ = std::move(*reader);
   core::StoreOptions j;
   j.path = options_.accountingDatabasePath;
   j.readOnly = true;
+  j.migrations = aaa::acct::migrations();
   core::Result<std::unique_ptr<core::Database>> journal = core::Database::open(j);
-  if (!journal.isOk()) {
-    // The accounting database is created by the RADIUS service before us; a read-only open that
-    // needs no migration works. Anything else is an error worth stopping for.
-    return journal.status();
-  }
+  if (!journal.isOk()) return journal.status();  // the RADIUS service created it before us
   journal_ = std::move(*journal);
   core::Result<State> st = loadState();
   if (!st.isOk()) return st.status();
@@ -175,9 +175,20 @@ core::Result<SyncAgent::State> SyncAgent::loadState() {
   return s;
 }
 
-core::Status SyncAgent::saveState(const State& s) {
+core::Status SyncAgent::saveState(const State& s, bool enrollment) {
   return writer_
-      .submit([s](core::Database& db) {
+      .submit([s, enrollment](core::Database& db) {
+        if (!enrollment) {
+          // Progress of a cycle: only while the enrollment it ran for is still the box's.
+          core::Result<core::Statement> up = db.prepare(
+              "UPDATE sync_state SET cursor = ?, usage_watermark = ?, event_watermark = ?, poll_interval = ?, "
+              "last_success = ?, last_attempt = ?, last_error = ?, failures = ? WHERE id = 1 AND device_id = ?");
+          if (!up.isOk()) return up.status();
+          up->bindInt64(1, s.cursor).bindInt64(2, s.usageWatermark).bindInt64(3, s.eventWatermark)
+              .bindInt64(4, s.pollInterval).bindInt64(5, s.lastSuccess).bindInt64(6, s.lastAttempt)
+              .bindText(7, s.lastError).bindInt64(8, s.failures).bindText(9, s.deviceId);
+          return up->run();
+        }
         core::Result<core::Statement> st = db.prepare(
             "INSERT INTO sync_state(id, device_id, tenant_id, tenant_name, url, enrolled_at, cursor, usage_watermark, "
             "event_watermark, poll_interval, last_success, last_attempt, last_error, failures) "
@@ -219,7 +230,10 @@ core::Result<Json> SyncAgent::call(const State& s, const std::string& method, co
 }
 
 core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
-  std::lock_guard<std::mutex> busy(cycleMu_);
+  // Not under cycleMu_: a cycle applies changes through the control socket, whose handler lock this
+  // enrollment (a control command) holds. A cycle that runs meanwhile saves its progress only for
+  // the device it started with (saveState), so it cannot undo the new enrollment.
+  std::lock_guard<std::mutex> enrolling(enrollMu_);
   core::Result<core::sync::ClaimToken> token = core::sync::decodeClaimToken(tokenText);
   if (!token.isOk()) return token.status();
   core::Result<State> current = loadState();
@@ -289,7 +303,7 @@ core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
                              return db.exec("DELETE FROM sync_records; DELETE FROM sync_outbox;");
                            })
                            .get());
-  EDGE_RETURN_IF_ERROR(saveState(s));
+  EDGE_RETURN_IF_ERROR(saveState(s, true));
   usageWatermark_ = 0;
   state_.set(2);
   wake();

@@ -77,7 +77,8 @@ class SyncAgent {
   void run();
   core::Status cycle(State& state);
   core::Result<State> loadState();
-  core::Status saveState(const State& state);
+  // enrollment: write the whole row; otherwise only a cycle's progress, for the same device.
+  core::Status saveState(const State& state, bool enrollment = false);
   core::HttpsClientOptions clientOptions(const State& state, bool withCertificate) const;
   core::Result<core::Json> call(const State& state, const std::string& method, const std::string& path,
                                 const core::Json& body);
@@ -98,6 +99,7 @@ class SyncAgent {
   std::unique_ptr<core::Database> journal_;
   std::mutex mu_;  // the state below and one cycle or enrollment at a time
   std::mutex cycleMu_;
+  std::mutex enrollMu_;
   std::condition_variable cv_;
   bool wake_ = false;
   bool running_ = false;

@@ -150,7 +150,9 @@ core::Status issueLicense(core::Database& db, const Authority& authority, Tenant
   l.features = tier->features;
   // Boxes refuse a license not newer than theirs: issued-at strictly increases per tenant.
   l.issuedAt = std::max(now, t.licenseIssuedAt + 1);
-  l.notBefore = now - 86400;
+  // Valid from a day back (boxes with a slow clock), and always before its expiry (an expiry set in
+  // the past, to end a tenant, still makes a well-formed license).
+  l.notBefore = std::min(now - 86400, t.expiresAt - 86400);
   l.expiresAt = t.expiresAt;
   l.graceDays = graceDays;
   core::Result<std::string> doc = authority.signLicense(l);

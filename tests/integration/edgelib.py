@@ -48,6 +48,7 @@ class Edged:
 
     def __init__(self, root, extra=None):
         self.root = root
+        os.makedirs(root, exist_ok=True)
         self.data_dir = os.path.join(root, "data")
         self.run_dir = os.path.join(root, "run")
         self.config = os.path.join(root, "edged.json")
@@ -110,3 +111,80 @@ class Edged:
                 return f.read()
         except OSError:
             return ""
+
+
+class Mgmtd:
+    """A real mgmtd process on a private folder (HTTPS listeners on free loopback ports)."""
+
+    def __init__(self, root, extra=None):
+        self.root = root
+        os.makedirs(root, exist_ok=True)
+        self.data_dir = os.path.join(root, "data")
+        self.socket = os.path.join(root, "control.sock")
+        self.config = os.path.join(root, "mgmtd.json")
+        self.log_path = os.path.join(root, "mgmtd.log")
+        self.proc = None
+        config = {"data-dir": self.data_dir, "control-socket": self.socket, "log-level": "info",
+                  "device-api": {"listen": "127.0.0.1", "port": 0}, "admin-api": {"listen": "127.0.0.1", "port": 0}}
+        config.update(extra or {})
+        with open(self.config, "w") as f:
+            json.dump(config, f, indent=2)
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([binary("mgmtd"), "--config", self.config], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"mgmtd exited with {self.proc.returncode}: {self.read_log()}")
+            if self.ctl("status", check=False).returncode == 0:
+                status = self.ctl_json("status")
+                self.device_port, self.admin_port = status["device-api-port"], status["admin-api-port"]
+                # A restart keeps the ports (the boxes know the device API by its URL).
+                with open(self.config) as f:
+                    config = json.load(f)
+                config["device-api"]["port"], config["admin-api"]["port"] = self.device_port, self.admin_port
+                with open(self.config, "w") as f:
+                    json.dump(config, f, indent=2)
+                return self
+            time.sleep(0.05)
+        raise AssertionError(f"mgmtd not ready: {self.read_log()}")
+
+    def ctl(self, *args, check=True, json_out=False):
+        cmd = [binary("mgmtctl"), "--socket", self.socket] + (["--json"] if json_out else []) + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if check and r.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}: {r.stdout}{r.stderr}")
+        return r
+
+    def ctl_json(self, *args):
+        return json.loads(self.ctl(*args, json_out=True).stdout)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=15)
+        self.log.close()
+        self.proc = None
+        return rc
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+def wait_for(predicate, timeout=20.0, what="condition", interval=0.2):
+    """Polls `predicate` until it returns a true value (returned) or fails after `timeout` seconds."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

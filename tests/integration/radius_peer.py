@@ -39,6 +39,32 @@ def access_request(secret, user=None, password=None, ma=True, pkt_id=None, **att
     return (with_message_authenticator(raw, secret) if ma else raw), req
 
 
+def accounting_request(secret, status, user=None, session=None, counters=(0, 0, 0), terminate=None, pkt_id=1,
+                       delay=0):
+    """Raw Accounting-Request (RFC 2866 3) built by hand: pyrad's dictionary lacks the acct types.
+    counters = (input octets, output octets, session seconds); octets above 32 bits use Gigawords."""
+    attrs = b""
+
+    def attr(t, v):
+        return bytes([t, 2 + len(v)]) + v
+
+    attrs += attr(40, struct.pack("!I", status))
+    if user is not None:
+        attrs += attr(1, user.encode())
+    if session is not None:
+        attrs += attr(44, session.encode())
+    attrs += attr(5, struct.pack("!I", 3))
+    inp, out, secs = counters
+    attrs += attr(42, struct.pack("!I", inp & 0xffffffff)) + attr(52, struct.pack("!I", inp >> 32))
+    attrs += attr(43, struct.pack("!I", out & 0xffffffff)) + attr(53, struct.pack("!I", out >> 32))
+    attrs += attr(46, struct.pack("!I", secs)) + attr(41, struct.pack("!I", delay))
+    if terminate is not None:
+        attrs += attr(49, struct.pack("!I", terminate))
+    header = struct.pack("!BBH", 4, pkt_id, 20 + len(attrs))
+    auth = hashlib.md5(header + bytes(16) + attrs + secret).digest()
+    return header + auth + attrs
+
+
 def status_server(secret, pkt_id=1):
     auth = os.urandom(16)
     raw = struct.pack("!BBH", STATUS_SERVER, pkt_id, 20) + auth
