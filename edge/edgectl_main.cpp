@@ -167,6 +167,14 @@ void printDynAuth(const core::Json& results) {
 void printHuman(const std::string& command, const core::Json& reply) {
   const core::Json empty = core::Json::object();
   const core::Json& args = reply.contains("arguments") ? reply["arguments"] : empty;
+  if (command == "sync-status" || command == "enroll") {
+    std::printf("%s\n", text(reply["text"]).c_str());
+    for (const char* key : {"device-id", "tenant", "url", "enrolled-at", "last-success", "last-error", "usage-backlog",
+                            "outbox-backlog", "poll-interval", "certificate-expires-at"})
+      if (args.is_object() && args.contains(key) && !text(args[key]).empty())
+        std::printf("  %-24s %s\n", key, text(args[key]).c_str());
+    return;
+  }
   if (command == "status" && args.is_object() && args.contains("version")) {
     printStatus(args);
   } else if (command == "events" && args.is_array()) {

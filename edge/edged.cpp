@@ -92,16 +92,13 @@ core::Status Edged::start() {
       [this] { return checkinReport(); });
   EDGE_RETURN_IF_ERROR(sync_->start().withContext("sync"));
   health_->setUsageAcknowledged([this] { return sync_->usageWatermark(); });
-  if (config_.snmp.enabled) {
-    snmp_ = std::make_unique<SnmpAgent>(counters_, [this] { return snmpView(); });
-    EDGE_RETURN_IF_ERROR(snmp_->start(config_.snmp).withContext("snmp"));
-  }
+  EDGE_RETURN_IF_ERROR(applySnmpLicense().withContext("snmp"));
   // Alerts: logged, kept in the event list, sent as notifications.
   events_.subscribe<Alert>([this](const Alert& a) {
     core::logWarning("alert ", alertKindName(a.kind), ": ", a.text);
     core::Status s = recordEvent(std::string("alert ") + alertKindName(a.kind), a.text);
     if (!s.isOk()) core::logError("recording an alert: ", s.message());
-    if (snmp_) snmp_->notify(a);
+    if (auto agent = snmp()) agent->notify(a);
   });
 
   registerCommands();
@@ -152,6 +149,7 @@ int Edged::run() {
         if (radius_) radius_->tick(now);
         if (health_) health_->tick(now);
         license_.observeClock(now);
+        if (core::Status s = applySnmpLicense(); !s.isOk()) core::logError("snmp: ", s.message());
         if (int64_t back = license_.rollbackSeconds(); back != 0 && back != rollbackReported_) {
           rollbackReported_ = back;
           clockRollbacks_.inc();
@@ -269,9 +267,10 @@ core::Json Edged::statusJson() {
                                {"write-failures", ws.jobFailures.load()},
                                {"last-commit-us", ws.lastCommitMicros.load()}};
   if (radius_) out["radius"] = radius_->statusJson();
+  std::shared_ptr<SnmpAgent> agent = snmp();
   out["snmp"] = core::Json{{"enabled", config.snmp.enabled},
                            {"agentx-socket", config.snmp.agentxSocket},
-                           {"connected", snmp_ && snmp_->connected()},
+                           {"connected", agent && agent->connected()},
                            {"trap-receivers", config.snmp.trapReceivers}};
   out["license"] = licenseJson();
   out["counters"] = counters;
@@ -439,6 +438,35 @@ snmp::MibView Edged::snmpView() {
   return snmp::buildMibView(src);
 }
 
+core::Status Edged::applySnmpLicense() {
+  std::optional<core::License> l = license_.current();
+  bool allowed = !l || l->hasFeature(core::kFeatureSnmp);  // an unlicensed box is a standalone one
+  SnmpConfig snmp;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    snmp = config_.snmp;
+  }
+  if (snmp_ && !allowed) {
+    std::shared_ptr<SnmpAgent> agent = snmp_;
+    {
+      std::lock_guard<std::mutex> lock(snmpMu_);
+      snmp_.reset();
+    }
+    agent->stop();
+    core::logWarning("snmp: SNMP is not part of the ", l->tier, " tier's license: the subagent is off");
+    (void)recordEvent("snmp-off", "not part of the " + l->tier + " tier's license");
+  } else if (!snmp_ && snmp.enabled && allowed) {
+    auto agent = std::make_shared<SnmpAgent>(counters_, [this] { return snmpView(); });
+    EDGE_RETURN_IF_ERROR(agent->start(snmp));
+    std::lock_guard<std::mutex> lock(snmpMu_);
+    snmp_ = std::move(agent);
+  } else if (!snmp_ && snmp.enabled && !snmpRefusalLogged_) {
+    snmpRefusalLogged_ = true;
+    core::logWarning("snmp: snmp.enabled is set but SNMP is not part of the ", l->tier, " tier's license");
+  }
+  return core::Status::ok();
+}
+
 std::optional<core::ControlReply> Edged::licenseGate(const std::string& command, const core::Json& args) {
   static const std::set<std::string> kManagement = {
       "plan-add", "plan-set", "plan-del", "subscriber-add", "subscriber-set", "subscriber-del", "subscriber-import",
@@ -511,7 +539,7 @@ core::sync::CheckinRequest Edged::checkinReport() {
   r.health = core::Json{{"nas-clients", snap->nas.size()},
                         {"plans", snap->plans.size()},
                         {"clock-rollback-seconds", license_.rollbackSeconds()},
-                        {"snmp", snmp_ != nullptr}};
+                        {"snmp", snmp() != nullptr}};
   return r;
 }
 

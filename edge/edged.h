@@ -55,6 +55,8 @@ class Edged {
   // Changes made on the box, reported upstream by the sync agent.
   void reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply);
   core::sync::CheckinRequest checkinReport();
+  // Starts or stops the SNMP subagent as the config and the license's features say.
+  core::Status applySnmpLicense();
 
   std::string configPath_;
   std::mutex configMu_;
@@ -70,9 +72,15 @@ class Edged {
   std::unique_ptr<RadiusService> radius_;
   LicenseStore license_;
   std::unique_ptr<HealthMonitor> health_;
-  std::unique_ptr<SnmpAgent> snmp_;
+  std::shared_ptr<SnmpAgent> snmp_;  // set and reset on the main loop; read through snmp()
+  mutable std::mutex snmpMu_;
+  std::shared_ptr<SnmpAgent> snmp() const {
+    std::lock_guard<std::mutex> lock(snmpMu_);
+    return snmp_;
+  }
   std::unique_ptr<SyncAgent> sync_;
   int64_t rollbackReported_ = 0;
+  bool snmpRefusalLogged_ = false;
   std::atomic<int64_t> dropLogSecond_{0};
   std::atomic<int> dropLogCount_{0};
   core::Counter& reloads_;

@@ -328,10 +328,10 @@ struct Commands {
   // 3 plans, 50 subscribers and 30 days of usage: what a prospect sees in a demo tenant.
   static core::Status sampleData(Platform& p, TenantRow& t, int64_t now) {
     const Json plans[] = {
-        Json{{"name", "home-10"}, {"down", "10M"}, {"up", "2M"}, {"price", "9.99"}, {"currency", "USD"}},
-        Json{{"name", "home-50"}, {"down", "50M"}, {"up", "10M"}, {"price", "24.99"}, {"currency", "USD"},
+        Json{{"name", "demo-home-10"}, {"down", "10M"}, {"up", "2M"}, {"price", "9.99"}, {"currency", "USD"}},
+        Json{{"name", "demo-home-50"}, {"down", "50M"}, {"up", "10M"}, {"price", "24.99"}, {"currency", "USD"},
              {"data-quota", "500GB"}},
-        Json{{"name", "business-100"}, {"down", "100M"}, {"up", "50M"}, {"price", "79.00"}, {"currency", "USD"}}};
+        Json{{"name", "demo-business-100"}, {"down", "100M"}, {"up", "50M"}, {"price", "79.00"}, {"currency", "USD"}}};
     for (const Json& plan : plans) EDGE_RETURN_IF_ERROR(putPlan(p, t, plan, now));
     core::Result<core::Statement> use = p.db_.prepare(
         "INSERT INTO usage(device_id, seq, tenant_id, username, session, at, input_octets, output_octets, session_time) "
