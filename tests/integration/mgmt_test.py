@@ -372,6 +372,20 @@ class ManagementPlane(unittest.TestCase):
         self.mgmt.ctl("tenant", "set", "--tenant", "acme", "--expires", future)
         wait_for(lambda: self.box.ctl_json("license", "show")["state"] == "valid", timeout=10, what="the renewal")
 
+    def test_055_a_central_disconnect_comes_back_with_the_box_answer(self):
+        # One command per active device of the tenant (test_04 enrolled more boxes for acme).
+        active = [d["id"] for d in self.mgmt.ctl_json("device", "list", "--tenant", "acme") if d["status"] == "active"]
+        r = self.mgmt.ctl_json("session", "disconnect", "--tenant", "acme", "--user", "alice")
+        self.assertEqual(len(r["commands"]), len(active))
+        self.sync_now()
+
+        def done():
+            cmds = [c for c in self.mgmt.ctl_json("command", "list", "--tenant", "acme")
+                    if c["id"] in r["commands"] and c["device"] == ApiTest.device_id]
+            return cmds and cmds[0]["state"] in ("done", "failed") and cmds[0]
+        cmd = wait_for(done, timeout=10, what="the box's answer to the disconnect")
+        self.assertTrue(cmd["result"], "the box's own words come back")
+
     def test_06_revoked_device_is_refused_at_once(self):
         self.mgmt.ctl("device", "revoke", ApiTest.device_id)
         cert, key = self.device_files()

@@ -1,0 +1,54 @@
+// The box's license store: the clock guard (a clock set back cannot extend a license, and the
+// highest time seen survives a restart).
+#include "edge/license_store.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/license-store-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf " + path).c_str()); }
+};
+
+}  // namespace
+
+TEST_GROUP(LicenseStoreClock){};
+
+TEST(LicenseStoreClock, ASetBackClockIsDetectedAndJudgedAtTheHighestTimeSeen) {
+  TempDir dir;
+  edge::LicenseStore store;
+  CHECK_TRUE(store.open(dir.path, "").isOk());
+  CHECK_EQUAL(1000000, store.observeClock(1000000));
+  CHECK_EQUAL(1000100, store.observeClock(1000100));
+  CHECK_EQUAL(0, store.rollbackSeconds());
+  // A few minutes back (NTP steps, a slow RTC) is within the slack: no alarm.
+  CHECK_EQUAL(1000000, store.observeClock(1000000));
+  CHECK_EQUAL(0, store.rollbackSeconds());
+  // A day back: detected, and the license is judged at the highest time seen.
+  CHECK_EQUAL(1000100, store.observeClock(1000100 - 86400));
+  CHECK_EQUAL(86400, store.rollbackSeconds());
+}
+
+TEST(LicenseStoreClock, TheHighestTimeSurvivesARestart) {
+  TempDir dir;
+  {
+    edge::LicenseStore store;
+    CHECK_TRUE(store.open(dir.path, "").isOk());
+    store.observeClock(2000000);
+    store.observeClock(2000100);  // past a minute since the last save: written
+  }
+  edge::LicenseStore again;
+  CHECK_TRUE(again.open(dir.path, "").isOk());
+  CHECK_EQUAL(2000100, again.observeClock(2000100 - 3600));
+  CHECK_EQUAL(3600, again.rollbackSeconds());
+}
