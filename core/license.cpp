@@ -1,5 +1,7 @@
 #include "core/license.h"
 
+#include "core/pki.h"
+
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -13,27 +15,6 @@ namespace core {
 namespace {
 
 constexpr const char* kFormat = "edge-license-1";
-
-Result<std::string> base64Decode(const std::string& in, const std::string& what) {
-  size_t len = 0;
-  mbedtls_base64_decode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  std::string out(len, '\0');
-  if (mbedtls_base64_decode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
-                            reinterpret_cast<const unsigned char*>(in.data()), in.size()) != 0)
-    return invalidArgument(what + " is not valid base64");
-  out.resize(len);
-  return out;
-}
-
-std::string base64Encode(const std::string& in) {
-  size_t len = 0;
-  mbedtls_base64_encode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  std::string out(len, '\0');
-  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
-                        reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  out.resize(len);
-  return out;
-}
 
 struct Pk {
   mbedtls_pk_context ctx;
@@ -117,9 +98,9 @@ Result<License> verifySignedLicense(const std::string& document, const std::stri
       !d.contains("signature") || !d["signature"].is_string())
     return invalidArgument(std::string("not a license file (expected format \"") + kFormat +
                            "\" with license and signature)");
-  Result<std::string> payload = base64Decode(d["license"].get<std::string>(), "license");
+  Result<std::string> payload = pki::base64Decode(d["license"].get<std::string>(), "license");
   if (!payload.isOk()) return payload.status();
-  Result<std::string> signature = base64Decode(d["signature"].get<std::string>(), "signature");
+  Result<std::string> signature = pki::base64Decode(d["signature"].get<std::string>(), "signature");
   if (!signature.isOk()) return signature.status();
 
   Pk key;
@@ -169,7 +150,7 @@ Result<std::string> signLicense(const License& license, const std::string& priva
   done();
   if (rc != 0) return internalError("signing the license failed");
   sig.resize(sigLen);
-  return Json{{"format", kFormat}, {"license", base64Encode(payload)}, {"signature", base64Encode(sig)}}.dump(2) +
+  return Json{{"format", kFormat}, {"license", pki::base64Encode(payload)}, {"signature", pki::base64Encode(sig)}}.dump(2) +
          "\n";
 }
 

@@ -1,5 +1,7 @@
 #include "core/pki.h"
 
+#include <mbedtls/base64.h>
+
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
@@ -601,6 +603,36 @@ std::string randomHex(size_t n) {
   std::string hex = toHex(reinterpret_cast<const unsigned char*>(raw.data()), n);
   std::fill(raw.begin(), raw.end(), '\0');
   return hex;
+}
+
+std::string base64Encode(const std::string& in, bool url) {
+  size_t len = 0;
+  mbedtls_base64_encode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
+  std::string out(len, '\0');
+  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
+                        reinterpret_cast<const unsigned char*>(in.data()), in.size());
+  out.resize(len);
+  if (url) {
+    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!out.empty() && out.back() == '=') out.pop_back();
+  }
+  return out;
+}
+
+Result<std::string> base64Decode(const std::string& text, const std::string& what, bool url) {
+  std::string in = text;
+  if (url) {
+    for (char& c : in) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    while (in.size() % 4 != 0) in.push_back('=');
+  }
+  size_t len = 0;
+  mbedtls_base64_decode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
+  std::string out(len, '\0');
+  if (mbedtls_base64_decode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
+                            reinterpret_cast<const unsigned char*>(in.data()), in.size()) != 0)
+    return invalidArgument(what + " is not valid base64");
+  out.resize(len);
+  return out;
 }
 
 }  // namespace core::pki

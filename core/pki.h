@@ -76,6 +76,11 @@ Result<CertInfo> certificateInfo(const std::string& pemOrDer);
 // kPermissionDenied with the reason ("expired", "not issued by this CA") otherwise.
 Status verifyCertificate(const std::string& certPem, const std::string& caCertPem, int64_t now);
 
+// Base64 (RFC 4648 section 4) of bytes; decoding names `what` in its error. With `url`, the URL-safe
+// alphabet without padding (section 5), for tokens people copy.
+std::string base64Encode(const std::string& bytes, bool url = false);
+Result<std::string> base64Decode(const std::string& text, const std::string& what, bool url = false);
+
 // SHA-256 of bytes, lowercase hex.
 std::string sha256Hex(const std::string& bytes);
 // `n` random bytes from the CTR-DRBG, as lowercase hex (tokens, secrets, serials). The DRBG is one

@@ -1,6 +1,6 @@
 #include "core/sync_wire.h"
 
-#include <mbedtls/base64.h>
+#include "core/pki.h"
 
 #include <cctype>
 
@@ -84,37 +84,12 @@ Json listJson(const std::vector<T>& items) {
   return out;
 }
 
-std::string base64url(const std::string& in) {
-  size_t len = 0;
-  mbedtls_base64_encode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  std::string out(len, '\0');
-  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
-                        reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  out.resize(len);
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  return out;
-}
-
-Result<std::string> unbase64url(std::string in) {
-  for (char& c : in) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (in.size() % 4 != 0) in.push_back('=');
-  size_t len = 0;
-  mbedtls_base64_decode(nullptr, 0, &len, reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  std::string out(len, '\0');
-  if (mbedtls_base64_decode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &len,
-                            reinterpret_cast<const unsigned char*>(in.data()), in.size()) != 0)
-    return invalidArgument("not base64url");
-  out.resize(len);
-  return out;
-}
-
 constexpr const char* kTokenPrefix = "edge1.";
 
 }  // namespace
 
 std::string encodeClaimToken(const ClaimToken& t) {
-  return kTokenPrefix + base64url(Json{{"url", t.url}, {"ca", t.caFingerprint}, {"secret", t.secret}}.dump());
+  return kTokenPrefix + pki::base64Encode(Json{{"url", t.url}, {"ca", t.caFingerprint}, {"secret", t.secret}}.dump(), true);
 }
 
 Result<ClaimToken> decodeClaimToken(const std::string& text) {
@@ -122,7 +97,7 @@ Result<ClaimToken> decodeClaimToken(const std::string& text) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   if (s.rfind(kTokenPrefix, 0) != 0)
     return invalidArgument("not a claim token (it starts with 'edge1.'; copy the whole line `mgmtctl claim create` printed)");
-  Result<std::string> raw = unbase64url(s.substr(std::string(kTokenPrefix).size()));
+  Result<std::string> raw = pki::base64Decode(s.substr(std::string(kTokenPrefix).size()), "the claim token", true);
   if (!raw.isOk()) return invalidArgument("the claim token is damaged (not base64url): copy it again");
   Json j = Json::parse(*raw, nullptr, false);
   ClaimToken t;

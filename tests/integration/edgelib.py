@@ -43,8 +43,31 @@ def write_config(path, data_dir, run_dir, extra=None, raw=None):
         f.write(raw)
 
 
-class Edged:
+class _Daemon:
+    """What edged and mgmtd share in the tests: their CLI over the control socket, and the log."""
+    cli = None
+
+    def ctl(self, *args, check=True, json_out=False):
+        cmd = [binary(self.cli), "--socket", self.socket] + (["--json"] if json_out else []) + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if check and r.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}: {r.stdout}{r.stderr}")
+        return r
+
+    def ctl_json(self, *args):
+        return json.loads(self.ctl(*args, json_out=True).stdout)
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Edged(_Daemon):
     """A real edged process on a private folder."""
+    cli = "edgectl"
 
     def __init__(self, root, extra=None):
         self.root = root
@@ -76,16 +99,6 @@ class Edged:
             time.sleep(0.05)
         raise AssertionError(f"edged not ready after {timeout}s: {self.read_log()}")
 
-    def ctl(self, *args, check=True, json_out=False):
-        cmd = [binary("edgectl"), "--socket", self.socket] + (["--json"] if json_out else []) + list(args)
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        if check and r.returncode != 0:
-            raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}: {r.stdout}{r.stderr}")
-        return r
-
-    def ctl_json(self, *args):
-        return json.loads(self.ctl(*args, json_out=True).stdout)
-
     def send(self, sig):
         self.proc.send_signal(sig)
 
@@ -105,16 +118,10 @@ class Edged:
         self.proc = None
         return rc
 
-    def read_log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
 
-
-class Mgmtd:
+class Mgmtd(_Daemon):
     """A real mgmtd process on a private folder (HTTPS listeners on free loopback ports)."""
+    cli = "mgmtctl"
 
     def __init__(self, root, extra=None):
         self.root = root
@@ -150,16 +157,6 @@ class Mgmtd:
             time.sleep(0.05)
         raise AssertionError(f"mgmtd not ready: {self.read_log()}")
 
-    def ctl(self, *args, check=True, json_out=False):
-        cmd = [binary("mgmtctl"), "--socket", self.socket] + (["--json"] if json_out else []) + list(args)
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        if check and r.returncode != 0:
-            raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}: {r.stdout}{r.stderr}")
-        return r
-
-    def ctl_json(self, *args):
-        return json.loads(self.ctl(*args, json_out=True).stdout)
-
     def stop(self, sig=signal.SIGTERM):
         if self.proc is None:
             return None
@@ -169,13 +166,6 @@ class Mgmtd:
         self.log.close()
         self.proc = None
         return rc
-
-    def read_log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
 
 
 def wait_for(predicate, timeout=20.0, what="condition", interval=0.2):
