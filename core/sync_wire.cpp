@@ -265,12 +265,37 @@ Result<UsageRow> fromJson(const Json& j, UsageRow*) {
   return out;
 }
 
-Json toJson(const UsageBatch& v) { return Json{{"idempotency-key", v.idempotencyKey}, {"rows", listJson(v.rows)}}; }
+Json toJson(const SessionSummary& v) {
+  return Json{{"id", v.id},           {"session", v.session},         {"username", v.username},
+              {"nas", v.nas},         {"started", v.started},         {"stopped", v.stopped},
+              {"input-octets", v.inputOctets}, {"output-octets", v.outputOctets}, {"session-time", v.sessionTime},
+              {"close-reason", v.closeReason}};
+}
+Result<SessionSummary> fromJson(const Json& j, SessionSummary*) {
+  SessionSummary v;
+  Reader r(j);
+  r.integer("id", v.id);
+  r.text("session", v.session);
+  r.text("username", v.username);
+  r.text("nas", v.nas);
+  r.integer("started", v.started);
+  r.integer("stopped", v.stopped);
+  r.integer("input-octets", v.inputOctets);
+  r.integer("output-octets", v.outputOctets);
+  r.integer("session-time", v.sessionTime);
+  r.text("close-reason", v.closeReason, false);
+  return r.result(v);
+}
+
+Json toJson(const UsageBatch& v) {
+  return Json{{"idempotency-key", v.idempotencyKey}, {"rows", listJson(v.rows)}, {"sessions", listJson(v.sessions)}};
+}
 Result<UsageBatch> fromJson(const Json& j, UsageBatch*) {
   UsageBatch v;
   Reader r(j);
   r.text("idempotency-key", v.idempotencyKey);
   r.list("rows", v.rows);
+  r.list("sessions", v.sessions, false);
   Result<UsageBatch> out = r.result(v);
   for (size_t i = 1; out.isOk() && i < v.rows.size(); ++i)
     if (v.rows[i].seq <= v.rows[i - 1].seq) return invalidArgument("rows: seq must ascend");
@@ -278,12 +303,14 @@ Result<UsageBatch> fromJson(const Json& j, UsageBatch*) {
 }
 
 Json toJson(const UsageAck& v) {
-  return Json{{"watermark", v.watermark}, {"accepted", v.accepted}, {"duplicates", v.duplicates}};
+  return Json{{"watermark", v.watermark}, {"session-watermark", v.sessionWatermark}, {"accepted", v.accepted},
+              {"duplicates", v.duplicates}};
 }
 Result<UsageAck> fromJson(const Json& j, UsageAck*) {
   UsageAck v;
   Reader r(j);
   r.integer("watermark", v.watermark);
+  r.integer("session-watermark", v.sessionWatermark, false);
   r.integer("accepted", v.accepted);
   r.integer("duplicates", v.duplicates);
   return r.result(v);

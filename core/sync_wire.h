@@ -9,7 +9,8 @@
 //   POST /v1/renew    RenewRequest   -> RenewResponse    (a new CSR before the certificate expires)
 //   POST /v1/checkin  CheckinRequest -> CheckinResponse  (reported state -> desired state, commands)
 //   GET  /v1/changes?cursor=N&limit=M -> ChangePage      (the tenant's plans and subscribers)
-//   POST /v1/usage    UsageBatch     -> UsageAck         (usage journal rows, idempotent by seq)
+//   POST /v1/usage    UsageBatch     -> UsageAck         (usage journal rows and closed-session
+//                                                         summaries, idempotent by seq and id)
 //   POST /v1/events   EventBatch     -> EventAck         (changes made on the box, tech actions)
 //   POST /v1/results  CommandResult  -> {}               (outcome of a command from a check-in)
 #pragma once
@@ -114,13 +115,29 @@ struct UsageRow {
   int64_t sessionTime = 0;
 };
 
+// A closed session as the box's ledger summed it up (session_history).
+struct SessionSummary {
+  int64_t id = 0;              // the box's session_history row id (ascending)
+  std::string session;         // the session's unique id
+  std::string username;
+  std::string nas;
+  int64_t started = 0;
+  int64_t stopped = 0;
+  int64_t inputOctets = 0;
+  int64_t outputOctets = 0;
+  int64_t sessionTime = 0;
+  std::string closeReason;
+};
+
 struct UsageBatch {
   std::string idempotencyKey;  // "usage:FIRST-LAST"
   std::vector<UsageRow> rows;  // ascending seq
+  std::vector<SessionSummary> sessions;  // closed sessions, ascending id
 };
 
 struct UsageAck {
   int64_t watermark = 0;       // every row up to here is stored centrally
+  int64_t sessionWatermark = 0;  // every closed session up to this id too
   int64_t accepted = 0;        // rows new in this batch
   int64_t duplicates = 0;      // rows already stored (a replay)
 };
@@ -159,6 +176,7 @@ EDGE_SYNC_JSON(CheckinResponse)
 EDGE_SYNC_JSON(Change)
 EDGE_SYNC_JSON(ChangePage)
 EDGE_SYNC_JSON(UsageRow)
+EDGE_SYNC_JSON(SessionSummary)
 EDGE_SYNC_JSON(UsageBatch)
 EDGE_SYNC_JSON(UsageAck)
 EDGE_SYNC_JSON(Event)

@@ -101,6 +101,7 @@ const std::vector<core::Migration>& edgeMigrations() {
        "  enrolled_at INTEGER NOT NULL,"
        "  cursor INTEGER NOT NULL DEFAULT 0,"
        "  usage_watermark INTEGER NOT NULL DEFAULT 0,"
+       "  session_watermark INTEGER NOT NULL DEFAULT 0,"
        "  event_watermark INTEGER NOT NULL DEFAULT 0,"
        "  poll_interval INTEGER NOT NULL DEFAULT 60,"
        "  last_success INTEGER NOT NULL DEFAULT 0,"

@@ -68,7 +68,7 @@ core::Result<Json> decode(const core::HttpsResponse& r, const std::string& what)
 struct SyncAgent::State {
   bool enrolled = false;
   std::string deviceId, tenantId, tenantName, url;
-  int64_t enrolledAt = 0, cursor = 0, usageWatermark = 0, eventWatermark = 0, pollInterval = 60;
+  int64_t enrolledAt = 0, cursor = 0, usageWatermark = 0, sessionWatermark = 0, eventWatermark = 0, pollInterval = 60;
   int64_t lastSuccess = 0, lastAttempt = 0, failures = 0;
   std::string lastError;
   std::string caPem, certPem, keyPem;
@@ -145,7 +145,7 @@ core::Result<SyncAgent::State> SyncAgent::loadState() {
   State s;
   core::Result<core::Statement> st = reader_->prepare(
       "SELECT device_id, tenant_id, tenant_name, url, enrolled_at, cursor, usage_watermark, event_watermark, "
-      "poll_interval, last_success, last_attempt, last_error, failures FROM sync_state WHERE id = 1");
+      "poll_interval, last_success, last_attempt, last_error, failures, session_watermark FROM sync_state WHERE id = 1");
   if (!st.isOk()) return st.status();
   core::Result<bool> row = st->step();
   if (!row.isOk()) return row.status();
@@ -164,6 +164,7 @@ core::Result<SyncAgent::State> SyncAgent::loadState() {
   s.lastAttempt = st->columnInt64(10);
   s.lastError = st->columnText(11);
   s.failures = st->columnInt64(12);
+  s.sessionWatermark = st->columnInt64(13);
   st->reset();
   for (auto [field, file] : {std::pair<std::string*, const char*>{&s.caPem, "/mgmt-ca.pem"},
                              {&s.certPem, "/device.pem"},
@@ -182,11 +183,13 @@ core::Status SyncAgent::saveState(const State& s, bool enrollment) {
           // Progress of a cycle: only while the enrollment it ran for is still the box's.
           core::Result<core::Statement> up = db.prepare(
               "UPDATE sync_state SET cursor = ?, usage_watermark = ?, event_watermark = ?, poll_interval = ?, "
-              "last_success = ?, last_attempt = ?, last_error = ?, failures = ? WHERE id = 1 AND device_id = ?");
+              "last_success = ?, last_attempt = ?, last_error = ?, failures = ?, session_watermark = ? "
+              "WHERE id = 1 AND device_id = ?");
           if (!up.isOk()) return up.status();
           up->bindInt64(1, s.cursor).bindInt64(2, s.usageWatermark).bindInt64(3, s.eventWatermark)
               .bindInt64(4, s.pollInterval).bindInt64(5, s.lastSuccess).bindInt64(6, s.lastAttempt)
-              .bindText(7, s.lastError).bindInt64(8, s.failures).bindText(9, s.deviceId);
+              .bindText(7, s.lastError).bindInt64(8, s.failures).bindInt64(9, s.sessionWatermark)
+              .bindText(10, s.deviceId);
           return up->run();
         }
         core::Result<core::Statement> st = db.prepare(
@@ -600,17 +603,51 @@ core::Status SyncAgent::pushUsage(State& s) {
       batch.rows.push_back(std::move(u));
     }
     st->reset();
-    if (batch.rows.empty()) return core::Status::ok();
-    batch.idempotencyKey = "usage:" + std::to_string(batch.rows.front().seq) + "-" + std::to_string(batch.rows.back().seq);
+    core::Result<core::Statement> hist = journal_->prepare(
+        "SELECT id, uid, username, nas, started, stopped, input_octets, output_octets, session_time, close_reason "
+        "FROM session_history WHERE id > ? ORDER BY id LIMIT 500");
+    if (!hist.isOk()) return hist.status();
+    hist->bindInt64(1, s.sessionWatermark);
+    for (;;) {
+      core::Result<bool> row = hist->step();
+      if (!row.isOk()) return row.status();
+      if (!*row) break;
+      core::sync::SessionSummary x;
+      x.id = hist->columnInt64(0);
+      x.session = hist->columnText(1);
+      x.username = hist->columnText(2);
+      x.nas = hist->columnText(3);
+      x.started = hist->columnInt64(4);
+      x.stopped = hist->columnInt64(5);
+      x.inputOctets = hist->columnInt64(6);
+      x.outputOctets = hist->columnInt64(7);
+      x.sessionTime = hist->columnInt64(8);
+      x.closeReason = hist->columnText(9);
+      batch.sessions.push_back(std::move(x));
+    }
+    hist->reset();
+    if (batch.rows.empty() && batch.sessions.empty()) return core::Status::ok();
+    batch.idempotencyKey = "usage:" + (batch.rows.empty() ? std::string("-")
+                                                          : std::to_string(batch.rows.front().seq) + "-" +
+                                                                std::to_string(batch.rows.back().seq)) +
+                           (batch.sessions.empty() ? "" : ";sessions:" + std::to_string(batch.sessions.back().id));
     core::Result<Json> answer = call(s, "POST", "/v1/usage", core::sync::toJson(batch));
     if (!answer.isOk()) return answer.status();
     core::Result<core::sync::UsageAck> ack = core::sync::fromJson<core::sync::UsageAck>(*answer);
     if (!ack.isOk()) return core::corrupt("the usage answer: " + ack.status().message());
-    int64_t acked = std::min(ack->watermark, batch.rows.back().seq);
-    if (acked <= s.usageWatermark) return core::unavailable("the management plane did not acknowledge the usage");
-    usageRows_.inc(static_cast<uint64_t>(ack->accepted));
-    s.usageWatermark = acked;
-    usageWatermark_ = acked;
+    if (!batch.rows.empty()) {
+      int64_t acked = std::min(ack->watermark, batch.rows.back().seq);
+      if (acked <= s.usageWatermark) return core::unavailable("the management plane did not acknowledge the usage");
+      usageRows_.inc(static_cast<uint64_t>(ack->accepted));
+      s.usageWatermark = acked;
+      usageWatermark_ = acked;
+    }
+    if (!batch.sessions.empty()) {
+      int64_t acked = std::min(ack->sessionWatermark, batch.sessions.back().id);
+      if (acked <= s.sessionWatermark)
+        return core::unavailable("the management plane did not acknowledge the session summaries");
+      s.sessionWatermark = acked;
+    }
     EDGE_RETURN_IF_ERROR(saveState(s));
   }
   return core::Status::ok();

@@ -45,6 +45,8 @@ const std::vector<core::CliCommand>& specs() {
       {"subscriber list", "subscriber-list", "--tenant T [--plan N] [--limit N] [--offset N]",
        "the tenant's subscribers (passwords are never shown)", nullptr},
       {"usage", "usage", "--tenant T [--user U]", "usage totals per subscriber as received from the boxes", nullptr},
+      {"session list", "session-list", "--tenant T [--user U] [--limit N]",
+       "closed sessions as the boxes summed them up (uploaded with the usage)", nullptr},
       {"session disconnect", "session-disconnect", "--tenant T --user U",
        "disconnect a subscriber on every box of the tenant (at their next check-in)", nullptr},
       {"command list", "command-list", "--tenant T", "commands sent to the boxes and their results", nullptr},
@@ -96,6 +98,10 @@ void printHuman(const std::string& command, const core::Json& reply) {
     }
     core::printTable(rows, {{"username", "USERNAME"}, {"in", "INPUT (UPLOAD)"}, {"out", "OUTPUT (DOWNLOAD)"},
                             {"records", "RECORDS"}, {"last-record", "LAST-RECORD"}});
+  } else if (command == "session-list") {
+    core::printTable(a, {{"username", "USERNAME"}, {"device", "DEVICE"}, {"nas", "NAS"}, {"started", "STARTED"},
+                         {"stopped", "STOPPED"}, {"input-octets", "IN"}, {"output-octets", "OUT"},
+                         {"close-reason", "REASON"}});
   } else if (command == "command-list") {
     core::printTable(a, {{"id", "ID"}, {"device", "DEVICE"}, {"kind", "KIND"}, {"arguments", "ARGUMENTS"},
                          {"state", "STATE"}, {"result", "RESULT"}});

@@ -835,6 +835,34 @@ struct Commands {
     return ControlReply::success(std::to_string(list.size()) + " subscribers with usage", list);
   }
 
+  static ControlReply sessionList(Platform& p, const Json& args, const Caller& caller) {
+    CommandArgs a(args);
+    core::Status s = a.only({"tenant", "user", "limit"});
+    if (!s.isOk()) return fail(s);
+    core::Result<TenantRow> t = tenantArg(p.db_, a, caller);
+    if (!t.isOk()) return fail(t.status());
+    core::Result<std::optional<std::string>> user = a.text("user");
+    core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
+    if (!user.isOk() || !limit.isOk()) return fail(!user.isOk() ? user.status() : limit.status());
+    core::Result<core::Statement> st = p.db_.prepare(
+        "SELECT device_id, session, username, nas, started, stopped, input_octets, output_octets, session_time, "
+        "close_reason FROM sessions WHERE tenant_id = ? AND (?2 = '' OR username = ?2) ORDER BY stopped DESC LIMIT ?");
+    if (!st.isOk()) return fail(st.status());
+    st->bindText(1, t->id).bindText(2, user->value_or("")).bindInt64(3, limit->value_or(100));
+    Json list = Json::array();
+    for (;;) {
+      core::Result<bool> row = st->step();
+      if (!row.isOk()) return fail(row.status());
+      if (!*row) break;
+      list.push_back(Json{{"device", st->columnText(0)}, {"session", st->columnText(1)}, {"username", st->columnText(2)},
+                          {"nas", st->columnText(3)}, {"started", iso(st->columnInt64(4))},
+                          {"stopped", iso(st->columnInt64(5))}, {"input-octets", st->columnInt64(6)},
+                          {"output-octets", st->columnInt64(7)}, {"session-time", st->columnInt64(8)},
+                          {"close-reason", st->columnText(9)}});
+    }
+    return ControlReply::success(std::to_string(list.size()) + " closed sessions", list);
+  }
+
   static ControlReply sessionDisconnect(Platform& p, const Json& args, const Caller& caller) {
     CommandArgs a(args);
     core::Status s = a.only({"tenant", "user"});
@@ -948,6 +976,8 @@ const std::vector<Platform::CommandInfo>& Platform::commands() {
        true, true, &C::subscriberList},
       {"usage", "Usage totals per subscriber as received from the boxes. Arguments: tenant, user.", true, true,
        &C::usageQuery},
+      {"session-list", "Closed sessions as the boxes summed them up, newest first. Arguments: tenant, user, limit.",
+       true, true, &C::sessionList},
       {"session-disconnect", "Disconnect a subscriber's sessions on every box of the tenant. Arguments: tenant, user.",
        true, false, &C::sessionDisconnect},
       {"command-list", "Commands sent to the tenant's boxes and their results. Arguments: tenant.", true, true,
@@ -1198,13 +1228,29 @@ ApiResult<core::sync::UsageAck> Platform::usage(const Device& device, const core
     s = total->run();
     if (!s.isOk()) return R::fail(500, s.message());
   }
+  int64_t maxSession = 0;
+  core::Result<core::Statement> sess = db_.prepare(
+      "INSERT INTO sessions(device_id, id, tenant_id, session, username, nas, started, stopped, input_octets, "
+      "output_octets, session_time, close_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  if (!sess.isOk()) return R::fail(500, sess.status().message());
+  for (const core::sync::SessionSummary& x : batch.sessions) {
+    sess->reset(true);
+    sess->bindText(1, device.id).bindInt64(2, x.id).bindText(3, device.tenantId).bindText(4, x.session)
+        .bindText(5, x.username).bindText(6, x.nas).bindInt64(7, x.started).bindInt64(8, x.stopped)
+        .bindInt64(9, x.inputOctets).bindInt64(10, x.outputOctets).bindInt64(11, x.sessionTime).bindText(12, x.closeReason);
+    core::Status s = sess->run();
+    if (!s.isOk()) return R::fail(500, s.message());
+    maxSession = std::max(maxSession, x.id);
+  }
   core::Result<core::Statement> wm = db_.prepare(
-      "UPDATE devices SET usage_watermark = max(usage_watermark, ?) WHERE id = ? RETURNING usage_watermark");
+      "UPDATE devices SET usage_watermark = max(usage_watermark, ?), session_watermark = max(session_watermark, ?) "
+      "WHERE id = ? RETURNING usage_watermark, session_watermark");
   if (!wm.isOk()) return R::fail(500, wm.status().message());
-  wm->bindInt64(1, maxSeq).bindText(2, device.id);
+  wm->bindInt64(1, maxSeq).bindInt64(2, maxSession).bindText(3, device.id);
   core::Result<bool> row = wm->step();
   if (!row.isOk() || !*row) return R::fail(500, "device row missing");
   r.value.watermark = wm->columnInt64(0);
+  r.value.sessionWatermark = wm->columnInt64(1);
   wm->reset();
   core::Status s = tx.commit();
   if (!s.isOk()) return R::fail(503, s.message());

@@ -59,8 +59,11 @@ TEST(SyncWire, EveryTypeRoundTrips) {
   batch.idempotencyKey = "usage:1-2";
   batch.rows.push_back(UsageRow{1, 100, "s1", "alice", 5000000000LL, 7, 60});
   batch.rows.push_back(UsageRow{2, 101, "s1", "alice", 1, 2, 3});
-  CHECK_EQUAL(5000000000LL, roundTrip(batch).rows[0].inputOctets);
-  roundTrip(UsageAck{2, 2, 0});
+  batch.sessions.push_back(SessionSummary{4, "s1", "alice", "bras", 100, 160, 5000000001LL, 9, 60, "user-request"});
+  UsageBatch batchBack = roundTrip(batch);
+  CHECK_EQUAL(5000000000LL, batchBack.rows[0].inputOctets);
+  STRCMP_EQUAL("user-request", batchBack.sessions[0].closeReason.c_str());
+  roundTrip(UsageAck{2, 4, 2, 0});
   EventBatch events;
   events.events.push_back(Event{1, 100, "subscriber-added", Json{{"username", "bob"}}});
   roundTrip(events);
@@ -75,7 +78,7 @@ TEST(SyncWire, ErrorsNameTheField) {
   core::Result<UsageBatch> typed = fromJson<UsageBatch>(Json{{"idempotency-key", "k"}, {"rows", Json::array({Json{{"seq", "1"}}})}});
   CHECK_FALSE(typed.isOk());
   STRCMP_EQUAL("rows[0]: field 'seq': expected integer, got string", typed.status().message().c_str());
-  core::Result<UsageBatch> order = fromJson<UsageBatch>(toJson(UsageBatch{"k", {UsageRow{2, 0, "s", "u", 0, 0, 0}, UsageRow{1, 0, "s", "u", 0, 0, 0}}}));
+  core::Result<UsageBatch> order = fromJson<UsageBatch>(toJson(UsageBatch{"k", {UsageRow{2, 0, "s", "u", 0, 0, 0}, UsageRow{1, 0, "s", "u", 0, 0, 0}}, {}}));
   CHECK_FALSE(order.isOk());
   core::Result<UsageRow> negative = fromJson<UsageRow>(toJson(UsageRow{1, 0, "s", "u", -5, 0, 0}));
   CHECK_FALSE(negative.isOk());

@@ -194,6 +194,10 @@ class ManagementPlane(unittest.TestCase):
             box = self.box.ctl_json("usage", "--user", user, "--period", "day")
             self.assertEqual(box["input-octets"], expected[user][0])
             self.assertEqual(box["output-octets"], expected[user][1])
+        # The closed sessions came up too, each once.
+        closed = self.mgmt.ctl_json("session", "list", "--tenant", "acme", "--limit", "1000")
+        self.assertEqual(len(closed), 70)
+        self.assertEqual(len({c["session"] for c in closed}), 70)
         one = self.mgmt.ctl_json("usage", "--tenant", "acme", "--user", "alice")
         self.assertEqual([r["username"] for r in one], ["alice"])
 

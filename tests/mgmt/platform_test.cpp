@@ -139,7 +139,9 @@ TEST(Platform, UsageIsIdempotentBySequence) {
   Fixture f;
   f.tenant("acme", "basic");
   Device d = f.enroll("acme");
-  core::sync::UsageBatch batch{"usage:1-2", {{1, 10, "s", "alice", 100, 1000, 5}, {2, 11, "s", "alice", 50, 500, 5}}};
+  core::sync::UsageBatch batch{"usage:1-2",
+                               {{1, 10, "s", "alice", 100, 1000, 5}, {2, 11, "s", "alice", 50, 500, 5}},
+                               {{7, "s", "alice", "bras", 10, 20, 150, 1500, 10, "user-request"}}};
   ApiResult<core::sync::UsageAck> ack = f.platform->usage(d, batch);
   CHECK_EQUAL(2, ack.value.accepted);
   CHECK_EQUAL(2, ack.value.watermark);
@@ -149,6 +151,10 @@ TEST(Platform, UsageIsIdempotentBySequence) {
   core::ControlReply usage = f.call("usage", Json{{"tenant", "acme"}, {"user", "alice"}});
   CHECK_EQUAL(150, usage.arguments[0]["input-octets"].get<int64_t>());
   CHECK_EQUAL(1500, usage.arguments[0]["output-octets"].get<int64_t>());
+  CHECK_EQUAL(7, replay.value.sessionWatermark);
+  core::ControlReply sessions = f.call("session-list", Json{{"tenant", "acme"}});
+  CHECK_EQUAL(1u, sessions.arguments.size());  // the replay did not double it
+  STRCMP_EQUAL("user-request", sessions.arguments[0]["close-reason"].get<std::string>().c_str());
 }
 
 TEST(Platform, ClaimsAreUsedOnceAndCheckTheCsr) {
