@@ -1,8 +1,31 @@
 #include "core/cli.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace core {
+
+Result<CliGlobal> parseCliGlobal(int argc, char** argv, const std::string& program, const char* socketEnv,
+                                 const std::string& defaultSocket) {
+  CliGlobal g;
+  const char* env = std::getenv(socketEnv);
+  g.socketPath = env != nullptr && env[0] != '\0' ? env : defaultSocket;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (g.words.empty() && arg == "--socket") {
+      if (i + 1 >= argc) return invalidArgument(program + ": --socket needs a path");
+      g.socketPath = argv[++i];
+    } else if (arg == "--json") {
+      g.json = true;
+    } else if (g.words.empty() && (arg == "--help" || arg == "-h" || arg == "help")) {
+      g.help = true;
+      return g;
+    } else {
+      g.words.push_back(arg);
+    }
+  }
+  return g;
+}
 
 Result<CliInvocation> parseCli(const std::vector<CliCommand>& commands, const std::vector<std::string>& rest,
                                const std::string& program) {

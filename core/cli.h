@@ -22,6 +22,17 @@ struct CliCommand {
   const char* positional;  // argument name for a bare value (e.g. "username"), or nullptr
 };
 
+// The options before and around the command: --socket PATH (before the command; default $socketEnv,
+// then defaultSocket), --json anywhere, --help / -h / help first.
+struct CliGlobal {
+  std::string socketPath;
+  bool json = false;
+  bool help = false;
+  std::vector<std::string> words;  // the command and its own arguments
+};
+Result<CliGlobal> parseCliGlobal(int argc, char** argv, const std::string& program, const char* socketEnv,
+                                 const std::string& defaultSocket);
+
 struct CliInvocation {
   const CliCommand* spec = nullptr;
   std::string command;

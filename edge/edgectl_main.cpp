@@ -404,33 +404,19 @@ int importCsv(const std::string& socketPath, const std::string& path, bool json)
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* env = std::getenv("EDGED_SOCKET");
-  std::string socketPath = env != nullptr && env[0] != '\0' ? env : kDefaultSocket;
-  bool json = false;
-  std::vector<std::string> rest;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (rest.empty() && arg == "--socket") {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "edgectl: --socket needs a path\n");
-        return 2;
-      }
-      socketPath = argv[++i];
-    } else if (arg == "--json") {
-      json = true;
-    } else if (rest.empty() && (arg == "--help" || arg == "-h" || arg == "help")) {
-      usage(stdout);
-      return 0;
-    } else {
-      rest.push_back(arg);
-    }
-  }
-  if (rest.empty()) {
-    usage(stderr);
+  core::Result<core::CliGlobal> global = core::parseCliGlobal(argc, argv, "edgectl", "EDGED_SOCKET", kDefaultSocket);
+  if (!global.isOk()) {
+    std::fprintf(stderr, "%s\n", global.status().message().c_str());
     return 2;
   }
+  if (global->help || global->words.empty()) {
+    usage(global->help ? stdout : stderr);
+    return global->help ? 0 : 2;
+  }
+  const std::string& socketPath = global->socketPath;
+  const bool json = global->json;
 
-  core::Result<core::CliInvocation> parsed = core::parseCli(specs(), rest, "edgectl");
+  core::Result<core::CliInvocation> parsed = core::parseCli(specs(), global->words, "edgectl");
   if (!parsed.isOk()) {
     std::fprintf(stderr, "%s\n", parsed.status().message().c_str());
     return 2;

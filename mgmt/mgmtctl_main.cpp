@@ -121,35 +121,21 @@ void printHuman(const std::string& command, const core::Json& reply) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* env = std::getenv("MGMTD_SOCKET");
-  std::string socketPath = env != nullptr && env[0] != '\0' ? env : kDefaultSocket;
-  bool json = false;
-  std::vector<std::string> rest;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (rest.empty() && arg == "--socket") {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "mgmtctl: --socket needs a path\n");
-        return 2;
-      }
-      socketPath = argv[++i];
-    } else if (arg == "--json") {
-      json = true;
-    } else if (rest.empty() && (arg == "--help" || arg == "-h" || arg == "help")) {
-      core::printCliUsage(stdout, "mgmtctl",
-                          "Talks to the running mgmtd over its control socket ($MGMTD_SOCKET overrides the default).\n"
-                          "--tenant takes a tenant's name or id.",
-                          kDefaultSocket, specs());
-      return 0;
-    } else {
-      rest.push_back(arg);
-    }
-  }
-  if (rest.empty()) {
-    core::printCliUsage(stderr, "mgmtctl", "Talks to the running mgmtd over its control socket.", kDefaultSocket, specs());
+  core::Result<core::CliGlobal> global = core::parseCliGlobal(argc, argv, "mgmtctl", "MGMTD_SOCKET", kDefaultSocket);
+  if (!global.isOk()) {
+    std::fprintf(stderr, "%s\n", global.status().message().c_str());
     return 2;
   }
-  core::Result<core::CliInvocation> parsed = core::parseCli(specs(), rest, "mgmtctl");
+  if (global->help || global->words.empty()) {
+    core::printCliUsage(global->help ? stdout : stderr, "mgmtctl",
+                        "Talks to the running mgmtd over its control socket ($MGMTD_SOCKET overrides the default).\n"
+                        "--tenant takes a tenant's name or id.",
+                        kDefaultSocket, specs());
+    return global->help ? 0 : 2;
+  }
+  const std::string& socketPath = global->socketPath;
+  const bool json = global->json;
+  core::Result<core::CliInvocation> parsed = core::parseCli(specs(), global->words, "mgmtctl");
   if (!parsed.isOk()) {
     std::fprintf(stderr, "%s\n", parsed.status().message().c_str());
     return 2;
