@@ -130,6 +130,14 @@ struct HttpServer::Impl {
       return send(connection, HttpResponse::jsonError(413, "request body larger than " +
                                                                std::to_string(server->options_.maxBodyBytes) + " bytes"));
     auto path = server->routes_.find(pending->request.path);
+    if (path == server->routes_.end() && server->fallback_) {
+      try {
+        return send(connection, server->fallback_(pending->request));
+      } catch (const std::exception& e) {
+        logError(server->options_.name, ": fallback handler failed: ", e.what());
+        return send(connection, HttpResponse::jsonError(500, "internal error"));
+      }
+    }
     if (path == server->routes_.end()) return send(connection, HttpResponse::jsonError(404, "no such page"));
     auto handler = path->second.find(pending->request.method);
     if (handler == path->second.end()) {
@@ -164,6 +172,8 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {}
 
 HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::fallback(HttpHandler handler) { fallback_ = std::move(handler); }
 
 void HttpServer::route(const std::string& method, const std::string& path, HttpHandler handler) {
   routes_[path][method] = std::move(handler);

@@ -71,6 +71,9 @@ class HttpServer {
 
   // Routes before start(). An unknown path answers 404, a known path with another method 405.
   void route(const std::string& method, const std::string& path, HttpHandler handler);
+  // What answers a path no route names, any method (the captive portal: every redirected request);
+  // without one such a path is 404.
+  void fallback(HttpHandler handler);
   Status start();
   void stop();
   uint16_t port() const { return port_; }
@@ -80,6 +83,7 @@ class HttpServer {
  private:
   HttpServerOptions options_;
   std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+  HttpHandler fallback_;
   void* daemon_ = nullptr;
   uint16_t port_ = 0;
   friend struct Impl;

@@ -593,6 +593,13 @@ std::string sha256Hex(const std::string& data) {
   return toHex(h.data(), h.size());
 }
 
+std::string hmacSha256Hex(const std::string& key, const std::string& data) {
+  std::array<unsigned char, 32> h{};
+  mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), bytes(key), key.size(), bytes(data), data.size(),
+                  h.data());
+  return toHex(h.data(), h.size());
+}
+
 std::string randomHex(size_t n) {
   std::string raw(n, '\0');
   if (n == 0) return "";

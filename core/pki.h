@@ -83,6 +83,8 @@ Result<std::string> base64Decode(const std::string& text, const std::string& wha
 
 // SHA-256 of bytes, lowercase hex.
 std::string sha256Hex(const std::string& bytes);
+// HMAC-SHA-256 of data under key, lowercase hex (tokens bound to a secret: the portal's CSRF tokens).
+std::string hmacSha256Hex(const std::string& key, const std::string& data);
 // `n` random bytes from the CTR-DRBG, as lowercase hex (tokens, secrets, serials). The DRBG is one
 // per process, seeded from the kernel on first use and reseeded in a forked child. Throws
 // std::runtime_error if it cannot be seeded (never returns weak bytes).

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -157,6 +158,76 @@ std::shared_ptr<const core::ConfigTable<LicenseConfig>> licenseTable() {
   return t;
 }
 
+// "10.10.0.1/24" -> ok; names the problem otherwise.
+core::Status ipv4Cidr(const std::string& v) {
+  auto slash = v.find('/');
+  if (slash == std::string::npos) return core::invalidArgument("'" + v + "' is not ADDRESS/LENGTH (for example 10.10.0.1/24)");
+  in_addr a{};
+  if (inet_pton(AF_INET, v.substr(0, slash).c_str(), &a) != 1)
+    return core::invalidArgument("'" + v + "' does not start with an IPv4 address");
+  char* end = nullptr;
+  long len = std::strtol(v.c_str() + slash + 1, &end, 10);
+  if (*end != '\0' || len < 8 || len > 30) return core::invalidArgument("'" + v + "': the length must be 8..30");
+  return core::Status::ok();
+}
+
+std::shared_ptr<const core::ConfigTable<GatewayConfig>> gatewayTable() {
+  auto t = std::make_shared<core::ConfigTable<GatewayConfig>>();
+  t->boolean("enabled", &GatewayConfig::enabled, false,
+             "Be the hotspot gateway of a LAN: DHCP and DNS (dnsmasq), captive portal, nftables gating, per-subscriber "
+             "HTB shaping and accounting from kernel counters (needs root or CAP_NET_ADMIN)")
+      .string("lan-interface", &GatewayConfig::lanInterface, "", "The interface facing the subscribers")
+      .string("lan-address", &GatewayConfig::lanAddress, "10.10.0.1/24",
+              "The box's address on the LAN as ADDRESS/LENGTH; set on lan-interface at start", ipv4Cidr)
+      .string("dhcp-range", &GatewayConfig::dhcpRange, "",
+              "Addresses handed out, FIRST-LAST inside lan-address's network; empty = the upper half of it")
+      .integer("lease-seconds", &GatewayConfig::leaseSeconds, 3600, 120, 7 * 86400, "DHCP lease time")
+      .string("wan-interface", &GatewayConfig::wanInterface, "", "The upstream interface (traffic is NATed to it)")
+      .integer("portal-port", &GatewayConfig::portalPort, 8080, 1, 65535,
+               "TCP port of the captive portal on lan-address (plain HTTP from the LAN is redirected to it)")
+      .stringList("walled-garden", &GatewayConfig::walledGarden, {},
+                  "Reachable before login: IPv4 addresses, CIDRs and DNS names (names are learned as dnsmasq "
+                  "resolves them, subdomains included)")
+      .stringList("dns-servers", &GatewayConfig::dnsServers, {},
+                  "Upstream DNS servers of the box's resolver; empty = those of /etc/resolv.conf")
+      .integer("counter-interval", &GatewayConfig::counterInterval, 1, 1, 60,
+               "Seconds between reads of the kernel's per-subscriber counters: quotas are enforced within one "
+               "interval")
+      .integer("login-attempts", &GatewayConfig::loginAttempts, 5, 1, 1000,
+               "Failed portal logins allowed per device (MAC) per minute")
+      .string("dnsmasq", &GatewayConfig::dnsmasq, "/usr/sbin/dnsmasq", "The dnsmasq binary (Debian dnsmasq-base)",
+              absolutePath)
+      .string("portal-name", &GatewayConfig::portalName, "Wi-Fi", "Name shown on the portal pages")
+      .string("portal-logo", &GatewayConfig::portalLogo, "",
+              "Logo file (PNG, JPEG or SVG, at most 256 KiB) shown on the portal; empty = none",
+              [](const std::string& v) { return v.empty() ? core::Status::ok() : absolutePath(v); })
+      .string("portal-color", &GatewayConfig::portalColor, "#0b6e4f", "Accent colour of the portal as #RRGGBB",
+              [](const std::string& v) -> core::Status {
+                bool ok = v.size() == 7 && v[0] == '#' &&
+                          std::all_of(v.begin() + 1, v.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+                return ok ? core::Status::ok() : core::invalidArgument("'" + v + "' is not a colour like #0b6e4f");
+              })
+      .string("portal-terms", &GatewayConfig::portalTerms,
+              "Use this network lawfully and fairly. Traffic is shaped to your plan.",
+              "Terms of use a visitor accepts on the portal")
+      .string("venue-info-url", &GatewayConfig::venueInfoUrl, "",
+              "A page about the venue, given in the RFC 8908 captive portal API; empty = none")
+      .stringList("signup-plans", &GatewayConfig::signupPlans, {},
+                  "Plans a visitor may sign up for on the portal; free plans activate at once, paid ones wait for "
+                  "an operator (edgectl subscriber set --status active); empty = no self-signup")
+      .check([](const GatewayConfig& c) -> core::Status {
+        if (!c.enabled) return core::Status::ok();
+        if (c.lanInterface.empty()) return core::invalidArgument("lan-interface: required when the gateway is enabled");
+        if (c.wanInterface.empty()) return core::invalidArgument("wan-interface: required when the gateway is enabled");
+        if (c.lanInterface == c.wanInterface)
+          return core::invalidArgument("wan-interface: must differ from lan-interface");
+        for (const std::string& s : c.dnsServers)
+          if (!ipAddress(s).isOk()) return core::invalidArgument("dns-servers: '" + s + "' is not an IP address");
+        return core::Status::ok();
+      });
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -185,7 +256,10 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
         .section("license", &EdgeConfig::license, licenseTable(),
                  "The license (edgectl license install FILE; edgectl license show)")
         .section("sync", &EdgeConfig::sync, syncTable(),
-                 "The sync with the management plane (edgectl enroll TOKEN; edgectl sync status)");
+                 "The sync with the management plane (edgectl enroll TOKEN; edgectl sync status)")
+        .section("gateway", &EdgeConfig::gateway, gatewayTable(),
+                 "The hotspot gateway: captive portal, nftables gating and per-subscriber shaping on a LAN "
+                 "(docs/gateway.md)");
     return t;
   }();
   return table;
@@ -243,6 +317,21 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.radius.threads != staged.radius.threads) return fixed("radius.threads");
   if (running.billing.timeZone != staged.billing.timeZone) return fixed("billing.time-zone");
   if (running.admin.listen != staged.admin.listen) return fixed("admin.listen");
+  {
+    const GatewayConfig& a = running.gateway;
+    const GatewayConfig& b = staged.gateway;
+    if (a.enabled != b.enabled) return fixed("gateway.enabled");
+    if (a.lanInterface != b.lanInterface) return fixed("gateway.lan-interface");
+    if (a.lanAddress != b.lanAddress) return fixed("gateway.lan-address");
+    if (a.dhcpRange != b.dhcpRange) return fixed("gateway.dhcp-range");
+    if (a.leaseSeconds != b.leaseSeconds) return fixed("gateway.lease-seconds");
+    if (a.wanInterface != b.wanInterface) return fixed("gateway.wan-interface");
+    if (a.portalPort != b.portalPort) return fixed("gateway.portal-port");
+    if (a.walledGarden != b.walledGarden) return fixed("gateway.walled-garden");
+    if (a.dnsServers != b.dnsServers) return fixed("gateway.dns-servers");
+    if (a.counterInterval != b.counterInterval) return fixed("gateway.counter-interval");
+    if (a.dnsmasq != b.dnsmasq) return fixed("gateway.dnsmasq");
+  }
   if (running.admin.port != staged.admin.port) return fixed("admin.port");
   if (running.snmp.enabled != staged.snmp.enabled) return fixed("snmp.enabled");
   if (running.snmp.agentxSocket != staged.snmp.agentxSocket) return fixed("snmp.agentx-socket");

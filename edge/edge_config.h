@@ -56,6 +56,29 @@ struct SyncConfig {
   int64_t outboxLimit = 100000; // changes made on the box kept for mgmt; beyond, the oldest are dropped
 };
 
+// The hotspot gateway: the box is the NAS of its LAN (docs/gateway.md).
+struct GatewayConfig {
+  bool enabled = false;
+  std::string lanInterface;
+  std::string lanAddress;      // the box on the LAN, CIDR: "10.10.0.1/24"
+  std::string dhcpRange;       // "10.10.0.100-10.10.0.250"
+  int64_t leaseSeconds = 3600;
+  std::string wanInterface;
+  int64_t portalPort = 8080;
+  std::vector<std::string> walledGarden;  // IPs, CIDRs and DNS names open before login
+  std::vector<std::string> dnsServers;    // upstream resolvers of the box's DNS; empty = /etc/resolv.conf
+  int64_t counterInterval = 1;            // seconds between kernel counter reads (quota overshoot bound)
+  int64_t loginAttempts = 5;              // failed portal logins per device per minute
+  std::string dnsmasq;                    // the dnsmasq binary
+  // Branding and the portal's offer.
+  std::string portalName;
+  std::string portalLogo;    // PNG/SVG/JPEG file shown on every page (inlined, no external assets)
+  std::string portalColor;   // "#0b6e4f"
+  std::string portalTerms;   // terms text shown on the portal (click-through)
+  std::string venueInfoUrl;  // RFC 8908 venue-info-url; empty = none
+  std::vector<std::string> signupPlans;  // plans a visitor may sign up for; empty = no self-signup
+};
+
 struct LicenseConfig {
   std::string trustedKey;  // PEM public key of the management plane's license key; "" = data-dir/license-key.pem
 };
@@ -83,6 +106,7 @@ struct EdgeConfig {
   AlertsConfig alerts;
   LicenseConfig license;
   SyncConfig sync;
+  GatewayConfig gateway;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
   std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }

@@ -110,6 +110,17 @@ core::Status Edged::start() {
       });
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
+  if (config_.gateway.enabled) {
+    std::optional<core::License> l = license_.current();
+    if (l && !l->hasFeature(core::kFeatureCaptivePortal)) {
+      core::logError("gateway: the captive portal is not part of the ", l->tier, " tier's license: the gateway is off");
+      (void)recordEvent("gateway-off", "not part of the " + l->tier + " tier's license");
+    } else {
+      gateway_ = std::make_unique<Gateway>(config_.gateway, config_.dataDir, *radius_, control_, counters_);
+      EDGE_RETURN_IF_ERROR(gateway_->start());
+    }
+  }
+
   core::HttpServerOptions adminOptions;
   adminOptions.name = "admin HTTP";
   adminOptions.listen = config_.admin.listen;
@@ -147,6 +158,7 @@ int Edged::run() {
       case core::DaemonLoop::Event::kTick: {
         int64_t now = core::SystemClock::instance().unixSeconds();
         if (radius_) radius_->tick(now);
+        if (gateway_) gateway_->tick();
         if (health_) health_->tick(now);
         license_.observeClock(now);
         if (core::Status s = applySnmpLicense(); !s.isOk()) core::logError("snmp: ", s.message());
@@ -180,6 +192,7 @@ core::Status Edged::reload() {
         config_ = std::move(*staged);
         core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
         if (radius_) radius_->applySettings(config_);
+        if (gateway_) gateway_->applySettings(config_.gateway);
         if (health_) health_->configure(config_.alerts, config_.dataDir);
       }
     }
@@ -202,6 +215,7 @@ void Edged::stop() {
   core::sdNotify("STOPPING=1");
   if (snmp_) snmp_->stop();
   if (sync_) sync_->stop();
+  if (gateway_) gateway_->stop();
   control_.stop();
   if (admin_) admin_->stop();
   if (radius_) radius_->stop();
@@ -267,6 +281,7 @@ core::Json Edged::statusJson() {
                                {"write-failures", ws.jobFailures.load()},
                                {"last-commit-us", ws.lastCommitMicros.load()}};
   if (radius_) out["radius"] = radius_->statusJson();
+  if (gateway_) out["gateway"] = gateway_->statusJson();
   std::shared_ptr<SnmpAgent> agent = snmp();
   out["snmp"] = core::Json{{"enabled", config.snmp.enabled},
                            {"agentx-socket", config.snmp.agentxSocket},

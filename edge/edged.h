@@ -20,6 +20,7 @@
 #include "core/status.h"
 #include "core/store.h"
 #include "edge/edge_config.h"
+#include "edge/gateway.h"
 #include "edge/health.h"
 #include "edge/license_store.h"
 #include "edge/radius_service.h"
@@ -79,6 +80,7 @@ class Edged {
     return snmp_;
   }
   std::unique_ptr<SyncAgent> sync_;
+  std::unique_ptr<Gateway> gateway_;  // gateway.enabled
   int64_t rollbackReported_ = 0;
   bool snmpRefusalLogged_ = false;
   std::atomic<int64_t> dropLogSecond_{0};

@@ -8,6 +8,7 @@
 
 #include "aaa/auth/mac.h"
 #include "aaa/policy/store.h"
+#include "core/html.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -19,6 +20,8 @@
 namespace edge {
 
 namespace {
+
+using core::htmlEscape;
 
 using core::CommandArgs;
 using core::ControlReply;
@@ -59,21 +62,6 @@ std::string localTime(int64_t unix) {
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %Z", &tm);
   return buf;
-}
-
-std::string htmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string csvField(const std::string& s) {

@@ -489,6 +489,42 @@ ControlReply RadiusService::nasAdd(const Json& args) {
   return ControlReply::success("NAS '" + n.name + "' saved" + warning, nasJson(n));
 }
 
+core::Status RadiusService::registerLocalNas(const aaa::policy::NasClient& nas) {
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  core::Status s = write([nas, now](core::Database& db) {
+    core::Status d = aaa::policy::deleteNas(db, nas.name);
+    if (!d.isOk() && d.code() != core::Code::kNotFound) return d;
+    return aaa::policy::insertNas(db, nas, now).status();
+  });
+  if (!s.isOk()) return s;
+  return reloadNas();
+}
+
+std::optional<RadiusService::SessionPolicy> RadiusService::sessionPolicy(const std::string& username) {
+  auto snap = snapshots_.current();
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(username);
+  const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+  if (plan == nullptr || sub->status != aaa::policy::SubscriberStatus::kActive) return std::nullopt;
+  aaa::policy::Decision d;
+  d.subscriber = sub;
+  d.plan = plan;
+  if (aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d) !=
+      aaa::policy::RejectReason::kNone)
+    return std::nullopt;
+  SessionPolicy p;
+  billing::Rate rate = d.rate.downBps || d.rate.upBps ? d.rate : billing::Rate{plan->downBps, plan->upBps};
+  std::vector<aaa::radius::Attribute> attrs =
+      aaa::radius::renderRate(*plan, rate, aaa::policy::VendorProfile::kMikrotik, attributes_);
+  if (!attrs.empty())
+    if (auto r = aaa::radius::parseMikrotikRateLimit(attrs[0].value.bytes)) p.rate = *r;
+  p.sessionTimeout = plan->sessionTimeout;
+  p.idleTimeout = plan->idleTimeout;
+  p.interimInterval = plan->interimInterval;
+  p.usageMatters = plan->billing.hasQuota();
+  if (d.billed) p.remainingBytes = d.quota.remainingBytes;
+  return p;
+}
+
 ControlReply RadiusService::nasList(const Json& args) {
   core::Status s = CommandArgs(args).only({});
   if (!s.isOk()) return fail(s);

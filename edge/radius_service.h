@@ -23,6 +23,7 @@
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/dynauth_client.h"
+#include "aaa/radius/reply.h"
 #include "aaa/radius/server.h"
 #include "billing/quota_book.h"
 #include "core/control_socket.h"
@@ -51,6 +52,24 @@ class RadiusService {
   void registerCommands(core::ControlServer& control);
   core::Json statusJson() const;
   uint16_t authPort() const { return server_ ? server_->port() : 0; }
+  uint16_t acctPort() const { return acctServer_ ? acctServer_->port() : 0; }
+  const std::string& listenAddress() const { return config_.listen; }
+
+  // For the built-in gateway (edge/gateway.h), which is a NAS of this server on loopback.
+  const aaa::radius::Attributes& attributes() const { return attributes_; }
+  // Adds or replaces the NAS client of that name (not a management change: the gateway's own).
+  core::Status registerLocalNas(const aaa::policy::NasClient& nas);
+  // What an accepted session of `username` would get now, without a password (rebuilding the
+  // gateway's kernel state after a restart); nullopt when the subscriber or plan is gone or not allowed.
+  struct SessionPolicy {
+    aaa::radius::RateLimit rate;
+    uint32_t sessionTimeout = 0;  // whole session, from its start
+    uint32_t idleTimeout = 0;
+    uint32_t interimInterval = 0;
+    bool usageMatters = false;  // the plan has a quota or fair use
+    std::optional<uint64_t> remainingBytes;
+  };
+  std::optional<SessionPolicy> sessionPolicy(const std::string& username);
 
   // For the health gauges and SNMP (any thread).
   std::shared_ptr<const aaa::policy::Snapshot> snapshot() const { return snapshots_.current(); }

@@ -10,6 +10,71 @@ std::string mikrotikRate(uint64_t v) {
 
 namespace {
 
+std::optional<uint64_t> parseMikrotikRate(const std::string& t) {
+  if (t.empty()) return std::nullopt;
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+    if (v > UINT64_MAX / 10 - 10) return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(t[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  uint64_t scale = 1;
+  if (i + 1 == t.size()) {
+    switch (t[i]) {
+      case 'k': case 'K': scale = 1000; break;
+      case 'M': case 'm': scale = 1000000; break;
+      case 'G': case 'g': scale = 1000000000; break;
+      default: return std::nullopt;
+    }
+  } else if (i != t.size()) {
+    return std::nullopt;
+  }
+  if (v > UINT64_MAX / scale) return std::nullopt;
+  return v * scale;
+}
+
+// "a/b" -> {a, b}
+std::optional<std::pair<std::string, std::string>> splitPair(const std::string& t) {
+  auto slash = t.find('/');
+  if (slash == std::string::npos || t.find('/', slash + 1) != std::string::npos) return std::nullopt;
+  return std::make_pair(t.substr(0, slash), t.substr(slash + 1));
+}
+
+}  // namespace
+
+std::optional<RateLimit> parseMikrotikRateLimit(const std::string& text) {
+  std::vector<std::string> words;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    if (end > pos) words.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (words.size() != 1 && words.size() != 4) return std::nullopt;
+  RateLimit r;
+  auto rates = splitPair(words[0]);
+  if (!rates) return std::nullopt;
+  auto up = parseMikrotikRate(rates->first), down = parseMikrotikRate(rates->second);
+  if (!up || !down) return std::nullopt;
+  r.upBps = *up;
+  r.downBps = *down;
+  if (words.size() == 4) {
+    auto burst = splitPair(words[1]), times = splitPair(words[3]);
+    if (!burst || !times || !splitPair(words[2])) return std::nullopt;
+    auto bu = parseMikrotikRate(burst->first), bd = parseMikrotikRate(burst->second);
+    auto tu = parseMikrotikRate(times->first);
+    if (!bu || !bd || !tu || *tu > 86400) return std::nullopt;
+    r.burstUpBps = *bu;
+    r.burstDownBps = *bd;
+    r.burstSeconds = static_cast<uint32_t>(*tu);
+  }
+  return r;
+}
+
+namespace {
+
 uint32_t clampU32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v); }
 
 Attribute attr(const AttrRef& ref, Value v) { return Attribute{ref, std::move(v), 0}; }

@@ -15,6 +15,7 @@
 // The caller puts Message-Authenticator first and appends the request's Proxy-State attributes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,17 @@ std::vector<Attribute> renderRemaining(uint64_t bytes, policy::VendorProfile ven
 
 // "10M", "512k", "1500": MikroTik's rate syntax.
 std::string mikrotikRate(uint64_t bitsPerSecond);
+
+// A Mikrotik-Rate-Limit read back by a NAS (the built-in gateway is a MikroTik-profile NAS):
+// "up/down [burst-up/burst-down threshold-up/threshold-down time/time]", rates as "10M", "512k",
+// "1500" (k, M and G are powers of 1000). nullopt when the text is not of that form.
+struct RateLimit {
+  uint64_t upBps = 0;
+  uint64_t downBps = 0;
+  uint64_t burstUpBps = 0;    // 0: no burst
+  uint64_t burstDownBps = 0;
+  uint32_t burstSeconds = 0;
+};
+std::optional<RateLimit> parseMikrotikRateLimit(const std::string& text);
 
 }  // namespace aaa::radius

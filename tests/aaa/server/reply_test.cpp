@@ -75,3 +75,22 @@ TEST(Reply, RejectCarriesTheReason) {
   LONGS_EQUAL(1, attrs.size());
   STRCMP_EQUAL("Account suspended", attrs[0].value.bytes.c_str());
 }
+
+TEST(Reply, MikrotikRateLimitReadsBackWhatIsRendered) {
+  auto attrs = aaa::radius::renderRate(plan(), aaa::policy::VendorProfile::kMikrotik, a);
+  auto r = aaa::radius::parseMikrotikRateLimit(attrs[0].value.bytes);
+  CHECK(r.has_value());
+  const aaa::policy::Plan p = plan();
+  CHECK_EQUAL(p.upBps, r->upBps);
+  CHECK_EQUAL(p.downBps, r->downBps);
+  CHECK_EQUAL(p.burstUpBps, r->burstUpBps);
+  CHECK_EQUAL(p.burstDownBps, r->burstDownBps);
+  CHECK_EQUAL(p.burstTimeSeconds, r->burstSeconds);
+  auto plain = aaa::radius::parseMikrotikRateLimit("512k/2G");
+  CHECK(plain.has_value());
+  CHECK_EQUAL(512000u, plain->upBps);
+  CHECK_EQUAL(2000000000ull, plain->downBps);
+  CHECK_EQUAL(0u, plain->burstDownBps);
+  for (const char* bad : {"", "10M", "10M/", "10X/1M", "1M/1M 2M/2M", "1M/2M/3M", "M/1M", "1M/1M 2M/2M 1M/1M x/8"})
+    CHECK_FALSE_TEXT(aaa::radius::parseMikrotikRateLimit(bad).has_value(), bad);
+}
