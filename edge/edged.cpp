@@ -108,8 +108,7 @@ core::Status Edged::start() {
       [this](const std::string& command, const core::Json& args, const core::ControlReply& reply) {
         reportLocalChange(command, args, reply);
       });
-  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
-
+  // Before the control socket opens: when edgectl can talk to edged, the portal answers.
   if (config_.gateway.enabled) {
     std::optional<core::License> l = license_.current();
     if (l && !l->hasFeature(core::kFeatureCaptivePortal)) {
@@ -120,6 +119,9 @@ core::Status Edged::start() {
       EDGE_RETURN_IF_ERROR(gateway_->start());
     }
   }
+  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
+
+
 
   core::HttpServerOptions adminOptions;
   adminOptions.name = "admin HTTP";

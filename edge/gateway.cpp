@@ -325,6 +325,18 @@ void Gateway::tick() {
 // ---- dnsmasq ----
 
 core::Status Gateway::startDnsmasq() {
+  // A dnsmasq of a crashed edged may still hold the ports for a moment (it gets SIGTERM when edged
+  // dies): wait for it, and end it when it lingers.
+  std::string pidText, comm;
+  if (readFile(stateDir_ + "/dnsmasq.pid", &pidText)) {
+    pid_t old = static_cast<pid_t>(std::atoi(pidText.c_str()));
+    if (old > 1 && readFile("/proc/" + std::to_string(old) + "/comm", &comm) && comm.rfind("dnsmasq", 0) == 0) {
+      ::kill(old, SIGTERM);
+      for (int i = 0; i < 100 && ::kill(old, 0) == 0; ++i) ::usleep(20000);
+      if (::kill(old, 0) == 0) ::kill(old, SIGKILL);
+      ::usleep(20000);
+    }
+  }
   std::vector<std::string> args = {
       config_.dnsmasq,
       "--keep-in-foreground",
@@ -334,7 +346,7 @@ core::Status Gateway::startDnsmasq() {
       "--interface=" + config_.lanInterface,
       "--except-interface=lo",
       "--listen-address=" + lan_.ip,
-      "--pid-file=",
+      "--pid-file=" + stateDir_ + "/dnsmasq.pid",
       "--quiet-dhcp",
       "--log-facility=-",
       "--dhcp-authoritative",
@@ -344,7 +356,7 @@ core::Status Gateway::startDnsmasq() {
       "--dhcp-option=option:router," + lan_.ip,
       "--dhcp-option=option:dns-server," + lan_.ip,
       // RFC 8910: the CAPPORT API URI (DHCPv4 option 114).
-      "--dhcp-option=114,\"" + portalUrl() + "api/captive\"",
+      "--dhcp-option=114," + portalUrl() + "api/captive",
   };
   if (!config_.dnsServers.empty()) {
     args.push_back("--no-resolv");
@@ -480,7 +492,8 @@ core::Status Gateway::reconcile() {
     c.username = j.value("username", "");
     c.acctSessionId = j.value("acct-session-id", "");
     c.nasPort = j.value("nas-port", 0u);
-    c.started = j.value("started", int64_t{0});
+    core::Result<int64_t> started = core::parseIso8601(j.value("started", ""));
+    c.started = started.isOk() ? *started : now - j.value("session-time", int64_t{0});
     c.lastActivity = c.lastInterim = now;
     c.upBytes = j.value("input-octets", uint64_t{0});
     c.downBytes = j.value("output-octets", uint64_t{0});

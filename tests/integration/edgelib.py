@@ -69,8 +69,9 @@ class Edged(_Daemon):
     """A real edged process on a private folder."""
     cli = "edgectl"
 
-    def __init__(self, root, extra=None):
+    def __init__(self, root, extra=None, netns=None):
         self.root = root
+        self.netns = netns  # run inside this network namespace (the gateway tests)
         os.makedirs(root, exist_ok=True)
         self.data_dir = os.path.join(root, "data")
         self.run_dir = os.path.join(root, "run")
@@ -83,7 +84,8 @@ class Edged(_Daemon):
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([binary("edged"), "--config", self.config], stdout=self.log, stderr=self.log)
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
+        self.proc = subprocess.Popen(prefix + [binary("edged"), "--config", self.config], stdout=self.log, stderr=self.log)
         if wait:
             self.wait_ready()
         return self
@@ -123,8 +125,9 @@ class Mgmtd(_Daemon):
     """A real mgmtd process on a private folder (HTTPS listeners on free loopback ports)."""
     cli = "mgmtctl"
 
-    def __init__(self, root, extra=None):
+    def __init__(self, root, extra=None, netns=None):
         self.root = root
+        self.netns = netns  # run inside this network namespace (the gateway tests)
         os.makedirs(root, exist_ok=True)
         self.data_dir = os.path.join(root, "data")
         self.socket = os.path.join(root, "control.sock")

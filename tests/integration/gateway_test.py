@@ -1,0 +1,366 @@
+"""The hotspot gateway end to end, in network namespaces this test builds and removes:
+
+    cl1 (client) ----\\
+                      br-lan [gw: edged + dnsmasq] gw-wan ---- up-eth [up: web, iperf3, DNS]
+    cl2 (client) ----/
+
+Checks: DHCP with option 114, the captive state (portal redirect, HTTPS refused fast, walled
+garden by IP and by DNS name, no IPv6 bypass), login through the portal form with its CSRF token,
+shaped rates measured with iperf3 and a CoA lowering them, the ledger's counters equal to the
+kernel's, a quota cutting the client off within one polling interval, kill -9 with the kernel
+rebuilt from the ledger, a logged-out client staying out, and a spoofed IP with another MAC."""
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir, wait_for  # noqa: E402
+
+PREFIX = f"egw{os.getpid() % 10000}"
+GW, CL1, CL2, UP = PREFIX + "g", PREFIX + "c1", PREFIX + "c2", PREFIX + "u"
+LAN_IP = "10.77.0.1"
+WEB = "172.31.77.2"      # the upstream web server (and iperf3, DNS)
+GARDEN_IP = "172.31.77.3"   # walled garden by address
+GARDEN_DNS = "172.31.77.4"  # walled garden by name: garden.test
+PORTAL_PORT = 8080
+DOWN, UP_RATE = 8_000_000, 4_000_000
+
+
+def sh(*cmd, check=True, timeout=60):
+    r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}: {r.stdout}{r.stderr}")
+    return r
+
+
+def ns(name, *cmd, check=True, timeout=60):
+    return sh("ip", "netns", "exec", name, *cmd, check=check, timeout=timeout)
+
+
+class Client:
+    """A LAN client namespace: DHCP with busybox udhcpc, HTTP with curl (cookies kept)."""
+
+    def __init__(self, name, root):
+        self.name = name
+        self.root = root
+        self.jar = os.path.join(root, name + ".cookies")
+        self.env_file = os.path.join(root, name + ".dhcp")
+        self.ip = None
+
+    def dhcp(self):
+        script = os.path.join(self.root, "udhcpc.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "case \"$1\" in bound|renew)\n"
+                    "  ip addr flush dev \"$interface\"\n"
+                    "  ip addr add \"$ip/$mask\" dev \"$interface\"\n"
+                    "  ip route replace default via \"$router\"\n"
+                    f"  env > \"{self.env_file}.$interface\";;\nesac\n")
+        os.chmod(script, 0o755)
+        ns(self.name, "busybox", "udhcpc", "-i", "eth0", "-O", "114", "-s", script, "-q", "-n", "-t", "5", "-T", "1",
+           timeout=30)
+        env = {}
+        with open(self.env_file + ".eth0") as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                env[k] = v
+        self.ip = env["ip"]
+        # `ip netns exec` gives the namespace /etc/netns/NAME/resolv.conf as its resolver config.
+        os.makedirs(f"/etc/netns/{self.name}", exist_ok=True)
+        with open(f"/etc/netns/{self.name}/resolv.conf", "w") as f:
+            f.write(f"nameserver {env['dns']}\n")
+        return env
+
+    def curl(self, url, *extra, timeout=10):
+        out = [] if "-o" in extra else ["-o", "-"]
+        return ns(self.name, "curl", "-s", "-S", *out, "-w", "\n%{http_code} %{time_total}", "--max-time",
+                  str(timeout), "-b", self.jar, "-c", self.jar, *extra, url, check=False, timeout=timeout + 5)
+
+    def get(self, url, *extra, timeout=10):
+        r = self.curl(url, *extra, timeout=timeout)
+        body, _, tail = r.stdout.rpartition("\n")
+        code = int(tail.split()[0]) if r.returncode == 0 else 0
+        return code, body, r
+
+    def form(self, path, fields):
+        """GET the portal page, take its CSRF token, POST the form with it."""
+        code, page, _ = self.get(f"http://{LAN_IP}:{PORTAL_PORT}/")
+        m = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+        assert m, f"no CSRF token on the portal page ({code}): {page[:300]}"
+        data = dict(fields, csrf=m.group(1))
+        return self.get(f"http://{LAN_IP}:{PORTAL_PORT}{path}", "-L", "--data", urllib.parse.urlencode(data))
+
+    def iperf(self, reverse):
+        args = ["iperf3", "-c", WEB, "-t", "4", "-O", "1", "-J"] + (["-R"] if reverse else [])
+        r = ns(self.name, *args, timeout=30)
+        return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
+
+
+class GatewayTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        assert os.geteuid() == 0, "the gateway test builds network namespaces: run it as root (CI does)"
+        cls.tmp = TempDir("edge-gw-")
+        cls.root = cls.tmp.path
+        cls.procs = []
+        for n in (GW, CL1, CL2, UP):
+            sh("ip", "netns", "add", n)
+        try:
+            cls.build_topology()
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def build_topology(cls):
+        for n in (GW, CL1, CL2, UP):
+            ns(n, "ip", "link", "set", "lo", "up")
+        ns(GW, "ip", "link", "add", "br-lan", "type", "bridge")
+        ns(GW, "ip", "link", "set", "br-lan", "up")
+        for i, cl in enumerate((CL1, CL2), start=1):
+            sh("ip", "link", "add", f"{PREFIX}l{i}", "netns", GW, "type", "veth", "peer", "name", "eth0", "netns", cl)
+            ns(GW, "ip", "link", "set", f"{PREFIX}l{i}", "master", "br-lan", "up")
+            ns(cl, "ip", "link", "set", "eth0", "address", f"02:00:00:00:77:0{i}")
+            ns(cl, "ip", "link", "set", "eth0", "up")
+        sh("ip", "link", "add", "gw-wan", "netns", GW, "type", "veth", "peer", "name", "eth0", "netns", UP)
+        ns(GW, "ip", "addr", "add", "172.31.77.1/24", "dev", "gw-wan")
+        ns(GW, "ip", "link", "set", "gw-wan", "up")
+        ns(UP, "ip", "addr", "add", WEB + "/24", "dev", "eth0")
+        for extra in (GARDEN_IP, GARDEN_DNS):
+            ns(UP, "ip", "addr", "add", extra + "/32", "dev", "eth0")
+        ns(UP, "ip", "link", "set", "eth0", "up")
+        # IPv6 on both sides, with forwarding on: only the gateway's own rules keep IPv6 out.
+        ns(GW, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+        ns(GW, "ip", "-6", "addr", "add", "fd77::1/64", "dev", "br-lan", "nodad")
+        ns(GW, "ip", "-6", "addr", "add", "fd78::1/64", "dev", "gw-wan", "nodad")
+        ns(UP, "ip", "-6", "addr", "add", "fd78::2/64", "dev", "eth0", "nodad")
+        ns(UP, "ip", "-6", "route", "add", "default", "via", "fd78::1")
+        ns(CL1, "ip", "-6", "addr", "add", "fd77::10/64", "dev", "eth0", "nodad")
+        ns(CL1, "ip", "-6", "route", "add", "default", "via", "fd77::1")
+        # Upstream services: a web server (v4 and v6), iperf3, and a DNS server for garden.test.
+        www = os.path.join(cls.root, "www")
+        os.makedirs(www)
+        with open(os.path.join(www, "index.html"), "w") as f:
+            f.write("upstream web server\n")
+        with open(os.path.join(www, "big.bin"), "wb") as f:
+            f.write(os.urandom(24 * 1024 * 1024))
+        with open(os.path.join(www, "one.bin"), "wb") as f:
+            f.write(os.urandom(1024 * 1024))
+        cls.spawn(UP, "/usr/bin/python3", "-m", "http.server", "80", "--bind", "::", "--directory", www)
+        cls.spawn(UP, "iperf3", "-s", "-B", WEB)
+        cls.spawn(UP, "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                  "--bind-interfaces", "--listen-address=" + WEB, "--address=/garden.test/" + GARDEN_DNS,
+                  "--address=/web.test/" + WEB, "--pid-file=", "--log-facility=-")
+        wait_for(lambda: ns(UP, "curl", "-s", f"http://{WEB}/", check=False).returncode == 0, what="upstream web server")
+
+    @classmethod
+    def spawn(cls, name, *cmd):
+        with open(os.path.join(cls.root, f"{name}-{os.path.basename(cmd[0])}-{len(cls.procs)}.log"), "wb") as log:
+            cls.procs.append(subprocess.Popen(["ip", "netns", "exec", name, *cmd], stdout=log, stderr=log))
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs:
+            p.kill()
+            p.wait()
+        for n in (GW, CL1, CL2, UP):
+            subprocess.run(["ip", "netns", "pids", n], capture_output=True)
+            pids = subprocess.run(["ip", "netns", "pids", n], capture_output=True, text=True).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)
+            shutil.rmtree(f"/etc/netns/{n}", ignore_errors=True)
+        if os.environ.get("KEEP_TMP"):
+            print("kept", cls.root)
+        else:
+            cls.tmp.cleanup()
+
+    def start_edged(self, edged=None):
+        if edged is None:
+            edged = Edged(os.path.join(self.root, "edged"), netns=GW, extra={
+                "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+                "gateway": {
+                    "enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
+                    "dhcp-range": "10.77.0.100-10.77.0.150", "wan-interface": "gw-wan", "portal-port": PORTAL_PORT,
+                    "walled-garden": [GARDEN_IP, "garden.test"], "dns-servers": [WEB], "counter-interval": 1,
+                    "portal-name": "Cafe Test", "signup-plans": ["trial"],
+                },
+            })
+        edged.start()
+        return edged
+
+    def session_of(self, edged, user):
+        rows = edged.ctl_json("session", "list", "--user", user)
+        return rows[0] if rows else None
+
+    def kernel_counters(self):
+        out = json.loads(ns(GW, "nft", "-j", "list", "counters", "table", "inet", "edged_gw").stdout)
+        return {c["counter"]["name"]: c["counter"] for c in out["nftables"] if "counter" in c}
+
+    def tc_class_rate(self, dev, minor):
+        out = ns(GW, "tc", "-s", "class", "show", "dev", dev, "classid", f"1:{minor:x}").stdout
+        m = re.search(r"rate (\S+)", out)
+        return m.group(1) if m else None
+
+    def test_gateway(self):
+        edged = self.start_edged()
+        try:
+            self.flow(edged)
+        finally:
+            if edged.proc is not None:
+                edged.stop()
+
+    def flow(self, edged):
+        edged.ctl("plan", "add", "--name", "cafe", "--down", "8M", "--up", "4M", "--interim", "60")
+        edged.ctl("plan", "add", "--name", "small", "--down", "8M", "--up", "4M", "--data-quota", "3MB",
+                  "--period", "month")
+        edged.ctl("plan", "add", "--name", "trial", "--down", "2M", "--up", "1M", "--validity", "1d")
+        edged.ctl("subscriber", "add", "--username", "alice", "--password", "alice-pass-1", "--plan", "cafe")
+        edged.ctl("subscriber", "add", "--username", "bob", "--password", "bob-pass-12", "--plan", "small")
+        nas = {n["name"]: n for n in edged.ctl_json("nas", "list")}
+        self.assertEqual(("127.0.0.86", "mikrotik"), (nas["gateway"]["address"], nas["gateway"]["vendor"]), nas)
+
+        c1, c2 = Client(CL1, self.root), Client(CL2, self.root)
+        env = c1.dhcp()
+        # RFC 8910: option 114 carries the CAPPORT API URI.
+        opt = env.get("opt114", "")
+        uri = bytes.fromhex(opt).decode() if re.fullmatch(r"[0-9a-fA-F]+", opt or "x") else opt
+        self.assertEqual(f"http://{LAN_IP}:{PORTAL_PORT}/api/captive", uri, {k: v for k, v in env.items() if k.startswith("opt")})
+        self.assertTrue(c1.ip.startswith("10.77.0."), env)
+        c2.dhcp()
+
+        # ---- captive ----
+        code, body, _ = c1.get(f"http://{WEB}/", "-L")
+        self.assertEqual(200, code)
+        self.assertIn("Cafe Test", body)
+        self.assertIn('name="csrf"', body)
+        t0 = time.time()
+        code, _, r = c1.get(f"https://{WEB}/", "-k", timeout=8)
+        self.assertEqual(0, code, "HTTPS must not get through before login")
+        self.assertLess(time.time() - t0, 2.0, f"HTTPS before login must fail fast: {r.stderr}")
+        code, body, _ = c1.get(f"http://{GARDEN_IP}/")
+        self.assertEqual((200, "upstream web server"), (code, body.strip()), "walled garden by address")
+        code, body, _ = c1.get("http://garden.test/")
+        self.assertEqual((200, "upstream web server"), (code, body.strip()), "walled garden by DNS name")
+        code, _, r = c1.get("http://[fd78::2]/", timeout=4)
+        self.assertEqual(0, code, "IPv6 must not bypass the portal")
+        api = json.loads(c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/api/captive")[1])
+        self.assertEqual(True, api["captive"])
+        code, _, _ = c1.get(f"http://{WEB}/generate_204")
+        self.assertEqual(302, code, "Android's probe sees the portal")
+
+        # ---- login: CSRF honoured, wrong password refused ----
+        code, body, _ = c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/login", "--data", "username=alice&password=alice-pass-1&accept=yes")
+        self.assertEqual(403, code, "a form without its CSRF token is refused")
+        code, body, _ = c1.form("/login", {"username": "alice", "password": "wrong", "accept": "yes"})
+        self.assertEqual(403, code)
+        self.assertIn("Wrong username or password", body)
+        code, body, _ = c1.form("/login", {"username": "alice", "password": "alice-pass-1", "accept": "yes"})
+        self.assertEqual(200, code, body[:500])
+        self.assertIn("You are online", body)
+        code, body, _ = c1.get(f"http://{WEB}/")
+        self.assertEqual((200, "upstream web server"), (code, body.strip()), "the upstream opens after login")
+        code, _, _ = c1.get(f"https://{WEB}/", "-k", timeout=4)
+        self.assertNotEqual(302, code)
+        api = json.loads(c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/api/captive")[1])
+        self.assertEqual(False, api["captive"])
+        session = self.session_of(edged, "alice")
+        self.assertIsNotNone(session, "the portal login is a session in the ledger")
+        self.assertEqual("gateway", session["nas"])
+        self.assertEqual(c1.ip, session["framed-ip"])
+        self.assertEqual("02-00-00-00-77-01", session["calling-station-id"])
+        code, _, _ = c1.get(f"http://[fd78::2]/", timeout=4)
+        self.assertEqual(0, code, "IPv6 stays blocked after login too")
+
+        # ---- shaping ----
+        down = c1.iperf(reverse=True)
+        up = c1.iperf(reverse=False)
+        self.assertLess(abs(down - DOWN) / DOWN, 0.10, f"download {down / 1e6:.2f} Mbit/s, plan 8 Mbit/s")
+        self.assertLess(abs(up - UP_RATE) / UP_RATE, 0.10, f"upload {up / 1e6:.2f} Mbit/s, plan 4 Mbit/s")
+        # A plan change reaches the live session as a CoA: the next measurement follows it.
+        edged.ctl("plan", "set", "--name", "cafe", "--down", "4M", "--up", "2M")
+        wait_for(lambda: "gateway: CoA: alice" in edged.read_log(), what="the CoA reaching the gateway")
+        down = c1.iperf(reverse=True)
+        self.assertLess(abs(down - 4_000_000) / 4_000_000, 0.10, f"download after CoA {down / 1e6:.2f} Mbit/s")
+
+        # ---- quota: cut within one polling interval ----
+        c2_log = c2.form("/login", {"username": "bob", "password": "bob-pass-12", "accept": "yes"})
+        self.assertEqual(200, c2_log[0], c2_log[1][:300])
+        self.assertEqual(200, c2.get(f"http://{WEB}/")[0])
+        # The ledger's counters are the kernel's: a plan with a quota reports every counter move.
+        c2.get(f"http://{WEB}/one.bin", "-o", "/dev/null", timeout=20)
+        sid = self.session_of(edged, "bob")["acct-session-id"]
+        def counters_match():
+            k = self.kernel_counters()
+            s = self.session_of(edged, "bob")
+            return (k[f"u_{sid}"]["bytes"], k[f"d_{sid}"]["bytes"]) == (s["input-octets"], s["output-octets"])
+        wait_for(counters_match, timeout=5, what="the ledger's counters equal to the kernel's")
+        self.assertGreater(self.kernel_counters()[f"d_{sid}"]["bytes"], 1_000_000)
+        c2.get(f"http://{WEB}/big.bin", "-o", "/dev/null", timeout=20)
+        wait_for(lambda: self.session_of(edged, "bob") is None, timeout=10, what="bob's session to end at the quota")
+        hist = edged.ctl_json("session", "history", "--user", "bob")[0]
+        total = hist["input-octets"] + hist["output-octets"]
+        quota = 3 * 1024 * 1024
+        self.assertGreaterEqual(total, quota * 0.9, hist)
+        # One interval at the plan's 8 Mbit/s is 1 MB; allow the poll plus the Stop's round trip.
+        self.assertLessEqual(total, quota + 1_000_000 * 1.5, f"overshoot {total - quota} bytes: {hist}")
+        code, body, _ = c2.get(f"http://{WEB}/", "-L")
+        self.assertIn("Cafe Test", body, "after the quota the client is back at the portal")
+
+        # ---- logout and disconnect ----
+        edged.ctl("subscriber", "add", "--username", "carol", "--password", "carol-pass-1", "--plan", "cafe")
+        code, body, _ = c2.form("/login", {"username": "carol", "password": "carol-pass-1", "accept": "yes"})
+        self.assertEqual(200, code, body[:300])
+        code, page, _ = c2.get(f"http://{LAN_IP}:{PORTAL_PORT}/status")
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        c2.get(f"http://{LAN_IP}:{PORTAL_PORT}/logout", "--data", "csrf=" + csrf)
+        self.assertIsNone(self.session_of(edged, "carol"))
+        self.assertEqual("user-request", edged.ctl_json("session", "history", "--user", "carol")[0]["close-reason"])
+        self.assertIn("Cafe Test", c2.get(f"http://{WEB}/", "-L")[1])
+
+        # ---- kill -9: logged-in stays in and shaped, logged-out stays out ----
+        minor_before = self.kernel_class_of(c1.ip)
+        edged.stop(sig=signal.SIGKILL)
+        edged = self.start_edged(edged)
+        self.assertEqual((200, "upstream web server"), (c1.get(f"http://{WEB}/")[0], c1.get(f"http://{WEB}/")[1].strip()))
+        self.assertIn("Cafe Test", c2.get(f"http://{WEB}/", "-L")[1], "a logged-out client stays out")
+        minor = self.kernel_class_of(c1.ip)
+        self.assertIsNotNone(minor)
+        self.assertEqual("4Mbit", self.tc_class_rate("br-lan", minor), "still shaped after kill -9")
+        self.assertIsNotNone(minor_before)
+
+        # ---- a spoofer: c2 takes c1's IP with its own MAC ----
+        ns(CL2, "ip", "addr", "flush", "dev", "eth0")
+        ns(CL2, "ip", "addr", "add", c1.ip + "/24", "dev", "eth0")
+        ns(CL2, "ip", "route", "replace", "default", "via", LAN_IP)
+        code, body, _ = c2.get(f"http://{WEB}/", timeout=4)
+        self.assertNotEqual("upstream web server", body.strip(), "a spoofed IP with another MAC gets nothing")
+
+        # ---- Disconnect from edgectl ----
+        edged.ctl("session", "disconnect", "--user", "alice")
+        wait_for(lambda: self.session_of(edged, "alice") is None, timeout=15, what="alice's Stop after the Disconnect")
+        edged.stop()
+
+    def kernel_class_of(self, ip):
+        out = json.loads(ns(GW, "nft", "-j", "list", "map", "inet", "edged_gw", "class4").stdout)
+        for item in out["nftables"]:
+            if "map" in item:
+                for elem in item["map"].get("elem", []):
+                    if elem[0] == ip:
+                        return int(str(elem[1]).split(":")[1], 16)
+        return None
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
