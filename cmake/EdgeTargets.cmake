@@ -45,5 +45,5 @@ function(edge_integration_test name)
   endif()
   add_test(NAME ${name} COMMAND /usr/bin/python3 ${ARG_SCRIPT} ${ARG_ARGS})
   set_tests_properties(${name} PROPERTIES LABELS integration TIMEOUT ${ARG_TIMEOUT}
-    ENVIRONMENT "EDGE_BIN=${CMAKE_BINARY_DIR}/bin;EDGE_SOURCE=${PROJECT_SOURCE_DIR}")
+    ENVIRONMENT "EDGE_BIN=${CMAKE_BINARY_DIR}/bin;EDGE_SOURCE=${PROJECT_SOURCE_DIR};EDGE_ARTIFACTS=${CMAKE_BINARY_DIR}/artifacts")
 endfunction()

@@ -264,6 +264,11 @@ void Gateway::registerPortal() {
   };
 
   portal_->route("GET", "/", [this, loginPage, statusPage](const HttpRequest& r) {
+    // A redirected request for another site's "/": to the portal's own address first, so that the
+    // pages, their cookie and their forms all live on one origin.
+    auto host = r.headers.find("host");
+    if (host == r.headers.end() || host->second != lan_.ip + ":" + std::to_string(config_.portalPort))
+      return redirectTo(portalUrl());
     if (auto c = clientAt(r.remote)) return statusPage(r, *c, "");
     return loginPage(r, "", 200);
   });

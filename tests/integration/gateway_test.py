@@ -213,6 +213,42 @@ class GatewayTest(unittest.TestCase):
         m = re.search(r"rate (\S+)", out)
         return m.group(1) if m else None
 
+    def test_browser(self):
+        """Headless chromium in the client namespace walks the voucher and login flows at phone size."""
+        edged = Edged(os.path.join(self.root, "edged-browser"), netns=GW, extra={
+            "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+            "gateway": {"enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
+                        "wan-interface": "gw-wan", "portal-port": PORTAL_PORT, "dns-servers": [WEB],
+                        "portal-name": "Harbour Cafe Wi-Fi", "portal-color": "#8a3b12", "signup-plans": ["day"]}})
+        edged.start()
+        try:
+            edged.ctl("plan", "add", "--name", "day", "--down", "10M", "--up", "5M", "--validity", "1d")
+            edged.ctl("subscriber", "add", "--username", "dana", "--password", "dana-pass-1", "--plan", "day")
+            code = edged.ctl_json("voucher", "generate", "--plan", "day", "--count", "1")["codes"][0]
+            c1 = Client(CL1, self.root)
+            c1.dhcp()
+            out = os.path.join(os.environ.get("EDGE_ARTIFACTS", os.path.join(self.root, "artifacts")), "portal")
+            walker = os.path.join(os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", "..")),
+                                  "tests", "browser", "portal_walk.js")
+            r = ns(CL1, "node", walker, "--start", f"http://{WEB}/", "--out", out, "--user", "dana",
+                   "--password", "dana-pass-1", "--voucher", code, check=False, timeout=120)
+            result = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {"ok": False}
+            self.assertTrue(result["ok"], f"{result} {r.stderr[-2000:]}")
+            names = [s["name"] for s in result["seen"]]
+            self.assertEqual(["01-captive-login", "02-voucher-status", "03-logged-out", "04-wrong-password",
+                              "05-login-status", "06-signup", "07-terms"], names)
+            for s in result["seen"]:
+                self.assertIn("Harbour Cafe Wi-Fi", s["title"], s)
+                self.assertTrue(os.path.getsize(os.path.join(out, s["name"] + ".png")) > 1000)
+            self.assertIn(code, result["seen"][1]["text"])
+            self.assertIn("Wrong username or password", result["seen"][3]["text"])
+            self.assertIn("dana", result["seen"][4]["text"])
+            history = edged.ctl_json("session", "history", "--user", "dana")
+            self.assertEqual(1, len(history), history)
+            print("portal screenshots in", out)
+        finally:
+            edged.stop()
+
     def test_gateway(self):
         edged = self.start_edged()
         try:
