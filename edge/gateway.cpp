@@ -485,6 +485,7 @@ core::Status Gateway::reconcile() {
   const core::Json& sessions = reply["arguments"];
   int64_t now = nowUnix();
   size_t restored = 0, ended = 0;
+  std::string elements;
   for (const core::Json& j : sessions) {
     GatewayClient c;
     c.ip = j.value("framed-ip", "");
@@ -521,13 +522,25 @@ core::Status Gateway::reconcile() {
       std::lock_guard<std::mutex> lock(mu_);
       c.classMinor = acquireClass(c.username, c.rate);
     }
-    s = installClient(c);
+    s = shaper_.setClass(c.classMinor, c.rate);
     if (!s.isOk()) return s.withContext("gateway: restoring " + c.ip + " (" + c.username + ")");
-    (void)account(c, kInterim);  // the counters the kernel kept become durable
+    gw::NftClient n{c.mac, c.ip, c.classMinor, c.acctSessionId, c.upPackets, c.upBytes, c.downPackets, c.downBytes};
+    elements += gw::nftAddClient(n);
     std::lock_guard<std::mutex> lock(mu_);
     clients_[c.ip] = c;
     ++restored;
   }
+  // One transaction for every client: thousands restore in well under a second.
+  if (!elements.empty()) {
+    s = nft_.run(elements);
+    if (!s.isOk()) return s.withContext("gateway: restoring the clients");
+  }
+  std::vector<GatewayClient> restoredClients;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [ip, c] : clients_) restoredClients.push_back(c);
+  }
+  for (const GatewayClient& c : restoredClients) (void)account(c, kInterim);  // the kernel's counters become durable
   clientsGauge_.set(clients_.size());
   classesGauge_.set(classes_.size());
   if (restored || ended)
