@@ -89,6 +89,22 @@ gw::ShapeRate shapeOf(const aaa::radius::RateLimit& r) {
   return gw::ShapeRate{r.downBps, r.upBps, r.burstDownBps, r.burstUpBps, r.burstSeconds};
 }
 
+// The session's counters as the kernel holds them ("u_<id>", "d_<id>"); true when they moved.
+bool takeCounters(const std::map<std::string, gw::NftCounter>& counters, GatewayClient& c) {
+  std::string id = gw::nftIdentifier(c.acctSessionId);
+  auto u = counters.find("u_" + id), d = counters.find("d_" + id);
+  bool moved = false;
+  if (u != counters.end() && u->second.bytes != c.upBytes) {
+    c.upBytes = u->second.bytes, c.upPackets = u->second.packets;
+    moved = true;
+  }
+  if (d != counters.end() && d->second.bytes != c.downBytes) {
+    c.downBytes = d->second.bytes, c.downPackets = d->second.packets;
+    moved = true;
+  }
+  return moved;
+}
+
 }  // namespace
 
 std::vector<GatewayLease> parseDnsmasqLeases(const std::string& text) {
@@ -282,12 +298,7 @@ void Gateway::stop() {
       for (auto& [ip, c] : clients_) live.push_back(c);
     }
     if (auto counters = nft_.counters(); counters.isOk())
-      for (GatewayClient& c : live) {
-        std::string id = gw::nftIdentifier(c.acctSessionId);
-        auto u = counters->find("u_" + id), d = counters->find("d_" + id);
-        if (u != counters->end()) c.upBytes = u->second.bytes, c.upPackets = u->second.packets;
-        if (d != counters->end()) c.downBytes = d->second.bytes, c.downPackets = d->second.packets;
-      }
+      for (GatewayClient& c : live) takeCounters(*counters, c);
     for (const GatewayClient& c : live) (void)account(c, kInterim);
     core::Status s = nft_.removeTable();
     if (!s.isOk()) core::logWarning("gateway: ", s.message());
@@ -431,7 +442,7 @@ std::string Gateway::macOf(const std::string& ip) {
 
 // ---- kernel ----
 
-uint32_t Gateway::acquireClass(const std::string& username, const gw::ShapeRate&) {
+uint32_t Gateway::acquireClass(const std::string& username) {
   ClassUse& use = classes_[username];
   if (use.minor == 0) {
     std::set<uint32_t> taken;
@@ -520,7 +531,7 @@ core::Status Gateway::reconcile() {
     if (policy->remainingBytes) c.limitBytes = c.upBytes + c.downBytes + *policy->remainingBytes;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      c.classMinor = acquireClass(c.username, c.rate);
+      c.classMinor = acquireClass(c.username);
     }
     s = shaper_.setClass(c.classMinor, c.rate);
     if (!s.isOk()) return s.withContext("gateway: restoring " + c.ip + " (" + c.username + ")");
@@ -717,7 +728,7 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    c.classMinor = acquireClass(username, c.rate);
+    c.classMinor = acquireClass(username);
   }
   s = installClient(c);
   if (!s.isOk()) {
@@ -753,12 +764,7 @@ bool Gateway::logout(const std::string& ip, uint32_t cause, const std::string& w
     clients_.erase(it);
   }
   // The final counters, then Stop (durable), then the kernel closes.
-  if (auto counters = nft_.counters(); counters.isOk()) {
-    std::string id = gw::nftIdentifier(c.acctSessionId);
-    auto u = counters->find("u_" + id), d = counters->find("d_" + id);
-    if (u != counters->end()) c.upBytes = u->second.bytes, c.upPackets = u->second.packets;
-    if (d != counters->end()) c.downBytes = d->second.bytes, c.downPackets = d->second.packets;
-  }
+  if (auto counters = nft_.counters(); counters.isOk()) takeCounters(*counters, c);
   (void)account(c, kStop, cause);
   removeClient(c);
   {
@@ -821,17 +827,7 @@ void Gateway::pollOnce() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [ip, c] : clients_) {
-      std::string id = gw::nftIdentifier(c.acctSessionId);
-      auto u = counters->find("u_" + id), d = counters->find("d_" + id);
-      bool moved = false;
-      if (u != counters->end() && u->second.bytes != c.upBytes) {
-        c.upBytes = u->second.bytes, c.upPackets = u->second.packets;
-        moved = true;
-      }
-      if (d != counters->end() && d->second.bytes != c.downBytes) {
-        c.downBytes = d->second.bytes, c.downPackets = d->second.packets;
-        moved = true;
-      }
+      bool moved = takeCounters(*counters, c);
       if (c.upPackets != c.upPacketsSeen) {
         c.upPacketsSeen = c.upPackets;
         c.lastActivity = now;

@@ -126,7 +126,8 @@ class Gateway {
   // Kernel.
   core::Status installClient(const GatewayClient& c);
   void removeClient(const GatewayClient& c);
-  uint32_t acquireClass(const std::string& username, const gw::ShapeRate& rate);
+  // The subscriber's HTB class (shared by their sessions); mu_ held.
+  uint32_t acquireClass(const std::string& username);
   void releaseClass(const std::string& username);
   core::Status reconcile();
 
