@@ -215,6 +215,10 @@ std::shared_ptr<const core::ConfigTable<GatewayConfig>> gatewayTable() {
       .stringList("signup-plans", &GatewayConfig::signupPlans, {},
                   "Plans a visitor may sign up for on the portal; free plans activate at once, paid ones wait for "
                   "an operator (edgectl subscriber set --status active); empty = no self-signup")
+      .string("click-through-plan", &GatewayConfig::clickThroughPlan, "",
+              "Click-through access: a visitor who accepts the terms gets this plan without an account, as a "
+              "MAC-address subscriber of the device (so the plan's daily time or data quota applies per device); "
+              "empty = no click-through")
       .check([](const GatewayConfig& c) -> core::Status {
         if (!c.enabled) return core::Status::ok();
         if (c.lanInterface.empty()) return core::invalidArgument("lan-interface: required when the gateway is enabled");

@@ -77,6 +77,7 @@ struct GatewayConfig {
   std::string portalTerms;   // terms text shown on the portal (click-through)
   std::string venueInfoUrl;  // RFC 8908 venue-info-url; empty = none
   std::vector<std::string> signupPlans;  // plans a visitor may sign up for; empty = no self-signup
+  std::string clickThroughPlan;  // free access for accepting the terms, per device (MAC); empty = none
 };
 
 struct LicenseConfig {

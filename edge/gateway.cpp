@@ -317,6 +317,7 @@ void Gateway::applySettings(const GatewayConfig& config) {
   config_.portalTerms = config.portalTerms;
   config_.venueInfoUrl = config.venueInfoUrl;
   config_.signupPlans = config.signupPlans;
+  config_.clickThroughPlan = config.clickThroughPlan;
   config_.loginAttempts = config.loginAttempts;
 }
 

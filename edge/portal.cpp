@@ -8,6 +8,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "aaa/auth/mac.h"
 #include "billing/rules.h"
 #include "core/clock.h"
 #include "core/html.h"
@@ -200,7 +201,50 @@ void Gateway::registerPortal() {
                        "<span>I accept the <a href=\"/terms\">terms of use</a></span></label>");
   };
 
-  auto loginPage = [this, render, termsBox](const HttpRequest& r, const std::string& error, int status) {
+  // Plans as plan-list describes them, those named (in the config's signup-plans or click-through-plan).
+  auto plansNamed = [this](const std::vector<std::string>& names) {
+    core::Json reply = control_.handle(core::Json{{"command", "plan-list"}, {"arguments", core::Json::object()}});
+    std::vector<core::Json> out;
+    if (reply.value("result", 1) != 0 || !reply["arguments"].is_array()) return out;
+    for (const core::Json& p : reply["arguments"])
+      if (std::find(names.begin(), names.end(), p.value("name", "")) != names.end()) out.push_back(p);
+    return out;
+  };
+  auto offeredPlans = [this, plansNamed]() {
+    std::vector<std::string> names;
+    {
+      std::lock_guard<std::mutex> lock(settingsMu_);
+      names = config_.signupPlans;
+    }
+    return plansNamed(names);
+  };
+  auto clickThroughPlan = [this, plansNamed]() -> std::optional<core::Json> {
+    std::string name;
+    {
+      std::lock_guard<std::mutex> lock(settingsMu_);
+      name = config_.clickThroughPlan;
+    }
+    if (name.empty()) return std::nullopt;
+    std::vector<core::Json> plans = plansNamed({name});
+    if (plans.empty()) return std::nullopt;
+    return plans.front();
+  };
+  // What a plan gives, in a phrase: "10M down / 5M up, 1h online per day, valid 1d".
+  auto planText = [](const core::Json& plan) {
+    std::string text = plan.value("down", "") + " down / " + plan.value("up", "") + " up";
+    std::string quotas = plan.value("data-quota", "");
+    if (!plan.value("time-quota", "").empty())
+      quotas += (quotas.empty() ? "" : " and ") + plan.value("time-quota", "") + " online";
+    if (!quotas.empty()) {
+      text += ", " + quotas;
+      std::string period = plan.value("period", "");
+      if (!period.empty() && period != "none") text += " per " + period;
+    }
+    if (!plan.value("validity", "").empty()) text += ", valid " + plan.value("validity", "");
+    return text;
+  };
+
+  auto loginPage = [this, render, termsBox, clickThroughPlan, planText](const HttpRequest& r, const std::string& error, int status) {
     Page p;
     p.title = "Log in";
     p.status = status;
@@ -210,6 +254,10 @@ void Gateway::registerPortal() {
       signup = !config_.signupPlans.empty();
     }
     if (!error.empty()) p.body += "<p class=\"error\" role=\"alert\">" + htmlEscape(error) + "</p>";
+    if (std::optional<core::Json> free = clickThroughPlan())
+      p.body += "<section><h2>Free Wi-Fi</h2><p>" + htmlEscape(planText(*free)) +
+                ", no account needed.</p><form method=\"post\" action=\"/accept\"><!--csrf-->" + termsBox() +
+                "<button type=\"submit\">Accept and connect</button></form></section>";
     p.body +=
         "<section><h2>Log in</h2><form method=\"post\" action=\"/login\"><!--csrf-->"
         "<label for=\"u\">Username</label><input id=\"u\" type=\"text\" name=\"username\" autocomplete=\"username\" "
@@ -297,6 +345,30 @@ void Gateway::registerPortal() {
       if (!std::isspace(static_cast<unsigned char>(ch))) code += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     return doLogin(r, code, code, f);
   });
+  // Click-through: accepting the terms is the whole login. The device becomes a MAC-address
+  // subscriber of the click-through plan (MAC authentication), so the plan's quotas count per device.
+  portal_->route("POST", "/accept", [this, loginPage, checkForm, clickThroughPlan, doLogin](const HttpRequest& r) {
+    auto f = formFields(r.body);
+    std::string error;
+    if (!checkForm(r, f, true, &error)) return loginPage(r, error, 403);
+    std::optional<core::Json> plan = clickThroughPlan();
+    if (!plan) return loginPage(r, "Free access is not offered here. Please log in.", 404);
+    std::optional<aaa::auth::MacAddress> mac = aaa::auth::parseMac(macOf(r.remote));
+    if (!mac)
+      return loginPage(r, "This network cannot see your device's hardware address. Reconnect and try again.", 409);
+    const std::string device = aaa::auth::formatMac(*mac);
+    core::Json reply = control_.handle(core::Json{
+        {"command", "subscriber-add"}, {"arguments", {{"username", device}, {"plan", plan->value("name", "")}}}});
+    if (reply.value("result", 1) != 0 && reply.value("text", std::string()).find("exists") == std::string::npos) {
+      core::logError("portal: click-through for ", device, ": ", reply.value("text", std::string()));
+      return loginPage(r, "Free access is not available right now. Please ask the staff.", 503);
+    }
+    if (reply.value("result", 1) == 0) {
+      signups_.inc();
+      core::logInfo("portal: ", device, " accepted the terms: a device of ", plan->value("name", ""));
+    }
+    return doLogin(r, device, device, f);
+  });
   portal_->route("POST", "/logout", [this, loginPage, checkForm](const HttpRequest& r) {
     auto f = formFields(r.body);
     std::string error;
@@ -305,21 +377,7 @@ void Gateway::registerPortal() {
     return seeOther(portalUrl());
   });
 
-  // Self-signup: the plans the config offers, as plan-list describes them.
-  auto offeredPlans = [this]() {
-    std::vector<std::string> names;
-    {
-      std::lock_guard<std::mutex> lock(settingsMu_);
-      names = config_.signupPlans;
-    }
-    core::Json reply = control_.handle(core::Json{{"command", "plan-list"}, {"arguments", core::Json::object()}});
-    std::vector<core::Json> out;
-    if (reply.value("result", 1) != 0 || !reply["arguments"].is_array()) return out;
-    for (const core::Json& p : reply["arguments"])
-      if (std::find(names.begin(), names.end(), p.value("name", "")) != names.end()) out.push_back(p);
-    return out;
-  };
-  auto signupPage = [render, termsBox, offeredPlans](const HttpRequest& r, const std::string& error, int status) {
+  auto signupPage = [render, termsBox, offeredPlans, planText](const HttpRequest& r, const std::string& error, int status) {
     Page p;
     p.title = "Create an account";
     p.status = status;
@@ -335,9 +393,7 @@ void Gateway::registerPortal() {
     for (const core::Json& plan : plans) {
       std::string name = plan.value("name", "");
       std::string price = plan.value("price", "");
-      std::string text = name + " - " + plan.value("down", "") + " down / " + plan.value("up", "") + " up";
-      if (!plan.value("data-quota", "").empty()) text += ", " + plan.value("data-quota", "");
-      if (!plan.value("validity", "").empty()) text += ", " + plan.value("validity", "");
+      std::string text = name + " - " + planText(plan);
       text += plan.value("price-minor", int64_t{0}) == 0 ? " - free, starts at once" : " - " + price + ", after payment";
       p.body += "<option value=\"" + htmlEscape(name) + "\">" + htmlEscape(text) + "</option>";
     }

@@ -249,6 +249,130 @@ class GatewayTest(unittest.TestCase):
         finally:
             edged.stop()
 
+    def test_access_modes_and_limits(self):
+        """Click-through terms, free and paid self-signup, the login-attempt limit, the logo, idle
+        timeout and session timeout, each back at the portal with its Stop in the ledger."""
+        logo = os.path.join(self.root, "logo.png")
+        with open(logo, "wb") as f:
+            f.write(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                                  "1f15c4890000000d49444154789c63f8cfc0f01f0005000201e2d2b1a90000000049454e44ae426082"))
+        edged = Edged(os.path.join(self.root, "edged-modes"), netns=GW, extra={
+            "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+            "gateway": {"enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
+                        "wan-interface": "gw-wan", "portal-port": PORTAL_PORT, "dns-servers": [WEB],
+                        "counter-interval": 1, "login-attempts": 2, "portal-name": "Modes Cafe",
+                        "portal-logo": logo, "signup-plans": ["trial", "week"], "click-through-plan": "free"}})
+        edged.start()
+        portal = f"http://{LAN_IP}:{PORTAL_PORT}"
+        try:
+            edged.ctl("plan", "add", "--name", "free", "--down", "2M", "--up", "1M", "--time-quota", "1h",
+                      "--period", "day")
+            edged.ctl("plan", "add", "--name", "trial", "--down", "4M", "--up", "2M", "--validity", "1d")
+            edged.ctl("plan", "add", "--name", "week", "--down", "8M", "--up", "4M", "--price", "5.00",
+                      "--currency", "USD", "--period", "week")
+            edged.ctl("plan", "add", "--name", "idle", "--down", "8M", "--up", "4M", "--idle-timeout", "3")
+            edged.ctl("plan", "add", "--name", "short", "--down", "8M", "--up", "4M", "--session-timeout", "4")
+            edged.ctl("subscriber", "add", "--username", "ida", "--password", "ida-pass-12", "--plan", "idle")
+            edged.ctl("subscriber", "add", "--username", "sam", "--password", "sam-pass-12", "--plan", "short")
+            c1, c2 = Client(CL1, self.root), Client(CL2, self.root)
+            c1.dhcp()
+            c2.dhcp()
+
+            def online(client):
+                code, body, _ = client.get(f"http://{WEB}/", timeout=4)
+                return code == 200 and body.strip() == "upstream web server"
+
+            def logout(client):
+                page = client.get(portal + "/status")[1]
+                csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+                client.get(portal + "/logout", "--data", "csrf=" + csrf)
+                self.assertFalse(online(client))
+
+            # ---- the logo, served by the box ----
+            code, page, _ = c1.get(portal + "/")
+            self.assertIn('<img src="/logo"', page)
+            r = c1.curl(portal + "/logo", "-o", os.path.join(self.root, "logo.got"))
+            self.assertTrue(r.stdout.strip().startswith("200"), r.stdout)
+            with open(logo, "rb") as a, open(os.path.join(self.root, "logo.got"), "rb") as b:
+                self.assertEqual(a.read(), b.read())
+
+            # ---- click-through: accepting the terms is the login, per device ----
+            self.assertIn("Accept and connect", page)
+            self.assertIn("2M down / 1M up, 1h online per day", page)
+            code, body, _ = c1.form("/accept", {})
+            self.assertEqual(403, code, "the terms must be accepted")
+            self.assertIn("Please accept the terms", body)
+            self.assertFalse(online(c1))
+            code, body, _ = c1.form("/accept", {"accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            self.assertIn("You are online", body)
+            self.assertTrue(online(c1))
+            device = edged.ctl_json("subscriber", "show", "02:00:00:00:77:01")
+            self.assertEqual("free", device["plan"], device)
+            self.assertEqual("gateway", self.session_of(edged, "02:00:00:00:77:01")["nas"])
+            logout(c1)
+
+            # ---- self-signup: a free plan starts at once; a paid one waits for the operator ----
+            code, body, _ = c1.form("/signup", {"plan": "trial", "username": "tina", "password": "tina-pass-1",
+                                                "accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            self.assertIn("You are online", body)
+            self.assertTrue(online(c1))
+            logout(c1)
+            code, body, _ = c1.form("/signup", {"plan": "week", "username": "paula", "password": "paula-pass-1",
+                                                "accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            self.assertIn("confirm your payment", body)
+            self.assertEqual("suspended", edged.ctl_json("subscriber", "show", "paula")["status"])
+            code, body, _ = c1.form("/login", {"username": "paula", "password": "paula-pass-1", "accept": "yes"})
+            self.assertEqual(403, code)
+            self.assertIn("suspended", body)
+            self.assertFalse(online(c1))
+            edged.ctl("subscriber", "set", "--username", "paula", "--status", "active")
+            code, body, _ = c1.form("/login", {"username": "paula", "password": "paula-pass-1", "accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            self.assertTrue(online(c1))
+            logout(c1)
+            code, body, _ = c1.form("/signup", {"plan": "week", "username": "tina", "password": "other-pass-1",
+                                                "accept": "yes"})
+            self.assertEqual(409, code, "a taken username")
+            self.assertIn("taken", body)
+
+            # ---- idle timeout: no traffic for the plan's 3 s ends the session ----
+            code, body, _ = c1.form("/login", {"username": "ida", "password": "ida-pass-12", "accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            self.assertTrue(online(c1))
+            wait_for(lambda: self.session_of(edged, "ida") is None, timeout=15, what="the idle timeout")
+            self.assertEqual("idle-timeout", edged.ctl_json("session", "history", "--user", "ida")[0]["close-reason"])
+            self.assertFalse(online(c1))
+            self.assertIn("Modes Cafe", c1.get(f"http://{WEB}/", "-L")[1], "back at the portal")
+
+            # ---- session timeout: 4 s however busy the session is ----
+            code, body, _ = c1.form("/login", {"username": "sam", "password": "sam-pass-12", "accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            t0 = time.time()
+            while self.session_of(edged, "sam") is not None and time.time() - t0 < 15:
+                online(c1)
+                time.sleep(0.3)
+            self.assertIsNone(self.session_of(edged, "sam"), "the session timeout")
+            hist = edged.ctl_json("session", "history", "--user", "sam")[0]
+            self.assertEqual("session-timeout", hist["close-reason"])
+            self.assertGreater(hist["input-octets"], 0, "traffic flowed until the timeout")
+            self.assertFalse(online(c1))
+
+            # ---- login attempts per device: 2 failures a minute, then 429 even with the right password ----
+            for _ in range(2):
+                code, body, _ = c2.form("/login", {"username": "ida", "password": "wrong", "accept": "yes"})
+                self.assertEqual(403, code)
+            code, body, _ = c2.form("/login", {"username": "ida", "password": "ida-pass-12", "accept": "yes"})
+            self.assertEqual(429, code, body[:400])
+            self.assertIn("Too many attempts", body)
+            self.assertFalse(online(c2))
+            code, body, _ = c1.form("/login", {"username": "ida", "password": "ida-pass-12", "accept": "yes"})
+            self.assertEqual(200, code, "another device is not held back: " + body[:300])
+        finally:
+            edged.stop()
+
     def test_gateway(self):
         edged = self.start_edged()
         try:
