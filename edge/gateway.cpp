@@ -45,6 +45,7 @@ constexpr uint32_t kCauseUserRequest = 1, kCauseIdleTimeout = 4, kCauseSessionTi
                    kCauseNasReboot = 11;
 constexpr uint32_t kNasPortTypeWireless = 19;
 constexpr uint32_t kErrorSessionNotFound = 503, kErrorUnsupportedAttribute = 401;
+constexpr int64_t kEventWindowSeconds = 300;  // RFC 5176 3.5, as FreeRADIUS and most NAS equipment
 
 int64_t nowUnix() { return core::SystemClock::instance().unixSeconds(); }
 
@@ -174,7 +175,9 @@ Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radiu
       loginFailures_(counters.counter("gateway_login_failures_total", "Portal logins refused (credentials, limits)")),
       logouts_(counters.counter("gateway_logouts_total", "Gateway sessions ended (logout, timeouts, quota, disconnect)")),
       pollErrors_(counters.counter("gateway_poll_errors_total", "Kernel counter reads or accounting writes that failed")),
-      signups_(counters.counter("gateway_signups_total", "Accounts created through the portal's self-signup")) {}
+      signups_(counters.counter("gateway_signups_total", "Accounts created through the portal's self-signup")),
+      dynauthDropped_(counters.counter("gateway_dynauth_dropped_total",
+                                       "CoA/Disconnect requests dropped (authenticator, format, stale Event-Timestamp)")) {}
 
 Gateway::~Gateway() { stop(); }
 
@@ -867,12 +870,27 @@ void Gateway::dynauthLoop() {
 
 std::vector<uint8_t> Gateway::dynauthAnswer(const uint8_t* data, size_t len) {
   auto check = aaa::radius::verifyMessageAuthenticator(data, len, secret_);
-  if (!check.isOk() || *check != aaa::radius::MessageAuthenticatorCheck::kValid) return {};  // required
+  if (!check.isOk() || *check != aaa::radius::MessageAuthenticatorCheck::kValid) {  // required
+    dynauthDropped_.inc();
+    return {};
+  }
   core::Result<Packet> req = aaa::radius::decode(data, len, secret_);
-  if (!req.isOk()) return {};
-  bool disconnect = req->code == PacketCode::kDisconnectRequest;
-  if (!disconnect && req->code != PacketCode::kCoaRequest) return {};
+  bool disconnect = req.isOk() && req->code == PacketCode::kDisconnectRequest;
+  if (!req.isOk() || (!disconnect && req->code != PacketCode::kCoaRequest)) {
+    dynauthDropped_.inc();
+    return {};
+  }
   const aaa::radius::Attributes& a = radius_.attributes();
+  // RFC 5176 3.5: an Event-Timestamp outside the window is a replay; it is dropped silently.
+  if (const Attribute* ts = req->find(a.eventTimestamp)) {
+    int64_t skew = nowUnix() - static_cast<int64_t>(ts->value.number);
+    if (skew > kEventWindowSeconds || skew < -kEventWindowSeconds) {
+      dynauthDropped_.inc();
+      core::logWarning("gateway: dropped a ", disconnect ? "Disconnect" : "CoA", "-Request whose Event-Timestamp is ",
+                       skew, " s away from the box's clock (window ", kEventWindowSeconds, " s)");
+      return {};
+    }
+  }
   const Attribute* sid = req->find(a.acctSessionId);
   const Attribute* user = req->find(a.userName);
   const Attribute* framed = req->find(a.framedIpAddress);

@@ -201,6 +201,7 @@ class Gateway {
   core::Counter& logouts_;
   core::Counter& pollErrors_;
   core::Counter& signups_;
+  core::Counter& dynauthDropped_;
 };
 
 }  // namespace edge
