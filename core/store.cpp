@@ -657,11 +657,18 @@ Result<std::unique_ptr<Writer>> Writer::open(const StoreOptions& options) {
     if (!row.isOk()) return row.status();
     int64_t pageSize = *row ? std::max<int64_t>(512, ps->columnInt64(0)) : 4096;
     writer->walLimitFrames_ = static_cast<int>(std::max<int64_t>(1024, options.walLimitKiB * 1024 / pageSize));
+    // The other thread is woken every eighth of the limit, so it stays close behind the writer and
+    // the writer's own checkpoint (which the batch's acknowledgements wait for) copies only a tail.
     sqlite3_wal_hook(
         writer->db_->db_,
         [](void* self, sqlite3* db, const char* name, int frames) {
-          if (frames >= static_cast<Writer*>(self)->walLimitFrames_)
+          Writer* w = static_cast<Writer*>(self);
+          const int step = std::max(1, w->walLimitFrames_ / 8);
+          if (frames >= w->walLimitFrames_)
             (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          else if (frames / step != w->walFramesSeen_ / step)
+            w->checkpointWake_.notify_one();
+          w->walFramesSeen_ = frames;
           return SQLITE_OK;
         },
         writer.get());

@@ -298,6 +298,7 @@ class Writer {
   bool checkpointStop_ = false;
   std::thread::id writerId_;          // set once before open() returns
   int walLimitFrames_ = 0;            // see StoreOptions::walLimitKiB
+  int walFramesSeen_ = 0;             // the WAL's size at the last commit (writer thread only)
 };
 
 }  // namespace core
