@@ -212,22 +212,28 @@ core::Status Edged::reload() {
 }
 
 void Edged::stop() {
-  if (!started_) return;
+  // Also after a start that failed midway: whatever did start (RADIUS threads, the gateway) stops
+  // here, in order, before the members it uses are destroyed.
+  if (stopped_) return;
+  stopped_ = true;
+  const bool wasStarted = started_;
   started_ = false;
-  core::sdNotify("STOPPING=1");
+  if (wasStarted) core::sdNotify("STOPPING=1");
   if (snmp_) snmp_->stop();
   if (sync_) sync_->stop();
   if (gateway_) gateway_->stop();
   control_.stop();
   if (admin_) admin_->stop();
   if (radius_) radius_->stop();
-  core::Status s = recordEvent("stopped", "clean shutdown");
-  if (!s.isOk()) core::logError("recording the stop event: ", s.message());
+  if (wasStarted) {
+    core::Status s = recordEvent("stopped", "clean shutdown");
+    if (!s.isOk()) core::logError("recording the stop event: ", s.message());
+  }
   db_.reset();
   if (writer_) writer_->stop();
   writer_.reset();
   pidFile_.release();
-  core::logInfo("edged stopped");
+  if (wasStarted) core::logInfo("edged stopped");
 }
 
 core::Status Edged::recordEvent(const std::string& kind, const std::string& detail) {

@@ -93,6 +93,7 @@ class Edged {
   std::chrono::steady_clock::time_point startedMono_;
   int64_t startedUnix_ = 0;
   bool started_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace edge
