@@ -301,19 +301,34 @@ void RadiusService::tick(int64_t now) {
     core::logError("looking for stale sessions: ", expired.status().message());
     return;
   }
-  if (expired->empty()) return;
+  if (expired->empty() || sweepClosing_.exchange(true)) return;
+  closeExpiredFrom(std::make_shared<std::vector<std::string>>(std::move(*expired)), 0, now);
+}
+
+void RadiusService::closeExpiredFrom(std::shared_ptr<const std::vector<std::string>> uids, size_t from, int64_t now) {
+  // A few sessions per job, the next job submitted when this one settled: the accounting records
+  // in the same batch wait for a handful of closes, never for a whole sweep (a NAS that rebooted
+  // without Accounting-On leaves thousands of sessions going stale at the same moment).
+  const size_t to = std::min(uids->size(), from + kStaleClosesPerJob);
+  auto chunk = std::make_shared<std::vector<std::string>>(uids->begin() + static_cast<std::ptrdiff_t>(from),
+                                                          uids->begin() + static_cast<std::ptrdiff_t>(to));
   auto change = std::make_shared<aaa::acct::LedgerChange>();
-  auto uids = std::make_shared<std::vector<std::string>>(std::move(*expired));
-  acctWriter_->submit([this, now, change, uids](core::Database& db) { return ledger_.closeExpired(db, *uids, now, change.get()); },
-                      [this, change](const core::Status& s) {
-                        if (!s.isOk()) {
-                          core::logError("closing stale sessions: ", s.message());
-                          return;
-                        }
-                        sessionCounts_.apply(*change);
-                        if (!change->closed.empty())
-                          core::logInfo("closed ", change->closed.size(), " stale or disconnected session(s)");
-                      });
+  acctWriter_->submit(
+      [this, now, change, chunk](core::Database& db) { return ledger_.closeExpired(db, *chunk, now, change.get()); },
+      [this, uids, to, now, change](const core::Status& s) {
+        if (!s.isOk()) {
+          core::logError("closing stale sessions: ", s.message());
+        } else {
+          sessionCounts_.apply(*change);
+          if (!change->closed.empty())
+            core::logInfo("closed ", change->closed.size(), " stale or disconnected session(s)");
+        }
+        if (s.isOk() && to < uids->size()) {
+          closeExpiredFrom(uids, to, now);  // refused at once (and so ends here) when the writer stops
+        } else {
+          sweepClosing_.store(false);
+        }
+      });
 }
 
 void RadiusService::applySettings(const EdgeConfig& edgeConfig) {

@@ -7,8 +7,9 @@
 // thread (they own the read connection); the auth workers only read the snapshot.
 #pragma once
 
-#include <memory>
+#include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -166,6 +167,10 @@ class RadiusService {
   aaa::radius::SessionCounts sessionCounts_;
   std::unique_ptr<aaa::radius::AcctServer> acctServer_;
   int64_t lastSweep_ = 0;
+  // Stale sessions are closed kStaleClosesPerJob per writer job, one job after the other.
+  static constexpr size_t kStaleClosesPerJob = 64;
+  std::atomic<bool> sweepClosing_{false};  // a sweep's jobs are still being written
+  void closeExpiredFrom(std::shared_ptr<const std::vector<std::string>> uids, size_t from, int64_t now);
   int64_t lastWindowCheck_ = 0;
   std::unique_ptr<aaa::radius::DynAuthClient> dynauth_;
   std::mutex coaMu_;
