@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <memory>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
