@@ -943,6 +943,7 @@ core::Result<std::vector<aaa::acct::SessionRow>> RadiusService::selectSessions(c
   if (!id.isOk()) return id.status();
   if (!user.isOk()) return user.status();
   if (id->has_value() == user->has_value()) return core::invalidArgument("give either id or user");
+  EDGE_RETURN_IF_ERROR(settleLedger());  // sessions that just started are in the overlay only
   if (*id) {
     core::Result<aaa::acct::SessionRow> row = aaa::acct::findSession(*acctReader_, **id);
     if (!row.isOk()) return row.status();
@@ -1061,6 +1062,11 @@ ControlReply RadiusService::sessionCoa(const Json& args) {
 
 void RadiusService::queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why) {
   auto snap = snapshots_.current();
+  core::Status settled = settleLedger();  // young sessions too (ADR 0011)
+  if (!settled.isOk()) {
+    core::logError(why, ": writing the ledger's live sessions: ", settled.message());
+    return;
+  }
   core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(db, "", "");
   if (!rows.isOk()) {
     core::logError(why, ": listing live sessions: ", rows.status().message());
@@ -1127,6 +1133,14 @@ void RadiusService::coaLoop() {
     if (job.session) {
       targets.push_back(*job.session);
     } else {
+      // The user's sessions as of now, young ones too (ADR 0011).
+      std::string username = job.username;
+      core::Status settled =
+          acctWriter_->submit([this, username](core::Database& db) { return ledger_.flushUser(db, username); }).get();
+      if (!settled.isOk()) {
+        core::logError(job.why, ": writing the sessions of ", job.username, ": ", settled.message());
+        continue;
+      }
       core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(*coaReader_, job.username, "");
       if (!rows.isOk()) {
         core::logError(job.why, ": listing the sessions of ", job.username, ": ", rows.status().message());

@@ -144,6 +144,24 @@ const std::vector<core::Migration>& migrations() {
        "  journal_seq INTEGER NOT NULL,"
        "  PRIMARY KEY (username, period_start)"
        ") WITHOUT ROWID;"},
+      {6, "young sessions: opening attributes outside the live table (ADR 0011)",
+       // A session younger than the ledger's flush age lives in the overlay, and its Start's
+       // attributes here, keyed by the Start's journal row: rows are appended in sequence order
+       // and pruned in ranges behind the views' watermark, so both touch one end of the table.
+       "CREATE TABLE session_starts ("
+       "  seq INTEGER PRIMARY KEY,"
+       "  uid TEXT NOT NULL,"
+       "  acct_session_id TEXT NOT NULL,"
+       "  username TEXT NOT NULL,"
+       "  nas TEXT NOT NULL,"
+       "  nas_port INTEGER NOT NULL,"
+       "  nas_port_id TEXT NOT NULL,"
+       "  framed_ip TEXT NOT NULL,"
+       "  calling_station_id TEXT NOT NULL,"
+       "  nas_address TEXT NOT NULL,"
+       "  started INTEGER NOT NULL,"
+       "  stale_after INTEGER NOT NULL"
+       ");"},
   };
   return m;
 }
@@ -317,6 +335,8 @@ core::Status Ledger::rebuild(core::Database& db) {
   if (!last.isOk()) return last.status();
   lastSeq_ = *last;
   journalSeq_.store(lastSeq_, std::memory_order_relaxed);
+  prunedStarts_ = 0;  // the next watermark prunes whatever session_starts holds behind it
+  EDGE_RETURN_IF_ERROR(loadYoung(db, *watermark));
 
   core::Result<core::Statement> rows = db.prepare(
       "SELECT seq, at, uid, username, input_octets, output_octets, input_packets, output_packets, session_time "
@@ -362,7 +382,8 @@ core::Status Ledger::rebuild(core::Database& db) {
         order_.push_back(Dirty{true, uid, seq, now});
       }
     }
-    if (it != sessions_.end()) {
+    // (A young session's entry starts at its Start: earlier rows of a reused uid are not its own.)
+    if (it != sessions_.end() && seq >= it->second.firstSeq) {
       it->second.totals = plus(it->second.totals, d);
       it->second.updated = std::max(it->second.updated, at);
       it->second.seq = seq;
@@ -371,9 +392,57 @@ core::Status Ledger::rebuild(core::Database& db) {
     core::Result<bool> folded = foldUsage(&db, username, at, d, seq, nullptr);
     if (!folded.isOk()) return folded.status();
   }
+  // The young sessions were queued before the replay: put every entry in first-sequence order, as
+  // the watermark and the flush expect.
+  std::stable_sort(order_.begin(), order_.end(),
+                   [](const Dirty& a, const Dirty& b) { return a.firstSeq < b.firstSeq; });
   ready_ = true;
   publish();
   return core::Status::ok();
+}
+
+core::Status Ledger::loadYoung(core::Database& db, int64_t watermark) {
+  core::Result<core::Statement> starts = db.prepare(
+      "SELECT seq, uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
+      "nas_address, started, stale_after FROM session_starts WHERE seq > ? ORDER BY seq");
+  if (!starts.isOk()) return starts.status();
+  starts->bindInt64(1, watermark);
+  auto now = std::chrono::steady_clock::now();
+  for (;;) {
+    core::Result<bool> more = starts->step();
+    if (!more.isOk()) return more.status();
+    if (!*more) return core::Status::ok();
+    int64_t seq = starts->columnInt64(0);
+    std::string uid = starts->columnText(1);
+    int64_t started = starts->columnInt64(10);
+    // Written to `sessions` since (by the flush, or before a close), or closed straight to history.
+    core::Result<core::Statement> gone = db.prepare(
+        "SELECT EXISTS (SELECT 1 FROM sessions WHERE uid = ?1) OR "
+        "EXISTS (SELECT 1 FROM session_history WHERE uid = ?1 AND started = ?2)");
+    if (!gone.isOk()) return gone.status();
+    gone->bindText(1, uid).bindInt64(2, started);
+    core::Result<bool> row = gone->step();
+    if (!row.isOk()) return row.status();
+    if (*row && gone->columnInt64(0) != 0) continue;
+    PendingSession p;
+    p.young = true;
+    p.acctSessionId = starts->columnText(2);
+    p.username = starts->columnText(3);
+    p.nas = starts->columnText(4);
+    p.nasPort = static_cast<uint32_t>(starts->columnInt64(5));
+    p.nasPortId = starts->columnText(6);
+    p.framedIp = starts->columnText(7);
+    p.callingStationId = starts->columnText(8);
+    p.nasAddress = starts->columnText(9);
+    p.started = started;
+    p.updated = started;
+    p.staleAfter = starts->columnInt64(11);
+    p.firstSeq = seq;
+    p.seq = seq;
+    // The replay that follows folds the session's journal rows, its Start's included, into totals.
+    sessions_[uid] = std::move(p);
+    order_.push_back(Dirty{true, uid, seq, now});
+  }
 }
 
 core::Result<bool> Ledger::foldUsage(core::Database* replay, const std::string& username, int64_t at,
@@ -444,32 +513,145 @@ core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, c
   return lastSeq_;
 }
 
-core::Status Ledger::insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c) {
-  // Exact as of the journal so far: journal_seq is the last sequence (call after journal()).
+namespace {
+
+SessionRow rowOf(const AcctRecord& r, int64_t started, const Counters& c) {
+  SessionRow row;
+  row.uid = r.uid;
+  row.acctSessionId = r.acctSessionId;
+  row.username = r.username;
+  row.nas = r.nas;
+  row.nasAddress = r.nasAddress;
+  row.nasPort = r.nasPort;
+  row.nasPortId = r.nasPortId;
+  row.framedIp = r.framedIp;
+  row.callingStationId = r.callingStationId;
+  row.started = started;
+  row.updated = r.eventTime;
+  row.staleAfter = r.staleAfter;
+  row.counters = c;
+  return row;
+}
+
+core::Status insertRow(core::Database& db, const SessionRow& row, int64_t journalSeq) {
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
       "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, state, stale_after, "
       "nas_address, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)");
   if (!st.isOk()) return st.status();
-  st->bindText(1, r.uid)
-      .bindText(2, r.acctSessionId)
-      .bindText(3, r.username)
-      .bindText(4, r.nas)
-      .bindInt64(5, r.nasPort)
-      .bindText(6, r.nasPortId)
-      .bindText(7, r.framedIp)
-      .bindText(8, r.callingStationId)
-      .bindInt64(9, started)
-      .bindInt64(10, r.eventTime)
-      .bindInt64(11, i64(c.inputOctets))
-      .bindInt64(12, i64(c.outputOctets))
-      .bindInt64(13, i64(c.inputPackets))
-      .bindInt64(14, i64(c.outputPackets))
-      .bindInt64(15, c.sessionTime)
-      .bindInt64(16, r.staleAfter)
-      .bindText(17, r.nasAddress)
-      .bindInt64(18, lastSeq_);
+  st->bindText(1, row.uid)
+      .bindText(2, row.acctSessionId)
+      .bindText(3, row.username)
+      .bindText(4, row.nas)
+      .bindInt64(5, row.nasPort)
+      .bindText(6, row.nasPortId)
+      .bindText(7, row.framedIp)
+      .bindText(8, row.callingStationId)
+      .bindInt64(9, row.started)
+      .bindInt64(10, row.updated)
+      .bindInt64(11, i64(row.counters.inputOctets))
+      .bindInt64(12, i64(row.counters.outputOctets))
+      .bindInt64(13, i64(row.counters.inputPackets))
+      .bindInt64(14, i64(row.counters.outputPackets))
+      .bindInt64(15, row.counters.sessionTime)
+      .bindInt64(16, row.staleAfter)
+      .bindText(17, row.nasAddress)
+      .bindInt64(18, journalSeq);
   return st->run();
+}
+
+}  // namespace
+
+core::Status Ledger::insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c) {
+  // Exact as of the journal so far: journal_seq is the last sequence (call after journal()).
+  return insertRow(db, rowOf(r, started, c), lastSeq_);
+}
+
+core::Status Ledger::openYoung(core::Database& db, const AcctRecord& r, int64_t started, LedgerChange* change) {
+  core::Result<int64_t> seq = journal(db, r, r.username, r.counters, true, change);
+  if (!seq.isOk()) return seq.status();
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO session_starts(seq, uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
+      "calling_station_id, nas_address, started, stale_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st.isOk()) return st.status();
+  EDGE_RETURN_IF_ERROR(st->bindInt64(1, *seq)
+                           .bindText(2, r.uid)
+                           .bindText(3, r.acctSessionId)
+                           .bindText(4, r.username)
+                           .bindText(5, r.nas)
+                           .bindInt64(6, r.nasPort)
+                           .bindText(7, r.nasPortId)
+                           .bindText(8, r.framedIp)
+                           .bindText(9, r.callingStationId)
+                           .bindText(10, r.nasAddress)
+                           .bindInt64(11, started)
+                           .bindInt64(12, r.staleAfter)
+                           .run());
+  PendingSession p;
+  p.young = true;
+  p.username = r.username;
+  p.totals = r.counters;
+  p.updated = r.eventTime;
+  p.framedIp = r.framedIp;
+  p.nasAddress = r.nasAddress;
+  p.staleAfter = r.staleAfter;
+  p.seq = *seq;
+  p.firstSeq = *seq;
+  p.acctSessionId = r.acctSessionId;
+  p.nas = r.nas;
+  p.nasPort = r.nasPort;
+  p.nasPortId = r.nasPortId;
+  p.callingStationId = r.callingStationId;
+  p.started = started;
+  sessions_[r.uid] = std::move(p);
+  order_.push_back(Dirty{true, r.uid, *seq, std::chrono::steady_clock::now()});
+  if (change) change->opened.push_back(r.username);
+  return core::Status::ok();
+}
+
+core::Status Ledger::insertHistory(core::Database& db, const SessionRow& row) {
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
+      "calling_station_id, started, updated, stopped, input_octets, output_octets, input_packets, output_packets, "
+      "session_time, close_reason, nas_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st.isOk()) return st.status();
+  return st->bindText(1, row.uid)
+      .bindText(2, row.acctSessionId)
+      .bindText(3, row.username)
+      .bindText(4, row.nas)
+      .bindInt64(5, row.nasPort)
+      .bindText(6, row.nasPortId)
+      .bindText(7, row.framedIp)
+      .bindText(8, row.callingStationId)
+      .bindInt64(9, row.started)
+      .bindInt64(10, row.updated)
+      .bindInt64(11, row.stopped)
+      .bindInt64(12, i64(row.counters.inputOctets))
+      .bindInt64(13, i64(row.counters.outputOctets))
+      .bindInt64(14, i64(row.counters.inputPackets))
+      .bindInt64(15, i64(row.counters.outputPackets))
+      .bindInt64(16, row.counters.sessionTime)
+      .bindText(17, row.closeReason)
+      .bindText(18, row.nasAddress)
+      .run();
+}
+
+SessionRow Ledger::youngRow(const std::string& uid, const PendingSession& p) {
+  SessionRow row;
+  row.uid = uid;
+  row.acctSessionId = p.acctSessionId;
+  row.username = p.username;
+  row.nas = p.nas;
+  row.nasAddress = p.nasAddress;
+  row.nasPort = p.nasPort;
+  row.nasPortId = p.nasPortId;
+  row.framedIp = p.framedIp;
+  row.callingStationId = p.callingStationId;
+  row.started = p.started;
+  row.updated = p.updated;
+  row.staleAfter = p.staleAfter;
+  row.counters = p.totals;
+  return row;
 }
 
 // Moves a live session to history with the given totals (or its own, overlay included).
@@ -477,6 +659,17 @@ core::Status Ledger::closeLive(core::Database& db, const std::string& uid, int64
                                const Counters* finalCounters, const std::string& reason) {
   auto pending = sessions_.find(uid);
   if (finalCounters == nullptr && pending != sessions_.end()) finalCounters = &pending->second.totals;
+  if (pending != sessions_.end() && pending->second.young) {
+    // Straight from the overlay: a young session never had a `sessions` row.
+    SessionRow row = youngRow(uid, pending->second);
+    row.counters = *finalCounters;
+    row.updated = std::max(row.updated, stopped);
+    row.stopped = stopped;
+    row.closeReason = reason;
+    EDGE_RETURN_IF_ERROR(insertHistory(db, row));
+    sessions_.erase(pending);
+    return core::Status::ok();
+  }
   int64_t updated = pending != sessions_.end() ? pending->second.updated : 0;
   core::Result<core::Statement> ins = db.prepare(
       "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
@@ -505,13 +698,23 @@ core::Status Ledger::closeLive(core::Database& db, const std::string& uid, int64
 }
 
 namespace {
-// What the overlay does not carry (Framed-IP, NAS address, stale time), written in place.
-core::Status updateRowFields(core::Database& db, const AcctRecord& r) {
-  core::Result<core::Statement> st = db.prepare(
-      "UPDATE sessions SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
-      "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END WHERE uid = ?4");
+// What the overlay does not carry durably (Framed-IP, NAS address, stale time), written in place:
+// in the live row, or in a young session's session_starts row (`youngSeq`).
+core::Status updateRowFields(core::Database& db, const AcctRecord& r, int64_t youngSeq) {
+  const char* set =
+      " SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
+      "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END";
+  core::Result<core::Statement> st =
+      db.prepare(youngSeq != 0 ? std::string("UPDATE session_starts") + set + " WHERE seq = ?4"
+                               : std::string("UPDATE sessions") + set + " WHERE uid = ?4");
   if (!st.isOk()) return st.status();
-  return st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress).bindText(4, r.uid).run();
+  st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress);
+  if (youngSeq != 0) {
+    st->bindInt64(4, youngSeq);
+  } else {
+    st->bindText(4, r.uid);
+  }
+  return st->run();
 }
 }  // namespace
 
@@ -525,9 +728,7 @@ core::Status Ledger::apply(core::Database& db, const AcctRecord& r, LedgerChange
 
 core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerChange* change) {
   if (r.statusType == kAccountingOn || r.statusType == kAccountingOff)
-    return closeWhere(
-        db, "nas = ?", [&r](core::Statement& st) { st.bindText(1, r.nas); }, r.eventTime,
-        r.statusType == kAccountingOn ? "nas-reboot" : "nas-shutdown", change);
+    return closeNas(db, r.nas, r.eventTime, r.statusType == kAccountingOn ? "nas-reboot" : "nas-shutdown", change);
   if (r.statusType != kStart && r.statusType != kStop && r.statusType != kInterimUpdate)
     return core::invalidArgument(std::string("unsupported Acct-Status-Type ") + std::to_string(r.statusType));
 
@@ -570,7 +771,7 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     // What the overlay does not carry changes in place, when it changes (rarely).
     if ((!r.framedIp.empty() && r.framedIp != p.framedIp) || (!r.nasAddress.empty() && r.nasAddress != p.nasAddress) ||
         r.staleAfter != p.staleAfter) {
-      EDGE_RETURN_IF_ERROR(updateRowFields(db, r));
+      EDGE_RETURN_IF_ERROR(updateRowFields(db, r, p.young ? p.firstSeq : 0));
       if (!r.framedIp.empty()) p.framedIp = r.framedIp;
       if (!r.nasAddress.empty()) p.nasAddress = r.nasAddress;
       p.staleAfter = r.staleAfter;
@@ -593,11 +794,7 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     Counters d = delta(r.counters, h.row.counters);
     if (r.statusType == kStart && !closedByUs) {
       // The NAS reuses a session id (after its own restart): a new session.
-      core::Result<int64_t> seq = journal(db, r, r.username, r.counters, false, change);
-      if (!seq.isOk()) return seq.status();
-      EDGE_RETURN_IF_ERROR(insertLive(db, r, r.eventTime, r.counters));
-      if (change) change->opened.push_back(r.username);
-      return core::Status::ok();
+      return openYoung(db, r, r.eventTime, change);
     }
     if (!closedByUs) return core::Status::ok();  // a retransmission or a late update of a stopped session
     core::Result<int64_t> seq = journal(db, r, h.row.username, d, false, change);
@@ -628,16 +825,16 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     return core::Status::ok();
   }
 
-  core::Result<int64_t> seq = journal(db, r, r.username, r.counters, false, change);
-  if (!seq.isOk()) return seq.status();
   if (r.statusType == kStop) {
     // Stop before (or without) Start: the whole session goes straight to history.
-    EDGE_RETURN_IF_ERROR(insertLive(db, r, startedGuess, r.counters));
-    return closeLive(db, r.uid, r.eventTime, &r.counters, terminateCauseName(r.terminateCause));
+    core::Result<int64_t> seq = journal(db, r, r.username, r.counters, false, change);
+    if (!seq.isOk()) return seq.status();
+    SessionRow row = rowOf(r, startedGuess, r.counters);
+    row.stopped = r.eventTime;
+    row.closeReason = terminateCauseName(r.terminateCause);
+    return insertHistory(db, row);
   }
-  EDGE_RETURN_IF_ERROR(insertLive(db, r, r.statusType == kStart ? r.eventTime : startedGuess, r.counters));
-  if (change) change->opened.push_back(r.username);
-  return core::Status::ok();
+  return openYoung(db, r, r.statusType == kStart ? r.eventTime : startedGuess, change);
 }
 
 core::Status Ledger::closeWhere(core::Database& db, const std::string& where,
@@ -661,11 +858,19 @@ core::Status Ledger::closeWhere(core::Database& db, const std::string& where,
   return core::Status::ok();
 }
 
+core::Status Ledger::closeNas(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
+                              LedgerChange* change) {
+  EDGE_RETURN_IF_ERROR(flushYoung(db, [&nas](const PendingSession& p) { return p.nas == nas; }));
+  return closeWhere(
+      db, "nas = ?", [&nas](core::Statement& st) { st.bindText(1, nas); }, now, reason, change);
+}
+
 core::Status Ledger::closeNasSessions(core::Database& db, const std::string& nas, int64_t now,
                                       const std::string& reason, LedgerChange* change) {
   EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
-  return guard(closeWhere(
-      db, "nas = ?", [&nas](core::Statement& st) { st.bindText(1, nas); }, now, reason, change));
+  core::Status s = closeNas(db, nas, now, reason, change);
+  publish();
+  return guard(s);
 }
 
 core::Status Ledger::closeExpired(core::Database& db, const std::vector<std::string>& uids, int64_t now,
@@ -686,6 +891,9 @@ core::Status Ledger::closeExpired(core::Database& db, const std::vector<std::str
 }
 
 core::Status Ledger::markDisconnecting(core::Database& db, const std::string& uid, int64_t deadline) {
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  EDGE_RETURN_IF_ERROR(guard(flushSession(db, uid)));  // a young session gets its row first
+  publish();
   core::Result<core::Statement> st =
       db.prepare("UPDATE sessions SET state = 'disconnecting', disconnect_deadline = ? WHERE uid = ?");
   if (!st.isOk()) return st.status();
@@ -693,6 +901,8 @@ core::Status Ledger::markDisconnecting(core::Database& db, const std::string& ui
 }
 
 core::Status Ledger::writeSession(core::Database& db, const std::string& uid, const PendingSession& p) {
+  // A young session's row is written whole; its session_starts row goes with the next prune.
+  if (p.young) return insertRow(db, youngRow(uid, p), p.seq);
   core::Result<core::Statement> st = db.prepare(
       "UPDATE sessions SET input_octets = ?, output_octets = ?, input_packets = ?, output_packets = ?, "
       "session_time = ?, updated = max(updated, ?), journal_seq = ? WHERE uid = ?");
@@ -754,12 +964,47 @@ core::Status Ledger::flushSession(core::Database& db, const std::string& uid) {
   return core::Status::ok();
 }
 
-core::Status Ledger::writeWatermark(core::Database& db) {
+core::Status Ledger::flushYoung(core::Database& db, const std::function<bool(const PendingSession&)>& match) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.young && match(it->second)) {
+      EDGE_RETURN_IF_ERROR(writeSession(db, it->first, it->second));
+      it = sessions_.erase(it);  // its place in order_ lapses
+    } else {
+      ++it;
+    }
+  }
+  return core::Status::ok();
+}
+
+core::Status Ledger::flushUser(core::Database& db, const std::string& username) {
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.username == username) {
+      EDGE_RETURN_IF_ERROR(guard(writeSession(db, it->first, it->second)));
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  publish();
+  return core::Status::ok();
+}
+
+core::Status Ledger::writeWatermark(core::Database& db, bool pruneAll) {
   // Everything before the oldest entry still pending is in the views.
   int64_t watermark = order_.empty() ? lastSeq_ : order_.front().firstSeq - 1;
   core::Result<core::Statement> st = db.prepare("UPDATE ledger_meta SET flushed_seq = ? WHERE id = 1");
   if (!st.isOk()) return st.status();
-  return st->bindInt64(1, watermark).run();
+  EDGE_RETURN_IF_ERROR(st->bindInt64(1, watermark).run());
+  // Every young session started after the watermark, so the session_starts rows behind it are of
+  // sessions written to `sessions` or closed. Pruned in ranges, from the table's old end (and all
+  // of it when the whole overlay was written).
+  if (watermark <= prunedStarts_ || (!pruneAll && watermark - prunedStarts_ < 1024)) return core::Status::ok();
+  core::Result<core::Statement> prune = db.prepare("DELETE FROM session_starts WHERE seq <= ?");
+  if (!prune.isOk()) return prune.status();
+  EDGE_RETURN_IF_ERROR(prune->bindInt64(1, watermark).run());
+  prunedStarts_ = watermark;
+  return core::Status::ok();
 }
 
 core::Status Ledger::flushOld(core::Database& db, size_t limit) { return flush(db, limit, false); }
@@ -794,7 +1039,7 @@ core::Status Ledger::flush(core::Database& db, size_t limit, bool all) {
   }
   publish();
   if (!moved && !all) return core::Status::ok();
-  return guard(writeWatermark(db));
+  return guard(writeWatermark(db, all));
 }
 
 core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64_t now, int64_t limit) {

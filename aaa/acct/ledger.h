@@ -1,9 +1,10 @@
 // The session ledger: the single truth about who is online and how much they used.
 //
-// Tables (accounting database, migrations below): `sessions` (one row per live session, keyed by a
-// unique id derived like FreeRADIUS' Acct-Unique-Session-Id), `session_history` (closed sessions
-// with their close reason), `usage_journal` (append-only usage deltas with a per-box sequence
-// number: what quotas, billing and sync read).
+// Tables (accounting database, migrations below): `sessions` (one row per live session older than
+// a few seconds, keyed by a unique id derived like FreeRADIUS' Acct-Unique-Session-Id),
+// `session_starts` (the opening attributes of the sessions younger than that, ADR 0011),
+// `session_history` (closed sessions with their close reason), `usage_journal` (append-only usage
+// deltas with a per-box sequence number: what quotas, billing and sync read).
 //
 // Idempotency, the property everything rests on: a session's counters are cumulative (RFC 2866
 // 5.3-5.4), and a change is journaled as the difference between the new totals and the recorded
@@ -131,11 +132,19 @@ const std::vector<core::Migration>& migrations();
 // the last journal sequence it includes (`journal_seq`), so replaying the journal past the watermark
 // (at start, and after any failed job or lost transaction) rebuilds exactly the overlay that was
 // lost, and never counts a row twice.
+//
+// A new session starts young (ADR 0011): its opening attributes are appended to `session_starts`
+// and it lives in the overlay only. Its `sessions` row is written by the same lazy flush, once the
+// entry is flushAge old; a session that closes before goes straight to history and never touches
+// `sessions`. Everything that reads or changes `sessions` on the writer's side brings the young
+// sessions it concerns into the table first; readers on other connections flush first (flushAll,
+// flushUser).
 class Ledger {
  public:
   struct Options {
     // An overlay entry is written to its view row once it is this old (or on flush(db, true)).
-    std::chrono::milliseconds flushAge{2000};
+    // Also how long a session may stay young.
+    std::chrono::milliseconds flushAge{5000};
     // Overlay entries written per record applied, at most: more than a record creates (two), so
     // the overlay keeps up, and few, so no batch pays for many.
     size_t flushChunk = 4;
@@ -162,6 +171,9 @@ class Ledger {
   core::Status flushOld(core::Database& db, size_t limit);
   // Writes every overlay entry: before a read connection looks at the views.
   core::Status flushAll(core::Database& db);
+  // Writes the overlay entries of `username`'s sessions (young ones included): before a read
+  // connection looks at that user's live sessions.
+  core::Status flushUser(core::Database& db, const std::string& username);
   // From the Writer's batch hook: a lost transaction took overlay changes with it, so the overlay
   // is rebuilt from the database before the next use.
   void batchSettled(bool committed);
@@ -185,6 +197,15 @@ class Ledger {
     int64_t staleAfter = 0;
     int64_t seq = 0;       // last journal row folded in
     int64_t firstSeq = 0;  // first journal row not yet in the view row
+    // Young: no `sessions` row yet. firstSeq is then the Start's journal row, which is also the
+    // key of its `session_starts` row, and these carry what the row will need.
+    bool young = false;
+    std::string acctSessionId;
+    std::string nas;
+    uint32_t nasPort = 0;
+    std::string nasPortId;
+    std::string callingStationId;
+    int64_t started = 0;
   };
   struct PendingUsage {
     Counters sum;
@@ -202,13 +223,24 @@ class Ledger {
   core::Status flush(core::Database& db, size_t limit, bool all);
   core::Status rebuild(core::Database& db);
   core::Status applyImpl(core::Database& db, const AcctRecord& r, LedgerChange* change);
+  core::Status closeNas(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
+                        LedgerChange* change);
   core::Status closeWhere(core::Database& db, const std::string& where,
                           const std::function<void(core::Statement&)>& bind, int64_t now, const std::string& reason,
                           LedgerChange* change);
   core::Status flushSession(core::Database& db, const std::string& uid);
+  // Writes the young sessions that `match` into `sessions` (before a statement that looks there).
+  core::Status flushYoung(core::Database& db, const std::function<bool(const PendingSession&)>& match);
   core::Status writeSession(core::Database& db, const std::string& uid, const PendingSession& p);
+  // A new live session: journaled (always: its row is the session's first sequence), its opening
+  // attributes appended to session_starts, and the rest in the overlay.
+  core::Status openYoung(core::Database& db, const AcctRecord& r, int64_t started, LedgerChange* change);
+  // Loads the young sessions a lost overlay held (rebuild): session_starts rows past the
+  // watermark whose session is neither in `sessions` nor closed.
+  core::Status loadYoung(core::Database& db, int64_t watermark);
   core::Status writeUsage(core::Database& db, const std::string& key, const PendingUsage& p);
-  core::Status writeWatermark(core::Database& db);
+  // `pruneAll`: remove every session_starts row behind the watermark, not only in large ranges.
+  core::Status writeWatermark(core::Database& db, bool pruneAll);
   // Appends a journal row (and folds it into the overlay's usage); returns its sequence, or 0 when
   // there was nothing to journal.
   core::Result<int64_t> journal(core::Database& db, const AcctRecord& r, const std::string& username,
@@ -220,12 +252,16 @@ class Ledger {
   core::Status insertLive(core::Database& db, const AcctRecord& r, int64_t started, const Counters& c);
   core::Status closeLive(core::Database& db, const std::string& uid, int64_t stopped, const Counters* finalCounters,
                          const std::string& reason);
+  core::Status insertHistory(core::Database& db, const SessionRow& row);
+  // The row a young session's overlay entry stands for.
+  static SessionRow youngRow(const std::string& uid, const PendingSession& p);
   core::Status guard(core::Status s);
 
   Options options_;
   QuotaClassifier classifier_;
   bool ready_ = false;
   int64_t lastSeq_ = 0;
+  int64_t prunedStarts_ = 0;  // session_starts rows up to this sequence are gone
   std::atomic<int64_t> journalSeq_{0};  // lastSeq_ for other threads (health gauges)
   std::atomic<uint64_t> rebuilds_{0};
   std::atomic<size_t> pendingSessions_{0};

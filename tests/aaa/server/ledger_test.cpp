@@ -85,6 +85,14 @@ TEST_GROUP(Ledger) {
     CHECK(db->exec("COMMIT").isOk());
   }
 
+  std::string queryText(const std::string& sql) {
+    core::Result<core::Statement> st = db->prepare(sql);
+    CHECK_TEXT(st.isOk(), st.status().message().c_str());
+    core::Result<bool> row = st->step();
+    CHECK_TEXT(row.isOk() && *row, sql.c_str());
+    return st->columnText(0);
+  }
+
   int64_t liveInput() { return queryInt(*db, "SELECT input_octets FROM sessions"); }
   int64_t dailyInput() { return queryInt(*db, "SELECT coalesce(sum(input_octets), 0) FROM usage_daily"); }
   int64_t journalInput() { return queryInt(*db, "SELECT coalesce(sum(input_octets), 0) FROM usage_journal"); }
@@ -95,8 +103,8 @@ TEST(Ledger, InterimsReachTheViewsOnFlushWithExactTotals) {
   run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
   run(ledger, record(aaa::acct::kInterimUpdate, "s1", 1000, 10, kDay + 310));
   run(ledger, record(aaa::acct::kInterimUpdate, "s1", 5000, 50, kDay + 610));
-  // Lazy: the live row still holds what the Start wrote; the overlay holds the rest.
-  LONGS_EQUAL(0, liveInput());
+  // Lazy: the session is young (ADR 0011), in the overlay only; its row comes with the flush.
+  LONGS_EQUAL(-1, liveInput());
   LONGS_EQUAL(1, ledger.pendingSessions());
   flushAll(ledger);
   LONGS_EQUAL(5000, liveInput());
@@ -115,7 +123,7 @@ TEST(Ledger, RestartReplaysTheJournalPastTheWatermarkOnce) {
     run(ledger, record(aaa::acct::kInterimUpdate, "s1", 7000, 70, kDay + 610));
     // "kill -9": the overlay is gone, nothing was flushed.
   }
-  LONGS_EQUAL(0, liveInput());
+  LONGS_EQUAL(-1, liveInput());  // a young session: only its Start's attributes and journal rows
   for (int restart = 0; restart < 2; ++restart) {
     Ledger ledger;
     flushAll(ledger);
@@ -225,4 +233,180 @@ TEST(Ledger, QuotaCountersFollowTheClassifierAndSurviveReplay) {
   CHECK(rows.isOk());
   LONGS_EQUAL(1, rows->size());
   LONGS_EQUAL(3300, (*rows)[0].bytes);
+}
+
+// Young sessions (ADR 0011): a session lives in the overlay (and its Start's attributes in
+// session_starts) until the flush writes its `sessions` row; one that closes first goes straight
+// to history. Whatever happens, a session is never lost, never doubled and never revived.
+namespace {
+int64_t count(core::Database& db, const std::string& table) {
+  return queryInt(db, "SELECT count(*) FROM " + table);
+}
+}  // namespace
+
+TEST(Ledger, AYoungSessionClosesStraightToHistoryWithAllItsAttributes) {
+  Ledger ledger;
+  AcctRecord start = record(aaa::acct::kStart, "s1", 0, 0, kDay + 10);
+  start.framedIp = "100.64.0.7";
+  start.callingStationId = "AA-BB-CC-00-11-22";
+  start.nasPortId = "eth0.100";
+  run(ledger, start);
+  run(ledger, record(aaa::acct::kInterimUpdate, "s1", 4000, 40, kDay + 70));
+  AcctRecord stop = record(aaa::acct::kStop, "s1", (uint64_t{5} << 32) + 9, 90, kDay + 100);
+  stop.terminateCause = 1;
+  run(ledger, stop);
+  LONGS_EQUAL(0, count(*db, "sessions"));
+  LONGS_EQUAL(0, ledger.pendingSessions());
+  core::Result<std::vector<aaa::acct::SessionRow>> h = aaa::acct::sessionHistory(*db, "alice", 10);
+  CHECK(h.isOk());
+  LONGS_EQUAL(1, h->size());
+  const aaa::acct::SessionRow& row = (*h)[0];
+  STRCMP_EQUAL("s1", row.acctSessionId.c_str());
+  STRCMP_EQUAL("bras", row.nas.c_str());
+  STRCMP_EQUAL("127.0.0.1", row.nasAddress.c_str());
+  LONGS_EQUAL(1, row.nasPort);
+  STRCMP_EQUAL("eth0.100", row.nasPortId.c_str());
+  STRCMP_EQUAL("100.64.0.7", row.framedIp.c_str());
+  STRCMP_EQUAL("AA-BB-CC-00-11-22", row.callingStationId.c_str());
+  LONGS_EQUAL(kDay + 10, row.started);
+  LONGS_EQUAL(kDay + 100, row.updated);
+  LONGS_EQUAL(kDay + 100, row.stopped);
+  STRCMP_EQUAL("user-request", row.closeReason.c_str());
+  CHECK((uint64_t{5} << 32) + 9 == row.counters.inputOctets);
+  LONGS_EQUAL(90, row.counters.outputOctets);
+  flushAll(ledger);
+  CHECK((uint64_t{5} << 32) + 9 == static_cast<uint64_t>(journalInput()));
+  CHECK((uint64_t{5} << 32) + 9 == static_cast<uint64_t>(dailyInput()));
+  LONGS_EQUAL(0, count(*db, "session_starts"));  // pruned behind the watermark
+  // A late Interim of the closed session neither revives it nor counts again.
+  run(ledger, record(aaa::acct::kInterimUpdate, "s1", 4000, 40, kDay + 70));
+  flushAll(ledger);
+  LONGS_EQUAL(0, count(*db, "sessions"));
+  CHECK((uint64_t{5} << 32) + 9 == static_cast<uint64_t>(journalInput()));
+}
+
+TEST(Ledger, AYoungSessionSurvivesACrashWithItsLatestAttributes) {
+  {
+    Ledger ledger;
+    run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
+    AcctRecord interim = record(aaa::acct::kInterimUpdate, "s1", 2500, 25, kDay + 40);
+    interim.framedIp = "100.64.0.9";  // assigned after the Start
+    interim.staleAfter = 120;
+    run(ledger, interim);
+    run(ledger, record(aaa::acct::kStart, "s2", 0, 0, kDay + 20));
+    run(ledger, record(aaa::acct::kStop, "s2", 700, 7, kDay + 50));  // closed young: stays closed
+    // "kill -9" before any flush.
+  }
+  LONGS_EQUAL(0, count(*db, "sessions"));
+  for (int restart = 0; restart < 2; ++restart) {
+    Ledger ledger;
+    flushAll(ledger);
+    LONGS_EQUAL(1, count(*db, "sessions"));
+    core::Result<aaa::acct::SessionRow> row = aaa::acct::findSession(*db, aaa::acct::sessionUid("bras", "s1", 1, ""));
+    CHECK_TEXT(row.isOk(), row.status().message().c_str());
+    STRCMP_EQUAL("active", row->state.c_str());
+    LONGS_EQUAL(2500, row->counters.inputOctets);
+    LONGS_EQUAL(kDay + 10, row->started);
+    LONGS_EQUAL(kDay + 40, row->updated);
+    STRCMP_EQUAL("100.64.0.9", row->framedIp.c_str());
+    LONGS_EQUAL(120, row->staleAfter);
+    LONGS_EQUAL(1, count(*db, "session_history"));
+    LONGS_EQUAL(3200, dailyInput());
+  }
+  // The next record after the restart counts only what is new.
+  Ledger ledger;
+  run(ledger, record(aaa::acct::kStop, "s1", 3000, 30, kDay + 90));
+  flushAll(ledger);
+  LONGS_EQUAL(0, count(*db, "sessions"));
+  LONGS_EQUAL(3700, journalInput());
+  LONGS_EQUAL(3700, dailyInput());
+  LONGS_EQUAL(3000, queryInt(*db, "SELECT input_octets FROM session_history WHERE acct_session_id = 's1'"));
+}
+
+TEST(Ledger, AReusedSessionIdAfterAYoungCloseIsOneNewSessionAcrossACrash) {
+  {
+    Ledger ledger;
+    run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
+    run(ledger, record(aaa::acct::kStop, "s1", 100, 0, kDay + 20));
+    run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 30));  // the NAS reuses the id
+    run(ledger, record(aaa::acct::kInterimUpdate, "s1", 50, 0, kDay + 40));
+  }
+  Ledger ledger;
+  flushAll(ledger);
+  LONGS_EQUAL(1, count(*db, "sessions"));
+  LONGS_EQUAL(kDay + 30, queryInt(*db, "SELECT started FROM sessions"));
+  LONGS_EQUAL(50, liveInput());  // the first session's 100 belong to its history row only
+  LONGS_EQUAL(100, queryInt(*db, "SELECT input_octets FROM session_history"));
+  LONGS_EQUAL(150, dailyInput());
+}
+
+TEST(Ledger, AccountingOnClosesYoungSessionsOfThatNasOnly) {
+  Ledger ledger;
+  run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
+  AcctRecord other = record(aaa::acct::kStart, "s2", 0, 0, kDay + 10);
+  other.nas = "other";
+  other.uid = aaa::acct::sessionUid(other.nas, "s2", 1, "");
+  run(ledger, other);
+  run(ledger, record(aaa::acct::kInterimUpdate, "s1", 600, 0, kDay + 70));
+  AcctRecord on;
+  on.statusType = aaa::acct::kAccountingOn;
+  on.nas = "bras";
+  on.eventTime = kDay + 80;
+  aaa::acct::LedgerChange change;
+  CHECK(db->exec("BEGIN").isOk());
+  CHECK(ledger.apply(*db, on, &change).isOk());
+  CHECK(db->exec("COMMIT").isOk());
+  LONGS_EQUAL(1, change.closed.size());
+  STRCMP_EQUAL("nas-reboot", queryText("SELECT close_reason FROM session_history").c_str());
+  LONGS_EQUAL(600, queryInt(*db, "SELECT input_octets FROM session_history"));
+  flushAll(ledger);
+  LONGS_EQUAL(1, count(*db, "sessions"));
+  STRCMP_EQUAL("other", queryText("SELECT nas FROM sessions").c_str());
+}
+
+TEST(Ledger, ADisconnectOfAYoungSessionWritesItsRowFirst) {
+  Ledger ledger;
+  run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
+  run(ledger, record(aaa::acct::kInterimUpdate, "s1", 800, 0, kDay + 70));
+  CHECK(db->exec("BEGIN").isOk());
+  CHECK(ledger.markDisconnecting(*db, aaa::acct::sessionUid("bras", "s1", 1, ""), kDay + 100).isOk());
+  CHECK(db->exec("COMMIT").isOk());
+  STRCMP_EQUAL("disconnecting", queryText("SELECT state FROM sessions").c_str());
+  LONGS_EQUAL(800, liveInput());
+  // The grace runs out without a Stop: closed as admin-disconnect, with its counters.
+  std::vector<std::string> uids{aaa::acct::sessionUid("bras", "s1", 1, "")};
+  CHECK(db->exec("BEGIN").isOk());
+  CHECK(ledger.closeExpired(*db, uids, kDay + 100, nullptr).isOk());
+  CHECK(db->exec("COMMIT").isOk());
+  STRCMP_EQUAL("admin-disconnect", queryText("SELECT close_reason FROM session_history").c_str());
+  LONGS_EQUAL(800, queryInt(*db, "SELECT input_octets FROM session_history"));
+}
+
+TEST(Ledger, TheUserFlushWritesThatUsersYoungSessionsOnly) {
+  Ledger ledger;
+  run(ledger, record(aaa::acct::kStart, "s1", 0, 0, kDay + 10));
+  AcctRecord bob = record(aaa::acct::kStart, "s2", 0, 0, kDay + 10);
+  bob.username = "bob";
+  run(ledger, bob);
+  CHECK(db->exec("BEGIN").isOk());
+  CHECK(ledger.flushUser(*db, "alice").isOk());
+  CHECK(db->exec("COMMIT").isOk());
+  LONGS_EQUAL(1, count(*db, "sessions"));
+  STRCMP_EQUAL("alice", queryText("SELECT username FROM sessions").c_str());
+  LONGS_EQUAL(1, ledger.pendingSessions());
+}
+
+TEST(Ledger, SessionStartsArePrunedBehindTheWatermark) {
+  Ledger::Options o;
+  o.flushAge = std::chrono::milliseconds(0);  // every entry is old at once
+  Ledger ledger(o);
+  CHECK(db->exec("BEGIN").isOk());
+  for (int i = 0; i < 3000; ++i)
+    CHECK(ledger.apply(*db, record(aaa::acct::kStart, "s" + std::to_string(i), 0, 0, kDay + 10), nullptr).isOk());
+  CHECK(db->exec("COMMIT").isOk());
+  // The flush keeps up (a few entries per record) and the prune follows in ranges of 1,024 or more.
+  CHECK(count(*db, "session_starts") < 1100);
+  flushAll(ledger);
+  LONGS_EQUAL(3000, count(*db, "sessions"));
+  LONGS_EQUAL(0, count(*db, "session_starts"));
 }
