@@ -14,6 +14,8 @@
 #include <system_error>
 #include <utility>
 
+#include "core/log.h"
+
 namespace core {
 
 struct Statement::CacheEntry {
@@ -793,15 +795,58 @@ void Writer::complete(Item& item, const Status& status) {
   }
 }
 
+void Writer::setIdleWork(std::function<bool()> pending, Job job, std::chrono::milliseconds recheck) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idlePending_ = std::move(pending);
+    idleJob_ = std::move(job);
+    idleRecheck_ = recheck;
+  }
+  wake_.notify_one();
+}
+
 void Writer::run() {
   std::vector<Item> batch;
   std::vector<Status> results;
   batch.reserve(maxBatch_);
   results.reserve(maxBatch_);
   for (;;) {
+    bool idle = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (idleJob_) {
+        while (!stopping_ && queue_.empty()) {
+          if (idlePending_()) {
+            idle = true;
+            break;
+          }
+          wake_.wait_for(lock, idleRecheck_);
+        }
+      } else {
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      }
+    }
+    if (idle) {
+      // A transaction of its own, settled like any batch (the hook hears whether it committed).
+      batch.emplace_back();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        batch.back().job = idleJob_;
+      }
+      const bool committed = runBatch(batch, results);
+      if (!results[0].isOk()) logError("writer of ", db_->path(), ": idle work: ", results[0].message());
+      if (batchHook_) {
+        try {
+          batchHook_(committed);
+        } catch (...) {
+        }
+      }
+      batch.clear();
+      results.clear();
+      continue;
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
       if (queue_.empty()) return;  // stopping, and everything is drained
       if (commitDelay_.count() > 0 && queue_.size() < commitDelayBatch_ && !stopping_) {
         // A few jobs at a time would each pay a whole COMMIT (and its fsync): let more join.

@@ -257,6 +257,12 @@ class Writer {
   // its jobs did is gone, e.g. for owners of in-memory state derived from the database). Set before
   // the first submit; must not block or throw.
   void setBatchHook(std::function<void(bool committed)> hook) { batchHook_ = std::move(hook); }
+  // Work for quiet moments (e.g. bringing lazily kept views up to date after a burst, so the next
+  // burst does not pay for it): whenever no job is queued and `pending()` is true, the writer runs
+  // `job` in a transaction of its own (keep it small: a job submitted meanwhile waits for it; its
+  // failure is only logged), and while idle it asks `pending()` again every `recheck`. Both run on
+  // the writer thread. May be set at any time.
+  void setIdleWork(std::function<bool()> pending, Job job, std::chrono::milliseconds recheck);
 
   const WriterStats& stats() const { return stats_; }
   const std::string& path() const { return db_->path(); }
@@ -293,6 +299,9 @@ class Writer {
   void checkpointLoop(StoreOptions options);
   std::thread checkpointer_;
   std::function<void(bool)> batchHook_;
+  std::function<bool()> idlePending_;
+  Job idleJob_;
+  std::chrono::milliseconds idleRecheck_{0};
   std::mutex checkpointMu_;
   std::condition_variable checkpointWake_;
   bool checkpointStop_ = false;

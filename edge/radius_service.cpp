@@ -216,6 +216,11 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   ledger_.invalidate();
   core::Status replayed = acctWriter_->submit([this](core::Database& db) { return ledger_.flushAll(db); }).get();
   if (!replayed.isOk()) return replayed.withContext("replaying the accounting journal");
+  // Busy periods bring the views up to date a few entries per record; the writer's idle moments
+  // write the rest in small chunks, so a burst's leftovers are not paid for by the next burst.
+  acctWriter_->setIdleWork([this] { return ledger_.flushDue(); },
+                           [this](core::Database& db) { return ledger_.flushOld(db, 128); },
+                           std::chrono::milliseconds(250));
   core::Result<std::vector<std::pair<std::string, uint32_t>>> counts = aaa::acct::liveSessionCounts(*acctReader_);
   if (!counts.isOk()) return counts.status().withContext("loading live sessions");
   sessionCounts_.reset(*counts);
@@ -289,11 +294,6 @@ void RadiusService::tick(int64_t now) {
   if (!acctWriter_ || now - lastSweep_ < 5) return;
   lastSweep_ = now;
   checkWindowBoundaries(now);
-  // Quiet periods too bring the ledger's views up to date (busy ones do it with each record).
-  acctWriter_->submit([this](core::Database& db) { return ledger_.flushOld(db, 1024); },
-                      [](const core::Status& s) {
-                        if (!s.isOk()) core::logError("writing the ledger's views: ", s.message());
-                      });
   // Candidates come from a read connection: the writer (which acknowledges accounting) only
   // closes the few sessions found, never scans the live table.
   core::Result<std::vector<std::string>> expired = aaa::acct::expiredSessions(*sweepReader_, now, 1000);

@@ -1009,6 +1009,10 @@ core::Status Ledger::writeWatermark(core::Database& db, bool pruneAll) {
 
 core::Status Ledger::flushOld(core::Database& db, size_t limit) { return flush(db, limit, false); }
 
+bool Ledger::flushDue() const {
+  return ready_ && !order_.empty() && std::chrono::steady_clock::now() - order_.front().since >= options_.flushAge;
+}
+
 core::Status Ledger::flushAll(core::Database& db) { return flush(db, 0, true); }
 
 core::Status Ledger::flush(core::Database& db, size_t limit, bool all) {

@@ -169,6 +169,8 @@ class Ledger {
   // Writes up to `limit` overlay entries older than flushAge to the view tables (a quiet period's
   // catch-up).
   core::Status flushOld(core::Database& db, size_t limit);
+  // Whether flushOld has an entry to write now (writer's thread): for the writer's idle work.
+  bool flushDue() const;
   // Writes every overlay entry: before a read connection looks at the views.
   core::Status flushAll(core::Database& db);
   // Writes the overlay entries of `username`'s sessions (young ones included): before a read

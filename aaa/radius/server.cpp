@@ -249,9 +249,10 @@ AuthServer::~AuthServer() { stop(); }
 core::Status AuthServer::start() {
   return listener_.start(config_.listen, config_.port, config_.threads, "RADIUS auth port", [this](int) {
     auto worker = std::make_shared<Worker>(this);
-    return [worker](const Datagram& d, std::vector<uint8_t>& reply) {
-      return worker->handle(d.data, d.len, *d.from, reply);
-    };
+    return UdpListener::Worker{[worker](const Datagram& d, std::vector<uint8_t>& reply) {
+                                 return worker->handle(d.data, d.len, *d.from, reply);
+                               },
+                               nullptr};
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -53,7 +54,7 @@ size_t DuplicateKeyHash::operator()(const DuplicateKey& k) const {
 UdpListener::~UdpListener() { stop(); }
 
 core::Status UdpListener::start(const std::string& listen, uint16_t port, int threads, const std::string& what,
-                                HandlerFactory factory) {
+                                WorkerFactory factory) {
   std::optional<policy::IpAddress> ip = policy::parseIp(listen);
   if (!ip) return core::invalidArgument(what + ": '" + listen + "' is not an IP address");
   int family = ip->isV4() ? AF_INET : AF_INET6;
@@ -126,7 +127,8 @@ bool UdpListener::sendReply(int fd, const sockaddr_storage& to, socklen_t toLen,
          static_cast<ssize_t>(len);
 }
 
-void UdpListener::run(int fd, Handler handler) {
+void UdpListener::run(int fd, Worker worker) {
+  Handler& handler = worker.handle;
   std::vector<std::array<uint8_t, kMaxDatagram>> in(kBatch);
   std::vector<sockaddr_storage> from(kBatch);
   std::vector<iovec> iov(kBatch);
@@ -144,7 +146,13 @@ void UdpListener::run(int fd, Handler handler) {
       msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     }
     int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
-    if (n <= 0) continue;  // timeout (to check running_) or EINTR
+    if (n <= 0) {  // timeout (to check running_) or EINTR
+      while (worker.idle && running_.load(std::memory_order_relaxed) && worker.idle()) {
+        pollfd waiting{fd, POLLIN, 0};
+        if (::poll(&waiting, 1, 0) > 0) break;
+      }
+      continue;
+    }
     int out = 0;
     for (int i = 0; i < n; ++i) {
       bool answer = false;

@@ -52,9 +52,17 @@ struct Datagram {
 
 class UdpListener {
  public:
-  // Called once per worker before it starts; returns that worker's handler.
   using Handler = std::function<bool(const Datagram& in, std::vector<uint8_t>& reply)>;
-  using HandlerFactory = std::function<Handler(int workerIndex)>;
+  // Housekeeping for quiet moments (e.g. expiring a cache's backlog so the next burst does not pay
+  // for it): called on the worker's thread when its socket was quiet for the receive timeout (200
+  // ms), then again at once while it returns true (more to do) and no datagram is waiting.
+  using Idle = std::function<bool()>;
+  struct Worker {
+    Handler handle;
+    Idle idle;  // optional
+  };
+  // Called once per worker before it starts; returns that worker's functions.
+  using WorkerFactory = std::function<Worker(int workerIndex)>;
 
   UdpListener() = default;
   ~UdpListener();
@@ -64,7 +72,7 @@ class UdpListener {
   // Binds `threads` sockets to listen:port (port 0: one free port shared by all) and starts them.
   // `what` names the port in errors ("RADIUS auth port").
   core::Status start(const std::string& listen, uint16_t port, int threads, const std::string& what,
-                     HandlerFactory factory);
+                     WorkerFactory factory);
   // Stops receiving (joins the workers) but keeps the sockets open for late replies.
   void quiesce();
   // quiesce(), then closes the sockets.
@@ -75,7 +83,7 @@ class UdpListener {
   static bool sendReply(int fd, const sockaddr_storage& to, socklen_t toLen, const uint8_t* data, size_t len);
 
  private:
-  void run(int fd, Handler handler);
+  void run(int fd, Worker worker);
 
   std::vector<int> fds_;
   std::vector<std::thread> threads_;

@@ -542,6 +542,44 @@ TEST(Store, JobCannotCommitTheBatch) {
   CHECK_OK(writer->submit(insertItem(1, 1)).get());
 }
 
+TEST(Store, IdleWorkRunsOnlyWhileNothingIsQueuedInTransactionsOfItsOwn) {
+  std::unique_ptr<Writer> writer = writerOrFail(options());
+  auto outcomes = std::make_shared<std::vector<bool>>();
+  writer->setBatchHook([outcomes](bool committed) { outcomes->push_back(committed); });
+  // Gated first: the idle work must wait for the queued jobs, not run between them.
+  Gate gate;
+  std::future<Status> gated = writer->submit(gate.job());
+  gate.waitEntered();
+  std::vector<std::future<Status>> queued;
+  for (int64_t id = 1; id <= 3; ++id) queued.push_back(writer->submit(insertItem(id, 1)));
+  auto left = std::make_shared<std::atomic<int>>(5);  // five steps of idle work
+  auto sawQueuedRows = std::make_shared<std::atomic<int64_t>>(-1);
+  writer->setIdleWork([left] { return left->load() > 0; },
+                      [left, sawQueuedRows](Database& db) -> Status {
+                        core::Result<int64_t> n = db.queryInt64("SELECT count(*) FROM items WHERE owner = 1");
+                        if (!n.isOk()) return n.status();
+                        if (sawQueuedRows->load() < 0) sawQueuedRows->store(*n);
+                        int step = left->fetch_sub(1);
+                        return insertItem(100 + step, 2)(db);
+                      },
+                      std::chrono::milliseconds(10));
+  gate.open();
+  CHECK_OK(gated.get());
+  for (auto& f : queued) CHECK_OK(f.get());
+  for (int i = 0; i < 500 && left->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  LONGS_EQUAL(0, left->load());
+  LONGS_EQUAL(3, sawQueuedRows->load());  // the first idle step came after every queued job
+  // A job submitted afterwards is served as usual; the idle work stays done (pending() is false).
+  CHECK_OK(writer->submit(insertItem(50, 3)).get());
+  writer->stop();
+  std::unique_ptr<Database> db = openOrFail(options());
+  LONGS_EQUAL(5, queryOrFail(*db, "SELECT count(*) FROM items WHERE owner = 2"));
+  LONGS_EQUAL(9, queryOrFail(*db, "SELECT count(*) FROM items"));
+  // Each idle step was a committed transaction of its own, heard by the batch hook.
+  LONGS_EQUAL(writer->stats().batches.load(), outcomes->size());
+  CHECK(outcomes->size() >= 5 + 2);
+}
+
 TEST(Store, FailedCommitFailsEveryJobOfTheBatch) {
   // A deferred foreign key is checked at COMMIT only: the way to make COMMIT itself fail.
   std::vector<Migration> migrations = {
