@@ -533,13 +533,11 @@ SessionRow rowOf(const AcctRecord& r, int64_t started, const Counters& c) {
   return row;
 }
 
-core::Status insertRow(core::Database& db, const SessionRow& row, int64_t journalSeq) {
-  core::Result<core::Statement> st = db.prepare(
-      "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
-      "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, state, stale_after, "
-      "nas_address, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, row.uid)
+// Binds the columns a live row and a history row share, as parameters 1-16 in this order: uid,
+// acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started,
+// updated, the five counters, nas_address.
+core::Statement& bindSession(core::Statement& st, const SessionRow& row) {
+  return st.bindText(1, row.uid)
       .bindText(2, row.acctSessionId)
       .bindText(3, row.username)
       .bindText(4, row.nas)
@@ -554,10 +552,16 @@ core::Status insertRow(core::Database& db, const SessionRow& row, int64_t journa
       .bindInt64(13, i64(row.counters.inputPackets))
       .bindInt64(14, i64(row.counters.outputPackets))
       .bindInt64(15, row.counters.sessionTime)
-      .bindInt64(16, row.staleAfter)
-      .bindText(17, row.nasAddress)
-      .bindInt64(18, journalSeq);
-  return st->run();
+      .bindText(16, row.nasAddress);
+}
+
+core::Status insertRow(core::Database& db, const SessionRow& row, int64_t journalSeq) {
+  core::Result<core::Statement> st = db.prepare(
+      "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
+      "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, nas_address, "
+      "stale_after, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')");
+  if (!st.isOk()) return st.status();
+  return bindSession(*st, row).bindInt64(17, row.staleAfter).bindInt64(18, journalSeq).run();
 }
 
 }  // namespace
@@ -612,28 +616,10 @@ core::Status Ledger::openYoung(core::Database& db, const AcctRecord& r, int64_t 
 core::Status Ledger::insertHistory(core::Database& db, const SessionRow& row) {
   core::Result<core::Statement> st = db.prepare(
       "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
-      "calling_station_id, started, updated, stopped, input_octets, output_octets, input_packets, output_packets, "
-      "session_time, close_reason, nas_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "calling_station_id, started, updated, input_octets, output_octets, input_packets, output_packets, "
+      "session_time, nas_address, stopped, close_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.isOk()) return st.status();
-  return st->bindText(1, row.uid)
-      .bindText(2, row.acctSessionId)
-      .bindText(3, row.username)
-      .bindText(4, row.nas)
-      .bindInt64(5, row.nasPort)
-      .bindText(6, row.nasPortId)
-      .bindText(7, row.framedIp)
-      .bindText(8, row.callingStationId)
-      .bindInt64(9, row.started)
-      .bindInt64(10, row.updated)
-      .bindInt64(11, row.stopped)
-      .bindInt64(12, i64(row.counters.inputOctets))
-      .bindInt64(13, i64(row.counters.outputOctets))
-      .bindInt64(14, i64(row.counters.inputPackets))
-      .bindInt64(15, i64(row.counters.outputPackets))
-      .bindInt64(16, row.counters.sessionTime)
-      .bindText(17, row.closeReason)
-      .bindText(18, row.nasAddress)
-      .run();
+  return bindSession(*st, row).bindInt64(17, row.stopped).bindText(18, row.closeReason).run();
 }
 
 SessionRow Ledger::youngRow(const std::string& uid, const PendingSession& p) {
