@@ -424,21 +424,28 @@ core::Status Ledger::loadYoung(core::Database& db, int64_t watermark) {
     core::Result<bool> row = gone->step();
     if (!row.isOk()) return row.status();
     if (*row && gone->columnInt64(0) != 0) continue;
+    auto opening = std::make_unique<SessionRow>();
+    opening->uid = uid;
+    opening->acctSessionId = starts->columnText(2);
+    opening->username = starts->columnText(3);
+    opening->nas = starts->columnText(4);
+    opening->nasPort = static_cast<uint32_t>(starts->columnInt64(5));
+    opening->nasPortId = starts->columnText(6);
+    opening->framedIp = starts->columnText(7);
+    opening->callingStationId = starts->columnText(8);
+    opening->nasAddress = starts->columnText(9);
+    opening->started = started;
+    opening->updated = started;
+    opening->staleAfter = starts->columnInt64(11);
     PendingSession p;
-    p.young = true;
-    p.acctSessionId = starts->columnText(2);
-    p.username = starts->columnText(3);
-    p.nas = starts->columnText(4);
-    p.nasPort = static_cast<uint32_t>(starts->columnInt64(5));
-    p.nasPortId = starts->columnText(6);
-    p.framedIp = starts->columnText(7);
-    p.callingStationId = starts->columnText(8);
-    p.nasAddress = starts->columnText(9);
-    p.started = started;
+    p.username = opening->username;
     p.updated = started;
-    p.staleAfter = starts->columnInt64(11);
+    p.framedIp = opening->framedIp;
+    p.nasAddress = opening->nasAddress;
+    p.staleAfter = opening->staleAfter;
     p.firstSeq = seq;
     p.seq = seq;
+    p.opening = std::move(opening);
     // The replay that follows folds the session's journal rows, its Start's included, into totals.
     sessions_[uid] = std::move(p);
     order_.push_back(Dirty{true, uid, seq, now});
@@ -578,21 +585,21 @@ core::Status Ledger::openYoung(core::Database& db, const AcctRecord& r, int64_t 
       "INSERT INTO session_starts(seq, uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
       "calling_station_id, nas_address, started, stale_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.isOk()) return st.status();
+  auto opening = std::make_unique<SessionRow>(rowOf(r, started, r.counters));
   EDGE_RETURN_IF_ERROR(st->bindInt64(1, *seq)
-                           .bindText(2, r.uid)
-                           .bindText(3, r.acctSessionId)
-                           .bindText(4, r.username)
-                           .bindText(5, r.nas)
-                           .bindInt64(6, r.nasPort)
-                           .bindText(7, r.nasPortId)
-                           .bindText(8, r.framedIp)
-                           .bindText(9, r.callingStationId)
-                           .bindText(10, r.nasAddress)
-                           .bindInt64(11, started)
-                           .bindInt64(12, r.staleAfter)
+                           .bindText(2, opening->uid)
+                           .bindText(3, opening->acctSessionId)
+                           .bindText(4, opening->username)
+                           .bindText(5, opening->nas)
+                           .bindInt64(6, opening->nasPort)
+                           .bindText(7, opening->nasPortId)
+                           .bindText(8, opening->framedIp)
+                           .bindText(9, opening->callingStationId)
+                           .bindText(10, opening->nasAddress)
+                           .bindInt64(11, opening->started)
+                           .bindInt64(12, opening->staleAfter)
                            .run());
   PendingSession p;
-  p.young = true;
   p.username = r.username;
   p.totals = r.counters;
   p.updated = r.eventTime;
@@ -601,12 +608,7 @@ core::Status Ledger::openYoung(core::Database& db, const AcctRecord& r, int64_t 
   p.staleAfter = r.staleAfter;
   p.seq = *seq;
   p.firstSeq = *seq;
-  p.acctSessionId = r.acctSessionId;
-  p.nas = r.nas;
-  p.nasPort = r.nasPort;
-  p.nasPortId = r.nasPortId;
-  p.callingStationId = r.callingStationId;
-  p.started = started;
+  p.opening = std::move(opening);
   sessions_[r.uid] = std::move(p);
   order_.push_back(Dirty{true, r.uid, *seq, std::chrono::steady_clock::now()});
   if (change) change->opened.push_back(r.username);
@@ -622,20 +624,12 @@ core::Status Ledger::insertHistory(core::Database& db, const SessionRow& row) {
   return bindSession(*st, row).bindInt64(17, row.stopped).bindText(18, row.closeReason).run();
 }
 
-SessionRow Ledger::youngRow(const std::string& uid, const PendingSession& p) {
-  SessionRow row;
-  row.uid = uid;
-  row.acctSessionId = p.acctSessionId;
-  row.username = p.username;
-  row.nas = p.nas;
-  row.nasAddress = p.nasAddress;
-  row.nasPort = p.nasPort;
-  row.nasPortId = p.nasPortId;
+SessionRow Ledger::youngRow(const PendingSession& p) {
+  SessionRow row = *p.opening;
   row.framedIp = p.framedIp;
-  row.callingStationId = p.callingStationId;
-  row.started = p.started;
-  row.updated = p.updated;
+  row.nasAddress = p.nasAddress;
   row.staleAfter = p.staleAfter;
+  row.updated = p.updated;
   row.counters = p.totals;
   return row;
 }
@@ -645,9 +639,9 @@ core::Status Ledger::closeLive(core::Database& db, const std::string& uid, int64
                                const Counters* finalCounters, const std::string& reason) {
   auto pending = sessions_.find(uid);
   if (finalCounters == nullptr && pending != sessions_.end()) finalCounters = &pending->second.totals;
-  if (pending != sessions_.end() && pending->second.young) {
+  if (pending != sessions_.end() && pending->second.young()) {
     // Straight from the overlay: a young session never had a `sessions` row.
-    SessionRow row = youngRow(uid, pending->second);
+    SessionRow row = youngRow(pending->second);
     row.counters = *finalCounters;
     row.updated = std::max(row.updated, stopped);
     row.stopped = stopped;
@@ -757,7 +751,7 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     // What the overlay does not carry changes in place, when it changes (rarely).
     if ((!r.framedIp.empty() && r.framedIp != p.framedIp) || (!r.nasAddress.empty() && r.nasAddress != p.nasAddress) ||
         r.staleAfter != p.staleAfter) {
-      EDGE_RETURN_IF_ERROR(updateRowFields(db, r, p.young ? p.firstSeq : 0));
+      EDGE_RETURN_IF_ERROR(updateRowFields(db, r, p.young() ? p.firstSeq : 0));
       if (!r.framedIp.empty()) p.framedIp = r.framedIp;
       if (!r.nasAddress.empty()) p.nasAddress = r.nasAddress;
       p.staleAfter = r.staleAfter;
@@ -846,7 +840,7 @@ core::Status Ledger::closeWhere(core::Database& db, const std::string& where,
 
 core::Status Ledger::closeNas(core::Database& db, const std::string& nas, int64_t now, const std::string& reason,
                               LedgerChange* change) {
-  EDGE_RETURN_IF_ERROR(flushYoung(db, [&nas](const PendingSession& p) { return p.nas == nas; }));
+  EDGE_RETURN_IF_ERROR(flushWhere(db, [&nas](const PendingSession& p) { return p.young() && p.opening->nas == nas; }));
   return closeWhere(
       db, "nas = ?", [&nas](core::Statement& st) { st.bindText(1, nas); }, now, reason, change);
 }
@@ -888,7 +882,7 @@ core::Status Ledger::markDisconnecting(core::Database& db, const std::string& ui
 
 core::Status Ledger::writeSession(core::Database& db, const std::string& uid, const PendingSession& p) {
   // A young session's row is written whole; its session_starts row goes with the next prune.
-  if (p.young) return insertRow(db, youngRow(uid, p), p.seq);
+  if (p.young()) return insertRow(db, youngRow(p), p.seq);
   core::Result<core::Statement> st = db.prepare(
       "UPDATE sessions SET input_octets = ?, output_octets = ?, input_packets = ?, output_packets = ?, "
       "session_time = ?, updated = max(updated, ?), journal_seq = ? WHERE uid = ?");
@@ -950,9 +944,9 @@ core::Status Ledger::flushSession(core::Database& db, const std::string& uid) {
   return core::Status::ok();
 }
 
-core::Status Ledger::flushYoung(core::Database& db, const std::function<bool(const PendingSession&)>& match) {
+core::Status Ledger::flushWhere(core::Database& db, const std::function<bool(const PendingSession&)>& match) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.young && match(it->second)) {
+    if (match(it->second)) {
       EDGE_RETURN_IF_ERROR(writeSession(db, it->first, it->second));
       it = sessions_.erase(it);  // its place in order_ lapses
     } else {
@@ -964,16 +958,9 @@ core::Status Ledger::flushYoung(core::Database& db, const std::function<bool(con
 
 core::Status Ledger::flushUser(core::Database& db, const std::string& username) {
   EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.username == username) {
-      EDGE_RETURN_IF_ERROR(guard(writeSession(db, it->first, it->second)));
-      it = sessions_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  core::Status s = flushWhere(db, [&username](const PendingSession& p) { return p.username == username; });
   publish();
-  return core::Status::ok();
+  return guard(s);
 }
 
 core::Status Ledger::writeWatermark(core::Database& db, bool pruneAll) {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -199,15 +200,10 @@ class Ledger {
     int64_t staleAfter = 0;
     int64_t seq = 0;       // last journal row folded in
     int64_t firstSeq = 0;  // first journal row not yet in the view row
-    // Young: no `sessions` row yet. firstSeq is then the Start's journal row, which is also the
-    // key of its `session_starts` row, and these carry what the row will need.
-    bool young = false;
-    std::string acctSessionId;
-    std::string nas;
-    uint32_t nasPort = 0;
-    std::string nasPortId;
-    std::string callingStationId;
-    int64_t started = 0;
+    // Young (ADR 0011): no `sessions` row yet, and this is what its Start said (the fields above
+    // are newer). firstSeq is then the Start's journal row, the key of its session_starts row.
+    std::unique_ptr<SessionRow> opening;
+    bool young() const { return opening != nullptr; }
   };
   struct PendingUsage {
     Counters sum;
@@ -231,8 +227,9 @@ class Ledger {
                           const std::function<void(core::Statement&)>& bind, int64_t now, const std::string& reason,
                           LedgerChange* change);
   core::Status flushSession(core::Database& db, const std::string& uid);
-  // Writes the young sessions that `match` into `sessions` (before a statement that looks there).
-  core::Status flushYoung(core::Database& db, const std::function<bool(const PendingSession&)>& match);
+  // Writes the overlay entries that `match` (young ones as whole rows) before a statement that
+  // looks at their rows.
+  core::Status flushWhere(core::Database& db, const std::function<bool(const PendingSession&)>& match);
   core::Status writeSession(core::Database& db, const std::string& uid, const PendingSession& p);
   // A new live session: journaled (always: its row is the session's first sequence), its opening
   // attributes appended to session_starts, and the rest in the overlay.
@@ -256,7 +253,7 @@ class Ledger {
                          const std::string& reason);
   core::Status insertHistory(core::Database& db, const SessionRow& row);
   // The row a young session's overlay entry stands for.
-  static SessionRow youngRow(const std::string& uid, const PendingSession& p);
+  static SessionRow youngRow(const PendingSession& p);
   core::Status guard(core::Status s);
 
   Options options_;
