@@ -805,6 +805,15 @@ void Writer::setIdleWork(std::function<bool()> pending, Job job, std::chrono::mi
   wake_.notify_one();
 }
 
+void Writer::callBatchHook(bool committed) {
+  if (!batchHook_) return;
+  try {
+    batchHook_(committed);
+  } catch (...) {
+    // Like callbacks, the hook must not take the writer thread down.
+  }
+}
+
 void Writer::run() {
   std::vector<Item> batch;
   std::vector<Status> results;
@@ -835,12 +844,7 @@ void Writer::run() {
       }
       const bool committed = runBatch(batch, results);
       if (!results[0].isOk()) logError("writer of ", db_->path(), ": idle work: ", results[0].message());
-      if (batchHook_) {
-        try {
-          batchHook_(committed);
-        } catch (...) {
-        }
-      }
+      callBatchHook(committed);
       batch.clear();
       results.clear();
       continue;
@@ -871,13 +875,7 @@ void Writer::run() {
     stats_.jobFailures.fetch_add(failures, std::memory_order_relaxed);
     stats_.lastBatchJobs.store(batch.size(), std::memory_order_relaxed);
     for (size_t i = 0; i < batch.size(); ++i) complete(batch[i], results[i]);
-    if (batchHook_) {
-      try {
-        batchHook_(committed);
-      } catch (...) {
-        // Like callbacks, the hook must not take the writer thread down.
-      }
-    }
+    callBatchHook(committed);
     const size_t settled = batch.size();
     batch.clear();  // destroy the jobs (and what they captured) before flush() returns
     results.clear();

@@ -279,6 +279,7 @@ class Writer {
   void run();
   bool runBatch(std::vector<Item>& batch, std::vector<Status>& results);  // true: committed
   static void complete(Item& item, const Status& status);
+  void callBatchHook(bool committed);
 
   std::unique_ptr<Database> db_;
   size_t maxBatch_;
