@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -15,8 +16,7 @@ namespace core {
 
 namespace {
 
-constexpr size_t kMaxRequestBytes = 1 << 20;
-constexpr int kRequestTimeoutMs = 5000;
+constexpr int kBusyWriteTimeoutMs = 0;  // the "busy" answer is written only if it fits at once
 
 Status makeAddress(const std::string& path, sockaddr_un& addr) {
   std::memset(&addr, 0, sizeof addr);
@@ -34,22 +34,35 @@ int64_t nowMs() {
       .count();
 }
 
-// Reads until a complete JSON document arrived (a newline after it, or EOF), the size limit or the
-// deadline. Returns the bytes read.
-Result<std::string> readDocument(int fd, int timeoutMs, size_t limit) {
-  std::string data;
-  int64_t deadline = nowMs() + timeoutMs;
-  char buf[4096];
+// Waits until `fd` is ready for `events`, the deadline passes (kTimeout) or `wakeFd` (optional, -1
+// for none) becomes readable (kUnavailable: the server is stopping).
+Status waitReady(int fd, short events, int64_t deadline, int wakeFd, const std::string& what) {
   for (;;) {
-    int64_t left = deadline - nowMs();
-    if (left <= 0) return timeoutError("no complete request within " + std::to_string(timeoutMs) + " ms");
-    pollfd p{fd, POLLIN, 0};
-    int r = ::poll(&p, 1, static_cast<int>(left));
+    int64_t left = std::max<int64_t>(deadline - nowMs(), 0);  // a deadline already past still polls once
+    pollfd p[2] = {{fd, events, 0}, {wakeFd, POLLIN, 0}};
+    int r = ::poll(p, wakeFd >= 0 ? 2 : 1, static_cast<int>(left));
     if (r < 0) {
       if (errno == EINTR) continue;
       return errnoStatus("poll", errno);
     }
-    if (r == 0) continue;
+    if (r == 0) {
+      if (nowMs() >= deadline) return timeoutError(what);
+      continue;
+    }
+    if (wakeFd >= 0 && p[1].revents != 0) return unavailable("the control socket is stopping");
+    return Status::ok();
+  }
+}
+
+// Reads until a complete JSON document arrived (a newline after it, or EOF), the size limit or the
+// deadline. Returns the bytes read.
+Result<std::string> readDocument(int fd, int timeoutMs, size_t limit, int wakeFd = -1) {
+  std::string data;
+  const int64_t deadline = nowMs() + timeoutMs;
+  char buf[4096];
+  for (;;) {
+    EDGE_RETURN_IF_ERROR(
+        waitReady(fd, POLLIN, deadline, wakeFd, "no complete request within " + std::to_string(timeoutMs) + " ms"));
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
@@ -62,13 +75,20 @@ Result<std::string> readDocument(int fd, int timeoutMs, size_t limit) {
   }
 }
 
-Status writeAll(int fd, const std::string& data) {
+// Writes all of `data` before the deadline (the socket may be non-blocking).
+Status writeAll(int fd, const std::string& data, int timeoutMs, int wakeFd = -1) {
+  const int64_t deadline = nowMs() + timeoutMs;
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errnoStatus("write", errno);
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return errnoStatus("write", errno);
+      EDGE_RETURN_IF_ERROR(waitReady(fd, POLLOUT, deadline, wakeFd,
+                                     "the client took " + std::to_string(done) + " of " +
+                                         std::to_string(data.size()) + " bytes of the answer in " +
+                                         std::to_string(timeoutMs) + " ms"));
+      continue;
     }
     done += static_cast<size_t>(n);
   }
@@ -85,7 +105,7 @@ Json ControlReply::toJson() const {
   return out;
 }
 
-ControlServer::ControlServer() {
+ControlServer::ControlServer(ControlOptions options) : options_(options) {
   registerCommand("list-commands", "List the commands this daemon accepts, with their help.", [this](const Json&) {
     Json list = Json::array();
     for (const auto& [name, cmd] : commands_) list.push_back(Json{{"command", name}, {"help", cmd.help}});
@@ -104,13 +124,21 @@ void ControlServer::intercept(Before before, After after) {
   after_ = std::move(after);
 }
 
+void ControlServer::countIn(CounterRegistry& registry, const std::string& prefix) {
+  refused_ = &registry.counter(prefix + "_connections_refused_total",
+                               "Control connections refused because the most allowed at once were being served");
+  timeouts_ = &registry.counter(prefix + "_connection_timeouts_total",
+                                "Control connections ended because the client did not send its command or take "
+                                "its answer in time");
+}
+
 Json ControlServer::handle(const Json& request) {
   if (!request.is_object() || !request.contains("command") || !request["command"].is_string())
     return ControlReply::error("request must be a JSON object with a string \"command\"").toJson();
   std::string name = request["command"].get<std::string>();
   Json arguments = request.contains("arguments") ? request["arguments"] : Json::object();
   if (!arguments.is_object()) return ControlReply::error("\"arguments\" must be a JSON object").toJson();
-  std::lock_guard<std::mutex> lock(handleMu_);
+  std::unique_lock<std::mutex> lock(handleMu_);
   auto it = commands_.find(name);
   if (it == commands_.end())
     return ControlReply{kControlUnsupported, "unknown command '" + name + "' (try list-commands)", nullptr}.toJson();
@@ -120,6 +148,14 @@ Json ControlServer::handle(const Json& request) {
       if (refused) return refused->toJson();
     }
     ControlReply reply = it->second.handler(arguments);
+    if (reply.wait) {
+      // The network wait, with no lock held: other commands (and the portal) go on meanwhile.
+      std::function<ControlReply()> wait = std::move(reply.wait);
+      lock.unlock();
+      reply = wait();
+      reply.wait = nullptr;
+      lock.lock();
+    }
     if (after_) after_(name, arguments, reply);
     return reply.toJson();
   } catch (const std::exception& e) {
@@ -172,17 +208,35 @@ Status ControlServer::start(const std::string& path, int mode) {
   }
   listenFd_ = fd;
   path_ = path;
+  {
+    std::lock_guard<std::mutex> lock(connMu_);
+    stopping_ = false;
+  }
   running_ = true;
+  const int workers = options_.maxConnections > 0 ? options_.maxConnections : 1;
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
   thread_ = std::thread([this] { serve(); });
   return Status::ok();
 }
 
 void ControlServer::stop() {
   if (!running_.exchange(false)) return;
+  // The pipe is never drained: once written, every poll on it returns, in the accepting thread
+  // and in each worker waiting on a client.
   char b = 1;
   ssize_t ignored = ::write(wakePipe_[1], &b, 1);
   (void)ignored;
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(connMu_);
+    stopping_ = true;
+  }
+  connWake_.notify_all();
+  for (std::thread& t : workers_)
+    if (t.joinable()) t.join();
+  workers_.clear();
+  for (int fd : accepted_) ::close(fd);
+  accepted_.clear();
   ::close(listenFd_);
   ::close(wakePipe_[0]);
   ::close(wakePipe_[1]);
@@ -199,26 +253,67 @@ void ControlServer::serve() {
       return;
     }
     if (fds[1].revents != 0) return;
-    if (fds[0].revents & POLLIN) {
-      int conn = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (conn < 0) continue;
-      serveConnection(conn);
-      ::close(conn);
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    int conn = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (conn < 0) continue;
+    bool queued = false;
+    {
+      std::lock_guard<std::mutex> lock(connMu_);
+      if (busy_ + static_cast<int>(accepted_.size()) < options_.maxConnections) {
+        accepted_.push_back(conn);
+        queued = true;
+      }
     }
+    if (queued) {
+      connWake_.notify_one();
+      continue;
+    }
+    // Every worker is taken: say so at once rather than let the client wait in the backlog.
+    if (refused_ != nullptr) refused_->inc();
+    Status ignored = writeAll(conn,
+                              ControlReply::error("busy: " + std::to_string(options_.maxConnections) +
+                                                  " control connections are being served; try again")
+                                      .toJson()
+                                      .dump() +
+                                  "\n",
+                              kBusyWriteTimeoutMs);
+    (void)ignored;
+    ::close(conn);
+  }
+}
+
+void ControlServer::work() {
+  for (;;) {
+    int fd = -1;
+    {
+      std::unique_lock<std::mutex> lock(connMu_);
+      connWake_.wait(lock, [this] { return stopping_ || !accepted_.empty(); });
+      if (stopping_) return;
+      fd = accepted_.front();
+      accepted_.pop_front();
+      ++busy_;
+    }
+    serveConnection(fd);
+    ::close(fd);
+    std::lock_guard<std::mutex> lock(connMu_);
+    --busy_;
   }
 }
 
 void ControlServer::serveConnection(int fd) {
   Json response;
-  Result<std::string> request = readDocument(fd, kRequestTimeoutMs, kMaxRequestBytes);
+  Result<std::string> request = readDocument(fd, options_.requestTimeoutMs, options_.maxRequestBytes, wakePipe_[0]);
   if (!request.isOk()) {
+    if (request.status().code() == Code::kUnavailable) return;  // stopping
+    if (request.status().code() == Code::kTimeout && timeouts_ != nullptr) timeouts_->inc();
     response = ControlReply::error("bad request: " + request.status().message()).toJson();
   } else {
     Result<Json> doc = parseJsonWithComments(*request, "request");
     response = doc.isOk() ? handle(*doc) : ControlReply::error(doc.status().message()).toJson();
   }
-  Status ignored = writeAll(fd, response.dump() + "\n");
-  (void)ignored;  // the client went away: nothing to tell anyone
+  Status written = writeAll(fd, response.dump() + "\n", options_.replyTimeoutMs, wakePipe_[0]);
+  // The client went away or would not take its answer: nothing to tell anyone but the counter.
+  if (written.code() == Code::kTimeout && timeouts_ != nullptr) timeouts_->inc();
 }
 
 Result<Json> controlCall(const std::string& socketPath, const std::string& command, const Json& arguments,
@@ -241,14 +336,13 @@ Result<Json> controlCall(const std::string& socketPath, const std::string& comma
   Json request = Json::object();
   request["command"] = command;
   if (!arguments.is_null()) request["arguments"] = arguments;
-  Status s = writeAll(fd, request.dump() + "\n");
-  if (!s.isOk()) {
-    ::close(fd);
-    return s.withContext("sending to " + socketPath);
-  }
-  ::shutdown(fd, SHUT_WR);
-  Result<std::string> reply = readDocument(fd, timeoutMs, 64u << 20);
+  Status s = writeAll(fd, request.dump() + "\n", timeoutMs);
+  // A daemon that refuses the connection ("busy") answers and closes before reading: its answer
+  // is still there to read after a failed send.
+  if (s.isOk()) ::shutdown(fd, SHUT_WR);
+  Result<std::string> reply = readDocument(fd, s.isOk() ? timeoutMs : 0, 64u << 20);
   ::close(fd);
+  if (!s.isOk() && (!reply.isOk() || reply->empty())) return s.withContext("sending to " + socketPath);
   if (!reply.isOk()) return reply.status().withContext("waiting for " + daemonName + "'s answer");
   if (reply->empty()) return unavailable(daemonName + " closed the control connection without answering");
   return parseJsonWithComments(*reply, "answer from " + daemonName);

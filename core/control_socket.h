@@ -4,21 +4,36 @@
 //   response: {"result": 0, "text": "...", "arguments": {...}}      (then the server closes)
 //
 // result codes (Kea's): 0 success, 1 error, 2 unsupported command, 3 empty (nothing to report).
-// Contract: handlers run one at a time (on the server's own thread, or on a thread calling handle();
-// handle() serializes them) (the control path: exceptions
-// are allowed and turned into result 1). The socket file is created with mode 0660 so only root
-// and the daemon's group can command the daemon. Requests are limited to 1 MiB and 5 s.
+//
+// Contract
+// - Connections are served concurrently, each on a worker of its own (ControlOptions::maxConnections
+//   at once; one more is answered "busy" at once and closed). Each connection has deadlines: the
+//   whole request within requestTimeoutMs, the whole answer taken within replyTimeoutMs. So a client
+//   that sends half a command, or never reads its answer, costs one worker for a bounded time and
+//   delays nobody else.
+// - Handlers run one at a time (whichever thread calls: a connection's worker, or handle() from
+//   the portal, sync, ...), because they share the daemon's read connections. So a handler must not
+//   wait on the network: one whose answer depends on a peer (a NAS, the management plane) returns
+//   ControlReply::later(wait); `wait` runs after the handler on the caller's thread with no lock
+//   held, and its reply is the answer. Exceptions (handler or wait) become result 1.
+// - The socket file is created with mode 0660 so only root and the daemon's group can command the
+//   daemon. Requests are limited to maxRequestBytes (1 MiB).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/config.h"
+#include "core/counters.h"
 #include "core/status.h"
 
 namespace core {
@@ -29,19 +44,37 @@ struct ControlReply {
   int result = kControlSuccess;
   std::string text;
   Json arguments;  // null when there are none
+  // Set by later(): the rest of the command, run with no lock held (see the contract).
+  std::function<ControlReply()> wait;
+
+  ControlReply() = default;
+  ControlReply(int result, std::string text, Json arguments = nullptr, std::function<ControlReply()> wait = nullptr)
+      : result(result), text(std::move(text)), arguments(std::move(arguments)), wait(std::move(wait)) {}
 
   static ControlReply success(std::string text, Json arguments = nullptr) {
-    return ControlReply{kControlSuccess, std::move(text), std::move(arguments)};
+    return ControlReply(kControlSuccess, std::move(text), std::move(arguments));
   }
-  static ControlReply error(std::string text) { return ControlReply{kControlError, std::move(text), nullptr}; }
+  static ControlReply error(std::string text) { return ControlReply(kControlError, std::move(text)); }
+  // A handler's answer that waits on the network: `wait` runs after the handler, outside the
+  // handlers' lock, and returns the answer (it must not return another later()).
+  static ControlReply later(std::function<ControlReply()> wait) {
+    return ControlReply(kControlSuccess, "", nullptr, std::move(wait));
+  }
   Json toJson() const;
+};
+
+struct ControlOptions {
+  int maxConnections = 16;     // served at once; one more is answered "busy" and closed
+  int requestTimeoutMs = 5000;  // the whole request must arrive within this
+  int replyTimeoutMs = 10000;   // the client must take the whole answer within this
+  size_t maxRequestBytes = 1u << 20;
 };
 
 class ControlServer {
  public:
   using Handler = std::function<ControlReply(const Json& arguments)>;
 
-  ControlServer();
+  explicit ControlServer(ControlOptions options = {});
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -55,13 +88,20 @@ class ControlServer {
   using After = std::function<void(const std::string& command, const Json& arguments, const ControlReply& reply)>;
   void intercept(Before before, After after);
 
+  // Counts refused and timed-out connections in `registry` as <prefix>_connections_refused_total and
+  // <prefix>_connection_timeouts_total (before start(); the registry must outlive the server).
+  void countIn(CounterRegistry& registry, const std::string& prefix);
+
   // Binds `path` (replacing a stale socket file; refusing when another process is listening there)
-  // and starts the serving thread.
+  // and starts the accepting thread and the connection workers.
   Status start(const std::string& path, int mode = 0660);
-  // Stops the thread, closes and unlinks the socket. Idempotent.
+  // Stops accepting, ends the connections still reading or writing, waits for commands in progress
+  // (a later() wait included: stop what it waits for first), closes and unlinks the socket.
+  // Idempotent.
   void stop();
 
-  // Runs one request document through the command table, as a connection would (used by tests).
+  // Runs one request document through the command table, as a connection would (the portal, sync
+  // and tests call it; any thread).
   Json handle(const Json& request);
 
   const std::string& path() const { return path_; }
@@ -72,17 +112,27 @@ class ControlServer {
     Handler handler;
   };
   void serve();
+  void work();
   void serveConnection(int fd);
 
+  const ControlOptions options_;
   std::map<std::string, Command> commands_;
-  std::mutex handleMu_;
+  std::mutex handleMu_;  // one handler at a time, whichever thread calls
   Before before_;
-  After after_;  // one handler at a time, whichever thread calls
+  After after_;
   std::string path_;
   int listenFd_ = -1;
-  int wakePipe_[2] = {-1, -1};
+  int wakePipe_[2] = {-1, -1};  // readable once stop() began: ends every wait on a client
   std::thread thread_;
+  std::vector<std::thread> workers_;
+  std::mutex connMu_;  // accepted_, busy_, stopping_
+  std::condition_variable connWake_;
+  std::deque<int> accepted_;  // connections waiting for a worker
+  int busy_ = 0;              // connections a worker is serving
+  bool stopping_ = false;
   std::atomic<bool> running_{false};
+  Counter* refused_ = nullptr;
+  Counter* timeouts_ = nullptr;
 };
 
 // Sends one command to a control socket and returns the parsed response document. Errors are worded

@@ -1,4 +1,5 @@
 // The control socket over a real Unix socket, and the daemon skeleton's pieces.
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -6,11 +7,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/control_socket.h"
+#include "core/counters.h"
 #include "core/daemon.h"
 
 #include <CppUTest/TestHarness.h>
@@ -127,6 +134,174 @@ TEST(ControlSocket, SecondServerOnSamePathIsRefusedStaleOneReplaced) {
   CHECK_EQUAL(0, ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
   ::close(fd);
   CHECK_TRUE(second.start(path).isOk());
+}
+
+namespace {
+int connectTo(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+// Whether the server has sent anything on `fd` (an answer, or EOF) by now.
+bool answered(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+}  // namespace
+
+// A local client that sends a command producing a large answer and never reads it: the server's
+// write to it cannot finish, and other clients must be served meanwhile (issue 19, item 6).
+TEST(ControlSocket, ClientThatNeverReadsDoesNotWedgeOthers) {
+  core::ControlServer server;
+  std::atomic<bool> bigHandled{false};
+  server.registerCommand("big", "A large answer.", [&bigHandled](const core::Json&) {
+    bigHandled = true;
+    return core::ControlReply::success("big", core::Json{{"blob", std::string(8u << 20, 'x')}});
+  });
+  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  std::string path = dir + "/c.sock";
+  CHECK_TRUE(server.start(path).isOk());
+
+  int lazy = connectTo(path);
+  CHECK_TRUE(lazy >= 0);
+  const std::string big = "{\"command\": \"big\"}\n";
+  CHECK_EQUAL(static_cast<ssize_t>(big.size()), ::write(lazy, big.data(), big.size()));
+  ::shutdown(lazy, SHUT_WR);
+  for (int i = 0; i < 500 && !bigHandled; ++i) ::usleep(10000);
+  // The server is now writing 8 MiB into a socket nobody reads. Another client asks (with a
+  // timeout only so that a wedged server fails the test instead of hanging it).
+  core::Result<core::Json> other = core::controlCall(path, "echo", core::Json{{"x", 2}}, 8000);
+  ::close(lazy);  // lets an old-style single-threaded server go on, so stop() returns
+  server.stop();
+  CHECK_TRUE(bigHandled.load());
+  CHECK_TRUE_TEXT(other.isOk(), other.isOk() ? "" : other.status().message().c_str());
+  LONGS_EQUAL(2, (*other)["arguments"]["x"].get<int>());
+}
+
+// A client that sends half a command and waits does not hold the others back: they are answered
+// while it is still connected and unanswered; when it sends the rest in time, it is answered too.
+TEST(ControlSocket, HalfSentCommandDoesNotHoldOthersBack) {
+  core::ControlServer server;
+  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  std::string path = dir + "/c.sock";
+  CHECK_TRUE(server.start(path).isOk());
+
+  int slow = connectTo(path);
+  CHECK_TRUE(slow >= 0);
+  const std::string first = "{\"command\": \"echo\", \"argu";
+  CHECK_EQUAL(static_cast<ssize_t>(first.size()), ::write(slow, first.data(), first.size()));
+  ::usleep(50000);  // the server has the connection and half a command
+  core::Result<core::Json> other = core::controlCall(path, "echo", core::Json{{"x", 3}}, 8000);
+  bool slowAnsweredBefore = answered(slow);  // ordering: the other client got its answer first
+  const std::string rest = "ments\": {\"y\": 4}}\n";
+  ssize_t sent = ::send(slow, rest.data(), rest.size(), MSG_NOSIGNAL);
+  ::shutdown(slow, SHUT_WR);
+  std::string got;
+  char buf[512];
+  pollfd p{slow, POLLIN, 0};
+  while (::poll(&p, 1, 5000) > 0) {
+    ssize_t n = ::read(slow, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(slow);
+  server.stop();
+  CHECK_TRUE_TEXT(other.isOk(), other.isOk() ? "" : other.status().message().c_str());
+  LONGS_EQUAL(3, (*other)["arguments"]["x"].get<int>());
+  CHECK_FALSE_TEXT(slowAnsweredBefore, "the half-sent command was given up before another client was served");
+  LONGS_EQUAL(rest.size(), sent);
+  core::Json reply = core::Json::parse(got, nullptr, false);
+  CHECK_TRUE_TEXT(reply.is_object(), got.c_str());
+  LONGS_EQUAL(0, reply.value("result", -1));
+  LONGS_EQUAL(4, reply["arguments"]["y"].get<int>());
+}
+
+// A command whose answer waits on the network returns later(): the wait runs without the handlers'
+// lock, so other commands, over the socket and through handle(), are answered meanwhile.
+TEST(ControlSocket, LaterWaitsWithoutHoldingTheHandlersLock) {
+  core::ControlServer server;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool waiting = false, release = false;
+  server.registerCommand("slow", "Waits for the test.", [&](const core::Json&) {
+    return core::ControlReply::later([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      waiting = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      return core::ControlReply::success("slow done");
+    });
+  });
+  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  std::string path = dir + "/c.sock";
+  CHECK_TRUE(server.start(path).isOk());
+  core::Result<core::Json> slow = core::internalError("not run");
+  std::thread caller([&] { slow = core::controlCall(path, "slow", nullptr, 10000); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return waiting; });
+  }
+  core::Result<core::Json> other = core::controlCall(path, "echo", core::Json{{"x", 5}}, 8000);
+  core::Json direct = server.handle(core::Json{{"command", "echo"}, {"arguments", {{"x", 6}}}});
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  caller.join();
+  server.stop();
+  CHECK_TRUE(other.isOk());
+  LONGS_EQUAL(5, (*other)["arguments"]["x"].get<int>());
+  LONGS_EQUAL(6, direct["arguments"]["x"].get<int>());
+  CHECK_TRUE(slow.isOk());
+  STRCMP_EQUAL("slow done", (*slow)["text"].get<std::string>().c_str());
+}
+
+// Connections are bounded: one beyond the limit is answered "busy" at once (and counted); one that
+// sends nothing is ended at its deadline (and counted); then the server takes new ones again.
+TEST(ControlSocket, ConnectionsAreBoundedAndIdleOnesEnd) {
+  core::ControlOptions options;
+  options.maxConnections = 2;
+  options.requestTimeoutMs = 300;
+  core::CounterRegistry counters;
+  core::ControlServer server(options);
+  server.countIn(counters, "test_control");
+  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  std::string path = dir + "/c.sock";
+  CHECK_TRUE(server.start(path).isOk());
+  int idle1 = connectTo(path), idle2 = connectTo(path);
+  ::usleep(50000);  // both taken by the workers
+  core::Result<core::Json> busy = core::controlCall(path, "echo", nullptr, 8000);
+  std::string ended;
+  char buf[512];
+  pollfd p{idle1, POLLIN, 0};
+  if (::poll(&p, 1, 5000) > 0) {
+    ssize_t n = ::read(idle1, buf, sizeof buf);
+    if (n > 0) ended.assign(buf, static_cast<size_t>(n));
+  }
+  ::close(idle1);
+  ::close(idle2);
+  core::Result<core::Json> again = core::internalError("not run");
+  for (int i = 0; i < 100; ++i) {  // the second idle connection's worker frees up at its deadline
+    again = core::controlCall(path, "echo", core::Json{{"x", 7}}, 8000);
+    if (again.isOk() && (*again)["result"].get<int>() == 0) break;
+    ::usleep(20000);
+  }
+  server.stop();
+  CHECK_TRUE(busy.isOk());
+  LONGS_EQUAL(1, (*busy)["result"].get<int>());
+  CHECK_TRUE_TEXT((*busy)["text"].get<std::string>().find("busy") == 0, (*busy)["text"].get<std::string>().c_str());
+  CHECK_TRUE_TEXT(ended.find("no complete request within 300 ms") != std::string::npos, ended.c_str());
+  CHECK_TRUE(again.isOk());
+  LONGS_EQUAL(7, (*again)["arguments"]["x"].get<int>());
+  LONGS_EQUAL(1, counters.valueOf("test_control_connections_refused_total"));
+  CHECK_TRUE(counters.valueOf("test_control_connection_timeouts_total") >= 1);
 }
 
 TEST_GROUP(Daemon) {
