@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -366,9 +367,20 @@ DynAuthClient::DynAuthClient(const Attributes& attributes, core::CounterRegistry
       registry_(counters),
       policy_(policy),
       clock_(clock),
+      abortFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       totals_(registerNas(counters, "")) {}
 
-DynAuthClient::~DynAuthClient() = default;
+DynAuthClient::~DynAuthClient() {
+  if (abortFd_ >= 0) ::close(abortFd_);
+}
+
+void DynAuthClient::abort() {
+  if (aborted_.exchange(true)) return;
+  // Never read: stays readable, so every poll in send() returns now and later.
+  uint64_t one = 1;
+  ssize_t ignored = ::write(abortFd_, &one, sizeof one);
+  (void)ignored;
+}
 
 DynAuthClient::NasCounters& DynAuthClient::countersFor(const std::string& nasName) {
   std::lock_guard<std::mutex> lock(countersMu_);
@@ -445,6 +457,7 @@ DynAuthResult DynAuthClient::send(const DynAuthTarget& target, DynAuthKind kind,
     return r;
   };
 
+  if (aborted_) return fail("not sent: the client is stopping");
   core::Status policyOk = policy_.check();
   if (!policyOk.isOk()) return fail(policyOk.message());
   core::Result<Endpoint> to = parseEndpoint(target.address, target.port, "NAS");
@@ -546,11 +559,16 @@ DynAuthResult DynAuthClient::send(const DynAuthTarget& target, DynAuthKind kind,
     milliseconds wake = schedule.deadline;
     if (next < schedule.transmissions.size()) wake = std::min(wake, schedule.transmissions[next]);
     const milliseconds waitFor = std::chrono::ceil<milliseconds>(start + wake - now);
-    pollfd pfd{fd.get(), POLLIN, 0};
-    int rc = ::poll(&pfd, 1, static_cast<int>(std::max<int64_t>(waitFor.count(), 1)));
+    pollfd pfd[2] = {{fd.get(), POLLIN, 0}, {abortFd_, POLLIN, 0}};
+    int rc = ::poll(pfd, abortFd_ >= 0 ? 2 : 1, static_cast<int>(std::max<int64_t>(waitFor.count(), 1)));
     if (rc < 0 && errno != EINTR) {
       r.elapsed = elapsed();
       return fail(core::errnoStatus("waiting for the reply", errno).message());
+    }
+    if (rc > 0 && abortFd_ >= 0 && pfd[1].revents != 0) {
+      r.elapsed = elapsed();
+      return fail("no answer yet after " + transmissionsText(r.attempts) + " in " + durationText(r.elapsed) +
+                  "; given up: the client is stopping");
     }
     if (rc <= 0) continue;
 

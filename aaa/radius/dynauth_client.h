@@ -34,6 +34,8 @@
 // - Never throws, never logs; the secret appears in no message. The result's message is written
 //   for the operator; the caller logs it once with its own label (NAS, User-Name, Acct-Session-Id,
 //   result.id).
+// - abort() ends every send() in progress at once (kError) and makes later ones fail: for a
+//   daemon that stops while a NAS is silent.
 //
 // Counters (RFC 4672 RADIUS-DYNAUTH-CLIENT-MIB, Prometheus style). Like the auth server's counters
 // (RFC 4669: radius_auth_* totals, radius_auth_client_* per NAS), totals and per-NAS rows have
@@ -64,6 +66,7 @@
 // Each NAS name's counters are registered once, on its first send(), and cached.
 #pragma once
 
+#include <atomic>
 #include <bitset>
 #include <chrono>
 #include <cstdint>
@@ -207,6 +210,9 @@ class DynAuthClient {
 
   const RetryPolicy& policy() const { return policy_; }
 
+  // See the contract: ends the waits of every send() now, and refuses sends from now on.
+  void abort();
+
   struct KindCounters;
   struct NasCounters;
 
@@ -218,6 +224,8 @@ class DynAuthClient {
   RetryPolicy policy_;
   const core::Clock& clock_;
   IdentifierPool ids_;
+  std::atomic<bool> aborted_{false};
+  int abortFd_ = -1;  // an eventfd, readable once abort() ran: every send() polls it
   std::mutex countersMu_;
   std::unique_ptr<NasCounters> totals_;
   std::map<std::string, std::unique_ptr<NasCounters>> perNas_;

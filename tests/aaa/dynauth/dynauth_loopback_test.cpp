@@ -1,4 +1,4 @@
-// Whole exchanges of the Dynamic Authorization client over real UDP on loopback (IPv4 and IPv6),
+// Whole exchanges of the Dynamic Authorization client (and its per-NAS queue) over real UDP on loopback (IPv4 and IPv6),
 // against an in-process responder that signs its replies with the codec: ACK, NAK with Error-Cause,
 // silence (the retransmission schedule, same bytes every time), an answer to a retransmission, and
 // replies that must be ignored (wrong source port, identifier, code, authenticator, stale
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "aaa/radius/dynauth_client.h"
+#include "aaa/radius/dynauth_queue.h"
 #include "core/clock.h"
 #include "core/counters.h"
 #include "tests/aaa/dynauth/dynauth_test_support.h"
@@ -366,4 +368,117 @@ TEST(DynAuthLoopback, ConsecutiveRequestsToANasUseDifferentIdentifiersAndPerNasC
   LONGS_EQUAL(1, perNas(registry, "disconnect_acks_total", "nas-b"));
   LONGS_EQUAL(6, total(registry, "disconnect_acks_total"));
   CHECK(registry.valueOf("radius_dynauth_server_round_trip_time_seconds", {{"nas", "nas-a"}}) >= 0);
+}
+
+// ---- DynAuthQueue: one worker per NAS (aaa/radius/dynauth_queue.h, ADR 0012) ----
+
+namespace {
+
+// Results as the queue's callbacks deliver them, in order of arrival.
+struct Outcomes {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, DynAuthResult>> got;  // (label, result)
+
+  DynAuthQueue::Done record(const std::string& label) {
+    return [this, label](uint64_t, const DynAuthResult& r) {
+      std::lock_guard<std::mutex> lock(mu);
+      got.emplace_back(label, r);
+      cv.notify_all();
+    };
+  }
+  bool waitFor(size_t n, milliseconds timeout = milliseconds(10000)) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return got.size() >= n; });
+  }
+  std::vector<std::string> labels() {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> out;
+    for (const auto& [label, r] : got) out.push_back(label + ":" + dynAuthOutcomeName(r.outcome));
+    return out;
+  }
+};
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+}  // namespace
+
+TEST_GROUP(DynAuthQueue) {
+  core::CounterRegistry registry;
+  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
+  void teardown() override { MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads(); }
+};
+
+// A NAS that never answers delays only itself: a request to another NAS, submitted after it, is
+// answered while the first still waits; stop() ends the wait at once.
+TEST(DynAuthQueue, ASilentNasDelaysOnlyItself) {
+  Responder dead(AF_INET, [](const Responder::Request&, Responder&) {});
+  Responder live(AF_INET, [](const Responder::Request& r, Responder& self) {
+    self.reply(r, signedReply(r.bytes, PacketCode::kDisconnectAck));
+  });
+  RetryPolicy p = quietPolicy();
+  p.maxDuration = milliseconds(60000);
+  p.maxTransmissions = 0;
+  DynAuthClient client(attributes(), registry, p);
+  DynAuthQueue queue(client, registry);
+  Outcomes out;
+  DynAuthTarget deadTarget{"127.0.0.1", dead.port(), kSecret, "dead", "", false};
+  DynAuthTarget liveTarget{"127.0.0.1", live.port(), kSecret, "live", "", false};
+  CHECK_TRUE(queue.submit(deadTarget, DynAuthKind::kDisconnect, identity(), {}, out.record("dead")).isOk());
+  for (int i = 0; i < 500 && dead.received().empty(); ++i) ::usleep(10000);  // the dead NAS's wait began
+  CHECK_TRUE(queue.submit(liveTarget, DynAuthKind::kDisconnect, identity(), {}, out.record("live")).isOk());
+  CHECK_TRUE(out.waitFor(1));
+  STRCMP_EQUAL("live:ack", joined(out.labels()).c_str());
+  LONGS_EQUAL(1, queue.pending("dead"));
+  LONGS_EQUAL(2, queue.workers());
+  queue.stop();
+  CHECK_TRUE(out.waitFor(2, milliseconds(0)));
+  STRCMP_EQUAL("live:ack dead:error", joined(out.labels()).c_str());
+  STRCMP_CONTAINS("the client is stopping", out.got[1].second.message.c_str());
+  // After stop, nothing is sent: refused at once, through the callback too.
+  core::Result<uint64_t> late = queue.submit(liveTarget, DynAuthKind::kDisconnect, identity(), {}, out.record("late"));
+  CHECK_FALSE(late.isOk());
+  STRCMP_EQUAL("live:ack dead:error late:error", joined(out.labels()).c_str());
+}
+
+// Per NAS, first in first out, and bounded: beyond maxQueuedPerNas waiting, a request is refused
+// (and counted); an idle worker ends and a new request starts another.
+TEST(DynAuthQueue, PerNasOrderLimitAndIdleExit) {
+  std::atomic<int> answered{0};
+  std::atomic<bool> hold{true};
+  Responder nas(AF_INET, [&](const Responder::Request& r, Responder& self) {
+    while (hold) ::usleep(1000);  // the first request waits until the test has queued the others
+    self.reply(r, signedReply(r.bytes, PacketCode::kDisconnectAck));
+    ++answered;
+  });
+  DynAuthClient client(attributes(), registry, quietPolicy());
+  DynAuthQueueOptions options;
+  options.maxQueuedPerNas = 2;
+  options.idleExit = milliseconds(50);
+  DynAuthQueue queue(client, registry, options);
+  Outcomes out;
+  DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("1")).isOk());
+  for (int i = 0; i < 500 && nas.received().empty(); ++i) ::usleep(10000);  // 1 is being sent
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("2")).isOk());
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("3")).isOk());
+  core::Result<uint64_t> refused = queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("4"));
+  CHECK_FALSE(refused.isOk());
+  CHECK(refused.status().code() == core::Code::kResourceExhausted);
+  LONGS_EQUAL(3, queue.pending("nas1"));
+  LONGS_EQUAL(2, registry.valueOf("radius_dynauth_client_queued_requests"));
+  hold = false;
+  CHECK_TRUE(out.waitFor(4));
+  STRCMP_EQUAL("4:error 1:ack 2:ack 3:ack", joined(out.labels()).c_str());
+  LONGS_EQUAL(1, registry.valueOf("radius_dynauth_client_queue_refusals_total"));
+  LONGS_EQUAL(0, registry.valueOf("radius_dynauth_client_queued_requests"));
+  for (int i = 0; i < 200 && queue.workers() != 0; ++i) ::usleep(10000);
+  LONGS_EQUAL(0, queue.workers());
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("5")).isOk());
+  CHECK_TRUE(out.waitFor(5));
+  STRCMP_EQUAL("4:error 1:ack 2:ack 3:ack 5:ack", joined(out.labels()).c_str());
 }
