@@ -716,7 +716,6 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
     loginFailures_.inc();
     const Attribute* msg = reply->find(a.replyMessage);
     out.message = msg ? msg->value.bytes : "Wrong username or password.";
-    if (out.message == "Wrong password" || out.message == "Unknown user") out.message = "Wrong username or password.";
     out.httpStatus = 403;
     return out;
   }

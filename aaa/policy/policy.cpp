@@ -62,6 +62,11 @@ const char* rejectReasonMessage(RejectReason r) {
   return "Rejected";
 }
 
+const char* rejectReplyMessage(RejectReason r) {
+  if (r == RejectReason::kUnknownUser || r == RejectReason::kBadPassword) return "Wrong username or password";
+  return rejectReasonMessage(r);
+}
+
 namespace {
 
 Decision reject(RejectReason reason, AuthMethod method, const Subscriber* s = nullptr) {
@@ -74,14 +79,25 @@ Decision reject(RejectReason reason, AuthMethod method, const Subscriber* s = nu
 
 const uint8_t* bytes(std::string_view v) { return reinterpret_cast<const uint8_t*>(v.data()); }
 
-AuthMethod methodOf(const AccessRequestView& r) {
+bool hasPassword(const Subscriber& s) { return !s.cleartext.empty() || s.ntHash.has_value(); }
+
+// The form of the request: MAC authentication (MikroTik, Wi-Fi controllers) puts the client's MAC
+// in User-Name and leaves the password empty, absent or the MAC again. That form is only a claim:
+// authorize() grants it to a subscriber without a password, and only from that very station.
+bool macForm(const AccessRequestView& r, const std::optional<auth::MacAddress>& nameMac) {
+  if (!nameMac) return false;
+  if (!r.userPassword || r.userPassword->empty()) return true;
+  std::optional<auth::MacAddress> passwordMac = auth::parseMac(*r.userPassword);
+  return passwordMac && *passwordMac == *nameMac;
+}
+
+// The method the request asks for, given the subscriber it names (nullptr: unknown). A subscriber
+// with a password is always asked for it: a MAC-shaped or empty password is just a wrong one
+// (a phone number such as 254712345678 parses as a MAC, and must not unlock its account).
+AuthMethod methodOf(const AccessRequestView& r, const Subscriber* s, const std::optional<auth::MacAddress>& nameMac) {
   if (r.msChap2Response && r.msChapChallenge) return AuthMethod::kMsChapV2;
   if (r.chapPassword) return AuthMethod::kChap;
-  // MAC authentication (MikroTik, Wi-Fi controllers): User-Name is the client's MAC, and the
-  // password is empty, absent or the MAC again. A subscriber named like a MAC with a real password
-  // still goes through PAP below.
-  if (auth::parseMac(r.userName) && (!r.userPassword || r.userPassword->empty() || auth::parseMac(*r.userPassword)))
-    return AuthMethod::kMac;
+  if (macForm(r, nameMac) && (s == nullptr || !hasPassword(*s))) return AuthMethod::kMac;
   if (r.userPassword) return AuthMethod::kPap;
   return AuthMethod::kNone;
 }
@@ -125,20 +141,18 @@ RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now,
 Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t now, const SessionCount& sessions,
                    const QuotaLookup& quota) {
   const PolicySettings& settings = snapshot.settings;
-  AuthMethod method = methodOf(r);
+  // Usernames that parse as a MAC are stored in the canonical form (aa:bb:cc:dd:ee:ff), whatever the
+  // NAS sends; one stored under its own spelling (older data, a sync) is found too.
+  const std::optional<auth::MacAddress> nameMac = auth::parseMac(r.userName);
+  const Subscriber* s = nullptr;
+  if (nameMac) s = snapshot.findSubscriber(auth::formatMac(*nameMac));
+  if (s == nullptr) s = snapshot.findSubscriber(r.userName);
+
+  AuthMethod method = methodOf(r, s, nameMac);
   if (method == AuthMethod::kNone) return reject(RejectReason::kNoCredentials, method);
   bool allowed = (method == AuthMethod::kPap && settings.pap) || (method == AuthMethod::kChap && settings.chap) ||
                  (method == AuthMethod::kMsChapV2 && settings.msChapV2) || (method == AuthMethod::kMac && settings.mac);
   if (!allowed) return reject(RejectReason::kMethodNotAllowed, method);
-
-  // MAC subscribers are stored under the canonical form (aa:bb:cc:dd:ee:ff), whatever the NAS sends.
-  std::string canonicalMac;
-  std::string_view lookupName = r.userName;
-  if (method == AuthMethod::kMac) {
-    canonicalMac = auth::formatMac(*auth::parseMac(r.userName));
-    lookupName = canonicalMac;
-  }
-  const Subscriber* s = snapshot.findSubscriber(lookupName);
   if (s == nullptr) return reject(RejectReason::kUnknownUser, method);
 
   // Credentials first: account state is only revealed to someone who knows the password.
@@ -148,7 +162,7 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
   std::optional<auth::MsChapV2Accept> msChap;
   switch (method) {
     case AuthMethod::kPap:
-      if (!auth::papMatches(*r.userPassword, creds)) return reject(RejectReason::kBadPassword, method, s);
+      if (!hasPassword(*s) || !auth::papMatches(*r.userPassword, creds)) return reject(RejectReason::kBadPassword, method, s);
       break;
     case AuthMethod::kChap: {
       if (s->cleartext.empty()) return reject(RejectReason::kMethodNotAllowed, method, s);
@@ -171,9 +185,14 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
       msChap = accepted;
       break;
     }
-    case AuthMethod::kMac:
-      // The MAC is the credential; a bound MAC (below) must still match the calling station.
+    case AuthMethod::kMac: {
+      // The MAC is the credential, so it must be the station's own: the NAS saw it on the wire
+      // (Calling-Station-Id). A User-Name alone is whatever the client typed.
+      std::optional<auth::MacAddress> calling;
+      if (r.callingStationId) calling = auth::parseMac(*r.callingStationId);
+      if (!calling || *calling != *nameMac) return reject(RejectReason::kMacMismatch, method, s);
       break;
+    }
     case AuthMethod::kNone:
       break;
   }

@@ -39,7 +39,10 @@ enum class RejectReason : uint8_t {
   kCount
 };
 const char* rejectReasonName(RejectReason r);     // "unknown-user": counter label and log
-const char* rejectReasonMessage(RejectReason r);  // "Unknown user": the Reply-Message
+const char* rejectReasonMessage(RejectReason r);  // "Unknown user": what the operator reads (explain)
+// What the Reply-Message tells the person logging in: the same words for an unknown user and a
+// wrong password, so the reply does not say which usernames exist.
+const char* rejectReplyMessage(RejectReason r);
 
 // The parts of an Access-Request that authorization reads. Views point into the decoded packet.
 struct AccessRequestView {

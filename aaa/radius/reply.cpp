@@ -189,7 +189,7 @@ std::vector<Attribute> renderAccept(const policy::Decision& d, policy::VendorPro
 
 std::vector<Attribute> renderReject(const policy::Decision& d, const Attributes& a, uint8_t msChapIdent) {
   std::vector<Attribute> out;
-  out.push_back(attr(a.replyMessage, Value::string(policy::rejectReasonMessage(d.reason))));
+  out.push_back(attr(a.replyMessage, Value::string(policy::rejectReplyMessage(d.reason))));
   if (d.method == policy::AuthMethod::kMsChapV2) {
     // RFC 2759 section 6: E=691 authentication failure, R=0 no retry.
     std::string e = std::string(1, static_cast<char>(msChapIdent)) + "E=691 R=0 V=3";

@@ -58,6 +58,8 @@ class RadiusAuth(unittest.TestCase):
         ctl("subscriber", "add", "--username", "frank", "--password", "frank-pass", "--plan", "basic", "--status",
             "disabled")
         ctl("subscriber", "add", "--username", "AA-BB-CC-DD-EE-FF", "--plan", "basic")  # MAC auth
+        # A phone number as username parses as a MAC (stored as 25:47:12:34:56:78): a password account.
+        ctl("subscriber", "add", "--username", "254712345678", "--password", "phone-pass", "--plan", "basic")
         ctl("subscriber", "add", "--username", "soon", "--password", "soon-pass", "--plan", "gold", "--expires",
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1000)))
         cls.port = cls.edged.ctl_json("status")["radius"]["auth-port"]
@@ -98,8 +100,8 @@ class RadiusAuth(unittest.TestCase):
 
     def test_radclient_rejects_with_reason(self):
         cases = [
-            ("alice", "wrong", "Wrong password"),
-            ("nobody", "x", "Unknown user"),
+            ("alice", "wrong", "Wrong username or password"),
+            ("nobody", "x", "Wrong username or password"),
             ("carol", "carol-pass", "Account suspended"),
             ("dave", "dave-pass", "Account expired"),
             ("frank", "frank-pass", "Account disabled"),
@@ -155,9 +157,32 @@ class RadiusAuth(unittest.TestCase):
         for spelling in ("aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "AABBCCDDEEFF"):
             r = self.pap(spelling, spelling, Calling_Station_Id=spelling)
             self.assertEqual(r.code, rp.ACCESS_ACCEPT, spelling)
-        r = self.pap("aa:bb:cc:dd:ee:00", "aa:bb:cc:dd:ee:00")
+        r = self.pap("aa:bb:cc:dd:ee:00", "aa:bb:cc:dd:ee:00", Calling_Station_Id="aa:bb:cc:dd:ee:00")
         self.assertEqual(r.code, rp.ACCESS_REJECT)
-        self.assertEqual(r.get("Reply-Message"), ["Unknown user"])
+        self.assertEqual(r.get("Reply-Message"), ["Wrong username or password"])
+        # The MAC is a credential only when the NAS saw it: from another station, or none, refused.
+        for station in ("aa:bb:cc:dd:ee:01", None):
+            extra = {"Calling_Station_Id": station} if station else {}
+            r = self.pap("aa:bb:cc:dd:ee:ff", "aa:bb:cc:dd:ee:ff", **extra)
+            self.assertEqual(r.code, rp.ACCESS_REJECT, station)
+
+    def test_number_named_subscriber_needs_its_password(self):
+        """Regression: a username that parses as a MAC was accepted without its password."""
+        for password in ("", "254712345678", "25:47:12:34:56:78", "25-47-12-34-56-78"):
+            for name in ("254712345678", "25:47:12:34:56:78"):
+                lines = [f'User-Name = "{name}"', f'Calling-Station-Id = "{name}"', "Message-Authenticator = 0x00"]
+                if password:
+                    lines.insert(1, f'User-Password = "{password}"')
+                rc, out = radclient(self.port, "auth", lines)
+                self.assertIn("Received Access-Reject", out, (name, password))
+                self.assertNotIn("Received Access-Accept", out, (name, password))
+        r = self.pap("254712345678", "254712345678", Calling_Station_Id="254712345678")
+        self.assertEqual(r.code, rp.ACCESS_REJECT)
+        rc, out = radclient(self.port, "auth", ['User-Name = "254712345678"', 'User-Password = "phone-pass"',
+                                                 "Message-Authenticator = 0x00"])
+        self.assertIn("Received Access-Accept", out)
+        r = self.pap("254712345678", "phone-pass")
+        self.assertEqual(r.code, rp.ACCESS_ACCEPT)
 
     def test_proxy_state_is_copied_in_order(self):
         raw, _ = rp.access_request(SECRET, "alice", "Alice-pass1", Proxy_State=[b"first", b"second", b"third"])

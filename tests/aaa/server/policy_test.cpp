@@ -56,6 +56,9 @@ std::shared_ptr<aaa::policy::Snapshot> makeSnapshot() {
   erin.mac = aaa::auth::MacAddress{2, 0, 0, 0, 0, 1};
   subs.push_back(erin);
   subs.push_back(subscriber("aa:bb:cc:dd:ee:ff", ""));
+  // A phone number (12 digits) parses as a MAC and is stored under the MAC's canonical form.
+  subs.push_back(subscriber("25:47:12:34:56:78", "phone-pw"));
+  subs.push_back(subscriber("02:00:00:00:00:aa", "mac-named-pw"));
   subs.push_back(subscriber("orphan", "orphan-pw", 99));
   subs.push_back(subscriber("multi", "multi-pw", 2));
   aaa::policy::Subscriber hashOnly = subscriber("hashonly", "hash-pw");
@@ -106,6 +109,56 @@ TEST(Policy, RejectReasons) {
   CHECK(run(none).reason == aaa::policy::RejectReason::kNoCredentials);
 }
 
+// Regression (issue 19): a subscriber whose name parses as a MAC (a phone number, a MAC-named
+// account) was accepted with an empty or MAC-shaped password, and refused with its real one.
+TEST(Policy, SubscriberNamedLikeANumberNeedsItsOwnPassword) {
+  aaa::policy::Decision d = run(pap("254712345678", "phone-pw"));
+  CHECK_TRUE(d.accept);
+  CHECK(d.method == aaa::policy::AuthMethod::kPap);
+  STRCMP_EQUAL("25:47:12:34:56:78", d.subscriber->username.c_str());
+  for (const char* name : {"254712345678", "25:47:12:34:56:78", "2547.1234.5678"}) {
+    for (const char* password : {"", "254712345678", "25:47:12:34:56:78", "wrong"}) {
+      aaa::policy::AccessRequestView r = pap(name, password);
+      r.callingStationId = name;
+      aaa::policy::Decision bad = run(r);
+      CHECK_FALSE(bad.accept);
+      CHECK(bad.method != aaa::policy::AuthMethod::kMac);
+    }
+    aaa::policy::AccessRequestView absent;
+    absent.userName = name;
+    absent.callingStationId = name;
+    absent.requestAuthenticator = kRequestAuth;
+    CHECK_FALSE(run(absent).accept);
+  }
+  aaa::policy::AccessRequestView named = pap("02-00-00-00-00-AA", "");
+  named.callingStationId = "02-00-00-00-00-AA";
+  CHECK_FALSE(run(named).accept);
+  CHECK_TRUE(run(pap("02-00-00-00-00-AA", "mac-named-pw")).accept);
+}
+
+// MAC authentication is for subscribers without a password, from their own station only.
+TEST(Policy, MacAuthenticationOnlyFromThatStation) {
+  aaa::policy::AccessRequestView r = pap("aa:bb:cc:dd:ee:ff", "");
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMacMismatch);  // no Calling-Station-Id
+  r.callingStationId = "aa:bb:cc:dd:ee:00";
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMacMismatch);
+  r.callingStationId = "not a mac";
+  CHECK(run(r).reason == aaa::policy::RejectReason::kMacMismatch);
+  r.callingStationId = "AA-BB-CC-DD-EE-FF";
+  CHECK_TRUE(run(r).accept);
+  // Another MAC as the password is not the MAC form, and a passwordless subscriber has no password.
+  r.userPassword = "aa:bb:cc:dd:ee:00";
+  CHECK_FALSE(run(r).accept);
+  r.userPassword = "anything";
+  CHECK(run(r).reason == aaa::policy::RejectReason::kBadPassword);
+}
+
+TEST(Policy, ReplyMessageDoesNotTellUnknownUserFromWrongPassword) {
+  STRCMP_EQUAL(aaa::policy::rejectReplyMessage(aaa::policy::RejectReason::kUnknownUser),
+               aaa::policy::rejectReplyMessage(aaa::policy::RejectReason::kBadPassword));
+  STRCMP_EQUAL("Account suspended", aaa::policy::rejectReplyMessage(aaa::policy::RejectReason::kSuspended));
+}
+
 TEST(Policy, AccountStateIsOnlyRevealedWithTheRightPassword) {
   // A suspended account with a wrong password reads as a wrong password, not as "suspended".
   CHECK(run(pap("carol", "guess")).reason == aaa::policy::RejectReason::kBadPassword);
@@ -132,6 +185,7 @@ TEST(Policy, MacAuthenticationInAnySpelling) {
     aaa::policy::AccessRequestView r;
     r.userName = spelling;
     r.userPassword = spelling;
+    r.callingStationId = spelling;
     r.requestAuthenticator = kRequestAuth;
     aaa::policy::Decision d = run(r);
     CHECK_TRUE(d.accept);
