@@ -22,40 +22,6 @@ std::string jsonTypeName(const Json& value) {
   }
 }
 
-Result<Json> parseJsonWithComments(const std::string& text, const std::string& origin) {
-  // A key given twice in one object is almost always a mistake (the second would silently win):
-  // refuse it, naming the key.
-  std::vector<std::vector<std::string>> seen;
-  std::string duplicate;
-  auto callback = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) -> bool {
-    switch (event) {
-      case Json::parse_event_t::object_start: seen.emplace_back(); break;
-      case Json::parse_event_t::object_end: if (!seen.empty()) seen.pop_back(); break;
-      case Json::parse_event_t::key: {
-        std::string key = parsed.get<std::string>();
-        auto& keys = seen.back();
-        if (std::find(keys.begin(), keys.end(), key) != keys.end() && duplicate.empty()) duplicate = key;
-        keys.push_back(std::move(key));
-        break;
-      }
-      default: break;
-    }
-    return true;
-  };
-  try {
-    // nlohmann 3.11 skips // and /* */ comments when ignore_comments is true.
-    Json doc = Json::parse(text, callback, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-    if (!duplicate.empty()) return invalidArgument(origin + ": key '" + duplicate + "' is given twice");
-    return doc;
-  } catch (const Json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."; keep
-    // the part a person needs.
-    std::string what = e.what();
-    auto pos = what.find("parse error");
-    return invalidArgument(origin + ": " + (pos == std::string::npos ? what : what.substr(pos)));
-  }
-}
-
 Result<std::string> readTextFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return errnoStatus("cannot read " + what + " " + path, errno);

@@ -19,16 +19,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "core/json.h"
 #include "core/status.h"
 
 namespace core {
 
-using Json = nlohmann::ordered_json;
-
-// Reads a JSON document that may contain // and /* */ comments. Errors name the file and position.
-Result<Json> parseJsonWithComments(const std::string& text, const std::string& origin);
 Result<Json> loadJsonFile(const std::string& path);
 // A whole file; the error reads "cannot read WHAT PATH: reason".
 Result<std::string> readTextFile(const std::string& path, const std::string& what);

@@ -99,7 +99,9 @@ Result<ClaimToken> decodeClaimToken(const std::string& text) {
     return invalidArgument("not a claim token (it starts with 'edge1.'; copy the whole line `mgmtctl claim create` printed)");
   Result<std::string> raw = pki::base64Decode(s.substr(std::string(kTokenPrefix).size()), "the claim token", true);
   if (!raw.isOk()) return invalidArgument("the claim token is damaged (not base64url): copy it again");
-  Json j = Json::parse(*raw, nullptr, false);
+  Result<Json> parsed = parseJsonWithComments(*raw, "the claim token", JsonLimits{4096, 4});
+  if (!parsed.isOk()) return invalidArgument("the claim token is damaged: copy it again");
+  const Json& j = *parsed;
   ClaimToken t;
   Reader r(j);
   r.text("url", t.url);

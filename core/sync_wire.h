@@ -191,12 +191,13 @@ Result<T> fromJson(const Json& j) {
   return fromJson(j, static_cast<T*>(nullptr));
 }
 
-// Parses a body as JSON then as T; errors read "invalid JSON: ..." / "field 'csr': expected string".
+// Parses a body as JSON (depth- and size-limited, core/json.h) then as T; errors read
+// "body: parse error at line 1, column 2: ..." / "field 'csr': expected string".
 template <class T>
-Result<T> parseBody(const std::string& body) {
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) return invalidArgument("the body is not valid JSON");
-  return fromJson<T>(j);
+Result<T> parseBody(std::string_view body, const JsonLimits& limits = {}) {
+  Result<Json> j = parseJsonWithComments(body, "body", limits);
+  if (!j.isOk()) return j.status();
+  return fromJson<T>(*j);
 }
 
 }  // namespace core::sync

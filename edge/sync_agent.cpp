@@ -49,11 +49,13 @@ core::Status writeFile(const std::string& path, const std::string& content, int 
 
 // An HTTP answer as a Status: 2xx -> the JSON body; otherwise the server's {"error"} message.
 core::Result<Json> decode(const core::HttpsResponse& r, const std::string& what) {
-  Json body = Json::parse(r.body, nullptr, false);
+  // The HTTPS client already bounds the body's size; the depth limit is what matters here.
+  core::Result<Json> parsed = core::parseJsonWithComments(r.body, what, core::JsonLimits{r.body.size(), 64});
   if (r.status >= 200 && r.status < 300) {
-    if (body.is_discarded()) return core::corrupt(what + ": the management plane answered with invalid JSON");
-    return body;
+    if (!parsed.isOk()) return core::corrupt(what + ": the management plane answered with invalid JSON");
+    return *parsed;
   }
+  Json body = parsed.isOk() ? *parsed : Json();
   std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
                             ? body["error"].get<std::string>()
                             : "HTTP " + std::to_string(r.status);
