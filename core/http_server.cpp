@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <memory>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -29,7 +30,8 @@ namespace {
 // Per-connection state while a request body arrives.
 struct Pending {
   HttpRequest request;
-  bool tooLarge = false;
+  HttpHandler handler;  // the route's, or the fallback
+  size_t maxBody = 0;
 };
 
 std::string lower(std::string s) {
@@ -46,6 +48,18 @@ MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value)
 MHD_Result countContentLength(void* cls, MHD_ValueKind, const char* key, const char*) {
   if (key != nullptr && strcasecmp(key, "Content-Length") == 0) ++*static_cast<int*>(cls);
   return MHD_YES;
+}
+
+// Content-Length as a number; nullopt when absent or not a plain decimal number.
+std::optional<uint64_t> contentLength(const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("content-length");
+  if (it == headers.end() || it->second.empty() || it->second.size() > 19) return std::nullopt;
+  uint64_t n = 0;
+  for (char c : it->second) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
 }
 
 // The verified client certificate of a TLS connection, or why there is none usable.
@@ -91,81 +105,120 @@ MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
 }  // namespace
 
 struct HttpServer::Impl {
-  static MHD_Result access(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                           const char*, const char* uploadData, size_t* uploadSize, void** state) {
-    auto* server = static_cast<HttpServer*>(cls);
-    auto* pending = static_cast<Pending*>(*state);
-    if (pending == nullptr) {
-      int contentLengths = 0;
-      MHD_get_connection_values(connection, MHD_HEADER_KIND, countContentLength, &contentLengths);
-      if (contentLengths > 1) return send(connection, HttpResponse::jsonError(400, "duplicate Content-Length"));
-      pending = new Pending();
-      pending->request.method = method;
-      pending->request.path = url;
-      MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect, &pending->request.query);
-      std::map<std::string, std::string> headers;
-      MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &headers);
-      for (auto& [k, v] : headers) pending->request.headers[lower(k)] = v;
-      const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-      if (info != nullptr && info->client_addr != nullptr) {
-        char buf[INET6_ADDRSTRLEN] = {0};
-        const sockaddr* sa = info->client_addr;
-        if (sa->sa_family == AF_INET)
-          inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
-        else if (sa->sa_family == AF_INET6)
-          inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
-        pending->request.remote = buf;
-      }
-      if (!server->options_.clientTrustPem.empty()) peerCertificate(connection, pending->request);
-      *state = pending;
-      return MHD_YES;
-    }
-    if (*uploadSize != 0) {
-      if (pending->request.body.size() + *uploadSize > server->options_.maxBodyBytes) pending->tooLarge = true;
-      else pending->request.body.append(uploadData, *uploadSize);
-      *uploadSize = 0;
-      return MHD_YES;
-    }
-    if (pending->tooLarge)
-      return send(connection, HttpResponse::jsonError(413, "request body larger than " +
-                                                               std::to_string(server->options_.maxBodyBytes) + " bytes"));
-    auto path = server->routes_.find(pending->request.path);
-    if (path == server->routes_.end() && server->fallback_) {
-      try {
-        return send(connection, server->fallback_(pending->request));
-      } catch (const std::exception& e) {
-        logError(server->options_.name, ": fallback handler failed: ", e.what());
-        return send(connection, HttpResponse::jsonError(500, "internal error"));
-      }
-    }
-    if (path == server->routes_.end()) return send(connection, HttpResponse::jsonError(404, "no such page"));
-    auto handler = path->second.find(pending->request.method);
-    if (handler == path->second.end()) {
-      std::string allowed;
-      for (const auto& [m, h] : path->second) allowed += (allowed.empty() ? "" : ", ") + m;
-      HttpResponse r = HttpResponse::jsonError(405, "method " + pending->request.method + " not allowed here");
-      r.headers.emplace_back("Allow", allowed);
-      return send(connection, r);
-    }
+  static HttpResponse tooLarge(size_t limit) {
+    return HttpResponse::jsonError(413, "request body larger than " + std::to_string(limit) + " bytes");
+  }
+
+  static HttpResponse run(const HttpServer& server, const HttpHandler& handler, const HttpRequest& request) {
     try {
-      return send(connection, handler->second(pending->request));
+      return handler(request);
     } catch (const std::exception& e) {
-      logError(server->options_.name, ": handler for ", pending->request.path, " failed: ", e.what());
-      return send(connection, HttpResponse::jsonError(500, "internal error"));
+      logError(server.options_.name, ": handler for ", request.path, " failed: ", e.what());
+    } catch (...) {
+      logError(server.options_.name, ": handler for ", request.path, " failed");
+    }
+    return HttpResponse::jsonError(500, "internal error");
+  }
+
+  // The first call for a request: headers only. Everything that can refuse the request does it here,
+  // so no body is read for a request that goes nowhere.
+  static MHD_Result begin(HttpServer* server, MHD_Connection* connection, const char* url, const char* method,
+                          void** state) {
+    int contentLengths = 0;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, countContentLength, &contentLengths);
+    if (contentLengths > 1) return send(connection, HttpResponse::jsonError(400, "duplicate Content-Length"));
+    auto pending = std::make_unique<Pending>();
+    HttpRequest& request = pending->request;
+    request.method = method;
+    request.path = url;
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect, &request.query);
+    std::map<std::string, std::string> headers;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &headers);
+    for (auto& [k, v] : headers) request.headers[lower(k)] = v;
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info != nullptr && info->client_addr != nullptr) {
+      char buf[INET6_ADDRSTRLEN] = {0};
+      const sockaddr* sa = info->client_addr;
+      if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+      else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+      request.remote = buf;
+    }
+    if (!server->options_.clientTrustPem.empty()) peerCertificate(connection, request);
+
+    const Route* route = nullptr;
+    auto path = server->routes_.find(request.path);
+    if (path != server->routes_.end()) {
+      auto m = path->second.find(request.method);
+      if (m == path->second.end()) {
+        std::string allowed;
+        for (const auto& [name, r] : path->second) allowed += (allowed.empty() ? "" : ", ") + name;
+        HttpResponse r = HttpResponse::jsonError(405, "method " + request.method + " not allowed here");
+        r.headers.emplace_back("Allow", allowed);
+        return send(connection, r);
+      }
+      route = &m->second;
+      pending->handler = route->handler;
+    } else if (server->fallback_) {
+      pending->handler = server->fallback_;
+    } else {
+      return send(connection, HttpResponse::jsonError(404, "no such page"));
+    }
+    pending->maxBody = route != nullptr && route->limits.maxBodyBytes != 0 ? route->limits.maxBodyBytes
+                                                                          : server->options_.maxBodyBytes;
+    // Who first, then how much: a caller who may not post learns nothing about the limits.
+    if (route != nullptr && route->limits.admit) {
+      std::optional<HttpResponse> refusal;
+      try {
+        refusal = route->limits.admit(request);
+      } catch (...) {
+        refusal = HttpResponse::jsonError(500, "internal error");
+      }
+      if (refusal) return send(connection, *refusal);
+    }
+    std::optional<uint64_t> length = contentLength(request.headers);
+    if (request.headers.count("content-length") != 0 && !length)
+      return send(connection, HttpResponse::jsonError(400, "Content-Length is not a number"));
+    if (length && *length > pending->maxBody) return send(connection, tooLarge(pending->maxBody));
+    *state = pending.release();
+    return MHD_YES;
+  }
+
+  static MHD_Result access(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                           const char*, const char* uploadData, size_t* uploadSize, void** state) noexcept {
+    auto* server = static_cast<HttpServer*>(cls);
+    try {
+      auto* pending = static_cast<Pending*>(*state);
+      if (pending == nullptr) return begin(server, connection, url, method, state);
+      if (*uploadSize != 0) {
+        // Past the limit without a Content-Length that said so (chunked): stop reading and close.
+        if (pending->request.body.size() + *uploadSize > pending->maxBody) return MHD_NO;
+        pending->request.body.append(uploadData, *uploadSize);
+        *uploadSize = 0;
+        return MHD_YES;
+      }
+      return send(connection, run(*server, pending->handler, pending->request));
+    } catch (...) {
+      // Out of memory while copying a request: close this connection, keep the server.
+      return MHD_NO;
     }
   }
 
-  static void completed(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+  static void completed(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) noexcept {
     delete static_cast<Pending*>(*state);
     *state = nullptr;
   }
 
-  static void log(void* cls, const char* fmt, va_list ap) {
+  static void log(void* cls, const char* fmt, va_list ap) noexcept {
     char buf[512];
     std::vsnprintf(buf, sizeof buf, fmt, ap);
-    std::string line = buf;
-    while (!line.empty() && line.back() == '\n') line.pop_back();
-    logWarning(static_cast<HttpServer*>(cls)->options_.name, ": ", line);
+    try {
+      std::string line = buf;
+      while (!line.empty() && line.back() == '\n') line.pop_back();
+      logWarning(static_cast<HttpServer*>(cls)->options_.name, ": ", line);
+    } catch (...) {
+    }
   }
 };
 
@@ -175,8 +228,9 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::fallback(HttpHandler handler) { fallback_ = std::move(handler); }
 
-void HttpServer::route(const std::string& method, const std::string& path, HttpHandler handler) {
-  routes_[path][method] = std::move(handler);
+void HttpServer::route(const std::string& method, const std::string& path, HttpHandler handler,
+                       HttpRouteLimits limits) {
+  routes_[path][method] = Route{std::move(handler), std::move(limits)};
 }
 
 Status HttpServer::start() {

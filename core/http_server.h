@@ -3,6 +3,11 @@
 // connection timeout (slowloris), connection limits in total and per address, a memory limit per
 // connection and a body limit; a request with two Content-Length headers is refused.
 //
+// Nothing is buffered before the server knows where a request goes and who sends it: an unknown
+// route, a Content-Length over the route's limit, or a caller the route's admission refuses is
+// answered from the request line and headers alone, and the body is never read (libmicrohttpd
+// buffers the whole body before the handler runs otherwise).
+//
 // Threading: one internal polling thread per server; handlers run on it and must be quick (the
 // metrics page, a JSON API call). A handler that throws answers 500 and is logged.
 #pragma once
@@ -11,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +51,15 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Decides from the request line, headers and client certificate alone (request.body is still empty)
+// whether this caller may send a body: a response refuses (401, 403), nothing lets the request in.
+using HttpAdmission = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+
+struct HttpRouteLimits {
+  size_t maxBodyBytes = 0;  // 0: the server's maxBodyBytes
+  HttpAdmission admit;      // absent: anyone may send a body up to the limit
+};
+
 struct HttpServerOptions {
   std::string name = "http";        // for logs and errors ("admin HTTP")
   std::string listen = "127.0.0.1";  // IPv4 or IPv6 address
@@ -70,7 +85,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Routes before start(). An unknown path answers 404, a known path with another method 405.
-  void route(const std::string& method, const std::string& path, HttpHandler handler);
+  void route(const std::string& method, const std::string& path, HttpHandler handler, HttpRouteLimits limits = {});
   // What answers a path no route names, any method (the captive portal: every redirected request);
   // without one such a path is 404.
   void fallback(HttpHandler handler);
@@ -82,7 +97,11 @@ class HttpServer {
 
  private:
   HttpServerOptions options_;
-  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+  struct Route {
+    HttpHandler handler;
+    HttpRouteLimits limits;
+  };
+  std::map<std::string, std::map<std::string, Route>> routes_;  // path -> method -> route
   HttpHandler fallback_;
   void* daemon_ = nullptr;
   uint16_t port_ = 0;

@@ -93,8 +93,10 @@ core::Status Mgmtd::start() {
   device.listen = config_.deviceApi.listen;
   device.port = static_cast<uint16_t>(config_.deviceApi.port);
   device.connectionLimit = 1024;
-  device.perAddressLimit = 1024;  // many boxes behind one carrier-grade NAT
-  device.maxBodyBytes = 4 * 1024 * 1024;
+  // Many boxes may sit behind one carrier-grade NAT, but a box holds one connection at a time; a
+  // connection costs at most connectionMemoryLimit until its caller is known (routes admit first).
+  device.perAddressLimit = 256;
+  device.maxBodyBytes = 4 * 1024 * 1024;  // only for a verified device certificate (authed routes)
   device.tlsCertPem = authority_.serverCertPem();
   device.tlsKeyPem = authority_.serverKeyPem();
   device.clientTrustPem = authority_.caCertPem();
@@ -109,6 +111,9 @@ core::Status Mgmtd::start() {
   admin.port = static_cast<uint16_t>(config_.adminApi.port);
   admin.tlsCertPem = authority_.serverCertPem();
   admin.tlsKeyPem = authority_.serverKeyPem();
+  admin.connectionLimit = 256;
+  admin.perAddressLimit = 32;
+  admin.maxBodyBytes = 1024 * 1024;
   adminApi_ = std::make_unique<core::HttpServer>(admin);
   routeAdminApi(*adminApi_);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
@@ -130,6 +135,9 @@ void Mgmtd::routeDeviceApi(core::HttpServer& server) {
     r.body = authority_.caCertPem();
     return r;
   });
+  // Enrollment is the one unauthenticated body: a claim secret, a hostname and a CSR fit in 8 KiB.
+  core::HttpRouteLimits enrollLimits;
+  enrollLimits.maxBodyBytes = 8 * 1024;
   server.route("POST", "/v1/enroll", [this](const HttpRequest& req) {
     core::Result<core::sync::EnrollRequest> body = core::sync::parseBody<core::sync::EnrollRequest>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
@@ -137,28 +145,40 @@ void Mgmtd::routeDeviceApi(core::HttpServer& server) {
     if (r.error) core::logWarning("device API: enrollment from ", req.remote, " refused: ", r.error->message);
     else core::logInfo("device API: device ", r.value.deviceId, " enrolled for tenant ", r.value.tenantName, " from ", req.remote);
     return apiResponse(r);
-  });
-  // Every other path: the verified client certificate names the device.
-  auto authed = [this](auto fn) {
-    return [this, fn](const HttpRequest& req) -> HttpResponse {
-      if (req.peerCertificateDer.empty()) {
-        std::string why = req.peerCertificateProblem.empty() ? "a client certificate is required"
-                                                             : "the client certificate is " + req.peerCertificateProblem;
-        return HttpResponse::jsonError(401, why);
-      }
-      ApiResult<Device> device = platform_->authenticate(req.peerCertificateDer);
-      if (device.error) {
-        core::logWarning("device API: ", req.path, " from ", req.remote, " refused: ", device.error->message);
-        return HttpResponse::jsonError(device.error->status, device.error->message);
-      }
-      return fn(device.value, req);
+  }, enrollLimits);
+  // Every other path: the verified client certificate names the device. It is checked twice: before
+  // the body is read (admission), and for the handler, which needs the Device.
+  auto identify = [this](const HttpRequest& req, Device& out) -> std::optional<HttpResponse> {
+    if (req.peerCertificateDer.empty()) {
+      std::string why = req.peerCertificateProblem.empty() ? "a client certificate is required"
+                                                           : "the client certificate is " + req.peerCertificateProblem;
+      return HttpResponse::jsonError(401, why);
+    }
+    ApiResult<Device> device = platform_->authenticate(req.peerCertificateDer);
+    if (device.error) {
+      core::logWarning("device API: ", req.path, " from ", req.remote, " refused: ", device.error->message);
+      return HttpResponse::jsonError(device.error->status, device.error->message);
+    }
+    out = device.value;
+    return std::nullopt;
+  };
+  core::HttpRouteLimits devicesOnly;
+  devicesOnly.admit = [identify](const HttpRequest& req) {
+    Device d;
+    return identify(req, d);
+  };
+  auto authed = [identify](auto fn) {
+    return [identify, fn](const HttpRequest& req) -> HttpResponse {
+      Device d;
+      if (std::optional<HttpResponse> refused = identify(req, d)) return *refused;
+      return fn(d, req);
     };
   };
   server.route("POST", "/v1/checkin", authed([this](const Device& d, const HttpRequest& req) {
     core::Result<core::sync::CheckinRequest> body = core::sync::parseBody<core::sync::CheckinRequest>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return apiResponse(platform_->checkin(d, *body, nowSeconds()));
-  }));
+  }), devicesOnly);
   server.route("GET", "/v1/changes", authed([this](const Device& d, const HttpRequest& req) {
     auto number = [&](const char* key, int64_t def) -> std::optional<int64_t> {
       auto it = req.query.find(key);
@@ -172,58 +192,73 @@ void Mgmtd::routeDeviceApi(core::HttpServer& server) {
     if (!cursor || !limit || *limit < 1 || *limit > 5000)
       return HttpResponse::jsonError(400, "cursor and limit must be numbers (limit 1..5000)");
     return apiResponse(platform_->changes(d, *cursor, *limit));
-  }));
+  }), devicesOnly);
   server.route("POST", "/v1/usage", authed([this](const Device& d, const HttpRequest& req) {
     core::Result<core::sync::UsageBatch> body = core::sync::parseBody<core::sync::UsageBatch>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return apiResponse(platform_->usage(d, *body));
-  }));
+  }), devicesOnly);
   server.route("POST", "/v1/events", authed([this](const Device& d, const HttpRequest& req) {
     core::Result<core::sync::EventBatch> body = core::sync::parseBody<core::sync::EventBatch>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return apiResponse(platform_->events(d, *body, nowSeconds()));
-  }));
+  }), devicesOnly);
   server.route("POST", "/v1/results", authed([this](const Device& d, const HttpRequest& req) {
     core::Result<core::sync::CommandResult> body = core::sync::parseBody<core::sync::CommandResult>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     ApiResult<bool> r = platform_->commandResult(d, *body, nowSeconds());
     if (r.error) return HttpResponse::jsonError(r.error->status, r.error->message);
     return jsonResponse(200, Json::object());
-  }));
+  }), devicesOnly);
   server.route("POST", "/v1/renew", authed([this](const Device& d, const HttpRequest& req) {
     core::Result<core::sync::RenewRequest> body = core::sync::parseBody<core::sync::RenewRequest>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     ApiResult<core::sync::RenewResponse> r = platform_->renew(d, *body, nowSeconds());
     if (!r.error) core::logInfo("device API: device ", d.id, " renewed its certificate");
     return apiResponse(r);
-  }));
+  }), devicesOnly);
 }
 
 void Mgmtd::routeAdminApi(core::HttpServer& server) {
   // One route per operator command: GET /api/v1/NAME?args for reads, POST /api/v1/NAME {args} for
   // changes; the bearer token decides the caller (platform, or one tenant).
+  // The caller is decided from the header before a body is read (admission), and again for the
+  // handler, which needs the Caller.
+  auto identify = [this](const HttpRequest& req, Caller& out) -> std::optional<HttpResponse> {
+    auto auth = req.headers.find("authorization");
+    if (auth == req.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
+      HttpResponse r = HttpResponse::jsonError(401, "an 'Authorization: Bearer TOKEN' header is required");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    std::optional<Caller> caller = platform_->tokenCaller(auth->second.substr(7));
+    if (!caller) return HttpResponse::jsonError(401, "unknown token");
+    out = *caller;
+    return std::nullopt;
+  };
+  core::HttpRouteLimits tokensOnly;
+  tokensOnly.admit = [identify](const HttpRequest& req) {
+    Caller c;
+    return identify(req, c);
+  };
   for (const Platform::CommandInfo& c : Platform::commands()) {
     std::string name = c.name;
-    server.route(c.readOnly ? "GET" : "POST", "/api/v1/" + name, [this, name](const HttpRequest& req) {
-      auto auth = req.headers.find("authorization");
-      if (auth == req.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
-        HttpResponse r = HttpResponse::jsonError(401, "an 'Authorization: Bearer TOKEN' header is required");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return r;
-      }
-      std::optional<Caller> caller = platform_->tokenCaller(auth->second.substr(7));
-      if (!caller) return HttpResponse::jsonError(401, "unknown token");
+    server.route(c.readOnly ? "GET" : "POST", "/api/v1/" + name, [this, name, identify](const HttpRequest& req) {
+      Caller caller;
+      if (std::optional<HttpResponse> refused = identify(req, caller)) return *refused;
       Json args = Json::object();
       if (req.method == "GET") {
         for (const auto& [k, v] : req.query) args[k] = v;
       } else if (!req.body.empty()) {
-        args = Json::parse(req.body, nullptr, false);
-        if (args.is_discarded() || !args.is_object()) return HttpResponse::jsonError(400, "the body must be a JSON object");
+        core::Result<Json> parsed = core::parseJsonWithComments(req.body, "body");
+        if (!parsed.isOk()) return HttpResponse::jsonError(400, parsed.status().message());
+        if (!parsed->is_object()) return HttpResponse::jsonError(400, "the body must be a JSON object");
+        args = std::move(*parsed);
       }
-      core::ControlReply r = platform_->call(name, args, *caller);
+      core::ControlReply r = platform_->call(name, args, caller);
       if (r.result != core::kControlSuccess) return HttpResponse::jsonError(statusFor(r), r.text);
       return jsonResponse(200, Json{{"text", r.text}, {"data", r.arguments}});
-    });
+    }, tokensOnly);
   }
 }
 

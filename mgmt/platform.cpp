@@ -915,8 +915,16 @@ struct Commands {
 
   static ControlReply tokenCreate(Platform& p, const Json& args, const Caller& caller) {
     CommandArgs a(args);
-    core::Status s = a.only({"tenant", "name"});
+    core::Status s = a.only({"tenant", "name", "ttl"});
     if (!s.isOk()) return fail(s);
+    core::Result<std::optional<std::string>> ttlText = a.text("ttl");
+    if (!ttlText.isOk()) return fail(ttlText.status());
+    int64_t expiresAt = 0;
+    if (*ttlText) {
+      core::Result<int64_t> ttl = parseTtl(**ttlText);
+      if (!ttl.isOk()) return fail(ttl.status());
+      expiresAt = nowSeconds() + *ttl;
+    }
     std::optional<std::string> tenantId;
     if (a.has("tenant")) {
       core::Result<TenantRow> t = tenantArg(p.db_, a, caller);
@@ -927,18 +935,64 @@ struct Commands {
     if (!name.isOk()) return fail(name.status());
     std::string id = "k-" + core::pki::randomHex(4);
     std::string secret = id + "." + core::pki::randomHex(24);
-    core::Result<core::Statement> st =
-        p.db_.prepare("INSERT INTO tokens(id, tenant_id, name, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)");
+    core::Result<core::Statement> st = p.db_.prepare(
+        "INSERT INTO tokens(id, tenant_id, name, secret_sha256, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st.isOk()) return fail(st.status());
     st->bindText(1, id);
     if (tenantId) st->bindText(2, *tenantId);
     else st->bindNull(2);
-    st->bindText(3, name->value_or("")).bindText(4, core::pki::sha256Hex(secret)).bindInt64(5, nowSeconds());
+    st->bindText(3, name->value_or("")).bindText(4, core::pki::sha256Hex(secret)).bindInt64(5, nowSeconds())
+        .bindInt64(6, expiresAt);
     s = st->run();
     if (!s.isOk()) return fail(s);
     return ControlReply::success(std::string("token ") + id + (tenantId ? " for tenant " + *tenantId : " for the platform") +
+                                     (expiresAt != 0 ? ", valid until " + iso(expiresAt) : std::string()) +
                                      " (shown once; keep it secret)",
-                                 Json{{"id", id}, {"token", secret}, {"tenant", tenantId ? Json(*tenantId) : Json(nullptr)}});
+                                 Json{{"id", id}, {"token", secret}, {"tenant", tenantId ? Json(*tenantId) : Json(nullptr)},
+                                      {"expires-at", iso(expiresAt)}});
+  }
+
+  // Tokens without their secrets (only a hash is stored): who, since when, until when, last use.
+  static ControlReply tokenList(Platform& p, const Json& args, const Caller&) {
+    CommandArgs a(args);
+    core::Status s = a.only({});
+    if (!s.isOk()) return fail(s);
+    core::Result<core::Statement> st = p.db_.prepare(
+        "SELECT k.id, k.tenant_id, t.name, k.name, k.created_at, k.expires_at, k.revoked_at, k.last_used_at "
+        "FROM tokens k LEFT JOIN tenants t ON t.id = k.tenant_id ORDER BY k.created_at, k.id");
+    if (!st.isOk()) return fail(st.status());
+    Json list = Json::array();
+    int64_t now = nowSeconds();
+    for (;;) {
+      core::Result<bool> row = st->step();
+      if (!row.isOk()) return fail(row.status());
+      if (!*row) break;
+      int64_t expires = st->columnInt64(5), revoked = st->columnInt64(6);
+      std::string state = revoked != 0 ? "revoked" : (expires != 0 && expires <= now ? "expired" : "active");
+      list.push_back(Json{{"id", st->columnText(0)},
+                          {"tenant", st->columnIsNull(1) ? Json(nullptr) : Json(st->columnText(1))},
+                          {"tenant-name", st->columnIsNull(1) ? Json(nullptr) : Json(st->columnText(2))},
+                          {"name", st->columnText(3)}, {"created-at", iso(st->columnInt64(4))},
+                          {"expires-at", iso(expires)}, {"revoked-at", iso(revoked)},
+                          {"last-used-at", iso(st->columnInt64(7))}, {"state", state}});
+    }
+    return ControlReply::success(std::to_string(list.size()) + " tokens", list);
+  }
+
+  static ControlReply tokenRevoke(Platform& p, const Json& args, const Caller&) {
+    CommandArgs a(args);
+    core::Status s = a.only({"id"});
+    if (!s.isOk()) return fail(s);
+    core::Result<std::string> id = a.required("id");
+    if (!id.isOk()) return fail(id.status());
+    core::Result<core::Statement> st =
+        p.db_.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0");
+    if (!st.isOk()) return fail(st.status());
+    st->bindInt64(1, nowSeconds()).bindText(2, *id);
+    s = st->run();
+    if (!s.isOk()) return fail(s);
+    if (p.db_.changes() == 0) return fail(core::notFound("no active token '" + *id + "'"));
+    return ControlReply::success("token " + *id + " revoked: it is refused from now on");
   }
 };
 
@@ -982,8 +1036,12 @@ const std::vector<Platform::CommandInfo>& Platform::commands() {
        true, false, &C::sessionDisconnect},
       {"command-list", "Commands sent to the tenant's boxes and their results. Arguments: tenant.", true, true,
        &C::commandList},
-      {"token-create", "An admin API token, for the platform or one tenant. Arguments: tenant (optional), name.", false,
-       false, &C::tokenCreate},
+      {"token-create",
+       "An admin API token, for the platform or one tenant. Arguments: tenant (optional), name, ttl (optional, e.g. 90d).",
+       false, false, &C::tokenCreate},
+      {"token-list", "Admin API tokens (never their secrets): tenant, state, expiry, last use.", false, true,
+       &C::tokenList},
+      {"token-revoke", "Revoke an admin API token at once. Arguments: id.", false, false, &C::tokenRevoke},
   };
   return list;
 }
@@ -1069,7 +1127,8 @@ ApiResult<Device> Platform::authenticate(const std::string& certificateDer) {
   if (!info.isOk()) return R::fail(403, "the client certificate cannot be read");
   std::lock_guard<std::mutex> lock(mu_);
   core::Result<core::Statement> st = db_.prepare(
-      "SELECT d.tenant_id, d.status, t.status FROM devices d JOIN tenants t ON t.id = d.tenant_id WHERE d.id = ?");
+      "SELECT d.tenant_id, d.status, t.status, d.cert_fingerprint, d.cert_previous_fingerprint FROM devices d "
+      "JOIN tenants t ON t.id = d.tenant_id WHERE d.id = ?");
   if (!st.isOk()) return R::fail(500, st.status().message());
   st->bindText(1, info->commonName);
   core::Result<bool> row = st->step();
@@ -1082,6 +1141,21 @@ ApiResult<Device> Platform::authenticate(const std::string& certificateDer) {
   // The certificate names its tenant too; both must agree (a certificate is never re-homed).
   if (info->organizationalUnit != r.value.tenantId) return R::fail(403, "the certificate's tenant does not match");
   if (st->columnText(2) != "active") return R::fail(403, "the tenant is suspended");
+  // The certificate must be the device's own: the current one, or the one it had before a renewal
+  // until the renewed one is first used. Any other certificate the CA once issued for this device
+  // (a leaked key, a superseded renewal) is refused.
+  const std::string current = st->columnText(3), previous = st->columnText(4);
+  r.value.certificateFingerprint = info->fingerprint;
+  if (info->fingerprint != current && (previous.empty() || info->fingerprint != previous))
+    return R::fail(403, "this certificate has been replaced by a newer one for the device");
+  if (info->fingerprint == current && !previous.empty()) {
+    core::Result<core::Statement> done =
+        db_.prepare("UPDATE devices SET cert_previous_fingerprint = '' WHERE id = ? AND cert_fingerprint = ?");
+    if (!done.isOk()) return R::fail(500, done.status().message());
+    done->bindText(1, r.value.id).bindText(2, current);
+    core::Status s = done->run();
+    if (!s.isOk()) return R::fail(500, s.message());
+  }
   return r;
 }
 
@@ -1093,11 +1167,15 @@ ApiResult<core::sync::RenewResponse> Platform::renew(const Device& device, const
   core::Result<core::pki::CertInfo> info = core::pki::certificateInfo(*cert);
   if (!info.isOk()) return R::fail(500, info.status().message());
   std::lock_guard<std::mutex> lock(mu_);
+  // Renewing with the current certificate keeps it good until the new one is used; renewing again
+  // with the previous one (the answer was lost) keeps that previous one and drops the lost one.
   core::Result<core::Statement> st = db_.prepare(
-      "UPDATE devices SET cert_serial = ?, cert_fingerprint = ?, cert_not_before = ?, cert_not_after = ? WHERE id = ?");
+      "UPDATE devices SET cert_previous_fingerprint = CASE WHEN cert_fingerprint = ? THEN cert_fingerprint "
+      "ELSE cert_previous_fingerprint END, cert_serial = ?, cert_fingerprint = ?, cert_not_before = ?, "
+      "cert_not_after = ? WHERE id = ?");
   if (!st.isOk()) return R::fail(500, st.status().message());
-  st->bindText(1, info->serialHex).bindText(2, info->fingerprint).bindInt64(3, info->notBefore).bindInt64(4, info->notAfter)
-      .bindText(5, device.id);
+  st->bindText(1, device.certificateFingerprint).bindText(2, info->serialHex).bindText(3, info->fingerprint)
+      .bindInt64(4, info->notBefore).bindInt64(5, info->notAfter).bindText(6, device.id);
   core::Status s = st->run();
   if (!s.isOk()) return R::fail(500, s.message());
   R r;
@@ -1323,12 +1401,25 @@ ApiResult<bool> Platform::commandResult(const Device& device, const core::sync::
 
 std::optional<Caller> Platform::tokenCaller(const std::string& token) {
   std::lock_guard<std::mutex> lock(mu_);
-  core::Result<core::Statement> st = db_.prepare("SELECT tenant_id FROM tokens WHERE secret_sha256 = ?");
+  // A revoked or expired token is refused, and so is a tenant's token while the tenant is suspended.
+  core::Result<core::Statement> st = db_.prepare(
+      "SELECT k.id, k.tenant_id FROM tokens k LEFT JOIN tenants t ON t.id = k.tenant_id WHERE k.secret_sha256 = ? "
+      "AND k.revoked_at = 0 AND (k.expires_at = 0 OR k.expires_at > ?) "
+      "AND (k.tenant_id IS NULL OR t.status = 'active')");
   if (!st.isOk()) return std::nullopt;
-  st->bindText(1, core::pki::sha256Hex(token));
+  int64_t now = nowSeconds();
+  st->bindText(1, core::pki::sha256Hex(token)).bindInt64(2, now);
   core::Result<bool> row = st->step();
   if (!row.isOk() || !*row) return std::nullopt;
-  return Caller{st->columnIsNull(0) ? "" : st->columnText(0)};
+  Caller caller{st->columnIsNull(1) ? "" : st->columnText(1)};
+  std::string id = st->columnText(0);
+  core::Result<core::Statement> used = db_.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ? AND last_used_at < ?");
+  if (used.isOk()) {
+    // Once a minute is enough to tell a live token from a forgotten one.
+    used->bindInt64(1, now).bindText(2, id).bindInt64(3, now - 60);
+    (void)used->run();
+  }
+  return caller;
 }
 
 core::Status Platform::ensureAdminToken(const std::string& path) {

@@ -38,6 +38,7 @@ struct Caller {
 struct Device {
   std::string id;
   std::string tenantId;
+  std::string certificateFingerprint;  // of the certificate this call came with
 };
 
 // A device API failure: the HTTP status and the message for the JSON error body.
