@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "aaa/policy/model.h"
+#include "core/siphash.h"
 
 namespace aaa::radius {
 
@@ -42,13 +43,14 @@ DuplicateKey DuplicateKey::of(const policy::IpAddress& source, uint16_t port, co
 }
 
 size_t DuplicateKeyHash::operator()(const DuplicateKey& k) const {
-  // Request Authenticators are random (Access) or MD5 output (Accounting): their first octets are
-  // already a good hash.
-  uint64_t h;
-  std::memcpy(&h, k.authenticator.data(), 8);
-  uint32_t ip;
-  std::memcpy(&ip, k.source.bytes.data() + 12, 4);
-  return static_cast<size_t>(h ^ (uint64_t{ip} << 24) ^ (uint64_t{k.port} << 8) ^ k.id);
+  // Keyed: the sender chooses the Request Authenticator (and, spoofing, the source), so hashing its
+  // bits as they are would let it pile every entry into one bucket.
+  uint8_t bytes[16 + 2 + 1 + 16];
+  std::memcpy(bytes, k.source.bytes.data(), 16);
+  std::memcpy(bytes + 16, &k.port, 2);
+  bytes[18] = k.id;
+  std::memcpy(bytes + 19, k.authenticator.data(), 16);
+  return static_cast<size_t>(core::sipHash24(core::processSipKey(), bytes, sizeof bytes));
 }
 
 UdpListener::~UdpListener() { stop(); }
