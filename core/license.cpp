@@ -22,9 +22,7 @@ struct Pk {
   ~Pk() { mbedtls_pk_free(&ctx); }
 };
 
-bool isP256(const mbedtls_pk_context& pk) {
-  return mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA) && mbedtls_pk_get_bitlen(&pk) == 256;
-}
+bool isP256(const mbedtls_pk_context& pk) { return pki::isP256Key(pk); }
 
 std::array<unsigned char, 32> sha256(const std::string& data) {
   std::array<unsigned char, 32> h{};

@@ -174,12 +174,7 @@ struct Mpi {
   Mpi& operator=(const Mpi&) = delete;
 };
 
-// P-256 by curve, not by size: brainpoolP256r1 and secp256k1 are 256 bits too.
-bool isP256(const mbedtls_pk_context& pk) {
-  mbedtls_pk_type_t type = mbedtls_pk_get_type(&pk);
-  if (type != MBEDTLS_PK_ECKEY && type != MBEDTLS_PK_ECDSA) return false;
-  return mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
-}
+bool isP256(const mbedtls_pk_context& pk) { return isP256Key(pk); }
 
 Status parsePrivateKey(const std::string& pem, mbedtls_pk_context* pk, const std::string& what) {
   // mbedTLS wants the terminating NUL counted for PEM input.
@@ -640,6 +635,13 @@ Result<std::string> base64Decode(const std::string& text, const std::string& wha
     return invalidArgument(what + " is not valid base64");
   out.resize(len);
   return out;
+}
+
+// P-256 by curve, not by size: brainpoolP256r1 and secp256k1 are 256 bits too.
+bool isP256Key(const mbedtls_pk_context& pk) {
+  mbedtls_pk_type_t type = mbedtls_pk_get_type(&pk);
+  if (type != MBEDTLS_PK_ECKEY && type != MBEDTLS_PK_ECDSA) return false;
+  return mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
 }
 
 }  // namespace core::pki

@@ -18,7 +18,12 @@
 
 #include "core/status.h"
 
+struct mbedtls_pk_context;
+
 namespace core::pki {
+
+// An ECDSA P-256 key, checked by its curve (brainpoolP256r1 and secp256k1 are 256 bits too).
+bool isP256Key(const mbedtls_pk_context& pk);
 
 // A new P-256 private key, PEM ("EC PRIVATE KEY").
 Result<std::string> generateKey();

@@ -15,7 +15,7 @@ struct KeyPair {
   std::string publicPem;
 };
 
-KeyPair makeKey() {
+KeyPair makeKey(mbedtls_ecp_group_id curve = MBEDTLS_ECP_DP_SECP256R1) {
   mbedtls_pk_context pk;
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
@@ -24,7 +24,7 @@ KeyPair makeKey() {
   mbedtls_ctr_drbg_init(&drbg);
   mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, nullptr, 0);
   mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
-  mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mbedtls_ctr_drbg_random, &drbg);
+  mbedtls_ecp_gen_key(curve, mbedtls_pk_ec(pk), mbedtls_ctr_drbg_random, &drbg);
   unsigned char buf[1024];
   KeyPair k;
   mbedtls_pk_write_key_pem(&pk, buf, sizeof buf);
@@ -91,4 +91,21 @@ TEST(License, StatesAcrossItsLife) {
   LONGS_EQUAL((int)core::LicenseState::kExpiring, (int)core::licenseState(&l, l.expiresAt - 30 * 86400, 30));
   LONGS_EQUAL((int)core::LicenseState::kGrace, (int)core::licenseState(&l, l.expiresAt, 30));
   LONGS_EQUAL((int)core::LicenseState::kExpired, (int)core::licenseState(&l, l.expiresAt + 14 * 86400, 30));
+}
+
+// Regression (issue 19): the key's curve was checked by its size only, so brainpoolP256r1 and
+// secp256k1 keys passed as P-256.
+TEST(License, OtherCurvesOfTheSameSizeAreRefused) {
+  KeyPair good = makeKey();
+  core::Result<std::string> doc = core::signLicense(sample(), good.privatePem);
+  CHECK_TRUE(doc.isOk());
+  for (mbedtls_ecp_group_id curve : {MBEDTLS_ECP_DP_BP256R1, MBEDTLS_ECP_DP_SECP256K1}) {
+    KeyPair other = makeKey(curve);
+    CHECK_FALSE(other.publicPem.empty());
+    core::Result<std::string> signedByOther = core::signLicense(sample(), other.privatePem);
+    CHECK_FALSE(signedByOther.isOk());
+    core::Result<core::License> l = core::verifySignedLicense(*doc, other.publicPem);
+    CHECK_FALSE(l.isOk());
+    STRCMP_CONTAINS("P-256", l.status().message().c_str());
+  }
 }
