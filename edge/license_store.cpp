@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -87,17 +88,33 @@ core::Result<core::License> LicenseStore::replaceTrust(const std::string& keyPem
 }
 
 int64_t LicenseStore::observeClock(int64_t now, int64_t slack) {
+  int64_t monotonic =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return observeClockAt(now, monotonic, slack);
+}
+
+int64_t LicenseStore::observeClockAt(int64_t now, int64_t monotonic, int64_t slack) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (now + slack < clockHigh_) {
+  const int64_t elapsed = observed_ ? std::max<int64_t>(0, monotonic - lastMonotonic_) : 0;
+  const bool first = !observed_;
+  observed_ = true;
+  lastMonotonic_ = monotonic;
+  if (now + slack < clockHigh_ + elapsed) {
+    clockHigh_ += elapsed;  // time still passes while the clock is wrong
     rollback_ = clockHigh_ - now;
     return clockHigh_;
   }
-  if (now > clockHigh_) clockHigh_ = now;
+  if (!first && now > clockHigh_ + elapsed + slack) {
+    // Ahead of what the monotonic clock allows: judge at it, remember only what really passed.
+    clockHigh_ += elapsed;
+  } else if (now > clockHigh_) {
+    clockHigh_ = now;
+  }
   // Written at most once a minute: losing the last minute after a crash is within the slack.
   if (!clockPath_.empty() && clockHigh_ - clockSaved_ >= 60) {
     if (writeAtomically(clockPath_, std::to_string(clockHigh_) + "\n").isOk()) clockSaved_ = clockHigh_;
   }
-  return std::max(now, clockHigh_ - slack);
+  return std::max(now, clockHigh_ - slack);  // (now itself after a forward jump)
 }
 
 int64_t LicenseStore::rollbackSeconds() const {

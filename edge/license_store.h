@@ -31,7 +31,13 @@ class LicenseStore {
   // The clock guard: the highest wall time the box has seen is kept in data-dir/clock-high. A clock
   // set back more than `slack` seconds behind it is a rollback: the license is then judged at that
   // highest time (a set-back clock cannot extend a license). Returns the time to judge at.
+  //
+  // While the box runs, the highest time only advances as fast as the monotonic clock: a wall clock
+  // that jumps ahead (a bad NTP answer, a typo in `date`) is used as it is, but not remembered, so
+  // setting it right again is not taken for a rollback that would freeze management until then.
   int64_t observeClock(int64_t now, int64_t slack = 300);
+  // The same with the monotonic clock given (seconds since any fixed point; tests).
+  int64_t observeClockAt(int64_t now, int64_t monotonic, int64_t slack = 300);
   // Seconds the clock was behind the highest seen time at the last rollback (0 = none seen).
   int64_t rollbackSeconds() const;
   const std::string& trustedKeyPath() const { return keyPath_; }
@@ -46,6 +52,8 @@ class LicenseStore {
   std::string clockPath_;
   int64_t clockHigh_ = 0;
   int64_t clockSaved_ = 0;
+  bool observed_ = false;   // since start: a first observation may be far ahead (the box was off)
+  int64_t lastMonotonic_ = 0;
   int64_t rollback_ = 0;
 };
 

@@ -39,6 +39,23 @@ TEST(LicenseStoreClock, ASetBackClockIsDetectedAndJudgedAtTheHighestTimeSeen) {
   CHECK_EQUAL(86400, store.rollbackSeconds());
 }
 
+// Regression (issue 19): one forward jump of the clock became the highest time seen, so setting the
+// clock right again read as a rollback and froze management (license judged in the future) forever.
+TEST(LicenseStoreClock, AForwardJumpIsNotRemembered) {
+  TempDir dir;
+  edge::LicenseStore store;
+  CHECK_TRUE(store.open(dir.path, "").isOk());
+  CHECK_EQUAL(1000000, store.observeClockAt(1000000, 50));
+  const int64_t tenYears = 10LL * 365 * 86400;
+  CHECK_EQUAL(1000000 + tenYears, store.observeClockAt(1000000 + tenYears, 60));  // judged as the clock says
+  // The clock is set right 20 s after the jump: 30 s have passed since the first observation.
+  CHECK_EQUAL(1000030, store.observeClockAt(1000030, 80));
+  CHECK_EQUAL(0, store.rollbackSeconds());
+  // A real rollback is still one: a day behind what the monotonic clock says has passed.
+  CHECK_EQUAL(1000040, store.observeClockAt(1000040 - 86400, 90));
+  CHECK_EQUAL(86400, store.rollbackSeconds());
+}
+
 TEST(LicenseStoreClock, TheHighestTimeSurvivesARestart) {
   TempDir dir;
   {
