@@ -64,7 +64,7 @@ void setValue(netsnmp_variable_list* vb, const MibValue& v) {
   snmp_set_var_typed_value(vb, type, &u, sizeof(u));
 }
 
-int handleRequests(netsnmp_mib_handler*, netsnmp_handler_registration* reg, netsnmp_agent_request_info* reqinfo,
+int answerRequests(netsnmp_handler_registration* reg, netsnmp_agent_request_info* reqinfo,
                    netsnmp_request_info* requests) {
   const snmp::MibView& view = currentView();
   const Oid root(reg->rootoid, reg->rootoid + reg->rootoid_len);
@@ -92,16 +92,30 @@ int handleRequests(netsnmp_mib_handler*, netsnmp_handler_registration* reg, nets
   return SNMP_ERR_NOERROR;
 }
 
+// Net-SNMP's C code calls these: nothing may unwind through it (an allocation failure while
+// building a value answers genErr instead).
+int handleRequests(netsnmp_mib_handler*, netsnmp_handler_registration* reg, netsnmp_agent_request_info* reqinfo,
+                   netsnmp_request_info* requests) noexcept {
+  try {
+    return answerRequests(reg, reqinfo, requests);
+  } catch (...) {
+    return SNMP_ERR_GENERR;
+  }
+}
+
 // Net-SNMP's own log lines go to ours; a repeated line (the master is still gone) is written once.
-int logToOurs(int, int, void* serverArg, void*) {
-  auto* m = static_cast<snmp_log_message*>(serverArg);
-  if (m == nullptr || m->msg == nullptr || g_state == nullptr) return 0;
-  std::string text = m->msg;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (text.empty() || text == g_state->lastLog) return 0;
-  g_state->lastLog = text;
-  if (m->priority <= LOG_WARNING) core::logWarning("snmp: ", text);
-  else core::logDebug("snmp: ", text);
+int logToOurs(int, int, void* serverArg, void*) noexcept {
+  try {
+    auto* m = static_cast<snmp_log_message*>(serverArg);
+    if (m == nullptr || m->msg == nullptr || g_state == nullptr) return 0;
+    std::string text = m->msg;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (text.empty() || text == g_state->lastLog) return 0;
+    g_state->lastLog = text;
+    if (m->priority <= LOG_WARNING) core::logWarning("snmp: ", text);
+    else core::logDebug("snmp: ", text);
+  } catch (...) {
+  }
   return 0;
 }
 

@@ -205,7 +205,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
         return false;
       }
       ns->secret.compute(data, length, nullptr, ma, mac);
-      if (std::memcmp(mac, ma, 16) != 0) {
+      if (!auth::constantTimeEqual(mac, ma, 16)) {
         drop(&nc, &AcctCounters::badAuthenticators);
         return false;
       }

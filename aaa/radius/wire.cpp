@@ -106,9 +106,12 @@ ParseResult parseAccessRequest(const uint8_t* data, size_t length, const HmacMd5
     pos += len;
     if (type == kVendorSpecific) {
       // RFC 2865 5.26 with the common sub-attribute format (1-octet type and length), which every
-      // vendor attribute we read uses (Microsoft, RFC 2548).
+      // vendor attribute we read uses (Microsoft, RFC 2548). Other vendors are skipped unread: some
+      // use their own formats (USR: 4-octet types, Lucent: 2-octet types and lengths), and a
+      // request is not malformed because of an attribute we do not need.
       if (vlen < 6) continue;
       uint32_t vendor = (uint32_t{value[0]} << 24) | (uint32_t{value[1]} << 16) | (uint32_t{value[2]} << 8) | value[3];
+      if (vendor != a.msChapChallenge.vendor && vendor != a.msChap2Response.vendor) continue;
       size_t vp = 4;
       while (vp + 2 <= vlen) {
         uint8_t vtype = value[vp];

@@ -77,6 +77,37 @@ TEST(Wire, MalformedAttributeListsAreRefused) {
   CHECK_FALSE(wire::walkAttributes(raw.data(), raw.size() - 1, &ma, &count));
 }
 
+// Regression (issue 19): a vendor attribute in its vendor's own format (USR: 4-octet type; Lucent:
+// 2-octet type and length) made the whole Access-Request malformed.
+TEST(Wire, VendorAttributesInOtherFormatsAreSkipped) {
+  const std::vector<uint8_t> golden = testing::loadVector("access_request_pyrad.hex");
+  wire::HmacMd5 secret(testing::kSecret);
+  const std::vector<std::vector<uint8_t>> vsas = {
+      // USR (429): type 0x00000001 in 4 octets, then the value; no sub-length at all.
+      {26, 14, 0, 0, 0x01, 0xad, 0, 0, 0, 1, 'a', 'b', 'c', 'd'},
+      // Lucent (4846): 2-octet type, 1-octet length (their "format=2,1"), value "xy".
+      {26, 11, 0, 0, 0x12, 0xee, 0, 5, 5, 'x', 'y'},
+      // A common-format vendor whose sub-length runs past the end: not ours to judge.
+      {26, 10, 0, 0, 0x37, 0x2a, 1, 40, 'z', 'z'},
+  };
+  for (const std::vector<uint8_t>& vsa : vsas) {
+    std::vector<uint8_t> raw = golden;
+    raw.insert(raw.end(), vsa.begin(), vsa.end());
+    raw[2] = static_cast<uint8_t>(raw.size() >> 8);
+    raw[3] = static_cast<uint8_t>(raw.size());
+    const uint8_t* ma = nullptr;
+    int count = 0;
+    CHECK_TRUE(wire::walkAttributes(raw.data(), raw.size(), &ma, &count));
+    LONGS_EQUAL(1, count);
+    uint8_t mac[16];
+    secret.compute(raw.data(), raw.size(), nullptr, ma, mac);
+    std::memcpy(const_cast<uint8_t*>(ma), mac, 16);
+    wire::RequestFields f;
+    CHECK(wire::parseAccessRequest(raw.data(), raw.size(), secret, attributes(), f) == wire::ParseResult::kOk);
+    STRCMP_EQUAL("correct horse battery staple", str(*f.view.userPassword).c_str());
+  }
+}
+
 TEST(Wire, RandomRequestsEncodedByLibfreeradiusParseTheSame) {
   std::mt19937 rng(12345);
   const Attributes& a = attributes();
