@@ -85,10 +85,12 @@ const std::vector<CommandSpec>& specs() {
        nullptr},
       {"voucher export", "voucher-export", "--batch B [--format csv|html] [--output FILE]",
        "a batch as CSV or a printable HTML sheet of cards (to FILE, or standard output)", nullptr},
-      {"session disconnect", "session-disconnect", "--id ID | --user U",
-       "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176)", nullptr},
-      {"session coa", "session-coa", "--id ID | --user U", "push the current plan's rate to live sessions (CoA)",
+      {"session disconnect", "session-disconnect", "--id ID | --user U [--wait no]",
+       "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176); waits for the NAS's answer "
+       "(up to 12 s) unless --wait no; what does not come in time stays queued and its result is logged",
        nullptr},
+      {"session coa", "session-coa", "--id ID | --user U [--wait no]",
+       "push the current plan's rate to live sessions (CoA); waits like session disconnect", nullptr},
       {"license show", "license-show", "", "the installed license: tenant, tier, cap, expiry, state", nullptr},
       {"license install", "license-install", "FILE",
        "install a license file from the management plane (a tampered, foreign or older one is refused)", "file"},
@@ -154,6 +156,8 @@ void printDynAuth(const core::Json& results) {
       line += "NAK, " + text(r["error-cause-text"]) + " (Error-Cause " + text(r["error-cause"]) + ")";
     } else if (outcome == "timeout") {
       line += "no answer from the NAS";
+    } else if (outcome == "queued") {
+      line += "queued for the NAS (job " + text(r["job"]) + "); its result goes to edged's log";
     } else {
       line += "error";
     }

@@ -119,6 +119,7 @@ core::Status Edged::start() {
       EDGE_RETURN_IF_ERROR(gateway_->start());
     }
   }
+  control_.countIn(counters_, "edged_control");
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
 
@@ -222,6 +223,8 @@ void Edged::stop() {
   if (snmp_) snmp_->stop();
   if (sync_) sync_->stop();
   if (gateway_) gateway_->stop();
+  // A command waiting for a NAS's answer returns at once; then the control socket can stop.
+  if (radius_) radius_->stopDynAuth();
   control_.stop();
   if (admin_) admin_->stop();
   if (radius_) radius_->stop();
@@ -413,13 +416,16 @@ void Edged::registerCommands() {
         if (!args.is_object() || !args.contains("token") || !args["token"].is_string())
           return core::ControlReply::error("token is required (edgectl enroll TOKEN)");
         bool force = args.contains("force") && (args["force"] == true || args["force"] == "true" || args["force"] == "yes");
-        core::Result<core::Json> r = sync_->enroll(args["token"].get<std::string>(), force);
-        if (!r.isOk()) return core::ControlReply::error("enrollment failed: " + r.status().message());
-        (void)recordEvent("enrolled", "device " + (*r)["device-id"].get<std::string>() + " of tenant " +
-                                          (*r)["tenant"].get<std::string>());
-        return core::ControlReply::success("enrolled as device " + (*r)["device-id"].get<std::string>() + " of tenant '" +
-                                               (*r)["tenant"].get<std::string>() + "'; syncing now",
-                                           *r);
+        // The exchanges with the management plane take seconds: outside the handlers' lock.
+        return core::ControlReply::later([this, token = args["token"].get<std::string>(), force] {
+          core::Result<core::Json> r = sync_->enroll(token, force);
+          if (!r.isOk()) return core::ControlReply::error("enrollment failed: " + r.status().message());
+          (void)recordEvent("enrolled", "device " + (*r)["device-id"].get<std::string>() + " of tenant " +
+                                            (*r)["tenant"].get<std::string>());
+          return core::ControlReply::success("enrolled as device " + (*r)["device-id"].get<std::string>() +
+                                                 " of tenant '" + (*r)["tenant"].get<std::string>() + "'; syncing now",
+                                             *r);
+        });
       });
   control_.registerCommand("sync-status", "The sync with the management plane: state, last success, backlog, last error.",
                            [this](const core::Json&) {

@@ -256,12 +256,17 @@ core::Status RadiusService::start(const EdgeConfig& edgeConfig, core::Writer& wr
   EDGE_RETURN_IF_ERROR(acctServer_->start());
   counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
   dynauth_ = std::make_unique<aaa::radius::DynAuthClient>(attributes_, counters_);
+  dynauthQueue_ = std::make_unique<aaa::radius::DynAuthQueue>(*dynauth_, counters_);
   coaStopping_ = false;
   coaThread_ = std::thread([this] { coaLoop(); });
   core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
                 acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
                 loadMs, " ms; ", sessionCounts_.total(), " sessions online");
   return core::Status::ok();
+}
+
+void RadiusService::stopDynAuth() {
+  if (dynauthQueue_) dynauthQueue_->stop();
 }
 
 void RadiusService::stop() {
@@ -272,6 +277,9 @@ void RadiusService::stop() {
   }
   coaWake_.notify_all();
   if (coaThread_.joinable()) coaThread_.join();
+  // After the planner (which submits) and before the ledger's writer (which an ACK's callback uses).
+  stopDynAuth();
+  dynauthQueue_.reset();
   for (core::EventBus::SubscriptionId id : subscriptions_) events_.unsubscribe(id);
   subscriptions_.clear();
   if (server_) server_->stop();
@@ -957,20 +965,30 @@ core::Result<std::vector<aaa::acct::SessionRow>> RadiusService::selectSessions(c
   return rows;
 }
 
-Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind) {
+std::chrono::milliseconds RadiusService::dynAuthAnswerWait() const {
+  // One whole retry schedule (10 s by default) and a margin: an answer that comes at all comes by
+  // then, unless the NAS's worker is still busy with earlier requests.
+  return dynauth_->policy().maxDuration + std::chrono::milliseconds(2000);
+}
+
+uint64_t RadiusService::submitDynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind,
+                                      std::function<void(Json)> done) {
   using aaa::radius::Attribute;
   using aaa::radius::Value;
   Json out = Json::object();
   out["id"] = session.uid;
   out["username"] = session.username;
   out["nas"] = session.nas;
+  auto failNow = [&](const std::string& message) -> uint64_t {
+    out["outcome"] = "error";
+    out["message"] = message;
+    done(std::move(out));
+    return 0;
+  };
   auto snap = snapshots_.current();
   const aaa::policy::NasClient* nas = snap->findNasByName(session.nas);
-  if (nas == nullptr || session.nasAddress.empty()) {
-    out["outcome"] = "error";
-    out["message"] = nas == nullptr ? "NAS '" + session.nas + "' is no longer a client" : "the session has no NAS address";
-    return out;
-  }
+  if (nas == nullptr) return failNow("NAS '" + session.nas + "' is no longer a client");
+  if (session.nasAddress.empty()) return failNow("the session has no NAS address");
   aaa::radius::DynAuthTarget target;
   target.address = session.nasAddress;
   target.port = nas->coaPort;
@@ -992,73 +1010,125 @@ Json RadiusService::dynAuth(const aaa::acct::SessionRow& session, aaa::radius::D
   if (kind == aaa::radius::DynAuthKind::kCoa) {
     const aaa::policy::Subscriber* sub = snap->findSubscriber(session.username);
     const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
-    if (plan == nullptr) {
-      out["outcome"] = "error";
-      out["message"] = "no plan for '" + session.username + "'";
-      return out;
-    }
+    if (plan == nullptr) return failNow("no plan for '" + session.username + "'");
     // The rate in force now: the plan's, or its fair-use tier's or window's.
     aaa::policy::Decision d;
     aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d);
     out["rate"] = core::formatRate(d.rate.downBps) + "/" + core::formatRate(d.rate.upBps);
     changes = aaa::radius::renderRate(*plan, d.rate, nas->vendor, attributes_);
-    if (changes.empty()) {
-      out["outcome"] = "error";
-      out["message"] = "the NAS's vendor profile (" + std::string(aaa::policy::vendorProfileName(nas->vendor)) +
-                       ") has no rate attribute to change";
-      return out;
+    if (changes.empty())
+      return failNow("the NAS's vendor profile (" + std::string(aaa::policy::vendorProfileName(nas->vendor)) +
+                     ") has no rate attribute to change");
+  }
+  // On the NAS's worker once the exchange ended (or at once if the queue refused it).
+  auto finish = [this, out, uid = session.uid, kind, done = std::move(done)](
+                    uint64_t job, const aaa::radius::DynAuthResult& r) mutable {
+    out["job"] = job;
+    out["outcome"] = aaa::radius::dynAuthOutcomeName(r.outcome);
+    out["error-cause"] = r.errorCause;
+    out["error-cause-text"] = r.errorCauseText;
+    out["attempts"] = r.attempts;
+    out["elapsed-ms"] = r.elapsed.count();
+    out["message"] = r.message;
+    if (kind == aaa::radius::DynAuthKind::kDisconnect && r.outcome == aaa::radius::DynAuthOutcome::kAck) {
+      // The ledger follows the NAS: the session closes on its Stop, or after the grace period.
+      int64_t deadline = core::SystemClock::instance().unixSeconds() + accounting_.disconnectGraceSeconds;
+      core::Status s = acctWriter_->submit([this, uid, deadline](core::Database& db) {
+                          return ledger_.markDisconnecting(db, uid, deadline);
+                        }).get();
+      if (!s.isOk()) out["message"] = "ACK received, but marking the session failed: " + s.message();
     }
+    done(std::move(out));
+  };
+  core::Result<uint64_t> job =
+      dynauthQueue_->submit(std::move(target), kind, std::move(identity), std::move(changes), std::move(finish));
+  return job.isOk() ? *job : 0;
+}
+
+ControlReply RadiusService::dynAuthCommand(const Json& args, aaa::radius::DynAuthKind kind) {
+  const bool disconnect = kind == aaa::radius::DynAuthKind::kDisconnect;
+  CommandArgs a(args);
+  core::Status s = a.only({"id", "user", "wait"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<bool>> waitArg = a.boolean("wait");
+  if (!waitArg.isOk()) return fail(waitArg.status());
+  const bool wait = waitArg->value_or(true);
+  Json selector = args;
+  selector.erase("wait");
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = selectSessions(selector);
+  if (!rows.isOk()) return fail(rows.status());
+
+  // The answers, filled in by the NAS workers while (or after) the command waits for them.
+  struct Batch {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Json> results;
+    size_t left = 0;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->results.resize(rows->size());
+  batch->left = rows->size();
+  const char* what = disconnect ? "disconnect" : "coa";
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const aaa::acct::SessionRow& row = (*rows)[i];
+    {
+      std::lock_guard<std::mutex> lock(batch->mu);
+      batch->results[i] = Json{{"id", row.uid}, {"username", row.username}, {"nas", row.nas}, {"outcome", "queued"}};
+    }
+    uint64_t job = submitDynAuth(row, kind, [batch, i, what](Json r) {
+      // Logged when it comes, also when the command stopped waiting for it.
+      core::logInfo(what, ": session=", r.value("id", ""), " user=", r.value("username", ""),
+                    " nas=", r.value("nas", ""), " job=", r.value("job", 0), " outcome=", r.value("outcome", ""),
+                    " ", r.value("message", ""));
+      std::lock_guard<std::mutex> lock(batch->mu);
+      batch->results[i] = std::move(r);
+      --batch->left;
+      batch->cv.notify_all();
+    });
+    std::lock_guard<std::mutex> lock(batch->mu);
+    if (job != 0 && batch->results[i].value("outcome", "") == "queued") batch->results[i]["job"] = job;
   }
-  aaa::radius::DynAuthResult r = dynauth_->send(target, kind, identity, changes);
-  out["outcome"] = aaa::radius::dynAuthOutcomeName(r.outcome);
-  out["error-cause"] = r.errorCause;
-  out["error-cause-text"] = r.errorCauseText;
-  out["attempts"] = r.attempts;
-  out["elapsed-ms"] = r.elapsed.count();
-  out["message"] = r.message;
-  if (kind == aaa::radius::DynAuthKind::kDisconnect && r.outcome == aaa::radius::DynAuthOutcome::kAck) {
-    // The ledger follows the NAS: the session closes on its Stop, or after the grace period.
-    int64_t deadline = core::SystemClock::instance().unixSeconds() + accounting_.disconnectGraceSeconds;
-    std::string uid = session.uid;
-    core::Status s = acctWriter_->submit([this, uid, deadline](core::Database& db) {
-                        return ledger_.markDisconnecting(db, uid, deadline);
-                      }).get();
-    if (!s.isOk()) out["message"] = "ACK received, but marking the session failed: " + s.message();
+
+  auto answer = [batch, disconnect, total = rows->size()]() {
+    std::lock_guard<std::mutex> lock(batch->mu);
+    size_t acked = 0, queued = 0;
+    Json results = Json::array();
+    for (const Json& r : batch->results) {
+      std::string outcome = r.value("outcome", "");
+      acked += outcome == "ack" ? 1 : 0;
+      queued += outcome == "queued" ? 1 : 0;
+      results.push_back(r);
+    }
+    std::string text = std::to_string(acked) + " of " + std::to_string(total) + " session(s) " +
+                       (disconnect ? "disconnected" : "changed");
+    if (queued > 0)
+      text += "; " + std::to_string(queued) + " still queued for a busy or silent NAS (the result goes to the log)";
+    return ControlReply(acked == total ? core::kControlSuccess : core::kControlError, text, results);
+  };
+  if (!wait) {
+    std::lock_guard<std::mutex> lock(batch->mu);
+    Json results = Json::array();
+    for (const Json& r : batch->results) results.push_back(r);
+    return ControlReply::success(std::to_string(rows->size()) + " " +
+                                     (disconnect ? "Disconnect-Request(s)" : "CoA-Request(s)") +
+                                     " queued (results go to the log)",
+                                 results);
   }
-  return out;
+  // The wait for the NAS, with no lock held: other commands and the portal go on meanwhile.
+  return ControlReply::later([batch, answer, limit = dynAuthAnswerWait()] {
+    {
+      std::unique_lock<std::mutex> lock(batch->mu);
+      batch->cv.wait_for(lock, limit, [&] { return batch->left == 0; });
+    }
+    return answer();
+  });
 }
 
 ControlReply RadiusService::sessionDisconnect(const Json& args) {
-  core::Result<std::vector<aaa::acct::SessionRow>> rows = selectSessions(args);
-  if (!rows.isOk()) return fail(rows.status());
-  Json results = Json::array();
-  size_t acked = 0;
-  for (const auto& row : *rows) {
-    Json r = dynAuth(row, aaa::radius::DynAuthKind::kDisconnect);
-    if (r["outcome"] == "ack") ++acked;
-    core::logInfo("disconnect: session=", row.uid, " user=", row.username, " nas=", row.nas,
-                  " outcome=", r["outcome"].get<std::string>(), " ", r.value("message", ""));
-    results.push_back(std::move(r));
-  }
-  std::string text = std::to_string(acked) + " of " + std::to_string(rows->size()) + " session(s) disconnected";
-  if (acked != rows->size()) return ControlReply{core::kControlError, text, results};
-  return ControlReply::success(text, results);
+  return dynAuthCommand(args, aaa::radius::DynAuthKind::kDisconnect);
 }
 
-ControlReply RadiusService::sessionCoa(const Json& args) {
-  core::Result<std::vector<aaa::acct::SessionRow>> rows = selectSessions(args);
-  if (!rows.isOk()) return fail(rows.status());
-  Json results = Json::array();
-  size_t acked = 0;
-  for (const auto& row : *rows) {
-    Json r = dynAuth(row, aaa::radius::DynAuthKind::kCoa);
-    if (r["outcome"] == "ack") ++acked;
-    results.push_back(std::move(r));
-  }
-  std::string text = std::to_string(acked) + " of " + std::to_string(rows->size()) + " session(s) changed";
-  if (acked != rows->size()) return ControlReply{core::kControlError, text, results};
-  return ControlReply::success(text, results);
-}
+ControlReply RadiusService::sessionCoa(const Json& args) { return dynAuthCommand(args, aaa::radius::DynAuthKind::kCoa); }
 
 void RadiusService::queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why) {
   auto snap = snapshots_.current();
@@ -1149,11 +1219,13 @@ void RadiusService::coaLoop() {
       targets = std::move(*rows);
     }
     const char* what = job.kind == aaa::radius::DynAuthKind::kCoa ? "CoA" : "Disconnect";
+    // Queued on each session's NAS worker: this thread never waits on a NAS.
     for (const aaa::acct::SessionRow& row : targets) {
-      Json r = dynAuth(row, job.kind);
-      core::logInfo(job.why, ": ", what, " session=", row.uid, " user=", row.username, " nas=", row.nas,
-                    r.contains("rate") ? " rate=" + r["rate"].get<std::string>() : std::string(),
-                    " outcome=", r["outcome"].get<std::string>(), " ", r.value("message", ""));
+      submitDynAuth(row, job.kind, [why = job.why, what](Json r) {
+        core::logInfo(why, ": ", what, " session=", r.value("id", ""), " user=", r.value("username", ""),
+                      " nas=", r.value("nas", ""), r.contains("rate") ? " rate=" + r.value("rate", "") : std::string(),
+                      " outcome=", r.value("outcome", ""), " ", r.value("message", ""));
+      });
     }
   }
 }

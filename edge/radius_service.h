@@ -3,13 +3,17 @@
 // commands on the control socket (nas-*, plan-*, subscriber-*, stats) that edgectl, the web UI and
 // sync all use.
 //
-// Threading: start()/stop()/applySettings() on the main thread; command handlers on the control
-// thread (they own the read connection); the auth workers only read the snapshot.
+// Threading: start()/stop()/applySettings() on the main thread; command handlers one at a time
+// (core/control_socket.h: they own the read connection); the auth workers only read the snapshot.
+// CoA and Disconnect go through a queue with one worker per NAS (aaa/radius/dynauth_queue.h): no
+// handler and no lock waits on a NAS.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +28,7 @@
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/dynauth_client.h"
+#include "aaa/radius/dynauth_queue.h"
 #include "aaa/radius/reply.h"
 #include "aaa/radius/server.h"
 #include "billing/quota_book.h"
@@ -45,6 +50,9 @@ class RadiusService {
   // database) must outlive the service.
   core::Status start(const EdgeConfig& config, core::Writer& writer, core::Database& reader);
   void stop();
+  // Ends CoA/Disconnect at once (exchanges in progress are given up, queued ones not sent), so that
+  // a command waiting for a NAS's answer returns: before the control socket stops. stop() calls it.
+  void stopDynAuth();
   // Applies the reloadable settings (auth-methods, require-message-authenticator).
   void applySettings(const EdgeConfig& config);
   // Periodic work from the daemon's main loop: closes stale sessions and expired disconnects.
@@ -99,6 +107,9 @@ class RadiusService {
   core::ControlReply usage(const core::Json& args);
   core::ControlReply sessionDisconnect(const core::Json& args);
   core::ControlReply sessionCoa(const core::Json& args);
+  // Both: queue one request per selected session, then (ControlReply::later, no lock held) wait for
+  // the answers up to dynAuthAnswerWait(); what has not come by then is reported "queued".
+  core::ControlReply dynAuthCommand(const core::Json& args, aaa::radius::DynAuthKind kind);
   // Billing (edge/radius_billing.cpp): top-ups, explanations, vouchers.
   core::ControlReply subscriberTopup(const core::Json& args);
   core::ControlReply subscriberExplain(const core::Json& args);
@@ -125,12 +136,17 @@ class RadiusService {
 
   // Sessions selected by an "id" or "user" argument.
   core::Result<std::vector<aaa::acct::SessionRow>> selectSessions(const core::Json& args);
-  // One Disconnect-Request or CoA-Request for `session`, its result as JSON (the control thread
-  // waits for it: at most the retry policy's 10 s per NAS).
   // Brings the ledger's views (live counters, daily usage) up to date before a read connection
   // looks at them.
   core::Status settleLedger();
-  core::Json dynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind);
+  // Queues one Disconnect-Request or CoA-Request for `session` on its NAS's worker; `done` gets the
+  // result as JSON (outcome ack|nak|timeout|error, message, job, ...), on that worker after the
+  // exchange (an ACKed Disconnect marked in the ledger first), or at once when nothing was sent.
+  // Returns the job id, 0 when `done` already ran.
+  uint64_t submitDynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind,
+                         std::function<void(core::Json)> done);
+  // How long a command waits for its NAS's answer before it reports the request as queued.
+  std::chrono::milliseconds dynAuthAnswerWait() const;
   // Queues a CoA with the rate in force for every live session of the given plans' subscribers
   // (after plan-set, at a window boundary); a background thread sends them and logs the results.
   // `db` is the calling thread's read connection of the accounting database.
@@ -173,6 +189,7 @@ class RadiusService {
   void closeExpiredFrom(std::shared_ptr<const std::vector<std::string>> uids, size_t from, int64_t now);
   int64_t lastWindowCheck_ = 0;
   std::unique_ptr<aaa::radius::DynAuthClient> dynauth_;
+  std::unique_ptr<aaa::radius::DynAuthQueue> dynauthQueue_;  // one worker per NAS
   std::mutex coaMu_;
   std::condition_variable coaWake_;
   struct Enforcement {
@@ -181,6 +198,7 @@ class RadiusService {
     aaa::radius::DynAuthKind kind = aaa::radius::DynAuthKind::kCoa;
     std::string why;  // for the log
   };
+  // Enforcement is planned on coaThread_ (which sessions, which rate) and sent by dynauthQueue_.
   std::deque<Enforcement> coaQueue_;
   std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
 

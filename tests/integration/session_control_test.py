@@ -8,7 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, TempDir  # noqa: E402
+from edgelib import Edged, TempDir, binary  # noqa: E402
 import radius_peer as rp  # noqa: E402
 from radius_acct_test import acct_packet, SECRET  # noqa: E402
 
@@ -50,7 +50,7 @@ class SessionControl(unittest.TestCase):
         cls.tmp = TempDir()
         cls.edged = Edged(cls.tmp.path, extra={"accounting": {"disconnect-grace-seconds": 1}}).start()
         cls.edged.ctl("plan", "add", "--name", "home", "--down", "10M", "--up", "5M")
-        for user in ("alice", "bob", "carol", "dave", "erin"):
+        for user in ("alice", "bob", "carol", "dave", "erin", "fred"):
             cls.edged.ctl("subscriber", "add", "--username", user, "--password", "pw-" + user, "--plan", "home")
         cls.acct_port = cls.edged.ctl_json("status")["radius"]["acct-port"]
 
@@ -117,6 +117,45 @@ class SessionControl(unittest.TestCase):
         self.assertIn("no answer from the NAS", r.stdout)
         self.assertGreaterEqual(len(nas.requests(at_least=3)), 3)  # retransmitted
         self.assertEqual(self.edged.ctl_json("session", "show", s["id"])["state"], "active")
+
+    def test_a_silent_nas_holds_up_nothing_else(self):
+        """Issue 19 item 6: while a Disconnect waits for a NAS that never answers, other commands are
+        answered (ordering, not timing: they complete while the Disconnect is still pending, before
+        the NAS has seen all of its retransmissions)."""
+        nas = self.use_nas("silent")
+        s = self.start_session("fred", "F-1")
+        pending = subprocess.Popen([binary("edgectl"), "--socket", self.edged.socket, "session", "disconnect",
+                                    "--id", s["id"]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertGreaterEqual(len(nas.requests(at_least=1, timeout=10)), 1, "the Disconnect-Request was sent")
+            status = self.edged.ctl_json("status")
+            listed = self.edged.ctl_json("session", "list", "--user", "fred")
+            seen = len(nas.requests())
+            still_pending = pending.poll() is None
+        finally:
+            out, err = pending.communicate(timeout=60)
+        self.assertIn("version", status)
+        self.assertEqual([s["id"]], [r["id"] for r in listed])
+        self.assertTrue(still_pending, "the other commands waited for the silent NAS: " + out + err)
+        self.assertLess(seen, 4, "the other commands were answered only after every retransmission to the NAS")
+        # The Disconnect itself still reports what its NAS did.
+        self.assertEqual(pending.returncode, 1, out + err)
+        self.assertIn("no answer from the NAS", out)
+        self.assertEqual(self.edged.ctl_json("session", "show", s["id"])["state"], "active")
+
+    def test_disconnect_without_waiting_is_queued_and_logged(self):
+        nas = self.use_nas("ack")
+        s = self.start_session("alice", "A-9")
+        r = self.edged.ctl_json("session", "disconnect", "--id", s["id"], "--wait", "no")
+        self.assertEqual(["queued"], [x["outcome"] for x in r], r)
+        job = r[0]["job"]
+        self.assertGreater(job, 0)
+        self.assertEqual(nas.requests(at_least=1)[-1]["code_name"], "Disconnect-Request")
+        deadline = time.time() + 10
+        while f"job={job} outcome=ack" not in self.edged.read_log():
+            self.assertLess(time.time(), deadline, "the queued Disconnect's result is logged")
+            time.sleep(0.1)
+        self.assertEqual(self.edged.ctl_json("session", "show", s["id"])["state"], "disconnecting")
 
     def test_coa_pushes_the_plan_rate_and_plan_change_triggers_it(self):
         nas = self.use_nas("ack")
