@@ -144,6 +144,7 @@ const std::vector<core::Migration>& mgmtMigrations() {
        // A device is known by its one current certificate. The previous one stays good only until
        // the box first uses the renewed one (a renewal whose answer was lost must not lock it out).
        "ALTER TABLE devices ADD COLUMN cert_previous_fingerprint TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE devices ADD COLUMN rekey_requested INTEGER NOT NULL DEFAULT 0;"  // device-rekey
        "ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"  // 0: never
        "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;"
        "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"},

@@ -595,6 +595,26 @@ struct Commands {
                                  *d);
   }
 
+  // A suspected leak of a box's key: the box makes a new key and certificate at its next check-in,
+  // and from its first call with them every earlier certificate is refused (ADR 0012).
+  static ControlReply deviceRekey(Platform& p, const Json& args, const Caller& caller) {
+    CommandArgs a(args);
+    core::Status s = a.only({"device"});
+    if (!s.isOk()) return fail(s);
+    core::Result<Json> d = findDevice(p, a, caller);
+    if (!d.isOk()) return fail(d.status());
+    if ((*d)["status"] != "active") return ControlReply::error("device is revoked: enroll the box again instead");
+    core::Result<core::Statement> st = p.db_.prepare("UPDATE devices SET rekey_requested = 1 WHERE id = ?");
+    if (!st.isOk()) return fail(st.status());
+    st->bindText(1, (*d)["id"].get<std::string>());
+    s = st->run();
+    if (!s.isOk()) return fail(s);
+    return ControlReply::success("device " + (*d)["id"].get<std::string>() +
+                                     ": a new key at its next check-in; its current certificate is refused once the "
+                                     "new one is in use",
+                                 *d);
+  }
+
   // Inserts or replaces a plan (validated) and gives it the tenant's next version.
   static core::Status putPlan(Platform& p, const TenantRow& t, const Json& spec, int64_t now) {
     EDGE_RETURN_IF_ERROR(validatePlan(spec));
@@ -1015,6 +1035,10 @@ const std::vector<Platform::CommandInfo>& Platform::commands() {
       {"device-list", "Enrolled appliances. Arguments: tenant (optional).", true, true, &C::deviceList},
       {"device-show", "One appliance with its last reported state. Arguments: device.", true, true, &C::deviceShow},
       {"device-revoke", "Revoke an appliance's certificate at once. Arguments: device.", true, false, &C::deviceRevoke},
+      {"device-rekey",
+       "Make an appliance replace its key and certificate at its next check-in (a suspected key leak); the old "
+       "certificate is refused once the new one is used. Arguments: device.",
+       true, false, &C::deviceRekey},
       {"plan-add", "Add a plan for every box of the tenant. Arguments: tenant, then edgectl plan add's.", true, false,
        [](Platform& p, const Json& a, const Caller& c) { return C::planAdd(p, a, c, false); }},
       {"plan-set", "Change a plan. Arguments: tenant, name, then any plan-add argument.", true, false,
@@ -1172,7 +1196,7 @@ ApiResult<core::sync::RenewResponse> Platform::renew(const Device& device, const
   core::Result<core::Statement> st = db_.prepare(
       "UPDATE devices SET cert_previous_fingerprint = CASE WHEN cert_fingerprint = ? THEN cert_fingerprint "
       "ELSE cert_previous_fingerprint END, cert_serial = ?, cert_fingerprint = ?, cert_not_before = ?, "
-      "cert_not_after = ? WHERE id = ?");
+      "cert_not_after = ?, rekey_requested = 0 WHERE id = ?");
   if (!st.isOk()) return R::fail(500, st.status().message());
   st->bindText(1, device.certificateFingerprint).bindText(2, info->serialHex).bindText(3, info->fingerprint)
       .bindInt64(4, info->notBefore).bindInt64(5, info->notAfter).bindText(6, device.id);
@@ -1190,12 +1214,14 @@ ApiResult<core::sync::CheckinResponse> Platform::checkin(const Device& device, c
   Transaction tx(db_);
   if (!tx.status().isOk()) return R::fail(503, tx.status().message());
   core::Result<core::Statement> up = db_.prepare(
-      "UPDATE devices SET last_checkin = ?, reported = ? WHERE id = ? RETURNING cert_not_before, cert_not_after");
+      "UPDATE devices SET last_checkin = ?, reported = ? WHERE id = ? RETURNING cert_not_before, cert_not_after, "
+      "rekey_requested");
   if (!up.isOk()) return R::fail(500, up.status().message());
   up->bindInt64(1, now).bindText(2, core::sync::toJson(request).dump()).bindText(3, device.id);
   core::Result<bool> row = up->step();
   if (!row.isOk() || !*row) return R::fail(500, "device row missing");
   int64_t notBefore = up->columnInt64(0), notAfter = up->columnInt64(1);
+  const bool rekey = up->columnInt64(2) != 0;
   up->reset();
   core::Result<TenantRow> tenant = loadTenantById(db_, device.tenantId);
   if (!tenant.isOk()) return R::fail(500, tenant.status().message());
@@ -1204,8 +1230,8 @@ ApiResult<core::sync::CheckinResponse> Platform::checkin(const Device& device, c
   r.value.serverTime = now;
   r.value.cursor = tenant->version;
   if (request.licenseId != tenant->licenseId) r.value.license = tenant->license;
-  // Renewal at two thirds of the certificate's life.
-  r.value.renewCertificate = now >= notBefore + (notAfter - notBefore) * 2 / 3;
+  // Renewal at two thirds of the certificate's life, or at once when an operator asked for a new key.
+  r.value.renewCertificate = rekey || now >= notBefore + (notAfter - notBefore) * 2 / 3;
   core::Result<core::Statement> cmds = db_.prepare(
       "UPDATE commands SET state = 'sent' WHERE device_id = ? AND state IN ('pending', 'sent') RETURNING id, kind, arguments");
   if (!cmds.isOk()) return R::fail(500, cmds.status().message());

@@ -280,6 +280,31 @@ class MgmtSecurity(unittest.TestCase):
         self.assertEqual(changes(p("c2.pem"), p("k2.key"))[0], 200)
         self.assertAlive()
 
+    def test_rekey_retires_a_leaked_key_and_the_box_keeps_working(self):
+        box = Edged(os.path.join(self.tmp.path, "rekey-box"), {"sync": {"max-backoff": 5}}).start()
+        try:
+            box.ctl("enroll", self.mgmt.ctl("claim", "create", "--tenant", "acme").stdout.strip())
+            d = os.path.join(box.data_dir, "sync")
+            leaked_cert, leaked_key = os.path.join(self.tmp.path, "leaked.pem"), os.path.join(self.tmp.path, "leaked.key")
+            for src, dst in (("device.pem", leaked_cert), ("device-key.pem", leaked_key)):
+                with open(os.path.join(d, src)) as a, open(dst, "w") as b:
+                    b.write(a.read())
+            device = box.ctl_json("sync", "status")["device-id"]
+            url = self.device + "/v1/changes?cursor=0"
+            self.assertEqual(curl(url, "--cert", leaked_cert, "--key", leaked_key)[0], 200)
+            self.mgmt.ctl("device", "rekey", device)
+            # The box renews at its next check-in and then uses the new certificate: the copy is dead.
+            wait_for(lambda: curl(url, "--cert", leaked_cert, "--key", leaked_key)[0] == 403, timeout=20,
+                     what="the leaked certificate being refused")
+            with open(os.path.join(d, "device-key.pem")) as f:
+                self.assertNotEqual(f.read(), open(leaked_key).read(), "the box made a new key")
+            box.ctl("sync", "now")
+            wait_for(lambda: box.ctl_json("sync", "status")["state"] == "ok", timeout=20, what="the box syncing on")
+            shown = self.mgmt.ctl_json("device", "show", device)
+            self.assertEqual(shown["status"], "active")
+        finally:
+            box.stop()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
