@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -99,6 +100,45 @@ void Logger::log(LogLevel level, const std::string& message) {
   // One write(2) per line keeps lines from different threads whole.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+std::string logSafe(std::string_view text, size_t max) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  const size_t shown = std::min(text.size(), max);
+  out.reserve(shown + 16);
+  for (size_t i = 0; i < shown; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c <= 0x7e && c != '\\' && c != '"') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  if (shown < text.size()) out += "...(" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
+LogRateLimit::LogRateLimit(uint32_t perWindow, int64_t windowSeconds)
+    : perWindow_(perWindow), windowSeconds_(windowSeconds > 0 ? windowSeconds : 1) {}
+
+bool LogRateLimit::allow(int64_t nowSeconds, uint64_t* suppressed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (suppressed != nullptr) *suppressed = 0;
+  if (nowSeconds >= windowStart_ + windowSeconds_ || nowSeconds < windowStart_) {
+    windowStart_ = nowSeconds;
+    used_ = 0;
+  }
+  if (used_ >= perWindow_) {
+    ++suppressed_;
+    return false;
+  }
+  ++used_;
+  if (suppressed != nullptr) *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
 }
 
 }  // namespace core

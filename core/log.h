@@ -7,11 +7,14 @@
 // Secrets are never passed here.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace core {
 
@@ -53,6 +56,30 @@ std::string concat(const Args&... args) {
   return out.str();
 }
 }  // namespace log_detail
+
+// Outside input (a username from a form, a NAS's Calling-Station-Id) as it may appear in a log
+// line: at most `max` bytes of it, printable ASCII kept, anything else (control characters, a
+// quote, a backslash, bytes above 0x7e) as \xNN, and "...(N bytes)" when it was cut. One line per
+// message stays one line, and a 16 KiB field costs a few dozen bytes.
+std::string logSafe(std::string_view text, size_t max = 64);
+
+// A budget for log lines that outside input can cause (a flood must not fill the disk or bury
+// the rest): at most `perWindow` lines per `windowSeconds`. Thread-safe.
+class LogRateLimit {
+ public:
+  explicit LogRateLimit(uint32_t perWindow, int64_t windowSeconds = 1);
+  // Whether a line may be written at `nowSeconds`. When it may and lines were refused since the
+  // last one written, `*suppressed` gets their number (say so in this line); else 0.
+  bool allow(int64_t nowSeconds, uint64_t* suppressed = nullptr);
+
+ private:
+  std::mutex mu_;
+  const uint32_t perWindow_;
+  const int64_t windowSeconds_;
+  int64_t windowStart_ = 0;
+  uint32_t used_ = 0;
+  uint64_t suppressed_ = 0;
+};
 
 template <class... Args>
 void logAt(LogLevel level, const Args&... args) {

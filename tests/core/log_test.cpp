@@ -52,3 +52,30 @@ TEST(Log, ParseLevel) {
   CHECK_TRUE(core::parseLogLevel("warning") == core::LogLevel::kWarning);
   CHECK_FALSE(core::parseLogLevel("loud").has_value());
 }
+
+TEST(Log, LogSafeCutsAndEscapesOutsideInput) {
+  STRCMP_EQUAL("alice@example", core::logSafe("alice@example").c_str());
+  STRCMP_EQUAL("a\\x0ab\\x22c\\x5cd\\xc3\\xa9", core::logSafe("a\nb\"c\\d\xc3\xa9").c_str());
+  std::string huge(16384, 'x');
+  std::string shown = core::logSafe(huge);
+  STRCMP_EQUAL((std::string(64, 'x') + "...(16384 bytes)").c_str(), shown.c_str());
+  STRCMP_EQUAL("ab...(3 bytes)", core::logSafe("abc", 2).c_str());
+  STRCMP_EQUAL("", core::logSafe("").c_str());
+}
+
+TEST(Log, RateLimitAllowsABudgetPerWindowAndReportsWhatItHeldBack) {
+  core::LogRateLimit limit(2, 10);
+  uint64_t suppressed = 99;
+  CHECK_TRUE(limit.allow(100, &suppressed));
+  LONGS_EQUAL(0, suppressed);
+  CHECK_TRUE(limit.allow(101));
+  CHECK_FALSE(limit.allow(105));
+  CHECK_FALSE(limit.allow(109));
+  CHECK_TRUE(limit.allow(110, &suppressed));  // a new window
+  LONGS_EQUAL(2, suppressed);
+  CHECK_TRUE(limit.allow(111, &suppressed));
+  LONGS_EQUAL(0, suppressed);
+  CHECK_FALSE(limit.allow(112));
+  CHECK_TRUE(limit.allow(50, &suppressed));  // the clock went back: a new window too
+  LONGS_EQUAL(1, suppressed);
+}
