@@ -994,6 +994,8 @@ uint64_t RadiusService::submitDynAuth(const aaa::acct::SessionRow& session, aaa:
   target.port = nas->coaPort;
   target.secret = nas->secret;
   target.nasName = nas->name;
+  target.requireReplyMessageAuthenticator =
+      nas->requireMessageAuthenticator.value_or(snap->settings.requireMessageAuthenticator);
   // RFC 5176 3: identify the session as precisely as the NAS may need it.
   std::vector<Attribute> identity;
   identity.push_back(Attribute{attributes_.userName, Value::string(session.username), 0});

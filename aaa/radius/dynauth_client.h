@@ -96,9 +96,11 @@ struct DynAuthTarget {
   std::string secret;       // the NAS's shared secret (non-empty, no NUL octet)
   std::string nasName;      // counter label and messages; the address when empty
   std::string sourceAddress;  // optional local address to send from (the NAS checks our source)
-  // Refuse replies without Message-Authenticator. Off by default: RFC 5176 does not require it in
-  // ACK/NAK and many NASes do not send it; when present it is always verified.
-  bool requireReplyMessageAuthenticator = false;
+  // Refuse replies without Message-Authenticator (when present it is always verified). On by
+  // default: without it an ACK/NAK is protected by the MD5 Response Authenticator alone (the
+  // BlastRADIUS weakness); RFC 5176 does not require it, so a NAS that cannot send it is exempted by
+  // the same per-NAS switch as its Access-Requests (edgectl nas set --require-message-authenticator no).
+  bool requireReplyMessageAuthenticator = true;
 };
 
 enum class DynAuthKind { kDisconnect, kCoa };

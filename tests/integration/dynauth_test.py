@@ -261,12 +261,14 @@ class DynAuth(unittest.TestCase):
         self.assertIn("check the NAS's clock", r["message"])
         self.assertEqual(out["counter"]("disconnect_packets_dropped_total"), 3)
 
-    def test_reply_without_message_authenticator_when_required(self):
+    def test_reply_without_message_authenticator_is_refused_by_default(self):
+        # Regression (issue 19): an ACK without Message-Authenticator was accepted on the MD5 Response
+        # Authenticator alone.
         nas = self.nas("--mode", "ack", "--no-reply-message-authenticator")
-        r = self.tool(nas, *FAST, "--require-reply-message-authenticator")["results"][0]
+        r = self.tool(nas, *FAST)["results"][0]
         self.assertEqual(r["outcome"], "timeout", r)
         self.assertIn("without the required Message-Authenticator", r["message"])
-        r = self.tool(nas, *FAST)["results"][0]
+        r = self.tool(nas, *FAST, "--allow-reply-without-message-authenticator")["results"][0]
         self.assertEqual(r["outcome"], "ack", r)
 
     # ---- the NAS's side ----

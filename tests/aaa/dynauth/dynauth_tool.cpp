@@ -5,7 +5,7 @@
 //   dynauth_tool --address A [--port P] (--secret S | --secret-file F) [--nas NAME] [--source ADDR]
 //                [--disconnect | --coa] [--attr Name=Value]... [--change Name=Value]...
 //                [--irt-ms N] [--mrc N] [--mrt-ms N] [--mrd-ms N] [--no-jitter]
-//                [--require-reply-message-authenticator] [--repeat N] [--dict DIR]
+//                [--allow-reply-without-message-authenticator] [--repeat N] [--dict DIR]
 //
 // --attr adds a session identification attribute, --change an authorization change (CoA). Values
 // follow the dictionary type: text for string, decimal for integer/date, dotted IPv4, IPv6 text,
@@ -45,7 +45,7 @@ int usage(const std::string& why) {
             << "usage: dynauth_tool --address A [--port P] (--secret S | --secret-file F) [--nas NAME]\n"
                "                    [--source ADDR] [--disconnect | --coa] [--attr Name=Value]...\n"
                "                    [--change Name=Value]... [--irt-ms N] [--mrc N] [--mrt-ms N]\n"
-               "                    [--mrd-ms N] [--no-jitter] [--require-reply-message-authenticator]\n"
+               "                    [--mrd-ms N] [--no-jitter] [--allow-reply-without-message-authenticator]\n"
                "                    [--repeat N] [--dict DIR]\n";
   return 64;
 }
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
       else if (arg == "--mrt-ms") policy.maxInterval = std::chrono::milliseconds(std::stol(value()));
       else if (arg == "--mrd-ms") policy.maxDuration = std::chrono::milliseconds(std::stol(value()));
       else if (arg == "--no-jitter") policy.jitter = 0;
-      else if (arg == "--require-reply-message-authenticator") target.requireReplyMessageAuthenticator = true;
+      else if (arg == "--allow-reply-without-message-authenticator") target.requireReplyMessageAuthenticator = false;
       else if (arg == "--repeat") repeat = std::stoi(value());
       else if (arg == "--dict") dictDir = value();
       else return usage("unknown argument " + arg);
