@@ -1,0 +1,27 @@
+# EDGE_SANITIZE=ON (see the top-level CMakeLists.txt): flags for every target of the build.
+#
+# -fsanitize=fuzzer-no-link instruments all our code for libFuzzer's coverage feedback without
+# linking libFuzzer's main, so the same static libraries serve the unit tests and the fuzz targets
+# (tests/fuzz links its harnesses with -fsanitize=fuzzer). -fno-sanitize-recover=undefined makes
+# any UBSan finding fatal, so a unit test or a fuzz run fails on it instead of printing and going on.
+if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR NOT CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 14
+   OR NOT CMAKE_CXX_COMPILER_VERSION VERSION_LESS 15)
+  message(FATAL_ERROR "EDGE_SANITIZE needs clang 14 (found ${CMAKE_CXX_COMPILER_ID} "
+          "${CMAKE_CXX_COMPILER_VERSION}): install the Debian packages 'clang-14' and 'libclang-rt-14-dev' "
+          "(run ./scripts/setup) and configure a fresh build folder with -DEDGE_SANITIZE=ON")
+endif()
+if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "EDGE_SANITIZE needs clang 14 for C too (found ${CMAKE_C_COMPILER_ID}): configure with "
+          "-DCMAKE_C_COMPILER=clang-14")
+endif()
+
+set(EDGE_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
+    -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -g -O1)
+add_compile_options(${EDGE_SANITIZER_FLAGS})
+add_link_options(-fsanitize=address,undefined)
+
+# Warnings stay on but are not errors here: the Release build (gcc) is the project's warning gate,
+# and clang 14 warns about things gcc accepts (e.g. -Wmissing-field-initializers on a braced
+# aggregate that leaves trailing members to their defaults). A second compiler's opinion must not
+# keep the sanitizers and fuzzers from running; clean such warnings up when they show.
+set(EDGE_WARNINGS -Wall -Wextra)
