@@ -17,6 +17,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Edged, Mgmtd, TempDir, wait_for  # noqa: E402
 import radius_peer as rp  # noqa: E402
+from radius_acct_test import SECRET as ACCT_SECRET, acct_packet  # noqa: E402
+from session_control_test import FakeNas  # noqa: E402
 
 SECRET = b"mgmt-test-secret"
 
@@ -61,6 +63,15 @@ class ManagementPlane(unittest.TestCase):
         cls.device_url = f"https://127.0.0.1:{cls.mgmt.device_port}"
         cls.admin_url = f"https://127.0.0.1:{cls.mgmt.admin_port}"
         cls.ca = os.path.join(cls.mgmt.data_dir, "ca.pem")
+        # Every test starts from an enrolled box with the central plan "home"; each makes its own
+        # subscribers and boxes, so the tests do not depend on their order.
+        token = cls.mgmt.ctl("claim", "create", "--tenant", "acme").stdout.strip()
+        cls.enroll_output = cls.box.ctl("enroll", token).stdout
+        cls.status = wait_for(lambda: (s := cls.box.ctl_json("sync", "status"))["state"] == "ok" and s,
+                              what="first check-in")
+        cls.device_id = cls.status["device-id"]
+        cls.mgmt.ctl("plan", "add", "--tenant", "acme", "--name", "home", "--down", "10M", "--up", "2M")
+        wait_for(lambda: "home" in cls.box.ctl("plan", "list", check=False).stdout, timeout=10, what="home on the box")
 
     @classmethod
     def tearDownClass(cls):
@@ -80,28 +91,36 @@ class ManagementPlane(unittest.TestCase):
         d = os.path.join(self.box.data_dir, "sync")
         return os.path.join(d, "device.pem"), os.path.join(d, "device-key.pem")
 
+    def central_subscriber(self, user, password, tenant="acme", box=None):
+        """A subscriber made centrally, once it is on the box."""
+        box = box or self.box
+        self.mgmt.ctl("subscriber", "add", "--tenant", tenant, "--username", user, "--password", password,
+                      "--plan", "home")
+        wait_for(lambda: box.ctl("subscriber", "show", user, check=False).returncode == 0, timeout=10,
+                 what=f"{user} on the box")
+
+    def enrolled_box(self, name, tenant="acme"):
+        """Another box, enrolled for `tenant` and checked in; stopped at the end of the test."""
+        box = Edged(os.path.join(self.tmp.path, name), {"sync": {"max-backoff": 5}}).start()
+        self.addCleanup(box.stop)
+        box.ctl("enroll", self.claim(tenant))
+        wait_for(lambda: box.ctl_json("sync", "status")["state"] == "ok", timeout=15, what=f"{name} checked in")
+        return box
+
     def test_01_enroll_and_central_changes_reach_the_box(self):
-        token = self.claim()
-        r = self.box.ctl("enroll", token)
-        self.assertIn("enrolled as device", r.stdout)
+        self.assertIn("enrolled as device", self.enroll_output)
         key = os.path.join(self.box.data_dir, "sync", "device-key.pem")
         self.assertEqual(os.stat(key).st_mode & 0o777, 0o600, "the box's key is readable by edged only")
         self.assertIn("PRIVATE KEY", open(key).read())
-        status = wait_for(lambda: (s := self.box.ctl_json("sync", "status"))["state"] == "ok" and s, what="first check-in")
-        self.assertEqual(status["tenant-id"], self.tenant)
+        self.assertEqual(self.status["tenant-id"], self.tenant)
         lic = self.box.ctl_json("license", "show")
         self.assertEqual(lic["license"]["tenant"], self.tenant)
         self.assertEqual(lic["license"]["subscriber-cap"], 100)
         devices = self.mgmt.ctl_json("device", "list", "--tenant", "acme")
-        self.assertEqual([d["id"] for d in devices], [status["device-id"]])
-        ApiTest.device_id = status["device-id"]
+        self.assertIn(self.device_id, [d["id"] for d in devices])
 
-        self.mgmt.ctl("plan", "add", "--tenant", "acme", "--name", "home", "--down", "10M", "--up", "2M")
-        self.mgmt.ctl("subscriber", "add", "--tenant", "acme", "--username", "alice", "--password", "alice-pw",
-                      "--plan", "home")
         # Within one check-in interval (1 s here), plus the time of a cycle.
-        wait_for(lambda: self.box.ctl("subscriber", "show", "alice", check=False).returncode == 0, timeout=10,
-                 what="alice on the box")
+        self.central_subscriber("alice", "alice-pw")
         out = radclient_auth(self.auth_port, "alice", "alice-pw")
         self.assertIn("Access-Accept", out)
         self.assertIn("Access-Reject", radclient_auth(self.auth_port, "alice", "wrong"))
@@ -123,24 +142,28 @@ class ManagementPlane(unittest.TestCase):
 
     def test_02_subscriber_made_on_the_box_appears_centrally(self):
         self.box.ctl("subscriber", "add", "--username", "bob", "--password", "bob-pw", "--plan", "home")
+        self.addCleanup(lambda: self.mgmt.ctl("subscriber", "del", "--tenant", "acme", "--username", "bob",
+                                              check=False))
         self.sync_now()
 
         def central():
             return [s for s in self.mgmt.ctl_json("subscriber", "list", "--tenant", "acme") if s["username"] == "bob"]
         rows = wait_for(central, timeout=10, what="bob centrally")
-        self.assertEqual(rows[0]["origin"], ApiTest.device_id)
+        self.assertEqual(rows[0]["origin"], self.device_id)
         self.assertEqual(rows[0]["password"], "(set)", "passwords are never shown")
         self.assertIn("Access-Accept", radclient_auth(self.auth_port, "bob", "bob-pw"))
 
     def test_03_usage_survives_an_outage_exactly(self):
-        users = ["alice", "bob"]
+        users = ["ursula", "victor"]
+        for user in users:
+            self.central_subscriber(user, user + "-pw")
         expected = {u: [0, 0] for u in users}
         stop = threading.Event()
         answered = {"auth": 0, "auth-failed": 0}
 
         def auth_load():
             while not stop.is_set():
-                out = radclient_auth(self.auth_port, "bob", "bob-pw")
+                out = radclient_auth(self.auth_port, "victor", "victor-pw")
                 answered["auth" if "Access-Accept" in out else "auth-failed"] += 1
                 time.sleep(0.1)
 
@@ -189,21 +212,23 @@ class ManagementPlane(unittest.TestCase):
                  timeout=30, what="the usage backlog to drain")
         totals = {r["username"]: r for r in self.mgmt.ctl_json("usage", "--tenant", "acme")}
         for user in users:
+            self.assertIn(user, totals)
             self.assertEqual(totals[user]["input-octets"], expected[user][0], user)
             self.assertEqual(totals[user]["output-octets"], expected[user][1], user)
             box = self.box.ctl_json("usage", "--user", user, "--period", "day")
             self.assertEqual(box["input-octets"], expected[user][0])
             self.assertEqual(box["output-octets"], expected[user][1])
         # The closed sessions came up too, each once.
-        closed = self.mgmt.ctl_json("session", "list", "--tenant", "acme", "--limit", "1000")
+        closed = [c for user in users
+                  for c in self.mgmt.ctl_json("session", "list", "--tenant", "acme", "--user", user, "--limit", "1000")]
         self.assertEqual(len(closed), 70)
         self.assertEqual(len({c["session"] for c in closed}), 70)
-        one = self.mgmt.ctl_json("usage", "--tenant", "acme", "--user", "alice")
-        self.assertEqual([r["username"] for r in one], ["alice"])
+        one = self.mgmt.ctl_json("usage", "--tenant", "acme", "--user", "ursula")
+        self.assertEqual([r["username"] for r in one], ["ursula"])
 
         # A replayed batch (the same rows again, as after a crash before the acknowledgement) changes nothing.
         cert, key = self.device_files()
-        rows = [{"seq": 1, "at": 1, "session": "x", "username": "alice", "input-octets": 999, "output-octets": 999,
+        rows = [{"seq": 1, "at": 1, "session": "x", "username": "ursula", "input-octets": 999, "output-octets": 999,
                  "session-time": 1}]
         code, body, _ = curl(f"https://edge-mgmt:{self.mgmt.device_port}/v1/usage", "--cacert", self.ca, "--cert",
                              cert, "--key", key, "--resolve", f"edge-mgmt:{self.mgmt.device_port}:127.0.0.1",
@@ -212,7 +237,7 @@ class ManagementPlane(unittest.TestCase):
         ack = json.loads(body)
         self.assertEqual((ack["accepted"], ack["duplicates"]), (0, 1))
         again = {r["username"]: r for r in self.mgmt.ctl_json("usage", "--tenant", "acme")}
-        self.assertEqual(again["alice"]["input-octets"], expected["alice"][0])
+        self.assertEqual(again["ursula"]["input-octets"], expected["ursula"][0])
 
     def test_04_mutual_tls_refusals(self):
         cert, key = self.device_files()
@@ -234,7 +259,7 @@ class ManagementPlane(unittest.TestCase):
         openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
                 p("rogue-ca.key"), "-out", p("rogue-ca.pem"), "-subj", "/CN=rogue CA", "-days", "30")
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("rogue.key"),
-                "-out", p("rogue.csr"), "-subj", f"/CN={ApiTest.device_id}/OU={self.tenant}")
+                "-out", p("rogue.csr"), "-subj", f"/CN={self.device_id}/OU={self.tenant}")
         openssl("x509", "-req", "-in", p("rogue.csr"), "-CA", p("rogue-ca.pem"), "-CAkey", p("rogue-ca.key"),
                 "-CAcreateserial", "-out", p("rogue.pem"), "-days", "30")
         code, body, _ = curl(url + "/v1/changes?cursor=0", *base, "--cert", p("rogue.pem"), "--key", p("rogue.key"))
@@ -249,7 +274,7 @@ class ManagementPlane(unittest.TestCase):
         with open(p("serial"), "w") as f:
             f.write("1000\n")
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("old.key"),
-                "-out", p("old.csr"), "-subj", f"/CN={ApiTest.device_id}/OU={self.tenant}")
+                "-out", p("old.csr"), "-subj", f"/CN={self.device_id}/OU={self.tenant}")
         openssl("ca", "-batch", "-config", p("ca.cnf"), "-cert", self.ca, "-keyfile",
                 os.path.join(self.mgmt.data_dir, "ca-key.pem"), "-in", p("old.csr"), "-out", p("old.pem"),
                 "-startdate", "20250101000000Z", "-enddate", "20250401000000Z", "-notext")
@@ -341,6 +366,7 @@ class ManagementPlane(unittest.TestCase):
             json.dump(flipped, f)
         r = self.box.ctl("license", "install", os.path.join(work, "flipped.json"), check=False)
         self.assertEqual(r.returncode, 1)
+        self.assertIn("signature does not verify", r.stderr)
         # Another tenant's license (validly signed by the same mgmt).
         foreign = self.mgmt.ctl_json("license", "show", "--tenant", "globex")["document"]
         with open(os.path.join(work, "foreign.json"), "w") as f:
@@ -350,64 +376,91 @@ class ManagementPlane(unittest.TestCase):
         self.assertIn("tenant", r.stderr)
         self.assertEqual(self.box.ctl_json("license", "show")["license"]["id"], before["id"], "the valid one stays")
 
+
+    def test_05b_cap_and_expiry_on_a_box_of_its_own_tenant(self):
+        # A tenant of its own: filling the cap and expiring the license must not touch the others.
+        self.mgmt.ctl("tenant", "add", "--name", "initech", "--tier", "free")
+        box = self.enrolled_box("initech-box", "initech")
+        self.mgmt.ctl("plan", "add", "--tenant", "initech", "--name", "home", "--down", "10M", "--up", "2M")
+        self.central_subscriber("ines", "ines-pw", tenant="initech", box=box)
+        box.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET.decode())
+        port = box.ctl_json("status")["radius"]["auth-port"]
+        work = os.path.join(self.tmp.path, "initech")
+        os.makedirs(work, exist_ok=True)
         # The cap (free tier: 100) with a message naming it; existing subscribers keep working.
-        have = len(self.box.ctl_json("subscriber", "list", "--limit", "1000")["subscribers"])
+        have = len(box.ctl_json("subscriber", "list", "--limit", "1000")["subscribers"])
         csv = os.path.join(work, "fill.csv")
         with open(csv, "w") as f:
             f.write("username,password,plan\n")
             for i in range(100 - have):
                 f.write(f"fill{i},pw{i},home\n")
-        self.box.ctl("subscriber", "import", "--csv", csv)
-        r = self.box.ctl("subscriber", "add", "--username", "one-too-many", "--password", "x", "--plan", "home",
-                         check=False)
+        box.ctl("subscriber", "import", "--csv", csv)
+        r = box.ctl("subscriber", "add", "--username", "one-too-many", "--password", "x", "--plan", "home",
+                    check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("allows 100 subscribers", r.stderr)
-        self.assertIn("Access-Accept", radclient_auth(self.auth_port, "bob", "bob-pw"))
+        self.assertIn("Access-Accept", radclient_auth(port, "ines", "ines-pw"))
 
         # Expired beyond the grace period: delivered at the next check-in; changes freeze, AAA goes on.
         past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 30 * 86400))
-        self.mgmt.ctl("tenant", "set", "--tenant", "acme", "--expires", past)
-        wait_for(lambda: self.box.ctl_json("license", "show")["state"] == "expired", timeout=10,
+        self.mgmt.ctl("tenant", "set", "--tenant", "initech", "--expires", past)
+        wait_for(lambda: box.ctl_json("license", "show")["state"] == "expired", timeout=10,
                  what="the expired license on the box")
-        r = self.box.ctl("plan", "add", "--name", "late", "--down", "1M", "--up", "1M", check=False)
+        r = box.ctl("plan", "add", "--name", "late", "--down", "1M", "--up", "1M", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("frozen", r.stderr)
-        self.assertIn("Access-Accept", radclient_auth(self.auth_port, "alice", "new-pw"))
+        self.assertIn("Access-Accept", radclient_auth(port, "ines", "ines-pw"))
         # A renewed license thaws it.
         future = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 365 * 86400))
-        self.mgmt.ctl("tenant", "set", "--tenant", "acme", "--expires", future)
-        wait_for(lambda: self.box.ctl_json("license", "show")["state"] == "valid", timeout=10, what="the renewal")
+        self.mgmt.ctl("tenant", "set", "--tenant", "initech", "--expires", future)
+        wait_for(lambda: box.ctl_json("license", "show")["state"] == "valid", timeout=10, what="the renewal")
+        box.ctl("plan", "add", "--name", "late", "--down", "1M", "--up", "1M")
 
-    def test_055_a_central_disconnect_comes_back_with_the_box_answer(self):
-        # One command per active device of the tenant (test_04 enrolled more boxes for acme).
+    def test_07_a_central_disconnect_comes_back_with_the_box_answer(self):
+        # A live session of dora's on a NAS that acknowledges Disconnect (fake_nas.py).
+        self.central_subscriber("dora", "dora-pw")
+        nas = FakeNas(self.tmp.path, "ack", "--address", "127.0.0.9")
+        self.addCleanup(nas.stop)
+        self.box.ctl("nas", "add", "--name", "coa-nas", "--address", "127.0.0.9", "--secret", ACCT_SECRET.decode(),
+                     "--coa-port", str(nas.port))
+        r = rp.exchange(self.acct_port, acct_packet(1, "dora", "D-1", pkt_id=77), ACCT_SECRET, source="127.0.0.9")
+        self.assertEqual(r.code, 5)
+        wait_for(lambda: self.box.ctl_json("session", "list", "--user", "dora"), timeout=5, what="dora's session")
+        # One command per active device of the tenant.
         active = [d["id"] for d in self.mgmt.ctl_json("device", "list", "--tenant", "acme") if d["status"] == "active"]
-        r = self.mgmt.ctl_json("session", "disconnect", "--tenant", "acme", "--user", "alice")
+        r = self.mgmt.ctl_json("session", "disconnect", "--tenant", "acme", "--user", "dora")
         self.assertEqual(len(r["commands"]), len(active))
         self.sync_now()
 
         def done():
             cmds = [c for c in self.mgmt.ctl_json("command", "list", "--tenant", "acme")
-                    if c["id"] in r["commands"] and c["device"] == ApiTest.device_id]
+                    if c["id"] in r["commands"] and c["device"] == self.device_id]
             return cmds and cmds[0]["state"] in ("done", "failed") and cmds[0]
-        cmd = wait_for(done, timeout=10, what="the box's answer to the disconnect")
-        self.assertTrue(cmd["result"], "the box's own words come back")
+        cmd = wait_for(done, timeout=15, what="the box's answer to the disconnect")
+        self.assertEqual(cmd["state"], "done", cmd)
+        self.assertIn("1 of 1 session(s) disconnected", cmd["result"], "the box's own words come back")
+        users = [a["value"] for e in nas.requests(at_least=1) if e.get("code") == 40
+                 for a in e["attributes"] if a.get("name") == "User-Name"]
+        self.assertEqual(users[:1], ["dora"], "the Disconnect-Request reached the NAS for dora")
 
     def test_06_revoked_device_is_refused_at_once(self):
-        self.mgmt.ctl("device", "revoke", ApiTest.device_id)
-        cert, key = self.device_files()
+        box = self.enrolled_box("revoked-box")
+        box.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET.decode())
+        box.ctl("subscriber", "add", "--username", "rita", "--password", "rita-pw", "--plan", "home")
+        device = box.ctl_json("sync", "status")["device-id"]
+        self.mgmt.ctl("device", "revoke", device)
+        d = os.path.join(box.data_dir, "sync")
+        cert, key = os.path.join(d, "device.pem"), os.path.join(d, "device-key.pem")
         code, body, _ = curl(f"https://edge-mgmt:{self.mgmt.device_port}/v1/changes?cursor=0", "--cacert", self.ca,
                              "--resolve", f"edge-mgmt:{self.mgmt.device_port}:127.0.0.1", "--cert", cert, "--key", key)
         self.assertEqual(code, 403)
         self.assertIn("revoked", body)
-        self.sync_now()
-        status = wait_for(lambda: (s := self.box.ctl_json("sync", "status"))["state"] == "failing" and s, timeout=10,
+        box.ctl("sync", "now")
+        status = wait_for(lambda: (s := box.ctl_json("sync", "status"))["state"] == "failing" and s, timeout=10,
                           what="the box seeing the refusal")
         self.assertIn("revoked", status["last-error"])
-        self.assertIn("Access-Accept", radclient_auth(self.auth_port, "bob", "bob-pw"))
-
-
-class ApiTest:
-    device_id = None
+        port = box.ctl_json("status")["radius"]["auth-port"]
+        self.assertIn("Access-Accept", radclient_auth(port, "rita", "rita-pw"), "a revoked box still serves")
 
 
 if __name__ == "__main__":
