@@ -194,7 +194,16 @@ std::shared_ptr<const core::ConfigTable<GatewayConfig>> gatewayTable() {
                "Seconds between reads of the kernel's per-subscriber counters: quotas are enforced within one "
                "interval")
       .integer("login-attempts", &GatewayConfig::loginAttempts, 5, 1, 1000,
-               "Failed portal logins allowed per device (MAC) per minute")
+               "Failed portal logins allowed per device (MAC) and per client address per minute; malformed or "
+               "oversized input counts as a failure")
+      .integer("signup-per-device", &GatewayConfig::signupPerDevice, 5, 1, 1000,
+               "Self-signups (and first click-through visits) a device (MAC) and a client address may attempt per "
+               "signup-window")
+      .integer("signup-total", &GatewayConfig::signupTotal, 50, 1, 100000,
+               "Self-signups (and first click-through visits) of all devices together per signup-window: a script "
+               "on the LAN cannot fill the subscriber cap")
+      .integer("signup-window", &GatewayConfig::signupWindow, 3600, 60, 7 * 86400,
+               "Seconds over which signup-per-device and signup-total count")
       .string("dnsmasq", &GatewayConfig::dnsmasq, "/usr/sbin/dnsmasq", "The dnsmasq binary (Debian dnsmasq-base)",
               absolutePath)
       .string("portal-name", &GatewayConfig::portalName, "Wi-Fi", "Name shown on the portal pages")

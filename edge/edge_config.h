@@ -68,7 +68,10 @@ struct GatewayConfig {
   std::vector<std::string> walledGarden;  // IPs, CIDRs and DNS names open before login
   std::vector<std::string> dnsServers;    // upstream resolvers of the box's DNS; empty = /etc/resolv.conf
   int64_t counterInterval = 1;            // seconds between kernel counter reads (quota overshoot bound)
-  int64_t loginAttempts = 5;              // failed portal logins per device per minute
+  int64_t loginAttempts = 5;              // failed portal logins per device (MAC) and per address per minute
+  int64_t signupPerDevice = 5;            // portal signups per device (MAC) and per address per signup-window
+  int64_t signupTotal = 50;               // portal signups of all devices together per signup-window
+  int64_t signupWindow = 3600;            // seconds
   std::string dnsmasq;                    // the dnsmasq binary
   // Branding and the portal's offer.
   std::string portalName;

@@ -49,6 +49,27 @@ constexpr int64_t kEventWindowSeconds = 300;  // RFC 5176 3.5, as FreeRADIUS and
 
 int64_t nowUnix() { return core::SystemClock::instance().unixSeconds(); }
 
+PortalLimitSettings limitSettings(const GatewayConfig& c) {
+  PortalLimitSettings s;
+  s.loginAttempts = c.loginAttempts;
+  s.signupPerDevice = c.signupPerDevice;
+  s.signupTotal = c.signupTotal;
+  s.signupWindow = c.signupWindow;
+  return s;
+}
+
+// What the RADIUS server can take from the portal (RFC 2865 5.1: User-Name 1..253 octets, 5.2:
+// User-Password 1..128 octets), without control characters in the name. Anything else is refused
+// before it reaches the server, and counts as a failed login.
+bool wellFormedLogin(const std::string& username, const std::string& password) {
+  if (username.empty() || username.size() > 253 || password.empty() || password.size() > 128) return false;
+  for (char ch : username) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return password.find('\0') == std::string::npos;
+}
+
 bool readFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
@@ -177,7 +198,23 @@ Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radiu
       pollErrors_(counters.counter("gateway_poll_errors_total", "Kernel counter reads or accounting writes that failed")),
       signups_(counters.counter("gateway_signups_total", "Accounts created through the portal's self-signup")),
       dynauthDropped_(counters.counter("gateway_dynauth_dropped_total",
-                                       "CoA/Disconnect requests dropped (authenticator, format, stale Event-Timestamp)")) {}
+                                       "CoA/Disconnect requests dropped (authenticator, format, stale Event-Timestamp)")),
+      loginMalformed_(counters.counter("gateway_login_malformed_total",
+                                       "Portal logins refused for malformed or oversized input (counted as failures)")),
+      logSuppressed_(counters.counter("gateway_log_lines_suppressed_total",
+                                      "Log lines about portal visitors not written (more than 10 a second)")) {
+  for (PortalLimit l : {PortalLimit::kDevice, PortalLimit::kAddress}) {
+    loginThrottled_[static_cast<int>(l)] = &counters.counter(
+        "gateway_login_throttled_total", "Portal logins refused because the device (MAC) or address failed too often",
+        {{"limit", portalLimitName(l)}});
+  }
+  for (PortalLimit l : {PortalLimit::kDevice, PortalLimit::kAddress, PortalLimit::kTotal}) {
+    signupRefused_[static_cast<int>(l)] = &counters.counter(
+        "gateway_signup_refusals_total",
+        "Portal signups refused by a limit (per device, per address, in total per signup-window)",
+        {{"limit", portalLimitName(l)}});
+  }
+}
 
 Gateway::~Gateway() { stop(); }
 
@@ -197,6 +234,10 @@ core::Status Gateway::start() {
   }
   secret_ = core::pki::randomHex(24);
   portalKey_ = core::pki::randomHex(32);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    limits_.configure(limitSettings(config_));
+  }
 
   // The LAN address, and forwarding.
   unsigned lanIndex = if_nametoindex(config_.lanInterface.c_str());
@@ -322,6 +363,11 @@ void Gateway::applySettings(const GatewayConfig& config) {
   config_.signupPlans = config.signupPlans;
   config_.clickThroughPlan = config.clickThroughPlan;
   config_.loginAttempts = config.loginAttempts;
+  config_.signupPerDevice = config.signupPerDevice;
+  config_.signupTotal = config.signupTotal;
+  config_.signupWindow = config.signupWindow;
+  std::lock_guard<std::mutex> limitsLock(mu_);
+  limits_.configure(limitSettings(config_));
 }
 
 void Gateway::tick() {
@@ -672,17 +718,37 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
     return out;
   }
   std::string mac = macOf(ip);
+  int64_t now = nowUnix();
+  // Held back by the device's MAC or by its address: a device that changes its MAC keeps its
+  // address's failures, one that changes its address keeps its MAC's.
+  PortalLimit held;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    held = limits_.loginAllowed(mac, ip, now, &out.retryAfter);
+  }
+  if (held != PortalLimit::kNone) {
+    loginFailures_.inc();
+    loginThrottled_[static_cast<int>(held)]->inc();
+    out.message = "Too many attempts from this device. Try again in " + std::to_string(out.retryAfter) + " seconds.";
+    out.httpStatus = 429;
+    return out;
+  }
+  if (!wellFormedLogin(username, password)) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      limits_.loginFailed(mac, ip, now);
+    }
+    loginFailures_.inc();
+    loginMalformed_.inc();
+    visitorLog(core::LogLevel::kInfo, "gateway: malformed login from ", ip, " (", mac.empty() ? "no MAC" : mac,
+               "): username '", core::logSafe(username), "', password of ", password.size(), " bytes");
+    out.message = "Wrong username or password.";
+    out.httpStatus = 400;
+    return out;
+  }
   if (mac.empty()) {
     out.message = "This network cannot see your device's hardware address. Reconnect to the Wi-Fi and try again.";
     out.httpStatus = 409;
-    return out;
-  }
-  int64_t now = nowUnix();
-  int retryAfter = 0;
-  if (!loginAllowed(mac, now, &retryAfter)) {
-    loginFailures_.inc();
-    out.message = "Too many attempts from this device. Try again in " + std::to_string(retryAfter) + " seconds.";
-    out.httpStatus = 429;
     return out;
   }
   const aaa::radius::Attributes& a = radius_.attributes();
@@ -708,11 +774,14 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
   if (!reply.isOk()) {
     out.message = "The login service is not answering. Try again in a minute.";
     out.httpStatus = 503;
-    core::logError("gateway: login of ", username, ": ", reply.status().message());
+    visitorLog(core::LogLevel::kError, "gateway: login of '", core::logSafe(username), "': ", reply.status().message());
     return out;
   }
   if (reply->code != PacketCode::kAccessAccept) {
-    loginFailed(mac, now);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      limits_.loginFailed(mac, ip, now);
+    }
     loginFailures_.inc();
     const Attribute* msg = reply->find(a.replyMessage);
     out.message = msg ? msg->value.bytes : "Wrong username or password.";
@@ -750,7 +819,7 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
     classesGauge_.set(classes_.size());
   }
   logins_.inc();
-  core::logInfo("gateway: ", username, " logged in from ", ip, " (", mac, "), session ", c.acctSessionId, ", rate ",
+  core::logInfo("gateway: ", core::logSafe(username), " logged in from ", ip, " (", mac, "), session ", c.acctSessionId, ", rate ",
                 core::formatRate(c.rate.downBps), "/", core::formatRate(c.rate.upBps));
   out.ok = true;
   out.message = "You are connected.";
@@ -782,19 +851,18 @@ bool Gateway::logout(const std::string& ip, uint32_t cause, const std::string& w
   return true;
 }
 
-bool Gateway::loginAllowed(const std::string& mac, int64_t now, int* retryAfter) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& q = failures_[mac];
-  while (!q.empty() && q.front() <= now - 60) q.pop_front();
-  if (static_cast<int64_t>(q.size()) < config_.loginAttempts) return true;
-  *retryAfter = static_cast<int>(q.front() + 60 - now);
-  return false;
-}
-
-void Gateway::loginFailed(const std::string& mac, int64_t now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  failures_[mac].push_back(now);
-  if (failures_.size() > 10000) failures_.clear();  // bounded under a flood of forged MACs
+PortalLimit Gateway::takeSignup(const std::string& mac, const std::string& ip, int64_t* retryAfter) {
+  PortalLimit held;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    held = limits_.takeSignup(mac, ip, nowUnix(), retryAfter);
+  }
+  if (held == PortalLimit::kNone) return held;
+  signupRefused_[static_cast<int>(held)]->inc();
+  visitorLog(core::LogLevel::kWarning, "portal: signup from ", ip, " (", mac, ") refused: the ", portalLimitName(held),
+             " limit (", held == PortalLimit::kTotal ? "gateway.signup-total" : "gateway.signup-per-device",
+             ") is reached; retry in ", *retryAfter, " s");
+  return held;
 }
 
 // ---- counters, timeouts, interims ----

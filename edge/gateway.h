@@ -23,7 +23,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,13 +33,16 @@
 
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/packet.h"
+#include "core/clock.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/http_server.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "edge/edge_config.h"
 #include "edge/gateway_nft.h"
 #include "edge/gateway_shaper.h"
+#include "edge/portal_limits.h"
 
 namespace edge {
 
@@ -114,10 +116,12 @@ class Gateway {
     bool ok = false;
     std::string message;  // for the visitor
     int httpStatus = 200;
+    int64_t retryAfter = 0;  // seconds, with 429
   };
   // The device at `ip`: its MAC from the DHCP leases or the neighbour table; "" when unknown.
   std::string macOf(const std::string& ip);
-  // Access-Request for the device at `ip`, then Start, then kernel.
+  // Access-Request for the device at `ip`, then Start, then kernel. Refused first while the device
+  // (its MAC or its address) has too many failures; malformed input is a failure itself.
   LoginResult login(const std::string& ip, const std::string& username, const std::string& password);
   // Stop (with the final counters), then kernel. False when `ip` has no session.
   bool logout(const std::string& ip, uint32_t terminateCause, const std::string& why);
@@ -150,9 +154,21 @@ class Gateway {
   void registerPortal();
   std::string portalUrl() const;
   std::string csrfFor(const std::string& cookie) const;
-  // Whether the MAC may try another login now (fewer than login-attempts failures in a minute).
-  bool loginAllowed(const std::string& mac, int64_t now, int* retryAfter);
-  void loginFailed(const std::string& mac, int64_t now);
+  // A signup (or a first click-through visit) from the device at `ip` with `mac`: counted and
+  // kNone, or refused (counted, logged) with the limit it hit and the seconds until it may retry.
+  PortalLimit takeSignup(const std::string& mac, const std::string& ip, int64_t* retryAfter);
+  // Log lines that visitors cause: at most 10 a second; the others are counted, and the next line
+  // written says how many were not.
+  template <class... Args>
+  void visitorLog(core::LogLevel level, const Args&... args) {
+    uint64_t held = 0;
+    if (!visitorLogLimit_.allow(core::SystemClock::instance().unixSeconds(), &held)) {
+      logSuppressed_.inc();
+      return;
+    }
+    if (held == 0) core::logAt(level, args...);
+    else core::logAt(level, args..., " (", held, " similar lines not logged)");
+  }
 
   GatewayConfig config_;
   std::mutex settingsMu_;  // config_'s branding fields (applySettings)
@@ -175,7 +191,7 @@ class Gateway {
   pid_t dnsmasqPid_ = -1;
   int64_t dnsmasqRestarts_ = 0;
 
-  std::mutex mu_;  // clients_, classes_, failures_
+  std::mutex mu_;  // clients_, classes_, limits_
   std::map<std::string, GatewayClient> clients_;  // by IP
   struct ClassUse {
     uint32_t minor = 0;
@@ -183,7 +199,7 @@ class Gateway {
   };
   std::map<std::string, ClassUse> classes_;  // by username
   uint32_t nextMinor_ = 1;
-  std::map<std::string, std::deque<int64_t>> failures_;  // by MAC: failed portal logins in the last minute
+  PortalLimits limits_;  // failed logins and signups per MAC, per address, in total
   std::atomic<uint32_t> nextId_{0};
 
   std::atomic<bool> stopping_{false};
@@ -202,6 +218,12 @@ class Gateway {
   core::Counter& pollErrors_;
   core::Counter& signups_;
   core::Counter& dynauthDropped_;
+  core::Counter& loginMalformed_;
+  core::Counter& logSuppressed_;
+  // By PortalLimit (device, address, total).
+  core::Counter* loginThrottled_[4] = {};
+  core::Counter* signupRefused_[4] = {};
+  core::LogRateLimit visitorLogLimit_{10, 1};
 };
 
 }  // namespace edge

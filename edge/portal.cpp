@@ -2,8 +2,11 @@
 // external assets, branded from the config; the RFC 8908 API; the OS connectivity probes.
 //
 // Security: every form carries a CSRF token, the HMAC of the visitor's HttpOnly SameSite=Strict
-// cookie under a key made at start; failed logins are limited per MAC; every redirect goes to the
-// portal's own URL, never to one taken from the request; pages forbid framing and outside content.
+// cookie under a key made at start; failed logins (malformed input included) are limited per MAC
+// and per address, signups per MAC, per address and in total (edge/portal_limits.h); what a visitor
+// typed reaches the log cut and escaped (core::logSafe), at most 10 lines a second; every redirect
+// goes to the portal's own URL, never to one taken from the request; pages forbid framing and
+// outside content.
 #include <algorithm>
 #include <cctype>
 #include <sstream>
@@ -16,6 +19,7 @@
 #include "core/pki.h"
 #include "core/units.h"
 #include "edge/gateway.h"
+#include "edge/radius_service.h"
 
 namespace edge {
 
@@ -331,7 +335,11 @@ void Gateway::registerPortal() {
     std::string error;
     if (!checkForm(r, f, true, &error)) return loginPage(r, error, 403);
     LoginResult result = login(r.remote, user, password);
-    if (!result.ok) return loginPage(r, result.message, result.httpStatus);
+    if (!result.ok) {
+      HttpResponse page = loginPage(r, result.message, result.httpStatus);
+      if (result.retryAfter > 0) page.headers.emplace_back("Retry-After", std::to_string(result.retryAfter));
+      return page;
+    }
     return seeOther(portalUrl() + "status");
   };
   portal_->route("POST", "/login", [doLogin](const HttpRequest& r) {
@@ -357,15 +365,28 @@ void Gateway::registerPortal() {
     if (!mac)
       return loginPage(r, "This network cannot see your device's hardware address. Reconnect and try again.", 409);
     const std::string device = aaa::auth::formatMac(*mac);
+    // A device's first visit creates a subscriber: limited like a signup (a script changing its MAC
+    // must not fill the subscriber cap); a returning device just logs in.
+    if (radius_.snapshot()->findSubscriber(device) == nullptr) {
+      int64_t retryAfter = 0;
+      if (takeSignup(device, r.remote, &retryAfter) != PortalLimit::kNone) {
+        HttpResponse page = loginPage(r, "Free access cannot take more devices right now. Try again in " +
+                                             std::to_string((retryAfter + 59) / 60) + " minutes.",
+                                      429);
+        page.headers.emplace_back("Retry-After", std::to_string(retryAfter));
+        return page;
+      }
+    }
     core::Json reply = control_.handle(core::Json{
         {"command", "subscriber-add"}, {"arguments", {{"username", device}, {"plan", plan->value("name", "")}}}});
     if (reply.value("result", 1) != 0 && reply.value("text", std::string()).find("exists") == std::string::npos) {
-      core::logError("portal: click-through for ", device, ": ", reply.value("text", std::string()));
+      visitorLog(core::LogLevel::kError, "portal: click-through for ", device, ": ",
+                 core::logSafe(reply.value("text", std::string()), 200));
       return loginPage(r, "Free access is not available right now. Please ask the staff.", 503);
     }
     if (reply.value("result", 1) == 0) {
       signups_.inc();
-      core::logInfo("portal: ", device, " accepted the terms: a device of ", plan->value("name", ""));
+      visitorLog(core::LogLevel::kInfo, "portal: ", device, " accepted the terms: a device of ", plan->value("name", ""));
     }
     return doLogin(r, device, device, f);
   });
@@ -420,21 +441,36 @@ void Gateway::registerPortal() {
       if (p.value("name", "") == planName) plan = p;
     if (!plan) return signupPage(r, "Choose one of the plans offered.", 400);
     bool free = plan->value("price-minor", int64_t{0}) == 0;
-    if (macOf(r.remote).empty())
+    const std::string mac = macOf(r.remote);
+    if (mac.empty())
       return signupPage(r, "This network cannot see your device's hardware address. Reconnect and try again.", 409);
+    int64_t retryAfter = 0;
+    PortalLimit held = takeSignup(mac, r.remote, &retryAfter);
+    if (held != PortalLimit::kNone) {
+      std::string wait = std::to_string((retryAfter + 59) / 60) + " minutes";
+      HttpResponse page = signupPage(r,
+                                     held == PortalLimit::kTotal
+                                         ? "This network takes no new accounts right now. Please try again in " + wait + "."
+                                         : "Too many accounts were created from this device. Try again in " + wait + ".",
+                                     429);
+      page.headers.emplace_back("Retry-After", std::to_string(retryAfter));
+      return page;
+    }
     core::Json args = {{"username", username}, {"password", password}, {"plan", planName}};
     if (!free) args["status"] = "suspended";
     core::Json reply = control_.handle(core::Json{{"command", "subscriber-add"}, {"arguments", args}});
     if (reply.value("result", 1) != 0) {
       std::string text = reply.value("text", std::string());
-      core::logInfo("portal: signup of '", username, "' refused: ", text);
+      visitorLog(core::LogLevel::kInfo, "portal: signup of '", core::logSafe(username), "' refused: ",
+                 core::logSafe(text, 200));
       if (text.find("exists") != std::string::npos) return signupPage(r, "That username is taken; choose another.", 409);
       if (text.find("license") != std::string::npos)
         return signupPage(r, "This network takes no new accounts right now. Please ask the staff.", 503);
       return signupPage(r, "The account could not be created: " + text, 400);
     }
     signups_.inc();
-    core::logInfo("portal: ", username, " signed up for ", planName, free ? " (free, active)" : " (waits for activation)");
+    visitorLog(core::LogLevel::kInfo, "portal: ", core::logSafe(username), " signed up for ", core::logSafe(planName),
+               free ? " (free, active)" : " (waits for activation)");
     if (free) return doLogin(r, username, password, f);
     Page p;
     p.title = "Account created";

@@ -50,6 +50,19 @@ TEST(EdgeConfig, ErrorsNameTheKey) {
                parse(R"({"radius": {"listen": "localhost"}})").status().message().c_str());
   STRCMP_EQUAL("accounting.stale-multiplier: 1 is out of range 2..100",
                parse(R"({"accounting": {"stale-multiplier": 1}})").status().message().c_str());
+  STRCMP_EQUAL("gateway.signup-total: 0 is out of range 1..100000",
+               parse(R"({"gateway": {"signup-total": 0}})").status().message().c_str());
+  STRCMP_EQUAL("gateway.signup-window: 10 is out of range 60..604800",
+               parse(R"({"gateway": {"signup-window": 10}})").status().message().c_str());
+}
+
+TEST(EdgeConfig, PortalLimitsHaveSaneDefaults) {
+  core::Result<edge::EdgeConfig> c = parse("{}");
+  CHECK_TRUE(c.isOk());
+  LONGS_EQUAL(5, c->gateway.loginAttempts);
+  LONGS_EQUAL(5, c->gateway.signupPerDevice);
+  LONGS_EQUAL(50, c->gateway.signupTotal);
+  LONGS_EQUAL(3600, c->gateway.signupWindow);
 }
 
 TEST(EdgeConfig, ReloadRefusesKeysThatCannotChangeLive) {

@@ -8,7 +8,10 @@ Checks: DHCP with option 114, the captive state (portal redirect, HTTPS refused 
 garden by IP and by DNS name, no IPv6 bypass), login through the portal form with its CSRF token,
 shaped rates measured with iperf3 and a CoA lowering them, the ledger's counters equal to the
 kernel's, a quota cutting the client off within one polling interval, kill -9 with the kernel
-rebuilt from the ledger, a logged-out client staying out, and a spoofed IP with another MAC."""
+rebuilt from the ledger, a logged-out client staying out, and a spoofed IP with another MAC.
+The portal's limits (issue 19 item 5): a signup flood refused with 429 and counted, failed logins
+held back per address when the MAC changes, oversized input counted as a failure and kept out of
+the log; and the portal answering while a Disconnect waits for a silent NAS (item 6)."""
 import http.cookiejar
 import json
 import os
@@ -22,7 +25,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, TempDir, wait_for  # noqa: E402
+from edgelib import Edged, TempDir, binary, wait_for  # noqa: E402
 
 PREFIX = f"egw{os.getpid() % 10000}"
 GW, CL1, CL2, UP = PREFIX + "g", PREFIX + "c1", PREFIX + "c2", PREFIX + "u"
@@ -32,6 +35,7 @@ GARDEN_IP = "172.31.77.3"   # walled garden by address
 GARDEN_DNS = "172.31.77.4"  # walled garden by name: garden.test
 PORTAL_PORT = 8080
 DOWN, UP_RATE = 8_000_000, 4_000_000
+ACCT_SECRET = "acct-secret-0123456789"  # radius_acct_test.SECRET, which acct_packet() signs with
 
 
 def sh(*cmd, check=True, timeout=60):
@@ -261,6 +265,7 @@ class GatewayTest(unittest.TestCase):
             "gateway": {"enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
                         "wan-interface": "gw-wan", "portal-port": PORTAL_PORT, "dns-servers": [WEB],
                         "counter-interval": 1, "login-attempts": 2, "portal-name": "Modes Cafe",
+                        "signup-per-device": 4, "signup-total": 7,
                         "portal-logo": logo, "signup-plans": ["trial", "week"], "click-through-plan": "free"}})
         edged.start()
         portal = f"http://{LAN_IP}:{PORTAL_PORT}"
@@ -338,6 +343,26 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(409, code, "a taken username")
             self.assertIn("taken", body)
 
+            # ---- signup limits (issue 19 item 5): c1 made 4 attempts (click-through included) ----
+            flood = []
+            for i in range(6):
+                code, body, _ = c2.form("/signup", {"plan": "week", "username": f"flood{i}",
+                                                    "password": "flood-pass-1", "accept": "yes"})
+                flood.append(code)
+                if code == 429:
+                    self.assertIn("takes no new accounts right now", body)
+            self.assertEqual([200, 200, 200, 429, 429, 429], flood, "signup-total is 7 per window")
+            code, body, _ = c1.form("/signup", {"plan": "week", "username": "one-more", "password": "one-more-pass",
+                                                "accept": "yes"})
+            self.assertEqual(429, code, "signup-per-device is 4 per window")
+            self.assertIn("Too many accounts were created from this device", body)
+            names = {s["username"] for s in edged.ctl_json("subscriber", "list")["subscribers"]}
+            self.assertTrue({"flood0", "flood1", "flood2"} <= names, names)
+            self.assertFalse({"flood3", "flood4", "flood5", "one-more"} & names, names)
+            metrics = self.metrics(edged)
+            self.assertEqual(3, metrics['gateway_signup_refusals_total{limit="total"}'], metrics)
+            self.assertEqual(1, metrics['gateway_signup_refusals_total{limit="device"}'], metrics)
+
             # ---- idle timeout: no traffic for the plan's 3 s ends the session ----
             code, body, _ = c1.form("/login", {"username": "ida", "password": "ida-pass-12", "accept": "yes"})
             self.assertEqual(200, code, body[:400])
@@ -360,17 +385,124 @@ class GatewayTest(unittest.TestCase):
             self.assertGreater(hist["input-octets"], 0, "traffic flowed until the timeout")
             self.assertFalse(online(c1))
 
-            # ---- login attempts per device: 2 failures a minute, then 429 even with the right password ----
-            for _ in range(2):
-                code, body, _ = c2.form("/login", {"username": "ida", "password": "wrong", "accept": "yes"})
-                self.assertEqual(403, code)
+            # ---- oversized input is a failed login, and reaches the log cut (issue 19 item 5) ----
+            failures = self.metrics(edged)["gateway_login_failures_total"]
+            code, body, _ = c2.form("/login", {"username": "x" * 15000, "password": "whatever", "accept": "yes"})
+            self.assertEqual(400, code, body[:300])
+            self.assertIn("Wrong username or password", body)
+            metrics = self.metrics(edged)
+            self.assertEqual(1, metrics["gateway_login_malformed_total"], metrics)
+            self.assertEqual(failures + 1, metrics["gateway_login_failures_total"], metrics)
+            self.assertNotIn("x" * 100, edged.read_log(), "the whole username was logged")
+            self.assertIn("x" * 64 + "...(15000 bytes)", edged.read_log())
+
+            # ---- login attempts per device: 2 failures a minute (the oversized one was the first), then
+            # 429 even with the right password ----
+            code, body, _ = c2.form("/login", {"username": "ida", "password": "wrong", "accept": "yes"})
+            self.assertEqual(403, code)
             code, body, _ = c2.form("/login", {"username": "ida", "password": "ida-pass-12", "accept": "yes"})
             self.assertEqual(429, code, body[:400])
             self.assertIn("Too many attempts", body)
             self.assertFalse(online(c2))
             code, body, _ = c1.form("/login", {"username": "ida", "password": "ida-pass-12", "accept": "yes"})
             self.assertEqual(200, code, "another device is not held back: " + body[:300])
+
+            # ---- ... and per address: a device that changes its MAC is still held back (issue 19 item 5) ----
+            ns(CL2, "ip", "addr", "flush", "dev", "eth0")
+            ns(CL2, "ip", "link", "set", "eth0", "address", "02:00:00:00:77:98")
+            ns(CL2, "ip", "addr", "add", "10.77.0.60/24", "dev", "eth0")  # static, outside the DHCP range
+            for _ in range(2):
+                code, body, _ = c2.form("/login", {"username": "sam", "password": "wrong", "accept": "yes"})
+                self.assertEqual(403, code, body[:300])
+            ns(CL2, "ip", "link", "set", "eth0", "address", "02:00:00:00:77:99")
+            ns(GW, "ip", "neigh", "flush", "dev", "br-lan")
+            code, body, _ = c2.form("/login", {"username": "sam", "password": "sam-pass-12", "accept": "yes"})
+            self.assertEqual(429, code, "a new MAC at the same address: " + body[:300])
+            self.assertIn("Too many attempts", body)
+            metrics = self.metrics(edged)
+            self.assertGreaterEqual(metrics['gateway_login_throttled_total{limit="address"}'], 1, metrics)
+            self.assertGreaterEqual(metrics['gateway_login_throttled_total{limit="device"}'], 1, metrics)
         finally:
+            ns(CL2, "ip", "link", "set", "eth0", "address", "02:00:00:00:77:02", check=False)
+            edged.stop()
+
+    def metrics(self, edged):
+        """The gateway's counters as Prometheus scrapes them from edged's /metrics."""
+        url = edged.ctl_json("status")["metrics-url"]
+        out = {}
+        for line in ns(GW, "curl", "-s", "--max-time", "5", url).stdout.splitlines():
+            if line.startswith("gateway_"):
+                name, _, value = line.rpartition(" ")
+                out[name] = int(float(value))
+        return out
+
+    def test_portal_answers_while_a_nas_is_silent(self):
+        """Issue 19 item 6: a Disconnect to a NAS that never answers holds up neither the portal nor
+        other commands: both answer while the Disconnect is still pending, before the NAS has seen
+        all of its retransmissions (ordering, not timing)."""
+        edged = Edged(os.path.join(self.root, "edged-silent"), netns=GW, extra={
+            "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+            "gateway": {"enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
+                        "wan-interface": "gw-wan", "portal-port": PORTAL_PORT, "dns-servers": [WEB],
+                        "portal-name": "Silent Cafe", "signup-plans": ["day"]}})
+        edged.start()
+        here = os.path.dirname(os.path.abspath(__file__))
+        nas_log = os.path.join(self.root, "silent-nas.log")
+        ready = nas_log + ".ready"
+        nas = subprocess.Popen(["ip", "netns", "exec", GW, "/usr/bin/python3", os.path.join(here, "fake_nas.py"),
+                                "--port", "0", "--secret", ACCT_SECRET, "--log", nas_log, "--ready-file", ready,
+                                "--mode", "silent"])
+        pending = None
+        try:
+            wait_for(lambda: os.path.exists(ready), timeout=10, what="the silent NAS")
+            with open(ready) as f:
+                nas_port = json.load(f)["port"]
+
+            def nas_requests():
+                if not os.path.exists(nas_log):
+                    return 0
+                with open(nas_log) as f:
+                    return sum(1 for line in f if line.strip())
+
+            edged.ctl("plan", "add", "--name", "day", "--down", "10M", "--up", "5M")
+            edged.ctl("subscriber", "add", "--username", "nora", "--password", "nora-pass-1", "--plan", "day")
+            edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", ACCT_SECRET,
+                      "--vendor", "mikrotik", "--coa-port", str(nas_port))
+            acct_port = edged.ctl_json("status")["radius"]["acct-port"]
+            start = ("import sys; sys.path.insert(0, %r)\n"
+                     "import radius_peer as rp\n"
+                     "from radius_acct_test import acct_packet, SECRET\n"
+                     "r = rp.exchange(%d, acct_packet(1, 'nora', 'N-1', pkt_id=7), SECRET)\n"
+                     "print(r.code)\n") % (here, acct_port)
+            self.assertEqual("5", ns(GW, "/usr/bin/python3", "-c", start).stdout.strip())
+            session = self.session_of(edged, "nora")
+            c1 = Client(CL1, self.root)
+            c1.dhcp()
+            pending = subprocess.Popen([binary("edgectl"), "--socket", edged.socket, "session", "disconnect",
+                                        "--id", session["id"]], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True)
+            wait_for(lambda: nas_requests() >= 1, timeout=10, what="the Disconnect-Request at the silent NAS")
+            code, page, _ = c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/", timeout=30)  # the portal asks for the plans
+            signup_code, signup, _ = c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/signup", timeout=30)
+            listed = edged.ctl_json("session", "list", "--user", "nora")
+            seen = nas_requests()
+            still_pending = pending.poll() is None
+            out, err = pending.communicate(timeout=60)
+            self.assertEqual(200, code, page[:300])
+            self.assertIn("Silent Cafe", page)
+            self.assertEqual(200, signup_code, signup[:300])
+            self.assertIn("10M down / 5M up", signup, "the plan list came from the control commands")
+            self.assertEqual([session["id"]], [r["id"] for r in listed])
+            self.assertTrue(still_pending, "the portal and the other command waited for the silent NAS: " + out + err)
+            self.assertLess(seen, 4, "answered only after every retransmission to the silent NAS")
+            self.assertEqual(1, pending.returncode, out + err)
+            self.assertIn("no answer from the NAS", out)
+        finally:
+            if pending is not None and pending.poll() is None:
+                pending.kill()
+                pending.wait()
+            nas.terminate()
+            nas.wait(timeout=10)
             edged.stop()
 
     def test_gateway(self):
