@@ -43,7 +43,10 @@ Edged::Edged(std::string configPath, EdgeConfig config)
       licenseRefusals_(counters_.counter("edged_license_refusals_total",
                                          "Management changes refused by the license (cap, feature, frozen after grace)")),
       clockRollbacks_(counters_.counter("edged_clock_rollbacks_total",
-                                        "Times the wall clock was found set back behind the latest time the box had seen")) {}
+                                        "Times the wall clock was found set back behind the latest time the box had seen")),
+      logSuppressed_(counters_.counter("edged_log_lines_suppressed_total",
+                                       "Log lines about auth rejects and RADIUS drops not written (over their budget "
+                                       "of lines a second)")) {}
 
 Edged::~Edged() { stop(); }
 
@@ -305,28 +308,35 @@ core::Json Edged::statusJson() {
 
 void Edged::subscribeLogging() {
   // Rejects are logged with the request's label and the reason (never a password); accepts only at
-  // debug level (they are counted either way).
-  events_.subscribe<aaa::radius::AuthEvent>([](const aaa::radius::AuthEvent& e) {
+  // debug level (they are counted either way). Names and stations come from outside: cut and
+  // escaped. Rejects and drops can come in floods (a misconfigured NAS, an attack): each has a
+  // budget of lines a second; the counters have every one.
+  events_.subscribe<aaa::radius::AuthEvent>([this](const aaa::radius::AuthEvent& e) {
     if (e.accepted) {
-      core::logDebug("auth accept: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", e.userName,
-                     " method=", aaa::policy::authMethodName(e.method), " station=", e.callingStationId);
-    } else {
-      core::logInfo("auth reject: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", e.userName,
-                    " method=", aaa::policy::authMethodName(e.method), " station=", e.callingStationId,
-                    " reason=", aaa::policy::rejectReasonName(e.reason));
+      core::logDebug("auth accept: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", core::logSafe(e.userName),
+                     " method=", aaa::policy::authMethodName(e.method), " station=", core::logSafe(e.callingStationId));
+      return;
     }
+    uint64_t held = 0;
+    if (!rejectLog_.allow(core::SystemClock::instance().unixSeconds(), &held)) {
+      logSuppressed_.inc();
+      return;
+    }
+    core::logInfo("auth reject: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", core::logSafe(e.userName),
+                  " method=", aaa::policy::authMethodName(e.method), " station=", core::logSafe(e.callingStationId),
+                  " reason=", aaa::policy::rejectReasonName(e.reason),
+                  held ? " (" + std::to_string(held) + " auth reject lines before this one not logged)" : std::string());
   });
-  // Drops can come in floods (a misconfigured NAS, an attack): at most 10 lines a second; the
-  // counters have every one.
   events_.subscribe<aaa::radius::AuthDropEvent>([this](const aaa::radius::AuthDropEvent& e) {
-    int64_t second = core::SystemClock::instance().unixSeconds();
-    if (dropLogSecond_.exchange(second) != second) dropLogCount_ = 0;
-    int n = ++dropLogCount_;
-    if (n <= 10)
-      core::logWarning("radius drop: from=", e.source, " nas=", e.nas.empty() ? std::string_view("(unknown)") : e.nas,
-                       " reason=", e.reason);
-    else if (n == 11)
-      core::logWarning("radius drop: more drops this second not logged (see edgectl stats)");
+    uint64_t held = 0;
+    if (!dropLog_.allow(core::SystemClock::instance().unixSeconds(), &held)) {
+      logSuppressed_.inc();
+      return;
+    }
+    core::logWarning("radius drop: from=", e.source, " nas=", e.nas.empty() ? std::string_view("(unknown)") : e.nas,
+                     " reason=", e.reason,
+                     held ? " (" + std::to_string(held) + " drop lines before this one not logged; see edgectl stats)"
+                          : std::string());
   });
 }
 

@@ -17,6 +17,7 @@
 #include "core/counters.h"
 #include "core/daemon.h"
 #include "core/event_bus.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "core/store.h"
 #include "edge/edge_config.h"
@@ -83,13 +84,16 @@ class Edged {
   std::unique_ptr<Gateway> gateway_;  // gateway.enabled
   int64_t rollbackReported_ = 0;
   bool snmpRefusalLogged_ = false;
-  std::atomic<int64_t> dropLogSecond_{0};
-  std::atomic<int> dropLogCount_{0};
+  // Lines a flood of outside requests causes (RADIUS drops, auth rejects): budgets per second,
+  // the rest counted in edged_log_lines_suppressed_total.
+  core::LogRateLimit dropLog_{10, 1};
+  core::LogRateLimit rejectLog_{20, 1};
   core::Counter& reloads_;
   core::Counter& reloadFailures_;
   core::Counter& controlCommands_;
   core::Counter& licenseRefusals_;
   core::Counter& clockRollbacks_;
+  core::Counter& logSuppressed_;
   std::chrono::steady_clock::time_point startedMono_;
   int64_t startedUnix_ = 0;
   bool started_ = false;
