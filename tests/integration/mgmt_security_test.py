@@ -305,6 +305,140 @@ class MgmtSecurity(unittest.TestCase):
         finally:
             box.stop()
 
+    # ---- negative paths of enrollment and the device API (issue 29) --------------------------------
+
+    def issue_with_mgmt_ca(self, name, subject, start, end):
+        """A certificate for `subject` signed by mgmt's own CA key (openssl ca), valid from start to end."""
+        work = os.path.join(self.tmp.path, "ca-" + name)
+        os.makedirs(work, exist_ok=True)
+        p = lambda n: os.path.join(work, n)  # noqa: E731
+        with open(p("ca.cnf"), "w") as f:
+            f.write(f"""[ca]\ndefault_ca = d\n[d]\ndatabase = {p('index.txt')}\nnew_certs_dir = {work}\n"""
+                    f"""serial = {p('serial')}\ndefault_md = sha256\npolicy = pol\nunique_subject = no\n"""
+                    """[pol]\ncommonName = supplied\norganizationalUnitName = optional\n""")
+        open(p("index.txt"), "w").close()
+        with open(p("serial"), "w") as f:
+            f.write("2000\n")
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("k.pem"),
+                "-out", p("r.csr"), "-subj", subject)
+        openssl("ca", "-batch", "-config", p("ca.cnf"), "-cert", os.path.join(self.mgmt.data_dir, "ca.pem"),
+                "-keyfile", os.path.join(self.mgmt.data_dir, "ca-key.pem"), "-in", p("r.csr"), "-out", p("c.pem"),
+                "-startdate", start, "-enddate", end, "-notext")
+        return p("c.pem"), p("k.pem")
+
+    def test_unknown_device_and_not_yet_valid_certificates_are_refused(self):
+        url = self.device + "/v1/changes?cursor=0"
+        cert, key = self.issue_with_mgmt_ca("unknown", f"/CN=d-00000000-unknown/OU={self.tenant}",
+                                            "20250101000000Z", "20350101000000Z")
+        code, body = curl(url, "--cert", cert, "--key", key)
+        self.assertEqual(code, 403, body)
+        self.assertIn("unknown device", body)
+        real_cert, _ = self.enroll_box("future-box")
+        device = openssl("x509", "-in", real_cert, "-noout", "-subject").split("CN = ")[1].split(",")[0].strip()
+        cert, key = self.issue_with_mgmt_ca("future", f"/CN={device}/OU={self.tenant}", "20340101000000Z",
+                                            "20350101000000Z")
+        code, body = curl(url, "--cert", cert, "--key", key)
+        self.assertEqual(code, 401, body)
+        self.assertIn("not valid yet", body)
+        # Issued by the right CA for the right device, but not the certificate the device holds.
+        cert, key = self.issue_with_mgmt_ca("stray", f"/CN={device}/OU={self.tenant}", "20250101000000Z",
+                                            "20350101000000Z")
+        code, body = curl(url, "--cert", cert, "--key", key)
+        self.assertEqual(code, 403, body)
+        self.assertIn("replaced", body)
+
+    def test_enrollment_refuses_a_management_plane_the_token_does_not_pin(self):
+        import base64
+        token = self.mgmt.ctl("claim", "create", "--tenant", "acme").stdout.strip()
+        body = json.loads(base64.urlsafe_b64decode(token.split(".", 1)[1] + "=="))
+        body["ca"] = "ab" * 32
+        forged = "edge1." + base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+        box = Edged(os.path.join(self.tmp.path, "pin-box")).start()
+        try:
+            r = box.ctl("enroll", forged, check=False)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn("not the one the claim token pins", r.stderr)
+            self.assertEqual(box.ctl_json("sync", "status")["state"], "not-enrolled")
+            # The secret never left the box: the real token still works.
+            box.ctl("enroll", token)
+            self.assertNotEqual(box.ctl_json("sync", "status")["state"], "not-enrolled")
+        finally:
+            box.stop()
+
+    def test_a_suspended_tenant_can_neither_enroll_nor_sync(self):
+        self.mgmt.ctl("tenant", "add", "--name", "hooli", "--tier", "basic")
+        self.addCleanup(lambda: self.mgmt.ctl("tenant", "resume", "hooli", check=False))
+        early = self.mgmt.ctl("claim", "create", "--tenant", "hooli").stdout.strip()
+        later = self.mgmt.ctl("claim", "create", "--tenant", "hooli").stdout.strip()
+        box = Edged(os.path.join(self.tmp.path, "hooli-box")).start()
+        self.addCleanup(box.stop)
+        box.ctl("enroll", early)
+        d = os.path.join(box.data_dir, "sync")
+        cert, key = os.path.join(d, "device.pem"), os.path.join(d, "device-key.pem")
+        url = self.device + "/v1/changes?cursor=0"
+        self.assertEqual(curl(url, "--cert", cert, "--key", key)[0], 200)
+        self.mgmt.ctl("tenant", "suspend", "hooli")
+        code, body = curl(url, "--cert", cert, "--key", key)
+        self.assertEqual(code, 403, body)
+        self.assertIn("suspended", body)
+        refused = self.mgmt.ctl("claim", "create", "--tenant", "hooli", check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("suspended", refused.stderr)
+        other = Edged(os.path.join(self.tmp.path, "hooli-box-2")).start()
+        self.addCleanup(other.stop)
+        r = other.ctl("enroll", later, check=False)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("suspended", r.stderr)
+        self.mgmt.ctl("tenant", "resume", "hooli")
+        self.assertEqual(curl(url, "--cert", cert, "--key", key)[0], 200)
+
+    def test_a_tenant_token_sees_and_touches_only_its_tenant(self):
+        """Every admin route with globex's token, aimed at acme: nothing of acme's is read or changed."""
+        acme_cert, _ = self.enroll_box("iso-box")
+        acme_device = openssl("x509", "-in", acme_cert, "-noout", "-subject").split("CN = ")[1].split(",")[0].strip()
+        self.mgmt.ctl("plan", "add", "--tenant", "acme", "--name", "acme-plan", "--down", "1M", "--up", "1M")
+        self.mgmt.ctl("subscriber", "add", "--tenant", "acme", "--username", "acme-user", "--password", "pw",
+                      "--plan", "acme-plan")
+        globex = self.mgmt.ctl("token", "create", "--tenant", "globex").stdout.strip()
+        auth = self.bearer(globex)
+        reads = ["tenant-show?tenant=acme", "license-show?tenant=acme", "device-list?tenant=acme",
+                 f"device-show?device={acme_device}", "plan-list?tenant=acme", "subscriber-list?tenant=acme",
+                 "usage?tenant=acme", "session-list?tenant=acme", "command-list?tenant=acme"]
+        for route in reads:
+            code, body = curl(self.admin + "/api/v1/" + route, *auth)
+            self.assertIn(code, (403, 404), f"{route}: {code} {body}")
+            self.assertNotIn("acme-user", body, route)
+            self.assertNotIn(acme_device, body.replace(f"'{acme_device}'", ""), route)
+        # Unscoped reads answer with globex's own data only.
+        for route in ("tenant-list", "device-list", "plan-list", "subscriber-list", "usage", "session-list"):
+            code, body = curl(self.admin + "/api/v1/" + route, *auth)
+            self.assertEqual(code, 200, f"{route}: {body}")
+            self.assertNotIn("acme", body, route)
+            self.assertNotIn(acme_device, body, route)
+        writes = {
+            "plan-set": {"tenant": "acme", "name": "acme-plan", "down": "2M"},
+            "plan-del": {"tenant": "acme", "name": "acme-plan"},
+            "subscriber-set": {"tenant": "acme", "username": "acme-user", "password": "taken"},
+            "subscriber-del": {"tenant": "acme", "username": "acme-user"},
+            "session-disconnect": {"tenant": "acme", "user": "acme-user"},
+            "claim-create": {"tenant": "acme"},
+            "device-revoke": {"device": acme_device},
+            "device-rekey": {"device": acme_device},
+            "tenant-suspend": {"tenant": "acme"},
+            "token-create": {"tenant": "acme"},
+            "token-revoke": {"id": "k-0000"},
+        }
+        for route, args in writes.items():
+            code, body = curl(self.admin + "/api/v1/" + route, *auth, data=json.dumps(args))
+            self.assertIn(code, (403, 404), f"{route}: {code} {body}")
+        # Nothing of acme's changed.
+        plans = self.mgmt.ctl_json("plan", "list", "--tenant", "acme")
+        self.assertIn("acme-plan", [p["name"] for p in plans])
+        self.assertEqual(self.mgmt.ctl_json("device", "show", acme_device)["status"], "active")
+        self.assertEqual(self.mgmt.ctl_json("tenant", "show", "acme")["status"], "active")
+        self.assertIn("acme-user", json.dumps(self.mgmt.ctl_json("subscriber", "list", "--tenant", "acme")))
+
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
