@@ -51,6 +51,21 @@ void ReplyCache::eraseAt(size_t pos) {
 
 bool ReplyCache::insert(const DuplicateKey& key, const uint8_t* reply, size_t len, int64_t expiresNs) {
   if (len > kMaxReply) return false;
+  const uint32_t h = static_cast<uint32_t>(DuplicateKeyHash{}(key));
+  // One entry per key. A request comes back after its entry expired (a NAS retrying late, or reusing
+  // an identifier and authenticator) and is cached again: the old entry must go, or find() would meet
+  // it first on the probe path, see it expired and miss the new one, and every later retransmission
+  // would be evaluated again instead of answered from the cache (RFC 5080 2.2.2).
+  for (size_t pos = h & indexMask_;; pos = (pos + 1) & indexMask_) {
+    uint32_t old = index_[pos];
+    if (old == kEmpty) break;
+    if (ring_[old].hash == h && ring_[old].key == key) {
+      eraseAt(pos);
+      ring_[old].used = false;  // its ring slot is reused when the head comes round
+      --used_;
+      break;
+    }
+  }
   uint32_t slot = static_cast<uint32_t>(head_);
   head_ = (head_ + 1) & ringMask_;
   Slot& s = ring_[slot];
@@ -59,11 +74,11 @@ bool ReplyCache::insert(const DuplicateKey& key, const uint8_t* reply, size_t le
     --used_;
   }
   s.key = key;
-  s.hash = static_cast<uint32_t>(DuplicateKeyHash{}(key));
+  s.hash = h;
   s.expiresNs = expiresNs;
   s.len = static_cast<uint16_t>(len);
   s.used = true;
-  std::memcpy(s.bytes.data(), reply, len);
+  if (len > 0) std::memcpy(s.bytes.data(), reply, len);  // an empty reply may come with a null pointer
   size_t pos = s.hash & indexMask_;
   while (index_[pos] != kEmpty) pos = (pos + 1) & indexMask_;
   index_[pos] = slot;

@@ -29,7 +29,8 @@ class ReplyCache {
 
   // The cached reply for `key` if it has not expired at `nowNs`, else nullptr; `len` gets its size.
   const uint8_t* find(const DuplicateKey& key, int64_t nowNs, size_t* len) const;
-  // Caches `reply` for `key` until `expiresNs`. False (and nothing cached) when it is too long.
+  // Caches `reply` for `key` until `expiresNs`, replacing the key's previous entry (expired or not):
+  // the index holds at most one entry per key. False (and nothing changed) when it is too long.
   bool insert(const DuplicateKey& key, const uint8_t* reply, size_t len, int64_t expiresNs);
 
   size_t size() const { return used_; }

@@ -69,3 +69,19 @@ TEST(ReplyCache, RandomOperationsMatchAFifoModel) {
     LONGS_EQUAL(order.size(), c.size());
   }
 }
+
+TEST(ReplyCache, ARequestCachedAgainAfterItsEntryExpiredIsFound) {
+  // Found by tests/fuzz/reply_cache_fuzz.cpp: the second insert left the expired entry on the probe
+  // path, find() stopped there, and every retransmission was evaluated again.
+  aaa::radius::ReplyCache c(8);
+  const uint8_t first[] = {2, 1, 0, 20};
+  const uint8_t second[] = {3, 1, 0, 20};
+  CHECK_TRUE(c.insert(key(1), first, sizeof first, 100));
+  size_t len = 0;
+  CHECK(c.find(key(1), 100, &len) == nullptr);  // expired: the server evaluates the request again
+  CHECK_TRUE(c.insert(key(1), second, sizeof second, 200));
+  const uint8_t* got = c.find(key(1), 150, &len);
+  CHECK(got != nullptr);
+  LONGS_EQUAL(3, got[0]);
+  LONGS_EQUAL(1, c.size());  // one entry per key
+}
