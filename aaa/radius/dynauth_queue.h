@@ -1,5 +1,5 @@
 // Dynamic Authorization requests (RFC 5176) queued per NAS, each NAS served by a worker thread of
-// its own (ADR 0012): a NAS that does not answer holds up only its own requests, each for at most
+// its own (ADR 0013): a NAS that does not answer holds up only its own requests, each for at most
 // the retry policy's duration (10 s by default), never another NAS's, the control socket or the
 // portal.
 //

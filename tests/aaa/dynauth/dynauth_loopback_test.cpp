@@ -370,7 +370,7 @@ TEST(DynAuthLoopback, ConsecutiveRequestsToANasUseDifferentIdentifiersAndPerNasC
   CHECK(registry.valueOf("radius_dynauth_server_round_trip_time_seconds", {{"nas", "nas-a"}}) >= 0);
 }
 
-// ---- DynAuthQueue: one worker per NAS (aaa/radius/dynauth_queue.h, ADR 0012) ----
+// ---- DynAuthQueue: one worker per NAS (aaa/radius/dynauth_queue.h, ADR 0013) ----
 
 namespace {
 
