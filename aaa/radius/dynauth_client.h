@@ -6,9 +6,9 @@
 // - send() BLOCKS the calling thread until the NAS answers or the retry policy gives up (at most
 //   RetryPolicy::maxDuration, 10 s by default). Call it from a worker of its own (the daemon uses
 //   DynAuthQueue, aaa/radius/dynauth_queue.h: one worker per NAS), never from the RADIUS request
-//   path, a control handler or while holding a lock others need. Several threads may call send() on one client at
-//   once: each call uses its own UDP socket; the identifier pool and the counter cache are
-//   mutex-protected.
+//   path, a control handler or while holding a lock others need. Several threads may call send()
+//   on one client at once: each call uses its own UDP socket; the identifier pool and the counter
+//   cache are mutex-protected.
 // - A Dictionary must be loaded and `attributes` resolved from it before the first send(); both,
 //   and the CounterRegistry, must outlive the client.
 // - Every request carries, in this order: Message-Authenticator (first; RFC 5176 section 3.4,
