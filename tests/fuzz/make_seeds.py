@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""Writes the seed corpora of the libFuzzer harnesses: tests/fuzz/corpus/<target>/seed-*.
+
+Seeds come from what the repository already trusts: the golden vectors (tests/vectors, pyrad's
+output), the RFC and independent-implementation vectors of tests/aaa/auth/auth_vectors.h, datagrams
+captured from radclient (freeradius-utils) here and now, the example configs, and inputs spelled
+like the unit tests spell them. Each target's input layout is described in its harness
+(tests/fuzz/<target>_fuzz.cpp); the functions below follow it.
+
+Only seed-* files are rewritten; regression-* (a crash or a failed property that was fixed) and
+found-* (inputs the fuzzer found and we keep for their coverage) stay. radclient picks a random
+Request Authenticator, so its captures differ on each run: regenerate only when a layout changes.
+
+  tests/fuzz/make_seeds.py                 every target
+  tests/fuzz/make_seeds.py radius_wire     one target
+"""
+import hashlib
+import hmac
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SECRET = b"testing123"
+
+
+def vector(name):
+    with open(os.path.join(ROOT, "tests", "vectors", name)) as f:
+        return bytes.fromhex(f.read().strip())
+
+
+# ---- RADIUS by hand (RFC 2865 section 3 and 5) -------------------------------------------------
+
+def attr(t, value):
+    if isinstance(value, str):
+        value = value.encode()
+    return bytes([t, 2 + len(value)]) + value
+
+
+def u32(t, n):
+    return attr(t, struct.pack(">I", n))
+
+
+def vsa(vendor, t, value):
+    if isinstance(value, str):
+        value = value.encode()
+    return attr(26, struct.pack(">I", vendor) + bytes([t, 2 + len(value)]) + value)
+
+
+MA = attr(80, bytes(16))
+
+
+def packet(code, ident, authenticator, attrs):
+    body = b"".join(attrs)
+    return bytes([code, ident]) + struct.pack(">H", 20 + len(body)) + authenticator + body
+
+
+def sign_ma(raw, auth_field, secret=SECRET):
+    """RFC 3579 3.2: HMAC-MD5 over the packet, MA value zeroed, `auth_field` as Authenticator."""
+    buf = bytearray(raw)
+    original = bytes(buf[4:20])
+    buf[4:20] = auth_field
+    pos, at = 20, None
+    while pos < len(buf):
+        if buf[pos] == 80 and at is None:
+            at = pos + 2
+            buf[at:at + 16] = bytes(16)
+        pos += buf[pos + 1]
+    if at is None:
+        return raw
+    mac = hmac.new(secret, bytes(buf), hashlib.md5).digest()
+    buf[4:20] = original
+    buf[at:at + 16] = mac
+    return bytes(buf)
+
+
+def request_authenticated(raw, secret=SECRET):
+    """Accounting/CoA/Disconnect request: MA with zeros, then MD5 Request Authenticator."""
+    raw = sign_ma(raw[:4] + bytes(16) + raw[20:], bytes(16), secret)
+    return raw[:4] + hashlib.md5(raw[:4] + bytes(16) + raw[20:] + secret).digest() + raw[20:]
+
+
+def reply_authenticated(raw, request_auth, secret=SECRET):
+    """A reply: MA with the request's authenticator, then the Response Authenticator."""
+    raw = sign_ma(raw, request_auth, secret)
+    return raw[:4] + hashlib.md5(raw[:4] + request_auth + raw[20:] + secret).digest() + raw[20:]
+
+
+def user_password(password, request_auth, secret=SECRET):
+    p = password + bytes(-len(password) % 16 or (16 if not password else 0))
+    out, prev = b"", request_auth
+    for i in range(0, len(p), 16):
+        b = hashlib.md5(secret + prev).digest()
+        c = bytes(x ^ y for x, y in zip(p[i:i + 16], b))
+        out += c
+        prev = c
+    return out
+
+
+def radclient_capture(kind, attributes):
+    """One datagram radclient sends for `kind` (auth, acct, status, coa, disconnect)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(10)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+        f.write("\n".join(attributes) + "\n")
+        f.flush()
+        proc = subprocess.Popen(["radclient", "-r", "1", "-t", "1", "-f", f.name,
+                                 f"127.0.0.1:{sock.getsockname()[1]}", kind, SECRET.decode()],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            data, _ = sock.recvfrom(4096)
+        finally:
+            proc.kill()
+            proc.wait()
+            sock.close()
+    return data
+
+
+AUTH_A = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")  # the golden vectors' authenticator
+RFC2759_AUTH_CHALLENGE = bytes.fromhex("5B5D7C7D7B3F2F3E3C2C602132262628")
+RFC2759_PEER_CHALLENGE = bytes.fromhex("21402324255E262A28295F2B3A337C7E")
+RFC2759_NT_RESPONSE = bytes.fromhex("82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF")
+
+
+def radius_requests():
+    """(label, code, datagram) of requests: golden, radclient captures, hand-built."""
+    out = [("golden-access-request", 1, vector("access_request_pyrad.hex"))]
+    captures = [
+        ("radclient-pap", "auth", ['User-Name = "alice"', 'User-Password = "s3cret"', "Message-Authenticator = 0x00"]),
+        ("radclient-chap", "auth", ['User-Name = "bob"', 'CHAP-Password = "s3cret"', "Message-Authenticator = 0x00",
+                                    'Calling-Station-Id = "AA-BB-CC-DD-EE-FF"', 'NAS-Identifier = "nas1"']),
+        ("radclient-acct-start", "acct", ['User-Name = "alice"', "Acct-Status-Type = Start",
+                                          'Acct-Session-Id = "s-1"', "NAS-Port = 7", "Framed-IP-Address = 10.0.0.9"]),
+        ("radclient-acct-stop", "acct", ['User-Name = "alice"', "Acct-Status-Type = Stop", 'Acct-Session-Id = "s-1"',
+                                         "Acct-Input-Octets = 4000000000", "Acct-Input-Gigawords = 2",
+                                         "Acct-Output-Octets = 123", "Acct-Session-Time = 3600",
+                                         "Acct-Terminate-Cause = User-Request", "Event-Timestamp = 1700000000"]),
+        ("radclient-status", "status", ["Message-Authenticator = 0x00"]),
+        ("radclient-disconnect", "disconnect", ['User-Name = "alice"', 'Acct-Session-Id = "s-1"',
+                                                "Message-Authenticator = 0x00"]),
+        ("radclient-coa", "coa", ['User-Name = "alice"', 'Mikrotik-Rate-Limit = "5M/5M"',
+                                  "Message-Authenticator = 0x00"]),
+    ]
+    for label, kind, attributes in captures:
+        raw = radclient_capture(kind, attributes)
+        out.append((label, raw[0], raw))
+    # MS-CHAPv2 with the RFC 2759 9.2 values (User-Name "User").
+    mschap = packet(1, 7, AUTH_A, [MA, attr(1, "User"), vsa(311, 11, RFC2759_AUTH_CHALLENGE),
+                                   vsa(311, 25, bytes([1, 0]) + RFC2759_PEER_CHALLENGE + bytes(8) + RFC2759_NT_RESPONSE)])
+    out.append(("mschapv2", 1, sign_ma(mschap, AUTH_A)))
+    # Proxy-States to relay, a MAC-shaped user, an unknown vendor.
+    proxied = packet(1, 8, AUTH_A, [MA, attr(1, "25:47:12:34:56:78"), attr(2, user_password(b"", AUTH_A)),
+                                    attr(33, "hop1"), attr(33, "hop2"), attr(31, "25-47-12-34-56-78"),
+                                    vsa(429, 1, b"\x00\x00\x00\x01usr"), attr(32, "nas-x")])
+    out.append(("proxy-state-mac", 1, sign_ma(proxied, AUTH_A)))
+    acct = packet(4, 9, bytes(16), [u32(40, 3), attr(44, "s-2"), attr(1, "carol"), u32(42, 17), u32(52, 1),
+                                    u32(43, 99), u32(53, 0), u32(47, 10), u32(48, 20), u32(46, 60), u32(41, 2),
+                                    u32(8, 0x0a000002), attr(87, "ether1"), attr(31, "aa:bb:cc:dd:ee:01")])
+    out.append(("acct-interim-gigawords", 4, request_authenticated(acct)))
+    return out
+
+
+def radius_replies():
+    """(label, request authenticator, datagram) of replies."""
+    req = vector("access_request_pyrad.hex")
+    out = [("golden-access-accept", req[4:20], vector("access_accept_pyrad.hex"))]
+    reject = packet(3, 0x2A, bytes(16), [MA, attr(18, "Login incorrect")])
+    out.append(("access-reject", AUTH_A, reply_authenticated(reject, AUTH_A)))
+    challenge = packet(11, 3, bytes(16), [MA, attr(24, "state-1"), attr(18, "Enter the code")])
+    out.append(("access-challenge", AUTH_A, reply_authenticated(challenge, AUTH_A)))
+    acct_resp = packet(5, 9, bytes(16), [])
+    out.append(("accounting-response", AUTH_A, reply_authenticated(acct_resp, AUTH_A)))
+    for code, name, extra in [(41, "disconnect-ack", []), (42, "disconnect-nak", [u32(101, 503)]),
+                              (44, "coa-ack", [u32(55, 1700000000)]), (45, "coa-nak", [u32(101, 404), attr(18, "x")]),
+                              (41, "disconnect-ack-residual", [u32(101, 201)])]:
+        raw = packet(code, 5, bytes(16), [MA] + extra)
+        out.append((name, AUTH_A, reply_authenticated(raw, AUTH_A)))
+        if code in (42, 45):  # without Message-Authenticator, as many NASes answer
+            raw = packet(code, 6, bytes(16), extra)
+            out.append((name + "-no-ma", AUTH_A, reply_authenticated(raw, AUTH_A)))
+    return out
+
+
+# ---- targets ------------------------------------------------------------------------------------
+
+def seeds_radius_wire():
+    """radius_wire: flags (bit 0 accounting, bit 1 sign, bit 2 wrong secret) + datagram."""
+    out = {}
+    for label, code, raw in radius_requests():
+        if code in (1, 12):  # Access-Request, Status-Server: both go through parseAccessRequest
+            out[label] = b"\x00" + raw
+            out[label + "-resign"] = b"\x02" + raw
+        elif code == 4:
+            out[label] = b"\x01" + raw
+            out[label + "-wrong-secret"] = b"\x05" + raw
+    return out
+
+
+TARGETS = {
+    "radius_wire": seeds_radius_wire,
+}
+
+
+def main():
+    names = sys.argv[1:] or sorted(TARGETS)
+    for name in names:
+        seeds = TARGETS[name]()
+        folder = os.path.join(HERE, "corpus", name)
+        os.makedirs(folder, exist_ok=True)
+        for f in os.listdir(folder):
+            if f.startswith("seed-"):
+                os.remove(os.path.join(folder, f))
+        for label, data in sorted(seeds.items()):
+            with open(os.path.join(folder, "seed-" + re.sub(r"[^A-Za-z0-9_.-]", "_", label)), "wb") as f:
+                f.write(data)
+        print(f"{name}: {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()
