@@ -20,8 +20,9 @@
  *   - Dictionary hash tables fill buckets lazily on lookup; frs_dict_init() warms them.
  *   - dict_free() followed by dict_init() reads freed memory (a static cache in dict_addvalue()):
  *     one dictionary load per process.
- *   - Decoding bugs found with valgrind, worked around in frs_decode(): rad_tunnel_pwdecode()
- *     leaks on malformed input; rad_attr2vp() reads a few octets past the end of the packet.
+ *   - Decoding bugs found with valgrind and libFuzzer, worked around in frs_decode():
+ *     rad_tunnel_pwdecode() leaks on malformed input (we decrypt ourselves); rad_attr2vp() reads a
+ *     few octets past the end of the packet.
  */
 #include <freeradius/build.h>
 #include <freeradius/libradius.h>
@@ -923,6 +924,65 @@ static int decrypt_user_password(TALLOC_CTX* ctx, VALUE_PAIR* vp, const char* se
   return FRS_OK;
 }
 
+/* RFC 2868 section 3.5 / RFC 2548 section 2.4.2, for Tunnel-Password style values (encrypt=2) of
+ * replies: the value is Salt (2 octets) + C, a multiple of 16 octets; b(1) = MD5(S + R + Salt),
+ * b(i) = MD5(S + c(i-1)), p = c XOR b, and p's first octet is the length of the clear text after
+ * it. The library's rad_tunnel_pwdecode() does the same but leaks two OpenSSL digest contexts
+ * whenever that length octet is too large (found by tests/fuzz/radius_codec_fuzz.cpp), so the
+ * library never decrypts for us. A malformed value is refused, not returned as garbage. */
+static int decrypt_salted_value(TALLOC_CTX* ctx, VALUE_PAIR* vp, const char* secret,
+                                const uint8_t* vector, char* err, size_t errlen) {
+  const bool is_string = vp->da->type == PW_TYPE_STRING;
+  const uint8_t* value = is_string ? (const uint8_t*)vp->vp_strvalue : vp->vp_octets;
+  size_t len = vp->vp_length;
+  size_t secret_len = strlen(secret);
+  uint8_t plain[FRS_MAX_ATTR_PAYLOAD];
+  uint8_t digest[FRS_VECTOR_LEN];
+  uint8_t* buf;
+  size_t i;
+  size_t clear_len;
+
+  if (len < 2 + FRS_VECTOR_LEN || (len - 2) % FRS_VECTOR_LEN != 0 || len - 2 > sizeof(plain)) {
+    return fail(err, errlen, FRS_ERR_MALFORMED,
+                "%s is %zu octets: a salted value is a 2-octet Salt and a multiple of 16 octets "
+                "(RFC 2868 section 3.5, RFC 2548 section 2.4.2)",
+                vp->da->name, len);
+  }
+  buf = talloc_array(ctx, uint8_t, secret_len + FRS_VECTOR_LEN + 2);
+  if (!buf) return fail(err, errlen, FRS_ERR_NO_MEMORY, "out of memory");
+  memcpy(buf, secret, secret_len);
+  for (i = 0; i < len - 2; i += FRS_VECTOR_LEN) {
+    size_t k;
+    if (i == 0) {
+      memcpy(buf + secret_len, vector, FRS_VECTOR_LEN);
+      memcpy(buf + secret_len + FRS_VECTOR_LEN, value, 2);
+      fr_md5_calc(digest, buf, secret_len + FRS_VECTOR_LEN + 2);
+    } else {
+      memcpy(buf + secret_len, value + 2 + i - FRS_VECTOR_LEN, FRS_VECTOR_LEN);
+      fr_md5_calc(digest, buf, secret_len + FRS_VECTOR_LEN);
+    }
+    for (k = 0; k < FRS_VECTOR_LEN; k++) plain[i + k] = value[2 + i + k] ^ digest[k];
+  }
+  explicit_bzero(buf, secret_len);
+  talloc_free(buf);
+  clear_len = plain[0];
+  if (clear_len > len - 3) {
+    explicit_bzero(plain, sizeof(plain));
+    return fail(err, errlen, FRS_ERR_MALFORMED,
+                "%s: the encrypted length octet says %zu, more than the value holds: wrong shared "
+                "secret or altered value (RFC 2868 section 3.5)",
+                vp->da->name, clear_len);
+  }
+  if (is_string) {
+    fr_pair_value_bstrncpy(vp, plain + 1, clear_len);
+  } else {
+    fr_pair_value_memcpy(vp, plain + 1, clear_len);
+  }
+  explicit_bzero(plain, sizeof(plain));
+  explicit_bzero(digest, sizeof(digest));
+  return FRS_OK;
+}
+
 int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_t* request_vector,
                unsigned request_code, frs_decoded** out, char* err, size_t errlen) {
   frs_decoded* d;
@@ -1052,22 +1112,26 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
     goto done;
   }
 
-  /* Requests are decoded WITHOUT the secret, so the library decrypts nothing in them: 3.2.1's
+  /* Packets are decoded WITHOUT the secret, so the library decrypts nothing: 3.2.1's
    * rad_tunnel_pwdecode() leaks two OpenSSL digest contexts whenever a Tunnel-Password style
-   * attribute (Tunnel-Password, MS-MPPE keys, many vendor keys) fails its length check, which
-   * anyone able to send an Access-Request can trigger at will (valgrind). Such attributes have no
-   * business in requests (RFC 2868 section 3.5, RFC 2548); they come back as received. The one
-   * encrypted attribute requests carry, User-Password, we decrypt ourselves below. Replies have
-   * passed the Response Authenticator check above, so the library may decrypt theirs. */
-  if (rad_decode(packet, original, original ? secret : NULL) < 0) {
+   * attribute (Tunnel-Password, MS-MPPE keys, many vendor keys) fails its length check. In a
+   * request anyone can send that at will (valgrind); in a reply, a peer holding the secret (a NAS
+   * answering CoA/Disconnect) could, once per reply (tests/fuzz/radius_codec_fuzz.cpp). We decrypt
+   * ourselves what each kind carries: User-Password in requests; Tunnel-Password style values in
+   * replies (they have no business in requests, RFC 2868 section 3.5, RFC 2548, and come back
+   * there as received). */
+  if (rad_decode(packet, original, NULL) < 0) {
     rc = fail(err, errlen, FRS_ERR_MALFORMED, "decoding %s: %s", code_name(code), lib_error());
     goto done;
   }
-  if (!original) {
-    VALUE_PAIR* pw;
-    for (pw = packet->vps; pw; pw = pw->next) {
-      if (pw->da->vendor != 0 || pw->da->attr != PW_USER_PASSWORD) continue;
-      rc = decrypt_user_password(d, pw, secret, packet->vector, err, errlen);
+  {
+    VALUE_PAIR* ev;
+    for (ev = packet->vps; ev; ev = ev->next) {
+      if (!original && ev->da->vendor == 0 && ev->da->attr == PW_USER_PASSWORD) {
+        rc = decrypt_user_password(d, ev, secret, packet->vector, err, errlen);
+      } else if (original && ev->da->flags.encrypt == FLAG_ENCRYPT_TUNNEL_PASSWORD) {
+        rc = decrypt_salted_value(d, ev, secret, original->vector, err, errlen);
+      }
       if (rc != FRS_OK) goto done;
     }
   }

@@ -227,10 +227,11 @@ typedef struct frs_decoded frs_decoded;  /* opaque; owns everything the accessor
  *   3. Attributes (rad_decode): unknown attributes come back as FRS_TYPE_OCTETS with their
  *      numbers. In requests, User-Password is decrypted (RFC 2865 section 5.2, clear text up to
  *      the first NUL) and any other encrypted attribute (Tunnel-Password, vendor keys: not valid in
- *      requests) comes back as received; in replies the library decrypts them with
+ *      requests) comes back as received; in replies the shim decrypts them with
  *      `request_vector` (Tunnel-Password style values: the clear text, without salt and length
- *      octet; 3.2.1 checks little there, so a value with a bad layout may come back as garbage
- *      octets rather than an error). A User-Password over 128 octets is FRS_ERR_MALFORMED.
+ *      octet); a value that is not Salt + a multiple of 16 octets, or whose decrypted length octet
+ *      is too large (wrong secret, altered value), is FRS_ERR_MALFORMED. A User-Password over 128
+ *      octets is FRS_ERR_MALFORMED.
  *
  * `request_code`: as for frs_encode(), the code of the request a reply answers (0 = the usual one;
  * FRS_CODE_STATUS_SERVER for the Access-Accept or Accounting-Response to a Status-Server, whose

@@ -147,9 +147,8 @@ core::Result<std::vector<uint8_t>> encode(const Packet& packet, const std::strin
 // attributes. A Status-Server without Message-Authenticator is kInvalidArgument, with a wrong one
 // kCorrupt (RFC 5997 section 3). User-Password comes back decrypted, as a kString (up to its first
 // NUL). Salt-encrypted attributes (MS-MPPE keys, Tunnel-Password) come back decrypted in replies
-// (the clear key, as encode() takes it; libfreeradius 3.2.1 checks their layout little, so a
-// malformed one may come back as garbage rather than an error); in requests they are invalid and
-// come back as received. Unknown attributes come back as kBytes with their numbers
+// (the clear key, as encode() takes it; a malformed one, or one whose decrypted length does not
+// fit, makes the reply kInvalidArgument); in requests they are invalid and come back as received. Unknown attributes come back as kBytes with their numbers
 // (Dictionary::nameOf() then fails for them).
 core::Result<Packet> decode(const uint8_t* data, size_t len, const std::string& secret,
                             const Authenticator* requestAuthenticator = nullptr);

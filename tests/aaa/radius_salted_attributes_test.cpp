@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <mbedtls/md5.h>
+
 #include "aaa/auth/mppe.h"
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/fr_shim.h"
@@ -385,4 +387,35 @@ TEST(SaltedAttributes, ShimChecksEncryptedValues) {
   frs_value unknownFlag = encryptedSendKey(good);
   unknownFlag.flags = 0x80;
   LONGS_EQUAL(FRS_ERR_ARGUMENT, shimEncode(FRS_CODE_ACCESS_ACCEPT, unknownFlag));
+}
+
+// Found by tests/fuzz/radius_codec_fuzz.cpp: a reply whose salted value decrypts to a length octet
+// larger than the value made libfreeradius' rad_tunnel_pwdecode() leak two digest contexts per
+// attribute (LeakSanitizer). The shim decrypts itself now and refuses such a reply.
+TEST(SaltedAttributes, AReplyWhoseKeyLengthOctetIsTooLargeIsRefused) {
+  Authenticator req = requestAuthenticator();
+  std::vector<uint8_t> value = {0x80, 0x01};
+  value.resize(2 + 32, 0x5a);
+  std::vector<uint8_t> b1Input(kSecret, kSecret + std::strlen(kSecret));
+  b1Input.insert(b1Input.end(), req.begin(), req.end());
+  b1Input.insert(b1Input.end(), value.begin(), value.begin() + 2);
+  uint8_t b1[16];
+  mbedtls_md5_ret(b1Input.data(), b1Input.size(), b1);
+  value[2] = static_cast<uint8_t>(0xff ^ b1[0]);  // decrypts to Key-Length 255 in a 32-octet String
+  std::vector<uint8_t> wire = {2, 0x17, 0, 0};
+  wire.insert(wire.end(), req.begin(), req.end());
+  wire.insert(wire.end(), {26, static_cast<uint8_t>(8 + value.size()), 0, 0, 1, 0x37, kMsMppeSendKey,
+                           static_cast<uint8_t>(2 + value.size())});
+  wire.insert(wire.end(), value.begin(), value.end());
+  wire[3] = static_cast<uint8_t>(wire.size());
+  std::vector<uint8_t> signedPart = wire;
+  signedPart.insert(signedPart.end(), kSecret, kSecret + std::strlen(kSecret));
+  uint8_t response[16];
+  mbedtls_md5_ret(signedPart.data(), signedPart.size(), response);  // RFC 2865 3 Response Authenticator
+  std::memcpy(wire.data() + 4, response, 16);
+
+  auto p = decode(wire.data(), wire.size(), kSecret, &req);
+  CHECK_FALSE(p.isOk());
+  LONGS_EQUAL(static_cast<int>(core::Code::kInvalidArgument), static_cast<int>(p.status().code()));
+  CHECK_TRUE(p.status().message().find("MS-MPPE-Send-Key") != std::string::npos);
 }
