@@ -348,6 +348,15 @@ static int wire_layout(DICT_ATTR const* da, size_t payload, size_t* overhead, ch
       return fail(err, errlen, FRS_ERR_ARGUMENT, "%s is an internal attribute, not a wire one",
                   da->name);
     }
+    if (da->attr == 92) {
+      /* NAS-Filter-Rule (RFC 4849): the library joins consecutive values into NUL-separated runs
+       * (and its decoder splits them at NULs), so the wire length depends on the neighbours; found
+       * by tests/fuzz/radius_codec_fuzz.cpp as a kInternal length mismatch. We never send it. */
+      return fail(err, errlen, FRS_ERR_ARGUMENT,
+                  "%s: the encoder does not support it yet (the library joins several into one "
+                  "NUL-separated value)",
+                  da->name);
+    }
     if (payload > FRS_MAX_ATTR_PAYLOAD) {
       if (!da->flags.concat) {
         return fail(err, errlen, FRS_ERR_ARGUMENT,

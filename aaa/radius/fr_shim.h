@@ -199,7 +199,7 @@ int frs_attr_encryption(uint32_t vendor, uint32_t attr, frs_encryption* out);
  * that do not match the dictionary, tags on untagged attributes, internal (non-wire) attributes,
  * Tunnel-Password style attributes without FRS_VALUE_ENCRYPTED (or in a request), that flag on
  * any other attribute or with a malformed value, Ascend-style encryption, RFC 6929 extended, WiMAX
- * and TLV attributes (these three not supported yet), and lists whose packet would exceed
+ * and TLV attributes and NAS-Filter-Rule (these not supported yet), and lists whose packet would exceed
  * FRS_MAX_PACKET_LEN. As a last guard the encoded length is compared with the expected one
  * (FRS_ERR_ENCODE on a difference). */
 int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value* values,

@@ -126,7 +126,8 @@ struct Packet {
 //
 // Refused (kInvalidArgument) rather than truncated or dropped: values too long for their
 // attribute, empty string/octets values, packets over 4096 octets, and what the encoder does not
-// support yet (Ascend-style encryption, RFC 6929 extended, WiMAX and TLV attributes).
+// support yet (Ascend-style encryption, RFC 6929 extended, WiMAX and TLV attributes,
+// NAS-Filter-Rule).
 core::Result<std::vector<uint8_t>> encode(const Packet& packet, const std::string& secret,
                                           const Authenticator* requestAuthenticator = nullptr);
 

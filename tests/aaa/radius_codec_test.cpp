@@ -488,6 +488,13 @@ TEST(RadiusCodec, EncoderRefusesBadTagsAndUnsupportedAttributes) {
   STRCMP_CONTAINS("Ascend-Send-Secret", s.message().c_str());
   s = encodeStatus(requestWith({{AttrRef{0, 105, AttrType::kOctets}, Value::octets("x")}}));
   CHECK_TRUE(s.code() == core::Code::kNotFound);
+  // NAS-Filter-Rule: the library joins neighbours into one NUL-separated value, so the wire length
+  // is not the sum of the values; it failed the post-encode length check as kInternal (found by
+  // tests/fuzz/radius_codec_fuzz.cpp decoding and re-encoding a request).
+  s = encodeStatus(requestWith({{attr(d(), "NAS-Filter-Rule"), Value::string("deny in tcp")},
+                                {attr(d(), "NAS-Filter-Rule"), Value::string("permit in udp")}}));
+  CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
+  STRCMP_CONTAINS("NAS-Filter-Rule", s.message().c_str());
 }
 
 TEST(RadiusCodec, EncoderNeedsRequestAuthenticatorForRepliesAndAGoodSecret) {
