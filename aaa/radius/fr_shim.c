@@ -501,6 +501,14 @@ static int make_pair(TALLOC_CTX* ctx, const frs_value* v, int in_reply, VALUE_PA
       return fail(err, errlen, FRS_ERR_ARGUMENT, "%s: tag %u is outside 1..31 (RFC 2868 section 3)",
                   da->name, v->tag);
     }
+  } else if (da->flags.has_tag && da->type == PW_TYPE_STRING && !(v->flags & FRS_VALUE_ENCRYPTED) &&
+             v->data && v->len > 0 && v->data[0] <= 0x1F) {
+    /* RFC 2868 section 3: a first octet of 0x00..0x1F is the tag, so an untagged value cannot start
+     * with one; the receiver would drop it (found by tests/fuzz/radius_codec_fuzz.cpp). */
+    return fail(err, errlen, FRS_ERR_ARGUMENT,
+                "%s: an untagged value cannot start with octet 0x%02x (it reads as a tag, RFC 2868 "
+                "section 3); give a tag",
+                da->name, v->data[0]);
   }
   if (v->flags & ~FRS_VALUE_ENCRYPTED) {
     return fail(err, errlen, FRS_ERR_ARGUMENT, "%s: unknown value flags 0x%x", da->name,
