@@ -1,6 +1,7 @@
 #include "edge/edged.h"
 
 #include <set>
+#include <unordered_set>
 
 #include <unistd.h>
 
@@ -555,6 +556,22 @@ void Edged::reportLocalChange(const std::string& command, const core::Json& args
   if (!sync_ || reply.result != core::kControlSuccess || SyncAgent::applyingCentralChange()) return;
   if (command == "subscriber-add") {
     sync_->recordLocalChange("subscriber-added", args);
+  } else if (command == "subscriber-import" && args.contains("rows") && args["rows"].is_array()) {
+    // Each imported row is a box-made subscriber, as if added one by one; refused rows are not
+    // (the reply names them by line; a row's line is its own or its place in the batch).
+    std::unordered_set<int64_t> refused;
+    for (const core::Json& e : reply.arguments.value("errors", core::Json::array()))
+      if (e.contains("line") && e["line"].is_number_integer()) refused.insert(e["line"].get<int64_t>());
+    const core::Json& rows = args["rows"];
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].is_object()) continue;
+      int64_t line = rows[i].contains("line") && rows[i]["line"].is_number_integer() ? rows[i]["line"].get<int64_t>()
+                                                                                    : static_cast<int64_t>(i + 1);
+      if (refused.count(line) != 0) continue;
+      core::Json row = rows[i];
+      row.erase("line");
+      sync_->recordLocalChange("subscriber-added", row);
+    }
   } else if (command == "session-disconnect" || command == "session-coa" || command == "subscriber-topup" ||
              command == "subscriber-set" || command == "subscriber-del" || command == "voucher-generate" ||
              command == "voucher-revoke") {

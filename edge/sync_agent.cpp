@@ -359,16 +359,20 @@ void SyncAgent::run() {
       ++s.failures;
       s.lastError = result.message();
       state_.set(3);
-      // Exponential backoff with jitter: 5 s, 10 s, 20 s ... up to max-backoff, each between half and
-      // all of it, so a fleet that lost mgmt together does not come back together.
-      int64_t ceiling = std::min<int64_t>(options_.maxBackoffSeconds, int64_t{5} << std::min<int64_t>(s.failures - 1, 16));
-      delay = std::max<int64_t>(1, ceiling / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(ceiling / 2 + 1)));
+      delay = syncBackoffSeconds(s.failures, options_.maxBackoffSeconds, rng());
       if (s.failures == 1 || s.failures % 10 == 0)
         core::logWarning("sync: ", result.message(), " (attempt ", s.failures, ", next in ", delay, " s)");
     }
+    nextAttempt_.store(nowSeconds() + delay);
     core::Status saved = saveState(s);
     if (!saved.isOk()) core::logError("sync: saving the sync state: ", saved.message());
   }
+}
+
+int64_t syncBackoffSeconds(int64_t failures, int64_t maxBackoff, uint64_t random) {
+  const int64_t doublings = std::clamp<int64_t>(failures - 1, 0, 16);
+  const int64_t ceiling = std::max<int64_t>(1, std::min<int64_t>(maxBackoff, int64_t{5} << doublings));
+  return std::max<int64_t>(1, ceiling / 2 + static_cast<int64_t>(random % static_cast<uint64_t>(ceiling - ceiling / 2 + 1)));
 }
 
 core::Status SyncAgent::cycle(State& s) {
@@ -686,6 +690,7 @@ Json SyncAgent::statusJson() {
          {"last-attempt", iso(s.lastAttempt)},
          {"last-error", s.lastError},
          {"failures", s.failures},
+         {"next-attempt", iso(nextAttempt_.load())},
          {"poll-interval", s.pollInterval},
          {"cursor", s.cursor},
          {"usage-watermark", s.usageWatermark},

@@ -42,6 +42,11 @@ struct SyncOptions {
   int64_t timeoutMs = 15000;
 };
 
+// Seconds before the next attempt after `failures` failed cycles in a row: 5, 10, 20 ... capped at
+// maxBackoff, each drawn between half and all of it from `random` (a fleet that lost mgmt together
+// does not come back together). Never less than 1.
+int64_t syncBackoffSeconds(int64_t failures, int64_t maxBackoff, uint64_t random);
+
 class SyncAgent {
  public:
   // Runs a control command on the box (plan-add, subscriber-set, session-disconnect, ...).
@@ -105,6 +110,7 @@ class SyncAgent {
   bool running_ = false;
   std::thread thread_;
   std::atomic<int64_t> usageWatermark_{0};
+  std::atomic<int64_t> nextAttempt_{0};  // Unix seconds of the next cycle (status)
   core::Json lastStatus_;
   core::Counter& state_;
   core::Counter& lastSuccess_;
