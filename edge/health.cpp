@@ -42,7 +42,14 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
       commitSeconds_(c.gauge("acct_journal_commit_seconds", "Duration of the last accounting group commit", {},
                              1000000)),  // held in microseconds
       dataFree_(c.gauge("edged_data_free_bytes", "Free bytes on the data directory's file system")),
-      dataSize_(c.gauge("edged_data_size_bytes", "Size of the data directory's file system")) {
+      dataSize_(c.gauge("edged_data_size_bytes", "Size of the data directory's file system")),
+      diskProbe_([](const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes) {
+        struct statvfs fs {};
+        if (::statvfs(dir.c_str(), &fs) != 0) return false;
+        *freeBytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+        *sizeBytes = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+        return true;
+      }) {
   syncState_.set(1);  // not enrolled until the sync agent says otherwise (it keeps the sync gauges)
 }
 
@@ -82,10 +89,10 @@ void HealthMonitor::refreshGauges(int64_t now) {
   syncBacklog_.set(seq > acked ? static_cast<uint64_t>(seq - acked) : 0);
   commitSeconds_.set(radius_.lastJournalCommitMicros());
 
-  struct statvfs fs {};
-  if (::statvfs(dataDir_.c_str(), &fs) == 0) {
-    dataFree_.set(static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize);
-    dataSize_.set(static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize);
+  uint64_t freeBytes = 0, sizeBytes = 0;
+  if (diskProbe_(dataDir_, &freeBytes, &sizeBytes)) {
+    dataFree_.set(freeBytes);
+    dataSize_.set(sizeBytes);
   }
 }
 
@@ -129,9 +136,14 @@ void HealthMonitor::checkAlerts(int64_t now) {
     lastLicenseState_ = state;
   }
 
-  // Sync failing for longer than the threshold (the sync client keeps the gauges).
-  bool failing = syncState_.value() == 3 &&
-                 now - static_cast<int64_t>(syncLastSuccess_.value()) > alerts_.syncFailingSeconds;
+  // Sync failing for longer than the threshold (the sync client keeps the gauges), counted from the
+  // last success; a box that never had one (its first check-in after enrollment failed) counts from
+  // when the failure was first seen, not from 1970.
+  const bool failingNow = syncState_.value() == 3;
+  if (!failingNow) syncFailingSeen_ = 0;
+  else if (syncFailingSeen_ == 0) syncFailingSeen_ = now;
+  const int64_t lastSuccess = static_cast<int64_t>(syncLastSuccess_.value());
+  bool failing = failingNow && now - (lastSuccess != 0 ? lastSuccess : syncFailingSeen_) > alerts_.syncFailingSeconds;
   if (failing && !syncFailing_)
     raise(AlertKind::kSyncFailing, "the sync with the management plane has failed for more than " +
                                        std::to_string(alerts_.syncFailingSeconds) + " s");
@@ -181,12 +193,15 @@ void HealthMonitor::checkAlerts(int64_t now) {
     burst_ = burst;
   }
 
-  // Accounting writes failing: any new failure since the last check.
+  // Accounting writes failing: new failures since the last check. While they go on (a full disk fails
+  // every record) it is one episode; a check without new failures ends it.
   uint64_t failures =
       static_cast<uint64_t>(std::max<int64_t>(counters_.valueOf("radius_acct_write_failures_total"), 0));
-  if (failures > lastWriteFailures_)
+  const bool writesFailing = failures > lastWriteFailures_;
+  if (writesFailing && !acctFailing_)
     raise(AlertKind::kAcctWriteFailing, std::to_string(failures - lastWriteFailures_) +
                                             " accounting records failed to commit (not answered; NAS retries)");
+  acctFailing_ = writesFailing;
   lastWriteFailures_ = failures;
 }
 

@@ -47,6 +47,10 @@ class HealthMonitor {
   void configure(const AlertsConfig& alerts, const std::string& dataDir);
   // The usage journal sequence the management plane acknowledged (the sync backlog's base).
   void setUsageAcknowledged(std::function<int64_t()> acknowledged) { usageAcknowledged_ = std::move(acknowledged); }
+  // Where free space comes from: statvfs(2) of the data directory unless a test puts numbers in.
+  // Returns false when the file system cannot be asked (the gauges keep their last values).
+  using DiskProbe = std::function<bool(const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes)>;
+  void setDiskProbe(DiskProbe probe) { diskProbe_ = std::move(probe); }
   // Every second from the main loop: refreshes the gauges (sessions per plan every 5 s) and raises
   // alerts (checked every 5 s).
   void tick(int64_t now);
@@ -81,14 +85,17 @@ class HealthMonitor {
   core::Counter& commitSeconds_;
   core::Counter& dataFree_;
   core::Counter& dataSize_;
+  DiskProbe diskProbe_;
   uint64_t subscribersVersion_ = UINT64_MAX;
 
   // Alert state: raised once per episode.
   int lastLicenseState_ = 0;
   bool diskLow_ = false;
   bool syncFailing_ = false;
+  int64_t syncFailingSeen_ = 0;  // when the sync was first seen failing in this episode (0 = it is not)
   bool burst_ = false;
   uint64_t lastWriteFailures_ = 0;
+  bool acctFailing_ = false;
   std::deque<std::pair<int64_t, uint64_t>> rejectSamples_;  // (time, radius_auth_access_rejects_total)
   struct NasActivity {
     uint64_t requests = 0;
