@@ -106,6 +106,13 @@ core::Status Edged::start() {
   });
 
   registerCommands();
+  radius_->setCapacityCheck([this](size_t adding) -> std::optional<std::string> {
+    std::optional<core::License> l = license_.current();
+    if (!l) return std::nullopt;  // a standalone box
+    std::optional<std::string> refusal = capRefusal(*l, adding);
+    if (refusal) licenseRefusals_.inc();
+    return refusal;
+  });
   radius_->registerCommands(control_);
   control_.intercept(
       [this](const std::string& command, const core::Json& args) { return licenseGate(command, args); },
@@ -169,10 +176,10 @@ int Edged::run() {
         if (health_) health_->tick(now);
         license_.observeClock(now);
         if (core::Status s = applySnmpLicense(); !s.isOk()) core::logError("snmp: ", s.message());
-        if (int64_t back = license_.rollbackSeconds(); back != 0 && back != rollbackReported_) {
-          rollbackReported_ = back;
-          clockRollbacks_.inc();
-          std::string text = "the clock is " + std::to_string(back) +
+        if (uint64_t seen = license_.rollbacks(); seen > rollbacksReported_) {
+          clockRollbacks_.inc(seen - rollbacksReported_);
+          rollbacksReported_ = seen;
+          std::string text = "the clock is " + std::to_string(license_.rollbackSeconds()) +
                              " s behind the latest time this box has seen: licenses are judged at that time";
           core::logError("clock: ", text);
           (void)recordEvent("clock-rollback", text);
@@ -300,6 +307,7 @@ core::Json Edged::statusJson() {
   std::shared_ptr<SnmpAgent> agent = snmp();
   out["snmp"] = core::Json{{"enabled", config.snmp.enabled},
                            {"agentx-socket", config.snmp.agentxSocket},
+                           {"running", agent != nullptr},  // off when the license lacks snmp
                            {"connected", agent && agent->connected()},
                            {"trap-receivers", config.snmp.trapReceivers}};
   out["license"] = licenseJson();
@@ -532,16 +540,13 @@ std::optional<core::ControlReply> Edged::licenseGate(const std::string& command,
                   "(existing subscribers are still served)");
   if (state == core::LicenseState::kNone)
     return refuse("the installed license is not valid yet: management changes wait for its start");
-  if (command == "subscriber-add" || command == "subscriber-import") {
-    size_t adding = 1;
-    if (command == "subscriber-import" && args.contains("rows") && args["rows"].is_array()) adding = args["rows"].size();
-    bool exists = command == "subscriber-add" && args.contains("username") && args["username"].is_string() &&
+  // subscriber-import asks capRefusal() itself, once its rows are validated (only valid new rows count).
+  if (command == "subscriber-add") {
+    bool exists = args.contains("username") && args["username"].is_string() &&
                   radius_->snapshot()->findSubscriber(args["username"].get<std::string>()) != nullptr;
-    size_t have = radius_->snapshot()->subscriberCount();
-    if (l->subscriberCap != 0 && !exists && have + adding > l->subscriberCap)
-      return refuse("the license allows " + std::to_string(l->subscriberCap) + " subscribers (" + l->tier +
-                    " tier) and this box has " + std::to_string(have) +
-                    ": no new subscriber was added (existing subscribers keep working; upgrade the tier for more)");
+    if (!exists) {
+      if (std::optional<std::string> text = capRefusal(*l, 1)) return refuse(*text);
+    }
   }
   if (command == "voucher-generate" && !l->hasFeature(core::kFeatureVouchers))
     return refuse("vouchers are not part of the " + l->tier + " tier's license");
@@ -550,6 +555,14 @@ std::optional<core::ControlReply> Edged::licenseGate(const std::string& command,
     if (!clearing) return refuse("fair-use rules are not part of the " + l->tier + " tier's license");
   }
   return std::nullopt;
+}
+
+std::optional<std::string> Edged::capRefusal(const core::License& l, size_t adding) {
+  size_t have = radius_->snapshot()->subscriberCount();
+  if (l.subscriberCap == 0 || have + adding <= l.subscriberCap) return std::nullopt;
+  return "the license allows " + std::to_string(l.subscriberCap) + " subscribers (" + l.tier + " tier) and this box has " +
+         std::to_string(have) + (adding > 1 ? " (adding " + std::to_string(adding) + ")" : std::string()) +
+         ": no new subscriber was added (existing subscribers keep working; upgrade the tier for more)";
 }
 
 void Edged::reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply) {

@@ -54,6 +54,8 @@ class Edged {
   core::ControlReply snmpConfig(const core::Json& args);
   // License enforcement around management commands (cap, features, freeze after grace).
   std::optional<core::ControlReply> licenseGate(const std::string& command, const core::Json& args);
+  // The subscriber cap: the refusal when `adding` new subscribers would exceed it.
+  std::optional<std::string> capRefusal(const core::License& license, size_t adding);
   // Changes made on the box, reported upstream by the sync agent.
   void reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply);
   core::sync::CheckinRequest checkinReport();
@@ -82,7 +84,7 @@ class Edged {
   }
   std::unique_ptr<SyncAgent> sync_;
   std::unique_ptr<Gateway> gateway_;  // gateway.enabled
-  int64_t rollbackReported_ = 0;
+  uint64_t rollbacksReported_ = 0;  // LicenseStore::rollbacks() already counted and recorded
   bool snmpRefusalLogged_ = false;
   // Lines a flood of outside requests causes (RADIUS drops, auth rejects): budgets per second,
   // the rest counted in edged_log_lines_suppressed_total.

@@ -101,9 +101,15 @@ int64_t LicenseStore::observeClockAt(int64_t now, int64_t monotonic, int64_t sla
   lastMonotonic_ = monotonic;
   if (now + slack < clockHigh_ + elapsed) {
     clockHigh_ += elapsed;  // time still passes while the clock is wrong
-    rollback_ = clockHigh_ - now;
+    const int64_t back = clockHigh_ - now;
+    // Whole seconds of the wall and the monotonic clock tick at different moments: while behind, the
+    // distance wavers by a second from one observation to the next. Only a new setback is a new one.
+    if (!behind_ || back > rollback_ + slack) ++rollbacks_;
+    behind_ = true;
+    rollback_ = back;
     return clockHigh_;
   }
+  behind_ = false;
   if (!first && now > clockHigh_ + elapsed + slack) {
     // Ahead of what the monotonic clock allows: judge at it, remember only what really passed.
     clockHigh_ += elapsed;
@@ -120,6 +126,11 @@ int64_t LicenseStore::observeClockAt(int64_t now, int64_t monotonic, int64_t sla
 int64_t LicenseStore::rollbackSeconds() const {
   std::lock_guard<std::mutex> lock(mu_);
   return rollback_;
+}
+
+uint64_t LicenseStore::rollbacks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rollbacks_;
 }
 
 std::optional<core::License> LicenseStore::current() const {

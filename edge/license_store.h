@@ -40,6 +40,10 @@ class LicenseStore {
   int64_t observeClockAt(int64_t now, int64_t monotonic, int64_t slack = 300);
   // Seconds the clock was behind the highest seen time at the last rollback (0 = none seen).
   int64_t rollbackSeconds() const;
+  // Rollbacks seen since open(): one per episode. An episode starts when an observation falls behind
+  // (after one that was not), or when the clock is set back further by more than the slack; the
+  // second-to-second jitter between the wall and the monotonic clock while behind is not a new one.
+  uint64_t rollbacks() const;
   const std::string& trustedKeyPath() const { return keyPath_; }
 
  private:
@@ -55,6 +59,8 @@ class LicenseStore {
   bool observed_ = false;   // since start: a first observation may be far ahead (the box was off)
   int64_t lastMonotonic_ = 0;
   int64_t rollback_ = 0;
+  bool behind_ = false;  // the last observation was a rollback
+  uint64_t rollbacks_ = 0;
 };
 
 }  // namespace edge

@@ -823,6 +823,14 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
     }
     valid.push_back(Row{line, std::move(sub)});
   }
+  if (capacityCheck_) {
+    // Only rows that would add a subscriber count against the cap: not the refused ones, not a
+    // username the box has, not a username repeated in the batch.
+    std::unordered_set<std::string> adding;
+    for (const Row& row : valid)
+      if (snap->findSubscriber(row.sub.username) == nullptr) adding.insert(row.sub.username);
+    if (std::optional<std::string> refusal = capacityCheck_(adding.size())) return ControlReply::error(*refusal);
+  }
   int64_t now = core::SystemClock::instance().unixSeconds();
   std::vector<std::pair<int64_t, std::string>> insertErrors;
   s = write([&valid, &insertErrors, now](core::Database& db) -> core::Status {

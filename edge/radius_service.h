@@ -80,6 +80,13 @@ class RadiusService {
   };
   std::optional<SessionPolicy> sessionPolicy(const std::string& username);
 
+  // The license's subscriber cap, asked by subscriber-import once its rows are validated: `adding` is
+  // the number of valid rows naming a subscriber the box does not have yet (rows refused for their
+  // content, and existing usernames, never count). Returns the refusal, or nullopt to go ahead.
+  // Set before registerCommands(); none = no cap.
+  using CapacityCheck = std::function<std::optional<std::string>(size_t adding)>;
+  void setCapacityCheck(CapacityCheck check) { capacityCheck_ = std::move(check); }
+
   // For the health gauges and SNMP (any thread).
   std::shared_ptr<const aaa::policy::Snapshot> snapshot() const { return snapshots_.current(); }
   std::vector<std::pair<std::string, uint32_t>> sessionsByUser() const { return sessionCounts_.byUser(); }
@@ -201,6 +208,8 @@ class RadiusService {
   // Enforcement is planned on coaThread_ (which sessions, which rate) and sent by dynauthQueue_.
   std::deque<Enforcement> coaQueue_;
   std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
+
+  CapacityCheck capacityCheck_;
 
   // Billing state.
   std::string tenantName_;

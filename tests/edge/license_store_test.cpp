@@ -69,3 +69,34 @@ TEST(LicenseStoreClock, TheHighestTimeSurvivesARestart) {
   CHECK_EQUAL(2000100, again.observeClock(2000100 - 3600));
   CHECK_EQUAL(3600, again.rollbackSeconds());
 }
+
+// Regression (issue 29): while the clock stays set back, the distance to the highest time wavers by a
+// second (whole wall and monotonic seconds tick at different moments), and edged took each new value
+// for a new rollback: the counter climbed and an event was recorded with every wobble.
+TEST(LicenseStoreClock, ARollbackIsCountedOncePerEpisode) {
+  TempDir dir;
+  edge::LicenseStore store;
+  CHECK_TRUE(store.open(dir.path, "").isOk());
+  store.observeClockAt(5000000, 100);
+  LONGS_EQUAL(0, store.rollbacks());
+  // Set back a day: one rollback.
+  store.observeClockAt(5000000 - 86400, 100);
+  LONGS_EQUAL(1, store.rollbacks());
+  CHECK_EQUAL(86400, store.rollbackSeconds());
+  // The wall clock's second ticks before the monotonic one, then both: the distance wavers.
+  store.observeClockAt(5000001 - 86400, 100);
+  CHECK_EQUAL(86399, store.rollbackSeconds());
+  store.observeClockAt(5000001 - 86400, 101);
+  store.observeClockAt(5000002 - 86400, 101);
+  store.observeClockAt(5000003 - 86400, 103);
+  LONGS_EQUAL(1, store.rollbacks());
+  // Set back another hour while still behind: a new one.
+  store.observeClockAt(5000003 - 86400 - 3600, 103);
+  LONGS_EQUAL(2, store.rollbacks());
+  CHECK_EQUAL(86400 + 3600, store.rollbackSeconds());
+  // Set right, then back again: a new one.
+  store.observeClockAt(5000010, 110);
+  LONGS_EQUAL(2, store.rollbacks());
+  store.observeClockAt(5000011 - 7200, 111);
+  LONGS_EQUAL(3, store.rollbacks());
+}
