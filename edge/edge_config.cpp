@@ -323,6 +323,20 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.controlSocket != staged.controlSocket) return fixed("control-socket");
   if (running.pidFile != staged.pidFile) return fixed("pid-file");
   if (running.database.synchronous != staged.database.synchronous) return fixed("database.synchronous");
+  // Read once at start by what they configure (the databases, the accounting server, the sync agent,
+  // the license store): a reload that took them would say "reloaded" and change nothing.
+  if (running.database.busyTimeoutMs != staged.database.busyTimeoutMs) return fixed("database.busy-timeout-ms");
+  if (running.accounting.staleMultiplier != staged.accounting.staleMultiplier)
+    return fixed("accounting.stale-multiplier");
+  if (running.accounting.staleDefaultSeconds != staged.accounting.staleDefaultSeconds)
+    return fixed("accounting.stale-default-seconds");
+  if (running.accounting.disconnectGraceSeconds != staged.accounting.disconnectGraceSeconds)
+    return fixed("accounting.disconnect-grace-seconds");
+  if (running.billing.tenantName != staged.billing.tenantName) return fixed("billing.tenant-name");
+  if (running.license.trustedKey != staged.license.trustedKey) return fixed("license.trusted-key");
+  if (running.sync.maxBackoff != staged.sync.maxBackoff) return fixed("sync.max-backoff");
+  if (running.sync.usageBatch != staged.sync.usageBatch) return fixed("sync.usage-batch");
+  if (running.sync.outboxLimit != staged.sync.outboxLimit) return fixed("sync.outbox-limit");
   if (running.radius.listen != staged.radius.listen) return fixed("radius.listen");
   if (running.radius.authPort != staged.radius.authPort) return fixed("radius.auth-port");
   if (running.radius.acctPort != staged.radius.acctPort) return fixed("radius.acct-port");
@@ -344,6 +358,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
     if (a.dnsServers != b.dnsServers) return fixed("gateway.dns-servers");
     if (a.counterInterval != b.counterInterval) return fixed("gateway.counter-interval");
     if (a.dnsmasq != b.dnsmasq) return fixed("gateway.dnsmasq");
+    if (a.portalLogo != b.portalLogo) return fixed("gateway.portal-logo");  // read into memory at start
   }
   if (running.admin.port != staged.admin.port) return fixed("admin.port");
   if (running.snmp.enabled != staged.snmp.enabled) return fixed("snmp.enabled");

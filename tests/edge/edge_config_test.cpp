@@ -76,6 +76,42 @@ TEST(EdgeConfig, ReloadRefusesKeysThatCannotChangeLive) {
                edge::checkReloadable(a, b).message().c_str());
 }
 
+// Keys read once at start by what they configure: a reload that took them would report success and
+// change nothing, so it is refused, naming the key (issue 29).
+TEST(EdgeConfig, ReloadRefusesKeysOnlyReadAtStart) {
+  const edge::EdgeConfig a = *parse("{}");
+  struct Case {
+    const char* key;
+    void (*change)(edge::EdgeConfig&);
+  };
+  const Case cases[] = {
+      {"database.busy-timeout-ms", [](edge::EdgeConfig& c) { c.database.busyTimeoutMs += 1; }},
+      {"accounting.stale-multiplier", [](edge::EdgeConfig& c) { c.accounting.staleMultiplier += 1; }},
+      {"accounting.stale-default-seconds", [](edge::EdgeConfig& c) { c.accounting.staleDefaultSeconds += 1; }},
+      {"accounting.disconnect-grace-seconds", [](edge::EdgeConfig& c) { c.accounting.disconnectGraceSeconds += 1; }},
+      {"billing.tenant-name", [](edge::EdgeConfig& c) { c.billing.tenantName += "!"; }},
+      {"license.trusted-key", [](edge::EdgeConfig& c) { c.license.trustedKey = "/etc/edged/other.pem"; }},
+      {"sync.max-backoff", [](edge::EdgeConfig& c) { c.sync.maxBackoff += 1; }},
+      {"sync.usage-batch", [](edge::EdgeConfig& c) { c.sync.usageBatch += 1; }},
+      {"sync.outbox-limit", [](edge::EdgeConfig& c) { c.sync.outboxLimit += 1; }},
+      {"gateway.portal-logo", [](edge::EdgeConfig& c) { c.gateway.portalLogo = "/etc/edged/logo.png"; }},
+  };
+  for (const Case& k : cases) {
+    edge::EdgeConfig b = a;
+    k.change(b);
+    STRCMP_EQUAL((std::string(k.key) + " cannot change while edged runs; restart edged to apply it").c_str(),
+                 edge::checkReloadable(a, b).message().c_str());
+  }
+  // What does change live is still accepted: levels, methods, the alert thresholds, the portal's words.
+  edge::EdgeConfig b = a;
+  b.logLevel = "warning";
+  b.radius.requireMessageAuthenticator = false;
+  b.alerts.diskLowPercent = 50;
+  b.alerts.licenseWarningDays = 90;
+  b.gateway.portalName = "Lobby";
+  CHECK_TRUE(edge::checkReloadable(a, b).isOk());
+}
+
 TEST_GROUP(CommandArgs){};
 
 TEST(CommandArgs, TypedValuesFromJsonOrText) {
