@@ -9,7 +9,9 @@
 
 #include <algorithm>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -313,30 +315,47 @@ bool splitCsv(const std::string& line, std::vector<std::string>& out) {
 }
 
 int importCsv(const std::string& socketPath, const std::string& path, bool json) {
+  // Why a file cannot be read is said (missing, permissions, a folder), not only that.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st{};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    int err = fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno;
+    if (fd >= 0) ::close(fd);
+    std::fprintf(stderr, "edgectl: cannot read %s: %s\n", path.c_str(), std::strerror(err));
+    return 2;
+  }
+  ::close(fd);
   std::ifstream in(path);
   if (!in) {
     std::fprintf(stderr, "edgectl: cannot read %s\n", path.c_str());
     return 2;
   }
-  struct stat st{};
-  ::stat(path.c_str(), &st);
   double totalBytes = st.st_size > 0 ? static_cast<double>(st.st_size) : 1.0;
   std::string line;
   std::vector<std::string> header, fields;
-  if (!std::getline(in, line) || !splitCsv(line, header)) {
+  if (!std::getline(in, line) || !splitCsv(line.rfind("\xEF\xBB\xBF", 0) == 0 ? line.substr(3) : line, header)) {
+    // (a spreadsheet's "CSV UTF-8" starts with a byte order mark: skipped)
     std::fprintf(stderr, "edgectl: %s: missing header row (username,password,plan[,mac,expires,status,static-ip])\n",
                  path.c_str());
     return 2;
   }
   const std::vector<std::string> known = {"username", "password", "plan", "mac", "expires", "status", "static-ip"};
-  for (std::string& h : header) {
-    while (!h.empty() && h.back() == ' ') h.pop_back();
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string& h = header[i];
+    while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.pop_back();
+    while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.erase(0, 1);
     bool ok = false;
     for (const auto& k : known) ok = ok || h == k;
     if (!ok) {
       std::fprintf(stderr, "edgectl: %s: unknown column '%s' (known: username, password, plan, mac, expires, status, static-ip)\n",
                    path.c_str(), h.c_str());
       return 2;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (header[j] == h) {  // the second would silently win over the first
+        std::fprintf(stderr, "edgectl: %s: column '%s' appears twice in the header\n", path.c_str(), h.c_str());
+        return 2;
+      }
     }
   }
   for (const char* needed : {"username", "plan"}) {
@@ -352,18 +371,27 @@ int importCsv(const std::string& socketPath, const std::string& path, bool json)
   core::Json errors = core::Json::array();
   core::Json batch = core::Json::array();
   bool tty = isatty(fileno(stderr));
+  // A batch is imported as a whole or not at all; the batches before a refused one stay imported.
+  auto stopped = [&](const std::string& why, bool refused) {
+    int64_t first = batch.front()["line"].get<int64_t>(), last = batch.back()["line"].get<int64_t>();
+    for (const core::Json& e : errors)
+      std::printf("line %lld: %s\n", (long long)e["line"].get<int64_t>(), text(e["error"]).c_str());
+    std::fprintf(stderr, "%sedgectl: import stopped: lines %lld-%lld %s: %s\n", tty ? "\n" : "", (long long)first,
+                 (long long)last, refused ? "were not imported" : "may not have been imported (no answer)", why.c_str());
+    std::fprintf(stderr, "edgectl: %lld subscribers imported before line %lld\n", (long long)imported, (long long)first);
+  };
   auto send = [&]() -> bool {
     if (batch.empty()) return true;
     core::Result<core::Json> reply = core::controlCall(socketPath, "subscriber-import", core::Json{{"rows", batch}}, 300000, "edged");
-    batch = core::Json::array();
     if (!reply.isOk()) {
-      std::fprintf(stderr, "\nedgectl: %s\n", reply.status().message().c_str());
+      stopped(reply.status().message(), false);
       return false;
     }
     if ((*reply)["result"].get<int>() != 0) {
-      std::fprintf(stderr, "\nedgectl: import stopped at line %lld: %s\n", (long long)lineNo, text((*reply)["text"]).c_str());
+      stopped(text((*reply)["text"]), true);
       return false;
     }
+    batch = core::Json::array();
     const core::Json& a = (*reply)["arguments"];
     imported += a["imported"].get<int64_t>();
     failed += a["failed"].get<int64_t>();
@@ -395,6 +423,12 @@ int importCsv(const std::string& socketPath, const std::string& path, bool json)
   }
   if (!send()) return 1;
   if (tty) std::fprintf(stderr, "\n");
+  // Rows refused here (quotes, extra fields) and by edged come in file order.
+  std::vector<core::Json> sorted(errors.begin(), errors.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const core::Json& a, const core::Json& b) {
+    return a["line"].get<int64_t>() < b["line"].get<int64_t>();
+  });
+  errors = core::Json(sorted);
   if (json) {
     std::printf("%s\n", core::Json{{"imported", imported}, {"failed", failed}, {"errors", errors}}.dump(2).c_str());
   } else {
