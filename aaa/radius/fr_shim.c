@@ -747,6 +747,18 @@ int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value
     }
   }
 
+  if (code != PW_CODE_ACCESS_REQUEST) {
+    /* Encrypted with the Request Authenticator (RFC 2865 section 5.2), which other requests compute
+     * over their attributes: a receiver cannot decrypt it. RFC 2866 section 5 and RFC 5176 section 3
+     * forbid it there (found by tests/fuzz/radius_codec_fuzz.cpp: the round trip garbled it). */
+    for (i = 0; i < count; i++) {
+      if (values[i].vendor == 0 && values[i].attr == PW_USER_PASSWORD) {
+        return fail(err, errlen, FRS_ERR_ARGUMENT, "User-Password belongs in an Access-Request only, not in %s",
+                    code_name(code));
+      }
+    }
+  }
+
   ctx = talloc_new(NULL);
   if (!ctx) return fail(err, errlen, FRS_ERR_NO_MEMORY, "out of memory");
   packet = rad_alloc(ctx, false); /* false: no random vector, so no call into the global RNG */
@@ -1136,7 +1148,8 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
    * answering CoA/Disconnect) could, once per reply (tests/fuzz/radius_codec_fuzz.cpp). We decrypt
    * ourselves what each kind carries: User-Password in requests; Tunnel-Password style values in
    * replies (they have no business in requests, RFC 2868 section 3.5, RFC 2548, and come back
-   * there as received). */
+   * there as received). User-Password is decrypted in Access-Request only: elsewhere it is
+   * forbidden and undecryptable (its Request Authenticator is a hash) and comes back as received. */
   if (rad_decode(packet, original, NULL) < 0) {
     rc = fail(err, errlen, FRS_ERR_MALFORMED, "decoding %s: %s", code_name(code), lib_error());
     goto done;
@@ -1144,7 +1157,7 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
   {
     VALUE_PAIR* ev;
     for (ev = packet->vps; ev; ev = ev->next) {
-      if (!original && ev->da->vendor == 0 && ev->da->attr == PW_USER_PASSWORD) {
+      if (code == PW_CODE_ACCESS_REQUEST && ev->da->vendor == 0 && ev->da->attr == PW_USER_PASSWORD) {
         rc = decrypt_user_password(d, ev, secret, packet->vector, err, errlen);
       } else if (original && ev->da->flags.encrypt == FLAG_ENCRYPT_TUNNEL_PASSWORD) {
         rc = decrypt_salted_value(d, ev, secret, original->vector, err, errlen);

@@ -181,7 +181,8 @@ int frs_attr_encryption(uint32_t vendor, uint32_t attr, frs_encryption* out);
  *                   replies (RFC 3579 section 3.2, RFC 5176 section 3.4) and for an
  *                   Accounting-Response to a Status-Server (RFC 5997 section 3), with zeros for
  *                   Accounting and CoA/Disconnect requests and other Accounting-Responses.
- *                   User-Password is encrypted (RFC 2865 section 5.2). Tunnel-Password style
+ *                   User-Password is encrypted (RFC 2865 section 5.2); it is refused in anything
+ *                   but an Access-Request (RFC 2866 section 5, RFC 5176 section 3). Tunnel-Password style
  *                   attributes must come encrypted (FRS_VALUE_ENCRYPTED). A Status-Server must
  *                   carry a Message-Authenticator (RFC 5997 section 3), else FRS_ERR_ARGUMENT.
  *   request_vector  replies only (Accept/Reject/Challenge, Accounting-Response, CoA/Disconnect
@@ -225,8 +226,9 @@ typedef struct frs_decoded frs_decoded;  /* opaque; owns everything the accessor
  *      Message-Authenticator is NOT an error here except on Status-Server; the caller enforces its
  *      policy for the other codes.
  *   3. Attributes (rad_decode): unknown attributes come back as FRS_TYPE_OCTETS with their
- *      numbers. In requests, User-Password is decrypted (RFC 2865 section 5.2, clear text up to
- *      the first NUL) and any other encrypted attribute (Tunnel-Password, vendor keys: not valid in
+ *      numbers. In Access-Requests, User-Password is decrypted (RFC 2865 section 5.2, clear text up
+ *      to the first NUL; in other requests, where it is forbidden, it comes back as received) and
+ *      any other encrypted attribute (Tunnel-Password, vendor keys: not valid in
  *      requests) comes back as received; in replies the shim decrypts them with
  *      `request_vector` (Tunnel-Password style values: the clear text, without salt and length
  *      octet); a value that is not Salt + a multiple of 16 octets, or whose decrypted length octet

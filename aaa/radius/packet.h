@@ -112,7 +112,7 @@ struct Packet {
 // CoA-Request and Disconnect-Request get their MD5 Request Authenticator (RFC 2866 section 3,
 // RFC 5176 section 3); replies need `requestAuthenticator` (the request's) and get their Response
 // Authenticator (RFC 2865 section 3). User-Password is given in clear text and encrypted (RFC 2865
-// section 5.2). A Message-Authenticator attribute in the list (any value) is computed in place
+// section 5.2); anywhere but in an Access-Request it is kInvalidArgument. A Message-Authenticator attribute in the list (any value) is computed in place
 // (RFC 3579 section 3.2, RFC 5176 section 3.4; see verifyMessageAuthenticator() for the rules): put
 // it FIRST in replies. A Status-Server must carry one (RFC 5997 section 3). Attributes are written
 // in list order.
@@ -147,7 +147,7 @@ core::Result<std::vector<uint8_t>> encode(const Packet& packet, const std::strin
 // `requestAuthenticator`, which replies require; Message-Authenticator when present), then the
 // attributes. A Status-Server without Message-Authenticator is kInvalidArgument, with a wrong one
 // kCorrupt (RFC 5997 section 3). User-Password comes back decrypted, as a kString (up to its first
-// NUL). Salt-encrypted attributes (MS-MPPE keys, Tunnel-Password) come back decrypted in replies
+// NUL), from an Access-Request (as received from other packets, which must not carry it). Salt-encrypted attributes (MS-MPPE keys, Tunnel-Password) come back decrypted in replies
 // (the clear key, as encode() takes it; a malformed one, or one whose decrypted length does not
 // fit, makes the reply kInvalidArgument); in requests they are invalid and come back as received. Unknown attributes come back as kBytes with their numbers
 // (Dictionary::nameOf() then fails for them).

@@ -578,3 +578,17 @@ TEST(RadiusCodec, EmptyValuesAreRefused) {
     STRCMP_CONTAINS(name, s.message().c_str());
   }
 }
+
+// RFC 2866 section 5, RFC 5176 section 3: User-Password belongs in Access-Request only. Elsewhere
+// its encryption key (the Request Authenticator) is a hash over the attributes themselves, so the
+// receiver cannot decrypt it (found by tests/fuzz/radius_codec_fuzz.cpp: an Accounting-Request
+// decoded and re-encoded came back with a different password).
+TEST(RadiusCodec, UserPasswordOnlyInAccessRequest) {
+  Packet acct;
+  acct.code = PacketCode::kAccountingRequest;
+  acct.attributes = {{attr(d(), "User-Name"), Value::string("alice")},
+                     {attr(d(), "User-Password"), Value::string("s3cret")}};
+  core::Status s = encodeStatus(acct);
+  CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
+  STRCMP_CONTAINS("User-Password", s.message().c_str());
+}
