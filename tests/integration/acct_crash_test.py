@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, TempDir  # noqa: E402
+from edgelib import Edged, TempDir, check  # noqa: E402
 
 SECRET = b"crash-secret-0123456789"
 ROUNDS = int(os.environ.get("ACCT_CRASH_ROUNDS", "20"))
@@ -129,7 +129,7 @@ def main():
         print(f"sent {total_sent}, acknowledged {total_acked}")
         edged.stop()
         db = sqlite3.connect(os.path.join(edged.data_dir, "acct.db"))
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", f"acct.db integrity check failed (seed {seed})")
         recorded = {}
         for uid, sid, i, o in db.execute(
                 "SELECT uid, acct_session_id, input_octets, output_octets FROM sessions "
@@ -144,16 +144,16 @@ def main():
                                   "FROM usage_journal GROUP BY username, at / 86400 "
                                   "ORDER BY username, at / 86400").fetchall()
         db.close()
-        assert by_day == from_journal, f"usage_daily differs from the journal (seed {seed})"
+        check(by_day == from_journal, f"usage_daily differs from the journal (seed {seed})")
         lost = [s for s, (i, o) in nas.acked.items()
                 if s not in recorded or recorded[s][0] < i or recorded[s][1] < o]
-        assert not lost, f"acknowledged usage missing for sessions {lost[:10]} (seed {seed})"
+        check(not lost, f"acknowledged usage missing for sessions {lost[:10]} (seed {seed})")
         for s, (i, o, uid) in recorded.items():
             ji, jo = journal.get(uid, (0, 0))
-            assert (ji, jo) == (i, o), f"session {s}: journal {ji},{jo} != recorded {i},{o} (seed {seed})"
+            check((ji, jo) == (i, o), f"session {s}: journal {ji},{jo} != recorded {i},{o} (seed {seed})")
             mi, mo = nas.sent_max[s]
-            assert i <= mi and o <= mo, f"session {s}: recorded more than the NAS sent (seed {seed})"
-        assert total_acked > ROUNDS * 200, f"too little load to mean anything: {total_acked} acknowledged"
+            check(i <= mi and o <= mo, f"session {s}: recorded more than the NAS sent (seed {seed})")
+        check(total_acked > ROUNDS * 200, f"too little load to mean anything: {total_acked} acknowledged")
         print(f"ok: {len(nas.acked)} sessions with acknowledged usage, all recorded once")
     finally:
         edged.stop()

@@ -171,6 +171,12 @@ class Mgmtd(_Daemon):
         return rc
 
 
+def check(condition, message="check failed"):
+    """An assertion that PYTHONOPTIMIZE cannot remove (a bare `assert` is stripped by -O)."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def wait_for(predicate, timeout=20.0, what="condition", interval=0.2):
     """Polls `predicate` until it returns a true value (returned) or fails after `timeout` seconds."""
     deadline = time.time() + timeout

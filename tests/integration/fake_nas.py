@@ -22,7 +22,7 @@ Answers (--mode):
                       signed with another secret, an Access-Accept, a truncated datagram; then,
                       50 ms later, the real ACK
 --answer-after N stays silent for the first N receptions of a request and answers the next one (a
-retransmission). Replies carry Message-Authenticator first unless --no-reply-message-authenticator;
+retransmission). Each datagram is logged before its answer is sent. Replies carry Message-Authenticator first unless --no-reply-message-authenticator;
 --reply-event-timestamp-offset S adds an Event-Timestamp S seconds off the current time.
 
 Every datagram received is logged to --log as one JSON line:
@@ -176,15 +176,22 @@ class FakeNas:
     def record(self, entry):
         self.log.write(json.dumps(entry) + "\n")
 
+    def send(self, sock, data, peer):
+        self.pending.append((sock, data, peer))
+
     def serve(self):
         while True:
             data, peer = self.sock.recvfrom(65535)
             entry = {"time": time.time(), "source": peer[0], "source_port": peer[1], "raw": data.hex()}
+            self.pending = []
             try:
                 entry["action"] = self.handle(data, peer, entry)
             except Exception as e:  # a test peer must log, not die
                 entry["action"] = f"error: {e!r}"
+            # Logged before any answer leaves: whoever got the answer finds the entry already written.
             self.record(entry)
+            for sock, payload, to in self.pending:
+                sock.sendto(payload, to)
 
     def handle(self, data, peer, entry):
         if len(data) < 20:
@@ -227,7 +234,7 @@ class FakeNas:
             return "discarded: no Event-Timestamp"
 
         if key in self.cache:
-            self.sock.sendto(self.cache[key], peer)
+            self.send(self.sock, self.cache[key], peer)
             return "cached reply"
         if count <= self.args.answer_after:
             return "silent (answer-after)"
@@ -247,17 +254,17 @@ class FakeNas:
                                with_ma, stamp)
 
         if mode == "wrong-port":
-            self.other.sendto(reply(ack), peer)
+            self.send(self.other, reply(ack), peer)
             return "ack from the wrong port"
         if mode == "bad-authenticator":
-            self.sock.sendto(reply(ack, secret=self.secret + b"-wrong"), peer)
+            self.send(self.sock, reply(ack, secret=self.secret + b"-wrong"), peer)
             return "ack with a bad authenticator"
         if mode == "decoys":
-            self.other.sendto(reply(nak, 503), peer)
-            self.sock.sendto(reply(nak, 503, ident_=(ident + 1) & 0xFF), peer)
-            self.sock.sendto(reply(nak, 503, secret=self.secret + b"-wrong"), peer)
-            self.sock.sendto(reply(ACCESS_ACCEPT), peer)
-            self.sock.sendto(reply(nak, 503)[:12], peer)
+            self.send(self.other, reply(nak, 503), peer)
+            self.send(self.sock, reply(nak, 503, ident_=(ident + 1) & 0xFF), peer)
+            self.send(self.sock, reply(nak, 503, secret=self.secret + b"-wrong"), peer)
+            self.send(self.sock, reply(ACCESS_ACCEPT), peer)
+            self.send(self.sock, reply(nak, 503)[:12], peer)
             time.sleep(0.05)
             answer = reply(ack)
             action = "decoys, then ack"
@@ -268,7 +275,7 @@ class FakeNas:
             answer = reply(ack)
             action = "ack"
         self.cache[key] = answer
-        self.sock.sendto(answer, peer)
+        self.send(self.sock, answer, peer)
         return action
 
 

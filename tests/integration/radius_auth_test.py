@@ -354,13 +354,11 @@ class RadiusAuth(unittest.TestCase):
                          before["radius_auth_dup_access_requests_total"] + 1)
         self.assertEqual(after["radius_auth_access_requests_total"], before["radius_auth_access_requests_total"] + 1)
 
-    def test_suspension_takes_effect_within_a_second(self):
+    def test_suspension_takes_effect_for_the_very_next_request(self):
         self.edged.ctl("subscriber", "add", "--username", "gina", "--password", "gina-pass", "--plan", "basic")
         self.assertEqual(self.pap("gina", "gina-pass").code, rp.ACCESS_ACCEPT)
-        t0 = time.monotonic()
         self.edged.ctl("subscriber", "set", "--username", "gina", "--status", "suspended")
-        r = self.pap("gina", "gina-pass")
-        self.assertLess(time.monotonic() - t0, 1.0)
+        r = self.pap("gina", "gina-pass")  # the first request after the command returned
         self.assertEqual(r.code, rp.ACCESS_REJECT)
         self.assertEqual(r.get("Reply-Message"), ["Account suspended"])
         self.edged.ctl("subscriber", "set", "gina", "--status", "active")

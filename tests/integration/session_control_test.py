@@ -8,7 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, TempDir, binary  # noqa: E402
+from edgelib import Edged, TempDir, binary, check  # noqa: E402
 import radius_peer as rp  # noqa: E402
 from radius_acct_test import acct_packet, SECRET  # noqa: E402
 
@@ -22,7 +22,7 @@ class FakeNas:
                                       "--ready-file", ready, "--mode", mode, *extra])
         deadline = time.time() + 10
         while not os.path.exists(ready):
-            assert time.time() < deadline, "fake NAS did not start"
+            check(time.time() < deadline, "fake NAS did not start")
             time.sleep(0.05)
         with open(ready) as f:
             self.port = json.load(f)["port"]
