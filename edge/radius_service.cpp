@@ -285,12 +285,13 @@ void RadiusService::stop() {
   if (server_) server_->stop();
   server_.reset();
   if (acctServer_) acctServer_->stop();
-  acctServer_.reset();
   if (acctWriter_) {
     core::Status s = settleLedger();  // not needed for safety (the journal is replayed), but tidy
     if (!s.isOk()) core::logError("writing the ledger's views at stop: ", s.message());
     acctWriter_->stop();
   }
+  // Only now: the writer's batch hook belongs to the accounting server, and settling runs a batch.
+  acctServer_.reset();
   acctReader_.reset();
   sweepReader_.reset();
   coaReader_.reset();
