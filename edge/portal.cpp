@@ -498,6 +498,9 @@ void Gateway::registerPortal() {
     r.contentType = logoType_;
     r.body = logo_;
     r.headers.emplace_back("Cache-Control", "max-age=86400");
+    // The logo is the operator's file on the portal's own origin: an SVG opened by itself could run
+    // script there. It is an image and nothing more.
+    r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
     return r;
   });
 
