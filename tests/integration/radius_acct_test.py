@@ -189,6 +189,19 @@ class RadiusAccounting(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("Received Accounting-Response", out)
 
+    def test_accounting_from_an_unknown_nas_is_dropped_counted_and_records_nothing(self):
+        before = self.edged.ctl_json("stats")["totals"]
+        # Correctly signed with a secret edged knows, but from an address that is no NAS client.
+        for i, status in enumerate((1, 3, 2)):
+            raw = acct_packet(status, "dave", "S-rogue-1", (1000, 1000, 10), pkt_id=60 + i)
+            self.assertIsNone(rp.exchange(self.acct_port, raw, SECRET, source="127.0.0.99", timeout=0.5))
+        after = self.edged.ctl_json("stats")["totals"]
+        self.assertEqual(after["radius_acct_invalid_requests_total"],
+                         before["radius_acct_invalid_requests_total"] + 3)
+        self.assertEqual(after["radius_acct_requests_total"], before["radius_acct_requests_total"])
+        self.assertEqual([s for s in self.sessions("dave") if s["acct-session-id"] == "S-rogue-1"], [])
+        self.assertEqual([h for h in self.history("dave") if h["acct-session-id"] == "S-rogue-1"], [])
+
     def test_session_show_by_prefix_and_json_array(self):
         self.send(acct_packet(1, "frank", "S-frank-show", pkt_id=51))
         out = self.edged.ctl("--json", "session", "list").stdout
