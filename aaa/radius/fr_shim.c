@@ -541,6 +541,15 @@ static int make_pair(TALLOC_CTX* ctx, const frs_value* v, int in_reply, VALUE_PA
                 "%s: this attribute's encryption (Ascend secret) is not supported by the encoder",
                 da->name);
   }
+  if (da->flags.encrypt == FLAG_ENCRYPT_USER_PASSWORD && (da->vendor != 0 || da->attr != PW_USER_PASSWORD)) {
+    /* MS-CHAP-MPPE-Keys: 3.2.1 encrypts it in a reply with the wrong vector (not the request's
+     * authenticator, RFC 2548 section 2.4.1), so a receiver decrypts its first block into garbage
+     * (found by tests/fuzz/radius_codec_fuzz.cpp). MS-CHAPv1 is not offered; refuse it. */
+    return fail(err, errlen, FRS_ERR_ARGUMENT,
+                "%s: User-Password style encryption outside User-Password is not supported by the "
+                "encoder",
+                da->name);
+  }
 
   vp = fr_pair_afrom_da(ctx, da);
   if (!vp) return fail(err, errlen, FRS_ERR_NO_MEMORY, "%s: out of memory", da->name);
@@ -1012,6 +1021,52 @@ static int decrypt_salted_value(TALLOC_CTX* ctx, VALUE_PAIR* vp, const char* sec
   return FRS_OK;
 }
 
+/* User-Password style values (encrypt=1) of replies: MS-CHAP-MPPE-Keys (RFC 2548 section 2.4.1) is
+ * the one the dictionaries define. RFC 2865 section 5.2 with the request's authenticator; as the
+ * library did: cut to the dictionary's fixed length when it has one, else trailing zeros go. */
+static int decrypt_reply_password_style(TALLOC_CTX* ctx, VALUE_PAIR* vp, const char* secret,
+                                        const uint8_t* vector, char* err, size_t errlen) {
+  const bool is_string = vp->da->type == PW_TYPE_STRING;
+  const uint8_t* cipher = is_string ? (const uint8_t*)vp->vp_strvalue : vp->vp_octets;
+  size_t len = vp->vp_length;
+  size_t secret_len = strlen(secret);
+  uint8_t plain[FRS_MAX_PASSWORD_LEN];
+  uint8_t digest[FRS_VECTOR_LEN];
+  uint8_t* buf;
+  size_t i;
+
+  if (len == 0 || len % FRS_VECTOR_LEN != 0 || len > FRS_MAX_PASSWORD_LEN) {
+    return fail(err, errlen, FRS_ERR_MALFORMED,
+                "%s is %zu octets: a User-Password style value is a multiple of 16 octets, at most "
+                "%d (RFC 2865 section 5.2)",
+                vp->da->name, len, FRS_MAX_PASSWORD_LEN);
+  }
+  buf = talloc_array(ctx, uint8_t, secret_len + FRS_VECTOR_LEN);
+  if (!buf) return fail(err, errlen, FRS_ERR_NO_MEMORY, "out of memory");
+  memcpy(buf, secret, secret_len);
+  for (i = 0; i < len; i += FRS_VECTOR_LEN) {
+    size_t k;
+    memcpy(buf + secret_len, i == 0 ? vector : cipher + i - FRS_VECTOR_LEN, FRS_VECTOR_LEN);
+    fr_md5_calc(digest, buf, secret_len + FRS_VECTOR_LEN);
+    for (k = 0; k < FRS_VECTOR_LEN; k++) plain[i + k] = cipher[i + k] ^ digest[k];
+  }
+  explicit_bzero(buf, secret_len);
+  talloc_free(buf);
+  if (vp->da->flags.length) {
+    if (len > vp->da->flags.length) len = vp->da->flags.length;
+  } else {
+    while (len > 0 && plain[len - 1] == 0) len--;
+  }
+  if (is_string) {
+    fr_pair_value_bstrncpy(vp, plain, len);
+  } else {
+    fr_pair_value_memcpy(vp, plain, len);
+  }
+  explicit_bzero(plain, sizeof(plain));
+  explicit_bzero(digest, sizeof(digest));
+  return FRS_OK;
+}
+
 int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_t* request_vector,
                unsigned request_code, frs_decoded** out, char* err, size_t errlen) {
   frs_decoded* d;
@@ -1146,8 +1201,8 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
    * attribute (Tunnel-Password, MS-MPPE keys, many vendor keys) fails its length check. In a
    * request anyone can send that at will (valgrind); in a reply, a peer holding the secret (a NAS
    * answering CoA/Disconnect) could, once per reply (tests/fuzz/radius_codec_fuzz.cpp). We decrypt
-   * ourselves what each kind carries: User-Password in requests; Tunnel-Password style values in
-   * replies (they have no business in requests, RFC 2868 section 3.5, RFC 2548, and come back
+   * ourselves what each kind carries: User-Password in requests; Tunnel-Password style values and
+   * User-Password style ones (MS-CHAP-MPPE-Keys) in replies (they have no business in requests, RFC 2868 section 3.5, RFC 2548, and come back
    * there as received). User-Password is decrypted in Access-Request only: elsewhere it is
    * forbidden and undecryptable (its Request Authenticator is a hash) and comes back as received. */
   if (rad_decode(packet, original, NULL) < 0) {
@@ -1161,6 +1216,8 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
         rc = decrypt_user_password(d, ev, secret, packet->vector, err, errlen);
       } else if (original && ev->da->flags.encrypt == FLAG_ENCRYPT_TUNNEL_PASSWORD) {
         rc = decrypt_salted_value(d, ev, secret, original->vector, err, errlen);
+      } else if (original && ev->da->flags.encrypt == FLAG_ENCRYPT_USER_PASSWORD) {
+        rc = decrypt_reply_password_style(d, ev, secret, original->vector, err, errlen);
       }
       if (rc != FRS_OK) goto done;
     }

@@ -200,7 +200,8 @@ int frs_attr_encryption(uint32_t vendor, uint32_t attr, frs_encryption* out);
  * that do not match the dictionary, tags on untagged attributes, internal (non-wire) attributes,
  * Tunnel-Password style attributes without FRS_VALUE_ENCRYPTED (or in a request), that flag on
  * any other attribute or with a malformed value, Ascend-style encryption, RFC 6929 extended, WiMAX
- * and TLV attributes and NAS-Filter-Rule (these not supported yet), and lists whose packet would exceed
+ * and TLV attributes, NAS-Filter-Rule and User-Password style encryption on other attributes
+ * (MS-CHAP-MPPE-Keys) (these not supported yet), and lists whose packet would exceed
  * FRS_MAX_PACKET_LEN. As a last guard the encoded length is compared with the expected one
  * (FRS_ERR_ENCODE on a difference). */
 int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value* values,
@@ -231,7 +232,7 @@ typedef struct frs_decoded frs_decoded;  /* opaque; owns everything the accessor
  *      any other encrypted attribute (Tunnel-Password, vendor keys: not valid in
  *      requests) comes back as received; in replies the shim decrypts them with
  *      `request_vector` (Tunnel-Password style values: the clear text, without salt and length
- *      octet); a value that is not Salt + a multiple of 16 octets, or whose decrypted length octet
+ *      octet; MS-CHAP-MPPE-Keys, User-Password style: cut to its 24 octets); a value that is not Salt + a multiple of 16 octets, or whose decrypted length octet
  *      is too large (wrong secret, altered value), is FRS_ERR_MALFORMED. A User-Password over 128
  *      octets is FRS_ERR_MALFORMED.
  *

@@ -419,3 +419,48 @@ TEST(SaltedAttributes, AReplyWhoseKeyLengthOctetIsTooLargeIsRefused) {
   LONGS_EQUAL(static_cast<int>(core::Code::kInvalidArgument), static_cast<int>(p.status().code()));
   CHECK_TRUE(p.status().message().find("MS-MPPE-Send-Key") != std::string::npos);
 }
+
+// MS-CHAP-MPPE-Keys (RFC 2548 section 2.4.1) is User-Password style (encrypt=1) in replies: the shim
+// decrypts it with the request's authenticator and cuts it to its dictionary length (24 octets).
+// The encoder refuses it: libfreeradius 3.2.1 encrypts it with another vector (found by fuzzing).
+TEST(SaltedAttributes, MsChapMppeKeysDecodeInAReplyAndAreNotEncoded) {
+  Authenticator req = requestAuthenticator();
+  std::vector<uint8_t> keys(24);
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = static_cast<uint8_t>(i * 7 + 1);
+  std::vector<uint8_t> plain = keys;
+  plain.resize(32, 0);
+  std::vector<uint8_t> cipher(32);
+  const uint8_t* prev = req.data();
+  for (size_t i = 0; i < 32; i += 16) {  // RFC 2865 section 5.2
+    std::vector<uint8_t> in(kSecret, kSecret + std::strlen(kSecret));
+    in.insert(in.end(), prev, prev + 16);
+    uint8_t b[16];
+    mbedtls_md5_ret(in.data(), in.size(), b);
+    for (size_t k = 0; k < 16; ++k) cipher[i + k] = plain[i + k] ^ b[k];
+    prev = cipher.data() + i;
+  }
+  std::vector<uint8_t> wire = {2, 3, 0, 0};
+  wire.insert(wire.end(), req.begin(), req.end());
+  wire.insert(wire.end(), {26, static_cast<uint8_t>(8 + cipher.size()), 0, 0, 1, 0x37, 12,
+                           static_cast<uint8_t>(2 + cipher.size())});
+  wire.insert(wire.end(), cipher.begin(), cipher.end());
+  wire[3] = static_cast<uint8_t>(wire.size());
+  std::vector<uint8_t> signedPart = wire;
+  signedPart.insert(signedPart.end(), kSecret, kSecret + std::strlen(kSecret));
+  uint8_t response[16];
+  mbedtls_md5_ret(signedPart.data(), signedPart.size(), response);
+  std::memcpy(wire.data() + 4, response, 16);
+
+  auto p = decode(wire.data(), wire.size(), kSecret, &req);
+  CHECK_TRUE_TEXT(p.isOk(), p.status().toString().c_str());
+  const Attribute* k = p->find(attr(d(), "MS-CHAP-MPPE-Keys"));
+  CHECK_TRUE(k != nullptr);
+  STRCMP_EQUAL(toHex(keys).c_str(), hexOf(k->value.bytes).c_str());
+
+  Packet accept;
+  accept.code = PacketCode::kAccessAccept;
+  accept.attributes = {{attr(d(), "MS-CHAP-MPPE-Keys"), Value::octets(std::string(keys.begin(), keys.end()))}};
+  auto refused = encode(accept, kSecret, &req);
+  CHECK_FALSE(refused.isOk());
+  STRCMP_CONTAINS("MS-CHAP-MPPE-Keys", refused.status().message().c_str());
+}
