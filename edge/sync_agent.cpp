@@ -235,9 +235,10 @@ core::Result<Json> SyncAgent::call(const State& s, const std::string& method, co
 }
 
 core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
-  // Not under cycleMu_: a cycle applies changes through the control socket, whose handler lock this
-  // enrollment (a control command) holds. A cycle that runs meanwhile saves its progress only for
-  // the device it started with (saveState), so it cannot undo the new enrollment.
+  // Runs outside the control socket's handler lock (the enroll command answers through
+  // ControlReply::later). Not under cycleMu_ either, so a cycle stuck on an unreachable mgmt does not
+  // hold it up: a cycle that runs meanwhile saves its progress only for the device it started with
+  // (saveState), so it cannot undo the new enrollment.
   std::lock_guard<std::mutex> enrolling(enrollMu_);
   core::Result<core::sync::ClaimToken> token = core::sync::decodeClaimToken(tokenText);
   if (!token.isOk()) return token.status();
