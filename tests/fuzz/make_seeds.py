@@ -187,6 +187,62 @@ def radius_replies():
     return out
 
 
+# ---- libFuzzer's FuzzedDataProvider, backwards ----------------------------------------------------
+
+class Fdp:
+    """Builds an input that FuzzedDataProvider (clang 14) reads back as the given values, in the
+    order the harness consumes them: byte strings from the front, integers from the back."""
+
+    def __init__(self):
+        self.front = bytearray()
+        self.back = bytearray()  # in consumption order; the input holds it reversed
+
+    def int_in_range(self, lo, hi, value, size=8):
+        rng = hi - lo
+        k = 0
+        while k < size and (rng >> (8 * k)) > 0:
+            k += 1
+        r = value - lo
+        self.back += r.to_bytes(k, "big") if k else b""
+        return self
+
+    def u8(self, value):
+        return self.int_in_range(0, 255, value, 1)
+
+    def boolean(self, value):
+        return self.u8(1 if value else 0)
+
+    def data(self, raw):
+        self.front += raw
+        return self
+
+    def sized(self, raw, max_len):
+        """ConsumeIntegralInRange<size_t>(0, max_len) then ConsumeBytesAsString of that many."""
+        raw = raw[:max_len]
+        self.int_in_range(0, max_len, len(raw))
+        self.front += raw
+        return self
+
+    def random_length_string(self, raw):
+        self.front += raw.replace(b"\\", b"\\\\") + b"\\x"
+        return self
+
+    def build(self, prefix=b""):
+        return bytes(prefix) + bytes(self.front) + bytes(reversed(self.back))
+
+
+def auth_vectors():
+    """The vector tables of tests/aaa/auth/auth_vectors.h as lists of string tuples."""
+    with open(os.path.join(ROOT, "tests", "aaa", "auth", "auth_vectors.h")) as f:
+        text = f.read()
+    tables = {}
+    for name, body in re.findall(r"inline constexpr \w+ (k\w+)\[\] = \{(.*?)\n\};", text, re.S):
+        rows = re.findall(r"\{([^{}]*)\}", body)
+        tables[name] = [re.findall(r'"([^"]*)"|(0x[0-9A-Fa-f]+)', r) for r in rows]
+        tables[name] = [[a or b for a, b in row] for row in tables[name]]
+    return tables
+
+
 # ---- targets ------------------------------------------------------------------------------------
 
 def seeds_radius_wire():
@@ -202,8 +258,77 @@ def seeds_radius_wire():
     return out
 
 
+def seeds_radius_codec():
+    """radius_codec: flags (bits 0-1 role: request, reply, reply to Status-Server; bit 2 sign;
+    bit 3 wrong secret) + the request's authenticator (16) + datagram."""
+    out = {}
+    for label, code, raw in radius_requests():
+        out[label] = b"\x00" + bytes(16) + raw
+        out[label + "-resign"] = b"\x04" + bytes(16) + raw
+    for label, request_auth, raw in radius_replies():
+        out[label] = b"\x01" + request_auth + raw
+        out[label + "-wrong-secret"] = b"\x0d" + request_auth + raw
+    status_accept = packet(2, 1, bytes(16), [MA, attr(18, "edged is alive")])
+    out["status-server-accept"] = b"\x02" + AUTH_A + reply_authenticated(status_accept, AUTH_A)
+    tunnel = packet(2, 4, bytes(16), [MA, attr(64, b"\x01\x00\x00\x0d"), attr(69, b"\x01\x80\x01" + bytes(16)),
+                                     vsa(311, 16, b"\x80\x01" + bytes(32)), vsa(14988, 8, "10M/10M")])
+    out["accept-tunnel-mppe"] = b"\x05" + AUTH_A + tunnel
+    return out
+
+
+def seeds_dynauth_reply():
+    """dynauth_reply: flags (bit 0 sign, bit 1 wrong secret, bit 2 CoA, bit 3 Message-Authenticator
+    required) + our request's authenticator (16) + the NAS's reply."""
+    out = {}
+    for label, request_auth, raw in radius_replies():
+        if raw[0] not in (41, 42, 44, 45):
+            continue
+        coa = 4 if raw[0] in (44, 45) else 0
+        out[label] = bytes([coa]) + request_auth + raw
+        out[label + "-required"] = bytes([coa | 8]) + request_auth + raw
+        out[label + "-wrong-secret"] = bytes([coa | 3]) + request_auth + raw
+    return out
+
+
+def seeds_auth_methods():
+    """auth_methods: method octet (0 PAP, 1 CHAP, 2 MS-CHAPv2, 3 MPPE, 4 MAC, 5 UTF-8) + the
+    FuzzedDataProvider stream the method reads."""
+    v = auth_vectors()
+    out = {}
+    for i, (secret, password, cipher) in enumerate(v["kPap"]):
+        f = Fdp().sized(secret.encode(), 64).sized(bytes.fromhex(password), 140).data(AUTH_A)
+        f.sized(bytes.fromhex(cipher), 140).boolean(True).boolean(True)
+        out[f"pap-pyrad-{i}"] = f.build(b"\x00")
+    for i, (ident, password, challenge, _response) in enumerate(v["kChap"]):
+        f = Fdp().u8(int(ident, 16)).sized(bytes.fromhex(password), 130).sized(bytes.fromhex(challenge), 64)
+        f.int_in_range(0, 15, i).int_in_range(0, 254, 0).boolean(False)
+        out[f"chap-{i}"] = f.build(b"\x01")
+    response = bytes([1, 0]) + RFC2759_PEER_CHALLENGE + bytes(8) + RFC2759_NT_RESPONSE
+    for label, user in [("rfc2759", b"User"), ("domain", b"EXAMPLE\\User")]:
+        f = Fdp().sized(b"clientPass", 64).sized(user, 40).data(RFC2759_AUTH_CHALLENGE).data(RFC2759_PEER_CHALLENGE)
+        f.u8(1).int_in_range(0, 23, 3).int_in_range(0, 254, 0).int_in_range(0, 15, 0)
+        f.sized(response, 60).sized(RFC2759_AUTH_CHALLENGE, 20)
+        out[f"mschapv2-{label}"] = f.build(b"\x02")
+    for i, (key, salt, value) in enumerate(v["kMppe"]):
+        f = Fdp().sized(SECRET, 40).sized(bytes.fromhex(key), 250).data(AUTH_A).data(bytes.fromhex(salt))
+        f.sized(bytes.fromhex(value), 260).int_in_range(0, 300, 64)
+        out[f"mppe-rfc2548-{i}"] = f.build(b"\x03")
+    for i, text in enumerate([b"aa:bb:cc:dd:ee:ff", b"AA-BB-CC-DD-EE-FF", b"aabb.ccdd.eeff", b"AABB-CCDD-EEFF",
+                              b"aabbccddeeff", b"25:47:12:34:56:78", b"254712345678", b"aa:bb:cc:dd:ee:ff:SSID"]):
+        out[f"mac-{i}"] = Fdp().random_length_string(text).build(b"\x04")
+    for i, (password, _hash) in enumerate(v["kNtHash"][:9]):
+        f = Fdp().random_length_string(bytes.fromhex(password)).random_length_string(bytes.fromhex(password)[:3])
+        out[f"utf8-{i}"] = f.build(b"\x05")
+    for i, bad in enumerate([b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"pass\x00word", b"\xe2\x82"]):
+        out[f"utf8-invalid-{i}"] = Fdp().random_length_string(bad).build(b"\x05")
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
+    "radius_codec": seeds_radius_codec,
+    "dynauth_reply": seeds_dynauth_reply,
+    "auth_methods": seeds_auth_methods,
 }
 
 
