@@ -1,6 +1,7 @@
 """edged + edgectl end to end: the real daemon on a private folder, driven by the real CLI."""
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -10,6 +11,61 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Edged, TempDir, binary, write_config  # noqa: E402
+
+
+DOCS = os.path.join(os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", "..")), "docs")
+
+
+def flatten(obj, prefix=""):
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            yield from flatten(value, prefix + key + ".")
+        else:
+            yield prefix + key, value
+
+
+def doc_value(value):
+    """A default as the docs' tables write it: `""`, `5000`, `true`, `[]`, `/var/lib/edged`."""
+    return value if isinstance(value, str) and value else json.dumps(value)
+
+
+def doc_config(path):
+    """The config keys a markdown file documents: {key: default or None} from its
+    `| key | type | default | meaning |` tables (a cell may name several keys: `a`, `b` or
+    `s.a` / `.b`), and the keys of its ```jsonc examples of a section (such as `"gateway": {...}`;
+    an example of a whole file documents nothing)."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    rows, examples = {}, set()
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == "| key | type | default | meaning |" and lines[i + 1].startswith("|---"):
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                cells = [c.strip() for c in lines[i].strip().strip("|").split(" | ")]
+                names = re.findall(r"`([a-z0-9.-]+)`", cells[0])
+                defaults = [d.strip() for d in cells[2].split(" / ")] if len(cells) > 2 else []
+                base = ""
+                for n, name in enumerate(names):
+                    key = base + name if name.startswith(".") else name
+                    base = key.rsplit(".", 1)[0] if "." in key else ""
+                    literal = re.fullmatch(r"`([^`]*)`(?: \(.*\))?", defaults[min(n, len(defaults) - 1)]) \
+                        if defaults else None
+                    rows[key] = literal.group(1) if literal else None
+                i += 1
+            continue
+        if lines[i].strip() in ("```jsonc", "```json"):
+            body = []
+            i += 1
+            while not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            text = re.sub(r'("(?:[^"\\]|\\.)*")|//[^\n]*', lambda m: m.group(1) or "", "\n".join(body))
+            text = re.sub(r"\.\.\.", "", text).strip()
+            if text.startswith('"'):  # a section's example, not a whole file's
+                examples |= {k for k, _ in flatten(json.loads("{" + text + "}"))}
+        i += 1
+    return rows, examples
 
 
 def check_config(path):
@@ -74,12 +130,50 @@ class ConfigValidation(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("absent.json", r.stderr)
 
-    def test_help_config_documents_every_key(self):
-        r = subprocess.run([binary("edged"), "--help-config"], capture_output=True, text=True)
-        self.assertEqual(r.returncode, 0)
-        for key in ("data-dir", "control-socket", "pid-file", "log-level", "database.synchronous",
-                    "database.busy-timeout-ms"):
-            self.assertIn(key + " (", r.stdout)
+    def test_help_config_and_the_docs_document_every_key(self):
+        """Every key of every config table (edged's and mgmtd's, as --print-config shows them) is in
+        --help-config with its type, default and meaning, and in the operator docs: in a
+        `| key | type | default | meaning |` table with the same default, or in a jsonc example of
+        its section. Every key those tables name exists."""
+        for daemon, docs in (("edged", ["operator-guide.md", "gateway.md"]), ("mgmtd", ["management-plane.md"])):
+            with self.subTest(daemon=daemon):
+                self.check_documented(daemon, [os.path.join(DOCS, d) for d in docs])
+
+    def check_documented(self, daemon, docs):
+        empty = os.path.join(self.tmp.path, daemon + "-empty.json")
+        with open(empty, "w") as f:
+            f.write("{}\n")
+        r = subprocess.run([binary(daemon), "--print-config", "--config", empty], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        defaults = dict(flatten(json.loads(r.stdout)))
+        self.assertGreater(len(defaults), 10, r.stdout)
+
+        r = subprocess.run([binary(daemon), "--help-config"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        helped = {}
+        for line in r.stdout.splitlines():
+            m = re.match(r"^([a-z0-9.-]+) \(([^,()]+(?:\([^)]*\))?[^,()]*), default (.*?)\): (.+)$", line)
+            if m:
+                helped[m.group(1)] = (m.group(2), json.loads(m.group(3)), m.group(4))
+        self.assertEqual(sorted(defaults), sorted(helped), f"{daemon} --help-config lists other keys than the tables")
+        for key, (kind, default, meaning) in helped.items():
+            self.assertEqual(default, defaults[key], f"{daemon} --help-config: {key}'s default")
+            self.assertGreater(len(meaning.strip()), 10, f"{daemon} --help-config: {key} has no meaning")
+
+        tabled, examples = {}, set()
+        for path in docs:
+            rows, keys = doc_config(path)
+            for key, default in rows.items():
+                self.assertNotIn(key, tabled, f"{path}: {key} is in two config tables")
+                tabled[key] = (path, default)
+            examples |= keys
+        for key, (path, _) in tabled.items():
+            self.assertIn(key, defaults, f"{path} documents '{key}', which {daemon} does not have")
+        missing = sorted(k for k in defaults if k not in tabled and k not in examples)
+        self.assertEqual([], missing, f"keys of {daemon} in none of {', '.join(map(os.path.basename, docs))}")
+        for key, (path, default) in tabled.items():
+            if default is not None:
+                self.assertEqual(default, doc_value(defaults[key]), f"{path}: the default of {key}")
 
 
 class UnusableDataDir(unittest.TestCase):
