@@ -196,8 +196,12 @@ class Billing(unittest.TestCase):
         self.assertEqual(r.get("Session-Timeout"), [4])
         first_use = time.time()
         # Exactly once: the same code from another device is refused; the first device goes on.
+        # Refused because of the device, not for any other reason (expired, used up, wrong code).
+        before = self.edged.ctl_json("stats")["rejects-by-reason"].get("mac-mismatch", 0)
         r = self.auth(code, code, Calling_Station_Id="02-00-00-00-00-02")
         self.assertEqual(r.code, rp.ACCESS_REJECT)
+        self.assertEqual(r.get("Reply-Message"), ["Device not allowed for this account (MAC mismatch)"])
+        self.assertEqual(self.edged.ctl_json("stats")["rejects-by-reason"].get("mac-mismatch", 0), before + 1)
         r = self.auth(code, code, Calling_Station_Id="02:00:00:00:00:01")
         self.assertEqual(r.code, rp.ACCESS_ACCEPT)
         states = {v["code"]: v for v in self.edged.ctl_json("voucher", "list", "--batch", "lobby")}
