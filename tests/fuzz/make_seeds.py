@@ -324,11 +324,102 @@ def seeds_auth_methods():
     return out
 
 
+def seeds_sync_wire():
+    """sync_wire: type octet (0..16 in sync_wire.h order, 17 claim token) + the body, as in
+    tests/core/sync_wire_test.cpp."""
+    import base64
+    import json
+    bodies = [
+        {"secret": "s3cret", "csr": "-----BEGIN CERTIFICATE REQUEST-----", "hostname": "box-1", "version": "0.1.0"},
+        {"device-id": "d-1", "tenant-id": "t-1", "tenant-name": "acme", "certificate": "CERT", "ca-certificate": "CA",
+         "license": "LIC", "license-key": "KEY", "poll-interval": 30},
+        {"csr": "CSR"},
+        {"certificate": "CERT"},
+        {"version": "0.1.0", "uptime": 12, "clock": 1795000000, "subscribers": 50, "sessions": 7, "backlog": 3,
+         "license-id": "lic-1", "license-state": "valid", "cursor": 42, "health": {"disk": 80, "alerts": ["x"]}},
+        {"id": 7, "kind": "disconnect", "arguments": {"user": "alice"}},
+        {"poll-interval": 60, "server-time": 1795000000, "cursor": 44, "license": "DOC", "desired-version": "",
+         "renew-certificate": True, "commands": [{"id": 7, "kind": "disconnect", "arguments": {"user": "alice"}}]},
+        {"kind": "plan", "name": "home", "version": 8, "deleted": False, "spec": {"name": "home", "down": "10M"}},
+        {"cursor": 9, "full": False, "more": True, "changes": [
+            {"kind": "plan", "name": "home", "version": 8, "deleted": False, "spec": {"name": "home", "down": "10M"}},
+            {"kind": "subscriber", "name": "bob", "version": 9, "deleted": True, "spec": {}}]},
+        {"seq": 1, "at": 100, "session": "s1", "username": "alice", "input-octets": 5000000000, "output-octets": 7,
+         "session-time": 60},
+        {"id": 4, "session": "s1", "username": "alice", "nas": "bras", "started": 100, "stopped": 160,
+         "input-octets": 5000000001, "output-octets": 9, "session-time": 60, "close-reason": "user-request"},
+        {"idempotency-key": "usage:1-2", "rows": [
+            {"seq": 1, "at": 100, "session": "s1", "username": "alice", "input-octets": 5000000000, "output-octets": 7,
+             "session-time": 60},
+            {"seq": 2, "at": 101, "session": "s1", "username": "alice", "input-octets": 1, "output-octets": 2,
+             "session-time": 3}],
+         "sessions": [{"id": 4, "session": "s1", "username": "alice", "nas": "bras", "started": 100, "stopped": 160,
+                       "input-octets": 5000000001, "output-octets": 9, "session-time": 60,
+                       "close-reason": "user-request"}]},
+        {"watermark": 2, "session-watermark": 4, "accepted": 2, "duplicates": 0},
+        {"seq": 1, "at": 100, "kind": "subscriber-added", "data": {"username": "bob"}},
+        {"events": [{"seq": 1, "at": 100, "kind": "subscriber-added", "data": {"username": "bob"}}]},
+        {"watermark": 1},
+        {"id": 7, "ok": True, "text": "1 session disconnected"},
+    ]
+    out = {}
+    for i, body in enumerate(bodies):
+        out[f"type-{i:02d}"] = bytes([i]) + json.dumps(body).encode()
+    out["type-04-nested"] = bytes([4]) + json.dumps({**bodies[4], "health": {"a": [[[[{"b": [1, 2.5, None]}]]]]}}).encode()
+    out["type-05-unicode"] = bytes([5]) + b'{"id": 1, "kind": "disconnect", "arguments": {"user": "\\u00e4\\ud83d\\ude00"}}'
+    for i, token in enumerate([{"url": "https://mgmt.example:8443", "ca": "a" * 64, "secret": "0123456789abcdef"},
+                               {"url": "https://[2001:db8::1]:8443", "ca": "0f" * 32, "secret": "s"}]):
+        text = "edge1." + base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode().rstrip("=")
+        out[f"claim-token-{i}"] = bytes([17]) + text.encode() + b"\n"
+    return out
+
+
+def heredocs(path, marker):
+    """The bodies of `cat >"...NAME" <<JSON ... JSON` in a shell script, variables filled in."""
+    with open(os.path.join(ROOT, path)) as f:
+        text = f.read()
+    out = []
+    for body in re.findall(r'cat >"[^"]*' + re.escape(marker) + r'" <<JSON\n(.*?)\nJSON\n', text, re.S):
+        body = re.sub(r"\$\{?([A-Z_]*PORT)\}?", "18000", body)
+        body = re.sub(r"\$GW_JSON", "", body)
+        body = re.sub(r"\$\{?[A-Z_]+\}?", "/tmp/demo", body)
+        out.append(body.encode())
+    return out
+
+
+def seeds_config():
+    """config: selector (0 edged.json, 1 mgmtd.json, 2 trap receiver, 3 "LAN\\nRANGE") + text."""
+    out = {}
+    for i, body in enumerate(heredocs("scripts/demo", "edged.json")):
+        out[f"edged-demo-{i}"] = b"\x00" + body
+    for i, body in enumerate(heredocs("scripts/demo", "mgmtd.json")):
+        out[f"mgmtd-demo-{i}"] = b"\x01" + body
+    with open(os.path.join(ROOT, "docs", "operator-guide.md")) as f:
+        for i, block in enumerate(re.findall(r"```json\n(.*?)```", f.read(), re.S)):
+            out[f"edged-guide-{i}"] = b"\x00" + block.encode()
+    with open(os.path.join(ROOT, "tests", "edge", "edge_config_test.cpp")) as f:
+        for i, raw in enumerate(re.findall(r'R"\((.*?)\)"', f.read(), re.S)[:12]):
+            out[f"edged-unit-{i}"] = b"\x00" + raw.encode()
+    gateway = b"""{ "gateway": { "enabled": true, "lan-interface": "lan0", "lan-address": "10.10.0.1/24",
+      "dhcp-range": "10.10.0.100-10.10.0.250", "wan-interface": "wan0", "walled-garden": ["192.0.2.0/24", "example.com"],
+      "signup-plans": ["day"], "click-through-plan": "free", "portal-color": "#0b6e4f" },
+      "snmp": { "trap-receivers": ["192.0.2.9", "192.0.2.9:1162", "[2001:db8::9]:162"] } }"""
+    out["edged-gateway"] = b"\x00" + gateway
+    for i, t in enumerate([b"192.0.2.9", b"192.0.2.9:1162", b"[2001:db8::9]:162", b"[::1]", b"2001:db8::9"]):
+        out[f"trap-{i}"] = b"\x02" + t
+    for i, t in enumerate([b"10.10.0.1/24\n10.10.0.100-10.10.0.250", b"10.10.0.1/24\n", b"172.16.5.1/16\n172.16.200.1-172.16.255.254",
+                           b"192.168.1.254/30\n"]):
+        out[f"lan-{i}"] = b"\x03" + t
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
     "dynauth_reply": seeds_dynauth_reply,
     "auth_methods": seeds_auth_methods,
+    "sync_wire": seeds_sync_wire,
+    "config": seeds_config,
 }
 
 
