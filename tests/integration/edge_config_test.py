@@ -37,11 +37,18 @@ class SighupReload(unittest.TestCase):
         return self.edged.ctl_json("status")["counters"].get(name)
 
     def sighup(self, outcome):
-        """SIGHUP, then waits until the reload is counted as `outcome` (applied or refused)."""
+        """SIGHUP, then waits until the reload is counted as `outcome` (applied or refused) and its event
+        recorded; returns the event."""
         name = "edged_config_reloads_total" if outcome == "applied" else "edged_config_reload_failures_total"
+        kind = "config-reloaded" if outcome == "applied" else "config-refused"
         before = self.counter(name)
+        last = self.edged.ctl_json("events", "--limit", "1")[0]["id"]
         self.edged.send(signal.SIGHUP)
-        wait_for(lambda: self.counter(name) == before + 1, timeout=10, what=f"a reload {outcome}")
+        event = wait_for(lambda: [e for e in self.edged.ctl_json("events", "--limit", "5") if e["id"] > last],
+                         timeout=10, what=f"the {kind} event")
+        self.assertEqual([e["kind"] for e in event], [kind])
+        self.assertEqual(self.counter(name), before + 1)
+        return event[0]
 
     def radius(self):
         self.edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET.decode())
@@ -51,12 +58,10 @@ class SighupReload(unittest.TestCase):
 
     def test_a_broken_file_by_sighup_is_refused_and_the_running_config_kept(self):
         self.write({"log-level": "warning", "database": {"busy-timeout-ms": -1}})
-        self.sighup("refused")
+        event = self.sighup("refused")
         self.assertIsNone(self.edged.proc.poll(), "edged keeps running")
         self.assertEqual(self.edged.ctl_json("config-get")["log-level"], "info")
         self.assertEqual(self.counter("edged_config_reloads_total"), 0)
-        event = self.edged.ctl_json("events", "--limit", "1")[0]
-        self.assertEqual(event["kind"], "config-refused")
         self.assertIn("database.busy-timeout-ms: -1 is out of range", event["detail"])
         self.assertIn(self.edged.config, event["detail"])
         wait_for(lambda: "config reload refused, keeping the running config: " in self.edged.read_log(), timeout=5,
@@ -66,13 +71,11 @@ class SighupReload(unittest.TestCase):
 
         # A syntax error, an unknown key: the same, each named.
         self.write(raw='{\n  "log-level": "debug",\n  oops\n}')
-        self.sighup("refused")
-        self.assertIn("parse error at line 3", self.edged.ctl_json("events", "--limit", "1")[0]["detail"])
+        self.assertIn("parse error at line 3", self.sighup("refused")["detail"])
         self.write({"radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
                                "requre-message-authenticator": False}})
-        self.sighup("refused")
         self.assertIn("radius.requre-message-authenticator: unknown key (did you mean 'require-message-authenticator'?)",
-                      self.edged.ctl_json("events", "--limit", "1")[0]["detail"])
+                      self.sighup("refused")["detail"])
         self.assertEqual(self.edged.ctl_json("config-get")["log-level"], "info")
         self.assertTrue(self.edged.ctl_json("config-get")["radius"]["require-message-authenticator"])
         self.assertEqual(self.counter("edged_config_reload_failures_total"), 3)
@@ -87,8 +90,7 @@ class SighupReload(unittest.TestCase):
                            ({"sync": {"max-backoff": 60}}, "sync.max-backoff")):
             with self.subTest(key=key):
                 self.write(dict(extra, **{"log-level": "debug"}))
-                self.sighup("refused")
-                detail = self.edged.ctl_json("events", "--limit", "1")[0]["detail"]
+                detail = self.sighup("refused")["detail"]
                 self.assertIn(f"{key} cannot change while edged runs; restart edged to apply it", detail)
                 self.assertEqual(self.edged.ctl_json("config-get")["log-level"], "info", "nothing of it applied")
 
