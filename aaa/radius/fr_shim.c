@@ -326,14 +326,19 @@ static int resolve_request_code(unsigned code, unsigned request_code, unsigned* 
               code_name(code), code_name(request_code), request_code);
 }
 
-/* 1 when the attributes of a packet that passed rad_packet_ok() contain a Message-Authenticator. */
-static int has_message_authenticator(const uint8_t* data, size_t len) {
+/* How many Message-Authenticators the attributes of a packet that passed rad_packet_ok() hold. */
+static int count_message_authenticators(const uint8_t* data, size_t len) {
   size_t pos = FRS_HEADER_LEN;
+  int n = 0;
   while (pos + 2 <= len && data[pos + 1] >= 2) {
-    if (data[pos] == PW_MESSAGE_AUTHENTICATOR) return 1;
+    if (data[pos] == PW_MESSAGE_AUTHENTICATOR) n++;
     pos += data[pos + 1];
   }
-  return 0;
+  return n;
+}
+
+static int has_message_authenticator(const uint8_t* data, size_t len) {
+  return count_message_authenticators(data, len) > 0;
 }
 
 /* ---- encode ---- */
@@ -742,6 +747,18 @@ int frs_encode(unsigned code, uint8_t id, const uint8_t* vector, const frs_value
     }
     if ((rc = resolve_request_code(code, request_code, &original_code, err, errlen)) != FRS_OK) {
       return rc;
+    }
+  }
+  {
+    /* RFC 3579 section 3.2 / RFC 2869 section 5.19: at most one. With two, the library fills in one
+     * and the packet fails every check (found by tests/fuzz/radius_codec_fuzz.cpp). */
+    int mas = 0;
+    for (i = 0; i < count; i++) {
+      if (values[i].vendor == 0 && values[i].attr == PW_MESSAGE_AUTHENTICATOR) mas++;
+    }
+    if (mas > 1) {
+      return fail(err, errlen, FRS_ERR_ARGUMENT, "%d Message-Authenticators given, a packet carries at most one",
+                  mas);
     }
   }
   if (code == PW_CODE_STATUS_SERVER) {
@@ -1154,6 +1171,14 @@ int frs_decode(const uint8_t* data, size_t len, const char* secret, const uint8_
   if (!packet_ok) {
     rc = fail(err, errlen, FRS_ERR_MALFORMED, "malformed %s: %s", code_name(code),
               decode_fail_text(reason));
+    goto done;
+  }
+  /* RFC 3579 section 3.2: at most one Message-Authenticator. 3.2.1 checks the first and accepts a
+   * second one whatever it holds (found by tests/fuzz/radius_codec_fuzz.cpp); our other checkers
+   * (the auth fast path, verifyMessageAuthenticator) refuse such a packet, so does this one. */
+  if (count_message_authenticators(packet->data, total) > 1) {
+    rc = fail(err, errlen, FRS_ERR_MALFORMED,
+              "malformed %s: more than one Message-Authenticator (RFC 3579 section 3.2)", code_name(code));
     goto done;
   }
   /* 3.2.1's rad_packet_ok() leaves these to rad_recv(), which we do not use. */

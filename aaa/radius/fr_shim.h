@@ -217,8 +217,9 @@ typedef struct frs_decoded frs_decoded;  /* opaque; owns everything the accessor
  * and ignored, RFC 2865 section 3).
  *
  *   1. Structure (the library's rad_packet_ok): header length, attribute lengths, Message-
- *      Authenticator length, EAP-Message without Message-Authenticator, and (our own check) a
- *      Status-Server without Message-Authenticator (RFC 5997 section 3). FRS_ERR_MALFORMED with
+ *      Authenticator length, EAP-Message without Message-Authenticator, and (our own checks) a
+ *      Status-Server without Message-Authenticator (RFC 5997 section 3) and more than one
+ *      Message-Authenticator (RFC 3579 section 3.2). FRS_ERR_MALFORMED with
  *      the reason.
  *   2. Authenticators (rad_verify): for Accounting-Request, CoA-Request and Disconnect-Request the
  *      Request Authenticator; for replies the Response Authenticator against `request_vector`

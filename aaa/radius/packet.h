@@ -146,7 +146,7 @@ core::Result<std::vector<uint8_t>> encode(const Packet& packet, const std::strin
 // Accounting-Request/CoA-Request/Disconnect-Request; Response Authenticator of replies against
 // `requestAuthenticator`, which replies require; Message-Authenticator when present), then the
 // attributes. A Status-Server without Message-Authenticator is kInvalidArgument, with a wrong one
-// kCorrupt (RFC 5997 section 3). User-Password comes back decrypted, as a kString (up to its first
+// kCorrupt (RFC 5997 section 3); any packet with more than one is kInvalidArgument. User-Password comes back decrypted, as a kString (up to its first
 // NUL), from an Access-Request (as received from other packets, which must not carry it). Salt-encrypted attributes (MS-MPPE keys, Tunnel-Password) come back decrypted in replies
 // (the clear key, as encode() takes it; a malformed one, or one whose decrypted length does not
 // fit, makes the reply kInvalidArgument); in requests they are invalid and come back as received. Unknown attributes come back as kBytes with their numbers

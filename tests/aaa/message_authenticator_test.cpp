@@ -97,6 +97,19 @@ TEST(MessageAuthenticator, TwoOfThemAreInvalid) {
   wire[2] = static_cast<uint8_t>(wire.size() >> 8);
   wire[3] = static_cast<uint8_t>(wire.size());
   STRCMP_EQUAL("invalid", verdict(wire));
+  // decode() refuses it too (libfreeradius checked the first one only; found by
+  // tests/fuzz/radius_codec_fuzz.cpp), and encode() will not write two.
+  auto decoded = decode(wire.data(), wire.size(), kSecret);
+  CHECK_FALSE(decoded.isOk());
+  STRCMP_CONTAINS("more than one Message-Authenticator", decoded.status().message().c_str());
+  Packet p;
+  p.code = PacketCode::kAccessRequest;
+  p.authenticator = requestAuthenticator();
+  p.attributes = {{attr(*dict, "Message-Authenticator"), Value::octets("")},
+                  {attr(*dict, "User-Name"), Value::string("alice")},
+                  {attr(*dict, "Message-Authenticator"), Value::octets("")}};
+  auto encoded = encode(p, kSecret);
+  CHECK_FALSE(encoded.isOk());
 }
 
 TEST(MessageAuthenticator, PaddingBeyondLengthIsNotCovered) {
