@@ -374,8 +374,21 @@ int importCsv(const std::string& socketPath, const std::string& path, bool json)
   // A batch is imported as a whole or not at all; the batches before a refused one stay imported.
   auto stopped = [&](const std::string& why, bool refused) {
     int64_t first = batch.front()["line"].get<int64_t>(), last = batch.back()["line"].get<int64_t>();
-    for (const core::Json& e : errors)
-      std::printf("line %lld: %s\n", (long long)e["line"].get<int64_t>(), text(e["error"]).c_str());
+    if (json) {  // a script gets what was done and where it stopped
+      std::printf("%s\n", core::Json{{"imported", imported},
+                                     {"failed", failed},
+                                     {"errors", errors},
+                                     // answered: edged refused the batch (false: no answer, it may be in)
+                                     {"stopped", core::Json{{"first-line", first},
+                                                            {"last-line", last},
+                                                            {"answered", refused},
+                                                            {"error", why}}}}
+                               .dump(2)
+                               .c_str());
+    } else {
+      for (const core::Json& e : errors)
+        std::printf("line %lld: %s\n", (long long)e["line"].get<int64_t>(), text(e["error"]).c_str());
+    }
     std::fprintf(stderr, "%sedgectl: import stopped: lines %lld-%lld %s: %s\n", tty ? "\n" : "", (long long)first,
                  (long long)last, refused ? "were not imported" : "may not have been imported (no answer)", why.c_str());
     std::fprintf(stderr, "edgectl: %lld subscribers imported before line %lld\n", (long long)imported, (long long)first);

@@ -158,6 +158,15 @@ class SubscriberImport(unittest.TestCase):
         for name in ("late1", "late2", "late3", "boom"):
             self.assertNotIn(name, names)
         self.assertEqual(self.login("late1", "pw").code, rp.ACCESS_REJECT, "not in the running snapshot either")
+        # --json says the same to a script.
+        small = self.csv("username,password,plan\nsmall1,pw,home\nboom,pw,home\n")
+        r = self.edged.ctl("subscriber", "import", "--csv", small, json_out=True, check=False)
+        self.assertEqual(r.returncode, 1)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["imported"], out["failed"], out["errors"]), (0, 0, []))
+        self.assertEqual((out["stopped"]["first-line"], out["stopped"]["last-line"], out["stopped"]["answered"]),
+                         (2, 3, True))
+        self.assertIn("simulated write failure", out["stopped"]["error"])
         # The cause gone, the same rows import.
         db.execute("DROP TRIGGER refuse_boom")
         db.commit()
