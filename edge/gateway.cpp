@@ -197,8 +197,9 @@ Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radiu
       logouts_(counters.counter("gateway_logouts_total", "Gateway sessions ended (logout, timeouts, quota, disconnect)")),
       pollErrors_(counters.counter("gateway_poll_errors_total", "Kernel counter reads or accounting writes that failed")),
       signups_(counters.counter("gateway_signups_total", "Accounts created through the portal's self-signup")),
-      dynauthDropped_(counters.counter("gateway_dynauth_dropped_total",
-                                       "CoA/Disconnect requests dropped (authenticator, format, stale Event-Timestamp)")),
+      dynauthDropped_(counters.counter(
+          "gateway_dynauth_dropped_total",
+          "CoA/Disconnect requests dropped (authenticator, format, missing or stale Event-Timestamp)")),
       loginMalformed_(counters.counter("gateway_login_malformed_total",
                                        "Portal logins refused for malformed or oversized input (counted as failures)")),
       logSuppressed_(counters.counter("gateway_log_lines_suppressed_total",
@@ -948,15 +949,20 @@ std::vector<uint8_t> Gateway::dynauthAnswer(const uint8_t* data, size_t len) {
     return {};
   }
   const aaa::radius::Attributes& a = radius_.attributes();
-  // RFC 5176 3.5: an Event-Timestamp outside the window is a replay; it is dropped silently.
-  if (const Attribute* ts = req->find(a.eventTimestamp)) {
-    int64_t skew = nowUnix() - static_cast<int64_t>(ts->value.number);
-    if (skew > kEventWindowSeconds || skew < -kEventWindowSeconds) {
-      dynauthDropped_.inc();
-      core::logWarning("gateway: dropped a ", disconnect ? "Disconnect" : "CoA", "-Request whose Event-Timestamp is ",
-                       skew, " s away from the box's clock (window ", kEventWindowSeconds, " s)");
-      return {};
-    }
+  // RFC 5176 3.5: an Event-Timestamp outside the window is a replay; it is dropped silently. Our
+  // only client is edged's own, which always sends one (RFC 5176 6.3), so a request without it
+  // cannot be checked for replay and is dropped too.
+  const Attribute* ts = req->find(a.eventTimestamp);
+  if (ts == nullptr) {
+    dynauthDropped_.inc();
+    return {};
+  }
+  int64_t skew = nowUnix() - static_cast<int64_t>(ts->value.number);
+  if (skew > kEventWindowSeconds || skew < -kEventWindowSeconds) {
+    dynauthDropped_.inc();
+    core::logWarning("gateway: dropped a ", disconnect ? "Disconnect" : "CoA", "-Request whose Event-Timestamp is ",
+                     skew, " s away from the box's clock (window ", kEventWindowSeconds, " s)");
+    return {};
   }
   const Attribute* sid = req->find(a.acctSessionId);
   const Attribute* user = req->find(a.userName);
