@@ -4,20 +4,28 @@
                       br-lan [gw: edged + dnsmasq] gw-wan ---- up-eth [up: web, iperf3, DNS]
     cl2 (client) ----/
 
-Checks: DHCP with option 114, the captive state (portal redirect, HTTPS refused fast, walled
-garden by IP and by DNS name, no IPv6 bypass), login through the portal form with its CSRF token,
-shaped rates measured with iperf3 and a CoA lowering them, the ledger's counters equal to the
-kernel's, a quota cutting the client off within one polling interval, kill -9 with the kernel
-rebuilt from the ledger, a logged-out client staying out, and a spoofed IP with another MAC.
+Checks: DHCP with option 114, the captive state (portal redirect, HTTPS to a real TLS server
+upstream reset before login and let through after it, walled garden by IP and by DNS name, no IPv6
+bypass next to IPv6 that works: the upstream from the box, RADIUS over ::1 to edged), login through
+the portal form with its CSRF token, shaping (the kernel's HTB classes read back equal to the plan,
+before and after a CoA, and iperf3 through them far below an unshaped run; the precise rates are
+measured by tests/bench/shaping_bench.py), the ledger's counters equal to the kernel's, a quota
+cutting the client off within one polling interval, kill -9 with the kernel rebuilt from the ledger,
+a logged-out client staying out, and a spoofed IP with another MAC. The gateway's own CoA/Disconnect
+port drops forged, replayed and misaddressed requests, counts them, and leaves the session alone.
 The portal's limits (issue 19 item 5): a signup flood refused with 429 and counted, failed logins
 held back per address when the MAC changes, oversized input counted as a failure and kept out of
 the log; and the portal answering while a Disconnect waits for a silent NAS (item 6)."""
+import hashlib
+import hmac
 import http.cookiejar
 import json
 import os
 import re
 import shutil
 import signal
+import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -26,6 +34,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Edged, TempDir, binary, wait_for  # noqa: E402
+import radius_peer as rp  # noqa: E402
 
 PREFIX = f"egw{os.getpid() % 10000}"
 GW, CL1, CL2, UP = PREFIX + "g", PREFIX + "c1", PREFIX + "c2", PREFIX + "u"
@@ -36,6 +45,71 @@ GARDEN_DNS = "172.31.77.4"  # walled garden by name: garden.test
 PORTAL_PORT = 8080
 DOWN, UP_RATE = 8_000_000, 4_000_000
 ACCT_SECRET = "acct-secret-0123456789"  # radius_acct_test.SECRET, which acct_packet() signs with
+V6_SECRET = "v6-nas-secret-0123456789"
+GATEWAY_NAS = "127.0.0.86"  # where the gateway's CoA/Disconnect port listens (docs/gateway.md)
+
+# The upstream's HTTPS: the same files as its HTTP server, over TLS on port 443.
+TLS_SERVER = """
+import functools, http.server, ssl, sys
+www, cert, key = sys.argv[1:4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=www)
+server = http.server.ThreadingHTTPServer(("0.0.0.0", 443), handler)
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
+
+# Sends one datagram (hex in argv) from inside a namespace and prints the answer as hex, or nothing.
+UDP_EXCHANGE = """
+import socket, sys
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.settimeout(float(sys.argv[4]))
+s.sendto(bytes.fromhex(sys.argv[3]), (sys.argv[1], int(sys.argv[2])))
+try:
+    print(s.recv(4096).hex())
+except socket.timeout:
+    pass
+"""
+
+
+def rate_bits(text):
+    """A rate as tc prints it ('8Mbit', '500Kbit', '64bit') in bit/s."""
+    m = re.fullmatch(r"(\d+)([KMG]?)bit", text)
+    if not m:
+        raise AssertionError(f"not a tc rate: {text!r}")
+    return int(m.group(1)) * {"": 1, "K": 10**3, "M": 10**6, "G": 10**9}[m.group(2)]
+
+
+def dynauth_request(code, secret, attrs, pkt_id, ma="good"):
+    """An RFC 5176 request built here, not by the code under test: Message-Authenticator first (ma:
+    'good', 'bad' = one bit flipped, 'none'), HMAC-MD5 over the packet with a zero Authenticator
+    (3.3), then the Request Authenticator MD5(Code+Identifier+Length+16 zeros+Attributes+Secret)
+    (2.3). An Access-Request (code 1) is signed as RFC 3579 3.2 says instead: its Authenticator is
+    random and the HMAC covers it."""
+    secret = secret.encode()
+    body = (bytes([80, 18]) + bytes(16) if ma != "none" else b"") + attrs
+    header = struct.pack("!BBH", code, pkt_id, 20 + len(body))
+    authenticator = os.urandom(16) if code == 1 else bytes(16)
+    if ma != "none":
+        mac = bytearray(hmac.new(secret, header + authenticator + body, hashlib.md5).digest())
+        if ma == "bad":
+            mac[0] ^= 1
+        body = bytes([80, 18]) + bytes(mac) + attrs
+    if code != 1:
+        authenticator = hashlib.md5(header + bytes(16) + body + secret).digest()
+    return header + authenticator + body
+
+
+def attr(kind, value):
+    return bytes([kind, 2 + len(value)]) + value
+
+
+def mikrotik_rate_limit(text):
+    """Mikrotik-Rate-Limit (vendor 14988, type 8): 'rx/tx', rx being the client's upload."""
+    vsa = bytes([8, 2 + len(text)]) + text.encode()
+    return attr(26, struct.pack("!I", 14988) + vsa)
 
 
 def sh(*cmd, check=True, timeout=60):
@@ -98,7 +172,8 @@ class Client:
         """GET the portal page, take its CSRF token, POST the form with it."""
         code, page, _ = self.get(f"http://{LAN_IP}:{PORTAL_PORT}/")
         m = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-        assert m, f"no CSRF token on the portal page ({code}): {page[:300]}"
+        if not m:
+            raise AssertionError(f"no CSRF token on the portal page ({code}): {page[:300]}")
         data = dict(fields, csrf=m.group(1))
         return self.get(f"http://{LAN_IP}:{PORTAL_PORT}{path}", "-L", "--data", urllib.parse.urlencode(data))
 
@@ -111,7 +186,8 @@ class Client:
 class GatewayTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        assert os.geteuid() == 0, "the gateway test builds network namespaces: run it as root (CI does)"
+        if os.geteuid() != 0:  # a failure with its reason, not a skip
+            raise AssertionError("the gateway test builds network namespaces: run it as root (CI does)")
         cls.tmp = TempDir("edge-gw-")
         cls.root = cls.tmp.path
         cls.procs = []
@@ -159,11 +235,17 @@ class GatewayTest(unittest.TestCase):
         with open(os.path.join(www, "one.bin"), "wb") as f:
             f.write(os.urandom(1024 * 1024))
         cls.spawn(UP, "/usr/bin/python3", "-m", "http.server", "80", "--bind", "::", "--directory", www)
+        key, cert = os.path.join(cls.root, "web-key.pem"), os.path.join(cls.root, "web-cert.pem")
+        sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+           "-subj", "/CN=web.test", "-days", "2", "-keyout", key, "-out", cert)
+        cls.spawn(UP, "/usr/bin/python3", "-c", TLS_SERVER, www, cert, key)
         cls.spawn(UP, "iperf3", "-s", "-B", WEB)
         cls.spawn(UP, "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
                   "--bind-interfaces", "--listen-address=" + WEB, "--address=/garden.test/" + GARDEN_DNS,
                   "--address=/web.test/" + WEB, "--pid-file=", "--log-facility=-")
         wait_for(lambda: ns(UP, "curl", "-s", f"http://{WEB}/", check=False).returncode == 0, what="upstream web server")
+        wait_for(lambda: ns(UP, "curl", "-sk", f"https://{WEB}/", check=False).stdout == "upstream web server\n",
+                 what="upstream HTTPS server")
 
     @classmethod
     def spawn(cls, name, *cmd):
@@ -193,7 +275,8 @@ class GatewayTest(unittest.TestCase):
     def start_edged(self, edged=None):
         if edged is None:
             edged = Edged(os.path.join(self.root, "edged"), netns=GW, extra={
-                "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+                # IPv4 and IPv6: the gateway's own NAS speaks IPv4 to it, a NAS at ::1 IPv6.
+                "radius": {"listen": "::", "auth-port": 0, "acct-port": 0, "threads": 1},
                 "gateway": {
                     "enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
                     "dhcp-range": "10.77.0.100-10.77.0.150", "wan-interface": "gw-wan", "portal-port": PORTAL_PORT,
@@ -216,6 +299,23 @@ class GatewayTest(unittest.TestCase):
         out = ns(GW, "tc", "-s", "class", "show", "dev", dev, "classid", f"1:{minor:x}").stdout
         m = re.search(r"rate (\S+)", out)
         return m.group(1) if m else None
+
+    def htb_class(self, dev, minor):
+        """(rate, ceil) in bit/s of HTB class 1:minor as the kernel holds it, or None."""
+        out = ns(GW, "tc", "class", "show", "dev", dev, "classid", f"1:{minor:x}").stdout
+        m = re.search(r"\bhtb 1:[0-9a-f]+ .*\brate (\S+) ceil (\S+)", out)
+        return (rate_bits(m.group(1)), rate_bits(m.group(2))) if m else None
+
+    def iperf_unshaped(self):
+        """Upload from the box itself to the upstream: through the WAN's HTB default class at line
+        rate, the same veth and iperf3 server as a client's traffic, with no subscriber class."""
+        r = ns(GW, "iperf3", "-c", WEB, "-t", "3", "-O", "1", "-J", timeout=30)
+        return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
+
+    def udp_exchange(self, host, port, raw, wait=1.0):
+        """One datagram from inside the gateway's namespace; the answer, or None when none came within `wait`."""
+        out = ns(GW, "/usr/bin/python3", "-c", UDP_EXCHANGE, host, str(port), raw.hex(), str(wait)).stdout.strip()
+        return bytes.fromhex(out) if out else None
 
     def test_browser(self):
         """Headless chromium in the client namespace walks the voucher and login flows at phone size."""
@@ -429,12 +529,12 @@ class GatewayTest(unittest.TestCase):
             ns(CL2, "ip", "link", "set", "eth0", "address", "02:00:00:00:77:02", check=False)
             edged.stop()
 
-    def metrics(self, edged):
-        """The gateway's counters as Prometheus scrapes them from edged's /metrics."""
+    def metrics(self, edged, prefix="gateway_"):
+        """The gateway's counters (or others by prefix) as Prometheus scrapes them from edged's /metrics."""
         url = edged.ctl_json("status")["metrics-url"]
         out = {}
         for line in ns(GW, "curl", "-s", "--max-time", "5", url).stdout.splitlines():
-            if line.startswith("gateway_"):
+            if line.startswith(prefix):
                 name, _, value = line.rpartition(" ")
                 out[name] = int(float(value))
         return out
@@ -508,6 +608,90 @@ class GatewayTest(unittest.TestCase):
             nas.wait(timeout=10)
             edged.stop()
 
+    def gateway_nas(self, edged):
+        """The gateway's dynauth secret and port. Like every NAS's secret it is in the nas table of
+        edge.db (docs/gateway.md), readable only by edged's user: root here. edged writes a new one
+        at each start, so it is read after this start."""
+        db = sqlite3.connect(f"file:{os.path.join(edged.data_dir, 'edge.db')}?mode=ro", uri=True)
+        try:
+            secret, port = db.execute("SELECT secret, coa_port FROM nas WHERE name = 'gateway'").fetchone()
+        finally:
+            db.close()
+        return secret, port
+
+    def test_dynauth_port_drops_forged_replayed_and_misaddressed_requests(self):
+        """The gateway's own RFC 5176 server: a CoA or Disconnect with a wrong or missing
+        Message-Authenticator, a stale, future or missing Event-Timestamp, or a code it does not
+        serve is dropped unanswered, counted in gateway_dynauth_dropped_total, and changes nothing;
+        the same requests signed right (the positive controls) are answered and take effect."""
+        edged = Edged(os.path.join(self.root, "edged-dynauth"), netns=GW, extra={
+            "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
+            "gateway": {"enabled": True, "lan-interface": "br-lan", "lan-address": LAN_IP + "/24",
+                        "wan-interface": "gw-wan", "portal-port": PORTAL_PORT, "dns-servers": [WEB],
+                        "portal-name": "Dynauth Cafe"}})
+        edged.start()
+        try:
+            edged.ctl("plan", "add", "--name", "day", "--down", "8M", "--up", "4M")
+            edged.ctl("subscriber", "add", "--username", "dora", "--password", "dora-pass-1", "--plan", "day")
+            c1 = Client(CL1, self.root)
+            c1.dhcp()
+            code, body, _ = c1.form("/login", {"username": "dora", "password": "dora-pass-1", "accept": "yes"})
+            self.assertEqual(200, code, body[:300])
+            session = self.session_of(edged, "dora")
+            minor = self.kernel_class_of(c1.ip)
+            secret, port = self.gateway_nas(edged)
+            ids = iter(range(1, 256))
+
+            def identity(ts=0):
+                out = attr(1, b"dora") + attr(44, session["acct-session-id"].encode())
+                return out + (attr(55, struct.pack("!I", int(time.time()) + ts)) if ts is not None else b"")
+
+            def classes():
+                return self.htb_class("br-lan", minor), self.htb_class("gw-wan", minor)
+
+            # Positive control: a CoA signed as RFC 5176 says is answered with CoA-ACK and applied.
+            answer = self.udp_exchange(GATEWAY_NAS, port, dynauth_request(
+                43, secret, identity() + mikrotik_rate_limit("3M/6M"), next(ids)), wait=5.0)
+            self.assertIsNotNone(answer, "no answer to a well-formed CoA-Request")
+            self.assertEqual(44, answer[0], "CoA-ACK")
+            wait_for(lambda: classes() == ((6_000_000, 6_000_000), (3_000_000, 3_000_000)), what="the CoA's rates")
+
+            cases = [
+                ("CoA, Message-Authenticator wrong", 43, identity(), "bad"),
+                ("CoA, no Message-Authenticator", 43, identity(), "none"),
+                ("CoA, Event-Timestamp 400 s old", 43, identity(-400), "good"),
+                ("CoA, Event-Timestamp 400 s ahead", 43, identity(400), "good"),
+                ("CoA, no Event-Timestamp", 43, identity(None), "good"),
+                ("Access-Request to the CoA port", 1, identity(), "good"),
+                ("CoA-ACK to the CoA port", 44, identity(), "good"),
+                ("Disconnect, Message-Authenticator wrong", 40, identity(), "bad"),
+                ("Disconnect, Event-Timestamp 400 s old", 40, identity(-400), "good"),
+                ("Disconnect, no Event-Timestamp", 40, identity(None), "good"),
+            ]
+            for what, code, attrs, ma in cases:
+                with self.subTest(what):
+                    if code in (43, 1, 44):
+                        attrs += mikrotik_rate_limit("1M/1M")
+                    dropped = self.metrics(edged)["gateway_dynauth_dropped_total"]
+                    answer = self.udp_exchange(GATEWAY_NAS, port, dynauth_request(code, secret, attrs, next(ids), ma))
+                    wait_for(lambda: self.metrics(edged)["gateway_dynauth_dropped_total"] == dropped + 1,
+                             timeout=10, what=f"the drop counter to count '{what}'")
+                    self.assertIsNone(answer, f"'{what}' was answered: {answer.hex() if answer else ''}")
+                    self.assertEqual([session["id"]], [r["id"] for r in edged.ctl_json("session", "list",
+                                                                                       "--user", "dora")])
+                    self.assertEqual(((6_000_000, 6_000_000), (3_000_000, 3_000_000)), classes(), what)
+            code, body, _ = c1.get(f"http://{WEB}/")
+            self.assertEqual((200, "upstream web server"), (code, body.strip()), "dora is still online")
+
+            # Positive control: a well-formed Disconnect is answered and ends the session.
+            answer = self.udp_exchange(GATEWAY_NAS, port, dynauth_request(40, secret, identity(), next(ids)),
+                                       wait=5.0)
+            self.assertIsNotNone(answer, "no answer to a well-formed Disconnect-Request")
+            self.assertEqual(41, answer[0], "Disconnect-ACK")
+            wait_for(lambda: self.session_of(edged, "dora") is None, timeout=15, what="dora's Stop")
+        finally:
+            edged.stop()
+
     def test_gateway(self):
         edged = self.start_edged()
         try:
@@ -540,14 +724,21 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(200, code)
         self.assertIn("Cafe Test", body)
         self.assertIn('name="csrf"', body)
-        t0 = time.time()
-        code, _, r = c1.get(f"https://{WEB}/", "-k", timeout=8)
-        self.assertEqual(0, code, "HTTPS must not get through before login")
-        self.assertLess(time.time() - t0, 2.0, f"HTTPS before login must fail fast: {r.stderr}")
+        # A TLS server answers upstream (build_topology waited for it): only the gateway stops this.
+        code, body, r = c1.get(f"https://{WEB}/", "-k", timeout=8)
+        self.assertEqual(0, code, "HTTPS must not get through before login: " + body[:200])
+        # Refused at once by a reset (curl 7, connection refused), not dropped until a timeout (curl 28).
+        self.assertEqual(7, r.returncode, f"HTTPS before login must be reset: {r.stderr}")
         code, body, _ = c1.get(f"http://{GARDEN_IP}/")
         self.assertEqual((200, "upstream web server"), (code, body.strip()), "walled garden by address")
         code, body, _ = c1.get("http://garden.test/")
         self.assertEqual((200, "upstream web server"), (code, body.strip()), "walled garden by DNS name")
+        # IPv6: the upstream answers it (from the box itself), edged answers RADIUS over it; only
+        # the LAN's IPv6 is kept out.
+        r = ns(GW, "curl", "-s", "-g", "--max-time", "10", "http://[fd78::2]/", check=False)
+        self.assertEqual((0, "upstream web server"), (r.returncode, r.stdout.strip()),
+                         "positive control: the upstream answers IPv6 from the box " + r.stderr)
+        self.radius_over_ipv6(edged)
         code, _, r = c1.get("http://[fd78::2]/", timeout=4)
         self.assertEqual(0, code, "IPv6 must not bypass the portal")
         api = json.loads(c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/api/captive")[1])
@@ -566,8 +757,9 @@ class GatewayTest(unittest.TestCase):
         self.assertIn("You are online", body)
         code, body, _ = c1.get(f"http://{WEB}/")
         self.assertEqual((200, "upstream web server"), (code, body.strip()), "the upstream opens after login")
-        code, _, _ = c1.get(f"https://{WEB}/", "-k", timeout=4)
-        self.assertNotEqual(302, code)
+        code, body, r = c1.get(f"https://{WEB}/", "-k", timeout=10)
+        self.assertEqual((200, "upstream web server"), (code, body.strip()),
+                         f"HTTPS reaches the upstream after login, not the portal: {r.stderr}")
         api = json.loads(c1.get(f"http://{LAN_IP}:{PORTAL_PORT}/api/captive")[1])
         self.assertEqual(False, api["captive"])
         session = self.session_of(edged, "alice")
@@ -578,16 +770,22 @@ class GatewayTest(unittest.TestCase):
         code, _, _ = c1.get(f"http://[fd78::2]/", timeout=4)
         self.assertEqual(0, code, "IPv6 stays blocked after login too")
 
-        # ---- shaping ----
+        # ---- shaping: the kernel holds the plan's rates exactly, and traffic is held to them ----
+        # (No rate thresholds here: how close iperf3 gets to the plan is tests/bench/shaping_bench.py.)
+        minor = self.kernel_class_of(c1.ip)
+        self.assertIsNotNone(minor, "alice's address has a class in the map")
+        self.assertEqual((DOWN, DOWN), self.htb_class("br-lan", minor), "download class: rate and ceil")
+        self.assertEqual((UP_RATE, UP_RATE), self.htb_class("gw-wan", minor), "upload class: rate and ceil")
+        unshaped = self.iperf_unshaped()
         down = c1.iperf(reverse=True)
         up = c1.iperf(reverse=False)
-        self.assertLess(abs(down - DOWN) / DOWN, 0.10, f"download {down / 1e6:.2f} Mbit/s, plan 8 Mbit/s")
-        self.assertLess(abs(up - UP_RATE) / UP_RATE, 0.10, f"upload {up / 1e6:.2f} Mbit/s, plan 4 Mbit/s")
-        # A plan change reaches the live session as a CoA: the next measurement follows it.
+        self.assertLess(down, unshaped / 2, f"download {down / 1e6:.2f} Mbit/s, unshaped {unshaped / 1e6:.0f} Mbit/s")
+        self.assertLess(up, unshaped / 2, f"upload {up / 1e6:.2f} Mbit/s, unshaped {unshaped / 1e6:.0f} Mbit/s")
+        # A plan change reaches the live session as a CoA: the kernel's classes follow it.
         edged.ctl("plan", "set", "--name", "cafe", "--down", "4M", "--up", "2M")
-        wait_for(lambda: "gateway: CoA: alice" in edged.read_log(), what="the CoA reaching the gateway")
-        down = c1.iperf(reverse=True)
-        self.assertLess(abs(down - 4_000_000) / 4_000_000, 0.10, f"download after CoA {down / 1e6:.2f} Mbit/s")
+        wait_for(lambda: (self.htb_class("br-lan", minor), self.htb_class("gw-wan", minor)) ==
+                 ((4_000_000, 4_000_000), (2_000_000, 2_000_000)), what="the CoA's classes (down, up)")
+        self.assertIn("gateway: CoA: alice", edged.read_log())
 
         # ---- quota: cut within one polling interval ----
         c2_log = c2.form("/login", {"username": "bob", "password": "bob-pass-12", "accept": "yes"})
@@ -646,6 +844,19 @@ class GatewayTest(unittest.TestCase):
         edged.ctl("session", "disconnect", "--user", "alice")
         wait_for(lambda: self.session_of(edged, "alice") is None, timeout=15, what="alice's Stop after the Disconnect")
         edged.stop()
+
+    def radius_over_ipv6(self, edged):
+        """Positive control for the IPv6 checks: a NAS at ::1 gets its Access-Accept over IPv6."""
+        edged.ctl("nas", "add", "--name", "v6-nas", "--address", "::1", "--secret", V6_SECRET)
+        port = edged.ctl_json("status")["radius"]["auth-port"]
+        raw, _ = rp.access_request(V6_SECRET.encode(), "alice", "alice-pass-1")
+        answer = self.udp_exchange("::1", port, raw, wait=5.0)
+        self.assertIsNotNone(answer, "edged did not answer an Access-Request over IPv6 (::1)")
+        reply = rp.Reply(answer, V6_SECRET.encode(), raw)
+        self.assertEqual(rp.ACCESS_ACCEPT, reply.code, reply.get("Reply-Message"))
+        self.assertTrue(reply.response_authenticator_ok())
+        requests = self.metrics(edged, "radius_auth_client_access_requests_total")
+        self.assertEqual(1, requests.get('radius_auth_client_access_requests_total{nas="v6-nas"}'), requests)
 
     def kernel_class_of(self, ip):
         out = json.loads(ns(GW, "nft", "-j", "list", "map", "inet", "edged_gw", "class4").stdout)
