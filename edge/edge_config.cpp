@@ -123,7 +123,7 @@ std::shared_ptr<const core::ConfigTable<AlertsConfig>> alertsTable() {
   auto t = std::make_shared<core::ConfigTable<AlertsConfig>>();
   t->integer("license-warning-days", &AlertsConfig::licenseWarningDays, 30, 1, 365,
              "Warn (license state 'expiring') this many days before the license expires")
-      .integer("sync-failing-seconds", &AlertsConfig::syncFailingSeconds, 3600, 60, 30 * 86400,
+      .integer("sync-failing-seconds", &AlertsConfig::syncFailingSeconds, 3600, 10, 30 * 86400,
                "Alert when the sync with the management plane has failed for this long")
       .integer("disk-low-percent", &AlertsConfig::diskLowPercent, 10, 0, 99,
                "Alert when the data directory's file system has less than this share free; 0 = off")

@@ -51,6 +51,15 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
         return true;
       }) {
   syncState_.set(1);  // not enrolled until the sync agent says otherwise (it keeps the sync gauges)
+  for (AlertKind kind : {AlertKind::kLicenseExpiring, AlertKind::kLicenseExpired, AlertKind::kSyncFailing,
+                         AlertKind::kDiskLow, AlertKind::kNasSilent, AlertKind::kAuthFailureBurst,
+                         AlertKind::kAcctWriteFailing}) {
+    active_[static_cast<size_t>(kind)] =
+        &c.gauge("edged_alerts_active",
+                 "Whether the alert's condition holds now (nas-silent: the silent NAS clients); its notification "
+                 "is sent again only after this went back to 0",
+                 {{"alert", alertKindName(kind)}});
+  }
 }
 
 void HealthMonitor::configure(const AlertsConfig& alerts, const std::string& dataDir) {
@@ -203,6 +212,25 @@ void HealthMonitor::checkAlerts(int64_t now) {
                                             " accounting records failed to commit (not answered; NAS retries)");
   acctFailing_ = writesFailing;
   lastWriteFailures_ = failures;
+  publishActive(state);
+}
+
+void HealthMonitor::publishActive(int licenseState) {
+  auto set = [this](AlertKind kind, uint64_t value) { active_[static_cast<size_t>(kind)]->set(value); };
+  set(AlertKind::kLicenseExpiring, licenseState == static_cast<int>(core::LicenseState::kExpiring));
+  set(AlertKind::kLicenseExpired, licenseState == static_cast<int>(core::LicenseState::kGrace) ||
+                                      licenseState == static_cast<int>(core::LicenseState::kExpired));
+  set(AlertKind::kSyncFailing, syncFailing_);
+  set(AlertKind::kDiskLow, diskLow_);
+  uint64_t silent = 0;
+  if (alerts_.nasSilentSeconds > 0)  // the NAS clients configured now (nas_ keeps deleted ones)
+    for (const aaa::policy::NasClient& nas : radius_.snapshot()->nas) {
+      auto it = nas_.find(nas.name);
+      if (it != nas_.end() && it->second.silent) ++silent;
+    }
+  set(AlertKind::kNasSilent, silent);
+  set(AlertKind::kAuthFailureBurst, burst_);
+  set(AlertKind::kAcctWriteFailing, acctFailing_);
 }
 
 }  // namespace edge

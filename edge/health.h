@@ -2,11 +2,12 @@
 // state, sessions per plan, license, sync, gateway, journal commit time, free disk), and the alerts
 // raised from them. An alert is published once on the EventBus when its condition starts (and again
 // only after it cleared); edged logs it and records it in the event list, the SNMP agent sends it as
-// a notification.
+// a notification. The gauge edged_alerts_active{alert} tells whether each condition holds now.
 //
 // Threading: configure() and tick() on the main thread; the gauges are read from anywhere.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -60,6 +61,7 @@ class HealthMonitor {
   void refreshPlanSessions();
   void checkAlerts(int64_t now);
   void raise(AlertKind kind, std::string text, std::string nas = {});
+  void publishActive(int licenseState);
 
   core::CounterRegistry& counters_;
   core::EventBus& events_;
@@ -88,7 +90,8 @@ class HealthMonitor {
   DiskProbe diskProbe_;
   uint64_t subscribersVersion_ = UINT64_MAX;
 
-  // Alert state: raised once per episode.
+  // Alert state: raised once per episode. edged_alerts_active{alert} shows it (index: AlertKind).
+  std::array<core::Counter*, 8> active_{};
   int lastLicenseState_ = 0;
   bool diskLow_ = false;
   bool syncFailing_ = false;
