@@ -40,7 +40,12 @@ Result<std::optional<int64_t>> CommandArgs::integer(const char* key, int64_t min
   if (!has(key)) return std::optional<int64_t>();
   const Json& v = args_[key];
   int64_t n = 0;
-  if (v.is_number_integer()) {
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    // get<int64_t>() would wrap 18446744073709551615 to -1 and let it through the bounds (found by
+    // tests/fuzz/control_command_fuzz.cpp).
+    return invalidArgument(std::string(key) + ": " + v.dump() + " is out of range " + std::to_string(min) + ".." +
+                           std::to_string(max));
+  } else if (v.is_number_integer()) {
     n = v.get<int64_t>();
   } else if (v.is_string()) {
     std::string s = v.get<std::string>();

@@ -135,6 +135,14 @@ TEST(CommandArgs, ErrorsNameTheArgument) {
   STRCMP_EQUAL("name is required", a.required("name").status().message().c_str());
 }
 
+TEST(CommandArgs, NumbersBeyondInt64AreOutOfRangeNotWrapped) {
+  // Found by tests/fuzz/control_command_fuzz.cpp: 2^64-1 was read as -1 and passed -10..10.
+  core::Json j = core::Json::parse(R"({"days": 18446744073709551615, "n": 9223372036854775807})");
+  core::CommandArgs a(j);
+  STRCMP_EQUAL("days: 18446744073709551615 is out of range -10..10", a.integer("days", -10, 10).status().message().c_str());
+  CHECK_EQUAL(INT64_MAX, **a.integer("n", 0, INT64_MAX));
+}
+
 TEST(EdgeConfig, SnmpIsOffByDefaultAndNotificationsNeedACommunity) {
   core::Result<edge::EdgeConfig> c = parse("{}");
   CHECK_TRUE(c.isOk());
