@@ -11,6 +11,27 @@ namespace {
 // the document is read.
 struct TooDeep {};
 
+// The parser's messages quote what it last read ("last read: '...'"), raw bytes of the input. An
+// answer carrying such a message as JSON text would not serialize (nlohmann's dump() throws on
+// bytes that are not UTF-8), and a control socket worker died of it (found by
+// tests/fuzz/control_command_fuzz.cpp). Bytes outside printable ASCII are shown as \xNN.
+std::string printable(const std::string& text) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Json> parseJsonWithComments(std::string_view text, const std::string& origin, const JsonLimits& limits) {
@@ -58,9 +79,9 @@ Result<Json> parseJsonWithComments(std::string_view text, const std::string& ori
     // the part a person needs.
     std::string what = e.what();
     auto pos = what.find("parse error");
-    return invalidArgument(origin + ": " + (pos == std::string::npos ? what : what.substr(pos)));
+    return invalidArgument(origin + ": " + printable(pos == std::string::npos ? what : what.substr(pos)));
   } catch (const Json::exception& e) {
-    return invalidArgument(origin + ": " + e.what());
+    return invalidArgument(origin + ": " + printable(e.what()));
   }
 }
 

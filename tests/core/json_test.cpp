@@ -49,6 +49,17 @@ TEST(Json, SizeLimitDuplicateKeysAndSyntaxErrorsNameTheOrigin) {
   LONGS_EQUAL(1, (*commented)["a"].get<int>());
 }
 
+TEST(Json, ErrorsQuoteTheInputAsPrintableText) {
+  // The parser quotes what it last read; raw bytes that are not UTF-8 made the error answer itself
+  // unserializable (dump() throws) and a control socket worker died of it (found by
+  // tests/fuzz/control_command_fuzz.cpp).
+  core::Result<core::Json> bad = core::parseJsonWithComments(std::string("[1, 2\xff 3]"), "request");
+  CHECK_FALSE(bad.isOk());
+  STRCMP_CONTAINS("\\xff", bad.status().message().c_str());
+  std::string answer = core::Json{{"error", bad.status().message()}}.dump();  // must not throw
+  CHECK_TRUE(answer.find("parse error") != std::string::npos);
+}
+
 TEST(Json, DepthOfScalarsAndContainers) {
   LONGS_EQUAL(0, core::jsonDepth(core::Json(3)));
   LONGS_EQUAL(1, core::jsonDepth(core::Json::array()));
