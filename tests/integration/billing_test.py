@@ -4,11 +4,12 @@ requests edged sends, edgectl as the operator."""
 import csv
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 import unittest
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -251,6 +252,53 @@ class Billing(unittest.TestCase):
         self.assertEqual(len(coas), 1, f"no CoA when the window {window} began")
         self.assertEqual(self.attrs(coas[0], "Mikrotik-Rate-Limit"), ["1M/1M"])
         self.assertGreaterEqual(time.time(), start.timestamp())
+
+    def test_uncounted_windows_follow_local_time_across_both_dst_changes(self):
+        """Each record is dated by the box's clock minus its Acct-Delay-Time (RFC 2866 5.2), so records
+        can be placed on the days Europe/Berlin changes its clocks; a window is local wall time."""
+        ctl = self.edged.ctl
+        ctl("plan", "add", "--name", "night-free", "--down", "10M", "--up", "10M", "--data-quota", "100GB",
+            "--period", "month", "--window", "01:00-05:00:uncounted")
+        ctl("plan", "add", "--name", "half-hour-free", "--down", "10M", "--up", "10M", "--data-quota", "100GB",
+            "--period", "month", "--window", "02:00-02:30:uncounted")
+        ctl("subscriber", "add", "--username", "spring", "--password", "pw-spring", "--plan", "night-free")
+        ctl("subscriber", "add", "--username", "autumn", "--password", "pw-autumn", "--plan", "half-hour-free")
+
+        def session(user, sid, utc_times):
+            """Start at the first time, then +100 MB at each of the others (the last one a Stop)."""
+            now = time.time()
+            for i, when in enumerate(utc_times):
+                delay = int(now - datetime.fromisoformat(when).replace(tzinfo=timezone.utc).timestamp())
+                status = 1 if i == 0 else (2 if i == len(utc_times) - 1 else 3)
+                raw = acct_packet(status, user, sid, (0, 100 * MB * i, 60 * i), pkt_id=self.next_id(), delay=delay)
+                r = rp.exchange(self.acct_port, raw, SECRET)
+                self.assertIsNotNone(r, f"no Accounting-Response for {when}")
+
+        # 29 March 2026: 02:00 CET becomes 03:00 CEST; the window 01:00-05:00 local is three real hours.
+        session("spring", "DST-spring", ["2026-03-28T23:55:00",   # 00:55 CET: Start
+                                          "2026-03-29T00:30:00",   # 01:30 CET: free
+                                          "2026-03-29T01:30:00",   # 03:30 CEST: free (02:30 local never was)
+                                          "2026-03-29T02:59:00",   # 04:59 CEST: free
+                                          "2026-03-29T03:30:00"])  # 05:30 CEST: counted (04:30 if the offset stayed +1)
+        # 25 October 2026: 03:00 CEST becomes 02:00 CET; 02:00-02:30 local happens twice.
+        session("autumn", "DST-autumn", ["2026-10-24T23:50:00",   # 01:50 CEST: Start
+                                          "2026-10-25T00:15:00",   # 02:15 CEST: free
+                                          "2026-10-25T01:15:00",   # 02:15 CET, the second time: free
+                                          "2026-10-25T01:45:00"])  # 02:45 CET: counted (03:45 if it stayed +2)
+        self.edged.ctl("usage", "--user", "spring")  # settles the ledger's views
+        db = sqlite3.connect(os.path.join(self.edged.data_dir, "acct.db"))
+        try:
+            counted = dict(db.execute("SELECT username, sum(input_octets + output_octets) FROM quota_usage "
+                                      "WHERE username IN ('spring', 'autumn') GROUP BY username").fetchall())
+            months = dict(db.execute("SELECT username, min(period_start) FROM quota_usage "
+                                     "WHERE username IN ('spring', 'autumn') GROUP BY username").fetchall())
+        finally:
+            db.close()
+        self.assertEqual(counted.get("spring"), 100 * MB, "only the record after 05:00 CEST counts")
+        self.assertEqual(counted.get("autumn"), 100 * MB, "both 02:15s are free, 02:45 CET counts")
+        berlin = ZoneInfo("Europe/Berlin")
+        self.assertEqual(months["spring"], int(datetime(2026, 3, 1, tzinfo=berlin).timestamp()))
+        self.assertEqual(months["autumn"], int(datetime(2026, 10, 1, tzinfo=berlin).timestamp()))
 
     def test_voucher_sheet_prints_in_a_real_browser(self):
         made = self.edged.ctl_json("voucher", "generate", "--plan", "hotspot", "--count", "7", "--valid-for", "1d",
