@@ -413,6 +413,29 @@ def seeds_config():
     return out
 
 
+def seeds_control_command():
+    """control_command: a request as it arrives on the control socket (JSON with comments, then a
+    newline), spelled as edgectl and the unit tests send them."""
+    reqs = [
+        '{"command": "list-commands"}',
+        '{"command": "subscriber-add", "arguments": {"user": "alice", "plan": "home", "days": "30", '
+        '"count": 2, "port": "1812", "enabled": "yes", "down": "10M", "quota": "5GB", "mac": ["aa:bb:cc:dd:ee:ff"], '
+        '"note": "paid cash"}}',
+        '{"command": "subscriber-add", "arguments": {"user": "bob", "days": -7, "enabled": false, "down": 512000, '
+        '"quota": "2GiB", "mac": "AA-BB-CC-DD-EE-01", "note": 42}}',
+        '// from a script\n{"command": "session-disconnect", /* who */ "arguments": {"user": "carol"}}',
+        '{"command": "subscriber-add", "arguments": {"user": "d", "days": 18446744073709551615}}',
+        '{"command": "subscriber-add", "arguments": {"user": "e", "typo": 1}}',
+        '{"command": "fails"}',
+        '{"command": "nope", "arguments": {}}',
+        '{"command": 7}',
+        '[1, 2, 3]',
+        '{"command": "subscriber-add", "arguments": [1]}',
+        '{"command": "subscriber-add", "command": "fails"}',
+    ]
+    return {f"request-{i:02d}": (r + "\n").encode() for i, r in enumerate(reqs)}
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -420,6 +443,7 @@ TARGETS = {
     "auth_methods": seeds_auth_methods,
     "sync_wire": seeds_sync_wire,
     "config": seeds_config,
+    "control_command": seeds_control_command,
 }
 
 
