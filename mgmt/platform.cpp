@@ -568,26 +568,27 @@ struct Commands {
     return deviceJson(*st, nowSeconds());
   }
 
-  static ControlReply deviceShow(Platform& p, const Json& args, const Caller& caller) {
+  // The device a command names by its only argument, `device`, as the caller may see it.
+  static core::Result<Json> deviceArgument(Platform& p, const Json& args, const Caller& caller) {
     CommandArgs a(args);
-    core::Status s = a.only({"device"});
-    if (!s.isOk()) return fail(s);
-    core::Result<Json> d = findDevice(p, a, caller);
+    EDGE_RETURN_IF_ERROR(a.only({"device"}));
+    return findDevice(p, a, caller);
+  }
+
+  static ControlReply deviceShow(Platform& p, const Json& args, const Caller& caller) {
+    core::Result<Json> d = deviceArgument(p, args, caller);
     if (!d.isOk()) return fail(d.status());
     return ControlReply::success("device " + (*d)["id"].get<std::string>(), *d);
   }
 
   static ControlReply deviceRevoke(Platform& p, const Json& args, const Caller& caller) {
-    CommandArgs a(args);
-    core::Status s = a.only({"device"});
-    if (!s.isOk()) return fail(s);
-    core::Result<Json> d = findDevice(p, a, caller);
+    core::Result<Json> d = deviceArgument(p, args, caller);
     if (!d.isOk()) return fail(d.status());
     core::Result<core::Statement> st =
         p.db_.prepare("UPDATE devices SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'");
     if (!st.isOk()) return fail(st.status());
     st->bindInt64(1, nowSeconds()).bindText(2, (*d)["id"].get<std::string>());
-    s = st->run();
+    core::Status s = st->run();
     if (!s.isOk()) return fail(s);
     (*d)["status"] = "revoked";
     return ControlReply::success("device " + (*d)["id"].get<std::string>() +
@@ -598,16 +599,13 @@ struct Commands {
   // A suspected leak of a box's key: the box makes a new key and certificate at its next check-in,
   // and from its first call with them every earlier certificate is refused (ADR 0012).
   static ControlReply deviceRekey(Platform& p, const Json& args, const Caller& caller) {
-    CommandArgs a(args);
-    core::Status s = a.only({"device"});
-    if (!s.isOk()) return fail(s);
-    core::Result<Json> d = findDevice(p, a, caller);
+    core::Result<Json> d = deviceArgument(p, args, caller);
     if (!d.isOk()) return fail(d.status());
     if ((*d)["status"] != "active") return ControlReply::error("device is revoked: enroll the box again instead");
     core::Result<core::Statement> st = p.db_.prepare("UPDATE devices SET rekey_requested = 1 WHERE id = ?");
     if (!st.isOk()) return fail(st.status());
     st->bindText(1, (*d)["id"].get<std::string>());
-    s = st->run();
+    core::Status s = st->run();
     if (!s.isOk()) return fail(s);
     return ControlReply::success("device " + (*d)["id"].get<std::string>() +
                                      ": a new key at its next check-in; its current certificate is refused once the "

@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, Mgmtd, TempDir, wait_for  # noqa: E402
+from edgelib import Edged, Mgmtd, TempDir, sign_with_ca, wait_for  # noqa: E402
 
 NESTED_BIG = "[" * 200_000 + "]" * 200_000        # 400 KB: crashed mgmtd before the depth limit
 NESTED_SMALL = "[" * 3_000 + "]" * 3_000            # fits enrollment's 8 KiB limit
@@ -308,23 +308,15 @@ class MgmtSecurity(unittest.TestCase):
     # ---- negative paths of enrollment and the device API (issue 29) --------------------------------
 
     def issue_with_mgmt_ca(self, name, subject, start, end):
-        """A certificate for `subject` signed by mgmt's own CA key (openssl ca), valid from start to end."""
+        """A certificate for `subject` signed by mgmt's own CA key, valid from start to end."""
         work = os.path.join(self.tmp.path, "ca-" + name)
         os.makedirs(work, exist_ok=True)
-        p = lambda n: os.path.join(work, n)  # noqa: E731
-        with open(p("ca.cnf"), "w") as f:
-            f.write(f"""[ca]\ndefault_ca = d\n[d]\ndatabase = {p('index.txt')}\nnew_certs_dir = {work}\n"""
-                    f"""serial = {p('serial')}\ndefault_md = sha256\npolicy = pol\nunique_subject = no\n"""
-                    """[pol]\ncommonName = supplied\norganizationalUnitName = optional\n""")
-        open(p("index.txt"), "w").close()
-        with open(p("serial"), "w") as f:
-            f.write("2000\n")
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("k.pem"),
-                "-out", p("r.csr"), "-subj", subject)
-        openssl("ca", "-batch", "-config", p("ca.cnf"), "-cert", os.path.join(self.mgmt.data_dir, "ca.pem"),
-                "-keyfile", os.path.join(self.mgmt.data_dir, "ca-key.pem"), "-in", p("r.csr"), "-out", p("c.pem"),
-                "-startdate", start, "-enddate", end, "-notext")
-        return p("c.pem"), p("k.pem")
+        key, csr, cert = (os.path.join(work, n) for n in ("k.pem", "r.csr", "c.pem"))
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                "-out", csr, "-subj", subject)
+        sign_with_ca(work, os.path.join(self.mgmt.data_dir, "ca.pem"), os.path.join(self.mgmt.data_dir, "ca-key.pem"),
+                     csr, cert, start, end)
+        return cert, key
 
     def test_unknown_device_and_not_yet_valid_certificates_are_refused(self):
         url = self.device + "/v1/changes?cursor=0"

@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, Mgmtd, TempDir, wait_for  # noqa: E402
+from edgelib import Edged, Mgmtd, TempDir, sign_with_ca, wait_for  # noqa: E402
 import radius_peer as rp  # noqa: E402
 from radius_acct_test import SECRET as ACCT_SECRET, acct_packet  # noqa: E402
 from session_control_test import FakeNas  # noqa: E402
@@ -266,18 +266,10 @@ class ManagementPlane(unittest.TestCase):
         self.assertEqual(code, 401)
         self.assertIn("not issued by a trusted CA", body)
         # Expired: issued by the mgmt CA (its key is in mgmt's data dir) for last year.
-        with open(p("ca.cnf"), "w") as f:
-            f.write(f"""[ca]\ndefault_ca = d\n[d]\ndatabase = {p('index.txt')}\nnew_certs_dir = {work}\n"""
-                    f"""serial = {p('serial')}\ndefault_md = sha256\npolicy = pol\nunique_subject = no\n"""
-                    """[pol]\ncommonName = supplied\norganizationalUnitName = optional\n""")
-        open(p("index.txt"), "w").close()
-        with open(p("serial"), "w") as f:
-            f.write("1000\n")
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("old.key"),
                 "-out", p("old.csr"), "-subj", f"/CN={self.device_id}/OU={self.tenant}")
-        openssl("ca", "-batch", "-config", p("ca.cnf"), "-cert", self.ca, "-keyfile",
-                os.path.join(self.mgmt.data_dir, "ca-key.pem"), "-in", p("old.csr"), "-out", p("old.pem"),
-                "-startdate", "20250101000000Z", "-enddate", "20250401000000Z", "-notext")
+        sign_with_ca(work, self.ca, os.path.join(self.mgmt.data_dir, "ca-key.pem"), p("old.csr"), p("old.pem"),
+                     "20250101000000Z", "20250401000000Z")
         code, body, _ = curl(url + "/v1/changes?cursor=0", *base, "--cert", p("old.pem"), "--key", p("old.key"))
         self.assertEqual(code, 401)
         self.assertIn("expired", body)

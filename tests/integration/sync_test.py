@@ -13,7 +13,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, Mgmtd, TempDir, wait_for  # noqa: E402
+from edgelib import Edged, Mgmtd, TempDir, sign_with_ca, wait_for  # noqa: E402
 
 
 def openssl(*args):
@@ -150,20 +150,12 @@ class Sync(unittest.TestCase):
         work = os.path.join(self.tmp.path, "short")
         os.makedirs(work)
         p = lambda n: os.path.join(work, n)  # noqa: E731
-        with open(p("ca.cnf"), "w") as f:
-            f.write(f"""[ca]\ndefault_ca = d\n[d]\ndatabase = {p('index.txt')}\nnew_certs_dir = {work}\n"""
-                    f"""serial = {p('serial')}\ndefault_md = sha256\npolicy = pol\nunique_subject = no\n"""
-                    """[pol]\ncommonName = supplied\norganizationalUnitName = optional\n""")
-        open(p("index.txt"), "w").close()
-        with open(p("serial"), "w") as f:
-            f.write("3000\n")
         subject = openssl("x509", "-in", os.path.join(sync_dir, "device.pem"), "-noout", "-subject", "-nameopt",
                           "compat").strip().replace("subject=", "")
         openssl("req", "-new", "-key", os.path.join(sync_dir, "device-key.pem"), "-out", p("r.csr"), "-subj", subject)
         now = datetime.now(timezone.utc)
-        openssl("ca", "-batch", "-config", p("ca.cnf"), "-cert", os.path.join(mgmt.data_dir, "ca.pem"), "-keyfile",
-                os.path.join(mgmt.data_dir, "ca-key.pem"), "-in", p("r.csr"), "-out", p("short.pem"),
-                "-startdate", utc(now - timedelta(days=2)), "-enddate", utc(now + timedelta(hours=2)), "-notext")
+        sign_with_ca(work, os.path.join(mgmt.data_dir, "ca.pem"), os.path.join(mgmt.data_dir, "ca-key.pem"),
+                     p("r.csr"), p("short.pem"), utc(now - timedelta(days=2)), utc(now + timedelta(hours=2)))
         pem = openssl("x509", "-in", p("short.pem"))
         der = subprocess.run(["openssl", "x509", "-in", p("short.pem"), "-outform", "DER"], capture_output=True,
                              check=True).stdout
