@@ -436,6 +436,47 @@ def seeds_control_command():
     return {f"request-{i:02d}": (r + "\n").encode() for i, r in enumerate(reqs)}
 
 
+def fuzz_key(name):
+    """A PEM from tests/fuzz/fuzz_keys.h (the fixed test keys the harnesses trust)."""
+    with open(os.path.join(HERE, "fuzz_keys.h")) as f:
+        text = f.read()
+    body = re.search(r"inline constexpr const char\* " + name + r" =\n(.*?);\n", text, re.S).group(1)
+    return "\n".join(re.findall(r'"(.*?)\\n"', body)) + "\n"
+
+
+def openssl(args, data=None):
+    return subprocess.run(["openssl"] + args, input=data, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=True).stdout
+
+
+def seeds_license():
+    """license: selector (0 document, 1 license JSON, 2 license JSON to sign, 3 trusted key PEM) +
+    text; documents signed with the fixed test key by the openssl CLI, as the header says anyone can."""
+    import base64
+    import json
+    lic = {"id": "lic-1", "tenant": "t-1", "tier": "premium", "subscriber-cap": 500,
+           "features": ["captive-portal", "snmp"], "issued-at": 1700000000, "not-before": 1700000000,
+           "expires-at": 1800000000, "grace-days": 14}
+    out = {"json-0": b"\x01" + json.dumps(lic).encode(),
+           "json-1": b"\x01" + json.dumps({**lic, "subscriber-cap": 0, "features": [], "tier": "free"}).encode(),
+           "sign-0": b"\x02" + json.dumps(lic).encode()}
+    with tempfile.TemporaryDirectory() as tmp:
+        key = os.path.join(tmp, "key.pem")
+        with open(key, "w") as f:
+            f.write(fuzz_key("kLicenseKeyPem"))
+        for i, body in enumerate([lic, {**lic, "id": "lic-2", "features": ["vouchers", "api", "fair-use"]}]):
+            payload = json.dumps(body).encode()
+            signature = openssl(["dgst", "-sha256", "-sign", key], payload)
+            doc = {"format": "edge-license-1", "license": base64.b64encode(payload).decode(),
+                   "signature": base64.b64encode(signature).decode()}
+            out[f"document-{i}"] = b"\x00" + json.dumps(doc, indent=1).encode()
+        out["key-trusted"] = b"\x03" + fuzz_key("kLicensePublicKeyPem").encode()
+        for curve in ["prime256v1", "secp256k1", "brainpoolP256r1"]:
+            other = openssl(["ecparam", "-genkey", "-name", curve, "-noout"])
+            out[f"key-other-{curve}"] = b"\x03" + openssl(["ec", "-pubout"], other)
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -444,6 +485,7 @@ TARGETS = {
     "sync_wire": seeds_sync_wire,
     "config": seeds_config,
     "control_command": seeds_control_command,
+    "license": seeds_license,
 }
 
 
