@@ -477,6 +477,40 @@ def seeds_license():
     return out
 
 
+def seeds_pki():
+    """pki: selector (0 CSR, 1 certificate, 2 certificate to verify under the test CA, 3 base64,
+    4 CertSpec fields) + text; CSRs and certificates made by the openssl CLI with the fixed keys."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ca_key, dev_key = os.path.join(tmp, "ca.pem"), os.path.join(tmp, "dev.pem")
+        with open(ca_key, "w") as f:
+            f.write(fuzz_key("kCaKeyPem"))
+        with open(dev_key, "w") as f:
+            f.write(fuzz_key("kDeviceKeyPem"))
+        ca = os.path.join(tmp, "ca.crt")
+        openssl(["req", "-x509", "-new", "-key", ca_key, "-subj", "/CN=edge fuzz CA", "-days", "3650", "-sha256",
+                 "-addext", "basicConstraints=critical,CA:TRUE", "-out", ca])
+        csr = openssl(["req", "-new", "-key", dev_key, "-subj", "/CN=box-1/OU=t-1", "-sha256"])
+        out["csr-box"] = b"\x00" + csr
+        out["csr-commas"] = b"\x00" + openssl(["req", "-new", "-key", dev_key, "-subj", "/CN=a,b=c/OU=x\\+y", "-sha256"])
+        csr_file = os.path.join(tmp, "box.csr")
+        with open(csr_file, "wb") as f:
+            f.write(csr)
+        cert = openssl(["x509", "-req", "-in", csr_file, "-CA", ca, "-CAkey", ca_key, "-set_serial", "0x1f2e3d",
+                        "-days", "3650", "-sha256"])
+        out["cert-box"] = b"\x01" + cert
+        out["cert-box-verify"] = b"\x02" + cert
+        out["cert-box-der"] = b"\x01" + openssl(["x509", "-outform", "DER"], cert)
+        with open(ca, "rb") as f:
+            out["cert-ca"] = b"\x02" + f.read()
+    out["base64-0"] = b"\x03" + b"aGVsbG8gd29ybGQ="
+    out["base64-url"] = b"\x03" + b"eyJ1cmwiOiJodHRwczovL3gifQ"
+    for i, (cn, ou, serial) in enumerate([(b"box-1", b"t-1", b""), (b"a,OU=evil", b"x=y+z", b"00ff"),
+                                          (b"\xc3\xa4\xc3\xb6", b"", b"0102030405060708090a0b0c0d0e0f1011121314")]):
+        out[f"spec-{i}"] = Fdp().random_length_string(cn).random_length_string(ou).random_length_string(serial).build(b"\x04")
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -486,6 +520,7 @@ TARGETS = {
     "config": seeds_config,
     "control_command": seeds_control_command,
     "license": seeds_license,
+    "pki": seeds_pki,
 }
 
 
