@@ -27,6 +27,25 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Quotes of the response in error messages: bytes outside printable ASCII as \xNN. The message ends
+// up in JSON (the sync agent's last-error in `edgectl sync` answers), which cannot carry bytes that
+// are not UTF-8 (found by tests/fuzz/https_response_fuzz.cpp).
+std::string quote(const std::string& text, size_t max) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < max; ++i) {
+    auto b = static_cast<unsigned char>(text[i]);
+    if (b >= 0x20 && b < 0x7f) {
+      out += text[i];
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+  }
+  return out;
+}
+
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return "";
@@ -94,8 +113,12 @@ Status HttpResponseParser::parseHead(const std::string& head) {
       !std::isdigit(static_cast<unsigned char>(statusLine[9])) ||
       !std::isdigit(static_cast<unsigned char>(statusLine[10])) ||
       !std::isdigit(static_cast<unsigned char>(statusLine[11])) || (statusLine.size() > 12 && statusLine[12] != ' '))
-    return corrupt("not an HTTP/1.x status line: \"" + statusLine.substr(0, 80) + "\"");
+    return corrupt("not an HTTP/1.x status line: \"" + quote(statusLine, 80) + "\"");
   response_.status = std::stoi(statusLine.substr(9, 3));
+  // RFC 9110 section 15: status codes outside 100..599 are invalid ("021" would pass as a final
+  // response without a body; found by tests/fuzz/https_response_fuzz.cpp).
+  if (response_.status < 100 || response_.status > 599)
+    return corrupt("status " + statusLine.substr(9, 3) + " is outside 100..599 (RFC 9110 section 15)");
   response_.headers.clear();
   bool haveLength = false;
   bool chunked = false;
@@ -111,12 +134,12 @@ Status HttpResponseParser::parseHead(const std::string& head) {
     if (line[0] == ' ' || line[0] == '\t') return corrupt("obsolete folded header line in the response");
     size_t colon = line.find(':');
     if (colon == std::string::npos || !isToken(line.substr(0, colon)))
-      return corrupt("malformed response header line: \"" + line.substr(0, 80) + "\"");
+      return corrupt("malformed response header line: \"" + quote(line, 80) + "\"");
     std::string name = lower(line.substr(0, colon));
     std::string value = trim(line.substr(colon + 1));
     if (name == "content-length") {
       if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos)
-        return corrupt("invalid Content-Length \"" + value + "\"");
+        return corrupt("invalid Content-Length \"" + quote(value, 80) + "\"");
       size_t v = std::stoull(value);
       // Two different lengths are how responses get smuggled (RFC 7230 section 3.3.3).
       if (haveLength && v != length) return corrupt("conflicting Content-Length headers");
@@ -162,7 +185,7 @@ Status HttpResponseParser::advanceChunks() {
         std::string line = buf_.substr(pos_, eol - pos_);
         std::string hex = trim(line.substr(0, line.find(';')));  // chunk extensions are ignored
         if (hex.empty() || hex.size() > 15 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-          return corrupt("invalid chunk size \"" + line.substr(0, 40) + "\"");
+          return corrupt("invalid chunk size \"" + quote(line, 40) + "\"");
         chunkLeft_ = std::stoull(hex, nullptr, 16);
         pos_ = eol + 2;
         if (chunkLeft_ == 0) {
