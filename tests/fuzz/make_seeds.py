@@ -511,6 +511,32 @@ def seeds_pki():
     return out
 
 
+def seeds_https_response():
+    """https_response: flags (bit 0 HEAD), body limit selector (0, 1, 16, 1 KiB, 16 MiB), split seed,
+    then a response as mgmtd (libmicrohttpd) or a proxy might send it."""
+    body = b'{"poll-interval": 60, "server-time": 1795000000, "cursor": 44, "commands": []}'
+    responses = {
+        "length": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+        "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nX-A: 2\r\n\r\n"
+                   b"10;ext=1\r\n" + body[:16] + b"\r\n" + b"%x\r\n" % (len(body) - 16) + body[16:] +
+                   b"\r\n0\r\nTrailer: x\r\n\r\n",
+        "continue": b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}",
+        "no-content": b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n",
+        "until-close": b"HTTP/1.0 200 OK\r\nServer: x\r\n\r\n" + body,
+        "gzip-then-close": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+        "error-json": b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 31\r\n\r\n"
+                      b'{"error": "the body is invalid"}',
+        "duplicate-length": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+        "folded": b"HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n",
+    }
+    out = {}
+    for label, raw in responses.items():
+        out[label] = bytes([0, 4, 7]) + raw
+    out["head"] = bytes([1, 4, 3]) + responses["length"]
+    out["small-limit"] = bytes([0, 2, 11]) + responses["chunked"]
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -521,6 +547,7 @@ TARGETS = {
     "control_command": seeds_control_command,
     "license": seeds_license,
     "pki": seeds_pki,
+    "https_response": seeds_https_response,
 }
 
 
