@@ -4,6 +4,7 @@
 #include <cctype>
 #include <ctime>
 #include <limits>
+#include <type_traits>
 
 #include "core/units.h"
 
@@ -391,11 +392,32 @@ core::Json rulesToJson(const BillingRules& r) {
   return j;
 }
 
+namespace {
+
+// A whole number from the rules' JSON. nlohmann's value<uint64_t>() casts a float or a negative
+// number silently, and a float beyond 2^64 is undefined behaviour (found by
+// tests/fuzz/units_fuzz.cpp): only JSON integers of the right sign are taken.
+template <class T>
+core::Status wholeNumber(const core::Json& j, const char* key, T* out) {
+  if (!j.contains(key)) return core::Status::ok();
+  const core::Json& v = j[key];
+  const bool fits = std::is_signed_v<T> ? v.is_number_integer() &&
+                                              (!v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t{INT64_MAX})
+                                        : v.is_number_unsigned();
+  if (!fits)
+    return core::invalidArgument(std::string("billing rules: '") + key + "' must be a whole number" +
+                                 (std::is_signed_v<T> ? "" : " of at least 0") + ", got " + v.dump());
+  *out = v.get<T>();
+  return core::Status::ok();
+}
+
+}  // namespace
+
 core::Result<BillingRules> rulesFromJson(const core::Json& j) {
   if (!j.is_object()) return core::invalidArgument("billing rules: expected a JSON object");
   BillingRules r;
   try {
-    r.priceMinor = j.value("price", int64_t{0});
+    EDGE_RETURN_IF_ERROR(wholeNumber(j, "price", &r.priceMinor));
     r.currency = j.value("currency", std::string());
     core::Result<PeriodSpec> period = parsePeriod(j.value("period", std::string("month")));
     if (!period.isOk()) return period.status();
@@ -403,9 +425,9 @@ core::Result<BillingRules> rulesFromJson(const core::Json& j) {
     if (!anchor.isOk()) return anchor.status();
     r.period = *period;
     r.period.anchor = *anchor;
-    r.dataQuota = j.value("data-quota", uint64_t{0});
-    r.timeQuota = j.value("time-quota", uint64_t{0});
-    r.validitySeconds = j.value("validity", uint64_t{0});
+    EDGE_RETURN_IF_ERROR(wholeNumber(j, "data-quota", &r.dataQuota));
+    EDGE_RETURN_IF_ERROR(wholeNumber(j, "time-quota", &r.timeQuota));
+    EDGE_RETURN_IF_ERROR(wholeNumber(j, "validity", &r.validitySeconds));
     for (const core::Json& f : j.value("fup", core::Json::array())) {
       core::Result<FupTier> t = parseFup(f.get<std::string>());
       if (!t.isOk()) return t.status();

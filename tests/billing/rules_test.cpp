@@ -210,3 +210,18 @@ TEST(BillingQuota, ParsersSayWhatIsWrong) {
   r.tiers = {*billing::parseFup("2GB:1M/1M"), *billing::parseFup("1GB:1M/1M")};
   CHECK_FALSE(billing::validate(r).isOk());
 }
+
+TEST(BillingQuota, StoredRulesTakeWholeNumbersOnly) {
+  // Found by tests/fuzz/units_fuzz.cpp: a float beyond 2^64 in "data-quota" was cast (undefined
+  // behaviour), a negative one wrapped, 1.5 became 1.
+  for (const char* bad : {R"({"data-quota": 8.9e75})", R"({"data-quota": -1})", R"({"time-quota": 1.5})",
+                          R"({"price": 1e300})", R"({"validity": "30d"})", R"({"price": 18446744073709551615})"}) {
+    core::Result<BillingRules> r = billing::rulesFromJson(core::Json::parse(bad));
+    CHECK_FALSE_TEXT(r.isOk(), bad);
+  }
+  core::Result<BillingRules> ok =
+      billing::rulesFromJson(core::Json::parse(R"({"price": 100, "currency": "USD", "data-quota": 5000000000})"));
+  CHECK_TRUE_TEXT(ok.isOk(), ok.status().message().c_str());
+  CHECK_EQUAL(5000000000ULL, ok->dataQuota);
+  CHECK_EQUAL(100, ok->priceMinor);
+}
