@@ -537,6 +537,26 @@ def seeds_https_response():
     return out
 
 
+def seeds_units():
+    """units: selector (0 rate, 1 size, 2 duration, 3 "AMOUNT CURRENCY", 4 window, 5 fair-use tier,
+    6 period, 7 numbers to format, 8 anchor, 9 FuzzedDataProvider bytes, newline, rules JSON) + text,
+    spelled as core/units.h, billing/rules.h and their unit tests spell them."""
+    out = {}
+    samples = {0: ["512k", "10M", "1.5G", "100", "10Mbps", "2.5kbit"], 1: ["500MB", "5GB", "2GiB", "1024", "1024B", "0.5TB"],
+               2: ["90s", "45m", "10h", "30d", "2w"], 3: ["19.99 USD", "500 JPY", "1.250 BHD", "0.5 EUR"],
+               4: ["00:00-06:00:uncounted", "22:00-06:00:20M/10M", "12:00-13:30:uncounted:5M/1M"],
+               5: ["1GB:2M/1M", "2GB:block", "2GB:redirect"], 6: ["month", "week", "day", "30d"], 8: ["calendar", "subscriber"]}
+    for sel, texts in samples.items():
+        for i, t in enumerate(texts):
+            out[f"{sel}-{i}"] = bytes([sel]) + t.encode()
+    out["7-numbers"] = bytes([7]) + bytes(range(1, 40))
+    rules = ('{"price": 1999, "currency": "USD", "period": "month", "period-anchor": "subscriber", "data-quota": 50000000000, '
+             '"time-quota": 0, "validity": 2592000, "fup": ["1GB:2M/1M", "2GB:block"], "windows": ["00:00-06:00:uncounted"]}')
+    out["9-rules"] = bytes([9]) + bytes(range(7, 60)) + b"\n" + rules.encode()
+    out["9-rules-quota"] = bytes([9]) + bytes(range(100, 160)) + b"\n" + b'{"data-quota": 1000000, "time-quota": 3600, "period": "30d"}'
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -548,6 +568,7 @@ TARGETS = {
     "license": seeds_license,
     "pki": seeds_pki,
     "https_response": seeds_https_response,
+    "units": seeds_units,
 }
 
 
