@@ -557,6 +557,35 @@ def seeds_units():
     return out
 
 
+def seeds_policy_admin():
+    """policy_admin: selector (0 plan, 1 subscriber) + the arguments as JSON, as edgectl/mgmtctl send
+    them (every flag as text) and as the admin API does (numbers)."""
+    import json
+    plans = [
+        {"name": "home", "down": "10M", "up": "5M"},
+        {"name": "gold", "down": "50M", "up": "20M", "burst-down": "80M", "burst-up": "30M", "burst-threshold": "75",
+         "burst-time": "10", "session-timeout": "86400", "idle-timeout": "600", "interim": "300", "max-sessions": "2",
+         "ip-pool": "gold", "price": "19.99", "currency": "USD", "period": "month", "period-anchor": "subscriber",
+         "data-quota": "50GB", "fup": ["1GB:2M/1M", "2GB:block"], "time-quota": "none", "validity": "30d",
+         "window": ["00:00-06:00:uncounted", "22:00-23:00:20M/10M"]},
+        {"name": "day-pass", "down": 2000000, "up": 1000000, "price": "500", "currency": "JPY", "validity": "1d",
+         "data-quota": "1GiB", "period": "day"},
+        {"name": "odd", "down": "1M", "up": "1M", "currency": "usd"},
+    ]
+    subs = [
+        {"user": "alice", "plan": "home", "status": "active", "expires": "2030-01-31T00:00:00Z",
+         "mac": "AA-BB-CC-DD-EE-FF", "static-ip": "10.0.0.7"},
+        {"user": "bob", "plan": "day-pass", "status": "suspended", "expires": "never", "mac": "", "static-ip": ""},
+        {"user": "carol", "plan": "nope", "mac": "aabb.ccdd.eeff"},
+    ]
+    out = {}
+    for i, p in enumerate(plans):
+        out[f"plan-{i}"] = b"\x00" + json.dumps(p).encode()
+    for i, sub in enumerate(subs):
+        out[f"subscriber-{i}"] = b"\x01" + json.dumps(sub).encode()
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -569,6 +598,7 @@ TARGETS = {
     "pki": seeds_pki,
     "https_response": seeds_https_response,
     "units": seeds_units,
+    "policy_admin": seeds_policy_admin,
 }
 
 
