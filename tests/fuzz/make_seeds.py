@@ -586,6 +586,19 @@ def seeds_policy_admin():
     return out
 
 
+def seeds_dnsmasq_leases():
+    """dnsmasq_leases: a lease file, as in tests/edge/gateway_test.cpp and as dnsmasq writes it
+    (DHCPv4 lines, the duid line, DHCPv6 lines)."""
+    return {
+        "unit-test": b"1790000000 02:AA:00:00:00:01 10.10.0.130 phone 01:02:aa:00:00:00:01\n"
+                     b"garbage\n1790000001 02:aa:00:00:00:02 10.10.0.131 * *\n"
+                     b"duid 00:01:00:01:2c:3d:4e:5f:02:aa:00:00:00:03\n",
+        "dhcpv6": b"duid 00:01:00:01:2c:3d:4e:5f:02:aa:00:00:00:03\n"
+                  b"1790000100 1234567 2001:db8::10 laptop 00:01:00:01:2c:3d:4e:5f:02:aa:00:00:00:04\n"
+                  b"0 02:aa:00:00:00:05 10.10.0.140 Jo\xc3\xabs-iPhone 01:02:aa:00:00:00:05\n",
+    }
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -599,6 +612,7 @@ TARGETS = {
     "https_response": seeds_https_response,
     "units": seeds_units,
     "policy_admin": seeds_policy_admin,
+    "dnsmasq_leases": seeds_dnsmasq_leases,
 }
 
 
