@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -32,6 +33,7 @@ struct Pending {
   HttpRequest request;
   HttpHandler handler;  // the route's, or the fallback
   size_t maxBody = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 std::string lower(std::string s) {
@@ -194,6 +196,9 @@ struct HttpServer::Impl {
       if (*uploadSize != 0) {
         // Past the limit without a Content-Length that said so (chunked): stop reading and close.
         if (pending->request.body.size() + *uploadSize > pending->maxBody) return MHD_NO;
+        // A body trickled in never lets the connection go idle: the request as a whole has a deadline.
+        if (std::chrono::steady_clock::now() - pending->started > std::chrono::seconds(server->options_.requestSeconds))
+          return MHD_NO;
         pending->request.body.append(uploadData, *uploadSize);
         *uploadSize = 0;
         return MHD_YES;

@@ -67,6 +67,9 @@ struct HttpServerOptions {
   unsigned connectionLimit = 64;
   unsigned perAddressLimit = 16;
   unsigned timeoutSeconds = 10;      // idle or slow connections are closed after this
+  // A whole request (head to last body byte) may take at most this long: a body trickled a byte at a
+  // time keeps a connection from ever being idle, and is cut here instead.
+  unsigned requestSeconds = 30;
   size_t connectionMemoryLimit = 64 * 1024;
   size_t maxBodyBytes = 1024 * 1024;
   // HTTPS (libmicrohttpd's GnuTLS) when tlsCertPem is set: the server's chain (leaf first) and key.

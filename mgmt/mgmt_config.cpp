@@ -9,7 +9,10 @@ std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const cha
   t->string("listen", &ListenerConfig::listen, "127.0.0.1", std::string("Address the ") + what + " listens on",
             core::ipAddress)
       .integer("port", &ListenerConfig::port, port, 0, 65535,
-               std::string("TCP port of the ") + what + " (HTTPS); 0 picks a free port (shown by mgmtctl status)");
+               std::string("TCP port of the ") + what + " (HTTPS); 0 picks a free port (shown by mgmtctl status)")
+      .integer("request-seconds", &ListenerConfig::requestSeconds, 30, 2, 600,
+               "Longest time one request may take from its first byte to its last (a slowly trickled body is cut "
+               "off); an idle connection is closed after 10 s anyway");
   return t;
 }
 

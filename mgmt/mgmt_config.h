@@ -12,6 +12,7 @@ namespace mgmt {
 struct ListenerConfig {
   std::string listen;
   int64_t port = 0;
+  int64_t requestSeconds = 30;  // the longest a request may take, head to last body byte
 };
 
 struct MgmtConfig {

@@ -97,6 +97,7 @@ core::Status Mgmtd::start() {
   // connection costs at most connectionMemoryLimit until its caller is known (routes admit first).
   device.perAddressLimit = 256;
   device.maxBodyBytes = 4 * 1024 * 1024;  // only for a verified device certificate (authed routes)
+  device.requestSeconds = static_cast<unsigned>(config_.deviceApi.requestSeconds);
   device.tlsCertPem = authority_.serverCertPem();
   device.tlsKeyPem = authority_.serverKeyPem();
   device.clientTrustPem = authority_.caCertPem();
@@ -114,6 +115,7 @@ core::Status Mgmtd::start() {
   admin.connectionLimit = 256;
   admin.perAddressLimit = 32;
   admin.maxBodyBytes = 1024 * 1024;
+  admin.requestSeconds = static_cast<unsigned>(config_.adminApi.requestSeconds);
   adminApi_ = std::make_unique<core::HttpServer>(admin);
   routeAdminApi(*adminApi_);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));

@@ -65,7 +65,11 @@ class MgmtSecurity(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = TempDir()
-        cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"), {"device-poll-interval": 1}).start()
+        # A short request deadline, so a trickled body is cut within the test.
+        cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"), {
+            "device-poll-interval": 1,
+            "device-api": {"listen": "127.0.0.1", "port": 0, "request-seconds": 4},
+            "admin-api": {"listen": "127.0.0.1", "port": 0, "request-seconds": 4}}).start()
         cls.tenant = cls.mgmt.ctl("tenant", "add", "--name", "acme", "--tier", "basic").stdout.strip()
         cls.mgmt.ctl("tenant", "add", "--name", "globex", "--tier", "basic")
         cls.admin = f"https://127.0.0.1:{cls.mgmt.admin_port}"
@@ -204,6 +208,33 @@ class MgmtSecurity(unittest.TestCase):
                 s.close()
         wait_for(lambda: curl(self.admin + "/api/v1/tenant-list", *self.bearer(self.platform_token))[0] == 200,
                  timeout=20, what="the admin API after the slow clients")
+
+    def test_a_trickled_body_is_cut_at_the_request_deadline(self):
+        """One byte every half second never leaves the connection idle; the request deadline ends it."""
+        s = tls_socket(self.mgmt.admin_port)
+        try:
+            s.sendall(f"POST /api/v1/plan-add HTTP/1.1\r\nHost: edge-mgmt\r\nContent-Type: application/json\r\n"
+                      f"Authorization: Bearer {self.platform_token}\r\nContent-Length: 200\r\n\r\n".encode())
+            sent, closed = 0, False
+            deadline = time.time() + 30
+            while sent < 199 and time.time() < deadline:
+                try:
+                    s.sendall(b" ")
+                    sent += 1
+                    s.settimeout(0.5)
+                    if s.recv(4096) == b"":
+                        closed = True
+                        break
+                except socket.timeout:
+                    continue
+                except (OSError, ssl.SSLError):
+                    closed = True
+                    break
+            self.assertTrue(closed, f"still open after {sent} of 200 bytes")
+            self.assertLess(sent, 199, "the whole body got through")
+        finally:
+            s.close()
+        self.assertAlive()
 
     # ---- admin tokens ------------------------------------------------------------------------------
 
