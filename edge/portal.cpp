@@ -19,6 +19,7 @@
 #include "core/pki.h"
 #include "core/units.h"
 #include "edge/gateway.h"
+#include "edge/portal_forms.h"
 #include "edge/radius_service.h"
 
 namespace edge {
@@ -29,53 +30,13 @@ using core::HttpRequest;
 using core::HttpResponse;
 using core::htmlEscape;
 
-constexpr const char* kCookie = "edge_portal";
+constexpr const char* kCookie = portal::kCookieName;
 
-std::string urlDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> formFields(const std::string& body) {
-  std::map<std::string, std::string> out;
-  size_t pos = 0;
-  while (pos <= body.size()) {
-    size_t amp = body.find('&', pos);
-    if (amp == std::string::npos) amp = body.size();
-    std::string pair = body.substr(pos, amp - pos);
-    auto eq = pair.find('=');
-    if (eq != std::string::npos) out[urlDecode(pair.substr(0, eq))] = urlDecode(pair.substr(eq + 1));
-    pos = amp + 1;
-  }
-  return out;
-}
+using portal::formFields;
 
 std::string cookieOf(const HttpRequest& r) {
   auto it = r.headers.find("cookie");
-  if (it == r.headers.end()) return "";
-  std::string prefix = std::string(kCookie) + "=";
-  std::istringstream in(it->second);
-  std::string part;
-  while (std::getline(in, part, ';')) {
-    while (!part.empty() && part.front() == ' ') part.erase(0, 1);
-    if (part.rfind(prefix, 0) == 0) {
-      std::string v = part.substr(prefix.size());
-      if (v.size() == 32 && std::all_of(v.begin(), v.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-        return v;
-    }
-  }
-  return "";
+  return it == r.headers.end() ? "" : portal::portalCookie(it->second);
 }
 
 bool sameText(const std::string& a, const std::string& b) {
