@@ -599,6 +599,20 @@ def seeds_dnsmasq_leases():
     }
 
 
+def seeds_portal_forms():
+    """portal_forms: selector (0 form body, 1 Cookie header, 2 FuzzedDataProvider map) + text, as a
+    browser posts the portal's login, signup and terms forms."""
+    return {
+        "login": b"\x00csrf=0123456789abcdef0123456789abcdef&username=alice&password=p%C3%A4ss+word%21",
+        "signup": b"\x00csrf=ab&plan=day-pass&username=new.user%40example&password=x&terms=on",
+        "odd": b"\x00a=1&a=2&=empty&novalue&%zz=%4&b=%41%42",
+        "cookie": b"\x01theme=dark; edge_portal=0123456789abcdef0123456789ABCDEF; other=1",
+        "cookie-two": b"\x01edge_portal=short; edge_portal=fedcba9876543210fedcba9876543210",
+        "map": Fdp().int_in_range(0, 6, 2).random_length_string(b"user name").random_length_string(b"\xc3\xa4&=%")
+               .random_length_string(b"k").random_length_string(b"v").build(b"\x02"),
+    }
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -613,6 +627,7 @@ TARGETS = {
     "units": seeds_units,
     "policy_admin": seeds_policy_admin,
     "dnsmasq_leases": seeds_dnsmasq_leases,
+    "portal_forms": seeds_portal_forms,
 }
 
 
