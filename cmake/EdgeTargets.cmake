@@ -40,6 +40,7 @@ function(edge_unit_tests name)
   endif()
   add_test(NAME ${name} COMMAND ${name} -v)
   set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
+  set_property(GLOBAL APPEND PROPERTY EDGE_UNIT_TEST_TARGETS ${name})
 endfunction()
 
 # edge_integration_test(NAME SCRIPT file [ARGS ...]): a Python script driving real binaries.
