@@ -473,6 +473,11 @@ ControlReply RadiusService::voucherGenerate(const Json& args) {
     if (!minor.isOk()) return fail(minor.status());
     priceMinor = *minor;
   }
+  // Each voucher is a subscriber: a batch counts against the license's subscriber cap like an import.
+  if (capacityCheck_) {
+    if (std::optional<std::string> refusal = capacityCheck_(static_cast<size_t>(**count)))
+      return ControlReply::error(*refusal);
+  }
   int64_t now = core::SystemClock::instance().unixSeconds();
   core::Result<std::optional<std::string>> batch = a.text("batch");
   if (!batch.isOk()) return fail(batch.status());

@@ -127,6 +127,18 @@ class BoxLicense(unittest.TestCase):
         self.assertEqual(edged.ctl_json("plan", "list")[0]["fup"], ["1GB:block"])
         self.assertEqual(self.refusals(edged), 4)
 
+    def test_vouchers_count_against_the_subscriber_cap(self):
+        # Each voucher is a subscriber: a batch past the cap is refused whole, naming the cap.
+        edged = self.box()
+        self.install(edged, "basic", subscriber_cap=10)
+        edged.ctl("plan", "add", "--name", "home", "--down", "10M", "--up", "2M", "--validity", "1d")
+        edged.ctl("subscriber", "add", "--username", "ann", "--password", "pw-ann", "--plan", "home")
+        edged.ctl("voucher", "generate", "--plan", "home", "--count", "9")
+        r = edged.ctl("voucher", "generate", "--plan", "home", "--count", "1", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the license allows 10 subscribers", r.stderr)
+        self.assertEqual(len(edged.ctl_json("voucher", "list")), 9)
+
     def test_snmp_follows_the_license(self):
         # Nothing listens on the AgentX socket: the subagent runs (and keeps trying) or is off.
         edged = self.box({"snmp": {"enabled": True, "agentx-socket": os.path.join(self.tmp.path, "agentx.sock"),
