@@ -629,6 +629,12 @@ DynAuthResult DynAuthClient::send(const DynAuthTarget& target, DynAuthKind kind,
       }
       // RFC 5176 section 6.3: both ends check a present Event-Timestamp against their window.
       if (const Attribute* ts = reply->find(attributes_.eventTimestamp)) {
+        // Not 4 octets: the decoder keeps it as raw bytes, and its number would read as 0.
+        if (ts->value.kind != Value::Kind::kUint32) {
+          ignore(Ignored::kMalformed);
+          bump(&KindCounters::malformed);
+          continue;
+        }
         const int64_t skew = static_cast<int64_t>(ts->value.number) - clock_.unixSeconds();
         if (std::llabs(skew) > kEventTimestampWindow.count()) {
           lastSkew = skew;

@@ -73,6 +73,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   core::Result<aaa::radius::MessageAuthenticatorCheck> ma =
       aaa::radius::verifyMessageAuthenticator(buf.data(), len, secret, &requestAuth);
   if (requireMa && (!ma.isOk() || *ma != aaa::radius::MessageAuthenticatorCheck::kValid)) return 0;
+  // An Event-Timestamp that is not 4 octets is a malformed reply (it decoded as raw bytes).
+  if (const aaa::radius::Attribute* ts = reply->find(attributes->eventTimestamp))
+    if (ts->value.kind != aaa::radius::Value::Kind::kUint32) return 0;
 
   // Accepted: check it with our own code.
   std::vector<uint8_t> pkt(buf.begin(), buf.begin() + static_cast<long>(declared));

@@ -5,6 +5,8 @@
 // Event-Timestamp, missing required Message-Authenticator). The independent peer is
 // tests/integration/fake_nas.py (dynauth_test.py).
 #include <arpa/inet.h>
+#include <mbedtls/md.h>
+#include <mbedtls/md5.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -317,6 +319,49 @@ TEST(DynAuthLoopback, StaleEventTimestampInTheReplyIsIgnored) {
   LONGS_EQUAL(1, r.ignoredReplies);
   STRCMP_CONTAINS("Event-Timestamp -1000 s off our clock", r.message.c_str());
   LONGS_EQUAL(1, perNas(registry, "disconnect_packets_dropped_total"));
+}
+
+// Regression (found by fuzzing): an Event-Timestamp that is not 4 octets decodes as raw bytes whose
+// number reads 0; it is a malformed reply, not a timestamp of 1970.
+TEST(DynAuthLoopback, AnEventTimestampThatIsNotFourOctetsIsMalformed) {
+  Responder nas(AF_INET, [](const Responder::Request& r, Responder& self) {
+    Packet p;
+    p.code = PacketCode::kDisconnectAck;
+    p.id = r.bytes[1];
+    p.attributes.push_back({attributes().messageAuthenticator, Value::octets(std::string(16, '\0'))});
+    p.attributes.push_back({attr("Class"), Value::octets("12345")});  // becomes Event-Timestamp below
+    Authenticator req = requestAuthenticatorOf(r.bytes);
+    core::Result<std::vector<uint8_t>> wire = encode(p, kSecret, &req);
+    if (!wire.isOk()) return;
+    std::vector<uint8_t> bytes = *wire;
+    if (bytes.size() != 20 + 18 + 7) return;  // header, Message-Authenticator, Class of 5 octets
+    bytes.at(38) = 55;                        // the Class becomes an Event-Timestamp
+    // Sign again (RFC 5176 3.4 and 3.5): Message-Authenticator over the packet with the request's
+    // authenticator, then the Response Authenticator.
+    const std::string secret = kSecret;
+    std::vector<uint8_t> signing = bytes;
+    std::memcpy(signing.data() + 4, req.data(), 16);
+    std::memset(signing.data() + 22, 0, 16);
+    unsigned char mac[16];
+    mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_MD5), reinterpret_cast<const unsigned char*>(secret.data()),
+                    secret.size(), signing.data(), signing.size(), mac);
+    std::memcpy(bytes.data() + 22, mac, 16);
+    std::memcpy(signing.data() + 22, mac, 16);
+    signing.insert(signing.end(), secret.begin(), secret.end());
+    unsigned char ra[16];
+    mbedtls_md5_ret(signing.data(), signing.size(), ra);
+    std::memcpy(bytes.data() + 4, ra, 16);
+    self.reply(r, bytes);
+  });
+  RetryPolicy p = quietPolicy();
+  p.initial = milliseconds(200);
+  p.maxTransmissions = 1;
+  DynAuthClient client(attributes(), registry, p);
+  DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", true};
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  STRCMP_EQUAL("timeout", dynAuthOutcomeName(r.outcome));
+  LONGS_EQUAL(1, r.ignoredReplies);
+  LONGS_EQUAL(1, perNas(registry, "disconnect_malformed_responses_total"));
 }
 
 TEST(DynAuthLoopback, AWrongSecretTimesOutWithAHint) {
