@@ -191,7 +191,16 @@ class Snmp(unittest.TestCase):
     def test_1_rfc_counters_per_client_tables_and_equality(self):
         # Counted from what they were before: the other tests send requests too, in any order.
         scalars = (f"{AUTH}.5.0", f"{AUTH}.8.0", f"{AUTH}.9.0", f"{ACC}.5.0", f"{ACC}.8.0")
-        start = self.get(*scalars)  # (a table row appears with its NAS's first request: absent = 0)
+        # The agent's view is refreshed from the live counters every second: start once it shows
+        # everything counted so far (no request is in flight now).
+        live = self.edged.ctl_json("stats")["totals"]
+        deadline = time.time() + 10
+        while True:
+            start = self.get(*scalars)  # (a table row appears with its NAS's first request: absent = 0)
+            if (start[f"{AUTH}.5.0"] == live["radius_auth_access_requests_total"] and
+                    start[f"{ACC}.5.0"] == live["radius_acct_requests_total"]) or time.time() > deadline:
+                break
+            time.sleep(0.2)
         start_auth, start_acc, start_dyn = self.walk(f"{AUTH}.16"), self.walk(f"{ACC}.15"), self.walk(DYN)
         coas_seen = len(self.nas.entries())
         n, m = 3, 2
@@ -211,9 +220,15 @@ class Snmp(unittest.TestCase):
         coa = self.edged.ctl_json("session", "coa", "--user", "alice")
         self.assertEqual(len(self.nas.entries()), coas_seen + 1, coa)
 
-        # Server-wide scalars (RFC 4669, RFC 4671), read with snmpget -On.
-        got = self.get(*scalars)
-        moved = {oid: got[oid] - start[oid] for oid in scalars}
+        # Server-wide scalars (RFC 4669, RFC 4671), read with snmpget -On. The agent's view is refreshed
+        # from the counters every second: read until it holds this test's last request.
+        deadline = time.time() + 10
+        while True:
+            got = self.get(*scalars)
+            moved = {oid: got[oid] - start[oid] for oid in scalars}
+            if (moved[f"{AUTH}.5.0"] >= n + m and moved[f"{ACC}.8.0"] >= k) or time.time() > deadline:
+                break
+            time.sleep(0.2)
         self.assertEqual(moved[f"{AUTH}.5.0"], n + m)  # radiusAuthServTotalAccessRequests
         self.assertEqual(moved[f"{AUTH}.8.0"], n)      # radiusAuthServTotalAccessAccepts
         self.assertEqual(moved[f"{AUTH}.9.0"], m)      # radiusAuthServTotalAccessRejects
