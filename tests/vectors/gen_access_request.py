@@ -51,10 +51,12 @@ def message_authenticator(raw, authenticator_field):
     while pos < len(buf):
         attr_type, attr_len = buf[pos], buf[pos + 1]
         if attr_type == 80:
-            assert attr_len == 18 and found is None
+            if not (attr_len == 18 and found is None):
+                raise AssertionError('check failed: attr_len == 18 and found is None')
             found = pos
         pos += attr_len
-    assert found is not None, "no Message-Authenticator in the packet"
+    if not (found is not None):
+        raise AssertionError("no Message-Authenticator in the packet")
     buf[found + 2:found + 18] = MA_PLACEHOLDER
     mac = hmac.new(SECRET, bytes(buf), hashlib.md5).digest()
     out = bytearray(raw)
@@ -108,8 +110,10 @@ def build_accept(dictionary, req):
             rep.setdefault(attr_type, []).append(value)
         pos += attr_len
     raw = rep.ReplyPacket()
-    assert raw[20:] == signed_attrs, "pyrad re-ordered the reply attributes"
-    assert req.VerifyReply(rep, raw), "pyrad does not accept its own reply"
+    if not (raw[20:] == signed_attrs):
+        raise AssertionError("pyrad re-ordered the reply attributes")
+    if not (req.VerifyReply(rep, raw)):
+        raise AssertionError("pyrad does not accept its own reply")
     return raw
 
 

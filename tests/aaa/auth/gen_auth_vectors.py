@@ -84,13 +84,15 @@ def pap_cipher(secret, password):
     req = packet.AuthPacket(secret=secret, authenticator=REQUEST_AUTHENTICATOR)
     cipher = req.PwCrypt(password)
     # pyrad pads to a multiple of 16 and chains blocks as RFC 2865 5.2 says; sanity-check the round trip.
-    assert req.PwDecrypt(cipher).encode() == password
+    if not (req.PwDecrypt(cipher).encode() == password):
+        raise AssertionError('check failed: req.PwDecrypt(cipher).encode() == password')
     return cipher
 
 
 def mppe_encrypt(secret, authenticator, salt, key):
     """RFC 2548 2.4.2, from the RFC text."""
-    assert salt[0] & 0x80
+    if not (salt[0] & 0x80):
+        raise AssertionError('check failed: salt[0] & 0x80')
     plain = bytes([len(key)]) + key
     plain += b"\x00" * (-len(plain) % 16)
     out = bytearray(salt)
