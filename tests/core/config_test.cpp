@@ -129,3 +129,13 @@ TEST(Config, DescribeListsEveryKeyWithDefault) {
   LONGS_EQUAL(6, lines.size());  // 3 keys, the section line and its 2 keys
   STRCMP_EQUAL("radius.auth-port (integer, default 1812): UDP port (1..65535)", lines[4].c_str());
 }
+
+TEST(Config, AddressesAndPathsRefuseAnEmbeddedNul) {
+  // Found by tests/fuzz/config_fuzz.cpp: "192.0.2.9\0junk" passed as an address (inet_pton stops at
+  // the NUL) and went on, junk included, as a trap receiver.
+  CHECK_TRUE(core::ipAddress("192.0.2.9").isOk());
+  CHECK_FALSE(core::ipAddress(std::string("192.0.2.9\0junk", 14)).isOk());
+  CHECK_FALSE(core::ipAddress(std::string("::1\0", 4)).isOk());
+  CHECK_TRUE(core::absolutePath("/var/lib/edged").isOk());
+  CHECK_FALSE(core::absolutePath(std::string("/var/lib\0/etc", 13)).isOk());
+}
