@@ -288,9 +288,11 @@ TEST(ControlSocket, ConnectionsAreBoundedAndIdleOnesEnd) {
   ::close(idle1);
   ::close(idle2);
   core::Result<core::Json> again = core::internalError("not run");
+  int busyRetries = 0;  // tries that came before the worker freed up (a slow machine, ASan): refused too
   for (int i = 0; i < 100; ++i) {  // the second idle connection's worker frees up at its deadline
     again = core::controlCall(path, "echo", core::Json{{"x", 7}}, 8000);
     if (again.isOk() && (*again)["result"].get<int>() == 0) break;
+    if (again.isOk() && (*again)["text"].get<std::string>().find("busy") == 0) ++busyRetries;
     ::usleep(20000);
   }
   server.stop();
@@ -300,7 +302,7 @@ TEST(ControlSocket, ConnectionsAreBoundedAndIdleOnesEnd) {
   CHECK_TRUE_TEXT(ended.find("no complete request within 300 ms") != std::string::npos, ended.c_str());
   CHECK_TRUE(again.isOk());
   LONGS_EQUAL(7, (*again)["arguments"]["x"].get<int>());
-  LONGS_EQUAL(1, counters.valueOf("test_control_connections_refused_total"));
+  LONGS_EQUAL(1 + busyRetries, counters.valueOf("test_control_connections_refused_total"));
   CHECK_TRUE(counters.valueOf("test_control_connection_timeouts_total") >= 1);
 }
 
