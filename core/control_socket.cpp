@@ -17,6 +17,7 @@ namespace core {
 namespace {
 
 constexpr int kBusyWriteTimeoutMs = 0;  // the "busy" answer is written only if it fits at once
+constexpr int kBusyDrainMs = 50;        // how long a refused client may take to finish its request
 
 Status makeAddress(const std::string& path, sockaddr_un& addr) {
   std::memset(&addr, 0, sizeof addr);
@@ -278,6 +279,17 @@ void ControlServer::serve() {
                                   "\n",
                               kBusyWriteTimeoutMs);
     (void)ignored;
+    // Read and drop the request before closing: Linux resets a Unix socket closed with unread data
+    // (ECONNRESET on the client's side), and the client would lose the "busy" answer. Bounded, so a
+    // client that keeps sending holds the acceptor for kBusyDrainMs at most.
+    ::shutdown(conn, SHUT_WR);
+    const int64_t drainUntil = nowMs() + kBusyDrainMs;
+    char sink[4096];
+    for (int64_t left = kBusyDrainMs; left > 0; left = drainUntil - nowMs()) {
+      pollfd p{conn, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+      if (::read(conn, sink, sizeof sink) <= 0) break;
+    }
     ::close(conn);
   }
 }
