@@ -1,4 +1,4 @@
-"""The license on the box (edge/edged.cpp's license gate, edge/license_store.cpp's clock guard): grace
+"""The license on the box (edge/app/edged.cpp's license gate, edge/license/license_store.cpp's clock guard): grace
 days allow changes and their end freezes them (the second expiry notification), the tier's features
 gate vouchers, fair use, SNMP and the captive portal (`gateway-off`), and a clock set back is an
 event, a counter and part of the check-in report. Each test has its own edged and license key."""

@@ -143,7 +143,7 @@ class RadiusAccounting(unittest.TestCase):
     def test_stale_session_is_closed_and_frees_the_login(self):
         self.send(acct_packet(1, "dave", "S-dave-1", pkt_id=31))
         # A NAS gone silent with many sessions: they go stale together, and are closed a few per
-        # writer job (edge/radius_service.cpp), all of them in the end.
+        # writer job (edge/radius/radius_service.cpp), all of them in the end.
         bulk = 200
         for i in range(bulk):
             self.assertEqual(self.send(acct_packet(1, "silent", f"S-silent-{i}", pkt_id=i % 256)).code, 5)

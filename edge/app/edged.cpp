@@ -1,0 +1,695 @@
+#include "edge/app/edged.h"
+
+#include <set>
+#include <unordered_set>
+
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/license.h"
+#include "core/log.h"
+#include "edge/app/edge_schema.h"
+
+namespace edge {
+
+const char* const kVersion = "0.1.0";
+
+namespace {
+
+core::StoreOptions storeOptions(const EdgeConfig& config) {
+  core::StoreOptions o;
+  o.path = config.databasePath();
+  o.synchronous =
+      config.database.synchronous == "normal" ? core::StoreOptions::Synchronous::kNormal : core::StoreOptions::Synchronous::kFull;
+  o.busyTimeoutMs = static_cast<int>(config.database.busyTimeoutMs);
+  o.migrations = edgeMigrations();
+  return o;
+}
+
+std::string parentDir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+Edged::Edged(std::string configPath, EdgeConfig config)
+    : configPath_(std::move(configPath)),
+      config_(std::move(config)),
+      reloads_(counters_.counter("edged_config_reloads_total", "Configuration reloads applied")),
+      reloadFailures_(counters_.counter("edged_config_reload_failures_total",
+                                        "Configuration reloads refused (the running config was kept)")),
+      controlCommands_(counters_.counter("edged_control_commands_total", "Commands received on the control socket")),
+      licenseRefusals_(counters_.counter("edged_license_refusals_total",
+                                         "Management changes refused by the license (cap, feature, frozen after grace)")),
+      clockRollbacks_(counters_.counter("edged_clock_rollbacks_total",
+                                        "Times the wall clock was found set back behind the latest time the box had seen")),
+      logSuppressed_(counters_.counter("edged_log_lines_suppressed_total",
+                                       "Log lines about auth rejects and RADIUS drops not written (over their budget "
+                                       "of lines a second)")) {}
+
+Edged::~Edged() { stop(); }
+
+core::Status Edged::start() {
+  // Signals first: every thread started below inherits the blocked mask.
+  EDGE_RETURN_IF_ERROR(loop_.init());
+  core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
+
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(config_.dataDir, 0750, "data-dir"));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.pidFile), 0755, "pid-file folder"));
+  EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.controlSocket), 0750, "control-socket folder"));
+  EDGE_RETURN_IF_ERROR(pidFile_.acquire(config_.pidFile, "edged"));
+
+  core::StoreOptions options = storeOptions(config_);
+  core::Result<std::unique_ptr<core::Writer>> writer = core::Writer::open(options);
+  if (!writer.isOk()) return writer.status();
+  writer_ = std::move(*writer);
+  options.readOnly = true;
+  core::Result<std::unique_ptr<core::Database>> reader = core::Database::open(options);
+  if (!reader.isOk()) return reader.status();
+  db_ = std::move(*reader);
+
+  subscribeLogging();
+  radius_ = std::make_unique<RadiusService>(counters_, events_);
+  EDGE_RETURN_IF_ERROR(radius_->start(config_.radiusService(), *writer_, *db_));
+
+  core::Status licensed = license_.open(config_.dataDir, config_.license.trustedKey);
+  if (!licensed.isOk()) core::logError("license: ", licensed.message(), "; running without a license");
+  startedMono_ = std::chrono::steady_clock::now();
+  health_ = std::make_unique<HealthMonitor>(counters_, events_, *radius_, license_);
+  health_->configure(config_.alerts, config_.dataDir);
+
+  SyncOptions syncOptions;
+  syncOptions.dataDir = config_.dataDir;
+  syncOptions.databasePath = config_.databasePath();
+  syncOptions.databaseMigrations = edgeMigrations();
+  syncOptions.accountingDatabasePath = config_.accountingDatabasePath();
+  syncOptions.version = kVersion;
+  syncOptions.maxBackoffSeconds = config_.sync.maxBackoff;
+  syncOptions.usageBatch = config_.sync.usageBatch;
+  syncOptions.outboxLimit = config_.sync.outboxLimit;
+  sync_ = std::make_unique<SyncAgent>(
+      syncOptions, *writer_, license_, counters_,
+      [this](const std::string& command, const core::Json& args) {
+        return control_.handle(core::Json{{"command", command}, {"arguments", args}});
+      },
+      [this] { return checkinReport(); });
+  EDGE_RETURN_IF_ERROR(sync_->start().withContext("sync"));
+  health_->setUsageAcknowledged([this] { return sync_->usageWatermark(); });
+  EDGE_RETURN_IF_ERROR(applySnmpLicense().withContext("snmp"));
+  // Alerts: logged, kept in the event list, sent as notifications.
+  events_.subscribe<Alert>([this](const Alert& a) {
+    core::logWarning("alert ", alertKindName(a.kind), ": ", a.text);
+    core::Status s = recordEvent(std::string("alert ") + alertKindName(a.kind), a.text);
+    if (!s.isOk()) core::logError("recording an alert: ", s.message());
+    if (auto agent = snmp()) agent->notify(a);
+  });
+
+  registerCommands();
+  radius_->setCapacityCheck([this](size_t adding) -> std::optional<std::string> {
+    std::optional<core::License> l = license_.current();
+    if (!l) return std::nullopt;  // a standalone box
+    std::optional<std::string> refusal = capRefusal(*l, adding);
+    if (refusal) licenseRefusals_.inc();
+    return refusal;
+  });
+  radius_->registerCommands(control_);
+  control_.intercept(
+      [this](const std::string& command, const core::Json& args) { return licenseGate(command, args); },
+      [this](const std::string& command, const core::Json& args, const core::ControlReply& reply) {
+        reportLocalChange(command, args, reply);
+      });
+  // Before the control socket opens: when edgectl can talk to edged, the portal answers.
+  if (config_.gateway.enabled) {
+    std::optional<core::License> l = license_.current();
+    if (l && !l->hasFeature(core::kFeatureCaptivePortal)) {
+      core::logError("gateway: the captive portal is not part of the ", l->tier, " tier's license: the gateway is off");
+      (void)recordEvent("gateway-off", "not part of the " + l->tier + " tier's license");
+    } else {
+      gateway_ = std::make_unique<Gateway>(config_.gateway, config_.dataDir, *radius_, control_, counters_);
+      EDGE_RETURN_IF_ERROR(gateway_->start());
+    }
+  }
+  control_.countIn(counters_, "edged_control");
+  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
+
+
+
+  core::HttpServerOptions adminOptions;
+  adminOptions.name = "admin HTTP";
+  adminOptions.listen = config_.admin.listen;
+  adminOptions.port = static_cast<uint16_t>(config_.admin.port);
+  adminOptions.maxBodyBytes = 64 * 1024;
+  admin_ = std::make_unique<core::HttpServer>(adminOptions);
+  admin_->route("GET", "/metrics", [this](const core::HttpRequest&) {
+    core::HttpResponse r;
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = core::prometheusText(counters_);
+    return r;
+  });
+  EDGE_RETURN_IF_ERROR(admin_->start().withContext("admin.listen/admin.port"));
+
+  startedUnix_ = core::SystemClock::instance().unixSeconds();
+  started_ = true;
+  EDGE_RETURN_IF_ERROR(recordEvent("started", std::string("edged ") + kVersion + ", pid " + std::to_string(::getpid())));
+  core::logInfo("edged ", kVersion, " started: data-dir ", config_.dataDir, ", control socket ", config_.controlSocket,
+                ", database schema v", db_->schemaVersion());
+  core::sdNotify("READY=1\nSTATUS=serving");
+  return core::Status::ok();
+}
+
+int Edged::run() {
+  for (;;) {
+    switch (loop_.wait(1000)) {
+      case core::DaemonLoop::Event::kStop:
+        core::logInfo("edged stopping");
+        return 0;
+      case core::DaemonLoop::Event::kReload: {
+        core::Status s = reload();
+        if (!s.isOk()) core::logError("config reload refused, keeping the running config: ", s.message());
+        break;
+      }
+      case core::DaemonLoop::Event::kTick: {
+        int64_t now = core::SystemClock::instance().unixSeconds();
+        if (radius_) radius_->tick(now);
+        if (gateway_) gateway_->tick();
+        if (health_) health_->tick(now);
+        license_.observeClock(now);
+        if (core::Status s = applySnmpLicense(); !s.isOk()) core::logError("snmp: ", s.message());
+        if (uint64_t seen = license_.rollbacks(); seen > rollbacksReported_) {
+          clockRollbacks_.inc(seen - rollbacksReported_);
+          rollbacksReported_ = seen;
+          std::string text = "the clock is " + std::to_string(license_.rollbackSeconds()) +
+                             " s behind the latest time this box has seen: licenses are judged at that time";
+          core::logError("clock: ", text);
+          (void)recordEvent("clock-rollback", text);
+        }
+        break;
+      }
+    }
+  }
+}
+
+core::Status Edged::reload() {
+  core::sdNotify("RELOADING=1");
+  core::Status result;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    // Staging: the new file is read and validated completely before anything changes.
+    core::Result<EdgeConfig> staged = loadEdgeConfig(configPath_);
+    if (!staged.isOk()) {
+      result = staged.status();
+    } else {
+      result = checkReloadable(config_, *staged);
+      if (result.isOk()) {
+        // Commit.
+        config_ = std::move(*staged);
+        core::Logger::instance().setLevel(*core::parseLogLevel(config_.logLevel));
+        if (radius_) radius_->applySettings(config_.radius);
+        if (gateway_) gateway_->applySettings(config_.gateway);
+        if (health_) health_->configure(config_.alerts, config_.dataDir);
+      }
+    }
+  }
+  if (result.isOk()) {
+    reloads_.inc();
+    core::logInfo("config reloaded from ", configPath_);
+    (void)recordEvent("config-reloaded", configPath_);
+  } else {
+    reloadFailures_.inc();
+    (void)recordEvent("config-refused", result.message());
+  }
+  core::sdNotify("READY=1");
+  return result;
+}
+
+void Edged::stop() {
+  // Also after a start that failed midway: whatever did start (RADIUS threads, the gateway) stops
+  // here, in order, before the members it uses are destroyed.
+  if (stopped_) return;
+  stopped_ = true;
+  const bool wasStarted = started_;
+  started_ = false;
+  if (wasStarted) core::sdNotify("STOPPING=1");
+  if (snmp_) snmp_->stop();
+  if (sync_) sync_->stop();
+  if (gateway_) gateway_->stop();
+  // A command waiting for a NAS's answer returns at once; then the control socket can stop.
+  if (radius_) radius_->stopDynAuth();
+  control_.stop();
+  if (admin_) admin_->stop();
+  if (radius_) radius_->stop();
+  if (wasStarted) {
+    core::Status s = recordEvent("stopped", "clean shutdown");
+    if (!s.isOk()) core::logError("recording the stop event: ", s.message());
+  }
+  db_.reset();
+  if (writer_) writer_->stop();
+  writer_.reset();
+  pidFile_.release();
+  if (wasStarted) core::logInfo("edged stopped");
+}
+
+core::Status Edged::recordEvent(const std::string& kind, const std::string& detail) {
+  if (!writer_) return core::failedPrecondition("database is not open");
+  std::string at = core::formatRfc3339(core::SystemClock::instance().wallNow());
+  std::future<core::Status> done = writer_->submit([at, kind, detail](core::Database& db) -> core::Status {
+    core::Result<core::Statement> st = db.prepare("INSERT INTO events(at, kind, detail) VALUES (?, ?, ?)");
+    if (!st.isOk()) return st.status();
+    return st->bindText(1, at).bindText(2, kind).bindText(3, detail).run();
+  });
+  return done.get().withContext("recording event " + kind);
+}
+
+core::Json Edged::statusJson() {
+  EdgeConfig config;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    config = config_;
+  }
+  core::Json counters = core::Json::object();
+  for (const core::CounterInfo& c : counters_.list()) {
+    // Labelled counters are keyed Prometheus-style: radius_auth_rejects_by_reason_total{reason="expired"}.
+    std::string key = c.name;
+    if (!c.labels.empty()) {
+      key += "{";
+      bool first = true;
+      for (const auto& [k, v] : c.labels) {
+        key += (first ? "" : ",") + k + "=\"" + v + "\"";
+        first = false;
+      }
+      key += "}";
+    }
+    counters[key] = core::counterJson(c);
+  }
+  const core::WriterStats& ws = writer_->stats();
+  core::Json out = core::Json::object();
+  out["version"] = kVersion;
+  out["pid"] = ::getpid();
+  out["uptime-seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - startedMono_).count();
+  out["started-at"] = core::formatRfc3339(core::WallTime(std::chrono::seconds(startedUnix_)));
+  out["config-file"] = configPath_;
+  out["data-dir"] = config.dataDir;
+  out["control-socket"] = config.controlSocket;
+  std::string host = config.admin.listen.find(':') != std::string::npos ? "[" + config.admin.listen + "]" : config.admin.listen;
+  out["metrics-url"] = admin_ ? "http://" + host + ":" + std::to_string(admin_->port()) + "/metrics" : "";
+  out["log-level"] = config.logLevel;
+  out["database"] = core::Json{{"path", config.databasePath()},
+                               {"schema-version", db_->schemaVersion()},
+                               {"synchronous", config.database.synchronous},
+                               {"batches", ws.batches.load()},
+                               {"writes", ws.jobs.load()},
+                               {"write-failures", ws.jobFailures.load()},
+                               {"last-commit-us", ws.lastCommitMicros.load()}};
+  if (radius_) out["radius"] = radius_->statusJson();
+  if (gateway_) out["gateway"] = gateway_->statusJson();
+  std::shared_ptr<SnmpAgent> agent = snmp();
+  out["snmp"] = core::Json{{"enabled", config.snmp.enabled},
+                           {"agentx-socket", config.snmp.agentxSocket},
+                           {"running", agent != nullptr},  // off when the license lacks snmp
+                           {"connected", agent && agent->connected()},
+                           {"trap-receivers", config.snmp.trapReceivers}};
+  out["license"] = licenseJson();
+  out["counters"] = counters;
+  return out;
+}
+
+void Edged::subscribeLogging() {
+  // Rejects are logged with the request's label and the reason (never a password); accepts only at
+  // debug level (they are counted either way). Names and stations come from outside: cut and
+  // escaped. Rejects and drops can come in floods (a misconfigured NAS, an attack): each has a
+  // budget of lines a second; the counters have every one.
+  events_.subscribe<aaa::radius::AuthEvent>([this](const aaa::radius::AuthEvent& e) {
+    if (e.accepted) {
+      core::logDebug("auth accept: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", core::logSafe(e.userName),
+                     " method=", aaa::policy::authMethodName(e.method), " station=", core::logSafe(e.callingStationId));
+      return;
+    }
+    uint64_t held = 0;
+    if (!rejectLog_.allow(core::SystemClock::instance().unixSeconds(), &held)) {
+      logSuppressed_.inc();
+      return;
+    }
+    core::logInfo("auth reject: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", core::logSafe(e.userName),
+                  " method=", aaa::policy::authMethodName(e.method), " station=", core::logSafe(e.callingStationId),
+                  " reason=", aaa::policy::rejectReasonName(e.reason),
+                  held ? " (" + std::to_string(held) + " auth reject lines before this one not logged)" : std::string());
+  });
+  events_.subscribe<aaa::radius::AuthDropEvent>([this](const aaa::radius::AuthDropEvent& e) {
+    uint64_t held = 0;
+    if (!dropLog_.allow(core::SystemClock::instance().unixSeconds(), &held)) {
+      logSuppressed_.inc();
+      return;
+    }
+    core::logWarning("radius drop: from=", e.source, " nas=", e.nas.empty() ? std::string_view("(unknown)") : e.nas,
+                     " reason=", e.reason,
+                     held ? " (" + std::to_string(held) + " drop lines before this one not logged; see edgectl stats)"
+                          : std::string());
+  });
+}
+
+void Edged::registerCommands() {
+  control_.registerCommand("status", "Version, uptime, paths, database and counters of the running edged.",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             return core::ControlReply::success("edged is running", statusJson());
+                           });
+  control_.registerCommand("config-get", "The configuration edged is running with, every key spelled out.",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             std::lock_guard<std::mutex> lock(configMu_);
+                             return core::ControlReply::success("running configuration",
+                                                                edgeConfigTable().toJson(config_));
+                           });
+  control_.registerCommand("config-reload",
+                           "Re-read the config file; applied only if it is valid as a whole (same as SIGHUP).",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             core::Status s = reload();
+                             if (!s.isOk()) return core::ControlReply::error("reload refused: " + s.message());
+                             return core::ControlReply::success("configuration reloaded from " + configPath_);
+                           });
+  control_.registerCommand("events", "The appliance event log, newest first. Arguments: limit (default 50).",
+                           [this](const core::Json& args) {
+                             controlCommands_.inc();
+                             int64_t limit = 50;
+                             if (args.contains("limit")) {
+                               if (!args["limit"].is_number_integer() || args["limit"].get<int64_t>() < 1)
+                                 return core::ControlReply::error("limit must be a positive integer");
+                               limit = args["limit"].get<int64_t>();
+                             }
+                             // The control thread owns the read connection; the writer has its own.
+                             core::Result<core::Statement> st =
+                                 db_->prepare("SELECT id, at, kind, detail FROM events ORDER BY id DESC LIMIT ?");
+                             if (!st.isOk()) return core::ControlReply::error(st.status().message());
+                             st->bindInt64(1, limit);
+                             core::Json rows = core::Json::array();
+                             for (;;) {
+                               core::Result<bool> row = st->step();
+                               if (!row.isOk()) return core::ControlReply::error(row.status().message());
+                               if (!*row) break;
+                               rows.push_back(core::Json{{"id", st->columnInt64(0)},
+                                                         {"at", st->columnText(1)},
+                                                         {"kind", st->columnText(2)},
+                                                         {"detail", st->columnText(3)}});
+                             }
+                             return core::ControlReply::success(std::to_string(rows.size()) + " events", rows);
+                           });
+  control_.registerCommand("license-show", "The installed license, its state and the days left.",
+                           [this](const core::Json&) {
+                             controlCommands_.inc();
+                             core::Json j = licenseJson();
+                             return core::ControlReply::success("license: " + j["state"].get<std::string>(), j);
+                           });
+  control_.registerCommand(
+      "license-install",
+      "Install a license file issued by the management plane. Arguments: document (the file's text). A "
+      "tampered, foreign or older license is refused and the installed one stays.",
+      [this](const core::Json& args) {
+        controlCommands_.inc();
+        if (!args.is_object() || !args.contains("document") || !args["document"].is_string())
+          return core::ControlReply::error("document (the license file's text) is required");
+        core::Result<core::License> l = license_.install(args["document"].get<std::string>());
+        if (!l.isOk()) {
+          (void)recordEvent("license-refused", l.status().message());
+          return core::ControlReply::error("license refused: " + l.status().message());
+        }
+        (void)recordEvent("license-installed", l->id + " for " + l->tenant + ", tier " + l->tier);
+        core::logInfo("license ", l->id, " installed for ", l->tenant, ", tier ", l->tier);
+        return core::ControlReply::success("license " + l->id + " installed", licenseJson());
+      });
+  control_.registerCommand(
+      "snmp-config",
+      "An snmpd.conf for this appliance: AgentX master on edged's snmp.agentx-socket, one SNMPv3 user "
+      "(authPriv: SHA-256 and AES), no community. Arguments: user, auth-passphrase and priv-passphrase (8+ "
+      "characters; generated when absent), listen (snmpd agentaddress, default udp:161,udp6:161), location, "
+      "contact.",
+      [this](const core::Json& args) {
+        controlCommands_.inc();
+        return snmpConfig(args);
+      });
+  control_.registerCommand(
+      "enroll", "Enroll with the management plane. Arguments: token (from mgmtctl claim create), force (replace an enrollment).",
+      [this](const core::Json& args) {
+        if (!args.is_object() || !args.contains("token") || !args["token"].is_string())
+          return core::ControlReply::error("token is required (edgectl enroll TOKEN)");
+        bool force = args.contains("force") && (args["force"] == true || args["force"] == "true" || args["force"] == "yes");
+        // The exchanges with the management plane take seconds: outside the handlers' lock.
+        return core::ControlReply::later([this, token = args["token"].get<std::string>(), force] {
+          core::Result<core::Json> r = sync_->enroll(token, force);
+          if (!r.isOk()) return core::ControlReply::error("enrollment failed: " + r.status().message());
+          (void)recordEvent("enrolled", "device " + (*r)["device-id"].get<std::string>() + " of tenant " +
+                                            (*r)["tenant"].get<std::string>());
+          return core::ControlReply::success("enrolled as device " + (*r)["device-id"].get<std::string>() +
+                                                 " of tenant '" + (*r)["tenant"].get<std::string>() + "'; syncing now",
+                                             *r);
+        });
+      });
+  control_.registerCommand("sync-status", "The sync with the management plane: state, last success, backlog, last error.",
+                           [this](const core::Json&) {
+                             core::Json j = sync_->statusJson();
+                             return core::ControlReply::success(j["summary"].get<std::string>(), j);
+                           });
+  control_.registerCommand("sync-now", "Run a sync cycle now (check-in, pull changes, upload usage).", [this](const core::Json&) {
+    sync_->wake();
+    return core::ControlReply::success("sync cycle started; see edgectl sync status");
+  });
+  control_.registerCommand("shutdown", "Stop edged cleanly (same as SIGTERM).", [this](const core::Json&) {
+    controlCommands_.inc();
+    loop_.requestStop();
+    return core::ControlReply::success("edged is shutting down");
+  });
+}
+
+snmp::MibView Edged::snmpView() {
+  snmp::MibSource src;
+  src.counters = &counters_;
+  auto snap = radius_->snapshot();
+  for (const aaa::policy::NasClient& nas : snap->nas) {
+    snmp::NasRow row;
+    row.id = nas.id;
+    row.name = nas.name;
+    row.address = nas.prefix.address.bytes;
+    row.ipv4 = nas.prefix.address.isV4();
+    row.coaPort = nas.coaPort;
+    src.nas.push_back(std::move(row));
+  }
+  for (const aaa::policy::Plan& p : snap->plans) src.plans.push_back({p.id, p.name});
+  src.ident = std::string("edged ") + kVersion;
+  src.upCentiseconds = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - startedMono_).count() /
+      10);
+  src.resetCentiseconds = src.upCentiseconds;  // counters start at zero with the process, never reset
+  src.now = core::SystemClock::instance().unixSeconds();
+  if (std::optional<core::License> l = license_.current()) src.license = {l->tier, l->tenant};
+  return snmp::buildMibView(src);
+}
+
+core::Status Edged::applySnmpLicense() {
+  std::optional<core::License> l = license_.current();
+  bool allowed = !l || l->hasFeature(core::kFeatureSnmp);  // an unlicensed box is a standalone one
+  SnmpConfig snmp;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    snmp = config_.snmp;
+  }
+  if (snmp_ && !allowed) {
+    std::shared_ptr<SnmpAgent> agent = snmp_;
+    {
+      std::lock_guard<std::mutex> lock(snmpMu_);
+      snmp_.reset();
+    }
+    agent->stop();
+    core::logWarning("snmp: SNMP is not part of the ", l->tier, " tier's license: the subagent is off");
+    (void)recordEvent("snmp-off", "not part of the " + l->tier + " tier's license");
+  } else if (!snmp_ && snmp.enabled && allowed) {
+    auto agent = std::make_shared<SnmpAgent>(counters_, [this] { return snmpView(); });
+    EDGE_RETURN_IF_ERROR(agent->start(snmp));
+    std::lock_guard<std::mutex> lock(snmpMu_);
+    snmp_ = std::move(agent);
+  } else if (!snmp_ && snmp.enabled && !snmpRefusalLogged_) {
+    snmpRefusalLogged_ = true;
+    core::logWarning("snmp: snmp.enabled is set but SNMP is not part of the ", l->tier, " tier's license");
+  }
+  return core::Status::ok();
+}
+
+std::optional<core::ControlReply> Edged::licenseGate(const std::string& command, const core::Json& args) {
+  static const std::set<std::string> kManagement = {
+      "plan-add", "plan-set", "plan-del", "subscriber-add", "subscriber-set", "subscriber-del", "subscriber-import",
+      "subscriber-topup", "voucher-generate", "voucher-revoke", "nas-add", "nas-del"};
+  if (kManagement.count(command) == 0) return std::nullopt;
+  std::optional<core::License> l = license_.current();
+  if (!l) return std::nullopt;  // an unlicensed box (never enrolled) is a standalone one
+  auto refuse = [this](const std::string& text) {
+    licenseRefusals_.inc();
+    return std::optional<core::ControlReply>(core::ControlReply::error(text));
+  };
+  int64_t warningDays = 30;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    warningDays = config_.alerts.licenseWarningDays;
+  }
+  int64_t now = license_.observeClock(core::SystemClock::instance().unixSeconds());
+  core::LicenseState state = core::licenseState(&*l, now, warningDays);
+  if (state == core::LicenseState::kExpired)
+    return refuse("the license expired on " + core::formatRfc3339(core::WallTime(std::chrono::seconds(l->expiresAt))) +
+                  " and its " + std::to_string(l->graceDays) +
+                  "-day grace period is over: management changes are frozen until a renewed license arrives "
+                  "(existing subscribers are still served)");
+  if (state == core::LicenseState::kNone)
+    return refuse("the installed license is not valid yet: management changes wait for its start");
+  // subscriber-import asks capRefusal() itself, once its rows are validated (only valid new rows count).
+  if (command == "subscriber-add") {
+    bool exists = args.contains("username") && args["username"].is_string() &&
+                  radius_->snapshot()->findSubscriber(args["username"].get<std::string>()) != nullptr;
+    if (!exists) {
+      if (std::optional<std::string> text = capRefusal(*l, 1)) return refuse(*text);
+    }
+  }
+  if (command == "voucher-generate" && !l->hasFeature(core::kFeatureVouchers))
+    return refuse("vouchers are not part of the " + l->tier + " tier's license");
+  if ((command == "plan-add" || command == "plan-set") && args.contains("fup") && !l->hasFeature(core::kFeatureFairUse)) {
+    bool clearing = args["fup"] == "none";
+    if (!clearing) return refuse("fair-use rules are not part of the " + l->tier + " tier's license");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Edged::capRefusal(const core::License& l, size_t adding) {
+  size_t have = radius_->snapshot()->subscriberCount();
+  if (l.subscriberCap == 0 || have + adding <= l.subscriberCap) return std::nullopt;
+  return "the license allows " + std::to_string(l.subscriberCap) + " subscribers (" + l.tier + " tier) and this box has " +
+         std::to_string(have) + (adding > 1 ? " (adding " + std::to_string(adding) + ")" : std::string()) +
+         ": no new subscriber was added (existing subscribers keep working; upgrade the tier for more)";
+}
+
+void Edged::reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply) {
+  if (!sync_ || reply.result != core::kControlSuccess || SyncAgent::applyingCentralChange()) return;
+  if (command == "subscriber-add") {
+    sync_->recordLocalChange("subscriber-added", args);
+  } else if (command == "subscriber-import" && args.contains("rows") && args["rows"].is_array()) {
+    // Each imported row is a box-made subscriber, as if added one by one; refused rows are not
+    // (the reply names them by line; a row's line is its own or its place in the batch).
+    std::unordered_set<int64_t> refused;
+    for (const core::Json& e : reply.arguments.value("errors", core::Json::array()))
+      if (e.contains("line") && e["line"].is_number_integer()) refused.insert(e["line"].get<int64_t>());
+    const core::Json& rows = args["rows"];
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].is_object()) continue;
+      int64_t line = rows[i].contains("line") && rows[i]["line"].is_number_integer() ? rows[i]["line"].get<int64_t>()
+                                                                                    : static_cast<int64_t>(i + 1);
+      if (refused.count(line) != 0) continue;
+      core::Json row = rows[i];
+      row.erase("line");
+      sync_->recordLocalChange("subscriber-added", row);
+    }
+  } else if (command == "session-disconnect" || command == "session-coa" || command == "subscriber-topup" ||
+             command == "subscriber-set" || command == "subscriber-del" || command == "voucher-generate" ||
+             command == "voucher-revoke") {
+    core::Json data = args.is_object() ? args : core::Json::object();
+    if (data.contains("password")) data["password"] = "(set)";
+    sync_->recordLocalChange("tech-action", core::Json{{"command", command}, {"arguments", data}, {"result", reply.text}});
+  }
+}
+
+core::sync::CheckinRequest Edged::checkinReport() {
+  core::sync::CheckinRequest r;
+  auto snap = radius_->snapshot();
+  r.subscribers = static_cast<int64_t>(snap->subscriberCount());
+  int64_t sessions = 0;
+  for (const auto& [user, n] : radius_->sessionsByUser()) sessions += n;
+  r.sessions = sessions;
+  r.backlog = radius_->journalSeq();
+  r.uptime = core::SystemClock::instance().unixSeconds() - startedUnix_;
+  core::Json lic = licenseJson();
+  r.licenseState = lic["state"].get<std::string>();
+  r.health = core::Json{{"nas-clients", snap->nas.size()},
+                        {"plans", snap->plans.size()},
+                        {"clock-rollback-seconds", license_.rollbackSeconds()},
+                        {"snmp", snmp() != nullptr}};
+  return r;
+}
+
+core::Json Edged::licenseJson() {
+  int64_t warningDays = 30;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    warningDays = config_.alerts.licenseWarningDays;
+  }
+  int64_t now = license_.observeClock(core::SystemClock::instance().unixSeconds());
+  std::optional<core::License> l = license_.current();
+  core::Json j = core::Json::object();
+  j["state"] = core::licenseStateName(core::licenseState(l ? &*l : nullptr, now, warningDays));
+  j["trusted-key"] = license_.trustedKeyPath();
+  if (l) {
+    j["license"] = core::licenseToJson(*l);
+    int64_t left = l->expiresAt - now;
+    j["days-to-expiry"] = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+    j["expires"] = core::formatRfc3339(core::WallTime(std::chrono::seconds(l->expiresAt)));
+  }
+  return j;
+}
+
+core::ControlReply Edged::snmpConfig(const core::Json& args) {
+  auto text = [&](const char* key, const std::string& def) -> std::string {
+    return args.is_object() && args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : def;
+  };
+  auto generated = [] {
+    uint8_t bytes[12];
+    core::secureRandom(bytes, sizeof bytes);
+    return core::toHex(bytes, sizeof bytes);
+  };
+  // snmpd.conf tokens: no whitespace, quotes or comment characters.
+  auto plain = [](const std::string& v) {
+    for (char c : v)
+      if (c <= ' ' || c == '"' || c == '\'' || c == '#' || c == '\\' || c > '~') return false;
+    return true;
+  };
+  std::string user = text("user", "");
+  if (user.empty() || !plain(user) || user.size() > 32)
+    return core::ControlReply::error("user is required: 1-32 characters, no spaces, quotes or '#'");
+  std::string auth = text("auth-passphrase", "");
+  std::string priv = text("priv-passphrase", "");
+  bool madeAuth = auth.empty(), madePriv = priv.empty();
+  if (madeAuth) auth = generated();
+  if (madePriv) priv = generated();
+  for (const auto& [key, value] : {std::pair<const char*, std::string>{"auth-passphrase", auth}, {"priv-passphrase", priv}})
+    if (value.size() < 8 || !plain(value))
+      return core::ControlReply::error(std::string(key) + ": at least 8 characters, no spaces, quotes or '#'");
+  std::string listen = text("listen", "udp:161,udp6:161");
+  if (!plain(listen)) return core::ControlReply::error("listen: an snmpd agentaddress such as udp:192.0.2.1:161");
+  std::string location = text("location", "");
+  std::string contact = text("contact", "");
+  std::string socket;
+  {
+    std::lock_guard<std::mutex> lock(configMu_);
+    socket = config_.snmp.agentxSocket;
+  }
+  std::string c;
+  c += "# snmpd.conf for the edged appliance, written by `edgectl snmp config` on " +
+       core::formatRfc3339(core::SystemClock::instance().wallNow()) + ".\n";
+  c += "# Install it as /etc/snmp/snmpd.conf (it replaces Debian's, whose 'rocommunity public' lines it\n";
+  c += "# deliberately leaves out), then restart snmpd. It holds SNMPv3 secrets: keep it mode 0600.\n\n";
+  c += "# Where snmpd listens for managers (LibreNMS, Zabbix, PRTG, Observium).\n";
+  c += "agentaddress " + listen + "\n\n";
+  c += "# AgentX: edged joins as a subagent (edged's snmp.agentx-socket) and serves the RADIUS MIBs\n";
+  c += "# (RFC 4669, 4671, 4672) and EDGED-MIB.\n";
+  c += "master agentx\n";
+  c += "agentXSocket " + socket + "\n";
+  c += "agentXPerms 0660 0755\n\n";
+  c += "# SNMPv3 only, authPriv (SHA-256 authentication, AES privacy). No v1/v2c community exists.\n";
+  c += "createUser " + user + " SHA-256 " + auth + " AES " + priv + "\n";
+  c += "rouser -s usm " + user + " priv\n";
+  if (!location.empty() && plain(location)) c += "\nsysLocation " + location + "\n";
+  if (!contact.empty() && plain(contact)) c += "sysContact " + contact + "\n";
+  core::Json out{{"content", c}, {"user", user}};
+  if (madeAuth) out["auth-passphrase"] = auth;
+  if (madePriv) out["priv-passphrase"] = priv;
+  std::string note = madeAuth || madePriv ? " (generated passphrases are in the file; note them for your NMS)" : "";
+  return core::ControlReply::success("snmpd.conf for SNMPv3 user " + user + note, out);
+}
+
+}  // namespace edge

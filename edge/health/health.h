@@ -1,0 +1,111 @@
+// The appliance's health: gauges the registry does not get from the RADIUS path (subscribers by
+// state, sessions per plan, license, sync, gateway, journal commit time, free disk), and the alerts
+// raised from them. An alert is published once on the EventBus when its condition starts (and again
+// only after it cleared); edged logs it and records it in the event list, the SNMP agent sends it as
+// a notification. The gauge edged_alerts_active{alert} tells whether each condition holds now.
+//
+// Threading: configure() and tick() on the main thread; the gauges are read from anywhere.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/counters.h"
+#include "core/event_bus.h"
+#include "edge/health/alerts_config.h"
+#include "edge/license/license_store.h"
+#include "edge/radius/radius_service.h"
+
+namespace edge {
+
+// Numbers match the notifications of EDGED-MIB (edgedNotifications.N).
+enum class AlertKind {
+  kLicenseExpiring = 1,
+  kLicenseExpired = 2,
+  kSyncFailing = 3,
+  kDiskLow = 4,
+  kNasSilent = 5,
+  kAuthFailureBurst = 6,
+  kAcctWriteFailing = 7,
+};
+const char* alertKindName(AlertKind kind);  // "license-expiring", ...
+
+struct Alert {
+  AlertKind kind;
+  std::string text;  // for people: the log, edgectl events, the notification's edgedAlertText
+  std::string nas;   // kNasSilent: the NAS client
+};
+
+class HealthMonitor {
+ public:
+  HealthMonitor(core::CounterRegistry& counters, core::EventBus& events, RadiusService& radius,
+                LicenseStore& license);
+
+  void configure(const AlertsConfig& alerts, const std::string& dataDir);
+  // The usage journal sequence the management plane acknowledged (the sync backlog's base).
+  void setUsageAcknowledged(std::function<int64_t()> acknowledged) { usageAcknowledged_ = std::move(acknowledged); }
+  // Where free space comes from: statvfs(2) of the data directory unless a test puts numbers in.
+  // Returns false when the file system cannot be asked (the gauges keep their last values).
+  using DiskProbe = std::function<bool(const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes)>;
+  void setDiskProbe(DiskProbe probe) { diskProbe_ = std::move(probe); }
+  // Every second from the main loop: refreshes the gauges (sessions per plan every 5 s) and raises
+  // alerts (checked every 5 s).
+  void tick(int64_t now);
+
+ private:
+  void refreshGauges(int64_t now);
+  void refreshPlanSessions();
+  void checkAlerts(int64_t now);
+  void raise(AlertKind kind, std::string text, std::string nas = {});
+  void publishActive(int licenseState);
+
+  core::CounterRegistry& counters_;
+  core::EventBus& events_;
+  RadiusService& radius_;
+  LicenseStore& license_;
+  AlertsConfig alerts_;
+  std::string dataDir_;
+  int64_t lastRefresh_ = 0;
+
+  core::Counter& subscribers_;
+  core::Counter& subscribersActive_;
+  core::Counter& subscribersSuspended_;
+  core::Counter& subscribersDisabled_;
+  core::Counter& licenseState_;
+  core::Counter& licenseCap_;
+  core::Counter& licenseExpiry_;
+  core::Counter& syncState_;
+  core::Counter& syncLastSuccess_;
+  core::Counter& syncBacklog_;
+  std::function<int64_t()> usageAcknowledged_;
+  core::Counter& gatewayClients_;
+  core::Counter& gatewayClasses_;
+  core::Counter& commitSeconds_;
+  core::Counter& dataFree_;
+  core::Counter& dataSize_;
+  DiskProbe diskProbe_;
+  uint64_t subscribersVersion_ = UINT64_MAX;
+
+  // Alert state: raised once per episode. edged_alerts_active{alert} shows it (index: AlertKind).
+  std::array<core::Counter*, 8> active_{};
+  int lastLicenseState_ = 0;
+  bool diskLow_ = false;
+  bool syncFailing_ = false;
+  int64_t syncFailingSeen_ = 0;  // when the sync was first seen failing in this episode (0 = it is not)
+  bool burst_ = false;
+  uint64_t lastWriteFailures_ = 0;
+  bool acctFailing_ = false;
+  std::deque<std::pair<int64_t, uint64_t>> rejectSamples_;  // (time, radius_auth_access_rejects_total)
+  struct NasActivity {
+    uint64_t requests = 0;
+    int64_t changedAt = 0;
+    bool silent = false;
+  };
+  std::map<std::string, NasActivity> nas_;
+};
+
+}  // namespace edge

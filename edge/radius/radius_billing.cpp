@@ -1,0 +1,769 @@
+// The billing side of the RADIUS service: per-period quota counters (fed by the ledger), their
+// enforcement at Interim-Update (CoA or Disconnect on a tier crossing), first logins and validity,
+// top-ups, explanations and vouchers. The pure rules are billing/rules.h; the decision at
+// Access-Request is aaa/policy (evaluateBilling).
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+#include "aaa/auth/mac.h"
+#include "aaa/policy/store.h"
+#include "core/html.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/units.h"
+#include "core/command_args.h"
+#include "edge/radius/radius_service.h"
+#include "edge/radius/service_helpers.h"
+
+namespace edge {
+
+namespace {
+
+using core::htmlEscape;
+
+using core::CommandArgs;
+using core::ControlReply;
+using core::Json;
+using aaa::policy::Decision;
+using aaa::policy::Plan;
+using aaa::policy::RejectReason;
+using aaa::policy::Subscriber;
+
+// Voucher codes: 12 symbols from 31 without look-alikes (no 0/O, 1/I/L), drawn uniformly from the
+// kernel CSPRNG: 12 x log2(31) = 59.4 bits each (docs/operator-guide.md, "Vouchers").
+constexpr char kVoucherAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+constexpr size_t kVoucherSymbols = sizeof kVoucherAlphabet - 1;
+static_assert(kVoucherSymbols == 31, "voucher alphabet");
+constexpr size_t kVoucherLength = 12;
+
+std::string voucherCode() {
+  std::string code;
+  while (code.size() < kVoucherLength) {
+    uint8_t buf[32];
+    core::secureRandom(buf, sizeof buf);
+    for (uint8_t b : buf) {
+      if (b >= 248) continue;  // 248 = 8 x 31: rejection keeps every symbol equally likely
+      code += kVoucherAlphabet[b % kVoucherSymbols];
+      if (code.size() == kVoucherLength) break;
+    }
+  }
+  return code;
+}
+
+std::string rateText(const billing::Rate& r) { return core::formatRate(r.downBps) + "/" + core::formatRate(r.upBps); }
+
+std::string localTime(int64_t unix) {
+  if (unix == 0) return "";
+  time_t t = static_cast<time_t>(unix);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %Z", &tm);
+  return buf;
+}
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string tierText(const billing::BillingRules& b, int tier) {
+  if (tier < 0 || static_cast<size_t>(tier) >= b.tiers.size()) return "";
+  return "tier " + std::to_string(tier + 1) + " (" + billing::formatFup(b.tiers[static_cast<size_t>(tier)]) + ")";
+}
+
+// Why a decision came out as it did, in sentences (subscriber explain).
+std::vector<std::string> explainDecision(const Decision& d, const Subscriber& s, const Plan* plan) {
+  std::vector<std::string> out;
+  if (plan != nullptr) {
+    out.push_back("plan '" + plan->name + "': " + rateText(billing::Rate{plan->downBps, plan->upBps}) +
+                  (plan->billing.period.anchor == billing::PeriodAnchor::kSubscriber ? ", period " : ", period ") +
+                  billing::formatPeriod(plan->billing.period) +
+                  (plan->billing.period.anchor == billing::PeriodAnchor::kSubscriber ? " from the subscriber's start"
+                                                                                    : " (calendar)"));
+  }
+  if (!d.accept && !d.billed) {
+    out.push_back(std::string("rejected: ") + aaa::policy::rejectReasonMessage(d.reason));
+    if (d.reason == RejectReason::kExpired && s.expiresAt != 0) out.push_back("account expired at " + localTime(s.expiresAt));
+    return out;
+  }
+  if (d.billed && plan != nullptr) {
+    const billing::BillingRules& b = plan->billing;
+    if (d.period.end != 0)
+      out.push_back("billing period " + localTime(d.period.start) + " to " + localTime(d.period.end));
+    if (b.hasQuota() || d.usage.bonusBytes != 0) {
+      std::string data = "data counted: " + core::formatSize(d.usage.bytes);
+      if (b.dataQuota != 0) data += " of the " + core::formatSize(b.dataQuota) + " quota";
+      if (d.usage.bonusBytes != 0) data += ", plus " + core::formatSize(d.usage.bonusBytes) + " topped up";
+      if (d.quota.remainingBytes) data += "; " + core::formatSize(*d.quota.remainingBytes) + " left before the stop";
+      out.push_back(data);
+    }
+    if (b.timeQuota != 0) {
+      std::string t = "online time: " + billing::formatDuration(d.usage.seconds) + " of " +
+                      billing::formatDuration(b.timeQuota);
+      if (d.usage.bonusSeconds != 0) t += ", plus " + billing::formatDuration(d.usage.bonusSeconds) + " topped up";
+      out.push_back(t);
+    }
+    if (d.quota.tier >= 0) out.push_back("fair use: " + tierText(b, d.quota.tier) + " in force");
+    else if (!b.tiers.empty()) out.push_back("fair use: below the first tier (" + billing::formatFup(b.tiers[0]) + ")");
+    if (d.quota.window >= 0 && static_cast<size_t>(d.quota.window) < b.windows.size())
+      out.push_back("time window " + billing::formatWindow(b.windows[static_cast<size_t>(d.quota.window)]) +
+                    " in force");
+    if (d.validUntil != 0)
+      out.push_back(std::string(d.firstLogin ? "first login: validity starts, " : "") + "valid until " +
+                    localTime(d.validUntil));
+  }
+  if (d.accept) {
+    std::string a = "accepted at rate " + rateText(d.rate);
+    if (d.sessionTimeout != 0) a += ", Session-Timeout " + std::to_string(d.sessionTimeout) + " s";
+    out.push_back(a);
+  } else {
+    out.push_back(std::string("rejected: ") + aaa::policy::rejectReasonMessage(d.reason));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<aaa::acct::QuotaSlot> RadiusService::classifyUsage(const std::string& username, int64_t at) {
+  const aaa::policy::Snapshot& snap = classifierCache_->get();
+  const Subscriber* s = snap.findSubscriber(username);
+  if (s == nullptr) return std::nullopt;
+  const Plan* p = snap.findPlan(s->planId);
+  if (p == nullptr || !p->billing.hasQuota()) return std::nullopt;
+  billing::Interval period = billing::periodAt(p->billing.period, at, aaa::policy::periodAnchorAt(*s, at));
+  return aaa::acct::QuotaSlot{period.start, billing::countsAgainstData(p->billing, at)};
+}
+
+core::Status RadiusService::loadQuotaBook(int64_t now) {
+  quotaBook_.clear();
+  // The longest period is a year (365d): older counters belong to periods that are over.
+  int64_t since = now - 400 * 86400;
+  core::Result<std::vector<aaa::acct::QuotaRow>> rows = aaa::acct::quotaUsageSince(*acctReader_, since);
+  if (!rows.isOk()) return rows.status().withContext("loading quota counters");
+  for (const aaa::acct::QuotaRow& r : *rows) quotaBook_.addUsage(r.username, r.periodStart, r.bytes, r.seconds);
+  core::Result<core::Statement> st = reader_->prepare(
+      "SELECT username, period_start, sum(bytes), sum(seconds) FROM topups WHERE period_start >= ? "
+      "GROUP BY username, period_start ORDER BY username, period_start");
+  if (!st.isOk()) return st.status();
+  st->bindInt64(1, since);
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status().withContext("loading top-ups");
+    if (!*row) break;
+    quotaBook_.addBonus(st->columnText(0), st->columnInt64(1), static_cast<uint64_t>(st->columnInt64(2)),
+                        static_cast<uint64_t>(st->columnInt64(3)));
+  }
+  return core::Status::ok();
+}
+
+void RadiusService::onQuotaMoved(const aaa::acct::LedgerChange& change) {
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  auto snap = snapshots_.current();
+  for (const aaa::acct::QuotaDelta& q : change.quota) {
+    billing::QuotaBook::Moved moved = quotaBook_.addUsage(q.username, q.periodStart, q.bytes, q.seconds);
+    const Subscriber* s = snap->findSubscriber(q.username);
+    const Plan* plan = s ? snap->findPlan(s->planId) : nullptr;
+    if (plan == nullptr) continue;
+    const billing::BillingRules& rules = plan->billing;
+    billing::Interval period = billing::periodAt(rules.period, now, aaa::policy::periodAnchorAt(*s, now));
+    if (period.start != q.periodStart) continue;  // a late record of an earlier period
+    billing::Rate base{plan->downBps, plan->upBps};
+    // A new period: the NAS may still apply the last period's tier, so compare with that.
+    billing::QuotaDecision before =
+        billing::evaluate(rules, base, moved.previousPeriod ? *moved.previousPeriod : moved.before, now);
+    billing::QuotaDecision after = billing::evaluate(rules, base, moved.after, now);
+    if (before.allow == after.allow && before.tier == after.tier) continue;
+    if (!after.allow) {
+      core::logInfo("quota: ", q.username, " ", after.reason, " (", core::formatSize(moved.after.bytes),
+                    " counted this period); disconnecting");
+      queueUserDynAuth(q.username, aaa::radius::DynAuthKind::kDisconnect, "quota used up");
+    } else {
+      core::logInfo("quota: ", q.username, after.tier >= 0 ? " reached fair-use " + tierText(rules, after.tier)
+                                                            : std::string(" is back to the full rate"),
+                    " at ", core::formatSize(moved.after.bytes), moved.previousPeriod ? " (new period)" : "",
+                    "; new rate ", rateText(after.rate));
+      queueUserDynAuth(q.username, aaa::radius::DynAuthKind::kCoa, "fair-use tier");
+    }
+  }
+}
+
+void RadiusService::onAuthorized(const aaa::radius::AuthEvent& e) {
+  const Decision* d = e.decision;
+  if (d == nullptr || d->subscriber == nullptr) return;  // unknown users are not remembered
+  const Subscriber& sub = *d->subscriber;
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  // Remembered: rejects and billed decisions (an unbilled accept explains itself from the plan);
+  // at most kLastAuthMax subscribers, so memory stays bounded on a box with millions.
+  constexpr size_t kLastAuthMax = 200000;
+  if (e.accepted && !d->billed) {
+    std::lock_guard<std::mutex> lock(lastAuthMu_);
+    lastAuth_.erase(sub.username);
+  } else {
+    LastAuth last;
+    last.at = now;
+    last.nas = std::string(e.nas);
+    last.station = std::string(e.callingStationId);
+    last.decision = *d;
+    last.decision.subscriber = nullptr;
+    last.decision.plan = nullptr;
+    last.decision.msChapV2.reset();  // never keep key material
+    if (d->plan != nullptr) last.plan = d->plan->name;
+    std::lock_guard<std::mutex> lock(lastAuthMu_);
+    if (lastAuth_.size() >= kLastAuthMax && lastAuth_.find(sub.username) == lastAuth_.end()) lastAuth_.clear();
+    lastAuth_[sub.username] = std::move(last);
+  }
+  if (!e.accepted || sub.firstLogin != 0) return;
+  // Recorded where it changes something: a validity, a subscriber-anchored period, a voucher (not
+  // for every subscriber's first login: a million first logins would each rebuild the snapshot).
+  bool anchored = d->plan != nullptr && d->plan->billing.period.anchor == billing::PeriodAnchor::kSubscriber &&
+                  d->plan->billing.hasQuota();
+  if (d->validUntil == 0 && !anchored && sub.voucherBatch == 0) return;
+
+  // The first login: validity and subscriber-anchored periods start now; a voucher is bound to the
+  // device that used it first (its Calling-Station-Id MAC).
+  {
+    std::lock_guard<std::mutex> lock(firstLoginMu_);
+    if (!firstLoginPending_.insert(sub.username).second) return;
+  }
+  auto updated = std::make_shared<Subscriber>(sub);
+  updated->firstLogin = now;
+  if (sub.voucherBatch != 0 && !sub.mac) {
+    if (auto mac = aaa::auth::parseMac(e.callingStationId)) updated->mac = *mac;
+  }
+  snapshots_.publishSubscriberChanges({{updated->username, updated}});
+  std::string mac = updated->mac ? aaa::auth::formatMac(*updated->mac) : "";
+  int64_t id = sub.id;
+  std::string username = sub.username;
+  core::logInfo("first login: ", username, d->validUntil != 0 ? " valid until " + localTime(d->validUntil) : "",
+                mac.empty() || sub.mac ? "" : " (voucher bound to " + mac + ")");
+  writer_->submit(
+      [id, now, mac](core::Database& db) {
+        core::Result<core::Statement> st = db.prepare(
+            "UPDATE subscribers SET first_login = ?1, mac = CASE WHEN mac = '' THEN ?2 ELSE mac END "
+            "WHERE id = ?3 AND first_login = 0");
+        if (!st.isOk()) return st.status();
+        return st->bindInt64(1, now).bindText(2, mac).bindInt64(3, id).run();
+      },
+      [this, username](const core::Status& s) {
+        if (!s.isOk()) core::logError("recording the first login of ", username, ": ", s.message());
+        std::lock_guard<std::mutex> lock(firstLoginMu_);
+        firstLoginPending_.erase(username);
+      });
+}
+
+Json RadiusService::billingJson(const Subscriber& s, const Plan& plan, int64_t now) {
+  Decision d;
+  RejectReason r = aaa::policy::evaluateBilling(s, plan, now, quotaLookup_, d);
+  if (s.status != aaa::policy::SubscriberStatus::kActive)
+    r = s.status == aaa::policy::SubscriberStatus::kSuspended ? RejectReason::kSuspended : RejectReason::kDisabled;
+  else if (r == RejectReason::kNone && s.expiresAt != 0 && s.expiresAt <= now)
+    r = RejectReason::kExpired;
+  const billing::BillingRules& b = plan.billing;
+  Json j = Json::object();
+  j["plan"] = plan.name;
+  j["state"] = r == RejectReason::kNone ? "allowed" : aaa::policy::rejectReasonMessage(r);
+  j["rate"] = rateText(d.rate);
+  j["first-login"] = isoOrEmpty(s.firstLogin);
+  j["valid-until"] = isoOrEmpty(d.validUntil);
+  if (!d.billed) return j;
+  j["period"] = billing::formatPeriod(b.period);
+  j["period-start"] = isoOrEmpty(d.period.start);
+  j["resets-at"] = isoOrEmpty(d.period.end);
+  j["resets-at-local"] = localTime(d.period.end);
+  j["data-used"] = d.usage.bytes;
+  j["data-used-text"] = core::formatSize(d.usage.bytes);
+  j["data-quota"] = b.dataQuota;
+  j["data-topped-up"] = d.usage.bonusBytes;
+  j["data-remaining"] = d.quota.remainingBytes ? Json(*d.quota.remainingBytes) : Json(nullptr);
+  j["data-remaining-text"] = d.quota.remainingBytes ? core::formatSize(*d.quota.remainingBytes) : "unlimited";
+  j["time-used"] = d.usage.seconds;
+  j["time-quota"] = b.timeQuota;
+  j["time-topped-up"] = d.usage.bonusSeconds;
+  j["time-remaining"] = d.quota.remainingSeconds ? Json(*d.quota.remainingSeconds) : Json(nullptr);
+  j["time-remaining-text"] = d.quota.remainingSeconds ? billing::formatDuration(*d.quota.remainingSeconds) : "unlimited";
+  j["tier"] = d.quota.tier >= 0 ? tierText(b, d.quota.tier) : "full rate";
+  j["window"] = d.quota.window >= 0 ? billing::formatWindow(b.windows[static_cast<size_t>(d.quota.window)]) : "";
+  return j;
+}
+
+ControlReply RadiusService::subscriberTopup(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username", "bytes", "time", "validity", "note"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  core::Result<std::optional<uint64_t>> bytes = a.size("bytes");
+  if (!bytes.isOk()) return fail(bytes.status());
+  auto duration = [&](const char* key) -> core::Result<std::optional<uint64_t>> {
+    core::Result<std::optional<std::string>> v = a.text(key);
+    if (!v.isOk()) return v.status();
+    if (!*v) return std::optional<uint64_t>();
+    core::Result<uint64_t> d = billing::parseDuration(**v);
+    if (!d.isOk()) return core::invalidArgument(std::string(key) + ": " + d.status().message());
+    return std::optional<uint64_t>(*d);
+  };
+  core::Result<std::optional<uint64_t>> seconds = duration("time");
+  if (!seconds.isOk()) return fail(seconds.status());
+  core::Result<std::optional<uint64_t>> validity = duration("validity");
+  if (!validity.isOk()) return fail(validity.status());
+  core::Result<std::optional<std::string>> note = a.text("note");
+  if (!note.isOk()) return fail(note.status());
+  uint64_t addBytes = bytes->value_or(0), addSeconds = seconds->value_or(0), addValidity = validity->value_or(0);
+  if (addBytes == 0 && addSeconds == 0 && addValidity == 0)
+    return ControlReply::error("give what to add: --bytes 5GB, --time 2h and/or --validity 7d");
+
+  auto snap = snapshots_.current();
+  std::string name = canonicalUsername(*username);
+  const Subscriber* sub = snap->findSubscriber(name);
+  if (sub == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  const Plan* plan = snap->findPlan(sub->planId);
+  if (plan == nullptr) return ControlReply::error("subscriber '" + name + "' has no valid plan");
+  const billing::BillingRules& b = plan->billing;
+  if (addBytes != 0 && b.dataQuota == 0 && b.tiers.empty())
+    return ControlReply::error("plan '" + plan->name + "' has no data quota or fair-use tier: there is nothing to top up");
+  if (addSeconds != 0 && b.timeQuota == 0)
+    return ControlReply::error("plan '" + plan->name + "' has no time quota: there is nothing to top up");
+  uint64_t currentValidity = sub->validitySeconds != 0 ? sub->validitySeconds : b.validitySeconds;
+  if (addValidity != 0 && currentValidity == 0)
+    return ControlReply::error("plan '" + plan->name + "' has no validity: it never runs out, there is nothing to extend");
+
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  Decision before;
+  aaa::policy::evaluateBilling(*sub, *plan, now, quotaLookup_, before);
+  billing::Interval period = billing::periodAt(b.period, now, aaa::policy::periodAnchorAt(*sub, now));
+  Subscriber updated = *sub;
+  if (addValidity != 0) updated.validitySeconds = currentValidity + addValidity;
+  std::string text = note->value_or("");
+  s = write([&](core::Database& db) -> core::Status {
+    core::Result<core::Statement> st = db.prepare(
+        "INSERT INTO topups(username, period_start, bytes, seconds, validity_seconds, note, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st.isOk()) return st.status();
+    EDGE_RETURN_IF_ERROR(st->bindText(1, name)
+                             .bindInt64(2, period.start)
+                             .bindInt64(3, static_cast<int64_t>(addBytes))
+                             .bindInt64(4, static_cast<int64_t>(addSeconds))
+                             .bindInt64(5, static_cast<int64_t>(addValidity))
+                             .bindText(6, text)
+                             .bindInt64(7, now)
+                             .run());
+    if (addValidity != 0) return aaa::policy::updateSubscriber(db, updated, now);
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return fail(s);
+  if (addValidity != 0)
+    snapshots_.publishSubscriberChanges({{name, std::make_shared<const Subscriber>(updated)}});
+  if (addBytes != 0 || addSeconds != 0) quotaBook_.addBonus(name, period.start, addBytes, addSeconds);
+  Decision after;
+  RejectReason r = aaa::policy::evaluateBilling(updated, *plan, now, quotaLookup_, after);
+  // Live: sessions slowed down by a fair-use tier get their rate back at once.
+  if (r == RejectReason::kNone && before.quota.tier != after.quota.tier)
+    queueUserDynAuth(name, aaa::radius::DynAuthKind::kCoa, "top-up");
+  std::string added;
+  if (addBytes) added += " +" + core::formatSize(addBytes);
+  if (addSeconds) added += " +" + billing::formatDuration(addSeconds) + " online";
+  if (addValidity) added += " +" + billing::formatDuration(addValidity) + " validity";
+  core::logInfo("top-up: ", name, added, text.empty() ? "" : " (" + text + ")");
+  return ControlReply::success("topped up " + name + ":" + added, billingJson(updated, *plan, now));
+}
+
+ControlReply RadiusService::subscriberExplain(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  auto snap = snapshots_.current();
+  std::string name = canonicalUsername(*username);
+  const Subscriber* sub = snap->findSubscriber(name);
+  if (sub == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  const Plan* plan = snap->findPlan(sub->planId);
+  Json out = Json::object();
+  out["username"] = name;
+  std::optional<LastAuth> last;
+  {
+    std::lock_guard<std::mutex> lock(lastAuthMu_);
+    auto it = lastAuth_.find(name);
+    if (it != lastAuth_.end()) last = it->second;
+  }
+  Json lines = Json::array();
+  if (last) {
+    const Decision& d = last->decision;
+    const Plan* then = snap->findPlanByName(last->plan);
+    Json j = Json::object();
+    j["at"] = isoOrEmpty(last->at);
+    j["nas"] = last->nas;
+    j["calling-station-id"] = last->station;
+    j["method"] = aaa::policy::authMethodName(d.method);
+    j["result"] = d.accept ? "accept" : "reject";
+    j["reason"] = d.accept ? "" : aaa::policy::rejectReasonName(d.reason);
+    j["reply-message"] = d.accept ? "" : aaa::policy::rejectReasonMessage(d.reason);
+    j["rate"] = d.accept ? rateText(d.rate) : "";
+    j["session-timeout"] = d.sessionTimeout;
+    j["tier"] = d.billed && d.quota.tier >= 0 && then ? tierText(then->billing, d.quota.tier) : "";
+    j["data-counted"] = d.usage.bytes;
+    j["time-counted"] = d.usage.seconds;
+    j["remaining-data"] = d.quota.remainingBytes ? Json(*d.quota.remainingBytes) : Json(nullptr);
+    j["remaining-time"] = d.quota.remainingSeconds ? Json(*d.quota.remainingSeconds) : Json(nullptr);
+    j["valid-until"] = isoOrEmpty(d.validUntil);
+    out["last-authentication"] = j;
+    lines.push_back("last authentication " + localTime(last->at) + " from NAS '" + last->nas + "'" +
+                    (last->station.empty() ? "" : " (station " + last->station + ")") + " by " +
+                    aaa::policy::authMethodName(d.method) + ":");
+    for (const std::string& l : explainDecision(d, *sub, then ? then : plan)) lines.push_back("  " + l);
+  } else {
+    lines.push_back("no reject or billed authentication of " + name +
+                    " remembered since edged started (an accept on a plan without billing rules gets the plan's rate)");
+  }
+  if (plan != nullptr) {
+    int64_t now = core::SystemClock::instance().unixSeconds();
+    out["now"] = billingJson(*sub, *plan, now);
+    lines.push_back("now: " + out["now"]["state"].get<std::string>() + ", rate " + out["now"]["rate"].get<std::string>() +
+                    (out["now"].contains("resets-at-local") ? ", period resets " + out["now"]["resets-at-local"].get<std::string>()
+                                                            : std::string()));
+  }
+  out["explanation"] = lines;
+  return ControlReply::success("why " + name + " got what they got", out);
+}
+
+ControlReply RadiusService::voucherGenerate(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"plan", "count", "prefix", "valid-for", "price", "currency", "batch"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> planName = a.required("plan");
+  if (!planName.isOk()) return fail(planName.status());
+  auto snap = snapshots_.current();
+  const Plan* plan = snap->findPlanByName(*planName);
+  if (plan == nullptr) return ControlReply::error("plan: no plan named '" + *planName + "' (see plan list)");
+  core::Result<std::optional<int64_t>> count = a.integer("count", 1, 10000);
+  if (!count.isOk()) return fail(count.status());
+  if (!*count) return ControlReply::error("count is required (1 to 10000)");
+  core::Result<std::optional<std::string>> prefix = a.text("prefix");
+  if (!prefix.isOk()) return fail(prefix.status());
+  std::string pre = prefix->value_or("");
+  if (pre.size() > 16) return ControlReply::error("prefix: at most 16 characters");
+  for (char c : pre)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+      return ControlReply::error("prefix: '" + pre + "' may hold only letters, digits and '-'");
+  core::Result<std::optional<std::string>> validFor = a.text("valid-for");
+  if (!validFor.isOk()) return fail(validFor.status());
+  uint64_t validSeconds = 0;
+  if (*validFor) {
+    core::Result<uint64_t> d = billing::parseDuration(**validFor);
+    if (!d.isOk()) return ControlReply::error("valid-for: " + d.status().message());
+    validSeconds = *d;
+  }
+  if (validSeconds == 0 && plan->billing.validitySeconds == 0 && !plan->billing.hasQuota())
+    return ControlReply::error("valid-for: plan '" + plan->name +
+                               "' has no validity or quota, so these vouchers would never run out; give --valid-for 1d");
+  core::Result<std::optional<std::string>> currency = a.text("currency");
+  if (!currency.isOk()) return fail(currency.status());
+  std::string cur = currency->value_or(plan->billing.currency);
+  int64_t priceMinor = plan->billing.priceMinor;
+  core::Result<std::optional<std::string>> price = a.text("price");
+  if (!price.isOk()) return fail(price.status());
+  if (*price) {
+    if (cur.empty()) return ControlReply::error("price: give the currency too (--currency USD)");
+    core::Result<int64_t> minor = billing::parseMoney(**price, cur);
+    if (!minor.isOk()) return fail(minor.status());
+    priceMinor = *minor;
+  }
+  // Each voucher is a subscriber: a batch counts against the license's subscriber cap like an import.
+  if (capacityCheck_) {
+    if (std::optional<std::string> refusal = capacityCheck_(static_cast<size_t>(**count)))
+      return ControlReply::error(*refusal);
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  core::Result<std::optional<std::string>> batch = a.text("batch");
+  if (!batch.isOk()) return fail(batch.status());
+  std::string batchName = batch->value_or("");
+  if (batchName.empty()) {
+    time_t t = static_cast<time_t>(now);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+    batchName = plan->name + "-" + buf;
+  }
+
+  std::vector<Subscriber> vouchers;
+  std::set<std::string> taken;
+  bool cleartext = keepCleartext();
+  while (vouchers.size() < static_cast<size_t>(**count)) {
+    std::string code = pre + voucherCode();
+    if (!taken.insert(code).second || snap->findSubscriber(code) != nullptr) continue;
+    Subscriber v;
+    v.username = code;
+    v.planId = plan->id;
+    v.validitySeconds = validSeconds;
+    v.createdAt = now;
+    s = setPassword(v, code, cleartext);
+    if (!s.isOk()) return fail(s);
+    vouchers.push_back(std::move(v));
+  }
+  int64_t batchId = 0;
+  s = write([&](core::Database& db) -> core::Status {
+    core::Result<core::Statement> st = db.prepare(
+        "INSERT INTO voucher_batches(name, plan_id, count, prefix, valid_for, price_minor, currency, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st.isOk()) return st.status();
+    core::Status r = st->bindText(1, batchName)
+                         .bindInt64(2, plan->id)
+                         .bindInt64(3, **count)
+                         .bindText(4, pre)
+                         .bindInt64(5, static_cast<int64_t>(validSeconds))
+                         .bindInt64(6, priceMinor)
+                         .bindText(7, cur)
+                         .bindInt64(8, now)
+                         .run();
+    if (!r.isOk()) {
+      if (r.message().find("UNIQUE") != std::string::npos)
+        return core::alreadyExists("batch: a voucher batch named '" + batchName + "' exists; give another --batch");
+      return r;
+    }
+    batchId = db.lastInsertRowId();
+    for (Subscriber& v : vouchers) {
+      v.voucherBatch = batchId;
+      core::Result<int64_t> id = aaa::policy::insertSubscriber(db, v, now);
+      if (!id.isOk()) return id.status();  // the whole batch or nothing
+      v.id = *id;
+    }
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return fail(s);
+  std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
+  Json codes = Json::array();
+  for (Subscriber& v : vouchers) {
+    codes.push_back(v.username);
+    std::string code = v.username;
+    changes.emplace_back(std::move(code), std::make_shared<const Subscriber>(std::move(v)));
+  }
+  snapshots_.publishSubscriberChanges(changes);
+  Json out = Json::object();
+  out["batch"] = batchName;
+  out["plan"] = plan->name;
+  out["count"] = codes.size();
+  out["valid-for"] = validSeconds ? billing::formatDuration(validSeconds)
+                                  : (plan->billing.validitySeconds ? billing::formatDuration(plan->billing.validitySeconds)
+                                                                   : "");
+  out["price"] = priceMinor ? billing::formatMoney(priceMinor, cur) : "free";
+  out["codes"] = codes;
+  core::logInfo("vouchers: ", codes.size(), " generated in batch ", batchName, " (plan ", plan->name, ")");
+  return ControlReply::success(std::to_string(codes.size()) + " vouchers in batch '" + batchName +
+                                   "'; print them with: edgectl voucher export --batch " + batchName +
+                                   " --format html --output vouchers.html",
+                               out);
+}
+
+namespace {
+
+struct VoucherRow {
+  std::string code, batch, plan, status, mac;
+  int64_t firstLogin = 0, expiresAt = 0, validFor = 0, priceMinor = 0, createdAt = 0;
+  std::string currency;
+};
+
+core::Result<std::vector<VoucherRow>> loadVouchers(core::Database& db, const std::string& batch, const std::string& code) {
+  core::Result<core::Statement> st = db.prepare(
+      "SELECT s.username, b.name, p.name, s.status, s.mac, s.first_login, s.expires_at, s.validity_seconds, "
+      "b.price_minor, b.currency, b.created_at FROM subscribers s JOIN voucher_batches b ON b.id = s.voucher_batch "
+      "JOIN plans p ON p.id = s.plan_id WHERE s.voucher_batch <> 0 AND (?1 = '' OR b.name = ?1) AND "
+      "(?2 = '' OR s.username = ?2) ORDER BY b.id, s.id");
+  if (!st.isOk()) return st.status();
+  st->bindText(1, batch).bindText(2, code);
+  std::vector<VoucherRow> out;
+  for (;;) {
+    core::Result<bool> row = st->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) return out;
+    VoucherRow v;
+    v.code = st->columnText(0);
+    v.batch = st->columnText(1);
+    v.plan = st->columnText(2);
+    v.status = st->columnText(3);
+    v.mac = st->columnText(4);
+    v.firstLogin = st->columnInt64(5);
+    v.expiresAt = st->columnInt64(6);
+    v.validFor = st->columnInt64(7);
+    v.priceMinor = st->columnInt64(8);
+    v.currency = st->columnText(9);
+    v.createdAt = st->columnInt64(10);
+    out.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+ControlReply RadiusService::voucherList(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"batch", "state", "limit"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> batch = a.text("batch");
+  core::Result<std::optional<std::string>> state = a.text("state");
+  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
+  for (const core::Status* e : {&batch.status(), &state.status(), &limit.status()})
+    if (!e->isOk()) return fail(*e);
+  std::string want = state->value_or("");
+  if (!want.empty() && want != "unused" && want != "active" && want != "expired" && want != "revoked")
+    return ControlReply::error("state: '" + want + "' is not one of: unused, active, expired, revoked");
+  core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, batch->value_or(""), "");
+  if (!rows.isOk()) return fail(rows.status());
+  if (rows->empty() && batch->has_value()) return ControlReply::error("no voucher batch '" + **batch + "'");
+  auto snap = snapshots_.current();
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  Json list = Json::array();
+  size_t max = static_cast<size_t>(limit->value_or(1000));
+  for (const VoucherRow& v : *rows) {
+    const Subscriber* sub = snap->findSubscriber(v.code);
+    const Plan* plan = snap->findPlanByName(v.plan);
+    // The snapshot is fresher than the table for the first login (written asynchronously).
+    int64_t firstLogin = sub ? sub->firstLogin : v.firstLogin;
+    uint64_t validity = v.validFor != 0 ? static_cast<uint64_t>(v.validFor) : (plan ? plan->billing.validitySeconds : 0);
+    int64_t validUntil = firstLogin != 0 && validity != 0 ? firstLogin + static_cast<int64_t>(validity) : 0;
+    std::string st;
+    if (v.status != "active") st = "revoked";
+    else if (firstLogin == 0) st = "unused";
+    else if ((validUntil != 0 && validUntil <= now) || (v.expiresAt != 0 && v.expiresAt <= now)) st = "expired";
+    else st = "active";
+    if (!want.empty() && st != want) continue;
+    if (list.size() >= max) break;
+    Json j = Json::object();
+    j["code"] = v.code;
+    j["batch"] = v.batch;
+    j["plan"] = v.plan;
+    j["state"] = st;
+    j["valid-for"] = validity ? billing::formatDuration(validity) : "";
+    j["first-use"] = isoOrEmpty(firstLogin);
+    j["valid-until"] = isoOrEmpty(validUntil);
+    j["device"] = sub && sub->mac ? aaa::auth::formatMac(*sub->mac) : v.mac;
+    j["price"] = v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free";
+    list.push_back(std::move(j));
+  }
+  return ControlReply::success(std::to_string(list.size()) + " vouchers", list);
+}
+
+ControlReply RadiusService::voucherRevoke(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"code", "batch"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> code = a.text("code");
+  core::Result<std::optional<std::string>> batch = a.text("batch");
+  if (!code.isOk()) return fail(code.status());
+  if (!batch.isOk()) return fail(batch.status());
+  if (code->has_value() == batch->has_value()) return ControlReply::error("give either --code or --batch");
+  core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, batch->value_or(""), code->value_or(""));
+  if (!rows.isOk()) return fail(rows.status());
+  if (rows->empty())
+    return ControlReply::error(*code ? "no voucher '" + **code + "'" : "no voucher batch '" + **batch + "'");
+  auto snap = snapshots_.current();
+  std::vector<Subscriber> revoked;
+  for (const VoucherRow& v : *rows) {
+    const Subscriber* sub = snap->findSubscriber(v.code);
+    if (sub == nullptr || sub->status != aaa::policy::SubscriberStatus::kActive) continue;
+    Subscriber r = *sub;
+    r.status = aaa::policy::SubscriberStatus::kDisabled;
+    revoked.push_back(std::move(r));
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([&revoked, now](core::Database& db) -> core::Status {
+    for (const Subscriber& r : revoked) EDGE_RETURN_IF_ERROR(aaa::policy::updateSubscriber(db, r, now));
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return fail(s);
+  std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
+  for (const Subscriber& r : revoked) {
+    changes.emplace_back(r.username, std::make_shared<const Subscriber>(r));
+    if (sessionCounts_.count(r.username) > 0)
+      queueUserDynAuth(r.username, aaa::radius::DynAuthKind::kDisconnect, "voucher revoked");
+  }
+  snapshots_.publishSubscriberChanges(changes);
+  return ControlReply::success(std::to_string(revoked.size()) + " voucher(s) revoked" +
+                               (revoked.size() < rows->size() ? " (the others were revoked already)" : ""));
+}
+
+ControlReply RadiusService::voucherExport(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"batch", "format"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> batch = a.required("batch");
+  if (!batch.isOk()) return fail(batch.status());
+  core::Result<std::optional<std::string>> format = a.text("format");
+  if (!format.isOk()) return fail(format.status());
+  std::string f = format->value_or("csv");
+  if (f != "csv" && f != "html") return ControlReply::error("format: '" + f + "' is not one of: csv, html");
+  core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, *batch, "");
+  if (!rows.isOk()) return fail(rows.status());
+  if (rows->empty()) return ControlReply::error("no voucher batch '" + *batch + "'");
+  auto snap = snapshots_.current();
+  auto validityText = [&](const VoucherRow& v) {
+    const Plan* plan = snap->findPlanByName(v.plan);
+    uint64_t validity = v.validFor ? static_cast<uint64_t>(v.validFor) : (plan ? plan->billing.validitySeconds : 0);
+    return validity ? billing::formatDuration(validity) : std::string("until the quota is used");
+  };
+  std::string content;
+  if (f == "csv") {
+    content = "code,username,password,batch,plan,valid_for,price\n";
+    for (const VoucherRow& v : *rows)
+      content += csvField(v.code) + "," + csvField(v.code) + "," + csvField(v.code) + "," + csvField(v.batch) + "," +
+                 csvField(v.plan) + "," + csvField(validityText(v)) + "," +
+                 csvField(v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free") + "\n";
+  } else {
+    // A printable A4 sheet of cards; each card holds everything a guest needs.
+    content =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vouchers " + htmlEscape(*batch) +
+        "</title>\n<style>\n"
+        "body{font-family:sans-serif;margin:10mm}\n"
+        ".sheet{display:grid;grid-template-columns:repeat(3,1fr);gap:4mm}\n"
+        ".card{border:1px dashed #555;padding:4mm;break-inside:avoid;page-break-inside:avoid}\n"
+        ".tenant{font-weight:bold;font-size:11pt}\n"
+        ".code{font-family:monospace;font-size:16pt;letter-spacing:1px;margin:2mm 0}\n"
+        ".meta{font-size:9pt;color:#333}\n"
+        "@media print{body{margin:5mm}}\n"
+        "</style></head><body>\n<div class=\"sheet\">\n";
+    for (const VoucherRow& v : *rows) {
+      content += "<div class=\"card\"><div class=\"tenant\">" + htmlEscape(tenantName_) + "</div>" +
+                 "<div class=\"code\">" + htmlEscape(v.code) + "</div>" + "<div class=\"meta\">Plan: " +
+                 htmlEscape(v.plan) + "<br>Valid for: " + htmlEscape(validityText(v)) +
+                 " from first use<br>Price: " +
+                 htmlEscape(v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free") +
+                 "<br>Log in with the code as username and password</div></div>\n";
+    }
+    content += "</div>\n</body></html>\n";
+  }
+  Json out = Json::object();
+  out["batch"] = *batch;
+  out["format"] = f;
+  out["count"] = rows->size();
+  out["content"] = content;
+  return ControlReply::success(std::to_string(rows->size()) + " vouchers of batch '" + *batch + "' as " + f, out);
+}
+
+void RadiusService::registerBillingCommands(core::ControlServer& c) {
+  c.registerCommand("subscriber-topup",
+                    "Add to a subscriber's current billing period: bytes (5GB), time (2h) and/or validity (7d), "
+                    "note. Live: sessions slowed down by fair use get their rate back by CoA.",
+                    bind(&RadiusService::subscriberTopup));
+  c.registerCommand("subscriber-explain",
+                    "Why the subscriber's last authentication got its rate or reject (plan, tier, counters, window, "
+                    "expiry), and the state now. Arguments: username.",
+                    bind(&RadiusService::subscriberExplain));
+  c.registerCommand("voucher-generate",
+                    "Generate vouchers: each a code usable as username and password, valid from first use, bound to "
+                    "the first device. Arguments: plan, count (1-10000), prefix, valid-for (1d; default the plan's "
+                    "validity), price and currency (default the plan's), batch (name).",
+                    bind(&RadiusService::voucherGenerate));
+  c.registerCommand("voucher-list", "List vouchers. Arguments: batch, state (unused|active|expired|revoked), limit.",
+                    bind(&RadiusService::voucherList));
+  c.registerCommand("voucher-revoke",
+                    "Revoke one voucher (code) or a whole batch (batch); live sessions are disconnected.",
+                    bind(&RadiusService::voucherRevoke));
+  c.registerCommand("voucher-export", "A batch of vouchers as CSV or a printable HTML sheet. Arguments: batch, format (csv|html).",
+                    bind(&RadiusService::voucherExport));
+}
+
+}  // namespace edge

@@ -1,0 +1,40 @@
+// The radius area's configuration sections (radius, accounting, billing); keys in edge/app/edge_config.cpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edge {
+
+struct RadiusConfig {
+  std::string listen;
+  int64_t authPort = 0;
+  int64_t acctPort = 0;
+  std::string dictionaryDir;
+  bool requireMessageAuthenticator = true;
+  int64_t threads = 0;  // 0 = one per core
+  std::vector<std::string> authMethods;
+};
+
+struct AccountingConfig {
+  int64_t staleMultiplier = 3;
+  int64_t staleDefaultSeconds = 7200;
+  int64_t disconnectGraceSeconds = 10;
+};
+
+struct BillingConfig {
+  std::string timeZone;    // IANA name ("Europe/Berlin"); "" = the system's
+  std::string tenantName;  // printed on voucher sheets
+};
+
+// What RadiusService needs from the daemon's configuration (edge/app builds it from EdgeConfig).
+struct RadiusServiceConfig {
+  RadiusConfig radius;
+  AccountingConfig accounting;
+  BillingConfig billing;
+  std::string accountingDatabasePath;
+  int64_t busyTimeoutMs = 0;
+};
+
+}  // namespace edge

@@ -1,0 +1,85 @@
+#include "edge/radius/radius_schema.h"
+
+namespace edge {
+
+const std::vector<core::Migration>& radiusMigrations() {
+  static const std::vector<core::Migration> migrations = {
+      {2, "nas clients, plans, subscribers",
+       // Desired state of the AAA engine. The request path never reads these tables: it reads the
+       // in-memory snapshot (aaa/policy/snapshot.h) rebuilt from them.
+       "CREATE TABLE nas ("
+       "  id INTEGER PRIMARY KEY,"
+       "  name TEXT NOT NULL UNIQUE,"
+       "  prefix TEXT NOT NULL UNIQUE,"           // 192.0.2.1, 192.0.2.0/24, 2001:db8::/64
+       "  secret TEXT NOT NULL,"                  // RADIUS shared secret: needed in clear by the protocol
+       "  vendor TEXT NOT NULL DEFAULT 'generic',"
+       "  coa_port INTEGER NOT NULL DEFAULT 3799,"
+       "  nas_identifier TEXT NOT NULL DEFAULT '',"
+       "  require_message_authenticator INTEGER," // NULL: the server default
+       "  created_at INTEGER NOT NULL"
+       ");"
+       "CREATE TABLE plans ("
+       "  id INTEGER PRIMARY KEY,"
+       "  name TEXT NOT NULL UNIQUE,"
+       "  down_bps INTEGER NOT NULL,"
+       "  up_bps INTEGER NOT NULL,"
+       "  burst_down_bps INTEGER NOT NULL DEFAULT 0,"
+       "  burst_up_bps INTEGER NOT NULL DEFAULT 0,"
+       "  burst_threshold_percent INTEGER NOT NULL DEFAULT 75,"
+       "  burst_time INTEGER NOT NULL DEFAULT 10,"
+       "  session_timeout INTEGER NOT NULL DEFAULT 0,"
+       "  idle_timeout INTEGER NOT NULL DEFAULT 0,"
+       "  interim_interval INTEGER NOT NULL DEFAULT 300,"
+       "  max_sessions INTEGER NOT NULL DEFAULT 0,"
+       "  ip_pool TEXT NOT NULL DEFAULT '',"
+       "  created_at INTEGER NOT NULL,"
+       "  updated_at INTEGER NOT NULL"
+       ");"
+       "CREATE TABLE subscribers ("
+       "  id INTEGER PRIMARY KEY,"
+       "  username TEXT NOT NULL UNIQUE,"
+       "  nt_hash BLOB,"                          // MD4(UTF-16LE(password)): PAP and MS-CHAPv2
+       "  cleartext TEXT NOT NULL DEFAULT '',"    // only when CHAP is enabled (docs/decisions/0002)
+       "  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE RESTRICT,"
+       "  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','suspended','disabled')),"
+       "  expires_at INTEGER NOT NULL DEFAULT 0,"
+       "  mac TEXT NOT NULL DEFAULT '',"
+       "  static_ip TEXT NOT NULL DEFAULT '',"
+       "  created_at INTEGER NOT NULL,"
+       "  updated_at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX subscribers_plan ON subscribers(plan_id);"},
+      {3, "billing rules of plans, first login of subscribers, top-ups",
+       "ALTER TABLE plans ADD COLUMN billing TEXT NOT NULL DEFAULT '{}';"  // billing::rulesToJson
+       "ALTER TABLE subscribers ADD COLUMN first_login INTEGER NOT NULL DEFAULT 0;"
+       "CREATE TABLE topups ("
+       "  id INTEGER PRIMARY KEY,"
+       "  username TEXT NOT NULL,"
+       "  period_start INTEGER NOT NULL,"  // the billing period it belongs to (Unix seconds)
+       "  bytes INTEGER NOT NULL DEFAULT 0,"
+       "  seconds INTEGER NOT NULL DEFAULT 0,"
+       "  validity_seconds INTEGER NOT NULL DEFAULT 0,"
+       "  note TEXT NOT NULL DEFAULT '',"
+       "  created_at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX topups_user ON topups(username, period_start);"},
+      {4, "vouchers, per-subscriber validity",
+       "ALTER TABLE subscribers ADD COLUMN validity_seconds INTEGER NOT NULL DEFAULT 0;"
+       "ALTER TABLE subscribers ADD COLUMN voucher_batch INTEGER NOT NULL DEFAULT 0;"
+       "CREATE TABLE voucher_batches ("
+       "  id INTEGER PRIMARY KEY,"
+       "  name TEXT NOT NULL UNIQUE,"
+       "  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE RESTRICT,"
+       "  count INTEGER NOT NULL,"
+       "  prefix TEXT NOT NULL DEFAULT '',"
+       "  valid_for INTEGER NOT NULL DEFAULT 0,"  // seconds from first use; 0 = the plan's validity
+       "  price_minor INTEGER NOT NULL DEFAULT 0,"
+       "  currency TEXT NOT NULL DEFAULT '',"
+       "  created_at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX subscribers_voucher ON subscribers(voucher_batch) WHERE voucher_batch <> 0;"},
+  };
+  return migrations;
+}
+
+}  // namespace edge

@@ -1,0 +1,14 @@
+// The radius area's tables in edge.db: NAS clients, plans, subscribers, top-ups, vouchers.
+// Append only: a migration that has shipped is never edited; a change is a new migration, numbered
+// after every migration of edged (edge/app/edge_schema.cpp merges the areas' lists).
+#pragma once
+
+#include <vector>
+
+#include "core/store.h"
+
+namespace edge {
+
+const std::vector<core::Migration>& radiusMigrations();
+
+}  // namespace edge

@@ -1,0 +1,1262 @@
+#include "edge/radius/radius_service.h"
+
+#include <chrono>
+#include <ctime>
+#include <set>
+#include <thread>
+
+#include "aaa/auth/credentials.h"
+#include "aaa/auth/mac.h"
+#include "aaa/policy/admin.h"
+#include "aaa/policy/store.h"
+#include "aaa/radius/reply.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/units.h"
+#include "core/command_args.h"
+#include "edge/radius/service_helpers.h"
+
+namespace edge {
+
+namespace {
+
+using core::ControlReply;
+using core::Json;
+using core::CommandArgs;
+using aaa::policy::applyPlanArgs;
+using aaa::policy::applySubscriberArgs;
+using aaa::policy::kPlanArguments;
+
+aaa::policy::PlanLookup planLookup(const aaa::policy::Snapshot& snap) {
+  return [&snap](const std::string& name) -> std::optional<int64_t> {
+    const aaa::policy::Plan* p = snap.findPlanByName(name);
+    if (p == nullptr) return std::nullopt;
+    return p->id;
+  };
+}
+
+
+aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
+  aaa::policy::PolicySettings s;
+  s.pap = s.chap = s.msChapV2 = s.mac = false;
+  for (const std::string& m : c.authMethods) {
+    if (m == "pap") s.pap = true;
+    if (m == "chap") s.chap = true;
+    if (m == "mschapv2") s.msChapV2 = true;
+    if (m == "mac") s.mac = true;
+  }
+  s.requireMessageAuthenticator = c.requireMessageAuthenticator;
+  return s;
+}
+
+
+Json nasJson(const aaa::policy::NasClient& n) {
+  Json j = Json::object();
+  j["id"] = n.id;  // the index of its rows in the SNMP per-client tables
+  j["name"] = n.name;
+  j["address"] = aaa::policy::formatPrefix(n.prefix);
+  j["vendor"] = aaa::policy::vendorProfileName(n.vendor);
+  j["coa-port"] = n.coaPort;
+  j["nas-identifier"] = n.nasIdentifier;
+  j["require-message-authenticator"] =
+      n.requireMessageAuthenticator ? Json(*n.requireMessageAuthenticator ? "yes" : "no") : Json("default");
+  return j;  // the secret is never shown
+}
+
+Json planJson(const aaa::policy::Plan& p) {
+  Json j = Json::object();
+  j["name"] = p.name;
+  j["down"] = core::formatRate(p.downBps);
+  j["up"] = core::formatRate(p.upBps);
+  j["down-bps"] = p.downBps;
+  j["up-bps"] = p.upBps;
+  j["burst-down"] = p.burstDownBps ? core::formatRate(p.burstDownBps) : "";
+  j["burst-up"] = p.burstUpBps ? core::formatRate(p.burstUpBps) : "";
+  j["burst-threshold"] = p.burstThresholdPercent;
+  j["burst-time"] = p.burstTimeSeconds;
+  j["session-timeout"] = p.sessionTimeout;
+  j["idle-timeout"] = p.idleTimeout;
+  j["interim"] = p.interimInterval;
+  j["max-sessions"] = p.maxSessions;
+  j["ip-pool"] = p.ipPool;
+  const billing::BillingRules& b = p.billing;
+  j["price"] = b.priceMinor != 0 ? billing::formatMoney(b.priceMinor, b.currency) : "free";
+  j["price-minor"] = b.priceMinor;
+  j["currency"] = b.currency;
+  j["period"] = billing::formatPeriod(b.period);
+  j["period-anchor"] = b.period.anchor == billing::PeriodAnchor::kSubscriber ? "subscriber" : "calendar";
+  j["data-quota"] = b.dataQuota ? core::formatSize(b.dataQuota) : "";
+  j["time-quota"] = b.timeQuota ? billing::formatDuration(b.timeQuota) : "";
+  j["validity"] = b.validitySeconds ? billing::formatDuration(b.validitySeconds) : "";
+  Json fup = Json::array();
+  for (const billing::FupTier& t : b.tiers) fup.push_back(billing::formatFup(t));
+  j["fup"] = fup;
+  Json windows = Json::array();
+  for (const billing::TimeWindow& w : b.windows) windows.push_back(billing::formatWindow(w));
+  j["windows"] = windows;
+  return j;
+}
+
+Json subscriberJson(const aaa::policy::Subscriber& s, const aaa::policy::Snapshot& snap) {
+  Json j = Json::object();
+  j["username"] = s.username;
+  const aaa::policy::Plan* p = snap.findPlan(s.planId);
+  j["plan"] = p ? p->name : "";
+  j["status"] = aaa::policy::subscriberStatusName(s.status);
+  j["expires"] = isoOrEmpty(s.expiresAt);
+  j["mac"] = s.mac ? aaa::auth::formatMac(*s.mac) : "";
+  j["static-ip"] = s.staticIp ? aaa::policy::formatIp(*s.staticIp) : "";
+  Json forms = Json::array();
+  if (s.ntHash) forms.push_back("nt-hash");
+  if (!s.cleartext.empty()) forms.push_back("cleartext");
+  j["credentials"] = forms;  // which forms are stored, never their content
+  j["first-login"] = isoOrEmpty(s.firstLogin);
+  j["validity"] = s.validitySeconds ? billing::formatDuration(s.validitySeconds) : "";
+  j["voucher"] = s.voucherBatch != 0;
+  return j;
+}
+
+Json sessionJson(const aaa::acct::SessionRow& r) {
+  Json j = Json::object();
+  j["id"] = r.uid;
+  j["acct-session-id"] = r.acctSessionId;
+  j["username"] = r.username;
+  j["nas"] = r.nas;
+  j["nas-port"] = r.nasPort;
+  j["nas-port-id"] = r.nasPortId;
+  j["framed-ip"] = r.framedIp;
+  j["calling-station-id"] = r.callingStationId;
+  j["started"] = isoOrEmpty(r.started);
+  j["updated"] = isoOrEmpty(r.updated);
+  j["session-time"] = r.counters.sessionTime;
+  j["input-octets"] = r.counters.inputOctets;
+  j["output-octets"] = r.counters.outputOctets;
+  j["input-packets"] = r.counters.inputPackets;
+  j["output-packets"] = r.counters.outputPackets;
+  j["state"] = r.state;
+  if (r.state == "closed") {
+    j["stopped"] = isoOrEmpty(r.stopped);
+    j["close-reason"] = r.closeReason;
+  }
+  return j;
+}
+
+}  // namespace
+
+RadiusService::RadiusService(core::CounterRegistry& counters, core::EventBus& events)
+    : counters_(counters), events_(events) {}
+
+RadiusService::~RadiusService() { stop(); }
+
+core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core::Writer& writer, core::Database& reader) {
+  const RadiusConfig& config = serviceConfig.radius;
+  config_ = config;
+  accounting_ = serviceConfig.accounting;
+  tenantName_ = serviceConfig.billing.tenantName;
+  writer_ = &writer;
+  reader_ = &reader;
+  core::Result<aaa::radius::Dictionary> dict = aaa::radius::Dictionary::load(config.dictionaryDir);
+  if (!dict.isOk()) return dict.status().withContext("radius.dictionary-dir");
+  dictionary_ = *dict;
+  core::Result<aaa::radius::Attributes> attrs = aaa::radius::Attributes::resolve(*dictionary_);
+  if (!attrs.isOk()) return attrs.status().withContext("radius.dictionary-dir");
+  attributes_ = *attrs;
+
+  auto started = std::chrono::steady_clock::now();
+  core::Result<std::vector<aaa::policy::NasClient>> nas = aaa::policy::loadNas(reader);
+  if (!nas.isOk()) return nas.status().withContext("loading NAS clients");
+  core::Result<std::vector<aaa::policy::Plan>> plans = aaa::policy::loadPlans(reader);
+  if (!plans.isOk()) return plans.status().withContext("loading plans");
+  core::Result<std::vector<aaa::policy::Subscriber>> subs = aaa::policy::loadSubscribers(reader);
+  if (!subs.isOk()) return subs.status().withContext("loading subscribers");
+  size_t subscriberCount = subs->size();
+  snapshots_.publishSettings(settingsOf(config));
+  snapshots_.publishFull(std::move(*nas), std::move(*plans), std::move(*subs));
+  auto loadMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  counters_.gauge("radius_snapshot_load_seconds", "Time to load NAS clients, plans and subscribers at start", {},
+                  1000)  // held in milliseconds
+      .set(static_cast<uint64_t>(loadMs));
+
+  // The accounting database: always synchronous=FULL, because an Accounting-Response promises the
+  // record is durable (RFC 2866 2).
+  core::StoreOptions acctOptions;
+  acctOptions.path = serviceConfig.accountingDatabasePath;
+  acctOptions.synchronous = core::StoreOptions::Synchronous::kFull;
+  acctOptions.busyTimeoutMs = static_cast<int>(serviceConfig.busyTimeoutMs);
+  acctOptions.migrations = aaa::acct::migrations();
+  // Measured (docs/benchmarks.md): checkpoints must not run inside the acknowledging COMMIT, and the
+  // page cache must stay small. SQLite 3.40's B-tree balance parks a page at the pending-byte page
+  // number (262,145 with 4 KiB pages) while it reorders new pages, so nearly every commit ends
+  // with a scan of the whole page cache (pcache1TruncateUnsafe): with 128 MiB that scan was a
+  // quarter of the writer's CPU and the p99 at half peak 24 ms; with 16 MiB it is 8 ms.
+  acctOptions.cacheKiB = 16384;
+  // Group commit under moderate load too (a batch of a few records would pay a whole COMMIT).
+  acctOptions.commitDelayMicros = 1000;
+  acctOptions.backgroundCheckpoint = true;
+  core::Result<std::unique_ptr<core::Writer>> acctWriter = core::Writer::open(acctOptions);
+  if (!acctWriter.isOk()) return acctWriter.status();
+  acctWriter_ = std::move(*acctWriter);
+  acctOptions.readOnly = true;
+  core::Result<std::unique_ptr<core::Database>> acctReader = core::Database::open(acctOptions);
+  if (!acctReader.isOk()) return acctReader.status();
+  acctReader_ = std::move(*acctReader);
+  core::Result<std::unique_ptr<core::Database>> sweepReader = core::Database::open(acctOptions);
+  if (!sweepReader.isOk()) return sweepReader.status();
+  sweepReader_ = std::move(*sweepReader);
+  // Per-period quota counters follow the plans' billing rules (on the acct writer's thread).
+  classifierCache_ = std::make_unique<aaa::policy::ReaderCache>(snapshots_);
+  ledger_.setQuotaClassifier(
+      [this](const std::string& username, int64_t at) { return classifyUsage(username, at); });
+  quotaLookup_ = [this](std::string_view username, int64_t periodStart) {
+    return quotaBook_.usage(username, periodStart);
+  };
+  // The journal past the views' watermark is replayed (after a crash: the last seconds of
+  // Interim-Updates), and the views written, before anything is served.
+  ledger_.invalidate();
+  core::Status replayed = acctWriter_->submit([this](core::Database& db) { return ledger_.flushAll(db); }).get();
+  if (!replayed.isOk()) return replayed.withContext("replaying the accounting journal");
+  // Busy periods bring the views up to date a few entries per record; the writer's idle moments
+  // write the rest in small chunks, so a burst's leftovers are not paid for by the next burst.
+  acctWriter_->setIdleWork([this] { return ledger_.flushDue(); },
+                           [this](core::Database& db) { return ledger_.flushOld(db, 128); },
+                           std::chrono::milliseconds(250));
+  core::Result<std::vector<std::pair<std::string, uint32_t>>> counts = aaa::acct::liveSessionCounts(*acctReader_);
+  if (!counts.isOk()) return counts.status().withContext("loading live sessions");
+  sessionCounts_.reset(*counts);
+  EDGE_RETURN_IF_ERROR(loadQuotaBook(core::SystemClock::instance().unixSeconds()));
+  core::Result<std::unique_ptr<core::Database>> coaReader = core::Database::open(acctOptions);
+  if (!coaReader.isOk()) return coaReader.status();
+  coaReader_ = std::move(*coaReader);
+  subscriptions_.push_back(events_.subscribe<aaa::radius::AcctEvent>([this](const aaa::radius::AcctEvent& e) {
+    if (e.change != nullptr && !e.change->quota.empty()) onQuotaMoved(*e.change);
+  }));
+  subscriptions_.push_back(events_.subscribe<aaa::radius::AuthEvent>(
+      [this](const aaa::radius::AuthEvent& e) { onAuthorized(e); }));
+
+  int threads = config.threads > 0 ? static_cast<int>(config.threads)
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  aaa::radius::AuthServerConfig sc;
+  sc.listen = config.listen;
+  sc.port = static_cast<uint16_t>(config.authPort);
+  sc.threads = threads;
+  server_ = std::make_unique<aaa::radius::AuthServer>(
+      sc, snapshots_, attributes_, counters_, &events_,
+      [this](std::string_view username) { return sessionCounts_.count(username); }, quotaLookup_);
+  EDGE_RETURN_IF_ERROR(server_->start());
+
+  aaa::radius::AcctServerConfig ac;
+  ac.listen = config.listen;
+  ac.port = static_cast<uint16_t>(config.acctPort);
+  ac.threads = threads;
+  ac.staleMultiplier = accounting_.staleMultiplier;
+  ac.staleDefaultSeconds = accounting_.staleDefaultSeconds;
+  acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, ledger_,
+                                                          sessionCounts_, counters_, &events_);
+  EDGE_RETURN_IF_ERROR(acctServer_->start());
+  counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
+  dynauth_ = std::make_unique<aaa::radius::DynAuthClient>(attributes_, counters_);
+  dynauthQueue_ = std::make_unique<aaa::radius::DynAuthQueue>(*dynauth_, counters_);
+  coaStopping_ = false;
+  coaThread_ = std::thread([this] { coaLoop(); });
+  core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
+                acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
+                loadMs, " ms; ", sessionCounts_.total(), " sessions online");
+  return core::Status::ok();
+}
+
+void RadiusService::stopDynAuth() {
+  if (dynauthQueue_) dynauthQueue_->stop();
+}
+
+void RadiusService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(coaMu_);
+    coaStopping_ = true;
+    coaQueue_.clear();
+  }
+  coaWake_.notify_all();
+  if (coaThread_.joinable()) coaThread_.join();
+  // After the planner (which submits) and before the ledger's writer (which an ACK's callback uses).
+  stopDynAuth();
+  dynauthQueue_.reset();
+  for (core::EventBus::SubscriptionId id : subscriptions_) events_.unsubscribe(id);
+  subscriptions_.clear();
+  if (server_) server_->stop();
+  server_.reset();
+  if (acctServer_) acctServer_->stop();
+  if (acctWriter_) {
+    core::Status s = settleLedger();  // not needed for safety (the journal is replayed), but tidy
+    if (!s.isOk()) core::logError("writing the ledger's views at stop: ", s.message());
+    acctWriter_->stop();
+  }
+  // Only now: the writer's batch hook belongs to the accounting server, and settling runs a batch.
+  acctServer_.reset();
+  acctReader_.reset();
+  sweepReader_.reset();
+  coaReader_.reset();
+  acctWriter_.reset();
+}
+
+void RadiusService::tick(int64_t now) {
+  counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
+  if (!acctWriter_ || now - lastSweep_ < 5) return;
+  lastSweep_ = now;
+  checkWindowBoundaries(now);
+  // Candidates come from a read connection: the writer (which acknowledges accounting) only
+  // closes the few sessions found, never scans the live table.
+  core::Result<std::vector<std::string>> expired = aaa::acct::expiredSessions(*sweepReader_, now, 1000);
+  if (!expired.isOk()) {
+    core::logError("looking for stale sessions: ", expired.status().message());
+    return;
+  }
+  if (expired->empty() || sweepClosing_.exchange(true)) return;
+  closeExpiredFrom(std::make_shared<std::vector<std::string>>(std::move(*expired)), 0, now);
+}
+
+void RadiusService::closeExpiredFrom(std::shared_ptr<const std::vector<std::string>> uids, size_t from, int64_t now) {
+  // A few sessions per job, the next job submitted when this one settled: the accounting records
+  // in the same batch wait for a handful of closes, never for a whole sweep (a NAS that rebooted
+  // without Accounting-On leaves thousands of sessions going stale at the same moment).
+  const size_t to = std::min(uids->size(), from + kStaleClosesPerJob);
+  auto chunk = std::make_shared<std::vector<std::string>>(uids->begin() + static_cast<std::ptrdiff_t>(from),
+                                                          uids->begin() + static_cast<std::ptrdiff_t>(to));
+  auto change = std::make_shared<aaa::acct::LedgerChange>();
+  acctWriter_->submit(
+      [this, now, change, chunk](core::Database& db) { return ledger_.closeExpired(db, *chunk, now, change.get()); },
+      [this, uids, to, now, change](const core::Status& s) {
+        if (!s.isOk()) {
+          core::logError("closing stale sessions: ", s.message());
+        } else {
+          sessionCounts_.apply(*change);
+          if (!change->closed.empty())
+            core::logInfo("closed ", change->closed.size(), " stale or disconnected session(s)");
+        }
+        if (s.isOk() && to < uids->size()) {
+          closeExpiredFrom(uids, to, now);  // refused at once (and so ends here) when the writer stops
+        } else {
+          sweepClosing_.store(false);
+        }
+      });
+}
+
+void RadiusService::applySettings(const RadiusConfig& config) {
+  config_.authMethods = config.authMethods;
+  config_.requireMessageAuthenticator = config.requireMessageAuthenticator;
+  snapshots_.publishSettings(settingsOf(config));
+}
+
+bool RadiusService::keepCleartext() const {
+  for (const std::string& m : config_.authMethods)
+    if (m == "chap") return true;
+  return false;
+}
+
+core::Json RadiusService::statusJson() const {
+  auto snap = snapshots_.current();
+  Json j = Json::object();
+  j["listen"] = config_.listen;
+  j["auth-port"] = authPort();
+  j["acct-port"] = acctServer_ ? acctServer_->port() : 0;
+  j["sessions-online"] = sessionCounts_.total();
+  j["nas-clients"] = snap->nas.size();
+  j["plans"] = snap->plans.size();
+  j["subscribers"] = snap->subscriberCount();
+  j["auth-methods"] = config_.authMethods;
+  j["require-message-authenticator"] = config_.requireMessageAuthenticator;
+  if (acctWriter_) {
+    const core::WriterStats& ws = acctWriter_->stats();
+    j["accounting-database"] = Json{{"path", acctWriter_->path()},
+                                    {"synchronous", "full"},
+                                    {"batches", ws.batches.load()},
+                                    {"writes", ws.jobs.load()},
+                                    {"write-failures", ws.jobFailures.load()},
+                                    {"last-batch-jobs", ws.lastBatchJobs.load()},
+                                    {"last-commit-us", ws.lastCommitMicros.load()},
+                                    {"ledger-pending-sessions", ledger_.pendingSessions()},
+                                    {"ledger-pending-usage", ledger_.pendingUsage()},
+                                    {"ledger-replays", ledger_.rebuilds()}};
+  }
+  return j;
+}
+
+core::Status RadiusService::settleLedger() {
+  return acctWriter_->submit([this](core::Database& db) { return ledger_.flushAll(db); }).get();
+}
+
+core::Status RadiusService::write(core::Writer::Job job) { return writer_->submit(std::move(job)).get(); }
+
+core::Status RadiusService::reloadNas() {
+  core::Result<std::vector<aaa::policy::NasClient>> nas = aaa::policy::loadNas(*reader_);
+  if (!nas.isOk()) return nas.status();
+  snapshots_.publishNas(std::move(*nas));
+  return core::Status::ok();
+}
+
+core::Status RadiusService::reloadPlans() {
+  core::Result<std::vector<aaa::policy::Plan>> plans = aaa::policy::loadPlans(*reader_);
+  if (!plans.isOk()) return plans.status();
+  snapshots_.publishPlans(std::move(*plans));
+  return core::Status::ok();
+}
+
+core::ControlServer::Handler RadiusService::bind(ControlReply (RadiusService::*fn)(const Json&)) {
+  return [this, fn](const Json& args) { return (this->*fn)(args); };
+}
+
+void RadiusService::registerCommands(core::ControlServer& c) {
+  c.registerCommand("nas-add",
+                    "Add or replace a NAS client. Arguments: name, address (IP or prefix), secret, vendor "
+                    "(generic|mikrotik|wispr|chillispot|cisco|accel-ppp), coa-port, nas-identifier, "
+                    "require-message-authenticator (yes|no|default).",
+                    bind(&RadiusService::nasAdd));
+  c.registerCommand("nas-list", "List NAS clients (secrets are never shown).", bind(&RadiusService::nasList));
+  c.registerCommand("nas-del", "Delete a NAS client. Arguments: name.", bind(&RadiusService::nasDel));
+  c.registerCommand("plan-add",
+                    "Add a plan. Arguments: name, down, up (rates: 512k, 10M, 1G), burst-down, burst-up, "
+                    "burst-threshold (percent), burst-time (s), session-timeout (s), idle-timeout (s), interim (s), "
+                    "max-sessions, ip-pool; billing: price and currency (19.99, USD), period (month, week, day, "
+                    "30d), period-anchor (calendar, subscriber), data-quota (bytes), fup (one or a list of "
+                    "BYTES:DOWN/UP, BYTES:block, BYTES:redirect), time-quota and validity (10h, 30d), window (one "
+                    "or a list of HH:MM-HH:MM:uncounted or HH:MM-HH:MM:DOWN/UP).",
+                    bind(&RadiusService::planAdd));
+  c.registerCommand("plan-set", "Change a plan. Arguments: name, then any plan-add argument.",
+                    bind(&RadiusService::planSet));
+  c.registerCommand("plan-list", "List plans.", bind(&RadiusService::planList));
+  c.registerCommand("plan-del", "Delete a plan no subscriber uses. Arguments: name.", bind(&RadiusService::planDel));
+  c.registerCommand("subscriber-add",
+                    "Add a subscriber. Arguments: username, password (optional for a MAC-address username), plan, "
+                    "mac (binding), expires (ISO 8601), status (active|suspended|disabled), static-ip.",
+                    bind(&RadiusService::subscriberAdd));
+  c.registerCommand("subscriber-set",
+                    "Change a subscriber; takes effect on the next request. Arguments: username, then any of "
+                    "password, plan, mac, expires, status, static-ip ('' clears mac, expires, static-ip).",
+                    bind(&RadiusService::subscriberSet));
+  c.registerCommand("subscriber-del", "Delete a subscriber. Arguments: username.", bind(&RadiusService::subscriberDel));
+  c.registerCommand("subscriber-show", "One subscriber. Arguments: username.", bind(&RadiusService::subscriberShow));
+  c.registerCommand("subscriber-list",
+                    "List subscribers. Arguments: plan, status, search (username prefix), limit (default 100), "
+                    "offset.",
+                    bind(&RadiusService::subscriberList));
+  c.registerCommand("subscriber-import",
+                    "Import a batch of subscribers. Arguments: rows (list of objects with username, password, plan "
+                    "and optional mac, expires, status, line). Bad rows are reported, the others imported.",
+                    bind(&RadiusService::subscriberImport));
+  c.registerCommand("stats", "RADIUS counters, server-wide and per NAS client.", bind(&RadiusService::stats));
+  c.registerCommand("session-list", "Live sessions. Arguments: user, nas.", bind(&RadiusService::sessionList));
+  c.registerCommand("session-show", "One session, live or closed. Arguments: id (or a unique prefix of it).",
+                    bind(&RadiusService::sessionShow));
+  c.registerCommand("session-history", "Closed sessions of a subscriber, newest first. Arguments: user, limit.",
+                    bind(&RadiusService::sessionHistory));
+  c.registerCommand("usage",
+                    "Usage of a subscriber: per-day totals of the usage journal (UTC days) for this day or month, and "
+                    "the billing period (data and time used and left, fair-use tier, rate, reset). Arguments: user, "
+                    "period (day|month).",
+                    bind(&RadiusService::usage));
+  c.registerCommand("session-disconnect",
+                    "Send a Disconnect-Request (RFC 5176) for a session (id) or all of a user's sessions (user). "
+                    "An ACKed session closes when the NAS sends its Stop, or after accounting.disconnect-grace-seconds.",
+                    bind(&RadiusService::sessionDisconnect));
+  c.registerCommand("session-coa",
+                    "Send a CoA-Request with the subscriber's current rate (the plan's, or its fair-use tier's or "
+                    "window's) for a session (id) or a user's sessions (user).",
+                    bind(&RadiusService::sessionCoa));
+  registerBillingCommands(c);
+}
+
+ControlReply RadiusService::nasAdd(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name", "address", "secret", "vendor", "coa-port", "nas-identifier",
+                           "require-message-authenticator"});
+  if (!s.isOk()) return fail(s);
+  aaa::policy::NasClient n;
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  n.name = *name;
+  core::Result<std::string> address = a.required("address");
+  if (!address.isOk()) return fail(address.status());
+  std::string error;
+  auto prefix = aaa::policy::parsePrefix(*address, &error);
+  if (!prefix) return ControlReply::error("address: " + error);
+  n.prefix = *prefix;
+  core::Result<std::string> secret = a.required("secret");
+  if (!secret.isOk()) return fail(secret.status());
+  if (secret->size() > 128) return ControlReply::error("secret: longer than 128 characters");
+  n.secret = *secret;
+  core::Result<std::optional<std::string>> vendor = a.text("vendor");
+  if (!vendor.isOk()) return fail(vendor.status());
+  if (*vendor) {
+    auto v = aaa::policy::parseVendorProfile(**vendor);
+    if (!v)
+      return ControlReply::error("vendor: '" + **vendor +
+                                 "' is not one of: generic, mikrotik, wispr, chillispot, cisco, accel-ppp");
+    n.vendor = *v;
+  }
+  core::Result<std::optional<int64_t>> coa = a.integer("coa-port", 1, 65535);
+  if (!coa.isOk()) return fail(coa.status());
+  if (*coa) n.coaPort = static_cast<uint16_t>(**coa);
+  core::Result<std::optional<std::string>> ident = a.text("nas-identifier");
+  if (!ident.isOk()) return fail(ident.status());
+  if (*ident) n.nasIdentifier = **ident;
+  core::Result<std::optional<std::string>> rma = a.text("require-message-authenticator");
+  if (!rma.isOk()) return fail(rma.status());
+  if (*rma && **rma != "default") {
+    core::Result<std::optional<bool>> b = a.boolean("require-message-authenticator");
+    if (!b.isOk()) return fail(b.status());
+    n.requireMessageAuthenticator = **b;
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([n, now](core::Database& db) { return aaa::policy::insertNas(db, n, now).status(); });
+  if (!s.isOk()) return fail(s);
+  s = reloadNas();
+  if (!s.isOk()) return fail(s);
+  std::string warning;
+  if (n.secret.size() < 16) warning = " (warning: a shared secret shorter than 16 characters is weak, RFC 2865 3)";
+  return ControlReply::success("NAS '" + n.name + "' saved" + warning, nasJson(n));
+}
+
+core::Status RadiusService::registerLocalNas(const aaa::policy::NasClient& nas) {
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  core::Status s = write([nas, now](core::Database& db) {
+    core::Status d = aaa::policy::deleteNas(db, nas.name);
+    if (!d.isOk() && d.code() != core::Code::kNotFound) return d;
+    return aaa::policy::insertNas(db, nas, now).status();
+  });
+  if (!s.isOk()) return s;
+  return reloadNas();
+}
+
+std::optional<RadiusService::SessionPolicy> RadiusService::sessionPolicy(const std::string& username) {
+  auto snap = snapshots_.current();
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(username);
+  const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+  if (plan == nullptr || sub->status != aaa::policy::SubscriberStatus::kActive) return std::nullopt;
+  aaa::policy::Decision d;
+  d.subscriber = sub;
+  d.plan = plan;
+  if (aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d) !=
+      aaa::policy::RejectReason::kNone)
+    return std::nullopt;
+  SessionPolicy p;
+  billing::Rate rate = d.rate.downBps || d.rate.upBps ? d.rate : billing::Rate{plan->downBps, plan->upBps};
+  std::vector<aaa::radius::Attribute> attrs =
+      aaa::radius::renderRate(*plan, rate, aaa::policy::VendorProfile::kMikrotik, attributes_);
+  if (!attrs.empty())
+    if (auto r = aaa::radius::parseMikrotikRateLimit(attrs[0].value.bytes)) p.rate = *r;
+  p.sessionTimeout = plan->sessionTimeout;
+  p.idleTimeout = plan->idleTimeout;
+  p.interimInterval = plan->interimInterval;
+  p.usageMatters = plan->billing.hasQuota();
+  if (d.billed) p.remainingBytes = d.quota.remainingBytes;
+  return p;
+}
+
+ControlReply RadiusService::nasList(const Json& args) {
+  core::Status s = CommandArgs(args).only({});
+  if (!s.isOk()) return fail(s);
+  auto snap = snapshots_.current();
+  std::vector<aaa::policy::NasClient> sorted = snap->nas;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+  Json list = Json::array();
+  for (const aaa::policy::NasClient& n : sorted) list.push_back(nasJson(n));
+  return ControlReply::success(std::to_string(list.size()) + " NAS clients", list);
+}
+
+ControlReply RadiusService::deleteNamed(const Json& args, const std::string& what,
+                                        core::Status (*remove)(core::Database&, const std::string&),
+                                        core::Status (RadiusService::*reload)()) {
+  CommandArgs a(args);
+  core::Status s = a.only({"name"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  std::string n = *name;
+  s = write([n, remove](core::Database& db) { return remove(db, n); });
+  if (!s.isOk()) return fail(s);
+  s = (this->*reload)();
+  if (!s.isOk()) return fail(s);
+  return ControlReply::success(what + " '" + n + "' deleted");
+}
+
+ControlReply RadiusService::nasDel(const Json& args) {
+  return deleteNamed(args, "NAS", &aaa::policy::deleteNas, &RadiusService::reloadNas);
+}
+
+ControlReply RadiusService::planAdd(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only(kPlanArguments);
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  aaa::policy::Plan p;
+  p.name = *name;
+  s = applyPlanArgs(a, p);
+  if (!s.isOk()) return fail(s);
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([p, now](core::Database& db) { return aaa::policy::insertPlan(db, p, now).status(); });
+  if (!s.isOk()) return fail(s);
+  s = reloadPlans();
+  if (!s.isOk()) return fail(s);
+  return ControlReply::success("plan '" + p.name + "' added", planJson(*snapshots_.current()->findPlanByName(p.name)));
+}
+
+ControlReply RadiusService::planSet(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only(kPlanArguments);
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return fail(name.status());
+  auto snap = snapshots_.current();
+  const aaa::policy::Plan* existing = snap->findPlanByName(*name);
+  if (existing == nullptr) return ControlReply::error("no plan named '" + *name + "'");
+  aaa::policy::Plan p = *existing;
+  s = applyPlanArgs(a, p);
+  if (!s.isOk()) return fail(s);
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([p, now](core::Database& db) { return aaa::policy::updatePlan(db, p, now); });
+  if (!s.isOk()) return fail(s);
+  s = reloadPlans();
+  if (!s.isOk()) return fail(s);
+  queuePlanCoa(*acctReader_, {p.id}, "plan change");
+  return ControlReply::success("plan '" + p.name +
+                                   "' changed; new sessions get it at once, live sessions by CoA (see the log)",
+                               planJson(p));
+}
+
+ControlReply RadiusService::planList(const Json& args) {
+  core::Status s = CommandArgs(args).only({});
+  if (!s.isOk()) return fail(s);
+  Json list = Json::array();
+  for (const aaa::policy::Plan& p : snapshots_.current()->plans) list.push_back(planJson(p));
+  return ControlReply::success(std::to_string(list.size()) + " plans", list);
+}
+
+ControlReply RadiusService::planDel(const Json& args) {
+  return deleteNamed(args, "plan", &aaa::policy::deletePlan, &RadiusService::reloadPlans);
+}
+
+ControlReply RadiusService::subscriberAdd(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  if (username->size() > 253) return ControlReply::error("username: longer than 253 octets (RFC 2865 5.1)");
+  if (!a.has("plan")) return ControlReply::error("plan is required");
+  auto snap = snapshots_.current();
+  aaa::policy::Subscriber sub;
+  sub.username = canonicalUsername(*username);
+  s = applySubscriberArgs(a, planLookup(*snap), sub);
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> password = a.text("password");
+  if (!password.isOk()) return fail(password.status());
+  if (*password) {
+    s = setPassword(sub, **password, keepCleartext());
+    if (!s.isOk()) return fail(s);
+  } else if (!aaa::auth::parseMac(sub.username)) {
+    return ControlReply::error("password is required (only MAC-address subscribers may go without)");
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  sub.createdAt = now;
+  int64_t id = 0;
+  s = write([&sub, now, &id](core::Database& db) {
+    core::Result<int64_t> r = aaa::policy::insertSubscriber(db, sub, now);
+    if (r.isOk()) id = *r;
+    return r.status();
+  });
+  if (!s.isOk()) return fail(s);
+  sub.id = id;
+  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::policy::Subscriber>(sub)}});
+  return ControlReply::success("subscriber '" + sub.username + "' added", subscriberJson(sub, *snapshots_.current()));
+}
+
+ControlReply RadiusService::subscriberSet(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  auto snap = snapshots_.current();
+  std::string name = canonicalUsername(*username);
+  const aaa::policy::Subscriber* existing = snap->findSubscriber(name);
+  if (existing == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  aaa::policy::Subscriber sub = *existing;
+  s = applySubscriberArgs(a, planLookup(*snap), sub);
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> password = a.text("password");
+  if (!password.isOk()) return fail(password.status());
+  if (*password) {
+    s = setPassword(sub, **password, keepCleartext());
+    if (!s.isOk()) return fail(s);
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  s = write([sub, now](core::Database& db) { return aaa::policy::updateSubscriber(db, sub, now); });
+  if (!s.isOk()) return fail(s);
+  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::policy::Subscriber>(sub)}});
+  return ControlReply::success("subscriber '" + sub.username + "' changed", subscriberJson(sub, *snapshots_.current()));
+}
+
+ControlReply RadiusService::subscriberDel(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  std::string name = canonicalUsername(*username);
+  s = write([name](core::Database& db) { return aaa::policy::deleteSubscriber(db, name); });
+  if (!s.isOk()) return fail(s);
+  snapshots_.publishSubscriberChanges({{name, nullptr}});
+  return ControlReply::success("subscriber '" + name + "' deleted");
+}
+
+ControlReply RadiusService::subscriberShow(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"username"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> username = a.required("username");
+  if (!username.isOk()) return fail(username.status());
+  auto snap = snapshots_.current();
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(canonicalUsername(*username));
+  if (sub == nullptr) return ControlReply::error("no subscriber '" + *username + "'");
+  return ControlReply::success("subscriber '" + sub->username + "'", subscriberJson(*sub, *snap));
+}
+
+ControlReply RadiusService::subscriberList(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"plan", "status", "search", "limit", "offset"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
+  core::Result<std::optional<int64_t>> offset = a.integer("offset", 0, INT64_MAX);
+  core::Result<std::optional<std::string>> plan = a.text("plan");
+  core::Result<std::optional<std::string>> status = a.text("status");
+  core::Result<std::optional<std::string>> search = a.text("search");
+  for (const core::Status* e : {&limit.status(), &offset.status(), &plan.status(), &status.status(), &search.status()})
+    if (!e->isOk()) return fail(*e);
+  auto snap = snapshots_.current();
+  std::string where = " WHERE 1=1";
+  if (*plan) {
+    const aaa::policy::Plan* p = snap->findPlanByName(**plan);
+    if (p == nullptr) return ControlReply::error("plan: no plan named '" + **plan + "'");
+    where += " AND plan_id = " + std::to_string(p->id);
+  }
+  if (*status) {
+    if (!aaa::policy::parseSubscriberStatus(**status))
+      return ControlReply::error("status: '" + **status + "' is not one of: active, suspended, disabled");
+    where += " AND status = ?1";
+  }
+  if (*search) where += " AND username >= ?2 AND username < ?2 || char(1114111)";
+  core::Result<core::Statement> count = reader_->prepare("SELECT count(*) FROM subscribers" + where);
+  if (!count.isOk()) return fail(count.status());
+  if (*status) count->bindText(1, **status);
+  if (*search) count->bindText(2, **search);
+  core::Result<bool> row = count->step();
+  if (!row.isOk()) return fail(row.status());
+  int64_t total = count->columnInt64(0);
+  core::Result<core::Statement> st =
+      reader_->prepare("SELECT username FROM subscribers" + where + " ORDER BY username LIMIT ?3 OFFSET ?4");
+  if (!st.isOk()) return fail(st.status());
+  if (*status) st->bindText(1, **status);
+  if (*search) st->bindText(2, **search);
+  st->bindInt64(3, limit->value_or(100)).bindInt64(4, offset->value_or(0));
+  Json rows = Json::array();
+  for (;;) {
+    core::Result<bool> r = st->step();
+    if (!r.isOk()) return fail(r.status());
+    if (!*r) break;
+    const aaa::policy::Subscriber* sub = snap->findSubscriber(st->columnText(0));
+    if (sub) rows.push_back(subscriberJson(*sub, *snap));
+  }
+  Json out = Json::object();
+  out["total"] = total;
+  out["subscribers"] = rows;
+  return ControlReply::success(std::to_string(rows.size()) + " of " + std::to_string(total) + " subscribers", out);
+}
+
+ControlReply RadiusService::subscriberImport(const Json& args) {
+  CommandArgs a(args);
+  core::Status s = a.only({"rows"});
+  if (!s.isOk()) return fail(s);
+  if (!args.contains("rows") || !args["rows"].is_array()) return ControlReply::error("rows: expected a list of rows");
+  const Json& rows = args["rows"];
+  if (rows.size() > 100000) return ControlReply::error("rows: at most 100000 per call (edgectl sends batches)");
+  auto snap = snapshots_.current();
+  bool cleartext = keepCleartext();
+  struct Row {
+    int64_t line;
+    aaa::policy::Subscriber sub;
+  };
+  std::vector<Row> valid;
+  valid.reserve(rows.size());
+  Json errors = Json::array();
+  auto rowError = [&errors](int64_t line, const std::string& message) {
+    errors.push_back(Json{{"line", line}, {"error", message}});
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Json& r = rows[i];
+    int64_t line = r.is_object() && r.contains("line") && r["line"].is_number_integer() ? r["line"].get<int64_t>()
+                                                                                         : static_cast<int64_t>(i + 1);
+    if (!r.is_object()) {
+      rowError(line, "not an object");
+      continue;
+    }
+    Json fields = r;
+    fields.erase("line");
+    CommandArgs ra(fields);
+    core::Status rs = ra.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+    core::Result<std::string> username = ra.required("username");
+    if (rs.isOk() && !username.isOk()) rs = username.status();
+    if (rs.isOk() && !ra.has("plan")) rs = core::invalidArgument("plan is required");
+    aaa::policy::Subscriber sub;
+    if (rs.isOk()) {
+      sub.username = canonicalUsername(*username);
+      rs = applySubscriberArgs(ra, planLookup(*snap), sub);
+    }
+    if (rs.isOk()) {
+      core::Result<std::optional<std::string>> password = ra.text("password");
+      if (!password.isOk()) rs = password.status();
+      else if (*password && !(*password)->empty()) rs = setPassword(sub, **password, cleartext);
+      else if (!aaa::auth::parseMac(sub.username)) rs = core::invalidArgument("password is required");
+    }
+    if (!rs.isOk()) {
+      rowError(line, rs.message());
+      continue;
+    }
+    valid.push_back(Row{line, std::move(sub)});
+  }
+  if (capacityCheck_) {
+    // Only rows that would add a subscriber count against the cap: not the refused ones, not a
+    // username the box has, not a username repeated in the batch.
+    std::unordered_set<std::string> adding;
+    for (const Row& row : valid)
+      if (snap->findSubscriber(row.sub.username) == nullptr) adding.insert(row.sub.username);
+    if (std::optional<std::string> refusal = capacityCheck_(adding.size())) return ControlReply::error(*refusal);
+  }
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  std::vector<std::pair<int64_t, std::string>> insertErrors;
+  s = write([&valid, &insertErrors, now](core::Database& db) -> core::Status {
+    for (Row& row : valid) {
+      core::Result<int64_t> id = aaa::policy::insertSubscriber(db, row.sub, now);
+      if (id.isOk()) row.sub.id = *id;
+      else if (id.status().code() == core::Code::kAlreadyExists) insertErrors.emplace_back(row.line, id.status().message());
+      else return id.status();  // disk full, I/O: the whole batch fails and nothing is half-imported
+      if (!id.isOk()) row.sub.id = -1;
+    }
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return fail(s.withContext("import batch not saved"));
+  std::vector<std::pair<std::string, std::shared_ptr<const aaa::policy::Subscriber>>> changes;
+  changes.reserve(valid.size());
+  for (Row& row : valid) {
+    if (row.sub.id <= 0) continue;
+    std::string name = row.sub.username;  // read before the move below
+    changes.emplace_back(std::move(name), std::make_shared<const aaa::policy::Subscriber>(std::move(row.sub)));
+  }
+  snapshots_.publishSubscriberChanges(changes);
+  for (auto& [line, message] : insertErrors) rowError(line, message);
+  Json out = Json::object();
+  out["imported"] = changes.size();
+  out["failed"] = errors.size();
+  out["errors"] = errors;
+  return ControlReply::success(std::to_string(changes.size()) + " imported, " + std::to_string(errors.size()) + " failed",
+                               out);
+}
+
+ControlReply RadiusService::sessionList(const Json& args) {
+  core::Status settled = settleLedger();
+  if (!settled.isOk()) return fail(settled);
+  CommandArgs a(args);
+  core::Status s = a.only({"user", "nas"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<std::string>> user = a.text("user");
+  core::Result<std::optional<std::string>> nas = a.text("nas");
+  if (!user.isOk()) return fail(user.status());
+  if (!nas.isOk()) return fail(nas.status());
+  core::Result<std::vector<aaa::acct::SessionRow>> rows =
+      aaa::acct::liveSessions(*acctReader_, user->value_or(""), nas->value_or(""));
+  if (!rows.isOk()) return fail(rows.status());
+  Json list = Json::array();
+  for (const auto& r : *rows) list.push_back(sessionJson(r));
+  return ControlReply::success(std::to_string(list.size()) + " live sessions", list);
+}
+
+ControlReply RadiusService::sessionShow(const Json& args) {
+  core::Status settled = settleLedger();
+  if (!settled.isOk()) return fail(settled);
+  CommandArgs a(args);
+  core::Status s = a.only({"id"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> id = a.required("id");
+  if (!id.isOk()) return fail(id.status());
+  core::Result<aaa::acct::SessionRow> row = aaa::acct::findSession(*acctReader_, *id);
+  if (!row.isOk()) return fail(row.status());
+  return ControlReply::success("session " + row->uid, sessionJson(*row));
+}
+
+ControlReply RadiusService::sessionHistory(const Json& args) {
+  core::Status settled = settleLedger();
+  if (!settled.isOk()) return fail(settled);
+  CommandArgs a(args);
+  core::Status s = a.only({"user", "limit"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> user = a.required("user");
+  if (!user.isOk()) return fail(user.status());
+  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
+  if (!limit.isOk()) return fail(limit.status());
+  core::Result<std::vector<aaa::acct::SessionRow>> rows =
+      aaa::acct::sessionHistory(*acctReader_, canonicalUsername(*user), limit->value_or(50));
+  if (!rows.isOk()) return fail(rows.status());
+  Json list = Json::array();
+  for (const auto& r : *rows) list.push_back(sessionJson(r));
+  return ControlReply::success(std::to_string(list.size()) + " closed sessions", list);
+}
+
+ControlReply RadiusService::usage(const Json& args) {
+  core::Status settled = settleLedger();
+  if (!settled.isOk()) return fail(settled);
+  CommandArgs a(args);
+  core::Status s = a.only({"user", "period"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::string> user = a.required("user");
+  if (!user.isOk()) return fail(user.status());
+  core::Result<std::optional<std::string>> period = a.text("period");
+  if (!period.isOk()) return fail(period.status());
+  std::string p = period->value_or("month");
+  int64_t now = core::SystemClock::instance().unixSeconds();
+  time_t t = static_cast<time_t>(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  if (p == "month") tm.tm_mday = 1;
+  else if (p != "day") return ControlReply::error("period: '" + p + "' is not one of: day, month");
+  int64_t from = static_cast<int64_t>(timegm(&tm));
+  std::string name = canonicalUsername(*user);
+  core::Result<aaa::acct::Counters> c = aaa::acct::usageBetween(*acctReader_, name, from, now + 1);
+  if (!c.isOk()) return fail(c.status());
+  Json j = Json::object();
+  j["username"] = name;
+  j["period"] = p;
+  j["from"] = isoOrEmpty(from);
+  j["to"] = isoOrEmpty(now);
+  j["input-octets"] = c->inputOctets;
+  j["output-octets"] = c->outputOctets;
+  j["total-octets"] = c->inputOctets + c->outputOctets;
+  j["input-packets"] = c->inputPackets;
+  j["output-packets"] = c->outputPackets;
+  j["session-time"] = c->sessionTime;
+  j["sessions-online"] = sessionCounts_.count(name);
+  auto snap = snapshots_.current();
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(name);
+  const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+  if (plan != nullptr) j["billing"] = billingJson(*sub, *plan, now);
+  return ControlReply::success("usage of " + name + " this " + p, j);
+}
+
+core::Result<std::vector<aaa::acct::SessionRow>> RadiusService::selectSessions(const Json& args) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"id", "user"}));
+  core::Result<std::optional<std::string>> id = a.text("id");
+  core::Result<std::optional<std::string>> user = a.text("user");
+  if (!id.isOk()) return id.status();
+  if (!user.isOk()) return user.status();
+  if (id->has_value() == user->has_value()) return core::invalidArgument("give either id or user");
+  EDGE_RETURN_IF_ERROR(settleLedger());  // sessions that just started are in the overlay only
+  if (*id) {
+    core::Result<aaa::acct::SessionRow> row = aaa::acct::findSession(*acctReader_, **id);
+    if (!row.isOk()) return row.status();
+    if (row->state == "closed") return core::failedPrecondition("session " + row->uid + " is already closed");
+    return std::vector<aaa::acct::SessionRow>{*row};
+  }
+  core::Result<std::vector<aaa::acct::SessionRow>> rows =
+      aaa::acct::liveSessions(*acctReader_, canonicalUsername(**user), "");
+  if (!rows.isOk()) return rows.status();
+  if (rows->empty()) return core::notFound("no live session of '" + **user + "'");
+  return rows;
+}
+
+std::chrono::milliseconds RadiusService::dynAuthAnswerWait() const {
+  // One whole retry schedule (10 s by default) and a margin: an answer that comes at all comes by
+  // then, unless the NAS's worker is still busy with earlier requests.
+  return dynauth_->policy().maxDuration + std::chrono::milliseconds(2000);
+}
+
+uint64_t RadiusService::submitDynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind,
+                                      std::function<void(Json)> done) {
+  using aaa::radius::Attribute;
+  using aaa::radius::Value;
+  Json out = Json::object();
+  out["id"] = session.uid;
+  out["username"] = session.username;
+  out["nas"] = session.nas;
+  auto failNow = [&](const std::string& message) -> uint64_t {
+    out["outcome"] = "error";
+    out["message"] = message;
+    done(std::move(out));
+    return 0;
+  };
+  auto snap = snapshots_.current();
+  const aaa::policy::NasClient* nas = snap->findNasByName(session.nas);
+  if (nas == nullptr) return failNow("NAS '" + session.nas + "' is no longer a client");
+  if (session.nasAddress.empty()) return failNow("the session has no NAS address");
+  aaa::radius::DynAuthTarget target;
+  target.address = session.nasAddress;
+  target.port = nas->coaPort;
+  target.secret = nas->secret;
+  target.nasName = nas->name;
+  target.requireReplyMessageAuthenticator =
+      nas->requireMessageAuthenticator.value_or(snap->settings.requireMessageAuthenticator);
+  // RFC 5176 3: identify the session as precisely as the NAS may need it.
+  std::vector<Attribute> identity;
+  identity.push_back(Attribute{attributes_.userName, Value::string(session.username), 0});
+  identity.push_back(Attribute{attributes_.acctSessionId, Value::string(session.acctSessionId), 0});
+  if (auto ip = aaa::policy::parseIp(session.nasAddress); ip && ip->isV4())
+    identity.push_back(Attribute{attributes_.nasIpAddress, Value::ipv4(ip->v4()), 0});
+  if (!nas->nasIdentifier.empty())
+    identity.push_back(Attribute{attributes_.nasIdentifier, Value::string(nas->nasIdentifier), 0});
+  if (auto ip = aaa::policy::parseIp(session.framedIp); ip && ip->isV4())
+    identity.push_back(Attribute{attributes_.framedIpAddress, Value::ipv4(ip->v4()), 0});
+  if (!session.callingStationId.empty())
+    identity.push_back(Attribute{attributes_.callingStationId, Value::string(session.callingStationId), 0});
+  std::vector<Attribute> changes;
+  if (kind == aaa::radius::DynAuthKind::kCoa) {
+    const aaa::policy::Subscriber* sub = snap->findSubscriber(session.username);
+    const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+    if (plan == nullptr) return failNow("no plan for '" + session.username + "'");
+    // The rate in force now: the plan's, or its fair-use tier's or window's.
+    aaa::policy::Decision d;
+    aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d);
+    out["rate"] = core::formatRate(d.rate.downBps) + "/" + core::formatRate(d.rate.upBps);
+    changes = aaa::radius::renderRate(*plan, d.rate, nas->vendor, attributes_);
+    if (changes.empty())
+      return failNow("the NAS's vendor profile (" + std::string(aaa::policy::vendorProfileName(nas->vendor)) +
+                     ") has no rate attribute to change");
+  }
+  // On the NAS's worker once the exchange ended (or at once if the queue refused it).
+  auto finish = [this, out, uid = session.uid, kind, done = std::move(done)](
+                    uint64_t job, const aaa::radius::DynAuthResult& r) mutable {
+    out["job"] = job;
+    out["outcome"] = aaa::radius::dynAuthOutcomeName(r.outcome);
+    out["error-cause"] = r.errorCause;
+    out["error-cause-text"] = r.errorCauseText;
+    out["attempts"] = r.attempts;
+    out["elapsed-ms"] = r.elapsed.count();
+    out["message"] = r.message;
+    if (kind == aaa::radius::DynAuthKind::kDisconnect && r.outcome == aaa::radius::DynAuthOutcome::kAck) {
+      // The ledger follows the NAS: the session closes on its Stop, or after the grace period.
+      int64_t deadline = core::SystemClock::instance().unixSeconds() + accounting_.disconnectGraceSeconds;
+      core::Status s = acctWriter_->submit([this, uid, deadline](core::Database& db) {
+                          return ledger_.markDisconnecting(db, uid, deadline);
+                        }).get();
+      if (!s.isOk()) out["message"] = "ACK received, but marking the session failed: " + s.message();
+    }
+    done(std::move(out));
+  };
+  core::Result<uint64_t> job =
+      dynauthQueue_->submit(std::move(target), kind, std::move(identity), std::move(changes), std::move(finish));
+  return job.isOk() ? *job : 0;
+}
+
+ControlReply RadiusService::dynAuthCommand(const Json& args, aaa::radius::DynAuthKind kind) {
+  const bool disconnect = kind == aaa::radius::DynAuthKind::kDisconnect;
+  CommandArgs a(args);
+  core::Status s = a.only({"id", "user", "wait"});
+  if (!s.isOk()) return fail(s);
+  core::Result<std::optional<bool>> waitArg = a.boolean("wait");
+  if (!waitArg.isOk()) return fail(waitArg.status());
+  const bool wait = waitArg->value_or(true);
+  Json selector = args;
+  selector.erase("wait");
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = selectSessions(selector);
+  if (!rows.isOk()) return fail(rows.status());
+
+  // The answers, filled in by the NAS workers while (or after) the command waits for them.
+  struct Batch {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Json> results;
+    size_t left = 0;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->results.resize(rows->size());
+  batch->left = rows->size();
+  const char* what = disconnect ? "disconnect" : "coa";
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const aaa::acct::SessionRow& row = (*rows)[i];
+    {
+      std::lock_guard<std::mutex> lock(batch->mu);
+      batch->results[i] = Json{{"id", row.uid}, {"username", row.username}, {"nas", row.nas}, {"outcome", "queued"}};
+    }
+    uint64_t job = submitDynAuth(row, kind, [batch, i, what](Json r) {
+      // Logged when it comes, also when the command stopped waiting for it.
+      core::logInfo(what, ": session=", r.value("id", ""), " user=", r.value("username", ""),
+                    " nas=", r.value("nas", ""), " job=", r.value("job", 0), " outcome=", r.value("outcome", ""),
+                    " ", r.value("message", ""));
+      std::lock_guard<std::mutex> lock(batch->mu);
+      batch->results[i] = std::move(r);
+      --batch->left;
+      batch->cv.notify_all();
+    });
+    std::lock_guard<std::mutex> lock(batch->mu);
+    if (job != 0 && batch->results[i].value("outcome", "") == "queued") batch->results[i]["job"] = job;
+  }
+
+  auto answer = [batch, disconnect, total = rows->size()]() {
+    std::lock_guard<std::mutex> lock(batch->mu);
+    size_t acked = 0, queued = 0;
+    Json results = Json::array();
+    for (const Json& r : batch->results) {
+      std::string outcome = r.value("outcome", "");
+      acked += outcome == "ack" ? 1 : 0;
+      queued += outcome == "queued" ? 1 : 0;
+      results.push_back(r);
+    }
+    std::string text = std::to_string(acked) + " of " + std::to_string(total) + " session(s) " +
+                       (disconnect ? "disconnected" : "changed");
+    if (queued > 0)
+      text += "; " + std::to_string(queued) + " still queued for a busy or silent NAS (the result goes to the log)";
+    return ControlReply(acked == total ? core::kControlSuccess : core::kControlError, text, results);
+  };
+  if (!wait) {
+    std::lock_guard<std::mutex> lock(batch->mu);
+    Json results = Json::array();
+    for (const Json& r : batch->results) results.push_back(r);
+    return ControlReply::success(std::to_string(rows->size()) + " " +
+                                     (disconnect ? "Disconnect-Request(s)" : "CoA-Request(s)") +
+                                     " queued (results go to the log)",
+                                 results);
+  }
+  // The wait for the NAS, with no lock held: other commands and the portal go on meanwhile.
+  return ControlReply::later([batch, answer, limit = dynAuthAnswerWait()] {
+    {
+      std::unique_lock<std::mutex> lock(batch->mu);
+      batch->cv.wait_for(lock, limit, [&] { return batch->left == 0; });
+    }
+    return answer();
+  });
+}
+
+ControlReply RadiusService::sessionDisconnect(const Json& args) {
+  return dynAuthCommand(args, aaa::radius::DynAuthKind::kDisconnect);
+}
+
+ControlReply RadiusService::sessionCoa(const Json& args) { return dynAuthCommand(args, aaa::radius::DynAuthKind::kCoa); }
+
+void RadiusService::queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why) {
+  auto snap = snapshots_.current();
+  core::Status settled = settleLedger();  // young sessions too (ADR 0011)
+  if (!settled.isOk()) {
+    core::logError(why, ": writing the ledger's live sessions: ", settled.message());
+    return;
+  }
+  core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(db, "", "");
+  if (!rows.isOk()) {
+    core::logError(why, ": listing live sessions: ", rows.status().message());
+    return;
+  }
+  size_t queued = 0;
+  {
+    std::lock_guard<std::mutex> lock(coaMu_);
+    if (coaStopping_) return;
+    for (const auto& row : *rows) {
+      const aaa::policy::Subscriber* sub = snap->findSubscriber(row.username);
+      if (sub == nullptr || planIds.count(sub->planId) == 0) continue;
+      coaQueue_.push_back(Enforcement{row, row.username, aaa::radius::DynAuthKind::kCoa, why});
+      ++queued;
+    }
+  }
+  if (queued > 0) {
+    core::logInfo(why, ": CoA queued for ", queued, " live session(s)");
+    coaWake_.notify_all();
+  }
+}
+
+void RadiusService::checkWindowBoundaries(int64_t now) {
+  // A time-of-day window with its own rate starting or ending changes the rate in force: the
+  // sessions of its plans get a CoA (checked every few seconds, so within seconds of the boundary).
+  if (lastWindowCheck_ == 0 || now < lastWindowCheck_) {
+    lastWindowCheck_ = now;
+    return;
+  }
+  std::set<int64_t> changed;
+  for (const aaa::policy::Plan& p : snapshots_.current()->plans) {
+    bool rated = false;
+    for (const billing::TimeWindow& w : p.billing.windows) rated = rated || w.rate.has_value();
+    if (!rated) continue;
+    const billing::TimeWindow* before = billing::windowAt(p.billing, lastWindowCheck_);
+    const billing::TimeWindow* after = billing::windowAt(p.billing, now);
+    if (before != after) changed.insert(p.id);
+  }
+  lastWindowCheck_ = now;
+  if (!changed.empty()) queuePlanCoa(*sweepReader_, changed, "time window");
+}
+
+void RadiusService::queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind,
+                                     const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(coaMu_);
+    if (coaStopping_) return;
+    coaQueue_.push_back(Enforcement{std::nullopt, username, kind, why});
+  }
+  coaWake_.notify_all();
+}
+
+void RadiusService::coaLoop() {
+  for (;;) {
+    Enforcement job;
+    {
+      std::unique_lock<std::mutex> lock(coaMu_);
+      coaWake_.wait(lock, [this] { return coaStopping_ || !coaQueue_.empty(); });
+      if (coaStopping_) return;
+      job = std::move(coaQueue_.front());
+      coaQueue_.pop_front();
+    }
+    std::vector<aaa::acct::SessionRow> targets;
+    if (job.session) {
+      targets.push_back(*job.session);
+    } else {
+      // The user's sessions as of now, young ones too (ADR 0011).
+      std::string username = job.username;
+      core::Status settled =
+          acctWriter_->submit([this, username](core::Database& db) { return ledger_.flushUser(db, username); }).get();
+      if (!settled.isOk()) {
+        core::logError(job.why, ": writing the sessions of ", job.username, ": ", settled.message());
+        continue;
+      }
+      core::Result<std::vector<aaa::acct::SessionRow>> rows = aaa::acct::liveSessions(*coaReader_, job.username, "");
+      if (!rows.isOk()) {
+        core::logError(job.why, ": listing the sessions of ", job.username, ": ", rows.status().message());
+        continue;
+      }
+      targets = std::move(*rows);
+    }
+    const char* what = job.kind == aaa::radius::DynAuthKind::kCoa ? "CoA" : "Disconnect";
+    // Queued on each session's NAS worker: this thread never waits on a NAS.
+    for (const aaa::acct::SessionRow& row : targets) {
+      submitDynAuth(row, job.kind, [why = job.why, what](Json r) {
+        core::logInfo(why, ": ", what, " session=", r.value("id", ""), " user=", r.value("username", ""),
+                      " nas=", r.value("nas", ""), r.contains("rate") ? " rate=" + r.value("rate", "") : std::string(),
+                      " outcome=", r.value("outcome", ""), " ", r.value("message", ""));
+      });
+    }
+  }
+}
+
+ControlReply RadiusService::stats(const Json& args) {
+  core::Status s = CommandArgs(args).only({});
+  if (!s.isOk()) return fail(s);
+  Json totals = Json::object();
+  Json perNas = Json::object();
+  Json reasons = Json::object();
+  for (const core::CounterInfo& c : counters_.list()) {
+    if (c.name.rfind("radius_", 0) != 0) continue;
+    if (c.labels.count("nas")) perNas[c.labels.at("nas")][c.name] = core::counterJson(c);
+    else if (c.labels.count("reason")) reasons[c.labels.at("reason")] = core::counterJson(c);
+    else totals[c.name] = core::counterJson(c);
+  }
+  Json out = Json::object();
+  out["totals"] = totals;
+  out["rejects-by-reason"] = reasons;
+  out["clients"] = perNas;
+  return ControlReply::success("RADIUS counters", out);
+}
+
+}  // namespace edge

@@ -1,0 +1,704 @@
+#include "edge/sync/sync_agent.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "aaa/acct/ledger.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/pki.h"
+
+namespace edge {
+
+namespace {
+
+using core::Json;
+
+thread_local bool tApplyingCentral = false;
+
+int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
+
+std::string iso(int64_t unix) {
+  if (unix == 0) return "";
+  return core::formatRfc3339(core::WallTime{std::chrono::milliseconds(unix * 1000)});
+}
+
+core::Status writeFile(const std::string& path, const std::string& content, int mode) {
+  std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return core::errnoStatus("writing " + tmp, errno);
+  ::fchmod(fileno(f), static_cast<mode_t>(mode));
+  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
+            ::fsync(fileno(f)) == 0;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return core::ioError("writing " + path);
+  }
+  return core::Status::ok();
+}
+
+// An HTTP answer as a Status: 2xx -> the JSON body; otherwise the server's {"error"} message.
+core::Result<Json> decode(const core::HttpsResponse& r, const std::string& what) {
+  // The HTTPS client already bounds the body's size; the depth limit is what matters here.
+  core::Result<Json> parsed = core::parseJsonWithComments(r.body, what, core::JsonLimits{r.body.size(), 64});
+  if (r.status >= 200 && r.status < 300) {
+    if (!parsed.isOk()) return core::corrupt(what + ": the management plane answered with invalid JSON");
+    return *parsed;
+  }
+  Json body = parsed.isOk() ? *parsed : Json();
+  std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
+                            ? body["error"].get<std::string>()
+                            : "HTTP " + std::to_string(r.status);
+  core::Code code = r.status == 401 || r.status == 403 ? core::Code::kPermissionDenied
+                    : r.status >= 500                 ? core::Code::kUnavailable
+                                                      : core::Code::kInvalidArgument;
+  return core::Status(code, what + " refused by the management plane: " + message);
+}
+
+}  // namespace
+
+struct SyncAgent::State {
+  bool enrolled = false;
+  std::string deviceId, tenantId, tenantName, url;
+  int64_t enrolledAt = 0, cursor = 0, usageWatermark = 0, sessionWatermark = 0, eventWatermark = 0, pollInterval = 60;
+  int64_t lastSuccess = 0, lastAttempt = 0, failures = 0;
+  std::string lastError;
+  std::string caPem, certPem, keyPem;
+};
+
+bool SyncAgent::applyingCentralChange() { return tApplyingCentral; }
+
+SyncAgent::SyncAgent(SyncOptions options, core::Writer& writer, LicenseStore& license, core::CounterRegistry& counters,
+                     Apply apply, Report report)
+    : options_(std::move(options)),
+      writer_(writer),
+      license_(license),
+      counters_(counters),
+      apply_(std::move(apply)),
+      report_(std::move(report)),
+      state_(counters.gauge("edged_sync_state", "Sync with the management plane: 1 not enrolled, 2 ok, 3 failing")),
+      lastSuccess_(counters.gauge("edged_sync_last_success_timestamp_seconds", "Last successful check-in (0 = never)")),
+      cycles_(counters.counter("edged_sync_cycles_total", "Sync cycles attempted (check-in, pull, uploads)")),
+      failures_(counters.counter("edged_sync_failures_total", "Sync cycles that failed (the box retries with backoff)")),
+      usageRows_(counters.counter("edged_sync_usage_rows_total", "Usage journal rows acknowledged by the management plane")),
+      outboxDropped_(counters.counter("edged_sync_outbox_dropped_total",
+                                      "Outbox entries dropped because the outbox was full (mgmt unreachable for long)")),
+      applied_(counters.counter("edged_sync_changes_applied_total", "Plan and subscriber changes applied from mgmt")),
+      applyErrors_(counters.counter("edged_sync_change_errors_total",
+                                    "Changes from mgmt the box refused (see edgectl sync status)")) {}
+
+SyncAgent::~SyncAgent() { stop(); }
+
+core::Status SyncAgent::start() {
+  if (::mkdir(syncDir().c_str(), 0700) != 0 && errno != EEXIST) return core::errnoStatus("creating " + syncDir(), errno);
+  core::StoreOptions o;
+  o.path = options_.databasePath;
+  o.readOnly = true;
+  o.migrations = options_.databaseMigrations;
+  core::Result<std::unique_ptr<core::Database>> reader = core::Database::open(o);
+  if (!reader.isOk()) return reader.status();
+  reader_ = std::move(*reader);
+  core::StoreOptions j;
+  j.path = options_.accountingDatabasePath;
+  j.readOnly = true;
+  j.migrations = aaa::acct::migrations();
+  core::Result<std::unique_ptr<core::Database>> journal = core::Database::open(j);
+  if (!journal.isOk()) return journal.status();  // the RADIUS service created it before us
+  journal_ = std::move(*journal);
+  core::Result<State> st = loadState();
+  if (!st.isOk()) return st.status();
+  usageWatermark_ = st->usageWatermark;
+  state_.set(st->enrolled ? (st->failures > 0 ? 3 : 2) : 1);
+  lastSuccess_.set(static_cast<uint64_t>(st->lastSuccess));
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+  return core::Status::ok();
+}
+
+void SyncAgent::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SyncAgent::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+core::Result<SyncAgent::State> SyncAgent::loadState() {
+  State s;
+  core::Result<core::Statement> st = reader_->prepare(
+      "SELECT device_id, tenant_id, tenant_name, url, enrolled_at, cursor, usage_watermark, event_watermark, "
+      "poll_interval, last_success, last_attempt, last_error, failures, session_watermark FROM sync_state WHERE id = 1");
+  if (!st.isOk()) return st.status();
+  core::Result<bool> row = st->step();
+  if (!row.isOk()) return row.status();
+  if (!*row) return s;
+  s.enrolled = true;
+  s.deviceId = st->columnText(0);
+  s.tenantId = st->columnText(1);
+  s.tenantName = st->columnText(2);
+  s.url = st->columnText(3);
+  s.enrolledAt = st->columnInt64(4);
+  s.cursor = st->columnInt64(5);
+  s.usageWatermark = st->columnInt64(6);
+  s.eventWatermark = st->columnInt64(7);
+  s.pollInterval = st->columnInt64(8);
+  s.lastSuccess = st->columnInt64(9);
+  s.lastAttempt = st->columnInt64(10);
+  s.lastError = st->columnText(11);
+  s.failures = st->columnInt64(12);
+  s.sessionWatermark = st->columnInt64(13);
+  st->reset();
+  for (auto [field, file] : {std::pair<std::string*, const char*>{&s.caPem, "/mgmt-ca.pem"},
+                             {&s.certPem, "/device.pem"},
+                             {&s.keyPem, "/device-key.pem"}}) {
+    core::Result<std::string> text = core::readTextFile(syncDir() + file, "the sync credentials");
+    if (!text.isOk()) return text.status();
+    *field = *text;
+  }
+  return s;
+}
+
+core::Status SyncAgent::saveState(const State& s, bool enrollment) {
+  return writer_
+      .submit([s, enrollment](core::Database& db) {
+        if (!enrollment) {
+          // Progress of a cycle: only while the enrollment it ran for is still the box's.
+          core::Result<core::Statement> up = db.prepare(
+              "UPDATE sync_state SET cursor = ?, usage_watermark = ?, event_watermark = ?, poll_interval = ?, "
+              "last_success = ?, last_attempt = ?, last_error = ?, failures = ?, session_watermark = ? "
+              "WHERE id = 1 AND device_id = ?");
+          if (!up.isOk()) return up.status();
+          up->bindInt64(1, s.cursor).bindInt64(2, s.usageWatermark).bindInt64(3, s.eventWatermark)
+              .bindInt64(4, s.pollInterval).bindInt64(5, s.lastSuccess).bindInt64(6, s.lastAttempt)
+              .bindText(7, s.lastError).bindInt64(8, s.failures).bindInt64(9, s.sessionWatermark)
+              .bindText(10, s.deviceId);
+          return up->run();
+        }
+        core::Result<core::Statement> st = db.prepare(
+            "INSERT INTO sync_state(id, device_id, tenant_id, tenant_name, url, enrolled_at, cursor, usage_watermark, "
+            "event_watermark, poll_interval, last_success, last_attempt, last_error, failures) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, "
+            "tenant_id = excluded.tenant_id, tenant_name = excluded.tenant_name, url = excluded.url, "
+            "enrolled_at = excluded.enrolled_at, cursor = excluded.cursor, usage_watermark = excluded.usage_watermark, "
+            "event_watermark = excluded.event_watermark, poll_interval = excluded.poll_interval, "
+            "last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error, "
+            "failures = excluded.failures");
+        if (!st.isOk()) return st.status();
+        st->bindText(1, s.deviceId).bindText(2, s.tenantId).bindText(3, s.tenantName).bindText(4, s.url)
+            .bindInt64(5, s.enrolledAt).bindInt64(6, s.cursor).bindInt64(7, s.usageWatermark).bindInt64(8, s.eventWatermark)
+            .bindInt64(9, s.pollInterval).bindInt64(10, s.lastSuccess).bindInt64(11, s.lastAttempt).bindText(12, s.lastError)
+            .bindInt64(13, s.failures);
+        return st->run();
+      })
+      .get();
+}
+
+core::HttpsClientOptions SyncAgent::clientOptions(const State& s, bool withCertificate) const {
+  core::HttpsClientOptions o;
+  core::Result<core::HttpsEndpoint> ep = core::parseHttpsUrl(s.url);
+  if (ep.isOk()) o.endpoint = *ep;
+  o.caCertPem = s.caPem;
+  o.serverName = core::sync::kServerName;
+  if (withCertificate) {
+    o.clientCertPem = s.certPem;
+    o.clientKeyPem = s.keyPem;
+  }
+  o.timeoutMs = static_cast<int>(options_.timeoutMs);
+  return o;
+}
+
+core::Result<Json> SyncAgent::call(const State& s, const std::string& method, const std::string& path, const Json& body) {
+  core::Result<core::HttpsResponse> r =
+      core::httpsRequest(clientOptions(s, true), method, path, method == "GET" ? "" : body.dump());
+  if (!r.isOk()) return r.status();
+  return decode(*r, method + " " + path);
+}
+
+core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
+  // Runs outside the control socket's handler lock (the enroll command answers through
+  // ControlReply::later). Not under cycleMu_ either, so a cycle stuck on an unreachable mgmt does not
+  // hold it up: a cycle that runs meanwhile saves its progress only for the device it started with
+  // (saveState), so it cannot undo the new enrollment.
+  std::lock_guard<std::mutex> enrolling(enrollMu_);
+  core::Result<core::sync::ClaimToken> token = core::sync::decodeClaimToken(tokenText);
+  if (!token.isOk()) return token.status();
+  core::Result<State> current = loadState();
+  if (current.isOk() && current->enrolled && !force)
+    return core::failedPrecondition("this box is enrolled already as device " + current->deviceId + " of tenant '" +
+                                    current->tenantName + "' (enroll again with --force true to replace it)");
+  core::Result<core::HttpsEndpoint> ep = core::parseHttpsUrl(token->url);
+  if (!ep.isOk()) return core::invalidArgument("the claim token's URL: " + ep.status().message());
+
+  // 1. The CA, fetched without trust, accepted only when it is the one the token pins.
+  core::HttpsClientOptions open;
+  open.endpoint = *ep;
+  open.timeoutMs = static_cast<int>(options_.timeoutMs);
+  core::Result<core::HttpsResponse> caAnswer = core::httpsRequest(open, "GET", "/v1/ca");
+  if (!caAnswer.isOk()) return caAnswer.status().withContext("reaching the management plane at " + token->url);
+  if (caAnswer->status != 200)
+    return core::unavailable("the management plane at " + token->url + " answered HTTP " + std::to_string(caAnswer->status) +
+                             " for its CA");
+  core::Result<core::pki::CertInfo> ca = core::pki::certificateInfo(caAnswer->body);
+  if (!ca.isOk()) return core::corrupt("the management plane's CA certificate cannot be read: " + ca.status().message());
+  if (ca->fingerprint != token->caFingerprint)
+    return core::permissionDenied("the server at " + token->url + " presented a CA (SHA-256 " + ca->fingerprint.substr(0, 16) +
+                                  "...) that is not the one the claim token pins (" + token->caFingerprint.substr(0, 16) +
+                                  "...): wrong URL, or someone in between; nothing was sent");
+
+  // 2. The box's own key and CSR; then the enrollment over TLS verified against that CA.
+  core::Result<std::string> key = core::pki::generateKey();
+  if (!key.isOk()) return key.status();
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  core::Result<std::string> csr = core::pki::createCsr(*key, host[0] != '\0' ? host : "edge");
+  if (!csr.isOk()) return csr.status();
+  State s;
+  s.url = token->url;
+  s.caPem = ca->pem;
+  core::sync::EnrollRequest request;
+  request.secret = token->secret;
+  request.csr = *csr;
+  request.hostname = host;
+  request.version = options_.version;
+  core::Result<core::HttpsResponse> answer =
+      core::httpsRequest(clientOptions(s, false), "POST", "/v1/enroll", core::sync::toJson(request).dump());
+  if (!answer.isOk()) return answer.status().withContext("enrolling at " + token->url);
+  core::Result<Json> body = decode(*answer, "the enrollment");
+  if (!body.isOk()) return body.status();
+  core::Result<core::sync::EnrollResponse> response = core::sync::fromJson<core::sync::EnrollResponse>(*body);
+  if (!response.isOk()) return core::corrupt("the enrollment answer: " + response.status().message());
+  core::Result<core::pki::CertInfo> cert = core::pki::certificateInfo(response->certificate);
+  if (!cert.isOk() || cert->commonName != response->deviceId)
+    return core::corrupt("the enrollment answer holds no certificate for device " + response->deviceId);
+
+  // 3. Keep it: credentials, license (its key becomes the trusted one), state.
+  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device-key.pem", *key, 0600));
+  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device.pem", response->certificate, 0644));
+  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/mgmt-ca.pem", ca->pem, 0644));
+  core::Result<core::License> license = license_.replaceTrust(response->licenseKey, response->license);
+  if (!license.isOk()) return license.status().withContext("the license from the management plane");
+  s.enrolled = true;
+  s.deviceId = response->deviceId;
+  s.tenantId = response->tenantId;
+  s.tenantName = response->tenantName;
+  s.enrolledAt = nowSeconds();
+  s.pollInterval = response->pollInterval;
+  // A new enrollment starts the streams over: mgmt knows nothing of this device yet.
+  EDGE_RETURN_IF_ERROR(writer_
+                           .submit([](core::Database& db) {
+                             return db.exec("DELETE FROM sync_records; DELETE FROM sync_outbox;");
+                           })
+                           .get());
+  EDGE_RETURN_IF_ERROR(saveState(s, true));
+  usageWatermark_ = 0;
+  state_.set(2);
+  wake();
+  return Json{{"device-id", s.deviceId},
+              {"tenant-id", s.tenantId},
+              {"tenant", s.tenantName},
+              {"url", s.url},
+              {"certificate-expires-at", iso(cert->notAfter)},
+              {"license", core::licenseToJson(*license)}};
+}
+
+void SyncAgent::run() {
+  std::mt19937_64 rng(std::random_device{}());
+  int64_t delay = 0;  // seconds until the next cycle
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(delay), [this] { return !running_ || wake_; });
+      if (!running_) return;
+      wake_ = false;
+    }
+    std::lock_guard<std::mutex> busy(cycleMu_);
+    core::Result<State> loaded = loadState();
+    if (!loaded.isOk()) {
+      core::logError("sync: cannot read the sync state: ", loaded.status().message());
+      delay = 60;
+      continue;
+    }
+    State s = std::move(*loaded);
+    if (!s.enrolled) {
+      delay = 3600;  // enroll() wakes us
+      continue;
+    }
+    cycles_.inc();
+    int64_t now = nowSeconds();
+    s.lastAttempt = now;
+    core::Status result = cycle(s);
+    if (result.isOk()) {
+      if (s.failures > 0) core::logInfo("sync: the management plane is reachable again");
+      s.failures = 0;
+      s.lastError.clear();
+      s.lastSuccess = nowSeconds();
+      state_.set(2);
+      lastSuccess_.set(static_cast<uint64_t>(s.lastSuccess));
+      delay = std::max<int64_t>(1, s.pollInterval);
+    } else {
+      failures_.inc();
+      ++s.failures;
+      s.lastError = result.message();
+      state_.set(3);
+      delay = syncBackoffSeconds(s.failures, options_.maxBackoffSeconds, rng());
+      if (s.failures == 1 || s.failures % 10 == 0)
+        core::logWarning("sync: ", result.message(), " (attempt ", s.failures, ", next in ", delay, " s)");
+    }
+    nextAttempt_.store(nowSeconds() + delay);
+    core::Status saved = saveState(s);
+    if (!saved.isOk()) core::logError("sync: saving the sync state: ", saved.message());
+  }
+}
+
+int64_t syncBackoffSeconds(int64_t failures, int64_t maxBackoff, uint64_t random) {
+  const int64_t doublings = std::clamp<int64_t>(failures - 1, 0, 16);
+  const int64_t ceiling = std::max<int64_t>(1, std::min<int64_t>(maxBackoff, int64_t{5} << doublings));
+  return std::max<int64_t>(1, ceiling / 2 + static_cast<int64_t>(random % static_cast<uint64_t>(ceiling - ceiling / 2 + 1)));
+}
+
+core::Status SyncAgent::cycle(State& s) {
+  // Certificate renewal at two thirds of its life, before it is needed.
+  core::Result<core::pki::CertInfo> cert = core::pki::certificateInfo(s.certPem);
+  if (!cert.isOk()) return cert.status();
+  int64_t now = nowSeconds();
+  if (now >= cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3) EDGE_RETURN_IF_ERROR(renew(s));
+
+  core::sync::CheckinRequest in = report_();
+  in.version = options_.version;
+  in.clock = now;
+  in.cursor = s.cursor;
+  std::optional<core::License> license = license_.current();
+  in.licenseId = license ? license->id : "";
+  in.backlog = std::max<int64_t>(0, in.backlog - s.usageWatermark);
+  core::Result<Json> answer = call(s, "POST", "/v1/checkin", core::sync::toJson(in));
+  if (!answer.isOk()) return answer.status();
+  core::Result<core::sync::CheckinResponse> out = core::sync::fromJson<core::sync::CheckinResponse>(*answer);
+  if (!out.isOk()) return core::corrupt("the check-in answer: " + out.status().message());
+  s.pollInterval = out->pollInterval;
+  if (!out->license.empty()) {
+    core::Result<core::License> installed = license_.install(out->license);
+    if (installed.isOk()) core::logInfo("sync: license ", installed->id, " installed (", installed->tier, ")");
+    else core::logWarning("sync: the license from the management plane was refused: ", installed.status().message());
+  }
+  if (out->renewCertificate && now < cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3)
+    EDGE_RETURN_IF_ERROR(renew(s));
+  for (const core::sync::Command& c : out->commands) runCommand(s, c);
+  if (out->cursor != s.cursor) EDGE_RETURN_IF_ERROR(pull(s, out->cursor));
+  EDGE_RETURN_IF_ERROR(pushEvents(s));
+  return pushUsage(s);
+}
+
+core::Status SyncAgent::renew(State& s) {
+  core::Result<std::string> key = core::pki::generateKey();
+  if (!key.isOk()) return key.status();
+  core::Result<std::string> csr = core::pki::createCsr(*key, s.deviceId);
+  if (!csr.isOk()) return csr.status();
+  core::Result<Json> answer = call(s, "POST", "/v1/renew", core::sync::toJson(core::sync::RenewRequest{*csr}));
+  if (!answer.isOk()) return answer.status();
+  core::Result<core::sync::RenewResponse> r = core::sync::fromJson<core::sync::RenewResponse>(*answer);
+  if (!r.isOk()) return core::corrupt("the renewal answer: " + r.status().message());
+  // The new key first: a crash between the two writes leaves a key without its certificate, which
+  // the next start detects (TLS fails) rather than a certificate for a lost key.
+  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device-key.pem.new", *key, 0600));
+  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device.pem", r->certificate, 0644));
+  if (::rename((syncDir() + "/device-key.pem.new").c_str(), (syncDir() + "/device-key.pem").c_str()) != 0)
+    return core::errnoStatus("installing the renewed key", errno);
+  s.keyPem = *key;
+  s.certPem = r->certificate;
+  core::logInfo("sync: device certificate renewed");
+  return core::Status::ok();
+}
+
+void SyncAgent::runCommand(State& s, const core::sync::Command& c) {
+  core::sync::CommandResult result;
+  result.id = c.id;
+  if (c.kind == "disconnect" && c.arguments.contains("user")) {
+    tApplyingCentral = true;
+    Json reply = apply_("session-disconnect", Json{{"user", c.arguments["user"]}});
+    tApplyingCentral = false;
+    result.ok = reply.value("result", 1) == core::kControlSuccess;
+    result.text = reply.value("text", std::string());
+  } else {
+    result.ok = false;
+    result.text = "this box does not know the command '" + c.kind + "'";
+  }
+  core::Result<Json> posted = call(s, "POST", "/v1/results", core::sync::toJson(result));
+  if (!posted.isOk()) core::logWarning("sync: reporting the result of command ", c.id, ": ", posted.status().message());
+}
+
+core::Status SyncAgent::pull(State& s, int64_t target) {
+  (void)target;
+  for (int page = 0; page < 1000; ++page) {
+    core::Result<Json> answer = call(s, "GET", "/v1/changes?cursor=" + std::to_string(s.cursor) + "&limit=500", Json());
+    if (!answer.isOk()) return answer.status();
+    core::Result<core::sync::ChangePage> p = core::sync::fromJson<core::sync::ChangePage>(*answer);
+    if (!p.isOk()) return core::corrupt("the changes: " + p.status().message());
+    std::set<std::pair<std::string, std::string>> seen;
+    tApplyingCentral = true;
+    for (const core::sync::Change& c : p->changes) {
+      seen.insert({c.kind, c.name});
+      Json reply;
+      std::string command;
+      if (c.deleted) {
+        command = c.kind + "-del";
+        reply = apply_(command, c.kind == "plan" ? Json{{"name", c.name}} : Json{{"username", c.name}});
+        // Already gone is what a delete wants.
+        if (reply.value("result", 1) != core::kControlSuccess && reply.value("text", std::string()).rfind("no ", 0) == 0)
+          reply["result"] = core::kControlSuccess;
+      } else {
+        Json spec = c.spec;
+        // Set when the box has it (whoever made it), add otherwise.
+        Json probe = apply_(c.kind == "plan" ? "plan-list" : "subscriber-show",
+                            c.kind == "plan" ? Json::object() : Json{{"username", c.name}});
+        bool exists = false;
+        if (c.kind == "plan") {
+          for (const Json& plan : probe.value("arguments", Json::array()))
+            if (plan.value("name", std::string()) == c.name) exists = true;
+        } else {
+          exists = probe.value("result", 1) == core::kControlSuccess;
+        }
+        command = c.kind + (exists ? "-set" : "-add");
+        reply = apply_(command, spec);
+      }
+      if (reply.value("result", 1) == core::kControlSuccess) {
+        applied_.inc();
+        std::string kind = c.kind, name = c.name;
+        int64_t version = c.version;
+        bool deleted = c.deleted;
+        (void)writer_.submit([kind, name, version, deleted](core::Database& db) {
+          core::Result<core::Statement> st = db.prepare(deleted ? "DELETE FROM sync_records WHERE kind = ? AND name = ?"
+                                                                : "INSERT OR REPLACE INTO sync_records VALUES (?, ?, ?)");
+          if (!st.isOk()) return st.status();
+          st->bindText(1, kind).bindText(2, name);
+          if (!deleted) st->bindInt64(3, version);
+          return st->run();
+        });
+      } else {
+        applyErrors_.inc();
+        core::logWarning("sync: ", command, " '", c.name, "' from the management plane refused: ", reply.value("text", std::string()));
+      }
+    }
+    if (p->full) {
+      // Everything mgmt gave the box before and no longer has is gone: subscribers first, then plans.
+      std::vector<std::pair<std::string, std::string>> gone;
+      core::Result<core::Statement> st = reader_->prepare("SELECT kind, name FROM sync_records ORDER BY kind DESC");
+      if (st.isOk()) {
+        for (;;) {
+          core::Result<bool> row = st->step();
+          if (!row.isOk() || !*row) break;
+          std::pair<std::string, std::string> k{st->columnText(0), st->columnText(1)};
+          if (seen.count(k) == 0) gone.push_back(k);
+        }
+      }
+      for (const auto& [kind, name] : gone) {
+        apply_(kind + "-del", kind == "plan" ? Json{{"name", name}} : Json{{"username", name}});
+        (void)writer_.submit([kind = kind, name = name](core::Database& db) {
+          core::Result<core::Statement> del = db.prepare("DELETE FROM sync_records WHERE kind = ? AND name = ?");
+          if (!del.isOk()) return del.status();
+          del->bindText(1, kind).bindText(2, name);
+          return del->run();
+        });
+      }
+    }
+    tApplyingCentral = false;
+    s.cursor = p->cursor;
+    EDGE_RETURN_IF_ERROR(saveState(s));
+    if (!p->more) return core::Status::ok();
+  }
+  return core::Status::ok();
+}
+
+void SyncAgent::recordLocalChange(const std::string& kind, const Json& data) {
+  core::Result<State> s = loadState();
+  if (!s.isOk() || !s->enrolled) return;
+  int64_t now = nowSeconds();
+  int64_t limit = options_.outboxLimit;
+  core::Counter* dropped = &outboxDropped_;
+  std::string text = data.dump();
+  writer_.submit(
+      [kind, text, now, limit, dropped](core::Database& db) {
+        core::Result<core::Statement> st = db.prepare("INSERT INTO sync_outbox(at, kind, data) VALUES (?, ?, ?)");
+        if (!st.isOk()) return st.status();
+        st->bindInt64(1, now).bindText(2, kind).bindText(3, text);
+        EDGE_RETURN_IF_ERROR(st->run());
+        int64_t seq = db.lastInsertRowId();
+        core::Result<core::Statement> trim = db.prepare("DELETE FROM sync_outbox WHERE seq <= ?");
+        if (!trim.isOk()) return trim.status();
+        trim->bindInt64(1, seq - limit);
+        EDGE_RETURN_IF_ERROR(trim->run());
+        if (db.changes() > 0) dropped->inc(static_cast<uint64_t>(db.changes()));
+        return core::Status::ok();
+      },
+      [](const core::Status& s) {
+        if (!s.isOk()) core::logError("sync: recording a local change for the management plane: ", s.message());
+      });
+}
+
+core::Status SyncAgent::pushEvents(State& s) {
+  for (int round = 0; round < 100; ++round) {
+    core::Result<core::Statement> st =
+        reader_->prepare("SELECT seq, at, kind, data FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT 200");
+    if (!st.isOk()) return st.status();
+    st->bindInt64(1, s.eventWatermark);
+    core::sync::EventBatch batch;
+    for (;;) {
+      core::Result<bool> row = st->step();
+      if (!row.isOk()) return row.status();
+      if (!*row) break;
+      core::sync::Event e;
+      e.seq = st->columnInt64(0);
+      e.at = st->columnInt64(1);
+      e.kind = st->columnText(2);
+      e.data = Json::parse(st->columnText(3), nullptr, false);
+      if (!e.data.is_object()) e.data = Json::object();
+      batch.events.push_back(std::move(e));
+    }
+    st->reset();
+    if (batch.events.empty()) return core::Status::ok();
+    core::Result<Json> answer = call(s, "POST", "/v1/events", core::sync::toJson(batch));
+    if (!answer.isOk()) return answer.status();
+    core::Result<core::sync::EventAck> ack = core::sync::fromJson<core::sync::EventAck>(*answer);
+    if (!ack.isOk()) return core::corrupt("the events answer: " + ack.status().message());
+    int64_t acked = std::min(ack->watermark, batch.events.back().seq);
+    if (acked <= s.eventWatermark) return core::unavailable("the management plane did not acknowledge the events");
+    s.eventWatermark = acked;
+    EDGE_RETURN_IF_ERROR(saveState(s));
+  }
+  return core::Status::ok();
+}
+
+core::Status SyncAgent::pushUsage(State& s) {
+  for (int round = 0; round < 200; ++round) {
+    core::Result<core::Statement> st = journal_->prepare(
+        "SELECT seq, at, uid, username, input_octets, output_octets, session_time FROM usage_journal WHERE seq > ? "
+        "ORDER BY seq LIMIT ?");
+    if (!st.isOk()) return st.status();
+    st->bindInt64(1, s.usageWatermark).bindInt64(2, options_.usageBatch);
+    core::sync::UsageBatch batch;
+    for (;;) {
+      core::Result<bool> row = st->step();
+      if (!row.isOk()) return row.status();
+      if (!*row) break;
+      core::sync::UsageRow u;
+      u.seq = st->columnInt64(0);
+      u.at = st->columnInt64(1);
+      u.session = st->columnText(2);
+      u.username = st->columnText(3);
+      u.inputOctets = st->columnInt64(4);
+      u.outputOctets = st->columnInt64(5);
+      u.sessionTime = st->columnInt64(6);
+      batch.rows.push_back(std::move(u));
+    }
+    st->reset();
+    core::Result<core::Statement> hist = journal_->prepare(
+        "SELECT id, uid, username, nas, started, stopped, input_octets, output_octets, session_time, close_reason "
+        "FROM session_history WHERE id > ? ORDER BY id LIMIT 500");
+    if (!hist.isOk()) return hist.status();
+    hist->bindInt64(1, s.sessionWatermark);
+    for (;;) {
+      core::Result<bool> row = hist->step();
+      if (!row.isOk()) return row.status();
+      if (!*row) break;
+      core::sync::SessionSummary x;
+      x.id = hist->columnInt64(0);
+      x.session = hist->columnText(1);
+      x.username = hist->columnText(2);
+      x.nas = hist->columnText(3);
+      x.started = hist->columnInt64(4);
+      x.stopped = hist->columnInt64(5);
+      x.inputOctets = hist->columnInt64(6);
+      x.outputOctets = hist->columnInt64(7);
+      x.sessionTime = hist->columnInt64(8);
+      x.closeReason = hist->columnText(9);
+      batch.sessions.push_back(std::move(x));
+    }
+    hist->reset();
+    if (batch.rows.empty() && batch.sessions.empty()) return core::Status::ok();
+    batch.idempotencyKey = "usage:" + (batch.rows.empty() ? std::string("-")
+                                                          : std::to_string(batch.rows.front().seq) + "-" +
+                                                                std::to_string(batch.rows.back().seq)) +
+                           (batch.sessions.empty() ? "" : ";sessions:" + std::to_string(batch.sessions.back().id));
+    core::Result<Json> answer = call(s, "POST", "/v1/usage", core::sync::toJson(batch));
+    if (!answer.isOk()) return answer.status();
+    core::Result<core::sync::UsageAck> ack = core::sync::fromJson<core::sync::UsageAck>(*answer);
+    if (!ack.isOk()) return core::corrupt("the usage answer: " + ack.status().message());
+    if (!batch.rows.empty()) {
+      int64_t acked = std::min(ack->watermark, batch.rows.back().seq);
+      if (acked <= s.usageWatermark) return core::unavailable("the management plane did not acknowledge the usage");
+      usageRows_.inc(static_cast<uint64_t>(ack->accepted));
+      s.usageWatermark = acked;
+      usageWatermark_ = acked;
+    }
+    if (!batch.sessions.empty()) {
+      int64_t acked = std::min(ack->sessionWatermark, batch.sessions.back().id);
+      if (acked <= s.sessionWatermark)
+        return core::unavailable("the management plane did not acknowledge the session summaries");
+      s.sessionWatermark = acked;
+    }
+    EDGE_RETURN_IF_ERROR(saveState(s));
+  }
+  return core::Status::ok();
+}
+
+Json SyncAgent::statusJson() {
+  core::Result<State> loaded = loadState();
+  if (!loaded.isOk()) return Json{{"state", "error"}, {"last-error", loaded.status().message()}};
+  const State& s = *loaded;
+  if (!s.enrolled)
+    return Json{{"state", "not-enrolled"},
+                {"summary", "not enrolled: run `edgectl enroll TOKEN` with a token from `mgmtctl claim create`"}};
+  int64_t now = nowSeconds();
+  int64_t journal = journal_->queryInt64("SELECT coalesce(max(seq), 0) FROM usage_journal").valueOr(0);
+  int64_t outbox = 0;
+  if (core::Result<core::Statement> st = reader_->prepare("SELECT count(*) FROM sync_outbox WHERE seq > ?"); st.isOk()) {
+    st->bindInt64(1, s.eventWatermark);
+    if (core::Result<bool> row = st->step(); row.isOk() && *row) outbox = st->columnInt64(0);
+  }
+  std::string state = s.failures > 0 ? "failing" : s.lastSuccess > 0 ? "ok" : "pending";
+  std::string summary;
+  if (state == "ok") summary = "in sync with " + s.url + ", last check-in " + std::to_string(now - s.lastSuccess) + " s ago";
+  else if (state == "pending") summary = "enrolled; the first check-in has not completed yet";
+  else summary = "cannot reach the management plane for " + std::to_string(s.failures) + " attempts: " + s.lastError +
+                 "; subscribers are still served, usage waits in the journal";
+  Json j{{"state", state},
+         {"summary", summary},
+         {"device-id", s.deviceId},
+         {"tenant-id", s.tenantId},
+         {"tenant", s.tenantName},
+         {"url", s.url},
+         {"enrolled-at", iso(s.enrolledAt)},
+         {"last-success", iso(s.lastSuccess)},
+         {"last-attempt", iso(s.lastAttempt)},
+         {"last-error", s.lastError},
+         {"failures", s.failures},
+         {"next-attempt", iso(nextAttempt_.load())},
+         {"poll-interval", s.pollInterval},
+         {"cursor", s.cursor},
+         {"usage-watermark", s.usageWatermark},
+         {"usage-backlog", std::max<int64_t>(0, journal - s.usageWatermark)},
+         {"outbox-backlog", outbox}};
+  if (core::Result<core::pki::CertInfo> cert = core::pki::certificateInfo(s.certPem); cert.isOk())
+    j["certificate-expires-at"] = iso(cert->notAfter);
+  return j;
+}
+
+}  // namespace edge

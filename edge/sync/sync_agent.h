@@ -1,0 +1,127 @@
+// The sync agent: the box's side of the management plane (core/sync_wire.h). Always initiated by
+// the box, over mbedTLS with the box's own certificate (core/https_client.h).
+//
+//  - enroll(token): checks the management plane's CA against the token's pinned fingerprint, makes
+//    the box's key (it never leaves data-dir/sync, mode 0600) and a CSR, and receives the device
+//    certificate (90 days) and the tenant's license.
+//  - Then one thread runs a cycle every poll interval (set by mgmt): renew the certificate at two
+//    thirds of its life; check in (reported state -> license, commands); pull plan and subscriber
+//    changes by cursor and apply them through the box's own commands (so the box's rules, the
+//    license cap and freeze apply to them too); push the outbox (changes made on the box); push the
+//    usage journal in batches with an idempotency key. A failed cycle backs off exponentially with
+//    jitter (5 s doubling to sync.max-backoff). The box never stops serving because mgmt is gone.
+//  - Progress is durable (edge.db sync_state): watermarks move only after mgmt acknowledged, so a
+//    crash repeats an upload and never skips one; mgmt ignores what it has (keyed by sequence).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/control_socket.h"
+#include "core/counters.h"
+#include "core/https_client.h"
+#include "core/store.h"
+#include "core/sync_wire.h"
+#include "edge/license/license_store.h"
+
+namespace edge {
+
+struct SyncOptions {
+  std::string dataDir;
+  std::string databasePath;            // edge.db (read side; writes go through the writer)
+  std::vector<core::Migration> databaseMigrations;  // edge.db's, as edged opened it
+  std::string accountingDatabasePath;  // the usage journal
+  std::string version;
+  int64_t maxBackoffSeconds = 300;
+  int64_t usageBatch = 1000;
+  int64_t outboxLimit = 100000;
+  int64_t timeoutMs = 15000;
+};
+
+// Seconds before the next attempt after `failures` failed cycles in a row: 5, 10, 20 ... capped at
+// maxBackoff, each drawn between half and all of it from `random` (a fleet that lost mgmt together
+// does not come back together). Never less than 1.
+int64_t syncBackoffSeconds(int64_t failures, int64_t maxBackoff, uint64_t random);
+
+class SyncAgent {
+ public:
+  // Runs a control command on the box (plan-add, subscriber-set, session-disconnect, ...).
+  using Apply = std::function<core::Json(const std::string& command, const core::Json& arguments)>;
+  // The reported part of a check-in (subscribers, sessions, health); the agent fills the rest.
+  using Report = std::function<core::sync::CheckinRequest()>;
+
+  SyncAgent(SyncOptions options, core::Writer& writer, LicenseStore& license, core::CounterRegistry& counters,
+            Apply apply, Report report);
+  ~SyncAgent();
+
+  core::Status start();
+  void stop();
+
+  // Enrolls with a claim token (blocking, bounded by the HTTPS timeouts). `force` replaces an
+  // existing enrollment.
+  core::Result<core::Json> enroll(const std::string& token, bool force);
+  // Run a cycle now (edgectl sync now).
+  void wake();
+  // State, last success, backlog and the last error in plain words (edgectl sync status).
+  core::Json statusJson();
+  // Records a change made on the box for mgmt (no-op when not enrolled). Bounded: beyond
+  // outboxLimit the oldest entries are dropped and counted.
+  void recordLocalChange(const std::string& kind, const core::Json& data);
+  // The usage journal sequence mgmt has acknowledged (the health monitor's backlog).
+  int64_t usageWatermark() const { return usageWatermark_.load(); }
+
+  // True on the thread that applies central changes (so they are not reported back as local).
+  static bool applyingCentralChange();
+
+ private:
+  struct State;
+  void run();
+  core::Status cycle(State& state);
+  core::Result<State> loadState();
+  // enrollment: write the whole row; otherwise only a cycle's progress, for the same device.
+  core::Status saveState(const State& state, bool enrollment = false);
+  core::HttpsClientOptions clientOptions(const State& state, bool withCertificate) const;
+  core::Result<core::Json> call(const State& state, const std::string& method, const std::string& path,
+                                const core::Json& body);
+  core::Status renew(State& state);
+  core::Status pull(State& state, int64_t target);
+  core::Status pushEvents(State& state);
+  core::Status pushUsage(State& state);
+  void runCommand(State& state, const core::sync::Command& command);
+  std::string syncDir() const { return options_.dataDir + "/sync"; }
+
+  SyncOptions options_;
+  core::Writer& writer_;
+  LicenseStore& license_;
+  core::CounterRegistry& counters_;
+  Apply apply_;
+  Report report_;
+  std::unique_ptr<core::Database> reader_;
+  std::unique_ptr<core::Database> journal_;
+  std::mutex mu_;  // the state below and one cycle or enrollment at a time
+  std::mutex cycleMu_;
+  std::mutex enrollMu_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool running_ = false;
+  std::thread thread_;
+  std::atomic<int64_t> usageWatermark_{0};
+  std::atomic<int64_t> nextAttempt_{0};  // Unix seconds of the next cycle (status)
+  core::Json lastStatus_;
+  core::Counter& state_;
+  core::Counter& lastSuccess_;
+  core::Counter& cycles_;
+  core::Counter& failures_;
+  core::Counter& usageRows_;
+  core::Counter& outboxDropped_;
+  core::Counter& applied_;
+  core::Counter& applyErrors_;
+};
+
+}  // namespace edge

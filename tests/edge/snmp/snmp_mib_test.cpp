@@ -1,0 +1,140 @@
+// The OID mapping of edge/snmp_mib: registry counters at their RFC 4669/4671/4672 and EDGED-MIB
+// places, tables indexed by database id, Counter32 wrap, GETNEXT order.
+#include "edge/snmp/snmp_mib.h"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+using edge::snmp::MibValue;
+using edge::snmp::Oid;
+
+// A lazy static: build it before main() so the leak checker does not count it.
+const Oid& kEdgedMib = edge::snmp::edgedMib();
+
+Oid parse(const std::string& text) {
+  Oid o;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t dot = text.find('.', i);
+    o.push_back(static_cast<uint32_t>(std::stoul(text.substr(i, dot - i))));
+    if (dot == std::string::npos) break;
+    i = dot + 1;
+  }
+  return o;
+}
+
+int64_t number(const edge::snmp::MibView& v, const std::string& oid) {
+  const MibValue* m = v.get(parse(oid));
+  if (m == nullptr) FAIL(("no value at " + oid).c_str());
+  return m->number;
+}
+
+struct Fixture {
+  core::CounterRegistry registry;
+  edge::snmp::MibSource source;
+  Fixture() {
+    source.counters = &registry;
+    edge::snmp::NasRow bras;
+    bras.id = 7;
+    bras.name = "bras";
+    bras.address[10] = 0xff;
+    bras.address[11] = 0xff;
+    bras.address[12] = 192;
+    bras.address[13] = 0;
+    bras.address[14] = 2;
+    bras.address[15] = 1;
+    bras.coaPort = 3799;
+    source.nas.push_back(bras);
+    source.plans.push_back({3, "home"});
+    source.ident = "edged test";
+    source.upCentiseconds = 12345;
+    source.resetCentiseconds = 12345;
+  }
+};
+
+}  // namespace
+
+TEST_GROUP(SnmpMib){};
+
+TEST(SnmpMib, AuthServerScalarsAndClientTableAtTheRfc4669Oids) {
+  Fixture f;
+  f.registry.counter("radius_auth_access_requests_total", "").inc(5);
+  f.registry.counter("radius_auth_access_accepts_total", "").inc(3);
+  f.registry.counter("radius_auth_access_rejects_total", "").inc(2);
+  f.registry.counter("radius_auth_client_access_accepts_total", "", {{"nas", "bras"}}).inc(3);
+  f.registry.counter("radius_auth_client_unknown_types_total", "", {{"nas", "bras"}}).inc(9);
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  STRCMP_EQUAL("edged test", v.get(parse("1.3.6.1.2.1.67.1.1.1.1.1.0"))->octets.c_str());
+  LONGS_EQUAL(12345, number(v, "1.3.6.1.2.1.67.1.1.1.1.2.0"));
+  LONGS_EQUAL(4, number(v, "1.3.6.1.2.1.67.1.1.1.1.4.0"));  // running
+  LONGS_EQUAL(5, number(v, "1.3.6.1.2.1.67.1.1.1.1.5.0"));
+  LONGS_EQUAL(3, number(v, "1.3.6.1.2.1.67.1.1.1.1.8.0"));
+  LONGS_EQUAL(2, number(v, "1.3.6.1.2.1.67.1.1.1.1.9.0"));
+  // radiusAuthClientExtTable row 7 (the NAS id): IPv4 address as 4 octets, name, counters.
+  LONGS_EQUAL(1, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.2.7"));
+  CHECK(std::string("\xc0\x00\x02\x01", 4) == v.get(parse("1.3.6.1.2.1.67.1.1.1.1.16.1.3.7"))->octets);
+  STRCMP_EQUAL("bras", v.get(parse("1.3.6.1.2.1.67.1.1.1.1.16.1.4.7"))->octets.c_str());
+  LONGS_EQUAL(3, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.7.7"));
+  LONGS_EQUAL(9, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.13.7"));
+  CHECK(v.get(parse("1.3.6.1.2.1.67.1.1.1.1.16.1.1.7")) == nullptr);  // the index is not-accessible
+}
+
+TEST(SnmpMib, AccServerClientColumnsFollowRfc4671Order) {
+  Fixture f;
+  f.registry.counter("radius_acct_client_packets_dropped_total", "", {{"nas", "bras"}}).inc(1);
+  f.registry.counter("radius_acct_client_requests_total", "", {{"nas", "bras"}}).inc(4);
+  f.registry.counter("radius_acct_client_responses_total", "", {{"nas", "bras"}}).inc(3);
+  f.registry.counter("radius_acct_no_records_total", "").inc(2);
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  LONGS_EQUAL(2, number(v, "1.3.6.1.2.1.67.2.1.1.1.12.0"));
+  LONGS_EQUAL(1, number(v, "1.3.6.1.2.1.67.2.1.1.1.15.1.5.7"));
+  LONGS_EQUAL(4, number(v, "1.3.6.1.2.1.67.2.1.1.1.15.1.6.7"));
+  LONGS_EQUAL(3, number(v, "1.3.6.1.2.1.67.2.1.1.1.15.1.8.7"));
+}
+
+TEST(SnmpMib, DynAuthServerTableCountsTheCoaAndDisconnectWeSend) {
+  Fixture f;
+  f.registry.counter("radius_dynauth_server_disconnect_requests_total", "", {{"nas", "bras"}}).inc(2);
+  f.registry.counter("radius_dynauth_server_coa_requests_total", "", {{"nas", "bras"}}).inc(6);
+  f.registry.counter("radius_dynauth_server_coa_acks_total", "", {{"nas", "bras"}}).inc(5);
+  f.registry.gauge("radius_dynauth_server_coa_pending_requests", "", {{"nas", "bras"}}).set(1);
+  f.registry.gauge("radius_dynauth_server_round_trip_time_seconds", "", {{"nas", "bras"}}, 1000000).set(250000);
+  f.registry.counter("radius_dynauth_client_coa_invalid_server_addresses_total", "").inc(4);
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  LONGS_EQUAL(4, number(v, "1.3.6.1.2.1.145.1.1.2.0"));
+  LONGS_EQUAL(3799, number(v, "1.3.6.1.2.1.145.1.2.1.4.7"));
+  LONGS_EQUAL(25, number(v, "1.3.6.1.2.1.145.1.2.1.6.7"));  // 250 ms in centiseconds
+  LONGS_EQUAL(2, number(v, "1.3.6.1.2.1.145.1.2.1.7.7"));
+  LONGS_EQUAL(6, number(v, "1.3.6.1.2.1.145.1.2.1.19.7"));
+  LONGS_EQUAL(5, number(v, "1.3.6.1.2.1.145.1.2.1.22.7"));
+  const MibValue* pending = v.get(parse("1.3.6.1.2.1.145.1.2.1.28.7"));
+  CHECK(pending != nullptr && pending->type == MibValue::Type::kGauge32 && pending->number == 1);
+}
+
+TEST(SnmpMib, Counter32WrapsAndGauge32Saturates) {
+  LONGS_EQUAL(5, MibValue::counter32((1ull << 32) + 5).number);
+  LONGS_EQUAL(0xffffffffll, MibValue::gauge32(1ull << 40).number);
+}
+
+TEST(SnmpMib, EnterpriseObjectsAndNextWalksInOrder) {
+  Fixture f;
+  f.registry.gauge("edged_subscribers", "").set(12);
+  f.registry.gauge("radius_plan_sessions_online", "", {{"plan", "home"}}).set(4);
+  f.registry.gauge("edged_license_state", "").set(4);
+  f.registry.gauge("edged_license_expiry_timestamp_seconds", "").set(1000000 - 86400 - 1);
+  f.source.now = 1000000;
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  const std::string e = "1.3.6.1.4.1." + std::to_string(edge::snmp::enterpriseNumber());
+  LONGS_EQUAL(12, number(v, e + ".1.1.1.0"));
+  STRCMP_EQUAL("home", v.get(parse(e + ".1.2.2.1.2.3"))->octets.c_str());
+  LONGS_EQUAL(4, number(v, e + ".1.2.2.1.3.3"));
+  LONGS_EQUAL(4, number(v, e + ".1.3.1.0"));
+  LONGS_EQUAL(-2, number(v, e + ".1.3.4.0"));  // expired a day and a second ago
+  LONGS_EQUAL(1, number(v, e + ".1.4.1.0"));   // sync notEnrolled before the sync client sets it
+  // GETNEXT from a module root lands on its first object; past the last one there is nothing.
+  const auto* first = v.next(parse("1.3.6.1.2.1.67.1.1"));
+  CHECK(first != nullptr);
+  STRCMP_EQUAL("1.3.6.1.2.1.67.1.1.1.1.1.0", edge::snmp::oidText(first->first).c_str());
+  CHECK(v.next(v.entries().rbegin()->first) == nullptr);
+}
