@@ -91,14 +91,23 @@ void peerCertificate(MHD_Connection* connection, HttpRequest& request) {
   request.peerCertificateDer.assign(reinterpret_cast<const char*>(chain[0].data), chain[0].size);
 }
 
+bool hasHeader(const HttpResponse& r, const char* name) {
+  return std::any_of(r.headers.begin(), r.headers.end(),
+                     [name](const auto& h) { return strcasecmp(h.first.c_str(), name) == 0; });
+}
+
+void addHeaders(MHD_Response* response, const HttpResponse& r) {
+  MHD_add_response_header(response, "Content-Type", r.contentType.c_str());
+  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  if (!hasHeader(r, "Cache-Control")) MHD_add_response_header(response, "Cache-Control", "no-store");
+  for (const auto& [name, value] : r.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
+}
+
 MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
   MHD_Response* response =
       MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
-  MHD_add_response_header(response, "Content-Type", r.contentType.c_str());
-  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(response, "Cache-Control", "no-store");
-  for (const auto& [name, value] : r.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
+  addHeaders(response, r);
   MHD_Result ok = MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
   MHD_destroy_response(response);
   return ok;
@@ -107,6 +116,92 @@ MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
 }  // namespace
 
 struct HttpServer::Impl {
+  // ---- streams ----
+  // The response's reader runs on the server's thread whenever the connection can take bytes: it
+  // hands over what is queued, or, with nothing queued, parks the connection (MHD_suspend_connection,
+  // allowed from a content reader) until write() or close() resumes it. Lock order: the stream's
+  // mutex, then libmicrohttpd's own (resume); libmicrohttpd calls the reader and the free callback
+  // without holding its lock.
+  struct StreamHolder {
+    std::shared_ptr<HttpStream> stream;
+  };
+
+  static ssize_t readStream(void* cls, uint64_t, char* buf, size_t max) noexcept {
+    HttpStream& s = *static_cast<StreamHolder*>(cls)->stream;
+    std::lock_guard<std::mutex> lock(s.mu_);
+    if (s.aborted_) return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (!s.queue_.empty()) {
+      size_t n = std::min(max, s.queue_.size());
+      std::memcpy(buf, s.queue_.data(), n);
+      s.queue_.erase(0, n);
+      return static_cast<ssize_t>(n);
+    }
+    if (s.closed_) return MHD_CONTENT_READER_END_OF_STREAM;
+    s.suspended_ = true;
+    MHD_suspend_connection(static_cast<MHD_Connection*>(s.connection_));
+    return 0;
+  }
+
+  static void freeStream(void* cls) noexcept {
+    auto* holder = static_cast<StreamHolder*>(cls);
+    {
+      std::lock_guard<std::mutex> lock(holder->stream->mu_);
+      holder->stream->ended_ = true;
+      holder->stream->connection_ = nullptr;
+      holder->stream->suspended_ = false;
+      holder->stream->queue_.clear();
+    }
+    delete holder;
+  }
+
+  // With s.mu_ held: lets a parked connection go on (to send, to end, or to be dropped).
+  static void wake(HttpStream& s) {
+    if (s.suspended_ && s.connection_ != nullptr) {
+      s.suspended_ = false;
+      MHD_resume_connection(static_cast<MHD_Connection*>(s.connection_));
+    }
+  }
+
+  static MHD_Result sendStream(HttpServer* server, MHD_Connection* connection, const HttpResponse& r) {
+    auto holder = std::make_unique<StreamHolder>();
+    holder->stream = r.stream;
+    MHD_Response* response =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, &readStream, holder.get(), &freeStream);
+    if (response == nullptr) return MHD_NO;
+    holder.release();  // freeStream deletes it with the response
+    {
+      std::lock_guard<std::mutex> lock(r.stream->mu_);
+      r.stream->queue_.insert(0, r.body);
+      r.stream->connection_ = connection;
+    }
+    {
+      std::lock_guard<std::mutex> lock(server->streamsMu_);
+      auto& list = server->streams_;
+      list.erase(std::remove_if(list.begin(), list.end(), [](const auto& w) { return w.expired(); }), list.end());
+      list.push_back(r.stream);
+    }
+    addHeaders(response, r);
+    MHD_Result ok = MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
+    MHD_destroy_response(response);
+    return ok;
+  }
+
+  // Before the daemon stops: no parked connection may remain (libmicrohttpd's contract).
+  static void endStreams(HttpServer& server) {
+    std::vector<std::shared_ptr<HttpStream>> live;
+    {
+      std::lock_guard<std::mutex> lock(server.streamsMu_);
+      for (const auto& w : server.streams_)
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      server.streams_.clear();
+    }
+    for (const auto& s : live) {
+      std::lock_guard<std::mutex> lock(s->mu_);
+      s->closed_ = s->aborted_ = true;
+      wake(*s);
+    }
+  }
+
   static HttpResponse tooLarge(size_t limit) {
     return HttpResponse::jsonError(413, "request body larger than " + std::to_string(limit) + " bytes");
   }
@@ -147,6 +242,7 @@ struct HttpServer::Impl {
         inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
       request.remote = buf;
     }
+    request.tls = !server->options_.tlsCertPem.empty();
     if (!server->options_.clientTrustPem.empty()) peerCertificate(connection, request);
 
     const Route* route = nullptr;
@@ -203,7 +299,9 @@ struct HttpServer::Impl {
         *uploadSize = 0;
         return MHD_YES;
       }
-      return send(connection, run(*server, pending->handler, pending->request));
+      HttpResponse response = run(*server, pending->handler, pending->request);
+      if (response.stream) return sendStream(server, connection, response);
+      return send(connection, response);
     } catch (...) {
       // Out of memory while copying a request: close this connection, keep the server.
       return MHD_NO;
@@ -240,7 +338,8 @@ void HttpServer::route(const std::string& method, const std::string& path, HttpH
 
 Status HttpServer::start() {
   sockaddr_storage addr{};
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+  // Suspend/resume parks a streaming connection while it has nothing to send.
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   in_addr v4{};
   in6_addr v6{};
   if (inet_pton(AF_INET, options_.listen.c_str(), &v4) == 1) {
@@ -291,8 +390,35 @@ Status HttpServer::start() {
 }
 
 void HttpServer::stop() {
+  Impl::endStreams(*this);
   if (daemon_ != nullptr) MHD_stop_daemon(static_cast<MHD_Daemon*>(daemon_));
   daemon_ = nullptr;
+}
+
+bool HttpStream::write(const std::string& bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_ || ended_) return false;
+  if (queue_.size() + bytes.size() > maxQueued_) {
+    // A client that does not read: drop it rather than hold its backlog.
+    closed_ = aborted_ = true;
+    queue_.clear();
+    HttpServer::Impl::wake(*this);
+    return false;
+  }
+  queue_ += bytes;
+  HttpServer::Impl::wake(*this);
+  return true;
+}
+
+void HttpStream::close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_ = true;
+  HttpServer::Impl::wake(*this);
+}
+
+bool HttpStream::isOpen() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !closed_ && !ended_;
 }
 
 }  // namespace core

@@ -10,12 +10,19 @@
 //
 // Threading: one internal polling thread per server; handlers run on it and must be quick (the
 // metrics page, a JSON API call). A handler that throws answers 500 and is logged.
+//
+// Streams (server-sent events): a handler may answer with a body that is written later, from any
+// thread (HttpStream). The connection stays open, parked while nothing is queued, until the stream
+// is closed, the client is gone or the server stops. A parked connection never times out and a
+// client that left is noticed only when a write to it fails: whoever keeps a stream writes to it
+// every so often (an SSE comment, web/sse.h).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +39,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string remote;  // "127.0.0.1"
+  bool tls = false;    // the request came over HTTPS (cookies get Secure)
   // HTTPS with clientTrustPem only: the client certificate (DER) when one was presented and it
   // verifies against that trust (chain and validity); otherwise empty, and peerCertificateProblem says
   // why when a certificate was presented ("expired", "not issued by a trusted CA").
@@ -39,11 +47,17 @@ struct HttpRequest {
   std::string peerCertificateProblem;
 };
 
+class HttpStream;
+
 struct HttpResponse {
   int status = 200;
   std::string contentType = "text/plain; charset=utf-8";
   std::string body;
+  // Sent as they are; without a Cache-Control among them the server adds "Cache-Control: no-store".
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is sent first and then whatever is written to the stream, until it closes
+  // (chunked, no Content-Length).
+  std::shared_ptr<HttpStream> stream;
 
   // {"error": message} with the status: what every API error looks like.
   static HttpResponse jsonError(int status, const std::string& message);
@@ -108,7 +122,39 @@ class HttpServer {
   HttpHandler fallback_;
   void* daemon_ = nullptr;
   uint16_t port_ = 0;
+  std::mutex streamsMu_;
+  std::vector<std::weak_ptr<HttpStream>> streams_;  // attached to a connection: ended at stop()
   friend struct Impl;
+};
+
+// The body of a response that is written after its handler returned. Thread-safe: the handler
+// returns it in HttpResponse::stream and keeps it (or hands it to whoever produces the data); any
+// thread writes.
+class HttpStream {
+ public:
+  explicit HttpStream(size_t maxQueuedBytes = 256 * 1024) : maxQueued_(maxQueuedBytes) {}
+  HttpStream(const HttpStream&) = delete;
+  HttpStream& operator=(const HttpStream&) = delete;
+
+  // Queues bytes for the client. False, and nothing queued, once the stream has ended: closed, the
+  // client went away (noticed when a write to it failed), the server stopped, or the client read so
+  // slowly that more than maxQueuedBytes waited (it is then disconnected).
+  bool write(const std::string& bytes);
+  // Ends the body after what is queued.
+  void close();
+  // False once write() would refuse.
+  bool isOpen() const;
+
+ private:
+  friend struct HttpServer::Impl;
+  mutable std::mutex mu_;
+  std::string queue_;               // bytes not yet handed to libmicrohttpd
+  size_t maxQueued_;
+  bool closed_ = false;             // no more writes; the body ends after the queue
+  bool aborted_ = false;            // the connection is to be dropped (slow client, server stopping)
+  bool ended_ = false;              // libmicrohttpd is done with the response (or never took it)
+  void* connection_ = nullptr;      // the MHD_Connection while attached
+  bool suspended_ = false;          // parked until there is something to send
 };
 
 }  // namespace core
