@@ -26,6 +26,14 @@ if(NOT nlohmann_json_FOUND)
   message(FATAL_ERROR "nlohmann_json not found: install the Debian package 'nlohmann-json3-dev' (run ./scripts/setup)")
 endif()
 
+# HTML templates of the web surfaces (core/web): kainjow mustache, one header, no pkg-config file.
+find_path(KAINJOW_MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp)
+if(NOT KAINJOW_MUSTACHE_INCLUDE_DIR)
+  message(FATAL_ERROR "kainjow/mustache.hpp not found: install the Debian package 'libkainjow-mustache-dev' (run ./scripts/setup)")
+endif()
+add_library(kainjow::mustache INTERFACE IMPORTED)
+set_target_properties(kainjow::mustache PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${KAINJOW_MUSTACHE_INCLUDE_DIR})
+
 # FreeRADIUS: headers in /usr/include/freeradius, libraries in a private folder that is not on the
 # loader path, so we link with an rpath to it (see aaa/radius/fr_shim.c for the header quirks).
 find_path(FREERADIUS_INCLUDE_DIR freeradius/libradius.h)
