@@ -1,6 +1,7 @@
 // The wire types of the device API between the appliance (client) and the management plane
 // (server): one definition for both ends, so they cannot drift. Every type turns into JSON and back
-// (tests/core/sync_wire_test.cpp round-trips each one); fromJson errors name the field.
+// (tests/core/sync_wire_test.cpp round-trips each one); fromJson errors name the field. Each type's
+// keys are declared once, in a field table in sync_wire.cpp that both directions are made from.
 //
 // Device API (HTTPS; every path but /v1/ca and /v1/enroll requires the device's client certificate,
 // and the device's identity always comes from that certificate, never from the request):
