@@ -2,6 +2,9 @@
 // named; the claim token survives its text form and a damaged one is refused.
 #include "core/sync_wire.h"
 
+#include <set>
+#include <string>
+
 #include <CppUTest/TestHarness.h>
 
 using namespace core::sync;
@@ -17,6 +20,96 @@ T roundTrip(const T& value) {
   STRCMP_EQUAL(j.dump().c_str(), toJson(*back).dump().c_str());
   return *back;
 }
+
+// One value of every wire type with every field set to a value of its own (a field left out of a
+// type's table would not reach the wire), what it must look like on the wire (keys, order, bytes),
+// and which of its keys may be absent.
+template <class F>
+void forEveryType(F&& f) {
+  const Command cmd1{7, "disconnect", Json{{"user", "alice"}}};
+  const Command cmd2{8, "disconnect", Json{{"user", "bob"}}};
+  const Change plan{"plan", "home", 8, true, Json{{"name", "home"}, {"down", "10M"}}};
+  const Change sub{"subscriber", "bob", 9, false, Json{{"username", "bob"}}};
+  const UsageRow row1{1, 100, "s1", "alice", 5000000000LL, 7, 60};
+  const UsageRow row2{2, 101, "s2", "bob", 11, 12, 13};
+  const SessionSummary sum1{4, "s1", "alice", "bras", 100, 160, 5000000001LL, 9, 60, "user-request"};
+  const SessionSummary sum2{5, "s2", "bob", "hotspot", 101, 170, 21, 22, 69, "idle-timeout"};
+  const Event ev1{1, 100, "subscriber-added", Json{{"username", "bob"}}};
+  const Event ev2{2, 101, "tech-action", Json{{"action", "reboot"}}};
+  f(EnrollRequest{"s3cret", "CSR", "box-1", "1.2.3"},
+    R"({"secret":"s3cret","csr":"CSR","hostname":"box-1","version":"1.2.3"})", {"hostname", "version"});
+  f(EnrollResponse{"d-1", "t-1", "Acme", "CERT", "CA", "LIC", "KEY", 30},
+    R"({"device-id":"d-1","tenant-id":"t-1","tenant-name":"Acme","certificate":"CERT","ca-certificate":"CA",)"
+    R"("license":"LIC","license-key":"KEY","poll-interval":30})",
+    {});
+  f(RenewRequest{"CSR-2"}, R"({"csr":"CSR-2"})", {});
+  f(RenewResponse{"CERT-2"}, R"({"certificate":"CERT-2"})", {});
+  f(CheckinRequest{"1.2.3", 11, 1795000000, 50, 7, 3, "lic-1", "valid", 42, Json{{"disk", 80}}},
+    R"({"version":"1.2.3","uptime":11,"clock":1795000000,"subscribers":50,"sessions":7,"backlog":3,)"
+    R"("license-id":"lic-1","license-state":"valid","cursor":42,"health":{"disk":80}})",
+    {"health"});
+  f(cmd1, R"({"id":7,"kind":"disconnect","arguments":{"user":"alice"}})", {"arguments"});
+  f(CheckinResponse{30, 1795000001, 44, "DOC", "1.3.0", true, {cmd1, cmd2}},
+    R"({"poll-interval":30,"server-time":1795000001,"cursor":44,"license":"DOC","desired-version":"1.3.0",)"
+    R"("renew-certificate":true,"commands":[{"id":7,"kind":"disconnect","arguments":{"user":"alice"}},)"
+    R"({"id":8,"kind":"disconnect","arguments":{"user":"bob"}}]})",
+    {"license", "desired-version", "renew-certificate", "commands"});
+  f(plan, R"({"kind":"plan","name":"home","version":8,"deleted":true,"spec":{"name":"home","down":"10M"}})",
+    {"spec"});
+  f(ChangePage{9, true, true, {plan, sub}},
+    R"({"cursor":9,"full":true,"more":true,"changes":[)"
+    R"({"kind":"plan","name":"home","version":8,"deleted":true,"spec":{"name":"home","down":"10M"}},)"
+    R"({"kind":"subscriber","name":"bob","version":9,"deleted":false,"spec":{"username":"bob"}}]})",
+    {});
+  f(row1,
+    R"({"seq":1,"at":100,"session":"s1","username":"alice","input-octets":5000000000,"output-octets":7,)"
+    R"("session-time":60})",
+    {});
+  f(sum1,
+    R"({"id":4,"session":"s1","username":"alice","nas":"bras","started":100,"stopped":160,)"
+    R"("input-octets":5000000001,"output-octets":9,"session-time":60,"close-reason":"user-request"})",
+    {"close-reason"});
+  f(UsageBatch{"usage:1-2", {row1, row2}, {sum1, sum2}},
+    R"({"idempotency-key":"usage:1-2","rows":[)"
+    R"({"seq":1,"at":100,"session":"s1","username":"alice","input-octets":5000000000,"output-octets":7,)"
+    R"("session-time":60},)"
+    R"({"seq":2,"at":101,"session":"s2","username":"bob","input-octets":11,"output-octets":12,"session-time":13}],)"
+    R"("sessions":[)"
+    R"({"id":4,"session":"s1","username":"alice","nas":"bras","started":100,"stopped":160,)"
+    R"("input-octets":5000000001,"output-octets":9,"session-time":60,"close-reason":"user-request"},)"
+    R"({"id":5,"session":"s2","username":"bob","nas":"hotspot","started":101,"stopped":170,)"
+    R"("input-octets":21,"output-octets":22,"session-time":69,"close-reason":"idle-timeout"}]})",
+    {"sessions"});
+  f(UsageAck{2, 5, 3, 1}, R"({"watermark":2,"session-watermark":5,"accepted":3,"duplicates":1})",
+    {"session-watermark"});
+  f(ev1, R"({"seq":1,"at":100,"kind":"subscriber-added","data":{"username":"bob"}})", {"data"});
+  f(EventBatch{{ev1, ev2}},
+    R"({"events":[{"seq":1,"at":100,"kind":"subscriber-added","data":{"username":"bob"}},)"
+    R"({"seq":2,"at":101,"kind":"tech-action","data":{"action":"reboot"}}]})",
+    {});
+  f(EventAck{2}, R"({"watermark":2})", {});
+  f(CommandResult{7, true, "1 session disconnected"}, R"({"id":7,"ok":true,"text":"1 session disconnected"})",
+    {"text"});
+}
+
+// The name a type error gives the JSON type of a field's value.
+std::string expectedName(const Json& v) {
+  if (v.is_string()) return "string";
+  if (v.is_number_integer()) return "integer";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_object()) return "object";
+  return "list";
+}
+
+template <class T>
+std::string errorOf(const Json& j) {
+  core::Result<T> r = fromJson<T>(j);
+  return r.isOk() ? "(accepted)" : r.status().message();
+}
+
+// A field whose value has the wrong JSON type: a string gets a number, anything else a string.
+Json mistyped(const Json& v) { return v.is_string() ? Json(1) : Json("1"); }
+std::string mistypedName(const Json& v) { return v.is_string() ? "integer" : "string"; }
 
 }  // namespace
 
@@ -99,4 +192,89 @@ TEST(SyncWire, ClaimTokenSurvivesItsTextForm) {
   CHECK_FALSE(decodeClaimToken(text.substr(0, text.size() - 10)).isOk());
   ClaimToken shortPin{"https://x", "abc", "s"};
   CHECK_FALSE(decodeClaimToken(encodeClaimToken(shortPin)).isOk());
+}
+
+TEST(SyncWire, EveryFieldOfEveryTypeRoundTripsAsPinned) {
+  forEveryType([](const auto& value, const char* wire, const std::set<std::string>&) {
+    using T = std::decay_t<decltype(value)>;
+    STRCMP_EQUAL(wire, toJson(value).dump().c_str());  // every member goes out, under its key
+    core::Result<T> back = fromJson<T>(Json::parse(wire));
+    CHECK_TRUE_TEXT(back.isOk(), back.status().message().c_str());
+    STRCMP_EQUAL(wire, toJson(*back).dump().c_str());  // and comes back into the same member
+  });
+}
+
+TEST(SyncWire, EveryFieldIsNamedWhenAbsentOrMistyped) {
+  forEveryType([](const auto& value, const char* wire, const std::set<std::string>& optional) {
+    using T = std::decay_t<decltype(value)>;
+    const Json full = Json::parse(wire);
+    const Json defaults = toJson(T{});
+    for (const auto& [key, v] : full.items()) {
+      Json absent = full;
+      absent.erase(key);
+      Json null = full;
+      null[key] = nullptr;
+      if (optional.count(key) != 0) {
+        // An absent (or null) optional field keeps the member's default.
+        core::Result<T> r = fromJson<T>(absent);
+        CHECK_TRUE_TEXT(r.isOk(), (key + ": " + r.status().message()).c_str());
+        STRCMP_EQUAL(defaults[key].dump().c_str(), toJson(*r)[key].dump().c_str());
+        CHECK_TRUE_TEXT(fromJson<T>(null).isOk(), key.c_str());
+      } else {
+        STRCMP_EQUAL(("field '" + key + "' is missing").c_str(), errorOf<T>(absent).c_str());
+        STRCMP_EQUAL(("field '" + key + "' is missing").c_str(), errorOf<T>(null).c_str());
+      }
+      Json wrong = full;
+      wrong[key] = mistyped(v);
+      STRCMP_EQUAL(("field '" + key + "': expected " + expectedName(v) + ", got " + mistypedName(v)).c_str(),
+                   errorOf<T>(wrong).c_str());
+      if (!v.is_array()) continue;
+      // In a list, the item is named by its index: drop or mistype the first key of item [1].
+      const std::string first = v[1].begin().key();
+      Json itemAbsent = full;
+      itemAbsent[key][1].erase(first);
+      STRCMP_EQUAL((key + "[1]: field '" + first + "' is missing").c_str(), errorOf<T>(itemAbsent).c_str());
+      Json itemWrong = full;
+      itemWrong[key][1][first] = mistyped(v[1][first]);
+      STRCMP_EQUAL((key + "[1]: field '" + first + "': expected " + expectedName(v[1][first]) + ", got " +
+                    mistypedName(v[1][first]))
+                       .c_str(),
+                   errorOf<T>(itemWrong).c_str());
+      Json notObject = full;
+      notObject[key][1] = 1;
+      STRCMP_EQUAL((key + "[1]: expected a JSON object, got integer").c_str(), errorOf<T>(notObject).c_str());
+    }
+    STRCMP_EQUAL("expected a JSON object, got list", errorOf<T>(Json::array()).c_str());
+    Json unknown = full;
+    unknown["not-a-field"] = 1;  // unknown keys are ignored: either end may be newer
+    CHECK_TRUE(fromJson<T>(unknown).isOk());
+  });
+}
+
+TEST(SyncWire, ValueChecksAreNamed) {
+  Json page = toJson(ChangePage{1, false, false, {Change{"plan", "a", 1, false, Json::object()}}});
+  page["changes"][0]["kind"] = "nas";
+  STRCMP_EQUAL("changes[0]: field 'kind': 'nas' is not plan or subscriber", errorOf<ChangePage>(page).c_str());
+  STRCMP_EQUAL("seq must be positive and counters not negative",
+               errorOf<UsageRow>(toJson(UsageRow{0, 0, "s", "u", 0, 0, 0})).c_str());
+  const UsageRow one{1, 0, "s", "u", 0, 0, 0};
+  const UsageRow negative{2, 0, "s", "u", 0, -1, 0};
+  STRCMP_EQUAL("rows[1]: seq must be positive and counters not negative",
+               errorOf<UsageBatch>(toJson(UsageBatch{"k", {one, negative}, {}})).c_str());
+  STRCMP_EQUAL("rows: seq must ascend", errorOf<UsageBatch>(toJson(UsageBatch{"k", {one, one}, {}})).c_str());
+}
+
+TEST(SyncWire, ClaimTokenTextIsPinned) {
+  // A token `mgmtctl claim create` printed before the field tables still reads, and encodes the same.
+  const std::string text =
+      "edge1.eyJ1cmwiOiJodHRwczovL21nbXQuZXhhbXBsZTo4NDQzIiwiY2EiOiJhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+      "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhIiwic2VjcmV0IjoiMDEyMzQ1Njc4OWFiY2RlZiJ9";
+  core::Result<ClaimToken> t = decodeClaimToken(text);
+  CHECK_TRUE_TEXT(t.isOk(), t.status().message().c_str());
+  STRCMP_EQUAL("https://mgmt.example:8443", t->url.c_str());
+  STRCMP_EQUAL(std::string(64, 'a').c_str(), t->caFingerprint.c_str());
+  STRCMP_EQUAL("0123456789abcdef", t->secret.c_str());
+  STRCMP_EQUAL(text.c_str(), encodeClaimToken(*t).c_str());
+  STRCMP_EQUAL("the claim token is damaged: its CA fingerprint is not SHA-256",
+               decodeClaimToken(encodeClaimToken(ClaimToken{"https://x", "abc", "s"})).status().message().c_str());
 }
