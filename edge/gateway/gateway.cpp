@@ -49,6 +49,17 @@ constexpr int64_t kEventWindowSeconds = 300;  // RFC 5176 3.5, as FreeRADIUS and
 
 int64_t nowUnix() { return core::SystemClock::instance().unixSeconds(); }
 
+portal::PortalSettings portalSettings(const GatewayConfig& c) {
+  portal::PortalSettings s;
+  s.name = c.portalName;
+  s.color = c.portalColor;
+  s.terms = c.portalTerms;
+  s.venueInfoUrl = c.venueInfoUrl;
+  s.signupPlans = c.signupPlans;
+  s.clickThroughPlan = c.clickThroughPlan;
+  return s;
+}
+
 PortalLimitSettings limitSettings(const GatewayConfig& c) {
   PortalLimitSettings s;
   s.loginAttempts = c.loginAttempts;
@@ -129,6 +140,55 @@ bool takeCounters(const std::map<std::string, gw::NftCounter>& counters, Gateway
 
 }  // namespace
 
+// What the portal asks of the gateway: its clients, logins and limits, and the plans and
+// subscribers through the control commands (so the license gate and the sync outbox apply).
+class Gateway::PortalHostImpl : public portal::PortalHost {
+ public:
+  explicit PortalHostImpl(Gateway& gateway) : g_(gateway) {}
+
+  std::optional<portal::ClientStatus> clientAt(const std::string& ip) override {
+    std::optional<GatewayClient> c = g_.clientAt(ip);
+    if (!c) return std::nullopt;
+    portal::ClientStatus s;
+    s.username = c->username;
+    s.started = c->started;
+    s.sessionTimeout = c->sessionTimeout;
+    s.upBytes = c->upBytes;
+    s.downBytes = c->downBytes;
+    s.limitBytes = c->limitBytes;
+    s.downBps = c->rate.downBps;
+    s.upBps = c->rate.upBps;
+    return s;
+  }
+  std::string macOf(const std::string& ip) override { return g_.macOf(ip); }
+  portal::LoginResult login(const std::string& ip, const std::string& username, const std::string& password) override {
+    return g_.login(ip, username, password);
+  }
+  void logout(const std::string& ip) override { g_.logout(ip, kCauseUserRequest, "logged out on the portal"); }
+  PortalLimit takeSignup(const std::string& mac, const std::string& ip, int64_t* retryAfter) override {
+    return g_.takeSignup(mac, ip, retryAfter);
+  }
+  std::vector<core::Json> plans() override {
+    core::Json reply = g_.control_.handle(core::Json{{"command", "plan-list"}, {"arguments", core::Json::object()}});
+    std::vector<core::Json> out;
+    if (reply.value("result", 1) != 0 || !reply["arguments"].is_array()) return out;
+    for (const core::Json& p : reply["arguments"]) out.push_back(p);
+    return out;
+  }
+  bool subscriberExists(const std::string& username) override {
+    return g_.radius_.snapshot()->findSubscriber(username) != nullptr;
+  }
+  core::Status addSubscriber(const core::Json& arguments) override {
+    core::Json reply = g_.control_.handle(core::Json{{"command", "subscriber-add"}, {"arguments", arguments}});
+    if (reply.value("result", 1) == 0) return core::Status::ok();
+    return core::invalidArgument(reply.value("text", std::string()));
+  }
+  void visitorLog(core::LogLevel level, const std::string& line) override { g_.visitorLog(level, line); }
+
+ private:
+  Gateway& g_;
+};
+
 std::vector<GatewayLease> parseDnsmasqLeases(const std::string& text) {
   std::vector<GatewayLease> out;
   std::istringstream in(text);
@@ -196,7 +256,6 @@ Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radiu
       loginFailures_(counters.counter("gateway_login_failures_total", "Portal logins refused (credentials, limits)")),
       logouts_(counters.counter("gateway_logouts_total", "Gateway sessions ended (logout, timeouts, quota, disconnect)")),
       pollErrors_(counters.counter("gateway_poll_errors_total", "Kernel counter reads or accounting writes that failed")),
-      signups_(counters.counter("gateway_signups_total", "Accounts created through the portal's self-signup")),
       dynauthDropped_(counters.counter(
           "gateway_dynauth_dropped_total",
           "CoA/Disconnect requests dropped (authenticator, format, missing or stale Event-Timestamp)")),
@@ -215,9 +274,15 @@ Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radiu
         "Portal signups refused by a limit (per device, per address, in total per signup-window)",
         {{"limit", portalLimitName(l)}});
   }
+  portalHost_ = std::make_unique<PortalHostImpl>(*this);
+  portal_ = std::make_unique<portal::Portal>(*portalHost_, counters, portalSettings(config_));
 }
 
 Gateway::~Gateway() { stop(); }
+
+std::string Gateway::portalUrl() const {
+  return "http://" + lan_.ip + ":" + std::to_string(config_.portalPort) + "/";
+}
 
 core::Status Gateway::start() {
   core::Result<GatewayLan> lan = parseGatewayLan(config_.lanAddress, config_.dhcpRange);
@@ -225,16 +290,9 @@ core::Status Gateway::start() {
   lan_ = *lan;
   if (::mkdir(stateDir_.c_str(), 0700) != 0 && errno != EEXIST)
     return core::internalError(stateDir_ + ": " + std::strerror(errno));
-  if (!config_.portalLogo.empty()) {
-    if (!readFile(config_.portalLogo, &logo_)) return core::notFound("gateway.portal-logo: cannot read " + config_.portalLogo);
-    if (logo_.size() > 256 * 1024) return core::invalidArgument("gateway.portal-logo: larger than 256 KiB");
-    const std::string& p = config_.portalLogo;
-    logoType_ = p.size() > 4 && p.substr(p.size() - 4) == ".svg" ? "image/svg+xml"
-                : (p.size() > 4 && (p.substr(p.size() - 4) == ".jpg" || p.substr(p.size() - 5) == ".jpeg")) ? "image/jpeg"
-                                                                                                           : "image/png";
-  }
+  core::Result<portal::PortalLogo> logo = portal::loadPortalLogo(config_.portalLogo);
+  if (!logo.isOk()) return logo.status();
   secret_ = core::pki::randomHex(24);
-  portalKey_ = core::pki::randomHex(32);
   {
     std::lock_guard<std::mutex> lock(mu_);
     limits_.configure(limitSettings(config_));
@@ -304,17 +362,7 @@ core::Status Gateway::start() {
   s = startDnsmasq();
   if (!s.isOk()) return s;
 
-  core::HttpServerOptions o;
-  o.name = "portal";
-  o.listen = lan_.ip;
-  o.port = static_cast<uint16_t>(config_.portalPort);
-  o.connectionLimit = 512;
-  o.perAddressLimit = 16;
-  o.timeoutSeconds = 15;
-  o.maxBodyBytes = 16 * 1024;
-  portal_ = std::make_unique<core::HttpServer>(o);
-  registerPortal();
-  s = portal_->start();
+  s = portal_->start(lan_.ip, static_cast<uint16_t>(config_.portalPort), std::move(*logo));
   if (!s.isOk()) return s.withContext("gateway.portal-port");
 
   stopping_ = false;
@@ -328,7 +376,7 @@ core::Status Gateway::start() {
 }
 
 void Gateway::stop() {
-  if (portal_) portal_->stop();
+  portal_->stop();
   stopping_ = true;
   pollWake_.notify_all();
   if (pollThread_.joinable()) pollThread_.join();
@@ -351,11 +399,11 @@ void Gateway::stop() {
     core::logInfo("gateway: stopped; ", live.size(), " sessions stay open in the ledger for the next start");
   }
   stopDnsmasq();
-  portal_.reset();
   started_ = false;
 }
 
 void Gateway::applySettings(const GatewayConfig& config) {
+  portal_->applySettings(portalSettings(config));
   std::lock_guard<std::mutex> lock(settingsMu_);
   config_.portalName = config.portalName;
   config_.portalColor = config.portalColor;

@@ -16,8 +16,9 @@
 //
 // Threading: start()/stop()/tick() on the main thread (dnsmasq is its child); a poll thread reads
 // the counters every counter-interval (interims, idle and session timeouts, the volume limit); a
-// dynauth thread answers CoA/Disconnect; the portal runs on its HTTP server's thread. Clients are
-// guarded by mu_, which is never held while waiting on the network.
+// dynauth thread answers CoA/Disconnect; the portal (edge/portal/portal.h, owned here, with the
+// gateway as its PortalHost) runs on its HTTP server's thread. Clients are guarded by mu_, which is
+// never held while waiting on the network.
 #pragma once
 
 #include <atomic>
@@ -36,12 +37,12 @@
 #include "core/clock.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
-#include "core/http_server.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "edge/gateway/gateway_config.h"
 #include "edge/gateway/gateway_nft.h"
 #include "edge/gateway/gateway_shaper.h"
+#include "edge/portal/portal.h"
 #include "edge/portal/portal_limits.h"
 
 namespace edge {
@@ -109,15 +110,12 @@ class Gateway {
   void applySettings(const GatewayConfig& config);
 
   core::Json statusJson();
-  uint16_t portalPort() const { return portal_ ? portal_->port() : 0; }
+  uint16_t portalPort() const { return portal_->port(); }
 
  private:
-  struct LoginResult {
-    bool ok = false;
-    std::string message;  // for the visitor
-    int httpStatus = 200;
-    int64_t retryAfter = 0;  // seconds, with 429
-  };
+  using LoginResult = portal::LoginResult;
+  class PortalHostImpl;  // the portal's view of this gateway (gateway.cpp)
+
   // The device at `ip`: its MAC from the DHCP leases or the neighbour table; "" when unknown.
   std::string macOf(const std::string& ip);
   // Access-Request for the device at `ip`, then Start, then kernel. Refused first while the device
@@ -150,10 +148,8 @@ class Gateway {
   core::Status startDnsmasq();
   void stopDnsmasq();
 
-  // Portal (edge/portal.cpp): the pages and the RFC 8908 API on portal_.
-  void registerPortal();
+  // The portal's address, as DHCP option 114 and `status` give it.
   std::string portalUrl() const;
-  std::string csrfFor(const std::string& cookie) const;
   // A signup (or a first click-through visit) from the device at `ip` with `mac`: counted and
   // kNone, or refused (counted, logged) with the limit it hit and the seconds until it may retry.
   PortalLimit takeSignup(const std::string& mac, const std::string& ip, int64_t* retryAfter);
@@ -179,11 +175,9 @@ class Gateway {
   GatewayLan lan_;
   gw::Nft nft_;
   gw::Shaper shaper_;
-  std::unique_ptr<core::HttpServer> portal_;
+  std::unique_ptr<PortalHostImpl> portalHost_;
+  std::unique_ptr<portal::Portal> portal_;  // after portalHost_: destroyed before it
   std::string secret_;
-  std::string portalKey_;  // CSRF tokens are HMACs of the visitor's cookie under this key
-  std::string logo_;       // the logo file's bytes
-  std::string logoType_;
   uint16_t authPort_ = 0, acctPort_ = 0;
   std::string radiusHost_;
   int dynauthFd_ = -1;
@@ -216,7 +210,6 @@ class Gateway {
   core::Counter& loginFailures_;
   core::Counter& logouts_;
   core::Counter& pollErrors_;
-  core::Counter& signups_;
   core::Counter& dynauthDropped_;
   core::Counter& loginMalformed_;
   core::Counter& logSuppressed_;

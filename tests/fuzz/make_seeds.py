@@ -599,8 +599,8 @@ def seeds_dnsmasq_leases():
     }
 
 
-def seeds_portal_forms():
-    """portal_forms: selector (0 form body, 1 Cookie header, 2 FuzzedDataProvider map) + text, as a
+def seeds_web_forms():
+    """web_forms: selector (0 form body, 1 Cookie header, 2 FuzzedDataProvider map) + text, as a
     browser posts the portal's login, signup and terms forms."""
     return {
         "login": b"\x00csrf=0123456789abcdef0123456789abcdef&username=alice&password=p%C3%A4ss+word%21",
@@ -627,7 +627,7 @@ TARGETS = {
     "units": seeds_units,
     "policy_admin": seeds_policy_admin,
     "dnsmasq_leases": seeds_dnsmasq_leases,
-    "portal_forms": seeds_portal_forms,
+    "web_forms": seeds_web_forms,
 }
 
 

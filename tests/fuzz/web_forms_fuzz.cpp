@@ -1,9 +1,11 @@
-// What the captive portal reads from a visitor's browser (edge/portal_forms.h): URL-encoded form
-// bodies and the Cookie header. Anyone on the LAN sends these, before any login.
+// What every web surface reads from a browser (core/web/form.h, core/web/cookie.h): URL-encoded
+// form bodies and the Cookie header. On the captive portal anyone on the LAN sends these, before any
+// login.
 // Input: a selector octet (0 a form body, 1 a Cookie header, 2 a map to encode), then the text.
-// Properties: urlDecode(urlEncode(x)) == x; a form encoded from any map decodes to that map; every
-// decoded field is the decoding of a name=value pair of the body; the cookie found is 32 hex digits
-// and is the first edge_portal value of that form in the header.
+// Properties: urlDecode(urlEncode(x)) == x, for this harness's encoder and core::web::urlEncode; a
+// form encoded from any map decodes to that map; every decoded field is the decoding of a
+// name=value pair of the body; the session cookie found is 32 hex digits and is the first value of
+// that form for its name in the header.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -12,13 +14,15 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "edge/portal_forms.h"
+#include "core/web/cookie.h"
+#include "core/web/form.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
 
-constexpr const char* kTarget = "portal_forms";
+constexpr const char* kTarget = "web_forms";
 
+// An encoder written here, independent of core::web::urlEncode.
 std::string urlEncode(const std::string& s) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
@@ -48,8 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 3) {
     case 0: {
-      FUZZ_CHECK(edge::portal::urlDecode(urlEncode(text)) == text, "urlDecode(urlEncode(x)) != x");
-      std::map<std::string, std::string> fields = edge::portal::formFields(text);
+      FUZZ_CHECK(core::web::urlDecode(urlEncode(text)) == text, "urlDecode(urlEncode(x)) != x");
+      FUZZ_CHECK(core::web::urlDecode(core::web::urlEncode(text)) == text, "urlDecode(core urlEncode(x)) != x");
+      std::map<std::string, std::string> fields = core::web::parseForm(text);
       // Reference: split at '&', then at the first '='.
       std::map<std::string, std::string> expected;
       size_t pos = 0;
@@ -59,14 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string pair = text.substr(pos, amp - pos);
         size_t eq = pair.find('=');
         if (eq != std::string::npos)
-          expected[edge::portal::urlDecode(pair.substr(0, eq))] = edge::portal::urlDecode(pair.substr(eq + 1));
+          expected[core::web::urlDecode(pair.substr(0, eq))] = core::web::urlDecode(pair.substr(eq + 1));
         pos = amp + 1;
       }
-      FUZZ_CHECK(fields == expected, "formFields differs from splitting the pairs");
+      FUZZ_CHECK(fields == expected, "parseForm differs from splitting the pairs");
       break;
     }
     case 1: {
-      const std::string cookie = edge::portal::portalCookie(text);
+      const std::string cookie = core::web::cookieValue(text, "edge_portal", core::web::isSessionId);
       FUZZ_CHECK(cookie.empty() || isHex32(cookie), "cookie '" + cookie + "'");
       std::string first;
       size_t pos = 0;
@@ -89,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (int i = 0; i < n; ++i) fields[in.ConsumeRandomLengthString(30)] = in.ConsumeRandomLengthString(60);
       std::string body;
       for (const auto& [k, v] : fields) body += (body.empty() ? "" : "&") + urlEncode(k) + "=" + urlEncode(v);
-      FUZZ_CHECK(edge::portal::formFields(body) == fields, "a form encoded from a map does not decode to it");
+      FUZZ_CHECK(core::web::parseForm(body) == fields, "a form encoded from a map does not decode to it");
       break;
     }
   }
