@@ -114,8 +114,9 @@ class Gateway {
 
  private:
   using LoginResult = portal::LoginResult;
-  class PortalHostImpl;  // the portal's view of this gateway (gateway.cpp)
+  class PortalHostImpl;  // the portal's view of this gateway (gateway_portal_host.h)
 
+  // Clients (gateway_clients.cpp; macOf in gateway_dnsmasq.cpp).
   // The device at `ip`: its MAC from the DHCP leases or the neighbour table; "" when unknown.
   std::string macOf(const std::string& ip);
   // Access-Request for the device at `ip`, then Start, then kernel. Refused first while the device
@@ -125,7 +126,7 @@ class Gateway {
   bool logout(const std::string& ip, uint32_t terminateCause, const std::string& why);
   std::optional<GatewayClient> clientAt(const std::string& ip);
 
-  // Kernel.
+  // Kernel (gateway_kernel.cpp).
   core::Status installClient(const GatewayClient& c);
   void removeClient(const GatewayClient& c);
   // The subscriber's HTB class (shared by their sessions); mu_ held.
@@ -133,18 +134,19 @@ class Gateway {
   void releaseClass(const std::string& username);
   core::Status reconcile();
 
-  // RADIUS toward edged's own server.
+  // RADIUS toward edged's own server (exchange, readAccept: gateway_clients.cpp; account:
+  // gateway_accounting.cpp).
   core::Result<aaa::radius::Packet> exchange(aaa::radius::Packet request, uint16_t port);
   core::Status account(const GatewayClient& c, uint32_t statusType, uint32_t terminateCause = 0);
   void readAccept(const aaa::radius::Packet& accept, GatewayClient& c);
 
-  // Threads.
+  // Threads (poll: gateway_accounting.cpp; dynauth: gateway_dynauth.cpp).
   void pollLoop();
   void pollOnce();
   void dynauthLoop();
   std::vector<uint8_t> dynauthAnswer(const uint8_t* data, size_t len);
 
-  // dnsmasq.
+  // dnsmasq (gateway_dnsmasq.cpp).
   core::Status startDnsmasq();
   void stopDnsmasq();
 
