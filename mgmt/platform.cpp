@@ -10,7 +10,7 @@
 
 #include "aaa/auth/mac.h"
 #include "aaa/policy/admin.h"
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 #include "core/clock.h"
 #include "core/command_args.h"
 #include "core/license.h"

@@ -94,7 +94,7 @@ struct SessionRow {
   Counters counters;
 };
 
-// Where a journal row counts for quotas (billing/rules.h): the start of the subscriber's billing
+// Where a journal row counts for quotas (billing/rating/rules.h): the start of the subscriber's billing
 // period holding it, and whether its octets count against the data quota (not in an uncounted
 // window). Online time always counts.
 struct QuotaSlot {

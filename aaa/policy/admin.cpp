@@ -1,7 +1,7 @@
 #include "aaa/policy/admin.h"
 
 #include "aaa/auth/mac.h"
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 #include "core/clock.h"
 #include "core/units.h"
 
@@ -11,7 +11,7 @@ using core::CommandArgs;
 
 namespace {
 
-// The billing arguments of plan-add and plan-set (see billing/rules.h for the forms).
+// The billing arguments of plan-add and plan-set (see billing/rating/rules.h for the forms).
 core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
   core::Result<std::optional<std::string>> currency = a.text("currency");
   if (!currency.isOk()) return currency.status();

@@ -11,7 +11,7 @@
 
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 
 namespace aaa::policy {
 

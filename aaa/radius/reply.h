@@ -9,7 +9,7 @@
 //               and "ip:qos-policy-out=..." (download): ISG RADIUS-based policing
 //   accel-ppp   Filter-Id "down/up" in kbit/s (accel-ppp shaper, attr=Filter-Id)
 //   generic     no rate attribute
-// The remaining data quota of a billed plan (billing/rules.h) goes as Mikrotik-Total-Limit with
+// The remaining data quota of a billed plan (billing/rating/rules.h) goes as Mikrotik-Total-Limit with
 // -Gigawords (mikrotik) or ChilliSpot-Max-Total-Octets (chillispot, 32 bits: capped at 4 GiB - 1,
 // the Interim-Update enforcement covers the rest); the remaining time shortens Session-Timeout.
 // The caller puts Message-Authenticator first and appends the request's Proxy-State attributes.

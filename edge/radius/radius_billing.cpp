@@ -1,6 +1,6 @@
 // The billing side of the RADIUS service: per-period quota counters (fed by the ledger), their
 // enforcement at Interim-Update (CoA or Disconnect on a tier crossing), first logins and validity,
-// top-ups, explanations and vouchers. The pure rules are billing/rules.h; the decision at
+// top-ups, explanations and vouchers. The pure rules are billing/rating/rules.h; the decision at
 // Access-Request is aaa/policy (evaluateBilling).
 #include <algorithm>
 #include <ctime>

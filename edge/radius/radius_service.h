@@ -31,7 +31,7 @@
 #include "aaa/radius/dynauth_queue.h"
 #include "aaa/radius/reply.h"
 #include "aaa/radius/server.h"
-#include "billing/quota_book.h"
+#include "billing/rating/quota_book.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/event_bus.h"

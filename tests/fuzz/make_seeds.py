@@ -540,7 +540,7 @@ def seeds_https_response():
 def seeds_units():
     """units: selector (0 rate, 1 size, 2 duration, 3 "AMOUNT CURRENCY", 4 window, 5 fair-use tier,
     6 period, 7 numbers to format, 8 anchor, 9 FuzzedDataProvider bytes, newline, rules JSON) + text,
-    spelled as core/units.h, billing/rules.h and their unit tests spell them."""
+    spelled as core/units.h, billing/rating/rules.h and their unit tests spell them."""
     out = {}
     samples = {0: ["512k", "10M", "1.5G", "100", "10Mbps", "2.5kbit"], 1: ["500MB", "5GB", "2GiB", "1024", "1024B", "0.5TB"],
                2: ["90s", "45m", "10h", "30d", "2w"], 3: ["19.99 USD", "500 JPY", "1.250 BHD", "0.5 EUR"],

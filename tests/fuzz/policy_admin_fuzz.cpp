@@ -11,7 +11,7 @@
 #include "aaa/auth/mac.h"
 #include "aaa/policy/admin.h"
 #include "aaa/policy/model.h"
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 #include "core/json.h"
 #include "tests/fuzz/fuzz_support.h"
 

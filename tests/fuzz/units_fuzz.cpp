@@ -1,5 +1,5 @@
 // What operators type for rates, sizes, durations, money, periods, fair-use tiers and time windows
-// (core/units.h, billing/rules.h), and a plan's billing rules as stored JSON.
+// (core/units.h, billing/rating/rules.h), and a plan's billing rules as stored JSON.
 // Input: a selector octet, then the text (or values through FuzzedDataProvider).
 // Properties: every parser accepts its own formatter's output and reads back the same value
 // (parse(format(x)) == x for any x, and parse(format(parse(s))) == parse(s) for what it accepts);
@@ -13,7 +13,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 #include "core/json.h"
 #include "core/units.h"
 #include "tests/fuzz/fuzz_support.h"

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 
 namespace billing {
 

@@ -1,4 +1,4 @@
-#include "billing/quota_book.h"
+#include "billing/rating/quota_book.h"
 
 #include <functional>
 

@@ -1,4 +1,4 @@
-#include "billing/rules.h"
+#include "billing/rating/rules.h"
 
 #include <cstdlib>
 #include <ctime>

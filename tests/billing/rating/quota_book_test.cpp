@@ -1,5 +1,5 @@
 // The in-memory quota book: per subscriber, the newest period's counters and top-ups.
-#include "billing/quota_book.h"
+#include "billing/rating/quota_book.h"
 
 #include <CppUTest/TestHarness.h>
 
