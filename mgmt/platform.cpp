@@ -8,9 +8,9 @@
 #include <map>
 #include <set>
 
-#include "aaa/auth/mac.h"
-#include "aaa/policy/admin.h"
 #include "billing/rating/rules.h"
+#include "catalog/plan.h"
+#include "catalog/subscriber.h"
 #include "core/clock.h"
 #include "core/command_args.h"
 #include "core/license.h"
@@ -210,34 +210,26 @@ Json merged(const Json& spec, const Json& args) {
   return out;
 }
 
-// A plan spec as every box will read it: validated with the boxes' own rules.
+// A plan spec as every box will read it: validated with the boxes' own rules (catalog/plan.h).
 core::Status validatePlan(const Json& spec) {
-  CommandArgs a(spec);
-  EDGE_RETURN_IF_ERROR(a.only(aaa::policy::kPlanArguments));
-  core::Result<std::string> name = a.required("name");
-  if (!name.isOk()) return name.status();
-  if (name->empty() || name->size() > 64) return core::invalidArgument("name: 1 to 64 characters");
-  aaa::policy::Plan p;
-  return aaa::policy::applyPlanArgs(a, p);
+  catalog::Plan p;
+  return catalog::applyPlanArgs(CommandArgs(spec), p);
 }
 
 struct SubscriberSpecCheck {
   core::Database& db;
   std::string tenantId;
+  // A subscriber spec as every box will read it: validated with the boxes' own rules
+  // (catalog/subscriber.h), the plan looked up among the tenant's.
   core::Status operator()(const Json& spec) const {
-    CommandArgs a(spec);
-    EDGE_RETURN_IF_ERROR(a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"}));
-    core::Result<std::string> username = a.required("username");
-    if (!username.isOk()) return username.status();
-    if (username->empty() || username->size() > 253) return core::invalidArgument("username: 1 to 253 octets (RFC 2865 5.1)");
-    if (!a.has("plan")) return core::invalidArgument("plan is required");
-    if (!a.has("password") && !aaa::auth::parseMac(*username))
-      return core::invalidArgument("password is required (only MAC-address subscribers may go without)");
-    aaa::policy::Subscriber s;
+    core::Result<catalog::SubscriberFields> fields = catalog::parseSubscriberFields(CommandArgs(spec));
+    if (!fields.isOk()) return fields.status();
+    EDGE_RETURN_IF_ERROR(catalog::validateSubscriber(*fields, catalog::SubscriberChange::kAdd));
+    catalog::Subscriber s;
     std::string tenant = tenantId;
     core::Database& d = db;
-    return aaa::policy::applySubscriberArgs(
-        a,
+    return catalog::applySubscriberFields(
+        *fields,
         [&d, tenant](const std::string& name) -> std::optional<int64_t> {
           int64_t n = 0;
           core::Result<core::Statement> st =
@@ -249,7 +241,7 @@ struct SubscriberSpecCheck {
           if (n == 0) return std::nullopt;
           return 1;
         },
-        s);
+        false, s);
   }
 };
 

@@ -3,7 +3,7 @@
 // connection inside a Writer job for changes, a read connection for loads.
 //
 // Contract: each function validates nothing beyond what SQLite enforces (names unique, a plan in use
-// cannot be deleted); input validation is the caller's (aaa/policy/admin.h). Errors name the object
+// cannot be deleted); input validation is the catalog's (catalog/). Errors name the object
 // ("plan 'gold' is used by 12 subscribers").
 #pragma once
 

@@ -5,11 +5,12 @@
 #include <set>
 #include <thread>
 
-#include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
-#include "aaa/policy/admin.h"
 #include "aaa/policy/store.h"
 #include "aaa/radius/reply.h"
+#include "catalog/nas.h"
+#include "catalog/plan.h"
+#include "catalog/subscriber.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/units.h"
@@ -23,11 +24,7 @@ namespace {
 using core::ControlReply;
 using core::Json;
 using core::CommandArgs;
-using aaa::policy::applyPlanArgs;
-using aaa::policy::applySubscriberArgs;
-using aaa::policy::kPlanArguments;
-
-aaa::policy::PlanLookup planLookup(const aaa::policy::Snapshot& snap) {
+catalog::PlanLookup planLookup(const aaa::policy::Snapshot& snap) {
   return [&snap](const std::string& name) -> std::optional<int64_t> {
     const aaa::policy::Plan* p = snap.findPlanByName(name);
     if (p == nullptr) return std::nullopt;
@@ -465,53 +462,17 @@ void RadiusService::registerCommands(core::ControlServer& c) {
 }
 
 ControlReply RadiusService::nasAdd(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"name", "address", "secret", "vendor", "coa-port", "nas-identifier",
-                           "require-message-authenticator"});
-  if (!s.isOk()) return fail(s);
-  aaa::policy::NasClient n;
-  core::Result<std::string> name = a.required("name");
-  if (!name.isOk()) return fail(name.status());
-  n.name = *name;
-  core::Result<std::string> address = a.required("address");
-  if (!address.isOk()) return fail(address.status());
-  std::string error;
-  auto prefix = aaa::policy::parsePrefix(*address, &error);
-  if (!prefix) return ControlReply::error("address: " + error);
-  n.prefix = *prefix;
-  core::Result<std::string> secret = a.required("secret");
-  if (!secret.isOk()) return fail(secret.status());
-  if (secret->size() > 128) return ControlReply::error("secret: longer than 128 characters");
-  n.secret = *secret;
-  core::Result<std::optional<std::string>> vendor = a.text("vendor");
-  if (!vendor.isOk()) return fail(vendor.status());
-  if (*vendor) {
-    auto v = aaa::policy::parseVendorProfile(**vendor);
-    if (!v)
-      return ControlReply::error("vendor: '" + **vendor +
-                                 "' is not one of: generic, mikrotik, wispr, chillispot, cisco, accel-ppp");
-    n.vendor = *v;
-  }
-  core::Result<std::optional<int64_t>> coa = a.integer("coa-port", 1, 65535);
-  if (!coa.isOk()) return fail(coa.status());
-  if (*coa) n.coaPort = static_cast<uint16_t>(**coa);
-  core::Result<std::optional<std::string>> ident = a.text("nas-identifier");
-  if (!ident.isOk()) return fail(ident.status());
-  if (*ident) n.nasIdentifier = **ident;
-  core::Result<std::optional<std::string>> rma = a.text("require-message-authenticator");
-  if (!rma.isOk()) return fail(rma.status());
-  if (*rma && **rma != "default") {
-    core::Result<std::optional<bool>> b = a.boolean("require-message-authenticator");
-    if (!b.isOk()) return fail(b.status());
-    n.requireMessageAuthenticator = **b;
-  }
+  core::Result<aaa::policy::NasClient> parsed = catalog::nasFromArgs(CommandArgs(args));
+  if (!parsed.isOk()) return fail(parsed.status());
+  const aaa::policy::NasClient& n = *parsed;
   int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([n, now](core::Database& db) { return aaa::policy::insertNas(db, n, now).status(); });
+  core::Status s = write([n, now](core::Database& db) { return aaa::policy::insertNas(db, n, now).status(); });
   if (!s.isOk()) return fail(s);
   s = reloadNas();
   if (!s.isOk()) return fail(s);
   std::string warning;
-  if (n.secret.size() < 16) warning = " (warning: a shared secret shorter than 16 characters is weak, RFC 2865 3)";
+  if (n.secret.size() < catalog::kWeakNasSecretOctets)
+    warning = " (warning: a shared secret shorter than 16 characters is weak, RFC 2865 3)";
   return ControlReply::success("NAS '" + n.name + "' saved" + warning, nasJson(n));
 }
 
@@ -583,14 +544,8 @@ ControlReply RadiusService::nasDel(const Json& args) {
 }
 
 ControlReply RadiusService::planAdd(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only(kPlanArguments);
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> name = a.required("name");
-  if (!name.isOk()) return fail(name.status());
   aaa::policy::Plan p;
-  p.name = *name;
-  s = applyPlanArgs(a, p);
+  core::Status s = catalog::applyPlanArgs(CommandArgs(args), p);
   if (!s.isOk()) return fail(s);
   int64_t now = core::SystemClock::instance().unixSeconds();
   s = write([p, now](core::Database& db) { return aaa::policy::insertPlan(db, p, now).status(); });
@@ -602,7 +557,7 @@ ControlReply RadiusService::planAdd(const Json& args) {
 
 ControlReply RadiusService::planSet(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only(kPlanArguments);
+  core::Status s = a.only(catalog::kPlanArguments);
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
@@ -610,7 +565,7 @@ ControlReply RadiusService::planSet(const Json& args) {
   const aaa::policy::Plan* existing = snap->findPlanByName(*name);
   if (existing == nullptr) return ControlReply::error("no plan named '" + *name + "'");
   aaa::policy::Plan p = *existing;
-  s = applyPlanArgs(a, p);
+  s = catalog::applyPlanArgs(a, p);
   if (!s.isOk()) return fail(s);
   int64_t now = core::SystemClock::instance().unixSeconds();
   s = write([p, now](core::Database& db) { return aaa::policy::updatePlan(db, p, now); });
@@ -636,26 +591,15 @@ ControlReply RadiusService::planDel(const Json& args) {
 }
 
 ControlReply RadiusService::subscriberAdd(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+  core::Result<catalog::SubscriberFields> fields = catalog::parseSubscriberFields(CommandArgs(args));
+  if (!fields.isOk()) return fail(fields.status());
+  core::Status s = catalog::validateSubscriber(*fields, catalog::SubscriberChange::kAdd);
   if (!s.isOk()) return fail(s);
-  core::Result<std::string> username = a.required("username");
-  if (!username.isOk()) return fail(username.status());
-  if (username->size() > 253) return ControlReply::error("username: longer than 253 octets (RFC 2865 5.1)");
-  if (!a.has("plan")) return ControlReply::error("plan is required");
   auto snap = snapshots_.current();
   aaa::policy::Subscriber sub;
-  sub.username = canonicalUsername(*username);
-  s = applySubscriberArgs(a, planLookup(*snap), sub);
+  sub.username = canonicalUsername(*fields->username);
+  s = catalog::applySubscriberFields(*fields, planLookup(*snap), keepCleartext(), sub);
   if (!s.isOk()) return fail(s);
-  core::Result<std::optional<std::string>> password = a.text("password");
-  if (!password.isOk()) return fail(password.status());
-  if (*password) {
-    s = setPassword(sub, **password, keepCleartext());
-    if (!s.isOk()) return fail(s);
-  } else if (!aaa::auth::parseMac(sub.username)) {
-    return ControlReply::error("password is required (only MAC-address subscribers may go without)");
-  }
   int64_t now = core::SystemClock::instance().unixSeconds();
   sub.createdAt = now;
   int64_t id = 0;
@@ -671,24 +615,17 @@ ControlReply RadiusService::subscriberAdd(const Json& args) {
 }
 
 ControlReply RadiusService::subscriberSet(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
+  core::Result<catalog::SubscriberFields> fields = catalog::parseSubscriberFields(CommandArgs(args));
+  if (!fields.isOk()) return fail(fields.status());
+  core::Status s = catalog::validateSubscriber(*fields, catalog::SubscriberChange::kSet);
   if (!s.isOk()) return fail(s);
-  core::Result<std::string> username = a.required("username");
-  if (!username.isOk()) return fail(username.status());
   auto snap = snapshots_.current();
-  std::string name = canonicalUsername(*username);
+  std::string name = canonicalUsername(*fields->username);
   const aaa::policy::Subscriber* existing = snap->findSubscriber(name);
   if (existing == nullptr) return ControlReply::error("no subscriber '" + name + "'");
   aaa::policy::Subscriber sub = *existing;
-  s = applySubscriberArgs(a, planLookup(*snap), sub);
+  s = catalog::applySubscriberFields(*fields, planLookup(*snap), keepCleartext(), sub);
   if (!s.isOk()) return fail(s);
-  core::Result<std::optional<std::string>> password = a.text("password");
-  if (!password.isOk()) return fail(password.status());
-  if (*password) {
-    s = setPassword(sub, **password, keepCleartext());
-    if (!s.isOk()) return fail(s);
-  }
   int64_t now = core::SystemClock::instance().unixSeconds();
   s = write([sub, now](core::Database& db) { return aaa::policy::updateSubscriber(db, sub, now); });
   if (!s.isOk()) return fail(s);
@@ -801,21 +738,13 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
     }
     Json fields = r;
     fields.erase("line");
-    CommandArgs ra(fields);
-    core::Status rs = ra.only({"username", "password", "plan", "mac", "expires", "status", "static-ip"});
-    core::Result<std::string> username = ra.required("username");
-    if (rs.isOk() && !username.isOk()) rs = username.status();
-    if (rs.isOk() && !ra.has("plan")) rs = core::invalidArgument("plan is required");
+    core::Result<catalog::SubscriberFields> parsed = catalog::parseSubscriberFields(CommandArgs(fields));
+    core::Status rs = parsed.status();
+    if (rs.isOk()) rs = catalog::validateSubscriber(*parsed, catalog::SubscriberChange::kAdd);
     aaa::policy::Subscriber sub;
     if (rs.isOk()) {
-      sub.username = canonicalUsername(*username);
-      rs = applySubscriberArgs(ra, planLookup(*snap), sub);
-    }
-    if (rs.isOk()) {
-      core::Result<std::optional<std::string>> password = ra.text("password");
-      if (!password.isOk()) rs = password.status();
-      else if (*password && !(*password)->empty()) rs = setPassword(sub, **password, cleartext);
-      else if (!aaa::auth::parseMac(sub.username)) rs = core::invalidArgument("password is required");
+      sub.username = canonicalUsername(*parsed->username);
+      rs = catalog::applySubscriberFields(*parsed, planLookup(*snap), cleartext, sub);
     }
     if (!rs.isOk()) {
       rowError(line, rs.message());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "aaa/policy/model.h"
+#include "catalog/subscriber.h"
 #include "core/control_socket.h"
 #include "core/status.h"
 
@@ -15,8 +16,8 @@ core::ControlReply fail(const core::Status& s);
 // RFC 3339 UTC, or "" for 0 ("never").
 std::string isoOrEmpty(int64_t unix);
 // A subscriber named like a MAC is a MAC-auth subscriber, stored under the canonical form.
-std::string canonicalUsername(const std::string& username);
+using catalog::canonicalUsername;
 // Stores the password in the forms the enabled methods need (docs/decisions/0002).
-core::Status setPassword(aaa::policy::Subscriber& s, const std::string& password, bool keepCleartext);
+using catalog::setPassword;
 
 }  // namespace edge

@@ -558,8 +558,8 @@ def seeds_units():
 
 
 def seeds_policy_admin():
-    """policy_admin: selector (0 plan, 1 subscriber) + the arguments as JSON, as edgectl/mgmtctl send
-    them (every flag as text) and as the admin API does (numbers)."""
+    """policy_admin: selector (0 plan, 1 subscriber, 2 NAS client) + the arguments as JSON, as
+    edgectl/mgmtctl send them (every flag as text) and as the admin API does (numbers)."""
     import json
     plans = [
         {"name": "home", "down": "10M", "up": "5M"},
@@ -573,16 +573,26 @@ def seeds_policy_admin():
         {"name": "odd", "down": "1M", "up": "1M", "currency": "usd"},
     ]
     subs = [
-        {"user": "alice", "plan": "home", "status": "active", "expires": "2030-01-31T00:00:00Z",
-         "mac": "AA-BB-CC-DD-EE-FF", "static-ip": "10.0.0.7"},
-        {"user": "bob", "plan": "day-pass", "status": "suspended", "expires": "never", "mac": "", "static-ip": ""},
-        {"user": "carol", "plan": "nope", "mac": "aabb.ccdd.eeff"},
+        {"username": "alice", "password": "alice-pw", "plan": "home", "status": "active",
+         "expires": "2030-01-31T00:00:00Z", "mac": "AA-BB-CC-DD-EE-FF", "static-ip": "10.0.0.7"},
+        {"username": "bob", "plan": "day-pass", "status": "suspended", "expires": "never", "mac": "", "static-ip": ""},
+        {"username": "carol", "password": "pw", "plan": "nope", "mac": "aabb.ccdd.eeff"},
+        {"username": "254712345678", "password": "", "plan": "home"},
+        {"username": "AABB.CCDD.EE01", "plan": "home"},
+    ]
+    nas = [
+        {"name": "bras", "address": "192.0.2.0/24", "secret": "a-long-shared-secret", "vendor": "accel-ppp",
+         "coa-port": "3799", "nas-identifier": "bras-1", "require-message-authenticator": "yes"},
+        {"name": "ap", "address": "2001:db8::/32", "secret": "s", "vendor": "mikrotik", "coa-port": 1700,
+         "require-message-authenticator": "default"},
     ]
     out = {}
     for i, p in enumerate(plans):
         out[f"plan-{i}"] = b"\x00" + json.dumps(p).encode()
     for i, sub in enumerate(subs):
         out[f"subscriber-{i}"] = b"\x01" + json.dumps(sub).encode()
+    for i, n in enumerate(nas):
+        out[f"nas-{i}"] = b"\x02" + json.dumps(n).encode()
     return out
 
 

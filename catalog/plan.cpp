@@ -1,11 +1,12 @@
-#include "aaa/policy/admin.h"
+#include "catalog/plan.h"
 
-#include "aaa/auth/mac.h"
-#include "billing/rating/rules.h"
-#include "core/clock.h"
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "core/units.h"
 
-namespace aaa::policy {
+namespace catalog {
 
 using core::CommandArgs;
 
@@ -92,19 +93,21 @@ core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
       b.windows.push_back(*t);
     }
   }
-  return billing::validate(b);
+  return core::Status::ok();  // the rules as a whole: validatePlan()
 }
 
 }  // namespace
 
-// What plan-add and plan-set take.
 const std::initializer_list<const char*> kPlanArguments = {
     "name", "down", "up", "burst-down", "burst-up", "burst-threshold", "burst-time", "session-timeout",
     "idle-timeout", "interim", "max-sessions", "ip-pool", "price", "currency", "period", "period-anchor",
     "data-quota", "fup", "time-quota", "validity", "window"};
 
-// Applies the optional plan arguments shared by plan-add and plan-set.
 core::Status applyPlanArgs(const CommandArgs& a, Plan& p) {
+  EDGE_RETURN_IF_ERROR(a.only(kPlanArguments));
+  core::Result<std::optional<std::string>> name = a.text("name");
+  if (!name.isOk()) return name.status();
+  if (*name) p.name = **name;
   auto rate = [&](const char* key, uint64_t& field) -> core::Status {
     core::Result<std::optional<uint64_t>> v = a.rate(key);
     if (!v.isOk()) return v.status();
@@ -121,77 +124,31 @@ core::Status applyPlanArgs(const CommandArgs& a, Plan& p) {
   EDGE_RETURN_IF_ERROR(rate("up", p.upBps));
   EDGE_RETURN_IF_ERROR(rate("burst-down", p.burstDownBps));
   EDGE_RETURN_IF_ERROR(rate("burst-up", p.burstUpBps));
-  EDGE_RETURN_IF_ERROR(seconds("burst-threshold", p.burstThresholdPercent, 100));
-  EDGE_RETURN_IF_ERROR(seconds("burst-time", p.burstTimeSeconds, 3600));
-  EDGE_RETURN_IF_ERROR(seconds("session-timeout", p.sessionTimeout, 31 * 86400));
-  EDGE_RETURN_IF_ERROR(seconds("idle-timeout", p.idleTimeout, 31 * 86400));
-  EDGE_RETURN_IF_ERROR(seconds("interim", p.interimInterval, 86400));
-  EDGE_RETURN_IF_ERROR(seconds("max-sessions", p.maxSessions, 100000));
+  EDGE_RETURN_IF_ERROR(seconds("burst-threshold", p.burstThresholdPercent, kMaxBurstThresholdPercent));
+  EDGE_RETURN_IF_ERROR(seconds("burst-time", p.burstTimeSeconds, kMaxBurstTimeSeconds));
+  EDGE_RETURN_IF_ERROR(seconds("session-timeout", p.sessionTimeout, kMaxPlanTimeoutSeconds));
+  EDGE_RETURN_IF_ERROR(seconds("idle-timeout", p.idleTimeout, kMaxPlanTimeoutSeconds));
+  EDGE_RETURN_IF_ERROR(seconds("interim", p.interimInterval, kMaxInterimSeconds));
+  EDGE_RETURN_IF_ERROR(seconds("max-sessions", p.maxSessions, kMaxPlanSessions));
   core::Result<std::optional<std::string>> pool = a.text("ip-pool");
   if (!pool.isOk()) return pool.status();
   if (*pool) p.ipPool = **pool;
   EDGE_RETURN_IF_ERROR(applyBillingArgs(a, p.billing));
+  return validatePlan(p);
+}
+
+core::Status validatePlan(const Plan& p) {
+  if (p.name.empty()) return core::invalidArgument("name is required");
+  if (p.name.size() > kMaxPlanNameLength)
+    return core::invalidArgument("name: 1 to " + std::to_string(kMaxPlanNameLength) + " characters");
+  EDGE_RETURN_IF_ERROR(billing::validate(p.billing));
   if (p.downBps == 0 || p.upBps == 0) return core::invalidArgument("down and up rates are required (e.g. --down 10M --up 5M)");
   if (p.burstDownBps != 0 && p.burstDownBps < p.downBps)
     return core::invalidArgument("burst-down must be at least the down rate");
   if (p.burstUpBps != 0 && p.burstUpBps < p.upBps) return core::invalidArgument("burst-up must be at least the up rate");
-  if (p.interimInterval != 0 && p.interimInterval < 60)
+  if (p.interimInterval != 0 && p.interimInterval < kMinInterimSeconds)
     return core::invalidArgument("interim: at least 60 seconds (RFC 2869 5.16), or 0 for none");
   return core::Status::ok();
 }
 
-// Applies subscriber fields common to add, set and import. `password` handling is the caller's.
-core::Status applySubscriberArgs(const CommandArgs& a, const PlanLookup& findPlan, Subscriber& s) {
-  core::Result<std::optional<std::string>> plan = a.text("plan");
-  if (!plan.isOk()) return plan.status();
-  if (*plan) {
-    std::optional<int64_t> id = findPlan(**plan);
-    if (!id) return core::notFound("plan: no plan named '" + **plan + "' (see plan list)");
-    s.planId = *id;
-  }
-  core::Result<std::optional<std::string>> status = a.text("status");
-  if (!status.isOk()) return status.status();
-  if (*status) {
-    auto st = parseSubscriberStatus(**status);
-    if (!st) return core::invalidArgument("status: '" + **status + "' is not one of: active, suspended, disabled");
-    s.status = *st;
-  }
-  core::Result<std::optional<std::string>> expires = a.text("expires");
-  if (!expires.isOk()) return expires.status();
-  if (*expires) {
-    if ((*expires)->empty() || **expires == "never") {
-      s.expiresAt = 0;
-    } else {
-      core::Result<int64_t> t = core::parseIso8601(**expires);
-      if (!t.isOk()) return t.status().withContext("expires");
-      s.expiresAt = *t;
-    }
-  }
-  core::Result<std::optional<std::string>> mac = a.text("mac");
-  if (!mac.isOk()) return mac.status();
-  if (*mac) {
-    if ((*mac)->empty()) {
-      s.mac.reset();
-    } else {
-      auto m = aaa::auth::parseMac(**mac);
-      if (!m) return core::invalidArgument("mac: '" + **mac + "' is not a MAC address (e.g. aa:bb:cc:dd:ee:ff)");
-      s.mac = *m;
-    }
-  }
-  core::Result<std::optional<std::string>> ip = a.text("static-ip");
-  if (!ip.isOk()) return ip.status();
-  if (*ip) {
-    if ((*ip)->empty()) {
-      s.staticIp.reset();
-    } else {
-      auto parsed = parseIp(**ip);
-      if (!parsed || !parsed->isV4()) return core::invalidArgument("static-ip: '" + **ip + "' is not an IPv4 address");
-      s.staticIp = *parsed;
-    }
-  }
-  return core::Status::ok();
-}
-
-
-
-}  // namespace aaa::policy
+}  // namespace catalog

@@ -1,45 +1,10 @@
-#include "aaa/policy/model.h"
+#include "catalog/ip.h"
 
 #include <arpa/inet.h>
 
 #include <cstring>
 
-namespace aaa::policy {
-
-const char* vendorProfileName(VendorProfile v) {
-  switch (v) {
-    case VendorProfile::kGeneric: return "generic";
-    case VendorProfile::kMikrotik: return "mikrotik";
-    case VendorProfile::kWispr: return "wispr";
-    case VendorProfile::kChillispot: return "chillispot";
-    case VendorProfile::kCisco: return "cisco";
-    case VendorProfile::kAccelPpp: return "accel-ppp";
-  }
-  return "generic";
-}
-
-std::optional<VendorProfile> parseVendorProfile(std::string_view name) {
-  for (VendorProfile v : {VendorProfile::kGeneric, VendorProfile::kMikrotik, VendorProfile::kWispr,
-                          VendorProfile::kChillispot, VendorProfile::kCisco, VendorProfile::kAccelPpp})
-    if (name == vendorProfileName(v)) return v;
-  return std::nullopt;
-}
-
-const char* subscriberStatusName(SubscriberStatus s) {
-  switch (s) {
-    case SubscriberStatus::kActive: return "active";
-    case SubscriberStatus::kSuspended: return "suspended";
-    case SubscriberStatus::kDisabled: return "disabled";
-  }
-  return "active";
-}
-
-std::optional<SubscriberStatus> parseSubscriberStatus(std::string_view name) {
-  if (name == "active") return SubscriberStatus::kActive;
-  if (name == "suspended") return SubscriberStatus::kSuspended;
-  if (name == "disabled") return SubscriberStatus::kDisabled;
-  return std::nullopt;
-}
+namespace catalog {
 
 namespace {
 constexpr uint8_t kV4Mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -128,4 +93,4 @@ std::string formatPrefix(const IpPrefix& p) {
   return formatIp(p.address) + "/" + std::to_string(len);
 }
 
-}  // namespace aaa::policy
+}  // namespace catalog

@@ -1,0 +1,77 @@
+#include "catalog/nas.h"
+
+namespace catalog {
+
+const char* vendorProfileName(VendorProfile v) {
+  switch (v) {
+    case VendorProfile::kGeneric: return "generic";
+    case VendorProfile::kMikrotik: return "mikrotik";
+    case VendorProfile::kWispr: return "wispr";
+    case VendorProfile::kChillispot: return "chillispot";
+    case VendorProfile::kCisco: return "cisco";
+    case VendorProfile::kAccelPpp: return "accel-ppp";
+  }
+  return "generic";
+}
+
+std::optional<VendorProfile> parseVendorProfile(std::string_view name) {
+  for (VendorProfile v : {VendorProfile::kGeneric, VendorProfile::kMikrotik, VendorProfile::kWispr,
+                          VendorProfile::kChillispot, VendorProfile::kCisco, VendorProfile::kAccelPpp})
+    if (name == vendorProfileName(v)) return v;
+  return std::nullopt;
+}
+
+const std::initializer_list<const char*> kNasArguments = {
+    "name", "address", "secret", "vendor", "coa-port", "nas-identifier", "require-message-authenticator"};
+
+core::Result<NasClient> nasFromArgs(const core::CommandArgs& a) {
+  EDGE_RETURN_IF_ERROR(a.only(kNasArguments));
+  NasClient n;
+  core::Result<std::string> name = a.required("name");
+  if (!name.isOk()) return name.status();
+  n.name = *name;
+  core::Result<std::string> address = a.required("address");
+  if (!address.isOk()) return address.status();
+  std::string error;
+  std::optional<IpPrefix> prefix = parsePrefix(*address, &error);
+  if (!prefix) return core::invalidArgument("address: " + error);
+  n.prefix = *prefix;
+  core::Result<std::string> secret = a.required("secret");
+  if (!secret.isOk()) return secret.status();
+  n.secret = *secret;
+  core::Result<std::optional<std::string>> vendor = a.text("vendor");
+  if (!vendor.isOk()) return vendor.status();
+  if (*vendor) {
+    std::optional<VendorProfile> v = parseVendorProfile(**vendor);
+    if (!v)
+      return core::invalidArgument("vendor: '" + **vendor +
+                                   "' is not one of: generic, mikrotik, wispr, chillispot, cisco, accel-ppp");
+    n.vendor = *v;
+  }
+  core::Result<std::optional<int64_t>> coa = a.integer("coa-port", 1, 65535);
+  if (!coa.isOk()) return coa.status();
+  if (*coa) n.coaPort = static_cast<uint16_t>(**coa);
+  core::Result<std::optional<std::string>> ident = a.text("nas-identifier");
+  if (!ident.isOk()) return ident.status();
+  if (*ident) n.nasIdentifier = **ident;
+  core::Result<std::optional<std::string>> rma = a.text("require-message-authenticator");
+  if (!rma.isOk()) return rma.status();
+  if (*rma && **rma != "default") {
+    core::Result<std::optional<bool>> b = a.boolean("require-message-authenticator");
+    if (!b.isOk()) return b.status();
+    n.requireMessageAuthenticator = **b;
+  }
+  EDGE_RETURN_IF_ERROR(validateNas(n));
+  return n;
+}
+
+core::Status validateNas(const NasClient& n) {
+  if (n.name.empty()) return core::invalidArgument("name is required");
+  if (n.secret.empty()) return core::invalidArgument("secret is required");
+  if (n.secret.size() > kMaxNasSecretOctets)
+    return core::invalidArgument("secret: longer than " + std::to_string(kMaxNasSecretOctets) + " characters");
+  if (n.coaPort == 0) return core::invalidArgument("coa-port: 0 is out of range 1..65535");
+  return core::Status::ok();
+}
+
+}  // namespace catalog

@@ -1,0 +1,124 @@
+#include "catalog/subscriber.h"
+
+#include "core/clock.h"
+
+namespace catalog {
+
+const char* subscriberStatusName(SubscriberStatus s) {
+  switch (s) {
+    case SubscriberStatus::kActive: return "active";
+    case SubscriberStatus::kSuspended: return "suspended";
+    case SubscriberStatus::kDisabled: return "disabled";
+  }
+  return "active";
+}
+
+std::optional<SubscriberStatus> parseSubscriberStatus(std::string_view name) {
+  if (name == "active") return SubscriberStatus::kActive;
+  if (name == "suspended") return SubscriberStatus::kSuspended;
+  if (name == "disabled") return SubscriberStatus::kDisabled;
+  return std::nullopt;
+}
+
+const std::initializer_list<const char*> kSubscriberArguments = {"username", "password", "plan",     "mac",
+                                                                  "expires",  "status",   "static-ip"};
+
+core::Result<SubscriberFields> parseSubscriberFields(const core::CommandArgs& a) {
+  EDGE_RETURN_IF_ERROR(a.only(kSubscriberArguments));
+  SubscriberFields f;
+  for (auto [key, field] : {std::pair{"username", &f.username}, std::pair{"password", &f.password},
+                            std::pair{"plan", &f.plan}}) {
+    core::Result<std::optional<std::string>> v = a.text(key);
+    if (!v.isOk()) return v.status();
+    *field = std::move(*v);
+  }
+  core::Result<std::optional<std::string>> status = a.text("status");
+  if (!status.isOk()) return status.status();
+  if (*status) {
+    std::optional<SubscriberStatus> st = parseSubscriberStatus(**status);
+    if (!st) return core::invalidArgument("status: '" + **status + "' is not one of: active, suspended, disabled");
+    f.status = *st;
+  }
+  core::Result<std::optional<std::string>> expires = a.text("expires");
+  if (!expires.isOk()) return expires.status();
+  if (*expires) {
+    if ((*expires)->empty() || **expires == "never") {
+      f.expiresAt = 0;
+    } else {
+      core::Result<int64_t> t = core::parseIso8601(**expires);
+      if (!t.isOk()) return t.status().withContext("expires");
+      f.expiresAt = *t;
+    }
+  }
+  core::Result<std::optional<std::string>> mac = a.text("mac");
+  if (!mac.isOk()) return mac.status();
+  if (*mac) {
+    if ((*mac)->empty()) {
+      f.mac.emplace();  // clears the binding
+    } else {
+      std::optional<MacAddress> m = aaa::auth::parseMac(**mac);
+      if (!m) return core::invalidArgument("mac: '" + **mac + "' is not a MAC address (e.g. aa:bb:cc:dd:ee:ff)");
+      f.mac = m;
+    }
+  }
+  core::Result<std::optional<std::string>> ip = a.text("static-ip");
+  if (!ip.isOk()) return ip.status();
+  if (*ip) {
+    if ((*ip)->empty()) {
+      f.staticIp.emplace();  // clears the address
+    } else {
+      std::optional<IpAddress> parsed = parseIp(**ip);
+      if (!parsed || !parsed->isV4()) return core::invalidArgument("static-ip: '" + **ip + "' is not an IPv4 address");
+      f.staticIp = parsed;
+    }
+  }
+  return f;
+}
+
+core::Status validateSubscriber(const SubscriberFields& f, SubscriberChange change) {
+  if (!f.username || f.username->empty()) return core::invalidArgument("username is required");
+  if (f.username->size() > kMaxUsernameOctets)
+    return core::invalidArgument("username: longer than " + std::to_string(kMaxUsernameOctets) +
+                                 " octets (RFC 2865 5.1)");
+  const bool add = change == SubscriberChange::kAdd;
+  if (add && !f.plan) return core::invalidArgument("plan is required");
+  // An empty password in an add is no password (a CSV row's empty cell, a spec without one); in a
+  // set it would remove the password, which only deleting the subscriber does.
+  if (f.password && (!add || !f.password->empty())) {
+    core::Result<aaa::auth::Credentials> c = aaa::auth::credentialsFromPassword(*f.password, false);
+    if (!c.isOk()) return c.status().withContext("password");
+  }
+  const bool hasPassword = f.password && !f.password->empty();
+  if (add && !hasPassword && !aaa::auth::parseMac(*f.username)) return core::invalidArgument("password is required");
+  return core::Status::ok();
+}
+
+core::Status applySubscriberFields(const SubscriberFields& f, const PlanLookup& findPlan, bool keepCleartext,
+                                   Subscriber& s) {
+  if (f.plan) {
+    std::optional<int64_t> id = findPlan(*f.plan);
+    if (!id) return core::notFound("plan: no plan named '" + *f.plan + "' (see plan list)");
+    s.planId = *id;
+  }
+  if (f.status) s.status = *f.status;
+  if (f.expiresAt) s.expiresAt = *f.expiresAt;
+  if (f.mac) s.mac = *f.mac;
+  if (f.staticIp) s.staticIp = *f.staticIp;
+  if (f.password && !f.password->empty()) EDGE_RETURN_IF_ERROR(setPassword(s, *f.password, keepCleartext));
+  return core::Status::ok();
+}
+
+core::Status setPassword(Subscriber& s, std::string_view password, bool keepCleartext) {
+  core::Result<aaa::auth::Credentials> c = aaa::auth::credentialsFromPassword(password, keepCleartext);
+  if (!c.isOk()) return c.status().withContext("password");
+  s.ntHash = c->ntHash;
+  s.cleartext = c->cleartext.value_or("");
+  return core::Status::ok();
+}
+
+std::string canonicalUsername(std::string_view username) {
+  std::optional<MacAddress> mac = aaa::auth::parseMac(username);
+  return mac ? aaa::auth::formatMac(*mac) : std::string(username);
+}
+
+}  // namespace catalog
