@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "edge/gateway_nft.h"
-#include "edge/gateway_shaper.h"
+#include "edge/gateway/gateway_nft.h"
+#include "edge/gateway/gateway_shaper.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {

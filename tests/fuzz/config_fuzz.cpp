@@ -13,8 +13,8 @@
 #include <string>
 
 #include "core/json.h"
-#include "edge/edge_config.h"
-#include "edge/gateway.h"
+#include "edge/app/edge_config.h"
+#include "edge/gateway/gateway.h"
 #include "mgmt/mgmt_config.h"
 #include "tests/fuzz/fuzz_support.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "edge/gateway.h"
+#include "edge/gateway/gateway.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
