@@ -21,11 +21,20 @@ std::optional<VendorProfile> parseVendorProfile(std::string_view name) {
   return std::nullopt;
 }
 
-const std::initializer_list<const char*> kNasArguments = {
-    "name", "address", "secret", "vendor", "coa-port", "nas-identifier", "require-message-authenticator"};
+// Built when the program loads (not on first use), so no test's leak check counts it; nothing
+// reads it before main().
+const std::vector<core::command::Arg> kNasArgs = [] {
+  using namespace core::command;
+  return std::vector<Arg>{text("name", true, 64),   text("address", true, 64),
+                                        secret("secret", true),    text("vendor", false, 32),
+                                        integer("coa-port"),       text("nas-identifier", false, 253),
+                                        text("require-message-authenticator", false, 16)};
+}();
+
+const std::vector<core::command::Arg>& nasArguments() { return kNasArgs; }
 
 core::Result<NasClient> nasFromArgs(const core::CommandArgs& a) {
-  EDGE_RETURN_IF_ERROR(a.only(kNasArguments));
+  EDGE_RETURN_IF_ERROR(a.only(nasArguments()));
   NasClient n;
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return name.status();

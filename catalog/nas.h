@@ -41,7 +41,7 @@ inline constexpr size_t kWeakNasSecretOctets = 16;
 
 // Every argument nas-add takes: name, address (IP or prefix), secret, vendor, coa-port (1..65535),
 // nas-identifier, require-message-authenticator (yes|no|default).
-extern const std::initializer_list<const char*> kNasArguments;
+const std::vector<core::command::Arg>& nasArguments();
 
 // A NAS client from nas-add's arguments: unknown arguments refused, each argument's form checked,
 // then the whole value by validateNas(). InvalidArgument naming the argument.

@@ -45,7 +45,7 @@ inline constexpr int64_t kMaxPlanSessions = 100000;
 // 1G); burst-threshold (percent), burst-time, session-timeout, idle-timeout, interim (seconds),
 // max-sessions, ip-pool; billing: price, currency, period, period-anchor, data-quota, fup (one or a
 // list), time-quota, validity, window (one or a list); forms in billing/rating/rules.h.
-extern const std::initializer_list<const char*> kPlanArguments;
+const std::vector<core::command::Arg>& planArguments();
 
 // Applies plan-add's or plan-set's arguments onto `p` (a default Plan for an add, the stored plan for
 // a set): unknown arguments refused, each given argument's form and limits checked, then the result

@@ -61,7 +61,7 @@ inline constexpr size_t kMaxUsernameOctets = 253;
 // Every argument of a subscriber change (subscriber-add, subscriber-set, a row of subscriber-import,
 // mgmt's subscriber spec): username, password, plan, mac (binding), expires (ISO 8601, "never"),
 // status (active|suspended|disabled), static-ip (IPv4). '' clears mac, expires and static-ip.
-extern const std::initializer_list<const char*> kSubscriberArguments;
+const std::vector<core::command::Arg>& subscriberArguments();
 
 // What a change says, each field present or absent (absent: unchanged by a set, the default for an
 // add). Forms are checked by the parser; what a change needs by validateSubscriber().

@@ -2,8 +2,28 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
+
+#include "core/command/reply.h"
 
 namespace core {
+
+int cliExitStatus(const Json& reply) {
+  int result = reply.is_object() && reply.contains("result") && reply["result"].is_number_integer() ? reply["result"].get<int>() : 1;
+  if (result == kControlSuccess || result == kControlEmpty) return 0;
+  std::optional<command::PublicCode> code;
+  if (reply.contains("code") && reply["code"].is_string()) code = command::publicCodeFromName(reply["code"].get<std::string>());
+  return command::exitStatus(code.value_or(command::PublicCode::kInvalidArgument));
+}
+
+std::vector<CliCommand> cliCommands(const std::vector<command::Spec>& specs) {
+  std::vector<CliCommand> out;
+  for (const command::Spec& s : specs)
+    out.push_back(CliCommand{s.words.c_str(), s.cliOnly ? "" : s.name.c_str(), s.usage.c_str(), s.help.c_str(),
+                             s.positional.empty() ? nullptr : s.positional.c_str()});
+  out.push_back(CliCommand{"commands", "list-commands", "", "list the commands the running daemon accepts", nullptr});
+  return out;
+}
 
 Result<CliGlobal> parseCliGlobal(int argc, char** argv, const std::string& program, const char* socketEnv,
                                  const std::string& defaultSocket) {
@@ -96,7 +116,7 @@ void printCliUsage(FILE* out, const std::string& program, const std::string& des
                "%s\n"
                "\n"
                "  --socket PATH   control socket (default %s)\n"
-               "  --json          print the answer's data as JSON (on failure: {\"result\", \"text\"})\n"
+               "  --json          print the answer's data as JSON (on failure: {\"result\", \"code\", \"text\"})\n"
                "\n"
                "commands:\n",
                program.c_str(), description.c_str(), defaultSocket.c_str());

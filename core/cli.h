@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/command/command.h"
 #include "core/config.h"
 #include "core/status.h"
 
@@ -21,6 +22,11 @@ struct CliCommand {
   const char* help;
   const char* positional;  // argument name for a bare value (e.g. "username"), or nullptr
 };
+
+// A CLI's commands from its daemon's command table (core/command/command.h): words, usage, help and
+// the positional argument of each spec, then "commands" (list-commands). A cliOnly spec is handled
+// by the CLI ("call COMMAND [JSON]" has command ""). The specs must outlive the result.
+std::vector<CliCommand> cliCommands(const std::vector<command::Spec>& specs);
 
 // The options before and around the command: --socket PATH (before the command; default $socketEnv,
 // then defaultSocket), --json anywhere, --help / -h / help first.
@@ -47,6 +53,10 @@ Result<CliInvocation> parseCli(const std::vector<CliCommand>& commands, const st
 // "usage: PROGRAM [--socket PATH] [--json] COMMAND [OPTIONS]" with the description and every command.
 void printCliUsage(FILE* out, const std::string& program, const std::string& description,
                    const std::string& defaultSocket, const std::vector<CliCommand>& commands);
+
+// The exit status for a daemon's answer {"result": ..., "code": ...}: 0 when it succeeded, else the
+// code's (command::exitStatus: 1 refused, 3 unavailable, 4 internal).
+int cliExitStatus(const Json& reply);
 
 // A JSON value as plain text ("" for null, strings without quotes).
 std::string jsonText(const Json& v);

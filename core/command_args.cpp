@@ -7,18 +7,30 @@
 
 namespace core {
 
-Status CommandArgs::only(std::initializer_list<const char*> known) const {
-  if (!args_.is_object()) return invalidArgument("arguments must be an object");
-  for (auto it = args_.begin(); it != args_.end(); ++it) {
+namespace {
+Status onlyNames(const Json& args, const std::vector<std::string>& known) {
+  if (!args.is_object()) return invalidArgument("arguments must be an object");
+  for (auto it = args.begin(); it != args.end(); ++it) {
     bool ok = false;
-    for (const char* k : known) ok = ok || it.key() == k;
+    for (const std::string& k : known) ok = ok || it.key() == k;
     if (!ok) {
       std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
       return invalidArgument("unknown argument '" + it.key() + "' (known: " + list + ")");
     }
   }
   return Status::ok();
+}
+}  // namespace
+
+Status CommandArgs::only(std::initializer_list<const char*> known) const {
+  return onlyNames(args_, std::vector<std::string>(known.begin(), known.end()));
+}
+
+Status CommandArgs::only(const std::vector<command::Arg>& known) const {
+  std::vector<std::string> names;
+  for (const command::Arg& a : known) names.push_back(a.name);
+  return onlyNames(args_, names);
 }
 
 Result<std::string> CommandArgs::required(const char* key) const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/command/command.h"
 #include "core/config.h"
 #include "core/status.h"
 
@@ -20,6 +21,8 @@ class CommandArgs {
 
   // Refuses arguments not in `known` (a typo must not be silently ignored).
   Status only(std::initializer_list<const char*> known) const;
+  // The same against an argument table (core/command/command.h).
+  Status only(const std::vector<command::Arg>& known) const;
 
   bool has(const char* key) const { return args_.contains(key) && !args_[key].is_null(); }
   Result<std::string> required(const char* key) const;

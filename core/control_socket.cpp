@@ -98,32 +98,9 @@ Status writeAll(int fd, const std::string& data, int timeoutMs, int wakeFd = -1)
 
 }  // namespace
 
-Json ControlReply::toJson() const {
-  Json out = Json::object();
-  out["result"] = result;
-  out["text"] = text;
-  if (!arguments.is_null()) out["arguments"] = arguments;
-  return out;
-}
-
-ControlServer::ControlServer(ControlOptions options) : options_(options) {
-  registerCommand("list-commands", "List the commands this daemon accepts, with their help.", [this](const Json&) {
-    Json list = Json::array();
-    for (const auto& [name, cmd] : commands_) list.push_back(Json{{"command", name}, {"help", cmd.help}});
-    return ControlReply::success(std::to_string(commands_.size()) + " commands", list);
-  });
-}
+ControlServer::ControlServer(command::Table& commands, ControlOptions options) : options_(options), commands_(commands) {}
 
 ControlServer::~ControlServer() { stop(); }
-
-void ControlServer::registerCommand(const std::string& name, const std::string& help, Handler handler) {
-  commands_[name] = Command{help, std::move(handler)};
-}
-
-void ControlServer::intercept(Before before, After after) {
-  before_ = std::move(before);
-  after_ = std::move(after);
-}
 
 void ControlServer::countIn(CounterRegistry& registry, const std::string& prefix) {
   refused_ = &registry.counter(prefix + "_connections_refused_total",
@@ -133,38 +110,7 @@ void ControlServer::countIn(CounterRegistry& registry, const std::string& prefix
                                 "its answer in time");
 }
 
-Json ControlServer::handle(const Json& request) {
-  if (!request.is_object() || !request.contains("command") || !request["command"].is_string())
-    return ControlReply::error("request must be a JSON object with a string \"command\"").toJson();
-  std::string name = request["command"].get<std::string>();
-  Json arguments = request.contains("arguments") ? request["arguments"] : Json::object();
-  if (!arguments.is_object()) return ControlReply::error("\"arguments\" must be a JSON object").toJson();
-  std::unique_lock<std::mutex> lock(handleMu_);
-  auto it = commands_.find(name);
-  if (it == commands_.end())
-    return ControlReply{kControlUnsupported, "unknown command '" + name + "' (try list-commands)", nullptr}.toJson();
-  try {
-    if (before_) {
-      std::optional<ControlReply> refused = before_(name, arguments);
-      if (refused) return refused->toJson();
-    }
-    ControlReply reply = it->second.handler(arguments);
-    if (reply.wait) {
-      // The network wait, with no lock held: other commands (and the portal) go on meanwhile.
-      std::function<ControlReply()> wait = std::move(reply.wait);
-      lock.unlock();
-      reply = wait();
-      reply.wait = nullptr;
-      lock.lock();
-    }
-    if (after_) after_(name, arguments, reply);
-    return reply.toJson();
-  } catch (const std::exception& e) {
-    return ControlReply::error(name + " failed: " + e.what()).toJson();
-  } catch (...) {
-    return ControlReply::error(name + " failed").toJson();
-  }
-}
+Json ControlServer::handle(const Json& request) { return commands_.handle(command::Caller::root(), request); }
 
 Status ControlServer::start(const std::string& path, int mode) {
   if (running_) return failedPrecondition("control socket already started on " + path_);
@@ -272,8 +218,8 @@ void ControlServer::serve() {
     // Every worker is taken: say so at once rather than let the client wait in the backlog.
     if (refused_ != nullptr) refused_->inc();
     Status ignored = writeAll(conn,
-                              ControlReply::error("busy: " + std::to_string(options_.maxConnections) +
-                                                  " control connections are being served; try again")
+                              ControlReply::error(unavailable("busy: " + std::to_string(options_.maxConnections) +
+                                                  " control connections are being served; try again"))
                                       .toJson()
                                       .dump() +
                                   "\n",

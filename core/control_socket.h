@@ -11,11 +11,8 @@
 //   whole request within requestTimeoutMs, the whole answer taken within replyTimeoutMs. So a client
 //   that sends half a command, or never reads its answer, costs one worker for a bounded time and
 //   delays nobody else.
-// - Handlers run one at a time (whichever thread calls: a connection's worker, or handle() from
-//   the portal, sync, ...), because they share the daemon's read connections. So a handler must not
-//   wait on the network: one whose answer depends on a peer (a NAS, the management plane) returns
-//   ControlReply::later(wait); `wait` runs after the handler on the caller's thread with no lock
-//   held, and its reply is the answer. Exceptions (handler or wait) become result 1.
+// - Each request is dispatched through the daemon's command table (core/command/command.h) with
+//   the local-root caller: what runs, in which order and under which lock is decided there.
 // - The socket file is created with mode 0660 so only root and the daemon's group can command the
 //   daemon. Requests are limited to maxRequestBytes (1 MiB).
 #pragma once
@@ -32,36 +29,13 @@
 #include <thread>
 #include <vector>
 
+#include "core/command/command.h"
+#include "core/command/reply.h"
 #include "core/config.h"
 #include "core/counters.h"
 #include "core/status.h"
 
 namespace core {
-
-enum ControlResult { kControlSuccess = 0, kControlError = 1, kControlUnsupported = 2, kControlEmpty = 3 };
-
-struct ControlReply {
-  int result = kControlSuccess;
-  std::string text;
-  Json arguments;  // null when there are none
-  // Set by later(): the rest of the command, run with no lock held (see the contract).
-  std::function<ControlReply()> wait;
-
-  ControlReply() = default;
-  ControlReply(int result, std::string text, Json arguments = nullptr, std::function<ControlReply()> wait = nullptr)
-      : result(result), text(std::move(text)), arguments(std::move(arguments)), wait(std::move(wait)) {}
-
-  static ControlReply success(std::string text, Json arguments = nullptr) {
-    return ControlReply(kControlSuccess, std::move(text), std::move(arguments));
-  }
-  static ControlReply error(std::string text) { return ControlReply(kControlError, std::move(text)); }
-  // A handler's answer that waits on the network: `wait` runs after the handler, outside the
-  // handlers' lock, and returns the answer (it must not return another later()).
-  static ControlReply later(std::function<ControlReply()> wait) {
-    return ControlReply(kControlSuccess, "", nullptr, std::move(wait));
-  }
-  Json toJson() const;
-};
 
 struct ControlOptions {
   int maxConnections = 16;     // served at once; one more is answered "busy" and closed
@@ -72,21 +46,11 @@ struct ControlOptions {
 
 class ControlServer {
  public:
-  using Handler = std::function<ControlReply(const Json& arguments)>;
-
-  explicit ControlServer(ControlOptions options = {});
+  // Serves `commands` (which must outlive the server) to local root.
+  explicit ControlServer(command::Table& commands, ControlOptions options = {});
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
-
-  // Register before start(). `help` is shown by "list-commands" and "help".
-  void registerCommand(const std::string& name, const std::string& help, Handler handler);
-
-  // Policy around every command (before start()): `before` may refuse a command with its reply (a
-  // license that freezes changes); `after` sees each command's reply (to report changes upstream).
-  using Before = std::function<std::optional<ControlReply>(const std::string& command, const Json& arguments)>;
-  using After = std::function<void(const std::string& command, const Json& arguments, const ControlReply& reply)>;
-  void intercept(Before before, After after);
 
   // Counts refused and timed-out connections in `registry` as <prefix>_connections_refused_total and
   // <prefix>_connection_timeouts_total (before start(); the registry must outlive the server).
@@ -100,26 +64,18 @@ class ControlServer {
   // Idempotent.
   void stop();
 
-  // Runs one request document through the command table, as a connection would (the portal, sync
-  // and tests call it; any thread).
+  // Runs one request document through the command table as local root, as a connection would.
   Json handle(const Json& request);
 
   const std::string& path() const { return path_; }
 
  private:
-  struct Command {
-    std::string help;
-    Handler handler;
-  };
   void serve();
   void work();
   void serveConnection(int fd);
 
   const ControlOptions options_;
-  std::map<std::string, Command> commands_;
-  std::mutex handleMu_;  // one handler at a time, whichever thread calls
-  Before before_;
-  After after_;
+  command::Table& commands_;
   std::string path_;
   int listenFd_ = -1;
   int wakePipe_[2] = {-1, -1};  // readable once stop() began: ends every wait on a client

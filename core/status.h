@@ -104,3 +104,13 @@ class [[nodiscard]] Result {
     ::core::Status edge_status_ = (expr);       \
     if (!edge_status_.isOk()) return edge_status_; \
   } while (0)
+
+// In a function returning Status, Result<U> or ControlReply: `lhs` gets the value of `expr` (a Result), or
+// the function returns its Status.
+#define EDGE_ASSIGN_OR_RETURN(lhs, expr) EDGE_ASSIGN_OR_RETURN_IMPL_(EDGE_CONCAT_(edge_result_, __LINE__), lhs, expr)
+#define EDGE_CONCAT_INNER_(a, b) a##b
+#define EDGE_CONCAT_(a, b) EDGE_CONCAT_INNER_(a, b)
+#define EDGE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                \
+  if (!tmp.isOk()) return tmp.status();             \
+  lhs = std::move(*tmp)

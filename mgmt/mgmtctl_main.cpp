@@ -7,60 +7,14 @@
 
 #include "core/cli.h"
 #include "core/control_socket.h"
+#include "mgmt/mgmt_commands.h"
 
 namespace {
 
 constexpr const char* kDefaultSocket = "/run/mgmtd/control.sock";
 
 const std::vector<core::CliCommand>& specs() {
-  static const std::vector<core::CliCommand> list = {
-      {"status", "status", "", "whether mgmtd runs, its listeners, CA fingerprint and counts", nullptr},
-      {"tenant add", "tenant-add", "--name N --tier free|basic|premium|enterprise [--expires ISO8601] | --demo true [--name N]",
-       "add a tenant (prints its id); --demo true: a 7-day demo with 3 plans, 50 subscribers, a month of usage", nullptr},
-      {"tenant list", "tenant-list", "", "list tenants", nullptr},
-      {"tenant show", "tenant-show", "T", "one tenant: tier, cap, features, counts, license", "tenant"},
-      {"tenant set", "tenant-set", "--tenant T [--name N] [--tier TIER] [--expires ISO8601]",
-       "change a tenant; a new tier or expiry issues a new license", nullptr},
-      {"tenant suspend", "tenant-suspend", "T", "suspend a tenant: its boxes are refused (they keep serving offline)",
-       "tenant"},
-      {"tenant resume", "tenant-resume", "T", "resume a suspended tenant", "tenant"},
-      {"license show", "license-show", "--tenant T", "the tenant's signed license", nullptr},
-      {"claim create", "claim-create", "--tenant T [--ttl 24h] [--uses 1]",
-       "a claim token for `edgectl enroll TOKEN` (printed alone on its line)", nullptr},
-      {"device list", "device-list", "[--tenant T]", "enrolled appliances and their last check-in", nullptr},
-      {"device show", "device-show", "D", "one appliance with its reported state", "device"},
-      {"device revoke", "device-revoke", "D", "revoke an appliance's certificate; refused from the next request on",
-       "device"},
-      {"device rekey", "device-rekey", "D",
-       "the appliance makes a new key at its next check-in; its old certificate is refused once the new one is used",
-       "device"},
-      {"plan add", "plan-add", "--tenant T --name N --down RATE --up RATE [any edgectl plan add option]",
-       "add a plan on every box of the tenant", nullptr},
-      {"plan set", "plan-set", "--tenant T --name N [any plan add option]", "change a plan", nullptr},
-      {"plan list", "plan-list", "--tenant T", "the tenant's plans", nullptr},
-      {"plan del", "plan-del", "--tenant T --name N", "delete a plan no subscriber uses", nullptr},
-      {"subscriber add", "subscriber-add",
-       "--tenant T --username U --password P --plan N [--mac MAC] [--expires ISO8601] [--status S] [--static-ip IP]",
-       "add a subscriber on every box of the tenant", nullptr},
-      {"subscriber set", "subscriber-set", "--tenant T --username U [any subscriber add option]", "change a subscriber",
-       nullptr},
-      {"subscriber del", "subscriber-del", "--tenant T --username U", "delete a subscriber", nullptr},
-      {"subscriber list", "subscriber-list", "--tenant T [--plan N] [--limit N] [--offset N]",
-       "the tenant's subscribers (passwords are never shown)", nullptr},
-      {"usage", "usage", "--tenant T [--user U]", "usage totals per subscriber as received from the boxes", nullptr},
-      {"session list", "session-list", "--tenant T [--user U] [--limit N]",
-       "closed sessions as the boxes summed them up (uploaded with the usage)", nullptr},
-      {"session disconnect", "session-disconnect", "--tenant T --user U",
-       "disconnect a subscriber on every box of the tenant (at their next check-in)", nullptr},
-      {"command list", "command-list", "--tenant T", "commands sent to the boxes and their results", nullptr},
-      {"token create", "token-create", "[--tenant T] [--name N] [--ttl 90d]",
-       "an admin API bearer token, for the platform or one tenant (shown once; --ttl: it expires)", nullptr},
-      {"token list", "token-list", "", "admin API tokens (never their secrets): state, expiry, last use", nullptr},
-      {"token revoke", "token-revoke", "ID", "revoke an admin API token at once", "id"},
-      {"shutdown", "shutdown", "", "stop mgmtd cleanly", nullptr},
-      {"commands", "list-commands", "", "list the commands the running mgmtd accepts", nullptr},
-      {"call", "", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)", nullptr},
-  };
+  static const std::vector<core::CliCommand> list = core::cliCommands(mgmt::mgmtCommandSpecs());
   return list;
 }
 
@@ -167,5 +121,5 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "mgmtctl: %s\n", jsonText((*reply)["text"]).c_str());
   }
-  return ok ? 0 : 1;
+  return core::cliExitStatus(*reply);
 }

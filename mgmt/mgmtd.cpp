@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/command/command.h"
 #include "core/log.h"
 #include "core/sync_wire.h"
+#include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmt_schema.h"
 
 namespace mgmt {
@@ -39,17 +41,19 @@ HttpResponse apiResponse(const ApiResult<T>& r) {
 }
 
 // HTTP status for a failed operator command: what the message says went wrong.
+// The HTTP status of a failed command, from its code (core/command/command.h), never its wording.
 int statusFor(const core::ControlReply& r) {
   if (r.result == core::kControlUnsupported) return 404;
-  if (r.text.rfind("no ", 0) == 0 || r.text.find(": no ") != std::string::npos) return 404;
-  if (r.text.find("not allowed") != std::string::npos) return 403;
-  if (r.text.find("exists already") != std::string::npos) return 409;
-  return 400;
+  return core::command::httpStatus(core::command::publicCode(r.code));
 }
 
 }  // namespace
 
-Mgmtd::Mgmtd(std::string configPath, MgmtConfig config) : configPath_(std::move(configPath)), config_(std::move(config)) {
+Mgmtd::Mgmtd(std::string configPath, MgmtConfig config)
+    : configPath_(std::move(configPath)),
+      config_(std::move(config)),
+      commands_(mgmtRoles(), mgmtCommandSpecs()),
+      control_(commands_) {
   if (config_.pidFile.empty()) config_.pidFile = config_.dataDir + "/mgmtd.pid";
 }
 
@@ -77,15 +81,18 @@ core::Status Mgmtd::start() {
   EDGE_RETURN_IF_ERROR(platform_->ensureAdminToken(config_.dataDir + "/admin-token"));
 
   for (const Platform::CommandInfo& c : Platform::commands())
-    control_.registerCommand(c.name, c.help, [this, name = c.name](const Json& args) {
-      return platform_->call(name, args, Caller{});
+    commands_.bind(c.name, [this, name = c.name](const Json& args, const core::command::Caller& caller) {
+      return platform_->call(name, args, Caller{caller.scope});
     });
-  control_.registerCommand("status", "Version, uptime, listeners, CA fingerprint and counts.",
-                           [this](const Json&) { return core::ControlReply::success("mgmtd is running", statusJson()); });
-  control_.registerCommand("shutdown", "Stop mgmtd cleanly (same as SIGTERM).", [this](const Json&) {
+  commands_.bind("status", [this](const Json&, const core::command::Caller&) {
+    return core::ControlReply::success("mgmtd is running", statusJson());
+  });
+  commands_.bind("shutdown", [this](const Json&, const core::command::Caller&) {
     loop_.requestStop();
     return core::ControlReply::success("mgmtd is stopping");
   });
+  std::string unbound = commands_.unbound();
+  if (!unbound.empty()) return core::internalError("commands declared in mgmt/mgmt_commands without a handler: " + unbound);
   EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
   core::HttpServerOptions device;
@@ -257,8 +264,10 @@ void Mgmtd::routeAdminApi(core::HttpServer& server) {
         if (!parsed->is_object()) return HttpResponse::jsonError(400, "the body must be a JSON object");
         args = std::move(*parsed);
       }
-      core::ControlReply r = platform_->call(name, args, caller);
-      if (r.result != core::kControlSuccess) return HttpResponse::jsonError(statusFor(r), r.text);
+      core::ControlReply r = commands_.call(
+          core::command::Caller{caller.platform() ? "platform" : "tenant", caller.tenantId, "admin API token"}, name, args);
+      if (r.result != core::kControlSuccess)
+        return jsonResponse(statusFor(r), Json{{"error", r.text}, {"code", r.toJson().value("code", "not-found")}});
       return jsonResponse(200, Json{{"text", r.text}, {"data", r.arguments}});
     }, tokensOnly);
   }

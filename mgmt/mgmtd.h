@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "core/command/command.h"
 #include "core/control_socket.h"
 #include "core/daemon.h"
 #include "core/http_server.h"
@@ -42,7 +43,8 @@ class Mgmtd {
   std::unique_ptr<core::Database> db_;
   Authority authority_;
   std::unique_ptr<Platform> platform_;
-  core::ControlServer control_;
+  core::command::Table commands_;  // mgmt/mgmt_commands: what mgmtd accepts, from any surface
+  core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> deviceApi_;
   std::unique_ptr<core::HttpServer> adminApi_;
   int64_t startedUnix_ = 0;

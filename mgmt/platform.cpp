@@ -32,7 +32,7 @@ std::string iso(int64_t unix) {
   return core::formatRfc3339(core::WallTime{std::chrono::milliseconds(unix * 1000)});
 }
 
-ControlReply fail(const core::Status& s) { return ControlReply::error(s.message()); }
+ControlReply fail(const core::Status& s) { return ControlReply::error(s); }
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
 class Transaction {
@@ -301,7 +301,7 @@ struct Commands {
     s = st->run();
     if (!s.isOk()) {
       if (s.code() == core::Code::kAlreadyExists || s.message().find("UNIQUE") != std::string::npos)
-        return ControlReply::error("name: a tenant named '" + t.name + "' exists already");
+        return ControlReply::error(core::alreadyExists("name: a tenant named '" + t.name + "' exists already"));
       return fail(s);
     }
     s = issueLicense(p.db_, p.authority_, t, p.config_.graceDays, now);
@@ -474,7 +474,7 @@ struct Commands {
     if (!s.isOk()) return fail(s);
     core::Result<TenantRow> t = tenantArg(p.db_, a, caller);
     if (!t.isOk()) return fail(t.status());
-    if (t->status != "active") return ControlReply::error("tenant '" + t->name + "' is suspended: no new appliances");
+    if (t->status != "active") return ControlReply::error(core::failedPrecondition("tenant '" + t->name + "' is suspended: no new appliances"));
     core::Result<std::optional<std::string>> ttlText = a.text("ttl");
     if (!ttlText.isOk()) return fail(ttlText.status());
     core::Result<int64_t> ttl = parseTtl(ttlText->value_or("24h"));
@@ -593,7 +593,7 @@ struct Commands {
   static ControlReply deviceRekey(Platform& p, const Json& args, const Caller& caller) {
     core::Result<Json> d = deviceArgument(p, args, caller);
     if (!d.isOk()) return fail(d.status());
-    if ((*d)["status"] != "active") return ControlReply::error("device is revoked: enroll the box again instead");
+    if ((*d)["status"] != "active") return ControlReply::error(core::failedPrecondition("device is revoked: enroll the box again instead"));
     core::Result<core::Statement> st = p.db_.prepare("UPDATE devices SET rekey_requested = 1 WHERE id = ?");
     if (!st.isOk()) return fail(st.status());
     st->bindText(1, (*d)["id"].get<std::string>());
@@ -640,9 +640,9 @@ struct Commands {
     Transaction tx(p.db_);
     if (!tx.status().isOk()) return fail(tx.status());
     core::Result<Json> existing = loadSpec(p, "plans", "name", t->id, *name);
-    if (replace && !existing.isOk()) return ControlReply::error("no plan named '" + *name + "' in tenant '" + t->name + "'");
+    if (replace && !existing.isOk()) return ControlReply::error(core::notFound("no plan named '" + *name + "' in tenant '" + t->name + "'"));
     if (!replace && existing.isOk())
-      return ControlReply::error("name: a plan named '" + *name + "' exists already in tenant '" + t->name + "' (plan set changes it)");
+      return ControlReply::error(core::alreadyExists("name: a plan named '" + *name + "' exists already in tenant '" + t->name + "' (plan set changes it)"));
     Json spec = merged(replace ? *existing : Json::object(), args);
     int64_t now = nowSeconds();
     core::Status s = putPlan(p, *t, spec, now);
@@ -686,7 +686,7 @@ struct Commands {
     if (!name.isOk()) return fail(name.status());
     Transaction tx(p.db_);
     if (!tx.status().isOk()) return fail(tx.status());
-    if (!loadSpec(p, "plans", "name", t->id, *name).isOk()) return ControlReply::error("no plan named '" + *name + "'");
+    if (!loadSpec(p, "plans", "name", t->id, *name).isOk()) return ControlReply::error(core::notFound("no plan named '" + *name + "'"));
     int64_t users = 0;
     {
       core::Result<core::Statement> st =
@@ -752,9 +752,9 @@ struct Commands {
     Transaction tx(p.db_);
     if (!tx.status().isOk()) return fail(tx.status());
     core::Result<Json> existing = loadSpec(p, "subscribers", "username", t->id, *username);
-    if (replace && !existing.isOk()) return ControlReply::error("no subscriber '" + *username + "' in tenant '" + t->name + "'");
+    if (replace && !existing.isOk()) return ControlReply::error(core::notFound("no subscriber '" + *username + "' in tenant '" + t->name + "'"));
     if (!replace && existing.isOk())
-      return ControlReply::error("username: subscriber '" + *username + "' exists already in tenant '" + t->name + "'");
+      return ControlReply::error(core::alreadyExists("username: subscriber '" + *username + "' exists already in tenant '" + t->name + "'"));
     Json spec = merged(replace ? *existing : Json::object(), args);
     int64_t now = nowSeconds();
     core::Status s = putSubscriber(p, *t, spec, "mgmt", now);
@@ -777,7 +777,7 @@ struct Commands {
     Transaction tx(p.db_);
     if (!tx.status().isOk()) return fail(tx.status());
     if (!loadSpec(p, "subscribers", "username", t->id, *username).isOk())
-      return ControlReply::error("no subscriber '" + *username + "' in tenant '" + t->name + "'");
+      return ControlReply::error(core::notFound("no subscriber '" + *username + "' in tenant '" + t->name + "'"));
     s = tombstone(p, "subscribers", "username", *t, *username);
     if (!s.isOk()) return fail(s);
     s = tx.commit();
@@ -1066,7 +1066,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, core::D
 ControlReply Platform::call(const std::string& command, const Json& args, const Caller& caller) {
   for (const CommandInfo& c : commands()) {
     if (c.name != command) continue;
-    if (!caller.platform() && !c.tenantAllowed) return ControlReply::error("not allowed with a tenant's token");
+    if (!caller.platform() && !c.tenantAllowed) return ControlReply::error(core::permissionDenied("not allowed with a tenant's token"));
     Json a = args.is_null() ? Json::object() : args;
     if (!a.is_object()) return ControlReply::error("arguments must be an object");
     std::lock_guard<std::mutex> lock(mu_);

@@ -10,6 +10,7 @@
 #include "core/license.h"
 #include "core/log.h"
 #include "edge/app/edge_schema.h"
+#include "edge/commands/edge_commands.h"
 
 namespace edge {
 
@@ -37,6 +38,8 @@ std::string parentDir(const std::string& path) {
 Edged::Edged(std::string configPath, EdgeConfig config)
     : configPath_(std::move(configPath)),
       config_(std::move(config)),
+      commands_(edgeRoles(), edgeCommandSpecs()),
+      control_(commands_),
       reloads_(counters_.counter("edged_config_reloads_total", "Configuration reloads applied")),
       reloadFailures_(counters_.counter("edged_config_reload_failures_total",
                                         "Configuration reloads refused (the running config was kept)")),
@@ -114,11 +117,13 @@ core::Status Edged::start() {
     if (refusal) licenseRefusals_.inc();
     return refusal;
   });
-  radius_->registerCommands(control_);
-  control_.intercept(
-      [this](const std::string& command, const core::Json& args) { return licenseGate(command, args); },
-      [this](const std::string& command, const core::Json& args, const core::ControlReply& reply) {
-        reportLocalChange(command, args, reply);
+  radius_->registerCommands(commands_);
+  std::string unbound = commands_.unbound();
+  if (!unbound.empty()) return core::internalError("commands declared in edge/commands without a handler: " + unbound);
+  commands_.intercept(
+      [this](const core::command::Spec& spec, const core::Json& args) { return licenseGate(spec, args); },
+      [this](const core::command::Spec& spec, const core::Json& args, const core::ControlReply& reply) {
+        reportLocalChange(spec, args, reply);
       });
   // Before the control socket opens: when edgectl can talk to edged, the portal answers.
   if (config_.gateway.enabled) {
@@ -351,28 +356,23 @@ void Edged::subscribeLogging() {
 }
 
 void Edged::registerCommands() {
-  control_.registerCommand("status", "Version, uptime, paths, database and counters of the running edged.",
-                           [this](const core::Json&) {
+  commands_.bind("status", [this](const core::Json&, const core::command::Caller&) {
                              controlCommands_.inc();
                              return core::ControlReply::success("edged is running", statusJson());
                            });
-  control_.registerCommand("config-get", "The configuration edged is running with, every key spelled out.",
-                           [this](const core::Json&) {
+  commands_.bind("config-get", [this](const core::Json&, const core::command::Caller&) {
                              controlCommands_.inc();
                              std::lock_guard<std::mutex> lock(configMu_);
                              return core::ControlReply::success("running configuration",
                                                                 edgeConfigTable().toJson(config_));
                            });
-  control_.registerCommand("config-reload",
-                           "Re-read the config file; applied only if it is valid as a whole (same as SIGHUP).",
-                           [this](const core::Json&) {
+  commands_.bind("config-reload", [this](const core::Json&, const core::command::Caller&) {
                              controlCommands_.inc();
                              core::Status s = reload();
                              if (!s.isOk()) return core::ControlReply::error("reload refused: " + s.message());
                              return core::ControlReply::success("configuration reloaded from " + configPath_);
                            });
-  control_.registerCommand("events", "The appliance event log, newest first. Arguments: limit (default 50).",
-                           [this](const core::Json& args) {
+  commands_.bind("events", [this](const core::Json& args, const core::command::Caller&) {
                              controlCommands_.inc();
                              int64_t limit = 50;
                              if (args.contains("limit")) {
@@ -397,17 +397,12 @@ void Edged::registerCommands() {
                              }
                              return core::ControlReply::success(std::to_string(rows.size()) + " events", rows);
                            });
-  control_.registerCommand("license-show", "The installed license, its state and the days left.",
-                           [this](const core::Json&) {
+  commands_.bind("license-show", [this](const core::Json&, const core::command::Caller&) {
                              controlCommands_.inc();
                              core::Json j = licenseJson();
                              return core::ControlReply::success("license: " + j["state"].get<std::string>(), j);
                            });
-  control_.registerCommand(
-      "license-install",
-      "Install a license file issued by the management plane. Arguments: document (the file's text). A "
-      "tampered, foreign or older license is refused and the installed one stays.",
-      [this](const core::Json& args) {
+  commands_.bind("license-install", [this](const core::Json& args, const core::command::Caller&) {
         controlCommands_.inc();
         if (!args.is_object() || !args.contains("document") || !args["document"].is_string())
           return core::ControlReply::error("document (the license file's text) is required");
@@ -420,26 +415,18 @@ void Edged::registerCommands() {
         core::logInfo("license ", l->id, " installed for ", l->tenant, ", tier ", l->tier);
         return core::ControlReply::success("license " + l->id + " installed", licenseJson());
       });
-  control_.registerCommand(
-      "snmp-config",
-      "An snmpd.conf for this appliance: AgentX master on edged's snmp.agentx-socket, one SNMPv3 user "
-      "(authPriv: SHA-256 and AES), no community. Arguments: user, auth-passphrase and priv-passphrase (8+ "
-      "characters; generated when absent), listen (snmpd agentaddress, default udp:161,udp6:161), location, "
-      "contact.",
-      [this](const core::Json& args) {
+  commands_.bind("snmp-config", [this](const core::Json& args, const core::command::Caller&) {
         controlCommands_.inc();
         return snmpConfig(args);
       });
-  control_.registerCommand(
-      "enroll", "Enroll with the management plane. Arguments: token (from mgmtctl claim create), force (replace an enrollment).",
-      [this](const core::Json& args) {
+  commands_.bind("enroll", [this](const core::Json& args, const core::command::Caller&) {
         if (!args.is_object() || !args.contains("token") || !args["token"].is_string())
           return core::ControlReply::error("token is required (edgectl enroll TOKEN)");
         bool force = args.contains("force") && (args["force"] == true || args["force"] == "true" || args["force"] == "yes");
         // The exchanges with the management plane take seconds: outside the handlers' lock.
         return core::ControlReply::later([this, token = args["token"].get<std::string>(), force] {
           core::Result<core::Json> r = sync_->enroll(token, force);
-          if (!r.isOk()) return core::ControlReply::error("enrollment failed: " + r.status().message());
+          if (!r.isOk()) return core::ControlReply::error(r.status().withContext("enrollment failed"));
           (void)recordEvent("enrolled", "device " + (*r)["device-id"].get<std::string>() + " of tenant " +
                                             (*r)["tenant"].get<std::string>());
           return core::ControlReply::success("enrolled as device " + (*r)["device-id"].get<std::string>() +
@@ -447,16 +434,15 @@ void Edged::registerCommands() {
                                              *r);
         });
       });
-  control_.registerCommand("sync-status", "The sync with the management plane: state, last success, backlog, last error.",
-                           [this](const core::Json&) {
+  commands_.bind("sync-status", [this](const core::Json&, const core::command::Caller&) {
                              core::Json j = sync_->statusJson();
                              return core::ControlReply::success(j["summary"].get<std::string>(), j);
                            });
-  control_.registerCommand("sync-now", "Run a sync cycle now (check-in, pull changes, upload usage).", [this](const core::Json&) {
+  commands_.bind("sync-now", [this](const core::Json&, const core::command::Caller&) {
     sync_->wake();
     return core::ControlReply::success("sync cycle started; see edgectl sync status");
   });
-  control_.registerCommand("shutdown", "Stop edged cleanly (same as SIGTERM).", [this](const core::Json&) {
+  commands_.bind("shutdown", [this](const core::Json&, const core::command::Caller&) {
     controlCommands_.inc();
     loop_.requestStop();
     return core::ControlReply::success("edged is shutting down");
@@ -516,16 +502,14 @@ core::Status Edged::applySnmpLicense() {
   return core::Status::ok();
 }
 
-std::optional<core::ControlReply> Edged::licenseGate(const std::string& command, const core::Json& args) {
-  static const std::set<std::string> kManagement = {
-      "plan-add", "plan-set", "plan-del", "subscriber-add", "subscriber-set", "subscriber-del", "subscriber-import",
-      "subscriber-topup", "voucher-generate", "voucher-revoke", "nas-add", "nas-del"};
-  if (kManagement.count(command) == 0) return std::nullopt;
+std::optional<core::ControlReply> Edged::licenseGate(const core::command::Spec& spec, const core::Json& args) {
+  if (spec.effect != core::command::Spec::Effect::kChange) return std::nullopt;  // reads and actions always run
+  const std::string& command = spec.name;
   std::optional<core::License> l = license_.current();
   if (!l) return std::nullopt;  // an unlicensed box (never enrolled) is a standalone one
   auto refuse = [this](const std::string& text) {
     licenseRefusals_.inc();
-    return std::optional<core::ControlReply>(core::ControlReply::error(text));
+    return std::optional<core::ControlReply>(core::ControlReply::error(core::failedPrecondition(text)));
   };
   int64_t warningDays = 30;
   {
@@ -549,8 +533,9 @@ std::optional<core::ControlReply> Edged::licenseGate(const std::string& command,
       if (std::optional<std::string> text = capRefusal(*l, 1)) return refuse(*text);
     }
   }
-  if (command == "voucher-generate" && !l->hasFeature(core::kFeatureVouchers))
-    return refuse("vouchers are not part of the " + l->tier + " tier's license");
+  if (!spec.feature.empty() && !l->hasFeature(spec.feature))
+    return refuse(spec.feature + " are not part of the " + l->tier + " tier's license");
+  // Fair use is a feature of some plans, not of a command: it is gated by the argument.
   if ((command == "plan-add" || command == "plan-set") && args.contains("fup") && !l->hasFeature(core::kFeatureFairUse)) {
     bool clearing = args["fup"] == "none";
     if (!clearing) return refuse("fair-use rules are not part of the " + l->tier + " tier's license");
@@ -566,8 +551,9 @@ std::optional<std::string> Edged::capRefusal(const core::License& l, size_t addi
          ": no new subscriber was added (existing subscribers keep working; upgrade the tier for more)";
 }
 
-void Edged::reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply) {
-  if (!sync_ || reply.result != core::kControlSuccess || SyncAgent::applyingCentralChange()) return;
+void Edged::reportLocalChange(const core::command::Spec& spec, const core::Json& args, const core::ControlReply& reply) {
+  if (!spec.upstream || !sync_ || reply.result != core::kControlSuccess || SyncAgent::applyingCentralChange()) return;
+  const std::string& command = spec.name;
   if (command == "subscriber-add") {
     sync_->recordLocalChange("subscriber-added", args);
   } else if (command == "subscriber-import" && args.contains("rows") && args["rows"].is_array()) {
@@ -586,9 +572,7 @@ void Edged::reportLocalChange(const std::string& command, const core::Json& args
       row.erase("line");
       sync_->recordLocalChange("subscriber-added", row);
     }
-  } else if (command == "session-disconnect" || command == "session-coa" || command == "subscriber-topup" ||
-             command == "subscriber-set" || command == "subscriber-del" || command == "voucher-generate" ||
-             command == "voucher-revoke") {
+  } else {  // a technician's action, for mgmt's record
     core::Json data = args.is_object() ? args : core::Json::object();
     if (data.contains("password")) data["password"] = "(set)";
     sync_->recordLocalChange("tech-action", core::Json{{"command", command}, {"arguments", data}, {"result", reply.text}});

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/command/command.h"
 #include "core/control_socket.h"
 #include "core/http_server.h"
 #include "core/counters.h"
@@ -53,11 +54,11 @@ class Edged {
   core::Json licenseJson();
   core::ControlReply snmpConfig(const core::Json& args);
   // License enforcement around management commands (cap, features, freeze after grace).
-  std::optional<core::ControlReply> licenseGate(const std::string& command, const core::Json& args);
+  std::optional<core::ControlReply> licenseGate(const core::command::Spec& spec, const core::Json& args);
   // The subscriber cap: the refusal when `adding` new subscribers would exceed it.
   std::optional<std::string> capRefusal(const core::License& license, size_t adding);
   // Changes made on the box, reported upstream by the sync agent.
-  void reportLocalChange(const std::string& command, const core::Json& args, const core::ControlReply& reply);
+  void reportLocalChange(const core::command::Spec& spec, const core::Json& args, const core::ControlReply& reply);
   core::sync::CheckinRequest checkinReport();
   // Starts or stops the SNMP subagent as the config and the license's features say.
   core::Status applySnmpLicense();
@@ -69,7 +70,8 @@ class Edged {
   core::PidFile pidFile_;
   std::unique_ptr<core::Database> db_;
   std::unique_ptr<core::Writer> writer_;
-  core::ControlServer control_;
+  core::command::Table commands_;  // edge/commands: what edged accepts, from any surface
+  core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> admin_;  // /metrics
   core::CounterRegistry counters_;
   core::EventBus events_;

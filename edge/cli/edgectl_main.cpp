@@ -19,6 +19,7 @@
 
 #include "core/cli.h"
 #include "core/control_socket.h"
+#include "edge/commands/edge_commands.h"
 
 namespace {
 
@@ -33,86 +34,7 @@ std::string text(const core::Json& v) { return core::jsonText(v); }
 
 
 const std::vector<CommandSpec>& specs() {
-  static const std::vector<CommandSpec> list = {
-      {"status", "status", "", "whether edged runs, version, uptime, paths, database, RADIUS and counters", nullptr},
-      {"stats", "stats", "", "RADIUS counters, server-wide and per NAS client", nullptr},
-      {"nas add", "nas-add",
-       "--name N --address IP[/LEN] --secret S [--vendor V] [--coa-port P] [--nas-identifier ID] "
-       "[--require-message-authenticator yes|no|default]",
-       "add or replace a NAS client (vendor: generic, mikrotik, wispr, chillispot, cisco, accel-ppp)", nullptr},
-      {"nas list", "nas-list", "", "list NAS clients (secrets are never shown)", nullptr},
-      {"nas del", "nas-del", "--name N", "delete a NAS client", "name"},
-      {"plan add", "plan-add",
-       "--name N --down RATE --up RATE [--burst-down RATE --burst-up RATE] [--burst-threshold PCT] [--burst-time S] "
-       "[--session-timeout S] [--idle-timeout S] [--interim S] [--max-sessions N] [--ip-pool NAME] "
-       "[--price 19.99 --currency USD] [--period month|week|day|30d] [--period-anchor calendar|subscriber] "
-       "[--data-quota BYTES] [--fup BYTES:DOWN/UP]... [--fup BYTES:block|redirect] [--time-quota 10h] "
-       "[--validity 30d] [--window HH:MM-HH:MM:uncounted|DOWN/UP]...",
-       "add a plan; rates in bit/s with k, M, G (512k, 10M, 1G); sizes 500MB, 2GB, 2GiB; "
-       "'--fup none' and '--window none' clear them",
-       nullptr},
-      {"plan set", "plan-set", "--name N [any plan add option]", "change a plan", "name"},
-      {"plan list", "plan-list", "", "list plans", nullptr},
-      {"plan del", "plan-del", "--name N", "delete a plan that no subscriber uses", "name"},
-      {"subscriber add", "subscriber-add",
-       "--username U --password P --plan N [--mac MAC] [--expires ISO8601] [--status active|suspended|disabled] "
-       "[--static-ip IP]",
-       "add a subscriber (a MAC-address username needs no password: MAC authentication)", nullptr},
-      {"subscriber set", "subscriber-set",
-       "--username U [--password P] [--plan N] [--mac MAC|''] [--expires ISO8601|''] [--status S] [--static-ip IP|'']",
-       "change a subscriber; the next request sees it", "username"},
-      {"subscriber del", "subscriber-del", "--username U", "delete a subscriber", "username"},
-      {"subscriber show", "subscriber-show", "U", "show one subscriber", "username"},
-      {"subscriber list", "subscriber-list", "[--plan N] [--status S] [--search PREFIX] [--limit N] [--offset N]",
-       "list subscribers", nullptr},
-      {"subscriber import", "subscriber-import", "--csv FILE",
-       "import subscribers from CSV: header username,password,plan[,mac,expires,status,static-ip]", nullptr},
-      {"session list", "session-list", "[--user U] [--nas N]", "live sessions", nullptr},
-      {"session show", "session-show", "ID", "one session, live or closed (a unique prefix of the id is enough)", "id"},
-      {"session history", "session-history", "--user U [--limit N]", "closed sessions of a subscriber", nullptr},
-      {"usage", "usage", "--user U [--period day|month]",
-       "usage of a subscriber: this day's or month's totals, and the billing period's quota, tier, rate and reset",
-       nullptr},
-      {"subscriber topup", "subscriber-topup", "--username U [--bytes 5GB] [--time 2h] [--validity 7d] [--note TEXT]",
-       "add data, online time or validity to the current billing period (live: fair-use sessions get their rate back)",
-       "username"},
-      {"subscriber explain", "subscriber-explain", "U",
-       "why the last authentication got its rate or reject: plan, tier, counters, window, expiry", "username"},
-      {"voucher generate", "voucher-generate",
-       "--plan N --count K [--prefix P] [--valid-for 1d] [--price 5.00 [--currency USD]] [--batch NAME]",
-       "generate K one-time voucher codes (12 symbols, 59 bits, no look-alike characters)", nullptr},
-      {"voucher list", "voucher-list", "[--batch B] [--state unused|active|expired|revoked] [--limit N]",
-       "list vouchers and their state", nullptr},
-      {"voucher revoke", "voucher-revoke", "--code C | --batch B", "revoke vouchers; live sessions are disconnected",
-       nullptr},
-      {"voucher export", "voucher-export", "--batch B [--format csv|html] [--output FILE]",
-       "a batch as CSV or a printable HTML sheet of cards (to FILE, or standard output)", nullptr},
-      {"session disconnect", "session-disconnect", "--id ID | --user U [--wait no]",
-       "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176); waits for the NAS's answer "
-       "(up to 12 s) unless --wait no; what does not come in time stays queued and its result is logged",
-       nullptr},
-      {"session coa", "session-coa", "--id ID | --user U [--wait no]",
-       "push the current plan's rate to live sessions (CoA); waits like session disconnect", nullptr},
-      {"license show", "license-show", "", "the installed license: tenant, tier, cap, expiry, state", nullptr},
-      {"license install", "license-install", "FILE",
-       "install a license file from the management plane (a tampered, foreign or older one is refused)", "file"},
-      {"enroll", "enroll", "TOKEN [--force true]",
-       "enroll this box with the management plane (TOKEN from `mgmtctl claim create`); then it syncs by itself",
-       "token"},
-      {"sync status", "sync-status", "", "the sync with the management plane: state, last success, backlog, last error",
-       nullptr},
-      {"sync now", "sync-now", "", "run a sync cycle now instead of at the next poll", nullptr},
-      {"snmp config", "snmp-config",
-       "--user U [--auth-passphrase P] [--priv-passphrase P] [--listen udp:IP:161] [--location L] [--contact C] "
-       "[--output FILE]",
-       "write snmpd.conf for this box: AgentX master for edged, one SNMPv3 authPriv user, no community", nullptr},
-      {"config-get", "config-get", "", "print the configuration edged is running with", nullptr},
-      {"config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole", nullptr},
-      {"events", "events", "[--limit N]", "the appliance event log, newest first", nullptr},
-      {"shutdown", "shutdown", "", "stop edged cleanly", nullptr},
-      {"commands", "list-commands", "", "list the commands the running edged accepts", nullptr},
-      {"call", "", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)", nullptr},
-  };
+  static const std::vector<CommandSpec> list = core::cliCommands(edge::edgeCommandSpecs());
   return list;
 }
 
@@ -551,5 +473,5 @@ int main(int argc, char** argv) {
       printDynAuth((*reply)["arguments"]);
     std::fprintf(stderr, "edgectl: %s\n", text((*reply)["text"]).c_str());
   }
-  return result == core::kControlSuccess || result == core::kControlEmpty ? 0 : 1;
+  return core::cliExitStatus(*reply);
 }

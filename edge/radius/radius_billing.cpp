@@ -320,7 +320,7 @@ ControlReply RadiusService::subscriberTopup(const Json& args) {
   auto snap = snapshots_.current();
   std::string name = canonicalUsername(*username);
   const Subscriber* sub = snap->findSubscriber(name);
-  if (sub == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  if (sub == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
   const Plan* plan = snap->findPlan(sub->planId);
   if (plan == nullptr) return ControlReply::error("subscriber '" + name + "' has no valid plan");
   const billing::BillingRules& b = plan->billing;
@@ -381,7 +381,7 @@ ControlReply RadiusService::subscriberExplain(const Json& args) {
   auto snap = snapshots_.current();
   std::string name = canonicalUsername(*username);
   const Subscriber* sub = snap->findSubscriber(name);
-  if (sub == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  if (sub == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
   const Plan* plan = snap->findPlan(sub->planId);
   Json out = Json::object();
   out["username"] = name;
@@ -613,7 +613,7 @@ ControlReply RadiusService::voucherList(const Json& args) {
     return ControlReply::error("state: '" + want + "' is not one of: unused, active, expired, revoked");
   core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, batch->value_or(""), "");
   if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty() && batch->has_value()) return ControlReply::error("no voucher batch '" + **batch + "'");
+  if (rows->empty() && batch->has_value()) return ControlReply::error(core::notFound("no voucher batch '" + **batch + "'"));
   auto snap = snapshots_.current();
   int64_t now = core::SystemClock::instance().unixSeconds();
   Json list = Json::array();
@@ -698,7 +698,7 @@ ControlReply RadiusService::voucherExport(const Json& args) {
   if (f != "csv" && f != "html") return ControlReply::error("format: '" + f + "' is not one of: csv, html");
   core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, *batch, "");
   if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty()) return ControlReply::error("no voucher batch '" + *batch + "'");
+  if (rows->empty()) return ControlReply::error(core::notFound("no voucher batch '" + *batch + "'"));
   auto snap = snapshots_.current();
   auto validityText = [&](const VoucherRow& v) {
     const Plan* plan = snap->findPlanByName(v.plan);
@@ -743,27 +743,13 @@ ControlReply RadiusService::voucherExport(const Json& args) {
   return ControlReply::success(std::to_string(rows->size()) + " vouchers of batch '" + *batch + "' as " + f, out);
 }
 
-void RadiusService::registerBillingCommands(core::ControlServer& c) {
-  c.registerCommand("subscriber-topup",
-                    "Add to a subscriber's current billing period: bytes (5GB), time (2h) and/or validity (7d), "
-                    "note. Live: sessions slowed down by fair use get their rate back by CoA.",
-                    bind(&RadiusService::subscriberTopup));
-  c.registerCommand("subscriber-explain",
-                    "Why the subscriber's last authentication got its rate or reject (plan, tier, counters, window, "
-                    "expiry), and the state now. Arguments: username.",
-                    bind(&RadiusService::subscriberExplain));
-  c.registerCommand("voucher-generate",
-                    "Generate vouchers: each a code usable as username and password, valid from first use, bound to "
-                    "the first device. Arguments: plan, count (1-10000), prefix, valid-for (1d; default the plan's "
-                    "validity), price and currency (default the plan's), batch (name).",
-                    bind(&RadiusService::voucherGenerate));
-  c.registerCommand("voucher-list", "List vouchers. Arguments: batch, state (unused|active|expired|revoked), limit.",
-                    bind(&RadiusService::voucherList));
-  c.registerCommand("voucher-revoke",
-                    "Revoke one voucher (code) or a whole batch (batch); live sessions are disconnected.",
-                    bind(&RadiusService::voucherRevoke));
-  c.registerCommand("voucher-export", "A batch of vouchers as CSV or a printable HTML sheet. Arguments: batch, format (csv|html).",
-                    bind(&RadiusService::voucherExport));
+void RadiusService::registerBillingCommands(core::command::Table& c) {
+  c.bind("subscriber-topup", bind(&RadiusService::subscriberTopup));
+  c.bind("subscriber-explain", bind(&RadiusService::subscriberExplain));
+  c.bind("voucher-generate", bind(&RadiusService::voucherGenerate));
+  c.bind("voucher-list", bind(&RadiusService::voucherList));
+  c.bind("voucher-revoke", bind(&RadiusService::voucherRevoke));
+  c.bind("voucher-export", bind(&RadiusService::voucherExport));
 }
 
 }  // namespace edge

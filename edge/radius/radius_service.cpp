@@ -397,67 +397,31 @@ core::Status RadiusService::reloadPlans() {
   return core::Status::ok();
 }
 
-core::ControlServer::Handler RadiusService::bind(ControlReply (RadiusService::*fn)(const Json&)) {
-  return [this, fn](const Json& args) { return (this->*fn)(args); };
+core::command::Table::Handler RadiusService::bind(ControlReply (RadiusService::*fn)(const Json&)) {
+  return [this, fn](const Json& args, const core::command::Caller&) { return (this->*fn)(args); };
 }
 
-void RadiusService::registerCommands(core::ControlServer& c) {
-  c.registerCommand("nas-add",
-                    "Add or replace a NAS client. Arguments: name, address (IP or prefix), secret, vendor "
-                    "(generic|mikrotik|wispr|chillispot|cisco|accel-ppp), coa-port, nas-identifier, "
-                    "require-message-authenticator (yes|no|default).",
-                    bind(&RadiusService::nasAdd));
-  c.registerCommand("nas-list", "List NAS clients (secrets are never shown).", bind(&RadiusService::nasList));
-  c.registerCommand("nas-del", "Delete a NAS client. Arguments: name.", bind(&RadiusService::nasDel));
-  c.registerCommand("plan-add",
-                    "Add a plan. Arguments: name, down, up (rates: 512k, 10M, 1G), burst-down, burst-up, "
-                    "burst-threshold (percent), burst-time (s), session-timeout (s), idle-timeout (s), interim (s), "
-                    "max-sessions, ip-pool; billing: price and currency (19.99, USD), period (month, week, day, "
-                    "30d), period-anchor (calendar, subscriber), data-quota (bytes), fup (one or a list of "
-                    "BYTES:DOWN/UP, BYTES:block, BYTES:redirect), time-quota and validity (10h, 30d), window (one "
-                    "or a list of HH:MM-HH:MM:uncounted or HH:MM-HH:MM:DOWN/UP).",
-                    bind(&RadiusService::planAdd));
-  c.registerCommand("plan-set", "Change a plan. Arguments: name, then any plan-add argument.",
-                    bind(&RadiusService::planSet));
-  c.registerCommand("plan-list", "List plans.", bind(&RadiusService::planList));
-  c.registerCommand("plan-del", "Delete a plan no subscriber uses. Arguments: name.", bind(&RadiusService::planDel));
-  c.registerCommand("subscriber-add",
-                    "Add a subscriber. Arguments: username, password (optional for a MAC-address username), plan, "
-                    "mac (binding), expires (ISO 8601), status (active|suspended|disabled), static-ip.",
-                    bind(&RadiusService::subscriberAdd));
-  c.registerCommand("subscriber-set",
-                    "Change a subscriber; takes effect on the next request. Arguments: username, then any of "
-                    "password, plan, mac, expires, status, static-ip ('' clears mac, expires, static-ip).",
-                    bind(&RadiusService::subscriberSet));
-  c.registerCommand("subscriber-del", "Delete a subscriber. Arguments: username.", bind(&RadiusService::subscriberDel));
-  c.registerCommand("subscriber-show", "One subscriber. Arguments: username.", bind(&RadiusService::subscriberShow));
-  c.registerCommand("subscriber-list",
-                    "List subscribers. Arguments: plan, status, search (username prefix), limit (default 100), "
-                    "offset.",
-                    bind(&RadiusService::subscriberList));
-  c.registerCommand("subscriber-import",
-                    "Import a batch of subscribers. Arguments: rows (list of objects with username, password, plan "
-                    "and optional mac, expires, status, line). Bad rows are reported, the others imported.",
-                    bind(&RadiusService::subscriberImport));
-  c.registerCommand("stats", "RADIUS counters, server-wide and per NAS client.", bind(&RadiusService::stats));
-  c.registerCommand("session-list", "Live sessions. Arguments: user, nas.", bind(&RadiusService::sessionList));
-  c.registerCommand("session-show", "One session, live or closed. Arguments: id (or a unique prefix of it).",
-                    bind(&RadiusService::sessionShow));
-  c.registerCommand("session-history", "Closed sessions of a subscriber, newest first. Arguments: user, limit.",
-                    bind(&RadiusService::sessionHistory));
-  c.registerCommand("usage",
-                    "Usage of a subscriber: per-day totals of the usage journal (UTC days) for this day or month, and "
-                    "the billing period (data and time used and left, fair-use tier, rate, reset). Arguments: user, "
-                    "period (day|month).",
-                    bind(&RadiusService::usage));
-  c.registerCommand("session-disconnect",
-                    "Send a Disconnect-Request (RFC 5176) for a session (id) or all of a user's sessions (user). "
-                    "An ACKed session closes when the NAS sends its Stop, or after accounting.disconnect-grace-seconds.",
-                    bind(&RadiusService::sessionDisconnect));
-  c.registerCommand("session-coa",
-                    "Send a CoA-Request with the subscriber's current rate (the plan's, or its fair-use tier's or "
-                    "window's) for a session (id) or a user's sessions (user).",
-                    bind(&RadiusService::sessionCoa));
+void RadiusService::registerCommands(core::command::Table& c) {
+  c.bind("nas-add", bind(&RadiusService::nasAdd));
+  c.bind("nas-list", bind(&RadiusService::nasList));
+  c.bind("nas-del", bind(&RadiusService::nasDel));
+  c.bind("plan-add", bind(&RadiusService::planAdd));
+  c.bind("plan-set", bind(&RadiusService::planSet));
+  c.bind("plan-list", bind(&RadiusService::planList));
+  c.bind("plan-del", bind(&RadiusService::planDel));
+  c.bind("subscriber-add", bind(&RadiusService::subscriberAdd));
+  c.bind("subscriber-set", bind(&RadiusService::subscriberSet));
+  c.bind("subscriber-del", bind(&RadiusService::subscriberDel));
+  c.bind("subscriber-show", bind(&RadiusService::subscriberShow));
+  c.bind("subscriber-list", bind(&RadiusService::subscriberList));
+  c.bind("subscriber-import", bind(&RadiusService::subscriberImport));
+  c.bind("stats", bind(&RadiusService::stats));
+  c.bind("session-list", bind(&RadiusService::sessionList));
+  c.bind("session-show", bind(&RadiusService::sessionShow));
+  c.bind("session-history", bind(&RadiusService::sessionHistory));
+  c.bind("usage", bind(&RadiusService::usage));
+  c.bind("session-disconnect", bind(&RadiusService::sessionDisconnect));
+  c.bind("session-coa", bind(&RadiusService::sessionCoa));
   registerBillingCommands(c);
 }
 
@@ -557,13 +521,13 @@ ControlReply RadiusService::planAdd(const Json& args) {
 
 ControlReply RadiusService::planSet(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only(catalog::kPlanArguments);
+  core::Status s = a.only(catalog::planArguments());
   if (!s.isOk()) return fail(s);
   core::Result<std::string> name = a.required("name");
   if (!name.isOk()) return fail(name.status());
   auto snap = snapshots_.current();
   const aaa::policy::Plan* existing = snap->findPlanByName(*name);
-  if (existing == nullptr) return ControlReply::error("no plan named '" + *name + "'");
+  if (existing == nullptr) return ControlReply::error(core::notFound("no plan named '" + *name + "'"));
   aaa::policy::Plan p = *existing;
   s = catalog::applyPlanArgs(a, p);
   if (!s.isOk()) return fail(s);
@@ -622,7 +586,7 @@ ControlReply RadiusService::subscriberSet(const Json& args) {
   auto snap = snapshots_.current();
   std::string name = canonicalUsername(*fields->username);
   const aaa::policy::Subscriber* existing = snap->findSubscriber(name);
-  if (existing == nullptr) return ControlReply::error("no subscriber '" + name + "'");
+  if (existing == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
   aaa::policy::Subscriber sub = *existing;
   s = catalog::applySubscriberFields(*fields, planLookup(*snap), keepCleartext(), sub);
   if (!s.isOk()) return fail(s);
@@ -654,7 +618,7 @@ ControlReply RadiusService::subscriberShow(const Json& args) {
   if (!username.isOk()) return fail(username.status());
   auto snap = snapshots_.current();
   const aaa::policy::Subscriber* sub = snap->findSubscriber(canonicalUsername(*username));
-  if (sub == nullptr) return ControlReply::error("no subscriber '" + *username + "'");
+  if (sub == nullptr) return ControlReply::error(core::notFound("no subscriber '" + *username + "'"));
   return ControlReply::success("subscriber '" + sub->username + "'", subscriberJson(*sub, *snap));
 }
 
@@ -758,7 +722,7 @@ ControlReply RadiusService::subscriberImport(const Json& args) {
     std::unordered_set<std::string> adding;
     for (const Row& row : valid)
       if (snap->findSubscriber(row.sub.username) == nullptr) adding.insert(row.sub.username);
-    if (std::optional<std::string> refusal = capacityCheck_(adding.size())) return ControlReply::error(*refusal);
+    if (std::optional<std::string> refusal = capacityCheck_(adding.size())) return ControlReply::error(core::failedPrecondition(*refusal));
   }
   int64_t now = core::SystemClock::instance().unixSeconds();
   std::vector<std::pair<int64_t, std::string>> insertErrors;
@@ -1042,7 +1006,9 @@ ControlReply RadiusService::dynAuthCommand(const Json& args, aaa::radius::DynAut
                        (disconnect ? "disconnected" : "changed");
     if (queued > 0)
       text += "; " + std::to_string(queued) + " still queued for a busy or silent NAS (the result goes to the log)";
-    return ControlReply(acked == total ? core::kControlSuccess : core::kControlError, text, results);
+    if (acked == total) return ControlReply::success(text, results);
+    // Still queued: the NAS did not answer in time, a retry may work; otherwise it refused (NAK).
+    return ControlReply::error(queued > 0 ? core::unavailable(text) : core::failedPrecondition(text), results);
   };
   if (!wait) {
     std::lock_guard<std::mutex> lock(batch->mu);

@@ -58,7 +58,7 @@ class RadiusService {
   // Periodic work from the daemon's main loop: closes stale sessions and expired disconnects.
   void tick(int64_t nowUnix);
 
-  void registerCommands(core::ControlServer& control);
+  void registerCommands(core::command::Table& commands);
   core::Json statusJson() const;
   uint16_t authPort() const { return server_ ? server_->port() : 0; }
   uint16_t acctPort() const { return acctServer_ ? acctServer_->port() : 0; }
@@ -124,9 +124,9 @@ class RadiusService {
   core::ControlReply voucherList(const core::Json& args);
   core::ControlReply voucherRevoke(const core::Json& args);
   core::ControlReply voucherExport(const core::Json& args);
-  void registerBillingCommands(core::ControlServer& control);
+  void registerBillingCommands(core::command::Table& commands);
   // A control handler that calls one of the command methods above.
-  core::ControlServer::Handler bind(core::ControlReply (RadiusService::*fn)(const core::Json&));
+  core::command::Table::Handler bind(core::ControlReply (RadiusService::*fn)(const core::Json&));
 
   // Where a journal row counts for quotas (the ledger's classifier; the acct writer's thread).
   std::optional<aaa::acct::QuotaSlot> classifyUsage(const std::string& username, int64_t at);

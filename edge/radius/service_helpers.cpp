@@ -8,7 +8,7 @@ namespace edge {
 
 using core::ControlReply;
 
-ControlReply fail(const core::Status& s) { return ControlReply::error(s.message()); }
+ControlReply fail(const core::Status& s) { return ControlReply::error(s); }
 
 std::string isoOrEmpty(int64_t unix) {
   if (unix == 0) return "";

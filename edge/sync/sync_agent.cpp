@@ -462,7 +462,7 @@ core::Status SyncAgent::pull(State& s, int64_t target) {
         command = c.kind + "-del";
         reply = apply_(command, c.kind == "plan" ? Json{{"name", c.name}} : Json{{"username", c.name}});
         // Already gone is what a delete wants.
-        if (reply.value("result", 1) != core::kControlSuccess && reply.value("text", std::string()).rfind("no ", 0) == 0)
+        if (reply.value("result", 1) != core::kControlSuccess && reply.value("code", std::string()) == "not-found")
           reply["result"] = core::kControlSuccess;
       } else {
         Json spec = c.spec;

@@ -48,7 +48,7 @@ std::optional<int64_t> plans(const std::string& name) {
 TEST_GROUP(CatalogSubscriber) {};
 
 TEST(CatalogSubscriber, TheArgumentTableIsTheSevenFields) {
-  LONGS_EQUAL(7, catalog::kSubscriberArguments.size());
+  LONGS_EQUAL(7, catalog::subscriberArguments().size());
   core::Result<SubscriberFields> f = parse(Json{{"username", "alice"}, {"password", "pw"}, {"plan", "home"},
                                                 {"mac", "AA-BB-CC-DD-EE-FF"}, {"expires", "2030-01-31T00:00:00Z"},
                                                 {"status", "suspended"}, {"static-ip", "100.64.0.9"}});

@@ -23,6 +23,24 @@
 #include <CppUTest/TestHarness.h>
 
 namespace {
+
+// The commands these tests may serve (core/command/command.h); each test declares the ones it binds.
+// (Built before main(), so CppUTest's leak checker does not count it.)
+const std::vector<core::command::Spec> kAllSpecs = {
+    core::command::command("echo", "echo", "", "echo the arguments")
+        .args({core::command::integer("x"), core::command::integer("y")}),
+    core::command::command("boom", "boom", "", "fails"),
+    core::command::command("big", "big", "", "a large answer"),
+    core::command::command("slow", "slow", "", "waits for the test"),
+};
+
+std::vector<core::command::Spec> specs(std::initializer_list<const char*> names) {
+  std::vector<core::command::Spec> out;
+  for (const char* n : names)
+    for (const core::command::Spec& s : kAllSpecs)
+      if (s.name == n) out.push_back(s);
+  return out;
+}
 std::string makeTempDir() {
   char tmpl[] = "/tmp/edge-core-test-XXXXXX";
   char* d = mkdtemp(tmpl);
@@ -49,8 +67,9 @@ TEST_GROUP(ControlSocket) {
 };
 
 TEST(ControlSocket, CommandRoundTripOverTheSocket) {
-  core::ControlServer server;
-  server.registerCommand("echo", "Echo the arguments.", [](const core::Json& args) {
+  core::command::Table commands({}, specs({"echo"}));
+  core::ControlServer server(commands);
+  commands.bind("echo", [](const core::Json& args, const core::command::Caller&) {
     return core::ControlReply::success("echoed", args);
   });
   std::string path = dir + "/c.sock";
@@ -77,7 +96,8 @@ TEST(ControlSocket, CommandRoundTripOverTheSocket) {
 }
 
 TEST(ControlSocket, MalformedRequestsGetAnErrorReply) {
-  core::ControlServer server;
+  core::command::Table commands({}, specs({}));
+  core::ControlServer server(commands);
   LONGS_EQUAL(1, server.handle(core::Json::array())["result"].get<int>());
   LONGS_EQUAL(1, server.handle(core::Json{{"command", 5}})["result"].get<int>());
   LONGS_EQUAL(1, server.handle(core::Json{{"command", "list-commands"}, {"arguments", 3}})["result"].get<int>());
@@ -101,8 +121,9 @@ TEST(ControlSocket, MalformedRequestsGetAnErrorReply) {
 }
 
 TEST(ControlSocket, HandlerExceptionBecomesError) {
-  core::ControlServer server;
-  server.registerCommand("boom", "Fails.", [](const core::Json&) -> core::ControlReply {
+  core::command::Table commands({}, specs({"boom"}));
+  core::ControlServer server(commands);
+  commands.bind("boom", [](const core::Json&, const core::command::Caller&) -> core::ControlReply {
     throw std::runtime_error("broken");
   });
   core::Json r = server.handle(core::Json{{"command", "boom"}});
@@ -119,9 +140,11 @@ TEST(ControlSocket, ClientSaysWhenDaemonIsNotRunning) {
 
 TEST(ControlSocket, SecondServerOnSamePathIsRefusedStaleOneReplaced) {
   std::string path = dir + "/c.sock";
-  core::ControlServer first;
+  core::command::Table firstCommands({}, specs({}));
+  core::ControlServer first(firstCommands);
   CHECK_TRUE(first.start(path).isOk());
-  core::ControlServer second;
+  core::command::Table secondCommands({}, specs({}));
+  core::ControlServer second(secondCommands);
   core::Status s = second.start(path);
   CHECK_FALSE(s.isOk());
   CHECK(s.code() == core::Code::kAlreadyExists);
@@ -158,13 +181,14 @@ bool answered(int fd) {
 // A local client that sends a command producing a large answer and never reads it: the server's
 // write to it cannot finish, and other clients must be served meanwhile (issue 19, item 6).
 TEST(ControlSocket, ClientThatNeverReadsDoesNotWedgeOthers) {
-  core::ControlServer server;
+  core::command::Table commands({}, specs({"big", "echo"}));
+  core::ControlServer server(commands);
   std::atomic<bool> bigHandled{false};
-  server.registerCommand("big", "A large answer.", [&bigHandled](const core::Json&) {
+  commands.bind("big", [&bigHandled](const core::Json&, const core::command::Caller&) {
     bigHandled = true;
     return core::ControlReply::success("big", core::Json{{"blob", std::string(8u << 20, 'x')}});
   });
-  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  commands.bind("echo", [](const core::Json& args, const core::command::Caller&) { return core::ControlReply::success("echoed", args); });
   std::string path = dir + "/c.sock";
   CHECK_TRUE(server.start(path).isOk());
 
@@ -187,8 +211,9 @@ TEST(ControlSocket, ClientThatNeverReadsDoesNotWedgeOthers) {
 // A client that sends half a command and waits does not hold the others back: they are answered
 // while it is still connected and unanswered; when it sends the rest in time, it is answered too.
 TEST(ControlSocket, HalfSentCommandDoesNotHoldOthersBack) {
-  core::ControlServer server;
-  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  core::command::Table commands({}, specs({"echo"}));
+  core::ControlServer server(commands);
+  commands.bind("echo", [](const core::Json& args, const core::command::Caller&) { return core::ControlReply::success("echoed", args); });
   std::string path = dir + "/c.sock";
   CHECK_TRUE(server.start(path).isOk());
 
@@ -225,11 +250,12 @@ TEST(ControlSocket, HalfSentCommandDoesNotHoldOthersBack) {
 // A command whose answer waits on the network returns later(): the wait runs without the handlers'
 // lock, so other commands, over the socket and through handle(), are answered meanwhile.
 TEST(ControlSocket, LaterWaitsWithoutHoldingTheHandlersLock) {
-  core::ControlServer server;
+  core::command::Table commands({}, specs({"slow", "echo"}));
+  core::ControlServer server(commands);
   std::mutex mu;
   std::condition_variable cv;
   bool waiting = false, release = false;
-  server.registerCommand("slow", "Waits for the test.", [&](const core::Json&) {
+  commands.bind("slow", [&](const core::Json&, const core::command::Caller&) {
     return core::ControlReply::later([&] {
       std::unique_lock<std::mutex> lock(mu);
       waiting = true;
@@ -238,7 +264,7 @@ TEST(ControlSocket, LaterWaitsWithoutHoldingTheHandlersLock) {
       return core::ControlReply::success("slow done");
     });
   });
-  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  commands.bind("echo", [](const core::Json& args, const core::command::Caller&) { return core::ControlReply::success("echoed", args); });
   std::string path = dir + "/c.sock";
   CHECK_TRUE(server.start(path).isOk());
   core::Result<core::Json> slow = core::internalError("not run");
@@ -270,9 +296,10 @@ TEST(ControlSocket, ConnectionsAreBoundedAndIdleOnesEnd) {
   options.maxConnections = 2;
   options.requestTimeoutMs = 300;
   core::CounterRegistry counters;
-  core::ControlServer server(options);
+  core::command::Table commands({}, specs({"echo"}));
+  core::ControlServer server(commands, options);
   server.countIn(counters, "test_control");
-  server.registerCommand("echo", "Echo.", [](const core::Json& args) { return core::ControlReply::success("echoed", args); });
+  commands.bind("echo", [](const core::Json& args, const core::command::Caller&) { return core::ControlReply::success("echoed", args); });
   std::string path = dir + "/c.sock";
   CHECK_TRUE(server.start(path).isOk());
   int idle1 = connectTo(path), idle2 = connectTo(path);

@@ -1,10 +1,11 @@
 // Control socket requests as a connection delivers them (core/control_socket.h): the text through
-// the JSON entry point, then ControlServer::handle() into command handlers that read their
-// arguments with core::CommandArgs (core/command_args.h) the way edged's and mgmtd's do.
+// the JSON entry point, then ControlServer::handle() through a command table (core/command) into
+// handlers that read their arguments with core::CommandArgs (core/command_args.h) the way edged's
+// and mgmtd's do.
 // Input: the request text.
 // Properties: every request gets one well-formed answer (an object with an integer result 0..3 and a
-// text, that serializes); an unknown command is result 2; what CommandArgs accepts is what the
-// request said: integers within their bounds and equal to the number given (as a number or as
+// text, that serializes; a failure names a public code); an unknown command is result 2; what
+// CommandArgs accepts is what the request said: integers within their bounds and equal to the number given (as a number or as
 // decimal text), rates and sizes as parseRate/parseSize read them, lists of texts as given.
 #include <cstdint>
 #include <string>
@@ -77,21 +78,32 @@ ControlReply readEverything(const Json& arguments) {
   return ControlReply::success("read " + *user, Json{{"enabled", enabled.isOk() && *enabled ? **enabled : false}});
 }
 
+core::command::Table* commands = nullptr;
 core::ControlServer* server = nullptr;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  server = new core::ControlServer();
-  server->registerCommand("subscriber-add", "reads every kind of argument", readEverything);
-  server->registerCommand("session-disconnect", "answers later", [](const Json& arguments) {
+  using core::command::command;
+  using core::command::integer;
+  using core::command::text;
+  commands = new core::command::Table(
+      {}, {command("subscriber-add", "", "", "reads every kind of argument")
+               .args({text("user"), text("plan"), integer("days"), integer("count"), integer("port"),
+                      core::command::boolean("enabled"), text("down"), text("quota"), core::command::list("mac"),
+                      text("note")}),
+           command("session-disconnect", "", "", "answers later").args({text("user")}),
+           command("fails", "", "", "throws")});
+  commands->bind("subscriber-add", [](const Json& arguments, const core::command::Caller&) { return readEverything(arguments); });
+  commands->bind("session-disconnect", [](const Json& arguments, const core::command::Caller&) {
     core::CommandArgs a(arguments);
     core::Result<std::string> user = a.required("user");
     if (!user.isOk()) return ControlReply::error(user.status().message());
     std::string name = *user;
     return ControlReply::later([name] { return ControlReply::success("disconnected " + name); });
   });
-  server->registerCommand("fails", "throws", [](const Json&) -> ControlReply { throw std::runtime_error("boom"); });
+  commands->bind("fails", [](const Json&, const core::command::Caller&) -> ControlReply { throw std::runtime_error("boom"); });
+  server = new core::ControlServer(*commands);
   return 0;
 }
 
@@ -104,6 +116,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "malformed answer: " + answer.dump());
   const int64_t result = answer["result"].get<int64_t>();
   FUZZ_CHECK(result >= 0 && result <= 3, "result out of 0..3");
+  // A failure says why with one of the public codes (core/command/command.h), never by wording only.
+  if (result == core::kControlError)
+    FUZZ_CHECK(answer.contains("code") && answer["code"].is_string() &&
+                   core::command::publicCodeFromName(answer["code"].get<std::string>()).has_value(),
+               "a failure without a known code: " + answer.dump());
   (void)answer.dump();  // what the connection writes; throws on text that is not UTF-8
   if (doc.isOk() && doc->is_object() && doc->contains("command") && (*doc)["command"].is_string()) {
     const std::string name = (*doc)["command"].get<std::string>();

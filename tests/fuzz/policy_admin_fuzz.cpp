@@ -50,7 +50,7 @@ void plan(const core::Json& args) {
   core::CommandArgs a(args);
   Plan p;
   if (!catalog::applyPlanArgs(a, p).isOk()) return;
-  FUZZ_CHECK(a.only(catalog::kPlanArguments).isOk(), "accepted an argument outside the table");
+  FUZZ_CHECK(a.only(catalog::planArguments()).isOk(), "accepted an argument outside the table");
   FUZZ_CHECK(!p.name.empty() && p.name.size() <= catalog::kMaxPlanNameLength, "a plan without a name of 1..64");
   FUZZ_CHECK(p.downBps > 0 && p.upBps > 0, "a plan without both rates");
   FUZZ_CHECK((p.burstDownBps == 0 || p.burstDownBps >= p.downBps) && (p.burstUpBps == 0 || p.burstUpBps >= p.upBps),
@@ -74,7 +74,7 @@ void subscriber(const core::Json& args) {
   core::CommandArgs a(args);
   core::Result<catalog::SubscriberFields> f = catalog::parseSubscriberFields(a);
   if (!f.isOk()) return;
-  FUZZ_CHECK(a.only(catalog::kSubscriberArguments).isOk(), "accepted an argument outside the table");
+  FUZZ_CHECK(a.only(catalog::subscriberArguments()).isOk(), "accepted an argument outside the table");
   if (f->username) {
     std::string canonical = catalog::canonicalUsername(*f->username);
     FUZZ_CHECK(catalog::canonicalUsername(canonical) == canonical, "the canonical username is not a fixed point");
@@ -116,7 +116,7 @@ void nas(const core::Json& args) {
   core::CommandArgs a(args);
   core::Result<catalog::NasClient> n = catalog::nasFromArgs(a);
   if (!n.isOk()) return;
-  FUZZ_CHECK(a.only(catalog::kNasArguments).isOk(), "accepted an argument outside the table");
+  FUZZ_CHECK(a.only(catalog::nasArguments()).isOk(), "accepted an argument outside the table");
   FUZZ_CHECK(catalog::validateNas(*n).isOk(), "nasFromArgs accepted what validateNas refuses");
   FUZZ_CHECK(!n->name.empty(), "a NAS without a name");
   FUZZ_CHECK(!n->secret.empty() && n->secret.size() <= catalog::kMaxNasSecretOctets, "secret length");

@@ -1,0 +1,221 @@
+#include "edge/commands/edge_commands.h"
+
+#include "catalog/nas.h"
+#include "catalog/plan.h"
+#include "catalog/subscriber.h"
+
+namespace edge {
+
+using core::command::boolean;
+using core::command::command;
+using core::command::integer;
+using core::command::list;
+using core::command::rows;
+using core::command::secret;
+using core::command::Spec;
+using core::command::text;
+
+const std::vector<std::string>& edgeRoles() {
+  // viewer: looks; technician: serves subscribers at the box (sessions, top-ups, vouchers);
+  // admin: changes how the box works (NAS clients, plans, license, enrollment, configuration).
+  static const std::vector<std::string> roles = {"viewer", "technician", "admin"};
+  return roles;
+}
+
+const std::vector<Spec>& edgeCommandSpecs() {
+  static const std::vector<Spec> specs = {
+      // The box itself.
+      command("status", "status", "", "whether edged runs, version, uptime, paths, database, RADIUS and counters")
+          .role("viewer"),
+      command("stats", "stats", "", "RADIUS counters, server-wide and per NAS client").role("viewer"),
+      command("config-get", "config-get", "", "print the configuration edged is running with, every key spelled out")
+          .role("admin"),
+      command("config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole")
+          .role("admin")
+          .action(),
+      command("events", "events", "[--limit N]", "the appliance event log, newest first")
+          .args({integer("limit")})
+          .role("viewer"),
+      command("shutdown", "shutdown", "", "stop edged cleanly (same as SIGTERM)").role("admin").action(),
+
+      // NAS clients.
+      command("nas-add", "nas add",
+              "--name N --address IP[/LEN] --secret S [--vendor V] [--coa-port P] [--nas-identifier ID] "
+              "[--require-message-authenticator yes|no|default]",
+              "add or replace a NAS client (vendor: generic, mikrotik, wispr, chillispot, cisco, accel-ppp)")
+          .args(catalog::nasArguments())
+          .role("admin")
+          .change(),
+      command("nas-list", "nas list", "", "list NAS clients (secrets are never shown)").role("viewer"),
+      command("nas-del", "nas del", "--name N", "delete a NAS client")
+          .args({text("name", true, 64)})
+          .positional("name")
+          .role("admin")
+          .change(),
+
+      // Plans.
+      command("plan-add", "plan add",
+              "--name N --down RATE --up RATE [--burst-down RATE --burst-up RATE] [--burst-threshold PCT] "
+              "[--burst-time S] [--session-timeout S] [--idle-timeout S] [--interim S] [--max-sessions N] "
+              "[--ip-pool NAME] [--price 19.99 --currency USD] [--period month|week|day|30d] "
+              "[--period-anchor calendar|subscriber] [--data-quota BYTES] [--fup BYTES:DOWN/UP]... "
+              "[--fup BYTES:block|redirect] [--time-quota 10h] [--validity 30d] [--window HH:MM-HH:MM:uncounted|DOWN/UP]...",
+              "add a plan; rates in bit/s with k, M, G (512k, 10M, 1G); sizes 500MB, 2GB, 2GiB; "
+              "'--fup none' and '--window none' clear them")
+          .args(catalog::planArguments())
+          .role("admin")
+          .change(),
+      command("plan-set", "plan set", "--name N [any plan add option]", "change a plan")
+          .args(catalog::planArguments())
+          .positional("name")
+          .role("admin")
+          .change(),
+      command("plan-list", "plan list", "", "list plans").role("viewer"),
+      command("plan-del", "plan del", "--name N", "delete a plan that no subscriber uses")
+          .args({text("name", true, 64)})
+          .positional("name")
+          .role("admin")
+          .change(),
+
+      // Subscribers.
+      command("subscriber-add", "subscriber add",
+              "--username U --password P --plan N [--mac MAC] [--expires ISO8601] "
+              "[--status active|suspended|disabled] [--static-ip IP]",
+              "add a subscriber (a MAC-address username needs no password: MAC authentication)")
+          .args(catalog::subscriberArguments())
+          .role("technician")
+          .change()
+          .upstream(),
+      command("subscriber-set", "subscriber set",
+              "--username U [--password P] [--plan N] [--mac MAC|''] [--expires ISO8601|''] [--status S] "
+              "[--static-ip IP|'']",
+              "change a subscriber; the next request sees it")
+          .args(catalog::subscriberArguments())
+          .positional("username")
+          .role("technician")
+          .change()
+          .upstream(),
+      command("subscriber-del", "subscriber del", "--username U", "delete a subscriber")
+          .args({text("username", true, 253)})
+          .positional("username")
+          .role("admin")
+          .change()
+          .upstream(),
+      command("subscriber-show", "subscriber show", "U", "show one subscriber")
+          .args({text("username", true, 253)})
+          .positional("username")
+          .role("viewer"),
+      command("subscriber-list", "subscriber list", "[--plan N] [--status S] [--search PREFIX] [--limit N] [--offset N]",
+              "list subscribers")
+          .args({text("plan", false, 64), text("status", false, 16), text("search", false, 253), integer("limit"),
+                 integer("offset")})
+          .role("viewer"),
+      command("subscriber-import", "subscriber import", "--csv FILE",
+              "import subscribers from CSV: header username,password,plan[,mac,expires,status,static-ip]")
+          .args({rows("rows", 100000)})
+          .role("admin")
+          .change()
+          .upstream(),
+      command("subscriber-topup", "subscriber topup",
+              "--username U [--bytes 5GB] [--time 2h] [--validity 7d] [--note TEXT]",
+              "add data, online time or validity to the current billing period (live: fair-use sessions get their "
+              "rate back)")
+          .args({text("username", true, 253), text("bytes", false, 32), text("time", false, 32),
+                 text("validity", false, 32), text("note", false, 200)})
+          .positional("username")
+          .role("technician")
+          .change()
+          .upstream(),
+      command("subscriber-explain", "subscriber explain", "U",
+              "why the last authentication got its rate or reject: plan, tier, counters, window, expiry")
+          .args({text("username", true, 253)})
+          .positional("username")
+          .role("viewer"),
+
+      // Sessions and usage.
+      command("session-list", "session list", "[--user U] [--nas N]", "live sessions")
+          .args({text("user", false, 253), text("nas", false, 64)})
+          .role("viewer"),
+      command("session-show", "session show", "ID", "one session, live or closed (a unique prefix of the id is enough)")
+          .args({text("id", true, 64)})
+          .positional("id")
+          .role("viewer"),
+      command("session-history", "session history", "--user U [--limit N]", "closed sessions of a subscriber")
+          .args({text("user", false, 253), integer("limit")})
+          .role("viewer"),
+      command("usage", "usage", "--user U [--period day|month]",
+              "usage of a subscriber: this day's or month's totals, and the billing period's quota, tier, rate and "
+              "reset")
+          .args({text("user", false, 253), text("period", false, 16)})
+          .role("viewer"),
+      command("session-disconnect", "session disconnect", "--id ID | --user U [--wait no]",
+              "disconnect a session, or all of a user's sessions, through the NAS (RFC 5176); waits for the NAS's "
+              "answer (up to 12 s) unless --wait no; what does not come in time stays queued and its result is logged")
+          .args({text("id", false, 64), text("user", false, 253), boolean("wait")})
+          .role("technician")
+          .action()
+          .upstream(),
+      command("session-coa", "session coa", "--id ID | --user U [--wait no]",
+              "push the current plan's rate to live sessions (CoA); waits like session disconnect")
+          .args({text("id", false, 64), text("user", false, 253), boolean("wait")})
+          .role("technician")
+          .action()
+          .upstream(),
+
+      // Vouchers.
+      command("voucher-generate", "voucher generate",
+              "--plan N --count K [--prefix P] [--valid-for 1d] [--price 5.00 [--currency USD]] [--batch NAME]",
+              "generate K one-time voucher codes (12 symbols, 59 bits, no look-alike characters)")
+          .args({text("plan", true, 64), integer("count"), text("prefix", false, 64), text("valid-for", false, 32),
+                 text("price", false, 32), text("currency", false, 8), text("batch", false, 64)})
+          .role("technician")
+          .change()
+          .feature("vouchers")
+          .upstream(),
+      command("voucher-list", "voucher list", "[--batch B] [--state unused|active|expired|revoked] [--limit N]",
+              "list vouchers and their state")
+          .args({text("batch", false, 64), text("state", false, 16), integer("limit")})
+          .role("viewer"),
+      command("voucher-revoke", "voucher revoke", "--code C | --batch B",
+              "revoke vouchers; live sessions are disconnected")
+          .args({text("code", false, 64), text("batch", false, 64)})
+          .role("technician")
+          .change()
+          .upstream(),
+      command("voucher-export", "voucher export", "--batch B [--format csv|html] [--output FILE]",
+              "a batch as CSV or a printable HTML sheet of cards (to FILE, or standard output)")
+          .args({text("batch", true, 64), text("format", false, 8)})
+          .role("technician"),
+
+      // License, management plane, SNMP.
+      command("license-show", "license show", "", "the installed license: tenant, tier, cap, expiry, state")
+          .role("viewer"),
+      command("license-install", "license install", "FILE",
+              "install a license file from the management plane (a tampered, foreign or older one is refused)")
+          .args({text("document", true, 65536)})
+          .positional("file")
+          .role("admin")
+          .action(),
+      command("enroll", "enroll", "TOKEN [--force true]",
+              "enroll this box with the management plane (TOKEN from `mgmtctl claim create`); then it syncs by itself")
+          .args({secret("token", true), boolean("force")})
+          .positional("token")
+          .role("admin")
+          .action(),
+      command("sync-status", "sync status", "",
+              "the sync with the management plane: state, last success, backlog, last error")
+          .role("viewer"),
+      command("sync-now", "sync now", "", "run a sync cycle now instead of at the next poll").role("technician").action(),
+      command("snmp-config", "snmp config",
+              "--user U [--auth-passphrase P] [--priv-passphrase P] [--listen udp:IP:161] [--location L] [--contact C] "
+              "[--output FILE]",
+              "write snmpd.conf for this box: AgentX master for edged, one SNMPv3 authPriv user, no community")
+          .args({text("user", true, 32), secret("auth-passphrase"), secret("priv-passphrase"), text("listen", false, 200),
+                 text("location", false, 200), text("contact", false, 200)})
+          .role("admin"),
+      command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),
+  };
+  return specs;
+}
+
+}  // namespace edge

@@ -1,0 +1,240 @@
+// The command layer (core/command): what dispatch decides from the spec before a handler runs, the
+// codes a failure carries and how they map, the hooks around every command, and that a command
+// waiting on the network holds no one else back.
+#include "core/command/command.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/cli.h"
+#include "core/command/reply.h"
+
+#include <CppUTest/TestHarness.h>
+
+using core::ControlReply;
+using core::Json;
+using core::command::Caller;
+using core::command::command;
+using core::command::PublicCode;
+using core::command::Spec;
+using core::command::Table;
+
+namespace {
+
+const std::vector<std::string> kRoles = {"viewer", "technician", "admin"};
+
+// (Built before main(), so CppUTest's leak checker does not count it.)
+const std::vector<Spec> kSpecs = {
+    command("look", "look", "", "reads").args({core::command::text("name", false, 8)}).role("viewer"),
+    command("serve", "serve", "--user U", "a technician's action")
+        .args({core::command::text("user", true), core::command::boolean("wait")})
+        .positional("user")
+        .role("technician")
+        .action(),
+    command("change", "thing change", "--count N", "a management change")
+        .args({core::command::integer("count"), core::command::list("tag"), core::command::rows("rows", 2, false),
+               core::command::secret("secret")})
+        .role("admin")
+        .change()
+        .feature("vouchers")
+        .upstream(),
+    command("wait", "wait", "", "waits on a peer").role("technician").action(),
+    command("fail", "fail", "", "fails with a code").role("viewer"),
+    command("call", "call", "COMMAND [JSON]", "the CLI's own").cliOnly(),
+};
+
+Caller as(const std::string& role) { return Caller{role, "", "test"}; }
+
+ControlReply ok(const Json& args, const Caller&) { return ControlReply::success("done", args); }
+
+struct Fixture {
+  Table table{kRoles, kSpecs};
+  Fixture() {
+    table.bind("look", ok);
+    table.bind("serve", ok);
+    table.bind("change", ok);
+    table.bind("fail", [](const Json&, const Caller&) -> ControlReply {
+      EDGE_RETURN_IF_ERROR(core::notFound("no plan named 'x'"));
+      return ControlReply::success("unreachable");
+    });
+  }
+};
+
+std::string codeOf(const ControlReply& r) { return r.toJson().value("code", ""); }
+
+}  // namespace
+
+TEST_GROUP(CommandTable) {
+  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
+  void teardown() override { MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads(); }
+};
+
+TEST(CommandTable, RolesAreALadderAndRootMayDoEverything) {
+  Fixture f;
+  LONGS_EQUAL(0, f.table.call(as("viewer"), "look", Json::object()).result);
+  ControlReply refused = f.table.call(as("viewer"), "serve", Json{{"user", "ann"}});
+  LONGS_EQUAL(1, refused.result);
+  STRCMP_EQUAL("permission-denied", codeOf(refused).c_str());
+  STRCMP_EQUAL("serve needs the technician role", refused.text.c_str());
+  LONGS_EQUAL(0, f.table.call(as("technician"), "serve", Json{{"user", "ann"}}).result);
+  STRCMP_EQUAL("permission-denied", codeOf(f.table.call(as("technician"), "change", Json::object())).c_str());
+  LONGS_EQUAL(0, f.table.call(as("admin"), "change", Json::object()).result);
+  LONGS_EQUAL(0, f.table.call(Caller::root(), "change", Json::object()).result);
+  // A role that is not on the ladder has no right at all.
+  STRCMP_EQUAL("permission-denied", codeOf(f.table.call(as("owner"), "look", Json::object())).c_str());
+}
+
+TEST(CommandTable, ArgumentsAreCheckedAgainstTheSpecBeforeTheHandler) {
+  Fixture f;
+  auto call = [&](const char* name, const Json& args) { return f.table.call(Caller::root(), name, args); };
+  ControlReply r = call("look", Json{{"nmae", "x"}});
+  STRCMP_EQUAL("invalid-argument", codeOf(r).c_str());
+  STRCMP_EQUAL("unknown argument 'nmae' (known: name)", r.text.c_str());
+  STRCMP_EQUAL("unknown argument 'x' (fail takes none)", call("fail", Json{{"x", 1}}).text.c_str());
+  STRCMP_EQUAL("user is required", call("serve", Json::object()).text.c_str());
+  STRCMP_EQUAL("user is required", call("serve", Json{{"user", nullptr}}).text.c_str());
+  STRCMP_EQUAL("name: longer than 8 characters", call("look", Json{{"name", "123456789"}}).text.c_str());
+  LONGS_EQUAL(0, call("look", Json{{"name", "12345678"}}).result);
+  STRCMP_EQUAL("name: expected text", call("look", Json{{"name", Json::array()}}).text.c_str());
+  // The CLI sends every flag as text: "3" is an integer's text, the handler reads it.
+  LONGS_EQUAL(0, call("change", Json{{"count", 3}}).result);
+  LONGS_EQUAL(0, call("change", Json{{"count", "3"}}).result);
+  STRCMP_EQUAL("count: expected a whole number", call("change", Json{{"count", 1.5}}).text.c_str());
+  STRCMP_EQUAL("wait: expected yes or no", call("serve", Json{{"user", "a"}, {"wait", 2}}).text.c_str());
+  LONGS_EQUAL(0, call("serve", Json{{"user", "a"}, {"wait", false}}).result);
+  LONGS_EQUAL(0, call("change", Json{{"tag", "a"}}).result);
+  LONGS_EQUAL(0, call("change", Json{{"tag", Json::array({"a", "b"})}}).result);
+  STRCMP_EQUAL("tag: expected a list of texts", call("change", Json{{"tag", Json::array({1})}}).text.c_str());
+  STRCMP_EQUAL("rows: at most 2 per call", call("change", Json{{"rows", Json::array({1, 2, 3})}}).text.c_str());
+  STRCMP_EQUAL("\"arguments\" must be a JSON object", call("look", Json::array()).text.c_str());
+  LONGS_EQUAL(0, call("look", nullptr).result);  // no arguments at all
+}
+
+TEST(CommandTable, FailuresCarryTheirCodeAndMapToHttpAndExitStatuses) {
+  Fixture f;
+  ControlReply r = f.table.call(Caller::root(), "fail", Json::object());
+  LONGS_EQUAL(1, r.result);
+  STRCMP_EQUAL("not-found", codeOf(r).c_str());
+  STRCMP_EQUAL("no plan named 'x'", r.text.c_str());
+  LONGS_EQUAL(1, core::cliExitStatus(r.toJson()));
+  ControlReply unknown = f.table.call(Caller::root(), "nope", Json::object());
+  LONGS_EQUAL(core::kControlUnsupported, unknown.result);
+  STRCMP_EQUAL("unknown command 'nope' (try list-commands)", unknown.text.c_str());
+  // Only the CLI runs a cliOnly spec.
+  LONGS_EQUAL(core::kControlUnsupported, f.table.call(Caller::root(), "call", Json::object()).result);
+
+  struct Row {
+    core::Code code;
+    const char* name;
+    int http;
+    int exit;
+  };
+  const Row rows[] = {
+      {core::Code::kInvalidArgument, "invalid-argument", 400, 1}, {core::Code::kNotFound, "not-found", 404, 1},
+      {core::Code::kAlreadyExists, "conflict", 409, 1},          {core::Code::kPermissionDenied, "permission-denied", 403, 1},
+      {core::Code::kFailedPrecondition, "failed-precondition", 409, 1},
+      {core::Code::kUnavailable, "unavailable", 503, 3},        {core::Code::kTimeout, "unavailable", 503, 3},
+      {core::Code::kResourceExhausted, "unavailable", 503, 3},  {core::Code::kIoError, "internal", 500, 4},
+      {core::Code::kCorrupt, "internal", 500, 4},               {core::Code::kInternal, "internal", 500, 4},
+  };
+  for (const Row& row : rows) {
+    PublicCode p = core::command::publicCode(row.code);
+    STRCMP_EQUAL(row.name, core::command::publicCodeName(p));
+    LONGS_EQUAL(row.http, core::command::httpStatus(p));
+    LONGS_EQUAL(row.exit, core::command::exitStatus(p));
+    CHECK_TRUE(core::command::publicCodeFromName(row.name) == p);
+    Json answer = ControlReply::error(core::Status(row.code, "why")).toJson();
+    STRCMP_EQUAL(row.name, answer["code"].get<std::string>().c_str());
+    LONGS_EQUAL(row.exit, core::cliExitStatus(answer));
+  }
+  LONGS_EQUAL(0, core::cliExitStatus(ControlReply::success("fine").toJson()));
+  CHECK_FALSE(core::command::publicCodeFromName("already-exists").has_value());
+}
+
+TEST(CommandTable, HooksSeeTheSpecAndMayRefuse) {
+  Fixture f;
+  std::vector<std::string> seen;
+  f.table.intercept(
+      [](const Spec& spec, const Json&) -> std::optional<ControlReply> {
+        if (!spec.feature.empty()) return ControlReply::error(core::failedPrecondition(spec.feature + " are not licensed"));
+        return std::nullopt;
+      },
+      [&seen](const Spec& spec, const Json&, const ControlReply& reply) {
+        if (spec.upstream || spec.mutates()) seen.push_back(spec.name + ":" + std::to_string(reply.result));
+      });
+  ControlReply refused = f.table.call(Caller::root(), "change", Json::object());
+  STRCMP_EQUAL("failed-precondition", codeOf(refused).c_str());
+  STRCMP_EQUAL("vouchers are not licensed", refused.text.c_str());
+  LONGS_EQUAL(0, f.table.call(Caller::root(), "serve", Json{{"user", "a"}}).result);
+  LONGS_EQUAL(0, f.table.call(Caller::root(), "look", Json::object()).result);
+  // The refused change never reached its handler nor `after`; the action did; the read is no change.
+  LONGS_EQUAL(1, seen.size());
+  STRCMP_EQUAL("serve:0", seen[0].c_str());
+}
+
+TEST(CommandTable, BindingIsCheckedAgainstTheDeclaredSpecs) {
+  Table table(kRoles, kSpecs);
+  CHECK_THROWS(std::logic_error, table.bind("undeclared", ok));
+  CHECK_THROWS(std::logic_error, table.bind("call", ok));
+  table.bind("look", ok);
+  CHECK_THROWS(std::logic_error, table.bind("look", ok));
+  STRCMP_EQUAL("serve, change, wait, fail", table.unbound().c_str());
+  ControlReply r = table.call(Caller::root(), "wait", Json::object());
+  STRCMP_EQUAL("unavailable", codeOf(r).c_str());
+  CHECK_THROWS(std::logic_error, Table(kRoles, {command("x", "x", "", "").role("owner")}));
+  CHECK_THROWS(std::logic_error, Table(kRoles, {command("x", "x", "", ""), command("x", "x", "", "")}));
+}
+
+TEST(CommandTable, ListCommandsAndTheCliComeFromTheSameTable) {
+  Fixture f;
+  ControlReply list = f.table.call(as("viewer"), "list-commands", Json::object());
+  LONGS_EQUAL(0, list.result);
+  STRCMP_EQUAL("6 commands", list.text.c_str());  // five declared (not the CLI's own), and itself
+  std::vector<core::CliCommand> cli = core::cliCommands(kSpecs);
+  LONGS_EQUAL(kSpecs.size() + 1, cli.size());
+  STRCMP_EQUAL("thing change", cli[2].words);
+  STRCMP_EQUAL("change", cli[2].command);
+  STRCMP_EQUAL("user", cli[1].positional);
+  STRCMP_EQUAL("", cli[5].command);  // call COMMAND [JSON]
+  STRCMP_EQUAL("list-commands", cli.back().command);
+}
+
+TEST(CommandTable, ACommandWaitingOnAPeerHoldsNoOneBack) {
+  Fixture f;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false, waiting = false;
+  f.table.bind("wait", [&](const Json&, const Caller&) {
+    return ControlReply::later([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      waiting = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      return ControlReply::success("the peer answered");
+    });
+  });
+  ControlReply waited;
+  std::thread t([&] { waited = f.table.call(Caller::root(), "wait", Json::object()); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return waiting; });
+  }
+  // While the first waits on its peer, two more commands run and answer.
+  ControlReply a = f.table.call(Caller::root(), "look", Json::object());
+  ControlReply b = f.table.call(Caller::root(), "serve", Json{{"user", "ann"}});
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK_FALSE(release);  // still waiting: the others did not wait for it
+    release = true;
+  }
+  cv.notify_all();
+  t.join();
+  LONGS_EQUAL(0, a.result);
+  LONGS_EQUAL(0, b.result);
+  STRCMP_EQUAL("the peer answered", waited.text.c_str());
+}
