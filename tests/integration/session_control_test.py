@@ -50,7 +50,7 @@ class SessionControl(unittest.TestCase):
         cls.tmp = TempDir()
         cls.edged = Edged(cls.tmp.path, extra={"accounting": {"disconnect-grace-seconds": 1}}).start()
         cls.edged.ctl("plan", "add", "--name", "home", "--down", "10M", "--up", "5M")
-        for user in ("alice", "bob", "carol", "dave", "erin", "fred"):
+        for user in ("alice", "bob", "carol", "dave", "erin", "fred", "gina"):
             cls.edged.ctl("subscriber", "add", "--username", user, "--password", "pw-" + user, "--plan", "home")
         cls.acct_port = cls.edged.ctl_json("status")["radius"]["acct-port"]
 
@@ -142,6 +142,27 @@ class SessionControl(unittest.TestCase):
         self.assertEqual(pending.returncode, 1, out + err)
         self.assertIn("no answer from the NAS", out)
         self.assertEqual(self.edged.ctl_json("session", "show", s["id"])["state"], "active")
+
+    def test_two_commands_at_once_while_a_disconnect_waits(self):
+        """Issue 20: two control commands issued at the same moment, while a Disconnect waits on a
+        silent NAS, both answer (ordering: both finish while the Disconnect is still pending)."""
+        nas = self.use_nas("silent")
+        s = self.start_session("gina", "G-1")
+        edgectl = [binary("edgectl"), "--socket", self.edged.socket, "--json"]
+        pending = subprocess.Popen(edgectl + ["session", "disconnect", "--id", s["id"]],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertGreaterEqual(len(nas.requests(at_least=1, timeout=10)), 1, "the Disconnect-Request was sent")
+            both = [subprocess.Popen(edgectl + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    for args in (["session", "list", "--user", "gina"], ["subscriber", "show", "gina"])]
+            answers = [p.communicate(timeout=30) for p in both]
+            still_pending = pending.poll() is None
+        finally:
+            out, err = pending.communicate(timeout=60)
+        self.assertEqual([0, 0], [p.returncode for p in both], answers)
+        self.assertEqual([s["id"]], [r["id"] for r in json.loads(answers[0][0])])
+        self.assertEqual("gina", json.loads(answers[1][0])["username"])
+        self.assertTrue(still_pending, "the two commands waited for the silent NAS: " + out + err)
 
     def test_disconnect_without_waiting_is_queued_and_logged(self):
         nas = self.use_nas("ack")
