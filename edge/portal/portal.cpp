@@ -280,8 +280,9 @@ HttpResponse Portal::accept(const HttpRequest& r) {
       return page;
     }
   }
+  // A returning device's subscriber exists already (conflict): it just logs in.
   core::Status added = host_.addSubscriber({{"username", device}, {"plan", plan->value("name", "")}});
-  if (!added.isOk() && added.message().find("exists") == std::string::npos) {
+  if (!added.isOk() && added.code() != core::Code::kAlreadyExists) {
     host_.visitorLog(core::LogLevel::kError,
                      "portal: click-through for " + device + ": " + core::logSafe(added.message(), 200));
     return loginPage(r, "Free access is not available right now. Please ask the staff.", 503);
@@ -329,8 +330,10 @@ HttpResponse Portal::signup(const HttpRequest& r) {
     const std::string& text = added.message();
     host_.visitorLog(core::LogLevel::kInfo, "portal: signup of '" + core::logSafe(username) +
                                                 "' refused: " + core::logSafe(text, 200));
-    if (text.find("exists") != std::string::npos) return signupPage(r, "That username is taken; choose another.", 409);
-    if (text.find("license") != std::string::npos)
+    // Told apart by the command's code, never by its wording: conflict is a taken username,
+    // failed-precondition the license (its subscriber cap, or changes frozen after its grace).
+    if (added.code() == core::Code::kAlreadyExists) return signupPage(r, "That username is taken; choose another.", 409);
+    if (added.code() == core::Code::kFailedPrecondition)
       return signupPage(r, "This network takes no new accounts right now. Please ask the staff.", 503);
     return signupPage(r, "The account could not be created: " + text, 400);
   }

@@ -78,7 +78,9 @@ class PortalHost {
   // The plans as the plan-list command describes them.
   virtual std::vector<core::Json> plans() = 0;
   virtual bool subscriberExists(const std::string& username) = 0;
-  // The subscriber-add command with these arguments; not ok with the command's text when refused.
+  // The subscriber-add command with these arguments; when refused, a Status with the command's code
+  // and text: kAlreadyExists (conflict) for a username that is taken, kFailedPrecondition for the
+  // license (subscriber cap, frozen changes), another code for anything else.
   virtual core::Status addSubscriber(const core::Json& arguments) = 0;
   // A log line a visitor caused (logged within the gateway's budget of lines a second).
   virtual void visitorLog(core::LogLevel level, const std::string& line) = 0;

@@ -33,6 +33,7 @@ class FakeHost : public edge::portal::PortalHost {
   std::vector<std::string> logouts;
   edge::PortalLimit signupLimit = edge::PortalLimit::kNone;
   int signupsTaken = 0;
+  core::Status refuseAdd;  // when set, subscriber-add's refusal (its code and text)
   std::vector<std::string> logLines;
 
   std::optional<ClientStatus> clientAt(const std::string& ip) override {
@@ -70,7 +71,8 @@ class FakeHost : public edge::portal::PortalHost {
   bool subscriberExists(const std::string& username) override { return passwords.count(username) != 0; }
   core::Status addSubscriber(const core::Json& args) override {
     std::string user = args.value("username", "");
-    if (passwords.count(user)) return core::invalidArgument("subscriber '" + user + "' exists");
+    if (!refuseAdd.isOk()) return refuseAdd;
+    if (passwords.count(user)) return core::alreadyExists("subscriber '" + user + "' already exists");
     added.push_back(args);
     passwords[user] = args.value("password", user);
     return core::Status::ok();
@@ -307,6 +309,43 @@ TEST(Portal, Signup) {
   host.signupLimit = edge::PortalLimit::kDevice;
   r = post("/signup", "plan=trial&username=ted&password=ted-pass-12&accept=yes");
   CHECK(has(r.body, "Too many accounts were created from this device. Try again in 10 minutes."));
+}
+
+// subscriber-add's refusals are told apart by their code (conflict, failed-precondition), whatever
+// their wording says.
+TEST(Portal, SubscriberAddRefusalsAreToldApartByTheirCode) {
+  PortalSettings s;
+  s.signupPlans = {"trial"};
+  s.clickThroughPlan = "free";
+  start(s);
+  struct Case {
+    core::Status refusal;
+    int status;
+    const char* message;
+  } cases[] = {
+      {core::alreadyExists("taken"), 409, "That username is taken; choose another."},
+      {core::failedPrecondition("the cap is reached"), 503,
+       "This network takes no new accounts right now. Please ask the staff."},
+      {core::invalidArgument("no license for that, the name exists"), 400,
+       "The account could not be created: no license for that, the name exists"},
+  };
+  for (const Case& c : cases) {
+    host.refuseAdd = c.refusal;
+    testing_http::Reply r = post("/signup", "plan=trial&username=zed&password=long-enough&accept=yes");
+    LONGS_EQUAL(c.status, r.status);
+    CHECK(has(r.body, std::string("<p class=\"error\" role=\"alert\">") + c.message + "</p>"));
+  }
+  // Click-through: a conflict is a returning device (it logs in), anything else is no access.
+  host.refuseAdd = core::alreadyExists("taken");
+  host.passwords["02:00:00:00:77:01"] = "02:00:00:00:77:01";
+  LONGS_EQUAL(303, post("/accept", "accept=yes").status);
+  host.online.clear();
+  host.refuseAdd = core::failedPrecondition("subscriber exists");
+  testing_http::Reply r = post("/accept", "accept=yes");
+  LONGS_EQUAL(503, r.status);
+  CHECK(has(r.body, "Free access is not available right now. Please ask the staff."));
+  LONGS_EQUAL(0, host.added.size());
+  LONGS_EQUAL(0, counters.valueOf("gateway_signups_total"));
 }
 
 TEST(Portal, SignupNotOffered) {
