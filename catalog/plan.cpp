@@ -16,6 +16,7 @@ namespace {
 core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
   core::Result<std::optional<std::string>> currency = a.text("currency");
   if (!currency.isOk()) return currency.status();
+  const std::string previousCurrency = b.currency;  // what the stored price's minor units are in
   if (*currency) b.currency = **currency;
   core::Result<std::optional<std::string>> price = a.text("price");
   if (!price.isOk()) return price.status();
@@ -26,7 +27,7 @@ core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
     b.priceMinor = *minor;
   } else if (*currency && b.priceMinor != 0) {
     // Re-read the price in the new currency's decimals: refuse when they differ.
-    if (billing::currencyExponent(**currency) != billing::currencyExponent(b.currency))
+    if (billing::currencyExponent(**currency) != billing::currencyExponent(previousCurrency))
       return core::invalidArgument("currency: give the price again for " + **currency);
   }
   core::Result<std::optional<std::string>> period = a.text("period");

@@ -300,7 +300,7 @@ struct Commands {
     st->bindText(1, t.id).bindText(2, t.name).bindText(3, t.tier).bindInt64(4, isDemo).bindInt64(5, now).bindInt64(6, expires);
     s = st->run();
     if (!s.isOk()) {
-      if (s.code() == core::Code::kAlreadyExists || s.message().find("UNIQUE") != std::string::npos)
+      if (s.code() == core::Code::kAlreadyExists)  // the store names a UNIQUE violation so
         return ControlReply::error(core::alreadyExists("name: a tenant named '" + t.name + "' exists already"));
       return fail(s);
     }

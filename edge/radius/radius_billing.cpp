@@ -522,7 +522,7 @@ ControlReply RadiusService::voucherGenerate(const Json& args) {
                          .bindInt64(8, now)
                          .run();
     if (!r.isOk()) {
-      if (r.message().find("UNIQUE") != std::string::npos)
+      if (r.code() == core::Code::kAlreadyExists)  // the batch name is UNIQUE
         return core::alreadyExists("batch: a voucher batch named '" + batchName + "' exists; give another --batch");
       return r;
     }

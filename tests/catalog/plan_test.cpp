@@ -190,3 +190,22 @@ TEST(CatalogPlan, ValidatePlanChecksAValueBuiltInCode) {
   badBilling.billing.priceMinor = 100;
   CHECK_STATUS(Code::kInvalidArgument, "currency: required with a price", catalog::validatePlan(badBilling));
 }
+
+TEST(CatalogPlan, ANewCurrencyWithOtherDecimalsNeedsThePriceAgain) {
+  core::Result<catalog::Plan> p = add(with(with(home(), "price", "19.99"), "currency", "USD"));
+  CHECK_TRUE_TEXT(p.isOk(), p.status().message().c_str());
+  LONGS_EQUAL(1999, p->billing.priceMinor);
+  // 1999 cents are not 1999 yen: a currency with other decimals is refused without a new price.
+  catalog::Plan yen = *p;
+  core::Status s = applyArgs(Json{{"currency", "JPY"}}, yen);
+  CHECK_FALSE(s.isOk());
+  STRCMP_EQUAL("currency: give the price again for JPY", s.message().c_str());
+  // With the price, or to a currency with the same decimals, it is taken.
+  CHECK_TRUE(applyArgs(Json{{"currency", "JPY"}, {"price", "2000"}}, yen).isOk());
+  LONGS_EQUAL(2000, yen.billing.priceMinor);
+  STRCMP_EQUAL("JPY", yen.billing.currency.c_str());
+  catalog::Plan euro = *p;
+  CHECK_TRUE(applyArgs(Json{{"currency", "EUR"}}, euro).isOk());
+  LONGS_EQUAL(1999, euro.billing.priceMinor);
+  STRCMP_EQUAL("EUR", euro.billing.currency.c_str());
+}
