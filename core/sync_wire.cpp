@@ -284,23 +284,7 @@ constexpr const char* kTokenPrefix = "edge1.";
 #define EDGE_SYNC_JSON(T)                          \
   Json toJson(const T& v) { return writeFields(v); } \
   Result<T> fromJson(const Json& j, T*) { return readFields<T>(j); }
-EDGE_SYNC_JSON(EnrollRequest)
-EDGE_SYNC_JSON(EnrollResponse)
-EDGE_SYNC_JSON(RenewRequest)
-EDGE_SYNC_JSON(RenewResponse)
-EDGE_SYNC_JSON(CheckinRequest)
-EDGE_SYNC_JSON(Command)
-EDGE_SYNC_JSON(CheckinResponse)
-EDGE_SYNC_JSON(Change)
-EDGE_SYNC_JSON(ChangePage)
-EDGE_SYNC_JSON(UsageRow)
-EDGE_SYNC_JSON(SessionSummary)
-EDGE_SYNC_JSON(UsageBatch)
-EDGE_SYNC_JSON(UsageAck)
-EDGE_SYNC_JSON(Event)
-EDGE_SYNC_JSON(EventBatch)
-EDGE_SYNC_JSON(EventAck)
-EDGE_SYNC_JSON(CommandResult)
+EDGE_SYNC_WIRE_TYPES(EDGE_SYNC_JSON)
 #undef EDGE_SYNC_JSON
 
 // The token is the claim's JSON (its own table above) in base64url behind a version prefix, so it

@@ -164,26 +164,30 @@ struct CommandResult {
   std::string text;
 };
 
+// Every message type of the wire, for declaring and defining their toJson/fromJson once each.
+#define EDGE_SYNC_WIRE_TYPES(X) \
+  X(EnrollRequest) \
+  X(EnrollResponse) \
+  X(RenewRequest) \
+  X(RenewResponse) \
+  X(CheckinRequest) \
+  X(Command) \
+  X(CheckinResponse) \
+  X(Change) \
+  X(ChangePage) \
+  X(UsageRow) \
+  X(SessionSummary) \
+  X(UsageBatch) \
+  X(UsageAck) \
+  X(Event) \
+  X(EventBatch) \
+  X(EventAck) \
+  X(CommandResult)
+
 #define EDGE_SYNC_JSON(T)  \
   Json toJson(const T& v); \
   Result<T> fromJson(const Json& j, T* tag);
-EDGE_SYNC_JSON(EnrollRequest)
-EDGE_SYNC_JSON(EnrollResponse)
-EDGE_SYNC_JSON(RenewRequest)
-EDGE_SYNC_JSON(RenewResponse)
-EDGE_SYNC_JSON(CheckinRequest)
-EDGE_SYNC_JSON(Command)
-EDGE_SYNC_JSON(CheckinResponse)
-EDGE_SYNC_JSON(Change)
-EDGE_SYNC_JSON(ChangePage)
-EDGE_SYNC_JSON(UsageRow)
-EDGE_SYNC_JSON(SessionSummary)
-EDGE_SYNC_JSON(UsageBatch)
-EDGE_SYNC_JSON(UsageAck)
-EDGE_SYNC_JSON(Event)
-EDGE_SYNC_JSON(EventBatch)
-EDGE_SYNC_JSON(EventAck)
-EDGE_SYNC_JSON(CommandResult)
+EDGE_SYNC_WIRE_TYPES(EDGE_SYNC_JSON)
 #undef EDGE_SYNC_JSON
 
 // fromJson<T>(json): the typed form of the overloads above.
