@@ -1,16 +1,14 @@
 // The billing side of the RADIUS service: per-period quota counters (fed by the ledger), their
 // enforcement at Interim-Update (CoA or Disconnect on a tier crossing), first logins and validity,
-// top-ups, explanations and vouchers. The pure rules are billing/rating/rules.h; the decision at
-// Access-Request is aaa/policy (evaluateBilling).
+// top-ups and explanations; the voucher commands are bound to VoucherService (voucher_service.h).
+// The pure rules are billing/rating/rules.h; the decision at Access-Request is aaa/policy
+// (evaluateBilling).
 #include <algorithm>
 #include <ctime>
-#include <set>
 
 #include "aaa/auth/mac.h"
 #include "aaa/policy/store.h"
-#include "core/html.h"
 #include "core/clock.h"
-#include "core/ids.h"
 #include "core/log.h"
 #include "core/units.h"
 #include "core/command_args.h"
@@ -21,8 +19,6 @@ namespace edge {
 
 namespace {
 
-using core::htmlEscape;
-
 using core::CommandArgs;
 using core::ControlReply;
 using core::Json;
@@ -30,27 +26,6 @@ using aaa::policy::Decision;
 using aaa::policy::Plan;
 using aaa::policy::RejectReason;
 using aaa::policy::Subscriber;
-
-// Voucher codes: 12 symbols from 31 without look-alikes (no 0/O, 1/I/L), drawn uniformly from the
-// kernel CSPRNG: 12 x log2(31) = 59.4 bits each (docs/operator-guide.md, "Vouchers").
-constexpr char kVoucherAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-constexpr size_t kVoucherSymbols = sizeof kVoucherAlphabet - 1;
-static_assert(kVoucherSymbols == 31, "voucher alphabet");
-constexpr size_t kVoucherLength = 12;
-
-std::string voucherCode() {
-  std::string code;
-  while (code.size() < kVoucherLength) {
-    uint8_t buf[32];
-    core::secureRandom(buf, sizeof buf);
-    for (uint8_t b : buf) {
-      if (b >= 248) continue;  // 248 = 8 x 31: rejection keeps every symbol equally likely
-      code += kVoucherAlphabet[b % kVoucherSymbols];
-      if (code.size() == kVoucherLength) break;
-    }
-  }
-  return code;
-}
 
 std::string rateText(const billing::Rate& r) { return core::formatRate(r.downBps) + "/" + core::formatRate(r.upBps); }
 
@@ -62,13 +37,6 @@ std::string localTime(int64_t unix) {
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %Z", &tm);
   return buf;
-}
-
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string tierText(const billing::BillingRules& b, int tier) {
@@ -431,325 +399,14 @@ ControlReply RadiusService::subscriberExplain(const Json& args) {
   return ControlReply::success("why " + name + " got what they got", out);
 }
 
-ControlReply RadiusService::voucherGenerate(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"plan", "count", "prefix", "valid-for", "price", "currency", "batch"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> planName = a.required("plan");
-  if (!planName.isOk()) return fail(planName.status());
-  auto snap = snapshots_.current();
-  const Plan* plan = snap->findPlanByName(*planName);
-  if (plan == nullptr) return ControlReply::error("plan: no plan named '" + *planName + "' (see plan list)");
-  core::Result<std::optional<int64_t>> count = a.integer("count", 1, 10000);
-  if (!count.isOk()) return fail(count.status());
-  if (!*count) return ControlReply::error("count is required (1 to 10000)");
-  core::Result<std::optional<std::string>> prefix = a.text("prefix");
-  if (!prefix.isOk()) return fail(prefix.status());
-  std::string pre = prefix->value_or("");
-  if (pre.size() > 16) return ControlReply::error("prefix: at most 16 characters");
-  for (char c : pre)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
-      return ControlReply::error("prefix: '" + pre + "' may hold only letters, digits and '-'");
-  core::Result<std::optional<std::string>> validFor = a.text("valid-for");
-  if (!validFor.isOk()) return fail(validFor.status());
-  uint64_t validSeconds = 0;
-  if (*validFor) {
-    core::Result<uint64_t> d = billing::parseDuration(**validFor);
-    if (!d.isOk()) return ControlReply::error("valid-for: " + d.status().message());
-    validSeconds = *d;
-  }
-  if (validSeconds == 0 && plan->billing.validitySeconds == 0 && !plan->billing.hasQuota())
-    return ControlReply::error("valid-for: plan '" + plan->name +
-                               "' has no validity or quota, so these vouchers would never run out; give --valid-for 1d");
-  core::Result<std::optional<std::string>> currency = a.text("currency");
-  if (!currency.isOk()) return fail(currency.status());
-  std::string cur = currency->value_or(plan->billing.currency);
-  int64_t priceMinor = plan->billing.priceMinor;
-  core::Result<std::optional<std::string>> price = a.text("price");
-  if (!price.isOk()) return fail(price.status());
-  if (*price) {
-    if (cur.empty()) return ControlReply::error("price: give the currency too (--currency USD)");
-    core::Result<int64_t> minor = billing::parseMoney(**price, cur);
-    if (!minor.isOk()) return fail(minor.status());
-    priceMinor = *minor;
-  }
-  // Each voucher is a subscriber: a batch counts against the license's subscriber cap like an import.
-  if (capacityCheck_) {
-    if (std::optional<std::string> refusal = capacityCheck_(static_cast<size_t>(**count)))
-      return ControlReply::error(*refusal);
-  }
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  core::Result<std::optional<std::string>> batch = a.text("batch");
-  if (!batch.isOk()) return fail(batch.status());
-  std::string batchName = batch->value_or("");
-  if (batchName.empty()) {
-    time_t t = static_cast<time_t>(now);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    batchName = plan->name + "-" + buf;
-  }
-
-  std::vector<Subscriber> vouchers;
-  std::set<std::string> taken;
-  bool cleartext = keepCleartext();
-  while (vouchers.size() < static_cast<size_t>(**count)) {
-    std::string code = pre + voucherCode();
-    if (!taken.insert(code).second || snap->findSubscriber(code) != nullptr) continue;
-    Subscriber v;
-    v.username = code;
-    v.planId = plan->id;
-    v.validitySeconds = validSeconds;
-    v.createdAt = now;
-    s = setPassword(v, code, cleartext);
-    if (!s.isOk()) return fail(s);
-    vouchers.push_back(std::move(v));
-  }
-  int64_t batchId = 0;
-  s = write([&](core::Database& db) -> core::Status {
-    core::Result<core::Statement> st = db.prepare(
-        "INSERT INTO voucher_batches(name, plan_id, count, prefix, valid_for, price_minor, currency, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st.isOk()) return st.status();
-    core::Status r = st->bindText(1, batchName)
-                         .bindInt64(2, plan->id)
-                         .bindInt64(3, **count)
-                         .bindText(4, pre)
-                         .bindInt64(5, static_cast<int64_t>(validSeconds))
-                         .bindInt64(6, priceMinor)
-                         .bindText(7, cur)
-                         .bindInt64(8, now)
-                         .run();
-    if (!r.isOk()) {
-      if (r.code() == core::Code::kAlreadyExists)  // the batch name is UNIQUE
-        return core::alreadyExists("batch: a voucher batch named '" + batchName + "' exists; give another --batch");
-      return r;
-    }
-    batchId = db.lastInsertRowId();
-    for (Subscriber& v : vouchers) {
-      v.voucherBatch = batchId;
-      core::Result<int64_t> id = aaa::policy::insertSubscriber(db, v, now);
-      if (!id.isOk()) return id.status();  // the whole batch or nothing
-      v.id = *id;
-    }
-    return core::Status::ok();
-  });
-  if (!s.isOk()) return fail(s);
-  std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
-  Json codes = Json::array();
-  for (Subscriber& v : vouchers) {
-    codes.push_back(v.username);
-    std::string code = v.username;
-    changes.emplace_back(std::move(code), std::make_shared<const Subscriber>(std::move(v)));
-  }
-  snapshots_.publishSubscriberChanges(changes);
-  Json out = Json::object();
-  out["batch"] = batchName;
-  out["plan"] = plan->name;
-  out["count"] = codes.size();
-  out["valid-for"] = validSeconds ? billing::formatDuration(validSeconds)
-                                  : (plan->billing.validitySeconds ? billing::formatDuration(plan->billing.validitySeconds)
-                                                                   : "");
-  out["price"] = priceMinor ? billing::formatMoney(priceMinor, cur) : "free";
-  out["codes"] = codes;
-  core::logInfo("vouchers: ", codes.size(), " generated in batch ", batchName, " (plan ", plan->name, ")");
-  return ControlReply::success(std::to_string(codes.size()) + " vouchers in batch '" + batchName +
-                                   "'; print them with: edgectl voucher export --batch " + batchName +
-                                   " --format html --output vouchers.html",
-                               out);
-}
-
-namespace {
-
-struct VoucherRow {
-  std::string code, batch, plan, status, mac;
-  int64_t firstLogin = 0, expiresAt = 0, validFor = 0, priceMinor = 0, createdAt = 0;
-  std::string currency;
-};
-
-core::Result<std::vector<VoucherRow>> loadVouchers(core::Database& db, const std::string& batch, const std::string& code) {
-  core::Result<core::Statement> st = db.prepare(
-      "SELECT s.username, b.name, p.name, s.status, s.mac, s.first_login, s.expires_at, s.validity_seconds, "
-      "b.price_minor, b.currency, b.created_at FROM subscribers s JOIN voucher_batches b ON b.id = s.voucher_batch "
-      "JOIN plans p ON p.id = s.plan_id WHERE s.voucher_batch <> 0 AND (?1 = '' OR b.name = ?1) AND "
-      "(?2 = '' OR s.username = ?2) ORDER BY b.id, s.id");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, batch).bindText(2, code);
-  std::vector<VoucherRow> out;
-  for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) return out;
-    VoucherRow v;
-    v.code = st->columnText(0);
-    v.batch = st->columnText(1);
-    v.plan = st->columnText(2);
-    v.status = st->columnText(3);
-    v.mac = st->columnText(4);
-    v.firstLogin = st->columnInt64(5);
-    v.expiresAt = st->columnInt64(6);
-    v.validFor = st->columnInt64(7);
-    v.priceMinor = st->columnInt64(8);
-    v.currency = st->columnText(9);
-    v.createdAt = st->columnInt64(10);
-    out.push_back(std::move(v));
-  }
-}
-
-}  // namespace
-
-ControlReply RadiusService::voucherList(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"batch", "state", "limit"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::optional<std::string>> batch = a.text("batch");
-  core::Result<std::optional<std::string>> state = a.text("state");
-  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
-  for (const core::Status* e : {&batch.status(), &state.status(), &limit.status()})
-    if (!e->isOk()) return fail(*e);
-  std::string want = state->value_or("");
-  if (!want.empty() && want != "unused" && want != "active" && want != "expired" && want != "revoked")
-    return ControlReply::error("state: '" + want + "' is not one of: unused, active, expired, revoked");
-  core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, batch->value_or(""), "");
-  if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty() && batch->has_value()) return ControlReply::error(core::notFound("no voucher batch '" + **batch + "'"));
-  auto snap = snapshots_.current();
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  Json list = Json::array();
-  size_t max = static_cast<size_t>(limit->value_or(1000));
-  for (const VoucherRow& v : *rows) {
-    const Subscriber* sub = snap->findSubscriber(v.code);
-    const Plan* plan = snap->findPlanByName(v.plan);
-    // The snapshot is fresher than the table for the first login (written asynchronously).
-    int64_t firstLogin = sub ? sub->firstLogin : v.firstLogin;
-    uint64_t validity = v.validFor != 0 ? static_cast<uint64_t>(v.validFor) : (plan ? plan->billing.validitySeconds : 0);
-    int64_t validUntil = firstLogin != 0 && validity != 0 ? firstLogin + static_cast<int64_t>(validity) : 0;
-    std::string st;
-    if (v.status != "active") st = "revoked";
-    else if (firstLogin == 0) st = "unused";
-    else if ((validUntil != 0 && validUntil <= now) || (v.expiresAt != 0 && v.expiresAt <= now)) st = "expired";
-    else st = "active";
-    if (!want.empty() && st != want) continue;
-    if (list.size() >= max) break;
-    Json j = Json::object();
-    j["code"] = v.code;
-    j["batch"] = v.batch;
-    j["plan"] = v.plan;
-    j["state"] = st;
-    j["valid-for"] = validity ? billing::formatDuration(validity) : "";
-    j["first-use"] = isoOrEmpty(firstLogin);
-    j["valid-until"] = isoOrEmpty(validUntil);
-    j["device"] = sub && sub->mac ? aaa::auth::formatMac(*sub->mac) : v.mac;
-    j["price"] = v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free";
-    list.push_back(std::move(j));
-  }
-  return ControlReply::success(std::to_string(list.size()) + " vouchers", list);
-}
-
-ControlReply RadiusService::voucherRevoke(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"code", "batch"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::optional<std::string>> code = a.text("code");
-  core::Result<std::optional<std::string>> batch = a.text("batch");
-  if (!code.isOk()) return fail(code.status());
-  if (!batch.isOk()) return fail(batch.status());
-  if (code->has_value() == batch->has_value()) return ControlReply::error("give either --code or --batch");
-  core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, batch->value_or(""), code->value_or(""));
-  if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty())
-    return ControlReply::error(*code ? "no voucher '" + **code + "'" : "no voucher batch '" + **batch + "'");
-  auto snap = snapshots_.current();
-  std::vector<Subscriber> revoked;
-  for (const VoucherRow& v : *rows) {
-    const Subscriber* sub = snap->findSubscriber(v.code);
-    if (sub == nullptr || sub->status != aaa::policy::SubscriberStatus::kActive) continue;
-    Subscriber r = *sub;
-    r.status = aaa::policy::SubscriberStatus::kDisabled;
-    revoked.push_back(std::move(r));
-  }
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([&revoked, now](core::Database& db) -> core::Status {
-    for (const Subscriber& r : revoked) EDGE_RETURN_IF_ERROR(aaa::policy::updateSubscriber(db, r, now));
-    return core::Status::ok();
-  });
-  if (!s.isOk()) return fail(s);
-  std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
-  for (const Subscriber& r : revoked) {
-    changes.emplace_back(r.username, std::make_shared<const Subscriber>(r));
-    if (sessionCounts_.count(r.username) > 0)
-      queueUserDynAuth(r.username, aaa::radius::DynAuthKind::kDisconnect, "voucher revoked");
-  }
-  snapshots_.publishSubscriberChanges(changes);
-  return ControlReply::success(std::to_string(revoked.size()) + " voucher(s) revoked" +
-                               (revoked.size() < rows->size() ? " (the others were revoked already)" : ""));
-}
-
-ControlReply RadiusService::voucherExport(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"batch", "format"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> batch = a.required("batch");
-  if (!batch.isOk()) return fail(batch.status());
-  core::Result<std::optional<std::string>> format = a.text("format");
-  if (!format.isOk()) return fail(format.status());
-  std::string f = format->value_or("csv");
-  if (f != "csv" && f != "html") return ControlReply::error("format: '" + f + "' is not one of: csv, html");
-  core::Result<std::vector<VoucherRow>> rows = loadVouchers(*reader_, *batch, "");
-  if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty()) return ControlReply::error(core::notFound("no voucher batch '" + *batch + "'"));
-  auto snap = snapshots_.current();
-  auto validityText = [&](const VoucherRow& v) {
-    const Plan* plan = snap->findPlanByName(v.plan);
-    uint64_t validity = v.validFor ? static_cast<uint64_t>(v.validFor) : (plan ? plan->billing.validitySeconds : 0);
-    return validity ? billing::formatDuration(validity) : std::string("until the quota is used");
-  };
-  std::string content;
-  if (f == "csv") {
-    content = "code,username,password,batch,plan,valid_for,price\n";
-    for (const VoucherRow& v : *rows)
-      content += csvField(v.code) + "," + csvField(v.code) + "," + csvField(v.code) + "," + csvField(v.batch) + "," +
-                 csvField(v.plan) + "," + csvField(validityText(v)) + "," +
-                 csvField(v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free") + "\n";
-  } else {
-    // A printable A4 sheet of cards; each card holds everything a guest needs.
-    content =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vouchers " + htmlEscape(*batch) +
-        "</title>\n<style>\n"
-        "body{font-family:sans-serif;margin:10mm}\n"
-        ".sheet{display:grid;grid-template-columns:repeat(3,1fr);gap:4mm}\n"
-        ".card{border:1px dashed #555;padding:4mm;break-inside:avoid;page-break-inside:avoid}\n"
-        ".tenant{font-weight:bold;font-size:11pt}\n"
-        ".code{font-family:monospace;font-size:16pt;letter-spacing:1px;margin:2mm 0}\n"
-        ".meta{font-size:9pt;color:#333}\n"
-        "@media print{body{margin:5mm}}\n"
-        "</style></head><body>\n<div class=\"sheet\">\n";
-    for (const VoucherRow& v : *rows) {
-      content += "<div class=\"card\"><div class=\"tenant\">" + htmlEscape(tenantName_) + "</div>" +
-                 "<div class=\"code\">" + htmlEscape(v.code) + "</div>" + "<div class=\"meta\">Plan: " +
-                 htmlEscape(v.plan) + "<br>Valid for: " + htmlEscape(validityText(v)) +
-                 " from first use<br>Price: " +
-                 htmlEscape(v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free") +
-                 "<br>Log in with the code as username and password</div></div>\n";
-    }
-    content += "</div>\n</body></html>\n";
-  }
-  Json out = Json::object();
-  out["batch"] = *batch;
-  out["format"] = f;
-  out["count"] = rows->size();
-  out["content"] = content;
-  return ControlReply::success(std::to_string(rows->size()) + " vouchers of batch '" + *batch + "' as " + f, out);
-}
-
 void RadiusService::registerBillingCommands(core::command::Table& c) {
   c.bind("subscriber-topup", bind(&RadiusService::subscriberTopup));
   c.bind("subscriber-explain", bind(&RadiusService::subscriberExplain));
-  c.bind("voucher-generate", bind(&RadiusService::voucherGenerate));
-  c.bind("voucher-list", bind(&RadiusService::voucherList));
-  c.bind("voucher-revoke", bind(&RadiusService::voucherRevoke));
-  c.bind("voucher-export", bind(&RadiusService::voucherExport));
+  // The vouchers' commands (voucher_service.h); vouchers_ is made by start(), before any command.
+  c.bind("voucher-generate", [this](const Json& args, const core::command::Caller&) { return vouchers_->generate(args); });
+  c.bind("voucher-list", [this](const Json& args, const core::command::Caller&) { return vouchers_->list(args); });
+  c.bind("voucher-revoke", [this](const Json& args, const core::command::Caller&) { return vouchers_->revoke(args); });
+  c.bind("voucher-export", [this](const Json& args, const core::command::Caller&) { return vouchers_->exportBatch(args); });
 }
 
 }  // namespace edge

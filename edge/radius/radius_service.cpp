@@ -152,6 +152,14 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   tenantName_ = serviceConfig.billing.tenantName;
   writer_ = &writer;
   reader_ = &reader;
+  vouchers_ = std::make_unique<VoucherService>(VoucherService::Deps{
+      writer, reader, snapshots_, core::SystemClock::instance(), tenantName_,
+      [this](std::string_view username) { return sessionCounts_.count(username); },
+      [this](const std::string& username) {
+        queueUserDynAuth(username, aaa::radius::DynAuthKind::kDisconnect, "voucher revoked");
+      },
+      [this](size_t adding) -> std::optional<std::string> { return capacityCheck_ ? capacityCheck_(adding) : std::nullopt; },
+      [this] { return keepCleartext(); }});
   core::Result<aaa::radius::Dictionary> dict = aaa::radius::Dictionary::load(config.dictionaryDir);
   if (!dict.isOk()) return dict.status().withContext("radius.dictionary-dir");
   dictionary_ = *dict;

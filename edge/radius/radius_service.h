@@ -37,6 +37,7 @@
 #include "core/event_bus.h"
 #include "core/store.h"
 #include "edge/radius/radius_config.h"
+#include "edge/radius/voucher_service.h"
 
 namespace edge {
 
@@ -117,13 +118,9 @@ class RadiusService {
   // Both: queue one request per selected session, then (ControlReply::later, no lock held) wait for
   // the answers up to dynAuthAnswerWait(); what has not come by then is reported "queued".
   core::ControlReply dynAuthCommand(const core::Json& args, aaa::radius::DynAuthKind kind);
-  // Billing (edge/radius_billing.cpp): top-ups, explanations, vouchers.
+  // Billing (edge/radius_billing.cpp): top-ups, explanations; the voucher commands go to vouchers_.
   core::ControlReply subscriberTopup(const core::Json& args);
   core::ControlReply subscriberExplain(const core::Json& args);
-  core::ControlReply voucherGenerate(const core::Json& args);
-  core::ControlReply voucherList(const core::Json& args);
-  core::ControlReply voucherRevoke(const core::Json& args);
-  core::ControlReply voucherExport(const core::Json& args);
   void registerBillingCommands(core::command::Table& commands);
   // A control handler that calls one of the command methods above.
   core::command::Table::Handler bind(core::ControlReply (RadiusService::*fn)(const core::Json&));
@@ -210,6 +207,7 @@ class RadiusService {
   std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
 
   CapacityCheck capacityCheck_;
+  std::unique_ptr<VoucherService> vouchers_;  // made by start()
 
   // Billing state.
   std::string tenantName_;
