@@ -4,28 +4,14 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/http_syntax.h"
+
 namespace core {
 
 namespace {
 
-// RFC 7230 section 3.2.6 token characters (header names).
-bool isTchar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
 
-bool isToken(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (c == '\0' || !isTchar(c)) return false;
-  return true;
-}
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 // Quotes of the response in error messages: bytes outside printable ASCII as \xNN. The message ends
 // up in JSON (the sync agent's last-error in `edgectl sync` answers), which cannot carry bytes that
@@ -133,9 +119,9 @@ Status HttpResponseParser::parseHead(const std::string& head) {
     if (line.empty()) continue;
     if (line[0] == ' ' || line[0] == '\t') return corrupt("obsolete folded header line in the response");
     size_t colon = line.find(':');
-    if (colon == std::string::npos || !isToken(line.substr(0, colon)))
+    if (colon == std::string::npos || !http::isToken(line.substr(0, colon)))
       return corrupt("malformed response header line: \"" + quote(line, 80) + "\"");
-    std::string name = lower(line.substr(0, colon));
+    std::string name = http::asciiLower(line.substr(0, colon));
     std::string value = trim(line.substr(colon + 1));
     if (name == "content-length") {
       if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos)
@@ -147,7 +133,7 @@ Status HttpResponseParser::parseHead(const std::string& head) {
       length = v;
     } else if (name == "transfer-encoding") {
       transferEncoding = true;
-      std::string codings = lower(value);
+      std::string codings = http::asciiLower(value);
       size_t comma = codings.rfind(',');
       chunked = trim(comma == std::string::npos ? codings : codings.substr(comma + 1)) == "chunked";
     }

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/config.h"
+#include "core/http_syntax.h"
 #include "core/log.h"
 
 namespace core {
@@ -36,10 +37,6 @@ struct Pending {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
   auto* map = static_cast<std::map<std::string, std::string>*>(cls);
@@ -231,7 +228,7 @@ struct HttpServer::Impl {
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect, &request.query);
     std::map<std::string, std::string> headers;
     MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &headers);
-    for (auto& [k, v] : headers) request.headers[lower(k)] = v;
+    for (auto& [k, v] : headers) request.headers[http::asciiLower(k)] = v;
     const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (info != nullptr && info->client_addr != nullptr) {
       char buf[INET6_ADDRSTRLEN] = {0};

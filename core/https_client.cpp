@@ -1,6 +1,7 @@
 #include "core/https_client.h"
 
 #include "core/http_response_parser.h"
+#include "core/http_syntax.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -31,24 +32,8 @@ namespace core {
 
 namespace {
 
-// RFC 7230 section 3.2.6 token characters (methods and header names).
-bool isTchar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
 
-bool isToken(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (c == '\0' || !isTchar(c)) return false;
-  return true;
-}
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 bool isIpLiteral(const std::string& host) {
   unsigned char addr[sizeof(struct in6_addr)];
@@ -343,7 +328,7 @@ Status handshakeError(int rc, Connection& c, bool presentedCert, const std::stri
 Result<std::string> buildRequest(const HttpsEndpoint& ep, const std::string& method, const std::string& path,
                                  const std::string& body, const std::string& contentType,
                                  const std::map<std::string, std::string>& extraHeaders) {
-  if (!isToken(method)) return invalidArgument("invalid HTTP method \"" + method + "\"");
+  if (!http::isToken(method)) return invalidArgument("invalid HTTP method \"" + method + "\"");
   if (path.empty() || path[0] != '/') return invalidArgument("the request path must start with '/'");
   for (char c : path) {
     unsigned char u = static_cast<unsigned char>(c);
@@ -351,10 +336,10 @@ Result<std::string> buildRequest(const HttpsEndpoint& ep, const std::string& met
   }
   bool ownContentType = true;
   for (const auto& [name, value] : extraHeaders) {
-    if (!isToken(name)) return invalidArgument("invalid header name \"" + name + "\"");
+    if (!http::isToken(name)) return invalidArgument("invalid header name \"" + name + "\"");
     if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
       return invalidArgument("header " + name + " has a line break in its value");
-    std::string n = lower(name);
+    std::string n = http::asciiLower(name);
     // These frame the message; letting a caller repeat them would desynchronise client and server.
     if (n == "host" || n == "content-length" || n == "transfer-encoding" || n == "connection")
       return invalidArgument("header " + name + " is set by the client itself");
@@ -381,7 +366,7 @@ Result<std::string> buildRequest(const HttpsEndpoint& ep, const std::string& met
 
 Result<HttpsEndpoint> parseHttpsUrl(const std::string& url) {
   const std::string scheme = "https://";
-  if (url.size() < scheme.size() || lower(url.substr(0, scheme.size())) != scheme)
+  if (url.size() < scheme.size() || http::asciiLower(url.substr(0, scheme.size())) != scheme)
     return invalidArgument("\"" + url + "\" is not an https:// URL");
   std::string rest = url.substr(scheme.size());
   std::string authority = rest.substr(0, rest.find_first_of("/?#"));
