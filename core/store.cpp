@@ -194,6 +194,16 @@ std::vector<uint8_t> Statement::columnBlob(int column) const {
   return std::vector<uint8_t>(data, data + size);
 }
 
+Statement::ColumnType Statement::columnType(int column) const {
+  switch (stmt_ != nullptr ? sqlite3_column_type(stmt_, column) : SQLITE_NULL) {
+    case SQLITE_INTEGER: return ColumnType::kInteger;
+    case SQLITE_FLOAT: return ColumnType::kFloat;
+    case SQLITE_TEXT: return ColumnType::kText;
+    case SQLITE_BLOB: return ColumnType::kBlob;
+    default: return ColumnType::kNull;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Database
 
@@ -354,6 +364,8 @@ Result<std::string> Database::queryText(const std::string& sql) {
 int64_t Database::lastInsertRowId() const { return static_cast<int64_t>(sqlite3_last_insert_rowid(db_)); }
 
 int64_t Database::changes() const { return static_cast<int64_t>(sqlite3_changes64(db_)); }
+
+int Database::lastExtendedErrorCode() const { return sqlite3_extended_errcode(db_); }
 
 bool Database::inTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 

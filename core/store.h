@@ -112,6 +112,9 @@ class Statement {
   double columnDouble(int column) const;
   std::string columnText(int column) const;
   std::vector<uint8_t> columnBlob(int column) const;
+  // SQLite's storage class of the column in the current row (for wrappers that keep values typed).
+  enum class ColumnType { kNull, kInteger, kFloat, kText, kBlob };
+  ColumnType columnType(int column) const;
 
  private:
   friend class Database;
@@ -163,6 +166,9 @@ class Database {
   // The Status for SQLite result code `rc` on this connection (uses the connection's last error
   // message). Public so that code wrapping this class reports errors the same way.
   Status error(int rc) const;
+  // SQLite's extended result code of the connection's last failed call (e.g. SQLITE_CONSTRAINT_FOREIGNKEY),
+  // for wrappers that refine error()'s Code; see sqlite3_extended_errcode.
+  int lastExtendedErrorCode() const;
 
  private:
   friend class Statement;

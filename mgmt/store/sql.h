@@ -8,9 +8,17 @@
 //  - parameters are $1, $2, ... (PostgreSQL's spelling; the SQLite driver turns them into ?1, ?2);
 //  - integers are 64-bit (INTEGER in SQLite, BIGINT in PostgreSQL); text is UTF-8 TEXT; bytes BLOB/BYTEA
 //    only through Value::Bytes;
-//  - INSERT ... ON CONFLICT (...) DO NOTHING / DO UPDATE, RETURNING, greatest()/least() are not
-//    portable (SQLite has max()/min() with two arguments): use CASE or compute in C++;
+//  - INSERT ... ON CONFLICT (...) DO NOTHING / DO UPDATE and RETURNING work on both (SQLite 3.40,
+//    PostgreSQL 15); greatest()/least() and SQLite's two-argument max()/min() do not: use CASE or
+//    compute in C++;
+//  - parameter types come from the Value: int64 binds as PostgreSQL bigint, a string as text, Bytes
+//    as bytea, so pass integers for integer columns (SQLite would coerce, PostgreSQL refuses);
+//  - an aggregate such as sum() may read back as text on PostgreSQL (numeric): Row::int64 parses it;
 //  - no BEGIN/COMMIT/ROLLBACK in a statement: transactions are Storage::transact's.
+//
+// Isolation: a kReadWrite unit of work behaves as if it ran alone (SQLite: one writer at a time;
+// PostgreSQL: SERIALIZABLE, and the driver retries the whole work on a serialization failure), so
+// read-then-write in one transact() is safe on both. kReadOnly sees one consistent snapshot.
 //
 // Errors are Status codes, never message text: a unique or primary-key violation is kAlreadyExists,
 // a foreign-key or check violation kFailedPrecondition, a lost connection or a server that is
@@ -122,6 +130,8 @@ class Storage {
   // the whole of `work` runs again on a fresh connection, a few times with a short backoff: `work`
   // must not have effects outside the transaction. A lost connection during COMMIT is reported
   // kUnavailable (the outcome is unknown; writes are idempotent by key, so the caller may retry).
+  // Calling transact() again from inside `work` (same thread) is refused with kInternal: it would
+  // wait for itself on SQLite and escape the unit of work on PostgreSQL.
   virtual core::Status transact(const Work& work, Mode mode = Mode::kReadWrite) = 0;
 
   // Runs `work` only if this process gets the named lock (PostgreSQL: a session advisory lock on one
