@@ -1,12 +1,19 @@
+// The management plane's schema. Each migration has its SQLite text (as shipped: never edited, so a
+// mgmt.db made by an earlier release opens and is at the same version under the same names) and its
+// PostgreSQL text, written for the same tables: INTEGER is BIGINT (SQLite's integers are 64-bit),
+// an INTEGER PRIMARY KEY (SQLite's rowid) is an identity column, WITHOUT ROWID has no equivalent and
+// is left out (every PostgreSQL table is a heap with its primary key as an index). Flags stay 0/1
+// integers on both, so the stores' SQL is the same text.
 #include "mgmt/mgmt_schema.h"
 
 namespace mgmt {
 
-const std::vector<core::Migration>& mgmtMigrations() {
-  static const std::vector<core::Migration> migrations = {
+const std::vector<store::Migration>& mgmtStorageMigrations() {
+  static const std::vector<store::Migration> migrations = {
       {1, "tenants, plans, subscribers, claims, devices, usage, events, commands, tokens",
        // Desired state is versioned per tenant: every change takes the tenant's next version, and
        // a deletion leaves a tombstone, so a box asking "what changed since N" gets an exact answer.
+       // SQLite
        "CREATE TABLE tenants ("
        "  id TEXT PRIMARY KEY,"
        "  name TEXT NOT NULL UNIQUE,"
@@ -139,16 +146,166 @@ const std::vector<core::Migration>& mgmtMigrations() {
        "  name TEXT NOT NULL DEFAULT '',"
        "  secret_sha256 TEXT NOT NULL UNIQUE,"
        "  created_at INTEGER NOT NULL"
+       ");",
+       // PostgreSQL
+       "CREATE TABLE tenants ("
+       "  id TEXT PRIMARY KEY,"
+       "  name TEXT NOT NULL UNIQUE,"
+       "  tier TEXT NOT NULL,"
+       "  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','suspended')),"
+       "  demo BIGINT NOT NULL DEFAULT 0,"
+       "  created_at BIGINT NOT NULL,"
+       "  expires_at BIGINT NOT NULL,"
+       "  version BIGINT NOT NULL DEFAULT 0,"
+       "  license_id TEXT NOT NULL DEFAULT '',"
+       "  license TEXT NOT NULL DEFAULT '',"
+       "  license_issued_at BIGINT NOT NULL DEFAULT 0"
+       ");"
+       "CREATE TABLE plans ("
+       "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+       "  name TEXT NOT NULL,"
+       "  spec TEXT NOT NULL,"
+       "  version BIGINT NOT NULL,"
+       "  deleted BIGINT NOT NULL DEFAULT 0,"
+       "  updated_at BIGINT NOT NULL,"
+       "  PRIMARY KEY (tenant_id, name)"
+       ");"
+       "CREATE INDEX plans_version ON plans(tenant_id, version);"
+       "CREATE TABLE subscribers ("
+       "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+       "  username TEXT NOT NULL,"
+       "  plan TEXT NOT NULL,"
+       "  spec TEXT NOT NULL,"
+       "  version BIGINT NOT NULL,"
+       "  deleted BIGINT NOT NULL DEFAULT 0,"
+       "  origin TEXT NOT NULL DEFAULT 'mgmt',"
+       "  created_at BIGINT NOT NULL,"
+       "  updated_at BIGINT NOT NULL,"
+       "  PRIMARY KEY (tenant_id, username)"
+       ");"
+       "CREATE INDEX subscribers_version ON subscribers(tenant_id, version);"
+       "CREATE TABLE claims ("
+       "  id TEXT PRIMARY KEY,"
+       "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+       "  secret_sha256 TEXT NOT NULL UNIQUE,"
+       "  uses_left BIGINT NOT NULL,"
+       "  expires_at BIGINT NOT NULL,"
+       "  created_at BIGINT NOT NULL"
+       ");"
+       "CREATE TABLE devices ("
+       "  id TEXT PRIMARY KEY,"
+       "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+       "  hostname TEXT NOT NULL DEFAULT '',"
+       "  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','revoked')),"
+       "  claim_id TEXT NOT NULL,"
+       "  enrolled_at BIGINT NOT NULL,"
+       "  cert_serial TEXT NOT NULL,"
+       "  cert_fingerprint TEXT NOT NULL,"
+       "  cert_not_before BIGINT NOT NULL,"
+       "  cert_not_after BIGINT NOT NULL,"
+       "  last_checkin BIGINT NOT NULL DEFAULT 0,"
+       "  reported TEXT NOT NULL DEFAULT '{}',"
+       "  usage_watermark BIGINT NOT NULL DEFAULT 0,"
+       "  session_watermark BIGINT NOT NULL DEFAULT 0,"
+       "  event_watermark BIGINT NOT NULL DEFAULT 0,"
+       "  revoked_at BIGINT NOT NULL DEFAULT 0"
+       ");"
+       "CREATE INDEX devices_tenant ON devices(tenant_id);"
+       // Usage as the boxes recorded it: one row per journal record; (device, seq) makes replays
+       // harmless. usage_totals is the sum per subscriber, updated with each new row.
+       "CREATE TABLE usage ("
+       "  device_id TEXT NOT NULL,"
+       "  seq BIGINT NOT NULL,"
+       "  tenant_id TEXT NOT NULL,"
+       "  username TEXT NOT NULL,"
+       "  session TEXT NOT NULL,"
+       "  at BIGINT NOT NULL,"
+       "  input_octets BIGINT NOT NULL,"
+       "  output_octets BIGINT NOT NULL,"
+       "  session_time BIGINT NOT NULL,"
+       "  PRIMARY KEY (device_id, seq)"
+       ");"
+       "CREATE TABLE usage_totals ("
+       "  tenant_id TEXT NOT NULL,"
+       "  username TEXT NOT NULL,"
+       "  input_octets BIGINT NOT NULL DEFAULT 0,"
+       "  output_octets BIGINT NOT NULL DEFAULT 0,"
+       "  session_time BIGINT NOT NULL DEFAULT 0,"
+       "  records BIGINT NOT NULL DEFAULT 0,"
+       "  last_at BIGINT NOT NULL DEFAULT 0,"
+       "  PRIMARY KEY (tenant_id, username)"
+       ");"
+       // Closed sessions as the boxes summed them up, keyed like usage rows.
+       "CREATE TABLE sessions ("
+       "  device_id TEXT NOT NULL,"
+       "  id BIGINT NOT NULL,"
+       "  tenant_id TEXT NOT NULL,"
+       "  session TEXT NOT NULL,"
+       "  username TEXT NOT NULL,"
+       "  nas TEXT NOT NULL,"
+       "  started BIGINT NOT NULL,"
+       "  stopped BIGINT NOT NULL,"
+       "  input_octets BIGINT NOT NULL,"
+       "  output_octets BIGINT NOT NULL,"
+       "  session_time BIGINT NOT NULL,"
+       "  close_reason TEXT NOT NULL DEFAULT '',"
+       "  PRIMARY KEY (device_id, id)"
+       ");"
+       "CREATE INDEX sessions_user ON sessions(tenant_id, username, stopped);"
+       "CREATE TABLE device_events ("
+       "  device_id TEXT NOT NULL,"
+       "  seq BIGINT NOT NULL,"
+       "  tenant_id TEXT NOT NULL,"
+       "  at BIGINT NOT NULL,"
+       "  kind TEXT NOT NULL,"
+       "  data TEXT NOT NULL,"
+       "  outcome TEXT NOT NULL DEFAULT '',"
+       "  PRIMARY KEY (device_id, seq)"
+       ");"
+       "CREATE TABLE commands ("
+       "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+       "  tenant_id TEXT NOT NULL,"
+       "  device_id TEXT NOT NULL,"
+       "  kind TEXT NOT NULL,"
+       "  arguments TEXT NOT NULL,"
+       "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','done','failed')),"
+       "  result TEXT NOT NULL DEFAULT '',"
+       "  created_at BIGINT NOT NULL,"
+       "  done_at BIGINT NOT NULL DEFAULT 0"
+       ");"
+       "CREATE INDEX commands_device ON commands(device_id, state);"
+       "CREATE TABLE tokens ("
+       "  id TEXT PRIMARY KEY,"
+       "  tenant_id TEXT,"
+       "  name TEXT NOT NULL DEFAULT '',"
+       "  secret_sha256 TEXT NOT NULL UNIQUE,"
+       "  created_at BIGINT NOT NULL"
        ");"},
       {2, "device certificates bound to their record; tokens that expire and can be revoked",
        // A device is known by its one current certificate. The previous one stays good only until
        // the box first uses the renewed one (a renewal whose answer was lost must not lock it out).
+       // SQLite
        "ALTER TABLE devices ADD COLUMN cert_previous_fingerprint TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE devices ADD COLUMN rekey_requested INTEGER NOT NULL DEFAULT 0;"  // device-rekey
        "ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"  // 0: never
        "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;"
-       "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"},
+       "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;",
+       // PostgreSQL
+       "ALTER TABLE devices ADD COLUMN cert_previous_fingerprint TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE devices ADD COLUMN rekey_requested BIGINT NOT NULL DEFAULT 0;"
+       "ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;"
+       "ALTER TABLE tokens ADD COLUMN revoked_at BIGINT NOT NULL DEFAULT 0;"
+       "ALTER TABLE tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;"},
   };
+  return migrations;
+}
+
+const std::vector<core::Migration>& mgmtMigrations() {
+  static const std::vector<core::Migration> migrations = [] {
+    std::vector<core::Migration> sqlite;
+    for (const store::Migration& m : mgmtStorageMigrations()) sqlite.push_back({m.version, m.name, m.sqlite});
+    return sqlite;
+  }();
   return migrations;
 }
 
