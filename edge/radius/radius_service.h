@@ -36,6 +36,8 @@
 #include "core/counters.h"
 #include "core/event_bus.h"
 #include "core/store.h"
+#include "edge/radius/enforcement.h"
+#include "edge/radius/catalog_service.h"
 #include "edge/radius/radius_config.h"
 #include "edge/radius/voucher_service.h"
 
@@ -95,20 +97,6 @@ class RadiusService {
   int64_t journalSeq() const { return ledger_.journalSeq(); }
 
  private:
-  core::ControlReply nasAdd(const core::Json& args);
-  core::ControlReply nasList(const core::Json& args);
-  core::ControlReply nasDel(const core::Json& args);
-  core::ControlReply planAdd(const core::Json& args);
-  core::ControlReply planSet(const core::Json& args);
-  core::ControlReply planList(const core::Json& args);
-  core::ControlReply planDel(const core::Json& args);
-  core::ControlReply subscriberAdd(const core::Json& args);
-  core::ControlReply subscriberSet(const core::Json& args);
-  core::ControlReply subscriberDel(const core::Json& args);
-  core::ControlReply subscriberShow(const core::Json& args);
-  core::ControlReply subscriberList(const core::Json& args);
-  core::ControlReply subscriberImport(const core::Json& args);
-  core::ControlReply stats(const core::Json& args);
   core::ControlReply sessionList(const core::Json& args);
   core::ControlReply sessionShow(const core::Json& args);
   core::ControlReply sessionHistory(const core::Json& args);
@@ -146,9 +134,11 @@ class RadiusService {
   // Queues one Disconnect-Request or CoA-Request for `session` on its NAS's worker; `done` gets the
   // result as JSON (outcome ack|nak|timeout|error, message, job, ...), on that worker after the
   // exchange (an ACKed Disconnect marked in the ledger first), or at once when nothing was sent.
-  // Returns the job id, 0 when `done` already ran.
+  // Returns the job id, 0 when `done` already ran. A CoA carries `rate` when billing already decided
+  // it (a quota event); without one, the rate in force now (the plan's, or its tier's or window's).
   uint64_t submitDynAuth(const aaa::acct::SessionRow& session, aaa::radius::DynAuthKind kind,
-                         std::function<void(core::Json)> done);
+                         std::function<void(core::Json)> done,
+                         const std::optional<aaa::radius::RateLimit>& rate = std::nullopt);
   // How long a command waits for its NAS's answer before it reports the request as queued.
   std::chrono::milliseconds dynAuthAnswerWait() const;
   // Queues a CoA with the rate in force for every live session of the given plans' subscribers
@@ -159,18 +149,17 @@ class RadiusService {
   void checkWindowBoundaries(int64_t now);
   // Queues a CoA (the subscriber's current rate) or Disconnect for every live session of `username`.
   void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why);
+  // A quota event (edge/radius/enforcement.h), decided once by billing: each session it names is
+  // queued on its NAS's worker at once with the decided rate (no SQL read, no second evaluation);
+  // when it names none, the CoA thread finds the user's live sessions and sends them the same.
+  void enforce(const Enforcement& e);
   void coaLoop();
 
-  // nas-del and plan-del: delete by name, then reload that part of the snapshot.
-  core::ControlReply deleteNamed(const core::Json& args, const std::string& what,
-                                 core::Status (*remove)(core::Database&, const std::string&),
-                                 core::Status (RadiusService::*reload)());
-  core::Status reloadNas();
-  core::Status reloadPlans();
   core::Status write(core::Writer::Job job);
   bool keepCleartext() const;
 
   core::CounterRegistry& counters_;
+  core::Counter* sessionsOnline_ = nullptr;  // radius_sessions_online, declared in start()
   core::EventBus& events_;
   RadiusConfig config_;
   AccountingConfig accounting_;
@@ -196,17 +185,19 @@ class RadiusService {
   std::unique_ptr<aaa::radius::DynAuthQueue> dynauthQueue_;  // one worker per NAS
   std::mutex coaMu_;
   std::condition_variable coaWake_;
-  struct Enforcement {
+  struct CoaJob {
     std::optional<aaa::acct::SessionRow> session;  // one session; else every live session of `username`
     std::string username;
     aaa::radius::DynAuthKind kind = aaa::radius::DynAuthKind::kCoa;
     std::string why;  // for the log
+    std::optional<aaa::radius::RateLimit> rate;  // CoA: decided by billing already; else the rate in force
   };
-  // Enforcement is planned on coaThread_ (which sessions, which rate) and sent by dynauthQueue_.
-  std::deque<Enforcement> coaQueue_;
+  // Planned on coaThread_ (which sessions, which rate) and sent by dynauthQueue_.
+  std::deque<CoaJob> coaQueue_;
   std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
 
   CapacityCheck capacityCheck_;
+  std::unique_ptr<CatalogService> catalog_;  // made by start()
   std::unique_ptr<VoucherService> vouchers_;  // made by start()
 
   // Billing state.
