@@ -37,7 +37,6 @@
 #include "core/event_bus.h"
 #include "core/store.h"
 #include "edge/radius/enforcement.h"
-#include "edge/radius/catalog_service.h"
 #include "edge/radius/radius_config.h"
 #include "edge/radius/voucher_service.h"
 
@@ -97,6 +96,20 @@ class RadiusService {
   int64_t journalSeq() const { return ledger_.journalSeq(); }
 
  private:
+  core::ControlReply nasAdd(const core::Json& args);
+  core::ControlReply nasList(const core::Json& args);
+  core::ControlReply nasDel(const core::Json& args);
+  core::ControlReply planAdd(const core::Json& args);
+  core::ControlReply planSet(const core::Json& args);
+  core::ControlReply planList(const core::Json& args);
+  core::ControlReply planDel(const core::Json& args);
+  core::ControlReply subscriberAdd(const core::Json& args);
+  core::ControlReply subscriberSet(const core::Json& args);
+  core::ControlReply subscriberDel(const core::Json& args);
+  core::ControlReply subscriberShow(const core::Json& args);
+  core::ControlReply subscriberList(const core::Json& args);
+  core::ControlReply subscriberImport(const core::Json& args);
+  core::ControlReply stats(const core::Json& args);
   core::ControlReply sessionList(const core::Json& args);
   core::ControlReply sessionShow(const core::Json& args);
   core::ControlReply sessionHistory(const core::Json& args);
@@ -155,11 +168,16 @@ class RadiusService {
   void enforce(const Enforcement& e);
   void coaLoop();
 
+  // nas-del and plan-del: delete by name, then reload that part of the snapshot.
+  core::ControlReply deleteNamed(const core::Json& args, const std::string& what,
+                                 core::Status (*remove)(core::Database&, const std::string&),
+                                 core::Status (RadiusService::*reload)());
+  core::Status reloadNas();
+  core::Status reloadPlans();
   core::Status write(core::Writer::Job job);
   bool keepCleartext() const;
 
   core::CounterRegistry& counters_;
-  core::Counter* sessionsOnline_ = nullptr;  // radius_sessions_online, declared in start()
   core::EventBus& events_;
   RadiusConfig config_;
   AccountingConfig accounting_;
@@ -197,7 +215,6 @@ class RadiusService {
   std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
 
   CapacityCheck capacityCheck_;
-  std::unique_ptr<CatalogService> catalog_;  // made by start()
   std::unique_ptr<VoucherService> vouchers_;  // made by start()
 
   // Billing state.
