@@ -11,6 +11,8 @@ function(edge_require_pkg prefix module debian_package)
 endfunction()
 
 edge_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
+# mgmt's PostgreSQL backend (mgmt/store/postgres)
+edge_require_pkg(LIBPQ libpq libpq-dev)
 edge_require_pkg(TALLOC talloc libtalloc-dev)
 edge_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 # libmicrohttpd's HTTPS is GnuTLS: its headers for reading client certificates (mgmt device API)

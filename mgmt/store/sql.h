@@ -14,7 +14,11 @@
 //  - parameter types come from the Value: int64 binds as PostgreSQL bigint, a string as text, Bytes
 //    as bytea, so pass integers for integer columns (SQLite would coerce, PostgreSQL refuses);
 //  - an aggregate such as sum() may read back as text on PostgreSQL (numeric): Row::int64 parses it;
-//  - no BEGIN/COMMIT/ROLLBACK in a statement: transactions are Storage::transact's.
+//  - no BEGIN/COMMIT/ROLLBACK/SAVEPOINT in a statement: transactions are Storage::transact's;
+//  - a statement that fails ends the unit of work (PostgreSQL refuses everything after it; the SQLite
+//    driver is held to the same rule): later statements get kFailedPrecondition, and transact()
+//    returns the first failure even if the work returns ok. Do not catch a duplicate to carry on:
+//    write ON CONFLICT, or check first.
 //
 // Isolation: a kReadWrite unit of work behaves as if it ran alone (SQLite: one writer at a time;
 // PostgreSQL: SERIALIZABLE, and the driver retries the whole work on a serialization failure), so

@@ -114,10 +114,18 @@ class SqliteTransaction final : public Transaction {
   // A statement failed because another connection held the file past the busy timeout: the whole
   // unit of work may run again.
   bool retryable() const { return retryable_; }
+  // The first statement failure of this unit of work (ok when none).
+  const core::Status& firstError() const { return firstError_; }
 
  private:
   core::Result<core::Statement> prepare(std::string_view sql, const Params& params) {
     EDGE_RETURN_IF_ERROR(detail::checkNotTransactionControl(sql));
+    // SQLite would carry on after a failed statement; PostgreSQL refuses everything after one. The
+    // stricter rule on both, so that a store that passes on SQLite passes on PostgreSQL.
+    if (!firstError_.isOk()) {
+      return core::failedPrecondition("an earlier statement of this unit of work failed (" + firstError_.toString() +
+                                      "): return its error from the work");
+    }
     core::Result<core::Statement> st = db_.prepare(rewriteParameters(sql));
     if (!st.isOk()) return failed(st.status());
     for (size_t i = 0; i < params.size(); ++i) {
@@ -151,8 +159,12 @@ class SqliteTransaction final : public Transaction {
   }
 
   core::Status failed(const core::Status& s) {
-    if (s.code() == core::Code::kUnavailable) retryable_ = true;
-    return refine(db_, s);
+    core::Status refined = refine(db_, s);
+    if (firstError_.isOk()) {
+      firstError_ = refined;
+      retryable_ = s.code() == core::Code::kUnavailable;
+    }
+    return refined;
   }
 
   core::Status checkStillOpen(std::string_view sql) {
@@ -164,6 +176,7 @@ class SqliteTransaction final : public Transaction {
 
   core::Database& db_;
   bool retryable_ = false;
+  core::Status firstError_;
 };
 
 class SqliteStorage final : public Storage {
@@ -212,6 +225,9 @@ class SqliteStorage final : public Storage {
       s = work(txn);
     } catch (const std::exception& e) {
       s = core::internalError(std::string("storage: unit of work threw: ") + e.what());
+    }
+    if (s.isOk() && !txn.firstError().isOk()) {
+      s = txn.firstError().withContext("the unit of work returned ok after a failed statement");
     }
     if (s.isOk()) {
       s = db.exec("COMMIT");

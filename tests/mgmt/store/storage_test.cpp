@@ -1,6 +1,7 @@
 // mgmt/store/sql.h on the backend of this run (tests/support/test_storage.h: SQLite on a temporary
 // file, or PostgreSQL when MGMT_TEST_PG_DSN is set): the same assertions hold on both.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -255,6 +256,7 @@ TEST(Storage, ConcurrentReadThenWriteLosesNoIncrement) {
         // Read, then write what was read plus one: only isolation keeps the increments apart.
         core::Status s = storage->transact([](Transaction& t) -> core::Status {
           EDGE_ASSIGN_OR_RETURN(int64_t v, t.queryInt64("SELECT value FROM counter WHERE name = $1", {"hits"}));
+          std::this_thread::sleep_for(std::chrono::microseconds(300));  // widen the window
           return t.exec("UPDATE counter SET value = $1 WHERE name = $2", {v + 1, "hits"}).status();
         });
         if (!s.isOk()) ++failures;
@@ -384,4 +386,81 @@ TEST(SqliteParameters, DollarNumbersBecomeQuestionNumbersOutsideQuotesAndComment
   STRCMP_EQUAL("SELECT '$1', 'it''s $2', \"$3\" , ?4", rewriteParameters("SELECT '$1', 'it''s $2', \"$3\" , $4").c_str());
   STRCMP_EQUAL("SELECT ?1 -- $2\n, ?3 /* $4 */", rewriteParameters("SELECT $1 -- $2\n, $3 /* $4 */").c_str());
   STRCMP_EQUAL("SELECT $ , $a", rewriteParameters("SELECT $ , $a").c_str());
+}
+
+TEST(Storage, AFailedStatementEndsTheUnitOfWorkOnBothBackends) {
+  CHECK_TRUE(storage->transact([](Transaction& t) { return insertItem(t, "taken", int64_t{1}); }).isOk());
+  core::Code later = core::Code::kOk;
+  // Catching the duplicate and carrying on is refused (PostgreSQL aborts the transaction; SQLite is
+  // held to the same rule): the unit reports the first failure, and nothing of it stays.
+  core::Status s = storage->transact([&](Transaction& t) -> core::Status {
+    EDGE_RETURN_IF_ERROR(insertItem(t, "fresh", int64_t{1}));
+    (void)insertItem(t, "taken", int64_t{2});
+    later = insertItem(t, "another", int64_t{3}).code();
+    return core::Status::ok();
+  });
+  CHECK_TRUE(later == core::Code::kFailedPrecondition);
+  CHECK_TRUE_TEXT(s.code() == core::Code::kAlreadyExists, s.toString().c_str());
+  LONGS_EQUAL(1, count("items"));
+}
+
+// PostgreSQL: the connection dies under a unit of work (failover, a restarted server): the work runs
+// again on a new connection, and its rows are there once.
+TEST(Storage, PostgresWorkRunsAgainAfterALostConnection) {
+  if (storage->backend() != Backend::kPostgres) return;
+  int attempts = 0;
+  core::Status s = storage->transact([&](Transaction& t) -> core::Status {
+    ++attempts;
+    EDGE_RETURN_IF_ERROR(insertItem(t, "once", int64_t{attempts}));
+    if (attempts == 1) EDGE_RETURN_IF_ERROR(t.query("SELECT pg_terminate_backend(pg_backend_pid())").status());
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  LONGS_EQUAL(2, attempts);
+  LONGS_EQUAL(1, count("items"));
+}
+
+// PostgreSQL: a write refused as read-only in a read-write unit means we reached a standby (the old
+// primary after a failover): a new connection, and the work again.
+TEST(Storage, PostgresWorkRunsAgainWhenItReachedAStandby) {
+  if (storage->backend() != Backend::kPostgres) return;
+  int attempts = 0;
+  core::Status s = storage->transact([&](Transaction& t) -> core::Status {
+    ++attempts;
+    if (attempts == 1) EDGE_RETURN_IF_ERROR(t.exec("SET transaction_read_only = on").status());
+    return insertItem(t, "written", int64_t{1});
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  LONGS_EQUAL(2, attempts);
+  LONGS_EQUAL(1, count("items"));
+}
+
+// SQLite: another connection holds the write lock past the busy timeout: the work runs again.
+TEST(Storage, SqliteWorkRunsAgainWhileAnotherConnectionWrites) {
+  if (storage->backend() != Backend::kSqlite) return;
+  mgmt::store::StorageConfig quick = where->config();
+  quick.busyTimeoutMs = 20;
+  auto impatient = Storage::open(quick, schema());
+  CHECK_TRUE(impatient.isOk());
+  auto other = where->open(schema());  // another process's writer, as far as the file is concerned
+  CHECK_TRUE(other.isOk());
+  std::atomic<bool> holding{false};
+  std::thread holder([&] {
+    (void)(*other)->transact([&](Transaction& t) -> core::Status {
+      EDGE_RETURN_IF_ERROR(insertItem(t, "first", int64_t{1}));
+      holding = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      return core::Status::ok();
+    });
+  });
+  while (!holding) std::this_thread::yield();
+  int attempts = 0;
+  core::Status s = (*impatient)->transact([&](Transaction& t) {
+    ++attempts;
+    return insertItem(t, "second", int64_t{2});
+  });
+  holder.join();
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  LONGS_EQUAL(1, attempts);  // BEGIN IMMEDIATE waited and retried before the work ran
+  LONGS_EQUAL(2, count("items"));
 }
