@@ -338,7 +338,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     }
     s.totals_.responses->inc();
     ns.counters.responses->inc();
-    if (s.events_) s.events_->publish(AcctEvent{r.nas, r.statusType, r.username, r.uid, &change});
+    if (s.events_) s.events_->publish(AcctEvent{r.nas, r.statusType, r.username, r.uid, &change, &r});
   }
 };
 

@@ -81,6 +81,7 @@ struct AcctEvent {
   std::string_view username;
   std::string_view uid;
   const acct::LedgerChange* change;
+  const acct::AcctRecord* record;  // the record applied (its session's keys: NAS address, Acct-Session-Id, ...)
 };
 
 class AcctServer {

@@ -170,6 +170,10 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
       },
       [this](size_t adding) -> std::optional<std::string> { return capacityCheck_ ? capacityCheck_(adding) : std::nullopt; },
       [this] { return keepCleartext(); }});
+  quota_ = std::make_unique<QuotaService>(QuotaService::Deps{
+      writer, reader, snapshots_, core::SystemClock::instance(),
+      [this](std::string_view username) { return sessionCounts_.count(username); },
+      [this](const Enforcement& e) { enforce(e); }});
   core::Result<aaa::radius::Dictionary> dict = aaa::radius::Dictionary::load(config.dictionaryDir);
   if (!dict.isOk()) return dict.status().withContext("radius.dictionary-dir");
   dictionary_ = *dict;
@@ -220,12 +224,8 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   if (!sweepReader.isOk()) return sweepReader.status();
   sweepReader_ = std::move(*sweepReader);
   // Per-period quota counters follow the plans' billing rules (on the acct writer's thread).
-  classifierCache_ = std::make_unique<aaa::policy::ReaderCache>(snapshots_);
   ledger_.setQuotaClassifier(
-      [this](const std::string& username, int64_t at) { return classifyUsage(username, at); });
-  quotaLookup_ = [this](std::string_view username, int64_t periodStart) {
-    return quotaBook_.usage(username, periodStart);
-  };
+      [this](const std::string& username, int64_t at) { return quota_->classify(username, at); });
   // The journal past the views' watermark is replayed (after a crash: the last seconds of
   // Interim-Updates), and the views written, before anything is served.
   ledger_.invalidate();
@@ -239,15 +239,15 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   core::Result<std::vector<std::pair<std::string, uint32_t>>> counts = aaa::acct::liveSessionCounts(*acctReader_);
   if (!counts.isOk()) return counts.status().withContext("loading live sessions");
   sessionCounts_.reset(*counts);
-  EDGE_RETURN_IF_ERROR(loadQuotaBook(core::SystemClock::instance().unixSeconds()));
+  EDGE_RETURN_IF_ERROR(quota_->load(*acctReader_));
   core::Result<std::unique_ptr<core::Database>> coaReader = core::Database::open(acctOptions);
   if (!coaReader.isOk()) return coaReader.status();
   coaReader_ = std::move(*coaReader);
   subscriptions_.push_back(events_.subscribe<aaa::radius::AcctEvent>([this](const aaa::radius::AcctEvent& e) {
-    if (e.change != nullptr && !e.change->quota.empty()) onQuotaMoved(*e.change);
+    if (e.change != nullptr && !e.change->quota.empty()) quota_->onQuotaMoved(*e.change, e.record);
   }));
   subscriptions_.push_back(events_.subscribe<aaa::radius::AuthEvent>(
-      [this](const aaa::radius::AuthEvent& e) { onAuthorized(e); }));
+      [this](const aaa::radius::AuthEvent& e) { quota_->onAuthorized(e); }));
 
   int threads = config.threads > 0 ? static_cast<int>(config.threads)
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -257,7 +257,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   sc.threads = threads;
   server_ = std::make_unique<aaa::radius::AuthServer>(
       sc, snapshots_, attributes_, counters_, &events_,
-      [this](std::string_view username) { return sessionCounts_.count(username); }, quotaLookup_);
+      [this](std::string_view username) { return sessionCounts_.count(username); }, quota_->lookup());
   EDGE_RETURN_IF_ERROR(server_->start());
 
   aaa::radius::AcctServerConfig ac;
@@ -440,7 +440,9 @@ void RadiusService::registerCommands(core::command::Table& c) {
   c.bind("usage", bind(&RadiusService::usage));
   c.bind("session-disconnect", bind(&RadiusService::sessionDisconnect));
   c.bind("session-coa", bind(&RadiusService::sessionCoa));
-  registerBillingCommands(c);
+  // Quotas and vouchers (quota_service.h, voucher_service.h): made by start(), which runs first.
+  quota_->registerCommands(c);
+  vouchers_->registerCommands(c);
 }
 
 ControlReply RadiusService::nasAdd(const Json& args) {
@@ -477,7 +479,7 @@ std::optional<RadiusService::SessionPolicy> RadiusService::sessionPolicy(const s
   aaa::policy::Decision d;
   d.subscriber = sub;
   d.plan = plan;
-  if (aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d) !=
+  if (aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quota_->lookup(), d) !=
       aaa::policy::RejectReason::kNone)
     return std::nullopt;
   SessionPolicy p;
@@ -858,7 +860,7 @@ ControlReply RadiusService::usage(const Json& args) {
   auto snap = snapshots_.current();
   const aaa::policy::Subscriber* sub = snap->findSubscriber(name);
   const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
-  if (plan != nullptr) j["billing"] = billingJson(*sub, *plan, now);
+  if (plan != nullptr) j["billing"] = quota_->billingJson(*sub, *plan, now);
   return ControlReply::success("usage of " + name + " this " + p, j);
 }
 
@@ -940,7 +942,7 @@ uint64_t RadiusService::submitDynAuth(const aaa::acct::SessionRow& session, aaa:
       r = billing::Rate{rate->downBps, rate->upBps};
     } else {
       aaa::policy::Decision d;
-      aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quotaLookup_, d);
+      aaa::policy::evaluateBilling(*sub, *plan, core::SystemClock::instance().unixSeconds(), quota_->lookup(), d);
       r = d.rate;
     }
     out["rate"] = core::formatRate(r.downBps) + "/" + core::formatRate(r.upBps);

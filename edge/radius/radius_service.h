@@ -31,12 +31,12 @@
 #include "aaa/radius/dynauth_queue.h"
 #include "aaa/radius/reply.h"
 #include "aaa/radius/server.h"
-#include "billing/rating/quota_book.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/event_bus.h"
 #include "core/store.h"
 #include "edge/radius/enforcement.h"
+#include "edge/radius/quota_service.h"
 #include "edge/radius/radius_config.h"
 #include "edge/radius/voucher_service.h"
 
@@ -119,25 +119,8 @@ class RadiusService {
   // Both: queue one request per selected session, then (ControlReply::later, no lock held) wait for
   // the answers up to dynAuthAnswerWait(); what has not come by then is reported "queued".
   core::ControlReply dynAuthCommand(const core::Json& args, aaa::radius::DynAuthKind kind);
-  // Billing (edge/radius_billing.cpp): top-ups, explanations; the voucher commands go to vouchers_.
-  core::ControlReply subscriberTopup(const core::Json& args);
-  core::ControlReply subscriberExplain(const core::Json& args);
-  void registerBillingCommands(core::command::Table& commands);
   // A control handler that calls one of the command methods above.
   core::command::Table::Handler bind(core::ControlReply (RadiusService::*fn)(const core::Json&));
-
-  // Where a journal row counts for quotas (the ledger's classifier; the acct writer's thread).
-  std::optional<aaa::acct::QuotaSlot> classifyUsage(const std::string& username, int64_t at);
-  // Loads the current periods' counters and top-ups into quotaBook_ (start).
-  core::Status loadQuotaBook(int64_t now);
-  // After a commit (the acct writer's thread): period counters moved; a fair-use tier or quota
-  // crossed queues a CoA with the new rate or a Disconnect for each of the subscriber's sessions.
-  void onQuotaMoved(const aaa::acct::LedgerChange& change);
-  // After an authorization (an auth thread): remembers it for explain; a first login starts the
-  // validity (and binds a voucher to the device).
-  void onAuthorized(const aaa::radius::AuthEvent& event);
-  // The billing state of a subscriber now (usage, explain, top-up).
-  core::Json billingJson(const aaa::policy::Subscriber& s, const aaa::policy::Plan& plan, int64_t now);
 
   // Sessions selected by an "id" or "user" argument.
   core::Result<std::vector<aaa::acct::SessionRow>> selectSessions(const core::Json& args);
@@ -216,23 +199,9 @@ class RadiusService {
 
   CapacityCheck capacityCheck_;
   std::unique_ptr<VoucherService> vouchers_;  // made by start()
-
-  // Billing state.
+  // Quotas, top-ups, explain, first logins (quota_service.h); made by start().
+  std::unique_ptr<QuotaService> quota_;
   std::string tenantName_;
-  billing::QuotaBook quotaBook_;
-  aaa::policy::QuotaLookup quotaLookup_;
-  std::unique_ptr<aaa::policy::ReaderCache> classifierCache_;  // the acct writer's thread only
-  struct LastAuth {
-    int64_t at = 0;
-    std::string nas;
-    std::string station;
-    aaa::policy::Decision decision;  // subscriber and plan pointers cleared
-    std::string plan;
-  };
-  std::mutex lastAuthMu_;
-  std::unordered_map<std::string, LastAuth> lastAuth_;
-  std::mutex firstLoginMu_;
-  std::unordered_set<std::string> firstLoginPending_;
   bool coaStopping_ = false;
   std::thread coaThread_;
   std::vector<core::EventBus::SubscriptionId> subscriptions_;

@@ -47,6 +47,13 @@ VoucherService::VoucherService(Deps deps) : d_(std::move(deps)) {}
 
 const char* VoucherService::alphabet() { return kVoucherAlphabet; }
 
+void VoucherService::registerCommands(core::command::Table& c) {
+  c.bind("voucher-generate", [this](const Json& args, const core::command::Caller&) { return generate(args); });
+  c.bind("voucher-list", [this](const Json& args, const core::command::Caller&) { return list(args); });
+  c.bind("voucher-revoke", [this](const Json& args, const core::command::Caller&) { return revoke(args); });
+  c.bind("voucher-export", [this](const Json& args, const core::command::Caller&) { return exportBatch(args); });
+}
+
 std::string VoucherService::newCode() {
   std::string code;
   while (code.size() < kVoucherLength) {

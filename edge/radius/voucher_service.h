@@ -14,6 +14,7 @@
 
 #include "aaa/policy/snapshot.h"
 #include "core/clock.h"
+#include "core/command/command.h"
 #include "core/control_socket.h"
 #include "core/store.h"
 
@@ -43,6 +44,8 @@ class VoucherService {
   core::ControlReply list(const core::Json& args);
   core::ControlReply revoke(const core::Json& args);
   core::ControlReply exportBatch(const core::Json& args);
+  // Binds voucher-generate, voucher-list, voucher-revoke and voucher-export to this service.
+  void registerCommands(core::command::Table& commands);
 
   // A fresh code: 12 symbols from the 31 without look-alikes (no 0/O, 1/I/L), uniformly drawn.
   static std::string newCode();

@@ -1,18 +1,15 @@
-// The billing side of the RADIUS service: per-period quota counters (fed by the ledger), their
-// enforcement at Interim-Update (CoA or Disconnect on a tier crossing), first logins and validity,
-// top-ups and explanations; the voucher commands are bound to VoucherService (voucher_service.h).
-// The pure rules are billing/rating/rules.h; the decision at Access-Request is aaa/policy
-// (evaluateBilling).
+#include "edge/radius/quota_service.h"
+
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include "aaa/auth/mac.h"
 #include "aaa/policy/store.h"
-#include "core/clock.h"
+#include "core/command_args.h"
 #include "core/log.h"
 #include "core/units.h"
-#include "core/command_args.h"
-#include "edge/radius/radius_service.h"
+#include "edge/radius/quota_store.h"
 #include "edge/radius/service_helpers.h"
 
 namespace edge {
@@ -95,10 +92,38 @@ std::vector<std::string> explainDecision(const Decision& d, const Subscriber& s,
   return out;
 }
 
+// What a CoA carries: the rate as a NAS reads it (the burst is the plan's business, added back by
+// aaa::radius::renderRate when the rate is the plan's own).
+aaa::radius::RateLimit rateLimitOf(const billing::Rate& r) {
+  aaa::radius::RateLimit out;
+  out.downBps = r.downBps;
+  out.upBps = r.upBps;
+  return out;
+}
+
+constexpr uint32_t kAcctStop = aaa::acct::kStop;
+
 }  // namespace
 
-std::optional<aaa::acct::QuotaSlot> RadiusService::classifyUsage(const std::string& username, int64_t at) {
-  const aaa::policy::Snapshot& snap = classifierCache_->get();
+QuotaService::QuotaService(Deps deps) : d_(std::move(deps)), classifierCache_(d_.snapshots) {
+  lookup_ = [this](std::string_view username, int64_t periodStart) { return book_.usage(username, periodStart); };
+}
+
+core::Status QuotaService::load(core::Database& acct) {
+  book_.clear();
+  // The longest period is a year (365d): older counters belong to periods that are over.
+  int64_t since = d_.clock.unixSeconds() - 400 * 86400;
+  core::Result<std::vector<aaa::acct::QuotaRow>> rows = aaa::acct::quotaUsageSince(acct, since);
+  if (!rows.isOk()) return rows.status().withContext("loading quota counters");
+  for (const aaa::acct::QuotaRow& r : *rows) book_.addUsage(r.username, r.periodStart, r.bytes, r.seconds);
+  core::Result<std::vector<TopupSum>> topups = topupsSince(d_.reader, since);
+  if (!topups.isOk()) return topups.status().withContext("loading top-ups");
+  for (const TopupSum& t : *topups) book_.addBonus(t.username, t.periodStart, t.bytes, t.seconds);
+  return core::Status::ok();
+}
+
+std::optional<aaa::acct::QuotaSlot> QuotaService::classify(const std::string& username, int64_t at) {
+  const aaa::policy::Snapshot& snap = classifierCache_.get();
   const Subscriber* s = snap.findSubscriber(username);
   if (s == nullptr) return std::nullopt;
   const Plan* p = snap.findPlan(s->planId);
@@ -107,33 +132,11 @@ std::optional<aaa::acct::QuotaSlot> RadiusService::classifyUsage(const std::stri
   return aaa::acct::QuotaSlot{period.start, billing::countsAgainstData(p->billing, at)};
 }
 
-core::Status RadiusService::loadQuotaBook(int64_t now) {
-  quotaBook_.clear();
-  // The longest period is a year (365d): older counters belong to periods that are over.
-  int64_t since = now - 400 * 86400;
-  core::Result<std::vector<aaa::acct::QuotaRow>> rows = aaa::acct::quotaUsageSince(*acctReader_, since);
-  if (!rows.isOk()) return rows.status().withContext("loading quota counters");
-  for (const aaa::acct::QuotaRow& r : *rows) quotaBook_.addUsage(r.username, r.periodStart, r.bytes, r.seconds);
-  core::Result<core::Statement> st = reader_->prepare(
-      "SELECT username, period_start, sum(bytes), sum(seconds) FROM topups WHERE period_start >= ? "
-      "GROUP BY username, period_start ORDER BY username, period_start");
-  if (!st.isOk()) return st.status();
-  st->bindInt64(1, since);
-  for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status().withContext("loading top-ups");
-    if (!*row) break;
-    quotaBook_.addBonus(st->columnText(0), st->columnInt64(1), static_cast<uint64_t>(st->columnInt64(2)),
-                        static_cast<uint64_t>(st->columnInt64(3)));
-  }
-  return core::Status::ok();
-}
-
-void RadiusService::onQuotaMoved(const aaa::acct::LedgerChange& change) {
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  auto snap = snapshots_.current();
+void QuotaService::onQuotaMoved(const aaa::acct::LedgerChange& change, const aaa::acct::AcctRecord* record) {
+  int64_t now = d_.clock.unixSeconds();
+  auto snap = d_.snapshots.current();
   for (const aaa::acct::QuotaDelta& q : change.quota) {
-    billing::QuotaBook::Moved moved = quotaBook_.addUsage(q.username, q.periodStart, q.bytes, q.seconds);
+    billing::QuotaBook::Moved moved = book_.addUsage(q.username, q.periodStart, q.bytes, q.seconds);
     const Subscriber* s = snap->findSubscriber(q.username);
     const Plan* plan = s ? snap->findPlan(s->planId) : nullptr;
     if (plan == nullptr) continue;
@@ -146,44 +149,48 @@ void RadiusService::onQuotaMoved(const aaa::acct::LedgerChange& change) {
         billing::evaluate(rules, base, moved.previousPeriod ? *moved.previousPeriod : moved.before, now);
     billing::QuotaDecision after = billing::evaluate(rules, base, moved.after, now);
     if (before.allow == after.allow && before.tier == after.tier) continue;
+    Enforcement e;
+    e.username = q.username;
+    // The record's session, when it is the user's only live one (a Stop's session is over: the
+    // session side then finds the others); else every live session, found by the session side.
+    if (record != nullptr && record->username == q.username && !record->uid.empty() &&
+        record->statusType != kAcctStop && d_.sessionsOnline && d_.sessionsOnline(q.username) == 1)
+      e.sessions.push_back(EnforcedSession{record->uid, record->acctSessionId, record->nas, record->nasAddress,
+                                           record->framedIp, record->callingStationId});
     if (!after.allow) {
       core::logInfo("quota: ", q.username, " ", after.reason, " (", core::formatSize(moved.after.bytes),
                     " counted this period); disconnecting");
-      queueUserDynAuth(q.username, aaa::radius::DynAuthKind::kDisconnect, "quota used up");
+      e.kind = aaa::radius::DynAuthKind::kDisconnect;
+      e.why = "quota used up";
     } else {
       core::logInfo("quota: ", q.username, after.tier >= 0 ? " reached fair-use " + tierText(rules, after.tier)
                                                             : std::string(" is back to the full rate"),
                     " at ", core::formatSize(moved.after.bytes), moved.previousPeriod ? " (new period)" : "",
                     "; new rate ", rateText(after.rate));
-      queueUserDynAuth(q.username, aaa::radius::DynAuthKind::kCoa, "fair-use tier");
+      e.kind = aaa::radius::DynAuthKind::kCoa;
+      e.rate = rateLimitOf(after.rate);
+      e.why = "fair-use tier";
     }
+    if (d_.enforce) d_.enforce(e);
   }
 }
 
-void RadiusService::onAuthorized(const aaa::radius::AuthEvent& e) {
+void QuotaService::onAuthorized(const aaa::radius::AuthEvent& e) {
   const Decision* d = e.decision;
   if (d == nullptr || d->subscriber == nullptr) return;  // unknown users are not remembered
   const Subscriber& sub = *d->subscriber;
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  // Remembered: rejects and billed decisions (an unbilled accept explains itself from the plan);
-  // at most kLastAuthMax subscribers, so memory stays bounded on a box with millions.
-  constexpr size_t kLastAuthMax = 200000;
+  int64_t now = d_.clock.unixSeconds();
+  // Remembered: rejects and billed decisions (an unbilled accept explains itself from the plan).
   if (e.accepted && !d->billed) {
-    std::lock_guard<std::mutex> lock(lastAuthMu_);
-    lastAuth_.erase(sub.username);
+    lastAuth_.forget(sub.username);
   } else {
-    LastAuth last;
+    AuthMemory::LastAuth last;
     last.at = now;
     last.nas = std::string(e.nas);
     last.station = std::string(e.callingStationId);
     last.decision = *d;
-    last.decision.subscriber = nullptr;
-    last.decision.plan = nullptr;
-    last.decision.msChapV2.reset();  // never keep key material
     if (d->plan != nullptr) last.plan = d->plan->name;
-    std::lock_guard<std::mutex> lock(lastAuthMu_);
-    if (lastAuth_.size() >= kLastAuthMax && lastAuth_.find(sub.username) == lastAuth_.end()) lastAuth_.clear();
-    lastAuth_[sub.username] = std::move(last);
+    lastAuth_.remember(sub.username, std::move(last));
   }
   if (!e.accepted || sub.firstLogin != 0) return;
   // Recorded where it changes something: a validity, a subscriber-anchored period, a voucher (not
@@ -194,39 +201,28 @@ void RadiusService::onAuthorized(const aaa::radius::AuthEvent& e) {
 
   // The first login: validity and subscriber-anchored periods start now; a voucher is bound to the
   // device that used it first (its Calling-Station-Id MAC).
-  {
-    std::lock_guard<std::mutex> lock(firstLoginMu_);
-    if (!firstLoginPending_.insert(sub.username).second) return;
-  }
+  if (!firstLogins_.begin(sub.username)) return;
   auto updated = std::make_shared<Subscriber>(sub);
   updated->firstLogin = now;
   if (sub.voucherBatch != 0 && !sub.mac) {
     if (auto mac = aaa::auth::parseMac(e.callingStationId)) updated->mac = *mac;
   }
-  snapshots_.publishSubscriberChanges({{updated->username, updated}});
+  d_.snapshots.publishSubscriberChanges({{updated->username, updated}});
   std::string mac = updated->mac ? aaa::auth::formatMac(*updated->mac) : "";
   int64_t id = sub.id;
   std::string username = sub.username;
   core::logInfo("first login: ", username, d->validUntil != 0 ? " valid until " + localTime(d->validUntil) : "",
                 mac.empty() || sub.mac ? "" : " (voucher bound to " + mac + ")");
-  writer_->submit(
-      [id, now, mac](core::Database& db) {
-        core::Result<core::Statement> st = db.prepare(
-            "UPDATE subscribers SET first_login = ?1, mac = CASE WHEN mac = '' THEN ?2 ELSE mac END "
-            "WHERE id = ?3 AND first_login = 0");
-        if (!st.isOk()) return st.status();
-        return st->bindInt64(1, now).bindText(2, mac).bindInt64(3, id).run();
-      },
-      [this, username](const core::Status& s) {
-        if (!s.isOk()) core::logError("recording the first login of ", username, ": ", s.message());
-        std::lock_guard<std::mutex> lock(firstLoginMu_);
-        firstLoginPending_.erase(username);
-      });
+  d_.writer.submit([id, now, mac](core::Database& db) { return recordFirstLogin(db, id, now, mac); },
+                   [this, username](const core::Status& s) {
+                     if (!s.isOk()) core::logError("recording the first login of ", username, ": ", s.message());
+                     firstLogins_.done(username);
+                   });
 }
 
-Json RadiusService::billingJson(const Subscriber& s, const Plan& plan, int64_t now) {
+Json QuotaService::billingJson(const Subscriber& s, const Plan& plan, int64_t now) const {
   Decision d;
-  RejectReason r = aaa::policy::evaluateBilling(s, plan, now, quotaLookup_, d);
+  RejectReason r = aaa::policy::evaluateBilling(s, plan, now, lookup_, d);
   if (s.status != aaa::policy::SubscriberStatus::kActive)
     r = s.status == aaa::policy::SubscriberStatus::kSuspended ? RejectReason::kSuspended : RejectReason::kDisabled;
   else if (r == RejectReason::kNone && s.expiresAt != 0 && s.expiresAt <= now)
@@ -259,34 +255,27 @@ Json RadiusService::billingJson(const Subscriber& s, const Plan& plan, int64_t n
   return j;
 }
 
-ControlReply RadiusService::subscriberTopup(const Json& args) {
+ControlReply QuotaService::topup(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"username", "bytes", "time", "validity", "note"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> username = a.required("username");
-  if (!username.isOk()) return fail(username.status());
-  core::Result<std::optional<uint64_t>> bytes = a.size("bytes");
-  if (!bytes.isOk()) return fail(bytes.status());
+  EDGE_RETURN_IF_ERROR(a.only({"username", "bytes", "time", "validity", "note"}));
+  EDGE_ASSIGN_OR_RETURN(std::string username, a.required("username"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<uint64_t> bytes, a.size("bytes"));
   auto duration = [&](const char* key) -> core::Result<std::optional<uint64_t>> {
-    core::Result<std::optional<std::string>> v = a.text(key);
-    if (!v.isOk()) return v.status();
-    if (!*v) return std::optional<uint64_t>();
-    core::Result<uint64_t> d = billing::parseDuration(**v);
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> v, a.text(key));
+    if (!v) return std::optional<uint64_t>();
+    core::Result<uint64_t> d = billing::parseDuration(*v);
     if (!d.isOk()) return core::invalidArgument(std::string(key) + ": " + d.status().message());
     return std::optional<uint64_t>(*d);
   };
-  core::Result<std::optional<uint64_t>> seconds = duration("time");
-  if (!seconds.isOk()) return fail(seconds.status());
-  core::Result<std::optional<uint64_t>> validity = duration("validity");
-  if (!validity.isOk()) return fail(validity.status());
-  core::Result<std::optional<std::string>> note = a.text("note");
-  if (!note.isOk()) return fail(note.status());
-  uint64_t addBytes = bytes->value_or(0), addSeconds = seconds->value_or(0), addValidity = validity->value_or(0);
+  EDGE_ASSIGN_OR_RETURN(std::optional<uint64_t> seconds, duration("time"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<uint64_t> validity, duration("validity"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> note, a.text("note"));
+  uint64_t addBytes = bytes.value_or(0), addSeconds = seconds.value_or(0), addValidity = validity.value_or(0);
   if (addBytes == 0 && addSeconds == 0 && addValidity == 0)
     return ControlReply::error("give what to add: --bytes 5GB, --time 2h and/or --validity 7d");
 
-  auto snap = snapshots_.current();
-  std::string name = canonicalUsername(*username);
+  auto snap = d_.snapshots.current();
+  std::string name = canonicalUsername(username);
   const Subscriber* sub = snap->findSubscriber(name);
   if (sub == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
   const Plan* plan = snap->findPlan(sub->planId);
@@ -300,65 +289,52 @@ ControlReply RadiusService::subscriberTopup(const Json& args) {
   if (addValidity != 0 && currentValidity == 0)
     return ControlReply::error("plan '" + plan->name + "' has no validity: it never runs out, there is nothing to extend");
 
-  int64_t now = core::SystemClock::instance().unixSeconds();
+  int64_t now = d_.clock.unixSeconds();
   Decision before;
-  aaa::policy::evaluateBilling(*sub, *plan, now, quotaLookup_, before);
+  aaa::policy::evaluateBilling(*sub, *plan, now, lookup_, before);
   billing::Interval period = billing::periodAt(b.period, now, aaa::policy::periodAnchorAt(*sub, now));
   Subscriber updated = *sub;
   if (addValidity != 0) updated.validitySeconds = currentValidity + addValidity;
-  std::string text = note->value_or("");
-  s = write([&](core::Database& db) -> core::Status {
-    core::Result<core::Statement> st = db.prepare(
-        "INSERT INTO topups(username, period_start, bytes, seconds, validity_seconds, note, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!st.isOk()) return st.status();
-    EDGE_RETURN_IF_ERROR(st->bindText(1, name)
-                             .bindInt64(2, period.start)
-                             .bindInt64(3, static_cast<int64_t>(addBytes))
-                             .bindInt64(4, static_cast<int64_t>(addSeconds))
-                             .bindInt64(5, static_cast<int64_t>(addValidity))
-                             .bindText(6, text)
-                             .bindInt64(7, now)
-                             .run());
-    if (addValidity != 0) return aaa::policy::updateSubscriber(db, updated, now);
-    return core::Status::ok();
-  });
-  if (!s.isOk()) return fail(s);
+  TopupRow row{name, period.start, addBytes, addSeconds, addValidity, note.value_or(""), now};
+  EDGE_RETURN_IF_ERROR(d_.writer.submit([&](core::Database& db) -> core::Status {
+                                  EDGE_RETURN_IF_ERROR(insertTopup(db, row));
+                                  if (addValidity != 0) return aaa::policy::updateSubscriber(db, updated, now);
+                                  return core::Status::ok();
+                                }).get());
   if (addValidity != 0)
-    snapshots_.publishSubscriberChanges({{name, std::make_shared<const Subscriber>(updated)}});
-  if (addBytes != 0 || addSeconds != 0) quotaBook_.addBonus(name, period.start, addBytes, addSeconds);
+    d_.snapshots.publishSubscriberChanges({{name, std::make_shared<const Subscriber>(updated)}});
+  if (addBytes != 0 || addSeconds != 0) book_.addBonus(name, period.start, addBytes, addSeconds);
   Decision after;
-  RejectReason r = aaa::policy::evaluateBilling(updated, *plan, now, quotaLookup_, after);
-  // Live: sessions slowed down by a fair-use tier get their rate back at once.
-  if (r == RejectReason::kNone && before.quota.tier != after.quota.tier)
-    queueUserDynAuth(name, aaa::radius::DynAuthKind::kCoa, "top-up");
+  RejectReason r = aaa::policy::evaluateBilling(updated, *plan, now, lookup_, after);
+  // Live: sessions slowed down (or stopped) by a fair-use tier get the new rate at once.
+  if (r == RejectReason::kNone && before.quota.tier != after.quota.tier && d_.enforce) {
+    Enforcement e;
+    e.username = name;
+    e.kind = aaa::radius::DynAuthKind::kCoa;
+    e.rate = rateLimitOf(after.rate);
+    e.why = "top-up";
+    d_.enforce(e);
+  }
   std::string added;
   if (addBytes) added += " +" + core::formatSize(addBytes);
   if (addSeconds) added += " +" + billing::formatDuration(addSeconds) + " online";
   if (addValidity) added += " +" + billing::formatDuration(addValidity) + " validity";
-  core::logInfo("top-up: ", name, added, text.empty() ? "" : " (" + text + ")");
+  core::logInfo("top-up: ", name, added, row.note.empty() ? "" : " (" + row.note + ")");
   return ControlReply::success("topped up " + name + ":" + added, billingJson(updated, *plan, now));
 }
 
-ControlReply RadiusService::subscriberExplain(const Json& args) {
+ControlReply QuotaService::explain(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"username"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> username = a.required("username");
-  if (!username.isOk()) return fail(username.status());
-  auto snap = snapshots_.current();
-  std::string name = canonicalUsername(*username);
+  EDGE_RETURN_IF_ERROR(a.only({"username"}));
+  EDGE_ASSIGN_OR_RETURN(std::string username, a.required("username"));
+  auto snap = d_.snapshots.current();
+  std::string name = canonicalUsername(username);
   const Subscriber* sub = snap->findSubscriber(name);
   if (sub == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
   const Plan* plan = snap->findPlan(sub->planId);
   Json out = Json::object();
   out["username"] = name;
-  std::optional<LastAuth> last;
-  {
-    std::lock_guard<std::mutex> lock(lastAuthMu_);
-    auto it = lastAuth_.find(name);
-    if (it != lastAuth_.end()) last = it->second;
-  }
+  std::optional<AuthMemory::LastAuth> last = lastAuth_.find(name);
   Json lines = Json::array();
   if (last) {
     const Decision& d = last->decision;
@@ -389,7 +365,7 @@ ControlReply RadiusService::subscriberExplain(const Json& args) {
                     " remembered since edged started (an accept on a plan without billing rules gets the plan's rate)");
   }
   if (plan != nullptr) {
-    int64_t now = core::SystemClock::instance().unixSeconds();
+    int64_t now = d_.clock.unixSeconds();
     out["now"] = billingJson(*sub, *plan, now);
     lines.push_back("now: " + out["now"]["state"].get<std::string>() + ", rate " + out["now"]["rate"].get<std::string>() +
                     (out["now"].contains("resets-at-local") ? ", period resets " + out["now"]["resets-at-local"].get<std::string>()
@@ -399,14 +375,10 @@ ControlReply RadiusService::subscriberExplain(const Json& args) {
   return ControlReply::success("why " + name + " got what they got", out);
 }
 
-void RadiusService::registerBillingCommands(core::command::Table& c) {
-  c.bind("subscriber-topup", bind(&RadiusService::subscriberTopup));
-  c.bind("subscriber-explain", bind(&RadiusService::subscriberExplain));
-  // The vouchers' commands (voucher_service.h); vouchers_ is made by start(), before any command.
-  c.bind("voucher-generate", [this](const Json& args, const core::command::Caller&) { return vouchers_->generate(args); });
-  c.bind("voucher-list", [this](const Json& args, const core::command::Caller&) { return vouchers_->list(args); });
-  c.bind("voucher-revoke", [this](const Json& args, const core::command::Caller&) { return vouchers_->revoke(args); });
-  c.bind("voucher-export", [this](const Json& args, const core::command::Caller&) { return vouchers_->exportBatch(args); });
+
+void QuotaService::registerCommands(core::command::Table& c) {
+  c.bind("subscriber-topup", [this](const Json& args, const core::command::Caller&) { return topup(args); });
+  c.bind("subscriber-explain", [this](const Json& args, const core::command::Caller&) { return explain(args); });
 }
 
 }  // namespace edge
