@@ -16,7 +16,37 @@ std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const cha
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<StorageSettings>> storageTable() {
+  auto t = std::make_shared<core::ConfigTable<StorageSettings>>();
+  t->choice("backend", &StorageSettings::backend, "sqlite", {"sqlite", "postgres"},
+            "Database: sqlite (data-dir/mgmt.db, one mgmtd) or postgres (several mgmtd, replicas)")
+      .string("dsn", &StorageSettings::dsn, "",
+              "postgres: libpq connection string, e.g. \"host=db1,db2 dbname=mgmt user=mgmtd "
+              "target_session_attrs=read-write\"; keep the password out of it (a passfile= / ~/.pgpass file)")
+      .integer("connections", &StorageSettings::connections, 4, 1, 200,
+               "postgres: connections in the pool; sqlite: read connections beside the one writer")
+      .check([](const StorageSettings& s) -> core::Status {
+        if (s.backend == "postgres" && s.dsn.empty()) {
+          return core::invalidArgument("dsn: required when backend is postgres");
+        }
+        if (s.backend == "sqlite" && !s.dsn.empty()) {
+          return core::invalidArgument("dsn: only for backend postgres (sqlite uses data-dir/mgmt.db)");
+        }
+        return core::Status::ok();
+      });
+  return t;
+}
+
 }  // namespace
+
+store::StorageConfig MgmtConfig::storageConfig() const {
+  store::StorageConfig config;
+  config.backend = storage.backend == "postgres" ? store::Backend::kPostgres : store::Backend::kSqlite;
+  config.path = databasePath();
+  config.dsn = storage.dsn;
+  config.connections = static_cast<int>(storage.connections);
+  return config;
+}
 
 std::string MgmtConfig::effectivePublicUrl() const {
   if (!publicUrl.empty()) return publicUrl;
@@ -52,6 +82,8 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "Validity of the licenses issued to tenants (demo tenants: 7 days)")
         .integer("grace-days", &MgmtConfig::graceDays, 14, 0, 365,
                  "Days after a license expires during which boxes warn but still allow management changes")
+        .section("storage", &MgmtConfig::storage, storageTable(),
+                 "The database: SQLite in data-dir (default) or PostgreSQL")
         .check([](const MgmtConfig& c) -> core::Status {
           if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
           if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)

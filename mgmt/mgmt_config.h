@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/status.h"
+#include "mgmt/store/sql.h"
 
 namespace mgmt {
 
@@ -13,6 +14,14 @@ struct ListenerConfig {
   std::string listen;
   int64_t port = 0;
   int64_t requestSeconds = 30;  // the longest a request may take, head to last body byte
+};
+
+// Where mgmtd keeps its data: the embedded SQLite file in data-dir (one mgmtd), or PostgreSQL
+// (several mgmtd behind a load balancer, a replica for failover).
+struct StorageSettings {
+  std::string backend;      // "sqlite" or "postgres"
+  std::string dsn;          // postgres: a libpq connection string (keywords or URI; multi-host allowed)
+  int64_t connections = 4;  // postgres: pool size; sqlite: read connections beside the writer
 };
 
 struct MgmtConfig {
@@ -31,8 +40,12 @@ struct MgmtConfig {
   std::string caKey;
   int64_t licenseDays = 365;  // validity of licenses issued for regular tenants
   int64_t graceDays = 14;
+  StorageSettings storage;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }
+  // What Storage::open needs (mgmt/store/sql.h): the backend chosen by "storage", the SQLite file in
+  // data-dir.
+  store::StorageConfig storageConfig() const;
   std::string effectivePublicUrl() const;
 };
 
