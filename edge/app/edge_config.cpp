@@ -89,7 +89,10 @@ std::shared_ptr<const core::ConfigTable<AdminConfig>> adminTable() {
             "address to scrape it from elsewhere",
             ipAddress)
       .integer("port", &AdminConfig::port, 9180, 0, 65535,
-               "TCP port of the admin HTTP listener; 0 picks a free port (shown by edgectl status)");
+               "TCP port of the admin HTTP listener; 0 picks a free port (shown by edgectl status)")
+      .integer("https-port", &AdminConfig::httpsPort, 9443, 0, 65535,
+               "TCP port of the technician web UI over HTTPS on the same address (the enrolled device certificate, "
+               "else one made at first start; its fingerprint is in edgectl status); 0 picks a free port");
   return t;
 }
 
@@ -260,7 +263,7 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
                  "Accounting and the session ledger (data-dir/acct.db, always synchronous=FULL)")
         .section("billing", &EdgeConfig::billing, billingTable(),
                  "Quotas, fair use and vouchers (plans carry the rules: edgectl plan add --help)")
-        .section("admin", &EdgeConfig::admin, adminTable(), "The admin HTTP listener: Prometheus /metrics")
+        .section("admin", &EdgeConfig::admin, adminTable(), "The admin listener: Prometheus /metrics, and the technician web UI over HTTPS")
         .section("snmp", &EdgeConfig::snmp, snmpTable(),
                  "SNMP: AgentX subagent of the system's snmpd, and notifications (edgectl snmp-config writes the "
                  "snmpd side)")
@@ -333,6 +336,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
     if (a.portalLogo != b.portalLogo) return fixed("gateway.portal-logo");  // read into memory at start
   }
   if (running.admin.port != staged.admin.port) return fixed("admin.port");
+  if (running.admin.httpsPort != staged.admin.httpsPort) return fixed("admin.https-port");
   if (running.snmp.enabled != staged.snmp.enabled) return fixed("snmp.enabled");
   if (running.snmp.agentxSocket != staged.snmp.agentxSocket) return fixed("snmp.agentx-socket");
   if (running.snmp.pingInterval != staged.snmp.pingInterval) return fixed("snmp.ping-interval");

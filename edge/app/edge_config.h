@@ -24,8 +24,9 @@ struct DatabaseConfig {
 };
 
 struct AdminConfig {
-  std::string listen;  // the admin HTTP listener: /metrics (and, later, the local web UI)
+  std::string listen;  // the admin HTTP listener: /metrics; other pages redirect to HTTPS
   int64_t port = 0;
+  int64_t httpsPort = 0;  // the technician web UI (and /metrics) over HTTPS, same address
 };
 
 struct EdgeConfig {

@@ -6,6 +6,7 @@
 
 #include "edge/radius/radius_schema.h"
 #include "edge/sync/sync_schema.h"
+#include "edge/webui/webui_schema.h"
 
 namespace edge {
 
@@ -32,7 +33,7 @@ const std::vector<core::Migration>& appMigrations() {
 const std::vector<core::Migration>& edgeMigrations() {
   static const std::vector<core::Migration> all = [] {
     std::vector<core::Migration> out = appMigrations();
-    for (const auto* area : {&radiusMigrations(), &syncMigrations()}) out.insert(out.end(), area->begin(), area->end());
+    for (const auto* area : {&radiusMigrations(), &syncMigrations(), &webui::webuiMigrations()}) out.insert(out.end(), area->begin(), area->end());
     std::sort(out.begin(), out.end(), [](const core::Migration& a, const core::Migration& b) { return a.version < b.version; });
     // Two areas numbering a migration alike is a bug of ours; the store would refuse it at open, but
     // name it here where it was made.

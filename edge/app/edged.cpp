@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/license.h"
 #include "core/log.h"
+#include "core/web/page.h"
 #include "edge/app/edge_schema.h"
 #include "edge/commands/edge_commands.h"
 
@@ -118,6 +119,8 @@ core::Status Edged::start() {
     return refusal;
   });
   radius_->registerCommands(commands_);
+  EDGE_ASSIGN_OR_RETURN(accounts_, webui::AccountService::open(*writer_));
+  accounts_->registerCommands(commands_);
   std::string unbound = commands_.unbound();
   if (!unbound.empty()) return core::internalError("commands declared in edge/commands without a handler: " + unbound);
   commands_.intercept(
@@ -153,6 +156,17 @@ core::Status Edged::start() {
     r.body = core::prometheusText(counters_);
     return r;
   });
+  EDGE_RETURN_IF_ERROR(startWebUi());
+  for (const char* path : {"/", "/login"}) {
+    // The UI is HTTPS only: its entry points on plain HTTP redirect there (same host name as asked).
+    admin_->route("GET", path, [this](const core::HttpRequest& r) {
+      std::string host = r.headers.count("host") ? r.headers.at("host") : "";
+      size_t colon = host.rfind(':');
+      if (colon != std::string::npos && host.find(']', colon) == std::string::npos) host.resize(colon);
+      std::string url = host.empty() ? webUiUrl() : "https://" + host + ":" + std::to_string(ui_->port()) + "/";
+      return core::web::redirect(301, url, "The technician UI is on HTTPS");
+    });
+  }
   EDGE_RETURN_IF_ERROR(admin_->start().withContext("admin.listen/admin.port"));
 
   startedUnix_ = core::SystemClock::instance().unixSeconds();
@@ -180,6 +194,7 @@ int Edged::run() {
         if (radius_) radius_->tick(now);
         if (gateway_) gateway_->tick();
         if (health_) health_->tick(now);
+        if (webui_) webui_->tick(now);
         license_.observeClock(now);
         if (core::Status s = applySnmpLicense(); !s.isOk()) core::logError("snmp: ", s.message());
         if (uint64_t seen = license_.rollbacks(); seen > rollbacksReported_) {
@@ -244,6 +259,7 @@ void Edged::stop() {
   if (radius_) radius_->stopDynAuth();
   control_.stop();
   if (admin_) admin_->stop();
+  if (ui_) ui_->stop();
   if (radius_) radius_->stop();
   if (wasStarted) {
     core::Status s = recordEvent("stopped", "clean shutdown");
@@ -300,6 +316,10 @@ core::Json Edged::statusJson() {
   out["control-socket"] = config.controlSocket;
   std::string host = config.admin.listen.find(':') != std::string::npos ? "[" + config.admin.listen + "]" : config.admin.listen;
   out["metrics-url"] = admin_ ? "http://" + host + ":" + std::to_string(admin_->port()) + "/metrics" : "";
+  out["ui-url"] = ui_ ? webUiUrl() : "";
+  out["ui-certificate"] = core::Json{{"sha256-fingerprint", uiIdentity_.fingerprint},
+                                     {"source", uiIdentity_.source},
+                                     {"not-after", core::formatRfc3339(core::WallTime(std::chrono::seconds(uiIdentity_.notAfter)))}};
   out["log-level"] = config.logLevel;
   out["database"] = core::Json{{"path", config.databasePath()},
                                {"schema-version", db_->schemaVersion()},
@@ -674,6 +694,58 @@ core::ControlReply Edged::snmpConfig(const core::Json& args) {
   if (madePriv) out["priv-passphrase"] = priv;
   std::string note = madeAuth || madePriv ? " (generated passphrases are in the file; note them for your NMS)" : "";
   return core::ControlReply::success("snmpd.conf for SNMPv3 user " + user + note, out);
+}
+
+core::Status Edged::startWebUi() {
+  const int64_t now = core::SystemClock::instance().unixSeconds();
+  EDGE_ASSIGN_OR_RETURN(uiIdentity_, webui::loadTlsIdentity(config_.dataDir, now));
+  webui::WebUiHost host;
+  host.commands = &commands_;
+  host.accounts = accounts_.get();
+  host.audit = [this](const std::string& kind, const std::string& detail) {
+    core::Status s = recordEvent(kind, detail);
+    if (!s.isOk()) core::logError("recording a UI audit event: ", s.message());
+  };
+  host.sample = [this] {
+    // Totals over every NAS (the per-NAS series carry a label each).
+    webui::Sample s;
+    for (const core::CounterInfo& c : counters_.list()) {
+      int64_t v = static_cast<int64_t>(c.counter->value());
+      if (c.name == "radius_sessions_online") s.sessionsOnline += v;
+      if (c.name == "radius_auth_client_access_requests_total") s.authRequests += v;
+      if (c.name == "radius_acct_client_requests_total") s.acctRequests += v;
+    }
+    return s;
+  };
+  webui::WebUiOptions options;
+  options.title = "edged " + std::string(kVersion);
+  webui_ = std::make_unique<webui::WebUi>(host, options);
+  EDGE_RETURN_IF_ERROR(webui_->init().withContext("technician UI"));
+
+  core::HttpServerOptions o;
+  o.name = "technician UI (HTTPS)";
+  o.listen = config_.admin.listen;
+  o.port = static_cast<uint16_t>(config_.admin.httpsPort);
+  o.maxBodyBytes = 64 * 1024;
+  o.tlsCertPem = uiIdentity_.certPem;
+  o.tlsKeyPem = uiIdentity_.keyPem;
+  ui_ = std::make_unique<core::HttpServer>(o);
+  ui_->route("GET", "/metrics", [this](const core::HttpRequest&) {
+    core::HttpResponse r;
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = core::prometheusText(counters_);
+    return r;
+  });
+  webui_->addRoutes(*ui_);
+  EDGE_RETURN_IF_ERROR(ui_->start().withContext("admin.listen/admin.https-port"));
+  webui_->tick(now);
+  return core::Status::ok();
+}
+
+std::string Edged::webUiUrl() const {
+  const std::string& listen = config_.admin.listen;
+  std::string host = listen.find(':') != std::string::npos ? "[" + listen + "]" : listen;
+  return "https://" + host + ":" + std::to_string(ui_ ? ui_->port() : 0) + "/";
 }
 
 }  // namespace edge

@@ -28,6 +28,9 @@
 #include "edge/radius/radius_service.h"
 #include "edge/snmp/snmp_agent.h"
 #include "edge/sync/sync_agent.h"
+#include "edge/webui/accounts.h"
+#include "edge/webui/tls_identity.h"
+#include "edge/webui/webui.h"
 
 namespace edge {
 
@@ -62,6 +65,9 @@ class Edged {
   core::sync::CheckinRequest checkinReport();
   // Starts or stops the SNMP subagent as the config and the license's features say.
   core::Status applySnmpLicense();
+  // The technician web UI on its HTTPS listener (edge/webui); the plain admin listener redirects to it.
+  core::Status startWebUi();
+  std::string webUiUrl() const;
 
   std::string configPath_;
   std::mutex configMu_;
@@ -73,6 +79,10 @@ class Edged {
   core::command::Table commands_;  // edge/commands: what edged accepts, from any surface
   core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> admin_;  // /metrics
+  std::unique_ptr<webui::AccountService> accounts_;  // technician UI accounts (user-* commands)
+  std::unique_ptr<webui::WebUi> webui_;
+  std::unique_ptr<core::HttpServer> ui_;             // HTTPS: the technician UI and /metrics
+  webui::TlsIdentity uiIdentity_;
   core::CounterRegistry counters_;
   core::EventBus events_;
   std::unique_ptr<RadiusService> radius_;

@@ -52,6 +52,12 @@ void printStatus(const core::Json& a) {
   std::printf("  control socket  %s\n", a["control-socket"].get<std::string>().c_str());
   std::printf("  log level       %s\n", a["log-level"].get<std::string>().c_str());
   std::printf("  metrics         %s\n", text(a.value("metrics-url", core::Json(""))).c_str());
+  if (a.contains("ui-url")) {
+    std::printf("  technician UI   %s\n", text(a["ui-url"]).c_str());
+    const core::Json& c = a.value("ui-certificate", core::Json::object());
+    std::printf("  UI certificate  SHA-256 %s (%s, until %s)\n", text(c.value("sha256-fingerprint", core::Json(""))).c_str(),
+                text(c.value("source", core::Json(""))).c_str(), text(c.value("not-after", core::Json(""))).c_str());
+  }
   const core::Json& db = a["database"];
   std::printf("  database        %s (schema v%d, synchronous=%s, %llu writes in %llu batches, %llu failed)\n",
               db["path"].get<std::string>().c_str(), db["schema-version"].get<int>(),

@@ -213,6 +213,27 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .args({text("user", true, 32), secret("auth-passphrase"), secret("priv-passphrase"), text("listen", false, 200),
                  text("location", false, 200), text("contact", false, 200)})
           .role("admin"),
+      // People who sign in to the technician web UI (edge/webui). Not management changes of the
+      // service: a box whose license froze changes still gets its technicians' accounts.
+      command("user-add", "user add", "--username U --password P [--role viewer|technician|admin]",
+              "add a technician UI account (argon2id hash; the role defaults to viewer)")
+          .args({text("username", true, 64), secret("password", true), text("role", false, 16)})
+          .positional("username")
+          .role("admin")
+          .action(),
+      command("user-set", "user set", "--username U [--role R] [--password P]",
+              "change an account's role or password; its open UI sessions end")
+          .args({text("username", true, 64), secret("password"), text("role", false, 16)})
+          .positional("username")
+          .role("admin")
+          .action(),
+      command("user-del", "user del", "--username U", "delete a technician UI account; its open sessions end")
+          .args({text("username", true, 64)})
+          .positional("username")
+          .role("admin")
+          .action(),
+      command("user-list", "user list", "", "technician UI accounts and their roles (never their passwords)")
+          .role("admin"),
       command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),
   };
   return specs;

@@ -35,9 +35,13 @@ def write_config(path, data_dir, run_dir, extra=None, raw=None):
             "log-level": "info",
             # Private loopback ports: tests never collide with a system RADIUS server or each other.
             "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1},
-            "admin": {"listen": "127.0.0.1", "port": 0},
+            "admin": {"listen": "127.0.0.1", "port": 0, "https-port": 0},
         }
-        config.update(extra or {})
+        extra = dict(extra or {})
+        if isinstance(extra.get("admin"), dict):
+            # A test that sets the admin address keeps the free ports it did not name.
+            extra["admin"] = {**config["admin"], **extra["admin"]}
+        config.update(extra)
         raw = "// written by an integration test\n" + json.dumps(config, indent=2)
     with open(path, "w") as f:
         f.write(raw)

@@ -1,0 +1,44 @@
+#include "edge/webui/account_store.h"
+
+namespace edge::webui {
+
+core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("SELECT username, role, password_hash, created_at, changed_at FROM ui_accounts "
+                                   "ORDER BY username"));
+  std::vector<AccountRow> out;
+  for (;;) {
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) return out;
+    out.push_back({st.columnText(0), st.columnText(1), st.columnText(2), st.columnInt64(3), st.columnInt64(4)});
+  }
+}
+
+core::Status insertAccount(core::Database& db, const AccountRow& a) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("INSERT INTO ui_accounts(username, role, password_hash, created_at, changed_at) "
+                                   "VALUES (?, ?, ?, ?, ?)"));
+  return st.bindText(1, a.username)
+      .bindText(2, a.role)
+      .bindText(3, a.passwordHash)
+      .bindInt64(4, a.createdAt)
+      .bindInt64(5, a.changedAt)
+      .run();
+}
+
+core::Status updateAccount(core::Database& db, const AccountRow& a) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("UPDATE ui_accounts SET role = ?, password_hash = ?, changed_at = ? WHERE username = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, a.role).bindText(2, a.passwordHash).bindInt64(3, a.changedAt).bindText(4, a.username).run());
+  if (db.changes() == 0) return core::notFound("no account named '" + a.username + "'");
+  return core::Status::ok();
+}
+
+core::Status deleteAccount(core::Database& db, const std::string& username) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("DELETE FROM ui_accounts WHERE username = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, username).run());
+  if (db.changes() == 0) return core::notFound("no account named '" + username + "'");
+  return core::Status::ok();
+}
+
+}  // namespace edge::webui

@@ -1,0 +1,29 @@
+// The rows of ui_accounts (migration 6). The SQL of accounts.cpp, nothing else. Run in Writer jobs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/store.h"
+
+namespace edge::webui {
+
+struct AccountRow {
+  std::string username;
+  std::string role;
+  std::string passwordHash;
+  int64_t createdAt = 0;
+  int64_t changedAt = 0;
+};
+
+core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db);
+// kAlreadyExists when the name is taken.
+core::Status insertAccount(core::Database& db, const AccountRow& row);
+// Writes role and password hash (and changed_at) of an existing row; kNotFound when there is none.
+core::Status updateAccount(core::Database& db, const AccountRow& row);
+// kNotFound when there is none.
+core::Status deleteAccount(core::Database& db, const std::string& username);
+
+}  // namespace edge::webui

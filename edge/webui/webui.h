@@ -1,0 +1,135 @@
+// The field technician's web UI (issue 22): server-rendered pages on edged's HTTPS admin listener,
+// built on core/web (frame, templates, CSRF, cookie sessions, embedded assets) with htmx, uPlot and
+// pico vendored from npm at build time (edge/webui/vendor): nothing comes from a CDN, every page
+// works with the WAN down and on a phone.
+//
+// Contract
+// - Whoever is not signed in gets the login page; a signed-in person's role is the role of their
+//   account at sign-in (a change of role or password, or a deleted account, ends their sessions).
+// - Every action a page offers dispatches through edged's command table with the person's role
+//   (core::command::Caller{role, "", name}): the UI can do nothing that role could not do through the
+//   control socket, whatever a page shows or hides. A refused command answers with its HTTP status
+//   (403 for a role that may not, 400 for bad input, ...).
+// - Every POST carries the CSRF token of its session (core/web/csrf.h); without it: 403, nothing runs.
+// - Every change (a command whose effect is not read), every refusal of one, every sign-in, failed
+//   sign-in and sign-out is an audit event through host.audit (edged's event log: `edgectl events`):
+//   who, what (secrets left out), and from which address; the event's time is the log's own.
+// - Handlers run on the HTTP server's thread; the samples for the charts are taken by tick().
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/command/command.h"
+#include "core/command/reply.h"
+#include "core/http_server.h"
+#include "core/web/assets.h"
+#include "core/web/cookie.h"
+#include "core/web/csrf.h"
+#include "core/web/page.h"
+#include "core/web/session.h"
+#include "edge/webui/accounts.h"
+
+namespace edge::webui {
+
+// What the charts of the overview show, sampled by tick().
+struct Sample {
+  int64_t at = 0;              // unix seconds
+  int64_t sessionsOnline = 0;  // gauge
+  int64_t authRequests = 0;    // running totals; the chart shows the rate between samples
+  int64_t acctRequests = 0;
+};
+
+// What edged gives the UI.
+struct WebUiHost {
+  core::command::Table* commands = nullptr;
+  AccountService* accounts = nullptr;
+  // Writes one audit event (kind, detail) to the appliance's event log.
+  std::function<void(const std::string& kind, const std::string& detail)> audit;
+  // The current counters for the charts (at is filled by tick()).
+  std::function<Sample()> sample;
+  std::function<int64_t()> now;  // unix seconds; absent: the system clock
+};
+
+struct WebUiOptions {
+  std::string title = "edged";  // the header of every page (the box's name)
+  core::web::SessionLimits sessions{256, 30 * 60, 12 * 3600};
+  int64_t sampleSeconds = 10;   // one chart point every this many seconds
+  size_t samplesKept = 360;     // an hour of them
+};
+
+class WebUi {
+ public:
+  WebUi(WebUiHost host, WebUiOptions options = {});
+  ~WebUi();
+  WebUi(const WebUi&) = delete;
+  WebUi& operator=(const WebUi&) = delete;
+
+  // Loads the templates (a template that does not parse is a bug: internal).
+  core::Status init();
+  // The pages, forms and static files, on the HTTPS server.
+  void addRoutes(core::HttpServer& server);
+  // Takes a chart sample when one is due; expires idle sessions. From the daemon's loop.
+  void tick(int64_t now);
+
+  size_t sessions() const { return sessions_.size(); }
+
+  // A signed-in person on this request.
+  struct Visitor {
+    core::web::Session session;
+    std::string role;
+    std::string csrf;
+  };
+
+ private:
+  int64_t now() const;
+  std::optional<Visitor> visitor(const core::HttpRequest& request);
+  bool may(const std::string& role, const std::string& command) const;
+  core::ControlReply run(const Visitor& v, const core::HttpRequest& request, const std::string& command,
+                         const core::Json& arguments);
+  void audit(const std::string& kind, const Visitor* v, const core::HttpRequest& request, const std::string& what);
+
+  // A page for a signed-in visitor: "page" is the template, data its data (nav, csrf, role added).
+  core::HttpResponse page(const Visitor& v, const std::string& tmpl, const std::string& title, core::Json data,
+                          std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse fragment(const std::string& tmpl, const core::Json& data);
+  core::HttpResponse refuse(const Visitor& v, const core::ControlReply& reply);
+
+  // Route bodies (webui_pages.cpp): signed-in only, POSTs with a verified CSRF token.
+  core::HttpResponse loginPage(const core::HttpRequest& r, const std::string& error, int status,
+                               const std::string& username = "");
+  core::HttpResponse loginPost(const core::HttpRequest& r);
+  core::HttpResponse logoutPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse overview(const Visitor& v, bool fragmentOnly);
+  core::HttpResponse series();
+  core::HttpResponse subscribers(const core::HttpRequest& r, const Visitor& v, bool fragmentOnly);
+  core::HttpResponse subscriber(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
+                                core::Json formErrors = core::Json::object(), int status = 200);
+  core::HttpResponse subscriberPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
+  core::HttpResponse sessionsPage(const core::HttpRequest& r, const Visitor& v,
+                                  std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse sessionPost(const core::HttpRequest& r, const Visitor& v, const std::string& command);
+  core::HttpResponse nasPage(const Visitor& v, std::vector<core::web::Message> messages = {},
+                             core::Json form = core::Json::object(), int status = 200);
+  core::HttpResponse nasPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
+  core::HttpResponse eventsPage(const core::HttpRequest& r, const Visitor& v);
+
+  WebUiHost host_;
+  WebUiOptions options_;
+  core::web::Frame frame_;
+  std::unique_ptr<core::web::Templates> templates_;
+  core::web::Assets assets_;
+  core::web::SessionTable sessions_;
+  core::web::SessionCookie cookie_;
+  core::web::CsrfTokens csrf_;
+  mutable std::mutex samplesMu_;
+  std::deque<Sample> samples_;
+  int64_t lastExpire_ = 0;
+};
+
+}  // namespace edge::webui

@@ -1,0 +1,22 @@
+#include "edge/webui/webui_schema.h"
+
+namespace edge::webui {
+
+const std::vector<core::Migration>& webuiMigrations() {
+  static const std::vector<core::Migration> migrations = {
+      {6, "technician UI accounts",
+       // People who sign in to the technician UI on the box (edgectl user add). The password is an
+       // argon2id PHC string (edge/webui/password.h), never the password; the role is a rung of edged's
+       // ladder (edge/commands). Sessions and lockouts live in memory only.
+       "CREATE TABLE ui_accounts ("
+       "  username TEXT PRIMARY KEY,"
+       "  role TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'admin')),"
+       "  password_hash TEXT NOT NULL,"
+       "  created_at INTEGER NOT NULL,"  // unix seconds
+       "  changed_at INTEGER NOT NULL"
+       ");"},
+  };
+  return migrations;
+}
+
+}  // namespace edge::webui

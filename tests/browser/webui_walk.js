@@ -1,0 +1,190 @@
+// Walks the technician web UI in Debian's chromium (headless) as each role, the way a technician
+// would: sign in, every page (screenshot + axe-core: no serious or critical violation), search as you
+// type, the changes a role may make, and what the server must refuse:
+//   - a viewer's change posted with a valid CSRF token: 403 from the server (not only a hidden button);
+//   - a form posted without its CSRF token: 403;
+//   - a locked-out account stays out even with its right password.
+// Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
+//
+//   node webui_walk.js --url https://127.0.0.1:PORT/ --out DIR --accounts JSON --subscriber NAME
+//                      --locked NAME:PASSWORD
+// JSON: [{"user": "v", "password": "...", "role": "viewer"}, ...]
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const path = require('path');
+
+function arg(name) {
+  const i = process.argv.indexOf('--' + name);
+  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
+  return process.argv[i + 1];
+}
+
+const PAGES = [
+  ['overview', ''],
+  ['subscribers', 'subscribers'],
+  ['subscriber', 'subscriber?u=SUB'],
+  ['sessions', 'sessions'],
+  ['nas', 'nas'],
+  ['events', 'events'],
+  ['help', 'help'],
+];
+
+(async () => {
+  const base = arg('url').replace(/\/?$/, '/');
+  const out = arg('out');
+  const accounts = JSON.parse(arg('accounts'));
+  const sub = arg('subscriber');
+  const [lockedUser, lockedPassword] = arg('locked').split(':');
+  fs.mkdirSync(out, { recursive: true });
+  const axePath = require.resolve('axe-core/axe.min.js');
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  const seen = [];
+  const checks = {};
+  let page;
+  const result = { ok: false, seen, checks };
+
+  const audit = async (name) => {
+    await page.addScriptTag({ path: axePath });
+    const r = await page.evaluate(async () => {
+      const res = await window.axe.run(document, { resultTypes: ['violations'] });
+      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
+    });
+    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  };
+  const shot = async (name, status) => {
+    await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true });
+    const violations = await audit(name);
+    seen.push({ name, status, url: page.url(), title: await page.title(), violations,
+      text: (await page.innerText('main')).slice(0, 300) });
+  };
+  // A POST as the page's own session would send it (same origin, its cookie), with or without the token.
+  const post = async (url, fields, withToken) => page.evaluate(async ({ url, fields, withToken }) => {
+    const body = new URLSearchParams(fields);
+    if (withToken) body.set('csrf', document.querySelector('input[name=csrf]').value);
+    const r = await fetch(url, { method: 'POST', body, credentials: 'same-origin', redirect: 'manual' });
+    return r.status;
+  }, { url: base + url, fields, withToken });
+  const signIn = async (user, password) => {
+    await page.goto(base + 'login');
+    await page.fill('#username', user);
+    await page.fill('#password', password);
+    const [resp] = await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button')]);
+    return resp;
+  };
+
+  try {
+    for (const a of accounts) {
+      // Technicians on a phone, the others at a desk.
+      const phone = a.role === 'technician';
+      const context = await browser.newContext({
+        ignoreHTTPSErrors: true,  // the box's own certificate (its fingerprint is in edgectl status)
+        bypassCSP: true,          // only so axe-core can be injected; the page's CSP is checked by the test
+        viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+        isMobile: phone, hasTouch: phone,
+      });
+      page = await context.newPage();
+      if (a.role === accounts[0].role) {
+        await page.goto(base + 'login');
+        await shot('00-login', 200);
+      }
+      await signIn(a.user, a.password);
+      if (new URL(page.url()).pathname !== '/') throw new Error(`${a.user} did not get in: ${page.url()}`);
+      let i = 1;
+      for (const [name, url] of PAGES) {
+        const resp = await page.goto(base + url.replace('SUB', encodeURIComponent(sub)));
+        if (name === 'overview') await page.waitForSelector('.chart canvas', { timeout: 5000 }).catch(() => {});
+        await shot(`${a.role}-${String(i++).padStart(2, '0')}-${name}`, resp.status());
+      }
+      // Search as you type: the results follow the input without a submit.
+      await page.goto(base + 'subscribers');
+      await page.fill('#q', sub.slice(0, 3));
+      await page.waitForSelector(`#results a:has-text("${sub}")`, { timeout: 5000 });
+      checks[`${a.role}-search-as-you-type`] = true;
+
+      await page.goto(base + 'subscriber?u=' + encodeURIComponent(sub));
+      if (a.role === 'viewer') {
+        checks['viewer-sees-no-change-buttons'] = (await page.locator('form[action="/subscriber/topup"]').count()) === 0 &&
+          (await page.locator('form[action="/subscriber/status"]').count()) === 0;
+        checks['viewer-topup-refused'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, true);
+        checks['viewer-suspend-refused'] = await post('subscriber/status', { username: sub, status: 'suspended' }, true);
+        checks['viewer-nas-save-refused'] = await post('nas/save', { name: 'x', address: '10.1.1.1', secret: 'sssssssss' }, true);
+      }
+      if (a.role === 'technician') {
+        checks['no-csrf-token'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, false);
+        checks['technician-nas-save-refused'] = await post('nas/save', { name: 'x', address: '10.1.1.1', secret: 'sssssssss' }, true);
+        // A bad value: the message is next to its field.
+        await page.fill('#topup-bytes', 'lots');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/subscriber/topup"] button')]);
+        checks['topup-field-error'] = await page.locator('#topup-bytes-error').innerText().catch(() => '');
+        await shot('technician-08-topup-error', 400);
+        await page.fill('#topup-bytes', '1GB');
+        await page.fill('#topup-note', 'browser walk');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/subscriber/topup"] button')]);
+        checks['topup-done'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        await shot('technician-09-topup-done', 200);
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/subscriber/status"] button')]);
+        checks['suspended'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/subscriber/status"] button')]);
+        checks['resumed'] = await page.locator('p.ok').first().innerText().catch(() => '');
+      }
+      if (a.role === 'admin') {
+        await page.goto(base + 'nas');
+        await page.fill('#nas-name', 'ap-roof');
+        // The browser's own checks (required) would stop this post: the server's are tested here.
+        await page.evaluate(() => { document.querySelector('form[action="/nas/save"]').noValidate = true; });
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/nas/save"] button')]);
+        checks['nas-field-errors'] = await page.locator('.field-error').allInnerTexts();
+        await shot('admin-08-nas-errors', 400);
+        await page.fill('#nas-name', 'ap-roof');
+        await page.fill('#nas-address', '10.9.0.0/24');
+        await page.fill('#nas-secret', 'roof-secret-1');
+        await page.selectOption('#nas-vendor', 'mikrotik');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/nas/save"] button')]);
+        checks['nas-added'] = (await page.locator('td:has-text("ap-roof")').count()) > 0;
+        await shot('admin-09-nas-added', 200);
+        await Promise.all([page.waitForNavigation(),
+          page.click('form[action="/nas/delete"]:has(input[value="ap-roof"]) button')]);
+        checks['nas-deleted'] = (await page.locator('td:has-text("ap-roof")').count()) === 0;
+        // Disconnect a live session: the page shows what the NAS answered (here: nothing, in time).
+        await page.goto(base + 'sessions?user=' + encodeURIComponent(sub));
+        if (await page.locator('form[action="/sessions/disconnect"] button').count()) {
+          await Promise.all([page.waitForNavigation({ timeout: 30000 }),
+            page.click('form[action="/sessions/disconnect"] button')]);
+          checks['disconnect-answer'] = await page.locator('main p[role]').allInnerTexts();
+          await shot('admin-10-disconnect-answer', 0);
+        }
+      }
+      await page.goto(base);
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+      checks[`${a.role}-signed-out`] = new URL(page.url()).pathname === '/login';
+      // After sign-out the old cookie opens nothing.
+      const again = await page.goto(base + 'sessions');
+      checks[`${a.role}-out-after-logout`] = new URL(page.url()).pathname === '/login' && again.status() === 200;
+      await context.close();
+    }
+
+    // Lockout: wrong passwords, then the right one is still refused.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
+    page = await context.newPage();
+    const statuses = [];
+    for (let n = 0; n < 6; n++) statuses.push((await signIn(lockedUser, 'wrong password ' + n)).status());
+    const right = await signIn(lockedUser, lockedPassword);
+    checks['lockout-statuses'] = statuses;
+    checks['locked-right-password'] = right.status();
+    checks['locked-stays-out'] = new URL(page.url()).pathname === '/login';
+    checks['locked-message'] = await page.locator('.field-error').innerText().catch(() => '');
+    await shot('99-locked-out', right.status());
+    await context.close();
+    result.ok = true;
+  } catch (e) {
+    result.error = String(e && e.stack || e);
+    if (page) await page.screenshot({ path: path.join(out, 'failure.png'), fullPage: true }).catch(() => {});
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(result));
+})();

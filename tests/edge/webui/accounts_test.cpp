@@ -1,0 +1,262 @@
+// The technician UI's accounts: argon2id hashes, lockout with backoff per account and per source,
+// the user-* commands on a temporary edge.db (migration 6), and roles decided by the command table.
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/command/command.h"
+#include "core/command/reply.h"
+#include "core/store.h"
+#include "edge/commands/edge_commands.h"
+#include "edge/webui/accounts.h"
+#include "edge/webui/lockout.h"
+#include "edge/webui/password.h"
+#include "edge/webui/webui_schema.h"
+
+// CppUTest last: its leak detector #defines new.
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+using edge::webui::AccountOptions;
+using edge::webui::AccountService;
+using edge::webui::Lockout;
+using edge::webui::LockoutPolicy;
+
+// Cheap hashes for tests (the appliance uses 19 MiB, two passes).
+const edge::webui::PasswordCost kCheap{1, 64, 1};
+
+// edge.db as far as this area needs it: 1..5 belong to other areas (their places only), 6 is ours.
+std::vector<core::Migration> webuiDbMigrations() {
+  std::vector<core::Migration> m;
+  for (int v = 1; v <= 5; ++v) m.push_back({v, "placeholder " + std::to_string(v), "CREATE TABLE placeholder_" + std::to_string(v) + "(x);"});
+  for (const core::Migration& w : edge::webui::webuiMigrations()) m.push_back(w);
+  return m;
+}
+// Built before main(), so that CppUTest's per-test leak check does not see these statics.
+const std::vector<core::Migration> kMigrations = webuiDbMigrations();
+const std::vector<core::command::Spec>& kSpecs = edge::edgeCommandSpecs();
+const std::vector<std::string>& kRoles = edge::edgeRoles();
+
+}  // namespace
+
+TEST_GROUP(Passwords){};
+
+TEST(Passwords, Argon2idHashesVerifyOnlyTheirPassword) {
+  core::Result<std::string> h = edge::webui::hashPassword("correct horse battery", kCheap);
+  CHECK_TRUE_TEXT(h.isOk(), h.status().message().c_str());
+  STRCMP_CONTAINS("$argon2id$v=19$m=64,t=1,p=1$", h->c_str());
+  CHECK_TRUE(edge::webui::verifyPassword(*h, "correct horse battery"));
+  CHECK_FALSE(edge::webui::verifyPassword(*h, "correct horse batterY"));
+  CHECK_FALSE(edge::webui::verifyPassword(*h, ""));
+  // A fresh salt each time: the same password never gives the same string.
+  core::Result<std::string> again = edge::webui::hashPassword("correct horse battery", kCheap);
+  CHECK_TRUE(again.isOk());
+  CHECK_TRUE(*h != *again);
+  // Anything that is not an argon2id hash never verifies (no cleartext, no other scheme).
+  CHECK_FALSE(edge::webui::verifyPassword("correct horse battery", "correct horse battery"));
+  CHECK_FALSE(edge::webui::verifyPassword("$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "x"));
+}
+
+TEST(Passwords, RulesAskForTenToTwoHundredFiftySixCharacters) {
+  CHECK_TRUE(edge::webui::checkPasswordRules("0123456789").isOk());
+  core::Status s = edge::webui::checkPasswordRules("short");
+  CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
+  STRCMP_CONTAINS("at least 10", s.message().c_str());
+  CHECK_FALSE(edge::webui::checkPasswordRules(std::string(257, 'x')).isOk());
+}
+
+TEST_GROUP(Lockouts){};
+
+TEST(Lockouts, FreeFailuresThenALockThatDoublesUpToTheCeiling) {
+  Lockout l(LockoutPolicy{3, 30, 100, 3600, 16});
+  for (int i = 0; i < 3; ++i) LONGS_EQUAL(0, l.failure("alice", 1000));
+  LONGS_EQUAL(0, l.lockedFor("alice", 1000));
+  LONGS_EQUAL(30, l.failure("alice", 1000));  // the 4th
+  LONGS_EQUAL(30, l.lockedFor("alice", 1000));
+  LONGS_EQUAL(10, l.lockedFor("alice", 1020));
+  LONGS_EQUAL(0, l.lockedFor("alice", 1030));
+  LONGS_EQUAL(60, l.failure("alice", 1030));  // doubled
+  LONGS_EQUAL(100, l.failure("alice", 1100)); // 120 capped at 100
+  LONGS_EQUAL(100, l.failure("alice", 1200));
+  LONGS_EQUAL(0, l.lockedFor("bob", 1200));   // per key
+  l.success("alice");
+  LONGS_EQUAL(0, l.lockedFor("alice", 1200));
+  LONGS_EQUAL(0, l.failures("alice"));
+}
+
+TEST(Lockouts, AKeyWithoutFailuresForAnHourStartsOver) {
+  Lockout l(LockoutPolicy{2, 30, 900, 3600, 16});
+  l.failure("k", 0);
+  l.failure("k", 10);
+  LONGS_EQUAL(30, l.failure("k", 20));
+  LONGS_EQUAL(0, l.failure("k", 20 + 3600));  // forgotten: a free failure again
+  LONGS_EQUAL(1, l.failures("k"));
+}
+
+TEST(Lockouts, BoundedByDroppingTheOldestKey) {
+  Lockout l(LockoutPolicy{1, 30, 900, 3600, 2});
+  l.failure("a", 1);
+  l.failure("b", 2);
+  l.failure("c", 3);  // pushes out a
+  LONGS_EQUAL(0, l.failures("a"));
+  LONGS_EQUAL(1, l.failures("b"));
+  LONGS_EQUAL(1, l.failures("c"));
+}
+
+TEST_GROUP(Accounts) {
+  std::string dir;
+  std::unique_ptr<core::Writer> writer;
+  std::unique_ptr<AccountService> accounts;
+  int64_t now = 1000;
+  std::vector<std::string> changed;
+
+  void setup() override {
+    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
+    char tmpl[] = "/tmp/edge-webui-test-XXXXXX";
+    char* made = ::mkdtemp(tmpl);
+    CHECK(made != nullptr);
+    dir = made;
+    openService();
+  }
+  void openService() {
+    accounts.reset();
+    if (writer) writer->stop();
+    writer.reset();
+    core::StoreOptions o;
+    o.path = dir + "/edge.db";
+    o.migrations = kMigrations;
+    o.synchronous = core::StoreOptions::Synchronous::kOff;
+    core::Result<std::unique_ptr<core::Writer>> w = core::Writer::open(o);
+    CHECK_TRUE_TEXT(w.isOk(), w.status().message().c_str());
+    writer = std::move(*w);
+    AccountOptions options;
+    options.cost = kCheap;
+    options.perAccount = LockoutPolicy{3, 30, 900, 3600, 64};
+    options.perSource = LockoutPolicy{6, 60, 900, 3600, 64};
+    options.now = [this] { return now; };
+    core::Result<std::unique_ptr<AccountService>> a = AccountService::open(*writer, options);
+    CHECK_TRUE_TEXT(a.isOk(), a.status().message().c_str());
+    accounts = std::move(*a);
+    accounts->onChanged([this](const std::string& u) { changed.push_back(u); });
+  }
+  void teardown() override {
+    accounts.reset();
+    if (writer) writer->stop();
+    writer.reset();
+    std::filesystem::remove_all(dir);
+    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
+  }
+};
+
+TEST(Accounts, AddedAccountsSignInAndSurviveARestart) {
+  CHECK_TRUE(accounts->add("tech1", "technician", "tech password 1").isOk());
+  core::Result<edge::webui::Account> a = accounts->login("tech1", "tech password 1", "10.0.0.9");
+  CHECK_TRUE_TEXT(a.isOk(), a.status().message().c_str());
+  STRCMP_EQUAL("technician", a->role.c_str());
+  openService();  // read back from edge.db
+  CHECK_TRUE(accounts->login("tech1", "tech password 1", "10.0.0.9").isOk());
+  CHECK_TRUE(accounts->find("tech1").has_value());
+}
+
+TEST(Accounts, BadNamesRolesPasswordsAndDuplicatesAreRefusedWithTheirCode) {
+  CHECK_TRUE(accounts->add("bad name", "viewer", "long enough password").code() == core::Code::kInvalidArgument);
+  CHECK_TRUE(accounts->add("v", "root", "long enough password").code() == core::Code::kInvalidArgument);
+  CHECK_TRUE(accounts->add("v", "viewer", "short").code() == core::Code::kInvalidArgument);
+  CHECK_TRUE(accounts->add("v", "viewer", "long enough password").isOk());
+  CHECK_TRUE(accounts->add("v", "admin", "another long password").code() == core::Code::kAlreadyExists);
+  CHECK_TRUE(accounts->set("nobody", "admin", "").code() == core::Code::kNotFound);
+  CHECK_TRUE(accounts->remove("nobody").code() == core::Code::kNotFound);
+  LONGS_EQUAL(1, accounts->list().size());
+}
+
+TEST(Accounts, WrongPasswordsLockTheAccountWithBackoffAndTheRightOneWaits) {
+  CHECK_TRUE(accounts->add("alice", "viewer", "alice password").isOk());
+  for (int i = 0; i < 3; ++i)
+    CHECK_TRUE(accounts->login("alice", "guess " + std::to_string(i), "10.0.0.1").status().code() ==
+               core::Code::kPermissionDenied);
+  core::Status locked = accounts->login("alice", "guess 3", "10.0.0.1").status();
+  CHECK_TRUE(locked.code() == core::Code::kResourceExhausted);
+  STRCMP_CONTAINS("30 s", locked.message().c_str());
+  // Locked: even the right password is refused, from any address, until the lock ends.
+  CHECK_TRUE(accounts->login("alice", "alice password", "10.0.0.2").status().code() == core::Code::kResourceExhausted);
+  now += 30;
+  CHECK_TRUE(accounts->login("alice", "alice password", "10.0.0.2").isOk());
+}
+
+TEST(Accounts, OneSourceGuessingManyNamesIsLockedOut) {
+  CHECK_TRUE(accounts->add("alice", "viewer", "alice password").isOk());
+  for (int i = 0; i < 7; ++i) (void)accounts->login("user" + std::to_string(i), "x", "192.0.2.7");  // 6 free, the 7th locks
+  core::Status s = accounts->login("alice", "alice password", "192.0.2.7").status();
+  CHECK_TRUE(s.code() == core::Code::kResourceExhausted);
+  STRCMP_CONTAINS("this address", s.message().c_str());
+  CHECK_TRUE(accounts->login("alice", "alice password", "192.0.2.8").isOk());  // another address is not
+}
+
+TEST(Accounts, UnknownNamesAndWrongPasswordsGetTheSameAnswer) {
+  CHECK_TRUE(accounts->add("alice", "viewer", "alice password").isOk());
+  core::Status unknown = accounts->login("mallory", "alice password", "10.0.0.1").status();
+  core::Status wrong = accounts->login("alice", "not her password", "10.0.0.1").status();
+  CHECK_TRUE(unknown.code() == wrong.code());
+  STRCMP_EQUAL(unknown.message().c_str(), wrong.message().c_str());
+}
+
+TEST(Accounts, ChangesAndDeletionsAreReportedSoSessionsEnd) {
+  CHECK_TRUE(accounts->add("bob", "technician", "bob password 1").isOk());
+  CHECK_TRUE(accounts->set("bob", "viewer", "").isOk());
+  STRCMP_EQUAL("viewer", accounts->find("bob")->role.c_str());
+  CHECK_TRUE(accounts->set("bob", "", "bob password 2").isOk());
+  CHECK_FALSE(accounts->login("bob", "bob password 1", "10.0.0.1").isOk());
+  CHECK_TRUE(accounts->login("bob", "bob password 2", "10.0.0.1").isOk());
+  CHECK_TRUE(accounts->remove("bob").isOk());
+  CHECK_FALSE(accounts->login("bob", "bob password 2", "10.0.0.1").isOk());
+  LONGS_EQUAL(3, changed.size());
+  STRCMP_EQUAL("bob", changed[0].c_str());
+}
+
+TEST(Accounts, TheUserCommandsAreForAdminsOnlyAndNeverShowAHash) {
+  core::command::Table table(kRoles, kSpecs);
+  accounts->registerCommands(table);
+  core::Json args{{"username", "carol"}, {"password", "carol password"}, {"role", "technician"}};
+  for (const char* role : {"viewer", "technician"}) {
+    core::ControlReply r = table.call(core::command::Caller{role, "", "someone"}, "user-add", args);
+    CHECK_TRUE(r.code == core::Code::kPermissionDenied);
+    LONGS_EQUAL(403, core::command::httpStatus(core::command::publicCode(r.code)));
+  }
+  CHECK_FALSE(accounts->find("carol").has_value());
+  core::ControlReply added = table.call(core::command::Caller{"admin", "", "root"}, "user-add", args);
+  CHECK_TRUE_TEXT(added.ok(), added.text.c_str());
+  core::ControlReply listed = table.call(core::command::Caller::root(), "user-list", core::Json::object());
+  CHECK_TRUE(listed.ok());
+  LONGS_EQUAL(1, listed.arguments.size());
+  STRCMP_EQUAL("technician", listed.arguments[0]["role"].get<std::string>().c_str());
+  CHECK_FALSE(listed.arguments.dump().find("argon2") != std::string::npos);
+  core::ControlReply dup = table.call(core::command::Caller::root(), "user-add", args);
+  LONGS_EQUAL(409, core::command::httpStatus(core::command::publicCode(dup.code)));
+  core::ControlReply set = table.call(core::command::Caller::root(), "user-set",
+                                      core::Json{{"username", "carol"}, {"role", "admin"}});
+  CHECK_TRUE(set.ok());
+  core::ControlReply del = table.call(core::command::Caller::root(), "user-del", core::Json{{"username", "carol"}});
+  CHECK_TRUE(del.ok());
+  LONGS_EQUAL(404, core::command::httpStatus(core::command::publicCode(
+                       table.call(core::command::Caller::root(), "user-del", core::Json{{"username", "carol"}}).code)));
+}
+
+TEST(Accounts, TheRoleLadderDecidesWhatAUiCallerMayRun) {
+  // The web UI dispatches with the person's role: these are the answers its pages get.
+  core::command::Table table(kRoles, kSpecs);
+  auto denied = [&table](const char* role, const char* command) {
+    return table.call(core::command::Caller{role, "", "ui"}, command, core::Json::object()).code ==
+           core::Code::kPermissionDenied;
+  };
+  CHECK_TRUE(denied("viewer", "subscriber-topup"));
+  CHECK_TRUE(denied("viewer", "session-disconnect"));
+  CHECK_TRUE(denied("viewer", "nas-add"));
+  CHECK_TRUE(denied("technician", "nas-add"));
+  CHECK_TRUE(denied("technician", "user-list"));
+  CHECK_FALSE(denied("technician", "session-disconnect"));  // refused later for its arguments or handler
+  CHECK_FALSE(denied("admin", "nas-del"));
+}

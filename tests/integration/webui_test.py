@@ -1,0 +1,174 @@
+"""The technician web UI (issue 22) on a real edged: HTTPS with the box's own certificate (its
+fingerprint in `edgectl status`), plain HTTP redirecting there, /metrics on both, the `user` commands,
+and a real browser (tests/browser/webui_walk.js: playwright-core + Debian chromium + axe-core) walking
+every page as a viewer, a technician and an admin. Screenshots land in EDGE_ARTIFACTS/webui."""
+import hashlib
+import json
+import os
+import ssl
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir  # noqa: E402
+
+SECRET = "webui-test-secret"
+ACCOUNTS = [
+    {"user": "vera", "password": "vera viewer pw", "role": "viewer"},
+    {"user": "tomas", "password": "tomas tech pw", "role": "technician"},
+    {"user": "ada", "password": "ada admin pw 1", "role": "admin"},
+]
+LOCKED = ("lena", "lena right pw")
+
+
+def curl(url, *args):
+    r = subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code} %{redirect_url}"] + list(args) + [url],
+                       capture_output=True, text=True, timeout=20)
+    body, _, tail = r.stdout.rpartition("\n")
+    code, _, location = tail.partition(" ")
+    return int(code or 0), location, body
+
+
+def radclient(port, kind, lines):
+    r = subprocess.run(["radclient", "-x", "-r", "1", "-t", "2", f"127.0.0.1:{port}", kind, SECRET],
+                       input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=20)
+    return r.stdout + r.stderr
+
+
+class WebUi(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.edged = Edged(cls.tmp.path).start()
+        ctl = cls.edged.ctl
+        ctl("nas", "add", "--name", "bras-1", "--address", "127.0.0.1", "--secret", SECRET, "--vendor", "accel-ppp")
+        ctl("plan", "add", "--name", "home-20", "--down", "20M", "--up", "5M", "--data-quota", "50GB")
+        for user in ("alice", "alicia", "bob"):
+            ctl("subscriber", "add", "--username", user, "--password", user + "-secret", "--plan", "home-20")
+        for a in ACCOUNTS:
+            ctl("user", "add", "--username", a["user"], "--password", a["password"], "--role", a["role"])
+        ctl("user", "add", "--username", LOCKED[0], "--password", LOCKED[1])
+        status = cls.edged.ctl_json("status")
+        cls.status = status
+        cls.ui = status["ui-url"]
+        auth, acct = status["radius"]["auth-port"], status["radius"]["acct-port"]
+        # Demo traffic: a reject with its reason, an accept, and a live session for the pages to show.
+        radclient(auth, "auth", ['User-Name = "alice"', 'User-Password = "wrong"', "Message-Authenticator = 0x00"])
+        radclient(auth, "auth", ['User-Name = "alice"', 'User-Password = "alice-secret"', "Message-Authenticator = 0x00"])
+        radclient(acct, "acct", ["Acct-Status-Type = Start", 'User-Name = "alice"', 'Acct-Session-Id = "S-1"',
+                                 "Framed-IP-Address = 100.64.0.9", 'Calling-Station-Id = "02-00-00-00-00-09"',
+                                 "NAS-Port = 3"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.edged.stop()
+        cls.tmp.cleanup()
+
+    def test_https_with_the_fingerprint_that_status_prints(self):
+        self.assertRegex(self.ui, r"^https://127\.0\.0\.1:\d+/$")
+        port = int(self.ui.rstrip("/").rsplit(":", 1)[1])
+        pem = ssl.get_server_certificate(("127.0.0.1", port))
+        served = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+        cert = self.status["ui-certificate"]
+        self.assertEqual(cert["sha256-fingerprint"].replace(":", ""), served)
+        self.assertEqual(cert["source"], "made by the box at first start")
+        out = self.edged.ctl("status").stdout
+        self.assertIn("technician UI   " + self.ui, out)
+        self.assertIn("SHA-256 " + cert["sha256-fingerprint"], out)
+
+    def test_plain_http_redirects_to_https_and_metrics_stay(self):
+        base = self.status["metrics-url"].rsplit("/", 1)[0]
+        code, location, _ = curl(base + "/")
+        self.assertEqual(code, 301)
+        self.assertEqual(location, self.ui)
+        code, _, body = curl(self.status["metrics-url"])
+        self.assertEqual(code, 200)
+        self.assertIn("edged_control_commands_total", body)
+        code, _, body = curl(self.ui + "metrics", "-k")
+        self.assertEqual(code, 200)
+        self.assertIn("edged_control_commands_total", body)
+
+    def test_pages_need_a_session_and_headers_forbid_framing(self):
+        code, location, _ = curl(self.ui + "sessions", "-k")
+        self.assertEqual((code, location), (303, self.ui + "login"))
+        r = subprocess.run(["curl", "-sS", "-k", "-D", "-", "-o", "/dev/null", self.ui + "login"],
+                           capture_output=True, text=True, timeout=20)
+        headers = r.stdout.lower()
+        self.assertIn("x-frame-options: deny", headers)
+        self.assertIn("content-security-policy: default-src 'none'; script-src 'self'", headers)
+        self.assertRegex(headers, r"set-cookie: edged_ui=[0-9a-f]{32}; path=/; httponly; samesite=strict; secure")
+
+    def test_user_commands(self):
+        rows = self.edged.ctl_json("user", "list")
+        self.assertEqual({r["username"]: r["role"] for r in rows},
+                         {"vera": "viewer", "tomas": "technician", "ada": "admin", "lena": "viewer"})
+        self.assertNotIn("argon2", json.dumps(rows))
+        r = self.edged.ctl("user", "add", "--username", "x1", "--password", "short", check=False)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("at least 10", r.stdout + r.stderr)
+
+    def test_browser_walk_as_each_role(self):
+        src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
+        out = os.path.join(os.environ.get("EDGE_ARTIFACTS", os.path.join(self.tmp.path, "artifacts")), "webui")
+        walker = os.path.join(src, "tests", "browser", "webui_walk.js")
+        r = subprocess.run(["node", walker, "--url", self.ui, "--out", out, "--accounts", json.dumps(ACCOUNTS),
+                            "--subscriber", "alice", "--locked", ":".join(LOCKED)],
+                           capture_output=True, text=True, timeout=240)
+        lines = r.stdout.strip().splitlines()
+        result = json.loads(lines[-1]) if lines else {"ok": False}
+        self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
+        seen = {s["name"]: s for s in result["seen"]}
+        for role in ("viewer", "technician", "admin"):
+            for page in ("overview", "subscribers", "subscriber", "sessions", "nas", "events", "help"):
+                names = [n for n in seen if n.startswith(role + "-") and n.endswith("-" + page)]
+                self.assertEqual(len(names), 1, f"{role} {page}: {sorted(seen)}")
+                self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])
+        for s in result["seen"]:
+            self.assertEqual(s["violations"], [], f"{s['name']}: {s['violations']}")
+            self.assertGreater(os.path.getsize(os.path.join(out, s["name"] + ".png")), 1000)
+        checks = result["checks"]
+        # What a viewer may not do is refused by the server, not only hidden.
+        self.assertTrue(checks["viewer-sees-no-change-buttons"])
+        self.assertEqual(checks["viewer-topup-refused"], 403)
+        self.assertEqual(checks["viewer-suspend-refused"], 403)
+        self.assertEqual(checks["viewer-nas-save-refused"], 403)
+        self.assertEqual(checks["technician-nas-save-refused"], 403)
+        self.assertEqual(checks["no-csrf-token"], 403)
+        for role in ("viewer", "technician", "admin"):
+            self.assertTrue(checks[f"{role}-search-as-you-type"])
+            self.assertTrue(checks[f"{role}-signed-out"])
+            self.assertTrue(checks[f"{role}-out-after-logout"])
+        self.assertIn("500MB", checks["topup-field-error"])
+        self.assertIn("alice", checks["topup-done"])
+        self.assertIn("suspended", checks["suspended"])
+        self.assertIn("active again", checks["resumed"])
+        self.assertEqual(sorted(checks["nas-field-errors"]),
+                         sorted(["the address the NAS sends from, e.g. 10.0.0.1 or 10.0.0.0/24",
+                                 "the shared secret configured on the NAS"]))
+        self.assertTrue(checks["nas-added"])
+        self.assertTrue(checks["nas-deleted"])
+        self.assertTrue(checks["disconnect-answer"], checks)
+        # Lockout: five free failures, then locked; the right password is refused while locked.
+        self.assertEqual(checks["lockout-statuses"][:5], [401] * 5)
+        self.assertEqual(checks["lockout-statuses"][5], 429)
+        self.assertEqual(checks["locked-right-password"], 429)
+        self.assertTrue(checks["locked-stays-out"])
+        self.assertIn("locked", checks["locked-message"])
+        # Every change and every refusal is in the event log: who, what, from where.
+        events = self.edged.ctl_json("events", "--limit", "500")
+        text = "\n".join(f"{e['kind']} {e['detail']}" for e in events)
+        self.assertIn("ui-change tomas (technician) from 127.0.0.1: subscriber-topup", text)
+        self.assertIn("ui-change tomas (technician) from 127.0.0.1: subscriber-set", text)
+        self.assertIn("ui-change ada (admin) from 127.0.0.1: nas-add", text)
+        self.assertIn("secret=(secret)", text)
+        self.assertNotIn("roof-secret-1", text)
+        self.assertIn("ui-refused vera (viewer) from 127.0.0.1: subscriber-topup", text)
+        self.assertIn("without a valid CSRF token", text)
+        self.assertIn("ui-login vera (viewer) from 127.0.0.1: signed in", text)
+        self.assertIn("ui-login-locked someone from 127.0.0.1: lena", text)
+        print("technician UI screenshots in", out)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
