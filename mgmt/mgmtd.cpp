@@ -5,7 +5,8 @@
 #include "core/clock.h"
 #include "core/command/command.h"
 #include "core/log.h"
-#include "core/sync_wire.h"
+#include "mgmt/api/admin_api.h"
+#include "mgmt/api/device_api.h"
 #include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmt_schema.h"
 
@@ -15,8 +16,6 @@ const char* const kVersion = "0.1.0";
 
 namespace {
 
-using core::HttpRequest;
-using core::HttpResponse;
 using core::Json;
 
 std::string parentDir(const std::string& path) {
@@ -25,27 +24,6 @@ std::string parentDir(const std::string& path) {
 }
 
 int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
-
-HttpResponse jsonResponse(int status, const Json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.contentType = "application/json";
-  r.body = body.dump() + "\n";
-  return r;
-}
-
-template <class T>
-HttpResponse apiResponse(const ApiResult<T>& r) {
-  if (r.error) return HttpResponse::jsonError(r.error->status, r.error->message);
-  return jsonResponse(200, core::sync::toJson(r.value));
-}
-
-// HTTP status for a failed operator command: what the message says went wrong.
-// The HTTP status of a failed command, from its code (core/command/command.h), never its wording.
-int statusFor(const core::ControlReply& r) {
-  if (r.result == core::kControlUnsupported) return 404;
-  return core::command::httpStatus(core::command::publicCode(r.code));
-}
 
 }  // namespace
 
@@ -67,23 +45,19 @@ core::Status Mgmtd::start() {
   EDGE_RETURN_IF_ERROR(core::ensureWritableDir(parentDir(config_.controlSocket), 0750, "control-socket folder"));
   EDGE_RETURN_IF_ERROR(pidFile_.acquire(config_.pidFile, "mgmtd"));
 
-  core::StoreOptions options;
-  options.path = config_.databasePath();
-  options.synchronous = core::StoreOptions::Synchronous::kFull;  // usage acknowledged to a box is never lost
-  options.migrations = mgmtMigrations();
-  core::Result<std::unique_ptr<core::Database>> db = core::Database::open(options);
-  if (!db.isOk()) return db.status();
-  db_ = std::move(*db);
+  // The storage the services share (mgmt/store): "storage" in the config, SQLite in data-dir by
+  // default. One mgmtd migrates; others on the same PostgreSQL wait for it.
+  core::Result<std::unique_ptr<store::Storage>> opened =
+      store::Storage::open(config_.storageConfig(), mgmtStorageMigrations());
+  if (!opened.isOk()) return opened.status().withContext("storage");
+  storage_ = std::move(*opened);
 
   int64_t now = nowSeconds();
   EDGE_RETURN_IF_ERROR(authority_.open(config_, now).withContext("PKI"));
-  platform_ = std::make_unique<Platform>(config_, authority_, *db_);
-  EDGE_RETURN_IF_ERROR(platform_->ensureAdminToken(config_.dataDir + "/admin-token"));
+  platform_ = std::make_unique<Platform>(config_, authority_, *storage_);
+  EDGE_RETURN_IF_ERROR(platform_->access.ensureAdminToken(config_.dataDir + "/admin-token"));
 
-  for (const Platform::CommandInfo& c : Platform::commands())
-    commands_.bind(c.name, [this, name = c.name](const Json& args, const core::command::Caller& caller) {
-      return platform_->call(name, args, Caller{caller.scope});
-    });
+  platform_->bind(commands_);
   commands_.bind("status", [this](const Json&, const core::command::Caller&) {
     return core::ControlReply::success("mgmtd is running", statusJson());
   });
@@ -109,7 +83,8 @@ core::Status Mgmtd::start() {
   device.tlsKeyPem = authority_.serverKeyPem();
   device.clientTrustPem = authority_.caCertPem();
   deviceApi_ = std::make_unique<core::HttpServer>(device);
-  routeDeviceApi(*deviceApi_);
+  api::routeDeviceApi(*deviceApi_, api::DeviceApi{platform_->fleet, platform_->catalog, platform_->usage, authority_,
+                                                  core::SystemClock::instance()});
   EDGE_RETURN_IF_ERROR(deviceApi_->start().withContext("device-api"));
   config_.deviceApi.port = deviceApi_->port();
 
@@ -124,7 +99,7 @@ core::Status Mgmtd::start() {
   admin.maxBodyBytes = 1024 * 1024;
   admin.requestSeconds = static_cast<unsigned>(config_.adminApi.requestSeconds);
   adminApi_ = std::make_unique<core::HttpServer>(admin);
-  routeAdminApi(*adminApi_);
+  api::routeAdminApi(*adminApi_, commands_, platform_->access);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
 
@@ -136,145 +111,8 @@ core::Status Mgmtd::start() {
   return core::Status::ok();
 }
 
-void Mgmtd::routeDeviceApi(core::HttpServer& server) {
-  // The CA certificate, for the box to compare with the fingerprint in its claim token.
-  server.route("GET", "/v1/ca", [this](const HttpRequest&) {
-    HttpResponse r;
-    r.contentType = "application/x-pem-file";
-    r.body = authority_.caCertPem();
-    return r;
-  });
-  // Enrollment is the one unauthenticated body: a claim secret, a hostname and a CSR fit in 8 KiB.
-  core::HttpRouteLimits enrollLimits;
-  enrollLimits.maxBodyBytes = 8 * 1024;
-  server.route("POST", "/v1/enroll", [this](const HttpRequest& req) {
-    core::Result<core::sync::EnrollRequest> body = core::sync::parseBody<core::sync::EnrollRequest>(req.body);
-    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
-    ApiResult<core::sync::EnrollResponse> r = platform_->enroll(*body, nowSeconds());
-    if (r.error) core::logWarning("device API: enrollment from ", req.remote, " refused: ", r.error->message);
-    else core::logInfo("device API: device ", r.value.deviceId, " enrolled for tenant ", r.value.tenantName, " from ", req.remote);
-    return apiResponse(r);
-  }, enrollLimits);
-  // Every other path: the verified client certificate names the device. It is checked twice: before
-  // the body is read (admission), and for the handler, which needs the Device.
-  auto identify = [this](const HttpRequest& req, Device& out) -> std::optional<HttpResponse> {
-    if (req.peerCertificateDer.empty()) {
-      std::string why = req.peerCertificateProblem.empty() ? "a client certificate is required"
-                                                           : "the client certificate is " + req.peerCertificateProblem;
-      return HttpResponse::jsonError(401, why);
-    }
-    ApiResult<Device> device = platform_->authenticate(req.peerCertificateDer);
-    if (device.error) {
-      core::logWarning("device API: ", req.path, " from ", req.remote, " refused: ", device.error->message);
-      return HttpResponse::jsonError(device.error->status, device.error->message);
-    }
-    out = device.value;
-    return std::nullopt;
-  };
-  core::HttpRouteLimits devicesOnly;
-  devicesOnly.admit = [identify](const HttpRequest& req) {
-    Device d;
-    return identify(req, d);
-  };
-  auto authed = [identify](auto fn) {
-    return [identify, fn](const HttpRequest& req) -> HttpResponse {
-      Device d;
-      if (std::optional<HttpResponse> refused = identify(req, d)) return *refused;
-      return fn(d, req);
-    };
-  };
-  server.route("POST", "/v1/checkin", authed([this](const Device& d, const HttpRequest& req) {
-    core::Result<core::sync::CheckinRequest> body = core::sync::parseBody<core::sync::CheckinRequest>(req.body);
-    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
-    return apiResponse(platform_->checkin(d, *body, nowSeconds()));
-  }), devicesOnly);
-  server.route("GET", "/v1/changes", authed([this](const Device& d, const HttpRequest& req) {
-    auto number = [&](const char* key, int64_t def) -> std::optional<int64_t> {
-      auto it = req.query.find(key);
-      if (it == req.query.end()) return def;
-      char* end = nullptr;
-      long long v = std::strtoll(it->second.c_str(), &end, 10);
-      if (it->second.empty() || *end != '\0') return std::nullopt;
-      return v;
-    };
-    std::optional<int64_t> cursor = number("cursor", 0), limit = number("limit", 500);
-    if (!cursor || !limit || *limit < 1 || *limit > 5000)
-      return HttpResponse::jsonError(400, "cursor and limit must be numbers (limit 1..5000)");
-    return apiResponse(platform_->changes(d, *cursor, *limit));
-  }), devicesOnly);
-  server.route("POST", "/v1/usage", authed([this](const Device& d, const HttpRequest& req) {
-    core::Result<core::sync::UsageBatch> body = core::sync::parseBody<core::sync::UsageBatch>(req.body);
-    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
-    return apiResponse(platform_->usage(d, *body));
-  }), devicesOnly);
-  server.route("POST", "/v1/events", authed([this](const Device& d, const HttpRequest& req) {
-    core::Result<core::sync::EventBatch> body = core::sync::parseBody<core::sync::EventBatch>(req.body);
-    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
-    return apiResponse(platform_->events(d, *body, nowSeconds()));
-  }), devicesOnly);
-  server.route("POST", "/v1/results", authed([this](const Device& d, const HttpRequest& req) {
-    core::Result<core::sync::CommandResult> body = core::sync::parseBody<core::sync::CommandResult>(req.body);
-    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
-    ApiResult<bool> r = platform_->commandResult(d, *body, nowSeconds());
-    if (r.error) return HttpResponse::jsonError(r.error->status, r.error->message);
-    return jsonResponse(200, Json::object());
-  }), devicesOnly);
-  server.route("POST", "/v1/renew", authed([this](const Device& d, const HttpRequest& req) {
-    core::Result<core::sync::RenewRequest> body = core::sync::parseBody<core::sync::RenewRequest>(req.body);
-    if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
-    ApiResult<core::sync::RenewResponse> r = platform_->renew(d, *body, nowSeconds());
-    if (!r.error) core::logInfo("device API: device ", d.id, " renewed its certificate");
-    return apiResponse(r);
-  }), devicesOnly);
-}
-
-void Mgmtd::routeAdminApi(core::HttpServer& server) {
-  // One route per operator command: GET /api/v1/NAME?args for reads, POST /api/v1/NAME {args} for
-  // changes; the bearer token decides the caller (platform, or one tenant).
-  // The caller is decided from the header before a body is read (admission), and again for the
-  // handler, which needs the Caller.
-  auto identify = [this](const HttpRequest& req, Caller& out) -> std::optional<HttpResponse> {
-    auto auth = req.headers.find("authorization");
-    if (auth == req.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
-      HttpResponse r = HttpResponse::jsonError(401, "an 'Authorization: Bearer TOKEN' header is required");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
-    std::optional<Caller> caller = platform_->tokenCaller(auth->second.substr(7));
-    if (!caller) return HttpResponse::jsonError(401, "unknown token");
-    out = *caller;
-    return std::nullopt;
-  };
-  core::HttpRouteLimits tokensOnly;
-  tokensOnly.admit = [identify](const HttpRequest& req) {
-    Caller c;
-    return identify(req, c);
-  };
-  for (const Platform::CommandInfo& c : Platform::commands()) {
-    std::string name = c.name;
-    server.route(c.readOnly ? "GET" : "POST", "/api/v1/" + name, [this, name, identify](const HttpRequest& req) {
-      Caller caller;
-      if (std::optional<HttpResponse> refused = identify(req, caller)) return *refused;
-      Json args = Json::object();
-      if (req.method == "GET") {
-        for (const auto& [k, v] : req.query) args[k] = v;
-      } else if (!req.body.empty()) {
-        core::Result<Json> parsed = core::parseJsonWithComments(req.body, "body");
-        if (!parsed.isOk()) return HttpResponse::jsonError(400, parsed.status().message());
-        if (!parsed->is_object()) return HttpResponse::jsonError(400, "the body must be a JSON object");
-        args = std::move(*parsed);
-      }
-      core::ControlReply r = commands_.call(
-          core::command::Caller{caller.platform() ? "platform" : "tenant", caller.tenantId, "admin API token"}, name, args);
-      if (r.result != core::kControlSuccess)
-        return jsonResponse(statusFor(r), Json{{"error", r.text}, {"code", r.toJson().value("code", "not-found")}});
-      return jsonResponse(200, Json{{"text", r.text}, {"data", r.arguments}});
-    }, tokensOnly);
-  }
-}
-
 Json Mgmtd::statusJson() {
-  Json j = platform_->statusJson();
+  Json j = platform_->statusJson(authority_);
   j["version"] = kVersion;
   j["pid"] = ::getpid();
   j["uptime-seconds"] = nowSeconds() - startedUnix_;
@@ -311,7 +149,7 @@ void Mgmtd::stop() {
   if (deviceApi_) deviceApi_->stop();
   if (adminApi_) adminApi_->stop();
   platform_.reset();
-  db_.reset();
+  storage_.reset();
   pidFile_.release();
 }
 

@@ -13,10 +13,10 @@
 #include "core/control_socket.h"
 #include "core/daemon.h"
 #include "core/http_server.h"
-#include "core/store.h"
 #include "mgmt/authority.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/platform.h"
+#include "mgmt/store/sql.h"
 
 namespace mgmt {
 
@@ -32,17 +32,15 @@ class Mgmtd {
   void stop();
 
  private:
-  void routeDeviceApi(core::HttpServer& server);
-  void routeAdminApi(core::HttpServer& server);
   core::Json statusJson();
 
   std::string configPath_;
   MgmtConfig config_;
   core::DaemonLoop loop_;
   core::PidFile pidFile_;
-  std::unique_ptr<core::Database> db_;
+  std::unique_ptr<store::Storage> storage_;
   Authority authority_;
-  std::unique_ptr<Platform> platform_;
+  std::unique_ptr<Platform> platform_;  // the services over storage_
   core::command::Table commands_;  // mgmt/mgmt_commands: what mgmtd accepts, from any surface
   core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> deviceApi_;

@@ -1,0 +1,26 @@
+// The device API (mutual TLS): the routes boxes call (enroll, check-in, changes, usage, events,
+// command results, renewal), as a thin adapter: parse the body, identify the device by its verified
+// certificate (before the body is read, and again for the handler), call one service method, and
+// answer its value or its Status (api_status.h: the code decides the HTTP status).
+#pragma once
+
+#include "core/clock.h"
+#include "core/http_server.h"
+#include "mgmt/authority.h"
+#include "mgmt/catalog/catalog_service.h"
+#include "mgmt/fleet/fleet_service.h"
+#include "mgmt/usage/usage_service.h"
+
+namespace mgmt::api {
+
+struct DeviceApi {
+  fleet::FleetService& fleet;
+  catalog::CatalogService& catalog;
+  usage::UsageService& usage;
+  const Authority& authority;
+  const core::Clock& clock;
+};
+
+void routeDeviceApi(core::HttpServer& server, const DeviceApi& api);
+
+}  // namespace mgmt::api

@@ -1,0 +1,75 @@
+#include "mgmt/api/operator_commands.h"
+
+#include <functional>
+
+namespace mgmt::api {
+
+using core::ControlReply;
+using core::Json;
+
+namespace {
+
+using Serve = std::function<ControlReply(const Json& args, const tenancy::Caller& caller)>;
+
+// The table's caller as the services know it: the scope is the tenant a "tenant" caller is confined
+// to. A tenant caller without a tenant is a bug of the door that made it, and is refused rather than
+// taken for the platform.
+core::command::Table::Handler scoped(Serve serve) {
+  return [serve = std::move(serve)](const Json& args, const core::command::Caller& c) -> ControlReply {
+    if (c.role == "tenant" && c.scope.empty())
+      return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
+    return serve(args, tenancy::Caller{c.scope});
+  };
+}
+
+}  // namespace
+
+void bindOperatorCommands(core::command::Table& table, const Services& s) {
+  tenancy::TenancyService& tenancy = s.tenancy;
+  access::AccessService& access = s.access;
+  fleet::FleetService& fleet = s.fleet;
+  catalog::CatalogService& catalog = s.catalog;
+  usage::UsageService& usage = s.usage;
+  using tenancy::Caller;
+
+  table.bind("tenant-add", scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.add(a, c); }));
+  table.bind("tenant-list", scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.list(a, c); }));
+  table.bind("tenant-show", scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.show(a, c); }));
+  table.bind("tenant-set", scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.set(a, c); }));
+  table.bind("tenant-suspend",
+             scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.setStatus(a, c, "suspended"); }));
+  table.bind("tenant-resume",
+             scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.setStatus(a, c, "active"); }));
+  table.bind("license-show", scoped([&tenancy](const Json& a, const Caller& c) { return tenancy.license(a, c); }));
+
+  table.bind("claim-create", scoped([&fleet](const Json& a, const Caller& c) { return fleet.createClaim(a, c); }));
+  table.bind("device-list", scoped([&fleet](const Json& a, const Caller& c) { return fleet.listDevices(a, c); }));
+  table.bind("device-show", scoped([&fleet](const Json& a, const Caller& c) { return fleet.showDevice(a, c); }));
+  table.bind("device-revoke", scoped([&fleet](const Json& a, const Caller& c) { return fleet.revokeDevice(a, c); }));
+  table.bind("device-rekey", scoped([&fleet](const Json& a, const Caller& c) { return fleet.rekeyDevice(a, c); }));
+  table.bind("session-disconnect",
+             scoped([&fleet](const Json& a, const Caller& c) { return fleet.disconnectSessions(a, c); }));
+  table.bind("command-list", scoped([&fleet](const Json& a, const Caller& c) { return fleet.listCommands(a, c); }));
+
+  table.bind("plan-add", scoped([&catalog](const Json& a, const Caller& c) { return catalog.addPlan(a, c, false); }));
+  table.bind("plan-set", scoped([&catalog](const Json& a, const Caller& c) { return catalog.addPlan(a, c, true); }));
+  table.bind("plan-list", scoped([&catalog](const Json& a, const Caller& c) { return catalog.listPlans(a, c); }));
+  table.bind("plan-del", scoped([&catalog](const Json& a, const Caller& c) { return catalog.deletePlan(a, c); }));
+  table.bind("subscriber-add",
+             scoped([&catalog](const Json& a, const Caller& c) { return catalog.addSubscriber(a, c, false); }));
+  table.bind("subscriber-set",
+             scoped([&catalog](const Json& a, const Caller& c) { return catalog.addSubscriber(a, c, true); }));
+  table.bind("subscriber-del",
+             scoped([&catalog](const Json& a, const Caller& c) { return catalog.deleteSubscriber(a, c); }));
+  table.bind("subscriber-list",
+             scoped([&catalog](const Json& a, const Caller& c) { return catalog.listSubscribers(a, c); }));
+
+  table.bind("usage", scoped([&usage](const Json& a, const Caller& c) { return usage.totals(a, c); }));
+  table.bind("session-list", scoped([&usage](const Json& a, const Caller& c) { return usage.sessions(a, c); }));
+
+  table.bind("token-create", scoped([&access](const Json& a, const Caller& c) { return access.createToken(a, c); }));
+  table.bind("token-list", scoped([&access](const Json& a, const Caller& c) { return access.listTokens(a, c); }));
+  table.bind("token-revoke", scoped([&access](const Json& a, const Caller& c) { return access.revokeToken(a, c); }));
+}
+
+}  // namespace mgmt::api

@@ -1,0 +1,58 @@
+// The plans and subscribers tables: each tenant's desired state, versioned per tenant (every change
+// takes the tenant's next version; a deletion leaves a tombstone). SQL for them lives here only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/sync_wire.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::catalog {
+
+struct StoredSpec {
+  std::string spec;  // JSON text: the plan-add / subscriber-add arguments
+  int64_t version = 0;
+  std::string origin;  // subscribers: "mgmt" or the device that created it
+};
+
+class CatalogStore {
+ public:
+  explicit CatalogStore(store::Transaction& tx) : tx_(tx) {}
+
+  // The live (not deleted) spec.
+  core::Result<std::optional<std::string>> planSpec(const std::string& tenantId, const std::string& name);
+  core::Result<std::optional<std::string>> subscriberSpec(const std::string& tenantId, const std::string& username);
+
+  // Inserts, or replaces (and revives) the row with this key.
+  core::Status putPlan(const std::string& tenantId, const std::string& name, const std::string& spec, int64_t version,
+                       int64_t now);
+  core::Status putSubscriber(const std::string& tenantId, const std::string& username, const std::string& plan,
+                             const std::string& spec, int64_t version, const std::string& origin, int64_t now);
+  core::Status tombstonePlan(const std::string& tenantId, const std::string& name, int64_t version, int64_t now);
+  core::Status tombstoneSubscriber(const std::string& tenantId, const std::string& username, int64_t version,
+                                   int64_t now);
+
+  // Live rows by name.
+  core::Result<std::vector<StoredSpec>> plans(const std::string& tenantId);
+  // `plan` "" = every plan.
+  core::Result<std::vector<StoredSpec>> subscribers(const std::string& tenantId, const std::string& plan, int64_t limit,
+                                                    int64_t offset);
+  core::Result<int64_t> planCount(const std::string& tenantId);
+  core::Result<int64_t> subscriberCount(const std::string& tenantId);
+  core::Result<int64_t> subscribersOnPlan(const std::string& tenantId, const std::string& plan);
+  core::Result<int64_t> subscriberTotal();
+
+  // full: every live row, plans first (subscribers name their plan); otherwise up to `limit` rows
+  // with a version above `cursor`, tombstones included, by version (the order they were made in).
+  core::Result<std::vector<core::sync::Change>> changes(const std::string& tenantId, bool full, int64_t cursor,
+                                                        int64_t limit);
+
+ private:
+  store::Transaction& tx_;
+};
+
+}  // namespace mgmt::catalog

@@ -1,0 +1,86 @@
+#include "mgmt/tenancy/tenant_store.h"
+
+namespace mgmt::tenancy {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, name, tier, status, demo, created_at, expires_at, version, license_id, license, license_issued_at";
+
+Tenant fromRow(const store::Row& r) {
+  Tenant t;
+  t.id = r.text(0);
+  t.name = r.text(1);
+  t.tier = r.text(2);
+  t.status = r.text(3);
+  t.demo = r.int64(4) != 0;
+  t.createdAt = r.int64(5);
+  t.expiresAt = r.int64(6);
+  t.version = r.int64(7);
+  t.licenseId = r.text(8);
+  t.license = r.text(9);
+  t.licenseIssuedAt = r.int64(10);
+  return t;
+}
+
+}  // namespace
+
+core::Result<std::optional<Tenant>> TenantStore::byId(const std::string& id) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE id = $1", {id}));
+  if (!row) return std::optional<Tenant>();
+  return std::optional<Tenant>(fromRow(*row));
+}
+
+core::Result<std::optional<Tenant>> TenantStore::byKey(const std::string& key) {
+  EDGE_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx_.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE id = $1 OR name = $1", {key}));
+  if (!row) return std::optional<Tenant>();
+  return std::optional<Tenant>(fromRow(*row));
+}
+
+core::Result<std::vector<Tenant>> TenantStore::list(const std::string& onlyId) {
+  EDGE_ASSIGN_OR_RETURN(
+      std::vector<store::Row> rows,
+      tx_.query(std::string("SELECT ") + kColumns + " FROM tenants WHERE $1 = '' OR id = $1 ORDER BY name", {onlyId}));
+  std::vector<Tenant> out;
+  for (const store::Row& r : rows) out.push_back(fromRow(r));
+  return out;
+}
+
+core::Result<int64_t> TenantStore::count() { return tx_.queryInt64("SELECT count(*) FROM tenants"); }
+
+core::Status TenantStore::insert(const Tenant& t) {
+  return tx_
+      .exec("INSERT INTO tenants(id, name, tier, demo, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            {t.id, t.name, t.tier, t.demo, t.createdAt, t.expiresAt})
+      .status();
+}
+
+core::Status TenantStore::update(const Tenant& t) {
+  return tx_.exec("UPDATE tenants SET name = $1, tier = $2, expires_at = $3 WHERE id = $4",
+                  {t.name, t.tier, t.expiresAt, t.id})
+      .status();
+}
+
+core::Status TenantStore::setStatus(const std::string& id, const std::string& status) {
+  return tx_.exec("UPDATE tenants SET status = $1 WHERE id = $2", {status, id}).status();
+}
+
+core::Status TenantStore::setLicense(const std::string& id, const std::string& licenseId, const std::string& document,
+                                     int64_t issuedAt) {
+  return tx_
+      .exec("UPDATE tenants SET license_id = $1, license = $2, license_issued_at = $3 WHERE id = $4",
+            {licenseId, document, issuedAt, id})
+      .status();
+}
+
+core::Result<int64_t> TenantStore::nextVersion(const std::string& id) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne("UPDATE tenants SET version = version + 1 WHERE id = $1 RETURNING version", {id}));
+  if (!row) return core::notFound("no tenant '" + id + "'");
+  return row->int64(0);
+}
+
+}  // namespace mgmt::tenancy

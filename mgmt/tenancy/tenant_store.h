@@ -1,0 +1,47 @@
+// The tenants table (tenants, their tier, status, license and per-tenant version counter), over one
+// store::Transaction. SQL for tenants lives here only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::tenancy {
+
+struct Tenant {
+  std::string id, name, tier, status;
+  bool demo = false;
+  int64_t createdAt = 0, expiresAt = 0, version = 0, licenseIssuedAt = 0;
+  std::string licenseId, license;
+};
+
+class TenantStore {
+ public:
+  explicit TenantStore(store::Transaction& tx) : tx_(tx) {}
+
+  core::Result<std::optional<Tenant>> byId(const std::string& id);
+  // By id or by name.
+  core::Result<std::optional<Tenant>> byKey(const std::string& key);
+  // Every tenant by name, or only `onlyId` when it is not empty.
+  core::Result<std::vector<Tenant>> list(const std::string& onlyId);
+  core::Result<int64_t> count();
+
+  // kAlreadyExists when the name is taken.
+  core::Status insert(const Tenant& t);
+  // Name, tier and expiry; kAlreadyExists when the new name is taken.
+  core::Status update(const Tenant& t);
+  core::Status setStatus(const std::string& id, const std::string& status);
+  core::Status setLicense(const std::string& id, const std::string& licenseId, const std::string& document,
+                          int64_t issuedAt);
+  // Takes the tenant's next version number (every change of its desired state takes one).
+  core::Result<int64_t> nextVersion(const std::string& id);
+
+ private:
+  store::Transaction& tx_;
+};
+
+}  // namespace mgmt::tenancy

@@ -1,0 +1,94 @@
+#include "mgmt/usage/usage_store.h"
+
+namespace mgmt::usage {
+
+core::Result<bool> UsageStore::insertUsage(const std::string& deviceId, const std::string& tenantId,
+                                           const core::sync::UsageRow& u) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n,
+                        tx_.exec("INSERT INTO usage(device_id, seq, tenant_id, username, session, at, input_octets, "
+                                 "output_octets, session_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                                 "ON CONFLICT (device_id, seq) DO NOTHING",
+                                 {deviceId, u.seq, tenantId, u.username, u.session, u.at, u.inputOctets, u.outputOctets,
+                                  u.sessionTime}));
+  return n > 0;
+}
+
+core::Status UsageStore::addToTotals(const std::string& tenantId, const core::sync::UsageRow& u) {
+  return tx_
+      .exec("INSERT INTO usage_totals(tenant_id, username, input_octets, output_octets, session_time, records, last_at) "
+            "VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (tenant_id, username) DO UPDATE SET "
+            "input_octets = usage_totals.input_octets + excluded.input_octets, "
+            "output_octets = usage_totals.output_octets + excluded.output_octets, "
+            "session_time = usage_totals.session_time + excluded.session_time, "
+            "records = usage_totals.records + 1, "
+            "last_at = CASE WHEN usage_totals.last_at > excluded.last_at THEN usage_totals.last_at "
+            "ELSE excluded.last_at END",
+            {tenantId, u.username, u.inputOctets, u.outputOctets, u.sessionTime, u.at})
+      .status();
+}
+
+core::Status UsageStore::insertSession(const std::string& deviceId, const std::string& tenantId,
+                                       const core::sync::SessionSummary& x) {
+  return tx_
+      .exec("INSERT INTO sessions(device_id, id, tenant_id, session, username, nas, started, stopped, input_octets, "
+            "output_octets, session_time, close_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+            "ON CONFLICT (device_id, id) DO NOTHING",
+            {deviceId, x.id, tenantId, x.session, x.username, x.nas, x.started, x.stopped, x.inputOctets,
+             x.outputOctets, x.sessionTime, x.closeReason})
+      .status();
+}
+
+core::Result<bool> UsageStore::insertEvent(const std::string& deviceId, const std::string& tenantId,
+                                           const core::sync::Event& e, const std::string& data) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("INSERT INTO device_events(device_id, seq, tenant_id, at, kind, data) "
+                                            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_id, seq) DO NOTHING",
+                                            {deviceId, e.seq, tenantId, e.at, e.kind, data}));
+  return n > 0;
+}
+
+core::Status UsageStore::setEventOutcome(const std::string& deviceId, int64_t seq, const std::string& outcome) {
+  return tx_.exec("UPDATE device_events SET outcome = $1 WHERE device_id = $2 AND seq = $3", {outcome, deviceId, seq})
+      .status();
+}
+
+core::Result<std::vector<Totals>> UsageStore::totals(const std::string& tenantId, const std::string& user) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT username, input_octets, output_octets, session_time, records, last_at "
+                                  "FROM usage_totals WHERE tenant_id = $1 AND ($2 = '' OR username = $2) ORDER BY username",
+                                  {tenantId, user}));
+  std::vector<Totals> out;
+  for (const store::Row& r : rows)
+    out.push_back(Totals{r.text(0), r.int64(1), r.int64(2), r.int64(3), r.int64(4), r.int64(5)});
+  return out;
+}
+
+core::Result<std::vector<SessionRow>> UsageStore::sessions(const std::string& tenantId, const std::string& user,
+                                                           int64_t limit) {
+  EDGE_ASSIGN_OR_RETURN(
+      std::vector<store::Row> rows,
+      tx_.query("SELECT device_id, id, session, username, nas, started, stopped, input_octets, output_octets, "
+                "session_time, close_reason FROM sessions WHERE tenant_id = $1 AND ($2 = '' OR username = $2) "
+                "ORDER BY stopped DESC, device_id, id DESC LIMIT $3",
+                {tenantId, user, limit}));
+  std::vector<SessionRow> out;
+  for (const store::Row& r : rows) {
+    SessionRow s;
+    s.deviceId = r.text(0);
+    s.summary.id = r.int64(1);
+    s.summary.session = r.text(2);
+    s.summary.username = r.text(3);
+    s.summary.nas = r.text(4);
+    s.summary.started = r.int64(5);
+    s.summary.stopped = r.int64(6);
+    s.summary.inputOctets = r.int64(7);
+    s.summary.outputOctets = r.int64(8);
+    s.summary.sessionTime = r.int64(9);
+    s.summary.closeReason = r.text(10);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+core::Result<int64_t> UsageStore::usageRecords() { return tx_.queryInt64("SELECT count(*) FROM usage"); }
+
+}  // namespace mgmt::usage

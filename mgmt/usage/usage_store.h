@@ -1,0 +1,51 @@
+// What the boxes upload: usage rows keyed by (device, seq), their sum per subscriber, closed
+// sessions keyed by (device, id), and events keyed by (device, seq). SQL for them lives here only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/sync_wire.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::usage {
+
+struct Totals {
+  std::string username;
+  int64_t inputOctets = 0, outputOctets = 0, sessionTime = 0, records = 0, lastAt = 0;
+};
+
+struct SessionRow {
+  std::string deviceId;
+  core::sync::SessionSummary summary;
+};
+
+class UsageStore {
+ public:
+  explicit UsageStore(store::Transaction& tx) : tx_(tx) {}
+
+  // Whether the row is new (false: a replay, nothing written).
+  core::Result<bool> insertUsage(const std::string& deviceId, const std::string& tenantId, const core::sync::UsageRow& u);
+  // Adds one new row to the subscriber's totals.
+  core::Status addToTotals(const std::string& tenantId, const core::sync::UsageRow& u);
+  // A replayed session is left as it is.
+  core::Status insertSession(const std::string& deviceId, const std::string& tenantId, const core::sync::SessionSummary& s);
+  // Whether the event is new; the audit copy is `data` as given.
+  core::Result<bool> insertEvent(const std::string& deviceId, const std::string& tenantId, const core::sync::Event& e,
+                                 const std::string& data);
+  core::Status setEventOutcome(const std::string& deviceId, int64_t seq, const std::string& outcome);
+
+  // `user` "" = every subscriber; by username.
+  core::Result<std::vector<Totals>> totals(const std::string& tenantId, const std::string& user);
+  // Newest first.
+  core::Result<std::vector<SessionRow>> sessions(const std::string& tenantId, const std::string& user, int64_t limit);
+  core::Result<int64_t> usageRecords();
+
+ private:
+  store::Transaction& tx_;
+};
+
+}  // namespace mgmt::usage

@@ -1,0 +1,143 @@
+// Appliances through the fleet service, on the storage of this run: claims (used once, expiry, the
+// CSR's proof of possession first), device scoping per tenant, revocation and suspension refuse a
+// box, renewal keeps the previous certificate until the new one is used, commands reach a box at its
+// check-in and take its answer.
+#include "mgmt/api/api_status.h"
+#include "tests/mgmt/support/mgmt_fixture.h"
+
+using core::Json;
+using mgmt::api::httpStatusOf;
+using mgmt::tenancy::Caller;
+using mgmt::testing::Fixture;
+
+namespace {
+const bool kWarm = mgmt::testing::warm();
+}
+
+TEST_GROUP(Fleet){};
+
+TEST(Fleet, ClaimsAreUsedOnceAndCheckTheCsr) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  std::string secret = f.claimSecret("acme", Json{{"uses", "1"}});
+  std::string key = *core::pki::generateKey();
+  std::string csr = *core::pki::createCsr(key, "box");
+  // A CSR whose signature does not match: refused before the claim is used.
+  std::string other = *core::pki::createCsr(*core::pki::generateKey(), "box");
+  std::string mixed = csr.substr(0, csr.size() / 2) + other.substr(other.size() / 2);
+  core::Result<core::sync::EnrollResponse> bad = f.platform->fleet.enroll({secret, mixed, "box", ""}, f.now());
+  CHECK_FALSE(bad.isOk());
+  CHECK_TRUE(bad.status().code() == core::Code::kInvalidArgument);
+  CHECK_EQUAL(400, httpStatusOf(bad.status().code()));
+  core::Result<core::sync::EnrollResponse> ok = f.platform->fleet.enroll({secret, csr, "box", ""}, f.now());
+  CHECK_TRUE(ok.isOk());
+  core::Result<core::sync::EnrollResponse> again = f.platform->fleet.enroll({secret, csr, "box", ""}, f.now());
+  CHECK_TRUE(again.status().code() == core::Code::kPermissionDenied);
+  CHECK_EQUAL(403, httpStatusOf(again.status().code()));
+  CHECK_TRUE(again.status().message().find("used already") != std::string::npos);
+  std::string s2 = f.claimSecret("acme", Json{{"ttl", "1h"}});
+  core::Result<core::sync::EnrollResponse> late = f.platform->fleet.enroll({s2, csr, "box", ""}, f.now() + 7200);
+  CHECK_EQUAL(403, httpStatusOf(late.status().code()));
+  CHECK_TRUE(late.status().message().find("expired") != std::string::npos);
+  core::Result<core::sync::EnrollResponse> unknown = f.platform->fleet.enroll({"nope", csr, "box", ""}, f.now());
+  CHECK_EQUAL(403, httpStatusOf(unknown.status().code()));
+}
+
+TEST(Fleet, ATenantSeesAndChangesOnlyItsDevices) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  std::string b = f.tenant("globex", "basic");
+  mgmt::fleet::Device d = f.enroll("acme");
+  Caller callerB{b};
+  core::ControlReply other = f.call("device-show", Json{{"device", d.id}}, callerB);
+  core::ControlReply missing = f.call("device-show", Json{{"device", "d-nothing"}}, callerB);
+  CHECK_TRUE(other.code == core::Code::kNotFound);
+  STRCMP_EQUAL(("device: no device '" + d.id + "' (see device list)").c_str(), other.text.c_str());
+  CHECK_TRUE(missing.code == core::Code::kNotFound);
+  CHECK_TRUE(f.call("device-revoke", Json{{"device", d.id}}, callerB).code == core::Code::kNotFound);
+  CHECK_TRUE(f.call("device-rekey", Json{{"device", d.id}}, callerB).code == core::Code::kNotFound);
+  CHECK_TRUE(f.call("device-list", Json{{"tenant", "acme"}}, callerB).code == core::Code::kNotFound);
+  CHECK_EQUAL(0u, f.call("device-list", Json::object(), callerB).arguments.size());
+  CHECK_TRUE(f.call("claim-create", Json{{"tenant", "acme"}}, callerB).code == core::Code::kNotFound);
+  CHECK_TRUE(f.call("session-disconnect", Json{{"tenant", "acme"}, {"user", "u"}}, callerB).code == core::Code::kNotFound);
+  CHECK_TRUE(f.call("command-list", Json{{"tenant", "acme"}}, callerB).code == core::Code::kNotFound);
+  // Still active, and still the device's: the platform sees it.
+  core::ControlReply shown = f.call("device-show", Json{{"device", d.id}});
+  STRCMP_EQUAL("active", shown.arguments["status"].get<std::string>().c_str());
+  CHECK_EQUAL(1u, f.call("device-list", Json::object()).arguments.size());
+  CHECK_EQUAL(1u, f.call("device-list", Json::object(), Caller{d.tenantId}).arguments.size());
+}
+
+TEST(Fleet, RevokedDevicesAndSuspendedTenantsAreRefused) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  std::string cert;
+  mgmt::fleet::Device d = f.enroll("acme", &cert);
+  CHECK_EQUAL(0, f.call("tenant-suspend", Json{{"tenant", "acme"}}).result);
+  core::Result<mgmt::fleet::Device> suspended = f.platform->fleet.authenticate(cert);
+  CHECK_EQUAL(403, httpStatusOf(suspended.status().code()));
+  CHECK_TRUE(suspended.status().message().find("suspended") != std::string::npos);
+  CHECK_EQUAL(0, f.call("tenant-resume", Json{{"tenant", "acme"}}).result);
+  CHECK_TRUE(f.platform->fleet.authenticate(cert).isOk());
+  CHECK_EQUAL(0, f.call("device-revoke", Json{{"device", d.id}}).result);
+  core::Result<mgmt::fleet::Device> revoked = f.platform->fleet.authenticate(cert);
+  CHECK_TRUE(revoked.status().code() == core::Code::kPermissionDenied);
+  CHECK_TRUE(revoked.status().message().find("revoked") != std::string::npos);
+  CHECK_TRUE(f.call("device-rekey", Json{{"device", d.id}}).code == core::Code::kFailedPrecondition);
+  CHECK_TRUE(f.platform->fleet.authenticate("not a certificate").status().code() == core::Code::kPermissionDenied);
+}
+
+TEST(Fleet, RenewalKeepsThePreviousCertificateUntilTheNewOneIsUsed) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  std::string oldCert;
+  mgmt::fleet::Device d = f.enroll("acme", &oldCert);
+  CHECK_EQUAL(0, f.call("device-rekey", Json{{"device", d.id}}).result);
+  core::Result<core::sync::CheckinResponse> in = f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now());
+  CHECK_TRUE(in->renewCertificate);
+  core::Result<core::sync::RenewResponse> renewed =
+      f.platform->fleet.renew(d, core::sync::RenewRequest{*core::pki::createCsr(*core::pki::generateKey(), "box")}, f.now());
+  CHECK_TRUE(renewed.isOk());
+  CHECK_FALSE(f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now())->renewCertificate);
+  // The old one still works (the answer may have been lost) until the new one is used.
+  CHECK_TRUE(f.platform->fleet.authenticate(oldCert).isOk());
+  core::Result<mgmt::fleet::Device> fresh = f.platform->fleet.authenticate(renewed->certificate);
+  CHECK_TRUE(fresh.isOk());
+  core::Result<mgmt::fleet::Device> stale = f.platform->fleet.authenticate(oldCert);
+  CHECK_EQUAL(403, httpStatusOf(stale.status().code()));
+  CHECK_TRUE(stale.status().message().find("replaced") != std::string::npos);
+}
+
+TEST(Fleet, CommandsReachTheBoxAtItsCheckin) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  std::string b = f.tenant("globex", "basic");
+  core::ControlReply none = f.call("session-disconnect", Json{{"tenant", "acme"}, {"user", "alice"}});
+  CHECK_EQUAL(1, none.result);  // no active devices: nothing queued
+  mgmt::fleet::Device d = f.enroll("acme");
+  mgmt::fleet::Device e = f.enroll("globex");
+  core::ControlReply queued = f.call("session-disconnect", Json{{"tenant", "acme"}, {"user", "alice"}});
+  CHECK_EQUAL(0, queued.result);
+  CHECK_EQUAL(1u, queued.arguments["commands"].size());
+  int64_t id = queued.arguments["commands"][0].get<int64_t>();
+  core::Result<core::sync::CheckinResponse> in = f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now());
+  CHECK_EQUAL(1u, in->commands.size());
+  CHECK_EQUAL(id, in->commands[0].id);
+  STRCMP_EQUAL("alice", in->commands[0].arguments["user"].get<std::string>().c_str());
+  CHECK_EQUAL(0u, f.platform->fleet.checkin(e, core::sync::CheckinRequest{}, f.now())->commands.size());
+  // Another device cannot answer it; the box can.
+  core::Status stranger = f.platform->fleet.commandResult(e, core::sync::CommandResult{id, true, "done"}, f.now());
+  CHECK_TRUE(stranger.code() == core::Code::kNotFound);
+  CHECK_EQUAL(404, httpStatusOf(stranger.code()));
+  CHECK_TRUE(f.platform->fleet.commandResult(d, core::sync::CommandResult{id, true, "1 of 1 session(s) disconnected"}, f.now()).isOk());
+  CHECK_EQUAL(0u, f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now())->commands.size());
+  core::ControlReply list = f.call("command-list", Json{{"tenant", "acme"}});
+  STRCMP_EQUAL("done", list.arguments[0]["state"].get<std::string>().c_str());
+  CHECK_EQUAL(0u, f.call("command-list", Json::object(), Caller{b}).arguments.size());
+  // The check-in carries the tenant's license when the box has another, and its cursor.
+  core::sync::CheckinRequest req;
+  req.licenseId = "lic-old";
+  CHECK_FALSE(f.platform->fleet.checkin(d, req, f.now())->license.empty());
+  core::ControlReply shown = f.call("device-show", Json{{"device", d.id}});
+  CHECK_TRUE(shown.arguments["last-checkin"].get<std::string>() != "");
+}

@@ -1,0 +1,132 @@
+// The management plane's services on the storage of this run (tests/support/test_storage.h: SQLite
+// on a temporary file, or PostgreSQL when MGMT_TEST_PG_DSN is set), with a CA and license key in a
+// temporary data folder and a clock the test sets. Header-only, for the tests under tests/mgmt;
+// include it last (it ends with CppUTest's headers).
+#pragma once
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/command/command.h"
+#include "core/pki.h"
+#include "core/sync_wire.h"
+#include "mgmt/authority.h"
+#include "mgmt/mgmt_commands.h"
+#include "mgmt/mgmt_config.h"
+#include "mgmt/mgmt_schema.h"
+#include "mgmt/platform.h"
+#include "mgmt/tiers.h"
+#include "tests/support/test_storage.h"
+
+namespace mgmt::testing {
+
+// The lazily built tables, built before the tests run (CppUTest's leak checker counts them otherwise).
+inline bool warm() {
+  static const bool done = (mgmtStorageMigrations(), mgmtMigrations(), tiers(), mgmtRoles(), mgmtConfigTable(),
+                            core::pki::randomHex(1), core::SystemClock::instance(), true);
+  return done;
+}
+
+// mgmtd's command specs (defined at the end of this header).
+inline const std::vector<core::command::Spec>& commandSpecs();
+
+inline int64_t wallNow() { return core::SystemClock::instance().unixSeconds(); }
+
+struct Fixture {
+  std::string dir;
+  MgmtConfig config;
+  Authority authority;
+  core::ManualClock clock{wallNow() * 1000};
+  store::testing::TestStorage testStorage;
+  std::unique_ptr<store::Storage> storage;
+  std::unique_ptr<Platform> platform;
+  std::unique_ptr<core::command::Table> table;
+
+  Fixture() {
+    char tmpl[] = "/tmp/mgmt-unit-XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    dir = made != nullptr ? made : "/tmp";
+    config = mgmtConfigTable().defaults();
+    config.dataDir = dir;
+    config.deviceApi.port = 8443;
+    core::Status s = authority.open(config, now());
+    if (!s.isOk()) throw std::runtime_error("authority: " + s.message());
+    core::Result<std::unique_ptr<store::Storage>> opened = testStorage.open(mgmtStorageMigrations());
+    if (!opened.isOk()) throw std::runtime_error("storage: " + opened.status().toString());
+    storage = std::move(*opened);
+    platform = std::make_unique<Platform>(config, authority, *storage, clock);
+    table = std::make_unique<core::command::Table>(mgmtRoles(), commandSpecs());
+    platform->bind(*table);
+  }
+  ~Fixture() {
+    table.reset();
+    platform.reset();
+    storage.reset();
+    std::system(("rm -rf " + dir).c_str());
+  }
+
+  int64_t now() const { return clock.unixSeconds(); }
+
+  // A tenant operator's or the platform's command through the command table, as mgmtctl and the
+  // admin API send it: role and arguments checked by the table, the tenant scope by the service.
+  core::ControlReply call(const std::string& command, const core::Json& args,
+                          const tenancy::Caller& caller = tenancy::Caller{}) {
+    core::command::Caller c{caller.platform() ? "platform" : "tenant", caller.tenantId, "test"};
+    return table->call(c, command, args);
+  }
+
+  std::string tenant(const std::string& name, const std::string& tier) {
+    core::ControlReply r = call("tenant-add", core::Json{{"name", name}, {"tier", tier}});
+    if (r.result != 0) throw std::runtime_error("tenant-add: " + r.text);
+    return r.arguments["id"].get<std::string>();
+  }
+
+  std::string claimSecret(const std::string& tenantName, const core::Json& more = core::Json::object()) {
+    core::Json args = more;
+    args["tenant"] = tenantName;
+    core::ControlReply claim = call("claim-create", args);
+    if (claim.result != 0) throw std::runtime_error("claim-create: " + claim.text);
+    return core::sync::decodeClaimToken(claim.arguments["token"].get<std::string>())->secret;
+  }
+
+  // Enrolls a box for the tenant; the device as the device API identifies it.
+  fleet::Device enroll(const std::string& tenantName, std::string* certificate = nullptr) {
+    std::string key = *core::pki::generateKey();
+    core::Result<core::sync::EnrollResponse> r = platform->fleet.enroll(
+        core::sync::EnrollRequest{claimSecret(tenantName), *core::pki::createCsr(key, "box"), "box", "t"}, now());
+    if (!r.isOk()) throw std::runtime_error("enroll: " + r.status().message());
+    if (certificate != nullptr) *certificate = r->certificate;
+    core::Result<fleet::Device> d = platform->fleet.authenticate(core::pki::certificateInfo(r->certificate)->pem);
+    if (!d.isOk()) throw std::runtime_error("authenticate: " + d.status().message());
+    return *d;
+  }
+};
+
+}  // namespace mgmt::testing
+
+#include <CppUTest/TestHarness.h>
+#include <CppUTest/MemoryLeakDetector.h>
+
+namespace mgmt::testing {
+
+// The specs copy catalog's argument tables, which are statics of another library: built before
+// main() they would copy them still empty. So the first fixture builds them, with the leak checker
+// looking away: a one-time table, like the statics built before main().
+inline const std::vector<core::command::Spec>& commandSpecs() {
+  static bool built = false;
+  if (!built) {
+    built = true;
+    MemoryLeakDetector* detector = MemoryLeakWarningPlugin::getGlobalDetector();
+    detector->disable();
+    mgmtCommandSpecs();
+    detector->enable();
+  }
+  return mgmtCommandSpecs();
+}
+
+}  // namespace mgmt::testing

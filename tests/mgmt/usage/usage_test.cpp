@@ -1,0 +1,94 @@
+// What boxes upload, through the usage service, on the storage of this run: usage and sessions are
+// idempotent by their keys (a replay changes nothing), events are too, a subscriber made on a box
+// becomes a central one, and a tenant reads only its own usage.
+#include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
+
+using core::Json;
+using mgmt::tenancy::Caller;
+using mgmt::testing::Fixture;
+
+namespace {
+const bool kWarm = mgmt::testing::warm();
+}
+
+TEST_GROUP(Usage){};
+
+TEST(Usage, UsageIsIdempotentBySequence) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  mgmt::fleet::Device d = f.enroll("acme");
+  core::sync::UsageBatch batch{"usage:1-2",
+                               {{1, 10, "s", "alice", 100, 1000, 5}, {2, 11, "s", "alice", 50, 500, 5}},
+                               {{7, "s", "alice", "bras", 10, 20, 150, 1500, 10, "user-request"}}};
+  core::Result<core::sync::UsageAck> ack = f.platform->usage.upload(d, batch);
+  CHECK_TRUE(ack.isOk());
+  CHECK_EQUAL(2, ack->accepted);
+  CHECK_EQUAL(2, ack->watermark);
+  core::Result<core::sync::UsageAck> replay = f.platform->usage.upload(d, batch);
+  CHECK_EQUAL(0, replay->accepted);
+  CHECK_EQUAL(2, replay->duplicates);
+  core::ControlReply usage = f.call("usage", Json{{"tenant", "acme"}, {"user", "alice"}});
+  CHECK_EQUAL(150, usage.arguments[0]["input-octets"].get<int64_t>());
+  CHECK_EQUAL(1500, usage.arguments[0]["output-octets"].get<int64_t>());
+  CHECK_EQUAL(2, usage.arguments[0]["records"].get<int64_t>());
+  CHECK_EQUAL(7, replay->sessionWatermark);
+  CHECK_EQUAL(2, replay->watermark);
+  core::ControlReply sessions = f.call("session-list", Json{{"tenant", "acme"}});
+  CHECK_EQUAL(1u, sessions.arguments.size());  // the replay did not double it
+  STRCMP_EQUAL("user-request", sessions.arguments[0]["close-reason"].get<std::string>().c_str());
+  // A batch that overlaps: only the new row counts; the watermark never goes back.
+  core::sync::UsageBatch overlap{"usage:2-3", {{2, 11, "s", "alice", 50, 500, 5}, {3, 12, "s", "alice", 1, 2, 3}}, {}};
+  core::Result<core::sync::UsageAck> third = f.platform->usage.upload(d, overlap);
+  CHECK_EQUAL(1, third->accepted);
+  CHECK_EQUAL(1, third->duplicates);
+  CHECK_EQUAL(3, third->watermark);
+  CHECK_EQUAL(7, third->sessionWatermark);
+  core::sync::UsageBatch old{"usage:1-1", {{1, 10, "s", "alice", 100, 1000, 5}}, {}};
+  CHECK_EQUAL(3, f.platform->usage.upload(d, old)->watermark);
+  CHECK_EQUAL(151, f.call("usage", Json{{"tenant", "acme"}, {"user", "alice"}}).arguments[0]["input-octets"].get<int64_t>());
+}
+
+TEST(Usage, ATenantReadsOnlyItsOwnUsage) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  std::string b = f.tenant("globex", "basic");
+  mgmt::fleet::Device d = f.enroll("acme");
+  core::sync::UsageBatch batch{"usage:1-1", {{1, 10, "s", "alice", 100, 1000, 5}},
+                               {{1, "s", "alice", "bras", 10, 20, 100, 1000, 10, "user-request"}}};
+  CHECK_TRUE(f.platform->usage.upload(d, batch).isOk());
+  Caller callerB{b};
+  core::ControlReply other = f.call("usage", Json{{"tenant", "acme"}}, callerB);
+  CHECK_TRUE(other.code == core::Code::kNotFound);
+  CHECK_TRUE(f.call("session-list", Json{{"tenant", "acme"}}, callerB).code == core::Code::kNotFound);
+  core::ControlReply own = f.call("usage", Json::object(), callerB);
+  CHECK_EQUAL(0u, own.arguments.size());
+  CHECK_EQUAL(0u, f.call("session-list", Json::object(), callerB).arguments.size());
+  // A user with no usage reads as zeros.
+  core::ControlReply nobody = f.call("usage", Json{{"tenant", "acme"}, {"user", "bob"}});
+  CHECK_EQUAL(1u, nobody.arguments.size());
+  CHECK_EQUAL(0, nobody.arguments[0]["records"].get<int64_t>());
+}
+
+TEST(Usage, ASubscriberMadeOnABoxBecomesCentralOnce) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  f.call("plan-add", Json{{"tenant", "acme"}, {"name", "p"}, {"down", "1M"}, {"up", "1M"}});
+  mgmt::fleet::Device d = f.enroll("acme");
+  core::sync::EventBatch batch;
+  batch.events.push_back(core::sync::Event{1, f.now(), "subscriber-added",
+                                           Json{{"username", "tech1"}, {"password", "pw"}, {"plan", "p"}}});
+  batch.events.push_back(core::sync::Event{2, f.now(), "subscriber-added",
+                                           Json{{"username", "bad"}, {"password", "pw"}, {"plan", "nope"}}});
+  batch.events.push_back(core::sync::Event{3, f.now(), "tech-action", Json{{"what", "reboot"}}});
+  core::Result<core::sync::EventAck> ack = f.platform->usage.events(d, batch, f.now());
+  CHECK_TRUE(ack.isOk());
+  CHECK_EQUAL(3, ack->watermark);
+  core::ControlReply subs = f.call("subscriber-list", Json{{"tenant", "acme"}});
+  CHECK_EQUAL(1u, subs.arguments.size());
+  STRCMP_EQUAL(d.id.c_str(), subs.arguments[0]["origin"].get<std::string>().c_str());
+  int64_t version = f.call("tenant-show", Json{{"tenant", "acme"}}).arguments["version"].get<int64_t>();
+  // A replay: nothing new, the same watermark.
+  core::Result<core::sync::EventAck> replay = f.platform->usage.events(d, batch, f.now());
+  CHECK_EQUAL(3, replay->watermark);
+  CHECK_EQUAL(version, f.call("tenant-show", Json{{"tenant", "acme"}}).arguments["version"].get<int64_t>());
+}
