@@ -1,6 +1,7 @@
 #include "core/counters.h"
 
 #include <cstdio>
+#include <stdexcept>
 
 namespace core {
 
@@ -17,12 +18,22 @@ Counter& CounterRegistry::gauge(const std::string& name, const std::string& help
 Counter& CounterRegistry::add(const std::string& name, const std::string& help, CounterKind kind,
                               const std::map<std::string, std::string>& labels, uint64_t scale) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (scale == 0) scale = 1;
+  auto family = families_.find(name);
+  if (family != families_.end()) {
+    const CounterInfo& first = *family->second;
+    if (first.help != help || first.kind != kind || first.scale != scale)
+      throw std::logic_error("counter " + name + " is declared twice with a different " +
+                             (first.kind != kind ? "type" : first.help != help ? "help text" : "scale") +
+                             " (declare it once, in the area that owns it)");
+  }
   auto key = std::make_pair(name, labels);
   auto it = index_.find(key);
   if (it != index_.end()) return const_cast<Counter&>(*it->second.counter);
   storage_.emplace_back();
   Counter& c = storage_.back();
-  index_.emplace(key, CounterInfo{name, help, kind, labels, &c, scale == 0 ? 1 : scale});
+  auto added = index_.emplace(key, CounterInfo{name, help, kind, labels, &c, scale}).first;
+  if (family == families_.end()) families_.emplace(name, &added->second);  // map nodes do not move
   return c;
 }
 
@@ -39,6 +50,18 @@ int64_t CounterRegistry::valueOf(const std::string& name, const std::map<std::st
   auto it = index_.find(std::make_pair(name, labels));
   if (it == index_.end()) return -1;
   return static_cast<int64_t>(it->second.counter->value());
+}
+
+const Counter* CounterRegistry::find(const std::string& name,
+                                     const std::map<std::string, std::string>& labels) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(std::make_pair(name, labels));
+  return it == index_.end() ? nullptr : it->second.counter;
+}
+
+uint64_t CounterRegistry::generation() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return storage_.size();
 }
 
 namespace {

@@ -6,6 +6,12 @@
 // optional fixed labels (never per-subscriber). Registration returns a reference that stays valid
 // for the registry's lifetime; incrementing is a relaxed atomic add, safe from any thread and cheap
 // enough for the RADIUS hot path. Gauges are counters that can be set.
+//
+// Each area declares its counters in one place (a small `<area>_counters.h` struct of handles made
+// from the registry) and passes the handles to whatever reads them (SNMP, health), so nothing looks
+// a counter up by its name on a hot or periodic path. A name is one family: declaring it again
+// with the same help, kind and scale returns the same counter (per label set), declaring it with
+// another help, kind or scale is a programming error and throws std::logic_error at startup.
 #pragma once
 
 #include <atomic>
@@ -46,7 +52,8 @@ struct CounterInfo {
 
 class CounterRegistry {
  public:
-  // Registering the same name and labels twice returns the same counter.
+  // Registering the same name and labels twice returns the same counter; registering a name that
+  // exists with another help text, kind or scale throws std::logic_error (declared twice).
   Counter& counter(const std::string& name, const std::string& help,
                    const std::map<std::string, std::string>& labels = {});
   Counter& gauge(const std::string& name, const std::string& help,
@@ -56,6 +63,12 @@ class CounterRegistry {
   std::vector<CounterInfo> list() const;
   // Value of a registered counter, or -1 when no such counter exists (for tests and the CLI).
   int64_t valueOf(const std::string& name, const std::map<std::string, std::string>& labels = {}) const;
+  // The registered counter, or nullptr: for readers that resolve a handle once (SNMP tables of
+  // counters another library declares), never for a per-request lookup.
+  const Counter* find(const std::string& name, const std::map<std::string, std::string>& labels = {}) const;
+  // Grows by one with every new counter: a reader holding unresolved handles resolves them again
+  // only when this changed.
+  uint64_t generation() const;
 
  private:
   Counter& add(const std::string& name, const std::string& help, CounterKind kind,
@@ -63,6 +76,7 @@ class CounterRegistry {
   mutable std::mutex mu_;
   std::deque<Counter> storage_;  // deque: references stay valid as it grows
   std::map<std::pair<std::string, std::map<std::string, std::string>>, CounterInfo> index_;
+  std::map<std::string, const CounterInfo*> families_;  // name -> its first declaration
 };
 
 // The value as every reader shows it: the integer, or value / scale.

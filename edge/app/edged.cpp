@@ -83,6 +83,8 @@ core::Status Edged::start() {
   startedMono_ = std::chrono::steady_clock::now();
   health_ = std::make_unique<HealthMonitor>(counters_, events_, *radius_, license_);
   health_->configure(config_.alerts, config_.dataDir);
+  mibCounters_ = std::make_unique<snmp::MibCounters>(
+      counters_, snmp::EdgedHandles::of(health_->counters(), health_->syncCounters(), health_->gatewayGauges()));
 
   SyncOptions syncOptions;
   syncOptions.dataDir = config_.dataDir;
@@ -471,7 +473,7 @@ void Edged::registerCommands() {
 
 snmp::MibView Edged::snmpView() {
   snmp::MibSource src;
-  src.counters = &counters_;
+  src.counters = mibCounters_.get();
   auto snap = radius_->snapshot();
   for (const aaa::policy::NasClient& nas : snap->nas) {
     snmp::NasRow row;

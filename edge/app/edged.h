@@ -88,6 +88,7 @@ class Edged {
   std::unique_ptr<RadiusService> radius_;
   LicenseStore license_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<snmp::MibCounters> mibCounters_;  // made at start; used by one SNMP agent's thread at a time
   std::shared_ptr<SnmpAgent> snmp_;  // set and reset on the main loop; read through snmp()
   mutable std::mutex snmpMu_;
   std::shared_ptr<SnmpAgent> snmp() const {

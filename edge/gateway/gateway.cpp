@@ -96,30 +96,7 @@ Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radiu
       stateDir_(dataDir_ + "/gateway"),
       radius_(radius),
       control_(control),
-      clientsGauge_(counters.gauge("gateway_authorized_clients", "Clients the hotspot gateway lets through")),
-      classesGauge_(counters.gauge("gateway_shaping_classes", "Per-subscriber shaping classes installed")),
-      logins_(counters.counter("gateway_logins_total", "Portal logins that opened the gateway")),
-      loginFailures_(counters.counter("gateway_login_failures_total", "Portal logins refused (credentials, limits)")),
-      logouts_(counters.counter("gateway_logouts_total", "Gateway sessions ended (logout, timeouts, quota, disconnect)")),
-      pollErrors_(counters.counter("gateway_poll_errors_total", "Kernel counter reads or accounting writes that failed")),
-      dynauthDropped_(counters.counter(
-          "gateway_dynauth_dropped_total",
-          "CoA/Disconnect requests dropped (authenticator, format, missing or stale Event-Timestamp)")),
-      loginMalformed_(counters.counter("gateway_login_malformed_total",
-                                       "Portal logins refused for malformed or oversized input (counted as failures)")),
-      logSuppressed_(counters.counter("gateway_log_lines_suppressed_total",
-                                      "Log lines about portal visitors not written (more than 10 a second)")) {
-  for (PortalLimit l : {PortalLimit::kDevice, PortalLimit::kAddress}) {
-    loginThrottled_[static_cast<int>(l)] = &counters.counter(
-        "gateway_login_throttled_total", "Portal logins refused because the device (MAC) or address failed too often",
-        {{"limit", portalLimitName(l)}});
-  }
-  for (PortalLimit l : {PortalLimit::kDevice, PortalLimit::kAddress, PortalLimit::kTotal}) {
-    signupRefused_[static_cast<int>(l)] = &counters.counter(
-        "gateway_signup_refusals_total",
-        "Portal signups refused by a limit (per device, per address, in total per signup-window)",
-        {{"limit", portalLimitName(l)}});
-  }
+      counters_(counters) {
   portalHost_ = std::make_unique<PortalHostImpl>(*this);
   portal_ = std::make_unique<portal::Portal>(*portalHost_, counters, portalSettings(config_));
 }

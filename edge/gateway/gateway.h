@@ -37,6 +37,7 @@
 #include "core/clock.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
+#include "edge/gateway/gateway_counters.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "edge/gateway/gateway_config.h"
@@ -206,18 +207,7 @@ class Gateway {
   std::thread dynauthThread_;
   bool started_ = false;
 
-  core::Counter& clientsGauge_;
-  core::Counter& classesGauge_;
-  core::Counter& logins_;
-  core::Counter& loginFailures_;
-  core::Counter& logouts_;
-  core::Counter& pollErrors_;
-  core::Counter& dynauthDropped_;
-  core::Counter& loginMalformed_;
-  core::Counter& logSuppressed_;
-  // By PortalLimit (device, address, total).
-  core::Counter* loginThrottled_[4] = {};
-  core::Counter* signupRefused_[4] = {};
+  GatewayCounters counters_;
   core::LogRateLimit visitorLogLimit_{10, 1};
 };
 

@@ -75,7 +75,7 @@ core::Status Gateway::account(const GatewayClient& c, uint32_t statusType, uint3
   p.attributes.push_back(attr(a.eventTimestamp, Value::uint32(static_cast<uint32_t>(now))));
   core::Result<Packet> reply = exchange(std::move(p), acctPort_);
   if (!reply.isOk()) {
-    pollErrors_.inc();
+    counters_.pollErrors.inc();
     core::logError("gateway: accounting for ", c.username, " (", c.ip, "): ", reply.status().message());
     return reply.status();
   }
@@ -105,7 +105,7 @@ void Gateway::pollLoop() {
 void Gateway::pollOnce() {
   core::Result<std::map<std::string, gw::NftCounter>> counters = nft_.counters();
   if (!counters.isOk()) {
-    pollErrors_.inc();
+    counters_.pollErrors.inc();
     core::logError("gateway: reading counters: ", counters.status().message());
     return;
   }

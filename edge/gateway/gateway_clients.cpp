@@ -130,8 +130,8 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
     held = limits_.loginAllowed(mac, ip, now, &out.retryAfter);
   }
   if (held != PortalLimit::kNone) {
-    loginFailures_.inc();
-    loginThrottled_[static_cast<int>(held)]->inc();
+    counters_.loginFailures.inc();
+    counters_.loginThrottled[static_cast<int>(held)]->inc();
     out.message = "Too many attempts from this device. Try again in " + std::to_string(out.retryAfter) + " seconds.";
     out.httpStatus = 429;
     return out;
@@ -141,8 +141,8 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
       std::lock_guard<std::mutex> lock(mu_);
       limits_.loginFailed(mac, ip, now);
     }
-    loginFailures_.inc();
-    loginMalformed_.inc();
+    counters_.loginFailures.inc();
+    counters_.loginMalformed.inc();
     visitorLog(core::LogLevel::kInfo, "gateway: malformed login from ", ip, " (", mac.empty() ? "no MAC" : mac,
                "): username '", core::logSafe(username), "', password of ", password.size(), " bytes");
     out.message = "Wrong username or password.";
@@ -185,7 +185,7 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
       std::lock_guard<std::mutex> lock(mu_);
       limits_.loginFailed(mac, ip, now);
     }
-    loginFailures_.inc();
+    counters_.loginFailures.inc();
     const Attribute* msg = reply->find(a.replyMessage);
     out.message = msg ? msg->value.bytes : "Wrong username or password.";
     out.httpStatus = 403;
@@ -218,10 +218,10 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
   {
     std::lock_guard<std::mutex> lock(mu_);
     clients_[ip] = c;
-    clientsGauge_.set(clients_.size());
-    classesGauge_.set(classes_.size());
+    counters_.gauges.authorizedClients.set(clients_.size());
+    counters_.gauges.shapingClasses.set(classes_.size());
   }
-  logins_.inc();
+  counters_.logins.inc();
   core::logInfo("gateway: ", core::logSafe(username), " logged in from ", ip, " (", mac, "), session ", c.acctSessionId, ", rate ",
                 core::formatRate(c.rate.downBps), "/", core::formatRate(c.rate.upBps));
   out.ok = true;
@@ -245,10 +245,10 @@ bool Gateway::logout(const std::string& ip, uint32_t cause, const std::string& w
   {
     std::lock_guard<std::mutex> lock(mu_);
     releaseClass(c.username);
-    clientsGauge_.set(clients_.size());
-    classesGauge_.set(classes_.size());
+    counters_.gauges.authorizedClients.set(clients_.size());
+    counters_.gauges.shapingClasses.set(classes_.size());
   }
-  logouts_.inc();
+  counters_.logouts.inc();
   core::logInfo("gateway: ", c.username, " (", ip, ") logged out: ", why, "; ", core::formatSize(c.downBytes), " down, ",
                 core::formatSize(c.upBytes), " up");
   return true;
@@ -261,7 +261,7 @@ PortalLimit Gateway::takeSignup(const std::string& mac, const std::string& ip, i
     held = limits_.takeSignup(mac, ip, nowUnix(), retryAfter);
   }
   if (held == PortalLimit::kNone) return held;
-  signupRefused_[static_cast<int>(held)]->inc();
+  counters_.signupRefused[static_cast<int>(held)]->inc();
   visitorLog(core::LogLevel::kWarning, "portal: signup from ", ip, " (", mac, ") refused: the ", portalLimitName(held),
              " limit (", held == PortalLimit::kTotal ? "gateway.signup-total" : "gateway.signup-per-device",
              ") is reached; retry in ", *retryAfter, " s");

@@ -46,13 +46,13 @@ void Gateway::dynauthLoop() {
 std::vector<uint8_t> Gateway::dynauthAnswer(const uint8_t* data, size_t len) {
   auto check = aaa::radius::verifyMessageAuthenticator(data, len, secret_);
   if (!check.isOk() || *check != aaa::radius::MessageAuthenticatorCheck::kValid) {  // required
-    dynauthDropped_.inc();
+    counters_.dynauthDropped.inc();
     return {};
   }
   core::Result<Packet> req = aaa::radius::decode(data, len, secret_);
   bool disconnect = req.isOk() && req->code == PacketCode::kDisconnectRequest;
   if (!req.isOk() || (!disconnect && req->code != PacketCode::kCoaRequest)) {
-    dynauthDropped_.inc();
+    counters_.dynauthDropped.inc();
     return {};
   }
   const aaa::radius::Attributes& a = radius_.attributes();
@@ -61,12 +61,12 @@ std::vector<uint8_t> Gateway::dynauthAnswer(const uint8_t* data, size_t len) {
   // cannot be checked for replay and is dropped too.
   const Attribute* ts = req->find(a.eventTimestamp);
   if (ts == nullptr) {
-    dynauthDropped_.inc();
+    counters_.dynauthDropped.inc();
     return {};
   }
   int64_t skew = nowUnix() - static_cast<int64_t>(ts->value.number);
   if (skew > kEventWindowSeconds || skew < -kEventWindowSeconds) {
-    dynauthDropped_.inc();
+    counters_.dynauthDropped.inc();
     core::logWarning("gateway: dropped a ", disconnect ? "Disconnect" : "CoA", "-Request whose Event-Timestamp is ",
                      skew, " s away from the box's clock (window ", kEventWindowSeconds, " s)");
     return {};

@@ -127,8 +127,8 @@ core::Status Gateway::reconcile() {
     for (const auto& [ip, c] : clients_) restoredClients.push_back(c);
   }
   for (const GatewayClient& c : restoredClients) (void)account(c, kInterim);  // the kernel's counters become durable
-  clientsGauge_.set(clients_.size());
-  classesGauge_.set(classes_.size());
+  counters_.gauges.authorizedClients.set(clients_.size());
+  counters_.gauges.shapingClasses.set(classes_.size());
   if (restored || ended)
     core::logInfo("gateway: restored ", restored, " clients from the ledger", ended ? ", ended " : "",
                   ended ? std::to_string(ended) + " whose subscriber is gone" : "");

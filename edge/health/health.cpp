@@ -23,26 +23,13 @@ const char* alertKindName(AlertKind kind) {
 
 HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, RadiusService& radius,
                              LicenseStore& license)
-    : counters_(c),
+    : registry_(c),
       events_(events),
       radius_(radius),
       license_(license),
-      subscribers_(c.gauge("edged_subscribers", "Subscribers in any state")),
-      subscribersActive_(c.gauge("edged_subscribers_active", "Subscribers in state active")),
-      subscribersSuspended_(c.gauge("edged_subscribers_suspended", "Subscribers in state suspended")),
-      subscribersDisabled_(c.gauge("edged_subscribers_disabled", "Subscribers in state disabled")),
-      licenseState_(c.gauge("edged_license_state", "License state: 1 none, 2 valid, 3 expiring, 4 grace, 5 expired")),
-      licenseCap_(c.gauge("edged_license_subscriber_cap", "Subscribers the license allows (0 = unlimited or none)")),
-      licenseExpiry_(c.gauge("edged_license_expiry_timestamp_seconds", "When the license expires (0 = no license)")),
-      syncState_(c.gauge("edged_sync_state", "Sync with the management plane: 1 not enrolled, 2 ok, 3 failing")),
-      syncLastSuccess_(c.gauge("edged_sync_last_success_timestamp_seconds", "Last successful check-in (0 = never)")),
-      syncBacklog_(c.gauge("edged_sync_backlog_records", "Usage journal records not yet acknowledged upstream")),
-      gatewayClients_(c.gauge("gateway_authorized_clients", "Clients the hotspot gateway lets through")),
-      gatewayClasses_(c.gauge("gateway_shaping_classes", "Per-subscriber shaping classes installed")),
-      commitSeconds_(c.gauge("acct_journal_commit_seconds", "Duration of the last accounting group commit", {},
-                             1000000)),  // held in microseconds
-      dataFree_(c.gauge("edged_data_free_bytes", "Free bytes on the data directory's file system")),
-      dataSize_(c.gauge("edged_data_size_bytes", "Size of the data directory's file system")),
+      counters_(c),
+      sync_(c),
+      gateway_(c),
       diskProbe_([](const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes) {
         struct statvfs fs {};
         if (::statvfs(dir.c_str(), &fs) != 0) return false;
@@ -50,15 +37,11 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
         *sizeBytes = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
         return true;
       }) {
-  syncState_.set(1);  // not enrolled until the sync agent says otherwise (it keeps the sync gauges)
+  sync_.state.set(1);  // not enrolled until the sync agent says otherwise (it keeps the sync gauges)
   for (AlertKind kind : {AlertKind::kLicenseExpiring, AlertKind::kLicenseExpired, AlertKind::kSyncFailing,
                          AlertKind::kDiskLow, AlertKind::kNasSilent, AlertKind::kAuthFailureBurst,
                          AlertKind::kAcctWriteFailing}) {
-    active_[static_cast<size_t>(kind)] =
-        &c.gauge("edged_alerts_active",
-                 "Whether the alert's condition holds now (nas-silent: the silent NAS clients); its notification "
-                 "is sent again only after this went back to 0",
-                 {{"alert", alertKindName(kind)}});
+    active_[static_cast<size_t>(kind)] = &counters_.alertActive(alertKindName(kind));
   }
 }
 
@@ -81,27 +64,27 @@ void HealthMonitor::refreshGauges(int64_t now) {
     subscribersVersion_ = snap->version;
     uint64_t byState[3] = {0, 0, 0};
     snap->forEachSubscriber([&](const aaa::policy::Subscriber& s) { ++byState[static_cast<int>(s.status) % 3]; });
-    subscribers_.set(byState[0] + byState[1] + byState[2]);
-    subscribersActive_.set(byState[0]);
-    subscribersSuspended_.set(byState[1]);
-    subscribersDisabled_.set(byState[2]);
+    counters_.subscribers.set(byState[0] + byState[1] + byState[2]);
+    counters_.subscribersActive.set(byState[0]);
+    counters_.subscribersSuspended.set(byState[1]);
+    counters_.subscribersDisabled.set(byState[2]);
   }
 
   std::optional<core::License> license = license_.current();
-  licenseCap_.set(license ? license->subscriberCap : 0);
-  licenseExpiry_.set(license ? static_cast<uint64_t>(license->expiresAt) : 0);
-  licenseState_.set(static_cast<uint64_t>(
+  counters_.licenseCap.set(license ? license->subscriberCap : 0);
+  counters_.licenseExpiry.set(license ? static_cast<uint64_t>(license->expiresAt) : 0);
+  counters_.licenseState.set(static_cast<uint64_t>(
       core::licenseState(license ? &*license : nullptr, license_.observeClock(now), alerts_.licenseWarningDays)));
 
   int64_t seq = radius_.journalSeq();
   int64_t acked = usageAcknowledged_ ? usageAcknowledged_() : 0;
-  syncBacklog_.set(seq > acked ? static_cast<uint64_t>(seq - acked) : 0);
-  commitSeconds_.set(radius_.lastJournalCommitMicros());
+  sync_.backlog.set(seq > acked ? static_cast<uint64_t>(seq - acked) : 0);
+  counters_.commitSeconds.set(radius_.lastJournalCommitMicros());
 
   uint64_t freeBytes = 0, sizeBytes = 0;
   if (diskProbe_(dataDir_, &freeBytes, &sizeBytes)) {
-    dataFree_.set(freeBytes);
-    dataSize_.set(sizeBytes);
+    counters_.dataFree.set(freeBytes);
+    counters_.dataSize.set(sizeBytes);
   }
 }
 
@@ -114,20 +97,17 @@ void HealthMonitor::refreshPlanSessions() {
     if (s != nullptr) perPlan[s->planId] += n;
   }
   for (const aaa::policy::Plan& p : snap->plans)
-    counters_.gauge("radius_plan_sessions_online", "Live sessions of the plan's subscribers", {{"plan", p.name}})
-        .set(perPlan[p.id]);
+    counters_.planSessions(p.name).set(perPlan[p.id]);
 }
 
 void HealthMonitor::raise(AlertKind kind, std::string text, std::string nas) {
-  counters_.counter("edged_alerts_total", "Alerts raised (logged, in the event list, sent as notifications)",
-                    {{"alert", alertKindName(kind)}})
-      .inc();
+  counters_.alertsRaised(alertKindName(kind)).inc();
   events_.publish(Alert{kind, std::move(text), std::move(nas)});
 }
 
 void HealthMonitor::checkAlerts(int64_t now) {
   // License: each new state from expiring on is announced once.
-  int state = static_cast<int>(licenseState_.value());
+  int state = static_cast<int>(counters_.licenseState.value());
   if (state != lastLicenseState_) {
     std::optional<core::License> l = license_.current();
     if (state == static_cast<int>(core::LicenseState::kExpiring) && l) {
@@ -148,10 +128,10 @@ void HealthMonitor::checkAlerts(int64_t now) {
   // Sync failing for longer than the threshold (the sync client keeps the gauges), counted from the
   // last success; a box that never had one (its first check-in after enrollment failed) counts from
   // when the failure was first seen, not from 1970.
-  const bool failingNow = syncState_.value() == 3;
+  const bool failingNow = sync_.state.value() == 3;
   if (!failingNow) syncFailingSeen_ = 0;
   else if (syncFailingSeen_ == 0) syncFailingSeen_ = now;
-  const int64_t lastSuccess = static_cast<int64_t>(syncLastSuccess_.value());
+  const int64_t lastSuccess = static_cast<int64_t>(sync_.lastSuccess.value());
   bool failing = failingNow && now - (lastSuccess != 0 ? lastSuccess : syncFailingSeen_) > alerts_.syncFailingSeconds;
   if (failing && !syncFailing_)
     raise(AlertKind::kSyncFailing, "the sync with the management plane has failed for more than " +
@@ -159,8 +139,8 @@ void HealthMonitor::checkAlerts(int64_t now) {
   syncFailing_ = failing;
 
   // Disk: below the threshold once; re-armed one point above it.
-  if (alerts_.diskLowPercent > 0 && dataSize_.value() > 0) {
-    uint64_t percent = dataFree_.value() * 100 / dataSize_.value();
+  if (alerts_.diskLowPercent > 0 && counters_.dataSize.value() > 0) {
+    uint64_t percent = counters_.dataFree.value() * 100 / counters_.dataSize.value();
     if (!diskLow_ && percent < static_cast<uint64_t>(alerts_.diskLowPercent)) {
       diskLow_ = true;
       raise(AlertKind::kDiskLow, "the data directory " + dataDir_ + " has " + std::to_string(percent) +
@@ -173,8 +153,8 @@ void HealthMonitor::checkAlerts(int64_t now) {
   // NAS silent: a NAS that has sent requests and sends none for the threshold.
   if (alerts_.nasSilentSeconds > 0) {
     for (const aaa::policy::NasClient& nas : radius_.snapshot()->nas) {
-      int64_t auth = counters_.valueOf("radius_auth_client_access_requests_total", {{"nas", nas.name}});
-      int64_t acct = counters_.valueOf("radius_acct_client_requests_total", {{"nas", nas.name}});
+      int64_t auth = registry_.valueOf("radius_auth_client_access_requests_total", {{"nas", nas.name}});
+      int64_t acct = registry_.valueOf("radius_acct_client_requests_total", {{"nas", nas.name}});
       uint64_t requests = static_cast<uint64_t>(std::max<int64_t>(auth, 0) + std::max<int64_t>(acct, 0));
       NasActivity& a = nas_[nas.name];
       if (requests != a.requests || a.changedAt == 0) {
@@ -190,7 +170,7 @@ void HealthMonitor::checkAlerts(int64_t now) {
   }
 
   // Access-Rejects within the last minute.
-  uint64_t rejects = static_cast<uint64_t>(std::max<int64_t>(counters_.valueOf("radius_auth_access_rejects_total"), 0));
+  uint64_t rejects = static_cast<uint64_t>(std::max<int64_t>(registry_.valueOf("radius_auth_access_rejects_total"), 0));
   rejectSamples_.emplace_back(now, rejects);
   while (rejectSamples_.size() > 1 && now - rejectSamples_.front().first > 60) rejectSamples_.pop_front();
   uint64_t inMinute = rejects - rejectSamples_.front().second;
@@ -205,7 +185,7 @@ void HealthMonitor::checkAlerts(int64_t now) {
   // Accounting writes failing: new failures since the last check. While they go on (a full disk fails
   // every record) it is one episode; a check without new failures ends it.
   uint64_t failures =
-      static_cast<uint64_t>(std::max<int64_t>(counters_.valueOf("radius_acct_write_failures_total"), 0));
+      static_cast<uint64_t>(std::max<int64_t>(registry_.valueOf("radius_acct_write_failures_total"), 0));
   const bool writesFailing = failures > lastWriteFailures_;
   if (writesFailing && !acctFailing_)
     raise(AlertKind::kAcctWriteFailing, std::to_string(failures - lastWriteFailures_) +

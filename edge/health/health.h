@@ -16,9 +16,12 @@
 
 #include "core/counters.h"
 #include "core/event_bus.h"
+#include "edge/gateway/gateway_counters.h"
 #include "edge/health/alerts_config.h"
+#include "edge/health/health_counters.h"
 #include "edge/license/license_store.h"
 #include "edge/radius/radius_service.h"
+#include "edge/sync/sync_counters.h"
 
 namespace edge {
 
@@ -55,6 +58,10 @@ class HealthMonitor {
   // Every second from the main loop: refreshes the gauges (sessions per plan every 5 s) and raises
   // alerts (checked every 5 s).
   void tick(int64_t now);
+  // The counters it declares and keeps, as handles for their readers (SNMP).
+  const HealthCounters& counters() const { return counters_; }
+  const SyncCounters& syncCounters() const { return sync_; }
+  const GatewayGauges& gatewayGauges() const { return gateway_; }
 
  private:
   void refreshGauges(int64_t now);
@@ -63,7 +70,7 @@ class HealthMonitor {
   void raise(AlertKind kind, std::string text, std::string nas = {});
   void publishActive(int licenseState);
 
-  core::CounterRegistry& counters_;
+  core::CounterRegistry& registry_;
   core::EventBus& events_;
   RadiusService& radius_;
   LicenseStore& license_;
@@ -71,22 +78,10 @@ class HealthMonitor {
   std::string dataDir_;
   int64_t lastRefresh_ = 0;
 
-  core::Counter& subscribers_;
-  core::Counter& subscribersActive_;
-  core::Counter& subscribersSuspended_;
-  core::Counter& subscribersDisabled_;
-  core::Counter& licenseState_;
-  core::Counter& licenseCap_;
-  core::Counter& licenseExpiry_;
-  core::Counter& syncState_;
-  core::Counter& syncLastSuccess_;
-  core::Counter& syncBacklog_;
+  HealthCounters counters_;
+  SyncCounters sync_;       // reads state and last success, keeps the backlog
+  GatewayGauges gateway_;   // shown (as 0) when the gateway is off
   std::function<int64_t()> usageAcknowledged_;
-  core::Counter& gatewayClients_;
-  core::Counter& gatewayClasses_;
-  core::Counter& commitSeconds_;
-  core::Counter& dataFree_;
-  core::Counter& dataSize_;
   DiskProbe diskProbe_;
   uint64_t subscribersVersion_ = UINT64_MAX;
 

@@ -269,7 +269,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, ledger_,
                                                           sessionCounts_, counters_, &events_);
   EDGE_RETURN_IF_ERROR(acctServer_->start());
-  counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
+  sessionsOnline_ = &counters_.gauge("radius_sessions_online", "Live sessions in the ledger");  // once
   dynauth_ = std::make_unique<aaa::radius::DynAuthClient>(attributes_, counters_);
   dynauthQueue_ = std::make_unique<aaa::radius::DynAuthQueue>(*dynauth_, counters_);
   coaStopping_ = false;
@@ -314,7 +314,7 @@ void RadiusService::stop() {
 }
 
 void RadiusService::tick(int64_t now) {
-  counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
+  if (sessionsOnline_ != nullptr) sessionsOnline_->set(sessionCounts_.total());
   if (!acctWriter_ || now - lastSweep_ < 5) return;
   lastSweep_ = now;
   checkWindowBoundaries(now);

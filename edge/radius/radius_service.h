@@ -142,6 +142,7 @@ class RadiusService {
   // `db` is the calling thread's read connection of the accounting database.
   void queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why);
   // From tick(): a rate window of a plan began or ended since the last check -> CoA for its sessions.
+  core::Counter* sessionsOnline_ = nullptr;  // radius_sessions_online, declared in start()
   void checkWindowBoundaries(int64_t now);
   // Queues a CoA (the subscriber's current rate) or Disconnect for every live session of `username`.
   void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why);

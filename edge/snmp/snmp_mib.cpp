@@ -1,6 +1,7 @@
 #include "edge/snmp/snmp_mib.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace edge::snmp {
 
@@ -48,23 +49,153 @@ const std::pair<const Oid, MibValue>* MibView::next(const Oid& oid) const {
 
 namespace {
 
-// Raw registry values by name and the value of their one label ("" when unlabelled).
-class Values {
- public:
-  explicit Values(const core::CounterRegistry& registry) {
-    for (const core::CounterInfo& c : registry.list()) {
-      std::string label = c.labels.empty() ? std::string() : c.labels.begin()->second;
-      values_[{c.name, label}] = c.counter->value();
+// The columns, in MIB order, of what aaa/radius declares (names: prefix + column).
+constexpr const char* kAuthTotals[] = {"access_requests_total", "invalid_requests_total", "dup_access_requests_total",
+                                       "access_accepts_total", "access_rejects_total", "access_challenges_total",
+                                       "malformed_access_requests_total", "bad_authenticators_total",
+                                       "packets_dropped_total", "unknown_types_total"};
+constexpr const char* kAuthClient[] = {"access_requests_total", "dup_access_requests_total", "access_accepts_total",
+                                       "access_rejects_total", "access_challenges_total",
+                                       "malformed_access_requests_total", "bad_authenticators_total",
+                                       "packets_dropped_total", "unknown_types_total"};
+constexpr const char* kAcctTotals[] = {"requests_total", "invalid_requests_total", "dup_requests_total",
+                                       "responses_total", "malformed_requests_total", "bad_authenticators_total",
+                                       "packets_dropped_total", "no_records_total", "unknown_types_total"};
+constexpr const char* kAcctClient[] = {"packets_dropped_total", "requests_total", "dup_requests_total",
+                                       "responses_total", "bad_authenticators_total", "malformed_requests_total",
+                                       "no_records_total", "unknown_types_total"};
+// radiusDynAuthServerTable, per kind (Disconnect from column 7, CoA from 19).
+struct DynAuthColumn {
+  const char* name;
+  bool gauge;
+};
+constexpr DynAuthColumn kDynAuthPerKind[] = {{"requests_total", false},
+                                             {"auth_only_requests_total", false},
+                                             {"retransmissions_total", false},
+                                             {"acks_total", false},
+                                             {"naks_total", false},
+                                             {"nak_auth_only_requests_total", false},
+                                             {"nak_session_no_context_total", false},
+                                             {"malformed_responses_total", false},
+                                             {"bad_authenticators_total", false},
+                                             {"pending_requests", true},
+                                             {"timeouts_total", false},
+                                             {"packets_dropped_total", false}};
+constexpr size_t kPerKind = std::size(kDynAuthPerKind);
+
+// Where each group starts in the scalars row and in a NAS row.
+constexpr size_t kScalarAuth = 0;
+constexpr size_t kScalarAcct = kScalarAuth + std::size(kAuthTotals);
+constexpr size_t kScalarDisconnectInvalid = kScalarAcct + std::size(kAcctTotals);
+constexpr size_t kScalarCoaInvalid = kScalarDisconnectInvalid + 1;
+constexpr size_t kScalarSessionsOnline = kScalarCoaInvalid + 1;
+constexpr size_t kScalarAcctWriteFailures = kScalarSessionsOnline + 1;
+constexpr size_t kNasAuth = 0;
+constexpr size_t kNasAcct = kNasAuth + std::size(kAuthClient);
+constexpr size_t kNasRoundTrip = kNasAcct + std::size(kAcctClient);
+constexpr size_t kNasDisconnect = kNasRoundTrip + 1;
+constexpr size_t kNasCoa = kNasDisconnect + kPerKind;
+constexpr size_t kNasUnknownTypes = kNasCoa + kPerKind;
+
+using Slot = MibCounters::Slot;
+using Row = MibCounters::Row;
+
+Row scalarSlots() {
+  Row row;
+  for (const char* n : kAuthTotals) row.push_back({std::string("radius_auth_") + n, {}, nullptr});
+  for (const char* n : kAcctTotals) row.push_back({std::string("radius_acct_") + n, {}, nullptr});
+  row.push_back({"radius_dynauth_client_disconnect_invalid_server_addresses_total", {}, nullptr});
+  row.push_back({"radius_dynauth_client_coa_invalid_server_addresses_total", {}, nullptr});
+  row.push_back({"radius_sessions_online", {}, nullptr});
+  row.push_back({"radius_acct_write_failures_total", {}, nullptr});
+  return row;
+}
+
+Row nasSlots(const std::string& nas) {
+  const std::map<std::string, std::string> labels = {{"nas", nas}};
+  Row row;
+  for (const char* n : kAuthClient) row.push_back({std::string("radius_auth_client_") + n, labels, nullptr});
+  for (const char* n : kAcctClient) row.push_back({std::string("radius_acct_client_") + n, labels, nullptr});
+  const std::string dynauth = "radius_dynauth_server_";
+  row.push_back({dynauth + "round_trip_time_seconds", labels, nullptr});
+  for (const char* kind : {"disconnect_", "coa_"})
+    for (const DynAuthColumn& c : kDynAuthPerKind) row.push_back({dynauth + kind + c.name, labels, nullptr});
+  row.push_back({dynauth + "unknown_types_total", labels, nullptr});
+  return row;
+}
+
+uint64_t read(const core::Counter* c) { return c == nullptr ? 0 : c->value(); }
+
+}  // namespace
+
+EdgedHandles EdgedHandles::of(const HealthCounters& h, const SyncCounters& s, const GatewayGauges& g) {
+  EdgedHandles e;
+  e.subscribers = &h.subscribers;
+  e.subscribersActive = &h.subscribersActive;
+  e.subscribersSuspended = &h.subscribersSuspended;
+  e.subscribersDisabled = &h.subscribersDisabled;
+  e.licenseState = &h.licenseState;
+  e.licenseCap = &h.licenseCap;
+  e.licenseExpiry = &h.licenseExpiry;
+  e.syncState = &s.state;
+  e.syncLastSuccess = &s.lastSuccess;
+  e.syncBacklog = &s.backlog;
+  e.gatewayClients = &g.authorizedClients;
+  e.gatewayClasses = &g.shapingClasses;
+  e.commitSeconds = &h.commitSeconds;
+  e.dataFree = &h.dataFree;
+  e.dataSize = &h.dataSize;
+  return e;
+}
+
+MibCounters::MibCounters(const core::CounterRegistry& registry, EdgedHandles edged)
+    : registry_(registry), edged_(edged), scalars_(scalarSlots()) {}
+
+MibCounters::~MibCounters() = default;
+
+void MibCounters::resolve(Row& row, bool force) {
+  for (Slot& slot : row)
+    if (slot.handle == nullptr && force) slot.handle = registry_.find(slot.name, slot.labels);
+}
+
+void MibCounters::refresh(const std::vector<NasRow>& nas, const std::vector<PlanRow>& plans) {
+  const uint64_t generation = registry_.generation();
+  const bool grew = generation != generation_;
+  generation_ = generation;
+  resolve(scalars_, grew);
+  std::map<std::string, Row> nasRows;
+  for (const NasRow& n : nas) {
+    auto it = nas_.find(n.name);
+    if (it == nas_.end()) {
+      Row row = nasSlots(n.name);
+      resolve(row, true);
+      nasRows.emplace(n.name, std::move(row));
+    } else {
+      resolve(it->second, grew);
+      nasRows.emplace(n.name, std::move(it->second));
     }
   }
-  uint64_t operator()(const std::string& name, const std::string& label = {}) const {
-    auto it = values_.find({name, label});
-    return it == values_.end() ? 0 : it->second;
+  nas_.swap(nasRows);
+  std::map<std::string, Row> planRows;
+  for (const PlanRow& p : plans) {
+    auto it = plans_.find(p.name);
+    if (it == plans_.end()) {
+      Row row{{"radius_plan_sessions_online", {{"plan", p.name}}, nullptr}};
+      resolve(row, true);
+      planRows.emplace(p.name, std::move(row));
+    } else {
+      resolve(it->second, grew);
+      planRows.emplace(p.name, std::move(it->second));
+    }
   }
+  plans_.swap(planRows);
+}
 
- private:
-  std::map<std::pair<std::string, std::string>, uint64_t> values_;
-};
+const MibCounters::Row& MibCounters::nasRow(const std::string& nas) const { return nas_.at(nas); }
+
+const MibCounters::Slot& MibCounters::planSessions(const std::string& plan) const { return plans_.at(plan).front(); }
+
+namespace {
 
 std::string inetAddress(const NasRow& nas) {
   if (nas.ipv4) return std::string(reinterpret_cast<const char*>(nas.address.data()) + 12, 4);
@@ -74,129 +205,100 @@ std::string inetAddress(const NasRow& nas) {
 uint32_t idx(int64_t id) { return static_cast<uint32_t>(std::clamp<int64_t>(id, 1, 2147483647)); }
 
 // The scalars both server MIBs share: Ident (1), UpTime (2), ResetTime (3), ConfigReset (4) and
-// the totals from column 5 on, read from PREFIX + name.
-void serverScalars(const Oid& serv, const MibSource& src, const Values& v, const std::string& prefix,
-                   std::initializer_list<const char*> totals, MibView& view) {
+// the totals from column 5 on (COUNT slots of the scalars row from FIRST).
+void serverScalars(const Oid& serv, const MibSource& src, size_t first, size_t count, MibView& view) {
   view.set(oidJoin(serv, {1, 0}), MibValue::octetString(src.ident));
   view.set(oidJoin(serv, {2, 0}), MibValue::timeTicks(src.upCentiseconds));
   view.set(oidJoin(serv, {3, 0}), MibValue::timeTicks(src.resetCentiseconds));
   view.set(oidJoin(serv, {4, 0}), MibValue::integer(4));  // ConfigReset: running(4)
-  uint32_t column = 5;
-  for (const char* name : totals) view.set(oidJoin(serv, {column++, 0}), MibValue::counter32(v(prefix + name)));
+  const Row& scalars = src.counters->scalars();
+  for (size_t k = 0; k < count; ++k)
+    view.set(oidJoin(serv, {static_cast<uint32_t>(5 + k), 0}), MibValue::counter32(scalars[first + k].value()));
 }
 
 // A per-client Ext table: InetAddressType (2), InetAddress (3), ID (4), the counters from column 5
-// (PREFIX + name, labelled with the NAS), then the counter discontinuity.
-void clientTable(const Oid& entry, const MibSource& src, const Values& v, const std::string& prefix,
-                 std::initializer_list<const char*> columns, MibView& view) {
+// (COUNT slots of the NAS's row from FIRST), then the counter discontinuity.
+void clientTable(const Oid& entry, const MibSource& src, size_t first, size_t count, MibView& view) {
   for (const NasRow& nas : src.nas) {
     uint32_t i = idx(nas.id);
+    const Row& row = src.counters->nasRow(nas.name);
     view.set(oidJoin(entry, {2, i}), MibValue::integer(nas.ipv4 ? 1 : 2));
     view.set(oidJoin(entry, {3, i}), MibValue::octetString(inetAddress(nas)));
     view.set(oidJoin(entry, {4, i}), MibValue::octetString(nas.name));
     uint32_t column = 5;
-    for (const char* name : columns)
-      view.set(oidJoin(entry, {column++, i}), MibValue::counter32(v(prefix + name, nas.name)));
+    for (size_t k = 0; k < count; ++k)
+      view.set(oidJoin(entry, {column++, i}), MibValue::counter32(row[first + k].value()));
     view.set(oidJoin(entry, {column, i}), MibValue::timeTicks(src.resetCentiseconds));
   }
 }
 
 // RFC 4669: radiusAuthServ scalars and radiusAuthClientExtTable (16).
-void authServer(const MibSource& src, const Values& v, MibView& view) {
+void authServer(const MibSource& src, MibView& view) {
   const Oid serv = oidJoin(kRadiusAuthServMib, {1, 1});  // radiusAuthServMIBObjects.radiusAuthServ
-  serverScalars(serv, src, v, "radius_auth_",
-                {"access_requests_total", "invalid_requests_total", "dup_access_requests_total",
-                 "access_accepts_total", "access_rejects_total", "access_challenges_total",
-                 "malformed_access_requests_total", "bad_authenticators_total", "packets_dropped_total",
-                 "unknown_types_total"},
-                view);
-  clientTable(oidJoin(serv, {16, 1}), src, v, "radius_auth_client_",
-              {"access_requests_total", "dup_access_requests_total", "access_accepts_total", "access_rejects_total",
-               "access_challenges_total", "malformed_access_requests_total", "bad_authenticators_total",
-               "packets_dropped_total", "unknown_types_total"},
-              view);
+  serverScalars(serv, src, kScalarAuth, std::size(kAuthTotals), view);
+  clientTable(oidJoin(serv, {16, 1}), src, kNasAuth, std::size(kAuthClient), view);
 }
 
 // RFC 4671: radiusAccServ scalars and radiusAccClientExtTable (15).
-void accServer(const MibSource& src, const Values& v, MibView& view) {
+void accServer(const MibSource& src, MibView& view) {
   const Oid serv = oidJoin(kRadiusAccServMib, {1, 1});
-  serverScalars(serv, src, v, "radius_acct_",
-                {"requests_total", "invalid_requests_total", "dup_requests_total", "responses_total",
-                 "malformed_requests_total", "bad_authenticators_total", "packets_dropped_total", "no_records_total",
-                 "unknown_types_total"},
-                view);
-  clientTable(oidJoin(serv, {15, 1}), src, v, "radius_acct_client_",
-              {"packets_dropped_total", "requests_total", "dup_requests_total", "responses_total",
-               "bad_authenticators_total", "malformed_requests_total", "no_records_total", "unknown_types_total"},
-              view);
+  serverScalars(serv, src, kScalarAcct, std::size(kAcctTotals), view);
+  clientTable(oidJoin(serv, {15, 1}), src, kNasAcct, std::size(kAcctClient), view);
 }
 
-void dynAuthClient(const MibSource& src, const Values& v, MibView& view) {
+void dynAuthClient(const MibSource& src, MibView& view) {
   const Oid objects = oidJoin(kRadiusDynAuthClientMib, {1});
-  view.set(oidJoin(objects, {1, 1, 0}),
-           MibValue::counter32(v("radius_dynauth_client_disconnect_invalid_server_addresses_total")));
-  view.set(oidJoin(objects, {1, 2, 0}), MibValue::counter32(v("radius_dynauth_client_coa_invalid_server_addresses_total")));
-  // radiusDynAuthServerTable: per kind, columns in this order (Disconnect from 7, CoA from 19).
-  struct Column {
-    const char* name;
-    bool gauge;
-  };
-  static const Column kPerKind[] = {{"requests_total", false},
-                                    {"auth_only_requests_total", false},
-                                    {"retransmissions_total", false},
-                                    {"acks_total", false},
-                                    {"naks_total", false},
-                                    {"nak_auth_only_requests_total", false},
-                                    {"nak_session_no_context_total", false},
-                                    {"malformed_responses_total", false},
-                                    {"bad_authenticators_total", false},
-                                    {"pending_requests", true},
-                                    {"timeouts_total", false},
-                                    {"packets_dropped_total", false}};
+  const Row& scalars = src.counters->scalars();
+  view.set(oidJoin(objects, {1, 1, 0}), MibValue::counter32(scalars[kScalarDisconnectInvalid].value()));
+  view.set(oidJoin(objects, {1, 2, 0}), MibValue::counter32(scalars[kScalarCoaInvalid].value()));
+  // radiusDynAuthServerTable: per kind, columns in kDynAuthPerKind's order (Disconnect from 7, CoA from 19).
   const Oid entry = oidJoin(objects, {2, 1});
-  const std::string prefix = "radius_dynauth_server_";
   for (const NasRow& nas : src.nas) {
     uint32_t i = idx(nas.id);
+    const Row& row = src.counters->nasRow(nas.name);
     view.set(oidJoin(entry, {2, i}), MibValue::integer(nas.ipv4 ? 1 : 2));
     view.set(oidJoin(entry, {3, i}), MibValue::octetString(inetAddress(nas)));
     view.set(oidJoin(entry, {4, i}), MibValue::unsigned32(nas.coaPort));
     view.set(oidJoin(entry, {5, i}), MibValue::octetString(nas.name));
     // Held in microseconds; TimeTicks are centiseconds.
-    view.set(oidJoin(entry, {6, i}), MibValue::timeTicks(v(prefix + "round_trip_time_seconds", nas.name) / 10000));
+    view.set(oidJoin(entry, {6, i}), MibValue::timeTicks(row[kNasRoundTrip].value() / 10000));
     uint32_t column = 7;
-    for (const char* kind : {"disconnect_", "coa_"}) {
-      for (const Column& c : kPerKind) {
-        uint64_t value = v(prefix + kind + c.name, nas.name);
-        view.set(oidJoin(entry, {column++, i}), c.gauge ? MibValue::gauge32(value) : MibValue::counter32(value));
+    for (size_t first : {kNasDisconnect, kNasCoa}) {
+      for (size_t k = 0; k < kPerKind; ++k) {
+        uint64_t value = row[first + k].value();
+        view.set(oidJoin(entry, {column++, i}),
+                 kDynAuthPerKind[k].gauge ? MibValue::gauge32(value) : MibValue::counter32(value));
       }
     }
-    view.set(oidJoin(entry, {31, i}), MibValue::counter32(v(prefix + "unknown_types_total", nas.name)));
+    view.set(oidJoin(entry, {31, i}), MibValue::counter32(row[kNasUnknownTypes].value()));
     view.set(oidJoin(entry, {32, i}), MibValue::timeTicks(src.resetCentiseconds));
   }
 }
 
-void edged(const MibSource& src, const Values& v, MibView& view) {
+void edged(const MibSource& src, MibView& view) {
+  const EdgedHandles& h = src.counters->edged();
+  const Row& scalars = src.counters->scalars();
   const Oid objects = oidJoin(edgedMib(), {1});
   const Oid subs = oidJoin(objects, {1});
-  view.set(oidJoin(subs, {1, 0}), MibValue::gauge32(v("edged_subscribers")));
-  view.set(oidJoin(subs, {2, 0}), MibValue::gauge32(v("edged_subscribers_active")));
-  view.set(oidJoin(subs, {3, 0}), MibValue::gauge32(v("edged_subscribers_suspended")));
-  view.set(oidJoin(subs, {4, 0}), MibValue::gauge32(v("edged_subscribers_disabled")));
+  view.set(oidJoin(subs, {1, 0}), MibValue::gauge32(read(h.subscribers)));
+  view.set(oidJoin(subs, {2, 0}), MibValue::gauge32(read(h.subscribersActive)));
+  view.set(oidJoin(subs, {3, 0}), MibValue::gauge32(read(h.subscribersSuspended)));
+  view.set(oidJoin(subs, {4, 0}), MibValue::gauge32(read(h.subscribersDisabled)));
 
   const Oid sessions = oidJoin(objects, {2});
-  view.set(oidJoin(sessions, {1, 0}), MibValue::gauge32(v("radius_sessions_online")));
+  view.set(oidJoin(sessions, {1, 0}), MibValue::gauge32(scalars[kScalarSessionsOnline].value()));
   for (const PlanRow& plan : src.plans) {
     uint32_t i = idx(plan.id);
     view.set(oidJoin(sessions, {2, 1, 2, i}), MibValue::octetString(plan.name));
-    view.set(oidJoin(sessions, {2, 1, 3, i}), MibValue::gauge32(v("radius_plan_sessions_online", plan.name)));
+    view.set(oidJoin(sessions, {2, 1, 3, i}), MibValue::gauge32(src.counters->planSessions(plan.name).value()));
   }
 
   const Oid license = oidJoin(objects, {3});
-  uint64_t state = v("edged_license_state");
+  uint64_t state = read(h.licenseState);
   view.set(oidJoin(license, {1, 0}), MibValue::integer(state == 0 ? 1 : static_cast<int64_t>(state)));
   view.set(oidJoin(license, {2, 0}), MibValue::octetString(src.license.tier));
-  view.set(oidJoin(license, {3, 0}), MibValue::unsigned32(v("edged_license_subscriber_cap")));
-  int64_t expiry = static_cast<int64_t>(v("edged_license_expiry_timestamp_seconds"));
+  view.set(oidJoin(license, {3, 0}), MibValue::unsigned32(read(h.licenseCap)));
+  int64_t expiry = static_cast<int64_t>(read(h.licenseExpiry));
   int64_t days = 0;
   if (expiry != 0) {
     int64_t left = expiry - src.now;
@@ -206,22 +308,22 @@ void edged(const MibSource& src, const Values& v, MibView& view) {
   view.set(oidJoin(license, {5, 0}), MibValue::octetString(src.license.tenant));
 
   const Oid sync = oidJoin(objects, {4});
-  uint64_t syncState = v("edged_sync_state");
+  uint64_t syncState = read(h.syncState);
   view.set(oidJoin(sync, {1, 0}), MibValue::integer(syncState == 0 ? 1 : static_cast<int64_t>(syncState)));
-  view.set(oidJoin(sync, {2, 0}), MibValue::unsigned32(v("edged_sync_last_success_timestamp_seconds")));
-  view.set(oidJoin(sync, {3, 0}), MibValue::gauge32(v("edged_sync_backlog_records")));
+  view.set(oidJoin(sync, {2, 0}), MibValue::unsigned32(read(h.syncLastSuccess)));
+  view.set(oidJoin(sync, {3, 0}), MibValue::gauge32(read(h.syncBacklog)));
 
   const Oid gateway = oidJoin(objects, {5});
-  view.set(oidJoin(gateway, {1, 0}), MibValue::gauge32(v("gateway_authorized_clients")));
-  view.set(oidJoin(gateway, {2, 0}), MibValue::gauge32(v("gateway_shaping_classes")));
+  view.set(oidJoin(gateway, {1, 0}), MibValue::gauge32(read(h.gatewayClients)));
+  view.set(oidJoin(gateway, {2, 0}), MibValue::gauge32(read(h.gatewayClasses)));
 
   const Oid journal = oidJoin(objects, {6});
-  view.set(oidJoin(journal, {1, 0}), MibValue::gauge32(v("acct_journal_commit_seconds")));  // held in microseconds
-  uint64_t freeBytes = v("edged_data_free_bytes");
-  uint64_t sizeBytes = v("edged_data_size_bytes");
+  view.set(oidJoin(journal, {1, 0}), MibValue::gauge32(read(h.commitSeconds)));  // held in microseconds
+  uint64_t freeBytes = read(h.dataFree);
+  uint64_t sizeBytes = read(h.dataSize);
   view.set(oidJoin(journal, {2, 0}), MibValue::gauge32(freeBytes / (1024 * 1024)));
   view.set(oidJoin(journal, {3, 0}), MibValue::gauge32(sizeBytes == 0 ? 0 : freeBytes * 100 / sizeBytes));
-  view.set(oidJoin(journal, {4, 0}), MibValue::counter32(v("radius_acct_write_failures_total")));
+  view.set(oidJoin(journal, {4, 0}), MibValue::counter32(scalars[kScalarAcctWriteFailures].value()));
 }
 
 }  // namespace
@@ -229,11 +331,11 @@ void edged(const MibSource& src, const Values& v, MibView& view) {
 MibView buildMibView(const MibSource& source) {
   MibView view;
   if (source.counters == nullptr) return view;
-  Values values(*source.counters);
-  authServer(source, values, view);
-  accServer(source, values, view);
-  dynAuthClient(source, values, view);
-  edged(source, values, view);
+  source.counters->refresh(source.nas, source.plans);
+  authServer(source, view);
+  accServer(source, view);
+  dynAuthClient(source, view);
+  edged(source, view);
   return view;
 }
 

@@ -1,5 +1,6 @@
-// What edged answers over SNMP, as a sorted table of OID -> typed value built from the counter
-// registry (so SNMP, /metrics and edgectl stats read the same numbers) plus the NAS and plan lists.
+// What edged answers over SNMP, as a sorted table of OID -> typed value built from the registry's
+// counters (so SNMP, /metrics and edgectl stats read the same numbers) plus the NAS and plan lists.
+// The counters are read through handles (MibCounters), never looked up by name per walk.
 //
 // Served subtrees (docs/operator-guide.md "SNMP" lists every object):
 //  - RADIUS-AUTH-SERVER-MIB (RFC 4669) 1.3.6.1.2.1.67.1.1: server scalars and radiusAuthClientExtTable
@@ -19,6 +20,9 @@
 #include <vector>
 
 #include "core/counters.h"
+#include "edge/gateway/gateway_counters.h"
+#include "edge/health/health_counters.h"
+#include "edge/sync/sync_counters.h"
 
 namespace edge::snmp {
 
@@ -86,8 +90,71 @@ struct LicenseText {
   std::string tenant;
 };
 
+// EDGED-MIB's numbers, as handles on the counters the areas declare (edge/health/health_counters.h,
+// edge/sync/sync_counters.h, edge/gateway/gateway_counters.h). A null handle reads 0.
+struct EdgedHandles {
+  const core::Counter* subscribers = nullptr;
+  const core::Counter* subscribersActive = nullptr;
+  const core::Counter* subscribersSuspended = nullptr;
+  const core::Counter* subscribersDisabled = nullptr;
+  const core::Counter* licenseState = nullptr;
+  const core::Counter* licenseCap = nullptr;
+  const core::Counter* licenseExpiry = nullptr;  // Unix seconds
+  const core::Counter* syncState = nullptr;
+  const core::Counter* syncLastSuccess = nullptr;
+  const core::Counter* syncBacklog = nullptr;
+  const core::Counter* gatewayClients = nullptr;
+  const core::Counter* gatewayClasses = nullptr;
+  const core::Counter* commitSeconds = nullptr;  // held in microseconds
+  const core::Counter* dataFree = nullptr;
+  const core::Counter* dataSize = nullptr;
+
+  // All of them, from the structs that declare them.
+  static EdgedHandles of(const HealthCounters& health, const SyncCounters& sync, const GatewayGauges& gateway);
+};
+
+// The table of handles the MIB reads, built once. EDGED-MIB's come from the areas (EdgedHandles).
+// The RADIUS servers' counters (RFC 4669/4671/4672: declared by aaa/radius, per NAS) and the sessions
+// per plan are found in the registry once: the scalars on the first view, a NAS's or a plan's row
+// when it first appears. A handle still missing (a NAS no CoA was sent to yet) is looked for again
+// only after the registry grew (CounterRegistry::generation). Rows of NAS clients and plans that
+// left the lists are dropped.
+// Threading: one reader (the SNMP agent's thread); the counters themselves are atomic.
+class MibCounters {
+ public:
+  MibCounters(const core::CounterRegistry& registry, EdgedHandles edged);
+  ~MibCounters();
+  MibCounters(const MibCounters&) = delete;
+  MibCounters& operator=(const MibCounters&) = delete;
+
+  struct Slot {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    const core::Counter* handle = nullptr;
+    uint64_t value() const { return handle == nullptr ? 0 : handle->value(); }
+  };
+  using Row = std::vector<Slot>;
+
+  const EdgedHandles& edged() const { return edged_; }
+  // Brings the table up to date with the lists (cheap when nothing changed).
+  void refresh(const std::vector<NasRow>& nas, const std::vector<PlanRow>& plans);
+  const Row& scalars() const { return scalars_; }
+  const Row& nasRow(const std::string& nas) const;  // refresh() made it
+  const Slot& planSessions(const std::string& plan) const;
+
+ private:
+  void resolve(Row& row, bool force);
+
+  const core::CounterRegistry& registry_;
+  EdgedHandles edged_;
+  uint64_t generation_ = 0;
+  Row scalars_;
+  std::map<std::string, Row> nas_;
+  std::map<std::string, Row> plans_;  // one slot each
+};
+
 struct MibSource {
-  const core::CounterRegistry* counters = nullptr;
+  MibCounters* counters = nullptr;
   std::vector<NasRow> nas;
   std::vector<PlanRow> plans;
   std::string ident;              // radiusAuthServIdent / radiusAccServIdent
@@ -97,6 +164,7 @@ struct MibSource {
   LicenseText license;
 };
 
+// Refreshes source.counters, then reads every value through its handles.
 MibView buildMibView(const MibSource& source);
 
 }  // namespace edge::snmp

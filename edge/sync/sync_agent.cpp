@@ -82,19 +82,9 @@ SyncAgent::SyncAgent(SyncOptions options, core::Writer& writer, LicenseStore& li
     : options_(std::move(options)),
       writer_(writer),
       license_(license),
-      counters_(counters),
       apply_(std::move(apply)),
       report_(std::move(report)),
-      state_(counters.gauge("edged_sync_state", "Sync with the management plane: 1 not enrolled, 2 ok, 3 failing")),
-      lastSuccess_(counters.gauge("edged_sync_last_success_timestamp_seconds", "Last successful check-in (0 = never)")),
-      cycles_(counters.counter("edged_sync_cycles_total", "Sync cycles attempted (check-in, pull, uploads)")),
-      failures_(counters.counter("edged_sync_failures_total", "Sync cycles that failed (the box retries with backoff)")),
-      usageRows_(counters.counter("edged_sync_usage_rows_total", "Usage journal rows acknowledged by the management plane")),
-      outboxDropped_(counters.counter("edged_sync_outbox_dropped_total",
-                                      "Outbox entries dropped because the outbox was full (mgmt unreachable for long)")),
-      applied_(counters.counter("edged_sync_changes_applied_total", "Plan and subscriber changes applied from mgmt")),
-      applyErrors_(counters.counter("edged_sync_change_errors_total",
-                                    "Changes from mgmt the box refused (see edgectl sync status)")) {}
+      counters_(counters) {}
 
 SyncAgent::~SyncAgent() { stop(); }
 
@@ -117,8 +107,8 @@ core::Status SyncAgent::start() {
   core::Result<State> st = loadState();
   if (!st.isOk()) return st.status();
   usageWatermark_ = st->usageWatermark;
-  state_.set(st->enrolled ? (st->failures > 0 ? 3 : 2) : 1);
-  lastSuccess_.set(static_cast<uint64_t>(st->lastSuccess));
+  counters_.state.set(st->enrolled ? (st->failures > 0 ? 3 : 2) : 1);
+  counters_.lastSuccess.set(static_cast<uint64_t>(st->lastSuccess));
   running_ = true;
   thread_ = std::thread([this] { run(); });
   return core::Status::ok();
@@ -310,7 +300,7 @@ core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
                            .get());
   EDGE_RETURN_IF_ERROR(saveState(s, true));
   usageWatermark_ = 0;
-  state_.set(2);
+  counters_.state.set(2);
   wake();
   return Json{{"device-id", s.deviceId},
               {"tenant-id", s.tenantId},
@@ -342,7 +332,7 @@ void SyncAgent::run() {
       delay = 3600;  // enroll() wakes us
       continue;
     }
-    cycles_.inc();
+    counters_.cycles.inc();
     int64_t now = nowSeconds();
     s.lastAttempt = now;
     core::Status result = cycle(s);
@@ -351,14 +341,14 @@ void SyncAgent::run() {
       s.failures = 0;
       s.lastError.clear();
       s.lastSuccess = nowSeconds();
-      state_.set(2);
-      lastSuccess_.set(static_cast<uint64_t>(s.lastSuccess));
+      counters_.state.set(2);
+      counters_.lastSuccess.set(static_cast<uint64_t>(s.lastSuccess));
       delay = std::max<int64_t>(1, s.pollInterval);
     } else {
-      failures_.inc();
+      counters_.failures.inc();
       ++s.failures;
       s.lastError = result.message();
-      state_.set(3);
+      counters_.state.set(3);
       delay = syncBackoffSeconds(s.failures, options_.maxBackoffSeconds, rng());
       if (s.failures == 1 || s.failures % 10 == 0)
         core::logWarning("sync: ", result.message(), " (attempt ", s.failures, ", next in ", delay, " s)");
@@ -480,7 +470,7 @@ core::Status SyncAgent::pull(State& s, int64_t target) {
         reply = apply_(command, spec);
       }
       if (reply.value("result", 1) == core::kControlSuccess) {
-        applied_.inc();
+        counters_.applied.inc();
         std::string kind = c.kind, name = c.name;
         int64_t version = c.version;
         bool deleted = c.deleted;
@@ -493,7 +483,7 @@ core::Status SyncAgent::pull(State& s, int64_t target) {
           return st->run();
         });
       } else {
-        applyErrors_.inc();
+        counters_.applyErrors.inc();
         core::logWarning("sync: ", command, " '", c.name, "' from the management plane refused: ", reply.value("text", std::string()));
       }
     }
@@ -532,7 +522,7 @@ void SyncAgent::recordLocalChange(const std::string& kind, const Json& data) {
   if (!s.isOk() || !s->enrolled) return;
   int64_t now = nowSeconds();
   int64_t limit = options_.outboxLimit;
-  core::Counter* dropped = &outboxDropped_;
+  core::Counter* dropped = &counters_.outboxDropped;
   std::string text = data.dump();
   writer_.submit(
       [kind, text, now, limit, dropped](core::Database& db) {
@@ -644,7 +634,7 @@ core::Status SyncAgent::pushUsage(State& s) {
     if (!batch.rows.empty()) {
       int64_t acked = std::min(ack->watermark, batch.rows.back().seq);
       if (acked <= s.usageWatermark) return core::unavailable("the management plane did not acknowledge the usage");
-      usageRows_.inc(static_cast<uint64_t>(ack->accepted));
+      counters_.usageRows.inc(static_cast<uint64_t>(ack->accepted));
       s.usageWatermark = acked;
       usageWatermark_ = acked;
     }

@@ -29,6 +29,7 @@
 #include "core/store.h"
 #include "core/sync_wire.h"
 #include "edge/license/license_store.h"
+#include "edge/sync/sync_counters.h"
 
 namespace edge {
 
@@ -99,7 +100,6 @@ class SyncAgent {
   SyncOptions options_;
   core::Writer& writer_;
   LicenseStore& license_;
-  core::CounterRegistry& counters_;
   Apply apply_;
   Report report_;
   std::unique_ptr<core::Database> reader_;
@@ -114,14 +114,7 @@ class SyncAgent {
   std::atomic<int64_t> usageWatermark_{0};
   std::atomic<int64_t> nextAttempt_{0};  // Unix seconds of the next cycle (status)
   core::Json lastStatus_;
-  core::Counter& state_;
-  core::Counter& lastSuccess_;
-  core::Counter& cycles_;
-  core::Counter& failures_;
-  core::Counter& usageRows_;
-  core::Counter& outboxDropped_;
-  core::Counter& applied_;
-  core::Counter& applyErrors_;
+  SyncCounters counters_;
 };
 
 }  // namespace edge

@@ -1,5 +1,6 @@
 // Clock, ids, event bus and counters: the small pieces every subsystem uses.
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -136,4 +137,51 @@ TEST(Counters, RegisteredOnceCountedFromManyThreads) {
   STRCMP_EQUAL("radius_requests_total", all[0].name.c_str());
   CHECK_TRUE(all[1].kind == core::CounterKind::kGauge);
   LONGS_EQUAL(7, all[1].counter->value());
+}
+
+TEST(Counters, ANameIsDeclaredOnceAnotherHelpOrTypeIsRefused) {
+  core::CounterRegistry reg;
+  core::Counter& online = reg.gauge("radius_sessions_online", "Live sessions");
+  // The same declaration again (another area's struct made from the same header) is the same counter.
+  POINTERS_EQUAL(&online, &reg.gauge("radius_sessions_online", "Live sessions"));
+  // Another label set of the family shares its help and type.
+  reg.counter("edged_alerts_total", "Alerts raised", {{"alert", "disk-low"}});
+  reg.counter("edged_alerts_total", "Alerts raised", {{"alert", "sync-failing"}});
+  uint64_t generation = reg.generation();
+  std::string refused;
+  try {
+    reg.gauge("radius_sessions_online", "Sessions online");
+  } catch (const std::logic_error& e) {
+    refused = e.what();
+  }
+  STRCMP_CONTAINS("radius_sessions_online is declared twice with a different help text", refused.c_str());
+  refused.clear();
+  try {
+    reg.counter("radius_sessions_online", "Live sessions");
+  } catch (const std::logic_error& e) {
+    refused = e.what();
+  }
+  STRCMP_CONTAINS("different type", refused.c_str());
+  refused.clear();
+  try {
+    reg.counter("edged_alerts_total", "Alerts", {{"alert", "nas-silent"}});
+  } catch (const std::logic_error& e) {
+    refused = e.what();
+  }
+  STRCMP_CONTAINS("edged_alerts_total is declared twice", refused.c_str());
+  refused.clear();
+  try {
+    reg.gauge("radius_sessions_online", "Live sessions", {}, 1000);
+  } catch (const std::logic_error& e) {
+    refused = e.what();
+  }
+  STRCMP_CONTAINS("different scale", refused.c_str());
+  // Nothing was added by the refusals; /metrics shows one HELP per name.
+  LONGS_EQUAL(generation, reg.generation());
+  LONGS_EQUAL(3, reg.list().size());
+  POINTERS_EQUAL(&online, reg.find("radius_sessions_online"));
+  POINTERS_EQUAL(nullptr, reg.find("edged_alerts_total", {{"alert", "nas-silent"}}));
+  STRCMP_CONTAINS("# HELP edged_alerts_total Alerts raised\n# TYPE edged_alerts_total counter\n"
+                  "edged_alerts_total{alert=\"disk-low\"} 0\nedged_alerts_total{alert=\"sync-failing\"} 0\n",
+                  core::prometheusText(reg).c_str());
 }

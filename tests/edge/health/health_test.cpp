@@ -17,6 +17,7 @@
 #include "core/pki.h"
 #include "edge/license/license_store.h"
 #include "edge/radius/radius_service.h"
+#include "edge/sync/sync_counters.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -89,9 +90,11 @@ TEST_GROUP(HealthMonitor) {
     return std::vector<edge::Alert>(alerts.begin() + static_cast<std::ptrdiff_t>(before), alerts.end());
   }
 
+  // What the sync agent sets, through the sync area's declaration (edge/sync/sync_counters.h).
   void sync(int state, int64_t lastSuccess) {
-    counters->gauge("edged_sync_state", "").set(static_cast<uint64_t>(state));
-    counters->gauge("edged_sync_last_success_timestamp_seconds", "").set(static_cast<uint64_t>(lastSuccess));
+    edge::SyncCounters c(*counters);
+    c.state.set(static_cast<uint64_t>(state));
+    c.lastSuccess.set(static_cast<uint64_t>(lastSuccess));
   }
 
   int64_t raised(const char* kind) { return counters->valueOf("edged_alerts_total", {{"alert", kind}}); }

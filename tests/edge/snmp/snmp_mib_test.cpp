@@ -32,9 +32,13 @@ int64_t number(const edge::snmp::MibView& v, const std::string& oid) {
 
 struct Fixture {
   core::CounterRegistry registry;
+  edge::HealthCounters health{registry};
+  edge::SyncCounters sync{registry};
+  edge::GatewayGauges gateway{registry};
+  edge::snmp::MibCounters counters{registry, edge::snmp::EdgedHandles::of(health, sync, gateway)};
   edge::snmp::MibSource source;
   Fixture() {
-    source.counters = &registry;
+    source.counters = &counters;
     edge::snmp::NasRow bras;
     bras.id = 7;
     bras.name = "bras";
@@ -119,10 +123,10 @@ TEST(SnmpMib, Counter32WrapsAndGauge32Saturates) {
 
 TEST(SnmpMib, EnterpriseObjectsAndNextWalksInOrder) {
   Fixture f;
-  f.registry.gauge("edged_subscribers", "").set(12);
-  f.registry.gauge("radius_plan_sessions_online", "", {{"plan", "home"}}).set(4);
-  f.registry.gauge("edged_license_state", "").set(4);
-  f.registry.gauge("edged_license_expiry_timestamp_seconds", "").set(1000000 - 86400 - 1);
+  f.health.subscribers.set(12);
+  f.health.planSessions("home").set(4);
+  f.health.licenseState.set(4);
+  f.health.licenseExpiry.set(1000000 - 86400 - 1);
   f.source.now = 1000000;
   edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
   const std::string e = "1.3.6.1.4.1." + std::to_string(edge::snmp::enterpriseNumber());
@@ -137,4 +141,41 @@ TEST(SnmpMib, EnterpriseObjectsAndNextWalksInOrder) {
   CHECK(first != nullptr);
   STRCMP_EQUAL("1.3.6.1.2.1.67.1.1.1.1.1.0", edge::snmp::oidText(first->first).c_str());
   CHECK(v.next(v.entries().rbegin()->first) == nullptr);
+}
+
+TEST(SnmpMib, ReadsThroughHandlesMadeOnceAndFindsLateCounters) {
+  Fixture f;
+  // An EDGED-MIB handle need not be in any registry: the view reads the handle, not a name.
+  core::Counter clients;
+  edge::snmp::EdgedHandles handles = edge::snmp::EdgedHandles::of(f.health, f.sync, f.gateway);
+  handles.gatewayClients = &clients;
+  edge::snmp::MibCounters counters(f.registry, handles);
+  f.source.counters = &counters;
+  clients.set(17);
+  core::Counter& accepts = f.registry.counter("radius_auth_client_access_accepts_total", "", {{"nas", "bras"}});
+  accepts.inc(3);
+  const std::string e = "1.3.6.1.4.1." + std::to_string(edge::snmp::enterpriseNumber());
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  LONGS_EQUAL(17, number(v, e + ".1.5.1.0"));
+  LONGS_EQUAL(3, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.7.7"));
+  LONGS_EQUAL(0, number(v, "1.3.6.1.2.1.145.1.2.1.19.7"));  // no CoA sent to bras yet: not declared, 0
+  // The handles stay: new values show without any new lookup, and a counter declared later (the
+  // first CoA to the NAS) is found once the registry grew.
+  uint64_t before = f.registry.generation();
+  accepts.inc(2);
+  clients.set(18);
+  f.registry.counter("radius_dynauth_server_coa_requests_total", "", {{"nas", "bras"}}).inc(6);
+  CHECK(f.registry.generation() > before);
+  v = edge::snmp::buildMibView(f.source);
+  LONGS_EQUAL(18, number(v, e + ".1.5.1.0"));
+  LONGS_EQUAL(5, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.7.7"));
+  LONGS_EQUAL(6, number(v, "1.3.6.1.2.1.145.1.2.1.19.7"));
+  // A NAS that left the list leaves the tables; one that comes back reads the same counters.
+  std::vector<edge::snmp::NasRow> nas = f.source.nas;
+  f.source.nas.clear();
+  v = edge::snmp::buildMibView(f.source);
+  CHECK(v.get(parse("1.3.6.1.2.1.67.1.1.1.1.16.1.7.7")) == nullptr);
+  f.source.nas = nas;
+  v = edge::snmp::buildMibView(f.source);
+  LONGS_EQUAL(5, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.7.7"));
 }
