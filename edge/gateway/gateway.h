@@ -162,7 +162,7 @@ class Gateway {
   void visitorLog(core::LogLevel level, const Args&... args) {
     uint64_t held = 0;
     if (!visitorLogLimit_.allow(core::SystemClock::instance().unixSeconds(), &held)) {
-      logSuppressed_.inc();
+      counters_.logSuppressed.inc();
       return;
     }
     if (held == 0) core::logAt(level, args...);
