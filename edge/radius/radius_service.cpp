@@ -24,15 +24,6 @@ namespace {
 using core::ControlReply;
 using core::Json;
 using core::CommandArgs;
-catalog::PlanLookup planLookup(const aaa::policy::Snapshot& snap) {
-  return [&snap](const std::string& name) -> std::optional<int64_t> {
-    const aaa::policy::Plan* p = snap.findPlanByName(name);
-    if (p == nullptr) return std::nullopt;
-    return p->id;
-  };
-}
-
-
 aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
   aaa::policy::PolicySettings s;
   s.pap = s.chap = s.msChapV2 = s.mac = false;
@@ -46,72 +37,6 @@ aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
   return s;
 }
 
-
-Json nasJson(const aaa::policy::NasClient& n) {
-  Json j = Json::object();
-  j["id"] = n.id;  // the index of its rows in the SNMP per-client tables
-  j["name"] = n.name;
-  j["address"] = aaa::policy::formatPrefix(n.prefix);
-  j["vendor"] = aaa::policy::vendorProfileName(n.vendor);
-  j["coa-port"] = n.coaPort;
-  j["nas-identifier"] = n.nasIdentifier;
-  j["require-message-authenticator"] =
-      n.requireMessageAuthenticator ? Json(*n.requireMessageAuthenticator ? "yes" : "no") : Json("default");
-  return j;  // the secret is never shown
-}
-
-Json planJson(const aaa::policy::Plan& p) {
-  Json j = Json::object();
-  j["name"] = p.name;
-  j["down"] = core::formatRate(p.downBps);
-  j["up"] = core::formatRate(p.upBps);
-  j["down-bps"] = p.downBps;
-  j["up-bps"] = p.upBps;
-  j["burst-down"] = p.burstDownBps ? core::formatRate(p.burstDownBps) : "";
-  j["burst-up"] = p.burstUpBps ? core::formatRate(p.burstUpBps) : "";
-  j["burst-threshold"] = p.burstThresholdPercent;
-  j["burst-time"] = p.burstTimeSeconds;
-  j["session-timeout"] = p.sessionTimeout;
-  j["idle-timeout"] = p.idleTimeout;
-  j["interim"] = p.interimInterval;
-  j["max-sessions"] = p.maxSessions;
-  j["ip-pool"] = p.ipPool;
-  const billing::BillingRules& b = p.billing;
-  j["price"] = b.priceMinor != 0 ? billing::formatMoney(b.priceMinor, b.currency) : "free";
-  j["price-minor"] = b.priceMinor;
-  j["currency"] = b.currency;
-  j["period"] = billing::formatPeriod(b.period);
-  j["period-anchor"] = b.period.anchor == billing::PeriodAnchor::kSubscriber ? "subscriber" : "calendar";
-  j["data-quota"] = b.dataQuota ? core::formatSize(b.dataQuota) : "";
-  j["time-quota"] = b.timeQuota ? billing::formatDuration(b.timeQuota) : "";
-  j["validity"] = b.validitySeconds ? billing::formatDuration(b.validitySeconds) : "";
-  Json fup = Json::array();
-  for (const billing::FupTier& t : b.tiers) fup.push_back(billing::formatFup(t));
-  j["fup"] = fup;
-  Json windows = Json::array();
-  for (const billing::TimeWindow& w : b.windows) windows.push_back(billing::formatWindow(w));
-  j["windows"] = windows;
-  return j;
-}
-
-Json subscriberJson(const aaa::policy::Subscriber& s, const aaa::policy::Snapshot& snap) {
-  Json j = Json::object();
-  j["username"] = s.username;
-  const aaa::policy::Plan* p = snap.findPlan(s.planId);
-  j["plan"] = p ? p->name : "";
-  j["status"] = aaa::policy::subscriberStatusName(s.status);
-  j["expires"] = isoOrEmpty(s.expiresAt);
-  j["mac"] = s.mac ? aaa::auth::formatMac(*s.mac) : "";
-  j["static-ip"] = s.staticIp ? aaa::policy::formatIp(*s.staticIp) : "";
-  Json forms = Json::array();
-  if (s.ntHash) forms.push_back("nt-hash");
-  if (!s.cleartext.empty()) forms.push_back("cleartext");
-  j["credentials"] = forms;  // which forms are stored, never their content
-  j["first-login"] = isoOrEmpty(s.firstLogin);
-  j["validity"] = s.validitySeconds ? billing::formatDuration(s.validitySeconds) : "";
-  j["voucher"] = s.voucherBatch != 0;
-  return j;
-}
 
 Json sessionJson(const aaa::acct::SessionRow& r) {
   Json j = Json::object();
@@ -170,6 +95,14 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
       },
       [this](size_t adding) -> std::optional<std::string> { return capacityCheck_ ? capacityCheck_(adding) : std::nullopt; },
       [this] { return keepCleartext(); }});
+  catalog_ = std::make_unique<CatalogService>(CatalogService::Deps{
+      writer, reader, snapshots_, core::SystemClock::instance(), counters_,
+      [this](size_t adding) -> std::optional<std::string> { return capacityCheck_ ? capacityCheck_(adding) : std::nullopt; },
+      [this] { return keepCleartext(); },
+      // Live sessions of a changed plan get its rate by CoA (on the command's read connection).
+      [this](const std::set<int64_t>& planIds) { queuePlanCoa(*acctReader_, planIds, "plan change"); },
+      // A subscriber's change applies to its next session, as before the split (no CoA).
+      nullptr});
   quota_ = std::make_unique<QuotaService>(QuotaService::Deps{
       writer, reader, snapshots_, core::SystemClock::instance(),
       [this](std::string_view username) { return sessionCounts_.count(username); },
@@ -269,7 +202,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, ledger_,
                                                           sessionCounts_, counters_, &events_);
   EDGE_RETURN_IF_ERROR(acctServer_->start());
-  sessionsOnline_ = &counters_.gauge("radius_sessions_online", "Live sessions in the ledger");  // once
+  counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
   dynauth_ = std::make_unique<aaa::radius::DynAuthClient>(attributes_, counters_);
   dynauthQueue_ = std::make_unique<aaa::radius::DynAuthQueue>(*dynauth_, counters_);
   coaStopping_ = false;
@@ -314,7 +247,7 @@ void RadiusService::stop() {
 }
 
 void RadiusService::tick(int64_t now) {
-  if (sessionsOnline_ != nullptr) sessionsOnline_->set(sessionCounts_.total());
+  counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
   if (!acctWriter_ || now - lastSweep_ < 5) return;
   lastSweep_ = now;
   checkWindowBoundaries(now);
@@ -401,39 +334,31 @@ core::Status RadiusService::settleLedger() {
 
 core::Status RadiusService::write(core::Writer::Job job) { return writer_->submit(std::move(job)).get(); }
 
-core::Status RadiusService::reloadNas() {
-  core::Result<std::vector<aaa::policy::NasClient>> nas = aaa::policy::loadNas(*reader_);
-  if (!nas.isOk()) return nas.status();
-  snapshots_.publishNas(std::move(*nas));
-  return core::Status::ok();
-}
-
-core::Status RadiusService::reloadPlans() {
-  core::Result<std::vector<aaa::policy::Plan>> plans = aaa::policy::loadPlans(*reader_);
-  if (!plans.isOk()) return plans.status();
-  snapshots_.publishPlans(std::move(*plans));
-  return core::Status::ok();
-}
-
 core::command::Table::Handler RadiusService::bind(ControlReply (RadiusService::*fn)(const Json&)) {
   return [this, fn](const Json& args, const core::command::Caller&) { return (this->*fn)(args); };
 }
 
 void RadiusService::registerCommands(core::command::Table& c) {
-  c.bind("nas-add", bind(&RadiusService::nasAdd));
-  c.bind("nas-list", bind(&RadiusService::nasList));
-  c.bind("nas-del", bind(&RadiusService::nasDel));
-  c.bind("plan-add", bind(&RadiusService::planAdd));
-  c.bind("plan-set", bind(&RadiusService::planSet));
-  c.bind("plan-list", bind(&RadiusService::planList));
-  c.bind("plan-del", bind(&RadiusService::planDel));
-  c.bind("subscriber-add", bind(&RadiusService::subscriberAdd));
-  c.bind("subscriber-set", bind(&RadiusService::subscriberSet));
-  c.bind("subscriber-del", bind(&RadiusService::subscriberDel));
-  c.bind("subscriber-show", bind(&RadiusService::subscriberShow));
-  c.bind("subscriber-list", bind(&RadiusService::subscriberList));
-  c.bind("subscriber-import", bind(&RadiusService::subscriberImport));
-  c.bind("stats", bind(&RadiusService::stats));
+  // The catalog's commands go to catalog_ (edge/radius/catalog_service.h).
+  using Method = ControlReply (CatalogService::*)(const Json&);
+  const std::pair<const char*, Method> catalogCommands[] = {
+      {"nas-add", &CatalogService::nasAdd},
+      {"nas-list", &CatalogService::nasList},
+      {"nas-del", &CatalogService::nasDel},
+      {"plan-add", &CatalogService::planAdd},
+      {"plan-set", &CatalogService::planSet},
+      {"plan-list", &CatalogService::planList},
+      {"plan-del", &CatalogService::planDel},
+      {"subscriber-add", &CatalogService::subscriberAdd},
+      {"subscriber-set", &CatalogService::subscriberSet},
+      {"subscriber-del", &CatalogService::subscriberDel},
+      {"subscriber-show", &CatalogService::subscriberShow},
+      {"subscriber-list", &CatalogService::subscriberList},
+      {"subscriber-import", &CatalogService::subscriberImport},
+      {"stats", &CatalogService::stats},
+  };
+  for (const auto& [name, fn] : catalogCommands)
+    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (catalog_.get()->*fn)(args); });
   c.bind("session-list", bind(&RadiusService::sessionList));
   c.bind("session-show", bind(&RadiusService::sessionShow));
   c.bind("session-history", bind(&RadiusService::sessionHistory));
@@ -445,30 +370,8 @@ void RadiusService::registerCommands(core::command::Table& c) {
   vouchers_->registerCommands(c);
 }
 
-ControlReply RadiusService::nasAdd(const Json& args) {
-  core::Result<aaa::policy::NasClient> parsed = catalog::nasFromArgs(CommandArgs(args));
-  if (!parsed.isOk()) return fail(parsed.status());
-  const aaa::policy::NasClient& n = *parsed;
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  core::Status s = write([n, now](core::Database& db) { return aaa::policy::insertNas(db, n, now).status(); });
-  if (!s.isOk()) return fail(s);
-  s = reloadNas();
-  if (!s.isOk()) return fail(s);
-  std::string warning;
-  if (n.secret.size() < catalog::kWeakNasSecretOctets)
-    warning = " (warning: a shared secret shorter than 16 characters is weak, RFC 2865 3)";
-  return ControlReply::success("NAS '" + n.name + "' saved" + warning, nasJson(n));
-}
-
 core::Status RadiusService::registerLocalNas(const aaa::policy::NasClient& nas) {
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  core::Status s = write([nas, now](core::Database& db) {
-    core::Status d = aaa::policy::deleteNas(db, nas.name);
-    if (!d.isOk() && d.code() != core::Code::kNotFound) return d;
-    return aaa::policy::insertNas(db, nas, now).status();
-  });
-  if (!s.isOk()) return s;
-  return reloadNas();
+  return catalog_->registerLocalNas(nas);
 }
 
 std::optional<RadiusService::SessionPolicy> RadiusService::sessionPolicy(const std::string& username) {
@@ -494,284 +397,6 @@ std::optional<RadiusService::SessionPolicy> RadiusService::sessionPolicy(const s
   p.usageMatters = plan->billing.hasQuota();
   if (d.billed) p.remainingBytes = d.quota.remainingBytes;
   return p;
-}
-
-ControlReply RadiusService::nasList(const Json& args) {
-  core::Status s = CommandArgs(args).only({});
-  if (!s.isOk()) return fail(s);
-  auto snap = snapshots_.current();
-  std::vector<aaa::policy::NasClient> sorted = snap->nas;
-  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
-  Json list = Json::array();
-  for (const aaa::policy::NasClient& n : sorted) list.push_back(nasJson(n));
-  return ControlReply::success(std::to_string(list.size()) + " NAS clients", list);
-}
-
-ControlReply RadiusService::deleteNamed(const Json& args, const std::string& what,
-                                        core::Status (*remove)(core::Database&, const std::string&),
-                                        core::Status (RadiusService::*reload)()) {
-  CommandArgs a(args);
-  core::Status s = a.only({"name"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> name = a.required("name");
-  if (!name.isOk()) return fail(name.status());
-  std::string n = *name;
-  s = write([n, remove](core::Database& db) { return remove(db, n); });
-  if (!s.isOk()) return fail(s);
-  s = (this->*reload)();
-  if (!s.isOk()) return fail(s);
-  return ControlReply::success(what + " '" + n + "' deleted");
-}
-
-ControlReply RadiusService::nasDel(const Json& args) {
-  return deleteNamed(args, "NAS", &aaa::policy::deleteNas, &RadiusService::reloadNas);
-}
-
-ControlReply RadiusService::planAdd(const Json& args) {
-  aaa::policy::Plan p;
-  core::Status s = catalog::applyPlanArgs(CommandArgs(args), p);
-  if (!s.isOk()) return fail(s);
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([p, now](core::Database& db) { return aaa::policy::insertPlan(db, p, now).status(); });
-  if (!s.isOk()) return fail(s);
-  s = reloadPlans();
-  if (!s.isOk()) return fail(s);
-  return ControlReply::success("plan '" + p.name + "' added", planJson(*snapshots_.current()->findPlanByName(p.name)));
-}
-
-ControlReply RadiusService::planSet(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only(catalog::planArguments());
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> name = a.required("name");
-  if (!name.isOk()) return fail(name.status());
-  auto snap = snapshots_.current();
-  const aaa::policy::Plan* existing = snap->findPlanByName(*name);
-  if (existing == nullptr) return ControlReply::error(core::notFound("no plan named '" + *name + "'"));
-  aaa::policy::Plan p = *existing;
-  s = catalog::applyPlanArgs(a, p);
-  if (!s.isOk()) return fail(s);
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([p, now](core::Database& db) { return aaa::policy::updatePlan(db, p, now); });
-  if (!s.isOk()) return fail(s);
-  s = reloadPlans();
-  if (!s.isOk()) return fail(s);
-  queuePlanCoa(*acctReader_, {p.id}, "plan change");
-  return ControlReply::success("plan '" + p.name +
-                                   "' changed; new sessions get it at once, live sessions by CoA (see the log)",
-                               planJson(p));
-}
-
-ControlReply RadiusService::planList(const Json& args) {
-  core::Status s = CommandArgs(args).only({});
-  if (!s.isOk()) return fail(s);
-  Json list = Json::array();
-  for (const aaa::policy::Plan& p : snapshots_.current()->plans) list.push_back(planJson(p));
-  return ControlReply::success(std::to_string(list.size()) + " plans", list);
-}
-
-ControlReply RadiusService::planDel(const Json& args) {
-  return deleteNamed(args, "plan", &aaa::policy::deletePlan, &RadiusService::reloadPlans);
-}
-
-ControlReply RadiusService::subscriberAdd(const Json& args) {
-  core::Result<catalog::SubscriberFields> fields = catalog::parseSubscriberFields(CommandArgs(args));
-  if (!fields.isOk()) return fail(fields.status());
-  core::Status s = catalog::validateSubscriber(*fields, catalog::SubscriberChange::kAdd);
-  if (!s.isOk()) return fail(s);
-  auto snap = snapshots_.current();
-  aaa::policy::Subscriber sub;
-  sub.username = canonicalUsername(*fields->username);
-  s = catalog::applySubscriberFields(*fields, planLookup(*snap), keepCleartext(), sub);
-  if (!s.isOk()) return fail(s);
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  sub.createdAt = now;
-  int64_t id = 0;
-  s = write([&sub, now, &id](core::Database& db) {
-    core::Result<int64_t> r = aaa::policy::insertSubscriber(db, sub, now);
-    if (r.isOk()) id = *r;
-    return r.status();
-  });
-  if (!s.isOk()) return fail(s);
-  sub.id = id;
-  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::policy::Subscriber>(sub)}});
-  return ControlReply::success("subscriber '" + sub.username + "' added", subscriberJson(sub, *snapshots_.current()));
-}
-
-ControlReply RadiusService::subscriberSet(const Json& args) {
-  core::Result<catalog::SubscriberFields> fields = catalog::parseSubscriberFields(CommandArgs(args));
-  if (!fields.isOk()) return fail(fields.status());
-  core::Status s = catalog::validateSubscriber(*fields, catalog::SubscriberChange::kSet);
-  if (!s.isOk()) return fail(s);
-  auto snap = snapshots_.current();
-  std::string name = canonicalUsername(*fields->username);
-  const aaa::policy::Subscriber* existing = snap->findSubscriber(name);
-  if (existing == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
-  aaa::policy::Subscriber sub = *existing;
-  s = catalog::applySubscriberFields(*fields, planLookup(*snap), keepCleartext(), sub);
-  if (!s.isOk()) return fail(s);
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  s = write([sub, now](core::Database& db) { return aaa::policy::updateSubscriber(db, sub, now); });
-  if (!s.isOk()) return fail(s);
-  snapshots_.publishSubscriberChanges({{sub.username, std::make_shared<const aaa::policy::Subscriber>(sub)}});
-  return ControlReply::success("subscriber '" + sub.username + "' changed", subscriberJson(sub, *snapshots_.current()));
-}
-
-ControlReply RadiusService::subscriberDel(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"username"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> username = a.required("username");
-  if (!username.isOk()) return fail(username.status());
-  std::string name = canonicalUsername(*username);
-  s = write([name](core::Database& db) { return aaa::policy::deleteSubscriber(db, name); });
-  if (!s.isOk()) return fail(s);
-  snapshots_.publishSubscriberChanges({{name, nullptr}});
-  return ControlReply::success("subscriber '" + name + "' deleted");
-}
-
-ControlReply RadiusService::subscriberShow(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"username"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> username = a.required("username");
-  if (!username.isOk()) return fail(username.status());
-  auto snap = snapshots_.current();
-  const aaa::policy::Subscriber* sub = snap->findSubscriber(canonicalUsername(*username));
-  if (sub == nullptr) return ControlReply::error(core::notFound("no subscriber '" + *username + "'"));
-  return ControlReply::success("subscriber '" + sub->username + "'", subscriberJson(*sub, *snap));
-}
-
-ControlReply RadiusService::subscriberList(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"plan", "status", "search", "limit", "offset"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
-  core::Result<std::optional<int64_t>> offset = a.integer("offset", 0, INT64_MAX);
-  core::Result<std::optional<std::string>> plan = a.text("plan");
-  core::Result<std::optional<std::string>> status = a.text("status");
-  core::Result<std::optional<std::string>> search = a.text("search");
-  for (const core::Status* e : {&limit.status(), &offset.status(), &plan.status(), &status.status(), &search.status()})
-    if (!e->isOk()) return fail(*e);
-  auto snap = snapshots_.current();
-  std::string where = " WHERE 1=1";
-  if (*plan) {
-    const aaa::policy::Plan* p = snap->findPlanByName(**plan);
-    if (p == nullptr) return ControlReply::error("plan: no plan named '" + **plan + "'");
-    where += " AND plan_id = " + std::to_string(p->id);
-  }
-  if (*status) {
-    if (!aaa::policy::parseSubscriberStatus(**status))
-      return ControlReply::error("status: '" + **status + "' is not one of: active, suspended, disabled");
-    where += " AND status = ?1";
-  }
-  if (*search) where += " AND username >= ?2 AND username < ?2 || char(1114111)";
-  core::Result<core::Statement> count = reader_->prepare("SELECT count(*) FROM subscribers" + where);
-  if (!count.isOk()) return fail(count.status());
-  if (*status) count->bindText(1, **status);
-  if (*search) count->bindText(2, **search);
-  core::Result<bool> row = count->step();
-  if (!row.isOk()) return fail(row.status());
-  int64_t total = count->columnInt64(0);
-  core::Result<core::Statement> st =
-      reader_->prepare("SELECT username FROM subscribers" + where + " ORDER BY username LIMIT ?3 OFFSET ?4");
-  if (!st.isOk()) return fail(st.status());
-  if (*status) st->bindText(1, **status);
-  if (*search) st->bindText(2, **search);
-  st->bindInt64(3, limit->value_or(100)).bindInt64(4, offset->value_or(0));
-  Json rows = Json::array();
-  for (;;) {
-    core::Result<bool> r = st->step();
-    if (!r.isOk()) return fail(r.status());
-    if (!*r) break;
-    const aaa::policy::Subscriber* sub = snap->findSubscriber(st->columnText(0));
-    if (sub) rows.push_back(subscriberJson(*sub, *snap));
-  }
-  Json out = Json::object();
-  out["total"] = total;
-  out["subscribers"] = rows;
-  return ControlReply::success(std::to_string(rows.size()) + " of " + std::to_string(total) + " subscribers", out);
-}
-
-ControlReply RadiusService::subscriberImport(const Json& args) {
-  CommandArgs a(args);
-  core::Status s = a.only({"rows"});
-  if (!s.isOk()) return fail(s);
-  if (!args.contains("rows") || !args["rows"].is_array()) return ControlReply::error("rows: expected a list of rows");
-  const Json& rows = args["rows"];
-  if (rows.size() > 100000) return ControlReply::error("rows: at most 100000 per call (edgectl sends batches)");
-  auto snap = snapshots_.current();
-  bool cleartext = keepCleartext();
-  struct Row {
-    int64_t line;
-    aaa::policy::Subscriber sub;
-  };
-  std::vector<Row> valid;
-  valid.reserve(rows.size());
-  Json errors = Json::array();
-  auto rowError = [&errors](int64_t line, const std::string& message) {
-    errors.push_back(Json{{"line", line}, {"error", message}});
-  };
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const Json& r = rows[i];
-    int64_t line = r.is_object() && r.contains("line") && r["line"].is_number_integer() ? r["line"].get<int64_t>()
-                                                                                         : static_cast<int64_t>(i + 1);
-    if (!r.is_object()) {
-      rowError(line, "not an object");
-      continue;
-    }
-    Json fields = r;
-    fields.erase("line");
-    core::Result<catalog::SubscriberFields> parsed = catalog::parseSubscriberFields(CommandArgs(fields));
-    core::Status rs = parsed.status();
-    if (rs.isOk()) rs = catalog::validateSubscriber(*parsed, catalog::SubscriberChange::kAdd);
-    aaa::policy::Subscriber sub;
-    if (rs.isOk()) {
-      sub.username = canonicalUsername(*parsed->username);
-      rs = catalog::applySubscriberFields(*parsed, planLookup(*snap), cleartext, sub);
-    }
-    if (!rs.isOk()) {
-      rowError(line, rs.message());
-      continue;
-    }
-    valid.push_back(Row{line, std::move(sub)});
-  }
-  if (capacityCheck_) {
-    // Only rows that would add a subscriber count against the cap: not the refused ones, not a
-    // username the box has, not a username repeated in the batch.
-    std::unordered_set<std::string> adding;
-    for (const Row& row : valid)
-      if (snap->findSubscriber(row.sub.username) == nullptr) adding.insert(row.sub.username);
-    if (std::optional<std::string> refusal = capacityCheck_(adding.size())) return ControlReply::error(core::failedPrecondition(*refusal));
-  }
-  int64_t now = core::SystemClock::instance().unixSeconds();
-  std::vector<std::pair<int64_t, std::string>> insertErrors;
-  s = write([&valid, &insertErrors, now](core::Database& db) -> core::Status {
-    for (Row& row : valid) {
-      core::Result<int64_t> id = aaa::policy::insertSubscriber(db, row.sub, now);
-      if (id.isOk()) row.sub.id = *id;
-      else if (id.status().code() == core::Code::kAlreadyExists) insertErrors.emplace_back(row.line, id.status().message());
-      else return id.status();  // disk full, I/O: the whole batch fails and nothing is half-imported
-      if (!id.isOk()) row.sub.id = -1;
-    }
-    return core::Status::ok();
-  });
-  if (!s.isOk()) return fail(s.withContext("import batch not saved"));
-  std::vector<std::pair<std::string, std::shared_ptr<const aaa::policy::Subscriber>>> changes;
-  changes.reserve(valid.size());
-  for (Row& row : valid) {
-    if (row.sub.id <= 0) continue;
-    std::string name = row.sub.username;  // read before the move below
-    changes.emplace_back(std::move(name), std::make_shared<const aaa::policy::Subscriber>(std::move(row.sub)));
-  }
-  snapshots_.publishSubscriberChanges(changes);
-  for (auto& [line, message] : insertErrors) rowError(line, message);
-  Json out = Json::object();
-  out["imported"] = changes.size();
-  out["failed"] = errors.size();
-  out["errors"] = errors;
-  return ControlReply::success(std::to_string(changes.size()) + " imported, " + std::to_string(errors.size()) + " failed",
-                               out);
 }
 
 ControlReply RadiusService::sessionList(const Json& args) {
@@ -1185,25 +810,6 @@ void RadiusService::coaLoop() {
       submitDynAuth(row, job.kind, logDynAuthResult(job.why, job.kind), job.rate);
     }
   }
-}
-
-ControlReply RadiusService::stats(const Json& args) {
-  core::Status s = CommandArgs(args).only({});
-  if (!s.isOk()) return fail(s);
-  Json totals = Json::object();
-  Json perNas = Json::object();
-  Json reasons = Json::object();
-  for (const core::CounterInfo& c : counters_.list()) {
-    if (c.name.rfind("radius_", 0) != 0) continue;
-    if (c.labels.count("nas")) perNas[c.labels.at("nas")][c.name] = core::counterJson(c);
-    else if (c.labels.count("reason")) reasons[c.labels.at("reason")] = core::counterJson(c);
-    else totals[c.name] = core::counterJson(c);
-  }
-  Json out = Json::object();
-  out["totals"] = totals;
-  out["rejects-by-reason"] = reasons;
-  out["clients"] = perNas;
-  return ControlReply::success("RADIUS counters", out);
 }
 
 }  // namespace edge

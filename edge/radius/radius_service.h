@@ -37,6 +37,7 @@
 #include "core/store.h"
 #include "edge/radius/enforcement.h"
 #include "edge/radius/quota_service.h"
+#include "edge/radius/catalog_service.h"
 #include "edge/radius/radius_config.h"
 #include "edge/radius/voucher_service.h"
 
@@ -96,20 +97,6 @@ class RadiusService {
   int64_t journalSeq() const { return ledger_.journalSeq(); }
 
  private:
-  core::ControlReply nasAdd(const core::Json& args);
-  core::ControlReply nasList(const core::Json& args);
-  core::ControlReply nasDel(const core::Json& args);
-  core::ControlReply planAdd(const core::Json& args);
-  core::ControlReply planSet(const core::Json& args);
-  core::ControlReply planList(const core::Json& args);
-  core::ControlReply planDel(const core::Json& args);
-  core::ControlReply subscriberAdd(const core::Json& args);
-  core::ControlReply subscriberSet(const core::Json& args);
-  core::ControlReply subscriberDel(const core::Json& args);
-  core::ControlReply subscriberShow(const core::Json& args);
-  core::ControlReply subscriberList(const core::Json& args);
-  core::ControlReply subscriberImport(const core::Json& args);
-  core::ControlReply stats(const core::Json& args);
   core::ControlReply sessionList(const core::Json& args);
   core::ControlReply sessionShow(const core::Json& args);
   core::ControlReply sessionHistory(const core::Json& args);
@@ -142,7 +129,6 @@ class RadiusService {
   // `db` is the calling thread's read connection of the accounting database.
   void queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why);
   // From tick(): a rate window of a plan began or ended since the last check -> CoA for its sessions.
-  core::Counter* sessionsOnline_ = nullptr;  // radius_sessions_online, declared in start()
   void checkWindowBoundaries(int64_t now);
   // Queues a CoA (the subscriber's current rate) or Disconnect for every live session of `username`.
   void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why);
@@ -152,12 +138,6 @@ class RadiusService {
   void enforce(const Enforcement& e);
   void coaLoop();
 
-  // nas-del and plan-del: delete by name, then reload that part of the snapshot.
-  core::ControlReply deleteNamed(const core::Json& args, const std::string& what,
-                                 core::Status (*remove)(core::Database&, const std::string&),
-                                 core::Status (RadiusService::*reload)());
-  core::Status reloadNas();
-  core::Status reloadPlans();
   core::Status write(core::Writer::Job job);
   bool keepCleartext() const;
 
@@ -199,6 +179,7 @@ class RadiusService {
   std::unique_ptr<core::Database> coaReader_;  // the CoA thread's: finds a subscriber's sessions
 
   CapacityCheck capacityCheck_;
+  std::unique_ptr<CatalogService> catalog_;  // made by start()
   std::unique_ptr<VoucherService> vouchers_;  // made by start()
   // Quotas, top-ups, explain, first logins (quota_service.h); made by start().
   std::unique_ptr<QuotaService> quota_;
