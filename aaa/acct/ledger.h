@@ -90,6 +90,7 @@ struct SessionRow {
   int64_t stopped = 0;     // history only
   std::string state;       // live: active | disconnecting; history: closed
   std::string closeReason; // history only
+  int64_t historyId = 0;   // history only: session_history.id, increasing in the order sessions closed
   int64_t staleAfter = 0;  // live only
   Counters counters;
 };
@@ -287,6 +288,12 @@ core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const s
 // Usage of `username` on the UTC days from the one holding `from` to the one holding `to - 1`
 // (usage_daily; exact once the ledger flushed).
 core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to);
+// The live sessions of `nas` (every NAS when empty) as the ledger knows them, read on a read
+// connection without the writer (the gateway restores its clients from it at start): the `sessions`
+// rows plus the journal rows their lazy views do not hold yet, and the young sessions (ADR 0011)
+// from their Start and journal rows. Exact at the read's snapshot, like a replay (Ledger::rebuild);
+// a framed address an Interim changed may be the older one. In start order.
+core::Result<std::vector<SessionRow>> liveSessionsNow(core::Database& db, const std::string& nas);
 core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(core::Database& db);
 
 // Per-period quota counters (exact once the ledger flushed): bytes counted against the data quota
@@ -294,6 +301,24 @@ core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(co
 struct QuotaRow {
   std::string username;
   int64_t periodStart = 0;
+// The journal and the history as other areas read them (sync uploads both; no SQL outside the
+// ledger). Both are written in the writer's transaction that records the change, never lazily, so
+// a read connection sees them exact.
+struct JournalRow {
+  int64_t seq = 0;
+  int64_t at = 0;
+  std::string uid;
+  std::string username;
+  std::string nas;
+  Counters counters;  // the change this row journaled (deltas, not totals)
+};
+// Up to `limit` journal rows with a sequence above `afterSeq`, in sequence order.
+core::Result<std::vector<JournalRow>> journalAfter(core::Database& db, int64_t afterSeq, int64_t limit);
+// The newest journal sequence committed (0 when the journal is empty).
+core::Result<int64_t> lastJournalSeq(core::Database& db);
+// Up to `limit` closed sessions with a history id above `afterId`, in id order (historyId set).
+core::Result<std::vector<SessionRow>> closedSessionsAfter(core::Database& db, int64_t afterId, int64_t limit);
+
   uint64_t bytes = 0;
   uint64_t seconds = 0;
 };

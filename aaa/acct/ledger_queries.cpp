@@ -48,6 +48,37 @@ core::Result<std::vector<SessionRow>> liveSessions(core::Database& db, const std
   return collect(*st, false);
 }
 
+core::Result<std::vector<SessionRow>> liveSessionsNow(core::Database& db, const std::string& nas) {
+  // One statement, so one read snapshot. `base` is the last journal row a live row holds (a young
+  // session's: the one before its Start); the journal past the watermark (flushed_seq) is all a view
+  // may lack, so only that tail is joined.
+  EDGE_ASSIGN_OR_RETURN(
+      core::Statement st,
+      db.prepare(
+          "WITH w(seq) AS (SELECT flushed_seq FROM ledger_meta WHERE id = 1), "
+          "tail AS MATERIALIZED (SELECT uid, seq, at, input_octets, output_octets, input_packets, output_packets, "
+          "  session_time FROM usage_journal WHERE seq > (SELECT seq FROM w)), "
+          "r AS ("
+          "  SELECT uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started, "
+          "    updated, input_octets, output_octets, input_packets, output_packets, session_time, nas_address, state, "
+          "    stale_after, journal_seq AS base FROM sessions WHERE ?1 = '' OR nas = ?1 "
+          "  UNION ALL "
+          "  SELECT uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, started, "
+          "    started, 0, 0, 0, 0, 0, nas_address, 'active', stale_after, seq - 1 FROM session_starts st "
+          "  WHERE seq > (SELECT seq FROM w) AND (?1 = '' OR nas = ?1) "
+          "    AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.uid = st.uid) "
+          "    AND NOT EXISTS (SELECT 1 FROM session_history h WHERE h.uid = st.uid AND h.started = st.started)) "
+          "SELECT r.uid, r.acct_session_id, r.username, r.nas, r.nas_port, r.nas_port_id, r.framed_ip, "
+          "  r.calling_station_id, r.started, max(r.updated, coalesce(max(t.at), 0)), "
+          "  r.input_octets + coalesce(sum(t.input_octets), 0), r.output_octets + coalesce(sum(t.output_octets), 0), "
+          "  r.input_packets + coalesce(sum(t.input_packets), 0), r.output_packets + coalesce(sum(t.output_packets), 0), "
+          "  r.session_time + coalesce(sum(t.session_time), 0), r.nas_address, r.state, r.stale_after "
+          "FROM r LEFT JOIN tail t ON t.uid = r.uid AND t.seq > r.base "
+          "GROUP BY r.uid, r.base ORDER BY r.started, r.uid"));
+  st.bindText(1, nas);
+  return collect(st, false);
+}
+
 core::Result<SessionRow> findSession(core::Database& db, const std::string& id) {
   if (id.size() < 6) return core::invalidArgument("session id: give at least 6 characters of it");
   core::Result<core::Statement> st = db.prepare(std::string("SELECT ") + kLiveColumns +
@@ -124,6 +155,41 @@ core::Result<std::vector<QuotaRow>> quotaUsageSince(core::Database& db, int64_t 
     out.push_back(QuotaRow{st->columnText(0), st->columnInt64(1), static_cast<uint64_t>(st->columnInt64(2)),
                            static_cast<uint64_t>(st->columnInt64(3))});
   }
+}
+
+core::Result<std::vector<JournalRow>> journalAfter(core::Database& db, int64_t afterSeq, int64_t limit) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("SELECT seq, at, uid, username, nas, input_octets, output_octets, input_packets, "
+                                   "output_packets, session_time FROM usage_journal WHERE seq > ? ORDER BY seq LIMIT ?"));
+  st.bindInt64(1, afterSeq).bindInt64(2, limit);
+  std::vector<JournalRow> out;
+  for (;;) {
+    EDGE_ASSIGN_OR_RETURN(bool more, st.step());
+    if (!more) return out;
+    JournalRow r;
+    r.seq = st.columnInt64(0);
+    r.at = st.columnInt64(1);
+    r.uid = st.columnText(2);
+    r.username = st.columnText(3);
+    r.nas = st.columnText(4);
+    r.counters.inputOctets = static_cast<uint64_t>(st.columnInt64(5));
+    r.counters.outputOctets = static_cast<uint64_t>(st.columnInt64(6));
+    r.counters.inputPackets = static_cast<uint64_t>(st.columnInt64(7));
+    r.counters.outputPackets = static_cast<uint64_t>(st.columnInt64(8));
+    r.counters.sessionTime = static_cast<uint32_t>(st.columnInt64(9));
+    out.push_back(std::move(r));
+  }
+}
+
+core::Result<int64_t> lastJournalSeq(core::Database& db) {
+  return db.queryInt64("SELECT coalesce(max(seq), 0) FROM usage_journal");
+}
+
+core::Result<std::vector<SessionRow>> closedSessionsAfter(core::Database& db, int64_t afterId, int64_t limit) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(std::string("SELECT ") + kHistoryColumns +
+                                                       " FROM session_history WHERE id > ? ORDER BY id LIMIT ?"));
+  st.bindInt64(1, afterId).bindInt64(2, limit);
+  return collect(st, true);
 }
 
 }  // namespace aaa::acct

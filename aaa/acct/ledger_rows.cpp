@@ -23,6 +23,7 @@ SessionRow readRow(core::Statement& st, bool history) {
   if (history) {
     r.stopped = st.columnInt64(16);
     r.closeReason = st.columnText(17);
+    r.historyId = st.columnInt64(18);
     r.state = "closed";
   } else {
     r.state = st.columnText(16);

@@ -137,7 +137,8 @@ core::Status Edged::start() {
       core::logError("gateway: the captive portal is not part of the ", l->tier, " tier's license: the gateway is off");
       (void)recordEvent("gateway-off", "not part of the " + l->tier + " tier's license");
     } else {
-      gateway_ = std::make_unique<Gateway>(config_.gateway, config_.dataDir, *radius_, control_, counters_);
+      gateway_ = std::make_unique<Gateway>(config_.gateway, config_.dataDir, config_.accountingDatabasePath(),
+                                          *radius_, control_, counters_);
       EDGE_RETURN_IF_ERROR(gateway_->start());
     }
   }

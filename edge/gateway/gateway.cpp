@@ -89,10 +89,11 @@ core::Result<GatewayLan> parseGatewayLan(const std::string& lanAddress, const st
   return lan;
 }
 
-Gateway::Gateway(GatewayConfig config, std::string dataDir, RadiusService& radius, core::ControlServer& control,
-                 core::CounterRegistry& counters)
+Gateway::Gateway(GatewayConfig config, std::string dataDir, std::string accountingDatabasePath, RadiusService& radius,
+                 core::ControlServer& control, core::CounterRegistry& counters)
     : config_(std::move(config)),
       dataDir_(std::move(dataDir)),
+      accountingDatabasePath_(std::move(accountingDatabasePath)),
       stateDir_(dataDir_ + "/gateway"),
       radius_(radius),
       control_(control),

@@ -95,8 +95,9 @@ core::Result<GatewayLan> parseGatewayLan(const std::string& lanAddress, const st
 
 class Gateway {
  public:
-  Gateway(GatewayConfig config, std::string dataDir, RadiusService& radius, core::ControlServer& control,
-          core::CounterRegistry& counters);
+  // accountingDatabasePath: the ledger's database, read at start to restore the clients.
+  Gateway(GatewayConfig config, std::string dataDir, std::string accountingDatabasePath, RadiusService& radius,
+          core::ControlServer& control, core::CounterRegistry& counters);
   ~Gateway();
 
   // Sets up addresses, nftables, HTB, dnsmasq, the dynauth port and the portal, registers the NAS
@@ -172,6 +173,7 @@ class Gateway {
   GatewayConfig config_;
   std::mutex settingsMu_;  // config_'s branding fields (applySettings)
   std::string dataDir_;
+  std::string accountingDatabasePath_;
   std::string stateDir_;
   RadiusService& radius_;
   core::ControlServer& control_;

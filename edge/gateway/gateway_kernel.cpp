@@ -2,7 +2,9 @@
 // the whole of it rebuilt from the ledger's live sessions at start.
 #include <set>
 
+#include "aaa/acct/ledger.h"
 #include "core/log.h"
+#include "core/store.h"
 #include "edge/gateway/gateway.h"
 #include "edge/gateway/gateway_internal.h"
 #include "edge/radius/radius_service.h"
@@ -66,26 +68,33 @@ core::Status Gateway::reconcile() {
   s = shaper_.open(config_.lanInterface, config_.wanInterface);
   if (!s.isOk()) return s.withContext("gateway");
 
-  core::Json reply = control_.handle(core::Json{{"command", "session-list"}, {"arguments", {{"nas", kGatewayNasName}}}});
-  if (reply.value("result", 1) != 0) return core::internalError("gateway: reading the ledger: " + reply.value("text", std::string()));
-  const core::Json& sessions = reply["arguments"];
+  // The gateway's live sessions as the ledger knows them, young ones included (aaa/acct/ledger.h),
+  // on a read connection of the accounting database: no command, no JSON, no wait on the writer.
+  core::StoreOptions acct;
+  acct.path = accountingDatabasePath_;
+  acct.readOnly = true;
+  acct.migrations = aaa::acct::migrations();
+  core::Result<std::unique_ptr<core::Database>> ledgerDb = core::Database::open(acct);
+  if (!ledgerDb.isOk()) return ledgerDb.status().withContext("gateway: reading the ledger");
+  core::Result<std::vector<aaa::acct::SessionRow>> sessions = aaa::acct::liveSessionsNow(**ledgerDb, kGatewayNasName);
+  if (!sessions.isOk()) return sessions.status().withContext("gateway: reading the ledger");
+  ledgerDb->reset();
   int64_t now = nowUnix();
   size_t restored = 0, ended = 0;
   std::string elements;
-  for (const core::Json& j : sessions) {
+  for (const aaa::acct::SessionRow& row : *sessions) {
     GatewayClient c;
-    c.ip = j.value("framed-ip", "");
-    c.mac = macFromStation(j.value("calling-station-id", ""));
-    c.username = j.value("username", "");
-    c.acctSessionId = j.value("acct-session-id", "");
-    c.nasPort = j.value("nas-port", 0u);
-    core::Result<int64_t> started = core::parseIso8601(j.value("started", ""));
-    c.started = started.isOk() ? *started : now - j.value("session-time", int64_t{0});
+    c.ip = row.framedIp;
+    c.mac = macFromStation(row.callingStationId);
+    c.username = row.username;
+    c.acctSessionId = row.acctSessionId;
+    c.nasPort = row.nasPort;
+    c.started = row.started;
     c.lastActivity = c.lastInterim = now;
-    c.upBytes = j.value("input-octets", uint64_t{0});
-    c.downBytes = j.value("output-octets", uint64_t{0});
-    c.upPackets = j.value("input-packets", uint64_t{0});
-    c.downPackets = j.value("output-packets", uint64_t{0});
+    c.upBytes = row.counters.inputOctets;
+    c.downBytes = row.counters.outputOctets;
+    c.upPackets = row.counters.inputPackets;
+    c.downPackets = row.counters.outputPackets;
     std::string id = gw::nftIdentifier(c.acctSessionId);
     auto u = old.find("u_" + id), d = old.find("d_" + id);
     // The kernel's counters are newer than the last interim when they survived.

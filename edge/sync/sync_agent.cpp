@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/pki.h"
+#include "edge/sync/sync_store.h"
 
 namespace edge {
 
@@ -66,12 +67,8 @@ core::Result<Json> decode(const core::HttpsResponse& r, const std::string& what)
 
 }  // namespace
 
-struct SyncAgent::State {
+struct SyncAgent::State : sync::SyncStateRow {
   bool enrolled = false;
-  std::string deviceId, tenantId, tenantName, url;
-  int64_t enrolledAt = 0, cursor = 0, usageWatermark = 0, sessionWatermark = 0, eventWatermark = 0, pollInterval = 60;
-  int64_t lastSuccess = 0, lastAttempt = 0, failures = 0;
-  std::string lastError;
   std::string caPem, certPem, keyPem;
 };
 
@@ -134,29 +131,10 @@ void SyncAgent::wake() {
 
 core::Result<SyncAgent::State> SyncAgent::loadState() {
   State s;
-  core::Result<core::Statement> st = reader_->prepare(
-      "SELECT device_id, tenant_id, tenant_name, url, enrolled_at, cursor, usage_watermark, event_watermark, "
-      "poll_interval, last_success, last_attempt, last_error, failures, session_watermark FROM sync_state WHERE id = 1");
-  if (!st.isOk()) return st.status();
-  core::Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  if (!*row) return s;
+  EDGE_ASSIGN_OR_RETURN(std::optional<sync::SyncStateRow> row, sync::loadState(*reader_));
+  if (!row) return s;
+  static_cast<sync::SyncStateRow&>(s) = std::move(*row);
   s.enrolled = true;
-  s.deviceId = st->columnText(0);
-  s.tenantId = st->columnText(1);
-  s.tenantName = st->columnText(2);
-  s.url = st->columnText(3);
-  s.enrolledAt = st->columnInt64(4);
-  s.cursor = st->columnInt64(5);
-  s.usageWatermark = st->columnInt64(6);
-  s.eventWatermark = st->columnInt64(7);
-  s.pollInterval = st->columnInt64(8);
-  s.lastSuccess = st->columnInt64(9);
-  s.lastAttempt = st->columnInt64(10);
-  s.lastError = st->columnText(11);
-  s.failures = st->columnInt64(12);
-  s.sessionWatermark = st->columnInt64(13);
-  st->reset();
   for (auto [field, file] : {std::pair<std::string*, const char*>{&s.caPem, "/mgmt-ca.pem"},
                              {&s.certPem, "/device.pem"},
                              {&s.keyPem, "/device-key.pem"}}) {
@@ -169,35 +147,8 @@ core::Result<SyncAgent::State> SyncAgent::loadState() {
 
 core::Status SyncAgent::saveState(const State& s, bool enrollment) {
   return writer_
-      .submit([s, enrollment](core::Database& db) {
-        if (!enrollment) {
-          // Progress of a cycle: only while the enrollment it ran for is still the box's.
-          core::Result<core::Statement> up = db.prepare(
-              "UPDATE sync_state SET cursor = ?, usage_watermark = ?, event_watermark = ?, poll_interval = ?, "
-              "last_success = ?, last_attempt = ?, last_error = ?, failures = ?, session_watermark = ? "
-              "WHERE id = 1 AND device_id = ?");
-          if (!up.isOk()) return up.status();
-          up->bindInt64(1, s.cursor).bindInt64(2, s.usageWatermark).bindInt64(3, s.eventWatermark)
-              .bindInt64(4, s.pollInterval).bindInt64(5, s.lastSuccess).bindInt64(6, s.lastAttempt)
-              .bindText(7, s.lastError).bindInt64(8, s.failures).bindInt64(9, s.sessionWatermark)
-              .bindText(10, s.deviceId);
-          return up->run();
-        }
-        core::Result<core::Statement> st = db.prepare(
-            "INSERT INTO sync_state(id, device_id, tenant_id, tenant_name, url, enrolled_at, cursor, usage_watermark, "
-            "event_watermark, poll_interval, last_success, last_attempt, last_error, failures) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, "
-            "tenant_id = excluded.tenant_id, tenant_name = excluded.tenant_name, url = excluded.url, "
-            "enrolled_at = excluded.enrolled_at, cursor = excluded.cursor, usage_watermark = excluded.usage_watermark, "
-            "event_watermark = excluded.event_watermark, poll_interval = excluded.poll_interval, "
-            "last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error, "
-            "failures = excluded.failures");
-        if (!st.isOk()) return st.status();
-        st->bindText(1, s.deviceId).bindText(2, s.tenantId).bindText(3, s.tenantName).bindText(4, s.url)
-            .bindInt64(5, s.enrolledAt).bindInt64(6, s.cursor).bindInt64(7, s.usageWatermark).bindInt64(8, s.eventWatermark)
-            .bindInt64(9, s.pollInterval).bindInt64(10, s.lastSuccess).bindInt64(11, s.lastAttempt).bindText(12, s.lastError)
-            .bindInt64(13, s.failures);
-        return st->run();
+      .submit([row = static_cast<const sync::SyncStateRow&>(s), enrollment](core::Database& db) {
+        return enrollment ? sync::saveEnrollment(db, row) : sync::saveProgress(db, row);
       })
       .get();
 }
@@ -294,9 +245,7 @@ core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
   s.pollInterval = response->pollInterval;
   // A new enrollment starts the streams over: mgmt knows nothing of this device yet.
   EDGE_RETURN_IF_ERROR(writer_
-                           .submit([](core::Database& db) {
-                             return db.exec("DELETE FROM sync_records; DELETE FROM sync_outbox;");
-                           })
+                           .submit([](core::Database& db) { return sync::clearStreams(db); })
                            .get());
   EDGE_RETURN_IF_ERROR(saveState(s, true));
   usageWatermark_ = 0;
@@ -475,12 +424,7 @@ core::Status SyncAgent::pull(State& s, int64_t target) {
         int64_t version = c.version;
         bool deleted = c.deleted;
         (void)writer_.submit([kind, name, version, deleted](core::Database& db) {
-          core::Result<core::Statement> st = db.prepare(deleted ? "DELETE FROM sync_records WHERE kind = ? AND name = ?"
-                                                                : "INSERT OR REPLACE INTO sync_records VALUES (?, ?, ?)");
-          if (!st.isOk()) return st.status();
-          st->bindText(1, kind).bindText(2, name);
-          if (!deleted) st->bindInt64(3, version);
-          return st->run();
+          return deleted ? sync::forgetRecord(db, kind, name) : sync::rememberRecord(db, kind, name, version);
         });
       } else {
         counters_.applyErrors.inc();
@@ -490,23 +434,13 @@ core::Status SyncAgent::pull(State& s, int64_t target) {
     if (p->full) {
       // Everything mgmt gave the box before and no longer has is gone: subscribers first, then plans.
       std::vector<std::pair<std::string, std::string>> gone;
-      core::Result<core::Statement> st = reader_->prepare("SELECT kind, name FROM sync_records ORDER BY kind DESC");
-      if (st.isOk()) {
-        for (;;) {
-          core::Result<bool> row = st->step();
-          if (!row.isOk() || !*row) break;
-          std::pair<std::string, std::string> k{st->columnText(0), st->columnText(1)};
+      if (auto known = sync::records(*reader_); known.isOk()) {
+        for (const std::pair<std::string, std::string>& k : *known)
           if (seen.count(k) == 0) gone.push_back(k);
-        }
       }
       for (const auto& [kind, name] : gone) {
         apply_(kind + "-del", kind == "plan" ? Json{{"name", name}} : Json{{"username", name}});
-        (void)writer_.submit([kind = kind, name = name](core::Database& db) {
-          core::Result<core::Statement> del = db.prepare("DELETE FROM sync_records WHERE kind = ? AND name = ?");
-          if (!del.isOk()) return del.status();
-          del->bindText(1, kind).bindText(2, name);
-          return del->run();
-        });
+        (void)writer_.submit([kind = kind, name = name](core::Database& db) { return sync::forgetRecord(db, kind, name); });
       }
     }
     tApplyingCentral = false;
@@ -526,16 +460,8 @@ void SyncAgent::recordLocalChange(const std::string& kind, const Json& data) {
   std::string text = data.dump();
   writer_.submit(
       [kind, text, now, limit, dropped](core::Database& db) {
-        core::Result<core::Statement> st = db.prepare("INSERT INTO sync_outbox(at, kind, data) VALUES (?, ?, ?)");
-        if (!st.isOk()) return st.status();
-        st->bindInt64(1, now).bindText(2, kind).bindText(3, text);
-        EDGE_RETURN_IF_ERROR(st->run());
-        int64_t seq = db.lastInsertRowId();
-        core::Result<core::Statement> trim = db.prepare("DELETE FROM sync_outbox WHERE seq <= ?");
-        if (!trim.isOk()) return trim.status();
-        trim->bindInt64(1, seq - limit);
-        EDGE_RETURN_IF_ERROR(trim->run());
-        if (db.changes() > 0) dropped->inc(static_cast<uint64_t>(db.changes()));
+        EDGE_ASSIGN_OR_RETURN(int64_t trimmed, sync::appendOutbox(db, now, kind, text, limit));
+        if (trimmed > 0) dropped->inc(static_cast<uint64_t>(trimmed));
         return core::Status::ok();
       },
       [](const core::Status& s) {
@@ -545,24 +471,17 @@ void SyncAgent::recordLocalChange(const std::string& kind, const Json& data) {
 
 core::Status SyncAgent::pushEvents(State& s) {
   for (int round = 0; round < 100; ++round) {
-    core::Result<core::Statement> st =
-        reader_->prepare("SELECT seq, at, kind, data FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT 200");
-    if (!st.isOk()) return st.status();
-    st->bindInt64(1, s.eventWatermark);
+    EDGE_ASSIGN_OR_RETURN(std::vector<sync::OutboxEntry> entries, sync::outboxAfter(*reader_, s.eventWatermark, 200));
     core::sync::EventBatch batch;
-    for (;;) {
-      core::Result<bool> row = st->step();
-      if (!row.isOk()) return row.status();
-      if (!*row) break;
+    for (sync::OutboxEntry& entry : entries) {
       core::sync::Event e;
-      e.seq = st->columnInt64(0);
-      e.at = st->columnInt64(1);
-      e.kind = st->columnText(2);
-      e.data = Json::parse(st->columnText(3), nullptr, false);
+      e.seq = entry.seq;
+      e.at = entry.at;
+      e.kind = std::move(entry.kind);
+      e.data = Json::parse(entry.data, nullptr, false);
       if (!e.data.is_object()) e.data = Json::object();
       batch.events.push_back(std::move(e));
     }
-    st->reset();
     if (batch.events.empty()) return core::Status::ok();
     core::Result<Json> answer = call(s, "POST", "/v1/events", core::sync::toJson(batch));
     if (!answer.isOk()) return answer.status();
@@ -578,50 +497,37 @@ core::Status SyncAgent::pushEvents(State& s) {
 
 core::Status SyncAgent::pushUsage(State& s) {
   for (int round = 0; round < 200; ++round) {
-    core::Result<core::Statement> st = journal_->prepare(
-        "SELECT seq, at, uid, username, input_octets, output_octets, session_time FROM usage_journal WHERE seq > ? "
-        "ORDER BY seq LIMIT ?");
-    if (!st.isOk()) return st.status();
-    st->bindInt64(1, s.usageWatermark).bindInt64(2, options_.usageBatch);
+    // The ledger's journal and history (aaa/acct/ledger.h), on this agent's read connection.
+    EDGE_ASSIGN_OR_RETURN(std::vector<aaa::acct::JournalRow> rows,
+                          aaa::acct::journalAfter(*journal_, s.usageWatermark, options_.usageBatch));
     core::sync::UsageBatch batch;
-    for (;;) {
-      core::Result<bool> row = st->step();
-      if (!row.isOk()) return row.status();
-      if (!*row) break;
+    for (aaa::acct::JournalRow& r : rows) {
       core::sync::UsageRow u;
-      u.seq = st->columnInt64(0);
-      u.at = st->columnInt64(1);
-      u.session = st->columnText(2);
-      u.username = st->columnText(3);
-      u.inputOctets = st->columnInt64(4);
-      u.outputOctets = st->columnInt64(5);
-      u.sessionTime = st->columnInt64(6);
+      u.seq = r.seq;
+      u.at = r.at;
+      u.session = std::move(r.uid);
+      u.username = std::move(r.username);
+      u.inputOctets = static_cast<int64_t>(r.counters.inputOctets);
+      u.outputOctets = static_cast<int64_t>(r.counters.outputOctets);
+      u.sessionTime = static_cast<int64_t>(r.counters.sessionTime);
       batch.rows.push_back(std::move(u));
     }
-    st->reset();
-    core::Result<core::Statement> hist = journal_->prepare(
-        "SELECT id, uid, username, nas, started, stopped, input_octets, output_octets, session_time, close_reason "
-        "FROM session_history WHERE id > ? ORDER BY id LIMIT 500");
-    if (!hist.isOk()) return hist.status();
-    hist->bindInt64(1, s.sessionWatermark);
-    for (;;) {
-      core::Result<bool> row = hist->step();
-      if (!row.isOk()) return row.status();
-      if (!*row) break;
+    EDGE_ASSIGN_OR_RETURN(std::vector<aaa::acct::SessionRow> closed,
+                          aaa::acct::closedSessionsAfter(*journal_, s.sessionWatermark, 500));
+    for (aaa::acct::SessionRow& h : closed) {
       core::sync::SessionSummary x;
-      x.id = hist->columnInt64(0);
-      x.session = hist->columnText(1);
-      x.username = hist->columnText(2);
-      x.nas = hist->columnText(3);
-      x.started = hist->columnInt64(4);
-      x.stopped = hist->columnInt64(5);
-      x.inputOctets = hist->columnInt64(6);
-      x.outputOctets = hist->columnInt64(7);
-      x.sessionTime = hist->columnInt64(8);
-      x.closeReason = hist->columnText(9);
+      x.id = h.historyId;
+      x.session = std::move(h.uid);
+      x.username = std::move(h.username);
+      x.nas = std::move(h.nas);
+      x.started = h.started;
+      x.stopped = h.stopped;
+      x.inputOctets = static_cast<int64_t>(h.counters.inputOctets);
+      x.outputOctets = static_cast<int64_t>(h.counters.outputOctets);
+      x.sessionTime = static_cast<int64_t>(h.counters.sessionTime);
+      x.closeReason = std::move(h.closeReason);
       batch.sessions.push_back(std::move(x));
     }
-    hist->reset();
     if (batch.rows.empty() && batch.sessions.empty()) return core::Status::ok();
     batch.idempotencyKey = "usage:" + (batch.rows.empty() ? std::string("-")
                                                           : std::to_string(batch.rows.front().seq) + "-" +
@@ -657,12 +563,8 @@ Json SyncAgent::statusJson() {
     return Json{{"state", "not-enrolled"},
                 {"summary", "not enrolled: run `edgectl enroll TOKEN` with a token from `mgmtctl claim create`"}};
   int64_t now = nowSeconds();
-  int64_t journal = journal_->queryInt64("SELECT coalesce(max(seq), 0) FROM usage_journal").valueOr(0);
-  int64_t outbox = 0;
-  if (core::Result<core::Statement> st = reader_->prepare("SELECT count(*) FROM sync_outbox WHERE seq > ?"); st.isOk()) {
-    st->bindInt64(1, s.eventWatermark);
-    if (core::Result<bool> row = st->step(); row.isOk() && *row) outbox = st->columnInt64(0);
-  }
+  int64_t journal = aaa::acct::lastJournalSeq(*journal_).valueOr(0);
+  int64_t outbox = sync::outboxCountAfter(*reader_, s.eventWatermark).valueOr(0);
   std::string state = s.failures > 0 ? "failing" : s.lastSuccess > 0 ? "ok" : "pending";
   std::string summary;
   if (state == "ok") summary = "in sync with " + s.url + ", last check-in " + std::to_string(now - s.lastSuccess) + " s ago";
