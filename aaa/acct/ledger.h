@@ -283,24 +283,19 @@ core::Result<std::vector<std::string>> expiredSessions(core::Database& db, int64
 // Reads.
 core::Result<std::vector<SessionRow>> liveSessions(core::Database& db, const std::string& username,
                                                    const std::string& nas);
-core::Result<SessionRow> findSession(core::Database& db, const std::string& uidOrPrefix);
-core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const std::string& username, int64_t limit);
-// Usage of `username` on the UTC days from the one holding `from` to the one holding `to - 1`
-// (usage_daily; exact once the ledger flushed).
-core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to);
 // The live sessions of `nas` (every NAS when empty) as the ledger knows them, read on a read
 // connection without the writer (the gateway restores its clients from it at start): the `sessions`
 // rows plus the journal rows their lazy views do not hold yet, and the young sessions (ADR 0011)
 // from their Start and journal rows. Exact at the read's snapshot, like a replay (Ledger::rebuild);
 // a framed address an Interim changed may be the older one. In start order.
 core::Result<std::vector<SessionRow>> liveSessionsNow(core::Database& db, const std::string& nas);
+core::Result<SessionRow> findSession(core::Database& db, const std::string& uidOrPrefix);
+core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const std::string& username, int64_t limit);
+// Usage of `username` on the UTC days from the one holding `from` to the one holding `to - 1`
+// (usage_daily; exact once the ledger flushed).
+core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to);
 core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(core::Database& db);
 
-// Per-period quota counters (exact once the ledger flushed): bytes counted against the data quota
-// and online seconds, of periods that started at or after `since`.
-struct QuotaRow {
-  std::string username;
-  int64_t periodStart = 0;
 // The journal and the history as other areas read them (sync uploads both; no SQL outside the
 // ledger). Both are written in the writer's transaction that records the change, never lazily, so
 // a read connection sees them exact.
@@ -319,6 +314,11 @@ core::Result<int64_t> lastJournalSeq(core::Database& db);
 // Up to `limit` closed sessions with a history id above `afterId`, in id order (historyId set).
 core::Result<std::vector<SessionRow>> closedSessionsAfter(core::Database& db, int64_t afterId, int64_t limit);
 
+// Per-period quota counters (exact once the ledger flushed): bytes counted against the data quota
+// and online seconds, of periods that started at or after `since`.
+struct QuotaRow {
+  std::string username;
+  int64_t periodStart = 0;
   uint64_t bytes = 0;
   uint64_t seconds = 0;
 };
