@@ -24,17 +24,7 @@ const char* verdict(const std::vector<uint8_t>& wire, const std::string& secret 
 }  // namespace
 
 TEST_GROUP(MessageAuthenticator) {
-  std::optional<Dictionary> dict;
-
-  void setup() override {
-    auto loaded = Dictionary::load(EDGE_FREERADIUS_DICTIONARY_DIR);
-    if (!loaded.isOk()) FAIL(loaded.status().toString().c_str());
-    dict = *loaded;
-  }
-  // No unload in teardown: libfreeradius 3.2.1 cannot load a dictionary twice in one process, so
-  // the first setup loads it and later ones are no-ops. Its memory is the library's (talloc and
-  // malloc), which CppUTest's leak checker does not track.
-  void teardown() override { dict.reset(); }
+  const Dictionary* dict = &aaa::radius::testing::dictionary();  // tests/support/radius_dictionary.h
 };
 
 TEST(MessageAuthenticator, ValidOnPyradAccessRequest) {

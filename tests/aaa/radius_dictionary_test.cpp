@@ -3,6 +3,7 @@
 #include <string>
 
 #include "aaa/radius/dictionary.h"
+#include "tests/support/radius_dictionary.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -11,17 +12,7 @@ using aaa::radius::AttrType;
 using aaa::radius::Dictionary;
 
 TEST_GROUP(RadiusDictionary) {
-  std::optional<Dictionary> dict;
-
-  void setup() override {
-    auto loaded = Dictionary::load(EDGE_FREERADIUS_DICTIONARY_DIR);
-    if (!loaded.isOk()) FAIL(loaded.status().toString().c_str());
-    dict = *loaded;
-  }
-  // No unload in teardown: libfreeradius 3.2.1 cannot load a dictionary twice in one process, so
-  // the first setup loads it and later ones are no-ops. Its memory is the library's (talloc and
-  // malloc), which CppUTest's leak checker does not track.
-  void teardown() override { dict.reset(); }
+  const Dictionary* dict = &aaa::radius::testing::dictionary();  // tests/support/radius_dictionary.h
 
   void checkFind(const char* name, uint32_t vendor, uint32_t attr, AttrType type) {
     auto ref = dict->find(name);

@@ -49,15 +49,7 @@ Authenticator headerAuthenticator(const std::vector<uint8_t>& wire) {
 }  // namespace
 
 TEST_GROUP(StatusServer) {
-  std::optional<Dictionary> dict;
-
-  void setup() override {
-    auto loaded = Dictionary::load(EDGE_FREERADIUS_DICTIONARY_DIR);
-    if (!loaded.isOk()) FAIL(loaded.status().toString().c_str());
-    dict = *loaded;
-  }
-  // No unload: one dictionary load per process (libfreeradius 3.2.1), see radius_codec_test.cpp.
-  void teardown() override { dict.reset(); }
+  const Dictionary* dict = &aaa::radius::testing::dictionary();  // tests/support/radius_dictionary.h
   const Dictionary& d() { return *dict; }
 
   Packet statusServer(bool withMessageAuthenticator = true) {

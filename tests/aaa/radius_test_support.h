@@ -1,4 +1,5 @@
-// Helpers shared by the RADIUS codec tests: golden vectors, hex, the dictionary fixture.
+// Helpers shared by the RADIUS codec tests: golden vectors, hex, attribute lookup; the dictionary
+// fixture itself is tests/support/radius_dictionary.h (shared with the server and CoA tests).
 #pragma once
 
 #include <cctype>
@@ -10,6 +11,7 @@
 
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/packet.h"
+#include "tests/support/radius_dictionary.h"
 
 namespace aaa::radius::testing {
 

@@ -1,5 +1,5 @@
-// The dictionary fixture of the Dynamic Authorization client tests: loaded once, before main()
-// (libfreeradius' dictionary is process-global; CppUTest's leak checker must not see it).
+// What the Dynamic Authorization client tests share: their secret and attribute lookup, over the
+// RADIUS dictionary fixture of every test (tests/support/radius_dictionary.h).
 #pragma once
 
 #include <string>
@@ -7,20 +7,14 @@
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/dictionary.h"
 #include "aaa/radius/packet.h"
+#include "tests/support/radius_dictionary.h"
 
 namespace aaa::radius::dynauth_testing {
 
 constexpr const char* kSecret = "coa-secret";
 
-inline const Dictionary& dictionary() {
-  static const Dictionary d = *Dictionary::load(EDGE_FREERADIUS_DICTIONARY_DIR);
-  return d;
-}
-
-inline const Attributes& attributes() {
-  static const Attributes a = *Attributes::resolve(dictionary());
-  return a;
-}
+using aaa::radius::testing::attributes;
+using aaa::radius::testing::dictionary;
 
 inline AttrRef attr(const char* name) {
   static const AttrRef kNone{};

@@ -17,16 +17,9 @@ namespace {
 
 using namespace aaa::radius;  // NOLINT
 
-// Loaded before main(): the dictionary is process-global and loaded once (fr_shim.h).
-const Dictionary& dictionary() {
-  static const Dictionary d = *Dictionary::load(EDGE_FREERADIUS_DICTIONARY_DIR);
-  return d;
-}
-const Attributes& attributes() {
-  static const Attributes a = *Attributes::resolve(dictionary());
-  return a;
-}
-const Attributes& kEarly = attributes();
+// The shared fixture (tests/support/radius_dictionary.h), loaded before main().
+using aaa::radius::testing::attributes;
+using aaa::radius::testing::dictionary;
 
 std::string str(std::string_view v) { return std::string(v); }
 
