@@ -153,6 +153,7 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
                                {"/subscribers", "Subscribers", "subscribers"},
                                {"/sessions", "Sessions", "sessions"},
                                {"/nas", "NAS clients", "nas"},
+                               {"/vouchers", "Vouchers", "vouchers"},
                                {"/events", "Events", "events"}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
@@ -165,7 +166,8 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
   data["role"] = v.role;
   data["title"] = title;
   core::Json mayDo = core::Json::object();
-  for (const char* c : {"subscriber-set", "subscriber-topup", "session-disconnect", "session-coa", "nas-add", "nas-del"}) {
+  for (const char* c : {"subscriber-set", "subscriber-topup", "session-disconnect", "session-coa", "nas-add", "nas-del", "voucher-generate",
+                        "voucher-revoke", "voucher-export"}) {
     std::string key = c;
     std::replace(key.begin(), key.end(), '-', '_');
     mayDo[key] = may(v.role, c);
@@ -309,6 +311,10 @@ void WebUi::addRoutes(core::HttpServer& server) {
   get("/nas", [this](const core::HttpRequest&, const Visitor& v) { return nasPage(v); });
   post("/nas/save", [this](const core::HttpRequest& r, const Visitor& v) { return nasPost(r, v, "save"); });
   post("/nas/delete", [this](const core::HttpRequest& r, const Visitor& v) { return nasPost(r, v, "delete"); });
+  get("/vouchers", [this](const core::HttpRequest& r, const Visitor& v) { return vouchersPage(r, v); });
+  get("/vouchers/sheet", [this](const core::HttpRequest& r, const Visitor& v) { return voucherSheet(r, v); });
+  post("/vouchers/generate", [this](const core::HttpRequest& r, const Visitor& v) { return voucherPost(r, v, "generate"); });
+  post("/vouchers/revoke", [this](const core::HttpRequest& r, const Visitor& v) { return voucherPost(r, v, "revoke"); });
   get("/events", [this](const core::HttpRequest& r, const Visitor& v) { return eventsPage(r, v); });
 }
 

@@ -6,55 +6,13 @@
 #include "core/units.h"
 #include "core/web/form.h"
 #include "edge/webui/webui.h"
+#include "edge/webui/webui_helpers.h"
 
 namespace edge::webui {
 
+using namespace detail;  // NOLINT: the page helpers
+
 namespace {
-
-std::string field(const std::map<std::string, std::string>& form, const std::string& name) {
-  auto it = form.find(name);
-  return it == form.end() ? "" : it->second;
-}
-
-std::string query(const core::HttpRequest& r, const std::string& name) {
-  auto it = r.query.find(name);
-  return it == r.query.end() ? "" : it->second;
-}
-
-// "3 d 4 h", "12 min", "40 s".
-std::string duration(int64_t s) {
-  if (s < 0) s = 0;
-  if (s >= 86400) return std::to_string(s / 86400) + " d " + std::to_string((s % 86400) / 3600) + " h";
-  if (s >= 3600) return std::to_string(s / 3600) + " h " + std::to_string((s % 3600) / 60) + " min";
-  if (s >= 60) return std::to_string(s / 60) + " min";
-  return std::to_string(s) + " s";
-}
-
-int64_t integerOf(const core::Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return 0;
-  const core::Json& v = j[key];
-  return v.is_number() ? v.get<int64_t>() : 0;
-}
-
-std::string textOf(const core::Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return "";
-  const core::Json& v = j[key];
-  return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
-}
-
-// A JSON object's scalar fields as rows of a definition list, keys made readable.
-core::Json facts(const core::Json& j) {
-  core::Json out = core::Json::array();
-  if (!j.is_object()) return out;
-  for (const auto& [k, v] : j.items()) {
-    if (v.is_object() || v.is_array()) continue;
-    std::string key = k;
-    std::replace(key.begin(), key.end(), '-', ' ');
-    std::string value = v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump();
-    out.push_back({{"key", key}, {"value", value.empty() ? "-" : value}});
-  }
-  return out;
-}
 
 core::Json sessionRow(const core::Json& s) {
   return {{"id", textOf(s, "id")},
@@ -79,9 +37,11 @@ std::vector<core::web::Message> dynAuthMessages(const core::ControlReply& reply)
   else if (a.is_object() && a.contains("results") && a["results"].is_array()) list = &a["results"];
   if (list) {
     for (const core::Json& r : *list) {
-      std::string line = "session " + textOf(r, "id") + " on " + textOf(r, "nas") + ": " + textOf(r, "result");
-      if (!textOf(r, "error").empty()) line += " (" + textOf(r, "error") + ")";
-      if (!textOf(r, "error-cause").empty()) line += " (" + textOf(r, "error-cause") + ")";
+      // {"id", "username", "nas", "outcome": ack|nak|timeout|queued|error, "message", "error-cause-text", "attempts"}
+      std::string line = textOf(r, "username") + " on " + textOf(r, "nas") + ": the NAS answered " + textOf(r, "outcome");
+      if (!textOf(r, "error-cause-text").empty()) line += " (Error-Cause: " + textOf(r, "error-cause-text") + ")";
+      if (!textOf(r, "message").empty()) line += ": " + textOf(r, "message");
+      if (integerOf(r, "attempts") > 0) line += " after " + std::to_string(integerOf(r, "attempts")) + " attempt(s)";
       out.push_back(reply.ok() ? core::web::Message::ok(line) : core::web::Message::error(line));
     }
   }
@@ -288,7 +248,8 @@ core::HttpResponse WebUi::sessionsPage(const core::HttpRequest& r, const Visitor
   for (const auto& [key, text] : std::vector<std::pair<std::string, std::string>>{
            {"started", "newest"}, {"username", "user"}, {"nas", "NAS"}, {"down", "most data"}, {"time", "longest"}})
     sorts.push_back({{"href", base + "&sort=" + key}, {"text", text}, {"current", key == sort}});
-  core::Json data{{"user", user}, {"nas", nas}, {"sort", sort}, {"rows", rows}, {"none", rows.empty()},
+  // "f_" keys: "user" is the signed-in person in every page's data.
+  core::Json data{{"f_user", user}, {"f_nas", nas}, {"sort", sort}, {"rows", rows}, {"none", rows.empty()},
                   {"total", all.size()}, {"page", p}, {"pages", pages}, {"sorts", sorts}};
   if (p > 1) data["previous"] = base + "&sort=" + sort + "&page=" + std::to_string(p - 1);
   if (p < pages) data["next"] = base + "&sort=" + sort + "&page=" + std::to_string(p + 1);

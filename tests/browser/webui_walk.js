@@ -25,6 +25,7 @@ const PAGES = [
   ['subscriber', 'subscriber?u=SUB'],
   ['sessions', 'sessions'],
   ['nas', 'nas'],
+  ['vouchers', 'vouchers'],
   ['events', 'events'],
   ['help', 'help'],
 ];
@@ -112,6 +113,7 @@ const PAGES = [
         checks['viewer-topup-refused'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, true);
         checks['viewer-suspend-refused'] = await post('subscriber/status', { username: sub, status: 'suspended' }, true);
         checks['viewer-nas-save-refused'] = await post('nas/save', { name: 'x', address: '10.1.1.1', secret: 'sssssssss' }, true);
+        checks['viewer-voucher-generate-refused'] = await post('vouchers/generate', { plan: 'home-20', count: '2' }, true);
       }
       if (a.role === 'technician') {
         checks['no-csrf-token'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, false);
@@ -130,6 +132,19 @@ const PAGES = [
         checks['suspended'] = await page.locator('p.ok').first().innerText().catch(() => '');
         await Promise.all([page.waitForNavigation(), page.click('form[action="/subscriber/status"] button')]);
         checks['resumed'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        // Vouchers: a batch of three, then one revoked.
+        await page.goto(base + 'vouchers');
+        await page.selectOption('#v-plan', 'home-20');
+        await page.fill('#v-count', '3');
+        await page.fill('#v-batch', 'walk');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/vouchers/generate"] button')]);
+        checks['vouchers-made'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        checks['voucher-rows'] = await page.locator('tbody tr').count();
+        await shot('technician-10-vouchers-made', 200);
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/vouchers/revoke"] button >> nth=0')]);
+        checks['voucher-revoked'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        const sheet = await page.goto(base + 'vouchers/sheet?batch=walk');
+        checks['voucher-sheet'] = sheet.status();
       }
       if (a.role === 'admin') {
         await page.goto(base + 'nas');

@@ -120,7 +120,7 @@ class WebUi(unittest.TestCase):
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
         for role in ("viewer", "technician", "admin"):
-            for page in ("overview", "subscribers", "subscriber", "sessions", "nas", "events", "help"):
+            for page in ("overview", "subscribers", "subscriber", "sessions", "nas", "vouchers", "events", "help"):
                 names = [n for n in seen if n.startswith(role + "-") and n.endswith("-" + page)]
                 self.assertEqual(len(names), 1, f"{role} {page}: {sorted(seen)}")
                 self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])
@@ -133,6 +133,7 @@ class WebUi(unittest.TestCase):
         self.assertEqual(checks["viewer-topup-refused"], 403)
         self.assertEqual(checks["viewer-suspend-refused"], 403)
         self.assertEqual(checks["viewer-nas-save-refused"], 403)
+        self.assertEqual(checks["viewer-voucher-generate-refused"], 403)
         self.assertEqual(checks["technician-nas-save-refused"], 403)
         self.assertEqual(checks["no-csrf-token"], 403)
         for role in ("viewer", "technician", "admin"):
@@ -146,9 +147,14 @@ class WebUi(unittest.TestCase):
         self.assertEqual(sorted(checks["nas-field-errors"]),
                          sorted(["the address the NAS sends from, e.g. 10.0.0.1 or 10.0.0.0/24",
                                  "the shared secret configured on the NAS"]))
+        self.assertIn("3 vouchers in batch 'walk'", checks["vouchers-made"])
+        self.assertEqual(checks["voucher-rows"], 3)
+        self.assertIn("1 voucher(s) revoked", checks["voucher-revoked"])
+        self.assertEqual(checks["voucher-sheet"], 200)
         self.assertTrue(checks["nas-added"])
         self.assertTrue(checks["nas-deleted"])
-        self.assertTrue(checks["disconnect-answer"], checks)
+        # The NAS (radclient, gone) never answers: the page says so in words.
+        self.assertTrue(any("the NAS answered" in line for line in checks["disconnect-answer"]), checks)
         # Lockout: five free failures, then locked; the right password is refused while locked.
         self.assertEqual(checks["lockout-statuses"][:5], [401] * 5)
         self.assertEqual(checks["lockout-statuses"][5], 429)
@@ -161,6 +167,7 @@ class WebUi(unittest.TestCase):
         self.assertIn("ui-change tomas (technician) from 127.0.0.1: subscriber-topup", text)
         self.assertIn("ui-change tomas (technician) from 127.0.0.1: subscriber-set", text)
         self.assertIn("ui-change ada (admin) from 127.0.0.1: nas-add", text)
+        self.assertIn("ui-change tomas (technician) from 127.0.0.1: voucher-generate", text)
         self.assertIn("secret=(secret)", text)
         self.assertNotIn("roof-secret-1", text)
         self.assertIn("ui-refused vera (viewer) from 127.0.0.1: subscriber-topup", text)

@@ -1,0 +1,59 @@
+// What the technician UI's page files share: reading forms, queries and command answers. Not API.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/http_server.h"
+#include "core/json.h"
+
+namespace edge::webui::detail {
+
+inline std::string field(const std::map<std::string, std::string>& form, const std::string& name) {
+  auto it = form.find(name);
+  return it == form.end() ? "" : it->second;
+}
+
+inline std::string query(const core::HttpRequest& r, const std::string& name) {
+  auto it = r.query.find(name);
+  return it == r.query.end() ? "" : it->second;
+}
+
+// "3 d 4 h", "12 min", "40 s".
+inline std::string duration(int64_t s) {
+  if (s < 0) s = 0;
+  if (s >= 86400) return std::to_string(s / 86400) + " d " + std::to_string((s % 86400) / 3600) + " h";
+  if (s >= 3600) return std::to_string(s / 3600) + " h " + std::to_string((s % 3600) / 60) + " min";
+  if (s >= 60) return std::to_string(s / 60) + " min";
+  return std::to_string(s) + " s";
+}
+
+inline int64_t integerOf(const core::Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return 0;
+  const core::Json& v = j[key];
+  return v.is_number() ? v.get<int64_t>() : 0;
+}
+
+inline std::string textOf(const core::Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return "";
+  const core::Json& v = j[key];
+  return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
+}
+
+// A JSON object's scalar fields as rows of a definition list, keys made readable.
+inline core::Json facts(const core::Json& j) {
+  core::Json out = core::Json::array();
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_object() || v.is_array()) continue;
+    std::string key = k;
+    std::replace(key.begin(), key.end(), '-', ' ');
+    std::string value = v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump();
+    out.push_back({{"key", key}, {"value", value.empty() ? "-" : value}});
+  }
+  return out;
+}
+
+}  // namespace edge::webui::detail
