@@ -178,6 +178,11 @@ class Ledger {
   // Writes the overlay entries of `username`'s sessions (young ones included): before a read
   // connection looks at that user's live sessions.
   core::Status flushUser(core::Database& db, const std::string& username);
+  // The live sessions of `username` as the ledger knows them now, young ones included, in start
+  // order: their `sessions` rows with the overlay's newer totals, and the young sessions, which are
+  // in the overlay only. Writes nothing. What a CoA or Disconnect needs, found inside one writer job
+  // instead of a flush and a read on another connection.
+  core::Result<std::vector<SessionRow>> userSessions(core::Database& db, const std::string& username);
   // From the Writer's batch hook: a lost transaction took overlay changes with it, so the overlay
   // is rebuilt from the database before the next use.
   void batchSettled(bool committed);

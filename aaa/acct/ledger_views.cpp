@@ -310,6 +310,31 @@ core::Status Ledger::flushUser(core::Database& db, const std::string& username) 
   return guard(s);
 }
 
+core::Result<std::vector<SessionRow>> Ledger::userSessions(core::Database& db, const std::string& username) {
+  EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
+  // The writer's own connection: the rows of older sessions, with what the overlay holds newer.
+  EDGE_ASSIGN_OR_RETURN(std::vector<SessionRow> rows, liveSessions(db, username, ""));
+  for (SessionRow& row : rows) {
+    auto it = sessions_.find(row.uid);
+    if (it == sessions_.end()) continue;
+    const PendingSession& p = it->second;
+    row.counters = p.totals;
+    row.updated = std::max(row.updated, p.updated);
+    row.framedIp = p.framedIp;
+    row.nasAddress = p.nasAddress;
+    row.staleAfter = p.staleAfter;
+  }
+  for (const auto& [uid, p] : sessions_)
+    if (p.young() && p.username == username) {
+      rows.push_back(youngRow(p));
+      rows.back().state = "active";  // a young session is never disconnecting (that writes its row)
+    }
+  std::sort(rows.begin(), rows.end(), [](const SessionRow& a, const SessionRow& b) {
+    return a.started != b.started ? a.started < b.started : a.uid < b.uid;
+  });
+  return rows;
+}
+
 core::Status Ledger::writeWatermark(core::Database& db, bool pruneAll) {
   // Everything before the oldest entry still pending is in the views.
   int64_t watermark = order_.empty() ? lastSeq_ : order_.front().firstSeq - 1;
