@@ -33,7 +33,7 @@ HttpResponse answer(const core::Result<T>& r) {
 
 void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
   // The CA certificate, for the box to compare with the fingerprint in its claim token.
-  server.route("GET", "/v1/ca", [&api](const HttpRequest&) {
+  server.route("GET", "/v1/ca", [api](const HttpRequest&) {
     HttpResponse r;
     r.contentType = "application/x-pem-file";
     r.body = api.authority.caCertPem();
@@ -42,7 +42,7 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
   // Enrollment is the one unauthenticated body: a claim secret, a hostname and a CSR fit in 8 KiB.
   core::HttpRouteLimits enrollLimits;
   enrollLimits.maxBodyBytes = 8 * 1024;
-  server.route("POST", "/v1/enroll", [&api](const HttpRequest& req) {
+  server.route("POST", "/v1/enroll", [api](const HttpRequest& req) {
     core::Result<core::sync::EnrollRequest> body = core::sync::parseBody<core::sync::EnrollRequest>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     core::Result<core::sync::EnrollResponse> r = api.fleet.enroll(*body, api.clock.unixSeconds());
@@ -52,7 +52,7 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
   }, enrollLimits);
   // Every other path: the verified client certificate names the device. It is checked twice: before
   // the body is read (admission), and for the handler, which needs the Device.
-  auto identify = [&api](const HttpRequest& req, fleet::Device& out) -> std::optional<HttpResponse> {
+  auto identify = [api](const HttpRequest& req, fleet::Device& out) -> std::optional<HttpResponse> {
     if (req.peerCertificateDer.empty()) {
       std::string why = req.peerCertificateProblem.empty() ? "a client certificate is required"
                                                            : "the client certificate is " + req.peerCertificateProblem;
@@ -78,12 +78,12 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
       return fn(d, req);
     };
   };
-  server.route("POST", "/v1/checkin", authed([&api](const fleet::Device& d, const HttpRequest& req) {
+  server.route("POST", "/v1/checkin", authed([api](const fleet::Device& d, const HttpRequest& req) {
     core::Result<core::sync::CheckinRequest> body = core::sync::parseBody<core::sync::CheckinRequest>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return answer(api.fleet.checkin(d, *body, api.clock.unixSeconds()));
   }), devicesOnly);
-  server.route("GET", "/v1/changes", authed([&api](const fleet::Device& d, const HttpRequest& req) {
+  server.route("GET", "/v1/changes", authed([api](const fleet::Device& d, const HttpRequest& req) {
     auto number = [&](const char* key, int64_t def) -> std::optional<int64_t> {
       auto it = req.query.find(key);
       if (it == req.query.end()) return def;
@@ -97,24 +97,24 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
       return HttpResponse::jsonError(400, "cursor and limit must be numbers (limit 1..5000)");
     return answer(api.catalog.changes(d.tenantId, *cursor, *limit));
   }), devicesOnly);
-  server.route("POST", "/v1/usage", authed([&api](const fleet::Device& d, const HttpRequest& req) {
+  server.route("POST", "/v1/usage", authed([api](const fleet::Device& d, const HttpRequest& req) {
     core::Result<core::sync::UsageBatch> body = core::sync::parseBody<core::sync::UsageBatch>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return answer(api.usage.upload(d, *body));
   }), devicesOnly);
-  server.route("POST", "/v1/events", authed([&api](const fleet::Device& d, const HttpRequest& req) {
+  server.route("POST", "/v1/events", authed([api](const fleet::Device& d, const HttpRequest& req) {
     core::Result<core::sync::EventBatch> body = core::sync::parseBody<core::sync::EventBatch>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return answer(api.usage.events(d, *body, api.clock.unixSeconds()));
   }), devicesOnly);
-  server.route("POST", "/v1/results", authed([&api](const fleet::Device& d, const HttpRequest& req) {
+  server.route("POST", "/v1/results", authed([api](const fleet::Device& d, const HttpRequest& req) {
     core::Result<core::sync::CommandResult> body = core::sync::parseBody<core::sync::CommandResult>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     core::Status s = api.fleet.commandResult(d, *body, api.clock.unixSeconds());
     if (!s.isOk()) return errorResponse(s);
     return jsonResponse(200, Json::object());
   }), devicesOnly);
-  server.route("POST", "/v1/renew", authed([&api](const fleet::Device& d, const HttpRequest& req) {
+  server.route("POST", "/v1/renew", authed([api](const fleet::Device& d, const HttpRequest& req) {
     core::Result<core::sync::RenewRequest> body = core::sync::parseBody<core::sync::RenewRequest>(req.body);
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     core::Result<core::sync::RenewResponse> r = api.fleet.renew(d, *body, api.clock.unixSeconds());

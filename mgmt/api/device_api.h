@@ -21,6 +21,7 @@ struct DeviceApi {
   const core::Clock& clock;
 };
 
+// The routes keep a copy of `api` (its references must outlive the server).
 void routeDeviceApi(core::HttpServer& server, const DeviceApi& api);
 
 }  // namespace mgmt::api

@@ -232,28 +232,39 @@ core::Result<Device> FleetService::authenticate(const std::string& certificate) 
   core::Result<core::pki::CertInfo> info = core::pki::certificateInfo(certificate);
   if (!info.isOk()) return core::permissionDenied("the client certificate cannot be read");
   Device out;
-  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    FleetStore fleet(tx);
-    EDGE_ASSIGN_OR_RETURN(std::optional<DeviceRow> d, fleet.device(info->commonName));
-    if (!d) return core::permissionDenied("unknown device");
-    EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> tenant, tenancy::TenantStore(tx).byId(d->tenantId));
-    if (!tenant) return core::permissionDenied("unknown device");
-    if (d->status != "active") return core::permissionDenied("this device has been revoked");
-    // The certificate names its tenant too; both must agree (a certificate is never re-homed).
-    if (info->organizationalUnit != d->tenantId) return core::permissionDenied("the certificate's tenant does not match");
-    if (tenant->status != "active") return core::permissionDenied("the tenant is suspended");
-    // The certificate must be the device's own: the current one, or the one it had before a renewal
-    // until the renewed one is first used. Any other certificate the CA once issued for this device
-    // (a leaked key, a superseded renewal) is refused.
-    const std::string& current = d->certFingerprint;
-    const std::string& previous = d->certPreviousFingerprint;
-    if (info->fingerprint != current && (previous.empty() || info->fingerprint != previous))
-      return core::permissionDenied("this certificate has been replaced by a newer one for the device");
-    if (info->fingerprint == current && !previous.empty())
-      EDGE_RETURN_IF_ERROR(fleet.forgetPreviousCertificate(d->id, current));
-    out = Device{d->id, d->tenantId, info->fingerprint};
-    return core::Status::ok();
-  }));
+  bool renewedInUse = false;
+  // Read-only: every device call comes here (twice: admission and handler); a write only once, the
+  // first time a renewed certificate is used.
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(std::optional<DeviceRow> d, FleetStore(tx).device(info->commonName));
+        if (!d) return core::permissionDenied("unknown device");
+        EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> tenant, tenancy::TenantStore(tx).byId(d->tenantId));
+        if (!tenant) return core::permissionDenied("unknown device");
+        if (d->status != "active") return core::permissionDenied("this device has been revoked");
+        // The certificate names its tenant too; both must agree (a certificate is never re-homed).
+        if (info->organizationalUnit != d->tenantId)
+          return core::permissionDenied("the certificate's tenant does not match");
+        if (tenant->status != "active") return core::permissionDenied("the tenant is suspended");
+        // The certificate must be the device's own: the current one, or the one it had before a
+        // renewal until the renewed one is first used. Any other certificate the CA once issued for
+        // this device (a leaked key, a superseded renewal) is refused.
+        const std::string& current = d->certFingerprint;
+        const std::string& previous = d->certPreviousFingerprint;
+        if (info->fingerprint != current && (previous.empty() || info->fingerprint != previous))
+          return core::permissionDenied("this certificate has been replaced by a newer one for the device");
+        renewedInUse = info->fingerprint == current && !previous.empty();
+        out = Device{d->id, d->tenantId, info->fingerprint};
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  if (renewedInUse) {
+    // From now on the certificate before the renewal is refused (only while it is still the current
+    // one: a renewal since then keeps its own previous).
+    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+      return FleetStore(tx).forgetPreviousCertificate(out.id, out.certificateFingerprint);
+    }));
+  }
   return out;
 }
 
