@@ -152,6 +152,7 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
   static const Link links[] = {{"/", "Overview", "overview"},
                                {"/subscribers", "Subscribers", "subscribers"},
                                {"/sessions", "Sessions", "sessions"},
+                               {"/plans", "Plans", "plans"},
                                {"/nas", "NAS clients", "nas"},
                                {"/vouchers", "Vouchers", "vouchers"},
                                {"/events", "Events", "events"}};
@@ -315,6 +316,7 @@ void WebUi::addRoutes(core::HttpServer& server) {
   get("/vouchers/sheet", [this](const core::HttpRequest& r, const Visitor& v) { return voucherSheet(r, v); });
   post("/vouchers/generate", [this](const core::HttpRequest& r, const Visitor& v) { return voucherPost(r, v, "generate"); });
   post("/vouchers/revoke", [this](const core::HttpRequest& r, const Visitor& v) { return voucherPost(r, v, "revoke"); });
+  get("/plans", [this](const core::HttpRequest& r, const Visitor& v) { return plansPage(r, v); });
   get("/events", [this](const core::HttpRequest& r, const Visitor& v) { return eventsPage(r, v); });
 }
 

@@ -118,6 +118,7 @@ class WebUi {
                              core::Json form = core::Json::object(), int status = 200);
   core::HttpResponse nasPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   core::HttpResponse eventsPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse plansPage(const core::HttpRequest& r, const Visitor& v);
   // webui_vouchers.cpp
   core::HttpResponse vouchersPage(const core::HttpRequest& r, const Visitor& v,
                                   std::vector<core::web::Message> messages = {}, core::Json form = core::Json::object(),

@@ -8,6 +8,7 @@
 
 #include "core/http_server.h"
 #include "core/json.h"
+#include "core/units.h"
 
 namespace edge::webui::detail {
 
@@ -51,6 +52,11 @@ inline core::Json facts(const core::Json& j) {
     std::string key = k;
     std::replace(key.begin(), key.end(), '-', ' ');
     std::string value = v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump();
+    // Counts of bytes and seconds in words a person reads ("4.7GB", "2 h 5 min").
+    bool bytes = k.find("octets") != std::string::npos || k == "remaining-data" || k == "data-counted";
+    bool seconds = k == "remaining-time" || k == "time-counted" || k == "session-time";
+    if (v.is_number_integer() && bytes && v.get<int64_t>() >= 0) value = core::formatSize(v.get<uint64_t>());
+    if (v.is_number_integer() && seconds) value = duration(v.get<int64_t>());
     out.push_back({{"key", key}, {"value", value.empty() ? "-" : value}});
   }
   return out;

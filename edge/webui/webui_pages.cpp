@@ -340,6 +340,31 @@ core::HttpResponse WebUi::nasPost(const core::HttpRequest& r, const Visitor& v, 
   return nasPage(v, {core::web::Message::ok(reply.text)});
 }
 
+core::HttpResponse WebUi::plansPage(const core::HttpRequest& r, const Visitor& v) {
+  core::ControlReply reply = run(v, r, "plan-list", core::Json::object());
+  core::Json rows = core::Json::array();
+  auto list = [](const core::Json& j, const char* key) {
+    std::string out;
+    if (j.contains(key) && j[key].is_array())
+      for (const core::Json& x : j[key]) out += (out.empty() ? "" : ", ") + (x.is_string() ? x.get<std::string>() : x.dump());
+    return out.empty() ? std::string("-") : out;
+  };
+  auto orDash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
+  if (reply.arguments.is_array())
+    for (const core::Json& p : reply.arguments)
+      rows.push_back({{"name", textOf(p, "name")},
+                      {"rate", textOf(p, "down") + " / " + textOf(p, "up")},
+                      {"price", textOf(p, "price") + (textOf(p, "price") == "free" ? "" : " a " + textOf(p, "period"))},
+                      {"data_quota", orDash(textOf(p, "data-quota"))},
+                      {"time_quota", orDash(textOf(p, "time-quota"))},
+                      {"validity", orDash(textOf(p, "validity"))},
+                      {"fup", list(p, "fup")},
+                      {"windows", list(p, "windows")}});
+  std::vector<core::web::Message> messages;
+  if (!reply.ok()) messages.push_back(core::web::Message::error(reply.text));
+  return page(v, "plans", "Plans", core::Json{{"rows", rows}, {"none", rows.empty()}}, std::move(messages));
+}
+
 core::HttpResponse WebUi::eventsPage(const core::HttpRequest& r, const Visitor& v) {
   std::string kind = query(r, "kind");
   core::ControlReply reply = run(v, r, "events", core::Json{{"limit", 500}});

@@ -24,6 +24,7 @@ const PAGES = [
   ['subscribers', 'subscribers'],
   ['subscriber', 'subscriber?u=SUB'],
   ['sessions', 'sessions'],
+  ['plans', 'plans'],
   ['nas', 'nas'],
   ['vouchers', 'vouchers'],
   ['events', 'events'],
