@@ -436,3 +436,28 @@ TEST(Quotas, TheClassifierCountsDataOutsideAnUncountedWindowOnly) {
   CHECK_FALSE(service->classify("cat", base).has_value());
   CHECK_FALSE(service->classify("nobody", base).has_value());
 }
+
+TEST(Quotas, AStopNamesNoSessionItsUsersOtherSessionsAreFoundBySending) {
+  aaa::acct::AcctRecord stop = interim("ann");
+  stop.statusType = aaa::acct::kStop;  // this session is over; another one is still live
+  online["ann"] = 1;
+  counted("ann", 1200000000ull, &stop);
+  LONGS_EQUAL(1, enforced.size());
+  CHECK(enforced[0].kind == aaa::radius::DynAuthKind::kCoa);
+  LONGS_EQUAL(0, enforced[0].sessions.size());
+}
+
+TEST(Quotas, ANewPeriodBringsASlowedSubscriberBackToTheFullRate) {
+  aaa::acct::AcctRecord rec = interim("ann");
+  online["ann"] = 1;
+  counted("ann", 1200000000ull, &rec);  // January: tier 1
+  LONGS_EQUAL(1, enforced.size());
+  enforced.clear();
+  clock->advance(std::chrono::hours(24 * 40));  // February: a new calendar month
+  counted("ann", 1000000ull, &rec);             // the new period's first counts
+  LONGS_EQUAL(1, enforced.size());
+  CHECK(enforced[0].kind == aaa::radius::DynAuthKind::kCoa);
+  LONGS_EQUAL(8000000, enforced[0].rate.downBps);  // the plan's own rate
+  LONGS_EQUAL(2000000, enforced[0].rate.upBps);
+  LONGS_EQUAL(1, enforced[0].sessions.size());
+}
