@@ -1,6 +1,9 @@
 // What boxes upload, through the usage service, on the storage of this run: usage and sessions are
 // idempotent by their keys (a replay changes nothing), events are too, a subscriber made on a box
 // becomes a central one, and a tenant reads only its own usage.
+#include <thread>
+#include <vector>
+
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -91,4 +94,42 @@ TEST(Usage, ASubscriberMadeOnABoxBecomesCentralOnce) {
   core::Result<core::sync::EventAck> replay = f.platform->usage.events(d, batch, f.now());
   CHECK_EQUAL(3, replay->watermark);
   CHECK_EQUAL(version, f.call("tenant-show", Json{{"tenant", "acme"}}).arguments["version"].get<int64_t>());
+}
+
+TEST(Usage, TwoReplicasReplayingTheSameBatchAtOnceCountItOnce) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  mgmt::fleet::Device d = f.enroll("acme");
+  // A second mgmtd on the same database: its own Storage and services, no state shared in memory.
+  core::Result<std::unique_ptr<mgmt::store::Storage>> second = f.testStorage.open(mgmt::mgmtStorageMigrations());
+  CHECK_TRUE(second.isOk());
+  mgmt::Platform replica(f.config, f.authority, **second, f.clock);
+  core::sync::UsageBatch batch{"usage:1-3",
+                               {{1, 10, "s", "alice", 100, 1000, 5}, {2, 11, "s", "alice", 50, 500, 5},
+                                {3, 12, "s", "bob", 7, 70, 1}},
+                               {{4, "s", "alice", "bras", 10, 20, 150, 1500, 10, "user-request"}}};
+  std::vector<core::Status> failures[2];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      mgmt::usage::UsageService& usage = t == 0 ? f.platform->usage : replica.usage;
+      for (int i = 0; i < 5; ++i) {
+        core::Result<core::sync::UsageAck> ack = usage.upload(d, batch);
+        if (!ack.isOk()) failures[t].push_back(ack.status());
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  CHECK_EQUAL_TEXT(0u, failures[0].size() + failures[1].size(),
+                   (failures[0].empty() ? (failures[1].empty() ? std::string() : failures[1][0].toString())
+                                        : failures[0][0].toString()).c_str());
+  core::ControlReply usage = f.call("usage", Json{{"tenant", "acme"}});
+  CHECK_EQUAL(2u, usage.arguments.size());
+  CHECK_EQUAL(150, usage.arguments[0]["input-octets"].get<int64_t>());
+  CHECK_EQUAL(2, usage.arguments[0]["records"].get<int64_t>());
+  CHECK_EQUAL(7, usage.arguments[1]["input-octets"].get<int64_t>());
+  CHECK_EQUAL(1u, f.call("session-list", Json{{"tenant", "acme"}}).arguments.size());
+  core::Result<core::sync::UsageAck> again = replica.usage.upload(d, batch);
+  CHECK_EQUAL(0, again->accepted);
+  CHECK_EQUAL(3, again->watermark);
+  CHECK_EQUAL(4, again->sessionWatermark);
 }
