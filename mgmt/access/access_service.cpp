@@ -119,17 +119,23 @@ core::Result<std::optional<Caller>> AccessService::tokenCaller(const std::string
 }
 
 core::Status AccessService::ensureAdminToken(const std::string& path) {
-  int64_t n = 0;
-  EDGE_RETURN_IF_ERROR(d_.storage.transact(
-      [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(n, TokenStore(tx).platformTokens());
-        return core::Status::ok();
-      },
-      store::Storage::Mode::kReadOnly));
-  if (n > 0) return core::Status::ok();
-  ControlReply r = createToken(Json{{"name", "first platform token"}}, Caller{});
-  if (r.result != core::kControlSuccess) return core::Status(r.code, r.text);
-  std::string token = r.arguments["token"].get<std::string>() + "\n";
+  // The check and the token in one unit of work: two mgmtd starting at once make one token.
+  std::string secret;
+  const int64_t now = d_.clock.unixSeconds();
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    secret.clear();
+    TokenStore tokens(tx);
+    EDGE_ASSIGN_OR_RETURN(int64_t n, tokens.platformTokens());
+    if (n > 0) return core::Status::ok();
+    Token t;
+    t.id = "k-" + core::pki::randomHex(4);
+    t.name = "first platform token";
+    t.createdAt = now;
+    secret = t.id + "." + core::pki::randomHex(24);
+    return tokens.insert(t, core::pki::sha256Hex(secret));
+  }));
+  if (secret.empty()) return core::Status::ok();
+  std::string token = secret + "\n";
   FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) return core::errnoStatus("writing " + path, errno);
   ::fchmod(fileno(f), 0600);

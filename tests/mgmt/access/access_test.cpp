@@ -2,6 +2,7 @@
 // platform or one tenant, is refused once revoked or expired or while its tenant is suspended, and
 // only platform callers manage tokens.
 #include <fstream>
+#include <thread>
 
 #include "tests/mgmt/support/mgmt_fixture.h"
 
@@ -91,4 +92,21 @@ TEST(Access, TheFirstPlatformTokenIsWrittenOnce) {
   CHECK_TRUE(f.platform->access.ensureAdminToken(f.dir + "/second").isOk());
   CHECK_EQUAL(1u, f.call("token-list", Json::object()).arguments.size());
   CHECK_FALSE(std::ifstream(f.dir + "/second").good());
+}
+
+TEST(Access, TwoMgmtdStartingAtOnceMakeOneFirstToken) {
+  Fixture f;
+  core::Result<std::unique_ptr<mgmt::store::Storage>> second = f.testStorage.open(mgmt::mgmtStorageMigrations());
+  CHECK_TRUE(second.isOk());
+  mgmt::Platform replica(f.config, f.authority, **second, f.clock);
+  core::Status a, b;
+  std::thread one([&] { a = f.platform->access.ensureAdminToken(f.dir + "/token-a"); });
+  std::thread two([&] { b = replica.access.ensureAdminToken(f.dir + "/token-b"); });
+  one.join();
+  two.join();
+  CHECK_TRUE_TEXT(a.isOk(), a.toString().c_str());
+  CHECK_TRUE_TEXT(b.isOk(), b.toString().c_str());
+  CHECK_EQUAL(1u, f.call("token-list", Json::object()).arguments.size());
+  // Exactly one of them wrote the token it made.
+  CHECK_TRUE(std::ifstream(f.dir + "/token-a").good() != std::ifstream(f.dir + "/token-b").good());
 }
