@@ -1,9 +1,11 @@
 // Mgmtd: the management plane daemon as an object (main stays thin, tests can drive it).
 //
-// Lifecycle: start() prepares the data dir, takes the pid file, opens the database, loads or creates
-// the CA, server certificate and license key, starts the control socket and both HTTPS listeners
-// (device API with client certificates, admin API with bearer tokens); run() serves until SIGTERM/
-// SIGINT or "shutdown"; stop() is idempotent.
+// Lifecycle: start() prepares the data dir, takes the pid file, opens the storage ("storage" in the
+// config: SQLite data-dir/mgmt.db by default, or PostgreSQL), loads or creates the CA, server
+// certificate and license key, makes the services (Platform), starts the control socket and both
+// HTTPS listeners (mgmt/api: device API with client certificates, admin API with bearer tokens);
+// run() serves until SIGTERM/SIGINT or "shutdown"; stop() is idempotent. mgmtd keeps no state of
+// its own between requests: everything is in the storage.
 #pragma once
 
 #include <memory>
