@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -72,7 +73,7 @@ detail::LocalLocks& processLocks() {
 // other constraints under kInvalidArgument; the interface wants foreign-key and check violations as
 // kFailedPrecondition (the referenced row or the state is not there), whatever the store's wording.
 core::Status refine(const core::Database& db, core::Status s) {
-  if (s.isOk()) return s;
+  if (s.code() != core::Code::kInvalidArgument) return s;
   const int rc = db.lastExtendedErrorCode();
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY || rc == SQLITE_CONSTRAINT_CHECK) {
     return core::failedPrecondition(s.message());
@@ -181,19 +182,23 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteStorage final : public Storage {
  public:
-  SqliteStorage(std::unique_ptr<core::Database> writer, std::vector<std::unique_ptr<core::Database>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {
+  SqliteStorage(std::unique_ptr<core::Database> writer, std::vector<std::unique_ptr<core::Database>> readers,
+                int busyTimeoutMs)
+      : writer_(std::move(writer)), readers_(std::move(readers)), busyTimeout_(busyTimeoutMs) {
     for (auto& r : readers_) idle_.push_back(r.get());
   }
 
   core::Status transact(const Work& work, Mode mode) override {
     detail::TransactGuard guard;
     if (guard.nested()) return detail::TransactGuard::nestedError();
+    // Busy past the timeout is retried for a while longer (SQLite also answers busy without waiting,
+    // e.g. while another process recovers the WAL), but not for ever.
+    const auto deadline = std::chrono::steady_clock::now() + 2 * busyTimeout_ + std::chrono::seconds(1);
     for (int attempt = 1;; ++attempt) {
       bool retryable = false;
       core::Status s = mode == Mode::kReadWrite ? writeOnce(work, &retryable) : readOnce(work, &retryable);
       if (s.isOk() || !retryable) return s;
-      if (attempt >= detail::kMaxAttempts) {
+      if (attempt >= detail::kMaxAttempts || std::chrono::steady_clock::now() >= deadline) {
         return s.withContext("gave up after " + std::to_string(attempt) + " attempts");
       }
       detail::backoff(attempt);
@@ -266,6 +271,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<core::Database> writer_;
   std::mutex writerMutex_;
   std::vector<std::unique_ptr<core::Database>> readers_;
+  const std::chrono::milliseconds busyTimeout_;
   std::mutex poolMutex_;
   std::condition_variable poolFree_;
   std::vector<core::Database*> idle_;
@@ -293,7 +299,7 @@ core::Result<std::unique_ptr<Storage>> openSqliteStorage(const StorageConfig& co
     EDGE_ASSIGN_OR_RETURN(std::unique_ptr<core::Database> reader, core::Database::open(options));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Storage>(new SqliteStorage(std::move(writer), std::move(readers)));
+  return std::unique_ptr<Storage>(new SqliteStorage(std::move(writer), std::move(readers), config.busyTimeoutMs));
 }
 
 }  // namespace mgmt::store::sqlite
