@@ -30,7 +30,9 @@ def samples(text):
         if not line or line.startswith("#"):
             continue
         key, _, value = line.rpartition(" ")
-        out[key] = int(value)
+        # Counters are integers; a gauge in seconds (radius_snapshot_load_seconds) is a decimal once
+        # it takes a millisecond or more: keep integers exact, read the rest as floats.
+        out[key] = int(value) if value.lstrip("+-").isdigit() else float(value)
     return out
 
 
