@@ -44,8 +44,9 @@ class TestStorage {
         if (!s.isOk()) error_ = s.toString();
       }
       // libpq's keyword form: search_path set at connect, so the migrations and the tests' tables
-      // all land in this test's schema.
-      config_.dsn = std::string(dsn) + " options='-c search_path=" + schema_ + "'";
+      // all land in this test's schema. A lock wait past a minute is a bug in a test: fail with
+      // PostgreSQL's message instead of hanging until CTest's timeout.
+      config_.dsn = std::string(dsn) + " options='-c search_path=" + schema_ + " -c lock_timeout=60s'";
     } else {
       char tmpl[] = "/tmp/mgmt_store_test.XXXXXX";
       const char* d = ::mkdtemp(tmpl);
@@ -83,7 +84,7 @@ class TestStorage {
   static core::Result<std::unique_ptr<Storage>> openAdmin(const char* dsn) {
     StorageConfig admin;
     admin.backend = Backend::kPostgres;
-    admin.dsn = dsn;
+    admin.dsn = std::string(dsn) + " options='-c lock_timeout=60s'";
     admin.connections = 1;
     return Storage::open(admin, {});
   }

@@ -25,6 +25,8 @@ using Clock = std::chrono::steady_clock;
 // How long transact() keeps trying to reach a primary after losing it (a promotion takes seconds).
 constexpr std::chrono::seconds kReconnectWindow{20};
 constexpr std::chrono::milliseconds kReconnectPause{250};
+// How long a unit of work waits for a connection of the pool before it is refused.
+constexpr std::chrono::seconds kPoolWait{30};
 
 // Advisory lock keys: 64-bit FNV-1a of a name in our own space, the same in every mgmtd.
 int64_t lockKey(std::string_view name) {
@@ -143,7 +145,8 @@ class PgStorage final : public Storage {
   core::Status once(const Work& work, Mode mode, PgFailure* failure) {
     core::Result<std::unique_ptr<PgConnection>> acquired = acquire();
     if (!acquired.isOk()) {
-      *failure = PgFailure::kReconnect;
+      // No server to connect to: the failover case, worth waiting for. A full pool is not.
+      *failure = acquired.status().code() == core::Code::kUnavailable ? PgFailure::kReconnect : PgFailure::kStatement;
       return acquired.status();
     }
     std::unique_ptr<PgConnection> conn = std::move(*acquired);
@@ -194,7 +197,11 @@ class PgStorage final : public Storage {
   core::Result<std::unique_ptr<PgConnection>> acquire() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      free_.wait(lock, [this] { return !idle_.empty() || open_ < maxConnections_; });
+      if (!free_.wait_for(lock, kPoolWait, [this] { return !idle_.empty() || open_ < maxConnections_; })) {
+        return core::resourceExhausted("storage: all " + std::to_string(maxConnections_) +
+                                       " PostgreSQL connections stayed busy for " +
+                                       std::to_string(kPoolWait.count()) + " s (storage.connections)");
+      }
       if (!idle_.empty()) {
         std::unique_ptr<PgConnection> conn = std::move(idle_.back());
         idle_.pop_back();
