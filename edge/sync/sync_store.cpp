@@ -46,17 +46,18 @@ core::Status saveEnrollment(core::Database& db, const SyncStateRow& s) {
   EDGE_ASSIGN_OR_RETURN(
       core::Statement st,
       db.prepare("INSERT INTO sync_state(id, device_id, tenant_id, tenant_name, url, enrolled_at, cursor, "
-                 "usage_watermark, event_watermark, poll_interval, last_success, last_attempt, last_error, failures) "
-                 "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                 "usage_watermark, event_watermark, poll_interval, last_success, last_attempt, last_error, failures, "
+                 "session_watermark) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                  "device_id = excluded.device_id, tenant_id = excluded.tenant_id, tenant_name = excluded.tenant_name, "
                  "url = excluded.url, enrolled_at = excluded.enrolled_at, cursor = excluded.cursor, "
                  "usage_watermark = excluded.usage_watermark, event_watermark = excluded.event_watermark, "
                  "poll_interval = excluded.poll_interval, last_success = excluded.last_success, "
-                 "last_attempt = excluded.last_attempt, last_error = excluded.last_error, failures = excluded.failures"));
+                 "last_attempt = excluded.last_attempt, last_error = excluded.last_error, failures = excluded.failures, "
+                 "session_watermark = excluded.session_watermark"));
   st.bindText(1, s.deviceId).bindText(2, s.tenantId).bindText(3, s.tenantName).bindText(4, s.url)
       .bindInt64(5, s.enrolledAt).bindInt64(6, s.cursor).bindInt64(7, s.usageWatermark).bindInt64(8, s.eventWatermark)
       .bindInt64(9, s.pollInterval).bindInt64(10, s.lastSuccess).bindInt64(11, s.lastAttempt).bindText(12, s.lastError)
-      .bindInt64(13, s.failures);
+      .bindInt64(13, s.failures).bindInt64(14, s.sessionWatermark);
   return st.run();
 }
 

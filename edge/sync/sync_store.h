@@ -27,7 +27,8 @@ struct SyncStateRow {
 
 // nullopt: the box is not enrolled.
 core::Result<std::optional<SyncStateRow>> loadState(core::Database& db);
-// A new enrollment: the whole row (its session watermark is kept when a row existed).
+// A new enrollment: the whole row, watermarks included (a new enrollment starts every stream over:
+// the management plane knows nothing of this device yet).
 core::Status saveEnrollment(core::Database& db, const SyncStateRow& s);
 // A cycle's progress (cursor, watermarks, last attempt and error), only while the enrollment it ran
 // for (s.deviceId) is still the box's: a no-op otherwise.

@@ -82,6 +82,21 @@ TEST(SyncStore, EnrollmentThenProgressOnlyForTheSameDevice) {
   LONGS_EQUAL(30, r.pollInterval);
   LONGS_EQUAL(1100, r.lastSuccess);
   STRCMP_EQUAL("", r.lastError.c_str());
+  // Enrolling again (another device record) starts every stream over, session history included.
+  edge::sync::SyncStateRow again;
+  again.deviceId = "dev-2";
+  again.tenantId = "t-1";
+  again.tenantName = "Acme";
+  again.url = "https://mgmt.example:8443";
+  again.enrolledAt = 2000;
+  CHECK(edge::sync::saveEnrollment(*db, again).isOk());
+  got = edge::sync::loadState(*db);
+  CHECK(got.isOk() && got->has_value());
+  STRCMP_EQUAL("dev-2", (*got)->deviceId.c_str());
+  LONGS_EQUAL(0, (*got)->usageWatermark);
+  LONGS_EQUAL(0, (*got)->sessionWatermark);
+  LONGS_EQUAL(0, (*got)->eventWatermark);
+  LONGS_EQUAL(0, (*got)->cursor);
 }
 
 TEST(SyncStore, RecordsSubscribersBeforePlansAndForgotten) {
