@@ -263,13 +263,11 @@ Result<std::string> nameValue(const std::string& value, const char* what) {
 
 Result<std::string> subjectName(const CertSpec& spec) {
   if (spec.commonName.empty()) return invalidArgument("certificate common name is empty");
-  Result<std::string> cn = nameValue(spec.commonName, "certificate common name");
-  if (!cn.isOk()) return cn.status();
-  std::string name = "CN=" + *cn;
+  EDGE_ASSIGN_OR_RETURN(std::string cn, nameValue(spec.commonName, "certificate common name"));
+  std::string name = "CN=" + cn;
   if (!spec.organizationalUnit.empty()) {
-    Result<std::string> ou = nameValue(spec.organizationalUnit, "certificate organizational unit");
-    if (!ou.isOk()) return ou.status();
-    name += ",OU=" + *ou;
+    EDGE_ASSIGN_OR_RETURN(std::string ou, nameValue(spec.organizationalUnit, "certificate organizational unit"));
+    name += ",OU=" + ou;
   }
   return name;
 }
@@ -360,13 +358,10 @@ Status copyIssuerName(const mbedtls_x509_name* subject, mbedtls_asn1_named_data*
 // issuer name is its own subject.
 Result<std::string> writeCertificate(const mbedtls_x509_crt* caCert, mbedtls_pk_context* issuerKey,
                                      mbedtls_pk_context* subjectKey, const CertSpec& spec, bool isCa) {
-  Result<std::string> subject = subjectName(spec);
-  if (!subject.isOk()) return subject.status();
+  EDGE_ASSIGN_OR_RETURN(std::string subject, subjectName(spec));
   if (spec.notAfter <= spec.notBefore) return invalidArgument("certificate notAfter must be after notBefore");
-  Result<std::string> notBefore = x509TimeText(spec.notBefore, "certificate notBefore");
-  if (!notBefore.isOk()) return notBefore.status();
-  Result<std::string> notAfter = x509TimeText(spec.notAfter, "certificate notAfter");
-  if (!notAfter.isOk()) return notAfter.status();
+  EDGE_ASSIGN_OR_RETURN(std::string notBefore, x509TimeText(spec.notBefore, "certificate notBefore"));
+  EDGE_ASSIGN_OR_RETURN(std::string notAfter, x509TimeText(spec.notAfter, "certificate notAfter"));
 
   CrtWriter w;
   mbedtls_x509write_crt_set_version(&w.ctx, MBEDTLS_X509_CRT_VERSION_3);
@@ -374,15 +369,15 @@ Result<std::string> writeCertificate(const mbedtls_x509_crt* caCert, mbedtls_pk_
   mbedtls_x509write_crt_set_subject_key(&w.ctx, subjectKey);
   mbedtls_x509write_crt_set_issuer_key(&w.ctx, issuerKey);
   EDGE_RETURN_IF_ERROR(setSerial(&w.ctx, spec.serialHex));
-  if (int rc = mbedtls_x509write_crt_set_subject_name(&w.ctx, subject->c_str()); rc != 0)
-    return invalidArgument("certificate subject \"" + *subject + "\": " + mbedError(rc));
+  if (int rc = mbedtls_x509write_crt_set_subject_name(&w.ctx, subject.c_str()); rc != 0)
+    return invalidArgument("certificate subject \"" + subject + "\": " + mbedError(rc));
   if (caCert == nullptr) {
-    if (int rc = mbedtls_x509write_crt_set_issuer_name(&w.ctx, subject->c_str()); rc != 0)
-      return invalidArgument("certificate issuer \"" + *subject + "\": " + mbedError(rc));
+    if (int rc = mbedtls_x509write_crt_set_issuer_name(&w.ctx, subject.c_str()); rc != 0)
+      return invalidArgument("certificate issuer \"" + subject + "\": " + mbedError(rc));
   } else {
     EDGE_RETURN_IF_ERROR(copyIssuerName(&caCert->subject, &w.ctx.issuer));
   }
-  if (int rc = mbedtls_x509write_crt_set_validity(&w.ctx, notBefore->c_str(), notAfter->c_str()); rc != 0)
+  if (int rc = mbedtls_x509write_crt_set_validity(&w.ctx, notBefore.c_str(), notAfter.c_str()); rc != 0)
     return invalidArgument("certificate validity: " + mbedError(rc));
   // Our CAs issue end-entity certificates only: pathLenConstraint 0 (RFC 5280 section 4.2.1.9).
   int rc = mbedtls_x509write_crt_set_basic_constraints(&w.ctx, isCa ? 1 : 0, isCa ? 0 : -1);
@@ -420,9 +415,7 @@ Result<CsrInfo> parseAndVerifyCsr(const std::string& csrPem, mbedtls_x509_csr* c
   if (rc != 0) return invalidArgument("CSR signature does not match its public key");
   CsrInfo info;
   info.commonName = commonNameOf(&csr->subject);
-  Result<std::string> pub = publicKeyPemOf(&csr->pk);
-  if (!pub.isOk()) return pub.status();
-  info.publicKeyPem = std::move(*pub);
+  EDGE_ASSIGN_OR_RETURN(info.publicKeyPem, publicKeyPemOf(&csr->pk));
   return info;
 }
 
@@ -487,12 +480,11 @@ Result<std::string> createCsr(const std::string& privateKeyPem, const std::strin
   Pk key;
   EDGE_RETURN_IF_ERROR(parsePrivateKey(privateKeyPem, &key.ctx, "the private key"));
   if (commonName.empty()) return invalidArgument("CSR common name is empty");
-  Result<std::string> cn = nameValue(commonName, "CSR common name");
-  if (!cn.isOk()) return cn.status();
+  EDGE_ASSIGN_OR_RETURN(std::string cn, nameValue(commonName, "CSR common name"));
   CsrWriter w;
   mbedtls_x509write_csr_set_md_alg(&w.ctx, MBEDTLS_MD_SHA256);
   mbedtls_x509write_csr_set_key(&w.ctx, &key.ctx);
-  std::string subject = "CN=" + *cn;
+  std::string subject = "CN=" + cn;
   if (int rc = mbedtls_x509write_csr_set_subject_name(&w.ctx, subject.c_str()); rc != 0)
     return invalidArgument("CSR subject \"" + subject + "\": " + mbedError(rc));
   std::array<unsigned char, 4096> buf{};
@@ -514,9 +506,8 @@ Result<std::string> selfSignedCa(const std::string& caKeyPem, const CertSpec& sp
 
 Result<std::string> issueCertificate(const std::string& caCertPem, const std::string& caKeyPem,
                                      const std::string& csrPem, const CertSpec& spec) {
-  Result<CsrInfo> csr = verifyCsr(csrPem);
-  if (!csr.isOk()) return csr.status();
-  return issueForKey(caCertPem, caKeyPem, csr->publicKeyPem, spec);
+  EDGE_ASSIGN_OR_RETURN(CsrInfo csr, verifyCsr(csrPem));
+  return issueForKey(caCertPem, caKeyPem, csr.publicKeyPem, spec);
 }
 
 Result<std::string> issueForKey(const std::string& caCertPem, const std::string& caKeyPem,

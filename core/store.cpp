@@ -151,9 +151,8 @@ Result<bool> Statement::step() {
 
 Status Statement::run() {
   for (;;) {
-    Result<bool> r = step();
-    if (!r.isOk()) return r.status();
-    if (!*r) break;
+    EDGE_ASSIGN_OR_RETURN(bool r, step());
+    if (!r) break;
   }
   sqlite3_reset(stmt_);
   return Status::ok();
@@ -262,19 +261,17 @@ Status Database::configure(const StoreOptions& options) {
     // page_size takes effect only on an empty database and must precede the switch to WAL. The
     // first statement reads the file header: a garbage file fails here with SQLITE_NOTADB.
     if (options.pageSize > 0) EDGE_RETURN_IF_ERROR(exec("PRAGMA page_size=" + std::to_string(options.pageSize)));
-    Result<std::string> mode = queryText("PRAGMA journal_mode=WAL");
-    if (!mode.isOk()) return mode.status();
-    std::string lower = *mode;
+    EDGE_ASSIGN_OR_RETURN(std::string mode, queryText("PRAGMA journal_mode=WAL"));
+    std::string lower = mode;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     // SQLite answers with the mode now in effect; it stays in the old mode when it cannot switch
     // (in-memory database, no shared memory on this filesystem) without reporting an error.
     if (lower != "wal") {
       return failedPrecondition("database " + path_ + " could not be switched to WAL journal mode (SQLite kept '" +
-                                *mode + "')");
+                                mode + "')");
     }
   } else {
-    Result<int64_t> version = queryInt64("PRAGMA schema_version");
-    if (!version.isOk()) return version.status();
+    EDGE_RETURN_IF_ERROR(queryInt64("PRAGMA schema_version").status());
   }
   EDGE_RETURN_IF_ERROR(exec("PRAGMA synchronous=" + std::to_string(synchronousValue(options.synchronous))));
   if (options.cacheKiB > 0) EDGE_RETURN_IF_ERROR(exec("PRAGMA cache_size=-" + std::to_string(options.cacheKiB)));
@@ -338,27 +335,22 @@ Result<Statement> Database::prepareImpl(const std::string& sql, bool useCache) {
 }
 
 Status Database::runCached(const std::string& sql) {
-  Result<Statement> st = prepareImpl(sql, true);
-  if (!st.isOk()) return st.status();
-  return st->run();
+  EDGE_ASSIGN_OR_RETURN(Statement st, prepareImpl(sql, true));
+  return st.run();
 }
 
 Result<int64_t> Database::queryInt64(const std::string& sql) {
-  Result<Statement> st = prepareImpl(sql, false);
-  if (!st.isOk()) return st.status();
-  Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  if (!*row) return notFound("no row from '" + sql + "' in database " + path_);
-  return st->columnInt64(0);
+  EDGE_ASSIGN_OR_RETURN(Statement st, prepareImpl(sql, false));
+  EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return notFound("no row from '" + sql + "' in database " + path_);
+  return st.columnInt64(0);
 }
 
 Result<std::string> Database::queryText(const std::string& sql) {
-  Result<Statement> st = prepareImpl(sql, false);
-  if (!st.isOk()) return st.status();
-  Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  if (!*row) return notFound("no row from '" + sql + "' in database " + path_);
-  return st->columnText(0);
+  EDGE_ASSIGN_OR_RETURN(Statement st, prepareImpl(sql, false));
+  EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return notFound("no row from '" + sql + "' in database " + path_);
+  return st.columnText(0);
 }
 
 int64_t Database::lastInsertRowId() const { return static_cast<int64_t>(sqlite3_last_insert_rowid(db_)); }
@@ -370,12 +362,11 @@ int Database::lastExtendedErrorCode() const { return sqlite3_extended_errcode(db
 bool Database::inTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Status Database::integrityCheck() {
-  Result<Statement> st = prepareImpl("PRAGMA integrity_check", false);
-  if (!st.isOk()) return st.status();
+  EDGE_ASSIGN_OR_RETURN(Statement st, prepareImpl("PRAGMA integrity_check", false));
   std::vector<std::string> lines;
   int total = 0;
   for (;;) {
-    Result<bool> row = st->step();
+    Result<bool> row = st.step();
     if (!row.isOk()) {
       // Damage bad enough to stop the check itself is still the check's answer.
       if (row.status().code() == Code::kCorrupt) {
@@ -385,7 +376,7 @@ Status Database::integrityCheck() {
     }
     if (!*row) break;
     ++total;
-    if (lines.size() < static_cast<size_t>(kIntegrityLinesShown)) lines.push_back(st->columnText(0));
+    if (lines.size() < static_cast<size_t>(kIntegrityLinesShown)) lines.push_back(st.columnText(0));
   }
   if (total == 1 && lines[0] == "ok") return Status::ok();
   std::string text;

@@ -27,16 +27,15 @@ Status Database::checkNotNewer(size_t known, int recorded, int64_t userVersion) 
 }
 
 Status Database::readRecorded(const std::vector<Migration>& migrations, int* recorded) {
-  Result<Statement> st = prepareImpl("SELECT version, name FROM schema_migrations ORDER BY version", false);
-  if (!st.isOk()) return st.status();
+  EDGE_ASSIGN_OR_RETURN(Statement st,
+                        prepareImpl("SELECT version, name FROM schema_migrations ORDER BY version", false));
   int count = 0;
   int newest = 0;
   for (;;) {
-    Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    int64_t version = st->columnInt64(0);
-    std::string name = st->columnText(1);
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    int64_t version = st.columnInt64(0);
+    std::string name = st.columnText(1);
     ++count;
     newest = static_cast<int>(std::min<int64_t>(std::max<int64_t>(version, newest), INT_MAX));
     if (version >= 1 && version <= static_cast<int64_t>(migrations.size()) &&
@@ -60,13 +59,12 @@ Status Database::migrate(const std::vector<Migration>& migrations) {
   int recorded = 0;
 
   if (readOnly_) {
-    Result<int64_t> hasTable =
-        queryInt64("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'");
-    if (!hasTable.isOk()) return hasTable.status();
-    if (*hasTable > 0) EDGE_RETURN_IF_ERROR(readRecorded(migrations, &recorded));
-    Result<int64_t> userVersion = queryInt64("PRAGMA user_version");
-    if (!userVersion.isOk()) return userVersion.status();
-    EDGE_RETURN_IF_ERROR(checkNotNewer(known, recorded, *userVersion));
+    EDGE_ASSIGN_OR_RETURN(
+        int64_t hasTable,
+        queryInt64("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'"));
+    if (hasTable > 0) EDGE_RETURN_IF_ERROR(readRecorded(migrations, &recorded));
+    EDGE_ASSIGN_OR_RETURN(int64_t userVersion, queryInt64("PRAGMA user_version"));
+    EDGE_RETURN_IF_ERROR(checkNotNewer(known, recorded, userVersion));
     if (static_cast<size_t>(recorded) < known) {
       return failedPrecondition("database " + path_ + " is at schema version " + std::to_string(recorded) +
                                 ", this build needs " + std::to_string(known) +

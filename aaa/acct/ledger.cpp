@@ -82,13 +82,12 @@ bool isZero(const Counters& c) {
 }
 
 core::Result<std::optional<SessionRow>> findLive(core::Database& db, const std::string& uid) {
-  core::Result<core::Statement> st = db.prepare(std::string("SELECT ") + kLiveColumns + " FROM sessions WHERE uid = ?");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, uid);
-  core::Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  if (!*row) return std::optional<SessionRow>();
-  return std::optional<SessionRow>(readRow(*st, false));
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare(std::string("SELECT ") + kLiveColumns + " FROM sessions WHERE uid = ?"));
+  st.bindText(1, uid);
+  EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return std::optional<SessionRow>();
+  return std::optional<SessionRow>(readRow(st, false));
 }
 
 struct HistoryHit {
@@ -97,14 +96,12 @@ struct HistoryHit {
 };
 
 core::Result<std::optional<HistoryHit>> findLatestHistory(core::Database& db, const std::string& uid) {
-  core::Result<core::Statement> st = db.prepare(std::string("SELECT ") + kHistoryColumns +
-                                                " FROM session_history WHERE uid = ? ORDER BY id DESC LIMIT 1");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, uid);
-  core::Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  if (!*row) return std::optional<HistoryHit>();
-  HistoryHit h{readRow(*st, true), st->columnInt64(18)};
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(std::string("SELECT ") + kHistoryColumns +
+                                                       " FROM session_history WHERE uid = ? ORDER BY id DESC LIMIT 1"));
+  st.bindText(1, uid);
+  EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return std::optional<HistoryHit>();
+  HistoryHit h{readRow(st, true), st.columnInt64(18)};
   return std::optional<HistoryHit>(std::move(h));
 }
 
@@ -121,11 +118,10 @@ Ledger::Ledger(Options options) : options_(options) {}
 core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, const std::string& username,
                                       const Counters& d, bool always, LedgerChange* change) {
   if (!always && isZero(d)) return int64_t{0};
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO usage_journal(at, uid, username, nas, input_octets, output_octets, input_packets, output_packets, "
-      "session_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!st.isOk()) return st.status();
-  st->bindInt64(1, r.eventTime)
+      "session_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  st.bindInt64(1, r.eventTime)
       .bindText(2, r.uid)
       .bindText(3, username)
       .bindText(4, r.nas)
@@ -134,11 +130,10 @@ core::Result<int64_t> Ledger::journal(core::Database& db, const AcctRecord& r, c
       .bindInt64(7, i64(d.inputPackets))
       .bindInt64(8, i64(d.outputPackets))
       .bindInt64(9, d.sessionTime);
-  EDGE_RETURN_IF_ERROR(st->run());
+  EDGE_RETURN_IF_ERROR(st.run());
   lastSeq_ = db.lastInsertRowId();
   journalSeq_.store(lastSeq_, std::memory_order_relaxed);
-  core::Result<bool> folded = foldUsage(nullptr, username, r.eventTime, d, lastSeq_, change);
-  if (!folded.isOk()) return folded.status();
+  EDGE_RETURN_IF_ERROR(foldUsage(nullptr, username, r.eventTime, d, lastSeq_, change).status());
   if (change) ++change->journaled;
   return lastSeq_;
 }
@@ -171,14 +166,12 @@ core::Status Ledger::insertLive(core::Database& db, const AcctRecord& r, int64_t
 }
 
 core::Status Ledger::openYoung(core::Database& db, const AcctRecord& r, int64_t started, LedgerChange* change) {
-  core::Result<int64_t> seq = journal(db, r, r.username, r.counters, true, change);
-  if (!seq.isOk()) return seq.status();
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(int64_t seq, journal(db, r, r.username, r.counters, true, change));
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO session_starts(seq, uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
-      "calling_station_id, nas_address, started, stale_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!st.isOk()) return st.status();
+      "calling_station_id, nas_address, started, stale_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   auto opening = std::make_unique<SessionRow>(rowOf(r, started, r.counters));
-  EDGE_RETURN_IF_ERROR(st->bindInt64(1, *seq)
+  EDGE_RETURN_IF_ERROR(st.bindInt64(1, seq)
                            .bindText(2, opening->uid)
                            .bindText(3, opening->acctSessionId)
                            .bindText(4, opening->username)
@@ -198,22 +191,22 @@ core::Status Ledger::openYoung(core::Database& db, const AcctRecord& r, int64_t 
   p.framedIp = r.framedIp;
   p.nasAddress = r.nasAddress;
   p.staleAfter = r.staleAfter;
-  p.seq = *seq;
-  p.firstSeq = *seq;
+  p.seq = seq;
+  p.firstSeq = seq;
   p.opening = std::move(opening);
   sessions_[r.uid] = std::move(p);
-  order_.push_back(Dirty{true, r.uid, *seq, std::chrono::steady_clock::now()});
+  order_.push_back(Dirty{true, r.uid, seq, std::chrono::steady_clock::now()});
   if (change) change->opened.push_back(r.username);
   return core::Status::ok();
 }
 
 core::Status Ledger::insertHistory(core::Database& db, const SessionRow& row) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
       "calling_station_id, started, updated, input_octets, output_octets, input_packets, output_packets, "
-      "session_time, nas_address, stopped, close_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!st.isOk()) return st.status();
-  return bindSession(*st, row).bindInt64(17, row.stopped).bindText(18, row.closeReason).run();
+      "session_time, nas_address, stopped, close_reason) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  return bindSession(st, row).bindInt64(17, row.stopped).bindText(18, row.closeReason).run();
 }
 
 SessionRow Ledger::youngRow(const PendingSession& p) {
@@ -243,28 +236,26 @@ core::Status Ledger::closeLive(core::Database& db, const std::string& uid, int64
     return core::Status::ok();
   }
   int64_t updated = pending != sessions_.end() ? pending->second.updated : 0;
-  core::Result<core::Statement> ins = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement ins, db.prepare(
       "INSERT INTO session_history(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, "
       "calling_station_id, started, updated, stopped, input_octets, output_octets, input_packets, output_packets, "
       "session_time, close_reason, nas_address) SELECT uid, acct_session_id, username, nas, nas_port, nas_port_id, "
       "framed_ip, calling_station_id, started, max(updated, ?2, ?9), ?2, coalesce(?3, input_octets), "
       "coalesce(?4, output_octets), coalesce(?5, input_packets), coalesce(?6, output_packets), "
-      "coalesce(?7, session_time), ?8, nas_address FROM sessions WHERE uid = ?1");
-  if (!ins.isOk()) return ins.status();
-  ins->bindText(1, uid).bindInt64(2, stopped).bindText(8, reason).bindInt64(9, updated);
+      "coalesce(?7, session_time), ?8, nas_address FROM sessions WHERE uid = ?1"));
+  ins.bindText(1, uid).bindInt64(2, stopped).bindText(8, reason).bindInt64(9, updated);
   if (finalCounters) {
-    ins->bindInt64(3, i64(finalCounters->inputOctets))
+    ins.bindInt64(3, i64(finalCounters->inputOctets))
         .bindInt64(4, i64(finalCounters->outputOctets))
         .bindInt64(5, i64(finalCounters->inputPackets))
         .bindInt64(6, i64(finalCounters->outputPackets))
         .bindInt64(7, finalCounters->sessionTime);
   } else {
-    for (int i = 3; i <= 7; ++i) ins->bindNull(i);
+    for (int i = 3; i <= 7; ++i) ins.bindNull(i);
   }
-  EDGE_RETURN_IF_ERROR(ins->run());
-  core::Result<core::Statement> del = db.prepare("DELETE FROM sessions WHERE uid = ?");
-  if (!del.isOk()) return del.status();
-  EDGE_RETURN_IF_ERROR(del->bindText(1, uid).run());
+  EDGE_RETURN_IF_ERROR(ins.run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement del, db.prepare("DELETE FROM sessions WHERE uid = ?"));
+  EDGE_RETURN_IF_ERROR(del.bindText(1, uid).run());
   if (pending != sessions_.end()) sessions_.erase(pending);
   return core::Status::ok();
 }
@@ -276,17 +267,16 @@ core::Status updateRowFields(core::Database& db, const AcctRecord& r, int64_t yo
   const char* set =
       " SET framed_ip = CASE WHEN ?1 <> '' THEN ?1 ELSE framed_ip END, stale_after = ?2, "
       "nas_address = CASE WHEN ?3 <> '' THEN ?3 ELSE nas_address END";
-  core::Result<core::Statement> st =
-      db.prepare(youngSeq != 0 ? std::string("UPDATE session_starts") + set + " WHERE seq = ?4"
-                               : std::string("UPDATE sessions") + set + " WHERE uid = ?4");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress);
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare(youngSeq != 0 ? std::string("UPDATE session_starts") + set + " WHERE seq = ?4"
+                                                 : std::string("UPDATE sessions") + set + " WHERE uid = ?4"));
+  st.bindText(1, r.framedIp).bindInt64(2, r.staleAfter).bindText(3, r.nasAddress);
   if (youngSeq != 0) {
-    st->bindInt64(4, youngSeq);
+    st.bindInt64(4, youngSeq);
   } else {
-    st->bindText(4, r.uid);
+    st.bindText(4, r.uid);
   }
-  return st->run();
+  return st.run();
 }
 }  // namespace
 
@@ -307,9 +297,8 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
   auto pending = sessions_.find(r.uid);
   std::optional<SessionRow> live;
   if (pending == sessions_.end()) {
-    core::Result<std::optional<SessionRow>> found = findLive(db, r.uid);
-    if (!found.isOk()) return found.status();
-    live = std::move(*found);
+    EDGE_ASSIGN_OR_RETURN(std::optional<SessionRow> found, findLive(db, r.uid));
+    live = std::move(found);
   }
   if (pending != sessions_.end() || live) {
     const std::string username = pending != sessions_.end() ? pending->second.username : live->username;
@@ -317,16 +306,14 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     Counters totals = maxOf(current, r.counters);
     Counters d = delta(r.counters, current);
     if (r.statusType == kStop) {
-      core::Result<int64_t> seq = journal(db, r, username, d, false, change);
-      if (!seq.isOk()) return seq.status();
+      EDGE_RETURN_IF_ERROR(journal(db, r, username, d, false, change).status());
       EDGE_RETURN_IF_ERROR(closeLive(db, r.uid, r.eventTime, &totals, terminateCauseName(r.terminateCause)));
       if (change) change->closed.push_back(username);
       return core::Status::ok();
     }
     // An update: one journal row (even without traffic: it carries the time of the update), and
     // the live row follows lazily through the overlay.
-    core::Result<int64_t> seq = journal(db, r, username, d, true, change);
-    if (!seq.isOk()) return seq.status();
+    EDGE_ASSIGN_OR_RETURN(int64_t seq, journal(db, r, username, d, true, change));
     if (live) {
       PendingSession p;
       p.username = username;
@@ -335,9 +322,9 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
       p.framedIp = live->framedIp;
       p.nasAddress = live->nasAddress;
       p.staleAfter = live->staleAfter;
-      p.firstSeq = *seq;
+      p.firstSeq = seq;
       pending = sessions_.emplace(r.uid, std::move(p)).first;
-      order_.push_back(Dirty{true, r.uid, *seq, std::chrono::steady_clock::now()});
+      order_.push_back(Dirty{true, r.uid, seq, std::chrono::steady_clock::now()});
     }
     PendingSession& p = pending->second;
     // What the overlay does not carry changes in place, when it changes (rarely).
@@ -350,18 +337,17 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
     }
     p.totals = totals;
     p.updated = std::max(p.updated, r.eventTime);
-    p.seq = *seq;
+    p.seq = seq;
     return core::Status::ok();
   }
 
   // No live session: a first Start, an update or Stop that arrived before (or without) its Start,
   // or a request about a session that was already closed. Journal first, then the row: the row's
   // journal_seq then covers its own journal entry.
-  core::Result<std::optional<HistoryHit>> hist = findLatestHistory(db, r.uid);
-  if (!hist.isOk()) return hist.status();
+  EDGE_ASSIGN_OR_RETURN(std::optional<HistoryHit> hist, findLatestHistory(db, r.uid));
   int64_t startedGuess = r.eventTime - static_cast<int64_t>(r.counters.sessionTime);
-  if (*hist) {
-    const HistoryHit& h = **hist;
+  if (hist) {
+    const HistoryHit& h = *hist;
     bool closedByUs = reopenable(h.row.closeReason);
     Counters d = delta(r.counters, h.row.counters);
     if (r.statusType == kStart && !closedByUs) {
@@ -369,16 +355,14 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
       return openYoung(db, r, r.eventTime, change);
     }
     if (!closedByUs) return core::Status::ok();  // a retransmission or a late update of a stopped session
-    core::Result<int64_t> seq = journal(db, r, h.row.username, d, false, change);
-    if (!seq.isOk()) return seq.status();
+    EDGE_RETURN_IF_ERROR(journal(db, r, h.row.username, d, false, change).status());
     Counters totals = maxOf(h.row.counters, r.counters);
     if (r.statusType == kStop) {
       // The NAS's own Stop for a session we closed by inference: its reason and totals win.
-      core::Result<core::Statement> st = db.prepare(
+      EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
           "UPDATE session_history SET input_octets = ?, output_octets = ?, input_packets = ?, output_packets = ?, "
-          "session_time = ?, stopped = ?, close_reason = ? WHERE id = ?");
-      if (!st.isOk()) return st.status();
-      st->bindInt64(1, i64(totals.inputOctets))
+          "session_time = ?, stopped = ?, close_reason = ? WHERE id = ?"));
+      st.bindInt64(1, i64(totals.inputOctets))
           .bindInt64(2, i64(totals.outputOctets))
           .bindInt64(3, i64(totals.inputPackets))
           .bindInt64(4, i64(totals.outputPackets))
@@ -386,12 +370,11 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
           .bindInt64(6, r.eventTime)
           .bindText(7, terminateCauseName(r.terminateCause))
           .bindInt64(8, h.id);
-      return st->run();
+      return st.run();
     }
     // An update proves the session alive: reopen it with its original start.
-    core::Result<core::Statement> del = db.prepare("DELETE FROM session_history WHERE id = ?");
-    if (!del.isOk()) return del.status();
-    EDGE_RETURN_IF_ERROR(del->bindInt64(1, h.id).run());
+    EDGE_ASSIGN_OR_RETURN(core::Statement del, db.prepare("DELETE FROM session_history WHERE id = ?"));
+    EDGE_RETURN_IF_ERROR(del.bindInt64(1, h.id).run());
     EDGE_RETURN_IF_ERROR(insertLive(db, r, h.row.started, totals));
     if (change) change->opened.push_back(r.username);
     return core::Status::ok();
@@ -399,8 +382,7 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
 
   if (r.statusType == kStop) {
     // Stop before (or without) Start: the whole session goes straight to history.
-    core::Result<int64_t> seq = journal(db, r, r.username, r.counters, false, change);
-    if (!seq.isOk()) return seq.status();
+    EDGE_RETURN_IF_ERROR(journal(db, r, r.username, r.counters, false, change).status());
     SessionRow row = rowOf(r, startedGuess, r.counters);
     row.stopped = r.eventTime;
     row.closeReason = terminateCauseName(r.terminateCause);
@@ -412,17 +394,15 @@ core::Status Ledger::applyImpl(core::Database& db, const AcctRecord& r, LedgerCh
 core::Status Ledger::closeWhere(core::Database& db, const std::string& where,
                                 const std::function<void(core::Statement&)>& bind, int64_t now,
                                 const std::string& reason, LedgerChange* change) {
-  core::Result<core::Statement> sel = db.prepare("SELECT uid, username FROM sessions WHERE " + where);
-  if (!sel.isOk()) return sel.status();
-  bind(*sel);
+  EDGE_ASSIGN_OR_RETURN(core::Statement sel, db.prepare("SELECT uid, username FROM sessions WHERE " + where));
+  bind(sel);
   std::vector<std::pair<std::string, std::string>> victims;
   for (;;) {
-    core::Result<bool> row = sel->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    victims.emplace_back(sel->columnText(0), sel->columnText(1));
+    EDGE_ASSIGN_OR_RETURN(bool row, sel.step());
+    if (!row) break;
+    victims.emplace_back(sel.columnText(0), sel.columnText(1));
   }
-  sel->reset(true);
+  sel.reset(true);
   for (const auto& [uid, username] : victims) {
     EDGE_RETURN_IF_ERROR(closeLive(db, uid, now, nullptr, reason));
     if (change) change->closed.push_back(username);
@@ -466,10 +446,9 @@ core::Status Ledger::markDisconnecting(core::Database& db, const std::string& ui
   EDGE_RETURN_IF_ERROR(guard(ensureReady(db)));
   EDGE_RETURN_IF_ERROR(guard(flushSession(db, uid)));  // a young session gets its row first
   publish();
-  core::Result<core::Statement> st =
-      db.prepare("UPDATE sessions SET state = 'disconnecting', disconnect_deadline = ? WHERE uid = ?");
-  if (!st.isOk()) return st.status();
-  return st->bindInt64(1, deadline).bindText(2, uid).run();
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("UPDATE sessions SET state = 'disconnecting', disconnect_deadline = ? WHERE uid = ?"));
+  return st.bindInt64(1, deadline).bindText(2, uid).run();
 }
 
 }  // namespace aaa::acct

@@ -52,12 +52,11 @@ core::Statement& bindSession(core::Statement& st, const SessionRow& row) {
 }
 
 core::Status insertRow(core::Database& db, const SessionRow& row, int64_t journalSeq) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
       "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, nas_address, "
-      "stale_after, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')");
-  if (!st.isOk()) return st.status();
-  return bindSession(*st, row).bindInt64(17, row.staleAfter).bindInt64(18, journalSeq).run();
+      "stale_after, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')"));
+  return bindSession(st, row).bindInt64(17, row.staleAfter).bindInt64(18, journalSeq).run();
 }
 
 }  // namespace aaa::acct::detail

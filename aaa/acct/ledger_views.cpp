@@ -29,11 +29,9 @@ std::string usageKey(char view, int64_t bucket, const std::string& username) {
 }
 
 core::Result<int64_t> queryInt(core::Database& db, const std::string& sql) {
-  core::Result<core::Statement> st = db.prepare(sql);
-  if (!st.isOk()) return st.status();
-  core::Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  return *row ? st->columnInt64(0) : 0;
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(sql));
+  EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+  return row ? st.columnInt64(0) : 0;
 }
 
 }  // namespace
@@ -58,57 +56,51 @@ core::Status Ledger::rebuild(core::Database& db) {
   usage_.clear();
   order_.clear();
   ++rebuilds_;
-  core::Result<int64_t> watermark = queryInt(db, "SELECT flushed_seq FROM ledger_meta WHERE id = 1");
-  if (!watermark.isOk()) return watermark.status();
+  EDGE_ASSIGN_OR_RETURN(int64_t watermark, queryInt(db, "SELECT flushed_seq FROM ledger_meta WHERE id = 1"));
   // sqlite_sequence rather than max(seq): sequence numbers are never reused, even after pruning.
-  core::Result<int64_t> last = queryInt(
+  EDGE_ASSIGN_OR_RETURN(int64_t last, queryInt(
       db, "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'usage_journal'), 0), "
-          "coalesce((SELECT max(seq) FROM usage_journal), 0))");
-  if (!last.isOk()) return last.status();
-  lastSeq_ = *last;
+          "coalesce((SELECT max(seq) FROM usage_journal), 0))"));
+  lastSeq_ = last;
   journalSeq_.store(lastSeq_, std::memory_order_relaxed);
   prunedStarts_ = 0;  // the next watermark prunes whatever session_starts holds behind it
-  EDGE_RETURN_IF_ERROR(loadYoung(db, *watermark));
+  EDGE_RETURN_IF_ERROR(loadYoung(db, watermark));
 
-  core::Result<core::Statement> rows = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement rows, db.prepare(
       "SELECT seq, at, uid, username, input_octets, output_octets, input_packets, output_packets, session_time "
-      "FROM usage_journal WHERE seq > ? ORDER BY seq");
-  if (!rows.isOk()) return rows.status();
-  rows->bindInt64(1, *watermark);
+      "FROM usage_journal WHERE seq > ? ORDER BY seq"));
+  rows.bindInt64(1, watermark);
   auto now = std::chrono::steady_clock::now();
   for (;;) {
-    core::Result<bool> more = rows->step();
-    if (!more.isOk()) return more.status();
-    if (!*more) break;
-    int64_t seq = rows->columnInt64(0);
-    int64_t at = rows->columnInt64(1);
-    std::string uid = rows->columnText(2);
-    std::string username = rows->columnText(3);
+    EDGE_ASSIGN_OR_RETURN(bool more, rows.step());
+    if (!more) break;
+    int64_t seq = rows.columnInt64(0);
+    int64_t at = rows.columnInt64(1);
+    std::string uid = rows.columnText(2);
+    std::string username = rows.columnText(3);
     Counters d;
-    d.inputOctets = static_cast<uint64_t>(rows->columnInt64(4));
-    d.outputOctets = static_cast<uint64_t>(rows->columnInt64(5));
-    d.inputPackets = static_cast<uint64_t>(rows->columnInt64(6));
-    d.outputPackets = static_cast<uint64_t>(rows->columnInt64(7));
-    d.sessionTime = static_cast<uint32_t>(rows->columnInt64(8));
+    d.inputOctets = static_cast<uint64_t>(rows.columnInt64(4));
+    d.outputOctets = static_cast<uint64_t>(rows.columnInt64(5));
+    d.inputPackets = static_cast<uint64_t>(rows.columnInt64(6));
+    d.outputPackets = static_cast<uint64_t>(rows.columnInt64(7));
+    d.sessionTime = static_cast<uint32_t>(rows.columnInt64(8));
 
     auto it = sessions_.find(uid);
     if (it == sessions_.end()) {
-      core::Result<core::Statement> live = db.prepare(
+      EDGE_ASSIGN_OR_RETURN(core::Statement live, db.prepare(
           "SELECT username, input_octets, output_octets, input_packets, output_packets, session_time, updated, "
-          "journal_seq FROM sessions WHERE uid = ?");
-      if (!live.isOk()) return live.status();
-      live->bindText(1, uid);
-      core::Result<bool> found = live->step();
-      if (!found.isOk()) return found.status();
-      if (*found && seq > live->columnInt64(7)) {
+          "journal_seq FROM sessions WHERE uid = ?"));
+      live.bindText(1, uid);
+      EDGE_ASSIGN_OR_RETURN(bool found, live.step());
+      if (found && seq > live.columnInt64(7)) {
         PendingSession p;
-        p.username = live->columnText(0);
-        p.totals.inputOctets = static_cast<uint64_t>(live->columnInt64(1));
-        p.totals.outputOctets = static_cast<uint64_t>(live->columnInt64(2));
-        p.totals.inputPackets = static_cast<uint64_t>(live->columnInt64(3));
-        p.totals.outputPackets = static_cast<uint64_t>(live->columnInt64(4));
-        p.totals.sessionTime = static_cast<uint32_t>(live->columnInt64(5));
-        p.updated = live->columnInt64(6);
+        p.username = live.columnText(0);
+        p.totals.inputOctets = static_cast<uint64_t>(live.columnInt64(1));
+        p.totals.outputOctets = static_cast<uint64_t>(live.columnInt64(2));
+        p.totals.inputPackets = static_cast<uint64_t>(live.columnInt64(3));
+        p.totals.outputPackets = static_cast<uint64_t>(live.columnInt64(4));
+        p.totals.sessionTime = static_cast<uint32_t>(live.columnInt64(5));
+        p.updated = live.columnInt64(6);
         p.firstSeq = seq;
         it = sessions_.emplace(uid, std::move(p)).first;
         order_.push_back(Dirty{true, uid, seq, now});
@@ -121,8 +113,7 @@ core::Status Ledger::rebuild(core::Database& db) {
       it->second.seq = seq;
     }
 
-    core::Result<bool> folded = foldUsage(&db, username, at, d, seq, nullptr);
-    if (!folded.isOk()) return folded.status();
+    EDGE_RETURN_IF_ERROR(foldUsage(&db, username, at, d, seq, nullptr).status());
   }
   // The young sessions were queued before the replay: put every entry in first-sequence order, as
   // the watermark and the flush expect.
@@ -134,41 +125,37 @@ core::Status Ledger::rebuild(core::Database& db) {
 }
 
 core::Status Ledger::loadYoung(core::Database& db, int64_t watermark) {
-  core::Result<core::Statement> starts = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement starts, db.prepare(
       "SELECT seq, uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
-      "nas_address, started, stale_after FROM session_starts WHERE seq > ? ORDER BY seq");
-  if (!starts.isOk()) return starts.status();
-  starts->bindInt64(1, watermark);
+      "nas_address, started, stale_after FROM session_starts WHERE seq > ? ORDER BY seq"));
+  starts.bindInt64(1, watermark);
   auto now = std::chrono::steady_clock::now();
   for (;;) {
-    core::Result<bool> more = starts->step();
-    if (!more.isOk()) return more.status();
-    if (!*more) return core::Status::ok();
-    int64_t seq = starts->columnInt64(0);
-    std::string uid = starts->columnText(1);
-    int64_t started = starts->columnInt64(10);
+    EDGE_ASSIGN_OR_RETURN(bool more, starts.step());
+    if (!more) return core::Status::ok();
+    int64_t seq = starts.columnInt64(0);
+    std::string uid = starts.columnText(1);
+    int64_t started = starts.columnInt64(10);
     // Written to `sessions` since (by the flush, or before a close), or closed straight to history.
-    core::Result<core::Statement> gone = db.prepare(
+    EDGE_ASSIGN_OR_RETURN(core::Statement gone, db.prepare(
         "SELECT EXISTS (SELECT 1 FROM sessions WHERE uid = ?1) OR "
-        "EXISTS (SELECT 1 FROM session_history WHERE uid = ?1 AND started = ?2)");
-    if (!gone.isOk()) return gone.status();
-    gone->bindText(1, uid).bindInt64(2, started);
-    core::Result<bool> row = gone->step();
-    if (!row.isOk()) return row.status();
-    if (*row && gone->columnInt64(0) != 0) continue;
+        "EXISTS (SELECT 1 FROM session_history WHERE uid = ?1 AND started = ?2)"));
+    gone.bindText(1, uid).bindInt64(2, started);
+    EDGE_ASSIGN_OR_RETURN(bool row, gone.step());
+    if (row && gone.columnInt64(0) != 0) continue;
     auto opening = std::make_unique<SessionRow>();
     opening->uid = uid;
-    opening->acctSessionId = starts->columnText(2);
-    opening->username = starts->columnText(3);
-    opening->nas = starts->columnText(4);
-    opening->nasPort = static_cast<uint32_t>(starts->columnInt64(5));
-    opening->nasPortId = starts->columnText(6);
-    opening->framedIp = starts->columnText(7);
-    opening->callingStationId = starts->columnText(8);
-    opening->nasAddress = starts->columnText(9);
+    opening->acctSessionId = starts.columnText(2);
+    opening->username = starts.columnText(3);
+    opening->nas = starts.columnText(4);
+    opening->nasPort = static_cast<uint32_t>(starts.columnInt64(5));
+    opening->nasPortId = starts.columnText(6);
+    opening->framedIp = starts.columnText(7);
+    opening->callingStationId = starts.columnText(8);
+    opening->nasAddress = starts.columnText(9);
     opening->started = started;
     opening->updated = started;
-    opening->staleAfter = starts->columnInt64(11);
+    opening->staleAfter = starts.columnInt64(11);
     PendingSession p;
     p.username = opening->username;
     p.updated = started;
@@ -191,13 +178,11 @@ core::Result<bool> Ledger::foldUsage(core::Database* replay, const std::string& 
                   const Counters& c) -> core::Result<bool> {
     auto it = usage_.find(key);
     if (it == usage_.end() && replay != nullptr) {
-      core::Result<core::Statement> view = replay->prepare(std::string("SELECT journal_seq FROM ") + table +
-                                                           " WHERE username = ? AND " + bucketColumn + " = ?");
-      if (!view.isOk()) return view.status();
-      view->bindText(1, username).bindInt64(2, bucket);
-      core::Result<bool> found = view->step();
-      if (!found.isOk()) return found.status();
-      if (*found && seq <= view->columnInt64(0)) return false;
+      EDGE_ASSIGN_OR_RETURN(core::Statement view, replay->prepare(std::string("SELECT journal_seq FROM ") + table +
+                                                                  " WHERE username = ? AND " + bucketColumn + " = ?"));
+      view.bindText(1, username).bindInt64(2, bucket);
+      EDGE_ASSIGN_OR_RETURN(bool found, view.step());
+      if (found && seq <= view.columnInt64(0)) return false;
     }
     if (it == usage_.end()) {
       it = usage_.emplace(key, PendingUsage{}).first;
@@ -208,8 +193,8 @@ core::Result<bool> Ledger::foldUsage(core::Database* replay, const std::string& 
     it->second.seq = seq;
     return true;
   };
-  core::Result<bool> daily = fold(usageKey('d', dayOf(at), username), "usage_daily", "day", dayOf(at), d);
-  if (!daily.isOk() || !classifier_) return daily;
+  EDGE_ASSIGN_OR_RETURN(bool daily, fold(usageKey('d', dayOf(at), username), "usage_daily", "day", dayOf(at), d));
+  if (!classifier_) return daily;
   std::optional<QuotaSlot> slot = classifier_(username, at);
   if (!slot) return daily;
   Counters counted;
@@ -218,9 +203,9 @@ core::Result<bool> Ledger::foldUsage(core::Database* replay, const std::string& 
     counted.outputOctets = d.outputOctets;
   }
   counted.sessionTime = d.sessionTime;
-  core::Result<bool> quota =
-      fold(usageKey('q', slot->periodStart, username), "quota_usage", "period_start", slot->periodStart, counted);
-  if (!quota.isOk()) return quota;
+  EDGE_RETURN_IF_ERROR(
+      fold(usageKey('q', slot->periodStart, username), "quota_usage", "period_start", slot->periodStart, counted)
+          .status());
   if (change != nullptr && (counted.inputOctets + counted.outputOctets + counted.sessionTime) != 0)
     change->quota.push_back(
         QuotaDelta{username, slot->periodStart, counted.inputOctets + counted.outputOctets, counted.sessionTime});
@@ -230,11 +215,10 @@ core::Result<bool> Ledger::foldUsage(core::Database* replay, const std::string& 
 core::Status Ledger::writeSession(core::Database& db, const std::string& uid, const PendingSession& p) {
   // A young session's row is written whole; its session_starts row goes with the next prune.
   if (p.young()) return insertRow(db, youngRow(p), p.seq);
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "UPDATE sessions SET input_octets = ?, output_octets = ?, input_packets = ?, output_packets = ?, "
-      "session_time = ?, updated = max(updated, ?), journal_seq = ? WHERE uid = ?");
-  if (!st.isOk()) return st.status();
-  return st->bindInt64(1, i64(p.totals.inputOctets))
+      "session_time = ?, updated = max(updated, ?), journal_seq = ? WHERE uid = ?"));
+  return st.bindInt64(1, i64(p.totals.inputOctets))
       .bindInt64(2, i64(p.totals.outputOctets))
       .bindInt64(3, i64(p.totals.inputPackets))
       .bindInt64(4, i64(p.totals.outputPackets))
@@ -250,13 +234,12 @@ core::Status Ledger::writeUsage(core::Database& db, const std::string& key, cons
   std::string username = key.substr(nul + 1);
   int64_t bucket = std::stoll(key.substr(1, nul - 1));
   if (key[0] == 'q') {
-    core::Result<core::Statement> st = db.prepare(
+    EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
         "INSERT INTO quota_usage(username, period_start, input_octets, output_octets, session_time, journal_seq) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(username, period_start) DO UPDATE SET "
         "input_octets = input_octets + excluded.input_octets, output_octets = output_octets + excluded.output_octets, "
-        "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq");
-    if (!st.isOk()) return st.status();
-    return st->bindText(1, username)
+        "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq"));
+    return st.bindText(1, username)
         .bindInt64(2, bucket)
         .bindInt64(3, i64(p.sum.inputOctets))
         .bindInt64(4, i64(p.sum.outputOctets))
@@ -264,15 +247,14 @@ core::Status Ledger::writeUsage(core::Database& db, const std::string& key, cons
         .bindInt64(6, p.seq)
         .run();
   }
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO usage_daily(username, day, input_octets, output_octets, input_packets, output_packets, "
       "session_time, journal_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username, day) DO UPDATE SET "
       "input_octets = input_octets + excluded.input_octets, output_octets = output_octets + excluded.output_octets, "
       "input_packets = input_packets + excluded.input_packets, "
       "output_packets = output_packets + excluded.output_packets, "
-      "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq");
-  if (!st.isOk()) return st.status();
-  return st->bindText(1, username)
+      "session_time = session_time + excluded.session_time, journal_seq = excluded.journal_seq"));
+  return st.bindText(1, username)
       .bindInt64(2, bucket)
       .bindInt64(3, i64(p.sum.inputOctets))
       .bindInt64(4, i64(p.sum.outputOctets))
@@ -338,16 +320,14 @@ core::Result<std::vector<SessionRow>> Ledger::userSessions(core::Database& db, c
 core::Status Ledger::writeWatermark(core::Database& db, bool pruneAll) {
   // Everything before the oldest entry still pending is in the views.
   int64_t watermark = order_.empty() ? lastSeq_ : order_.front().firstSeq - 1;
-  core::Result<core::Statement> st = db.prepare("UPDATE ledger_meta SET flushed_seq = ? WHERE id = 1");
-  if (!st.isOk()) return st.status();
-  EDGE_RETURN_IF_ERROR(st->bindInt64(1, watermark).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("UPDATE ledger_meta SET flushed_seq = ? WHERE id = 1"));
+  EDGE_RETURN_IF_ERROR(st.bindInt64(1, watermark).run());
   // Every young session started after the watermark, so the session_starts rows behind it are of
   // sessions written to `sessions` or closed. Pruned in ranges, from the table's old end (and all
   // of it when the whole overlay was written).
   if (watermark <= prunedStarts_ || (!pruneAll && watermark - prunedStarts_ < 1024)) return core::Status::ok();
-  core::Result<core::Statement> prune = db.prepare("DELETE FROM session_starts WHERE seq <= ?");
-  if (!prune.isOk()) return prune.status();
-  EDGE_RETURN_IF_ERROR(prune->bindInt64(1, watermark).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement prune, db.prepare("DELETE FROM session_starts WHERE seq <= ?"));
+  EDGE_RETURN_IF_ERROR(prune.bindInt64(1, watermark).run());
   prunedStarts_ = watermark;
   return core::Status::ok();
 }

@@ -64,57 +64,53 @@ void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
 }  // namespace
 
 core::Result<std::vector<NasClient>> loadNas(core::Database& db) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "SELECT id, name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator FROM nas "
-      "ORDER BY name");
-  if (!st.isOk()) return st.status();
+      "ORDER BY name"));
   std::vector<NasClient> out;
   for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
     NasClient n;
-    n.id = st->columnInt64(0);
-    n.name = st->columnText(1);
+    n.id = st.columnInt64(0);
+    n.name = st.columnText(1);
     std::string error;
-    std::optional<IpPrefix> prefix = parsePrefix(st->columnText(2), &error);
+    std::optional<IpPrefix> prefix = parsePrefix(st.columnText(2), &error);
     if (!prefix) return core::corrupt("nas '" + n.name + "': stored prefix " + error);
     n.prefix = *prefix;
-    n.secret = st->columnText(3);
-    n.vendor = parseVendorProfile(st->columnText(4)).value_or(VendorProfile::kGeneric);
-    n.coaPort = static_cast<uint16_t>(st->columnInt64(5));
-    n.nasIdentifier = st->columnText(6);
-    if (!st->columnIsNull(7)) n.requireMessageAuthenticator = st->columnInt64(7) != 0;
+    n.secret = st.columnText(3);
+    n.vendor = parseVendorProfile(st.columnText(4)).value_or(VendorProfile::kGeneric);
+    n.coaPort = static_cast<uint16_t>(st.columnInt64(5));
+    n.nasIdentifier = st.columnText(6);
+    if (!st.columnIsNull(7)) n.requireMessageAuthenticator = st.columnInt64(7) != 0;
     out.push_back(std::move(n));
   }
   return out;
 }
 
 core::Result<std::vector<Plan>> loadPlans(core::Database& db) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "SELECT id, name, down_bps, up_bps, burst_down_bps, burst_up_bps, burst_threshold_percent, burst_time, "
-      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, billing FROM plans ORDER BY name");
-  if (!st.isOk()) return st.status();
+      "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, billing FROM plans ORDER BY name"));
   std::vector<Plan> out;
   for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
     Plan p;
-    p.id = st->columnInt64(0);
-    p.name = st->columnText(1);
-    p.downBps = static_cast<uint64_t>(st->columnInt64(2));
-    p.upBps = static_cast<uint64_t>(st->columnInt64(3));
-    p.burstDownBps = static_cast<uint64_t>(st->columnInt64(4));
-    p.burstUpBps = static_cast<uint64_t>(st->columnInt64(5));
-    p.burstThresholdPercent = static_cast<uint32_t>(st->columnInt64(6));
-    p.burstTimeSeconds = static_cast<uint32_t>(st->columnInt64(7));
-    p.sessionTimeout = static_cast<uint32_t>(st->columnInt64(8));
-    p.idleTimeout = static_cast<uint32_t>(st->columnInt64(9));
-    p.interimInterval = static_cast<uint32_t>(st->columnInt64(10));
-    p.maxSessions = static_cast<uint32_t>(st->columnInt64(11));
-    p.ipPool = st->columnText(12);
-    core::Result<core::Json> billingJson = core::parseJsonWithComments(st->columnText(13), "plan billing");
+    p.id = st.columnInt64(0);
+    p.name = st.columnText(1);
+    p.downBps = static_cast<uint64_t>(st.columnInt64(2));
+    p.upBps = static_cast<uint64_t>(st.columnInt64(3));
+    p.burstDownBps = static_cast<uint64_t>(st.columnInt64(4));
+    p.burstUpBps = static_cast<uint64_t>(st.columnInt64(5));
+    p.burstThresholdPercent = static_cast<uint32_t>(st.columnInt64(6));
+    p.burstTimeSeconds = static_cast<uint32_t>(st.columnInt64(7));
+    p.sessionTimeout = static_cast<uint32_t>(st.columnInt64(8));
+    p.idleTimeout = static_cast<uint32_t>(st.columnInt64(9));
+    p.interimInterval = static_cast<uint32_t>(st.columnInt64(10));
+    p.maxSessions = static_cast<uint32_t>(st.columnInt64(11));
+    p.ipPool = st.columnText(12);
+    core::Result<core::Json> billingJson = core::parseJsonWithComments(st.columnText(13), "plan billing");
     if (!billingJson.isOk()) return core::corrupt("plan '" + p.name + "': " + billingJson.status().message());
     core::Result<billing::BillingRules> rules = billing::rulesFromJson(*billingJson);
     if (!rules.isOk()) return core::corrupt("plan '" + p.name + "': stored " + rules.status().message());
@@ -125,49 +121,43 @@ core::Result<std::vector<Plan>> loadPlans(core::Database& db) {
 }
 
 core::Result<std::vector<Subscriber>> loadSubscribers(core::Database& db) {
-  core::Result<int64_t> count = db.queryInt64("SELECT count(*) FROM subscribers");
-  if (!count.isOk()) return count.status();
-  core::Result<core::Statement> st = db.prepare(kSubscriberColumns);
-  if (!st.isOk()) return st.status();
+  EDGE_ASSIGN_OR_RETURN(int64_t count, db.queryInt64("SELECT count(*) FROM subscribers"));
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(kSubscriberColumns));
   std::vector<Subscriber> out;
-  out.reserve(static_cast<size_t>(*count));
+  out.reserve(static_cast<size_t>(count));
   for (;;) {
-    core::Result<bool> row = st->step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    out.push_back(readSubscriber(*st));
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    out.push_back(readSubscriber(st));
   }
   return out;
 }
 
 core::Result<Subscriber> loadSubscriber(core::Database& db, const std::string& username) {
-  core::Result<core::Statement> st = db.prepare(std::string(kSubscriberColumns) + " WHERE username = ?");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, username);
-  core::Result<bool> row = st->step();
-  if (!row.isOk()) return row.status();
-  if (!*row) return core::notFound("no subscriber '" + username + "'");
-  return readSubscriber(*st);
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(std::string(kSubscriberColumns) + " WHERE username = ?"));
+  st.bindText(1, username);
+  EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return core::notFound("no subscriber '" + username + "'");
+  return readSubscriber(st);
 }
 
 core::Result<int64_t> insertNas(core::Database& db, const NasClient& n, int64_t now) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO nas(name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator, "
       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(name) DO UPDATE SET prefix = excluded.prefix, secret = excluded.secret, vendor = excluded.vendor, "
       "coa_port = excluded.coa_port, nas_identifier = excluded.nas_identifier, "
-      "require_message_authenticator = excluded.require_message_authenticator");
-  if (!st.isOk()) return st.status();
-  st->bindText(1, n.name)
+      "require_message_authenticator = excluded.require_message_authenticator"));
+  st.bindText(1, n.name)
       .bindText(2, formatPrefix(n.prefix))
       .bindText(3, n.secret)
       .bindText(4, vendorProfileName(n.vendor))
       .bindInt64(5, n.coaPort)
       .bindText(6, n.nasIdentifier);
-  if (n.requireMessageAuthenticator) st->bindInt64(7, *n.requireMessageAuthenticator ? 1 : 0);
-  else st->bindNull(7);
-  st->bindInt64(8, now);
-  core::Status s = st->run();
+  if (n.requireMessageAuthenticator) st.bindInt64(7, *n.requireMessageAuthenticator ? 1 : 0);
+  else st.bindNull(7);
+  st.bindInt64(8, now);
+  core::Status s = st.run();
   if (!s.isOk()) {
     if (isUniqueViolation(s)) return core::alreadyExists("another NAS already has the address " + formatPrefix(n.prefix));
     return s;
@@ -176,9 +166,8 @@ core::Result<int64_t> insertNas(core::Database& db, const NasClient& n, int64_t 
 }
 
 core::Status deleteNas(core::Database& db, const std::string& name) {
-  core::Result<core::Statement> st = db.prepare("DELETE FROM nas WHERE name = ?");
-  if (!st.isOk()) return st.status();
-  EDGE_RETURN_IF_ERROR(st->bindText(1, name).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("DELETE FROM nas WHERE name = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, name).run());
   if (db.changes() == 0) return core::notFound("no NAS named '" + name + "'");
   return core::Status::ok();
 }
@@ -202,14 +191,13 @@ void bindPlan(core::Statement& st, const Plan& p) {
 }  // namespace
 
 core::Result<int64_t> insertPlan(core::Database& db, const Plan& p, int64_t now) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO plans(name, down_bps, up_bps, burst_down_bps, burst_up_bps, burst_threshold_percent, burst_time, "
       "session_timeout, idle_timeout, interim_interval, max_sessions, ip_pool, created_at, updated_at, billing) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-  if (!st.isOk()) return st.status();
-  bindPlan(*st, p);
-  st->bindInt64(13, now).bindInt64(14, now);
-  core::Status s = st->run();
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+  bindPlan(st, p);
+  st.bindInt64(13, now).bindInt64(14, now);
+  core::Status s = st.run();
   if (!s.isOk()) {
     if (isUniqueViolation(s)) return core::alreadyExists("a plan named '" + p.name + "' already exists");
     return s;
@@ -218,14 +206,13 @@ core::Result<int64_t> insertPlan(core::Database& db, const Plan& p, int64_t now)
 }
 
 core::Status updatePlan(core::Database& db, const Plan& p, int64_t now) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "UPDATE plans SET name = ?, down_bps = ?, up_bps = ?, burst_down_bps = ?, burst_up_bps = ?, "
       "burst_threshold_percent = ?, burst_time = ?, session_timeout = ?, idle_timeout = ?, interim_interval = ?, "
-      "max_sessions = ?, ip_pool = ?, updated_at = ?13, billing = ?15 WHERE id = ?14");
-  if (!st.isOk()) return st.status();
-  bindPlan(*st, p);
-  st->bindInt64(13, now).bindInt64(14, p.id);
-  core::Status s = st->run();
+      "max_sessions = ?, ip_pool = ?, updated_at = ?13, billing = ?15 WHERE id = ?14"));
+  bindPlan(st, p);
+  st.bindInt64(13, now).bindInt64(14, p.id);
+  core::Status s = st.run();
   if (!s.isOk() && isUniqueViolation(s)) return core::alreadyExists("a plan named '" + p.name + "' already exists");
   EDGE_RETURN_IF_ERROR(s);
   if (db.changes() == 0) return core::notFound("no plan with id " + std::to_string(p.id));
@@ -233,31 +220,27 @@ core::Status updatePlan(core::Database& db, const Plan& p, int64_t now) {
 }
 
 core::Status deletePlan(core::Database& db, const std::string& name) {
-  core::Result<core::Statement> users = db.prepare(
-      "SELECT count(*) FROM subscribers WHERE plan_id = (SELECT id FROM plans WHERE name = ?)");
-  if (!users.isOk()) return users.status();
-  users->bindText(1, name);
-  core::Result<bool> row = users->step();
-  if (!row.isOk()) return row.status();
-  int64_t n = users->columnInt64(0);
+  EDGE_ASSIGN_OR_RETURN(core::Statement users, db.prepare(
+      "SELECT count(*) FROM subscribers WHERE plan_id = (SELECT id FROM plans WHERE name = ?)"));
+  users.bindText(1, name);
+  EDGE_RETURN_IF_ERROR(users.step().status());
+  int64_t n = users.columnInt64(0);
   if (n > 0)
     return core::failedPrecondition("plan '" + name + "' is used by " + std::to_string(n) +
                                     " subscriber(s); move them to another plan first");
-  core::Result<core::Statement> st = db.prepare("DELETE FROM plans WHERE name = ?");
-  if (!st.isOk()) return st.status();
-  EDGE_RETURN_IF_ERROR(st->bindText(1, name).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("DELETE FROM plans WHERE name = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, name).run());
   if (db.changes() == 0) return core::notFound("no plan named '" + name + "'");
   return core::Status::ok();
 }
 
 core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO subscribers(username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, "
       "updated_at, validity_seconds, voucher_batch, first_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11, "
-      "?12, ?13)");
-  if (!st.isOk()) return st.status();
-  bindSubscriber(*st, s, now);
-  core::Status r = st->run();
+      "?12, ?13)"));
+  bindSubscriber(st, s, now);
+  core::Status r = st.run();
   if (!r.isOk()) {
     if (isUniqueViolation(r)) return core::alreadyExists("subscriber '" + s.username + "' already exists");
     return r;
@@ -266,22 +249,20 @@ core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, 
 }
 
 core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
-  core::Result<core::Statement> st = db.prepare(
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "UPDATE subscribers SET username = ?1, nt_hash = ?2, cleartext = ?3, plan_id = ?4, status = ?5, "
       "expires_at = ?6, mac = ?7, static_ip = ?8, updated_at = ?9, validity_seconds = ?11, voucher_batch = ?12, "
-      "first_login = ?13 WHERE id = ?10");
-  if (!st.isOk()) return st.status();
-  bindSubscriber(*st, s, now);
-  st->bindInt64(10, s.id);
-  EDGE_RETURN_IF_ERROR(st->run());
+      "first_login = ?13 WHERE id = ?10"));
+  bindSubscriber(st, s, now);
+  st.bindInt64(10, s.id);
+  EDGE_RETURN_IF_ERROR(st.run());
   if (db.changes() == 0) return core::notFound("no subscriber with id " + std::to_string(s.id));
   return core::Status::ok();
 }
 
 core::Status deleteSubscriber(core::Database& db, const std::string& username) {
-  core::Result<core::Statement> st = db.prepare("DELETE FROM subscribers WHERE username = ?");
-  if (!st.isOk()) return st.status();
-  EDGE_RETURN_IF_ERROR(st->bindText(1, username).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("DELETE FROM subscribers WHERE username = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, username).run());
   if (db.changes() == 0) return core::notFound("no subscriber '" + username + "'");
   return core::Status::ok();
 }

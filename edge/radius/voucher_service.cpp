@@ -70,55 +70,45 @@ std::string VoucherService::newCode() {
 
 ControlReply VoucherService::generate(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"plan", "count", "prefix", "valid-for", "price", "currency", "batch"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> planName = a.required("plan");
-  if (!planName.isOk()) return fail(planName.status());
+  EDGE_RETURN_IF_ERROR(a.only({"plan", "count", "prefix", "valid-for", "price", "currency", "batch"}));
+  EDGE_ASSIGN_OR_RETURN(std::string planName, a.required("plan"));
   auto snap = d_.snapshots.current();
-  const Plan* plan = snap->findPlanByName(*planName);
-  if (plan == nullptr) return ControlReply::error("plan: no plan named '" + *planName + "' (see plan list)");
-  core::Result<std::optional<int64_t>> count = a.integer("count", 1, 10000);
-  if (!count.isOk()) return fail(count.status());
-  if (!*count) return ControlReply::error("count is required (1 to 10000)");
-  core::Result<std::optional<std::string>> prefix = a.text("prefix");
-  if (!prefix.isOk()) return fail(prefix.status());
-  std::string pre = prefix->value_or("");
+  const Plan* plan = snap->findPlanByName(planName);
+  if (plan == nullptr) return ControlReply::error("plan: no plan named '" + planName + "' (see plan list)");
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> count, a.integer("count", 1, 10000));
+  if (!count) return ControlReply::error("count is required (1 to 10000)");
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> prefix, a.text("prefix"));
+  std::string pre = prefix.value_or("");
   if (pre.size() > 16) return ControlReply::error("prefix: at most 16 characters");
   for (char c : pre)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
       return ControlReply::error("prefix: '" + pre + "' may hold only letters, digits and '-'");
-  core::Result<std::optional<std::string>> validFor = a.text("valid-for");
-  if (!validFor.isOk()) return fail(validFor.status());
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> validFor, a.text("valid-for"));
   uint64_t validSeconds = 0;
-  if (*validFor) {
-    core::Result<uint64_t> d = billing::parseDuration(**validFor);
+  if (validFor) {
+    core::Result<uint64_t> d = billing::parseDuration(*validFor);
     if (!d.isOk()) return ControlReply::error("valid-for: " + d.status().message());
     validSeconds = *d;
   }
   if (validSeconds == 0 && plan->billing.validitySeconds == 0 && !plan->billing.hasQuota())
     return ControlReply::error("valid-for: plan '" + plan->name +
                                "' has no validity or quota, so these vouchers would never run out; give --valid-for 1d");
-  core::Result<std::optional<std::string>> currency = a.text("currency");
-  if (!currency.isOk()) return fail(currency.status());
-  std::string cur = currency->value_or(plan->billing.currency);
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> currency, a.text("currency"));
+  std::string cur = currency.value_or(plan->billing.currency);
   int64_t priceMinor = plan->billing.priceMinor;
-  core::Result<std::optional<std::string>> price = a.text("price");
-  if (!price.isOk()) return fail(price.status());
-  if (*price) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> price, a.text("price"));
+  if (price) {
     if (cur.empty()) return ControlReply::error("price: give the currency too (--currency USD)");
-    core::Result<int64_t> minor = billing::parseMoney(**price, cur);
-    if (!minor.isOk()) return fail(minor.status());
-    priceMinor = *minor;
+    EDGE_ASSIGN_OR_RETURN(priceMinor, billing::parseMoney(*price, cur));
   }
   // Each voucher is a subscriber: a batch counts against the license's subscriber cap like an import.
   if (d_.capacityCheck) {
-    if (std::optional<std::string> refusal = d_.capacityCheck(static_cast<size_t>(**count)))
+    if (std::optional<std::string> refusal = d_.capacityCheck(static_cast<size_t>(*count)))
       return ControlReply::error(*refusal);
   }
   int64_t now = d_.clock.unixSeconds();
-  core::Result<std::optional<std::string>> batch = a.text("batch");
-  if (!batch.isOk()) return fail(batch.status());
-  std::string batchName = batch->value_or("");
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> batch, a.text("batch"));
+  std::string batchName = batch.value_or("");
   if (batchName.empty()) {
     time_t t = static_cast<time_t>(now);
     std::tm tm{};
@@ -131,7 +121,7 @@ ControlReply VoucherService::generate(const Json& args) {
   std::vector<Subscriber> vouchers;
   std::set<std::string> taken;
   bool cleartext = d_.keepCleartext && d_.keepCleartext();
-  while (vouchers.size() < static_cast<size_t>(**count)) {
+  while (vouchers.size() < static_cast<size_t>(*count)) {
     std::string code = pre + newCode();
     if (!taken.insert(code).second || snap->findSubscriber(code) != nullptr) continue;
     Subscriber v;
@@ -139,16 +129,15 @@ ControlReply VoucherService::generate(const Json& args) {
     v.planId = plan->id;
     v.validitySeconds = validSeconds;
     v.createdAt = now;
-    s = setPassword(v, code, cleartext);
-    if (!s.isOk()) return fail(s);
+    EDGE_RETURN_IF_ERROR(setPassword(v, code, cleartext));
     vouchers.push_back(std::move(v));
   }
   int64_t batchId = 0;
-  s = write(d_.writer, [&](core::Database& db) -> core::Status {
+  EDGE_RETURN_IF_ERROR(write(d_.writer, [&](core::Database& db) -> core::Status {
     VoucherBatchRow row;
     row.name = batchName;
     row.planId = plan->id;
-    row.count = **count;
+    row.count = *count;
     row.prefix = pre;
     row.validFor = static_cast<int64_t>(validSeconds);
     row.priceMinor = priceMinor;
@@ -163,13 +152,10 @@ ControlReply VoucherService::generate(const Json& args) {
     batchId = *inserted;
     for (Subscriber& v : vouchers) {
       v.voucherBatch = batchId;
-      core::Result<int64_t> id = aaa::policy::insertSubscriber(db, v, now);
-      if (!id.isOk()) return id.status();  // the whole batch or nothing
-      v.id = *id;
+      EDGE_ASSIGN_OR_RETURN(v.id, aaa::policy::insertSubscriber(db, v, now));  // the whole batch or nothing
     }
     return core::Status::ok();
-  });
-  if (!s.isOk()) return fail(s);
+  }));
   std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
   Json codes = Json::array();
   for (Subscriber& v : vouchers) {
@@ -196,24 +182,21 @@ ControlReply VoucherService::generate(const Json& args) {
 
 ControlReply VoucherService::list(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"batch", "state", "limit"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::optional<std::string>> batch = a.text("batch");
-  core::Result<std::optional<std::string>> state = a.text("state");
-  core::Result<std::optional<int64_t>> limit = a.integer("limit", 1, 100000);
-  for (const core::Status* e : {&batch.status(), &state.status(), &limit.status()})
-    if (!e->isOk()) return fail(*e);
-  std::string want = state->value_or("");
+  EDGE_RETURN_IF_ERROR(a.only({"batch", "state", "limit"}));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> batch, a.text("batch"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> state, a.text("state"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 100000));
+  std::string want = state.value_or("");
   if (!want.empty() && want != "unused" && want != "active" && want != "expired" && want != "revoked")
     return ControlReply::error("state: '" + want + "' is not one of: unused, active, expired, revoked");
-  core::Result<std::vector<VoucherRow>> rows = loadVouchers(d_.reader, batch->value_or(""), "");
-  if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty() && batch->has_value()) return ControlReply::error(core::notFound("no voucher batch '" + **batch + "'"));
+  EDGE_ASSIGN_OR_RETURN(std::vector<VoucherRow> rows, loadVouchers(d_.reader, batch.value_or(""), ""));
+  if (rows.empty() && batch.has_value())
+    return ControlReply::error(core::notFound("no voucher batch '" + *batch + "'"));
   auto snap = d_.snapshots.current();
   int64_t now = d_.clock.unixSeconds();
   Json list = Json::array();
-  size_t max = static_cast<size_t>(limit->value_or(1000));
-  for (const VoucherRow& v : *rows) {
+  size_t max = static_cast<size_t>(limit.value_or(1000));
+  for (const VoucherRow& v : rows) {
     const Subscriber* sub = snap->findSubscriber(v.code);
     const Plan* plan = snap->findPlanByName(v.plan);
     // The snapshot is fresher than the table for the first login (written asynchronously).
@@ -244,20 +227,16 @@ ControlReply VoucherService::list(const Json& args) {
 
 ControlReply VoucherService::revoke(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"code", "batch"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::optional<std::string>> code = a.text("code");
-  core::Result<std::optional<std::string>> batch = a.text("batch");
-  if (!code.isOk()) return fail(code.status());
-  if (!batch.isOk()) return fail(batch.status());
-  if (code->has_value() == batch->has_value()) return ControlReply::error("give either --code or --batch");
-  core::Result<std::vector<VoucherRow>> rows = loadVouchers(d_.reader, batch->value_or(""), code->value_or(""));
-  if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty())
-    return ControlReply::error(*code ? "no voucher '" + **code + "'" : "no voucher batch '" + **batch + "'");
+  EDGE_RETURN_IF_ERROR(a.only({"code", "batch"}));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> code, a.text("code"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> batch, a.text("batch"));
+  if (code.has_value() == batch.has_value()) return ControlReply::error("give either --code or --batch");
+  EDGE_ASSIGN_OR_RETURN(std::vector<VoucherRow> rows, loadVouchers(d_.reader, batch.value_or(""), code.value_or("")));
+  if (rows.empty())
+    return ControlReply::error(code ? "no voucher '" + *code + "'" : "no voucher batch '" + *batch + "'");
   auto snap = d_.snapshots.current();
   std::vector<Subscriber> revoked;
-  for (const VoucherRow& v : *rows) {
+  for (const VoucherRow& v : rows) {
     const Subscriber* sub = snap->findSubscriber(v.code);
     if (sub == nullptr || sub->status != aaa::policy::SubscriberStatus::kActive) continue;
     Subscriber r = *sub;
@@ -265,11 +244,10 @@ ControlReply VoucherService::revoke(const Json& args) {
     revoked.push_back(std::move(r));
   }
   int64_t now = d_.clock.unixSeconds();
-  s = write(d_.writer, [&revoked, now](core::Database& db) -> core::Status {
+  EDGE_RETURN_IF_ERROR(write(d_.writer, [&revoked, now](core::Database& db) -> core::Status {
     for (const Subscriber& r : revoked) EDGE_RETURN_IF_ERROR(aaa::policy::updateSubscriber(db, r, now));
     return core::Status::ok();
-  });
-  if (!s.isOk()) return fail(s);
+  }));
   std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
   for (const Subscriber& r : revoked) {
     changes.emplace_back(r.username, std::make_shared<const Subscriber>(r));
@@ -277,22 +255,18 @@ ControlReply VoucherService::revoke(const Json& args) {
   }
   d_.snapshots.publishSubscriberChanges(changes);
   return ControlReply::success(std::to_string(revoked.size()) + " voucher(s) revoked" +
-                               (revoked.size() < rows->size() ? " (the others were revoked already)" : ""));
+                               (revoked.size() < rows.size() ? " (the others were revoked already)" : ""));
 }
 
 ControlReply VoucherService::exportBatch(const Json& args) {
   CommandArgs a(args);
-  core::Status s = a.only({"batch", "format"});
-  if (!s.isOk()) return fail(s);
-  core::Result<std::string> batch = a.required("batch");
-  if (!batch.isOk()) return fail(batch.status());
-  core::Result<std::optional<std::string>> format = a.text("format");
-  if (!format.isOk()) return fail(format.status());
-  std::string f = format->value_or("csv");
+  EDGE_RETURN_IF_ERROR(a.only({"batch", "format"}));
+  EDGE_ASSIGN_OR_RETURN(std::string batch, a.required("batch"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> format, a.text("format"));
+  std::string f = format.value_or("csv");
   if (f != "csv" && f != "html") return ControlReply::error("format: '" + f + "' is not one of: csv, html");
-  core::Result<std::vector<VoucherRow>> rows = loadVouchers(d_.reader, *batch, "");
-  if (!rows.isOk()) return fail(rows.status());
-  if (rows->empty()) return ControlReply::error(core::notFound("no voucher batch '" + *batch + "'"));
+  EDGE_ASSIGN_OR_RETURN(std::vector<VoucherRow> rows, loadVouchers(d_.reader, batch, ""));
+  if (rows.empty()) return ControlReply::error(core::notFound("no voucher batch '" + batch + "'"));
   auto snap = d_.snapshots.current();
   auto validityText = [&](const VoucherRow& v) {
     const Plan* plan = snap->findPlanByName(v.plan);
@@ -302,14 +276,14 @@ ControlReply VoucherService::exportBatch(const Json& args) {
   std::string content;
   if (f == "csv") {
     content = "code,username,password,batch,plan,valid_for,price\n";
-    for (const VoucherRow& v : *rows)
+    for (const VoucherRow& v : rows)
       content += csvField(v.code) + "," + csvField(v.code) + "," + csvField(v.code) + "," + csvField(v.batch) + "," +
                  csvField(v.plan) + "," + csvField(validityText(v)) + "," +
                  csvField(v.priceMinor ? billing::formatMoney(v.priceMinor, v.currency) : "free") + "\n";
   } else {
     // A printable A4 sheet of cards; each card holds everything a guest needs.
     content =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vouchers " + htmlEscape(*batch) +
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vouchers " + htmlEscape(batch) +
         "</title>\n<style>\n"
         "body{font-family:sans-serif;margin:10mm}\n"
         ".sheet{display:grid;grid-template-columns:repeat(3,1fr);gap:4mm}\n"
@@ -319,7 +293,7 @@ ControlReply VoucherService::exportBatch(const Json& args) {
         ".meta{font-size:9pt;color:#333}\n"
         "@media print{body{margin:5mm}}\n"
         "</style></head><body>\n<div class=\"sheet\">\n";
-    for (const VoucherRow& v : *rows) {
+    for (const VoucherRow& v : rows) {
       content += "<div class=\"card\"><div class=\"tenant\">" + htmlEscape(d_.tenantName) + "</div>" +
                  "<div class=\"code\">" + htmlEscape(v.code) + "</div>" + "<div class=\"meta\">Plan: " +
                  htmlEscape(v.plan) + "<br>Valid for: " + htmlEscape(validityText(v)) +
@@ -330,11 +304,11 @@ ControlReply VoucherService::exportBatch(const Json& args) {
     content += "</div>\n</body></html>\n";
   }
   Json out = Json::object();
-  out["batch"] = *batch;
+  out["batch"] = batch;
   out["format"] = f;
-  out["count"] = rows->size();
+  out["count"] = rows.size();
   out["content"] = content;
-  return ControlReply::success(std::to_string(rows->size()) + " vouchers of batch '" + *batch + "' as " + f, out);
+  return ControlReply::success(std::to_string(rows.size()) + " vouchers of batch '" + batch + "' as " + f, out);
 }
 
 }  // namespace edge
