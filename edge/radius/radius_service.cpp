@@ -1,21 +1,13 @@
 #include "edge/radius/radius_service.h"
 
 #include <chrono>
-#include <ctime>
 #include <set>
 #include <thread>
 
-#include "aaa/auth/mac.h"
 #include "aaa/policy/store.h"
 #include "aaa/radius/reply.h"
-#include "catalog/nas.h"
-#include "catalog/plan.h"
-#include "catalog/subscriber.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "core/units.h"
-#include "core/command_args.h"
-#include "edge/radius/service_helpers.h"
 
 namespace edge {
 
@@ -23,7 +15,6 @@ namespace {
 
 using core::ControlReply;
 using core::Json;
-using core::CommandArgs;
 aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
   aaa::policy::PolicySettings s;
   s.pap = s.chap = s.msChapV2 = s.mac = false;
