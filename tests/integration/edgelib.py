@@ -1,11 +1,15 @@
 """Shared helpers for integration tests: temp dirs, starting edged, running edgectl."""
+import atexit
 import json
 import os
+import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
+import uuid
 
 BIN = os.environ.get("EDGE_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
 
@@ -125,8 +129,41 @@ class Edged(_Daemon):
         return rc
 
 
+# The PostgreSQL backend for mgmtd (the *_pg CTest entries set it from the pg_cluster fixture of
+# tests/support/pg_cluster.cmake): every Mgmtd of the run gets a database of its own on that cluster,
+# made when the Mgmtd is made and dropped when the test script exits. Unset: SQLite in data-dir.
+PG_DSN = os.environ.get("MGMT_TEST_PG_DSN") or None
+
+
+def _psql(dsn, script, **variables):
+    """Runs `script` with psql on `dsn`; :'name' in it is `variables[name]`, quoted by psql."""
+    args = ["psql", dsn, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
+    for name, value in variables.items():
+        args += ["-v", f"{name}={value}"]
+    r = subprocess.run(args, input=script, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError(f"psql: {script.strip()} -> {r.returncode}: {r.stderr}")
+    return r.stdout
+
+
+def _dsn_with_dbname(dsn, dbname):
+    if re.search(r"(^|\s)dbname=\S*", dsn):
+        return re.sub(r"(^|\s)dbname=\S*", lambda m: f"{m.group(1)}dbname={dbname}", dsn)
+    return f"{dsn} dbname={dbname}"
+
+
+def fresh_pg_database():
+    """A new empty database on the test cluster (CREATE DATABASE, unique name) for one mgmtd; dropped,
+    with any connection still open to it, when this process exits. Returns its DSN."""
+    name = f"mgmt_it_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _psql(PG_DSN, f"CREATE DATABASE {name};")
+    atexit.register(_psql, PG_DSN, f"DROP DATABASE IF EXISTS {name} WITH (FORCE);")
+    return _dsn_with_dbname(PG_DSN, name)
+
+
 class Mgmtd(_Daemon):
-    """A real mgmtd process on a private folder (HTTPS listeners on free loopback ports)."""
+    """A real mgmtd process on a private folder (HTTPS listeners on free loopback ports), on SQLite
+    in its data-dir, or on a fresh PostgreSQL database when MGMT_TEST_PG_DSN is set."""
     cli = "mgmtctl"
 
     def __init__(self, root, extra=None, netns=None):
@@ -140,9 +177,30 @@ class Mgmtd(_Daemon):
         self.proc = None
         config = {"data-dir": self.data_dir, "control-socket": self.socket, "log-level": "info",
                   "device-api": {"listen": "127.0.0.1", "port": 0}, "admin-api": {"listen": "127.0.0.1", "port": 0}}
+        self.pg_dsn = None
+        if PG_DSN is not None and "storage" not in (extra or {}):
+            self.pg_dsn = fresh_pg_database()
+            config["storage"] = {"backend": "postgres", "dsn": self.pg_dsn}
         config.update(extra or {})
         with open(self.config, "w") as f:
             json.dump(config, f, indent=2)
+
+    def execute(self, statement, *params):
+        """One SQL statement on this mgmtd's database, whichever the backend (? marks a parameter):
+        for the tests that set up a state no command makes (an old certificate, say)."""
+        if self.pg_dsn is None:
+            db = sqlite3.connect(os.path.join(self.data_dir, "mgmt.db"))
+            try:
+                db.execute(statement, params)
+                db.commit()
+            finally:
+                db.close()
+            return
+        parts = statement.split("?")
+        if len(parts) != len(params) + 1:
+            raise ValueError(f"{len(params)} parameters for {statement}")
+        script = parts[0] + "".join(f":'p{i}'{part}" for i, part in enumerate(parts[1:]))
+        _psql(self.pg_dsn, script + ";\n", **{f"p{i}": str(v) for i, v in enumerate(params)})
 
     def start(self):
         self.log = open(self.log_path, "ab")

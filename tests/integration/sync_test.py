@@ -146,7 +146,7 @@ class Sync(unittest.TestCase):
         box.stop()
         mgmt.stop()
         # Give the box a certificate near the end of its life, issued by mgmt's CA for its own key,
-        # and make it the device's current one in mgmt.db.
+        # and make it the device's current one in mgmt's database.
         work = os.path.join(self.tmp.path, "short")
         os.makedirs(work)
         p = lambda n: os.path.join(work, n)  # noqa: E731
@@ -161,11 +161,8 @@ class Sync(unittest.TestCase):
                              check=True).stdout
         with open(os.path.join(sync_dir, "device.pem"), "w") as f:
             f.write(pem)
-        db = sqlite3.connect(os.path.join(mgmt.data_dir, "mgmt.db"))
-        db.execute("UPDATE devices SET cert_fingerprint = ?, cert_previous_fingerprint = '' WHERE id = ?",
-                   (hashlib.sha256(der).hexdigest(), device))
-        db.commit()
-        db.close()
+        mgmt.execute("UPDATE devices SET cert_fingerprint = ?, cert_previous_fingerprint = '' WHERE id = ?",
+                     hashlib.sha256(der).hexdigest(), device)
         mgmt.start()
         box.start()
         box.ctl("sync", "now")
