@@ -155,7 +155,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, ledger_,
                                                           sessionCounts_, counters_, &events_);
   EDGE_RETURN_IF_ERROR(acctServer_->start());
-  counters_.gauge("radius_sessions_online", "Live sessions in the ledger");
+  sessionsOnline_ = &counters_.gauge("radius_sessions_online", "Live sessions in the ledger");  // once
   core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
                 acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
                 loadMs, " ms; ", sessionCounts_.total(), " sessions online");
@@ -187,7 +187,7 @@ void RadiusService::stop() {
 }
 
 void RadiusService::tick(int64_t now) {
-  counters_.gauge("radius_sessions_online", "Live sessions in the ledger").set(sessionCounts_.total());
+  if (sessionsOnline_ != nullptr) sessionsOnline_->set(sessionCounts_.total());
   if (sessions_) sessions_->tick(now);
 }
 

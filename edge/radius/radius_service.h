@@ -91,6 +91,7 @@ class RadiusService {
   bool keepCleartext() const;
 
   core::CounterRegistry& counters_;
+  core::Counter* sessionsOnline_ = nullptr;  // radius_sessions_online, declared in start()
   core::EventBus& events_;
   RadiusConfig config_;
   AccountingConfig accounting_;
