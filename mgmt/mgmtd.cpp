@@ -30,7 +30,9 @@ int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
 Mgmtd::Mgmtd(std::string configPath, MgmtConfig config)
     : configPath_(std::move(configPath)),
       config_(std::move(config)),
-      commands_(mgmtRoles(), mgmtCommandSpecs()),
+      // Every operator command is a unit of work of its own (mgmt/store) and the services keep no
+      // other state, so commands from the control socket's workers and the admin API run at once.
+      commands_(mgmtRoles(), mgmtCommandSpecs(), core::command::Table::Handlers::kConcurrent),
       control_(commands_) {
   if (config_.pidFile.empty()) config_.pidFile = config_.dataDir + "/mgmtd.pid";
 }

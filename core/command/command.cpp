@@ -187,7 +187,8 @@ Status checkArguments(const Spec& spec, const Json& arguments) {
   return Status::ok();
 }
 
-Table::Table(std::vector<std::string> roles, std::vector<Spec> specs) : roles_(std::move(roles)), specs_(std::move(specs)) {
+Table::Table(std::vector<std::string> roles, std::vector<Spec> specs, Handlers handlers)
+    : roles_(std::move(roles)), specs_(std::move(specs)), mode_(handlers) {
   specs_.push_back(command("list-commands", "commands", "", "list the commands the running daemon accepts"));
   for (size_t i = 0; i < specs_.size(); ++i) {
     const Spec& s = specs_[i];
@@ -248,7 +249,8 @@ ControlReply Table::call(const Caller& caller, const std::string& name, const Js
   auto handler = handlers_.find(name);
   if (handler == handlers_.end()) return ControlReply::error(unavailable(name + " is not available in this daemon"));
   const Json& given = arguments.is_null() ? Json::object() : arguments;
-  std::unique_lock<std::mutex> lock(handleMu_);
+  std::unique_lock<std::mutex> lock(handleMu_, std::defer_lock);
+  if (mode_ == Handlers::kOneAtATime) lock.lock();
   try {
     if (before_) {
       std::optional<ControlReply> refused = before_(*spec, given);
@@ -258,10 +260,10 @@ ControlReply Table::call(const Caller& caller, const std::string& name, const Js
     if (reply.wait) {
       // The network wait, with no lock held: other commands (and the portal) go on meanwhile.
       std::function<ControlReply()> wait = std::move(reply.wait);
-      lock.unlock();
+      if (lock.owns_lock()) lock.unlock();
       reply = wait();
       reply.wait = nullptr;
-      lock.lock();
+      if (mode_ == Handlers::kOneAtATime) lock.lock();
     }
     if (after_) after_(*spec, given, reply);
     return reply;

@@ -15,9 +15,12 @@
 //   (invalid-argument, not-found, conflict, permission-denied, failed-precondition, unavailable,
 //   internal), and httpStatus()/exitStatus() map those for the HTTP APIs and the CLIs. Nothing is
 //   decided by the wording of a message.
-// - Handlers run one at a time (they share the daemon's read connections); one that waits on the
-//   network returns ControlReply::later(wait), and `wait` runs after it with no lock held, so other
-//   commands answer meanwhile.
+// - By default handlers run one at a time (edged's share the daemon's read connections); one that
+//   waits on the network returns ControlReply::later(wait), and `wait` runs after it with no lock
+//   held, so other commands answer meanwhile. A daemon whose handlers are safe on any number of
+//   threads at once (mgmtd: each command is a unit of work on its own pooled connection) builds its
+//   table with Handlers::kConcurrent: no lock at all, and its `before`/`after` hooks must then be
+//   thread-safe too.
 #pragma once
 
 #include <cstddef>
@@ -147,11 +150,16 @@ class Table {
   // changes); `after` sees each reply (to report changes upstream).
   using Before = std::function<std::optional<ControlReply>(const Spec& spec, const Json& arguments)>;
   using After = std::function<void(const Spec& spec, const Json& arguments, const ControlReply& reply)>;
+  // Whether two calls may run their handlers (and hooks) at the same time.
+  enum class Handlers {
+    kOneAtATime,  // one handler at a time, whichever thread calls (a later()'s wait excepted)
+    kConcurrent,  // no lock: the handlers and hooks are safe to run on several threads at once
+  };
 
   // `roles`: the ladder from least to most rights ({"viewer", "technician", "admin"}); a caller may
   // run a spec whose role is at or below its own. Specs naming a role not on the ladder are refused
   // (std::logic_error: a bug of ours).
-  Table(std::vector<std::string> roles, std::vector<Spec> specs);
+  Table(std::vector<std::string> roles, std::vector<Spec> specs, Handlers handlers = Handlers::kOneAtATime);
 
   // Binds the handler of a declared spec. Throws std::logic_error for a name not declared or bound
   // twice. Before the table serves.
@@ -178,7 +186,8 @@ class Table {
   std::map<std::string, Handler> handlers_;
   Before before_;
   After after_;
-  std::mutex handleMu_;  // one handler at a time, whichever thread calls
+  Handlers mode_;
+  std::mutex handleMu_;  // kOneAtATime: one handler at a time, whichever thread calls
 };
 
 // The declared shape of `arguments` against `spec` (what dispatch checks before a handler runs).

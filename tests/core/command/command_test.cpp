@@ -1,6 +1,7 @@
 // The command layer (core/command): what dispatch decides from the spec before a handler runs, the
-// codes a failure carries and how they map, the hooks around every command, and that a command
-// waiting on the network holds no one else back.
+// codes a failure carries and how they map, the hooks around every command, that a command
+// waiting on the network holds no one else back, and the two ways handlers share the table (one at
+// a time, or at once for a daemon that declares them safe).
 #include "core/command/command.h"
 
 #include <atomic>
@@ -237,4 +238,61 @@ TEST(CommandTable, ACommandWaitingOnAPeerHoldsNoOneBack) {
   LONGS_EQUAL(0, a.result);
   LONGS_EQUAL(0, b.result);
   STRCMP_EQUAL("the peer answered", waited.text.c_str());
+}
+
+TEST(CommandTable, HandlersRunOneAtATimeByDefault) {
+  Fixture f;
+  std::atomic<int> running{0}, most{0};
+  f.table.bind("wait", [&](const Json&, const Caller&) {
+    int now = ++running;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    --running;
+    return ControlReply::success("done");
+  });
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) answered += f.table.call(Caller::root(), "wait", Json::object()).result == 0;
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  LONGS_EQUAL(100, answered.load());
+  LONGS_EQUAL(1, most.load());  // never two handlers at once
+}
+
+TEST(CommandTable, ATableOfConcurrentHandlersRunsASecondCallWhileTheFirstIsInItsHandler) {
+  Table table{kRoles, kSpecs, Table::Handlers::kConcurrent};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, secondDone = false;
+  // The first call stays inside its handler (not a later() wait) until the second call has
+  // answered; one lock around the handlers would keep the second out until this one gave up.
+  table.bind("wait", [&](const Json&, const Caller&) {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    bool released = cv.wait_for(lock, std::chrono::seconds(20), [&] { return secondDone; });
+    return ControlReply::success(released ? "the second finished first" : "gave up waiting");
+  });
+  table.bind("look", ok);
+  ControlReply first;
+  std::thread t([&] { first = table.call(Caller::root(), "wait", Json::object()); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return entered; });
+  }
+  ControlReply second = table.call(Caller::root(), "look", Json{{"name", "x"}});
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    secondDone = true;
+  }
+  cv.notify_all();
+  t.join();
+  LONGS_EQUAL(0, second.result);
+  LONGS_EQUAL(0, first.result);
+  STRCMP_EQUAL("the second finished first", first.text.c_str());
 }
