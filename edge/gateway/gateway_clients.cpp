@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "aaa/policy/snapshot.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/pki.h"
@@ -193,7 +194,16 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
   }
   c.started = c.lastActivity = c.lastInterim = now;
   readAccept(*reply, c);
-  if (auto policy = radius_.sessionPolicy(username)) c.usageMatters = policy->usageMatters;
+  // The Access-Accept has just checked the subscriber and evaluated billing: all the gateway still
+  // needs is whether the plan has a quota or fair use, asked of the catalog snapshot (no second
+  // billing evaluation at every login, as sessionPolicy() would run).
+  {
+    std::shared_ptr<const aaa::policy::Snapshot> snap = radius_.snapshot();
+    const aaa::policy::Subscriber* sub = snap->findSubscriber(username);
+    const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
+    c.usageMatters =
+        plan != nullptr && sub->status == aaa::policy::SubscriberStatus::kActive && plan->billing.hasQuota();
+  }
   // Start (durable) before the kernel opens: the ledger never misses a session the kernel has.
   core::Status s = account(c, kStart);
   if (!s.isOk()) {
