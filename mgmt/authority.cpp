@@ -35,9 +35,8 @@ core::Status writeFile(const std::string& path, const std::string& content, int 
 // Loads a key from `path`, creating it when the file is missing.
 core::Result<std::string> loadOrCreateKey(const std::string& path, const char* what) {
   if (exists(path)) return core::readTextFile(path, what);
-  core::Result<std::string> key = core::pki::generateKey();
-  if (!key.isOk()) return key.status();
-  EDGE_RETURN_IF_ERROR(writeFile(path, *key, 0600));
+  EDGE_ASSIGN_OR_RETURN(std::string key, core::pki::generateKey());
+  EDGE_RETURN_IF_ERROR(writeFile(path, key, 0600));
   return key;
 }
 
@@ -46,20 +45,14 @@ core::Result<std::string> loadOrCreateKey(const std::string& path, const char* w
 core::Status Authority::open(const MgmtConfig& config, int64_t now) {
   const std::string dir = config.dataDir;
   if (!config.caCert.empty()) {
-    core::Result<std::string> cert = core::readTextFile(config.caCert, "the CA certificate (ca-cert)");
-    if (!cert.isOk()) return cert.status();
-    core::Result<std::string> key = core::readTextFile(config.caKey, "the CA key (ca-key)");
-    if (!key.isOk()) return key.status();
-    caCert_ = *cert;
-    caKey_ = *key;
+    EDGE_ASSIGN_OR_RETURN(std::string cert, core::readTextFile(config.caCert, "the CA certificate (ca-cert)"));
+    EDGE_ASSIGN_OR_RETURN(std::string key, core::readTextFile(config.caKey, "the CA key (ca-key)"));
+    caCert_ = cert;
+    caKey_ = key;
   } else {
-    core::Result<std::string> key = loadOrCreateKey(dir + "/ca-key.pem", "the CA key");
-    if (!key.isOk()) return key.status();
-    caKey_ = *key;
+    EDGE_ASSIGN_OR_RETURN(caKey_, loadOrCreateKey(dir + "/ca-key.pem", "the CA key"));
     if (exists(dir + "/ca.pem")) {
-      core::Result<std::string> cert = core::readTextFile(dir + "/ca.pem", "the CA certificate");
-      if (!cert.isOk()) return cert.status();
-      caCert_ = *cert;
+      EDGE_ASSIGN_OR_RETURN(caCert_, core::readTextFile(dir + "/ca.pem", "the CA certificate"));
     } else {
       core::pki::CertSpec spec;
       spec.commonName = "edge-mgmt CA";
@@ -77,28 +70,24 @@ core::Status Authority::open(const MgmtConfig& config, int64_t now) {
   caFingerprint_ = ca->fingerprint;
 
   // The server certificate: reissued when missing, from another CA, or past two thirds of its life.
-  core::Result<std::string> serverKey = loadOrCreateKey(dir + "/server-key.pem", "the server key");
-  if (!serverKey.isOk()) return serverKey.status();
-  serverKey_ = *serverKey;
+  EDGE_ASSIGN_OR_RETURN(serverKey_, loadOrCreateKey(dir + "/server-key.pem", "the server key"));
   bool reissue = true;
   if (exists(dir + "/server.pem")) {
-    core::Result<std::string> cert = core::readTextFile(dir + "/server.pem", "the server certificate");
-    if (!cert.isOk()) return cert.status();
-    core::Result<core::pki::CertInfo> info = core::pki::certificateInfo(*cert);
-    if (info.isOk() && core::pki::verifyCertificate(*cert, caCert_, now).isOk() &&
+    EDGE_ASSIGN_OR_RETURN(std::string cert, core::readTextFile(dir + "/server.pem", "the server certificate"));
+    core::Result<core::pki::CertInfo> info = core::pki::certificateInfo(cert);
+    if (info.isOk() && core::pki::verifyCertificate(cert, caCert_, now).isOk() &&
         now < info->notBefore + (info->notAfter - info->notBefore) * 2 / 3) {
       reissue = false;
-      serverCert_ = *cert;
+      serverCert_ = cert;
     }
   }
   if (reissue) {
-    core::Result<std::string> pub = core::pki::publicKeyOf(serverKey_);
-    if (!pub.isOk()) return pub.status();
+    EDGE_ASSIGN_OR_RETURN(std::string pub, core::pki::publicKeyOf(serverKey_));
     core::pki::CertSpec spec;
     spec.commonName = core::sync::kServerName;
     spec.notBefore = now - 3600;
     spec.notAfter = now + 365LL * 86400;
-    core::Result<std::string> cert = core::pki::issueForKey(caCert_, caKey_, *pub, spec);
+    core::Result<std::string> cert = core::pki::issueForKey(caCert_, caKey_, pub, spec);
     if (!cert.isOk()) return cert.status().withContext("issuing the server certificate");
     EDGE_RETURN_IF_ERROR(writeFile(dir + "/server.pem", *cert, 0644));
     serverCert_ = *cert;
@@ -106,12 +95,8 @@ core::Status Authority::open(const MgmtConfig& config, int64_t now) {
   // The chain the listeners present: leaf, then the CA.
   serverCert_ += caCert_;
 
-  core::Result<std::string> licenseKey = loadOrCreateKey(dir + "/license-key.pem", "the license signing key");
-  if (!licenseKey.isOk()) return licenseKey.status();
-  licenseKey_ = *licenseKey;
-  core::Result<std::string> pub = core::pki::publicKeyOf(licenseKey_);
-  if (!pub.isOk()) return pub.status();
-  licensePublic_ = *pub;
+  EDGE_ASSIGN_OR_RETURN(licenseKey_, loadOrCreateKey(dir + "/license-key.pem", "the license signing key"));
+  EDGE_ASSIGN_OR_RETURN(licensePublic_, core::pki::publicKeyOf(licenseKey_));
   return writeFile(dir + "/license-public.pem", licensePublic_, 0644);
 }
 
