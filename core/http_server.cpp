@@ -297,6 +297,11 @@ struct HttpServer::Impl {
         return MHD_YES;
       }
       HttpResponse response = run(*server, pending->handler, pending->request);
+      if (response.stream && server->options_.threadPerConnection) {
+        // Parking a connection (suspend/resume) is the polling thread's business: no streams here.
+        logError(server->options_.name, ": ", pending->request.path, " answered with a stream on a thread-per-connection server");
+        return send(connection, HttpResponse::jsonError(500, "internal error"));
+      }
       if (response.stream) return sendStream(server, connection, response);
       return send(connection, response);
     } catch (...) {
@@ -336,7 +341,8 @@ void HttpServer::route(const std::string& method, const std::string& path, HttpH
 Status HttpServer::start() {
   sockaddr_storage addr{};
   // Suspend/resume parks a streaming connection while it has nothing to send.
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+  flags |= options_.threadPerConnection ? MHD_USE_THREAD_PER_CONNECTION : MHD_ALLOW_SUSPEND_RESUME;
   in_addr v4{};
   in6_addr v6{};
   if (inet_pton(AF_INET, options_.listen.c_str(), &v4) == 1) {

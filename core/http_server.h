@@ -8,8 +8,11 @@
 // answered from the request line and headers alone, and the body is never read (libmicrohttpd
 // buffers the whole body before the handler runs otherwise).
 //
-// Threading: one internal polling thread per server; handlers run on it and must be quick (the
-// metrics page, a JSON API call). A handler that throws answers 500 and is logged.
+// Threading: by default one internal polling thread per server; handlers run on it and must be
+// quick (the metrics page, a JSON API call). With threadPerConnection every connection has a thread
+// of its own (at most connectionLimit): a handler may then wait (the technician UI's Disconnect
+// waits for the NAS) while other connections are served; handlers must then be thread-safe, and
+// streams are refused (500). A handler that throws answers 500 and is logged.
 //
 // Streams (server-sent events): a handler may answer with a body that is written later, from any
 // thread (HttpStream). The connection stays open, parked while nothing is queued, until the stream
@@ -92,6 +95,8 @@ struct HttpServerOptions {
   // With HTTPS: ask every client for a certificate and verify it against these CAs. Asking is not
   // requiring: a handler decides what a request without one may do (see peerCertificateDer).
   std::string clientTrustPem;
+  // A thread per connection instead of one polling thread for all (see Threading above).
+  bool threadPerConnection = false;
 };
 
 class HttpServer {

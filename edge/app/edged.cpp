@@ -732,6 +732,8 @@ core::Status Edged::startWebUi() {
   o.maxBodyBytes = 64 * 1024;
   o.tlsCertPem = uiIdentity_.certPem;
   o.tlsKeyPem = uiIdentity_.keyPem;
+  // A Disconnect waits for the NAS (up to 12 s): other pages must not wait behind it.
+  o.threadPerConnection = true;
   ui_ = std::make_unique<core::HttpServer>(o);
   ui_->route("GET", "/metrics", [this](const core::HttpRequest&) {
     core::HttpResponse r;
