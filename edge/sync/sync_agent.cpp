@@ -13,6 +13,7 @@
 
 #include "aaa/acct/ledger.h"
 #include "core/clock.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/pki.h"
 #include "edge/sync/sync_store.h"
@@ -30,21 +31,6 @@ int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
 std::string iso(int64_t unix) {
   if (unix == 0) return "";
   return core::formatRfc3339(core::WallTime{std::chrono::milliseconds(unix * 1000)});
-}
-
-core::Status writeFile(const std::string& path, const std::string& content, int mode) {
-  std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) return core::errnoStatus("writing " + tmp, errno);
-  ::fchmod(fileno(f), static_cast<mode_t>(mode));
-  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
-            ::fsync(fileno(f)) == 0;
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return core::ioError("writing " + path);
-  }
-  return core::Status::ok();
 }
 
 // An HTTP answer as a Status: 2xx -> the JSON body; otherwise the server's {"error"} message.
@@ -232,9 +218,9 @@ core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
     return core::corrupt("the enrollment answer holds no certificate for device " + response->deviceId);
 
   // 3. Keep it: credentials, license (its key becomes the trusted one), state.
-  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device-key.pem", *key, 0600));
-  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device.pem", response->certificate, 0644));
-  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/mgmt-ca.pem", ca->pem, 0644));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/device-key.pem", *key, 0600));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/device.pem", response->certificate, 0644));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/mgmt-ca.pem", ca->pem, 0644));
   core::Result<core::License> license = license_.replaceTrust(response->licenseKey, response->license);
   if (!license.isOk()) return license.status().withContext("the license from the management plane");
   s.enrolled = true;
@@ -357,8 +343,8 @@ core::Status SyncAgent::renew(State& s) {
   if (!r.isOk()) return core::corrupt("the renewal answer: " + r.status().message());
   // The new key first: a crash between the two writes leaves a key without its certificate, which
   // the next start detects (TLS fails) rather than a certificate for a lost key.
-  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device-key.pem.new", *key, 0600));
-  EDGE_RETURN_IF_ERROR(writeFile(syncDir() + "/device.pem", r->certificate, 0644));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/device-key.pem.new", *key, 0600));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/device.pem", r->certificate, 0644));
   if (::rename((syncDir() + "/device-key.pem.new").c_str(), (syncDir() + "/device-key.pem").c_str()) != 0)
     return core::errnoStatus("installing the renewed key", errno);
   s.keyPem = *key;

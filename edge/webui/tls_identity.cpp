@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/config.h"
+#include "core/files.h"
 #include "core/pki.h"
 
 namespace edge::webui {
@@ -16,22 +17,6 @@ namespace {
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
-}
-
-// Written whole or not at all (a temporary file renamed over), with its mode from the start.
-core::Status writePrivateFile(const std::string& path, const std::string& content, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) return core::errnoStatus("writing " + tmp, errno);
-  ::fchmod(fileno(f), mode);
-  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
-            ::fsync(fileno(f)) == 0;
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return core::ioError("writing " + path);
-  }
-  return core::Status::ok();
 }
 
 std::string colonHex(const std::string& hex) {
@@ -82,8 +67,8 @@ core::Result<TlsIdentity> loadTlsIdentity(const std::string& dataDir, int64_t no
   EDGE_ASSIGN_OR_RETURN(std::string keyPem, core::pki::generateKey());
   EDGE_ASSIGN_OR_RETURN(std::string publicPem, core::pki::publicKeyOf(keyPem));
   EDGE_ASSIGN_OR_RETURN(std::string leafPem, core::pki::issueForKey(caPem, caKeyPem, publicPem, spec));
-  EDGE_RETURN_IF_ERROR(writePrivateFile(key, keyPem, 0600));
-  EDGE_RETURN_IF_ERROR(writePrivateFile(cert, leafPem + caPem, 0644));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(key, keyPem, 0600));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(cert, leafPem + caPem, 0644));
   return identityFrom(cert, key, "made by the box at first start");
 }
 
