@@ -19,12 +19,16 @@
 
 namespace core {
 
-HttpResponse HttpResponse::jsonError(int status, const std::string& message) {
+HttpResponse HttpResponse::json(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
   r.contentType = "application/json";
-  r.body = Json{{"error", message}}.dump() + "\n";
+  r.body = body.dump() + "\n";
   return r;
+}
+
+HttpResponse HttpResponse::jsonError(int status, const std::string& message) {
+  return json(status, Json{{"error", message}});
 }
 
 namespace {

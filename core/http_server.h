@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/json.h"
 #include "core/status.h"
 
 namespace core {
@@ -62,6 +63,8 @@ struct HttpResponse {
   // (chunked, no Content-Length).
   std::shared_ptr<HttpStream> stream;
 
+  // A JSON body (application/json, one line and a newline) with the status.
+  static HttpResponse json(int status, const Json& body);
   // {"error": message} with the status: what every API error looks like.
   static HttpResponse jsonError(int status, const std::string& message);
 };

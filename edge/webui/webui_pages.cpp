@@ -103,10 +103,7 @@ core::HttpResponse WebUi::series() {
       acct.push_back(static_cast<double>(std::max<int64_t>(0, s.acctRequests - p.acctRequests)) / dt);
     }
   }
-  core::HttpResponse r;
-  r.contentType = "application/json";
-  r.body = core::Json::array({t, online, auth, acct}).dump();
-  return r;
+  return core::HttpResponse::json(200, core::Json::array({t, online, auth, acct}));
 }
 
 core::HttpResponse WebUi::subscribers(const core::HttpRequest& r, const Visitor& v, bool fragmentOnly) {

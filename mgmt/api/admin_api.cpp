@@ -13,14 +13,6 @@ using core::Json;
 
 namespace {
 
-HttpResponse jsonResponse(int status, const Json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.contentType = "application/json";
-  r.body = body.dump() + "\n";
-  return r;
-}
-
 // The HTTP status of a failed command, from its code, never its wording.
 int statusFor(const core::ControlReply& r) {
   if (r.result == core::kControlUnsupported) return 404;
@@ -74,8 +66,8 @@ void routeAdminApi(core::HttpServer& server, core::command::Table& commands, acc
       core::ControlReply r = commands.call(
           core::command::Caller{caller.platform() ? "platform" : "tenant", caller.tenantId, "admin API token"}, name, args);
       if (r.result != core::kControlSuccess)
-        return jsonResponse(statusFor(r), Json{{"error", r.text}, {"code", r.toJson().value("code", "not-found")}});
-      return jsonResponse(200, Json{{"text", r.text}, {"data", r.arguments}});
+        return HttpResponse::json(statusFor(r), Json{{"error", r.text}, {"code", r.toJson().value("code", "not-found")}});
+      return HttpResponse::json(200, Json{{"text", r.text}, {"data", r.arguments}});
     }, tokensOnly);
   }
 }

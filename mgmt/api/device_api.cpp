@@ -15,18 +15,10 @@ using core::Json;
 
 namespace {
 
-HttpResponse jsonResponse(int status, const Json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.contentType = "application/json";
-  r.body = body.dump() + "\n";
-  return r;
-}
-
 template <class T>
 HttpResponse answer(const core::Result<T>& r) {
   if (!r.isOk()) return errorResponse(r.status());
-  return jsonResponse(200, core::sync::toJson(*r));
+  return HttpResponse::json(200, core::sync::toJson(*r));
 }
 
 }  // namespace
@@ -112,7 +104,7 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     core::Status s = api.fleet.commandResult(d, *body, api.clock.unixSeconds());
     if (!s.isOk()) return errorResponse(s);
-    return jsonResponse(200, Json::object());
+    return HttpResponse::json(200, Json::object());
   }), devicesOnly);
   server.route("POST", "/v1/renew", authed([api](const fleet::Device& d, const HttpRequest& req) {
     core::Result<core::sync::RenewRequest> body = core::sync::parseBody<core::sync::RenewRequest>(req.body);
