@@ -1,12 +1,8 @@
 #include "mgmt/authority.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
+#include "core/files.h"
 #include "core/pki.h"
 #include "core/sync_wire.h"
 
@@ -16,27 +12,11 @@ namespace {
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
-// Written whole, then renamed: a crash leaves the old file or the new one.
-core::Status writeFile(const std::string& path, const std::string& content, int mode) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return core::errnoStatus("writing " + tmp, errno);
-  ::fchmod(fd, mode);
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return core::errnoStatus("writing " + path, ok ? errno : err);
-  }
-  return core::Status::ok();
-}
-
 // Loads a key from `path`, creating it when the file is missing.
 core::Result<std::string> loadOrCreateKey(const std::string& path, const char* what) {
   if (exists(path)) return core::readTextFile(path, what);
   EDGE_ASSIGN_OR_RETURN(std::string key, core::pki::generateKey());
-  EDGE_RETURN_IF_ERROR(writeFile(path, key, 0600));
+  EDGE_RETURN_IF_ERROR(core::writeFileAtomically(path, key, 0600));
   return key;
 }
 
@@ -60,7 +40,7 @@ core::Status Authority::open(const MgmtConfig& config, int64_t now) {
       spec.notAfter = now + 20LL * 365 * 86400;
       core::Result<std::string> cert = core::pki::selfSignedCa(caKey_, spec);
       if (!cert.isOk()) return cert.status().withContext("creating the CA");
-      EDGE_RETURN_IF_ERROR(writeFile(dir + "/ca.pem", *cert, 0644));
+      EDGE_RETURN_IF_ERROR(core::writeFileAtomically(dir + "/ca.pem", *cert, 0644));
       caCert_ = *cert;
     }
   }
@@ -89,7 +69,7 @@ core::Status Authority::open(const MgmtConfig& config, int64_t now) {
     spec.notAfter = now + 365LL * 86400;
     core::Result<std::string> cert = core::pki::issueForKey(caCert_, caKey_, pub, spec);
     if (!cert.isOk()) return cert.status().withContext("issuing the server certificate");
-    EDGE_RETURN_IF_ERROR(writeFile(dir + "/server.pem", *cert, 0644));
+    EDGE_RETURN_IF_ERROR(core::writeFileAtomically(dir + "/server.pem", *cert, 0644));
     serverCert_ = *cert;
   }
   // The chain the listeners present: leaf, then the CA.
@@ -97,7 +77,7 @@ core::Status Authority::open(const MgmtConfig& config, int64_t now) {
 
   EDGE_ASSIGN_OR_RETURN(licenseKey_, loadOrCreateKey(dir + "/license-key.pem", "the license signing key"));
   EDGE_ASSIGN_OR_RETURN(licensePublic_, core::pki::publicKeyOf(licenseKey_));
-  return writeFile(dir + "/license-public.pem", licensePublic_, 0644);
+  return core::writeFileAtomically(dir + "/license-public.pem", licensePublic_, 0644);
 }
 
 core::Result<std::string> Authority::issueDevice(const std::string& csrPem, const std::string& deviceId,
