@@ -24,6 +24,8 @@
 #include "edge/radius/radius_schema.h"
 
 // CppUTest last: its leak detector #defines new.
+#include "tests/edge/radius/temp_edge_db.h"
+
 #include <CppUTest/TestHarness.h>
 #include <CppUTest/MemoryLeakDetector.h>
 
@@ -80,20 +82,7 @@ TEST_GROUP(Catalog) {
   void setup() override {
     specs();  // before anything of this test is allocated
     MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
-    char tmpl[] = "/tmp/edge-catalog-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    CHECK(made != nullptr);
-    dir = made;
-    core::StoreOptions o;
-    o.path = dir + "/edge.db";
-    o.migrations = kMigrations;
-    o.synchronous = core::StoreOptions::Synchronous::kOff;
-    core::Result<std::unique_ptr<core::Writer>> w = core::Writer::open(o);
-    CHECK_TRUE_TEXT(w.isOk(), w.status().message().c_str());
-    writer = std::move(*w);
-    core::Result<std::unique_ptr<core::Database>> r = core::Database::open(o);
-    CHECK_TRUE_TEXT(r.isOk(), r.status().message().c_str());
-    reader = std::move(*r);
+    edge::test::openTempEdgeDb("edge-catalog-test", kMigrations, dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();
     counters = std::make_unique<core::CounterRegistry>();
     snapshots = std::make_unique<aaa::policy::SnapshotHolder>();

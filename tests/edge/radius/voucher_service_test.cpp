@@ -18,6 +18,8 @@
 #include "edge/radius/voucher_store.h"
 
 // CppUTest last: its leak detector #defines new.
+#include "tests/edge/radius/temp_edge_db.h"
+
 #include <CppUTest/TestHarness.h>
 
 namespace {
@@ -51,20 +53,7 @@ TEST_GROUP(Vouchers) {
 
   void setup() override {
     MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
-    char tmpl[] = "/tmp/edge-voucher-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    CHECK(made != nullptr);
-    dir = made;
-    core::StoreOptions o;
-    o.path = dir + "/edge.db";
-    o.migrations = kMigrations;
-    o.synchronous = core::StoreOptions::Synchronous::kOff;
-    core::Result<std::unique_ptr<core::Writer>> w = core::Writer::open(o);
-    CHECK_TRUE_TEXT(w.isOk(), w.status().message().c_str());
-    writer = std::move(*w);
-    core::Result<std::unique_ptr<core::Database>> r = core::Database::open(o);
-    CHECK_TRUE_TEXT(r.isOk(), r.status().message().c_str());
-    reader = std::move(*r);
+    edge::test::openTempEdgeDb("edge-voucher-test", kMigrations, dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();
     addPlan("day", 7200);
     addPlan("open", 0);  // no validity, no quota
