@@ -54,6 +54,7 @@ class PgCluster:
         self.port = tcp_port or SOCKET_PORT
         self.data = os.path.join(self.dir, "data")
         self.owner = _owner()
+        self.extra_options = ""  # more `postgres -c` settings (tests/support/mgmt_cluster.py: replication)
 
     @property
     def dsn(self):
@@ -71,10 +72,17 @@ class PgCluster:
         try:
             _run([f"{BIN}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync"], self.owner, cwd="/")
+        except subprocess.CalledProcessError as e:
+            raise SystemExit(f"pg_cluster: {' '.join(e.cmd)} failed:\n{e.stdout}")
+        return self.start_existing()
+
+    def start_existing(self):
+        """Starts the server on the data folder already in place (a copy made by pg_basebackup, say)."""
+        try:
             listen = "127.0.0.1" if self.tcp_port else ""
             # Tests want speed, not durability; enough connections for several storages per test.
             options = (f"-p {self.port} -k {self.dir} -c listen_addresses='{listen}' -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200" + self.extra_options)
             _run([f"{BIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-t", "60",
                   "-o", options, "start"], self.owner, cwd="/")
         except subprocess.CalledProcessError as e:
