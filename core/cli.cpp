@@ -18,10 +18,15 @@ int cliExitStatus(const Json& reply) {
 
 std::vector<CliCommand> cliCommands(const std::vector<command::Spec>& specs) {
   std::vector<CliCommand> out;
-  for (const command::Spec& s : specs)
+  for (const command::Spec& s : specs) {
+    std::string ranges;
+    for (const command::Arg& a : s.args)
+      if (!a.rangeText().empty()) ranges += (ranges.empty() ? "--" : ", --") + a.name + " " + a.rangeText();
     out.push_back(CliCommand{s.words.c_str(), s.cliOnly ? "" : s.name.c_str(), s.usage.c_str(), s.help.c_str(),
-                             s.positional.empty() ? nullptr : s.positional.c_str()});
-  out.push_back(CliCommand{"commands", "list-commands", "", "list the commands the running daemon accepts", nullptr});
+                             s.positional.empty() ? nullptr : s.positional.c_str(), ranges});
+  }
+  out.push_back(CliCommand{"commands", "list-commands", "", "list the commands the running daemon accepts", nullptr,
+                           ""});
   return out;
 }
 
@@ -123,6 +128,7 @@ void printCliUsage(FILE* out, const std::string& program, const std::string& des
   for (const CliCommand& c : commands) {
     std::fprintf(out, "  %-18s %s\n", c.words, c.help);
     if (c.usage[0] != '\0') std::fprintf(out, "  %-18s   %s\n", "", c.usage);
+    if (!c.ranges.empty()) std::fprintf(out, "  %-18s   (%s)\n", "", c.ranges.c_str());
   }
 }
 

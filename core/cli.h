@@ -21,6 +21,7 @@ struct CliCommand {
   const char* usage;
   const char* help;
   const char* positional;  // argument name for a bare value (e.g. "username"), or nullptr
+  std::string ranges;      // the integer arguments' ranges, from the spec: "--limit 1..100000", or ""
 };
 
 // A CLI's commands from its daemon's command table (core/command/command.h): words, usage, help and

@@ -76,6 +76,11 @@ Result<std::optional<int64_t>> CommandArgs::integer(const char* key, int64_t min
   return std::optional<int64_t>(n);
 }
 
+Result<std::optional<int64_t>> CommandArgs::integer(const char* key, const std::vector<command::Arg>& table) const {
+  const command::Arg& arg = command::argument(table, key);
+  return integer(key, arg.min, arg.max);
+}
+
 Result<std::optional<bool>> CommandArgs::boolean(const char* key) const {
   if (!has(key)) return std::optional<bool>();
   const Json& v = args_[key];

@@ -28,6 +28,11 @@ class CommandArgs {
   Result<std::string> required(const char* key) const;
   Result<std::optional<std::string>> text(const char* key) const;
   Result<std::optional<int64_t>> integer(const char* key, int64_t min, int64_t max) const;
+  // Within the range `table` declares for it (a catalog's table, read also where no command table
+  // checked the arguments first: imports, mgmt's stored specs).
+  Result<std::optional<int64_t>> integer(const char* key, const std::vector<command::Arg>& table) const;
+  // Any whole number: for a handler that Table::call runs only after the spec's range was checked.
+  Result<std::optional<int64_t>> integer(const char* key) const { return integer(key, INT64_MIN, INT64_MAX); }
   Result<std::optional<bool>> boolean(const char* key) const;
   Result<std::optional<uint64_t>> rate(const char* key) const;  // "10M", "512k" or bit/s
   Result<std::optional<uint64_t>> size(const char* key) const;  // "500MB", "2GiB" or bytes

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/command/reply.h"
+#include "core/command_args.h"
 
 namespace core::command {
 
@@ -16,6 +17,26 @@ Arg boolean(std::string name) { return Arg{std::move(name), ArgType::kBoolean, f
 Arg list(std::string name) { return Arg{std::move(name), ArgType::kList, false, 4096}; }
 Arg rows(std::string name, size_t maxRows, bool required) { return Arg{std::move(name), ArgType::kRows, required, maxRows}; }
 Arg object(std::string name) { return Arg{std::move(name), ArgType::kObject, false, 0}; }
+
+Arg Arg::range(int64_t lo, int64_t hi) const {
+  Arg a = *this;
+  a.min = lo;
+  a.max = hi;
+  return a;
+}
+
+std::string Arg::rangeText() const {
+  if (type != ArgType::kInteger || (min == INT64_MIN && max == INT64_MAX)) return "";
+  if (max == INT64_MAX) return std::to_string(min) + " or more";
+  if (min == INT64_MIN) return std::to_string(max) + " or less";
+  return std::to_string(min) + ".." + std::to_string(max);
+}
+
+const Arg& argument(const std::vector<Arg>& args, const std::string& name) {
+  for (const Arg& a : args)
+    if (a.name == name) return a;
+  throw std::logic_error("argument " + name + " is not declared in its table");
+}
 
 SpecBuilder::SpecBuilder(std::string name, std::string words, std::string usage, std::string help) {
   spec_.name = std::move(name);
@@ -134,10 +155,14 @@ Status checkOne(const Arg& a, const Json& v) {
       if (tooLong(v.get<std::string>()))
         return invalidArgument(a.name + ": longer than " + std::to_string(a.maxLength) + " characters");
       return Status::ok();
-    case ArgType::kInteger:
-      if (v.is_number_integer()) return Status::ok();
-      if (v.is_string() && !tooLong(v.get<std::string>())) return Status::ok();  // the handler reads "300", "5m"
-      return invalidArgument(a.name + ": expected a whole number");
+    case ArgType::kInteger: {
+      // A number or its text ("300": the CLI sends every flag as text), read as handlers read it,
+      // within the declared range: the handler need not check it again.
+      if (!v.is_number_integer() && !(v.is_string() && !tooLong(v.get<std::string>())))
+        return invalidArgument(a.name + ": expected a whole number");
+      const Json one{{a.name, v}};
+      return CommandArgs(one).integer(a.name.c_str(), a.min, a.max).status();
+    }
     case ArgType::kBoolean:
       if (v.is_boolean() || (v.is_number_integer() && (v == 0 || v == 1))) return Status::ok();
       if (v.is_string() && !tooLong(v.get<std::string>())) return Status::ok();

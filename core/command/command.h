@@ -9,7 +9,8 @@
 //   names the missing ones).
 // - Before a handler runs, dispatch decides, from the spec alone: the caller's role is enough,
 //   the arguments are an object whose names are declared, required ones are present, each has its
-//   declared shape (text within its length, integer, boolean, list, object). Then `before` (the
+//   declared shape (text within its length, integer within its range, boolean, list, object), so a
+//   handler reads an integer without checking its range again. Then `before` (the
 //   license gate) may refuse; after the handler, `after` sees the reply (sync reporting).
 // - Every failure carries a core::Code. publicCode() folds the codes into the seven a client sees
 //   (invalid-argument, not-found, conflict, permission-denied, failed-precondition, unavailable,
@@ -58,9 +59,16 @@ struct Arg {
   ArgType type = ArgType::kText;
   bool required = false;
   size_t maxLength = 4096;  // texts and each list item; rows: the number of rows
+  int64_t min = INT64_MIN;  // integers: the range a value must be in, both ends included
+  int64_t max = INT64_MAX;
+
+  // The same integer argument limited to min..max: integer("limit").range(1, 100000).
+  Arg range(int64_t lo, int64_t hi) const;
+  // "1..100000", "0 or more", or "" for an argument of any value (the CLI's help shows it).
+  std::string rangeText() const;
 };
 
-// Constructors that read well in a table: text("name", true), integer("limit").
+// Constructors that read well in a table: text("name", true), integer("limit").range(1, 100000).
 Arg text(std::string name, bool required = false, size_t maxLength = 4096);
 Arg secret(std::string name, bool required = false);
 Arg integer(std::string name, bool required = false);
@@ -192,5 +200,9 @@ class Table {
 
 // The declared shape of `arguments` against `spec` (what dispatch checks before a handler runs).
 Status checkArguments(const Spec& spec, const Json& arguments);
+
+// The argument `name` of a table (a catalog's, a spec's). Throws std::logic_error when it has none:
+// a handler naming an argument its table does not declare is a bug of ours.
+const Arg& argument(const std::vector<Arg>& args, const std::string& name);
 
 }  // namespace core::command

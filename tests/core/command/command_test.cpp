@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <stdexcept>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -114,6 +116,66 @@ TEST(CommandTable, ArgumentsAreCheckedAgainstTheSpecBeforeTheHandler) {
   STRCMP_EQUAL("rows: at most 2 per call", call("change", Json{{"rows", Json::array({1, 2, 3})}}).text.c_str());
   STRCMP_EQUAL("\"arguments\" must be a JSON object", call("look", Json::array()).text.c_str());
   LONGS_EQUAL(0, call("look", nullptr).result);  // no arguments at all
+}
+
+TEST(CommandTable, IntegersAreCheckedAgainstTheirDeclaredRangeBeforeTheHandler) {
+  using core::command::integer;
+  Table table{kRoles, {command("page", "page", "[--limit N] [--offset N] [--delta N]", "a page")
+                           .args({integer("limit").range(1, 100), integer("offset").range(0, INT64_MAX),
+                                  integer("delta")})}};
+  int handled = 0;
+  table.bind("page", [&](const Json& args, const Caller&) {
+    ++handled;
+    return ControlReply::success("page", args);
+  });
+  auto call = [&](const Json& args) { return table.call(Caller::root(), "page", args); };
+  for (const Json& inRange : {Json{{"limit", 1}}, Json{{"limit", 100}}, Json{{"limit", "100"}}, Json{{"offset", 0}},
+                              Json{{"offset", INT64_MAX}}, Json{{"delta", INT64_MIN}}, Json{{"delta", "-5"}}})
+    LONGS_EQUAL_TEXT(0, call(inRange).result, inRange.dump().c_str());
+  LONGS_EQUAL(7, handled);
+  struct Refused {
+    Json args;
+    const char* text;
+  };
+  for (const Refused& r : {
+           Refused{Json{{"limit", 0}}, "limit: 0 is out of range 1..100"},
+           Refused{Json{{"limit", "101"}}, "limit: 101 is out of range 1..100"},
+           Refused{Json{{"offset", -1}}, "offset: -1 is out of range 0..9223372036854775807"},
+           // Above INT64_MAX: refused, not wrapped to a negative number.
+           Refused{Json{{"limit", UINT64_MAX}}, "limit: 18446744073709551615 is out of range 1..100"},
+           Refused{Json{{"limit", "ten"}}, "limit: 'ten' is not a whole number"},
+           Refused{Json{{"delta", "5m"}}, "delta: '5m' is not a whole number"},
+           Refused{Json{{"limit", 2.5}}, "limit: expected a whole number"},
+       }) {
+    ControlReply reply = call(r.args);
+    STRCMP_EQUAL("invalid-argument", codeOf(reply).c_str());
+    STRCMP_EQUAL(r.text, reply.text.c_str());
+  }
+  LONGS_EQUAL(7, handled);  // no refused call reached the handler
+
+  // The help shows the ranges, from the same spec.
+  const Spec& page = *table.find("page");
+  STRCMP_EQUAL("1..100", page.args[0].rangeText().c_str());
+  STRCMP_EQUAL("0 or more", page.args[1].rangeText().c_str());
+  STRCMP_EQUAL("", page.args[2].rangeText().c_str());
+  STRCMP_EQUAL("5 or less", integer("n").range(INT64_MIN, 5).rangeText().c_str());
+  std::vector<core::CliCommand> cli = core::cliCommands(table.specs());
+  STRCMP_EQUAL("--limit 1..100, --offset 0 or more", cli[0].ranges.c_str());
+  STRCMP_EQUAL("", cli[1].ranges.c_str());  // list-commands takes no argument
+  FILE* out = std::tmpfile();
+  CHECK(out != nullptr);
+  core::printCliUsage(out, "ctl", "test", "/run/ctl.sock", cli);
+  std::rewind(out);
+  std::string help;
+  for (int c = std::fgetc(out); c != EOF; c = std::fgetc(out)) help += static_cast<char>(c);
+  std::fclose(out);
+  CHECK_TEXT(help.find("page               a page\n"
+                       "                       [--limit N] [--offset N] [--delta N]\n"
+                       "                       (--limit 1..100, --offset 0 or more)\n") != std::string::npos,
+             help.c_str());
+  // A handler names an argument its table declares: anything else is a bug of ours.
+  CHECK_THROWS(std::logic_error, core::command::argument(page.args, "nope"));
+  LONGS_EQUAL(100, core::command::argument(page.args, "limit").max);
 }
 
 TEST(CommandTable, FailuresCarryTheirCodeAndMapToHttpAndExitStatuses) {
