@@ -187,16 +187,19 @@ class Replica:
 
 class MgmtCluster:
     def __init__(self, directory=None, replicas=2, standby=True, bin_dir=None, device_port=None, admin_port=None,
-                 mgmt_config=None, connections=4):
+                 mgmt_config=None, connections=4, haproxy_maxconn=4000):
         """directory: where everything lives (a new folder under /tmp by default, deleted by stop());
         keep it short, PostgreSQL's socket path must fit 107 bytes. mgmt_config: extra mgmtd config keys
-        (merged one level deep), the same for every replica. connections: each replica's pool size."""
+        (merged one level deep), the same for every replica. connections: each replica's pool size.
+        haproxy_maxconn: HAProxy's connection limit (it needs two descriptors per connection, under the
+        process's RLIMIT_NOFILE)."""
         self.owned_tmp = directory is None
         self.dir = os.path.abspath(directory or tempfile.mkdtemp(prefix="mgmt-cl-"))
         self.bin_dir = bin_dir or os.environ.get("EDGE_BIN") or os.path.join(REPO, "build", "bin")
         self.with_standby = standby
         self.mgmt_config = dict(mgmt_config or {})
         self.connections = connections
+        self.haproxy_maxconn = haproxy_maxconn
         self.device_port = device_port or free_port()
         self.admin_port = admin_port or free_port()
         self.data_dir = os.path.join(self.dir, "data")
@@ -313,7 +316,7 @@ class MgmtCluster:
 
         cfg = f"""# written by tests/support/mgmt_cluster.py
 global
-    maxconn 20000
+    maxconn {self.haproxy_maxconn}
     stats socket {self.haproxy_sock} mode 600 level admin
     log stdout format raw local0 info
 
@@ -461,6 +464,9 @@ frontend admin_api
         deadline = time.time() + timeout
         want = {f"mgmtd-{r.index}" for r in self.live_replicas()}
         while time.time() < deadline:
+            if self._haproxy is not None and self._haproxy.poll() is not None:
+                with open(self.haproxy_log, errors="replace") as f:
+                    raise RuntimeError(f"haproxy exited with {self._haproxy.returncode}: {f.read()[-2000:]}")
             try:
                 servers = self.haproxy_servers()
                 if all(servers.get(name) == "UP" for name in want):
@@ -482,7 +488,7 @@ frontend admin_api
     def save(self):
         state = dict(self.summary(), **{"haproxy-pid": self.haproxy_pid, "bin-dir": self.bin_dir,
                                         "standby": self.standby is not None, "mgmt-config": self.mgmt_config,
-                                        "connections": self.connections,
+                                        "connections": self.connections, "haproxy-maxconn": self.haproxy_maxconn,
                                         "device-port": self.device_port, "admin-port": self.admin_port})
         if os.path.isdir(self.dir):
             with open(os.path.join(self.dir, STATE), "w") as f:
@@ -494,7 +500,7 @@ frontend admin_api
             s = json.load(f)
         c = cls(directory, replicas=len(s["replicas"]), standby=s["standby"], bin_dir=s["bin-dir"],
                 device_port=s["device-port"], admin_port=s["admin-port"], mgmt_config=s["mgmt-config"],
-                connections=s["connections"])
+                connections=s["connections"], haproxy_maxconn=s.get("haproxy-maxconn", 4000))
         c.owned_tmp = False
         c.haproxy_pid = s["haproxy-pid"]
         c.promoted = s["promoted"]
@@ -522,6 +528,7 @@ def main():
     parser.add_argument("--admin-port", type=int)
     parser.add_argument("--bin")
     parser.add_argument("--config-json", default="{}", help="extra mgmtd config keys, as JSON")
+    parser.add_argument("--haproxy-maxconn", type=int, default=4000)
     args = parser.parse_args()
     if args.action == "start":
         if os.path.exists(os.path.join(args.dir, STATE)):
@@ -529,7 +536,7 @@ def main():
         shutil.rmtree(args.dir, ignore_errors=True)
         c = MgmtCluster(args.dir, replicas=args.replicas, standby=not args.no_standby, bin_dir=args.bin,
                         device_port=args.device_port, admin_port=args.admin_port,
-                        mgmt_config=json.loads(args.config_json))
+                        mgmt_config=json.loads(args.config_json), haproxy_maxconn=args.haproxy_maxconn)
         c.owned_tmp = False
         c.start()
         print(json.dumps(c.summary(), indent=2))
