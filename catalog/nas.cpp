@@ -21,17 +21,19 @@ std::optional<VendorProfile> parseVendorProfile(std::string_view name) {
   return std::nullopt;
 }
 
-// Built when the program loads (not on first use), so no test's leak check counts it; nothing
-// reads it before main().
-const std::vector<core::command::Arg> kNasArgs = [] {
+// Built on first use, so a static initializer of another library (a daemon's command table) that
+// asks for it gets it whole, whatever order the program's statics are built in.
+const std::vector<core::command::Arg>& nasArguments() {
   using namespace core::command;
-  return std::vector<Arg>{text("name", true, 64),   text("address", true, 64),
-                                        secret("secret", true),    text("vendor", false, 32),
-                                        integer("coa-port"),       text("nas-identifier", false, 253),
+  static const std::vector<Arg> args = {text("name", true, 64),
+                                        text("address", true, 64),
+                                        secret("secret", true),
+                                        text("vendor", false, 32),
+                                        integer("coa-port").range(1, 65535),
+                                        text("nas-identifier", false, 253),
                                         text("require-message-authenticator", false, 16)};
-}();
-
-const std::vector<core::command::Arg>& nasArguments() { return kNasArgs; }
+  return args;
+}
 
 core::Result<NasClient> nasFromArgs(const core::CommandArgs& a) {
   EDGE_RETURN_IF_ERROR(a.only(nasArguments()));
@@ -57,7 +59,7 @@ core::Result<NasClient> nasFromArgs(const core::CommandArgs& a) {
                                    "' is not one of: generic, mikrotik, wispr, chillispot, cisco, accel-ppp");
     n.vendor = *v;
   }
-  core::Result<std::optional<int64_t>> coa = a.integer("coa-port", 1, 65535);
+  core::Result<std::optional<int64_t>> coa = a.integer("coa-port", nasArguments());
   if (!coa.isOk()) return coa.status();
   if (*coa) n.coaPort = static_cast<uint16_t>(**coa);
   core::Result<std::optional<std::string>> ident = a.text("nas-identifier");

@@ -99,20 +99,23 @@ core::Status applyBillingArgs(const CommandArgs& a, billing::BillingRules& b) {
 
 }  // namespace
 
-// Built when the program loads (not on first use), so no test's leak check counts it; nothing
-// reads it before main().
-const std::vector<core::command::Arg> kPlanArgs = [] {
+// Built on first use, so a static initializer of another library (a daemon's command table) that
+// asks for it gets it whole, whatever order the program's statics are built in.
+const std::vector<core::command::Arg>& planArguments() {
   using namespace core::command;
-  return std::vector<Arg>{
+  static const std::vector<Arg> args = {
       text("name", true, kMaxPlanNameLength), text("down", false, 32), text("up", false, 32),
-      text("burst-down", false, 32), text("burst-up", false, 32), integer("burst-threshold"), integer("burst-time"),
-      text("session-timeout", false, 32), text("idle-timeout", false, 32), text("interim", false, 32),
-      integer("max-sessions"), text("ip-pool", false, 64), text("price", false, 32), text("currency", false, 8),
-      text("period", false, 16), text("period-anchor", false, 16), text("data-quota", false, 32), list("fup"),
-      text("time-quota", false, 32), text("validity", false, 32), list("window")};
-}();
-
-const std::vector<core::command::Arg>& planArguments() { return kPlanArgs; }
+      text("burst-down", false, 32), text("burst-up", false, 32),
+      integer("burst-threshold").range(0, kMaxBurstThresholdPercent),
+      integer("burst-time").range(0, kMaxBurstTimeSeconds),
+      integer("session-timeout").range(0, kMaxPlanTimeoutSeconds),
+      integer("idle-timeout").range(0, kMaxPlanTimeoutSeconds), integer("interim").range(0, kMaxInterimSeconds),
+      integer("max-sessions").range(0, kMaxPlanSessions), text("ip-pool", false, 64), text("price", false, 32),
+      text("currency", false, 8), text("period", false, 16), text("period-anchor", false, 16),
+      text("data-quota", false, 32), list("fup"), text("time-quota", false, 32), text("validity", false, 32),
+      list("window")};
+  return args;
+}
 
 core::Status applyPlanArgs(const CommandArgs& a, Plan& p) {
   EDGE_RETURN_IF_ERROR(a.only(planArguments()));
@@ -125,22 +128,22 @@ core::Status applyPlanArgs(const CommandArgs& a, Plan& p) {
     if (*v) field = **v;
     return core::Status::ok();
   };
-  auto seconds = [&](const char* key, uint32_t& field, int64_t max) -> core::Status {
-    core::Result<std::optional<int64_t>> v = a.integer(key, 0, max);
-    if (!v.isOk()) return v.status();
-    if (*v) field = static_cast<uint32_t>(**v);
+  // Within the table's range: mgmt's stored specs and sync reach here without a command table.
+  auto whole = [&](const char* key, uint32_t& field) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> v, a.integer(key, planArguments()));
+    if (v) field = static_cast<uint32_t>(*v);
     return core::Status::ok();
   };
   EDGE_RETURN_IF_ERROR(rate("down", p.downBps));
   EDGE_RETURN_IF_ERROR(rate("up", p.upBps));
   EDGE_RETURN_IF_ERROR(rate("burst-down", p.burstDownBps));
   EDGE_RETURN_IF_ERROR(rate("burst-up", p.burstUpBps));
-  EDGE_RETURN_IF_ERROR(seconds("burst-threshold", p.burstThresholdPercent, kMaxBurstThresholdPercent));
-  EDGE_RETURN_IF_ERROR(seconds("burst-time", p.burstTimeSeconds, kMaxBurstTimeSeconds));
-  EDGE_RETURN_IF_ERROR(seconds("session-timeout", p.sessionTimeout, kMaxPlanTimeoutSeconds));
-  EDGE_RETURN_IF_ERROR(seconds("idle-timeout", p.idleTimeout, kMaxPlanTimeoutSeconds));
-  EDGE_RETURN_IF_ERROR(seconds("interim", p.interimInterval, kMaxInterimSeconds));
-  EDGE_RETURN_IF_ERROR(seconds("max-sessions", p.maxSessions, kMaxPlanSessions));
+  EDGE_RETURN_IF_ERROR(whole("burst-threshold", p.burstThresholdPercent));
+  EDGE_RETURN_IF_ERROR(whole("burst-time", p.burstTimeSeconds));
+  EDGE_RETURN_IF_ERROR(whole("session-timeout", p.sessionTimeout));
+  EDGE_RETURN_IF_ERROR(whole("idle-timeout", p.idleTimeout));
+  EDGE_RETURN_IF_ERROR(whole("interim", p.interimInterval));
+  EDGE_RETURN_IF_ERROR(whole("max-sessions", p.maxSessions));
   core::Result<std::optional<std::string>> pool = a.text("ip-pool");
   if (!pool.isOk()) return pool.status();
   if (*pool) p.ipPool = **pool;

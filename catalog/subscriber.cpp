@@ -20,17 +20,16 @@ std::optional<SubscriberStatus> parseSubscriberStatus(std::string_view name) {
   return std::nullopt;
 }
 
-// Built when the program loads (not on first use), so no test's leak check counts it; nothing
-// reads it before main().
-const std::vector<core::command::Arg> kSubscriberArgs = [] {
+// Built on first use, so a static initializer of another library (a daemon's command table) that
+// asks for it gets it whole, whatever order the program's statics are built in.
+const std::vector<core::command::Arg>& subscriberArguments() {
   using namespace core::command;
-  return std::vector<Arg>{text("username", true, kMaxUsernameOctets), secret("password"),
+  static const std::vector<Arg> args = {text("username", true, kMaxUsernameOctets), secret("password"),
                                         text("plan", false, 64),                   text("mac", false, 64),
                                         text("expires", false, 64),                text("status", false, 16),
                                         text("static-ip", false, 64)};
-}();
-
-const std::vector<core::command::Arg>& subscriberArguments() { return kSubscriberArgs; }
+  return args;
+}
 
 core::Result<SubscriberFields> parseSubscriberFields(const core::CommandArgs& a) {
   EDGE_RETURN_IF_ERROR(a.only(subscriberArguments()));

@@ -68,7 +68,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
 
       // Appliances.
       command("claim-create", "claim create", "--tenant T [--ttl 24h] [--uses 1]", "a claim token for `edgectl enroll TOKEN` (printed alone on its line)")
-          .args({tenant(), text("ttl", false, 32), integer("uses")})
+          .args({tenant(), text("ttl", false, 32), integer("uses").range(1, 100000)})
           .role("tenant")
           .change(),
       command("device-list", "device list", "[--tenant T]", "enrolled appliances and their last check-in").args({tenant()}).role("tenant"),
@@ -114,7 +114,8 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .role("tenant")
           .change(),
       command("subscriber-list", "subscriber list", "--tenant T [--plan N] [--limit N] [--offset N]", "the tenant's subscribers (passwords are never shown)")
-          .args({tenant(), text("plan", false, 64), integer("limit"), integer("offset")})
+          .args({tenant(), text("plan", false, 64), integer("limit").range(1, 100000),
+                 integer("offset").range(0, INT64_MAX)})
           .role("tenant"),
 
       // What the boxes report, and what mgmt asks of them.
@@ -122,7 +123,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), text("user", false, 253)})
           .role("tenant"),
       command("session-list", "session list", "--tenant T [--user U] [--limit N]", "closed sessions as the boxes summed them up (uploaded with the usage)")
-          .args({tenant(), text("user", false, 253), integer("limit")})
+          .args({tenant(), text("user", false, 253), integer("limit").range(1, 100000)})
           .role("tenant"),
       command("session-disconnect", "session disconnect", "--tenant T --user U", "disconnect a subscriber on every box of the tenant (at their next check-in)")
           .args({tenant(), text("user", false, 253)})

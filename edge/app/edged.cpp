@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/command_args.h"
 #include "core/ids.h"
 #include "core/license.h"
 #include "core/log.h"
@@ -395,14 +396,11 @@ void Edged::registerCommands() {
                              if (!s.isOk()) return core::ControlReply::error("reload refused: " + s.message());
                              return core::ControlReply::success("configuration reloaded from " + configPath_);
                            });
-  commands_.bind("events", [this](const core::Json& args, const core::command::Caller&) {
+  commands_.bind("events", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
                              controlCommands_.inc();
-                             int64_t limit = 50;
-                             if (args.contains("limit")) {
-                               if (!args["limit"].is_number_integer() || args["limit"].get<int64_t>() < 1)
-                                 return core::ControlReply::error("limit must be a positive integer");
-                               limit = args["limit"].get<int64_t>();
-                             }
+                             // 1..100000: the spec's range, checked by the table (a number or its text).
+                             EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> given, core::CommandArgs(args).integer("limit"));
+                             const int64_t limit = given.value_or(50);
                              // The control thread owns the read connection; the writer has its own.
                              core::Result<core::Statement> st =
                                  db_->prepare("SELECT id, at, kind, detail FROM events ORDER BY id DESC LIMIT ?");

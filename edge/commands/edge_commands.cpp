@@ -34,7 +34,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .role("admin")
           .action(),
       command("events", "events", "[--limit N]", "the appliance event log, newest first")
-          .args({integer("limit")})
+          .args({integer("limit").range(1, 100000)})
           .role("viewer"),
       command("shutdown", "shutdown", "", "stop edged cleanly (same as SIGTERM)").role("admin").action(),
 
@@ -107,8 +107,8 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .role("viewer"),
       command("subscriber-list", "subscriber list", "[--plan N] [--status S] [--search PREFIX] [--limit N] [--offset N]",
               "list subscribers")
-          .args({text("plan", false, 64), text("status", false, 16), text("search", false, 253), integer("limit"),
-                 integer("offset")})
+          .args({text("plan", false, 64), text("status", false, 16), text("search", false, 253),
+                 integer("limit").range(1, 100000), integer("offset").range(0, INT64_MAX)})
           .role("viewer"),
       command("subscriber-import", "subscriber import", "--csv FILE",
               "import subscribers from CSV: header username,password,plan[,mac,expires,status,static-ip]")
@@ -141,7 +141,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .positional("id")
           .role("viewer"),
       command("session-history", "session history", "--user U [--limit N]", "closed sessions of a subscriber")
-          .args({text("user", false, 253), integer("limit")})
+          .args({text("user", false, 253), integer("limit").range(1, 100000)})
           .role("viewer"),
       command("usage", "usage", "--user U [--period day|month]",
               "usage of a subscriber: this day's or month's totals, and the billing period's quota, tier, rate and "
@@ -166,7 +166,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
       command("voucher-generate", "voucher generate",
               "--plan N --count K [--prefix P] [--valid-for 1d] [--price 5.00 [--currency USD]] [--batch NAME]",
               "generate K one-time voucher codes (12 symbols, 59 bits, no look-alike characters)")
-          .args({text("plan", true, 64), integer("count"), text("prefix", false, 64), text("valid-for", false, 32),
+          .args({text("plan", true, 64), integer("count").range(1, 10000), text("prefix", false, 64), text("valid-for", false, 32),
                  text("price", false, 32), text("currency", false, 8), text("batch", false, 64)})
           .role("technician")
           .change()
@@ -174,7 +174,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .upstream(),
       command("voucher-list", "voucher list", "[--batch B] [--state unused|active|expired|revoked] [--limit N]",
               "list vouchers and their state")
-          .args({text("batch", false, 64), text("state", false, 16), integer("limit")})
+          .args({text("batch", false, 64), text("state", false, 16), integer("limit").range(1, 100000)})
           .role("viewer"),
       command("voucher-revoke", "voucher revoke", "--code C | --batch B",
               "revoke vouchers; live sessions are disconnected")

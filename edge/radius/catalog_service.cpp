@@ -133,6 +133,28 @@ core::Status CatalogService::registerLocalNas(const NasClient& nas) {
   return reloadNas();
 }
 
+void CatalogService::registerCommands(core::command::Table& c) {
+  using Method = ControlReply (CatalogService::*)(const Json&);
+  const std::pair<const char*, Method> commands[] = {
+      {"nas-add", &CatalogService::nasAdd},
+      {"nas-list", &CatalogService::nasList},
+      {"nas-del", &CatalogService::nasDel},
+      {"plan-add", &CatalogService::planAdd},
+      {"plan-set", &CatalogService::planSet},
+      {"plan-list", &CatalogService::planList},
+      {"plan-del", &CatalogService::planDel},
+      {"subscriber-add", &CatalogService::subscriberAdd},
+      {"subscriber-set", &CatalogService::subscriberSet},
+      {"subscriber-del", &CatalogService::subscriberDel},
+      {"subscriber-show", &CatalogService::subscriberShow},
+      {"subscriber-list", &CatalogService::subscriberList},
+      {"subscriber-import", &CatalogService::subscriberImport},
+      {"stats", &CatalogService::stats},
+  };
+  for (const auto& [name, fn] : commands)
+    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (this->*fn)(args); });
+}
+
 ControlReply CatalogService::nasAdd(const Json& args) {
   EDGE_ASSIGN_OR_RETURN(NasClient n, catalog::nasFromArgs(CommandArgs(args)));
   int64_t now = d_.clock.unixSeconds();
@@ -254,8 +276,8 @@ ControlReply CatalogService::subscriberShow(const Json& args) {
 
 ControlReply CatalogService::subscriberList(const Json& args) {
   CommandArgs a(args);
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 100000));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset", 0, INT64_MAX));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> plan, a.text("plan"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> status, a.text("status"));
   SubscriberFilter filter;

@@ -2,7 +2,7 @@
 // tables and validation; aaa/policy/store.h their rows). Serves nas-add/list/del, plan-add/set/
 // list/del, subscriber-add/set/del/show/list/import and stats; keeps the snapshot the auth and
 // accounting servers read (aaa/policy/snapshot.h) in step with every change it writes. RadiusService
-// owns one (made in start()) and binds the commands to it.
+// owns one (made in start()) and has it bind its commands (registerCommands).
 //
 // Contract
 // - The command table (edge/commands/edge_commands.cpp) has checked argument names, shapes and
@@ -27,6 +27,7 @@
 #include "aaa/policy/snapshot.h"
 #include "catalog/subscriber.h"
 #include "core/clock.h"
+#include "core/command/command.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/store.h"
@@ -52,6 +53,10 @@ class CatalogService {
   };
 
   explicit CatalogService(Deps deps);
+
+  // Binds nas-add/list/del, plan-add/set/list/del, subscriber-add/set/del/show/list/import and
+  // stats in edged's command table (edge/commands) to this service.
+  void registerCommands(core::command::Table& commands);
 
   core::ControlReply nasAdd(const core::Json& args);
   core::ControlReply nasList(const core::Json& args);

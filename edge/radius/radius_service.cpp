@@ -233,25 +233,7 @@ core::Json RadiusService::statusJson() const {
 
 void RadiusService::registerCommands(core::command::Table& c) {
   // The catalog's commands go to catalog_ (edge/radius/catalog_service.h).
-  using Method = ControlReply (CatalogService::*)(const Json&);
-  const std::pair<const char*, Method> catalogCommands[] = {
-      {"nas-add", &CatalogService::nasAdd},
-      {"nas-list", &CatalogService::nasList},
-      {"nas-del", &CatalogService::nasDel},
-      {"plan-add", &CatalogService::planAdd},
-      {"plan-set", &CatalogService::planSet},
-      {"plan-list", &CatalogService::planList},
-      {"plan-del", &CatalogService::planDel},
-      {"subscriber-add", &CatalogService::subscriberAdd},
-      {"subscriber-set", &CatalogService::subscriberSet},
-      {"subscriber-del", &CatalogService::subscriberDel},
-      {"subscriber-show", &CatalogService::subscriberShow},
-      {"subscriber-list", &CatalogService::subscriberList},
-      {"subscriber-import", &CatalogService::subscriberImport},
-      {"stats", &CatalogService::stats},
-  };
-  for (const auto& [name, fn] : catalogCommands)
-    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (catalog_.get()->*fn)(args); });
+  catalog_->registerCommands(c);
   // The sessions' commands go to sessions_ (edge/radius/session_service.h).
   using SessionMethod = ControlReply (SessionService::*)(const Json&);
   const std::pair<const char*, SessionMethod> sessionCommands[] = {

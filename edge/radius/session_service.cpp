@@ -124,7 +124,7 @@ ControlReply SessionService::sessionHistory(const Json& args) {
   EDGE_RETURN_IF_ERROR(settleLedger());
   CommandArgs a(args);
   EDGE_ASSIGN_OR_RETURN(std::string user, a.required("user"));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 100000));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
   EDGE_ASSIGN_OR_RETURN(std::vector<SessionRow> rows,
                         aaa::acct::sessionHistory(*reader_, canonicalUsername(user), limit.value_or(50)));
   Json list = Json::array();

@@ -207,8 +207,8 @@ ControlReply CatalogService::listSubscribers(const Json& args, const Caller& cal
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant", "plan", "limit", "offset"}));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> plan, a.text("plan"));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 100000));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset", 0, INT64_MAX));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset"));
   Json list;
   core::Status s = d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {

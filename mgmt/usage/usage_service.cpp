@@ -114,7 +114,7 @@ ControlReply UsageService::sessions(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant", "user", "limit"}));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> user, a.text("user"));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 100000));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
   Json list;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {

@@ -52,6 +52,14 @@ ControlReply readEverything(const Json& arguments) {
     FUZZ_CHECK(stated == static_cast<long double>(**n),
                std::string(key) + ": accepted " + std::to_string(**n) + " for " + arguments[key].dump());
   }
+  // The table checked "days" and "port" against their declared ranges before this handler ran.
+  for (const char* key : {"days", "port"}) {
+    core::Result<std::optional<int64_t>> any = a.integer(key);
+    FUZZ_CHECK(any.isOk(), std::string(key) + ": the table let through what is no whole number");
+    const int64_t bound = key[0] == 'd' ? 3650 : 65535;
+    FUZZ_CHECK(!*any || (**any >= (key[0] == 'd' ? -3650 : 1) && **any <= bound),
+               std::string(key) + ": the table let through a value outside its range");
+  }
   for (const char* key : {"down", "quota"}) {
     const bool rate = key[0] == 'd';
     core::Result<std::optional<uint64_t>> v = rate ? a.rate(key) : a.size(key);
@@ -89,7 +97,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   using core::command::text;
   commands = new core::command::Table(
       {}, {command("subscriber-add", "", "", "reads every kind of argument")
-               .args({text("user"), text("plan"), integer("days"), integer("count"), integer("port"),
+               .args({text("user"), text("plan"), integer("days").range(-3650, 3650), integer("count"),
+                      integer("port").range(1, 65535),
                       core::command::boolean("enabled"), text("down"), text("quota"), core::command::list("mac"),
                       text("note")}),
            command("session-disconnect", "", "", "answers later").args({text("user")}),

@@ -21,47 +21,18 @@
 #include "core/store.h"
 #include "edge/commands/edge_commands.h"
 #include "edge/radius/catalog_service.h"
-#include "edge/radius/radius_schema.h"
 
 // CppUTest last: its leak detector #defines new.
-#include "tests/edge/radius/temp_edge_db.h"
+#include "tests/edge/radius/service_fixture.h"
 
 #include <CppUTest/TestHarness.h>
-#include <CppUTest/MemoryLeakDetector.h>
 
 namespace {
 
 using core::ControlReply;
 using core::Json;
 using edge::CatalogService;
-
-std::vector<core::Migration> radiusDbMigrations() {
-  std::vector<core::Migration> m = {{1, "event log", "CREATE TABLE events(id INTEGER PRIMARY KEY);"}};
-  for (const core::Migration& r : edge::radiusMigrations()) m.push_back(r);
-  return m;
-}
-// Built before main(), so that CppUTest's per-test leak check does not see these statics.
-const std::vector<core::Migration> kMigrations = radiusDbMigrations();
-const std::vector<std::string>& kRoles = edge::edgeRoles();
-
-// edged's specs copy catalog's argument tables, which are statics of another library: built before
-// main() they would copy them still empty. So the first setup builds them, with the leak checker
-// looking away: a one-time table, like the statics built before main().
-const std::vector<core::command::Spec>& specs() {
-  static bool built = false;
-  if (!built) {
-    built = true;
-    MemoryLeakDetector* detector = MemoryLeakWarningPlugin::getGlobalDetector();
-    detector->disable();
-    edge::edgeCommandSpecs();
-    detector->enable();
-  }
-  return edge::edgeCommandSpecs();
-}
-
-const char* codeOf(const ControlReply& r) {
-  return core::command::publicCodeName(core::command::publicCode(r.code));
-}
+using edge::test::codeOf;
 
 }  // namespace
 
@@ -80,9 +51,8 @@ TEST_GROUP(Catalog) {
   std::vector<size_t> capAsked;
 
   void setup() override {
-    specs();  // before anything of this test is allocated
     MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
-    edge::test::openTempEdgeDb("edge-catalog-test", kMigrations, dir, writer, reader);
+    edge::test::openTempEdgeDb("edge-catalog-test", dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();
     counters = std::make_unique<core::CounterRegistry>();
     snapshots = std::make_unique<aaa::policy::SnapshotHolder>();
@@ -96,26 +66,8 @@ TEST_GROUP(Catalog) {
         [] { return false; },
         [this](const std::set<int64_t>& ids) { planChanges.push_back(ids); },
         [this](const std::string& u, bool deleted) { subscriberChanges.emplace_back(u, deleted); }});
-    table = std::make_unique<core::command::Table>(kRoles, specs());
-    using Method = ControlReply (CatalogService::*)(const Json&);
-    const std::pair<const char*, Method> commands[] = {
-        {"nas-add", &CatalogService::nasAdd},
-        {"nas-list", &CatalogService::nasList},
-        {"nas-del", &CatalogService::nasDel},
-        {"plan-add", &CatalogService::planAdd},
-        {"plan-set", &CatalogService::planSet},
-        {"plan-list", &CatalogService::planList},
-        {"plan-del", &CatalogService::planDel},
-        {"subscriber-add", &CatalogService::subscriberAdd},
-        {"subscriber-set", &CatalogService::subscriberSet},
-        {"subscriber-del", &CatalogService::subscriberDel},
-        {"subscriber-show", &CatalogService::subscriberShow},
-        {"subscriber-list", &CatalogService::subscriberList},
-        {"subscriber-import", &CatalogService::subscriberImport},
-        {"stats", &CatalogService::stats},
-    };
-    for (const auto& [name, fn] : commands)
-      table->bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (service.get()->*fn)(args); });
+    table = edge::test::edgedCommandTable();
+    service->registerCommands(*table);  // as RadiusService has it do
   }
 
   void teardown() override {

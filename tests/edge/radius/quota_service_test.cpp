@@ -22,7 +22,7 @@
 #include "edge/radius/radius_schema.h"
 
 // CppUTest last: its leak detector #defines new.
-#include "tests/edge/radius/temp_edge_db.h"
+#include "tests/edge/radius/service_fixture.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -31,15 +31,6 @@ namespace {
 using core::Json;
 using edge::Enforcement;
 using edge::QuotaService;
-
-// edge.db as far as the radius area needs it: migration 1 is edge_app's event log (its place only).
-std::vector<core::Migration> radiusDbMigrations() {
-  std::vector<core::Migration> m = {{1, "event log", "CREATE TABLE events(id INTEGER PRIMARY KEY);"}};
-  for (const core::Migration& r : edge::radiusMigrations()) m.push_back(r);
-  return m;
-}
-// Built before main(), so that CppUTest's per-test leak check does not see these statics.
-const std::vector<core::Migration> kMigrations = radiusDbMigrations();
 
 constexpr uint64_t kGB = 1000ull * 1000 * 1000;
 
@@ -75,7 +66,7 @@ TEST_GROUP(Quotas) {
 
   void setup() override {
     MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
-    edge::test::openTempEdgeDb("edge-quota-test", kMigrations, dir, writer, reader);
+    edge::test::openTempEdgeDb("edge-quota-test", dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();  // 2026-01-01T00:00:00Z
 
     billing::BillingRules open;  // no quota, no validity
@@ -128,11 +119,7 @@ TEST_GROUP(Quotas) {
     p.downBps = 8000000;
     p.upBps = 2000000;
     p.billing = rules;
-    core::Status s = writer->submit([&](core::Database& db) -> core::Status {
-      core::Result<int64_t> id = aaa::policy::insertPlan(db, p, clock->unixSeconds());
-      return id.isOk() ? core::Status::ok() : id.status();
-    }).get();
-    CHECK_TRUE_TEXT(s.isOk(), s.message().c_str());
+    edge::test::insertPlan(*writer, p, clock->unixSeconds());
   }
 
   void addSubscriber(const std::string& name, const std::string& plan) {
@@ -150,13 +137,7 @@ TEST_GROUP(Quotas) {
     CHECK_TRUE_TEXT(s.isOk(), s.message().c_str());
   }
 
-  void reloadSnapshot() {
-    auto nas = aaa::policy::loadNas(*reader);
-    auto plans = aaa::policy::loadPlans(*reader);
-    auto subs = aaa::policy::loadSubscribers(*reader);
-    CHECK(nas.isOk() && plans.isOk() && subs.isOk());
-    snapshots->publishFull(std::move(*nas), std::move(*plans), std::move(*subs));
-  }
+  void reloadSnapshot() { edge::test::reloadSnapshot(*reader, *snapshots); }
 
   // An Interim-Update of `user`'s session that counted `bytes` in the current period.
   aaa::acct::AcctRecord interim(const std::string& user) {

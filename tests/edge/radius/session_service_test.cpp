@@ -35,8 +35,9 @@
 #include "tests/support/radius_dictionary.h"
 
 // CppUTest last: its leak detector #defines new.
+#include "tests/edge/radius/service_fixture.h"
+
 #include <CppUTest/TestHarness.h>
-#include <CppUTest/MemoryLeakDetector.h>
 
 namespace {
 
@@ -45,6 +46,7 @@ using aaa::radius::testing::attributes;
 using core::ControlReply;
 using core::Json;
 using edge::SessionService;
+using edge::test::codeOf;
 using std::chrono::milliseconds;
 
 constexpr const char* kSecret = "coa-secret";
@@ -52,25 +54,6 @@ constexpr const char* kSecret = "coa-secret";
 // Built before main(), so that CppUTest's per-test leak check does not see these statics.
 const aaa::radius::Attributes& kAttributes = attributes();
 const std::vector<core::Migration>& kAcctMigrations = aaa::acct::migrations();
-const std::vector<std::string>& kRoles = edge::edgeRoles();
-
-// edged's specs copy catalog's argument tables, which are statics of another library: built before
-// main() they would copy them still empty. So the first setup builds them, with the leak checker
-// looking away: a one-time table, like the statics built before main().
-const std::vector<core::command::Spec>& specs() {
-  static bool built = false;
-  if (!built) {
-    built = true;
-    MemoryLeakDetector* detector = MemoryLeakWarningPlugin::getGlobalDetector();
-    detector->disable();
-    edge::edgeCommandSpecs();
-    detector->enable();
-  }
-  return edge::edgeCommandSpecs();
-}
-
-const char* codeOf(const ControlReply& r) { return core::command::publicCodeName(core::command::publicCode(r.code)); }
-
 // A NAS on loopback: answers every CoA-/Disconnect-Request with an ACK or a NAK, or stays silent.
 class FakeNas {
  public:
@@ -162,18 +145,8 @@ TEST_GROUP(Sessions) {
   int64_t now = 0;
 
   void setup() override {
-    specs();  // before anything of this test is allocated
     MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // writer, NAS workers, responder
-    char tmpl[] = "/tmp/edge-session-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    CHECK(made != nullptr);
-    dir = made;
-    options.path = dir + "/acct.db";
-    options.migrations = kAcctMigrations;
-    options.synchronous = core::StoreOptions::Synchronous::kOff;
-    core::Result<std::unique_ptr<core::Writer>> w = core::Writer::open(options);
-    CHECK_TRUE_TEXT(w.isOk(), w.status().message().c_str());
-    writer = std::move(*w);
+    options = edge::test::openTempDb("edge-session-test", "acct.db", kAcctMigrations, dir, writer, nullptr);
     ledger = std::make_unique<aaa::acct::Ledger>();
     counts = std::make_unique<aaa::radius::SessionCounts>();
     snapshots = std::make_unique<aaa::policy::SnapshotHolder>();
@@ -236,18 +209,14 @@ TEST_GROUP(Sessions) {
         quick, {}, {}});
     CHECK_TRUE_TEXT(made.isOk(), made.status().message().c_str());
     service = std::move(*made);
-    table = std::make_unique<core::command::Table>(kRoles, specs());
-    using Method = ControlReply (SessionService::*)(const Json&);
-    const std::pair<const char*, Method> commands[] = {
+    table = edge::test::commandTable(service, {
         {"session-list", &SessionService::sessionList},
         {"session-show", &SessionService::sessionShow},
         {"session-history", &SessionService::sessionHistory},
         {"usage", &SessionService::usage},
         {"session-disconnect", &SessionService::sessionDisconnect},
         {"session-coa", &SessionService::sessionCoa},
-    };
-    for (const auto& [name, fn] : commands)
-      table->bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (service.get()->*fn)(args); });
+    });
   }
 
   // A session starts (Accounting-Start through the ledger): its uid.

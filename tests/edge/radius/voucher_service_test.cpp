@@ -18,7 +18,7 @@
 #include "edge/radius/voucher_store.h"
 
 // CppUTest last: its leak detector #defines new.
-#include "tests/edge/radius/temp_edge_db.h"
+#include "tests/edge/radius/service_fixture.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -27,14 +27,7 @@ namespace {
 using core::Json;
 using edge::VoucherService;
 
-// edge.db as far as the radius area needs it: migration 1 is edge_app's event log (its place only).
-std::vector<core::Migration> radiusDbMigrations() {
-  std::vector<core::Migration> m = {{1, "event log", "CREATE TABLE events(id INTEGER PRIMARY KEY);"}};
-  for (const core::Migration& r : edge::radiusMigrations()) m.push_back(r);
-  return m;
-}
-// Built before main(), so that CppUTest's per-test leak check does not see these statics.
-const std::vector<core::Migration> kMigrations = radiusDbMigrations();
+// Built before main(), so that CppUTest's per-test leak check does not see it.
 const char* const kAlphabetWarm = VoucherService::alphabet();
 
 }  // namespace
@@ -46,6 +39,7 @@ TEST_GROUP(Vouchers) {
   std::unique_ptr<aaa::policy::SnapshotHolder> snapshots;
   std::unique_ptr<core::ManualClock> clock;
   std::unique_ptr<VoucherService> service;
+  std::unique_ptr<core::command::Table> table;
   std::map<std::string, size_t> online;
   std::vector<std::string> disconnected;
   std::optional<std::string> capRefusal;
@@ -53,7 +47,7 @@ TEST_GROUP(Vouchers) {
 
   void setup() override {
     MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
-    edge::test::openTempEdgeDb("edge-voucher-test", kMigrations, dir, writer, reader);
+    edge::test::openTempEdgeDb("edge-voucher-test", dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();
     addPlan("day", 7200);
     addPlan("open", 0);  // no validity, no quota
@@ -64,6 +58,7 @@ TEST_GROUP(Vouchers) {
   }
 
   void teardown() override {
+    table.reset();
     service.reset();
     snapshots.reset();
     reader.reset();
@@ -87,6 +82,8 @@ TEST_GROUP(Vouchers) {
           return capRefusal;
         },
         [] { return false; }});
+    table = edge::test::edgedCommandTable();
+    service->registerCommands(*table);  // as RadiusService has it do
   }
 
   void addPlan(const std::string& name, uint64_t validity) {
@@ -95,22 +92,16 @@ TEST_GROUP(Vouchers) {
     p.downBps = 4000000;
     p.upBps = 1000000;
     p.billing.validitySeconds = validity;
-    core::Status s = writer->submit([&](core::Database& db) -> core::Status {
-      core::Result<int64_t> id = aaa::policy::insertPlan(db, p, clock->unixSeconds());
-      return id.isOk() ? core::Status::ok() : id.status();
-    }).get();
-    CHECK_TRUE_TEXT(s.isOk(), s.message().c_str());
+    edge::test::insertPlan(*writer, p, clock->unixSeconds());
   }
 
-  void reloadSnapshot() {
-    auto nas = aaa::policy::loadNas(*reader);
-    auto plans = aaa::policy::loadPlans(*reader);
-    auto subs = aaa::policy::loadSubscribers(*reader);
-    CHECK(nas.isOk() && plans.isOk() && subs.isOk());
-    snapshots->publishFull(std::move(*nas), std::move(*plans), std::move(*subs));
-  }
+  void reloadSnapshot() { edge::test::reloadSnapshot(*reader, *snapshots); }
 
-  core::ControlReply generate(Json args) { return service->generate(args); }
+  // Through edged's command table, as the daemon runs them (the specs check names and ranges first).
+  core::ControlReply generate(const Json& args) {
+    return table->call(core::command::Caller::root(), "voucher-generate", args);
+  }
+  core::ControlReply list(const Json& args) { return table->call(core::command::Caller::root(), "voucher-list", args); }
 
   std::vector<std::string> codesOf(const core::ControlReply& r) {
     std::vector<std::string> out;
@@ -125,7 +116,7 @@ TEST_GROUP(Vouchers) {
   }
 
   std::map<std::string, std::string> statesOf(const std::string& batch) {
-    core::ControlReply r = service->list(Json{{"batch", batch}});
+    core::ControlReply r = list(Json{{"batch", batch}});
     CHECK_TRUE_TEXT(r.ok(), r.text.c_str());
     std::map<std::string, std::string> out;
     for (const Json& v : r.arguments) out[v.at("code").get<std::string>()] = v.at("state").get<std::string>();
@@ -251,21 +242,21 @@ TEST(Vouchers, ListsByState) {
   STRCMP_EQUAL("revoked", states[codes[2]].c_str());
   STRCMP_EQUAL("unused", states[codes[3]].c_str());
 
-  core::ControlReply unused = service->list(Json{{"state", "unused"}});
+  core::ControlReply unused = list(Json{{"state", "unused"}});
   CHECK(unused.ok());
   LONGS_EQUAL(3, unused.arguments.size());  // codes[3] and the other batch's two
   STRCMP_EQUAL("3 vouchers", unused.text.c_str());
-  core::ControlReply active = service->list(Json{{"batch", "b"}, {"state", "active"}});
+  core::ControlReply active = list(Json{{"batch", "b"}, {"state", "active"}});
   LONGS_EQUAL(1, active.arguments.size());
   const Json& a = active.arguments[0];
   STRCMP_EQUAL(codes[0].c_str(), a.at("code").get<std::string>().c_str());
   STRCMP_EQUAL(edge::isoOrEmpty(now - 600 + 7200).c_str(), a.at("valid-until").get<std::string>().c_str());
-  LONGS_EQUAL(2, service->list(Json{{"limit", 2}}).arguments.size());
+  LONGS_EQUAL(2, list(Json{{"limit", 2}}).arguments.size());
 
-  core::ControlReply bad = service->list(Json{{"state", "sold"}});
+  core::ControlReply bad = list(Json{{"state", "sold"}});
   CHECK_FALSE(bad.ok());
   STRCMP_EQUAL("state: 'sold' is not one of: unused, active, expired, revoked", bad.text.c_str());
-  core::ControlReply missing = service->list(Json{{"batch", "nope"}});
+  core::ControlReply missing = list(Json{{"batch", "nope"}});
   LONGS_EQUAL(static_cast<int>(core::Code::kNotFound), static_cast<int>(missing.code));
   STRCMP_EQUAL("no voucher batch 'nope'", missing.text.c_str());
 }
