@@ -1,6 +1,10 @@
 #include "mgmt/authority.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "core/files.h"
 #include "core/pki.h"
@@ -20,10 +24,34 @@ core::Result<std::string> loadOrCreateKey(const std::string& path, const char* w
   return key;
 }
 
+// An exclusive flock(2) on a file, held until destruction. Several mgmtd share one data folder
+// (ADR 0024): without it two replicas starting on an empty folder would each create a CA key, one
+// rename would win on disk, and the other would serve (and sign devices with) a CA nobody else has.
+class FolderLock {
+ public:
+  core::Status take(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return core::errnoStatus("opening " + path, errno);
+    while (::flock(fd_, LOCK_EX) < 0) {
+      if (errno != EINTR) return core::errnoStatus("locking " + path, errno);
+    }
+    return core::Status::ok();
+  }
+  ~FolderLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 core::Status Authority::open(const MgmtConfig& config, int64_t now) {
   const std::string dir = config.dataDir;
+  // Load-or-create below is one step for every mgmtd sharing this folder.
+  FolderLock lock;
+  EDGE_RETURN_IF_ERROR(lock.take(dir + "/authority.lock"));
   if (!config.caCert.empty()) {
     EDGE_ASSIGN_OR_RETURN(std::string cert, core::readTextFile(config.caCert, "the CA certificate (ca-cert)"));
     EDGE_ASSIGN_OR_RETURN(std::string key, core::readTextFile(config.caKey, "the CA key (ca-key)"));

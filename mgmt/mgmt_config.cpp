@@ -4,7 +4,8 @@ namespace mgmt {
 
 namespace {
 
-std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const char* what, int64_t port) {
+std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const char* what, int64_t port,
+                                                                       int64_t perAddress) {
   auto t = std::make_shared<core::ConfigTable<ListenerConfig>>();
   t->string("listen", &ListenerConfig::listen, "127.0.0.1", std::string("Address the ") + what + " listens on",
             core::ipAddress)
@@ -12,7 +13,10 @@ std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const cha
                std::string("TCP port of the ") + what + " (HTTPS); 0 picks a free port (shown by mgmtctl status)")
       .integer("request-seconds", &ListenerConfig::requestSeconds, 30, 2, 600,
                "Longest time one request may take from its first byte to its last (a slowly trickled body is cut "
-               "off); an idle connection is closed after 10 s anyway");
+               "off); an idle connection is closed after 10 s anyway")
+      .integer("connections-per-address", &ListenerConfig::connectionsPerAddress, perAddress, 1, 100000,
+               "Most connections at once from one client address; behind a TCP load balancer (HAProxy) every "
+               "connection comes from the balancer's address, so raise it to what the balancer may open");
   return t;
 }
 
@@ -67,9 +71,9 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
         .string("public-url", &MgmtConfig::publicUrl, "",
                 "The device API as appliances reach it, https://HOST:PORT (written into claim tokens); empty = "
                 "from device-api.listen and port")
-        .section("device-api", &MgmtConfig::deviceApi, listenerTable("device API (mutual TLS, appliances)", 8443),
+        .section("device-api", &MgmtConfig::deviceApi, listenerTable("device API (mutual TLS, appliances)", 8443, 256),
                  "The listener appliances enroll and sync with")
-        .section("admin-api", &MgmtConfig::adminApi, listenerTable("admin API (operators, bearer token)", 8444),
+        .section("admin-api", &MgmtConfig::adminApi, listenerTable("admin API (operators, bearer token)", 8444, 32),
                  "The listener for operators' tools")
         .integer("device-poll-interval", &MgmtConfig::devicePollInterval, 60, 1, 86400,
                  "Seconds between an appliance's check-ins (told to every box at each check-in)")

@@ -25,6 +25,9 @@ std::string parentDir(const std::string& path) {
 
 int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
 
+// How often the periodic jobs run (a demo tenant is suspended at most this long after its expiry).
+constexpr int64_t kJobSeconds = 60;
+
 }  // namespace
 
 Mgmtd::Mgmtd(std::string configPath, MgmtConfig config)
@@ -78,7 +81,8 @@ core::Status Mgmtd::start() {
   device.connectionLimit = 1024;
   // Many boxes may sit behind one carrier-grade NAT, but a box holds one connection at a time; a
   // connection costs at most connectionMemoryLimit until its caller is known (routes admit first).
-  device.perAddressLimit = 256;
+  // Behind HAProxy (TCP mode) every connection comes from the balancer: connections-per-address.
+  device.perAddressLimit = static_cast<unsigned>(config_.deviceApi.connectionsPerAddress);
   device.maxBodyBytes = 4 * 1024 * 1024;  // only for a verified device certificate (authed routes)
   device.requestSeconds = static_cast<unsigned>(config_.deviceApi.requestSeconds);
   device.tlsCertPem = authority_.serverCertPem();
@@ -97,7 +101,7 @@ core::Status Mgmtd::start() {
   admin.tlsCertPem = authority_.serverCertPem();
   admin.tlsKeyPem = authority_.serverKeyPem();
   admin.connectionLimit = 256;
-  admin.perAddressLimit = 32;
+  admin.perAddressLimit = static_cast<unsigned>(config_.adminApi.connectionsPerAddress);
   admin.maxBodyBytes = 1024 * 1024;
   admin.requestSeconds = static_cast<unsigned>(config_.adminApi.requestSeconds);
   adminApi_ = std::make_unique<core::HttpServer>(admin);
@@ -140,7 +144,26 @@ int Mgmtd::run() {
       case core::DaemonLoop::Event::kTick:
         break;
     }
+    int64_t now = nowSeconds();
+    if (now >= nextJobsAt_) {
+      nextJobsAt_ = now + kJobSeconds;
+      runJobs();
+    }
   }
+}
+
+void Mgmtd::runJobs() {
+  std::vector<std::string> suspended;
+  core::Result<bool> ran = storage_->withSingletonLock("demo-expiry", [&]() -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(suspended, platform_->tenancy.expireDemos());
+    return core::Status::ok();
+  });
+  if (!ran.isOk()) {
+    core::logWarning("mgmtd: the demo-expiry job failed: ", ran.status().toString());
+    return;
+  }
+  // Not run: another mgmtd holds the job's lock and is running it.
+  for (const std::string& name : suspended) core::logInfo("mgmtd: demo tenant '", name, "' expired: suspended");
 }
 
 void Mgmtd::stop() {

@@ -4,8 +4,9 @@
 // config: SQLite data-dir/mgmt.db by default, or PostgreSQL), loads or creates the CA, server
 // certificate and license key, makes the services (Platform), starts the control socket and both
 // HTTPS listeners (mgmt/api: device API with client certificates, admin API with bearer tokens);
-// run() serves until SIGTERM/SIGINT or "shutdown"; stop() is idempotent. mgmtd keeps no state of
-// its own between requests: everything is in the storage.
+// run() serves until SIGTERM/SIGINT or "shutdown" and runs the periodic jobs; stop() is idempotent.
+// mgmtd keeps no state of its own between requests: everything is in the storage, and the keys in
+// data-dir, which several mgmtd may share (ADR 0024).
 #pragma once
 
 #include <memory>
@@ -35,6 +36,9 @@ class Mgmtd {
 
  private:
   core::Json statusJson();
+  // The platform's periodic jobs (demo expiry, later billing runs), each as a singleton job
+  // (Storage::withSingletonLock): with several mgmtd on one PostgreSQL, one runs it at a time.
+  void runJobs();
 
   std::string configPath_;
   MgmtConfig config_;
@@ -48,6 +52,7 @@ class Mgmtd {
   std::unique_ptr<core::HttpServer> deviceApi_;
   std::unique_ptr<core::HttpServer> adminApi_;
   int64_t startedUnix_ = 0;
+  int64_t nextJobsAt_ = 0;
   bool started_ = false;
 };
 

@@ -256,6 +256,15 @@ ControlReply TenancyService::setStatus(const Json& args, const Caller& caller, c
       view);
 }
 
+core::Result<std::vector<std::string>> TenancyService::expireDemos() {
+  std::vector<std::string> names;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(names, TenantStore(tx).suspendExpiredDemos(d_.clock.unixSeconds()));
+    return core::Status::ok();
+  }));
+  return names;
+}
+
 ControlReply TenancyService::license(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant"}));

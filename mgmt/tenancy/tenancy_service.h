@@ -66,6 +66,13 @@ class TenancyService {
   // Tenants, for mgmtd's status.
   core::Result<int64_t> count();
 
+  // The demo-expiry job: suspends every active demo tenant past its expiry (its boxes are refused by
+  // the device API and keep serving offline; to bring one back, move its expiry with tenant-set, then
+  // tenant-resume: resumed while still expired, the next run suspends it again). Returns the names it
+  // suspended. mgmtd runs it as a singleton job (Storage::withSingletonLock: one replica at a time);
+  // running it twice suspends nothing more.
+  core::Result<std::vector<std::string>> expireDemos();
+
  private:
   core::Status issueLicense(TenantStore& tenants, Tenant& t, int64_t now);
   core::Result<core::Json> tenantJson(store::Transaction& tx, const Tenant& t, int64_t now);

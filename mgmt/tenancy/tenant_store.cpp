@@ -68,6 +68,16 @@ core::Status TenantStore::setStatus(const std::string& id, const std::string& st
   return tx_.exec("UPDATE tenants SET status = $1 WHERE id = $2", {status, id}).status();
 }
 
+core::Result<std::vector<std::string>> TenantStore::suspendExpiredDemos(int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("UPDATE tenants SET status = 'suspended' WHERE demo <> 0 AND status = 'active' AND "
+                                  "expires_at <> 0 AND expires_at <= $1 RETURNING name",
+                                  {now}));
+  std::vector<std::string> names;
+  for (const store::Row& r : rows) names.push_back(r.text(0));
+  return names;
+}
+
 core::Status TenantStore::setLicense(const std::string& id, const std::string& licenseId, const std::string& document,
                                      int64_t issuedAt) {
   return tx_

@@ -35,6 +35,8 @@ class TenantStore {
   // Name, tier and expiry; kAlreadyExists when the new name is taken.
   core::Status update(const Tenant& t);
   core::Status setStatus(const std::string& id, const std::string& status);
+  // Active demo tenants whose expiry is at or before `now` become suspended; returns their names.
+  core::Result<std::vector<std::string>> suspendExpiredDemos(int64_t now);
   core::Status setLicense(const std::string& id, const std::string& licenseId, const std::string& document,
                           int64_t issuedAt);
   // Takes the tenant's next version number (every change of its desired state takes one).

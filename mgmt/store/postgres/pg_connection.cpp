@@ -85,6 +85,14 @@ core::Status PgConnection::failure(const void* resultPtr, std::string_view what)
   }
   const char* field = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string state = field != nullptr ? field : "";
+  if (state.empty() && (PQconsumeInput(conn_) == 0 || broken())) {
+    // Every error the server reports carries a SQLSTATE; one without comes from libpq itself. A
+    // server stopped with SIGQUIT (an immediate shutdown, a crash) closes its sockets without a
+    // message, and libpq may still call the connection OK after the failed statement: reading from
+    // it tells. Seen in the failover test: such a BEGIN was answered 500 and not run again.
+    lastFailure_ = PgFailure::kReconnect;
+    return core::unavailable(context + "connection lost: " + trimmed(PQerrorMessage(conn_)));
+  }
   const std::string message =
       trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_)) +
       (state.empty() ? std::string() : " (SQLSTATE " + state + ")");

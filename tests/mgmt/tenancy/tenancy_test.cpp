@@ -1,6 +1,7 @@
 // Tenants through the tenancy service, on the storage of this run: names are unique by the store's
 // code, a tenant caller sees only its own tenant (another tenant's name answers like a missing one),
 // licenses are re-issued with a strictly newer issued-at, a demo tenant comes with its sample data.
+#include "mgmt/mgmt_time.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -111,4 +112,28 @@ TEST(Tenancy, ADemoTenantComesWithSampleData) {
   core::Result<core::sync::ChangePage> page = f.platform->catalog.changes(r.arguments["id"].get<std::string>(), 0, 5000);
   CHECK_TRUE(page.isOk());
   CHECK_EQUAL(53u, page->changes.size());
+}
+
+// The demo-expiry job (mgmtd runs it under a singleton lock): an active demo past its expiry is
+// suspended, once; a regular tenant past its expiry and a demo still in its week are left alone.
+TEST(Tenancy, TheDemoExpiryJobSuspendsExpiredDemosOnly) {
+  Fixture f;
+  core::ControlReply demo = f.call("tenant-add", Json{{"demo", true}, {"name", "trial"}});
+  CHECK_EQUAL_TEXT(0, demo.result, demo.text.c_str());
+  f.tenant("acme", "basic");
+  CHECK_EQUAL(0, f.call("tenant-set", Json{{"tenant", "acme"}, {"expires", mgmt::iso(f.now() + 86400)}}).result);
+  core::Result<std::vector<std::string>> none = f.platform->tenancy.expireDemos();
+  CHECK_TRUE(none.isOk());
+  CHECK_EQUAL(0u, none->size());
+
+  f.clock.advance(std::chrono::hours(24 * 7 + 1));  // past the demo's 7 days and acme's expiry
+  core::Result<std::vector<std::string>> expired = f.platform->tenancy.expireDemos();
+  CHECK_TRUE(expired.isOk());
+  CHECK_EQUAL(1u, expired->size());
+  STRCMP_EQUAL("trial", expired->at(0).c_str());
+  STRCMP_EQUAL("suspended",
+               f.call("tenant-show", Json{{"tenant", "trial"}}).arguments["status"].get<std::string>().c_str());
+  STRCMP_EQUAL("active", f.call("tenant-show", Json{{"tenant", "acme"}}).arguments["status"].get<std::string>().c_str());
+  // Again: nothing more to do.
+  CHECK_EQUAL(0u, f.platform->tenancy.expireDemos()->size());
 }
