@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "aaa/auth/mac.h"
+#include "aaa/radius/counter_table.h"
 #include "aaa/radius/wire.h"
 #include "core/clock.h"
 
@@ -65,27 +66,33 @@ std::vector<std::pair<std::string, uint32_t>> SessionCounts::byUser() const {
   return {counts_.begin(), counts_.end()};
 }
 
+namespace {
+
+constexpr CounterName<AcctCounters> kAcctCounters[] = {
+    {&AcctCounters::requests, "requests_total", "Accounting-Requests received (RFC 4671 Requests)"},
+    {&AcctCounters::invalidRequests, "invalid_requests_total", "Datagrams from addresses that are no NAS client (dropped)"},
+    {&AcctCounters::dupRequests, "dup_requests_total",
+     "Retransmissions answered from the cache or ignored while being written"},
+    {&AcctCounters::responses, "responses_total", "Accounting-Responses sent (each after the record was durable)"},
+    {&AcctCounters::malformedRequests, "malformed_requests_total", "Malformed Accounting-Requests (dropped)"},
+    {&AcctCounters::badAuthenticators, "bad_authenticators_total", "Requests with a wrong Request Authenticator (dropped)"},
+    {&AcctCounters::packetsDropped, "packets_dropped_total", "Requests dropped for any reason"},
+    {&AcctCounters::noRecords, "no_records_total", "Requests answered but not recorded (unknown Acct-Status-Type)"},
+    {&AcctCounters::unknownTypes, "unknown_types_total", "Packets of a code the accounting port does not serve (dropped)"},
+    {&AcctCounters::writeFailures, "write_failures_total",
+     "Records the database did not commit (not answered; the NAS retries)"},
+    {&AcctCounters::statusServer, "status_server_total", "Status-Server requests answered (RFC 5997)"},
+};
+
+}  // namespace
+
 AcctCounters AcctCounters::registerIn(core::CounterRegistry& r, const std::string& nasName) {
-  std::map<std::string, std::string> labels;
-  std::string prefix = "radius_acct_";
-  if (!nasName.empty()) {
-    labels["nas"] = nasName;
-    prefix = "radius_acct_client_";
-  }
-  auto c = [&](const char* name, const char* help) { return &r.counter(prefix + name, help, labels); };
-  AcctCounters a;
-  a.requests = c("requests_total", "Accounting-Requests received (RFC 4671 Requests)");
-  a.invalidRequests = c("invalid_requests_total", "Datagrams from addresses that are no NAS client (dropped)");
-  a.dupRequests = c("dup_requests_total", "Retransmissions answered from the cache or ignored while being written");
-  a.responses = c("responses_total", "Accounting-Responses sent (each after the record was durable)");
-  a.malformedRequests = c("malformed_requests_total", "Malformed Accounting-Requests (dropped)");
-  a.badAuthenticators = c("bad_authenticators_total", "Requests with a wrong Request Authenticator (dropped)");
-  a.packetsDropped = c("packets_dropped_total", "Requests dropped for any reason");
-  a.noRecords = c("no_records_total", "Requests answered but not recorded (unknown Acct-Status-Type)");
-  a.unknownTypes = c("unknown_types_total", "Packets of a code the accounting port does not serve (dropped)");
-  a.writeFailures = c("write_failures_total", "Records the database did not commit (not answered; the NAS retries)");
-  a.statusServer = c("status_server_total", "Status-Server requests answered (RFC 5997)");
-  return a;
+  return declareCounters(r, kAcctCounters, "acct", nasName);
+}
+
+const core::Counter* AcctCounters::find(const core::CounterRegistry& r, core::Counter* AcctCounters::*which,
+                                        const std::string& nasName) {
+  return findCounter(r, kAcctCounters, "acct", which, nasName);
 }
 
 struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {

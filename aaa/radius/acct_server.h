@@ -71,7 +71,10 @@ struct AcctCounters {
   core::Counter* writeFailures;
   core::Counter* statusServer;
 
-  static AcctCounters registerIn(core::CounterRegistry& registry, const std::string& nasName);
+  static AcctCounters registerIn(core::CounterRegistry& registry, const std::string& nasName);  // "" = totals
+  // One of them as declared so far, without declaring it (nullptr: not yet): as AuthCounters::find.
+  static const core::Counter* find(const core::CounterRegistry& registry, core::Counter* AcctCounters::*which,
+                                   const std::string& nasName);
 };
 
 // Published on the Writer thread after a record committed.

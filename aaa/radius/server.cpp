@@ -10,6 +10,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "aaa/radius/counter_table.h"
 #include "aaa/radius/packet.h"
 #include "aaa/radius/reply.h"
 #include "aaa/radius/reply_cache.h"
@@ -30,31 +31,31 @@ int64_t nowNs() {
 using wire::kHeaderLength;
 using wire::kMaxPacket;
 
+constexpr CounterName<AuthCounters> kAuthCounters[] = {
+    {&AuthCounters::accessRequests, "access_requests_total", "Access-Requests received (RFC 4669 AccessRequests)"},
+    {&AuthCounters::invalidRequests, "invalid_requests_total", "Datagrams from addresses that are no NAS client (dropped)"},
+    {&AuthCounters::dupAccessRequests, "dup_access_requests_total", "Retransmitted Access-Requests answered from the cache"},
+    {&AuthCounters::accessAccepts, "access_accepts_total", "Access-Accepts sent"},
+    {&AuthCounters::accessRejects, "access_rejects_total", "Access-Rejects sent"},
+    {&AuthCounters::accessChallenges, "access_challenges_total", "Access-Challenges sent"},
+    {&AuthCounters::malformedAccessRequests, "malformed_access_requests_total", "Malformed Access-Requests (dropped)"},
+    {&AuthCounters::badAuthenticators, "bad_authenticators_total", "Requests with an invalid Message-Authenticator (dropped)"},
+    {&AuthCounters::packetsDropped, "packets_dropped_total", "Requests dropped for any reason"},
+    {&AuthCounters::unknownTypes, "unknown_types_total", "Packets of a code the auth port does not serve (dropped)"},
+    {&AuthCounters::missingMessageAuthenticator, "missing_message_authenticator_total",
+     "Access-Requests without the required Message-Authenticator (dropped)"},
+    {&AuthCounters::statusServer, "status_server_total", "Status-Server requests answered (RFC 5997)"},
+};
+
 }  // namespace
 
 AuthCounters AuthCounters::registerIn(core::CounterRegistry& r, const std::string& nasName) {
-  std::map<std::string, std::string> labels;
-  std::string prefix = "radius_auth_";
-  if (!nasName.empty()) {
-    labels["nas"] = nasName;
-    prefix = "radius_auth_client_";
-  }
-  auto c = [&](const char* name, const char* help) { return &r.counter(prefix + name, help, labels); };
-  AuthCounters a;
-  a.accessRequests = c("access_requests_total", "Access-Requests received (RFC 4669 AccessRequests)");
-  a.invalidRequests = c("invalid_requests_total", "Datagrams from addresses that are no NAS client (dropped)");
-  a.dupAccessRequests = c("dup_access_requests_total", "Retransmitted Access-Requests answered from the cache");
-  a.accessAccepts = c("access_accepts_total", "Access-Accepts sent");
-  a.accessRejects = c("access_rejects_total", "Access-Rejects sent");
-  a.accessChallenges = c("access_challenges_total", "Access-Challenges sent");
-  a.malformedAccessRequests = c("malformed_access_requests_total", "Malformed Access-Requests (dropped)");
-  a.badAuthenticators = c("bad_authenticators_total", "Requests with an invalid Message-Authenticator (dropped)");
-  a.packetsDropped = c("packets_dropped_total", "Requests dropped for any reason");
-  a.unknownTypes = c("unknown_types_total", "Packets of a code the auth port does not serve (dropped)");
-  a.missingMessageAuthenticator =
-      c("missing_message_authenticator_total", "Access-Requests without the required Message-Authenticator (dropped)");
-  a.statusServer = c("status_server_total", "Status-Server requests answered (RFC 5997)");
-  return a;
+  return declareCounters(r, kAuthCounters, "auth", nasName);
+}
+
+const core::Counter* AuthCounters::find(const core::CounterRegistry& r, core::Counter* AuthCounters::*which,
+                                        const std::string& nasName) {
+  return findCounter(r, kAuthCounters, "auth", which, nasName);
 }
 
 struct AuthServer::Worker {

@@ -58,6 +58,11 @@ struct AuthCounters {
   core::Counter* statusServer;
 
   static AuthCounters registerIn(core::CounterRegistry& registry, const std::string& nasName);  // "" = totals
+  // One of them as declared so far, without declaring it (nullptr: not yet, e.g. no request from
+  // that NAS): for a reader of another area that keeps the handle (edge's health alerts). The
+  // names are written once, in the table registerIn uses too.
+  static const core::Counter* find(const core::CounterRegistry& registry, core::Counter* AuthCounters::*which,
+                                   const std::string& nasName);
 };
 
 // Published on the worker thread for every evaluated Access-Request (not for drops or duplicates).

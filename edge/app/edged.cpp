@@ -13,6 +13,7 @@
 #include "core/web/page.h"
 #include "edge/app/edge_schema.h"
 #include "edge/commands/edge_commands.h"
+#include "edge/radius/radius_counters.h"
 
 namespace edge {
 
@@ -707,15 +708,13 @@ core::Status Edged::startWebUi() {
     core::Status s = recordEvent(kind, detail);
     if (!s.isOk()) core::logError("recording a UI audit event: ", s.message());
   };
-  host.sample = [this] {
-    // Totals over every NAS (the per-NAS series carry a label each).
+  host.sample = [radius = RadiusCounters(counters_)] {
+    // Server-wide totals, by handle: the servers count each request of a NAS client in its NAS's
+    // counter and in the total at once, so a total is the sum over every NAS.
     webui::Sample s;
-    for (const core::CounterInfo& c : counters_.list()) {
-      int64_t v = static_cast<int64_t>(c.counter->value());
-      if (c.name == "radius_sessions_online") s.sessionsOnline += v;
-      if (c.name == "radius_auth_client_access_requests_total") s.authRequests += v;
-      if (c.name == "radius_acct_client_requests_total") s.acctRequests += v;
-    }
+    s.sessionsOnline = static_cast<int64_t>(radius.sessionsOnline.value());
+    s.authRequests = static_cast<int64_t>(radius.auth.accessRequests->value());
+    s.acctRequests = static_cast<int64_t>(radius.acct.requests->value());
     return s;
   };
   webui::WebUiOptions options;

@@ -30,6 +30,7 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
       counters_(c),
       sync_(c),
       gateway_(c),
+      radiusCounters_(c),
       diskProbe_([](const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes) {
         struct statvfs fs {};
         if (::statvfs(dir.c_str(), &fs) != 0) return false;
@@ -153,10 +154,8 @@ void HealthMonitor::checkAlerts(int64_t now) {
   // NAS silent: a NAS that has sent requests and sends none for the threshold.
   if (alerts_.nasSilentSeconds > 0) {
     for (const aaa::policy::NasClient& nas : radius_.snapshot()->nas) {
-      int64_t auth = registry_.valueOf("radius_auth_client_access_requests_total", {{"nas", nas.name}});
-      int64_t acct = registry_.valueOf("radius_acct_client_requests_total", {{"nas", nas.name}});
-      uint64_t requests = static_cast<uint64_t>(std::max<int64_t>(auth, 0) + std::max<int64_t>(acct, 0));
       NasActivity& a = nas_[nas.name];
+      uint64_t requests = a.counters.requests(registry_, nas.name);
       if (requests != a.requests || a.changedAt == 0) {
         a.requests = requests;
         a.changedAt = now;
@@ -170,7 +169,7 @@ void HealthMonitor::checkAlerts(int64_t now) {
   }
 
   // Access-Rejects within the last minute.
-  uint64_t rejects = static_cast<uint64_t>(std::max<int64_t>(registry_.valueOf("radius_auth_access_rejects_total"), 0));
+  uint64_t rejects = radiusCounters_.auth.accessRejects->value();
   rejectSamples_.emplace_back(now, rejects);
   while (rejectSamples_.size() > 1 && now - rejectSamples_.front().first > 60) rejectSamples_.pop_front();
   uint64_t inMinute = rejects - rejectSamples_.front().second;
@@ -184,8 +183,7 @@ void HealthMonitor::checkAlerts(int64_t now) {
 
   // Accounting writes failing: new failures since the last check. While they go on (a full disk fails
   // every record) it is one episode; a check without new failures ends it.
-  uint64_t failures =
-      static_cast<uint64_t>(std::max<int64_t>(registry_.valueOf("radius_acct_write_failures_total"), 0));
+  uint64_t failures = radiusCounters_.acct.writeFailures->value();
   const bool writesFailing = failures > lastWriteFailures_;
   if (writesFailing && !acctFailing_)
     raise(AlertKind::kAcctWriteFailing, std::to_string(failures - lastWriteFailures_) +

@@ -18,6 +18,7 @@
 #include "core/event_bus.h"
 #include "edge/gateway/gateway_counters.h"
 #include "edge/health/alerts_config.h"
+#include "edge/radius/radius_counters.h"
 #include "edge/health/health_counters.h"
 #include "edge/license/license_store.h"
 #include "edge/radius/radius_service.h"
@@ -81,6 +82,7 @@ class HealthMonitor {
   HealthCounters counters_;
   SyncCounters sync_;       // reads state and last success, keeps the backlog
   GatewayGauges gateway_;   // shown (as 0) when the gateway is off
+  RadiusCounters radiusCounters_;  // reads Access-Rejects and accounting write failures
   std::function<int64_t()> usageAcknowledged_;
   DiskProbe diskProbe_;
   uint64_t subscribersVersion_ = UINT64_MAX;
@@ -96,6 +98,7 @@ class HealthMonitor {
   bool acctFailing_ = false;
   std::deque<std::pair<int64_t, uint64_t>> rejectSamples_;  // (time, radius_auth_access_rejects_total)
   struct NasActivity {
+    NasRequestCounters counters;
     uint64_t requests = 0;
     int64_t changedAt = 0;
     bool silent = false;

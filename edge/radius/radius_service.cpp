@@ -8,6 +8,7 @@
 #include "aaa/radius/reply.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "edge/radius/radius_counters.h"
 
 namespace edge {
 
@@ -155,7 +156,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, ledger_,
                                                           sessionCounts_, counters_, &events_);
   EDGE_RETURN_IF_ERROR(acctServer_->start());
-  sessionsOnline_ = &counters_.gauge("radius_sessions_online", "Live sessions in the ledger");  // once
+  sessionsOnline_ = &RadiusCounters(counters_).sessionsOnline;  // once (radius_counters.h declares it)
   core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
                 acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
                 loadMs, " ms; ", sessionCounts_.total(), " sessions online");
