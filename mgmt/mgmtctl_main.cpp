@@ -8,6 +8,7 @@
 #include "core/cli.h"
 #include "core/control_socket.h"
 #include "mgmt/mgmt_commands.h"
+#include "mgmt/mgmtctl_offline.h"
 
 namespace {
 
@@ -80,6 +81,8 @@ void printHuman(const std::string& command, const core::Json& reply) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // migrate, verify and backup work on the database itself, not through mgmtd (ADR 0025).
+  if (mgmt::isOfflineCommand(argc, argv)) return mgmt::runOfflineCommand(argc, argv);
   core::Result<core::CliGlobal> global = core::parseCliGlobal(argc, argv, "mgmtctl", "MGMTD_SOCKET", kDefaultSocket);
   if (!global.isOk()) {
     std::fprintf(stderr, "%s\n", global.status().message().c_str());
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
                         "Talks to the running mgmtd over its control socket ($MGMTD_SOCKET overrides the default).\n"
                         "--tenant takes a tenant's name or id.",
                         kDefaultSocket, specs());
+    mgmt::printOfflineUsage(global->help ? stdout : stderr);
     return global->help ? 0 : 2;
   }
   const std::string& socketPath = global->socketPath;

@@ -54,6 +54,8 @@ std::string Row::text(size_t column) const {
 
 std::string Row::bytes(size_t column) const { return text(column); }
 
+const Value& Row::value(size_t column) const { return column < columns_.size() ? columns_[column] : nullValue(); }
+
 std::optional<int64_t> Row::optInt64(size_t column) const {
   if (isNull(column)) return std::nullopt;
   return int64(column);

@@ -80,6 +80,9 @@ class Row {
   std::string bytes(size_t column) const;
   std::optional<int64_t> optInt64(size_t column) const;
   std::optional<std::string> optText(size_t column) const;
+  // The column as the driver read it (NULL past the last column): for code that copies rows as
+  // they are, whatever their types (mgmt/transfer).
+  const Value& value(size_t column) const;
 
  private:
   std::vector<Value> columns_;

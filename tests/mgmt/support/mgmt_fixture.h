@@ -48,16 +48,21 @@ struct Fixture {
   std::unique_ptr<Platform> platform;
   std::unique_ptr<core::command::Table> table;
 
-  Fixture() {
+  // On this run's test storage, in a new data folder. Or on `storageConfig` (a platform over a
+  // database of the test's choosing), and in `dataDir` when given (a second platform with the same
+  // CA and keys as the first: the platform a copy or a restore made).
+  explicit Fixture(const store::StorageConfig* storageConfig = nullptr, const std::string& dataDir = "") {
     char tmpl[] = "/tmp/mgmt-unit-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
+    const char* made = dataDir.empty() ? ::mkdtemp(tmpl) : dataDir.c_str();
     dir = made != nullptr ? made : "/tmp";
     config = mgmtConfigTable().defaults();
     config.dataDir = dir;
     config.deviceApi.port = 8443;
     core::Status s = authority.open(config, now());
     if (!s.isOk()) throw std::runtime_error("authority: " + s.message());
-    core::Result<std::unique_ptr<store::Storage>> opened = testStorage.open(mgmtStorageMigrations());
+    core::Result<std::unique_ptr<store::Storage>> opened =
+        storageConfig != nullptr ? store::Storage::open(*storageConfig, mgmtStorageMigrations())
+                                 : testStorage.open(mgmtStorageMigrations());
     if (!opened.isOk()) throw std::runtime_error("storage: " + opened.status().toString());
     storage = std::move(*opened);
     platform = std::make_unique<Platform>(config, authority, *storage, clock);

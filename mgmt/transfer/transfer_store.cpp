@@ -1,0 +1,179 @@
+#include "mgmt/transfer/transfer_store.h"
+
+#include <algorithm>
+
+namespace mgmt::transfer {
+
+using store::Backend;
+using store::Row;
+using store::Value;
+
+const std::vector<TableSpec>& platformTables() {
+  // mgmt/mgmt_schema.cpp's tables. Only plans, subscribers, claims and devices reference tenants;
+  // the rest carry ids without a foreign key, but follow their owners all the same.
+  static const std::vector<TableSpec> tables = {
+      {"tenants", {"id"}},
+      {"plans", {"tenant_id", "name"}},
+      {"subscribers", {"tenant_id", "username"}},
+      {"claims", {"id"}},
+      {"devices", {"id"}},
+      {"usage", {"device_id", "seq"}},
+      {"usage_totals", {"tenant_id", "username"}},
+      {"sessions", {"device_id", "id"}},
+      {"device_events", {"device_id", "seq"}},
+      {"commands", {"id"}},
+      {"tokens", {"id"}},
+  };
+  return tables;
+}
+
+namespace {
+
+// Names come from platformTables() or the database's catalog, never from a user; quoted anyway, so
+// a column named like a keyword reads the same on both backends.
+std::string quoted(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string columnList(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + quoted(c);
+  return out;
+}
+
+// SQLite allows 32766 parameters in a statement, PostgreSQL 65535; rows per INSERT stay well below.
+constexpr size_t kMaxParameters = 30000;
+constexpr size_t kMaxRowsPerStatement = 500;
+
+}  // namespace
+
+core::Result<std::vector<std::string>> TransferStore::tableNames() {
+  const char* sql = tx_.backend() == Backend::kSqlite
+                        ? "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_'"
+                        : "SELECT table_name::text FROM information_schema.tables "
+                          "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'";
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows, tx_.query(sql));
+  std::vector<std::string> names;
+  for (const Row& r : rows) {
+    std::string name = r.text(0);
+    if (name != "schema_migrations") names.push_back(std::move(name));
+  }
+  return names;
+}
+
+core::Result<std::vector<std::string>> TransferStore::columns(const std::string& table) {
+  const char* sql = tx_.backend() == Backend::kSqlite
+                        ? "SELECT name FROM pragma_table_info($1) ORDER BY cid"
+                        : "SELECT column_name::text FROM information_schema.columns "
+                          "WHERE table_schema = current_schema() AND table_name::text = $1 ORDER BY ordinal_position";
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows, tx_.query(sql, {table}));
+  if (rows.empty()) return core::notFound("no table " + table);
+  std::vector<std::string> names;
+  for (const Row& r : rows) names.push_back(r.text(0));
+  return names;
+}
+
+core::Result<int64_t> TransferStore::count(const std::string& table) {
+  return tx_.queryInt64("SELECT count(*) FROM " + quoted(table));
+}
+
+core::Result<std::vector<Row>> TransferStore::readBatch(const TableSpec& table, const std::vector<std::string>& columns,
+                                                        const std::vector<Value>& after, int64_t limit) {
+  std::string sql = "SELECT " + columnList(columns) + " FROM " + quoted(table.name);
+  store::Params params;
+  if (!after.empty()) {
+    if (after.size() != table.key.size()) return core::internalError("transfer: key of " + table.name + " mismatched");
+    // Row values: (a, b) > ($1, $2) is the lexicographic order of ORDER BY a, b on both backends.
+    std::string placeholders;
+    for (size_t i = 0; i < after.size(); ++i) {
+      placeholders += (i == 0 ? "$" : ", $") + std::to_string(i + 1);
+      params.push_back(after[i]);
+    }
+    sql += " WHERE (" + columnList(table.key) + ") > (" + placeholders + ")";
+  }
+  // The limit is ours, a number: written in (as a parameter, GCC 12 sees a variant it takes for
+  // uninitialized).
+  sql += " ORDER BY " + columnList(table.key) + " LIMIT " + std::to_string(limit);
+  return tx_.query(sql, params);
+}
+
+core::Status TransferStore::insertRows(const std::string& table, const std::vector<std::string>& columns,
+                                       const std::vector<Row>& rows) {
+  if (columns.empty()) return core::internalError("transfer: no columns for " + table);
+  const size_t perStatement = std::max<size_t>(1, std::min(kMaxRowsPerStatement, kMaxParameters / columns.size()));
+  const std::string head = "INSERT INTO " + quoted(table) + " (" + columnList(columns) + ") VALUES ";
+  for (size_t first = 0; first < rows.size(); first += perStatement) {
+    const size_t last = std::min(rows.size(), first + perStatement);
+    std::string sql = head;
+    store::Params params;
+    params.reserve((last - first) * columns.size());
+    for (size_t r = first; r < last; ++r) {
+      if (rows[r].size() != columns.size()) return core::internalError("transfer: a row of " + table + " is short");
+      sql += r == first ? "(" : ", (";
+      for (size_t c = 0; c < columns.size(); ++c) {
+        params.push_back(rows[r].value(c));
+        sql += (c == 0 ? "$" : ", $") + std::to_string(params.size());
+      }
+      sql += ")";
+    }
+    EDGE_RETURN_IF_ERROR(tx_.exec(sql, params).status());
+  }
+  return core::Status::ok();
+}
+
+core::Status TransferStore::deleteAll() {
+  const std::vector<TableSpec>& tables = platformTables();
+  for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
+    EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM " + quoted(it->name)).status());
+  }
+  return core::Status::ok();
+}
+
+core::Result<int64_t> TransferStore::advanceIdentities() {
+  if (tx_.backend() != Backend::kPostgres) return int64_t{0};
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> identities,
+                        tx_.query("SELECT table_name::text, column_name::text FROM information_schema.columns "
+                                  "WHERE table_schema = current_schema() AND is_identity = 'YES'"));
+  int64_t set = 0;
+  for (const Row& r : identities) {
+    const std::string table = r.text(0), column = r.text(1);
+    const std::vector<TableSpec>& known = platformTables();
+    if (std::none_of(known.begin(), known.end(), [&](const TableSpec& t) { return t.name == table; })) continue;
+    // is_called false: the next value drawn is max + 1 (1 on an empty table).
+    EDGE_RETURN_IF_ERROR(tx_.query("SELECT setval(pg_get_serial_sequence($1, $2), "
+                                   "COALESCE((SELECT max(" + quoted(column) + ") FROM " + quoted(table) + "), 0) + 1, false)",
+                                   {table, column})
+                             .status());
+    ++set;
+  }
+  return set;
+}
+
+core::Result<std::map<std::string, UsageSums>> TransferStore::sums(const std::string& sql) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows, tx_.query(sql));
+  std::map<std::string, UsageSums> out;
+  for (const Row& r : rows) out[r.text(0)] = UsageSums{r.int64(1), r.int64(2), r.int64(3), r.int64(4)};
+  return out;
+}
+
+core::Result<std::map<std::string, UsageSums>> TransferStore::usageByDevice() {
+  return sums("SELECT device_id, count(*), sum(input_octets), sum(output_octets), sum(session_time) "
+              "FROM usage GROUP BY device_id");
+}
+
+core::Result<std::map<std::string, UsageSums>> TransferStore::usageByTenant() {
+  return sums("SELECT tenant_id, count(*), sum(input_octets), sum(output_octets), sum(session_time) "
+              "FROM usage GROUP BY tenant_id");
+}
+
+core::Result<std::map<std::string, UsageSums>> TransferStore::totalsByTenant() {
+  return sums("SELECT tenant_id, sum(records), sum(input_octets), sum(output_octets), sum(session_time) "
+              "FROM usage_totals GROUP BY tenant_id");
+}
+
+}  // namespace mgmt::transfer

@@ -1,0 +1,322 @@
+// Copying a platform (mgmt/transfer) from a SQLite source to the storage of this run (SQLite, or
+// PostgreSQL in mgmt_transfer_tests_pg: the migration mgmtctl migrate does), verifying it, and the
+// snapshot a copy or a backup starts from (mgmt/store/sqlite/sqlite_snapshot.h).
+#include <unistd.h>
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include "mgmt/store/sqlite/sqlite_snapshot.h"
+#include "mgmt/transfer/location.h"
+#include "mgmt/transfer/platform_copy.h"
+#include "mgmt/transfer/transfer_store.h"
+#include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
+
+using core::Json;
+using mgmt::testing::Fixture;
+using mgmt::store::Storage;
+using mgmt::store::StorageConfig;
+using mgmt::store::Transaction;
+
+namespace {
+
+// platformTables() is a lazy static: built before the leak checker looks.
+const bool kWarm = mgmt::testing::warm() && !mgmt::transfer::platformTables().empty();
+
+// A folder of the test's own, removed at the end.
+struct TempFolder {
+  std::string path;
+  TempFolder() {
+    char tmpl[] = "/tmp/mgmt-transfer-XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    path = made != nullptr ? made : "/tmp/mgmt-transfer-failed";
+  }
+  ~TempFolder() { std::system(("rm -rf " + path).c_str()); }
+};
+
+StorageConfig sqliteAt(const std::string& path) {
+  StorageConfig c;
+  c.backend = mgmt::store::Backend::kSqlite;
+  c.path = path;
+  c.connections = 2;
+  return c;
+}
+
+core::sync::UsageBatch usageRows(int64_t first, int64_t last, const std::string& who) {
+  core::sync::UsageBatch b;
+  b.idempotencyKey = "usage:" + std::to_string(first) + "-" + std::to_string(last);
+  for (int64_t s = first; s <= last; ++s) {
+    b.rows.push_back({s, 1000 + s, who + "-s" + std::to_string(s / 10), who + std::to_string(s % 5), 1000 * s + 7,
+                      3 * s + 1, s % 60});
+  }
+  b.sessions.push_back({last, who + "-s", who + "0", "bras", 1000, 2000, 11, 22, 33, "user-request"});
+  return b;
+}
+
+// Two tenants and a third that has nothing yet, plans and subscribers, three enrolled boxes with
+// usage, sessions and an event, a claim left over, commands to the boxes, and admin tokens: a row in
+// every table. Returns the devices' certificates by device id.
+std::map<std::string, std::string> populate(Fixture& f) {
+  f.tenant("acme", "basic");
+  f.tenant("globex", "free");
+  f.tenant("initech", "premium");
+  CHECK_EQUAL(0, f.call("plan-add", Json{{"tenant", "acme"}, {"name", "home"}, {"down", "10M"}, {"up", "2M"}}).result);
+  CHECK_EQUAL(0, f.call("plan-add", Json{{"tenant", "globex"}, {"name", "lite"}, {"down", "1M"}, {"up", "1M"}}).result);
+  for (int i = 0; i < 30; ++i) {
+    CHECK_EQUAL(0, f.call("subscriber-add", Json{{"tenant", "acme"}, {"username", "a" + std::to_string(i)},
+                                                 {"password", "pw"}, {"plan", "home"}})
+                       .result);
+  }
+  std::map<std::string, std::string> certificates;
+  const char* owners[] = {"acme", "acme", "globex"};
+  int64_t last = 300;
+  for (const char* owner : owners) {
+    std::string certificate;
+    mgmt::fleet::Device d = f.enroll(owner, &certificate);
+    certificates[d.id] = certificate;
+    // Two batches per box, of different lengths: the copy pages through (device, seq) keys.
+    CHECK_TRUE(f.platform->usage.upload(d, usageRows(1, last, owner)).isOk());
+    CHECK_TRUE(f.platform->usage.upload(d, usageRows(last + 1, last + 17, owner)).isOk());
+    core::sync::EventBatch events;
+    events.events.push_back({1, 1000, "tech-action", Json{{"action", "reboot"}}});
+    CHECK_TRUE(f.platform->usage.events(d, events, f.now()).isOk());
+    last += 111;
+  }
+  (void)f.claimSecret("initech");
+  CHECK_EQUAL(0, f.call("session-disconnect", Json{{"tenant", "acme"}, {"user", "a1"}}).result);
+  CHECK_EQUAL(0, f.call("token-create", Json{{"name", "ops"}}).result);
+  CHECK_EQUAL(0, f.call("token-create", Json{{"tenant", "acme"}, {"name", "acme-ops"}}).result);
+  return certificates;
+}
+
+int64_t rowsOf(const mgmt::transfer::VerifyReport& report, const std::string& table) {
+  for (const auto& t : report.tables)
+    if (t.table == table) return t.target;
+  return -1;
+}
+
+core::Status execOn(Storage& storage, const std::string& sql) {
+  return storage.transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
+}
+
+}  // namespace
+
+TEST_GROUP(PlatformCopy){};
+
+TEST(PlatformCopy, CopiesAPopulatedPlatformThatAnswersAsBeforeOnTheTarget) {
+  TempFolder tmp;
+  const StorageConfig sourceConfig = sqliteAt(tmp.path + "/source.db");
+  Fixture source(&sourceConfig);
+  std::map<std::string, std::string> certificates = populate(source);
+  mgmt::store::testing::TestStorage targetStorage;
+  std::unique_ptr<Storage> target = targetStorage.open(mgmt::mgmtStorageMigrations()).value();
+
+  std::vector<mgmt::transfer::Progress> progress;
+  mgmt::transfer::CopyOptions options;
+  options.batchRows = 64;  // several batches for usage: the (device, seq) key pages across devices
+  core::Result<mgmt::transfer::CopyReport> copied = mgmt::transfer::copyPlatform(
+      *source.storage, *target, options, [&progress](const mgmt::transfer::Progress& p) { progress.push_back(p); });
+  CHECK_TRUE_TEXT(copied.isOk(), copied.status().toString().c_str());
+  CHECK_EQUAL(mgmt::transfer::platformTables().size(), copied->tables.size());
+  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 1 : 0, copied->identities);
+  CHECK_EQUAL(0, copied->deleted);
+  // Usage: 317 + 428 + 539 rows, reported batch by batch up to the total.
+  int64_t usageDone = 0, usageTotal = 0, usageReports = 0;
+  for (const auto& p : progress) {
+    if (p.table != "usage") continue;
+    CHECK_TRUE(p.done >= usageDone);
+    usageDone = p.done;
+    usageTotal = p.total;
+    ++usageReports;
+  }
+  CHECK_EQUAL(317 + 428 + 539, usageTotal);
+  CHECK_EQUAL(usageTotal, usageDone);
+  CHECK_TRUE(usageReports > 20);
+
+  core::Result<mgmt::transfer::VerifyReport> verified = mgmt::transfer::verifyPlatform(*source.storage, *target);
+  CHECK_TRUE_TEXT(verified.isOk(), verified.status().toString().c_str());
+  CHECK_TRUE_TEXT(verified->ok(), verified->status().toString().c_str());
+  CHECK_EQUAL(3, verified->devices);
+  CHECK_EQUAL(2, verified->tenants);
+  for (const auto& t : verified->tables) {
+    CHECK_TRUE_TEXT(t.source > 0, ("nothing in " + t.table + ": the test should fill every table").c_str());
+    CHECK_EQUAL(t.source, t.target);
+  }
+  CHECK_EQUAL(317 + 428 + 539, rowsOf(*verified, "usage"));
+
+  // A platform on the copy, with the same CA and keys, answers as the source does.
+  const StorageConfig again = sourceConfig;
+  Fixture before(&again, source.dir);
+  Fixture after(&targetStorage.config(), source.dir);
+  before.clock.setWall(source.now() * 1000);  // answers that say "seconds ago" ask at the same time
+  after.clock.setWall(source.now() * 1000);
+  for (const char* command : {"tenant-list", "device-list", "token-list"}) {
+    STRCMP_EQUAL(before.call(command, Json::object()).arguments.dump().c_str(),
+                 after.call(command, Json::object()).arguments.dump().c_str());
+  }
+  for (const char* tenant : {"acme", "globex", "initech"}) {
+    for (const char* command : {"usage", "plan-list", "subscriber-list", "session-list", "command-list", "license-show"}) {
+      core::ControlReply a = before.call(command, Json{{"tenant", tenant}});
+      core::ControlReply b = after.call(command, Json{{"tenant", tenant}});
+      CHECK_EQUAL(a.result, b.result);
+      STRCMP_EQUAL(a.arguments.dump().c_str(), b.arguments.dump().c_str());
+    }
+  }
+  // The boxes' certificates still name their devices; their watermarks came along.
+  for (const auto& [id, certificate] : certificates) {
+    core::Result<mgmt::fleet::Device> d = after.platform->fleet.authenticate(core::pki::certificateInfo(certificate)->pem);
+    CHECK_TRUE_TEXT(d.isOk(), d.status().toString().c_str());
+    STRCMP_EQUAL(id.c_str(), d->id.c_str());
+    core::Result<core::sync::UsageAck> replay = after.platform->usage.upload(*d, usageRows(1, 10, "x"));
+    CHECK_EQUAL(0, replay->accepted);
+    CHECK_EQUAL(10, replay->duplicates);
+  }
+  // New rows with an identity take ids after the copied ones (PostgreSQL's sequence was moved).
+  core::ControlReply listed = after.call("command-list", Json{{"tenant", "acme"}});
+  std::set<int64_t> ids;
+  for (const Json& c : listed.arguments) ids.insert(c["id"].get<int64_t>());
+  CHECK_EQUAL(0, after.call("session-disconnect", Json{{"tenant", "acme"}, {"user", "a2"}}).result);
+  for (const Json& c : after.call("command-list", Json{{"tenant", "acme"}}).arguments) {
+    if (ids.count(c["id"].get<int64_t>()) == 0) CHECK_TRUE(c["id"].get<int64_t>() > *ids.rbegin());
+  }
+  CHECK_EQUAL(ids.size() * 2, after.call("command-list", Json{{"tenant", "acme"}}).arguments.size());
+}
+
+TEST(PlatformCopy, ANonEmptyTargetIsRefusedUnlessItsContentIsReplaced) {
+  TempFolder tmp;
+  const StorageConfig sourceConfig = sqliteAt(tmp.path + "/source.db");
+  Fixture source(&sourceConfig);
+  populate(source);
+  mgmt::store::testing::TestStorage targetStorage;
+  std::unique_ptr<Storage> target = targetStorage.open(mgmt::mgmtStorageMigrations()).value();
+  CHECK_TRUE(mgmt::transfer::copyPlatform(*source.storage, *target, {}).isOk());
+  // One more row in the source: the second copy must bring the source's state, not add to the first.
+  source.tenant("hooli", "free");
+
+  core::Result<mgmt::transfer::CopyReport> again = mgmt::transfer::copyPlatform(*source.storage, *target, {});
+  CHECK_TRUE(again.status().code() == core::Code::kFailedPrecondition);
+  CHECK_TRUE_TEXT(again.status().message().find("tenants 3") != std::string::npos, again.status().message().c_str());
+  CHECK_FALSE(mgmt::transfer::verifyPlatform(*source.storage, *target)->ok());
+
+  mgmt::transfer::CopyOptions replace;
+  replace.replace = true;
+  core::Result<mgmt::transfer::CopyReport> replaced = mgmt::transfer::copyPlatform(*source.storage, *target, replace);
+  CHECK_TRUE_TEXT(replaced.isOk(), replaced.status().toString().c_str());
+  CHECK_TRUE(replaced->deleted > 1000);
+  core::Result<mgmt::transfer::VerifyReport> verified = mgmt::transfer::verifyPlatform(*source.storage, *target);
+  CHECK_TRUE_TEXT(verified->ok(), verified->status().toString().c_str());
+  CHECK_EQUAL(4, rowsOf(*verified, "tenants"));
+}
+
+TEST(PlatformCopy, VerificationNamesTheTableDeviceAndTenantThatDiffer) {
+  TempFolder tmp;
+  const StorageConfig sourceConfig = sqliteAt(tmp.path + "/source.db");
+  Fixture source(&sourceConfig);
+  std::map<std::string, std::string> certificates = populate(source);
+  mgmt::store::testing::TestStorage targetStorage;
+  std::unique_ptr<Storage> target = targetStorage.open(mgmt::mgmtStorageMigrations()).value();
+  CHECK_TRUE(mgmt::transfer::copyPlatform(*source.storage, *target, {}).isOk());
+  const std::string device = certificates.begin()->first;
+
+  // One byte more in one usage row: same row counts, different sums for that device and its tenant.
+  CHECK_TRUE(execOn(*target, "UPDATE usage SET output_octets = output_octets + 1 WHERE device_id = '" + device +
+                                 "' AND seq = 5")
+                 .isOk());
+  core::Result<mgmt::transfer::VerifyReport> report = mgmt::transfer::verifyPlatform(*source.storage, *target);
+  CHECK_TRUE(report.isOk());
+  CHECK_FALSE(report->ok());
+  CHECK_TRUE(report->status().code() == core::Code::kCorrupt);
+  CHECK_EQUAL(2u, report->mismatches.size());
+  CHECK_TRUE_TEXT(report->mismatches[0].find("usage of device " + device) == 0, report->mismatches[0].c_str());
+  CHECK_TRUE_TEXT(report->mismatches[1].find("usage of tenant ") == 0, report->mismatches[1].c_str());
+
+  // A session gone: its table's count differs.
+  CHECK_TRUE(execOn(*target, "UPDATE usage SET output_octets = output_octets - 1 WHERE device_id = '" + device +
+                                 "' AND seq = 5")
+                 .isOk());
+  CHECK_TRUE(execOn(*target, "DELETE FROM sessions WHERE device_id = '" + device + "'").isOk());
+  report = mgmt::transfer::verifyPlatform(*source.storage, *target);
+  CHECK_EQUAL(1u, report->mismatches.size());
+  STRCMP_EQUAL("table sessions: 6 rows in the source, 4 in the target", report->mismatches[0].c_str());
+}
+
+TEST(PlatformCopy, ATableTheCopyDoesNotKnowStopsItBeforeAnyRowIsWritten) {
+  TempFolder tmp;
+  const StorageConfig sourceConfig = sqliteAt(tmp.path + "/source.db");
+  Fixture source(&sourceConfig);
+  source.tenant("acme", "basic");
+  CHECK_TRUE(execOn(*source.storage, "CREATE TABLE invoices (id TEXT PRIMARY KEY)").isOk());
+  mgmt::store::testing::TestStorage targetStorage;
+  std::unique_ptr<Storage> target = targetStorage.open(mgmt::mgmtStorageMigrations()).value();
+  core::Result<mgmt::transfer::CopyReport> copied = mgmt::transfer::copyPlatform(*source.storage, *target, {});
+  CHECK_TRUE(copied.status().code() == core::Code::kFailedPrecondition);
+  CHECK_TRUE_TEXT(copied.status().message().find("'invoices'") != std::string::npos, copied.status().message().c_str());
+  CHECK_EQUAL(0, rowsOf(*mgmt::transfer::verifyPlatform(*target, *target), "tenants"));
+}
+
+TEST_GROUP(SqliteSnapshot){};
+
+// The snapshot is one point in time: a transaction open in the source while it is taken is not in it,
+// and the writer is not held up (it commits after the snapshot while the snapshot's reader is done).
+TEST(SqliteSnapshot, HoldsWhatWasCommittedAndNothingOfAnOpenTransaction) {
+  TempFolder tmp;
+  const StorageConfig sourceConfig = sqliteAt(tmp.path + "/mgmt.db");
+  Fixture source(&sourceConfig);
+  populate(source);
+  std::promise<void> writing, snapshotTaken;
+  std::thread writer([&] {
+    core::Status s = source.storage->transact([&](Transaction& tx) -> core::Status {
+      EDGE_RETURN_IF_ERROR(tx.exec("INSERT INTO tenants (id, name, tier, created_at, expires_at) "
+                                   "VALUES ('t-open', 'open', 'free', 1, 2)")
+                               .status());
+      writing.set_value();
+      snapshotTaken.get_future().wait();
+      return core::Status::ok();
+    });
+    CHECK_TRUE(s.isOk());
+  });
+  writing.get_future().wait();
+  const std::string file = tmp.path + "/backup.db";
+  core::Result<int64_t> size = mgmt::store::sqlite::snapshotSqlite(sourceConfig.path, file, mgmt::mgmtStorageMigrations());
+  snapshotTaken.set_value();
+  writer.join();
+  CHECK_TRUE_TEXT(size.isOk(), size.status().toString().c_str());
+  CHECK_TRUE(*size > 0);
+  CHECK_EQUAL(-1, ::access((file + ".tmp").c_str(), F_OK));
+
+  const StorageConfig copyConfig = sqliteAt(file);
+  std::unique_ptr<Storage> copy = Storage::open(copyConfig, mgmt::mgmtStorageMigrations()).value();
+  core::Result<mgmt::transfer::VerifyReport> report = mgmt::transfer::verifyPlatform(*source.storage, *copy);
+  CHECK_EQUAL(1u, report->mismatches.size());  // the tenant committed after the snapshot
+  STRCMP_EQUAL("table tenants: 4 rows in the source, 3 in the target", report->mismatches[0].c_str());
+  CHECK_TRUE(execOn(*source.storage, "DELETE FROM tenants WHERE id = 't-open'").isOk());
+  CHECK_TRUE(mgmt::transfer::verifyPlatform(*source.storage, *copy)->ok());
+
+  // A backup never overwrites a file.
+  core::Result<int64_t> again = mgmt::store::sqlite::snapshotSqlite(sourceConfig.path, file, mgmt::mgmtStorageMigrations());
+  CHECK_TRUE(again.status().code() == core::Code::kAlreadyExists);
+  core::Result<int64_t> missing =
+      mgmt::store::sqlite::snapshotSqlite(tmp.path + "/none.db", tmp.path + "/x.db", mgmt::mgmtStorageMigrations());
+  CHECK_TRUE(missing.status().code() == core::Code::kNotFound);
+}
+
+TEST_GROUP(Location){};
+
+TEST(Location, SqliteAndPostgresLocationsAndNothingElse) {
+  core::Result<StorageConfig> s = mgmt::transfer::parseLocation("sqlite:/var/lib/mgmtd/mgmt.db");
+  CHECK_TRUE(s.isOk());
+  CHECK_TRUE(s->backend == mgmt::store::Backend::kSqlite);
+  STRCMP_EQUAL("/var/lib/mgmtd/mgmt.db", s->path.c_str());
+  core::Result<StorageConfig> k = mgmt::transfer::parseLocation("postgres:host=/tmp dbname=mgmt password=s3cret");
+  CHECK_TRUE(k->backend == mgmt::store::Backend::kPostgres);
+  STRCMP_EQUAL("host=/tmp dbname=mgmt password=s3cret", k->dsn.c_str());
+  STRCMP_EQUAL("postgres:host=/tmp dbname=mgmt password=***", mgmt::transfer::describeLocation(*k).c_str());
+  core::Result<StorageConfig> uri = mgmt::transfer::parseLocation("postgresql://mgmt:s3cret@db.example/mgmt");
+  STRCMP_EQUAL("postgresql://mgmt:s3cret@db.example/mgmt", uri->dsn.c_str());
+  STRCMP_EQUAL("postgres:postgresql://mgmt:***@db.example/mgmt", mgmt::transfer::describeLocation(*uri).c_str());
+  STRCMP_EQUAL("postgres://db/mgmt", mgmt::transfer::parseLocation("postgres://db/mgmt")->dsn.c_str());
+  for (const char* bad : {"", "sqlite:", "postgres:", "mysql:db", "/var/lib/mgmtd/mgmt.db", "sqlite:/a\nb"}) {
+    CHECK_TRUE_TEXT(mgmt::transfer::parseLocation(bad).status().code() == core::Code::kInvalidArgument, bad);
+  }
+}
