@@ -146,8 +146,27 @@ core::Result<std::vector<Row>> PgConnection::query(std::string_view sql, const P
     }
   }
   const std::string text(sql);
-  ResultPtr result(PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(), values.data(),
-                                lengths.data(), formats.data(), 0));
+  // The cache key: the text, then one character per parameter type (the same text with other types
+  // is another statement: a bigint parameter is not a text one).
+  std::string key = text;
+  key.push_back('\0');
+  for (size_t i = 0; i < n; ++i) {
+    key.push_back(types[i] == kInt8Oid ? 'i' : types[i] == kTextOid ? 't' : types[i] == kByteaOid ? 'b' : 'u');
+  }
+  auto cached = prepared_.find(key);
+  if (cached == prepared_.end() && prepared_.size() < kMaxPreparedStatements) {
+    std::string name = "edge_s" + std::to_string(prepared_.size() + 1);
+    ResultPtr prepared(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(n), types.data()));
+    if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+      return failure(prepared.get(), "'" + text + "'");
+    }
+    cached = prepared_.emplace(std::move(key), std::move(name)).first;
+  }
+  ResultPtr result(cached != prepared_.end()
+                       ? PQexecPrepared(conn_, cached->second.c_str(), static_cast<int>(n), values.data(),
+                                        lengths.data(), formats.data(), 0)
+                       : PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(), values.data(),
+                                      lengths.data(), formats.data(), 0));
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_EMPTY_QUERY) return core::invalidArgument("postgres: empty statement");
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(result.get(), "'" + text + "'");

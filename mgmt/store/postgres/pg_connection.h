@@ -1,10 +1,21 @@
 // libpq, wrapped once: one PostgreSQL connection, statements with typed parameters, rows as
 // mgmt::store::Row, and every failure as a Status (by SQLSTATE, never by message text) together with
 // what the caller may do about it (PgFailure). Used by one thread at a time.
+//
+// Prepared statements: query() prepares each statement once per connection, as a named server-side
+// statement keyed by its text and its parameters' types, and executes it by name afterwards (the
+// server parses and plans it once, not per call). The cache lives and dies with the connection: a
+// new connection (after a lost one, a failover) starts empty and prepares again, so a name is never
+// sent to a server session that does not have it. It holds at most kMaxPreparedStatements; beyond
+// that a statement runs unnamed (parsed per call) rather than growing without bound. Prepared
+// statements are not transactional: a ROLLBACK keeps them. The schema changes only at startup
+// (migrations run on their own connection before the pool opens), so a cached plan never meets a
+// changed table.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +59,10 @@ class PgConnection {
   TxState txState() const;
   // host:port of the server (for messages).
   std::string server() const;
+  // Statements prepared on this connection so far (the cache's size).
+  size_t preparedStatements() const { return prepared_.size(); }
+
+  static constexpr size_t kMaxPreparedStatements = 256;
 
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
@@ -55,6 +70,8 @@ class PgConnection {
 
   PGconn* conn_ = nullptr;
   PgFailure lastFailure_ = PgFailure::kNone;
+  // (statement text, parameter types) -> the name it was prepared under on this connection.
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 }  // namespace mgmt::store::postgres

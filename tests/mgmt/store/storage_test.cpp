@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -433,6 +434,96 @@ TEST(Storage, PostgresWorkRunsAgainWhenItReachedAStandby) {
   CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
   LONGS_EQUAL(2, attempts);
   LONGS_EQUAL(1, count("items"));
+}
+
+// Both drivers keep a per-connection cache of prepared statements (core::Database's on SQLite,
+// named server-side statements on PostgreSQL): the same text with other parameter types is another
+// statement, and a repeated statement answers for its own parameters each time.
+TEST(Storage, RepeatedStatementsAnswerForTheirOwnParametersAndTypes) {
+  CHECK_TRUE(storage->transact([](Transaction& t) -> core::Status {
+    for (int i = 0; i < 5; ++i) EDGE_RETURN_IF_ERROR(insertItem(t, "i" + std::to_string(i), int64_t{i * 10}));
+    return core::Status::ok();
+  }).isOk());
+  for (int round = 0; round < 3; ++round) {
+    std::vector<int64_t> found;
+    int64_t number = 0;
+    std::string text;
+    core::Status s = storage->transact([&](Transaction& t) -> core::Status {
+      found.clear();
+      for (int i = 0; i < 5; ++i) {
+        EDGE_ASSIGN_OR_RETURN(int64_t n, t.queryInt64("SELECT n FROM items WHERE id = $1", {"i" + std::to_string(i)}));
+        found.push_back(n);
+      }
+      // One text, two parameter types: a bigint, then a text.
+      EDGE_ASSIGN_OR_RETURN(std::optional<Row> a, t.queryOne("SELECT $1 AS v", {int64_t{7}}));
+      EDGE_ASSIGN_OR_RETURN(std::optional<Row> b, t.queryOne("SELECT $1 AS v", {"seven"}));
+      number = a->int64(0);
+      text = b->text(0);
+      return core::Status::ok();
+    });
+    CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+    LONGS_EQUAL(5, found.size());
+    for (int i = 0; i < 5; ++i) LONGS_EQUAL(i * 10, found[static_cast<size_t>(i)]);
+    LONGS_EQUAL(7, number);
+    STRCMP_EQUAL("seven", text.c_str());
+  }
+}
+
+namespace {
+// PostgreSQL: how many of this session's prepared statements have exactly this text.
+int64_t preparedCopies(Transaction& t, const std::string& sql) {
+  core::Result<int64_t> n = t.queryInt64("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", {sql});
+  return n.isOk() ? *n : -1;
+}
+const char* const kLookup = "SELECT n FROM items WHERE id = $1";
+}  // namespace
+
+// PostgreSQL: a statement run many times on one connection is prepared there once.
+TEST(Storage, PostgresPreparesAStatementOncePerConnection) {
+  if (storage->backend() != Backend::kPostgres) return;
+  CHECK_TRUE(storage->transact([](Transaction& t) { return insertItem(t, "a", int64_t{1}); }).isOk());
+  int64_t copies = -2;
+  core::Status s = storage->transact([&](Transaction& t) -> core::Status {
+    for (int i = 0; i < 20; ++i) EDGE_RETURN_IF_ERROR(t.queryInt64(kLookup, {"a"}).status());
+    copies = preparedCopies(t, kLookup);
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  LONGS_EQUAL(1, copies);
+}
+
+// PostgreSQL: a lost connection takes its prepared statements with it; the work that runs again on
+// the new connection prepares them there (a name cached from the old one would fail with 26000).
+TEST(Storage, PostgresPreparesAgainOnANewConnection) {
+  if (storage->backend() != Backend::kPostgres) return;
+  CHECK_TRUE(storage->transact([](Transaction& t) { return insertItem(t, "a", int64_t{41}); }).isOk());
+  int attempts = 0;
+  int64_t before = -2, value = -2, copies = -2, pid = 0, newPid = 0;
+  core::Status s = storage->transact([&](Transaction& t) -> core::Status {
+    ++attempts;
+    EDGE_ASSIGN_OR_RETURN(value, t.queryInt64(kLookup, {"a"}));
+    if (attempts == 1) {
+      before = preparedCopies(t, kLookup);
+      EDGE_ASSIGN_OR_RETURN(pid, t.queryInt64("SELECT pg_backend_pid()"));
+      EDGE_RETURN_IF_ERROR(t.query("SELECT pg_terminate_backend(pg_backend_pid())").status());
+    }
+    EDGE_ASSIGN_OR_RETURN(newPid, t.queryInt64("SELECT pg_backend_pid()"));
+    copies = preparedCopies(t, kLookup);
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  LONGS_EQUAL(2, attempts);
+  CHECK_TRUE(pid != newPid);
+  LONGS_EQUAL(1, before);
+  LONGS_EQUAL(1, copies);
+  LONGS_EQUAL(41, value);
+  // And the next unit of work on the pool still runs it.
+  s = storage->transact([&](Transaction& t) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(value, t.queryInt64(kLookup, {"a"}));
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  LONGS_EQUAL(41, value);
 }
 
 // SQLite: another connection holds the write lock past the busy timeout: the work runs again.
