@@ -117,8 +117,11 @@ class Replica:
         c = self.cluster
         config = {"data-dir": c.data_dir, "control-socket": self.socket, "pid-file": self.pid_file,
                   "log-level": "info", "public-url": c.device_url,
-                  "device-api": {"listen": "127.0.0.1", "port": self.device_port},
-                  "admin-api": {"listen": "127.0.0.1", "port": self.admin_port},
+                  # Every connection comes from HAProxy (TCP mode): one address may open them all.
+                  "device-api": {"listen": "127.0.0.1", "port": self.device_port,
+                                 "connections-per-address": c.haproxy_maxconn},
+                  "admin-api": {"listen": "127.0.0.1", "port": self.admin_port,
+                                "connections-per-address": c.haproxy_maxconn},
                   "storage": {"backend": "postgres", "dsn": c.dsn, "connections": c.connections}}
         for key, value in c.mgmt_config.items():
             if isinstance(value, dict) and isinstance(config.get(key), dict):
