@@ -254,6 +254,8 @@ ControlReply CatalogService::subscriberSet(const Json& args) {
   EDGE_RETURN_IF_ERROR(write([sub, now](core::Database& db) { return aaa::policy::updateSubscriber(db, sub, now); }));
   publish(d_.snapshots, sub.username, std::make_shared<const Subscriber>(sub));
   if (d_.subscriberChanged) d_.subscriberChanged(sub.username, false);
+  const bool movedPlan = sub.planId != existing->planId && sub.status == aaa::policy::SubscriberStatus::kActive;
+  if (movedPlan && d_.subscriberPlanChanged) d_.subscriberPlanChanged(sub.username);
   return ControlReply::success("subscriber '" + sub.username + "' changed", subscriberJson(sub, *d_.snapshots.current()));
 }
 

@@ -11,7 +11,10 @@
 // - Every successful change is written through the Writer, then published to the snapshot before
 //   the handler answers, so the next request sees it.
 // - After a plan-set, planChanged is called with that plan's id (live sessions get the new rate by
-//   CoA); after a subscriber-set or -del, subscriberChanged with its username.
+//   CoA); after a subscriber-set or -del, subscriberChanged with its username, and after a
+//   subscriber-set that moved an active subscriber to another plan, subscriberPlanChanged (its live
+//   sessions get the new plan's rate by CoA). Other changes (status, password, MAC, expiry, a
+//   delete) apply from the subscriber's next request, as documented.
 //
 // Threading: the handlers run one at a time (the command table's lock) on the read connection they
 // are given; registerLocalNas may come from any thread (the gateway's start).
@@ -50,6 +53,10 @@ class CatalogService {
     std::function<void(const std::set<int64_t>& planIds)> planChanged;
     // A subscriber was changed (subscriber-set) or deleted (subscriber-del). None = nothing.
     std::function<void(const std::string& username, bool deleted)> subscriberChanged;
+    // An active subscriber was moved to another plan (subscriber-set --plan, whoever asked: edgectl,
+    // the technician UI, mgmt's sync): its live sessions need a CoA with the new plan's rate. Called
+    // after the snapshot has the change. None = nothing.
+    std::function<void(const std::string& username)> subscriberPlanChanged = nullptr;
   };
 
   explicit CatalogService(Deps deps);

@@ -56,8 +56,13 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
       [this] { return keepCleartext(); },
       // Live sessions of a changed plan get its rate by CoA (on the command's read connection).
       [this](const std::set<int64_t>& planIds) { sessions_->planChanged(planIds, "plan change"); },
-      // A subscriber's change applies to its next session, as before the split (no CoA).
-      nullptr});
+      // Other subscriber changes apply from the subscriber's next request (no Disconnect, no CoA).
+      nullptr,
+      // A subscriber moved to another plan: its live sessions get the new plan's rate by CoA, as a
+      // plan-set gives a plan's sessions (queued per NAS; the command does not wait for the NAS).
+      [this](const std::string& username) {
+        sessions_->queueUserDynAuth(username, aaa::radius::DynAuthKind::kCoa, "subscriber plan change");
+      }});
   quota_ = std::make_unique<QuotaService>(QuotaService::Deps{
       writer, reader, snapshots_, core::SystemClock::instance(),
       [this](std::string_view username) { return sessionCounts_.count(username); },

@@ -47,6 +47,7 @@ TEST_GROUP(Catalog) {
   std::unique_ptr<core::command::Table> table;
   std::vector<std::set<int64_t>> planChanges;
   std::vector<std::pair<std::string, bool>> subscriberChanges;
+  std::vector<std::string> planMoves;  // subscriberPlanChanged's usernames
   std::optional<std::string> capRefusal;
   std::vector<size_t> capAsked;
 
@@ -65,7 +66,8 @@ TEST_GROUP(Catalog) {
         },
         [] { return false; },
         [this](const std::set<int64_t>& ids) { planChanges.push_back(ids); },
-        [this](const std::string& u, bool deleted) { subscriberChanges.emplace_back(u, deleted); }});
+        [this](const std::string& u, bool deleted) { subscriberChanges.emplace_back(u, deleted); },
+        [this](const std::string& u) { planMoves.push_back(u); }});
     table = edge::test::edgedCommandTable();
     service->registerCommands(*table);  // as RadiusService has it do
   }
@@ -251,6 +253,31 @@ TEST(Catalog, SubscribersAddSetShowDel) {
   CHECK(subscriberChanges[1] == std::make_pair(std::string("alice"), true));
   refused(call("subscriber-del", Json{{"username", "alice"}}), "not-found", "no subscriber 'alice'");
   LONGS_EQUAL(1, rowsIn("subscribers"));
+}
+
+// A subscriber moved to another plan has its live sessions told the new rate (RadiusService queues
+// a CoA per session on subscriberPlanChanged); a change that keeps the plan, a plan change of a
+// subscriber that is not active, and a refused change tell nothing.
+TEST(Catalog, MovingAnActiveSubscriberToAnotherPlanCallsSubscriberPlanChanged) {
+  addHome();
+  ok("plan-add", Json{{"name", "office"}, {"down", "50M"}, {"up", "50M"}});
+  ok("subscriber-add", Json{{"username", "alice"}, {"password", "pw-alice"}, {"plan", "home"}});
+  ok("subscriber-add", Json{{"username", "bob"}, {"password", "pw-bob"}, {"plan", "home"}, {"status", "suspended"}});
+  ok("subscriber-set", Json{{"username", "alice"}, {"password", "another"}});
+  ok("subscriber-set", Json{{"username", "alice"}, {"plan", "home"}});  // the plan it has
+  CHECK(planMoves.empty());
+
+  ok("subscriber-set", Json{{"username", "alice"}, {"plan", "office"}});
+  CHECK(planMoves == std::vector<std::string>{"alice"});
+  // The callback comes after the snapshot has the new plan (the CoA reads its rate there).
+  const aaa::policy::Plan* office = snapshots->current()->findPlanByName("office");
+  LONGS_EQUAL(office->id, snapshots->current()->findSubscriber("alice")->planId);
+
+  ok("subscriber-set", Json{{"username", "bob"}, {"plan", "office"}});  // suspended: no session to change
+  refused(call("subscriber-set", Json{{"username", "alice"}, {"plan", "gold"}}), "not-found", "plan: no plan named 'gold'");
+  ok("subscriber-set", Json{{"username", "alice"}, {"plan", "home"}, {"status", "disabled"}});  // moved, not active
+  CHECK(planMoves == std::vector<std::string>{"alice"});
+  LONGS_EQUAL(5, subscriberChanges.size());  // every change is still told to subscriberChanged
 }
 
 TEST(Catalog, SubscriberListFiltersAndPages) {
