@@ -1,6 +1,104 @@
 #include "mgmt/usage/usage_store.h"
 
+#include <algorithm>
+#include <map>
+#include <unordered_set>
+
 namespace mgmt::usage {
+
+namespace {
+
+// The largest power of two up to UsageStore::kRowsPerStatement that is not above `left`: a batch of
+// any size becomes a few statements whose texts come from a set of ten.
+size_t chunkSize(size_t left) {
+  size_t n = UsageStore::kRowsPerStatement;
+  while (n > left) n /= 2;
+  return n;
+}
+
+// "($1, ..., $k), ($k+1, ...), ..." for `rows` tuples of `columns` parameters each.
+std::string tuples(size_t rows, size_t columns) {
+  std::string out;
+  out.reserve(rows * columns * 6);
+  size_t p = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    out += r == 0 ? "(" : ", (";
+    for (size_t c = 0; c < columns; ++c) out += (c == 0 ? "$" : ", $") + std::to_string(++p);
+    out += ")";
+  }
+  return out;
+}
+
+const char* const kTotalsUpsert =
+    " ON CONFLICT (tenant_id, username) DO UPDATE SET "
+    "input_octets = usage_totals.input_octets + excluded.input_octets, "
+    "output_octets = usage_totals.output_octets + excluded.output_octets, "
+    "session_time = usage_totals.session_time + excluded.session_time, "
+    "records = usage_totals.records + excluded.records, "
+    "last_at = CASE WHEN usage_totals.last_at > excluded.last_at THEN usage_totals.last_at "
+    "ELSE excluded.last_at END";
+
+}  // namespace
+
+core::Result<std::vector<const core::sync::UsageRow*>> UsageStore::insertUsageRows(
+    const std::string& deviceId, const std::string& tenantId, const std::vector<core::sync::UsageRow>& rows) {
+  std::unordered_set<int64_t> fresh;
+  for (size_t first = 0; first < rows.size();) {
+    const size_t n = chunkSize(rows.size() - first);
+    store::Params params;
+    params.reserve(n * 9);
+    for (size_t i = first; i < first + n; ++i) {
+      const core::sync::UsageRow& u = rows[i];
+      for (store::Value v : {store::Value(deviceId), store::Value(u.seq), store::Value(tenantId), store::Value(u.username),
+                             store::Value(u.session), store::Value(u.at), store::Value(u.inputOctets),
+                             store::Value(u.outputOctets), store::Value(u.sessionTime)})
+        params.push_back(std::move(v));
+    }
+    EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> inserted,
+                          tx_.query("INSERT INTO usage(device_id, seq, tenant_id, username, session, at, input_octets, "
+                                    "output_octets, session_time) VALUES " + tuples(n, 9) +
+                                        " ON CONFLICT (device_id, seq) DO NOTHING RETURNING seq",
+                                    params));
+    for (const store::Row& r : inserted) fresh.insert(r.int64(0));
+    first += n;
+  }
+  std::vector<const core::sync::UsageRow*> out;
+  out.reserve(fresh.size());
+  for (const core::sync::UsageRow& u : rows)
+    if (fresh.count(u.seq) != 0) out.push_back(&u);
+  return out;
+}
+
+core::Status UsageStore::addToTotals(const std::string& tenantId, const std::vector<const core::sync::UsageRow*>& rows) {
+  std::map<std::string, Totals> sums;
+  for (const core::sync::UsageRow* u : rows) {
+    Totals& t = sums[u->username];
+    t.inputOctets += u->inputOctets;
+    t.outputOctets += u->outputOctets;
+    t.sessionTime += u->sessionTime;
+    t.records += 1;
+    t.lastAt = std::max(t.lastAt, u->at);
+  }
+  auto it = sums.begin();
+  for (size_t left = sums.size(); left > 0;) {
+    const size_t n = chunkSize(left);
+    store::Params params;
+    params.reserve(n * 7);
+    for (size_t i = 0; i < n; ++i, ++it) {
+      const Totals& t = it->second;
+      for (store::Value v : {store::Value(tenantId), store::Value(it->first), store::Value(t.inputOctets),
+                             store::Value(t.outputOctets), store::Value(t.sessionTime), store::Value(t.records),
+                             store::Value(t.lastAt)})
+        params.push_back(std::move(v));
+    }
+    EDGE_RETURN_IF_ERROR(tx_.exec("INSERT INTO usage_totals(tenant_id, username, input_octets, output_octets, "
+                                  "session_time, records, last_at) VALUES " + tuples(n, 7) + kTotalsUpsert,
+                                  params)
+                             .status());
+    left -= n;
+  }
+  return core::Status::ok();
+}
 
 core::Result<bool> UsageStore::insertUsage(const std::string& deviceId, const std::string& tenantId,
                                            const core::sync::UsageRow& u) {

@@ -31,6 +31,19 @@ class UsageStore {
   core::Result<bool> insertUsage(const std::string& deviceId, const std::string& tenantId, const core::sync::UsageRow& u);
   // Adds one new row to the subscriber's totals.
   core::Status addToTotals(const std::string& tenantId, const core::sync::UsageRow& u);
+
+  // A batch's rows at once (what an upload does): multi-row INSERTs of at most kRowsPerStatement
+  // rows each, in sizes that are powers of two so that the statements' texts repeat (each is
+  // prepared once per connection). Replays are skipped (ON CONFLICT DO NOTHING); returns the rows
+  // that were new, in the order given. `rows` must have distinct seqs (a batch's ascend strictly).
+  core::Result<std::vector<const core::sync::UsageRow*>> insertUsageRows(const std::string& deviceId,
+                                                                         const std::string& tenantId,
+                                                                         const std::vector<core::sync::UsageRow>& rows);
+  // Adds new rows to their subscribers' totals: summed per subscriber first, then one multi-row
+  // upsert per chunk, in username order (two uploads touching the same subscribers lock them in the
+  // same order).
+  core::Status addToTotals(const std::string& tenantId, const std::vector<const core::sync::UsageRow*>& rows);
+  static constexpr size_t kRowsPerStatement = 512;
   // A replayed session is left as it is.
   core::Status insertSession(const std::string& deviceId, const std::string& tenantId, const core::sync::SessionSummary& s);
   // Whether the event is new; the audit copy is `data` as given.

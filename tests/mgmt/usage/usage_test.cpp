@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "mgmt/mgmt_time.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -49,6 +50,49 @@ TEST(Usage, UsageIsIdempotentBySequence) {
   core::sync::UsageBatch old{"usage:1-1", {{1, 10, "s", "alice", 100, 1000, 5}}, {}};
   CHECK_EQUAL(3, f.platform->usage.upload(d, old)->watermark);
   CHECK_EQUAL(151, f.call("usage", Json{{"tenant", "acme"}, {"user", "alice"}}).arguments[0]["input-octets"].get<int64_t>());
+}
+
+// A batch larger than one statement takes (UsageStore::kRowsPerStatement), partly a replay: every
+// new row is stored once and summed into its own subscriber, to the byte.
+TEST(Usage, ALargeBatchIsStoredInSeveralStatementsAndSummedPerSubscriber) {
+  Fixture f;
+  f.tenant("acme", "basic");
+  mgmt::fleet::Device d = f.enroll("acme");
+  auto rows = [](int64_t first, int64_t last) {
+    core::sync::UsageBatch b;
+    b.idempotencyKey = "usage:" + std::to_string(first) + "-" + std::to_string(last);
+    for (int64_t s = first; s <= last; ++s)
+      b.rows.push_back({s, 1000 + s, "s" + std::to_string(s / 10), "u" + std::to_string(s % 7), s, 2 * s, 1});
+    return b;
+  };
+  core::Result<core::sync::UsageAck> first = f.platform->usage.upload(d, rows(1, 700));
+  CHECK_TRUE_TEXT(first.isOk(), first.status().toString().c_str());
+  CHECK_EQUAL(700, first->accepted);
+  CHECK_EQUAL(0, first->duplicates);
+  // 601..1300: 100 replayed rows, 600 new ones.
+  core::Result<core::sync::UsageAck> second = f.platform->usage.upload(d, rows(601, 1300));
+  CHECK_TRUE_TEXT(second.isOk(), second.status().toString().c_str());
+  CHECK_EQUAL(600, second->accepted);
+  CHECK_EQUAL(100, second->duplicates);
+  CHECK_EQUAL(1300, second->watermark);
+  int64_t expectInput[7] = {}, expectRecords[7] = {}, expectLast[7] = {};
+  for (int64_t s = 1; s <= 1300; ++s) {
+    expectInput[s % 7] += s;
+    expectRecords[s % 7] += 1;
+    expectLast[s % 7] = 1000 + s;
+  }
+  core::ControlReply usage = f.call("usage", Json{{"tenant", "acme"}});
+  CHECK_EQUAL(7u, usage.arguments.size());
+  for (const Json& u : usage.arguments) {
+    const size_t k = std::stoul(u["username"].get<std::string>().substr(1));
+    CHECK_EQUAL(expectInput[k], u["input-octets"].get<int64_t>());
+    CHECK_EQUAL(2 * expectInput[k], u["output-octets"].get<int64_t>());
+    CHECK_EQUAL(expectRecords[k], u["records"].get<int64_t>());
+    CHECK_EQUAL(expectRecords[k], u["session-time"].get<int64_t>());
+    STRCMP_EQUAL(mgmt::iso(expectLast[k]).c_str(), u["last-record"].get<std::string>().c_str());
+  }
+  core::Result<int64_t> stored = f.platform->usage.usageRecords();
+  CHECK_EQUAL(1300, *stored);
 }
 
 TEST(Usage, ATenantReadsOnlyItsOwnUsage) {
