@@ -129,7 +129,7 @@ struct HttpServer::Impl {
 
   static ssize_t readStream(void* cls, uint64_t, char* buf, size_t max) noexcept {
     HttpStream& s = *static_cast<StreamHolder*>(cls)->stream;
-    std::lock_guard<std::mutex> lock(s.mu_);
+    std::unique_lock<std::mutex> lock(s.mu_);
     if (s.aborted_) return MHD_CONTENT_READER_END_WITH_ERROR;
     if (!s.queue_.empty()) {
       size_t n = std::min(max, s.queue_.size());
@@ -138,6 +138,17 @@ struct HttpServer::Impl {
       return static_cast<ssize_t>(n);
     }
     if (s.closed_) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (s.blocking_) {
+      // A thread of its own (threadPerConnection): wait here for bytes or the end. Returning 0
+      // without suspending would make libmicrohttpd call again at once (a busy loop).
+      s.cv_.wait(lock, [&s] { return s.aborted_ || s.closed_ || !s.queue_.empty(); });
+      if (s.aborted_) return MHD_CONTENT_READER_END_WITH_ERROR;
+      if (s.queue_.empty()) return MHD_CONTENT_READER_END_OF_STREAM;
+      size_t n = std::min(max, s.queue_.size());
+      std::memcpy(buf, s.queue_.data(), n);
+      s.queue_.erase(0, n);
+      return static_cast<ssize_t>(n);
+    }
     s.suspended_ = true;
     MHD_suspend_connection(static_cast<MHD_Connection*>(s.connection_));
     return 0;
@@ -157,6 +168,10 @@ struct HttpServer::Impl {
 
   // With s.mu_ held: lets a parked connection go on (to send, to end, or to be dropped).
   static void wake(HttpStream& s) {
+    if (s.blocking_) {
+      s.cv_.notify_all();
+      return;
+    }
     if (s.suspended_ && s.connection_ != nullptr) {
       s.suspended_ = false;
       MHD_resume_connection(static_cast<MHD_Connection*>(s.connection_));
@@ -174,6 +189,7 @@ struct HttpServer::Impl {
       std::lock_guard<std::mutex> lock(r.stream->mu_);
       r.stream->queue_.insert(0, r.body);
       r.stream->connection_ = connection;
+      r.stream->blocking_ = server->options_.threadPerConnection;
     }
     {
       std::lock_guard<std::mutex> lock(server->streamsMu_);
@@ -301,11 +317,6 @@ struct HttpServer::Impl {
         return MHD_YES;
       }
       HttpResponse response = run(*server, pending->handler, pending->request);
-      if (response.stream && server->options_.threadPerConnection) {
-        // Parking a connection (suspend/resume) is the polling thread's business: no streams here.
-        logError(server->options_.name, ": ", pending->request.path, " answered with a stream on a thread-per-connection server");
-        return send(connection, HttpResponse::jsonError(500, "internal error"));
-      }
       if (response.stream) return sendStream(server, connection, response);
       return send(connection, response);
     } catch (...) {
@@ -344,7 +355,8 @@ void HttpServer::route(const std::string& method, const std::string& path, HttpH
 
 Status HttpServer::start() {
   sockaddr_storage addr{};
-  // Suspend/resume parks a streaming connection while it has nothing to send.
+  // Suspend/resume parks a streaming connection while it has nothing to send; with a thread per
+  // connection, the stream's reader waits on that thread instead.
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
   flags |= options_.threadPerConnection ? MHD_USE_THREAD_PER_CONNECTION : MHD_ALLOW_SUSPEND_RESUME;
   in_addr v4{};

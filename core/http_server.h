@@ -11,8 +11,9 @@
 // Threading: by default one internal polling thread per server; handlers run on it and must be
 // quick (the metrics page, a JSON API call). With threadPerConnection every connection has a thread
 // of its own (at most connectionLimit): a handler may then wait (the technician UI's Disconnect
-// waits for the NAS) while other connections are served; handlers must then be thread-safe, and
-// streams are refused (500). A handler that throws answers 500 and is logged.
+// waits for the NAS) while other connections are served; handlers must then be thread-safe, and a
+// stream holds its connection's thread while it is open (the reader waits there for bytes instead of
+// parking the connection). A handler that throws answers 500 and is logged.
 //
 // Streams (server-sent events): a handler may answer with a body that is written later, from any
 // thread (HttpStream). The connection stays open, parked while nothing is queued, until the stream
@@ -21,6 +22,7 @@
 // every so often (an SSE comment, web/sse.h).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -163,6 +165,8 @@ class HttpStream {
   bool ended_ = false;              // libmicrohttpd is done with the response (or never took it)
   void* connection_ = nullptr;      // the MHD_Connection while attached
   bool suspended_ = false;          // parked until there is something to send
+  bool blocking_ = false;           // threadPerConnection: the reader waits on cv_ instead of parking
+  std::condition_variable cv_;
 };
 
 }  // namespace core

@@ -1,5 +1,6 @@
 // core/http_server.h with threadPerConnection: a handler that waits holds up only its own
-// connection (the technician UI's Disconnect waiting for a silent NAS), and streams are refused.
+// connection (the technician UI's Disconnect waiting for a silent NAS), and a stream is served on its
+// connection's own thread (the technician UI's diagnostics output) without holding up the others.
 #include "core/http_server.h"
 
 #include <atomic>
@@ -18,6 +19,7 @@ TEST_GROUP(HttpServerThreads) {
   std::shared_future<void> released = release.get_future().share();
   std::promise<void> entered;
   std::atomic<bool> waitAnswered{false};
+  std::shared_ptr<core::HttpStream> stream;
 
   void setup() override {
     core::HttpServerOptions o;
@@ -49,6 +51,7 @@ TEST_GROUP(HttpServerThreads) {
     } catch (const std::future_error&) {
     }
     server.reset();
+    stream.reset();
   }
 };
 
@@ -71,9 +74,28 @@ TEST(HttpServerThreads, AnotherConnectionIsAnsweredWhileAHandlerWaits) {
   CHECK_TRUE(waitAnswered.load());
 }
 
-TEST(HttpServerThreads, AStreamIsRefused) {
+TEST(HttpServerThreads, AStreamIsWrittenFromAnotherThreadWhileOtherConnectionsAreAnswered) {
   testing_http::Connection c(server->port());
-  CHECK_TRUE(c.send("GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-  CHECK_TRUE(c.readUntil("internal error", 5000));
-  CHECK(c.received().find("500 Internal Server Error") != std::string::npos);
+  CHECK_TRUE(c.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK_TRUE(c.readUntil("first;", 5000));
+  CHECK(c.received().find("200 OK") != std::string::npos);
+  CHECK(c.received().find("Transfer-Encoding: chunked") != std::string::npos);
+
+  // The stream's thread waits for bytes; another connection is answered meanwhile.
+  testing_http::Connection quick(server->port());
+  CHECK_TRUE(quick.send("GET /quick HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  CHECK_TRUE(quick.readUntil("quick", 5000));
+
+  CHECK_TRUE(stream->write("second;"));
+  CHECK_TRUE(c.readUntil("second;", 5000));
+  stream->close();
+  CHECK_TRUE(c.readUntil("0\r\n\r\n", 5000));  // the chunked body's end
+}
+
+TEST(HttpServerThreads, StopEndsAWaitingStream) {
+  testing_http::Connection c(server->port());
+  CHECK_TRUE(c.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK_TRUE(c.readUntil("first;", 5000));
+  server->stop();  // returns: the reader waiting for bytes was woken and ended
+  CHECK_FALSE(stream->write("late;"));
 }
