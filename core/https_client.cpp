@@ -364,6 +364,59 @@ Result<std::string> buildRequest(const HttpsEndpoint& ep, const std::string& met
 
 }  // namespace
 
+// The client's TLS configuration for `options` on `c`: DRBG, TLS 1.2, the trust anchor (required, or
+// only reported with `verifyOptional`), the client certificate, the SNI and expected name.
+static Status configureClient(Connection& c, const HttpsClientOptions& options, const std::string& expectedName,
+                              bool verifyOptional) {
+  const HttpsEndpoint& ep = options.endpoint;
+  c.io.timeoutMs = options.timeoutMs;
+  static const char kPersonalization[] = "edge-https-client";
+  if (int rc = mbedtls_ctr_drbg_seed(&c.drbg, mbedtls_entropy_func, &c.entropy,
+                                     reinterpret_cast<const unsigned char*>(kPersonalization), sizeof kPersonalization);
+      rc != 0)
+    return internalError("cannot seed the random generator: " + mbedError(rc));
+  if (int rc = mbedtls_ssl_config_defaults(&c.conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                           MBEDTLS_SSL_PRESET_DEFAULT);
+      rc != 0)
+    return internalError("TLS configuration: " + mbedError(rc));
+  mbedtls_ssl_conf_min_version(&c.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
+  mbedtls_ssl_conf_rng(&c.conf, mbedtls_ctr_drbg_random, &c.drbg);
+
+  // With no trust anchor the server is not authenticated (see the header: enrollment compares the
+  // fetched CA with a pin); with one, a missing serverName falls back to the host we dial.
+  if (options.caCertPem.empty()) {
+    mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_NONE);
+  } else {
+    const std::string& pem = options.caCertPem;
+    int rc = mbedtls_x509_crt_parse(&c.ca, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
+    if (rc != 0) return invalidArgument("the pinned CA certificate does not parse: " + mbedError(rc));
+    mbedtls_ssl_conf_authmode(&c.conf, verifyOptional ? MBEDTLS_SSL_VERIFY_OPTIONAL : MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca, nullptr);
+  }
+  bool presentCert = !options.clientCertPem.empty() && !options.clientKeyPem.empty();
+  if (presentCert) {
+    const std::string& cert = options.clientCertPem;
+    const std::string& key = options.clientKeyPem;
+    int rc = mbedtls_x509_crt_parse(&c.ownCert, reinterpret_cast<const unsigned char*>(cert.c_str()), cert.size() + 1);
+    if (rc != 0) return invalidArgument("the client certificate does not parse: " + mbedError(rc));
+    rc = mbedtls_pk_parse_key(&c.ownKey, reinterpret_cast<const unsigned char*>(key.c_str()), key.size() + 1, nullptr,
+                              0);
+    if (rc != 0) return invalidArgument("the client key does not parse: " + mbedError(rc));
+    if (mbedtls_pk_check_pair(&c.ownCert.pk, &c.ownKey) != 0)
+      return invalidArgument("the client key does not belong to the client certificate");
+    rc = mbedtls_ssl_conf_own_cert(&c.conf, &c.ownCert, &c.ownKey);
+    if (rc != 0) return internalError("TLS client certificate: " + mbedError(rc));
+  }
+  if (int rc = mbedtls_ssl_setup(&c.ssl, &c.conf); rc != 0) return internalError("TLS setup: " + mbedError(rc));
+  // mbedtls_ssl_set_hostname is both the SNI and the name the certificate must carry. SNI must not be
+  // an IP literal (RFC 6066 section 3), so an unauthenticated request to an address sends none.
+  if (!options.caCertPem.empty() || !options.serverName.empty() || !isIpLiteral(ep.host)) {
+    if (int rc = mbedtls_ssl_set_hostname(&c.ssl, expectedName.c_str()); rc != 0)
+      return invalidArgument("server name \"" + expectedName + "\": " + mbedError(rc));
+  }
+  return Status::ok();
+}
+
 Result<HttpsEndpoint> parseHttpsUrl(const std::string& url) {
   const std::string scheme = "https://";
   if (url.size() < scheme.size() || http::asciiLower(url.substr(0, scheme.size())) != scheme)
@@ -422,53 +475,10 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
   Result<std::string> request = buildRequest(ep, method, path, body, contentType, extraHeaders);
   if (!request.isOk()) return request.status();
 
-  Connection c;
-  c.io.timeoutMs = options.timeoutMs;
-  static const char kPersonalization[] = "edge-https-client";
-  if (int rc = mbedtls_ctr_drbg_seed(&c.drbg, mbedtls_entropy_func, &c.entropy,
-                                     reinterpret_cast<const unsigned char*>(kPersonalization), sizeof kPersonalization);
-      rc != 0)
-    return internalError("cannot seed the random generator: " + mbedError(rc));
-  if (int rc = mbedtls_ssl_config_defaults(&c.conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                           MBEDTLS_SSL_PRESET_DEFAULT);
-      rc != 0)
-    return internalError("TLS configuration: " + mbedError(rc));
-  mbedtls_ssl_conf_min_version(&c.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
-  mbedtls_ssl_conf_rng(&c.conf, mbedtls_ctr_drbg_random, &c.drbg);
-
-  // With no trust anchor the server is not authenticated (see the header: enrollment compares the
-  // fetched CA with a pin); with one, a missing serverName falls back to the host we dial.
   std::string expectedName = options.serverName.empty() ? ep.host : options.serverName;
-  if (options.caCertPem.empty()) {
-    mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_NONE);
-  } else {
-    const std::string& pem = options.caCertPem;
-    int rc = mbedtls_x509_crt_parse(&c.ca, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-    if (rc != 0) return invalidArgument("the pinned CA certificate does not parse: " + mbedError(rc));
-    mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca, nullptr);
-  }
   bool presentCert = !options.clientCertPem.empty() && !options.clientKeyPem.empty();
-  if (presentCert) {
-    const std::string& cert = options.clientCertPem;
-    const std::string& key = options.clientKeyPem;
-    int rc = mbedtls_x509_crt_parse(&c.ownCert, reinterpret_cast<const unsigned char*>(cert.c_str()), cert.size() + 1);
-    if (rc != 0) return invalidArgument("the client certificate does not parse: " + mbedError(rc));
-    rc = mbedtls_pk_parse_key(&c.ownKey, reinterpret_cast<const unsigned char*>(key.c_str()), key.size() + 1, nullptr,
-                              0);
-    if (rc != 0) return invalidArgument("the client key does not parse: " + mbedError(rc));
-    if (mbedtls_pk_check_pair(&c.ownCert.pk, &c.ownKey) != 0)
-      return invalidArgument("the client key does not belong to the client certificate");
-    rc = mbedtls_ssl_conf_own_cert(&c.conf, &c.ownCert, &c.ownKey);
-    if (rc != 0) return internalError("TLS client certificate: " + mbedError(rc));
-  }
-  if (int rc = mbedtls_ssl_setup(&c.ssl, &c.conf); rc != 0) return internalError("TLS setup: " + mbedError(rc));
-  // mbedtls_ssl_set_hostname is both the SNI and the name the certificate must carry. SNI must not be
-  // an IP literal (RFC 6066 section 3), so an unauthenticated request to an address sends none.
-  if (!options.caCertPem.empty() || !options.serverName.empty() || !isIpLiteral(ep.host)) {
-    if (int rc = mbedtls_ssl_set_hostname(&c.ssl, expectedName.c_str()); rc != 0)
-      return invalidArgument("server name \"" + expectedName + "\": " + mbedError(rc));
-  }
+  Connection c;
+  EDGE_RETURN_IF_ERROR(configureClient(c, options, expectedName, false));
 
   Result<int> fd = connectTcp(ep, options.timeoutMs, where);
   if (!fd.isOk()) return fd.status();
@@ -533,6 +543,44 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
     return resourceExhausted("the response from " + where + " exceeds " + std::to_string(options.maxResponseBytes) +
                              " bytes");
   return response;
+}
+
+Result<TlsProbe> tlsProbe(const HttpsClientOptions& options) {
+  const HttpsEndpoint& ep = options.endpoint;
+  if (ep.host.empty()) return invalidArgument("no host to connect to");
+  if (options.timeoutMs <= 0) return invalidArgument("the timeout must be positive");
+  const std::string where = hostPort(ep);
+  std::string expectedName = options.serverName.empty() ? ep.host : options.serverName;
+  Connection c;
+  EDGE_RETURN_IF_ERROR(configureClient(c, options, expectedName, true));
+  auto started = std::chrono::steady_clock::now();
+  Result<int> fd = connectTcp(ep, options.timeoutMs, where);
+  if (!fd.isOk()) return fd.status();
+  TlsProbe out;
+  out.connectMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  c.io.fd = *fd;
+  mbedtls_ssl_set_bio(&c.ssl, &c.io, bioSend, bioRecv, nullptr);
+  int rc = 0;
+  while ((rc = mbedtls_ssl_handshake(&c.ssl)) != 0) {
+    if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
+      return handshakeError(rc, c, !options.clientCertPem.empty(), expectedName, where);
+  }
+  out.handshakeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  out.version = mbedtls_ssl_get_version(&c.ssl);
+  out.cipherSuite = mbedtls_ssl_get_ciphersuite(&c.ssl);
+  for (const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(&c.ssl); crt != nullptr && crt->raw.p != nullptr;
+       crt = crt->next)
+    out.chainDer.emplace_back(reinterpret_cast<const char*>(crt->raw.p), crt->raw.len);
+  if (options.caCertPem.empty()) {
+    out.verification = "not checked (no CA to check against)";
+  } else {
+    uint32_t flags = mbedtls_ssl_get_verify_result(&c.ssl);
+    out.verified = flags == 0;
+    out.verification = flags == 0 ? "verified against the CA, name \"" + expectedName + "\""
+                                  : serverVerifyReason(flags, expectedName);
+  }
+  mbedtls_ssl_close_notify(&c.ssl);
+  return out;
 }
 
 }  // namespace core

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -56,5 +57,21 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
                                    const std::string& path, const std::string& body = "",
                                    const std::string& contentType = "application/json",
                                    const std::map<std::string, std::string>& extraHeaders = {});
+
+// A TLS handshake only (the technician's "TLS check of mgmt"): connects, shakes hands and reports
+// what the server showed, whether or not it verifies. With caCertPem the chain is checked against it
+// and the name against serverName, and the outcome reported in `verification` instead of failing the
+// handshake; a handshake that fails for any other reason (refused, timeout, alert) is the Status
+// httpsRequest would give. Bounded by timeoutMs per wait like httpsRequest.
+struct TlsProbe {
+  double connectMs = 0;                 // TCP connect, from the start
+  double handshakeMs = 0;               // TCP connect and TLS handshake, from the start
+  std::string version;                  // "TLSv1.2"
+  std::string cipherSuite;
+  std::vector<std::string> chainDer;    // the certificates the server sent, leaf first (DER)
+  bool verified = false;
+  std::string verification;             // "verified against the CA, name ..." or the reasons it does not
+};
+Result<TlsProbe> tlsProbe(const HttpsClientOptions& options);
 
 }  // namespace core

@@ -584,3 +584,48 @@ TEST(HttpsClient, ClientCertificates) {
   core::Result<core::HttpsResponse> mismatch = core::httpsRequest(o, "GET", "/");
   expectStatus(mismatch.status(), core::Code::kInvalidArgument, "does not belong");
 }
+
+// tlsProbe (the technician's TLS check of mgmt): the handshake's facts, and whether the chain verifies,
+// reported instead of failing; a closed port fails like httpsRequest.
+TEST(HttpsClient, TlsProbeReportsTheChainAndTheVerification) {
+  SServer s;
+  CHECK_TRUE(s.start(dir, {}));
+  core::HttpsClientOptions pinned = clientFor(s.port());
+  pinned.caCertPem = ca.cert;
+  pinned.serverName = "mgmt.test";
+  core::Result<core::TlsProbe> ok = core::tlsProbe(pinned);
+  if (!ok.isOk()) FAIL(ok.status().toString().c_str());
+  CHECK_TRUE(ok->verified);
+  STRCMP_EQUAL("TLSv1.2", ok->version.c_str());
+  CHECK_FALSE(ok->cipherSuite.empty());
+  CHECK_TRUE(ok->handshakeMs >= ok->connectMs);
+  CHECK_TRUE(!ok->chainDer.empty());
+  core::Result<core::pki::CertInfo> leaf = core::pki::certificateInfo(ok->chainDer[0]);
+  CHECK_TRUE(leaf.isOk());
+  STRCMP_EQUAL("mgmt.test", leaf->commonName.c_str());
+  STRCMP_EQUAL(core::pki::certificateInfo(server.cert)->fingerprint.c_str(), leaf->fingerprint.c_str());
+
+  core::HttpsClientOptions wrongCa = pinned;
+  wrongCa.caCertPem = makeCa("Edge Test CA").cert;
+  core::Result<core::TlsProbe> other = core::tlsProbe(wrongCa);
+  if (!other.isOk()) FAIL(other.status().toString().c_str());
+  CHECK_FALSE(other->verified);
+  CHECK_TRUE(contains(other->verification, "server certificate not issued by the pinned CA"));
+  CHECK_FALSE(other->chainDer.empty());
+
+  core::HttpsClientOptions wrongName = pinned;
+  wrongName.serverName = "other.test";
+  core::Result<core::TlsProbe> name = core::tlsProbe(wrongName);
+  CHECK_TRUE(name.isOk());
+  CHECK_FALSE(name->verified);
+  CHECK_TRUE(contains(name->verification, "is not for \"other.test\""));
+
+  core::HttpsClientOptions open = clientFor(s.port());
+  core::Result<core::TlsProbe> unchecked = core::tlsProbe(open);
+  CHECK_TRUE(unchecked.isOk());
+  CHECK_FALSE(unchecked->verified);
+  CHECK_TRUE(contains(unchecked->verification, "not checked"));
+
+  core::Result<core::TlsProbe> closed = core::tlsProbe(clientFor(freePort()));
+  CHECK(closed.status().code() == core::Code::kUnavailable);
+}
