@@ -5,6 +5,9 @@
 
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "core/clock.h"
 #include "core/command_args.h"
 #include "core/ids.h"
@@ -125,6 +128,29 @@ core::Status Edged::start() {
   radius_->registerCommands(commands_);
   EDGE_ASSIGN_OR_RETURN(accounts_, webui::AccountService::open(*writer_));
   accounts_->registerCommands(commands_);
+  {
+    diagnostics::DiagnosticsDeps d;
+    d.radius = radius_.get();
+    d.events = &events_;
+    d.dataDir = config_.dataDir;
+    d.mgmt = [this] {
+      diagnostics::MgmtEndpoint m;
+      core::Json s = sync_->statusJson();
+      m.url = s.value("url", "");
+      std::ifstream ca(config_.dataDir + "/sync/mgmt-ca.pem");
+      if (!m.url.empty() && ca) m.caPem.assign(std::istreambuf_iterator<char>(ca), std::istreambuf_iterator<char>());
+      return m;
+    };
+    d.dynauthPorts = [this] {
+      std::vector<uint16_t> ports;
+      if (auto snap = radius_->snapshot())
+        for (const auto& n : snap->nas) ports.push_back(n.coaPort);
+      return ports;
+    };
+    diagnostics_ = std::make_unique<diagnostics::Diagnostics>(std::move(d));
+    EDGE_RETURN_IF_ERROR(diagnostics_->start());
+    diagnostics_->registerCommands(commands_);
+  }
   std::string unbound = commands_.unbound();
   if (!unbound.empty()) return core::internalError("commands declared in edge/commands without a handler: " + unbound);
   commands_.intercept(
@@ -262,6 +288,8 @@ void Edged::stop() {
   if (gateway_) gateway_->stop();
   // A command waiting for a NAS's answer returns at once; then the control socket can stop.
   if (radius_) radius_->stopDynAuth();
+  // Diagnostics runs end (their children killed), so an edgectl waiting for one returns too.
+  if (diagnostics_) diagnostics_->stop();
   control_.stop();
   if (admin_) admin_->stop();
   if (ui_) ui_->stop();

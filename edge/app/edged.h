@@ -31,6 +31,7 @@
 #include "edge/webui/accounts.h"
 #include "edge/webui/tls_identity.h"
 #include "edge/webui/webui.h"
+#include "edge/diagnostics/diagnostics.h"
 
 namespace edge {
 
@@ -97,6 +98,7 @@ class Edged {
   }
   std::unique_ptr<SyncAgent> sync_;
   std::unique_ptr<Gateway> gateway_;  // gateway.enabled
+  std::unique_ptr<diagnostics::Diagnostics> diagnostics_;  // the technician's tests (edge/diagnostics)
   uint64_t rollbacksReported_ = 0;  // LicenseStore::rollbacks() already counted and recorded
   bool snmpRefusalLogged_ = false;
   // Lines a flood of outside requests causes (RADIUS drops, auth rejects): budgets per second,

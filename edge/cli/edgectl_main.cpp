@@ -445,7 +445,7 @@ int main(int argc, char** argv) {
   }
 
   core::Result<core::Json> reply =
-      core::controlCall(socketPath, command, arguments.empty() ? core::Json(nullptr) : arguments, 60000, "edged");
+      core::controlCall(socketPath, command, arguments.empty() ? core::Json(nullptr) : arguments, 90000, "edged");  // radius capture: up to 60 s
   if (!reply.isOk()) {
     std::fprintf(stderr, "edgectl: %s\n", reply.status().message().c_str());
     return 3;

@@ -187,6 +187,55 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .args({text("batch", true, 64), text("format", false, 8)})
           .role("technician"),
 
+      // Diagnostics (edge/diagnostics): run on the box, by technicians and admins. --wait no starts a run
+      // and answers its id at once (the technician UI follows its output); otherwise the answer is the
+      // whole output once the run has ended.
+      command("radius-test-login", "radius test-login",
+              "--username U --password P [--method pap|chap] [--calling-station-id MAC]",
+              "an Access-Request to this box's own RADIUS server from its loopback NAS 'diagnostics': Accept or "
+              "Reject, the reply attributes, and a reject's reason in words")
+          .args({text("username", true, 253), secret("password", true), text("method", false, 8),
+                 text("calling-station-id", false, 64)})
+          .positional("username")
+          .role("technician")
+          .action(),
+      command("nas-probe", "nas probe", "--name N [--address IP]",
+              "whether a NAS's CoA/Disconnect port answers this box: Status-Server (RFC 5997), then a Disconnect for "
+              "a made-up session; answered (and the secret verified) or not, and the round trip")
+          .args({text("name", true, 64), text("address", false, 64)})
+          .positional("name")
+          .role("technician")
+          .action(),
+      command("diag-ping", "diag ping", "HOST [--wait no]", "ping a host or address from the box (5 echo requests)")
+          .args({text("target", true, 254), boolean("wait")})
+          .positional("target")
+          .role("technician")
+          .action(),
+      command("diag-traceroute", "diag traceroute", "HOST [--wait no]", "the path to a host (20 hops at most)")
+          .args({text("target", true, 254), boolean("wait")})
+          .positional("target")
+          .role("technician")
+          .action(),
+      command("diag-dns", "diag dns", "NAME [--type A|AAAA|CNAME|MX|NS|TXT|SRV|SOA|PTR] [--wait no]",
+              "look a name up through the box's resolvers (dig); an address is looked up in reverse")
+          .args({text("target", true, 254), text("type", false, 8), boolean("wait")})
+          .positional("target")
+          .role("technician")
+          .action(),
+      command("diag-tls", "diag tls", "[--url https://HOST:PORT] [--wait no]",
+              "a TLS check of the management plane: certificate subject, issuer, expiry, fingerprint, and whether it "
+              "verifies against the enrolled CA")
+          .args({text("url", false, 512), boolean("wait")})
+          .role("technician")
+          .action(),
+      command("radius-capture", "radius capture", "[--seconds N] [--wait no]",
+              "capture RADIUS (auth, accounting, CoA/Disconnect ports only) for N seconds (1-60, 16 MiB at most) "
+              "into a pcap file on the box")
+          .args({integer("seconds"), boolean("wait")})
+          .role("technician")
+          .action(),
+      command("diag-stop", "diag stop", "", "stop your diagnostics run in progress").role("technician").action(),
+
       // License, management plane, SNMP.
       command("license-show", "license show", "", "the installed license: tenant, tier, cap, expiry, state")
           .role("viewer"),

@@ -193,6 +193,8 @@ void QuotaService::onAuthorized(const aaa::radius::AuthEvent& e) {
     lastAuth_.remember(sub.username, std::move(last));
   }
   if (!e.accepted || sub.firstLogin != 0) return;
+  // A technician's test login (edge/diagnostics) is not the subscriber's first login: no validity starts.
+  if (e.nas == "diagnostics") return;
   // Recorded where it changes something: a validity, a subscriber-anchored period, a voucher (not
   // for every subscriber's first login: a million first logins would each rebuild the snapshot).
   bool anchored = d->plan != nullptr && d->plan->billing.period.anchor == billing::PeriodAnchor::kSubscriber &&

@@ -60,6 +60,8 @@ class RadiusService {
 
   // For the built-in gateway (edge/gateway.h), which is a NAS of this server on loopback.
   const aaa::radius::Attributes& attributes() const { return attributes_; }
+  // The loaded dictionary (attribute names for the diagnostics); nullptr before start().
+  const aaa::radius::Dictionary* dictionary() const { return dictionary_ ? &*dictionary_ : nullptr; }
   // Adds or replaces the NAS client of that name (not a management change: the gateway's own).
   core::Status registerLocalNas(const aaa::policy::NasClient& nas);
   // What an accepted session of `username` would get now, without a password (rebuilding the
