@@ -56,6 +56,11 @@ core::Result<int64_t> snapshotSqlite(const std::string& source, const std::strin
 
   const std::string tmp = destination + ".tmp";
   ::unlink(tmp.c_str());  // a leftover of an interrupted run; VACUUM INTO refuses a non-empty file
+  // Made empty and private first (VACUUM INTO fills an empty file and keeps its mode): the copy holds
+  // what mgmt.db holds (secret hashes, licenses), readable by its owner only from the first byte.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return core::errnoStatus("creating " + tmp, errno);
+  ::close(fd);
   {
     core::Result<core::Statement> st = (*db)->prepare("VACUUM INTO ?1");
     if (!st.isOk()) return st.status();

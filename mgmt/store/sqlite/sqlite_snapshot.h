@@ -14,7 +14,7 @@ namespace mgmt::store::sqlite {
 // one read transaction (under WAL the writer of a running mgmtd never waits for it, and nothing it
 // commits meanwhile is half in the copy). The copy goes to destination + ".tmp", passes
 // integrity_check, is fsync'ed and renamed over `destination` (then the folder is fsync'ed), so a
-// crash never leaves a partial file under the final name. The source's schema must be the one
+// crash never leaves a partial file under the final name. The file is mode 0600 from the start. The source's schema must be the one
 // `migrations` describe (a read-only open applies none: an older file is kFailedPrecondition).
 // `destination` must not exist yet (kAlreadyExists). Returns the size of the copy in bytes.
 core::Result<int64_t> snapshotSqlite(const std::string& source, const std::string& destination,

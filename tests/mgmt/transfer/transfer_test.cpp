@@ -1,6 +1,7 @@
 // Copying a platform (mgmt/transfer) from a SQLite source to the storage of this run (SQLite, or
 // PostgreSQL in mgmt_transfer_tests_pg: the migration mgmtctl migrate does), verifying it, and the
 // snapshot a copy or a backup starts from (mgmt/store/sqlite/sqlite_snapshot.h).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <future>
@@ -284,6 +285,9 @@ TEST(SqliteSnapshot, HoldsWhatWasCommittedAndNothingOfAnOpenTransaction) {
   CHECK_TRUE_TEXT(size.isOk(), size.status().toString().c_str());
   CHECK_TRUE(*size > 0);
   CHECK_EQUAL(-1, ::access((file + ".tmp").c_str(), F_OK));
+  struct stat st {};
+  CHECK_EQUAL(0, ::stat(file.c_str(), &st));
+  CHECK_EQUAL(0600, st.st_mode & 0777);  // it holds what mgmt.db holds
 
   const StorageConfig copyConfig = sqliteAt(file);
   std::unique_ptr<Storage> copy = Storage::open(copyConfig, mgmt::mgmtStorageMigrations()).value();
