@@ -196,6 +196,37 @@ class SessionControl(unittest.TestCase):
             self.assertLess(time.time(), deadline, f"no CoA after the plan change: {rates}")
             time.sleep(0.2)
 
+    def test_moving_a_subscriber_to_another_plan_sends_a_coa_with_the_new_rate(self):
+        nas = self.use_nas("ack")
+        self.edged.ctl("plan", "add", "--name", "fast", "--down", "50M", "--up", "20M")
+        s = self.start_session("fred", "F-1")
+
+        def coas():
+            return [q for q in nas.requests() if q["code_name"] == "CoA-Request"
+                    and any(a["name"] == "Acct-Session-Id" and a["value"] == s["acct-session-id"]
+                            for a in q["attributes"])]
+
+        self.edged.ctl("subscriber", "set", "--username", "fred", "--plan", "fast")
+        deadline = time.time() + 10
+        while True:
+            rates = [a["value"] for q in coas() for a in q["attributes"] if a["name"] == "Mikrotik-Rate-Limit"]
+            if rates:
+                break
+            self.assertLess(time.time(), deadline, "no CoA after the subscriber's plan change")
+            time.sleep(0.2)
+        self.assertEqual(rates, ["20M/50M"])
+        while "subscriber plan change: CoA session=" + s["id"] not in self.edged.read_log():
+            self.assertLess(time.time(), deadline, "the CoA's result is logged with its reason")
+            time.sleep(0.1)
+        # A change that keeps the plan sends nothing: the next CoA is the one asked for here.
+        self.edged.ctl("subscriber", "set", "--username", "fred", "--password", "pw-fred-2")
+        r = self.edged.ctl("session", "coa", "--id", s["id"])
+        self.assertIn("ACK", r.stdout)
+        deadline = time.time() + 5
+        while len(coas()) < 2 and time.time() < deadline:  # the NAS logs right after it answered
+            time.sleep(0.05)
+        self.assertEqual(len(coas()), 2, coas())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
