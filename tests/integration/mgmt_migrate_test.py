@@ -124,6 +124,9 @@ class Migrate(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("replaced", r.stderr)
         self.assertIn("verified:", r.stdout)
+        r = mgmtctl("verify", "--from", f"sqlite:{db}", "--to", f"postgres:{target}")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("verified:", r.stdout)
         with open(self.mgmt.config) as f:
             config = json.load(f)
         config["storage"] = {"backend": "postgres", "dsn": target}
