@@ -3,7 +3,9 @@ usage through HAProxy while (i) the PostgreSQL primary crashes and its streaming
 (ii) one mgmtd replica is killed with SIGKILL. Afterwards every box's usage equals mgmt's to the byte:
 no row lost, none counted twice.
 
-The boxes are device-API clients in this process (tests/support/mgmt_cluster.py starts the rest):
+One box is a real edged, enrolled through HAProxy, that a RADIUS client feeds accounting sessions
+(its sync agent uploads them as it always does); its totals at the box and at mgmt must agree too.
+The other boxes are device-API clients in this process (tests/support/mgmt_cluster.py starts the rest):
 each enrolls with a claim token and a CSR of its own key (openssl), then, like edged's sync agent,
 keeps an append-only outbox of usage rows numbered by sequence, uploads them in batches keyed by
 their sequence range until mgmt acknowledges a watermark, retries the same batch after any failure
@@ -11,6 +13,7 @@ their sequence range until mgmt acknowledges a watermark, retries the same batch
 request, so HAProxy spreads them over the replicas."""
 import base64
 import http.client
+import socket
 import json
 import os
 import random
@@ -24,11 +27,14 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from edgelib import TempDir, check, wait_for  # noqa: E402
+from edgelib import Edged, TempDir, check, wait_for  # noqa: E402
 from mgmt_cluster import MgmtCluster  # noqa: E402
+import radius_peer as rp  # noqa: E402
 
 BOXES = 6
 BATCH = 40
+RADIUS_SECRET = b"failover-secret"
+EDGE_USERS = ["ursula", "victor"]
 
 
 def openssl(*args):
@@ -181,6 +187,64 @@ class SimBox:
                 time.sleep(0.2)
 
 
+class RealBox:
+    """A real edged enrolled through HAProxy; accounting sessions from a RADIUS client are its usage."""
+
+    def __init__(self, root, cluster):
+        self.cluster = cluster
+        self.edged = Edged(root, {"sync": {"max-backoff": 5}}).start()
+        self.edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", RADIUS_SECRET.decode(),
+                       "--vendor", "mikrotik")
+        self.acct_port = self.edged.ctl_json("status")["radius"]["acct-port"]
+        self.expected = {u: [0, 0] for u in EDGE_USERS}  # input, output octets of closed sessions
+        self.sessions = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.settimeout(5)
+        self.pkt = 0
+
+    def enroll(self):
+        self.edged.ctl("enroll", self.cluster.ctl("claim", "create", "--tenant", "acme").strip())
+        wait_for(lambda: self.edged.ctl_json("sync", "status")["state"] == "ok", timeout=30, what="edged checked in")
+        self.cluster.ctl("plan", "add", "--tenant", "acme", "--name", "home", "--down", "10M", "--up", "2M")
+        for user in EDGE_USERS:
+            self.cluster.ctl("subscriber", "add", "--tenant", "acme", "--username", user, "--password", user + "-pw",
+                             "--plan", "home")
+        for user in EDGE_USERS:
+            wait_for(lambda: self.edged.ctl("subscriber", "show", user, check=False).returncode == 0, timeout=30,
+                     what=f"{user} on the box")
+
+    def _acct(self, status, user, session, counters):
+        self.pkt = (self.pkt + 1) % 256
+        self.sock.sendto(rp.accounting_request(RADIUS_SECRET, status, user, session, counters, pkt_id=self.pkt),
+                         ("127.0.0.1", self.acct_port))
+        reply, _ = self.sock.recvfrom(4096)
+        check(reply[0] == 5, "Accounting-Response")  # the box answers whatever mgmt is doing
+
+    def session(self):
+        i = self.sessions
+        self.sessions += 1
+        user, sid = EDGE_USERS[i % 2], f"s-{i}"
+        inp, out = 1000 * (i + 1), 5000 * (i + 1) + (1 << 32 if i % 5 == 0 else 0)
+        self._acct(1, user, sid, (0, 0, 0))
+        self._acct(3, user, sid, (inp // 2, out // 2, 30))
+        self._acct(2, user, sid, (inp, out, 60))
+        self.expected[user][0] += inp
+        self.expected[user][1] += out
+
+    def run(self, stop):
+        while not stop.is_set():
+            self.session()
+            time.sleep(0.1)
+
+    def drained(self):
+        s = self.edged.ctl_json("sync", "status")
+        return s["state"] == "ok" and s["usage-backlog"] == 0
+
+    def stop(self):
+        self.sock.close()
+        self.edged.stop()
+
+
 class MgmtFailover(unittest.TestCase):
     def start_cluster(self, standby):
         self.tmp = TempDir()
@@ -194,6 +258,9 @@ class MgmtFailover(unittest.TestCase):
             box = SimBox(f"box{i}", self.tmp.path, self.cluster)
             box.enroll(self.cluster.ctl("claim", "create", "--tenant", "acme").strip())
             self.boxes.append(box)
+        self.edge = RealBox(os.path.join(self.tmp.path, "edged"), self.cluster)
+        self.addCleanup(self.edge.stop)
+        self.edge.enroll()
 
     def load(self):
         """Starts every box's loop; returns a function that stops them and waits."""
@@ -204,9 +271,9 @@ class MgmtFailover(unittest.TestCase):
             try:
                 box.run(stop)
             except BaseException as e:  # noqa: BLE001  (reported by the test thread)
-                errors.append(f"{box.name}: {e!r}")
+                errors.append(f"{getattr(box, 'name', 'edged')}: {e!r}")
 
-        threads = [threading.Thread(target=body, args=(b,), daemon=True) for b in self.boxes]
+        threads = [threading.Thread(target=body, args=(b,), daemon=True) for b in self.boxes + [self.edge]]
         for t in threads:
             t.start()
 
@@ -224,7 +291,19 @@ class MgmtFailover(unittest.TestCase):
     def assert_totals_exact(self):
         for b in self.boxes:
             b.drain(timeout=60)
+        self.edge.edged.ctl("sync", "now")
+        wait_for(self.edge.drained, timeout=60, what="edged's usage backlog to drain")
         central = {r["username"]: r for r in self.cluster.ctl_json("usage", "--tenant", "acme")}
+        # The real box: its own totals, mgmt's and what the RADIUS client sent agree to the byte.
+        check(self.edge.sessions > 0, "no accounting sessions were sent to edged")
+        for user in EDGE_USERS:
+            at_box = self.edge.edged.ctl_json("usage", "--user", user, "--period", "day")
+            self.assertEqual((at_box["input-octets"], at_box["output-octets"]), tuple(self.edge.expected[user]), user)
+            self.assertEqual((central[user]["input-octets"], central[user]["output-octets"]),
+                             tuple(self.edge.expected[user]), f"{user}: mgmt's totals differ from edged's")
+        closed = self.cluster.sql("SELECT count(*), count(DISTINCT session) FROM sessions").split("|")
+        self.assertEqual([int(x) for x in closed], [self.edge.sessions] * 2, "edged's closed sessions, each once")
+        central = {u: r for u, r in central.items() if u not in EDGE_USERS}
         made = 0
         for b in self.boxes:
             made += len(b.outbox)
@@ -265,6 +344,7 @@ class MgmtFailover(unittest.TestCase):
         self.assert_totals_exact()
         for r in self.cluster.replicas:
             self.assertTrue(r.alive(), f"mgmtd-{r.index} died: {r.read_log()[-2000:]}")
+        self.assertGreater(self.edge.sessions, 10)
         print("failures seen by the boxes:", {b.name: b.failures for b in self.boxes},
               "duplicates:", sum(b.duplicates for b in self.boxes), file=sys.stderr)
 
