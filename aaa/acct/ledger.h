@@ -301,6 +301,37 @@ core::Result<std::vector<SessionRow>> sessionHistory(core::Database& db, const s
 core::Result<Counters> usageBetween(core::Database& db, const std::string& username, int64_t from, int64_t to);
 core::Result<std::vector<std::pair<std::string, uint32_t>>> liveSessionCounts(core::Database& db);
 
+// A page of the live sessions for a screen (the technician UI's Sessions page; ledger_pages.cpp):
+// filtered, sorted and counted by SQLite on a read connection, exact once the writer flushed the
+// overlay. `sessions` has no secondary index on purpose (each would cost a random page write per
+// Start and Stop, schema migration 3), so every page is one scan for the rows and one for the count:
+// tens of milliseconds at 100,000 live sessions. The offset is bounded by the caller.
+struct SessionQuery {
+  enum class Sort { kStarted, kBytes, kUser };
+  std::string user;  // part of the username, any case
+  std::string nas;   // the NAS client's name, exactly
+  std::string ip;    // the start of the framed address ("10.1.2.")
+  std::string mac;   // part of the Calling-Station-Id, hex digits only (separators and case ignored)
+  Sort sort = Sort::kStarted;  // newest first; most bytes (in + out) first; username A-Z
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+struct SessionPage {
+  int64_t total = 0;  // sessions matching the filter
+  std::vector<SessionRow> rows;
+};
+core::Result<SessionPage> liveSessionPage(core::Database& db, const SessionQuery& query);
+// Live sessions per NAS client, most first (every live session, the filter aside).
+core::Result<std::vector<std::pair<std::string, int64_t>>> liveSessionsPerNas(core::Database& db);
+// `username`'s usage per UTC day from the day holding `from` to the one holding `to - 1`, days
+// without usage left out, oldest first (usage_daily; exact once the ledger flushed).
+struct DayUsage {
+  int64_t dayStart = 0;  // unix seconds, 00:00 UTC
+  Counters counters;
+};
+core::Result<std::vector<DayUsage>> dailyUsage(core::Database& db, const std::string& username, int64_t from,
+                                               int64_t to);
+
 // The journal and the history as other areas read them (sync uploads both; no SQL outside the
 // ledger). Both are written in the writer's transaction that records the change, never lazily, so
 // a read connection sees them exact.

@@ -105,9 +105,11 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .args({text("username", true, 253)})
           .positional("username")
           .role("viewer"),
-      command("subscriber-list", "subscriber list", "[--plan N] [--status S] [--search PREFIX] [--limit N] [--offset N]",
-              "list subscribers")
-          .args({text("plan", false, 64), text("status", false, 16), text("search", false, 253),
+      command("subscriber-list", "subscriber list",
+              "[--plan N] [--status S] [--search PREFIX] [--find TEXT] [--limit N] [--offset N]",
+              "list subscribers; --find: usernames and bound MACs that start with or contain TEXT, best first, "
+              "counted up to 1000")
+          .args({text("plan", false, 64), text("status", false, 16), text("search", false, 253), text("find", false, 253),
                  integer("limit").range(1, 100000), integer("offset").range(0, INT64_MAX)})
           .role("viewer"),
       command("subscriber-import", "subscriber import", "--csv FILE",
@@ -135,6 +137,13 @@ const std::vector<Spec>& edgeCommandSpecs() {
       // Sessions and usage.
       command("session-list", "session list", "[--user U] [--nas N]", "live sessions")
           .args({text("user", false, 253), text("nas", false, 64)})
+          .role("viewer"),
+      command("session-search", "session search",
+              "[--user PART] [--nas N] [--ip PREFIX] [--mac PART] [--sort started|bytes|user] [--limit N] [--offset N]",
+              "a page of live sessions: filtered (part of a username, a NAS, the start of an address, part of a MAC), "
+              "sorted (newest, most data, user) and counted; offset at most 10000")
+          .args({text("user", false, 253), text("nas", false, 64), text("ip", false, 45), text("mac", false, 64),
+                 text("sort", false, 16), integer("limit").range(1, 500), integer("offset").range(0, 10000)})
           .role("viewer"),
       command("session-show", "session show", "ID", "one session, live or closed (a unique prefix of the id is enough)")
           .args({text("id", true, 64)})

@@ -9,8 +9,20 @@ void AuthMemory::remember(const std::string& username, LastAuth last) {
   last.decision.plan = nullptr;
   last.decision.msChapV2.reset();  // never keep key material
   std::lock_guard<std::mutex> lock(mu_);
+  if (!last.decision.accept) {
+    if (rejects_.size() >= limit_ && rejects_.find(username) == rejects_.end()) rejects_.clear();
+    std::vector<Reject>& list = rejects_[username];
+    list.insert(list.begin(), Reject{last.at, last.nas, last.station, last.decision.reason});
+    if (list.size() > kRejectsKept) list.resize(kRejectsKept);
+  }
   if (last_.size() >= limit_ && last_.find(username) == last_.end()) last_.clear();
   last_[username] = std::move(last);
+}
+
+std::vector<AuthMemory::Reject> AuthMemory::rejects(const std::string& username) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = rejects_.find(username);
+  return it == rejects_.end() ? std::vector<Reject>{} : it->second;
 }
 
 void AuthMemory::forget(const std::string& username) {

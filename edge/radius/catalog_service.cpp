@@ -13,6 +13,7 @@
 #include "core/command_args.h"
 #include "core/units.h"
 #include "edge/radius/catalog_store.h"
+#include "edge/radius/subscriber_search.h"
 #include "edge/radius/service_helpers.h"
 
 namespace edge {
@@ -284,7 +285,24 @@ ControlReply CatalogService::subscriberList(const Json& args) {
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> status, a.text("status"));
   SubscriberFilter filter;
   EDGE_ASSIGN_OR_RETURN(filter.prefix, a.text("search"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> find, a.text("find"));
   auto snap = d_.snapshots.current();
+  if (find) {
+    // Search as you type (subscriber_search.h): in the snapshot, bounded, best matches first.
+    if (plan || status || filter.prefix) return ControlReply::error("find: not together with plan, status or search");
+    constexpr size_t kCap = 1000;
+    size_t skip = static_cast<size_t>(std::min<int64_t>(offset.value_or(0), kCap));
+    SubscriberMatches m = findSubscribers(*snap, *find, skip + static_cast<size_t>(limit.value_or(100)), kCap);
+    Json rows = Json::array();
+    for (size_t i = skip; i < m.rows.size(); ++i) rows.push_back(subscriberJson(*m.rows[i], *snap));
+    Json out = Json::object();
+    out["total"] = m.total;
+    out["capped"] = m.capped;
+    out["subscribers"] = rows;
+    return ControlReply::success(std::to_string(rows.size()) + " of " + (m.capped ? "more than " : "") +
+                                     std::to_string(m.total) + " subscribers",
+                                 out);
+  }
   if (plan) {
     const Plan* p = snap->findPlanByName(*plan);
     if (p == nullptr) return ControlReply::error("plan: no plan named '" + *plan + "'");

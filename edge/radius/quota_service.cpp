@@ -373,6 +373,13 @@ ControlReply QuotaService::explain(const Json& args) {
                     (out["now"].contains("resets-at-local") ? ", period resets " + out["now"]["resets-at-local"].get<std::string>()
                                                             : std::string()));
   }
+  // The last refused logins, in words ("why can't this customer log in").
+  Json rejects = Json::array();
+  for (const AuthMemory::Reject& r : lastAuth_.rejects(name))
+    rejects.push_back(Json{{"at", isoOrEmpty(r.at)}, {"nas", r.nas}, {"calling-station-id", r.station},
+                           {"reason", aaa::policy::rejectReasonName(r.reason)},
+                           {"reply-message", aaa::policy::rejectReasonMessage(r.reason)}});
+  out["recent-rejects"] = rejects;
   out["explanation"] = lines;
   return ControlReply::success("why " + name + " got what they got", out);
 }

@@ -245,6 +245,7 @@ void RadiusService::registerCommands(core::command::Table& c) {
   const std::pair<const char*, SessionMethod> sessionCommands[] = {
       {"session-list", &SessionService::sessionList},
       {"session-show", &SessionService::sessionShow},
+      {"session-search", &SessionService::sessionSearch},
       {"session-history", &SessionService::sessionHistory},
       {"usage", &SessionService::usage},
       {"session-disconnect", &SessionService::sessionDisconnect},

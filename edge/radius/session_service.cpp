@@ -113,6 +113,47 @@ ControlReply SessionService::sessionList(const Json& args) {
   return ControlReply::success(std::to_string(list.size()) + " live sessions", list);
 }
 
+ControlReply SessionService::sessionSearch(const Json& args) {
+  CommandArgs a(args);
+  aaa::acct::SessionQuery q;
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> user, a.text("user"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> nas, a.text("nas"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> ip, a.text("ip"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> mac, a.text("mac"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> sort, a.text("sort"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 500));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset", 0, 10000));
+  q.user = user.value_or("");
+  q.nas = nas.value_or("");
+  q.ip = ip.value_or("");
+  q.mac = mac.value_or("");
+  std::string by = sort.value_or("started");
+  if (by == "bytes") q.sort = aaa::acct::SessionQuery::Sort::kBytes;
+  else if (by == "user") q.sort = aaa::acct::SessionQuery::Sort::kUser;
+  else if (by != "started") return ControlReply::error("sort: '" + by + "' is not one of: started, bytes, user");
+  q.limit = limit.value_or(50);
+  q.offset = offset.value_or(0);
+  EDGE_RETURN_IF_ERROR(settleLedger());
+  EDGE_ASSIGN_OR_RETURN(aaa::acct::SessionPage page, aaa::acct::liveSessionPage(*reader_, q));
+  EDGE_ASSIGN_OR_RETURN(auto perNas, aaa::acct::liveSessionsPerNas(*reader_));
+  Json list = Json::array();
+  for (const auto& r : page.rows) list.push_back(sessionJson(r));
+  Json nasCounts = Json::array();
+  int64_t online = 0;
+  for (const auto& [name, n] : perNas) {
+    nasCounts.push_back(Json{{"nas", name}, {"sessions", n}});
+    online += n;
+  }
+  Json out = Json::object();
+  out["total"] = page.total;
+  out["online"] = online;
+  out["offset"] = q.offset;
+  out["sort"] = by;
+  out["per-nas"] = nasCounts;
+  out["sessions"] = list;
+  return ControlReply::success(std::to_string(list.size()) + " of " + std::to_string(page.total) + " live sessions", out);
+}
+
 ControlReply SessionService::sessionShow(const Json& args) {
   EDGE_RETURN_IF_ERROR(settleLedger());
   EDGE_ASSIGN_OR_RETURN(std::string id, CommandArgs(args).required("id"));
@@ -159,6 +200,14 @@ ControlReply SessionService::usage(const Json& args) {
   j["input-packets"] = c.inputPackets;
   j["output-packets"] = c.outputPackets;
   j["session-time"] = c.sessionTime;
+  // Per day, for a chart (at most 31 rows).
+  EDGE_ASSIGN_OR_RETURN(std::vector<aaa::acct::DayUsage> days, aaa::acct::dailyUsage(*reader_, name, from, now + 1));
+  Json perDay = Json::array();
+  for (const aaa::acct::DayUsage& d : days)
+    perDay.push_back(Json{{"day", isoOrEmpty(d.dayStart)}, {"day-start", d.dayStart},
+                          {"input-octets", d.counters.inputOctets}, {"output-octets", d.counters.outputOctets},
+                          {"session-time", d.counters.sessionTime}});
+  j["days"] = perDay;
   j["sessions-online"] = d_.sessionCounts.count(name);
   auto snap = d_.snapshots.current();
   const aaa::policy::Subscriber* sub = snap->findSubscriber(name);

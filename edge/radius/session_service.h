@@ -71,6 +71,8 @@ class SessionService {
   ~SessionService();
 
   core::ControlReply sessionList(const core::Json& args);
+  // A page of live sessions with the filter, sort and count (aaa::acct::liveSessionPage).
+  core::ControlReply sessionSearch(const core::Json& args);
   core::ControlReply sessionShow(const core::Json& args);
   core::ControlReply sessionHistory(const core::Json& args);
   core::ControlReply usage(const core::Json& args);

@@ -309,6 +309,61 @@ TEST(Catalog, SubscriberListFiltersAndPages) {
   refused(call("subscriber-list", Json{{"limit", 0}}), "invalid-argument", "limit: 0 is out of range 1..100000");
 }
 
+TEST(Catalog, SubscriberFindMatchesNamesAndMacsBestFirstAndIsBounded) {
+  addHome();
+  for (const char* u : {"maria", "mario", "amar", "zed"})
+    ok("subscriber-add", Json{{"username", u}, {"password", "pw"}, {"plan", "home"}});
+  ok("subscriber-set", Json{{"username", "zed"}, {"mac", "02:00:5e:aa:bb:cc"}});
+  ok("subscriber-set", Json{{"username", "amar"}, {"mac", "02:00:5e:00:0a:0b"}});
+
+  // Names that start with the text first (by name), then names that contain it; any case.
+  ControlReply r = call("subscriber-list", Json{{"find", "MAR"}});
+  CHECK_TRUE_TEXT(r.ok(), r.text.c_str());
+  STRCMP_EQUAL("3 of 3 subscribers", r.text.c_str());
+  const Json& rows = r.arguments.at("subscribers");
+  STRCMP_EQUAL("maria", rows[0].at("username").get<std::string>().c_str());
+  STRCMP_EQUAL("mario", rows[1].at("username").get<std::string>().c_str());
+  STRCMP_EQUAL("amar", rows[2].at("username").get<std::string>().c_str());
+  CHECK_FALSE(r.arguments.at("capped").get<bool>());
+
+  // A bound MAC, written with other separators and case; a part of one in the middle.
+  r = call("subscriber-list", Json{{"find", "02-00-5E-AA"}});
+  STRCMP_EQUAL("1 of 1 subscribers", r.text.c_str());
+  STRCMP_EQUAL("zed", r.arguments.at("subscribers")[0].at("username").get<std::string>().c_str());
+  STRCMP_EQUAL("02:00:5e:aa:bb:cc", r.arguments.at("subscribers")[0].at("mac").get<std::string>().c_str());
+  r = call("subscriber-list", Json{{"find", "0a:0b"}});
+  STRCMP_EQUAL("1 of 1 subscribers", r.text.c_str());
+  STRCMP_EQUAL("amar", r.arguments.at("subscribers")[0].at("username").get<std::string>().c_str());
+  // MAC prefixes before MAC substrings: both start with 02:00:5e.
+  r = call("subscriber-list", Json{{"find", "02005e"}});
+  STRCMP_EQUAL("2 of 2 subscribers", r.text.c_str());
+
+  // Paged with limit and offset; nothing for a text nobody has.
+  r = call("subscriber-list", Json{{"find", "mar"}, {"limit", 1}, {"offset", 1}});
+  STRCMP_EQUAL("1 of 3 subscribers", r.text.c_str());
+  STRCMP_EQUAL("mario", r.arguments.at("subscribers")[0].at("username").get<std::string>().c_str());
+  r = call("subscriber-list", Json{{"find", "nobody"}});
+  STRCMP_EQUAL("0 of 0 subscribers", r.text.c_str());
+  refused(call("subscriber-list", Json{{"find", "mar"}, {"plan", "home"}}), "invalid-argument",
+          "find: not together with plan, status or search");
+}
+
+TEST(Catalog, SubscriberFindStopsCountingAtItsCap) {
+  addHome();
+  Json rows = Json::array();
+  for (int i = 0; i < 1100; ++i)
+    rows.push_back(Json{{"line", i + 2}, {"username", "user" + std::to_string(i)}, {"password", "pw"}, {"plan", "home"}});
+  ok("subscriber-import", Json{{"rows", rows}});
+  ControlReply r = call("subscriber-list", Json{{"find", "user"}, {"limit", 5}});
+  CHECK_TRUE_TEXT(r.ok(), r.text.c_str());
+  STRCMP_EQUAL("5 of more than 1000 subscribers", r.text.c_str());
+  CHECK_TRUE(r.arguments.at("capped").get<bool>());
+  LONGS_EQUAL(1000, r.arguments.at("total").get<int64_t>());
+  r = call("subscriber-list", Json{{"find", "user109"}});  // user109, user1090..user1099
+  STRCMP_EQUAL("11 of 11 subscribers", r.text.c_str());
+  STRCMP_EQUAL("user109", r.arguments.at("subscribers")[0].at("username").get<std::string>().c_str());
+}
+
 TEST(Catalog, ImportSavesValidRowsAndReportsRefusedOnesByLine) {
   addHome();
   ok("subscriber-add", Json{{"username", "old"}, {"password", "pw"}, {"plan", "home"}});

@@ -392,6 +392,35 @@ TEST(Quotas, ExplainSaysWhyAnAcceptAndARejectCameOutAsTheyDid) {
   LONGS_EQUAL(static_cast<int>(core::Code::kNotFound), static_cast<int>(r.code));
 }
 
+TEST(Quotas, ExplainListsTheLastRejectsInWordsNewestFirstAndAnAcceptKeepsThem) {
+  std::shared_ptr<const aaa::policy::Snapshot> keep;
+  core::ControlReply r = service->explain(Json{{"username", "ann"}});
+  LONGS_EQUAL(0, r.arguments.at("recent-rejects").size());
+  aaa::policy::Decision reject = decide("ann", keep);
+  reject.accept = false;
+  reject.reason = aaa::policy::RejectReason::kBadPassword;
+  authorized("ann", reject);
+  reject.reason = aaa::policy::RejectReason::kExpired;
+  authorized("ann", reject);
+  aaa::policy::Decision accept = decide("ann", keep);
+  CHECK(accept.accept);
+  authorized("ann", accept);  // an accept does not hide why the earlier attempts failed
+  r = service->explain(Json{{"username", "ann"}});
+  const Json& rejects = r.arguments.at("recent-rejects");
+  LONGS_EQUAL(2, rejects.size());
+  STRCMP_EQUAL("expired", rejects[0].at("reason").get<std::string>().c_str());
+  STRCMP_EQUAL(aaa::policy::rejectReasonMessage(aaa::policy::RejectReason::kExpired),
+               rejects[0].at("reply-message").get<std::string>().c_str());
+  STRCMP_EQUAL("tower", rejects[0].at("nas").get<std::string>().c_str());
+  STRCMP_EQUAL("aa:bb:cc:dd:ee:ff", rejects[0].at("calling-station-id").get<std::string>().c_str());
+  STRCMP_EQUAL(aaa::policy::rejectReasonName(aaa::policy::RejectReason::kBadPassword),
+               rejects[1].at("reason").get<std::string>().c_str());
+  // At most five are kept.
+  for (int i = 0; i < 7; ++i) authorized("ann", reject);
+  r = service->explain(Json{{"username", "ann"}});
+  LONGS_EQUAL(5, r.arguments.at("recent-rejects").size());
+}
+
 TEST(Quotas, TheClassifierCountsDataOutsideAnUncountedWindowOnly) {
   int64_t base = clock->unixSeconds() + 10 * 86400;
   std::optional<aaa::acct::QuotaSlot> night = service->classify("eve", localHour(base, 3));

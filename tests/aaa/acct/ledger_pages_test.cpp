@@ -1,0 +1,227 @@
+// The ledger's reads for screens (aaa/acct/ledger_pages.cpp): a page of live sessions filtered by part
+// of a username, a NAS, the start of an address and part of a MAC (separators and case ignored),
+// sorted by start, bytes or user, counted, paged by offset; sessions per NAS; usage per day.
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "aaa/acct/ledger.h"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+using aaa::acct::AcctRecord;
+using aaa::acct::Ledger;
+using aaa::acct::SessionQuery;
+
+constexpr int64_t kDay = int64_t{20000} * 86400;
+const std::vector<core::Migration>& kMigrations = aaa::acct::migrations();
+
+AcctRecord start(const std::string& user, const std::string& nas, const std::string& sid, const std::string& ip,
+                 const std::string& mac, int64_t at) {
+  AcctRecord r;
+  r.statusType = aaa::acct::kStart;
+  r.acctSessionId = sid;
+  r.username = user;
+  r.nas = nas;
+  r.nasAddress = "127.0.0.1";
+  r.uid = aaa::acct::sessionUid(nas, sid, 1, "");
+  r.nasPort = 1;
+  r.framedIp = ip;
+  r.callingStationId = mac;
+  r.eventTime = at;
+  r.staleAfter = 900;
+  return r;
+}
+
+AcctRecord interim(AcctRecord r, uint64_t in, uint64_t out, int64_t at) {
+  r.statusType = aaa::acct::kInterimUpdate;
+  r.eventTime = at;
+  r.counters.inputOctets = in;
+  r.counters.outputOctets = out;
+  r.counters.sessionTime = static_cast<uint32_t>(at - kDay);
+  return r;
+}
+
+}  // namespace
+
+TEST_GROUP(LedgerPages) {
+  std::string dir;
+  std::unique_ptr<core::Database> db;
+  Ledger ledger;
+
+  void setup() override {
+    char tmpl[] = "/tmp/edge-ledger-pages-XXXXXX";
+    char* made = ::mkdtemp(tmpl);
+    CHECK(made != nullptr);
+    dir = made;
+    core::StoreOptions o;
+    o.path = dir + "/acct.db";
+    o.migrations = kMigrations;
+    core::Result<std::unique_ptr<core::Database>> opened = core::Database::open(o);
+    CHECK_TEXT(opened.isOk(), opened.status().message().c_str());
+    db = std::move(*opened);
+  }
+
+  void teardown() override {
+    db.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
+  void run(const AcctRecord& r) {
+    CHECK(db->exec("BEGIN").isOk());
+    core::Status s = ledger.apply(*db, r, nullptr);
+    CHECK_TEXT(s.isOk(), s.message().c_str());
+    CHECK(db->exec("COMMIT").isOk());
+  }
+
+  void flushAll() {
+    CHECK(db->exec("BEGIN").isOk());
+    core::Status s = ledger.flushAll(*db);
+    CHECK_TEXT(s.isOk(), s.message().c_str());
+    CHECK(db->exec("COMMIT").isOk());
+  }
+
+  aaa::acct::SessionPage page(const SessionQuery& q) {
+    core::Result<aaa::acct::SessionPage> p = aaa::acct::liveSessionPage(*db, q);
+    CHECK_TEXT(p.isOk(), p.status().message().c_str());
+    return *p;
+  }
+
+  // alice on nas-a (10.1.0.5, AA-BB-CC-00-00-01), bob on nas-a (10.1.0.6), carol on nas-b (10.2.0.7,
+  // aa:bb:cc:00:00:03); bob used the most, alice started last.
+  void fill() {
+    AcctRecord a = start("alice", "nas-a", "s1", "10.1.0.5", "AA-BB-CC-00-00-01", kDay + 30);
+    AcctRecord b = start("Bob", "nas-a", "s2", "10.1.0.6", "aa:bb:cc:00:00:02", kDay + 10);
+    AcctRecord c = start("carol", "nas-b", "s3", "10.2.0.7", "aa:bb:cc:00:00:03", kDay + 20);
+    run(a);
+    run(b);
+    run(c);
+    run(interim(a, 100, 200, kDay + 60));
+    run(interim(b, 5000, 9000, kDay + 60));
+    run(interim(c, 1000, 1000, kDay + 60));
+    flushAll();
+  }
+};
+
+TEST(LedgerPages, EverySessionNewestFirstWithTheTotal) {
+  fill();
+  aaa::acct::SessionPage p = page(SessionQuery{});
+  LONGS_EQUAL(3, p.total);
+  LONGS_EQUAL(3, p.rows.size());
+  STRCMP_EQUAL("alice", p.rows[0].username.c_str());
+  STRCMP_EQUAL("carol", p.rows[1].username.c_str());
+  STRCMP_EQUAL("Bob", p.rows[2].username.c_str());
+  LONGS_EQUAL(200, p.rows[0].counters.outputOctets);
+}
+
+TEST(LedgerPages, SortsByBytesAndByUser) {
+  fill();
+  SessionQuery q;
+  q.sort = SessionQuery::Sort::kBytes;
+  aaa::acct::SessionPage p = page(q);
+  STRCMP_EQUAL("Bob", p.rows[0].username.c_str());
+  STRCMP_EQUAL("carol", p.rows[1].username.c_str());
+  STRCMP_EQUAL("alice", p.rows[2].username.c_str());
+  q.sort = SessionQuery::Sort::kUser;
+  p = page(q);
+  // SQLite's binary order: upper case first.
+  STRCMP_EQUAL("Bob", p.rows[0].username.c_str());
+  STRCMP_EQUAL("alice", p.rows[1].username.c_str());
+  STRCMP_EQUAL("carol", p.rows[2].username.c_str());
+}
+
+TEST(LedgerPages, FiltersByPartOfTheUsernameInAnyCase) {
+  fill();
+  SessionQuery q;
+  q.user = "BO";
+  aaa::acct::SessionPage p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("Bob", p.rows[0].username.c_str());
+  q.user = "ar";  // carol
+  p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("carol", p.rows[0].username.c_str());
+}
+
+TEST(LedgerPages, FiltersByNasAddressPrefixAndMacDigits) {
+  fill();
+  SessionQuery q;
+  q.nas = "nas-a";
+  LONGS_EQUAL(2, page(q).total);
+  q.nas = "nas";  // a NAS name is matched whole
+  LONGS_EQUAL(0, page(q).total);
+  q = SessionQuery{};
+  q.ip = "10.1.";
+  LONGS_EQUAL(2, page(q).total);
+  q.ip = "10.2.0.7";
+  LONGS_EQUAL(1, page(q).total);
+  q = SessionQuery{};
+  q.mac = "bb:cc:00:00:01";  // stored as AA-BB-CC-00-00-01
+  aaa::acct::SessionPage p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("alice", p.rows[0].username.c_str());
+  q.mac = "AABBCC";
+  LONGS_EQUAL(3, page(q).total);
+  q.nas = "nas-b";  // filters combine
+  LONGS_EQUAL(1, page(q).total);
+}
+
+TEST(LedgerPages, PagesByOffsetAndCountsEveryMatch) {
+  fill();
+  SessionQuery q;
+  q.limit = 2;
+  aaa::acct::SessionPage p = page(q);
+  LONGS_EQUAL(3, p.total);
+  LONGS_EQUAL(2, p.rows.size());
+  q.offset = 2;
+  p = page(q);
+  LONGS_EQUAL(3, p.total);
+  LONGS_EQUAL(1, p.rows.size());
+  STRCMP_EQUAL("Bob", p.rows[0].username.c_str());
+  q.offset = 3;
+  p = page(q);
+  LONGS_EQUAL(3, p.total);
+  LONGS_EQUAL(0, p.rows.size());
+  q.limit = 0;
+  CHECK(!aaa::acct::liveSessionPage(*db, q).isOk());
+}
+
+TEST(LedgerPages, ClosedSessionsAreNotOnThePage) {
+  fill();
+  AcctRecord stop = interim(start("Bob", "nas-a", "s2", "10.1.0.6", "aa:bb:cc:00:00:02", kDay + 10), 6000, 9000, kDay + 90);
+  stop.statusType = aaa::acct::kStop;
+  run(stop);
+  flushAll();
+  aaa::acct::SessionPage p = page(SessionQuery{});
+  LONGS_EQUAL(2, p.total);
+  core::Result<std::vector<std::pair<std::string, int64_t>>> perNas = aaa::acct::liveSessionsPerNas(*db);
+  CHECK(perNas.isOk());
+  LONGS_EQUAL(2, perNas->size());
+  STRCMP_EQUAL("nas-a", (*perNas)[0].first.c_str());  // a tie: by name
+  LONGS_EQUAL(1, (*perNas)[0].second);
+  STRCMP_EQUAL("nas-b", (*perNas)[1].first.c_str());
+}
+
+TEST(LedgerPages, UsagePerDayOldestFirst) {
+  AcctRecord a = start("alice", "nas-a", "s1", "10.1.0.5", "", kDay + 30);
+  run(a);
+  run(interim(a, 100, 200, kDay + 60));
+  run(interim(a, 400, 800, kDay + 86400 + 60));  // the next day: +300 in, +600 out
+  flushAll();
+  core::Result<std::vector<aaa::acct::DayUsage>> days = aaa::acct::dailyUsage(*db, "alice", kDay, kDay + 2 * 86400);
+  CHECK_TEXT(days.isOk(), days.status().message().c_str());
+  LONGS_EQUAL(2, days->size());
+  LONGS_EQUAL(kDay, (*days)[0].dayStart);
+  LONGS_EQUAL(100, (*days)[0].counters.inputOctets);
+  LONGS_EQUAL(kDay + 86400, (*days)[1].dayStart);
+  LONGS_EQUAL(300, (*days)[1].counters.inputOctets);
+  LONGS_EQUAL(600, (*days)[1].counters.outputOctets);
+  days = aaa::acct::dailyUsage(*db, "alice", kDay + 86400, kDay + 2 * 86400);
+  CHECK(days.isOk());
+  LONGS_EQUAL(1, days->size());
+}
