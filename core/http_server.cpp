@@ -376,15 +376,20 @@ Status HttpServer::start() {
     return invalidArgument(options_.name + ": '" + options_.listen + "' is not an IP address");
   }
   // TLS options go in an array so the plain and the HTTPS server share one start call.
-  MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, nullptr}, {MHD_OPTION_END, 0, nullptr},
-                           {MHD_OPTION_END, 0, nullptr}, {MHD_OPTION_END, 0, nullptr}};
+  MHD_OptionItem tls[5] = {{MHD_OPTION_END, 0, nullptr}, {MHD_OPTION_END, 0, nullptr},
+                           {MHD_OPTION_END, 0, nullptr}, {MHD_OPTION_END, 0, nullptr},
+                           {MHD_OPTION_END, 0, nullptr}};
+  // The pool rides in the same array (its slot stays MHD_OPTION_END with one thread).
+  size_t extra = 0;
+  if (!options_.threadPerConnection && options_.threads > 1)
+    tls[extra++] = {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(options_.threads), nullptr};
   if (!options_.tlsCertPem.empty()) {
     if (options_.tlsKeyPem.empty()) return invalidArgument(options_.name + ": a TLS certificate needs its key");
     flags |= MHD_USE_TLS;
-    tls[0] = {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(options_.tlsCertPem.c_str())};
-    tls[1] = {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.tlsKeyPem.c_str())};
+    tls[extra++] = {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(options_.tlsCertPem.c_str())};
+    tls[extra++] = {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.tlsKeyPem.c_str())};
     if (!options_.clientTrustPem.empty())
-      tls[2] = {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(options_.clientTrustPem.c_str())};
+      tls[extra++] = {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(options_.clientTrustPem.c_str())};
   }
   MHD_Daemon* d = MHD_start_daemon(
       // The logger first: libmicrohttpd warns (through its default logger) when it is not.

@@ -102,6 +102,10 @@ struct HttpServerOptions {
   std::string clientTrustPem;
   // A thread per connection instead of one polling thread for all (see Threading above).
   bool threadPerConnection = false;
+  // Without threadPerConnection: this many polling threads (libmicrohttpd's thread pool), each
+  // serving its share of the connections, handshakes and handlers included, so handlers run
+  // concurrently and must be thread-safe. 1 = the single polling thread.
+  unsigned threads = 1;
 };
 
 class HttpServer {

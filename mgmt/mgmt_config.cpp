@@ -5,7 +5,7 @@ namespace mgmt {
 namespace {
 
 std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const char* what, int64_t port,
-                                                                       int64_t perAddress) {
+                                                                       int64_t perAddress, int64_t threads) {
   auto t = std::make_shared<core::ConfigTable<ListenerConfig>>();
   t->string("listen", &ListenerConfig::listen, "127.0.0.1", std::string("Address the ") + what + " listens on",
             core::ipAddress)
@@ -16,7 +16,10 @@ std::shared_ptr<const core::ConfigTable<ListenerConfig>> listenerTable(const cha
                "off); an idle connection is closed after 10 s anyway")
       .integer("connections-per-address", &ListenerConfig::connectionsPerAddress, perAddress, 1, 100000,
                "Most connections at once from one client address; behind a TCP load balancer (HAProxy) every "
-               "connection comes from the balancer's address, so raise it to what the balancer may open");
+               "connection comes from the balancer's address, so raise it to what the balancer may open")
+      .integer("threads", &ListenerConfig::threads, threads, 1, 64,
+               "Threads serving connections at once (TLS handshakes and requests); more than the cores lets "
+               "requests that wait for the database overlap");
   return t;
 }
 
@@ -71,9 +74,9 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
         .string("public-url", &MgmtConfig::publicUrl, "",
                 "The device API as appliances reach it, https://HOST:PORT (written into claim tokens); empty = "
                 "from device-api.listen and port")
-        .section("device-api", &MgmtConfig::deviceApi, listenerTable("device API (mutual TLS, appliances)", 8443, 256),
+        .section("device-api", &MgmtConfig::deviceApi, listenerTable("device API (mutual TLS, appliances)", 8443, 256, 4),
                  "The listener appliances enroll and sync with")
-        .section("admin-api", &MgmtConfig::adminApi, listenerTable("admin API (operators, bearer token)", 8444, 32),
+        .section("admin-api", &MgmtConfig::adminApi, listenerTable("admin API (operators, bearer token)", 8444, 32, 1),
                  "The listener for operators' tools")
         .integer("device-poll-interval", &MgmtConfig::devicePollInterval, 60, 1, 86400,
                  "Seconds between an appliance's check-ins (told to every box at each check-in)")

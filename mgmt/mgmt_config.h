@@ -15,6 +15,7 @@ struct ListenerConfig {
   int64_t port = 0;
   int64_t requestSeconds = 30;  // the longest a request may take, head to last body byte
   int64_t connectionsPerAddress = 0;  // from the table: 256 for the device API, 32 for the admin API
+  int64_t threads = 0;  // from the table: 4 for the device API, 1 for the admin API
 };
 
 // Where mgmtd keeps its data: the embedded SQLite file in data-dir (one mgmtd), or PostgreSQL

@@ -85,6 +85,9 @@ core::Status Mgmtd::start() {
   device.perAddressLimit = static_cast<unsigned>(config_.deviceApi.connectionsPerAddress);
   device.maxBodyBytes = 4 * 1024 * 1024;  // only for a verified device certificate (authed routes)
   device.requestSeconds = static_cast<unsigned>(config_.deviceApi.requestSeconds);
+  // Handshakes are most of a check-in's CPU and an upload waits for the database: one polling
+  // thread would queue every box behind both (docs/benchmarks.md, the fleet simulator).
+  device.threads = static_cast<unsigned>(config_.deviceApi.threads);
   device.tlsCertPem = authority_.serverCertPem();
   device.tlsKeyPem = authority_.serverKeyPem();
   device.clientTrustPem = authority_.caCertPem();
@@ -104,6 +107,7 @@ core::Status Mgmtd::start() {
   admin.perAddressLimit = static_cast<unsigned>(config_.adminApi.connectionsPerAddress);
   admin.maxBodyBytes = 1024 * 1024;
   admin.requestSeconds = static_cast<unsigned>(config_.adminApi.requestSeconds);
+  admin.threads = static_cast<unsigned>(config_.adminApi.threads);
   adminApi_ = std::make_unique<core::HttpServer>(admin);
   api::routeAdminApi(*adminApi_, commands_, platform_->access);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));

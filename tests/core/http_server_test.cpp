@@ -99,3 +99,53 @@ TEST(HttpServerThreads, StopEndsAWaitingStream) {
   server->stop();  // returns: the reader waiting for bytes was woken and ended
   CHECK_FALSE(stream->write("late;"));
 }
+
+// threads > 1 (a pool of polling threads, what mgmtd's device API runs): a handler that waits holds
+// up only its own thread; another connection is accepted and answered by another one.
+TEST_GROUP(HttpServerPool) {
+  std::unique_ptr<core::HttpServer> server;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  std::atomic<bool> waitAnswered{false};
+
+  void setup() override {
+    core::HttpServerOptions o;
+    o.threads = 2;
+    server = std::make_unique<core::HttpServer>(o);
+    server->route("GET", "/wait", [this](const core::HttpRequest&) {
+      entered.set_value();
+      released.wait();
+      waitAnswered = true;
+      core::HttpResponse r;
+      r.body = "waited";
+      return r;
+    });
+    server->route("GET", "/quick", [](const core::HttpRequest&) {
+      core::HttpResponse r;
+      r.body = "quick";
+      return r;
+    });
+    CHECK_TRUE(server->start().isOk());
+  }
+  void teardown() override {
+    try {
+      release.set_value();
+    } catch (const std::future_error&) {
+    }
+    server.reset();
+  }
+};
+
+TEST(HttpServerPool, AnotherConnectionIsAnsweredWhileAHandlerWaits) {
+  testing_http::Connection slow(server->port());
+  CHECK_TRUE(slow.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK(entered.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  testing_http::Connection quick(server->port());
+  CHECK_TRUE(quick.send("GET /quick HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  CHECK_TRUE(quick.readUntil("quick", 5000));
+  CHECK_FALSE(waitAnswered.load());
+  CHECK_TRUE(slow.received().empty());
+  release.set_value();
+  CHECK_TRUE(slow.readUntil("waited", 5000));
+}
