@@ -1,17 +1,28 @@
 // fleet_sim: a fleet of simulated appliances against mgmtd's device API, for tests/bench/fleet_bench.py.
 //
-//   fleet_sim --token TOKEN --devices N --interval S --duration S --usage-devices K --usage-rows R
+//   fleet_sim enroll --token TOKEN --devices N --out FILE [--threads T]
+//   fleet_sim run --fleet FILE --url URL [--devices N] [--interval S] [--duration S] [--workers W]
+//                 [--floor-every K] [--usage-devices D] [--usage-rows R] [--usage-threads T]
 //
-// Enrolls N devices with one multi-use claim token (each its own P-256 key and CSR, as a box does),
-// then checks every device in once per `interval` seconds, spread evenly, for `duration` seconds,
-// each check-in a new mutual-TLS connection like the box's client. Then K devices upload R usage
-// rows each in batches of 1000, 4 at a time. Prints one JSON object with the figures; the reference
-// in the same run is the TLS floor: GET /v1/ca on a fresh connection, no database behind it.
+// enroll: N devices through the real enrollment path, as boxes do it: each its own P-256 key and CSR,
+// POST /v1/enroll with one multi-use claim token over TLS pinned to the mgmt CA, the certificate
+// mgmt's CA signs bound to a new device record. FILE gets the CA and every device's key and
+// certificate (JSON lines), so that a benchmark can enroll a large fleet once and reuse it (the
+// device records stay in the database it enrolled into; fleet_bench.py caches both).
+//
+// run: the fleet in FILE (the first N devices) checks in through URL, every device once per
+// `interval` seconds at its own offset (i * interval / N), for `duration` seconds; each check-in is
+// a new mutual-TLS connection with a full handshake, because the box's client (core/https_client)
+// keeps no TLS session between requests. The reference in the same run is the TLS floor: every K-th
+// check-in, the same device fetches GET /v1/ca over a fresh mutual-TLS connection (the same
+// handshake, no database behind it). Then the usage phase: D devices each upload R usage rows in
+// batches of 1000, T uploads at a time, each device's subscribers its own. Prints one JSON object.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,7 +38,7 @@ using Clock = std::chrono::steady_clock;
 using core::Json;
 
 struct Device {
-  core::HttpsClientOptions tls;
+  std::string key, cert;
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -37,24 +48,44 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-long arg(int argc, char** argv, const char* name, long def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == name) return std::strtol(argv[i + 1], nullptr, 10);
+std::string text(int argc, char** argv, const char* name, const std::string& def = "") {
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == name) return argv[i + 1];
   return def;
 }
 
-}  // namespace
+long number(int argc, char** argv, const char* name, long def) {
+  std::string v = text(argc, argv, name);
+  return v.empty() ? def : std::strtol(v.c_str(), nullptr, 10);
+}
 
-int main(int argc, char** argv) {
-  std::string tokenText;
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--token") tokenText = argv[i + 1];
-  long devices = arg(argc, argv, "--devices", 100), interval = arg(argc, argv, "--interval", 60);
-  long duration = arg(argc, argv, "--duration", 60), usageDevices = arg(argc, argv, "--usage-devices", 20);
-  long usageRows = arg(argc, argv, "--usage-rows", 5000), threads = arg(argc, argv, "--threads", 4);
-  core::Result<core::sync::ClaimToken> token = core::sync::decodeClaimToken(tokenText);
-  if (!token.isOk()) {
-    std::fprintf(stderr, "fleet_sim: %s\n", token.status().message().c_str());
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// Keeps the first error of a kind, for the report.
+class FirstError {
+ public:
+  void note(const core::Result<core::HttpsResponse>& r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!text_.empty()) return;
+    text_ = r.isOk() ? "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200) : r.status().toString();
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return text_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+};
+
+int enroll(int argc, char** argv) {
+  const long devices = number(argc, argv, "--devices", 100), threads = number(argc, argv, "--threads", 4);
+  const std::string out = text(argc, argv, "--out");
+  core::Result<core::sync::ClaimToken> token = core::sync::decodeClaimToken(text(argc, argv, "--token"));
+  if (!token.isOk() || out.empty()) {
+    std::fprintf(stderr, "fleet_sim enroll: --token TOKEN and --out FILE needed (%s)\n",
+                 token.isOk() ? "no --out" : token.status().message().c_str());
     return 2;
   }
   core::HttpsClientOptions open;
@@ -68,108 +99,196 @@ int main(int argc, char** argv) {
   pinned.caCertPem = ca->body;
   pinned.serverName = core::sync::kServerName;
 
-  // Enrollment, `threads` at a time.
   std::vector<Device> fleet(static_cast<size_t>(devices));
   std::atomic<long> next{0}, failures{0};
+  FirstError firstError;
   auto t0 = Clock::now();
-  auto enrollWorker = [&] {
+  auto worker = [&] {
     for (long i; (i = next++) < devices;) {
       std::string key = *core::pki::generateKey();
       core::sync::EnrollRequest req{token->secret, *core::pki::createCsr(key, "sim-" + std::to_string(i)), "sim", "sim"};
       core::Result<core::HttpsResponse> r = core::httpsRequest(pinned, "POST", "/v1/enroll", core::sync::toJson(req).dump());
-      if (!r.isOk() || r->status != 200) {
+      core::Result<core::sync::EnrollResponse> e =
+          r.isOk() && r->status == 200 ? core::sync::parseBody<core::sync::EnrollResponse>(r->body)
+                                       : core::Result<core::sync::EnrollResponse>(core::internalError("enroll"));
+      if (!e.isOk()) {
         ++failures;
+        firstError.note(r);
         continue;
       }
-      core::Result<core::sync::EnrollResponse> e = core::sync::parseBody<core::sync::EnrollResponse>(r->body);
-      fleet[static_cast<size_t>(i)].tls = pinned;
-      fleet[static_cast<size_t>(i)].tls.clientCertPem = e->certificate;
-      fleet[static_cast<size_t>(i)].tls.clientKeyPem = key;
+      fleet[static_cast<size_t>(i)] = Device{key, e->certificate};
     }
   };
   std::vector<std::thread> pool;
-  for (long t = 0; t < threads; ++t) pool.emplace_back(enrollWorker);
+  for (long t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  pool.clear();
-  double enrollSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (failures > 0) {
-    std::fprintf(stderr, "fleet_sim: %ld enrollments failed\n", failures.load());
+    std::fprintf(stderr, "fleet_sim: %ld enrollments failed, first: %s\n", failures.load(), firstError.text().c_str());
     return 1;
   }
+  std::ofstream f(out + ".tmp");
+  f << Json{{"ca", ca->body}, {"devices", devices}}.dump() << "\n";
+  for (const Device& d : fleet) f << Json{{"key", d.key}, {"cert", d.cert}}.dump() << "\n";
+  f.close();
+  if (!f || std::rename((out + ".tmp").c_str(), out.c_str()) != 0) {
+    std::fprintf(stderr, "fleet_sim: cannot write %s\n", out.c_str());
+    return 1;
+  }
+  std::printf("%s\n", Json{{"devices", devices}, {"enroll-seconds", msSince(t0) / 1000}}.dump().c_str());
+  return 0;
+}
 
-  // Check-ins: device i at offset i * interval / devices within each interval, for `duration` s.
+int run(int argc, char** argv) {
+  const std::string fleetFile = text(argc, argv, "--fleet"), url = text(argc, argv, "--url");
+  std::ifstream in(fleetFile);
+  std::string line;
+  if (!in || !std::getline(in, line) || url.empty()) {
+    std::fprintf(stderr, "fleet_sim run: --fleet FILE (from fleet_sim enroll) and --url URL needed\n");
+    return 2;
+  }
+  core::HttpsClientOptions base;
+  core::Result<core::HttpsEndpoint> endpoint = core::parseHttpsUrl(url);
+  if (!endpoint.isOk()) {
+    std::fprintf(stderr, "fleet_sim: %s\n", endpoint.status().message().c_str());
+    return 2;
+  }
+  base.endpoint = *endpoint;
+  base.caCertPem = Json::parse(line)["ca"].get<std::string>();
+  base.serverName = core::sync::kServerName;
+  std::vector<core::HttpsClientOptions> fleet;
+  const long wanted = number(argc, argv, "--devices", 1L << 30);
+  while (static_cast<long>(fleet.size()) < wanted && std::getline(in, line)) {
+    Json d = Json::parse(line);
+    fleet.push_back(base);
+    fleet.back().clientCertPem = d["cert"].get<std::string>();
+    fleet.back().clientKeyPem = d["key"].get<std::string>();
+  }
+  const long devices = static_cast<long>(fleet.size());
+  const long interval = number(argc, argv, "--interval", 60), duration = number(argc, argv, "--duration", 60);
+  const long workers = number(argc, argv, "--workers", 64), floorEvery = number(argc, argv, "--floor-every", 10);
+  const long usageDevices = std::min(number(argc, argv, "--usage-devices", 20), devices);
+  const long usageRows = number(argc, argv, "--usage-rows", 5000), usageThreads = number(argc, argv, "--usage-threads", 4);
+  if (devices == 0 || (wanted != (1L << 30) && devices < wanted)) {
+    std::fprintf(stderr, "fleet_sim: %s holds %ld devices, %ld asked for\n", fleetFile.c_str(), devices, wanted);
+    return 2;
+  }
+
+  // Check-ins: device i at offset i * interval / devices within each interval.
   std::mutex mu;
   std::vector<double> checkinMs, floorMs;
-  std::atomic<long> checkinFailures{0}, late{0};
-  long total = devices * std::max(1L, duration / interval);
-  next = 0;
-  auto start = Clock::now();
+  checkinMs.reserve(static_cast<size_t>(devices * std::max(1L, duration / interval)));
+  std::atomic<long> checkinFailures{0}, floorFailures{0}, late{0}, next{0};
+  FirstError checkinError, floorError;
+  const long total = duration > 0 ? devices * std::max(1L, duration / interval) : 0;
+  const auto start = Clock::now();
   auto checkinWorker = [&] {
     for (long n; (n = next++) < total;) {
-      long device = n % devices;
+      const auto& tls = fleet[static_cast<size_t>(n % devices)];
       auto due = start + std::chrono::microseconds(static_cast<long long>(n) * interval * 1000000 / devices);
       if (Clock::now() > due + std::chrono::seconds(1)) ++late;
       std::this_thread::sleep_until(due);
-      core::sync::CheckinRequest in;
-      in.version = "sim";
-      in.subscribers = 500;
-      in.sessions = 120;
+      core::sync::CheckinRequest req;
+      req.version = "sim";
+      req.subscribers = 500;
+      req.sessions = 120;
       auto a = Clock::now();
-      core::Result<core::HttpsResponse> r =
-          core::httpsRequest(fleet[static_cast<size_t>(device)].tls, "POST", "/v1/checkin", core::sync::toJson(in).dump());
-      double ms = std::chrono::duration<double, std::milli>(Clock::now() - a).count();
-      if (!r.isOk() || r->status != 200) ++checkinFailures;
+      core::Result<core::HttpsResponse> r = core::httpsRequest(tls, "POST", "/v1/checkin", core::sync::toJson(req).dump());
+      double ms = msSince(a);
+      if (!r.isOk() || r->status != 200) {
+        ++checkinFailures;
+        checkinError.note(r);
+      }
+      double floor = -1;
+      if (floorEvery > 0 && n % floorEvery == 0) {  // the same handshake, no database
+        auto b = Clock::now();
+        core::Result<core::HttpsResponse> f = core::httpsRequest(tls, "GET", "/v1/ca");
+        floor = msSince(b);
+        if (!f.isOk() || f->status != 200) {
+          ++floorFailures;
+          floorError.note(f);
+        }
+      }
       std::lock_guard<std::mutex> lock(mu);
       checkinMs.push_back(ms);
-      if (n % 10 == 0) {  // the TLS floor, interleaved: same server, same moment, no database
-        auto b = Clock::now();
-        (void)core::httpsRequest(pinned, "GET", "/v1/ca");
-        floorMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - b).count());
-      }
+      if (floor >= 0) floorMs.push_back(floor);
     }
   };
-  for (long t = 0; t < threads * 4; ++t) pool.emplace_back(checkinWorker);
+  std::vector<std::thread> pool;
+  for (long t = 0; t < workers; ++t) pool.emplace_back(checkinWorker);
   for (auto& t : pool) t.join();
   pool.clear();
-  double checkinSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double checkinSeconds = std::chrono::duration<double>(Clock::now() - start).count();
 
-  // Usage ingest.
-  std::atomic<long> rowsSent{0}, usageFailures{0};
+  // Usage ingest: device d's rows name its own subscribers (a subscriber is served by one POP).
+  std::atomic<long> rowsSent{0}, usageFailures{0}, batches{0};
+  std::vector<double> batchMs;
+  FirstError usageError;
   next = 0;
-  auto u0 = Clock::now();
+  const auto u0 = Clock::now();
   auto usageWorker = [&] {
-    for (long d; (d = next++) < std::min(usageDevices, devices);) {
+    for (long d; (d = next++) < usageDevices;) {
       for (long first = 1; first <= usageRows; first += 1000) {
         core::sync::UsageBatch batch;
         for (long s = first; s < first + 1000 && s <= usageRows; ++s)
-          batch.rows.push_back({s, 1795000000 + s, "sess-" + std::to_string(s / 10), "user" + std::to_string(s % 500),
-                                1000 + s, 50000 + s, 60});
+          batch.rows.push_back({s, 1795000000 + s, "sess-" + std::to_string(s / 10),
+                                "d" + std::to_string(d) + "-user" + std::to_string(s % 500), 1000 + s, 50000 + s, 60});
         batch.idempotencyKey = "usage:" + std::to_string(first);
+        auto a = Clock::now();
         core::Result<core::HttpsResponse> r =
-            core::httpsRequest(fleet[static_cast<size_t>(d)].tls, "POST", "/v1/usage", core::sync::toJson(batch).dump());
-        if (!r.isOk() || r->status != 200) ++usageFailures;
-        else rowsSent += static_cast<long>(batch.rows.size());
+            core::httpsRequest(fleet[static_cast<size_t>(d)], "POST", "/v1/usage", core::sync::toJson(batch).dump());
+        double ms = msSince(a);
+        ++batches;
+        if (!r.isOk() || r->status != 200) {
+          ++usageFailures;
+          usageError.note(r);
+          continue;
+        }
+        rowsSent += static_cast<long>(batch.rows.size());
+        std::lock_guard<std::mutex> lock(mu);
+        batchMs.push_back(ms);
       }
     }
   };
-  for (long t = 0; t < threads; ++t) pool.emplace_back(usageWorker);
+  for (long t = 0; t < usageThreads; ++t) pool.emplace_back(usageWorker);
   for (auto& t : pool) t.join();
-  double usageSeconds = std::chrono::duration<double>(Clock::now() - u0).count();
+  const double usageSeconds = std::chrono::duration<double>(Clock::now() - u0).count();
 
   Json out{{"devices", devices},
-           {"enroll-seconds", enrollSeconds},
+           {"interval", interval},
            {"checkins", static_cast<long>(checkinMs.size())},
            {"checkin-seconds", checkinSeconds},
            {"checkin-failures", checkinFailures.load()},
+           {"checkin-first-error", checkinError.text()},
            {"checkins-late", late.load()},
            {"checkin-p50-ms", percentile(checkinMs, 0.5)},
            {"checkin-p99-ms", percentile(checkinMs, 0.99)},
+           {"checkin-max-ms", percentile(checkinMs, 1.0)},
+           {"floor-samples", static_cast<long>(floorMs.size())},
+           {"floor-failures", floorFailures.load()},
+           {"floor-first-error", floorError.text()},
            {"floor-p50-ms", percentile(floorMs, 0.5)},
            {"floor-p99-ms", percentile(floorMs, 0.99)},
            {"usage-rows", rowsSent.load()},
+           {"usage-batches", batches.load()},
            {"usage-failures", usageFailures.load()},
+           {"usage-first-error", usageError.text()},
            {"usage-seconds", usageSeconds},
+           {"usage-batch-p50-ms", percentile(batchMs, 0.5)},
+           {"usage-batch-p99-ms", percentile(batchMs, 0.99)},
            {"usage-rows-per-second", usageSeconds > 0 ? static_cast<double>(rowsSent.load()) / usageSeconds : 0}};
   std::printf("%s\n", out.dump().c_str());
-  return checkinFailures == 0 && usageFailures == 0 ? 0 : 1;
+  return checkinFailures == 0 && usageFailures == 0 && floorFailures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "enroll") return enroll(argc, argv);
+  if (mode == "run") return run(argc, argv);
+  std::fprintf(stderr, "usage: fleet_sim enroll --token TOKEN --devices N --out FILE [--threads T]\n"
+                       "       fleet_sim run --fleet FILE --url URL [--devices N] [--interval S] [--duration S]\n"
+                       "                     [--workers W] [--floor-every K] [--usage-devices D] [--usage-rows R]\n"
+                       "                     [--usage-threads T]\n");
+  return 2;
 }
