@@ -736,6 +736,15 @@ core::Status Edged::startWebUi() {
     core::Status s = recordEvent(kind, detail);
     if (!s.isOk()) core::logError("recording a UI audit event: ", s.message());
   };
+  if (diagnostics_) {
+    host.followRun = [this](const std::string& id, const std::string& owner,
+                            std::function<bool(const std::string&, const std::string&)> sink) {
+      return diagnostics_->follow(id, owner, std::move(sink));
+    };
+    host.captureFile = [this](const std::string& id, const std::string& owner) {
+      return diagnostics_->captureFile(id, owner);
+    };
+  }
   host.sample = [radius = RadiusCounters(counters_)] {
     // Server-wide totals, by handle: the servers count each request of a NAS client in its NAS's
     // counter and in the total at once, so a total is the sum over every NAS.

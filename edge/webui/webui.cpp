@@ -18,7 +18,7 @@ constexpr const char* kCookieName = "edged_ui";
 core::web::FrameOptions frameOptions() {
   core::web::FrameOptions o;
   o.stylesheets = {"/static/pico.classless.min.css", "/static/uPlot.min.css", "/static/webui.css"};
-  o.scripts = {"/static/htmx.min.js", "/static/uPlot.iife.min.js", "/static/webui.js"};
+  o.scripts = {"/static/htmx.min.js", "/static/uPlot.iife.min.js", "/static/webui.js", "/static/diagnostics.js"};
   // Our own scripts and styles only; htmx and webui.js fetch from this origin. htmx's indicator style
   // is turned off (webui.css has it), so no inline <style> is injected; uPlot sizes its canvas through
   // the CSSOM, which style-src does not govern.
@@ -155,7 +155,8 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
                                {"/plans", "Plans", "plans"},
                                {"/nas", "NAS clients", "nas"},
                                {"/vouchers", "Vouchers", "vouchers"},
-                               {"/events", "Events", "events"}};
+                               {"/events", "Events", "events"},
+                               {"/diagnostics", "Diagnostics", "diagnostics"}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
     bool current = tmpl == l.tmpl || (tmpl == "subscriber" && std::string(l.tmpl) == "subscribers");
@@ -318,6 +319,14 @@ void WebUi::addRoutes(core::HttpServer& server) {
   post("/vouchers/revoke", [this](const core::HttpRequest& r, const Visitor& v) { return voucherPost(r, v, "revoke"); });
   get("/plans", [this](const core::HttpRequest& r, const Visitor& v) { return plansPage(r, v); });
   get("/events", [this](const core::HttpRequest& r, const Visitor& v) { return eventsPage(r, v); });
+  get("/diagnostics", [this](const core::HttpRequest&, const Visitor& v) { return diagnosticsPage(v); });
+  for (const char* action : {"test-login", "nas-probe", "run", "stop"}) {
+    std::string a = action;
+    post("/diagnostics/" + a, [this, a](const core::HttpRequest& r, const Visitor& v) { return diagnosticsPost(r, v, a); });
+  }
+  get("/diagnostics/stream", [this](const core::HttpRequest& r, const Visitor& v) { return diagnosticsStream(r, v); });
+  get("/diagnostics/capture.pcap",
+      [this](const core::HttpRequest& r, const Visitor& v) { return diagnosticsCapture(r, v); });
 }
 
 }  // namespace edge::webui

@@ -54,6 +54,15 @@ struct WebUiHost {
   // The current counters for the charts (at is filled by tick()).
   std::function<Sample()> sample;
   std::function<int64_t()> now;  // unix seconds; absent: the system clock
+  // Diagnostics (edge/diagnostics): hands `sink` the output of the run `id` that `owner` started (the
+  // lines so far, then each new one, then "end"; an empty event is a keep-alive), until sink returns
+  // false; false when `owner` has no such run. Absent: no diagnostics.
+  std::function<bool(const std::string& id, const std::string& owner,
+                     std::function<bool(const std::string& event, const std::string& data)> sink)>
+      followRun;
+  // The file of `owner`'s finished capture run `id`: its path and download name.
+  std::function<core::Result<std::pair<std::string, std::string>>(const std::string& id, const std::string& owner)>
+      captureFile;
 };
 
 struct WebUiOptions {
@@ -125,6 +134,12 @@ class WebUi {
                                   int status = 200);
   core::HttpResponse voucherPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   core::HttpResponse voucherSheet(const core::HttpRequest& r, const Visitor& v);
+  // webui_diagnostics.cpp
+  core::HttpResponse diagnosticsPage(const Visitor& v, core::Json result = core::Json::object(),
+                                     std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse diagnosticsPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
+  core::HttpResponse diagnosticsStream(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse diagnosticsCapture(const core::HttpRequest& r, const Visitor& v);
 
   WebUiHost host_;
   WebUiOptions options_;

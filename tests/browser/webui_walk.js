@@ -29,6 +29,7 @@ const PAGES = [
   ['vouchers', 'vouchers'],
   ['events', 'events'],
   ['help', 'help'],
+  ['diagnostics', 'diagnostics'],
 ];
 
 (async () => {
@@ -115,6 +116,7 @@ const PAGES = [
         checks['viewer-suspend-refused'] = await post('subscriber/status', { username: sub, status: 'suspended' }, true);
         checks['viewer-nas-save-refused'] = await post('nas/save', { name: 'x', address: '10.1.1.1', secret: 'sssssssss' }, true);
         checks['viewer-voucher-generate-refused'] = await post('vouchers/generate', { plan: 'home-20', count: '2' }, true);
+        checks['viewer-diagnostics-refused'] = await post('diagnostics/test-login', { username: sub, password: 'x' }, true);
       }
       if (a.role === 'technician') {
         checks['no-csrf-token'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, false);
@@ -173,6 +175,21 @@ const PAGES = [
           checks['disconnect-answer'] = await page.locator('main p[role]').allInnerTexts();
           await shot('admin-10-disconnect-answer', 0);
         }
+        // Diagnostics: a test login with a wrong password (the reason in words), then a ping whose
+        // output streams to the page until its end.
+        await page.goto(base + 'diagnostics');
+        await page.fill('#login-username', sub);
+        await page.fill('#login-password', 'not the password');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/diagnostics/test-login"] button')]);
+        checks['diagnostics-login-reason'] = await page.locator('.diag-result').first().innerText().catch(() => '');
+        await shot('admin-11-diagnostics-login', 200);
+        await page.selectOption('#tool', 'ping');
+        await page.fill('#target', '127.0.0.1');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/diagnostics/run"]:has(#target) button')]);
+        await page.waitForSelector('.diag-run.done', { timeout: 30000 });
+        checks['diagnostics-ping-done'] = await page.locator('.diag-status').innerText();
+        checks['diagnostics-ping-output'] = await page.locator('.diag-output').innerText();
+        await shot('admin-12-diagnostics-ping', 200);
       }
       await page.goto(base);
       await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);

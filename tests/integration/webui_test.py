@@ -128,6 +128,17 @@ class WebUi(unittest.TestCase):
             self.assertEqual(s["violations"], [], f"{s['name']}: {s['violations']}")
             self.assertGreater(os.path.getsize(os.path.join(out, s["name"] + ".png")), 1000)
         checks = result["checks"]
+        # Diagnostics: every role sees the page; the server refuses a viewer's test login; an admin's
+        # test login shows the reject's reason in words, and a ping streams to the page until its end.
+        for role in ("viewer", "technician", "admin"):
+            names = [n for n in seen if n.startswith(role + "-") and n.endswith("-diagnostics")]
+            self.assertEqual(len(names), 1, f"{role} diagnostics: {sorted(seen)}")
+            self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])
+        self.assertEqual(checks["viewer-diagnostics-refused"], 403)
+        self.assertIn("Access-Reject", checks["diagnostics-login-reason"])
+        self.assertIn("Wrong password", checks["diagnostics-login-reason"])
+        self.assertIn("Done: exited with status 0", checks["diagnostics-ping-done"])
+        self.assertIn("64 bytes from 127.0.0.1", checks["diagnostics-ping-output"])
         # What a viewer may not do is refused by the server, not only hidden.
         self.assertTrue(checks["viewer-sees-no-change-buttons"])
         self.assertEqual(checks["viewer-topup-refused"], 403)
