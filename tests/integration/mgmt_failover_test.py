@@ -252,6 +252,10 @@ class MgmtFailover(unittest.TestCase):
         self.addCleanup(self.tmp.cleanup)
         self.cluster.start()
         self.addCleanup(self.cluster.stop)
+        # The replicas started at once on an empty data-dir: one CA for all (data-dir/authority.lock).
+        fingerprints = {r.ctl("status", json_out=True).stdout for r in self.cluster.replicas}
+        fingerprints = {json.loads(f)["ca-fingerprint"] for f in fingerprints}
+        self.assertEqual(len(fingerprints), 1, f"the replicas serve different CAs: {fingerprints}")
         self.cluster.ctl("tenant", "add", "--name", "acme", "--tier", "enterprise")
         self.boxes = []
         for i in range(BOXES):
