@@ -192,7 +192,9 @@ class MgmtCluster:
     def __init__(self, directory=None, replicas=2, standby=True, bin_dir=None, device_port=None, admin_port=None,
                  mgmt_config=None, connections=4, haproxy_maxconn=4000):
         """directory: where everything lives (a new folder under /tmp by default, deleted by stop());
-        keep it short, PostgreSQL's socket path must fit 107 bytes. mgmt_config: extra mgmtd config keys
+        keep it short, PostgreSQL's socket path must fit 107 bytes. standby: a synchronous streaming
+        replica (every COMMIT waits for its flush too; False measures mgmtd on one PostgreSQL, with
+        synchronous_commit off as pg_cluster.py runs it). mgmt_config: extra mgmtd config keys
         (merged one level deep), the same for every replica. connections: each replica's pool size.
         haproxy_maxconn: HAProxy's connection limit (it needs two descriptors per connection, under the
         process's RLIMIT_NOFILE)."""
