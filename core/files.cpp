@@ -10,9 +10,12 @@
 namespace core {
 
 Status writeFileAtomically(const std::string& path, const std::string& content, int mode) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return errnoStatus("writing " + tmp, errno);
+  // A name of its own in the same folder (rename stays within one file system): two writers of
+  // the same path (two processes starting at once) each rename their own whole file, the last one
+  // wins, and neither renames away the other's temporary file. mkostemp creates it 0600.
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return errnoStatus("writing " + path + ".tmp.*", errno);
   ::fchmod(fd, static_cast<mode_t>(mode));  // the umask may have narrowed open's mode
   size_t done = 0;
   bool ok = true;
