@@ -2,33 +2,11 @@
 
 #include "core/pki.h"
 
-#include <mbedtls/base64.h>
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
-
-#include <array>
-
 namespace core {
 
 namespace {
 
 constexpr const char* kFormat = "edge-license-1";
-
-struct Pk {
-  mbedtls_pk_context ctx;
-  Pk() { mbedtls_pk_init(&ctx); }
-  ~Pk() { mbedtls_pk_free(&ctx); }
-};
-
-bool isP256(const mbedtls_pk_context& pk) { return pki::isP256Key(pk); }
-
-std::array<unsigned char, 32> sha256(const std::string& data) {
-  std::array<unsigned char, 32> h{};
-  mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), h.data(), 0);
-  return h;
-}
 
 }  // namespace
 
@@ -101,54 +79,21 @@ Result<License> verifySignedLicense(const std::string& document, const std::stri
   Result<std::string> signature = pki::base64Decode(d["signature"].get<std::string>(), "signature");
   if (!signature.isOk()) return signature.status();
 
-  Pk key;
-  std::string pem = publicKeyPem;  // mbedTLS wants the terminating NUL counted
-  if (mbedtls_pk_parse_public_key(&key.ctx, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1) != 0)
-    return invalidArgument("the trusted license key is not a PEM public key");
-  if (!isP256(key.ctx)) return invalidArgument("the trusted license key is not an ECDSA P-256 key");
-  std::array<unsigned char, 32> hash = sha256(*payload);
-  if (mbedtls_pk_verify(&key.ctx, MBEDTLS_MD_SHA256, hash.data(), hash.size(),
-                        reinterpret_cast<const unsigned char*>(signature->data()), signature->size()) != 0)
+  Status verified = pki::verifyBytes(*payload, *signature, publicKeyPem, "the trusted license key");
+  if (verified.code() == Code::kPermissionDenied)
     return permissionDenied("the license signature does not verify with the trusted license key "
                             "(tampered, or issued by another management plane)");
+  EDGE_RETURN_IF_ERROR(verified);
   Result<Json> body = parseJsonWithComments(*payload, "license");
   if (!body.isOk()) return body.status();
   return licenseFromJson(*body);
 }
 
 Result<std::string> signLicense(const License& license, const std::string& privateKeyPem) {
-  Pk key;
-  mbedtls_entropy_context entropy;
-  mbedtls_ctr_drbg_context drbg;
-  mbedtls_entropy_init(&entropy);
-  mbedtls_ctr_drbg_init(&drbg);
-  auto done = [&] {
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
-  };
-  static const char kPers[] = "edge-license";
-  if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, reinterpret_cast<const unsigned char*>(kPers),
-                            sizeof(kPers)) != 0) {
-    done();
-    return internalError("cannot seed the random generator");
-  }
-  std::string pem = privateKeyPem;
-  if (mbedtls_pk_parse_key(&key.ctx, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1, nullptr,
-                           0) != 0 ||
-      !isP256(key.ctx)) {
-    done();
-    return invalidArgument("the license signing key is not a PEM ECDSA P-256 private key");
-  }
   std::string payload = licenseToJson(license).dump();
-  std::array<unsigned char, 32> hash = sha256(payload);
-  std::string sig(MBEDTLS_PK_SIGNATURE_MAX_SIZE, '\0');
-  size_t sigLen = 0;
-  int rc = mbedtls_pk_sign(&key.ctx, MBEDTLS_MD_SHA256, hash.data(), hash.size(),
-                           reinterpret_cast<unsigned char*>(sig.data()), &sigLen, mbedtls_ctr_drbg_random, &drbg);
-  done();
-  if (rc != 0) return internalError("signing the license failed");
-  sig.resize(sigLen);
-  return Json{{"format", kFormat}, {"license", pki::base64Encode(payload)}, {"signature", pki::base64Encode(sig)}}.dump(2) +
+  Result<std::string> sig = pki::signBytes(payload, privateKeyPem, "the license signing key");
+  if (!sig.isOk()) return sig.status();
+  return Json{{"format", kFormat}, {"license", pki::base64Encode(payload)}, {"signature", pki::base64Encode(*sig)}}.dump(2) +
          "\n";
 }
 

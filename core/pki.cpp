@@ -579,6 +579,54 @@ std::string sha256Hex(const std::string& data) {
   return toHex(h.data(), h.size());
 }
 
+Sha256Stream::Sha256Stream() {
+  mbedtls_sha256_init(&ctx_);
+  mbedtls_sha256_starts_ret(&ctx_, 0);
+}
+
+Sha256Stream::~Sha256Stream() { mbedtls_sha256_free(&ctx_); }
+
+void Sha256Stream::update(const char* data, size_t size) {
+  mbedtls_sha256_update_ret(&ctx_, reinterpret_cast<const unsigned char*>(data), size);
+}
+
+std::string Sha256Stream::finishHex() {
+  std::array<unsigned char, 32> h{};
+  mbedtls_sha256_finish_ret(&ctx_, h.data());
+  mbedtls_sha256_starts_ret(&ctx_, 0);
+  return toHex(h.data(), h.size());
+}
+
+Result<std::string> signBytes(const std::string& data, const std::string& privateKeyPem, const std::string& keyName) {
+  Pk key;
+  std::string pem = privateKeyPem;  // mbedTLS wants the terminating NUL counted
+  if (mbedtls_pk_parse_key(&key.ctx, bytes(pem), pem.size() + 1, nullptr, 0) != 0 || !isP256Key(key.ctx))
+    return invalidArgument(keyName + " is not a PEM ECDSA P-256 private key");
+  std::array<unsigned char, 32> hash{};
+  mbedtls_sha256_ret(bytes(data), data.size(), hash.data(), 0);
+  std::string sig(MBEDTLS_PK_SIGNATURE_MAX_SIZE, '\0');
+  size_t sigLen = 0;
+  if (mbedtls_pk_sign(&key.ctx, MBEDTLS_MD_SHA256, hash.data(), hash.size(), reinterpret_cast<unsigned char*>(sig.data()),
+                      &sigLen, rng, rngState()) != 0)
+    return internalError("signing with " + keyName + " failed");
+  sig.resize(sigLen);
+  return sig;
+}
+
+Status verifyBytes(const std::string& data, const std::string& signature, const std::string& publicKeyPem,
+                   const std::string& keyName) {
+  Pk key;
+  std::string pem = publicKeyPem;
+  if (mbedtls_pk_parse_public_key(&key.ctx, bytes(pem), pem.size() + 1) != 0)
+    return invalidArgument(keyName + " is not a PEM public key");
+  if (!isP256Key(key.ctx)) return invalidArgument(keyName + " is not an ECDSA P-256 key");
+  std::array<unsigned char, 32> hash{};
+  mbedtls_sha256_ret(bytes(data), data.size(), hash.data(), 0);
+  if (mbedtls_pk_verify(&key.ctx, MBEDTLS_MD_SHA256, hash.data(), hash.size(), bytes(signature), signature.size()) != 0)
+    return permissionDenied("the signature does not verify with " + keyName);
+  return Status::ok();
+}
+
 std::string hmacSha256Hex(const std::string& key, const std::string& data) {
   std::array<unsigned char, 32> h{};
   mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), bytes(key), key.size(), bytes(data), data.size(),

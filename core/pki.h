@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string>
 
+#include <mbedtls/sha256.h>
+
 #include "core/status.h"
 
 struct mbedtls_pk_context;
@@ -86,8 +88,30 @@ Status verifyCertificate(const std::string& certPem, const std::string& caCertPe
 std::string base64Encode(const std::string& bytes, bool url = false);
 Result<std::string> base64Decode(const std::string& text, const std::string& what, bool url = false);
 
+// ECDSA P-256 with SHA-256 over `data`: the one signing code licenses and firmware manifests share.
+// `keyName` names the key in errors ("the license signing key"). The signature is DER.
+Result<std::string> signBytes(const std::string& data, const std::string& privateKeyPem, const std::string& keyName);
+// kInvalidArgument when `publicKeyPem` is not a PEM P-256 public key ("<keyName> is not ..."),
+// kPermissionDenied when the signature is not that key's over exactly `data`.
+Status verifyBytes(const std::string& data, const std::string& signature, const std::string& publicKeyPem,
+                   const std::string& keyName);
+
 // SHA-256 of bytes, lowercase hex.
 std::string sha256Hex(const std::string& bytes);
+// SHA-256 over bytes given in pieces (a firmware payload streamed from a file or the network).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(const char* data, size_t size);
+  // The digest (lowercase hex) of everything given since construction or the last finishHex().
+  std::string finishHex();
+
+ private:
+  mbedtls_sha256_context ctx_;
+};
 // HMAC-SHA-256 of data under key, lowercase hex (tokens bound to a secret: the portal's CSRF tokens).
 std::string hmacSha256Hex(const std::string& key, const std::string& data);
 // `n` random bytes from the CTR-DRBG, as lowercase hex (tokens, secrets, serials). The DRBG is one
