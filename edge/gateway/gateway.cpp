@@ -147,9 +147,15 @@ core::Status Gateway::start() {
                                  ": " + nl_geterror(err));
   }
   {
-    std::ofstream fwd("/proc/sys/net/ipv4/ip_forward");
-    fwd << "1\n";
-    if (!fwd) return core::internalError("cannot enable IPv4 forwarding (/proc/sys/net/ipv4/ip_forward)");
+    // Under the packaged unit /proc/sys is read-only for edged and its gateway drop-in has switched
+    // forwarding on before the sandbox (image/systemd/edged-gateway.conf): write only when it is off.
+    std::string forwarding;
+    std::ifstream("/proc/sys/net/ipv4/ip_forward") >> forwarding;
+    if (forwarding != "1") {
+      std::ofstream fwd("/proc/sys/net/ipv4/ip_forward");
+      fwd << "1\n";
+      if (!fwd) return core::internalError("cannot enable IPv4 forwarding (/proc/sys/net/ipv4/ip_forward)");
+    }
   }
 
   // The dynauth port (RFC 5176) on the gateway's loopback address, then the NAS it speaks as.
