@@ -27,14 +27,14 @@
 namespace mgmt::testing {
 
 // The lazily built tables, built before the tests run (CppUTest's leak checker counts them otherwise).
+// mgmtd's command specs are whole here: catalog's argument tables they copy are built on first use.
 inline bool warm() {
   static const bool done = (mgmtStorageMigrations(), mgmtMigrations(), tiers(), mgmtRoles(), mgmtConfigTable(),
-                            core::pki::randomHex(1), core::SystemClock::instance(), true);
+                            mgmtCommandSpecs(), core::pki::randomHex(1), core::SystemClock::instance(), true);
   return done;
 }
 
-// mgmtd's command specs (defined at the end of this header).
-inline const std::vector<core::command::Spec>& commandSpecs();
+inline const std::vector<core::command::Spec>& commandSpecs() { return mgmtCommandSpecs(); }
 
 inline int64_t wallNow() { return core::SystemClock::instance().unixSeconds(); }
 
@@ -116,23 +116,3 @@ struct Fixture {
 }  // namespace mgmt::testing
 
 #include <CppUTest/TestHarness.h>
-#include <CppUTest/MemoryLeakDetector.h>
-
-namespace mgmt::testing {
-
-// The specs copy catalog's argument tables, which are statics of another library: built before
-// main() they would copy them still empty. So the first fixture builds them, with the leak checker
-// looking away: a one-time table, like the statics built before main().
-inline const std::vector<core::command::Spec>& commandSpecs() {
-  static bool built = false;
-  if (!built) {
-    built = true;
-    MemoryLeakDetector* detector = MemoryLeakWarningPlugin::getGlobalDetector();
-    detector->disable();
-    mgmtCommandSpecs();
-    detector->enable();
-  }
-  return mgmtCommandSpecs();
-}
-
-}  // namespace mgmt::testing
