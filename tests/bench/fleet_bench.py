@@ -231,8 +231,10 @@ def measure(args, fleet, name):
     workers = args.workers or max(16, min(512, int(rate * 0.25)))  # 250 ms of check-ins in flight
     sim = [os.path.join(BIN, "fleet_sim"), "run", "--fleet", fleet.fleet_file, "--url", fleet.url,
            "--devices", str(args.devices), "--interval", str(args.interval)]
-    r = phase(fleet, sim + ["--duration", str(args.duration), "--workers", str(workers), "--usage-devices", "0"],
-              args.duration * 4 + 600)
+    # The check-ins that have not started a minute after the phase should have ended are counted,
+    # not waited for: the simulator's own handshakes may be more than this machine can do.
+    r = phase(fleet, sim + ["--duration", str(args.duration), "--workers", str(workers), "--usage-devices", "0",
+                            "--max-seconds", str(args.duration + 60)], args.duration * 4 + 600)
     u = phase(fleet, sim + ["--duration", "0", "--usage-devices", str(args.usage_devices), "--usage-rows",
                             str(args.usage_rows), "--usage-threads", str(args.usage_threads)], 1200)
     r.update({k: v for k, v in u.items() if k.startswith("usage-")})
@@ -272,7 +274,8 @@ def phase(fleet, cmd, timeout):
 
 def report(r):
     log(f"  check-ins: {r['checkins']} in {r['checkin-seconds']:.0f} s ({r['checkins'] / max(r['checkin-seconds'], 1e-9):.0f}/s), "
-        f"{r['checkin-failures']} failed, {r['checkins-late']} started > 1 s late")
+        f"{r['checkin-failures']} failed, {r['checkins-late']} started > 1 s late, "
+        f"{r['checkins-not-started']} not started (phase cut at interval + 60 s)")
     log(f"  {'':14}{'check-in':>12}{'TLS floor':>12}")
     for q in ("p50", "p99"):
         log(f"  latency {q:6}{r[f'checkin-{q}-ms']:>9.1f} ms{r[f'floor-{q}-ms']:>9.1f} ms")
