@@ -1,6 +1,6 @@
-// Fixed P-256 keys for the harnesses that need a trusted key (license_fuzz, pki_fuzz), so that seeds
-// signed once (tests/fuzz/make_seeds.py, with the openssl CLI) verify on every run. Test keys only:
-// they protect nothing.
+// Fixed P-256 keys for the harnesses that need a trusted key (license_fuzz, pki_fuzz, firmware_fuzz),
+// so that seeds signed once (tests/fuzz/make_seeds.py, with the openssl CLI) verify on every run.
+// Test keys only: they protect nothing.
 #pragma once
 
 namespace fuzz {
@@ -31,6 +31,20 @@ inline constexpr const char* kDeviceKeyPem =
     "AwEHoUQDQgAEX2krOkN3xX5Roq8MbakIytgT1VgXXLIxdSpdULqICz67NeJZh9sW\n"
     "8EtQvdL7kIN5Xfib92J08gxw7xXITZSNpw==\n"
     "-----END EC PRIVATE KEY-----\n";
+
+// The firmware key of firmware_fuzz (a key of its own, like the real one: never the license key).
+inline constexpr const char* kFirmwareKeyPem =
+    "-----BEGIN EC PRIVATE KEY-----\n"
+    "MHcCAQEEIF1HZQa4cgoFDg5a7pVBYE4XO+S78S+L3aP1dj531HzYoAoGCCqGSM49\n"
+    "AwEHoUQDQgAEByk6UwjP01WfJAffUhhl/GO380vU0TVzYniJQPJIi2VGoIuol5pb\n"
+    "asFkulLhKX7uuj2pzY60BG2+EbkG5Vz1rQ==\n"
+    "-----END EC PRIVATE KEY-----\n";
+
+inline constexpr const char* kFirmwarePublicKeyPem =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEByk6UwjP01WfJAffUhhl/GO380vU\n"
+    "0TVzYniJQPJIi2VGoIuol5pbasFkulLhKX7uuj2pzY60BG2+EbkG5Vz1rQ==\n"
+    "-----END PUBLIC KEY-----\n";
 
 // The common name selfSignedCa() gets in pki_fuzz; make_seeds.py issues certificates under it.
 inline constexpr const char* kCaCommonName = "edge fuzz CA";

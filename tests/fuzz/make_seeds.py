@@ -623,6 +623,46 @@ def seeds_web_forms():
     }
 
 
+def seeds_firmware():
+    """firmware: selector (0 bundle opened with the trusted firmware key, 1 manifest text, 2 header,
+    3 bundle streamed unchecked) + bytes; bundles laid out as firmware/bundle.h says, manifests signed
+    with the fixed firmware test key by the openssl CLI."""
+    import hashlib
+    import json
+    block = 65536
+
+    def manifest(payload, **extra):
+        m = {"format": "edge-firmware-1", "version": "2.1.0", "compatible": ["edge-x86_64"], "min-version": "2.0",
+             "security-floor": "2.1",
+             "payload": {"type": "rootfs", "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest(),
+                         "block-size": block,
+                         "blocks": [hashlib.sha256(payload[i:i + block]).hexdigest()
+                                    for i in range(0, len(payload), block)]}}
+        m.update(extra)
+        return json.dumps(m).encode()
+
+    def bundle(m, signature, payload):
+        return b"EDGEFW\x00\x01" + struct.pack(">II", len(m), len(signature)) + m + signature + payload
+
+    small = bytes(range(256)) * 3
+    two = bytes((i * 7) & 0xFF for i in range(block + 100))
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        key = os.path.join(tmp, "key.pem")
+        with open(key, "w") as f:
+            f.write(fuzz_key("kFirmwareKeyPem"))
+        for label, payload, m in [("small", small, manifest(small)),
+                                  ("two-blocks", two, manifest(two, description="two blocks")),
+                                  ("arm", small, manifest(small, compatible=["edge-arm64", "edge-x86_64"],
+                                                          version="3", **{"min-version": "2.9.1"}))]:
+            signature = openssl(["dgst", "-sha256", "-sign", key], m)
+            out[f"bundle-{label}"] = b"\x00" + bundle(m, signature, payload)
+            out[f"manifest-{label}"] = b"\x01" + m
+            out[f"header-{label}"] = b"\x02" + bundle(m, signature, b"")
+            out[f"unsigned-{label}"] = b"\x03" + bundle(m, b"", payload)
+    return out
+
+
 TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
@@ -638,6 +678,7 @@ TARGETS = {
     "policy_admin": seeds_policy_admin,
     "dnsmasq_leases": seeds_dnsmasq_leases,
     "web_forms": seeds_web_forms,
+    "firmware": seeds_firmware,
 }
 
 
