@@ -241,18 +241,7 @@ void RadiusService::registerCommands(core::command::Table& c) {
   // The catalog's commands go to catalog_ (edge/radius/catalog_service.h).
   catalog_->registerCommands(c);
   // The sessions' commands go to sessions_ (edge/radius/session_service.h).
-  using SessionMethod = ControlReply (SessionService::*)(const Json&);
-  const std::pair<const char*, SessionMethod> sessionCommands[] = {
-      {"session-list", &SessionService::sessionList},
-      {"session-show", &SessionService::sessionShow},
-      {"session-search", &SessionService::sessionSearch},
-      {"session-history", &SessionService::sessionHistory},
-      {"usage", &SessionService::usage},
-      {"session-disconnect", &SessionService::sessionDisconnect},
-      {"session-coa", &SessionService::sessionCoa},
-  };
-  for (const auto& [name, fn] : sessionCommands)
-    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (sessions_.get()->*fn)(args); });
+  sessions_->registerCommands(c);
   // Quotas and vouchers (quota_service.h, voucher_service.h): made by start(), which runs first.
   quota_->registerCommands(c);
   vouchers_->registerCommands(c);

@@ -101,6 +101,21 @@ core::Status SessionService::settleLedger() {
   return d_.acctWriter.submit([this](core::Database& db) { return d_.ledger.flushAll(db); }).get();
 }
 
+void SessionService::registerCommands(core::command::Table& c) {
+  using Method = ControlReply (SessionService::*)(const Json&);
+  const std::pair<const char*, Method> commands[] = {
+      {"session-list", &SessionService::sessionList},
+      {"session-show", &SessionService::sessionShow},
+      {"session-search", &SessionService::sessionSearch},
+      {"session-history", &SessionService::sessionHistory},
+      {"usage", &SessionService::usage},
+      {"session-disconnect", &SessionService::sessionDisconnect},
+      {"session-coa", &SessionService::sessionCoa},
+  };
+  for (const auto& [name, fn] : commands)
+    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (this->*fn)(args); });
+}
+
 ControlReply SessionService::sessionList(const Json& args) {
   EDGE_RETURN_IF_ERROR(settleLedger());
   CommandArgs a(args);
@@ -121,8 +136,8 @@ ControlReply SessionService::sessionSearch(const Json& args) {
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> ip, a.text("ip"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> mac, a.text("mac"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> sort, a.text("sort"));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 500));
-  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset", 0, 10000));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> offset, a.integer("offset"));
   q.user = user.value_or("");
   q.nas = nas.value_or("");
   q.ip = ip.value_or("");

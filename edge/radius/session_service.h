@@ -39,6 +39,7 @@
 #include "aaa/radius/dynauth_client.h"
 #include "aaa/radius/dynauth_queue.h"
 #include "core/clock.h"
+#include "core/command/command.h"
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/store.h"
@@ -69,6 +70,10 @@ class SessionService {
   // Opens the read connections and starts the CoA/Disconnect queue.
   static core::Result<std::unique_ptr<SessionService>> open(Deps deps);
   ~SessionService();
+
+  // Binds session-list/show/search/history, usage, session-disconnect and session-coa in edged's
+  // command table (edge/commands) to this service.
+  void registerCommands(core::command::Table& commands);
 
   core::ControlReply sessionList(const core::Json& args);
   // A page of live sessions with the filter, sort and count (aaa::acct::liveSessionPage).

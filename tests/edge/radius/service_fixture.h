@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -69,23 +68,10 @@ inline void openTempEdgeDb(const char* prefix, std::string& dir, std::unique_ptr
   openTempDb(prefix, "edge.db", kRadiusDbMigrations, dir, writer, &reader);
 }
 
-// edged's command table, no command bound yet (a service's registerCommands binds its own).
+// edged's command table, no command bound yet (a service's registerCommands binds its own, as
+// RadiusService has each do).
 inline std::unique_ptr<core::command::Table> edgedCommandTable() {
   return std::make_unique<core::command::Table>(kRoles, kSpecs);
-}
-
-// edged's command table with `commands` bound to the methods of `*service` (read at each call, so
-// a test may make the service again after the table).
-template <class Service>
-std::unique_ptr<core::command::Table> commandTable(
-    const std::unique_ptr<Service>& service,
-    std::initializer_list<std::pair<const char*, core::ControlReply (Service::*)(const core::Json&)>> commands) {
-  std::unique_ptr<core::command::Table> table = edgedCommandTable();
-  for (const auto& [name, fn] : commands)
-    table->bind(name, [&service, fn = fn](const core::Json& args, const core::command::Caller&) {
-      return (service.get()->*fn)(args);
-    });
-  return table;
 }
 
 // The public code of a reply ("invalid-argument", "not-found"...).

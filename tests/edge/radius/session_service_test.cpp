@@ -209,14 +209,8 @@ TEST_GROUP(Sessions) {
         quick, {}, {}});
     CHECK_TRUE_TEXT(made.isOk(), made.status().message().c_str());
     service = std::move(*made);
-    table = edge::test::commandTable(service, {
-        {"session-list", &SessionService::sessionList},
-        {"session-show", &SessionService::sessionShow},
-        {"session-history", &SessionService::sessionHistory},
-        {"usage", &SessionService::usage},
-        {"session-disconnect", &SessionService::sessionDisconnect},
-        {"session-coa", &SessionService::sessionCoa},
-    });
+    table = edge::test::edgedCommandTable();
+    service->registerCommands(*table);  // as RadiusService has it do
   }
 
   // A session starts (Accounting-Start through the ledger): its uid.
