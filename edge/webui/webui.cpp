@@ -168,7 +168,7 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
   data["role"] = v.role;
   data["title"] = title;
   core::Json mayDo = core::Json::object();
-  for (const char* c : {"subscriber-set", "subscriber-topup", "session-disconnect", "session-coa", "nas-add", "nas-del", "voucher-generate",
+  for (const char* c : {"subscriber-set", "subscriber-topup", "session-disconnect", "session-coa", "nas-add", "nas-del", "nas-probe", "voucher-generate",
                         "voucher-revoke", "voucher-export"}) {
     std::string key = c;
     std::replace(key.begin(), key.end(), '-', '_');

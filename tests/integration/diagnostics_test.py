@@ -238,6 +238,20 @@ class Diagnostics(unittest.TestCase):
             wrong.stop()
             silent.stop()
 
+    def test_probe_from_the_nas_page(self):
+        b = Browser(self.ui).sign_in("tess")
+        status, _, page = b.request("/nas")
+        self.assertEqual(status, 200)
+        self.assertIn('action="/diagnostics/nas-probe"', page)
+        self.assertIn("Test CoA port", page)
+        self.assertNotIn('action="/nas/delete"', page)  # a technician may test, not delete
+        status, _, page = b.request("/diagnostics/nas-probe", {"name": "bras-1"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("<strong>Answered.</strong>", page)
+        self.assertIn("answered the Status-Server", page)
+        viewer = Browser(self.ui).sign_in("vic")
+        self.assertNotIn('action="/diagnostics/nas-probe"', viewer.request("/nas")[2])
+
     # ---- runs ----
 
     def test_ping_from_edgectl_waits_for_its_output(self):
