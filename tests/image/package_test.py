@@ -8,6 +8,8 @@ with dpkg-deb like an operator would, then unpacked into a scratch folder:
     package where they say, the binaries executable, owned by root;
   - the units' User= are the users sysusers.d creates; their StateDirectory/RuntimeDirectory/
     ConfigurationDirectory are the folders tmpfiles.d gives to those users;
+  - systemd-sysusers and systemd-tmpfiles, run on the unpacked root as postinst runs them, make the
+    users and give the folders their owners and modes;
   - the packaged binaries run: edged and mgmtd accept the packaged default configs (--check),
     fwtool and the CLIs print their help.
 
@@ -128,6 +130,28 @@ def main():
             for value in s.get("ExecStartPre", []):
                 exe = value.lstrip("+-@!:").split()[0]
                 check(os.path.exists(exe) and "procps" in depends, f"{dropin} runs {exe} (procps, a dependency)")
+
+        # What postinst does, into the unpacked root: the users, then the folders with their owners.
+        os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+        for name in ("passwd", "group"):
+            open(os.path.join(root, "etc", name), "a").close()
+        r = subprocess.run(["systemd-sysusers", "--root=" + root, root + "/usr/lib/sysusers.d/edge.conf"],
+                           capture_output=True, text=True)
+        with open(os.path.join(root, "etc", "passwd")) as f:
+            users = {l.split(":")[0]: int(l.split(":")[2]) for l in f if l.strip()}
+        with open(os.path.join(root, "etc", "group")) as f:
+            groups = {l.split(":")[0]: int(l.split(":")[2]) for l in f if l.strip()}
+        check(r.returncode == 0 and {"edged", "mgmtd"} <= set(users) and {"edged", "mgmtd"} <= set(groups),
+              "systemd-sysusers creates the users and groups edged and mgmtd")
+        r = subprocess.run(["systemd-tmpfiles", "--root=" + root, "--create", root + "/usr/lib/tmpfiles.d/edge.conf"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "systemd-tmpfiles --create accepts the entries " + r.stderr.strip()[-200:])
+        for path, uid, gid_user in (("/var/lib/edged", "edged", "edged"), ("/var/lib/mgmtd", "mgmtd", "mgmtd"),
+                                    ("/etc/edged", None, "edged"), ("/etc/mgmtd", None, "mgmtd")):
+            st = os.stat(root + path)
+            want_uid = users.get(uid, -1) if uid else 0
+            check(stat.S_IMODE(st.st_mode) == 0o750 and st.st_uid == want_uid and st.st_gid == groups.get(gid_user, -1),
+                  f"{path} is 0750, owner {uid or 'root'}, group {gid_user} after tmpfiles")
 
         # The packaged binaries run and accept the packaged configs.
         env = dict(os.environ)
