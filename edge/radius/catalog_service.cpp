@@ -10,6 +10,7 @@
 #include "billing/rating/rules.h"
 #include "catalog/nas.h"
 #include "catalog/plan.h"
+#include "core/command/bind.h"
 #include "core/command_args.h"
 #include "core/units.h"
 #include "edge/radius/catalog_store.h"
@@ -135,8 +136,7 @@ core::Status CatalogService::registerLocalNas(const NasClient& nas) {
 }
 
 void CatalogService::registerCommands(core::command::Table& c) {
-  using Method = ControlReply (CatalogService::*)(const Json&);
-  const std::pair<const char*, Method> commands[] = {
+  core::command::bindMethods(c, this, {
       {"nas-add", &CatalogService::nasAdd},
       {"nas-list", &CatalogService::nasList},
       {"nas-del", &CatalogService::nasDel},
@@ -151,9 +151,7 @@ void CatalogService::registerCommands(core::command::Table& c) {
       {"subscriber-list", &CatalogService::subscriberList},
       {"subscriber-import", &CatalogService::subscriberImport},
       {"stats", &CatalogService::stats},
-  };
-  for (const auto& [name, fn] : commands)
-    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (this->*fn)(args); });
+  });
 }
 
 ControlReply CatalogService::nasAdd(const Json& args) {

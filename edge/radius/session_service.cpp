@@ -8,6 +8,7 @@
 
 #include "aaa/radius/reply.h"
 #include "billing/rating/rules.h"
+#include "core/command/bind.h"
 #include "core/command_args.h"
 #include "core/log.h"
 #include "core/units.h"
@@ -102,8 +103,7 @@ core::Status SessionService::settleLedger() {
 }
 
 void SessionService::registerCommands(core::command::Table& c) {
-  using Method = ControlReply (SessionService::*)(const Json&);
-  const std::pair<const char*, Method> commands[] = {
+  core::command::bindMethods(c, this, {
       {"session-list", &SessionService::sessionList},
       {"session-show", &SessionService::sessionShow},
       {"session-search", &SessionService::sessionSearch},
@@ -111,9 +111,7 @@ void SessionService::registerCommands(core::command::Table& c) {
       {"usage", &SessionService::usage},
       {"session-disconnect", &SessionService::sessionDisconnect},
       {"session-coa", &SessionService::sessionCoa},
-  };
-  for (const auto& [name, fn] : commands)
-    c.bind(name, [this, fn = fn](const Json& args, const core::command::Caller&) { return (this->*fn)(args); });
+  });
 }
 
 ControlReply SessionService::sessionList(const Json& args) {
