@@ -136,6 +136,43 @@ TEST(Pki, KeyCsrAndProofOfPossessionRoundTrip) {
   CHECK_FALSE(*core::pki::generateKey() == *key);
 }
 
+// The signing code licenses and firmware manifests share (signBytes/verifyBytes).
+TEST(Pki, SignedBytesVerifyOnlyUnchangedAndWithTheSignersKey) {
+  std::string key = *core::pki::generateKey();
+  std::string pub = *core::pki::publicKeyOf(key);
+  std::string data = "firmware manifest bytes";
+  core::Result<std::string> sig = core::pki::signBytes(data, key, "the test key");
+  CHECK_TRUE_TEXT(sig.isOk(), sig.status().message().c_str());
+  CHECK_TRUE(core::pki::verifyBytes(data, *sig, pub, "the test key").isOk());
+  // openssl's view: a DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs) of at most 72 bytes.
+  CHECK_EQUAL(0x30, static_cast<unsigned char>((*sig)[0]));
+  CHECK(sig->size() <= 72);
+  core::Status changed = core::pki::verifyBytes(data + " ", *sig, pub, "the test key");
+  CHECK(changed.code() == core::Code::kPermissionDenied);
+  STRCMP_EQUAL("the signature does not verify with the test key", changed.message().c_str());
+  std::string other = *core::pki::publicKeyOf(*core::pki::generateKey());
+  CHECK(core::pki::verifyBytes(data, *sig, other, "the test key").code() == core::Code::kPermissionDenied);
+  core::Status notKey = core::pki::verifyBytes(data, *sig, key, "the test key");
+  CHECK(notKey.code() == core::Code::kInvalidArgument);
+  STRCMP_EQUAL("the test key is not a PEM public key", notKey.message().c_str());
+  core::Result<std::string> noKey = core::pki::signBytes(data, pub, "the test key");
+  CHECK(noKey.status().code() == core::Code::kInvalidArgument);
+  STRCMP_EQUAL("the test key is not a PEM ECDSA P-256 private key", noKey.status().message().c_str());
+}
+
+TEST(Pki, Sha256StreamIsSha256OfTheConcatenation) {
+  core::pki::Sha256Stream s;
+  // FIPS 180-2 appendix B.1: SHA-256("abc").
+  s.update("a", 1);
+  s.update("bc", 2);
+  STRCMP_EQUAL("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", s.finishHex().c_str());
+  // finishHex starts over: the empty input next.
+  STRCMP_EQUAL("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", s.finishHex().c_str());
+  std::string big(200000, 'x');
+  for (size_t i = 0; i < big.size(); i += 7777) s.update(big.data() + i, std::min<size_t>(7777, big.size() - i));
+  STRCMP_EQUAL(core::pki::sha256Hex(big).c_str(), s.finishHex().c_str());
+}
+
 TEST(Pki, CsrWithAlteredSignatureIsRefused) {
   std::string key = *core::pki::generateKey();
   std::string der = pemToDer(*core::pki::createCsr(key, "box-0001"), "CERTIFICATE REQUEST");
