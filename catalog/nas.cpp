@@ -31,7 +31,8 @@ const std::vector<core::command::Arg>& nasArguments() {
                                         text("vendor", false, 32),
                                         integer("coa-port").range(1, 65535),
                                         text("nas-identifier", false, 253),
-                                        text("require-message-authenticator", false, 16)};
+                                        text("require-message-authenticator", false, 16),
+                                        text("radsec-identity", false, 320)};
   return args;
 }
 
@@ -72,6 +73,13 @@ core::Result<NasClient> nasFromArgs(const core::CommandArgs& a) {
     if (!b.isOk()) return b.status();
     n.requireMessageAuthenticator = **b;
   }
+  core::Result<std::optional<std::string>> radsec = a.text("radsec-identity");
+  if (!radsec.isOk()) return radsec.status();
+  if (*radsec && !(*radsec)->empty()) {
+    core::Result<std::string> id = normalizeRadsecIdentity(**radsec);
+    if (!id.isOk()) return id.status();
+    n.radsecIdentity = *id;
+  }
   EDGE_RETURN_IF_ERROR(validateNas(n));
   return n;
 }
@@ -82,7 +90,38 @@ core::Status validateNas(const NasClient& n) {
   if (n.secret.size() > kMaxNasSecretOctets)
     return core::invalidArgument("secret: longer than " + std::to_string(kMaxNasSecretOctets) + " characters");
   if (n.coaPort == 0) return core::invalidArgument("coa-port: 0 is out of range 1..65535");
+  if (!n.radsecIdentity.empty()) {
+    core::Result<std::string> id = normalizeRadsecIdentity(n.radsecIdentity);
+    if (!id.isOk()) return id.status();
+    if (*id != n.radsecIdentity) return core::invalidArgument("radsec-identity: not in its stored form");
+  }
   return core::Status::ok();
+}
+
+core::Result<std::string> normalizeRadsecIdentity(std::string_view identity) {
+  constexpr std::string_view kSha256 = "sha256:";
+  if (identity.size() >= kSha256.size() && identity.substr(0, kSha256.size()) == kSha256) {
+    std::string hex;
+    for (char c : identity.substr(kSha256.size())) {
+      if (c == ':') continue;
+      if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+        return core::invalidArgument("radsec-identity: a sha256 fingerprint is 64 hex digits (colons allowed)");
+      hex += c;
+    }
+    if (hex.size() != 64)
+      return core::invalidArgument("radsec-identity: a sha256 fingerprint is 64 hex digits, got " +
+                                   std::to_string(hex.size()));
+    return std::string(kSha256) + hex;
+  }
+  if (identity.empty()) return core::invalidArgument("radsec-identity: empty");
+  if (identity.size() > kMaxRadsecIdentityOctets)
+    return core::invalidArgument("radsec-identity: a name is at most " + std::to_string(kMaxRadsecIdentityOctets) +
+                                 " characters");
+  for (char c : identity)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return core::invalidArgument("radsec-identity: control characters are not allowed");
+  return std::string(identity);
 }
 
 }  // namespace catalog

@@ -32,7 +32,18 @@ struct NasClient {
   uint16_t coaPort = 3799;               // RFC 5176 section 2.3
   std::string nasIdentifier;             // optional: when set, requests must carry it
   std::optional<bool> requireMessageAuthenticator;  // unset: the server default
+  // RadSec (RFC 6614): the client certificate this NAS presents, as "sha256:" and the certificate's
+  // SHA-256 fingerprint in hex, or a name its subject CN or a DNS subjectAltName must equal. Empty:
+  // the NAS does not use RadSec. Over RadSec the shared secret is "radsec" (RFC 6614 2.3).
+  std::string radsecIdentity;
 };
+
+// The longest radsec-identity (a DNS name's limit).
+inline constexpr size_t kMaxRadsecIdentityOctets = 253;
+
+// A radsec-identity in its stored form: "sha256:" + 64 lower-case hex digits (colons and upper case
+// accepted and removed), or a name of printable characters. InvalidArgument naming radsec-identity.
+core::Result<std::string> normalizeRadsecIdentity(std::string_view identity);
 
 // The longest shared secret we store (RFC 2865 3 sets no limit; 128 is what NAS vendors accept).
 inline constexpr size_t kMaxNasSecretOctets = 128;
@@ -40,7 +51,7 @@ inline constexpr size_t kMaxNasSecretOctets = 128;
 inline constexpr size_t kWeakNasSecretOctets = 16;
 
 // Every argument nas-add takes: name, address (IP or prefix), secret, vendor, coa-port (1..65535),
-// nas-identifier, require-message-authenticator (yes|no|default).
+// nas-identifier, require-message-authenticator (yes|no|default), radsec-identity.
 const std::vector<core::command::Arg>& nasArguments();
 
 // A NAS client from nas-add's arguments: unknown arguments refused, each argument's form checked,

@@ -65,8 +65,8 @@ void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
 
 core::Result<std::vector<NasClient>> loadNas(core::Database& db) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
-      "SELECT id, name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator FROM nas "
-      "ORDER BY name"));
+      "SELECT id, name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator, "
+      "radsec_identity FROM nas ORDER BY name"));
   std::vector<NasClient> out;
   for (;;) {
     EDGE_ASSIGN_OR_RETURN(bool row, st.step());
@@ -83,6 +83,7 @@ core::Result<std::vector<NasClient>> loadNas(core::Database& db) {
     n.coaPort = static_cast<uint16_t>(st.columnInt64(5));
     n.nasIdentifier = st.columnText(6);
     if (!st.columnIsNull(7)) n.requireMessageAuthenticator = st.columnInt64(7) != 0;
+    n.radsecIdentity = st.columnText(8);
     out.push_back(std::move(n));
   }
   return out;
@@ -144,10 +145,11 @@ core::Result<Subscriber> loadSubscriber(core::Database& db, const std::string& u
 core::Result<int64_t> insertNas(core::Database& db, const NasClient& n, int64_t now) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO nas(name, prefix, secret, vendor, coa_port, nas_identifier, require_message_authenticator, "
-      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+      "created_at, radsec_identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(name) DO UPDATE SET prefix = excluded.prefix, secret = excluded.secret, vendor = excluded.vendor, "
       "coa_port = excluded.coa_port, nas_identifier = excluded.nas_identifier, "
-      "require_message_authenticator = excluded.require_message_authenticator"));
+      "require_message_authenticator = excluded.require_message_authenticator, "
+      "radsec_identity = excluded.radsec_identity"));
   st.bindText(1, n.name)
       .bindText(2, formatPrefix(n.prefix))
       .bindText(3, n.secret)
@@ -157,6 +159,7 @@ core::Result<int64_t> insertNas(core::Database& db, const NasClient& n, int64_t 
   if (n.requireMessageAuthenticator) st.bindInt64(7, *n.requireMessageAuthenticator ? 1 : 0);
   else st.bindNull(7);
   st.bindInt64(8, now);
+  st.bindText(9, n.radsecIdentity);
   core::Status s = st.run();
   if (!s.isOk()) {
     if (isUniqueViolation(s)) return core::alreadyExists("another NAS already has the address " + formatPrefix(n.prefix));

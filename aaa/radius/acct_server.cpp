@@ -119,11 +119,16 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
 
   wire::AccountingFields fields;
   wire::ReplyBuilder out;
+  // A stream transport's (RadSec): its fixed secret, how it names the NAS, where replies go.
+  std::string secretOverride;
+  bool hasSecretOverride = false;
+  NasFinder findNas;
+  ReplySink sink;
 
-  explicit Worker(AcctServer* s) : server(s), snapshot(s->snapshots_) {
+  explicit Worker(AcctServer* s, size_t reserve = 1u << 19) : server(s), snapshot(s->snapshots_) {
     // Sized for the 10 s window at a full accounting load: a rehash while growing stalls every
     // acknowledgement behind it (the auth path measured tens of milliseconds).
-    entries.reserve(1u << 19);
+    entries.reserve(reserve);
   }
 
   std::shared_ptr<NasState> stateFor(const policy::NasClient* nas, uint64_t version) {
@@ -133,7 +138,8 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     }
     auto it = nasStates.find(nas);
     if (it != nasStates.end()) return it->second;
-    auto st = std::make_shared<NasState>(AcctCounters::registerIn(server->registry_, nas->name), nas->secret);
+    auto st = std::make_shared<NasState>(AcctCounters::registerIn(server->registry_, nas->name),
+                                         hasSecretOverride ? secretOverride : nas->secret);
     nasStates.emplace(nas, st);
     return st;
   }
@@ -178,7 +184,7 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
     uint16_t srcPort = 0;
     policy::IpAddress src = sourceAddress(*d.from, &srcPort);
     const policy::Snapshot& snap = snapshot.get();
-    const policy::NasClient* nas = snap.findNas(src);
+    const policy::NasClient* nas = findNas ? findNas(snap) : snap.findNas(src);
     if (nas == nullptr) {
       drop(nullptr, &AcctCounters::invalidRequests);
       return false;
@@ -336,7 +342,9 @@ struct AcctServer::Worker : std::enable_shared_from_this<AcctServer::Worker> {
       e.expires = expires;
       order.emplace_back(expires, key);
     }
-    if (n == 20) {
+    if (sink) {
+      sink(response.data(), n);  // a stream's connection writes it on its own thread
+    } else if (n == 20) {
       AcctServer::PendingSend p{fd, to, toLen, {}};
       std::memcpy(p.bytes.data(), response.data(), 20);
       s.pendingSends_.push_back(p);  // sent with the batch's other responses (flushSends)
@@ -409,6 +417,22 @@ core::Status AcctServer::start() {
     return UdpListener::Worker{[worker](const Datagram& d, std::vector<uint8_t>& reply) { return worker->handle(d, reply); },
                                [worker] { return worker->expireQuietly(); }};
   });
+}
+
+AcctServer::StreamSession::StreamSession(AcctServer& server, std::string secret, NasFinder findNas, ReplySink send)
+    : worker_(std::make_shared<Worker>(&server, 256)) {
+  worker_->secretOverride = std::move(secret);
+  worker_->hasSecretOverride = true;
+  worker_->findNas = std::move(findNas);
+  worker_->sink = std::move(send);
+}
+
+AcctServer::StreamSession::~StreamSession() = default;
+
+bool AcctServer::StreamSession::handle(const uint8_t* data, size_t len, const sockaddr_storage& from,
+                                       std::vector<uint8_t>& reply) {
+  Datagram d{data, len, &from, sizeof from, -1};
+  return worker_->handle(d, reply);
 }
 
 void AcctServer::stop() {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <vector>
 #include <mutex>
@@ -99,6 +100,25 @@ class AcctServer {
   uint16_t port() const { return listener_.port(); }
 
   struct Worker;
+
+  // The accounting path for a stream transport that identifies the NAS itself (RadSec, as
+  // AuthServer::StreamSession): one per connection, handle() on that connection's thread. The same
+  // checks, duplicate rule, ledger, counters and events as datagrams; the Accounting-Response still
+  // goes only after the record is durable, through `send` on the Writer's thread (so `send` must be
+  // thread-safe and must outlive nothing: it is dropped with the session's last pending record).
+  using NasFinder = std::function<const policy::NasClient*(const policy::Snapshot&)>;
+  using ReplySink = std::function<void(const uint8_t* data, size_t len)>;
+  class StreamSession {
+   public:
+    StreamSession(AcctServer& server, std::string secret, NasFinder findNas, ReplySink send);
+    ~StreamSession();
+    // An Accounting-Request or Status-Server: true with `reply` to send at once; false when there
+    // is nothing to send now (dropped, or answered later through `send`).
+    bool handle(const uint8_t* data, size_t len, const sockaddr_storage& from, std::vector<uint8_t>& reply);
+
+   private:
+    std::shared_ptr<Worker> worker_;
+  };
 
  private:
   AcctServerConfig config_;

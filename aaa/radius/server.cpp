@@ -73,8 +73,10 @@ struct AuthServer::Worker {
   ReplyCache cache;
   wire::RequestFields fields;
   wire::ReplyBuilder out;
+  const std::string* secretOverride = nullptr;  // a stream transport's fixed secret (RadSec: "radsec")
 
-  explicit Worker(AuthServer* s) : server(s), snapshot(s->snapshots_), cache(s->config_.duplicateCacheEntries) {}
+  explicit Worker(AuthServer* s, size_t cacheEntries = 0)
+      : server(s), snapshot(s->snapshots_), cache(cacheEntries ? cacheEntries : s->config_.duplicateCacheEntries) {}
 
   NasState& stateFor(const policy::NasClient* nas, uint64_t version) {
     if (version != nasStatesVersion) {
@@ -83,7 +85,8 @@ struct AuthServer::Worker {
     }
     auto it = nasStates.find(nas);
     if (it != nasStates.end()) return *it->second;
-    auto state = std::make_unique<NasState>(AuthCounters::registerIn(server->registry_, nas->name), nas->secret);
+    auto state = std::make_unique<NasState>(AuthCounters::registerIn(server->registry_, nas->name),
+                                            secretOverride ? *secretOverride : nas->secret);
     return *nasStates.emplace(nas, std::move(state)).first->second;
   }
 
@@ -102,13 +105,14 @@ struct AuthServer::Worker {
   }
 
   // Returns true when `reply` holds bytes to send back.
-  bool handle(const uint8_t* data, size_t len, const sockaddr_storage& from, std::vector<uint8_t>& reply) {
+  bool handle(const uint8_t* data, size_t len, const sockaddr_storage& from, std::vector<uint8_t>& reply,
+              const NasFinder* findNas = nullptr) {
     AuthServer& s = *server;
     AuthCounters& total = s.totals_;
     uint16_t srcPort = 0;
     policy::IpAddress src = sourceAddress(from, &srcPort);
     const policy::Snapshot& snap = snapshot.get();
-    const policy::NasClient* nas = snap.findNas(src);
+    const policy::NasClient* nas = findNas ? (*findNas)(snap) : snap.findNas(src);
     if (nas == nullptr) {
       drop(total, nullptr, &AuthCounters::invalidRequests, src, srcPort, nullptr, "unknown client address");
       return false;
@@ -258,5 +262,19 @@ core::Status AuthServer::start() {
 }
 
 void AuthServer::stop() { listener_.stop(); }
+
+// A connection's requests are few next to a UDP worker's: a small duplicate cache (a RadSec client
+// retransmits only after reconnecting, RFC 6614 2.6, and then from another port).
+AuthServer::StreamSession::StreamSession(AuthServer& server, std::string secret, NasFinder findNas)
+    : secret_(std::move(secret)), worker_(std::make_unique<Worker>(&server, 64)), findNas_(std::move(findNas)) {
+  worker_->secretOverride = &secret_;
+}
+
+AuthServer::StreamSession::~StreamSession() = default;
+
+bool AuthServer::StreamSession::handle(const uint8_t* data, size_t len, const sockaddr_storage& from,
+                                       std::vector<uint8_t>& reply) {
+  return worker_->handle(data, len, from, reply, &findNas_);
+}
 
 }  // namespace aaa::radius

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -97,6 +98,25 @@ class AuthServer {
   uint16_t port() const { return listener_.port(); }
 
   struct Worker;
+
+  // The auth path for a stream transport that identifies the NAS itself (RadSec, RFC 6614: by its
+  // client certificate, aaa/radius/radsec_server.h): one per connection, used on that connection's
+  // thread only. Requests go through the same checks, policy, counters and events as datagrams;
+  // `secret` replaces the NAS's shared secret ("radsec", RFC 6614 2.3). `findNas` names the NAS
+  // in the current snapshot (nullptr: no NAS, the request is dropped as from an unknown client).
+  using NasFinder = std::function<const policy::NasClient*(const policy::Snapshot&)>;
+  class StreamSession {
+   public:
+    StreamSession(AuthServer& server, std::string secret, NasFinder findNas);
+    ~StreamSession();
+    // An Access-Request or Status-Server from `from` (the connection's peer): true with `reply`.
+    bool handle(const uint8_t* data, size_t len, const sockaddr_storage& from, std::vector<uint8_t>& reply);
+
+   private:
+    std::string secret_;
+    std::unique_ptr<Worker> worker_;
+    NasFinder findNas_;
+  };
 
  private:
   AuthServerConfig config_;

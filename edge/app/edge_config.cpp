@@ -15,6 +15,9 @@ namespace {
 using core::absolutePath;
 using core::ipAddress;
 
+// An absolute path, or empty for "not set" (the RadSec files).
+core::Status optionalAbsolutePath(const std::string& v) { return v.empty() ? core::Status::ok() : absolutePath(v); }
+
 std::shared_ptr<const core::ConfigTable<DatabaseConfig>> databaseTable() {
   auto t = std::make_shared<core::ConfigTable<DatabaseConfig>>();
   t->choice("synchronous", &DatabaseConfig::synchronous, "full", {"full", "normal"},
@@ -43,7 +46,30 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
       .stringList("auth-methods", &RadiusConfig::authMethods, {"pap", "chap", "mschapv2", "mac"},
                   "Authentication methods accepted (pap, chap, mschapv2, mac). Without chap, subscriber passwords "
                   "are stored only as NT hashes")
+      .integer("radsec-port", &RadiusConfig::radsecPort, 2083, 0, 65535,
+               "TCP port of RadSec, RADIUS over TLS (RFC 6614), when radsec-certificate is set; 0 picks a free port")
+      .string("radsec-certificate", &RadiusConfig::radsecCertificate, "",
+              "PEM certificate (chain) edged shows RadSec clients; empty: RadSec is off", optionalAbsolutePath)
+      .string("radsec-key", &RadiusConfig::radsecKey, "", "PEM private key of radsec-certificate",
+              optionalAbsolutePath)
+      .string("radsec-ca", &RadiusConfig::radsecCa, "",
+              "PEM CA certificate(s) a RadSec client's certificate must chain to; the NAS client is then the one whose "
+              "radsec-identity names the certificate",
+              optionalAbsolutePath)
+      .integer("radsec-max-connections", &RadiusConfig::radsecMaxConnections, 64, 1, 4096,
+               "RadSec connections open at once, in total (one thread each)")
+      .integer("radsec-max-connections-per-nas", &RadiusConfig::radsecMaxConnectionsPerNas, 4, 1, 256,
+               "RadSec connections open at once per NAS client")
+      .integer("radsec-idle-timeout-seconds", &RadiusConfig::radsecIdleTimeoutSeconds, 120, 5, 86400,
+               "A RadSec connection with no request for this long is closed")
+      .integer("radsec-handshake-timeout-seconds", &RadiusConfig::radsecHandshakeTimeoutSeconds, 10, 1, 300,
+               "A RadSec client must finish its TLS handshake within this many seconds")
       .check([](const RadiusConfig& c) -> core::Status {
+        if (!c.radsecCertificate.empty() || !c.radsecKey.empty() || !c.radsecCa.empty()) {
+          if (c.radsecCertificate.empty()) return core::invalidArgument("radsec-certificate: required with radsec-key and radsec-ca");
+          if (c.radsecKey.empty()) return core::invalidArgument("radsec-key: required with radsec-certificate");
+          if (c.radsecCa.empty()) return core::invalidArgument("radsec-ca: required with radsec-certificate");
+        }
         for (const std::string& m : c.authMethods)
           if (m != "pap" && m != "chap" && m != "mschapv2" && m != "mac")
             return core::invalidArgument("auth-methods: '" + m + "' is not one of: pap, chap, mschapv2, mac");

@@ -118,7 +118,8 @@ void printHuman(const std::string& command, const core::Json& reply) {
     for (const core::Json& c : args) std::printf("  %-20s %s\n", text(c["command"]).c_str(), text(c["help"]).c_str());
   } else if (command == "nas-list") {
     printTable(args, {{"name", "NAME"}, {"address", "ADDRESS"}, {"vendor", "VENDOR"}, {"coa-port", "COA-PORT"},
-                 {"nas-identifier", "NAS-IDENTIFIER"}, {"require-message-authenticator", "REQUIRE-MSG-AUTH"}});
+                 {"nas-identifier", "NAS-IDENTIFIER"}, {"require-message-authenticator", "REQUIRE-MSG-AUTH"},
+                 {"radsec-identity", "RADSEC-IDENTITY"}});
   } else if (command == "plan-list") {
     core::Json rows = core::Json::array();
     for (const core::Json& p : args) {

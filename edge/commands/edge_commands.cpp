@@ -41,7 +41,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
       // NAS clients.
       command("nas-add", "nas add",
               "--name N --address IP[/LEN] --secret S [--vendor V] [--coa-port P] [--nas-identifier ID] "
-              "[--require-message-authenticator yes|no|default]",
+              "[--require-message-authenticator yes|no|default] [--radsec-identity sha256:FINGERPRINT|NAME]",
               "add or replace a NAS client (vendor: generic, mikrotik, wispr, chillispot, cisco, accel-ppp)")
           .args(catalog::nasArguments())
           .role("admin")

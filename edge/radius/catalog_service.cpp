@@ -108,6 +108,7 @@ Json CatalogService::nasJson(const NasClient& n) {
   j["nas-identifier"] = n.nasIdentifier;
   j["require-message-authenticator"] =
       n.requireMessageAuthenticator ? Json(*n.requireMessageAuthenticator ? "yes" : "no") : Json("default");
+  j["radsec-identity"] = n.radsecIdentity;
   return j;  // the secret is never shown
 }
 

@@ -15,6 +15,15 @@ struct RadiusConfig {
   bool requireMessageAuthenticator = true;
   int64_t threads = 0;  // 0 = one per core
   std::vector<std::string> authMethods;
+  // RadSec (RFC 6614): on when radsec-certificate is set (then radsec-key and radsec-ca too).
+  int64_t radsecPort = 2083;
+  std::string radsecCertificate;
+  std::string radsecKey;
+  std::string radsecCa;
+  int64_t radsecMaxConnections = 64;
+  int64_t radsecMaxConnectionsPerNas = 4;
+  int64_t radsecIdleTimeoutSeconds = 120;
+  int64_t radsecHandshakeTimeoutSeconds = 10;
 };
 
 struct AccountingConfig {

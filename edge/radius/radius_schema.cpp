@@ -78,6 +78,9 @@ const std::vector<core::Migration>& radiusMigrations() {
        "  created_at INTEGER NOT NULL"
        ");"
        "CREATE INDEX subscribers_voucher ON subscribers(voucher_batch) WHERE voucher_batch <> 0;"},
+      {8, "RadSec identity of NAS clients",
+       // RFC 6614: the certificate a NAS presents over TLS ("sha256:HEX" or a CN/DNS name); '' = none.
+       "ALTER TABLE nas ADD COLUMN radsec_identity TEXT NOT NULL DEFAULT '';"},
   };
   return migrations;
 }

@@ -161,6 +161,27 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   acctServer_ = std::make_unique<aaa::radius::AcctServer>(ac, snapshots_, attributes_, *acctWriter_, ledger_,
                                                           sessionCounts_, counters_, &events_);
   EDGE_RETURN_IF_ERROR(acctServer_->start());
+  if (!config.radsecCertificate.empty()) {
+    aaa::radius::RadsecServerConfig rc;
+    rc.listen = config.listen;
+    rc.port = static_cast<uint16_t>(config.radsecPort);
+    rc.certificateFile = config.radsecCertificate;
+    rc.keyFile = config.radsecKey;
+    rc.caFile = config.radsecCa;
+    rc.maxConnections = static_cast<int>(config.radsecMaxConnections);
+    rc.maxConnectionsPerNas = static_cast<int>(config.radsecMaxConnectionsPerNas);
+    rc.idleTimeoutSeconds = static_cast<int>(config.radsecIdleTimeoutSeconds);
+    rc.handshakeTimeoutSeconds = static_cast<int>(config.radsecHandshakeTimeoutSeconds);
+    subscriptions_.push_back(events_.subscribe<aaa::radius::RadsecEvent>([](const aaa::radius::RadsecEvent& e) {
+      core::logWarning("RadSec ", e.peer, e.nas.empty() ? "" : " (NAS ", e.nas, e.nas.empty() ? "" : ")", ": ",
+                       e.what);
+    }));
+    radsecServer_ = std::make_unique<aaa::radius::RadsecServer>(rc, snapshots_, *server_, *acctServer_, counters_,
+                                                                &events_);
+    core::Status s = radsecServer_->start();
+    if (!s.isOk()) return s.withContext("radius");
+    core::logInfo("RadSec (RADIUS over TLS) listening on ", config.listen, " port ", radsecServer_->port());
+  }
   sessionsOnline_ = &RadiusCounters(counters_).sessionsOnline;  // once (radius_counters.h declares it)
   core::logInfo("RADIUS listening on ", config.listen, " auth ", server_->port(), ", accounting ",
                 acctServer_->port(), " (", threads, " threads each); ", subscriberCount, " subscribers loaded in ",
@@ -177,6 +198,9 @@ void RadiusService::stop() {
   stopDynAuth();
   for (core::EventBus::SubscriptionId id : subscriptions_) events_.unsubscribe(id);
   subscriptions_.clear();
+  // RadSec first: its connections feed the auth and accounting servers.
+  if (radsecServer_) radsecServer_->stop();
+  radsecServer_.reset();
   if (server_) server_->stop();
   server_.reset();
   if (acctServer_) acctServer_->stop();
@@ -215,6 +239,7 @@ core::Json RadiusService::statusJson() const {
   j["listen"] = config_.listen;
   j["auth-port"] = authPort();
   j["acct-port"] = acctServer_ ? acctServer_->port() : 0;
+  j["radsec-port"] = radsecServer_ ? radsecServer_->port() : 0;  // 0: RadSec off
   j["sessions-online"] = sessionCounts_.total();
   j["nas-clients"] = snap->nas.size();
   j["plans"] = snap->plans.size();

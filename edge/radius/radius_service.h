@@ -20,6 +20,7 @@
 #include "aaa/radius/acct_server.h"
 #include "aaa/radius/attributes.h"
 #include "aaa/radius/dictionary.h"
+#include "aaa/radius/radsec_server.h"
 #include "aaa/radius/reply.h"
 #include "aaa/radius/server.h"
 #include "core/control_socket.h"
@@ -105,6 +106,7 @@ class RadiusService {
   aaa::acct::Ledger ledger_;  // on acctWriter_'s thread only
   aaa::radius::SessionCounts sessionCounts_;
   std::unique_ptr<aaa::radius::AcctServer> acctServer_;
+  std::unique_ptr<aaa::radius::RadsecServer> radsecServer_;  // after both: it feeds them
 
   CapacityCheck capacityCheck_;
   std::unique_ptr<CatalogService> catalog_;  // made by start()

@@ -25,7 +25,7 @@ const std::vector<core::command::Arg> kSubscriberBeforeMain = catalog::subscribe
 TEST_GROUP(CatalogArgumentTables){};
 
 TEST(CatalogArgumentTables, AreWholeWhenAskedForBeforeMain) {
-  LONGS_EQUAL(7, kNasBeforeMain.size());
+  LONGS_EQUAL(8, kNasBeforeMain.size());  // with radsec-identity
   LONGS_EQUAL(21, kPlanBeforeMain.size());
   LONGS_EQUAL(7, kSubscriberBeforeMain.size());
   STRCMP_EQUAL("name", kNasBeforeMain.front().name.c_str());

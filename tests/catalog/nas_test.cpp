@@ -51,10 +51,23 @@ TEST(CatalogNas, DefaultsForWhatIsNotGiven) {
   CHECK_TRUE(*fromArgs(with(minimal(), "require-message-authenticator", "yes"))->requireMessageAuthenticator);
 }
 
+TEST(CatalogNas, RadsecIdentityIsStoredInOneForm) {
+  CHECK_TRUE(fromArgs(minimal())->radsecIdentity.empty());
+  STRCMP_EQUAL("ap-17.example.net", fromArgs(with(minimal(), "radsec-identity", "ap-17.example.net"))->radsecIdentity.c_str());
+  std::string colons = "sha256:", stored = "sha256:";
+  for (int i = 0; i < 32; ++i) {
+    colons += (i ? ":" : "") + std::string("AB");  // as openssl x509 -fingerprint prints it
+    stored += "ab";
+  }
+  STRCMP_EQUAL(stored.c_str(), fromArgs(with(minimal(), "radsec-identity", colons))->radsecIdentity.c_str());
+  CHECK_STATUS(Code::kInvalidArgument, "radsec-identity: a sha256 fingerprint is 64 hex digits, got 4",
+               fromArgs(with(minimal(), "radsec-identity", "sha256:abcd")).status());
+}
+
 TEST(CatalogNas, UnknownArgumentsAreRefused) {
   CHECK_STATUS(Code::kInvalidArgument,
                "unknown argument 'port' (known: name, address, secret, vendor, coa-port, nas-identifier, "
-               "require-message-authenticator)",
+               "require-message-authenticator, radsec-identity)",
                fromArgs(with(minimal(), "port", "1812")).status());
   CHECK_STATUS(Code::kInvalidArgument, "arguments must be an object", fromArgs(Json::array()).status());
 }
