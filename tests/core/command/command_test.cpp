@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/cli.h"
+#include "core/command/bind.h"
 #include "core/command/reply.h"
 
 #include <CppUTest/TestHarness.h>
@@ -176,6 +177,28 @@ TEST(CommandTable, IntegersAreCheckedAgainstTheirDeclaredRangeBeforeTheHandler) 
   // A handler names an argument its table declares: anything else is a bug of ours.
   CHECK_THROWS(std::logic_error, core::command::argument(page.args, "nope"));
   LONGS_EQUAL(100, core::command::argument(page.args, "limit").max);
+}
+
+TEST(CommandTable, BindMethodsMakesAServicesMethodsTheHandlersOfItsCommands) {
+  struct Service {
+    std::string seen;
+    ControlReply look(const Json& args) {
+      seen = "look " + args.dump();
+      return ControlReply::success("looked");
+    }
+    ControlReply serve(const Json& args) {
+      seen = "serve " + args.value("user", "");
+      return ControlReply::success("served");
+    }
+  } service;
+  Table table{kRoles, kSpecs};
+  core::command::bindMethods(table, &service, {{"look", &Service::look}, {"serve", &Service::serve}});
+  STRCMP_EQUAL("looked", table.call(Caller::root(), "look", Json{{"name", "x"}}).text.c_str());
+  STRCMP_EQUAL("look {\"name\":\"x\"}", service.seen.c_str());
+  STRCMP_EQUAL("served", table.call(Caller::root(), "serve", Json{{"user", "ann"}}).text.c_str());
+  STRCMP_EQUAL("serve ann", service.seen.c_str());
+  STRCMP_EQUAL("change, wait, fail", table.unbound().c_str());  // in the order declared
+  CHECK_THROWS(std::logic_error, core::command::bindMethods(table, &service, {{"look", &Service::look}}));
 }
 
 TEST(CommandTable, FailuresCarryTheirCodeAndMapToHttpAndExitStatuses) {
