@@ -296,6 +296,20 @@ realm * {{
             silent.close()
         self.assertEqual(self.counter("radius_radsec_handshake_failures_total"), failures + 1)
 
+    def test_a_key_that_is_not_the_certificates_stops_the_start_naming_the_key(self):
+        tmp = TempDir()
+        try:
+            bad = Edged(tmp.path, extra={"radius": {
+                "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1, "radsec-port": 0,
+                "radsec-certificate": self.server_cert, "radsec-key": self.nas_key,
+                "radsec-ca": os.path.join(self.certs, "nas-ca.pem")}})
+            with self.assertRaises(AssertionError) as e:
+                bad.start()
+            self.assertIn(f"radsec-key: {self.nas_key} is not the key of {self.server_cert}", str(e.exception))
+            bad.proc.wait(timeout=10)
+        finally:
+            tmp.cleanup()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

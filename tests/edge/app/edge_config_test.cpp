@@ -50,6 +50,18 @@ TEST(EdgeConfig, ErrorsNameTheKey) {
                parse(R"({"radius": {"auth-methods": ["pap", "eap"]}})").status().message().c_str());
   STRCMP_EQUAL("radius.auth-port and acct-port must differ",
                parse(R"({"radius": {"auth-port": 1812, "acct-port": 1812}})").status().message().c_str());
+  STRCMP_EQUAL("radius.radsec-key: required with radsec-certificate",
+               parse(R"({"radius": {"radsec-certificate": "/etc/edged/radsec.pem", "radsec-ca": "/etc/edged/ca.pem"}})")
+                   .status().message().c_str());
+  STRCMP_EQUAL("radius.radsec-ca: required with radsec-certificate",
+               parse(R"({"radius": {"radsec-certificate": "/etc/edged/radsec.pem", "radsec-key": "/etc/edged/k.pem"}})")
+                   .status().message().c_str());
+  STRCMP_EQUAL("radius.radsec-certificate: required with radsec-key and radsec-ca",
+               parse(R"({"radius": {"radsec-key": "/etc/edged/k.pem"}})").status().message().c_str());
+  STRCMP_EQUAL("radius.radsec-key: 'k.pem' must be an absolute path",
+               parse(R"({"radius": {"radsec-key": "k.pem"}})").status().message().c_str());
+  STRCMP_EQUAL("radius.radsec-max-connections-per-nas: 0 is out of range 1..256",
+               parse(R"({"radius": {"radsec-max-connections-per-nas": 0}})").status().message().c_str());
   STRCMP_EQUAL("radius.listen: 'localhost' is not an IP address",
                parse(R"({"radius": {"listen": "localhost"}})").status().message().c_str());
   STRCMP_EQUAL("accounting.stale-multiplier: 1 is out of range 2..100",
