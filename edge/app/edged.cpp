@@ -484,6 +484,11 @@ void Edged::registerCommands() {
                                              *r);
         });
       });
+  commands_.bind("gateway-clients", [this](const core::Json&, const core::command::Caller&) {
+    if (!gateway_) return core::ControlReply::error(core::failedPrecondition("the gateway is not enabled on this box"));
+    core::Json j = gateway_->clientsJson();
+    return core::ControlReply::success(std::to_string(j["clients"].size()) + " gateway clients", j);
+  });
   commands_.bind("sync-status", [this](const core::Json&, const core::command::Caller&) {
                              core::Json j = sync_->statusJson();
                              return core::ControlReply::success(j["summary"].get<std::string>(), j);
@@ -756,6 +761,7 @@ core::Status Edged::startWebUi() {
   };
   webui::WebUiOptions options;
   options.title = "edged " + std::string(kVersion);
+  options.gateway = config_.gateway.enabled;  // the Gateway page and its nav link
   webui_ = std::make_unique<webui::WebUi>(host, options);
   EDGE_RETURN_IF_ERROR(webui_->init().withContext("technician UI"));
 

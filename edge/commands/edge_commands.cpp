@@ -196,6 +196,11 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .args({text("batch", true, 64), text("format", false, 8)})
           .role("technician"),
 
+      // The hotspot gateway (when enabled).
+      command("gateway-clients", "gateway clients", "",
+              "the gateway's clients (subscriber, MAC, rate limit, live rate, counters) and DHCP leases")
+          .role("viewer"),
+
       // Diagnostics (edge/diagnostics): run on the box, by technicians and admins. --wait no starts a run
       // and answers its id at once (the technician UI follows its output); otherwise the answer is the
       // whole output once the run has ended.

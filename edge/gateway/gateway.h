@@ -72,6 +72,10 @@ struct GatewayClient {
   bool usageMatters = false;           // quota or fair use: every moved counter is reported at once
   uint64_t upBytes = 0, downBytes = 0, upPackets = 0, downPackets = 0;
   uint64_t upPacketsSeen = 0;  // at the last activity check
+  // The live rate, bit/s, between the last two polls that were at least a second apart.
+  uint64_t upBps = 0, downBps = 0;
+  int64_t ratedAt = 0;  // the poll the rate was measured to (unix seconds)
+  uint64_t ratedUpBytes = 0, ratedDownBytes = 0;
 };
 
 // A DHCP lease as dnsmasq writes it.
@@ -112,6 +116,9 @@ class Gateway {
   void applySettings(const GatewayConfig& config);
 
   core::Json statusJson();
+  // The technician UI's Gateway page (gateway-clients; gateway_view.cpp): every client with its
+  // subscriber, MAC, rate limit, live rate and counters, and the DHCP leases.
+  core::Json clientsJson();
   uint16_t portalPort() const { return portal_->port(); }
 
  private:
@@ -121,6 +128,8 @@ class Gateway {
   // Clients (gateway_clients.cpp; macOf in gateway_dnsmasq.cpp).
   // The device at `ip`: its MAC from the DHCP leases or the neighbour table; "" when unknown.
   std::string macOf(const std::string& ip);
+  // dnsmasq's current leases (its lease file; empty when there is none yet).
+  std::vector<GatewayLease> leases();
   // Access-Request for the device at `ip`, then Start, then kernel. Refused first while the device
   // (its MAC or its address) has too many failures; malformed input is a failure itself.
   LoginResult login(const std::string& ip, const std::string& username, const std::string& password);

@@ -116,6 +116,14 @@ void Gateway::pollOnce() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [ip, c] : clients_) {
       bool moved = takeCounters(*counters, c);
+      if (c.ratedAt == 0 || now < c.ratedAt) {
+        c.ratedAt = now, c.ratedUpBytes = c.upBytes, c.ratedDownBytes = c.downBytes;
+      } else if (now - c.ratedAt >= 1) {
+        uint64_t dt = static_cast<uint64_t>(now - c.ratedAt);
+        c.upBps = c.upBytes >= c.ratedUpBytes ? (c.upBytes - c.ratedUpBytes) * 8 / dt : 0;
+        c.downBps = c.downBytes >= c.ratedDownBytes ? (c.downBytes - c.ratedDownBytes) * 8 / dt : 0;
+        c.ratedAt = now, c.ratedUpBytes = c.upBytes, c.ratedDownBytes = c.downBytes;
+      }
       if (c.upPackets != c.upPacketsSeen) {
         c.upPacketsSeen = c.upPackets;
         c.lastActivity = now;

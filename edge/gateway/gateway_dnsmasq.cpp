@@ -150,6 +150,11 @@ void Gateway::stopDnsmasq() {
   dnsmasqPid_ = -1;
 }
 
+std::vector<GatewayLease> Gateway::leases() {
+  std::string text;
+  return readFile(stateDir_ + "/dnsmasq.leases", &text) ? parseDnsmasqLeases(text) : std::vector<GatewayLease>{};
+}
+
 std::string Gateway::macOf(const std::string& ip) {
   std::string text;
   if (readFile(stateDir_ + "/dnsmasq.leases", &text))

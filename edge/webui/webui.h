@@ -70,6 +70,7 @@ struct WebUiOptions {
   core::web::SessionLimits sessions{256, 30 * 60, 12 * 3600};
   int64_t sampleSeconds = 10;   // one chart point every this many seconds
   size_t samplesKept = 360;     // an hour of them
+  bool gateway = false;         // the hotspot gateway is enabled: the Gateway page
 };
 
 class WebUi {
@@ -114,12 +115,18 @@ class WebUi {
                                const std::string& username = "");
   core::HttpResponse loginPost(const core::HttpRequest& r);
   core::HttpResponse logoutPost(const core::HttpRequest& r, const Visitor& v);
+  // webui_overview.cpp
   core::HttpResponse overview(const Visitor& v, bool fragmentOnly);
+  core::Json overviewData(const Visitor& v);  // the figures, read at most every 2 s for everyone
   core::HttpResponse series();
   core::HttpResponse subscribers(const core::HttpRequest& r, const Visitor& v, bool fragmentOnly);
   core::HttpResponse subscriber(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
                                 core::Json formErrors = core::Json::object(), int status = 200);
   core::HttpResponse subscriberPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
+  // webui_subscribers.cpp: the chart data of a subscriber's page.
+  core::HttpResponse subscriberUsage(const core::HttpRequest& r, const Visitor& v);
+  // webui_gateway.cpp
+  core::HttpResponse gatewayPage(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse sessionsPage(const core::HttpRequest& r, const Visitor& v,
                                   std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse sessionPost(const core::HttpRequest& r, const Visitor& v, const std::string& command);
@@ -151,6 +158,9 @@ class WebUi {
   core::web::CsrfTokens csrf_;
   mutable std::mutex samplesMu_;
   std::deque<Sample> samples_;
+  std::mutex overviewMu_;
+  core::Json overviewCache_;  // overviewData's last reading, taken at overviewAt_
+  int64_t overviewAt_ = 0;
   int64_t lastExpire_ = 0;
 };
 

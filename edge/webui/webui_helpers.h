@@ -9,6 +9,7 @@
 #include "core/http_server.h"
 #include "core/json.h"
 #include "core/units.h"
+#include "core/web/form.h"
 
 namespace edge::webui::detail {
 
@@ -60,6 +61,20 @@ inline core::Json facts(const core::Json& j) {
     out.push_back({{"key", key}, {"value", value.empty() ? "-" : value}});
   }
   return out;
+}
+
+// A live session (session-list, session-search) as a row of a page's table.
+inline core::Json sessionRow(const core::Json& s) {
+  return {{"id", textOf(s, "id")},
+          {"username", textOf(s, "username")},
+          {"url", "/subscriber?u=" + core::web::urlEncode(textOf(s, "username"))},
+          {"nas", textOf(s, "nas")},
+          {"ip", textOf(s, "framed-ip")},
+          {"station", textOf(s, "calling-station-id")},
+          {"started", textOf(s, "started")},
+          {"time", duration(integerOf(s, "session-time"))},
+          {"down", core::formatSize(static_cast<uint64_t>(integerOf(s, "output-octets")))},
+          {"up", core::formatSize(static_cast<uint64_t>(integerOf(s, "input-octets")))}};
 }
 
 }  // namespace edge::webui::detail

@@ -692,6 +692,29 @@ class GatewayTest(unittest.TestCase):
         finally:
             edged.stop()
 
+    def technician_ui_gateway_page(self, edged, c1):
+        """The technician UI's Gateway page (and gateway-clients): alice's client with her address,
+        MAC, plan limit after the CoA and counters, and her DHCP lease."""
+        from webui_pages_test import Browser, text_of  # noqa: E402 (the UI test's HTTPS client)
+        j = edged.ctl_json("gateway", "clients")
+        mine = [c for c in j["clients"] if c["username"] == "alice"]
+        self.assertEqual(1, len(mine), j)
+        self.assertEqual((c1.ip, "02:00:00:00:77:01", 4_000_000, 2_000_000),
+                         (mine[0]["ip"], mine[0]["mac"], mine[0]["limit-down-bps"], mine[0]["limit-up-bps"]), mine)
+        self.assertGreater(mine[0]["down-octets"], 1_000_000, "iperf's download is in the counters")
+        self.assertIn({"ip": c1.ip, "mac": "02:00:00:00:77:01"},
+                      [{"ip": l["ip"], "mac": l["mac"]} for l in j["leases"]], j["leases"])
+        edged.ctl("user", "add", "--username", "gina", "--password", "gina gateway pw", "--role", "viewer")
+        ui = Browser(edged.ctl_json("status")["ui-url"]).sign_in("gina", "gina gateway pw")
+        status, page = ui.get("/")
+        self.assertIn('href="/gateway"', page)
+        status, page = ui.get("/gateway")
+        self.assertEqual(200, status)
+        words = text_of(page)
+        self.assertIn(f"alice {c1.ip} 02:00:00:00:77:01", words)
+        self.assertIn("4.0 Mbit/s / 2.0 Mbit/s", words)
+        self.assertIn(f"{c1.ip} 02:00:00:00:77:01", words.split("DHCP leases", 1)[1])
+
     def test_gateway(self):
         edged = self.start_edged()
         try:
@@ -786,6 +809,7 @@ class GatewayTest(unittest.TestCase):
         wait_for(lambda: (self.htb_class("br-lan", minor), self.htb_class("gw-wan", minor)) ==
                  ((4_000_000, 4_000_000), (2_000_000, 2_000_000)), what="the CoA's classes (down, up)")
         self.assertIn("gateway: CoA: alice", edged.read_log())
+        self.technician_ui_gateway_page(edged, c1)
 
         # ---- quota: cut within one polling interval ----
         c2_log = c2.form("/login", {"username": "bob", "password": "bob-pass-12", "accept": "yes"})

@@ -49,3 +49,34 @@ if (window.htmx) htmx.config.includeIndicatorStyles = false;  // webui.css has t
     });
   });
 })();
+
+// A page's own chart (a subscriber's usage per day): <div class="chart" data-url="..." data-labels="a,b">,
+// drawn once from the JSON [[x], [series 1], [series 2], ...] at data-url.
+(function () {
+  const colours = ['#1565c0', '#2e7d32', '#ef6c00'];
+  document.addEventListener('DOMContentLoaded', function () {
+    if (!window.uPlot) return;
+    document.querySelectorAll('.chart[data-url]').forEach(function (el) {
+      fetch(el.dataset.url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !data[0] || data[0].length === 0) {
+            el.textContent = 'No usage recorded in this period yet.';
+            el.classList.add('empty');
+            return;
+          }
+          const labels = (el.dataset.labels || '').split(',');
+          const series = [{}];
+          for (let k = 1; k < data.length; k++)
+            series.push({ label: labels[k - 1] || '', stroke: colours[(k - 1) % colours.length], width: 2,
+                          points: { show: true } });
+          const chart = new uPlot({ width: Math.max(240, el.clientWidth || 320), height: 160, series: series,
+                                    axes: [{}, { size: 60 }] }, data, el);
+          window.addEventListener('resize', function () {
+            chart.setSize({ width: Math.max(240, el.clientWidth || 320), height: 160 });
+          });
+        })
+        .catch(function () {});
+    });
+  });
+})();
