@@ -151,9 +151,11 @@ int build(int argc, char** argv) {
       return usageError("--block-size must be a power of two from 65536 to 67108864");
     blockSize = static_cast<uint32_t>(v);
   }
-  core::Result<firmware::FileSource> payload = firmware::FileSource::open(a->options["payload"]);
-  if (!payload.isOk()) return refused(payload.status());
-  if (core::Status s = firmware::describePayload(*payload, blockSize, m); !s.isOk()) return refused(s);
+  {
+    core::Result<firmware::FileSource> payload = firmware::FileSource::open(a->options["payload"]);
+    if (!payload.isOk()) return refused(payload.status());
+    if (core::Status s = firmware::describePayload(*payload, blockSize, m); !s.isOk()) return refused(s);
+  }
   std::string manifestBytes = firmware::manifestToJson(m).dump();
   // The manifest must pass the same checks the verifier makes (compatible names, floor <= version).
   if (core::Result<firmware::Manifest> back = firmware::parseManifest(manifestBytes); !back.isOk())
@@ -163,6 +165,18 @@ int build(int argc, char** argv) {
   core::Result<firmware::FileSource> again = firmware::FileSource::open(a->options["payload"]);
   if (!again.isOk()) return refused(again.status());
   if (core::Status s = writeBundle(a->options["out"], *header, *again); !s.isOk()) return refused(s);
+  // The image was read twice (digests, then the copy): check the copy against the digests, so an
+  // image that changed in between never leaves a bundle behind.
+  core::Result<firmware::FileSource> written = firmware::FileSource::open(a->options["out"]);
+  core::Result<firmware::BundleHeader> writtenHeader =
+      written.isOk() ? firmware::readHeader(*written) : core::Result<firmware::BundleHeader>(written.status());
+  core::Status same = writtenHeader.isOk() ? firmware::streamPayload(*written, writtenHeader->manifest,
+                                                                     [](const char*, size_t) { return core::Status::ok(); })
+                                           : writtenHeader.status();
+  if (!same.isOk()) {
+    std::remove(a->options["out"].c_str());
+    return refused(core::corrupt("the payload changed while the bundle was built (" + same.message() + "); nothing kept"));
+  }
   std::printf("built %s: version %s, %s payload (%zu blocks), not signed yet (fwtool sign)\n",
               a->options["out"].c_str(), m.version.text().c_str(), core::humanBytes(m.payload.size).c_str(),
               m.payload.blocks.size());

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """fwtool as an operator runs it: keys from the openssl command line, a payload, build, sign,
 inspect, verify; then the refusals, each with its exit status and its words: a tampered payload, a
-tampered manifest, another key, the license key's kind of misuse (a private key given as the
-public one), a bundle cut short, a downgrade below the security floor, another hardware.
+tampered manifest, another key, a private key given as the public one, a bundle cut short, a
+downgrade below the security floor, another hardware, an image that changes while it is built.
 
 Environment (CTest sets it): EDGE_BIN, the build's bin folder.
 """
@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.environ.get("EDGE_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
 FWTOOL = os.path.join(BIN, "fwtool")
@@ -123,6 +124,33 @@ def main():
                       "--security-floor", "3.0", "--out", os.path.join(d, "bad.fw"))
         check(rc == 2 and "security-floor must not be above version" in out and not os.path.exists(
             os.path.join(d, "bad.fw")), "build refuses a floor above the version and writes nothing")
+        # An image that changes between build's two reads leaves no bundle behind: a FIFO gives other
+        # bytes the second time fwtool opens it (the second writer waits until the first read is closed).
+        fifo = os.path.join(d, "changing.img")
+        os.mkfifo(fifo)
+        changed = os.path.join(d, "changed.fw")
+        proc = subprocess.Popen([FWTOOL, "build", "--payload", fifo, "--version", "2.1.0", "--compatible", "x",
+                                 "--min-version", "2.0", "--security-floor", "2.0", "--out", changed],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        def reading():
+            try:
+                return any(os.path.realpath(os.path.join(f"/proc/{proc.pid}/fd", fd)) == os.path.realpath(fifo)
+                           for fd in os.listdir(f"/proc/{proc.pid}/fd"))
+            except OSError:
+                return False
+
+        with open(fifo, "wb") as f:
+            f.write(data)
+        for _ in range(1000):
+            if not reading():
+                break
+            time.sleep(0.01)
+        with open(fifo, "wb") as f:
+            f.write(data[:-1] + b"\x00")
+        out = proc.communicate(timeout=60)[0]
+        check(proc.returncode == 1 and "the payload changed while the bundle was built" in out
+              and not os.path.exists(changed), "an image that changed during build leaves no bundle: " + out.strip()[:160])
         rc, out = run("sign", "--key", pub, bundle)
         check(rc == 1 and "not a PEM ECDSA P-256 private key" in out, "sign refuses a public key")
     if failures:
