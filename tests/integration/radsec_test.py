@@ -296,6 +296,38 @@ realm * {{
             silent.close()
         self.assertEqual(self.counter("radius_radsec_handshake_failures_total"), failures + 1)
 
+    def test_a_quiet_connection_is_closed_after_the_idle_timeout(self):
+        # An edged of its own with a 5 s idle timeout: radsecproxy, whose connection that would close
+        # between the other tests, recovers only after a pause (seen with radsecproxy 1.9.2).
+        tmp = TempDir()
+        quick = Edged(tmp.path, extra={"radius": {
+            "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1, "radsec-port": 0,
+            "radsec-certificate": self.server_cert, "radsec-key": self.server_key,
+            "radsec-ca": os.path.join(self.certs, "nas-ca.pem"), "radsec-idle-timeout-seconds": 5}}).start()
+        try:
+            quick.ctl("nas", "add", "--name", "bras-1", "--address", "192.0.2.18", "--secret", "not-used-over-radsec",
+                      "--radsec-identity", "sha256:" + fingerprint(self.fp_cert))
+            port = quick.ctl_json("status")["radius"]["radsec-port"]
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.load_verify_locations(os.path.join(self.certs, "nas-ca.pem"))
+            ctx.load_cert_chain(self.fp_cert, self.fp_key)
+            with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20)) as s:
+                raw = rp.status_server(RADSEC, pkt_id=3)
+                s.sendall(raw)
+                self.assertEqual(rp.Reply(read_packet(s), RADSEC, raw).code, rp.ACCESS_ACCEPT)
+                started = time.monotonic()
+                try:
+                    self.assertIsNone(read_packet(s))  # closed by edged
+                except (ssl.SSLError, ConnectionError):
+                    pass
+                self.assertGreaterEqual(time.monotonic() - started, 4)
+            with urllib.request.urlopen(quick.ctl_json("status")["metrics-url"], timeout=10) as r:
+                self.assertIn("radius_radsec_idle_timeouts_total 1\n", r.read().decode())
+        finally:
+            quick.stop()
+            tmp.cleanup()
+
     def test_a_key_that_is_not_the_certificates_stops_the_start_naming_the_key(self):
         tmp = TempDir()
         try:
