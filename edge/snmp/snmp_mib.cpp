@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <iterator>
 
+#include "aaa/radius/acct_server.h"
+#include "aaa/radius/server.h"
+
 namespace edge::snmp {
 
 // The enterprise number is read from docs/mib/EDGED-MIB.txt by CMake (edge/CMakeLists.txt).
@@ -49,21 +52,31 @@ const std::pair<const Oid, MibValue>* MibView::next(const Oid& oid) const {
 
 namespace {
 
-// The columns, in MIB order, of what aaa/radius declares (names: prefix + column).
-constexpr const char* kAuthTotals[] = {"access_requests_total", "invalid_requests_total", "dup_access_requests_total",
-                                       "access_accepts_total", "access_rejects_total", "access_challenges_total",
-                                       "malformed_access_requests_total", "bad_authenticators_total",
-                                       "packets_dropped_total", "unknown_types_total"};
-constexpr const char* kAuthClient[] = {"access_requests_total", "dup_access_requests_total", "access_accepts_total",
-                                       "access_rejects_total", "access_challenges_total",
-                                       "malformed_access_requests_total", "bad_authenticators_total",
-                                       "packets_dropped_total", "unknown_types_total"};
-constexpr const char* kAcctTotals[] = {"requests_total", "invalid_requests_total", "dup_requests_total",
-                                       "responses_total", "malformed_requests_total", "bad_authenticators_total",
-                                       "packets_dropped_total", "no_records_total", "unknown_types_total"};
-constexpr const char* kAcctClient[] = {"packets_dropped_total", "requests_total", "dup_requests_total",
-                                       "responses_total", "bad_authenticators_total", "malformed_requests_total",
-                                       "no_records_total", "unknown_types_total"};
+using aaa::radius::AcctCounters;
+using aaa::radius::AuthCounters;
+
+// The columns, in MIB order, of what aaa/radius declares, as its handles structs' members: their
+// names and help are written once, in aaa/radius's tables, and found through AuthCounters::find /
+// AcctCounters::find (a renamed family cannot silently read 0 here).
+constexpr core::Counter* AuthCounters::*kAuthTotals[] = {
+    &AuthCounters::accessRequests,   &AuthCounters::invalidRequests,         &AuthCounters::dupAccessRequests,
+    &AuthCounters::accessAccepts,    &AuthCounters::accessRejects,           &AuthCounters::accessChallenges,
+    &AuthCounters::malformedAccessRequests, &AuthCounters::badAuthenticators, &AuthCounters::packetsDropped,
+    &AuthCounters::unknownTypes};
+// radiusAuthClientExtTable from column 5 (RFC 4669 has no per-client InvalidRequests).
+constexpr core::Counter* AuthCounters::*kAuthClient[] = {
+    &AuthCounters::accessRequests,   &AuthCounters::dupAccessRequests,       &AuthCounters::accessAccepts,
+    &AuthCounters::accessRejects,    &AuthCounters::accessChallenges,        &AuthCounters::malformedAccessRequests,
+    &AuthCounters::badAuthenticators, &AuthCounters::packetsDropped,         &AuthCounters::unknownTypes};
+constexpr core::Counter* AcctCounters::*kAcctTotals[] = {
+    &AcctCounters::requests,          &AcctCounters::invalidRequests, &AcctCounters::dupRequests,
+    &AcctCounters::responses,         &AcctCounters::malformedRequests, &AcctCounters::badAuthenticators,
+    &AcctCounters::packetsDropped,    &AcctCounters::noRecords,       &AcctCounters::unknownTypes};
+// radiusAccClientExtTable from column 5 (RFC 4671 starts the client's counters with PacketsDropped).
+constexpr core::Counter* AcctCounters::*kAcctClient[] = {
+    &AcctCounters::packetsDropped,    &AcctCounters::requests,          &AcctCounters::dupRequests,
+    &AcctCounters::responses,         &AcctCounters::badAuthenticators, &AcctCounters::malformedRequests,
+    &AcctCounters::noRecords,         &AcctCounters::unknownTypes};
 // radiusDynAuthServerTable, per kind (Disconnect from column 7, CoA from 19).
 struct DynAuthColumn {
   const char* name;
@@ -100,27 +113,44 @@ constexpr size_t kNasUnknownTypes = kNasCoa + kPerKind;
 using Slot = MibCounters::Slot;
 using Row = MibCounters::Row;
 
+Slot authSlot(core::Counter* AuthCounters::*which, const std::string& nas) {
+  return {[which, nas](const core::CounterRegistry& r) { return AuthCounters::find(r, which, nas); }, nullptr};
+}
+
+Slot acctSlot(core::Counter* AcctCounters::*which, const std::string& nas) {
+  return {[which, nas](const core::CounterRegistry& r) { return AcctCounters::find(r, which, nas); }, nullptr};
+}
+
+// The dynauth client's families have no handles table in aaa/radius (dynauth_client.h lists them):
+// found by name.
+Slot namedSlot(std::string name, std::map<std::string, std::string> labels) {
+  return {[name = std::move(name), labels = std::move(labels)](const core::CounterRegistry& r) {
+            return r.find(name, labels);
+          },
+          nullptr};
+}
+
 Row scalarSlots() {
   Row row;
-  for (const char* n : kAuthTotals) row.push_back({std::string("radius_auth_") + n, {}, nullptr});
-  for (const char* n : kAcctTotals) row.push_back({std::string("radius_acct_") + n, {}, nullptr});
-  row.push_back({"radius_dynauth_client_disconnect_invalid_server_addresses_total", {}, nullptr});
-  row.push_back({"radius_dynauth_client_coa_invalid_server_addresses_total", {}, nullptr});
-  row.push_back({"radius_sessions_online", {}, nullptr});
-  row.push_back({"radius_acct_write_failures_total", {}, nullptr});
+  for (auto which : kAuthTotals) row.push_back(authSlot(which, ""));
+  for (auto which : kAcctTotals) row.push_back(acctSlot(which, ""));
+  row.push_back(namedSlot("radius_dynauth_client_disconnect_invalid_server_addresses_total", {}));
+  row.push_back(namedSlot("radius_dynauth_client_coa_invalid_server_addresses_total", {}));
+  row.push_back(namedSlot("radius_sessions_online", {}));
+  row.push_back(acctSlot(&AcctCounters::writeFailures, ""));
   return row;
 }
 
 Row nasSlots(const std::string& nas) {
   const std::map<std::string, std::string> labels = {{"nas", nas}};
   Row row;
-  for (const char* n : kAuthClient) row.push_back({std::string("radius_auth_client_") + n, labels, nullptr});
-  for (const char* n : kAcctClient) row.push_back({std::string("radius_acct_client_") + n, labels, nullptr});
+  for (auto which : kAuthClient) row.push_back(authSlot(which, nas));
+  for (auto which : kAcctClient) row.push_back(acctSlot(which, nas));
   const std::string dynauth = "radius_dynauth_server_";
-  row.push_back({dynauth + "round_trip_time_seconds", labels, nullptr});
+  row.push_back(namedSlot(dynauth + "round_trip_time_seconds", labels));
   for (const char* kind : {"disconnect_", "coa_"})
-    for (const DynAuthColumn& c : kDynAuthPerKind) row.push_back({dynauth + kind + c.name, labels, nullptr});
-  row.push_back({dynauth + "unknown_types_total", labels, nullptr});
+    for (const DynAuthColumn& c : kDynAuthPerKind) row.push_back(namedSlot(dynauth + kind + c.name, labels));
+  row.push_back(namedSlot(dynauth + "unknown_types_total", labels));
   return row;
 }
 
@@ -155,7 +185,7 @@ MibCounters::~MibCounters() = default;
 
 void MibCounters::resolve(Row& row, bool force) {
   for (Slot& slot : row)
-    if (slot.handle == nullptr && force) slot.handle = registry_.find(slot.name, slot.labels);
+    if (slot.handle == nullptr && force) slot.handle = slot.find(registry_);
 }
 
 void MibCounters::refresh(const std::vector<NasRow>& nas, const std::vector<PlanRow>& plans) {
@@ -180,7 +210,7 @@ void MibCounters::refresh(const std::vector<NasRow>& nas, const std::vector<Plan
   for (const PlanRow& p : plans) {
     auto it = plans_.find(p.name);
     if (it == plans_.end()) {
-      Row row{{"radius_plan_sessions_online", {{"plan", p.name}}, nullptr}};
+      Row row{namedSlot("radius_plan_sessions_online", {{"plan", p.name}})};
       resolve(row, true);
       planRows.emplace(p.name, std::move(row));
     } else {

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -114,7 +115,9 @@ struct EdgedHandles {
 };
 
 // The table of handles the MIB reads, built once. EDGED-MIB's come from the areas (EdgedHandles).
-// The RADIUS servers' counters (RFC 4669/4671/4672: declared by aaa/radius, per NAS) and the sessions
+// The RADIUS servers' counters (RFC 4669/4671: found through aaa/radius's AuthCounters::find and
+// AcctCounters::find, by member, never by a name of ours; RFC 4672: the dynauth client's, by name;
+// all declared by aaa/radius, per NAS) and the sessions
 // per plan are found in the registry once: the scalars on the first view, a NAS's or a plan's row
 // when it first appears. A handle still missing (a NAS no CoA was sent to yet) is looked for again
 // only after the registry grew (CounterRegistry::generation). Rows of NAS clients and plans that
@@ -127,9 +130,11 @@ class MibCounters {
   MibCounters(const MibCounters&) = delete;
   MibCounters& operator=(const MibCounters&) = delete;
 
+  // One column's counter: how to find it without declaring it (aaa/radius's AuthCounters::find and
+  // AcctCounters::find for the RFC 4669/4671 families, whose names are written only there; a name
+  // and labels for the dynauth client's), and the handle once found.
   struct Slot {
-    std::string name;
-    std::map<std::string, std::string> labels;
+    std::function<const core::Counter*(const core::CounterRegistry&)> find;
     const core::Counter* handle = nullptr;
     uint64_t value() const { return handle == nullptr ? 0 : handle->value(); }
   };

@@ -2,6 +2,9 @@
 // places, tables indexed by database id, Counter32 wrap, GETNEXT order.
 #include "edge/snmp/snmp_mib.h"
 
+#include "aaa/radius/acct_server.h"
+#include "aaa/radius/server.h"
+
 #include <CppUTest/TestHarness.h>
 
 namespace {
@@ -178,4 +181,42 @@ TEST(SnmpMib, ReadsThroughHandlesMadeOnceAndFindsLateCounters) {
   f.source.nas = nas;
   v = edge::snmp::buildMibView(f.source);
   LONGS_EQUAL(5, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1.7.7"));
+}
+
+TEST(SnmpMib, ClientTablesReadTheCountersTheServersDeclareForTheNas) {
+  Fixture f;
+  // What AuthServer/AcctServer declare at a NAS's first request: each member gets its own value, so
+  // a column reading another member (or a name aaa/radius does not declare) shows.
+  aaa::radius::AuthCounters auth = aaa::radius::AuthCounters::registerIn(f.registry, "bras");
+  aaa::radius::AcctCounters acct = aaa::radius::AcctCounters::registerIn(f.registry, "bras");
+  aaa::radius::AcctCounters totals = aaa::radius::AcctCounters::registerIn(f.registry, "");
+  auth.accessRequests->inc(101);
+  auth.dupAccessRequests->inc(102);
+  auth.accessAccepts->inc(103);
+  auth.accessRejects->inc(104);
+  auth.accessChallenges->inc(105);
+  auth.malformedAccessRequests->inc(106);
+  auth.badAuthenticators->inc(107);
+  auth.packetsDropped->inc(108);
+  auth.unknownTypes->inc(109);
+  auth.invalidRequests->inc(1);  // not a client column (RFC 4669 counts it server-wide only)
+  acct.packetsDropped->inc(201);
+  acct.requests->inc(202);
+  acct.dupRequests->inc(203);
+  acct.responses->inc(204);
+  acct.badAuthenticators->inc(205);
+  acct.malformedRequests->inc(206);
+  acct.noRecords->inc(207);
+  acct.unknownTypes->inc(208);
+  totals.writeFailures->inc(3);
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  // radiusAuthClientExtTable (RFC 4669), row 7: columns 5..13.
+  for (uint32_t column = 5; column <= 13; ++column)
+    LONGS_EQUAL(96 + column, number(v, "1.3.6.1.2.1.67.1.1.1.1.16.1." + std::to_string(column) + ".7"));
+  // radiusAccClientExtTable (RFC 4671), row 7: columns 5..12.
+  for (uint32_t column = 5; column <= 12; ++column)
+    LONGS_EQUAL(196 + column, number(v, "1.3.6.1.2.1.67.2.1.1.1.15.1." + std::to_string(column) + ".7"));
+  // EDGED-MIB's journal write failures are the accounting server's total.
+  const std::string e = "1.3.6.1.4.1." + std::to_string(edge::snmp::enterpriseNumber());
+  LONGS_EQUAL(3, number(v, e + ".1.6.4.0"));
 }
