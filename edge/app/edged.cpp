@@ -15,6 +15,8 @@
 #include "core/log.h"
 #include "core/web/page.h"
 #include "edge/app/edge_schema.h"
+#include "edge/app/event_log.h"
+#include "edge/app/support_bundle.h"
 #include "edge/commands/edge_commands.h"
 #include "edge/radius/radius_counters.h"
 
@@ -425,26 +427,36 @@ void Edged::registerCommands() {
                              if (!s.isOk()) return core::ControlReply::error("reload refused: " + s.message());
                              return core::ControlReply::success("configuration reloaded from " + configPath_);
                            });
+  commands_.bind("config-show", [this](const core::Json&, const core::command::Caller&) {
+                             controlCommands_.inc();
+                             std::lock_guard<std::mutex> lock(configMu_);
+                             return core::ControlReply::success("running configuration, secrets redacted",
+                                                                redactSecrets(edgeConfigTable().toJson(config_)));
+                           });
+  commands_.bind("support-bundle", [this](const core::Json&, const core::command::Caller&) {
+                             controlCommands_.inc();
+                             return supportBundle();
+                           });
   commands_.bind("events", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
                              controlCommands_.inc();
                              // 1..100000: the spec's range, checked by the table (a number or its text).
                              EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> given, core::CommandArgs(args).integer("limit"));
                              const int64_t limit = given.value_or(50);
-                             // The control thread owns the read connection; the writer has its own.
-                             core::Result<core::Statement> st =
-                                 db_->prepare("SELECT id, at, kind, detail FROM events ORDER BY id DESC LIMIT ?");
-                             if (!st.isOk()) return core::ControlReply::error(st.status().message());
-                             st->bindInt64(1, limit);
-                             core::Json rows = core::Json::array();
-                             for (;;) {
-                               core::Result<bool> row = st->step();
-                               if (!row.isOk()) return core::ControlReply::error(row.status().message());
-                               if (!*row) break;
-                               rows.push_back(core::Json{{"id", st->columnInt64(0)},
-                                                         {"at", st->columnText(1)},
-                                                         {"kind", st->columnText(2)},
-                                                         {"detail", st->columnText(3)}});
+                             EventFilter filter;
+                             filter.limit = limit;
+                             core::CommandArgs a(args);
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> kind, a.text("kind"));
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> search, a.text("search"));
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> since, a.text("since"));
+                             filter.kind = kind.value_or("");
+                             filter.search = search.value_or("");
+                             if (since && !since->empty()) {
+                               EDGE_ASSIGN_OR_RETURN(filter.since, normalizeSince(*since));
                              }
+                             if (args.is_object() && args.contains("after") && args["after"].is_number_integer())
+                               filter.after = args["after"].get<int64_t>();
+                             // The control thread owns the read connection; the writer has its own.
+                             EDGE_ASSIGN_OR_RETURN(core::Json rows, readEvents(*db_, filter));
                              return core::ControlReply::success(std::to_string(rows.size()) + " events", rows);
                            });
   commands_.bind("license-show", [this](const core::Json&, const core::command::Caller&) {

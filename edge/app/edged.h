@@ -53,6 +53,8 @@ class Edged {
   void registerCommands();
   void subscribeLogging();
   core::Json statusJson();
+  // support-bundle (edged_support.cpp): the .tar.gz, gathered from this table's own commands.
+  core::ControlReply supportBundle();
   core::Status recordEvent(const std::string& kind, const std::string& detail);
   snmp::MibView snmpView();
   core::Json licenseJson();

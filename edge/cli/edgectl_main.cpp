@@ -19,6 +19,7 @@
 
 #include "core/cli.h"
 #include "core/control_socket.h"
+#include "core/pki.h"
 #include "edge/commands/edge_commands.h"
 
 namespace {
@@ -182,6 +183,12 @@ void printHuman(const std::string& command, const core::Json& reply) {
     std::printf("(%s)\n", text(reply["text"]).c_str());
   } else if (command == "voucher-export" || command == "snmp-config") {
     std::fputs(text(args["content"]).c_str(), stdout);
+  } else if (command == "user-set" && args.is_object() && args.contains("totp-secret")) {
+    // Shown once: root hands it to the person (or they scan the URI as a QR code elsewhere).
+    std::printf("%s\n  secret       %s\n  otpauth URI  %s\n", text(reply["text"]).c_str(),
+                text(args["totp-secret"]).c_str(), text(args["otpauth-uri"]).c_str());
+  } else if (command == "config-show") {
+    std::printf("%s\n", args.dump(2).c_str());
   } else if (command == "license-show" || command == "license-install") {
     std::printf("%s\n", text(reply["text"]).c_str());
     for (auto it = args.begin(); it != args.end(); ++it) {
@@ -436,6 +443,35 @@ int main(int argc, char** argv) {
     }
     std::string document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     arguments = core::Json{{"document", document}};
+  }
+
+  // support-bundle --out FILE: the .tar.gz comes as base64 in the answer and is written here, 0600.
+  if (command == "support-bundle") {
+    if (!arguments.contains("out") || arguments.size() != 1) {
+      std::fprintf(stderr, "edgectl: usage: edgectl support-bundle --out FILE\n");
+      return 2;
+    }
+    std::string path = arguments["out"].get<std::string>();
+    core::Result<core::Json> bundle = core::controlCall(socketPath, command, nullptr, 120000, "edged");
+    if (!bundle.isOk()) {
+      std::fprintf(stderr, "edgectl: %s\n", bundle.status().message().c_str());
+      return 3;
+    }
+    if (bundle->value("result", 1) != core::kControlSuccess) {
+      std::fprintf(stderr, "edgectl: %s\n", text((*bundle)["text"]).c_str());
+      return core::cliExitStatus(*bundle);
+    }
+    core::Result<std::string> bytes =
+        core::pki::base64Decode(text((*bundle)["arguments"]["content-base64"]), "the support bundle");
+    int fd = bytes.isOk() ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+    bool written = fd >= 0 && ::write(fd, bytes->data(), bytes->size()) == static_cast<ssize_t>(bytes->size());
+    if (fd >= 0 && ::close(fd) != 0) written = false;
+    if (!written) {
+      std::fprintf(stderr, "edgectl: cannot write %s\n", path.c_str());
+      return 2;
+    }
+    std::printf("%s: written to %s\n", text((*bundle)["text"]).c_str(), path.c_str());
+    return 0;
   }
 
   // voucher export / snmp config --output FILE: the file is written here, by the operator's edgectl.

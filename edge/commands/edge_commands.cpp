@@ -33,9 +33,18 @@ const std::vector<Spec>& edgeCommandSpecs() {
       command("config-reload", "config-reload", "", "re-read the config file; applied only when valid as a whole")
           .role("admin")
           .action(),
-      command("events", "events", "[--limit N]", "the appliance event log, newest first")
-          .args({integer("limit").range(1, 100000)})
+      command("config-show", "config show", "",
+              "the running configuration with secrets redacted (the technician UI's Settings page)")
           .role("viewer"),
+      command("events", "events", "[--limit N] [--kind K] [--search TEXT] [--since RFC3339] [--after ID]",
+              "the appliance event log, newest first; --kind one kind (a prefix with a trailing *), --search "
+              "words in the detail (a subscriber's name), --since a time, --after an event id")
+          .args({integer("limit").range(1, 100000), text("kind", false, 64), text("search", false, 253),
+                 text("since", false, 40), integer("after").range(0, INT64_MAX)})
+          .role("viewer"),
+      command("support-bundle", "support-bundle", "--out FILE",
+              "a .tar.gz for support: config (secrets redacted), events, status, stats, counters, versions")
+          .role("technician"),
       command("shutdown", "shutdown", "", "stop edged cleanly (same as SIGTERM)").role("admin").action(),
 
       // NAS clients.
@@ -284,9 +293,10 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .positional("username")
           .role("admin")
           .action(),
-      command("user-set", "user set", "--username U [--role R] [--password P]",
-              "change an account's role or password; its open UI sessions end")
-          .args({text("username", true, 64), secret("password"), text("role", false, 16)})
+      command("user-set", "user set", "--username U [--role R] [--password P] [--totp enable|disable]",
+              "change an account's role or password, or turn its TOTP sign-in code on (the secret is shown "
+              "once) or off; its open UI sessions end")
+          .args({text("username", true, 64), secret("password"), text("role", false, 16), text("totp", false, 8)})
           .positional("username")
           .role("admin")
           .action(),
@@ -297,6 +307,18 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .action(),
       command("user-list", "user list", "", "technician UI accounts and their roles (never their passwords)")
           .role("admin"),
+      // A signed-in person's own account (the UI's My account page): the caller's label is the account.
+      command("account-password", "account password", "--old-password P --new-password P",
+              "change your own UI password (the old one is required); your other sessions end")
+          .args({secret("old-password", true), secret("new-password", true)})
+          .role("viewer")
+          .action(),
+      command("account-totp", "account totp", "--action enable|disable [--secret S --code C] [--password P]",
+              "turn your own TOTP sign-in code on (the secret shown at enrollment and a code from it) or off "
+              "(your password)")
+          .args({text("action", true, 8), secret("secret"), secret("code"), secret("password")})
+          .role("viewer")
+          .action(),
       command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),
   };
   return specs;

@@ -4,13 +4,15 @@ namespace edge::webui {
 
 core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st,
-                        db.prepare("SELECT username, role, password_hash, created_at, changed_at FROM ui_accounts "
+                        db.prepare("SELECT username, role, password_hash, created_at, changed_at, totp_secret, totp_last_step "
+                                   "FROM ui_accounts "
                                    "ORDER BY username"));
   std::vector<AccountRow> out;
   for (;;) {
     EDGE_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) return out;
-    out.push_back({st.columnText(0), st.columnText(1), st.columnText(2), st.columnInt64(3), st.columnInt64(4)});
+    out.push_back({st.columnText(0), st.columnText(1), st.columnText(2), st.columnInt64(3), st.columnInt64(4),
+                   st.columnText(5), st.columnInt64(6)});
   }
 }
 
@@ -31,6 +33,15 @@ core::Status updateAccount(core::Database& db, const AccountRow& a) {
                         db.prepare("UPDATE ui_accounts SET role = ?, password_hash = ?, changed_at = ? WHERE username = ?"));
   EDGE_RETURN_IF_ERROR(st.bindText(1, a.role).bindText(2, a.passwordHash).bindInt64(3, a.changedAt).bindText(4, a.username).run());
   if (db.changes() == 0) return core::notFound("no account named '" + a.username + "'");
+  return core::Status::ok();
+}
+
+core::Status updateAccountTotp(core::Database& db, const std::string& username, const std::string& totpSecret,
+                               int64_t totpLastStep) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("UPDATE ui_accounts SET totp_secret = ?, totp_last_step = ? WHERE username = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, totpSecret).bindInt64(2, totpLastStep).bindText(3, username).run());
+  if (db.changes() == 0) return core::notFound("no account named '" + username + "'");
   return core::Status::ok();
 }
 

@@ -16,6 +16,8 @@ struct AccountRow {
   std::string passwordHash;
   int64_t createdAt = 0;
   int64_t changedAt = 0;
+  std::string totpSecret;  // hex of the raw secret; "" = no sign-in code
+  int64_t totpLastStep = 0;
 };
 
 core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db);
@@ -23,6 +25,9 @@ core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db);
 core::Status insertAccount(core::Database& db, const AccountRow& row);
 // Writes role and password hash (and changed_at) of an existing row; kNotFound when there is none.
 core::Status updateAccount(core::Database& db, const AccountRow& row);
+// Writes the TOTP secret and last accepted step of an existing row; kNotFound when there is none.
+core::Status updateAccountTotp(core::Database& db, const std::string& username, const std::string& totpSecret,
+                               int64_t totpLastStep);
 // kNotFound when there is none.
 core::Status deleteAccount(core::Database& db, const std::string& username);
 

@@ -8,8 +8,29 @@
 #include "core/pki.h"
 #include "edge/commands/edge_commands.h"
 #include "edge/webui/account_store.h"
+#include "edge/webui/totp.h"
 
 namespace edge::webui {
+
+namespace {
+
+std::string toHex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::string fromHex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return out;
+}
+
+}  // namespace
 
 bool isAccountName(const std::string& name) {
   if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
@@ -33,7 +54,8 @@ core::Result<std::unique_ptr<AccountService>> AccountService::open(core::Writer&
                            .get()
                            .withContext("reading the UI accounts"));
   for (AccountRow& r : rows)
-    s->accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt}, std::move(r.passwordHash)};
+    s->accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, !r.totpSecret.empty()},
+                                std::move(r.passwordHash), fromHex(r.totpSecret), r.totpLastStep};
   return s;
 }
 
@@ -101,12 +123,12 @@ core::Status AccountService::add(const std::string& username, const std::string&
   EDGE_RETURN_IF_ERROR(checkPasswordRules(password));
   EDGE_ASSIGN_OR_RETURN(std::string hash, hashPassword(password, options_.cost));
   const int64_t t = now();
-  AccountRow row{username, role, hash, t, t};
+  AccountRow row{username, role, hash, t, t, "", 0};
   core::Status s = writer_.submit([row](core::Database& db) { return insertAccount(db, row); }).get();
   if (s.code() == core::Code::kAlreadyExists) return core::alreadyExists("an account named '" + username + "' exists already");
   EDGE_RETURN_IF_ERROR(s);
   std::lock_guard<std::mutex> lock(mu_);
-  accounts_[username] = {{username, role, t, t}, hash};
+  accounts_[username] = {{username, role, t, t, false}, hash, "", 0};
   return core::Status::ok();
 }
 
@@ -121,7 +143,7 @@ core::Status AccountService::set(const std::string& username, const std::string&
   if (role.empty() && password.empty()) return core::invalidArgument("nothing to change: give --role and/or --password");
   if (!role.empty()) EDGE_RETURN_IF_ERROR(checkRole(role));
   AccountRow row{username, role.empty() ? current->account.role : role, current->passwordHash,
-                 current->account.createdAt, now()};
+                 current->account.createdAt, now(), "", 0};
   if (!password.empty()) {
     EDGE_RETURN_IF_ERROR(checkPasswordRules(password));
     EDGE_ASSIGN_OR_RETURN(row.passwordHash, hashPassword(password, options_.cost));
@@ -129,7 +151,10 @@ core::Status AccountService::set(const std::string& username, const std::string&
   EDGE_RETURN_IF_ERROR(writer_.submit([row](core::Database& db) { return updateAccount(db, row); }).get());
   {
     std::lock_guard<std::mutex> lock(mu_);
-    accounts_[username] = {{username, row.role, row.createdAt, row.changedAt}, row.passwordHash};
+    Stored& s = accounts_[username];
+    s.account.role = row.role;
+    s.account.changedAt = row.changedAt;
+    s.passwordHash = row.passwordHash;
   }
   byAccount_.success("account " + username);  // an admin's reset also lifts a lockout
   changed(username);
@@ -146,6 +171,121 @@ core::Status AccountService::remove(const std::string& username) {
   return core::Status::ok();
 }
 
+core::Status AccountService::lockedOut(const std::string& username, const std::string& source, int64_t t) {
+  if (int64_t wait = bySource_.lockedFor("source " + source, t))
+    return core::resourceExhausted("too many failed sign-ins from this address: try again in " + std::to_string(wait) + " s");
+  if (int64_t wait = byAccount_.lockedFor("account " + username, t))
+    return core::resourceExhausted("this account is locked after failed sign-ins: try again in " + std::to_string(wait) + " s");
+  return core::Status::ok();
+}
+
+core::Status AccountService::failed(const std::string& username, const std::string& source, int64_t t,
+                                    const std::string& message) {
+  int64_t lockedA = byAccount_.failure("account " + username, t);
+  int64_t lockedS = bySource_.failure("source " + source, t);
+  if (lockedA > 0 || lockedS > 0)
+    return core::resourceExhausted("too many failed sign-ins: locked for " + std::to_string(std::max(lockedA, lockedS)) + " s");
+  return core::permissionDenied(message);
+}
+
+core::Status AccountService::checkCode(const std::string& username, const std::string& code, const std::string& source) {
+  const int64_t t = now();
+  EDGE_RETURN_IF_ERROR(lockedOut(username, source, t));
+  int64_t step = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = accounts_.find(username);
+    if (it == accounts_.end() || it->second.totpSecret.empty()) return failed(username, source, t, "wrong code");
+    std::optional<int64_t> s = totpStep(it->second.totpSecret, code, t);
+    // A code of a step already used (this one, or an earlier one still in the window) is a replay.
+    if (!s || *s <= it->second.totpLastStep) return failed(username, source, t, "wrong code");
+    step = *s;
+    it->second.totpLastStep = step;  // taken now, under the lock: a second request with it loses
+  }
+  byAccount_.success("account " + username);
+  bySource_.success("source " + source);
+  return writer_
+      .submit([username, step](core::Database& db) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                              db.prepare("UPDATE ui_accounts SET totp_last_step = ? WHERE username = ?"));
+        return st.bindInt64(1, step).bindText(2, username).run();
+      })
+      .get();
+}
+
+core::Status AccountService::changePassword(const std::string& username, const std::string& oldPassword,
+                                            const std::string& newPassword) {
+  const int64_t t = now();
+  if (int64_t wait = byAccount_.lockedFor("account " + username, t))
+    return core::resourceExhausted("this account is locked after failed attempts: try again in " + std::to_string(wait) + " s");
+  std::optional<Stored> stored;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = accounts_.find(username);
+    if (it != accounts_.end()) stored = it->second;
+  }
+  if (!stored) return core::notFound("no account named '" + username + "'");
+  if (!verifyPassword(stored->passwordHash, oldPassword)) {
+    if (int64_t locked = byAccount_.failure("account " + username, t))
+      return core::resourceExhausted("too many wrong passwords: locked for " + std::to_string(locked) + " s");
+    return core::permissionDenied("the current password is not right");
+  }
+  if (oldPassword == newPassword) return core::invalidArgument("the new password is the current one");
+  return set(username, "", newPassword);
+}
+
+core::Status AccountService::storeTotp(const std::string& username, const std::string& secret, int64_t lastStep) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!accounts_.count(username)) return core::notFound("no account named '" + username + "'");
+  }
+  std::string hex = toHex(secret);
+  EDGE_RETURN_IF_ERROR(
+      writer_.submit([username, hex, lastStep](core::Database& db) { return updateAccountTotp(db, username, hex, lastStep); })
+          .get());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(username);
+  if (it == accounts_.end()) return core::notFound("no account named '" + username + "'");
+  it->second.totpSecret = secret;
+  it->second.totpLastStep = lastStep;
+  it->second.account.totp = !secret.empty();
+  return core::Status::ok();
+}
+
+core::Status AccountService::enableTotp(const std::string& username, const std::string& secret, const std::string& code) {
+  if (secret.size() < 10) return core::invalidArgument("the secret must be at least 80 bits (RFC 4226 4)");
+  std::optional<int64_t> step = totpStep(secret, code, now());
+  if (!step) return core::invalidArgument("that code does not match: check the time on your phone and type the code shown now");
+  return storeTotp(username, secret, *step);
+}
+
+core::Result<std::string> AccountService::resetTotp(const std::string& username) {
+  std::string secret = newTotpSecret();
+  EDGE_RETURN_IF_ERROR(storeTotp(username, secret, 0));
+  return secret;
+}
+
+core::Status AccountService::disableTotp(const std::string& username) { return storeTotp(username, "", 0); }
+
+core::Status AccountService::disableOwnTotp(const std::string& username, const std::string& password) {
+  const int64_t t = now();
+  if (int64_t wait = byAccount_.lockedFor("account " + username, t))
+    return core::resourceExhausted("this account is locked after failed attempts: try again in " + std::to_string(wait) + " s");
+  std::optional<Stored> stored;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = accounts_.find(username);
+    if (it != accounts_.end()) stored = it->second;
+  }
+  if (!stored) return core::notFound("no account named '" + username + "'");
+  if (!verifyPassword(stored->passwordHash, password)) {
+    if (int64_t locked = byAccount_.failure("account " + username, t))
+      return core::resourceExhausted("too many wrong passwords: locked for " + std::to_string(locked) + " s");
+    return core::permissionDenied("the password is not right");
+  }
+  return disableTotp(username);
+}
+
 void AccountService::registerCommands(core::command::Table& table) {
   table.bind("user-add", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
     core::CommandArgs a(args);
@@ -160,8 +300,23 @@ void AccountService::registerCommands(core::command::Table& table) {
     EDGE_ASSIGN_OR_RETURN(std::string username, a.required("username"));
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> role, a.text("role"));
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> password, a.text("password"));
-    EDGE_RETURN_IF_ERROR(set(username, role.value_or(""), password.value_or("")));
-    return core::ControlReply::success("account " + username + " changed; its open sessions ended");
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> totp, a.text("totp"));
+    if (totp && *totp != "enable" && *totp != "disable")
+      return core::ControlReply(core::invalidArgument("totp must be enable or disable, not '" + *totp + "'"));
+    if (!find(username)) return core::ControlReply(core::notFound("no account named '" + username + "'"));
+    if (role || password) EDGE_RETURN_IF_ERROR(set(username, role.value_or(""), password.value_or("")));
+    if (!totp) return core::ControlReply::success("account " + username + " changed; its open sessions ended");
+    if (*totp == "disable") {
+      EDGE_RETURN_IF_ERROR(disableTotp(username));
+      return core::ControlReply::success("account " + username + ": sign-in codes are off");
+    }
+    // Shown this once: the secret is not printed again (the person can enroll anew from My account).
+    EDGE_ASSIGN_OR_RETURN(std::string secret, resetTotp(username));
+    return core::ControlReply::success(
+        "account " + username + ": sign-in codes are on; add this secret to the person's authenticator app now "
+        "(it is not shown again)",
+        core::Json{{"username", username}, {"totp-secret", toBase32(secret)},
+                   {"otpauth-uri", otpauthUri("edged", username, secret)}});
   });
   table.bind("user-del", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
     core::CommandArgs a(args);
@@ -169,11 +324,42 @@ void AccountService::registerCommands(core::command::Table& table) {
     EDGE_RETURN_IF_ERROR(remove(username));
     return core::ControlReply::success("account " + username + " deleted; its open sessions ended");
   });
+  // The caller's own account: a UI caller's label is their account name; local root has none.
+  auto own = [this](const core::command::Caller& caller) -> core::Result<std::string> {
+    if (caller.role.empty() || !find(caller.label))
+      return core::failedPrecondition("this is for a signed-in UI account; root uses `edgectl user set`");
+    return caller.label;
+  };
+  table.bind("account-password", [this, own](const core::Json& args, const core::command::Caller& caller) -> core::ControlReply {
+    EDGE_ASSIGN_OR_RETURN(std::string username, own(caller));
+    core::CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string oldPassword, a.required("old-password"));
+    EDGE_ASSIGN_OR_RETURN(std::string newPassword, a.required("new-password"));
+    EDGE_RETURN_IF_ERROR(changePassword(username, oldPassword, newPassword));
+    return core::ControlReply::success("your password is changed; your other sessions ended");
+  });
+  table.bind("account-totp", [this, own](const core::Json& args, const core::command::Caller& caller) -> core::ControlReply {
+    EDGE_ASSIGN_OR_RETURN(std::string username, own(caller));
+    core::CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string action, a.required("action"));
+    if (action == "disable") {
+      EDGE_ASSIGN_OR_RETURN(std::string password, a.required("password"));
+      EDGE_RETURN_IF_ERROR(disableOwnTotp(username, password));
+      return core::ControlReply::success("sign-in codes are off for your account");
+    }
+    if (action != "enable") return core::ControlReply(core::invalidArgument("action must be enable or disable"));
+    EDGE_ASSIGN_OR_RETURN(std::string secretText, a.required("secret"));
+    EDGE_ASSIGN_OR_RETURN(std::string code, a.required("code"));
+    EDGE_ASSIGN_OR_RETURN(std::string secret, fromBase32(secretText));
+    EDGE_RETURN_IF_ERROR(enableTotp(username, secret, code));
+    return core::ControlReply::success("sign-in codes are on: from now on, sign-in asks for the code of your app");
+  });
   table.bind("user-list", [this](const core::Json&, const core::command::Caller&) -> core::ControlReply {
     core::Json rows = core::Json::array();
     for (const Account& a : list())
       rows.push_back({{"username", a.username},
                       {"role", a.role},
+                      {"totp", a.totp ? "on" : "off"},
                       {"created-at", core::formatRfc3339(core::WallTime(std::chrono::seconds(a.createdAt)))},
                       {"changed-at", core::formatRfc3339(core::WallTime(std::chrono::seconds(a.changedAt)))}});
     return core::ControlReply::success(std::to_string(rows.size()) + " accounts", rows);

@@ -37,6 +37,7 @@ struct Account {
   std::string role;  // viewer, technician, admin
   int64_t createdAt = 0;
   int64_t changedAt = 0;
+  bool totp = false;  // sign-in asks for a TOTP code after the password (totp.h)
 };
 
 struct AccountOptions {
@@ -64,12 +65,34 @@ class AccountService {
   core::Status set(const std::string& username, const std::string& role, const std::string& password);
   core::Status remove(const std::string& username);
 
+  // Second step of a sign-in whose account has TOTP: the code of this step or one either side, not
+  // used before (replay), with the same lockout as a password: a locked name or source is refused
+  // first (kResourceExhausted), a wrong or reused code counts against both (kPermissionDenied).
+  core::Status checkCode(const std::string& username, const std::string& code, const std::string& source);
+  // A person's own password change: the old password must match (a wrong one counts against the
+  // account's lockout), then as set().
+  core::Status changePassword(const std::string& username, const std::string& oldPassword,
+                              const std::string& newPassword);
+  // Turns TOTP on with `secret` (raw bytes) once `code` is a valid code of it: enrollment proves the
+  // app has it. The accepted step counts as used.
+  core::Status enableTotp(const std::string& username, const std::string& secret, const std::string& code);
+  // Turns TOTP on with a new secret at once (root's `edgectl user set --totp enable`): the secret.
+  core::Result<std::string> resetTotp(const std::string& username);
+  core::Status disableTotp(const std::string& username);
+  // A person's own TOTP off: their password must match (a wrong one counts, as above).
+  core::Status disableOwnTotp(const std::string& username, const std::string& password);
+
   void onChanged(std::function<void(const std::string& username)> f) { onChanged_ = std::move(f); }
 
  private:
   AccountService(core::Writer& writer, AccountOptions options);
   int64_t now() const;
   core::Status checkRole(const std::string& role) const;
+  core::Status storeTotp(const std::string& username, const std::string& secret, int64_t lastStep);
+  // The lockout's refusal when `username` or `source` is locked now, else ok.
+  core::Status lockedOut(const std::string& username, const std::string& source, int64_t now);
+  // Counts a failure against both; the refusal to return.
+  core::Status failed(const std::string& username, const std::string& source, int64_t now, const std::string& message);
   void changed(const std::string& username) const;
 
   core::Writer& writer_;
@@ -81,6 +104,8 @@ class AccountService {
   struct Stored {
     Account account;
     std::string passwordHash;
+    std::string totpSecret;  // raw bytes; "" = none
+    int64_t totpLastStep = 0;
   };
   std::map<std::string, Stored> accounts_;
   std::function<void(const std::string&)> onChanged_;

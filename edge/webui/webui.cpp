@@ -22,7 +22,7 @@ constexpr const char* kCookieName = "edged_ui";
 core::web::FrameOptions frameOptions() {
   core::web::FrameOptions o;
   o.stylesheets = {"/static/pico.classless.min.css", "/static/uPlot.min.css", "/static/webui.css"};
-  o.scripts = {"/static/htmx.min.js", "/static/uPlot.iife.min.js", "/static/webui.js", "/static/diagnostics.js"};
+  o.scripts = {"/static/htmx.min.js", "/static/uPlot.iife.min.js", "/static/webui.js", "/static/diagnostics.js", "/static/webui_events.js"};
   // Our own scripts and styles only; htmx and webui.js fetch from this origin. htmx's indicator style
   // is turned off (webui.css has it), so no inline <style> is injected; uPlot sizes its canvas through
   // the CSSOM, which style-src does not govern.
@@ -101,6 +101,7 @@ void WebUi::tick(int64_t now) {
     sessions_.expire(now);
     lastExpire_ = now;
   }
+  followEvents(now);
   if (!host_.sample) return;
   std::lock_guard<std::mutex> lock(samplesMu_);
   if (!samples_.empty() && now - samples_.back().at < options_.sampleSeconds) return;
@@ -115,6 +116,7 @@ std::optional<WebUi::Visitor> WebUi::visitor(const core::HttpRequest& request) {
   if (id.empty()) return std::nullopt;
   std::optional<core::web::Session> s = sessions_.touch(id, now());
   if (!s) return std::nullopt;
+  if (s->data.value("totp-pending", false)) return std::nullopt;  // password checked, code not yet
   Visitor v;
   v.role = s->data.value("role", "");
   v.csrf = csrf_.tokenFor(s->id);
@@ -171,7 +173,8 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
                                {"/vouchers", "Vouchers", "vouchers"},
                                {"/events", "Events", "events"},
                                {"/diagnostics", "Diagnostics", "diagnostics"},
-                               {"/gateway", "Gateway", "gateway"}};
+                               {"/gateway", "Gateway", "gateway"},
+                               {"/settings", "Settings", "settings"}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
     if (std::string(l.tmpl) == "gateway" && !options_.gateway) continue;
@@ -260,6 +263,7 @@ core::HttpResponse WebUi::loginPost(const core::HttpRequest& r) {
                                        locked ? 429 : 401, username);
     return out;
   }
+  if (account->totp) return startCodeStep(r, *account);
   core::web::Session s = sessions_.create(account->username, core::Json{{"role", account->role}}, now());
   core::HttpResponse out = core::web::redirect(303, "/", "Continue");
   out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, r.tls));
@@ -341,6 +345,9 @@ void WebUi::addRoutes(core::HttpServer& server) {
   post("/vouchers/revoke", [this](const core::HttpRequest& r, const Visitor& v) { return voucherPost(r, v, "revoke"); });
   get("/plans", [this](const core::HttpRequest& r, const Visitor& v) { return plansPage(r, v); });
   get("/events", [this](const core::HttpRequest& r, const Visitor& v) { return eventsPage(r, v); });
+  get("/events/follow", [this](const core::HttpRequest& r, const Visitor& v) { return eventsFollow(r, v); });
+  addAccountRoutes(server, get, post);
+  addSettingsRoutes(get, post);
   if (options_.gateway)
     get("/gateway", [this](const core::HttpRequest& r, const Visitor& v) { return gatewayPage(r, v); });
   get("/diagnostics", [this](const core::HttpRequest&, const Visitor& v) { return diagnosticsPage(v); });

@@ -148,6 +148,38 @@ class WebUi {
   core::HttpResponse diagnosticsStream(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse diagnosticsCapture(const core::HttpRequest& r, const Visitor& v);
 
+  // webui_account.cpp: My account (own password, TOTP enrollment) and the sign-in code step;
+  // webui_settings.cpp: Settings (config-show, config-reload) and the support bundle;
+  // webui_events.cpp: the events page's follow-live stream.
+  using PageHandler = std::function<core::HttpResponse(const core::HttpRequest&, const Visitor&)>;
+  using RouteAdder = std::function<void(const std::string& path, PageHandler)>;
+  void addAccountRoutes(core::HttpServer& server, const RouteAdder& get, const RouteAdder& post);
+  void addSettingsRoutes(const RouteAdder& get, const RouteAdder& post);
+  core::HttpResponse codePage(const core::HttpRequest& r, const std::string& sessionId, const std::string& error,
+                              int status, core::HttpResponse base = {});
+  core::HttpResponse startCodeStep(const core::HttpRequest& r, const Account& account);
+  core::HttpResponse loginCodePost(const core::HttpRequest& r);
+  core::HttpResponse accountPage(const Visitor& v, std::vector<core::web::Message> messages = {},
+                                 core::Json errors = core::Json::object(), int status = 200);
+  core::HttpResponse totpEnrollPage(const Visitor& v, const std::string& secretText, const std::string& error, int status);
+  core::HttpResponse accountPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
+  core::HttpResponse settingsPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
+                                  const std::string& reloadError = "", int status = 200);
+  core::HttpResponse settingsReload(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse supportBundle(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse eventsFollow(const core::HttpRequest& r, const Visitor& v);
+  // Sends the events logged since the last call to each follower whose filter they match; pings.
+  void followEvents(int64_t now);
+  struct Follower {
+    std::shared_ptr<core::HttpStream> stream;
+    std::string kind;    // as the events command takes it
+    std::string search;  // part of the detail, case-insensitive
+    int64_t after = 0;   // the newest event id it has
+  };
+  std::mutex followersMu_;
+  std::vector<Follower> followers_;
+  int64_t lastFollowPing_ = 0;
+
   WebUiHost host_;
   WebUiOptions options_;
   core::web::Frame frame_;

@@ -15,6 +15,11 @@ const std::vector<core::Migration>& webuiMigrations() {
        "  created_at INTEGER NOT NULL,"  // unix seconds
        "  changed_at INTEGER NOT NULL"
        ");"},
+      {7, "technician UI sign-in codes",
+       // Optional TOTP (RFC 6238) per account: the secret (raw bytes, hex; '' = no code asked) and the
+       // last time step a code was accepted for, so the same code is not taken twice.
+       "ALTER TABLE ui_accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE ui_accounts ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"},
   };
   return migrations;
 }

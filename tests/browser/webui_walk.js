@@ -30,6 +30,8 @@ const PAGES = [
   ['events', 'events'],
   ['help', 'help'],
   ['diagnostics', 'diagnostics'],
+  ['account', 'account'],
+  ['settings', 'settings'],
 ];
 
 (async () => {
@@ -191,6 +193,11 @@ const PAGES = [
         checks['diagnostics-ping-output'] = await page.locator('.diag-output').innerText();
         await shot('admin-12-diagnostics-ping', 200);
       }
+      // My account's TOTP enrollment (the QR code) and a filtered events page, for the operator guide.
+      await page.goto(base + 'account/totp');
+      await shot(`${a.role}-20-account-totp`, 200);
+      await page.goto(base + 'events?kind=ui-*');
+      await shot(`${a.role}-21-events-filtered`, 200);
       await page.goto(base);
       await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
       checks[`${a.role}-signed-out`] = new URL(page.url()).pathname === '/login';

@@ -120,7 +120,8 @@ class WebUi(unittest.TestCase):
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
         for role in ("viewer", "technician", "admin"):
-            for page in ("overview", "subscribers", "subscriber", "sessions", "plans", "nas", "vouchers", "events", "help"):
+            for page in ("overview", "subscribers", "subscriber", "sessions", "plans", "nas", "vouchers", "events", "help",
+                         "account", "settings"):
                 names = [n for n in seen if n.startswith(role + "-") and n.endswith("-" + page)]
                 self.assertEqual(len(names), 1, f"{role} {page}: {sorted(seen)}")
                 self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])

@@ -14,6 +14,7 @@
 #include "edge/webui/accounts.h"
 #include "edge/webui/lockout.h"
 #include "edge/webui/password.h"
+#include "edge/webui/totp.h"
 #include "edge/webui/webui_schema.h"
 
 // CppUTest last: its leak detector #defines new.
@@ -259,4 +260,109 @@ TEST(Accounts, TheRoleLadderDecidesWhatAUiCallerMayRun) {
   CHECK_TRUE(denied("technician", "user-list"));
   CHECK_FALSE(denied("technician", "session-disconnect"));  // refused later for its arguments or handler
   CHECK_FALSE(denied("admin", "nas-del"));
+}
+
+// TOTP (RFC 6238) on an account: the code step after the password, replay, lockout, enrollment.
+namespace {
+std::string codeAt(const std::string& secret, int64_t t) {
+  core::Result<std::string> c = edge::webui::totpCode(secret, t);
+  CHECK_TRUE(c.isOk());
+  return *c;
+}
+}  // namespace
+
+TEST(Accounts, EnrollmentTakesEffectOnlyWithACodeOfTheNewSecret) {
+  now = 1700000000;
+  CHECK_TRUE(accounts->add("tom", "technician", "tom password 1").isOk());
+  std::string secret = edge::webui::newTotpSecret();
+  LONGS_EQUAL(20, secret.size());
+  // A code of another time (an hour away) is not one of now's.
+  CHECK_TRUE(accounts->enableTotp("tom", secret, codeAt(secret, now + 3600)).code() == core::Code::kInvalidArgument);
+  CHECK_FALSE(accounts->find("tom")->totp);
+  CHECK_TRUE(accounts->enableTotp("tom", secret, codeAt(secret, now)).isOk());
+  CHECK_TRUE(accounts->find("tom")->totp);
+  // The enrollment's code counts as used: it does not sign anyone in afterwards.
+  CHECK_TRUE(accounts->checkCode("tom", codeAt(secret, now), "10.0.0.1").code() == core::Code::kPermissionDenied);
+  // Read back from edge.db, secret and last step too.
+  openService();
+  CHECK_TRUE(accounts->find("tom")->totp);
+  now += 30;
+  CHECK_TRUE(accounts->checkCode("tom", codeAt(secret, now), "10.0.0.1").isOk());
+}
+
+TEST(Accounts, ACodeIsAcceptedOnceAndWrongCodesCountTowardTheLockout) {
+  now = 1700000000;
+  CHECK_TRUE(accounts->add("ann", "viewer", "ann password 1").isOk());
+  core::Result<std::string> secret = accounts->resetTotp("ann");
+  CHECK_TRUE(secret.isOk());
+  // One step of drift either side is accepted (RFC 6238 5.2), two are not.
+  CHECK_TRUE(accounts->checkCode("ann", codeAt(*secret, now - 30), "10.0.0.2").isOk());
+  CHECK_TRUE(accounts->checkCode("ann", codeAt(*secret, now), "10.0.0.2").isOk());
+  // Replay: the same code again, and an older one still inside the window.
+  CHECK_TRUE(accounts->checkCode("ann", codeAt(*secret, now), "10.0.0.2").code() == core::Code::kPermissionDenied);
+  CHECK_TRUE(accounts->checkCode("ann", codeAt(*secret, now - 30), "10.0.0.2").code() == core::Code::kPermissionDenied);
+  CHECK_TRUE(accounts->checkCode("ann", codeAt(*secret, now + 90), "10.0.0.2").code() == core::Code::kPermissionDenied);
+  // perAccount allows 3 failures: the third wrong one (the replays above counted) locks the account,
+  // and then even the right code of the next step is refused as locked.
+  core::Status third = accounts->checkCode("ann", "123456", "10.0.0.2");
+  CHECK_TRUE_TEXT(third.code() == core::Code::kResourceExhausted, third.message().c_str());
+  now += 1;  // within the 30 s lock
+  CHECK_TRUE(accounts->checkCode("ann", codeAt(*secret, now + 30), "10.0.0.3").code() == core::Code::kResourceExhausted);
+  // The password step is locked as well: the failures were the account's.
+  CHECK_TRUE(accounts->login("ann", "ann password 1", "10.0.0.3").status().code() == core::Code::kResourceExhausted);
+}
+
+TEST(Accounts, TotpByRootAndByThePersonThroughTheCommands) {
+  now = 1700000000;
+  core::command::Table table(kRoles, kSpecs);
+  accounts->registerCommands(table);
+  CHECK_TRUE(accounts->add("dan", "viewer", "dan password 1").isOk());
+  // Root turns it on: the secret is in the answer once, as base32 and as an otpauth URI.
+  core::ControlReply on = table.call(core::command::Caller::root(), "user-set",
+                                     core::Json{{"username", "dan"}, {"totp", "enable"}});
+  CHECK_TRUE_TEXT(on.ok(), on.text.c_str());
+  std::string b32 = on.arguments["totp-secret"].get<std::string>();
+  STRCMP_CONTAINS(("otpauth://totp/edged:dan?secret=" + b32).c_str(), on.arguments["otpauth-uri"].get<std::string>().c_str());
+  core::Result<std::string> secret = edge::webui::fromBase32(b32);
+  CHECK_TRUE(secret.isOk());
+  CHECK_TRUE(accounts->checkCode("dan", codeAt(*secret, now), "10.0.0.4").isOk());
+  core::ControlReply listed = table.call(core::command::Caller::root(), "user-list", core::Json::object());
+  STRCMP_EQUAL("on", listed.arguments[0]["totp"].get<std::string>().c_str());
+  CHECK_FALSE(listed.arguments.dump().find(b32) != std::string::npos);
+  CHECK_TRUE(table.call(core::command::Caller::root(), "user-set", core::Json{{"username", "dan"}, {"totp", "maybe"}}).code ==
+             core::Code::kInvalidArgument);
+  // The person turns it off with their own password (a wrong one is refused), from their session.
+  core::command::Caller dan{"viewer", "", "dan"};
+  CHECK_TRUE(table.call(dan, "account-totp", core::Json{{"action", "disable"}, {"password", "not my password"}}).code ==
+             core::Code::kPermissionDenied);
+  CHECK_TRUE(table.call(dan, "account-totp", core::Json{{"action", "disable"}, {"password", "dan password 1"}}).ok());
+  CHECK_FALSE(accounts->find("dan")->totp);
+  // And enrolls again: a wrong code leaves it off, the app's code turns it on.
+  std::string fresh = edge::webui::newTotpSecret();
+  core::Json enroll{{"action", "enable"}, {"secret", edge::webui::toBase32(fresh)}, {"code", "99999x"}};
+  CHECK_FALSE(table.call(dan, "account-totp", enroll).ok());
+  CHECK_FALSE(accounts->find("dan")->totp);
+  enroll["code"] = codeAt(fresh, now);
+  CHECK_TRUE(table.call(dan, "account-totp", enroll).ok());
+  CHECK_TRUE(accounts->find("dan")->totp);
+  // Root has no account of its own to act on.
+  CHECK_TRUE(table.call(core::command::Caller::root(), "account-totp", enroll).code == core::Code::kFailedPrecondition);
+}
+
+TEST(Accounts, APersonChangesTheirPasswordOnlyWithTheOldOne) {
+  core::command::Table table(kRoles, kSpecs);
+  accounts->registerCommands(table);
+  CHECK_TRUE(accounts->add("eve", "technician", "eve password 1").isOk());
+  core::command::Caller eve{"technician", "", "eve"};
+  core::ControlReply wrong = table.call(eve, "account-password",
+                                        core::Json{{"old-password", "guess guess"}, {"new-password", "eve password 2"}});
+  CHECK_TRUE(wrong.code == core::Code::kPermissionDenied);
+  CHECK_TRUE(accounts->login("eve", "eve password 1", "10.0.0.5").isOk());
+  changed.clear();
+  core::ControlReply right = table.call(eve, "account-password",
+                                        core::Json{{"old-password", "eve password 1"}, {"new-password", "eve password 2"}});
+  CHECK_TRUE_TEXT(right.ok(), right.text.c_str());
+  LONGS_EQUAL(1, changed.size());  // her sessions end
+  CHECK_FALSE(accounts->login("eve", "eve password 1", "10.0.0.5").isOk());
+  CHECK_TRUE(accounts->login("eve", "eve password 2", "10.0.0.5").isOk());
 }
