@@ -296,18 +296,39 @@ realm * {{
             silent.close()
         self.assertEqual(self.counter("radius_radsec_handshake_failures_total"), failures + 1)
 
-    def test_a_quiet_connection_is_closed_after_the_idle_timeout(self):
+    def test_total_connection_limit_and_a_quiet_connection_closed_after_the_idle_timeout(self):
         # An edged of its own with a 5 s idle timeout: radsecproxy, whose connection that would close
         # between the other tests, recovers only after a pause (seen with radsecproxy 1.9.2).
         tmp = TempDir()
         quick = Edged(tmp.path, extra={"radius": {
             "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1, "radsec-port": 0,
             "radsec-certificate": self.server_cert, "radsec-key": self.server_key,
-            "radsec-ca": os.path.join(self.certs, "nas-ca.pem"), "radsec-idle-timeout-seconds": 5}}).start()
+            "radsec-ca": os.path.join(self.certs, "nas-ca.pem"), "radsec-idle-timeout-seconds": 5,
+            "radsec-max-connections": 2}}).start()
         try:
             quick.ctl("nas", "add", "--name", "bras-1", "--address", "192.0.2.18", "--secret", "not-used-over-radsec",
                       "--radsec-identity", "sha256:" + fingerprint(self.fp_cert))
             port = quick.ctl_json("status")["radius"]["radsec-port"]
+            metrics = quick.ctl_json("status")["metrics-url"]
+
+            def sample(name):
+                with urllib.request.urlopen(metrics, timeout=10) as r:
+                    for line in r.read().decode().splitlines():
+                        if line.startswith(name + " "):
+                            return int(float(line.split()[-1]))
+                return 0
+
+            # The total limit (2 here): two clients that never start TLS hold both; a third is
+            # closed at once and counted. When they go, their places are free again.
+            holders = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+            time.sleep(0.3)
+            third = socket.create_connection(("127.0.0.1", port), timeout=5)
+            self.assertEqual(third.recv(1), b"")
+            third.close()
+            self.assertEqual(sample("radius_radsec_connections_refused_total"), 1)
+            for h in holders:
+                h.close()
+            time.sleep(1.5)  # their threads see the close and are reaped by the accept loop
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False
             ctx.load_verify_locations(os.path.join(self.certs, "nas-ca.pem"))
@@ -322,8 +343,7 @@ realm * {{
                 except (ssl.SSLError, ConnectionError):
                     pass
                 self.assertGreaterEqual(time.monotonic() - started, 4)
-            with urllib.request.urlopen(quick.ctl_json("status")["metrics-url"], timeout=10) as r:
-                self.assertIn("radius_radsec_idle_timeouts_total 1\n", r.read().decode())
+            self.assertEqual(sample("radius_radsec_idle_timeouts_total"), 1)
         finally:
             quick.stop()
             tmp.cleanup()
