@@ -12,7 +12,7 @@
 // Accounting-Response only once its record is durable, as on UDP. A connection quiet for the idle
 // timeout is closed.
 //
-// Threading (docs/decisions/0026): one thread per connection, at most max-connections of them, so a
+// Threading (docs/decisions/0027): one thread per connection, at most max-connections of them, so a
 // slow or half-open client holds only its own thread; one accept thread. The NAS is looked up again
 // for every packet, so removing a NAS client or changing its radsec-identity takes effect on open
 // connections at their next packet (dropped as from an unknown client). stop() closes everything
