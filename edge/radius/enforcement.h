@@ -32,10 +32,12 @@ struct Enforcement {
   aaa::radius::DynAuthKind kind = aaa::radius::DynAuthKind::kCoa;
   // CoA only: the rate in force from now on (a fair-use tier's or window's, without burst; or the
   // plan's own, whose burst aaa::radius::renderRate adds back when the rate equals the plan's).
+  // A CoA changes the rate and nothing else: no Session-Timeout or Idle-Timeout. NASes read a
+  // Session-Timeout in a CoA differently (from the session's start, as the Access-Accept's and our
+  // gateway's, or from the CoA), so a new bound (a time or validity top-up, a plan's new
+  // session-timeout) takes effect at the subscriber's next login, from its Access-Accept; a used-up
+  // time quota or validity ends the session with a Disconnect (kind) or at the old Session-Timeout.
   aaa::radius::RateLimit rate;
-  // CoA only, when the quota also bounds the session: seconds left (0 = unchanged / none).
-  uint32_t sessionTimeout = 0;
-  uint32_t idleTimeout = 0;
   std::string why;  // for the log: "fair-use tier 2", "data quota used up", "top-up", ...
 };
 

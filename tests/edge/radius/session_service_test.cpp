@@ -17,6 +17,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,6 +26,7 @@
 #include "aaa/acct/ledger.h"
 #include "aaa/radius/acct_server.h"
 #include "aaa/radius/packet.h"
+#include "aaa/radius/reply.h"
 #include "core/clock.h"
 #include "core/command/command.h"
 #include "core/command/reply.h"
@@ -80,6 +82,11 @@ class FakeNas {
     std::lock_guard<std::mutex> lock(mu_);
     return codes_;
   }
+  // The requests received, decoded (those that decode with the secret).
+  std::vector<aaa::radius::Packet> packets() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return packets_;
+  }
   bool waitFor(size_t n, milliseconds limit) {
     auto until = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < until) {
@@ -102,6 +109,8 @@ class FakeNas {
       {
         std::lock_guard<std::mutex> lock(mu_);
         codes_.push_back(buf[0]);
+        core::Result<aaa::radius::Packet> request = aaa::radius::decode(buf.data(), static_cast<size_t>(n), kSecret);
+        if (request.isOk()) packets_.push_back(std::move(*request));
       }
       if (mode_ == Mode::kSilent) continue;
       // RFC 5176 3.4: the ACK or NAK of the request's code, signed over its authenticator.
@@ -126,6 +135,7 @@ class FakeNas {
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::vector<int> codes_;
+  std::vector<aaa::radius::Packet> packets_;
   std::thread thread_;
 };
 
@@ -188,6 +198,8 @@ TEST_GROUP(Sessions) {
     plans[1].name = "office";
     plans[1].downBps = 50000000;
     plans[1].upBps = 50000000;
+    plans[1].sessionTimeout = 3600;
+    plans[1].idleTimeout = 600;
     std::vector<aaa::policy::Subscriber> subs;
     for (const auto& [name, plan] : {std::pair<const char*, int64_t>{"alice", 1}, {"bob", 1}, {"carol", 2}}) {
       aaa::policy::Subscriber s;
@@ -347,6 +359,28 @@ TEST(Sessions, APlanChangeSendsACoaToThatPlansSessionsOnly) {
   std::this_thread::sleep_for(milliseconds(200));
   LONGS_EQUAL(1, nas->codes().size());
   LONGS_EQUAL(43, nas->codes()[0]);
+}
+
+TEST(Sessions, APlanChangesCoaCarriesTheNewRateAndNoTimeouts) {
+  // A CoA changes the rate only (edge/radius/enforcement.h): NASes disagree on what a Session-Timeout
+  // in a CoA counts from, so the plan's session and idle timeouts come with the next Access-Accept.
+  start(FakeNas::Mode::kAck);
+  open("carol", "s-c1");
+  service->planChanged({2}, "plan change");  // office: 50M/50M, session-timeout 3600, idle 600
+  CHECK(nas->waitFor(1, milliseconds(3000)));
+  std::vector<aaa::radius::Packet> sent = nas->packets();
+  LONGS_EQUAL(1, sent.size());
+  CHECK(sent[0].code == PacketCode::kCoaRequest);
+  const aaa::radius::Attribute* user = sent[0].find(kAttributes.userName);
+  CHECK(user != nullptr && user->value.bytes == "carol");
+  const aaa::radius::Attribute* rate = sent[0].find(kAttributes.mikrotikRateLimit);
+  CHECK_TRUE(rate != nullptr);
+  std::optional<aaa::radius::RateLimit> parsed = aaa::radius::parseMikrotikRateLimit(rate->value.bytes);
+  CHECK_TRUE(parsed.has_value());
+  LONGS_EQUAL(50000000, parsed->downBps);
+  LONGS_EQUAL(50000000, parsed->upBps);
+  CHECK(sent[0].find(kAttributes.sessionTimeout) == nullptr);
+  CHECK(sent[0].find(kAttributes.idleTimeout) == nullptr);
 }
 
 TEST(Sessions, AUsersSessionsComeFromTheLedgerYoungOnesIncluded) {
