@@ -10,6 +10,7 @@
 
 #include "aaa/auth/mac.h"
 #include "core/clock.h"
+#include "core/command/command.h"
 #include "core/units.h"
 #include "core/web/cookie.h"
 #include "core/web/csrf.h"
@@ -200,18 +201,72 @@ HttpResponse Portal::statusPage(const HttpRequest& r, const ClientStatus& c) {
   return render(r, "status", d, "Connected", 200);
 }
 
-HttpResponse Portal::signupPage(const HttpRequest& r, const std::string& error, int status) {
+HttpResponse Portal::signupPage(const HttpRequest& r, const std::string& error, int status, const SignupForm& form) {
   std::vector<core::Json> plans = offeredPlans();
-  if (plans.empty()) return render(r, "signup_closed", core::Json::object(), "Create an account", 404);
+  if (plans.empty())
+    return render(r, "signup_closed", {{"message", "Self-signup is not offered here."}}, "Create an account", 404);
   core::Json d = core::Json::object();
   d["plans"] = core::Json::array();
   for (const core::Json& plan : plans) {
     std::string name = plan.value("name", "");
     std::string text = name + " - " + planText(plan);
     text += plan.value("price-minor", int64_t{0}) == 0 ? " - free, starts at once" : " - " + plan.value("price", "") + ", after payment";
-    d["plans"].push_back({{"name", name}, {"text", text}});
+    d["plans"].push_back({{"name", name}, {"text", text}, {"selected", name == form.plan}});
   }
+  d["username"] = form.username;
+  d["errors"] = core::Json::object();
+  for (const auto& [field, message] : form.fieldErrors) d["errors"][field] = message;
   return render(r, "signup", d, "Create an account", status, error);
+}
+
+HttpResponse Portal::signupRefused(const HttpRequest& r, const core::Status& refusal, SignupForm form) {
+  using core::command::PublicCode;
+  const PublicCode code = core::command::publicCode(refusal.code());
+  const int status = core::command::httpStatus(code);
+  switch (code) {
+    case PublicCode::kConflict:
+      form.fieldErrors["username"] = "That username is taken; choose another.";
+      return signupPage(r, "", status, form);
+    case PublicCode::kInvalidArgument:
+    case PublicCode::kNotFound: {
+      // The command layer's messages name their argument first ("password: longer than 128
+      // characters", "plan: no plan named ..."): the message goes next to that field, without the
+      // name; one that names no field of the form goes above it.
+      const std::string& text = refusal.message();
+      for (const char* field : {"username", "password", "plan"}) {
+        const std::string name = field;
+        if (text.compare(0, name.size(), name) != 0 || text.size() == name.size()) continue;
+        if (text[name.size()] == ':') {
+          std::string rest = text.substr(name.size() + 1);
+          rest.erase(0, rest.find_first_not_of(' '));
+          if (!rest.empty()) rest[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(rest[0])));
+          form.fieldErrors[name] = rest.empty() ? text : rest;
+          return signupPage(r, "", status, form);
+        }
+        if (text[name.size()] == ' ') {
+          form.fieldErrors[name] = text;
+          return signupPage(r, "", status, form);
+        }
+      }
+      return signupPage(r, "The account could not be created: " + text, status, form);
+    }
+    case PublicCode::kFailedPrecondition:
+      // The license (its subscriber cap reached, or changes frozen after its grace): nothing the
+      // visitor can change, so no form; the operator's side says which in the log.
+      return render(r, "signup_closed",
+                    {{"message", "Signups are closed on this network for now: no new accounts can be created. "
+                                 "Please ask the staff."}},
+                    "Signups are closed", status);
+    case PublicCode::kUnavailable:
+      return signupPage(r, "The account could not be created just now. Please try again in a moment.", status, form);
+    case PublicCode::kOk:
+    case PublicCode::kPermissionDenied:
+    case PublicCode::kInternal:
+      break;
+  }
+  // A fault on our side (or the portal not allowed to add subscribers): nothing for the visitor to
+  // fix; the detail is in the visitor log, not on the page.
+  return signupPage(r, "The account could not be created. Please ask the staff.", status, form);
 }
 
 bool Portal::checkForm(const HttpRequest& r, const std::map<std::string, std::string>& f, bool needTerms,
@@ -285,7 +340,14 @@ HttpResponse Portal::accept(const HttpRequest& r) {
   if (!added.isOk() && added.code() != core::Code::kAlreadyExists) {
     host_.visitorLog(core::LogLevel::kError,
                      "portal: click-through for " + device + ": " + core::logSafe(added.message(), 200));
-    return loginPage(r, "Free access is not available right now. Please ask the staff.", 503);
+    // The license closed new accounts (failed-precondition, 409), a moment's trouble (unavailable,
+    // 503); anything else is the operator's setup or a fault, nothing the visitor did (500).
+    const core::command::PublicCode code = core::command::publicCode(added.code());
+    if (code == core::command::PublicCode::kFailedPrecondition)
+      return loginPage(r, "Free access takes no new devices on this network for now. Please ask the staff.", 409);
+    if (code == core::command::PublicCode::kUnavailable)
+      return loginPage(r, "Free access is not available just now. Please try again in a moment.", 503);
+    return loginPage(r, "Free access is not available right now. Please ask the staff.", 500);
   }
   if (added.isOk()) {
     signups_.inc();
@@ -300,12 +362,18 @@ HttpResponse Portal::signup(const HttpRequest& r) {
   std::string error;
   if (!checkForm(r, f, true, &error)) return signupPage(r, error, 403);
   const std::string username = f["username"], password = f["password"], planName = f["plan"];
-  if (!goodUsername(username)) return signupPage(r, "A username has 3 to 64 letters, digits and . _ - @ only.", 400);
-  if (password.size() < 8 || password.size() > 128) return signupPage(r, "A password has 8 to 128 characters.", 400);
+  // Typed text comes back in the form (escaped by the template); an unusable username does not.
+  SignupForm form{goodUsername(username) ? username : std::string(), planName, {}};
+  auto fieldError = [&](const char* field, const char* message) {
+    form.fieldErrors[field] = message;
+    return signupPage(r, "", 400, form);
+  };
+  if (!goodUsername(username)) return fieldError("username", "A username has 3 to 64 letters, digits and . _ - @ only.");
+  if (password.size() < 8 || password.size() > 128) return fieldError("password", "A password has 8 to 128 characters.");
   std::optional<core::Json> plan;
   for (const core::Json& p : offeredPlans())
     if (p.value("name", "") == planName) plan = p;
-  if (!plan) return signupPage(r, "Choose one of the plans offered.", 400);
+  if (!plan) return fieldError("plan", "Choose one of the plans offered.");
   bool free = plan->value("price-minor", int64_t{0}) == 0;
   const std::string mac = host_.macOf(r.remote);
   if (mac.empty())
@@ -330,12 +398,8 @@ HttpResponse Portal::signup(const HttpRequest& r) {
     const std::string& text = added.message();
     host_.visitorLog(core::LogLevel::kInfo, "portal: signup of '" + core::logSafe(username) +
                                                 "' refused: " + core::logSafe(text, 200));
-    // Told apart by the command's code, never by its wording: conflict is a taken username,
-    // failed-precondition the license (its subscriber cap, or changes frozen after its grace).
-    if (added.code() == core::Code::kAlreadyExists) return signupPage(r, "That username is taken; choose another.", 409);
-    if (added.code() == core::Code::kFailedPrecondition)
-      return signupPage(r, "This network takes no new accounts right now. Please ask the staff.", 503);
-    return signupPage(r, "The account could not be created: " + text, 400);
+    // Told apart by the command's code, never by its wording.
+    return signupRefused(r, added, std::move(form));
   }
   signups_.inc();
   host_.visitorLog(core::LogLevel::kInfo, "portal: " + core::logSafe(username) + " signed up for " +

@@ -129,7 +129,21 @@ class Portal {
                             const std::string& title, int status, const std::string& error = "");
   core::HttpResponse loginPage(const core::HttpRequest& r, const std::string& error, int status);
   core::HttpResponse statusPage(const core::HttpRequest& r, const ClientStatus& c);
-  core::HttpResponse signupPage(const core::HttpRequest& r, const std::string& error, int status);
+  // What the visitor typed into the signup form (never the password), and the messages placed next
+  // to a field ("username", "password", "plan").
+  struct SignupForm {
+    std::string username;
+    std::string plan;
+    std::map<std::string, std::string> fieldErrors;
+  };
+  // The signup form (a message above it: `error`; next to a field: form.fieldErrors).
+  core::HttpResponse signupPage(const core::HttpRequest& r, const std::string& error, int status,
+                                const SignupForm& form = {});
+  // subscriber-add refused a signup: the page for its public code (core/command): invalid-argument
+  // and not-found the form with the message at its field, conflict the username taken,
+  // failed-precondition (the license's cap, changes frozen) the page saying signups are closed,
+  // unavailable the form to try again; each with the code's HTTP status.
+  core::HttpResponse signupRefused(const core::HttpRequest& r, const core::Status& refusal, SignupForm form);
   // A POST's CSRF token (and, with needTerms, the accepted terms); false with the visitor's message.
   bool checkForm(const core::HttpRequest& r, const std::map<std::string, std::string>& form, bool needTerms,
                  std::string* error) const;

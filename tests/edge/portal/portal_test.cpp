@@ -273,21 +273,31 @@ TEST(Portal, Signup) {
   CHECK(has(page.body, "<option value=\"week\">week - 8M down / 4M up - 5.00 USD, after payment</option>"));
   CHECK(has(get("/").body, "<a href=\"/signup\">Create an account</a>"));
 
+  // Each message next to its field (the field marked invalid and pointing at it); the form keeps
+  // what was typed, never the password.
   struct Case {
     const char* body;
     int status;
+    const char* field;  // the message's id: u-error, p-error, plan-error
     const char* message;
   } cases[] = {
-      {"plan=trial&username=a+b&password=long-enough&accept=yes", 400, "A username has 3 to 64 letters, digits and . _ - @ only."},
-      {"plan=trial&username=zed&password=short&accept=yes", 400, "A password has 8 to 128 characters."},
-      {"plan=free&username=zed&password=long-enough&accept=yes", 400, "Choose one of the plans offered."},
-      {"plan=week&username=alice&password=long-enough&accept=yes", 409, "That username is taken; choose another."},
+      {"plan=trial&username=a+b&password=long-enough&accept=yes", 400, "u-error",
+       "A username has 3 to 64 letters, digits and . _ - @ only."},
+      {"plan=trial&username=zed&password=short&accept=yes", 400, "p-error", "A password has 8 to 128 characters."},
+      {"plan=free&username=zed&password=long-enough&accept=yes", 400, "plan-error", "Choose one of the plans offered."},
+      {"plan=week&username=alice&password=long-enough&accept=yes", 409, "u-error",
+       "That username is taken; choose another."},
   };
   for (const Case& c : cases) {
     testing_http::Reply r = post("/signup", c.body);
     LONGS_EQUAL(c.status, r.status);
-    CHECK(has(r.body, std::string("<p class=\"error\" role=\"alert\">") + c.message + "</p>"));
+    CHECK(has(r.body, std::string("<p class=\"field-error\" id=\"") + c.field + "\">" + c.message + "</p>"));
+    CHECK(has(r.body, std::string("aria-describedby=\"") + c.field + "\""));
+    CHECK_FALSE(has(r.body, "long-enough"));
   }
+  testing_http::Reply kept = post("/signup", "plan=week&username=alice&password=long-enough&accept=yes");
+  CHECK(has(kept.body, "value=\"alice\" aria-invalid=\"true\" aria-describedby=\"u-error\""));
+  CHECK(has(kept.body, "<option value=\"week\" selected>"));
   // A paid plan: created suspended, waiting for the staff.
   testing_http::Reply r = post("/signup", "plan=week&username=paula&password=paula-pass-1&accept=yes");
   LONGS_EQUAL(200, r.status);
@@ -311,38 +321,69 @@ TEST(Portal, Signup) {
   CHECK(has(r.body, "Too many accounts were created from this device. Try again in 10 minutes."));
 }
 
-// subscriber-add's refusals are told apart by their code (conflict, failed-precondition), whatever
-// their wording says.
+// subscriber-add's refusals are told apart by their public code, whatever their wording says:
+// invalid-argument and not-found the form with the message at the field the command named,
+// conflict the username taken, failed-precondition (the license: its cap, changes frozen) a page
+// saying signups are closed, unavailable the form to try again, a fault a page without its detail.
 TEST(Portal, SubscriberAddRefusalsAreToldApartByTheirCode) {
   PortalSettings s;
   s.signupPlans = {"trial"};
   s.clickThroughPlan = "free";
   start(s);
+  const std::string alert = "<p class=\"error\" role=\"alert\">";
   struct Case {
     core::Status refusal;
     int status;
-    const char* message;
+    std::string shows;
+    bool form;  // the signup form comes back
   } cases[] = {
-      {core::alreadyExists("taken"), 409, "That username is taken; choose another."},
-      {core::failedPrecondition("the cap is reached"), 503,
-       "This network takes no new accounts right now. Please ask the staff."},
-      {core::invalidArgument("no license for that, the name exists"), 400,
-       "The account could not be created: no license for that, the name exists"},
+      {core::alreadyExists("no license for that"), 409,
+       "<p class=\"field-error\" id=\"u-error\">That username is taken; choose another.</p>", true},
+      {core::invalidArgument("password: longer than 128 characters"), 400,
+       "<p class=\"field-error\" id=\"p-error\">Longer than 128 characters</p>", true},
+      {core::invalidArgument("username is required"), 400,
+       "<p class=\"field-error\" id=\"u-error\">username is required</p>", true},
+      {core::notFound("plan: no plan named 'trial' (see plan list)"), 404,
+       "<p class=\"field-error\" id=\"plan-error\">No plan named &#39;trial&#39; (see plan list)</p>", true},
+      {core::invalidArgument("mac: the name exists"), 400,
+       alert + "The account could not be created: mac: the name exists</p>", true},
+      {core::failedPrecondition("the cap is reached: that username is taken"), 409,
+       "<p class=\"error\">Signups are closed on this network for now: no new accounts can be created. "
+       "Please ask the staff.</p>",
+       false},
+      {core::unavailable("the writer is busy"), 503,
+       alert + "The account could not be created just now. Please try again in a moment.</p>", true},
+      {core::Status(core::Code::kResourceExhausted, "queue full"), 503,
+       alert + "The account could not be created just now. Please try again in a moment.</p>", true},
+      {core::internalError("sqlite: disk I/O error"), 500,
+       alert + "The account could not be created. Please ask the staff.</p>", true},
   };
   for (const Case& c : cases) {
     host.refuseAdd = c.refusal;
     testing_http::Reply r = post("/signup", "plan=trial&username=zed&password=long-enough&accept=yes");
-    LONGS_EQUAL(c.status, r.status);
-    CHECK(has(r.body, std::string("<p class=\"error\" role=\"alert\">") + c.message + "</p>"));
+    LONGS_EQUAL_TEXT(c.status, r.status, c.refusal.message().c_str());
+    CHECK_TRUE_TEXT(has(r.body, c.shows), r.body.c_str());
+    CHECK_EQUAL_TEXT(c.form, has(r.body, "action=\"/signup\""), c.refusal.message().c_str());
+    CHECK_FALSE(has(r.body, "disk I/O"));
   }
-  // Click-through: a conflict is a returning device (it logs in), anything else is no access.
+  // Click-through: a conflict is a returning device (it logs in); the license closing new accounts
+  // is 409, a moment's trouble 503, anything else 500.
   host.refuseAdd = core::alreadyExists("taken");
   host.passwords["02:00:00:00:77:01"] = "02:00:00:00:77:01";
   LONGS_EQUAL(303, post("/accept", "accept=yes").status);
   host.online.clear();
+  host.passwords.erase("02:00:00:00:77:01");
   host.refuseAdd = core::failedPrecondition("subscriber exists");
   testing_http::Reply r = post("/accept", "accept=yes");
+  LONGS_EQUAL(409, r.status);
+  CHECK(has(r.body, "Free access takes no new devices on this network for now. Please ask the staff."));
+  host.refuseAdd = core::unavailable("busy");
+  r = post("/accept", "accept=yes");
   LONGS_EQUAL(503, r.status);
+  CHECK(has(r.body, "Free access is not available just now. Please try again in a moment."));
+  host.refuseAdd = core::invalidArgument("plan: no plan named 'free'");
+  r = post("/accept", "accept=yes");
+  LONGS_EQUAL(500, r.status);
   CHECK(has(r.body, "Free access is not available right now. Please ask the staff."));
   LONGS_EQUAL(0, host.added.size());
   LONGS_EQUAL(0, counters.valueOf("gateway_signups_total"));
