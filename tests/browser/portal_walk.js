@@ -1,6 +1,6 @@
 // Walks the captive portal in Debian's chromium (headless) at phone size, as a subscriber would:
 // captive redirect -> voucher login -> status -> logout -> password login -> status -> signup and
-// terms pages -> logout. Saves a screenshot of each page and prints what it saw as JSON.
+// terms pages (a taken username's message next to its field) -> logout. Saves a screenshot of each page and prints what it saw as JSON.
 //
 //   node portal_walk.js --start URL --out DIR --user U --password P --voucher CODE
 const { chromium } = require('playwright-core');
@@ -54,6 +54,20 @@ function arg(name) {
     const base = new URL(page.url()).origin;
     await page.goto(base + '/signup');
     await shot('06-signup');
+    // A taken username: the form comes back with the message next to the username field, which is
+    // marked invalid and points at it, and keeps what was typed (not the password).
+    await page.fill('#u', arg('user'));
+    await page.fill('#p', 'another-pass-1');
+    await page.locator('form[action="/signup"] input[name=accept]').check();
+    await page.click('form[action="/signup"] button');
+    await page.waitForSelector('#u-error');
+    const taken = await page.innerText('#u-error');
+    if (!taken.includes('taken')) throw new Error('signup of a taken username says: ' + taken);
+    if ((await page.getAttribute('#u', 'aria-invalid')) !== 'true' ||
+        (await page.getAttribute('#u', 'aria-describedby')) !== 'u-error')
+      throw new Error('the username field does not point at its message');
+    if ((await page.inputValue('#u')) !== arg('user') || (await page.inputValue('#p')) !== '')
+      throw new Error('the form did not keep the username alone');
     await page.goto(base + '/terms');
     await shot('07-terms');
     await page.goto(base + '/status');
