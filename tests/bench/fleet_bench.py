@@ -49,6 +49,8 @@ MGMT_CONFIG = {"device-poll-interval": INTERVAL}
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--devices", type=int, default=int(os.environ.get("FLEET_DEVICES", "2000")))
+    p.add_argument("--fleet-size", type=int, default=0,
+                   help="enroll (or take from the cache) this many, and check in the first --devices of them")
     p.add_argument("--duration", type=int, default=int(os.environ.get("FLEET_DURATION", str(INTERVAL))),
                    help="seconds of check-ins (whole intervals)")
     p.add_argument("--interval", type=int, default=INTERVAL)
@@ -66,6 +68,7 @@ def parse_args():
     a = p.parse_args()
     if a.quick:
         a.devices, a.duration, a.interval, a.usage_devices, a.usage_rows = 200, 20, 20, 10, 2000
+    a.fleet_size = max(a.fleet_size, a.devices)
     return a
 
 
@@ -98,7 +101,7 @@ class Fleet:
 
     def __init__(self, args, backend, tmp):
         self.args, self.backend, self.tmp = args, backend, tmp
-        self.cache = os.path.join(os.path.dirname(BIN), "bench", "fleet-cache", f"{backend}-{args.devices}")
+        self.cache = os.path.join(os.path.dirname(BIN), "bench", "fleet-cache", f"{backend}-{args.fleet_size}")
         self.fleet_file = os.path.join(self.cache, "fleet.jsonl")
         self.mgmt = self.cluster = None
 
@@ -108,25 +111,25 @@ class Fleet:
                 meta = json.load(f)
         except (OSError, ValueError):
             return False
-        return (meta.get("format") == CACHE_FORMAT and meta.get("devices") == self.args.devices
+        return (meta.get("format") == CACHE_FORMAT and meta.get("devices") == self.args.fleet_size
                 and time.time() - meta.get("created", 0) < CACHE_MAX_AGE and os.path.exists(self.fleet_file))
 
     def prepare(self, sqlite_fleet=None):
         """Enrolls the fleet into the cache unless it is there already. PostgreSQL's comes from the
         SQLite one when there is one (sqlite_fleet): mgmtctl migrate copies the enrolled platform."""
         if self.cached() and not self.args.fresh_enroll:
-            log(f"  {self.backend}: {self.args.devices} enrolled appliances from {self.cache}")
+            log(f"  {self.backend}: {self.args.fleet_size} enrolled appliances from {self.cache}")
             return None
         shutil.rmtree(self.cache, ignore_errors=True)
         os.makedirs(self.cache)
         if self.backend == "postgres" and sqlite_fleet is not None:
             return self.migrate_from(sqlite_fleet)
-        log(f"  {self.backend}: enrolling {self.args.devices} appliances (real claim + CSR path; cached for next time)")
+        log(f"  {self.backend}: enrolling {self.args.fleet_size} appliances (real claim + CSR path; cached for next time)")
         self.start(cache=False, replicas=1)
         try:
             self.ctl("tenant", "add", "--name", "fleet", "--tier", "enterprise")
-            token = self.ctl("claim", "create", "--tenant", "fleet", "--uses", str(self.args.devices)).strip()
-            r = run([os.path.join(BIN, "fleet_sim"), "enroll", "--token", token, "--devices", str(self.args.devices),
+            token = self.ctl("claim", "create", "--tenant", "fleet", "--uses", str(self.args.fleet_size)).strip()
+            r = run([os.path.join(BIN, "fleet_sim"), "enroll", "--token", token, "--devices", str(self.args.fleet_size),
                      "--out", self.fleet_file, "--threads", "4"], timeout=3600)
             if self.backend == "postgres":
                 dump = subprocess.run([f"{PG_BIN}/pg_dump", "-h", self.cluster.primary.dir, "-p",
@@ -138,7 +141,7 @@ class Fleet:
             data_dir = self.stop()
         shutil.copytree(data_dir, os.path.join(self.cache, "data"), ignore=shutil.ignore_patterns("*.sock", "*.pid"))
         with open(os.path.join(self.cache, "meta.json"), "w") as f:
-            json.dump({"format": CACHE_FORMAT, "devices": self.args.devices, "created": time.time(),
+            json.dump({"format": CACHE_FORMAT, "devices": self.args.fleet_size, "created": time.time(),
                        "enroll-seconds": r["enroll-seconds"]}, f)
         log(f"  enrolled in {r['enroll-seconds']:.1f} s")
         return r["enroll-seconds"]
@@ -168,7 +171,7 @@ class Fleet:
                         ignore=shutil.ignore_patterns("mgmt.db*", "*.sock", "*.pid"))
         shutil.copyfile(source.fleet_file, self.fleet_file)
         with open(os.path.join(self.cache, "meta.json"), "w") as f:
-            json.dump({"format": CACHE_FORMAT, "devices": self.args.devices, "created": time.time(),
+            json.dump({"format": CACHE_FORMAT, "devices": self.args.fleet_size, "created": time.time(),
                        "migrated-from": source.cache, "migrate-seconds": time.monotonic() - t0}, f)
         log(f"  copied in {time.monotonic() - t0:.1f} s")
         return None
@@ -302,9 +305,11 @@ def main():
     cases = [c for c in ("sqlite", "postgres", "cluster") if not args.only or c in args.only]
     tmp = tempfile.mkdtemp(prefix="fleet-")
     os.chmod(tmp, 0o755)
-    results, failed = {"devices": args.devices, "interval": args.interval, "cases": {}}, False
+    results, failed = {"devices": args.devices, "fleet-size": args.fleet_size, "interval": args.interval,
+                       "cases": {}}, False
     try:
-        log(f"fleet: {args.devices} appliances, check-ins every {args.interval} s for {args.duration} s, "
+        log(f"fleet: {args.devices} appliances of {args.fleet_size} enrolled, check-ins every {args.interval} s "
+            f"for {args.duration} s, "
             f"then {args.usage_devices} x {args.usage_rows} usage rows; {os.cpu_count()} CPUs")
         # SQLite first: the PostgreSQL fleet is a copy of it (mgmtctl migrate) when both are wanted or
         # the SQLite one is cached; enrolled on PostgreSQL itself otherwise.
@@ -338,8 +343,18 @@ def main():
         c = results["cases"].get("cluster")
         if c:
             ratio = c["checkin-p99-ms"] / max(c["floor-p99-ms"], 1e-9)
+            # The goal is about 20,000 appliances each checking in on time: a run whose simulator fell
+            # behind (late or never started) did not put that load on mgmtd, whatever its ratio.
+            kept_up = c["checkins-not-started"] == 0 and c["checkins-late"] <= c["checkins"] // 100
+            if args.devices < 20000:
+                verdict = "not at 20,000"
+            elif not kept_up:
+                verdict = (f"NOT MEASURED: the simulator made {c['checkins'] / max(c['checkin-seconds'], 1e-9):.0f} "
+                           f"check-ins/s of the {args.devices / args.interval:.0f} needed")
+            else:
+                verdict = "PASS" if ratio < 2 else "FAIL"
             log(f"goal: cluster p99 check-in < 2x TLS floor at 20,000 appliances: {ratio:.2f}x at {args.devices} "
-                f"-> {'PASS' if ratio < 2 and args.devices >= 20000 else 'FAIL' if ratio >= 2 else 'not at 20,000'}")
+                f"-> {verdict}")
         for name in ("postgres", "cluster"):
             if name in results["cases"]:
                 v = results["cases"][name]["usage-rows-per-second"]
