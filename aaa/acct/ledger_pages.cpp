@@ -28,14 +28,24 @@ std::string hexDigits(const std::string& s) {
   return out;
 }
 
-// Parameters ?1 user (lower case), ?2 nas, ?3 ip prefix, ?4 mac digits. An empty one matches all.
-constexpr const char* kWhere =
-    " WHERE (?1 = '' OR instr(lower(username), ?1) > 0) AND (?2 = '' OR nas = ?2)"
-    " AND (?3 = '' OR substr(framed_ip, 1, length(?3)) = ?3)"
-    " AND (?4 = '' OR instr(replace(replace(replace(lower(calling_station_id), ':', ''), '-', ''), '.', ''), ?4) > 0)";
+// The WHERE clause of the filters given (none: every row, and SQLite counts without looking into
+// them). Parameters ?1 user (lower case), ?2 nas, ?3 ip prefix, ?4 mac digits.
+std::string whereOf(const SessionQuery& q) {
+  std::string w;
+  auto add = [&w](const char* condition) { w += (w.empty() ? " WHERE " : " AND ") + std::string(condition); };
+  if (!q.user.empty()) add("instr(lower(username), ?1) > 0");
+  if (!q.nas.empty()) add("nas = ?2");
+  if (!q.ip.empty()) add("substr(framed_ip, 1, length(?3)) = ?3");
+  if (!hexDigits(q.mac).empty())
+    add("instr(replace(replace(replace(lower(calling_station_id), ':', ''), '-', ''), '.', ''), ?4) > 0");
+  return w;
+}
 
 void bindFilter(core::Statement& st, const SessionQuery& q) {
-  st.bindText(1, lower(q.user)).bindText(2, q.nas).bindText(3, q.ip).bindText(4, hexDigits(q.mac));
+  if (!q.user.empty()) st.bindText(1, lower(q.user));
+  if (!q.nas.empty()) st.bindText(2, q.nas);
+  if (!q.ip.empty()) st.bindText(3, q.ip);
+  if (!hexDigits(q.mac).empty()) st.bindText(4, hexDigits(q.mac));
 }
 
 const char* orderOf(SessionQuery::Sort sort) {
@@ -55,13 +65,13 @@ core::Result<SessionPage> liveSessionPage(core::Database& db, const SessionQuery
   // Rows and count in one read transaction, so the count is the count of the rows' snapshot.
   EDGE_RETURN_IF_ERROR(db.exec("BEGIN"));
   auto read = [&]() -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(core::Statement count, db.prepare(std::string("SELECT count(*) FROM sessions") + kWhere));
+    EDGE_ASSIGN_OR_RETURN(core::Statement count, db.prepare("SELECT count(*) FROM sessions" + whereOf(query)));
     bindFilter(count, query);
     EDGE_RETURN_IF_ERROR(count.step().status());
     page.total = count.columnInt64(0);
     if (query.offset >= page.total) return core::Status::ok();
     EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(std::string("SELECT ") + kLiveColumns + " FROM sessions" +
-                                                         kWhere + orderOf(query.sort) + " LIMIT ?5 OFFSET ?6"));
+                                                         whereOf(query) + orderOf(query.sort) + " LIMIT ?5 OFFSET ?6"));
     bindFilter(st, query);
     st.bindInt64(5, query.limit).bindInt64(6, query.offset);
     for (;;) {

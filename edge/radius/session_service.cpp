@@ -148,7 +148,14 @@ ControlReply SessionService::sessionSearch(const Json& args) {
   q.offset = offset.value_or(0);
   EDGE_RETURN_IF_ERROR(settleLedger());
   EDGE_ASSIGN_OR_RETURN(aaa::acct::SessionPage page, aaa::acct::liveSessionPage(*reader_, q));
-  EDGE_ASSIGN_OR_RETURN(auto perNas, aaa::acct::liveSessionsPerNas(*reader_));
+  // The count per NAS (a scan of every live session) is read at most every kPerNasSeconds: a screen's
+  // drop-down, not a figure anything decides on.
+  int64_t now = d_.clock.unixSeconds();
+  if (perNasAt_ == 0 || now - perNasAt_ >= kPerNasSeconds || now < perNasAt_) {
+    EDGE_ASSIGN_OR_RETURN(perNas_, aaa::acct::liveSessionsPerNas(*reader_));
+    perNasAt_ = now;
+  }
+  const auto& perNas = perNas_;
   Json list = Json::array();
   for (const auto& r : page.rows) list.push_back(sessionJson(r));
   Json nasCounts = Json::array();

@@ -138,6 +138,10 @@ class SessionService {
   // Stale sessions are closed kStaleClosesPerJob per writer job, one job after the other.
   static constexpr size_t kStaleClosesPerJob = 64;
   std::atomic<bool> sweepClosing_{false};  // a sweep's jobs are still being written
+  // session-search's sessions per NAS, read at most every kPerNasSeconds (command handlers only).
+  static constexpr int64_t kPerNasSeconds = 5;
+  std::vector<std::pair<std::string, int64_t>> perNas_;
+  int64_t perNasAt_ = 0;
 };
 
 }  // namespace edge

@@ -313,10 +313,14 @@ void WebUi::addRoutes(core::HttpServer& server) {
   };
 
   server.route("GET", "/login", [this](const core::HttpRequest& r) {
+    yieldToRadius();
     if (visitor(r)) return core::web::redirect(303, "/", "Continue");
     return loginPage(r, "", 200);
   });
-  server.route("POST", "/login", [this](const core::HttpRequest& r) { return loginPost(r); });
+  server.route("POST", "/login", [this](const core::HttpRequest& r) {
+    yieldToRadius();  // argon2 too
+    return loginPost(r);
+  });
   post("/logout", [this](const core::HttpRequest& r, const Visitor& v) { return logoutPost(r, v); });
 
   get("/", [this](const core::HttpRequest&, const Visitor& v) { return overview(v, false); });
