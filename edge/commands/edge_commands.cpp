@@ -254,7 +254,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
       command("radius-capture", "radius capture", "[--seconds N] [--wait no]",
               "capture RADIUS (auth, accounting, CoA/Disconnect ports only) for N seconds (1-60, 16 MiB at most) "
               "into a pcap file on the box")
-          .args({integer("seconds"), boolean("wait")})
+          .args({integer("seconds").range(1, 60), boolean("wait")})
           .role("technician")
           .action(),
       command("diag-stop", "diag stop", "", "stop your diagnostics run in progress").role("technician").action(),
