@@ -291,7 +291,7 @@ ControlReply CatalogService::subscriberList(const Json& args) {
     if (plan || status || filter.prefix) return ControlReply::error("find: not together with plan, status or search");
     constexpr size_t kCap = 1000;
     size_t skip = static_cast<size_t>(std::min<int64_t>(offset.value_or(0), kCap));
-    SubscriberMatches m = findSubscribers(*snap, *find, skip + static_cast<size_t>(limit.value_or(100)), kCap);
+    SubscriberMatches m = search_.find(*snap, *find, skip + static_cast<size_t>(limit.value_or(100)), kCap);
     Json rows = Json::array();
     for (size_t i = skip; i < m.rows.size(); ++i) rows.push_back(subscriberJson(*m.rows[i], *snap));
     Json out = Json::object();

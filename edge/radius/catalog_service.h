@@ -34,6 +34,7 @@
 #include "core/control_socket.h"
 #include "core/counters.h"
 #include "core/store.h"
+#include "edge/radius/subscriber_search.h"
 
 namespace edge {
 
@@ -103,6 +104,7 @@ class CatalogService {
   bool keepCleartext() const { return d_.keepCleartext && d_.keepCleartext(); }
 
   Deps d_;
+  SubscriberSearch search_;  // subscriber-list --find's index of the snapshot (command handlers only)
 };
 
 }  // namespace edge

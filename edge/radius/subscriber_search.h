@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,5 +32,25 @@ struct SubscriberMatches {
 // Pointers into `snapshot`: keep the snapshot alive while using them. An empty text matches nothing.
 SubscriberMatches findSubscribers(const aaa::policy::Snapshot& snapshot, const std::string& text, size_t limit,
                                   size_t cap = 1000);
+
+// The same search with an index of the snapshot's base table: every username lower-cased in one
+// buffer and every bound MAC's digits in another, so a search reads a few megabytes in order instead
+// of touching a million subscribers (about ten times faster at a million). Built at the first search
+// after the base table changed (a full reload or a fold of the overlay: rarely); the overlay's
+// subscribers are searched one by one. Same answers as findSubscribers. Not thread-safe: one owner
+// (the catalog's command handlers run one at a time).
+class SubscriberSearch {
+ public:
+  SubscriberMatches find(const aaa::policy::Snapshot& snapshot, const std::string& text, size_t limit,
+                         size_t cap = 1000);
+
+ private:
+  void build(const aaa::policy::SubscriberTable& base);
+  std::shared_ptr<const aaa::policy::SubscriberTable> base_;  // the table indexed
+  std::string names_;                 // row i's lower-cased username at nameStart_[i], each followed by '\n'
+  std::vector<uint32_t> nameStart_;   // one more than rows: the end
+  std::string macs_;                  // 12 hex digits and '\n' per bound MAC
+  std::vector<uint32_t> macRow_;      // the row of each MAC in macs_
+};
 
 }  // namespace edge

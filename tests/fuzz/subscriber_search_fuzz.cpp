@@ -2,7 +2,8 @@
 // (the technician UI's Subscribers page) or `edgectl subscriber list --find`, so it is outside input.
 // Input: the search text (any bytes), searched over a fixed table of subscribers, some with a MAC.
 // Properties: at most `limit` rows and `cap` matches; capped exactly when more than cap match; every row matches
-// (its username contains the text in any case, or its MAC's hex digits contain the text's); rows
+// (its username contains the text in any case, or its MAC's hex digits contain the text's); the
+// indexed search (SubscriberSearch) gives the same rows; rows
 // in rank order (name prefix, MAC prefix, name substring, MAC substring), by username within a rank.
 #include <algorithm>
 #include <cctype>
@@ -39,6 +40,13 @@ const aaa::policy::Snapshot& snapshot() {
       subs.push_back(s);
     }
     holder.publishFull({}, {}, subs);
+    // Changes since the base (the overlay): one changed (a MAC now), one deleted, one new.
+    auto changed = std::make_shared<aaa::policy::Subscriber>(subs[0]);
+    changed->mac = aaa::auth::parseMac("02:00:5e:77:ab:cd");
+    auto added = std::make_shared<aaa::policy::Subscriber>();
+    added->id = 99;
+    added->username = "Alina";
+    holder.publishSubscriberChanges({{"alice", changed}, {"bob", nullptr}, {"Alina", added}});
     return holder.current();
   }();
   return *snap;
@@ -94,6 +102,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  "rows out of order: '" + m.rows[i - 1]->username + "' (" + std::to_string(p) + ") before '" +
                      m.rows[i]->username + "' (" + std::to_string(r) + ") for '" + text + "'");
     }
+  }
+  // The indexed search (SubscriberSearch) answers the same; when capped, the scan order decides which
+  // matches were counted, so only the counts compare.
+  static edge::SubscriberSearch indexed;
+  edge::SubscriberMatches i = indexed.find(snap, text, limit, cap);
+  FUZZ_CHECK(i.total == m.total && i.capped == m.capped, "the index counted " + std::to_string(i.total) + ", the scan " +
+                                                            std::to_string(m.total) + " for '" + text + "'");
+  if (!m.capped) {
+    FUZZ_CHECK(i.rows.size() == m.rows.size(), "the index found other rows");
+    for (size_t k = 0; k < m.rows.size(); ++k)
+      FUZZ_CHECK(i.rows[k] == m.rows[k], "the index's row " + std::to_string(k) + " is '" + i.rows[k]->username +
+                                             "', the scan's '" + m.rows[k]->username + "' for '" + text + "'");
   }
   return 0;
 }
