@@ -64,7 +64,6 @@ std::vector<core::web::Message> dynAuthMessages(const core::ControlReply& reply)
     std::string line = textOf(r, "username") + " on " + textOf(r, "nas") + ": " + said;
     if (!textOf(r, "error-cause-text").empty()) line += ", Error-Cause: " + textOf(r, "error-cause-text");
     if (!textOf(r, "message").empty()) line += " (" + textOf(r, "message") + ")";
-    if (integerOf(r, "attempts") > 1) line += " after " + std::to_string(integerOf(r, "attempts")) + " attempts";
     out.push_back(outcome == "ack" ? core::web::Message::ok(line) : core::web::Message::error(line));
   }
   return out;
