@@ -1,6 +1,7 @@
 // The ledger's reads for screens: a filtered, sorted, counted page of the live sessions, the live
 // sessions per NAS and a subscriber's usage per day (aaa/acct/ledger.h).
 #include <cctype>
+#include <string>
 
 #include "aaa/acct/ledger.h"
 #include "aaa/acct/ledger_rows.h"
@@ -13,13 +14,6 @@ using detail::readRow;
 
 namespace {
 
-std::string lower(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) out.push_back(static_cast<char>(std::tolower(c)));
-  return out;
-}
-
 // A MAC address or a part of one as the filter compares it: hex digits, lower case.
 std::string hexDigits(const std::string& s) {
   std::string out;
@@ -28,21 +22,34 @@ std::string hexDigits(const std::string& s) {
   return out;
 }
 
+// `text` as a LIKE pattern that finds it anywhere: % and _ and \ escaped (ESCAPE '\').
+std::string containsPattern(const std::string& text) {
+  std::string p = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  return p + "%";
+}
+
 // The WHERE clause of the filters given (none: every row, and SQLite counts without looking into
-// them). Parameters ?1 user (lower case), ?2 nas, ?3 ip prefix, ?4 mac digits.
+// them). Parameters ?1 user pattern, ?2 nas, ?3 ip prefix, ?4 the MAC's digits.
 std::string whereOf(const SessionQuery& q) {
   std::string w;
-  auto add = [&w](const char* condition) { w += (w.empty() ? " WHERE " : " AND ") + std::string(condition); };
-  if (!q.user.empty()) add("instr(lower(username), ?1) > 0");
+  auto add = [&w](const std::string& condition) { w += (w.empty() ? " WHERE " : " AND ") + condition; };
+  if (!q.user.empty()) add("username LIKE ?1 ESCAPE '\\'");  // any ASCII case, as before
   if (!q.nas.empty()) add("nas = ?2");
   if (!q.ip.empty()) add("substr(framed_ip, 1, length(?3)) = ?3");
+  // Separators and case ignored, whatever the NAS wrote (pairs with ':' or '-', Cisco's groups of four
+  // with '.', none): the slowest filter (each row's MAC is copied four times; a set of LIKE patterns,
+  // one per way of writing it, measured slower still).
   if (!hexDigits(q.mac).empty())
     add("instr(replace(replace(replace(lower(calling_station_id), ':', ''), '-', ''), '.', ''), ?4) > 0");
   return w;
 }
 
 void bindFilter(core::Statement& st, const SessionQuery& q) {
-  if (!q.user.empty()) st.bindText(1, lower(q.user));
+  if (!q.user.empty()) st.bindText(1, containsPattern(q.user));
   if (!q.nas.empty()) st.bindText(2, q.nas);
   if (!q.ip.empty()) st.bindText(3, q.ip);
   if (!hexDigits(q.mac).empty()) st.bindText(4, hexDigits(q.mac));

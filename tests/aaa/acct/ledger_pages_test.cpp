@@ -225,3 +225,33 @@ TEST(LedgerPages, UsagePerDayOldestFirst) {
   CHECK(days.isOk());
   LONGS_EQUAL(1, days->size());
 }
+
+TEST(LedgerPages, MacsWrittenTheWaysNasWriteThemAndLiteralWildcards) {
+  run(start("cisco", "nas-a", "c1", "10.9.0.1", "0200.5e00.00aa", kDay + 1));
+  run(start("bare", "nas-a", "c2", "10.9.0.2", "02005E0000BB", kDay + 2));
+  run(start("colon", "nas-a", "c3", "10.9.0.3", "02:00:5e:00:00:cc", kDay + 3));
+  run(start("50%_off", "nas-a", "c4", "10.9.0.4", "", kDay + 4));
+  flushAll();
+  SessionQuery q;
+  q.mac = "5e-00-00-aa";  // written with '-', stored with '.'
+  aaa::acct::SessionPage p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("cisco", p.rows[0].username.c_str());
+  q.mac = "5E:00:00:BB";
+  p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("bare", p.rows[0].username.c_str());
+  q.mac = "e0000c";  // starting on the second digit of a pair
+  p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("colon", p.rows[0].username.c_str());
+  q.mac = "02005e";
+  LONGS_EQUAL(3, page(q).total);
+  q = SessionQuery{};
+  q.user = "%_";  // literal, not wildcards
+  p = page(q);
+  LONGS_EQUAL(1, p.total);
+  STRCMP_EQUAL("50%_off", p.rows[0].username.c_str());
+  q.user = "_";
+  LONGS_EQUAL(1, page(q).total);
+}
