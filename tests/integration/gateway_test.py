@@ -695,7 +695,7 @@ class GatewayTest(unittest.TestCase):
     def technician_ui_gateway_page(self, edged, c1):
         """The technician UI's Gateway page (and gateway-clients): alice's client with her address,
         MAC, plan limit after the CoA and counters, and her DHCP lease."""
-        from webui_pages_test import Browser, text_of  # noqa: E402 (the UI test's HTTPS client)
+        from webui_pages_test import text_of  # noqa: E402
         j = edged.ctl_json("gateway", "clients")
         mine = [c for c in j["clients"] if c["username"] == "alice"]
         self.assertEqual(1, len(mine), j)
@@ -705,10 +705,22 @@ class GatewayTest(unittest.TestCase):
         self.assertIn({"ip": c1.ip, "mac": "02:00:00:00:77:01"},
                       [{"ip": l["ip"], "mac": l["mac"]} for l in j["leases"]], j["leases"])
         edged.ctl("user", "add", "--username", "gina", "--password", "gina gateway pw", "--role", "viewer")
-        ui = Browser(edged.ctl_json("status")["ui-url"]).sign_in("gina", "gina gateway pw")
-        status, page = ui.get("/")
+        # edged runs in the gateway's namespace: a browser there (curl with a cookie jar).
+        url = edged.ctl_json("status")["ui-url"]
+        jar = os.path.join(self.root, "ui-cookies")
+
+        def curl(path, *extra):
+            r = ns(GW, "curl", "-sk", "-b", jar, "-c", jar, "-o", "-", "-w", "\n%{http_code}", *extra, url + path)
+            body, _, code = r.stdout.rpartition("\n")
+            return int(code), body
+        _, login = curl("login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
+        code, _ = curl("login", "--data-urlencode", f"csrf={csrf}", "--data-urlencode", "username=gina",
+                       "--data-urlencode", "password=gina gateway pw")
+        self.assertEqual(303, code)
+        _, page = curl("")
         self.assertIn('href="/gateway"', page)
-        status, page = ui.get("/gateway")
+        status, page = curl("gateway")
         self.assertEqual(200, status)
         words = text_of(page)
         self.assertIn(f"alice {c1.ip} 02:00:00:00:77:01", words)
