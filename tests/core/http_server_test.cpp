@@ -38,9 +38,11 @@ TEST_GROUP(HttpServerThreads) {
       r.body = "quick";
       return r;
     });
-    server->route("GET", "/stream", [](const core::HttpRequest&) {
+    server->route("GET", "/stream", [this](const core::HttpRequest&) {
       core::HttpResponse r;
-      r.stream = std::make_shared<core::HttpStream>();
+      r.body = "first;";
+      stream = std::make_shared<core::HttpStream>();
+      r.stream = stream;
       return r;
     });
     CHECK_TRUE(server->start().isOk());

@@ -24,10 +24,19 @@
 
 namespace edge::test {
 
-// edge.db as far as the radius area needs it: migration 1 is edge_app's event log (its place only).
+// edge.db as far as the radius area needs it: the radius area's migrations at their shipped
+// versions, and each version another area holds (1 is edge_app's event log, others are the sync
+// area's and the technician UI's) kept by a placeholder, so the store sees 1..N without a gap.
 inline std::vector<core::Migration> radiusDbMigrations() {
-  std::vector<core::Migration> m = {{1, "event log", "CREATE TABLE events(id INTEGER PRIMARY KEY);"}};
-  for (const core::Migration& r : edge::radiusMigrations()) m.push_back(r);
+  std::vector<core::Migration> m;
+  for (const core::Migration& r : edge::radiusMigrations()) {
+    while (static_cast<int>(m.size()) + 1 < r.version) {
+      const int version = static_cast<int>(m.size()) + 1;
+      m.push_back({version, "another area's migration",
+                   version == 1 ? "CREATE TABLE events(id INTEGER PRIMARY KEY);" : "SELECT 1;"});
+    }
+    m.push_back(r);
+  }
   return m;
 }
 
