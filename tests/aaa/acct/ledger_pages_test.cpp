@@ -1,13 +1,11 @@
 // The ledger's reads for screens (aaa/acct/ledger_pages.cpp): a page of live sessions filtered by part
 // of a username, a NAS, the start of an address and part of a MAC (separators and case ignored),
 // sorted by start, bytes or user, counted, paged by offset; sessions per NAS; usage per day.
-#include <unistd.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "aaa/acct/ledger.h"
+#include "tests/aaa/acct/ledger_db.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -18,7 +16,6 @@ using aaa::acct::Ledger;
 using aaa::acct::SessionQuery;
 
 constexpr int64_t kDay = int64_t{20000} * 86400;
-const std::vector<core::Migration>& kMigrations = aaa::acct::migrations();
 
 AcctRecord start(const std::string& user, const std::string& nas, const std::string& sid, const std::string& ip,
                  const std::string& mac, int64_t at) {
@@ -48,44 +45,7 @@ AcctRecord interim(AcctRecord r, uint64_t in, uint64_t out, int64_t at) {
 
 }  // namespace
 
-TEST_GROUP(LedgerPages) {
-  std::string dir;
-  std::unique_ptr<core::Database> db;
-  Ledger ledger;
-
-  void setup() override {
-    char tmpl[] = "/tmp/edge-ledger-pages-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    CHECK(made != nullptr);
-    dir = made;
-    core::StoreOptions o;
-    o.path = dir + "/acct.db";
-    o.migrations = kMigrations;
-    core::Result<std::unique_ptr<core::Database>> opened = core::Database::open(o);
-    CHECK_TEXT(opened.isOk(), opened.status().message().c_str());
-    db = std::move(*opened);
-  }
-
-  void teardown() override {
-    db.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-
-  void run(const AcctRecord& r) {
-    CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.apply(*db, r, nullptr);
-    CHECK_TEXT(s.isOk(), s.message().c_str());
-    CHECK(db->exec("COMMIT").isOk());
-  }
-
-  void flushAll() {
-    CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.flushAll(*db);
-    CHECK_TEXT(s.isOk(), s.message().c_str());
-    CHECK(db->exec("COMMIT").isOk());
-  }
-
+TEST_GROUP_BASE(LedgerPages, aaa::acct::test::LedgerDbTest) {
   aaa::acct::SessionPage page(const SessionQuery& q) {
     core::Result<aaa::acct::SessionPage> p = aaa::acct::liveSessionPage(*db, q);
     CHECK_TEXT(p.isOk(), p.status().message().c_str());

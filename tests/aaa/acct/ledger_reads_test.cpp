@@ -2,10 +2,8 @@
 // the newest sequence, closed sessions after a history id, and the live sessions of one NAS. Sync
 // uploads the first three; the gateway restores its clients from the last.
 #include "aaa/acct/ledger.h"
+#include "tests/aaa/acct/ledger_db.h"
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -17,8 +15,6 @@ using aaa::acct::AcctRecord;
 using aaa::acct::Ledger;
 
 constexpr int64_t kDay = int64_t{20000} * 86400;
-// Built before main: CppUTest's leak check would count the lazily built list against a test.
-const std::vector<core::Migration>& kMigrations = aaa::acct::migrations();
 
 AcctRecord record(uint32_t type, const std::string& user, const std::string& nas, const std::string& sid,
                   uint64_t in, int64_t at) {
@@ -40,44 +36,7 @@ AcctRecord record(uint32_t type, const std::string& user, const std::string& nas
 
 }  // namespace
 
-TEST_GROUP(LedgerReads) {
-  std::string dir;
-  std::unique_ptr<core::Database> db;
-  Ledger ledger;
-
-  void setup() override {
-    char tmpl[] = "/tmp/edge-ledger-reads-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    CHECK(made != nullptr);
-    dir = made;
-    core::StoreOptions o;
-    o.path = dir + "/acct.db";
-    o.migrations = kMigrations;
-    core::Result<std::unique_ptr<core::Database>> opened = core::Database::open(o);
-    CHECK_TEXT(opened.isOk(), opened.status().message().c_str());
-    db = std::move(*opened);
-  }
-
-  void teardown() override {
-    db.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-
-  void run(const AcctRecord& r) {
-    CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.apply(*db, r, nullptr);
-    CHECK_TEXT(s.isOk(), s.message().c_str());
-    CHECK(db->exec("COMMIT").isOk());
-  }
-
-  void flushAll() {
-    CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.flushAll(*db);
-    CHECK_TEXT(s.isOk(), s.message().c_str());
-    CHECK(db->exec("COMMIT").isOk());
-  }
-
+TEST_GROUP_BASE(LedgerReads, aaa::acct::test::LedgerDbTest) {
   // alice on bras: start, interim, stop; bob on the gateway: start, interim (still live).
   void traffic() {
     run(record(aaa::acct::kStart, "alice", "bras", "a1", 0, kDay + 10));
