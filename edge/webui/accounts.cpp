@@ -213,8 +213,8 @@ core::Status AccountService::checkCode(const std::string& username, const std::s
       .get();
 }
 
-core::Status AccountService::changePassword(const std::string& username, const std::string& oldPassword,
-                                            const std::string& newPassword) {
+core::Status AccountService::confirmPassword(const std::string& username, const std::string& password,
+                                             const std::string& wrong) {
   const int64_t t = now();
   if (int64_t wait = byAccount_.lockedFor("account " + username, t))
     return core::resourceExhausted("this account is locked after failed attempts: try again in " + std::to_string(wait) + " s");
@@ -225,11 +225,17 @@ core::Status AccountService::changePassword(const std::string& username, const s
     if (it != accounts_.end()) stored = it->second;
   }
   if (!stored) return core::notFound("no account named '" + username + "'");
-  if (!verifyPassword(stored->passwordHash, oldPassword)) {
+  if (!verifyPassword(stored->passwordHash, password)) {
     if (int64_t locked = byAccount_.failure("account " + username, t))
       return core::resourceExhausted("too many wrong passwords: locked for " + std::to_string(locked) + " s");
-    return core::permissionDenied("the current password is not right");
+    return core::permissionDenied(wrong);
   }
+  return core::Status::ok();
+}
+
+core::Status AccountService::changePassword(const std::string& username, const std::string& oldPassword,
+                                            const std::string& newPassword) {
+  EDGE_RETURN_IF_ERROR(confirmPassword(username, oldPassword, "the current password is not right"));
   if (oldPassword == newPassword) return core::invalidArgument("the new password is the current one");
   return set(username, "", newPassword);
 }
@@ -268,21 +274,7 @@ core::Result<std::string> AccountService::resetTotp(const std::string& username)
 core::Status AccountService::disableTotp(const std::string& username) { return storeTotp(username, "", 0); }
 
 core::Status AccountService::disableOwnTotp(const std::string& username, const std::string& password) {
-  const int64_t t = now();
-  if (int64_t wait = byAccount_.lockedFor("account " + username, t))
-    return core::resourceExhausted("this account is locked after failed attempts: try again in " + std::to_string(wait) + " s");
-  std::optional<Stored> stored;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = accounts_.find(username);
-    if (it != accounts_.end()) stored = it->second;
-  }
-  if (!stored) return core::notFound("no account named '" + username + "'");
-  if (!verifyPassword(stored->passwordHash, password)) {
-    if (int64_t locked = byAccount_.failure("account " + username, t))
-      return core::resourceExhausted("too many wrong passwords: locked for " + std::to_string(locked) + " s");
-    return core::permissionDenied("the password is not right");
-  }
+  EDGE_RETURN_IF_ERROR(confirmPassword(username, password, "the password is not right"));
   return disableTotp(username);
 }
 

@@ -89,6 +89,9 @@ class AccountService {
   int64_t now() const;
   core::Status checkRole(const std::string& role) const;
   core::Status storeTotp(const std::string& username, const std::string& secret, int64_t lastStep);
+  // The person's own password, before a change to their own account: counted toward the account's
+  // lockout like a sign-in; `wrong` is the refusal's text.
+  core::Status confirmPassword(const std::string& username, const std::string& password, const std::string& wrong);
   // The lockout's refusal when `username` or `source` is locked now, else ok.
   core::Status lockedOut(const std::string& username, const std::string& source, int64_t now);
   // Counts a failure against both; the refusal to return.
