@@ -281,6 +281,19 @@ class WebUiPages(unittest.TestCase):
         self.assertIn("tess (technician) from 127.0.0.1: subscriber-set username=user-008 password=(secret)", events)
         self.assertNotIn("new-pw-008", events)
 
+    def test_the_voucher_form_takes_its_count_limits_from_the_command_spec(self):
+        # voucher-generate declares count 1..10000: the form's input says so, and the server's
+        # check next to the field uses the same numbers (before, the form had its own 1..1000).
+        _, page = self.tech.get("/vouchers")
+        self.assertRegex(page, r'<input[^>]*name="count"[^>]*max="10000"|<input[^>]*max="10000"[^>]*name="count"')
+        status, page = self.tech.post("/vouchers/generate", plan="home", count="10001")
+        self.assertEqual(status, 400)
+        self.assertIn("a number from 1 to 10000", text_of(page))
+        status, page = self.tech.post("/vouchers/generate", plan="home", count="1001")
+        self.assertEqual(status, 200, text_of(page)[:400])
+        listed = self.edged.ctl_json("voucher", "list", "--limit", "5000")
+        self.assertEqual(len(listed), 1001, str(listed)[:300])
+
     # -- Overview and Gateway ---------------------------------------------------------------------
 
     def test_overview_health_versions_disk_and_the_management_plane(self):
