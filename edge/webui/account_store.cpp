@@ -45,6 +45,13 @@ core::Status updateAccountTotp(core::Database& db, const std::string& username, 
   return core::Status::ok();
 }
 
+core::Status updateAccountTotpStep(core::Database& db, const std::string& username, int64_t totpLastStep) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("UPDATE ui_accounts SET totp_last_step = ? WHERE username = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindInt64(1, totpLastStep).bindText(2, username).run());
+  if (db.changes() == 0) return core::notFound("no account named '" + username + "'");
+  return core::Status::ok();
+}
+
 core::Status deleteAccount(core::Database& db, const std::string& username) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("DELETE FROM ui_accounts WHERE username = ?"));
   EDGE_RETURN_IF_ERROR(st.bindText(1, username).run());

@@ -28,6 +28,8 @@ core::Status updateAccount(core::Database& db, const AccountRow& row);
 // Writes the TOTP secret and last accepted step of an existing row; kNotFound when there is none.
 core::Status updateAccountTotp(core::Database& db, const std::string& username, const std::string& totpSecret,
                                int64_t totpLastStep);
+// Writes the last accepted TOTP step alone (a sign-in with a code); kNotFound when there is no row.
+core::Status updateAccountTotpStep(core::Database& db, const std::string& username, int64_t totpLastStep);
 // kNotFound when there is none.
 core::Status deleteAccount(core::Database& db, const std::string& username);
 

@@ -205,11 +205,7 @@ core::Status AccountService::checkCode(const std::string& username, const std::s
   byAccount_.success("account " + username);
   bySource_.success("source " + source);
   return writer_
-      .submit([username, step](core::Database& db) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(core::Statement st,
-                              db.prepare("UPDATE ui_accounts SET totp_last_step = ? WHERE username = ?"));
-        return st.bindInt64(1, step).bindText(2, username).run();
-      })
+      .submit([username, step](core::Database& db) { return updateAccountTotpStep(db, username, step); })
       .get();
 }
 
