@@ -4,14 +4,35 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
 
+#include "core/command/command.h"
 #include "core/http_server.h"
 #include "core/json.h"
 #include "core/units.h"
 #include "core/web/form.h"
+#include "edge/commands/edge_commands.h"
 
 namespace edge::webui::detail {
+
+// An integer argument of one of edged's commands, as its spec declares it: a form's limits are the
+// command's, written once (throws std::logic_error for a name the table does not declare: a bug).
+inline const core::command::Arg& specArg(const std::string& command, const std::string& arg) {
+  for (const core::command::Spec& spec : edge::edgeCommandSpecs())
+    if (spec.name == command)
+      for (const core::command::Arg& a : spec.args)
+        if (a.name == arg) return a;
+  throw std::logic_error(command + " declares no argument " + arg);
+}
+
+// "" when `text` is a whole number within the argument's range, else what to show next to the field.
+inline std::string integerFieldError(const std::string& text, const core::command::Arg& arg) {
+  const std::string want = "a number from " + std::to_string(arg.min) + " to " + std::to_string(arg.max);
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return want;
+  const long long n = std::stoll(text);
+  return n < arg.min || n > arg.max ? want : "";
+}
 
 inline std::string field(const std::map<std::string, std::string>& form, const std::string& name) {
   auto it = form.find(name);

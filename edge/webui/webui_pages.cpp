@@ -32,7 +32,9 @@ core::HttpResponse WebUi::nasPage(const Visitor& v, std::vector<core::web::Messa
       core::web::renderField({"secret", "nas-secret", "Shared secret", "password", "", errors.value("secret", ""),
                               {{"autocomplete", "new-password"}, {"required", ""}}}) +
       core::web::renderField({"coa-port", "nas-coa-port", "CoA port", "number", value("coa-port"),
-                              errors.value("coa-port", ""), {{"min", "1"}, {"max", "65535"}, {"placeholder", "3799"}}}) +
+                              errors.value("coa-port", ""), {{"min", std::to_string(specArg("nas-add", "coa-port").min)},
+                               {"max", std::to_string(specArg("nas-add", "coa-port").max)},
+                               {"placeholder", "3799"}}}) +
       core::web::renderField({"nas-identifier", "nas-identifier", "NAS-Identifier (optional)", "text",
                               value("nas-identifier"), errors.value("nas-identifier", ""), {{"maxlength", "253"}}});
   core::Json vendors = core::Json::array();
@@ -61,9 +63,8 @@ core::HttpResponse WebUi::nasPost(const core::HttpRequest& r, const Visitor& v, 
   if (field(form, "address").empty()) errors["address"] = "the address the NAS sends from, e.g. 10.0.0.1 or 10.0.0.0/24";
   if (field(form, "secret").empty()) errors["secret"] = "the shared secret configured on the NAS";
   std::string port = field(form, "coa-port");
-  if (!port.empty() && (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-                        std::atoi(port.c_str()) < 1 || std::atoi(port.c_str()) > 65535))
-    errors["coa-port"] = "a port from 1 to 65535";
+  if (!port.empty() && !integerFieldError(port, specArg("nas-add", "coa-port")).empty())
+    errors["coa-port"] = "a port, " + integerFieldError(port, specArg("nas-add", "coa-port"));
   if (!errors.empty()) {
     shown["errors"] = errors;
     return nasPage(v, {core::web::Message::error("the NAS client was not saved: see the form")}, shown, 400);

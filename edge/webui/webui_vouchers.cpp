@@ -1,11 +1,7 @@
 // The technician UI's Vouchers page: the list by batch and state, generating a batch, revoking a code
 // or a batch, and a batch's printable sheet (voucher-export's own HTML). Through WebUi::run like
 // every page.
-#include <stdexcept>
-#include <string>
-
 #include "core/web/form.h"
-#include "edge/commands/edge_commands.h"
 #include "edge/webui/webui.h"
 #include "edge/webui/webui_helpers.h"
 
@@ -13,21 +9,6 @@ namespace edge::webui {
 
 using namespace detail;  // NOLINT: the page helpers
 
-namespace {
-
-// voucher-generate's count as edged's command table declares it: the form's limits are the spec's.
-const core::command::Arg& countArg() {
-  static const core::command::Arg* arg = [] {
-    for (const core::command::Spec& spec : edge::edgeCommandSpecs())
-      if (spec.name == "voucher-generate")
-        for (const core::command::Arg& a : spec.args)
-          if (a.name == "count") return &a;
-    throw std::logic_error("voucher-generate declares no count");
-  }();
-  return *arg;
-}
-
-}  // namespace
 
 core::HttpResponse WebUi::vouchersPage(const core::HttpRequest& r, const Visitor& v,
                                        std::vector<core::web::Message> messages, core::Json form, int status) {
@@ -59,7 +40,9 @@ core::HttpResponse WebUi::vouchersPage(const core::HttpRequest& r, const Visitor
   std::string fields =
       core::web::renderField({"count", "v-count", "How many", "number", value("count").empty() ? "10" : value("count"),
                               errors.value("count", ""),
-                              {{"min", std::to_string(countArg().min)}, {"max", std::to_string(countArg().max)}, {"required", ""}}}) +
+                              {{"min", std::to_string(specArg("voucher-generate", "count").min)},
+                               {"max", std::to_string(specArg("voucher-generate", "count").max)},
+                               {"required", ""}}}) +
       core::web::renderField({"valid-for", "v-valid-for", "Valid for after first use (e.g. 1d; empty: the plan's)",
                               "text", value("valid-for"), errors.value("valid-for", ""), {{"maxlength", "32"}}}) +
       core::web::renderField({"price", "v-price", "Price (e.g. 2.00; empty: free)", "text", value("price"),
@@ -96,10 +79,8 @@ core::HttpResponse WebUi::voucherPost(const core::HttpRequest& r, const Visitor&
   core::Json errors = core::Json::object();
   if (field(form, "plan").empty()) errors["plan"] = "choose the plan the vouchers give";
   std::string count = field(form, "count");
-  const core::command::Arg& limits = countArg();
-  if (count.empty() || count.size() > 9 || count.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoll(count) < limits.min || std::stoll(count) > limits.max)
-    errors["count"] = "a number from " + std::to_string(limits.min) + " to " + std::to_string(limits.max);
+  std::string countError = integerFieldError(count, specArg("voucher-generate", "count"));
+  if (!countError.empty()) errors["count"] = countError;
   if (!errors.empty()) {
     shown["errors"] = errors;
     return vouchersPage(r, v, {core::web::Message::error("no voucher was made: see the form")}, shown, 400);
