@@ -44,19 +44,23 @@ class LedgerDbTest : public Utest {
     std::filesystem::remove_all(dir, ec);
   }
 
-  void run(const AcctRecord& r) {
+  // Through `l` (a test with ledgers of its own: a restart is a second Ledger on the same database).
+  void run(Ledger& l, const AcctRecord& r) {
     CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.apply(*db, r, nullptr);
+    core::Status s = l.apply(*db, r, nullptr);
     CHECK_TEXT(s.isOk(), s.message().c_str());
     CHECK(db->exec("COMMIT").isOk());
   }
 
-  void flushAll() {
+  void flushAll(Ledger& l) {
     CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.flushAll(*db);
+    core::Status s = l.flushAll(*db);
     CHECK_TEXT(s.isOk(), s.message().c_str());
     CHECK(db->exec("COMMIT").isOk());
   }
+
+  void run(const AcctRecord& r) { run(ledger, r); }
+  void flushAll() { flushAll(ledger); }
 };
 
 }  // namespace aaa::acct::test

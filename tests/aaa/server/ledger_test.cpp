@@ -3,10 +3,8 @@
 // and is rebuilt from the journal after a restart or a lost transaction. These tests drive the
 // Ledger on a plain connection, with transactions opened and lost by hand.
 #include "aaa/acct/ledger.h"
+#include "tests/aaa/acct/ledger_db.h"
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -18,8 +16,6 @@ using aaa::acct::AcctRecord;
 using aaa::acct::Ledger;
 
 constexpr int64_t kDay = int64_t{20000} * 86400;  // a UTC midnight
-// Built before main: CppUTest's leak check would count the lazily built list against a test.
-const std::vector<core::Migration>& kMigrations = aaa::acct::migrations();
 
 AcctRecord record(uint32_t type, const std::string& sid, uint64_t in, uint64_t out, int64_t at) {
   AcctRecord r;
@@ -48,43 +44,7 @@ int64_t queryInt(core::Database& db, const std::string& sql) {
 
 }  // namespace
 
-TEST_GROUP(Ledger) {
-  std::string dir;
-  std::unique_ptr<core::Database> db;
-
-  void setup() override {
-    char tmpl[] = "/tmp/edge-ledger-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    CHECK(made != nullptr);
-    dir = made;
-    core::StoreOptions o;
-    o.path = dir + "/acct.db";
-    o.migrations = kMigrations;
-    core::Result<std::unique_ptr<core::Database>> opened = core::Database::open(o);
-    CHECK_TEXT(opened.isOk(), opened.status().message().c_str());
-    db = std::move(*opened);
-  }
-
-  void teardown() override {
-    db.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-
-  void run(Ledger& ledger, const AcctRecord& r) {
-    CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.apply(*db, r, nullptr);
-    CHECK_TEXT(s.isOk(), s.message().c_str());
-    CHECK(db->exec("COMMIT").isOk());
-  }
-
-  void flushAll(Ledger& ledger) {
-    CHECK(db->exec("BEGIN").isOk());
-    core::Status s = ledger.flushAll(*db);
-    CHECK_TEXT(s.isOk(), s.message().c_str());
-    CHECK(db->exec("COMMIT").isOk());
-  }
-
+TEST_GROUP_BASE(Ledger, aaa::acct::test::LedgerDbTest) {
   std::string queryText(const std::string& sql) {
     core::Result<core::Statement> st = db->prepare(sql);
     CHECK_TEXT(st.isOk(), st.status().message().c_str());
