@@ -1,0 +1,76 @@
+// Email: a durable outbox in mgmt's storage (table mail_outbox, migration 3; ADR 0029).
+//
+// A service that decides to send mail calls enqueue() inside its own unit of work, so the mail exists
+// exactly when the change that caused it was committed (a rolled-back signup sends nothing; a
+// committed password reset is never without its mail). The message is rendered there, from the
+// template of the tenant (mail_templates) or the platform's default of the same name, with the
+// tenant's branding (tenant_branding: name, logo URL, colours) or the platform's.
+//
+// Delivery is MailSender's (mail_sender.h): SMTP over libcurl, retried with backoff, a row marked sent
+// once. A crash between the SMTP server's "250 OK" and the mark sends that message again (at least
+// once): its Message-ID header is fixed per row, so a receiver can tell the copy.
+//
+// Templates (mustache, core/web's renderer): "subject" and "text" write variables as {{{name}}}, the
+// HTML part as {{name}} (escaped). Every template sees the caller's variables plus "brand" (name,
+// logo-url, primary-colour, accent-colour). Platform defaults (outbox.cpp): "signup-verify"
+// (link, business), "demo-ready" (tenant, console-url), "demo-reminder" (tenant, days-left, expires),
+// "demo-expired" (tenant, purge-date), "password-reset" (link, minutes), "welcome-paid" (tenant, tier).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/status.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::mail {
+
+// What a tenant's mail looks like; empty fields fall back to the platform's.
+struct Branding {
+  std::string displayName;    // "Harbour Net"
+  std::string logoUrl;        // https URL of an image, or empty
+  std::string primaryColour;  // "#rrggbb"
+  std::string accentColour;   // "#rrggbb"
+};
+
+// The platform's own branding (platform mail, and every field a tenant left empty).
+const Branding& platformBranding();
+
+// One message as stored.
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string tenantId;  // "" = platform mail
+  std::string recipient, templateName, subject, bodyText, bodyHtml;
+  std::string state;  // pending, sent, failed
+  int64_t attempts = 0, nextAttemptAt = 0, createdAt = 0, sentAt = 0;
+  std::string lastError;
+};
+
+// Limits enqueue() checks (kInvalidArgument naming the field otherwise).
+constexpr size_t kMaxRecipientBytes = 254;  // RFC 5321 section 4.5.3.1.3 (path), less the brackets
+
+// Puts one message in the outbox, in the caller's unit of work. `tenantId` "" for platform mail.
+// `to` must be one plain address (local@domain, no display name, no CR/LF or commas).
+// `templateName` one of the platform's defaults (or a name the tenant has a template for); unknown:
+// kNotFound. `variables` a JSON object of strings/numbers. Returns the message's id.
+core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
+                              const std::string& templateName, const core::Json& variables, int64_t now);
+
+// Whether `address` is one plain address enqueue() accepts.
+bool validAddress(const std::string& address);
+
+// A tenant's branding (kInvalidArgument naming the field: colours "#rrggbb", logo an https:// URL
+// of at most 512 bytes, name at most 100) and its templates.
+core::Status setBranding(store::Transaction& tx, const std::string& tenantId, const Branding& branding, int64_t now);
+core::Result<Branding> brandingOf(store::Transaction& tx, const std::string& tenantId);
+// A tenant's own version of a template (it must parse, and its name be a platform default's).
+core::Status setTemplate(store::Transaction& tx, const std::string& tenantId, const std::string& name,
+                         const std::string& subject, const std::string& text, const std::string& html, int64_t now);
+
+// The outbox for tests and the console: the newest messages first (a tenant's, or all with "*").
+core::Result<std::vector<OutboxMessage>> recent(store::Transaction& tx, const std::string& tenantId, int limit);
+
+}  // namespace mgmt::mail
