@@ -1,5 +1,6 @@
 #include "core/command/command.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -50,6 +51,10 @@ SpecBuilder& SpecBuilder::args(std::vector<Arg> args) {
 }
 SpecBuilder& SpecBuilder::positional(std::string name) {
   spec_.positional = std::move(name);
+  return *this;
+}
+SpecBuilder& SpecBuilder::roles(std::vector<std::string> roles) {
+  spec_.roles = std::move(roles);
   return *this;
 }
 SpecBuilder& SpecBuilder::role(std::string role) {
@@ -220,6 +225,9 @@ Table::Table(std::vector<std::string> roles, std::vector<Spec> specs, Handlers h
     if (!index_.emplace(s.name, i).second) throw std::logic_error("command " + s.name + " is declared twice");
     if (!s.role.empty() && rank(roles_, s.role, false) == static_cast<int>(roles_.size()))
       throw std::logic_error("command " + s.name + " needs role '" + s.role + "', which is not on the ladder");
+    for (const std::string& r : s.roles)
+      if (rank(roles_, r, false) == static_cast<int>(roles_.size()))
+        throw std::logic_error("command " + s.name + " names role '" + r + "', which is not on the ladder");
   }
 }
 
@@ -242,12 +250,16 @@ void Table::intercept(Before before, After after) {
   after_ = std::move(after);
 }
 
+void Table::audit(Audit audit) { audit_ = std::move(audit); }
+
 const Spec* Table::find(const std::string& name) const {
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : &specs_[it->second];
 }
 
 bool Table::allowed(const Caller& caller, const Spec& spec) const {
+  if (caller.role.empty()) return true;  // local root
+  if (!spec.roles.empty()) return std::find(spec.roles.begin(), spec.roles.end(), caller.role) != spec.roles.end();
   return rank(roles_, caller.role, true) >= rank(roles_, spec.role, false);
 }
 
@@ -266,8 +278,23 @@ ControlReply Table::call(const Caller& caller, const std::string& name, const Js
   const Spec* spec = find(name);
   if (spec == nullptr || spec->cliOnly)
     return ControlReply{kControlUnsupported, "unknown command '" + name + "' (try list-commands)", nullptr};
-  if (!allowed(caller, *spec))
-    return ControlReply::error(permissionDenied(name + " needs the " + spec->role + " role"));
+  ControlReply reply = dispatch(caller, spec, name, arguments);
+  if (audit_ && spec->mutates()) {
+    try {
+      audit_(caller, *spec, arguments.is_null() ? Json::object() : arguments, reply);
+    } catch (...) {
+    }
+  }
+  return reply;
+}
+
+ControlReply Table::dispatch(const Caller& caller, const Spec* spec, const std::string& name, const Json& arguments) {
+  if (!allowed(caller, *spec)) {
+    std::string who;
+    for (const std::string& r : spec->roles) who += (who.empty() ? "" : ", ") + r;
+    return ControlReply::error(permissionDenied(
+        spec->roles.empty() ? name + " needs the " + spec->role + " role" : name + " needs one of the roles " + who));
+  }
   Status args = checkArguments(*spec, arguments);
   if (!args.isOk()) return ControlReply::error(args);
   if (name == "list-commands") return builtin(name, arguments);

@@ -85,6 +85,9 @@ struct Spec {
   std::vector<Arg> args;
   std::string positional;  // the argument a bare CLI value fills ("username"), or ""
   std::string role;        // the least role that may run it (the table's ladder); "" = the lowest
+  std::vector<std::string> roles;  // when not empty: exactly the roles that may run it, for roles
+                                   // that form no ladder (mgmt's tenant billing and technician);
+                                   // `role` is then unused
   enum class Effect {
     kRead,    // changes nothing (GET in an HTTP API)
     kAction,  // acts on live state (disconnect a session, run a sync) without changing what is managed
@@ -108,6 +111,7 @@ class SpecBuilder {
   SpecBuilder& args(std::vector<Arg> args);
   SpecBuilder& positional(std::string name);
   SpecBuilder& role(std::string role);
+  SpecBuilder& roles(std::vector<std::string> roles);
   SpecBuilder& action();
   SpecBuilder& change();
   SpecBuilder& feature(std::string feature);
@@ -148,6 +152,7 @@ struct Caller {
   std::string role;   // a rung of the table's ladder; "" = local root (every role)
   std::string scope;  // what the caller is confined to, for the handler to apply (mgmt: a tenant id); "" = all
   std::string label;  // for logs and audit: "control socket", "token k-12", "alice"
+  std::string origin = {};  // where the request came from, for audit: an address, "control socket"
   static Caller root();
 };
 
@@ -158,6 +163,10 @@ class Table {
   // changes); `after` sees each reply (to report changes upstream).
   using Before = std::function<std::optional<ControlReply>(const Spec& spec, const Json& arguments)>;
   using After = std::function<void(const Spec& spec, const Json& arguments, const ControlReply& reply)>;
+  // Sees every call of a mutating spec (effect action or change) with its caller and reply, refused
+  // ones included (role, arguments, `before`): the daemon's audit log, written in this one place.
+  // Never called for reads. Must not throw (what it throws is dropped).
+  using Audit = std::function<void(const Caller& caller, const Spec& spec, const Json& arguments, const ControlReply& reply)>;
   // Whether two calls may run their handlers (and hooks) at the same time.
   enum class Handlers {
     kOneAtATime,  // one handler at a time, whichever thread calls (a later()'s wait excepted)
@@ -165,8 +174,8 @@ class Table {
   };
 
   // `roles`: the ladder from least to most rights ({"viewer", "technician", "admin"}); a caller may
-  // run a spec whose role is at or below its own. Specs naming a role not on the ladder are refused
-  // (std::logic_error: a bug of ours).
+  // run a spec whose role is at or below its own, or, for a spec with a `roles` set, one of those.
+  // Specs naming a role not on the ladder are refused (std::logic_error: a bug of ours).
   Table(std::vector<std::string> roles, std::vector<Spec> specs, Handlers handlers = Handlers::kOneAtATime);
 
   // Binds the handler of a declared spec. Throws std::logic_error for a name not declared or bound
@@ -175,6 +184,7 @@ class Table {
   // Names of specs without a handler (cliOnly ones excepted), "" when every one is bound.
   std::string unbound() const;
   void intercept(Before before, After after);
+  void audit(Audit audit);
 
   // Runs one command for `caller`, as described in the contract. Any thread.
   ControlReply call(const Caller& caller, const std::string& name, const Json& arguments);
@@ -187,6 +197,7 @@ class Table {
  private:
   bool allowed(const Caller& caller, const Spec& spec) const;
   ControlReply builtin(const std::string& name, const Json& arguments) const;
+  ControlReply dispatch(const Caller& caller, const Spec* spec, const std::string& name, const Json& arguments);
 
   std::vector<std::string> roles_;
   std::vector<Spec> specs_;
@@ -194,6 +205,7 @@ class Table {
   std::map<std::string, Handler> handlers_;
   Before before_;
   After after_;
+  Audit audit_;
   Handlers mode_;
   std::mutex handleMu_;  // kOneAtATime: one handler at a time, whichever thread calls
 };

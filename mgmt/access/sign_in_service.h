@@ -1,0 +1,138 @@
+// Signing people in to mgmt (ADR 0028): accounts by email with an argon2id password
+// (core/identity), TOTP with single-use recovery codes (required for platform roles), lockout with
+// backoff, sign-in sessions made of a short-lived access token and a revocable refresh token, and
+// password links (reset, invitation) sent through the mail outbox. The admin API's auth routes
+// (mgmt/api/auth_api) and the web console (mgmt/console) both call this service; neither decides
+// anything about a password or a token itself.
+//
+// Contract
+// - Only hashes are stored: argon2id for passwords, SHA-256 for access, refresh and API tokens,
+//   recovery codes and password links. A secret is returned once, to the caller that made it.
+// - login() answers the same kPermissionDenied "wrong email or password" (HTTP 401) for an unknown email, a
+//   wrong password and a disabled person (no account enumeration); a locked account gets
+//   kResourceExhausted naming the seconds left (retry-after), checked before the password, so
+//   guessing costs no argon2 work. Each failure counts on the person's row (every mgmtd sees it):
+//   after LockoutPolicy::freeFailures the account locks for firstLockSeconds, doubling per
+//   further failure up to maxLockSeconds; a success clears it.
+// - A person with TOTP must give a code (or an unused recovery code) with the password; without
+//   it login() answers kFailedPrecondition "a one-time code is required" (the form asks for it and
+//   sends both again). A used TOTP step is never accepted twice.
+// - A platform role without TOTP signs in with mfaPending: its access token reaches only me,
+//   logout and TOTP enrolment until enrolment is confirmed (then it signs in again).
+// - Tokens: access "sa-<session>.<secret>" (kAccessSeconds), refresh "sr-<session>.<secret>"
+//   (kRefreshSeconds). refresh() rotates both; presenting a refresh token that was already rotated
+//   away revokes the whole session (theft detection). logout() revokes the session.
+// - authenticate() takes any bearer: an access token or an API token ("k-<id>.<secret>", the
+//   tokens of AccessService). It answers nullopt (never an error) for anything unknown, expired,
+//   revoked, for a disabled person, and for anything of a tenant that is not active (a suspended
+//   tenant's people and tokens stop at once).
+// - Every operation is one unit of work; the service keeps no state (several mgmtd share it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/identity/lockout.h"
+#include "core/identity/password.h"
+#include "core/status.h"
+#include "mgmt/access/principal.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::access {
+
+constexpr int64_t kAccessSeconds = 15 * 60;
+constexpr int64_t kRefreshSeconds = 30 * 24 * 3600;
+constexpr int64_t kResetLinkSeconds = 60 * 60;
+constexpr int64_t kInviteLinkSeconds = 7 * 24 * 3600;
+constexpr int kRecoveryCodes = 10;
+
+struct LoginRequest {
+  std::string email;
+  std::string password;
+  std::string code;    // a TOTP code or a recovery code; "" when none was asked for yet
+  std::string origin;  // the client's address (audit, sessions list)
+};
+
+struct SignedIn {
+  std::string accessToken;
+  int64_t accessExpiresAt = 0;
+  std::string refreshToken;
+  int64_t refreshExpiresAt = 0;
+  Principal principal;
+};
+
+struct TotpEnrollment {
+  std::string secretBase32;  // for typing into an app
+  std::string otpauthUri;    // for a QR code (core/identity/totp.h qrSvg)
+};
+
+// A person as listed (never a hash).
+struct Person {
+  std::string id, email, name, role, tenantId, partnerId, status;
+  Level level = Level::kTenant;
+  bool totp = false;
+  bool invited = false;  // no password yet
+  int64_t createdAt = 0, lastLoginAt = 0, lockedUntil = 0;
+};
+
+// One sign-in session as listed to its person.
+struct SessionInfo {
+  std::string id, origin;
+  int64_t createdAt = 0, refreshedAt = 0, refreshExpiresAt = 0;
+};
+
+class SignInService {
+ public:
+  struct Deps {
+    store::Storage& storage;
+    const core::Clock& clock;
+    core::identity::PasswordCost passwordCost = {};
+    core::identity::LockoutPolicy lockout = {};
+    std::string consoleUrl;  // base of the links in mail: consoleUrl + "/reset?token=..."
+  };
+  explicit SignInService(Deps deps);
+
+  core::Result<SignedIn> login(const LoginRequest& request);
+  core::Result<SignedIn> refresh(const std::string& refreshToken, const std::string& origin);
+  // Revokes the session an access or refresh token belongs to; ok when it was already gone.
+  core::Status logout(const std::string& token);
+  // The principal behind a bearer (see the contract); an error only when the store fails.
+  core::Result<std::optional<Principal>> authenticate(const std::string& bearer);
+
+  // TOTP enrolment for the signed-in person: begin() draws a secret (kept until confirmed or
+  // begun again); confirm() checks a code of it and answers the recovery codes (shown once).
+  core::Result<TotpEnrollment> beginTotp(const Principal& who);
+  core::Result<std::vector<std::string>> confirmTotp(const Principal& who, const std::string& code);
+
+  // Always ok for an address that is not a person's (no enumeration): a person gets an email with
+  // a single-use link valid kResetLinkSeconds.
+  core::Status requestPasswordReset(const std::string& email, const std::string& origin);
+  // Sets the password of the link's person, uses the link up and revokes their sessions.
+  // kInvalidArgument naming "password"; kNotFound "the link is unknown, used or expired".
+  core::Status resetPassword(const std::string& linkToken, const std::string& newPassword);
+
+  core::Result<std::vector<SessionInfo>> sessions(const Principal& who);
+
+  // People (the command layer's person-* commands; mgmtctl for the first platform owner). `actor`
+  // must be allowed to grant the role (principal.h mayGrant) and, at tenant level, be in the same
+  // tenant; others get the same not-found as for a person that does not exist.
+  // With a password the person can sign in at once; without, an invitation link is mailed.
+  core::Result<Person> addPerson(const std::string& email, const std::string& name, const std::string& role,
+                                 const std::string& tenant, const std::optional<std::string>& password,
+                                 const Principal& actor);
+  core::Result<Person> setRole(const std::string& email, const std::string& role, const Principal& actor);
+  // Disabling revokes the person's sessions and tokens at once.
+  core::Result<Person> setStatus(const std::string& email, const std::string& status, const Principal& actor);
+  core::Result<std::vector<Person>> people(const std::string& tenant, const Principal& actor);
+
+ private:
+  Deps d_;
+};
+
+// The local root (mgmtctl over the control socket) as a principal: platform-owner, no person.
+Principal rootPrincipal();
+
+}  // namespace mgmt::access
