@@ -39,6 +39,9 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
   virtual core::Result<size_t> read(char* buffer, size_t size) = 0;
+  // Passes over `bytes` bytes (resuming an install); kCorrupt when the source ends first. The
+  // default reads and drops them; a file seeks, a download asks for a range.
+  virtual core::Status skip(uint64_t bytes);
 };
 
 // A file opened for reading (O_CLOEXEC); errors name the path.
@@ -49,6 +52,7 @@ class FileSource : public ByteSource {
   FileSource& operator=(FileSource&&) = delete;
   ~FileSource() override;
   core::Result<size_t> read(char* buffer, size_t size) override;
+  core::Status skip(uint64_t bytes) override;
 
  private:
   FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -96,10 +100,18 @@ core::Result<BundleHeader> openBundle(ByteSource& source, const std::string& fir
 
 // Verified bytes go to the sink in order, block by block (see the contract above). `progress`, if
 // given, is called after each block with the bytes done and the total.
+//
+// Resuming (firstBlock > 0): `source` stands at block firstBlock's first byte and the stream starts
+// there. The whole-payload digest cannot be checked without the earlier bytes, so the caller must
+// have checked blocks 0..firstBlock-1 against the manifest's block digests itself (the installer
+// reads them back from the slot: firmware/installer.h); with every block matching its signed digest
+// the payload is the signed one.
 using PayloadSink = std::function<core::Status(const char* data, size_t size)>;
 using Progress = std::function<void(uint64_t done, uint64_t total)>;
 core::Status streamPayload(ByteSource& source, const Manifest& manifest, const PayloadSink& sink,
-                           const Progress& progress = nullptr);
+                           const Progress& progress = nullptr, size_t firstBlock = 0);
+// The size of block i of the manifest's payload (the last one may be short).
+size_t payloadBlockSize(const Manifest& manifest, size_t block);
 
 // Building. describePayload() reads a payload to its end and fills manifest.payload (size, digest,
 // block digests for `blockSize`).
