@@ -1,8 +1,8 @@
-#include "edge/webui/lockout.h"
+#include "core/identity/lockout.h"
 
 #include <algorithm>
 
-namespace edge::webui {
+namespace core::identity {
 
 int64_t Lockout::lockedFor(const std::string& key, int64_t now) const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -27,13 +27,17 @@ int64_t Lockout::failure(const std::string& key, int64_t now) {
   if (e.failures > 0 && now - e.lastFailure >= policy_.forgetSeconds && e.lockedUntil <= now) e = Entry{};
   e.failures += 1;
   e.lastFailure = now;
-  int over = e.failures - policy_.freeFailures;
+  int64_t seconds = lockSeconds(policy_, e.failures);
+  if (seconds > 0) e.lockedUntil = now + seconds;
+  return seconds;
+}
+
+int64_t lockSeconds(const LockoutPolicy& policy, int64_t failures) {
+  int64_t over = failures - policy.freeFailures;
   if (over <= 0) return 0;
   // 30 s, 60 s, 120 s, ... up to the ceiling (the shift is capped so it cannot overflow).
-  int64_t lockSeconds = policy_.firstLockSeconds << std::min(over - 1, 20);
-  lockSeconds = std::min(lockSeconds, policy_.maxLockSeconds);
-  e.lockedUntil = now + lockSeconds;
-  return lockSeconds;
+  int64_t seconds = policy.firstLockSeconds << std::min<int64_t>(over - 1, 20);
+  return std::min(seconds, policy.maxLockSeconds);
 }
 
 void Lockout::success(const std::string& key) {
@@ -47,4 +51,4 @@ int Lockout::failures(const std::string& key) const {
   return it == entries_.end() ? 0 : it->second.failures;
 }
 
-}  // namespace edge::webui
+}  // namespace core::identity

@@ -2,9 +2,10 @@
 // of free failures a key (an account name, a source address) is locked for a while, the lock doubling
 // with each further failure up to a ceiling; a success clears the key, and a key with no failure for
 // `forgetSeconds` starts over. A locked key is refused before its password is even checked, so
-// guessing costs the attacker time and costs the box no argon2 work.
+// guessing costs the attacker time and costs the server no argon2 work.
 //
-// In memory (a restart forgets, which needs root on the box anyway); bounded: beyond maxKeys the
+// In memory (the box's technician UI: a restart forgets, which needs root on the box anyway; mgmt
+// keeps its lockout on the person's row with lockSeconds() below, so every mgmtd sees it); bounded: beyond maxKeys the
 // entry whose last failure is oldest is dropped. Thread-safe. Times are the caller's (unix seconds).
 #pragma once
 
@@ -14,7 +15,7 @@
 #include <mutex>
 #include <string>
 
-namespace edge::webui {
+namespace core::identity {
 
 struct LockoutPolicy {
   int freeFailures = 5;           // failures before the first lock
@@ -23,6 +24,10 @@ struct LockoutPolicy {
   int64_t forgetSeconds = 3600;   // a key without failures this long starts over
   size_t maxKeys = 4096;
 };
+
+// The lock (seconds) that the `failures`-th failure in a row starts: 0 while they are free, then
+// firstLockSeconds doubling up to maxLockSeconds. What Lockout applies in memory and mgmt on a row.
+int64_t lockSeconds(const LockoutPolicy& policy, int64_t failures);
 
 class Lockout {
  public:
@@ -48,4 +53,4 @@ class Lockout {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace edge::webui
+}  // namespace core::identity

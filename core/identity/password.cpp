@@ -1,4 +1,4 @@
-#include "edge/webui/password.h"
+#include "core/identity/password.h"
 
 #include <argon2.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/pki.h"
 
-namespace edge::webui {
+namespace core::identity {
 
 namespace {
 constexpr size_t kSaltBytes = 16;
@@ -45,4 +45,4 @@ bool verifyPassword(const std::string& encoded, const std::string& password) {
   return argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
-}  // namespace edge::webui
+}  // namespace core::identity

@@ -1,4 +1,4 @@
-// Passwords of the people who sign in to the technician UI: argon2id (RFC 9106) through Debian's
+// Passwords of the people who sign in (the technician UI on the box, mgmt's console and API): argon2id (RFC 9106) through Debian's
 // libargon2, stored in its PHC string form ("$argon2id$v=19$m=...,t=...,p=...$salt$hash"), so the cost
 // a hash was made with travels with it and can be raised later without breaking old ones.
 //
@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace edge::webui {
+namespace core::identity {
 
 // RFC 9106 section 4 / OWASP's second recommended setting: 19 MiB, two passes, one lane; about
 // 50 ms on the appliance. Tests may use less.
@@ -30,4 +30,4 @@ core::Result<std::string> hashPassword(const std::string& password, const Passwo
 // Whether `password` matches the encoded hash. False for anything that is not an argon2id hash.
 bool verifyPassword(const std::string& encoded, const std::string& password);
 
-}  // namespace edge::webui
+}  // namespace core::identity

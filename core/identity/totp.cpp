@@ -1,4 +1,4 @@
-#include "edge/webui/totp.h"
+#include "core/identity/totp.h"
 
 #include <liboath/oath.h>
 #include <qrencode.h>
@@ -11,7 +11,7 @@
 #include "core/pki.h"
 #include "core/web/form.h"
 
-namespace edge::webui {
+namespace core::identity {
 
 namespace {
 
@@ -108,4 +108,4 @@ core::Result<std::string> qrSvg(const std::string& text, const std::string& labe
          "fill=\"#fff\"/><path fill=\"#000\" d=\"" + path + "\"/></svg>";
 }
 
-}  // namespace edge::webui
+}  // namespace core::identity

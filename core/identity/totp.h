@@ -1,7 +1,7 @@
-// One-time sign-in codes for the technician UI's accounts (issue 22): TOTP (RFC 6238) over HOTP
+// One-time sign-in codes (the technician UI's accounts, issue 22; mgmt's people, issue 23): TOTP (RFC 6238) over HOTP
 // (RFC 4226) with HMAC-SHA1, 6 digits, 30-second steps from the Unix epoch: what every
 // authenticator app reads from an otpauth:// QR code. liboath computes and compares the codes;
-// libqrencode draws the QR code, here as inline SVG (no image file, nothing leaves the box).
+// libqrencode draws the QR code, here as inline SVG (no image file, nothing leaves the server).
 //
 // Contract
 // - totpStep accepts a code of the step at `now` or one step either side (clock drift, RFC 6238
@@ -17,7 +17,7 @@
 
 #include "core/status.h"
 
-namespace edge::webui {
+namespace core::identity {
 
 constexpr int64_t kTotpStepSeconds = 30;
 constexpr int kTotpDigits = 6;
@@ -38,4 +38,4 @@ std::optional<int64_t> totpStep(const std::string& secret, const std::string& co
 // not fit one.
 core::Result<std::string> qrSvg(const std::string& text, const std::string& label);
 
-}  // namespace edge::webui
+}  // namespace core::identity

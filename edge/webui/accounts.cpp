@@ -8,7 +8,7 @@
 #include "core/pki.h"
 #include "edge/commands/edge_commands.h"
 #include "edge/webui/account_store.h"
-#include "edge/webui/totp.h"
+#include "core/identity/totp.h"
 
 namespace edge::webui {
 
@@ -44,7 +44,7 @@ AccountService::AccountService(core::Writer& writer, AccountOptions options)
 
 core::Result<std::unique_ptr<AccountService>> AccountService::open(core::Writer& writer, AccountOptions options) {
   std::unique_ptr<AccountService> s(new AccountService(writer, std::move(options)));
-  EDGE_ASSIGN_OR_RETURN(s->dummyHash_, hashPassword(core::pki::randomHex(16), s->options_.cost));
+  EDGE_ASSIGN_OR_RETURN(s->dummyHash_, core::identity::hashPassword(core::pki::randomHex(16), s->options_.cost));
   std::vector<AccountRow> rows;
   EDGE_RETURN_IF_ERROR(writer
                            .submit([&rows](core::Database& db) -> core::Status {
@@ -89,7 +89,7 @@ core::Result<Account> AccountService::login(const std::string& username, const s
     if (it != accounts_.end()) stored = it->second;
   }
   // The same argon2 work whether or not the name exists.
-  bool ok = verifyPassword(stored ? stored->passwordHash : dummyHash_, password) && stored.has_value();
+  bool ok = core::identity::verifyPassword(stored ? stored->passwordHash : dummyHash_, password) && stored.has_value();
   if (!ok) {
     int64_t lockedA = byAccount_.failure(accountKey, t);
     int64_t lockedS = bySource_.failure(sourceKey, t);
@@ -120,8 +120,8 @@ core::Status AccountService::add(const std::string& username, const std::string&
   if (!isAccountName(username))
     return core::invalidArgument("an account name is 1 to 64 letters, digits and . _ - @, starting with a letter or digit");
   EDGE_RETURN_IF_ERROR(checkRole(role));
-  EDGE_RETURN_IF_ERROR(checkPasswordRules(password));
-  EDGE_ASSIGN_OR_RETURN(std::string hash, hashPassword(password, options_.cost));
+  EDGE_RETURN_IF_ERROR(core::identity::checkPasswordRules(password));
+  EDGE_ASSIGN_OR_RETURN(std::string hash, core::identity::hashPassword(password, options_.cost));
   const int64_t t = now();
   AccountRow row{username, role, hash, t, t, "", 0};
   core::Status s = writer_.submit([row](core::Database& db) { return insertAccount(db, row); }).get();
@@ -145,8 +145,8 @@ core::Status AccountService::set(const std::string& username, const std::string&
   AccountRow row{username, role.empty() ? current->account.role : role, current->passwordHash,
                  current->account.createdAt, now(), "", 0};
   if (!password.empty()) {
-    EDGE_RETURN_IF_ERROR(checkPasswordRules(password));
-    EDGE_ASSIGN_OR_RETURN(row.passwordHash, hashPassword(password, options_.cost));
+    EDGE_RETURN_IF_ERROR(core::identity::checkPasswordRules(password));
+    EDGE_ASSIGN_OR_RETURN(row.passwordHash, core::identity::hashPassword(password, options_.cost));
   }
   EDGE_RETURN_IF_ERROR(writer_.submit([row](core::Database& db) { return updateAccount(db, row); }).get());
   {
@@ -196,7 +196,7 @@ core::Status AccountService::checkCode(const std::string& username, const std::s
     std::lock_guard<std::mutex> lock(mu_);
     auto it = accounts_.find(username);
     if (it == accounts_.end() || it->second.totpSecret.empty()) return failed(username, source, t, "wrong code");
-    std::optional<int64_t> s = totpStep(it->second.totpSecret, code, t);
+    std::optional<int64_t> s = core::identity::totpStep(it->second.totpSecret, code, t);
     // A code of a step already used (this one, or an earlier one still in the window) is a replay.
     if (!s || *s <= it->second.totpLastStep) return failed(username, source, t, "wrong code");
     step = *s;
@@ -221,7 +221,7 @@ core::Status AccountService::confirmPassword(const std::string& username, const 
     if (it != accounts_.end()) stored = it->second;
   }
   if (!stored) return core::notFound("no account named '" + username + "'");
-  if (!verifyPassword(stored->passwordHash, password)) {
+  if (!core::identity::verifyPassword(stored->passwordHash, password)) {
     if (int64_t locked = byAccount_.failure("account " + username, t))
       return core::resourceExhausted("too many wrong passwords: locked for " + std::to_string(locked) + " s");
     return core::permissionDenied(wrong);
@@ -256,13 +256,13 @@ core::Status AccountService::storeTotp(const std::string& username, const std::s
 
 core::Status AccountService::enableTotp(const std::string& username, const std::string& secret, const std::string& code) {
   if (secret.size() < 10) return core::invalidArgument("the secret must be at least 80 bits (RFC 4226 4)");
-  std::optional<int64_t> step = totpStep(secret, code, now());
+  std::optional<int64_t> step = core::identity::totpStep(secret, code, now());
   if (!step) return core::invalidArgument("that code does not match: check the time on your phone and type the code shown now");
   return storeTotp(username, secret, *step);
 }
 
 core::Result<std::string> AccountService::resetTotp(const std::string& username) {
-  std::string secret = newTotpSecret();
+  std::string secret = core::identity::newTotpSecret();
   EDGE_RETURN_IF_ERROR(storeTotp(username, secret, 0));
   return secret;
 }
@@ -303,8 +303,8 @@ void AccountService::registerCommands(core::command::Table& table) {
     return core::ControlReply::success(
         "account " + username + ": sign-in codes are on; add this secret to the person's authenticator app now "
         "(it is not shown again)",
-        core::Json{{"username", username}, {"totp-secret", toBase32(secret)},
-                   {"otpauth-uri", otpauthUri("edged", username, secret)}});
+        core::Json{{"username", username}, {"totp-secret", core::identity::toBase32(secret)},
+                   {"otpauth-uri", core::identity::otpauthUri("edged", username, secret)}});
   });
   table.bind("user-del", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
     core::CommandArgs a(args);
@@ -338,7 +338,7 @@ void AccountService::registerCommands(core::command::Table& table) {
     if (action != "enable") return core::ControlReply(core::invalidArgument("action must be enable or disable"));
     EDGE_ASSIGN_OR_RETURN(std::string secretText, a.required("secret"));
     EDGE_ASSIGN_OR_RETURN(std::string code, a.required("code"));
-    EDGE_ASSIGN_OR_RETURN(std::string secret, fromBase32(secretText));
+    EDGE_ASSIGN_OR_RETURN(std::string secret, core::identity::fromBase32(secretText));
     EDGE_RETURN_IF_ERROR(enableTotp(username, secret, code));
     return core::ControlReply::success("sign-in codes are on: from now on, sign-in asks for the code of your app");
   });

@@ -27,10 +27,15 @@
 #include "core/command/command.h"
 #include "core/status.h"
 #include "core/store.h"
-#include "edge/webui/lockout.h"
-#include "edge/webui/password.h"
+#include "core/identity/lockout.h"
+#include "core/identity/password.h"
 
 namespace edge::webui {
+
+// The shared sign-in pieces (core/identity) under the names this area has always used.
+using core::identity::Lockout;
+using core::identity::LockoutPolicy;
+using core::identity::PasswordCost;
 
 struct Account {
   std::string username;

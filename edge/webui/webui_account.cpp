@@ -6,7 +6,7 @@
 #include <map>
 
 #include "core/web/form.h"
-#include "edge/webui/totp.h"
+#include "core/identity/totp.h"
 #include "edge/webui/webui.h"
 #include "edge/webui/webui_helpers.h"
 
@@ -105,11 +105,11 @@ core::HttpResponse WebUi::accountPage(const Visitor& v, std::vector<core::web::M
 
 core::HttpResponse WebUi::totpEnrollPage(const Visitor& v, const std::string& secretText, const std::string& error,
                                          int status) {
-  core::Result<std::string> secret = fromBase32(secretText);
+  core::Result<std::string> secret = core::identity::fromBase32(secretText);
   std::string svg;
   if (secret.isOk()) {
     core::Result<std::string> qr =
-        qrSvg(otpauthUri(options_.title, v.session.principal, *secret), "QR code of the sign-in secret");
+        core::identity::qrSvg(core::identity::otpauthUri(options_.title, v.session.principal, *secret), "QR code of the sign-in secret");
     if (qr.isOk()) svg = *qr;
   }
   // Groups of four, the way apps show a key to type.
@@ -172,7 +172,7 @@ void WebUi::addAccountRoutes(core::HttpServer& server, const RouteAdder& get, co
   get("/account", [this](const core::HttpRequest&, const Visitor& v) { return accountPage(v); });
   // A new secret each time the page is opened: nothing is stored until a code from it is confirmed.
   get("/account/totp", [this](const core::HttpRequest&, const Visitor& v) {
-    return totpEnrollPage(v, toBase32(newTotpSecret()), "", 200);
+    return totpEnrollPage(v, core::identity::toBase32(core::identity::newTotpSecret()), "", 200);
   });
   post("/account/password", [this](const core::HttpRequest& r, const Visitor& v) { return accountPost(r, v, "password"); });
   post("/account/totp/enable",

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "edge/app/event_log.h"
-#include "edge/webui/totp.h"
+#include "core/identity/totp.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
@@ -24,26 +24,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 3) {
     case 0: {
-      core::Result<std::string> bytes = edge::webui::fromBase32(text);
+      core::Result<std::string> bytes = core::identity::fromBase32(text);
       if (bytes.isOk()) {
-        core::Result<std::string> again = edge::webui::fromBase32(edge::webui::toBase32(*bytes));
+        core::Result<std::string> again = core::identity::fromBase32(core::identity::toBase32(*bytes));
         FUZZ_CHECK(again.isOk() && *again == *bytes, "base32 does not round-trip: '" + text + "'");
       }
       std::string raw = text.substr(0, 64);
       if (!raw.empty()) {
-        core::Result<std::string> back = edge::webui::fromBase32(edge::webui::toBase32(raw));
+        core::Result<std::string> back = core::identity::fromBase32(core::identity::toBase32(raw));
         FUZZ_CHECK(back.isOk() && *back == raw, "toBase32 of raw bytes does not decode back");
       }
       break;
     }
     case 1: {
       const int64_t now = 1700000000;
-      std::optional<int64_t> step = edge::webui::totpStep(kSecret, text, now);
+      std::optional<int64_t> step = core::identity::totpStep(kSecret, text, now);
       if (step) {
         FUZZ_CHECK(text.size() == 6, "a code of " + std::to_string(text.size()) + " characters was accepted");
         for (char c : text) FUZZ_CHECK(std::isdigit(static_cast<unsigned char>(c)), "a code with a non-digit was accepted");
         FUZZ_CHECK(*step >= now / 30 - 1 && *step <= now / 30 + 1, "a code of a far step was accepted");
-        core::Result<std::string> code = edge::webui::totpCode(kSecret, *step * 30);
+        core::Result<std::string> code = core::identity::totpCode(kSecret, *step * 30);
         FUZZ_CHECK(code.isOk() && *code == text, "the accepted code is not the code of its step");
       }
       break;

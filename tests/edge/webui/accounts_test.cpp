@@ -12,9 +12,9 @@
 #include "core/store.h"
 #include "edge/commands/edge_commands.h"
 #include "edge/webui/accounts.h"
-#include "edge/webui/lockout.h"
-#include "edge/webui/password.h"
-#include "edge/webui/totp.h"
+#include "core/identity/lockout.h"
+#include "core/identity/password.h"
+#include "core/identity/totp.h"
 #include "edge/webui/webui_schema.h"
 
 // CppUTest last: its leak detector #defines new.
@@ -24,11 +24,11 @@ namespace {
 
 using edge::webui::AccountOptions;
 using edge::webui::AccountService;
-using edge::webui::Lockout;
-using edge::webui::LockoutPolicy;
+using core::identity::Lockout;
+using core::identity::LockoutPolicy;
 
 // Cheap hashes for tests (the appliance uses 19 MiB, two passes).
-const edge::webui::PasswordCost kCheap{1, 64, 1};
+const core::identity::PasswordCost kCheap{1, 64, 1};
 
 // edge.db as far as this area needs it: 1..5 belong to other areas (their places only), 6 is ours.
 std::vector<core::Migration> webuiDbMigrations() {
@@ -47,27 +47,27 @@ const std::vector<std::string>& kRoles = edge::edgeRoles();
 TEST_GROUP(Passwords){};
 
 TEST(Passwords, Argon2idHashesVerifyOnlyTheirPassword) {
-  core::Result<std::string> h = edge::webui::hashPassword("correct horse battery", kCheap);
+  core::Result<std::string> h = core::identity::hashPassword("correct horse battery", kCheap);
   CHECK_TRUE_TEXT(h.isOk(), h.status().message().c_str());
   STRCMP_CONTAINS("$argon2id$v=19$m=64,t=1,p=1$", h->c_str());
-  CHECK_TRUE(edge::webui::verifyPassword(*h, "correct horse battery"));
-  CHECK_FALSE(edge::webui::verifyPassword(*h, "correct horse batterY"));
-  CHECK_FALSE(edge::webui::verifyPassword(*h, ""));
+  CHECK_TRUE(core::identity::verifyPassword(*h, "correct horse battery"));
+  CHECK_FALSE(core::identity::verifyPassword(*h, "correct horse batterY"));
+  CHECK_FALSE(core::identity::verifyPassword(*h, ""));
   // A fresh salt each time: the same password never gives the same string.
-  core::Result<std::string> again = edge::webui::hashPassword("correct horse battery", kCheap);
+  core::Result<std::string> again = core::identity::hashPassword("correct horse battery", kCheap);
   CHECK_TRUE(again.isOk());
   CHECK_TRUE(*h != *again);
   // Anything that is not an argon2id hash never verifies (no cleartext, no other scheme).
-  CHECK_FALSE(edge::webui::verifyPassword("correct horse battery", "correct horse battery"));
-  CHECK_FALSE(edge::webui::verifyPassword("$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "x"));
+  CHECK_FALSE(core::identity::verifyPassword("correct horse battery", "correct horse battery"));
+  CHECK_FALSE(core::identity::verifyPassword("$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "x"));
 }
 
 TEST(Passwords, RulesAskForTenToTwoHundredFiftySixCharacters) {
-  CHECK_TRUE(edge::webui::checkPasswordRules("0123456789").isOk());
-  core::Status s = edge::webui::checkPasswordRules("short");
+  CHECK_TRUE(core::identity::checkPasswordRules("0123456789").isOk());
+  core::Status s = core::identity::checkPasswordRules("short");
   CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
   STRCMP_CONTAINS("at least 10", s.message().c_str());
-  CHECK_FALSE(edge::webui::checkPasswordRules(std::string(257, 'x')).isOk());
+  CHECK_FALSE(core::identity::checkPasswordRules(std::string(257, 'x')).isOk());
 }
 
 TEST_GROUP(Lockouts){};
@@ -265,7 +265,7 @@ TEST(Accounts, TheRoleLadderDecidesWhatAUiCallerMayRun) {
 // TOTP (RFC 6238) on an account: the code step after the password, replay, lockout, enrollment.
 namespace {
 std::string codeAt(const std::string& secret, int64_t t) {
-  core::Result<std::string> c = edge::webui::totpCode(secret, t);
+  core::Result<std::string> c = core::identity::totpCode(secret, t);
   CHECK_TRUE(c.isOk());
   return *c;
 }
@@ -274,7 +274,7 @@ std::string codeAt(const std::string& secret, int64_t t) {
 TEST(Accounts, EnrollmentTakesEffectOnlyWithACodeOfTheNewSecret) {
   now = 1700000000;
   CHECK_TRUE(accounts->add("tom", "technician", "tom password 1").isOk());
-  std::string secret = edge::webui::newTotpSecret();
+  std::string secret = core::identity::newTotpSecret();
   LONGS_EQUAL(20, secret.size());
   // A code of another time (an hour away) is not one of now's.
   CHECK_TRUE(accounts->enableTotp("tom", secret, codeAt(secret, now + 3600)).code() == core::Code::kInvalidArgument);
@@ -323,7 +323,7 @@ TEST(Accounts, TotpByRootAndByThePersonThroughTheCommands) {
   CHECK_TRUE_TEXT(on.ok(), on.text.c_str());
   std::string b32 = on.arguments["totp-secret"].get<std::string>();
   STRCMP_CONTAINS(("otpauth://totp/edged:dan?secret=" + b32).c_str(), on.arguments["otpauth-uri"].get<std::string>().c_str());
-  core::Result<std::string> secret = edge::webui::fromBase32(b32);
+  core::Result<std::string> secret = core::identity::fromBase32(b32);
   CHECK_TRUE(secret.isOk());
   CHECK_TRUE(accounts->checkCode("dan", codeAt(*secret, now), "10.0.0.4").isOk());
   core::ControlReply listed = table.call(core::command::Caller::root(), "user-list", core::Json::object());
@@ -338,8 +338,8 @@ TEST(Accounts, TotpByRootAndByThePersonThroughTheCommands) {
   CHECK_TRUE(table.call(dan, "account-totp", core::Json{{"action", "disable"}, {"password", "dan password 1"}}).ok());
   CHECK_FALSE(accounts->find("dan")->totp);
   // And enrolls again: a wrong code leaves it off, the app's code turns it on.
-  std::string fresh = edge::webui::newTotpSecret();
-  core::Json enroll{{"action", "enable"}, {"secret", edge::webui::toBase32(fresh)}, {"code", "99999x"}};
+  std::string fresh = core::identity::newTotpSecret();
+  core::Json enroll{{"action", "enable"}, {"secret", core::identity::toBase32(fresh)}, {"code", "99999x"}};
   CHECK_FALSE(table.call(dan, "account-totp", enroll).ok());
   CHECK_FALSE(accounts->find("dan")->totp);
   enroll["code"] = codeAt(fresh, now);
