@@ -57,12 +57,10 @@ TEST_GROUP(ControlSocket) {
   std::string dir;
   // The server thread allocates while the test runs: CppUTest's bookkeeping must be thread-safe.
   void setup() override {
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();
     dir = makeTempDir();
   }
   void teardown() override {
     removeTree(dir);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 };
 

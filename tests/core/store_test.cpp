@@ -140,8 +140,6 @@ TEST_GROUP(Store) {
   std::string path;
 
   void setup() override {
-    // The writer thread allocates concurrently with the test thread.
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();
     char tmpl[] = "/tmp/edge-store-test-XXXXXX";
     char* made = ::mkdtemp(tmpl);
     CHECK(made != nullptr);
@@ -152,7 +150,6 @@ TEST_GROUP(Store) {
   void teardown() override {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 
   StoreOptions options(std::vector<Migration> migrations = baseMigrations()) {

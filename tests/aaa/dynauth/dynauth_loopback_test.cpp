@@ -176,9 +176,6 @@ RetryPolicy quietPolicy() {
 
 TEST_GROUP(DynAuthLoopback) {
   core::CounterRegistry registry;
-  // The responder thread allocates while the test runs: CppUTest's bookkeeping must be thread-safe.
-  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
-  void teardown() override { MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads(); }
 };
 
 TEST(DynAuthLoopback, DisconnectAckOverIpv4) {
@@ -454,8 +451,6 @@ std::string joined(const std::vector<std::string>& v) {
 
 TEST_GROUP(DynAuthQueue) {
   core::CounterRegistry registry;
-  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
-  void teardown() override { MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads(); }
 };
 
 // A NAS that never answers delays only itself: a request to another NAS, submitted after it, is

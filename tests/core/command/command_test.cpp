@@ -74,8 +74,6 @@ std::string codeOf(const ControlReply& r) { return r.toJson().value("code", "");
 }  // namespace
 
 TEST_GROUP(CommandTable) {
-  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
-  void teardown() override { MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads(); }
 };
 
 TEST(CommandTable, RolesAreALadderAndRootMayDoEverything) {

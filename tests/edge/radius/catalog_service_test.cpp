@@ -52,7 +52,6 @@ TEST_GROUP(Catalog) {
   std::vector<size_t> capAsked;
 
   void setup() override {
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
     edge::test::openTempEdgeDb("edge-catalog-test", dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();
     counters = std::make_unique<core::CounterRegistry>();
@@ -82,7 +81,6 @@ TEST_GROUP(Catalog) {
     clock.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 
   ControlReply call(const std::string& name, const Json& args = Json::object()) {

@@ -65,7 +65,6 @@ TEST_GROUP(Quotas) {
   std::vector<Enforcement> enforced;
 
   void setup() override {
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
     edge::test::openTempEdgeDb("edge-quota-test", dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();  // 2026-01-01T00:00:00Z
 
@@ -110,7 +109,6 @@ TEST_GROUP(Quotas) {
     clock.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 
   void addPlan(const std::string& name, const billing::BillingRules& rules) {

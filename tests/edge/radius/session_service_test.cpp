@@ -155,7 +155,6 @@ TEST_GROUP(Sessions) {
   int64_t now = 0;
 
   void setup() override {
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // writer, NAS workers, responder
     options = edge::test::openTempDb("edge-session-test", "acct.db", kAcctMigrations, dir, writer, nullptr);
     ledger = std::make_unique<aaa::acct::Ledger>();
     counts = std::make_unique<aaa::radius::SessionCounts>();
@@ -176,7 +175,6 @@ TEST_GROUP(Sessions) {
     counters.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 
   // The NAS, two plans and three subscribers in the snapshot, then the service and its commands.

@@ -46,7 +46,6 @@ TEST_GROUP(Vouchers) {
   std::vector<size_t> capAsked;
 
   void setup() override {
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
     edge::test::openTempEdgeDb("edge-voucher-test", dir, writer, reader);
     clock = std::make_unique<core::ManualClock>();
     addPlan("day", 7200);
@@ -66,7 +65,6 @@ TEST_GROUP(Vouchers) {
     clock.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 
   void makeService(const std::string& tenant) {

@@ -116,7 +116,6 @@ TEST_GROUP(Accounts) {
   std::vector<std::string> changed;
 
   void setup() override {
-    MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads();  // the writer thread allocates too
     char tmpl[] = "/tmp/edge-webui-test-XXXXXX";
     char* made = ::mkdtemp(tmpl);
     CHECK(made != nullptr);
@@ -149,7 +148,6 @@ TEST_GROUP(Accounts) {
     if (writer) writer->stop();
     writer.reset();
     std::filesystem::remove_all(dir);
-    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
   }
 };
 
