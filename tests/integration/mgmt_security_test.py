@@ -120,7 +120,9 @@ class MgmtSecurity(unittest.TestCase):
             self.assertEqual(code, 400, body)
             self.assertAlive()
         # The unauthenticated enrollment: too big is refused by size, small but deep by depth.
-        code, body = curl(self.device + "/v1/enroll", data=NESTED_BIG)
+        # mgmtd answers 413 from the head and closes; a client still pushing 400 KB may meet the reset
+        # before it reads that answer, so this one asks first, as a careful client does.
+        code, body = curl(self.device + "/v1/enroll", "-H", "Expect: 100-continue", data=NESTED_BIG)
         self.assertEqual(code, 413, body)
         code, body = curl(self.device + "/v1/enroll", data=NESTED_SMALL)
         self.assertEqual(code, 400, body)
