@@ -19,6 +19,9 @@ set_tests_properties(pg_cluster_stop PROPERTIES FIXTURES_CLEANUP pg_cluster LABE
 # as CTest entry <target>_pg, with MGMT_TEST_PG_DSN pointing at the fixture's cluster
 # (tests/support/test_storage.h picks the backend from it).
 function(edge_unit_tests_on_postgres target)
+  if(NOT EDGE_SANITIZE AND NOT EDGE_UNIT_TESTS)
+    return()  # the runner is not built here (EDGE_UNIT_TESTS=OFF)
+  endif()
   add_test(NAME ${target}_pg COMMAND ${target} -v)
   set_tests_properties(${target}_pg PROPERTIES
     LABELS "unit;postgres" TIMEOUT 300 FIXTURES_REQUIRED pg_cluster
