@@ -1,6 +1,7 @@
 #include "core/http_server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -70,6 +71,7 @@ void peerCertificate(MHD_Connection* connection, HttpRequest& request) {
   const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
   if (info == nullptr || info->tls_session == nullptr) return;
   auto session = static_cast<gnutls_session_t>(info->tls_session);
+  request.tlsResumed = gnutls_session_is_resumed(session) != 0;
   unsigned count = 0;
   const gnutls_datum_t* chain = gnutls_certificate_get_peers(session, &count);
   if (chain == nullptr || count == 0) return;
@@ -330,6 +332,20 @@ struct HttpServer::Impl {
     *state = nullptr;
   }
 
+  // tlsSessionTickets: libmicrohttpd has made the connection's GnuTLS session and not shaken hands
+  // yet; GnuTLS issues and accepts tickets once the session has a key.
+  static void connectionStarted(void* cls, MHD_Connection* connection, void**,
+                                MHD_ConnectionNotificationCode code) noexcept {
+    auto* server = static_cast<HttpServer*>(cls);
+    if (code != MHD_CONNECTION_NOTIFY_STARTED || server->ticketKey_.empty()) return;
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (info == nullptr || info->tls_session == nullptr) return;
+    gnutls_datum_t key{reinterpret_cast<unsigned char*>(server->ticketKey_.data()),
+                       static_cast<unsigned>(server->ticketKey_.size())};
+    // A failure leaves the connection to a full handshake, which is always correct.
+    gnutls_session_ticket_enable_server(static_cast<gnutls_session_t>(info->tls_session), &key);
+  }
+
   static void log(void* cls, const char* fmt, va_list ap) noexcept {
     char buf[512];
     std::vsnprintf(buf, sizeof buf, fmt, ap);
@@ -390,6 +406,16 @@ Status HttpServer::start() {
     tls[extra++] = {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.tlsKeyPem.c_str())};
     if (!options_.clientTrustPem.empty())
       tls[extra++] = {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(options_.clientTrustPem.c_str())};
+    if (options_.tlsSessionTickets) {
+      // HMAC-SHA-512 keyed by the server's private key: secret exactly as long as that key is, and the
+      // same on every server that holds it (GnuTLS wants a 64-byte master key and derives the
+      // rotating ticket keys from it).
+      static const char kLabel[] = "edge TLS session ticket master key v1";
+      ticketKey_.assign(64, '\0');
+      if (gnutls_hmac_fast(GNUTLS_MAC_SHA512, options_.tlsKeyPem.data(), options_.tlsKeyPem.size(), kLabel,
+                           sizeof kLabel - 1, ticketKey_.data()) != 0)
+        return internalError(options_.name + ": cannot derive the TLS session ticket key");
+    }
   }
   MHD_Daemon* d = MHD_start_daemon(
       // The logger first: libmicrohttpd warns (through its default logger) when it is not.
@@ -399,7 +425,7 @@ Status HttpServer::start() {
       static_cast<unsigned>(options_.connectionLimit), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       static_cast<unsigned>(options_.perAddressLimit), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       static_cast<size_t>(options_.connectionMemoryLimit), MHD_OPTION_NOTIFY_COMPLETED, &Impl::completed, this,
-      MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_CONNECTION, &Impl::connectionStarted, this, MHD_OPTION_END);
   if (d == nullptr)
     return unavailable(options_.name + ": cannot listen on " + options_.listen + " port " +
                        std::to_string(options_.port) + " (in use, or not an address of this box?)");

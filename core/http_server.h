@@ -51,6 +51,7 @@ struct HttpRequest {
   // why when a certificate was presented ("expired", "not issued by a trusted CA").
   std::string peerCertificateDer;
   std::string peerCertificateProblem;
+  bool tlsResumed = false;  // HTTPS: the connection resumed an earlier TLS session (a ticket)
 };
 
 class HttpStream;
@@ -100,6 +101,12 @@ struct HttpServerOptions {
   // With HTTPS: ask every client for a certificate and verify it against these CAs. Asking is not
   // requiring: a handler decides what a request without one may do (see peerCertificateDer).
   std::string clientTrustPem;
+  // With HTTPS: TLS session tickets (RFC 5077), so a returning client resumes instead of a full
+  // handshake. The ticket key is derived from tlsKeyPem, so servers sharing that key (replicas behind
+  // a balancer) accept each other's tickets; GnuTLS rotates it in time. A resumed session carries the
+  // client certificate of the handshake that made it: peerCertificateDer is that certificate, verified
+  // again for every request.
+  bool tlsSessionTickets = false;
   // A thread per connection instead of one polling thread for all (see Threading above).
   bool threadPerConnection = false;
   // Without threadPerConnection: this many polling threads (libmicrohttpd's thread pool), each
@@ -136,6 +143,7 @@ class HttpServer {
   HttpHandler fallback_;
   void* daemon_ = nullptr;
   uint16_t port_ = 0;
+  std::string ticketKey_;  // tlsSessionTickets: the GnuTLS master ticket key (64 bytes)
   std::mutex streamsMu_;
   std::vector<std::weak_ptr<HttpStream>> streams_;  // attached to a connection: ended at stop()
   friend struct Impl;

@@ -27,6 +27,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <utility>
 
 namespace core {
 
@@ -160,35 +163,45 @@ int bioRecv(void* ctx, unsigned char* buf, size_t len) noexcept {
   }
 }
 
-// Everything one request holds, freed in one place. Each connection seeds its own DRBG: seeding
-// costs one getrandom() and keeps TLS free of any lock shared with core::pki.
-struct Connection {
-  Io io;
+// What a client keeps between connections, freed in one place: its DRBG (seeded once: one
+// getrandom(), and TLS stays free of any lock shared with core::pki), the TLS configuration, the
+// parsed trust anchor, certificate and key.
+struct TlsConfig {
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
   mbedtls_ssl_config conf;
-  mbedtls_ssl_context ssl;
   mbedtls_x509_crt ca;
   mbedtls_x509_crt ownCert;
   mbedtls_pk_context ownKey;
 
-  Connection() {
+  TlsConfig() {
     mbedtls_entropy_init(&entropy);
     mbedtls_ctr_drbg_init(&drbg);
     mbedtls_ssl_config_init(&conf);
-    mbedtls_ssl_init(&ssl);
     mbedtls_x509_crt_init(&ca);
     mbedtls_x509_crt_init(&ownCert);
     mbedtls_pk_init(&ownKey);
   }
-  ~Connection() {
-    mbedtls_ssl_free(&ssl);
+  ~TlsConfig() {
     mbedtls_ssl_config_free(&conf);
     mbedtls_x509_crt_free(&ca);
     mbedtls_x509_crt_free(&ownCert);
     mbedtls_pk_free(&ownKey);
     mbedtls_ctr_drbg_free(&drbg);
     mbedtls_entropy_free(&entropy);
+  }
+  TlsConfig(const TlsConfig&) = delete;
+  TlsConfig& operator=(const TlsConfig&) = delete;
+};
+
+// One connection: the socket and its TLS context.
+struct Connection {
+  Io io;
+  mbedtls_ssl_context ssl;
+
+  Connection() { mbedtls_ssl_init(&ssl); }
+  ~Connection() {
+    mbedtls_ssl_free(&ssl);
     if (io.fd >= 0) close(io.fd);
   }
   Connection(const Connection&) = delete;
@@ -364,12 +377,9 @@ Result<std::string> buildRequest(const HttpsEndpoint& ep, const std::string& met
 
 }  // namespace
 
-// The client's TLS configuration for `options` on `c`: DRBG, TLS 1.2, the trust anchor (required, or
-// only reported with `verifyOptional`), the client certificate, the SNI and expected name.
-static Status configureClient(Connection& c, const HttpsClientOptions& options, const std::string& expectedName,
-                              bool verifyOptional) {
-  const HttpsEndpoint& ep = options.endpoint;
-  c.io.timeoutMs = options.timeoutMs;
+// The client's TLS configuration for `options`: DRBG, TLS 1.2, the trust anchor (required, or only
+// reported with `verifyOptional`), the client certificate.
+static Status configureClient(TlsConfig& c, const HttpsClientOptions& options, bool verifyOptional) {
   static const char kPersonalization[] = "edge-https-client";
   if (int rc = mbedtls_ctr_drbg_seed(&c.drbg, mbedtls_entropy_func, &c.entropy,
                                      reinterpret_cast<const unsigned char*>(kPersonalization), sizeof kPersonalization);
@@ -407,10 +417,17 @@ static Status configureClient(Connection& c, const HttpsClientOptions& options, 
     rc = mbedtls_ssl_conf_own_cert(&c.conf, &c.ownCert, &c.ownKey);
     if (rc != 0) return internalError("TLS client certificate: " + mbedError(rc));
   }
-  if (int rc = mbedtls_ssl_setup(&c.ssl, &c.conf); rc != 0) return internalError("TLS setup: " + mbedError(rc));
+  return Status::ok();
+}
+
+// A connection's TLS context over `config`, with the SNI and expected name.
+static Status setupConnection(Connection& c, const TlsConfig& config, const HttpsClientOptions& options,
+                              const std::string& expectedName) {
+  c.io.timeoutMs = options.timeoutMs;
+  if (int rc = mbedtls_ssl_setup(&c.ssl, &config.conf); rc != 0) return internalError("TLS setup: " + mbedError(rc));
   // mbedtls_ssl_set_hostname is both the SNI and the name the certificate must carry. SNI must not be
   // an IP literal (RFC 6066 section 3), so an unauthenticated request to an address sends none.
-  if (!options.caCertPem.empty() || !options.serverName.empty() || !isIpLiteral(ep.host)) {
+  if (!options.caCertPem.empty() || !options.serverName.empty() || !isIpLiteral(options.endpoint.host)) {
     if (int rc = mbedtls_ssl_set_hostname(&c.ssl, expectedName.c_str()); rc != 0)
       return invalidArgument("server name \"" + expectedName + "\": " + mbedError(rc));
   }
@@ -465,12 +482,37 @@ Result<HttpsEndpoint> parseHttpsUrl(const std::string& url) {
   return ep;
 }
 
-Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std::string& method,
-                                   const std::string& path, const std::string& body, const std::string& contentType,
-                                   const std::map<std::string, std::string>& extraHeaders) {
-  const HttpsEndpoint& ep = options.endpoint;
-  if (ep.host.empty()) return invalidArgument("no host to connect to");
+namespace {
+
+// The TLS session an HttpsClient keeps for its next connection.
+struct SessionSlot {
+  mbedtls_ssl_session session;
+  bool held = false;     // session is one a server gave us
+  bool resumed = false;  // the last handshake resumed it
+  SessionSlot() { mbedtls_ssl_session_init(&session); }
+  ~SessionSlot() { mbedtls_ssl_session_free(&session); }
+  void forget() {
+    mbedtls_ssl_session_free(&session);
+    mbedtls_ssl_session_init(&session);
+    held = false;
+  }
+  SessionSlot(const SessionSlot&) = delete;
+  SessionSlot& operator=(const SessionSlot&) = delete;
+};
+
+Status checkOptions(const HttpsClientOptions& options) {
+  if (options.endpoint.host.empty()) return invalidArgument("no host to connect to");
   if (options.timeoutMs <= 0) return invalidArgument("the timeout must be positive");
+  return Status::ok();
+}
+
+// One request over a new connection on `config`. With `slot`, the session it holds is offered for
+// resumption, and the session this handshake ends with replaces it (a failed handshake forgets it).
+Result<HttpsResponse> exchange(const TlsConfig& config, const HttpsClientOptions& options, SessionSlot* slot,
+                               const std::string& method, const std::string& path, const std::string& body,
+                               const std::string& contentType,
+                               const std::map<std::string, std::string>& extraHeaders) {
+  const HttpsEndpoint& ep = options.endpoint;
   const std::string where = "mgmt " + hostPort(ep);
   Result<std::string> request = buildRequest(ep, method, path, body, contentType, extraHeaders);
   if (!request.isOk()) return request.status();
@@ -478,7 +520,11 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
   std::string expectedName = options.serverName.empty() ? ep.host : options.serverName;
   bool presentCert = !options.clientCertPem.empty() && !options.clientKeyPem.empty();
   Connection c;
-  EDGE_RETURN_IF_ERROR(configureClient(c, options, expectedName, false));
+  EDGE_RETURN_IF_ERROR(setupConnection(c, config, options, expectedName));
+  if (slot != nullptr) {
+    slot->resumed = false;
+    if (slot->held && mbedtls_ssl_set_session(&c.ssl, &slot->session) != 0) slot->forget();
+  }
 
   Result<int> fd = connectTcp(ep, options.timeoutMs, where);
   if (!fd.isOk()) return fd.status();
@@ -487,8 +533,23 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
 
   int rc = 0;
   while ((rc = mbedtls_ssl_handshake(&c.ssl)) != 0) {
-    if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
+    if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) {
+      if (slot != nullptr) slot->forget();
       return handshakeError(rc, c, presentCert, expectedName, where);
+    }
+  }
+  if (slot != nullptr) {
+    // A resumed session keeps the master secret it was made with; a full handshake makes a new one.
+    mbedtls_ssl_session now;
+    mbedtls_ssl_session_init(&now);
+    if (mbedtls_ssl_get_session(&c.ssl, &now) == 0) {
+      slot->resumed = slot->held && std::memcmp(now.master, slot->session.master, sizeof now.master) == 0;
+      std::swap(now, slot->session);
+      slot->held = true;
+    } else {
+      slot->forget();
+    }
+    mbedtls_ssl_session_free(&now);
   }
 
   const std::string& req = *request;
@@ -545,14 +606,64 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
   return response;
 }
 
+}  // namespace
+
+Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std::string& method,
+                                   const std::string& path, const std::string& body, const std::string& contentType,
+                                   const std::map<std::string, std::string>& extraHeaders) {
+  EDGE_RETURN_IF_ERROR(checkOptions(options));
+  TlsConfig config;
+  EDGE_RETURN_IF_ERROR(configureClient(config, options, false));
+  return exchange(config, options, nullptr, method, path, body, contentType, extraHeaders);
+}
+
+struct HttpsClient::Impl {
+  HttpsClientOptions options;
+  TlsConfig config;
+  std::mutex mu;  // one request at a time: the DRBG, the key's curve tables and the session slot
+  SessionSlot slot;
+};
+
+HttpsClient::HttpsClient() : impl_(std::make_unique<Impl>()) {}
+HttpsClient::~HttpsClient() = default;
+
+Result<std::unique_ptr<HttpsClient>> HttpsClient::create(const HttpsClientOptions& options) {
+  EDGE_RETURN_IF_ERROR(checkOptions(options));
+  std::unique_ptr<HttpsClient> client(new HttpsClient());
+  client->impl_->options = options;
+  EDGE_RETURN_IF_ERROR(configureClient(client->impl_->config, options, false));
+  return client;
+}
+
+Result<HttpsResponse> HttpsClient::request(const std::string& method, const std::string& path, const std::string& body,
+                                           const std::string& contentType,
+                                           const std::map<std::string, std::string>& extraHeaders) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return exchange(impl_->config, impl_->options, impl_->options.resumeSessions ? &impl_->slot : nullptr, method, path,
+                  body, contentType, extraHeaders);
+}
+
+bool HttpsClient::lastResumed() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->slot.resumed;
+}
+
+void HttpsClient::forgetSession() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->slot.forget();
+}
+
+const HttpsClientOptions& HttpsClient::options() const { return impl_->options; }
+
 Result<TlsProbe> tlsProbe(const HttpsClientOptions& options) {
+  EDGE_RETURN_IF_ERROR(checkOptions(options));
   const HttpsEndpoint& ep = options.endpoint;
-  if (ep.host.empty()) return invalidArgument("no host to connect to");
-  if (options.timeoutMs <= 0) return invalidArgument("the timeout must be positive");
   const std::string where = hostPort(ep);
   std::string expectedName = options.serverName.empty() ? ep.host : options.serverName;
+  TlsConfig config;
+  EDGE_RETURN_IF_ERROR(configureClient(config, options, true));
   Connection c;
-  EDGE_RETURN_IF_ERROR(configureClient(c, options, expectedName, true));
+  EDGE_RETURN_IF_ERROR(setupConnection(c, config, options, expectedName));
   auto started = std::chrono::steady_clock::now();
   Result<int> fd = connectTcp(ep, options.timeoutMs, where);
   if (!fd.isOk()) return fd.status();

@@ -1,6 +1,7 @@
 // A small HTTP/1.1 client over TLS on mbedTLS (Debian has no libcurl built on mbedTLS, FIELD-NOTES):
 // what the box uses to talk to the management plane. One request per connection ("Connection:
-// close"); bodies by Content-Length or chunked; TLS 1.2 (Debian's mbedTLS build).
+// close"); bodies by Content-Length or chunked; TLS 1.2 (Debian's mbedTLS build). HttpsClient keeps
+// the parsed identity and the TLS session between requests (resumption).
 //
 // Contract:
 //  - With caCertPem set, the server's chain must verify against it and the leaf's name must equal
@@ -19,6 +20,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,10 @@ struct HttpsClientOptions {
   std::string clientKeyPem;
   int timeoutMs = 10000;
   size_t maxResponseBytes = 16 * 1024 * 1024;
+  // HttpsClient only: offer the TLS session of the client's last handshake to the next connection
+  // (a session ticket, RFC 5077), so a server that kept issuing tickets skips the certificates, the
+  // signatures and the key exchange. httpsRequest() never resumes.
+  bool resumeSessions = true;
 };
 
 struct HttpsResponse {
@@ -57,6 +63,33 @@ Result<HttpsResponse> httpsRequest(const HttpsClientOptions& options, const std:
                                    const std::string& path, const std::string& body = "",
                                    const std::string& contentType = "application/json",
                                    const std::map<std::string, std::string>& extraHeaders = {});
+
+// A client for one server and one identity (HttpsClientOptions) that keeps what its requests can
+// share: the parsed trust anchor, certificate and key (parsed and checked once, in create()) and,
+// with resumeSessions, the TLS session of its last handshake. Each request is still its own connection
+// ("Connection: close", the contract above); a server that does not resume gets a full handshake and
+// the request goes on. A failed handshake forgets the session. One request at a time: concurrent
+// callers wait for each other. A session is only ever offered to the endpoint and name it was made
+// with, for the same client certificate (the client object holds one of each).
+class HttpsClient {
+ public:
+  static Result<std::unique_ptr<HttpsClient>> create(const HttpsClientOptions& options);
+  ~HttpsClient();
+  HttpsClient(const HttpsClient&) = delete;
+  HttpsClient& operator=(const HttpsClient&) = delete;
+
+  Result<HttpsResponse> request(const std::string& method, const std::string& path, const std::string& body = "",
+                                const std::string& contentType = "application/json",
+                                const std::map<std::string, std::string>& extraHeaders = {});
+  bool lastResumed() const;  // the last request's handshake resumed the kept session
+  void forgetSession();      // the next request shakes hands in full
+  const HttpsClientOptions& options() const;
+
+ private:
+  HttpsClient();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // A TLS handshake only (the technician's "TLS check of mgmt"): connects, shakes hands and reports
 // what the server showed, whether or not it verifies. With caCertPem the chain is checked against it
