@@ -91,6 +91,10 @@ core::Status Mgmtd::start() {
   device.tlsCertPem = authority_.serverCertPem();
   device.tlsKeyPem = authority_.serverKeyPem();
   device.clientTrustPem = authority_.caCertPem();
+  // A box resumes its TLS session at the next check-in (no signatures, no certificate chain); the
+  // certificate the session was made with is still checked against its device record every request
+  // (ADR 0012, ADR 0035). Replicas share the server key, so a ticket works on any of them.
+  device.tlsSessionTickets = true;
   deviceApi_ = std::make_unique<core::HttpServer>(device);
   api::routeDeviceApi(*deviceApi_, api::DeviceApi{platform_->fleet, platform_->catalog, platform_->usage, authority_,
                                                   core::SystemClock::instance()});
