@@ -133,6 +133,76 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant()})
           .role("tenant"),
 
+      // Billing of the tenant's customers (mgmt/billing, docs/billing.md): money as amounts such as
+      // 12.50 in the tenant's currency, dates as 2026-01-31 (UTC days).
+      command("billing-setup", "billing setup", "--tenant T --currency CODE [--prices-include-tax true] [--payment-days 14]", "set the tenant's billing currency, whether prices include tax, and payment terms")
+          .args({tenant(), text("currency", false, 3), boolean("prices-include-tax"), integer("payment-days").range(0, 365)})
+          .role("tenant")
+          .change(),
+      command("tax-rate-set", "tax-rate set", "--tenant T [--region R] --rate 16 [--name VAT]", "the tax rate (percent) of a region ('' = customers without a region)")
+          .args({tenant(), text("region", false, 64), text("rate", true, 8), text("name", false, 64)})
+          .role("tenant")
+          .change(),
+      command("tax-rate-list", "tax-rate list", "--tenant T", "the tenant's tax rates by region").args({tenant()}).role("tenant"),
+      command("billing-customer", "billing customer", "--tenant T --username U [--region R] [--tax standard|exempt|reverse-charge] [--tax-id ID]", "a customer's tax region and status")
+          .args({tenant(), text("username", true, 253), text("region", false, 64), text("tax", false, 16), text("tax-id", false, 64)})
+          .role("tenant")
+          .change(),
+      command("subscription-add", "subscription add", "--tenant T --username U --plan P [--period month|quarter|year] [--anchor-day 1..31] [--mode prepaid|postpaid] [--start DATE] [--trial-days N] [--discount 20 --discount-periods N]", "subscribe a customer to a plan (priced by the plan)")
+          .args({tenant(), text("username", true, 253), text("plan", true, 64), text("period", false, 16),
+                 integer("anchor-day").range(1, 31), text("mode", false, 16), text("start", false, 10),
+                 integer("trial-days").range(0, 366), text("discount", false, 8), integer("discount-periods").range(0, 120)})
+          .role("tenant")
+          .change(),
+      command("subscription-list", "subscription list", "--tenant T [--username U]", "subscriptions with their plans, phases and what is billed")
+          .args({tenant(), text("username", false, 253)})
+          .role("tenant"),
+      command("subscription-change", "subscription change", "--tenant T --subscription ID --plan P [--at now|end-of-term] [--date DATE]", "change plan; what was billed ahead is prorated to the day")
+          .args({tenant(), text("subscription", true, 64), text("plan", true, 64), text("at", false, 16), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("subscription-cancel", "subscription cancel", "--tenant T --subscription ID [--at now|end-of-term] [--date DATE]", "cancel; unused days billed ahead are credited")
+          .args({tenant(), text("subscription", true, 64), text("at", false, 16), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("charge-add", "charge add", "--tenant T --username U --description D --amount 25.00 [--date DATE]", "a one-time charge (installation, top-up) on the next run's invoice")
+          .args({tenant(), text("username", true, 253), text("description", true, 200), text("amount", true, 20), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("billing-run", "billing run", "--tenant T [--date DATE] [--finalize true] [--batch N]", "invoice every period due by the date (drafts, or issued with --finalize); safe to run again")
+          .args({tenant(), text("date", false, 10), boolean("finalize"), integer("batch").range(1, 5000)})
+          .role("tenant")
+          .change(),
+      command("invoice-list", "invoice list", "--tenant T [--username U] [--status draft|issued] [--limit N]", "invoices and credit notes, newest first")
+          .args({tenant(), text("username", false, 253), text("status", false, 16), integer("limit").range(1, 100000)})
+          .role("tenant"),
+      command("invoice-show", "invoice show", "--tenant T --invoice ID", "one invoice (a draft's preview) with its lines and tax")
+          .args({tenant(), text("invoice", true, 64)})
+          .role("tenant"),
+      command("invoice-finalize", "invoice finalize", "--tenant T [--invoice ID] [--date DATE]", "issue one draft or all: numbers without gaps, ledger entries")
+          .args({tenant(), text("invoice", false, 64), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("credit-note-add", "credit-note add", "--tenant T --invoice ID [--date DATE]", "reverse an issued invoice with a credit note (issued invoices are never edited)")
+          .args({tenant(), text("invoice", true, 64), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("payment-add", "payment add", "--tenant T (--username U | --reference RF..) --amount 10.00 [--method cash|bank|online] [--key K] [--date DATE]", "record a payment: to the referenced invoice, then the oldest open ones, the rest to credit")
+          .args({tenant(), text("username", false, 253), text("amount", true, 20), text("method", false, 16),
+                 text("reference", false, 40), text("key", false, 128), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("refund-add", "refund add", "--tenant T --username U --amount 5.00 [--method cash|bank|online] [--key K] [--date DATE]", "pay back a customer's credit")
+          .args({tenant(), text("username", true, 253), text("amount", true, 20), text("method", false, 16), text("key", false, 128), text("date", false, 10)})
+          .role("tenant")
+          .change(),
+      command("billing-balance", "billing balance", "--tenant T [--username U]", "what each customer owes and holds as credit")
+          .args({tenant(), text("username", false, 253)})
+          .role("tenant"),
+      command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
+          .args({tenant()})
+          .role("tenant"),
+
       // Admin API tokens.
       command("token-create", "token create", "[--tenant T] [--name N] [--ttl 90d]", "an admin API bearer token, for the platform or one tenant (shown once; --ttl: it expires)")
           .args({tenant(), text("name", false, 64), text("ttl", false, 32)})

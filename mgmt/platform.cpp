@@ -28,7 +28,8 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
              config.certificateDays}),
       catalog({storage, clock}),
-      usage({storage, clock}) {}
+      usage({storage, clock}),
+      billing({storage, clock}) {}
 
 core::Json Platform::statusJson(const Authority& authority) {
   auto count = [](core::Result<int64_t> n) { return n.valueOr(0); };

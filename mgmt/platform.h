@@ -11,6 +11,7 @@
 #include "mgmt/access/access_service.h"
 #include "mgmt/api/operator_commands.h"
 #include "mgmt/authority.h"
+#include "mgmt/billing/billing_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/mgmt_config.h"
@@ -30,8 +31,9 @@ class Platform {
   fleet::FleetService fleet;
   catalog::CatalogService catalog;
   usage::UsageService usage;
+  billing::BillingService billing;
 
-  api::Services services() { return api::Services{tenancy, access, fleet, catalog, usage}; }
+  api::Services services() { return api::Services{tenancy, access, fleet, catalog, usage, billing}; }
   // Binds every operator command (mgmt/mgmt_commands) but mgmtd's own.
   void bind(core::command::Table& table) { api::bindOperatorCommands(table, services()); }
 

@@ -45,7 +45,10 @@ core::Result<std::string> parseCreditorReference(const std::string& text) {
   if (s.size() < 5 || s.size() > 25 || s.compare(0, 2, "RF") != 0 || !std::isdigit(static_cast<unsigned char>(s[2])) ||
       !std::isdigit(static_cast<unsigned char>(s[3])) || !validBody(s.substr(4)))
     return core::invalidArgument("reference '" + text + "': expected RF, two check digits and 1 to 21 letters or digits");
-  if (mod97(s.substr(4) + s.substr(0, 4)) != 1)
+  // ISO 7064 MOD 97-10 check digits are 02..98: 00, 01 and 99 never come out of the computation
+  // (01 and 98 would both pass the mod-97 test for the same body).
+  const int check = (s[2] - '0') * 10 + (s[3] - '0');
+  if (check < 2 || check > 98 || mod97(s.substr(4) + s.substr(0, 4)) != 1)
     return core::invalidArgument("reference '" + text + "': its check digits are wrong");
   return s;
 }

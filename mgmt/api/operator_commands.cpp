@@ -70,6 +70,30 @@ void bindOperatorCommands(core::command::Table& table, const Services& s) {
   table.bind("token-create", scoped([&access](const Json& a, const Caller& c) { return access.createToken(a, c); }));
   table.bind("token-list", scoped([&access](const Json& a, const Caller& c) { return access.listTokens(a, c); }));
   table.bind("token-revoke", scoped([&access](const Json& a, const Caller& c) { return access.revokeToken(a, c); }));
+
+  billing::BillingService& billing = s.billing;
+  table.bind("billing-setup", scoped([&billing](const Json& a, const Caller& c) { return billing.setup(a, c); }));
+  table.bind("tax-rate-set", scoped([&billing](const Json& a, const Caller& c) { return billing.setTaxRate(a, c); }));
+  table.bind("tax-rate-list", scoped([&billing](const Json& a, const Caller& c) { return billing.listTaxRates(a, c); }));
+  table.bind("billing-customer", scoped([&billing](const Json& a, const Caller& c) { return billing.setCustomer(a, c); }));
+  table.bind("subscription-add",
+             scoped([&billing](const Json& a, const Caller& c) { return billing.addSubscription(a, c); }));
+  table.bind("subscription-list",
+             scoped([&billing](const Json& a, const Caller& c) { return billing.listSubscriptions(a, c); }));
+  table.bind("subscription-change",
+             scoped([&billing](const Json& a, const Caller& c) { return billing.changeSubscription(a, c); }));
+  table.bind("subscription-cancel",
+             scoped([&billing](const Json& a, const Caller& c) { return billing.cancelSubscription(a, c); }));
+  table.bind("charge-add", scoped([&billing](const Json& a, const Caller& c) { return billing.addCharge(a, c); }));
+  table.bind("billing-run", scoped([&billing](const Json& a, const Caller& c) { return billing.run(a, c); }));
+  table.bind("invoice-list", scoped([&billing](const Json& a, const Caller& c) { return billing.listInvoices(a, c); }));
+  table.bind("invoice-show", scoped([&billing](const Json& a, const Caller& c) { return billing.showInvoice(a, c); }));
+  table.bind("invoice-finalize", scoped([&billing](const Json& a, const Caller& c) { return billing.finalize(a, c); }));
+  table.bind("credit-note-add", scoped([&billing](const Json& a, const Caller& c) { return billing.creditNote(a, c); }));
+  table.bind("payment-add", scoped([&billing](const Json& a, const Caller& c) { return billing.addPayment(a, c); }));
+  table.bind("refund-add", scoped([&billing](const Json& a, const Caller& c) { return billing.refund(a, c); }));
+  table.bind("billing-balance", scoped([&billing](const Json& a, const Caller& c) { return billing.balances(a, c); }));
+  table.bind("billing-verify", scoped([&billing](const Json& a, const Caller& c) { return billing.verify(a, c); }));
 }
 
 }  // namespace mgmt::api

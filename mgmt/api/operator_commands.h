@@ -6,6 +6,7 @@
 
 #include "core/command/command.h"
 #include "mgmt/access/access_service.h"
+#include "mgmt/billing/billing_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
@@ -19,6 +20,7 @@ struct Services {
   fleet::FleetService& fleet;
   catalog::CatalogService& catalog;
   usage::UsageService& usage;
+  billing::BillingService& billing;
 };
 
 // Binds every command of mgmtCommandSpecs() but mgmtd's own (status, shutdown).

@@ -96,6 +96,9 @@ TEST(CreditorReference, PublishedExamplesAreValidAndComputed) {
   CHECK_FALSE(billing::parseCreditorReference("RF17 5390 0754 7034").isOk());
   CHECK_FALSE(billing::parseCreditorReference("RF18 5390 0754 7043").isOk());
   CHECK_FALSE(billing::parseCreditorReference("RF18 5390-0754").isOk());
+  // 01 passes the mod-97 test whenever 98 does, but is never a computed check: refused (fuzzing).
+  STRCMP_EQUAL("RF980621824", billing::creditorReference("0621824")->c_str());
+  CHECK_FALSE(billing::parseCreditorReference("RF010621824").isOk());
   CHECK_FALSE(billing::creditorReference("1234567890123456789012").isOk());
   CHECK_FALSE(billing::creditorReference("").isOk());
   // Check digits below 10 keep their leading zero, and every computed reference parses back.

@@ -1,0 +1,40 @@
+// Helpers shared by the billing service's files (billing_service.cpp, billing_run.cpp,
+// payments.cpp); not an interface of the area.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "billing/invoicing/calendar.h"
+#include "core/command_args.h"
+#include "core/json.h"
+#include "mgmt/billing/billing_store.h"
+
+namespace mgmt::billing {
+
+// The tenant's settings; kFailedPrecondition telling how to set billing up when there are none.
+core::Result<Settings> requireSettings(BillingStore& store, const std::string& tenantId, const std::string& tenantName);
+
+// An amount argument ("12.50") in the currency's minor units, more than 0.
+core::Result<int64_t> amountArg(const core::CommandArgs& a, const char* key, const std::string& currency);
+// A date argument ("2026-01-31") as a day, or `fallback` when absent.
+core::Result<int64_t> dayArg(const core::CommandArgs& a, const char* key, int64_t fallback);
+
+::billing::PeriodRule ruleOf(const Subscription& s);
+
+// The lines of [from, to) of the subscription inside its period `p` (from and to within p): one per
+// stretch with the same plan segment and phase, each charged through the subscription's residual
+// (`sign` -1 for a credit of what was billed). Trial stretches are lines of 0.
+core::Status appendLines(const Subscription& s, const ::billing::Period& p, int64_t from, int64_t to, int sign,
+                         int64_t& residual, std::vector<InvoiceLine>& out);
+
+// A draft of `lines` for the customer with its tax worked out (the customer's region and status,
+// the tenant's rate there and whether its prices include tax).
+core::Result<Invoice> makeDraft(BillingStore& store, const std::string& tenantId, const Settings& settings,
+                                const std::string& username, const std::vector<InvoiceLine>& lines, int64_t at);
+
+core::Json invoiceJson(const Invoice& inv);
+std::string newId(const char* prefix);
+
+}  // namespace mgmt::billing
