@@ -55,7 +55,8 @@ core::Status insertRow(core::Database& db, const SessionRow& row, int64_t journa
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO sessions(uid, acct_session_id, username, nas, nas_port, nas_port_id, framed_ip, calling_station_id, "
       "started, updated, input_octets, output_octets, input_packets, output_packets, session_time, nas_address, "
-      "stale_after, journal_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')"));
+      "stale_after, journal_seq, state, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', "
+      "replace(replace(replace(lower(?8), ':', ''), '-', ''), '.', ''))"));  // as ledger migration 7 fills it
   return bindSession(st, row).bindInt64(17, row.staleAfter).bindInt64(18, journalSeq).run();
 }
 

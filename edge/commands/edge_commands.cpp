@@ -148,11 +148,14 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .args({text("user", false, 253), text("nas", false, 64)})
           .role("viewer"),
       command("session-search", "session search",
-              "[--user PART] [--nas N] [--ip PREFIX] [--mac PART] [--sort started|bytes|user] [--limit N] [--offset N]",
+              "[--user PART] [--nas N] [--ip PREFIX] [--mac PART] [--sort started|bytes|user] [--limit N] "
+              "[--offset N | --after KEY | --before KEY]",
               "a page of live sessions: filtered (part of a username, a NAS, the start of an address, part of a MAC), "
-              "sorted (newest, most data, user) and counted; offset at most 10000")
+              "sorted (newest, most data, user) and counted; offset at most 10000; --after / --before the last-key "
+              "/ first-key of a page give the next / previous page at any depth")
           .args({text("user", false, 253), text("nas", false, 64), text("ip", false, 45), text("mac", false, 64),
-                 text("sort", false, 16), integer("limit").range(1, 500), integer("offset").range(0, 10000)})
+                 text("sort", false, 16), integer("limit").range(1, 500), integer("offset").range(0, 10000),
+                 text("after", false, 300), text("before", false, 300)})
           .role("viewer"),
       command("session-show", "session show", "ID", "one session, live or closed (a unique prefix of the id is enough)")
           .args({text("id", true, 64)})

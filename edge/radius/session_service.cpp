@@ -1,6 +1,8 @@
 #include "edge/radius/session_service.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <condition_variable>
 #include <ctime>
 #include <utility>
@@ -47,6 +49,36 @@ Json sessionJson(const SessionRow& r) {
     j["close-reason"] = r.closeReason;
   }
   return j;
+}
+
+// A page key of session-search as text: "NUMBER:UID", and ":USERNAME" after it in the user sort
+// (last, as a name may hold ':'). The uid is hex (aaa::acct::sessionUid).
+std::string pageKeyText(const aaa::acct::SessionKey& k) {
+  std::string t = std::to_string(k.number) + ":" + k.uid;
+  return k.username.empty() ? t : t + ":" + k.username;
+}
+
+core::Result<aaa::acct::SessionKey> parsePageKey(const char* field, const std::string& text,
+                                                 aaa::acct::SessionQuery::Sort sort) {
+  aaa::acct::SessionKey k;
+  const size_t colon = text.find(':');
+  const size_t second = colon == std::string::npos ? std::string::npos : text.find(':', colon + 1);
+  const std::string number = text.substr(0, colon);
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), k.number);
+  bool ok = colon != std::string::npos && ec == std::errc() && end == number.data() + number.size() && !number.empty();
+  k.uid = ok ? text.substr(colon + 1, second == std::string::npos ? std::string::npos : second - colon - 1) : "";
+  ok = ok && !k.uid.empty() &&
+       std::all_of(k.uid.begin(), k.uid.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+  if (sort == aaa::acct::SessionQuery::Sort::kUser) {
+    ok = ok && second != std::string::npos;
+    if (ok) k.username = text.substr(second + 1);
+  } else {
+    ok = ok && second == std::string::npos;
+  }
+  if (!ok)
+    return core::invalidArgument(std::string(field) + ": '" + text.substr(0, 80) +
+                                 "' is not a page key of this sort (take first-key or last-key of a page)");
+  return k;
 }
 
 // The log line of a CoA or Disconnect sent for billing or a plan change (a command replies instead).
@@ -146,6 +178,15 @@ ControlReply SessionService::sessionSearch(const Json& args) {
   else if (by != "started") return ControlReply::error("sort: '" + by + "' is not one of: started, bytes, user");
   q.limit = limit.value_or(50);
   q.offset = offset.value_or(0);
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> after, a.text("after"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> before, a.text("before"));
+  if (after && before) return ControlReply::error("give after or before, not both");
+  if (after) {
+    EDGE_ASSIGN_OR_RETURN(q.after, parsePageKey("after", *after, q.sort));
+  }
+  if (before) {
+    EDGE_ASSIGN_OR_RETURN(q.before, parsePageKey("before", *before, q.sort));
+  }
   EDGE_RETURN_IF_ERROR(settleLedger());
   EDGE_ASSIGN_OR_RETURN(aaa::acct::SessionPage page, aaa::acct::liveSessionPage(*reader_, q));
   // The count per NAS (a scan of every live session) is read at most every kPerNasSeconds: a screen's
@@ -171,6 +212,12 @@ ControlReply SessionService::sessionSearch(const Json& args) {
   out["sort"] = by;
   out["per-nas"] = nasCounts;
   out["sessions"] = list;
+  // The keys of the page's ends: the previous page is the one before the first row, the next the
+  // one after the last (session-search --before / --after).
+  if (!page.rows.empty()) {
+    out["first-key"] = pageKeyText(aaa::acct::sessionKeyOf(page.rows.front(), q.sort));
+    out["last-key"] = pageKeyText(aaa::acct::sessionKeyOf(page.rows.back(), q.sort));
+  }
   return ControlReply::success(std::to_string(list.size()) + " of " + std::to_string(page.total) + " live sessions", out);
 }
 

@@ -3,6 +3,7 @@
 // and CoA buttons with the NAS's answer (session-disconnect, session-coa: technician and above).
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 #include "core/units.h"
 #include "core/web/form.h"
@@ -16,12 +17,15 @@ using namespace detail;  // NOLINT: the page helpers
 namespace {
 
 constexpr int64_t kPerPage = 50;
-constexpr int64_t kMaxOffset = 10000;  // session-search's bound: narrow the filter to see further
+constexpr int64_t kMaxOffset = 10000;  // session-search's bound on an offset (a page number without a key)
 
 // The filter, sort and page of the Sessions page, from the query (GET) or the form (a button's POST,
-// which carries them so the page comes back as it was).
+// which carries them so the page comes back as it was). The next and previous pages go by the key
+// of the row they follow or precede (session-search's last-key / first-key), so a page at any depth
+// costs what the first does; `page` is the number shown. A page number without a key (typed, or an
+// old bookmark) is an offset, as far as session-search's bound.
 struct SessionView {
-  std::string user, nas, ip, mac, sort;
+  std::string user, nas, ip, mac, sort, after, before;
   int64_t page = 1;
 
   static SessionView from(const std::map<std::string, std::string>& m) {
@@ -37,13 +41,18 @@ struct SessionView {
     v.mac = get("mac", 64);
     v.sort = get("sort", 16);
     if (v.sort != "bytes" && v.sort != "user") v.sort = "started";
-    v.page = std::clamp<int64_t>(std::atoll(get("page", 8).c_str()), 1, kMaxOffset / kPerPage + 1);
+    v.after = get("after", 300);
+    v.before = v.after.empty() ? get("before", 300) : "";
+    const bool keyed = !v.after.empty() || !v.before.empty();
+    v.page = std::clamp<int64_t>(std::atoll(get("page", 8).c_str()), 1,
+                                 keyed ? std::numeric_limits<int32_t>::max() : kMaxOffset / kPerPage + 1);
     return v;
   }
-  std::string query(const std::string& sortBy, int64_t pageNo) const {
+  // `key` is "after=..." or "before=..." (empty: the page by its number).
+  std::string query(const std::string& sortBy, int64_t pageNo, const std::string& key = "") const {
     using core::web::urlEncode;
     return "/sessions?user=" + urlEncode(user) + "&nas=" + urlEncode(nas) + "&ip=" + urlEncode(ip) +
-           "&mac=" + urlEncode(mac) + "&sort=" + sortBy + "&page=" + std::to_string(pageNo);
+           "&mac=" + urlEncode(mac) + "&sort=" + sortBy + "&page=" + std::to_string(pageNo) + key;
   }
 };
 
@@ -74,7 +83,10 @@ std::vector<core::web::Message> dynAuthMessages(const core::ControlReply& reply)
 core::HttpResponse WebUi::sessionsPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages,
                                        int status) {
   SessionView view = SessionView::from(r.method == "POST" ? core::web::parseForm(r.body) : r.query);
-  core::Json args{{"sort", view.sort}, {"limit", kPerPage}, {"offset", (view.page - 1) * kPerPage}};
+  core::Json args{{"sort", view.sort}, {"limit", kPerPage}};
+  if (!view.after.empty()) args["after"] = view.after;
+  else if (!view.before.empty()) args["before"] = view.before;
+  else args["offset"] = (view.page - 1) * kPerPage;
   for (const auto& [k, val] : {std::pair<const char*, const std::string&>{"user", view.user}, {"nas", view.nas},
                                {"ip", view.ip}, {"mac", view.mac}})
     if (!val.empty()) args[k] = val;
@@ -84,8 +96,9 @@ core::HttpResponse WebUi::sessionsPage(const core::HttpRequest& r, const Visitor
   if (a.is_object() && a.contains("sessions") && a["sessions"].is_array())
     for (const core::Json& s : a["sessions"]) rows.push_back(sessionRow(s));
   int64_t total = integerOf(a, "total");
-  int64_t reachable = std::min(total, kMaxOffset + kPerPage);
-  int64_t pages = std::max<int64_t>(1, (reachable + kPerPage - 1) / kPerPage);
+  int64_t pages = std::max<int64_t>(1, (total + kPerPage - 1) / kPerPage);
+  // Sessions come and go between pages: a keyed page's number is where it was when followed.
+  view.page = std::min(view.page, pages);
   core::Json nasOptions = core::Json::array();
   nasOptions.push_back({{"value", ""}, {"text", "every NAS"}, {"selected", view.nas.empty()}});
   bool listed = view.nas.empty();
@@ -103,13 +116,21 @@ core::HttpResponse WebUi::sessionsPage(const core::HttpRequest& r, const Visitor
            {"started", "newest first"}, {"bytes", "most data"}, {"user", "user name"}})
     sorts.push_back({{"href", view.query(key, 1)}, {"text", text}, {"current", key == view.sort}});
   core::Json data{{"f_user", view.user}, {"f_nas", view.nas}, {"f_ip", view.ip}, {"f_mac", view.mac},
+                  {"f_after", view.after}, {"f_before", view.before},
                   {"sort", view.sort}, {"page", view.page}, {"pages", pages}, {"rows", rows}, {"none", rows.empty()},
                   {"total", total}, {"online", integerOf(a, "online")}, {"nas_options", nasOptions}, {"sorts", sorts},
-                  {"filtered", !(view.user.empty() && view.nas.empty() && view.ip.empty() && view.mac.empty())},
-                  {"capped", total > reachable}};
-  if (view.page > 1) data["previous"] = view.query(view.sort, view.page - 1);
-  if (view.page < pages) data["next"] = view.query(view.sort, view.page + 1);
-  if (!reply.ok()) messages.push_back(core::web::Message::error(reply.text));
+                  {"filtered", !(view.user.empty() && view.nas.empty() && view.ip.empty() && view.mac.empty())}};
+  const std::string first = textOf(a, "first-key"), last = textOf(a, "last-key");
+  if (view.page > 1)
+    data["previous"] = view.page == 2 || first.empty()
+                           ? view.query(view.sort, view.page - 1)
+                           : view.query(view.sort, view.page - 1, "&before=" + core::web::urlEncode(first));
+  if (view.page < pages && !last.empty())
+    data["next"] = view.query(view.sort, view.page + 1, "&after=" + core::web::urlEncode(last));
+  if (!reply.ok()) {
+    messages.push_back(core::web::Message::error(reply.text));
+    if (status == 200) status = core::command::httpStatus(core::command::publicCode(reply.code));
+  }
   return page(v, "sessions", "Sessions", data, std::move(messages), status);
 }
 

@@ -17,6 +17,7 @@ signed-in cookie session, as a browser does. stdlib only; /usr/bin/python3.
 import argparse
 import csv
 import hashlib
+import html
 import http.client
 import json
 import multiprocessing
@@ -321,9 +322,17 @@ class Bench(BenchBase):
         search = [f"/subscribers/results?q={urllib.parse.quote(t)}" for t in
                   ("u", "u1", "u12", "u123", "u1234", "u12345", f"u{q}", "2345", "99999", "m4", "02:aa:00:00:30",
                    "02-AA-00-01-86-A0", "zzzz-nobody")]
-        sessions = ["/sessions", "/sessions?page=2", "/sessions?sort=bytes", "/sessions?sort=user&page=3",
+        def next_of(path):
+            """The page's "Next page" link, as a technician follows it (it carries the last row's key)."""
+            _, body = page.timed(path)
+            m = re.search(rb'<a href="([^"]+)" rel="next">', body)
+            if not m:
+                raise BenchError(f"{path} has no next page link")
+            return html.unescape(m.group(1).decode())
+        # Pages 2, 3 and 200 as the page's own links lead to them (keyed: after the previous page's last row).
+        sessions = ["/sessions", next_of("/sessions"), "/sessions?sort=bytes", next_of("/sessions?sort=user&page=2"),
                     "/sessions?user=u4242", "/sessions?ip=100.64.3.", "/sessions?mac=02-00-00-00-12",
-                    "/sessions?nas=bench&page=200", "/sessions?user=nobody-at-all"]
+                    next_of("/sessions?nas=bench&page=199"), "/sessions?user=nobody-at-all"]
         rounds = 3 if a.quick else 10
         result["search"] = self.latency(page, search, rounds)
         result["sessions_page"] = self.latency(page, sessions, rounds)

@@ -36,6 +36,26 @@ def radclient(port, kind, lines):
     return r.stdout + r.stderr
 
 
+def png_width(path):
+    """A PNG's width in pixels, from its IHDR chunk."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(head[16:20], "big")
+
+
+def shots(src, url, out, account, pages, prefix=()):
+    """tests/browser/webui_shots.js: phone-sized screenshots of `pages` signed in as `account` (a command
+    prefix such as `ip netns exec NS` runs the browser elsewhere). Returns its JSON, ok checked."""
+    r = subprocess.run(list(prefix) + ["node", os.path.join(src, "tests", "browser", "webui_shots.js"), "--url", url,
+                                       "--out", out, "--user", account["user"], "--password", account["password"],
+                                       "--pages", json.dumps(pages)], capture_output=True, text=True, timeout=180)
+    lines = r.stdout.strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {"ok": False}
+    assert result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}"
+    return result
+
+
 class WebUi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -107,6 +127,27 @@ class WebUi(unittest.TestCase):
         r = self.edged.ctl("user", "add", "--username", "x1", "--password", "short", check=False)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("at least 10", r.stdout + r.stderr)
+
+    def test_phone_screenshots_for_the_operator_guide(self):
+        """The newer pages at a phone's size (390 px wide) as a technician, for docs/images: into
+        EDGE_DOC_IMAGES when set (how the operator guide's pictures are refreshed), else the artifacts."""
+        src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
+        out = os.environ.get("EDGE_DOC_IMAGES") or os.path.join(
+            os.environ.get("EDGE_ARTIFACTS", os.path.join(self.tmp.path, "artifacts")), "webui-phone")
+        pages = [["webui-phone-overview", ""], ["webui-phone-subscriber", "subscriber?u=alice"],
+                 ["webui-phone-sessions", "sessions"], ["webui-phone-events", "events"],
+                 ["webui-phone-diagnostics", "diagnostics"], ["webui-phone-account-totp", "account/totp"],
+                 ["webui-phone-settings", "settings"]]
+        result = shots(src, self.ui, out, ACCOUNTS[1], pages)
+        self.assertEqual([s["name"] for s in result["shots"]], [p[0] for p in pages])
+        for s in result["shots"]:
+            self.assertEqual(s["status"], 200, s)
+            self.assertEqual(s["violations"], [], f"{s['name']}: {s['violations']}")
+            self.assertEqual(png_width(os.path.join(out, s["name"] + ".png")), 390, s["name"])
+        text = {s["name"]: s["text"] for s in result["shots"]}
+        self.assertIn("alice", text["webui-phone-sessions"])
+        self.assertIn("sign-in code", text["webui-phone-account-totp"].lower())
+        print("phone screenshots in", out)
 
     def test_browser_walk_as_each_role(self):
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
