@@ -16,6 +16,7 @@ const char* authMethodName(AuthMethod m) {
     case AuthMethod::kChap: return "chap";
     case AuthMethod::kMsChapV2: return "mschapv2";
     case AuthMethod::kMac: return "mac";
+    case AuthMethod::kEapTls: return "eap-tls";
   }
   return "none";
 }
@@ -138,6 +139,46 @@ RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now,
   return RejectReason::kNone;
 }
 
+namespace {
+// Everything after the credential: account state, MAC binding, plan, sessions, billing.
+Decision accountDecision(const Subscriber& sub, AuthMethod method, std::optional<std::string_view> callingStationId,
+                         const Snapshot& snapshot, int64_t now, const SessionCount& sessions, const QuotaLookup& quota,
+                         const std::optional<auth::MsChapV2Accept>& msChap) {
+  const Subscriber* s = &sub;
+  if (s->status == SubscriberStatus::kSuspended) return reject(RejectReason::kSuspended, method, s);
+  if (s->status == SubscriberStatus::kDisabled) return reject(RejectReason::kDisabled, method, s);
+  if (s->expiresAt != 0 && s->expiresAt <= now) return reject(RejectReason::kExpired, method, s);
+  if (s->mac) {
+    std::optional<auth::MacAddress> calling;
+    if (callingStationId) calling = auth::parseMac(*callingStationId);
+    if (!calling || *calling != *s->mac) return reject(RejectReason::kMacMismatch, method, s);
+  }
+  const Plan* plan = snapshot.findPlan(s->planId);
+  if (plan == nullptr) return reject(RejectReason::kPlanMissing, method, s);
+  if (plan->maxSessions != 0 && sessions && sessions(s->username) >= plan->maxSessions)
+    return reject(RejectReason::kTooManySessions, method, s);
+
+  Decision d;
+  d.accept = true;
+  d.method = method;
+  d.subscriber = s;
+  d.plan = plan;
+  d.sessionTimeout = plan->sessionTimeout;
+  if (s->expiresAt != 0) {
+    int64_t left = s->expiresAt - now;
+    if (d.sessionTimeout == 0 || left < static_cast<int64_t>(d.sessionTimeout)) d.sessionTimeout = static_cast<uint32_t>(left);
+  }
+  d.msChapV2 = msChap;
+  RejectReason billing = evaluateBilling(*s, *plan, now, quota, d);
+  if (billing != RejectReason::kNone) {
+    d.accept = false;
+    d.reason = billing;
+    d.msChapV2.reset();
+  }
+  return d;
+}
+}  // namespace
+
 Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t now, const SessionCount& sessions,
                    const QuotaLookup& quota) {
   const PolicySettings& settings = snapshot.settings;
@@ -194,40 +235,19 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
       break;
     }
     case AuthMethod::kNone:
+    case AuthMethod::kEapTls:  // never a plain request's method (methodOf does not return it)
       break;
   }
 
-  if (s->status == SubscriberStatus::kSuspended) return reject(RejectReason::kSuspended, method, s);
-  if (s->status == SubscriberStatus::kDisabled) return reject(RejectReason::kDisabled, method, s);
-  if (s->expiresAt != 0 && s->expiresAt <= now) return reject(RejectReason::kExpired, method, s);
-  if (s->mac) {
-    std::optional<auth::MacAddress> calling;
-    if (r.callingStationId) calling = auth::parseMac(*r.callingStationId);
-    if (!calling || *calling != *s->mac) return reject(RejectReason::kMacMismatch, method, s);
-  }
-  const Plan* plan = snapshot.findPlan(s->planId);
-  if (plan == nullptr) return reject(RejectReason::kPlanMissing, method, s);
-  if (plan->maxSessions != 0 && sessions && sessions(s->username) >= plan->maxSessions)
-    return reject(RejectReason::kTooManySessions, method, s);
+  return accountDecision(*s, method, r.callingStationId, snapshot, now, sessions, quota, msChap);
+}
 
-  Decision d;
-  d.accept = true;
-  d.method = method;
-  d.subscriber = s;
-  d.plan = plan;
-  d.sessionTimeout = plan->sessionTimeout;
-  if (s->expiresAt != 0) {
-    int64_t left = s->expiresAt - now;
-    if (d.sessionTimeout == 0 || left < static_cast<int64_t>(d.sessionTimeout)) d.sessionTimeout = static_cast<uint32_t>(left);
-  }
-  d.msChapV2 = msChap;
-  RejectReason billing = evaluateBilling(*s, *plan, now, quota, d);
-  if (billing != RejectReason::kNone) {
-    d.accept = false;
-    d.reason = billing;
-    d.msChapV2.reset();
-  }
-  return d;
+Decision authorizeCertificate(std::string_view name, std::optional<std::string_view> callingStationId,
+                              const Snapshot& snapshot, int64_t now, const SessionCount& sessions,
+                              const QuotaLookup& quota) {
+  const Subscriber* s = snapshot.findSubscriber(name);
+  if (s == nullptr) return reject(RejectReason::kUnknownUser, AuthMethod::kEapTls);
+  return accountDecision(*s, AuthMethod::kEapTls, callingStationId, snapshot, now, sessions, quota, std::nullopt);
 }
 
 }  // namespace aaa::policy

@@ -18,7 +18,7 @@
 
 namespace aaa::policy {
 
-enum class AuthMethod : uint8_t { kNone, kPap, kChap, kMsChapV2, kMac };
+enum class AuthMethod : uint8_t { kNone, kPap, kChap, kMsChapV2, kMac, kEapTls };
 const char* authMethodName(AuthMethod m);
 
 enum class RejectReason : uint8_t {
@@ -95,5 +95,13 @@ RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now,
 // The accepted methods come from snapshot.settings (config radius.auth-methods).
 Decision authorize(const AccessRequestView& request, const Snapshot& snapshot, int64_t nowUnix,
                    const SessionCount& sessions = {}, const QuotaLookup& quota = {});
+
+// EAP-TLS: the credential is a client certificate the TLS layer has already verified against the
+// operator's CA and CRL (aaa/eap/tls_tunnel.h); `certificateName` is its subject CN, which names
+// the subscriber. Everything after the credential (account state, MAC binding, plan, sessions,
+// quotas) is decided as in authorize(). Only the EAP server calls this, after a verified handshake.
+Decision authorizeCertificate(std::string_view certificateName, std::optional<std::string_view> callingStationId,
+                              const Snapshot& snapshot, int64_t nowUnix, const SessionCount& sessions = {},
+                              const QuotaLookup& quota = {});
 
 }  // namespace aaa::policy

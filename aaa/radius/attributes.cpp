@@ -33,6 +33,7 @@ core::Result<Attributes> Attributes::resolve(const Dictionary& d) {
       {&a.proxyState, "Proxy-State"},
       {&a.state, "State"},
       {&a.messageAuthenticator, "Message-Authenticator"},
+      {&a.eapMessage, "EAP-Message"},
       {&a.eventTimestamp, "Event-Timestamp"},
       {&a.errorCause, "Error-Cause"},
       {&a.acctStatusType, "Acct-Status-Type"},

@@ -13,6 +13,8 @@ struct Attributes {
       nasPortType, nasPortId, serviceType, framedProtocol, framedIpAddress, framedPool, callingStationId,
       calledStationId, replyMessage, sessionTimeout, idleTimeout, acctInterimInterval, filterId, proxyState, state,
       messageAuthenticator, eventTimestamp, errorCause;
+  // RFC 3579
+  AttrRef eapMessage;
   // Accounting (RFC 2866, RFC 2869)
   AttrRef acctStatusType, acctDelayTime, acctInputOctets, acctOutputOctets, acctSessionId, acctSessionTime,
       acctInputPackets, acctOutputPackets, acctTerminateCause, acctInputGigawords, acctOutputGigawords;

@@ -10,6 +10,8 @@
 #include <deque>
 #include <unordered_map>
 
+#include "aaa/eap/eap_packet.h"
+#include "aaa/eap/eap_server.h"
 #include "aaa/radius/counter_table.h"
 #include "aaa/radius/packet.h"
 #include "aaa/radius/reply.h"
@@ -196,6 +198,16 @@ struct AuthServer::Worker {
       return false;
     }
 
+    if (fields.hasEap && s.eap_ != nullptr) {
+      // RFC 3579 3.2: an Access-Request with EAP-Message without Message-Authenticator is discarded.
+      if (!hasMa) {
+        drop(total, &nc, &AuthCounters::missingMessageAuthenticator, src, srcPort, nas,
+             "EAP-Message without Message-Authenticator (RFC 3579 3.2)");
+        return false;
+      }
+      return handleEap(snap, *nas, ns, data, key, now, reply, src, srcPort);
+    }
+
     policy::Decision d = policy::authorize(fields.view, snap, core::SystemClock::instance().unixSeconds(), s.sessions_,
                                              s.quota_);
 
@@ -223,6 +235,85 @@ struct AuthServer::Worker {
       s.events_->publish(AuthEvent{nas->name, data[1], fields.view.userName,
                                    fields.view.callingStationId.value_or(std::string_view()), d.method, d.accept,
                                    d.reason, &d});
+    reply.assign(out.data(), out.data() + n);
+    remember(key, reply, now);
+    return true;
+  }
+
+  // One step of an EAP conversation (aaa/eap/eap_server.h): an Access-Challenge carrying the next
+  // EAP-Request and a State, or the Accept/Reject that ends it. EAP-Message attributes are split at
+  // 253 octets (RFC 3579 3.1); the MSK goes out as MS-MPPE-Recv/Send-Key (RFC 2548 2.4, salted).
+  bool handleEap(const policy::Snapshot& snap, const policy::NasClient& nas, NasState& ns, const uint8_t* data,
+                 const DuplicateKey& key, int64_t now, std::vector<uint8_t>& reply, const policy::IpAddress& src,
+                 uint16_t srcPort) {
+    (void)srcPort;
+    AuthServer& s = *server;
+    AuthCounters& total = s.totals_;
+    AuthCounters& nc = ns.counters;
+    const Attributes& a = s.attributes_;
+    const uint8_t* requestAuth = data + 4;
+    eap::EapInput in;
+    in.eapMessage = std::string_view(reinterpret_cast<const char*>(fields.eap.data()), fields.eapLength);
+    in.state = fields.state;
+    in.nas = nas.name;
+    in.callingStationId = fields.view.callingStationId;
+    in.snapshot = &snap;
+    in.nowUnix = core::SystemClock::instance().unixSeconds();
+    in.sessions = &s.sessions_;
+    in.quota = &s.quota_;
+    eap::EapOutput o = s.eap_->handle(in);
+
+    uint8_t code = o.kind == eap::EapOutput::Kind::kChallenge ? static_cast<uint8_t>(PacketCode::kAccessChallenge)
+                   : o.kind == eap::EapOutput::Kind::kAccept  ? static_cast<uint8_t>(PacketCode::kAccessAccept)
+                                                              : static_cast<uint8_t>(PacketCode::kAccessReject);
+    out.start(code, data[1]);
+    bool ok = true;
+    if (o.kind == eap::EapOutput::Kind::kAccept) {
+      for (const Attribute& attr : renderAccept(o.decision, nas.vendor, a)) ok = ok && out.add(attr, a, ns.secret, requestAuth);
+      ok = ok && out.add(Attribute{a.msMppeRecvKey, Value::octets(o.mppeRecvKey)}, a, ns.secret, requestAuth) &&
+           out.add(Attribute{a.msMppeSendKey, Value::octets(o.mppeSendKey)}, a, ns.secret, requestAuth);
+      std::string user = o.decision.subscriber ? o.decision.subscriber->username : o.identity;
+      ok = ok && out.addRaw(static_cast<uint8_t>(a.userName.attr), reinterpret_cast<const uint8_t*>(user.data()),
+                            std::min<size_t>(user.size(), 253));
+    } else if (o.kind == eap::EapOutput::Kind::kReject) {
+      ok = ok && out.add(Attribute{a.replyMessage, Value::string(o.decision.reason != policy::RejectReason::kNone
+                                                                     ? policy::rejectReplyMessage(o.decision.reason)
+                                                                     : "EAP authentication failed")},
+                         a, ns.secret, requestAuth);
+    }
+    for (size_t pos = 0; ok && pos < o.eapMessage.size(); pos += 253)
+      ok = out.addRaw(static_cast<uint8_t>(a.eapMessage.attr), o.eapMessage.data() + pos,
+                      std::min<size_t>(253, o.eapMessage.size() - pos));
+    if (o.kind == eap::EapOutput::Kind::kChallenge)
+      ok = ok && out.addRaw(static_cast<uint8_t>(a.state.attr), o.state.data(), o.state.size());
+    for (size_t i = 0; i < fields.proxyStateCount; ++i)
+      ok = ok && out.addRaw(static_cast<uint8_t>(a.proxyState.attr),
+                            reinterpret_cast<const uint8_t*>(fields.proxyStates[i].data()), fields.proxyStates[i].size());
+    size_t n = ok ? out.finish(ns.secret, requestAuth) : 0;
+    if (n == 0) {
+      drop(total, &nc, &AuthCounters::packetsDropped, src, srcPort, &nas, "EAP reply does not fit in a RADIUS packet");
+      return false;
+    }
+    if (o.kind == eap::EapOutput::Kind::kChallenge) {
+      total.accessChallenges->inc();
+      nc.accessChallenges->inc();
+    } else {
+      bool accepted = o.kind == eap::EapOutput::Kind::kAccept;
+      (accepted ? total.accessAccepts : total.accessRejects)->inc();
+      (accepted ? nc.accessAccepts : nc.accessRejects)->inc();
+      if (!accepted)
+        s.rejectsByReason_[static_cast<size_t>(o.decision.reason == policy::RejectReason::kNone
+                                                   ? policy::RejectReason::kBadPassword
+                                                   : o.decision.reason)]->inc();
+      if (!accepted && o.decision.reason == policy::RejectReason::kNone) o.decision.reason = policy::RejectReason::kBadPassword;
+      if (s.events_) {
+        std::string_view user = o.decision.subscriber ? std::string_view(o.decision.subscriber->username)
+                                                      : std::string_view(o.identity);
+        std::string detail = std::string("eap-") + eap::typeName(o.method) + (o.why.empty() ? "" : ": " + o.why);
+        s.events_->publish(AuthEvent{nas.name, data[1], user, fields.view.callingStationId.value_or(std::string_view()),
+                                     o.decision.method, accepted, o.decision.reason, &o.decision, detail});
+      }
+    }
     reply.assign(out.data(), out.data() + n);
     remember(key, reply, now);
     return true;

@@ -30,6 +30,10 @@
 #include "core/event_bus.h"
 #include "core/status.h"
 
+namespace aaa::eap {
+class EapServer;
+}
+
 namespace aaa::radius {
 
 struct AuthServerConfig {
@@ -77,6 +81,7 @@ struct AuthEvent {
   bool accepted;
   policy::RejectReason reason;
   const policy::Decision* decision;  // the whole decision (billing state for explain, first login)
+  std::string_view detail = {};      // EAP: the method and why a conversation failed ("" otherwise)
 };
 
 // Published when a datagram is dropped, with the reason (for the log; counters are already counted).
@@ -92,6 +97,10 @@ class AuthServer {
              core::CounterRegistry& counters, core::EventBus* events = nullptr, policy::SessionCount sessions = {},
              policy::QuotaLookup quota = {});
   ~AuthServer();
+
+  // EAP (RFC 3579) through `eap` (aaa/eap/eap_server.h), which must outlive the server; call
+  // before start(). Without it an EAP-Message is rejected as a request without credentials.
+  void setEap(eap::EapServer* eap) { eap_ = eap; }
 
   core::Status start();
   void stop();
@@ -126,6 +135,7 @@ class AuthServer {
   core::EventBus* events_;
   policy::SessionCount sessions_;
   policy::QuotaLookup quota_;
+  eap::EapServer* eap_ = nullptr;
   AuthCounters totals_;
   std::vector<core::Counter*> rejectsByReason_;
   UdpListener listener_;

@@ -95,7 +95,14 @@ ParseResult parseAccessRequest(const uint8_t* data, size_t length, const HmacMd5
     secret.compute(data, length, nullptr, ma, mac);
     if (!auth::constantTimeEqual(mac, ma, 16)) return ParseResult::kBadMessageAuthenticator;
   }
-  out = RequestFields();
+  out.view = policy::AccessRequestView();
+  out.nasIdentifier = {};
+  out.hasNasIdentifier = false;
+  out.proxyStateCount = 0;
+  out.msChapIdent = 0;
+  out.eapLength = 0;
+  out.hasEap = false;
+  out.state = {};
   out.view.requestAuthenticator = data + 4;
   size_t pos = kHeaderLength;
   while (pos < length) {
@@ -145,6 +152,13 @@ ParseResult parseAccessRequest(const uint8_t* data, size_t length, const HmacMd5
     } else if (type == a.nasIdentifier.attr) {
       out.nasIdentifier = v;
       out.hasNasIdentifier = true;
+    } else if (type == a.eapMessage.attr) {
+      // Fits: the attributes come from one packet of at most kMaxPacket octets.
+      std::memcpy(out.eap.data() + out.eapLength, value, vlen);
+      out.eapLength += vlen;
+      out.hasEap = true;
+    } else if (type == a.state.attr) {
+      out.state = v;
     } else if (type == a.proxyState.attr) {
       if (out.proxyStateCount == kMaxProxyStates) return ParseResult::kTooManyProxyStates;
       out.proxyStates[out.proxyStateCount++] = v;

@@ -63,6 +63,11 @@ struct RequestFields {
   size_t proxyStateCount = 0;
   uint8_t msChapIdent = 0;
   char password[129];
+  // RFC 3579 3.1: the EAP-Message attributes, concatenated in order (one EAP packet), and State.
+  std::array<uint8_t, kMaxPacket> eap;
+  size_t eapLength = 0;
+  bool hasEap = false;
+  std::string_view state;
 };
 
 enum class ParseResult { kOk, kMalformed, kBadMessageAuthenticator, kTooManyProxyStates };

@@ -64,12 +64,42 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
                "A RadSec connection with no request for this long is closed")
       .integer("radsec-handshake-timeout-seconds", &RadiusConfig::radsecHandshakeTimeoutSeconds, 10, 1, 300,
                "A RadSec client must finish its TLS handshake within this many seconds")
+      .string("eap-certificate", &RadiusConfig::eapCertificate, "",
+              "PEM certificate (chain) edged shows EAP peers (EAP-TLS, PEAP, EAP-TTLS); empty: EAP is off",
+              optionalAbsolutePath)
+      .string("eap-key", &RadiusConfig::eapKey, "", "PEM private key of eap-certificate", optionalAbsolutePath)
+      .string("eap-ca", &RadiusConfig::eapCa, "",
+              "PEM CA certificate(s) EAP-TLS client certificates must chain to (their CN names the subscriber); "
+              "empty: no EAP-TLS",
+              optionalAbsolutePath)
+      .string("eap-crl", &RadiusConfig::eapCrl, "",
+              "PEM certificate revocation list(s) of eap-ca: a revoked client certificate is refused",
+              optionalAbsolutePath)
+      .string("eap-first-method", &RadiusConfig::eapFirstMethod, "peap",
+              "EAP method offered first (peap, ttls or tls); a peer that wants another one answers with a Nak")
+      .integer("eap-max-conversations", &RadiusConfig::eapMaxConversations, 1024, 1, 65536,
+               "EAP conversations open at once, in total (each holds a TLS context of about 40 KiB)")
+      .integer("eap-max-conversations-per-nas", &RadiusConfig::eapMaxConversationsPerNas, 256, 1, 65536,
+               "EAP conversations open at once per NAS client")
+      .integer("eap-timeout-seconds", &RadiusConfig::eapTimeoutSeconds, 30, 5, 600,
+               "An EAP conversation whose peer does not answer within this many seconds is dropped")
+      .integer("eap-fragment-size", &RadiusConfig::eapFragmentSize, 1000, 100, 4000,
+               "TLS octets per EAP-Request (RFC 5216 2.1.5); keep the EAP packet within the Wi-Fi link's MTU")
       .check([](const RadiusConfig& c) -> core::Status {
         if (!c.radsecCertificate.empty() || !c.radsecKey.empty() || !c.radsecCa.empty()) {
           if (c.radsecCertificate.empty()) return core::invalidArgument("radsec-certificate: required with radsec-key and radsec-ca");
           if (c.radsecKey.empty()) return core::invalidArgument("radsec-key: required with radsec-certificate");
           if (c.radsecCa.empty()) return core::invalidArgument("radsec-ca: required with radsec-certificate");
         }
+        if (!c.eapCertificate.empty() || !c.eapKey.empty() || !c.eapCa.empty() || !c.eapCrl.empty()) {
+          if (c.eapCertificate.empty()) return core::invalidArgument("eap-certificate: required with eap-key, eap-ca and eap-crl");
+          if (c.eapKey.empty()) return core::invalidArgument("eap-key: required with eap-certificate");
+          if (!c.eapCrl.empty() && c.eapCa.empty()) return core::invalidArgument("eap-crl: needs eap-ca (the CA it revokes for)");
+        }
+        if (c.eapFirstMethod != "peap" && c.eapFirstMethod != "ttls" && c.eapFirstMethod != "tls")
+          return core::invalidArgument("eap-first-method: '" + c.eapFirstMethod + "' is not one of: peap, ttls, tls");
+        if (c.eapFirstMethod == "tls" && !c.eapCertificate.empty() && c.eapCa.empty())
+          return core::invalidArgument("eap-first-method: tls needs eap-ca");
         for (const std::string& m : c.authMethods)
           if (m != "pap" && m != "chap" && m != "mschapv2" && m != "mac")
             return core::invalidArgument("auth-methods: '" + m + "' is not one of: pap, chap, mschapv2, mac");

@@ -395,6 +395,7 @@ void Edged::subscribeLogging() {
     core::logInfo("auth reject: nas=", e.nas, " id=", static_cast<int>(e.packetId), " user=", core::logSafe(e.userName),
                   " method=", aaa::policy::authMethodName(e.method), " station=", core::logSafe(e.callingStationId),
                   " reason=", aaa::policy::rejectReasonName(e.reason),
+                  e.detail.empty() ? std::string() : " " + core::logSafe(e.detail, 160),
                   held ? " (" + std::to_string(held) + " auth reject lines before this one not logged)" : std::string());
   });
   events_.subscribe<aaa::radius::AuthDropEvent>([this](const aaa::radius::AuthDropEvent& e) {

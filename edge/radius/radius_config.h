@@ -24,6 +24,16 @@ struct RadiusConfig {
   int64_t radsecMaxConnectionsPerNas = 4;
   int64_t radsecIdleTimeoutSeconds = 120;
   int64_t radsecHandshakeTimeoutSeconds = 10;
+  // EAP (RFC 3579; EAP-TLS, PEAP, EAP-TTLS): on when eap-certificate is set (then eap-key too).
+  std::string eapCertificate;
+  std::string eapKey;
+  std::string eapCa;   // EAP-TLS client certificates; "" = no EAP-TLS
+  std::string eapCrl;
+  std::string eapFirstMethod = "peap";
+  int64_t eapMaxConversations = 1024;
+  int64_t eapMaxConversationsPerNas = 256;
+  int64_t eapTimeoutSeconds = 30;
+  int64_t eapFragmentSize = 1000;
 };
 
 struct AccountingConfig {

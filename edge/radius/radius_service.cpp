@@ -150,6 +150,26 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
   server_ = std::make_unique<aaa::radius::AuthServer>(
       sc, snapshots_, attributes_, counters_, &events_,
       [this](std::string_view username) { return sessionCounts_.count(username); }, quota_->lookup());
+  if (!config.eapCertificate.empty()) {
+    aaa::eap::EapServerConfig ec;
+    ec.tls.certificateFile = config.eapCertificate;
+    ec.tls.keyFile = config.eapKey;
+    ec.tls.caFile = config.eapCa;
+    ec.tls.crlFile = config.eapCrl;
+    ec.firstMethod = config.eapFirstMethod == "tls"    ? aaa::eap::kTypeTls
+                     : config.eapFirstMethod == "ttls" ? aaa::eap::kTypeTtls
+                                                       : aaa::eap::kTypePeap;
+    ec.maxConversations = static_cast<size_t>(config.eapMaxConversations);
+    ec.maxConversationsPerNas = static_cast<size_t>(config.eapMaxConversationsPerNas);
+    ec.timeoutSeconds = static_cast<int>(config.eapTimeoutSeconds);
+    ec.fragmentSize = static_cast<size_t>(config.eapFragmentSize);
+    core::Result<std::unique_ptr<aaa::eap::EapServer>> eap = aaa::eap::EapServer::create(ec, counters_);
+    if (!eap.isOk()) return eap.status().withContext("radius");
+    eapServer_ = std::move(*eap);
+    server_->setEap(eapServer_.get());
+    core::logInfo("EAP (", config.eapCa.empty() ? "PEAP, EAP-TTLS" : "EAP-TLS, PEAP, EAP-TTLS", ") on the auth port; first method ",
+                  config.eapFirstMethod);
+  }
   EDGE_RETURN_IF_ERROR(server_->start());
 
   aaa::radius::AcctServerConfig ac;
@@ -203,6 +223,7 @@ void RadiusService::stop() {
   radsecServer_.reset();
   if (server_) server_->stop();
   server_.reset();
+  eapServer_.reset();
   if (acctServer_) acctServer_->stop();
   if (acctWriter_) {
     // Not needed for safety (the journal is replayed), but tidy.

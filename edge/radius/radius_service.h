@@ -16,6 +16,8 @@
 #include <optional>
 
 #include "aaa/acct/ledger.h"
+#include "aaa/eap/eap_packet.h"
+#include "aaa/eap/eap_server.h"
 #include "aaa/policy/snapshot.h"
 #include "aaa/radius/acct_server.h"
 #include "aaa/radius/attributes.h"
@@ -101,6 +103,7 @@ class RadiusService {
   std::optional<aaa::radius::Dictionary> dictionary_;
   aaa::radius::Attributes attributes_;
   aaa::policy::SnapshotHolder snapshots_;
+  std::unique_ptr<aaa::eap::EapServer> eapServer_;  // before server_: its workers call it
   std::unique_ptr<aaa::radius::AuthServer> server_;
   std::unique_ptr<core::Writer> acctWriter_;
   aaa::acct::Ledger ledger_;  // on acctWriter_'s thread only

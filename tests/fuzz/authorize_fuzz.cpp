@@ -194,6 +194,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case aaa::policy::AuthMethod::kNone: fuzz::fail(kTarget, "an accept without a method");
+    case aaa::policy::AuthMethod::kEapTls: fuzz::fail(kTarget, "an EAP-TLS accept from authorize() (only authorizeCertificate gives one)");
   }
   if (d.subscriber->mac) {
     std::optional<aaa::auth::MacAddress> stationMac =

@@ -1,0 +1,78 @@
+// TLS 1.2 (mbedTLS 2.28) driven over memory buffers for the TLS-based EAP methods: the peer's
+// records come in EAP-Response fragments and ours go out in EAP-Request fragments, so a tunnel
+// never touches a socket and never blocks.
+//
+// Contract: TlsContext is loaded once (certificates, key, CA, CRL) and is then immutable and shared
+// by every conversation on every thread (its random generator is locked by MBEDTLS_THREADING_C).
+// A TlsTunnel belongs to one conversation and is used by one thread at a time. Errors come back as
+// Status / kFailed with the mbedTLS reason in failure(); nothing here logs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace aaa::eap {
+
+struct TlsServerConfig {
+  std::string certificateFile;  // eap-certificate: PEM chain edged shows the peer
+  std::string keyFile;          // eap-key
+  std::string caFile;           // eap-ca: CA(s) of EAP-TLS client certificates ("" = no EAP-TLS)
+  std::string crlFile;          // eap-crl: revoked client certificates ("" = none)
+};
+
+class TlsContext {
+ public:
+  // InvalidArgument naming the key (eap-certificate, eap-key, eap-ca, eap-crl) and the file.
+  static core::Result<std::unique_ptr<TlsContext>> load(const TlsServerConfig& config);
+  ~TlsContext();
+  bool hasClientCa() const;
+
+  struct Impl;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  TlsContext();
+  std::unique_ptr<Impl> impl_;
+};
+
+class TlsTunnel {
+ public:
+  // requireClientCertificate: EAP-TLS (the handshake fails without a certificate that chains to
+  // eap-ca and is not on eap-crl); PEAP and TTLS authenticate the peer inside the tunnel instead.
+  TlsTunnel(const TlsContext& context, bool requireClientCertificate);
+  ~TlsTunnel();
+  TlsTunnel(const TlsTunnel&) = delete;
+  TlsTunnel& operator=(const TlsTunnel&) = delete;
+
+  enum class Step { kContinue, kEstablished, kFailed };
+  // Feeds the peer's records and runs the handshake as far as they allow. Our records (and, on
+  // failure, the alert) accumulate in takeOutput().
+  Step handshake(std::string_view peerRecords);
+  bool established() const { return established_; }
+
+  // After the handshake: the application data in `peerRecords` (kFailed on a bad record).
+  Step read(std::string_view peerRecords, std::string& plain);
+  // Encrypts `plain` into records for takeOutput().
+  bool write(std::string_view plain);
+  std::string takeOutput();
+
+  // TLS-PRF(master secret, label, client random || server random) (RFC 5216 2.3, RFC 5281 8).
+  std::string exportKey(const char* label, size_t len) const;
+  // The verified client certificate's subject CN ("" without one).
+  std::string peerCommonName() const;
+  const std::string& failure() const { return failure_; }
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  bool established_ = false;
+  std::string failure_;
+};
+
+}  // namespace aaa::eap

@@ -1,0 +1,229 @@
+"""EAP end to end (issue 28): wpa_supplicant's eapol_test (Debian eapoltest) against a real edged.
+
+- EAP-TLS: a client certificate from the operator's CA is accepted (its CN names the subscriber);
+  one from a rogue CA and a revoked one (on eap-crl) are refused.
+- PEAPv0/EAP-MSCHAPv2 and EAP-TTLS with PAP and with MS-CHAPv2 inside: right password accepted,
+  wrong password refused.
+- Every accept: eapol_test compares the MPPE keys it derived from the TLS session with the
+  MS-MPPE-Recv-Key/Send-Key edged sent ("MPPE keys OK: 1  mismatch: 0"), and the plan's attributes
+  are in the Access-Accept.
+- A small eap-fragment-size makes every handshake message go in several fragments both ways.
+- Counters on /metrics; an Access-Request with EAP-Message but without Message-Authenticator is
+  dropped (RFC 3579 3.2); a State of no conversation is refused.
+Certificates are made here with the openssl CLI (CA, CRL with `openssl ca`)."""
+import os
+import re
+import subprocess
+import sys
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir  # noqa: E402
+
+SECRET = "eap-test-secret-0123456789"
+
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("openssl " + " ".join(args) + ": " + r.stderr.decode(errors="replace"))
+
+
+def make_ca(d, name):
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+            "-subj", f"/CN={name}", "-keyout", f"{name}.key", "-out", f"{name}.pem", cwd=d)
+
+
+def make_cert(d, ca, name, cn, eku):
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={cn}",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=d)
+    with open(os.path.join(d, f"{name}.ext"), "w") as f:
+        f.write(f"extendedKeyUsage={eku}\n")
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
+            "-days", "30", "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=d)
+    return os.path.join(d, f"{name}.pem"), os.path.join(d, f"{name}.key")
+
+
+def make_crl(d, ca, revoked_pem):
+    with open(os.path.join(d, "index.txt"), "w"):
+        pass
+    with open(os.path.join(d, "crlnumber"), "w") as f:
+        f.write("01\n")
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write(f"""[ ca ]
+default_ca = edge_ca
+[ edge_ca ]
+database = {d}/index.txt
+crlnumber = {d}/crlnumber
+default_md = sha256
+default_crl_days = 30
+""")
+    openssl("ca", "-config", "ca.cnf", "-keyfile", f"{ca}.key", "-cert", f"{ca}.pem", "-revoke", revoked_pem, cwd=d)
+    openssl("ca", "-config", "ca.cnf", "-keyfile", f"{ca}.key", "-cert", f"{ca}.pem", "-gencrl", "-out", "crl.pem",
+            cwd=d)
+    return os.path.join(d, "crl.pem")
+
+
+class Eap(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        d = cls.certs = os.path.join(cls.tmp.path, "certs")
+        os.makedirs(d)
+        make_ca(d, "server-ca")
+        make_ca(d, "client-ca")
+        make_ca(d, "rogue-ca")
+        cls.server_cert, cls.server_key = make_cert(d, "server-ca", "edged", "radius.pop1.example.net", "serverAuth")
+        cls.carol = make_cert(d, "client-ca", "carol", "carol", "clientAuth")
+        cls.dave = make_cert(d, "client-ca", "dave", "dave", "clientAuth")  # revoked below
+        cls.mallory = make_cert(d, "rogue-ca", "mallory", "carol", "clientAuth")  # carol's name, wrong CA
+        crl = make_crl(d, "client-ca", cls.dave[0])
+        cls.edged = Edged(cls.tmp.path, extra={"radius": {
+            "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
+            "eap-certificate": cls.server_cert, "eap-key": cls.server_key,
+            "eap-ca": os.path.join(d, "client-ca.pem"), "eap-crl": crl,
+            "eap-fragment-size": 300}}).start()
+        ctl = cls.edged.ctl
+        ctl("nas", "add", "--name", "ap-1", "--address", "127.0.0.1", "--secret", SECRET, "--vendor", "mikrotik")
+        ctl("plan", "add", "--name", "home", "--down", "20M", "--up", "10M", "--interim", "0")
+        ctl("subscriber", "add", "--username", "alice", "--password", "alice-pw", "--plan", "home")
+        ctl("subscriber", "add", "--username", "carol", "--password", "carol-unused-pw", "--plan", "home")
+        ctl("subscriber", "add", "--username", "dave", "--password", "dave-unused-pw", "--plan", "home")
+        cls.port = cls.edged.ctl_json("status")["radius"]["auth-port"]
+        cls.n = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.edged.stop()
+        cls.tmp.cleanup()
+
+    def eapol(self, network):
+        Eap.n += 1
+        conf = os.path.join(self.tmp.path, f"eapol{Eap.n}.conf")
+        with open(conf, "w") as f:
+            f.write("network={\n  key_mgmt=WPA-EAP\n  eapol_flags=0\n")
+            for k, v in network.items():
+                f.write(f"  {k}={v}\n")
+            f.write("}\n")
+        r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", str(self.port), "-s", SECRET,
+                            "-t", "10", "-M", "02:00:00:00:00:01"],
+                           capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout + r.stderr
+
+    def q(self, s):
+        return '"' + s + '"'
+
+    def assert_accepted(self, rc, out):
+        tail = out[-1500:]
+        self.assertEqual(rc, 0, tail)
+        self.assertIn("SUCCESS", out, tail)
+        # eapol_test derives the MSK itself and compares it with MS-MPPE-Recv/Send-Key from edged.
+        self.assertIn("MPPE keys OK: 1  mismatch: 0", out, tail)
+        # The plan's rate in the Access-Accept: Mikrotik-Rate-Limit "10M/20M" (vendor 14988 = 0x3a8c).
+        self.assertIn("00003a8c0809" + "10M/20M".encode().hex(), out, tail)
+
+    def assert_refused(self, rc, out):
+        self.assertNotEqual(rc, 0, out[-3000:])
+        self.assertIn("Access-Reject", out, out[-3000:])
+        self.assertNotIn("MPPE keys OK: 1", out)
+
+    def counter(self, name, labels=""):
+        with urllib.request.urlopen(self.edged.ctl_json("status")["metrics-url"], timeout=10) as r:
+            text = r.read().decode()
+        for line in text.splitlines():
+            if line.startswith(name + labels + " "):
+                return int(float(line.split()[-1]))
+        return 0
+
+    def server_ca(self):
+        return self.q(os.path.join(self.certs, "server-ca.pem"))
+
+    def test_eap_tls_good_certificate_accepted(self):
+        before = self.counter("radius_eap_accepts_total")
+        rc, out = self.eapol({"eap": "TLS", "identity": self.q("carol"), "ca_cert": self.server_ca(),
+                              "client_cert": self.q(self.carol[0]), "private_key": self.q(self.carol[1]),
+                              "fragment_size": "300"})
+        self.assert_accepted(rc, out)
+        # Several fragments each way (eap-fragment-size 300, the peer's fragment_size 300): the first of
+        # ours carries L and M (flags 0xc0) and the peer acks it; the peer's come with L/M too and
+        # edged acks each with an empty EAP-TLS request (flags 0x00, 6 octets).
+        self.assertRegex(out, r"SSL: Received packet\(len=\d+\) - Flags 0xc0")
+        self.assertIn("SSL: Building ACK", out)
+        self.assertRegex(out, r"TX EAP -> RADIUS - hexdump\(len=\d+\): 02 [0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2} 0d c0")
+        self.assertRegex(out, r"SSL: Received packet\(len=6\) - Flags 0x00")
+        self.assertGreater(self.counter("radius_eap_accepts_total"), before)
+
+    def test_eap_tls_rogue_ca_refused(self):
+        before = self.counter("radius_eap_tls_failures_total")
+        rc, out = self.eapol({"eap": "TLS", "identity": self.q("carol"), "ca_cert": self.server_ca(),
+                              "client_cert": self.q(self.mallory[0]), "private_key": self.q(self.mallory[1])})
+        self.assert_refused(rc, out)
+        self.assertGreater(self.counter("radius_eap_tls_failures_total"), before)
+        self.assertRegex(self.edged.read_log(), r"auth reject: .*user=carol .*eap-tls: TLS handshake: client certificate: .*not correctly signed")
+
+    def test_eap_tls_revoked_certificate_refused(self):
+        rc, out = self.eapol({"eap": "TLS", "identity": self.q("dave"), "ca_cert": self.server_ca(),
+                              "client_cert": self.q(self.dave[0]), "private_key": self.q(self.dave[1])})
+        self.assert_refused(rc, out)
+        self.assertRegex(self.edged.read_log(), r"user=dave .*eap-tls: TLS handshake: client certificate: .*revoked")
+
+    def test_peap_mschapv2(self):
+        net = {"eap": "PEAP", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
+               "ca_cert": self.server_ca(), "phase1": self.q("peapver=0"), "phase2": self.q("auth=MSCHAPV2")}
+        rc, out = self.eapol(dict(net, password=self.q("alice-pw")))
+        self.assert_accepted(rc, out)
+        self.assertIn("User-Name", out)
+        rc, out = self.eapol(dict(net, password=self.q("wrong-pw")))
+        self.assert_refused(rc, out)
+        self.assertIn("E=691", out)
+
+    def test_ttls_pap(self):
+        net = {"eap": "TTLS", "identity": self.q("anonymous"), "ca_cert": self.server_ca(),
+               "phase2": self.q("auth=PAP"), "anonymous_identity": self.q("anonymous")}
+        rc, out = self.eapol(dict(net, identity=self.q("alice"), password=self.q("alice-pw")))
+        self.assert_accepted(rc, out)
+        rc, out = self.eapol(dict(net, identity=self.q("alice"), password=self.q("wrong-pw")))
+        self.assert_refused(rc, out)
+
+    def test_ttls_mschapv2(self):
+        net = {"eap": "TTLS", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
+               "ca_cert": self.server_ca(), "phase2": self.q("auth=MSCHAPV2")}
+        rc, out = self.eapol(dict(net, password=self.q("alice-pw")))
+        self.assert_accepted(rc, out)
+        rc, out = self.eapol(dict(net, password=self.q("wrong-pw")))
+        self.assert_refused(rc, out)
+
+    def test_unknown_user_refused(self):
+        rc, out = self.eapol({"eap": "PEAP", "identity": self.q("nobody"), "password": self.q("x"),
+                              "ca_cert": self.server_ca(), "phase2": self.q("auth=MSCHAPV2")})
+        self.assert_refused(rc, out)
+
+    def test_radclient_eap_without_message_authenticator_dropped_and_unknown_state_refused(self):
+        before = self.counter("radius_auth_missing_message_authenticator_total")
+        # EAP-Response/Identity "alice" (code 2, id 1, length 10, type 1).
+        eap = "0x0201000a01616c696365"
+        r = subprocess.run(["radclient", "-x", "-r", "1", "-t", "1", f"127.0.0.1:{self.port}", "auth", SECRET],
+                           input=f'User-Name = "alice"\nEAP-Message = {eap}\n', capture_output=True, text=True,
+                           timeout=30)
+        self.assertNotIn("Received Access", r.stdout + r.stderr)
+        self.assertGreater(self.counter("radius_auth_missing_message_authenticator_total"), before)
+        before = self.counter("radius_eap_unknown_state_total")
+        r = subprocess.run(["radclient", "-x", "-r", "1", "-t", "3", f"127.0.0.1:{self.port}", "auth", SECRET],
+                           input=f'User-Name = "alice"\nEAP-Message = 0x0202000619 20\nState = 0x00112233445566778899aabbccddeeff\n'
+                                 'Message-Authenticator = 0x00\n'.replace("0x0202000619 20", "0x020200061920"),
+                           capture_output=True, text=True, timeout=30)
+        self.assertIn("Received Access-Reject", r.stdout + r.stderr)
+        self.assertIn("EAP-Message = 0x04020004", r.stdout + r.stderr)  # EAP-Failure, id 2
+        self.assertEqual(self.counter("radius_eap_unknown_state_total"), before + 1)
+        r = subprocess.run(["radclient", "-x", "-r", "1", "-t", "3", f"127.0.0.1:{self.port}", "auth", SECRET],
+                           input=f'User-Name = "alice"\nEAP-Message = {eap}\nMessage-Authenticator = 0x00\n',
+                           capture_output=True, text=True, timeout=30)
+        out = r.stdout + r.stderr
+        self.assertIn("Received Access-Challenge", out)
+        self.assertRegex(out, r"EAP-Message = 0x01020006192[0-9a-f]")  # PEAP Start, id 2
+        self.assertRegex(out, r"State = 0x[0-9a-f]{32}")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
