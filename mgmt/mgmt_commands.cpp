@@ -14,15 +14,77 @@ using core::command::secret;
 using core::command::Spec;
 using core::command::text;
 
+const std::vector<std::string>& principalRoles() {
+  static const std::vector<std::string> roles = {
+      "platform-owner", "platform-admin", "platform-support", "tenant-owner", "tenant-admin",   "tenant-staff",
+      "tenant-billing", "tenant-technician", "tenant-read-only", "partner"};
+  return roles;
+}
+
 const std::vector<std::string>& mgmtRoles() {
-  static const std::vector<std::string> roles = {"tenant", "platform"};
+  static const std::vector<std::string> roles = [] {
+    std::vector<std::string> r = {"tenant", "platform"};
+    r.insert(r.end(), principalRoles().begin(), principalRoles().end());
+    return r;
+  }();
   return roles;
 }
 
 namespace {
 
+// Who may run what (mgmt_commands.h). Named sets, so a spec's .roles() reads as a sentence; functions,
+// not globals, because the table may be built while other files' statics are initialized.
+std::vector<std::string> platformManagers() {
+  return {"platform-owner", "platform-admin"};
+}
+std::vector<std::string> platformStaff() {
+  return {"platform-owner", "platform-admin", "platform-support"};
+}
+std::vector<std::string> everyone() {
+  return {"platform-owner", "platform-admin", "platform-support",
+          "tenant-owner",   "tenant-admin",   "tenant-staff",
+          "tenant-billing", "tenant-technician", "tenant-read-only"};
+}
+std::vector<std::string> tenantChangers() {
+  return {"tenant-owner", "tenant-admin", "tenant-staff", "platform-owner",
+          "platform-admin"};
+}
+// Boxes in the field: claims, revocation, rekeys, disconnects.
+std::vector<std::string> fieldWork() {
+  return {"tenant-owner", "tenant-admin", "tenant-technician", "platform-owner",
+          "platform-admin"};
+}
+// People and the audit log: a tenant's owners and admins, the platform's managers (support reads
+// the audit log too).
+std::vector<std::string> peopleManagers() {
+  return {"tenant-owner", "tenant-admin", "platform-owner", "platform-admin"};
+}
+std::vector<std::string> auditReaders() {
+  return {"tenant-owner", "tenant-admin", "platform-owner", "platform-admin",
+          "platform-support"};
+}
+// API tokens act without a person watching: a tenant's owner makes them, or the platform.
+std::vector<std::string> tokenManagers() {
+  return {"tenant-owner", "platform-owner", "platform-admin"};
+}
+
+// The roles of a spec written with an old rung (see mgmt_commands.h).
+std::vector<Spec> withRoles(std::vector<Spec> specs) {
+  for (Spec& s : specs) {
+    if (!s.roles.empty() || s.cliOnly) continue;
+    if (s.role == "platform") s.roles = s.mutates() ? platformManagers() : platformStaff();
+    else s.roles = s.mutates() ? tenantChangers() : everyone();
+  }
+  return specs;
+}
+
 // A tenant's token may leave `tenant` out (its own); the platform names one.
 Arg tenant(bool required = false) { return text("tenant", required, 128); }
+
+std::vector<Arg> auditArguments() {
+  return {tenant(), text("actor", false, 254), text("command", false, 64), text("since", false, 64),
+          text("until", false, 64), integer("limit").range(1, 100000)};
+}
 
 std::vector<Arg> with(std::vector<Arg> args, const std::vector<Arg>& more) {
   args.insert(args.end(), more.begin(), more.end());
@@ -32,7 +94,7 @@ std::vector<Arg> with(std::vector<Arg> args, const std::vector<Arg>& more) {
 }  // namespace
 
 const std::vector<Spec>& mgmtCommandSpecs() {
-  static const std::vector<Spec> specs = {
+  static const std::vector<Spec> specs = withRoles({
       command("status", "status", "", "whether mgmtd runs, its listeners, CA fingerprint and counts")
           .role("platform"),
       command("shutdown", "shutdown", "", "stop mgmtd cleanly").role("platform").action(),
@@ -69,7 +131,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       // Appliances.
       command("claim-create", "claim create", "--tenant T [--ttl 24h] [--uses 1]", "a claim token for `edgectl enroll TOKEN` (printed alone on its line)")
           .args({tenant(), text("ttl", false, 32), integer("uses").range(1, 100000)})
-          .role("tenant")
+          .roles(fieldWork())
           .change(),
       command("device-list", "device list", "[--tenant T]", "enrolled appliances and their last check-in").args({tenant()}).role("tenant"),
       command("device-show", "device show", "D", "one appliance with its reported state")
@@ -79,12 +141,12 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("device-revoke", "device revoke", "D", "revoke an appliance's certificate; refused from the next request on")
           .args({text("device", true, 64)})
           .positional("device")
-          .role("tenant")
+          .roles(fieldWork())
           .change(),
       command("device-rekey", "device rekey", "D", "the appliance makes a new key at its next check-in; its old certificate is refused once the new one is used")
           .args({text("device", true, 64)})
           .positional("device")
-          .role("tenant")
+          .roles(fieldWork())
           .change(),
 
       // The tenant's catalog, for every box of the tenant.
@@ -127,7 +189,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .role("tenant"),
       command("session-disconnect", "session disconnect", "--tenant T --user U", "disconnect a subscriber on every box of the tenant (at their next check-in)")
           .args({tenant(), text("user", false, 253)})
-          .role("tenant")
+          .roles(fieldWork())
           .action(),
       command("command-list", "command list", "--tenant T", "commands sent to the boxes and their results")
           .args({tenant()})
@@ -203,20 +265,43 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant()})
           .role("tenant"),
 
-      // Admin API tokens.
-      command("token-create", "token create", "[--tenant T] [--name N] [--ttl 90d]", "an admin API bearer token, for the platform or one tenant (shown once; --ttl: it expires)")
-          .args({tenant(), text("name", false, 64), text("ttl", false, 32)})
-          .role("platform")
+      // Admin API tokens: an integration's, or a person's own (--person), each with a role.
+      command("token-create", "token create", "[--tenant T] [--name N] [--role R] [--person EMAIL] [--ttl 90d]", "an admin API bearer token with a role, for the platform or one tenant, an integration's or a person's (shown once; --ttl: it expires)")
+          .args({tenant(), text("name", false, 64), text("role", false, 32), text("person", false, 254), text("ttl", false, 32)})
+          .roles(tokenManagers())
           .change(),
-      command("token-list", "token list", "", "admin API tokens (never their secrets): state, expiry, last use")
-          .role("platform"),
+      command("token-list", "token list", "[--tenant T]", "admin API tokens (never their secrets): role, state, expiry, last use")
+          .args({tenant()})
+          .roles(tokenManagers()),
       command("token-revoke", "token revoke", "ID", "revoke an admin API token at once")
           .args({text("id", true, 64)})
           .positional("id")
-          .role("platform")
+          .roles(tokenManagers())
           .change(),
+
+      // People and roles (mgmt/access, ADR 0028).
+      command("person-add", "person add", "--email E --role R [--tenant T] [--name N] [--password P]", "add a person with a role: without --password an invitation link is mailed (the first platform owner: mgmtctl person add --email E --role platform-owner --password P)")
+          .args({text("email", true, 254), text("role", true, 32), tenant(), text("name", false, 128), secret("password")})
+          .roles(peopleManagers())
+          .change(),
+      command("person-list", "person list", "[--tenant T]", "people with their role, level, status, second factor and last sign-in")
+          .args({tenant()})
+          .roles(peopleManagers()),
+      command("person-set", "person set", "--email E [--role R] [--status active|disabled]", "change a person's role, or disable them (their sessions and tokens stop at once)")
+          .args({text("email", true, 254), text("role", false, 32), text("status", false, 16)})
+          .positional("email")
+          .roles(peopleManagers())
+          .change(),
+
+      // The audit log: every change, by whom, when, from where, before and after.
+      command("audit-search", "audit search", "[--tenant T] [--actor A] [--command C] [--since ISO8601] [--until ISO8601] [--limit N]", "the audit log, newest first")
+          .args(auditArguments())
+          .roles(auditReaders()),
+      command("audit-export", "audit export", "[--tenant T] [--actor A] [--command C] [--since ISO8601] [--until ISO8601] [--limit N]", "the audit log as CSV (oldest first)")
+          .args(auditArguments())
+          .roles(auditReaders()),
       command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),
-  };
+  });
   return specs;
 }
 

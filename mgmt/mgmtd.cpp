@@ -6,6 +6,7 @@
 #include "core/command/command.h"
 #include "core/log.h"
 #include "mgmt/api/admin_api.h"
+#include "mgmt/api/auth_api.h"
 #include "mgmt/api/device_api.h"
 #include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmt_schema.h"
@@ -63,6 +64,12 @@ core::Status Mgmtd::start() {
   EDGE_RETURN_IF_ERROR(platform_->access.ensureAdminToken(config_.dataDir + "/admin-token"));
 
   platform_->bind(commands_);
+  // Every mutating command, run or refused, whoever asked: the audit log (ADR 0028).
+  commands_.audit([this](const core::command::Caller& caller, const core::command::Spec& spec, const Json& args,
+                         const core::ControlReply& reply) {
+    core::Status s = platform_->audit.record(caller, spec, args, reply);
+    if (!s.isOk()) core::logWarning("mgmtd: the audit row of ", spec.name, " could not be written: ", s.toString());
+  });
   commands_.bind("status", [this](const Json&, const core::command::Caller&) {
     return core::ControlReply::success("mgmtd is running", statusJson());
   });
@@ -113,7 +120,8 @@ core::Status Mgmtd::start() {
   admin.requestSeconds = static_cast<unsigned>(config_.adminApi.requestSeconds);
   admin.threads = static_cast<unsigned>(config_.adminApi.threads);
   adminApi_ = std::make_unique<core::HttpServer>(admin);
-  api::routeAdminApi(*adminApi_, commands_, platform_->access);
+  api::routeAdminApi(*adminApi_, commands_, platform_->signIn);
+  api::routeAuthApi(*adminApi_, platform_->signIn);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
 

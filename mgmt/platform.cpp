@@ -19,12 +19,22 @@ tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Author
   return d;
 }
 
+// People sign in with the argon2id cost of core/identity's default (ADR 0028: about 50 ms here);
+// their reset and invitation links point at the console.
+access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock) {
+  access::SignInService::Deps d{storage, clock, {}, {}, "", nullptr};
+  d.consoleUrl = config.effectivePublicUrl();
+  return d;
+}
+
 }  // namespace
 
 Platform::Platform(const MgmtConfig& config, const Authority& authority, store::Storage& storage,
                    const core::Clock& clock)
     : tenancy(tenancyDeps(config, authority, storage, clock)),
       access({storage, clock}),
+      signIn(signInDeps(config, storage, clock)),
+      audit({storage, clock}),
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
              config.certificateDays}),
       catalog({storage, clock}),

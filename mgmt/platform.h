@@ -28,12 +28,14 @@ class Platform {
 
   tenancy::TenancyService tenancy;
   access::AccessService access;
+  access::SignInService signIn;
+  access::AuditLog audit;
   fleet::FleetService fleet;
   catalog::CatalogService catalog;
   usage::UsageService usage;
   billing::BillingService billing;
 
-  api::Services services() { return api::Services{tenancy, access, fleet, catalog, usage, billing}; }
+  api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, billing}; }
   // Binds every operator command (mgmt/mgmt_commands) but mgmtd's own.
   void bind(core::command::Table& table) { api::bindOperatorCommands(table, services()); }
 

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@
 #include "core/clock.h"
 #include "core/identity/lockout.h"
 #include "core/identity/password.h"
+#include "core/json.h"
 #include "core/status.h"
 #include "mgmt/access/principal.h"
 #include "mgmt/store/sql.h"
@@ -78,6 +80,14 @@ struct Person {
   int64_t createdAt = 0, lastLoginAt = 0, lockedUntil = 0;
 };
 
+// A bearer token's parts: kind "sa" (access), "sr" (refresh) or "k" (API token), the id of its
+// session or token, and its secret. nullopt for anything else (at most 256 bytes, lower-case hex
+// id and secret): the one parser of a token from outside, fuzzed (tests/fuzz/bearer_fuzz.cpp).
+struct BearerParts {
+  std::string kind, id, secret;
+};
+std::optional<BearerParts> parseBearer(const std::string& token);
+
 // One sign-in session as listed to its person.
 struct SessionInfo {
   std::string id, origin;
@@ -91,7 +101,13 @@ class SignInService {
     const core::Clock& clock;
     core::identity::PasswordCost passwordCost = {};
     core::identity::LockoutPolicy lockout = {};
-    std::string consoleUrl;  // base of the links in mail: consoleUrl + "/reset?token=..."
+    std::string consoleUrl = {};  // base of the links in mail: consoleUrl + "/reset?token=..."
+    // Puts a mail in the outbox inside the caller's unit of work (mgmt/mail's enqueue, wired by the
+    // composition root so this library does not depend on mail). Without it, invitations and
+    // resets answer kFailedPrecondition "mail is not set up".
+    std::function<core::Status(store::Transaction& tx, const std::string& tenantId, const std::string& to,
+                               const std::string& templateName, const core::Json& variables, int64_t now)>
+        mail = {};
   };
   explicit SignInService(Deps deps);
 
@@ -130,9 +146,14 @@ class SignInService {
 
  private:
   Deps d_;
+  std::string dummyHash_;  // verified for an unknown email: the same work as for a known one
 };
 
 // The local root (mgmtctl over the control socket) as a principal: platform-owner, no person.
 Principal rootPrincipal();
+// The principal a command table caller stands for (role "" = local root): level from its role,
+// tenant from its scope. What the person-* handlers pass as `actor`.
+Principal principalOf(const core::command::Caller& caller);
+core::Json personJson(const Person& p);
 
 }  // namespace mgmt::access

@@ -4,7 +4,8 @@ namespace mgmt::access {
 
 namespace {
 
-constexpr const char* kColumns = "id, tenant_id, name, created_at, expires_at, revoked_at, last_used_at";
+constexpr const char* kColumns =
+    "id, tenant_id, name, created_at, expires_at, revoked_at, last_used_at, role, person_id";
 
 Token fromRow(const store::Row& r) {
   Token t;
@@ -15,15 +16,23 @@ Token fromRow(const store::Row& r) {
   t.expiresAt = r.int64(4);
   t.revokedAt = r.int64(5);
   t.lastUsedAt = r.int64(6);
+  t.role = r.text(7);
+  t.personId = r.optText(8);
   return t;
 }
 
 }  // namespace
 
+std::string tokenRole(const Token& t) {
+  if (!t.role.empty()) return t.role;
+  return t.tenantId ? "tenant-admin" : "platform-admin";
+}
+
 core::Status TokenStore::insert(const Token& t, const std::string& secretSha256) {
   return tx_
-      .exec("INSERT INTO tokens(id, tenant_id, name, secret_sha256, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            {t.id, t.tenantId, t.name, secretSha256, t.createdAt, t.expiresAt})
+      .exec("INSERT INTO tokens(id, tenant_id, name, secret_sha256, created_at, expires_at, role, person_id) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            {t.id, t.tenantId, t.name, secretSha256, t.createdAt, t.expiresAt, t.role, t.personId})
       .status();
 }
 
@@ -52,6 +61,27 @@ core::Status TokenStore::touch(const std::string& id, int64_t now) {
 core::Result<bool> TokenStore::revoke(const std::string& id, int64_t now) {
   EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0", {now, id}));
   return n > 0;
+}
+
+core::Status TokenStore::revokeOfPerson(const std::string& personId, int64_t now) {
+  return tx_.exec("UPDATE tokens SET revoked_at = $1 WHERE person_id = $2 AND revoked_at = 0", {now, personId}).status();
+}
+
+core::Result<std::vector<Token>> TokenStore::listOf(const std::string& tenantId) {
+  if (tenantId == "*") return list();
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query(std::string("SELECT ") + kColumns + " FROM tokens WHERE tenant_id = $1 ORDER BY created_at, id",
+                                  {tenantId}));
+  std::vector<Token> out;
+  for (const store::Row& r : rows) out.push_back(fromRow(r));
+  return out;
+}
+
+core::Result<std::optional<Token>> TokenStore::byId(const std::string& id) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne(std::string("SELECT ") + kColumns + " FROM tokens WHERE id = $1", {id}));
+  if (!row) return std::optional<Token>();
+  return std::optional<Token>(fromRow(*row));
 }
 
 core::Result<int64_t> TokenStore::platformTokens() {

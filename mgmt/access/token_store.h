@@ -16,8 +16,13 @@ struct Token {
   std::string id;
   std::optional<std::string> tenantId;  // none: a platform operator's token
   std::string name;
+  std::string role;                     // '' = made before roles (platform-admin or tenant-admin)
+  std::optional<std::string> personId;  // a person's own token: it stops with the person
   int64_t createdAt = 0, expiresAt = 0, revokedAt = 0, lastUsedAt = 0;
 };
+
+// The role a token acts with: its own, or for a token made before roles the admin of its level.
+std::string tokenRole(const Token& t);
 
 class TokenStore {
  public:
@@ -33,6 +38,10 @@ class TokenStore {
   // Whether an active token was revoked (false: none by that id, or revoked already).
   core::Result<bool> revoke(const std::string& id, int64_t now);
   core::Result<int64_t> platformTokens();
+  core::Status revokeOfPerson(const std::string& personId, int64_t now);
+  // A tenant's tokens ("*": all).
+  core::Result<std::vector<Token>> listOf(const std::string& tenantId);
+  core::Result<std::optional<Token>> byId(const std::string& id);
 
  private:
   store::Transaction& tx_;

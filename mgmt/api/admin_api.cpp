@@ -1,9 +1,12 @@
 #include "mgmt/api/admin_api.h"
 
 #include <optional>
+#include <variant>
 
+#include "core/command/reply.h"
 #include "core/log.h"
 #include "mgmt/api/api_status.h"
+#include "mgmt/api/auth_api.h"
 
 namespace mgmt::api {
 
@@ -21,29 +24,22 @@ int statusFor(const core::ControlReply& r) {
 
 }  // namespace
 
-void routeAdminApi(core::HttpServer& server, core::command::Table& commands, access::AccessService& access) {
+void routeAdminApi(core::HttpServer& server, core::command::Table& commands, access::SignInService& signIn) {
   // The caller is decided from the header before a body is read (admission), and again for the
   // handler, which needs it.
-  auto identify = [&access](const HttpRequest& req, tenancy::Caller& out) -> std::optional<HttpResponse> {
-    auto auth = req.headers.find("authorization");
-    if (auth == req.headers.end() || auth->second.rfind("Bearer ", 0) != 0) {
-      HttpResponse r = HttpResponse::jsonError(401, "an 'Authorization: Bearer TOKEN' header is required");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
-    core::Result<std::optional<tenancy::Caller>> caller = access.tokenCaller(auth->second.substr(7));
-    if (!caller.isOk()) {
-      core::logWarning("admin API: a token could not be checked: ", caller.status().message());
-      return errorResponse(caller.status());
-    }
-    if (!*caller) return HttpResponse::jsonError(401, "unknown token");
-    out = **caller;
+  auto identify = [&signIn](const HttpRequest& req, access::Principal& out) -> std::optional<HttpResponse> {
+    auto who = identifyBearer(signIn, req);
+    if (auto* refused = std::get_if<HttpResponse>(&who)) return *refused;
+    out = std::get<access::Principal>(who);
+    if (out.mfaPending)
+      return HttpResponse::json(403, Json{{"error", "a platform role needs one-time codes: enrol them (POST /api/v1/auth/totp/begin) and sign in again"},
+                                          {"code", "permission-denied"}});
     return std::nullopt;
   };
   core::HttpRouteLimits tokensOnly;
   tokensOnly.admit = [identify](const HttpRequest& req) {
-    tenancy::Caller c;
-    return identify(req, c);
+    access::Principal p;
+    return identify(req, p);
   };
   for (const core::command::Spec& spec : commands.specs()) {
     // mgmtd's own commands (status, shutdown, list-commands) and CLI-only ones are for the control
@@ -52,8 +48,8 @@ void routeAdminApi(core::HttpServer& server, core::command::Table& commands, acc
     const std::string name = spec.name;
     const bool read = !spec.mutates();
     server.route(read ? "GET" : "POST", "/api/v1/" + name, [&commands, name, identify](const HttpRequest& req) {
-      tenancy::Caller caller;
-      if (std::optional<HttpResponse> refused = identify(req, caller)) return *refused;
+      access::Principal principal;
+      if (std::optional<HttpResponse> refused = identify(req, principal)) return *refused;
       Json args = Json::object();
       if (req.method == "GET") {
         for (const auto& [k, v] : req.query) args[k] = v;
@@ -63,10 +59,16 @@ void routeAdminApi(core::HttpServer& server, core::command::Table& commands, acc
         if (!parsed->is_object()) return HttpResponse::jsonError(400, "the body must be a JSON object");
         args = std::move(*parsed);
       }
-      core::ControlReply r = commands.call(
-          core::command::Caller{caller.platform() ? "platform" : "tenant", caller.tenantId, "admin API token"}, name, args);
+      core::ControlReply r = commands.call(principal.caller(req.remote), name, args);
       if (r.result != core::kControlSuccess)
         return HttpResponse::json(statusFor(r), Json{{"error", r.text}, {"code", r.toJson().value("code", "not-found")}});
+      if (name == "audit-export") {
+        HttpResponse csv;
+        csv.contentType = "text/csv; charset=utf-8";
+        csv.body = r.arguments.value("csv", std::string());
+        csv.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit.csv\"");
+        return csv;
+      }
       return HttpResponse::json(200, Json{{"text", r.text}, {"data", r.arguments}});
     }, tokensOnly);
   }

@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "mgmt/api/access_commands.h"
+
 namespace mgmt::api {
 
 using core::ControlReply;
@@ -16,7 +18,7 @@ using Serve = std::function<ControlReply(const Json& args, const tenancy::Caller
 // taken for the platform.
 core::command::Table::Handler scoped(Serve serve) {
   return [serve = std::move(serve)](const Json& args, const core::command::Caller& c) -> ControlReply {
-    if (c.role == "tenant" && c.scope.empty())
+    if (!c.role.empty() && c.role.rfind("platform-", 0) != 0 && c.scope.empty())
       return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
     return serve(args, tenancy::Caller{c.scope});
   };
@@ -67,9 +69,8 @@ void bindOperatorCommands(core::command::Table& table, const Services& s) {
   table.bind("usage", scoped([&usage](const Json& a, const Caller& c) { return usage.totals(a, c); }));
   table.bind("session-list", scoped([&usage](const Json& a, const Caller& c) { return usage.sessions(a, c); }));
 
-  table.bind("token-create", scoped([&access](const Json& a, const Caller& c) { return access.createToken(a, c); }));
-  table.bind("token-list", scoped([&access](const Json& a, const Caller& c) { return access.listTokens(a, c); }));
-  table.bind("token-revoke", scoped([&access](const Json& a, const Caller& c) { return access.revokeToken(a, c); }));
+  // Tokens, people and the audit log: their handlers need the caller's role too (grants).
+  bindAccessCommands(table, access, s.signIn, s.audit);
 
   billing::BillingService& billing = s.billing;
   table.bind("billing-setup", scoped([&billing](const Json& a, const Caller& c) { return billing.setup(a, c); }));

@@ -7,6 +7,8 @@
 #include "core/command/command.h"
 #include "mgmt/access/access_service.h"
 #include "mgmt/billing/billing_service.h"
+#include "mgmt/access/audit_log.h"
+#include "mgmt/access/sign_in_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
@@ -17,6 +19,8 @@ namespace mgmt::api {
 struct Services {
   tenancy::TenancyService& tenancy;
   access::AccessService& access;
+  access::SignInService& signIn;
+  access::AuditLog& audit;
   fleet::FleetService& fleet;
   catalog::CatalogService& catalog;
   usage::UsageService& usage;

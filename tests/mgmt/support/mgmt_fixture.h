@@ -78,11 +78,11 @@ struct Fixture {
 
   int64_t now() const { return clock.unixSeconds(); }
 
-  // A tenant operator's or the platform's command through the command table, as mgmtctl and the
+  // A tenant admin's or the platform owner's command through the command table, as mgmtctl and the
   // admin API send it: role and arguments checked by the table, the tenant scope by the service.
   core::ControlReply call(const std::string& command, const core::Json& args,
                           const tenancy::Caller& caller = tenancy::Caller{}) {
-    core::command::Caller c{caller.platform() ? "platform" : "tenant", caller.tenantId, "test"};
+    core::command::Caller c{caller.platform() ? "platform-owner" : "tenant-admin", caller.tenantId, "test"};
     return table->call(c, command, args);
   }
 
