@@ -4,8 +4,11 @@ check in every 60 s and upload usage against
   sqlite   one mgmtd on SQLite (the embedded default),
   postgres one mgmtd on PostgreSQL 15 (its device API directly),
   cluster  two mgmtd on that PostgreSQL behind HAProxy (TCP mode: mutual TLS ends at mgmtd),
-beside the TLS floor measured in the same run (the same device's fresh mutual-TLS connection
-fetching GET /v1/ca: the same handshake, no database). Then a separate usage-ingest phase.
+beside the TLS floor measured in the same run (the same device's new mutual-TLS connection
+fetching GET /v1/ca: the same handshake, no database). Each device resumes the TLS session of its
+previous connection as the box does (after a warm-up that gives every device one; --no-resume
+shakes hands in full every time); a full handshake is sampled beside it. Then a separate
+usage-ingest phase.
 
   ./scripts/bench                                         (defaults: 2,000 appliances, one 60 s interval)
   /usr/bin/python3 tests/bench/fleet_bench.py --devices 20000 --only cluster
@@ -60,6 +63,8 @@ def parse_args():
     p.add_argument("--usage-threads", type=int, default=4)
     p.add_argument("--workers", type=int, default=0, help="check-in threads (default: from the rate)")
     p.add_argument("--connections", type=int, default=8, help="each mgmtd's PostgreSQL pool")
+    p.add_argument("--no-resume", action="store_true",
+                   help="every connection shakes hands in full (the box before TLS session resumption)")
     p.add_argument("--quick", action="store_true", help="200 appliances, a 20 s interval")
     p.add_argument("--fresh-enroll", action="store_true", help="enroll again instead of using the cache")
     p.add_argument("--enroll-only", action="store_true", help="fill the enrollment cache and stop")
@@ -233,11 +238,13 @@ def measure(args, fleet, name):
     rate = args.devices / args.interval
     workers = args.workers or max(16, min(512, int(rate * 0.25)))  # 250 ms of check-ins in flight
     sim = [os.path.join(BIN, "fleet_sim"), "run", "--fleet", fleet.fleet_file, "--url", fleet.url,
-           "--devices", str(args.devices), "--interval", str(args.interval)]
+           "--devices", str(args.devices), "--interval", str(args.interval), "--resume", "0" if args.no_resume else "1"]
     # The check-ins that have not started a minute after the phase should have ended are counted,
     # not waited for: the simulator's own handshakes may be more than this machine can do.
+    # The warm-up (each device's session, as its last check-in left it) comes before the measured
+    # interval and is not in it; --max-seconds counts from the interval's start.
     r = phase(fleet, sim + ["--duration", str(args.duration), "--workers", str(workers), "--usage-devices", "0",
-                            "--max-seconds", str(args.duration + 60)], args.duration * 4 + 600)
+                            "--max-seconds", str(args.duration + 60)], args.duration * 4 + 600 + args.devices // 10)
     u = phase(fleet, sim + ["--duration", "0", "--usage-devices", str(args.usage_devices), "--usage-rows",
                             str(args.usage_rows), "--usage-threads", str(args.usage_threads)], 1200)
     r.update({k: v for k, v in u.items() if k.startswith("usage-")})
@@ -248,12 +255,26 @@ def measure(args, fleet, name):
 
 
 def phase(fleet, cmd, timeout):
-    """fleet_sim once, with what the servers, fleet_sim and everyone else did on the CPUs meanwhile."""
+    """fleet_sim once, with what the servers, fleet_sim and everyone else did on the CPUs meanwhile,
+    counted from the end of its warm-up (the sessions every device holds when the phase starts)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors = []
+    for line in proc.stderr:
+        if line.startswith("fleet_sim: warm"):
+            break
+        errors.append(line)
+    try:
+        sim_warm = cpu_seconds(proc.pid)
+    except OSError:
+        sim_warm = 0.0  # it ended already (a failed warm-up): run's check below reports it
     groups = fleet.pids()
     cpu0 = {p: cpu_seconds(p) for g in groups.values() for p in g}
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cores0, t0 = core_jiffies(), time.monotonic()
-    r = run(cmd, timeout)
+    out, err = proc.communicate(timeout=timeout)
+    if proc.returncode not in (0, 1) or not out.strip():
+        raise RuntimeError(f"fleet_sim {cmd[1]} -> {proc.returncode}: {(''.join(errors) + err)[-2000:]}")
+    r = json.loads(out.strip().splitlines()[-1])
     wall = time.monotonic() - t0
     cores1, children1 = core_jiffies(), resource.getrusage(resource.RUSAGE_CHILDREN)
     by_group = {}
@@ -265,7 +286,7 @@ def phase(fleet, cmd, timeout):
             except OSError:
                 pass  # a backend that ended during the run: its time is lost, a few ms
     server = sum(by_group.values())
-    sim = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    sim = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime) - sim_warm
     busy = sum(c1["task"] + c1["irq"] + c1["steal"] - (c0["task"] + c0["irq"] + c0["steal"])
                for c0, c1 in ((cores0[k], cores1[k]) for k in cores1 if k in cores0)) / CLK_TCK
     capacity = wall * len(cores1)
@@ -276,17 +297,24 @@ def phase(fleet, cmd, timeout):
 
 
 def report(r):
+    if r["resume"]:
+        log(f"  warm-up: every device's TLS session in {r['warmup-seconds']:.0f} s (not measured)")
     log(f"  check-ins: {r['checkins']} in {r['checkin-seconds']:.0f} s ({r['checkins'] / max(r['checkin-seconds'], 1e-9):.0f}/s), "
         f"{r['checkin-failures']} failed, {r['checkins-late']} started > 1 s late, "
-        f"{r['checkins-not-started']} not started (phase cut at interval + 60 s)")
-    log(f"  {'':14}{'check-in':>12}{'TLS floor':>12}")
+        f"{r['checkins-not-started']} not started (phase cut at interval + 60 s), "
+        f"{r['checkins-resumed']} resumed their TLS session")
+    full = r["resume"] and r["full-floor-samples"] > 0
+    log(f"  {'':14}{'check-in':>12}{'TLS floor':>12}" + (f"{'full handshake':>16}" if full else ""))
     for q in ("p50", "p99"):
-        log(f"  latency {q:6}{r[f'checkin-{q}-ms']:>9.1f} ms{r[f'floor-{q}-ms']:>9.1f} ms")
+        log(f"  latency {q:6}{r[f'checkin-{q}-ms']:>9.1f} ms{r[f'floor-{q}-ms']:>9.1f} ms"
+            + (f"{r[f'full-floor-{q}-ms']:>13.1f} ms" if full else ""))
     log(f"  p99 / floor p99 = {r['checkin-p99-ms'] / max(r['floor-p99-ms'], 1e-9):.2f}")
     log(f"  usage: {r['usage-rows']} rows in {r['usage-seconds']:.1f} s = {r['usage-rows-per-second']:,.0f} rows/s "
         f"({r['usage-batches']} batches of 1000, p50 {r['usage-batch-p50-ms']:.0f} ms, p99 {r['usage-batch-p99-ms']:.0f} ms, "
         f"{r['usage-failures']} failed)")
-    for ph, per, n in (("checkin", "check-in", r["checkins"] + r["floor-samples"]), ("usage", "row", r["usage-rows"])):
+    # Every connection of the phase counts: check-ins, floor fetches and the sampled full handshakes.
+    connections = r["checkins"] + r["floor-samples"] + r.get("full-floor-samples", 0)
+    for ph, per, n in (("checkin", "connection", connections), ("usage", "row", r["usage-rows"])):
         c = lambda k: r[f"{ph}-phase-{k}"]  # noqa: E731
         log(f"  CPU in the {ph} phase ({c('wall-seconds'):.0f} s): servers {c('server-cpu-seconds'):.1f} s "
             f"({c('server-cpu-seconds') * 1e3 / max(n, 1):.3f} ms per {per}), fleet_sim {c('sim-cpu-seconds'):.1f} s "

@@ -12,17 +12,23 @@
 //
 // run: the fleet in FILE (the first N devices) checks in through URL, every device once per
 // `interval` seconds at its own offset (i * interval / N), for `duration` seconds; each check-in is
-// a new mutual-TLS connection with a full handshake, because the box's client (core/https_client)
-// keeps no TLS session between requests. The reference in the same run is the TLS floor: every K-th
-// check-in, the same device fetches GET /v1/ca over a fresh mutual-TLS connection (the same
-// handshake, no database behind it). Then the usage phase: D devices each upload R usage rows in
-// batches of 1000, T uploads at a time, each device's subscribers its own. Prints one JSON object.
+// a new mutual-TLS connection, as the box's client (core::HttpsClient) makes it: with --resume 1
+// (the default) it offers the TLS session of the device's previous connection, so a server that
+// issues tickets resumes it (no certificates, signatures or key exchange); --resume 0 shakes hands
+// in full every time (the box before session resumption). When resuming, a warm-up first gives every
+// device the session its last check-in would have left it (one GET /v1/ca each, as fast as the
+// workers go, not counted). The reference in the same run is the TLS floor: every K-th check-in, the
+// same device fetches GET /v1/ca over a new connection made the same way (the same handshake, no
+// database behind it); every M-th (--full-floor-every) also over a connection with a full handshake,
+// for what resumption saves. Then the usage phase: D devices each upload R usage rows in batches of
+// 1000, T uploads at a time, each device's subscribers its own. Prints one JSON object.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -147,6 +153,8 @@ int run(int argc, char** argv) {
     return 2;
   }
   core::HttpsClientOptions base;
+  const bool resume = number(argc, argv, "--resume", 1) != 0;
+  base.resumeSessions = resume;
   core::Result<core::HttpsEndpoint> endpoint = core::parseHttpsUrl(url);
   if (!endpoint.isOk()) {
     std::fprintf(stderr, "fleet_sim: %s\n", endpoint.status().message().c_str());
@@ -166,6 +174,7 @@ int run(int argc, char** argv) {
   const long devices = static_cast<long>(fleet.size());
   const long interval = number(argc, argv, "--interval", 60), duration = number(argc, argv, "--duration", 60);
   const long workers = number(argc, argv, "--workers", 64), floorEvery = number(argc, argv, "--floor-every", 10);
+  const long fullFloorEvery = number(argc, argv, "--full-floor-every", 100);
   // A machine that cannot keep up (the simulator's own handshakes need CPU too) would stretch the
   // phase without end: after this long no more check-ins start, and those left are counted.
   const long maxSeconds = number(argc, argv, "--max-seconds", 0);
@@ -176,11 +185,50 @@ int run(int argc, char** argv) {
     return 2;
   }
 
+  // Each device's client, made in the warm-up (parsing a key and checking it against its certificate
+  // is a scalar multiplication: not something to do 20,000 times before the first check-in).
+  std::vector<std::unique_ptr<core::HttpsClient>> clients(static_cast<size_t>(devices));
+  std::atomic<long> next{0}, warmFailures{0};
+  FirstError warmError;
+  const long warmDevices = duration > 0 || usageDevices > 0 ? (duration > 0 ? devices : usageDevices) : 0;
+  const auto w0 = Clock::now();
+  auto warmWorker = [&] {
+    for (long i; (i = next++) < warmDevices;) {
+      core::Result<std::unique_ptr<core::HttpsClient>> c = core::HttpsClient::create(fleet[static_cast<size_t>(i)]);
+      if (!c.isOk()) {
+        ++warmFailures;
+        warmError.note(c.status());
+        continue;
+      }
+      clients[static_cast<size_t>(i)] = std::move(*c);
+      if (!resume) continue;
+      core::Result<core::HttpsResponse> r = clients[static_cast<size_t>(i)]->request("GET", "/v1/ca");
+      if (!r.isOk() || r->status != 200) {
+        ++warmFailures;
+        warmError.note(r);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (long t = 0; t < std::min(workers, 16L); ++t) pool.emplace_back(warmWorker);
+  for (auto& t : pool) t.join();
+  pool.clear();
+  const double warmSeconds = std::chrono::duration<double>(Clock::now() - w0).count();
+  if (warmFailures > 0) {
+    std::fprintf(stderr, "fleet_sim: %ld devices failed the warm-up, first: %s\n", warmFailures.load(),
+                 warmError.text().c_str());
+    return 1;
+  }
+  // fleet_bench.py starts its CPU accounting here, so the warm-up's handshakes are not counted.
+  std::fprintf(stderr, "fleet_sim: warm\n");
+  std::fflush(stderr);
+
   // Check-ins: device i at offset i * interval / devices within each interval.
   std::mutex mu;
-  std::vector<double> checkinMs, floorMs;
+  std::vector<double> checkinMs, floorMs, fullFloorMs;
   checkinMs.reserve(static_cast<size_t>(devices * std::max(1L, duration / interval)));
-  std::atomic<long> checkinFailures{0}, floorFailures{0}, late{0}, next{0}, skipped{0};
+  std::atomic<long> checkinFailures{0}, floorFailures{0}, late{0}, skipped{0}, resumed{0};
+  next = 0;
   FirstError checkinError, floorError;
   const long total = duration > 0 ? devices * std::max(1L, duration / interval) : 0;
   const auto start = Clock::now();
@@ -190,7 +238,7 @@ int run(int argc, char** argv) {
         ++skipped;
         continue;
       }
-      const auto& tls = fleet[static_cast<size_t>(n % devices)];
+      core::HttpsClient& client = *clients[static_cast<size_t>(n % devices)];
       auto due = start + std::chrono::microseconds(static_cast<long long>(n) * interval * 1000000 / devices);
       if (Clock::now() > due + std::chrono::seconds(1)) ++late;
       std::this_thread::sleep_until(due);
@@ -199,8 +247,9 @@ int run(int argc, char** argv) {
       req.subscribers = 500;
       req.sessions = 120;
       auto a = Clock::now();
-      core::Result<core::HttpsResponse> r = core::httpsRequest(tls, "POST", "/v1/checkin", core::sync::toJson(req).dump());
+      core::Result<core::HttpsResponse> r = client.request("POST", "/v1/checkin", core::sync::toJson(req).dump());
       double ms = msSince(a);
+      if (client.lastResumed()) ++resumed;
       if (!r.isOk() || r->status != 200) {
         ++checkinFailures;
         checkinError.note(r);
@@ -208,8 +257,18 @@ int run(int argc, char** argv) {
       double floor = -1;
       if (floorEvery > 0 && n % floorEvery == 0) {  // the same handshake, no database
         auto b = Clock::now();
-        core::Result<core::HttpsResponse> f = core::httpsRequest(tls, "GET", "/v1/ca");
+        core::Result<core::HttpsResponse> f = client.request("GET", "/v1/ca");
         floor = msSince(b);
+        if (!f.isOk() || f->status != 200) {
+          ++floorFailures;
+          floorError.note(f);
+        }
+      }
+      double fullFloor = -1;
+      if (resume && fullFloorEvery > 0 && n % fullFloorEvery == 0) {  // what a handshake costs without the session
+        auto b = Clock::now();
+        core::Result<core::HttpsResponse> f = core::httpsRequest(client.options(), "GET", "/v1/ca");
+        fullFloor = msSince(b);
         if (!f.isOk() || f->status != 200) {
           ++floorFailures;
           floorError.note(f);
@@ -218,9 +277,9 @@ int run(int argc, char** argv) {
       std::lock_guard<std::mutex> lock(mu);
       checkinMs.push_back(ms);
       if (floor >= 0) floorMs.push_back(floor);
+      if (fullFloor >= 0) fullFloorMs.push_back(fullFloor);
     }
   };
-  std::vector<std::thread> pool;
   for (long t = 0; t < workers; ++t) pool.emplace_back(checkinWorker);
   for (auto& t : pool) t.join();
   pool.clear();
@@ -242,7 +301,7 @@ int run(int argc, char** argv) {
         batch.idempotencyKey = "usage:" + std::to_string(first);
         auto a = Clock::now();
         core::Result<core::HttpsResponse> r =
-            core::httpsRequest(fleet[static_cast<size_t>(d)], "POST", "/v1/usage", core::sync::toJson(batch).dump());
+            clients[static_cast<size_t>(d)]->request("POST", "/v1/usage", core::sync::toJson(batch).dump());
         double ms = msSince(a);
         ++batches;
         if (!r.isOk() || r->status != 200) {
@@ -262,6 +321,12 @@ int run(int argc, char** argv) {
 
   Json out{{"devices", devices},
            {"interval", interval},
+           {"resume", resume},
+           {"warmup-seconds", warmSeconds},
+           {"checkins-resumed", resumed.load()},
+           {"full-floor-samples", static_cast<long>(fullFloorMs.size())},
+           {"full-floor-p50-ms", percentile(fullFloorMs, 0.5)},
+           {"full-floor-p99-ms", percentile(fullFloorMs, 0.99)},
            {"checkins", static_cast<long>(checkinMs.size())},
            {"checkin-seconds", checkinSeconds},
            {"checkin-failures", checkinFailures.load()},
@@ -298,6 +363,6 @@ int main(int argc, char** argv) {
                        "       fleet_sim run --fleet FILE --url URL [--devices N] [--interval S] [--duration S]\n"
                        "                     [--workers W] [--max-seconds S] [--floor-every K] [--usage-devices D]\n"
                        "                     [--usage-rows R]\n"
-                       "                     [--usage-threads T]\n");
+                       "                     [--usage-threads T] [--resume 0|1] [--full-floor-every M]\n");
   return 2;
 }
