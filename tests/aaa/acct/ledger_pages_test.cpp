@@ -1,8 +1,12 @@
 // The ledger's reads for screens (aaa/acct/ledger_pages.cpp): a page of live sessions filtered by part
 // of a username, a NAS, the start of an address and part of a MAC (separators and case ignored),
-// sorted by start, bytes or user, counted, paged by offset; sessions per NAS; usage per day.
+// sorted by start, bytes or user, counted, paged by offset or by key; sessions per NAS; usage per day.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aaa/acct/ledger.h"
 #include "tests/aaa/acct/ledger_db.h"
@@ -214,4 +218,82 @@ TEST(LedgerPages, MacsWrittenTheWaysNasWriteThemAndLiteralWildcards) {
   STRCMP_EQUAL("50%_off", p.rows[0].username.c_str());
   q.user = "_";
   LONGS_EQUAL(1, page(q).total);
+}
+
+// Keyset paging: the page after a row's key and the page before one, in each sort, give every
+// session once and in the order the offset pages give them; ties on the sort's number go by uid.
+TEST(LedgerPages, PagesByKeyInEverySortLikeTheOffsetPages) {
+  for (int i = 0; i < 7; ++i) {
+    // Two sessions per start time and per byte count (ties), one user for three of them.
+    AcctRecord r = start(i < 3 ? "dave" : "user" + std::to_string(i), "nas-a", "k" + std::to_string(i),
+                         "10.3.0." + std::to_string(i), "", kDay + 100 + i / 2);
+    run(r);
+    run(interim(r, 10 * (i / 2), 0, kDay + 200));
+  }
+  flushAll();
+  for (SessionQuery::Sort sort : {SessionQuery::Sort::kStarted, SessionQuery::Sort::kBytes, SessionQuery::Sort::kUser}) {
+    SessionQuery all;
+    all.sort = sort;
+    std::vector<aaa::acct::SessionRow> expected = page(all).rows;
+    LONGS_EQUAL(7, expected.size());
+    SessionQuery q;
+    q.sort = sort;
+    q.limit = 3;
+    std::vector<std::string> forward;
+    std::vector<aaa::acct::SessionRow> last;
+    for (int n = 0; n < 3; ++n) {
+      aaa::acct::SessionPage p = page(q);
+      LONGS_EQUAL(7, p.total);
+      for (const auto& r : p.rows) forward.push_back(r.uid);
+      last = p.rows;
+      q.after = aaa::acct::sessionKeyOf(p.rows.back(), sort);
+    }
+    LONGS_EQUAL(7, forward.size());
+    for (size_t i = 0; i < expected.size(); ++i) STRCMP_EQUAL(expected[i].uid.c_str(), forward[i].c_str());
+    LONGS_EQUAL(0, page(q).rows.size());  // after the last row
+    // Back from the last page (one row): the page before it is rows 3..5, then 0..2.
+    q.after.reset();
+    q.before = aaa::acct::sessionKeyOf(last.front(), sort);
+    aaa::acct::SessionPage back = page(q);
+    LONGS_EQUAL(3, back.rows.size());
+    for (size_t i = 0; i < 3; ++i) STRCMP_EQUAL(expected[3 + i].uid.c_str(), back.rows[i].uid.c_str());
+    q.before = aaa::acct::sessionKeyOf(back.rows.front(), sort);
+    back = page(q);
+    LONGS_EQUAL(3, back.rows.size());
+    for (size_t i = 0; i < 3; ++i) STRCMP_EQUAL(expected[i].uid.c_str(), back.rows[i].uid.c_str());
+  }
+  SessionQuery both;
+  both.after = aaa::acct::SessionKey{};
+  both.before = aaa::acct::SessionKey{};
+  CHECK(!aaa::acct::liveSessionPage(*db, both).isOk());
+}
+
+// The MAC filter through the index of migration 7 (few matches: uids from the index, then the
+// rows) and through a scan of the table (more matches than those lookups are worth) finds what a
+// plain search of the normalized MACs finds, newest first.
+TEST(LedgerPages, TheMacFilterFindsTheSameThroughTheIndexAndTheTable) {
+  std::vector<std::string> digits;  // by i: the MAC as the filter compares it
+  for (int i = 0; i < 2100; ++i) {
+    char mac[20];
+    std::snprintf(mac, sizeof mac, "02-00-00-00-%02X-%02X", (i >> 8) & 255, i & 255);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "02000000%02x%02x", (i >> 8) & 255, i & 255);
+    digits.emplace_back(hex);
+    run(start("m" + std::to_string(i), "nas-a", "m" + std::to_string(i), "10.4.0.1", mac, kDay + i));
+  }
+  flushAll();
+  for (const char* part : {"02:00:00:00:07:34", "00-07-3", "0200000", "7"}) {
+    std::string want;
+    for (char c : std::string(part))
+      if (std::isxdigit(static_cast<unsigned char>(c))) want.push_back(static_cast<char>(std::tolower(c)));
+    std::vector<std::string> expected;  // newest (highest i) first
+    for (int i = 2099; i >= 0; --i)
+      if (digits[static_cast<size_t>(i)].find(want) != std::string::npos) expected.push_back("m" + std::to_string(i));
+    SessionQuery q;
+    q.mac = part;
+    aaa::acct::SessionPage p = page(q);
+    LONGS_EQUAL_TEXT(expected.size(), p.total, part);
+    LONGS_EQUAL_TEXT(std::min<size_t>(50, expected.size()), p.rows.size(), part);
+    for (size_t k = 0; k < p.rows.size(); ++k) STRCMP_EQUAL_TEXT(expected[k].c_str(), p.rows[k].username.c_str(), part);
+  }
 }
