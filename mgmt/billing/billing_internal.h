@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,10 +31,26 @@ core::Result<int64_t> dayArg(const core::CommandArgs& a, const char* key, int64_
 core::Status appendLines(const Subscription& s, const ::billing::Period& p, int64_t from, int64_t to, int sign,
                          int64_t& residual, std::vector<InvoiceLine>& out);
 
+// The tenant's tax rates, read once per unit of work (a run makes thousands of drafts).
+class TaxRates {
+ public:
+  TaxRates(BillingStore& store, std::string tenantId) : store_(store), tenantId_(std::move(tenantId)) {}
+  core::Result<int64_t> rateOf(const std::string& region);  // basis points; 0 without a rate
+
+ private:
+  BillingStore& store_;
+  std::string tenantId_;
+  bool loaded_ = false;
+  std::map<std::string, int64_t> rates_;
+};
+
 // A draft of `lines` for the customer with its tax worked out (the customer's region and status,
-// the tenant's rate there and whether its prices include tax).
-core::Result<Invoice> makeDraft(BillingStore& store, const std::string& tenantId, const Settings& settings,
-                                const std::string& username, const std::vector<InvoiceLine>& lines, int64_t at);
+// the tenant's rate there and whether its prices include tax). `customer` when the caller read it
+// already (the run reads it with the subscription), else it is read here.
+core::Result<Invoice> makeDraft(BillingStore& store, TaxRates& rates, const std::string& tenantId,
+                                const Settings& settings, const std::string& username,
+                                const std::optional<Customer>& customer, const std::vector<InvoiceLine>& lines,
+                                int64_t at);
 
 core::Json invoiceJson(const Invoice& inv);
 std::string newId(const char* prefix);

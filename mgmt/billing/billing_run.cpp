@@ -42,6 +42,7 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
       more = static_cast<int64_t>(subs.size()) == batch;
       next = subs.empty() ? cursor : subs.back().id;
       std::vector<Invoice> drafts;
+      TaxRates rates(st, t.id);
       for (Subscription& s : subs) {
         ++r.subscriptions;
         const ::billing::PeriodRule rule = ruleOf(s);
@@ -52,7 +53,7 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
           const int64_t from = std::max(p.start, s.startDay);
           const int64_t to = s.endDay > 0 ? std::min(p.end, s.endDay) : p.end;
           EDGE_RETURN_IF_ERROR(appendLines(s, p, from, to, +1, s.residual, lines));
-          EDGE_ASSIGN_OR_RETURN(Invoice inv, makeDraft(st, t.id, settings, s.username, lines, at));
+          EDGE_ASSIGN_OR_RETURN(Invoice inv, makeDraft(st, rates, t.id, settings, s.username, s.customer, lines, at));
           // The run's key: one invoice per (subscription, period), whatever ran before.
           EDGE_ASSIGN_OR_RETURN(bool fresh, st.claimPeriod(s.id, p.start, inv.id));
           if (!fresh) return core::internalError("subscription '" + s.id + "': period " + ::billing::formatDay(p.start) +
@@ -73,7 +74,7 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
         for (const auto& [username, charges] : byCustomer) {
           std::vector<InvoiceLine> lines;
           for (const Charge& c : charges) lines.push_back(InvoiceLine{c.description, c.subscriptionId, c.day, c.day + 1, c.amount});
-          EDGE_ASSIGN_OR_RETURN(Invoice inv, makeDraft(st, t.id, settings, username, lines, at));
+          EDGE_ASSIGN_OR_RETURN(Invoice inv, makeDraft(st, rates, t.id, settings, username, std::nullopt, lines, at));
           EDGE_RETURN_IF_ERROR(st.insertInvoice(inv, lines));
           for (const Charge& c : charges) EDGE_RETURN_IF_ERROR(st.attachCharge(c.id, inv.id));
           drafts.push_back(std::move(inv));

@@ -89,8 +89,20 @@ core::Status appendLines(const Subscription& s, const ::billing::Period& p, int6
   return core::Status::ok();
 }
 
-core::Result<Invoice> makeDraft(BillingStore& store, const std::string& tenantId, const Settings& settings,
-                                const std::string& username, const std::vector<InvoiceLine>& lines, int64_t at) {
+core::Result<int64_t> TaxRates::rateOf(const std::string& region) {
+  if (!loaded_) {
+    EDGE_ASSIGN_OR_RETURN(std::vector<TaxRate> all, store_.taxRates(tenantId_));
+    for (const TaxRate& r : all) rates_[r.region] = r.rateBp;
+    loaded_ = true;
+  }
+  auto it = rates_.find(region);
+  return it == rates_.end() ? 0 : it->second;
+}
+
+core::Result<Invoice> makeDraft(BillingStore& store, TaxRates& rates, const std::string& tenantId,
+                                const Settings& settings, const std::string& username,
+                                const std::optional<Customer>& customer, const std::vector<InvoiceLine>& lines,
+                                int64_t at) {
   Invoice inv;
   inv.id = newId("inv-");
   inv.tenantId = tenantId;
@@ -98,13 +110,15 @@ core::Result<Invoice> makeDraft(BillingStore& store, const std::string& tenantId
   inv.currency = settings.currency;
   inv.pricesIncludeTax = settings.pricesIncludeTax;
   inv.createdAt = at;
-  EDGE_ASSIGN_OR_RETURN(std::optional<Customer> c, store.customer(tenantId, username));
+  std::optional<Customer> c = customer;
+  if (!c) {
+    EDGE_ASSIGN_OR_RETURN(c, store.customer(tenantId, username));
+  }
   if (c) {
     inv.taxRegion = c->region;
     inv.taxTreatment = c->taxStatus;
   }
-  EDGE_ASSIGN_OR_RETURN(std::optional<TaxRate> rate, store.taxRate(tenantId, inv.taxRegion));
-  inv.taxRateBp = rate ? rate->rateBp : 0;
+  EDGE_ASSIGN_OR_RETURN(inv.taxRateBp, rates.rateOf(inv.taxRegion));
   EDGE_ASSIGN_OR_RETURN(::billing::TaxTreatment treatment, ::billing::parseTaxTreatment(inv.taxTreatment));
   int64_t sum = 0;
   for (const InvoiceLine& l : lines) sum += l.amount;

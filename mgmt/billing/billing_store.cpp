@@ -1,5 +1,6 @@
 #include "mgmt/billing/billing_store.h"
 
+#include <cstring>
 #include <map>
 
 namespace mgmt::billing {
@@ -213,13 +214,27 @@ core::Result<std::vector<Subscription>> BillingStore::subscriptions(const std::s
 
 core::Result<std::vector<Subscription>> BillingStore::dueSubscriptions(const std::string& tenantId, int64_t day,
                                                                        const std::string& afterId, int64_t limit) {
+  // With the customer's tax data (one statement, not one more per invoice).
+  std::string columns;
+  for (const char* c = kSubscriptionColumns; *c != 0;) {
+    const char* comma = std::strchr(c, ',');
+    std::string name = comma ? std::string(c, comma) : std::string(c);
+    while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+    columns += (columns.empty() ? "s." : ", s.") + name;
+    c = comma ? comma + 1 : c + std::strlen(c);
+  }
   EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                        tx_.query(std::string("SELECT ") + kSubscriptionColumns +
-                                      " FROM subscriptions WHERE tenant_id = $1 AND id > $2 AND billed_until <= $3 "
-                                      "AND (end_day = 0 OR billed_until < end_day) ORDER BY id LIMIT $4",
+                        tx_.query("SELECT " + columns +
+                                      ", c.username, c.region, c.tax_status, c.tax_id FROM subscriptions s "
+                                      "LEFT JOIN billing_customers c ON c.tenant_id = s.tenant_id AND c.username = s.username "
+                                      "WHERE s.tenant_id = $1 AND s.id > $2 AND s.billed_until <= $3 "
+                                      "AND (s.end_day = 0 OR s.billed_until < s.end_day) ORDER BY s.id LIMIT $4",
                                   {tenantId, afterId, day, limit}));
   std::vector<Subscription> subs;
-  for (const Row& r : rows) subs.push_back(subscriptionFrom(r));
+  for (const Row& r : rows) {
+    subs.push_back(subscriptionFrom(r));
+    if (!r.isNull(14)) subs.back().customer = Customer{r.text(14), r.text(15), r.text(16), r.text(17)};
+  }
   if (subs.empty()) return subs;
   EDGE_ASSIGN_OR_RETURN(std::vector<Row> segs,
                         tx_.query("SELECT subscription_id, from_day, plan, plan_version, price FROM subscription_segments "
@@ -415,11 +430,15 @@ core::Result<int64_t> BillingStore::balance(const std::string& tenantId, const s
   return r ? r->int64(0) : 0;
 }
 
-core::Result<std::vector<LedgerLine>> BillingStore::balances(const std::string& tenantId, const std::string& prefix) {
+core::Result<std::vector<LedgerLine>> BillingStore::balances(const std::string& tenantId, const std::string& prefix,
+                                                             bool nonZero) {
+  if (prefix.empty()) return core::invalidArgument("balances: an empty prefix");
+  std::string past = prefix;
+  past.back() = static_cast<char>(past.back() + 1);  // "credit:" .. "credit;": the prefix's range of the key
   EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
                         tx_.query("SELECT account, balance FROM ledger_balances WHERE tenant_id = $1 "
-                                  "AND substr(account, 1, length($2)) = $2 ORDER BY account",
-                                  {tenantId, prefix}));
+                                  "AND account >= $2 AND account < $3 AND ($4 = 0 OR balance <> 0) ORDER BY account",
+                                  {tenantId, prefix, past, nonZero}));
   std::vector<LedgerLine> out;
   for (const Row& r : rows) out.push_back(LedgerLine{r.text(0), r.int64(1)});
   return out;

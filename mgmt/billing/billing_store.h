@@ -51,6 +51,9 @@ struct Subscription {
   int64_t residual = 0;     // billing/invoicing/proration.h
   int64_t createdAt = 0;
   std::vector<Segment> segments;  // by fromDay; the first at startDay
+  // The customer's tax data, read with the subscription by dueSubscriptions (nullopt: none set, or
+  // not read).
+  std::optional<Customer> customer;
 };
 
 struct Charge {
@@ -150,8 +153,10 @@ class BillingStore {
                            const std::string& ref, const std::vector<LedgerLine>& lines);
   core::Status addToBalances(const std::string& tenantId, const std::map<std::string, int64_t>& deltas);
   core::Result<int64_t> balance(const std::string& tenantId, const std::string& account);
-  // Accounts with their balances; `prefix` "" = all.
-  core::Result<std::vector<LedgerLine>> balances(const std::string& tenantId, const std::string& prefix);
+  // Accounts starting with `prefix` (not "") with their balances, by account (a range of the key);
+  // `nonZero`: only those with a balance.
+  core::Result<std::vector<LedgerLine>> balances(const std::string& tenantId, const std::string& prefix,
+                                                 bool nonZero = false);
 
   // Whether the key was new (false: the payment with this key exists; nothing written).
   core::Result<bool> insertPayment(const Payment& p);

@@ -43,6 +43,8 @@ class Books {
   int64_t at_;
   std::vector<Entry> queued_;
   std::map<std::string, int64_t> queuedCredit_;  // by username: what queued entries add to credit
+  bool creditsLoaded_ = false;
+  std::map<std::string, int64_t> storedCredit_;  // by username: credit:<user> balances not zero
 };
 
 // Issues `drafts` (all of one tenant): consecutive numbers of their kind, an RF creditor reference
