@@ -460,6 +460,22 @@ void Edged::registerCommands() {
                              EDGE_ASSIGN_OR_RETURN(core::Json rows, readEvents(*db_, filter));
                              return core::ControlReply::success(std::to_string(rows.size()) + " events", rows);
                            });
+  commands_.bind("firmware-report", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
+                             controlCommands_.inc();
+                             core::CommandArgs a(args);
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> outcome, a.text("outcome"));
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> version, a.text("version"));
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> slot, a.text("slot"));
+                             EDGE_ASSIGN_OR_RETURN(std::optional<std::string> reason, a.text("reason"));
+                             const std::string o = outcome.value_or("");
+                             if (o != "installed" && o != "booted" && o != "committed" && o != "rolled-back")
+                               return core::invalidArgument("outcome: one of installed, booted, committed, rolled-back");
+                             if (slot.value_or("") != "a" && slot.value_or("") != "b") return core::invalidArgument("slot: a or b");
+                             std::string detail = version.value_or("") + " slot " + slot.value_or("") +
+                                                  (reason && !reason->empty() ? ": " + *reason : std::string());
+                             EDGE_RETURN_IF_ERROR(recordEvent("firmware-" + o, detail));
+                             return core::ControlReply::success("firmware " + o + " recorded");
+                           });
   commands_.bind("license-show", [this](const core::Json&, const core::command::Caller&) {
                              controlCommands_.inc();
                              core::Json j = licenseJson();
@@ -640,6 +656,8 @@ void Edged::reportLocalChange(const core::command::Spec& spec, const core::Json&
       row.erase("line");
       sync_->recordLocalChange("subscriber-added", row);
     }
+  } else if (command == "firmware-report") {  // the health gate's outcome (docs/firmware.md)
+    sync_->recordLocalChange("firmware-outcome", args);
   } else {  // a technician's action, for mgmt's record
     core::Json data = args.is_object() ? args : core::Json::object();
     if (data.contains("password")) data["password"] = "(set)";

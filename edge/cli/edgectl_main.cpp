@@ -20,6 +20,7 @@
 #include "core/cli.h"
 #include "core/control_socket.h"
 #include "core/pki.h"
+#include "edge/cli/firmware_cli.h"
 #include "edge/commands/edge_commands.h"
 
 namespace {
@@ -402,6 +403,10 @@ int main(int argc, char** argv) {
   }
   const std::string& socketPath = global->socketPath;
   const bool json = global->json;
+  // firmware install|status|gate run here, as root (edge/cli/firmware_cli.h); only firmware-report
+  // goes to edged.
+  if (global->words[0] == "firmware" && (global->words.size() < 2 || global->words[1] != "report"))
+    return edge::runFirmwareCli(std::vector<std::string>(global->words.begin() + 1, global->words.end()), socketPath, json);
 
   core::Result<core::CliInvocation> parsed = core::parseCli(specs(), global->words, "edgectl");
   if (!parsed.isOk()) {

@@ -322,6 +322,24 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .args({text("action", true, 8), secret("secret"), secret("code"), secret("password")})
           .role("viewer")
           .action(),
+      // Firmware (docs/firmware.md): installed and assessed by edgectl as root, never by edged; edged
+      // only records the outcomes the health gate decided, and reports them to mgmt.
+      command("firmware-install", "firmware install", "FILE|URL [--config F] [--reboot]",
+              "verify a firmware bundle (a file, or an https URL fetched in ranges over mutual TLS) and write it into the inactive slot, on trial for the next boots")
+          .cliOnly(),
+      command("firmware-status", "firmware status", "[--config F]",
+              "the booted slot, the security floor, each slot's boot entry and an install in progress")
+          .cliOnly(),
+      command("firmware-gate", "firmware gate", "[--config F] [--no-reboot]",
+              "after boot: check the data plane over the soak window, then commit the new slot or roll back")
+          .cliOnly(),
+      command("firmware-report", "firmware report", "--outcome O --version V --slot S [--reason R] [--at T]",
+              "record a firmware outcome decided by the health gate (installed, booted, committed, rolled-back)")
+          .args({text("outcome", true, 16), text("version", true, 64), text("slot", true, 1), text("reason", false, 1024),
+                 text("at", false, 32)})
+          .role("admin")
+          .action()
+          .upstream(),
       command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),
   };
   return specs;

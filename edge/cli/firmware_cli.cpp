@@ -1,0 +1,388 @@
+#include "edge/cli/firmware_cli.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "core/cli.h"
+#include "core/config.h"
+#include "core/control_socket.h"
+#include "core/json.h"
+#include "core/sync_wire.h"
+#include "firmware/https_source.h"
+#include "firmware/installer.h"
+#include "firmware/slots.h"
+
+namespace edge {
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/edged/firmware.json";
+
+struct FirmwareConfig {
+  std::string hardware;
+  std::string publicKey;
+  std::string stateDir;
+  std::string esp;
+  std::string slotA;
+  std::string slotB;
+  std::string cmdline;
+  std::string versionFile;
+  std::string kernelOptions;
+  int64_t tries = 3;
+  int64_t soakSeconds = 120;
+  int64_t intervalSeconds = 10;
+  std::string portalUrl;
+  std::string rebootCommand;
+  std::string identityDir;
+  std::string downloadServerName;
+};
+
+const core::ConfigTable<FirmwareConfig>& configTable() {
+  static const core::ConfigTable<FirmwareConfig> table = [] {
+    core::ConfigTable<FirmwareConfig> t;
+    t.string("hardware", &FirmwareConfig::hardware, "edge-x86_64", "This box's hardware name (bundles list theirs)")
+        .string("public-key", &FirmwareConfig::publicKey, "/etc/edged/firmware.pub", "The firmware key (PEM public key)",
+                core::absolutePath)
+        .string("state-dir", &FirmwareConfig::stateDir, "/var/lib/edge-firmware",
+                "Where the security floor, the install in progress and unreported outcomes live (data partition)",
+                core::absolutePath)
+        .string("esp", &FirmwareConfig::esp, "/boot/efi", "The EFI system partition's mount point", core::absolutePath)
+        .string("slot-a", &FirmwareConfig::slotA, "/dev/disk/by-partlabel/edge-root-a", "Root slot A", core::absolutePath)
+        .string("slot-b", &FirmwareConfig::slotB, "/dev/disk/by-partlabel/edge-root-b", "Root slot B", core::absolutePath)
+        .string("cmdline", &FirmwareConfig::cmdline, "/proc/cmdline", "The kernel command line (edge.slot=a|b)",
+                core::absolutePath)
+        .string("version-file", &FirmwareConfig::versionFile, "/usr/lib/edge/version",
+                "The running root filesystem's version", core::absolutePath)
+        .string("kernel-options", &FirmwareConfig::kernelOptions, "", "More kernel options for the slots' boot entries")
+        .integer("tries", &FirmwareConfig::tries, 3, 1, 9, "Boots a new slot gets before the loader gives up on it")
+        .integer("soak-seconds", &FirmwareConfig::soakSeconds, 120, 0, 3600,
+                 "How long the data plane must keep working before a new slot is committed")
+        .integer("check-interval-seconds", &FirmwareConfig::intervalSeconds, 10, 1, 600,
+                 "How often the gate checks during the soak window")
+        .string("portal-url", &FirmwareConfig::portalUrl, "",
+                "http://ADDRESS:PORT/ of the captive portal when the gateway is on (\"\" = not checked)")
+        .string("reboot-command", &FirmwareConfig::rebootCommand, "systemctl reboot", "How the box reboots")
+        .string("identity-dir", &FirmwareConfig::identityDir, "/var/lib/edged/sync",
+                "The device's mTLS identity for downloads (mgmt-ca.pem, device.pem, device-key.pem from enrollment)",
+                core::absolutePath)
+        .string("download-server-name", &FirmwareConfig::downloadServerName, core::sync::kServerName,
+                "The name the download server's certificate must carry");
+    return t;
+  }();
+  return table;
+}
+
+struct Invocation {
+  std::string verb;
+  std::string source;
+  std::string configPath;
+  bool reboot = false;
+  bool noReboot = false;
+};
+
+int usageError(const std::string& message) {
+  std::fprintf(stderr, "edgectl: %s\nusage: edgectl firmware install FILE|URL [--config F] [--reboot]\n"
+                       "       edgectl firmware status [--config F]\n"
+                       "       edgectl firmware gate [--config F] [--no-reboot]\n",
+               message.c_str());
+  return 2;
+}
+
+core::Result<std::string> trimmedFile(const std::string& path, const std::string& what) {
+  EDGE_ASSIGN_OR_RETURN(std::string text, core::readTextFile(path, what));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+std::unique_ptr<firmware::SlotSet> slotsOf(const FirmwareConfig& c) {
+  firmware::EspSlotConfig e;
+  e.esp = c.esp;
+  e.devices = {{"a", c.slotA}, {"b", c.slotB}};
+  e.cmdlineFile = c.cmdline;
+  e.kernelOptions = c.kernelOptions;
+  return firmware::makeEspSlotSet(std::move(e));
+}
+
+// One edgectl firmware at a time: the state file has one writer.
+class StateLock {
+ public:
+  static core::Result<std::unique_ptr<StateLock>> take(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return core::errnoStatus("cannot create " + dir, errno);
+    int fd = ::open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return core::errnoStatus("cannot open " + dir + "/lock", errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return core::failedPrecondition("another edgectl firmware command is running");
+    }
+    return std::unique_ptr<StateLock>(new StateLock(fd));
+  }
+  ~StateLock() { ::close(fd_); }
+
+ private:
+  explicit StateLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// GET the portal's page over plain HTTP; any answer below 500 counts (a redirect is the portal working).
+core::Status portalAnswers(const std::string& url) {
+  if (url.rfind("http://", 0) != 0) return core::invalidArgument("portal-url must start with http://");
+  std::string rest = url.substr(7);
+  std::string hostPort = rest.substr(0, rest.find('/'));
+  std::string path = rest.find('/') == std::string::npos ? "/" : rest.substr(rest.find('/'));
+  std::string host = hostPort;
+  std::string port = "80";
+  if (hostPort.find(':') != std::string::npos) {
+    host = hostPort.substr(0, hostPort.rfind(':'));
+    port = hostPort.substr(hostPort.rfind(':') + 1);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr)
+    return core::unavailable("portal: cannot resolve " + host);
+  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  if (fd >= 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+  bool connected = fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  ::freeaddrinfo(found);
+  if (!connected) {
+    if (fd >= 0) ::close(fd);
+    return core::unavailable("portal: nothing answers at " + hostPort);
+  }
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + hostPort + "\r\n\r\n";
+  bool sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  char buffer[64] = {};
+  ssize_t n = sent ? ::recv(fd, buffer, sizeof buffer - 1, 0) : -1;
+  ::close(fd);
+  int status = 0;
+  if (n < 12 || std::sscanf(buffer, "HTTP/1.%*d %d", &status) != 1)
+    return core::unavailable("portal: no HTTP answer from " + url);
+  if (status >= 500) return core::unavailable("portal: " + url + " answered " + std::to_string(status));
+  return core::Status::ok();
+}
+
+core::Result<core::Json> call(const std::string& socketPath, const std::string& command, const core::Json& args) {
+  EDGE_ASSIGN_OR_RETURN(core::Json reply, core::controlCall(socketPath, command, args, 15000, "edged"));
+  int result = reply.value("result", 1);
+  if (result != core::kControlSuccess && result != core::kControlEmpty)
+    return core::unavailable(command + ": " + core::jsonText(reply.value("text", core::Json(""))));
+  return reply;
+}
+
+// The data plane, as the gate sees it: edged answers and is the same process through the soak
+// window, its RADIUS server answers a test login (a Reject is an answer), the ledger answers a read,
+// and the portal answers when one is configured. mgmt is never asked.
+std::function<core::Status()> dataPlaneCheck(const std::string& socketPath, const FirmwareConfig& c) {
+  auto firstPid = std::make_shared<int64_t>(0);
+  return [socketPath, c, firstPid]() -> core::Status {
+    core::Result<core::Json> status = call(socketPath, "status", nullptr);
+    if (!status.isOk()) return core::unavailable("edged is not up: " + status.status().message());
+    int64_t pid = (*status)["arguments"].value("pid", int64_t{0});
+    if (*firstPid == 0) *firstPid = pid;
+    if (pid != *firstPid)
+      return core::unavailable("edged restarted during the soak window (pid " + std::to_string(*firstPid) + ", now " +
+                               std::to_string(pid) + ")");
+    core::Result<core::Json> login =
+        call(socketPath, "radius-test-login",
+             core::Json{{"username", "edge-firmware-gate"}, {"password", "self-test"}});
+    if (!login.isOk()) return core::unavailable("RADIUS self-test: " + login.status().message());
+    core::Result<core::Json> ledger = call(socketPath, "session-history", core::Json{{"user", "edge-firmware-gate"}, {"limit", 1}});
+    if (!ledger.isOk()) return core::unavailable("the ledger: " + ledger.status().message());
+    if (!c.portalUrl.empty()) EDGE_RETURN_IF_ERROR(portalAnswers(c.portalUrl));
+    return core::Status::ok();
+  };
+}
+
+void printProgress(uint64_t done, uint64_t total, int& lastPercent) {
+  int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+  if (percent / 5 == lastPercent / 5 && done != total) return;
+  lastPercent = percent;
+  std::printf("writing: %3d%% (%llu of %llu bytes)\n", percent, static_cast<unsigned long long>(done),
+              static_cast<unsigned long long>(total));
+  std::fflush(stdout);
+}
+
+int fail(const core::Status& s) {
+  std::fprintf(stderr, "edgectl: %s\n", s.message().c_str());
+  return s.code() == core::Code::kInvalidArgument ? 2 : 1;
+}
+
+int install(const Invocation& inv, const FirmwareConfig& c, bool json) {
+  core::Result<std::string> key = core::readTextFile(c.publicKey, "the firmware key");
+  if (!key.isOk()) return fail(key.status());
+  core::Result<std::string> running = trimmedFile(c.versionFile, "the running version");
+  if (!running.isOk()) return fail(running.status());
+  std::unique_ptr<firmware::ByteSource> source;
+  if (inv.source.rfind("http://", 0) == 0)
+    return fail(core::invalidArgument("firmware downloads are https:// only (mutual TLS with the device certificate)"));
+  if (inv.source.rfind("https://", 0) == 0) {
+    core::HttpsClientOptions h;
+    core::Result<core::HttpsEndpoint> endpoint = core::parseHttpsUrl(inv.source);
+    if (!endpoint.isOk()) return fail(endpoint.status());
+    h.endpoint = *endpoint;
+    h.serverName = c.downloadServerName;
+    for (auto [field, file] : {std::pair<std::string*, const char*>{&h.caCertPem, "/mgmt-ca.pem"},
+                               {&h.clientCertPem, "/device.pem"},
+                               {&h.clientKeyPem, "/device-key.pem"}}) {
+      core::Result<std::string> pem = core::readTextFile(c.identityDir + file, "the device identity");
+      if (!pem.isOk()) return fail(pem.status());
+      *field = *pem;
+    }
+    size_t slash = inv.source.find('/', 8);
+    std::string path = slash == std::string::npos ? "/" : inv.source.substr(slash);
+    uint64_t chunk = 8ull << 20;
+    if (const char* c2 = std::getenv("EDGE_FIRMWARE_RANGE_BYTES")) chunk = std::strtoull(c2, nullptr, 10);
+    source = std::make_unique<firmware::HttpsRangeSource>(h, path, chunk);
+  } else {
+    core::Result<firmware::FileSource> file = firmware::FileSource::open(inv.source);
+    if (!file.isOk()) return fail(file.status());
+    source = std::make_unique<firmware::FileSource>(std::move(*file));
+  }
+  std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
+  firmware::InstallOptions o;
+  o.hardware = c.hardware;
+  o.publicKeyPem = *key;
+  o.runningVersion = *running;
+  o.tries = static_cast<int>(c.tries);
+  int lastPercent = -5;
+  if (!json) o.progress = [&lastPercent](uint64_t done, uint64_t total) { printProgress(done, total, lastPercent); };
+  // The CLI's own test hook: EDGE_FIRMWARE_CHECKPOINT_BYTES makes checkpoints frequent (kill -9 tests).
+  if (const char* every = std::getenv("EDGE_FIRMWARE_CHECKPOINT_BYTES")) o.checkpointBytes = std::strtoull(every, nullptr, 10);
+  core::Result<firmware::InstallResult> r = firmware::install(*slots, c.stateDir + "/state.json", *source, o);
+  if (!r.isOk()) return fail(r.status());
+  if (json) {
+    std::printf("%s\n", core::Json{{"slot", r->slot}, {"version", r->version}, {"resumed-blocks", r->resumedBlocks},
+                                   {"written-blocks", r->writtenBlocks}, {"tries", c.tries}}
+                            .dump(2)
+                            .c_str());
+  } else {
+    std::printf("%s is installed in slot %s%s; it boots next, on trial for %lld boots, and is committed only after its "
+                "health gate (%lld s)\n",
+                r->version.c_str(), r->slot.c_str(),
+                r->resumedBlocks ? (" (resumed after " + std::to_string(r->resumedBlocks) + " blocks)").c_str() : "",
+                static_cast<long long>(c.tries), static_cast<long long>(c.soakSeconds));
+  }
+  if (inv.reboot) return std::system(c.rebootCommand.c_str()) == 0 ? 0 : 1;
+  return 0;
+}
+
+int status(const FirmwareConfig& c, bool json) {
+  core::Result<firmware::FirmwareState> s = firmware::loadState(c.stateDir + "/state.json");
+  if (!s.isOk()) return fail(s.status());
+  std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
+  core::Json out = firmware::stateToJson(*s);
+  core::Result<std::string> booted = slots->booted();
+  out["booted"] = booted.isOk() ? core::Json(*booted) : core::Json(nullptr);
+  core::Result<std::string> running = trimmedFile(c.versionFile, "the running version");
+  out["running-version"] = running.isOk() ? core::Json(*running) : core::Json(nullptr);
+  for (const char* slot : {"a", "b"}) {
+    core::Result<firmware::SlotEntry> e = slots->entry(slot);
+    if (!e.isOk()) continue;
+    out["entries"][slot] = {{"state", firmware::entryStateName(e->state)}, {"tries-left", e->triesLeft},
+                            {"tries-done", e->triesDone}};
+  }
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("booted slot     %s\n", core::jsonText(out["booted"]).c_str());
+  std::printf("running version %s\n", core::jsonText(out["running-version"]).c_str());
+  std::printf("security floor  %s\n", s->securityFloor.empty() ? "(none)" : s->securityFloor.c_str());
+  for (const char* slot : {"a", "b"})
+    if (out.contains("entries") && out["entries"].contains(slot))
+      std::printf("slot %s entry    %s (tries left %s)\n", slot, core::jsonText(out["entries"][slot]["state"]).c_str(),
+                  core::jsonText(out["entries"][slot]["tries-left"]).c_str());
+  if (s->hasInstall)
+    std::printf("install         %s into slot %s: %s%s\n", s->install.version.c_str(), s->install.slot.c_str(),
+                s->install.stage.c_str(), s->install.reason.empty() ? "" : (" (" + s->install.reason + ")").c_str());
+  for (const firmware::Outcome& o : s->unreported)
+    std::printf("not reported    %s %s %s slot %s %s\n", o.at.c_str(), o.outcome.c_str(), o.version.c_str(), o.slot.c_str(),
+                o.reason.c_str());
+  return 0;
+}
+
+int gate(const Invocation& inv, const FirmwareConfig& c, const std::string& socketPath, bool json) {
+  firmware::GateOptions o;
+  core::Result<std::string> running = trimmedFile(c.versionFile, "the running version");
+  if (!running.isOk()) return fail(running.status());
+  o.runningVersion = *running;
+  o.soakSeconds = static_cast<int>(c.soakSeconds);
+  o.intervalSeconds = static_cast<int>(c.intervalSeconds);
+  o.check = dataPlaneCheck(socketPath, c);
+  std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
+  const std::string statePath = c.stateDir + "/state.json";
+  core::Result<firmware::GateResult> r = firmware::runGate(*slots, statePath, o);
+  if (!r.isOk()) return fail(r.status());
+  // Outcomes go to edged's events now that the gate has decided (kept for the next run if edged
+  // cannot take them).
+  core::Status told = firmware::report(statePath, [&socketPath](const firmware::Outcome& out) -> core::Status {
+    core::Result<core::Json> reply =
+        call(socketPath, "firmware-report",
+             core::Json{{"outcome", out.outcome}, {"version", out.version}, {"slot", out.slot}, {"reason", out.reason},
+                        {"at", out.at}});
+    return reply.isOk() ? core::Status::ok() : reply.status();
+  });
+  if (json) {
+    std::printf("%s\n", core::Json{{"text", r->text}, {"reported", told.isOk()}}.dump(2).c_str());
+  } else {
+    std::printf("%s\n", r->text.c_str());
+    if (!told.isOk()) std::printf("outcomes not reported yet (kept for the next run): %s\n", told.message().c_str());
+  }
+  if (r->action == firmware::GateResult::Action::kRebootToRollBack) {
+    if (inv.noReboot) return 1;
+    return std::system(c.rebootCommand.c_str()) == 0 ? 1 : 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int runFirmwareCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
+  if (words.empty()) return usageError("firmware needs install, status or gate");
+  Invocation inv;
+  inv.verb = words[0];
+  if (const char* env = std::getenv("EDGE_FIRMWARE_CONFIG")) inv.configPath = env;
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--config" && i + 1 < words.size()) {
+      inv.configPath = words[++i];
+    } else if (w == "--reboot" && inv.verb == "install") {
+      inv.reboot = true;
+    } else if (w == "--no-reboot" && inv.verb == "gate") {
+      inv.noReboot = true;
+    } else if (inv.verb == "install" && inv.source.empty() && w.rfind("--", 0) != 0) {
+      inv.source = w;
+    } else {
+      return usageError("firmware " + inv.verb + ": unexpected '" + w + "'");
+    }
+  }
+  if (inv.verb != "install" && inv.verb != "status" && inv.verb != "gate")
+    return usageError("unknown firmware command '" + inv.verb + "'");
+  if (inv.verb == "install" && inv.source.empty()) return usageError("firmware install needs a FILE");
+  if (inv.configPath.empty()) inv.configPath = kDefaultConfig;
+  core::Result<core::Json> doc = core::loadJsonFile(inv.configPath);
+  if (!doc.isOk()) return fail(doc.status());
+  core::Result<FirmwareConfig> config = configTable().parse(*doc);
+  if (!config.isOk()) return fail(core::invalidArgument(inv.configPath + ": " + config.status().message()));
+  if (inv.verb == "status") return status(*config, json);
+  core::Result<std::unique_ptr<StateLock>> lock = StateLock::take(config->stateDir);
+  if (!lock.isOk()) return fail(lock.status());
+  if (inv.verb == "install") return install(inv, *config, json);
+  return gate(inv, *config, socketPath, json);
+}
+
+}  // namespace edge
