@@ -154,8 +154,15 @@ core::HttpsClientOptions SyncAgent::clientOptions(const State& s, bool withCerti
 }
 
 core::Result<Json> SyncAgent::call(const State& s, const std::string& method, const std::string& path, const Json& body) {
-  core::Result<core::HttpsResponse> r =
-      core::httpsRequest(clientOptions(s, true), method, path, method == "GET" ? "" : body.dump());
+  core::HttpsClientOptions o = clientOptions(s, true);
+  const core::HttpsClientOptions* held = client_ != nullptr ? &client_->options() : nullptr;
+  if (held == nullptr || held->endpoint.host != o.endpoint.host || held->endpoint.port != o.endpoint.port ||
+      held->caCertPem != o.caCertPem || held->clientCertPem != o.clientCertPem ||
+      held->clientKeyPem != o.clientKeyPem || held->timeoutMs != o.timeoutMs) {
+    client_.reset();
+    EDGE_ASSIGN_OR_RETURN(client_, core::HttpsClient::create(o));
+  }
+  core::Result<core::HttpsResponse> r = client_->request(method, path, method == "GET" ? "" : body.dump());
   if (!r.isOk()) return r.status();
   return decode(*r, method + " " + path);
 }

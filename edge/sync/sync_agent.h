@@ -106,6 +106,9 @@ class SyncAgent {
   std::unique_ptr<core::Database> journal_;
   std::mutex mu_;  // the state below and one cycle or enrollment at a time
   std::mutex cycleMu_;
+  // cycleMu_: the client of the cycles' calls, kept for its TLS session (the next cycle resumes it)
+  // while the state's mgmt, CA and certificate are the ones it was made for.
+  std::unique_ptr<core::HttpsClient> client_;
   std::mutex enrollMu_;
   std::condition_variable cv_;
   bool wake_ = false;
