@@ -62,6 +62,22 @@ TEST(EdgeConfig, ErrorsNameTheKey) {
                parse(R"({"radius": {"radsec-key": "k.pem"}})").status().message().c_str());
   STRCMP_EQUAL("radius.radsec-max-connections-per-nas: 0 is out of range 1..256",
                parse(R"({"radius": {"radsec-max-connections-per-nas": 0}})").status().message().c_str());
+  STRCMP_EQUAL("radius.eap-key: required with eap-certificate",
+               parse(R"({"radius": {"eap-certificate": "/etc/edged/eap.pem"}})").status().message().c_str());
+  STRCMP_EQUAL("radius.eap-certificate: required with eap-key, eap-ca and eap-crl",
+               parse(R"({"radius": {"eap-ca": "/etc/edged/clients.pem"}})").status().message().c_str());
+  STRCMP_EQUAL("radius.eap-crl: needs eap-ca (the CA it revokes for)",
+               parse(R"({"radius": {"eap-certificate": "/e/s.pem", "eap-key": "/e/s.key", "eap-crl": "/e/c.pem"}})")
+                   .status().message().c_str());
+  STRCMP_EQUAL("radius.eap-first-method: 'leap' is not one of: peap, ttls, tls",
+               parse(R"({"radius": {"eap-first-method": "leap"}})").status().message().c_str());
+  STRCMP_EQUAL("radius.eap-first-method: tls needs eap-ca",
+               parse(R"({"radius": {"eap-certificate": "/e/s.pem", "eap-key": "/e/s.key", "eap-first-method": "tls"}})")
+                   .status().message().c_str());
+  STRCMP_EQUAL("radius.eap-ca: 'ca.pem' must be an absolute path",
+               parse(R"({"radius": {"eap-ca": "ca.pem"}})").status().message().c_str());
+  STRCMP_EQUAL("radius.eap-max-conversations: 0 is out of range 1..65536",
+               parse(R"({"radius": {"eap-max-conversations": 0}})").status().message().c_str());
   STRCMP_EQUAL("radius.listen: 'localhost' is not an IP address",
                parse(R"({"radius": {"listen": "localhost"}})").status().message().c_str());
   STRCMP_EQUAL("accounting.stale-multiplier: 1 is out of range 2..100",
