@@ -71,7 +71,6 @@ void peerCertificate(MHD_Connection* connection, HttpRequest& request) {
   const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
   if (info == nullptr || info->tls_session == nullptr) return;
   auto session = static_cast<gnutls_session_t>(info->tls_session);
-  request.tlsResumed = gnutls_session_is_resumed(session) != 0;
   unsigned count = 0;
   const gnutls_datum_t* chain = gnutls_certificate_get_peers(session, &count);
   if (chain == nullptr || count == 0) return;
@@ -262,6 +261,11 @@ struct HttpServer::Impl {
       request.remote = buf;
     }
     request.tls = !server->options_.tlsCertPem.empty();
+    if (request.tls) {
+      const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+      if (info != nullptr && info->tls_session != nullptr)
+        request.tlsResumed = gnutls_session_is_resumed(static_cast<gnutls_session_t>(info->tls_session)) != 0;
+    }
     if (!server->options_.clientTrustPem.empty()) peerCertificate(connection, request);
 
     const Route* route = nullptr;

@@ -127,6 +127,26 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant()})
           .positional("tenant")
           .role("tenant"),
+      // Self-registration and demo tenants (mgmt/onboarding, ADR 0029).
+      command("demo-convert", "demo convert",
+              "--tenant T --tier TIER --billing-name N --billing-email E --billing-address A [--billing-tax-id X]",
+              "convert a demo tenant to paid: its own data stays, the demo's sample data goes")
+          .args({tenant(), text("tier", true, 32), text("billing-name", true, 100), text("billing-email", true, 254),
+                 text("billing-address", true, 500), text("billing-tax-id", false, 64)})
+          .role("tenant")
+          .change(),
+      command("signup-list", "signup list", "[--limit N]",
+              "self-registrations: who, tier and scenario, verified, provisioning progress")
+          .args({integer("limit").range(1, 1000)})
+          .role("platform"),
+      command("branding-set", "branding set",
+              "--tenant T [--display-name N] [--logo-url https://...] [--primary-colour #rrggbb] [--accent-colour #rrggbb]",
+              "the tenant's name, logo and colours in its mail (the custom-branding plugin: basic tier and above)")
+          .args({tenant(), text("display-name", false, 100), text("logo-url", false, 512),
+                 text("primary-colour", false, 7), text("accent-colour", false, 7)})
+          .role("tenant")
+          .feature("custom-branding")
+          .change(),
 
       // Appliances.
       command("claim-create", "claim create", "--tenant T [--ttl 24h] [--uses 1]", "a claim token for `edgectl enroll TOKEN` (printed alone on its line)")

@@ -44,6 +44,27 @@ std::shared_ptr<const core::ConfigTable<StorageSettings>> storageTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<MailSettings>> mailTable() {
+  auto t = std::make_shared<core::ConfigTable<MailSettings>>();
+  t->string("smtp-url", &MailSettings::smtpUrl, "",
+           "SMTP server for the outbox: smtp://host:port (STARTTLS when offered) or smtps://host:port; "
+           "empty: mail waits in the outbox")
+      .string("from", &MailSettings::from, "mgmt@localhost", "the sender address of every mail")
+      .string("username", &MailSettings::username, "", "SMTP AUTH user (optional)")
+      .string("password-file", &MailSettings::passwordFile, "", "a file holding the SMTP AUTH password")
+      .boolean("require-tls", &MailSettings::requireTls, false, "refuse to send mail without TLS")
+      .string("link-url", &MailSettings::linkUrl, "",
+              "where links in mail point (https://console.example); empty: the admin API's listen address")
+      .check([](const MailSettings& m) -> core::Status {
+        if (!m.smtpUrl.empty() && m.smtpUrl.rfind("smtp://", 0) != 0 && m.smtpUrl.rfind("smtps://", 0) != 0)
+          return core::invalidArgument("smtp-url: must start with smtp:// or smtps://");
+        if (!m.linkUrl.empty() && m.linkUrl.rfind("https://", 0) != 0 && m.linkUrl.rfind("http://", 0) != 0)
+          return core::invalidArgument("link-url: must start with https://");
+        return core::Status::ok();
+      });
+  return t;
+}
+
 }  // namespace
 
 store::StorageConfig MgmtConfig::storageConfig() const {
@@ -53,6 +74,13 @@ store::StorageConfig MgmtConfig::storageConfig() const {
   config.dsn = storage.dsn;
   config.connections = static_cast<int>(storage.connections);
   return config;
+}
+
+std::string MgmtConfig::effectiveLinkUrl() const {
+  if (!mail.linkUrl.empty()) return mail.linkUrl;
+  std::string host = adminApi.listen == "0.0.0.0" || adminApi.listen == "::" ? "127.0.0.1" : adminApi.listen;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "https://" + host + ":" + std::to_string(adminApi.port);
 }
 
 std::string MgmtConfig::effectivePublicUrl() const {
@@ -91,6 +119,7 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "Days after a license expires during which boxes warn but still allow management changes")
         .section("storage", &MgmtConfig::storage, storageTable(),
                  "The database: SQLite in data-dir (default) or PostgreSQL")
+        .section("mail", &MgmtConfig::mail, mailTable(), "Mail: the outbox's SMTP server and sender")
         .check([](const MgmtConfig& c) -> core::Status {
           if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
           if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)

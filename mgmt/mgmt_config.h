@@ -26,6 +26,18 @@ struct StorageSettings {
   int64_t connections = 4;  // postgres: pool size; sqlite: read connections beside the writer
 };
 
+// Mail (mgmt/mail, ADR 0029): the outbox is always written; it is sent when smtp-url is set.
+struct MailSettings {
+  std::string smtpUrl;   // smtp://host:port or smtps://host:port; "" = mail waits in the outbox
+  std::string from;      // the sender address
+  std::string username;  // SMTP AUTH (optional)
+  std::string passwordFile;  // a file holding the SMTP password (kept out of the config)
+  bool requireTls = false;
+  // Where links in mail point (the admin API / console as people reach it); "" = derived from
+  // admin-api listen and port.
+  std::string linkUrl;
+};
+
 struct MgmtConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -43,12 +55,15 @@ struct MgmtConfig {
   int64_t licenseDays = 365;  // validity of licenses issued for regular tenants
   int64_t graceDays = 14;
   StorageSettings storage;
+  MailSettings mail;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }
   // What Storage::open needs (mgmt/store/sql.h): the backend chosen by "storage", the SQLite file in
   // data-dir.
   store::StorageConfig storageConfig() const;
   std::string effectivePublicUrl() const;
+  // Where links in mail point: mail.link-url, or https://ADMIN-LISTEN:PORT.
+  std::string effectiveLinkUrl() const;
 };
 
 const core::ConfigTable<MgmtConfig>& mgmtConfigTable();

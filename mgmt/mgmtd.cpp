@@ -8,6 +8,7 @@
 #include "mgmt/api/admin_api.h"
 #include "mgmt/api/auth_api.h"
 #include "mgmt/api/device_api.h"
+#include "mgmt/api/signup_api.h"
 #include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmt_schema.h"
 
@@ -122,8 +123,12 @@ core::Status Mgmtd::start() {
   adminApi_ = std::make_unique<core::HttpServer>(admin);
   api::routeAdminApi(*adminApi_, commands_, platform_->signIn);
   api::routeAuthApi(*adminApi_, platform_->signIn);
+  api::routeSignupApi(*adminApi_, platform_->onboarding);  // public: ISP self-registration (ADR 0029)
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
+  // After the admin API's port is known: links in mail name it when mail.link-url is empty.
+  platformJobs_ = std::make_unique<app::PlatformJobs>(config_, *storage_, *platform_);
+  EDGE_RETURN_IF_ERROR(platformJobs_->start().withContext("mail"));
 
   startedUnix_ = now;
   started_ = true;
@@ -189,6 +194,8 @@ void Mgmtd::stop() {
   control_.stop();
   if (deviceApi_) deviceApi_->stop();
   if (adminApi_) adminApi_->stop();
+  if (platformJobs_) platformJobs_->stop();
+  platformJobs_.reset();
   platform_.reset();
   storage_.reset();
   pidFile_.release();

@@ -16,6 +16,7 @@
 #include "core/control_socket.h"
 #include "core/daemon.h"
 #include "core/http_server.h"
+#include "mgmt/app/platform_jobs.h"
 #include "mgmt/authority.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/platform.h"
@@ -47,6 +48,7 @@ class Mgmtd {
   std::unique_ptr<store::Storage> storage_;
   Authority authority_;
   std::unique_ptr<Platform> platform_;  // the services over storage_
+  std::unique_ptr<app::PlatformJobs> platformJobs_;  // mail, provisioning, demo lifecycle (ADR 0029)
   core::command::Table commands_;  // mgmt/mgmt_commands: what mgmtd accepts, from any surface
   core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> deviceApi_;

@@ -1,6 +1,7 @@
 #include "mgmt/platform.h"
 
-#include "mgmt/app/demo.h"
+#include "mgmt/api/signup_api.h"
+#include "mgmt/onboarding/scenarios.h"
 
 namespace mgmt {
 
@@ -15,7 +16,10 @@ tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Author
     EDGE_ASSIGN_OR_RETURN(int64_t devices, fleet::activeDevices(tx, tenantId));
     return tenancy::TenantCounts{c.subscribers, c.plans, devices};
   };
-  d.sampleData = &app::writeDemoData;
+  // tenant-add --demo: the small scenario, the one way demo data is made (mgmt/onboarding).
+  d.sampleData = [](store::Transaction& tx, const tenancy::Tenant& t, int64_t now) {
+    return onboarding::writeScenario(tx, t, *onboarding::findScenario("small"), now);
+  };
   return d;
 }
 
@@ -24,6 +28,14 @@ tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Author
 access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock) {
   access::SignInService::Deps d{storage, clock, {}, {}, "", nullptr};
   d.consoleUrl = config.effectivePublicUrl();
+  return d;
+}
+
+// Links in signup mail point at the admin API (or mail.link-url).
+onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, store::Storage& storage,
+                                                   const core::Clock& clock, tenancy::TenancyService& tenancy) {
+  onboarding::OnboardingService::Deps d{storage, clock, tenancy, nullptr, 86400, 7, 2, 14, 3, nullptr};
+  d.publicUrl = [&config] { return config.effectiveLinkUrl(); };
   return d;
 }
 
@@ -39,7 +51,17 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
              config.certificateDays}),
       catalog({storage, clock}),
       usage({storage, clock}),
-      billing({storage, clock}) {}
+      billing({storage, clock}),
+      onboarding(onboardingDeps(config, storage, clock, tenancy)) {}
+
+void Platform::bind(core::command::Table& table) {
+  api::bindOperatorCommands(table, services());
+  api::bindOnboardingCommands(table, onboarding);
+  // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
+  table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
+    return tenancy.pluginGate(caller, spec);
+  });
+}
 
 core::Json Platform::statusJson(const Authority& authority) {
   auto count = [](core::Result<int64_t> n) { return n.valueOr(0); };

@@ -15,6 +15,7 @@
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/mgmt_config.h"
+#include "mgmt/onboarding/onboarding_service.h"
 #include "mgmt/store/sql.h"
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/usage/usage_service.h"
@@ -36,8 +37,11 @@ class Platform {
   billing::BillingService billing;
 
   api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, billing}; }
+  // Self-registration, demo scenarios and lifecycle, conversion (ADR 0029).
+  onboarding::OnboardingService onboarding;
+
   // Binds every operator command (mgmt/mgmt_commands) but mgmtd's own.
-  void bind(core::command::Table& table) { api::bindOperatorCommands(table, services()); }
+  void bind(core::command::Table& table);
 
   // Counts for mgmtd's status.
   core::Json statusJson(const Authority& authority);

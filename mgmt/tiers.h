@@ -1,16 +1,45 @@
-// The price list as data: what each tier allows (subscriber cap, features).
+// The price list as data: what each tier allows (subscriber cap, the box license's features, the
+// management plane's plugins, the admin API's rate per token).
+//
+// Plugins (issue 23, the seeds' tiers): Free has customer management, billing and manual invoicing;
+// Basic adds automated billing, email notifications, custom branding and a limited API; Premium adds
+// SNMP monitoring, the full API, white label and advanced analytics; Enterprise adds automation,
+// custom integrations and an SLA. A command that needs a plugin names it in its spec (Spec::feature);
+// the command table refuses it for a tenant whose tier lacks it, naming the plugin and the tier that
+// has it (pluginRefusal).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace mgmt {
 
+inline constexpr const char* kPluginCustomerManagement = "customer-management";
+inline constexpr const char* kPluginBilling = "billing";
+inline constexpr const char* kPluginManualInvoicing = "manual-invoicing";
+inline constexpr const char* kPluginAutomatedBilling = "automated-billing";
+inline constexpr const char* kPluginEmailNotifications = "email-notifications";
+inline constexpr const char* kPluginCustomBranding = "custom-branding";
+inline constexpr const char* kPluginApi = "api";  // limited on basic, full from premium (the rate)
+inline constexpr const char* kPluginSnmpMonitoring = "snmp-monitoring";
+inline constexpr const char* kPluginWhiteLabel = "white-label";
+inline constexpr const char* kPluginAdvancedAnalytics = "advanced-analytics";
+inline constexpr const char* kPluginAutomation = "automation";
+inline constexpr const char* kPluginCustomIntegrations = "custom-integrations";
+inline constexpr const char* kPluginSla = "sla";
+
 struct Tier {
   std::string name;
   uint64_t subscriberCap = 0;  // 0 = unlimited
-  std::vector<std::string> features;
+  std::vector<std::string> features;  // the box license's (core/license.h)
+  std::vector<std::string> plugins;   // the management plane's
+  // The admin API per token: a bucket of `apiBurst` requests refilled at `apiPerSecond`.
+  double apiPerSecond = 0;
+  double apiBurst = 0;
+
+  bool hasPlugin(const std::string& plugin) const;
 };
 
 // nullptr for an unknown name.
@@ -18,5 +47,13 @@ const Tier* findTier(const std::string& name);
 const std::vector<Tier>& tiers();
 // "free, basic, premium, enterprise"
 std::string tierNames();
+// Every plugin some tier has.
+std::vector<std::string> pluginNames();
+// The cheapest tier with `plugin`; nullptr when none has it.
+const Tier* lowestTierWith(const std::string& plugin);
+// The refusal for a tenant on `tier` asking for `command` that needs `plugin`: nullopt when the tier
+// has it. "branding-set needs the custom-branding plugin, which the basic tier has (this tenant is on
+// free)".
+std::optional<std::string> pluginRefusal(const std::string& tier, const std::string& command, const std::string& plugin);
 
 }  // namespace mgmt

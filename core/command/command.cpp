@@ -245,6 +245,8 @@ std::string Table::unbound() const {
   return out;
 }
 
+void Table::gate(Gate gate) { gate_ = std::move(gate); }
+
 void Table::intercept(Before before, After after) {
   before_ = std::move(before);
   after_ = std::move(after);
@@ -304,6 +306,10 @@ ControlReply Table::dispatch(const Caller& caller, const Spec* spec, const std::
   std::unique_lock<std::mutex> lock(handleMu_, std::defer_lock);
   if (mode_ == Handlers::kOneAtATime) lock.lock();
   try {
+    if (gate_) {
+      std::optional<ControlReply> refused = gate_(caller, *spec);
+      if (refused) return *refused;
+    }
     if (before_) {
       std::optional<ControlReply> refused = before_(*spec, given);
       if (refused) return *refused;

@@ -184,6 +184,11 @@ class Table {
   // Names of specs without a handler (cliOnly ones excepted), "" when every one is bound.
   std::string unbound() const;
   void intercept(Before before, After after);
+  // Decides with the caller, after its role and the arguments, before `before` and the handler:
+  // mgmt refuses a command whose spec names a plugin (Spec::feature) the tier of the caller's tenant
+  // lacks. nullopt lets the command run.
+  using Gate = std::function<std::optional<ControlReply>(const Caller& caller, const Spec& spec)>;
+  void gate(Gate gate);
   void audit(Audit audit);
 
   // Runs one command for `caller`, as described in the contract. Any thread.
@@ -204,6 +209,7 @@ class Table {
   std::map<std::string, size_t> index_;
   std::map<std::string, Handler> handlers_;
   Before before_;
+  Gate gate_;
   After after_;
   Audit audit_;
   Handlers mode_;

@@ -129,4 +129,48 @@ core::Result<std::vector<core::sync::Change>> CatalogStore::changes(const std::s
   return out;
 }
 
+core::Status CatalogStore::markSamplePlan(const std::string& tenantId, const std::string& name) {
+  return tx_.exec("UPDATE plans SET sample = 1 WHERE tenant_id = $1 AND name = $2", {tenantId, name}).status();
+}
+
+core::Status CatalogStore::markSampleSubscriber(const std::string& tenantId, const std::string& username) {
+  return tx_.exec("UPDATE subscribers SET sample = 1 WHERE tenant_id = $1 AND username = $2", {tenantId, username})
+      .status();
+}
+
+core::Status CatalogStore::unmarkSamplePlan(const std::string& tenantId, const std::string& name) {
+  return tx_.exec("UPDATE plans SET sample = 0 WHERE tenant_id = $1 AND name = $2", {tenantId, name}).status();
+}
+
+core::Result<std::vector<std::string>> CatalogStore::samplePlans(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT name FROM plans WHERE tenant_id = $1 AND sample = 1 AND deleted = 0 "
+                                  "ORDER BY name",
+                                  {tenantId}));
+  std::vector<std::string> out;
+  for (const store::Row& r : rows) out.push_back(r.text(0));
+  return out;
+}
+
+core::Result<std::vector<std::string>> CatalogStore::sampleSubscribers(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT username FROM subscribers WHERE tenant_id = $1 AND sample = 1 AND "
+                                  "deleted = 0 ORDER BY username",
+                                  {tenantId}));
+  std::vector<std::string> out;
+  for (const store::Row& r : rows) out.push_back(r.text(0));
+  return out;
+}
+
+core::Result<int64_t> CatalogStore::ownSubscribersOnPlan(const std::string& tenantId, const std::string& plan) {
+  return tx_.queryInt64(
+      "SELECT count(*) FROM subscribers WHERE tenant_id = $1 AND plan = $2 AND deleted = 0 AND sample = 0",
+      {tenantId, plan});
+}
+
+core::Status CatalogStore::deleteTenant(const std::string& tenantId) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM subscribers WHERE tenant_id = $1", {tenantId}).status());
+  return tx_.exec("DELETE FROM plans WHERE tenant_id = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::catalog

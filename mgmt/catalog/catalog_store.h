@@ -51,6 +51,19 @@ class CatalogStore {
   core::Result<std::vector<core::sync::Change>> changes(const std::string& tenantId, bool full, int64_t cursor,
                                                         int64_t limit);
 
+  // Demo sample rows (ADR 0029): marked when a scenario writes them; the live ones listed, for
+  // conversion to paid, which tombstones them (a plan one of the tenant's own subscribers is on
+  // stays, unmarked).
+  core::Status markSamplePlan(const std::string& tenantId, const std::string& name);
+  core::Status markSampleSubscriber(const std::string& tenantId, const std::string& username);
+  core::Status unmarkSamplePlan(const std::string& tenantId, const std::string& name);
+  core::Result<std::vector<std::string>> samplePlans(const std::string& tenantId);
+  core::Result<std::vector<std::string>> sampleSubscribers(const std::string& tenantId);
+  // Live subscribers on `plan` that are not samples.
+  core::Result<int64_t> ownSubscribersOnPlan(const std::string& tenantId, const std::string& plan);
+  // Every plan and subscriber of the tenant, tombstones too (its purge).
+  core::Status deleteTenant(const std::string& tenantId);
+
  private:
   store::Transaction& tx_;
 };

@@ -202,4 +202,27 @@ core::Result<bool> FleetStore::finishCommand(const std::string& deviceId, int64_
   return n > 0;
 }
 
+core::Status FleetStore::markSampleDevice(const std::string& id) {
+  return tx_.exec("UPDATE devices SET sample = 1 WHERE id = $1", {id}).status();
+}
+
+core::Result<std::vector<std::string>> FleetStore::sampleDevices(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT id FROM devices WHERE tenant_id = $1 AND sample = 1 ORDER BY id", {tenantId}));
+  std::vector<std::string> out;
+  for (const store::Row& r : rows) out.push_back(r.text(0));
+  return out;
+}
+
+core::Status FleetStore::deleteDevice(const std::string& id) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM commands WHERE device_id = $1", {id}).status());
+  return tx_.exec("DELETE FROM devices WHERE id = $1", {id}).status();
+}
+
+core::Status FleetStore::deleteTenant(const std::string& tenantId) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM commands WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM devices WHERE tenant_id = $1", {tenantId}).status());
+  return tx_.exec("DELETE FROM claims WHERE tenant_id = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::fleet

@@ -75,6 +75,14 @@ class FleetStore {
   // Whether the device had that command.
   core::Result<bool> finishCommand(const std::string& deviceId, int64_t id, bool ok, const std::string& text, int64_t now);
 
+  // Demo sample devices (ADR 0029): marked when a scenario writes them, listed and deleted when the
+  // demo converts to paid.
+  core::Status markSampleDevice(const std::string& id);
+  core::Result<std::vector<std::string>> sampleDevices(const std::string& tenantId);
+  core::Status deleteDevice(const std::string& id);
+  // Every claim, device and command of the tenant (its purge).
+  core::Status deleteTenant(const std::string& tenantId);
+
  private:
   store::Transaction& tx_;
 };

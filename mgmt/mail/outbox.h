@@ -59,6 +59,9 @@ constexpr size_t kMaxRecipientBytes = 254;  // RFC 5321 section 4.5.3.1.3 (path)
 core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
                               const std::string& templateName, const core::Json& variables, int64_t now);
 
+// The platform's template names, in order.
+std::vector<std::string> templateNames();
+
 // Whether `address` is one plain address enqueue() accepts.
 bool validAddress(const std::string& address);
 

@@ -147,7 +147,7 @@ ControlReply TenancyService::add(const Json& args, const Caller&) {
   });
   EDGE_RETURN_IF_ERROR(s);
   std::string text = "tenant '" + t.name + "' added (" + t.tier + ")" +
-                     (isDemo ? ", a demo expiring " + iso(expires) + " with 3 plans, 50 subscribers and a month of usage" : "");
+                     (isDemo ? ", a demo expiring " + iso(expires) + " with the small scenario's sample data" : "");
   return ControlReply::success(text, view);
 }
 
@@ -265,6 +265,30 @@ core::Result<std::vector<std::string>> TenancyService::expireDemos() {
   return names;
 }
 
+core::Result<Tenant> TenancyService::createDemo(store::Transaction& tx, const std::string& name,
+                                               const std::string& tier, int64_t now) {
+  TenantStore tenants(tx);
+  Tenant t;
+  t.id = "t-" + core::pki::randomHex(4);
+  t.name = name.substr(0, 56);
+  EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> taken, tenants.byKey(t.name));
+  if (taken) t.name += "-" + core::pki::randomHex(3);
+  t.tier = tier;
+  t.status = "active";
+  t.demo = true;
+  t.createdAt = now;
+  t.expiresAt = now + 7 * 86400;
+  EDGE_RETURN_IF_ERROR(tenants.insert(t));
+  EDGE_RETURN_IF_ERROR(issueLicense(tenants, t, now));
+  return t;
+}
+
+core::Status TenancyService::reissueLicense(store::Transaction& tx, Tenant& t, int64_t now) {
+  TenantStore tenants(tx);
+  EDGE_RETURN_IF_ERROR(tenants.update(t));
+  return issueLicense(tenants, t, now);
+}
+
 ControlReply TenancyService::license(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant"}));
@@ -280,6 +304,23 @@ ControlReply TenancyService::license(const Json& args, const Caller& caller) {
   Json j = core::licenseToJson(l);
   j["document"] = t.license;
   return ControlReply::success("license " + l.id + " of tenant '" + t.name + "'", j);
+}
+
+std::optional<ControlReply> TenancyService::pluginGate(const core::command::Caller& caller,
+                                                      const core::command::Spec& spec) {
+  if (spec.feature.empty() || caller.scope.empty()) return std::nullopt;
+  std::optional<Tenant> t;
+  core::Status s = d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(t, TenantStore(tx).byId(caller.scope));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly);
+  if (!s.isOk()) return ControlReply::error(s);
+  if (!t) return ControlReply::error(core::notFound("no tenant"));
+  std::optional<std::string> refusal = pluginRefusal(t->tier, spec.name, spec.feature);
+  if (refusal) return ControlReply::error(core::permissionDenied(*refusal));
+  return std::nullopt;
 }
 
 core::Result<int64_t> TenancyService::count() {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/command/command.h"
 #include "core/command_args.h"
 #include "core/control_socket.h"
 #include "mgmt/authority.h"
@@ -72,6 +73,18 @@ class TenancyService {
   // suspended. mgmtd runs it as a singleton job (Storage::withSingletonLock: one replica at a time);
   // running it twice suspends nothing more.
   core::Result<std::vector<std::string>> expireDemos();
+
+  // For onboarding (mgmt/onboarding, ADR 0029), in the caller's unit of work: a new demo tenant named
+  // `name` (or `name-xxxxxx` when taken) on `tier`, licensed until now + 7 days, without sample data;
+  // and a tenant's license issued again after its tier or expiry changed.
+  core::Result<Tenant> createDemo(store::Transaction& tx, const std::string& name, const std::string& tier, int64_t now);
+  core::Status reissueLicense(store::Transaction& tx, Tenant& t, int64_t now);
+  int64_t licenseDays() const { return d_.licenseDays; }
+
+  // The command table's gate (core/command): a tenant caller may run a command whose spec names a
+  // plugin (Spec::feature) only when its tenant's tier has it; the refusal (permission-denied) names
+  // the plugin and the cheapest tier with it. Platform callers and specs without a plugin pass.
+  std::optional<core::ControlReply> pluginGate(const core::command::Caller& caller, const core::command::Spec& spec);
 
  private:
   core::Status issueLicense(TenantStore& tenants, Tenant& t, int64_t now);

@@ -93,4 +93,51 @@ core::Result<int64_t> TenantStore::nextVersion(const std::string& id) {
   return row->int64(0);
 }
 
+namespace {
+constexpr const char* kDemoColumns = "id, name, status, contact_email, expires_at, demo_reminded_for, locked_at";
+TenantStore::DemoState demoFromRow(const store::Row& r) {
+  return TenantStore::DemoState{r.text(0), r.text(1), r.text(2), r.text(3), r.int64(4), r.int64(5), r.int64(6)};
+}
+}  // namespace
+
+core::Result<std::vector<TenantStore::DemoState>> TenantStore::demos() {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query(std::string("SELECT ") + kDemoColumns + " FROM tenants WHERE demo = 1 ORDER BY id"));
+  std::vector<DemoState> out;
+  for (const store::Row& r : rows) out.push_back(demoFromRow(r));
+  return out;
+}
+
+core::Result<std::optional<TenantStore::DemoState>> TenantStore::demo(const std::string& id) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne(std::string("SELECT ") + kDemoColumns + " FROM tenants WHERE demo = 1 AND id = $1",
+                                     {id}));
+  if (!row) return std::optional<DemoState>{};
+  return std::optional<DemoState>{demoFromRow(*row)};
+}
+
+core::Status TenantStore::setContactEmail(const std::string& id, const std::string& email) {
+  return tx_.exec("UPDATE tenants SET contact_email = $2 WHERE id = $1", {id, email}).status();
+}
+
+core::Status TenantStore::setDemoReminded(const std::string& id, int64_t forExpiry) {
+  return tx_.exec("UPDATE tenants SET demo_reminded_for = $2 WHERE id = $1", {id, forExpiry}).status();
+}
+
+core::Status TenantStore::lockDemo(const std::string& id, int64_t now) {
+  return tx_.exec("UPDATE tenants SET status = 'suspended', locked_at = $2 WHERE id = $1 AND demo = 1", {id, now})
+      .status();
+}
+
+core::Status TenantStore::convertDemo(const std::string& id, const std::string& tier, const std::string& billing) {
+  return tx_
+      .exec("UPDATE tenants SET demo = 0, tier = $2, billing = $3, status = 'active', locked_at = 0 WHERE id = $1",
+            {id, tier, billing})
+      .status();
+}
+
+core::Status TenantStore::deleteTenant(const std::string& id) {
+  return tx_.exec("DELETE FROM tenants WHERE id = $1", {id}).status();
+}
+
 }  // namespace mgmt::tenancy

@@ -42,6 +42,22 @@ class TenantStore {
   // Takes the tenant's next version number (every change of its desired state takes one).
   core::Result<int64_t> nextVersion(const std::string& id);
 
+  // The demo lifecycle (ADR 0029; columns of migration 5).
+  struct DemoState {
+    std::string id, name, status, contactEmail;
+    int64_t expiresAt = 0, remindedFor = 0, lockedAt = 0;
+  };
+  // Demo tenants (demo = 1), every one.
+  core::Result<std::vector<DemoState>> demos();
+  core::Result<std::optional<DemoState>> demo(const std::string& id);
+  core::Status setContactEmail(const std::string& id, const std::string& email);
+  core::Status setDemoReminded(const std::string& id, int64_t forExpiry);
+  // Suspends the tenant and records when (the grace before its purge starts there).
+  core::Status lockDemo(const std::string& id, int64_t now);
+  // No longer a demo: its tier and billing details (JSON), status active, unlocked.
+  core::Status convertDemo(const std::string& id, const std::string& tier, const std::string& billing);
+  core::Status deleteTenant(const std::string& id);
+
  private:
   store::Transaction& tx_;
 };

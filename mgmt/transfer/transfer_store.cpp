@@ -23,6 +23,11 @@ const std::vector<TableSpec>& platformTables() {
       {"device_events", {"device_id", "seq"}},
       {"commands", {"id"}},
       {"tokens", {"id"}},
+      {"tenant_branding", {"tenant_id"}},
+      {"mail_templates", {"tenant_id", "name"}},
+      {"mail_outbox", {"id"}},
+      {"signups", {"id"}},
+      {"jobs", {"id"}},
   };
   return tables;
 }

@@ -189,4 +189,21 @@ core::Result<std::vector<SessionRow>> UsageStore::sessions(const std::string& te
 
 core::Result<int64_t> UsageStore::usageRecords() { return tx_.queryInt64("SELECT count(*) FROM usage"); }
 
+core::Status UsageStore::deleteDeviceData(const std::string& deviceId) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM usage WHERE device_id = $1", {deviceId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM sessions WHERE device_id = $1", {deviceId}).status());
+  return tx_.exec("DELETE FROM device_events WHERE device_id = $1", {deviceId}).status();
+}
+
+core::Status UsageStore::deleteTotals(const std::string& tenantId, const std::string& username) {
+  return tx_.exec("DELETE FROM usage_totals WHERE tenant_id = $1 AND username = $2", {tenantId, username}).status();
+}
+
+core::Status UsageStore::deleteTenant(const std::string& tenantId) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM usage WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM usage_totals WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM sessions WHERE tenant_id = $1", {tenantId}).status());
+  return tx_.exec("DELETE FROM device_events WHERE tenant_id = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::usage

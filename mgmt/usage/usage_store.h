@@ -57,6 +57,13 @@ class UsageStore {
   core::Result<std::vector<SessionRow>> sessions(const std::string& tenantId, const std::string& user, int64_t limit);
   core::Result<int64_t> usageRecords();
 
+  // What one device uploaded (usage rows, sessions, events): a demo's sample device when the demo
+  // converts to paid (ADR 0029). The totals are not touched: see deleteTotals.
+  core::Status deleteDeviceData(const std::string& deviceId);
+  core::Status deleteTotals(const std::string& tenantId, const std::string& username);
+  // Everything uploaded for the tenant (its purge).
+  core::Status deleteTenant(const std::string& tenantId);
+
  private:
   store::Transaction& tx_;
 };

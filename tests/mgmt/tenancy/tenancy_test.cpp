@@ -107,7 +107,8 @@ TEST(Tenancy, ADemoTenantComesWithSampleData) {
   std::string name = r.arguments["name"].get<std::string>();
   core::ControlReply usage = f.call("usage", Json{{"tenant", name}});
   CHECK_EQUAL(50u, usage.arguments.size());
-  CHECK_EQUAL(30, usage.arguments[0]["records"].get<int64_t>());
+  CHECK_EQUAL(12, usage.arguments[0]["records"].get<int64_t>());  // the small scenario: 3 months, weekly
+  CHECK_EQUAL(10, r.arguments["devices"].get<int64_t>());
   // The demo's subscribers are versioned like any other: a box gets them all.
   core::Result<core::sync::ChangePage> page = f.platform->catalog.changes(r.arguments["id"].get<std::string>(), 0, 5000);
   CHECK_TRUE(page.isOk());

@@ -1,0 +1,85 @@
+#include "mgmt/app/platform_jobs.h"
+
+#include <chrono>
+
+#include "core/config.h"
+#include "core/log.h"
+
+namespace mgmt::app {
+
+PlatformJobs::PlatformJobs(const MgmtConfig& config, store::Storage& storage, Platform& platform)
+    : config_(config), storage_(storage), platform_(platform) {}
+
+PlatformJobs::~PlatformJobs() { stop(); }
+
+core::Status PlatformJobs::start() {
+  if (!config_.mail.smtpUrl.empty()) {
+    mail::SmtpConfig smtp;
+    smtp.url = config_.mail.smtpUrl;
+    smtp.from = config_.mail.from;
+    smtp.username = config_.mail.username;
+    smtp.requireTls = config_.mail.requireTls;
+    if (!config_.mail.passwordFile.empty()) {
+      EDGE_ASSIGN_OR_RETURN(smtp.password, core::readTextFile(config_.mail.passwordFile, "mail.password-file"));
+      while (!smtp.password.empty() && (smtp.password.back() == '\n' || smtp.password.back() == '\r'))
+        smtp.password.pop_back();
+    }
+    if (!mail::validAddress(smtp.from)) return core::invalidArgument("mail.from: not one plain email address");
+    transport_ = mail::makeSmtpTransport(smtp);
+    sender_ = std::make_unique<mail::MailSender>(
+        mail::MailSender::Deps{storage_, core::SystemClock::instance(), *transport_, smtp.from});
+  }
+  thread_ = std::thread([this] { loop(); });
+  return core::Status::ok();
+}
+
+void PlatformJobs::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PlatformJobs::runOnce(bool lifecycle) {
+  auto run = [this](const char* name, const std::function<core::Status()>& work) {
+    core::Result<bool> ran = storage_.withSingletonLock(name, work);
+    if (!ran.isOk()) core::logWarning("mgmtd: the ", name, " job failed: ", ran.status().toString());
+  };
+  run("provisioning", [this]() -> core::Status {
+    return platform_.onboarding.runJobs(2000).status();
+  });
+  if (sender_) {
+    run("mail-sender", [this]() -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(mail::MailSender::Report r, sender_->sendDue());
+      if (r.failed > 0) core::logWarning("mgmtd: ", r.failed, " mail(s) could not be delivered (given up)");
+      return core::Status::ok();
+    });
+  }
+  if (lifecycle) {
+    run("demo-lifecycle", [this]() -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(onboarding::OnboardingService::LifecycleReport r, platform_.onboarding.lifecycle());
+      for (const std::string& n : r.reminded) core::logInfo("mgmtd: demo tenant '", n, "' reminded of its expiry");
+      for (const std::string& n : r.locked) core::logInfo("mgmtd: demo tenant '", n, "' expired: locked");
+      for (const std::string& n : r.purged) core::logInfo("mgmtd: demo tenant '", n, "' purged after its grace");
+      return core::Status::ok();
+    });
+  }
+}
+
+void PlatformJobs::loop() {
+  auto nextLifecycle = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    const auto now = std::chrono::steady_clock::now();
+    const bool lifecycle = now >= nextLifecycle;
+    if (lifecycle) nextLifecycle = now + std::chrono::seconds(60);
+    runOnce(lifecycle);
+    lock.lock();
+    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+  }
+}
+
+}  // namespace mgmt::app

@@ -1,0 +1,44 @@
+// The platform's background work, on a thread of its own so that a long step never holds up
+// mgmtd's loop (ADR 0029): every second the mail outbox is sent (singleton "mail-sender") and
+// provisioning jobs run for up to two seconds (singleton "provisioning"); every minute the demo
+// lifecycle runs (singleton "demo-lifecycle"). With several mgmtd, one of them runs each at a time
+// (Storage::withSingletonLock). Failures are logged and retried at the next round.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "mgmt/mail/mail_sender.h"
+#include "mgmt/mgmt_config.h"
+#include "mgmt/platform.h"
+
+namespace mgmt::app {
+
+class PlatformJobs {
+ public:
+  PlatformJobs(const MgmtConfig& config, store::Storage& storage, Platform& platform);
+  ~PlatformJobs();
+  // Reads the SMTP password file (mail.password-file) and starts the thread.
+  core::Status start();
+  void stop();
+  // One round of everything, on the caller's thread (tests).
+  void runOnce(bool lifecycle);
+
+ private:
+  void loop();
+
+  const MgmtConfig& config_;
+  store::Storage& storage_;
+  Platform& platform_;
+  std::unique_ptr<mail::Transport> transport_;
+  std::unique_ptr<mail::MailSender> sender_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+}  // namespace mgmt::app

@@ -1,0 +1,128 @@
+#include "mgmt/mail/mail_store.h"
+
+namespace mgmt::mail {
+
+using store::Row;
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, tenant_id, recipient, template, subject, body_text, body_html, state, attempts, next_attempt_at, "
+    "created_at, sent_at, last_error";
+
+OutboxMessage fromRow(const Row& r) {
+  OutboxMessage m;
+  m.id = r.int64(0);
+  m.tenantId = r.text(1);
+  m.recipient = r.text(2);
+  m.templateName = r.text(3);
+  m.subject = r.text(4);
+  m.bodyText = r.text(5);
+  m.bodyHtml = r.text(6);
+  m.state = r.text(7);
+  m.attempts = r.int64(8);
+  m.nextAttemptAt = r.int64(9);
+  m.createdAt = r.int64(10);
+  m.sentAt = r.int64(11);
+  m.lastError = r.text(12);
+  return m;
+}
+
+}  // namespace
+
+core::Result<int64_t> MailStore::insert(const OutboxMessage& m, const std::string& variablesJson) {
+  EDGE_ASSIGN_OR_RETURN(
+      int64_t id,
+      tx_.queryInt64("INSERT INTO mail_outbox (tenant_id, recipient, template, variables, subject, body_text, "
+                     "body_html, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                     {m.tenantId, m.recipient, m.templateName, variablesJson, m.subject, m.bodyText, m.bodyHtml,
+                      m.nextAttemptAt, m.createdAt}));
+  return id;
+}
+
+core::Result<std::vector<OutboxMessage>> MailStore::due(int64_t now, int limit) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query(std::string("SELECT ") + kColumns +
+                                      " FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= $1 "
+                                      "ORDER BY next_attempt_at, id LIMIT $2",
+                                  {now, int64_t{limit}}));
+  std::vector<OutboxMessage> out;
+  for (const Row& r : rows) out.push_back(fromRow(r));
+  return out;
+}
+
+core::Result<std::vector<OutboxMessage>> MailStore::recent(const std::string& tenantId, int limit) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query(std::string("SELECT ") + kColumns +
+                                      " FROM mail_outbox WHERE $1 = '*' OR tenant_id = $1 ORDER BY id DESC LIMIT $2",
+                                  {tenantId, int64_t{limit}}));
+  std::vector<OutboxMessage> out;
+  for (const Row& r : rows) out.push_back(fromRow(r));
+  return out;
+}
+
+core::Result<bool> MailStore::markSent(int64_t id, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("UPDATE mail_outbox SET state = 'sent', sent_at = $2, "
+                                            "attempts = attempts + 1, last_error = '' "
+                                            "WHERE id = $1 AND state = 'pending'",
+                                            {id, now}));
+  return n == 1;
+}
+
+core::Status MailStore::markAttempt(int64_t id, const std::string& error, int64_t nextAt, bool giveUp) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, "
+                                            "next_attempt_at = $3, state = $4 WHERE id = $1 AND state = 'pending'",
+                                            {id, error, nextAt, giveUp ? "failed" : "pending"}));
+  (void)n;
+  return core::Status::ok();
+}
+
+core::Result<std::optional<StoredTemplate>> MailStore::templateOf(const std::string& tenantId,
+                                                                   const std::string& name) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
+                        tx_.queryOne("SELECT subject, body_text, body_html FROM mail_templates "
+                                     "WHERE tenant_id = $1 AND name = $2",
+                                     {tenantId, name}));
+  if (!row) return std::optional<StoredTemplate>{};
+  return std::optional<StoredTemplate>{StoredTemplate{row->text(0), row->text(1), row->text(2)}};
+}
+
+core::Status MailStore::putTemplate(const std::string& tenantId, const std::string& name, const StoredTemplate& t,
+                                    int64_t now) {
+  return tx_
+      .exec("INSERT INTO mail_templates (tenant_id, name, subject, body_text, body_html, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, name) DO UPDATE SET "
+            "subject = excluded.subject, body_text = excluded.body_text, body_html = excluded.body_html, "
+            "updated_at = excluded.updated_at",
+            {tenantId, name, t.subject, t.text, t.html, now})
+      .status();
+}
+
+core::Result<std::optional<Branding>> MailStore::branding(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
+                        tx_.queryOne("SELECT display_name, logo_url, primary_colour, accent_colour "
+                                     "FROM tenant_branding WHERE tenant_id = $1",
+                                     {tenantId}));
+  if (!row) return std::optional<Branding>{};
+  return std::optional<Branding>{Branding{row->text(0), row->text(1), row->text(2), row->text(3)}};
+}
+
+core::Status MailStore::putBranding(const std::string& tenantId, const Branding& b, int64_t now) {
+  return tx_
+      .exec("INSERT INTO tenant_branding (tenant_id, display_name, logo_url, primary_colour, accent_colour, "
+            "updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id) DO UPDATE SET "
+            "display_name = excluded.display_name, logo_url = excluded.logo_url, "
+            "primary_colour = excluded.primary_colour, accent_colour = excluded.accent_colour, "
+            "updated_at = excluded.updated_at",
+            {tenantId, b.displayName, b.logoUrl, b.primaryColour, b.accentColour, now})
+      .status();
+}
+
+core::Status MailStore::deleteTenant(const std::string& tenantId) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM mail_outbox WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM mail_templates WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM tenant_branding WHERE tenant_id = $1", {tenantId}).status());
+  return core::Status::ok();
+}
+
+}  // namespace mgmt::mail

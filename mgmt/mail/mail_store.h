@@ -1,0 +1,44 @@
+// The mail tables (mail_outbox, mail_templates, tenant_branding) over one store::Transaction. SQL for
+// them lives here only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "mgmt/mail/outbox.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::mail {
+
+struct StoredTemplate {
+  std::string subject, text, html;
+};
+
+class MailStore {
+ public:
+  explicit MailStore(store::Transaction& tx) : tx_(tx) {}
+
+  core::Result<int64_t> insert(const OutboxMessage& m, const std::string& variablesJson);
+  // Pending messages due at `now`, oldest first.
+  core::Result<std::vector<OutboxMessage>> due(int64_t now, int limit);
+  core::Result<std::vector<OutboxMessage>> recent(const std::string& tenantId, int limit);
+  // A pending message becomes sent; false when it was not pending (sent already).
+  core::Result<bool> markSent(int64_t id, int64_t now);
+  // A pending message's attempt failed: retried at `nextAt`, or failed when `give_up`.
+  core::Status markAttempt(int64_t id, const std::string& error, int64_t nextAt, bool giveUp);
+
+  core::Result<std::optional<StoredTemplate>> templateOf(const std::string& tenantId, const std::string& name);
+  core::Status putTemplate(const std::string& tenantId, const std::string& name, const StoredTemplate& t, int64_t now);
+  core::Result<std::optional<Branding>> branding(const std::string& tenantId);
+  core::Status putBranding(const std::string& tenantId, const Branding& b, int64_t now);
+  // Everything mail holds for a tenant: its messages, templates and branding (its purge).
+  core::Status deleteTenant(const std::string& tenantId);
+
+ private:
+  store::Transaction& tx_;
+};
+
+}  // namespace mgmt::mail

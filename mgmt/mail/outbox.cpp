@@ -1,0 +1,203 @@
+#include "mgmt/mail/outbox.h"
+
+#include <cctype>
+#include <map>
+
+#include "core/web/template.h"
+#include "mgmt/mail/mail_store.h"
+
+namespace mgmt::mail {
+
+namespace {
+
+struct Defaults {
+  const char* subject;
+  const char* text;
+  const char* html;
+};
+
+// The platform's templates. Text parts write variables raw ({{{x}}}): they are not HTML. Built at
+// start-up, not on first use (a leak checker would count it in the first test that sends mail).
+const std::map<std::string, Defaults> kDefaults = {
+      {"signup-verify",
+       {"Confirm your email for {{{business}}}",
+        "Hello,\n\nSomeone (we hope you) signed up {{{business}}} for {{{brand.name}}}.\n"
+        "Open this link within 24 hours to confirm your email and start your demo:\n\n{{{link}}}\n\n"
+        "If this was not you, ignore this message: nothing happens without the link.\n",
+        "<p>Hello,</p><p>Someone (we hope you) signed up <strong>{{business}}</strong> for {{brand.name}}.</p>"
+        "<p><a href=\"{{link}}\">Confirm your email and start your demo</a> (the link works for 24 hours).</p>"
+        "<p>If this was not you, ignore this message: nothing happens without the link.</p>"}},
+      {"demo-ready",
+       {"Your demo {{{tenant}}} is ready",
+        "Your demo tenant {{{tenant}}} is ready with sample data ({{{scenario}}}).\n"
+        "It runs for 7 days and every day you use it adds 7 more.\n\n{{{console-url}}}\n",
+        "<p>Your demo tenant <strong>{{tenant}}</strong> is ready with sample data ({{scenario}}).</p>"
+        "<p>It runs for 7 days and every day you use it adds 7 more.</p><p><a href=\"{{console-url}}\">Open the "
+        "console</a></p>"}},
+      {"demo-reminder",
+       {"Your demo {{{tenant}}} ends in {{{days-left}}} day(s)",
+        "Your demo tenant {{{tenant}}} ends on {{{expires}}} ({{{days-left}}} day(s) left).\n"
+        "Convert it to a paid tier to keep your own data; the sample data goes away.\n",
+        "<p>Your demo tenant <strong>{{tenant}}</strong> ends on {{expires}} ({{days-left}} day(s) left).</p>"
+        "<p>Convert it to a paid tier to keep your own data; the sample data goes away.</p>"}},
+      {"demo-expired",
+       {"Your demo {{{tenant}}} has ended",
+        "Your demo tenant {{{tenant}}} has ended and is locked. It will be deleted on {{{purge-date}}} unless "
+        "you convert it to a paid tier before then.\n",
+        "<p>Your demo tenant <strong>{{tenant}}</strong> has ended and is locked.</p><p>It will be deleted on "
+        "{{purge-date}} unless you convert it to a paid tier before then.</p>"}},
+      {"welcome-paid",
+       {"Welcome to {{{brand.name}}}: {{{tenant}}} is on {{{tier}}}",
+        "{{{tenant}}} is now on the {{{tier}}} tier. The demo's sample data has been removed; your own data "
+        "stays.\n",
+        "<p><strong>{{tenant}}</strong> is now on the {{tier}} tier.</p><p>The demo's sample data has been "
+        "removed; your own data stays.</p>"}},
+      {"password-reset",
+       {"Reset your password",
+        "Open this link within {{{minutes}}} minutes to choose a new password:\n\n{{{link}}}\n\n"
+        "It works once. If you did not ask for it, ignore this message.\n",
+        "<p><a href=\"{{link}}\">Choose a new password</a> (the link works once, for {{minutes}} minutes).</p>"
+        "<p>If you did not ask for it, ignore this message.</p>"}},
+};
+
+const std::map<std::string, Defaults>& defaults() { return kDefaults; }
+
+// Every HTML part in the brand's frame.
+constexpr const char* kFrame =
+    "<!doctype html><html><body style=\"font-family:sans-serif;margin:0\">"
+    "<div style=\"background:{{brand.primary-colour}};color:#fff;padding:12px 16px\">"
+    "{{#brand.logo-url}}<img src=\"{{brand.logo-url}}\" alt=\"\" height=\"32\" style=\"vertical-align:middle\"> "
+    "{{/brand.logo-url}}<strong>{{brand.name}}</strong></div>"
+    "<div style=\"padding:16px;border-bottom:4px solid {{brand.accent-colour}}\">{{{content}}}</div>"
+    "</body></html>";
+
+bool isHexColour(const std::string& s) {
+  if (s.size() != 7 || s[0] != '#') return false;
+  for (size_t i = 1; i < s.size(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+core::Json brandJson(const Branding& b) {
+  const Branding& p = platformBranding();
+  auto pick = [](const std::string& mine, const std::string& fallback) { return mine.empty() ? fallback : mine; };
+  return core::Json{{"name", pick(b.displayName, p.displayName)},
+                    {"logo-url", pick(b.logoUrl, p.logoUrl)},
+                    {"primary-colour", pick(b.primaryColour, p.primaryColour)},
+                    {"accent-colour", pick(b.accentColour, p.accentColour)}};
+}
+
+core::Result<std::string> render(const std::string& what, const std::string& text, const core::Json& data) {
+  core::web::Templates t;
+  EDGE_RETURN_IF_ERROR(t.add(what, text));
+  return t.render(what, data);
+}
+
+}  // namespace
+
+const Branding kPlatformBranding{"Edge Platform", "", "#1f4e79", "#f0a030"};
+
+const Branding& platformBranding() { return kPlatformBranding; }
+
+std::vector<std::string> templateNames() {
+  std::vector<std::string> out;
+  for (const auto& [name, tpl] : defaults()) out.push_back(name);
+  return out;
+}
+
+bool validAddress(const std::string& a) {
+  if (a.empty() || a.size() > kMaxRecipientBytes) return false;
+  size_t at = a.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= a.size() || a.find('@', at + 1) != std::string::npos)
+    return false;
+  for (char c : a) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return false;  // no spaces, controls (CR/LF) or 8-bit
+    if (c == '<' || c == '>' || c == ',' || c == ';' || c == '"' || c == '(' || c == ')' || c == '\\' ||
+        c == '[' || c == ']' || c == ':')
+      return false;
+  }
+  const std::string domain = a.substr(at + 1);
+  if (domain.find('.') == std::string::npos && domain != "localhost") return false;
+  if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string::npos) return false;
+  return true;
+}
+
+core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
+                              const std::string& templateName, const core::Json& variables, int64_t now) {
+  if (!validAddress(to)) return core::invalidArgument("to: not one plain email address");
+  if (!variables.is_object()) return core::invalidArgument("variables: must be an object");
+  MailStore store(tx);
+  StoredTemplate tpl;
+  std::optional<StoredTemplate> own;
+  if (!tenantId.empty()) {
+    EDGE_ASSIGN_OR_RETURN(own, store.templateOf(tenantId, templateName));
+  }
+  if (own) {
+    tpl = *own;
+  } else {
+    auto it = defaults().find(templateName);
+    if (it == defaults().end()) return core::notFound("template: no mail template '" + templateName + "'");
+    tpl = StoredTemplate{it->second.subject, it->second.text, it->second.html};
+  }
+  Branding brand;
+  if (!tenantId.empty()) {
+    EDGE_ASSIGN_OR_RETURN(std::optional<Branding> b, store.branding(tenantId));
+    if (b) brand = *b;
+  }
+  core::Json data = variables;
+  data["brand"] = brandJson(brand);
+  OutboxMessage m;
+  m.tenantId = tenantId;
+  m.recipient = to;
+  m.templateName = templateName;
+  EDGE_ASSIGN_OR_RETURN(m.subject, render("subject", tpl.subject, data));
+  // A subject is one header line.
+  for (char& c : m.subject)
+    if (c == '\r' || c == '\n') c = ' ';
+  EDGE_ASSIGN_OR_RETURN(m.bodyText, render("text", tpl.text, data));
+  EDGE_ASSIGN_OR_RETURN(std::string content, render("html", tpl.html, data));
+  core::Json frame = data;
+  frame["content"] = content;
+  EDGE_ASSIGN_OR_RETURN(m.bodyHtml, render("frame", kFrame, frame));
+  m.createdAt = now;
+  m.nextAttemptAt = now;
+  return store.insert(m, variables.dump());
+}
+
+core::Status setBranding(store::Transaction& tx, const std::string& tenantId, const Branding& b, int64_t now) {
+  if (b.displayName.size() > 100) return core::invalidArgument("display-name: at most 100 bytes");
+  for (char c : b.displayName)
+    if (static_cast<unsigned char>(c) < 0x20) return core::invalidArgument("display-name: no control characters");
+  if (!b.logoUrl.empty() && (b.logoUrl.size() > 512 || b.logoUrl.rfind("https://", 0) != 0 ||
+                             b.logoUrl.find_first_of(" \"'<>\r\n") != std::string::npos))
+    return core::invalidArgument("logo-url: an https:// URL of at most 512 bytes");
+  if (!b.primaryColour.empty() && !isHexColour(b.primaryColour))
+    return core::invalidArgument("primary-colour: #rrggbb");
+  if (!b.accentColour.empty() && !isHexColour(b.accentColour)) return core::invalidArgument("accent-colour: #rrggbb");
+  return MailStore(tx).putBranding(tenantId, b, now);
+}
+
+core::Result<Branding> brandingOf(store::Transaction& tx, const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Branding> b, MailStore(tx).branding(tenantId));
+  return b ? *b : Branding{};
+}
+
+core::Status setTemplate(store::Transaction& tx, const std::string& tenantId, const std::string& name,
+                         const std::string& subject, const std::string& text, const std::string& html, int64_t now) {
+  if (defaults().count(name) == 0) return core::notFound("name: no mail template '" + name + "'");
+  if (subject.empty() || subject.size() > 200) return core::invalidArgument("subject: 1 to 200 bytes");
+  if (text.size() > 20000) return core::invalidArgument("text: at most 20000 bytes");
+  if (html.size() > 50000) return core::invalidArgument("html: at most 50000 bytes");
+  const core::Json probe = core::Json::object();
+  if (auto r = render("subject", subject, probe); !r.isOk()) return core::invalidArgument("subject: " + r.status().message());
+  if (auto r = render("text", text, probe); !r.isOk()) return core::invalidArgument("text: " + r.status().message());
+  if (auto r = render("html", html, probe); !r.isOk()) return core::invalidArgument("html: " + r.status().message());
+  return MailStore(tx).putTemplate(tenantId, name, StoredTemplate{subject, text, html}, now);
+}
+
+core::Result<std::vector<OutboxMessage>> recent(store::Transaction& tx, const std::string& tenantId, int limit) {
+  return MailStore(tx).recent(tenantId, limit);
+}
+
+}  // namespace mgmt::mail

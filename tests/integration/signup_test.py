@@ -1,0 +1,148 @@
+"""ISP self-registration end to end (issue 23, ADR 0029): a real mgmtd whose outbox delivers over real
+SMTP (libcurl) to a local sink (aiosmtpd). Sign up through the public API, read the verification mail
+from the sink, follow its link, watch provisioning to done through the progress API, check the
+scenario's counts, convert to paid with the tenant's own token and check the samples are gone and its
+own data stays. Refusals: bad bodies name their field, a wrong link is 404, another tenant cannot
+convert."""
+import json
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Mgmtd, TempDir, check, wait_for  # noqa: E402
+from smtp_sink import SmtpSink, text_of, html_of  # noqa: E402
+
+
+def curl(url, *args, data=None):
+    cmd = ["curl", "-sS", "-k", "-o", "-", "-w", "\n%{http_code}", "--max-time", "20"] + list(args)
+    if data is not None:
+        cmd += ["-H", "Content-Type: application/json", "--data-binary", data]
+    r = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=30)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+SIGNUP = {"business-name": "Harbour Net", "registration-id": "CPR/2019/1234", "tax-id": "P051234567X",
+          "contact-name": "Amina Otieno", "email": "owner@harbour.example", "phone": "+254 700 000000",
+          "country": "KE", "region": "Mombasa", "service-area": "Nyali, Bamburi", "expected-customers": 400,
+          "tier": "basic", "scenario": "medium"}
+
+
+class Signup(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.sink = SmtpSink(maildir=os.path.join(cls.tmp.path, "maildir")).start()
+        cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
+                         {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"}}).start()
+        cls.url = f"https://127.0.0.1:{cls.mgmt.admin_port}"
+        with open(os.path.join(cls.mgmt.data_dir, "admin-token")) as f:
+            cls.platform = ["-H", "Authorization: Bearer " + f.read().strip()]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mgmt.stop()
+        cls.sink.stop()
+        cls.tmp.cleanup()
+
+    def api(self, path, auth=(), data=None):
+        code, body = curl(self.url + path, *auth, data=None if data is None else json.dumps(data))
+        return code, (json.loads(body) if body.strip().startswith("{") or body.strip().startswith("[") else body)
+
+    def test_signup_mail_link_provisioning_and_conversion(self):
+        code, made = self.api("/api/v1/signup", data=SIGNUP)
+        self.assertEqual(202, code, made)
+        # The verification mail, delivered over SMTP, with its link.
+        mail = self.sink.wait_for(lambda m: m["To"] == "owner@harbour.example" and "Confirm" in m["Subject"])[0]
+        self.assertEqual("mgmt@platform.example", mail["From"])
+        self.assertIn("Harbour Net", mail["Subject"])
+        self.assertTrue(mail["Message-ID"].startswith("<outbox-"))
+        self.assertIn("Harbour Net", html_of(mail))
+        link = re.search(r"(https://\S+/api/v1/signup/verify\?token=[0-9a-f]+)", text_of(mail)).group(1)
+        self.assertTrue(link.startswith(self.url), link)
+        # A mistyped link: 404, nothing made.
+        code, _ = self.api("/api/v1/signup/verify?token=" + "0" * 40)
+        self.assertEqual(404, code)
+        code, verified = curl(link)
+        self.assertEqual(200, code, verified)
+        verified = json.loads(verified)
+        job = verified["job"]
+        # Progress through the API until done, the percent never going back.
+        seen = []
+
+        def done():
+            c, j = self.api("/api/v1/signup/job?id=" + job)
+            self.assertEqual(200, c, j)
+            seen.append(j["percent"])
+            return j if j["state"] in ("done", "failed") else None
+        final = wait_for(done, timeout=120, what="provisioning")
+        self.assertEqual("done", final["state"], final)
+        self.assertEqual(100, final["percent"])
+        self.assertEqual(sorted(seen), seen)
+        self.assertEqual(["plans", "devices", "customers 1-250", "customers 251-500", "ready"],
+                         [s["step"] for s in final["log"]])
+        # The same link again: the same job.
+        code, again = curl(link)
+        self.assertEqual(job, json.loads(again)["job"])
+        # The medium scenario's counts.
+        tenant = verified["tenant-id"]
+        code, shown = self.api("/api/v1/tenant-show?tenant=" + tenant, self.platform)
+        self.assertEqual(200, code, shown)
+        t = shown["data"]
+        self.assertTrue(t["demo"])
+        self.assertEqual((500, 5, 12), (t["subscribers"], t["plans"], t["devices"]))
+        self.sink.wait_for(lambda m: m["To"] == "owner@harbour.example" and "is ready" in m["Subject"])
+
+        # The prospect's own data, with a token of its tenant.
+        code, tok = self.api("/api/v1/token-create", self.platform, {"tenant": tenant, "name": "owner"})
+        self.assertEqual(200, code, tok)
+        owner = ["-H", "Authorization: Bearer " + tok["data"]["token"]]
+        code, r = self.api("/api/v1/plan-add", owner, {"name": "own-20", "down": "20M", "up": "5M"})
+        self.assertEqual(200, code, r)
+        code, r = self.api("/api/v1/subscriber-add", owner, {"username": "alice", "password": "pw-alice-1", "plan": "own-20"})
+        self.assertEqual(200, code, r)
+        # Another tenant's token cannot convert it.
+        code, other = self.api("/api/v1/tenant-add", self.platform, {"name": "other", "tier": "basic"})
+        code, otok = self.api("/api/v1/token-create", self.platform, {"tenant": "other", "name": "x"})
+        stranger = ["-H", "Authorization: Bearer " + otok["data"]["token"]]
+        convert = {"tenant": tenant, "tier": "basic", "billing-name": "Harbour Net Ltd",
+                   "billing-email": "billing@harbour.example", "billing-address": "1 Beach Rd, Mombasa"}
+        code, r = self.api("/api/v1/demo-convert", stranger, convert)
+        self.assertIn(code, (403, 404), r)
+        code, r = self.api("/api/v1/demo-convert", owner, dict(convert, **{"billing-email": "x"}))
+        self.assertEqual(400, code, r)
+        self.assertIn("billing-email", r["error"])
+        code, r = self.api("/api/v1/demo-convert", owner, convert)
+        self.assertEqual(200, code, r)
+        code, shown = self.api("/api/v1/tenant-show?tenant=" + tenant, self.platform)
+        t = shown["data"]
+        self.assertFalse(t["demo"])
+        self.assertEqual("basic", t["tier"])
+        self.assertEqual((1, 1, 0), (t["subscribers"], t["plans"], t["devices"]))
+        code, subs = self.api("/api/v1/subscriber-list?tenant=" + tenant, owner)
+        self.assertEqual(["alice"], [s["username"] for s in subs["data"]], subs)
+        code, usage = self.api("/api/v1/usage?tenant=" + tenant, owner)
+        self.assertEqual(200, code, usage)
+        self.assertEqual([], usage["data"])
+        self.sink.wait_for(lambda m: m["To"] == "billing@harbour.example" and "basic" in m["Subject"])
+        # The maildir the demo points people at has every message.
+        self.assertGreaterEqual(len(os.listdir(os.path.join(self.tmp.path, "maildir", "new"))), 3)
+
+    def test_bad_bodies_name_their_field(self):
+        for key, value in (("email", "nope"), ("country", "Kenya"), ("tier", "gold"), ("expected-customers", 0)):
+            code, r = self.api("/api/v1/signup", data=dict(SIGNUP, **{key: value}))
+            self.assertEqual(400, code, r)
+            self.assertTrue(r["error"].startswith(key + ":"), r)
+        code, r = self.api("/api/v1/signup", data=dict(SIGNUP, admin=True))
+        self.assertEqual(400, code, r)
+        code, body = curl(self.url + "/api/v1/signup", data="[" * 5000 + "]" * 5000)
+        self.assertEqual(400, code, body)  # nested too deep, or too large: refused before parsing
+        code, body = curl(self.url + "/api/v1/signup", data=json.dumps(dict(SIGNUP, region="x" * 20000)))
+        self.assertEqual(413, code, body)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,383 @@
+// ISP self-registration and demo tenants on the storage of this run (ADR 0029): the signup body's
+// checks, verification by the emailed link (once, expiring), provisioning as a job with steps and the
+// scenario's counts, conversion to paid dropping exactly the samples, and the demo lifecycle with a
+// manual clock (activity, reminder, lock, purge).
+#include <map>
+
+#include "mgmt/api/rate_limit.h"
+#include "mgmt/catalog/catalog_store.h"
+#include "mgmt/mail/outbox.h"
+#include "mgmt/onboarding/onboarding_service.h"
+#include "mgmt/onboarding/scenarios.h"
+#include "mgmt/onboarding/signup_request.h"
+#include "tests/mgmt/support/mgmt_fixture.h"
+
+using core::Json;
+using mgmt::mail::OutboxMessage;
+using mgmt::tenancy::Caller;
+using mgmt::testing::Fixture;
+
+namespace {
+const bool kWarm = mgmt::testing::warm();
+
+Json body(const std::string& email = "Owner@Harbour.example", const std::string& scenario = "small") {
+  return Json{{"business-name", "Harbour Net"},  {"registration-id", "CPR/2019/1234"}, {"tax-id", "P051234567X"},
+              {"contact-name", "Amina Otieno"},  {"email", email},                     {"phone", "+254 700 000000"},
+              {"country", "ke"},                 {"region", "Mombasa"},                {"service-area", "Nyali, Bamburi"},
+              {"expected-customers", 40},        {"tier", "basic"},                    {"scenario", scenario}};
+}
+
+std::vector<OutboxMessage> outbox(Fixture& f, const std::string& tenant = "*") {
+  std::vector<OutboxMessage> out;
+  CHECK_TRUE(f.storage
+                 ->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+                   EDGE_ASSIGN_OR_RETURN(out, mgmt::mail::recent(tx, tenant, 1000));
+                   return core::Status::ok();
+                 })
+                 .isOk());
+  return out;
+}
+
+// The secret of the newest verification link in the outbox.
+std::string linkSecret(Fixture& f) {
+  for (const OutboxMessage& m : outbox(f, "")) {
+    if (m.templateName != "signup-verify") continue;
+    size_t at = m.bodyText.find("token=");
+    CHECK_TRUE(at != std::string::npos);
+    size_t end = m.bodyText.find_first_of(" \n", at);
+    return m.bodyText.substr(at + 6, end - at - 6);
+  }
+  FAIL("no verification mail");
+  return "";
+}
+
+// Signs up, follows the link, runs the job to its end; the tenant's id.
+std::string provisioned(Fixture& f, const std::string& scenario, const std::string& email) {
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  core::Result<mgmt::onboarding::SignupRequest> r = mgmt::onboarding::parseSignup(body(email, scenario).dump());
+  CHECK_TRUE(r.isOk());
+  CHECK_TRUE(o.signup(*r).isOk());
+  core::Result<Json> v = o.verify(linkSecret(f));
+  CHECK_TRUE_TEXT(v.isOk(), v.status().toString().c_str());
+  core::Result<int> steps = o.runJobs();
+  CHECK_TRUE(steps.isOk());
+  core::Result<Json> job = o.job((*v)["job"].get<std::string>());
+  STRCMP_EQUAL("done", (*job)["state"].get<std::string>().c_str());
+  return (*v)["tenant-id"].get<std::string>();
+}
+
+Json tenantView(Fixture& f, const std::string& id) {
+  core::ControlReply r = f.call("tenant-show", Json{{"tenant", id}});
+  CHECK_EQUAL_TEXT(0, r.result, r.text.c_str());
+  return r.arguments;
+}
+
+int64_t count(Fixture& f, const std::string& sql, const std::string& tenantId) {
+  int64_t n = -1;
+  CHECK_TRUE(f.storage
+                 ->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+                   EDGE_ASSIGN_OR_RETURN(n, tx.queryInt64(sql, {tenantId}));
+                   return core::Status::ok();
+                 })
+                 .isOk());
+  return n;
+}
+}  // namespace
+
+TEST_GROUP(Signup){};
+
+TEST(Signup, TheBodyIsCheckedFieldByField) {
+  core::Result<mgmt::onboarding::SignupRequest> ok = mgmt::onboarding::parseSignup(body().dump());
+  CHECK_TRUE_TEXT(ok.isOk(), ok.status().toString().c_str());
+  STRCMP_EQUAL("owner@harbour.example", ok->email.c_str());
+  STRCMP_EQUAL("KE", ok->country.c_str());
+  CHECK_EQUAL(40, ok->expectedCustomers);
+  // Without a scenario: the one that fits the expected size.
+  Json big = body();
+  big.erase("scenario");
+  big["expected-customers"] = "2500";
+  STRCMP_EQUAL("enterprise", mgmt::onboarding::parseSignup(big.dump())->scenario.c_str());
+  struct Case {
+    const char* key;
+    Json value;
+  };
+  const Case bad[] = {{"email", "not-an-address"},   {"email", "a@b.example\r\nBcc: x@y.example"},
+                      {"country", "Kenya"},          {"tier", "gold"},
+                      {"scenario", "huge"},          {"expected-customers", 0},
+                      {"expected-customers", "1e9"}, {"business-name", std::string(101, 'x')},
+                      {"business-name", ""},         {"phone", "call me"},
+                      {"region", "a\nb"},            {"tax-id", Json::array({"x"})}};
+  for (const Case& c : bad) {
+    Json b = body();
+    b[c.key] = c.value;
+    core::Result<mgmt::onboarding::SignupRequest> r = mgmt::onboarding::parseSignup(b.dump());
+    CHECK_TEXT(core::Code::kInvalidArgument == r.status().code(), c.key);
+    CHECK_TEXT(r.status().message().rfind(std::string(c.key) + ":", 0) == 0, r.status().message().c_str());
+  }
+  Json missing = body();
+  missing.erase("tax-id");
+  STRCMP_EQUAL("tax-id: is required", mgmt::onboarding::parseSignup(missing.dump()).status().message().c_str());
+  Json extra = body();
+  extra["admin"] = true;
+  CHECK_TRUE(mgmt::onboarding::parseSignup(extra.dump()).status().message().rfind("admin:", 0) == 0);
+  CHECK_TRUE(core::Code::kInvalidArgument == mgmt::onboarding::parseSignup("[[[[1]]]]").status().code());
+  CHECK_TRUE(core::Code::kInvalidArgument ==
+             mgmt::onboarding::parseSignup(std::string(mgmt::onboarding::kMaxSignupBytes + 1, ' ')).status().code());
+}
+
+TEST(Signup, TheEmailedLinkProvisionsADemoOnceWithStepsAndProgress) {
+  Fixture f;
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  core::Result<Json> made = o.signup(*mgmt::onboarding::parseSignup(body().dump()));
+  CHECK_TRUE(made.isOk());
+  std::vector<OutboxMessage> mail = outbox(f, "");
+  CHECK_EQUAL(1u, mail.size());
+  STRCMP_EQUAL("owner@harbour.example", mail[0].recipient.c_str());
+  STRCMP_EQUAL("Confirm your email for Harbour Net", mail[0].subject.c_str());
+  const std::string secret = linkSecret(f);
+  CHECK_EQUAL(40u, secret.size());
+  std::string wrong = secret;
+  wrong[0] = wrong[0] == '0' ? '1' : '0';
+  CHECK_TRUE(core::Code::kNotFound == o.verify(wrong).status().code());
+
+  core::Result<Json> v = o.verify(secret);
+  CHECK_TRUE(v.isOk());
+  const std::string job = (*v)["job"].get<std::string>();
+  const std::string tenant = (*v)["tenant-id"].get<std::string>();
+  STRCMP_EQUAL("Harbour Net", (*v)["tenant"].get<std::string>().c_str());
+  // The same link again: the same job, never a second tenant.
+  core::Result<Json> again = o.verify(secret);
+  STRCMP_EQUAL(job.c_str(), (*again)["job"].get<std::string>().c_str());
+  CHECK_TRUE((*again)["again"].get<bool>());
+
+  core::Result<Json> before = o.job(job);
+  STRCMP_EQUAL("queued", (*before)["state"].get<std::string>().c_str());
+  CHECK_EQUAL(0, (*before)["percent"].get<int64_t>());
+  CHECK_EQUAL(4, (*before)["steps-total"].get<int64_t>());  // plans, devices, customers 1-50, ready
+  // Nothing yet: the tenant exists, its samples do not.
+  CHECK_EQUAL(0, tenantView(f, tenant)["subscribers"].get<int64_t>());
+  core::Result<int> steps = o.runJobs();
+  CHECK_EQUAL(4, *steps);
+  core::Result<Json> after = o.job(job);
+  STRCMP_EQUAL("done", (*after)["state"].get<std::string>().c_str());
+  CHECK_EQUAL(100, (*after)["percent"].get<int64_t>());
+  CHECK_EQUAL(4u, (*after)["log"].size());
+  STRCMP_EQUAL("customers 1-50", (*after)["log"][2]["step"].get<std::string>().c_str());
+  // The small scenario.
+  Json t = tenantView(f, tenant);
+  CHECK_TRUE(t["demo"].get<bool>());
+  CHECK_EQUAL(50, t["subscribers"].get<int64_t>());
+  CHECK_EQUAL(3, t["plans"].get<int64_t>());
+  CHECK_EQUAL(10, t["devices"].get<int64_t>());
+  core::ControlReply usage = f.call("usage", Json{{"tenant", tenant}});
+  CHECK_EQUAL(50u, usage.arguments.size());
+  CHECK_EQUAL(12, usage.arguments[0]["records"].get<int64_t>());  // 3 months, weekly
+  // The demo-ready mail went to the signup's address, in the tenant's outbox.
+  std::vector<OutboxMessage> theirs = outbox(f, tenant);
+  CHECK_EQUAL(1u, theirs.size());
+  STRCMP_EQUAL("demo-ready", theirs[0].templateName.c_str());
+  STRCMP_EQUAL("owner@harbour.example", theirs[0].recipient.c_str());
+  CHECK_EQUAL(0, *o.runJobs());
+  // On the platform's funnel.
+  core::ControlReply list = f.call("signup-list", Json::object());
+  CHECK_EQUAL_TEXT(0, list.result, list.text.c_str());
+  STRCMP_EQUAL("verified", list.arguments[0]["state"].get<std::string>().c_str());
+  CHECK_EQUAL(100, list.arguments[0]["provisioning"]["percent"].get<int64_t>());
+  // Which a tenant may not read.
+  CHECK_TRUE(f.call("signup-list", Json::object(), Caller{tenant}).result != 0);
+}
+
+TEST(Signup, ALinkExpiresAndOneAddressCannotFloodTheOutbox) {
+  Fixture f;
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  mgmt::onboarding::SignupRequest r = *mgmt::onboarding::parseSignup(body().dump());
+  CHECK_TRUE(o.signup(r).isOk());
+  const std::string secret = linkSecret(f);
+  CHECK_TRUE(o.signup(r).isOk());
+  CHECK_TRUE(o.signup(r).isOk());
+  core::Result<Json> fourth = o.signup(r);
+  CHECK_TRUE(core::Code::kResourceExhausted == fourth.status().code());
+  CHECK_EQUAL(3u, outbox(f, "").size());
+  f.clock.advance(std::chrono::hours(25));
+  CHECK_TRUE(core::Code::kFailedPrecondition == o.verify(secret).status().code());
+  CHECK_TRUE(o.signup(r).isOk());  // an hour later, again
+}
+
+TEST(Signup, TheMediumScenarioHasItsCounts) {
+  Fixture f;
+  std::string tenant = provisioned(f, "medium", "ops@medium.example");
+  Json t = tenantView(f, tenant);
+  CHECK_EQUAL(500, t["subscribers"].get<int64_t>());
+  CHECK_EQUAL(5, t["plans"].get<int64_t>());
+  CHECK_EQUAL(12, t["devices"].get<int64_t>());
+  CHECK_EQUAL(500 * 51, count(f, "SELECT count(*) FROM usage WHERE tenant_id = $1", tenant));  // 12 months, weekly
+}
+
+TEST_GROUP(Demo){};
+
+TEST(Demo, ConversionKeepsTheTenantsOwnDataAndDropsTheSamples) {
+  Fixture f;
+  std::string tenant = provisioned(f, "small", "owner@harbour.example");
+  Caller owner{tenant};
+  // The prospect's own data: a plan of its own, one customer on it and one on a sample plan.
+  CHECK_EQUAL(0, f.call("plan-add", Json{{"name", "own-20"}, {"down", "20M"}, {"up", "5M"}}, owner).result);
+  CHECK_EQUAL(0, f.call("subscriber-add", Json{{"username", "alice"}, {"password", "pw-alice-1"}, {"plan", "own-20"}}, owner).result);
+  CHECK_EQUAL(0, f.call("subscriber-add", Json{{"username", "bob"}, {"password", "pw-bob-12"}, {"plan", "demo-home-50"}}, owner).result);
+  // Another tenant cannot convert it.
+  std::string other = f.tenant("other", "basic");
+  Json convert{{"tenant", tenant}, {"tier", "basic"}, {"billing-name", "Harbour Net Ltd"},
+               {"billing-email", "billing@harbour.example"}, {"billing-address", "1 Beach Rd, Mombasa"}};
+  core::ControlReply refused = f.call("demo-convert", convert, Caller{other});
+  CHECK_TRUE(refused.result != 0);
+  CHECK_TRUE(tenantView(f, tenant)["demo"].get<bool>());
+  Json bad = convert;
+  bad["billing-email"] = "nope";
+  core::ControlReply badReply = f.call("demo-convert", bad, owner);
+  CHECK_TRUE(badReply.text.find("billing-email") != std::string::npos);
+
+  core::ControlReply r = f.call("demo-convert", convert, owner);
+  CHECK_EQUAL_TEXT(0, r.result, r.text.c_str());
+  CHECK_EQUAL(50, r.arguments["dropped"]["subscribers"].get<int64_t>());
+  CHECK_EQUAL(2, r.arguments["dropped"]["plans"].get<int64_t>());
+  CHECK_EQUAL(10, r.arguments["dropped"]["devices"].get<int64_t>());
+  CHECK_EQUAL(1, r.arguments["kept-plans"].get<int64_t>());
+  Json t = tenantView(f, tenant);
+  CHECK_FALSE(t["demo"].get<bool>());
+  STRCMP_EQUAL("basic", t["tier"].get<std::string>().c_str());
+  CHECK_EQUAL(2, t["subscribers"].get<int64_t>());
+  CHECK_EQUAL(2, t["plans"].get<int64_t>());  // own-20 and demo-home-50 (bob is on it)
+  CHECK_EQUAL(0, t["devices"].get<int64_t>());
+  CHECK_EQUAL(0, count(f, "SELECT count(*) FROM usage WHERE tenant_id = $1", tenant));
+  CHECK_EQUAL(0, count(f, "SELECT count(*) FROM usage_totals WHERE tenant_id = $1", tenant));
+  CHECK_EQUAL(0, count(f, "SELECT count(*) FROM subscribers WHERE tenant_id = $1 AND sample = 1 AND deleted = 0", tenant));
+  // The boxes hear of it: the samples are tombstones, versioned after the tenant's own changes.
+  CHECK_EQUAL(50, count(f, "SELECT count(*) FROM subscribers WHERE tenant_id = $1 AND deleted = 1", tenant));
+  bool welcome = false;
+  for (const OutboxMessage& m : outbox(f, tenant)) welcome = welcome || (m.templateName == "welcome-paid" && m.recipient == "billing@harbour.example");
+  CHECK_TRUE(welcome);
+  // Once.
+  CHECK_TRUE(f.call("demo-convert", convert, owner).text.find("not a demo") != std::string::npos);
+}
+
+TEST(Demo, ActivityExtendsThenRemindersLockAndPurgeFollowTheClock) {
+  Fixture f;
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  std::string tenant = provisioned(f, "small", "owner@harbour.example");
+  const int64_t firstExpiry = count(f, "SELECT expires_at FROM tenants WHERE id = $1", tenant);
+  CHECK_EQUAL(f.now() + 7 * 86400, firstExpiry);
+  // Activity within the first day changes nothing (one license a day at most); after it, 7 more days.
+  f.clock.advance(std::chrono::hours(12));
+  CHECK_TRUE(o.touch(tenant).isOk());
+  CHECK_EQUAL(firstExpiry, count(f, "SELECT expires_at FROM tenants WHERE id = $1", tenant));
+  f.clock.advance(std::chrono::hours(24));
+  CHECK_TRUE(o.touch(tenant).isOk());
+  const int64_t expiry = count(f, "SELECT expires_at FROM tenants WHERE id = $1", tenant);
+  CHECK_EQUAL(f.now() + 7 * 86400, expiry);
+  // Quiet days: nothing until two days before the end, then one reminder.
+  f.clock.advance(std::chrono::hours(24 * 4));
+  CHECK_EQUAL(0u, o.lifecycle()->reminded.size());
+  f.clock.advance(std::chrono::hours(24) + std::chrono::minutes(1));
+  CHECK_EQUAL(1u, o.lifecycle()->reminded.size());
+  CHECK_EQUAL(0u, o.lifecycle()->reminded.size());
+  // Past the end: locked (suspended), a mail; its boxes are refused, a touch does not bring it back.
+  f.clock.advance(std::chrono::hours(48));
+  mgmt::onboarding::OnboardingService::LifecycleReport locked = *o.lifecycle();
+  CHECK_EQUAL(1u, locked.locked.size());
+  STRCMP_EQUAL("suspended", tenantView(f, tenant)["status"].get<std::string>().c_str());
+  CHECK_TRUE(o.touch(tenant).isOk());
+  STRCMP_EQUAL("suspended", tenantView(f, tenant)["status"].get<std::string>().c_str());
+  int reminders = 0, expired = 0;
+  for (const OutboxMessage& m : outbox(f, tenant)) {
+    reminders += m.templateName == "demo-reminder";
+    expired += m.templateName == "demo-expired";
+  }
+  CHECK_EQUAL(1, reminders);
+  CHECK_EQUAL(1, expired);
+  // The grace (14 days), then every row of the tenant goes.
+  f.clock.advance(std::chrono::hours(24 * 14 - 1));
+  CHECK_EQUAL(0u, o.lifecycle()->purged.size());
+  f.clock.advance(std::chrono::hours(2));
+  CHECK_EQUAL(1u, o.lifecycle()->purged.size());
+  CHECK_EQUAL(0, count(f, "SELECT count(*) FROM tenants WHERE id = $1", tenant));
+  for (const char* table : {"plans", "subscribers", "devices", "usage", "usage_totals", "mail_outbox", "jobs", "signups"})
+    CHECK_EQUAL_TEXT(0, count(f, std::string("SELECT count(*) FROM ") + table + " WHERE tenant_id = $1", tenant), table);
+  CHECK_EQUAL(0u, o.lifecycle()->purged.size());
+}
+
+TEST_GROUP(Tiers){};
+
+// The seeds' tiers: each adds plugins to the one below; a command naming a plugin is refused for a
+// tenant whose tier lacks it, by the command table, naming the plugin and the tier that has it.
+TEST(Tiers, APluginIsRefusedBelowItsTierAndTheRefusalSaysWhichTierHasIt) {
+  CHECK_TRUE(mgmt::findTier("free")->hasPlugin(mgmt::kPluginManualInvoicing));
+  CHECK_FALSE(mgmt::findTier("free")->hasPlugin(mgmt::kPluginCustomBranding));
+  CHECK_TRUE(mgmt::findTier("basic")->hasPlugin(mgmt::kPluginEmailNotifications));
+  CHECK_FALSE(mgmt::findTier("basic")->hasPlugin(mgmt::kPluginWhiteLabel));
+  CHECK_TRUE(mgmt::findTier("premium")->hasPlugin(mgmt::kPluginSnmpMonitoring));
+  CHECK_FALSE(mgmt::findTier("premium")->hasPlugin(mgmt::kPluginSla));
+  CHECK_TRUE(mgmt::findTier("enterprise")->hasPlugin(mgmt::kPluginCustomIntegrations));
+  for (size_t i = 1; i < mgmt::tiers().size(); ++i)
+    for (const std::string& p : mgmt::tiers()[i - 1].plugins) CHECK_TRUE(mgmt::tiers()[i].hasPlugin(p));
+  // Rates per token grow with the tier.
+  for (size_t i = 1; i < mgmt::tiers().size(); ++i)
+    CHECK_TRUE(mgmt::tiers()[i].apiPerSecond > mgmt::tiers()[i - 1].apiPerSecond);
+  STRCMP_EQUAL("x needs the sla plugin, which the enterprise tier has (this tenant is on premium)",
+               mgmt::pluginRefusal("premium", "x", "sla")->c_str());
+
+  Fixture f;
+  std::string free = f.tenant("corner-cafe", "free");
+  std::string basic = f.tenant("harbour", "basic");
+  Json branding{{"display-name", "Corner Cafe"}, {"primary-colour", "#112233"}};
+  core::ControlReply refused = f.call("branding-set", branding, Caller{free});
+  CHECK_TRUE(core::Code::kPermissionDenied == refused.code);
+  STRCMP_EQUAL("branding-set needs the custom-branding plugin, which the basic tier and above have (this tenant is on free)",
+               refused.text.c_str());
+  core::ControlReply ok = f.call("branding-set", branding, Caller{basic});
+  CHECK_EQUAL_TEXT(0, ok.result, ok.text.c_str());
+  STRCMP_EQUAL("Corner Cafe", ok.arguments["display-name"].get<std::string>().c_str());
+  // The platform may (for a tenant on any tier); a move up the tiers lifts the refusal.
+  CHECK_EQUAL(0, f.call("tenant-set", Json{{"tenant", "corner-cafe"}, {"tier", "basic"}}).result);
+  CHECK_EQUAL(0, f.call("branding-set", branding, Caller{free}).result);
+  // A bad colour names its field.
+  core::ControlReply bad = f.call("branding-set", Json{{"primary-colour", "red"}}, Caller{basic});
+  CHECK_TRUE(bad.text.find("primary-colour") != std::string::npos);
+}
+
+// The admin API's rate per token: a bucket of the tier's burst, refilled at its rate; an empty bucket
+// answers 429 with Retry-After; each token has its own; the platform is not limited here.
+TEST(Tiers, EachTokenHasABucketOfItsTiersSize) {
+  core::ManualClock clock;
+  std::map<std::string, std::string> tierOf = {{"t-basic", "basic"}, {"t-free", "free"}};
+  int asked = 0;
+  mgmt::api::ApiRateLimiter limiter(clock, [&](const std::string& t) {
+    ++asked;
+    return tierOf.count(t) ? tierOf[t] : std::string();
+  });
+  const mgmt::Tier& basic = *mgmt::findTier("basic");
+  for (int i = 0; i < static_cast<int>(basic.apiBurst); ++i) CHECK_FALSE(limiter.admit("k-1", "t-basic").has_value());
+  std::optional<core::HttpResponse> limited = limiter.admit("k-1", "t-basic");
+  CHECK_TRUE(limited.has_value());
+  CHECK_EQUAL(429, limited->status);
+  bool retryAfter = false;
+  for (const auto& [name, value] : limited->headers) retryAfter = retryAfter || (name == "Retry-After" && value == "1");
+  CHECK_TRUE(retryAfter);
+  CHECK_TRUE(limited->body.find("basic tier allows 5 a second") != std::string::npos);
+  // Another token of the same tenant has its own bucket; the platform is not limited.
+  CHECK_FALSE(limiter.admit("k-2", "t-basic").has_value());
+  for (int i = 0; i < 1000; ++i) CHECK_FALSE(limiter.admit("k-platform", "").has_value());
+  // A fifth of a second later one request fits (5 a second).
+  clock.advance(std::chrono::milliseconds(200));
+  CHECK_FALSE(limiter.admit("k-1", "t-basic").has_value());
+  CHECK_TRUE(limiter.admit("k-1", "t-basic").has_value());
+  // A free tenant's bucket is smaller and slower.
+  const mgmt::Tier& free = *mgmt::findTier("free");
+  for (int i = 0; i < static_cast<int>(free.apiBurst); ++i) CHECK_FALSE(limiter.admit("k-3", "t-free").has_value());
+  CHECK_TRUE(limiter.admit("k-3", "t-free").has_value());
+  CHECK_EQUAL(1, limiter.retryAfterSeconds("k-3", "t-free"));
+  // The tier is asked once a minute per tenant, not per request.
+  CHECK_EQUAL(2, asked);
+  tierOf["t-free"] = "premium";
+  clock.advance(std::chrono::seconds(61));
+  for (int i = 0; i < static_cast<int>(mgmt::findTier("premium")->apiBurst); ++i)
+    CHECK_FALSE(limiter.admit("k-3", "t-free").has_value());
+}
