@@ -1,6 +1,7 @@
 #include "mgmt/platform.h"
 
 #include "mgmt/api/signup_api.h"
+#include "mgmt/mail/outbox.h"
 #include "mgmt/onboarding/scenarios.h"
 
 namespace mgmt {
@@ -27,7 +28,11 @@ tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Author
 // their reset and invitation links point at the console.
 access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock) {
   access::SignInService::Deps d{storage, clock, {}, {}, "", nullptr};
-  d.consoleUrl = config.effectivePublicUrl();
+  d.consoleUrl = config.effectiveLinkUrl();
+  d.mail = [](store::Transaction& tx, const std::string& tenantId, const std::string& to, const std::string& name,
+              const core::Json& variables, int64_t now) {
+    return mail::enqueue(tx, tenantId, to, name, variables, now).status();
+  };
   return d;
 }
 
