@@ -42,6 +42,8 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
       more = static_cast<int64_t>(subs.size()) == batch;
       next = subs.empty() ? cursor : subs.back().id;
       std::vector<Invoice> drafts;
+      std::vector<std::vector<InvoiceLine>> draftLines;
+      std::vector<BillingStore::Claim> claims;
       TaxRates rates(st, t.id);
       for (Subscription& s : subs) {
         ++r.subscriptions;
@@ -54,16 +56,17 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
           const int64_t to = s.endDay > 0 ? std::min(p.end, s.endDay) : p.end;
           EDGE_RETURN_IF_ERROR(appendLines(s, p, from, to, +1, s.residual, lines));
           EDGE_ASSIGN_OR_RETURN(Invoice inv, makeDraft(st, rates, t.id, settings, s.username, s.customer, lines, at));
-          // The run's key: one invoice per (subscription, period), whatever ran before.
-          EDGE_ASSIGN_OR_RETURN(bool fresh, st.claimPeriod(s.id, p.start, inv.id));
-          if (!fresh) return core::internalError("subscription '" + s.id + "': period " + ::billing::formatDay(p.start) +
-                                                 " is invoiced but the subscription was not moved on");
-          EDGE_RETURN_IF_ERROR(st.insertInvoice(inv, lines));
+          claims.push_back(BillingStore::Claim{s.id, p.start, inv.id});
           drafts.push_back(std::move(inv));
+          draftLines.push_back(std::move(lines));
           s.billedUntil = p.end;
         }
         EDGE_RETURN_IF_ERROR(st.updateProgress(s.id, s.billedUntil, s.residual));
       }
+      // The run's keys: one invoice per (subscription, period), whatever ran before. A key taken
+      // already fails the whole batch (the subscription would have been moved on with it).
+      EDGE_RETURN_IF_ERROR(st.claimPeriods(claims));
+      EDGE_RETURN_IF_ERROR(st.insertInvoices(drafts, draftLines));
       // One-time charges (and plan-change adjustments) once the subscriptions are done: one
       // invoice per customer for what is open.
       if (!more) {

@@ -265,14 +265,6 @@ core::Status BillingStore::putSegment(const std::string& subscriptionId, const S
       .status();
 }
 
-core::Result<bool> BillingStore::claimPeriod(const std::string& subscriptionId, int64_t periodStart,
-                                             const std::string& invoiceId) {
-  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("INSERT INTO billed_periods (subscription_id, period_start, invoice_id) "
-                                            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                                            {subscriptionId, periodStart, invoiceId}));
-  return n == 1;
-}
-
 core::Result<int64_t> BillingStore::periodsWithoutInvoice(const std::string& tenantId) {
   return tx_.queryInt64("SELECT count(*) FROM billed_periods b JOIN subscriptions s ON s.id = b.subscription_id "
                         "LEFT JOIN invoices i ON i.id = b.invoice_id WHERE s.tenant_id = $1 AND i.id IS NULL",
@@ -400,27 +392,83 @@ core::Result<std::vector<Invoice>> BillingStore::openInvoices(const std::string&
   return out;
 }
 
-core::Status BillingStore::insertEntry(const std::string& tenantId, int64_t id, int64_t at, const std::string& kind,
-                                       const std::string& ref, const std::vector<LedgerLine>& lines) {
-  EDGE_RETURN_IF_ERROR(tx_.exec("INSERT INTO ledger_entries (tenant_id, id, at, kind, ref) VALUES ($1, $2, $3, $4, $5)",
-                                {tenantId, id, at, kind, ref})
-                           .status());
-  for (const LedgerLine& l : lines) {
-    EDGE_RETURN_IF_ERROR(tx_.exec("INSERT INTO ledger_lines (tenant_id, entry_id, account, amount) VALUES ($1, $2, $3, $4)",
-                                  {tenantId, id, l.account, l.amount})
-                             .status());
+namespace {
+
+// "INSERT INTO <head> VALUES ($1, ..., $k), ..." for `rows` rows of `columns` values.
+std::string multiRowInsert(const char* head, size_t columns, size_t rows, const char* tail) {
+  std::string sql = std::string("INSERT INTO ") + head + " VALUES ";
+  size_t n = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (size_t c = 0; c < columns; ++c) sql += (c == 0 ? "$" : ", $") + std::to_string(++n);
+    sql += ")";
+  }
+  return sql + tail;
+}
+
+// Inserts `rows` (each `columns` values, flattened) in chunks of at most `perStatement` rows whose
+// sizes are powers of two, so the texts repeat.
+core::Status insertRows(store::Transaction& tx, const char* head, size_t columns, const Params& values,
+                        size_t perStatement, const char* tail = "") {
+  const size_t rows = values.size() / columns;
+  for (size_t done = 0; done < rows;) {
+    size_t chunk = perStatement;
+    while (chunk > rows - done) chunk /= 2;
+    Params part(values.begin() + static_cast<std::ptrdiff_t>(done * columns),
+                values.begin() + static_cast<std::ptrdiff_t>((done + chunk) * columns));
+    EDGE_RETURN_IF_ERROR(tx.exec(multiRowInsert(head, columns, chunk, tail), part).status());
+    done += chunk;
   }
   return core::Status::ok();
 }
 
+}  // namespace
+
+core::Status BillingStore::insertEntries(const std::string& tenantId, int64_t firstId, int64_t at,
+                                         const std::vector<Entry>& entries) {
+  Params heads, lines;
+  int64_t id = firstId;
+  for (const Entry& e : entries) {
+    heads.insert(heads.end(), {tenantId, id, at, e.kind, e.ref});
+    for (const LedgerLine& l : e.lines) lines.insert(lines.end(), {tenantId, id, l.account, l.amount});
+    ++id;
+  }
+  EDGE_RETURN_IF_ERROR(insertRows(tx_, "ledger_entries (tenant_id, id, at, kind, ref)", 5, heads, kRowsPerInsert));
+  return insertRows(tx_, "ledger_lines (tenant_id, entry_id, account, amount)", 4, lines, kRowsPerInsert);
+}
+
+core::Status BillingStore::insertInvoices(const std::vector<Invoice>& invoices,
+                                          const std::vector<std::vector<InvoiceLine>>& lines) {
+  Params heads, rows;
+  for (size_t k = 0; k < invoices.size(); ++k) {
+    const Invoice& i = invoices[k];
+    heads.insert(heads.end(), {i.id, i.tenantId, i.username, i.kind, i.status, i.number, i.currency, i.net, i.tax,
+                               i.total, i.paid, i.taxRegion, i.taxRateBp, i.taxTreatment, i.pricesIncludeTax,
+                               i.reference, i.credits, i.credited, i.issueDay, i.dueDay, i.createdAt});
+    int64_t n = 0;
+    for (const InvoiceLine& l : lines[k])
+      rows.insert(rows.end(), {i.id, ++n, l.description, l.subscriptionId, l.fromDay, l.toDay, l.amount});
+  }
+  const std::string head = std::string("invoices (") + kInvoiceColumns + ")";
+  EDGE_RETURN_IF_ERROR(insertRows(tx_, head.c_str(), 21, heads, kRowsPerInsert));
+  return insertRows(tx_, "invoice_lines (invoice_id, line, description, subscription_id, from_day, to_day, amount)", 7,
+                    rows, kRowsPerInsert);
+}
+
+core::Status BillingStore::claimPeriods(const std::vector<Claim>& claims) {
+  // Plain INSERTs: a key taken already is a duplicate, which fails the unit of work.
+  Params rows;
+  for (const Claim& c : claims) rows.insert(rows.end(), {c.subscriptionId, c.periodStart, c.invoiceId});
+  return insertRows(tx_, "billed_periods (subscription_id, period_start, invoice_id)", 3, rows, kRowsPerInsert);
+}
+
 core::Status BillingStore::addToBalances(const std::string& tenantId, const std::map<std::string, int64_t>& deltas) {
-  for (const auto& [account, delta] : deltas)
-    EDGE_RETURN_IF_ERROR(tx_.exec("INSERT INTO ledger_balances (tenant_id, account, balance) VALUES ($1, $2, $3) "
-                                  "ON CONFLICT (tenant_id, account) DO UPDATE SET "
-                                  "balance = ledger_balances.balance + excluded.balance",
-                                  {tenantId, account, delta})
-                             .status());
-  return core::Status::ok();
+  // In account order (two units of work touching the same accounts lock them in the same order);
+  // each account once per statement, as ON CONFLICT requires.
+  Params rows;
+  for (const auto& [account, delta] : deltas) rows.insert(rows.end(), {tenantId, account, delta});
+  return insertRows(tx_, "ledger_balances (tenant_id, account, balance)", 3, rows, kRowsPerInsert,
+                    " ON CONFLICT (tenant_id, account) DO UPDATE SET balance = ledger_balances.balance + excluded.balance");
 }
 
 core::Result<int64_t> BillingStore::balance(const std::string& tenantId, const std::string& account) {

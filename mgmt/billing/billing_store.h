@@ -124,8 +124,14 @@ class BillingStore {
   // Replaces the segments from `fromDay` on with `segment` (a later change supersedes pending ones).
   core::Status putSegment(const std::string& subscriptionId, const Segment& segment);
 
-  // Whether (subscription, period start) was free: the run's key, taken with the invoice.
-  core::Result<bool> claimPeriod(const std::string& subscriptionId, int64_t periodStart, const std::string& invoiceId);
+  // The run's keys (subscription, period start), taken with their invoices.
+  struct Claim {
+    std::string subscriptionId;
+    int64_t periodStart = 0;
+    std::string invoiceId;
+  };
+  // Takes every key or fails the unit of work (kAlreadyExists naming how many were taken already).
+  core::Status claimPeriods(const std::vector<Claim>& claims);
   core::Result<int64_t> periodsWithoutInvoice(const std::string& tenantId);
 
   core::Status insertCharge(const std::string& tenantId, const Charge& c);
@@ -134,6 +140,8 @@ class BillingStore {
   core::Status attachCharge(const std::string& chargeId, const std::string& invoiceId);
 
   core::Status insertInvoice(const Invoice& inv, const std::vector<InvoiceLine>& lines);
+  // Many drafts with their lines, in multi-row INSERTs (the billing run).
+  core::Status insertInvoices(const std::vector<Invoice>& invoices, const std::vector<std::vector<InvoiceLine>>& lines);
   core::Result<std::optional<Invoice>> invoice(const std::string& tenantId, const std::string& id);
   core::Result<std::optional<Invoice>> invoiceByReference(const std::string& tenantId, const std::string& reference);
   // Filters may be ""; drafts first, then by issue day and number, newest first, at most `limit`.
@@ -148,9 +156,15 @@ class BillingStore {
   // The customer's issued invoices with something left to pay, oldest number first.
   core::Result<std::vector<Invoice>> openInvoices(const std::string& tenantId, const std::string& username);
 
-  // An entry and its lines; the balances move by addToBalances (once per account for many entries).
-  core::Status insertEntry(const std::string& tenantId, int64_t id, int64_t at, const std::string& kind,
-                           const std::string& ref, const std::vector<LedgerLine>& lines);
+  // Entries with consecutive ids from `firstId`, and their lines, in multi-row INSERTs of at most
+  // kRowsPerInsert rows (a handful of statement texts, each prepared once per connection); the
+  // balances move by addToBalances (once per account for many entries).
+  struct Entry {
+    std::string kind, ref;
+    std::vector<LedgerLine> lines;
+  };
+  core::Status insertEntries(const std::string& tenantId, int64_t firstId, int64_t at, const std::vector<Entry>& entries);
+  static constexpr size_t kRowsPerInsert = 64;
   core::Status addToBalances(const std::string& tenantId, const std::map<std::string, int64_t>& deltas);
   core::Result<int64_t> balance(const std::string& tenantId, const std::string& account);
   // Accounts starting with `prefix` (not "") with their balances, by account (a range of the key);

@@ -42,10 +42,9 @@ core::Status Books::flush() {
   if (queued_.empty()) return core::Status::ok();
   EDGE_ASSIGN_OR_RETURN(int64_t id, store_.takeEntryIds(tenantId_, static_cast<int64_t>(queued_.size())));
   std::map<std::string, int64_t> deltas;
-  for (const Entry& e : queued_) {
-    EDGE_RETURN_IF_ERROR(store_.insertEntry(tenantId_, id++, at_, e.kind, e.ref, e.lines));
+  for (const Entry& e : queued_)
     for (const LedgerLine& l : e.lines) deltas[l.account] += l.amount;
-  }
+  EDGE_RETURN_IF_ERROR(store_.insertEntries(tenantId_, id, at_, queued_));
   EDGE_RETURN_IF_ERROR(store_.addToBalances(tenantId_, deltas));
   queued_.clear();
   queuedCredit_.clear();

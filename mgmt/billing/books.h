@@ -34,10 +34,7 @@ class Books {
   core::Status flush();
 
  private:
-  struct Entry {
-    std::string kind, ref;
-    std::vector<LedgerLine> lines;
-  };
+  using Entry = BillingStore::Entry;
   BillingStore& store_;
   std::string tenantId_;
   int64_t at_;
