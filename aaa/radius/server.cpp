@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <unordered_map>
 
 #include "aaa/eap/eap_packet.h"
@@ -76,6 +78,7 @@ struct AuthServer::Worker {
   wire::RequestFields fields;
   wire::ReplyBuilder out;
   const std::string* secretOverride = nullptr;  // a stream transport's fixed secret (RadSec: "radsec")
+  bool eapLane = false;  // the EAP lane's own worker: handles EAP itself instead of handing it over
 
   explicit Worker(AuthServer* s, size_t cacheEntries = 0)
       : server(s), snapshot(s->snapshots_), cache(cacheEntries ? cacheEntries : s->config_.duplicateCacheEntries) {}
@@ -108,7 +111,7 @@ struct AuthServer::Worker {
 
   // Returns true when `reply` holds bytes to send back.
   bool handle(const uint8_t* data, size_t len, const sockaddr_storage& from, std::vector<uint8_t>& reply,
-              const NasFinder* findNas = nullptr) {
+              const NasFinder* findNas = nullptr, int fd = -1, socklen_t fromLen = 0) {
     AuthServer& s = *server;
     AuthCounters& total = s.totals_;
     uint16_t srcPort = 0;
@@ -117,6 +120,11 @@ struct AuthServer::Worker {
     const policy::NasClient* nas = findNas ? (*findNas)(snap) : snap.findNas(src);
     if (nas == nullptr) {
       drop(total, nullptr, &AuthCounters::invalidRequests, src, srcPort, nullptr, "unknown client address");
+      return false;
+    }
+    // EAP goes to its own lane before anything is counted here (the lane's worker counts it).
+    if (s.eapLane_ && !eapLane && findNas == nullptr && fd >= 0 && carriesEap(data, len, s.attributes_)) {
+      handOver(data, len, from, fromLen, fd);
       return false;
     }
     NasState& ns = stateFor(nas, snap.version);
@@ -319,10 +327,89 @@ struct AuthServer::Worker {
     return true;
   }
 
+  static bool carriesEap(const uint8_t* data, size_t len, const Attributes& a) {
+    if (len < kHeaderLength) return false;
+    size_t length = std::min(len, (size_t{data[2]} << 8) | data[3]);
+    for (size_t pos = kHeaderLength; pos + 2 <= length;) {
+      if (data[pos + 1] < 2) return false;
+      if (data[pos] == a.eapMessage.attr) return true;
+      pos += data[pos + 1];
+    }
+    return false;
+  }
+  void handOver(const uint8_t* data, size_t len, const sockaddr_storage& from, socklen_t fromLen, int fd);
+
   void remember(const DuplicateKey& key, const std::vector<uint8_t>& bytes, int64_t now) {
     cache.insert(key, bytes.data(), bytes.size(), now + int64_t{server->config_.duplicateCacheMs} * 1000000);
   }
 };
+
+// The EAP lane: one thread, a bounded queue of datagrams handed over by the UDP workers, its own
+// Worker (NAS states, duplicate cache, reply builder), replies sent on the socket the request came in on.
+struct AuthServer::EapLane {
+  struct Item {
+    std::vector<uint8_t> data;
+    sockaddr_storage from;
+    socklen_t fromLen;
+    int fd;
+  };
+  static constexpr size_t kQueueLimit = 256;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Item> queue;
+  bool stopping = false;
+  core::Counter* queueFull;
+  Worker worker;
+  std::thread thread;
+
+  explicit EapLane(AuthServer* s)
+      : queueFull(&s->registry_.counter("radius_eap_queue_full_total",
+                                        "EAP requests dropped because the EAP lane's queue was full (the NAS retransmits)")),
+        worker(s, 4096) {
+    worker.eapLane = true;
+    thread = std::thread([this] { run(); });
+  }
+  ~EapLane() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (thread.joinable()) thread.join();
+  }
+  void push(const uint8_t* data, size_t len, const sockaddr_storage& from, socklen_t fromLen, int fd) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (queue.size() >= kQueueLimit) {
+        queueFull->inc();
+        return;
+      }
+      queue.push_back(Item{std::vector<uint8_t>(data, data + len), from, fromLen, fd});
+    }
+    cv.notify_one();
+  }
+  void run() {
+    std::vector<uint8_t> reply;
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        item = std::move(queue.front());
+        queue.pop_front();
+      }
+      reply.clear();
+      if (worker.handle(item.data.data(), item.data.size(), item.from, reply))
+        (void)UdpListener::sendReply(item.fd, item.from, item.fromLen, reply.data(), reply.size());
+    }
+  }
+};
+
+void AuthServer::Worker::handOver(const uint8_t* data, size_t len, const sockaddr_storage& from, socklen_t fromLen,
+                                  int fd) {
+  server->eapLane_->push(data, len, from, fromLen, fd);
+}
 
 AuthServer::AuthServer(AuthServerConfig config, const policy::SnapshotHolder& snapshots, const Attributes& attributes,
                        core::CounterRegistry& counters, core::EventBus* events, policy::SessionCount sessions,
@@ -343,16 +430,21 @@ AuthServer::AuthServer(AuthServerConfig config, const policy::SnapshotHolder& sn
 AuthServer::~AuthServer() { stop(); }
 
 core::Status AuthServer::start() {
+  if (eap_ != nullptr && !eapLane_) eapLane_ = std::make_unique<EapLane>(this);
   return listener_.start(config_.listen, config_.port, config_.threads, "RADIUS auth port", [this](int) {
     auto worker = std::make_shared<Worker>(this);
     return UdpListener::Worker{[worker](const Datagram& d, std::vector<uint8_t>& reply) {
-                                 return worker->handle(d.data, d.len, *d.from, reply);
+                                 return worker->handle(d.data, d.len, *d.from, reply, nullptr, d.fd, d.fromLen);
                                },
                                nullptr};
   });
 }
 
-void AuthServer::stop() { listener_.stop(); }
+void AuthServer::stop() {
+  listener_.quiesce();  // no more hand-overs
+  eapLane_.reset();     // before the sockets it replies on close
+  listener_.stop();
+}
 
 // A connection's requests are few next to a UDP worker's: a small duplicate cache (a RadSec client
 // retransmits only after reconnecting, RFC 6614 2.6, and then from another port).

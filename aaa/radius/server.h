@@ -100,6 +100,9 @@ class AuthServer {
 
   // EAP (RFC 3579) through `eap` (aaa/eap/eap_server.h), which must outlive the server; call
   // before start(). Without it an EAP-Message is rejected as a request without credentials.
+  // Datagrams carrying EAP-Message leave the UDP workers at once for the EAP lane, a thread of its
+  // own with a bounded queue (full: dropped and counted, the NAS retransmits), so TLS handshakes
+  // never hold up the PAP requests behind them (docs/decisions/0031-eap.md).
   void setEap(eap::EapServer* eap) { eap_ = eap; }
 
   core::Status start();
@@ -107,6 +110,7 @@ class AuthServer {
   uint16_t port() const { return listener_.port(); }
 
   struct Worker;
+  struct EapLane;
 
   // The auth path for a stream transport that identifies the NAS itself (RadSec, RFC 6614: by its
   // client certificate, aaa/radius/radsec_server.h): one per connection, used on that connection's
@@ -136,6 +140,7 @@ class AuthServer {
   policy::SessionCount sessions_;
   policy::QuotaLookup quota_;
   eap::EapServer* eap_ = nullptr;
+  std::unique_ptr<EapLane> eapLane_;
   AuthCounters totals_;
   std::vector<core::Counter*> rejectsByReason_;
   UdpListener listener_;
