@@ -11,8 +11,12 @@
 - Counters on /metrics; an Access-Request with EAP-Message but without Message-Authenticator is
   dropped (RFC 3579 3.2); a State of no conversation is refused.
 Certificates are made here with the openssl CLI (CA, CRL with `openssl ca`)."""
+import hashlib
+import hmac
 import os
 import re
+import socket
+import struct
 import subprocess
 import sys
 import unittest
@@ -83,9 +87,10 @@ class Eap(unittest.TestCase):
             "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
             "eap-certificate": cls.server_cert, "eap-key": cls.server_key,
             "eap-ca": os.path.join(d, "client-ca.pem"), "eap-crl": crl,
-            "eap-fragment-size": 300}}).start()
+            "eap-fragment-size": 300, "eap-max-conversations-per-nas": 3}}).start()
         ctl = cls.edged.ctl
         ctl("nas", "add", "--name", "ap-1", "--address", "127.0.0.1", "--secret", SECRET, "--vendor", "mikrotik")
+        ctl("nas", "add", "--name", "flood", "--address", "127.0.0.2", "--secret", SECRET)
         ctl("plan", "add", "--name", "home", "--down", "20M", "--up", "10M", "--interim", "0")
         ctl("subscriber", "add", "--username", "alice", "--password", "alice-pw", "--plan", "home")
         ctl("subscriber", "add", "--username", "carol", "--password", "carol-unused-pw", "--plan", "home")
@@ -223,6 +228,32 @@ class Eap(unittest.TestCase):
         self.assertIn("Received Access-Challenge", out)
         self.assertRegex(out, r"EAP-Message = 0x01020006192[0-9a-f]")  # PEAP Start, id 2
         self.assertRegex(out, r"State = 0x[0-9a-f]{32}")
+
+    def test_half_open_conversations_are_bounded_per_nas(self):
+        """A NAS that opens conversations and never finishes them gets at most
+        eap-max-conversations-per-nas (3 here); the rest are refused and counted, and other NAS
+        clients' logins go on."""
+        before = self.counter("radius_eap_conversations_refused_total")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.2", 0))
+        sock.settimeout(5)
+        codes = []
+        for i in range(5):
+            eap = bytes([2, 1, 0, 10, 1]) + b"flood"
+            auth = os.urandom(16)
+            attrs = bytes([79, 2 + len(eap)]) + eap + bytes([80, 18]) + bytes(16)
+            pkt = bytearray(struct.pack("!BBH", 1, i, 20 + len(attrs)) + auth + attrs)
+            mac = hmac.new(SECRET.encode(), bytes(pkt), hashlib.md5).digest()
+            pkt[-16:] = mac  # RFC 3579 3.2: HMAC-MD5 over the packet with the attribute zeroed
+            sock.sendto(bytes(pkt), ("127.0.0.1", self.port))
+            codes.append(sock.recv(4096)[0])
+        sock.close()
+        self.assertEqual(codes, [11, 11, 11, 3, 3])  # three Access-Challenges, then Access-Rejects
+        self.assertEqual(self.counter("radius_eap_conversations_refused_total"), before + 2)
+        self.assertGreaterEqual(self.counter("radius_eap_conversations_open"), 3)
+        rc, out = self.eapol({"eap": "TTLS", "identity": self.q("alice"), "password": self.q("alice-pw"),
+                              "ca_cert": self.server_ca(), "phase2": self.q("auth=PAP")})
+        self.assert_accepted(rc, out)
 
 
 if __name__ == "__main__":
