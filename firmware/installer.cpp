@@ -168,6 +168,10 @@ core::Result<InstallResult> install(SlotSet& slots, const std::string& statePath
     }
   }
 
+  // A failed gate whose rollback the old slot's gate has not recorded yet (an install before it ran).
+  if (state.hasInstall && state.install.stage == "gate-failed" && state.install.slot != booted)
+    addOutcome(state, Outcome{"rolled-back", state.install.version, state.install.slot, state.install.reason, now()});
+
   // The target stops being bootable before its first byte changes.
   EDGE_RETURN_IF_ERROR(slots.removeEntry(target));
   if (!resuming) {

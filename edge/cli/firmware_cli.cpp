@@ -343,8 +343,10 @@ int gate(const Invocation& inv, const FirmwareConfig& c, const std::string& sock
     if (!told.isOk()) std::printf("outcomes not reported yet (kept for the next run): %s\n", told.message().c_str());
   }
   if (r->action == firmware::GateResult::Action::kRebootToRollBack) {
-    if (inv.noReboot) return 1;
-    return std::system(c.rebootCommand.c_str()) == 0 ? 1 : 1;
+    // Exit 1 either way: the slot failed (the unit shows failed until the old slot is up again).
+    if (!inv.noReboot && std::system(c.rebootCommand.c_str()) != 0)
+      std::fprintf(stderr, "edgectl: '%s' failed: reboot the box to return to the previous slot\n", c.rebootCommand.c_str());
+    return 1;
   }
   return 0;
 }

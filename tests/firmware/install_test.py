@@ -1,6 +1,7 @@
 """edgectl firmware install|gate|status for real (docs/firmware.md, ADR 0032): two slot image files,
 an ESP folder with systemd-boot entries, bundles made by fwtool from ext4 images built by mkfs.ext4,
-keys by openssl, and a real edged for the health gate. The boot loader is simulated here by what
+keys by openssl, a real edged for the health gate and a real mgmtd that receives the outcomes.
+The boot loader is simulated here by what
 systemd-boot does at power-on (pick the best-ranked entry, count one try down by renaming it); the
 qemu test of the whole image is still to come (docs/firmware.md)."""
 import hashlib
@@ -8,6 +9,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", "..")),
                                 "tests", "integration"))
-from edgelib import Edged, TempDir, binary, wait_for  # noqa: E402
+from edgelib import Edged, Mgmtd, TempDir, binary, wait_for  # noqa: E402
 
 SLOT_BYTES = 40 << 20
 ENTRY = re.compile(r"^edge-([ab])(?:\+(\d+)(?:-(\d+))?)?\.conf$")
@@ -379,6 +381,31 @@ class FirmwareInstall(unittest.TestCase):
         with open(box.slots["b"], "rb") as f:
             self.assertEqual(hashlib.sha256(f.read(os.path.getsize(image))).hexdigest(), sha(image))
         self.assertIn("edge-b+3.conf", box.entry_names())
+
+    def test_outcomes_reach_mgmt_at_the_next_sync(self):
+        mgmt = Mgmtd(os.path.join(self.tmp.path, "mgmt"), {"device-poll-interval": 1}).start()
+        self.addCleanup(mgmt.stop)
+        mgmt.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
+        self.edged.ctl("enroll", mgmt.ctl("claim", "create", "--tenant", "acme").stdout.strip())
+        wait_for(lambda: self.edged.ctl_json("sync", "status")["state"] == "ok", timeout=15, what="the first check-in")
+        box = self.box
+        fw, _ = box.bundle("2.1", "2.1")
+        box.ctl("firmware", "install", fw)
+        self.assertEqual(box.boot(), "b")
+        box.ctl("firmware", "gate")
+        self.edged.ctl("sync", "now")
+
+        def outcomes():
+            db = sqlite3.connect(os.path.join(mgmt.data_dir, "mgmt.db"))
+            try:
+                rows = db.execute("SELECT data FROM device_events WHERE kind = 'firmware-outcome' ORDER BY seq").fetchall()
+            finally:
+                db.close()
+            return [json.loads(r[0]) for r in rows]
+
+        wait_for(lambda: len(outcomes()) == 3, timeout=30, what="three firmware outcomes at mgmt")
+        self.assertEqual([(o["outcome"], o["version"], o["slot"]) for o in outcomes()],
+                         [("installed", "2.1", "b"), ("booted", "2.1", "b"), ("committed", "2.1", "b")])
 
 
 if __name__ == "__main__":

@@ -307,6 +307,23 @@ TEST(Installer, AFailedGateMarksTheSlotBadAndThePreviousSlotReportsTheRollback) 
   STRCMP_EQUAL("", s.securityFloor.c_str());  // the failed bundle's floor never became the box's
 }
 
+TEST(Installer, AnInstallBeforeTheOldSlotsGateRanKeepsTheRollbackForTheReport) {
+  CHECK_TRUE(run(bundle(payloadOf(100000, 10), "2.1", "2.0")).isOk());
+  slots.boot();
+  firmware::GateOptions g = gate(core::unavailable("edged is not up"));
+  CHECK_TRUE(firmware::runGate(slots, statePath, g)->action == firmware::GateResult::Action::kRebootToRollBack);
+  slots.boot();
+  STRCMP_EQUAL("a", slots.bootedSlot.c_str());
+  CHECK_TRUE(run(bundle(payloadOf(100000, 11), "2.1.1", "2.0")).isOk());
+  firmware::FirmwareState s = state();
+  bool rolledBack = false;
+  for (const firmware::Outcome& o : s.unreported)
+    if (o.outcome == "rolled-back" && o.version == "2.1" && o.reason.find("edged is not up") != std::string::npos)
+      rolledBack = true;
+  CHECK_TRUE(rolledBack);
+  STRCMP_EQUAL("2.1.1", s.install.version.c_str());
+}
+
 TEST(Installer, ASlotThatNeverReachesItsGateIsLeftByTheBootLoaderAndReported) {
   CHECK_TRUE(run(bundle(payloadOf(100000, 7), "2.1", "2.1")).isOk());
   firmware::GateResult pending = *firmware::runGate(slots, statePath, gate(core::Status::ok()));
