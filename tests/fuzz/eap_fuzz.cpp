@@ -60,6 +60,9 @@ World* world() {
     core::Result<std::unique_ptr<aaa::eap::EapServer>> server = aaa::eap::EapServer::create(c, k->counters);
     if (!server.isOk()) ::fuzz::fail(kTarget, "EapServer: " + server.status().message());
     k->server = std::move(*server);
+    // The server has read its files: nothing is left in /tmp.
+    for (const char* f : {"/ca.pem", "/server.pem", "/server.key"}) ::unlink((dir + f).c_str());
+    ::rmdir(dir.c_str());
     aaa::policy::SnapshotHolder holder;  // no subscribers: nothing can be accepted
     holder.publishFull({}, {}, {});
     k->snapshot = holder.current();

@@ -3,6 +3,7 @@
 // fragments both ways, Nak, the conversation limits, unknown State and out-of-sequence messages.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -69,6 +70,11 @@ const Pki& pki() {
     k->caFile = write(k->dir, "ca.pem", k->caPem);
     k->serverFile = write(k->dir, "server.pem", k->serverPem);
     k->serverKeyFile = write(k->dir, "server.key", k->serverKey);
+    std::atexit([] {  // the runner leaves no files behind
+      const Pki& q = pki();
+      for (const std::string* f : {&q.caFile, &q.serverFile, &q.serverKeyFile}) ::unlink(f->c_str());
+      ::rmdir(q.dir.c_str());
+    });
     return k;
   }();
   return *p;
