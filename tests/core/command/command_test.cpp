@@ -379,3 +379,34 @@ TEST(CommandTable, ATableOfConcurrentHandlersRunsASecondCallWhileTheFirstIsInIts
   LONGS_EQUAL(0, first.result);
   STRCMP_EQUAL("the second finished first", first.text.c_str());
 }
+
+// A spec may name exactly the roles that may run it (roles that form no ladder, ADR 0028); the
+// ladder does not apply to it, and local root still may.
+TEST(CommandTable, ASpecsRoleSetIsExactlyWhoMayRunIt) {
+  Table table{kRoles, {command("clerk", "clerk", "", "the clerk's").roles({"viewer", "admin"}).change()}};
+  table.bind("clerk", ok);
+  CHECK_EQUAL(core::kControlSuccess, table.call(as("viewer"), "clerk", Json::object()).result);
+  CHECK_EQUAL(core::kControlSuccess, table.call(as("admin"), "clerk", Json::object()).result);
+  ControlReply refused = table.call(as("technician"), "clerk", Json::object());  // above viewer, not named
+  CHECK_TRUE(refused.code == core::Code::kPermissionDenied);
+  CHECK_TRUE(refused.text.find("viewer, admin") != std::string::npos);
+  CHECK_EQUAL(core::kControlSuccess, table.call(Caller::root(), "clerk", Json::object()).result);
+  CHECK_THROWS(std::logic_error, (Table{kRoles, {command("x", "x", "", "x").roles({"nobody"})}}));
+}
+
+// The audit hook sees every call of a mutating spec, refused ones too, with its caller; never a read.
+TEST(CommandTable, TheAuditHookSeesEveryChangeAndNoRead) {
+  Fixture f;
+  std::vector<std::string> seen;
+  f.table.audit([&seen](const Caller& c, const Spec& s, const Json&, const ControlReply& r) {
+    seen.push_back(s.name + " " + c.role + " " + c.origin + " " + (r.result == core::kControlSuccess ? "ok" : codeOf(r)));
+  });
+  f.table.call(Caller{"admin", "", "alice", "192.0.2.1"}, "change", Json{{"count", 1}});
+  f.table.call(Caller{"viewer", "", "bob", "192.0.2.2"}, "change", Json::object());      // refused: role
+  f.table.call(Caller{"admin", "", "alice", "192.0.2.1"}, "change", Json{{"nope", 1}});  // refused: argument
+  f.table.call(as("viewer"), "look", Json::object());                                    // a read
+  CHECK_EQUAL(3u, seen.size());
+  STRCMP_EQUAL("change admin 192.0.2.1 ok", seen[0].c_str());
+  STRCMP_EQUAL("change viewer 192.0.2.2 permission-denied", seen[1].c_str());
+  STRCMP_EQUAL("change admin 192.0.2.1 invalid-argument", seen[2].c_str());
+}
