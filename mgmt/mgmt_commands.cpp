@@ -91,6 +91,11 @@ std::vector<Arg> with(std::vector<Arg> args, const std::vector<Arg>& more) {
   return args;
 }
 
+std::vector<Arg> customerArguments(bool nameRequired) {
+  return {text("name", nameRequired, 128), text("email", false, 254), text("phone", false, 32),
+          text("address", false, 512), text("notes", false, 4096), list("tags"), text("username", false, 253)};
+}
+
 }  // namespace
 
 const std::vector<Spec>& mgmtCommandSpecs() {
@@ -213,6 +218,29 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .action(),
       command("command-list", "command list", "--tenant T", "commands sent to the boxes and their results")
           .args({tenant()})
+          .role("tenant"),
+
+      // Customers: the people behind the subscribers (mgmt/customers).
+      command("customer-add", "customer add", "--tenant T --name N [--email E] [--phone P] [--address A] [--notes N] [--tags a,b] [--username U]", "add a customer (prints its id); --username: the subscriber (RADIUS account) they hold")
+          .args(with({tenant()}, customerArguments(true)))
+          .role("tenant")
+          .change(),
+      command("customer-set", "customer set", "--tenant T --id ID [any customer add option]", "change a customer (an empty value clears a field)")
+          .args(with({tenant(), text("id", true, 64)}, customerArguments(false)))
+          .role("tenant")
+          .change(),
+      command("customer-del", "customer del", "--tenant T ID", "delete a customer (their subscriber stays)")
+          .args({tenant(), text("id", true, 64)})
+          .positional("id")
+          .role("tenant")
+          .change(),
+      command("customer-show", "customer show", "--tenant T ID", "one customer")
+          .args({tenant(), text("id", true, 64)})
+          .positional("id")
+          .role("tenant"),
+      command("customer-list", "customer list", "--tenant T [--search WORDS] [--limit N] [--offset N]", "the tenant's customers by name; --search: every word prefixes a word of the name, the username, email, phone digits or a tag")
+          .args({tenant(), text("search", false, 256), integer("limit").range(1, 1000), integer("offset").range(0, 10000000)})
+          .positional("search")
           .role("tenant"),
 
       // Billing of the tenant's customers (mgmt/billing, docs/billing.md): money as amounts such as

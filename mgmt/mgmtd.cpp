@@ -8,6 +8,7 @@
 #include "mgmt/api/admin_api.h"
 #include "mgmt/api/auth_api.h"
 #include "mgmt/api/device_api.h"
+#include "mgmt/api/openapi.h"
 #include "mgmt/api/signup_api.h"
 #include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmt_schema.h"
@@ -123,6 +124,10 @@ core::Status Mgmtd::start() {
   adminApi_ = std::make_unique<core::HttpServer>(admin);
   api::routeAdminApi(*adminApi_, commands_, platform_->signIn);
   api::routeAuthApi(*adminApi_, platform_->signIn);
+  api::routeOpenApi(*adminApi_, commands_.specs(), kVersion);
+  console_ = std::make_unique<console::Console>(commands_, consoleAuth());
+  EDGE_RETURN_IF_ERROR(console_->init().withContext("console"));
+  console_->addRoutes(*adminApi_);
   api::routeSignupApi(*adminApi_, platform_->onboarding);  // public: ISP self-registration (ADR 0029)
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
@@ -136,6 +141,33 @@ core::Status Mgmtd::start() {
                 config_.adminApi.port, ", CA fingerprint ", authority_.caFingerprint());
   core::sdNotify("READY=1\nSTATUS=serving");
   return core::Status::ok();
+}
+
+// The console signs people in through mgmt/access: a bearer (an API token of a person or an
+// integration) stands for a principal; partners have no console pages yet, and a platform role still
+// owing its second factor is sent to enrol it first.
+console::ConsoleAuth Mgmtd::consoleAuth() {
+  auto userOf = [](const access::Principal& p) -> core::Result<console::ConsoleUser> {
+    if (p.level == access::Level::kPartner) return core::permissionDenied("the console has no pages for partners yet");
+    if (p.mfaPending) return core::permissionDenied("enrol a second factor (TOTP) before using the console");
+    return console::ConsoleUser{p.label(), p.role, p.tenantId, p.level == access::Level::kPlatform};
+  };
+  console::ConsoleAuth auth;
+  auth.login = [this, userOf](const std::string& secret, const std::string&)
+      -> core::Result<std::pair<std::string, console::ConsoleUser>> {
+    EDGE_ASSIGN_OR_RETURN(std::optional<access::Principal> p, platform_->signIn.authenticate(secret));
+    if (!p) return core::permissionDenied("unknown, expired or revoked token");
+    EDGE_ASSIGN_OR_RETURN(console::ConsoleUser user, userOf(*p));
+    return std::make_pair(secret, user);
+  };
+  auth.authenticate = [this, userOf](const std::string& bearer) -> core::Result<std::optional<console::ConsoleUser>> {
+    EDGE_ASSIGN_OR_RETURN(std::optional<access::Principal> p, platform_->signIn.authenticate(bearer));
+    if (!p) return std::optional<console::ConsoleUser>();
+    core::Result<console::ConsoleUser> user = userOf(*p);
+    if (!user.isOk()) return std::optional<console::ConsoleUser>();
+    return std::optional<console::ConsoleUser>(*user);
+  };
+  return auth;
 }
 
 Json Mgmtd::statusJson() {
@@ -166,6 +198,7 @@ int Mgmtd::run() {
         break;
     }
     int64_t now = nowSeconds();
+    if (console_) console_->tick(now);
     if (now >= nextJobsAt_) {
       nextJobsAt_ = now + kJobSeconds;
       runJobs();

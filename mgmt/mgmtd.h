@@ -18,6 +18,7 @@
 #include "core/http_server.h"
 #include "mgmt/app/platform_jobs.h"
 #include "mgmt/authority.h"
+#include "mgmt/console/console.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/platform.h"
 #include "mgmt/store/sql.h"
@@ -37,6 +38,7 @@ class Mgmtd {
 
  private:
   core::Json statusJson();
+  console::ConsoleAuth consoleAuth();
   // The platform's periodic jobs (demo expiry, later billing runs), each as a singleton job
   // (Storage::withSingletonLock): with several mgmtd on one PostgreSQL, one runs it at a time.
   void runJobs();
@@ -53,6 +55,7 @@ class Mgmtd {
   core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> deviceApi_;
   std::unique_ptr<core::HttpServer> adminApi_;
+  std::unique_ptr<console::Console> console_;  // the web console, on the admin API's listener (ADR 0030)
   int64_t startedUnix_ = 0;
   int64_t nextJobsAt_ = 0;
   bool started_ = false;

@@ -57,6 +57,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       catalog({storage, clock}),
       usage({storage, clock}),
       billing({storage, clock}),
+      customers({storage, clock}),
       onboarding(onboardingDeps(config, storage, clock, tenancy)) {}
 
 void Platform::bind(core::command::Table& table) {

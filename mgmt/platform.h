@@ -13,6 +13,7 @@
 #include "mgmt/authority.h"
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/catalog/catalog_service.h"
+#include "mgmt/customers/customer_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/onboarding/onboarding_service.h"
@@ -35,8 +36,9 @@ class Platform {
   catalog::CatalogService catalog;
   usage::UsageService usage;
   billing::BillingService billing;
+  customers::CustomerService customers;
 
-  api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, billing}; }
+  api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, customers, billing}; }
   // Self-registration, demo scenarios and lifecycle, conversion (ADR 0029).
   onboarding::OnboardingService onboarding;
 

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "mgmt/api/api_status.h"
 #include "mgmt/api/auth_api.h"
+#include "mgmt/api/openapi.h"
 
 namespace mgmt::api {
 
@@ -44,7 +45,7 @@ void routeAdminApi(core::HttpServer& server, core::command::Table& commands, acc
   for (const core::command::Spec& spec : commands.specs()) {
     // mgmtd's own commands (status, shutdown, list-commands) and CLI-only ones are for the control
     // socket.
-    if (spec.cliOnly || spec.name == "status" || spec.name == "shutdown" || spec.name == "list-commands") continue;
+    if (!servedByAdminApi(spec)) continue;
     const std::string name = spec.name;
     const bool read = !spec.mutates();
     server.route(read ? "GET" : "POST", "/api/v1/" + name, [&commands, name, identify](const HttpRequest& req) {

@@ -69,6 +69,13 @@ void bindOperatorCommands(core::command::Table& table, const Services& s) {
   table.bind("usage", scoped([&usage](const Json& a, const Caller& c) { return usage.totals(a, c); }));
   table.bind("session-list", scoped([&usage](const Json& a, const Caller& c) { return usage.sessions(a, c); }));
 
+  customers::CustomerService& customers = s.customers;
+  table.bind("customer-add", scoped([&customers](const Json& a, const Caller& c) { return customers.put(a, c, false); }));
+  table.bind("customer-set", scoped([&customers](const Json& a, const Caller& c) { return customers.put(a, c, true); }));
+  table.bind("customer-del", scoped([&customers](const Json& a, const Caller& c) { return customers.remove(a, c); }));
+  table.bind("customer-show", scoped([&customers](const Json& a, const Caller& c) { return customers.show(a, c); }));
+  table.bind("customer-list", scoped([&customers](const Json& a, const Caller& c) { return customers.list(a, c); }));
+
   // Tokens, people and the audit log: their handlers need the caller's role too (grants).
   bindAccessCommands(table, access, s.signIn, s.audit);
 

@@ -10,6 +10,7 @@
 #include "mgmt/access/audit_log.h"
 #include "mgmt/access/sign_in_service.h"
 #include "mgmt/catalog/catalog_service.h"
+#include "mgmt/customers/customer_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/usage/usage_service.h"
@@ -24,6 +25,7 @@ struct Services {
   fleet::FleetService& fleet;
   catalog::CatalogService& catalog;
   usage::UsageService& usage;
+  customers::CustomerService& customers;
   billing::BillingService& billing;
 };
 

@@ -23,6 +23,8 @@ const std::vector<TableSpec>& platformTables() {
       {"device_events", {"device_id", "seq"}},
       {"commands", {"id"}},
       {"tokens", {"id"}},
+      {"customers", {"tenant_id", "id"}},
+      {"customer_keys", {"tenant_id", "term", "customer_id"}},
       {"tenant_branding", {"tenant_id"}},
       {"mail_templates", {"tenant_id", "name"}},
       {"mail_outbox", {"id"}},

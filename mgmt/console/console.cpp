@@ -1,0 +1,274 @@
+// The console's frame, sign-in, sessions and dispatch. The pages are in console_pages.cpp.
+#include "mgmt/console/console.h"
+
+#include <algorithm>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/web/embedded_files.h"
+#include "core/web/form.h"
+#include "mgmt/console/console_files.h"
+#include "mgmt/mgmt_commands.h"
+
+namespace mgmt::console {
+
+namespace {
+
+constexpr const char* kCookieName = "mgmt_console";
+
+core::web::FrameOptions frameOptions() {
+  core::web::FrameOptions o;
+  o.stylesheets = {"/static/pico.classless.min.css", "/static/uPlot.min.css", "/static/webui.css", "/static/console.css"};
+  o.scripts = {"/static/uPlot.iife.min.js", "/static/console.js"};
+  // Our own scripts and styles only; console.js reads a chart's data from the page itself. uPlot
+  // sizes its canvas through the CSSOM, which style-src does not govern.
+  o.contentSecurityPolicy =
+      "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+      "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  o.footerLinks = {{"/help", "Help"}};
+  return o;
+}
+
+std::string baseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void addFiles(core::web::Assets& assets, const core::web::EmbeddedFiles& files) {
+  for (const core::web::EmbeddedFile& f : files)
+    assets.add("/static/" + baseName(f.path), std::string(reinterpret_cast<const char*>(f.data), f.size));
+}
+
+}  // namespace
+
+core::command::Caller ConsoleUser::caller(const std::string& origin) const {
+  core::command::Caller c;
+  c.role = role;
+  c.scope = tenantId;
+  c.label = label;
+  c.origin = origin;
+  return c;
+}
+
+Console::Console(core::command::Table& commands, ConsoleAuth auth, ConsoleOptions options)
+    : commands_(commands),
+      auth_(std::move(auth)),
+      options_(std::move(options)),
+      frame_(frameOptions()),
+      templates_(std::make_unique<core::web::Templates>()),
+      sessions_(options_.sessions),
+      cookie_(core::web::CookieOptions{kCookieName, "/", 0}) {}
+
+Console::~Console() = default;
+
+core::Status Console::init() {
+  EDGE_RETURN_IF_ERROR(templates_->addFiles(core::web::coreWebFiles()));
+  EDGE_RETURN_IF_ERROR(templates_->addFiles(consoleTemplates()));
+  addFiles(assets_, consoleVendorFiles());
+  addFiles(assets_, consoleSharedFiles());
+  addFiles(assets_, consoleStaticFiles());
+  return core::Status::ok();
+}
+
+int64_t Console::now() const { return core::SystemClock::instance().unixSeconds(); }
+
+void Console::tick(int64_t now) {
+  if (now - lastExpire_ < 60) return;
+  sessions_.expire(now);
+  lastExpire_ = now;
+}
+
+std::optional<Console::Visitor> Console::visitor(const core::HttpRequest& request) {
+  std::string id = cookie_.idOf(request);
+  if (id.empty()) return std::nullopt;
+  std::optional<core::web::Session> s = sessions_.touch(id, now());
+  if (!s) return std::nullopt;
+  // The bearer is checked again on every request: revoked, disabled or suspended stops here.
+  core::Result<std::optional<ConsoleUser>> user = auth_.authenticate(s->data.value("bearer", ""));
+  if (!user.isOk()) {
+    core::logWarning("console: a session could not be checked: ", user.status().message());
+    return std::nullopt;
+  }
+  if (!*user) {
+    sessions_.remove(id);
+    return std::nullopt;
+  }
+  Visitor v;
+  v.user = **user;
+  v.csrf = csrf_.tokenFor(s->id);
+  v.origin = request.remote;
+  v.session = std::move(*s);
+  return v;
+}
+
+bool Console::may(const Visitor& v, const std::string& command) const {
+  const core::command::Spec* spec = commands_.find(command);
+  if (spec == nullptr) return false;
+  if (!spec->roles.empty()) return std::find(spec->roles.begin(), spec->roles.end(), v.user.role) != spec->roles.end();
+  const std::vector<std::string>& ladder = mgmtRoles();
+  auto rank = [&ladder](const std::string& r) {
+    auto it = std::find(ladder.begin(), ladder.end(), r);
+    return it == ladder.end() ? -1 : static_cast<int>(it - ladder.begin());
+  };
+  return rank(v.user.role) >= 0 && rank(v.user.role) >= rank(spec->role.empty() ? ladder.front() : spec->role);
+}
+
+core::ControlReply Console::run(const Visitor& v, const std::string& command, const core::Json& args) {
+  return commands_.call(v.user.caller(v.origin), command, args);
+}
+
+core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, const std::string& title, core::Json data,
+                                 std::vector<core::web::Message> messages, int status) {
+  enum Who { kBoth, kPlatform, kTenant };  // a tenant's pages are reached from a tenant's row by the platform
+  struct Link {
+    const char* href;
+    const char* text;
+    const char* tmpl;
+    const char* command;  // shown when the visitor's role may run it
+    Who who;
+  };
+  static const Link links[] = {{"/tenants", "Tenants", "tenants", "tenant-list", kPlatform},
+                               {"/", "Dashboard", "dashboard", "tenant-show", kTenant},
+                               {"/devices", "Devices", "devices", "device-list", kTenant},
+                               {"/plans", "Plans", "plans", "plan-list", kTenant},
+                               {"/customers", "Customers", "customers", "customer-list", kTenant},
+                               {"/sessions", "Sessions and usage", "sessions", "session-list", kTenant},
+                               {"/tokens", "API tokens", "tokens", "token-list", kBoth}};
+  core::Json nav = core::Json::array();
+  for (const Link& l : links) {
+    if ((l.who == kPlatform && !v.user.platform()) || (l.who == kTenant && v.user.platform()) || !may(v, l.command))
+      continue;
+    bool current = tmpl == l.tmpl || (tmpl == "customer" && std::string(l.tmpl) == "customers");
+    nav.push_back({{"href", l.href}, {"text", l.text}, {"current", current}});
+  }
+  data["nav"] = nav;
+  data["csrf"] = v.csrf;
+  data["user"] = v.user.label;
+  data["role"] = v.user.role;
+  data["title"] = title;
+  core::Result<std::string> body = templates_->render(tmpl, data);
+  core::web::Page p;
+  p.title = title + " - " + options_.title;
+  p.messages = std::move(messages);
+  p.status = status;
+  if (!body.isOk()) {
+    core::logWarning("console: page ", tmpl, " could not be rendered: ", body.status().message());
+    p.status = 500;
+    p.messages = {core::web::Message::error("this page could not be shown")};
+  } else {
+    p.body = *body;
+  }
+  return frame_.render(p, core::web::Branding{options_.title, "", ""});
+}
+
+core::HttpResponse Console::refuse(const Visitor& v, const core::ControlReply& reply) {
+  int status = core::command::httpStatus(core::command::publicCode(reply.code));
+  return page(v, "refused", "Not done", core::Json::object(), {core::web::Message::error(reply.text)}, status);
+}
+
+core::HttpResponse Console::loginPage(const core::HttpRequest& r, const std::string& error, int status) {
+  core::HttpResponse base;
+  std::string id = cookie_.ensure(r, base);
+  core::web::Field secret{"token", "", "API token", "password", "", error,
+                          {{"autocomplete", "current-password"}, {"required", ""}, {"aria-describedby", "token-help"}}};
+  core::Json data{{"csrf", csrf_.tokenFor(id)}, {"token", core::web::renderField(secret)}};
+  core::web::Page p;
+  p.title = "Sign in - " + options_.title;
+  p.status = status;
+  core::Result<std::string> body = templates_->render("login", data);
+  p.body = body.isOk() ? *body : "";
+  return frame_.render(p, core::web::Branding{options_.title, "", ""}, std::move(base));
+}
+
+core::HttpResponse Console::loginPost(const core::HttpRequest& r) {
+  std::map<std::string, std::string> form = core::web::parseForm(r.body);
+  std::string id = cookie_.idOf(r);
+  if (id.empty() || !csrf_.verifyForm(id, form)) return loginPage(r, "This form had expired: please sign in again.", 403);
+  std::string secret = form.count("token") ? form["token"] : "";
+  if (secret.empty()) return loginPage(r, "Give your API token.", 400);
+  core::Result<std::pair<std::string, ConsoleUser>> in = auth_.login(secret, r.remote);
+  if (!in.isOk()) {
+    bool locked = in.status().code() == core::Code::kResourceExhausted;
+    core::logInfo("console: a sign-in from ", r.remote, " was refused: ", in.status().message());
+    return loginPage(r, locked ? in.status().message() : "That token is not valid (unknown, expired or revoked).",
+                     locked ? 429 : 401);
+  }
+  // A new privilege level gets a new session id (an id planted before the sign-in is worth nothing).
+  core::web::Session s = sessions_.create(in->second.label, core::Json{{"bearer", in->first}}, now());
+  core::HttpResponse out = core::web::redirect(303, "/", "Continue");
+  out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, r.tls));
+  core::logInfo("console: ", in->second.label, " (", in->second.role, ") signed in from ", r.remote);
+  return out;
+}
+
+core::HttpResponse Console::logoutPost(const core::HttpRequest& r, const Visitor& v) {
+  if (auth_.logout) auth_.logout(v.session.data.value("bearer", ""));
+  sessions_.remove(v.session.id);
+  core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
+  cookie_.clear(r, out);
+  return out;
+}
+
+void Console::addRoutes(core::HttpServer& server) {
+  assets_.addRoutes(server);
+  using Handler = std::function<core::HttpResponse(const core::HttpRequest&, const Visitor&)>;
+  // Forms are small: a route refuses more before reading it, and a POST without a live session is
+  // refused from its headers (the admission), before its body.
+  core::HttpRouteLimits forms;
+  forms.maxBodyBytes = 64 * 1024;
+  core::HttpRouteLimits signedIn = forms;
+  signedIn.admit = [this](const core::HttpRequest& r) -> std::optional<core::HttpResponse> {
+    std::string id = cookie_.idOf(r);
+    if (!id.empty() && sessions_.touch(id, now())) return std::nullopt;
+    core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
+    out.status = 403;
+    return out;
+  };
+  auto get = [this, &server](const std::string& path, Handler f) {
+    server.route("GET", path, [this, f](const core::HttpRequest& r) {
+      std::optional<Visitor> v = visitor(r);
+      if (!v) return core::web::redirect(303, "/login", "Sign in");
+      return f(r, *v);
+    });
+  };
+  auto post = [this, &server, signedIn](const std::string& path, Handler f) {
+    server.route("POST", path, [this, f](const core::HttpRequest& r) {
+      std::optional<Visitor> v = visitor(r);
+      if (!v) {
+        core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
+        out.status = 403;
+        return out;
+      }
+      if (!csrf_.verifyForm(v->session.id, core::web::parseForm(r.body)))
+        return page(*v, "refused", "Not done", core::Json::object(),
+                    {core::web::Message::error("This form had expired or did not come from this site: nothing was done. "
+                                               "Reload the page and try again.")},
+                    403);
+      return f(r, *v);
+    }, signedIn);
+  };
+
+  server.route("GET", "/login", [this](const core::HttpRequest& r) {
+    if (visitor(r)) return core::web::redirect(303, "/", "Continue");
+    return loginPage(r, "", 200);
+  });
+  server.route("POST", "/login", [this](const core::HttpRequest& r) { return loginPost(r); }, forms);
+  post("/logout", [this](const core::HttpRequest& r, const Visitor& v) { return logoutPost(r, v); });
+
+  get("/", [this](const core::HttpRequest& r, const Visitor& v) { return home(r, v); });
+  get("/help", [this](const core::HttpRequest&, const Visitor& v) {
+    return page(v, "help", "Help", core::Json{{"platform", v.user.platform()}});
+  });
+  get("/tenants", [this](const core::HttpRequest& r, const Visitor& v) { return tenantsPage(r, v); });
+  get("/tenant", [this](const core::HttpRequest& r, const Visitor& v) { return dashboardPage(r, v); });
+  get("/devices", [this](const core::HttpRequest& r, const Visitor& v) { return devicesPage(r, v); });
+  get("/plans", [this](const core::HttpRequest& r, const Visitor& v) { return plansPage(r, v); });
+  get("/customers", [this](const core::HttpRequest& r, const Visitor& v) { return customersPage(r, v); });
+  get("/customer", [this](const core::HttpRequest& r, const Visitor& v) { return customerPage(r, v); });
+  post("/customer", [this](const core::HttpRequest& r, const Visitor& v) { return customerPost(r, v); });
+  post("/customer/delete", [this](const core::HttpRequest& r, const Visitor& v) { return customerDelete(r, v); });
+  get("/sessions", [this](const core::HttpRequest& r, const Visitor& v) { return sessionsPage(r, v); });
+  get("/tokens", [this](const core::HttpRequest& r, const Visitor& v) { return tokensPage(r, v); });
+}
+
+}  // namespace mgmt::console

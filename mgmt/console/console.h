@@ -1,0 +1,130 @@
+// The management web console (issue 23, ADR 0030): server-rendered pages for platform and tenant
+// people on core/web (the technician UI's stack: frame, mustache templates, CSRF from the session,
+// cookie sessions in memory, embedded assets), served by mgmtd on its admin HTTPS listener beside
+// /api/v1 (the API's routes are /api/v1/...; everything else on that listener is the console).
+//
+// Contract
+// - Who the visitor is is decided from the session cookie before anything else, and before a POST's
+//   body is read (the route's admission): no session, no body. The session keeps the bearer the
+//   person signed in with; every request authenticates it again through ConsoleAuth, so a revoked
+//   token, a disabled person or a suspended tenant stops at the next click, not at the session's end.
+// - Every read and every change is a command of mgmtd's table, called with the visitor's caller
+//   (role, tenant scope, label): the console can do nothing the same role could not do through the
+//   admin API. Pages hide links a role may not use, but the server decides: a refused command is
+//   answered with its HTTP status (403 for a role, 404 for another tenant's id) and no data.
+// - Every POST carries the CSRF token of its session (core/web/csrf.h); without it 403, nothing runs.
+// - Forms show the command's refusal next to the field it names ("email: ..."), keep what was typed
+//   (never a password), and answer 400.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/command/command.h"
+#include "core/command/reply.h"
+#include "core/http_server.h"
+#include "core/web/assets.h"
+#include "core/web/cookie.h"
+#include "core/web/csrf.h"
+#include "core/web/page.h"
+#include "core/web/session.h"
+
+namespace mgmt::console {
+
+// Who a bearer stands for, as the console needs it.
+struct ConsoleUser {
+  std::string label;     // shown in the header: an email or "token k-12ab"
+  std::string role;      // a role of mgmtd's command table
+  std::string tenantId;  // a tenant's people: their tenant
+  bool platformLevel = false;  // a platform role (sees every tenant); false: confined to tenantId
+  bool platform() const { return platformLevel; }
+  core::command::Caller caller(const std::string& origin) const;
+};
+
+// How people sign in; mgmtd wires it to mgmt/access.
+struct ConsoleAuth {
+  // A sign-in with what the form gave; ok: the bearer to keep in the session and who it is.
+  // kPermissionDenied / kResourceExhausted (locked) / kFailedPrecondition (a code is needed): the
+  // message is shown on the form.
+  std::function<core::Result<std::pair<std::string, ConsoleUser>>(const std::string& secret, const std::string& origin)>
+      login;
+  // Who the bearer is now; nullopt when it no longer stands for anyone.
+  std::function<core::Result<std::optional<ConsoleUser>>(const std::string& bearer)> authenticate;
+  // Ends what the bearer stands for, when it is a sign-in session (not an API token); may be absent.
+  std::function<void(const std::string& bearer)> logout;
+};
+
+struct ConsoleOptions {
+  std::string title = "mgmt console";
+  core::web::SessionLimits sessions{4096, 30 * 60, 12 * 3600};
+};
+
+class Console {
+ public:
+  Console(core::command::Table& commands, ConsoleAuth auth, ConsoleOptions options = {});
+  ~Console();
+  Console(const Console&) = delete;
+  Console& operator=(const Console&) = delete;
+
+  // Loads the templates (one that does not parse is a bug: internal).
+  core::Status init();
+  // The pages, forms and static files.
+  void addRoutes(core::HttpServer& server);
+  // Expires idle sessions; from the daemon's loop.
+  void tick(int64_t now);
+
+  struct Visitor {
+    core::web::Session session;
+    ConsoleUser user;
+    std::string csrf;
+    std::string origin;
+  };
+
+ private:
+  int64_t now() const;
+  std::optional<Visitor> visitor(const core::HttpRequest& request);
+  bool may(const Visitor& v, const std::string& command) const;
+  core::ControlReply run(const Visitor& v, const std::string& command, const core::Json& args);
+
+  core::HttpResponse page(const Visitor& v, const std::string& tmpl, const std::string& title, core::Json data,
+                          std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse refuse(const Visitor& v, const core::ControlReply& reply);
+  core::HttpResponse loginPage(const core::HttpRequest& r, const std::string& error, int status);
+  core::HttpResponse loginPost(const core::HttpRequest& r);
+  core::HttpResponse logoutPost(const core::HttpRequest& r, const Visitor& v);
+
+  // console_pages.cpp
+  // The tenant a page is about: a tenant's own (the query's is ignored), or the platform's choice
+  // (?tenant=ID), "" when the platform named none.
+  std::string tenantOf(const core::HttpRequest& r, const Visitor& v) const;
+  core::Json tenantArgs(const core::HttpRequest& r, const Visitor& v) const;
+  core::HttpResponse home(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse tenantsPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse dashboardPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse devicesPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse plansPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse customersPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse customerPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                  std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse customerPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse customerDelete(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse sessionsPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse tokensPage(const core::HttpRequest& r, const Visitor& v);
+
+  core::command::Table& commands_;
+  ConsoleAuth auth_;
+  ConsoleOptions options_;
+  core::web::Frame frame_;
+  std::unique_ptr<core::web::Templates> templates_;
+  core::web::Assets assets_;
+  core::web::SessionTable sessions_;
+  core::web::SessionCookie cookie_;
+  core::web::CsrfTokens csrf_;
+  int64_t lastExpire_ = 0;
+};
+
+}  // namespace mgmt::console

@@ -1,0 +1,56 @@
+// The customers and customer_keys tables (mgmt_schema migration 3). SQL for them lives here only.
+//
+// customer_keys is the search index: the terms of a customer (searchTerms()) with its id. A search
+// is a prefix range per word of the query over the primary key (tenant_id, term, customer_id), the
+// first word driving and each further word an EXISTS on the same index.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::customers {
+
+struct Customer {
+  std::string tenantId;
+  std::string id;  // "cu-" + 12 hex digits
+  std::string name;
+  std::string email;
+  std::string phone;
+  std::string address;
+  std::string notes;
+  std::vector<std::string> tags;
+  std::string username;  // the RADIUS account (a subscriber of the tenant), or ""
+  int64_t createdAt = 0;
+  int64_t updatedAt = 0;
+};
+
+// The index terms of a customer, lower-case, without duplicates: the whole name and each word of it,
+// the username, the email, the phone's digits, each tag.
+std::vector<std::string> searchTerms(const Customer& c);
+// The words of a search, lower-case (at most 4; a phone number's punctuation removed).
+std::vector<std::string> queryWords(const std::string& query);
+
+class CustomerStore {
+ public:
+  explicit CustomerStore(store::Transaction& tx) : tx_(tx) {}
+
+  core::Result<std::optional<Customer>> find(const std::string& tenantId, const std::string& id);
+  // Inserts or replaces the customer and its terms.
+  core::Status put(const Customer& c);
+  // false when there was none.
+  core::Result<bool> remove(const std::string& tenantId, const std::string& id);
+  // By name; `words` empty = everyone; every word must prefix one of a customer's terms.
+  core::Result<std::vector<Customer>> search(const std::string& tenantId, const std::vector<std::string>& words,
+                                             int64_t limit, int64_t offset);
+  core::Result<int64_t> count(const std::string& tenantId);
+
+ private:
+  store::Transaction& tx_;
+};
+
+}  // namespace mgmt::customers

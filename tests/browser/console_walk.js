@@ -1,0 +1,158 @@
+// Walks the management console in Debian's chromium (headless) as each account, the way a person
+// would: sign in, every page their role has (screenshot + axe-core: no serious or critical
+// violation), a customer form refused with its message next to the field then saved, the search, and
+// what the server must refuse whatever the page shows:
+//   - a read-only role's change posted with a valid CSRF token: 403;
+//   - a form posted without its CSRF token: 403;
+//   - a platform page opened by a tenant's person: 403; another tenant's customer: 404, no data.
+// Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
+//
+//   node console_walk.js --url https://127.0.0.1:PORT/ --out DIR --accounts JSON --tenant ID
+//                        --foreign-customer ID
+// JSON: [{"name": "platform", "token": "...", "platform": true, "phone": false, "writes": true}, ...]
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const path = require('path');
+
+function arg(name) {
+  const i = process.argv.indexOf('--' + name);
+  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
+  return process.argv[i + 1];
+}
+
+const PLATFORM_PAGES = [
+  ['tenants', 'tenants'],
+  ['tenant', 'tenant?tenant=T'],
+  ['devices', 'devices?tenant=T'],
+  ['plans', 'plans?tenant=T'],
+  ['customers', 'customers?tenant=T'],
+  ['customer-new', 'customer?tenant=T&new=1'],
+  ['sessions', 'sessions?tenant=T'],
+  ['tokens', 'tokens'],
+  ['help', 'help'],
+];
+const TENANT_PAGES = [
+  ['dashboard', ''],
+  ['devices', 'devices'],
+  ['plans', 'plans'],
+  ['customers', 'customers'],
+  ['customers-search', 'customers?q=silva'],
+  ['customer-new', 'customer?new=1'],
+  ['sessions', 'sessions'],
+  ['help', 'help'],
+];
+
+(async () => {
+  const base = arg('url').replace(/\/?$/, '/');
+  const out = arg('out');
+  const accounts = JSON.parse(arg('accounts'));
+  const tenant = arg('tenant');
+  const foreign = arg('foreign-customer');
+  fs.mkdirSync(out, { recursive: true });
+  const axePath = require.resolve('axe-core/axe.min.js');
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  const seen = [];
+  const checks = {};
+  let page;
+  const result = { ok: false, seen, checks };
+
+  const audit = async () => {
+    await page.addScriptTag({ path: axePath });
+    const r = await page.evaluate(async () => {
+      const res = await window.axe.run(document, { resultTypes: ['violations'] });
+      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
+    });
+    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  };
+  const shot = async (name, status) => {
+    await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true });
+    const violations = await audit();
+    // A page wider than a phone's screen scrolls sideways: only tables may (inside their region).
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    seen.push({ name, status, url: page.url(), title: await page.title(), violations, overflow,
+      text: (await page.innerText('main')).slice(0, 3000) });
+  };
+  const post = async (url, fields, withToken) => page.evaluate(async ({ url, fields, withToken }) => {
+    const body = new URLSearchParams(fields);
+    if (withToken) body.set('csrf', document.querySelector('input[name=csrf]').value);
+    const r = await fetch(url, { method: 'POST', body, credentials: 'same-origin', redirect: 'manual' });
+    return r.status;
+  }, { url: base + url, fields, withToken });
+
+  try {
+    for (const a of accounts) {
+      const context = await browser.newContext({
+        ignoreHTTPSErrors: true,  // mgmtd's certificate comes from its own CA
+        bypassCSP: true,          // only so axe-core can be injected; the CSP itself is checked by the test
+        viewport: a.phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+        isMobile: a.phone, hasTouch: a.phone,
+      });
+      page = await context.newPage();
+      const resp0 = await page.goto(base + 'login');
+      await shot(`${a.name}-00-login`, resp0.status());
+      await page.fill('#token', 'k-nothing.wrong');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button')]);
+      checks[`${a.name}-bad-token-message`] = await page.locator('#token-error').innerText().catch(() => '');
+      await page.fill('#token', a.token);
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button')]);
+      if (new URL(page.url()).pathname === '/login') throw new Error(`${a.name} did not get in: ${await page.innerText('main')}`);
+      let i = 1;
+      for (const [name, url] of a.platform ? PLATFORM_PAGES : TENANT_PAGES) {
+        const resp = await page.goto(base + url.replace('T', encodeURIComponent(tenant)));
+        if (name === 'dashboard' || name === 'tenant' || name === 'sessions')
+          await page.waitForSelector('.chart canvas', { timeout: 3000 }).catch(() => {});
+        await shot(`${a.name}-${String(i++).padStart(2, '0')}-${name}`, resp.status());
+      }
+      checks[`${a.name}-nav`] = await page.locator('nav[aria-label=Main] ul >> nth=0 >> a').allInnerTexts();
+      const q = a.platform ? `tenant=${encodeURIComponent(tenant)}&` : '';
+      if (!a.platform) {
+        // Platform pages are refused by the server, not only missing from the menu.
+        checks[`${a.name}-tokens-page`] = (await page.goto(base + 'tokens')).status();
+        checks[`${a.name}-tenants-page`] = (await page.goto(base + 'tenants')).status();
+        // Another tenant's customer: not found, and nothing of it on the page.
+        const r = await page.goto(base + 'customer?id=' + encodeURIComponent(foreign));
+        checks[`${a.name}-foreign-customer`] = r.status();
+        checks[`${a.name}-foreign-customer-leaks`] = (await page.locator('input[name=name]').count()) > 0;
+        await page.goto(base + 'customers');
+        checks[`${a.name}-foreign-delete`] = await post('customer/delete', { id: foreign }, true);
+      }
+      await page.goto(base + `customer?${q}new=1`);
+      checks[`${a.name}-no-csrf`] = await post('customer', { name: 'No Token' }, false);
+      if (!a.writes) {
+        checks[`${a.name}-save-hidden`] = (await page.locator('form[action="/customer"] button').count()) === 0;
+        checks[`${a.name}-add-refused`] = await post('customer', { name: 'Read Only Was Here', ...(a.platform ? { tenant } : {}) }, true);
+      } else {
+        // A bad email: refused, the message next to the field, what was typed kept.
+        await page.fill('#f-name', `Walk ${a.name}`);
+        await page.fill('#f-email', 'not-an-email');
+        await page.fill('#f-tags', 'walk');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/customer"] button')]);
+        checks[`${a.name}-email-error`] = await page.locator('#f-email-error').innerText().catch(() => '');
+        checks[`${a.name}-name-kept`] = await page.inputValue('#f-name');
+        await shot(`${a.name}-20-customer-error`, 400);
+        await page.fill('#f-email', `walk.${a.name}@example.com`);
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/customer"] button')]);
+        checks[`${a.name}-saved-url`] = new URL(page.url()).pathname;
+        checks[`${a.name}-saved-name`] = await page.inputValue('#f-name').catch(() => '');
+        checks[`${a.name}-saved-alert`] = await page.locator('main p[role=alert]').allInnerTexts();
+        await page.goto(base + `customers?${q}q=walk`);
+        checks[`${a.name}-search-finds`] = await page.locator('tbody a').allInnerTexts();
+        await shot(`${a.name}-21-search`, 200);
+      }
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+      checks[`${a.name}-signed-out`] = new URL(page.url()).pathname;
+      checks[`${a.name}-after-sign-out`] = new URL((await page.goto(base + (a.platform ? 'tenants' : 'customers'))).url()).pathname;
+      await context.close();
+    }
+    result.ok = true;
+  } catch (e) {
+    result.error = String(e && e.stack || e);
+  } finally {
+    await browser.close();
+    console.log(JSON.stringify(result));
+  }
+})();
