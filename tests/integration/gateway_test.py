@@ -35,6 +35,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Edged, TempDir, binary, wait_for  # noqa: E402
 import radius_peer as rp  # noqa: E402
+from webui_test import png_width, shots as webui_shots  # noqa: E402
 
 PREFIX = f"egw{os.getpid() % 10000}"
 GW, CL1, CL2, UP = PREFIX + "g", PREFIX + "c1", PREFIX + "c2", PREFIX + "u"
@@ -726,6 +727,15 @@ class GatewayTest(unittest.TestCase):
         self.assertIn(f"alice {c1.ip} 02:00:00:00:77:01", words)
         self.assertIn("4.0 Mbit/s / 2.0 Mbit/s", words)
         self.assertIn(f"{c1.ip} 02:00:00:00:77:01", words.split("DHCP leases", 1)[1])
+        # The same page in a phone's browser (chromium in the gateway's namespace), for the operator
+        # guide: into EDGE_DOC_IMAGES when set, else the artifacts.
+        src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
+        out = os.environ.get("EDGE_DOC_IMAGES") or os.path.join(
+            os.environ.get("EDGE_ARTIFACTS", os.path.join(self.root, "artifacts")), "webui-phone")
+        shot = webui_shots(src, url, out, {"user": "gina", "password": "gina gateway pw"},
+                           [["webui-phone-gateway", "gateway"]], prefix=("ip", "netns", "exec", GW))["shots"][0]
+        self.assertEqual((shot["status"], shot["violations"]), (200, []), shot)
+        self.assertEqual(png_width(os.path.join(out, "webui-phone-gateway.png")), 390)
 
     def test_gateway(self):
         edged = self.start_edged()
