@@ -61,8 +61,8 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
           draftLines.push_back(std::move(lines));
           s.billedUntil = p.end;
         }
-        EDGE_RETURN_IF_ERROR(st.updateProgress(s.id, s.billedUntil, s.residual));
       }
+      EDGE_RETURN_IF_ERROR(st.updateProgress(subs));
       // The run's keys: one invoice per (subscription, period), whatever ran before. A key taken
       // already fails the whole batch (the subscription would have been moved on with it).
       EDGE_RETURN_IF_ERROR(st.claimPeriods(claims));

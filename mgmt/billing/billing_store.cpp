@@ -462,6 +462,63 @@ core::Status BillingStore::claimPeriods(const std::vector<Claim>& claims) {
   return insertRows(tx_, "billed_periods (subscription_id, period_start, invoice_id)", 3, rows, kRowsPerInsert);
 }
 
+namespace {
+
+// "(VALUES ($1, ..), ..) AS v" for `rows` rows of `columns`: its columns are v.column1.. on both
+// backends.
+std::string valuesTable(size_t columns, size_t rows) {
+  std::string sql = "(VALUES ";
+  size_t n = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (size_t c = 0; c < columns; ++c) sql += (c == 0 ? "$" : ", $") + std::to_string(++n);
+    sql += ")";
+  }
+  return sql + ") AS v";
+}
+
+// Runs `sql(valuesTable)` over `values` in power-of-two chunks; returns the rows changed.
+core::Result<int64_t> updateRows(store::Transaction& tx, const std::string& before, const std::string& after,
+                                 size_t columns, const Params& values, size_t perStatement) {
+  const size_t rows = values.size() / columns;
+  int64_t changed = 0;
+  for (size_t done = 0; done < rows;) {
+    size_t chunk = perStatement;
+    while (chunk > rows - done) chunk /= 2;
+    Params part(values.begin() + static_cast<std::ptrdiff_t>(done * columns),
+                values.begin() + static_cast<std::ptrdiff_t>((done + chunk) * columns));
+    EDGE_ASSIGN_OR_RETURN(int64_t n, tx.exec(before + valuesTable(columns, chunk) + after, part));
+    changed += n;
+    done += chunk;
+  }
+  return changed;
+}
+
+}  // namespace
+
+core::Status BillingStore::updateProgress(const std::vector<Subscription>& subs) {
+  Params rows;
+  for (const Subscription& s : subs) rows.insert(rows.end(), {s.id, s.billedUntil, s.residual});
+  EDGE_ASSIGN_OR_RETURN(int64_t n, updateRows(tx_, "UPDATE subscriptions SET billed_until = v.column2, "
+                                                   "residual = v.column3 FROM ",
+                                              " WHERE subscriptions.id = v.column1", 3, rows, kRowsPerInsert));
+  if (n != static_cast<int64_t>(subs.size())) return core::internalError("billing: a subscription went away during a run");
+  return core::Status::ok();
+}
+
+core::Status BillingStore::issue(const std::vector<Invoice>& invoices) {
+  Params rows;
+  for (const Invoice& i : invoices)
+    rows.insert(rows.end(), {i.id, i.number, i.reference, i.issueDay, i.dueDay, i.paid});
+  EDGE_ASSIGN_OR_RETURN(int64_t n, updateRows(tx_, "UPDATE invoices SET status = 'issued', number = v.column2, "
+                                                   "reference = v.column3, issue_day = v.column4, due_day = v.column5, "
+                                                   "paid = v.column6 FROM ",
+                                              " WHERE invoices.id = v.column1 AND invoices.status = 'draft'", 6, rows,
+                                              kRowsPerInsert));
+  if (n != static_cast<int64_t>(invoices.size())) return core::failedPrecondition("an invoice is not a draft any more");
+  return core::Status::ok();
+}
+
 core::Status BillingStore::addToBalances(const std::string& tenantId, const std::map<std::string, int64_t>& deltas) {
   // In account order (two units of work touching the same accounts lock them in the same order);
   // each account once per statement, as ON CONFLICT requires.

@@ -120,6 +120,8 @@ class BillingStore {
   core::Result<std::vector<Subscription>> dueSubscriptions(const std::string& tenantId, int64_t day,
                                                            const std::string& afterId, int64_t limit);
   core::Status updateProgress(const std::string& id, int64_t billedUntil, int64_t residual);
+  // The same for many subscriptions (the run), a chunk a statement.
+  core::Status updateProgress(const std::vector<Subscription>& subs);
   core::Status setEndDay(const std::string& id, int64_t endDay);
   // Replaces the segments from `fromDay` on with `segment` (a later change supersedes pending ones).
   core::Status putSegment(const std::string& subscriptionId, const Segment& segment);
@@ -151,6 +153,8 @@ class BillingStore {
   // Drafts by id, at most `limit`.
   core::Result<std::vector<Invoice>> drafts(const std::string& tenantId, int64_t limit);
   core::Status issue(const Invoice& inv);  // status, number, reference, days of an issued invoice
+  // The same for many drafts, a chunk a statement; kFailedPrecondition if one is not a draft.
+  core::Status issue(const std::vector<Invoice>& invoices);
   core::Status addPaid(const std::string& invoiceId, int64_t amount);
   core::Status markCredited(const std::string& invoiceId);
   // The customer's issued invoices with something left to pay, oldest number first.
