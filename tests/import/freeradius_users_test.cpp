@@ -1,0 +1,214 @@
+// The FreeRADIUS users-file importer: the parser (line-numbered errors), the mapping onto plans and
+// subscribers (DEFAULT entries, group rates, Simultaneous-Use, expirations, mixed hash types) and the
+// dry-run report. tests/import/users.sample is the file the integration test imports too.
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "import/freeradius_users.h"
+#include "import/mapping.h"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+std::string readSample() {
+  std::ifstream in(std::string(EDGE_SOURCE_DIR) + "/tests/import/users.sample");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const importer::MappedSubscriber& find(const importer::ImportPlan& p, const std::string& name) {
+  for (const auto& s : p.subscribers)
+    if (s.username == name) return s;
+  FAIL(("no subscriber " + name).c_str());
+  return p.subscribers.front();
+}
+
+const importer::MappedPlan* plan(const importer::ImportPlan& p, const std::string& name) {
+  for (const auto& x : p.plans)
+    if (x.name == name) return &x;
+  return nullptr;
+}
+
+bool hasWarning(const importer::MappedSubscriber& s, const std::string& part) {
+  for (const std::string& w : s.warnings)
+    if (w.find(part) != std::string::npos) return true;
+  return false;
+}
+
+std::string parseError(const std::string& text) {
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(text);
+  CHECK_FALSE(r.isOk());
+  return r.status().message();
+}
+
+}  // namespace
+
+TEST_GROUP(FreeradiusUsers) {};
+
+TEST(FreeradiusUsers, ParsesEntriesChecksRepliesAndFallThrough) {
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(readSample());
+  CHECK_TRUE(r.isOk());
+  const auto& e = *r;
+  LONGS_EQUAL(13, e.size());
+  CHECK_TRUE(e[0].isDefault);
+  LONGS_EQUAL(3, e[0].line);
+  STRCMP_EQUAL("alice", e[1].name.c_str());
+  LONGS_EQUAL(4, e[1].check.size());
+  STRCMP_EQUAL("Expiration", e[1].check[3].name.c_str());
+  STRCMP_EQUAL(":=", e[1].check[3].op.c_str());
+  STRCMP_EQUAL("Jan 15 2027 12:00:00", e[1].check[3].value.c_str());
+  LONGS_EQUAL(1, e[1].reply.size());  // Fall-Through is a flag, not a reply item
+  CHECK_TRUE(e[1].fallThrough);
+  STRCMP_EQUAL("erin smith", e[5].name.c_str());
+  STRCMP_EQUAL("e\"rin", e[5].check[0].value.c_str());
+  CHECK_FALSE(e[8].fallThrough);  // henry
+  STRCMP_EQUAL("==", e[4].check[1].op.c_str());
+}
+
+TEST(FreeradiusUsers, ErrorsNameTheLine) {
+  STRCMP_EQUAL("line 2: an indented line (reply items) before any entry", parseError("# c\n  Session-Timeout = 1\n").c_str());
+  STRCMP_EQUAL("line 1: expected an operator (= := == += != > >= < <= =~ !~ =* !*)",
+               parseError("bob Cleartext-Password \"x\"\n").c_str());
+  STRCMP_EQUAL("line 1: unterminated quoted a value for Cleartext-Password",
+               parseError("bob Cleartext-Password := \"x\n").c_str());
+  STRCMP_EQUAL("line 2: the reply list ends with ',' but the next line starts a new entry",
+               parseError("bob Cleartext-Password := x\n  Session-Timeout = 1,\nalice\n").c_str());
+  STRCMP_EQUAL("line 3: $INCLUDE and other directives are not read: import each file by name",
+               parseError("\n\n$INCLUDE other\n").c_str());
+  STRCMP_EQUAL("line 1: expected ',' after Group", parseError("bob Group := a Simultaneous-Use := 1\n").c_str());
+  STRCMP_EQUAL("line 2: the reply list ends with ',' but the file ends",
+               parseError("bob Group := a\n  Session-Timeout = 1,").c_str());
+}
+
+TEST(FreeradiusUsers, MikrotikRatesAndExpirations) {
+  core::Result<importer::RateLimit> r = importer::parseMikrotikRateLimit("10M/20M 20M/40M 8M/16M 10/10");
+  CHECK_TRUE(r.isOk());
+  LONGS_EQUAL(20000000, r->down);  // tx: the subscriber's download
+  LONGS_EQUAL(10000000, r->up);
+  LONGS_EQUAL(40000000, r->burstDown);
+  LONGS_EQUAL(16000000, r->thresholdDown);
+  LONGS_EQUAL(10, r->burstTime);
+  r = importer::parseMikrotikRateLimit("512k");
+  CHECK_TRUE(r.isOk());
+  LONGS_EQUAL(512000, r->down);
+  LONGS_EQUAL(512000, r->up);
+  CHECK_FALSE(importer::parseMikrotikRateLimit("fast/slow").isOk());
+  CHECK_FALSE(importer::parseMikrotikRateLimit("").isOk());
+
+  core::Result<int64_t> t = importer::parseFreeradiusExpiration("Jan 15 2027 12:00:00");
+  CHECK_TRUE(t.isOk());
+  LONGS_EQUAL(1800014400, *t);  // date -u -d "2027-01-15 12:00:00" +%s
+  t = importer::parseFreeradiusExpiration("15 January 2027");
+  CHECK_TRUE(t.isOk());
+  LONGS_EQUAL(1799971200, *t);
+  CHECK_FALSE(importer::parseFreeradiusExpiration("Feb 30 2027").isOk());
+  CHECK_FALSE(importer::parseFreeradiusExpiration("tomorrow").isOk());
+  CHECK_FALSE(importer::parseFreeradiusExpiration("2027").isOk());
+}
+
+TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(readSample());
+  CHECK_TRUE(r.isOk());
+  importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {});
+  LONGS_EQUAL(8, p.subscribers.size());
+  LONGS_EQUAL(5, p.defaults);
+
+  // Group rate from the DEFAULT it falls through to, Simultaneous-Use on a plan of its own.
+  const auto& alice = find(p, "alice");
+  CHECK_TRUE(alice.importable);
+  STRCMP_EQUAL("gold-x2", alice.args["plan"].get<std::string>().c_str());
+  STRCMP_EQUAL("alice-secret", alice.args["password"].get<std::string>().c_str());
+  STRCMP_EQUAL("2027-01-15T12:00:00Z", alice.args["expires"].get<std::string>().c_str());
+  STRCMP_EQUAL("198.51.100.10", alice.args["static-ip"].get<std::string>().c_str());
+  STRCMP_EQUAL("cleartext", alice.passwordForm.c_str());
+  LONGS_EQUAL(4, alice.methods.size());
+  const importer::MappedPlan* gold2 = plan(p, "gold-x2");
+  CHECK_TRUE(gold2 != nullptr);
+  STRCMP_EQUAL("20M", gold2->args["down"].get<std::string>().c_str());
+  STRCMP_EQUAL("10M", gold2->args["up"].get<std::string>().c_str());
+  STRCMP_EQUAL("40M", gold2->args["burst-down"].get<std::string>().c_str());
+  STRCMP_EQUAL("80", gold2->args["burst-threshold"].get<std::string>().c_str());
+  STRCMP_EQUAL("10", gold2->args["burst-time"].get<std::string>().c_str());
+  STRCMP_EQUAL("300", gold2->args["interim"].get<std::string>().c_str());
+  STRCMP_EQUAL("2", gold2->args["max-sessions"].get<std::string>().c_str());
+  STRCMP_EQUAL("20M", plan(p, "gold-x1")->args["down"].get<std::string>().c_str());
+  CHECK_FALSE(plan(p, "gold")->args.contains("max-sessions"));
+
+  // An NT hash keeps PAP and MS-CHAPv2, but the box's commands take cleartext only: refused, said why.
+  const auto& bob = find(p, "bob");
+  STRCMP_EQUAL("nt-hash", bob.passwordForm.c_str());
+  CHECK_FALSE(bob.importable);
+  CHECK_TRUE(bob.refusal.find("NT-Password") != std::string::npos);
+  STRCMP_EQUAL("gold", bob.args["plan"].get<std::string>().c_str());
+
+  // crypt and MD5 hashes: PAP only, said per subscriber.
+  const auto& carol = find(p, "carol");
+  STRCMP_EQUAL("crypt", carol.passwordForm.c_str());
+  LONGS_EQUAL(1, carol.methods.size());
+  STRCMP_EQUAL("PAP", carol.methods[0].c_str());
+  CHECK_TRUE(hasWarning(carol, "serves PAP only"));
+  const auto& dave = find(p, "dave");
+  STRCMP_EQUAL("md5", dave.passwordForm.c_str());
+  STRCMP_EQUAL("AA-BB-CC-DD-EE-01", dave.args["mac"].get<std::string>().c_str());
+  const importer::MappedPlan* davePlan = plan(p, "fr-4M-2M");
+  CHECK_TRUE(davePlan != nullptr);
+  STRCMP_EQUAL("3600", davePlan->args["session-timeout"].get<std::string>().c_str());
+  LONGS_EQUAL(0, davePlan->subscribers);  // dave is not importable
+
+  // WISPr rates from the silver DEFAULT, which ends the walk (no Fall-Through).
+  const auto& erin = find(p, "erin smith");
+  CHECK_TRUE(erin.importable);
+  STRCMP_EQUAL("silver", erin.args["plan"].get<std::string>().c_str());
+  STRCMP_EQUAL("5M", plan(p, "silver")->args["down"].get<std::string>().c_str());
+  STRCMP_EQUAL("1M", plan(p, "silver")->args["up"].get<std::string>().c_str());
+  STRCMP_EQUAL("900", plan(p, "silver")->args["idle-timeout"].get<std::string>().c_str());
+
+  // An unsupported reply item is dropped and counted.
+  CHECK_TRUE(hasWarning(find(p, "frank"), "reply item Class"));
+  LONGS_EQUAL(1, p.unsupported["Class"]);
+
+  // The blocked DEFAULT comes first and rejects: disabled, its password still carried.
+  const auto& gina = find(p, "gina");
+  STRCMP_EQUAL("disabled", gina.args["status"].get<std::string>().c_str());
+  STRCMP_EQUAL("gina1", gina.args["password"].get<std::string>().c_str());
+  CHECK_FALSE(gina.importable);  // no rate, no default plan
+  CHECK_TRUE(gina.refusal.find("no rate") != std::string::npos);
+
+  // No rate and no default plan: refused; a default plan takes it.
+  CHECK_FALSE(find(p, "henry").importable);
+  importer::ImportPlan withDefault = importer::mapFreeradiusUsers(*r, {"basic"});
+  CHECK_TRUE(find(withDefault, "henry").importable);
+  STRCMP_EQUAL("basic", find(withDefault, "henry").args["plan"].get<std::string>().c_str());
+
+  // The DEFAULT that compares a request attribute is not applied, said once.
+  LONGS_EQUAL(1, p.warnings.size());
+  CHECK_TRUE(p.warnings[0].find("line 32: DEFAULT depends on the request (NAS-IP-Address == 10.0.0.1)") == 0);
+  LONGS_EQUAL(5, p.passwordForms["cleartext"]);  // alice, erin, frank, gina, henry
+  LONGS_EQUAL(1, p.passwordForms["nt-hash"]);
+}
+
+TEST(FreeradiusUsers, MappingIsTheSameOnEveryRun) {
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(readSample());
+  CHECK_TRUE(r.isOk());
+  STRCMP_EQUAL(importer::reportJson(importer::mapFreeradiusUsers(*r, {})).dump().c_str(),
+               importer::reportJson(importer::mapFreeradiusUsers(*r, {})).dump().c_str());
+}
+
+TEST(FreeradiusUsers, ReportCountsAndNeverShowsPasswords) {
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(readSample());
+  CHECK_TRUE(r.isOk());
+  importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {});
+  core::Json j = importer::reportJson(p);
+  LONGS_EQUAL(8, j["counts"]["entries"].get<int64_t>());
+  LONGS_EQUAL(3, j["counts"]["importable"].get<int64_t>());  // alice, erin, frank
+  LONGS_EQUAL(5, j["counts"]["not-importable"].get<int64_t>());
+  std::string text = importer::reportText(p);
+  std::string all = j.dump() + text;
+  CHECK_TRUE(all.find("alice-secret") == std::string::npos);
+  CHECK_TRUE(all.find("frank1") == std::string::npos);
+  CHECK_TRUE(text.find("8 subscribers read (5 DEFAULT entries), 3 importable, 5 not") != std::string::npos);
+  CHECK_TRUE(text.find("carol (line 13): NOT imported: Crypt-Password (crypt) serves PAP only") != std::string::npos);
+}
