@@ -122,7 +122,10 @@ core::Status Mgmtd::start() {
   admin.requestSeconds = static_cast<unsigned>(config_.adminApi.requestSeconds);
   admin.threads = static_cast<unsigned>(config_.adminApi.threads);
   adminApi_ = std::make_unique<core::HttpServer>(admin);
-  api::routeAdminApi(*adminApi_, commands_, platform_->signIn);
+  rateLimiter_ = std::make_unique<api::ApiRateLimiter>(
+      core::SystemClock::instance(), [this](const std::string& tenantId) { return platform_->tenancy.tierOf(tenantId); });
+  api::routeAdminApi(*adminApi_, commands_, platform_->signIn,
+                     api::AdminApiPolicy{rateLimiter_.get(), [this](const std::string& t) { tenantActive(t); }});
   api::routeAuthApi(*adminApi_, platform_->signIn);
   api::routeOpenApi(*adminApi_, commands_.specs(), kVersion);
   console_ = std::make_unique<console::Console>(commands_, consoleAuth());
@@ -218,6 +221,18 @@ void Mgmtd::runJobs() {
   }
   // Not run: another mgmtd holds the job's lock and is running it.
   for (const std::string& name : suspended) core::logInfo("mgmtd: demo tenant '", name, "' expired: suspended");
+}
+
+void Mgmtd::tenantActive(const std::string& tenantId) {
+  const int64_t now = nowSeconds();
+  {
+    std::lock_guard<std::mutex> lock(activityMu_);
+    int64_t& last = lastActivity_[tenantId];
+    if (now - last < 600) return;
+    last = now;
+  }
+  core::Status s = platform_->onboarding.touch(tenantId);
+  if (!s.isOk()) core::logWarning("mgmtd: a demo's activity could not be recorded: ", s.toString());
 }
 
 void Mgmtd::stop() {

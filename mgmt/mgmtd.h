@@ -9,13 +9,16 @@
 // data-dir, which several mgmtd may share (ADR 0024).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/command/command.h"
 #include "core/control_socket.h"
 #include "core/daemon.h"
 #include "core/http_server.h"
+#include "mgmt/api/rate_limit.h"
 #include "mgmt/app/platform_jobs.h"
 #include "mgmt/authority.h"
 #include "mgmt/console/console.h"
@@ -55,6 +58,11 @@ class Mgmtd {
   core::ControlServer control_;     // serves commands_ to local root
   std::unique_ptr<core::HttpServer> deviceApi_;
   std::unique_ptr<core::HttpServer> adminApi_;
+  std::unique_ptr<api::ApiRateLimiter> rateLimiter_;  // the admin API's rate per token, by tier
+  // A tenant's activity on the admin API extends its demo (mgmt/onboarding): at most every 10 minutes.
+  std::mutex activityMu_;
+  std::map<std::string, int64_t> lastActivity_;
+  void tenantActive(const std::string& tenantId);
   std::unique_ptr<console::Console> console_;  // the web console, on the admin API's listener (ADR 0030)
   int64_t startedUnix_ = 0;
   int64_t nextJobsAt_ = 0;

@@ -25,7 +25,8 @@ int statusFor(const core::ControlReply& r) {
 
 }  // namespace
 
-void routeAdminApi(core::HttpServer& server, core::command::Table& commands, access::SignInService& signIn) {
+void routeAdminApi(core::HttpServer& server, core::command::Table& commands, access::SignInService& signIn,
+                   AdminApiPolicy policy) {
   // The caller is decided from the header before a body is read (admission), and again for the
   // handler, which needs it.
   auto identify = [&signIn](const HttpRequest& req, access::Principal& out) -> std::optional<HttpResponse> {
@@ -48,9 +49,13 @@ void routeAdminApi(core::HttpServer& server, core::command::Table& commands, acc
     if (!servedByAdminApi(spec)) continue;
     const std::string name = spec.name;
     const bool read = !spec.mutates();
-    server.route(read ? "GET" : "POST", "/api/v1/" + name, [&commands, name, identify](const HttpRequest& req) {
+    server.route(read ? "GET" : "POST", "/api/v1/" + name, [&commands, name, identify, policy](const HttpRequest& req) {
       access::Principal principal;
       if (std::optional<HttpResponse> refused = identify(req, principal)) return *refused;
+      const std::string tenant = principal.level == access::Level::kTenant ? principal.tenantId : "";
+      if (policy.rateLimiter != nullptr && !tenant.empty()) {
+        if (std::optional<HttpResponse> limited = policy.rateLimiter->admit(principal.sessionId, tenant)) return *limited;
+      }
       Json args = Json::object();
       if (req.method == "GET") {
         for (const auto& [k, v] : req.query) args[k] = v;
@@ -63,6 +68,7 @@ void routeAdminApi(core::HttpServer& server, core::command::Table& commands, acc
       core::ControlReply r = commands.call(principal.caller(req.remote), name, args);
       if (r.result != core::kControlSuccess)
         return HttpResponse::json(statusFor(r), Json{{"error", r.text}, {"code", r.toJson().value("code", "not-found")}});
+      if (policy.onTenantActivity && !tenant.empty()) policy.onTenantActivity(tenant);
       if (name == "audit-export") {
         HttpResponse csv;
         csv.contentType = "text/csv; charset=utf-8";

@@ -323,6 +323,17 @@ std::optional<ControlReply> TenancyService::pluginGate(const core::command::Call
   return std::nullopt;
 }
 
+std::string TenancyService::tierOf(const std::string& tenantId) {
+  std::optional<Tenant> t;
+  core::Status s = d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(t, TenantStore(tx).byId(tenantId));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly);
+  return s.isOk() && t ? t->tier : "";
+}
+
 core::Result<int64_t> TenancyService::count() {
   int64_t n = 0;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(

@@ -80,6 +80,8 @@ class TenancyService {
   core::Result<Tenant> createDemo(store::Transaction& tx, const std::string& name, const std::string& tier, int64_t now);
   core::Status reissueLicense(store::Transaction& tx, Tenant& t, int64_t now);
   int64_t licenseDays() const { return d_.licenseDays; }
+  // The tenant's tier ("" for an unknown tenant or a store failure): the admin API's rate limiter.
+  std::string tierOf(const std::string& tenantId);
 
   // The command table's gate (core/command): a tenant caller may run a command whose spec names a
   // plugin (Spec::feature) only when its tenant's tier has it; the refusal (permission-denied) names

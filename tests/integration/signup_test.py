@@ -131,6 +131,26 @@ class Signup(unittest.TestCase):
         # The maildir the demo points people at has every message.
         self.assertGreaterEqual(len(os.listdir(os.path.join(self.tmp.path, "maildir", "new"))), 3)
 
+    def test_tier_plugins_and_rate_per_token(self):
+        # A free tenant's token: branding is the basic tier's plugin (403 naming it); its bucket holds
+        # 10 requests, then 429 with Retry-After; a platform token is not limited.
+        self.api("/api/v1/tenant-add", self.platform, {"name": "corner-cafe", "tier": "free"})
+        code, tok = self.api("/api/v1/token-create", self.platform, {"tenant": "corner-cafe", "name": "pos"})
+        self.assertEqual(200, code, tok)
+        cafe = ["-H", "Authorization: Bearer " + tok["data"]["token"]]
+        code, r = self.api("/api/v1/branding-set", cafe, {"display-name": "Corner Cafe"})
+        self.assertEqual(403, code, r)
+        self.assertIn("custom-branding plugin, which the basic tier and above have", r["error"])
+        codes = [self.api("/api/v1/plan-list", cafe)[0] for _ in range(12)]
+        self.assertIn(429, codes, codes)
+        self.assertEqual(200, codes[0])
+        first = codes.index(429)
+        self.assertLessEqual(first, 10, codes)  # the branding call took one of the 10
+        r = subprocess.run(["curl", "-sk", "-D", "-", "-o", "/dev/null", *cafe, self.url + "/api/v1/plan-list"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertRegex(r.stdout, r"(?im)^retry-after: [0-9]+")
+        self.assertTrue(all(self.api("/api/v1/tenant-list", self.platform)[0] == 200 for _ in range(15)))
+
     def test_bad_bodies_name_their_field(self):
         for key, value in (("email", "nope"), ("country", "Kenya"), ("tier", "gold"), ("expected-customers", 0)):
             code, r = self.api("/api/v1/signup", data=dict(SIGNUP, **{key: value}))
