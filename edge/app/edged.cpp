@@ -91,7 +91,9 @@ core::Status Edged::start() {
   health_ = std::make_unique<HealthMonitor>(counters_, events_, *radius_, license_);
   health_->configure(config_.alerts, config_.dataDir);
   mibCounters_ = std::make_unique<snmp::MibCounters>(
-      counters_, snmp::EdgedHandles::of(health_->counters(), health_->syncCounters(), health_->gatewayGauges()));
+      counters_, snmp::EdgedHandles::of(health_->counters(), health_->syncCounters(), health_->gatewayGauges(),
+                                       aaa::eap::EapCounters::registerIn(counters_),
+                                       aaa::radius::RadsecCounters::registerIn(counters_)));
 
   SyncOptions syncOptions;
   syncOptions.dataDir = config_.dataDir;

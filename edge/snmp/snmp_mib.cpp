@@ -103,6 +103,7 @@ constexpr size_t kScalarDisconnectInvalid = kScalarAcct + std::size(kAcctTotals)
 constexpr size_t kScalarCoaInvalid = kScalarDisconnectInvalid + 1;
 constexpr size_t kScalarSessionsOnline = kScalarCoaInvalid + 1;
 constexpr size_t kScalarAcctWriteFailures = kScalarSessionsOnline + 1;
+constexpr size_t kScalarEapQueueFull = kScalarAcctWriteFailures + 1;
 constexpr size_t kNasAuth = 0;
 constexpr size_t kNasAcct = kNasAuth + std::size(kAuthClient);
 constexpr size_t kNasRoundTrip = kNasAcct + std::size(kAcctClient);
@@ -138,6 +139,8 @@ Row scalarSlots() {
   row.push_back(namedSlot("radius_dynauth_client_coa_invalid_server_addresses_total", {}));
   row.push_back(namedSlot("radius_sessions_online", {}));
   row.push_back(acctSlot(&AcctCounters::writeFailures, ""));
+  // Declared by the auth server's EAP lane when it starts (aaa/radius/server.cpp), so found by name.
+  row.push_back(namedSlot("radius_eap_queue_full_total", {}));
   return row;
 }
 
@@ -158,8 +161,11 @@ uint64_t read(const core::Counter* c) { return c == nullptr ? 0 : c->value(); }
 
 }  // namespace
 
-EdgedHandles EdgedHandles::of(const HealthCounters& h, const SyncCounters& s, const GatewayGauges& g) {
+EdgedHandles EdgedHandles::of(const HealthCounters& h, const SyncCounters& s, const GatewayGauges& g,
+                              const aaa::eap::EapCounters& eap, const aaa::radius::RadsecCounters& radsec) {
   EdgedHandles e;
+  e.eap = eap;
+  e.radsec = radsec;
   e.subscribers = &h.subscribers;
   e.subscribersActive = &h.subscribersActive;
   e.subscribersSuspended = &h.subscribersSuspended;
@@ -354,6 +360,26 @@ void edged(const MibSource& src, MibView& view) {
   view.set(oidJoin(journal, {2, 0}), MibValue::gauge32(freeBytes / (1024 * 1024)));
   view.set(oidJoin(journal, {3, 0}), MibValue::gauge32(sizeBytes == 0 ? 0 : freeBytes * 100 / sizeBytes));
   view.set(oidJoin(journal, {4, 0}), MibValue::counter32(scalars[kScalarAcctWriteFailures].value()));
+
+  // edgedEap (8): the EAP conversations of the auth port, in EapCounters' order.
+  const Oid eap = oidJoin(objects, {8});
+  const aaa::eap::EapCounters& c = h.eap;
+  view.set(oidJoin(eap, {1, 0}), MibValue::counter32(read(c.started)));
+  view.set(oidJoin(eap, {2, 0}), MibValue::gauge32(read(c.open)));
+  uint32_t column = 3;
+  for (const core::Counter* counter : {c.refused, c.timedOut, c.unknownState, c.malformed, c.tlsFailures, c.accepts,
+                                       c.rejects})
+    view.set(oidJoin(eap, {column++, 0}), MibValue::counter32(read(counter)));
+  view.set(oidJoin(eap, {column, 0}), MibValue::counter32(scalars[kScalarEapQueueFull].value()));
+
+  // edgedRadsec (9): the RadSec listener.
+  const Oid radsec = oidJoin(objects, {9});
+  const aaa::radius::RadsecCounters& r = h.radsec;
+  column = 1;
+  for (const core::Counter* counter : {r.connectionsAccepted, r.connectionsRefused, r.handshakeFailures,
+                                       r.unknownCertificates, r.malformedFrames, r.idleTimeouts})
+    view.set(oidJoin(radsec, {column++, 0}), MibValue::counter32(read(counter)));
+  view.set(oidJoin(radsec, {column, 0}), MibValue::gauge32(read(r.connectionsOpen)));
 }
 
 }  // namespace

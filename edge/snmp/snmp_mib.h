@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "aaa/eap/eap_server.h"
+#include "aaa/radius/radsec_server.h"
 #include "core/counters.h"
 #include "edge/gateway/gateway_counters.h"
 #include "edge/health/health_counters.h"
@@ -92,7 +94,8 @@ struct LicenseText {
 };
 
 // EDGED-MIB's numbers, as handles on the counters the areas declare (edge/health/health_counters.h,
-// edge/sync/sync_counters.h, edge/gateway/gateway_counters.h). A null handle reads 0.
+// edge/sync/sync_counters.h, edge/gateway/gateway_counters.h, aaa/eap's EapCounters and aaa/radius's
+// RadsecCounters). A null handle reads 0.
 struct EdgedHandles {
   const core::Counter* subscribers = nullptr;
   const core::Counter* subscribersActive = nullptr;
@@ -109,9 +112,13 @@ struct EdgedHandles {
   const core::Counter* commitSeconds = nullptr;  // held in microseconds
   const core::Counter* dataFree = nullptr;
   const core::Counter* dataSize = nullptr;
+  aaa::eap::EapCounters eap{};           // edgedEap (members null until of())
+  aaa::radius::RadsecCounters radsec{};  // edgedRadsec
 
-  // All of them, from the structs that declare them.
-  static EdgedHandles of(const HealthCounters& health, const SyncCounters& sync, const GatewayGauges& gateway);
+  // All of them, from the structs that declare them. The EAP and RadSec structs are declared by
+  // edged whether or not EAP or RadSec is configured (their counters then stay 0).
+  static EdgedHandles of(const HealthCounters& health, const SyncCounters& sync, const GatewayGauges& gateway,
+                         const aaa::eap::EapCounters& eap, const aaa::radius::RadsecCounters& radsec);
 };
 
 // The table of handles the MIB reads, built once. EDGED-MIB's come from the areas (EdgedHandles).

@@ -94,8 +94,15 @@ class Snmp(unittest.TestCase):
                        check=True, capture_output=True)
         subprocess.run(["openssl", "ec", "-in", cls.license_key, "-pubout", "-out", cls.trusted_key], check=True,
                        capture_output=True)
+        # EAP on (a self-signed server certificate) so the edgedEap objects have something to count.
+        cls.eap_cert, cls.eap_key = os.path.join(t, "eap.pem"), os.path.join(t, "eap.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-days", "30", "-subj", "/CN=radius.example.net", "-keyout", cls.eap_key, "-out",
+                        cls.eap_cert], check=True, capture_output=True)
         # edged first: it keeps trying until snmpd is there.
         cls.edged = Edged(t, extra={
+            "radius": {"listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
+                       "eap-certificate": cls.eap_cert, "eap-key": cls.eap_key},
             "snmp": {"enabled": True, "agentx-socket": cls.agentx, "ping-interval": 1,
                      "trap-receivers": [f"127.0.0.1:{cls.trap_port}"], "trap-community": COMMUNITY},
             "license": {"trusted-key": cls.trusted_key},
@@ -304,6 +311,57 @@ class Snmp(unittest.TestCase):
         walked = self.walk(r.stdout.strip().rsplit(".", 4)[0])  # the whole enterprise subtree
         plan_rows = {k: v for k, v in walked.items() if ".1.2.2.1.2." in k}
         self.assertIn("home", plan_rows.values())
+
+    def test_2b_eap_and_radsec_objects(self):
+        # An EAP-Response/Identity opens a conversation: edgedEapConversationsStarted moves by one and
+        # edgedEapConversationsOpen counts it; every edgedEap and edgedRadsec object equals /metrics.
+        pen = f".1.3.6.1.4.1.{self.pen()}"
+        eap, radsec = f"{pen}.1.8", f"{pen}.1.9"
+        before = self.walk(eap)
+        self.assertEqual(len(before), 10, before)
+        identity = bytes([2, 1, 0, 10, 1]) + b"alice"
+        rc, out = radclient(self.auth_port, "auth", ['User-Name = "alice"', f"EAP-Message = 0x{identity.hex()}",
+                                                     "Message-Authenticator = 0x00"])
+        self.assertIn("Received Access-Challenge", out)
+        deadline = time.time() + 10  # the agent's view follows the counters within a second
+        while True:
+            after = self.walk(eap)
+            if after[f"{eap}.1.0"] > before[f"{eap}.1.0"] or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(after[f"{eap}.1.0"] - before[f"{eap}.1.0"], 1)  # edgedEapConversationsStarted
+        self.assertGreaterEqual(after[f"{eap}.2.0"], 1)                  # edgedEapConversationsOpen
+        walked_radsec = self.walk(radsec)
+        self.assertEqual(len(walked_radsec), 7, walked_radsec)
+        metrics = self.metrics()
+        names = ["started_total", "open", "refused_total", "timed_out_total"]
+        for k, name in enumerate(names, start=1):
+            self.assertEqual(metrics["radius_eap_conversations_" + name], after[f"{eap}.{k}.0"], name)
+        for k, name in enumerate(["unknown_state_total", "malformed_total", "tls_failures_total", "accepts_total",
+                                  "rejects_total", "queue_full_total"], start=5):
+            self.assertEqual(metrics.get("radius_eap_" + name, 0), after[f"{eap}.{k}.0"], name)
+        for k, name in enumerate(["connections_accepted_total", "connections_refused_total",
+                                  "handshake_failures_total", "unknown_certificates_total", "malformed_frames_total",
+                                  "idle_timeouts_total", "connections_open"], start=1):
+            self.assertEqual(metrics["radius_radsec_" + name], walked_radsec[f"{radsec}.{k}.0"], name)
+        # By name through the MIB file.
+        got = self.get("EDGED-MIB::edgedEapConversationsStarted.0", "EDGED-MIB::edgedRadsecConnectionsOpen.0",
+                       mib=True)
+        self.assertEqual(list(got.values()), [after[f"{eap}.1.0"], 0])
+
+    def pen(self):
+        r = subprocess.run(["snmptranslate", "-m", "EDGED-MIB", "-On", "EDGED-MIB::edgedMIB"],
+                           capture_output=True, text=True, env=self.env, check=True)
+        return r.stdout.strip().rsplit(".", 1)[1]
+
+    def metrics(self):
+        out = {}
+        body = subprocess.run(["curl", "-sS", self.metrics_url], capture_output=True, text=True, check=True).stdout
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                out[key] = float(value)
+        return out
 
     def test_3_license_expiry_sends_notifications(self):
         now = int(time.time())

@@ -38,7 +38,9 @@ struct Fixture {
   edge::HealthCounters health{registry};
   edge::SyncCounters sync{registry};
   edge::GatewayGauges gateway{registry};
-  edge::snmp::MibCounters counters{registry, edge::snmp::EdgedHandles::of(health, sync, gateway)};
+  aaa::eap::EapCounters eap = aaa::eap::EapCounters::registerIn(registry);
+  aaa::radius::RadsecCounters radsec = aaa::radius::RadsecCounters::registerIn(registry);
+  edge::snmp::MibCounters counters{registry, edge::snmp::EdgedHandles::of(health, sync, gateway, eap, radsec)};
   edge::snmp::MibSource source;
   Fixture() {
     source.counters = &counters;
@@ -150,7 +152,7 @@ TEST(SnmpMib, ReadsThroughHandlesMadeOnceAndFindsLateCounters) {
   Fixture f;
   // An EDGED-MIB handle need not be in any registry: the view reads the handle, not a name.
   core::Counter clients;
-  edge::snmp::EdgedHandles handles = edge::snmp::EdgedHandles::of(f.health, f.sync, f.gateway);
+  edge::snmp::EdgedHandles handles = edge::snmp::EdgedHandles::of(f.health, f.sync, f.gateway, f.eap, f.radsec);
   handles.gatewayClients = &clients;
   edge::snmp::MibCounters counters(f.registry, handles);
   f.source.counters = &counters;
@@ -219,4 +221,31 @@ TEST(SnmpMib, ClientTablesReadTheCountersTheServersDeclareForTheNas) {
   // EDGED-MIB's journal write failures are the accounting server's total.
   const std::string e = "1.3.6.1.4.1." + std::to_string(edge::snmp::enterpriseNumber());
   LONGS_EQUAL(3, number(v, e + ".1.6.4.0"));
+}
+
+TEST(SnmpMib, EapAndRadsecObjectsReadTheCountersAaaDeclares) {
+  Fixture f;
+  // Each member gets its own value, so a column reading another member shows.
+  uint64_t n = 201;
+  for (core::Counter* c : {f.eap.started, f.eap.open, f.eap.refused, f.eap.timedOut, f.eap.unknownState,
+                           f.eap.malformed, f.eap.tlsFailures, f.eap.accepts, f.eap.rejects})
+    c->set(n++);
+  n = 301;
+  for (core::Counter* c : {f.radsec.connectionsAccepted, f.radsec.connectionsRefused, f.radsec.handshakeFailures,
+                           f.radsec.unknownCertificates, f.radsec.malformedFrames, f.radsec.idleTimeouts,
+                           f.radsec.connectionsOpen})
+    c->set(n++);
+  const std::string e = "1.3.6.1.4.1." + std::to_string(edge::snmp::enterpriseNumber());
+  edge::snmp::MibView v = edge::snmp::buildMibView(f.source);
+  for (uint32_t k = 1; k <= 9; ++k) LONGS_EQUAL(200 + k, number(v, e + ".1.8." + std::to_string(k) + ".0"));
+  CHECK(v.get(parse(e + ".1.8.2.0"))->type == MibValue::Type::kGauge32);
+  CHECK(v.get(parse(e + ".1.8.3.0"))->type == MibValue::Type::kCounter32);
+  // The EAP lane's queue-full counter exists once the lane started: 0 before, found after.
+  LONGS_EQUAL(0, number(v, e + ".1.8.10.0"));
+  f.registry.counter("radius_eap_queue_full_total", "", {}).inc(4);
+  v = edge::snmp::buildMibView(f.source);
+  LONGS_EQUAL(4, number(v, e + ".1.8.10.0"));
+  for (uint32_t k = 1; k <= 7; ++k) LONGS_EQUAL(300 + k, number(v, e + ".1.9." + std::to_string(k) + ".0"));
+  CHECK(v.get(parse(e + ".1.9.7.0"))->type == MibValue::Type::kGauge32);
+  CHECK(v.get(parse(e + ".1.9.6.0"))->type == MibValue::Type::kCounter32);
 }
