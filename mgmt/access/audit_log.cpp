@@ -108,9 +108,13 @@ core::Status AuditLog::record(const core::command::Caller& caller, const core::c
   row.command = spec.name;
   row.arguments = bounded(args);
   row.outcome = reply.result == core::kControlSuccess ? "ok" : core::command::publicCodeName(core::command::publicCode(reply.code));
-  if (reply.result == core::kControlSuccess) row.after = bounded(maskSecrets(reply.arguments.is_null() ? Json{{"text", reply.text}} : reply.arguments));
-  else row.after = bounded(Json{{"error", reply.text}});
-  if (reply.arguments.is_object() && reply.arguments.contains("before")) row.before = bounded(maskSecrets(reply.arguments["before"]));
+  // A handler that knows the state it changed puts it in its reply as "before" (person-set does).
+  Json after = reply.arguments.is_null() ? Json{{"text", reply.text}} : reply.arguments;
+  if (after.is_object() && after.contains("before")) {
+    row.before = bounded(maskSecrets(after["before"]));
+    after.erase("before");
+  }
+  row.after = reply.result == core::kControlSuccess ? bounded(maskSecrets(after)) : bounded(Json{{"error", reply.text}});
   return d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     row.tenantId = caller.scope;
     // The platform acting on a tenant: the row is that tenant's too (its owners see it).

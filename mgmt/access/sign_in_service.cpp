@@ -471,13 +471,15 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
   return personFrom(row);
 }
 
-core::Result<Person> SignInService::setRole(const std::string& email, const std::string& role, const Principal& actor) {
+core::Result<Person> SignInService::setRole(const std::string& email, const std::string& role, const Principal& actor,
+                                            Person* before) {
   std::optional<Level> level = levelOfRole(role);
   if (!level) return core::invalidArgument("role: unknown role '" + role + "'");
   const int64_t now = d_.clock.unixSeconds();
   PersonRow row;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     EDGE_ASSIGN_OR_RETURN(row, visiblePerson(tx, email, actor));
+    if (before != nullptr) *before = personFrom(row);
     if (!mayGrant(actor.role, row.role) || !mayGrant(actor.role, role))
       return core::permissionDenied("role: you may not change a " + row.role + " to " + role);
     if (levelName(*level) != row.level)
@@ -488,12 +490,14 @@ core::Result<Person> SignInService::setRole(const std::string& email, const std:
   return personFrom(row);
 }
 
-core::Result<Person> SignInService::setStatus(const std::string& email, const std::string& status, const Principal& actor) {
+core::Result<Person> SignInService::setStatus(const std::string& email, const std::string& status, const Principal& actor,
+                                              Person* before) {
   if (status != "active" && status != "disabled") return core::invalidArgument("status: expected active or disabled");
   const int64_t now = d_.clock.unixSeconds();
   PersonRow row;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     EDGE_ASSIGN_OR_RETURN(row, visiblePerson(tx, email, actor));
+    if (before != nullptr && before->id.empty()) *before = personFrom(row);
     if (!mayGrant(actor.role, row.role)) return core::permissionDenied("status: you may not change a " + row.role);
     if (!actor.personId.empty() && actor.personId == row.id && status == "disabled")
       return core::failedPrecondition("status: you cannot disable yourself");

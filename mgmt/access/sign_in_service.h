@@ -139,9 +139,12 @@ class SignInService {
   core::Result<Person> addPerson(const std::string& email, const std::string& name, const std::string& role,
                                  const std::string& tenant, const std::optional<std::string>& password,
                                  const Principal& actor);
-  core::Result<Person> setRole(const std::string& email, const std::string& role, const Principal& actor);
+  // `before` (when given) receives the person as they were (for the audit log's before state).
+  core::Result<Person> setRole(const std::string& email, const std::string& role, const Principal& actor,
+                               Person* before = nullptr);
   // Disabling revokes the person's sessions and tokens at once.
-  core::Result<Person> setStatus(const std::string& email, const std::string& status, const Principal& actor);
+  core::Result<Person> setStatus(const std::string& email, const std::string& status, const Principal& actor,
+                                 Person* before = nullptr);
   core::Result<std::vector<Person>> people(const std::string& tenant, const Principal& actor);
 
  private:

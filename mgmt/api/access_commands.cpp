@@ -62,12 +62,15 @@ void bindAccessCommands(core::command::Table& table, access::AccessService& toke
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> status, a.text("status"));
     if (!role && !status) return ControlReply::error(core::invalidArgument("give --role or --status"));
     core::Result<access::Person> changed = core::notFound("");
+    access::Person before;  // as they were, for the audit log's before state
     if (role) {
-      changed = people.setRole(email, *role, p);
+      changed = people.setRole(email, *role, p, &before);
       if (!changed.isOk()) return ControlReply::error(changed.status());
     }
-    if (status) changed = people.setStatus(email, *status, p);
-    return personReply(changed, "changed");
+    if (status) changed = people.setStatus(email, *status, p, &before);
+    ControlReply reply = personReply(changed, "changed");
+    if (reply.result == core::kControlSuccess) reply.arguments["before"] = access::personJson(before);
+    return reply;
   }));
 
   table.bind("audit-search", asPrincipal([&audit](const Json& a, const Principal& p) { return audit.search(a, p); }));

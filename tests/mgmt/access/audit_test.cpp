@@ -101,6 +101,15 @@ TEST(Audit, EveryChangeIsWrittenWithWhoWhereAndWhat) {
   CHECK_EQUAL(2u, f.table->call(Caller::root(), "audit-search", Json{{"command", "tenant-add"}}).arguments.size());
   CHECK_EQUAL(0u, f.table->call(Caller::root(), "audit-search", Json{{"since", mgmt::iso(f.now() + 60)}}).arguments.size());
   CHECK_TRUE(f.table->call(Caller::root(), "audit-search", Json{{"since", "yesterday"}}).code == core::Code::kInvalidArgument);
+  // A change says what it changed from.
+  CHECK_EQUAL(0, f.table->call(as("tenant-owner", a, "carol@acme.test"), "person-set",
+                               Json{{"email", "dan@acme.test"}, {"role", "tenant-technician"}, {"status", "disabled"}})
+                     .result);
+  Json set = f.table->call(Caller::root(), "audit-search", Json{{"command", "person-set"}}).arguments[0];
+  STRCMP_EQUAL("tenant-staff", set["before"]["role"].get<std::string>().c_str());
+  STRCMP_EQUAL("active", set["before"]["status"].get<std::string>().c_str());
+  STRCMP_EQUAL("tenant-technician", set["after"]["role"].get<std::string>().c_str());
+  STRCMP_EQUAL("disabled", set["after"]["status"].get<std::string>().c_str());
   // A token's secret never reaches the log.
   core::ControlReply token = f.table->call(Caller::root(), "token-create", Json{{"tenant", "acme"}});
   std::string secret = token.arguments["token"].get<std::string>();
