@@ -175,9 +175,6 @@ core::Status Edged::start() {
     }
   }
   control_.countIn(counters_, "edged_control");
-  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
-
-
 
   core::HttpServerOptions adminOptions;
   adminOptions.name = "admin HTTP";
@@ -207,6 +204,9 @@ core::Status Edged::start() {
   startedUnix_ = core::SystemClock::instance().unixSeconds();
   started_ = true;
   EDGE_RETURN_IF_ERROR(recordEvent("started", std::string("edged ") + kVersion + ", pid " + std::to_string(::getpid())));
+  // The control socket opens last: when edgectl can talk to edged, every listener is up and the
+  // start is in edge.db (a kill -9 right after `edgectl status` answered leaves a "started" event).
+  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
   core::logInfo("edged ", kVersion, " started: data-dir ", config_.dataDir, ", control socket ", config_.controlSocket,
                 ", database schema v", db_->schemaVersion());
   core::sdNotify("READY=1\nSTATUS=serving");
@@ -257,6 +257,8 @@ core::Status Edged::reload() {
       result = staged.status();
     } else {
       result = checkReloadable(config_, *staged);
+      // The EAP and RadSec files are read (and a bad one refuses the reload) before anything changes.
+      if (result.isOk() && radius_) result = radius_->reloadCertificates(staged->radius);
       if (result.isOk()) {
         // Commit.
         config_ = std::move(*staged);
