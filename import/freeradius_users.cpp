@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "aaa/auth/credentials.h"
+
 namespace importer {
 namespace {
 
@@ -110,6 +112,8 @@ core::Result<std::vector<UsersEntry>> parseFreeradiusUsers(std::string_view text
     if (line.size() > kMaxUsersLineOctets)
       return lineError(lineNo, "longer than " + std::to_string(kMaxUsersLineOctets) + " octets");
     if (line.find('\0') != std::string_view::npos) return lineError(lineNo, "contains a NUL octet");
+    if (!aaa::auth::isValidUtf8(line))
+      return lineError(lineNo, "not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)");
     Cursor c{line, 0, lineNo};
     if (c.atEnd()) continue;  // a blank or comment line
     if (isSpace(line[0])) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -210,10 +211,12 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
   ImportPlan out;
   out.source = "freeradius-users";
   std::map<std::string, size_t> firstEntry;  // username -> index of its first entry
+  std::vector<size_t> defaultIndexes;
   for (size_t i = 0; i < entries.size(); ++i) {
     const UsersEntry& e = entries[i];
     if (e.isDefault) {
       ++out.defaults;
+      defaultIndexes.push_back(i);
       continue;
     }
     auto [it, fresh] = firstEntry.emplace(e.name, i);
@@ -243,9 +246,12 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
     std::string rateGroup;  // the group of the DEFAULT that gave the rate
     bool reachedOwn = false;
     int stoppedAt = 0;
-    for (size_t i = 0; i < entries.size(); ++i) {
+    // The DEFAULT entries and the user's own, in file order (users x DEFAULTs, not users x entries).
+    std::vector<size_t> walk;
+    walk.reserve(defaultIndexes.size() + 1);
+    std::merge(defaultIndexes.begin(), defaultIndexes.end(), &ui, &ui + 1, std::back_inserter(walk));
+    for (size_t i : walk) {
       const UsersEntry& e = entries[i];
-      if (i != ui && !e.isDefault) continue;
       bool matches = true;
       std::string undecided;
       std::string groupOfEntry;

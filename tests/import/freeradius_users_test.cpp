@@ -78,6 +78,8 @@ TEST(FreeradiusUsers, ErrorsNameTheLine) {
                parseError("bob Cleartext-Password := x\n  Session-Timeout = 1,\nalice\n").c_str());
   STRCMP_EQUAL("line 3: $INCLUDE and other directives are not read: import each file by name",
                parseError("\n\n$INCLUDE other\n").c_str());
+  STRCMP_EQUAL("line 2: not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)",
+               parseError("bob Cleartext-Password := x\nJos\xe9 Cleartext-Password := y\n").c_str());
   STRCMP_EQUAL("line 1: expected ',' after Group", parseError("bob Group := a Simultaneous-Use := 1\n").c_str());
   STRCMP_EQUAL("line 2: the reply list ends with ',' but the file ends",
                parseError("bob Group := a\n  Session-Timeout = 1,").c_str());
