@@ -242,6 +242,8 @@ core::Result<OnboardingService::LifecycleReport> OnboardingService::lifecycle() 
                       {"days-left", (demo->expiresAt - now + 86399) / 86400},
                       {"purge-date", dayOf((demo->lockedAt != 0 ? demo->lockedAt : now) + d_.purgeGraceDays * 86400)}};
       if (demo->lockedAt != 0) {
+        // Brought back by the platform (a new expiry, then tenant-resume): no longer locked.
+        if (demo->status == "active" && now < demo->expiresAt) return tenants.lockDemo(demo->id, 0);
         if (now >= demo->lockedAt + d_.purgeGraceDays * 86400) {
           EDGE_RETURN_IF_ERROR(purge(tx, demo->id).withContext("purging demo tenant '" + demo->name + "'"));
           report.purged.push_back(demo->name);

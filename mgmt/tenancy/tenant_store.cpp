@@ -125,6 +125,7 @@ core::Status TenantStore::setDemoReminded(const std::string& id, int64_t forExpi
 }
 
 core::Status TenantStore::lockDemo(const std::string& id, int64_t now) {
+  if (now == 0) return tx_.exec("UPDATE tenants SET locked_at = 0 WHERE id = $1 AND demo = 1", {id}).status();
   return tx_.exec("UPDATE tenants SET status = 'suspended', locked_at = $2 WHERE id = $1 AND demo = 1", {id, now})
       .status();
 }

@@ -52,7 +52,8 @@ class TenantStore {
   core::Result<std::optional<DemoState>> demo(const std::string& id);
   core::Status setContactEmail(const std::string& id, const std::string& email);
   core::Status setDemoReminded(const std::string& id, int64_t forExpiry);
-  // Suspends the tenant and records when (the grace before its purge starts there).
+  // Suspends the tenant and records when (the grace before its purge starts there); `now` 0 only
+  // forgets the lock (the platform brought the demo back).
   core::Status lockDemo(const std::string& id, int64_t now);
   // No longer a demo: its tier and billing details (JSON), status active, unlocked.
   core::Status convertDemo(const std::string& id, const std::string& tier, const std::string& billing);

@@ -7,6 +7,7 @@
 #include "mgmt/api/rate_limit.h"
 #include "mgmt/catalog/catalog_store.h"
 #include "mgmt/mail/outbox.h"
+#include "mgmt/mgmt_time.h"
 #include "mgmt/onboarding/onboarding_service.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/onboarding/signup_request.h"
@@ -293,6 +294,14 @@ TEST(Demo, ActivityExtendsThenRemindersLockAndPurgeFollowTheClock) {
   }
   CHECK_EQUAL(1, reminders);
   CHECK_EQUAL(1, expired);
+  // The platform may bring it back (a new expiry, then resume): the lock is forgotten, no purge.
+  CHECK_EQUAL(0, f.call("tenant-set", Json{{"tenant", tenant}, {"expires", mgmt::iso(f.now() + 86400)}}).result);
+  CHECK_EQUAL(0, f.call("tenant-resume", Json{{"tenant", tenant}}).result);
+  CHECK_EQUAL(0u, o.lifecycle()->locked.size());
+  CHECK_EQUAL(0, count(f, "SELECT locked_at FROM tenants WHERE id = $1", tenant));
+  // Until it expires again: locked anew, and the grace starts there.
+  f.clock.advance(std::chrono::hours(25));
+  CHECK_EQUAL(1u, o.lifecycle()->locked.size());
   // The grace (14 days), then every row of the tenant goes.
   f.clock.advance(std::chrono::hours(24 * 14 - 1));
   CHECK_EQUAL(0u, o.lifecycle()->purged.size());
