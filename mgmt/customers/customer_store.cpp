@@ -28,6 +28,11 @@ std::string digitsOf(const std::string& s) {
   return out;
 }
 
+// Only digits and a phone number's punctuation, with a digit: queryWords keeps its digits.
+bool isPhoneLike(const std::string& w) {
+  return w.find_first_not_of("0123456789+-().") == std::string::npos && !digitsOf(w).empty();
+}
+
 std::string joined(const std::vector<std::string>& tags) {
   std::string out;
   for (const std::string& t : tags) out += (out.empty() ? "" : ",") + t;
@@ -80,6 +85,7 @@ std::vector<std::string> searchTerms(const Customer& c) {
   for (const std::string& w : words(lower(c.name))) {
     name += (name.empty() ? "" : " ") + w;
     terms.insert(w);
+    if (isPhoneLike(w)) terms.insert(digitsOf(w));  // what queryWords makes of that word
   }
   if (!name.empty()) terms.insert(name);
   if (!c.username.empty()) terms.insert(lower(c.username));
@@ -96,7 +102,7 @@ std::vector<std::string> queryWords(const std::string& query) {
   if (query.find_first_not_of("0123456789+-(). ") == std::string::npos && !digitsOf(query).empty())
     return {digitsOf(query)};
   for (std::string w : words(lower(query))) {
-    if (w.find_first_not_of("0123456789+-().") == std::string::npos && !digitsOf(w).empty()) w = digitsOf(w);
+    if (isPhoneLike(w)) w = digitsOf(w);
     if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
     if (out.size() == 4) break;
   }

@@ -151,4 +151,9 @@ TEST(Customers, SearchTermsAndQueryWords) {
   STRCMP_EQUAL("912000|ana", joinNames(mgmt::customers::queryWords("912-000 ANA ana")).c_str());
   STRCMP_EQUAL("351912000", joinNames(mgmt::customers::queryWords(" +351 (912) 000")).c_str());
   CHECK_EQUAL(4u, mgmt::customers::queryWords("a b c d e f").size());
+  // A word of a name written like a number is found as typed: the query keeps its digits, so does the index.
+  mgmt::customers::Customer k;
+  k.name = "Kiosk (12)";
+  STRCMP_EQUAL("(12)|12|kiosk|kiosk (12)", joinNames(mgmt::customers::searchTerms(k)).c_str());
+  STRCMP_EQUAL("kiosk|12", joinNames(mgmt::customers::queryWords("kiosk (12)")).c_str());
 }
