@@ -21,6 +21,7 @@
 #include "core/control_socket.h"
 #include "core/pki.h"
 #include "edge/cli/firmware_cli.h"
+#include "edge/cli/import_cli.h"
 #include "edge/commands/edge_commands.h"
 
 namespace {
@@ -407,6 +408,10 @@ int main(int argc, char** argv) {
   // goes to edged.
   if (global->words[0] == "firmware" && (global->words.size() < 2 || global->words[1] != "report"))
     return edge::runFirmwareCli(std::vector<std::string>(global->words.begin() + 1, global->words.end()), socketPath, json);
+
+  // import --source S --from PATH [--dry-run]: read and mapped here (edge/cli/import_cli.h).
+  if (global->words[0] == "import")
+    return edge::runImportCli(std::vector<std::string>(global->words.begin() + 1, global->words.end()), socketPath, json);
 
   core::Result<core::CliInvocation> parsed = core::parseCli(specs(), global->words, "edgectl");
   if (!parsed.isOk()) {

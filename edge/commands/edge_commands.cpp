@@ -340,6 +340,10 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .role("admin")
           .action()
           .upstream(),
+      command("import", "import", "--source freeradius-users --from PATH [--dry-run] [--default-plan NAME]",
+              "subscribers and plans from another RADIUS system (docs/migration.md); --dry-run prints the risk "
+              "report")
+          .cliOnly(),
       command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),
   };
   return specs;

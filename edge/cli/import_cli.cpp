@@ -1,0 +1,174 @@
+#include "edge/cli/import_cli.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/control_socket.h"
+#include "core/json.h"
+#include "import/freeradius_users.h"
+#include "import/mapping.h"
+
+namespace edge {
+namespace {
+
+constexpr const char* kUsage =
+    "edgectl: usage: edgectl import --source freeradius-users --from PATH [--dry-run] [--default-plan NAME]\n";
+
+std::string replyText(const core::Json& reply) {
+  auto it = reply.find("text");
+  return it != reply.end() && it->is_string() ? it->get<std::string>() : reply.dump();
+}
+
+// One control call; nullopt (said on stderr) when there was no answer or edged refused it.
+std::optional<core::Json> call(const std::string& socketPath, const std::string& command, const core::Json& args) {
+  core::Result<core::Json> reply = core::controlCall(socketPath, command, args, 300000, "edged");
+  if (!reply.isOk()) {
+    std::fprintf(stderr, "edgectl: %s: %s\n", command.c_str(), reply.status().message().c_str());
+    return std::nullopt;
+  }
+  if ((*reply)["result"].get<int>() != 0) {
+    std::fprintf(stderr, "edgectl: %s: %s\n", command.c_str(), replyText(*reply).c_str());
+    return std::nullopt;
+  }
+  return (*reply)["arguments"];
+}
+
+}  // namespace
+
+int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
+  std::string source, from, defaultPlan;
+  bool dryRun = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--dry-run") {
+      dryRun = true;
+    } else if ((w == "--source" || w == "--from" || w == "--default-plan") && i + 1 < words.size()) {
+      (w == "--source" ? source : w == "--from" ? from : defaultPlan) = words[++i];
+    } else {
+      std::fprintf(stderr, "edgectl: import: unexpected '%s'\n%s", w.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (source.empty() || from.empty()) {
+    std::fprintf(stderr, "%s", kUsage);
+    return 2;
+  }
+  if (source != "freeradius-users") {
+    std::fprintf(stderr,
+                 "edgectl: import: --source '%s' is not supported yet (freeradius-users is; freeradius-sql, "
+                 "daloradius, mikrotik-um and splynx are to come, docs/migration.md)\n",
+                 source.c_str());
+    return 2;
+  }
+  std::ifstream in(from, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "edgectl: import: cannot read %s\n", from.c_str());
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  core::Result<std::vector<importer::UsersEntry>> entries = importer::parseFreeradiusUsers(ss.str());
+  if (!entries.isOk()) {
+    std::fprintf(stderr, "edgectl: %s: %s\n", from.c_str(), entries.status().message().c_str());
+    return 1;
+  }
+  importer::ImportPlan plan = importer::mapFreeradiusUsers(*entries, importer::MapOptions{defaultPlan});
+  if (dryRun) {
+    if (json) std::printf("%s\n", importer::reportJson(plan).dump(2).c_str());
+    else std::printf("%s", importer::reportText(plan).c_str());
+    return 0;
+  }
+
+  // Plans first: a plan that exists (made by an earlier run, or the operator's) is kept as it is.
+  std::optional<core::Json> existing = call(socketPath, "plan-list", core::Json::object());
+  if (!existing) return 1;
+  std::set<std::string> have;
+  for (const core::Json& p : *existing)
+    if (p.contains("name")) have.insert(p["name"].get<std::string>());
+  int plansAdded = 0, plansKept = 0;
+  for (const importer::MappedPlan& p : plan.plans) {
+    if (p.subscribers == 0) continue;
+    if (have.count(p.name)) {
+      ++plansKept;
+      continue;
+    }
+    if (!call(socketPath, "plan-add", p.args)) {
+      std::fprintf(stderr, "edgectl: import stopped at plan '%s'; no subscriber was imported\n", p.name.c_str());
+      return 1;
+    }
+    ++plansAdded;
+  }
+  if (!defaultPlan.empty() && !have.count(defaultPlan)) {
+    bool used = false;
+    for (const importer::MappedSubscriber& s : plan.subscribers) used = used || (s.importable && s.args.value("plan", "") == defaultPlan);
+    if (used) {
+      std::fprintf(stderr, "edgectl: import: --default-plan '%s' names no plan on this box (plan add it first)\n",
+                   defaultPlan.c_str());
+      return 1;
+    }
+  }
+
+  // Subscribers in batches through subscriber-import; one that exists is left as it is (a re-run).
+  constexpr size_t kBatch = 2000;
+  int64_t imported = 0, existed = 0, failed = 0, notImportable = 0;
+  core::Json errors = core::Json::array();
+  core::Json batch = core::Json::array();
+  auto send = [&]() -> bool {
+    if (batch.empty()) return true;
+    std::optional<core::Json> a = call(socketPath, "subscriber-import", core::Json{{"rows", batch}});
+    if (!a) {
+      std::fprintf(stderr, "edgectl: import stopped at source lines %lld-%lld (%lld imported before)\n",
+                   (long long)batch.front()["line"].get<int64_t>(), (long long)batch.back()["line"].get<int64_t>(),
+                   (long long)imported);
+      return false;
+    }
+    imported += (*a)["imported"].get<int64_t>();
+    for (const core::Json& e : (*a)["errors"]) {
+      std::string m = e["error"].get<std::string>();
+      if (m.find("already exists") != std::string::npos) {
+        ++existed;
+      } else {
+        ++failed;
+        errors.push_back(e);
+      }
+    }
+    std::fprintf(stderr, "imported %lld, already there %lld, failed %lld\n", (long long)imported, (long long)existed,
+                 (long long)failed);
+    batch = core::Json::array();
+    return true;
+  };
+  for (const importer::MappedSubscriber& s : plan.subscribers) {
+    if (!s.importable) {
+      ++notImportable;
+      continue;
+    }
+    core::Json row = s.args;
+    row["line"] = s.line;
+    batch.push_back(std::move(row));
+    if (batch.size() >= kBatch && !send()) return 1;
+  }
+  if (!send()) return 1;
+  if (json) {
+    std::printf("%s\n", core::Json{{"plans-added", plansAdded},
+                                   {"plans-kept", plansKept},
+                                   {"imported", imported},
+                                   {"already-there", existed},
+                                   {"failed", failed},
+                                   {"not-importable", notImportable},
+                                   {"errors", errors}}
+                            .dump(2)
+                            .c_str());
+  } else {
+    for (const core::Json& e : errors)
+      std::printf("line %lld: %s\n", (long long)e["line"].get<int64_t>(), e["error"].get<std::string>().c_str());
+    std::printf("%d plans added (%d already there), %lld subscribers imported, %lld already there, %lld failed, %lld "
+                "not importable (see --dry-run)\n",
+                plansAdded, plansKept, (long long)imported, (long long)existed, (long long)failed,
+                (long long)notImportable);
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace edge

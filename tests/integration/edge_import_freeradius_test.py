@@ -1,0 +1,92 @@
+"""`edgectl import --source freeradius-users` (issue 30) against a real edged: the dry run changes
+nothing; the apply creates the plans from the group DEFAULTs (Simultaneous-Use on a plan of its own)
+and the subscribers with their expiry and static IP; an imported subscriber logs in with radclient
+(PAP, the Framed-IP-Address from the users file in the Accept) and a wrong password is rejected; a
+second run changes nothing and says so; a file with an error names its line and imports nothing."""
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir  # noqa: E402
+
+SECRET = "import-freeradius-secret-0123"
+SAMPLE = os.path.join(os.path.dirname(__file__), "..", "import", "users.sample")
+
+
+def radclient(port, lines):
+    r = subprocess.run(["radclient", "-x", "-r", "1", "-t", "2", f"127.0.0.1:{port}", "auth", SECRET],
+                       input="\n".join(lines + ["Message-Authenticator = 0x00"]) + "\n", capture_output=True, text=True, timeout=20)
+    return r.stdout + r.stderr
+
+
+class FreeradiusUsersImport(unittest.TestCase):
+    def setUp(self):
+        self.tmp = TempDir("edge-import-fr-")
+        self.addCleanup(self.tmp.cleanup)
+        self.edged = Edged(os.path.join(self.tmp.path, "box")).start()
+        self.addCleanup(self.edged.stop)
+        self.edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET)
+        self.auth_port = self.edged.ctl_json("status")["radius"]["auth-port"]
+
+    def subscribers(self):
+        listed = self.edged.ctl_json("subscriber", "list", "--limit", "1000")
+        return {s["username"]: s for s in listed["subscribers"]}
+
+    def plans(self):
+        return {p["name"]: p for p in self.edged.ctl_json("plan", "list")}
+
+    def test_dry_run_apply_login_and_rerun(self):
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, "--dry-run", check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("8 subscribers read (5 DEFAULT entries), 3 importable, 5 not", r.stdout)
+        self.assertIn("carol (line 13): NOT imported: Crypt-Password (crypt) serves PAP only", r.stdout)
+        self.assertNotIn("alice-secret", r.stdout)
+        self.assertEqual(self.subscribers(), {}, "a dry run changes nothing")
+        self.assertEqual(self.plans(), {})
+
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, check=False, json_out=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["plans-added"], out["imported"], out["already-there"], out["failed"],
+                          out["not-importable"]), (3, 3, 0, 0, 5))
+        plans = self.plans()
+        self.assertEqual(sorted(plans), ["gold-x1", "gold-x2", "silver"])
+        self.assertEqual(plans["gold-x2"]["max-sessions"], 2)
+        subs = self.subscribers()
+        self.assertEqual(sorted(subs), ["alice", "erin smith", "frank"])
+        alice = self.edged.ctl_json("subscriber", "show", "--username", "alice")
+        self.assertEqual(alice["plan"], "gold-x2")
+        self.assertEqual(alice["static-ip"], "198.51.100.10")
+        self.assertTrue(alice["expires"].startswith("2027-01-15T12:00:00"), alice["expires"])
+
+        ok = radclient(self.auth_port, ['User-Name = "alice"', 'User-Password = "alice-secret"'])
+        self.assertIn("Access-Accept", ok)
+        self.assertIn("198.51.100.10", ok)
+        bad = radclient(self.auth_port, ['User-Name = "alice"', 'User-Password = "wrong"'])
+        self.assertIn("Access-Reject", bad)
+        quoted = radclient(self.auth_port, ['User-Name = "erin smith"', 'User-Password = "e\\"rin"'])
+        self.assertIn("Access-Accept", quoted)
+
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("0 plans added (3 already there), 0 subscribers imported, 3 already there, 0 failed", r.stdout)
+        self.assertEqual(sorted(self.subscribers()), ["alice", "erin smith", "frank"])
+
+    def test_a_file_with_an_error_names_its_line_and_imports_nothing(self):
+        path = os.path.join(self.tmp.path, "users")
+        with open(path, "w") as f:
+            f.write('ann Cleartext-Password := "a"\n  Mikrotik-Rate-Limit = "1M/2M"\nbob Cleartext-Password "b"\n')
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", path, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"{path}: line 3: expected an operator", r.stderr)
+        self.assertEqual(self.subscribers(), {})
+        r = self.edged.ctl("import", "--source", "splynx", "--from", path, check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not supported yet", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
