@@ -7,9 +7,11 @@ convert."""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Mgmtd, TempDir, check, wait_for  # noqa: E402
@@ -150,6 +152,29 @@ class Signup(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertRegex(r.stdout, r"(?im)^retry-after: [0-9]+")
         self.assertTrue(all(self.api("/api/v1/tenant-list", self.platform)[0] == 200 for _ in range(15)))
+
+    def test_provisioning_resumes_after_kill_9(self):
+        # The enterprise scenario, mgmtd killed with SIGKILL in the middle of it: after a restart the
+        # job carries on from its last committed step and the counts are exact (nothing doubled).
+        code, _ = self.api("/api/v1/signup", data=dict(SIGNUP, email="big@isp.example", scenario="enterprise",
+                                                         tier="enterprise", **{"business-name": "Big ISP"}))
+        self.assertEqual(202, code)
+        mail = self.sink.wait_for(lambda m: m["To"] == "big@isp.example")[0]
+        link = re.search(r"(https://\S+token=[0-9a-f]+)", text_of(mail)).group(1)
+        job = json.loads(curl(link)[1])["job"]
+        midway = wait_for(lambda: (lambda j: j if j["steps-done"] >= 3 else None)(
+            self.api("/api/v1/signup/job?id=" + job)[1]), timeout=60, what="some steps", interval=0.05)
+        self.mgmt.stop(signal.SIGKILL)
+        self.assertLess(midway["steps-done"], midway["steps-total"], "killed before the job was done")
+        self.mgmt.start()
+        final = wait_for(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(
+            self.api("/api/v1/signup/job?id=" + job)[1]), timeout=120, what="provisioning after the restart")
+        self.assertEqual("done", final["state"], final)
+        steps = [s["step"] for s in final["log"]]
+        self.assertEqual(len(steps), len(set(steps)), steps)  # every step once
+        code, shown = self.api("/api/v1/tenant-show?tenant=" + urllib.parse.quote(final["tenant"]), self.platform)
+        t = shown["data"]
+        self.assertEqual((2000, 8, 40), (t["subscribers"], t["plans"], t["devices"]))
 
     def test_bad_bodies_name_their_field(self):
         for key, value in (("email", "nope"), ("country", "Kenya"), ("tier", "gold"), ("expected-customers", 0)):
