@@ -1,6 +1,11 @@
 #include "edge/cli/import_cli.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -62,9 +67,20 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
                  source.c_str());
     return 2;
   }
+  // Why a file cannot be read is said, and a file past the parser's limit is refused before it is read.
+  struct stat st{};
+  if (::stat(from.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
+    std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(),
+                 S_ISDIR(st.st_mode) ? "is a folder" : std::strerror(errno));
+    return 1;
+  }
+  if (static_cast<uint64_t>(st.st_size) > importer::kMaxUsersFileOctets) {
+    std::fprintf(stderr, "edgectl: import: %s: larger than %zu MiB\n", from.c_str(), importer::kMaxUsersFileOctets >> 20);
+    return 1;
+  }
   std::ifstream in(from, std::ios::binary);
   if (!in) {
-    std::fprintf(stderr, "edgectl: import: cannot read %s\n", from.c_str());
+    std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(), std::strerror(errno));
     return 1;
   }
   std::stringstream ss;
