@@ -73,6 +73,7 @@ struct EapServer::Conversation {
   uint8_t lastId = 0;  // the Identifier of our last EAP-Request
   std::string identity;
   std::string innerIdentity;
+  std::shared_ptr<const TlsContext> context;  // the certificates this tunnel started with (before tls)
   std::unique_ptr<TlsTunnel> tls;
   Reassembler in{kMaxMessage};
   Fragmenter out;
@@ -94,6 +95,24 @@ EapServer::EapServer(EapServerConfig config, std::unique_ptr<TlsContext> tls, Ea
     : config_(std::move(config)), tls_(std::move(tls)), counters_(counters) {}
 
 EapServer::~EapServer() = default;
+
+std::shared_ptr<const TlsContext> EapServer::tls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tls_;
+}
+
+core::Result<std::shared_ptr<const TlsContext>> EapServer::loadTls(const TlsServerConfig& files) const {
+  core::Result<std::unique_ptr<TlsContext>> tls = TlsContext::load(files);
+  if (!tls.isOk()) return tls.status();
+  if (config_.firstMethod == kTypeTls && !(*tls)->hasClientCa())
+    return core::invalidArgument("eap-ca: eap-first-method tls needs it");
+  return std::shared_ptr<const TlsContext>(std::move(*tls));
+}
+
+void EapServer::useTls(std::shared_ptr<const TlsContext> tls) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tls_ = std::move(tls);
+}
 
 size_t EapServer::openConversations() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -215,7 +234,9 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
 
   auto start = [&](uint8_t method) {
     c.method = method;
-    c.tls = std::make_unique<TlsTunnel>(*tls_, method == kTypeTls);
+    c.tls.reset();
+    c.context = tls();
+    c.tls = std::make_unique<TlsTunnel>(*c.context, method == kTypeTls);
     c.in.clear();
     c.phase = Conversation::Phase::kStarted;
     c.lastId = next;
@@ -243,7 +264,7 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
       return failure(p.id, "EAP Nak after the method had started");
     }
     for (char t : p.data)
-      if (supported(static_cast<uint8_t>(t), tls_->hasClientCa())) return start(static_cast<uint8_t>(t));
+      if (supported(static_cast<uint8_t>(t), tls()->hasClientCa())) return start(static_cast<uint8_t>(t));
     return failure(p.id, "the peer wants no EAP method edged offers");
   }
   if (p.type != c.method) {

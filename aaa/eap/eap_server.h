@@ -87,15 +87,23 @@ class EapServer {
   EapOutput handle(const EapInput& in);
   size_t openConversations() const;
 
+  // A reload of the certificate, key, CA and CRL: loadTls reads the files (InvalidArgument naming
+  // the key and file; nothing changes), useTls makes them the ones new TLS conversations start with.
+  // Conversations already in TLS keep the context they started with (a revoked client certificate
+  // is refused from its next handshake on).
+  core::Result<std::shared_ptr<const TlsContext>> loadTls(const TlsServerConfig& files) const;
+  void useTls(std::shared_ptr<const TlsContext> tls);
+
   struct Conversation;
 
  private:
   EapServer(EapServerConfig config, std::unique_ptr<TlsContext> tls, EapCounters counters);
   EapOutput step(Conversation& c, const EapInput& in, std::string_view eap);
   void purgeExpired(int64_t now);  // with mu_ held
+  std::shared_ptr<const TlsContext> tls() const;
 
   EapServerConfig config_;
-  std::unique_ptr<TlsContext> tls_;
+  std::shared_ptr<const TlsContext> tls_;  // under mu_ (a reload replaces it)
   EapCounters counters_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Conversation>> table_;

@@ -9,6 +9,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -131,6 +132,8 @@ struct RadsecServer::Tls {
   mbedtls_x509_crt own;
   mbedtls_pk_context key;
   mbedtls_x509_crt ca;
+  mbedtls_x509_crl crl;
+  bool hasCrl = false;
   Tls() {
     mbedtls_entropy_init(&entropy);
     mbedtls_ctr_drbg_init(&drbg);
@@ -138,9 +141,11 @@ struct RadsecServer::Tls {
     mbedtls_x509_crt_init(&own);
     mbedtls_pk_init(&key);
     mbedtls_x509_crt_init(&ca);
+    mbedtls_x509_crl_init(&crl);
   }
   ~Tls() {
     mbedtls_ssl_config_free(&conf);
+    mbedtls_x509_crl_free(&crl);
     mbedtls_x509_crt_free(&ca);
     mbedtls_pk_free(&key);
     mbedtls_x509_crt_free(&own);
@@ -157,6 +162,11 @@ struct RadsecServer::Tls {
       return core::invalidArgument("radsec-key: " + c.keyFile + " is not the key of " + c.certificateFile);
     rc = mbedtls_x509_crt_parse_file(&ca, c.caFile.c_str());
     if (rc != 0) return core::invalidArgument("radsec-ca: " + c.caFile + ": " + mbedError(rc));
+    if (!c.crlFile.empty()) {
+      rc = mbedtls_x509_crl_parse_file(&crl, c.crlFile.c_str());
+      if (rc != 0) return core::invalidArgument("radsec-crl: " + c.crlFile + ": " + mbedError(rc));
+      hasCrl = true;
+    }
     rc = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
                                reinterpret_cast<const unsigned char*>("edged radsec"), 12);
     if (rc != 0) return core::internalError("radsec: seeding the random generator: " + mbedError(rc));
@@ -167,7 +177,7 @@ struct RadsecServer::Tls {
     mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&conf, &ca, nullptr);
+    mbedtls_ssl_conf_ca_chain(&conf, &ca, hasCrl ? &crl : nullptr);
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);  // thread-safe: MBEDTLS_THREADING_C
     rc = mbedtls_ssl_conf_own_cert(&conf, &own, &key);
     if (rc != 0) return core::invalidArgument("radsec-certificate: " + mbedError(rc));
@@ -213,9 +223,25 @@ RadsecServer::RadsecServer(RadsecServerConfig config, const policy::SnapshotHold
 
 RadsecServer::~RadsecServer() { stop(); }
 
+core::Status RadsecServer::reloadTls(const RadsecServerConfig& files) {
+  auto tls = std::make_shared<Tls>();
+  EDGE_RETURN_IF_ERROR(tls->load(files));
+  std::lock_guard<std::mutex> lock(mu_);
+  config_.certificateFile = files.certificateFile;
+  config_.keyFile = files.keyFile;
+  config_.caFile = files.caFile;
+  config_.crlFile = files.crlFile;
+  tls_ = std::move(tls);
+  return core::Status::ok();
+}
+
 core::Status RadsecServer::start() {
-  tls_ = std::make_unique<Tls>();
-  EDGE_RETURN_IF_ERROR(tls_->load(config_));
+  auto tls = std::make_shared<Tls>();
+  EDGE_RETURN_IF_ERROR(tls->load(config_));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tls_ = std::move(tls);
+  }
   std::optional<policy::IpAddress> ip = policy::parseIp(config_.listen);
   if (!ip) return core::invalidArgument("RadSec port: '" + config_.listen + "' is not an IP address");
   sockaddr_storage addr{};
@@ -340,13 +366,18 @@ void RadsecServer::acceptLoop() {
 }
 
 void RadsecServer::serve(Connection& c) {
+  std::shared_ptr<const Tls> tls;  // outlives the TLS context below (a reload may replace tls_)
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tls = tls_;
+  }
   mbedtls_ssl_context ssl;
   mbedtls_ssl_init(&ssl);
   struct Free {
     mbedtls_ssl_context* s;
     ~Free() { mbedtls_ssl_free(s); }
   } freeSsl{&ssl};
-  if (mbedtls_ssl_setup(&ssl, &tls_->conf) != 0) return;
+  if (mbedtls_ssl_setup(&ssl, &tls->conf) != 0) return;
   mbedtls_ssl_set_bio(&ssl, &c.fd, bioSend, bioRecv, nullptr);
 
   // The handshake, bounded in time: a client that connects and says nothing holds its thread for

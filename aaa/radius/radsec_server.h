@@ -42,6 +42,7 @@ struct RadsecServerConfig {
   std::string certificateFile;  // the server's chain, PEM
   std::string keyFile;          // its private key, PEM
   std::string caFile;           // the CA(s) NAS client certificates must chain to, PEM
+  std::string crlFile;          // revoked NAS client certificates, PEM ("" = none)
   int maxConnections = 64;
   int maxConnectionsPerNas = 4;
   int idleTimeoutSeconds = 120;
@@ -82,6 +83,10 @@ class RadsecServer {
   core::Status start();
   void stop();
   uint16_t port() const { return port_; }
+  // Reads the certificate, key, CA and CRL named in `files` again (the other fields are ignored)
+  // and uses them for the connections that start from now on; open connections keep theirs. On an
+  // error (naming the key and file) nothing changes.
+  core::Status reloadTls(const RadsecServerConfig& files);
 
   struct Tls;
   struct Connection;
@@ -99,13 +104,13 @@ class RadsecServer {
   AcctServer& acct_;
   core::EventBus* events_;
   RadsecCounters counters_;
-  std::unique_ptr<Tls> tls_;
+  std::shared_ptr<const Tls> tls_;  // under mu_: a connection takes its own reference
   int listenFd_ = -1;
   int wakeFd_ = -1;  // eventfd: stop() wakes the accept loop and every connection
   uint16_t port_ = 0;
   std::atomic<bool> running_{false};
   std::thread acceptThread_;
-  std::mutex mu_;  // guards connections_ and perNas_
+  std::mutex mu_;  // guards connections_, perNas_ and tls_
   std::list<std::unique_ptr<Connection>> connections_;
   std::map<std::string, int> perNas_;
 };

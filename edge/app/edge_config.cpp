@@ -56,6 +56,10 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
               "PEM CA certificate(s) a RadSec client's certificate must chain to; the NAS client is then the one whose "
               "radsec-identity names the certificate",
               optionalAbsolutePath)
+      .string("radsec-crl", &RadiusConfig::radsecCrl, "",
+              "PEM certificate revocation list(s) of radsec-ca: a revoked NAS certificate is refused at the handshake "
+              "(read again by a config reload)",
+              optionalAbsolutePath)
       .integer("radsec-max-connections", &RadiusConfig::radsecMaxConnections, 64, 1, 4096,
                "RadSec connections open at once, in total (one thread each)")
       .integer("radsec-max-connections-per-nas", &RadiusConfig::radsecMaxConnectionsPerNas, 4, 1, 256,
@@ -73,7 +77,8 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
               "empty: no EAP-TLS",
               optionalAbsolutePath)
       .string("eap-crl", &RadiusConfig::eapCrl, "",
-              "PEM certificate revocation list(s) of eap-ca: a revoked client certificate is refused",
+              "PEM certificate revocation list(s) of eap-ca: a revoked client certificate is refused (read again by a "
+              "config reload)",
               optionalAbsolutePath)
       .string("eap-first-method", &RadiusConfig::eapFirstMethod, "peap",
               "EAP method offered first (peap, ttls or tls); a peer that wants another one answers with a Nak")
@@ -91,6 +96,8 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
           if (c.radsecKey.empty()) return core::invalidArgument("radsec-key: required with radsec-certificate");
           if (c.radsecCa.empty()) return core::invalidArgument("radsec-ca: required with radsec-certificate");
         }
+        if (!c.radsecCrl.empty() && c.radsecCa.empty())
+          return core::invalidArgument("radsec-crl: needs radsec-ca (the CA it revokes for)");
         if (!c.eapCertificate.empty() || !c.eapKey.empty() || !c.eapCa.empty() || !c.eapCrl.empty()) {
           if (c.eapCertificate.empty()) return core::invalidArgument("eap-certificate: required with eap-key, eap-ca and eap-crl");
           if (c.eapKey.empty()) return core::invalidArgument("eap-key: required with eap-certificate");
@@ -373,6 +380,24 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.radius.acctPort != staged.radius.acctPort) return fixed("radius.acct-port");
   if (running.radius.dictionaryDir != staged.radius.dictionaryDir) return fixed("radius.dictionary-dir");
   if (running.radius.threads != staged.radius.threads) return fixed("radius.threads");
+  // EAP and RadSec: their certificate, key, CA and CRL files are read again by a reload (a new CRL
+  // without a restart); turning either on or off, and their limits, need a restart.
+  const RadiusConfig& r = running.radius;
+  const RadiusConfig& t = staged.radius;
+  if (r.eapCertificate.empty() != t.eapCertificate.empty()) return fixed("radius.eap-certificate (EAP on or off)");
+  if (r.radsecCertificate.empty() != t.radsecCertificate.empty())
+    return fixed("radius.radsec-certificate (RadSec on or off)");
+  if (r.radsecPort != t.radsecPort) return fixed("radius.radsec-port");
+  if (r.radsecMaxConnections != t.radsecMaxConnections) return fixed("radius.radsec-max-connections");
+  if (r.radsecMaxConnectionsPerNas != t.radsecMaxConnectionsPerNas) return fixed("radius.radsec-max-connections-per-nas");
+  if (r.radsecIdleTimeoutSeconds != t.radsecIdleTimeoutSeconds) return fixed("radius.radsec-idle-timeout-seconds");
+  if (r.radsecHandshakeTimeoutSeconds != t.radsecHandshakeTimeoutSeconds)
+    return fixed("radius.radsec-handshake-timeout-seconds");
+  if (r.eapFirstMethod != t.eapFirstMethod) return fixed("radius.eap-first-method");
+  if (r.eapMaxConversations != t.eapMaxConversations) return fixed("radius.eap-max-conversations");
+  if (r.eapMaxConversationsPerNas != t.eapMaxConversationsPerNas) return fixed("radius.eap-max-conversations-per-nas");
+  if (r.eapTimeoutSeconds != t.eapTimeoutSeconds) return fixed("radius.eap-timeout-seconds");
+  if (r.eapFragmentSize != t.eapFragmentSize) return fixed("radius.eap-fragment-size");
   if (running.billing.timeZone != staged.billing.timeZone) return fixed("billing.time-zone");
   if (running.admin.listen != staged.admin.listen) return fixed("admin.listen");
   {

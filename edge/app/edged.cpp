@@ -257,6 +257,8 @@ core::Status Edged::reload() {
       result = staged.status();
     } else {
       result = checkReloadable(config_, *staged);
+      // The EAP and RadSec files are read (and a bad one refuses the reload) before anything changes.
+      if (result.isOk() && radius_) result = radius_->reloadCertificates(staged->radius);
       if (result.isOk()) {
         // Commit.
         config_ = std::move(*staged);

@@ -20,6 +20,7 @@ struct RadiusConfig {
   std::string radsecCertificate;
   std::string radsecKey;
   std::string radsecCa;
+  std::string radsecCrl;
   int64_t radsecMaxConnections = 64;
   int64_t radsecMaxConnectionsPerNas = 4;
   int64_t radsecIdleTimeoutSeconds = 120;

@@ -188,6 +188,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
     rc.certificateFile = config.radsecCertificate;
     rc.keyFile = config.radsecKey;
     rc.caFile = config.radsecCa;
+    rc.crlFile = config.radsecCrl;
     rc.maxConnections = static_cast<int>(config.radsecMaxConnections);
     rc.maxConnectionsPerNas = static_cast<int>(config.radsecMaxConnectionsPerNas);
     rc.idleTimeoutSeconds = static_cast<int>(config.radsecIdleTimeoutSeconds);
@@ -246,6 +247,25 @@ void RadiusService::applySettings(const RadiusConfig& config) {
   config_.authMethods = config.authMethods;
   config_.requireMessageAuthenticator = config.requireMessageAuthenticator;
   snapshots_.publishSettings(settingsOf(config));
+}
+
+core::Status RadiusService::reloadCertificates(const RadiusConfig& config) {
+  // Both are read before either is used: a bad file refuses the reload and changes nothing.
+  std::shared_ptr<const aaa::eap::TlsContext> eap;
+  if (eapServer_) {
+    aaa::eap::TlsServerConfig files{config.eapCertificate, config.eapKey, config.eapCa, config.eapCrl};
+    EDGE_ASSIGN_OR_RETURN(eap, eapServer_->loadTls(files));
+  }
+  if (radsecServer_) {
+    aaa::radius::RadsecServerConfig files;
+    files.certificateFile = config.radsecCertificate;
+    files.keyFile = config.radsecKey;
+    files.caFile = config.radsecCa;
+    files.crlFile = config.radsecCrl;
+    EDGE_RETURN_IF_ERROR(radsecServer_->reloadTls(files));
+  }
+  if (eapServer_) eapServer_->useTls(std::move(eap));
+  return core::Status::ok();
 }
 
 bool RadiusService::keepCleartext() const {

@@ -52,6 +52,9 @@ class RadiusService {
   void stopDynAuth();
   // Applies the reloadable settings (auth-methods, require-message-authenticator).
   void applySettings(const RadiusConfig& config);
+  // The EAP and RadSec certificates, keys, CAs and CRLs read again (config reload, SIGHUP): used by
+  // the TLS handshakes that start from now on. An error names the key and file; nothing changes.
+  core::Status reloadCertificates(const RadiusConfig& config);
   // Periodic work from the daemon's main loop: closes stale sessions and expired disconnects.
   void tick(int64_t nowUnix);
 

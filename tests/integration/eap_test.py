@@ -173,6 +173,33 @@ class Eap(unittest.TestCase):
         self.assert_refused(rc, out)
         self.assertRegex(self.edged.read_log(), r"user=dave .*eap-tls: TLS handshake: client certificate: .*revoked")
 
+    def test_z_crl_read_again_by_a_reload(self):
+        # Last (carol ends revoked). A new CRL is used from the next handshake without a restart, on
+        # `edgectl config-reload` (SIGHUP takes the same path); an unreadable one refuses the reload
+        # and the running certificates stay.
+        d = self.certs
+        crl = os.path.join(d, "crl.pem")
+        carol = {"eap": "TLS", "identity": self.q("carol"), "ca_cert": self.server_ca(),
+                 "client_cert": self.q(self.carol[0]), "private_key": self.q(self.carol[1])}
+        with open(crl, "rb") as f:
+            good = f.read()
+        with open(crl, "w") as f:
+            f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
+        r = self.edged.ctl("config-reload", check=False)
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("eap-crl: " + crl, r.stdout + r.stderr)
+        self.assert_accepted(*self.eapol(carol))  # the CRL loaded at start is still in use
+        with open(crl, "wb") as f:
+            f.write(good)
+        openssl("ca", "-config", "ca.cnf", "-keyfile", "client-ca.key", "-cert", "client-ca.pem", "-revoke",
+                self.carol[0], cwd=d)
+        openssl("ca", "-config", "ca.cnf", "-keyfile", "client-ca.key", "-cert", "client-ca.pem", "-gencrl", "-out",
+                "crl.pem", cwd=d)
+        self.edged.ctl("config-reload")
+        rc, out = self.eapol(carol)
+        self.assert_refused(rc, out)
+        self.assertRegex(self.edged.read_log(), r"user=carol .*eap-tls: TLS handshake: client certificate: .*revoked")
+
     def test_peap_mschapv2(self):
         net = {"eap": "PEAP", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
                "ca_cert": self.server_ca(), "phase1": self.q("peapver=0"), "phase2": self.q("auth=MSCHAPV2")}

@@ -348,6 +348,55 @@ realm * {{
             quick.stop()
             tmp.cleanup()
 
+    def test_a_revoked_nas_certificate_is_refused_and_a_new_crl_needs_no_restart(self):
+        # An edged of its own with radsec-crl: bras-1's certificate is served while the CRL lists
+        # nothing; revoked and `edgectl config-reload`, its next connection fails at the handshake.
+        d = self.certs
+        with open(os.path.join(d, "index.txt"), "w"):
+            pass
+        with open(os.path.join(d, "crlnumber"), "w") as f:
+            f.write("01\n")
+        with open(os.path.join(d, "ca.cnf"), "w") as f:
+            f.write(f"[ ca ]\ndefault_ca = nas_ca\n[ nas_ca ]\ndatabase = {d}/index.txt\n"
+                    f"crlnumber = {d}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n")
+        ca = ["-config", "ca.cnf", "-keyfile", "nas-ca.key", "-cert", "nas-ca.pem"]
+        openssl("ca", *ca, "-gencrl", "-out", "nas-crl.pem", cwd=d)
+        tmp = TempDir()
+        crl_edged = Edged(tmp.path, extra={"radius": {
+            "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1, "radsec-port": 0,
+            "radsec-certificate": self.server_cert, "radsec-key": self.server_key,
+            "radsec-ca": os.path.join(d, "nas-ca.pem"), "radsec-crl": os.path.join(d, "nas-crl.pem")}}).start()
+        try:
+            crl_edged.ctl("nas", "add", "--name", "bras-1", "--address", "192.0.2.18", "--secret",
+                          "not-used-over-radsec", "--radsec-identity", "sha256:" + fingerprint(self.fp_cert))
+            port = crl_edged.ctl_json("status")["radius"]["radsec-port"]
+
+            def status_server():
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.check_hostname = False
+                ctx.load_verify_locations(os.path.join(d, "nas-ca.pem"))
+                ctx.load_cert_chain(self.fp_cert, self.fp_key)
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+                with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5)) as s:
+                    raw = rp.status_server(RADSEC, pkt_id=9)
+                    s.sendall(raw)
+                    data = read_packet(s)
+                    if data is None:
+                        raise ConnectionError("closed")
+                    return rp.Reply(data, RADSEC, raw).code
+
+            self.assertEqual(status_server(), rp.ACCESS_ACCEPT)
+            openssl("ca", *ca, "-revoke", self.fp_cert, cwd=d)
+            openssl("ca", *ca, "-gencrl", "-out", "nas-crl.pem", cwd=d)
+            crl_edged.ctl("config-reload")
+            with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+                status_server()
+            wait_for(lambda: "revoked" in crl_edged.read_log(), what="the revocation logged")
+            self.assertRegex(crl_edged.read_log(), r"TLS handshake failed.*revoked")
+        finally:
+            crl_edged.stop()
+            tmp.cleanup()
+
     def test_a_key_that_is_not_the_certificates_stops_the_start_naming_the_key(self):
         tmp = TempDir()
         try:

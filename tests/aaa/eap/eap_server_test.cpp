@@ -333,6 +333,37 @@ TEST(EapServer, EapTlsRefusesACertificateOfAnotherCa) {
   LONGS_EQUAL(1, counters.valueOf("radius_eap_tls_failures_total"));
 }
 
+TEST(EapServer, ReloadedCertificatesApplyFromTheNextHandshake) {
+  make(kTypeTls);
+  // Files that do not load are refused, naming the key; the running certificates stay.
+  aaa::eap::TlsServerConfig files{pki().serverFile, pki().serverKeyFile, pki().caFile, pki().serverKeyFile};
+  auto bad = server->loadTls(files);
+  CHECK_FALSE(bad.isOk());
+  CHECK(bad.status().message().rfind("eap-crl: ", 0) == 0);
+  files.crlFile.clear();
+  files.caFile.clear();
+  bad = server->loadTls(files);  // eap-first-method tls needs a CA
+  CHECK_FALSE(bad.isOk());
+  CHECK(bad.status().message().rfind("eap-ca: ", 0) == 0);
+  // A conversation whose TLS started before the reload finishes with what it started with; one
+  // started after it is checked against the new trust (here the server's own certificate as the
+  // only CA: alice's certificate no longer chains).
+  Client before(pki().clientPem, pki().clientKey);
+  EapOutput started = identity("alice");  // EAP-TLS Start: this conversation's TLS exists
+  files.caFile = pki().serverFile;
+  auto reloaded = server->loadTls(files);
+  CHECK_TRUE_TEXT(reloaded.isOk(), reloaded.status().message().c_str());
+  server->useTls(std::move(*reloaded));
+  EapOutput o = handshake(before, kTypeTls, started);
+  CHECK(o.kind == EapOutput::Kind::kChallenge);
+  o = send(build(Code::kResponse, lastId, kTypeTls, std::string(1, '\0')));  // ack of our Finished
+  CHECK(o.kind == EapOutput::Kind::kAccept);
+  Client after(pki().clientPem, pki().clientKey);
+  o = handshake(after, kTypeTls, identity("alice"));
+  CHECK(o.kind == EapOutput::Kind::kReject);
+  CHECK(o.why.find("client certificate") != std::string::npos);
+}
+
 TEST(EapServer, NakSwitchesToTheMethodThePeerWants) {
   make(kTypePeap);
   EapOutput o = identity("alice");

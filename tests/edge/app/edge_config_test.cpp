@@ -126,6 +126,12 @@ TEST(EdgeConfig, ReloadRefusesKeysOnlyReadAtStart) {
       {"sync.max-backoff", [](edge::EdgeConfig& c) { c.sync.maxBackoff += 1; }},
       {"sync.usage-batch", [](edge::EdgeConfig& c) { c.sync.usageBatch += 1; }},
       {"sync.outbox-limit", [](edge::EdgeConfig& c) { c.sync.outboxLimit += 1; }},
+      {"radius.eap-certificate (EAP on or off)", [](edge::EdgeConfig& c) { c.radius.eapCertificate = "/etc/e.pem"; }},
+      {"radius.radsec-certificate (RadSec on or off)",
+       [](edge::EdgeConfig& c) { c.radius.radsecCertificate = "/etc/r.pem"; }},
+      {"radius.radsec-max-connections", [](edge::EdgeConfig& c) { c.radius.radsecMaxConnections += 1; }},
+      {"radius.eap-first-method", [](edge::EdgeConfig& c) { c.radius.eapFirstMethod = "tls"; }},
+      {"radius.eap-fragment-size", [](edge::EdgeConfig& c) { c.radius.eapFragmentSize += 1; }},
       {"gateway.portal-logo", [](edge::EdgeConfig& c) { c.gateway.portalLogo = "/etc/edged/logo.png"; }},
   };
   for (const Case& k : cases) {
@@ -141,6 +147,8 @@ TEST(EdgeConfig, ReloadRefusesKeysOnlyReadAtStart) {
   b.alerts.diskLowPercent = 50;
   b.alerts.licenseWarningDays = 90;
   b.gateway.portalName = "Lobby";
+  b.radius.eapCrl = "/etc/edged/eap/clients.crl";  // read again by the reload itself
+  b.radius.radsecCrl = "/etc/edged/radsec/nas.crl";
   CHECK_TRUE(edge::checkReloadable(a, b).isOk());
 }
 
