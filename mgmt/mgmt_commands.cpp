@@ -67,6 +67,11 @@ std::vector<std::string> auditReaders() {
 std::vector<std::string> tokenManagers() {
   return {"tenant-owner", "platform-owner", "platform-admin"};
 }
+// Money: a tenant's owners, admins and billing staff, the platform's managers (billing reads are
+// everyone's).
+std::vector<std::string> billingStaff() {
+  return {"tenant-owner", "tenant-admin", "tenant-billing", "platform-owner", "platform-admin"};
+}
 
 // The roles of a spec written with an old rung (see mgmt_commands.h).
 std::vector<Spec> withRoles(std::vector<Spec> specs) {
@@ -248,21 +253,25 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-setup", "billing setup", "--tenant T --currency CODE [--prices-include-tax true] [--payment-days 14]", "set the tenant's billing currency, whether prices include tax, and payment terms")
           .args({tenant(), text("currency", false, 3), boolean("prices-include-tax"), integer("payment-days").range(0, 365)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("tax-rate-set", "tax-rate set", "--tenant T [--region R] --rate 16 [--name VAT]", "the tax rate (percent) of a region ('' = customers without a region)")
           .args({tenant(), text("region", false, 64), text("rate", true, 8), text("name", false, 64)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("tax-rate-list", "tax-rate list", "--tenant T", "the tenant's tax rates by region").args({tenant()}).role("tenant"),
       command("billing-customer", "billing customer", "--tenant T --username U [--region R] [--tax standard|exempt|reverse-charge] [--tax-id ID]", "a customer's tax region and status")
           .args({tenant(), text("username", true, 253), text("region", false, 64), text("tax", false, 16), text("tax-id", false, 64)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("subscription-add", "subscription add", "--tenant T --username U --plan P [--period month|quarter|year] [--anchor-day 1..31] [--mode prepaid|postpaid] [--start DATE] [--trial-days N] [--discount 20 --discount-periods N]", "subscribe a customer to a plan (priced by the plan)")
           .args({tenant(), text("username", true, 253), text("plan", true, 64), text("period", false, 16),
                  integer("anchor-day").range(1, 31), text("mode", false, 16), text("start", false, 10),
                  integer("trial-days").range(0, 366), text("discount", false, 8), integer("discount-periods").range(0, 120)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("subscription-list", "subscription list", "--tenant T [--username U]", "subscriptions with their plans, phases and what is billed")
           .args({tenant(), text("username", false, 253)})
@@ -270,18 +279,22 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("subscription-change", "subscription change", "--tenant T --subscription ID --plan P [--at now|end-of-term] [--date DATE]", "change plan; what was billed ahead is prorated to the day")
           .args({tenant(), text("subscription", true, 64), text("plan", true, 64), text("at", false, 16), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("subscription-cancel", "subscription cancel", "--tenant T --subscription ID [--at now|end-of-term] [--date DATE]", "cancel; unused days billed ahead are credited")
           .args({tenant(), text("subscription", true, 64), text("at", false, 16), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("charge-add", "charge add", "--tenant T --username U --description D --amount 25.00 [--date DATE]", "a one-time charge (installation, top-up) on the next run's invoice")
           .args({tenant(), text("username", true, 253), text("description", true, 200), text("amount", true, 20), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("billing-run", "billing run", "--tenant T [--date DATE] [--finalize true] [--batch N]", "invoice every period due by the date (drafts, or issued with --finalize); safe to run again")
           .args({tenant(), text("date", false, 10), boolean("finalize"), integer("batch").range(1, 5000)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("invoice-list", "invoice list", "--tenant T [--username U] [--status draft|issued] [--limit N]", "invoices and credit notes, newest first")
           .args({tenant(), text("username", false, 253), text("status", false, 16), integer("limit").range(1, 100000)})
@@ -292,19 +305,23 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("invoice-finalize", "invoice finalize", "--tenant T [--invoice ID] [--date DATE]", "issue one draft or all: numbers without gaps, ledger entries")
           .args({tenant(), text("invoice", false, 64), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("credit-note-add", "credit-note add", "--tenant T --invoice ID [--date DATE]", "reverse an issued invoice with a credit note (issued invoices are never edited)")
           .args({tenant(), text("invoice", true, 64), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("payment-add", "payment add", "--tenant T (--username U | --reference RF..) --amount 10.00 [--method cash|bank|online] [--key K] [--date DATE]", "record a payment: to the referenced invoice, then the oldest open ones, the rest to credit")
           .args({tenant(), text("username", false, 253), text("amount", true, 20), text("method", false, 16),
                  text("reference", false, 40), text("key", false, 128), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("refund-add", "refund add", "--tenant T --username U --amount 5.00 [--method cash|bank|online] [--key K] [--date DATE]", "pay back a customer's credit")
           .args({tenant(), text("username", true, 253), text("amount", true, 20), text("method", false, 16), text("key", false, 128), text("date", false, 10)})
           .role("tenant")
+          .roles(billingStaff())
           .change(),
       command("billing-balance", "billing balance", "--tenant T [--username U]", "what each customer owes and holds as credit")
           .args({tenant(), text("username", false, 253)})

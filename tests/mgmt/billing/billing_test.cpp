@@ -347,3 +347,22 @@ TEST(Billing, ATenantSeesOnlyItsOwnBilling) {
   CHECK(r.code == core::Code::kNotFound);
   CHECK_EQUAL(3000, b.balance("alice"));
 }
+
+TEST(Billing, BillingStaffHandleMoneyTechniciansDoNot) {
+  Books b;
+  b.subscribe("alice", {{"start", "2026-01-01"}});
+  auto as = [&](const char* role, const std::string& command, Json args) {
+    args["tenant"] = "acme";
+    return b.f.table->call(core::command::Caller{role, b.tenantId, "test"}, command, args);
+  };
+  CHECK(as("tenant-billing", "billing-run", Json{{"date", "2026-01-01"}, {"finalize", true}}).ok());
+  CHECK(as("tenant-billing", "payment-add", Json{{"username", "alice"}, {"amount", "5.00"}}).ok());
+  CHECK(as("tenant-technician", "payment-add", Json{{"username", "alice"}, {"amount", "5.00"}}).code ==
+        core::Code::kPermissionDenied);
+  CHECK(as("tenant-staff", "refund-add", Json{{"username", "alice"}, {"amount", "1.00"}}).code ==
+        core::Code::kPermissionDenied);
+  CHECK(as("tenant-read-only", "invoice-list", Json::object()).ok());
+  CHECK(as("tenant-read-only", "billing-run", Json::object()).code == core::Code::kPermissionDenied);
+  CHECK_EQUAL(2500, b.balance("alice"));
+}
+
