@@ -9,8 +9,9 @@ using store::Row;
 using store::Value;
 
 const std::vector<TableSpec>& platformTables() {
-  // mgmt/mgmt_schema.cpp's tables. Only plans, subscribers, claims and devices reference tenants;
-  // the rest carry ids without a foreign key, but follow their owners all the same.
+  // mgmt/mgmt_schema.cpp's tables, every one (a table missing here stops the copy before a row is
+  // written), each after the tables its foreign keys reference; rows without a foreign key follow
+  // their owners all the same.
   static const std::vector<TableSpec> tables = {
       {"tenants", {"id"}},
       {"plans", {"tenant_id", "name"}},
@@ -30,6 +31,26 @@ const std::vector<TableSpec>& platformTables() {
       {"mail_outbox", {"id"}},
       {"signups", {"id"}},
       {"jobs", {"id"}},
+      // People and the audit log (migration 3), billing (4): owners before what references them.
+      {"people", {"id"}},
+      {"recovery_codes", {"person_id", "code_sha256"}},
+      {"auth_sessions", {"id"}},
+      {"password_links", {"token_sha256"}},
+      {"audit_log", {"id"}},
+      {"billing_settings", {"tenant_id"}},
+      {"tax_rates", {"tenant_id", "region"}},
+      {"billing_customers", {"tenant_id", "username"}},
+      {"subscriptions", {"id"}},
+      {"subscription_segments", {"subscription_id", "from_day"}},
+      {"billed_periods", {"subscription_id", "period_start"}},
+      {"charges", {"id"}},
+      {"invoices", {"id"}},
+      {"invoice_lines", {"invoice_id", "line"}},
+      {"ledger_entries", {"tenant_id", "id"}},
+      {"ledger_lines", {"tenant_id", "entry_id", "account"}},
+      {"ledger_balances", {"tenant_id", "account"}},
+      {"payments", {"id"}},
+      {"payment_allocations", {"payment_id", "invoice_id"}},
   };
   return tables;
 }
