@@ -146,22 +146,39 @@ core::Status Mgmtd::start() {
   return core::Status::ok();
 }
 
-// The console signs people in through mgmt/access: a bearer (an API token of a person or an
-// integration) stands for a principal; partners have no console pages yet, and a platform role still
-// owing its second factor is sent to enrol it first.
+// The console signs people in through mgmt/access: people by email, password and TOTP (a sign-in
+// session whose short access token the console renews with its refresh token), integrations by an
+// API token; partners have no console pages yet, and a platform role still owing its second factor
+// is sent to enrol it first.
 console::ConsoleAuth Mgmtd::consoleAuth() {
   auto userOf = [](const access::Principal& p) -> core::Result<console::ConsoleUser> {
     if (p.level == access::Level::kPartner) return core::permissionDenied("the console has no pages for partners yet");
     if (p.mfaPending) return core::permissionDenied("enrol a second factor (TOTP) before using the console");
     return console::ConsoleUser{p.label(), p.role, p.tenantId, p.level == access::Level::kPlatform};
   };
+  auto session = [this, userOf](const access::SignedIn& in) -> core::Result<console::ConsoleSignIn> {
+    core::Result<console::ConsoleUser> user = userOf(in.principal);
+    if (!user.isOk()) {
+      (void)platform_->signIn.logout(in.accessToken);
+      return user.status();
+    }
+    return console::ConsoleSignIn{in.accessToken, in.accessExpiresAt, in.refreshToken, *user};
+  };
   console::ConsoleAuth auth;
-  auth.login = [this, userOf](const std::string& secret, const std::string&)
-      -> core::Result<std::pair<std::string, console::ConsoleUser>> {
+  auth.signIn = [this, session](const std::string& email, const std::string& password, const std::string& code,
+                                const std::string& origin) -> core::Result<console::ConsoleSignIn> {
+    EDGE_ASSIGN_OR_RETURN(access::SignedIn in, platform_->signIn.login(access::LoginRequest{email, password, code, origin}));
+    return session(in);
+  };
+  auth.refresh = [this, session](const std::string& refresh, const std::string& origin) -> core::Result<console::ConsoleSignIn> {
+    EDGE_ASSIGN_OR_RETURN(access::SignedIn in, platform_->signIn.refresh(refresh, origin));
+    return session(in);
+  };
+  auth.login = [this, userOf](const std::string& secret, const std::string&) -> core::Result<console::ConsoleSignIn> {
     EDGE_ASSIGN_OR_RETURN(std::optional<access::Principal> p, platform_->signIn.authenticate(secret));
     if (!p) return core::permissionDenied("unknown, expired or revoked token");
     EDGE_ASSIGN_OR_RETURN(console::ConsoleUser user, userOf(*p));
-    return std::make_pair(secret, user);
+    return console::ConsoleSignIn{secret, 0, "", user};
   };
   auth.authenticate = [this, userOf](const std::string& bearer) -> core::Result<std::optional<console::ConsoleUser>> {
     EDGE_ASSIGN_OR_RETURN(std::optional<access::Principal> p, platform_->signIn.authenticate(bearer));
@@ -169,6 +186,18 @@ console::ConsoleAuth Mgmtd::consoleAuth() {
     core::Result<console::ConsoleUser> user = userOf(*p);
     if (!user.isOk()) return std::optional<console::ConsoleUser>();
     return std::optional<console::ConsoleUser>(*user);
+  };
+  // Signing out revokes a person's sign-in session; an API token is left alone (it is revoked with
+  // mgmtctl token revoke).
+  auth.logout = [this](const std::string& bearer) {
+    std::optional<access::BearerParts> b = access::parseBearer(bearer);
+    if (b && b->kind == "sa") {
+      core::Status st = platform_->signIn.logout(bearer);
+      if (!st.isOk()) core::logWarning("console: a sign-out could not revoke its session: ", st.message());
+    }
+  };
+  auth.resetPassword = [this](const std::string& link, const std::string& password) {
+    return platform_->signIn.resetPassword(link, password);
   };
   return auth;
 }

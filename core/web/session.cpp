@@ -45,6 +45,14 @@ std::optional<Session> SessionTable::touch(const std::string& id, int64_t now) {
   return it->second;
 }
 
+bool SessionTable::update(const std::string& id, Json data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return false;
+  it->second.data = std::move(data);
+  return true;
+}
+
 bool SessionTable::remove(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   return sessions_.erase(id) != 0;

@@ -43,6 +43,8 @@ class SessionTable {
   // expired one is removed).
   std::optional<Session> touch(const std::string& id, int64_t now);
   bool remove(const std::string& id);
+  // Replaces the data of a live session (a refreshed token); false when it is gone.
+  bool update(const std::string& id, Json data);
   // Ends every session of `principal` (a password change, a removed account); how many ended.
   size_t removePrincipal(const std::string& principal);
   // Removes the expired sessions; how many.

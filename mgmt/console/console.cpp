@@ -83,6 +83,21 @@ std::optional<Console::Visitor> Console::visitor(const core::HttpRequest& reques
   if (id.empty()) return std::nullopt;
   std::optional<core::web::Session> s = sessions_.touch(id, now());
   if (!s) return std::nullopt;
+  // A person's short access token is renewed a minute before it expires; a refused refresh (the
+  // session was revoked elsewhere, or the refresh token replayed) ends the console session.
+  const std::string refreshToken = s->data.value("refresh", "");
+  const int64_t expires = s->data.value("expires", int64_t{0});
+  if (!refreshToken.empty() && expires != 0 && expires - 60 <= now()) {
+    core::Result<ConsoleSignIn> renewed = auth_.refresh ? auth_.refresh(refreshToken, request.remote)
+                                                        : core::Result<ConsoleSignIn>(core::permissionDenied("no refresh"));
+    if (!renewed.isOk()) {
+      core::logInfo("console: a session could not be renewed: ", renewed.status().message());
+      sessions_.remove(id);
+      return std::nullopt;
+    }
+    s->data = core::Json{{"bearer", renewed->bearer}, {"refresh", renewed->refresh}, {"expires", renewed->bearerExpiresAt}};
+    if (!sessions_.update(id, s->data)) return std::nullopt;
+  }
   // The bearer is checked again on every request: revoked, disabled or suspended stops here.
   core::Result<std::optional<ConsoleUser>> user = auth_.authenticate(s->data.value("bearer", ""));
   if (!user.isOk()) {
@@ -166,12 +181,26 @@ core::HttpResponse Console::refuse(const Visitor& v, const core::ControlReply& r
   return page(v, "refused", "Not done", core::Json::object(), {core::web::Message::error(reply.text)}, status);
 }
 
-core::HttpResponse Console::loginPage(const core::HttpRequest& r, const std::string& error, int status) {
+core::HttpResponse Console::loginPage(const core::HttpRequest& r, const LoginForm& f, int status) {
   core::HttpResponse base;
   std::string id = cookie_.ensure(r, base);
-  core::web::Field secret{"token", "", "API token", "password", "", error,
-                          {{"autocomplete", "current-password"}, {"required", ""}, {"aria-describedby", "token-help"}}};
-  core::Json data{{"csrf", csrf_.tokenFor(id)}, {"token", core::web::renderField(secret)}};
+  using core::web::Field;
+  Field email{"email", "", "Email", "email", f.email, f.emailError,
+              {{"autocomplete", "username"}, {"required", ""}, {"autocapitalize", "none"}}};
+  Field password{"password", "", "Password", "password", "", f.passwordError,
+                 {{"autocomplete", "current-password"}, {"required", ""}}};
+  Field code{"code", "", "One-time code", "text", "", f.codeError,
+             {{"autocomplete", "one-time-code"}, {"inputmode", "text"}, {"aria-describedby", "code-help"}}};
+  if (f.askCode) code.attributes.emplace_back("required", "");
+  Field token{"token", "", "API token", "password", "", f.tokenError,
+              {{"autocomplete", "off"}, {"required", ""}, {"aria-describedby", "token-help"}}};
+  core::Json data{{"csrf", csrf_.tokenFor(id)},
+                  {"email", core::web::renderField(email)},
+                  {"password", core::web::renderField(password)},
+                  {"code", core::web::renderField(code)},
+                  {"ask_code", f.askCode},
+                  {"token", core::web::renderField(token)},
+                  {"token_open", !f.tokenError.empty()}};
   core::web::Page p;
   p.title = "Sign in - " + options_.title;
   p.status = status;
@@ -182,23 +211,124 @@ core::HttpResponse Console::loginPage(const core::HttpRequest& r, const std::str
 
 core::HttpResponse Console::loginPost(const core::HttpRequest& r) {
   std::map<std::string, std::string> form = core::web::parseForm(r.body);
+  auto field = [&form](const char* name) { return form.count(name) ? form[name] : std::string(); };
   std::string id = cookie_.idOf(r);
-  if (id.empty() || !csrf_.verifyForm(id, form)) return loginPage(r, "This form had expired: please sign in again.", 403);
-  std::string secret = form.count("token") ? form["token"] : "";
-  if (secret.empty()) return loginPage(r, "Give your API token.", 400);
-  core::Result<std::pair<std::string, ConsoleUser>> in = auth_.login(secret, r.remote);
-  if (!in.isOk()) {
-    bool locked = in.status().code() == core::Code::kResourceExhausted;
-    core::logInfo("console: a sign-in from ", r.remote, " was refused: ", in.status().message());
-    return loginPage(r, locked ? in.status().message() : "That token is not valid (unknown, expired or revoked).",
-                     locked ? 429 : 401);
+  LoginForm f;
+  f.email = field("email");
+  const bool byToken = form.count("token") != 0;
+  if (id.empty() || !csrf_.verifyForm(id, form)) {
+    (byToken ? f.tokenError : f.passwordError) = "This form had expired: please sign in again.";
+    return loginPage(r, f, 403);
   }
+  if (byToken) {  // integrations: an API token
+    std::string secret = field("token");
+    if (secret.empty()) {
+      f.tokenError = "Give your API token.";
+      return loginPage(r, f, 400);
+    }
+    core::Result<ConsoleSignIn> in = auth_.login(secret, r.remote);
+    if (!in.isOk()) {
+      core::logInfo("console: a token sign-in from ", r.remote, " was refused: ", in.status().message());
+      f.tokenError = "That token is not valid (unknown, expired or revoked).";
+      return loginPage(r, f, 401);
+    }
+    return signedIn(r, *in);
+  }
+  // People: email and password, then the code when the service asks for one.
+  f.code = field("code");
+  f.askCode = !f.code.empty() || field("ask-code") == "1";
+  if (f.email.empty()) f.emailError = "Give your email address.";
+  if (field("password").empty()) f.passwordError = "Give your password.";
+  if (!f.emailError.empty() || !f.passwordError.empty()) return loginPage(r, f, 400);
+  core::Result<ConsoleSignIn> in = auth_.signIn(f.email, field("password"), f.code, r.remote);
+  if (in.isOk()) return signedIn(r, *in);
+  const core::Status& st = in.status();
+  core::logInfo("console: a sign-in from ", r.remote, " was refused: ", st.message());
+  std::string message = st.message();
+  size_t colon = message.find(": ");
+  std::string named = colon == std::string::npos ? "" : message.substr(0, colon);
+  switch (st.code()) {
+    case core::Code::kResourceExhausted:  // locked: the message says when to retry
+      f.passwordError = message;
+      return loginPage(r, f, 429);
+    case core::Code::kFailedPrecondition:  // a one-time code is needed: the form asks for it
+      f.askCode = true;
+      if (!f.code.empty()) f.codeError = message;
+      f.passwordError = "Type your password again with the code.";
+      return loginPage(r, f, f.code.empty() ? 200 : 401);
+    case core::Code::kInvalidArgument:
+      if (named == "email") f.emailError = message.substr(colon + 2);
+      else if (named == "code") f.codeError = message.substr(colon + 2), f.askCode = true;
+      else f.passwordError = message;
+      return loginPage(r, f, 400);
+    case core::Code::kPermissionDenied:
+      if (f.askCode && !f.code.empty()) {
+        f.codeError = "Wrong email, password or code.";
+        f.passwordError = "Type your password again with the code.";
+      } else {
+        f.passwordError = "Wrong email or password.";
+      }
+      return loginPage(r, f, 401);
+    default:
+      f.passwordError = "Signing in failed on our side; try again in a moment.";
+      return loginPage(r, f, 500);
+  }
+}
+
+core::HttpResponse Console::signedIn(const core::HttpRequest& r, const ConsoleSignIn& in) {
   // A new privilege level gets a new session id (an id planted before the sign-in is worth nothing).
-  core::web::Session s = sessions_.create(in->second.label, core::Json{{"bearer", in->first}}, now());
+  core::Json data{{"bearer", in.bearer}};
+  if (!in.refresh.empty()) {
+    data["refresh"] = in.refresh;
+    data["expires"] = in.bearerExpiresAt;
+  }
+  core::web::Session s = sessions_.create(in.user.label, data, now());
   core::HttpResponse out = core::web::redirect(303, "/", "Continue");
   out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, r.tls));
-  core::logInfo("console: ", in->second.label, " (", in->second.role, ") signed in from ", r.remote);
+  core::logInfo("console: ", in.user.label, " (", in.user.role, ") signed in from ", r.remote);
   return out;
+}
+
+core::HttpResponse Console::resetPage(const core::HttpRequest& r, const std::string& token, const std::string& error,
+                                      const std::string& done, int status) {
+  core::HttpResponse base;
+  std::string id = cookie_.ensure(r, base);
+  using core::web::Field;
+  std::string againError = error == "The two passwords differ." ? error : "";
+  Field password{"password", "", "New password", "password", "", againError.empty() ? error : "",
+                 {{"autocomplete", "new-password"}, {"required", ""}, {"minlength", "10"},
+                  {"maxlength", "256"}, {"aria-describedby", "password-help"}}};
+  Field again{"password-again", "", "New password again", "password", "", againError,
+              {{"autocomplete", "new-password"}, {"required", ""}}};
+  core::Json data{{"csrf", csrf_.tokenFor(id)},
+                  {"link", token},
+                  {"password", core::web::renderField(password)},
+                  {"again", core::web::renderField(again)},
+                  {"done", !done.empty()},
+                  {"done_text", done}};
+  core::web::Page p;
+  p.title = "Choose a new password - " + options_.title;
+  p.status = status;
+  core::Result<std::string> body = templates_->render("reset", data);
+  p.body = body.isOk() ? *body : "";
+  return frame_.render(p, core::web::Branding{options_.title, "", ""}, std::move(base));
+}
+
+core::HttpResponse Console::resetPost(const core::HttpRequest& r) {
+  std::map<std::string, std::string> form = core::web::parseForm(r.body);
+  auto field = [&form](const char* name) { return form.count(name) ? form[name] : std::string(); };
+  std::string id = cookie_.idOf(r), token = field("link");
+  if (id.empty() || !csrf_.verifyForm(id, form))
+    return resetPage(r, token, "This form had expired: please open the link again.", "", 403);
+  if (field("password") != field("password-again")) return resetPage(r, token, "The two passwords differ.", "", 400);
+  if (!auth_.resetPassword) return resetPage(r, token, "Password links are not set up here.", "", 503);
+  core::Status st = auth_.resetPassword(token, field("password"));
+  if (st.isOk()) return resetPage(r, "", "", "Your password is set and your other sessions are signed out.", 200);
+  std::string message = st.message();
+  if (message.rfind("password: ", 0) == 0) message = message.substr(10);
+  int status = st.code() == core::Code::kInvalidArgument ? 400 : st.code() == core::Code::kNotFound ? 404 : 500;
+  if (status == 404) message = "This link is unknown, used or expired: ask for a new one.";
+  return resetPage(r, token, message, "", status);
 }
 
 core::HttpResponse Console::logoutPost(const core::HttpRequest& r, const Visitor& v) {
@@ -250,9 +380,23 @@ void Console::addRoutes(core::HttpServer& server) {
 
   server.route("GET", "/login", [this](const core::HttpRequest& r) {
     if (visitor(r)) return core::web::redirect(303, "/", "Continue");
-    return loginPage(r, "", 200);
+    return loginPage(r, LoginForm{}, 200);
   });
-  server.route("POST", "/login", [this](const core::HttpRequest& r) { return loginPost(r); }, forms);
+  // Signing in and the reset link: the visitor is anonymous, but the form was fetched first, so a
+  // POST without the cookie that page set is refused from its headers, before its body.
+  core::HttpRouteLimits anonymous = forms;
+  anonymous.admit = [this](const core::HttpRequest& r) -> std::optional<core::HttpResponse> {
+    if (!cookie_.idOf(r).empty()) return std::nullopt;
+    core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
+    out.status = 403;
+    return out;
+  };
+  server.route("POST", "/login", [this](const core::HttpRequest& r) { return loginPost(r); }, anonymous);
+  server.route("GET", "/reset", [this](const core::HttpRequest& r) {
+    auto it = r.query.find("token");
+    return resetPage(r, it == r.query.end() ? "" : it->second, "", "", 200);
+  });
+  server.route("POST", "/reset", [this](const core::HttpRequest& r) { return resetPost(r); }, anonymous);
   post("/logout", [this](const core::HttpRequest& r, const Visitor& v) { return logoutPost(r, v); });
 
   get("/", [this](const core::HttpRequest& r, const Visitor& v) { return home(r, v); });

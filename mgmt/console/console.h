@@ -45,17 +45,34 @@ struct ConsoleUser {
   core::command::Caller caller(const std::string& origin) const;
 };
 
+// What a sign-in gives the session: the bearer every request authenticates, and for a person's
+// sign-in session the refresh token that renews the short bearer before it expires.
+struct ConsoleSignIn {
+  std::string bearer;
+  int64_t bearerExpiresAt = 0;  // 0: does not expire on its own (an API token)
+  std::string refresh;          // "" for an API token
+  ConsoleUser user;
+};
+
 // How people sign in; mgmtd wires it to mgmt/access.
 struct ConsoleAuth {
-  // A sign-in with what the form gave; ok: the bearer to keep in the session and who it is.
-  // kPermissionDenied / kResourceExhausted (locked) / kFailedPrecondition (a code is needed): the
-  // message is shown on the form.
-  std::function<core::Result<std::pair<std::string, ConsoleUser>>(const std::string& secret, const std::string& origin)>
-      login;
+  // People: email, password and (when the service asks for one) a TOTP or recovery code.
+  // kPermissionDenied (wrong email or password) / kResourceExhausted (locked, the message names the
+  // wait) / kFailedPrecondition (a code is needed) / kInvalidArgument naming "email" or "code".
+  std::function<core::Result<ConsoleSignIn>(const std::string& email, const std::string& password,
+                                            const std::string& code, const std::string& origin)>
+      signIn;
+  // Integrations: an API token pasted as is.
+  std::function<core::Result<ConsoleSignIn>(const std::string& token, const std::string& origin)> login;
+  // A new bearer and refresh token for a refresh token; an error ends the console session.
+  std::function<core::Result<ConsoleSignIn>(const std::string& refresh, const std::string& origin)> refresh;
   // Who the bearer is now; nullopt when it no longer stands for anyone.
   std::function<core::Result<std::optional<ConsoleUser>>(const std::string& bearer)> authenticate;
   // Ends what the bearer stands for, when it is a sign-in session (not an API token); may be absent.
   std::function<void(const std::string& bearer)> logout;
+  // The password-reset link's page: kInvalidArgument "password: ..." / kNotFound (link unknown, used
+  // or expired).
+  std::function<core::Status(const std::string& linkToken, const std::string& password)> resetPassword;
 };
 
 struct ConsoleOptions {
@@ -93,8 +110,16 @@ class Console {
   core::HttpResponse page(const Visitor& v, const std::string& tmpl, const std::string& title, core::Json data,
                           std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse refuse(const Visitor& v, const core::ControlReply& reply);
-  core::HttpResponse loginPage(const core::HttpRequest& r, const std::string& error, int status);
+  struct LoginForm {
+    std::string email, emailError, passwordError, code, codeError, tokenError;
+    bool askCode = false;
+  };
+  core::HttpResponse loginPage(const core::HttpRequest& r, const LoginForm& form, int status);
   core::HttpResponse loginPost(const core::HttpRequest& r);
+  core::HttpResponse signedIn(const core::HttpRequest& r, const ConsoleSignIn& in);
+  core::HttpResponse resetPage(const core::HttpRequest& r, const std::string& token, const std::string& error,
+                               const std::string& done, int status);
+  core::HttpResponse resetPost(const core::HttpRequest& r);
   core::HttpResponse logoutPost(const core::HttpRequest& r, const Visitor& v);
 
   // console_pages.cpp

@@ -9,10 +9,24 @@
 //
 //   node console_walk.js --url https://127.0.0.1:PORT/ --out DIR --accounts JSON --tenant ID
 //                        --foreign-customer ID
-// JSON: [{"name": "platform", "token": "...", "platform": true, "phone": false, "writes": true}, ...]
+// JSON: [{"name": "platform", "token": "...", "platform": true, "phone": false, "writes": true}, ...]; a
+// person signs in with "email" and "password" (and "totp": the base32 secret) instead of "token".
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const path = require('path');
+
+// RFC 6238 (SHA-1, 30 s, 6 digits) from a base32 secret, as an authenticator app computes it.
+function totp(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const h = require('crypto').createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
 
 function arg(name) {
   const i = process.argv.indexOf('--' + name);
@@ -94,11 +108,33 @@ const TENANT_PAGES = [
       page = await context.newPage();
       const resp0 = await page.goto(base + 'login');
       await shot(`${a.name}-00-login`, resp0.status());
-      await page.fill('#token', 'k-nothing.wrong');
-      await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button')]);
-      checks[`${a.name}-bad-token-message`] = await page.locator('#token-error').innerText().catch(() => '');
-      await page.fill('#token', a.token);
-      await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button')]);
+      if (a.token) {
+        // Integrations: the API token form, folded under the people's form.
+        await page.click('details summary');
+        await page.fill('#token', 'k-nothing.wrong');
+        await Promise.all([page.waitForNavigation(), page.click('form:has(#token) button')]);
+        checks[`${a.name}-bad-token-message`] = await page.locator('#token-error').innerText().catch(() => '');
+        await page.fill('#token', a.token);
+        await Promise.all([page.waitForNavigation(), page.click('form:has(#token) button')]);
+      } else {
+        // People: email and password (a wrong one: the message next to the password field), then
+        // the one-time code when the account has TOTP.
+        await page.fill('#email', a.email);
+        await page.fill('#password', a.password + '-wrong');
+        await Promise.all([page.waitForNavigation(), page.click('form:has(#email) button')]);
+        checks[`${a.name}-wrong-password-message`] = await page.locator('#password-error').innerText().catch(() => '');
+        await shot(`${a.name}-00-login-wrong-password`, 401);
+        await page.fill('#email', a.email);
+        await page.fill('#password', a.password);
+        await Promise.all([page.waitForNavigation(), page.click('form:has(#email) button')]);
+        if (a.totp) {
+          checks[`${a.name}-code-asked`] = await page.locator('#code').isVisible();
+          await shot(`${a.name}-00-login-code`, 200);
+          await page.fill('#password', a.password);
+          await page.fill('#code', totp(a.totp));
+          await Promise.all([page.waitForNavigation(), page.click('form:has(#email) button')]);
+        }
+      }
       if (new URL(page.url()).pathname === '/login') throw new Error(`${a.name} did not get in: ${await page.innerText('main')}`);
       let i = 1;
       for (const [name, url] of a.platform ? PLATFORM_PAGES : TENANT_PAGES) {

@@ -3,10 +3,15 @@ who the caller is decided before a body, CSRF, and a real browser (tests/browser
 playwright-core + Debian chromium + axe-core) walking every page as a platform person, a tenant admin
 on a phone and a tenant's read-only person, with what the server must refuse (another tenant's
 customer, platform pages, a read-only role's change)."""
+import base64
+import hashlib
+import hmac
 import json
 import os
+import struct
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -18,6 +23,24 @@ def curl(url, *args):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=40)
     body, _, code = r.stdout.rpartition("\n")
     return int(code or 0), body
+
+
+def totp(secret_b32, at=None):
+    key = base64.b32decode(secret_b32.upper() + "=" * (-len(secret_b32) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(at if at is not None else time.time()) // 30), hashlib.sha1).digest()
+    o = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def api(base, path, body, token=None):
+    args = ["-X", "POST", "-H", "Content-Type: application/json", "--data", json.dumps(body)]
+    if token:
+        args += ["-H", "Authorization: Bearer " + token]
+    code, out = curl(base + path, *args)
+    return code, json.loads(out) if out else {}
+
+
+PASSWORD = "a long enough passphrase"
 
 
 class ConsoleTest(unittest.TestCase):
@@ -41,6 +64,22 @@ class ConsoleTest(unittest.TestCase):
                                 "--name", "walk-admin").stdout.strip().splitlines()[-1]
         cls.reader_token = m.ctl("token", "create", "--tenant", "acme", "--role", "tenant-read-only",
                                  "--name", "walk-reader").stdout.strip().splitlines()[-1]
+        # People who sign in by email: the tenant's owner, and a platform owner with TOTP (enrolled
+        # through the API as a person would; the walk computes the code from the secret).
+        m.ctl("person", "add", "--tenant", "acme", "--email", "owner@acme.test", "--role", "tenant-owner",
+              "--password", PASSWORD)
+        m.ctl("person", "add", "--email", "root@platform.test", "--role", "platform-owner", "--password", PASSWORD)
+        code, r = api(cls.base, "api/v1/auth/login", {"email": "root@platform.test", "password": PASSWORD})
+        assert code == 200 and r["principal"]["mfa-pending"], r
+        code, e = api(cls.base, "api/v1/auth/totp/begin", {}, r["access-token"])
+        assert code == 200, e
+        cls.root_totp = e["secret"]
+        step = int(time.time()) // 30
+        code, c = api(cls.base, "api/v1/auth/totp/confirm", {"code": totp(cls.root_totp)}, r["access-token"])
+        assert code == 200, c
+        # A step is used once: the walk's sign-in needs the next one.
+        while int(time.time()) // 30 == step:
+            time.sleep(0.5)
 
     @classmethod
     def tearDownClass(cls):
@@ -84,6 +123,10 @@ class ConsoleTest(unittest.TestCase):
             {"name": "platform", "token": self.platform_token, "platform": True, "phone": False, "writes": True},
             {"name": "admin", "token": self.admin_token, "platform": False, "phone": True, "writes": True},
             {"name": "reader", "token": self.reader_token, "platform": False, "phone": False, "writes": False},
+            {"name": "owner", "email": "owner@acme.test", "password": PASSWORD, "platform": False, "phone": True,
+             "writes": True},
+            {"name": "root", "email": "root@platform.test", "password": PASSWORD, "totp": self.root_totp,
+             "platform": True, "phone": True, "writes": True},
         ]
         walker = os.path.join(src, "tests", "browser", "console_walk.js")
         r = subprocess.run(["node", walker, "--url", self.base, "--out", out, "--accounts", json.dumps(accounts),
@@ -95,7 +138,9 @@ class ConsoleTest(unittest.TestCase):
         seen = {s["name"]: s for s in result["seen"]}
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help"],
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
-                "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"]}
+                "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
+                "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
+                "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help"]}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -114,6 +159,11 @@ class ConsoleTest(unittest.TestCase):
         checks = result["checks"]
         for who in ("platform", "admin", "reader"):
             self.assertIn("not valid", checks[f"{who}-bad-token-message"])
+        for who in ("owner", "root"):  # people: a wrong password is told next to the field
+            self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
+        self.assertTrue(checks["root-code-asked"])
+        self.assertEqual(checks["root-nav"], ["Tenants", "API tokens"])
+        for who in ("platform", "admin", "reader", "owner", "root"):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
@@ -139,7 +189,7 @@ class ConsoleTest(unittest.TestCase):
                              if who == "admin" else ["Walk platform"])
         # What the walk saved is in mgmt, for the right tenant only; the reader's refused add is not.
         acme = [c["name"] for c in self.m.ctl_json("customer", "list", "--tenant", "acme")["customers"]]
-        self.assertEqual(sorted(acme), ["Ana Silva", "Walk admin", "Walk platform"])
+        self.assertEqual(sorted(acme), ["Ana Silva", "Walk admin", "Walk owner", "Walk platform", "Walk root"])
         other = [c["name"] for c in self.m.ctl_json("customer", "list", "--tenant", "other")["customers"]]
         self.assertEqual(other, ["Zed Secret"])
         print("console screenshots in", out)
