@@ -158,9 +158,9 @@ console::ConsoleAuth Mgmtd::consoleAuth() {
   };
   auto session = [this, userOf](const access::SignedIn& in) -> core::Result<console::ConsoleSignIn> {
     core::Result<console::ConsoleUser> user = userOf(in.principal);
-    if (!user.isOk()) {
+    if (!user.isOk()) {  // the password was right, but this account has no console (yet): say why
       (void)platform_->signIn.logout(in.accessToken);
-      return user.status();
+      return core::invalidArgument(user.status().message());
     }
     return console::ConsoleSignIn{in.accessToken, in.accessExpiresAt, in.refreshToken, *user};
   };

@@ -58,7 +58,8 @@ struct ConsoleSignIn {
 struct ConsoleAuth {
   // People: email, password and (when the service asks for one) a TOTP or recovery code.
   // kPermissionDenied (wrong email or password) / kResourceExhausted (locked, the message names the
-  // wait) / kFailedPrecondition (a code is needed) / kInvalidArgument naming "email" or "code".
+  // wait) / kFailedPrecondition (a code is needed) / kInvalidArgument naming "email" or "code", or
+  // saying why a right password still gives no console (a partner, a platform role without TOTP).
   std::function<core::Result<ConsoleSignIn>(const std::string& email, const std::string& password,
                                             const std::string& code, const std::string& origin)>
       signIn;
