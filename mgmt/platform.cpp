@@ -1,6 +1,11 @@
 #include "mgmt/platform.h"
 
+#include "mgmt/access/audit_store.h"
+#include "mgmt/access/person_store.h"
+#include "mgmt/access/token_store.h"
 #include "mgmt/api/signup_api.h"
+#include "mgmt/billing/billing_store.h"
+#include "mgmt/customers/customer_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/onboarding/scenarios.h"
 
@@ -41,6 +46,25 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
                                                    const core::Clock& clock, tenancy::TenancyService& tenancy) {
   onboarding::OnboardingService::Deps d{storage, clock, tenancy, nullptr, 86400, 7, 2, 14, 3, nullptr};
   d.publicUrl = [&config] { return config.effectiveLinkUrl(); };
+  // A demo's purge in the areas onboarding does not own, each by its own store, children before
+  // parents, in the purge's unit of work. What stays is one platform-level audit row saying that the
+  // tenant (by id only) was purged and when (ADR 0029).
+  d.purgeOtherAreas = [&clock](store::Transaction& tx, const std::string& tenantId) -> core::Status {
+    EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(access::TokenStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(access::PersonStore(tx).deleteTenant(tenantId));
+    access::AuditStore audit(tx);
+    EDGE_RETURN_IF_ERROR(audit.deleteTenant(tenantId));
+    access::AuditRow row;
+    row.at = clock.unixSeconds();
+    row.actor = "demo-lifecycle";
+    row.role = "platform";
+    row.command = "demo-purge";
+    row.arguments = core::Json{{"tenant-id", tenantId}}.dump();
+    row.outcome = "ok";
+    return audit.insert(row);
+  };
   return d;
 }
 

@@ -26,4 +26,8 @@ core::Result<std::vector<AuditRow>> AuditStore::search(const AuditQuery& q) {
   return out;
 }
 
+core::Status AuditStore::deleteTenant(const std::string& tenantId) {
+  return tx_.exec("DELETE FROM audit_log WHERE tenant_id = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::access

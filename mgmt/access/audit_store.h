@@ -28,6 +28,8 @@ class AuditStore {
  public:
   explicit AuditStore(store::Transaction& tx) : tx_(tx) {}
   core::Status insert(const AuditRow& row);
+  // Every row about the tenant (a demo's purge).
+  core::Status deleteTenant(const std::string& tenantId);
   core::Result<std::vector<AuditRow>> search(const AuditQuery& q);
 
  private:

@@ -221,4 +221,13 @@ core::Result<std::vector<SessionRow>> PersonStore::activeSessionsOf(const std::s
   return out;
 }
 
+core::Status PersonStore::deleteTenant(const std::string& tenantId) {
+  for (const char* table : {"recovery_codes", "password_links", "auth_sessions"})
+    EDGE_RETURN_IF_ERROR(tx_.exec(std::string("DELETE FROM ") + table +
+                                      " WHERE person_id IN (SELECT id FROM people WHERE tenant_id = $1)",
+                                  {tenantId})
+                             .status());
+  return tx_.exec("DELETE FROM people WHERE tenant_id = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::access

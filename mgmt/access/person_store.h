@@ -35,6 +35,8 @@ class PersonStore {
   // A tenant's people, or every person with "*"; by email.
   core::Result<std::vector<PersonRow>> list(const std::string& tenantId);
   core::Result<int64_t> count();
+  // A tenant's people with their recovery codes, reset links and sessions (a demo's purge).
+  core::Status deleteTenant(const std::string& tenantId);
   core::Status setRole(const std::string& id, const std::string& role, int64_t now);
   core::Status setStatus(const std::string& id, const std::string& status, int64_t now);
   core::Status setPassword(const std::string& id, const std::string& hash, int64_t now);

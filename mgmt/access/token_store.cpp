@@ -88,4 +88,11 @@ core::Result<int64_t> TokenStore::platformTokens() {
   return tx_.queryInt64("SELECT count(*) FROM tokens WHERE tenant_id IS NULL");
 }
 
+core::Status TokenStore::deleteTenant(const std::string& tenantId) {
+  return tx_
+      .exec("DELETE FROM tokens WHERE tenant_id = $1 OR person_id IN (SELECT id FROM people WHERE tenant_id = $1)",
+            {tenantId})
+      .status();
+}
+
 }  // namespace mgmt::access

@@ -29,6 +29,8 @@ class TokenStore {
   explicit TokenStore(store::Transaction& tx) : tx_(tx) {}
 
   core::Status insert(const Token& t, const std::string& secretSha256);
+  // The tenant's tokens and its people's own (a demo's purge; before PersonStore::deleteTenant).
+  core::Status deleteTenant(const std::string& tenantId);
   // By creation, oldest first.
   core::Result<std::vector<Token>> list();
   // The token with this secret hash that is neither revoked nor expired at `now`.

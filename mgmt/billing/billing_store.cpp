@@ -628,4 +628,21 @@ core::Result<std::vector<std::string>> BillingStore::receivableMismatches(const 
   return differing(kept, open);
 }
 
+core::Status BillingStore::deleteTenant(const std::string& tenantId) {
+  // Rows that hang off a parent without a tenant column of their own go first, by their parent.
+  static const char* const kByParent[] = {
+      "DELETE FROM payment_allocations WHERE payment_id IN (SELECT id FROM payments WHERE tenant_id = $1)",
+      "DELETE FROM payment_allocations WHERE invoice_id IN (SELECT id FROM invoices WHERE tenant_id = $1)",
+      "DELETE FROM invoice_lines WHERE invoice_id IN (SELECT id FROM invoices WHERE tenant_id = $1)",
+      "DELETE FROM billed_periods WHERE subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1)",
+      "DELETE FROM subscription_segments WHERE subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1)",
+  };
+  for (const char* sql : kByParent) EDGE_RETURN_IF_ERROR(tx_.exec(sql, {tenantId}).status());
+  for (const char* table : {"charges", "invoices", "payments", "subscriptions", "ledger_lines", "ledger_entries",
+                            "ledger_balances", "billing_customers", "tax_rates", "billing_settings"})
+    EDGE_RETURN_IF_ERROR(
+        tx_.exec(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", {tenantId}).status());
+  return core::Status::ok();
+}
+
 }  // namespace mgmt::billing

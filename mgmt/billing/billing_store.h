@@ -98,6 +98,8 @@ class BillingStore {
 
   core::Result<std::optional<Settings>> settings(const std::string& tenantId);
   core::Status putSettings(const std::string& tenantId, const Settings& s);
+  // Every billing row of the tenant, children before parents (a demo's purge).
+  core::Status deleteTenant(const std::string& tenantId);
   // `n` consecutive numbers of `kind` ("invoice" or "credit-note") for the tenant, the first
   // returned (gapless: the counter moves only in the transaction that issues them).
   core::Result<int64_t> takeNumbers(const std::string& tenantId, const std::string& kind, int64_t n);

@@ -184,4 +184,9 @@ core::Result<int64_t> CustomerStore::count(const std::string& tenantId) {
   return tx_.queryInt64("SELECT count(*) FROM customers WHERE tenant_id = $1", {tenantId});
 }
 
+core::Status CustomerStore::deleteTenant(const std::string& tenantId) {
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM customer_keys WHERE tenant_id = $1", {tenantId}).status());
+  return tx_.exec("DELETE FROM customers WHERE tenant_id = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::customers

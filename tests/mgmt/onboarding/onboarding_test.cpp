@@ -313,6 +313,110 @@ TEST(Demo, ActivityExtendsThenRemindersLockAndPurgeFollowTheClock) {
   CHECK_EQUAL(0u, o.lifecycle()->purged.size());
 }
 
+// One row (at least) of the tenant in every table of every area; ids carry the prefix `p`.
+static void fillEveryArea(Fixture& f, const std::string& tenant, const std::string& p) {
+  const std::vector<std::string> inserts = {
+      "INSERT INTO people(id, email, level, role, tenant_id, created_at, changed_at) VALUES ('" + p +
+          "-person', '" + p + "@people.example', 'tenant', 'tenant-owner', $1, 1, 1)",
+      "INSERT INTO recovery_codes(person_id, code_sha256) VALUES ('" + p + "-person', 'c')",
+      "INSERT INTO auth_sessions(id, person_id, access_sha256, access_expires_at, refresh_sha256, refresh_expires_at, "
+      "created_at, refreshed_at) VALUES ('" + p + "-session', '" + p + "-person', '" + p + "-a', 9, '" + p + "-r', 9, 1, 1)",
+      "INSERT INTO password_links(token_sha256, person_id, purpose, created_at, expires_at) VALUES ('" + p +
+          "-link', '" + p + "-person', 'reset', 1, 9)",
+      "INSERT INTO tokens(id, tenant_id, secret_sha256, created_at) VALUES ('" + p + "-token', $1, '" + p + "-s', 1)",
+      "INSERT INTO tokens(id, tenant_id, secret_sha256, created_at, person_id) VALUES ('" + p + "-own', $1, '" + p +
+          "-s2', 1, '" + p + "-person')",
+      "INSERT INTO audit_log(at, actor, role, tenant_id, command, arguments, outcome) VALUES (1, 'x', 'y', $1, "
+      "'plan-add', '{}', 'ok')",
+      "INSERT INTO customers(tenant_id, id, name, created_at, updated_at) VALUES ($1, 'c1', 'Wanjiru', 1, 1)",
+      "INSERT INTO customer_keys(tenant_id, term, customer_id) VALUES ($1, 'wanjiru', 'c1')",
+      "INSERT INTO billing_settings(tenant_id, currency) VALUES ($1, 'KES')",
+      "INSERT INTO tax_rates(tenant_id, region, rate_bp) VALUES ($1, 'ke', 1600)",
+      "INSERT INTO billing_customers(tenant_id, username) VALUES ($1, 'wanjiru')",
+      "INSERT INTO subscriptions(id, tenant_id, username, period_months, anchor_day, prepaid, start_day, billed_until, "
+      "created_at) VALUES ('" + p + "-sub', $1, 'wanjiru', 1, 1, 1, 1, 30, 1)",
+      "INSERT INTO subscription_segments(subscription_id, from_day, plan, plan_version, price) VALUES ('" + p +
+          "-sub', 1, 'home', 1, 1000)",
+      "INSERT INTO billed_periods(subscription_id, period_start, invoice_id) VALUES ('" + p + "-sub', 1, '" + p + "-inv')",
+      "INSERT INTO charges(id, tenant_id, username, description, amount, day) VALUES ('" + p +
+          "-charge', $1, 'wanjiru', 'install', 500, 1)",
+      "INSERT INTO invoices(id, tenant_id, username, kind, status, currency, net, tax, total, created_at) VALUES ('" + p +
+          "-inv', $1, 'wanjiru', 'invoice', 'draft', 'KES', 1000, 160, 1160, 1)",
+      "INSERT INTO invoice_lines(invoice_id, line, description, amount) VALUES ('" + p + "-inv', 1, 'home', 1000)",
+      "INSERT INTO ledger_entries(tenant_id, id, at, kind, ref) VALUES ($1, 1, 1, 'payment', 'x')",
+      "INSERT INTO ledger_lines(tenant_id, entry_id, account, amount) VALUES ($1, 1, 'cash', 100)",
+      "INSERT INTO ledger_balances(tenant_id, account, balance) VALUES ($1, 'cash', 100)",
+      "INSERT INTO payments(id, tenant_id, username, method, amount, currency, idempotency_key, day, created_at) "
+      "VALUES ('" + p + "-pay', $1, 'wanjiru', 'cash', 100, 'KES', 'k', 1, 1)",
+      "INSERT INTO payment_allocations(payment_id, invoice_id, amount) VALUES ('" + p + "-pay', '" + p + "-inv', 100)",
+  };
+  core::Status s = f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+    for (const std::string& sql : inserts) {
+      mgmt::store::Params params;
+      if (sql.find("$1") != std::string::npos) params.push_back(tenant);
+      EDGE_RETURN_IF_ERROR(tx.exec(sql, params).status().withContext(sql));
+    }
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+}
+
+// The tenant's rows per table, in every area (children counted through their parents).
+static std::map<std::string, int64_t> rowsOf(Fixture& f, const std::string& tenant) {
+  std::map<std::string, int64_t> out;
+  for (const char* table :
+       {"tenants", "plans", "subscribers", "claims", "devices", "usage", "usage_totals", "sessions", "device_events",
+        "commands", "tokens", "people", "audit_log", "billing_settings", "tax_rates", "billing_customers",
+        "subscriptions", "charges", "invoices", "ledger_entries", "ledger_lines", "ledger_balances", "payments",
+        "mail_outbox", "mail_templates", "tenant_branding", "signups", "jobs", "customers", "customer_keys"}) {
+    std::string column = std::string(table) == "tenants" ? "id" : "tenant_id";
+    out[table] = count(f, std::string("SELECT count(*) FROM ") + table + " WHERE " + column + " = $1", tenant);
+  }
+  const std::pair<const char*, const char*> children[] = {
+      {"recovery_codes", "person_id IN (SELECT id FROM people WHERE tenant_id = $1)"},
+      {"auth_sessions", "person_id IN (SELECT id FROM people WHERE tenant_id = $1)"},
+      {"password_links", "person_id IN (SELECT id FROM people WHERE tenant_id = $1)"},
+      {"subscription_segments", "subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1)"},
+      {"billed_periods", "subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1)"},
+      {"invoice_lines", "invoice_id IN (SELECT id FROM invoices WHERE tenant_id = $1)"},
+      {"payment_allocations", "payment_id IN (SELECT id FROM payments WHERE tenant_id = $1)"}};
+  for (const auto& [table, where] : children)
+    out[table] = count(f, std::string("SELECT count(*) FROM ") + table + " WHERE " + where, tenant);
+  return out;
+}
+
+TEST(Demo, APurgeLeavesNoRowOfTheTenantInAnyAreaAndOneAuditRowSaysSo) {
+  Fixture f;
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  std::string demo = provisioned(f, "small", "owner@harbour.example");
+  std::string other = f.tenant("other", "basic");
+  fillEveryArea(f, demo, "d");
+  fillEveryArea(f, other, "o");
+  // Orphans would hide a purge that missed them: every child row must have been counted here.
+  std::map<std::string, int64_t> before = rowsOf(f, demo);
+  for (const char* table : {"people", "recovery_codes", "auth_sessions", "password_links", "tokens", "audit_log",
+                            "customers", "customer_keys", "subscriptions", "subscription_segments", "billed_periods",
+                            "invoices", "invoice_lines", "ledger_lines", "payments", "payment_allocations", "plans",
+                            "subscribers", "jobs", "signups"})
+    CHECK_TEXT(before[table] > 0, table);
+  const std::map<std::string, int64_t> othersBefore = rowsOf(f, other);
+  // Locked at its expiry, purged after the grace.
+  f.clock.advance(std::chrono::hours(24 * 7 + 1));
+  CHECK_EQUAL(1u, o.lifecycle()->locked.size());
+  f.clock.advance(std::chrono::hours(24 * 14 + 1));
+  core::Result<mgmt::onboarding::OnboardingService::LifecycleReport> purged = o.lifecycle();
+  CHECK_TRUE_TEXT(purged.isOk(), purged.status().toString().c_str());
+  CHECK_EQUAL(1u, purged->purged.size());
+  for (const auto& [table, n] : rowsOf(f, demo)) CHECK_EQUAL_TEXT(0, n, table.c_str());
+  for (const auto& [table, n] : rowsOf(f, other)) CHECK_EQUAL_TEXT(othersBefore.at(table), n, table.c_str());
+  // What stays: the platform's own row that the tenant (by id, nothing of its data) was purged.
+  CHECK_EQUAL(1, count(f,
+                       "SELECT count(*) FROM audit_log WHERE tenant_id = '' AND command = 'demo-purge' AND "
+                       "actor = 'demo-lifecycle' AND arguments = $1",
+                       Json{{"tenant-id", demo}}.dump()));
+  CHECK_EQUAL(0u, o.lifecycle()->purged.size());
+}
+
 TEST_GROUP(Tiers){};
 
 // The seeds' tiers: each adds plugins to the one below; a command naming a plugin is refused for a
