@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Mgmtd, TempDir  # noqa: E402
+from smtp_sink import SmtpSink, text_of  # noqa: E402
 
 
 def curl(url, *args):
@@ -47,7 +49,9 @@ class ConsoleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = TempDir("console-it-")
-        cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt")).start()
+        cls.sink = SmtpSink().start()
+        cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
+                          {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"}}).start()
         cls.base = f"https://127.0.0.1:{m.admin_port}/"
         m.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
         m.ctl("tenant", "add", "--name", "other", "--tier", "basic")
@@ -84,6 +88,7 @@ class ConsoleTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.m.stop()
+        cls.sink.stop()
         cls.tmp.cleanup()
 
     def test_callers_are_decided_before_bodies(self):
@@ -115,6 +120,51 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("httponly", head)
         self.assertIn("samesite=strict", head)
         self.assertIn("secure", head)
+
+    def test_reset_link_page_then_sign_in(self):
+        self.m.ctl("person", "add", "--tenant", "acme", "--email", "forgetful@acme.test", "--role", "tenant-staff",
+                   "--password", PASSWORD)
+        code, _ = api(self.base, "api/v1/auth/password/forgot", {"email": "forgetful@acme.test"})
+        self.assertEqual(code, 202)
+        mail = self.sink.wait_for(lambda m: m["To"] == "forgetful@acme.test")[0]
+        link = re.search(r"/reset\?token=([0-9a-f]{48})", text_of(mail)).group(1)
+        jar = os.path.join(self.tmp.path, "reset-jar")
+
+        def form(path, fields):
+            page = curl(self.base + path, "-b", jar, "-c", jar)[1]
+            csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+            args = ["-b", jar, "-c", jar, "--data-urlencode", "csrf=" + csrf]
+            for k, v in fields.items():
+                args += ["--data-urlencode", f"{k}={v}"]
+            return curl(self.base + path.split("?")[0], *args)
+
+        code, page = curl(self.base + "reset?token=" + link, "-c", jar)
+        self.assertEqual(code, 200)
+        self.assertIn(f'value="{link}"', page)
+        # Two different passwords, then a weak one: refused, the message next to its field.
+        code, page = form("reset?token=" + link, {"link": link, "password": "a new passphrase 1",
+                                                  "password-again": "a new passphrase 2"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="password-again-error"[^>]*>The two passwords differ')
+        code, page = form("reset?token=" + link, {"link": link, "password": "short", "password-again": "short"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="password-error"[^>]*>[^<]*10')
+        code, page = form("reset?token=" + link, {"link": link, "password": "a new passphrase 1",
+                                                  "password-again": "a new passphrase 1"})
+        self.assertEqual(code, 200, page)
+        self.assertIn("Your password is set", page)
+        code, page = form("reset?token=" + link, {"link": link, "password": "a new passphrase 3",
+                                                  "password-again": "a new passphrase 3"})
+        self.assertEqual(code, 404)  # the link works once
+        # The old password no longer signs in; the new one does, and the session reaches the pages.
+        code, page = form("login", {"email": "forgetful@acme.test", "password": PASSWORD})
+        self.assertEqual(code, 401)
+        self.assertRegex(page, r'id="password-error"[^>]*>Wrong email or password')
+        code, _ = form("login", {"email": "forgetful@acme.test", "password": "a new passphrase 1"})
+        self.assertEqual(code, 303)
+        code, page = curl(self.base + "customers", "-b", jar, "-c", jar)
+        self.assertEqual(code, 200)
+        self.assertIn("Ana Silva", page)
 
     def test_browser_walk(self):
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
