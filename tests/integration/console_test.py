@@ -165,6 +165,22 @@ class ConsoleTest(unittest.TestCase):
         code, page = curl(self.base + "customers", "-b", jar, "-c", jar)
         self.assertEqual(code, 200)
         self.assertIn("Ana Silva", page)
+        # The console's sign-in is a sign-in session of the person: signing out revokes it.
+        code, api_in = api(self.base, "api/v1/auth/login", {"email": "forgetful@acme.test",
+                                                            "password": "a new passphrase 1"})
+        self.assertEqual(code, 200)
+
+        def sessions():
+            code, out = curl(self.base + "api/v1/auth/me", "-H", "Authorization: Bearer " + api_in["access-token"])
+            self.assertEqual(code, 200, out)
+            return len(json.loads(out)["sessions"])
+        self.assertEqual(sessions(), 2)  # the console's and this one
+        page = curl(self.base + "customers", "-b", jar, "-c", jar)[1]
+        csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+        code, _ = curl(self.base + "logout", "-b", jar, "-c", jar, "--data-urlencode", "csrf=" + csrf)
+        self.assertEqual(code, 303)
+        self.assertEqual(sessions(), 1)
+        self.assertEqual(curl(self.base + "customers", "-b", jar, "-c", jar)[0], 303)
 
     def test_browser_walk(self):
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
