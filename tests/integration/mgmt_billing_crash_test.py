@@ -2,9 +2,10 @@
 """kill -9 of mgmtd during billing runs, 20 rounds: no invoice missing or duplicated, numbering
 gapless, ledger balanced (issue 24).
 
-A tenant with SUBS monthly prepaid subscriptions (anchor day 1, from 2026-01-01). Round r bills the
-month 2026-01 + r with `mgmtctl billing run --finalize true --batch 5` and SIGKILLs mgmtd at a random
-moment of it (seeded; the seed is printed, BILLING_CRASH_SEED=N repeats a run). After each kill:
+A tenant with SUBS monthly prepaid subscriptions (anchor day 1, from 2026-01-01). Month 0 is billed
+without a kill and timed; round r (1..ROUNDS) bills the month 2026-01 + r with `mgmtctl billing run
+--finalize true --batch 5` and SIGKILLs mgmtd at a random fraction of month 0's time (seeded; the seed
+is printed, BILLING_CRASH_SEED=N repeats a run). After each kill:
 mgmtd restarts, `billing verify` must pass on what the killed run committed (a run is consistent at
 every commit), the run is repeated to the end, and then every subscription must have exactly r + 1
 invoices (one per period: none missing, none twice), numbered 1..SUBS * (r + 1), and verify passes.
@@ -54,13 +55,21 @@ def main():
                   "--plan", "home")
             m.ctl("subscription", "add", "--tenant", "acme", "--username", user, "--plan", "home",
                   "--start", "2026-01-01", "--anchor-day", "1")
-        mid_run = 0  # rounds whose kill landed before the run had made every invoice
-        for r in range(ROUNDS):
+        def run_command(date):
+            return [binary("mgmtctl"), "--socket", m.socket, "billing", "run", "--tenant", "acme", "--date", date,
+                    "--finalize", "true", "--batch", "5"]
+
+        # Month 0 runs to its end, timed: the kills land at a random fraction of that time, so they hit
+        # runs in progress on a fast machine and on a slow one alike.
+        started = time.monotonic()
+        subprocess.run(run_command(month(0)), check=True, capture_output=True, text=True, timeout=120)
+        full_run = max(time.monotonic() - started, 0.02)
+        print(f"month 0 billed without a kill in {full_run:.3f} s", flush=True)
+        mid_run = 0  # rounds whose kill landed after some of the run's invoices and before the last
+        for r in range(1, ROUNDS + 1):
             date = month(r)
-            cmd = [binary("mgmtctl"), "--socket", m.socket, "billing", "run", "--tenant", "acme", "--date", date,
-                   "--finalize", "true", "--batch", "5"]
-            run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            delay = rng.uniform(0.01, 0.25)
+            run = subprocess.Popen(run_command(date), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            delay = rng.uniform(0.2, 0.9) * full_run
             time.sleep(delay)
             m.proc.send_signal(signal.SIGKILL)
             m.proc.wait()
@@ -72,7 +81,7 @@ def main():
             if v.returncode != 0:
                 fail(f"round {r} (kill after {delay:.3f} s): verify after the crash: {v.stdout}{v.stderr}")
             partial = len(m.ctl_json("invoice", "list", "--tenant", "acme", "--limit", "100000"))
-            mid_run += partial < SUBS * (r + 1)
+            mid_run += SUBS * r < partial < SUBS * (r + 1)  # some of this run's invoices, not all
             m.ctl("billing", "run", "--tenant", "acme", "--date", date, "--finalize", "true")
             v = m.ctl("billing", "verify", "--tenant", "acme", check=False)
             if v.returncode != 0:
@@ -103,9 +112,9 @@ def main():
         balance = m.ctl_json("billing", "balance", "--tenant", "acme")
         total = sum(b["balance-minor"] for b in balance)
         # 19.99 + 20 % = 23.99 (3.998 -> 4.00 tax), per subscription and month.
-        if total != SUBS * ROUNDS * 2399:
-            fail(f"receivables {total}, expected {SUBS * ROUNDS * 2399}")
-        print(f"PASS: {ROUNDS} rounds ({mid_run} killed mid-run), {SUBS * ROUNDS} invoices, "
+        if total != SUBS * (ROUNDS + 1) * 2399:
+            fail(f"receivables {total}, expected {SUBS * (ROUNDS + 1) * 2399}")
+        print(f"PASS: {ROUNDS} rounds ({mid_run} killed mid-run), {SUBS * (ROUNDS + 1)} invoices, "
               f"receivables {total / 100:.2f} EUR")
     finally:
         m.stop(signal.SIGKILL)
