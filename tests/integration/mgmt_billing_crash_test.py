@@ -4,8 +4,10 @@ gapless, ledger balanced (issue 24).
 
 A tenant with SUBS monthly prepaid subscriptions (anchor day 1, from 2026-01-01). Month 0 is billed
 without a kill and timed; round r (1..ROUNDS) bills the month 2026-01 + r with `mgmtctl billing run
---finalize true --batch 5` and SIGKILLs mgmtd at a random fraction of month 0's time (seeded; the seed
-is printed, BILLING_CRASH_SEED=N repeats a run). After each kill:
+--finalize true --batch 5` and SIGKILLs mgmtd at a random fraction of a window that starts at month 0's
+time and moves by what each kill found (earlier after a finished run, later after an untouched one), so
+the kills hit runs in progress on fast and slow machines and backends alike (seeded; the seed is
+printed, BILLING_CRASH_SEED=N repeats the choices). After each kill:
 mgmtd restarts, `billing verify` must pass on what the killed run committed (a run is consistent at
 every commit), the run is repeated to the end, and then every subscription must have exactly r + 1
 invoices (one per period: none missing, none twice), numbered 1..SUBS * (r + 1), and verify passes.
@@ -66,10 +68,11 @@ def main():
         full_run = max(time.monotonic() - started, 0.02)
         print(f"month 0 billed without a kill in {full_run:.3f} s", flush=True)
         mid_run = 0  # rounds whose kill landed after some of the run's invoices and before the last
+        window = full_run  # where the kills aim; moved by what each kill found (month 0 includes warm-up)
         for r in range(1, ROUNDS + 1):
             date = month(r)
             run = subprocess.Popen(run_command(date), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            delay = rng.uniform(0.2, 0.9) * full_run
+            delay = rng.uniform(0.2, 0.9) * window
             time.sleep(delay)
             m.proc.send_signal(signal.SIGKILL)
             m.proc.wait()
@@ -82,6 +85,10 @@ def main():
                 fail(f"round {r} (kill after {delay:.3f} s): verify after the crash: {v.stdout}{v.stderr}")
             partial = len(m.ctl_json("invoice", "list", "--tenant", "acme", "--limit", "100000"))
             mid_run += SUBS * r < partial < SUBS * (r + 1)  # some of this run's invoices, not all
+            if partial >= SUBS * (r + 1):
+                window *= 0.7  # the run had finished: aim earlier
+            elif partial <= SUBS * r:
+                window *= 1.4  # nothing of it yet: aim later
             m.ctl("billing", "run", "--tenant", "acme", "--date", date, "--finalize", "true")
             v = m.ctl("billing", "verify", "--tenant", "acme", check=False)
             if v.returncode != 0:
