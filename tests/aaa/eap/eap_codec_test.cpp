@@ -51,14 +51,16 @@ TEST(EapPacket, BuildsRequestsAndSuccess) {
 }
 
 TEST(EapPacket, TlsFrameWithAndWithoutLength) {
-  auto f = parseTlsFrame(bytes({0xc0, 0, 0, 1, 0}) + "abc");
+  const std::string framed = bytes({0xc0, 0, 0, 1, 0}) + "abc";  // the frame's data is a view into it
+  auto f = parseTlsFrame(framed);
   CHECK(f.has_value());
   LONGS_EQUAL(0xc0, f->flags);
   LONGS_EQUAL(256, f->totalLength);
   CHECK(f->data == "abc");
   CHECK_FALSE(parseTlsFrame(bytes({0x80, 0, 0})).has_value());  // L without its 4 octets
   CHECK_FALSE(parseTlsFrame("").has_value());
-  auto g = parseTlsFrame(bytes({0x00}));
+  const std::string bare = bytes({0x00});
+  auto g = parseTlsFrame(bare);
   CHECK(g && g->data.empty());
 }
 
