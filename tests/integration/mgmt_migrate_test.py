@@ -76,7 +76,10 @@ class Migrate(unittest.TestCase):
                             f"Authorization: Bearer {token}",
                             f"https://127.0.0.1:{self.mgmt.admin_port}/api/v1/tenant-list"],
                            capture_output=True, text=True, timeout=30)
-        return int(r.stdout or 0)
+        # No HTTP answer at all once failed a fresh-clone run (0 != 200, cause not seen): say what curl saw.
+        if not r.stdout or r.stdout == "000":
+            self.fail(f"no HTTP answer from the admin API: curl exit {r.returncode}: {r.stderr.strip()}")
+        return int(r.stdout)
 
     def test_migrate_a_running_platform_then_cut_over(self):
         self.populate()
