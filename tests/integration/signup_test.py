@@ -18,12 +18,19 @@ from edgelib import Mgmtd, TempDir, check, wait_for  # noqa: E402
 from smtp_sink import SmtpSink, text_of, html_of  # noqa: E402
 
 
+MGMT = None  # the class's mgmtd: a call that gets no HTTP answer at all says what curl and mgmtd saw
+
+
 def curl(url, *args, data=None):
     cmd = ["curl", "-sS", "-k", "-o", "-", "-w", "\n%{http_code}", "--max-time", "20"] + list(args)
     if data is not None:
         cmd += ["-H", "Content-Type: application/json", "--data-binary", data]
     r = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=30)
     body, _, code = r.stdout.rpartition("\n")
+    if int(code or 0) == 0 and MGMT is not None:
+        state = "running" if MGMT.proc and MGMT.proc.poll() is None else f"exited with {MGMT.proc and MGMT.proc.returncode}"
+        raise AssertionError(f"no HTTP answer from {url}: curl said {r.stderr.strip()!r}; mgmtd {state}; "
+                             f"its log:\n{MGMT.read_log()[-4000:]}")
     return int(code or 0), body
 
 
@@ -40,6 +47,8 @@ class Signup(unittest.TestCase):
         cls.sink = SmtpSink(maildir=os.path.join(cls.tmp.path, "maildir")).start()
         cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
                          {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"}}).start()
+        global MGMT
+        MGMT = cls.mgmt
         cls.url = f"https://127.0.0.1:{cls.mgmt.admin_port}"
         with open(os.path.join(cls.mgmt.data_dir, "admin-token")) as f:
             cls.platform = ["-H", "Authorization: Bearer " + f.read().strip()]
