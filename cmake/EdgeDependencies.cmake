@@ -26,6 +26,8 @@ edge_require_pkg(QRENCODE libqrencode libqrencode-dev)
 edge_require_pkg(ZLIB zlib zlib1g-dev)
 # mgmt's mail outbox sends over SMTP with libcurl (mgmt/mail/mail_sender.cpp)
 edge_require_pkg(CURL libcurl libcurl4-openssl-dev)
+# Invoice PDFs (mgmt/billing/invoice_pdf.cpp): cairo's PDF surface, pango's text layout on it
+edge_require_pkg(PANGOCAIRO pangocairo libpango1.0-dev)
 # The AgentX subagent (agent library; its pkg-config file also brings libnetsnmp)
 edge_require_pkg(NETSNMP_AGENT netsnmp-agent libsnmp-dev)
 # The hotspot gateway: nftables gating (libnftables) and HTB shaping (libnl-route)
