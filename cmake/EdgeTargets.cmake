@@ -48,17 +48,22 @@ function(edge_unit_tests name)
   set_property(GLOBAL APPEND PROPERTY EDGE_UNIT_TEST_TARGETS ${name})
 endfunction()
 
-# edge_integration_test(NAME SCRIPT file [ARGS ...]): a Python script driving real binaries.
-# The script gets the build's bin folder and the source root in the environment.
+# edge_integration_test(NAME SCRIPT file [ARGS ...] [TIMEOUT s] [COST s]): a Python script driving real
+# binaries. The script gets the build's bin folder and the source root in the environment. COST is about
+# how many seconds it takes in CI: a clean clone has no timings of earlier runs, and ctest -j starts the
+# costliest first, so a long test does not start last and run alone at the end.
 function(edge_integration_test name)
   if(EDGE_SANITIZE)
     return()  # they drive the Release binaries (tests/fuzz and the unit tests are this build's tests)
   endif()
-  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT" "ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;COST" "ARGS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
   add_test(NAME ${name} COMMAND /usr/bin/python3 ${ARG_SCRIPT} ${ARG_ARGS})
   set_tests_properties(${name} PROPERTIES LABELS integration TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "EDGE_BIN=${CMAKE_BINARY_DIR}/bin;EDGE_SOURCE=${PROJECT_SOURCE_DIR};EDGE_ARTIFACTS=${CMAKE_BINARY_DIR}/artifacts")
+  if(ARG_COST)
+    set_tests_properties(${name} PROPERTIES COST ${ARG_COST})
+  endif()
 endfunction()
