@@ -111,6 +111,7 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO signups (id, email, details, tier, scenario, verify_sha256, verify_expires_at, created_at) "
            "VALUES ('su-1', 'isp@example.com', '{}', 'basic', 'small', 'v1', 2, 1)",
            "INSERT INTO jobs (id, kind, created_at, updated_at) VALUES ('j-1', 'provision', 1, 1)",
+           "INSERT INTO signup_funnel (week, started, verified) VALUES ('2026-01-05', 2, 1)",
            "INSERT INTO billing_settings (tenant_id, currency) VALUES ('" + acme + "', 'USD')",
            "INSERT INTO tax_rates (tenant_id, region, rate_bp) VALUES ('" + acme + "', '', 1600)",
            "INSERT INTO billing_customers (tenant_id, username) VALUES ('" + acme + "', 'a1')",
@@ -129,10 +130,28 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO ledger_balances (tenant_id, account, balance) VALUES ('" + acme + "', 'receivable', 9280)",
            "INSERT INTO payments (id, tenant_id, username, method, amount, currency, idempotency_key, day, created_at) "
            "VALUES ('pay-1', '" + acme + "', 'a1', 'cash', 1000, 'USD', 'k1', 20455, 1)",
-           "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)"}) {
+           "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)",
+           "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ('" + acme + "', 1, 1)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
+  // Insight (migration 7): the days' features are bytes, bound as such on both backends.
+  core::Status insight = f.storage->transact([&acme](Transaction& tx) -> core::Status {
+    const mgmt::store::Value features{mgmt::store::Value::Bytes{std::string("\x01\x00\x80\x7f", 4)}};
+    for (const auto& [sql, params] : std::vector<std::pair<std::string, mgmt::store::Params>>{
+             {"INSERT INTO insight_customer_days (tenant_id, customer_id, day, features) VALUES ($1, 'c-1', 20454, $2)",
+              {acme, features}},
+             {"INSERT INTO insight_tenant_days (tenant_id, day, features) VALUES ($1, 20454, $2)", {acme, features}},
+             {"INSERT INTO insight_models (tenant_id, trained_at, examples, model) VALUES ($1, 1, 10, 'm')", {acme}},
+             {"INSERT INTO insight_scores (tenant_id, customer_id, score, factors, scored_at) "
+              "VALUES ($1, 'c-1', 80, 'usage down', 1)",
+              {acme}}}) {
+      core::Result<int64_t> n = tx.exec(sql, params);
+      if (!n.isOk()) return n.status();
+    }
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(insight.isOk(), insight.toString().c_str());
   return certificates;
 }
 
