@@ -31,7 +31,6 @@ const std::vector<TableSpec>& platformTables() {
       {"mail_outbox", {"id"}},
       {"signups", {"id"}},
       {"jobs", {"id"}},
-      {"signup_funnel", {"week"}},
       // People and the audit log (migration 3), billing (4): owners before what references them.
       {"people", {"id"}},
       {"recovery_codes", {"person_id", "code_sha256"}},
@@ -52,7 +51,6 @@ const std::vector<TableSpec>& platformTables() {
       {"ledger_balances", {"tenant_id", "account"}},
       {"payments", {"id"}},
       {"payment_allocations", {"payment_id", "invoice_id"}},
-      {"invoice_mailing", {"tenant_id"}},  // migration 8: invoices mailed as PDFs
       // Insight (migration 7): daily features, models, scores.
       {"insight_customer_days", {"tenant_id", "customer_id", "day"}},
       {"insight_tenant_days", {"tenant_id", "day"}},

@@ -111,7 +111,6 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO signups (id, email, details, tier, scenario, verify_sha256, verify_expires_at, created_at) "
            "VALUES ('su-1', 'isp@example.com', '{}', 'basic', 'small', 'v1', 2, 1)",
            "INSERT INTO jobs (id, kind, created_at, updated_at) VALUES ('j-1', 'provision', 1, 1)",
-           "INSERT INTO signup_funnel (week, started, verified) VALUES ('2026-01-05', 2, 1)",
            "INSERT INTO billing_settings (tenant_id, currency) VALUES ('" + acme + "', 'USD')",
            "INSERT INTO tax_rates (tenant_id, region, rate_bp) VALUES ('" + acme + "', '', 1600)",
            "INSERT INTO billing_customers (tenant_id, username) VALUES ('" + acme + "', 'a1')",
@@ -130,8 +129,7 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO ledger_balances (tenant_id, account, balance) VALUES ('" + acme + "', 'receivable', 9280)",
            "INSERT INTO payments (id, tenant_id, username, method, amount, currency, idempotency_key, day, created_at) "
            "VALUES ('pay-1', '" + acme + "', 'a1', 'cash', 1000, 'USD', 'k1', 20455, 1)",
-           "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)",
-           "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ('" + acme + "', 1, 1)"}) {
+           "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
