@@ -1011,6 +1011,36 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "  PRIMARY KEY (tenant_id, customer_id)"
        ");"
        "CREATE INDEX insight_scores_rank ON insight_scores(tenant_id, score, customer_id);"},
+      {8, "invoice PDFs by mail: an attachment on outbox rows, a mailed-through mark per tenant",
+       // Issued invoices are mailed as PDFs after finalization, not in it: a job reads invoices
+       // numbered above the tenant's invoice_mailing.mailed_through, renders each and enqueues its
+       // mail with the PDF attached, moving the mark in the same unit of work (numbers are gapless,
+       // so the mark is the whole queue; finalization writes nothing more). A mail carries at most
+       // one attachment (ADR 0040).
+       // SQLite
+       "ALTER TABLE mail_outbox ADD COLUMN attachment_name TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE mail_outbox ADD COLUMN attachment_type TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE mail_outbox ADD COLUMN attachment BLOB;"
+       "CREATE TABLE invoice_mailing ("
+       "  tenant_id TEXT PRIMARY KEY,"
+       "  mailed_through INTEGER NOT NULL DEFAULT 0,"
+       "  updated_at INTEGER NOT NULL"
+       ");"
+       // Invoices issued before this release are not mailed: every tenant's mark starts at its newest.
+       "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) "
+       "SELECT tenant_id, next_invoice - 1, 0 FROM billing_settings;",
+       // PostgreSQL
+       "ALTER TABLE mail_outbox ADD COLUMN attachment_name TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE mail_outbox ADD COLUMN attachment_type TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE mail_outbox ADD COLUMN attachment BYTEA;"
+       "CREATE TABLE invoice_mailing ("
+       "  tenant_id TEXT PRIMARY KEY,"
+       "  mailed_through BIGINT NOT NULL DEFAULT 0,"
+       "  updated_at BIGINT NOT NULL"
+       ");"
+       // Invoices issued before this release are not mailed: every tenant's mark starts at its newest.
+       "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) "
+       "SELECT tenant_id, next_invoice - 1, 0 FROM billing_settings;"},
   };
   return migrations;
 }

@@ -28,6 +28,10 @@ core::Status PlatformJobs::start() {
     transport_ = mail::makeSmtpTransport(smtp);
     sender_ = std::make_unique<mail::MailSender>(
         mail::MailSender::Deps{storage_, core::SystemClock::instance(), *transport_, smtp.from});
+    const std::string base = config_.effectiveLinkUrl();
+    invoiceMailer_ = std::make_unique<billing::InvoiceMailer>(billing::InvoiceMailer::Deps{
+        storage_, core::SystemClock::instance(),
+        [base](const std::string& tenantName) { return base + "/selfcare/" + tenantName + "/"; }});
   }
   thread_ = std::thread([this] { loop(); });
   return core::Status::ok();
@@ -50,6 +54,13 @@ void PlatformJobs::runOnce(bool lifecycle) {
   run("provisioning", [this]() -> core::Status {
     return platform_.onboarding.runJobs(2000).status();
   });
+  if (invoiceMailer_) {
+    run("invoice-mailer", [this]() -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(billing::InvoiceMailer::Report r, invoiceMailer_->mailDue());
+      if (r.skipped > 0) core::logInfo("mgmtd: ", r.skipped, " issued invoice(s) not mailed: the customer has no email");
+      return core::Status::ok();
+    });
+  }
   if (sender_) {
     run("mail-sender", [this]() -> core::Status {
       EDGE_ASSIGN_OR_RETURN(mail::MailSender::Report r, sender_->sendDue());

@@ -1,5 +1,6 @@
 // The platform's background work, on a thread of its own so that a long step never holds up
-// mgmtd's loop (ADR 0029): every second the mail outbox is sent (singleton "mail-sender") and
+// mgmtd's loop (ADR 0029): every second issued invoices are mailed as PDFs into the outbox
+// (singleton "invoice-mailer", only with mail set up; ADR 0040), the mail outbox is sent (singleton "mail-sender") and
 // provisioning jobs run for up to two seconds (singleton "provisioning"); every minute the demo
 // lifecycle runs (singleton "demo-lifecycle"). With several mgmtd, one of them runs each at a time
 // (Storage::withSingletonLock). Failures are logged and retried at the next round.
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "mgmt/billing/invoice_mailer.h"
 #include "mgmt/mail/mail_sender.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/platform.h"
@@ -35,6 +37,7 @@ class PlatformJobs {
   Platform& platform_;
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<mail::MailSender> sender_;
+  std::unique_ptr<billing::InvoiceMailer> invoiceMailer_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

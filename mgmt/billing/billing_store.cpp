@@ -639,10 +639,51 @@ core::Status BillingStore::deleteTenant(const std::string& tenantId) {
   };
   for (const char* sql : kByParent) EDGE_RETURN_IF_ERROR(tx_.exec(sql, {tenantId}).status());
   for (const char* table : {"charges", "invoices", "payments", "subscriptions", "ledger_lines", "ledger_entries",
-                            "ledger_balances", "billing_customers", "tax_rates", "billing_settings"})
+                            "ledger_balances", "billing_customers", "tax_rates", "billing_settings",
+                            "invoice_mailing"})
     EDGE_RETURN_IF_ERROR(
         tx_.exec(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", {tenantId}).status());
   return core::Status::ok();
+}
+
+core::Result<std::vector<BillingStore::MailingDue>> BillingStore::mailingDue(int64_t limit) {
+  // next_invoice is the number the next issued invoice takes: what lies below it is issued.
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT s.tenant_id, COALESCE(m.mailed_through, 0), s.next_invoice - 1 "
+                                  "FROM billing_settings s LEFT JOIN invoice_mailing m ON m.tenant_id = s.tenant_id "
+                                  "WHERE s.next_invoice - 1 > COALESCE(m.mailed_through, 0) ORDER BY s.tenant_id LIMIT $1",
+                                  {limit}));
+  std::vector<MailingDue> out;
+  for (const Row& r : rows) out.push_back(MailingDue{r.text(0), r.int64(1), r.int64(2)});
+  return out;
+}
+
+core::Result<std::vector<Invoice>> BillingStore::issuedByNumber(const std::string& tenantId, const std::string& kind,
+                                                                int64_t after, int64_t upTo) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query(std::string("SELECT ") + kInvoiceColumns +
+                                      " FROM invoices WHERE tenant_id = $1 AND kind = $2 AND number > $3 AND "
+                                      "number <= $4 ORDER BY number",
+                                  {tenantId, kind, after, upTo}));
+  std::vector<Invoice> out;
+  for (const Row& r : rows) out.push_back(invoiceFrom(r));
+  return out;
+}
+
+core::Result<std::optional<Invoice>> BillingStore::issuedInvoice(const std::string& tenantId, const std::string& kind,
+                                                                 int64_t number) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Invoice> found, issuedByNumber(tenantId, kind, number - 1, number));
+  if (found.empty()) return std::optional<Invoice>();
+  return std::optional<Invoice>(found.front());
+}
+
+core::Result<bool> BillingStore::moveMailedThrough(const std::string& tenantId, int64_t from, int64_t to, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n,
+                        tx_.exec("INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ($1, $3, $4) "
+                                 "ON CONFLICT (tenant_id) DO UPDATE SET mailed_through = excluded.mailed_through, "
+                                 "updated_at = excluded.updated_at WHERE invoice_mailing.mailed_through = $2",
+                                 {tenantId, from, to, now}));
+  return n == 1;  // a new row (no mark yet: from is 0), or the mark was at `from`
 }
 
 }  // namespace mgmt::billing

@@ -195,6 +195,20 @@ class BillingStore {
   core::Result<int64_t> issuedWithoutEntry(const std::string& tenantId);
   core::Result<std::vector<std::string>> receivableMismatches(const std::string& tenantId);
 
+  // Mailing issued invoices (invoice_mailer.h): tenants whose newest invoice number is above their
+  // mailed-through mark (none yet: 0), at most `limit`.
+  struct MailingDue {
+    std::string tenantId;
+    int64_t mailedThrough = 0, lastIssued = 0;
+  };
+  core::Result<std::vector<MailingDue>> mailingDue(int64_t limit);
+  // Issued documents of `kind` numbered in (after, upTo], by number.
+  core::Result<std::vector<Invoice>> issuedByNumber(const std::string& tenantId, const std::string& kind, int64_t after,
+                                                    int64_t upTo);
+  core::Result<std::optional<Invoice>> issuedInvoice(const std::string& tenantId, const std::string& kind, int64_t number);
+  // Moves the tenant's mark from `from` to `to`; false when it was not at `from` (moved already).
+  core::Result<bool> moveMailedThrough(const std::string& tenantId, int64_t from, int64_t to, int64_t now);
+
  private:
   store::Transaction& tx_;
 };

@@ -109,6 +109,31 @@ std::vector<std::string> queryWords(const std::string& query) {
   return out;
 }
 
+core::Result<std::optional<Customer>> CustomerStore::findByUsername(const std::string& tenantId,
+                                                                   const std::string& username) {
+  if (username.empty()) return std::optional<Customer>();
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> r,
+                        tx_.queryOne(std::string("SELECT ") + kColumns +
+                                         " FROM customer_keys k JOIN customers c ON c.tenant_id = k.tenant_id AND "
+                                         "c.id = k.customer_id WHERE k.tenant_id = $1 AND k.term = $2 AND "
+                                         "c.username = $3 ORDER BY c.created_at, c.id LIMIT 1",
+                                     {tenantId, lower(username), username}));
+  if (!r) return std::optional<Customer>();
+  return std::optional<Customer>(fromRow(*r));
+}
+
+core::Result<std::optional<Customer>> CustomerStore::findByEmail(const std::string& tenantId, const std::string& email) {
+  if (email.empty()) return std::optional<Customer>();
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> r,
+                        tx_.queryOne(std::string("SELECT ") + kColumns +
+                                         " FROM customer_keys k JOIN customers c ON c.tenant_id = k.tenant_id AND "
+                                         "c.id = k.customer_id WHERE k.tenant_id = $1 AND k.term = $2 AND "
+                                         "lower(c.email) = $2 ORDER BY c.created_at, c.id LIMIT 1",
+                                     {tenantId, lower(email)}));
+  if (!r) return std::optional<Customer>();
+  return std::optional<Customer>(fromRow(*r));
+}
+
 core::Result<std::optional<Customer>> CustomerStore::find(const std::string& tenantId, const std::string& id) {
   EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
                         tx_.queryOne(std::string("SELECT ") + kColumns +

@@ -40,6 +40,10 @@ class CustomerStore {
   explicit CustomerStore(store::Transaction& tx) : tx_(tx) {}
 
   core::Result<std::optional<Customer>> find(const std::string& tenantId, const std::string& id);
+  // The customer holding the subscriber `username`, or whose email is `email` (case-insensitive);
+  // the oldest when several do. Through the term index (both are terms), not a scan.
+  core::Result<std::optional<Customer>> findByUsername(const std::string& tenantId, const std::string& username);
+  core::Result<std::optional<Customer>> findByEmail(const std::string& tenantId, const std::string& email);
   // Inserts or replaces the customer and its terms.
   core::Status put(const Customer& c);
   // false when there was none.

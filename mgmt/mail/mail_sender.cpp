@@ -123,12 +123,26 @@ std::string formatMessage(const OutboxMessage& m, const std::string& from, int64
   out += "Date: " + rfc5322Date(now) + "\r\n";
   out += "Message-ID: <outbox-" + std::to_string(m.id) + "@" + domain + ">\r\n";
   out += "MIME-Version: 1.0\r\n";
+  // With an attachment: multipart/mixed holding the text/HTML alternative, then the file (RFC 2046
+  // section 5.1.3; the file's disposition per RFC 2183).
+  const std::string mixed = "=_edge_mixed_" + std::to_string(m.id) + "_" + core::pki::sha256Hex(m.subject).substr(0, 16);
+  if (m.attachment) {
+    out += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
+    out += "--" + mixed + "\r\n";
+  }
   out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
   out += "--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   out += base64Lines(m.bodyText);
   out += "--" + boundary + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   out += base64Lines(m.bodyHtml);
   out += "--" + boundary + "--\r\n";
+  if (m.attachment) {
+    out += "--" + mixed + "\r\nContent-Type: " + m.attachment->contentType + "; name=\"" + m.attachment->filename +
+           "\"\r\nContent-Disposition: attachment; filename=\"" + m.attachment->filename +
+           "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    out += base64Lines(m.attachment->data);
+    out += "--" + mixed + "--\r\n";
+  }
   return out;
 }
 

@@ -31,6 +31,14 @@ OutboxMessage fromRow(const Row& r) {
 }  // namespace
 
 core::Result<int64_t> MailStore::insert(const OutboxMessage& m, const std::string& variablesJson) {
+  if (m.attachment) {
+    return tx_.queryInt64(
+        "INSERT INTO mail_outbox (tenant_id, recipient, template, variables, subject, body_text, body_html, "
+        "next_attempt_at, created_at, attachment_name, attachment_type, attachment) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        {m.tenantId, m.recipient, m.templateName, variablesJson, m.subject, m.bodyText, m.bodyHtml, m.nextAttemptAt,
+         m.createdAt, m.attachment->filename, m.attachment->contentType, store::Value::Bytes{m.attachment->data}});
+  }
   EDGE_ASSIGN_OR_RETURN(
       int64_t id,
       tx_.queryInt64("INSERT INTO mail_outbox (tenant_id, recipient, template, variables, subject, body_text, "
@@ -43,11 +51,15 @@ core::Result<int64_t> MailStore::insert(const OutboxMessage& m, const std::strin
 core::Result<std::vector<OutboxMessage>> MailStore::due(int64_t now, int limit) {
   EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
                         tx_.query(std::string("SELECT ") + kColumns +
+                                      ", attachment_name, attachment_type, attachment"
                                       " FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= $1 "
                                       "ORDER BY next_attempt_at, id LIMIT $2",
                                   {now, int64_t{limit}}));
   std::vector<OutboxMessage> out;
-  for (const Row& r : rows) out.push_back(fromRow(r));
+  for (const Row& r : rows) {
+    out.push_back(fromRow(r));
+    if (!r.text(13).empty()) out.back().attachment = Attachment{r.text(13), r.text(14), r.bytes(15)};
+  }
   return out;
 }
 

@@ -52,6 +52,15 @@ const std::map<std::string, Defaults> kDefaults = {
         "stays.\n",
         "<p><strong>{{tenant}}</strong> is now on the {{tier}} tier.</p><p>The demo's sample data has been "
         "removed; your own data stays.</p>"}},
+      {"invoice-issued",
+       {"Invoice {{{number}}} from {{{brand.name}}}",
+        "Hello {{{customer}}},\n\nyour invoice {{{number}}} of {{{issued}}} for {{{total}}} is attached as a PDF.\n"
+        "Please pay by {{{due}}} with the reference {{{reference}}}.\n\nYou can see your invoices and pay in "
+        "your self-care portal:\n{{{portal-url}}}\n",
+        "<p>Hello {{customer}},</p><p>your invoice <strong>{{number}}</strong> of {{issued}} for "
+        "<strong>{{total}}</strong> is attached as a PDF.</p><p>Please pay by {{due}} with the reference "
+        "<strong>{{reference}}</strong>.</p><p><a href=\"{{portal-url}}\">Your invoices in the self-care "
+        "portal</a></p>"}},
       {"password-reset",
        {"Reset your password",
         "Open this link within {{{minutes}}} minutes to choose a new password:\n\n{{{link}}}\n\n"
@@ -124,8 +133,21 @@ bool validAddress(const std::string& a) {
 }
 
 core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
-                              const std::string& templateName, const core::Json& variables, int64_t now) {
+                              const std::string& templateName, const core::Json& variables, int64_t now,
+                              const Attachment* attachment) {
   if (!validAddress(to)) return core::invalidArgument("to: not one plain email address");
+  if (attachment) {
+    const std::string& name = attachment->filename;
+    if (name.empty() || name.size() > 100 || name.front() == '.' ||
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
+      return core::invalidArgument("attachment: the file name may hold letters, digits, '.', '-' and '_' only");
+    const std::string& type = attachment->contentType;
+    const size_t slash = type.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 >= type.size() || type.size() > 100 ||
+        type.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-/") != std::string::npos)
+      return core::invalidArgument("attachment: the content type must be type/subtype");
+    if (attachment->data.size() > kMaxAttachmentBytes) return core::invalidArgument("attachment: larger than 5 MiB");
+  }
   if (!variables.is_object()) return core::invalidArgument("variables: must be an object");
   MailStore store(tx);
   StoredTemplate tpl;
@@ -162,6 +184,7 @@ core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantI
   EDGE_ASSIGN_OR_RETURN(m.bodyHtml, render("frame", kFrame, frame));
   m.createdAt = now;
   m.nextAttemptAt = now;
+  if (attachment) m.attachment = *attachment;
   return store.insert(m, variables.dump());
 }
 

@@ -14,7 +14,9 @@
 // HTML part as {{name}} (escaped). Every template sees the caller's variables plus "brand" (name,
 // logo-url, primary-colour, accent-colour). Platform defaults (outbox.cpp): "signup-verify"
 // (link, business), "demo-ready" (tenant, console-url), "demo-reminder" (tenant, days-left, expires),
-// "demo-expired" (tenant, purge-date), "password-reset" (link, minutes), "welcome-paid" (tenant, tier).
+// "demo-expired" (tenant, purge-date), "password-reset" (link, minutes), "welcome-paid" (tenant, tier),
+// "invoice-issued" (customer, number, issued, due, total, reference, portal-url; sent with the
+// invoice's PDF attached, mgmt/billing/invoice_mailer.h).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,14 @@ struct Branding {
 // The platform's own branding (platform mail, and every field a tenant left empty).
 const Branding& platformBranding();
 
+// A file sent with a message (at most one per message: an invoice's PDF).
+struct Attachment {
+  std::string filename;     // "invoice-12.pdf": letters, digits, '.', '-', '_' only
+  std::string contentType;  // "application/pdf"
+  std::string data;         // the bytes
+};
+constexpr size_t kMaxAttachmentBytes = 5 * 1024 * 1024;
+
 // One message as stored.
 struct OutboxMessage {
   int64_t id = 0;
@@ -47,6 +57,7 @@ struct OutboxMessage {
   std::string state;  // pending, sent, failed
   int64_t attempts = 0, nextAttemptAt = 0, createdAt = 0, sentAt = 0;
   std::string lastError;
+  std::optional<Attachment> attachment;  // read by MailStore::due (the sender), not by recent()
 };
 
 // Limits enqueue() checks (kInvalidArgument naming the field otherwise).
@@ -56,8 +67,12 @@ constexpr size_t kMaxRecipientBytes = 254;  // RFC 5321 section 4.5.3.1.3 (path)
 // `to` must be one plain address (local@domain, no display name, no CR/LF or commas).
 // `templateName` one of the platform's defaults (or a name the tenant has a template for); unknown:
 // kNotFound. `variables` a JSON object of strings/numbers. Returns the message's id.
+// `attachment`, when given, is sent as a second part of a multipart/mixed message (kInvalidArgument
+// for a filename outside [A-Za-z0-9._-], a content type that is not type/subtype, or more than
+// kMaxAttachmentBytes).
 core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
-                              const std::string& templateName, const core::Json& variables, int64_t now);
+                              const std::string& templateName, const core::Json& variables, int64_t now,
+                              const Attachment* attachment = nullptr);
 
 // The platform's template names, in order.
 std::vector<std::string> templateNames();

@@ -51,6 +51,7 @@ const std::vector<TableSpec>& platformTables() {
       {"ledger_balances", {"tenant_id", "account"}},
       {"payments", {"id"}},
       {"payment_allocations", {"payment_id", "invoice_id"}},
+      {"invoice_mailing", {"tenant_id"}},  // migration 8: invoices mailed as PDFs
       // Insight (migration 7): daily features, models, scores.
       {"insight_customer_days", {"tenant_id", "customer_id", "day"}},
       {"insight_tenant_days", {"tenant_id", "day"}},

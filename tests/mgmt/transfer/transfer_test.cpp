@@ -129,7 +129,8 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO ledger_balances (tenant_id, account, balance) VALUES ('" + acme + "', 'receivable', 9280)",
            "INSERT INTO payments (id, tenant_id, username, method, amount, currency, idempotency_key, day, created_at) "
            "VALUES ('pay-1', '" + acme + "', 'a1', 'cash', 1000, 'USD', 'k1', 20455, 1)",
-           "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)"}) {
+           "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)",
+           "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ('" + acme + "', 1, 1)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
