@@ -547,6 +547,7 @@ Result<CertInfo> certificateInfo(const std::string& pemOrDer) {
   if (rc != 0) return internalError("writing the certificate as PEM: " + mbedError(rc));
   pem.resize(len > 0 && pem[len - 1] == '\0' ? len - 1 : len);  // len counts the NUL it writes
   info.pem = std::move(pem);
+  EDGE_ASSIGN_OR_RETURN(info.publicKeyPem, publicKeyPemOf(const_cast<mbedtls_pk_context*>(&c.pk)));
   return info;
 }
 

@@ -75,6 +75,7 @@ struct CertInfo {
   bool isCa = false;
   std::string fingerprint;   // SHA-256 of the DER, lowercase hex
   std::string pem;           // the certificate re-encoded as PEM
+  std::string publicKeyPem;  // its subject's public key, PEM ("PUBLIC KEY"), as publicKeyOf() writes it
 };
 // Parses one certificate given as PEM or DER (the first one of a PEM bundle).
 Result<CertInfo> certificateInfo(const std::string& pemOrDer);

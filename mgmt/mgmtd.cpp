@@ -81,7 +81,6 @@ core::Status Mgmtd::start() {
   });
   std::string unbound = commands_.unbound();
   if (!unbound.empty()) return core::internalError("commands declared in mgmt/mgmt_commands without a handler: " + unbound);
-  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
 
   core::HttpServerOptions device;
   device.name = "device API";
@@ -138,6 +137,10 @@ core::Status Mgmtd::start() {
   platformJobs_ = std::make_unique<app::PlatformJobs>(config_, *storage_, *platform_);
   EDGE_RETURN_IF_ERROR(platformJobs_->start().withContext("mail"));
 
+  // The control socket last: `mgmtctl status` answering is how scripts and tests know mgmtd serves,
+  // and its answer names the ports, which exist only once both APIs listen (a status between the
+  // two once gave a test admin port 0 on a loaded CI machine).
+  EDGE_RETURN_IF_ERROR(control_.start(config_.controlSocket));
   startedUnix_ = now;
   started_ = true;
   core::logInfo("mgmtd ", kVersion, " started: device API ", config_.effectivePublicUrl(), ", admin API port ",

@@ -6,6 +6,7 @@
 
 #include "core/command/reply.h"
 #include "core/command_args.h"
+#include "core/log.h"
 
 namespace core::command {
 
@@ -282,9 +283,14 @@ ControlReply Table::call(const Caller& caller, const std::string& name, const Js
     return ControlReply{kControlUnsupported, "unknown command '" + name + "' (try list-commands)", nullptr};
   ControlReply reply = dispatch(caller, spec, name, arguments);
   if (audit_ && spec->mutates()) {
+    // The reply stands whatever the audit does (the change is made); an audit that throws is logged,
+    // never silent: a missing audit row is something an operator must be able to find out.
     try {
       audit_(caller, *spec, arguments.is_null() ? Json::object() : arguments, reply);
+    } catch (const std::exception& e) {
+      logError("audit of ", name, " failed: ", e.what());
     } catch (...) {
+      logError("audit of ", name, " failed: an exception that is not a std::exception");
     }
   }
   return reply;

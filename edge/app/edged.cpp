@@ -101,6 +101,10 @@ core::Status Edged::start() {
   syncOptions.maxBackoffSeconds = config_.sync.maxBackoff;
   syncOptions.usageBatch = config_.sync.usageBatch;
   syncOptions.outboxLimit = config_.sync.outboxLimit;
+  // The UI's certificate is read before the sync agent runs: a renewal replaces device.pem and its
+  // key one file after the other, and reading the pair in between would give a mismatched identity.
+  EDGE_RETURN_IF_ERROR(SyncAgent::finishInterruptedRenewal(config_.dataDir).withContext("sync"));
+  EDGE_ASSIGN_OR_RETURN(uiIdentity_, webui::loadTlsIdentity(config_.dataDir, core::SystemClock::instance().unixSeconds()));
   sync_ = std::make_unique<SyncAgent>(
       syncOptions, *writer_, license_, counters_,
       [this](const std::string& command, const core::Json& args) {
@@ -583,8 +587,6 @@ core::sync::CheckinRequest Edged::checkinReport() {
 }
 
 core::Status Edged::startWebUi() {
-  const int64_t now = core::SystemClock::instance().unixSeconds();
-  EDGE_ASSIGN_OR_RETURN(uiIdentity_, webui::loadTlsIdentity(config_.dataDir, now));
   webui::WebUiHost host;
   host.commands = &commands_;
   host.accounts = accounts_.get();
@@ -634,7 +636,7 @@ core::Status Edged::startWebUi() {
   });
   webui_->addRoutes(*ui_);
   EDGE_RETURN_IF_ERROR(ui_->start().withContext("admin.listen/admin.https-port"));
-  webui_->tick(now);
+  webui_->tick(core::SystemClock::instance().unixSeconds());
   return core::Status::ok();
 }
 

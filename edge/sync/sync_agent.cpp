@@ -339,6 +339,28 @@ core::Status SyncAgent::cycle(State& s) {
   return pushUsage(s);
 }
 
+core::Status SyncAgent::finishInterruptedRenewal(const std::string& dataDir) {
+  // renew() writes device-key.pem.new, then device.pem, then renames the key into place. A stop
+  // between those leaves the new key beside either certificate: the certificate tells which.
+  const std::string pending = dataDir + "/sync/device-key.pem.new", cert = dataDir + "/sync/device.pem";
+  struct stat st {};
+  if (::stat(pending.c_str(), &st) != 0) return core::Status::ok();
+  EDGE_ASSIGN_OR_RETURN(std::string key, core::readTextFile(pending, "the renewed device key"));
+  core::Result<std::string> certPem = core::readTextFile(cert, "the device certificate");
+  core::Result<std::string> keyPublic = core::pki::publicKeyOf(key);
+  core::Result<core::pki::CertInfo> info =
+      certPem.isOk() ? core::pki::certificateInfo(*certPem) : core::Result<core::pki::CertInfo>(certPem.status());
+  if (keyPublic.isOk() && info.isOk() && info->publicKeyPem == *keyPublic) {
+    if (::rename(pending.c_str(), (dataDir + "/sync/device-key.pem").c_str()) != 0)
+      return core::errnoStatus("installing the renewed key", errno);
+    core::logWarning("sync: finished a certificate renewal a stop interrupted (the new key matches device.pem)");
+    return core::Status::ok();
+  }
+  ::unlink(pending.c_str());
+  core::logWarning("sync: dropped the key of a certificate renewal a stop interrupted before its certificate came");
+  return core::Status::ok();
+}
+
 core::Status SyncAgent::renew(State& s) {
   core::Result<std::string> key = core::pki::generateKey();
   if (!key.isOk()) return key.status();
@@ -348,8 +370,8 @@ core::Status SyncAgent::renew(State& s) {
   if (!answer.isOk()) return answer.status();
   core::Result<core::sync::RenewResponse> r = core::sync::fromJson<core::sync::RenewResponse>(*answer);
   if (!r.isOk()) return core::corrupt("the renewal answer: " + r.status().message());
-  // The new key first: a crash between the two writes leaves a key without its certificate, which
-  // the next start detects (TLS fails) rather than a certificate for a lost key.
+  // The new key first, under another name, then the certificate, then the key into place: a stop
+  // anywhere in between leaves files finishInterruptedRenewal() completes or undoes at the next start.
   EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/device-key.pem.new", *key, 0600));
   EDGE_RETURN_IF_ERROR(core::writeFileAtomically(syncDir() + "/device.pem", r->certificate, 0644));
   if (::rename((syncDir() + "/device-key.pem.new").c_str(), (syncDir() + "/device-key.pem").c_str()) != 0)

@@ -64,6 +64,11 @@ class SyncAgent {
   core::Status start();
   void stop();
 
+  // Completes or undoes a certificate renewal a stop interrupted (data-dir/sync/device-key.pem.new
+  // left behind), so device.pem and device-key.pem are a pair again. edged calls it before anything
+  // reads them (the technician UI serves that pair).
+  static core::Status finishInterruptedRenewal(const std::string& dataDir);
+
   // Enrolls with a claim token (blocking, bounded by the HTTPS timeouts). `force` replaces an
   // existing enrollment.
   core::Result<core::Json> enroll(const std::string& token, bool force);

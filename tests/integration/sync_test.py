@@ -176,6 +176,29 @@ class Sync(unittest.TestCase):
         shown = mgmt.ctl_json("device", "show", device)
         self.assertNotEqual(shown["certificate-fingerprint"], hashlib.sha256(der).hexdigest())
 
+        # A stop in the middle of a renewal, after the new certificate and before the new key took the
+        # old one's place: the next start finishes it (the technician UI serves a matching pair).
+        key_path, cert_path = os.path.join(sync_dir, "device-key.pem"), os.path.join(sync_dir, "device.pem")
+        pair = lambda: (openssl("pkey", "-in", key_path, "-pubout"),  # noqa: E731
+                        openssl("x509", "-in", cert_path, "-noout", "-pubkey"))
+        box.stop()
+        os.rename(key_path, key_path + ".new")
+        openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key_path)
+        self.assertNotEqual(*pair())
+        box.start()
+        self.assertFalse(os.path.exists(key_path + ".new"))
+        self.assertEqual(*pair())
+        self.assertIn("finished a certificate renewal", box.read_log())
+        # A stop before the new certificate came: the orphan key goes, the pair in place stays.
+        box.stop()
+        openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key_path + ".new")
+        kept = pair()
+        box.start()
+        self.assertFalse(os.path.exists(key_path + ".new"))
+        self.assertEqual(kept, pair())
+        box.ctl("sync", "now")
+        wait_for(lambda: box.ctl_json("sync", "status")["state"] == "ok", timeout=20, what="sync with the kept pair")
+
     def test_mgmt_on_an_operators_own_ca(self):
         work = os.path.join(self.tmp.path, "own-ca")
         os.makedirs(work)
