@@ -31,6 +31,7 @@ const std::vector<TableSpec>& platformTables() {
       {"mail_outbox", {"id"}},
       {"signups", {"id"}},
       {"jobs", {"id"}},
+      {"signup_funnel", {"week"}},
       // People and the audit log (migration 3), billing (4): owners before what references them.
       {"people", {"id"}},
       {"recovery_codes", {"person_id", "code_sha256"}},
@@ -57,6 +58,19 @@ const std::vector<TableSpec>& platformTables() {
       {"insight_tenant_days", {"tenant_id", "day"}},
       {"insight_models", {"tenant_id"}},
       {"insight_scores", {"tenant_id", "customer_id"}},
+      // Partners and the commission ledger (migration 9).
+      {"partners", {"id"}},
+      {"partner_tiers", {"partner_id", "from_day"}},
+      {"commission_plans", {"scope", "name"}},
+      {"partner_plans", {"partner_id", "from_day"}},
+      {"attributions", {"tenant_id", "username", "from_day"}},
+      {"commission_state", {"partner_id"}},
+      {"commission_entries", {"partner_id", "seq"}},
+      {"commission_invoices", {"partner_id", "invoice_id"}},
+      {"commission_volumes", {"partner_id", "period"}},
+      {"commission_progress", {"tenant_id"}},
+      {"commission_payouts", {"id"}},
+      {"commission_statements", {"partner_id", "period"}},
   };
   return tables;
 }

@@ -111,6 +111,7 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO signups (id, email, details, tier, scenario, verify_sha256, verify_expires_at, created_at) "
            "VALUES ('su-1', 'isp@example.com', '{}', 'basic', 'small', 'v1', 2, 1)",
            "INSERT INTO jobs (id, kind, created_at, updated_at) VALUES ('j-1', 'provision', 1, 1)",
+           "INSERT INTO signup_funnel (week, started, verified) VALUES ('2026-01-05', 2, 1)",
            "INSERT INTO billing_settings (tenant_id, currency) VALUES ('" + acme + "', 'USD')",
            "INSERT INTO tax_rates (tenant_id, region, rate_bp) VALUES ('" + acme + "', '', 1600)",
            "INSERT INTO billing_customers (tenant_id, username) VALUES ('" + acme + "', 'a1')",
@@ -130,7 +131,26 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO payments (id, tenant_id, username, method, amount, currency, idempotency_key, day, created_at) "
            "VALUES ('pay-1', '" + acme + "', 'a1', 'cash', 1000, 'USD', 'k1', 20455, 1)",
            "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)",
-           "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ('" + acme + "', 1, 1)"}) {
+           "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ('" + acme + "', 1, 1)",
+           // Partners and the commission ledger (migration 9).
+           "INSERT INTO partners (id, scope, name, type, tier, currency, referral_code, created_at) "
+           "VALUES ('pa-1', '', 'Resell', 'distributor', 'gold', 'USD', 'R1', 1)",
+           "INSERT INTO partner_tiers (partner_id, from_day, tier) VALUES ('pa-1', 20454, 'gold')",
+           "INSERT INTO commission_plans (scope, name, spec, created_at) VALUES ('', 'std', '{}', 1)",
+           "INSERT INTO partner_plans (partner_id, from_day, plan, spec) VALUES ('pa-1', 20454, 'std', '{}')",
+           "INSERT INTO attributions (tenant_id, username, from_day, partner_id, source, created_at) "
+           "VALUES ('" + acme + "', 'a1', 20454, 'pa-1', 'hand', 1)",
+           "INSERT INTO commission_state (partner_id, next_seq, exact_total) VALUES ('pa-1', 2, 800000)",
+           "INSERT INTO commission_entries (partner_id, seq, kind, amount, exact, day, period, release_day, tenant_id, "
+           "username, invoice_id, payment_id, base, note, ref, created_at) VALUES ('pa-1', 1, 'accrual', 80, 800000, "
+           "20455, 202601, 20485, '" + acme + "', 'a1', 'inv-1', 'pay-1', 862, 'percent', 'pay:pay-1:inv-1:percent', 1)",
+           "INSERT INTO commission_invoices (partner_id, invoice_id, paid, base) VALUES ('pa-1', 'inv-1', 1000, 862)",
+           "INSERT INTO commission_volumes (partner_id, period, volume) VALUES ('pa-1', 202601, 862)",
+           "INSERT INTO commission_progress (tenant_id, last_entry) VALUES ('" + acme + "', 1)",
+           "INSERT INTO commission_payouts (id, partner_id, amount, currency, status, end_to_end_id, approved_day, "
+           "created_at) VALUES ('po-1', 'pa-1', 80, 'USD', 'approved', 'E2E-1', 20500, 1)",
+           "INSERT INTO commission_statements (partner_id, period, opening, accrued, clawed_back, bonus, paid_out, "
+           "closing, on_hold, payable, created_at) VALUES ('pa-1', 202601, 0, 80, 0, 0, 0, 80, 80, 0, 1)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
