@@ -1,11 +1,14 @@
 """Shared helpers for integration tests: temp dirs, starting edged, running edgectl."""
 import atexit
+import http.client
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import sqlite3
+import ssl
 import subprocess
 import tempfile
 import time
@@ -271,3 +274,55 @@ def wait_for(predicate, timeout=20.0, what="condition", interval=0.2):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class HttpsSession:
+    """One HTTPS connection kept alive across calls, as a browser or an API client keeps it: a test
+    that makes hundreds of calls pays one TLS handshake and no process per call (a curl per call costs
+    both, and CPU the rest of the CI run shares). Like `curl -k`, the server's certificate is not
+    checked unless `cafile` is given (the tests that check it do so on purpose). A connection the
+    server closed while idle is noticed before the next request is written and a new one opened, so
+    a request is never sent twice. request() returns (status, headers with lower-case names, body)."""
+
+    def __init__(self, host, port, cafile=None, cert=None, key=None, timeout=20.0):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.context = ssl.create_default_context(cafile=cafile) if cafile else ssl._create_unverified_context()
+        if cert:
+            self.context.load_cert_chain(cert, key)
+        self.conn = None
+        self.connections = 0  # how many were opened (a test may check that the calls shared one)
+
+    def _connection(self):
+        if self.conn is not None and self.conn.sock is not None:
+            # Readable while idle means closed by the server (or a stray byte): start afresh.
+            readable, _, _ = select.select([self.conn.sock], [], [], 0)
+            if readable:
+                self.close()
+        if self.conn is None:
+            self.conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=self.context)
+            self.connections += 1
+        return self.conn
+
+    def request(self, method, path, body=None, headers=None, json_body=True):
+        """`body`: a dict or list is sent as JSON (Content-Type application/json), str or bytes as they
+        are (set Content-Type in `headers`)."""
+        headers = dict(headers or {})
+        if body is not None and not isinstance(body, (str, bytes)) and json_body:
+            body = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        conn = self._connection()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            r = conn.getresponse()
+            payload = r.read()
+        except Exception:
+            self.close()
+            raise
+        if r.will_close:
+            self.close()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, payload.decode("utf-8", errors="replace")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
