@@ -846,8 +846,16 @@ class GatewayTest(unittest.TestCase):
             return (k[f"u_{sid}"]["bytes"], k[f"d_{sid}"]["bytes"]) == (s["input-octets"], s["output-octets"])
         wait_for(counters_match, timeout=5, what="the ledger's counters equal to the kernel's")
         self.assertGreater(self.kernel_counters()[f"d_{sid}"]["bytes"], 1_000_000)
-        c2.get(f"http://{WEB}/big.bin", "-o", "/dev/null", timeout=20)
-        wait_for(lambda: self.session_of(edged, "bob") is None, timeout=10, what="bob's session to end at the quota")
+        # The download runs until the quota cuts it off (then its packets go nowhere): wait for the
+        # session's end while it runs, then stop it, rather than for curl's own time limit.
+        download = subprocess.Popen(["ip", "netns", "exec", CL2, "curl", "-s", "-o", "/dev/null", "--max-time", "30",
+                                     f"http://{WEB}/big.bin"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: self.session_of(edged, "bob") is None, timeout=30,
+                     what="bob's session to end at the quota")
+        finally:
+            download.kill()
+            download.wait()
         hist = edged.ctl_json("session", "history", "--user", "bob")[0]
         total = hist["input-octets"] + hist["output-octets"]
         quota = 3 * 1024 * 1024
