@@ -20,7 +20,6 @@ import ssl
 import struct
 import subprocess
 import sys
-import threading
 import time
 import unittest
 import urllib.error
@@ -333,13 +332,16 @@ class Diagnostics(unittest.TestCase):
         stream = re.search(r'data-stream="([^"]+)"', page).group(1)
         download = re.search(r'data-download="([^"]+)"', page).group(1)
         r = b.request(stream, stream=True)
+        # tcpdump's own "listening on" (its standard error, streamed to the page) says it captures:
+        # the request is sent after it, however long tcpdump takes to start on a busy machine.
         got = []
-        reader = threading.Thread(target=lambda: got.extend(sse_events(r, timeout=60)))
-        reader.start()
-        time.sleep(1.5)  # tcpdump is listening
+        while not any(e == "line" and "listening on" in d for e, d in got):
+            more = sse_events(r, until="line", timeout=30)
+            self.assertTrue(more and more[-1][0] == "line", f"no 'listening on' from tcpdump: {got + more}")
+            got += more
         out = radclient(self.auth, ['User-Name = "alice"', 'User-Password = "alice-secret"', "Message-Authenticator = 0x00"])
         self.assertIn("Access-Accept", out)
-        reader.join(60)
+        got += sse_events(r, timeout=60)
         self.assertEqual(got[-1][0], "end", got)
         self.assertRegex(got[-1][1], r"^captured \d+ packets")
         status, headers, pcap = b.request(download)
@@ -386,7 +388,7 @@ class Diagnostics(unittest.TestCase):
         server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert, "-key", key,
                                    "-quiet", "-www"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(0.5)
+            wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, what="openssl s_server's port")
             r = self.ctl("diag", "tls", "--url", f"https://127.0.0.1:{port}")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             fp = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
