@@ -1288,6 +1288,47 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "  created_at BIGINT NOT NULL,"
        "  PRIMARY KEY (partner_id, period)"
        ");"},
+      {10, "signup limits: the address a signup came from; the funnel's weekly counts",
+       // Public signup abuse limits (ADR 0037): signups.origin is the client address (an IPv6 one by
+       // its /64) that pending signups are capped by; pending signups whose link expired are deleted
+       // by the lifecycle job, so the table holds at most the caps' worth of unverified rows.
+       // signup_funnel counts each week's signups (the week of the signup, Monday's date) as they
+       // start, verify, finish provisioning and convert: counters, so the funnel outlives the rows
+       // (expired signups, purged demos). Filled from the signups already there.
+       // SQLite
+       "ALTER TABLE signups ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX signups_pending ON signups(state, verify_expires_at);"
+       "CREATE INDEX signups_origin ON signups(origin, state, verify_expires_at);"
+       "CREATE TABLE signup_funnel ("
+       "  week TEXT PRIMARY KEY,"
+       "  started INTEGER NOT NULL DEFAULT 0,"
+       "  verified INTEGER NOT NULL DEFAULT 0,"
+       "  provisioned INTEGER NOT NULL DEFAULT 0,"
+       "  converted INTEGER NOT NULL DEFAULT 0"
+       ");"
+       "INSERT INTO signup_funnel (week, started, verified, provisioned, converted) "
+       "SELECT date(s.created_at, 'unixepoch', 'weekday 0', '-6 days'), count(*), "
+       "  sum(CASE WHEN s.verified_at <> 0 THEN 1 ELSE 0 END), "
+       "  sum(CASE WHEN j.state = 'done' THEN 1 ELSE 0 END), "
+       "  sum(CASE WHEN s.state = 'converted' THEN 1 ELSE 0 END) "
+       "FROM signups s LEFT JOIN jobs j ON j.id = s.job_id GROUP BY 1;",
+       // PostgreSQL
+       "ALTER TABLE signups ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX signups_pending ON signups(state, verify_expires_at);"
+       "CREATE INDEX signups_origin ON signups(origin, state, verify_expires_at);"
+       "CREATE TABLE signup_funnel ("
+       "  week TEXT PRIMARY KEY,"
+       "  started BIGINT NOT NULL DEFAULT 0,"
+       "  verified BIGINT NOT NULL DEFAULT 0,"
+       "  provisioned BIGINT NOT NULL DEFAULT 0,"
+       "  converted BIGINT NOT NULL DEFAULT 0"
+       ");"
+       "INSERT INTO signup_funnel (week, started, verified, provisioned, converted) "
+       "SELECT to_char(date_trunc('week', to_timestamp(s.created_at) AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*), "
+       "  sum(CASE WHEN s.verified_at <> 0 THEN 1 ELSE 0 END), "
+       "  sum(CASE WHEN j.state = 'done' THEN 1 ELSE 0 END), "
+       "  sum(CASE WHEN s.state = 'converted' THEN 1 ELSE 0 END) "
+       "FROM signups s LEFT JOIN jobs j ON j.id = s.job_id GROUP BY 1;"},
   };
   return migrations;
 }

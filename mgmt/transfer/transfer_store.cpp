@@ -31,6 +31,7 @@ const std::vector<TableSpec>& platformTables() {
       {"mail_outbox", {"id"}},
       {"signups", {"id"}},
       {"jobs", {"id"}},
+      {"signup_funnel", {"week"}},
       // People and the audit log (migration 3), billing (4): owners before what references them.
       {"people", {"id"}},
       {"recovery_codes", {"person_id", "code_sha256"}},

@@ -111,6 +111,7 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO signups (id, email, details, tier, scenario, verify_sha256, verify_expires_at, created_at) "
            "VALUES ('su-1', 'isp@example.com', '{}', 'basic', 'small', 'v1', 2, 1)",
            "INSERT INTO jobs (id, kind, created_at, updated_at) VALUES ('j-1', 'provision', 1, 1)",
+           "INSERT INTO signup_funnel (week, started, verified) VALUES ('2026-01-05', 2, 1)",
            "INSERT INTO billing_settings (tenant_id, currency) VALUES ('" + acme + "', 'USD')",
            "INSERT INTO tax_rates (tenant_id, region, rate_bp) VALUES ('" + acme + "', '', 1600)",
            "INSERT INTO billing_customers (tenant_id, username) VALUES ('" + acme + "', 'a1')",
