@@ -133,7 +133,8 @@ Window windowAt(const History& h, int32_t at) {
   w.x[kFailed90] = static_cast<double>(w.failed90);
   w.x[kDunning60] = static_cast<double>(w.dunning60);
   w.x[kOutage180] = std::log1p(static_cast<double>(w.outage180) / 60.0);
-  w.x[kTenure] = std::log1p(static_cast<double>(w.tenureDays));
+  // Capped at 180 days: a history read back from storage over the last 180 days says no more.
+  w.x[kTenure] = std::log1p(static_cast<double>(std::min<int64_t>(w.tenureDays, 180)));
   w.x[kUsageLevel] = std::log1p(d30 > 0 ? u30 / d30 : 0.0);
   const int32_t d14 = covered(h, at - 14, at);
   const double u14 = static_cast<double>(sumOver(h, kUsageMb, at - 14, at));

@@ -60,7 +60,7 @@ enum WindowFeature : int {
   kFailed90,         // failed payments in 90 d
   kDunning60,        // highest dunning step in 60 d
   kOutage180,        // log(1 + outage hours in 180 d)
-  kTenure,           // log(1 + days since joining)
+  kTenure,           // log(1 + days since joining, at most 180)
   kUsageLevel,       // log(1 + mean daily MB in 30 d)
   kUsageTrend14,     // the usage trend of the last 14 d against the same 60 d (a recent drop)
   kUsageVsBaseline,  // usage of the last 30 d against the 90 d before those 60 d (a long decline)

@@ -1,10 +1,12 @@
 // InsightStore (mgmt/insight, migration 7) on the storage of this run (SQLite, or PostgreSQL in
 // mgmt_insight_store_tests_pg): days written and read back as histories (paging across customers),
-// retention, models and scores (ranked, replaced), tenants kept apart, a tenant's purge.
+// retention, models and scores (ranked, replaced), tenants kept apart, a tenant's purge; and
+// InsightService on stored days: train, score, the at-risk list per tenant, the backtest.
 #include <memory>
 
 #include "mgmt/insight/churn_model.h"
 #include "mgmt/insight/generator.h"
+#include "mgmt/insight/insight_service.h"
 #include "mgmt/insight/insight_store.h"
 #include "mgmt/mgmt_schema.h"
 #include "tests/support/test_storage.h"
@@ -167,4 +169,80 @@ TEST(InsightStore, ModelsAndScoresPerTenantAndThePurge) {
     CHECK_TRUE(s.model("")->has_value());
     return core::Status::ok();
   });
+}
+
+TEST(InsightStore, TheServiceTrainsScoresAndBacktestsOnStoredDays) {
+  Db db;
+  mgmt::insight::GeneratorConfig config;
+  config.tenants = 2;
+  config.customersPerTenant = 150;
+  config.days = 400;
+  std::vector<mgmt::insight::Generated> all = mgmt::insight::Generator(config).all();
+  db.write([&all](InsightStore& s) -> core::Status {
+    for (const auto& g : all)
+      EDGE_RETURN_IF_ERROR(s.putCustomerDays(g.history.tenantId, g.history.customerId, g.history.firstDay, g.history.days));
+    return core::Status::ok();
+  });
+  const int32_t today = config.firstDay + config.days;
+  mgmt::insight::InsightService service(*db.storage, {});
+
+  // No model yet: scoring says what to do.
+  core::Result<int64_t> early = service.score("tenant-1", today, 1000);
+  CHECK_FALSE(early.isOk());
+  CHECK_TRUE(early.status().message().find("insight train") != std::string::npos);
+
+  // The backtest on stored days is the backtest on the generator's histories (same windows, same
+  // labels from where the days stop), once the histories know no more than the store: a customer's
+  // first stored day as the day they joined.
+  std::vector<History> known;
+  for (const auto& g : all) {
+    known.push_back(g.history);
+    known.back().joinedDay = g.history.firstDay;
+  }
+  std::vector<mgmt::insight::Labeled> labeled;
+  for (size_t i = 0; i < all.size(); ++i) labeled.push_back({&known[i], all[i].churnDay});
+  mgmt::insight::BacktestOptions options;
+  options.cutoff = today - 90;
+  const auto direct = mgmt::insight::backtest(labeled, options).value();
+  const auto stored = service.backtest({"tenant-1", "tenant-2"}, today).value();
+  CHECK_EQUAL(direct.overall.customers, stored.overall.customers);
+  CHECK_EQUAL(direct.overall.churned, stored.overall.churned);
+  DOUBLES_EQUAL(direct.overall.auc, stored.overall.auc, 1e-9);
+
+  core::Result<mgmt::insight::TrainReport> trained = service.train({"tenant-1", "tenant-2"}, today, 1000);
+  CHECK_TRUE_TEXT(trained.isOk(), trained.status().toString().c_str());
+  CHECK_EQUAL(2, trained->tenants);
+  CHECK_TRUE(trained->examples > 300);
+  db.write([](InsightStore& s) -> core::Status {
+    for (const char* t : {"", "tenant-1", "tenant-2"}) CHECK_TRUE_TEXT(s.model(t)->has_value(), t);
+    return core::Status::ok();
+  });
+
+  // Scores for every customer active on the last day; the at-risk list is the tenant's own.
+  int64_t active1 = 0;
+  for (const auto& g : all)
+    if (g.history.tenantId == "tenant-1" && g.history.endDay() == today) ++active1;
+  core::Result<int64_t> scored = service.score("tenant-1", today, 2000);
+  CHECK_TRUE_TEXT(scored.isOk(), scored.status().toString().c_str());
+  CHECK_EQUAL(active1, *scored);
+  std::vector<mgmt::insight::Score> risk = service.atRisk("tenant-1", 1000).value();
+  CHECK_TRUE(!risk.empty());
+  for (size_t i = 0; i < risk.size(); ++i) {
+    CHECK_TRUE(risk[i].score >= service.options().atRiskScore);
+    CHECK_TRUE(i == 0 || risk[i - 1].score >= risk[i].score);
+    CHECK_EQUAL(2000, risk[i].scoredAt);
+  }
+  CHECK_TRUE_TEXT(!risk[0].factors.empty(), risk[0].customerId.c_str());
+  // tenant-2 has not been scored: nothing of tenant-1 shows there.
+  CHECK_EQUAL(0, static_cast<int>(service.atRisk("tenant-2", 1000)->size()));
+  // A tenant without a model of its own scores with the prior.
+  db.write([&all](InsightStore& s) -> core::Status {
+    const auto& g = all[0].history;
+    return s.putCustomerDays("tenant-new", "n1", g.firstDay, g.days);
+  });
+  CHECK_TRUE(service.score("tenant-new", all[0].history.endDay(), 3000).isOk());
+
+  // Retention keeps 400 days.
+  core::Result<int64_t> deleted = service.applyRetention(today + 100);
+  CHECK_TRUE(deleted.isOk() && *deleted > 0);
 }
