@@ -73,6 +73,13 @@ std::vector<std::string> billingStaff() {
   return {"tenant-owner", "tenant-admin", "tenant-billing", "platform-owner", "platform-admin"};
 }
 
+// Partners' own people read their ledger, statements and payouts (their partner only).
+std::vector<std::string> partnerReaders() {
+  std::vector<std::string> r = everyone();
+  r.push_back("partner");
+  return r;
+}
+
 // The roles of a spec written with an old rung (see mgmt_commands.h).
 std::vector<Spec> withRoles(std::vector<Spec> specs) {
   for (Spec& s : specs) {
@@ -329,6 +336,79 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
           .args({tenant()})
           .role("tenant"),
+
+      // Partners and resellers, commissions, statements, payouts (mgmt/partners, docs/partners.md):
+      // a platform caller without --tenant works on platform partners, with it on that tenant's
+      // resellers; a partner's own people read their ledger, statements and payouts.
+      command("partner-add", "partner add", "[--tenant T] --name N --type TYPE --currency CODE [--tier bronze|silver|gold|platinum] [--email E] [--hold-days 30] [--min-payout 50.00] [--referral-window-days 90]", "add a partner (platform level) or a tenant's reseller (--tenant); prints its id and referral code")
+          .args({tenant(), text("name", true, 128), text("type", true, 32), text("currency", true, 3), text("tier", false, 16),
+                 text("email", false, 254), integer("hold-days").range(0, 365), text("min-payout", false, 20),
+                 integer("referral-window-days").range(1, 365)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-set", "partner set", "[--tenant T] --partner ID [--name N] [--tier TIER [--date DATE] [--reason R]] [--status active|suspended] [--email E] [--hold-days N] [--min-payout 50.00] [--referral-window-days N]", "change a partner; a tier change counts from --date (commission rates by tier follow it)")
+          .args({tenant(), text("partner", true, 64), text("name", false, 128), text("tier", false, 16), text("status", false, 16),
+                 text("email", false, 254), integer("hold-days").range(0, 365), text("min-payout", false, 20),
+                 integer("referral-window-days").range(1, 365), text("date", false, 10), text("reason", false, 200)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-list", "partner list", "[--tenant T]", "partners: the platform's, or a tenant's resellers (--tenant)")
+          .args({tenant()})
+          .roles(partnerReaders()),
+      command("partner-show", "partner show", "[--tenant T] --partner ID [--date DATE]", "one partner: earnings on hold, payable, approved and paid; plans and tiers over time")
+          .args({tenant(), text("partner", false, 64), text("date", false, 10)})
+          .roles(partnerReaders()),
+      command("commission-plan-set", "commission-plan set", "[--tenant T] --name N --currency CODE --spec JSON", "a commission plan: {\"flat\": \"15.00\", \"rate-bp\": 1000, \"brackets\": [{\"from\": \"0\", \"rate-bp\": 500}], \"bracket-mode\": \"whole|marginal\", \"tier-bp\": {\"gold\": 200}, \"recurring\": \"lifetime|once|N\", \"bonus-target\": \"5000.00\", \"bonus\": \"200.00\"}")
+          .args({tenant(), text("name", true, 64), text("currency", true, 3), text("spec", true, 8192)})
+          .roles(billingStaff())
+          .change(),
+      command("commission-plan-list", "commission-plan list", "[--tenant T]", "commission plans of the platform or of a tenant")
+          .args({tenant()})
+          .roles(billingStaff()),
+      command("partner-plan", "partner plan", "[--tenant T] --partner ID --plan NAME [--date DATE]", "put a partner on a plan from a day (the plan as it is now is copied)")
+          .args({tenant(), text("partner", true, 64), text("plan", true, 64), text("date", false, 10)})
+          .roles(billingStaff())
+          .change(),
+      command("attribution-set", "attribution set", "--tenant T --username U (--partner ID | --code CODE [--clicked DATE] | --detach true) [--date DATE] [--note N]", "attribute a customer (or, for the platform's books, a tenant) to a partner from a day, by hand or referral code")
+          .args({tenant(), text("username", true, 253), text("partner", false, 64), text("code", false, 32), text("clicked", false, 10),
+                 text("date", false, 10), text("note", false, 200), boolean("detach")})
+          .roles(billingStaff())
+          .change(),
+      command("attribution-list", "attribution list", "[--tenant T] [--username U] [--partner ID]", "who belongs to which partner from when (history)")
+          .args({tenant(), text("username", false, 253), text("partner", false, 64)})
+          .roles(partnerReaders()),
+      command("commission-run", "commission run", "[--tenant T] [--batch N]", "accrue commissions on money paid since the last run, claw back credit notes; safe to run again")
+          .args({tenant(), integer("batch").range(1, 100000)})
+          .roles(billingStaff())
+          .change(),
+      command("commission-chargeback", "commission chargeback", "--tenant T --payment ID [--date DATE]", "a payment was charged back: take back the commission it earned")
+          .args({tenant(), text("payment", true, 64), text("date", false, 10)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-bonus", "partner bonus", "[--tenant T] --partner ID --quarter 2026-Q1", "the quarterly performance bonus, when the quarter's paid volume reached the plan's target (once)")
+          .args({tenant(), text("partner", true, 64), text("quarter", true, 7)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-ledger", "partner ledger", "[--tenant T] --partner ID [--from DATE] [--to DATE] [--limit N]", "the commission ledger: each entry with its invoice and payment")
+          .args({tenant(), text("partner", false, 64), text("from", false, 10), text("to", false, 10), integer("limit").range(1, 100000)})
+          .roles(partnerReaders()),
+      command("partner-statement", "partner statement", "[--tenant T] --partner ID --period 2026-03", "a month's statement line by line: opening, accrued, clawed back, bonus, paid out, closing, on hold, payable")
+          .args({tenant(), text("partner", false, 64), text("period", true, 7)})
+          .roles(partnerReaders()),
+      command("payout-approve", "payout approve", "[--tenant T] --partner ID [--date DATE]", "approve paying what is payable (past the hold, at least the minimum)")
+          .args({tenant(), text("partner", true, 64), text("date", false, 10)})
+          .roles(billingStaff())
+          .change(),
+      command("payout-paid", "payout paid", "[--tenant T] --payout ID [--date DATE]", "mark an approved payout paid")
+          .args({tenant(), text("payout", true, 64), text("date", false, 10)})
+          .roles(billingStaff())
+          .change(),
+      command("payout-list", "payout list", "[--tenant T] [--partner ID] [--status approved|paid] [--format json|csv]", "payouts, as JSON or a CSV batch")
+          .args({tenant(), text("partner", false, 64), text("status", false, 16), text("format", false, 8)})
+          .roles(partnerReaders()),
+      command("partners-verify", "partners verify", "[--tenant T]", "recompute every statement from the ledger, check the ledger's numbering and totals, trace each entry to billing")
+          .args({tenant()})
+          .roles(billingStaff()),
 
       // Admin API tokens: an integration's, or a person's own (--person), each with a role.
       command("token-create", "token create", "[--tenant T] [--name N] [--role R] [--person EMAIL] [--ttl 90d]", "an admin API bearer token with a role, for the platform or one tenant, an integration's or a person's (shown once; --ttl: it expires)")

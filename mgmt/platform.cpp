@@ -8,6 +8,7 @@
 #include "mgmt/customers/customer_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/onboarding/scenarios.h"
+#include "mgmt/partners/partner_commands.h"
 
 namespace mgmt {
 
@@ -82,11 +83,13 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       usage({storage, clock}),
       billing({storage, clock}),
       customers({storage, clock}),
+      partners({storage, clock}),
       onboarding(onboardingDeps(config, storage, clock, tenancy)) {}
 
 void Platform::bind(core::command::Table& table) {
   api::bindOperatorCommands(table, services());
   api::bindOnboardingCommands(table, onboarding);
+  partners::bindPartnerCommands(table, partners);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
   table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
     return tenancy.pluginGate(caller, spec);

@@ -14,6 +14,7 @@
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/customers/customer_service.h"
+#include "mgmt/partners/partner_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/onboarding/onboarding_service.h"
@@ -37,6 +38,7 @@ class Platform {
   usage::UsageService usage;
   billing::BillingService billing;
   customers::CustomerService customers;
+  partners::PartnerService partners;  // partners, commissions, payouts (ADR 0041)
 
   api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, customers, billing}; }
   // Self-registration, demo scenarios and lifecycle, conversion (ADR 0029).
