@@ -95,7 +95,7 @@ Arg tenant(bool required = false) { return text("tenant", required, 128); }
 
 std::vector<Arg> auditArguments() {
   return {tenant(), text("actor", false, 254), text("command", false, 64), text("since", false, 64),
-          text("until", false, 64), integer("limit").range(1, 100000)};
+          text("until", false, 64), integer("limit").range(1, 100000), integer("after").range(1, INT64_MAX)};
 }
 
 std::vector<Arg> with(std::vector<Arg> args, const std::vector<Arg>& more) {
@@ -164,6 +164,9 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .role("tenant")
           .feature("custom-branding")
           .change(),
+      command("branding-show", "branding show", "--tenant T", "the tenant's name, logo and colours in its mail (empty: the platform's)")
+          .args({tenant()})
+          .role("tenant"),
 
       // Appliances.
       command("claim-create", "claim create", "--tenant T [--ttl 24h] [--uses 1]", "a claim token for `edgectl enroll TOKEN` (printed alone on its line)")
@@ -439,10 +442,10 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .change(),
 
       // The audit log: every change, by whom, when, from where, before and after.
-      command("audit-search", "audit search", "[--tenant T] [--actor A] [--command C] [--since ISO8601] [--until ISO8601] [--limit N]", "the audit log, newest first")
+      command("audit-search", "audit search", "[--tenant T] [--actor A] [--command C] [--since ISO8601] [--until ISO8601] [--limit N] [--after ID]", "the audit log, newest first; --after ID: the rows after that one (the next page)")
           .args(auditArguments())
           .roles(auditReaders()),
-      command("audit-export", "audit export", "[--tenant T] [--actor A] [--command C] [--since ISO8601] [--until ISO8601] [--limit N]", "the audit log as CSV (oldest first)")
+      command("audit-export", "audit export", "[--tenant T] [--actor A] [--command C] [--since ISO8601] [--until ISO8601] [--limit N] [--after ID]", "the audit log as CSV (oldest first)")
           .args(auditArguments())
           .roles(auditReaders()),
       command("call", "call", "COMMAND [JSON-ARGUMENTS]", "send any control command (scripts, support)").cliOnly(),

@@ -157,7 +157,10 @@ console::ConsoleAuth Mgmtd::consoleAuth() {
   auto userOf = [](const access::Principal& p) -> core::Result<console::ConsoleUser> {
     if (p.level == access::Level::kPartner) return core::permissionDenied("the console has no pages for partners yet");
     if (p.mfaPending) return core::permissionDenied("enrol a second factor (TOTP) before using the console");
-    return console::ConsoleUser{p.label(), p.role, p.tenantId, p.level == access::Level::kPlatform};
+    // A person's sign-in session (not a token) has an account page; one signed in with a second
+    // factor has one (their sign-in asked for it).
+    return console::ConsoleUser{p.label(), p.role, p.tenantId, p.level == access::Level::kPlatform,
+                                !p.personId.empty() && p.sessionId.rfind("s-", 0) == 0, p.mfa};
   };
   auto session = [this, userOf](const access::SignedIn& in) -> core::Result<console::ConsoleSignIn> {
     core::Result<console::ConsoleUser> user = userOf(in.principal);
@@ -201,6 +204,24 @@ console::ConsoleAuth Mgmtd::consoleAuth() {
   };
   auth.resetPassword = [this](const std::string& link, const std::string& password) {
     return platform_->signIn.resetPassword(link, password);
+  };
+  auth.forgotPassword = [this](const std::string& email, const std::string& origin) {
+    return platform_->signIn.requestPasswordReset(email, origin);
+  };
+  // The person's own TOTP enrolment, for the bearer of their console session.
+  auto personOf = [this](const std::string& bearer) -> core::Result<access::Principal> {
+    EDGE_ASSIGN_OR_RETURN(std::optional<access::Principal> p, platform_->signIn.authenticate(bearer));
+    if (!p || p->personId.empty()) return core::permissionDenied("only a person signed in by email has a second factor");
+    return *p;
+  };
+  auth.beginTotp = [this, personOf](const std::string& bearer) -> core::Result<std::pair<std::string, std::string>> {
+    EDGE_ASSIGN_OR_RETURN(access::Principal p, personOf(bearer));
+    EDGE_ASSIGN_OR_RETURN(access::TotpEnrollment e, platform_->signIn.beginTotp(p));
+    return std::make_pair(e.secretBase32, e.otpauthUri);
+  };
+  auth.confirmTotp = [this, personOf](const std::string& bearer, const std::string& code) -> core::Result<std::vector<std::string>> {
+    EDGE_ASSIGN_OR_RETURN(access::Principal p, personOf(bearer));
+    return platform_->signIn.confirmTotp(p, code);
   };
   return auth;
 }

@@ -29,7 +29,7 @@ std::string bounded(const Json& j) {
 
 core::Result<AuditQuery> queryFrom(store::Transaction& tx, const Json& args, const Principal& actor) {
   core::CommandArgs a(args);
-  EDGE_RETURN_IF_ERROR(a.only({"tenant", "actor", "command", "since", "until", "limit"}));
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "actor", "command", "since", "until", "limit", "after"}));
   AuditQuery q;
   if (actor.level != Level::kPlatform || a.has("tenant")) {
     EDGE_ASSIGN_OR_RETURN(tenancy::Tenant t, tenancy::tenantFromArgs(tx, a, actor.scope()));
@@ -50,6 +50,8 @@ core::Result<AuditQuery> queryFrom(store::Transaction& tx, const Json& args, con
   }
   EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit", 1, 100000));
   q.limit = limit.value_or(100);
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> after, a.integer("after", 1, INT64_MAX));
+  q.afterId = after.value_or(0);
   return q;
 }
 

@@ -15,10 +15,12 @@ core::Result<std::vector<AuditRow>> AuditStore::search(const AuditQuery& q) {
   std::string sql =
       "SELECT id, at, actor, role, tenant_id, origin, command, arguments, outcome, before_state, after_state "
       "FROM audit_log WHERE ($1 = '*' OR tenant_id = $1) AND ($2 = '' OR actor = $2) AND ($3 = '' OR command = $3) "
-      "AND at >= $4 AND ($5 = 0 OR at < $5) ORDER BY at " +
+      "AND at >= $4 AND ($5 = 0 OR at < $5) "
+      "AND ($7 = 0 OR (at, id) " + std::string(q.oldestFirst ? ">" : "<") +
+      " (SELECT at, id FROM audit_log WHERE id = $7)) ORDER BY at " +
       std::string(q.oldestFirst ? "ASC, id ASC" : "DESC, id DESC") + " LIMIT $6";
   EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
-                        tx_.query(sql, {q.tenantId, q.actor, q.command, q.since, q.until, q.limit}));
+                        tx_.query(sql, {q.tenantId, q.actor, q.command, q.since, q.until, q.limit, q.afterId}));
   std::vector<AuditRow> out;
   for (const store::Row& r : rows)
     out.push_back(AuditRow{r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7),

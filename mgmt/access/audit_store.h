@@ -21,6 +21,8 @@ struct AuditQuery {
   std::string actor, command;  // exact; "" = any
   int64_t since = 0, until = 0;  // at >= since, at < until; 0 = open
   int64_t limit = 100;
+  // Keyset paging: only rows after this row's place in the order (0 = from the start).
+  int64_t afterId = 0;
   bool oldestFirst = false;
 };
 

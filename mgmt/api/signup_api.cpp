@@ -80,6 +80,9 @@ void bindOnboardingCommands(core::command::Table& table, onboarding::OnboardingS
   table.bind("branding-set", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
     return onboarding.setBranding(a, c);
   }));
+  table.bind("branding-show", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
+    return onboarding.showBranding(a, c);
+  }));
 }
 
 }  // namespace mgmt::api

@@ -148,7 +148,10 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/plans", "Plans", "plans", "plan-list", kTenant},
                                {"/customers", "Customers", "customers", "customer-list", kTenant},
                                {"/sessions", "Sessions and usage", "sessions", "session-list", kTenant},
-                               {"/tokens", "API tokens", "tokens", "token-list", kBoth}};
+                               {"/people", "People", "people", "person-list", kBoth},
+                               {"/tokens", "API tokens", "tokens", "token-list", kBoth},
+                               {"/audit", "Audit log", "audit", "audit-search", kBoth},
+                               {"/settings", "Settings", "settings", "branding-show", kTenant}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
     if ((l.who == kPlatform && !v.user.platform()) || (l.who == kTenant && v.user.platform()) || !may(v, l.command))
@@ -156,6 +159,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
     bool current = tmpl == l.tmpl || (tmpl == "customer" && std::string(l.tmpl) == "customers");
     nav.push_back({{"href", l.href}, {"text", l.text}, {"current", current}});
   }
+  if (v.user.person) nav.push_back({{"href", "/account"}, {"text", "Your account"}, {"current", tmpl == "account"}});
   data["nav"] = nav;
   data["csrf"] = v.csrf;
   data["user"] = v.user.label;
@@ -413,6 +417,7 @@ void Console::addRoutes(core::HttpServer& server) {
   post("/customer/delete", [this](const core::HttpRequest& r, const Visitor& v) { return customerDelete(r, v); });
   get("/sessions", [this](const core::HttpRequest& r, const Visitor& v) { return sessionsPage(r, v); });
   get("/tokens", [this](const core::HttpRequest& r, const Visitor& v) { return tokensPage(r, v); });
+  addPeopleRoutes(server, get, post, anonymous);
 }
 
 }  // namespace mgmt::console

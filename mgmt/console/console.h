@@ -41,6 +41,8 @@ struct ConsoleUser {
   std::string role;      // a role of mgmtd's command table
   std::string tenantId;  // a tenant's people: their tenant
   bool platformLevel = false;  // a platform role (sees every tenant); false: confined to tenantId
+  bool person = false;         // signed in by email (not an API token): has an account page
+  bool totp = false;           // the person has a second factor
   bool platform() const { return platformLevel; }
   core::command::Caller caller(const std::string& origin) const;
 };
@@ -74,6 +76,13 @@ struct ConsoleAuth {
   // The password-reset link's page: kInvalidArgument "password: ..." / kNotFound (link unknown, used
   // or expired).
   std::function<core::Status(const std::string& linkToken, const std::string& password)> resetPassword;
+  // The "forgot password" form: mails a reset link when the address is a person's; ok either way
+  // (no enumeration). May be absent.
+  std::function<core::Status(const std::string& email, const std::string& origin)> forgotPassword;
+  // TOTP enrolment of the person a bearer stands for: begin draws a secret (base32, otpauth URI);
+  // confirm checks a code of it (kInvalidArgument "code: ...") and answers the recovery codes.
+  std::function<core::Result<std::pair<std::string, std::string>>(const std::string& bearer)> beginTotp;
+  std::function<core::Result<std::vector<std::string>>(const std::string& bearer, const std::string& code)> confirmTotp;
 };
 
 struct ConsoleOptions {
@@ -140,6 +149,33 @@ class Console {
   core::HttpResponse customerDelete(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse sessionsPage(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse tokensPage(const core::HttpRequest& r, const Visitor& v);
+
+  // people_pages.cpp: staff and roles, API tokens made and revoked, the audit log, the person's own
+  // second factor, the "forgot password" form, and the tenant's settings (branding).
+  using PageHandler = std::function<core::HttpResponse(const core::HttpRequest&, const Visitor&)>;
+  using PageRoute = std::function<void(const std::string& path, PageHandler)>;
+  void addPeopleRoutes(core::HttpServer& server, const PageRoute& get, const PageRoute& post,
+                       const core::HttpRouteLimits& anonymous);
+  core::HttpResponse peoplePage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse personInvite(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse personSet(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse tokensView(const Visitor& v, const std::string& tenant, core::Json form,
+                                std::vector<core::web::Message> messages, int status);
+  core::HttpResponse tokenCreate(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse tokenRevoke(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse auditPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse auditCsv(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse accountPage(const core::HttpRequest& r, const Visitor& v, core::Json extra = nullptr,
+                                 std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse totpBegin(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse totpConfirm(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse forgotPage(const core::HttpRequest& r, const std::string& email, const std::string& error,
+                                bool sent, int status);
+  core::HttpResponse forgotPost(const core::HttpRequest& r);
+  core::HttpResponse settingsPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                  std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse settingsPost(const core::HttpRequest& r, const Visitor& v);
 
   core::command::Table& commands_;
   ConsoleAuth auth_;

@@ -6,6 +6,7 @@
 
 #include "core/web/form.h"
 #include "mgmt/console/console.h"
+#include "mgmt/console/page_text.h"
 
 namespace mgmt::console {
 
@@ -14,21 +15,6 @@ using core::HttpResponse;
 using core::Json;
 
 namespace {
-
-std::string query(const HttpRequest& r, const std::string& name) {
-  auto it = r.query.find(name);
-  return it == r.query.end() ? "" : it->second;
-}
-
-std::string field(const std::map<std::string, std::string>& form, const std::string& name) {
-  auto it = form.find(name);
-  return it == form.end() ? "" : it->second;
-}
-
-std::string text(const Json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
 
 int64_t number(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
@@ -63,16 +49,6 @@ std::string health(const Json& d) {
   if (s <= 300) return "ok";
   if (s <= 3600) return "late";
   return "offline";
-}
-
-// "email: not an email address" -> ("email", "not an email address"); no known field: ("", text).
-std::pair<std::string, std::string> fieldOf(const std::string& message, const std::vector<std::string>& fields) {
-  size_t colon = message.find(": ");
-  if (colon != std::string::npos) {
-    std::string name = message.substr(0, colon);
-    if (std::find(fields.begin(), fields.end(), name) != fields.end()) return {name, message.substr(colon + 2)};
-  }
-  return {"", message};
 }
 
 const std::vector<std::string>& customerFields() {
@@ -396,20 +372,6 @@ HttpResponse Console::sessionsPage(const HttpRequest& r, const Visitor& v) {
                    {"platform", v.user.platform()},
                    {"chart", chart.dump()},
                    {"has_chart", !perDay.empty()}});
-}
-
-HttpResponse Console::tokensPage(const HttpRequest&, const Visitor& v) {
-  core::ControlReply list = run(v, "token-list", Json::object());
-  if (!list.ok()) return refuse(v, list);
-  Json rows = Json::array();
-  for (const Json& t : list.arguments)
-    rows.push_back({{"id", text(t, "id")},
-                    {"name", text(t, "name")},
-                    {"tenant", text(t, "tenant")},
-                    {"state", text(t, "state")},
-                    {"expires", text(t, "expires-at")},
-                    {"last", text(t, "last-used-at")}});
-  return page(v, "tokens", "API tokens", Json{{"rows", rows}, {"none", rows.empty()}});
 }
 
 }  // namespace mgmt::console

@@ -426,4 +426,26 @@ ControlReply OnboardingService::setBranding(const Json& args, const tenancy::Cal
   return ControlReply::success("branding of tenant '" + out["tenant"].get<std::string>() + "' set", out);
 }
 
+ControlReply OnboardingService::showBranding(const Json& args, const tenancy::Caller& caller) {
+  core::CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant"}));
+  Json out;
+  core::Status s = d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(std::optional<mail::Branding> b, mail::MailStore(tx).branding(t.id));
+        mail::Branding none;
+        const mail::Branding& shown = b ? *b : none;
+        out = Json{{"tenant", t.name},
+                   {"display-name", shown.displayName},
+                   {"logo-url", shown.logoUrl},
+                   {"primary-colour", shown.primaryColour},
+                   {"accent-colour", shown.accentColour}};
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly);
+  if (!s.isOk()) return ControlReply::error(s);
+  return ControlReply::success("branding of tenant '" + out["tenant"].get<std::string>() + "'", out);
+}
+
 }  // namespace mgmt::onboarding

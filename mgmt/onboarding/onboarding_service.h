@@ -77,6 +77,8 @@ class OnboardingService {
   core::ControlReply signupList(const core::Json& args, const tenancy::Caller& caller);
   // branding-set: the tenant's branding in its mail (mail::setBranding); fields left out keep theirs.
   core::ControlReply setBranding(const core::Json& args, const tenancy::Caller& caller);
+  // branding-show: what the tenant set (fields it left empty are "": the platform's are used).
+  core::ControlReply showBranding(const core::Json& args, const tenancy::Caller& caller);
 
  private:
   core::Status purge(store::Transaction& tx, const std::string& tenantId);

@@ -73,17 +73,21 @@ class ConsoleTest(unittest.TestCase):
         m.ctl("person", "add", "--tenant", "acme", "--email", "owner@acme.test", "--role", "tenant-owner",
               "--password", PASSWORD)
         m.ctl("person", "add", "--email", "root@platform.test", "--role", "platform-owner", "--password", PASSWORD)
+        m.ctl("person", "add", "--tenant", "other", "--email", "boss@other.test", "--role", "tenant-owner",
+              "--password", PASSWORD)
+        m.ctl("person", "add", "--tenant", "acme", "--email", "twofa@acme.test", "--role", "tenant-staff",
+              "--password", PASSWORD)
         code, r = api(cls.base, "api/v1/auth/login", {"email": "root@platform.test", "password": PASSWORD})
         assert code == 200 and r["principal"]["mfa-pending"], r
         code, e = api(cls.base, "api/v1/auth/totp/begin", {}, r["access-token"])
         assert code == 200, e
         cls.root_totp = e["secret"]
-        step = int(time.time()) // 30
-        code, c = api(cls.base, "api/v1/auth/totp/confirm", {"code": totp(cls.root_totp)}, r["access-token"])
+        cls.root_step = int(time.time()) // 30
+        code, c = api(cls.base, "api/v1/auth/totp/confirm", {"code": totp(cls.root_totp, cls.root_step * 30)},
+                      r["access-token"])
         assert code == 200, c
-        # A step is used once: the walk's sign-in needs the next one.
-        while int(time.time()) // 30 == step:
-            time.sleep(0.5)
+        # A step is used once: the walk's sign-in waits for the next one if it comes that soon (it
+        # signs in as root last, so it seldom has to).
 
     @classmethod
     def tearDownClass(cls):
@@ -182,6 +186,213 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(sessions(), 1)
         self.assertEqual(curl(self.base + "customers", "-b", jar, "-c", jar)[0], 303)
 
+    # --- A signed-in form session over curl: people, tokens, audit, second factor, forgot password.
+    def jar(self, name):
+        return os.path.join(self.tmp.path, name + "-jar")
+
+    def form(self, jar, page, action, fields, csrf=True):
+        body = curl(self.base + page, "-b", jar, "-c", jar)[1]
+        args = ["-b", jar, "-c", jar]
+        if csrf:
+            args += ["--data-urlencode", "csrf=" + re.search(r'name="csrf" value="([^"]*)"', body).group(1)]
+        for k, v in fields.items():
+            args += ["--data-urlencode", f"{k}={v}"]
+        return curl(self.base + action, *args)
+
+    def sign_in(self, name, email, password=PASSWORD):
+        jar = self.jar(name)
+        code, _ = self.form(jar, "login", "login", {"email": email, "password": password})
+        self.assertEqual(code, 303)
+        return jar
+
+    def token_jar(self, name, token):
+        jar = self.jar(name)
+        code, _ = self.form(jar, "login", "login", {"token": token})
+        self.assertEqual(code, 303)
+        return jar
+
+    def test_people_invite_role_disable_and_isolation(self):
+        jar = self.sign_in("people-owner", "owner@acme.test")
+        code, page = curl(self.base + "people", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn("owner@acme.test", page)
+        self.assertNotIn("boss@other.test", page)  # another tenant's people are not listed
+        self.assertNotIn("root@platform.test", page)
+        code, page = curl(self.base + "people?tenant=other", "-b", jar)  # a tenant's ?tenant= is ignored
+        self.assertNotIn("boss@other.test", page)
+        # Without the CSRF token nothing is done.
+        code, _ = self.form(jar, "people", "people/invite", {"email": "nocsrf@acme.test", "role": "tenant-staff"}, csrf=False)
+        self.assertEqual(code, 403)
+        # A bad address, then a role the owner may not give: the message next to the field, typed kept.
+        code, page = self.form(jar, "people", "people/invite", {"email": "not-an-email", "role": "tenant-staff"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="invite-email-error"[^>]*>[^<]+')
+        self.assertIn('value="not-an-email"', page)
+        code, page = self.form(jar, "people", "people/invite", {"email": "x@acme.test", "role": "platform-owner"})
+        self.assertIn(code, (400, 403))
+        self.assertRegex(page, r'id="invite-role-error"[^>]*>[^<]+')
+        # The invitation: mailed through the outbox to the sink, with a link to the reset page.
+        code, _ = self.form(jar, "people", "people/invite",
+                            {"email": "newbie@acme.test", "name": "New Bie", "role": "tenant-staff"})
+        self.assertEqual(code, 303)
+        mail = self.sink.wait_for(lambda m: m["To"] == "newbie@acme.test")[0]
+        self.assertRegex(text_of(mail), r"/reset\?token=[0-9a-f]{48}")
+        code, page = curl(self.base + "people?invited=newbie%40acme.test", "-b", jar)
+        self.assertIn("New Bie", page)
+        self.assertIn("invitation", page)
+        # Change the role, then disable: mgmt says so.
+        code, _ = self.form(jar, "people", "people/set", {"email": "newbie@acme.test", "role": "tenant-billing"})
+        self.assertEqual(code, 303)
+        code, _ = self.form(jar, "people", "people/set", {"email": "newbie@acme.test", "status": "disabled"})
+        self.assertEqual(code, 303)
+        person = [p for p in self.m.ctl_json("person", "list", "--tenant", "acme") if p["email"] == "newbie@acme.test"][0]
+        self.assertEqual((person["role"], person["status"]), ("tenant-billing", "disabled"))
+        # Another tenant's person: not found, unchanged.
+        code, page = self.form(jar, "people", "people/set", {"email": "boss@other.test", "status": "disabled"})
+        self.assertEqual(code, 404)
+        boss = self.m.ctl_json("person", "list", "--tenant", "other")[0]
+        self.assertEqual(boss["status"], "active")
+        # Roles without the right: the server refuses (staff: no people; admin token: no tokens).
+        staff = self.sign_in("people-staff", "twofa@acme.test")
+        self.assertEqual(curl(self.base + "people", "-b", staff)[0], 403)
+        self.assertEqual(self.form(staff, "account", "people/invite", {"email": "s@acme.test", "role": "tenant-staff"})[0], 403)
+        self.assertEqual(curl(self.base + "audit", "-b", staff)[0], 403)
+        # The platform sees a tenant's people when it names the tenant.
+        plat = self.token_jar("people-platform", self.platform_token)
+        code, page = curl(self.base + "people?tenant=acme", "-b", plat)
+        self.assertEqual(code, 200)
+        self.assertIn("owner@acme.test", page)
+        self.assertNotIn("boss@other.test", page)
+
+    def test_tokens_made_once_and_revoked(self):
+        jar = self.sign_in("tokens-owner", "owner@acme.test")
+        code, page = self.form(jar, "tokens", "tokens/create", {"name": "", "role": "tenant-read-only", "ttl": "30d"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="token-name-error"[^>]*>[^<]+')
+        code, page = self.form(jar, "tokens", "tokens/create", {"name": "export", "role": "tenant-read-only", "ttl": "soon"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="token-ttl-error"[^>]*>[^<]+')
+        code, page = self.form(jar, "tokens", "tokens/create", {"name": "export", "role": "tenant-read-only", "ttl": "30d"})
+        self.assertEqual(code, 200)
+        secret = re.search(r'id="made-secret"[^>]*value="(k-[0-9a-f]+\.[0-9a-f]+)"', page).group(1)
+        tid = secret.split(".")[0]
+        # Shown once: the list never has it.
+        code, page = curl(self.base + "tokens", "-b", jar)
+        self.assertIn(tid, page)
+        self.assertNotIn(secret, page)
+        code, _ = curl(self.base + "api/v1/plan-list", "-H", "Authorization: Bearer " + secret)
+        self.assertEqual(code, 200)
+        # Another tenant's token cannot be revoked from here; this one can, and stops at once.
+        other = self.m.ctl("token", "create", "--tenant", "other", "--name", "other-int").stdout.strip().splitlines()[-1]
+        code, _ = self.form(jar, "tokens", "tokens/revoke", {"id": other.split(".")[0]})
+        self.assertEqual(code, 404)
+        self.assertEqual(curl(self.base + "api/v1/plan-list", "-H", "Authorization: Bearer " + other)[0], 200)
+        code, _ = self.form(jar, "tokens", "tokens/revoke", {"id": tid})
+        self.assertEqual(code, 303)
+        self.assertEqual(curl(self.base + "api/v1/plan-list", "-H", "Authorization: Bearer " + secret)[0], 401)
+        # A tenant admin may not make tokens, whatever the page shows.
+        admin = self.token_jar("tokens-admin", self.admin_token)
+        code, _ = self.form(admin, "customers", "tokens/create", {"name": "x", "role": "tenant-read-only"})
+        self.assertEqual(code, 403)
+
+    def test_audit_filters_pages_and_csv(self):
+        self.m.ctl("customer", "add", "--tenant", "other", "--name", "Audit Other")
+        jar = self.sign_in("audit-owner", "owner@acme.test")
+        for i in range(3):
+            self.form(jar, "customers", "customer", {"name": f"Audited {i}"})
+        # Deleted again (the browser walk counts acme's customers): the log keeps both changes.
+        for c in self.m.ctl_json("customer", "list", "--tenant", "acme")["customers"]:
+            if c["name"].startswith("Audited "):
+                self.assertEqual(self.form(jar, "customers", "customer/delete", {"id": c["id"]})[0], 303)
+        code, page = curl(self.base + "audit?actor=owner%40acme.test&command=customer-add", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn("Audited 2", page)
+        self.assertNotIn("Audit Other", page)  # another tenant's rows never show
+        code, page = curl(self.base + "audit?command=customer-del", "-b", jar)
+        self.assertEqual(page.count("<td>customer-del</td>"), 3)
+        code, page = curl(self.base + "audit?tenant=other", "-b", jar)
+        self.assertNotIn("Audit Other", page)
+        code, page = curl(self.base + "audit?since=yesterday", "-b", jar)
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="audit-since-error"[^>]*>[^<]+')
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        code, page = curl(self.base + f"audit?since={today}&until={today}&command=customer-add", "-b", jar)
+        self.assertIn("Audited 0", page)
+        code, csv = curl(self.base + "audit.csv?command=customer-add&actor=owner%40acme.test", "-b", jar)
+        self.assertEqual(code, 200)
+        lines = csv.strip().splitlines()  # (curl's CRLF lines, read as text)
+        self.assertEqual(lines[0], "id,at,actor,role,tenant,origin,command,outcome,arguments,before,after")
+        self.assertGreaterEqual(len(lines), 4)
+        self.assertNotIn("Audit Other", csv)
+        # Platform-wide, the platform sees both tenants.
+        plat = self.token_jar("audit-platform", self.platform_token)
+        code, page = curl(self.base + "audit?command=customer-add", "-b", plat)
+        self.assertIn("Audit Other", page)
+        self.assertIn("Audited 1", page)
+
+    def test_settings_branding(self):
+        jar = self.sign_in("settings-owner", "owner@acme.test")
+        code, page = curl(self.base + "settings", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn('id="b-display-name"', page)
+        code, page = self.form(jar, "settings", "settings", {"display-name": "Acme Fibre", "primary-colour": "blue"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="b-primary-colour-error"[^>]*>[^<]+')
+        self.assertIn('value="Acme Fibre"', page)  # what was typed is kept
+        code, _ = self.form(jar, "settings", "settings", {"display-name": "Acme Fibre", "primary-colour": "#0a5d7c"})
+        self.assertEqual(code, 303)
+        shown = self.m.ctl_json("branding", "show", "--tenant", "acme")
+        self.assertEqual((shown["display-name"], shown["primary-colour"]), ("Acme Fibre", "#0a5d7c"))
+        self.assertEqual(self.m.ctl_json("branding", "show", "--tenant", "other")["display-name"], "")
+        code, page = curl(self.base + "settings?tenant=other", "-b", jar)  # its own tenant's, whatever is asked
+        self.assertIn('value="Acme Fibre"', page)
+        # A read-only role sees them and may not change them; without CSRF nothing is done.
+        reader = self.token_jar("settings-reader", self.reader_token)
+        code, page = curl(self.base + "settings", "-b", reader)
+        self.assertEqual(code, 200)
+        self.assertNotIn(">Save</button>", page)
+        self.assertEqual(self.form(reader, "settings", "settings", {"display-name": "Read Only"})[0], 403)
+        self.assertEqual(self.form(jar, "settings", "settings", {"display-name": "No Token"}, csrf=False)[0], 403)
+        self.assertEqual(self.m.ctl_json("branding", "show", "--tenant", "acme")["display-name"], "Acme Fibre")
+
+    def test_second_factor_enrolment_and_forgot_password(self):
+        jar = self.sign_in("totp-staff", "twofa@acme.test")
+        code, page = curl(self.base + "account", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn("Second factor: off", page)
+        code, page = self.form(jar, "account", "account/totp", {})
+        self.assertEqual(code, 200)
+        self.assertIn("<svg", page)
+        secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+        code, page = self.form(jar, "account", "account/totp/confirm", {"code": "000000" if totp(secret) != "000000" else "111111"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="totp-code-error"[^>]*>[^<]+')
+        self.assertIn("<svg", page)  # the same QR code again
+        code, page = self.form(jar, "account", "account/totp/confirm", {"code": totp(secret)})
+        self.assertEqual(code, 200, page)
+        recovery = re.findall(r"<li><code>([^<]+)</code></li>", page)
+        self.assertEqual(len(recovery), 10)
+        # From now on the password alone is not enough; a recovery code works once.
+        code, r = api(self.base, "api/v1/auth/login", {"email": "twofa@acme.test", "password": PASSWORD})
+        self.assertEqual(code, 401)
+        code, r = api(self.base, "api/v1/auth/login", {"email": "twofa@acme.test", "password": PASSWORD, "code": recovery[0]})
+        self.assertEqual(code, 200, r)
+        # Forgot password: CSRF first, a message next to the field, the same answer for anyone.
+        anon = self.jar("forgot")
+        code, _ = self.form(anon, "forgot", "forgot", {"email": "twofa@acme.test"}, csrf=False)
+        self.assertEqual(code, 403)
+        code, page = self.form(anon, "forgot", "forgot", {"email": ""})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="email-error"[^>]*>[^<]+')
+        code, page = self.form(anon, "forgot", "forgot", {"email": "nobody@acme.test"})
+        self.assertEqual(code, 200)
+        self.assertIn("on its way", page)
+        code, page = self.form(anon, "forgot", "forgot", {"email": "twofa@acme.test"})
+        self.assertEqual(code, 200)
+        self.assertIn("on its way", page)
+        mail = self.sink.wait_for(lambda m: m["To"] == "twofa@acme.test")[0]
+        self.assertRegex(text_of(mail), r"/reset\?token=[0-9a-f]{48}")
+
     def test_browser_walk(self):
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
         out = os.path.join(os.environ.get("EDGE_ARTIFACTS", os.path.join(self.tmp.path, "artifacts")), "console")
@@ -192,6 +403,7 @@ class ConsoleTest(unittest.TestCase):
             {"name": "owner", "email": "owner@acme.test", "password": PASSWORD, "platform": False, "phone": True,
              "writes": True},
             {"name": "root", "email": "root@platform.test", "password": PASSWORD, "totp": self.root_totp,
+             "totp_used_step": self.root_step,
              "platform": True, "phone": True, "writes": True},
         ]
         walker = os.path.join(src, "tests", "browser", "console_walk.js")
@@ -205,8 +417,10 @@ class ConsoleTest(unittest.TestCase):
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help"],
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
                 "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
-                "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
-                "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help"]}
+                "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help",
+                          "forgot", "people", "tokens", "audit", "settings", "account", "account-totp"],
+                "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help",
+                         "people", "audit", "account"]}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -228,13 +442,19 @@ class ConsoleTest(unittest.TestCase):
         for who in ("owner", "root"):  # people: a wrong password is told next to the field
             self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
         self.assertTrue(checks["root-code-asked"])
-        self.assertEqual(checks["root-nav"], ["Tenants", "API tokens"])
+        self.assertEqual(checks["root-nav"], ["Tenants", "People", "API tokens", "Audit log", "Your account"])
+        self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
+                                               "API tokens", "Audit log", "Settings", "Your account"])
+        self.assertEqual(checks["owner-totp-qr"], 1)
+        self.assertIn("owner@acme.test", text["owner-09-people"])
+        self.assertNotIn("boss@other.test", text["owner-09-people"])
         for who in ("platform", "admin", "reader", "owner", "root"):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
-        self.assertEqual(checks["platform-nav"], ["Tenants", "API tokens"])
-        self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage"])
+        self.assertEqual(checks["platform-nav"], ["Tenants", "People", "API tokens", "Audit log"])
+        self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
+                                               "Audit log", "Settings"])
         for who in ("admin", "reader"):
             self.assertEqual(checks[f"{who}-tokens-page"], 403)
             self.assertEqual(checks[f"{who}-tenants-page"], 200)  # tenant-list: only their own tenant

@@ -127,3 +127,33 @@ TEST(Audit, CsvCellsAreQuotedAndNeverFormulas) {
   STRCMP_EQUAL("'=SUM(A1)", mgmt::access::csvCell("=SUM(A1)").c_str());
   STRCMP_EQUAL("\"'@x\ny\"", mgmt::access::csvCell("@x\ny").c_str());
 }
+
+TEST(Audit, PagesFollowEachOtherByKeysetWithoutGapOrRepeat) {
+  Fixture f;
+  audited(f);
+  std::string a = f.tenant("acme", "basic");
+  // Rows in the same second (the fixture's clock stands still): the keyset is (at, id), not at alone.
+  for (int i = 0; i < 7; ++i)
+    CHECK_TRUE(f.table->call(as("tenant-read-only", a, "rita@acme.test"), "plan-del", Json{{"name", "p" + std::to_string(i)}})
+                   .code == core::Code::kPermissionDenied);
+  core::ControlReply all = f.table->call(Caller::root(), "audit-search", Json::object());
+  CHECK_EQUAL(8u, all.arguments.size());  // the tenant-add and the seven refusals
+  std::vector<int64_t> seen;
+  Json args{{"limit", 3}};
+  for (int page = 0; page < 5; ++page) {
+    core::ControlReply r = f.table->call(Caller::root(), "audit-search", args);
+    CHECK_EQUAL(0, r.result);
+    if (r.arguments.empty()) break;
+    for (const Json& row : r.arguments) seen.push_back(row["id"].get<int64_t>());
+    args["after"] = r.arguments.back()["id"];
+  }
+  CHECK_EQUAL(8u, seen.size());
+  for (size_t i = 0; i < seen.size(); ++i) CHECK_EQUAL(all.arguments[i]["id"].get<int64_t>(), seen[i]);
+  // A tenant's page after a row stays the tenant's; the export pages oldest first.
+  core::ControlReply mine = f.table->call(as("tenant-owner", a), "audit-search", Json{{"after", seen[2]}, {"limit", 100}});
+  CHECK_EQUAL(5u, mine.arguments.size());
+  core::ControlReply csv = f.table->call(Caller::root(), "audit-export", Json{{"after", seen[6]}});
+  CHECK_EQUAL(0, csv.result);
+  CHECK_EQUAL(1, csv.arguments["rows"].get<int>());
+  CHECK_TRUE(f.table->call(Caller::root(), "audit-search", Json{{"after", 0}}).code == core::Code::kInvalidArgument);
+}
