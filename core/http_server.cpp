@@ -270,6 +270,21 @@ struct HttpServer::Impl {
 
     const Route* route = nullptr;
     auto path = server->routes_.find(request.path);
+    // A route registered as "/prefix/*" answers every path under "/prefix/" that no route names
+    // exactly (the longest such prefix wins): pages whose path carries a name, e.g. a tenant's
+    // self-care portal at /selfcare/<tenant>/..., keep their admission and body limit.
+    if (path == server->routes_.end()) {
+      size_t best = 0;
+      for (auto it = server->routes_.begin(); it != server->routes_.end(); ++it) {
+        const std::string& key = it->first;
+        if (key.size() < 2 || key.compare(key.size() - 2, 2, "/*") != 0) continue;
+        const size_t n = key.size() - 1;  // up to and with the '/'
+        if (request.path.size() >= n && request.path.compare(0, n, key, 0, n) == 0 && n > best) {
+          best = n;
+          path = it;
+        }
+      }
+    }
     if (path != server->routes_.end()) {
       auto m = path->second.find(request.method);
       if (m == path->second.end()) {

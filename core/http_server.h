@@ -123,6 +123,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Routes before start(). An unknown path answers 404, a known path with another method 405.
+  // A path ending in "/*" ("/selfcare/*") answers every path under that prefix that no route names
+  // exactly (the longest such prefix wins), with its own admission and body limit.
   void route(const std::string& method, const std::string& path, HttpHandler handler, HttpRouteLimits limits = {});
   // What answers a path no route names, any method (the captive portal: every redirected request);
   // without one such a path is 404.

@@ -130,6 +130,11 @@ core::Status Mgmtd::start() {
   console_ = std::make_unique<console::Console>(commands_, consoleAuth());
   EDGE_RETURN_IF_ERROR(console_->init().withContext("console"));
   console_->addRoutes(*adminApi_);
+  selfcareService_ = std::make_unique<selfcare::SelfcareService>(
+      selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance()});
+  selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance());
+  EDGE_RETURN_IF_ERROR(selfcare_->init().withContext("self-care portal"));
+  selfcare_->addRoutes(*adminApi_);
   api::routeSignupApi(*adminApi_, platform_->onboarding);  // public: ISP self-registration (ADR 0029)
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
@@ -255,6 +260,7 @@ int Mgmtd::run() {
     }
     int64_t now = nowSeconds();
     if (console_) console_->tick(now);
+    if (selfcare_) selfcare_->tick(now);
     if (now >= nextJobsAt_) {
       nextJobsAt_ = now + kJobSeconds;
       runJobs();

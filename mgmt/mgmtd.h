@@ -24,6 +24,7 @@
 #include "mgmt/console/console.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/platform.h"
+#include "mgmt/selfcare/selfcare_portal.h"
 #include "mgmt/store/sql.h"
 
 namespace mgmt {
@@ -64,6 +65,9 @@ class Mgmtd {
   std::map<std::string, int64_t> lastActivity_;
   void tenantActive(const std::string& tenantId);
   std::unique_ptr<console::Console> console_;  // the web console, on the admin API's listener (ADR 0030)
+  // The subscribers' self-care portal at /selfcare/<tenant>/, on the same listener (ADR 0043).
+  std::unique_ptr<selfcare::SelfcareService> selfcareService_;
+  std::unique_ptr<selfcare::SelfcarePortal> selfcare_;
   int64_t startedUnix_ = 0;
   int64_t nextJobsAt_ = 0;
   bool started_ = false;

@@ -61,6 +61,13 @@ const std::map<std::string, Defaults> kDefaults = {
         "<strong>{{total}}</strong> is attached as a PDF.</p><p>Please pay by {{due}} with the reference "
         "<strong>{{reference}}</strong>.</p><p><a href=\"{{portal-url}}\">Your invoices in the self-care "
         "portal</a></p>"}},
+      {"selfcare-code",
+       {"Your sign-in code for {{{brand.name}}}",
+        "Hello {{{customer}}},\n\nyour code to sign in to your account at {{{brand.name}}} is {{{code}}}.\n"
+        "It works once, for {{{minutes}}} minutes. If you did not ask for it, ignore this message.\n",
+        "<p>Hello {{customer}},</p><p>your code to sign in to your account at {{brand.name}} is "
+        "<strong>{{code}}</strong>.</p><p>It works once, for {{minutes}} minutes. If you did not ask for it, "
+        "ignore this message.</p>"}},
       {"password-reset",
        {"Reset your password",
         "Open this link within {{{minutes}}} minutes to choose a new password:\n\n{{{link}}}\n\n"

@@ -16,7 +16,8 @@
 // (link, business), "demo-ready" (tenant, console-url), "demo-reminder" (tenant, days-left, expires),
 // "demo-expired" (tenant, purge-date), "password-reset" (link, minutes), "welcome-paid" (tenant, tier),
 // "invoice-issued" (customer, number, issued, due, total, reference, portal-url; sent with the
-// invoice's PDF attached, mgmt/billing/invoice_mailer.h).
+// invoice's PDF attached, mgmt/billing/invoice_mailer.h), "selfcare-code" (customer, code, minutes:
+// a self-care portal sign-in code, mgmt/selfcare).
 #pragma once
 
 #include <cstdint>

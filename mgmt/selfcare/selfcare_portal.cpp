@@ -1,0 +1,441 @@
+#include "mgmt/selfcare/selfcare_portal.h"
+
+#include <cctype>
+#include <map>
+
+#include "core/log.h"
+#include "core/units.h"
+#include "core/web/embedded_files.h"
+#include "core/web/form.h"
+#include "mgmt/selfcare/selfcare_files.h"
+#include "mgmt/selfcare/usage_chart.h"
+
+namespace mgmt::selfcare {
+
+namespace {
+
+using core::HttpRequest;
+using core::HttpResponse;
+using core::Json;
+using core::web::Field;
+using core::web::Message;
+
+constexpr const char* kPrefix = "/selfcare/";
+
+core::web::FrameOptions frameOptions() {
+  core::web::FrameOptions o;
+  o.stylesheets = {"/selfcare/static/pico.classless.min.css", "/selfcare/static/webui.css",
+                   "/selfcare/static/selfcare.css"};
+  // No script at all; the tenant's colour goes in through the frame's inline style.
+  o.contentSecurityPolicy =
+      "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+      "frame-ancestors 'none'; base-uri 'none'";
+  return o;
+}
+
+std::string baseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool tenantKeyOk(const std::string& k) {
+  if (k.empty() || k.size() > 64) return false;
+  for (char ch : k)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') return false;
+  return true;
+}
+
+std::string fieldOf(const std::map<std::string, std::string>& form, const char* name) {
+  auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+// "email: not an email address" -> ("email", "not an email address").
+std::pair<std::string, std::string> splitField(const std::string& message) {
+  size_t colon = message.find(": ");
+  if (colon == std::string::npos || colon > 16) return {"", message};
+  return {message.substr(0, colon), message.substr(colon + 2)};
+}
+
+HttpResponse forbidden(const std::string& text) {
+  HttpResponse r;
+  r.status = 403;
+  r.contentType = "text/plain; charset=utf-8";
+  r.body = text + "\n";
+  return r;
+}
+
+}  // namespace
+
+struct SelfcarePortal::Ctx {
+  const HttpRequest& r;
+  Target target;
+  TenantView tenant;
+  std::optional<Visitor> visitor;
+  std::string cookieId;  // the visitor's cookie id (signed in or not): the CSRF token's key
+  HttpResponse base;     // headers to send (a new anonymous cookie)
+  std::string baseUrl() const { return std::string(kPrefix) + target.tenantKey + "/"; }
+};
+
+SelfcarePortal::SelfcarePortal(SelfcareService& service, const core::Clock& clock)
+    : service_(service),
+      clock_(clock),
+      frame_(frameOptions()),
+      templates_(std::make_unique<core::web::Templates>()),
+      sessions_(core::web::SessionLimits{8192, 30 * 60, 12 * 3600}),
+      cookie_(core::web::CookieOptions{"selfcare", "/selfcare/", 0}) {}
+
+SelfcarePortal::~SelfcarePortal() = default;
+
+core::Status SelfcarePortal::init() {
+  EDGE_RETURN_IF_ERROR(templates_->addFiles(core::web::coreWebFiles()));
+  EDGE_RETURN_IF_ERROR(templates_->addFiles(selfcareTemplates()));
+  for (const core::web::EmbeddedFiles& files : {selfcareVendorFiles(), selfcareSharedFiles(), selfcareStaticFiles()})
+    for (const core::web::EmbeddedFile& f : files)
+      assets_.add("/selfcare/static/" + baseName(f.path), std::string(reinterpret_cast<const char*>(f.data), f.size));
+  return core::Status::ok();
+}
+
+void SelfcarePortal::tick(int64_t now) {
+  if (now - lastExpire_ < 60) return;
+  sessions_.expire(now);
+  lastExpire_ = now;
+}
+
+std::optional<SelfcarePortal::Target> SelfcarePortal::parse(const std::string& path) {
+  const std::string prefix = kPrefix;
+  if (path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  const size_t slash = path.find('/', prefix.size());
+  Target t;
+  if (slash == std::string::npos) {
+    t.tenantKey = path.substr(prefix.size());
+    t.rest = "";
+  } else {
+    t.tenantKey = path.substr(prefix.size(), slash - prefix.size());
+    t.rest = path.substr(slash + 1);
+  }
+  if (!tenantKeyOk(t.tenantKey)) return std::nullopt;
+  return t;
+}
+
+std::optional<SelfcarePortal::Visitor> SelfcarePortal::visitor(const HttpRequest& r, const TenantView& t) {
+  const std::string id = cookie_.idOf(r);
+  if (id.empty()) return std::nullopt;
+  std::optional<core::web::Session> s = sessions_.touch(id, clock_.unixSeconds());
+  // A session is one customer of one tenant: at another tenant's address it is nobody.
+  if (!s || s->data.value("tenant", "") != t.id) return std::nullopt;
+  Visitor v;
+  v.sessionId = s->id;
+  v.account.tenantId = t.id;
+  v.account.username = s->data.value("username", "");
+  v.account.customerId = s->data.value("customer", "");
+  v.account.email = s->data.value("email", "");
+  v.account.name = s->data.value("name", "");
+  return v;
+}
+
+HttpResponse SelfcarePortal::render(Ctx& c, const std::string& tmpl, const std::string& title, Json data,
+                                    std::vector<Message> messages, int status) {
+  const std::string base = c.baseUrl();
+  data["base"] = base;
+  data["brand"] = c.tenant.displayName;
+  data["csrf"] = csrf_.tokenFor(c.cookieId);
+  if (c.visitor) {
+    struct Link {
+      const char* href;
+      const char* text;
+      const char* tmpl;
+    };
+    static const Link links[] = {{"", "Account", "dashboard"}, {"invoices", "Invoices", "invoices"},
+                                 {"contact", "Contact details", "contact"}, {"help", "Help", "help"}};
+    Json nav = Json::array();
+    for (const Link& l : links) nav.push_back({{"href", base + l.href}, {"text", l.text}, {"current", tmpl == l.tmpl}});
+    data["nav"] = nav;
+    data["signedIn"] = true;
+    data["who"] = c.visitor->account.name.empty() ? c.visitor->account.username : c.visitor->account.name;
+  }
+  core::web::Page p;
+  p.title = title + " - " + c.tenant.displayName;
+  p.messages = std::move(messages);
+  p.status = status;
+  core::Result<std::string> body = templates_->render(tmpl, data);
+  if (!body.isOk()) {
+    core::logWarning("selfcare: page ", tmpl, " could not be rendered: ", body.status().message());
+    p.status = 500;
+    p.messages = {Message::error("This page could not be shown.")};
+  } else {
+    p.body = *body;
+  }
+  core::web::Branding b{c.tenant.displayName, "", c.tenant.primaryColour};
+  return frame_.render(p, b, c.base);
+}
+
+HttpResponse SelfcarePortal::notFound(const HttpRequest&) {
+  core::web::Page p;
+  p.title = "Not found";
+  p.status = 404;
+  core::Result<std::string> body = templates_->render("notfound", Json::object());
+  p.body = body.isOk() ? *body : "";
+  return frame_.render(p, core::web::Branding{"Self-care", "", ""});
+}
+
+HttpResponse SelfcarePortal::signInPage(Ctx& c, Json f, std::vector<Message> messages, int status) {
+  if (!f.is_object()) f = Json::object();
+  Field login{"login", "", "Username or email", "text", f.value("login", ""), f.value("loginError", ""),
+              {{"autocomplete", "username"}, {"required", ""}, {"autocapitalize", "none"}, {"maxlength", "254"}}};
+  Field password{"password", "", "Password", "password", "", f.value("passwordError", ""),
+                 {{"autocomplete", "current-password"}, {"required", ""}, {"aria-describedby", "password-help"}}};
+  Field codeLogin{"login", "code-login", "Username or email", "text", f.value("codeLogin", ""),
+                  f.value("codeLoginError", ""),
+                  {{"autocomplete", "username"}, {"required", ""}, {"autocapitalize", "none"}, {"maxlength", "254"},
+                   {"aria-describedby", "code-login-help"}}};
+  Json data{{"login", core::web::renderField(login)},
+            {"password", core::web::renderField(password)},
+            {"codeLogin", core::web::renderField(codeLogin)}};
+  return render(c, "signin", "Sign in", data, std::move(messages), status);
+}
+
+HttpResponse SelfcarePortal::codePage(Ctx& c, const std::string& login, const std::string& error, int status) {
+  Field code{"code", "", "6-digit code", "text", "", error,
+             {{"autocomplete", "one-time-code"}, {"inputmode", "numeric"}, {"required", ""}, {"maxlength", "6"},
+              {"pattern", "[0-9]{6}"}}};
+  return render(c, "code", "Enter your code", Json{{"login", login}, {"code", core::web::renderField(code)}}, {},
+                status);
+}
+
+HttpResponse SelfcarePortal::signedIn(Ctx& c, const Account& a) {
+  // A new privilege level gets a new session id (one planted before the sign-in is worth nothing).
+  if (!c.cookieId.empty()) sessions_.remove(c.cookieId);
+  Json data{{"tenant", a.tenantId}, {"tenant-key", c.target.tenantKey}, {"username", a.username},
+            {"customer", a.customerId}, {"email", a.email}, {"name", a.name}};
+  core::web::Session s = sessions_.create(a.key(), data, clock_.unixSeconds());
+  HttpResponse out = core::web::redirect(303, c.baseUrl(), "Continue");
+  out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, c.r.tls));
+  core::logInfo("selfcare: ", a.key(), " signed in from ", c.r.remote);
+  return out;
+}
+
+HttpResponse SelfcarePortal::dashboardPage(Ctx& c) {
+  core::Result<Json> d = service_.dashboard(c.visitor->account);
+  if (!d.isOk()) {
+    core::logWarning("selfcare: dashboard of ", c.visitor->account.key(), ": ", d.status().toString());
+    return render(c, "notfound", "Not available", Json::object(), {Message::error("Your account could not be read just now: try again.")}, 503);
+  }
+  Json data = *d;
+  std::vector<std::pair<std::string, int64_t>> days;
+  Json usage = Json::array();
+  for (const Json& u : data["usage"]) {
+    days.emplace_back(u["day"].get<std::string>(), u["octets"].get<int64_t>());
+    usage.push_back({{"day", u["day"]}, {"size", core::formatSize(u["octets"].get<uint64_t>())}});
+  }
+  data["usage"] = usage;
+  data["chart"] = usageSvg(days);
+  const uint64_t used = data["used-octets"].get<uint64_t>(), quota = data["quota-octets"].get<uint64_t>();
+  data["usedText"] = core::formatSize(used) + " used in the last 30 days";
+  if (quota > 0) {
+    data["quotaText"] = core::formatSize(quota);
+    data["leftText"] = core::formatSize(used >= quota ? 0 : quota - used);
+  }
+  if (data["currency"] == "") data["currency"] = false;
+  return render(c, "dashboard", "Your account", data);
+}
+
+HttpResponse SelfcarePortal::invoicesPage(Ctx& c) {
+  core::Result<Json> d = service_.invoices(c.visitor->account);
+  if (!d.isOk()) {
+    core::logWarning("selfcare: invoices of ", c.visitor->account.key(), ": ", d.status().toString());
+    return render(c, "notfound", "Not available", Json::object(), {Message::error("Your invoices could not be read just now: try again.")}, 503);
+  }
+  Json data = *d;
+  Json open = Json::array();
+  for (const Json& i : data["invoices"])
+    if (i["open"].get<bool>()) open.push_back(i);
+  data["hasOpen"] = !open.empty();
+  data["hasInvoices"] = !data["invoices"].empty();
+  data["open"] = open;
+  return render(c, "invoices", "Invoices", data);
+}
+
+HttpResponse SelfcarePortal::contactPage(Ctx& c, Json form, Json errors, std::vector<Message> messages, int status) {
+  if (!form.is_object()) {
+    core::Result<Json> current = service_.contact(c.visitor->account);
+    form = current.isOk() ? *current : Json::object();
+  }
+  if (!errors.is_object()) errors = Json::object();
+  Field email{"email", "", "Email", "email", form.value("email", ""), errors.value("email", ""),
+              {{"autocomplete", "email"}, {"maxlength", "254"}}};
+  Field phone{"phone", "", "Phone", "tel", form.value("phone", ""), errors.value("phone", ""),
+              {{"autocomplete", "tel"}, {"maxlength", "32"}}};
+  Field address{"address", "", "Address", "text", form.value("address", ""), errors.value("address", ""),
+                {{"autocomplete", "street-address"}, {"maxlength", "512"}}};
+  Json data{{"email", core::web::renderField(email)},
+            {"phone", core::web::renderField(phone)},
+            {"address", core::web::renderField(address)}};
+  return render(c, "contact", "Contact details", data, std::move(messages), status);
+}
+
+HttpResponse SelfcarePortal::get(const HttpRequest& r) {
+  std::optional<Target> target = parse(r.path);
+  if (!target) return notFound(r);
+  if (target->rest.empty() && r.path.back() != '/') return core::web::redirect(302, r.path + "/", "Continue");
+  core::Result<TenantView> tenant = service_.tenant(target->tenantKey);
+  if (!tenant.isOk()) return notFound(r);
+  Ctx c{r, *target, *tenant, std::nullopt, "", {}};
+  c.visitor = visitor(r, c.tenant);
+  c.cookieId = c.visitor ? c.visitor->sessionId : cookie_.ensure(r, c.base);
+  const std::string& rest = target->rest;
+  if (rest == "help") return render(c, "help", "Help", Json::object());
+  if (!c.visitor) {
+    if (rest.empty()) return signInPage(c, Json::object(), {}, 200);
+    // Every other page needs a customer: to the sign-in, without saying what is behind it.
+    return core::web::redirect(303, c.baseUrl(), "Sign in");
+  }
+  if (rest.empty()) return dashboardPage(c);
+  if (rest == "invoices") return invoicesPage(c);
+  if (rest == "contact") return contactPage(c, nullptr, nullptr, {}, 200);
+  const std::string pdfPrefix = "invoice/", pdfSuffix = ".pdf";
+  if (rest.size() > pdfPrefix.size() + pdfSuffix.size() && rest.compare(0, pdfPrefix.size(), pdfPrefix) == 0 &&
+      rest.compare(rest.size() - pdfSuffix.size(), pdfSuffix.size(), pdfSuffix) == 0) {
+    const std::string id = rest.substr(pdfPrefix.size(), rest.size() - pdfPrefix.size() - pdfSuffix.size());
+    core::Result<std::pair<std::string, std::string>> pdf = service_.invoicePdf(c.visitor->account, id);
+    if (!pdf.isOk()) {
+      if (pdf.status().code() != core::Code::kNotFound)
+        core::logWarning("selfcare: a PDF for ", c.visitor->account.key(), ": ", pdf.status().toString());
+      return render(c, "notfound", "Not found", Json::object(), {}, pdf.status().code() == core::Code::kNotFound ? 404 : 503);
+    }
+    HttpResponse out;
+    out.contentType = "application/pdf";
+    out.body = std::move(pdf->second);
+    out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + pdf->first + "\"");
+    out.headers.emplace_back("Cache-Control", "private, no-store");
+    out.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return out;
+  }
+  return render(c, "notfound", "Not found", Json::object(), {}, 404);
+}
+
+// Who may post what, from the request line and headers alone (the body is not read yet).
+std::optional<HttpResponse> SelfcarePortal::admitPost(const HttpRequest& r) {
+  std::optional<Target> target = parse(r.path);
+  if (!target) return HttpResponse::jsonError(404, "no such page");
+  const std::string& a = target->rest;
+  if (a == "sign-in" || a == "code-request" || a == "code") return std::nullopt;  // anyone, 8 KiB at most
+  if (a != "contact" && a != "sign-out") return HttpResponse::jsonError(404, "no such page");
+  const std::string id = cookie_.idOf(r);
+  std::optional<core::web::Session> s = id.empty() ? std::nullopt : sessions_.touch(id, clock_.unixSeconds());
+  if (!s || s->data.value("tenant-key", "") != target->tenantKey)
+    return forbidden("sign in first: this form needs a signed-in customer of this portal");
+  return std::nullopt;
+}
+
+HttpResponse SelfcarePortal::post(const HttpRequest& r) {
+  std::optional<Target> target = parse(r.path);
+  if (!target) return notFound(r);
+  core::Result<TenantView> tenant = service_.tenant(target->tenantKey);
+  if (!tenant.isOk()) return notFound(r);
+  Ctx c{r, *target, *tenant, std::nullopt, "", {}};
+  c.visitor = visitor(r, c.tenant);
+  c.cookieId = c.visitor ? c.visitor->sessionId : cookie_.idOf(r);
+  const std::map<std::string, std::string> form = core::web::parseForm(r.body);
+  const std::string& action = target->rest;
+  const int64_t now = clock_.unixSeconds();
+  if (c.cookieId.empty() || !csrf_.verifyForm(c.cookieId, form)) {
+    core::logInfo("selfcare: a form without its CSRF token from ", r.remote, " (", action, ") was refused");
+    if (c.cookieId.empty()) c.cookieId = cookie_.ensure(r, c.base);
+    return signInPage(c, Json::object(),
+                      {Message::error("This form had expired or did not come from this site: nothing was done. "
+                                      "Please try again.")},
+                      403);
+  }
+  if (action == "sign-out") {
+    if (c.visitor) sessions_.remove(c.visitor->sessionId);
+    HttpResponse out = core::web::redirect(303, c.baseUrl(), "Sign in");
+    cookie_.clear(r, out);
+    return out;
+  }
+  if (action == "contact") {
+    if (!c.visitor) return forbidden("sign in first");
+    Json fields{{"email", fieldOf(form, "email")}, {"phone", fieldOf(form, "phone")}, {"address", fieldOf(form, "address")}};
+    core::Status s = service_.updateContact(c.visitor->account, fields);
+    if (!s.isOk()) {
+      if (s.code() != core::Code::kInvalidArgument) {
+        core::logWarning("selfcare: contact of ", c.visitor->account.key(), ": ", s.toString());
+        return contactPage(c, fields, nullptr, {Message::error("Not saved: try again in a moment.")}, 503);
+      }
+      auto [field, text] = splitField(s.message());
+      Json errors = Json::object();
+      std::vector<Message> messages;
+      if (field.empty()) messages.push_back(Message::error(text));
+      else errors[field] = text;
+      return contactPage(c, fields, errors, std::move(messages), 400);
+    }
+    core::logInfo("selfcare: ", c.visitor->account.key(), " updated their contact details");
+    return contactPage(c, nullptr, nullptr, {Message::ok("Saved.")}, 200);
+  }
+  // Signing in: failures are limited per client address.
+  if (core::Status admitted = limits_.admitAttempt(r.remote, now); !admitted.isOk())
+    return signInPage(c, Json{{"login", fieldOf(form, "login")}}, {Message::error(admitted.message())}, 429);
+  const std::string login = fieldOf(form, "login");
+  if (action == "sign-in") {
+    Json f{{"login", login}};
+    if (login.empty()) f["loginError"] = "Give your username or email address.";
+    if (fieldOf(form, "password").empty()) f["passwordError"] = "Give your password.";
+    if (f.contains("loginError") || f.contains("passwordError")) return signInPage(c, f, {}, 400);
+    core::Result<std::optional<Account>> a = service_.passwordSignIn(c.tenant.id, login, fieldOf(form, "password"));
+    if (!a.isOk()) {
+      core::logWarning("selfcare: a sign-in could not be checked: ", a.status().toString());
+      return signInPage(c, f, {Message::error("Signing in is not possible just now: try again in a moment.")}, 503);
+    }
+    if (!*a) {
+      limits_.recordFailure(r.remote, now);
+      f["passwordError"] = "That username or email and password do not match an account.";
+      return signInPage(c, f, {}, 400);
+    }
+    return signedIn(c, **a);
+  }
+  if (action == "code-request") {
+    if (login.empty())
+      return signInPage(c, Json{{"codeLoginError", "Give your username or email address."}}, {}, 400);
+    core::Result<std::optional<Account>> a = service_.accountFor(c.tenant.id, login);
+    if (!a.isOk()) {
+      core::logWarning("selfcare: a code request could not be checked: ", a.status().toString());
+      return signInPage(c, Json{{"codeLogin", login}}, {Message::error("No code could be sent just now: try again in a moment.")}, 503);
+    }
+    // Unknown logins count against the address like known ones, and get the same answer.
+    const std::string key = *a ? (*a)->key() : "?" + c.tenant.id + "/" + login;
+    core::Result<std::string> code = limits_.issue(key, r.remote, now);
+    if (!code.isOk())
+      return signInPage(c, Json{{"codeLogin", login}, {"codeLoginError", code.status().message()}}, {}, 429);
+    if (*a) {
+      core::Status mailed = service_.mailCode(**a, c.tenant, *code);
+      if (!mailed.isOk()) {
+        core::logWarning("selfcare: a sign-in code could not be queued: ", mailed.toString());
+        return signInPage(c, Json{{"codeLogin", login}}, {Message::error("No code could be sent just now: try again in a moment.")}, 503);
+      }
+    }
+    return codePage(c, login, "", 200);
+  }
+  if (action == "code") {
+    const std::string code = fieldOf(form, "code");
+    if (code.size() != 6) return codePage(c, login, "Give the 6 digits of the code we emailed you.", 400);
+    core::Result<std::optional<Account>> a = service_.accountFor(c.tenant.id, login);
+    if (!a.isOk()) return codePage(c, login, "Signing in is not possible just now: try again in a moment.", 503);
+    if (!*a || !limits_.verify((*a)->key(), code, now)) {
+      limits_.recordFailure(r.remote, now);
+      return codePage(c, login, "That code is wrong, used or expired: ask for a new one if needed.", 400);
+    }
+    return signedIn(c, **a);
+  }
+  return notFound(r);
+}
+
+void SelfcarePortal::addRoutes(core::HttpServer& server) {
+  assets_.addRoutes(server);
+  server.route("GET", "/selfcare/*", [this](const HttpRequest& r) { return get(r); });
+  core::HttpRouteLimits forms;
+  forms.maxBodyBytes = kMaxFormBytes;
+  forms.admit = [this](const HttpRequest& r) { return admitPost(r); };
+  server.route("POST", "/selfcare/*", [this](const HttpRequest& r) { return post(r); }, forms);
+}
+
+}  // namespace mgmt::selfcare

@@ -1,0 +1,86 @@
+// The self-care portal's data (issue 24; docs/selfcare.md; ADR 0043): what one signed-in customer
+// may read and change, and nothing else.
+//
+// Why a service of its own and not the command table: the table's callers are roles with a tenant
+// scope (platform, tenant admin, reader, partner); its commands take a username or an invoice id as
+// an argument and a tenant-scoped caller may name any of the tenant's customers. A customer is a
+// narrower principal than any of them: one (tenant, username). Rather than add a customer level to
+// every billing, usage and catalog command, the portal has this one service whose every method takes
+// the Account from the session (never from the request) and keys each read by both its tenant and
+// its username, so another customer's invoice id, even guessed, is "not found" (ADR 0043).
+//
+// Contract:
+//  - tenant(key): the tenant by name or id with its branding; kNotFound when there is none or it is
+//    not active (suspended tenants have no portal).
+//  - passwordSignIn: the customer whose subscriber username or email is `login`, when the
+//    subscriber's password equals `password` (constant time); nullopt otherwise (no difference between
+//    an unknown login and a wrong password).
+//  - accountFor(login): the same account without a password, for emailing a code; nullopt when there
+//    is none or it has no email address.
+//  - Every read and change takes the Account and touches only its rows; contact changes are
+//    validated field by field (kInvalidArgument "email: ...", as mgmt/customers checks them).
+//  - One unit of work per call; no state between calls; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/status.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::selfcare {
+
+struct TenantView {
+  std::string id, name;
+  std::string displayName;            // the branding's, else the tenant's name
+  std::string primaryColour, accentColour;  // "#rrggbb" or ""
+};
+
+// Who is signed in: a customer of one tenant, by the subscriber's username.
+struct Account {
+  std::string tenantId;
+  std::string username;
+  std::string customerId;  // mgmt/customers, "" when the subscriber has no customer record
+  std::string email;
+  std::string name;
+  std::string key() const { return tenantId + "/" + username; }
+};
+
+class SelfcareService {
+ public:
+  struct Deps {
+    store::Storage& storage;
+    const core::Clock& clock;
+  };
+  explicit SelfcareService(Deps deps) : d_(deps) {}
+
+  core::Result<TenantView> tenant(const std::string& key);
+  core::Result<std::optional<Account>> passwordSignIn(const std::string& tenantId, const std::string& login,
+                                                      const std::string& password);
+  core::Result<std::optional<Account>> accountFor(const std::string& tenantId, const std::string& login);
+  // Puts the "selfcare-code" mail with `code` in the outbox for the account's email.
+  core::Status mailCode(const Account& account, const TenantView& tenant, const std::string& code);
+
+  // {"plan": {...} | null, "usage": [{"day", "octets"}] (the last kUsageDays days, oldest first),
+  //  "used-octets", "quota-octets" (0 = none), "owed", "credit", "currency"} (amounts formatted).
+  core::Result<core::Json> dashboard(const Account& account);
+  static constexpr int kUsageDays = 14;
+  // {"invoices": [...issued invoices and credit notes, newest first...], "bank": {...}}.
+  core::Result<core::Json> invoices(const Account& account);
+  // The PDF of one of the account's issued invoices or credit notes: (file name, bytes); kNotFound
+  // for anything else (a draft, another customer's, no such id).
+  core::Result<std::pair<std::string, std::string>> invoicePdf(const Account& account, const std::string& invoiceId);
+  // {"name", "email", "phone", "address"}.
+  core::Result<core::Json> contact(const Account& account);
+  // Updates email, phone and address (each a string; absent = unchanged); makes the customer record
+  // when the subscriber has none. kInvalidArgument naming the field.
+  core::Status updateContact(const Account& account, const core::Json& fields);
+
+ private:
+  Deps d_;
+};
+
+}  // namespace mgmt::selfcare

@@ -1,0 +1,93 @@
+// Walks one tenant's self-care portal in Debian's chromium (headless) at a phone's viewport, as a
+// subscriber would: the sign-in page, a wrong password (its message next to the field), signing in,
+// the dashboard, the invoices (the PDF link answers a PDF), the contact form refused with its message
+// next to the email field, the help page, signing out. Every page: a screenshot and axe-core (no
+// serious or critical violation), and no sideways scrolling.
+// Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
+//
+//   node selfcare_walk.js --url https://127.0.0.1:PORT/selfcare/TENANT/ --out DIR --login USER --password PW
+const { chromium } = require('playwright-core');
+const path = require('path');
+
+function arg(name) {
+  const i = process.argv.indexOf('--' + name);
+  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
+  return process.argv[i + 1];
+}
+
+(async () => {
+  const base = arg('url');
+  const out = arg('out');
+  const login = arg('login');
+  const password = arg('password');
+  const axePath = require.resolve('axe-core/axe.min.js');
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  const seen = [];
+  const checks = {};
+  const result = { ok: false, seen, checks };
+  let page;
+  const audit = async () => {
+    await page.addScriptTag({ path: axePath });
+    const r = await page.evaluate(async () => {
+      const res = await window.axe.run(document, { resultTypes: ['violations'] });
+      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
+    });
+    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  };
+  const shot = async (name, status) => {
+    await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true });
+    const violations = await audit();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    seen.push({ name, status, url: page.url(), title: await page.title(), violations, overflow });
+  };
+  try {
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,  // mgmtd's certificate comes from its own CA
+      bypassCSP: true,          // only so axe-core can be injected
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    });
+    page = await context.newPage();
+    let resp = await page.goto(base);
+    await shot('sign-in', resp.status());
+    // A wrong password: the message is next to the password field.
+    await page.fill('#login', login);
+    await page.fill('#password', password + '-wrong');
+    await Promise.all([page.waitForNavigation(), page.click('form:has(#password) button')]);
+    checks.wrongPasswordMessage = await page.locator('#password-error').innerText().catch(() => '');
+    await page.fill('#login', login);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('form:has(#password) button')]);
+    await shot('dashboard', 200);
+    checks.dashboardHasChart = (await page.locator('svg.usage-chart').count()) === 1;
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/invoices"]')]);
+    await shot('invoices', 200);
+    const pdfHref = await page.locator('a[href$=".pdf"]').first().getAttribute('href');
+    const pdf = await page.evaluate(async (href) => {
+      const r = await fetch(href, { credentials: 'same-origin' });
+      return { status: r.status, type: r.headers.get('content-type') };
+    }, pdfHref);
+    checks.pdf = pdf;
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/contact"]')]);
+    await shot('contact', 200);
+    await page.fill('#email', 'not an email');
+    await Promise.all([page.waitForNavigation(), page.click('main form:has(#email) button')]);
+    checks.emailError = await page.locator('#email-error').innerText().catch(() => '');
+    await shot('contact-refused', 400);
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/help"]')]);
+    await shot('help', 200);
+    await Promise.all([page.waitForNavigation(), page.click('nav button:has-text("Sign out")')]);
+    checks.signedOut = (await page.locator('#password').count()) === 1;
+    result.ok = checks.wrongPasswordMessage.includes('do not match') && checks.dashboardHasChart &&
+      pdf.status === 200 && pdf.type === 'application/pdf' && checks.emailError.includes('not an email') &&
+      checks.signedOut && seen.every((s) => s.violations.length === 0 && !s.overflow);
+  } catch (e) {
+    result.error = String(e && e.stack || e);
+  } finally {
+    await browser.close();
+    console.log(JSON.stringify(result));
+  }
+})();

@@ -1,0 +1,289 @@
+#!/usr/bin/python3
+"""The subscriber self-care portal (issue 24; docs/selfcare.md; ADR 0043) on one real mgmtd, driven
+with curl over HTTPS like a browser (a cookie jar per person): sign-in by a code mailed through the
+outbox to a local SMTP sink (aiosmtpd), by password, the pages, the invoice PDF (pdftotext), contact
+details; isolation per route between two customers of one tenant and a customer of another tenant
+(guessed invoice ids, another tenant in the URL, posts refused before their body); CSRF refusals; the
+code limits; and a Playwright walk at a phone viewport with axe-core on every page
+(tests/browser/selfcare_walk.js).
+
+Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Mgmtd, TempDir  # noqa: E402
+from smtp_sink import SmtpSink, text_of  # noqa: E402
+
+
+class Browser:
+    """curl with a cookie jar: one person's browser."""
+    n = 0
+
+    def __init__(self, base, folder):
+        Browser.n += 1
+        self.base = base
+        self.jar = os.path.join(folder, f"jar-{Browser.n}.txt")
+        self.folder = folder
+
+    def request(self, path, form=None, raw=None, out=None, headers=()):
+        cmd = ["curl", "-sS", "-k", "-b", self.jar, "-c", self.jar, "-o", out or "-", "-D",
+               os.path.join(self.folder, "headers.txt"), "-w", "\n%{http_code}", "--max-time", "20"]
+        for h in headers:
+            cmd += ["-H", h]
+        if form is not None:
+            for k, v in form.items():
+                cmd += ["--data-urlencode", f"{k}={v}"]
+        if raw is not None:
+            cmd += ["--data-binary", "@-"]
+        r = subprocess.run(cmd + [self.base + path], input=raw, capture_output=True, text=True, timeout=40)
+        body, _, code = r.stdout.rpartition("\n")
+        with open(os.path.join(self.folder, "headers.txt")) as f:
+            self.headers = f.read()
+        return int(code or 0), body
+
+    def csrf(self, path):
+        code, body = self.request(path)
+        m = re.search(r'name="csrf" value="([0-9a-f]+)"', body)
+        assert m, f"no CSRF field on {path} ({code}): {body[:400]}"
+        return m.group(1)
+
+    def sign_in(self, tenant, login, password):
+        token = self.csrf(f"selfcare/{tenant}/")
+        code, body = self.request(f"selfcare/{tenant}/sign-in", {"csrf": token, "login": login, "password": password})
+        assert code == 303, f"sign-in of {login}: {code} {body[:400]}"
+        return self
+
+
+class SelfcareTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir("selfcare-it-")
+        cls.sink = SmtpSink().start()
+        cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
+                          {"mail": {"smtp-url": cls.sink.url, "from": "care@platform.example"}}).start()
+        cls.base = f"https://127.0.0.1:{m.admin_port}/"
+        for tenant, name, colour in (("harbour", "Harbour Net", "#0b6e4f"), ("bay", "Bay Fibre", "#5b2a86")):
+            m.ctl("tenant", "add", "--name", tenant, "--tier", "basic")
+            m.ctl("branding", "set", "--tenant", tenant, "--display-name", name, "--primary-colour", colour)
+            m.ctl("billing", "setup", "--tenant", tenant, "--currency", "EUR", "--payment-days", "14")
+            m.ctl("tax-rate", "set", "--tenant", tenant, "--rate", "20")
+        m.ctl("plan", "add", "--tenant", "harbour", "--name", "home", "--down", "20M", "--up", "5M",
+              "--price", "19.99", "--currency", "EUR", "--data-quota", "50GB")
+        m.ctl("plan", "add", "--tenant", "harbour", "--name", "max", "--down", "90M", "--up", "30M",
+              "--price", "49.99", "--currency", "EUR")
+        m.ctl("plan", "add", "--tenant", "bay", "--name", "fibre-bay", "--down", "100M", "--up", "100M",
+              "--price", "29.99", "--currency", "EUR")
+        people = (("harbour", "ana", "home", "Ana Silva", "ana@example.com"),
+                  ("harbour", "bob", "max", "Bob Costa", "bob@example.com"),
+                  ("harbour", "dan", "home", "Dan Reis", "dan@example.com"),
+                  ("bay", "cid", "fibre-bay", "Cid Moura", "cid@example.com"))
+        for tenant, user, plan, name, email in people:
+            m.ctl("subscriber", "add", "--tenant", tenant, "--username", user, "--password", "pw-" + user + "-secret",
+                  "--plan", plan)
+            m.ctl("subscription", "add", "--tenant", tenant, "--username", user, "--plan", plan,
+                  "--start", "2026-01-01", "--anchor-day", "1")
+            m.ctl("customer", "add", "--tenant", tenant, "--name", name, "--email", email, "--username", user)
+        for tenant in ("harbour", "bay"):
+            m.ctl("billing", "run", "--tenant", tenant, "--date", "2026-01-01", "--finalize", "true")
+        # ana's first invoice is credited, and she gets a second one that stays open.
+        ana = cls.invoices("harbour", "ana")[0]
+        m.ctl("credit-note", "add", "--tenant", "harbour", "--invoice", ana["id"])
+        m.ctl("charge", "add", "--tenant", "harbour", "--username", "ana", "--description", "router",
+              "--amount", "35.00", "--date", "2026-01-05")
+        m.ctl("billing", "run", "--tenant", "harbour", "--date", "2026-01-05", "--finalize", "true")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.m.stop()
+        cls.sink.stop()
+        cls.tmp.cleanup()
+
+    @classmethod
+    def invoices(cls, tenant, user):
+        listed = cls.m.ctl_json("invoice", "list", "--tenant", tenant, "--username", user)
+        return listed["invoices"] if isinstance(listed, dict) else listed
+
+    def browser(self):
+        return Browser(self.base, self.tmp.path)
+
+    def test_sign_in_by_emailed_code(self):
+        b = self.browser()
+        code, page = b.request("selfcare/harbour/")
+        self.assertEqual(200, code)
+        self.assertIn("Harbour Net", page)
+        self.assertIn("#0b6e4f", page)  # the tenant's colour
+        cookie = [h for h in b.headers.splitlines() if h.lower().startswith("set-cookie:")]
+        self.assertTrue(cookie and "HttpOnly" in cookie[0] and "Secure" in cookie[0] and "SameSite=Strict" in cookie[0],
+                        cookie)
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        code, page = b.request("selfcare/harbour/code-request", {"csrf": token, "login": "ana@example.com"})
+        self.assertEqual(200, code, page[:400])
+        mail = self.sink.wait_for(lambda x: x["To"] == "ana@example.com" and "sign-in code" in x["Subject"])[0]
+        self.assertIn("Harbour Net", mail["Subject"])
+        sent = re.search(r"\b(\d{6})\b", text_of(mail)).group(1)
+        wrong = "%06d" % ((int(sent) + 1) % 1000000)
+        code, page = b.request("selfcare/harbour/code", {"csrf": token, "login": "ana@example.com", "code": wrong})
+        self.assertEqual(400, code)
+        self.assertIn("That code is wrong", page)
+        self.assertIn('aria-invalid="true"', page)
+        code, _ = b.request("selfcare/harbour/code", {"csrf": token, "login": "ana@example.com", "code": sent})
+        self.assertEqual(303, code)
+        code, page = b.request("selfcare/harbour/")
+        self.assertEqual(200, code)
+        self.assertIn("Ana Silva", page)
+        self.assertIn("home", page)
+        self.assertIn("50GB", page)          # the plan's quota, and what is left of it
+        self.assertIn("<svg", page)          # the usage chart
+        # Single use: the same code again, from a fresh browser, does not sign in.
+        other = self.browser()
+        t2 = other.csrf("selfcare/harbour/")
+        code, _ = other.request("selfcare/harbour/code", {"csrf": t2, "login": "ana@example.com", "code": sent})
+        self.assertEqual(400, code)
+        # Sign-out ends the session.
+        token = b.csrf("selfcare/harbour/contact")
+        code, _ = b.request("selfcare/harbour/sign-out", {"csrf": token})
+        self.assertEqual(303, code)
+        code, _ = b.request("selfcare/harbour/invoices")
+        self.assertEqual(303, code)
+
+    def test_code_requests_are_limited_and_do_not_tell_who_exists(self):
+        b = self.browser()
+        token = b.csrf("selfcare/harbour/")
+        for _ in range(3):
+            code, page = b.request("selfcare/harbour/code-request", {"csrf": token, "login": "dan"})
+            self.assertEqual(200, code, page[:300])
+        code, page = b.request("selfcare/harbour/code-request", {"csrf": token, "login": "dan"})
+        self.assertEqual(429, code)
+        self.assertIn("too many codes", page)
+        # Unknown accounts get the very same page as known ones.
+        code, page = b.request("selfcare/harbour/code-request", {"csrf": token, "login": "nobody@example.com"})
+        self.assertEqual(200, code)
+        self.assertIn("Enter your code", page)
+        self.assertEqual(3, len(self.sink.wait_for(lambda x: x["To"] == "dan@example.com", count=3)))
+
+    def test_password_sign_in_pages_pdf_and_contact(self):
+        b = self.browser()
+        token = b.csrf("selfcare/harbour/")
+        code, page = b.request("selfcare/harbour/sign-in", {"csrf": token, "login": "ana", "password": "wrong"})
+        self.assertEqual(400, code)
+        self.assertIn("do not match an account", page)
+        b.sign_in("harbour", "ana", "pw-ana-secret")
+        code, page = b.request("selfcare/harbour/invoices")
+        self.assertEqual(200, code)
+        mine = self.invoices("harbour", "ana")
+        open_one = [i for i in mine if i.get("kind", "invoice") == "invoice" and not i.get("credited")][0]
+        self.assertIn(open_one["reference"], page)      # the RF reference to pay with
+        self.assertIn("Credit note", page)
+        self.assertIn("to pay", page)
+        code, pdf_text_ = self.pdf(b, open_one["id"])
+        self.assertEqual(200, code)
+        self.assertIn(f"Invoice {open_one['number']}", pdf_text_)
+        self.assertIn("Harbour Net", pdf_text_)
+        self.assertIn("42.00 EUR", pdf_text_)  # 35.00 + 20 %
+        # Contact details: a bad email is refused next to its field; a good one is saved in mgmt.
+        token = b.csrf("selfcare/harbour/contact")
+        code, page = b.request("selfcare/harbour/contact", {"csrf": token, "email": "not-an-email", "phone": "",
+                                                            "address": "1 Quay"})
+        self.assertEqual(400, code)
+        self.assertRegex(page, r'id="email-error"[^>]*>[^<]*not an email address')
+        code, page = b.request("selfcare/harbour/contact", {"csrf": token, "email": "ana.silva@example.com",
+                                                            "phone": "+351 912 345 678", "address": "1 Quay"})
+        self.assertEqual(200, code, page[:400])
+        self.assertIn("Saved.", page)
+        found = self.m.ctl_json("customer", "list", "--tenant", "harbour", "--search", "ana")
+        rows = found["customers"] if isinstance(found, dict) else found
+        self.assertEqual("ana.silva@example.com", rows[0]["email"])
+        self.m.ctl("customer", "set", "--tenant", "harbour", "--id", rows[0]["id"], "--email", "ana@example.com")
+
+    def pdf(self, b, invoice_id):
+        path = os.path.join(self.tmp.path, "dl.pdf")
+        code, _ = b.request(f"selfcare/harbour/invoice/{invoice_id}.pdf", out=path)
+        if code != 200:
+            return code, ""
+        return code, subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True,
+                                    check=True).stdout
+
+    def test_isolation_per_route(self):
+        ana = self.browser().sign_in("harbour", "ana", "pw-ana-secret")
+        bob_invoice = self.invoices("harbour", "bob")[0]
+        cid_invoice = self.invoices("bay", "cid")[0]
+        # Another customer's invoice, of the same tenant or another, by its real id: not found.
+        for inv in (bob_invoice, cid_invoice):
+            code, body = ana.request(f"selfcare/harbour/invoice/{inv['id']}.pdf")
+            self.assertEqual(404, code, inv)
+            self.assertNotIn("%PDF", body)
+        code, _ = ana.request("selfcare/harbour/invoice/inv-0000000000.pdf")
+        self.assertEqual(404, code)
+        # Her pages show nothing of bob's.
+        for path in ("selfcare/harbour/", "selfcare/harbour/invoices", "selfcare/harbour/contact"):
+            code, page = ana.request(path)
+            self.assertEqual(200, code, path)
+            self.assertNotIn("Bob", page)
+            self.assertNotIn(bob_invoice["reference"], page)
+        # Another tenant in the URL: that tenant's sign-in, never data; its pages send to sign-in.
+        code, page = ana.request("selfcare/bay/")
+        self.assertEqual(200, code)
+        self.assertIn("Sign in", page)
+        self.assertNotIn("Ana", page)
+        for path in ("selfcare/bay/invoices", "selfcare/bay/contact", f"selfcare/bay/invoice/{cid_invoice['id']}.pdf"):
+            code, page = ana.request(path)
+            self.assertEqual(303, code, path)
+            self.assertNotIn("Cid", page)
+        # A post to another tenant's portal with her cookie and her token: refused before the body.
+        token = ana.csrf("selfcare/harbour/contact")
+        code, _ = ana.request("selfcare/bay/contact", {"csrf": token, "email": "x@example.com"})
+        self.assertEqual(403, code)
+        self.assertEqual("cid@example.com", self.customer("bay", "cid")["email"])
+        # No session at all: refused from the headers.
+        code, _ = self.browser().request("selfcare/harbour/contact", {"email": "x@example.com"})
+        self.assertEqual(403, code)
+        # Bodies are limited (8 KiB), even for a signed-in customer.
+        code, _ = ana.request("selfcare/harbour/contact", raw="email=" + "a" * 20000,
+                              headers=("Content-Type: application/x-www-form-urlencoded",))
+        self.assertEqual(413, code)
+        # An unknown tenant has no portal.
+        code, _ = ana.request("selfcare/nosuch/")
+        self.assertEqual(404, code)
+
+    def customer(self, tenant, user):
+        found = self.m.ctl_json("customer", "list", "--tenant", tenant, "--search", user)
+        rows = found["customers"] if isinstance(found, dict) else found
+        return [r for r in rows if r.get("username") == user][0]
+
+    def test_csrf_refused(self):
+        ana = self.browser().sign_in("harbour", "ana", "pw-ana-secret")
+        code, _ = ana.request("selfcare/harbour/contact", {"email": "evil@example.com"})
+        self.assertEqual(403, code)
+        code, _ = ana.request("selfcare/harbour/contact", {"csrf": "0" * 64, "email": "evil@example.com"})
+        self.assertEqual(403, code)
+        self.assertEqual("ana@example.com", self.customer("harbour", "ana")["email"])
+        # The sign-in forms carry one too: a cross-site sign-in is refused.
+        code, _ = self.browser().request("selfcare/harbour/sign-in", {"login": "ana", "password": "pw-ana-secret"})
+        self.assertEqual(403, code)
+
+    def test_browser_walk_on_a_phone(self):
+        src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        out = os.path.join(self.tmp.path, "walk")
+        os.makedirs(out, exist_ok=True)
+        walker = os.path.join(src, "tests", "browser", "selfcare_walk.js")
+        r = subprocess.run(["node", walker, "--url", self.base + "selfcare/harbour/", "--out", out,
+                            "--login", "bob", "--password", "pw-bob-secret"],
+                           capture_output=True, text=True, timeout=120, cwd=os.path.dirname(walker))
+        self.assertEqual(0, r.returncode, r.stderr[-2000:] + r.stdout[-2000:])
+        result = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertTrue(result["ok"], json.dumps(result, indent=1)[:4000])
+        names = [s["name"] for s in result["seen"]]
+        self.assertEqual(["sign-in", "dashboard", "invoices", "contact", "contact-refused", "help"], names)
+        for s in result["seen"]:
+            self.assertEqual([], s["violations"], s["name"])
+            self.assertFalse(s["overflow"], s["name"])
+
+
+if __name__ == "__main__":
+    unittest.main()
