@@ -65,6 +65,23 @@ std::shared_ptr<const core::ConfigTable<MailSettings>> mailTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<SignupSettings>> signupTable() {
+  auto t = std::make_shared<core::ConfigTable<SignupSettings>>();
+  t->integer("per-address-burst", &SignupSettings::perAddressBurst, 10, 1, 100000,
+             "Signup requests one client address may make at once (an IPv6 address counts by its /64); "
+             "behind a load balancer every request comes from its address unless it passes the client's")
+      .integer("per-address-per-hour", &SignupSettings::perAddressPerHour, 20, 1, 1000000,
+               "Then this many signup requests an hour per address (429 with Retry-After beyond)")
+      .integer("per-email-per-hour", &SignupSettings::perEmailPerHour, 3, 1, 1000,
+               "Signups for one email address an hour (each one mails a link)")
+      .integer("pending-per-address", &SignupSettings::pendingPerAddress, 5, 1, 100000,
+               "Signups from one address waiting for their email link at once")
+      .integer("pending-max", &SignupSettings::pendingMax, 2000, 1, 10000000,
+               "Signups waiting for their email link at once, in all (beyond: signups pause; expired links "
+               "are deleted each minute)");
+  return t;
+}
+
 }  // namespace
 
 store::StorageConfig MgmtConfig::storageConfig() const {
@@ -120,6 +137,7 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
         .section("storage", &MgmtConfig::storage, storageTable(),
                  "The database: SQLite in data-dir (default) or PostgreSQL")
         .section("mail", &MgmtConfig::mail, mailTable(), "Mail: the outbox's SMTP server and sender")
+        .section("signup", &MgmtConfig::signup, signupTable(), "The public signup's abuse limits")
         .check([](const MgmtConfig& c) -> core::Status {
           if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
           if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)

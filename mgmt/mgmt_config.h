@@ -38,6 +38,15 @@ struct MailSettings {
   std::string linkUrl;
 };
 
+// The public signup's abuse limits (mgmt/api/signup_api.h, ADR 0037).
+struct SignupSettings {
+  int64_t perAddressBurst = 10;    // signup requests at once from one address (an IPv6 one by its /64)
+  int64_t perAddressPerHour = 20;  // then this many an hour
+  int64_t perEmailPerHour = 3;     // signups for one email address an hour
+  int64_t pendingPerAddress = 5;   // unverified signups from one address at once
+  int64_t pendingMax = 2000;       // unverified signups in all
+};
+
 struct MgmtConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -56,6 +65,7 @@ struct MgmtConfig {
   int64_t graceDays = 14;
   StorageSettings storage;
   MailSettings mail;
+  SignupSettings signup;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }
   // What Storage::open needs (mgmt/store/sql.h): the backend chosen by "storage", the SQLite file in

@@ -19,6 +19,7 @@
 #include "core/daemon.h"
 #include "core/http_server.h"
 #include "mgmt/api/rate_limit.h"
+#include "mgmt/api/signup_api.h"
 #include "mgmt/app/platform_jobs.h"
 #include "mgmt/authority.h"
 #include "mgmt/console/console.h"
@@ -60,6 +61,7 @@ class Mgmtd {
   std::unique_ptr<core::HttpServer> deviceApi_;
   std::unique_ptr<core::HttpServer> adminApi_;
   std::unique_ptr<api::ApiRateLimiter> rateLimiter_;  // the admin API's rate per token, by tier
+  std::unique_ptr<api::SignupGate> signupGate_;       // the public signup's limits per client address
   // A tenant's activity on the admin API extends its demo (mgmt/onboarding): at most every 10 minutes.
   std::mutex activityMu_;
   std::map<std::string, int64_t> lastActivity_;

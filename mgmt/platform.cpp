@@ -44,9 +44,18 @@ access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage&
 
 // Links in signup mail point at the admin API (or mail.link-url).
 onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, store::Storage& storage,
-                                                   const core::Clock& clock, tenancy::TenancyService& tenancy) {
+                                                   const core::Clock& clock, tenancy::TenancyService& tenancy,
+                                                   access::SignInService& signIn) {
   onboarding::OnboardingService::Deps d{storage, clock, tenancy, nullptr, 86400, 7, 2, 14, 3, nullptr};
   d.publicUrl = [&config] { return config.effectiveLinkUrl(); };
+  d.signupsPerEmailPerHour = config.signup.perEmailPerHour;
+  d.pendingPerOrigin = config.signup.pendingPerAddress;
+  d.pendingMax = config.signup.pendingMax;
+  // The demo's owner is invited to choose a password on the console when the demo is ready.
+  d.inviteOwner = [&signIn](store::Transaction& tx, const std::string& tenantId, const std::string& email,
+                            const std::string& name, int64_t now) {
+    return signIn.inviteOwner(tx, tenantId, email, name, now);
+  };
   // A demo's purge in the areas onboarding does not own, each by its own store, children before
   // parents, in the purge's unit of work. What stays is one platform-level audit row saying that the
   // tenant (by id only) was purged and when (ADR 0029).
@@ -84,7 +93,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       billing({storage, clock}),
       customers({storage, clock}),
       partners({storage, clock}),
-      onboarding(onboardingDeps(config, storage, clock, tenancy)) {}
+      onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
 
 void Platform::bind(core::command::Table& table) {
   api::bindOperatorCommands(table, services());

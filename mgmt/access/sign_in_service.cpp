@@ -471,6 +471,29 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
   return personFrom(row);
 }
 
+core::Status SignInService::inviteOwner(store::Transaction& tx, const std::string& tenantId, const std::string& email,
+                                       const std::string& name, int64_t now) {
+  if (!d_.mail) return core::failedPrecondition("mail is not set up on this platform");
+  EDGE_ASSIGN_OR_RETURN(std::string e, normalEmail(email));
+  PersonStore people(tx);
+  EDGE_ASSIGN_OR_RETURN(std::optional<PersonRow> existing, people.byEmail(e));
+  if (existing) return core::Status::ok();
+  PersonRow row;
+  row.id = "p-" + core::pki::randomHex(6);
+  row.email = e;
+  row.name = name.substr(0, 128);
+  row.level = levelName(Level::kTenant);
+  row.role = "tenant-owner";
+  row.status = "active";
+  row.tenantId = tenantId;
+  row.createdAt = row.changedAt = now;
+  EDGE_RETURN_IF_ERROR(people.insert(row));
+  const std::string token = core::pki::randomHex(24);
+  EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), row.id, "invite", now, now + kInviteLinkSeconds));
+  return d_.mail(tx, tenantId, e, "password-reset",
+                 core::Json{{"link", d_.consoleUrl + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
+}
+
 core::Result<Person> SignInService::setRole(const std::string& email, const std::string& role, const Principal& actor,
                                             Person* before) {
   std::optional<Level> level = levelOfRole(role);

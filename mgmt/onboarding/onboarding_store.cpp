@@ -7,13 +7,13 @@ using store::Row;
 namespace {
 
 constexpr const char* kSignupColumns =
-    "id, email, details, tier, scenario, state, tenant_id, job_id, verify_expires_at, created_at, verified_at";
+    "id, email, details, tier, scenario, state, tenant_id, job_id, verify_expires_at, created_at, verified_at, origin";
 constexpr const char* kJobColumns =
     "id, kind, tenant_id, arguments, state, step, log, error, steps_done, steps_total, created_at, updated_at";
 
 SignupRow signupFromRow(const Row& r) {
   return SignupRow{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4),  r.text(5),
-                   r.text(6), r.text(7), r.int64(8), r.int64(9), r.int64(10)};
+                   r.text(6), r.text(7), r.int64(8), r.int64(9), r.int64(10), r.text(11)};
 }
 
 JobRow jobFromRow(const Row& r) {
@@ -26,8 +26,8 @@ JobRow jobFromRow(const Row& r) {
 core::Status OnboardingStore::insertSignup(const SignupRow& s, const std::string& verifySha256) {
   return tx_
       .exec("INSERT INTO signups (id, email, details, tier, scenario, state, verify_sha256, verify_expires_at, "
-            "created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
-            {s.id, s.email, s.details, s.tier, s.scenario, verifySha256, s.verifyExpiresAt, s.createdAt})
+            "created_at, origin) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)",
+            {s.id, s.email, s.details, s.tier, s.scenario, verifySha256, s.verifyExpiresAt, s.createdAt, s.origin})
       .status();
 }
 
@@ -49,6 +49,44 @@ core::Result<std::optional<SignupRow>> OnboardingStore::signupByTenant(const std
 
 core::Result<int64_t> OnboardingStore::recentSignups(const std::string& email, int64_t since) {
   return tx_.queryInt64("SELECT count(*) FROM signups WHERE email = $1 AND created_at >= $2", {email, since});
+}
+
+core::Result<int64_t> OnboardingStore::pendingSignups(int64_t now) {
+  return tx_.queryInt64("SELECT count(*) FROM signups WHERE state = 'pending' AND verify_expires_at > $1", {now});
+}
+
+core::Result<int64_t> OnboardingStore::pendingSignupsFrom(const std::string& origin, int64_t now) {
+  return tx_.queryInt64(
+      "SELECT count(*) FROM signups WHERE origin = $1 AND state = 'pending' AND verify_expires_at > $2", {origin, now});
+}
+
+core::Result<int64_t> OnboardingStore::deleteExpiredSignups(int64_t now) {
+  return tx_.exec("DELETE FROM signups WHERE state = 'pending' AND verify_expires_at <= $1", {now});
+}
+
+core::Status OnboardingStore::countFunnel(const std::string& week, const std::string& stage) {
+  // The column is one of four fixed names, never the caller's text.
+  static const char* const kStages[] = {"started", "verified", "provisioned", "converted"};
+  for (const char* column : kStages) {
+    if (stage != column) continue;
+    return tx_
+        .exec(std::string("INSERT INTO signup_funnel (week, ") + column + ") VALUES ($1, 1) ON CONFLICT(week) DO UPDATE "
+                  "SET " + column + " = signup_funnel." + column + " + 1",
+              {week})
+        .status();
+  }
+  return core::internalError("signup funnel: no stage '" + stage + "'");
+}
+
+core::Result<std::vector<FunnelWeek>> OnboardingStore::funnel(int weeks) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT week, started, verified, provisioned, converted FROM signup_funnel "
+                                  "ORDER BY week DESC LIMIT $1",
+                                  {int64_t{weeks}}));
+  std::vector<FunnelWeek> out;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+    out.push_back(FunnelWeek{it->text(0), it->int64(1), it->int64(2), it->int64(3), it->int64(4)});
+  return out;
 }
 
 core::Status OnboardingStore::markVerified(const std::string& id, const std::string& tenantId, const std::string& jobId,

@@ -45,8 +45,11 @@ class Signup(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = TempDir()
         cls.sink = SmtpSink(maildir=os.path.join(cls.tmp.path, "maildir")).start()
+        # The per-address rate is raised here so this class's tests never starve each other (they all
+        # come from 127.0.0.1); SignupLimits checks the rate on a mgmtd of its own.
         cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
-                         {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"}}).start()
+                         {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"},
+                          "signup": {"per-address-burst": 1000, "per-address-per-hour": 1000}}).start()
         global MGMT
         MGMT = cls.mgmt
         cls.url = f"https://127.0.0.1:{cls.mgmt.admin_port}"
@@ -197,6 +200,69 @@ class Signup(unittest.TestCase):
         self.assertIn("nested", json.loads(body)["error"])
         code, body = curl(self.url + "/api/v1/signup", data=json.dumps(dict(SIGNUP, region="x" * 20000)))
         self.assertEqual(413, code, body)
+
+
+class SignupLimits(unittest.TestCase):
+    """The public signup's abuse limits (ADR 0037) on a mgmtd of its own with small limits: unverified
+    signups capped per client address, then the address's bucket empty, each refusal 429 with
+    Retry-After and a JSON error, before anything is stored or mailed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
+                         {"signup": {"per-address-burst": 4, "per-address-per-hour": 1, "pending-per-address": 2}}).start()
+        cls.url = f"https://127.0.0.1:{cls.mgmt.admin_port}"
+        with open(os.path.join(cls.mgmt.data_dir, "admin-token")) as f:
+            cls.platform = ["-H", "Authorization: Bearer " + f.read().strip()]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mgmt.stop()
+        cls.tmp.cleanup()
+
+    def post(self, body):
+        """(status, headers text, JSON body) of one signup."""
+        r = subprocess.run(["curl", "-sS", "-k", "-D", "-", "--max-time", "20", "-H", "Content-Type: application/json",
+                            "--data-binary", body, self.url + "/api/v1/signup"],
+                           capture_output=True, text=True, timeout=30)
+        head, _, payload = r.stdout.replace("\r\n", "\n").partition("\n\n")
+        status = int(head.split()[1]) if head.startswith("HTTP/") else 0
+        self.assertNotEqual(0, status, f"no HTTP answer: {r.stderr!r}; log:\n{self.mgmt.read_log()[-3000:]}")
+        return status, head, json.loads(payload) if payload.strip().startswith("{") else payload
+
+    def signups(self):
+        code, body = curl(self.url + "/api/v1/signup-list", *self.platform)
+        self.assertEqual(200, code, body)
+        return [s["email"] for s in json.loads(body)["data"]]
+
+    def test_pending_cap_then_the_address_bucket(self):
+        for email in ("one@limits.example", "two@limits.example"):
+            status, _, r = self.post(json.dumps(dict(SIGNUP, email=email)))
+            self.assertEqual(202, status, r)
+        # Two signups from this address wait for their link: a third is refused, stored nowhere.
+        status, head, r = self.post(json.dumps(dict(SIGNUP, email="three@limits.example")))
+        self.assertEqual(429, status, r)
+        self.assertIn("waiting for their email link", r["error"])
+        self.assertEqual("rate-limited", r["code"])
+        self.assertRegex(head, r"(?im)^retry-after: 3600$")
+        self.assertEqual(sorted(["one@limits.example", "two@limits.example"]), sorted(self.signups()))
+        # The fourth request takes the bucket's last token (and meets the cap again); the fifth finds
+        # the bucket empty and is refused from its headers: even a body that is not JSON gets 429.
+        status, _, r = self.post(json.dumps(dict(SIGNUP, email="four@limits.example")))
+        self.assertEqual(429, status, r)
+        self.assertIn("waiting for their email link", r["error"])
+        status, head, r = self.post("not json at all")
+        self.assertEqual(429, status, r)
+        self.assertIn("too many signups from your address", r["error"])
+        self.assertGreater(r["retry-after"], 3000)  # one an hour: about an hour to wait
+        m = re.search(r"(?im)^retry-after: ([0-9]+)$", head)
+        self.assertIsNotNone(m, head)
+        self.assertEqual(r["retry-after"], int(m.group(1)))
+        self.assertEqual(2, len(self.signups()))
+        # The other public routes are not drawn from this bucket.
+        code, _ = curl(self.url + "/api/v1/signup/job?id=j-nope")
+        self.assertEqual(404, code)
 
 
 if __name__ == "__main__":

@@ -173,11 +173,19 @@ TEST(Signup, TheEmailedLinkProvisionsADemoOnceWithStepsAndProgress) {
   core::ControlReply usage = f.call("usage", Json{{"tenant", tenant}});
   CHECK_EQUAL(50u, usage.arguments.size());
   CHECK_EQUAL(12, usage.arguments[0]["records"].get<int64_t>());  // 3 months, weekly
-  // The demo-ready mail went to the signup's address, in the tenant's outbox.
+  // The demo-ready mail and the owner's invitation (a link to choose a password on the console) went
+  // to the signup's address, in the tenant's outbox; the owner is a person of the tenant.
   std::vector<OutboxMessage> theirs = outbox(f, tenant);
-  CHECK_EQUAL(1u, theirs.size());
-  STRCMP_EQUAL("demo-ready", theirs[0].templateName.c_str());
-  STRCMP_EQUAL("owner@harbour.example", theirs[0].recipient.c_str());
+  CHECK_EQUAL(2u, theirs.size());
+  std::map<std::string, std::string> byTemplate;
+  for (const OutboxMessage& m : theirs) byTemplate[m.templateName] = m.recipient;
+  STRCMP_EQUAL("owner@harbour.example", byTemplate["demo-ready"].c_str());
+  STRCMP_EQUAL("owner@harbour.example", byTemplate["password-reset"].c_str());
+  for (const OutboxMessage& m : theirs)
+    if (m.templateName == "password-reset") CHECK_TRUE(m.bodyText.find("/reset?token=") != std::string::npos);
+  CHECK_EQUAL(1, count(f, "SELECT count(*) FROM people WHERE tenant_id = $1 AND role = 'tenant-owner' AND "
+                          "email = 'owner@harbour.example' AND password_hash = ''",
+                   tenant));
   CHECK_EQUAL(0, *o.runJobs());
   // On the platform's funnel.
   core::ControlReply list = f.call("signup-list", Json::object());
@@ -493,4 +501,134 @@ TEST(Tiers, EachTokenHasABucketOfItsTiersSize) {
   clock.advance(std::chrono::seconds(61));
   for (int i = 0; i < static_cast<int>(mgmt::findTier("premium")->apiBurst); ++i)
     CHECK_FALSE(limiter.admit("k-3", "t-free").has_value());
+}
+
+// Abuse limits (ADR 0037): unverified signups are capped per client address and in all, in the
+// signup's unit of work; a pending signup whose link expired stops counting and the lifecycle job
+// deletes it; a verified link stops working when it expires too.
+TEST(Signup, PendingSignupsAreCappedPerAddressAndInAllAndExpiredOnesAreDeleted) {
+  Fixture f;
+  f.config.signup.pendingPerAddress = 2;
+  f.config.signup.pendingMax = 3;
+  f.platform = std::make_unique<mgmt::Platform>(f.config, f.authority, *f.storage, f.clock);
+  f.table = std::make_unique<core::command::Table>(mgmt::mgmtRoles(), mgmt::testing::commandSpecs());
+  f.platform->bind(*f.table);
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  auto request = [](const std::string& email) { return *mgmt::onboarding::parseSignup(body(email).dump()); };
+  const std::string here = "v4:203.0.113.7", there = "v6:2001:db8:1:2::/64", elsewhere = "v4:198.51.100.9";
+  CHECK_TRUE(o.signup(request("a@one.example"), here).isOk());
+  const std::string first = linkSecret(f);
+  CHECK_TRUE(o.signup(request("b@one.example"), here).isOk());
+  core::Result<Json> third = o.signup(request("c@one.example"), here);
+  CHECK_TRUE(core::Code::kResourceExhausted == third.status().code());
+  CHECK_TRUE(third.status().message().find("waiting for their email link") != std::string::npos);
+  CHECK_EQUAL(2u, outbox(f, "").size());  // the refused one mailed nobody
+  // Another address has its own cap; the platform's cap (3) is reached with it.
+  CHECK_TRUE(o.signup(request("d@two.example"), there).isOk());
+  core::Result<Json> paused = o.signup(request("e@three.example"), elsewhere);
+  CHECK_TRUE(core::Code::kResourceExhausted == paused.status().code());
+  CHECK_TRUE(paused.status().message().find("signups are paused") != std::string::npos);
+  CHECK_EQUAL(3, count(f, "SELECT count(*) FROM signups WHERE state = 'pending' AND email <> $1", ""));
+  // A verified signup no longer waits: its address may sign up again.
+  CHECK_TRUE(o.verify(first).isOk());
+  CHECK_TRUE(o.signup(request("f@one.example"), here).isOk());
+  CHECK_EQUAL(3, count(f, "SELECT count(*) FROM signups WHERE origin = $1", here));
+  // A day later the pending links have expired: they count for nothing, and the lifecycle job deletes
+  // them (the verified one stays).
+  f.clock.advance(std::chrono::hours(24) + std::chrono::seconds(1));
+  CHECK_TRUE(o.signup(request("g@three.example"), elsewhere).isOk());
+  core::Result<mgmt::onboarding::OnboardingService::LifecycleReport> report = o.lifecycle();
+  CHECK_TRUE_TEXT(report.isOk(), report.status().toString().c_str());
+  CHECK_EQUAL(3, report->expiredSignups);
+  CHECK_EQUAL(0, count(f, "SELECT count(*) FROM signups WHERE email IN ('b@one.example', 'd@two.example', "
+                          "'f@one.example') AND email <> $1", ""));
+  CHECK_EQUAL(2, count(f, "SELECT count(*) FROM signups WHERE email <> $1", ""));  // a (verified) and g (pending)
+}
+
+TEST(Signup, AVerifiedLinkAnswersWithItsJobOnlyUntilItExpires) {
+  Fixture f;
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  CHECK_TRUE(o.signup(*mgmt::onboarding::parseSignup(body().dump())).isOk());
+  const std::string secret = linkSecret(f);
+  core::Result<Json> v = o.verify(secret);
+  CHECK_TRUE(v.isOk());
+  f.clock.advance(std::chrono::hours(23));
+  core::Result<Json> again = o.verify(secret);
+  CHECK_TRUE(again.isOk());
+  STRCMP_EQUAL((*v)["job"].get<std::string>().c_str(), (*again)["job"].get<std::string>().c_str());
+  f.clock.advance(std::chrono::hours(2));
+  core::Result<Json> late = o.verify(secret);
+  CHECK_TRUE(core::Code::kFailedPrecondition == late.status().code());
+  STRCMP_EQUAL("token: this link has expired; sign up again", late.status().message().c_str());
+}
+
+// The platform's funnel: each signup counted in the week it was made as it starts, verifies, finishes
+// provisioning and converts; the counts outlive the rows (an expired signup is deleted, still
+// started); the funnel is the platform's only.
+TEST(Signup, TheFunnelCountsEachWeeksSignupsAsTheyMoveOn) {
+  Fixture f;
+  mgmt::onboarding::OnboardingService& o = f.platform->onboarding;
+  const std::string tenant = provisioned(f, "small", "owner@harbour.example");
+  CHECK_TRUE(o.signup(*mgmt::onboarding::parseSignup(body("later@harbour.example").dump())).isOk());
+  core::ControlReply funnel = f.call("signup-funnel", Json::object());
+  CHECK_EQUAL_TEXT(0, funnel.result, funnel.text.c_str());
+  CHECK_EQUAL(1u, funnel.arguments.size());
+  Json week = funnel.arguments[0];
+  CHECK_EQUAL(2, week["started"].get<int64_t>());
+  CHECK_EQUAL(1, week["verified"].get<int64_t>());
+  CHECK_EQUAL(1, week["provisioned"].get<int64_t>());
+  CHECK_EQUAL(0, week["converted"].get<int64_t>());
+  // The week is named by its Monday: at most six days before today.
+  const std::string today = mgmt::iso(f.clock.unixSeconds()).substr(0, 10);
+  const std::string weekAgo = mgmt::iso(f.clock.unixSeconds() - 7 * 86400).substr(0, 10);
+  const std::string monday = week["week"].get<std::string>();
+  CHECK_TRUE(monday <= today && monday > weekAgo);
+  CHECK_EQUAL(0, f.call("demo-convert",
+                        Json{{"tenant", tenant}, {"tier", "basic"}, {"billing-name", "Harbour Net Ltd"},
+                             {"billing-email", "billing@harbour.example"}, {"billing-address", "1 Beach Rd"}},
+                        Caller{tenant})
+                     .result);
+  // Eight days on: the second signup expired and was deleted; its week still counts it; a new
+  // signup opens the next week.
+  f.clock.advance(std::chrono::hours(24 * 8));
+  CHECK_TRUE(o.lifecycle().isOk());
+  CHECK_TRUE(o.signup(*mgmt::onboarding::parseSignup(body("next@week.example").dump())).isOk());
+  funnel = f.call("signup-funnel", Json::object());
+  CHECK_EQUAL(2u, funnel.arguments.size());
+  STRCMP_EQUAL(monday.c_str(), funnel.arguments[0]["week"].get<std::string>().c_str());
+  CHECK_EQUAL(2, funnel.arguments[0]["started"].get<int64_t>());
+  CHECK_EQUAL(1, funnel.arguments[0]["converted"].get<int64_t>());
+  CHECK_EQUAL(1, funnel.arguments[1]["started"].get<int64_t>());
+  CHECK_EQUAL(0, funnel.arguments[1]["verified"].get<int64_t>());
+  CHECK_TRUE(funnel.arguments[1]["week"].get<std::string>() > monday);
+  CHECK_EQUAL(1u, f.call("signup-funnel", Json{{"weeks", 1}}).arguments.size());
+  CHECK_TRUE(f.call("signup-funnel", Json::object(), Caller{tenant}).result != 0);
+}
+
+// The public routes' rate per client address: a bucket of `burst`, refilled per hour; an IPv6 client
+// counts by its /64 (and an IPv4-mapped address as that IPv4 address); 429 with Retry-After.
+TEST(Tiers, EachClientAddressHasABucketAndAnIpv6NetworkSharesOne) {
+  core::ManualClock clock;
+  mgmt::api::AddressRateLimiter limiter(clock, 6, 2, "signups");  // 2 at once, then one per 10 minutes
+  STRCMP_EQUAL("v4:203.0.113.7", mgmt::api::AddressRateLimiter::keyOf("203.0.113.7").c_str());
+  STRCMP_EQUAL("v4:203.0.113.7", mgmt::api::AddressRateLimiter::keyOf("::ffff:203.0.113.7").c_str());
+  STRCMP_EQUAL("v6:2001:db8:1:2::/64", mgmt::api::AddressRateLimiter::keyOf("2001:db8:1:2:aaaa:bbbb:cccc:dddd").c_str());
+  STRCMP_EQUAL("not an address", mgmt::api::AddressRateLimiter::keyOf("not an address").c_str());
+  CHECK_FALSE(limiter.admit("2001:db8:1:2::1").has_value());
+  CHECK_FALSE(limiter.admit("2001:db8:1:2::2").has_value());
+  CHECK_FALSE(limiter.peek("2001:db8:1:3::1").has_value());  // another /64
+  std::optional<core::HttpResponse> limited = limiter.peek("2001:db8:1:2:ffff::9");
+  CHECK_TRUE(limited.has_value());
+  CHECK_EQUAL(429, limited->status);
+  bool retryAfter = false;
+  for (const auto& [name, value] : limited->headers) retryAfter = retryAfter || (name == "Retry-After" && value == "600");
+  CHECK_TRUE_TEXT(retryAfter, limited->body.c_str());
+  CHECK_TRUE(limited->body.find("too many signups from your address") != std::string::npos);
+  CHECK_EQUAL(600, limiter.take("2001:db8:1:2::3"));
+  clock.advance(std::chrono::minutes(10));
+  CHECK_EQUAL(0, limiter.take("2001:db8:1:2::3"));
+  CHECK_EQUAL(600, limiter.retryAfterSeconds("2001:db8:1:2::3"));
+  // IPv4 addresses each have their own.
+  CHECK_FALSE(limiter.admit("203.0.113.7").has_value());
+  CHECK_FALSE(limiter.admit("203.0.113.8").has_value());
 }
