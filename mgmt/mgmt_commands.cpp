@@ -156,6 +156,10 @@ const std::vector<Spec>& mgmtCommandSpecs() {
               "self-registrations: who, tier and scenario, verified, provisioning progress")
           .args({integer("limit").range(1, 1000)})
           .role("platform"),
+      command("signup-funnel", "signup funnel", "[--weeks N]",
+              "signups per week (by the week they were made): started, verified, provisioned, converted")
+          .args({integer("weeks").range(1, 520)})
+          .role("platform"),
       command("branding-set", "branding set",
               "--tenant T [--display-name N] [--logo-url https://...] [--primary-colour #rrggbb] [--accent-colour #rrggbb]",
               "the tenant's name, logo and colours in its mail (the custom-branding plugin: basic tier and above)")

@@ -135,7 +135,12 @@ core::Status Mgmtd::start() {
   selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance());
   EDGE_RETURN_IF_ERROR(selfcare_->init().withContext("self-care portal"));
   selfcare_->addRoutes(*adminApi_);
-  api::routeSignupApi(*adminApi_, platform_->onboarding);  // public: ISP self-registration (ADR 0029)
+  // Public: ISP self-registration (ADR 0029), its abuse limits per client address (ADR 0037).
+  signupGate_ = std::make_unique<api::SignupGate>(
+      platform_->onboarding, core::SystemClock::instance(),
+      api::SignupLimits{static_cast<double>(config_.signup.perAddressBurst),
+                        static_cast<double>(config_.signup.perAddressPerHour)});
+  api::routeSignupApi(*adminApi_, *signupGate_);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
   // After the admin API's port is known: links in mail name it when mail.link-url is empty.

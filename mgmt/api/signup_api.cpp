@@ -25,18 +25,39 @@ core::command::Table::Handler scoped(
 
 }  // namespace
 
-void routeSignupApi(core::HttpServer& server, onboarding::OnboardingService& onboarding) {
+SignupGate::SignupGate(onboarding::OnboardingService& onboarding, const core::Clock& clock, SignupLimits limits)
+    : onboarding_(onboarding), limiter_(clock, limits.perAddressPerHour, limits.perAddressBurst, "signups") {}
+
+int64_t SignupGate::take(const std::string& remote) { return limiter_.take(remote); }
+
+core::Result<Json> SignupGate::submit(const onboarding::SignupRequest& request, const std::string& remote) {
+  core::Result<Json> made = onboarding_.signup(request, AddressRateLimiter::keyOf(remote));
+  if (!made.isOk() && (made.status().code() == core::Code::kInternal || made.status().code() == core::Code::kUnavailable))
+    core::logWarning("signup: ", made.status().toString());
+  if (!made.isOk() && made.status().code() == core::Code::kResourceExhausted)
+    core::logInfo("signup: refused from ", remote, ": ", made.status().message());
+  return made;
+}
+
+void routeSignupApi(core::HttpServer& server, SignupGate& gate) {
   core::HttpRouteLimits small;
   small.maxBodyBytes = onboarding::kMaxSignupBytes;
+  // The address's bucket is drawn from before the body is read: a flood of signups, good or bad,
+  // costs one header parse each once the bucket is empty.
+  small.admit = [&gate](const HttpRequest& req) -> std::optional<HttpResponse> {
+    const int64_t wait = gate.take(req.remote);
+    if (wait == 0) return std::nullopt;
+    return tooManyRequests(gate.refusalText(wait), wait);
+  };
   server.route(
       "POST", "/api/v1/signup",
-      [&onboarding](const HttpRequest& req) {
+      [&gate](const HttpRequest& req) {
         core::Result<onboarding::SignupRequest> parsed = onboarding::parseSignup(req.body);
         if (!parsed.isOk()) return errorResponse(parsed.status());
-        core::Result<Json> made = onboarding.signup(*parsed);
+        core::Result<Json> made = gate.submit(*parsed, req.remote);
         if (!made.isOk()) {
-          if (made.status().code() == core::Code::kInternal || made.status().code() == core::Code::kUnavailable)
-            core::logWarning("signup: ", made.status().toString());
+          if (made.status().code() == core::Code::kResourceExhausted)
+            return tooManyRequests(made.status().message(), kSignupCapRetrySeconds);
           return errorResponse(made.status());
         }
         Json body = *made;
@@ -44,6 +65,7 @@ void routeSignupApi(core::HttpServer& server, onboarding::OnboardingService& onb
         return HttpResponse::json(202, body);
       },
       small);
+  onboarding::OnboardingService& onboarding = gate.onboarding();
   core::HttpRouteLimits none;
   none.maxBodyBytes = 1;
   server.route(
@@ -76,6 +98,9 @@ void bindOnboardingCommands(core::command::Table& table, onboarding::OnboardingS
   }));
   table.bind("signup-list", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
     return onboarding.signupList(a, c);
+  }));
+  table.bind("signup-funnel", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
+    return onboarding.signupFunnel(a, c);
   }));
   table.bind("branding-set", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
     return onboarding.setBranding(a, c);

@@ -45,9 +45,16 @@ Json jobJson(const JobRow& j, const std::string& tenantName) {
 
 std::string dayOf(int64_t unix) { return iso(unix).substr(0, 10); }
 
+// The funnel's week of a moment: the date of its Monday (UTC). 1970-01-01 was a Thursday.
+std::string weekOf(int64_t unix) {
+  const int64_t days = (unix >= 0 ? unix : unix - 86399) / 86400;
+  const int64_t sinceMonday = ((days + 3) % 7 + 7) % 7;
+  return dayOf((days - sinceMonday) * 86400);
+}
+
 }  // namespace
 
-core::Result<Json> OnboardingService::signup(const SignupRequest& r) {
+core::Result<Json> OnboardingService::signup(const SignupRequest& r, const std::string& origin) {
   const int64_t now = d_.clock.unixSeconds();
   const std::string secret = core::pki::randomHex(20);
   SignupRow row;
@@ -58,13 +65,23 @@ core::Result<Json> OnboardingService::signup(const SignupRequest& r) {
   row.scenario = r.scenario;
   row.verifyExpiresAt = now + d_.verifyTtlSeconds;
   row.createdAt = now;
+  row.origin = origin.substr(0, 64);
   const std::string link = (d_.publicUrl ? d_.publicUrl() : std::string()) + "/api/v1/signup/verify?token=" + secret;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     OnboardingStore store(tx);
     EDGE_ASSIGN_OR_RETURN(int64_t recent, store.recentSignups(r.email, now - 3600));
     if (recent >= d_.signupsPerEmailPerHour)
       return core::resourceExhausted("email: too many signups for this address; try again in an hour");
+    // The caps that keep one client (and all of them) from growing the table and the outbox.
+    EDGE_ASSIGN_OR_RETURN(int64_t fromOrigin, store.pendingSignupsFrom(row.origin, now));
+    if (fromOrigin >= d_.pendingPerOrigin)
+      return core::resourceExhausted("too many signups from your address are waiting for their email link: "
+                                     "open one of those links, or try again when they expire");
+    EDGE_ASSIGN_OR_RETURN(int64_t pending, store.pendingSignups(now));
+    if (pending >= d_.pendingMax)
+      return core::resourceExhausted("signups are paused: too many are waiting for their email link; try again later");
     EDGE_RETURN_IF_ERROR(store.insertSignup(row, core::pki::sha256Hex(secret)));
+    EDGE_RETURN_IF_ERROR(store.countFunnel(weekOf(now), "started"));
     return mail::enqueue(tx, "", r.email, "signup-verify", Json{{"link", link}, {"business", r.businessName}}, now)
         .status();
   }));
@@ -80,13 +97,14 @@ core::Result<Json> OnboardingService::verify(const std::string& secret) {
     OnboardingStore store(tx);
     EDGE_ASSIGN_OR_RETURN(std::optional<SignupRow> s, store.signupByVerifier(core::pki::sha256Hex(secret)));
     if (!s) return core::notFound("token: this link is not known (it may have been mistyped)");
+    // Single-purpose and expiring: after verifyTtlSeconds the link is no use at all, verified or not.
+    if (now >= s->verifyExpiresAt) return core::failedPrecondition("token: this link has expired; sign up again");
     if (s->state != "pending") {
       // The same link again: where the first click led.
       EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> t, TenantStore(tx).byId(s->tenantId));
       out = Json{{"tenant", t ? t->name : ""}, {"tenant-id", s->tenantId}, {"job", s->jobId}, {"again", true}};
       return core::Status::ok();
     }
-    if (now >= s->verifyExpiresAt) return core::failedPrecondition("token: this link has expired; sign up again");
     const Scenario* scenario = findScenario(s->scenario);
     if (scenario == nullptr) return core::internalError("signup " + s->id + " names an unknown scenario");
     EDGE_ASSIGN_OR_RETURN(Json details, core::parseJsonWithComments(s->details, "signup details"));
@@ -96,7 +114,7 @@ core::Result<Json> OnboardingService::verify(const std::string& secret) {
     job.id = "j-" + core::pki::randomHex(8);
     job.kind = kProvisionDemo;
     job.tenantId = t.id;
-    job.arguments = Json{{"scenario", scenario->name}, {"signup", s->id}}.dump();
+    job.arguments = Json{{"scenario", scenario->name}, {"signup", s->id}, {"week", weekOf(s->createdAt)}}.dump();
     job.state = "queued";
     job.step = "waiting to start";
     job.stepsTotal = static_cast<int64_t>(scenarioSteps(*scenario).size()) + 1;  // + "ready"
@@ -104,6 +122,7 @@ core::Result<Json> OnboardingService::verify(const std::string& secret) {
     job.createdAt = job.updatedAt = now;
     EDGE_RETURN_IF_ERROR(store.insertJob(job));
     EDGE_RETURN_IF_ERROR(store.markVerified(s->id, t.id, job.id, now));
+    EDGE_RETURN_IF_ERROR(store.countFunnel(weekOf(s->createdAt), "verified"));
     out = Json{{"tenant", t.name}, {"tenant-id", t.id}, {"job", job.id}, {"again", false}};
     return core::Status::ok();
   }));
@@ -160,13 +179,25 @@ core::Result<int> OnboardingService::runJobs(int64_t budgetMillis) {
         name = "ready";
         const std::string console = d_.publicUrl ? d_.publicUrl() : std::string();
         EDGE_ASSIGN_OR_RETURN(std::optional<TenantStore::DemoState> demo, TenantStore(tx).demo(t->id));
-        if (demo && !demo->contactEmail.empty())
+        if (demo && !demo->contactEmail.empty()) {
           EDGE_RETURN_IF_ERROR(mail::enqueue(tx, t->id, demo->contactEmail, "demo-ready",
                                              Json{{"tenant", t->name}, {"scenario", scenario->name},
                                                   {"console-url", console}},
                                              now)
                                    .status());
+          if (d_.inviteOwner) {
+            std::string contact;
+            EDGE_ASSIGN_OR_RETURN(std::optional<SignupRow> signup, store.signupByTenant(t->id));
+            if (signup) {
+              if (core::Result<Json> d = core::parseJsonWithComments(signup->details, "details"); d.isOk())
+                contact = d->value("contact-name", "");
+            }
+            EDGE_RETURN_IF_ERROR(d_.inviteOwner(tx, t->id, demo->contactEmail, contact, now).withContext("inviting the owner"));
+          }
+        }
         j->state = "done";
+        if (args.contains("week") && args["week"].is_string())
+          EDGE_RETURN_IF_ERROR(store.countFunnel(args["week"].get<std::string>(), "provisioned"));
       }
       log.push_back(Json{{"step", name}, {"at", iso(now)}});
       j->log = log.dump();
@@ -224,6 +255,10 @@ core::Status OnboardingService::touch(const std::string& tenantId) {
 core::Result<OnboardingService::LifecycleReport> OnboardingService::lifecycle() {
   const int64_t now = d_.clock.unixSeconds();
   LifecycleReport report;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(report.expiredSignups, OnboardingStore(tx).deleteExpiredSignups(now));
+    return core::Status::ok();
+  }));
   std::vector<TenantStore::DemoState> demos;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
@@ -355,6 +390,7 @@ ControlReply OnboardingService::convert(const Json& args, const tenancy::Caller&
     t.expiresAt = now + d_.tenancy.licenseDays() * 86400;
     EDGE_RETURN_IF_ERROR(d_.tenancy.reissueLicense(tx, t, now));
     EDGE_RETURN_IF_ERROR(OnboardingStore(tx).markConverted(t.id));
+    if (signup) EDGE_RETURN_IF_ERROR(OnboardingStore(tx).countFunnel(weekOf(signup->createdAt), "converted"));
     EDGE_RETURN_IF_ERROR(
         mail::enqueue(tx, t.id, billingEmail, "welcome-paid", Json{{"tenant", t.name}, {"tier", tier}}, now).status());
     out = Json{{"tenant", t.name},
@@ -397,6 +433,25 @@ ControlReply OnboardingService::signupList(const Json& args, const tenancy::Call
       store::Storage::Mode::kReadOnly);
   if (!s.isOk()) return ControlReply::error(s);
   return ControlReply::success(std::to_string(out.size()) + " signups", out);
+}
+
+ControlReply OnboardingService::signupFunnel(const Json& args, const tenancy::Caller& caller) {
+  core::CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"weeks"}));
+  if (!caller.platform()) return ControlReply::error(core::permissionDenied("the signup funnel is the platform's"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> weeks, a.integer("weeks", 1, 520));
+  Json out = Json::array();
+  core::Status s = d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(std::vector<FunnelWeek> rows, OnboardingStore(tx).funnel(static_cast<int>(weeks.value_or(12))));
+        for (const FunnelWeek& w : rows)
+          out.push_back(Json{{"week", w.week}, {"started", w.started}, {"verified", w.verified},
+                             {"provisioned", w.provisioned}, {"converted", w.converted}});
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly);
+  if (!s.isOk()) return ControlReply::error(s);
+  return ControlReply::success(std::to_string(out.size()) + " weeks", out);
 }
 
 ControlReply OnboardingService::setBranding(const Json& args, const tenancy::Caller& caller) {

@@ -4,13 +4,21 @@
 //
 // Contract:
 //  - signup() stores the request and puts a verification mail in the outbox in one unit of work; only
-//    a SHA-256 of the link's secret is kept. The link works once, for verifyTtlSeconds.
-//  - verify() creates the demo tenant (no sample data yet) and a provisioning job in one unit of work;
-//    the same link again answers with the same job (idempotent), never a second tenant.
+//    a SHA-256 of the link's secret is kept. Refused (kResourceExhausted) past a cap, checked in the
+//    same unit of work: signupsPerEmailPerHour per address, pendingPerOrigin unverified signups from
+//    one client address (an IPv6 one by its /64) and pendingMax unverified signups in all. A pending
+//    signup whose link expired no longer counts and is deleted by lifecycle().
+//  - The link's secret is single-purpose: it only verifies this signup (it signs nobody in and is
+//    no job id), for verifyTtlSeconds from the signup. verify() creates the demo tenant (no sample
+//    data yet) and a provisioning job in one unit of work; the same link again, while it is valid,
+//    answers with the same job (idempotent), never a second tenant; after that it is expired too.
+//  - The funnel (funnel()): each week's signups counted as they start, verify, finish provisioning
+//    and convert, in the unit of work of each step, by the week the signup was made.
 //  - runJobs() runs provisioning steps, each step one unit of work with the job's progress, so a
-//    restart resumes at the first step not done and no step is written twice. mgmtd runs it as a
+//    restart resumes at the first step not done and no step is written twice. The last step
+//    ("ready") mails the contact and invites them as the tenant's owner (Deps::inviteOwner). mgmtd runs it as a
 //    singleton job ("provisioning").
-//  - lifecycle() (singleton "demo-lifecycle"): a reminder mail once per expiry when a demo ends within
+//  - lifecycle() (singleton "demo-lifecycle"): deletes pending signups whose link expired; a reminder mail once per expiry when a demo ends within
 //    reminderDays; an active demo past its expiry is locked (suspended, mail); a locked demo is purged
 //    purgeGraceDays after the lock: every row of the tenant, in every area, goes.
 //  - touch(): a demo tenant's activity moves its expiry to now + demoDays (a new license at most once
@@ -49,16 +57,26 @@ class OnboardingService {
     int64_t signupsPerEmailPerHour = 3;
     // A purge's rows in areas this service does not know (people, billing): none = nothing more.
     std::function<core::Status(store::Transaction&, const std::string& tenantId)> purgeOtherAreas;
+    // When a demo is ready: its owner (the signup's email and contact name) gets a way in, in the
+    // ready step's unit of work (mgmt/access: a person and an invitation mail). None: nobody is made.
+    std::function<core::Status(store::Transaction&, const std::string& tenantId, const std::string& email,
+                               const std::string& name, int64_t now)>
+        inviteOwner = {};
+    // Unverified signups (link not expired) at once: from one client address, and in all.
+    int64_t pendingPerOrigin = 5;
+    int64_t pendingMax = 2000;
   };
   struct LifecycleReport {
     std::vector<std::string> reminded, locked, purged;  // tenant names
+    int64_t expiredSignups = 0;                          // pending signups deleted (link expired)
   };
 
   explicit OnboardingService(Deps deps) : d_(std::move(deps)) {}
 
-  // The public signup: {"signup": id, "email": ...}. kInvalidArgument naming the field;
-  // kResourceExhausted after too many signups for one address.
-  core::Result<core::Json> signup(const SignupRequest& request);
+  // The public signup from client address `origin` (AddressRateLimiter::keyOf: "" for none):
+  // {"signup": id, "email": ...}. kInvalidArgument naming the field; kResourceExhausted past a cap
+  // (the message names it: "email: ..." for the address's hourly limit).
+  core::Result<core::Json> signup(const SignupRequest& request, const std::string& origin = "");
   // The emailed link's secret: {"tenant": name, "tenant-id": id, "job": id}. kNotFound for an unknown
   // secret, kFailedPrecondition for an expired one.
   core::Result<core::Json> verify(const std::string& secret);
@@ -75,6 +93,9 @@ class OnboardingService {
   // and signup-list (the platform's funnel).
   core::ControlReply convert(const core::Json& args, const tenancy::Caller& caller);
   core::ControlReply signupList(const core::Json& args, const tenancy::Caller& caller);
+  // signup-funnel (weeks, default 12): per week {"week", "started", "verified", "provisioned",
+  // "converted"}, oldest first; the platform's only.
+  core::ControlReply signupFunnel(const core::Json& args, const tenancy::Caller& caller);
   // branding-set: the tenant's branding in its mail (mail::setBranding); fields left out keep theirs.
   core::ControlReply setBranding(const core::Json& args, const tenancy::Caller& caller);
   // branding-show: what the tenant set (fields it left empty are "": the platform's are used).
