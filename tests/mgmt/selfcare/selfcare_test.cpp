@@ -1,0 +1,85 @@
+// The self-care portal's pure parts (mgmt/selfcare): one-time codes (single use, expiry, wrong tries,
+// replaced by a new one), their limits per account and per client address over a sliding window,
+// failed sign-ins per address; the usage chart's SVG (bars scaled to the largest day, labels escaped,
+// an accessible name). The pages and the service run against a real mgmtd in
+// tests/integration/selfcare_test.py.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mgmt/selfcare/sign_in_limits.h"
+#include "mgmt/selfcare/usage_chart.h"
+
+#include <CppUTest/TestHarness.h>
+
+using mgmt::selfcare::SignInLimits;
+
+TEST_GROUP(SelfcareCodes){};
+
+TEST(SelfcareCodes, ACodeWorksOnceAndOnlyUntilItExpires) {
+  SignInLimits limits;
+  core::Result<std::string> code = limits.issue("t-1/ana", "10.0.0.1", 1000);
+  CHECK_TRUE(code.isOk());
+  CHECK_EQUAL(6u, code->size());
+  CHECK_FALSE(limits.verify("t-2/ana", *code, 1001));  // another tenant's ana
+  CHECK_TRUE(limits.verify("t-1/ana", *code, 1001));
+  CHECK_FALSE(limits.verify("t-1/ana", *code, 1002));  // used
+  core::Result<std::string> late = limits.issue("t-1/ana", "10.0.0.1", 2000);
+  CHECK_FALSE(limits.verify("t-1/ana", *late, 2000 + SignInLimits::kCodeSeconds));  // expired
+}
+
+TEST(SelfcareCodes, WrongTriesVoidTheCodeAndANewCodeReplacesTheOld) {
+  SignInLimits limits;
+  std::string first = *limits.issue("t-1/bob", "10.0.0.2", 0);
+  std::string second = *limits.issue("t-1/bob", "10.0.0.2", 1);
+  if (first != second) CHECK_FALSE(limits.verify("t-1/bob", first, 2));  // replaced (a wrong try)
+  std::string wrong = second == "000000" ? "000001" : "000000";
+  for (int i = 0; i < SignInLimits::kMaxWrongCodes; ++i) CHECK_FALSE(limits.verify("t-1/bob", wrong, 3));
+  CHECK_FALSE(limits.verify("t-1/bob", second, 4));  // void after too many wrong tries
+}
+
+TEST(SelfcareCodes, CodesAreLimitedPerAccountAndPerAddressOverTheWindow) {
+  SignInLimits limits;
+  for (size_t i = 0; i < SignInLimits::kCodesPerAccount; ++i) CHECK_TRUE(limits.issue("t/a", "1.1.1.1", 100).isOk());
+  core::Result<std::string> refused = limits.issue("t/a", "1.1.1.2", 100);
+  CHECK_TRUE(refused.status().code() == core::Code::kResourceExhausted);
+  CHECK_TRUE(refused.status().message().find("this account") != std::string::npos);
+  // After the window the account may ask again.
+  CHECK_TRUE(limits.issue("t/a", "1.1.1.2", 100 + SignInLimits::kWindowSeconds).isOk());
+  // One address asking for many accounts.
+  SignInLimits other;
+  for (size_t i = 0; i < SignInLimits::kCodesPerAddress; ++i)
+    CHECK_TRUE(other.issue("t/u" + std::to_string(i), "9.9.9.9", 50).isOk());
+  core::Result<std::string> flood = other.issue("t/fresh", "9.9.9.9", 51);
+  CHECK_TRUE(flood.status().code() == core::Code::kResourceExhausted);
+  CHECK_TRUE(flood.status().message().find("your address") != std::string::npos);
+  CHECK_TRUE(other.issue("t/fresh", "9.9.9.8", 51).isOk());
+}
+
+TEST(SelfcareCodes, FailedSignInsAreLimitedPerAddress) {
+  SignInLimits limits;
+  for (size_t i = 0; i < SignInLimits::kFailuresPerAddress; ++i) {
+    CHECK_TRUE(limits.admitAttempt("2.2.2.2", 10).isOk());
+    limits.recordFailure("2.2.2.2", 10);
+  }
+  CHECK_TRUE(limits.admitAttempt("2.2.2.2", 11).code() == core::Code::kResourceExhausted);
+  CHECK_TRUE(limits.admitAttempt("2.2.2.3", 11).isOk());
+  CHECK_TRUE(limits.admitAttempt("2.2.2.2", 10 + SignInLimits::kWindowSeconds).isOk());
+}
+
+TEST_GROUP(SelfcareChart){};
+
+TEST(SelfcareChart, BarsScaleToTheLargestDayAndLabelsAreEscaped) {
+  std::vector<std::pair<std::string, int64_t>> days = {{"2026-01-01", 0}, {"<b>", 500}, {"2026-01-03", 1000}};
+  std::string svg = mgmt::selfcare::usageSvg(days);
+  CHECK_TRUE(svg.find("role=\"img\"") != std::string::npos);
+  CHECK_TRUE(svg.find("<title id=\"usage-title\">") != std::string::npos);
+  CHECK_TRUE(svg.find("<b>") == std::string::npos);
+  CHECK_TRUE(svg.find("&lt;b&gt;") != std::string::npos);
+  CHECK_TRUE(svg.find("height=\"96\"") != std::string::npos);  // the largest day: full height (100 - 4)
+  CHECK_TRUE(svg.find("height=\"48\"") != std::string::npos);  // half of it
+  CHECK_TRUE(svg.find("height=\"0\"") != std::string::npos);
+  // No usage at all: no bar has height, and nothing divides by zero.
+  std::string empty = mgmt::selfcare::usageSvg({{"2026-01-01", 0}});
+  CHECK_TRUE(empty.find("height=\"0\"") != std::string::npos);
+}
