@@ -14,9 +14,11 @@ import os
 import re
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from curl_box import CurlBox  # noqa: E402
 from edgelib import Mgmtd, TempDir  # noqa: E402
 from smtp_sink import SmtpSink, text_of  # noqa: E402
 
@@ -91,6 +93,20 @@ class SelfcareTest(unittest.TestCase):
             m.ctl("customer", "add", "--tenant", tenant, "--name", name, "--email", email, "--username", user)
         for tenant in ("harbour", "bay"):
             m.ctl("billing", "run", "--tenant", tenant, "--date", "2026-01-01", "--finalize", "true")
+        # Usage as boxes upload it (a box per tenant over mutual TLS): yesterday's closed sessions.
+        yesterday = int(time.time()) - 86400
+        for tenant, used in (("harbour", {"ana": 3_000_000_000, "bob": 7_000_000_000}), ("bay", {"cid": 9_000_000_000})):
+            box = CurlBox(cls.tmp.path, "box-" + tenant).enroll(m.ctl("claim", "create", "--tenant", tenant).stdout.strip())
+            users = sorted(used)
+            rows = [{"seq": i + 1, "at": yesterday, "session": f"s-{u}", "username": u, "input-octets": used[u] // 2,
+                     "output-octets": used[u] - used[u] // 2, "session-time": 3600} for i, u in enumerate(users)]
+            sessions = [{"id": i + 1, "session": f"s-{u}", "username": u, "nas": "bras", "started": yesterday,
+                         "stopped": yesterday + 3600, "input-octets": used[u] // 2,
+                         "output-octets": used[u] - used[u] // 2, "session-time": 3600, "close-reason": "user-request"}
+                        for i, u in enumerate(users)]
+            code, body = box.request("POST", "/v1/usage", {"idempotency-key": f"usage:1-{len(rows)}", "rows": rows,
+                                                           "sessions": sessions})
+            assert code == 200, f"usage upload for {tenant}: {code} {body}"
         # ana's first invoice is credited, and she gets a second one that stays open.
         ana = cls.invoices("harbour", "ana")[0]
         m.ctl("credit-note", "add", "--tenant", "harbour", "--invoice", ana["id"])
@@ -165,7 +181,8 @@ class SelfcareTest(unittest.TestCase):
         code, page = b.request("selfcare/harbour/code-request", {"csrf": token, "login": "nobody@example.com"})
         self.assertEqual(200, code)
         self.assertIn("Enter your code", page)
-        self.assertEqual(3, len(self.sink.wait_for(lambda x: x["To"] == "dan@example.com", count=3)))
+        codes = self.sink.wait_for(lambda x: x["To"] == "dan@example.com" and "sign-in code" in x["Subject"], count=3)
+        self.assertEqual(3, len(codes))
 
     def test_password_sign_in_pages_pdf_and_contact(self):
         b = self.browser()
@@ -220,6 +237,11 @@ class SelfcareTest(unittest.TestCase):
             self.assertNotIn("%PDF", body)
         code, _ = ana.request("selfcare/harbour/invoice/inv-0000000000.pdf")
         self.assertEqual(404, code)
+        # Her usage is hers: 3 GB of the 50 GB quota, not bob's 7 GB nor cid's 9 GB (another tenant).
+        code, page = ana.request("selfcare/harbour/")
+        self.assertIn("3GB used in the last 30 days", page)
+        self.assertIn("47GB", page)
+        self.assertNotRegex(page, r"(?<![0-9])[79]GB")
         # Her pages show nothing of bob's.
         for path in ("selfcare/harbour/", "selfcare/harbour/invoices", "selfcare/harbour/contact"):
             code, page = ana.request(path)
