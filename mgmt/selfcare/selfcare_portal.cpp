@@ -372,10 +372,12 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
     core::logInfo("selfcare: ", c.visitor->account.key(), " updated their contact details");
     return contactPage(c, nullptr, nullptr, {Message::ok("Saved.")}, 200);
   }
-  // Signing in: failures are limited per client address.
-  if (core::Status admitted = limits_.admitAttempt(r.remote, now); !admitted.isOk())
-    return signInPage(c, Json{{"login", fieldOf(form, "login")}}, {Message::error(admitted.message())}, 429);
+  // Signing in: failures are limited per client address and per login.
   const std::string login = fieldOf(form, "login");
+  std::string loginKey = c.tenant.id + "/" + login;
+  for (char& ch : loginKey) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (core::Status admitted = limits_.admitAttempt(r.remote, loginKey, now); !admitted.isOk())
+    return signInPage(c, Json{{"login", login}}, {Message::error(admitted.message())}, 429);
   if (action == "sign-in") {
     Json f{{"login", login}};
     if (login.empty()) f["loginError"] = "Give your username or email address.";
@@ -387,7 +389,7 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
       return signInPage(c, f, {Message::error("Signing in is not possible just now: try again in a moment.")}, 503);
     }
     if (!*a) {
-      limits_.recordFailure(r.remote, now);
+      limits_.recordFailure(r.remote, loginKey, now);
       f["passwordError"] = "That username or email and password do not match an account.";
       return signInPage(c, f, {}, 400);
     }
@@ -421,7 +423,7 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
     core::Result<std::optional<Account>> a = service_.accountFor(c.tenant.id, login);
     if (!a.isOk()) return codePage(c, login, "Signing in is not possible just now: try again in a moment.", 503);
     if (!*a || !limits_.verify((*a)->key(), code, now)) {
-      limits_.recordFailure(r.remote, now);
+      limits_.recordFailure(r.remote, loginKey, now);
       return codePage(c, login, "That code is wrong, used or expired: ask for a new one if needed.", 400);
     }
     return signedIn(c, **a);

@@ -69,18 +69,25 @@ bool SignInLimits::verify(const std::string& account, const std::string& code, i
   return false;
 }
 
-core::Status SignInLimits::admitAttempt(const std::string& address, int64_t now) {
+core::Status SignInLimits::admitAttempt(const std::string& address, const std::string& login, int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = failuresPerAddress_.find(address);
-  if (it == failuresPerAddress_.end() || underLimit(it->second, kFailuresPerAddress, now)) return core::Status::ok();
-  return core::resourceExhausted("too many failed sign-ins from your address: try again in " +
-                                 waitText(it->second.front() + kWindowSeconds - now));
+  if (it != failuresPerAddress_.end() && !underLimit(it->second, kFailuresPerAddress, now))
+    return core::resourceExhausted("too many failed sign-ins from your address: try again in " +
+                                   waitText(it->second.front() + kWindowSeconds - now));
+  it = failuresPerLogin_.find(login);
+  if (it != failuresPerLogin_.end() && !underLimit(it->second, kFailuresPerLogin, now))
+    return core::resourceExhausted("too many failed sign-ins for this account: try again in " +
+                                   waitText(it->second.front() + kWindowSeconds - now));
+  return core::Status::ok();
 }
 
-void SignInLimits::recordFailure(const std::string& address, int64_t now) {
+void SignInLimits::recordFailure(const std::string& address, const std::string& login, int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
   failuresPerAddress_[address].push_back(now);
+  failuresPerLogin_[login].push_back(now);
   bound(failuresPerAddress_);
+  bound(failuresPerLogin_);
 }
 
 }  // namespace mgmt::selfcare

@@ -56,15 +56,27 @@ TEST(SelfcareCodes, CodesAreLimitedPerAccountAndPerAddressOverTheWindow) {
   CHECK_TRUE(other.issue("t/fresh", "9.9.9.8", 51).isOk());
 }
 
-TEST(SelfcareCodes, FailedSignInsAreLimitedPerAddress) {
+TEST(SelfcareCodes, FailedSignInsAreLimitedPerAddressAndPerLogin) {
   SignInLimits limits;
+  // One address trying many logins.
   for (size_t i = 0; i < SignInLimits::kFailuresPerAddress; ++i) {
-    CHECK_TRUE(limits.admitAttempt("2.2.2.2", 10).isOk());
-    limits.recordFailure("2.2.2.2", 10);
+    CHECK_TRUE(limits.admitAttempt("2.2.2.2", "t/u" + std::to_string(i), 10).isOk());
+    limits.recordFailure("2.2.2.2", "t/u" + std::to_string(i), 10);
   }
-  CHECK_TRUE(limits.admitAttempt("2.2.2.2", 11).code() == core::Code::kResourceExhausted);
-  CHECK_TRUE(limits.admitAttempt("2.2.2.3", 11).isOk());
-  CHECK_TRUE(limits.admitAttempt("2.2.2.2", 10 + SignInLimits::kWindowSeconds).isOk());
+  core::Status refused = limits.admitAttempt("2.2.2.2", "t/other", 11);
+  CHECK_TRUE(refused.code() == core::Code::kResourceExhausted);
+  CHECK_TRUE(refused.message().find("your address") != std::string::npos);
+  CHECK_TRUE(limits.admitAttempt("2.2.2.3", "t/other", 11).isOk());
+  CHECK_TRUE(limits.admitAttempt("2.2.2.2", "t/other", 10 + SignInLimits::kWindowSeconds).isOk());
+  // Many addresses trying one login.
+  for (size_t i = 0; i < SignInLimits::kFailuresPerLogin; ++i) {
+    CHECK_TRUE(limits.admitAttempt("10.1.0." + std::to_string(i), "t/ana", 20).isOk());
+    limits.recordFailure("10.1.0." + std::to_string(i), "t/ana", 20);
+  }
+  refused = limits.admitAttempt("10.2.0.1", "t/ana", 21);
+  CHECK_TRUE(refused.code() == core::Code::kResourceExhausted);
+  CHECK_TRUE(refused.message().find("this account") != std::string::npos);
+  CHECK_TRUE(limits.admitAttempt("10.2.0.1", "t/bob", 21).isOk());
 }
 
 TEST_GROUP(SelfcareChart){};
