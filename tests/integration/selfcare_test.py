@@ -262,6 +262,22 @@ class SelfcareTest(unittest.TestCase):
         code, _ = ana.request("selfcare/bay/contact", {"csrf": token, "email": "x@example.com"})
         self.assertEqual(403, code)
         self.assertEqual("cid@example.com", self.customer("bay", "cid")["email"])
+        code, _ = ana.request("selfcare/bay/sign-out", {"csrf": token})
+        self.assertEqual(403, code)
+        code, _ = ana.request("selfcare/harbour/invoices")
+        self.assertEqual(200, code)  # still signed in at her own portal
+        # Her credentials are worth nothing at another tenant's portal, by password or by code.
+        stranger = self.browser()
+        bay = stranger.csrf("selfcare/bay/")
+        code, page = stranger.request("selfcare/bay/sign-in", {"csrf": bay, "login": "ana", "password": "pw-ana-secret"})
+        self.assertEqual(400, code)
+        code, page = stranger.request("selfcare/bay/code-request", {"csrf": bay, "login": "ana@example.com"})
+        self.assertEqual(200, code)  # the same answer as for anyone
+        code, page = stranger.request("selfcare/bay/code-request", {"csrf": bay, "login": "cid"})
+        self.assertEqual(200, code)
+        self.sink.wait_for(lambda x: x["To"] == "cid@example.com" and "sign-in code" in x["Subject"])
+        self.assertEqual([], [x["Subject"] for x in self.sink.received()
+                              if x["To"] == "ana@example.com" and "Bay Fibre" in x["Subject"]])
         # No session at all: refused from the headers.
         code, _ = self.browser().request("selfcare/harbour/contact", {"email": "x@example.com"})
         self.assertEqual(403, code)
