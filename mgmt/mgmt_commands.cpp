@@ -261,6 +261,22 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), text("search", false, 256), integer("limit").range(1, 1000), integer("offset").range(0, 10000000)})
           .positional("search")
           .role("tenant"),
+      // Insight (mgmt/insight, docs/insight.md): churn models trained from the daily features, scores
+      // with their factors in words. --day: days since 1970-01-01 (default today, UTC).
+      command("insight-train", "insight train", "[--day D]", "train the churn models: the global prior over every tenant, then each tenant's own on it")
+          .args({integer("day").range(0, 1000000)})
+          .role("platform")
+          .action(),
+      command("insight-score", "insight score", "--tenant T [--day D]", "score the tenant's active customers with its churn model (the prior while it has none)")
+          .args({tenant(), integer("day").range(0, 1000000)})
+          .role("tenant")
+          .action(),
+      command("insight-backtest", "insight backtest", "[--tenant T] [--day D]", "time-split backtest: train on the days before D-90, score at D-90, compare with who left by D (AUC, top-decile lift, calibration)")
+          .args({text("tenant", false, 64), integer("day").range(0, 1000000)})
+          .role("tenant"),
+      command("insight-at-risk", "insight at-risk", "--tenant T [--limit N]", "the tenant's customers at risk of leaving, highest score first, with the factors in words")
+          .args({tenant(), integer("limit").range(1, 10000)})
+          .role("tenant"),
 
       // Billing of the tenant's customers (mgmt/billing, docs/billing.md): money as amounts such as
       // 12.50 in the tenant's currency, dates as 2026-01-31 (UTC days).

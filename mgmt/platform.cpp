@@ -6,6 +6,8 @@
 #include "mgmt/api/signup_api.h"
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/customers/customer_store.h"
+#include "mgmt/insight/insight_commands.h"
+#include "mgmt/insight/insight_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
@@ -62,6 +64,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
   d.purgeOtherAreas = [&clock](store::Transaction& tx, const std::string& tenantId) -> core::Status {
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::TokenStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::PersonStore(tx).deleteTenant(tenantId));
     access::AuditStore audit(tx);
@@ -92,11 +95,13 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       usage({storage, clock}),
       billing({storage, clock}),
       customers({storage, clock}),
+      insight(storage, insight::InsightOptions{}),
       partners({storage, clock}),
       onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
 
 void Platform::bind(core::command::Table& table) {
   api::bindOperatorCommands(table, services());
+  insight::bindInsightCommands(table, insight);
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).

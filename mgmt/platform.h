@@ -14,6 +14,7 @@
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/customers/customer_service.h"
+#include "mgmt/insight/insight_service.h"
 #include "mgmt/partners/partner_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/mgmt_config.h"
@@ -38,6 +39,7 @@ class Platform {
   usage::UsageService usage;
   billing::BillingService billing;
   customers::CustomerService customers;
+  insight::InsightService insight;  // churn models and scores (ADR 0042)
   partners::PartnerService partners;  // partners, commissions, payouts (ADR 0041)
 
   api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, customers, billing}; }

@@ -49,6 +49,7 @@ class InsightService {
   core::Result<int64_t> applyRetention(int32_t today);
 
   const InsightOptions& options() const { return options_; }
+  store::Storage& storage() const { return storage_; }
 
  private:
   // The tenant's histories over the days a training or backtest at `cutoff` reads.
