@@ -81,6 +81,39 @@ core::Result<int64_t> Transaction::queryInt64(std::string_view sql, const Params
   return row->int64(0);
 }
 
+// The SQLite way (PostgreSQL's driver overrides it with COPY): multi-row INSERTs of at most 512 rows
+// and 32,766 parameters (SQLite's limit since 3.32), in power-of-two sizes so that the statements'
+// texts repeat and each is prepared once.
+core::Result<int64_t> Transaction::copyRows(std::string_view table, const std::vector<std::string>& columns,
+                                            const std::vector<Params>& rows) {
+  EDGE_RETURN_IF_ERROR(detail::checkCopy(table, columns, rows));
+  size_t most = 512;
+  while (most > 1 && most * columns.size() > 32766) most /= 2;
+  std::string head = "INSERT INTO " + std::string(table) + " (";
+  for (size_t c = 0; c < columns.size(); ++c) head += (c == 0 ? "" : ", ") + columns[c];
+  head += ") VALUES ";
+  int64_t written = 0;
+  for (size_t first = 0; first < rows.size();) {
+    size_t n = most;
+    while (n > rows.size() - first) n /= 2;
+    std::string sql = head;
+    Params params;
+    params.reserve(n * columns.size());
+    for (size_t r = first; r < first + n; ++r) {
+      sql += r == first ? "(" : ", (";
+      for (size_t c = 0; c < columns.size(); ++c) {
+        params.push_back(rows[r][c]);
+        sql += (c == 0 ? "$" : ", $") + std::to_string(params.size());
+      }
+      sql += ")";
+    }
+    EDGE_ASSIGN_OR_RETURN(int64_t changed, exec(sql, params));
+    written += changed;
+    first += n;
+  }
+  return written;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Storage
 
@@ -114,6 +147,26 @@ core::Status validateMigrations(const std::vector<Migration>& migrations, Backen
                                    backendName(backend) + " SQL");
     }
   }
+  return core::Status::ok();
+}
+
+core::Status checkCopy(std::string_view table, const std::vector<std::string>& columns,
+                       const std::vector<Params>& rows) {
+  auto identifier = [](std::string_view name) {
+    if (name.empty() || name.size() > 63 || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+    for (char c : name)
+      if (!(c == '_' || std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'z'))) return false;
+    return true;
+  };
+  if (!identifier(table)) return core::invalidArgument("storage: copyRows: table '" + std::string(table) + "' is not a plain name");
+  if (columns.empty()) return core::invalidArgument("storage: copyRows into " + std::string(table) + ": no columns");
+  for (const std::string& c : columns)
+    if (!identifier(c)) return core::invalidArgument("storage: copyRows into " + std::string(table) + ": column '" + c + "' is not a plain name");
+  for (size_t r = 0; r < rows.size(); ++r)
+    if (rows[r].size() != columns.size())
+      return core::invalidArgument("storage: copyRows into " + std::string(table) + ": row " + std::to_string(r) + " has " +
+                                   std::to_string(rows[r].size()) + " values for " + std::to_string(columns.size()) +
+                                   " columns");
   return core::Status::ok();
 }
 

@@ -101,6 +101,14 @@ class Transaction {
   core::Result<std::optional<Row>> queryOne(std::string_view sql, const Params& params = {});
   // The first column of the first row; kNotFound without a row.
   core::Result<int64_t> queryInt64(std::string_view sql, const Params& params = {});
+  // Appends `rows` to `table` (each row one Value per name in `columns`, in that order) the fastest
+  // way the backend has: PostgreSQL COPY ... FROM STDIN (text format: every value escaped here, a
+  // NULL as \N, Bytes as bytea hex), SQLite prepared multi-row INSERTs (this default). Names must be
+  // plain identifiers ([a-z_][a-z0-9_]*), refused otherwise. There is no ON CONFLICT: a duplicate key
+  // fails the unit of work like any statement, so load a staging table (a temporary one) and insert
+  // from it with ON CONFLICT to skip duplicates. Returns the number of rows written.
+  virtual core::Result<int64_t> copyRows(std::string_view table, const std::vector<std::string>& columns,
+                                         const std::vector<Params>& rows);
   virtual Backend backend() const = 0;
 };
 

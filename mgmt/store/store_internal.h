@@ -21,6 +21,11 @@ core::Status validateMigrations(const std::vector<Migration>& migrations, Backen
 // COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, ABORT as its first word): those belong to transact().
 core::Status checkNotTransactionControl(std::string_view sql);
 
+// copyRows' arguments: plain identifiers for the table and columns, at least one column, and every
+// row as wide as the column list (the error names the row).
+core::Status checkCopy(std::string_view table, const std::vector<std::string>& columns,
+                       const std::vector<Params>& rows);
+
 // How many times transact() runs `work` before giving up on a retryable failure, and how long it
 // sleeps before attempt `attempt` (1-based; grows, with jitter so that colliding writers spread).
 constexpr int kMaxAttempts = 30;

@@ -22,7 +22,7 @@ UsageService::UsageService(Deps deps) : d_(std::move(deps)) {}
 core::Result<core::sync::UsageAck> UsageService::upload(const fleet::Device& device, const core::sync::UsageBatch& batch) {
   core::sync::UsageAck ack;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    UsageStore usage(tx);
+    UsageStore usage(tx, d_.ingest);
     ack = core::sync::UsageAck{};
     int64_t maxSeq = 0, maxSession = 0;
     for (const core::sync::UsageRow& u : batch.rows) maxSeq = std::max(maxSeq, u.seq);

@@ -16,6 +16,7 @@
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/store/sql.h"
 #include "mgmt/tenancy/caller.h"
+#include "mgmt/usage/usage_store.h"
 
 namespace mgmt::usage {
 
@@ -24,6 +25,8 @@ class UsageService {
   struct Deps {
     store::Storage& storage;
     const core::Clock& clock;
+    // How uploads' usage rows are written (usage_store.h): storage.usage-ingest in mgmtd's config.
+    IngestPath ingest = IngestPath::kBest;
   };
 
   explicit UsageService(Deps deps);

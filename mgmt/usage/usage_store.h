@@ -23,19 +23,28 @@ struct SessionRow {
   core::sync::SessionSummary summary;
 };
 
+// How an upload's usage rows reach the usage table (docs/benchmarks.md, "PostgreSQL usage ingest"):
+//  - kBest: kCopy on PostgreSQL, kInsert on SQLite (where a staging table only adds work);
+//  - kInsert: multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING into usage (the reference);
+//  - kCopy: the rows copied (Transaction::copyRows: COPY on PostgreSQL) into a temporary staging
+//    table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING from it.
+// Every path stores the same rows, skips the same replays and returns the same fresh rows.
+enum class IngestPath { kBest, kInsert, kCopy };
+
 class UsageStore {
  public:
-  explicit UsageStore(store::Transaction& tx) : tx_(tx) {}
+  explicit UsageStore(store::Transaction& tx, IngestPath ingest = IngestPath::kBest) : tx_(tx), ingest_(ingest) {}
 
   // Whether the row is new (false: a replay, nothing written).
   core::Result<bool> insertUsage(const std::string& deviceId, const std::string& tenantId, const core::sync::UsageRow& u);
   // Adds one new row to the subscriber's totals.
   core::Status addToTotals(const std::string& tenantId, const core::sync::UsageRow& u);
 
-  // A batch's rows at once (what an upload does): multi-row INSERTs of at most kRowsPerStatement
-  // rows each, in sizes that are powers of two so that the statements' texts repeat (each is
-  // prepared once per connection). Replays are skipped (ON CONFLICT DO NOTHING); returns the rows
-  // that were new, in the order given. `rows` must have distinct seqs (a batch's ascend strictly).
+  // A batch's rows at once (what an upload does), by the store's IngestPath; with kInsert multi-row
+  // INSERTs of at most kRowsPerStatement rows each, in sizes that are powers of two so that the
+  // statements' texts repeat (each is prepared once per connection). Replays are skipped (ON
+  // CONFLICT DO NOTHING); returns the rows that were new, in the order given. `rows` must have
+  // distinct seqs (a batch's ascend strictly).
   core::Result<std::vector<const core::sync::UsageRow*>> insertUsageRows(const std::string& deviceId,
                                                                          const std::string& tenantId,
                                                                          const std::vector<core::sync::UsageRow>& rows);
@@ -65,7 +74,12 @@ class UsageStore {
   core::Status deleteTenant(const std::string& tenantId);
 
  private:
+  core::Result<std::vector<const core::sync::UsageRow*>> copyUsageRows(const std::string& deviceId,
+                                                                       const std::string& tenantId,
+                                                                       const std::vector<core::sync::UsageRow>& rows);
+
   store::Transaction& tx_;
+  IngestPath ingest_;
 };
 
 }  // namespace mgmt::usage

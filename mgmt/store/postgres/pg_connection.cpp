@@ -212,6 +212,31 @@ core::Result<std::vector<Row>> PgConnection::query(std::string_view sql, const P
   return rows;
 }
 
+core::Result<int64_t> PgConnection::copyIn(const std::string& sql, std::string_view data) {
+  ResultPtr started(PQexec(conn_, sql.c_str()));
+  if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN) return failure(started.get(), "'" + sql + "'");
+  // Blocking connection: PQputCopyData queues and flushes as it goes; 64 KiB pieces keep libpq's
+  // buffer small whatever the batch's size.
+  constexpr size_t kPiece = 64 * 1024;
+  bool sent = true;
+  for (size_t at = 0; at < data.size() && sent; at += kPiece) {
+    const size_t n = data.size() - at < kPiece ? data.size() - at : kPiece;
+    sent = PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) == 1;
+  }
+  if (!sent || PQputCopyEnd(conn_, nullptr) != 1) {
+    lastFailure_ = PgFailure::kReconnect;
+    return core::unavailable("postgres " + server() + ": '" + sql + "': connection lost sending rows: " +
+                             trimmed(PQerrorMessage(conn_)));
+  }
+  // The COPY's outcome, then nothing (libpq's protocol: read results until null).
+  ResultPtr result(PQgetResult(conn_));
+  for (PGresult* extra = PQgetResult(conn_); extra != nullptr; extra = PQgetResult(conn_)) PQclear(extra);
+  if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) return failure(result.get(), "'" + sql + "'");
+  lastFailure_ = PgFailure::kNone;
+  const char* tuples = PQcmdTuples(result.get());
+  return static_cast<int64_t>(tuples != nullptr && *tuples != '\0' ? std::strtoll(tuples, nullptr, 10) : 0);
+}
+
 core::Status PgConnection::execScript(const std::string& sql) {
   ResultPtr result(PQexec(conn_, sql.c_str()));
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;

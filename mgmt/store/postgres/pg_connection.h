@@ -50,6 +50,9 @@ class PgConnection {
   core::Result<std::vector<Row>> query(std::string_view sql, const Params& params, int64_t* changed = nullptr);
   // SQL text that may hold several statements and no parameters (migrations, BEGIN, COMMIT).
   core::Status execScript(const std::string& sql);
+  // A COPY ... FROM STDIN statement and its data (the rows in COPY's text format, escaped by the
+  // caller), sent in pieces; returns the number of rows the server took.
+  core::Result<int64_t> copyIn(const std::string& sql, std::string_view data);
 
   // What the last failed call means (kNone after a success).
   PgFailure lastFailure() const { return lastFailure_; }

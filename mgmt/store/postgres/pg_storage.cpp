@@ -48,6 +48,35 @@ bool retryable(PgFailure f, Storage::Mode mode) {
 // Whether the connection can go back to the pool after a failure of this kind.
 bool reusable(PgFailure f) { return f != PgFailure::kReconnect && f != PgFailure::kReadOnly; }
 
+// One value in COPY's text format (PostgreSQL 15 documentation, COPY, "Text Format"): \N for NULL;
+// backslash, newline, carriage return and tab (the delimiter) as backslash sequences, so no value
+// can end a row or a column or read as the end marker; bytes as bytea's hex form (its backslash
+// escaped too). Text goes as it is otherwise: the connection's encoding is UTF8.
+void appendCopyText(std::string& out, const Value& value) {
+  if (value.isNull()) {
+    out += "\\N";
+  } else if (const auto* number = std::get_if<int64_t>(&value.v)) {
+    out += std::to_string(*number);
+  } else if (const auto* text = std::get_if<std::string>(&value.v)) {
+    for (char ch : *text) {
+      switch (ch) {
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: out.push_back(ch);
+      }
+    }
+  } else if (const auto* bytes = std::get_if<Value::Bytes>(&value.v)) {
+    static const char kHex[] = "0123456789abcdef";
+    out += "\\\\x";
+    for (unsigned char b : bytes->data) {
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+    }
+  }
+}
+
 class PgTransaction final : public Transaction {
  public:
   explicit PgTransaction(PgConnection& conn) : conn_(conn) {}
@@ -65,6 +94,28 @@ class PgTransaction final : public Transaction {
     core::Result<std::vector<Row>> rows = conn_.query(sql, params, &changed);
     if (!rows.isOk()) return failed(rows.status());
     return changed;
+  }
+
+  core::Result<int64_t> copyRows(std::string_view table, const std::vector<std::string>& columns,
+                                 const std::vector<Params>& rows) override {
+    EDGE_RETURN_IF_ERROR(detail::checkCopy(table, columns, rows));
+    std::string sql = "COPY " + std::string(table) + " (";
+    for (size_t c = 0; c < columns.size(); ++c) sql += (c == 0 ? "" : ", ") + columns[c];
+    sql += ") FROM STDIN";
+    EDGE_RETURN_IF_ERROR(ready(sql));
+    if (rows.empty()) return int64_t{0};
+    std::string data;
+    data.reserve(rows.size() * columns.size() * 12);
+    for (const Params& row : rows) {
+      for (size_t c = 0; c < row.size(); ++c) {
+        if (c != 0) data.push_back('\t');
+        appendCopyText(data, row[c]);
+      }
+      data.push_back('\n');
+    }
+    core::Result<int64_t> copied = conn_.copyIn(sql, data);
+    if (!copied.isOk()) return failed(copied.status());
+    return copied;
   }
 
   Backend backend() const override { return Backend::kPostgres; }
