@@ -32,6 +32,10 @@ std::shared_ptr<const core::ConfigTable<StorageSettings>> storageTable() {
               "target_session_attrs=read-write\"; keep the password out of it (a passfile= / ~/.pgpass file)")
       .integer("connections", &StorageSettings::connections, 4, 1, 200,
                "postgres: connections in the pool; sqlite: read connections beside the one writer")
+      .choice("usage-ingest", &StorageSettings::usageIngest, "copy", {"copy", "insert"},
+              "How uploaded usage rows are written: copy (postgres: COPY into a staging table, then one "
+              "de-duplicating insert; sqlite: multi-row INSERTs) or insert (multi-row INSERTs on both: the "
+              "reference for benchmarks)")
       .check([](const StorageSettings& s) -> core::Status {
         if (s.backend == "postgres" && s.dsn.empty()) {
           return core::invalidArgument("dsn: required when backend is postgres");

@@ -24,6 +24,7 @@ struct StorageSettings {
   std::string backend;      // "sqlite" or "postgres"
   std::string dsn;          // postgres: a libpq connection string (keywords or URI; multi-host allowed)
   int64_t connections = 4;  // postgres: pool size; sqlite: read connections beside the writer
+  std::string usageIngest;  // "copy" (COPY on PostgreSQL) or "insert" (multi-row INSERTs: the reference)
 };
 
 // Mail (mgmt/mail, ADR 0029): the outbox is always written; it is sent when smtp-url is set.
