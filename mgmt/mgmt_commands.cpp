@@ -261,6 +261,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), text("search", false, 256), integer("limit").range(1, 1000), integer("offset").range(0, 10000000)})
           .positional("search")
           .role("tenant"),
+
       // Insight (mgmt/insight, docs/insight.md): churn models trained from the daily features, scores
       // with their factors in words. --day: days since 1970-01-01 (default today, UTC).
       command("insight-train", "insight train", "[--day D]", "train the churn models: the global prior over every tenant, then each tenant's own on it")
@@ -359,6 +360,36 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
           .args({tenant()})
           .role("tenant"),
+
+      // Payments that arrive by themselves: the online payment provider and bank statements.
+      command("payment-provider-set", "payment-provider set", "--tenant T --secret-key SK --webhook-secret WHSEC", "the tenant's account at the online payment provider; its webhooks go to /api/v1/payments/webhook?tenant=ID")
+          .args({tenant(), secret("secret-key", true), secret("webhook-secret", true)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("checkout-create", "checkout create", "--tenant T --invoice ID [--success-url URL] [--cancel-url URL]", "a hosted checkout at the payment provider for what an invoice leaves open (its URL for the customer)")
+          .args({tenant(), text("invoice", true, 64), text("success-url", false, 1024), text("cancel-url", false, 1024)})
+          .role("tenant")
+          .roles(billingStaff())
+          .action(),
+      command("bank-import", "bank import", "--tenant T --format camt053|csv --file PATH", "import a bank statement: lines matched surely become payments, the others wait for review; a line imported before is skipped")
+          .args({tenant(), text("format", true, 16), text("statement", true, 921600)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("bank-line-list", "bank-line list", "--tenant T [--state matched|review|accepted|rejected] [--limit N]", "imported bank lines with their match, confidence and state")
+          .args({tenant(), text("state", false, 16), integer("limit").range(1, 100000)})
+          .role("tenant"),
+      command("bank-line-accept", "bank-line accept", "--tenant T --ref REF [--invoice ID | --username U]", "accept a line in review: a bank payment to the suggested (or given) invoice or customer")
+          .args({tenant(), text("ref", true, 255), text("invoice", false, 64), text("username", false, 253)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("bank-line-reject", "bank-line reject", "--tenant T --ref REF", "reject a line in review: it pays nothing")
+          .args({tenant(), text("ref", true, 255)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
 
       // Partners and resellers, commissions, statements, payouts (mgmt/partners, docs/partners.md):
       // a platform caller without --tenant works on platform partners, with it on that tenant's

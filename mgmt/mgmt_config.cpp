@@ -86,6 +86,16 @@ std::shared_ptr<const core::ConfigTable<SignupSettings>> signupTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<PaymentSettings>> paymentsTable() {
+  auto t = std::make_shared<core::ConfigTable<PaymentSettings>>();
+  t->string("provider-url", &PaymentSettings::providerUrl, "",
+            "The online payment provider's API, https://HOST[:PORT] (hosted checkout, signed webhooks); empty: "
+            "online payments off")
+      .string("provider-ca-file", &PaymentSettings::providerCaFile, "/etc/ssl/certs/ca-certificates.crt",
+              "PEM file of the CA certificates the provider's certificate must chain to");
+  return t;
+}
+
 }  // namespace
 
 store::StorageConfig MgmtConfig::storageConfig() const {
@@ -142,6 +152,7 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "The database: SQLite in data-dir (default) or PostgreSQL")
         .section("mail", &MgmtConfig::mail, mailTable(), "Mail: the outbox's SMTP server and sender")
         .section("signup", &MgmtConfig::signup, signupTable(), "The public signup's abuse limits")
+        .section("payments", &MgmtConfig::payments, paymentsTable(), "The online payment provider")
         .check([](const MgmtConfig& c) -> core::Status {
           if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
           if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)

@@ -48,6 +48,13 @@ struct SignupSettings {
   int64_t pendingMax = 2000;       // unverified signups in all
 };
 
+// The online payment provider (mgmt/billing collection, ADR 0039): where mgmtd creates hosted
+// checkouts. One provider for the platform; each tenant has its own account there (its keys).
+struct PaymentSettings {
+  std::string providerUrl;     // https://api.stripe.com or a simulator; "" = online payments off
+  std::string providerCaFile;  // PEM trust anchors for the provider's certificate
+};
+
 struct MgmtConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -66,6 +73,7 @@ struct MgmtConfig {
   int64_t graceDays = 14;
   StorageSettings storage;
   MailSettings mail;
+  PaymentSettings payments;
   SignupSettings signup;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }

@@ -104,6 +104,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   core::Json arguments = parsed->arguments;
+  // bank-import --file PATH: the statement is read here and sent as its text.
+  if (parsed->command == "bank-import" && arguments.contains("file") && arguments["file"].is_string()) {
+    const std::string path = arguments["file"].get<std::string>();
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+      std::fprintf(stderr, "mgmtctl: --file %s: cannot be read\n", path.c_str());
+      return 2;
+    }
+    std::string text;
+    char buf[65536];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+    arguments.erase("file");
+    arguments["statement"] = text;
+  }
   // Flags arrive as text; the one boolean flag becomes a boolean.
   if (arguments.contains("demo") && arguments["demo"].is_string()) {
     std::string v = arguments["demo"].get<std::string>();

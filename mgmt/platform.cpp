@@ -3,8 +3,10 @@
 #include "mgmt/access/audit_store.h"
 #include "mgmt/access/person_store.h"
 #include "mgmt/access/token_store.h"
+#include "mgmt/api/payments_api.h"
 #include "mgmt/api/signup_api.h"
 #include "mgmt/billing/billing_store.h"
+#include "mgmt/billing/collection_store.h"
 #include "mgmt/customers/customer_store.h"
 #include "mgmt/insight/insight_commands.h"
 #include "mgmt/insight/insight_store.h"
@@ -62,6 +64,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
   // parents, in the purge's unit of work. What stays is one platform-level audit row saying that the
   // tenant (by id only) was purged and when (ADR 0029).
   d.purgeOtherAreas = [&clock](store::Transaction& tx, const std::string& tenantId) -> core::Status {
+    EDGE_RETURN_IF_ERROR(billing::CollectionStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
@@ -95,6 +98,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       usage({storage, clock,
              config.storage.usageIngest == "insert" ? usage::IngestPath::kInsert : usage::IngestPath::kBest}),
       billing({storage, clock}),
+      collection({storage, clock, config.payments.providerUrl, config.payments.providerCaFile}),
       customers({storage, clock}),
       insight(storage, insight::InsightOptions{}),
       partners({storage, clock}),
@@ -105,6 +109,7 @@ void Platform::bind(core::command::Table& table) {
   insight::bindInsightCommands(table, insight);
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
+  api::bindCollectionCommands(table, collection);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
   table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
     return tenancy.pluginGate(caller, spec);

@@ -12,6 +12,7 @@
 #include "mgmt/api/operator_commands.h"
 #include "mgmt/authority.h"
 #include "mgmt/billing/billing_service.h"
+#include "mgmt/billing/collection_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/customers/customer_service.h"
 #include "mgmt/insight/insight_service.h"
@@ -38,6 +39,7 @@ class Platform {
   catalog::CatalogService catalog;
   usage::UsageService usage;
   billing::BillingService billing;
+  billing::CollectionService collection;  // online payments and bank statements (ADR 0039)
   customers::CustomerService customers;
   insight::InsightService insight;  // churn models and scores (ADR 0042)
   partners::PartnerService partners;  // partners, commissions, payouts (ADR 0041)

@@ -28,6 +28,37 @@ Json paymentJson(const Payment& p, bool replay) {
 
 }  // namespace
 
+core::Result<int64_t> applyPayment(BillingStore& st, const Payment& p, const std::optional<Invoice>& named) {
+  EDGE_ASSIGN_OR_RETURN(bool fresh, st.insertPayment(p));
+  if (!fresh) return core::internalError("payment key '" + p.key + "' appeared during the payment");
+  // The named invoice first, then the oldest open ones; what is left is the customer's credit.
+  std::vector<Invoice> open;
+  if (named && named->status == "issued" && named->kind == "invoice" && named->paid < named->total)
+    open.push_back(*named);
+  // The customer's other open invoices only when the named one does not take it all (a bank import
+  // pays thousands of named invoices in one go; this read is the costly part of a payment).
+  if (open.empty() || open.front().total - open.front().paid < p.amount) {
+    EDGE_ASSIGN_OR_RETURN(std::vector<Invoice> rest, st.openInvoices(p.tenantId, p.username));
+    for (Invoice& i : rest)
+      if (!named || i.id != named->id) open.push_back(std::move(i));
+  }
+  std::vector<LedgerLine> lines{{p.method, p.amount}};
+  int64_t left = p.amount;
+  for (const Invoice& i : open) {
+    if (left == 0) break;
+    const int64_t use = std::min(left, i.total - i.paid);
+    EDGE_RETURN_IF_ERROR(st.insertAllocation(p.id, i.id, use));
+    EDGE_RETURN_IF_ERROR(st.addPaid(i.id, use));
+    lines.push_back({receivableAccount(p.username), -use});
+    left -= use;
+  }
+  if (left > 0) lines.push_back({creditAccount(p.username), -left});
+  Books books(st, p.tenantId, p.createdAt);
+  EDGE_RETURN_IF_ERROR(books.post("payment", p.id, lines));
+  EDGE_RETURN_IF_ERROR(books.flush());
+  return p.amount - left;
+}
+
 ControlReply BillingService::addPayment(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant", "username", "amount", "method", "reference", "key", "date"}));
@@ -81,30 +112,8 @@ ControlReply BillingService::addPayment(const Json& args, const Caller& caller) 
     p.day = day;
     p.createdAt = d_.clock.unixSeconds();
     EDGE_RETURN_IF_ERROR(catalog::subscriberExists(tx, t.id, p.username).status());
-    EDGE_ASSIGN_OR_RETURN(bool fresh, st.insertPayment(p));
-    if (!fresh) return core::internalError("payment key '" + p.key + "' appeared during the payment");
-    // The named invoice first, then the oldest open ones; what is left is the customer's credit.
-    std::vector<Invoice> open;
-    if (named && named->status == "issued" && named->kind == "invoice" && named->paid < named->total)
-      open.push_back(*named);
-    EDGE_ASSIGN_OR_RETURN(std::vector<Invoice> rest, st.openInvoices(t.id, p.username));
-    for (Invoice& i : rest)
-      if (!named || i.id != named->id) open.push_back(std::move(i));
-    std::vector<LedgerLine> lines{{how, p.amount}};
-    int64_t left = p.amount;
-    for (const Invoice& i : open) {
-      if (left == 0) break;
-      const int64_t use = std::min(left, i.total - i.paid);
-      EDGE_RETURN_IF_ERROR(st.insertAllocation(p.id, i.id, use));
-      EDGE_RETURN_IF_ERROR(st.addPaid(i.id, use));
-      lines.push_back({receivableAccount(p.username), -use});
-      left -= use;
-    }
-    allocated = p.amount - left;
-    if (left > 0) lines.push_back({creditAccount(p.username), -left});
-    Books books(st, t.id, p.createdAt);
-    EDGE_RETURN_IF_ERROR(books.post("payment", p.id, lines));
-    return books.flush();
+    EDGE_ASSIGN_OR_RETURN(allocated, applyPayment(st, p, named));
+    return core::Status::ok();
   }));
   Json j = paymentJson(p, replay);
   if (!replay) {

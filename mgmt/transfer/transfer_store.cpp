@@ -52,6 +52,13 @@ const std::vector<TableSpec>& platformTables() {
       {"ledger_balances", {"tenant_id", "account"}},
       {"payments", {"id"}},
       {"payment_allocations", {"payment_id", "invoice_id"}},
+      // Payments that arrive by themselves (migration 11, ADR 0039).
+      {"payment_providers", {"tenant_id"}},
+      {"checkout_sessions", {"tenant_id", "id"}},
+      {"webhook_events", {"tenant_id", "event_id"}},
+      {"webhook_signatures", {"tenant_id", "signature"}},
+      {"bank_statements", {"tenant_id", "id"}},
+      {"bank_lines", {"tenant_id", "ref"}},
       {"invoice_mailing", {"tenant_id"}},  // migration 8: invoices mailed as PDFs
       // Insight (migration 7): daily features, models, scores.
       {"insight_customer_days", {"tenant_id", "customer_id", "day"}},

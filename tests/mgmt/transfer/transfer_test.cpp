@@ -132,6 +132,18 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "VALUES ('pay-1', '" + acme + "', 'a1', 'cash', 1000, 'USD', 'k1', 20455, 1)",
            "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ('pay-1', 'inv-1', 1000)",
            "INSERT INTO invoice_mailing (tenant_id, mailed_through, updated_at) VALUES ('" + acme + "', 1, 1)",
+           // Payments that arrive by themselves (migration 11).
+           "INSERT INTO payment_providers (tenant_id, secret_key, webhook_secret, updated_at) "
+           "VALUES ('" + acme + "', 'sk_test_0123456789abcdef', 'whsec_0123456789abcdef', 1)",
+           "INSERT INTO checkout_sessions (tenant_id, id, invoice_id, amount, currency, url, idempotency_key, created_at) "
+           "VALUES ('" + acme + "', 'cs_1', 'inv-1', 8280, 'USD', 'https://pay/cs_1', 'checkout-inv-1-8280', 1)",
+           "INSERT INTO webhook_events (tenant_id, event_id, type, payment_id, received_at) "
+           "VALUES ('" + acme + "', 'evt_1', 'checkout.session.completed', 'pay-1', 1)",
+           "INSERT INTO webhook_signatures (tenant_id, signature, signed_at) VALUES ('" + acme + "', 'ab12', 1)",
+           "INSERT INTO bank_statements (tenant_id, id, format, statement_id, lines, imported_at) "
+           "VALUES ('" + acme + "', 'imp-1', 'camt053', 'S1', 1, 1)",
+           "INSERT INTO bank_lines (tenant_id, ref, import_id, day, amount, currency, state) "
+           "VALUES ('" + acme + "', 'BANK-1', 'imp-1', 20455, 500, 'USD', 'review')",
            // Partners and the commission ledger (migration 9).
            "INSERT INTO partners (id, scope, name, type, tier, currency, referral_code, created_at) "
            "VALUES ('pa-1', '', 'Resell', 'distributor', 'gold', 'USD', 'R1', 1)",

@@ -1,0 +1,445 @@
+#include "mgmt/billing/collection_service.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "billing/invoicing/calendar.h"
+#include "billing/invoicing/creditor_reference.h"
+#include "billing/payments/bank_matching.h"
+#include "billing/payments/bank_statement.h"
+#include "billing/payments/webhook_signature.h"
+#include "billing/rating/rules.h"
+#include "core/https_client.h"
+#include "core/log.h"
+#include "core/web/form.h"
+#include "mgmt/billing/billing_internal.h"
+#include "mgmt/billing/collection_store.h"
+#include "mgmt/catalog/catalog_service.h"
+#include "mgmt/tenancy/tenancy_service.h"
+
+namespace mgmt::billing {
+
+using core::CommandArgs;
+using core::ControlReply;
+using core::Json;
+using tenancy::Caller;
+using tenancy::Tenant;
+
+namespace {
+
+constexpr size_t kLinesPerUnit = 500;  // bank lines recorded per unit of work
+
+std::string lowerCase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Json lineJson(const BankLine& l) {
+  Json j{{"ref", l.ref},
+         {"date", ::billing::formatDay(l.day)},
+         {"amount", ::billing::formatMoney(l.amount, l.currency)},
+         {"amount-minor", l.amount},
+         {"currency", l.currency},
+         {"name", l.name},
+         {"reference", l.reference},
+         {"text", l.text},
+         {"state", l.state},
+         {"confidence", l.confidence},
+         {"reasons", l.reasons},
+         {"invoice", l.invoiceId},
+         {"customer", l.username}};
+  if (!l.paymentId.empty()) j["payment"] = l.paymentId;
+  return j;
+}
+
+// A bank payment of `l` to `invoice` (or, without one, to `username`'s oldest open invoices).
+core::Result<std::string> payLine(BillingStore& st, const Settings& settings, const BankLine& l,
+                                  const std::optional<Invoice>& invoice, const std::string& username, int64_t now) {
+  if (l.currency != settings.currency)
+    return core::failedPrecondition("line " + l.ref + ": " + l.currency + " is not the billing currency " +
+                                    settings.currency);
+  Payment p;
+  p.id = newId("pay-");
+  p.tenantId = l.tenantId;
+  p.username = invoice ? invoice->username : username;
+  p.method = "bank";
+  p.currency = settings.currency;
+  p.reference = invoice ? invoice->reference : "";
+  p.key = "bank:" + l.ref;
+  p.amount = l.amount;
+  p.day = l.day;
+  p.createdAt = now;
+  EDGE_RETURN_IF_ERROR(applyPayment(st, p, invoice).status());
+  return p.id;
+}
+
+}  // namespace
+
+CollectionService::CollectionService(Deps deps) : d_(std::move(deps)) {}
+
+ControlReply CollectionService::setProvider(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "secret-key", "webhook-secret"}));
+  EDGE_ASSIGN_OR_RETURN(std::string secretKey, a.required("secret-key"));
+  EDGE_ASSIGN_OR_RETURN(std::string webhookSecret, a.required("webhook-secret"));
+  if (secretKey.size() < 16) return ControlReply::error(core::invalidArgument("secret-key: shorter than 16 characters"));
+  if (webhookSecret.size() < 16)
+    return ControlReply::error(core::invalidArgument("webhook-secret: shorter than 16 characters"));
+  std::string tenantId;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    BillingStore st(tx);
+    EDGE_RETURN_IF_ERROR(requireSettings(st, t.id, t.name).status());
+    tenantId = t.id;
+    return CollectionStore(tx).putProvider(t.id, ProviderAccount{secretKey, webhookSecret}, d_.clock.unixSeconds());
+  }));
+  const std::string path = "/api/v1/payments/webhook?tenant=" + tenantId;
+  return ControlReply::success("payment provider account set; point its webhooks at " + path,
+                               Json{{"tenant", tenantId}, {"webhook-path", path}});
+}
+
+ControlReply CollectionService::createCheckout(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "invoice", "success-url", "cancel-url"}));
+  EDGE_ASSIGN_OR_RETURN(std::string invoiceId, a.required("invoice"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> successUrl, a.text("success-url"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> cancelUrl, a.text("cancel-url"));
+  for (const std::optional<std::string>* u : {&successUrl, &cancelUrl})
+    if (*u && (*u)->rfind("https://", 0) != 0 && (*u)->rfind("http://", 0) != 0)
+      return ControlReply::error(core::invalidArgument("success-url and cancel-url must be http(s) URLs"));
+  if (d_.providerUrl.empty())
+    return ControlReply::error(core::failedPrecondition("online payments are off: set payments.provider-url in mgmtd's config"));
+  // What to ask for, read in one unit of work; the provider is called with no transaction open.
+  Tenant tenant;
+  Invoice inv;
+  ProviderAccount account;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(tenant, tenancy::tenantFromArgs(tx, a, caller));
+        BillingStore st(tx);
+        EDGE_RETURN_IF_ERROR(requireSettings(st, tenant.id, tenant.name).status());
+        EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, CollectionStore(tx).provider(tenant.id));
+        if (!acc) return core::failedPrecondition("no payment provider account for tenant '" + tenant.name +
+                                                  "': run payment-provider-set first");
+        account = *acc;
+        EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> found, st.invoice(tenant.id, invoiceId));
+        if (!found || found->kind != "invoice") return core::notFound("invoice: no invoice '" + invoiceId + "'");
+        if (found->status != "issued") return core::failedPrecondition("invoice " + invoiceId + " is a draft: issue it first");
+        if (found->paid >= found->total) return core::failedPrecondition("invoice " + invoiceId + " is paid");
+        inv = *found;
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  const int64_t open = inv.total - inv.paid;
+  const std::string key = "checkout-" + inv.id + "-" + std::to_string(open);
+  using core::web::urlEncode;
+  const std::string currency = lowerCase(inv.currency);
+  const std::string title = "Invoice " + (inv.number ? std::to_string(*inv.number) : inv.id);
+  std::string form = "mode=payment&client_reference_id=" + urlEncode(inv.id) +
+                     "&line_items%5B0%5D%5Bquantity%5D=1" +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=" + urlEncode(currency) +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=" + std::to_string(open) +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bproduct_data%5D%5Bname%5D=" + urlEncode(title) +
+                     "&metadata%5Btenant%5D=" + urlEncode(tenant.id) + "&metadata%5Binvoice%5D=" + urlEncode(inv.id) +
+                     "&metadata%5Breference%5D=" + urlEncode(inv.reference);
+  if (successUrl) form += "&success_url=" + urlEncode(*successUrl);
+  if (cancelUrl) form += "&cancel_url=" + urlEncode(*cancelUrl);
+  EDGE_ASSIGN_OR_RETURN(core::HttpsEndpoint endpoint, core::parseHttpsUrl(d_.providerUrl));
+  core::HttpsClientOptions options;
+  options.endpoint = endpoint;
+  {
+    std::ifstream in(d_.providerCaFile);
+    if (!in) return ControlReply::error(core::failedPrecondition("payments.provider-ca-file '" + d_.providerCaFile + "' cannot be read"));
+    std::stringstream pem;
+    pem << in.rdbuf();
+    options.caCertPem = pem.str();
+  }
+  options.timeoutMs = 10000;
+  options.maxResponseBytes = 256 * 1024;
+  core::Result<core::HttpsResponse> answer =
+      core::httpsRequest(options, "POST", "/v1/checkout/sessions", form, "application/x-www-form-urlencoded",
+                         {{"Authorization", "Bearer " + account.secretKey}, {"Idempotency-Key", key}});
+  if (!answer.isOk())
+    return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: " + answer.status().message()));
+  core::Result<Json> body = core::parseJsonWithComments(answer->body, "payment provider's answer", {256 * 1024, 16});
+  if (answer->status != 200) {
+    std::string why = body.isOk() && (*body)["error"].is_object() ? (*body)["error"].value("message", "") : "";
+    return ControlReply::error(core::Status(answer->status >= 500 ? core::Code::kUnavailable : core::Code::kFailedPrecondition,
+                                            "payment provider refused the checkout (HTTP " + std::to_string(answer->status) +
+                                                (why.empty() ? "" : ": " + why) + ")"));
+  }
+  if (!body.isOk() || !body->is_object() || !(*body)["id"].is_string() || !(*body)["url"].is_string())
+    return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: an answer without id and url"));
+  CheckoutSession s;
+  s.tenantId = tenant.id;
+  s.id = (*body)["id"].get<std::string>();
+  s.url = (*body)["url"].get<std::string>();
+  s.invoiceId = inv.id;
+  s.amount = open;
+  s.currency = inv.currency;
+  s.key = key;
+  s.createdAt = d_.clock.unixSeconds();
+  if (s.id.empty() || s.id.size() > 255 || s.url.size() > 2048)
+    return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: a malformed session"));
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) { return CollectionStore(tx).insertCheckout(s); }));
+  return ControlReply::success("checkout " + s.id + " for " + ::billing::formatMoney(open, inv.currency) + ": " + s.url,
+                               Json{{"id", s.id}, {"url", s.url}, {"invoice", inv.id}, {"amount-minor", open},
+                                    {"amount", ::billing::formatMoney(open, inv.currency)}});
+}
+
+core::Result<Json> CollectionService::webhook(const std::string& tenantId, const std::string& header,
+                                              const std::string& body) {
+  const int64_t now = d_.clock.unixSeconds();
+  // Who the delivery claims to be for, and that tenant's secret, before the body is looked at.
+  std::string secret;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        core::Result<Tenant> t = tenancy::loadTenant(tx, tenantId);
+        if (!t.isOk()) return core::notFound("tenant: no tenant '" + tenantId.substr(0, 64) + "'");
+        EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, CollectionStore(tx).provider(tenantId));
+        if (!acc) return core::notFound("tenant '" + tenantId.substr(0, 64) + "' takes no provider webhooks");
+        secret = acc->webhookSecret;
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  EDGE_ASSIGN_OR_RETURN(std::string signature, ::billing::verifyWebhook(header, body, secret, now));
+  EDGE_ASSIGN_OR_RETURN(::billing::SignatureHeader signedHeader, ::billing::parseSignatureHeader(header));
+  EDGE_ASSIGN_OR_RETURN(Json event, core::parseJsonWithComments(body, "event", {kMaxWebhookBytes, 16}));
+  if (!event.is_object() || !event["id"].is_string() || !event["type"].is_string())
+    return core::invalidArgument("event: an object with id and type is expected");
+  const std::string eventId = event["id"].get<std::string>(), type = event["type"].get<std::string>();
+  if (eventId.empty() || eventId.size() > 255 || type.size() > 255)
+    return core::invalidArgument("event: id must be 1..255 characters");
+  const Json empty = Json::object();
+  const Json& object = event.contains("data") && event["data"].is_object() && event["data"].contains("object") &&
+                               event["data"]["object"].is_object()
+                           ? event["data"]["object"]
+                           : empty;
+  Json answer;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    CollectionStore cs(tx);
+    BillingStore st(tx);
+    answer = Json{{"received", true}, {"event", eventId}};
+    EDGE_ASSIGN_OR_RETURN(bool fresh, cs.takeSignature(tenantId, signature, signedHeader.timestamp));
+    if (!fresh) return core::alreadyExists("Stripe-Signature: this signed delivery was received before (a replay)");
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> seen, cs.eventPayment(tenantId, eventId));
+    if (seen) {
+      answer["duplicate"] = true;
+      if (!seen->empty()) answer["payment"] = *seen;
+      return core::Status::ok();
+    }
+    std::string paymentId;
+    const bool paid = type == "checkout.session.completed" && object.value("payment_status", "") == "paid";
+    if (!paid) {
+      answer["ignored"] = "event type " + type.substr(0, 64) + " pays nothing";
+    } else {
+      const std::string sessionId = object.value("id", "");
+      EDGE_ASSIGN_OR_RETURN(std::optional<CheckoutSession> session, cs.checkout(tenantId, sessionId.substr(0, 255)));
+      if (!session) return core::invalidArgument("event " + eventId + ": checkout session '" + sessionId.substr(0, 64) + "' is not one of ours");
+      if (!session->paymentId.empty()) return core::internalError("checkout " + session->id + " was paid by another event");
+      if (!object["amount_total"].is_number_integer() || object["amount_total"].get<int64_t>() <= 0)
+        return core::invalidArgument("event " + eventId + ": amount_total must be a positive integer");
+      const int64_t amount = object["amount_total"].get<int64_t>();
+      if (lowerCase(object.value("currency", "")) != lowerCase(session->currency))
+        return core::invalidArgument("event " + eventId + ": currency is not the checkout's " + session->currency);
+      EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, tenantId, tenantId));
+      EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> inv, st.invoice(tenantId, session->invoiceId));
+      if (!inv) return core::internalError("checkout " + session->id + ": its invoice is gone");
+      Payment p;
+      p.id = newId("pay-");
+      p.tenantId = tenantId;
+      p.username = inv->username;
+      p.method = "online";
+      p.currency = settings.currency;
+      p.reference = inv->reference;
+      const std::string intent = object.value("payment_intent", "");
+      p.key = "online:" + (intent.empty() ? session->id : intent.substr(0, 255));
+      p.amount = amount;
+      p.day = now / 86400;
+      p.createdAt = now;
+      EDGE_ASSIGN_OR_RETURN(std::optional<Payment> earlier, st.paymentByKey(tenantId, p.key));
+      if (earlier) {
+        paymentId = earlier->id;  // the same payment reported by another event
+      } else {
+        EDGE_RETURN_IF_ERROR(applyPayment(st, p, inv).status());
+        paymentId = p.id;
+      }
+      EDGE_RETURN_IF_ERROR(cs.setCheckoutPayment(tenantId, session->id, paymentId));
+      answer["payment"] = paymentId;
+      answer["invoice"] = inv->id;
+      answer["amount-minor"] = amount;
+    }
+    return cs.insertEvent(tenantId, eventId, type.substr(0, 255), paymentId, now);
+  }));
+  return answer;
+}
+
+ControlReply CollectionService::importStatement(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "format", "statement", "file"}));
+  EDGE_ASSIGN_OR_RETURN(std::string format, a.required("format"));
+  EDGE_ASSIGN_OR_RETURN(std::string text, a.required("statement"));
+  if (format != "camt053" && format != "csv")
+    return ControlReply::error(core::invalidArgument("format '" + format.substr(0, 32) + "': expected camt053 or csv"));
+  core::Result<::billing::BankStatement> parsed =
+      format == "camt053" ? ::billing::parseCamt053(text) : ::billing::parseBankCsv(text);
+  if (!parsed.isOk()) return ControlReply::error(core::invalidArgument("statement: " + parsed.status().message()));
+  const ::billing::BankStatement& statement = *parsed;
+  const int64_t now = d_.clock.unixSeconds();
+  const std::string importId = newId("imp-");
+  Tenant tenant;
+  Settings settings;
+  std::vector<::billing::OpenInvoice> open;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(tenant, tenancy::tenantFromArgs(tx, a, caller));
+        BillingStore st(tx);
+        EDGE_ASSIGN_OR_RETURN(settings, requireSettings(st, tenant.id, tenant.name));
+        EDGE_ASSIGN_OR_RETURN(open, CollectionStore(tx).openInvoices(tenant.id));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  ::billing::Matcher matcher(std::move(open));
+  int64_t matched = 0, review = 0, again = 0, paidMinor = 0;
+  // In units of kLinesPerUnit lines: each line is recorded once (by its ref) with its payment in the
+  // same unit; a crash loses at most the unit in progress, which importing the file again records.
+  for (size_t from = 0; from < statement.entries.size() || from == 0; from += kLinesPerUnit) {
+    const size_t to = std::min(statement.entries.size(), from + kLinesPerUnit);
+    int64_t m = 0, r = 0, g = 0, pm = 0;
+    std::vector<std::pair<std::string, int64_t>> paidInvoices;
+    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+      m = r = g = pm = 0;
+      paidInvoices.clear();
+      CollectionStore cs(tx);
+      BillingStore st(tx);
+      if (from == 0)
+        EDGE_RETURN_IF_ERROR(cs.insertStatement(tenant.id, importId, format, statement.id,
+                                                static_cast<int64_t>(statement.entries.size()), now));
+      for (size_t i = from; i < to; ++i) {
+        const ::billing::BankEntry& e = statement.entries[i];
+        ::billing::Match match = matcher.match(e);
+        BankLine l{tenant.id, e.ref.substr(0, 255), importId, e.day, e.amount, e.currency, e.name, e.reference,
+                   e.text, match.invoiceId, match.username, match.confidence, match.reasons, "review", ""};
+        std::optional<Invoice> inv;
+        if (match.confidence >= ::billing::kAutoMatch && e.currency == settings.currency) {
+          EDGE_ASSIGN_OR_RETURN(inv, st.invoice(tenant.id, match.invoiceId));
+          // Still open as the matcher saw it (another payment may have come meanwhile).
+          if (inv && inv->total - inv->paid == e.amount) l.state = "matched";
+        }
+        if (l.state == "matched") l.paymentId = "pending";
+        EDGE_ASSIGN_OR_RETURN(bool fresh, cs.insertLine(l));
+        if (!fresh) {
+          ++g;
+          continue;
+        }
+        if (l.state == "matched") {
+          EDGE_ASSIGN_OR_RETURN(l.paymentId, payLine(st, settings, l, inv, "", now));
+          EDGE_RETURN_IF_ERROR(cs.decideLine(tenant.id, l.ref, "matched", l.invoiceId, l.username, l.paymentId));
+          paidInvoices.emplace_back(l.invoiceId, l.amount);
+          ++m;
+          pm += l.amount;
+        } else {
+          ++r;
+        }
+      }
+      return core::Status::ok();
+    }));
+    for (const auto& [invoice, amount] : paidInvoices) matcher.paid(invoice, amount);
+    matched += m, review += r, again += g, paidMinor += pm;
+    if (statement.entries.empty()) break;
+  }
+  return ControlReply::success(
+      std::to_string(statement.entries.size()) + " lines: " + std::to_string(matched) + " matched and paid (" +
+          ::billing::formatMoney(paidMinor, settings.currency) + "), " + std::to_string(review) + " to review, " +
+          std::to_string(again) + " imported before",
+      Json{{"import", importId}, {"statement", statement.id}, {"lines", statement.entries.size()},
+           {"matched", matched}, {"review", review}, {"imported-before", again}, {"skipped", statement.skipped},
+           {"paid-minor", paidMinor}});
+}
+
+ControlReply CollectionService::listLines(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "state", "limit"}));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> state, a.text("state"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+  if (state && *state != "matched" && *state != "review" && *state != "accepted" && *state != "rejected")
+    return ControlReply::error(core::invalidArgument("state '" + state->substr(0, 32) + "': expected matched, review, accepted or rejected"));
+  Json list = Json::array();
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(std::vector<BankLine> lines,
+                              CollectionStore(tx).lines(t.id, state.value_or(""), limit.value_or(100)));
+        list = Json::array();
+        for (const BankLine& l : lines) list.push_back(lineJson(l));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  return ControlReply::success(std::to_string(list.size()) + " bank lines", list);
+}
+
+ControlReply CollectionService::acceptLine(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "ref", "invoice", "username"}));
+  EDGE_ASSIGN_OR_RETURN(std::string ref, a.required("ref"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> invoiceId, a.text("invoice"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> username, a.text("username"));
+  BankLine line;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    CollectionStore cs(tx);
+    BillingStore st(tx);
+    EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
+    EDGE_ASSIGN_OR_RETURN(std::optional<BankLine> found, cs.line(t.id, ref));
+    if (!found) return core::notFound("ref: no bank line '" + ref.substr(0, 64) + "'");
+    if (found->state != "review")
+      return core::failedPrecondition("ref: bank line " + ref.substr(0, 64) + " is " + found->state + ", not in review");
+    line = *found;
+    std::optional<Invoice> inv;
+    std::string who;
+    if (invoiceId || (!username && !line.invoiceId.empty())) {
+      const std::string id = invoiceId.value_or(line.invoiceId);
+      EDGE_ASSIGN_OR_RETURN(inv, st.invoice(t.id, id));
+      if (!inv || inv->kind != "invoice" || inv->status != "issued")
+        return core::notFound("invoice: no issued invoice '" + id.substr(0, 64) + "'");
+      if (username && *username != inv->username)
+        return core::invalidArgument("invoice " + id + " is an invoice of another customer");
+      who = inv->username;
+    } else if (username) {
+      EDGE_ASSIGN_OR_RETURN(bool exists, catalog::subscriberExists(tx, t.id, *username));
+      if (!exists) return core::notFound("username: no customer '" + username->substr(0, 64) + "'");
+      who = *username;
+    } else {
+      return core::invalidArgument("invoice or username: the line has no suggestion, name who paid");
+    }
+    EDGE_ASSIGN_OR_RETURN(line.paymentId, payLine(st, settings, line, inv, who, d_.clock.unixSeconds()));
+    line.state = "accepted";
+    line.invoiceId = inv ? inv->id : "";
+    line.username = who;
+    return cs.decideLine(t.id, line.ref, line.state, line.invoiceId, line.username, line.paymentId);
+  }));
+  return ControlReply::success("bank line " + line.ref + " accepted: payment " + line.paymentId + " from '" +
+                                   line.username + "'",
+                               lineJson(line));
+}
+
+ControlReply CollectionService::rejectLine(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "ref"}));
+  EDGE_ASSIGN_OR_RETURN(std::string ref, a.required("ref"));
+  BankLine line;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    CollectionStore cs(tx);
+    EDGE_ASSIGN_OR_RETURN(std::optional<BankLine> found, cs.line(t.id, ref));
+    if (!found) return core::notFound("ref: no bank line '" + ref.substr(0, 64) + "'");
+    if (found->state != "review")
+      return core::failedPrecondition("ref: bank line " + ref.substr(0, 64) + " is " + found->state + ", not in review");
+    line = *found;
+    line.state = "rejected";
+    return cs.decideLine(t.id, line.ref, line.state, line.invoiceId, line.username, "");
+  }));
+  return ControlReply::success("bank line " + line.ref + " rejected: it pays nothing", lineJson(line));
+}
+
+}  // namespace mgmt::billing
