@@ -351,18 +351,24 @@ struct HttpServer::Impl {
     *state = nullptr;
   }
 
-  // tlsSessionTickets: libmicrohttpd has made the connection's GnuTLS session and not shaken hands
-  // yet; GnuTLS issues and accepts tickets once the session has a key.
+  // tlsTicketKey: libmicrohttpd has made the connection's GnuTLS session and not shaken hands yet;
+  // GnuTLS issues and accepts tickets once the session has a key (it copies the key, and derives its
+  // ticket keys from it by time, accepting its own previous one: lib/stek.c).
   static void connectionStarted(void* cls, MHD_Connection* connection, void**,
                                 MHD_ConnectionNotificationCode code) noexcept {
     auto* server = static_cast<HttpServer*>(cls);
-    if (code != MHD_CONNECTION_NOTIFY_STARTED || server->ticketKey_.empty()) return;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED || !server->options_.tlsTicketKey) return;
     const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (info == nullptr || info->tls_session == nullptr) return;
-    gnutls_datum_t key{reinterpret_cast<unsigned char*>(server->ticketKey_.data()),
-                       static_cast<unsigned>(server->ticketKey_.size())};
-    // A failure leaves the connection to a full handshake, which is always correct.
-    gnutls_session_ticket_enable_server(static_cast<gnutls_session_t>(info->tls_session), &key);
+    try {
+      std::string master = server->options_.tlsTicketKey();
+      if (master.size() != 64) return;  // none now: a full handshake, which is always correct
+      gnutls_datum_t key{reinterpret_cast<unsigned char*>(master.data()), static_cast<unsigned>(master.size())};
+      // A failure leaves the connection to a full handshake too.
+      gnutls_session_ticket_enable_server(static_cast<gnutls_session_t>(info->tls_session), &key);
+      gnutls_memset(master.data(), 0, master.size());
+    } catch (...) {
+    }
   }
 
   static void log(void* cls, const char* fmt, va_list ap) noexcept {
@@ -425,16 +431,6 @@ Status HttpServer::start() {
     tls[extra++] = {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.tlsKeyPem.c_str())};
     if (!options_.clientTrustPem.empty())
       tls[extra++] = {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(options_.clientTrustPem.c_str())};
-    if (options_.tlsSessionTickets) {
-      // HMAC-SHA-512 keyed by the server's private key: secret exactly as long as that key is, and the
-      // same on every server that holds it (GnuTLS wants a 64-byte master key and derives the
-      // rotating ticket keys from it).
-      static const char kLabel[] = "edge TLS session ticket master key v1";
-      ticketKey_.assign(64, '\0');
-      if (gnutls_hmac_fast(GNUTLS_MAC_SHA512, options_.tlsKeyPem.data(), options_.tlsKeyPem.size(), kLabel,
-                           sizeof kLabel - 1, ticketKey_.data()) != 0)
-        return internalError(options_.name + ": cannot derive the TLS session ticket key");
-    }
   }
   MHD_Daemon* d = MHD_start_daemon(
       // The logger first: libmicrohttpd warns (through its default logger) when it is not.

@@ -102,11 +102,14 @@ struct HttpServerOptions {
   // requiring: a handler decides what a request without one may do (see peerCertificateDer).
   std::string clientTrustPem;
   // With HTTPS: TLS session tickets (RFC 5077), so a returning client resumes instead of a full
-  // handshake. The ticket key is derived from tlsKeyPem, so servers sharing that key (replicas behind
-  // a balancer) accept each other's tickets; GnuTLS rotates it in time. A resumed session carries the
-  // client certificate of the handshake that made it: peerCertificateDer is that certificate, verified
-  // again for every request.
-  bool tlsSessionTickets = false;
+  // handshake, when set. Called as each connection starts (on any server thread: thread-safe and
+  // quick), it returns the 64-byte master key that connection issues and accepts tickets with, or ""
+  // for none (a full handshake). Servers given the same key (replicas behind a balancer) accept each
+  // other's tickets; a ticket made under another key is not accepted (GnuTLS takes one key per
+  // session), so rotating the key ends every ticket made before. Whoever provides the key rotates it
+  // and never logs it. A resumed session carries the client certificate of the handshake that made
+  // it: peerCertificateDer is that certificate, verified again for every request.
+  std::function<std::string()> tlsTicketKey;
   // A thread per connection instead of one polling thread for all (see Threading above).
   bool threadPerConnection = false;
   // Without threadPerConnection: this many polling threads (libmicrohttpd's thread pool), each
@@ -145,7 +148,6 @@ class HttpServer {
   HttpHandler fallback_;
   void* daemon_ = nullptr;
   uint16_t port_ = 0;
-  std::string ticketKey_;  // tlsSessionTickets: the GnuTLS master ticket key (64 bytes)
   std::mutex streamsMu_;
   std::vector<std::weak_ptr<HttpStream>> streams_;  // attached to a connection: ended at stop()
   friend struct Impl;

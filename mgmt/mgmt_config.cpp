@@ -141,6 +141,10 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "Seconds between an appliance's check-ins (told to every box at each check-in)")
         .integer("certificate-days", &MgmtConfig::certificateDays, 90, 1, 825,
                  "Validity of device certificates; boxes renew at two thirds of it")
+        .integer("ticket-rotation-seconds", &MgmtConfig::ticketRotationSeconds, 86400, 2, 7 * 86400,
+                 "Life of a TLS session ticket key of the device API (random, shared by every mgmtd through the "
+                 "database); a box resumes its session with a ticket until its key's period ends, then shakes "
+                 "hands in full once; the same on every mgmtd")
         .string("ca-cert", &MgmtConfig::caCert, "", "PEM file of an existing CA to issue device certificates; empty = "
                 "data-dir/ca.pem, created at first start")
         .string("ca-key", &MgmtConfig::caKey, "", "PEM file of that CA's private key (ECDSA P-256)")

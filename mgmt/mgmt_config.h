@@ -67,6 +67,7 @@ struct MgmtConfig {
   ListenerConfig adminApi;
   int64_t devicePollInterval = 60;  // seconds between check-ins, told to every box
   int64_t certificateDays = 90;
+  int64_t ticketRotationSeconds = 86400;  // the device API's TLS ticket key lives this long (ADR 0044)
   std::string caCert;      // PEM files of a CA to use; "" = create one in data-dir at first start
   std::string caKey;
   int64_t licenseDays = 365;  // validity of licenses issued for regular tenants

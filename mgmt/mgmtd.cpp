@@ -102,8 +102,12 @@ core::Status Mgmtd::start() {
   device.clientTrustPem = authority_.caCertPem();
   // A box resumes its TLS session at the next check-in (no signatures, no certificate chain); the
   // certificate the session was made with is still checked against its device record every request
-  // (ADR 0012, ADR 0035). Replicas share the server key, so a ticket works on any of them.
-  device.tlsSessionTickets = true;
+  // (ADR 0012, ADR 0035). The ticket keys are random, rotated and shared through the storage, so a
+  // ticket works on any replica until its period ends (ADR 0044).
+  ticketKeys_ = std::make_unique<fleet::TicketKeys>(*storage_, core::SystemClock::instance(),
+                                                    config_.ticketRotationSeconds);
+  EDGE_RETURN_IF_ERROR(ticketKeys_->start());
+  device.tlsTicketKey = [keys = ticketKeys_.get()] { return keys->current(); };
   deviceApi_ = std::make_unique<core::HttpServer>(device);
   api::routeDeviceApi(*deviceApi_, api::DeviceApi{platform_->fleet, platform_->catalog, platform_->usage, authority_,
                                                   core::SystemClock::instance()});
@@ -311,6 +315,7 @@ void Mgmtd::stop() {
   if (adminApi_) adminApi_->stop();
   if (platformJobs_) platformJobs_->stop();
   platformJobs_.reset();
+  if (ticketKeys_) ticketKeys_->stop();
   platform_.reset();
   storage_.reset();
   pidFile_.release();

@@ -23,6 +23,7 @@
 #include "mgmt/app/platform_jobs.h"
 #include "mgmt/authority.h"
 #include "mgmt/console/console.h"
+#include "mgmt/fleet/ticket_keys.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/platform.h"
 #include "mgmt/selfcare/selfcare_portal.h"
@@ -58,6 +59,7 @@ class Mgmtd {
   std::unique_ptr<app::PlatformJobs> platformJobs_;  // mail, provisioning, demo lifecycle (ADR 0029)
   core::command::Table commands_;  // mgmt/mgmt_commands: what mgmtd accepts, from any surface
   core::ControlServer control_;     // serves commands_ to local root
+  std::unique_ptr<fleet::TicketKeys> ticketKeys_;  // the device API's TLS ticket keys (ADR 0044)
   std::unique_ptr<core::HttpServer> deviceApi_;
   std::unique_ptr<core::HttpServer> adminApi_;
   std::unique_ptr<api::ApiRateLimiter> rateLimiter_;  // the admin API's rate per token, by tier

@@ -116,7 +116,10 @@ core::Result<std::vector<std::string>> TransferStore::tableNames() {
   std::vector<std::string> names;
   for (const Row& r : rows) {
     std::string name = r.text(0);
-    if (name != "schema_migrations") names.push_back(std::move(name));
+    // Not copied: the schema's own record, and the device API's TLS ticket keys (ADR 0044), which
+    // live one rotation period and which the target's mgmtd makes for itself (boxes shake hands in
+    // full once).
+    if (name != "schema_migrations" && name != "tls_ticket_keys") names.push_back(std::move(name));
   }
   return names;
 }

@@ -1,5 +1,5 @@
 // TLS session resumption between core::HttpsClient (the box, mbedTLS) and core::HttpServer with
-// tlsSessionTickets (mgmtd's device API, libmicrohttpd + GnuTLS), ADR 0035: a returning client resumes;
+// tlsTicketKey (mgmtd's device API, libmicrohttpd + GnuTLS), ADRs 0035 and 0044: a returning client resumes;
 // the handler sees the client certificate of the handshake that made the session, verified again; a
 // server that does not hold the ticket key shakes hands in full and the request still goes through;
 // and a session is never offered for another identity.
@@ -47,15 +47,21 @@ Pair issue(const Pair& ca, const std::string& cn, int64_t notBefore, int64_t not
   return leaf;
 }
 
-// A server like the device API: HTTPS, client certificates verified against the CA, tickets on or
-// off. /who answers the verified client certificate's CN and whether the connection resumed.
-std::unique_ptr<core::HttpServer> startServer(const Pair& ca, const Pair& server, bool tickets, uint16_t port = 0) {
+// Ticket master keys (64 bytes) for the tests' servers.
+const std::string kTicketKey(64, 'k');
+const std::string kOtherTicketKey(64, 'o');
+
+// A server like the device API: HTTPS, client certificates verified against the CA, tickets with
+// `*ticketKey` as it is when each connection starts (null: tickets off). /who answers the verified
+// client certificate's CN and whether the connection resumed.
+std::unique_ptr<core::HttpServer> startServer(const Pair& ca, const Pair& server, const std::string* ticketKey,
+                                              uint16_t port = 0) {
   core::HttpServerOptions o;
   o.port = port;
   o.tlsCertPem = server.cert;
   o.tlsKeyPem = server.key;
   o.clientTrustPem = ca.cert;
-  o.tlsSessionTickets = tickets;
+  if (ticketKey != nullptr) o.tlsTicketKey = [ticketKey] { return *ticketKey; };
   auto s = std::make_unique<core::HttpServer>(o);
   s->route("GET", "/who", [](const core::HttpRequest& r) {
     std::string cn = "none";
@@ -101,7 +107,7 @@ TEST_GROUP(TlsResumption) {
 };
 
 TEST(TlsResumption, AReturningClientResumesAndTheHandlerStillSeesItsVerifiedCertificate) {
-  auto s = startServer(ca, server, true);
+  auto s = startServer(ca, server, &kTicketKey);
   auto c = clientFor(s->port(), ca, box);
   core::Json first = who(*c);
   STRCMP_EQUAL("box-0001", first["cn"].get<std::string>().c_str());
@@ -119,23 +125,23 @@ TEST(TlsResumption, AReturningClientResumesAndTheHandlerStillSeesItsVerifiedCert
   CHECK_FALSE(c->lastResumed());
 }
 
-// A restarted server, or another replica holding the same key, takes the ticket; a server with
-// another key does not, and the client shakes hands in full without the caller noticing.
+// A restarted server, or another replica given the same ticket key, takes the ticket; a server with
+// another ticket key does not (even with the same certificate and private key: the ticket key is not
+// derived from them), and the client shakes hands in full without the caller noticing.
 TEST(TlsResumption, ServersSharingTheKeyAcceptEachOthersTicketsOthersShakeHandsInFull) {
-  auto first = startServer(ca, server, true);
+  auto first = startServer(ca, server, &kTicketKey);
   const uint16_t port = first->port();
   auto c = clientFor(port, ca, box);
   who(*c);
   first.reset();
 
-  auto replica = startServer(ca, server, true, port);
+  auto replica = startServer(ca, server, &kTicketKey, port);
   core::Json j = who(*c);
   CHECK_TRUE(j["resumed"].get<bool>());
   STRCMP_EQUAL("box-0001", j["cn"].get<std::string>().c_str());
   replica.reset();
 
-  Pair otherServer = issue(ca, "mgmt.test", now() - 3600, now() + 86400);
-  auto stranger = startServer(ca, otherServer, true, port);
+  auto stranger = startServer(ca, server, &kOtherTicketKey, port);
   j = who(*c);
   CHECK_FALSE(j["resumed"].get<bool>());
   CHECK_FALSE(c->lastResumed());
@@ -143,8 +149,24 @@ TEST(TlsResumption, ServersSharingTheKeyAcceptEachOthersTicketsOthersShakeHandsI
   CHECK_TRUE(who(*c)["resumed"].get<bool>());  // and from then on with the new server's ticket
 }
 
+// The key is asked for at every connection: once it changes (a rotation), a ticket made under the
+// one before is not taken; the client shakes hands in full and resumes with the new key's ticket.
+TEST(TlsResumption, ARotatedKeyEndsTheTicketsMadeBeforeIt) {
+  std::string key = kTicketKey;
+  auto s = startServer(ca, server, &key);
+  auto c = clientFor(s->port(), ca, box);
+  CHECK_FALSE(who(*c)["resumed"].get<bool>());
+  CHECK_TRUE(who(*c)["resumed"].get<bool>());
+  key = kOtherTicketKey;  // no connection is open between requests (Connection: close)
+  CHECK_FALSE(who(*c)["resumed"].get<bool>());
+  CHECK_TRUE(who(*c)["resumed"].get<bool>());
+  key.clear();  // no key now: full handshakes, and no ticket issued
+  CHECK_FALSE(who(*c)["resumed"].get<bool>());
+  CHECK_FALSE(who(*c)["resumed"].get<bool>());
+}
+
 TEST(TlsResumption, AServerWithoutTicketsNeverResumesAndAnswersAnyway) {
-  auto s = startServer(ca, server, false);
+  auto s = startServer(ca, server, nullptr);
   auto c = clientFor(s->port(), ca, box);
   for (int i = 0; i < 3; ++i) {
     core::Json j = who(*c);
@@ -157,7 +179,7 @@ TEST(TlsResumption, AServerWithoutTicketsNeverResumesAndAnswersAnyway) {
 // The certificate a resumed session carries is verified again at every request: one that has
 // expired since the session was made is reported as expired, not taken as the device.
 TEST(TlsResumption, AResumedSessionsCertificateIsVerifiedAgainAndRefusedOnceExpired) {
-  auto s = startServer(ca, server, true);
+  auto s = startServer(ca, server, &kTicketKey);
   Pair shortLived = issue(ca, "box-0002", now() - 3600, now() + 2);
   auto c = clientFor(s->port(), ca, shortLived);
   STRCMP_EQUAL("box-0002", who(*c)["cn"].get<std::string>().c_str());

@@ -8,9 +8,11 @@ is Python's ssl (OpenSSL), a TLS stack of its own beside the box's mbedTLS and m
 import json
 import os
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -123,6 +125,94 @@ class MgmtResumption(unittest.TestCase):
         code, body, resumed = c.get("/v1/changes?cursor=0")
         self.assertTrue(resumed)
         self.assertEqual(code, 403, body)
+
+
+class TicketKeyRotation(unittest.TestCase):
+    """The ticket keys (ADR 0044): random, kept in the storage that two mgmtd share (here the same
+    SQLite file through a shared data folder; PostgreSQL in production, the same store), rotated every few seconds
+    for the test: a ticket from one replica resumes on the other, a ticket made before a rotation is
+    not taken after it (a full handshake, and the request still answers), and no key is logged."""
+    PERIOD = 5
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        rotation = {"ticket-rotation-seconds": cls.PERIOD, "device-poll-interval": 1}
+        cls.first = Mgmtd(os.path.join(cls.tmp.path, "a"), rotation).start()
+        second = dict(rotation, **{"data-dir": cls.first.data_dir,
+                                   "pid-file": os.path.join(cls.tmp.path, "b", "mgmtd.pid")})
+        cls.second = Mgmtd(os.path.join(cls.tmp.path, "b"), second).start()
+        cls.first.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.second.stop()
+        cls.first.stop()
+        cls.tmp.cleanup()
+
+    def period(self):
+        return int(time.time()) // self.PERIOD
+
+    def test_replicas_share_the_key_and_a_rotation_ends_older_tickets(self):
+        token = self.first.ctl("claim", "create", "--tenant", "acme").stdout.strip()
+        box = CurlBox(self.tmp.path, "rotating-box").enroll(token)
+        # One client (Python's ssl keeps a session to its own context), sent to either replica.
+        c = Client(self.first.device_port, box.ca, box.cert, box.key)
+        ports = {"first": self.first.device_port, "second": self.second.device_port}
+
+        def get(replica, session):
+            c.port, c.session = ports[replica], session
+            code, body, resumed = c.get("/v1/changes?cursor=0")
+            self.assertEqual(code, 200, body)
+            return resumed
+
+        # Start early in a period so that the next three connections share it.
+        deadline = time.time() + 3 * self.PERIOD
+        while time.time() % self.PERIOD > 1.0 and time.time() < deadline:
+            time.sleep(0.05)
+        made = self.period()
+        self.assertFalse(get("first", None))
+        self.assertTrue(get("second", c.session),
+                        "the other replica takes the first one's ticket: the key is in the shared storage")
+        self.assertTrue(get("first", c.session))
+        self.assertEqual(self.period(), made, "the machine was too slow to stay within one period")
+        kept = c.session
+
+        # One rotation later: GnuTLS takes one key per session, so the ticket is already refused.
+        while self.period() < made + 1:
+            time.sleep(0.1)
+        for replica in ports:
+            self.assertFalse(get(replica, kept), "a ticket from before the rotation is not accepted after it")
+        # Two rotations later: refused on both replicas, a full handshake, and the new ticket works.
+        while self.period() < made + 2:
+            time.sleep(0.1)
+        for replica in ports:
+            self.assertFalse(get(replica, kept), "a ticket from two periods ago resumes nothing")
+        rotated = self.period()
+        fresh = c.session
+        resumed = get("first", fresh)
+        if self.period() == rotated:  # a third rotation in between would rightly refuse it
+            self.assertTrue(resumed, "the new key's ticket resumes on the other replica")
+
+        # The keys in the storage: this period's and the next's (ended ones deleted), random, and in
+        # no log.
+        db = sqlite3.connect(os.path.join(self.first.data_dir, "mgmt.db"))
+        try:
+            rows = db.execute("SELECT rotation_seconds, period, secret FROM tls_ticket_keys").fetchall()
+        finally:
+            db.close()
+        now = self.period()
+        self.assertTrue(rows)
+        for seconds, period, secret in rows:
+            self.assertEqual(seconds, self.PERIOD)
+            self.assertIn(period, (now - 1, now, now + 1), rows)  # -1: a refresh not yet run since the boundary
+            self.assertEqual(len(secret), 64)
+        self.assertEqual(len({bytes(r[2]) for r in rows}), len(rows))
+        for m in (self.first, self.second):
+            log = open(m.log_path, "rb").read()
+            for _, _, secret in rows:
+                self.assertNotIn(bytes(secret).hex().encode(), log)
+                self.assertNotIn(bytes(secret), log)
 
 
 if __name__ == "__main__":
