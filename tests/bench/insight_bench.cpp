@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
   GeneratorConfig sc;
   sc.seed = static_cast<uint64_t>(seed) + 1;
   sc.tenants = 10;
-  sc.customersPerTenant = static_cast<int>((scoreN + 9) / 10);
+  // Some customers left before the day: a tenth more are made, and scoring stops at scoreN.
+  sc.customersPerTenant = static_cast<int>(scoreN * 11 / 100 + 1);
   sc.days = 200;
   Generator scoreGen(sc);
   const int32_t at = sc.firstDay + sc.days;
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
       referenceScore += since(r0);
       auto s0 = Clock::now();
       for (const Generated& g : chunk) {
-        if (!activeAt(g.history, at)) continue;
+        if (!activeAt(g.history, at) || scored >= scoreN) continue;
         const Window w = windowAt(g.history, at);
         const int score = tenant.score(w.x);
         if (score >= 30) {

@@ -55,9 +55,10 @@ TEST(ChurnBacktest, ReachesTheGoalOnAFixedSeed) {
   CHECK_TRUE_TEXT(m.churned > 150, text.c_str());
   CHECK_TRUE_TEXT(m.auc >= 0.85, text.c_str());
   CHECK_TRUE_TEXT(m.lift10 >= 4.0, text.c_str());
-  // Calibrated: the expected calibration error over ten bins is small, and the top bin's predicted
+  // Calibrated: the expected calibration error over ten bins is small (0.017 here; logits scaled by
+  // 1.5 after Platt give 0.023), and the top bin's predicted
   // share is within 0.1 of what happened.
-  CHECK_TRUE_TEXT(m.ece <= 0.03, text.c_str());
+  CHECK_TRUE_TEXT(m.ece <= 0.02, text.c_str());
   CHECK_EQUAL(10, static_cast<int>(m.bins.size()));
   CHECK_TRUE_TEXT(std::fabs(m.bins.back().predicted - m.bins.back().observed) <= 0.1, text.c_str());
   CHECK_EQUAL(3, static_cast<int>(report->tenants.size()));
