@@ -40,6 +40,9 @@ inline constexpr size_t kMaxPasswordBytes = 128;
 struct Credentials {
   std::optional<NtHash> ntHash;          // always present for password subscribers
   std::optional<std::string> cleartext;  // present only when CHAP is enabled on the box
+  // An imported password hash (password_hash.h: "{crypt}$6$...", "{ssha}..."): serves PAP only.
+  // Viewed, not owned: it points into the subscriber the snapshot holds.
+  std::string_view papHash;
 };
 
 // True when `text` is well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no surrogates

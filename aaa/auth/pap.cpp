@@ -1,5 +1,7 @@
 #include "aaa/auth/pap.h"
 
+#include "aaa/auth/password_hash.h"
+
 #include <mbedtls/md5.h>
 #include <mbedtls/platform_util.h>
 
@@ -116,6 +118,7 @@ bool papMatches(std::string_view cleartextFromPacket, const Credentials& stored)
     mbedtls_platform_zeroize(candidate.data(), candidate.size());
     return ok;
   }
+  if (!stored.papHash.empty()) return passwordHashMatches(cleartextFromPacket, stored.papHash);
   return false;
 }
 

@@ -41,7 +41,8 @@ core::Status encryptUserPassword(std::string_view password, std::string_view sec
 // - Stored cleartext present: constant-time compare (time depends on the packet's length only).
 // - Otherwise stored NT hash present: compares ntPasswordHash(candidate) in constant time; a
 //   candidate that is not valid UTF-8 never matches.
-// - Neither: false. An empty candidate never matches (MAC authentication does not come here).
+// - Otherwise a stored password hash (imported, PAP only): passwordHashMatches() (password_hash.h).
+// - None: false. An empty candidate never matches (MAC authentication does not come here).
 bool papMatches(std::string_view cleartextFromPacket, const Credentials& stored) noexcept;
 
 }  // namespace aaa::auth
