@@ -197,7 +197,7 @@ HttpResponse Console::tokensView(const Visitor& v, const std::string& tenant, Js
   for (const Json& t : list.arguments)
     rows.push_back({{"id", text(t, "id")},
                     {"name", text(t, "name")},
-                    {"tenant", text(t, "tenant-name")},
+                    {"tenant_name", text(t, "tenant-name")},
                     {"role", text(t, "role")},
                     {"person", text(t, "person")},
                     {"state", text(t, "state")},

@@ -296,7 +296,8 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(code, 403)
 
     def test_audit_filters_pages_and_csv(self):
-        self.m.ctl("customer", "add", "--tenant", "other", "--name", "Audit Other")
+        # Another tenant's change (a plan: the browser walk counts both tenants' customers).
+        self.m.ctl("plan", "add", "--tenant", "other", "--name", "audit-other-plan", "--down", "10M", "--up", "2M")
         jar = self.sign_in("audit-owner", "owner@acme.test")
         for i in range(3):
             self.form(jar, "customers", "customer", {"name": f"Audited {i}"})
@@ -307,11 +308,13 @@ class ConsoleTest(unittest.TestCase):
         code, page = curl(self.base + "audit?actor=owner%40acme.test&command=customer-add", "-b", jar)
         self.assertEqual(code, 200)
         self.assertIn("Audited 2", page)
-        self.assertNotIn("Audit Other", page)  # another tenant's rows never show
+        code, page = curl(self.base + "audit", "-b", jar)
+        self.assertIn("Audited 2", page)
+        self.assertNotIn("audit-other-plan", page)  # another tenant's rows never show
         code, page = curl(self.base + "audit?command=customer-del", "-b", jar)
         self.assertEqual(page.count("<td>customer-del</td>"), 3)
         code, page = curl(self.base + "audit?tenant=other", "-b", jar)
-        self.assertNotIn("Audit Other", page)
+        self.assertNotIn("audit-other-plan", page)
         code, page = curl(self.base + "audit?since=yesterday", "-b", jar)
         self.assertEqual(code, 400)
         self.assertRegex(page, r'id="audit-since-error"[^>]*>[^<]+')
@@ -323,11 +326,11 @@ class ConsoleTest(unittest.TestCase):
         lines = csv.strip().splitlines()  # (curl's CRLF lines, read as text)
         self.assertEqual(lines[0], "id,at,actor,role,tenant,origin,command,outcome,arguments,before,after")
         self.assertGreaterEqual(len(lines), 4)
-        self.assertNotIn("Audit Other", csv)
+        self.assertNotIn("audit-other-plan", csv)
         # Platform-wide, the platform sees both tenants.
         plat = self.token_jar("audit-platform", self.platform_token)
-        code, page = curl(self.base + "audit?command=customer-add", "-b", plat)
-        self.assertIn("Audit Other", page)
+        code, page = curl(self.base + "audit", "-b", plat)
+        self.assertIn("audit-other-plan", page)
         self.assertIn("Audited 1", page)
 
     def test_settings_branding(self):

@@ -152,8 +152,11 @@ TEST(Audit, PagesFollowEachOtherByKeysetWithoutGapOrRepeat) {
   // A tenant's page after a row stays the tenant's; the export pages oldest first.
   core::ControlReply mine = f.table->call(as("tenant-owner", a), "audit-search", Json{{"after", seen[2]}, {"limit", 100}});
   CHECK_EQUAL(5u, mine.arguments.size());
+  // (oldest first, after the second-oldest row: the six newer ones, the next of them first)
   core::ControlReply csv = f.table->call(Caller::root(), "audit-export", Json{{"after", seen[6]}});
   CHECK_EQUAL(0, csv.result);
-  CHECK_EQUAL(1, csv.arguments["rows"].get<int>());
+  CHECK_EQUAL(6, csv.arguments["rows"].get<int>());
+  CHECK_TRUE(csv.text.find("\r\n" + std::to_string(seen[5]) + ",") != std::string::npos);
+  CHECK_TRUE(csv.text.find("\r\n" + std::to_string(seen[6]) + ",") == std::string::npos);
   CHECK_TRUE(f.table->call(Caller::root(), "audit-search", Json{{"after", 0}}).code == core::Code::kInvalidArgument);
 }
