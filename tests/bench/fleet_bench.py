@@ -63,6 +63,10 @@ def parse_args():
     p.add_argument("--usage-threads", type=int, default=4)
     p.add_argument("--workers", type=int, default=0, help="check-in threads (default: from the rate)")
     p.add_argument("--connections", type=int, default=8, help="each mgmtd's PostgreSQL pool")
+    p.add_argument("--usage-ingest", choices=["copy", "insert", "both"], default="both",
+                   help="mgmtd's storage.usage-ingest; both (PostgreSQL cases): the usage phase once more with "
+                        "insert, the multi-row INSERTs COPY replaced, as the reference in the same run")
+    p.add_argument("--usage-only", action="store_true", help="skip the check-in phase (usage ingest alone)")
     p.add_argument("--no-resume", action="store_true",
                    help="every connection shakes hands in full (the box before TLS session resumption)")
     p.add_argument("--quick", action="store_true", help="200 appliances, a 20 s interval")
@@ -181,14 +185,14 @@ class Fleet:
         log(f"  copied in {time.monotonic() - t0:.1f} s")
         return None
 
-    def start(self, cache=True, replicas=1):
+    def start(self, cache=True, replicas=1, ingest="copy"):
         root = tempfile.mkdtemp(prefix=f"{self.backend}-{replicas}-", dir=self.tmp)
         os.chmod(root, 0o755)
         data_dir = os.path.join(root, "data")
         if cache:
             shutil.copytree(os.path.join(self.cache, "data"), data_dir)
         if self.backend == "sqlite":
-            self.mgmt = Mgmtd(root, dict(MGMT_CONFIG, storage={"backend": "sqlite"})).start()
+            self.mgmt = Mgmtd(root, dict(MGMT_CONFIG, storage={"backend": "sqlite", "usage-ingest": ingest})).start()
             self.url = f"https://127.0.0.1:{self.mgmt.device_port}"
             self.pids = lambda: {"mgmtd": [self.mgmt.proc.pid]}
             return
@@ -207,7 +211,8 @@ class Fleet:
                         raise RuntimeError(f"restoring {restore}: {r.stderr[-2000:]}")
 
         self.cluster = Cluster(directory=os.path.join(root, "c"), replicas=replicas, standby=False, bin_dir=BIN,
-                               mgmt_config=MGMT_CONFIG, connections=self.args.connections)
+                               mgmt_config=dict(MGMT_CONFIG, storage={"usage-ingest": ingest}),
+                               connections=self.args.connections)
         self.cluster.data_dir = data_dir
         self.cluster.start()
         # One mgmtd: its own port (no HAProxy hop); two: through HAProxy, as boxes would reach them.
@@ -230,6 +235,33 @@ class Fleet:
         self.cluster.stop(remove=False)
         self.cluster = None
         return data_dir
+
+
+def measure_usage(args, fleet, name, ingest):
+    """The usage phase alone (--usage-only, and the reference ingest path of --usage-ingest both)."""
+    sim = [os.path.join(BIN, "fleet_sim"), "run", "--fleet", fleet.fleet_file, "--url", fleet.url,
+           "--devices", str(args.devices), "--interval", str(args.interval), "--resume", "0" if args.no_resume else "1"]
+    u = phase(fleet, sim + ["--duration", "0", "--usage-devices", str(args.usage_devices), "--usage-rows",
+                            str(args.usage_rows), "--usage-threads", str(args.usage_threads)], 1200)
+    r = {k: v for k, v in u.items() if k.startswith("usage-")}
+    r.update({f"usage-phase-{k}": v for k, v in u["cpu"].items()})
+    r.update({"case": name, "usage-ingest": ingest})
+    return r
+
+
+def report_usage(r):
+    c = lambda k: r[f"usage-phase-{k}"]  # noqa: E731
+    n = max(r["usage-rows"], 1)
+    log(f"  usage ({r['usage-ingest']}): {r['usage-rows']} rows in {r['usage-seconds']:.1f} s = "
+        f"{r['usage-rows-per-second']:,.0f} rows/s (p50 {r['usage-batch-p50-ms']:.0f} ms, p99 "
+        f"{r['usage-batch-p99-ms']:.0f} ms, {r['usage-failures']} failed); CPU per row: servers "
+        f"{c('server-cpu-seconds') * 1e6 / n:.1f} us ("
+        + ", ".join(f"{g} {r[f'usage-phase-{g}-cpu-seconds'] * 1e6 / n:.1f} us" for g in ("mgmtd", "postgres", "haproxy")
+                    if r.get(f"usage-phase-{g}-cpu-seconds"))
+        + f"), fleet_sim {c('sim-cpu-seconds') * 1e6 / n:.1f} us; other processes took {c('others-share'):.0%} "
+        f"of the machine")
+    if r.get("usage-first-error"):
+        log(f"  WARNING usage-first-error: {r['usage-first-error']}")
 
 
 def measure(args, fleet, name):
@@ -357,18 +389,27 @@ def main():
         for name in cases:
             backend = "sqlite" if name == "sqlite" else "postgres"
             fleet = Fleet(args, backend, tmp)
-            log(f"== {name}")
-            fleet.start(replicas=2 if name == "cluster" else 1)
-            try:
-                r = measure(args, fleet, name)
-            finally:
-                fleet.stop()
-            if prepared[backend] is not None:
-                r["enroll-seconds"] = prepared[backend]
-            report(r)
-            results["cases"][name] = r
-            failed |= r["checkin-failures"] > 0 or r["usage-failures"] > 0
-        c = results["cases"].get("cluster")
+            # COPY is PostgreSQL's path; SQLite writes the same multi-row INSERTs under either setting.
+            ingests = ([args.usage_ingest] if args.usage_ingest != "both"
+                       else ["copy"] if backend == "sqlite" else ["copy", "insert"])
+            for i, ingest in enumerate(ingests):
+                log(f"== {name}" + (f" (usage-ingest {ingest})" if backend != "sqlite" else ""))
+                fleet.start(replicas=2 if name == "cluster" else 1, ingest=ingest)
+                try:
+                    r = (measure_usage(args, fleet, name, ingest) if args.usage_only or i > 0
+                         else measure(args, fleet, name))
+                finally:
+                    fleet.stop()
+                r["usage-ingest"] = ingest
+                key = name if i == 0 else f"{name}-{ingest}"
+                if prepared[backend] is not None:
+                    r["enroll-seconds"] = prepared[backend]
+                if "checkins" in r:
+                    report(r)
+                report_usage(r)
+                results["cases"][key] = r
+                failed |= r.get("checkin-failures", 0) > 0 or r["usage-failures"] > 0
+        c = results["cases"].get("cluster") if not args.usage_only else None
         if c:
             ratio = c["checkin-p99-ms"] / max(c["floor-p99-ms"], 1e-9)
             # The goal is about 20,000 appliances each checking in on time: a run whose simulator fell
@@ -383,7 +424,7 @@ def main():
                 verdict = "PASS" if ratio < 2 else "FAIL"
             log(f"goal: cluster p99 check-in < 2x TLS floor at 20,000 appliances: {ratio:.2f}x at {args.devices} "
                 f"-> {verdict}")
-        for name in ("postgres", "cluster"):
+        for name in ("postgres", "cluster", "postgres-insert", "cluster-insert"):
             if name in results["cases"]:
                 v = results["cases"][name]["usage-rows-per-second"]
                 log(f"goal: usage ingest >= 50,000 rows/s on PostgreSQL ({name}): {v:,.0f} -> "
