@@ -13,6 +13,9 @@
 #include "mgmt/api/signup_api.h"
 #include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmt_schema.h"
+#include "mgmt/onboarding/scenarios.h"
+#include "mgmt/onboarding/signup_request.h"
+#include "mgmt/tiers.h"
 
 namespace mgmt {
 
@@ -31,6 +34,34 @@ int64_t nowSeconds() { return core::SystemClock::instance().unixSeconds(); }
 
 // How often the periodic jobs run (a demo tenant is suspended at most this long after its expiry).
 constexpr int64_t kJobSeconds = 60;
+
+// The console's signup pages go through the API's gate and the same service (ADR 0037).
+console::ConsoleSignup consoleSignup(api::SignupGate& gate) {
+  console::ConsoleSignup s;
+  s.admit = [&gate](const std::string& remote) {
+    const int64_t wait = gate.take(remote);
+    return wait == 0 ? std::string() : gate.refusalText(wait);
+  };
+  s.check = [](const Json& fields) { return onboarding::signupFromJson(fields).status(); };
+  s.submit = [&gate](const Json& fields, const std::string& remote) -> core::Result<Json> {
+    EDGE_ASSIGN_OR_RETURN(onboarding::SignupRequest request, onboarding::signupFromJson(fields));
+    return gate.submit(request, remote);
+  };
+  s.verify = [&gate](const std::string& token) { return gate.onboarding().verify(token); };
+  s.job = [&gate](const std::string& job) { return gate.onboarding().job(job); };
+  for (const Tier& t : tiers())
+    s.tiers.push_back(Json{{"value", t.name},
+                           {"text", t.name + (t.subscriberCap == 0 ? std::string(" (any number of customers)")
+                                                                   : " (up to " + std::to_string(t.subscriberCap) +
+                                                                         " customers)")}});
+  s.scenarios.push_back(Json{{"value", ""}, {"text", "Pick one for my size"}});
+  for (const onboarding::Scenario& sc : onboarding::scenarios())
+    s.scenarios.push_back(Json{{"value", sc.name},
+                               {"text", sc.name + " (" + std::to_string(sc.customers) + " customers, " +
+                                            std::to_string(sc.plans) + " plans, " + std::to_string(sc.devices) +
+                                            " appliances)"}});
+  return s;
+}
 
 }  // namespace
 
@@ -132,19 +163,21 @@ core::Status Mgmtd::start() {
                      api::AdminApiPolicy{rateLimiter_.get(), [this](const std::string& t) { tenantActive(t); }});
   api::routeAuthApi(*adminApi_, platform_->signIn);
   api::routeOpenApi(*adminApi_, commands_.specs(), kVersion);
+  // Public: ISP self-registration (ADR 0029), its abuse limits per client address (ADR 0037), from
+  // the API and the console's signup form alike.
+  signupGate_ = std::make_unique<api::SignupGate>(
+      platform_->onboarding, core::SystemClock::instance(),
+      api::SignupLimits{static_cast<double>(config_.signup.perAddressBurst),
+                        static_cast<double>(config_.signup.perAddressPerHour)});
   console_ = std::make_unique<console::Console>(commands_, consoleAuth());
   EDGE_RETURN_IF_ERROR(console_->init().withContext("console"));
+  console_->setSignup(consoleSignup(*signupGate_));
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
       selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance()});
   selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance());
   EDGE_RETURN_IF_ERROR(selfcare_->init().withContext("self-care portal"));
   selfcare_->addRoutes(*adminApi_);
-  // Public: ISP self-registration (ADR 0029), its abuse limits per client address (ADR 0037).
-  signupGate_ = std::make_unique<api::SignupGate>(
-      platform_->onboarding, core::SystemClock::instance(),
-      api::SignupLimits{static_cast<double>(config_.signup.perAddressBurst),
-                        static_cast<double>(config_.signup.perAddressPerHour)});
   api::routeSignupApi(*adminApi_, *signupGate_);
   // Public: the payment provider's signed webhooks (ADR 0039).
   api::routePaymentsApi(*adminApi_, platform_->collection);

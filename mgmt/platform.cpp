@@ -13,6 +13,7 @@
 #include "mgmt/mail/outbox.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
+#include "mgmt/partners/partner_store.h"
 
 namespace mgmt {
 
@@ -56,9 +57,9 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
   d.pendingPerOrigin = config.signup.pendingPerAddress;
   d.pendingMax = config.signup.pendingMax;
   // The demo's owner is invited to choose a password on the console when the demo is ready.
-  d.inviteOwner = [&signIn](store::Transaction& tx, const std::string& tenantId, const std::string& email,
-                            const std::string& name, int64_t now) {
-    return signIn.inviteOwner(tx, tenantId, email, name, now);
+  d.inviteOwner = [&signIn, &config](store::Transaction& tx, const std::string& tenantId, const std::string& email,
+                                     const std::string& name, int64_t now) {
+    return signIn.inviteOwner(tx, tenantId, email, name, now, config.effectiveLinkUrl());
   };
   // A demo's purge in the areas onboarding does not own, each by its own store, children before
   // parents, in the purge's unit of work. What stays is one platform-level audit row saying that the
@@ -67,6 +68,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
     EDGE_RETURN_IF_ERROR(billing::CollectionStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(partners::PartnerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::TokenStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::PersonStore(tx).deleteTenant(tenantId));

@@ -472,7 +472,7 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
 }
 
 core::Status SignInService::inviteOwner(store::Transaction& tx, const std::string& tenantId, const std::string& email,
-                                       const std::string& name, int64_t now) {
+                                       const std::string& name, int64_t now, const std::string& consoleUrl) {
   if (!d_.mail) return core::failedPrecondition("mail is not set up on this platform");
   EDGE_ASSIGN_OR_RETURN(std::string e, normalEmail(email));
   PersonStore people(tx);
@@ -490,8 +490,9 @@ core::Status SignInService::inviteOwner(store::Transaction& tx, const std::strin
   EDGE_RETURN_IF_ERROR(people.insert(row));
   const std::string token = core::pki::randomHex(24);
   EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), row.id, "invite", now, now + kInviteLinkSeconds));
+  const std::string base = consoleUrl.empty() ? d_.consoleUrl : consoleUrl;
   return d_.mail(tx, tenantId, e, "password-reset",
-                 core::Json{{"link", d_.consoleUrl + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
+                 core::Json{{"link", base + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
 }
 
 core::Result<Person> SignInService::setRole(const std::string& email, const std::string& role, const Principal& actor,

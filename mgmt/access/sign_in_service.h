@@ -141,10 +141,11 @@ class SignInService {
                                  const Principal& actor);
   // The owner of a tenant a signup made (mgmt/onboarding, when its demo is ready), in the caller's
   // unit of work: a tenant-owner with no password yet and an invitation link mailed (valid
-  // kInviteLinkSeconds) to the console's /reset page. Nothing happens (ok) when the email is already
-  // a person's: they sign in as they do.
+  // kInviteLinkSeconds) to the console's /reset page at `consoleUrl` (the caller's: mgmtd's admin
+  // port is known only once it listens; "" = Deps::consoleUrl). Nothing happens (ok) when the email is
+  // already a person's: they sign in as they do.
   core::Status inviteOwner(store::Transaction& tx, const std::string& tenantId, const std::string& email,
-                           const std::string& name, int64_t now);
+                           const std::string& name, int64_t now, const std::string& consoleUrl = "");
   // `before` (when given) receives the person as they were (for the audit log's before state).
   core::Result<Person> setRole(const std::string& email, const std::string& role, const Principal& actor,
                                Person* before = nullptr);

@@ -418,6 +418,7 @@ void Console::addRoutes(core::HttpServer& server) {
   get("/sessions", [this](const core::HttpRequest& r, const Visitor& v) { return sessionsPage(r, v); });
   get("/tokens", [this](const core::HttpRequest& r, const Visitor& v) { return tokensPage(r, v); });
   addPeopleRoutes(server, get, post, anonymous);
+  addSignupRoutes(server, get, post, anonymous);
 }
 
 }  // namespace mgmt::console

@@ -85,6 +85,26 @@ struct ConsoleAuth {
   std::function<core::Result<std::vector<std::string>>(const std::string& bearer, const std::string& code)> confirmTotp;
 };
 
+// The public signup on the console (signup_pages.cpp), wired by mgmtd to the same gate and service
+// as POST /api/v1/signup (mgmt/api/signup_api.h, ADR 0037).
+struct ConsoleSignup {
+  // Takes one signup request from the client address's bucket: "" to go ahead, or the refusal.
+  std::function<std::string(const std::string& remote)> admit;
+  // The fields' first problem without storing anything (kInvalidArgument "field: ..."), so the form
+  // can show every field's message at once.
+  std::function<core::Status(const core::Json& fields)> check;
+  // The form's fields as a JSON object (every value a string): the signup's answer, or
+  // kInvalidArgument "field: ..." / kResourceExhausted (a cap; the message says which).
+  std::function<core::Result<core::Json>(const core::Json& fields, const std::string& remote)> submit;
+  // The emailed link's secret -> {"tenant", "job", ...}; kNotFound / kFailedPrecondition (expired).
+  std::function<core::Result<core::Json>(const std::string& token)> verify;
+  // A provisioning job's progress -> {"state", "percent", "log", ...}; kNotFound.
+  std::function<core::Result<core::Json>(const std::string& job)> job;
+  // The choices of the form's selects: [{"value", "text"}].
+  core::Json tiers = core::Json::array();
+  core::Json scenarios = core::Json::array();
+};
+
 struct ConsoleOptions {
   std::string title = "mgmt console";
   core::web::SessionLimits sessions{4096, 30 * 60, 12 * 3600};
@@ -99,6 +119,8 @@ class Console {
 
   // Loads the templates (one that does not parse is a bug: internal).
   core::Status init();
+  // The public signup pages (before addRoutes); without it /signup says signups are closed.
+  void setSignup(ConsoleSignup signup) { signup_ = std::move(signup); }
   // The pages, forms and static files.
   void addRoutes(core::HttpServer& server);
   // Expires idle sessions; from the daemon's loop.
@@ -177,6 +199,27 @@ class Console {
                                   std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse settingsPost(const core::HttpRequest& r, const Visitor& v);
 
+  // signup_pages.cpp: the public signup form, "check your mail", the emailed link's landing and its
+  // provisioning progress; the demo owner's conversion to paid; the platform's signup funnel.
+  void addSignupRoutes(
+      core::HttpServer& server,
+      const std::function<void(const std::string&, std::function<core::HttpResponse(const core::HttpRequest&, const Visitor&)>)>& get,
+      const std::function<void(const std::string&, std::function<core::HttpResponse(const core::HttpRequest&, const Visitor&)>)>& post,
+      const core::HttpRouteLimits& anonymous);
+  core::HttpResponse publicPage(const core::HttpRequest& r, const std::string& tmpl, const std::string& title,
+                                core::Json data, std::vector<core::web::Message> messages, int status);
+  core::HttpResponse signupPage(const core::HttpRequest& r, const core::Json& form, const core::Json& errors,
+                                std::vector<core::web::Message> messages, int status);
+  core::HttpResponse signupPost(const core::HttpRequest& r);
+  core::HttpResponse signupVerify(const core::HttpRequest& r);
+  core::HttpResponse signupProgress(const core::HttpRequest& r);
+  core::HttpResponse convertPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                 core::Json errors = nullptr, std::vector<core::web::Message> messages = {},
+                                 int status = 200);
+  core::HttpResponse convertPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse funnelPage(const core::HttpRequest& r, const Visitor& v);
+
+  ConsoleSignup signup_;
   core::command::Table& commands_;
   ConsoleAuth auth_;
   ConsoleOptions options_;

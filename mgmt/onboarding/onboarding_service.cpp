@@ -66,7 +66,7 @@ core::Result<Json> OnboardingService::signup(const SignupRequest& r, const std::
   row.verifyExpiresAt = now + d_.verifyTtlSeconds;
   row.createdAt = now;
   row.origin = origin.substr(0, 64);
-  const std::string link = (d_.publicUrl ? d_.publicUrl() : std::string()) + "/api/v1/signup/verify?token=" + secret;
+  const std::string link = (d_.publicUrl ? d_.publicUrl() : std::string()) + "/signup/verify?token=" + secret;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     OnboardingStore store(tx);
     EDGE_ASSIGN_OR_RETURN(int64_t recent, store.recentSignups(r.email, now - 3600));
