@@ -410,7 +410,7 @@ HttpResponse Console::totpBegin(const HttpRequest& r, const Visitor& v) {
   core::Result<std::pair<std::string, std::string>> begun = auth_.beginTotp(v.session.data.value("bearer", ""));
   if (!begun.isOk())
     return accountPage(r, v, nullptr, {Message::error("The second factor could not be started: " + begun.status().message())},
-                       begun.status().code() == core::Code::kInvalidArgument ? 400 : 500);
+                       core::command::httpStatus(core::command::publicCode(begun.status().code())));
   // The secret waits in the server-side session for the confirming code (a refused code shows the
   // same QR code again); the service keeps its own copy until confirmed.
   Json data = v.session.data;

@@ -375,6 +375,10 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(code, 200, page)
         recovery = re.findall(r"<li><code>([^<]+)</code></li>", page)
         self.assertEqual(len(recovery), 10)
+        # Once on, it is not begun again over it (the page says why).
+        code, page = self.form(jar, "account", "account/totp", {})
+        self.assertEqual(code, 409, page)
+        self.assertIn("on already", page)
         # From now on the password alone is not enough; a recovery code works once.
         code, r = api(self.base, "api/v1/auth/login", {"email": "twofa@acme.test", "password": PASSWORD})
         self.assertEqual(code, 401)
