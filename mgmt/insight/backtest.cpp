@@ -64,12 +64,8 @@ std::map<std::string, std::vector<Labeled>> byTenant(const std::vector<Labeled>&
   return out;
 }
 
-struct Snapshots {
-  std::vector<Example> fit, calibrate;
-};
+}  // namespace
 
-// Snapshots whose outcome is known at `cutoff`: the newest (ending at the cutoff) calibrates, the
-// older ones fit. With a single snapshot both use it.
 Snapshots snapshots(const std::vector<Labeled>& customers, int32_t cutoff, const BacktestOptions& o) {
   Snapshots s;
   for (int k = 0; k < o.snapshots; ++k) {
@@ -81,21 +77,29 @@ Snapshots snapshots(const std::vector<Labeled>& customers, int32_t cutoff, const
   return s;
 }
 
-}  // namespace
-
-core::Result<std::map<std::string, ChurnModel>> trainModels(const std::vector<Labeled>& customers, int32_t cutoff,
+core::Result<std::map<std::string, ChurnModel>> trainModels(const std::map<std::string, Snapshots>& tenants,
                                                             const BacktestOptions& options) {
   std::map<std::string, ChurnModel> models;
-  Snapshots global = snapshots(customers, cutoff, options);
+  Snapshots global;
+  for (const auto& [tenant, s] : tenants) {
+    global.fit.insert(global.fit.end(), s.fit.begin(), s.fit.end());
+    global.calibrate.insert(global.calibrate.end(), s.calibrate.begin(), s.calibrate.end());
+  }
   EDGE_ASSIGN_OR_RETURN(ChurnModel prior, ChurnModel::train(global.fit, global.calibrate, options.train));
   models.emplace("", prior);
   if (!options.perTenant) return models;
-  for (const auto& [tenant, list] : byTenant(customers)) {
-    Snapshots own = snapshots(list, cutoff, options);
+  for (const auto& [tenant, own] : tenants) {
     EDGE_ASSIGN_OR_RETURN(ChurnModel model, ChurnModel::train(own.fit, own.calibrate, options.train, &prior));
     models.emplace(tenant, std::move(model));
   }
   return models;
+}
+
+core::Result<std::map<std::string, ChurnModel>> trainModels(const std::vector<Labeled>& customers, int32_t cutoff,
+                                                            const BacktestOptions& options) {
+  std::map<std::string, Snapshots> tenants;
+  for (const auto& [tenant, list] : byTenant(customers)) tenants.emplace(tenant, snapshots(list, cutoff, options));
+  return trainModels(tenants, options);
 }
 
 core::Result<BacktestReport> backtest(const std::vector<Labeled>& customers, const BacktestOptions& options) {

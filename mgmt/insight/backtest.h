@@ -48,6 +48,16 @@ struct BacktestReport {
 // `customers` of every tenant; tenant ids from their histories.
 core::Result<BacktestReport> backtest(const std::vector<Labeled>& customers, const BacktestOptions& options);
 
+// Training examples whose 90-day outcome is known at `cutoff`: snapshots `step` days apart, the newest
+// (ending at the cutoff) held out to calibrate, the older ones to fit (one snapshot: both).
+struct Snapshots {
+  std::vector<Example> fit, calibrate;
+};
+Snapshots snapshots(const std::vector<Labeled>& customers, int32_t cutoff, const BacktestOptions& options);
+// The global prior (tenant "") on every tenant's examples, then each tenant's model on it.
+core::Result<std::map<std::string, ChurnModel>> trainModels(const std::map<std::string, Snapshots>& tenants,
+                                                            const BacktestOptions& options);
+
 // The models a backtest or `mgmtctl insight train` makes: the global prior (tenant "") and one per
 // tenant, each trained on the snapshots that end at `cutoff`.
 core::Result<std::map<std::string, ChurnModel>> trainModels(const std::vector<Labeled>& customers, int32_t cutoff,

@@ -37,23 +37,38 @@ core::Result<std::vector<History>> InsightService::histories(const std::string& 
 
 core::Result<TrainReport> InsightService::train(const std::vector<std::string>& tenants, int32_t today, int64_t now) {
   TrainReport report;
-  std::map<std::string, std::vector<History>> all;
-  std::vector<Labeled> everyone;
-  for (const std::string& t : tenants) {
-    EDGE_ASSIGN_OR_RETURN(all[t], histories(t, oldestDay(options_.model, today), today));
-    report.customers += static_cast<int64_t>(all[t].size());
-  }
-  for (const auto& [t, list] : all)
-    for (const Labeled& l : labeled(list, today)) everyone.push_back(l);
   BacktestOptions o = options_.model;
   o.perTenant = true;
-  EDGE_ASSIGN_OR_RETURN(auto models, trainModels(everyone, today, o));
+  // One customer at a time: their examples are kept, their days are not (a tenant of a million
+  // customers is not held in memory).
+  std::map<std::string, Snapshots> examples;
+  for (const std::string& t : tenants) {
+    Snapshots& mine = examples[t];
+    int64_t customers = 0;
+    EDGE_RETURN_IF_ERROR(storage_.transact(
+        [&](store::Transaction& tx) {
+          mine = Snapshots{};  // a retried unit of work starts again
+          customers = 0;
+          InsightStore store(tx);
+          return store.forEachCustomer(t, oldestDay(o, today), today, [&](History&& h) {
+            const Labeled one{&h, h.endDay() < today ? h.endDay() : -1};
+            Snapshots s = snapshots({one}, today, o);
+            mine.fit.insert(mine.fit.end(), s.fit.begin(), s.fit.end());
+            mine.calibrate.insert(mine.calibrate.end(), s.calibrate.begin(), s.calibrate.end());
+            ++customers;
+            return core::Status::ok();
+          });
+        },
+        store::Storage::Mode::kReadOnly));
+    report.customers += customers;
+  }
+  EDGE_ASSIGN_OR_RETURN(auto models, trainModels(examples, o));
   report.examples = models.at("").examples();
   EDGE_RETURN_IF_ERROR(storage_.transact([&](store::Transaction& tx) -> core::Status {
     InsightStore store(tx);
     for (const auto& [tenant, model] : models) {
       // A tenant without history of its own gets no row and scores with the prior.
-      if (!tenant.empty() && model.examples() == 0) continue;
+      if (!tenant.empty() && examples[tenant].fit.empty()) continue;
       EDGE_RETURN_IF_ERROR(store.putModel({tenant, now, model.examples(), model.serialize(), ""}));
     }
     return core::Status::ok();
@@ -79,19 +94,16 @@ core::Result<int64_t> InsightService::score(const std::string& tenantId, int32_t
       batch.clear();
       return core::Status::ok();
     };
-    // Histories are read first and scores written after: a unit of work runs one statement at a
-    // time, and forEachCustomer's pages are statements of their own.
-    std::vector<History> active;
-    EDGE_RETURN_IF_ERROR(store.forEachCustomer(tenantId, today - 180, today, [&](History&& h) {
-      if (h.endDay() == today) active.push_back(std::move(h));
-      return core::Status::ok();
-    }));
-    for (const History& h : active) {
+    // Scores are written between pages (each page's rows are read in full before the callback
+    // runs), so memory holds one page and one batch, not the tenant.
+    EDGE_RETURN_IF_ERROR(store.forEachCustomer(tenantId, today - 180, today, [&](History&& h) -> core::Status {
+      if (h.endDay() != today) return core::Status::ok();  // no longer a customer
       const Window w = windowAt(h, today);
       batch.push_back({h.customerId, model.score(w.x), ChurnModel::factorWords(model.factors(w)), now});
       ++scored;
-      if (batch.size() >= 4096) EDGE_RETURN_IF_ERROR(flush());
-    }
+      if (batch.size() >= options_.scoreBatch) return flush();
+      return core::Status::ok();
+    }));
     return flush();
   }));
   return scored;

@@ -23,6 +23,7 @@ namespace mgmt::insight {
 struct InsightOptions {
   int retentionDays = 400;   // days of features kept (the backtest needs 90 + 90 + 180 and some)
   int atRiskScore = 30;      // the at-risk list's threshold
+  size_t scoreBatch = 4096;  // scores written per statement group while scoring
   BacktestOptions model;     // horizon, snapshots, regularisation
 };
 

@@ -184,7 +184,9 @@ TEST(InsightStore, TheServiceTrainsScoresAndBacktestsOnStoredDays) {
     return core::Status::ok();
   });
   const int32_t today = config.firstDay + config.days;
-  mgmt::insight::InsightService service(*db.storage, {});
+  mgmt::insight::InsightOptions options;
+  options.scoreBatch = 16;  // scores written between the pages of days, several times
+  mgmt::insight::InsightService service(*db.storage, options);
 
   // No model yet: scoring says what to do.
   core::Result<int64_t> early = service.score("tenant-1", today, 1000);
@@ -201,9 +203,9 @@ TEST(InsightStore, TheServiceTrainsScoresAndBacktestsOnStoredDays) {
   }
   std::vector<mgmt::insight::Labeled> labeled;
   for (size_t i = 0; i < all.size(); ++i) labeled.push_back({&known[i], all[i].churnDay});
-  mgmt::insight::BacktestOptions options;
-  options.cutoff = today - 90;
-  const auto direct = mgmt::insight::backtest(labeled, options).value();
+  mgmt::insight::BacktestOptions backtestOptions;
+  backtestOptions.cutoff = today - 90;
+  const auto direct = mgmt::insight::backtest(labeled, backtestOptions).value();
   const auto stored = service.backtest({"tenant-1", "tenant-2"}, today).value();
   CHECK_EQUAL(direct.overall.customers, stored.overall.customers);
   CHECK_EQUAL(direct.overall.churned, stored.overall.churned);
