@@ -54,9 +54,12 @@ core::Result<Invoice> makeDraft(BillingStore& store, TaxRates& rates, const std:
 
 // Records the payment `p` (every field set; its key not taken yet) and applies it: to `named` first
 // when it is open, then the customer's oldest open invoices, the rest to credit; its balanced ledger
-// entry in the same unit of work. Returns what went to invoices. payment-add, provider webhooks and
-// bank lines all pay through here.
-core::Result<int64_t> applyPayment(BillingStore& store, const Payment& p, const std::optional<Invoice>& named);
+// entry in the same unit of work (queued on `into` when given, which the caller flushes: many
+// payments in one unit then write their entries together). Returns what went to invoices.
+// payment-add, provider webhooks and bank lines all pay through here.
+class Books;
+core::Result<int64_t> applyPayment(BillingStore& store, const Payment& p, const std::optional<Invoice>& named,
+                                   Books* into = nullptr);
 
 core::Json invoiceJson(const Invoice& inv);
 std::string newId(const char* prefix);

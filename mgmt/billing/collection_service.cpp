@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/web/form.h"
 #include "mgmt/billing/billing_internal.h"
+#include "mgmt/billing/books.h"
 #include "mgmt/billing/collection_store.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
@@ -53,13 +54,14 @@ Json lineJson(const BankLine& l) {
 }
 
 // A bank payment of `l` to `invoice` (or, without one, to `username`'s oldest open invoices).
-core::Result<std::string> payLine(BillingStore& st, const Settings& settings, const BankLine& l,
-                                  const std::optional<Invoice>& invoice, const std::string& username, int64_t now) {
+core::Status payLine(BillingStore& st, const Settings& settings, const BankLine& l, const std::string& paymentId,
+                    const std::optional<Invoice>& invoice, const std::string& username, int64_t now,
+                    Books* books = nullptr) {
   if (l.currency != settings.currency)
     return core::failedPrecondition("line " + l.ref + ": " + l.currency + " is not the billing currency " +
                                     settings.currency);
   Payment p;
-  p.id = newId("pay-");
+  p.id = paymentId;
   p.tenantId = l.tenantId;
   p.username = invoice ? invoice->username : username;
   p.method = "bank";
@@ -69,8 +71,7 @@ core::Result<std::string> payLine(BillingStore& st, const Settings& settings, co
   p.amount = l.amount;
   p.day = l.day;
   p.createdAt = now;
-  EDGE_RETURN_IF_ERROR(applyPayment(st, p, invoice).status());
-  return p.id;
+  return applyPayment(st, p, invoice, books).status();
 }
 
 }  // namespace
@@ -312,6 +313,7 @@ ControlReply CollectionService::importStatement(const Json& args, const Caller& 
       paidInvoices.clear();
       CollectionStore cs(tx);
       BillingStore st(tx);
+      Books books(st, tenant.id, now);  // the unit's payments post their entries together
       if (from == 0)
         EDGE_RETURN_IF_ERROR(cs.insertStatement(tenant.id, importId, format, statement.id,
                                                 static_cast<int64_t>(statement.entries.size()), now));
@@ -326,15 +328,14 @@ ControlReply CollectionService::importStatement(const Json& args, const Caller& 
           // Still open as the matcher saw it (another payment may have come meanwhile).
           if (inv && inv->total - inv->paid == e.amount) l.state = "matched";
         }
-        if (l.state == "matched") l.paymentId = "pending";
+        if (l.state == "matched") l.paymentId = newId("pay-");
         EDGE_ASSIGN_OR_RETURN(bool fresh, cs.insertLine(l));
         if (!fresh) {
           ++g;
           continue;
         }
         if (l.state == "matched") {
-          EDGE_ASSIGN_OR_RETURN(l.paymentId, payLine(st, settings, l, inv, "", now));
-          EDGE_RETURN_IF_ERROR(cs.decideLine(tenant.id, l.ref, "matched", l.invoiceId, l.username, l.paymentId));
+          EDGE_RETURN_IF_ERROR(payLine(st, settings, l, l.paymentId, inv, "", now, &books));
           paidInvoices.emplace_back(l.invoiceId, l.amount);
           ++m;
           pm += l.amount;
@@ -342,7 +343,7 @@ ControlReply CollectionService::importStatement(const Json& args, const Caller& 
           ++r;
         }
       }
-      return core::Status::ok();
+      return books.flush();
     }));
     for (const auto& [invoice, amount] : paidInvoices) matcher.paid(invoice, amount);
     matched += m, review += r, again += g, paidMinor += pm;
@@ -412,7 +413,8 @@ ControlReply CollectionService::acceptLine(const Json& args, const Caller& calle
     } else {
       return core::invalidArgument("invoice or username: the line has no suggestion, name who paid");
     }
-    EDGE_ASSIGN_OR_RETURN(line.paymentId, payLine(st, settings, line, inv, who, d_.clock.unixSeconds()));
+    line.paymentId = newId("pay-");
+    EDGE_RETURN_IF_ERROR(payLine(st, settings, line, line.paymentId, inv, who, d_.clock.unixSeconds()));
     line.state = "accepted";
     line.invoiceId = inv ? inv->id : "";
     line.username = who;

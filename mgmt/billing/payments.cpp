@@ -28,7 +28,7 @@ Json paymentJson(const Payment& p, bool replay) {
 
 }  // namespace
 
-core::Result<int64_t> applyPayment(BillingStore& st, const Payment& p, const std::optional<Invoice>& named) {
+core::Result<int64_t> applyPayment(BillingStore& st, const Payment& p, const std::optional<Invoice>& named, Books* into) {
   EDGE_ASSIGN_OR_RETURN(bool fresh, st.insertPayment(p));
   if (!fresh) return core::internalError("payment key '" + p.key + "' appeared during the payment");
   // The named invoice first, then the oldest open ones; what is left is the customer's credit.
@@ -53,9 +53,13 @@ core::Result<int64_t> applyPayment(BillingStore& st, const Payment& p, const std
     left -= use;
   }
   if (left > 0) lines.push_back({creditAccount(p.username), -left});
-  Books books(st, p.tenantId, p.createdAt);
-  EDGE_RETURN_IF_ERROR(books.post("payment", p.id, lines));
-  EDGE_RETURN_IF_ERROR(books.flush());
+  if (into != nullptr) {
+    EDGE_RETURN_IF_ERROR(into->post("payment", p.id, lines));
+  } else {
+    Books books(st, p.tenantId, p.createdAt);
+    EDGE_RETURN_IF_ERROR(books.post("payment", p.id, lines));
+    EDGE_RETURN_IF_ERROR(books.flush());
+  }
   return p.amount - left;
 }
 
