@@ -430,4 +430,17 @@ core::Result<std::vector<Statement>> PartnerStore::statements(const std::string&
   return out;
 }
 
+core::Status PartnerStore::deleteTenant(const std::string& tenantId) {
+  for (const char* table : {"commission_statements", "commission_payouts", "commission_entries", "commission_invoices",
+                            "commission_volumes", "commission_state", "partner_plans", "partner_tiers"})
+    EDGE_RETURN_IF_ERROR(tx_.exec(std::string("DELETE FROM ") + table +
+                                      " WHERE partner_id IN (SELECT id FROM partners WHERE scope = $1)",
+                                  {tenantId})
+                             .status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM attributions WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM commission_plans WHERE scope = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM commission_progress WHERE tenant_id = $1", {tenantId}).status());
+  return tx_.exec("DELETE FROM partners WHERE scope = $1", {tenantId}).status();
+}
+
 }  // namespace mgmt::partners

@@ -114,6 +114,11 @@ class PartnerStore {
   core::Result<bool> insertStatement(const Statement& s, int64_t at);
   core::Result<std::vector<Statement>> statements(const std::string& partnerId);
 
+  // A tenant's resellers with everything they earned, its plans, attributions and run progress (a
+  // demo's purge). Platform partners and their ledgers stay (their entries name the tenant's
+  // invoices as history).
+  core::Status deleteTenant(const std::string& tenantId);
+
  private:
   store::Transaction& tx_;
 };

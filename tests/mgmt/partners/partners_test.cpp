@@ -3,6 +3,7 @@
 // sale, a credit note clawing back, the hold period, a payout), the run's idempotency, statements
 // and partners-verify (which a tampered statement fails), and isolation: another tenant and
 // another partner get not-found, a partner reads only its own ledger, attributions and payouts.
+#include "mgmt/partners/partner_store.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -218,4 +219,39 @@ TEST(Partners, ATenantAndAPartnerReachOnlyTheirOwn) {
   CHECK_TRUE(s.asPartner(s.partner, "partner-add", {{"name", "Mine"}, {"type", "franchise"}, {"currency", "EUR"}}).code ==
              core::Code::kPermissionDenied);
   CHECK_TRUE(s.asPartner(s.partner, "commission-run", Json::object()).code == core::Code::kPermissionDenied);
+}
+
+TEST(Partners, ADemoPurgeTakesTheTenantsResellersAndLeavesOthers) {
+  Shop s;
+  s.march();
+  s.must("commission-run", {{"tenant", "acme"}});
+  // globex has a reseller of its own, which must stay.
+  s.must("billing-setup", {{"tenant", "globex"}, {"currency", "EUR"}});
+  s.must("partner-add", {{"tenant", "globex"}, {"name", "Globex Shop"}, {"type", "franchise"}, {"currency", "EUR"}});
+  auto count = [&](const std::string& sql) {
+    int64_t n = -1;
+    core::Status st = s.f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+      core::Result<int64_t> r = tx.queryInt64(sql);
+      if (!r.isOk()) return r.status();
+      n = *r;
+      return core::Status::ok();
+    });
+    CHECK_TRUE_TEXT(st.isOk(), st.toString().c_str());
+    return n;
+  };
+  CHECK_TRUE(count("SELECT count(*) FROM commission_entries") > 0);
+  core::Status purged = s.f.storage->transact(
+      [&](mgmt::store::Transaction& tx) { return mgmt::partners::PartnerStore(tx).deleteTenant(s.acme); });
+  CHECK_TRUE_TEXT(purged.isOk(), purged.toString().c_str());
+  for (const char* table : {"commission_entries", "commission_invoices", "commission_volumes", "commission_state",
+                            "partner_plans", "partner_tiers", "commission_statements", "commission_payouts"})
+    CHECK_EQUAL_TEXT(0, count(std::string("SELECT count(*) FROM ") + table +
+                              " WHERE partner_id IN ('" + s.partner + "', '" + s.other + "')"),
+                     table);
+  CHECK_EQUAL(0, count("SELECT count(*) FROM attributions WHERE tenant_id = '" + s.acme + "'"));
+  CHECK_EQUAL(0, count("SELECT count(*) FROM commission_plans WHERE scope = '" + s.acme + "'"));
+  CHECK_EQUAL(0, count("SELECT count(*) FROM commission_progress WHERE tenant_id = '" + s.acme + "'"));
+  CHECK_EQUAL(0, count("SELECT count(*) FROM partners WHERE scope = '" + s.acme + "'"));
+  CHECK_EQUAL(1, count("SELECT count(*) FROM partners WHERE scope = '" + s.globex + "'"));
+  CHECK_EQUAL(1, count("SELECT count(*) FROM commission_state"));
 }
