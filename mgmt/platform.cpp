@@ -14,7 +14,6 @@
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
 #include "mgmt/partners/partner_store.h"
-#include "mgmt/partners/partner_store.h"
 
 namespace mgmt {
 
@@ -69,7 +68,6 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
     EDGE_RETURN_IF_ERROR(billing::CollectionStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
-    EDGE_RETURN_IF_ERROR(partners::PartnerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(partners::PartnerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::TokenStore(tx).deleteTenant(tenantId));
