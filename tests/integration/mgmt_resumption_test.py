@@ -166,16 +166,22 @@ class TicketKeyRotation(unittest.TestCase):
             self.assertEqual(code, 200, body)
             return resumed
 
-        # Start early in a period so that the next three connections share it.
-        deadline = time.time() + 3 * self.PERIOD
-        while time.time() % self.PERIOD > 1.0 and time.time() < deadline:
-            time.sleep(0.05)
-        made = self.period()
-        self.assertFalse(get("first", None))
-        self.assertTrue(get("second", c.session),
-                        "the other replica takes the first one's ticket: the key is in the shared storage")
-        self.assertTrue(get("first", c.session))
-        self.assertEqual(self.period(), made, "the machine was too slow to stay within one period")
+        # Three connections early in one period; when a loaded machine lets a rotation fall between
+        # them (its own full handshake would be right), the period after is used instead.
+        for attempt in range(4):
+            deadline = time.time() + 2 * self.PERIOD
+            while time.time() % self.PERIOD > 1.0 and time.time() < deadline:
+                time.sleep(0.05)
+            made = self.period()
+            first = get("first", None)
+            shared = get("second", c.session)
+            again = get("first", c.session)
+            if self.period() == made:
+                break
+        self.assertEqual(self.period(), made, "four periods in a row too short for three connections")
+        self.assertFalse(first)
+        self.assertTrue(shared, "the other replica takes the first one's ticket: the key is in the shared storage")
+        self.assertTrue(again)
         kept = c.session
 
         # One rotation later: GnuTLS takes one key per session, so the ticket is already refused.
