@@ -178,12 +178,27 @@ struct Wire<Command> {
 };
 
 template <>
+struct Wire<CentralAccount> {
+  using T = CentralAccount;
+  static constexpr auto fields = std::make_tuple(field("email", &T::email), field("role", &T::role),
+                                                 field("password-hash", &T::passwordHash));
+};
+template <>
+Status checkValues(const CentralAccount& v) {
+  if (v.role != "technician" && v.role != "admin")
+    return invalidArgument("field 'role': '" + v.role + "' is not technician or admin");
+  if (v.passwordHash.rfind("$argon2id$", 0) != 0) return invalidArgument("field 'password-hash': not an argon2id hash");
+  return Status::ok();
+}
+
+template <>
 struct Wire<CheckinResponse> {
   using T = CheckinResponse;
   static constexpr auto fields = std::make_tuple(
       field("poll-interval", &T::pollInterval), field("server-time", &T::serverTime), field("cursor", &T::cursor),
       field("license", &T::license, kOptional), field("desired-version", &T::desiredVersion, kOptional),
-      field("renew-certificate", &T::renewCertificate, kOptional), field("commands", &T::commands, kOptional));
+      field("renew-certificate", &T::renewCertificate, kOptional), field("commands", &T::commands, kOptional),
+      field("accounts-version", &T::accountsVersion, kOptional), field("accounts", &T::accounts, kOptional));
 };
 
 template <>

@@ -81,6 +81,14 @@ struct Command {
   Json arguments = Json::object();
 };
 
+// A person of the box's tenant who may sign in to the box's technician UI (ADR 0046): mgmt's own
+// argon2id PHC string of the password they set on mgmt (core/identity/password.h), never a password.
+struct CentralAccount {
+  std::string email;
+  std::string role;          // the box's rung: "technician" or "admin"
+  std::string passwordHash;  // "$argon2id$v=19$..."
+};
+
 struct CheckinResponse {
   int64_t pollInterval = 60;
   int64_t serverTime = 0;
@@ -89,6 +97,11 @@ struct CheckinResponse {
   std::string desiredVersion;  // firmware the box should run ("" = no opinion)
   bool renewCertificate = false;
   std::vector<Command> commands;
+  // The tenant's central technicians, all of them each time (a handful): the box replaces its
+  // central accounts with them when the version differs from the one it stored. "" (an older mgmt):
+  // the box keeps what it has.
+  std::string accountsVersion;  // SHA-256 (hex) of the list as sent
+  std::vector<CentralAccount> accounts;
 };
 
 struct Change {
@@ -172,6 +185,7 @@ struct CommandResult {
   X(RenewResponse) \
   X(CheckinRequest) \
   X(Command) \
+  X(CentralAccount) \
   X(CheckinResponse) \
   X(Change) \
   X(ChangePage) \

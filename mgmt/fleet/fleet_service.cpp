@@ -2,6 +2,7 @@
 
 #include "core/command_args.h"
 #include "core/pki.h"
+#include "mgmt/access/person_store.h"
 #include "mgmt/fleet/fleet_store.h"
 #include "mgmt/mgmt_time.h"
 #include "mgmt/tenancy/tenancy_service.h"
@@ -301,9 +302,34 @@ core::Result<core::sync::CheckinResponse> FleetService::checkin(const Device& de
     r.renewCertificate =
         d->rekeyRequested || now >= d->certNotBefore + (d->certNotAfter - d->certNotBefore) * 2 / 3;
     EDGE_ASSIGN_OR_RETURN(r.commands, fleet.takeCommands(device.id));
+    EDGE_ASSIGN_OR_RETURN(r.accounts, centralAccounts(tx, device.tenantId));
+    r.accountsVersion = accountsVersion(r.accounts);
     return core::Status::ok();
   }));
   return r;
+}
+
+core::Result<std::vector<core::sync::CentralAccount>> centralAccounts(store::Transaction& tx,
+                                                                     const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<access::PersonRow> people, access::PersonStore(tx).list(tenantId));
+  std::vector<core::sync::CentralAccount> out;
+  for (const access::PersonRow& p : people) {
+    // Only the tenant's own, active people who have set a password (an invited person has none yet).
+    if (!p.tenantId || *p.tenantId != tenantId || p.status != "active" || p.passwordHash.empty()) continue;
+    if (p.passwordHash.rfind("$argon2id$", 0) != 0) continue;  // nothing else is sent (the box verifies argon2id only)
+    std::string role;
+    if (p.role == "tenant-technician") role = "technician";
+    else if (p.role == "tenant-owner" || p.role == "tenant-admin") role = "admin";
+    else continue;  // staff, billing and read-only people have no business on the box
+    out.push_back({p.email, role, p.passwordHash});
+  }
+  return out;
+}
+
+std::string accountsVersion(const std::vector<core::sync::CentralAccount>& accounts) {
+  core::Json list = core::Json::array();
+  for (const core::sync::CentralAccount& a : accounts) list.push_back(core::sync::toJson(a));
+  return core::pki::sha256Hex(list.dump());
 }
 
 core::Status FleetService::commandResult(const Device& device, const core::sync::CommandResult& result, int64_t now) {

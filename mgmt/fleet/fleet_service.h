@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/control_socket.h"
@@ -73,6 +74,13 @@ class FleetService {
  private:
   Deps d_;
 };
+
+// The tenant's people who reach its boxes' technician UI (ADR 0046), by email: active, with an
+// argon2id password, tenant-technician as the box's "technician", tenant-owner and tenant-admin as its
+// "admin"; nobody else. Sent in every check-in answer with accountsVersion() of the list.
+core::Result<std::vector<core::sync::CentralAccount>> centralAccounts(store::Transaction& tx,
+                                                                     const std::string& tenantId);
+std::string accountsVersion(const std::vector<core::sync::CentralAccount>& accounts);
 
 // A tenant's active devices, in the caller's transaction (the tenant's listing).
 core::Result<int64_t> activeDevices(store::Transaction& tx, const std::string& tenantId);

@@ -28,6 +28,8 @@ template <class F>
 void forEveryType(F&& f) {
   const Command cmd1{7, "disconnect", Json{{"user", "alice"}}};
   const Command cmd2{8, "disconnect", Json{{"user", "bob"}}};
+  const CentralAccount ann{"ann@isp.example", "technician", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA"};
+  const CentralAccount bob{"bob@isp.example", "admin", "$argon2id$v=19$m=64,t=1,p=1$c2FsdB$aGFzaB"};
   const Change plan{"plan", "home", 8, true, Json{{"name", "home"}, {"down", "10M"}}};
   const Change sub{"subscriber", "bob", 9, false, Json{{"username", "bob"}}};
   const UsageRow row1{1, 100, "s1", "alice", 5000000000LL, 7, 60};
@@ -49,11 +51,15 @@ void forEveryType(F&& f) {
     R"("license-id":"lic-1","license-state":"valid","cursor":42,"health":{"disk":80}})",
     {"health"});
   f(cmd1, R"({"id":7,"kind":"disconnect","arguments":{"user":"alice"}})", {"arguments"});
-  f(CheckinResponse{30, 1795000001, 44, "DOC", "1.3.0", true, {cmd1, cmd2}},
+  f(ann, R"({"email":"ann@isp.example","role":"technician","password-hash":"$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA"})",
+    {});
+  f(CheckinResponse{30, 1795000001, 44, "DOC", "1.3.0", true, {cmd1, cmd2}, "V1", {ann, bob}},
     R"({"poll-interval":30,"server-time":1795000001,"cursor":44,"license":"DOC","desired-version":"1.3.0",)"
     R"("renew-certificate":true,"commands":[{"id":7,"kind":"disconnect","arguments":{"user":"alice"}},)"
-    R"({"id":8,"kind":"disconnect","arguments":{"user":"bob"}}]})",
-    {"license", "desired-version", "renew-certificate", "commands"});
+    R"({"id":8,"kind":"disconnect","arguments":{"user":"bob"}}],"accounts-version":"V1",)"
+    R"("accounts":[{"email":"ann@isp.example","role":"technician","password-hash":"$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA"},)"
+    R"({"email":"bob@isp.example","role":"admin","password-hash":"$argon2id$v=19$m=64,t=1,p=1$c2FsdB$aGFzaB"}]})",
+    {"license", "desired-version", "renew-certificate", "commands", "accounts-version", "accounts"});
   f(plan, R"({"kind":"plan","name":"home","version":8,"deleted":true,"spec":{"name":"home","down":"10M"}})",
     {"spec"});
   f(ChangePage{9, true, true, {plan, sub}},
@@ -261,6 +267,13 @@ TEST(SyncWire, ValueChecksAreNamed) {
   const UsageRow negative{2, 0, "s", "u", 0, -1, 0};
   STRCMP_EQUAL("rows[1]: seq must be positive and counters not negative",
                errorOf<UsageBatch>(toJson(UsageBatch{"k", {one, negative}, {}})).c_str());
+  // A central account: a rung of the box's ladder and an argon2id hash, nothing else.
+  CheckinResponse answer;
+  answer.accounts.push_back({"ann@isp.example", "root", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA"});
+  STRCMP_EQUAL("accounts[0]: field 'role': 'root' is not technician or admin",
+               errorOf<CheckinResponse>(toJson(answer)).c_str());
+  answer.accounts[0] = {"ann@isp.example", "technician", "$6$salt$crypt"};
+  STRCMP_EQUAL("accounts[0]: field 'password-hash': not an argon2id hash", errorOf<CheckinResponse>(toJson(answer)).c_str());
   STRCMP_EQUAL("rows: seq must ascend", errorOf<UsageBatch>(toJson(UsageBatch{"k", {one, one}, {}})).c_str());
 }
 

@@ -3,6 +3,7 @@
 // box, renewal keeps the previous certificate until the new one is used, commands reach a box at its
 // check-in and take its answer.
 #include "mgmt/api/api_status.h"
+#include "mgmt/access/person_store.h"
 #include "tests/mgmt/support/mgmt_fixture.h"
 
 using core::Json;
@@ -140,4 +141,57 @@ TEST(Fleet, CommandsReachTheBoxAtItsCheckin) {
   CHECK_FALSE(f.platform->fleet.checkin(d, req, f.now())->license.empty());
   core::ControlReply shown = f.call("device-show", Json{{"device", d.id}});
   CHECK_TRUE(shown.arguments["last-checkin"].get<std::string>() != "");
+}
+
+// ADR 0046: the check-in answer carries the box's tenant's technicians (tenant-technician as
+// "technician", tenant-owner/-admin as "admin") with their argon2id hashes: active people with a
+// password only, never another tenant's; the version follows the list.
+TEST(Fleet, TheCheckinCarriesTheTenantsTechniciansAndNobodyElse) {
+  Fixture f;
+  std::string a = f.tenant("acme", "basic");
+  std::string b = f.tenant("globex", "basic");
+  mgmt::fleet::Device d = f.enroll("acme");
+  const std::string hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+  auto person = [&](const std::string& id, const std::string& email, const std::string& tenant, const std::string& role,
+                    const std::string& status, const std::string& h) {
+    mgmt::access::PersonRow p;
+    p.id = id;
+    p.email = email;
+    p.level = "tenant";
+    p.role = role;
+    p.status = status;
+    p.passwordHash = h;
+    p.tenantId = tenant;
+    p.createdAt = p.changedAt = f.now();
+    CHECK_TRUE(f.storage->transact([&](mgmt::store::Transaction& tx) { return mgmt::access::PersonStore(tx).insert(p); }).isOk());
+  };
+  person("p1", "tech@acme.example", a, "tenant-technician", "active", hash);
+  person("p2", "boss@acme.example", a, "tenant-admin", "active", hash);
+  person("p3", "clerk@acme.example", a, "tenant-billing", "active", hash);      // not on the box
+  person("p4", "gone@acme.example", a, "tenant-technician", "disabled", hash);  // disabled
+  person("p5", "new@acme.example", a, "tenant-technician", "active", "");       // invited, no password yet
+  person("p6", "tech@globex.example", b, "tenant-technician", "active", hash);  // another tenant
+  core::Result<core::sync::CheckinResponse> in = f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now());
+  CHECK_TRUE_TEXT(in.isOk(), in.status().toString().c_str());
+  CHECK_EQUAL(2u, in->accounts.size());
+  STRCMP_EQUAL("boss@acme.example", in->accounts[0].email.c_str());
+  STRCMP_EQUAL("admin", in->accounts[0].role.c_str());
+  STRCMP_EQUAL("tech@acme.example", in->accounts[1].email.c_str());
+  STRCMP_EQUAL("technician", in->accounts[1].role.c_str());
+  STRCMP_EQUAL(hash.c_str(), in->accounts[1].passwordHash.c_str());
+  CHECK_EQUAL(64u, in->accountsVersion.size());
+  // The same list, the same version; disabling the technician changes both.
+  CHECK_EQUAL(in->accountsVersion, f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now())->accountsVersion);
+  CHECK_TRUE(f.storage->transact([&](mgmt::store::Transaction& tx) {
+    return mgmt::access::PersonStore(tx).setStatus("p1", "disabled", f.now());
+  }).isOk());
+  core::Result<core::sync::CheckinResponse> after = f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now());
+  CHECK_EQUAL(1u, after->accounts.size());
+  STRCMP_EQUAL("boss@acme.example", after->accounts[0].email.c_str());
+  CHECK_TRUE(after->accountsVersion != in->accountsVersion);
+  // And it reaches the wire as it is.
+  core::Result<core::sync::CheckinResponse> wire =
+      core::sync::fromJson<core::sync::CheckinResponse>(core::sync::toJson(*after));
+  CHECK_TRUE_TEXT(wire.isOk(), wire.status().toString().c_str());
+  CHECK_EQUAL(after->accountsVersion, wire->accountsVersion);
 }
