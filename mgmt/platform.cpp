@@ -38,8 +38,8 @@ tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Author
 // People sign in with the argon2id cost of core/identity's default (ADR 0028: about 50 ms here);
 // their reset and invitation links point at the console.
 access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock) {
-  access::SignInService::Deps d{storage, clock, {}, {}, "", nullptr};
-  d.consoleUrl = config.effectiveLinkUrl();
+  access::SignInService::Deps d{storage, clock, {}, {}, {}, nullptr};
+  d.consoleUrl = [&config] { return config.effectiveLinkUrl(); };  // mgmtd's config: the live admin port
   d.mail = [](store::Transaction& tx, const std::string& tenantId, const std::string& to, const std::string& name,
               const core::Json& variables, int64_t now) {
     return mail::enqueue(tx, tenantId, to, name, variables, now).status();

@@ -383,7 +383,7 @@ core::Status SignInService::requestPasswordReset(const std::string& email, const
     std::string token = core::pki::randomHex(24);
     EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), p->id, "reset", now, now + kResetLinkSeconds));
     return d_.mail(tx, p->tenantId.value_or(""), p->email, "password-reset",
-                   core::Json{{"link", d_.consoleUrl + "/reset?token=" + token}, {"minutes", kResetLinkSeconds / 60}}, now);
+                   core::Json{{"link", linkBase() + "/reset?token=" + token}, {"minutes", kResetLinkSeconds / 60}}, now);
   });
 }
 
@@ -465,7 +465,7 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
     std::string token = core::pki::randomHex(24);
     EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), row.id, "invite", now, now + kInviteLinkSeconds));
     return d_.mail(tx, row.tenantId.value_or(""), e, "password-reset",
-                   core::Json{{"link", d_.consoleUrl + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
+                   core::Json{{"link", linkBase() + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
   });
   EDGE_RETURN_IF_ERROR(s);
   return personFrom(row);
@@ -490,7 +490,7 @@ core::Status SignInService::inviteOwner(store::Transaction& tx, const std::strin
   EDGE_RETURN_IF_ERROR(people.insert(row));
   const std::string token = core::pki::randomHex(24);
   EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), row.id, "invite", now, now + kInviteLinkSeconds));
-  const std::string base = consoleUrl.empty() ? d_.consoleUrl : consoleUrl;
+  const std::string base = consoleUrl.empty() ? linkBase() : consoleUrl;
   return d_.mail(tx, tenantId, e, "password-reset",
                  core::Json{{"link", base + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
 }

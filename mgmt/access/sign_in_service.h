@@ -101,7 +101,9 @@ class SignInService {
     const core::Clock& clock;
     core::identity::PasswordCost passwordCost = {};
     core::identity::LockoutPolicy lockout = {};
-    std::string consoleUrl = {};  // base of the links in mail: consoleUrl + "/reset?token=..."
+    // The base of the links in mail (consoleUrl() + "/reset?token=..."), asked when a mail is made:
+    // mgmtd's admin port is known only once it listens (port 0 in the config picks one).
+    std::function<std::string()> consoleUrl = {};
     // Puts a mail in the outbox inside the caller's unit of work (mgmt/mail's enqueue, wired by the
     // composition root so this library does not depend on mail). Without it, invitations and
     // resets answer kFailedPrecondition "mail is not set up".
@@ -155,6 +157,8 @@ class SignInService {
   core::Result<std::vector<Person>> people(const std::string& tenant, const Principal& actor);
 
  private:
+  std::string linkBase() const { return d_.consoleUrl ? d_.consoleUrl() : std::string(); }
+
   Deps d_;
   std::string dummyHash_;  // verified for an unknown email: the same work as for a known one
 };

@@ -36,7 +36,7 @@ struct People {
   People() {
     SignInService::Deps d{*f.storage, f.clock};
     d.passwordCost = core::identity::PasswordCost{1, 64, 1};
-    d.consoleUrl = "https://console.test";
+    d.consoleUrl = [] { return std::string("https://console.test"); };
     d.mail = [this](mgmt::store::Transaction&, const std::string& tenant, const std::string& to, const std::string& tmpl,
                     const Json& vars, int64_t) {
       sent.push_back(Mail{tenant, to, tmpl, vars.value("link", std::string())});
