@@ -1,5 +1,6 @@
 #include "catalog/subscriber.h"
 
+#include "aaa/auth/password_hash.h"
 #include "core/clock.h"
 
 namespace catalog {
@@ -27,7 +28,8 @@ const std::vector<core::command::Arg>& subscriberArguments() {
   static const std::vector<Arg> args = {text("username", true, kMaxUsernameOctets), secret("password"),
                                         text("plan", false, 64),                   text("mac", false, 64),
                                         text("expires", false, 64),                text("status", false, 16),
-                                        text("static-ip", false, 64)};
+                                        text("static-ip", false, 64),              secret("nt-hash"),
+                                        secret("password-hash")};
   return args;
 }
 
@@ -39,6 +41,19 @@ core::Result<SubscriberFields> parseSubscriberFields(const core::CommandArgs& a)
     core::Result<std::optional<std::string>> v = a.text(key);
     if (!v.isOk()) return v.status();
     *field = std::move(*v);
+  }
+  core::Result<std::optional<std::string>> nt = a.text("nt-hash");
+  if (!nt.isOk()) return nt.status();
+  if (*nt && !(*nt)->empty()) {
+    f.ntHash = aaa::auth::parseNtHashHex(**nt);
+    if (!f.ntHash) return core::invalidArgument("nt-hash: expected 32 hex digits");
+  }
+  core::Result<std::optional<std::string>> hash = a.text("password-hash");
+  if (!hash.isOk()) return hash.status();
+  if (*hash && !(*hash)->empty()) {
+    core::Result<std::string> stored = aaa::auth::passwordHashFromHeader(**hash);
+    if (!stored.isOk()) return stored.status().withContext("password-hash");
+    f.passwordHash = *stored;
   }
   core::Result<std::optional<std::string>> status = a.text("status");
   if (!status.isOk()) return status.status();
@@ -96,7 +111,10 @@ core::Status validateSubscriber(const SubscriberFields& f, SubscriberChange chan
     core::Result<aaa::auth::Credentials> c = aaa::auth::credentialsFromPassword(*f.password, false);
     if (!c.isOk()) return c.status().withContext("password");
   }
-  const bool hasPassword = f.password && !f.password->empty();
+  const bool hasCleartext = f.password && !f.password->empty();
+  if (int(hasCleartext) + int(f.ntHash.has_value()) + int(f.passwordHash.has_value()) > 1)
+    return core::invalidArgument("password, nt-hash, password-hash: give only one (a subscriber has one password)");
+  const bool hasPassword = hasCleartext || f.ntHash || f.passwordHash;
   if (add && !hasPassword && !aaa::auth::parseMac(*f.username)) return core::invalidArgument("password is required");
   return core::Status::ok();
 }
@@ -113,6 +131,16 @@ core::Status applySubscriberFields(const SubscriberFields& f, const PlanLookup& 
   if (f.mac) s.mac = *f.mac;
   if (f.staticIp) s.staticIp = *f.staticIp;
   if (f.password && !f.password->empty()) EDGE_RETURN_IF_ERROR(setPassword(s, *f.password, keepCleartext));
+  if (f.ntHash) {
+    s.ntHash = *f.ntHash;
+    s.cleartext.clear();
+    s.papHash.clear();
+  }
+  if (f.passwordHash) {
+    s.papHash = *f.passwordHash;
+    s.ntHash.reset();
+    s.cleartext.clear();
+  }
   return core::Status::ok();
 }
 
@@ -121,6 +149,7 @@ core::Status setPassword(Subscriber& s, std::string_view password, bool keepClea
   if (!c.isOk()) return c.status().withContext("password");
   s.ntHash = c->ntHash;
   s.cleartext = c->cleartext.value_or("");
+  s.papHash.clear();
   return core::Status::ok();
 }
 

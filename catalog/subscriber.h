@@ -42,6 +42,9 @@ struct Subscriber {
   // the NT hash serves PAP and MS-CHAPv2; the cleartext is kept only when CHAP is enabled.
   std::optional<NtHash> ntHash;
   std::string cleartext;
+  // An imported password hash (aaa/auth/password_hash.h, ADR 0045): PAP only; '' = none. Set only
+  // when neither of the others is (a subscriber has one password).
+  std::string papHash;
   int64_t planId = 0;
   SubscriberStatus status = SubscriberStatus::kActive;
   int64_t expiresAt = 0;  // Unix seconds, 0 = never
@@ -60,7 +63,9 @@ inline constexpr size_t kMaxUsernameOctets = 253;
 
 // Every argument of a subscriber change (subscriber-add, subscriber-set, a row of subscriber-import,
 // mgmt's subscriber spec): username, password, plan, mac (binding), expires (ISO 8601, "never"),
-// status (active|suspended|disabled), static-ip (IPv4). '' clears mac, expires and static-ip.
+// status (active|suspended|disabled), static-ip (IPv4), nt-hash (32 hex digits: an imported NT hash,
+// PAP and MS-CHAPv2), password-hash (an imported hash in the Password-With-Header form: PAP only).
+// '' clears mac, expires and static-ip.
 const std::vector<core::command::Arg>& subscriberArguments();
 
 // What a change says, each field present or absent (absent: unchanged by a set, the default for an
@@ -68,6 +73,8 @@ const std::vector<core::command::Arg>& subscriberArguments();
 struct SubscriberFields {
   std::optional<std::string> username;  // as given; canonicalUsername() is the stored form
   std::optional<std::string> password;  // "" in an add: no password
+  std::optional<NtHash> ntHash;         // instead of a password: an imported NT hash
+  std::optional<std::string> passwordHash;  // instead of a password: the canonical stored hash
   std::optional<std::string> plan;      // a plan's name
   std::optional<SubscriberStatus> status;
   std::optional<int64_t> expiresAt;                 // 0 = never

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "aaa/auth/password_hash.h"
 #include "core/units.h"
 
 namespace importer {
@@ -303,6 +304,23 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
         if (isSetOp(a.op) && a.name.find("Password") != std::string::npos) merge(check, a);
     }
 
+    // Password-With-Header holding a cleartext or an NT hash is that form (FreeRADIUS's pap module
+    // reads it so too).
+    if (auto it = check.find("Password-With-Header"); it != check.end()) {
+      const std::string& v = it->second.value;
+      size_t close = v.find('}');
+      std::string header = v.size() > 1 && v[0] == '{' && close != std::string::npos ? lower(v.substr(1, close - 1)) : "";
+      const char* as = header == "clear" || header == "cleartext" ? "Cleartext-Password"
+                       : header == "nt" || header == "nthash" || header == "x-nthash" ? "NT-Password"
+                                                                                      : nullptr;
+      if (as != nullptr) {
+        UsersAttribute a = it->second;
+        a.name = as;
+        a.value = v.substr(close + 1);
+        check.erase(it);
+        check.emplace(as, a);  // an explicit one of the same name stays
+      }
+    }
     // Password: the form that keeps the most methods.
     const PasswordKind* best = nullptr;
     const UsersAttribute* bestAttr = nullptr;
@@ -315,23 +333,42 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
     }
     sub.passwordForm = best ? best->form : "none";
     sub.methods = methodsFor(sub.passwordForm);
-    out.passwordForms[sub.passwordForm]++;
     core::Json args = {{"username", user.name}};
     if (best && std::string(best->form) == "cleartext") {
       args["password"] = bestAttr->value;
+    } else if (best && std::string(best->form) == "nt-hash") {
+      // Stored as the subscriber's NT hash (ADR 0045): PAP and MS-CHAPv2 keep working.
+      core::Result<std::string> hex = aaa::auth::ntHashHexFromAttribute(bestAttr->value);
+      if (hex.isOk()) {
+        args["nt-hash"] = *hex;
+      } else {
+        sub.importable = false;
+        sub.refusal = hex.status().message();
+      }
+    } else if (best && best->rank == 1) {
+      // Stored as a PAP-only hash (ADR 0045), in the one canonical form the box and mgmt keep.
+      core::Result<std::string> stored = aaa::auth::passwordHashFromAttribute(best->attribute, bestAttr->value);
+      if (stored.isOk()) {
+        args["password-hash"] = *stored;
+        std::string scheme = aaa::auth::passwordHashScheme(*stored);
+        if (std::string(best->form) == "with-header" || std::string(best->form) == "sha2") sub.passwordForm = scheme;
+        if (scheme == "crypt") sub.passwordForm = "crypt";
+      } else {
+        sub.importable = false;
+        sub.refusal = std::string(best->attribute) + ": " + stored.status().message();
+      }
     } else if (best) {
       sub.importable = false;
-      sub.refusal = std::string(best->attribute) + " (" + best->form + ") serves " +
-                    (sub.methods.empty() ? std::string("no method we offer") : sub.methods.front() +
-                     (sub.methods.size() > 1 ? " and MS-CHAPv2" : " only")) +
-                    ", and our subscriber commands take a cleartext password only: not imported yet";
+      sub.refusal = std::string(best->attribute) + " (" + best->form + ") serves no method we offer";
     } else if (!looksLikeMac(user.name)) {
       sub.importable = false;
       sub.refusal = "no password attribute";
     }
+    out.passwordForms[sub.passwordForm]++;
     for (const PasswordKind& k : kPasswords) check.erase(k.attribute);
-    if (best && best->rank == 1)
-      sub.warnings.push_back(std::string("password kept as a ") + best->form + " hash serves PAP only (no CHAP, MS-CHAPv2, PEAP)");
+    if (best && best->rank == 1 && sub.importable)
+      sub.warnings.push_back("PAP only: the password is stored as a " + sub.passwordForm +
+                             " hash (CHAP, MS-CHAPv2 and PEAP are refused for this subscriber)");
 
     if (auto it = check.find("Auth-Type"); it != check.end()) {
       std::string t = lower(it->second.value);
@@ -478,7 +515,8 @@ core::Json reportJson(const ImportPlan& plan) {
     if (!s.importable) j["refusal"] = s.refusal;
     if (s.importable) {
       core::Json a = s.args;
-      a.erase("password");  // a report is shown and stored: never the password
+      for (const char* secret : {"password", "nt-hash", "password-hash"})
+        a.erase(secret);  // a report is shown and stored: never the password or its hash
       j["maps-to"] = a;
     }
     subs.push_back(std::move(j));

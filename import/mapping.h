@@ -2,8 +2,8 @@
 //
 // What comes out are the arguments of our own commands: plan-add (catalog/plan.h: name, down, up,
 // burst-down, burst-up, burst-time, session-timeout, idle-timeout, interim, max-sessions) and
-// subscriber-add / a row of subscriber-import (catalog/subscriber.h: username, password, plan,
-// expires, mac, static-ip, status). The box or mgmt validates them as it validates any command.
+// subscriber-add / a row of subscriber-import (catalog/subscriber.h: username, password or nt-hash or
+// password-hash, plan, expires, mac, static-ip, status). The box or mgmt validates them as it validates any command.
 //
 // Mapping (docs/migration.md has the full table):
 //   rate attributes (Mikrotik-Rate-Limit, WISPr-Bandwidth-Max-Down/-Up), Session-Timeout,
@@ -12,7 +12,8 @@
 //   Expiration -> expires;  Framed-IP-Address -> static-ip;  Calling-Station-Id -> mac (binding)
 //   Auth-Type := Reject -> status disabled
 //   passwords: the form that keeps the most methods: cleartext (PAP, CHAP, MS-CHAPv2, EAP) over
-//   NT-Password (PAP, MS-CHAPv2) over a crypt/MD5/SHA hash (PAP only).
+//   NT-Password (PAP, MS-CHAPv2: the nt-hash argument) over a crypt/MD5/SHA hash (PAP only: the
+//   password-hash argument, in aaa/auth/password_hash.h's canonical form; warned per subscriber).
 #pragma once
 
 #include <map>

@@ -109,6 +109,44 @@ core::Result<std::string> digestForm(const DigestScheme& d, std::string_view val
   return "{" + std::string(d.name) + "}" + base64(b);
 }
 
+size_t itoa64(char c) noexcept {
+  static constexpr std::string_view kAlphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  size_t i = kAlphabet.find(c);
+  return i == std::string_view::npos ? 64 : i;
+}
+
+// The crypt methods we take, each with a bounded cost: a stored string decides how long every PAP
+// check of that subscriber takes, so "$6$rounds=999999999$" or "$2b$31$" would let one import stall
+// the RADIUS workers. Traditional DES (13 characters), $1$ (MD5, fixed 1000 rounds), $5$ and $6$
+// (SHA-crypt, at most 100000 rounds; 5000 by default), $2a$/$2b$/$2y$ (bcrypt, cost at most 12),
+// $y$ (yescrypt with the "j" flavour, N and r at most Debian's default j9T).
+bool allowedCryptSetting(std::string_view v) noexcept {
+  if (v.size() == 13 && v[0] != '$' && v[0] != '_') {
+    for (char c : v)
+      if (itoa64(c) == 64) return false;
+    return true;
+  }
+  if (v.rfind("$1$", 0) == 0) return true;
+  if (v.rfind("$5$", 0) == 0 || v.rfind("$6$", 0) == 0) {
+    std::string_view rest = v.substr(3);
+    if (rest.rfind("rounds=", 0) != 0) return true;
+    rest.remove_prefix(7);
+    uint64_t rounds = 0;
+    size_t i = 0;
+    for (; i < rest.size() && i < 7 && rest[i] >= '0' && rest[i] <= '9'; ++i) rounds = rounds * 10 + static_cast<uint64_t>(rest[i] - '0');
+    return i > 0 && i < rest.size() && rest[i] == '$' && rounds <= 100000;
+  }
+  if (v.rfind("$2a$", 0) == 0 || v.rfind("$2b$", 0) == 0 || v.rfind("$2y$", 0) == 0) {
+    return v.size() > 7 && v[4] >= '0' && v[4] <= '9' && v[5] >= '0' && v[5] <= '9' && v[6] == '$' &&
+           (v[4] - '0') * 10 + (v[5] - '0') <= 12;
+  }
+  if (v.rfind("$y$", 0) == 0) {
+    // "$y$j9T$salt$hash": flavour j, N = 2^(itoa64(N char) + 1), r = itoa64(r char) + 1.
+    return v.size() > 7 && v[3] == 'j' && itoa64(v[4]) <= itoa64('9') && itoa64(v[5]) <= itoa64('T') && v[6] == '$';
+  }
+  return false;
+}
+
 // crypt(3) of `phrase` with `setting` into `out`; nullptr on failure (unknown method, bad setting).
 const char* cryptInto(const char* phrase, const char* setting, crypt_data* data) noexcept {
   std::memset(data, 0, sizeof(*data));
@@ -128,6 +166,9 @@ core::Result<std::string> cryptForm(std::string_view value) {
   if (value.find('\0') != std::string_view::npos) return core::invalidArgument("crypt hash: contains NUL");
   if (value[0] == '!' || value[0] == '*')
     return core::invalidArgument("crypt hash: a locked entry ('!' or '*'), which no password matches");
+  if (!allowedCryptSetting(value))
+    return core::invalidArgument("crypt hash: not a method we take with a bounded cost (DES, $1$, $5$/$6$ up to "
+                                 "100000 rounds, $2b$ up to cost 12, $y$ up to j9T)");
   // The string must be one this libcrypt computes back in full: same length, same setting (all up
   // to the last '$', or the two salt characters of traditional DES). A truncated or unknown one is
   // refused here rather than never matching later.
@@ -224,7 +265,7 @@ bool passwordHashMatches(std::string_view candidate, std::string_view stored) no
   std::string_view rest = stored.substr(close + 1);
 
   if (header == "crypt") {
-    if (rest.empty() || rest[0] == '!' || rest[0] == '*') return false;
+    if (rest.empty() || !allowedCryptSetting(rest)) return false;
     char phrase[kMaxPasswordBytes + 1];
     char setting[kMaxPasswordHashBytes + 1];
     if (rest.size() > kMaxPasswordHashBytes || rest.find('\0') != std::string_view::npos) return false;

@@ -32,6 +32,7 @@ const char* rejectReasonName(RejectReason r) {
     case RejectReason::kTooManySessions: return "too-many-sessions";
     case RejectReason::kMacMismatch: return "mac-mismatch";
     case RejectReason::kMethodNotAllowed: return "method-not-allowed";
+    case RejectReason::kPapOnlyCredential: return "pap-only-credential";
     case RejectReason::kNoCredentials: return "no-credentials";
     case RejectReason::kMalformed: return "malformed";
     case RejectReason::kPlanMissing: return "plan-missing";
@@ -53,6 +54,7 @@ const char* rejectReasonMessage(RejectReason r) {
     case RejectReason::kTooManySessions: return "Too many sessions";
     case RejectReason::kMacMismatch: return "Device not allowed for this account (MAC mismatch)";
     case RejectReason::kMethodNotAllowed: return "Authentication method not allowed";
+    case RejectReason::kPapOnlyCredential: return "Password stored as an imported hash (crypt/MD5/SHA): PAP only";
     case RejectReason::kNoCredentials: return "No credentials in request";
     case RejectReason::kMalformed: return "Malformed credentials";
     case RejectReason::kPlanMissing: return "Account has no valid plan";
@@ -65,6 +67,9 @@ const char* rejectReasonMessage(RejectReason r) {
 
 const char* rejectReplyMessage(RejectReason r) {
   if (r == RejectReason::kUnknownUser || r == RejectReason::kBadPassword) return "Wrong username or password";
+  // The client learns no more than for any method the subscriber's stored form lacks; the operator
+  // reads the precise reason (counter, log, explain).
+  if (r == RejectReason::kPapOnlyCredential) return rejectReasonMessage(RejectReason::kMethodNotAllowed);
   return rejectReasonMessage(r);
 }
 
@@ -80,7 +85,7 @@ Decision reject(RejectReason reason, AuthMethod method, const Subscriber* s = nu
 
 const uint8_t* bytes(std::string_view v) { return reinterpret_cast<const uint8_t*>(v.data()); }
 
-bool hasPassword(const Subscriber& s) { return !s.cleartext.empty() || s.ntHash.has_value(); }
+bool hasPassword(const Subscriber& s) { return !s.cleartext.empty() || s.ntHash.has_value() || !s.papHash.empty(); }
 
 // The form of the request: MAC authentication (MikroTik, Wi-Fi controllers) puts the client's MAC
 // in User-Name and leaves the password empty, absent or the MAC again. That form is only a claim:
@@ -200,13 +205,15 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
   auth::Credentials creds;
   creds.ntHash = s->ntHash;
   if (!s->cleartext.empty()) creds.cleartext = s->cleartext;
+  creds.papHash = s->papHash;
   std::optional<auth::MsChapV2Accept> msChap;
   switch (method) {
     case AuthMethod::kPap:
       if (!hasPassword(*s) || !auth::papMatches(*r.userPassword, creds)) return reject(RejectReason::kBadPassword, method, s);
       break;
     case AuthMethod::kChap: {
-      if (s->cleartext.empty()) return reject(RejectReason::kMethodNotAllowed, method, s);
+      if (s->cleartext.empty())
+        return reject(s->papHash.empty() ? RejectReason::kMethodNotAllowed : RejectReason::kPapOnlyCredential, method, s);
       const uint8_t* challenge = r.chapChallenge ? bytes(*r.chapChallenge) : r.requestAuthenticator;
       size_t challengeLen = r.chapChallenge ? r.chapChallenge->size() : 16;
       if (r.chapPassword->size() != auth::kChapPasswordLength) return reject(RejectReason::kMalformed, method, s);
@@ -216,7 +223,8 @@ Decision authorize(const AccessRequestView& r, const Snapshot& snapshot, int64_t
       break;
     }
     case AuthMethod::kMsChapV2: {
-      if (!s->ntHash) return reject(RejectReason::kMethodNotAllowed, method, s);
+      if (!s->ntHash)
+        return reject(s->papHash.empty() ? RejectReason::kMethodNotAllowed : RejectReason::kPapOnlyCredential, method, s);
       auth::MsChapV2Accept accepted;
       auth::MsChapV2Verdict v =
           auth::verifyMsChapV2(bytes(*r.msChap2Response), r.msChap2Response->size(), bytes(*r.msChapChallenge),

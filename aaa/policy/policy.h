@@ -36,6 +36,7 @@ enum class RejectReason : uint8_t {
   kPlanMissing,        // the subscriber's plan is gone: a data error, never the subscriber's fault
   kDataQuotaUsedUp,    // the period's data quota or a block/redirect fair-use tier is reached
   kTimeQuotaUsedUp,    // the period's online time is used up
+  kPapOnlyCredential,  // CHAP/MS-CHAP for a subscriber whose password is an imported hash (ADR 0045)
   kCount
 };
 const char* rejectReasonName(RejectReason r);     // "unknown-user": counter label and log

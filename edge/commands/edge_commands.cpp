@@ -88,9 +88,10 @@ const std::vector<Spec>& edgeCommandSpecs() {
 
       // Subscribers.
       command("subscriber-add", "subscriber add",
-              "--username U --password P --plan N [--mac MAC] [--expires ISO8601] "
-              "[--status active|suspended|disabled] [--static-ip IP]",
-              "add a subscriber (a MAC-address username needs no password: MAC authentication)")
+              "--username U --password P|--nt-hash HEX|--password-hash '{ssha}...' --plan N [--mac MAC] "
+              "[--expires ISO8601] [--status active|suspended|disabled] [--static-ip IP]",
+              "add a subscriber (a MAC-address username needs no password: MAC authentication; an imported "
+              "--password-hash serves PAP only)")
           .args(catalog::subscriberArguments())
           .role("technician")
           .change()

@@ -1,5 +1,7 @@
 #include "edge/radius/catalog_service.h"
 
+#include "aaa/auth/password_hash.h"
+
 #include <algorithm>
 #include <unordered_set>
 #include <utility>
@@ -74,6 +76,7 @@ Json subscriberJson(const Subscriber& s, const aaa::policy::Snapshot& snap) {
   Json forms = Json::array();
   if (s.ntHash) forms.push_back("nt-hash");
   if (!s.cleartext.empty()) forms.push_back("cleartext");
+  if (!s.papHash.empty()) forms.push_back(aaa::auth::passwordHashScheme(s.papHash) + " hash (PAP only)");
   j["credentials"] = forms;  // which forms are stored, never their content
   j["first-login"] = isoOrEmpty(s.firstLogin);
   j["validity"] = s.validitySeconds ? billing::formatDuration(s.validitySeconds) : "";

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "aaa/auth/mac.h"
+#include "aaa/auth/password_hash.h"
 #include "aaa/policy/store.h"
 #include "core/command_args.h"
 #include "core/log.h"
@@ -54,6 +55,9 @@ std::vector<std::string> explainDecision(const Decision& d, const Subscriber& s,
   if (!d.accept && !d.billed) {
     out.push_back(std::string("rejected: ") + aaa::policy::rejectReasonMessage(d.reason));
     if (d.reason == RejectReason::kExpired && s.expiresAt != 0) out.push_back("account expired at " + localTime(s.expiresAt));
+    if (d.reason == RejectReason::kPapOnlyCredential)
+      out.push_back("the password is stored as a " + aaa::auth::passwordHashScheme(s.papHash) +
+                    " hash: PAP only (imported; set a password to allow CHAP and MS-CHAPv2)");
     return out;
   }
   if (d.billed && plan != nullptr) {

@@ -81,6 +81,10 @@ const std::vector<core::Migration>& radiusMigrations() {
       {8, "RadSec identity of NAS clients",
        // RFC 6614: the certificate a NAS presents over TLS ("sha256:HEX" or a CN/DNS name); '' = none.
        "ALTER TABLE nas ADD COLUMN radsec_identity TEXT NOT NULL DEFAULT '';"},
+      {9, "imported password hashes of subscribers",
+       // ADR 0045: a crypt/MD5/SHA hash brought by an import ("{crypt}$6$...", "{ssha256}..."), PAP
+       // only; '' = none. Password-equivalent for PAP like nt_hash: never logged or shown.
+       "ALTER TABLE subscribers ADD COLUMN pap_hash TEXT NOT NULL DEFAULT '';"},
   };
   return migrations;
 }

@@ -37,7 +37,8 @@ core::Result<Json> parsedSpec(const std::string& text) {
 
 // The spec without secrets, for listings.
 Json publicSpec(Json spec) {
-  if (spec.contains("password")) spec["password"] = "(set)";
+  for (const char* secret : {"password", "nt-hash", "password-hash"})
+    if (spec.contains(secret)) spec[secret] = "(set)";
   return spec;
 }
 

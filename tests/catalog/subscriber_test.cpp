@@ -47,8 +47,8 @@ std::optional<int64_t> plans(const std::string& name) {
 
 TEST_GROUP(CatalogSubscriber) {};
 
-TEST(CatalogSubscriber, TheArgumentTableIsTheSevenFields) {
-  LONGS_EQUAL(7, catalog::subscriberArguments().size());
+TEST(CatalogSubscriber, TheArgumentTableIsTheNineFields) {
+  LONGS_EQUAL(9, catalog::subscriberArguments().size());
   core::Result<SubscriberFields> f = parse(Json{{"username", "alice"}, {"password", "pw"}, {"plan", "home"},
                                                 {"mac", "AA-BB-CC-DD-EE-FF"}, {"expires", "2030-01-31T00:00:00Z"},
                                                 {"status", "suspended"}, {"static-ip", "100.64.0.9"}});
@@ -64,7 +64,7 @@ TEST(CatalogSubscriber, TheArgumentTableIsTheSevenFields) {
 
 TEST(CatalogSubscriber, UnknownArgumentsAreRefused) {
   CHECK_STATUS(Code::kInvalidArgument,
-               "unknown argument 'user' (known: username, password, plan, mac, expires, status, static-ip)",
+               "unknown argument 'user' (known: username, password, plan, mac, expires, status, static-ip, nt-hash, password-hash)",
                parse(with(alice(), "user", "alice")).status());
   // A CSV row's "line" is the import's business, not a subscriber field.
   STRCMP_CONTAINS("unknown argument 'line'", parse(with(alice(), "line", 3)).status().message().c_str());
@@ -261,4 +261,51 @@ TEST(CatalogSubscriber, PeriodAnchorIsTheFirstLoginElseTheCreation) {
   LONGS_EQUAL(1000, s.periodAnchor());
   s.firstLogin = 2000;
   LONGS_EQUAL(2000, s.periodAnchor());
+}
+
+// ADR 0045: an imported NT hash or password hash instead of a password; one of the three, and the
+// stored forms replace each other.
+TEST(CatalogSubscriber, ImportedHashesAreOneOfThePasswordForms) {
+  core::Result<SubscriberFields> nt =
+      parse(Json{{"username", "bob"}, {"plan", "home"}, {"nt-hash", "8846F7EAEE8FB117AD06BDD830B7586C"}});
+  CHECK_TRUE_TEXT(nt.isOk(), nt.status().message().c_str());
+  CHECK_TRUE(catalog::validateSubscriber(*nt, catalog::SubscriberChange::kAdd).isOk());
+  catalog::Subscriber s;
+  s.cleartext = "old";
+  s.papHash = "{md5}X03MO1qnZdYdgyfeuILPmQ==";
+  CHECK_TRUE(catalog::applySubscriberFields(*nt, plans, true, s).isOk());
+  CHECK_TRUE(s.ntHash.has_value());
+  CHECK_TRUE(*s.ntHash == aaa::auth::ntPasswordHash("password"));
+  CHECK_TRUE(s.cleartext.empty());
+  CHECK_TRUE(s.papHash.empty());
+
+  core::Result<SubscriberFields> h =
+      parse(Json{{"username", "carol"}, {"plan", "home"}, {"password-hash", "{SSHA}/ZQqiNB0KY5DsMfhXruKYQL/lEABAgMEc2FsdA=="}});
+  CHECK_TRUE_TEXT(h.isOk(), h.status().message().c_str());
+  CHECK_TRUE(catalog::validateSubscriber(*h, catalog::SubscriberChange::kAdd).isOk());
+  CHECK_TRUE(catalog::applySubscriberFields(*h, plans, true, s).isOk());
+  STRCMP_EQUAL("{ssha1}/ZQqiNB0KY5DsMfhXruKYQL/lEABAgMEc2FsdA==", s.papHash.c_str());
+  CHECK_FALSE(s.ntHash.has_value());
+  CHECK_TRUE(s.cleartext.empty());
+
+  // A password replaces the imported hash.
+  CHECK_TRUE(catalog::setPassword(s, "new-pw", true).isOk());
+  CHECK_TRUE(s.papHash.empty());
+  CHECK_TRUE(s.ntHash.has_value());
+
+  core::Result<SubscriberFields> both = parse(
+      Json{{"username", "x"}, {"plan", "home"}, {"password", "pw"}, {"nt-hash", "8846f7eaee8fb117ad06bdd830b7586c"}});
+  CHECK_TRUE(both.isOk());
+  core::Status st = catalog::validateSubscriber(*both, catalog::SubscriberChange::kAdd);
+  CHECK_FALSE(st.isOk());
+  CHECK_TRUE(st.message().find("give only one") != std::string::npos);
+
+  core::Result<SubscriberFields> badNt = parse(Json{{"username", "x"}, {"plan", "home"}, {"nt-hash", "8846f7"}});
+  CHECK_FALSE(badNt.isOk());
+  CHECK_TRUE(badNt.status().message().rfind("nt-hash:", 0) == 0);
+  core::Result<SubscriberFields> badHash =
+      parse(Json{{"username", "x"}, {"plan", "home"}, {"password-hash", "{crypt}$6$saltsalt$cut"}});
+  CHECK_FALSE(badHash.isOk());
+  CHECK_TRUE(badHash.status().message().rfind("password-hash:", 0) == 0);
+  CHECK_TRUE(badHash.status().message().find("saltsalt") == std::string::npos);
 }

@@ -139,26 +139,33 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   STRCMP_EQUAL("20M", plan(p, "gold-x1")->args["down"].get<std::string>().c_str());
   CHECK_FALSE(plan(p, "gold")->args.contains("max-sessions"));
 
-  // An NT hash keeps PAP and MS-CHAPv2, but the box's commands take cleartext only: refused, said why.
+  // An NT hash keeps PAP and MS-CHAPv2: imported as the subscriber's NT hash (ADR 0045), no warning.
   const auto& bob = find(p, "bob");
   STRCMP_EQUAL("nt-hash", bob.passwordForm.c_str());
-  CHECK_FALSE(bob.importable);
-  CHECK_TRUE(bob.refusal.find("NT-Password") != std::string::npos);
+  CHECK_TRUE(bob.importable);
+  STRCMP_EQUAL("8846f7eaee8fb117ad06bdd830b7586c", bob.args["nt-hash"].get<std::string>().c_str());
+  CHECK_FALSE(bob.args.contains("password"));
+  CHECK_TRUE(bob.warnings.empty());
   STRCMP_EQUAL("gold", bob.args["plan"].get<std::string>().c_str());
 
-  // crypt and MD5 hashes: PAP only, said per subscriber.
+  // crypt and MD5 hashes: imported as PAP-only hashes in the canonical form, said per subscriber.
   const auto& carol = find(p, "carol");
   STRCMP_EQUAL("crypt", carol.passwordForm.c_str());
+  CHECK_TRUE(carol.importable);
+  STRCMP_EQUAL("{crypt}$1$salt$qJH7.N4xYta3aEG/dfqo/0", carol.args["password-hash"].get<std::string>().c_str());
   LONGS_EQUAL(1, carol.methods.size());
   STRCMP_EQUAL("PAP", carol.methods[0].c_str());
-  CHECK_TRUE(hasWarning(carol, "serves PAP only"));
+  CHECK_TRUE(hasWarning(carol, "PAP only"));
   const auto& dave = find(p, "dave");
   STRCMP_EQUAL("md5", dave.passwordForm.c_str());
+  CHECK_TRUE(dave.importable);
+  STRCMP_EQUAL("{md5}X03MO1qnZdYdgyfeuILPmQ==", dave.args["password-hash"].get<std::string>().c_str());
+  CHECK_TRUE(hasWarning(dave, "PAP only"));
   STRCMP_EQUAL("AA-BB-CC-DD-EE-01", dave.args["mac"].get<std::string>().c_str());
   const importer::MappedPlan* davePlan = plan(p, "fr-4M-2M");
   CHECK_TRUE(davePlan != nullptr);
   STRCMP_EQUAL("3600", davePlan->args["session-timeout"].get<std::string>().c_str());
-  LONGS_EQUAL(0, davePlan->subscribers);  // dave is not importable
+  LONGS_EQUAL(1, davePlan->subscribers);
 
   // WISPr rates from the silver DEFAULT, which ends the walk (no Fall-Through).
   const auto& erin = find(p, "erin smith");
@@ -205,12 +212,49 @@ TEST(FreeradiusUsers, ReportCountsAndNeverShowsPasswords) {
   importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {});
   core::Json j = importer::reportJson(p);
   LONGS_EQUAL(8, j["counts"]["entries"].get<int64_t>());
-  LONGS_EQUAL(3, j["counts"]["importable"].get<int64_t>());  // alice, erin, frank
-  LONGS_EQUAL(5, j["counts"]["not-importable"].get<int64_t>());
+  LONGS_EQUAL(6, j["counts"]["importable"].get<int64_t>());  // alice, bob, carol, dave, erin, frank
+  LONGS_EQUAL(2, j["counts"]["not-importable"].get<int64_t>());  // gina, henry: no rate
+  for (const auto& s : j["subscribers"]) {
+    CHECK_FALSE(s.contains("maps-to") && s["maps-to"].contains("nt-hash"));
+    CHECK_FALSE(s.contains("maps-to") && s["maps-to"].contains("password-hash"));
+  }
   std::string text = importer::reportText(p);
   std::string all = j.dump() + text;
   CHECK_TRUE(all.find("alice-secret") == std::string::npos);
   CHECK_TRUE(all.find("frank1") == std::string::npos);
-  CHECK_TRUE(text.find("8 subscribers read (5 DEFAULT entries), 3 importable, 5 not") != std::string::npos);
-  CHECK_TRUE(text.find("carol (line 13): NOT imported: Crypt-Password (crypt) serves PAP only") != std::string::npos);
+  CHECK_TRUE(all.find("qJH7.N4xYta3aEG") == std::string::npos);
+  CHECK_TRUE(all.find("8846f7eaee8fb117") == std::string::npos);
+  CHECK_TRUE(text.find("8 subscribers read (5 DEFAULT entries), 6 importable, 2 not") != std::string::npos);
+  CHECK_TRUE(text.find("carol (line 13): imported with warnings\n      - PAP only: the password is stored as a crypt hash") !=
+             std::string::npos);
+}
+
+// ADR 0045: Password-With-Header is read by its header; a hash that cannot verify anything (cut
+// short, wrong length, unknown header) is refused with the reason, never imported.
+TEST(FreeradiusUsers, HashFormsByHeaderAndMalformedHashesRefused) {
+  const char* users =
+      "nt1   Password-With-Header := \"{nt}8846F7EAEE8FB117AD06BDD830B7586C\"\n"
+      "clr1  Password-With-Header := \"{clear}s3cret\"\n"
+      "ssha1 Password-With-Header := \"{SSHA}/ZQqiNB0KY5DsMfhXruKYQL/lEABAgMEc2FsdA==\"\n"
+      "cut1  Crypt-Password := \"$6$saltsalt$hRM5XZ86KXEw9UOmjigeVqFgULtFB2sgpC9lXQ\"\n"
+      "md5x  MD5-Password := \"5f4dcc3b5aa765d61d8327deb882cf\"\n"
+      "unk1  Password-With-Header := \"{bogus}abc\"\n"
+      "both  Cleartext-Password := \"pw\", Crypt-Password := \"$1$salt$qJH7.N4xYta3aEG/dfqo/0\"\n";
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(users);
+  CHECK_TRUE(r.isOk());
+  importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {"basic"});
+  STRCMP_EQUAL("nt-hash", find(p, "nt1").passwordForm.c_str());
+  STRCMP_EQUAL("8846f7eaee8fb117ad06bdd830b7586c", find(p, "nt1").args["nt-hash"].get<std::string>().c_str());
+  STRCMP_EQUAL("s3cret", find(p, "clr1").args["password"].get<std::string>().c_str());
+  STRCMP_EQUAL("ssha1", find(p, "ssha1").passwordForm.c_str());
+  CHECK_TRUE(find(p, "ssha1").importable);
+  for (const char* bad : {"cut1", "md5x", "unk1"}) {
+    CHECK_FALSE_TEXT(find(p, bad).importable, bad);
+    CHECK_FALSE_TEXT(find(p, bad).args.contains("password-hash"), bad);
+  }
+  CHECK_TRUE(find(p, "cut1").refusal.find("truncated") != std::string::npos);
+  CHECK_TRUE(find(p, "md5x").refusal.find("MD5-Password") != std::string::npos);
+  // The cleartext keeps more methods than the crypt hash: it wins, and no PAP-only warning.
+  STRCMP_EQUAL("cleartext", find(p, "both").passwordForm.c_str());
+  CHECK_FALSE(hasWarning(find(p, "both"), "PAP only"));
 }

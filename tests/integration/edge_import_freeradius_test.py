@@ -1,8 +1,10 @@
 """`edgectl import --source freeradius-users` (issue 30) against a real edged: the dry run changes
 nothing; the apply creates the plans from the group DEFAULTs (Simultaneous-Use on a plan of its own)
 and the subscribers with their expiry and static IP; an imported subscriber logs in with radclient
-(PAP, the Framed-IP-Address from the users file in the Accept) and a wrong password is rejected; a
-second run changes nothing and says so; a file with an error names its line and imports nothing."""
+(PAP, the Framed-IP-Address from the users file in the Accept) and a wrong password is rejected;
+hashed passwords are imported (ADR 0045): the NT-hash user logs in by PAP, the crypt and MD5 users
+by PAP only, and their CHAP is rejected with the reason pap-only-credential; a second run changes
+nothing and says so; a file with an error names its line and imports nothing."""
 import json
 import os
 import subprocess
@@ -41,9 +43,14 @@ class FreeradiusUsersImport(unittest.TestCase):
     def test_dry_run_apply_login_and_rerun(self):
         r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, "--dry-run", check=False)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("8 subscribers read (5 DEFAULT entries), 3 importable, 5 not", r.stdout)
-        self.assertIn("carol (line 13): NOT imported: Crypt-Password (crypt) serves PAP only", r.stdout)
+        self.assertIn("8 subscribers read (5 DEFAULT entries), 6 importable, 2 not", r.stdout)
+        self.assertIn("carol (line 13): imported with warnings\n      - PAP only: the password is stored as a crypt hash",
+                      r.stdout)
+        self.assertIn("dave (line 16): imported with warnings\n      - PAP only: the password is stored as a md5 hash",
+                      r.stdout)
         self.assertNotIn("alice-secret", r.stdout)
+        self.assertNotIn("qJH7.N4xYta3aEG", r.stdout)
+        self.assertNotIn("8846", r.stdout.lower())
         self.assertEqual(self.subscribers(), {}, "a dry run changes nothing")
         self.assertEqual(self.plans(), {})
 
@@ -51,12 +58,15 @@ class FreeradiusUsersImport(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         out = json.loads(r.stdout)
         self.assertEqual((out["plans-added"], out["imported"], out["already-there"], out["failed"],
-                          out["not-importable"]), (3, 3, 0, 0, 5))
+                          out["not-importable"]), (5, 6, 0, 0, 2))
         plans = self.plans()
-        self.assertEqual(sorted(plans), ["gold-x1", "gold-x2", "silver"])
+        self.assertEqual(sorted(plans), ["fr-4M-2M", "gold", "gold-x1", "gold-x2", "silver"])
         self.assertEqual(plans["gold-x2"]["max-sessions"], 2)
         subs = self.subscribers()
-        self.assertEqual(sorted(subs), ["alice", "erin smith", "frank"])
+        self.assertEqual(sorted(subs), ["alice", "bob", "carol", "dave", "erin smith", "frank"])
+        self.assertEqual(self.edged.ctl_json("subscriber", "show", "--username", "bob")["credentials"], ["nt-hash"])
+        self.assertEqual(self.edged.ctl_json("subscriber", "show", "--username", "carol")["credentials"],
+                         ["crypt hash (PAP only)"])
         alice = self.edged.ctl_json("subscriber", "show", "--username", "alice")
         self.assertEqual(alice["plan"], "gold-x2")
         self.assertEqual(alice["static-ip"], "198.51.100.10")
@@ -70,10 +80,24 @@ class FreeradiusUsersImport(unittest.TestCase):
         quoted = radclient(self.auth_port, ['User-Name = "erin smith"', 'User-Password = "e\\"rin"'])
         self.assertIn("Access-Accept", quoted)
 
+        # Hashed passwords (all of "password"): NT hash, $1$ crypt, MD5 (dave is bound to his MAC).
+        for user, extra in (("bob", []), ("carol", []), ("dave", ['Calling-Station-Id = "aa:bb:cc:dd:ee:01"'])):
+            ok = radclient(self.auth_port, [f'User-Name = "{user}"', 'User-Password = "password"'] + extra)
+            self.assertIn("Access-Accept", ok, user)
+            bad = radclient(self.auth_port, [f'User-Name = "{user}"', 'User-Password = "Password"'] + extra)
+            self.assertIn("Access-Reject", bad, user)
+        chap = radclient(self.auth_port, ['User-Name = "carol"', 'CHAP-Password = "password"'])
+        self.assertIn("Access-Reject", chap)
+        self.assertIn("Authentication method not allowed", chap)  # the client learns no more than that
+        self.assertRegex(self.edged.read_log(), r"user=carol .*reason=pap-only-credential")
+        why = self.edged.ctl_json("subscriber", "explain", "--username", "carol")
+        self.assertEqual(why["recent-rejects"][0]["reason"], "pap-only-credential")  # newest first
+        self.assertTrue(any("stored as a crypt hash: PAP only" in line for line in why["explanation"]), why["explanation"])
+
         r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, check=False)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("0 plans added (3 already there), 0 subscribers imported, 3 already there, 0 failed", r.stdout)
-        self.assertEqual(sorted(self.subscribers()), ["alice", "erin smith", "frank"])
+        self.assertIn("0 plans added (5 already there), 0 subscribers imported, 6 already there, 0 failed", r.stdout)
+        self.assertEqual(sorted(self.subscribers()), ["alice", "bob", "carol", "dave", "erin smith", "frank"])
 
     def test_a_file_with_an_error_names_its_line_and_imports_nothing(self):
         path = os.path.join(self.tmp.path, "users")

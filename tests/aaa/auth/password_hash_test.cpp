@@ -106,7 +106,10 @@ TEST(PasswordHash, TruncatedOrMalformedHashesAreRefusedAndNeverMatch) {
   }
   for (const char* bad : {"", "{", "{md5", "{md5}", "{md5}!!!!", "{sha9}abcd", "{crypt}", "{crypt}$6$", "{crypt}$6$saltsalt$",
                           "{crypt}!$6$saltsalt$x", "{crypt}*", "{crypt}$9$abc$def", "{ssha}AAAA", "{ssha2}AAAA",
-                          "$1$abcdefgh$y6iHhJNbuC0xpbk0w9pm8", "{sha256}4104d36f"}) {
+                          "$1$abcdefgh$y6iHhJNbuC0xpbk0w9pm8", "{sha256}4104d36f",
+                          // unbounded or unknown costs: refused before anything is computed
+                          "$6$rounds=999999999$saltsalt$x", "$2b$31$abcdefghijklmnopqrstuuHNbAKRhpaujgo33bRWs.NLUTJO3lOy2",
+                          "_J9..saltHashHashHas", "$md5$rounds=999999$salt$x", "$y$jZT$abc$def", "$7$abc$def"}) {
     CHECK_TEXT(!passwordHashFromHeader(bad).isOk(), bad);
     CHECK_TEXT(!passwordHashMatches(kPassword, bad), bad);
   }

@@ -5,6 +5,7 @@
 #include "aaa/auth/chap.h"
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mschap.h"
+#include "aaa/auth/password_hash.h"
 #include "aaa/policy/policy.h"
 
 #include <CppUTest/TestHarness.h>
@@ -64,6 +65,14 @@ std::shared_ptr<aaa::policy::Snapshot> makeSnapshot() {
   aaa::policy::Subscriber hashOnly = subscriber("hashonly", "hash-pw");
   hashOnly.cleartext.clear();
   subs.push_back(hashOnly);
+  // Imported from another server (ADR 0045): a $6$ crypt of "crypt-pw" (openssl passwd -6 -salt
+  // saltsalt crypt-pw) and an NT hash alone.
+  aaa::policy::Subscriber imported = subscriber("imported", "");
+  imported.papHash = "{crypt}$6$saltsalt$Z0obe1tdhkfMWvzAZ4GPwvf8Oc51wuWIcx2X0o9mLIRHw8Vs6TT7XunSMGl8UnXIe0V9qSGr.aT/0rIzqLji60";
+  subs.push_back(imported);
+  aaa::policy::Subscriber ntOnly = subscriber("ntonly", "");
+  ntOnly.ntHash = aaa::auth::ntPasswordHash("nt-pw");
+  subs.push_back(ntOnly);
   holder.publishFull({}, {gold, limited}, std::move(subs));
   return std::const_pointer_cast<aaa::policy::Snapshot>(holder.current());
 }
@@ -346,4 +355,51 @@ TEST(Policy, ValidityStartsAtTheFirstLogin) {
   LONGS_EQUAL(static_cast<int>(aaa::policy::RejectReason::kNone),
               static_cast<int>(aaa::policy::evaluateBilling(s, plan, kNow, {}, d)));
   LONGS_EQUAL(86400, d.sessionTimeout);
+}
+
+// ADR 0045: an imported crypt hash serves PAP only; CHAP and MS-CHAPv2 are refused with their own
+// reason (what `subscriber explain` shows), never as a wrong password.
+TEST(Policy, ImportedHashServesPapOnly) {
+  aaa::policy::Decision d = run(pap("imported", "crypt-pw"));
+  CHECK_TRUE(d.accept);
+  CHECK(d.method == aaa::policy::AuthMethod::kPap);
+  CHECK(run(pap("imported", "crypt-pW")).reason == aaa::policy::RejectReason::kBadPassword);
+  CHECK(run(pap("imported", "")).reason == aaa::policy::RejectReason::kBadPassword);
+  auto resp = aaa::auth::chapResponse(7, "crypt-pw", kRequestAuth, 16);
+  std::string chap(1, static_cast<char>(7));
+  chap.append(reinterpret_cast<const char*>(resp.data()), 16);
+  aaa::policy::AccessRequestView r;
+  r.userName = "imported";
+  r.chapPassword = chap;
+  r.requestAuthenticator = kRequestAuth;
+  aaa::policy::Decision c = run(r);
+  CHECK_FALSE(c.accept);
+  CHECK(c.reason == aaa::policy::RejectReason::kPapOnlyCredential);
+  STRCMP_EQUAL("pap-only-credential", aaa::policy::rejectReasonName(c.reason));
+  CHECK(std::string(aaa::policy::rejectReasonMessage(c.reason)).find("PAP only") != std::string::npos);
+  uint8_t authChallenge[16], peerChallenge[16];
+  std::memset(authChallenge, 0x11, 16);
+  std::memset(peerChallenge, 0x22, 16);
+  auto ntResponse = aaa::auth::generateNtResponse(authChallenge, peerChallenge, "imported",
+                                                  aaa::auth::ntPasswordHash("crypt-pw"));
+  std::string value(2, '\0');
+  value[0] = 5;
+  value.append(reinterpret_cast<const char*>(peerChallenge), 16);
+  value.append(8, '\0');
+  value.append(reinterpret_cast<const char*>(ntResponse.data()), 24);
+  aaa::policy::AccessRequestView m;
+  m.userName = "imported";
+  m.msChapChallenge = std::string_view(reinterpret_cast<const char*>(authChallenge), 16);
+  m.msChap2Response = value;
+  m.requestAuthenticator = kRequestAuth;
+  CHECK(run(m).reason == aaa::policy::RejectReason::kPapOnlyCredential);
+  // An NT hash alone serves PAP and MS-CHAPv2.
+  CHECK_TRUE(run(pap("ntonly", "nt-pw")).accept);
+  CHECK(run(pap("ntonly", "nt-pW")).reason == aaa::policy::RejectReason::kBadPassword);
+  auto ntResponse2 = aaa::auth::generateNtResponse(authChallenge, peerChallenge, "ntonly", aaa::auth::ntPasswordHash("nt-pw"));
+  std::string value2 = value.substr(0, 26);
+  value2.append(reinterpret_cast<const char*>(ntResponse2.data()), 24);
+  m.userName = "ntonly";
+  m.msChap2Response = value2;
+  CHECK_TRUE(run(m).accept);
 }
