@@ -174,7 +174,8 @@ core::Status Mgmtd::start() {
   console_->setSignup(consoleSignup(*signupGate_));
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
-      selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance()});
+      selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance(),
+                                      config_.payments.providerUrl.empty() ? nullptr : &platform_->collection});
   selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance());
   EDGE_RETURN_IF_ERROR(selfcare_->init().withContext("self-care portal"));
   selfcare_->addRoutes(*adminApi_);

@@ -240,7 +240,7 @@ HttpResponse SelfcarePortal::dashboardPage(Ctx& c) {
   return render(c, "dashboard", "Your account", data);
 }
 
-HttpResponse SelfcarePortal::invoicesPage(Ctx& c) {
+HttpResponse SelfcarePortal::invoicesPage(Ctx& c, std::vector<Message> messages, int status) {
   core::Result<Json> d = service_.invoices(c.visitor->account);
   if (!d.isOk()) {
     core::logWarning("selfcare: invoices of ", c.visitor->account.key(), ": ", d.status().toString());
@@ -253,7 +253,35 @@ HttpResponse SelfcarePortal::invoicesPage(Ctx& c) {
   data["hasOpen"] = !open.empty();
   data["hasInvoices"] = !data["invoices"].empty();
   data["open"] = open;
-  return render(c, "invoices", "Invoices", data);
+  return render(c, "invoices", "Invoices", data, std::move(messages), status);
+}
+
+// Where the provider sends the customer back: this portal's invoices, at the host the browser used
+// (a Host header that is not a plain host[:port] gives no return address).
+std::string SelfcarePortal::returnUrl(const Ctx& c) {
+  auto it = c.r.headers.find("host");
+  if (it == c.r.headers.end() || it->second.empty() || it->second.size() > 255) return "";
+  for (char ch : it->second)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
+      return "";
+  return "https://" + it->second + c.baseUrl() + "invoices";
+}
+
+HttpResponse SelfcarePortal::payPage(Ctx& c, const std::string& invoiceId) {
+  if (invoiceId.empty() || invoiceId.size() > 64) return render(c, "notfound", "Not found", Json::object(), {}, 404);
+  core::Result<Json> started = service_.checkout(c.visitor->account, invoiceId, returnUrl(c));
+  if (!started.isOk()) {
+    const core::Code code = started.status().code();
+    if (code == core::Code::kNotFound) return render(c, "notfound", "Not found", Json::object(), {}, 404);
+    core::logWarning("selfcare: a checkout for ", c.visitor->account.key(), ": ", started.status().toString());
+    if (code == core::Code::kFailedPrecondition)
+      return invoicesPage(c, {Message::error("This invoice cannot be paid online: please pay it by bank transfer "
+                                             "with its reference.")}, 409);
+    return invoicesPage(c, {Message::error("The card payment page could not be opened just now: try again in a "
+                                           "moment, or pay by bank transfer with the invoice's reference.")}, 503);
+  }
+  core::logInfo("selfcare: ", c.visitor->account.key(), " started a checkout for invoice ", invoiceId);
+  return render(c, "pay", "Pay", Json{{"url", (*started).value("url", "")}, {"amount", (*started).value("amount", "")}});
 }
 
 HttpResponse SelfcarePortal::contactPage(Ctx& c, Json form, Json errors, std::vector<Message> messages, int status) {
@@ -291,7 +319,7 @@ HttpResponse SelfcarePortal::get(const HttpRequest& r) {
     return core::web::redirect(303, c.baseUrl(), "Sign in");
   }
   if (rest.empty()) return dashboardPage(c);
-  if (rest == "invoices") return invoicesPage(c);
+  if (rest == "invoices") return invoicesPage(c, {}, 200);
   if (rest == "contact") return contactPage(c, nullptr, nullptr, {}, 200);
   const std::string pdfPrefix = "invoice/", pdfSuffix = ".pdf";
   if (rest.size() > pdfPrefix.size() + pdfSuffix.size() && rest.compare(0, pdfPrefix.size(), pdfPrefix) == 0 &&
@@ -320,7 +348,7 @@ std::optional<HttpResponse> SelfcarePortal::admitPost(const HttpRequest& r) {
   if (!target) return HttpResponse::jsonError(404, "no such page");
   const std::string& a = target->rest;
   if (a == "sign-in" || a == "code-request" || a == "code") return std::nullopt;  // anyone, 8 KiB at most
-  if (a != "contact" && a != "sign-out") return HttpResponse::jsonError(404, "no such page");
+  if (a != "contact" && a != "sign-out" && a != "pay") return HttpResponse::jsonError(404, "no such page");
   const std::string id = cookie_.idOf(r);
   std::optional<core::web::Session> s = id.empty() ? std::nullopt : sessions_.touch(id, clock_.unixSeconds());
   if (!s || s->data.value("tenant-key", "") != target->tenantKey)
@@ -371,6 +399,10 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
     }
     core::logInfo("selfcare: ", c.visitor->account.key(), " updated their contact details");
     return contactPage(c, nullptr, nullptr, {Message::ok("Saved.")}, 200);
+  }
+  if (action == "pay") {
+    if (!c.visitor) return forbidden("sign in first");
+    return payPage(c, fieldOf(form, "invoice"));
   }
   // Signing in: failures are limited per client address and per login.
   const std::string login = fieldOf(form, "login");

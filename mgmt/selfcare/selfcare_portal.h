@@ -10,6 +10,8 @@
 //   POST /selfcare/<tenant>/code-request    login: a one-time code mailed through the outbox
 //   POST /selfcare/<tenant>/code            login + code
 //   POST /selfcare/<tenant>/contact         email, phone, address
+//   POST /selfcare/<tenant>/pay             invoice: starts the provider's hosted checkout (ADR 0039)
+//                                           and shows a link to it (the CSP's form-action is 'self')
 //   POST /selfcare/<tenant>/sign-out
 //
 // Contract
@@ -76,7 +78,9 @@ class SelfcarePortal {
   core::HttpResponse codePage(Ctx& c, const std::string& login, const std::string& error, int status);
   core::HttpResponse signedIn(Ctx& c, const Account& a);
   core::HttpResponse dashboardPage(Ctx& c);
-  core::HttpResponse invoicesPage(Ctx& c);
+  core::HttpResponse invoicesPage(Ctx& c, std::vector<core::web::Message> messages, int status);
+  core::HttpResponse payPage(Ctx& c, const std::string& invoiceId);
+  static std::string returnUrl(const Ctx& c);
   core::HttpResponse contactPage(Ctx& c, core::Json form, core::Json errors, std::vector<core::web::Message> messages,
                                  int status);
 

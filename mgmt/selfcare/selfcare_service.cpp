@@ -10,12 +10,15 @@
 #include "core/units.h"
 #include "core/web/csrf.h"
 #include "mgmt/billing/billing_store.h"
+#include "mgmt/billing/collection_service.h"
+#include "mgmt/billing/collection_store.h"
 #include "mgmt/billing/invoice_mailer.h"
 #include "mgmt/billing/invoice_pdf.h"
 #include "mgmt/catalog/catalog_store.h"
 #include "mgmt/customers/customer_service.h"
 #include "mgmt/customers/customer_store.h"
 #include "mgmt/mail/outbox.h"
+#include "mgmt/tenancy/caller.h"
 #include "mgmt/tenancy/tenant_store.h"
 #include "mgmt/usage/usage_store.h"
 
@@ -239,7 +242,41 @@ core::Result<Json> SelfcareService::invoices(const Account& account) {
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
-  return Json{{"invoices", list}};
+  bool online = false;
+  if (d_.collection) {
+    EDGE_RETURN_IF_ERROR(d_.storage.transact(
+        [&](store::Transaction& tx) -> core::Status {
+          EDGE_ASSIGN_OR_RETURN(std::optional<billing::ProviderAccount> acc,
+                                billing::CollectionStore(tx).provider(account.tenantId));
+          online = acc.has_value();
+          return core::Status::ok();
+        },
+        store::Storage::Mode::kReadOnly));
+  }
+  return Json{{"invoices", list}, {"online", online}};
+}
+
+core::Result<Json> SelfcareService::checkout(const Account& account, const std::string& invoiceId,
+                                             const std::string& returnUrl) {
+  // Whose invoice it is, first: the command would take any of the tenant's invoices.
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(std::optional<billing::Invoice> inv, billing::BillingStore(tx).invoice(account.tenantId, invoiceId));
+        if (!inv || inv->username != account.username || inv->tenantId != account.tenantId || inv->status != "issued" ||
+            inv->kind != "invoice")
+          return core::notFound("no such invoice");
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  if (!d_.collection) return core::failedPrecondition("online payments are off");
+  Json args{{"tenant", account.tenantId}, {"invoice", invoiceId}};
+  if (!returnUrl.empty()) {
+    args["success-url"] = returnUrl;
+    args["cancel-url"] = returnUrl;
+  }
+  core::ControlReply reply = d_.collection->createCheckout(args, tenancy::Caller{account.tenantId});
+  if (!reply.ok()) return core::Status(reply.code, reply.text);
+  return reply.arguments;
 }
 
 core::Result<std::pair<std::string, std::string>> SelfcareService::invoicePdf(const Account& account,

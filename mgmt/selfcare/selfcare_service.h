@@ -31,6 +31,10 @@
 #include "core/status.h"
 #include "mgmt/store/sql.h"
 
+namespace mgmt::billing {
+class CollectionService;
+}
+
 namespace mgmt::selfcare {
 
 struct TenantView {
@@ -54,6 +58,8 @@ class SelfcareService {
   struct Deps {
     store::Storage& storage;
     const core::Clock& clock;
+    // The online payment provider's checkouts (ADR 0039); nullptr when mgmtd has no provider set up.
+    billing::CollectionService* collection = nullptr;
   };
   explicit SelfcareService(Deps deps) : d_(deps) {}
 
@@ -68,11 +74,18 @@ class SelfcareService {
   //  "used-octets", "quota-octets" (0 = none), "owed", "credit", "currency"} (amounts formatted).
   core::Result<core::Json> dashboard(const Account& account);
   static constexpr int kUsageDays = 14;
-  // {"invoices": [...issued invoices and credit notes, newest first...], "bank": {...}}.
+  // {"invoices": [...issued invoices and credit notes, newest first...], "online": whether the tenant
+  //  takes card payments at the provider (mgmtd has one and the tenant has an account there)}.
   core::Result<core::Json> invoices(const Account& account);
   // The PDF of one of the account's issued invoices or credit notes: (file name, bytes); kNotFound
   // for anything else (a draft, another customer's, no such id).
   core::Result<std::pair<std::string, std::string>> invoicePdf(const Account& account, const std::string& invoiceId);
+  // Starts the provider's hosted checkout for one of the account's open invoices, as the command
+  // checkout-create does for a caller scoped to the account's tenant (same idempotency key: a second
+  // Pay gives the first session back): {"url", "amount", "invoice"}. kNotFound for anything but the
+  // account's own issued invoice (another customer's is exactly like none); kFailedPrecondition when
+  // the tenant takes no online payments or the invoice is paid; kUnavailable when the provider fails.
+  core::Result<core::Json> checkout(const Account& account, const std::string& invoiceId, const std::string& returnUrl);
   // {"name", "email", "phone", "address"}.
   core::Result<core::Json> contact(const Account& account);
   // Updates email, phone and address (each a string; absent = unchanged); makes the customer record

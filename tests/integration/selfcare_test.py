@@ -4,7 +4,9 @@ with curl over HTTPS like a browser (a cookie jar per person): sign-in by a code
 outbox to a local SMTP sink (aiosmtpd), by password, the pages, the invoice PDF (pdftotext), contact
 details; isolation per route between two customers of one tenant and a customer of another tenant
 (guessed invoice ids, another tenant in the URL, posts refused before their body); CSRF refusals; the
-code limits; and a Playwright walk at a phone viewport with axe-core on every page
+code limits; paying by card through the payment provider simulator (tests/support/
+payment_provider_sim.py: Pay -> the hosted checkout -> its signed webhook -> paid in the portal) where
+the tenant has a provider account, bank transfer only where it has none; and a Playwright walk at a phone viewport with axe-core on every page
 (tests/browser/selfcare_walk.js).
 
 Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
@@ -20,6 +22,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from curl_box import CurlBox  # noqa: E402
 from edgelib import Mgmtd, TempDir  # noqa: E402
+from mgmt_payments_test import SECRET_KEY, WEBHOOK_SECRET, curl, free_port, start_simulator  # noqa: E402
 from smtp_sink import SmtpSink, text_of  # noqa: E402
 
 
@@ -67,11 +70,15 @@ class SelfcareTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = TempDir("selfcare-it-")
         cls.sink = SmtpSink().start()
+        sim_port = free_port()
         cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
-                          {"mail": {"smtp-url": cls.sink.url, "from": "care@platform.example"}}).start()
+                          {"mail": {"smtp-url": cls.sink.url, "from": "care@platform.example"},
+                           "payments": {"provider-url": f"https://127.0.0.1:{sim_port}",
+                                        "provider-ca-file": os.path.join(cls.tmp.path, "sim", "provider.pem")}}).start()
         cls.base = f"https://127.0.0.1:{m.admin_port}/"
+        ids = {}
         for tenant, name, colour in (("harbour", "Harbour Net", "#0b6e4f"), ("bay", "Bay Fibre", "#5b2a86")):
-            m.ctl("tenant", "add", "--name", tenant, "--tier", "basic")
+            ids[tenant] = m.ctl("tenant", "add", "--name", tenant, "--tier", "basic").stdout.strip()
             m.ctl("branding", "set", "--tenant", tenant, "--display-name", name, "--primary-colour", colour)
             m.ctl("billing", "setup", "--tenant", tenant, "--currency", "EUR", "--payment-days", "14")
             m.ctl("tax-rate", "set", "--tenant", tenant, "--rate", "20")
@@ -113,9 +120,18 @@ class SelfcareTest(unittest.TestCase):
         m.ctl("charge", "add", "--tenant", "harbour", "--username", "ana", "--description", "router",
               "--amount", "35.00", "--date", "2026-01-05")
         m.ctl("billing", "run", "--tenant", "harbour", "--date", "2026-01-05", "--finalize", "true")
+        # Harbour takes card payments at the provider (the simulator); bay has no account there.
+        m.ctl("payment-provider", "set", "--tenant", "harbour", "--secret-key", SECRET_KEY,
+              "--webhook-secret", WEBHOOK_SECRET)
+        cls.sim, ready = start_simulator(cls.tmp.path, sim_port,
+                                         f"{cls.base}api/v1/payments/webhook?tenant={ids['harbour']}")
+        cls.sim_url = ready["url"]
 
     @classmethod
     def tearDownClass(cls):
+        cls.sim.kill()
+        cls.sim.wait()
+        cls.sim.stdout.close()
         cls.m.stop()
         cls.sink.stop()
         cls.tmp.cleanup()
@@ -304,6 +320,81 @@ class SelfcareTest(unittest.TestCase):
         # The sign-in forms carry one too: a cross-site sign-in is refused.
         code, _ = self.browser().request("selfcare/harbour/sign-in", {"login": "ana", "password": "pw-ana-secret"})
         self.assertEqual(403, code)
+
+    def test_pay_by_card_through_the_provider(self):
+        dan = self.browser().sign_in("harbour", "dan", "pw-dan-secret")
+        inv = [i for i in self.invoices("harbour", "dan") if i.get("kind", "invoice") == "invoice"][0]
+        code, page = dan.request("selfcare/harbour/invoices")
+        self.assertEqual(200, code)
+        self.assertIn('action="/selfcare/harbour/pay"', page)
+        self.assertIn(f'name="invoice" value="{inv["id"]}"', page)
+        self.assertIn(inv["reference"], page)  # bank transfer stays possible
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        # Without the CSRF token, or without a session: nothing starts.
+        code, _ = dan.request("selfcare/harbour/pay", {"invoice": inv["id"]})
+        self.assertEqual(403, code)
+        code, _ = self.browser().request("selfcare/harbour/pay", {"csrf": token, "invoice": inv["id"]})
+        self.assertEqual(403, code)
+        code, page = dan.request("selfcare/harbour/pay", {"csrf": token, "invoice": inv["id"]})
+        self.assertEqual(200, code, page[:600])
+        link = re.search(r'href="(https://[^"]+)"[^>]*>Continue to the payment page', page)
+        self.assertTrue(link, page[:1500])
+        url = link.group(1)
+        self.assertTrue(url.startswith(self.sim_url + "/pay/cs_test_"), url)
+        amount = re.search(r"payment of <strong>([^<]+)</strong>", page).group(1)
+        # Pay again: the same session (the idempotency key of invoice and amount).
+        code, again = dan.request("selfcare/harbour/pay", {"csrf": token, "invoice": inv["id"]})
+        self.assertEqual(200, code)
+        self.assertIn(f'href="{url}"', again)
+        # Follow the link: the provider's hosted page; pay there.
+        code, hosted = curl(url)
+        self.assertEqual(200, code)
+        self.assertIn(f"Pay {amount}", hosted)
+        code, paid = curl(url, data="")
+        self.assertEqual(200, code)
+        self.assertIn("Paid. Thank you.", paid)
+        # The provider's signed webhook reaches mgmtd; the portal shows the invoice paid, nothing owed.
+        deadline = time.time() + 20
+        while True:
+            code, page = dan.request("selfcare/harbour/invoices")
+            if "to pay" not in page:
+                break
+            self.assertLess(time.time(), deadline, "the webhook did not pay the invoice: " +
+                            curl(self.sim_url + "/_sim/events")[1][:2000])
+            time.sleep(0.2)
+        self.assertEqual(200, code)
+        self.assertNotIn('action="/selfcare/harbour/pay"', page)
+        self.assertRegex(page, r"<td>paid</td>")
+        code, page = dan.request("selfcare/harbour/")
+        self.assertRegex(page, r"<dt>To pay</dt><dd>0\.00 EUR</dd>")
+        # A paid invoice is not paid twice.
+        code, page = dan.request("selfcare/harbour/pay", {"csrf": token, "invoice": inv["id"]})
+        self.assertEqual(409, code)
+        self.assertIn("cannot be paid online", page)
+
+    def test_pay_refuses_others_invoices_and_tenants_without_a_provider(self):
+        ana = self.browser().sign_in("harbour", "ana", "pw-ana-secret")
+        token = ana.csrf("selfcare/harbour/invoices")
+        bob_invoice = self.invoices("harbour", "bob")[0]
+        cid_invoice = self.invoices("bay", "cid")[0]
+        for invoice_id in (bob_invoice["id"], cid_invoice["id"], "inv-0000000000", ""):
+            code, page = ana.request("selfcare/harbour/pay", {"csrf": token, "invoice": invoice_id})
+            self.assertEqual(404, code, invoice_id)
+            self.assertNotIn("/pay/cs_test_", page)
+        # Another tenant's portal with her cookie: refused from the headers.
+        code, _ = ana.request("selfcare/bay/pay", {"csrf": token, "invoice": cid_invoice["id"]})
+        self.assertEqual(403, code)
+        # Bay has no provider account: bank transfer with the RF reference only, and Pay says so.
+        cid = self.browser().sign_in("bay", "cid", "pw-cid-secret")
+        code, page = cid.request("selfcare/bay/invoices")
+        self.assertEqual(200, code)
+        self.assertNotIn('action="/selfcare/bay/pay"', page)
+        self.assertIn(cid_invoice["reference"], page)
+        self.assertIn("pay by bank transfer", page)
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        code, page = cid.request("selfcare/bay/pay", {"csrf": token, "invoice": cid_invoice["id"]})
+        self.assertEqual(409, code)
+        self.assertIn("cannot be paid online", page)
 
     def test_browser_walk_on_a_phone(self):
         src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
