@@ -71,6 +71,12 @@ function arg(name) {
       return { status: r.status, type: r.headers.get('content-type') };
     }, pdfHref);
     checks.pdf = pdf;
+    // Pay by card (when the tenant has a provider account): the page with the provider's link.
+    if ((await page.locator('form[action$="/pay"] button').count()) > 0) {
+      await Promise.all([page.waitForNavigation(), page.locator('form[action$="/pay"] button').first().click()]);
+      await shot('pay', 200);
+      checks.payLink = await page.locator('main a[href*="/pay/"]').first().getAttribute('href').catch(() => '');
+    }
     await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/contact"]')]);
     await shot('contact', 200);
     await page.fill('#email', 'not an email');

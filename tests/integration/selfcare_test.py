@@ -408,7 +408,8 @@ class SelfcareTest(unittest.TestCase):
         result = json.loads(r.stdout.strip().splitlines()[-1])
         self.assertTrue(result["ok"], json.dumps(result, indent=1)[:4000])
         names = [s["name"] for s in result["seen"]]
-        self.assertEqual(["sign-in", "dashboard", "invoices", "contact", "contact-refused", "help"], names)
+        self.assertEqual(["sign-in", "dashboard", "invoices", "pay", "contact", "contact-refused", "help"], names)
+        self.assertTrue(result["checks"]["payLink"].startswith(self.sim_url + "/pay/cs_test_"), result["checks"])
         for s in result["seen"]:
             self.assertEqual([], s["violations"], s["name"])
             self.assertFalse(s["overflow"], s["name"])
