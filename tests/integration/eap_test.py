@@ -95,6 +95,11 @@ class Eap(unittest.TestCase):
         ctl("subscriber", "add", "--username", "alice", "--password", "alice-pw", "--plan", "home")
         ctl("subscriber", "add", "--username", "carol", "--password", "carol-unused-pw", "--plan", "home")
         ctl("subscriber", "add", "--username", "dave", "--password", "dave-unused-pw", "--plan", "home")
+        # Imported from another server (ADR 0045): an NT hash alone (MD4 of UTF-16LE "nthash-pw", made
+        # with iconv and openssl), and a PAP-only $5$ crypt of "crypt-pw" (openssl passwd -5).
+        ctl("subscriber", "add", "--username", "nthash", "--nt-hash", "5b06abe115ae0febc7154997e1aa60ec", "--plan", "home")
+        ctl("subscriber", "add", "--username", "crypted", "--password-hash",
+            "{crypt}$5$saltsalt$UFhJz/zyM5QWMtu5FeGTxNeVcEibqrghzidJfPeWN4C", "--plan", "home")
         cls.port = cls.edged.ctl_json("status")["radius"]["auth-port"]
         cls.n = 0
 
@@ -209,6 +214,25 @@ class Eap(unittest.TestCase):
         rc, out = self.eapol(dict(net, password=self.q("wrong-pw")))
         self.assert_refused(rc, out)
         self.assertIn("E=691", out)
+
+    def test_peap_mschapv2_with_an_imported_nt_hash(self):
+        net = {"eap": "PEAP", "identity": self.q("nthash"), "anonymous_identity": self.q("anonymous"),
+               "ca_cert": self.server_ca(), "phase1": self.q("peapver=0"), "phase2": self.q("auth=MSCHAPV2")}
+        rc, out = self.eapol(dict(net, password=self.q("nthash-pw")))
+        self.assert_accepted(rc, out)
+        rc, out = self.eapol(dict(net, password=self.q("nthash-pW")))
+        self.assert_refused(rc, out)
+
+    def test_imported_crypt_hash_serves_ttls_pap_not_mschapv2(self):
+        pap = {"eap": "TTLS", "identity": self.q("crypted"), "anonymous_identity": self.q("anonymous"),
+               "ca_cert": self.server_ca(), "phase2": self.q("auth=PAP")}
+        rc, out = self.eapol(dict(pap, password=self.q("crypt-pw")))
+        self.assert_accepted(rc, out)
+        rc, out = self.eapol(dict(pap, password=self.q("crypt-pW")))
+        self.assert_refused(rc, out)
+        rc, out = self.eapol(dict(pap, phase2=self.q("auth=MSCHAPV2"), password=self.q("crypt-pw")))
+        self.assert_refused(rc, out)
+        self.assertRegex(self.edged.read_log(), r"user=crypted .*reason=pap-only-credential")
 
     def test_ttls_pap(self):
         net = {"eap": "TTLS", "identity": self.q("anonymous"), "ca_cert": self.server_ca(),
