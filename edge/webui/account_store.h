@@ -18,6 +18,7 @@ struct AccountRow {
   int64_t changedAt = 0;
   std::string totpSecret;  // hex of the raw secret; "" = no sign-in code
   int64_t totpLastStep = 0;
+  bool central = false;  // sent by mgmt (ADR 0046), not editable on the box
 };
 
 core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db);
@@ -30,6 +31,11 @@ core::Status updateAccountTotp(core::Database& db, const std::string& username, 
                                int64_t totpLastStep);
 // Writes the last accepted TOTP step alone (a sign-in with a code); kNotFound when there is no row.
 core::Status updateAccountTotpStep(core::Database& db, const std::string& username, int64_t totpLastStep);
+// The version of the central accounts last stored ("" = none yet).
+core::Result<std::string> loadCentralVersion(core::Database& db);
+// Replaces every central account with `rows` and stores `version`, in one transaction. A local
+// account of the same name is kept and that central row skipped (kAlreadyExists is not an error here).
+core::Status replaceCentralAccounts(core::Database& db, const std::vector<AccountRow>& rows, const std::string& version);
 // kNotFound when there is none.
 core::Status deleteAccount(core::Database& db, const std::string& username);
 

@@ -47,14 +47,15 @@ core::Result<std::unique_ptr<AccountService>> AccountService::open(core::Writer&
   EDGE_ASSIGN_OR_RETURN(s->dummyHash_, core::identity::hashPassword(core::pki::randomHex(16), s->options_.cost));
   std::vector<AccountRow> rows;
   EDGE_RETURN_IF_ERROR(writer
-                           .submit([&rows](core::Database& db) -> core::Status {
+                           .submit([&rows, &s](core::Database& db) -> core::Status {
                              EDGE_ASSIGN_OR_RETURN(rows, loadAccounts(db));
+                             EDGE_ASSIGN_OR_RETURN(s->centralVersion_, loadCentralVersion(db));
                              return core::Status::ok();
                            })
                            .get()
                            .withContext("reading the UI accounts"));
   for (AccountRow& r : rows)
-    s->accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, !r.totpSecret.empty()},
+    s->accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, !r.totpSecret.empty(), r.central},
                                 std::move(r.passwordHash), fromHex(r.totpSecret), r.totpLastStep};
   return s;
 }
@@ -67,6 +68,59 @@ core::Status AccountService::checkRole(const std::string& role) const {
   for (const std::string& r : edgeRoles())
     if (r == role) return core::Status::ok();
   return core::invalidArgument("role must be viewer, technician or admin, not '" + role + "'");
+}
+
+core::Status AccountService::checkLocal(const std::string& username) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(username);
+  if (it != accounts_.end() && it->second.account.central)
+    return core::failedPrecondition("account '" + username + "' is a central technician of the tenant: change it on mgmt");
+  return core::Status::ok();
+}
+
+std::string AccountService::centralVersion() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return centralVersion_;
+}
+
+core::Status AccountService::replaceCentral(const std::string& version,
+                                            const std::vector<core::sync::CentralAccount>& accounts) {
+  if (version.empty() || version == centralVersion()) return core::Status::ok();
+  const int64_t t = now();
+  std::vector<AccountRow> rows;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const core::sync::CentralAccount& a : accounts) {
+      if (!isAccountName(a.email) || checkRole(a.role).code() != core::Code::kOk) continue;
+      auto it = accounts_.find(a.email);
+      if (it != accounts_.end() && !it->second.account.central) continue;  // the box's own account wins
+      int64_t created = it != accounts_.end() ? it->second.account.createdAt : t;
+      bool same = it != accounts_.end() && it->second.account.role == a.role && it->second.passwordHash == a.passwordHash;
+      rows.push_back({a.email, a.role, a.passwordHash, created, same ? it->second.account.changedAt : t, "", 0, true});
+    }
+  }
+  EDGE_RETURN_IF_ERROR(
+      writer_.submit([rows, version](core::Database& db) { return replaceCentralAccounts(db, rows, version); }).get());
+  std::vector<std::string> ended;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, const AccountRow*> next;
+    for (const AccountRow& r : rows) next[r.username] = &r;
+    for (auto it = accounts_.begin(); it != accounts_.end();) {
+      if (!it->second.account.central) { ++it; continue; }
+      auto n = next.find(it->first);
+      if (n == next.end() || n->second->role != it->second.account.role ||
+          n->second->passwordHash != it->second.passwordHash)
+        ended.push_back(it->first);
+      if (n == next.end()) it = accounts_.erase(it);
+      else ++it;
+    }
+    for (const AccountRow& r : rows)
+      accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, false, true}, r.passwordHash, "", 0};
+    centralVersion_ = version;
+  }
+  for (const std::string& name : ended) changed(name);
+  return core::Status::ok();
 }
 
 void AccountService::changed(const std::string& username) const {
@@ -140,6 +194,7 @@ core::Status AccountService::set(const std::string& username, const std::string&
     if (it != accounts_.end()) current = it->second;
   }
   if (!current) return core::notFound("no account named '" + username + "'");
+  EDGE_RETURN_IF_ERROR(checkLocal(username));
   if (role.empty() && password.empty()) return core::invalidArgument("nothing to change: give --role and/or --password");
   if (!role.empty()) EDGE_RETURN_IF_ERROR(checkRole(role));
   AccountRow row{username, role.empty() ? current->account.role : role, current->passwordHash,
@@ -162,6 +217,7 @@ core::Status AccountService::set(const std::string& username, const std::string&
 }
 
 core::Status AccountService::remove(const std::string& username) {
+  EDGE_RETURN_IF_ERROR(checkLocal(username));
   EDGE_RETURN_IF_ERROR(writer_.submit([username](core::Database& db) { return deleteAccount(db, username); }).get());
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -231,12 +287,14 @@ core::Status AccountService::confirmPassword(const std::string& username, const 
 
 core::Status AccountService::changePassword(const std::string& username, const std::string& oldPassword,
                                             const std::string& newPassword) {
+  EDGE_RETURN_IF_ERROR(checkLocal(username));
   EDGE_RETURN_IF_ERROR(confirmPassword(username, oldPassword, "the current password is not right"));
   if (oldPassword == newPassword) return core::invalidArgument("the new password is the current one");
   return set(username, "", newPassword);
 }
 
 core::Status AccountService::storeTotp(const std::string& username, const std::string& secret, int64_t lastStep) {
+  EDGE_RETURN_IF_ERROR(checkLocal(username));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!accounts_.count(username)) return core::notFound("no account named '" + username + "'");
@@ -348,6 +406,7 @@ void AccountService::registerCommands(core::command::Table& table) {
       rows.push_back({{"username", a.username},
                       {"role", a.role},
                       {"totp", a.totp ? "on" : "off"},
+                      {"central", a.central},
                       {"created-at", core::formatRfc3339(core::WallTime(std::chrono::seconds(a.createdAt)))},
                       {"changed-at", core::formatRfc3339(core::WallTime(std::chrono::seconds(a.changedAt)))}});
     return core::ControlReply::success(std::to_string(rows.size()) + " accounts", rows);

@@ -27,6 +27,7 @@
 #include "core/command/command.h"
 #include "core/status.h"
 #include "core/store.h"
+#include "core/sync_wire.h"
 #include "core/identity/lockout.h"
 #include "core/identity/password.h"
 
@@ -43,6 +44,7 @@ struct Account {
   int64_t createdAt = 0;
   int64_t changedAt = 0;
   bool totp = false;  // sign-in asks for a TOTP code after the password (totp.h)
+  bool central = false;  // a person of the tenant on mgmt, sent at check-in (ADR 0046): not editable here
 };
 
 struct AccountOptions {
@@ -87,12 +89,22 @@ class AccountService {
   // A person's own TOTP off: their password must match (a wrong one counts, as above).
   core::Status disableOwnTotp(const std::string& username, const std::string& password);
 
+  // The tenant's central technicians from a check-in answer (ADR 0046): when `version` differs from
+  // the stored one, every central account is replaced by `accounts` (stored first, then memory); a
+  // central account that went away or changed role or password is reported to onChanged (its UI
+  // sessions end). A name that is a local account, or not an account name, is skipped. "" = mgmt
+  // sent none (an older mgmt): nothing changes.
+  core::Status replaceCentral(const std::string& version, const std::vector<core::sync::CentralAccount>& accounts);
+  std::string centralVersion() const;
+
   void onChanged(std::function<void(const std::string& username)> f) { onChanged_ = std::move(f); }
 
  private:
   AccountService(core::Writer& writer, AccountOptions options);
   int64_t now() const;
   core::Status checkRole(const std::string& role) const;
+  // kFailedPrecondition for a central account: it is changed on mgmt only.
+  core::Status checkLocal(const std::string& username) const;
   core::Status storeTotp(const std::string& username, const std::string& secret, int64_t lastStep);
   // The person's own password, before a change to their own account: counted toward the account's
   // lockout like a sign-in; `wrong` is the refusal's text.
@@ -116,6 +128,7 @@ class AccountService {
     int64_t totpLastStep = 0;
   };
   std::map<std::string, Stored> accounts_;
+  std::string centralVersion_;
   std::function<void(const std::string&)> onChanged_;
 };
 

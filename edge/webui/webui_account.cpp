@@ -95,6 +95,7 @@ core::HttpResponse WebUi::accountPage(const Visitor& v, std::vector<core::web::M
   core::Json data{{"username", v.session.principal},
                   {"account_current", true},
                   {"totp", account && account->totp},
+                  {"central", account && account->central},
                   {"old_password", pw("old-password", "Current password", "current-password", err("old-password"))},
                   {"new_password", pw("new-password", "New password (at least 10 characters)", "new-password",
                                       err("new-password"))},

@@ -20,6 +20,14 @@ const std::vector<core::Migration>& webuiMigrations() {
        // last time step a code was accepted for, so the same code is not taken twice.
        "ALTER TABLE ui_accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE ui_accounts ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"},
+      {10, "central technicians",
+       // ADR 0046: accounts of the tenant's people that mgmt sends at each check-in (central = 1; not
+       // editable here, replaced as a whole when mgmt's version of the list changes), and that version.
+       "ALTER TABLE ui_accounts ADD COLUMN central INTEGER NOT NULL DEFAULT 0;"
+       "CREATE TABLE ui_central_version ("
+       "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+       "  version TEXT NOT NULL"
+       ");"},
   };
   return migrations;
 }

@@ -30,11 +30,15 @@ using core::identity::LockoutPolicy;
 // Cheap hashes for tests (the appliance uses 19 MiB, two passes).
 const core::identity::PasswordCost kCheap{1, 64, 1};
 
-// edge.db as far as this area needs it: 1..5 belong to other areas (their places only), 6 is ours.
+// edge.db as far as this area needs it: the versions of other areas get placeholders (their places
+// only), ours (6, 7, 10) are the real ones.
 std::vector<core::Migration> webuiDbMigrations() {
   std::vector<core::Migration> m;
-  for (int v = 1; v <= 5; ++v) m.push_back({v, "placeholder " + std::to_string(v), "CREATE TABLE placeholder_" + std::to_string(v) + "(x);"});
-  for (const core::Migration& w : edge::webui::webuiMigrations()) m.push_back(w);
+  for (const core::Migration& w : edge::webui::webuiMigrations()) {
+    for (int v = static_cast<int>(m.size()) + 1; v < w.version; ++v)
+      m.push_back({v, "placeholder " + std::to_string(v), "CREATE TABLE placeholder_" + std::to_string(v) + "(x);"});
+    m.push_back(w);
+  }
   return m;
 }
 // Built before main(), so that CppUTest's per-test leak check does not see these statics.
@@ -363,4 +367,66 @@ TEST(Accounts, APersonChangesTheirPasswordOnlyWithTheOldOne) {
   LONGS_EQUAL(1, changed.size());  // her sessions end
   CHECK_FALSE(accounts->login("eve", "eve password 1", "10.0.0.5").isOk());
   CHECK_TRUE(accounts->login("eve", "eve password 2", "10.0.0.5").isOk());
+}
+
+// Central technicians (ADR 0046): mgmt's list replaces the central accounts when its version
+// changes; they sign in with the password set on mgmt, are not editable here, and a removed or
+// changed one ends its sessions.
+TEST(Accounts, CentralTechniciansFollowMgmtsListAndAreNotEditableHere) {
+  core::Result<std::string> h1 = core::identity::hashPassword("central password 1", kCheap);
+  core::Result<std::string> h2 = core::identity::hashPassword("central password 2", kCheap);
+  CHECK_TRUE(h1.isOk() && h2.isOk());
+  CHECK_TRUE(accounts->add("local", "admin", "local password").isOk());
+  std::vector<core::sync::CentralAccount> list = {{"ann@isp.example", "technician", *h1},
+                                                  {"bob@isp.example", "admin", *h2},
+                                                  {"local", "technician", *h1},           // a local name: skipped
+                                                  {"bad name@x", "technician", *h1}};     // not an account name
+  CHECK_TRUE(accounts->replaceCentral("v1", list).isOk());
+  STRCMP_EQUAL("v1", accounts->centralVersion().c_str());
+  core::Result<edge::webui::Account> ann = accounts->login("ann@isp.example", "central password 1", "10.0.0.1");
+  CHECK_TRUE_TEXT(ann.isOk(), ann.status().message().c_str());
+  STRCMP_EQUAL("technician", ann->role.c_str());
+  CHECK_TRUE(ann->central);
+  CHECK_TRUE(accounts->login("local", "local password", "10.0.0.1").isOk());  // the local one is untouched
+  CHECK_FALSE(accounts->find("local")->central);
+  CHECK_FALSE(accounts->find("bad name@x").has_value());
+  LONGS_EQUAL(3, accounts->list().size());
+
+  // Not editable on the box.
+  CHECK_TRUE(accounts->set("ann@isp.example", "admin", "").code() == core::Code::kFailedPrecondition);
+  CHECK_TRUE(accounts->remove("ann@isp.example").code() == core::Code::kFailedPrecondition);
+  CHECK_TRUE(accounts->changePassword("ann@isp.example", "central password 1", "another password x").code() ==
+             core::Code::kFailedPrecondition);
+  CHECK_TRUE(accounts->resetTotp("ann@isp.example").status().code() == core::Code::kFailedPrecondition);
+  CHECK_TRUE(changed.empty());
+
+  // Kept across a restart, with the version.
+  openService();
+  STRCMP_EQUAL("v1", accounts->centralVersion().c_str());
+  CHECK_TRUE(accounts->login("bob@isp.example", "central password 2", "10.0.0.1").isOk());
+
+  // The same version again changes nothing; an empty version (an older mgmt) neither.
+  CHECK_TRUE(accounts->replaceCentral("v1", {}).isOk());
+  CHECK_TRUE(accounts->replaceCentral("", {}).isOk());
+  CHECK_TRUE(accounts->find("ann@isp.example").has_value());
+
+  // ann disabled on mgmt, bob's password changed: ann is gone and both sessions end; bob signs in
+  // with the new password only.
+  std::vector<core::sync::CentralAccount> next = {{"bob@isp.example", "admin", *h1}};
+  CHECK_TRUE(accounts->replaceCentral("v2", next).isOk());
+  CHECK_FALSE(accounts->find("ann@isp.example").has_value());
+  CHECK_TRUE(accounts->login("ann@isp.example", "central password 1", "10.0.0.2").status().code() ==
+             core::Code::kPermissionDenied);
+  CHECK_TRUE(accounts->login("bob@isp.example", "central password 1", "10.0.0.3").isOk());
+  CHECK_TRUE(accounts->login("bob@isp.example", "central password 2", "10.0.0.3").status().code() ==
+             core::Code::kPermissionDenied);
+  LONGS_EQUAL(2, changed.size());
+  openService();
+  CHECK_FALSE(accounts->find("ann@isp.example").has_value());
+  LONGS_EQUAL(2, accounts->list().size());
+
+  // An empty list removes every central account, never a local one.
+  CHECK_TRUE(accounts->replaceCentral("v3", {}).isOk());
+  LONGS_EQUAL(1, accounts->list().size());
+  CHECK_TRUE(accounts->find("local").has_value());
 }
