@@ -105,12 +105,17 @@ core::Status Edged::start() {
   // key one file after the other, and reading the pair in between would give a mismatched identity.
   EDGE_RETURN_IF_ERROR(SyncAgent::finishInterruptedRenewal(config_.dataDir).withContext("sync"));
   EDGE_ASSIGN_OR_RETURN(uiIdentity_, webui::loadTlsIdentity(config_.dataDir, core::SystemClock::instance().unixSeconds()));
+  // Before the sync agent: its check-ins bring the central technicians (ADR 0046).
+  EDGE_ASSIGN_OR_RETURN(accounts_, webui::AccountService::open(*writer_));
   sync_ = std::make_unique<SyncAgent>(
       syncOptions, *writer_, license_, counters_,
       [this](const std::string& command, const core::Json& args) {
         return control_.handle(core::Json{{"command", command}, {"arguments", args}});
       },
       [this] { return checkinReport(); });
+  sync_->onCentralAccounts([this](const std::string& version, const std::vector<core::sync::CentralAccount>& list) {
+    return accounts_->replaceCentral(version, list);
+  });
   EDGE_RETURN_IF_ERROR(sync_->start().withContext("sync"));
   health_->setUsageAcknowledged([this] { return sync_->usageWatermark(); });
   EDGE_RETURN_IF_ERROR(applySnmpLicense().withContext("snmp"));
@@ -131,7 +136,6 @@ core::Status Edged::start() {
     return refusal;
   });
   radius_->registerCommands(commands_);
-  EDGE_ASSIGN_OR_RETURN(accounts_, webui::AccountService::open(*writer_));
   accounts_->registerCommands(commands_);
   {
     diagnostics::DiagnosticsDeps d;

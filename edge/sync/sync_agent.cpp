@@ -331,6 +331,11 @@ core::Status SyncAgent::cycle(State& s) {
     if (installed.isOk()) core::logInfo("sync: license ", installed->id, " installed (", installed->tier, ")");
     else core::logWarning("sync: the license from the management plane was refused: ", installed.status().message());
   }
+  // An older mgmt sends no version: the box keeps the central accounts it has.
+  if (centralAccounts_ && !out->accountsVersion.empty()) {
+    core::Status applied = centralAccounts_(out->accountsVersion, out->accounts);
+    if (!applied.isOk()) core::logError("sync: storing the central technicians: ", applied.message());
+  }
   if (out->renewCertificate && now < cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3)
     EDGE_RETURN_IF_ERROR(renew(s));
   for (const core::sync::Command& c : out->commands) runCommand(s, c);

@@ -72,6 +72,11 @@ class SyncAgent {
   // Enrolls with a claim token (blocking, bounded by the HTTPS timeouts). `force` replaces an
   // existing enrollment.
   core::Result<core::Json> enroll(const std::string& token, bool force);
+  // The tenant's central technicians from each check-in answer that carries them (ADR 0046): the
+  // version and the whole list. Set before start().
+  using CentralAccounts =
+      std::function<core::Status(const std::string& version, const std::vector<core::sync::CentralAccount>& accounts)>;
+  void onCentralAccounts(CentralAccounts f) { centralAccounts_ = std::move(f); }
   // Run a cycle now (edgectl sync now).
   void wake();
   // State, last success, backlog and the last error in plain words (edgectl sync status).
@@ -107,6 +112,7 @@ class SyncAgent {
   LicenseStore& license_;
   Apply apply_;
   Report report_;
+  CentralAccounts centralAccounts_;
   std::unique_ptr<core::Database> reader_;
   std::unique_ptr<core::Database> journal_;
   std::mutex mu_;  // the state below and one cycle or enrollment at a time

@@ -123,8 +123,18 @@ core::Status AccountService::replaceCentral(const std::string& version,
   return core::Status::ok();
 }
 
+void AccountService::onChanged(std::function<void(const std::string& username)> f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  onChanged_ = std::move(f);
+}
+
 void AccountService::changed(const std::string& username) const {
-  if (onChanged_) onChanged_(username);
+  std::function<void(const std::string&)> f;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    f = onChanged_;
+  }
+  if (f) f(username);  // outside the lock: the UI ends that person's sessions
 }
 
 core::Result<Account> AccountService::login(const std::string& username, const std::string& password,

@@ -97,7 +97,8 @@ class AccountService {
   core::Status replaceCentral(const std::string& version, const std::vector<core::sync::CentralAccount>& accounts);
   std::string centralVersion() const;
 
-  void onChanged(std::function<void(const std::string& username)> f) { onChanged_ = std::move(f); }
+  // Set while the sync agent may already report central accounts: held under the service's lock.
+  void onChanged(std::function<void(const std::string& username)> f);
 
  private:
   AccountService(core::Writer& writer, AccountOptions options);
