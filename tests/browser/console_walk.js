@@ -11,9 +11,8 @@
 //                        --foreign-customer ID
 // JSON: [{"name": "platform", "token": "...", "platform": true, "phone": false, "writes": true}, ...]; a
 // person signs in with "email" and "password" (and "totp": the base32 secret) instead of "token".
-const { chromium } = require('playwright-core');
+const { arg, launch, record } = require('./walk_lib');
 const fs = require('fs');
-const path = require('path');
 
 // RFC 6238 (SHA-1, 30 s, 6 digits) from a base32 secret, as an authenticator app computes it.
 function totp(secret) {
@@ -28,11 +27,6 @@ function totp(secret) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-function arg(name) {
-  const i = process.argv.indexOf('--' + name);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
-  return process.argv[i + 1];
-}
 
 const PLATFORM_PAGES = [
   ['tenants', 'tenants'],
@@ -69,32 +63,14 @@ const TENANT_PAGES = [
   const tenant = arg('tenant');
   const foreign = arg('foreign-customer');
   fs.mkdirSync(out, { recursive: true });
-  const axePath = require.resolve('axe-core/axe.min.js');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const browser = await launch();
   const seen = [];
   const checks = {};
   let page;
   const result = { ok: false, seen, checks };
 
-  const audit = async () => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate(async () => {
-      const res = await window.axe.run(document, { resultTypes: ['violations'] });
-      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
-        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
-    });
-    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  };
   const shot = async (name, status) => {
-    await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true });
-    const violations = await audit();
-    // A page wider than a phone's screen scrolls sideways: only tables may (inside their region).
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    seen.push({ name, status, url: page.url(), title: await page.title(), violations, overflow,
-      text: (await page.innerText('main')).slice(0, 3000) });
+    seen.push({ name, status, ...(await record(page, out, name)), text: (await page.innerText('main')).slice(0, 3000) });
   };
   const post = async (url, fields, withToken) => page.evaluate(async ({ url, fields, withToken }) => {
     const body = new URLSearchParams(fields);

@@ -6,43 +6,21 @@
 // Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
 //
 //   node selfcare_walk.js --url https://127.0.0.1:PORT/selfcare/TENANT/ --out DIR --login USER --password PW
-const { chromium } = require('playwright-core');
-const path = require('path');
+const { arg, launch, record } = require('./walk_lib');
 
-function arg(name) {
-  const i = process.argv.indexOf('--' + name);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
-  return process.argv[i + 1];
-}
 
 (async () => {
   const base = arg('url');
   const out = arg('out');
   const login = arg('login');
   const password = arg('password');
-  const axePath = require.resolve('axe-core/axe.min.js');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const browser = await launch();
   const seen = [];
   const checks = {};
   const result = { ok: false, seen, checks };
   let page;
-  const audit = async () => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate(async () => {
-      const res = await window.axe.run(document, { resultTypes: ['violations'] });
-      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
-        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
-    });
-    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  };
   const shot = async (name, status) => {
-    await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true });
-    const violations = await audit();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    seen.push({ name, status, url: page.url(), title: await page.title(), violations, overflow });
+    seen.push({ name, status, ...(await record(page, out, name)) });
   };
   try {
     const context = await browser.newContext({

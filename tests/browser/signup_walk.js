@@ -10,15 +10,10 @@
 //
 //   node signup_walk.js --url https://127.0.0.1:PORT/ --maildir DIR --out DIR --email E
 //                       --platform-token TOKEN
-const { chromium } = require('playwright-core');
+const { arg, launch, record } = require('./walk_lib');
 const fs = require('fs');
 const path = require('path');
 
-function arg(name) {
-  const i = process.argv.indexOf('--' + name);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
-  return process.argv[i + 1];
-}
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
@@ -63,32 +58,16 @@ async function mailTo(maildir, to, subject, seconds) {
   const platformToken = arg('platform-token');
   const password = 'walk the signup 42';
   fs.mkdirSync(out, { recursive: true });
-  const axePath = require.resolve('axe-core/axe.min.js');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const browser = await launch();
   const seen = [];
   const checks = {};
   const result = { ok: false, seen, checks };
   let page;
   let step = 0;
 
-  const audit = async () => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate(async () => {
-      const res = await window.axe.run(document, { resultTypes: ['violations'] });
-      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
-        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
-    });
-    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  };
   const shot = async (name, status) => {
     const full = `${String(step++).padStart(2, '0')}-${name}`;
-    await page.screenshot({ path: path.join(out, full + '.png'), fullPage: true });
-    const violations = await audit();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    seen.push({ name, file: full, status, url: page.url(), title: await page.title(), violations, overflow,
+    seen.push({ name, file: full, status, ...(await record(page, out, full)),
       text: (await page.innerText('main')).slice(0, 3000) });
   };
   // Submits the page's form that holds `selector` and waits for what it answers.

@@ -9,15 +9,10 @@
 //   node webui_walk.js --url https://127.0.0.1:PORT/ --out DIR --accounts JSON --subscriber NAME
 //                      --locked NAME:PASSWORD
 // JSON: [{"user": "v", "password": "...", "role": "viewer"}, ...]
-const { chromium } = require('playwright-core');
+const { arg, launch, record } = require('./walk_lib');
 const fs = require('fs');
 const path = require('path');
 
-function arg(name) {
-  const i = process.argv.indexOf('--' + name);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error('missing --' + name);
-  return process.argv[i + 1];
-}
 
 const PAGES = [
   ['overview', ''],
@@ -41,30 +36,14 @@ const PAGES = [
   const sub = arg('subscriber');
   const [lockedUser, lockedPassword] = arg('locked').split(':');
   fs.mkdirSync(out, { recursive: true });
-  const axePath = require.resolve('axe-core/axe.min.js');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const browser = await launch();
   const seen = [];
   const checks = {};
   let page;
   const result = { ok: false, seen, checks };
 
-  const audit = async (name) => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate(async () => {
-      const res = await window.axe.run(document, { resultTypes: ['violations'] });
-      return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
-        target: v.nodes.slice(0, 2).map((n) => n.target.join(' ')) }));
-    });
-    return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  };
   const shot = async (name, status) => {
-    await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true });
-    const violations = await audit(name);
-    seen.push({ name, status, url: page.url(), title: await page.title(), violations,
-      text: (await page.innerText('main')).slice(0, 300) });
+    seen.push({ name, status, ...(await record(page, out, name)), text: (await page.innerText('main')).slice(0, 300) });
   };
   // A POST as the page's own session would send it (same origin, its cookie), with or without the token.
   const post = async (url, fields, withToken) => page.evaluate(async ({ url, fields, withToken }) => {
