@@ -45,6 +45,10 @@ function(edge_unit_tests name)
   endif()
   add_test(NAME ${name} COMMAND ${name} -v)
   set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
+  if(EDGE_SANITIZE)
+    # Leaks inside third-party libraries only, each with its reason (tests/support/lsan.supp).
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan.supp:print_suppressions=0")
+  endif()
   set_property(GLOBAL APPEND PROPERTY EDGE_UNIT_TEST_TARGETS ${name})
 endfunction()
 

@@ -70,7 +70,10 @@ Result<License> verifySignedLicense(const std::string& document, const std::stri
   Result<Json> doc = parseJsonWithComments(document, "license file");
   if (!doc.isOk()) return doc.status();
   const Json& d = *doc;
-  if (!d.is_object() || d.value("format", "") != kFormat || !d.contains("license") || !d["license"].is_string() ||
+  // Each field's type is checked before its value is read: Json::value() throws on a field of another
+  // type ("format": 7 came from the fuzzer), and a license file is outside input.
+  if (!d.is_object() || !d.contains("format") || !d["format"].is_string() || d["format"].get<std::string>() != kFormat ||
+      !d.contains("license") || !d["license"].is_string() ||
       !d.contains("signature") || !d["signature"].is_string())
     return invalidArgument(std::string("not a license file (expected format \"") + kFormat +
                            "\" with license and signature)");

@@ -26,4 +26,7 @@ function(edge_unit_tests_on_postgres target)
   set_tests_properties(${target}_pg PROPERTIES
     LABELS "unit;postgres" TIMEOUT 300 FIXTURES_REQUIRED pg_cluster
     ENVIRONMENT "MGMT_TEST_PG_DSN=${EDGE_PG_TEST_DSN}")
+  if(EDGE_SANITIZE)
+    set_property(TEST ${target}_pg APPEND PROPERTY ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan.supp:print_suppressions=0")
+  endif()
 endfunction()
