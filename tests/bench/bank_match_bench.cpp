@@ -20,6 +20,7 @@
 #include "billing/payments/bank_matching.h"
 #include "billing/payments/bank_statement.h"
 #include "core/clock.h"
+#include "tests/bench/bench_storages.h"
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/billing/collection_service.h"
@@ -164,19 +165,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  char tmpl[] = "/tmp/bank-bench-XXXXXX";
-  const char* dir = ::mkdtemp(tmpl);
-  if (dir == nullptr) return 1;
-  mgmt::store::StorageConfig sqlite;
-  sqlite.backend = mgmt::store::Backend::kSqlite;
-  sqlite.path = std::string(dir) + "/mgmt.db";
-  bench("sqlite", sqlite, entries);
-  if (!dsn.empty()) {
-    mgmt::store::StorageConfig pg;
-    pg.backend = mgmt::store::Backend::kPostgres;
-    pg.dsn = dsn;
-    bench("postgresql", pg, entries);
-  }
-  std::system((std::string("rm -rf ") + dir).c_str());
-  return 0;
+  return edge_bench::onEachStorage("bank-bench", dsn, [&](const char* name, const mgmt::store::StorageConfig& config) {
+    bench(name, config, entries);
+  });
 }

@@ -13,6 +13,7 @@
 
 #include "billing/invoicing/tax.h"
 #include "core/clock.h"
+#include "tests/bench/bench_storages.h"
 #include "mgmt/billing/billing_internal.h"
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/billing_store.h"
@@ -134,19 +135,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  char tmpl[] = "/tmp/billing-bench-XXXXXX";
-  const char* dir = ::mkdtemp(tmpl);
-  if (dir == nullptr) return 1;
-  mgmt::store::StorageConfig sqlite;
-  sqlite.backend = mgmt::store::Backend::kSqlite;
-  sqlite.path = std::string(dir) + "/mgmt.db";
-  bench("sqlite", sqlite, args);
-  if (!args.dsn.empty()) {
-    mgmt::store::StorageConfig pg;
-    pg.backend = mgmt::store::Backend::kPostgres;
-    pg.dsn = args.dsn;
-    bench("postgresql", pg, args);
-  }
-  std::system((std::string("rm -rf ") + dir).c_str());
-  return 0;
+  return edge_bench::onEachStorage("billing-bench", args.dsn, [&](const char* name, const mgmt::store::StorageConfig& config) {
+    bench(name, config, args);
+  });
 }

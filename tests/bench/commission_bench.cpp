@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "tests/bench/bench_storages.h"
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/mgmt_schema.h"
@@ -139,19 +140,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  char tmpl[] = "/tmp/commission-bench-XXXXXX";
-  const char* dir = ::mkdtemp(tmpl);
-  if (dir == nullptr) return 1;
-  mgmt::store::StorageConfig sqlite;
-  sqlite.backend = mgmt::store::Backend::kSqlite;
-  sqlite.path = std::string(dir) + "/mgmt.db";
-  bench("sqlite", sqlite, args);
-  if (!args.dsn.empty()) {
-    mgmt::store::StorageConfig pg;
-    pg.backend = mgmt::store::Backend::kPostgres;
-    pg.dsn = args.dsn;
-    bench("postgresql", pg, args);
-  }
-  std::system((std::string("rm -rf ") + dir).c_str());
-  return 0;
+  return edge_bench::onEachStorage("commission-bench", args.dsn, [&](const char* name, const mgmt::store::StorageConfig& config) {
+    bench(name, config, args);
+  });
 }
