@@ -28,6 +28,11 @@ const std::vector<core::Migration>& webuiMigrations() {
        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
        "  version TEXT NOT NULL"
        ");"},
+      {11, "technician UI last sign-in",
+       // When and from which address each account last signed in (the Accounts page): one write per
+       // successful sign-in only (a failed one stays in memory, ADR 0018's lockout).
+       "ALTER TABLE ui_accounts ADD COLUMN last_login_at INTEGER NOT NULL DEFAULT 0;"
+       "ALTER TABLE ui_accounts ADD COLUMN last_login_from TEXT NOT NULL DEFAULT '';"},
   };
   return migrations;
 }
