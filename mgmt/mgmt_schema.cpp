@@ -1480,6 +1480,47 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "  secret BYTEA NOT NULL,"
        "  PRIMARY KEY (rotation_seconds, period)"
        ");"},
+      {13, "import batches: what an import added, so it can be rolled back",
+       // mgmt/importing (ADR 0049): every `import` apply is a batch; the plans, subscribers and
+       // customers it added carry its id in import_batch. Any later write to a row by anything else
+       // (plan-set, subscriber-set, customer-set, a delete and re-add) writes '' there: the row is
+       // the operator's from then on and a rollback leaves it.
+       // SQLite
+       "CREATE TABLE import_batches ("
+       "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+       "  id TEXT NOT NULL,"
+       "  source TEXT NOT NULL,"
+       "  state TEXT NOT NULL CHECK (state IN ('applying','applied','rolled-back')),"
+       "  plans INTEGER NOT NULL DEFAULT 0,"
+       "  subscribers INTEGER NOT NULL DEFAULT 0,"
+       "  customers INTEGER NOT NULL DEFAULT 0,"
+       "  created_at INTEGER NOT NULL,"
+       "  rolled_back_at INTEGER NOT NULL DEFAULT 0,"
+       "  PRIMARY KEY (tenant_id, id)"
+       ");"
+       "ALTER TABLE plans ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE subscribers ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE customers ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX subscribers_import_batch ON subscribers(tenant_id, import_batch) WHERE import_batch <> '';"
+       "CREATE INDEX customers_import_batch ON customers(tenant_id, import_batch) WHERE import_batch <> '';",
+       // PostgreSQL
+       "CREATE TABLE import_batches ("
+       "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+       "  id TEXT NOT NULL,"
+       "  source TEXT NOT NULL,"
+       "  state TEXT NOT NULL CHECK (state IN ('applying','applied','rolled-back')),"
+       "  plans BIGINT NOT NULL DEFAULT 0,"
+       "  subscribers BIGINT NOT NULL DEFAULT 0,"
+       "  customers BIGINT NOT NULL DEFAULT 0,"
+       "  created_at BIGINT NOT NULL,"
+       "  rolled_back_at BIGINT NOT NULL DEFAULT 0,"
+       "  PRIMARY KEY (tenant_id, id)"
+       ");"
+       "ALTER TABLE plans ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE subscribers ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE customers ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX subscribers_import_batch ON subscribers(tenant_id, import_batch) WHERE import_batch <> '';"
+       "CREATE INDEX customers_import_batch ON customers(tenant_id, import_batch) WHERE import_batch <> '';"},
   };
   return migrations;
 }

@@ -78,6 +78,7 @@ const std::vector<TableSpec>& platformTables() {
       {"commission_progress", {"tenant_id"}},
       {"commission_payouts", {"id"}},
       {"commission_statements", {"partner_id", "period"}},
+      {"import_batches", {"tenant_id", "id"}},  // migration 13: import batches (ADR 0049)
   };
   return tables;
 }
