@@ -513,6 +513,7 @@ core::Json reportJson(const ImportPlan& plan) {
     core::Json j = {{"username", s.username}, {"line", s.line},       {"importable", s.importable},
                     {"password-form", s.passwordForm}, {"methods", s.methods}, {"warnings", s.warnings}};
     if (!s.importable) j["refusal"] = s.refusal;
+    if (!s.customer.empty()) j["customer"] = s.customer;
     if (s.importable) {
       core::Json a = s.args;
       for (const char* secret : {"password", "nt-hash", "password-hash"})

@@ -29,6 +29,9 @@ struct MapOptions {
   // The plan (by name, existing on the target) for subscribers whose data carries no rate; empty:
   // such subscribers are not imported (the report says so).
   std::string defaultPlan;
+  // The currency of the source's prices (ISO 4217, e.g. USD): sources with prices (mikrotik-um
+  // profiles, splynx tariffs) put them on the plans only when it is given; otherwise dropped, warned.
+  std::string currency;
 };
 
 struct MappedPlan {
@@ -47,6 +50,10 @@ struct MappedSubscriber {
   std::vector<std::string> warnings;
   bool importable = true;
   std::string refusal;              // why not, when !importable
+  // The customer record, where the source has one (splynx: name, email, phone, street, zip, city,
+  // category); empty object otherwise. Not a subscriber argument: mgmt's import puts it on the
+  // customer; a box alone (edgectl) has no customer records and only reports it.
+  core::Json customer = core::Json::object();
 };
 
 struct ImportPlan {
