@@ -491,6 +491,7 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
         p.name = name;
         p.args = planArgs(name, pv);
         p.source = !rateGroup.empty() ? "DEFAULT Group == \"" + rateGroup + "\"" : "the entry of '" + user.name + "'";
+        p.group = rateGroup;
         out.plans.push_back(std::move(p));
         planByValues.emplace(pv.key(), index);
         planByName.emplace(name, index);

@@ -38,6 +38,7 @@ struct MappedPlan {
   std::string name;
   core::Json args;                  // plan-add's arguments
   std::string source;               // where its values came from ("DEFAULT Group == gold, line 12")
+  std::string group;                // the group whose DEFAULT (SQL: radgroupreply) gave the rate, or ""
   int subscribers = 0;
 };
 
