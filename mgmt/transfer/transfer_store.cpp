@@ -79,6 +79,9 @@ const std::vector<TableSpec>& platformTables() {
       {"commission_payouts", {"id"}},
       {"commission_statements", {"partner_id", "period"}},
       {"import_batches", {"tenant_id", "id"}},  // migration 13: import batches (ADR 0049)
+      {"dunning_policies", {"tenant_id"}},  // migration 14: dunning (ADR 0047)
+      {"dunning_state", {"tenant_id", "subscription_id"}},
+      {"dunning_log", {"id"}},
   };
   return tables;
 }

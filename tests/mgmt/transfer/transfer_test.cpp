@@ -144,6 +144,13 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "VALUES ('" + acme + "', 'imp-1', 'camt053', 'S1', 1, 1)",
            "INSERT INTO bank_lines (tenant_id, ref, import_id, day, amount, currency, state) "
            "VALUES ('" + acme + "', 'BANK-1', 'imp-1', 20455, 500, 'USD', 'review')",
+           // Dunning (migration 14).
+           "INSERT INTO dunning_policies (tenant_id, steps, updated_at) "
+           "VALUES ('" + acme + "', '[{\"after-days\": 3, \"action\": \"remind\", \"mail\": \"dunning-reminder\"}]', 1)",
+           "INSERT INTO dunning_state (tenant_id, subscription_id, username, step, action, past_due_since, updated_at) "
+           "VALUES ('" + acme + "', 'sub-1', 'a1', 1, 'remind', 20460, 1)",
+           "INSERT INTO dunning_log (tenant_id, subscription_id, username, from_step, from_action, to_step, to_action, "
+           "day, at, reason) VALUES ('" + acme + "', 'sub-1', 'a1', 0, '', 1, 'remind', 20463, 1, '3 days past due')",
            // Partners and the commission ledger (migration 9).
            "INSERT INTO partners (id, scope, name, type, tier, currency, referral_code, created_at) "
            "VALUES ('pa-1', '', 'Resell', 'distributor', 'gold', 'USD', 'R1', 1)",
