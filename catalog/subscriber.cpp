@@ -2,6 +2,7 @@
 
 #include "aaa/auth/password_hash.h"
 #include "core/clock.h"
+#include "core/https_client.h"
 
 namespace catalog {
 
@@ -21,6 +22,41 @@ std::optional<SubscriberStatus> parseSubscriberStatus(std::string_view name) {
   return std::nullopt;
 }
 
+const char* dunningName(Dunning d) {
+  switch (d) {
+    case Dunning::kNone: return "";
+    case Dunning::kThrottle: return "throttle";
+    case Dunning::kWalled: return "walled";
+    case Dunning::kSuspend: return "suspend";
+  }
+  return "";
+}
+
+std::optional<Dunning> parseDunning(std::string_view name) {
+  if (name.empty() || name == "none") return Dunning::kNone;
+  if (name == "throttle") return Dunning::kThrottle;
+  if (name == "walled") return Dunning::kWalled;
+  if (name == "suspend") return Dunning::kSuspend;
+  return std::nullopt;
+}
+
+namespace {
+
+// dunning-url: an https URL with a host (core::parseHttpsUrl), no whitespace or control characters
+// (it is written into a RADIUS attribute and an HTML attribute), at most kMaxDunningUrlOctets.
+core::Status checkDunningUrl(const std::string& url) {
+  if (url.size() > kMaxDunningUrlOctets)
+    return core::invalidArgument("dunning-url: longer than " + std::to_string(kMaxDunningUrlOctets) + " octets");
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\')
+      return core::invalidArgument("dunning-url: spaces, quotes, angle brackets and control characters are not allowed");
+  core::Result<core::HttpsEndpoint> ep = core::parseHttpsUrl(url);
+  if (!ep.isOk()) return ep.status().withContext("dunning-url");
+  return core::Status::ok();
+}
+
+}  // namespace
+
 // Built on first use, so a static initializer of another library (a daemon's command table) that
 // asks for it gets it whole, whatever order the program's statics are built in.
 const std::vector<core::command::Arg>& subscriberArguments() {
@@ -29,7 +65,9 @@ const std::vector<core::command::Arg>& subscriberArguments() {
                                         text("plan", false, 64),                   text("mac", false, 64),
                                         text("expires", false, 64),                text("status", false, 16),
                                         text("static-ip", false, 64),              secret("nt-hash"),
-                                        secret("password-hash")};
+                                        secret("password-hash"),                   text("dunning", false, 16),
+                                        text("dunning-rate", false, 64),
+                                        text("dunning-url", false, kMaxDunningUrlOctets)};
   return args;
 }
 
@@ -95,6 +133,30 @@ core::Result<SubscriberFields> parseSubscriberFields(const core::CommandArgs& a)
       f.staticIp = parsed;
     }
   }
+  core::Result<std::optional<std::string>> dunning = a.text("dunning");
+  if (!dunning.isOk()) return dunning.status();
+  if (*dunning) {
+    std::optional<Dunning> d = parseDunning(**dunning);
+    if (!d) return core::invalidArgument("dunning: '" + **dunning + "' is not one of: '' (none), throttle, walled, suspend");
+    f.dunning = *d;
+  }
+  core::Result<std::optional<std::string>> rate = a.text("dunning-rate");
+  if (!rate.isOk()) return rate.status();
+  if (*rate) {
+    if ((*rate)->empty()) {
+      f.dunningRate = billing::Rate{};  // cleared
+    } else {
+      core::Result<billing::Rate> r = billing::parseRatePair(**rate);
+      if (!r.isOk()) return r.status().withContext("dunning-rate");
+      f.dunningRate = *r;
+    }
+  }
+  core::Result<std::optional<std::string>> url = a.text("dunning-url");
+  if (!url.isOk()) return url.status();
+  if (*url) {
+    if (!(*url)->empty()) EDGE_RETURN_IF_ERROR(checkDunningUrl(**url));
+    f.dunningUrl = **url;
+  }
   return f;
 }
 
@@ -130,6 +192,11 @@ core::Status applySubscriberFields(const SubscriberFields& f, const PlanLookup& 
   if (f.expiresAt) s.expiresAt = *f.expiresAt;
   if (f.mac) s.mac = *f.mac;
   if (f.staticIp) s.staticIp = *f.staticIp;
+  if (f.dunning) s.dunning = *f.dunning;
+  if (f.dunningRate) s.dunningRate = *f.dunningRate;
+  if (f.dunningUrl) s.dunningUrl = *f.dunningUrl;
+  if (s.dunning == Dunning::kThrottle && s.dunningRate.downBps == 0)
+    return core::invalidArgument("dunning-rate: required while dunning is 'throttle' (DOWN/UP, e.g. 512k/256k)");
   if (f.password && !f.password->empty()) EDGE_RETURN_IF_ERROR(setPassword(s, *f.password, keepCleartext));
   if (f.ntHash) {
     s.ntHash = *f.ntHash;

@@ -22,6 +22,7 @@
 
 #include "aaa/auth/credentials.h"
 #include "aaa/auth/mac.h"
+#include "billing/rating/rules.h"
 #include "catalog/ip.h"
 #include "core/command_args.h"
 #include "core/status.h"
@@ -31,6 +32,18 @@ namespace catalog {
 enum class SubscriberStatus : uint8_t { kActive = 0, kSuspended = 1, kDisabled = 2 };
 const char* subscriberStatusName(SubscriberStatus s);
 std::optional<SubscriberStatus> parseSubscriberStatus(std::string_view name);
+
+// Dunning (ADR 0048): what a customer behind with payment gets, set by mgmt's dunning steps (or by
+// hand on a box without mgmt). kNone: service as the plan says; kThrottle: the plan's reply with the
+// dunning rate instead of the plan's rate; kWalled: only the walled garden and the pay page (the
+// box's own gateway), or the documented reply attributes an external NAS walls by; kSuspend:
+// Access-Reject "suspended for non-payment".
+enum class Dunning : uint8_t { kNone = 0, kThrottle = 1, kWalled = 2, kSuspend = 3 };
+const char* dunningName(Dunning d);  // "", "throttle", "walled", "suspend"
+std::optional<Dunning> parseDunning(std::string_view name);
+
+// The longest dunning-url accepted (it travels in a RADIUS attribute of at most 253 octets).
+inline constexpr size_t kMaxDunningUrlOctets = 253;
 
 using MacAddress = aaa::auth::MacAddress;
 using NtHash = aaa::auth::NtHash;
@@ -54,6 +67,9 @@ struct Subscriber {
   int64_t firstLogin = 0;  // Unix seconds of the first Access-Accept, 0 = never logged in
   uint64_t validitySeconds = 0;  // from the first login, overriding the plan's (vouchers, top-ups); 0 = the plan's
   int64_t voucherBatch = 0;      // the voucher batch it came from; 0 = not a voucher
+  Dunning dunning = Dunning::kNone;
+  billing::Rate dunningRate;     // while throttled (and walled, for an external NAS); 0/0 = none
+  std::string dunningUrl;        // the pay page while walled: an https URL; '' = none (the box's own page)
   // The start of subscriber-anchored billing periods: the first login, else the creation.
   int64_t periodAnchor() const { return firstLogin != 0 ? firstLogin : createdAt; }
 };
@@ -64,8 +80,10 @@ inline constexpr size_t kMaxUsernameOctets = 253;
 // Every argument of a subscriber change (subscriber-add, subscriber-set, a row of subscriber-import,
 // mgmt's subscriber spec): username, password, plan, mac (binding), expires (ISO 8601, "never"),
 // status (active|suspended|disabled), static-ip (IPv4), nt-hash (32 hex digits: an imported NT hash,
-// PAP and MS-CHAPv2), password-hash (an imported hash in the Password-With-Header form: PAP only).
-// '' clears mac, expires and static-ip.
+// PAP and MS-CHAPv2), password-hash (an imported hash in the Password-With-Header form: PAP only),
+// dunning ('', throttle, walled, suspend), dunning-rate (DOWN/UP in the plans' rate syntax: 512k/256k),
+// dunning-url (https://..., at most kMaxDunningUrlOctets). '' clears mac, expires, static-ip and the
+// three dunning arguments.
 const std::vector<core::command::Arg>& subscriberArguments();
 
 // What a change says, each field present or absent (absent: unchanged by a set, the default for an
@@ -80,6 +98,9 @@ struct SubscriberFields {
   std::optional<int64_t> expiresAt;                 // 0 = never
   std::optional<std::optional<MacAddress>> mac;     // present but empty: the binding is cleared
   std::optional<std::optional<IpAddress>> staticIp; // present but empty: the address is cleared
+  std::optional<Dunning> dunning;                   // kNone: dunning ends
+  std::optional<billing::Rate> dunningRate;         // present and 0/0: cleared
+  std::optional<std::string> dunningUrl;            // present and '': cleared
 };
 
 // The fields of `a`: unknown arguments refused, each argument's form checked (status, expires, mac,
@@ -101,8 +122,10 @@ core::Status validateSubscriber(const SubscriberFields& f, SubscriberChange chan
 using PlanLookup = std::function<std::optional<int64_t>(const std::string& name)>;
 
 // Applies validated fields onto `s`: the plan by name (NotFound "plan: no plan named ..."), status,
-// expiry, MAC binding, static address, and the password's stored forms (the cleartext only when
-// `keepCleartext`, i.e. CHAP is enabled). The username is the caller's (see canonicalUsername()).
+// expiry, MAC binding, static address, dunning, and the password's stored forms (the cleartext only
+// when `keepCleartext`, i.e. CHAP is enabled). The username is the caller's (see canonicalUsername()).
+// The result is checked as a whole: "throttle" needs a dunning-rate (InvalidArgument "dunning-rate:
+// ..."), given in the same change or stored before.
 core::Status applySubscriberFields(const SubscriberFields& f, const PlanLookup& findPlan, bool keepCleartext,
                                    Subscriber& s);
 

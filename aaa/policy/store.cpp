@@ -39,12 +39,19 @@ Subscriber readSubscriber(core::Statement& st) {
   s.validitySeconds = static_cast<uint64_t>(st.columnInt64(11));
   s.voucherBatch = st.columnInt64(12);
   s.papHash = st.columnText(13);
+  s.dunning = catalog::parseDunning(st.columnText(14)).value_or(catalog::Dunning::kNone);
+  std::string rate = st.columnText(15);
+  if (!rate.empty()) {
+    core::Result<billing::Rate> r = billing::parseRatePair(rate);
+    if (r.isOk()) s.dunningRate = *r;
+  }
+  s.dunningUrl = st.columnText(16);
   return s;
 }
 
 constexpr const char* kSubscriberColumns =
     "SELECT id, username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, first_login, "
-    "validity_seconds, voucher_batch, pap_hash FROM subscribers";
+    "validity_seconds, voucher_batch, pap_hash, dunning, dunning_rate, dunning_url FROM subscribers";
 
 void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
   st.bindText(1, s.username);
@@ -60,7 +67,10 @@ void bindSubscriber(core::Statement& st, const Subscriber& s, int64_t now) {
       .bindInt64(11, static_cast<int64_t>(s.validitySeconds))
       .bindInt64(12, s.voucherBatch)
       .bindInt64(13, s.firstLogin)
-      .bindText(14, s.papHash);
+      .bindText(14, s.papHash)
+      .bindText(15, catalog::dunningName(s.dunning))
+      .bindText(16, s.dunningRate.downBps != 0 ? billing::formatRatePair(s.dunningRate) : std::string())
+      .bindText(17, s.dunningUrl);
 }
 
 }  // namespace
@@ -242,8 +252,8 @@ core::Status deletePlan(core::Database& db, const std::string& name) {
 core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, int64_t now) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "INSERT INTO subscribers(username, nt_hash, cleartext, plan_id, status, expires_at, mac, static_ip, created_at, "
-      "updated_at, validity_seconds, voucher_batch, first_login, pap_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, "
-      "?11, ?12, ?13, ?14)"));
+      "updated_at, validity_seconds, voucher_batch, first_login, pap_hash, dunning, dunning_rate, dunning_url) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
   bindSubscriber(st, s, now);
   core::Status r = st.run();
   if (!r.isOk()) {
@@ -257,7 +267,7 @@ core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t n
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "UPDATE subscribers SET username = ?1, nt_hash = ?2, cleartext = ?3, plan_id = ?4, status = ?5, "
       "expires_at = ?6, mac = ?7, static_ip = ?8, updated_at = ?9, validity_seconds = ?11, voucher_batch = ?12, "
-      "first_login = ?13, pap_hash = ?14 WHERE id = ?10"));
+      "first_login = ?13, pap_hash = ?14, dunning = ?15, dunning_rate = ?16, dunning_url = ?17 WHERE id = ?10"));
   bindSubscriber(st, s, now);
   st.bindInt64(10, s.id);
   EDGE_RETURN_IF_ERROR(st.run());

@@ -289,6 +289,10 @@ core::Result<FupTier> parseFup(const std::string& text) {
   return t;
 }
 
+core::Result<Rate> parseRatePair(const std::string& text) { return parseRatePair(text, text); }
+
+std::string formatRatePair(const Rate& rate) { return rateText(rate); }
+
 core::Result<TimeWindow> parseWindow(const std::string& text) {
   // HH:MM-HH:MM:what
   if (text.size() < 13 || text[5] != '-' || text[11] != ':')

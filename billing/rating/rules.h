@@ -117,6 +117,7 @@ core::Result<FupTier> parseFup(const std::string& text);                  // 1GB
 core::Result<TimeWindow> parseWindow(const std::string& text);            // 00:00-06:00:uncounted | 22:00-06:00:20M/10M
 core::Result<uint64_t> parseDuration(const std::string& text);            // 90s, 45m, 10h, 30d, 2w
 core::Result<int64_t> parseMoney(const std::string& amount, const std::string& currency);  // "19.99", "USD" -> 1999
+core::Result<Rate> parseRatePair(const std::string& text);                // 2M/1M (both above zero)
 // Tiers must ascend strictly, nothing may follow a block or redirect tier, and a data quota must
 // not lie below a rate tier it would make unreachable.
 core::Status validate(const BillingRules& rules);
@@ -130,6 +131,7 @@ core::Result<BillingRules> rulesFromJson(const core::Json& json);
 std::string formatPeriod(const PeriodSpec& spec);
 std::string formatFup(const FupTier& tier);
 std::string formatWindow(const TimeWindow& window);
+std::string formatRatePair(const Rate& rate);                         // "2M/1M"
 std::string formatDuration(uint64_t seconds);
 std::string formatMoney(int64_t minor, const std::string& currency);  // "19.99 USD"
 int currencyExponent(const std::string& currency);                   // 2, or 0 (JPY), 3 (BHD)

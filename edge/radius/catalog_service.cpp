@@ -81,6 +81,10 @@ Json subscriberJson(const Subscriber& s, const aaa::policy::Snapshot& snap) {
   j["first-login"] = isoOrEmpty(s.firstLogin);
   j["validity"] = s.validitySeconds ? billing::formatDuration(s.validitySeconds) : "";
   j["voucher"] = s.voucherBatch != 0;
+  // Dunning (ADR 0048): '' = none; the rate and pay page as given ('' = none).
+  j["dunning"] = catalog::dunningName(s.dunning);
+  j["dunning-rate"] = s.dunningRate.downBps != 0 ? billing::formatRatePair(s.dunningRate) : "";
+  j["dunning-url"] = s.dunningUrl;
   return j;
 }
 

@@ -85,6 +85,12 @@ const std::vector<core::Migration>& radiusMigrations() {
        // ADR 0045: a crypt/MD5/SHA hash brought by an import ("{crypt}$6$...", "{ssha256}..."), PAP
        // only; '' = none. Password-equivalent for PAP like nt_hash: never logged or shown.
        "ALTER TABLE subscribers ADD COLUMN pap_hash TEXT NOT NULL DEFAULT '';"},
+      {12, "dunning state of subscribers",
+       // ADR 0048: '' (none), 'throttle', 'walled' or 'suspend'; the rate while throttled or walled
+       // ("512k/256k", '' = none); the pay page while walled (an https URL, '' = the box's own page).
+       "ALTER TABLE subscribers ADD COLUMN dunning TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE subscribers ADD COLUMN dunning_rate TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE subscribers ADD COLUMN dunning_url TEXT NOT NULL DEFAULT '';"},
   };
   return migrations;
 }

@@ -27,10 +27,10 @@ TEST_GROUP(CatalogArgumentTables){};
 TEST(CatalogArgumentTables, AreWholeWhenAskedForBeforeMain) {
   LONGS_EQUAL(8, kNasBeforeMain.size());  // with radsec-identity
   LONGS_EQUAL(21, kPlanBeforeMain.size());
-  LONGS_EQUAL(9, kSubscriberBeforeMain.size());  // with nt-hash and password-hash (ADR 0045)
+  LONGS_EQUAL(12, kSubscriberBeforeMain.size());  // with nt-hash and password-hash (ADR 0045), the dunning three (ADR 0048)
   STRCMP_EQUAL("name", kNasBeforeMain.front().name.c_str());
   STRCMP_EQUAL("window", kPlanBeforeMain.back().name.c_str());
-  STRCMP_EQUAL("password-hash", kSubscriberBeforeMain.back().name.c_str());
+  STRCMP_EQUAL("dunning-url", kSubscriberBeforeMain.back().name.c_str());
   // The same tables as asked for now (one table, built once).
   CHECK_EQUAL(&catalog::nasArguments(), &catalog::nasArguments());
   LONGS_EQUAL(catalog::planArguments().size(), kPlanBeforeMain.size());

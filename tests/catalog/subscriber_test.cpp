@@ -47,8 +47,8 @@ std::optional<int64_t> plans(const std::string& name) {
 
 TEST_GROUP(CatalogSubscriber) {};
 
-TEST(CatalogSubscriber, TheArgumentTableIsTheNineFields) {
-  LONGS_EQUAL(9, catalog::subscriberArguments().size());
+TEST(CatalogSubscriber, TheArgumentTableIsTheTwelveFields) {
+  LONGS_EQUAL(12, catalog::subscriberArguments().size());
   core::Result<SubscriberFields> f = parse(Json{{"username", "alice"}, {"password", "pw"}, {"plan", "home"},
                                                 {"mac", "AA-BB-CC-DD-EE-FF"}, {"expires", "2030-01-31T00:00:00Z"},
                                                 {"status", "suspended"}, {"static-ip", "100.64.0.9"}});
@@ -64,7 +64,7 @@ TEST(CatalogSubscriber, TheArgumentTableIsTheNineFields) {
 
 TEST(CatalogSubscriber, UnknownArgumentsAreRefused) {
   CHECK_STATUS(Code::kInvalidArgument,
-               "unknown argument 'user' (known: username, password, plan, mac, expires, status, static-ip, nt-hash, password-hash)",
+               "unknown argument 'user' (known: username, password, plan, mac, expires, status, static-ip, nt-hash, password-hash, dunning, dunning-rate, dunning-url)",
                parse(with(alice(), "user", "alice")).status());
   // A CSV row's "line" is the import's business, not a subscriber field.
   STRCMP_CONTAINS("unknown argument 'line'", parse(with(alice(), "line", 3)).status().message().c_str());
@@ -308,4 +308,70 @@ TEST(CatalogSubscriber, ImportedHashesAreOneOfThePasswordForms) {
   CHECK_FALSE(badHash.isOk());
   CHECK_TRUE(badHash.status().message().rfind("password-hash:", 0) == 0);
   CHECK_TRUE(badHash.status().message().find("saltsalt") == std::string::npos);
+}
+
+TEST(CatalogSubscriber, DunningFieldsAreCheckedNamingTheKey) {
+  core::Result<SubscriberFields> f = parse(Json{{"username", "alice"}, {"dunning", "throttle"},
+                                                {"dunning-rate", "512k/256k"},
+                                                {"dunning-url", "https://pay.example.net/isp/alice?x=1"}});
+  CHECK_TRUE_TEXT(f.isOk(), f.status().message().c_str());
+  CHECK_TRUE(*f->dunning == catalog::Dunning::kThrottle);
+  LONGS_EQUAL(512000, f->dunningRate->downBps);
+  LONGS_EQUAL(256000, f->dunningRate->upBps);
+  STRCMP_EQUAL("https://pay.example.net/isp/alice?x=1", f->dunningUrl->c_str());
+
+  auto refused = [](const Json& args) { return parse(with(alice(), args.begin().key(), args.begin().value())).status(); };
+  CHECK_STATUS(Code::kInvalidArgument, "dunning: 'blocked' is not one of: '' (none), throttle, walled, suspend",
+               refused(Json{{"dunning", "blocked"}}));
+  STRCMP_CONTAINS("dunning-rate: '512k': a rate is DOWN/UP", refused(Json{{"dunning-rate", "512k"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-rate: ", refused(Json{{"dunning-rate", "0/1M"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-rate: ", refused(Json{{"dunning-rate", "fast/slow"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-url: ", refused(Json{{"dunning-url", "http://pay.example.net/"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-url: ", refused(Json{{"dunning-url", "javascript:alert(1)"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-url: ", refused(Json{{"dunning-url", "https:///nohost"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-url: spaces", refused(Json{{"dunning-url", "https://pay.example.net/a b"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-url: spaces", refused(Json{{"dunning-url", "https://pay.example.net/\"><x>"}}).message().c_str());
+  // A RADIUS attribute carries at most 253 octets.
+  STRCMP_CONTAINS("dunning-url: longer than 253 octets",
+                  parse(with(alice(), "dunning-url", "https://pay.example.net/" + std::string(240, 'a'))).status().message().c_str());
+  CHECK_TRUE(parse(with(alice(), "dunning-url", "https://pay.example.net/" + std::string(200, 'a'))).isOk());
+}
+
+TEST(CatalogSubscriber, DunningIsAppliedClearedAndThrottleNeedsARate) {
+  catalog::Subscriber s;
+  CHECK_TRUE(catalog::applySubscriberFields(*parse(alice()), plans, false, s).isOk());
+  CHECK_TRUE(s.dunning == catalog::Dunning::kNone);
+
+  // Throttle without a rate, now or stored, is refused naming dunning-rate.
+  CHECK_STATUS(Code::kInvalidArgument, "dunning-rate: required while dunning is 'throttle' (DOWN/UP, e.g. 512k/256k)",
+               catalog::applySubscriberFields(*parse(Json{{"username", "alice"}, {"dunning", "throttle"}}), plans, false, s));
+  CHECK_TRUE(catalog::applySubscriberFields(
+                 *parse(Json{{"username", "alice"}, {"dunning", "throttle"}, {"dunning-rate", "1M/512k"}}), plans, false, s)
+                 .isOk());
+  CHECK_TRUE(s.dunning == catalog::Dunning::kThrottle);
+  LONGS_EQUAL(1000000, s.dunningRate.downBps);
+  // Walled keeps the stored rate and adds the pay page; suspend needs neither.
+  CHECK_TRUE(catalog::applySubscriberFields(
+                 *parse(Json{{"username", "alice"}, {"dunning", "walled"}, {"dunning-url", "https://pay.example.net/"}}),
+                 plans, false, s)
+                 .isOk());
+  CHECK_TRUE(s.dunning == catalog::Dunning::kWalled);
+  LONGS_EQUAL(1000000, s.dunningRate.downBps);
+  STRCMP_EQUAL("https://pay.example.net/", s.dunningUrl.c_str());
+  // A stored rate cannot be cleared while throttled.
+  catalog::Subscriber throttled = s;
+  throttled.dunning = catalog::Dunning::kThrottle;
+  CHECK_FALSE(catalog::applySubscriberFields(*parse(Json{{"username", "alice"}, {"dunning-rate", ""}}), plans, false,
+                                             throttled)
+                  .isOk());
+  // Restore: '' clears all three ("none" is the same as '').
+  CHECK_TRUE(catalog::applySubscriberFields(*parse(Json{{"username", "alice"}, {"dunning", "none"}, {"dunning-rate", ""},
+                                                        {"dunning-url", ""}}),
+                                            plans, false, s)
+                 .isOk());
+  CHECK_TRUE(s.dunning == catalog::Dunning::kNone);
+  LONGS_EQUAL(0, s.dunningRate.downBps);
+  CHECK_TRUE(s.dunningUrl.empty());
+  STRCMP_EQUAL("", catalog::dunningName(catalog::Dunning::kNone));
+  STRCMP_EQUAL("suspend", catalog::dunningName(*catalog::parseDunning("suspend")));
 }
