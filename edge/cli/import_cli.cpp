@@ -90,7 +90,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     std::fprintf(stderr, "edgectl: %s: %s\n", from.c_str(), entries.status().message().c_str());
     return 1;
   }
-  importer::ImportPlan plan = importer::mapFreeradiusUsers(*entries, importer::MapOptions{defaultPlan});
+  importer::ImportPlan plan = importer::mapFreeradiusUsers(*entries, importer::MapOptions{defaultPlan, ""});
   if (dryRun) {
     if (json) std::printf("%s\n", importer::reportJson(plan).dump(2).c_str());
     else std::printf("%s", importer::reportText(plan).c_str());

@@ -188,7 +188,7 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
 
   // No rate and no default plan: refused; a default plan takes it.
   CHECK_FALSE(find(p, "henry").importable);
-  importer::ImportPlan withDefault = importer::mapFreeradiusUsers(*r, {"basic"});
+  importer::ImportPlan withDefault = importer::mapFreeradiusUsers(*r, {"basic", ""});
   CHECK_TRUE(find(withDefault, "henry").importable);
   STRCMP_EQUAL("basic", find(withDefault, "henry").args["plan"].get<std::string>().c_str());
 
@@ -242,7 +242,7 @@ TEST(FreeradiusUsers, HashFormsByHeaderAndMalformedHashesRefused) {
       "both  Cleartext-Password := \"pw\", Crypt-Password := \"$1$salt$qJH7.N4xYta3aEG/dfqo/0\"\n";
   core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(users);
   CHECK_TRUE(r.isOk());
-  importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {"basic"});
+  importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {"basic", ""});
   STRCMP_EQUAL("nt-hash", find(p, "nt1").passwordForm.c_str());
   STRCMP_EQUAL("8846f7eaee8fb117ad06bdd830b7586c", find(p, "nt1").args["nt-hash"].get<std::string>().c_str());
   STRCMP_EQUAL("s3cret", find(p, "clr1").args["password"].get<std::string>().c_str());
