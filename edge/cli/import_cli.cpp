@@ -12,6 +12,7 @@
 
 #include "core/control_socket.h"
 #include "core/json.h"
+#include "import/freeradius_sql.h"
 #include "import/freeradius_users.h"
 #include "import/mapping.h"
 
@@ -19,7 +20,9 @@ namespace edge {
 namespace {
 
 constexpr const char* kUsage =
-    "edgectl: usage: edgectl import --source freeradius-users --from PATH [--dry-run] [--default-plan NAME]\n";
+    "edgectl: usage: edgectl import --source freeradius-users|freeradius-sql|daloradius --from PATH|DSN [--dry-run]\n"
+    "                 [--default-plan NAME] [--currency CODE]\n"
+    "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n";
 
 std::string replyText(const core::Json& reply) {
   auto it = reply.find("text");
@@ -43,14 +46,14 @@ std::optional<core::Json> call(const std::string& socketPath, const std::string&
 }  // namespace
 
 int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
-  std::string source, from, defaultPlan;
+  std::string source, from, defaultPlan, currency;
   bool dryRun = false;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     if (w == "--dry-run") {
       dryRun = true;
-    } else if ((w == "--source" || w == "--from" || w == "--default-plan") && i + 1 < words.size()) {
-      (w == "--source" ? source : w == "--from" ? from : defaultPlan) = words[++i];
+    } else if ((w == "--source" || w == "--from" || w == "--default-plan" || w == "--currency") && i + 1 < words.size()) {
+      (w == "--source" ? source : w == "--from" ? from : w == "--currency" ? currency : defaultPlan) = words[++i];
     } else {
       std::fprintf(stderr, "edgectl: import: unexpected '%s'\n%s", w.c_str(), kUsage);
       return 2;
@@ -60,37 +63,54 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
-  if (source != "freeradius-users") {
+  importer::ImportPlan plan;
+  if (source == "freeradius-sql" || source == "daloradius") {
+    core::Result<importer::ImportPlan> read = importer::readSqlImportPlan(
+        source, from, importer::MapOptions{defaultPlan, currency},
+        [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    if (!read.isOk()) {
+      std::fprintf(stderr, "edgectl: import: %s\n", read.status().message().c_str());
+      return 1;
+    }
+    plan = std::move(*read);
+    int customers = 0;
+    for (const importer::MappedSubscriber& s : plan.subscribers) customers += !s.customer.empty();
+    if (customers > 0)
+      plan.warnings.push_back(std::to_string(customers) +
+                              " customer records (name, email, phone, address) are not kept on a box run alone: "
+                              "import into mgmt (mgmtctl import) to keep them");
+  } else if (source != "freeradius-users") {
     std::fprintf(stderr,
-                 "edgectl: import: --source '%s' is not supported yet (freeradius-users is; freeradius-sql, "
-                 "daloradius, mikrotik-um and splynx are to come, docs/migration.md)\n",
+                 "edgectl: import: --source '%s' is not supported (freeradius-users, freeradius-sql and daloradius "
+                 "are; docs/migration.md)\n",
                  source.c_str());
     return 2;
+  } else {
+    // Why a file cannot be read is said, and a file past the parser's limit is refused before it is read.
+    struct stat st{};
+    if (::stat(from.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
+      std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(),
+                   S_ISDIR(st.st_mode) ? "is a folder" : std::strerror(errno));
+      return 1;
+    }
+    if (static_cast<uint64_t>(st.st_size) > importer::kMaxUsersFileOctets) {
+      std::fprintf(stderr, "edgectl: import: %s: larger than %zu MiB\n", from.c_str(), importer::kMaxUsersFileOctets >> 20);
+      return 1;
+    }
+    std::ifstream in(from, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(), std::strerror(errno));
+      return 1;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    core::Result<std::vector<importer::UsersEntry>> entries = importer::parseFreeradiusUsers(ss.str());
+    if (!entries.isOk()) {
+      std::fprintf(stderr, "edgectl: %s: %s\n", from.c_str(), entries.status().message().c_str());
+      return 1;
+    }
+    plan = importer::mapFreeradiusUsers(*entries, importer::MapOptions{defaultPlan, currency});
   }
-  // Why a file cannot be read is said, and a file past the parser's limit is refused before it is read.
-  struct stat st{};
-  if (::stat(from.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
-    std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(),
-                 S_ISDIR(st.st_mode) ? "is a folder" : std::strerror(errno));
-    return 1;
-  }
-  if (static_cast<uint64_t>(st.st_size) > importer::kMaxUsersFileOctets) {
-    std::fprintf(stderr, "edgectl: import: %s: larger than %zu MiB\n", from.c_str(), importer::kMaxUsersFileOctets >> 20);
-    return 1;
-  }
-  std::ifstream in(from, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(), std::strerror(errno));
-    return 1;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  core::Result<std::vector<importer::UsersEntry>> entries = importer::parseFreeradiusUsers(ss.str());
-  if (!entries.isOk()) {
-    std::fprintf(stderr, "edgectl: %s: %s\n", from.c_str(), entries.status().message().c_str());
-    return 1;
-  }
-  importer::ImportPlan plan = importer::mapFreeradiusUsers(*entries, importer::MapOptions{defaultPlan, ""});
   if (dryRun) {
     if (json) std::printf("%s\n", importer::reportJson(plan).dump(2).c_str());
     else std::printf("%s", importer::reportText(plan).c_str());
