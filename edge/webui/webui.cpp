@@ -196,7 +196,7 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
   data["may"] = mayDo;
   core::Result<std::string> body = templates_->render(tmpl, data);
   core::web::Page p;
-  p.title = title + " - " + options_.title;
+  p.title = title;  // the frame adds the name after it
   p.messages = std::move(messages);
   p.status = status;
   if (!body.isOk()) {
@@ -237,7 +237,7 @@ core::HttpResponse WebUi::loginPage(const core::HttpRequest& r, const std::strin
                   {"username", core::web::renderField(user)},
                   {"password", core::web::renderField(pass)}};
   core::web::Page p;
-  p.title = "Sign in - " + options_.title;
+  p.title = "Sign in";
   p.status = status;
   core::Result<std::string> body = templates_->render("login", data);
   p.body = body.isOk() ? *body : "";

@@ -33,7 +33,7 @@ core::HttpResponse WebUi::codePage(const core::HttpRequest& r, const std::string
   (void)r;
   core::Json data{{"csrf", csrf_.tokenFor(sessionId)}, {"code", core::web::renderField(codeField(error))}};
   core::web::Page p;
-  p.title = "Sign-in code - " + options_.title;
+  p.title = "Sign-in code";
   p.status = status;
   core::Result<std::string> body = templates_->render("login_code", data);
   p.body = body.isOk() ? *body : "";

@@ -167,7 +167,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
   data["title"] = title;
   core::Result<std::string> body = templates_->render(tmpl, data);
   core::web::Page p;
-  p.title = title + " - " + options_.title;
+  p.title = title;  // the frame adds the name after it
   p.messages = std::move(messages);
   p.status = status;
   if (!body.isOk()) {
@@ -206,7 +206,7 @@ core::HttpResponse Console::loginPage(const core::HttpRequest& r, const LoginFor
                   {"token", core::web::renderField(token)},
                   {"token_open", !f.tokenError.empty()}};
   core::web::Page p;
-  p.title = "Sign in - " + options_.title;
+  p.title = "Sign in";
   p.status = status;
   core::Result<std::string> body = templates_->render("login", data);
   p.body = body.isOk() ? *body : "";
@@ -311,7 +311,7 @@ core::HttpResponse Console::resetPage(const core::HttpRequest& r, const std::str
                   {"done", !done.empty()},
                   {"done_text", done}};
   core::web::Page p;
-  p.title = "Choose a new password - " + options_.title;
+  p.title = "Choose a new password";
   p.status = status;
   core::Result<std::string> body = templates_->render("reset", data);
   p.body = body.isOk() ? *body : "";

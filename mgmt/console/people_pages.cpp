@@ -558,7 +558,7 @@ HttpResponse Console::forgotPage(const HttpRequest& r, const std::string& email,
                      {{"autocomplete", "username"}, {"required", ""}, {"maxlength", "254"}, {"autocapitalize", "none"}}};
   Json data{{"csrf", csrf_.tokenFor(id)}, {"email", core::web::renderField(f)}, {"sent", sent}};
   core::web::Page p;
-  p.title = "Forgot your password - " + options_.title;
+  p.title = "Forgot your password";
   p.status = status;
   core::Result<std::string> body = templates_->render("forgot", data);
   p.body = body.isOk() ? *body : "";

@@ -155,7 +155,7 @@ HttpResponse SelfcarePortal::render(Ctx& c, const std::string& tmpl, const std::
     data["who"] = c.visitor->account.name.empty() ? c.visitor->account.username : c.visitor->account.name;
   }
   core::web::Page p;
-  p.title = title + " - " + c.tenant.displayName;
+  p.title = title;  // the frame adds the tenant's name after it
   p.messages = std::move(messages);
   p.status = status;
   core::Result<std::string> body = templates_->render(tmpl, data);

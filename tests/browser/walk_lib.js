@@ -33,12 +33,18 @@ async function seriousViolations(page) {
 }
 
 // A full-page screenshot as out/file.png, then the page's violations and whether it scrolls
-// sideways (only tables may, inside their own region), with its URL and title.
+// sideways (only tables may, inside their own region), with its URL and title; a title that repeats
+// one of its parts throws.
 async function record(page, out, file) {
   await page.screenshot({ path: path.join(out, file + '.png'), fullPage: true });
   const violations = await seriousViolations(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  return { url: page.url(), title: await page.title(), violations, overflow };
+  const title = await page.title();
+  // The frame adds the product's name after the page's own title: a page that adds it too reads
+  // "Plans - mgmt console - mgmt console" in the tab and the history.
+  const parts = title.split(' - ');
+  if (new Set(parts).size !== parts.length) throw new Error(`${file}: the page title repeats itself: "${title}"`);
+  return { url: page.url(), title, violations, overflow };
 }
 
 module.exports = { arg, launch, seriousViolations, record };
