@@ -143,6 +143,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
     Who who;
   };
   static const Link links[] = {{"/tenants", "Tenants", "tenants", "tenant-list", kPlatform},
+                               {"/funnel", "Signup funnel", "funnel", "signup-funnel", kPlatform},
                                {"/", "Dashboard", "dashboard", "tenant-show", kTenant},
                                {"/devices", "Devices", "devices", "device-list", kTenant},
                                {"/plans", "Plans", "plans", "plan-list", kTenant},
