@@ -3,6 +3,7 @@
 #include "aaa/auth/chap.h"
 #include "aaa/auth/mac.h"
 #include "aaa/auth/pap.h"
+#include "aaa/policy/dunning.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -38,6 +39,7 @@ const char* rejectReasonName(RejectReason r) {
     case RejectReason::kPlanMissing: return "plan-missing";
     case RejectReason::kDataQuotaUsedUp: return "data-quota-used-up";
     case RejectReason::kTimeQuotaUsedUp: return "time-quota-used-up";
+    case RejectReason::kSuspendedNonPayment: return "suspended-non-payment";
     case RejectReason::kCount: break;
   }
   return "unknown";
@@ -60,6 +62,7 @@ const char* rejectReasonMessage(RejectReason r) {
     case RejectReason::kPlanMissing: return "Account has no valid plan";
     case RejectReason::kDataQuotaUsedUp: return "Data quota used up for this period; top up to continue";
     case RejectReason::kTimeQuotaUsedUp: return "Time quota used up for this period; top up to continue";
+    case RejectReason::kSuspendedNonPayment: return "Suspended for non-payment";
     case RejectReason::kCount: break;
   }
   return "Rejected";
@@ -119,8 +122,19 @@ void shorten(uint32_t& timeout, int64_t left) {
 }
 }  // namespace
 
+namespace {
+RejectReason evaluateRules(const Subscriber& s, const Plan& plan, int64_t now, const QuotaLookup& quota, Decision& d);
+}  // namespace
+
 RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now, const QuotaLookup& quota,
                              Decision& d) {
+  RejectReason r = evaluateRules(s, plan, now, quota, d);
+  d.rate = dunnedRate(s, d.rate);
+  return r;
+}
+
+namespace {
+RejectReason evaluateRules(const Subscriber& s, const Plan& plan, int64_t now, const QuotaLookup& quota, Decision& d) {
   const billing::BillingRules& rules = plan.billing;
   billing::Rate base{plan.downBps, plan.upBps};
   d.rate = base;
@@ -143,6 +157,7 @@ RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now,
   if (d.quota.remainingSeconds) shorten(d.sessionTimeout, static_cast<int64_t>(*d.quota.remainingSeconds));
   return RejectReason::kNone;
 }
+}  // namespace
 
 namespace {
 // Everything after the credential: account state, MAC binding, plan, sessions, billing.
@@ -153,6 +168,7 @@ Decision accountDecision(const Subscriber& sub, AuthMethod method, std::optional
   if (s->status == SubscriberStatus::kSuspended) return reject(RejectReason::kSuspended, method, s);
   if (s->status == SubscriberStatus::kDisabled) return reject(RejectReason::kDisabled, method, s);
   if (s->expiresAt != 0 && s->expiresAt <= now) return reject(RejectReason::kExpired, method, s);
+  if (s->dunning == Dunning::kSuspend) return reject(RejectReason::kSuspendedNonPayment, method, s);
   if (s->mac) {
     std::optional<auth::MacAddress> calling;
     if (callingStationId) calling = auth::parseMac(*callingStationId);
@@ -180,6 +196,7 @@ Decision accountDecision(const Subscriber& sub, AuthMethod method, std::optional
     d.reason = billing;
     d.msChapV2.reset();
   }
+  if (d.accept && s->dunning == Dunning::kWalled) d.walled = &snapshot.settings.walled;
   return d;
 }
 }  // namespace

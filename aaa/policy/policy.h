@@ -37,6 +37,7 @@ enum class RejectReason : uint8_t {
   kDataQuotaUsedUp,    // the period's data quota or a block/redirect fair-use tier is reached
   kTimeQuotaUsedUp,    // the period's online time is used up
   kPapOnlyCredential,  // CHAP/MS-CHAP for a subscriber whose password is an imported hash (ADR 0045)
+  kSuspendedNonPayment,  // dunning "suspend" (ADR 0048)
   kCount
 };
 const char* rejectReasonName(RejectReason r);     // "unknown-user": counter label and log
@@ -75,6 +76,10 @@ struct Decision {
   billing::QuotaDecision quota; // tier, window, remaining octets and seconds
   int64_t validUntil = 0;       // end of the validity (first login + validity); 0 = none
   bool firstLogin = false;      // an accept of a subscriber who never logged in: validity starts now
+
+  // An accept of a walled subscriber (dunning, ADR 0048): the walled-garden attributes its reply
+  // carries (the snapshot's settings; valid as long as the snapshot). nullptr = not walled.
+  const PolicySettings::Walled* walled = nullptr;
 };
 
 // Counts the subscriber's open sessions (the session ledger provides it); absent = no limit check.
@@ -89,7 +94,8 @@ int64_t periodAnchorAt(const Subscriber& s, int64_t now);
 
 // The billing part of a decision for an accepted subscriber on `plan` (sets rate, billed, period,
 // usage, quota, validUntil, firstLogin; shortens sessionTimeout). Returns the reject reason, or
-// kNone. Also used for CoA after a counter moved.
+// kNone. Also used for CoA after a counter moved. The rate is the dunned one (dunning.h) while the
+// subscriber is throttled or walled.
 RejectReason evaluateBilling(const Subscriber& s, const Plan& plan, int64_t now, const QuotaLookup& quota,
                              Decision& d);
 

@@ -48,6 +48,13 @@ struct PolicySettings {
   bool msChapV2 = true;
   bool mac = true;
   bool requireMessageAuthenticator = true;  // default for NAS clients without their own setting
+  // What an Access-Accept of a walled subscriber (dunning "walled", ADR 0048) adds for an external
+  // NAS to wall it by (aaa/radius/reply.h); '' = not sent (config radius.walled-*).
+  struct Walled {
+    std::string filterId;     // Filter-Id (every vendor profile but accel-ppp, whose Filter-Id is the rate)
+    std::string addressList;  // Mikrotik-Address-List (mikrotik)
+    std::string url;          // WISPr-Redirection-URL (wispr, chillispot) when the subscriber has no dunning-url
+  } walled;
 };
 
 class Snapshot {

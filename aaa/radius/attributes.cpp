@@ -64,6 +64,8 @@ core::Result<Attributes> Attributes::resolve(const Dictionary& d) {
       {&a.mikrotikTotalLimit, "Mikrotik-Total-Limit"},
       {&a.mikrotikTotalLimitGigawords, "Mikrotik-Total-Limit-Gigawords"},
       {&a.chillispotMaxTotalOctets, "ChilliSpot-Max-Total-Octets"},
+      {&a.mikrotikAddressList, "Mikrotik-Address-List"},
+      {&a.wisprRedirectionUrl, "WISPr-Redirection-URL"},
   };
   for (const Entry& e : entries) {
     core::Result<AttrRef> ref = d.find(e.name);

@@ -26,6 +26,8 @@ struct Attributes {
       chillispotBandwidthMaxDown, ciscoAvPair;
   // Vendor remaining-volume attributes (the NAS stops the session at the exact octet)
   AttrRef mikrotikTotalLimit, mikrotikTotalLimitGigawords, chillispotMaxTotalOctets;
+  // Vendor walled-garden attributes (a walled subscriber, ADR 0048)
+  AttrRef mikrotikAddressList, wisprRedirectionUrl;
 
   static core::Result<Attributes> resolve(const Dictionary& dictionary);
 };

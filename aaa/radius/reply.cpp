@@ -174,6 +174,16 @@ std::vector<Attribute> renderAccept(const policy::Decision& d, policy::VendorPro
     out.push_back(std::move(r));
   if (d.billed && d.quota.remainingBytes)
     for (Attribute& r : renderRemaining(*d.quota.remainingBytes, vendor, a)) out.push_back(std::move(r));
+  if (d.walled != nullptr) {
+    const policy::PolicySettings::Walled& w = *d.walled;
+    if (!w.filterId.empty() && vendor != policy::VendorProfile::kAccelPpp)
+      out.push_back(attr(a.filterId, Value::string(w.filterId)));
+    if (!w.addressList.empty() && vendor == policy::VendorProfile::kMikrotik)
+      out.push_back(attr(a.mikrotikAddressList, Value::string(w.addressList)));
+    const std::string& url = d.subscriber->dunningUrl.empty() ? w.url : d.subscriber->dunningUrl;
+    if (!url.empty() && (vendor == policy::VendorProfile::kWispr || vendor == policy::VendorProfile::kChillispot))
+      out.push_back(attr(a.wisprRedirectionUrl, Value::string(url)));
+  }
   if (d.msChapV2) {
     const auth::MsChapV2Accept& m = *d.msChapV2;
     out.push_back(attr(a.msChap2Success,

@@ -12,6 +12,10 @@
 // The remaining data quota of a billed plan (billing/rating/rules.h) goes as Mikrotik-Total-Limit with
 // -Gigawords (mikrotik) or ChilliSpot-Max-Total-Octets (chillispot, 32 bits: capped at 4 GiB - 1,
 // the Interim-Update enforcement covers the rest); the remaining time shortens Session-Timeout.
+// A walled subscriber's accept (dunning, ADR 0048) adds what the NAS walls it by, each when configured
+// (radius.walled-*): Filter-Id (every profile but accel-ppp, whose Filter-Id is the rate),
+// Mikrotik-Address-List (mikrotik), WISPr-Redirection-URL with the subscriber's dunning-url or else
+// radius.walled-url (wispr, chillispot).
 // The caller puts Message-Authenticator first and appends the request's Proxy-State attributes.
 #pragma once
 
