@@ -50,6 +50,12 @@ EapCounters EapCounters::registerIn(core::CounterRegistry& r) {
                              "TLS handshakes or records that failed (bad or revoked client certificate, alert, bad record)");
   c.accepts = &r.counter("radius_eap_accepts_total", "EAP conversations ending in EAP-Success");
   c.rejects = &r.counter("radius_eap_rejects_total", "EAP conversations ending in EAP-Failure");
+  c.resumed = &r.counter("radius_eap_resumed_total",
+                         "EAP TLS handshakes that resumed the session of an earlier accepted login (no inner authentication)");
+  c.resumptionRefused = &r.counter("radius_eap_resumption_refused_total",
+                                   "Cached TLS sessions not resumed because the subscriber's password or record changed, "
+                                   "or the client certificate no longer verifies (a full handshake instead)");
+  c.resumptionSessions = &r.gauge("radius_eap_resumption_sessions", "TLS sessions kept for EAP session resumption");
   return c;
 }
 
@@ -65,6 +71,9 @@ struct EapServer::Conversation {
     kPeapFailure,       // PEAP: EAP-MSCHAPv2 Failure sent
     kPeapResult,        // PEAP: Result TLV sent
     kTtlsSuccess,       // TTLS: MS-CHAP2-Success AVP sent, waiting for the empty ack
+    kTtlsEapChallenge,  // TTLS/EAP-MSCHAPv2: the Challenge sent in an EAP-Message AVP
+    kTtlsEapSuccess,    // TTLS/EAP-MSCHAPv2: Success sent, waiting for its ack
+    kTtlsEapFailure,    // TTLS/EAP-MSCHAPv2: Failure sent, waiting for its ack
   };
   std::string nas;
   int64_t lastUsed = 0;
@@ -79,7 +88,19 @@ struct EapServer::Conversation {
   Fragmenter out;
   std::array<uint8_t, 16> challenge{};
   uint8_t msId = 0;
-  std::optional<policy::Decision> decision;  // an inner check's accept, waiting for the peer's ack
+  uint8_t innerEapId = 0;  // TTLS/EAP: the Identifier of our last inner EAP-Request
+  // An inner check's outcome, waiting for the peer's ack: reason and method only (the snapshot its
+  // pointers came from may be gone by then; the accept is decided again at the end, by proven*).
+  std::optional<policy::Decision> decision;
+  std::string decisionUser;  // the subscriber that outcome was about ("" = none)
+  // The credential proven in this conversation (or the resumed session's): what the final accept is
+  // decided for, and what a resumption of this session will be checked against.
+  std::string provenUser;
+  int64_t provenId = 0;
+  policy::AuthMethod provenMethod = policy::AuthMethod::kNone;
+  std::array<uint8_t, 32> provenCredential{};
+  std::optional<ResumptionGrant> resumedGrant;  // the cached login this handshake resumes
+  bool refusalCounted = false;
 };
 
 core::Result<std::unique_ptr<EapServer>> EapServer::create(EapServerConfig config, core::CounterRegistry& counters) {
@@ -92,7 +113,10 @@ core::Result<std::unique_ptr<EapServer>> EapServer::create(EapServerConfig confi
 }
 
 EapServer::EapServer(EapServerConfig config, std::unique_ptr<TlsContext> tls, EapCounters counters)
-    : config_(std::move(config)), tls_(std::move(tls)), counters_(counters) {}
+    : config_(std::move(config)),
+      tls_(std::move(tls)),
+      counters_(counters),
+      resumption_(config_.resumptionMaxSessions, config_.resumptionSeconds) {}
 
 EapServer::~EapServer() = default;
 
@@ -219,6 +243,43 @@ bool supported(uint8_t type, bool tlsAvailable) {
 
 }  // namespace
 
+TlsTunnel::SessionLookup EapServer::sessionLookup(Conversation& c, const policy::Snapshot& snap) {
+  return [this, &c, &snap](std::string_view id) -> std::string {
+    bool refused = false;
+    auto hit = resumption_.find(id, c.method, steadySeconds(), [&](const ResumptionGrant& g) {
+      if (c.method == kTypeTls) return true;  // the certificate is the credential: the tunnel verifies it again
+      // PEAP, TTLS: the password proven then must still be the subscriber's (same row, same credential).
+      const policy::Subscriber* s = snap.findSubscriber(g.subscriber);
+      refused = s == nullptr || s->id != g.subscriberId || resumption_.credentialDigest(*s) != g.credential;
+      return !refused;
+    });
+    if (refused) {
+      counters_.resumptionRefused->inc();
+      counters_.resumptionSessions->set(resumption_.size());
+    }
+    if (!hit) return {};
+    c.resumedGrant = hit->grant;
+    return std::move(hit->session);
+  };
+}
+
+void EapServer::keepForResumption(Conversation& c, const policy::Decision& d) {
+  if (!resumption_.enabled() || c.tls == nullptr || c.tls->resumed() || d.subscriber == nullptr) return;
+  ResumptionGrant g;
+  g.method = c.method;
+  g.innerMethod = d.method;
+  if (c.method == kTypeTls) {
+    g.subscriber = d.subscriber->username;
+    g.subscriberId = d.subscriber->id;
+  } else {
+    g.subscriber = c.provenUser;
+    g.subscriberId = c.provenId;
+    g.credential = c.provenCredential;
+  }
+  resumption_.put(c.tls->sessionId(), c.tls->takeNewSession(), std::move(g), steadySeconds());
+  counters_.resumptionSessions->set(resumption_.size());
+}
+
 EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view raw) {
   auto parsed = parse(reinterpret_cast<const uint8_t*>(raw.data()), raw.size());
   if (!parsed || parsed->code != Code::kResponse) {
@@ -337,6 +398,8 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
     }
     std::string msk = c.tls->exportKey(label, 64);
     if (msk.size() != 64) return failure(p.id, "no TLS keying material");
+    keepForResumption(c, d);
+    o.resumed = c.tls->resumed();
     o.kind = EapOutput::Kind::kAccept;
     o.eapMessage = build(Code::kSuccess, p.id, 0, nullptr, 0);
     d.msChapV2.reset();  // inner MS-CHAPv2 keys are not the session's: the MSK is (RFC 5216 2.3)
@@ -351,6 +414,96 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
   static const policy::QuotaLookup kNoQuota;
   const policy::SessionCount& sessions = in.sessions ? *in.sessions : kNoSessions;
   const policy::QuotaLookup& quota = in.quota ? *in.quota : kNoQuota;
+  // An inner credential check that accepted: what the final accept will be decided for.
+  auto prove = [&](const policy::Decision& d) {
+    if (!d.accept || d.subscriber == nullptr) return;
+    c.provenUser = d.subscriber->username;
+    c.provenId = d.subscriber->id;
+    c.provenMethod = d.method;
+    c.provenCredential = resumption_.credentialDigest(*d.subscriber);
+  };
+  // Keeps an inner check's outcome until the peer's ack (without the snapshot's pointers).
+  auto keep = [&](const policy::Decision& d) {
+    policy::Decision k;
+    k.accept = d.accept;
+    k.reason = d.reason;
+    k.method = d.method;
+    c.decisionUser = d.subscriber ? d.subscriber->username : std::string();
+    c.decision = k;
+    prove(d);
+  };
+  // The end of a conversation whose credential was proven earlier: decided now (account state, plan,
+  // quotas of this moment), as authorize() would after the credential.
+  auto finishProven = [&](const char* label) {
+    return finish(policy::authorizeProven(c.provenUser, c.provenMethod, in.callingStationId, snap, in.nowUnix,
+                                          sessions, quota),
+                  label);
+  };
+  auto keptFailure = [&](std::string why) {
+    EapOutput o = failure(p.id, std::move(why));
+    if (c.decision) {
+      o.decision = *c.decision;
+      if (!c.decisionUser.empty()) o.decision.subscriber = snap.findSubscriber(c.decisionUser);
+    }
+    return o;
+  };
+  // EAP-MSCHAPv2's Challenge (the Type-Data after type 26), for PEAP and TTLS alike.
+  auto msChapChallenge = [&]() {
+    core::secureRandom(c.challenge.data(), c.challenge.size());
+    core::secureRandom(&c.msId, 1);
+    return buildMsChapChallenge(c.msId, c.challenge.data(), config_.serverName);
+  };
+  // The peer's EAP-MSCHAPv2 Response checked through authorize(): the Success or Failure Type-Data
+  // to send (nullopt: malformed); the outcome is kept for the peer's ack.
+  auto msChapAnswer = [&](std::string_view typeData) -> std::optional<std::string> {
+    auto r = parseMsChapResponse(typeData);
+    if (!r || r->msId != c.msId) return std::nullopt;
+    policy::AccessRequestView v;
+    v.userName = c.innerIdentity;
+    v.callingStationId = in.callingStationId;
+    std::string_view chal(reinterpret_cast<const char*>(c.challenge.data()), 16);
+    std::string_view resp(reinterpret_cast<const char*>(r->radiusValue.data()), 50);
+    v.msChapChallenge = chal;
+    v.msChap2Response = resp;
+    static const uint8_t kZeroAuth[16] = {};
+    v.requestAuthenticator = kZeroAuth;
+    policy::Decision d = policy::authorize(v, snap, in.nowUnix, sessions, quota);
+    keep(d);
+    if (d.accept && d.msChapV2) {
+      const auto& sv2 = d.msChapV2->successValue;  // Ident + "S=<40 hex>"
+      std::string msg(reinterpret_cast<const char*>(sv2.data()) + 1, sv2.size() - 1);
+      return buildMsChapSuccess(c.msId, msg + " M=OK");
+    }
+    c.decision->accept = false;
+    // RFC 2759 6: E=691 authentication failure (also for account states: nothing is revealed).
+    return buildMsChapFailure(c.msId, "E=691 R=0 C=" + hexUpper(c.challenge.data(), 16) + " V=3 M=" +
+                                          policy::rejectReplyMessage(d.reason));
+  };
+  // A resumed session (its Finished from the peer was the last handshake message): no inner
+  // authentication; the policy decides the login now as after a full one.
+  auto resumedLogin = [&]() {
+    counters_.resumed->inc();
+    const ResumptionGrant& g = *c.resumedGrant;
+    if (c.method == kTypeTls) {
+      // The tunnel verified the cached certificate against the CA and CRL in use now.
+      policy::Decision d = policy::authorizeCertificate(c.tls->peerCommonName(), in.callingStationId, snap,
+                                                        in.nowUnix, sessions, quota);
+      return finish(std::move(d), kLabelEapTls);
+    }
+    c.innerIdentity = g.subscriber;
+    c.provenUser = g.subscriber;
+    c.provenId = g.subscriberId;
+    c.provenMethod = g.innerMethod;
+    c.provenCredential = g.credential;
+    policy::Decision d = policy::authorizeProven(g.subscriber, g.innerMethod, in.callingStationId, snap, in.nowUnix,
+                                                 sessions, quota);
+    if (c.method == kTypeTtls || !d.accept) return finish(std::move(d), c.method == kTypeTtls ? kLabelTtls : kLabelEapTls);
+    // PEAP fast reconnect (MS-PEAP 3.2.5.5): the Result TLV at once, EAP-Success after the peer's.
+    keep(d);
+    c.phase = Conversation::Phase::kPeapResult;
+    std::vector<uint8_t> ext = build(Code::kRequest, next, kTypeExtensions, buildResultTlv(true));
+    return sendInner(sv(ext));
+  };
 
   switch (c.phase) {
     case Conversation::Phase::kIdentity:
@@ -358,9 +511,20 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
     case Conversation::Phase::kStarted:
     case Conversation::Phase::kHandshake: {
       c.phase = Conversation::Phase::kHandshake;
-      TlsTunnel::Step s = c.tls->handshake(message);
+      TlsTunnel::SessionLookup lookup;
+      if (resumption_.enabled()) lookup = sessionLookup(c, snap);
+      TlsTunnel::Step s = c.tls->handshake(message, lookup ? &lookup : nullptr);
+      if (!c.tls->resumptionRefusal().empty() && !c.refusalCounted) {
+        // EAP-TLS: the cached session's certificate no longer verifies (revoked, expired): the full
+        // handshake that follows checks it again and fails with the reason.
+        c.refusalCounted = true;
+        counters_.resumptionRefused->inc();
+      }
       if (s == TlsTunnel::Step::kFailed) return tunnelFailure("TLS handshake");
-      if (s == TlsTunnel::Step::kEstablished) c.phase = Conversation::Phase::kEstablished;
+      if (s == TlsTunnel::Step::kEstablished) {
+        c.phase = Conversation::Phase::kEstablished;
+        if (c.tls->resumed() && c.resumedGrant) return resumedLogin();
+      }
       return sendRecords();
     }
     case Conversation::Phase::kEstablished: {
@@ -388,6 +552,20 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
       if (!avps) {
         counters_.malformed->inc();
         return failure(p.id, "malformed EAP-TTLS AVPs");
+      }
+      if (const Avp* eapAvp = findAvp(*avps, kAvpEapMessage)) {
+        // RFC 5281 11.2.1: EAP inside, the peer's EAP-Response/Identity first; EAP-MSCHAPv2 follows.
+        auto id = parse(reinterpret_cast<const uint8_t*>(eapAvp->data.data()), eapAvp->data.size());
+        if (!id || id->code != Code::kResponse || id->type != kTypeIdentity || id->data.empty() ||
+            id->data.size() > kMaxIdentity) {
+          counters_.malformed->inc();
+          return failure(p.id, "EAP-TTLS: the inner EAP must start with an EAP-Response/Identity");
+        }
+        c.innerIdentity = std::string(id->data);
+        c.innerEapId = static_cast<uint8_t>(id->id + 1);
+        c.phase = Conversation::Phase::kTtlsEapChallenge;
+        std::vector<uint8_t> req = build(Code::kRequest, c.innerEapId, kTypeMsChapV2, msChapChallenge());
+        return sendInner(buildAvp(kAvpEapMessage, 0, sv(req)));
       }
       const Avp* user = findAvp(*avps, kAvpUserName);
       if (user == nullptr || user->data.empty() || user->data.size() > kMaxIdentity) {
@@ -430,16 +608,51 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
         const auto& sv2 = d.msChapV2->successValue;
         std::string avp = buildAvp(kAvpMsChap2Success, kVendorMicrosoft,
                                    std::string_view(reinterpret_cast<const char*>(sv2.data()), sv2.size()));
-        c.decision = std::move(d);
+        keep(d);
         c.phase = Conversation::Phase::kTtlsSuccess;
         return sendInner(avp);
       }
+      prove(d);
       return finish(std::move(d), kLabelTtls);
     }
     case Conversation::Phase::kTtlsSuccess: {
       std::string plain;
       if (c.tls->read(message, plain) == TlsTunnel::Step::kFailed) return tunnelFailure("TLS record");
-      return finish(std::move(*c.decision), kLabelTtls);
+      return finishProven(kLabelTtls);
+    }
+    case Conversation::Phase::kTtlsEapChallenge:
+    case Conversation::Phase::kTtlsEapSuccess:
+    case Conversation::Phase::kTtlsEapFailure: {
+      std::string plain;
+      if (c.tls->read(message, plain) == TlsTunnel::Step::kFailed) return tunnelFailure("TLS record");
+      auto avps = parseAvps(plain);
+      const Avp* eapAvp = avps ? findAvp(*avps, kAvpEapMessage) : nullptr;
+      auto inner = eapAvp ? parse(reinterpret_cast<const uint8_t*>(eapAvp->data.data()), eapAvp->data.size())
+                          : std::nullopt;
+      if (!inner || inner->code != Code::kResponse || inner->id != c.innerEapId) {
+        counters_.malformed->inc();
+        return failure(p.id, "EAP-TTLS: no inner EAP-Response to our request");
+      }
+      if (c.phase == Conversation::Phase::kTtlsEapChallenge) {
+        if (inner->type == kTypeNak) return failure(p.id, "EAP-TTLS: the peer refused EAP-MSCHAPv2 inside");
+        auto answer = inner->type == kTypeMsChapV2 ? msChapAnswer(inner->data) : std::nullopt;
+        if (!answer) {
+          counters_.malformed->inc();
+          return failure(p.id, "EAP-TTLS: malformed EAP-MSCHAPv2 Response");
+        }
+        c.phase = c.decision->accept ? Conversation::Phase::kTtlsEapSuccess : Conversation::Phase::kTtlsEapFailure;
+        ++c.innerEapId;
+        std::vector<uint8_t> req = build(Code::kRequest, c.innerEapId, kTypeMsChapV2, *answer);
+        return sendInner(buildAvp(kAvpEapMessage, 0, sv(req)));
+      }
+      bool ok = c.phase == Conversation::Phase::kTtlsEapSuccess;
+      if (inner->type != kTypeMsChapV2 || msChapOpCode(inner->data) != (ok ? kMsChapOpSuccess : kMsChapOpFailure)) {
+        counters_.malformed->inc();
+        return failure(p.id, "EAP-TTLS: EAP-MSCHAPv2 Success/Failure not acknowledged");
+      }
+      // RFC 5281 11.2.1: the inner method's outcome ends the outer conversation (no inner EAP-Success).
+      if (!ok) return keptFailure(std::string("policy: ") + policy::rejectReasonName(c.decision->reason));
+      return finishProven(kLabelTtls);
     }
     case Conversation::Phase::kPeapIdentity:
     case Conversation::Phase::kPeapChallenge:
@@ -465,44 +678,21 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
           return failure(p.id, "PEAP: no inner identity");
         }
         c.innerIdentity = std::string(typeData);
-        core::secureRandom(c.challenge.data(), c.challenge.size());
-        core::secureRandom(&c.msId, 1);
         c.phase = Conversation::Phase::kPeapChallenge;
         std::string inner(1, static_cast<char>(kTypeMsChapV2));
-        inner += buildMsChapChallenge(c.msId, c.challenge.data(), config_.serverName);
+        inner += msChapChallenge();
         return sendInner(inner);
       }
       if (c.phase == Conversation::Phase::kPeapChallenge) {
         if (type == kTypeNak) return failure(p.id, "PEAP: the peer refused EAP-MSCHAPv2 inside");
-        auto r = type == kTypeMsChapV2 ? parseMsChapResponse(typeData) : std::nullopt;
-        if (!r || r->msId != c.msId) {
+        auto answer = type == kTypeMsChapV2 ? msChapAnswer(typeData) : std::nullopt;
+        if (!answer) {
           counters_.malformed->inc();
           return failure(p.id, "PEAP: malformed EAP-MSCHAPv2 Response");
         }
-        policy::AccessRequestView v;
-        v.userName = c.innerIdentity;
-        v.callingStationId = in.callingStationId;
-        std::string_view chal(reinterpret_cast<const char*>(c.challenge.data()), 16);
-        std::string_view resp(reinterpret_cast<const char*>(r->radiusValue.data()), 50);
-        v.msChapChallenge = chal;
-        v.msChap2Response = resp;
-        static const uint8_t kZeroAuth[16] = {};
-        v.requestAuthenticator = kZeroAuth;
-        policy::Decision d = policy::authorize(v, snap, in.nowUnix, sessions, quota);
         std::string inner(1, static_cast<char>(kTypeMsChapV2));
-        if (d.accept && d.msChapV2) {
-          const auto& sv2 = d.msChapV2->successValue;  // Ident + "S=<40 hex>"
-          std::string msg(reinterpret_cast<const char*>(sv2.data()) + 1, sv2.size() - 1);
-          inner += buildMsChapSuccess(c.msId, msg + " M=OK");
-          c.decision = std::move(d);
-          c.phase = Conversation::Phase::kPeapSuccess;
-        } else {
-          // RFC 2759 6: E=691 authentication failure (also for account states: nothing is revealed).
-          inner += buildMsChapFailure(c.msId, "E=691 R=0 C=" + hexUpper(c.challenge.data(), 16) + " V=3 M=" +
-                                                  policy::rejectReplyMessage(d.reason));
-          c.decision = std::move(d);
-          c.phase = Conversation::Phase::kPeapFailure;
-        }
+        inner += *answer;
+        c.phase = c.decision->accept ? Conversation::Phase::kPeapSuccess : Conversation::Phase::kPeapFailure;
         return sendInner(inner);
       }
       if (c.phase == Conversation::Phase::kPeapSuccess || c.phase == Conversation::Phase::kPeapFailure) {
@@ -523,14 +713,11 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
         counters_.malformed->inc();
         return failure(p.id, "PEAP: no Result TLV in the answer");
       }
-      if (*result != 1 || !c.decision || !c.decision->accept) {
-        EapOutput o = failure(p.id, c.decision && !c.decision->accept
-                                        ? std::string("policy: ") + policy::rejectReasonName(c.decision->reason)
-                                        : std::string("PEAP: the peer reported failure"));
-        if (c.decision) o.decision = std::move(*c.decision);
-        return o;
-      }
-      return finish(std::move(*c.decision), kLabelEapTls);
+      if (*result != 1 || !c.decision || !c.decision->accept)
+        return keptFailure(c.decision && !c.decision->accept
+                               ? std::string("policy: ") + policy::rejectReasonName(c.decision->reason)
+                               : std::string("PEAP: the peer reported failure"));
+      return finishProven(kLabelEapTls);
     }
   }
   return failure(p.id, "unexpected EAP state");

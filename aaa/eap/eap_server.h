@@ -1,5 +1,6 @@
 // The EAP server behind the RADIUS auth path (RFC 3579): EAP-TLS (RFC 5216), PEAPv0 with
-// EAP-MSCHAPv2, and EAP-TTLS (RFC 5281) with PAP or MS-CHAPv2 inside.
+// EAP-MSCHAPv2, and EAP-TTLS (RFC 5281) with PAP, MS-CHAPv2 or EAP-MSCHAPv2 inside; TLS session
+// resumption for all three (aaa/eap/resumption.h).
 //
 // One Access-Request carrying EAP-Message goes in, one answer comes out: an Access-Challenge with
 // the next EAP-Request and a fresh State, or an Access-Accept/Reject with EAP-Success/Failure, the
@@ -12,6 +13,11 @@
 // thread works on it, so the table's mutex is held only for lookups and inserts, never for TLS.
 // Over a limit the new conversation is refused (Access-Reject) and counted; an unknown or expired
 // State is refused and counted.
+//
+// Resumption: an accepted login leaves its TLS session in the ResumptionCache with the subscriber
+// and the credential it proved; a peer resuming it skips the inner authentication only while that
+// credential is unchanged (else: a full handshake), and the policy decides the login now, exactly
+// as after a full one (a suspended subscriber is rejected; the plan in force is applied).
 #pragma once
 
 #include <array>
@@ -24,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "aaa/eap/resumption.h"
 #include "aaa/eap/tls_tunnel.h"
 #include "aaa/policy/policy.h"
 #include "core/counters.h"
@@ -39,6 +46,8 @@ struct EapServerConfig {
   int timeoutSeconds = 30;            // a conversation idle this long is dropped
   size_t fragmentSize = 1000;         // TLS octets per EAP-Request (fits a 1500-octet link)
   std::string serverName = "edged";   // the MS-CHAPv2 challenge's Name
+  int resumptionSeconds = 3600;       // an accepted login's TLS session resumes this long; 0 = off
+  size_t resumptionMaxSessions = 4096;  // sessions kept for resumption (oldest dropped first)
 };
 
 // Counters declared once (ADR 0017): radius_eap_*.
@@ -52,6 +61,9 @@ struct EapCounters {
   core::Counter* tlsFailures;
   core::Counter* accepts;
   core::Counter* rejects;
+  core::Counter* resumed;            // handshakes that resumed a cached session
+  core::Counter* resumptionRefused;  // cached sessions refused (credential changed, certificate revoked)
+  core::Counter* resumptionSessions; // gauge: sessions in the resumption cache
   static EapCounters registerIn(core::CounterRegistry& registry);
 };
 
@@ -76,6 +88,7 @@ struct EapOutput {
   uint8_t method = 0;                   // EAP type (13, 21, 25) once chosen
   std::string identity;                 // the outer identity (for the log)
   std::string why;                      // kReject: the reason for the log (never a password)
+  bool resumed = false;                 // the TLS session was resumed (no inner authentication)
 };
 
 class EapServer {
@@ -86,6 +99,7 @@ class EapServer {
 
   EapOutput handle(const EapInput& in);
   size_t openConversations() const;
+  size_t resumableSessions() const { return resumption_.size(); }
 
   // A reload of the certificate, key, CA and CRL: loadTls reads the files (InvalidArgument naming
   // the key and file; nothing changes), useTls makes them the ones new TLS conversations start with.
@@ -99,12 +113,15 @@ class EapServer {
  private:
   EapServer(EapServerConfig config, std::unique_ptr<TlsContext> tls, EapCounters counters);
   EapOutput step(Conversation& c, const EapInput& in, std::string_view eap);
+  TlsTunnel::SessionLookup sessionLookup(Conversation& c, const policy::Snapshot& snap);
+  void keepForResumption(Conversation& c, const policy::Decision& d);
   void purgeExpired(int64_t now);  // with mu_ held
   std::shared_ptr<const TlsContext> tls() const;
 
   EapServerConfig config_;
   std::shared_ptr<const TlsContext> tls_;  // under mu_ (a reload replaces it)
   EapCounters counters_;
+  ResumptionCache resumption_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Conversation>> table_;
   std::unordered_map<std::string, size_t> perNas_;

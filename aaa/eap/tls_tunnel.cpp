@@ -59,27 +59,143 @@ TlsContext::TlsContext() : impl_(std::make_unique<Impl>()) {}
 TlsContext::~TlsContext() = default;
 bool TlsContext::hasClientCa() const { return impl_->hasCa; }
 
-namespace {
 // Called by mbedTLS when the keys are derived: kept for exportKey() (RFC 5216 2.3 needs the master
-// secret and both randoms, which mbedTLS 2.28 does not otherwise expose).
+// secret and both randoms, which mbedTLS 2.28 does not otherwise expose). On a resumed session the
+// master secret is the cached one and the randoms are this handshake's, as RFC 5216 2.3 wants.
 struct KeyMaterial {
   unsigned char master[48];
   unsigned char randoms[64];  // client random || server random
   mbedtls_tls_prf_types prf = MBEDTLS_SSL_TLS_PRF_NONE;
 };
-// mbedTLS 2.28 hands the callback the config's pointer, not the connection's: the tunnel whose
+
+struct TlsTunnel::Impl {
+  mbedtls_ssl_context ssl;
+  std::string in;  // the peer's records not yet consumed
+  size_t inPos = 0;
+  std::string out;
+  KeyMaterial keys;
+  const TlsContext::Impl* context = nullptr;
+  bool requireClient = false;
+  // Session resumption (set while a handshake() call runs; see getSession/setSession below).
+  const SessionLookup* lookup = nullptr;
+  bool hit = false;          // a cached session was handed to mbedTLS
+  bool stored = false;       // mbedTLS finished a full handshake (its session-cache set was called)
+  std::string newSession;    // that session, serialized, when resumption is on
+  std::string refusal;
+  Impl() { mbedtls_ssl_init(&ssl); }
+  ~Impl() {
+    mbedtls_ssl_free(&ssl);
+    mbedtls_platform_zeroize(keys.master, sizeof keys.master);
+    mbedtls_platform_zeroize(newSession.data(), newSession.size());
+  }
+  static int send(void* p, const unsigned char* buf, size_t len) noexcept {
+    try {
+      static_cast<Impl*>(p)->out.append(reinterpret_cast<const char*>(buf), len);
+      return static_cast<int>(len);
+    } catch (...) {
+      return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+    }
+  }
+  static int recv(void* p, unsigned char* buf, size_t len) noexcept {
+    auto* self = static_cast<Impl*>(p);
+    size_t left = self->in.size() - self->inPos;
+    if (left == 0) return MBEDTLS_ERR_SSL_WANT_READ;
+    size_t n = std::min(len, left);
+    std::memcpy(buf, self->in.data() + self->inPos, n);
+    self->inPos += n;
+    return static_cast<int>(n);
+  }
+  void feed(std::string_view records) {
+    if (inPos == in.size()) {
+      in.assign(records);
+      inPos = 0;
+    } else {
+      in.erase(0, inPos);
+      inPos = 0;
+      in.append(records);
+    }
+  }
+};
+
+namespace {
+
+// mbedTLS 2.28 hands its callbacks the config's pointer, not the connection's: the tunnel whose
 // handshake is running on this thread names itself here for the duration of the call.
-thread_local KeyMaterial* tCurrentKeys = nullptr;
+thread_local TlsTunnel::Impl* tCurrent = nullptr;
+
+std::string verifyInfo(uint32_t flags) {
+  char why[256];
+  mbedtls_x509_crt_verify_info(why, sizeof why, "", flags);
+  std::string w(why);
+  while (!w.empty() && w.back() == '\n') w.pop_back();
+  for (char& ch : w)
+    if (ch == '\n') ch = ';';
+  return w;
+}
 
 int onKeys(void*, const unsigned char* ms, const unsigned char*, size_t, size_t, size_t,
            const unsigned char clientRandom[32], const unsigned char serverRandom[32],
            mbedtls_tls_prf_types prf) noexcept {
-  KeyMaterial* k = tCurrentKeys;
-  if (k == nullptr) return 0;
+  if (tCurrent == nullptr) return 0;
+  KeyMaterial* k = &tCurrent->keys;
   std::memcpy(k->master, ms, 48);
   std::memcpy(k->randoms, clientRandom, 32);
   std::memcpy(k->randoms + 32, serverRandom, 32);
   k->prf = prf;
+  return 0;
+}
+
+// The session cache, server side (mbedTLS calls get with the ClientHello's session ID, set after a
+// full handshake): the tunnel's lookup decides; a cached EAP-TLS session carries the client
+// certificate, which must still chain to the CA and not be on the CRL of the context in use now.
+int getSession(void*, mbedtls_ssl_session* session) noexcept {
+  TlsTunnel::Impl* t = tCurrent;
+  if (t == nullptr || t->lookup == nullptr || !*t->lookup || session->id_len == 0) return 1;
+  try {
+    std::string bytes = (*t->lookup)(std::string_view(reinterpret_cast<const char*>(session->id), session->id_len));
+    if (bytes.empty()) return 1;
+    int rc = mbedtls_ssl_session_load(session, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+    mbedtls_platform_zeroize(bytes.data(), bytes.size());
+    if (rc != 0) return 1;
+    if (t->requireClient) {
+      if (session->peer_cert == nullptr) {
+        t->refusal = "the cached session has no client certificate";
+        return 1;  // mbedTLS frees the loaded session
+      }
+      uint32_t flags = 0;
+      rc = mbedtls_x509_crt_verify(session->peer_cert, const_cast<mbedtls_x509_crt*>(&t->context->ca),
+                                   t->context->hasCrl ? const_cast<mbedtls_x509_crl*>(&t->context->crl) : nullptr,
+                                   nullptr, &flags, nullptr, nullptr);
+      if (rc != 0) {
+        t->refusal = "client certificate: " + verifyInfo(flags);
+        return 1;
+      }
+    }
+    t->hit = true;
+    return 0;
+  } catch (...) {
+    return 1;
+  }
+}
+
+int setSession(void*, const mbedtls_ssl_session* session) noexcept {
+  TlsTunnel::Impl* t = tCurrent;
+  if (t == nullptr) return 0;
+  t->stored = true;
+  if (t->lookup == nullptr) return 0;  // resumption off: no copy of the master secret is made
+  try {
+    size_t n = 0;
+    mbedtls_ssl_session_save(session, nullptr, 0, &n);
+    if (n == 0 || n > 65536) return 0;
+    t->newSession.assign(n, '\0');
+    if (mbedtls_ssl_session_save(session, reinterpret_cast<unsigned char*>(t->newSession.data()), n, &n) != 0) {
+      t->newSession.clear();
+      return 0;
+    }
+    t->newSession.resize(n);
+  } catch (...) {
+    t->newSession.clear();
+  }
   return 0;
 }
 
@@ -91,6 +207,7 @@ core::Status configure(TlsContext::Impl& c, mbedtls_ssl_config& conf, bool requi
   mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &c.drbg);
   mbedtls_ssl_conf_export_keys_ext_cb(&conf, onKeys, nullptr);
+  mbedtls_ssl_conf_session_cache(&conf, nullptr, getSession, setSession);
   rc = mbedtls_ssl_conf_own_cert(&conf, &c.own, &c.key);
   if (rc != 0) return core::invalidArgument("eap-certificate: " + mbedError(rc));
   if (requireClient) {
@@ -134,49 +251,11 @@ core::Result<std::unique_ptr<TlsContext>> TlsContext::load(const TlsServerConfig
   return ctx;
 }
 
-struct TlsTunnel::Impl {
-  mbedtls_ssl_context ssl;
-  std::string in;  // the peer's records not yet consumed
-  size_t inPos = 0;
-  std::string out;
-  KeyMaterial keys;
-  Impl() { mbedtls_ssl_init(&ssl); }
-  ~Impl() {
-    mbedtls_ssl_free(&ssl);
-    mbedtls_platform_zeroize(keys.master, sizeof keys.master);
-  }
-  static int send(void* p, const unsigned char* buf, size_t len) noexcept {
-    try {
-      static_cast<Impl*>(p)->out.append(reinterpret_cast<const char*>(buf), len);
-      return static_cast<int>(len);
-    } catch (...) {
-      return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-    }
-  }
-  static int recv(void* p, unsigned char* buf, size_t len) noexcept {
-    auto* self = static_cast<Impl*>(p);
-    size_t left = self->in.size() - self->inPos;
-    if (left == 0) return MBEDTLS_ERR_SSL_WANT_READ;
-    size_t n = std::min(len, left);
-    std::memcpy(buf, self->in.data() + self->inPos, n);
-    self->inPos += n;
-    return static_cast<int>(n);
-  }
-  void feed(std::string_view records) {
-    if (inPos == in.size()) {
-      in.assign(records);
-      inPos = 0;
-    } else {
-      in.erase(0, inPos);
-      inPos = 0;
-      in.append(records);
-    }
-  }
-};
-
 TlsTunnel::TlsTunnel(const TlsContext& context, bool requireClientCertificate) : impl_(std::make_unique<Impl>()) {
   TlsContext::Impl& c = context.impl();
   mbedtls_ssl_config* conf = requireClientCertificate && c.hasCa ? &c.withClient : &c.withoutClient;
+  impl_->context = &c;
+  impl_->requireClient = conf == &c.withClient;
   int rc = mbedtls_ssl_setup(&impl_->ssl, conf);
   if (rc != 0) failure_ = "TLS setup: " + mbedError(rc);
   mbedtls_ssl_set_bio(&impl_->ssl, impl_.get(), &Impl::send, &Impl::recv, nullptr);
@@ -184,12 +263,14 @@ TlsTunnel::TlsTunnel(const TlsContext& context, bool requireClientCertificate) :
 
 TlsTunnel::~TlsTunnel() = default;
 
-TlsTunnel::Step TlsTunnel::handshake(std::string_view peerRecords) {
+TlsTunnel::Step TlsTunnel::handshake(std::string_view peerRecords, const SessionLookup* lookup) {
   if (!failure_.empty()) return Step::kFailed;
   impl_->feed(peerRecords);
-  tCurrentKeys = &impl_->keys;
+  impl_->lookup = lookup;
+  tCurrent = impl_.get();
   int rc = mbedtls_ssl_handshake(&impl_->ssl);
-  tCurrentKeys = nullptr;
+  tCurrent = nullptr;
+  impl_->lookup = nullptr;
   if (rc == 0) {
     established_ = true;
     return Step::kEstablished;
@@ -197,15 +278,8 @@ TlsTunnel::Step TlsTunnel::handshake(std::string_view peerRecords) {
   if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return Step::kContinue;
   failure_ = mbedError(rc);
   uint32_t flags = mbedtls_ssl_get_verify_result(&impl_->ssl);
-  if (flags != 0 && flags != static_cast<uint32_t>(-1)) {
-    char why[256];
-    mbedtls_x509_crt_verify_info(why, sizeof why, "", flags);
-    std::string w(why);
-    while (!w.empty() && w.back() == '\n') w.pop_back();
-    for (char& ch : w)
-      if (ch == '\n') ch = ';';
-    failure_ = "client certificate: " + w;  // the reason first: what an operator needs
-  }
+  if (flags != 0 && flags != static_cast<uint32_t>(-1))
+    failure_ = "client certificate: " + verifyInfo(flags);  // the reason first: what an operator needs
   return Step::kFailed;
 }
 
@@ -241,6 +315,22 @@ bool TlsTunnel::write(std::string_view plain) {
   }
   return true;
 }
+
+bool TlsTunnel::resumed() const { return established_ && impl_->hit && !impl_->stored; }
+
+std::string TlsTunnel::sessionId() const {
+  const mbedtls_ssl_session* session = impl_->ssl.session;
+  if (!established_ || session == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(session->id), session->id_len);
+}
+
+std::string TlsTunnel::takeNewSession() {
+  std::string s;
+  s.swap(impl_->newSession);
+  return s;
+}
+
+const std::string& TlsTunnel::resumptionRefusal() const { return impl_->refusal; }
 
 std::string TlsTunnel::takeOutput() {
   std::string out;

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,10 +51,21 @@ class TlsTunnel {
   TlsTunnel& operator=(const TlsTunnel&) = delete;
 
   enum class Step { kContinue, kEstablished, kFailed };
+  // The serialized session (mbedtls_ssl_session_save) to resume for the session ID a ClientHello
+  // offers, or "" for a full handshake (aaa/eap/resumption.h).
+  using SessionLookup = std::function<std::string(std::string_view sessionId)>;
   // Feeds the peer's records and runs the handshake as far as they allow. Our records (and, on
-  // failure, the alert) accumulate in takeOutput().
-  Step handshake(std::string_view peerRecords);
+  // failure, the alert) accumulate in takeOutput(). With `lookup`, a session ID the peer offers is
+  // looked up; a session of EAP-TLS is resumed only if its client certificate still verifies
+  // against this context's CA and CRL now (else a full handshake, resumptionRefusal() says why).
+  Step handshake(std::string_view peerRecords, const SessionLookup* lookup = nullptr);
   bool established() const { return established_; }
+  // After kEstablished: whether the handshake resumed a session (abbreviated handshake: the peer's
+  // Finished was the last message); else takeNewSession() holds the full handshake's session.
+  bool resumed() const;
+  std::string sessionId() const;
+  std::string takeNewSession();
+  const std::string& resumptionRefusal() const;
 
   // After the handshake: the application data in `peerRecords` (kFailed on a bad record).
   Step read(std::string_view peerRecords, std::string& plain);

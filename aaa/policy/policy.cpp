@@ -275,4 +275,14 @@ Decision authorizeCertificate(std::string_view name, std::optional<std::string_v
   return accountDecision(*s, AuthMethod::kEapTls, callingStationId, snapshot, now, sessions, quota, std::nullopt);
 }
 
+Decision authorizeProven(std::string_view username, AuthMethod method, std::optional<std::string_view> callingStationId,
+                         const Snapshot& snapshot, int64_t now, const SessionCount& sessions, const QuotaLookup& quota) {
+  const PolicySettings& settings = snapshot.settings;
+  bool allowed = (method == AuthMethod::kPap && settings.pap) || (method == AuthMethod::kMsChapV2 && settings.msChapV2);
+  if (!allowed) return reject(RejectReason::kMethodNotAllowed, method);
+  const Subscriber* s = snapshot.findSubscriber(username);
+  if (s == nullptr) return reject(RejectReason::kUnknownUser, method);
+  return accountDecision(*s, method, callingStationId, snapshot, now, sessions, quota, std::nullopt);
+}
+
 }  // namespace aaa::policy

@@ -111,4 +111,12 @@ Decision authorizeCertificate(std::string_view certificateName, std::optional<st
                               const Snapshot& snapshot, int64_t nowUnix, const SessionCount& sessions = {},
                               const QuotaLookup& quota = {});
 
+// EAP: the subscriber `username` proved its credential by `method` (PAP or MS-CHAPv2) earlier in
+// this EAP conversation, or in the TLS session it resumes (aaa/eap/resumption.h, which checks the
+// credential is unchanged). Decided now, as authorize() would after the credential: the method must
+// still be enabled, then account state, MAC binding, plan, sessions and quotas.
+Decision authorizeProven(std::string_view username, AuthMethod method, std::optional<std::string_view> callingStationId,
+                         const Snapshot& snapshot, int64_t nowUnix, const SessionCount& sessions = {},
+                         const QuotaLookup& quota = {});
+
 }  // namespace aaa::policy
