@@ -251,6 +251,8 @@ class Bench(BenchBase):
         if r["resume"] and r["not_resumed"]:
             t.problems.append(f"{t.name} {label}: {r['not_resumed']} of {r['accepted']} logins were full handshakes "
                               "(the server did not resume the session)")
+        if r["client_cpu_us_per_login"] * r["rate"] > 0.9e6:
+            t.problems.append(f"{t.name} {label}: eapload used >90% of its core: the figure may be client-bound")
         noise = max(r["noise"].values(), default=0)
         if noise > 0.05:
             t.problems.append(f"{t.name} {label}: other processes took {noise:.0%} of a benchmark core: "
@@ -289,9 +291,27 @@ class Bench(BenchBase):
         t = self.run_edged("edged-shipped", threads=None, pinned=False)
         d = self.args.duration
         out = {"config": t.result["config"], "loads": []}
+
+        def pap():
+            """One PAP run, with the cores edged used meanwhile and how idle the machine was: PAP
+            slower while cores sat idle would be edged blocking itself, not a lack of CPU."""
+            cpu0, cores0, t0 = cpu_seconds(t.proc.pid), core_jiffies(), time.monotonic()
+            r = self.radload(t.port, 64, duration=d, pin=False)
+            cores1, wall = core_jiffies(), time.monotonic() - t0
+            total = sum(cores1[c]["total"] - cores0[c]["total"] for c in cores0 if c in cores1)
+            busy = sum((cores1[c]["task"] + cores1[c]["irq"] + cores1[c]["steal"])
+                       - (cores0[c]["task"] + cores0[c]["irq"] + cores0[c]["steal"]) for c in cores0 if c in cores1)
+            r["edged_cores"] = (cpu_seconds(t.proc.pid) - cpu0) / wall
+            r["machine_idle"] = 1 - busy / total if total else None
+            return r
+
+        def text(r):
+            return f"edged used {r['edged_cores']:.2f} cores, machine idle {r['machine_idle']:.0%}"
+
         try:
             self.radload(t.port, 64, duration=1, pin=False)  # warm-up
-            alone = [self.radload(t.port, 64, duration=d, pin=False)["rps"]]
+            runs = [pap()]
+            log(f"  PAP alone: {runs[-1]['rps']:,.0f} req/s ({text(runs[-1])})")
             loads = [("closed loop", None)] + ([("half of edged's PEAP rate", peap_rate / 2)] if peap_rate else [])
             for label, rate in loads:
                 cmd = self.eapload_cmd(t.port, "peap", False, self.args.concurrency, duration=d + 2, pin=False)
@@ -300,25 +320,27 @@ class Bench(BenchBase):
                 eap = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 try:
                     time.sleep(1.0)  # eapload has its conversations going
-                    during = self.radload(t.port, 64, duration=d, pin=False)
+                    during = pap()
                     eo, ee = eap.communicate(timeout=d + 120)
                 finally:
                     if eap.poll() is None:
                         eap.kill()
                         eap.wait()
                 eap_r = self.parse_json(eo, ee, eap.returncode, "eapload")
-                alone.append(self.radload(t.port, 64, duration=d, pin=False)["rps"])
-                ref = (alone[-2] + alone[-1]) / 2
+                runs.append(pap())
+                ref = (runs[-2]["rps"] + runs[-1]["rps"]) / 2
                 load = {"eap_load": label, "eap_rate_asked": rate, "eap_rate": eap_r["rate"],
                         "eap_failed": eap_r["failed"] + eap_r["rejected"] + eap_r["bad_answers"],
                         "pap_during": during["rps"], "pap_timeouts": during["timeouts"], "pap_alone_around": ref,
-                        "ratio": during["rps"] / ref if ref else None}
+                        "ratio": during["rps"] / ref if ref else None, "during": during}
                 out["loads"].append(load)
-                log(f"  PAP alone {alone[-2]:,.0f} / {alone[-1]:,.0f} req/s (before / after); while PEAP logins run "
-                    f"({label}: {eap_r['rate']:.0f}/s): {during['rps']:,.0f} req/s = {load['ratio']:.0%}")
+                log(f"  PAP while PEAP logins run ({label}: {eap_r['rate']:.0f}/s): {during['rps']:,.0f} req/s "
+                    f"({text(during)}) = {load['ratio']:.0%} of PAP alone around it")
+                log(f"  PAP alone: {runs[-1]['rps']:,.0f} req/s ({text(runs[-1])})")
         finally:
             self.procs.stop(t.proc)
-        out["pap_alone"] = alone
+        out["pap_alone"] = [r["rps"] for r in runs]
+        out["runs"] = runs
         return out
 
     # -- report -------------------------------------------------------------------------------------
