@@ -14,6 +14,14 @@ namespace mgmt::access {
 
 namespace {
 
+// The "invitation" mail's variables (mgmt/mail/outbox.h): the link to choose a first password.
+core::Json invitation(const PersonRow& row, const std::string& link) {
+  std::string role = row.role;
+  std::replace(role.begin(), role.end(), '-', ' ');
+  return core::Json{{"link", link}, {"days", kInviteLinkSeconds / 86400}, {"email", row.email}, {"role", role},
+                    {"name", row.name}};
+}
+
 const core::Status kWrongPassword = core::permissionDenied("wrong email or password");
 
 bool lowerHex(const std::string& s) {
@@ -464,8 +472,7 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
     if (password) return core::Status::ok();
     std::string token = core::pki::randomHex(24);
     EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), row.id, "invite", now, now + kInviteLinkSeconds));
-    return d_.mail(tx, row.tenantId.value_or(""), e, "password-reset",
-                   core::Json{{"link", linkBase() + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
+    return d_.mail(tx, row.tenantId.value_or(""), e, "invitation", invitation(row, linkBase() + "/reset?token=" + token), now);
   });
   EDGE_RETURN_IF_ERROR(s);
   return personFrom(row);
@@ -491,8 +498,7 @@ core::Status SignInService::inviteOwner(store::Transaction& tx, const std::strin
   const std::string token = core::pki::randomHex(24);
   EDGE_RETURN_IF_ERROR(people.insertLink(core::pki::sha256Hex(token), row.id, "invite", now, now + kInviteLinkSeconds));
   const std::string base = consoleUrl.empty() ? linkBase() : consoleUrl;
-  return d_.mail(tx, tenantId, e, "password-reset",
-                 core::Json{{"link", base + "/reset?token=" + token}, {"minutes", kInviteLinkSeconds / 60}}, now);
+  return d_.mail(tx, tenantId, e, "invitation", invitation(row, base + "/reset?token=" + token), now);
 }
 
 core::Result<Person> SignInService::setRole(const std::string& email, const std::string& role, const Principal& actor,

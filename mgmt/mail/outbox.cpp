@@ -46,6 +46,14 @@ const std::map<std::string, Defaults> kDefaults = {
         "you convert it to a paid tier before then.\n",
         "<p>Your demo tenant <strong>{{tenant}}</strong> has ended and is locked.</p><p>It will be deleted on "
         "{{purge-date}} unless you convert it to a paid tier before then.</p>"}},
+      {"invitation",
+       {"You are invited to {{{brand.name}}}",
+        "Hello{{#name}} {{{name}}}{{/name}},\n\nan account at {{{brand.name}}} has been made for you ({{{email}}}, "
+        "role {{{role}}}). Open this link within {{{days}}} days to choose your password and sign in:\n\n"
+        "{{{link}}}\n\nThe link works once. If you did not expect this, ignore this message.\n",
+        "<p>Hello{{#name}} {{name}}{{/name}},</p><p>an account at {{brand.name}} has been made for you ({{email}}, "
+        "role {{role}}).</p><p><a href=\"{{link}}\">Choose your password and sign in</a> (the link works once, "
+        "within {{days}} days).</p><p>If you did not expect this, ignore this message.</p>"}},
       {"welcome-paid",
        {"Welcome to {{{brand.name}}}: {{{tenant}}} is on {{{tier}}}",
         "{{{tenant}}} is now on the {{{tier}}} tier. The demo's sample data has been removed; your own data "

@@ -14,7 +14,8 @@
 // HTML part as {{name}} (escaped). Every template sees the caller's variables plus "brand" (name,
 // logo-url, primary-colour, accent-colour). Platform defaults (outbox.cpp): "signup-verify"
 // (link, business), "demo-ready" (tenant, console-url), "demo-reminder" (tenant, days-left, expires),
-// "demo-expired" (tenant, purge-date), "password-reset" (link, minutes), "welcome-paid" (tenant, tier),
+// "demo-expired" (tenant, purge-date), "invitation" (link, days, email, role, name: a new person's
+// first password), "password-reset" (link, minutes), "welcome-paid" (tenant, tier),
 // "invoice-issued" (customer, number, issued, due, total, reference, portal-url; sent with the
 // invoice's PDF attached, mgmt/billing/invoice_mailer.h), "selfcare-code" (customer, code, minutes:
 // a self-care portal sign-in code, mgmt/selfcare).

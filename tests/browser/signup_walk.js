@@ -133,7 +133,7 @@ async function mailTo(maildir, to, subject, seconds) {
     await shot('progress-ready', resp.status());
 
     // 3. The owner's invitation: choose a password, then sign in.
-    const invite = await mailTo(maildir, email, /^Subject: Reset your password/mi, 60);
+    const invite = await mailTo(maildir, email, /^Subject: You are invited to /mi, 60);
     const reset = (invite.match(/https:\/\/\S+\/reset\?token=[0-9a-f]+/) || [])[0];
     if (!reset) throw new Error('no link in the invitation: ' + invite.slice(0, 500));
     resp = await page.goto(reset);

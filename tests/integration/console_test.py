@@ -236,6 +236,7 @@ class ConsoleTest(unittest.TestCase):
                             {"email": "newbie@acme.test", "name": "New Bie", "role": "tenant-staff"})
         self.assertEqual(code, 303)
         mail = self.sink.wait_for(lambda m: m["To"] == "newbie@acme.test")[0]
+        self.assertTrue(mail["Subject"].startswith("You are invited to "), mail["Subject"])  # not a reset mail
         self.assertRegex(text_of(mail), r"/reset\?token=[0-9a-f]{48}")
         code, page = curl(self.base + "people?invited=newbie%40acme.test", "-b", jar)
         self.assertIn("New Bie", page)

@@ -180,9 +180,9 @@ TEST(Signup, TheEmailedLinkProvisionsADemoOnceWithStepsAndProgress) {
   std::map<std::string, std::string> byTemplate;
   for (const OutboxMessage& m : theirs) byTemplate[m.templateName] = m.recipient;
   STRCMP_EQUAL("owner@harbour.example", byTemplate["demo-ready"].c_str());
-  STRCMP_EQUAL("owner@harbour.example", byTemplate["password-reset"].c_str());
+  STRCMP_EQUAL("owner@harbour.example", byTemplate["invitation"].c_str());
   for (const OutboxMessage& m : theirs)
-    if (m.templateName == "password-reset") CHECK_TRUE(m.bodyText.find("/reset?token=") != std::string::npos);
+    if (m.templateName == "invitation") CHECK_TRUE(m.bodyText.find("/reset?token=") != std::string::npos && m.bodyText.find("within 7 days") != std::string::npos);
   CHECK_EQUAL(1, count(f, "SELECT count(*) FROM people WHERE tenant_id = $1 AND role = 'tenant-owner' AND "
                           "email = 'owner@harbour.example' AND password_hash = ''",
                    tenant));
