@@ -223,6 +223,21 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), text("plan", false, 64), integer("limit").range(1, 100000),
                  integer("offset").range(0, INT64_MAX)})
           .role("tenant"),
+      // Imports (issue 30, ADR 0049): mgmtctl import --tenant T --source S --from PATH|DSN maps the
+      // source with the importer library and sends it here in chunks, as one batch.
+      command("import-apply", "import apply", "--tenant T --batch B --source S (rows sent by mgmtctl import)", "apply a chunk of an import as batch B (run mgmtctl import --tenant T --source S --from PATH|DSN [--dry-run])")
+          .args({tenant(), text("batch", true, 64), text("source", true, 32), boolean("dry-run"),
+                 core::command::rows("plans", 1000, false), core::command::rows("subscribers", 2000, false)})
+          .role("tenant")
+          .change(),
+      command("import-rollback", "import rollback", "--tenant T BATCH", "remove what import batch BATCH added and nobody changed since (its plans that others' subscribers use stay)")
+          .args({tenant(), text("batch", true, 64)})
+          .positional("batch")
+          .role("tenant")
+          .change(),
+      command("import-list", "import list", "--tenant T", "the tenant's import batches: source, state, what each added")
+          .args({tenant()})
+          .role("tenant"),
 
       // What the boxes report, and what mgmt asks of them.
       command("usage", "usage", "--tenant T [--user U]", "usage totals per subscriber as received from the boxes")

@@ -8,6 +8,7 @@
 #include "core/cli.h"
 #include "core/control_socket.h"
 #include "mgmt/mgmt_commands.h"
+#include "mgmt/mgmtctl_import.h"
 #include "mgmt/mgmtctl_offline.h"
 
 namespace {
@@ -98,6 +99,10 @@ int main(int argc, char** argv) {
   }
   const std::string& socketPath = global->socketPath;
   const bool json = global->json;
+  // import --tenant T --source S --from PATH|DSN: the source is read and mapped here (issue 30);
+  // "import list" and "import rollback" are ordinary commands.
+  if (global->words[0] == "import" && (global->words.size() < 2 || global->words[1].rfind("--", 0) == 0))
+    return mgmt::runImportCli(std::vector<std::string>(global->words.begin() + 1, global->words.end()), socketPath, json);
   core::Result<core::CliInvocation> parsed = core::parseCli(specs(), global->words, "mgmtctl");
   if (!parsed.isOk()) {
     std::fprintf(stderr, "%s\n", parsed.status().message().c_str());

@@ -8,6 +8,7 @@
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/billing/collection_store.h"
 #include "mgmt/customers/customer_store.h"
+#include "mgmt/importing/import_store.h"
 #include "mgmt/insight/insight_commands.h"
 #include "mgmt/insight/insight_store.h"
 #include "mgmt/mail/outbox.h"
@@ -67,6 +68,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
   d.purgeOtherAreas = [&clock](store::Transaction& tx, const std::string& tenantId) -> core::Status {
     EDGE_RETURN_IF_ERROR(billing::CollectionStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(importing::ImportStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(partners::PartnerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
@@ -102,6 +104,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       billing({storage, clock}),
       collection({storage, clock, config.payments.providerUrl, config.payments.providerCaFile}),
       customers({storage, clock}),
+      importing({storage, clock}),
       insight(storage, insight::InsightOptions{}),
       partners({storage, clock}),
       onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
@@ -112,6 +115,7 @@ void Platform::bind(core::command::Table& table) {
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
   api::bindCollectionCommands(table, collection);
+  importing::bindImportCommands(table, importing);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
   table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
     return tenancy.pluginGate(caller, spec);

@@ -15,6 +15,7 @@
 #include "mgmt/billing/collection_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/customers/customer_service.h"
+#include "mgmt/importing/import_service.h"
 #include "mgmt/insight/insight_service.h"
 #include "mgmt/partners/partner_service.h"
 #include "mgmt/fleet/fleet_service.h"
@@ -41,6 +42,7 @@ class Platform {
   billing::BillingService billing;
   billing::CollectionService collection;  // online payments and bank statements (ADR 0039)
   customers::CustomerService customers;
+  importing::ImportService importing;  // import batches and their rollback (ADR 0049)
   insight::InsightService insight;  // churn models and scores (ADR 0042)
   partners::PartnerService partners;  // partners, commissions, payouts (ADR 0041)
 

@@ -44,16 +44,17 @@ Json publicSpec(Json spec) {
 
 }  // namespace
 
-core::Status putPlan(store::Transaction& tx, const Tenant& tenant, const Json& spec, int64_t now) {
+core::Status putPlan(store::Transaction& tx, const Tenant& tenant, const Json& spec, int64_t now,
+                     const std::string& importBatch) {
   // A plan as every box will read it: validated with the boxes' own rules (catalog/plan.h).
   ::catalog::Plan p;
   EDGE_RETURN_IF_ERROR(::catalog::applyPlanArgs(CommandArgs(spec), p));
   EDGE_ASSIGN_OR_RETURN(int64_t version, tenancy::TenantStore(tx).nextVersion(tenant.id));
-  return CatalogStore(tx).putPlan(tenant.id, spec["name"].get<std::string>(), spec.dump(), version, now);
+  return CatalogStore(tx).putPlan(tenant.id, spec["name"].get<std::string>(), spec.dump(), version, now, importBatch);
 }
 
 core::Status putSubscriber(store::Transaction& tx, const Tenant& tenant, const Json& spec, const std::string& origin,
-                           int64_t now) {
+                           int64_t now, const std::string& importBatch) {
   CatalogStore catalog(tx);
   // A subscriber as every box will read it: validated with the boxes' own rules
   // (catalog/subscriber.h), the plan looked up among the tenant's.
@@ -79,7 +80,8 @@ core::Status putSubscriber(store::Transaction& tx, const Tenant& tenant, const J
                                      "': upgrade the tier to add more");
   }
   EDGE_ASSIGN_OR_RETURN(int64_t version, tenancy::TenantStore(tx).nextVersion(tenant.id));
-  return catalog.putSubscriber(tenant.id, username, spec["plan"].get<std::string>(), spec.dump(), version, origin, now);
+  return catalog.putSubscriber(tenant.id, username, spec["plan"].get<std::string>(), spec.dump(), version, origin, now,
+                               importBatch);
 }
 
 core::Result<bool> subscriberExists(store::Transaction& tx, const std::string& tenantId, const std::string& username) {

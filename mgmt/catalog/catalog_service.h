@@ -26,9 +26,11 @@ namespace mgmt::catalog {
 
 // In the caller's transaction, for the commands here, the demo data and subscribers made on a box:
 // a validated plan or subscriber inserted or replaced with the tenant's next version.
-core::Status putPlan(store::Transaction& tx, const tenancy::Tenant& tenant, const core::Json& spec, int64_t now);
+// importBatch: set by an import (mgmt/importing, ADR 0049) only.
+core::Status putPlan(store::Transaction& tx, const tenancy::Tenant& tenant, const core::Json& spec, int64_t now,
+                     const std::string& importBatch = "");
 core::Status putSubscriber(store::Transaction& tx, const tenancy::Tenant& tenant, const core::Json& spec,
-                           const std::string& origin, int64_t now);
+                           const std::string& origin, int64_t now, const std::string& importBatch = "");
 core::Result<bool> subscriberExists(store::Transaction& tx, const std::string& tenantId, const std::string& username);
 
 struct CatalogCounts {

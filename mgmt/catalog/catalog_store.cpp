@@ -24,24 +24,26 @@ core::Result<std::optional<std::string>> CatalogStore::subscriberSpec(const std:
 }
 
 core::Status CatalogStore::putPlan(const std::string& tenantId, const std::string& name, const std::string& spec,
-                                   int64_t version, int64_t now) {
+                                   int64_t version, int64_t now, const std::string& importBatch) {
   return tx_
-      .exec("INSERT INTO plans(tenant_id, name, spec, version, deleted, updated_at) VALUES ($1, $2, $3, $4, 0, $5) "
+      .exec("INSERT INTO plans(tenant_id, name, spec, version, deleted, updated_at, import_batch) "
+            "VALUES ($1, $2, $3, $4, 0, $5, $6) "
             "ON CONFLICT(tenant_id, name) DO UPDATE SET spec = excluded.spec, version = excluded.version, deleted = 0, "
-            "updated_at = excluded.updated_at",
-            {tenantId, name, spec, version, now})
+            "updated_at = excluded.updated_at, import_batch = excluded.import_batch",
+            {tenantId, name, spec, version, now, importBatch})
       .status();
 }
 
 core::Status CatalogStore::putSubscriber(const std::string& tenantId, const std::string& username,
                                          const std::string& plan, const std::string& spec, int64_t version,
-                                         const std::string& origin, int64_t now) {
+                                         const std::string& origin, int64_t now, const std::string& importBatch) {
   return tx_
-      .exec("INSERT INTO subscribers(tenant_id, username, plan, spec, version, deleted, origin, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8) "
+      .exec("INSERT INTO subscribers(tenant_id, username, plan, spec, version, deleted, origin, created_at, updated_at, "
+            "import_batch) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9) "
             "ON CONFLICT(tenant_id, username) DO UPDATE SET plan = excluded.plan, spec = excluded.spec, "
-            "version = excluded.version, deleted = 0, updated_at = excluded.updated_at",
-            {tenantId, username, plan, spec, version, origin, now, now})
+            "version = excluded.version, deleted = 0, updated_at = excluded.updated_at, "
+            "import_batch = excluded.import_batch",
+            {tenantId, username, plan, spec, version, origin, now, now, importBatch})
       .status();
 }
 

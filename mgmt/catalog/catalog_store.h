@@ -27,11 +27,14 @@ class CatalogStore {
   core::Result<std::optional<std::string>> planSpec(const std::string& tenantId, const std::string& name);
   core::Result<std::optional<std::string>> subscriberSpec(const std::string& tenantId, const std::string& username);
 
-  // Inserts, or replaces (and revives) the row with this key.
+  // Inserts, or replaces (and revives) the row with this key. importBatch: the import batch that
+  // adds it (ADR 0049); every other write passes "", so a row changed since its import is no longer
+  // the batch's and a rollback leaves it.
   core::Status putPlan(const std::string& tenantId, const std::string& name, const std::string& spec, int64_t version,
-                       int64_t now);
+                       int64_t now, const std::string& importBatch = "");
   core::Status putSubscriber(const std::string& tenantId, const std::string& username, const std::string& plan,
-                             const std::string& spec, int64_t version, const std::string& origin, int64_t now);
+                             const std::string& spec, int64_t version, const std::string& origin, int64_t now,
+                             const std::string& importBatch = "");
   core::Status tombstonePlan(const std::string& tenantId, const std::string& name, int64_t version, int64_t now);
   core::Status tombstoneSubscriber(const std::string& tenantId, const std::string& username, int64_t version,
                                    int64_t now);

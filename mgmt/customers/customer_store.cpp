@@ -146,12 +146,12 @@ core::Result<std::optional<Customer>> CustomerStore::find(const std::string& ten
 core::Status CustomerStore::put(const Customer& c) {
   EDGE_RETURN_IF_ERROR(
       tx_.exec("INSERT INTO customers(tenant_id, id, name, email, phone, address, notes, tags, username, created_at, "
-               "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+               "updated_at, import_batch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
                "ON CONFLICT(tenant_id, id) DO UPDATE SET name = excluded.name, email = excluded.email, "
                "phone = excluded.phone, address = excluded.address, notes = excluded.notes, tags = excluded.tags, "
-               "username = excluded.username, updated_at = excluded.updated_at",
+               "username = excluded.username, updated_at = excluded.updated_at, import_batch = excluded.import_batch",
                {c.tenantId, c.id, c.name, c.email, c.phone, c.address, c.notes, joined(c.tags), c.username, c.createdAt,
-                c.updatedAt})
+                c.updatedAt, c.importBatch})
           .status());
   EDGE_RETURN_IF_ERROR(
       tx_.exec("DELETE FROM customer_keys WHERE tenant_id = $1 AND customer_id = $2", {c.tenantId, c.id}).status());

@@ -27,6 +27,9 @@ struct Customer {
   std::string username;  // the RADIUS account (a subscriber of the tenant), or ""
   int64_t createdAt = 0;
   int64_t updatedAt = 0;
+  // The import batch that added it (ADR 0049); find() never reads it back, so any later put (a
+  // customer-set) writes "" and a rollback leaves the customer.
+  std::string importBatch;
 };
 
 // The index terms of a customer, lower-case, without duplicates: the whole name and each word of it,

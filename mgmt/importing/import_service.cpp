@@ -1,0 +1,250 @@
+#include "mgmt/importing/import_service.h"
+
+#include "core/command_args.h"
+#include "core/pki.h"
+#include "mgmt/catalog/catalog_service.h"
+#include "mgmt/catalog/catalog_store.h"
+#include "mgmt/customers/customer_service.h"
+#include "mgmt/customers/customer_store.h"
+#include "mgmt/importing/import_store.h"
+#include "mgmt/tenancy/tenancy_service.h"
+#include "mgmt/tenancy/tenant_store.h"
+#include "mgmt/tiers.h"
+
+namespace mgmt::importing {
+
+using core::CommandArgs;
+using core::ControlReply;
+using core::Json;
+using tenancy::Caller;
+using tenancy::Tenant;
+
+namespace {
+
+bool validBatchId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos;
+}
+
+std::string textOf(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// What a dry run returns from the unit of work so that it is rolled back.
+const char* kDryRunMark = "import dry run: rolled back";
+
+}  // namespace
+
+ControlReply ImportService::apply(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_ASSIGN_OR_RETURN(std::string batch, a.required("batch"));
+  EDGE_ASSIGN_OR_RETURN(std::string source, a.required("source"));
+  if (!validBatchId(batch))
+    return ControlReply::error(core::invalidArgument("batch: lower-case letters, digits, - and _, at most 64"));
+  const bool dryRun = args.value("dry-run", false) == true;
+  const Json plans = args.value("plans", Json::array());
+  const Json subscribers = args.value("subscribers", Json::array());
+  if (!plans.is_array() || plans.size() > kMaxPlansPerCall)
+    return ControlReply::error(core::invalidArgument("plans: at most " + std::to_string(kMaxPlansPerCall) + " per call"));
+  if (!subscribers.is_array() || subscribers.size() > kMaxSubscribersPerCall)
+    return ControlReply::error(
+        core::invalidArgument("subscribers: at most " + std::to_string(kMaxSubscribersPerCall) + " per call"));
+  const int64_t now = d_.clock.unixSeconds();
+  Json out;
+  core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    ImportStore batches(tx);
+    EDGE_ASSIGN_OR_RETURN(std::optional<Batch> existing, batches.find(t.id, batch));
+    if (existing && existing->state == "rolled-back")
+      return core::failedPrecondition("batch: '" + batch + "' was rolled back; import again as a new batch");
+    EDGE_RETURN_IF_ERROR(batches.begin(t.id, batch, source, now));
+    catalog::CatalogStore catalogStore(tx);
+    customers::CustomerStore customerStore(tx);
+    EDGE_ASSIGN_OR_RETURN(int64_t before, catalogStore.subscriberCount(t.id));
+    const Tier* tier = findTier(t.tier);
+    const int64_t cap = tier != nullptr ? static_cast<int64_t>(tier->subscriberCap) : 0;
+    int64_t plansAdded = 0, plansKept = 0, added = 0, already = 0, capRefused = 0, customersAdded = 0,
+            customersKept = 0;
+    Json refused = Json::array();
+    for (const Json& p : plans) {
+      std::string name = textOf(p, "name");
+      if (!p.is_object() || name.empty()) {
+        refused.push_back({{"plan", name}, {"error", "name: a plan needs a name"}});
+        continue;
+      }
+      EDGE_ASSIGN_OR_RETURN(std::optional<std::string> have, catalogStore.planSpec(t.id, name));
+      if (have) {
+        ++plansKept;  // never overwritten: it may be the operator's own
+        continue;
+      }
+      core::Status ps = catalog::putPlan(tx, t, p, now, batch);
+      if (ps.isOk()) ++plansAdded;
+      else refused.push_back({{"plan", name}, {"error", ps.message()}});
+    }
+    for (const Json& row : subscribers) {
+      if (!row.is_object()) return core::invalidArgument("subscribers: each row is an object");
+      Json spec = row;
+      const Json line = spec.value("line", Json(0));
+      const Json customer = spec.value("customer", Json::object());
+      spec.erase("line");
+      spec.erase("customer");
+      const std::string username = textOf(spec, "username");
+      EDGE_ASSIGN_OR_RETURN(bool exists, catalog::subscriberExists(tx, t.id, username));
+      if (exists) {
+        ++already;
+      } else {
+        core::Status ss = catalog::putSubscriber(tx, t, spec, "mgmt", now, batch);
+        if (!ss.isOk()) {
+          if (ss.code() == core::Code::kResourceExhausted) ++capRefused;
+          refused.push_back({{"username", username}, {"line", line}, {"error", ss.message()}});
+          continue;
+        }
+        ++added;
+      }
+      if (!customer.is_object() || customer.empty()) continue;
+      // The customer record, once per username: one that holds the subscriber already is kept.
+      EDGE_ASSIGN_OR_RETURN(std::optional<customers::Customer> held, customerStore.findByUsername(t.id, username));
+      if (held) {
+        ++customersKept;
+        continue;
+      }
+      Json fields = Json::object();
+      for (const char* k : {"name", "email", "phone", "address", "notes"})
+        if (!textOf(customer, k).empty()) fields[k] = textOf(customer, k);
+      if (!fields.contains("name")) fields["name"] = username;
+      if (core::Status cs = customers::validateFields(fields); !cs.isOk()) {
+        refused.push_back({{"username", username}, {"line", line}, {"error", "customer " + cs.message()}});
+        continue;
+      }
+      customers::Customer c;
+      c.tenantId = t.id;
+      c.id = "cu-" + core::pki::randomHex(6);
+      c.name = fields["name"].get<std::string>();
+      c.email = textOf(fields, "email");
+      c.phone = textOf(fields, "phone");
+      c.address = textOf(fields, "address");
+      c.notes = textOf(fields, "notes");
+      c.username = username;
+      c.createdAt = c.updatedAt = now;
+      c.importBatch = batch;
+      EDGE_RETURN_IF_ERROR(customerStore.put(c));
+      ++customersAdded;
+    }
+    EDGE_RETURN_IF_ERROR(batches.addCounts(t.id, batch, plansAdded, added, customersAdded, "applied"));
+    out = Json{{"tenant", t.name},
+               {"batch", batch},
+               {"dry-run", dryRun},
+               {"plans-added", plansAdded},
+               {"plans-kept", plansKept},
+               {"added", added},
+               {"already-there", already},
+               {"customers-added", customersAdded},
+               {"customers-kept", customersKept},
+               {"cap-refused", capRefused},
+               {"subscribers-before", before},
+               {"subscriber-cap", cap},  // 0: none
+               {"refused", refused}};
+    if (dryRun) return core::failedPrecondition(kDryRunMark);
+    return core::Status::ok();
+  });
+  if (dryRun && s.code() == core::Code::kFailedPrecondition && s.message() == kDryRunMark)
+    return ControlReply::success("dry run: nothing was changed", out);
+  EDGE_RETURN_IF_ERROR(s);
+  return ControlReply::success("import batch '" + batch + "': " + std::to_string(out["added"].get<int64_t>()) +
+                                   " subscribers added",
+                               out);
+}
+
+ControlReply ImportService::rollback(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_ASSIGN_OR_RETURN(std::string batch, a.required("batch"));
+  const int64_t now = d_.clock.unixSeconds();
+  Json out;
+  core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    ImportStore batches(tx);
+    EDGE_ASSIGN_OR_RETURN(std::optional<Batch> b, batches.find(t.id, batch));
+    if (!b) return core::notFound("batch: no import batch '" + batch + "' in tenant '" + t.name + "'");
+    if (b->state == "rolled-back") return core::failedPrecondition("batch: '" + batch + "' was rolled back already");
+    catalog::CatalogStore catalogStore(tx);
+    tenancy::TenantStore tenants(tx);
+    customers::CustomerStore customerStore(tx);
+    EDGE_ASSIGN_OR_RETURN(std::vector<std::string> ids, batches.customers(t.id, batch));
+    for (const std::string& id : ids) EDGE_RETURN_IF_ERROR(customerStore.remove(t.id, id).status());
+    EDGE_ASSIGN_OR_RETURN(std::vector<std::string> users, batches.subscribers(t.id, batch));
+    for (const std::string& u : users) {
+      EDGE_ASSIGN_OR_RETURN(int64_t version, tenants.nextVersion(t.id));
+      EDGE_RETURN_IF_ERROR(catalogStore.tombstoneSubscriber(t.id, u, version, now));
+    }
+    EDGE_ASSIGN_OR_RETURN(std::vector<std::string> planNames, batches.plans(t.id, batch));
+    int64_t plansRemoved = 0;
+    Json plansKept = Json::array();
+    for (const std::string& p : planNames) {
+      EDGE_ASSIGN_OR_RETURN(int64_t on, catalogStore.subscribersOnPlan(t.id, p));
+      if (on > 0) {
+        EDGE_RETURN_IF_ERROR(batches.unmarkPlan(t.id, p));
+        plansKept.push_back({{"plan", p}, {"subscribers", on}});
+        continue;
+      }
+      EDGE_ASSIGN_OR_RETURN(int64_t version, tenants.nextVersion(t.id));
+      EDGE_RETURN_IF_ERROR(catalogStore.tombstonePlan(t.id, p, version, now));
+      ++plansRemoved;
+    }
+    EDGE_RETURN_IF_ERROR(batches.markRolledBack(t.id, batch, now));
+    const int64_t removed = static_cast<int64_t>(users.size());
+    out = Json{{"tenant", t.name},
+               {"batch", batch},
+               {"subscribers-removed", removed},
+               {"subscribers-left", b->subscribers - removed},  // changed (or deleted) since the import
+               {"customers-removed", static_cast<int64_t>(ids.size())},
+               {"customers-left", b->customers - static_cast<int64_t>(ids.size())},
+               {"plans-removed", plansRemoved},
+               {"plans-kept", plansKept}};
+    return core::Status::ok();
+  });
+  EDGE_RETURN_IF_ERROR(s);
+  return ControlReply::success("import batch '" + batch + "' rolled back: " +
+                                   std::to_string(out["subscribers-removed"].get<int64_t>()) +
+                                   " subscribers removed, " + std::to_string(out["subscribers-left"].get<int64_t>()) +
+                                   " changed since the import left as they are",
+                               out);
+}
+
+ControlReply ImportService::list(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  Json rows = Json::array();
+  core::Status s = d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(std::vector<Batch> list, ImportStore(tx).list(t.id));
+        for (const Batch& b : list)
+          rows.push_back({{"batch", b.id},
+                          {"source", b.source},
+                          {"state", b.state},
+                          {"plans", b.plans},
+                          {"subscribers", b.subscribers},
+                          {"customers", b.customers},
+                          {"created", b.createdAt},
+                          {"rolled-back", b.rolledBackAt}});
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly);
+  EDGE_RETURN_IF_ERROR(s);
+  return ControlReply::success(std::to_string(rows.size()) + " import batches", rows);
+}
+
+void bindImportCommands(core::command::Table& table, ImportService& service) {
+  auto scoped = [](auto serve) {
+    return [serve](const Json& args, const core::command::Caller& c) -> ControlReply {
+      if (!c.role.empty() && c.role.rfind("platform-", 0) != 0 && c.scope.empty())
+        return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
+      return serve(args, Caller{c.scope});
+    };
+  };
+  table.bind("import-apply", scoped([&service](const Json& a, const Caller& c) { return service.apply(a, c); }));
+  table.bind("import-rollback", scoped([&service](const Json& a, const Caller& c) { return service.rollback(a, c); }));
+  table.bind("import-list", scoped([&service](const Json& a, const Caller& c) { return service.list(a, c); }));
+}
+
+}  // namespace mgmt::importing

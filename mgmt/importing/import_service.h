@@ -1,0 +1,48 @@
+// Imports into a tenant as batches, and their rollback (issue 30, ADR 0049).
+//
+// Contract:
+//  - import-apply takes a chunk of an ImportPlan (mgmtctl import maps the source with the importer
+//    library and sends it in chunks): plans (plan-add arguments), subscribers (subscriber-add
+//    arguments, each with its source line and, optionally, its customer record). One chunk is one
+//    unit of work. Every row goes through the catalog's and the customers' own checks (the tier's
+//    subscriber cap included: rows past it are refused, each said); nothing is overwritten: a plan,
+//    subscriber or customer (by username) that exists is counted as kept. So a re-run adds nothing.
+//  - With dry-run the same chunk is applied and rolled back: the answer says what would happen.
+//  - Rows added carry the batch id. Any later write to a row by anything else clears it: a rollback
+//    (import-rollback) removes the batch's subscribers and customers still marked, and its plans no
+//    other subscriber is on (a plan kept is unmarked and reported), and marks the batch rolled back.
+//  - Tenant-scoped like every catalog command: a tenant caller reaches only its own tenant.
+#pragma once
+
+#include "core/clock.h"
+#include "core/command/command.h"
+#include "core/control_socket.h"
+#include "mgmt/store/sql.h"
+#include "mgmt/tenancy/caller.h"
+
+namespace mgmt::importing {
+
+// Most rows one import-apply takes (the CLI sends chunks of this size).
+inline constexpr size_t kMaxPlansPerCall = 1000;
+inline constexpr size_t kMaxSubscribersPerCall = 2000;
+
+class ImportService {
+ public:
+  struct Deps {
+    store::Storage& storage;
+    const core::Clock& clock;
+  };
+  explicit ImportService(Deps deps) : d_(deps) {}
+
+  core::ControlReply apply(const core::Json& args, const tenancy::Caller& caller);
+  core::ControlReply rollback(const core::Json& args, const tenancy::Caller& caller);
+  core::ControlReply list(const core::Json& args, const tenancy::Caller& caller);
+
+ private:
+  Deps d_;
+};
+
+// Binds import-apply, import-rollback and import-list.
+void bindImportCommands(core::command::Table& table, ImportService& service);
+
+}  // namespace mgmt::importing

@@ -1,0 +1,207 @@
+#include "mgmt/mgmtctl_import.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "core/cli.h"
+#include "core/control_socket.h"
+#include "core/json.h"
+#include "core/pki.h"
+#include "import/freeradius_sql.h"
+#include "import/freeradius_users.h"
+#include "import/mapping.h"
+#include "mgmt/importing/import_service.h"
+
+namespace mgmt {
+namespace {
+
+constexpr const char* kUsage =
+    "mgmtctl: usage: mgmtctl import --tenant T --source freeradius-users|freeradius-sql|daloradius --from PATH|DSN\n"
+    "                [--dry-run] [--default-plan NAME] [--currency CODE] [--batch ID]\n"
+    "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n"
+    "  then: mgmtctl import list --tenant T; mgmtctl import rollback --tenant T BATCH\n";
+
+core::Result<importer::ImportPlan> loadPlan(const std::string& source, const std::string& from,
+                                            const importer::MapOptions& options) {
+  if (source == "freeradius-sql" || source == "daloradius")
+    return importer::readSqlImportPlan(source, from, options,
+                                       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+  if (source != "freeradius-users")
+    return core::invalidArgument("--source '" + source +
+                                 "' is not supported by mgmtctl import (freeradius-users, freeradius-sql, daloradius)");
+  std::FILE* f = std::fopen(from.c_str(), "rb");
+  if (f == nullptr) return core::notFound(from + ": cannot be read");
+  std::string text;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) {
+    text.append(buf, n);
+    if (text.size() > importer::kMaxUsersFileOctets) {
+      std::fclose(f);
+      return core::invalidArgument(from + ": larger than " + std::to_string(importer::kMaxUsersFileOctets >> 20) + " MiB");
+    }
+  }
+  std::fclose(f);
+  EDGE_ASSIGN_OR_RETURN(std::vector<importer::UsersEntry> entries, importer::parseFreeradiusUsers(text));
+  return importer::mapFreeradiusUsers(entries, options);
+}
+
+std::string newBatchId() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return std::string("imp-") + stamp + "-" + core::pki::randomHex(2);
+}
+
+}  // namespace
+
+int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
+  std::string tenant, source, from, batch;
+  importer::MapOptions options;
+  bool dryRun = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    std::string* into = w == "--tenant"         ? &tenant
+                        : w == "--source"       ? &source
+                        : w == "--from"         ? &from
+                        : w == "--batch"        ? &batch
+                        : w == "--default-plan" ? &options.defaultPlan
+                        : w == "--currency"     ? &options.currency
+                                                : nullptr;
+    if (w == "--dry-run") {
+      dryRun = true;
+    } else if (into != nullptr && i + 1 < words.size()) {
+      *into = words[++i];
+    } else {
+      std::fprintf(stderr, "mgmtctl: import: unexpected '%s'\n%s", w.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (tenant.empty() || source.empty() || from.empty()) {
+    std::fprintf(stderr, "%s", kUsage);
+    return 2;
+  }
+  if (batch.empty()) batch = newBatchId();
+
+  core::Result<importer::ImportPlan> loaded = loadPlan(source, from, options);
+  if (!loaded.isOk()) {
+    std::fprintf(stderr, "mgmtctl: import: %s\n", loaded.status().message().c_str());
+    return 1;
+  }
+  const importer::ImportPlan& plan = *loaded;
+
+  // The plans the importable subscribers use, and those subscribers (with line and customer).
+  core::Json plans = core::Json::array();
+  for (const importer::MappedPlan& p : plan.plans)
+    if (p.subscribers > 0) plans.push_back(p.args);
+  std::vector<core::Json> rows;
+  int64_t notImportable = 0;
+  for (const importer::MappedSubscriber& s : plan.subscribers) {
+    if (!s.importable) {
+      ++notImportable;
+      continue;
+    }
+    core::Json row = s.args;
+    row["line"] = s.line;
+    if (!s.customer.empty()) row["customer"] = s.customer;
+    rows.push_back(std::move(row));
+  }
+  if (plans.size() > importing::kMaxPlansPerCall) {
+    std::fprintf(stderr, "mgmtctl: import: %zu plans: more than %zu in one import; split the source\n", plans.size(),
+                 importing::kMaxPlansPerCall);
+    return 1;
+  }
+
+  // Chunks. A dry run is rolled back after each chunk, so every chunk carries the plans (its
+  // subscribers need them) and the tier cap is reckoned here over the whole import.
+  const size_t chunk = importing::kMaxSubscribersPerCall;
+  int64_t plansAdded = 0, plansKept = 0, added = 0, already = 0, capRefused = 0, customersAdded = 0,
+          customersKept = 0, before = -1, cap = 0;
+  core::Json refused = core::Json::array();
+  size_t sent = 0;
+  bool first = true;
+  do {
+    core::Json args = {{"tenant", tenant}, {"batch", batch}, {"source", plan.source}, {"dry-run", dryRun}};
+    if (first || dryRun) args["plans"] = plans;
+    size_t end = std::min(rows.size(), sent + chunk);
+    core::Json part = core::Json::array();
+    for (size_t i = sent; i < end; ++i) part.push_back(rows[i]);
+    args["subscribers"] = std::move(part);
+    core::Result<core::Json> reply = core::controlCall(socketPath, "import-apply", args, 300000, "mgmtd");
+    if (!reply.isOk()) {
+      std::fprintf(stderr, "mgmtctl: import: %s\n", reply.status().message().c_str());
+      return 3;
+    }
+    if (reply->value("result", 1) != core::kControlSuccess) {
+      std::fprintf(stderr, "mgmtctl: import: %s%s\n", core::jsonText((*reply)["text"]).c_str(),
+                   sent > 0 ? (" (after " + std::to_string(sent) + " subscribers; run again to go on)").c_str() : "");
+      return core::cliExitStatus(*reply);
+    }
+    const core::Json& a = (*reply)["arguments"];
+    if (first) {
+      plansAdded = a["plans-added"].get<int64_t>();
+      plansKept = a["plans-kept"].get<int64_t>();
+      before = a["subscribers-before"].get<int64_t>();
+      cap = a["subscriber-cap"].get<int64_t>();
+    }
+    added += a["added"].get<int64_t>();
+    already += a["already-there"].get<int64_t>();
+    capRefused += a["cap-refused"].get<int64_t>();
+    customersAdded += a["customers-added"].get<int64_t>();
+    customersKept += a["customers-kept"].get<int64_t>();
+    for (const core::Json& r : a["refused"])
+      if (!(dryRun && !first && r.contains("plan"))) refused.push_back(r);
+    sent = end;
+    first = false;
+    std::fprintf(stderr, "%s %zu/%zu subscribers: %lld added, %lld already there, %zu refused\n",
+                 dryRun ? "checked" : "applied", sent, rows.size(), (long long)added, (long long)already, refused.size());
+  } while (sent < rows.size());
+  if (dryRun && cap > 0 && before + added > cap) {
+    // Each rolled-back chunk saw the tenant as it was: the cap over the whole import is said here.
+    int64_t over = before + added - cap;
+    capRefused += over;
+    added -= over;
+  }
+
+  core::Json target = {{"tenant", tenant},
+                       {"batch", dryRun ? core::Json(nullptr) : core::Json(batch)},
+                       {"plans-added", plansAdded},
+                       {"plans-kept", plansKept},
+                       {"added", added},
+                       {"already-there", already},
+                       {"refused-by-tier-cap", capRefused},
+                       {"customers-added", customersAdded},
+                       {"customers-kept", customersKept},
+                       {"not-importable", notImportable},
+                       {"subscriber-cap", cap},
+                       {"subscribers-before", before},
+                       {"refused", refused}};
+  if (json) {
+    core::Json out = importer::reportJson(plan);
+    out["target"] = target;
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    if (dryRun) std::printf("%s", importer::reportText(plan).c_str());
+    std::printf("%s tenant '%s'%s:\n", dryRun ? "Into" : "Imported into", tenant.c_str(),
+                dryRun ? " (dry run: nothing changed)" : (" as batch " + batch).c_str());
+    std::printf("  plans: %lld %s, %lld already there (kept as they are)\n", (long long)plansAdded,
+                dryRun ? "to add" : "added", (long long)plansKept);
+    std::printf("  subscribers: %lld %s, %lld already there, %lld refused by the tier's cap%s, %lld not importable\n",
+                (long long)added, dryRun ? "to add" : "added", (long long)already, (long long)capRefused,
+                cap > 0 ? (" of " + std::to_string(cap)).c_str() : "", (long long)notImportable);
+    std::printf("  customers: %lld %s, %lld already there\n", (long long)customersAdded, dryRun ? "to add" : "added",
+                (long long)customersKept);
+    for (const core::Json& r : refused) {
+      if (r.contains("plan")) std::printf("  plan %s: %s\n", core::jsonText(r["plan"]).c_str(), core::jsonText(r["error"]).c_str());
+      else
+        std::printf("  %s (line %s): %s\n", core::jsonText(r["username"]).c_str(), core::jsonText(r["line"]).c_str(),
+                    core::jsonText(r["error"]).c_str());
+    }
+    if (!dryRun) std::printf("undo with: mgmtctl import rollback --tenant %s %s\n", tenant.c_str(), batch.c_str());
+  }
+  return dryRun || refused.empty() ? 0 : 1;  // a dry run that finds refusals still did its job
+}
+
+}  // namespace mgmt
