@@ -406,6 +406,25 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .roles(billingStaff())
           .change(),
 
+      // Dunning: steps per tenant, the job that applies them, each customer's standing and log
+      // (mgmt/billing/dunning_service.h, docs/billing.md "Dunning", ADR 0047).
+      command("dunning-policy-get", "dunning-policy get", "--tenant T", "the tenant's dunning steps (none: dunning is off) and the documented default")
+          .args({tenant()})
+          .role("tenant"),
+      command("dunning-policy-set", "dunning-policy set", "--tenant T --steps JSON|default|off", "set the dunning steps: [{\"after-days\": 3, \"action\": \"remind\", \"mail\": \"dunning-reminder\"}, {\"after-days\": 14, \"action\": \"throttle\", \"rate\": \"1M/512k\"}, ...] (actions remind, throttle, walled, suspend, terminate)")
+          .args({tenant(), text("steps", true, 8192)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("dunning-run", "dunning run", "[--tenant T] [--date DATE]", "move every subscription past due to the step it has reached (the platform job, by hand; safe to run again)")
+          .args({tenant(), text("date", false, 10)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("dunning-status", "dunning status", "--tenant T [--username U] [--subscription ID] [--limit N]", "subscriptions in dunning with their step, and the log of every move")
+          .args({tenant(), text("username", false, 253), text("subscription", false, 64), integer("limit").range(1, 10000)})
+          .role("tenant"),
+
       // Partners and resellers, commissions, statements, payouts (mgmt/partners, docs/partners.md):
       // a platform caller without --tenant works on platform partners, with it on that tenant's
       // resellers; a partner's own people read their ledger, statements and payouts.

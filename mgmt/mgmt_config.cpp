@@ -139,6 +139,9 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "The listener for operators' tools")
         .integer("device-poll-interval", &MgmtConfig::devicePollInterval, 60, 1, 86400,
                  "Seconds between an appliance's check-ins (told to every box at each check-in)")
+        .integer("device-dunning-poll-interval", &MgmtConfig::dunningPollInterval, 20, 1, 86400,
+                 "Seconds between check-ins of the boxes of a tenant with customers in dunning (at most "
+                 "device-poll-interval): a payment restores service on them within it (ADR 0047)")
         .integer("certificate-days", &MgmtConfig::certificateDays, 90, 1, 825,
                  "Validity of device certificates; boxes renew at two thirds of it")
         .integer("ticket-rotation-seconds", &MgmtConfig::ticketRotationSeconds, 86400, 2, 7 * 86400,

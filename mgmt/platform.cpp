@@ -7,6 +7,7 @@
 #include "mgmt/api/signup_api.h"
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/billing/collection_store.h"
+#include "mgmt/billing/dunning_store.h"
 #include "mgmt/customers/customer_store.h"
 #include "mgmt/importing/import_store.h"
 #include "mgmt/insight/insight_commands.h"
@@ -66,6 +67,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
   // parents, in the purge's unit of work. What stays is one platform-level audit row saying that the
   // tenant (by id only) was purged and when (ADR 0029).
   d.purgeOtherAreas = [&clock](store::Transaction& tx, const std::string& tenantId) -> core::Status {
+    EDGE_RETURN_IF_ERROR(billing::DunningStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::CollectionStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(importing::ImportStore(tx).deleteTenant(tenantId));
@@ -97,12 +99,15 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       signIn(signInDeps(config, storage, clock)),
       audit({storage, clock}),
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
-             config.certificateDays}),
+             config.certificateDays, config.dunningPollInterval, &billing::DunningService::tenantInDunning}),
       catalog({storage, clock}),
       usage({storage, clock,
              config.storage.usageIngest == "insert" ? usage::IngestPath::kInsert : usage::IngestPath::kBest}),
       billing({storage, clock}),
       collection({storage, clock, config.payments.providerUrl, config.payments.providerCaFile}),
+      // A walled customer is sent to the self-care portal's invoices, where it pays (ADR 0043, 0047).
+      dunning({storage, clock,
+               [&config](const std::string& tenantName) { return config.effectiveLinkUrl() + "/selfcare/" + tenantName + "/invoices"; }}),
       customers({storage, clock}),
       importing({storage, clock}),
       insight(storage, insight::InsightOptions{}),
@@ -116,6 +121,7 @@ void Platform::bind(core::command::Table& table) {
   partners::bindPartnerCommands(table, partners);
   api::bindCollectionCommands(table, collection);
   importing::bindImportCommands(table, importing);
+  billing::bindDunningCommands(table, dunning);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
   table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
     return tenancy.pluginGate(caller, spec);

@@ -13,6 +13,7 @@
 #include "mgmt/authority.h"
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/collection_service.h"
+#include "mgmt/billing/dunning_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/customers/customer_service.h"
 #include "mgmt/importing/import_service.h"
@@ -41,6 +42,7 @@ class Platform {
   usage::UsageService usage;
   billing::BillingService billing;
   billing::CollectionService collection;  // online payments and bank statements (ADR 0039)
+  billing::DunningService dunning;        // dunning steps, the job, restores on payment (ADR 0047)
   customers::CustomerService customers;
   importing::ImportService importing;  // import batches and their rollback (ADR 0049)
   insight::InsightService insight;  // churn models and scores (ADR 0042)

@@ -46,7 +46,7 @@ void PlatformJobs::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void PlatformJobs::runOnce(bool lifecycle) {
+void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
   auto run = [this](const char* name, const std::function<core::Status()>& work) {
     core::Result<bool> ran = storage_.withSingletonLock(name, work);
     if (!ran.isOk()) core::logWarning("mgmtd: the ", name, " job failed: ", ran.status().toString());
@@ -68,6 +68,13 @@ void PlatformJobs::runOnce(bool lifecycle) {
       return core::Status::ok();
     });
   }
+  if (dunning) {
+    // Each tenant under its own lock inside (a tenant's manual dunning-run takes the same one).
+    core::Result<billing::DunningService::Report> r = platform_.dunning.runAll(platform_.dunning.today());
+    if (!r.isOk()) core::logWarning("mgmtd: the dunning job failed: ", r.status().toString());
+    else if (r->moved > 0)
+      core::logInfo("mgmtd: dunning moved ", r->moved, " subscription(s), ", r->mailed, " reminder(s)");
+  }
   if (lifecycle) {
     run("demo-lifecycle", [this]() -> core::Status {
       EDGE_ASSIGN_OR_RETURN(onboarding::OnboardingService::LifecycleReport r, platform_.onboarding.lifecycle());
@@ -81,13 +88,16 @@ void PlatformJobs::runOnce(bool lifecycle) {
 
 void PlatformJobs::loop() {
   auto nextLifecycle = std::chrono::steady_clock::now();
+  auto nextDunning = nextLifecycle;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     lock.unlock();
     const auto now = std::chrono::steady_clock::now();
     const bool lifecycle = now >= nextLifecycle;
     if (lifecycle) nextLifecycle = now + std::chrono::seconds(60);
-    runOnce(lifecycle);
+    const bool dunning = now >= nextDunning;
+    if (dunning) nextDunning = now + std::chrono::minutes(10);
+    runOnce(lifecycle, dunning);
     lock.lock();
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
   }

@@ -2,7 +2,8 @@
 // mgmtd's loop (ADR 0029): every second issued invoices are mailed as PDFs into the outbox
 // (singleton "invoice-mailer", only with mail set up; ADR 0040), the mail outbox is sent (singleton "mail-sender") and
 // provisioning jobs run for up to two seconds (singleton "provisioning"); every minute the demo
-// lifecycle runs (singleton "demo-lifecycle"). With several mgmtd, one of them runs each at a time
+// lifecycle runs (singleton "demo-lifecycle"); every 10 minutes dunning moves subscriptions past due
+// to their step (singleton "dunning:<tenant>" each, ADR 0047). With several mgmtd, one of them runs each at a time
 // (Storage::withSingletonLock). Failures are logged and retried at the next round.
 #pragma once
 
@@ -26,8 +27,9 @@ class PlatformJobs {
   // Reads the SMTP password file (mail.password-file) and starts the thread.
   core::Status start();
   void stop();
-  // One round of everything, on the caller's thread (tests).
-  void runOnce(bool lifecycle);
+  // One round of everything, on the caller's thread (tests); the demo lifecycle and dunning only
+  // when asked (they run every minute and every 10 minutes).
+  void runOnce(bool lifecycle, bool dunning = false);
 
  private:
   void loop();

@@ -95,6 +95,8 @@ struct Payment {
 class BillingStore {
  public:
   explicit BillingStore(store::Transaction& tx) : tx_(tx) {}
+  // The unit of work this store is in (a payment's dunning follow-up shares it).
+  store::Transaction& transaction() { return tx_; }
 
   core::Result<std::optional<Settings>> settings(const std::string& tenantId);
   core::Status putSettings(const std::string& tenantId, const Settings& s);

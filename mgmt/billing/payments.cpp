@@ -6,6 +6,7 @@
 #include "mgmt/billing/billing_internal.h"
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/books.h"
+#include "mgmt/billing/dunning_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 
@@ -60,6 +61,9 @@ core::Result<int64_t> applyPayment(BillingStore& st, const Payment& p, const std
     EDGE_RETURN_IF_ERROR(books.post("payment", p.id, lines));
     EDGE_RETURN_IF_ERROR(books.flush());
   }
+  // Service comes back in the payment's own unit of work (ADR 0047): the subscriptions it brought
+  // back into good standing leave dunning, and their subscriber's new version reaches the boxes.
+  EDGE_RETURN_IF_ERROR(restoreAfterPayment(st.transaction(), p.tenantId, p.username, p.createdAt / 86400, p.createdAt));
   return p.amount - left;
 }
 

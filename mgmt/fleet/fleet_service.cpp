@@ -1,5 +1,7 @@
 #include "mgmt/fleet/fleet_service.h"
 
+#include <algorithm>
+
 #include "core/command_args.h"
 #include "core/pki.h"
 #include "mgmt/access/person_store.h"
@@ -295,6 +297,10 @@ core::Result<core::sync::CheckinResponse> FleetService::checkin(const Device& de
     EDGE_ASSIGN_OR_RETURN(Tenant tenant, tenancy::loadTenant(tx, device.tenantId));
     r = core::sync::CheckinResponse{};
     r.pollInterval = d_.pollInterval;
+    if (d_.urgent) {
+      EDGE_ASSIGN_OR_RETURN(bool urgent, d_.urgent(tx, device.tenantId));
+      if (urgent) r.pollInterval = std::min(d_.pollInterval, d_.urgentPollInterval);
+    }
     r.serverTime = now;
     r.cursor = tenant.version;
     if (request.licenseId != tenant.licenseId) r.license = tenant.license;

@@ -45,6 +45,10 @@ class FleetService {
     std::function<std::string()> publicUrl;
     int64_t pollInterval = 60;    // seconds between check-ins, told to every box
     int64_t certificateDays = 90;
+    // While `urgent` says a tenant's customers are in dunning, its boxes are told to check in every
+    // `urgentPollInterval` seconds instead, so a payment's restore reaches them within it (ADR 0047).
+    int64_t urgentPollInterval = 20;
+    std::function<core::Result<bool>(store::Transaction&, const std::string& tenantId)> urgent;
   };
 
   explicit FleetService(Deps deps);

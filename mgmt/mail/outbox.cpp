@@ -69,6 +69,14 @@ const std::map<std::string, Defaults> kDefaults = {
         "<strong>{{total}}</strong> is attached as a PDF.</p><p>Please pay by {{due}} with the reference "
         "<strong>{{reference}}</strong>.</p><p><a href=\"{{portal-url}}\">Your invoices in the self-care "
         "portal</a></p>"}},
+      {"dunning-reminder",
+       {"Payment overdue: {{{owed}}} to {{{brand.name}}}",
+        "Hello {{{customer}}},\n\nyour invoice due on {{{due}}} is {{{days}}} day(s) overdue; {{{owed}}} is open.\n"
+        "{{{consequence}}}\n\nYou can see your invoices and pay in your self-care portal:\n{{{portal-url}}}\n\n"
+        "If you have paid meanwhile, thank you: ignore this message.\n",
+        "<p>Hello {{customer}},</p><p>your invoice due on {{due}} is {{days}} day(s) overdue; <strong>{{owed}}</strong> "
+        "is open.</p><p>{{consequence}}</p><p><a href=\"{{portal-url}}\">Pay in your self-care portal</a></p>"
+        "<p>If you have paid meanwhile, thank you: ignore this message.</p>"}},
       {"selfcare-code",
        {"Your sign-in code for {{{brand.name}}}",
         "Hello {{{customer}}},\n\nyour code to sign in to your account at {{{brand.name}}} is {{{code}}}.\n"

@@ -18,7 +18,8 @@
 // first password), "password-reset" (link, minutes), "welcome-paid" (tenant, tier),
 // "invoice-issued" (customer, number, issued, due, total, reference, portal-url; sent with the
 // invoice's PDF attached, mgmt/billing/invoice_mailer.h), "selfcare-code" (customer, code, minutes:
-// a self-care portal sign-in code, mgmt/selfcare).
+// a self-care portal sign-in code, mgmt/selfcare), "dunning-reminder" (customer, days, due, owed,
+// consequence, portal-url: a dunning step's mail, mgmt/billing/dunning_service.h).
 #pragma once
 
 #include <cstdint>
