@@ -222,13 +222,20 @@ core::Result<Json> CollectionService::webhook(const std::string& tenantId, const
     BillingStore st(tx);
     answer = Json{{"received", true}, {"event", eventId}};
     EDGE_ASSIGN_OR_RETURN(bool fresh, cs.takeSignature(tenantId, signature, signedHeader.timestamp));
-    if (!fresh) return core::alreadyExists("Stripe-Signature: this signed delivery was received before (a replay)");
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> seen, cs.eventPayment(tenantId, eventId));
     if (seen) {
+      // Applied before: answered 200 so the provider stops retrying, and nothing is applied again.
+      // A byte-identical delivery (same second, same body: a network retry or a replay) gets the
+      // same answer; it can do no more than the first did.
       answer["duplicate"] = true;
+      if (!fresh) answer["replay"] = true;
       if (!seen->empty()) answer["payment"] = *seen;
       return core::Status::ok();
     }
+    // A signature is taken in the unit of work that records its event, so one seen before names an
+    // event recorded before: this is not reached unless the store lost the event and kept the
+    // signature. Refused rather than applied again.
+    if (!fresh) return core::alreadyExists("Stripe-Signature: this signed delivery was received before (a replay)");
     std::string paymentId;
     const bool paid = type == "checkout.session.completed" && object.value("payment_status", "") == "paid";
     if (!paid) {
