@@ -1,28 +1,27 @@
 #include "edge/cli/import_cli.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/control_socket.h"
 #include "core/json.h"
-#include "import/freeradius_sql.h"
-#include "import/freeradius_users.h"
 #include "import/mapping.h"
+#include "import/read_plan.h"
+#include "import/verify_cli.h"
 
 namespace edge {
 namespace {
 
 constexpr const char* kUsage =
-    "edgectl: usage: edgectl import --source freeradius-users|freeradius-sql|daloradius --from PATH|DSN [--dry-run]\n"
+    "edgectl: usage: edgectl import --source freeradius-users|freeradius-sql|daloradius|mikrotik-um|splynx\n"
+    "                 --from PATH|DSN [--dry-run]\n"
     "                 [--default-plan NAME] [--currency CODE]\n"
-    "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n";
+    "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n"
+    "  mikrotik-um: --from export.rsc;  splynx: --from a folder with customers.csv, internet_services.csv, tariffs.csv\n"
+    "  edgectl import verify --source S --from X --theirs HOST:PORT ... : the shadow check (import verify --help)\n";
 
 std::string replyText(const core::Json& reply) {
   auto it = reply.find("text");
@@ -46,6 +45,7 @@ std::optional<core::Json> call(const std::string& socketPath, const std::string&
 }  // namespace
 
 int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
+  if (!words.empty() && words[0] == "verify") return importer::runImportVerify(words, json, "edgectl");
   std::string source, from, defaultPlan, currency;
   bool dryRun = false;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -63,54 +63,21 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
-  importer::ImportPlan plan;
-  if (source == "freeradius-sql" || source == "daloradius") {
-    core::Result<importer::ImportPlan> read = importer::readSqlImportPlan(
-        source, from, importer::MapOptions{defaultPlan, currency},
-        [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-    if (!read.isOk()) {
-      std::fprintf(stderr, "edgectl: import: %s\n", read.status().message().c_str());
-      return 1;
-    }
-    plan = std::move(*read);
-    int customers = 0;
-    for (const importer::MappedSubscriber& s : plan.subscribers) customers += !s.customer.empty();
-    if (customers > 0)
-      plan.warnings.push_back(std::to_string(customers) +
-                              " customer records (name, email, phone, address) are not kept on a box run alone: "
-                              "import into mgmt (mgmtctl import) to keep them");
-  } else if (source != "freeradius-users") {
-    std::fprintf(stderr,
-                 "edgectl: import: --source '%s' is not supported (freeradius-users, freeradius-sql and daloradius "
-                 "are; docs/migration.md)\n",
-                 source.c_str());
-    return 2;
-  } else {
-    // Why a file cannot be read is said, and a file past the parser's limit is refused before it is read.
-    struct stat st{};
-    if (::stat(from.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
-      std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(),
-                   S_ISDIR(st.st_mode) ? "is a folder" : std::strerror(errno));
-      return 1;
-    }
-    if (static_cast<uint64_t>(st.st_size) > importer::kMaxUsersFileOctets) {
-      std::fprintf(stderr, "edgectl: import: %s: larger than %zu MiB\n", from.c_str(), importer::kMaxUsersFileOctets >> 20);
-      return 1;
-    }
-    std::ifstream in(from, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "edgectl: import: %s: %s\n", from.c_str(), std::strerror(errno));
-      return 1;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    core::Result<std::vector<importer::UsersEntry>> entries = importer::parseFreeradiusUsers(ss.str());
-    if (!entries.isOk()) {
-      std::fprintf(stderr, "edgectl: %s: %s\n", from.c_str(), entries.status().message().c_str());
-      return 1;
-    }
-    plan = importer::mapFreeradiusUsers(*entries, importer::MapOptions{defaultPlan, currency});
+  core::Result<importer::ImportPlan> read =
+      importer::readImportPlan(source, from, importer::MapOptions{defaultPlan, currency},
+                               [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+  if (!read.isOk()) {
+    bool unknown = read.status().code() == core::Code::kNotFound;
+    std::fprintf(stderr, "edgectl: import: %s\n", read.status().message().c_str());
+    return unknown ? 2 : 1;
   }
+  importer::ImportPlan plan = std::move(*read);
+  int customers = 0;
+  for (const importer::MappedSubscriber& s : plan.subscribers) customers += !s.customer.empty();
+  if (customers > 0)
+    plan.warnings.push_back(std::to_string(customers) +
+                            " customer records (name, email, phone, address) are not kept on a box run alone: "
+                            "import into mgmt (mgmtctl import) to keep them");
   if (dryRun) {
     if (json) std::printf("%s\n", importer::reportJson(plan).dump(2).c_str());
     else std::printf("%s", importer::reportText(plan).c_str());

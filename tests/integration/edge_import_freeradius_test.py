@@ -111,9 +111,9 @@ class FreeradiusUsersImport(unittest.TestCase):
         r = self.edged.ctl("import", "--source", "freeradius-users", "--from", missing, check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"{missing}: No such file or directory", r.stderr)
-        r = self.edged.ctl("import", "--source", "splynx", "--from", path, check=False)
+        r = self.edged.ctl("import", "--source", "radiator", "--from", path, check=False)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("not supported yet", r.stderr)
+        self.assertIn("--source 'radiator' is not supported", r.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,184 @@
+"""The shadow check (issue 30, ADR 0050): a real FreeRADIUS (Debian's, on a private loopback port,
+files + pap + chap + expiration) serving tests/import/users.shadow, the same file imported into a
+real edged with `edgectl import`, then `edgectl import verify` against both: PAP and CHAP for every
+subscriber with a cleartext password, and the only differences are the ones the dry run predicted
+(erin, put on the default plan: its rate and interim). A wrong secret for their server shows as an
+error, not as agreement. The hashed subscriber (carol) cannot be replayed and is counted as skipped."""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, TempDir  # noqa: E402
+
+SECRET = "shadow-check-secret-0123"
+USERS = os.path.join(os.path.dirname(__file__), "..", "import", "users.shadow")
+RADDB = "/etc/freeradius/3.0"
+
+SITE = """server default {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = %d
+	}
+	authorize {
+		chap
+		files
+		expiration
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+		Auth-Type CHAP {
+			chap
+		}
+	}
+	post-auth {
+	}
+}
+"""
+
+CLIENTS = """client shadow {
+	ipaddr = 127.0.0.1
+	secret = %s
+	require_message_authenticator = yes
+}
+"""
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class FreeRadius:
+    """A private copy of Debian's /etc/freeradius/3.0 with one site and the modules the test needs."""
+
+    def __init__(self, root, users):
+        self.root = root
+        self.port = free_udp_port()
+        raddb = os.path.join(root, "raddb")
+        for d in ("log", "run"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        shutil.copytree(RADDB, raddb, symlinks=True, ignore=shutil.ignore_patterns("certs"))
+        for sub in ("sites-enabled", "mods-enabled"):
+            for entry in os.listdir(os.path.join(raddb, sub)):
+                os.unlink(os.path.join(raddb, sub, entry))
+        for module in ("files", "pap", "chap", "expiration", "always"):
+            os.symlink(f"../mods-available/{module}", os.path.join(raddb, "mods-enabled", module))
+        with open(os.path.join(raddb, "sites-enabled", "default"), "w") as f:
+            f.write(SITE % self.port)
+        with open(os.path.join(raddb, "clients.conf"), "w") as f:
+            f.write(CLIENTS % SECRET)
+        shutil.copy(users, os.path.join(raddb, "mods-config", "files", "authorize"))
+        conf_path = os.path.join(raddb, "radiusd.conf")
+        with open(conf_path) as f:
+            conf = f.read()
+        for pattern, repl in ((r"(?m)^logdir = .*$", f"logdir = {root}/log"),
+                              (r"(?m)^run_dir = .*$", f"run_dir = {root}/run"),
+                              (r"(?m)^(\s*)user = freerad$", r"\1# user = freerad"),
+                              (r"(?m)^(\s*)group = freerad$", r"\1# group = freerad"),
+                              (r"(?m)^proxy_requests\s*=\s*yes$", "proxy_requests = no")):
+            conf, n = re.subn(pattern, repl, conf)
+            assert n == 1, pattern
+        with open(conf_path, "w") as f:
+            f.write(conf)
+        self.raddb = raddb
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.root, "log", "stdout"), "w")
+        self.proc = subprocess.Popen(["freeradius", "-f", "-l", "stdout", "-d", self.raddb],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("freeradius exited: " + open(self.log.name).read()[-3000:])
+            with open(self.log.name) as f:
+                if "Ready to process requests" in f.read():
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("freeradius did not start: " + open(self.log.name).read()[-3000:])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+class ShadowCheck(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir("edge-shadow-")
+        cls.fr = FreeRadius(os.path.join(cls.tmp.path, "freeradius"), USERS).start()
+        cls.edged = Edged(os.path.join(cls.tmp.path, "box")).start()
+        cls.edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET, "--vendor", "mikrotik")
+        cls.edged.ctl("plan", "add", "--name", "basic", "--down", "1M", "--up", "1M")
+        cls.auth_port = cls.edged.ctl_json("status")["radius"]["auth-port"]
+        cls.secret_file = os.path.join(cls.tmp.path, "secret")
+        with open(cls.secret_file, "w") as f:
+            f.write(SECRET + "\n")
+        r = cls.edged.ctl("import", "--source", "freeradius-users", "--from", USERS, "--default-plan", "basic", check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.edged.stop()
+        cls.fr.stop()
+        cls.tmp.cleanup()
+
+    def verify(self, theirs_secret_file=None, *extra):
+        return self.edged.ctl("import", "verify", "--source", "freeradius-users", "--from", USERS,
+                              "--default-plan", "basic",
+                              "--theirs", f"127.0.0.1:{self.fr.port}", "--theirs-secret-file", theirs_secret_file or self.secret_file,
+                              "--ours", f"127.0.0.1:{self.auth_port}", "--ours-secret-file", self.secret_file,
+                              "--rate", "50", *extra, check=False, json_out=True)
+
+    def test_only_predicted_differences(self):
+        r = self.verify()
+        out = json.loads(r.stdout)
+        self.assertEqual(out["errors"], [], r.stdout + r.stderr)
+        self.assertEqual(out["subscribers"], 5)  # alice, bob, dave, erin, frank
+        self.assertEqual(out["skipped-without-cleartext"], 1)  # carol's crypt hash
+        self.assertEqual(out["requests"], 10)
+        diffs = sorted((d["username"], d["method"], d["what"], d["theirs"], d["ours"], d["predicted"]) for d in out["differences"])
+        self.assertEqual(diffs, [
+            ("erin", "CHAP", "Acct-Interim-Interval", "600", "300", True),
+            ("erin", "CHAP", "rate", "(none)", "1M down / 1M up", True),
+            ("erin", "PAP", "Acct-Interim-Interval", "600", "300", True),
+            ("erin", "PAP", "rate", "(none)", "1M down / 1M up", True),
+        ], r.stdout)
+        self.assertEqual(out["agreed"], 8)
+        self.assertEqual(out["unpredicted"], 0)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_a_wrong_secret_is_an_error_not_agreement(self):
+        wrong = os.path.join(self.tmp.path, "wrong")
+        with open(wrong, "w") as f:
+            f.write("not-the-secret")
+        r = self.verify(wrong, "--sample", "1", "--timeout", "1500")
+        out = json.loads(r.stdout)
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(out["errors"], r.stdout)
+        self.assertTrue(all("their server" in e for e in out["errors"]), out["errors"])
+        self.assertEqual(out["requests"], 2)
+        self.assertEqual(out["agreed"], 0)
+        # "no answer" against the box's decision: a difference nobody predicted, never agreement.
+        self.assertEqual([(d["what"], d["theirs"], d["predicted"]) for d in out["differences"]],
+                         [("decision", "no answer", False)] * 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
