@@ -196,7 +196,10 @@ std::shared_ptr<const core::ConfigTable<AlertsConfig>> alertsTable() {
       .integer("nas-silent-seconds", &AlertsConfig::nasSilentSeconds, 900, 0, 31 * 86400,
                "Alert when a NAS that had sent requests sends none for this long; 0 = off")
       .integer("auth-failure-burst", &AlertsConfig::authFailureBurst, 100, 0, 100000000,
-               "Alert when more Access-Rejects than this arrive within a minute; 0 = off");
+               "Alert when more Access-Rejects than this arrive within a minute; 0 = off")
+      .integer("certificate-warning-days", &AlertsConfig::certificateWarningDays, 30, 1, 365,
+               "Warn (alert certificate-expiring, `edgectl certs`, the UI's Certificates page) this many days before "
+               "a certificate of the box expires");
   return t;
 }
 

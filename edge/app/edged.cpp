@@ -80,6 +80,10 @@ core::Status Edged::start() {
 
   subscribeLogging();
   radius_ = std::make_unique<RadiusService>(counters_, events_);
+  // An `eap install` a stop interrupted is completed or undone before EAP reads its files.
+  EDGE_RETURN_IF_ERROR(certs::CertificateService::finishInterruptedInstall(config_.radius.eapCertificate,
+                                                                           config_.radius.eapKey)
+                           .withContext("radius.eap-key"));
   EDGE_RETURN_IF_ERROR(radius_->start(config_.radiusService(), *writer_, *db_));
 
   core::Status licensed = license_.open(config_.dataDir, config_.license.trustedKey);
@@ -137,6 +141,34 @@ core::Status Edged::start() {
   });
   radius_->registerCommands(commands_);
   accounts_->registerCommands(commands_);
+  {
+    certs::CertificateDeps d;
+    d.paths = [this] {
+      std::lock_guard<std::mutex> lock(configMu_);
+      const RadiusConfig& r = config_.radius;
+      return certs::CertificatePaths{r.eapCertificate, r.eapKey,   r.eapCa,          r.eapCrl,
+                                     r.radsecCertificate, r.radsecCa, r.radsecCrl, config_.dataDir,
+                                     config_.alerts.certificateWarningDays};
+    };
+    d.uiCertificatePem = [this] { return uiIdentity_.certPem; };
+    d.reload = [this] {
+      std::lock_guard<std::mutex> lock(configMu_);
+      return radius_->reloadCertificates(config_.radius);
+    };
+    d.record = [this](const std::string& kind, const std::string& detail) {
+      core::logInfo(kind, ": ", detail);
+      core::Status s = recordEvent(kind, detail);
+      if (!s.isOk()) core::logError("recording ", kind, ": ", s.message());
+    };
+    d.now = [] { return core::SystemClock::instance().unixSeconds(); };
+    certs_ = std::make_unique<certs::CertificateService>(std::move(d));
+    certs_->registerCommands(commands_);
+    health_->setCertificateCheck([this](int64_t now) {
+      std::vector<CertificateFinding> out;
+      for (const certs::Finding& f : certs_->findings(now)) out.push_back({f.name, f.expired, f.text});
+      return out;
+    });
+  }
   {
     diagnostics::DiagnosticsDeps d;
     d.radius = radius_.get();
@@ -563,6 +595,10 @@ void Edged::reportLocalChange(const core::command::Spec& spec, const core::Json&
       row.erase("line");
       sync_->recordLocalChange("subscriber-added", row);
     }
+  } else if (command == "eap-install" || command == "eap-crl") {  // what was installed, never the key
+    sync_->recordLocalChange("tech-action", core::Json{{"command", command},
+                                                       {"arguments", reply.arguments.value("installed", core::Json::object())},
+                                                       {"result", reply.text}});
   } else if (command == "firmware-report") {  // the health gate's outcome (docs/firmware.md)
     sync_->recordLocalChange("firmware-outcome", args);
   } else {  // a technician's action, for mgmt's record

@@ -22,6 +22,7 @@
 #include "core/status.h"
 #include "core/store.h"
 #include "edge/app/edge_config.h"
+#include "edge/certs/cert_service.h"
 #include "edge/gateway/gateway.h"
 #include "edge/health/health.h"
 #include "edge/license/license_store.h"
@@ -101,6 +102,7 @@ class Edged {
   std::unique_ptr<SyncAgent> sync_;
   std::unique_ptr<Gateway> gateway_;  // gateway.enabled
   std::unique_ptr<diagnostics::Diagnostics> diagnostics_;  // the technician's tests (edge/diagnostics)
+  std::unique_ptr<certs::CertificateService> certs_;  // certs, eap-install, eap-crl; certificate alerts
   uint64_t rollbacksReported_ = 0;  // LicenseStore::rollbacks() already counted and recorded
   bool snmpRefusalLogged_ = false;
   // Lines a flood of outside requests causes (RADIUS drops, auth rejects): budgets per second,

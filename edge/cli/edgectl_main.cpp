@@ -189,6 +189,13 @@ void printHuman(const std::string& command, const core::Json& reply) {
     // Shown once: root hands it to the person (or they scan the URI as a QR code elsewhere).
     std::printf("%s\n  secret       %s\n  otpauth URI  %s\n", text(reply["text"]).c_str(),
                 text(args["totp-secret"]).c_str(), text(args["otpauth-uri"]).c_str());
+  } else if (command == "user-list" && args.is_array()) {
+    printTable(args, {{"username", "NAME"}, {"role", "ROLE"}, {"totp", "TOTP"}, {"central", "CENTRAL"},
+                      {"locked-until", "LOCKED-UNTIL"}, {"last-login-at", "LAST-SIGN-IN"}, {"last-login-from", "FROM"}});
+  } else if (command == "diag-runs" && args.is_array()) {
+    printTable(args, {{"id", "RUN"}, {"owner", "WHO"}, {"tool", "TOOL"}, {"target", "TARGET"}, {"started", "STARTED"},
+                      {"duration-ms", "MS"}, {"summary", "OUTCOME"}});
+    std::printf("(%s)\n", text(reply["text"]).c_str());
   } else if (command == "config-show") {
     std::printf("%s\n", args.dump(2).c_str());
   } else if (command == "license-show" || command == "license-install") {
@@ -199,6 +206,31 @@ void printHuman(const std::string& command, const core::Json& reply) {
           std::printf("  %-22s %s\n", b.key().c_str(), text(b.value()).c_str());
       } else {
         std::printf("  %-22s %s\n", it.key().c_str(), text(it.value()).c_str());
+      }
+    }
+  } else if (command == "certs") {
+    std::printf("%s (warning within %s days)\n", text(reply["text"]).c_str(), text(args["warning-days"]).c_str());
+    for (const core::Json& e : args["certificates"]) {
+      std::string state = text(e["state"]);
+      std::printf("\n%s [%s] %s\n", text(e["title"]).c_str(), state == "not-configured" ? "-" : state.c_str(),
+                  text(e["message"]).c_str());
+      if (!text(e["path"]).empty()) std::printf("  %-20s %s (%s)\n", "file", text(e["path"]).c_str(), text(e["key"]).c_str());
+      for (const core::Json& c : e.value("certificates", core::Json::array())) {
+        std::string names;
+        for (const core::Json& n : c["alt-names"]) names += (names.empty() ? "" : ", ") + text(n);
+        std::printf("  %-20s %s\n", "subject", text(c["subject"]).c_str());
+        std::printf("  %-20s %s\n", "issuer", text(c["issuer"]).c_str());
+        if (!names.empty()) std::printf("  %-20s %s\n", "alt names", names.c_str());
+        std::printf("  %-20s %s%s\n", "key", text(c["key-type"]).c_str(), c.value("ca", false) ? " (a CA)" : "");
+        std::printf("  %-20s %s to %s (%s days left)\n", "valid", text(c["not-before"]).c_str(),
+                    text(c["not-after"]).c_str(), text(c["days-left"]).c_str());
+        std::printf("  %-20s %s\n", "SHA-256", text(c["sha256-fingerprint"]).c_str());
+      }
+      for (const core::Json& c : e.value("crls", core::Json::array())) {
+        std::printf("  %-20s %s\n", "issuer", text(c["issuer"]).c_str());
+        std::printf("  %-20s %s, next %s\n", "updated", text(c["this-update"]).c_str(),
+                    c["next-update"].is_null() ? "not given" : text(c["next-update"]).c_str());
+        std::printf("  %-20s %s\n", "revoked entries", text(c["revoked"]).c_str());
       }
     }
   } else if (command == "stats") {
@@ -453,6 +485,44 @@ int main(int argc, char** argv) {
     }
     std::string document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     arguments = core::Json{{"document", document}};
+  }
+
+  // eap install --cert F --key F [--ca F] [--crl F] and eap crl FILE: the files are read here and
+  // sent as text (edged checks them; it may not be able to read the operator's files itself).
+  if (command == "eap-install" || command == "eap-crl") {
+    const std::vector<std::pair<std::string, std::string>> files =
+        command == "eap-crl" ? std::vector<std::pair<std::string, std::string>>{{"file", "crl"}}
+                             : std::vector<std::pair<std::string, std::string>>{
+                                   {"cert", "certificate"}, {"key", "key"}, {"ca", "ca"}, {"crl", "crl"}};
+    core::Json sent = core::Json::object();
+    for (auto it = arguments.begin(); it != arguments.end(); ++it) {
+      bool known = false;
+      for (const auto& [flag, name] : files) known = known || it.key() == flag;
+      if (!known || !it.value().is_string()) {
+        std::fprintf(stderr, "edgectl: usage: edgectl %s\n",
+                     command == "eap-crl" ? "eap crl FILE" : "eap install --cert FILE --key FILE [--ca FILE] [--crl FILE]");
+        return 2;
+      }
+    }
+    for (const auto& [flag, name] : files) {
+      if (!arguments.contains(flag)) continue;
+      std::string path = arguments[flag].get<std::string>();
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 1024 * 1024) {
+        std::fprintf(stderr, "edgectl: --%s %s: %s\n", flag.c_str(), path.c_str(),
+                     ::stat(path.c_str(), &st) != 0 ? std::strerror(errno)
+                     : !S_ISREG(st.st_mode)         ? "not a file"
+                                                    : "bigger than 1 MiB: not a certificate file");
+        return 2;
+      }
+      std::ifstream in(path, std::ios::binary);
+      if (!in) {
+        std::fprintf(stderr, "edgectl: cannot read %s\n", path.c_str());
+        return 2;
+      }
+      sent[name] = std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    }
+    arguments = sent;
   }
 
   // support-bundle --out FILE: the .tar.gz comes as base64 in the answer and is written here, 0600.

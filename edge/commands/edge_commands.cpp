@@ -3,6 +3,7 @@
 #include "catalog/nas.h"
 #include "catalog/plan.h"
 #include "catalog/subscriber.h"
+#include "edge/certs/cert_inspect.h"
 
 namespace edge {
 
@@ -21,6 +22,17 @@ const std::vector<std::string>& edgeRoles() {
   static const std::vector<std::string> roles = {"viewer", "technician", "admin"};
   return roles;
 }
+
+namespace {
+
+// EAP's private key: never echoed, up to the size edge/certs accepts.
+core::command::Arg eapKeyArg() {
+  core::command::Arg a = secret("key", true);
+  a.maxLength = certs::kMaxKeyBytes;
+  return a;
+}
+
+}  // namespace
 
 const std::vector<Spec>& edgeCommandSpecs() {
   static const std::vector<Spec> specs = {
@@ -278,6 +290,28 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .positional("token")
           .role("admin")
           .action(),
+      // Certificates (edge/certs, ADR 0031): every one the box has in one view; EAP's installed here
+      // (RadSec's, the UI's and the device's come from the config file and the management plane).
+      command("certs", "certs", "",
+              "the box's certificates and CRLs (EAP, RadSec, technician UI, device): subject, issuer, names, key type, "
+              "validity and days left, SHA-256 fingerprint, a CRL's updates and revoked entries; a warning within "
+              "alerts.certificate-warning-days of expiry, an error once expired")
+          .role("viewer"),
+      command("eap-install", "eap install", "--cert FILE --key FILE [--ca FILE] [--crl FILE]",
+              "install EAP's server certificate (its chain, its own first) and key, and the EAP-TLS client CA and CRL: "
+              "all checked first (PEM, the key matches, valid now, the chain verifies to the CA, the CRL is the CA's), "
+              "written to the configured radius.eap-* paths and in use at once")
+          .args({text("certificate", true, certs::kMaxCertificateBytes), eapKeyArg(),
+                 text("ca", false, certs::kMaxCaBytes), text("crl", false, certs::kMaxCrlBytes)})
+          .role("admin")
+          .action()
+          .upstream(),
+      command("eap-crl", "eap crl", "FILE", "replace EAP's client CRL (checked against the installed eap-ca), in use at once")
+          .args({text("crl", true, certs::kMaxCrlBytes)})
+          .positional("file")
+          .role("admin")
+          .action()
+          .upstream(),
       command("sync-status", "sync status", "",
               "the sync with the management plane: state, last success, backlog, last error")
           .role("viewer"),

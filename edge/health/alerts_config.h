@@ -12,6 +12,7 @@ struct AlertsConfig {
   int64_t diskLowPercent = 10;
   int64_t nasSilentSeconds = 900;
   int64_t authFailureBurst = 100;
+  int64_t certificateWarningDays = 30;
 };
 
 }  // namespace edge

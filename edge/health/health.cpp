@@ -17,6 +17,8 @@ const char* alertKindName(AlertKind kind) {
     case AlertKind::kNasSilent: return "nas-silent";
     case AlertKind::kAuthFailureBurst: return "auth-failure-burst";
     case AlertKind::kAcctWriteFailing: return "acct-write-failing";
+    case AlertKind::kCertificateExpiring: return "certificate-expiring";
+    case AlertKind::kCertificateExpired: return "certificate-expired";
   }
   return "alert";
 }
@@ -41,7 +43,8 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
   sync_.state.set(1);  // not enrolled until the sync agent says otherwise (it keeps the sync gauges)
   for (AlertKind kind : {AlertKind::kLicenseExpiring, AlertKind::kLicenseExpired, AlertKind::kSyncFailing,
                          AlertKind::kDiskLow, AlertKind::kNasSilent, AlertKind::kAuthFailureBurst,
-                         AlertKind::kAcctWriteFailing}) {
+                         AlertKind::kAcctWriteFailing, AlertKind::kCertificateExpiring,
+                         AlertKind::kCertificateExpired}) {
     active_[static_cast<size_t>(kind)] = &counters_.alertActive(alertKindName(kind));
   }
 }
@@ -190,7 +193,23 @@ void HealthMonitor::checkAlerts(int64_t now) {
                                             " accounting records failed to commit (not answered; NAS retries)");
   acctFailing_ = writesFailing;
   lastWriteFailures_ = failures;
+  checkCertificates(now);
   publishActive(state);
+}
+
+void HealthMonitor::checkCertificates(int64_t now) {
+  // Once a minute: the files are read each time (a certificate replaced by hand shows at once).
+  if (!certificateCheck_ || (lastCertificateCheck_ != 0 && now - lastCertificateCheck_ < 60)) return;
+  lastCertificateCheck_ = now;
+  std::map<std::string, bool> seen;
+  for (const CertificateFinding& f : certificateCheck_(now)) {
+    seen[f.name] = f.expired;
+    auto before = certificates_.find(f.name);
+    // Each certificate is announced when it starts to need someone, and again when it gets worse.
+    if (before == certificates_.end() || (f.expired && !before->second))
+      raise(f.expired ? AlertKind::kCertificateExpired : AlertKind::kCertificateExpiring, f.text);
+  }
+  certificates_ = std::move(seen);
 }
 
 void HealthMonitor::publishActive(int licenseState) {
@@ -209,6 +228,10 @@ void HealthMonitor::publishActive(int licenseState) {
   set(AlertKind::kNasSilent, silent);
   set(AlertKind::kAuthFailureBurst, burst_);
   set(AlertKind::kAcctWriteFailing, acctFailing_);
+  uint64_t expiring = 0, expired = 0;
+  for (const auto& [name, isExpired] : certificates_) ++(isExpired ? expired : expiring);
+  set(AlertKind::kCertificateExpiring, expiring);
+  set(AlertKind::kCertificateExpired, expired);
 }
 
 }  // namespace edge

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/counters.h"
 #include "core/event_bus.h"
@@ -35,8 +36,17 @@ enum class AlertKind {
   kNasSilent = 5,
   kAuthFailureBurst = 6,
   kAcctWriteFailing = 7,
+  kCertificateExpiring = 8,  // within alerts.certificate-warning-days of its end (a CRL: of its next update)
+  kCertificateExpired = 9,   // expired, not yet valid, unreadable, or a CRL past its next update
 };
 const char* alertKindName(AlertKind kind);  // "license-expiring", ...
+
+// A certificate or CRL of the box that needs someone (edge/certs decides; edged hands them over).
+struct CertificateFinding {
+  std::string name;      // "eap-certificate"
+  bool expired = false;  // kCertificateExpired; else kCertificateExpiring
+  std::string text;      // for people, with the file and the date
+};
 
 struct Alert {
   AlertKind kind;
@@ -52,6 +62,9 @@ class HealthMonitor {
   void configure(const AlertsConfig& alerts, const std::string& dataDir);
   // The usage journal sequence the management plane acknowledged (the sync backlog's base).
   void setUsageAcknowledged(std::function<int64_t()> acknowledged) { usageAcknowledged_ = std::move(acknowledged); }
+  // The box's certificates that need someone now, checked once a minute (reads files).
+  using CertificateCheck = std::function<std::vector<CertificateFinding>(int64_t now)>;
+  void setCertificateCheck(CertificateCheck check) { certificateCheck_ = std::move(check); }
   // Where free space comes from: statvfs(2) of the data directory unless a test puts numbers in.
   // Returns false when the file system cannot be asked (the gauges keep their last values).
   using DiskProbe = std::function<bool(const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes)>;
@@ -70,6 +83,7 @@ class HealthMonitor {
   void checkAlerts(int64_t now);
   void raise(AlertKind kind, std::string text, std::string nas = {});
   void publishActive(int licenseState);
+  void checkCertificates(int64_t now);
 
   core::CounterRegistry& registry_;
   core::EventBus& events_;
@@ -88,7 +102,7 @@ class HealthMonitor {
   uint64_t subscribersVersion_ = UINT64_MAX;
 
   // Alert state: raised once per episode. edged_alerts_active{alert} shows it (index: AlertKind).
-  std::array<core::Counter*, 8> active_{};
+  std::array<core::Counter*, 10> active_{};
   int lastLicenseState_ = 0;
   bool diskLow_ = false;
   bool syncFailing_ = false;
@@ -104,6 +118,9 @@ class HealthMonitor {
     bool silent = false;
   };
   std::map<std::string, NasActivity> nas_;
+  CertificateCheck certificateCheck_;
+  int64_t lastCertificateCheck_ = 0;
+  std::map<std::string, bool> certificates_;  // name -> expired, for those that need someone (each raised once)
 };
 
 }  // namespace edge

@@ -28,7 +28,7 @@ struct HealthCounters {
   // edged_alerts_active{alert}: whether the alert's condition holds now.
   core::Counter& alertActive(const std::string& alert) {
     return registry.gauge("edged_alerts_active",
-                          "Whether the alert's condition holds now (nas-silent: the silent NAS clients); its "
+                          "Whether the alert's condition holds now (nas-silent, certificate-*: how many NAS clients, certificates); its "
                           "notification is sent again only after this went back to 0",
                           {{"alert", alert}});
   }

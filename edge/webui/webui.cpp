@@ -173,6 +173,7 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
                                {"/vouchers", "Vouchers", "vouchers"},
                                {"/events", "Events", "events"},
                                {"/diagnostics", "Diagnostics", "diagnostics"},
+                               {"/certificates", "Certificates", "certificates"},
                                {"/gateway", "Gateway", "gateway"},
                                {"/settings", "Settings", "settings"}};
   core::Json nav = core::Json::array();
@@ -352,6 +353,7 @@ void WebUi::addRoutes(core::HttpServer& server) {
   get("/events/follow", [this](const core::HttpRequest& r, const Visitor& v) { return eventsFollow(r, v); });
   addAccountRoutes(server, get, post);
   addSettingsRoutes(get, post);
+  addCertificatesRoutes(get, post);
   if (options_.gateway)
     get("/gateway", [this](const core::HttpRequest& r, const Visitor& v) { return gatewayPage(r, v); });
   get("/diagnostics", [this](const core::HttpRequest&, const Visitor& v) { return diagnosticsPage(v); });

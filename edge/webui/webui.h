@@ -155,6 +155,12 @@ class WebUi {
   using RouteAdder = std::function<void(const std::string& path, PageHandler)>;
   void addAccountRoutes(core::HttpServer& server, const RouteAdder& get, const RouteAdder& post);
   void addSettingsRoutes(const RouteAdder& get, const RouteAdder& post);
+  // webui_certificates.cpp: Certificates (certs; eap-install and eap-crl for an admin).
+  void addCertificatesRoutes(const RouteAdder& get, const RouteAdder& post);
+  core::HttpResponse certificatesPage(const core::HttpRequest& r, const Visitor& v,
+                                      std::vector<core::web::Message> messages = {}, core::Json form = core::Json::object(),
+                                      int status = 200);
+  core::HttpResponse certificatesPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   core::HttpResponse codePage(const core::HttpRequest& r, const std::string& sessionId, const std::string& error,
                               int status, core::HttpResponse base = {});
   core::HttpResponse startCodeStep(const core::HttpRequest& r, const Account& account);

@@ -79,6 +79,9 @@ core::Json WebUi::overviewData(const Visitor& v) {
         active.push_back(q != std::string::npos && e > q ? key.substr(q + 1, e - q - 1) : key);
       }
   data["active_alerts"] = active;
+  bool certificates = false;  // the Certificates page says which and what to do
+  for (const core::Json& a : active) certificates = certificates || a.get<std::string>().rfind("certificate-", 0) == 0;
+  data["certificate_alert"] = certificates;
   data["healthy"] = active.empty() && status.ok();
   // License.
   core::ControlReply license = run(v, {}, "license-show", core::Json::object());

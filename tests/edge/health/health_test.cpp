@@ -256,3 +256,49 @@ TEST(HealthMonitor, LicenseExpiryIsAnnouncedOncePerState) {
   CHECK_TRUE(a[0].kind == edge::AlertKind::kLicenseExpiring);
   LONGS_EQUAL(2, raised("license-expiring"));
 }
+
+// Certificates (edge/certs hands the findings over): checked once a minute; each certificate is
+// announced when it starts to need someone and again when it gets worse (expiring, then expired),
+// not at every check; edged_alerts_active counts the certificates in each state.
+TEST(HealthMonitor, CertificatesAreAnnouncedOncePerCertificateAndState) {
+  std::vector<edge::CertificateFinding> findings;
+  int checks = 0;
+  health->setCertificateCheck([&](int64_t) {
+    ++checks;
+    return findings;
+  });
+  auto active = [this](const char* alert) { return counters->valueOf("edged_alerts_active", {{"alert", alert}}); };
+  CHECK_EQUAL(0u, check(0).size());
+  LONGS_EQUAL(1, checks);
+  findings = {{"eap-certificate", false, "EAP server certificate (/e/eap.pem): expires in 12 days (2027-01-01): renew it"}};
+  CHECK_EQUAL(0u, check().size());  // 5 s later: not read again yet
+  LONGS_EQUAL(1, checks);
+  std::vector<edge::Alert> a = check(60);
+  CHECK_EQUAL(1u, a.size());
+  CHECK_TRUE(a[0].kind == edge::AlertKind::kCertificateExpiring);
+  STRCMP_EQUAL("EAP server certificate (/e/eap.pem): expires in 12 days (2027-01-01): renew it", a[0].text.c_str());
+  LONGS_EQUAL(1, active("certificate-expiring"));
+  LONGS_EQUAL(0, active("certificate-expired"));
+  // Still expiring a minute later, and a second certificate joins: only the new one is announced.
+  findings.push_back({"eap-crl", true, "EAP client CRL (/e/crl.pem): out of date since 2026-12-01"});
+  a = check(60);
+  CHECK_EQUAL(1u, a.size());
+  CHECK_TRUE(a[0].kind == edge::AlertKind::kCertificateExpired);
+  LONGS_EQUAL(1, active("certificate-expiring"));
+  LONGS_EQUAL(1, active("certificate-expired"));
+  // The first one expires: announced again, as expired.
+  findings[0] = {"eap-certificate", true, "EAP server certificate (/e/eap.pem): expired on 2027-01-01"};
+  a = check(60);
+  CHECK_EQUAL(1u, a.size());
+  CHECK_TRUE(a[0].kind == edge::AlertKind::kCertificateExpired);
+  LONGS_EQUAL(0, active("certificate-expiring"));
+  LONGS_EQUAL(2, active("certificate-expired"));
+  // Renewed: the condition clears; were it to expire again later it would be announced again.
+  findings.clear();
+  CHECK_EQUAL(0u, check(60).size());
+  LONGS_EQUAL(0, active("certificate-expired"));
+  findings = {{"eap-certificate", false, "EAP server certificate (/e/eap.pem): expires in 29 days (2028-01-01): renew it"}};
+  CHECK_EQUAL(1u, check(60).size());
+  LONGS_EQUAL(2, raised("certificate-expiring"));
+  LONGS_EQUAL(2, raised("certificate-expired"));
+}
