@@ -130,11 +130,6 @@ core::Status Edged::start() {
     if (!s.isOk()) core::logError("recording an alert: ", s.message());
     if (auto agent = snmp()) agent->notify(a);
   });
-  // Dunning (ADR 0048): each change and each CoA/Disconnect it caused, in the event list.
-  events_.subscribe<DunningEvent>([this](const DunningEvent& e) {
-    core::Status s = recordEvent(e.kind, e.detail);
-    if (!s.isOk()) core::logError("recording ", e.kind, ": ", s.message());
-  });
 
   registerCommands();
   radius_->setCapacityCheck([this](size_t adding) -> std::optional<std::string> {
@@ -643,9 +638,6 @@ core::Status Edged::startWebUi() {
     host.followRun = [this](const std::string& id, const std::string& owner,
                             std::function<bool(const std::string&, const std::string&)> sink) {
       return diagnostics_->follow(id, owner, std::move(sink));
-    };
-    host.captureFile = [this](const std::string& id, const std::string& owner) {
-      return diagnostics_->captureFile(id, owner);
     };
   }
   host.sample = [radius = RadiusCounters(counters_)] {

@@ -110,10 +110,8 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .upstream(),
       command("subscriber-set", "subscriber set",
               "--username U [--password P] [--plan N] [--mac MAC|''] [--expires ISO8601|''] [--status S] "
-              "[--static-ip IP|''] [--dunning throttle|walled|suspend|''] [--dunning-rate DOWN/UP|''] "
-              "[--dunning-url https://...|'']",
-              "change a subscriber; the next request sees it (a plan move and dunning also act on live sessions by "
-              "CoA or Disconnect)")
+              "[--static-ip IP|'']",
+              "change a subscriber; the next request sees it")
           .args(catalog::subscriberArguments())
           .positional("username")
           .role("technician")
@@ -276,6 +274,15 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .role("technician")
           .action(),
       command("diag-stop", "diag stop", "", "stop your diagnostics run in progress").role("technician").action(),
+      command("diag-runs", "diag runs", "",
+              "the recent diagnostics runs (the last 50 since edged started): who, what, target, when, how long, "
+              "outcome, and whether you may read each one's output")
+          .role("viewer"),
+      command("diag-output", "diag output", "RUN",
+              "a diagnostics run's output and capture file: your own runs (an admin: anyone's)")
+          .args({text("run", true, 40)})
+          .positional("run")
+          .role("technician"),
 
       // License, management plane, SNMP.
       command("license-show", "license show", "", "the installed license: tenant, tier, cap, expiry, state")
@@ -345,7 +352,15 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .positional("username")
           .role("admin")
           .action(),
-      command("user-list", "user list", "", "technician UI accounts and their roles (never their passwords)")
+      command("user-unlock", "user unlock", "--username U",
+              "lift an account's sign-in lockout after failed sign-ins (not the lockout of a source address)")
+          .args({text("username", true, 64)})
+          .positional("username")
+          .role("admin")
+          .action(),
+      command("user-list", "user list", "",
+              "technician UI accounts: role, TOTP, central or local, locked until, last sign-in and from where "
+              "(never their passwords)")
           .role("admin"),
       // A signed-in person's own account (the UI's My account page): the caller's label is the account.
       command("account-password", "account password", "--old-password P --new-password P",

@@ -74,13 +74,52 @@ bool Diagnostics::follow(const std::string& id, const std::string& owner, Sink s
   return true;
 }
 
-core::Result<std::pair<std::string, std::string>> Diagnostics::captureFile(const std::string& id,
-                                                                          const std::string& owner) {
-  std::shared_ptr<Run> run = runs_.find(id, owner);
-  if (!run || run->tool() != "capture") return core::notFound("no such capture of yours");
-  if (!run->done()) return core::failedPrecondition("the capture is still running");
-  if (run->file().empty()) return core::notFound("that capture wrote no file");
-  return std::make_pair(run->file(), run->fileName());
+namespace {
+
+// Who started a run: the caller's label (a UI account's name), root's "control socket".
+std::string ownerOf(const core::command::Caller& caller) {
+  return caller.label.empty() ? "control socket" : caller.label;
+}
+
+// A run's output and capture file: for the person who started it, an admin, and root. A technician
+// does not read a colleague's (a capture holds subscribers' RADIUS traffic); a viewer has no runs.
+bool mayRead(const Run& run, const core::command::Caller& caller) {
+  return caller.role.empty() || caller.role == "admin" || run.owner() == ownerOf(caller);
+}
+
+}  // namespace
+
+ControlReply Diagnostics::listRuns(const core::command::Caller& caller) {
+  Json rows = Json::array();
+  for (const std::shared_ptr<Run>& run : runs_.list()) {
+    Json row = run->summaryJson();
+    row["started"] = iso(run->startedAt());
+    row["output"] = mayRead(*run, caller);
+    rows.push_back(std::move(row));
+  }
+  return ControlReply::success(std::to_string(rows.size()) + " recent diagnostics runs (the last " +
+                                   std::to_string(kRunsKept) + " are kept while edged runs)",
+                               rows);
+}
+
+ControlReply Diagnostics::runOutput(const Json& args, const core::command::Caller& caller) {
+  EDGE_ASSIGN_OR_RETURN(std::string id, core::CommandArgs(args).required("run"));
+  std::shared_ptr<Run> run = runs_.get(id);
+  // Another person's run answers as an unknown one: its existence is in the list, not its output.
+  if (!run || !mayRead(*run, caller)) return ControlReply(core::notFound("no diagnostics run " + id + " of yours"));
+  Json out = run->summaryJson();
+  out["started"] = iso(run->startedAt());
+  Json full = run->toJson();
+  out["lines"] = full["lines"];
+  out["lines-dropped"] = full["lines-dropped"];
+  std::string file = run->done() ? run->file() : "";
+  out["file"] = file;
+  out["file-name"] = file.empty() ? "" : run->fileName();
+  std::string text = run->output();
+  text += run->tool() + " " + (run->done() ? out.value("summary", "") : "still running");
+  if (!file.empty()) text += "\nfile: " + file;
+  if (out.value("file-expired", false)) text += "\nits capture file expired (kept an hour)";
+  return ControlReply::success(text, out);
 }
 
 void Diagnostics::registerCommands(core::command::Table& commands) {
@@ -96,6 +135,8 @@ void Diagnostics::registerCommands(core::command::Table& commands) {
     EDGE_RETURN_IF_ERROR(runs_.stop(caller.label));
     return ControlReply::success("stopping your run");
   });
+  commands.bind("diag-runs", [this](const Json&, const Caller& caller) { return listRuns(caller); });
+  commands.bind("diag-output", [this](const Json& args, const Caller& caller) { return runOutput(args, caller); });
   commands.bind("radius-test-login", [this](const Json& args, const Caller&) { return testLogin(args); });
   commands.bind("nas-probe", [this](const Json& args, const Caller&) { return nasProbe(args); });
 }
@@ -104,7 +145,7 @@ ControlReply Diagnostics::startRun(const Json& args, const core::command::Caller
   std::string target;
   EDGE_ASSIGN_OR_RETURN(Runs::Job work, job(tool, args, &target));
   bool wait = boolArg(args, "wait", true);
-  std::string owner = caller.label.empty() ? "control socket" : caller.label;
+  std::string owner = ownerOf(caller);
   EDGE_ASSIGN_OR_RETURN(std::shared_ptr<Run> run, runs_.start(owner, tool, target, !wait, std::move(work)));
   if (!wait) return ControlReply::success(tool + " started", Json{{"run", run->id()}});
   // edgectl: the run's output when it has ended (the wait is outside the handlers' lock).

@@ -11,6 +11,10 @@
 //   diag-ping, diag-traceroute, diag-dns, diag-tls, radius-capture, diag-stop
 //                      runs (runs.h): supervised children (child.h) or the TLS check of mgmt, their
 //                      output streamed to the page as it comes; edgectl waits for the end.
+//   diag-runs          the recent runs (the last 50, in memory): who, what, target, when, how long,
+//                      outcome, and whether the caller may read the output (viewer).
+//   diag-output        one run's output and capture file (technician): the caller's own runs; an
+//                      admin's and root's, anyone's. Another person's run answers as an unknown one.
 //
 // Threading: handlers run under the command table's lock and only start runs or build packets; every
 // wait (a child, a RADIUS answer, a TLS handshake) is on a run's thread or in a ControlReply::later.
@@ -72,15 +76,17 @@ class Diagnostics {
   void stop();
   void registerCommands(core::command::Table& commands);
 
+  static constexpr size_t kRunsKept = 50;
+
   // For the technician UI: follows the run `id` of `owner` (see Run::follow); false when there is no
   // such run of that owner.
   bool follow(const std::string& id, const std::string& owner, Sink sink);
-  // The capture file of a finished radius-capture run of `owner`: {path, download name}; kNotFound.
-  core::Result<std::pair<std::string, std::string>> captureFile(const std::string& id, const std::string& owner);
 
  private:
   core::ControlReply startRun(const core::Json& args, const core::command::Caller& caller, const std::string& tool);
   core::ControlReply testLogin(const core::Json& args);
+  core::ControlReply listRuns(const core::command::Caller& caller);
+  core::ControlReply runOutput(const core::Json& args, const core::command::Caller& caller);
   core::ControlReply nasProbe(const core::Json& args);
   core::Result<Runs::Job> job(const std::string& tool, const core::Json& args, std::string* target);
   Runs::Job captureJob(int seconds);
@@ -92,7 +98,7 @@ class Diagnostics {
   std::string radiusHost_;
   uint16_t authPort_ = 0, acctPort_ = 0;
   std::string ping_, traceroute_, dig_, tcpdump_;
-  Runs runs_;
+  Runs runs_{RunsOptions{kRunsKept}};
   std::shared_ptr<AuthSeen> seen_;
   bool started_ = false;
 };

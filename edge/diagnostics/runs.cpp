@@ -1,8 +1,10 @@
 #include "edge/diagnostics/runs.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/pki.h"
 
 namespace edge::diagnostics {
@@ -12,13 +14,14 @@ int64_t monotonicMs() {
       .count();
 }
 
-Run::Run(std::string id, std::string owner, std::string tool, std::string target, bool attended)
+Run::Run(std::string id, std::string owner, std::string tool, std::string target, bool attended, int64_t startedAt)
     : id_(std::move(id)),
       owner_(std::move(owner)),
       tool_(std::move(tool)),
       target_(std::move(target)),
       attended_(attended),
-      startedMs_(monotonicMs()) {}
+      startedMs_(monotonicMs()),
+      startedAt_(startedAt) {}
 
 void Run::deliver(const std::string& event, const std::string& data) {
   for (size_t i = 0; i < followers_.size();) {
@@ -81,10 +84,23 @@ std::string Run::fileName() const {
   return fileName_;
 }
 
+void Run::dropFile() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (file_.empty()) return;
+  file_.clear();
+  fileExpired_ = true;
+}
+
+bool Run::fileExpired() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fileExpired_;
+}
+
 void Run::finish(const std::string& summary, bool failed) {
   std::lock_guard<std::mutex> lock(mu_);
   if (done_) return;
   done_ = true;
+  durationMs_ = monotonicMs() - startedMs_;
   failed_ = failed;
   summary_ = summary;
   deliver("end", summary);
@@ -108,6 +124,21 @@ core::Json Run::toJson() const {
                     {"summary", summary_}, {"done", done_},     {"failed", failed_},        {"lines-dropped", dropped_}};
 }
 
+core::Json Run::summaryJson() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return core::Json{{"id", id_},
+                    {"owner", owner_},
+                    {"tool", tool_},
+                    {"target", target_},
+                    {"started-at", startedAt_},
+                    {"duration-ms", done_ ? durationMs_ : monotonicMs() - startedMs_},
+                    {"done", done_},
+                    {"failed", failed_},
+                    {"summary", summary_},
+                    {"has-file", !file_.empty() && done_},
+                    {"file-expired", fileExpired_}};
+}
+
 std::string Run::output() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
@@ -128,7 +159,11 @@ void Run::follow(Sink sink) {
   followers_.push_back(std::move(sink));
 }
 
+Runs::Runs(RunsOptions options) : options_(std::move(options)) {}
+
 Runs::~Runs() { stopAll(); }
+
+int64_t Runs::nowMs() const { return options_.nowMs ? options_.nowMs() : monotonicMs(); }
 
 core::Result<std::shared_ptr<Run>> Runs::start(const std::string& owner, const std::string& tool,
                                                const std::string& target, bool attended, Job job) {
@@ -141,7 +176,9 @@ core::Result<std::shared_ptr<Run>> Runs::start(const std::string& owner, const s
                                       " is still running: stop it or wait for its end (one run at a time)");
   // Unguessable ids: a run's output and file are found by id and owner together anyway.
   std::string id = std::to_string(++next_) + "-" + core::pki::randomHex(6);
-  auto run = std::make_shared<Run>(id, owner, tool, target, attended);
+  int64_t startedAt = options_.wallNow ? options_.wallNow() : core::SystemClock::instance().unixSeconds();
+  auto run = std::make_shared<Run>(id, owner, tool, target, attended, startedAt);
+  order_.push_back(id);
   Entry& e = runs_[id];
   e.run = run;
   e.thread = std::thread([run, job = std::move(job)] {
@@ -174,21 +211,49 @@ core::Status Runs::stop(const std::string& owner) {
   return core::notFound("you have no diagnostics run in progress");
 }
 
+std::shared_ptr<Run> Runs::get(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  reap();
+  auto it = runs_.find(id);
+  return it == runs_.end() ? nullptr : it->second.run;
+}
+
+std::vector<std::shared_ptr<Run>> Runs::list() {
+  std::lock_guard<std::mutex> lock(mu_);
+  reap();
+  std::vector<std::shared_ptr<Run>> out;
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) out.push_back(runs_.at(*it).run);
+  return out;
+}
+
 void Runs::reap() {
-  int64_t now = monotonicMs();
-  for (auto it = runs_.begin(); it != runs_.end();) {
-    Entry& e = it->second;
-    if (e.run->done() && e.finishedMs == 0) e.finishedMs = now;
-    if (e.run->done() && e.thread.joinable()) e.thread.join();  // done: the thread is returning
-    // Finished runs stay an hour (their output and capture file can still be fetched); at most 64.
-    bool old = e.finishedMs != 0 && (now - e.finishedMs > 3600 * 1000 || runs_.size() > 64);
-    if (old) {
-      std::string file = e.run->file();
-      if (!file.empty()) std::remove(file.c_str());
-      it = runs_.erase(it);
-    } else {
-      ++it;
+  const int64_t now = nowMs();
+  size_t finished = 0;
+  for (auto& [id, e] : runs_) {
+    if (!e.run->done()) continue;
+    if (e.finishedMs == 0) e.finishedMs = now;
+    if (e.thread.joinable()) e.thread.join();  // done: the thread is returning
+    ++finished;
+    // A capture file can be fetched for fileSeconds after its run ended; the run stays listed.
+    std::string file = e.run->file();
+    if (!file.empty() && now - e.finishedMs > options_.fileSeconds * 1000) {
+      std::remove(file.c_str());
+      e.run->dropFile();
     }
+  }
+  // The oldest finished runs beyond `keep` are forgotten (a run in progress never is).
+  for (auto it = order_.begin(); finished > options_.keep && it != order_.end();) {
+    Entry& e = runs_.at(*it);
+    if (!e.run->done()) {
+      ++it;
+      continue;
+    }
+    if (e.thread.joinable()) e.thread.join();  // done since the count above: returning
+    std::string file = e.run->file();
+    if (!file.empty()) std::remove(file.c_str());
+    runs_.erase(*it);
+    it = order_.erase(it);
+    --finished;
   }
 }
 
@@ -199,6 +264,7 @@ void Runs::stopAll() {
     stopping_ = true;
     for (auto& [id, e] : runs_) e.run->requestStop();
     all.swap(runs_);
+    order_.clear();
   }
   for (auto& [id, e] : all) {
     if (e.thread.joinable()) e.thread.join();

@@ -11,6 +11,11 @@
 // - Lines are kept up to kMaxLines (the rest counted, not kept); a follower first gets every kept
 //   line, then each new one, then the end. Sinks are called on the run's thread or the follower's,
 //   never two at once for one run; a sink returns false when its client is gone.
+// - The recent runs are kept in memory (RunsOptions::keep, 50: finished ones beyond that are forgotten,
+//   oldest first; a run in progress never is) with their bounded output, for the list of past runs
+//   (`diag-runs`); a capture's file is deleted after RunsOptions::fileSeconds (an hour) and the run
+//   stays listed without it. Memory, not edge.db: the output is diagnostic, a capture file is gone at
+//   restart anyway, and the audit log already keeps who ran what durably.
 // - stopAll() stops every run and waits for their threads (daemon stop). Thread-safe.
 #pragma once
 
@@ -38,12 +43,13 @@ class Run {
   static constexpr size_t kMaxLines = 2000;
   static constexpr int kFirstFollowSeconds = 15;
 
-  Run(std::string id, std::string owner, std::string tool, std::string target, bool attended);
+  Run(std::string id, std::string owner, std::string tool, std::string target, bool attended, int64_t startedAt = 0);
 
   const std::string& id() const { return id_; }
   const std::string& owner() const { return owner_; }
   const std::string& tool() const { return tool_; }
   const std::string& target() const { return target_; }
+  int64_t startedAt() const { return startedAt_; }  // unix seconds
 
   // From the job: one line of output; keep-alives (at most one a second is sent).
   void line(const std::string& text);
@@ -56,6 +62,9 @@ class Run {
   void setFile(const std::string& path, const std::string& name);
   std::string file() const;
   std::string fileName() const;
+  // The file was deleted (expired or edged stopping): the run stays listed without it.
+  void dropFile();
+  bool fileExpired() const;
 
   // Ends the run with its summary ("exited with status 0"); failed: the tool could not run.
   void finish(const std::string& summary, bool failed);
@@ -64,6 +73,9 @@ class Run {
   bool waitDone(int ms);
   // {"id", "tool", "target", "lines": [...], "summary", "done", "failed", "lines-dropped"}.
   core::Json toJson() const;
+  // For the list of runs, without the output: {"id", "owner", "tool", "target", "started-at" (unix s),
+  // "duration-ms" (so far, while running), "done", "failed", "summary", "has-file", "file-expired"}.
+  core::Json summaryJson() const;
   std::string output() const;  // the kept lines, each ending in '\n'
 
   // Adds a follower: replays the kept lines (and the end, when done) to it first.
@@ -75,6 +87,8 @@ class Run {
   const std::string id_, owner_, tool_, target_;
   const bool attended_;
   const int64_t startedMs_;
+  const int64_t startedAt_;
+  int64_t durationMs_ = -1;  // set at finish
   mutable std::mutex mu_;
   std::condition_variable doneCv_;
   std::vector<std::string> lines_;
@@ -86,33 +100,49 @@ class Run {
   bool failed_ = false;
   std::string summary_;
   std::string file_, fileName_;
+  bool fileExpired_ = false;
   int64_t lastPingMs_ = 0;
+};
+
+struct RunsOptions {
+  size_t keep = 50;             // finished runs listed, newest first
+  int64_t fileSeconds = 3600;   // a capture file is deleted this long after its run ended
+  std::function<int64_t()> nowMs = {};    // monotonic milliseconds; absent: monotonicMs()
+  std::function<int64_t()> wallNow = {};  // unix seconds for started-at; absent: the system clock
 };
 
 class Runs {
  public:
   using Job = std::function<void(Run& run)>;  // must call run.finish() before it returns
 
+  explicit Runs(RunsOptions options = {});
   ~Runs();
   // Starts `job` on a thread of its own, or refuses (one run per owner).
   core::Result<std::shared_ptr<Run>> start(const std::string& owner, const std::string& tool,
                                            const std::string& target, bool attended, Job job);
   // The run of that id if `owner` started it (anyone else gets nullptr, as for an unknown id).
   std::shared_ptr<Run> find(const std::string& id, const std::string& owner) const;
+  // The run of that id, whoever started it (the caller decides who may see it); nullptr if unknown.
+  std::shared_ptr<Run> get(const std::string& id);
+  // The kept runs, newest first (expired capture files deleted first).
+  std::vector<std::shared_ptr<Run>> list();
   // Stops the owner's run in progress; kNotFound when there is none.
   core::Status stop(const std::string& owner);
   void stopAll();
 
  private:
-  void reap();  // joins finished threads and forgets old runs (mu_ held)
+  void reap();  // joins finished threads, deletes expired files, forgets runs beyond keep (mu_ held)
+  int64_t nowMs() const;
 
   struct Entry {
     std::shared_ptr<Run> run;
     std::thread thread;
     int64_t finishedMs = 0;
   };
+  RunsOptions options_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> runs_;  // by id
+  std::vector<std::string> order_;     // ids, oldest first
   uint64_t next_ = 0;
   bool stopping_ = false;
 };

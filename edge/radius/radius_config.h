@@ -15,10 +15,6 @@ struct RadiusConfig {
   bool requireMessageAuthenticator = true;
   int64_t threads = 0;  // 0 = one per core
   std::vector<std::string> authMethods;
-  // What an external NAS walls a walled subscriber by (dunning, ADR 0048); '' = not sent.
-  std::string walledFilterId;
-  std::string walledAddressList = "walled";
-  std::string walledUrl;
   // RadSec (RFC 6614): on when radsec-certificate is set (then radsec-key and radsec-ca too).
   int64_t radsecPort = 2083;
   std::string radsecCertificate;

@@ -5,14 +5,14 @@ namespace edge::webui {
 core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st,
                         db.prepare("SELECT username, role, password_hash, created_at, changed_at, totp_secret, totp_last_step, "
-                                   "central FROM ui_accounts "
+                                   "central, last_login_at, last_login_from FROM ui_accounts "
                                    "ORDER BY username"));
   std::vector<AccountRow> out;
   for (;;) {
     EDGE_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) return out;
     out.push_back({st.columnText(0), st.columnText(1), st.columnText(2), st.columnInt64(3), st.columnInt64(4),
-                   st.columnText(5), st.columnInt64(6), st.columnInt64(7) != 0});
+                   st.columnText(5), st.columnInt64(6), st.columnInt64(7) != 0, st.columnInt64(8), st.columnText(9)});
   }
 }
 
@@ -52,6 +52,14 @@ core::Status updateAccountTotpStep(core::Database& db, const std::string& userna
   return core::Status::ok();
 }
 
+core::Status updateAccountLastLogin(core::Database& db, const std::string& username, int64_t at, const std::string& from) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("UPDATE ui_accounts SET last_login_at = ?, last_login_from = ? WHERE username = ?"));
+  EDGE_RETURN_IF_ERROR(st.bindInt64(1, at).bindText(2, from).bindText(3, username).run());
+  if (db.changes() == 0) return core::notFound("no account named '" + username + "'");
+  return core::Status::ok();
+}
+
 core::Result<std::string> loadCentralVersion(core::Database& db) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("SELECT version FROM ui_central_version WHERE id = 1"));
   EDGE_ASSIGN_OR_RETURN(bool row, st.step());
@@ -63,7 +71,7 @@ core::Status replaceCentralAccounts(core::Database& db, const std::vector<Accoun
   EDGE_RETURN_IF_ERROR(db.exec("DELETE FROM ui_accounts WHERE central = 1"));
   EDGE_ASSIGN_OR_RETURN(core::Statement ins,
                         db.prepare("INSERT OR IGNORE INTO ui_accounts(username, role, password_hash, created_at, "
-                                   "changed_at, central) VALUES (?, ?, ?, ?, ?, 1)"));
+                                   "changed_at, central, last_login_at, last_login_from) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"));
   for (const AccountRow& a : rows) {
     ins.reset();
     EDGE_RETURN_IF_ERROR(ins.bindText(1, a.username)
@@ -71,6 +79,8 @@ core::Status replaceCentralAccounts(core::Database& db, const std::vector<Accoun
                              .bindText(3, a.passwordHash)
                              .bindInt64(4, a.createdAt)
                              .bindInt64(5, a.changedAt)
+                             .bindInt64(6, a.lastLoginAt)
+                             .bindText(7, a.lastLoginFrom)
                              .run());
   }
   EDGE_ASSIGN_OR_RETURN(core::Statement v,

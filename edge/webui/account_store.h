@@ -19,6 +19,8 @@ struct AccountRow {
   std::string totpSecret;  // hex of the raw secret; "" = no sign-in code
   int64_t totpLastStep = 0;
   bool central = false;  // sent by mgmt (ADR 0046), not editable on the box
+  int64_t lastLoginAt = 0;    // the last completed sign-in (unix seconds; 0 = never)
+  std::string lastLoginFrom = {};  // and its source address
 };
 
 core::Result<std::vector<AccountRow>> loadAccounts(core::Database& db);
@@ -29,6 +31,8 @@ core::Status updateAccount(core::Database& db, const AccountRow& row);
 // Writes the TOTP secret and last accepted step of an existing row; kNotFound when there is none.
 core::Status updateAccountTotp(core::Database& db, const std::string& username, const std::string& totpSecret,
                                int64_t totpLastStep);
+// Records a completed sign-in (migration 11); kNotFound when there is no row.
+core::Status updateAccountLastLogin(core::Database& db, const std::string& username, int64_t at, const std::string& from);
 // Writes the last accepted TOTP step alone (a sign-in with a code); kNotFound when there is no row.
 core::Status updateAccountTotpStep(core::Database& db, const std::string& username, int64_t totpLastStep);
 // The version of the central accounts last stored ("" = none yet).

@@ -55,7 +55,8 @@ core::Result<std::unique_ptr<AccountService>> AccountService::open(core::Writer&
                            .get()
                            .withContext("reading the UI accounts"));
   for (AccountRow& r : rows)
-    s->accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, !r.totpSecret.empty(), r.central},
+    s->accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, !r.totpSecret.empty(), r.central,
+                                 r.lastLoginAt, r.lastLoginFrom},
                                 std::move(r.passwordHash), fromHex(r.totpSecret), r.totpLastStep};
   return s;
 }
@@ -68,6 +69,17 @@ core::Status AccountService::checkRole(const std::string& role) const {
   for (const std::string& r : edgeRoles())
     if (r == role) return core::Status::ok();
   return core::invalidArgument("role must be viewer, technician or admin, not '" + role + "'");
+}
+
+core::Status AccountService::keepsAnAdmin(const std::string& username) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(username);
+  if (it == accounts_.end() || it->second.account.role != "admin") return core::Status::ok();
+  for (const auto& [name, s] : accounts_)
+    if (name != username && s.account.role == "admin") return core::Status::ok();
+  return core::failedPrecondition("account '" + username +
+                                  "' is the last admin: make another account admin first, or nobody could manage "
+                                  "accounts and NAS clients from the UI");
 }
 
 core::Status AccountService::checkLocal(const std::string& username) const {
@@ -96,7 +108,9 @@ core::Status AccountService::replaceCentral(const std::string& version,
       if (it != accounts_.end() && !it->second.account.central) continue;  // the box's own account wins
       int64_t created = it != accounts_.end() ? it->second.account.createdAt : t;
       bool same = it != accounts_.end() && it->second.account.role == a.role && it->second.passwordHash == a.passwordHash;
-      rows.push_back({a.email, a.role, a.passwordHash, created, same ? it->second.account.changedAt : t, "", 0, true});
+      rows.push_back({a.email, a.role, a.passwordHash, created, same ? it->second.account.changedAt : t, "", 0, true,
+                      it != accounts_.end() ? it->second.account.lastLoginAt : 0,
+                      it != accounts_.end() ? it->second.account.lastLoginFrom : ""});
     }
   }
   EDGE_RETURN_IF_ERROR(
@@ -116,7 +130,8 @@ core::Status AccountService::replaceCentral(const std::string& version,
       else ++it;
     }
     for (const AccountRow& r : rows)
-      accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, false, true}, r.passwordHash, "", 0};
+      accounts_[r.username] = {{r.username, r.role, r.createdAt, r.changedAt, false, true, r.lastLoginAt, r.lastLoginFrom},
+                               r.passwordHash, "", 0};
     centralVersion_ = version;
   }
   for (const std::string& name : ended) changed(name);
@@ -174,10 +189,35 @@ std::optional<Account> AccountService::find(const std::string& username) const {
 }
 
 std::vector<Account> AccountService::list() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t t = now();
   std::vector<Account> out;
-  for (const auto& [name, s] : accounts_) out.push_back(s.account);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, s] : accounts_) out.push_back(s.account);
+  }
+  for (Account& a : out)
+    if (int64_t wait = byAccount_.lockedFor("account " + a.username, t)) a.lockedUntil = t + wait;
   return out;
+}
+
+core::Status AccountService::signedIn(const std::string& username, const std::string& source) {
+  const int64_t t = now();
+  EDGE_RETURN_IF_ERROR(
+      writer_.submit([username, t, source](core::Database& db) { return updateAccountLastLogin(db, username, t, source); })
+          .get());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(username);
+  if (it != accounts_.end()) {
+    it->second.account.lastLoginAt = t;
+    it->second.account.lastLoginFrom = source;
+  }
+  return core::Status::ok();
+}
+
+core::Status AccountService::unlock(const std::string& username) {
+  if (!find(username)) return core::notFound("no account named '" + username + "'");
+  byAccount_.success("account " + username);
+  return core::Status::ok();
 }
 
 core::Status AccountService::add(const std::string& username, const std::string& role, const std::string& password) {
@@ -207,6 +247,7 @@ core::Status AccountService::set(const std::string& username, const std::string&
   EDGE_RETURN_IF_ERROR(checkLocal(username));
   if (role.empty() && password.empty()) return core::invalidArgument("nothing to change: give --role and/or --password");
   if (!role.empty()) EDGE_RETURN_IF_ERROR(checkRole(role));
+  if (!role.empty() && role != "admin") EDGE_RETURN_IF_ERROR(keepsAnAdmin(username));
   AccountRow row{username, role.empty() ? current->account.role : role, current->passwordHash,
                  current->account.createdAt, now(), "", 0};
   if (!password.empty()) {
@@ -228,6 +269,7 @@ core::Status AccountService::set(const std::string& username, const std::string&
 
 core::Status AccountService::remove(const std::string& username) {
   EDGE_RETURN_IF_ERROR(checkLocal(username));
+  EDGE_RETURN_IF_ERROR(keepsAnAdmin(username));
   EDGE_RETURN_IF_ERROR(writer_.submit([username](core::Database& db) { return deleteAccount(db, username); }).get());
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -410,15 +452,27 @@ void AccountService::registerCommands(core::command::Table& table) {
     EDGE_RETURN_IF_ERROR(enableTotp(username, secret, code));
     return core::ControlReply::success("sign-in codes are on: from now on, sign-in asks for the code of your app");
   });
+  table.bind("user-unlock", [this](const core::Json& args, const core::command::Caller&) -> core::ControlReply {
+    EDGE_ASSIGN_OR_RETURN(std::string username, core::CommandArgs(args).required("username"));
+    EDGE_RETURN_IF_ERROR(unlock(username));
+    return core::ControlReply::success("account " + username + " may sign in again");
+  });
   table.bind("user-list", [this](const core::Json&, const core::command::Caller&) -> core::ControlReply {
+    auto at = [](int64_t t) -> core::Json {
+      if (t == 0) return nullptr;
+      return core::formatRfc3339(core::WallTime(std::chrono::seconds(t)));
+    };
     core::Json rows = core::Json::array();
     for (const Account& a : list())
       rows.push_back({{"username", a.username},
                       {"role", a.role},
                       {"totp", a.totp ? "on" : "off"},
                       {"central", a.central},
-                      {"created-at", core::formatRfc3339(core::WallTime(std::chrono::seconds(a.createdAt)))},
-                      {"changed-at", core::formatRfc3339(core::WallTime(std::chrono::seconds(a.changedAt)))}});
+                      {"locked-until", at(a.lockedUntil)},
+                      {"last-login-at", at(a.lastLoginAt)},
+                      {"last-login-from", a.lastLoginFrom},
+                      {"created-at", at(a.createdAt)},
+                      {"changed-at", at(a.changedAt)}});
     return core::ControlReply::success(std::to_string(rows.size()) + " accounts", rows);
   });
 }

@@ -12,6 +12,9 @@
 //   same argon2 work as a known one. Each refusal counts against both the name and the source.
 // - A changed role or password, or a deleted account, is reported to `onChanged` (the UI ends that
 //   person's sessions).
+// - The box keeps at least one admin: deleting the last account with the admin role (local or
+//   central), or giving it another role, is refused (kFailedPrecondition), from the UI and from root's
+//   edgectl alike (root can always add one, but a UI admin must not lock every admin out by mistake).
 // - Thread-safe: login() from the HTTP threads, the commands from the command table.
 #pragma once
 
@@ -45,6 +48,9 @@ struct Account {
   int64_t changedAt = 0;
   bool totp = false;  // sign-in asks for a TOTP code after the password (totp.h)
   bool central = false;  // a person of the tenant on mgmt, sent at check-in (ADR 0046): not editable here
+  int64_t lastLoginAt = 0;    // the last completed sign-in (unix seconds; 0 = never)
+  std::string lastLoginFrom = {};  // its source address
+  int64_t lockedUntil = 0;    // list() only: the account's sign-in lockout ends then (0 = not locked)
 };
 
 struct AccountOptions {
@@ -65,7 +71,13 @@ class AccountService {
   // The account when name and password match and neither is locked out (see the contract).
   core::Result<Account> login(const std::string& username, const std::string& password, const std::string& source);
   std::optional<Account> find(const std::string& username) const;
+  // Every account, with its lockout state now (lockedUntil).
   std::vector<Account> list() const;
+  // A completed sign-in (the password, and the code when the account has TOTP): when and from where,
+  // stored (one write per sign-in; failures stay in memory).
+  core::Status signedIn(const std::string& username, const std::string& source);
+  // Lifts the account's lockout (kNotFound for no such account). A source address's lockout stays.
+  core::Status unlock(const std::string& username);
 
   core::Status add(const std::string& username, const std::string& role, const std::string& password);
   // Role and/or password ("" keeps it).
@@ -106,6 +118,8 @@ class AccountService {
   core::Status checkRole(const std::string& role) const;
   // kFailedPrecondition for a central account: it is changed on mgmt only.
   core::Status checkLocal(const std::string& username) const;
+  // kFailedPrecondition when `username` is the only account with the admin role (mu_ not held).
+  core::Status keepsAnAdmin(const std::string& username) const;
   core::Status storeTotp(const std::string& username, const std::string& secret, int64_t lastStep);
   // The person's own password, before a change to their own account: counted toward the account's
   // lockout like a sign-in; `wrong` is the refusal's text.

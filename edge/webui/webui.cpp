@@ -175,11 +175,14 @@ core::HttpResponse WebUi::page(const Visitor& v, const std::string& tmpl, const 
                                {"/diagnostics", "Diagnostics", "diagnostics"},
                                {"/certificates", "Certificates", "certificates"},
                                {"/gateway", "Gateway", "gateway"},
+                               {"/accounts", "Accounts", "users"},
                                {"/settings", "Settings", "settings"}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
     if (std::string(l.tmpl) == "gateway" && !options_.gateway) continue;
-    bool current = tmpl == l.tmpl || (tmpl == "subscriber" && std::string(l.tmpl) == "subscribers");
+    if (std::string(l.tmpl) == "users" && !may(v.role, "user-list")) continue;
+    bool current = tmpl == l.tmpl || (tmpl == "subscriber" && std::string(l.tmpl) == "subscribers") ||
+                   (tmpl == "user_edit" && std::string(l.tmpl) == "users");
     nav.push_back({{"href", l.href}, {"text", l.text}, {"current", current}});
   }
   data["nav"] = nav;
@@ -270,6 +273,7 @@ core::HttpResponse WebUi::loginPost(const core::HttpRequest& r) {
   out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, r.tls));
   Visitor v{s, account->role, ""};
   audit("ui-login", &v, r, "signed in");
+  (void)host_.accounts->signedIn(account->username, r.remote);  // for the Accounts page; a failed write loses only that
   return out;
 }
 
@@ -353,6 +357,7 @@ void WebUi::addRoutes(core::HttpServer& server) {
   get("/events/follow", [this](const core::HttpRequest& r, const Visitor& v) { return eventsFollow(r, v); });
   addAccountRoutes(server, get, post);
   addSettingsRoutes(get, post);
+  addUsersRoutes(get, post);
   addCertificatesRoutes(get, post);
   if (options_.gateway)
     get("/gateway", [this](const core::HttpRequest& r, const Visitor& v) { return gatewayPage(r, v); });
@@ -362,6 +367,7 @@ void WebUi::addRoutes(core::HttpServer& server) {
     post("/diagnostics/" + a, [this, a](const core::HttpRequest& r, const Visitor& v) { return diagnosticsPost(r, v, a); });
   }
   get("/diagnostics/stream", [this](const core::HttpRequest& r, const Visitor& v) { return diagnosticsStream(r, v); });
+  get("/diagnostics/output", [this](const core::HttpRequest& r, const Visitor& v) { return diagnosticsOutput(r, v); });
   get("/diagnostics/capture.pcap",
       [this](const core::HttpRequest& r, const Visitor& v) { return diagnosticsCapture(r, v); });
 }

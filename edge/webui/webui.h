@@ -60,9 +60,6 @@ struct WebUiHost {
   std::function<bool(const std::string& id, const std::string& owner,
                      std::function<bool(const std::string& event, const std::string& data)> sink)>
       followRun;
-  // The file of `owner`'s finished capture run `id`: its path and download name.
-  std::function<core::Result<std::pair<std::string, std::string>>(const std::string& id, const std::string& owner)>
-      captureFile;
 };
 
 struct WebUiOptions {
@@ -147,6 +144,9 @@ class WebUi {
   core::HttpResponse diagnosticsPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   core::HttpResponse diagnosticsStream(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse diagnosticsCapture(const core::HttpRequest& r, const Visitor& v);
+  // A past run's output (diag-output), and the list of recent runs for the page (diag-runs).
+  core::HttpResponse diagnosticsOutput(const core::HttpRequest& r, const Visitor& v);
+  core::Json recentRuns(const Visitor& v);
 
   // webui_account.cpp: My account (own password, TOTP enrollment) and the sign-in code step;
   // webui_settings.cpp: Settings (config-show, config-reload) and the support bundle;
@@ -155,6 +155,15 @@ class WebUi {
   using RouteAdder = std::function<void(const std::string& path, PageHandler)>;
   void addAccountRoutes(core::HttpServer& server, const RouteAdder& get, const RouteAdder& post);
   void addSettingsRoutes(const RouteAdder& get, const RouteAdder& post);
+  // webui_users.cpp: Accounts (user-list, user-add/set/unlock/del with the visitor's role).
+  void addUsersRoutes(const RouteAdder& get, const RouteAdder& post);
+  core::Json userRow(const core::Json& account, const Visitor& v) const;
+  core::HttpResponse usersPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
+                               core::Json form = core::Json::object(), int status = 200);
+  core::HttpResponse userPage(const core::HttpRequest& r, const Visitor& v, const std::string& username,
+                              std::vector<core::web::Message> messages = {}, core::Json errors = core::Json::object(),
+                              int status = 200);
+  core::HttpResponse userPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   // webui_certificates.cpp: Certificates (certs; eap-install and eap-crl for an admin).
   void addCertificatesRoutes(const RouteAdder& get, const RouteAdder& post);
   core::HttpResponse certificatesPage(const core::HttpRequest& r, const Visitor& v,

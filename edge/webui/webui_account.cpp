@@ -81,6 +81,7 @@ core::HttpResponse WebUi::loginCodePost(const core::HttpRequest& r) {
   out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), full.id, r.tls));
   Visitor v{full, role, ""};
   audit("ui-login", &v, r, "signed in with password and code");
+  (void)host_.accounts->signedIn(username, r.remote);
   return out;
 }
 

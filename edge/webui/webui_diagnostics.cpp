@@ -2,8 +2,10 @@
 // traceroute, DNS, the TLS check of mgmt and RADIUS captures. Every action is a command of edged's
 // table run with the signed-in person's role (edge/diagnostics holds them); the page shows what came
 // back. A run's output is streamed to the page over server-sent events as the tool prints it; the
-// run belongs to the person who started it (the command's caller label), and only they can follow it
-// or download its capture. A page that goes away stops its run (edge/diagnostics/runs.h).
+// run belongs to the person who started it (the command's caller label), and only they can follow it.
+// A page that goes away stops its run (edge/diagnostics/runs.h). The recent runs are listed below
+// the tools (diag-runs, every role); a past run's output and capture file come through diag-output,
+// which gives them to the person who ran it and to admins only.
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -37,7 +39,42 @@ bool plausibleRunId(const std::string& id) {
   return true;
 }
 
+// 850 ms -> "0.9 s", 75000 -> "1 min".
+std::string took(int64_t ms) {
+  if (ms < 0) ms = 0;
+  if (ms >= 60000) return detail::duration(ms / 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
 }  // namespace
+
+core::Json WebUi::recentRuns(const Visitor& v) {
+  core::Json rows = core::Json::array();
+  core::ControlReply list = run(v, {}, "diag-runs", core::Json::object());
+  if (!list.ok() || !list.arguments.is_array()) return rows;
+  for (const core::Json& row : list.arguments) {
+    std::string id = textOf(row, "id");
+    bool readable = row.value("output", false) && may(v.role, "diag-output");
+    bool done = row.value("done", false);
+    std::string who = textOf(row, "owner");
+    rows.push_back({{"who", who == "control socket" ? "root (edgectl)" : who},
+                    {"tool", textOf(row, "tool")},
+                    {"target", textOf(row, "target")},
+                    {"when", textOf(row, "started")},
+                    {"took", took(detail::integerOf(row, "duration-ms"))},
+                    {"outcome", done ? textOf(row, "summary") : "running"},
+                    {"failed", row.value("failed", false)},
+                    // null, not "": an empty string opens a mustache section.
+                    {"output", readable ? core::Json("/diagnostics/output?run=" + id) : core::Json()},
+                    {"download", readable && row.value("has-file", false)
+                                     ? core::Json("/diagnostics/capture.pcap?run=" + id)
+                                     : core::Json()},
+                    {"expired", row.value("file-expired", false)}});
+  }
+  return rows;
+}
 
 core::HttpResponse WebUi::diagnosticsPage(const Visitor& v, core::Json result, std::vector<core::web::Message> messages,
                                           int status) {
@@ -72,6 +109,8 @@ core::HttpResponse WebUi::diagnosticsPage(const Visitor& v, core::Json result, s
     types.push_back({{"value", t}, {"selected", type == t}});
   data["dns_types"] = types;
   if (!data.contains("seconds")) data["seconds"] = "10";
+  data["runs"] = recentRuns(v);
+  data["runs_none"] = data["runs"].empty();
   return page(v, "diagnostics", "Diagnostics", data, std::move(messages), status);
 }
 
@@ -206,18 +245,50 @@ core::HttpResponse WebUi::diagnosticsStream(const core::HttpRequest& r, const Vi
   return out;
 }
 
+core::HttpResponse WebUi::diagnosticsOutput(const core::HttpRequest& r, const Visitor& v) {
+  std::string id = query(r, "run");
+  core::ControlReply reply = run(v, r, "diag-output", core::Json{{"run", id}});
+  if (refused(reply)) return refuse(v, reply);
+  if (!reply.ok()) return page(v, "refused", "No such run", core::Json::object(), {core::web::Message::error(reply.text)}, statusOf(reply));
+  const core::Json& a = reply.arguments;
+  core::Json lines = a.value("lines", core::Json::array());
+  std::string text;
+  for (const core::Json& l : lines) text += (l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
+  int64_t dropped = detail::integerOf(a, "lines-dropped");
+  if (dropped > 0) text += "(" + std::to_string(dropped) + " more lines not kept)\n";
+  bool done = a.value("done", false);
+  core::Json data{{"who", textOf(a, "owner") == "control socket" ? "root (edgectl)" : textOf(a, "owner")},
+                  {"tool", textOf(a, "tool")},
+                  {"target", textOf(a, "target")},
+                  {"when", textOf(a, "started")},
+                  {"took", took(detail::integerOf(a, "duration-ms"))},
+                  {"outcome", done ? textOf(a, "summary") : "still running"},
+                  {"failed", a.value("failed", false)},
+                  {"text", text},
+                  {"empty", lines.empty()},
+                  {"download", textOf(a, "file").empty() ? core::Json() : core::Json("/diagnostics/capture.pcap?run=" + id)},
+                  {"expired", a.value("file-expired", false)}};
+  return page(v, "diagnostics_output", textOf(a, "tool") + " " + textOf(a, "target"), data);
+}
+
 core::HttpResponse WebUi::diagnosticsCapture(const core::HttpRequest& r, const Visitor& v) {
   std::string id = query(r, "run");
-  if (!host_.captureFile || !may(v.role, "radius-capture") || !plausibleRunId(id))
-    return core::HttpResponse::jsonError(404, "no such capture");
-  core::Result<std::pair<std::string, std::string>> file = host_.captureFile(id, v.session.principal);
-  if (!file.isOk()) return core::HttpResponse::jsonError(404, file.status().message());
-  std::ifstream in(file->first, std::ios::binary);
+  if (!plausibleRunId(id)) return core::HttpResponse::jsonError(404, "no such capture");
+  // Whoever may read the run's output may download its file (diag-output decides: its owner, an admin).
+  core::ControlReply reply = run(v, r, "diag-output", core::Json{{"run", id}});
+  if (refused(reply)) return core::HttpResponse::jsonError(403, reply.text);
+  if (!reply.ok()) return core::HttpResponse::jsonError(404, reply.text);
+  std::string path = textOf(reply.arguments, "file");
+  if (path.empty() || textOf(reply.arguments, "tool") != "capture")
+    return core::HttpResponse::jsonError(404, reply.arguments.value("file-expired", false)
+                                                  ? "that capture's file expired (captures are kept an hour)"
+                                                  : "that run has no capture file (yet)");
+  std::ifstream in(path, std::ios::binary);
   if (!in) return core::HttpResponse::jsonError(404, "the capture file is gone");
   core::HttpResponse out;
   out.contentType = "application/vnd.tcpdump.pcap";
   out.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file->second + "\"");
+  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + textOf(reply.arguments, "file-name") + "\"");
   audit("ui-download", &v, r, "radius capture " + id + " (" + std::to_string(out.body.size()) + " bytes)");
   return out;
 }

@@ -372,6 +372,69 @@ class Diagnostics(unittest.TestCase):
         r = self.edged.ctl("call", "radius-capture", json.dumps({"seconds": 61}), check=False)
         self.assertEqual(r.returncode, 1)
 
+    # ---- past runs ----
+
+    def test_past_runs_are_listed_and_their_output_is_the_owners_and_the_admins(self):
+        t = Browser(self.ui).sign_in("tess")
+        status, _, page = t.request("/diagnostics/run", {"tool": "dns", "target": "localhost"})
+        self.assertEqual(status, 200, page)
+        stream = re.search(r'data-stream="([^"]+)"', page).group(1)
+        self.assertEqual(sse_events(t.request(stream, stream=True))[-1][0], "end")
+        run_id = stream.rsplit("=", 1)[1]
+        output = "/diagnostics/output?run=" + run_id
+        status, _, page = t.request("/diagnostics/run", {"tool": "capture", "seconds": "1"})
+        self.assertEqual(status, 200, page)
+        capture_id = re.search(r'data-stream="[^"]+run=([0-9a-f-]+)"', page).group(1)
+        self.assertEqual(sse_events(t.request("/diagnostics/stream?run=" + capture_id, stream=True))[-1][0], "end")
+
+        # The list: who, what, target, when, how long, outcome; tess may read her own output.
+        status, _, page = t.request("/diagnostics")
+        runs = page[page.index('id="runs-title"'):]
+        row = re.search(r"<tr><td>tess</td><td>dns</td><td>localhost</td><td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC)</td>"
+                        r"<td>([0-9.]+ s)</td><td>exited with status \d+</td>", runs)
+        self.assertIsNotNone(row, runs[:3000])
+        self.assertIn('href="%s"' % output, runs)
+        status, _, page = t.request(output)
+        self.assertEqual(status, 200)
+        self.assertIn("&lt;&lt;&gt;&gt; DiG", page)  # dig's own banner, escaped into the page
+        # Another technician sees the row, not the output (nor the capture); a viewer neither;
+        # an admin reads and downloads everyone's.
+        tom = Browser(self.ui).sign_in("tom")
+        status, _, page = tom.request("/diagnostics")
+        self.assertIn("<td>tess</td><td>dns</td>", page)
+        self.assertNotIn(output, page)
+        self.assertEqual(tom.request(output)[0], 404)
+        self.assertEqual(tom.request("/diagnostics/capture.pcap?run=" + capture_id)[0], 404)
+        vic = Browser(self.ui).sign_in("vic")
+        status, _, page = vic.request("/diagnostics")
+        self.assertIn("<td>tess</td><td>dns</td>", page)
+        self.assertNotIn("/diagnostics/output?", page)
+        self.assertNotIn(">output</a>", page)
+        self.assertNotIn(".pcap</a>", page)
+        self.assertEqual(vic.request(output)[0], 403)
+        self.assertEqual(vic.request("/diagnostics/capture.pcap?run=" + capture_id)[0], 403)
+        adam = Browser(self.ui).sign_in("adam")
+        self.assertIn(output, adam.request("/diagnostics")[2])
+        status, _, page = adam.request(output)
+        self.assertEqual(status, 200)
+        self.assertIn("DiG", page)
+        status, headers, pcap = adam.request("/diagnostics/capture.pcap?run=" + capture_id)
+        self.assertEqual(status, 200)
+        self.assertIn(struct.unpack("<I", pcap[:4])[0], (0xa1b2c3d4, 0xa1b23c4d))
+
+        # The same from edgectl: diag runs, diag output (root reads every run).
+        runs = {r["id"]: r for r in self.edged.ctl_json("diag", "runs")}
+        self.assertEqual((runs[run_id]["owner"], runs[run_id]["tool"], runs[run_id]["target"]), ("tess", "dns", "localhost"))
+        self.assertTrue(runs[run_id]["done"])
+        self.assertGreaterEqual(runs[run_id]["duration-ms"], 0)
+        self.assertTrue(runs[capture_id]["has-file"])
+        r = self.ctl("diag", "output", run_id)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("DiG", r.stdout)
+        self.assertIn("dns exited with status", r.stdout)
+        self.assertIn("tess", self.ctl("diag", "runs").stdout)
+        self.assertEqual(self.ctl("diag", "output", "1-000000000000").returncode, 1)
+
     # ---- TLS check ----
 
     def test_tls_check_shows_the_certificate(self):

@@ -223,6 +223,141 @@ class WebUiAccount(unittest.TestCase):
         self.assertEqual(Browser(self.ui).sign_in("pat", ACCOUNTS["pat"][0])[0], 401)
         self.assertEqual(Browser(self.ui).sign_in("pat", "pat new password")[0], 303)
 
+    # ---- the Accounts page ----
+
+    def account_row(self, page, user):
+        m = re.search(r'<tr id="account-%s">(.*?)</tr>' % re.escape(user), page, re.S)
+        self.assertIsNotNone(m, f"no row of {user}")
+        return re.sub(r"<[^>]+>", "|", m.group(1))
+
+    def test_accounts_page_is_the_admins_and_the_server_refuses_the_others(self):
+        for user in ("vic", "tess"):
+            b = self.browser(user)
+            self.assertNotIn('href="/accounts"', b.get("/account")[2])  # not in their menu
+            self.assertEqual(b.get("/accounts")[0], 403, user)
+            self.assertEqual(b.get("/accounts/edit?u=vic")[0], 403, user)
+            # Every form, with a valid CSRF token: refused by the server, and nothing changed.
+            for path, form in (("/accounts/add", {"username": "sneaky", "role": "admin", "password": "sneaky pw 123",
+                                                  "repeat-password": "sneaky pw 123"}),
+                               ("/accounts/role", {"username": user, "role": "admin"}),
+                               ("/accounts/password", {"username": "adam", "password": "taken over 1",
+                                                      "repeat-password": "taken over 1"}),
+                               ("/accounts/unlock", {"username": "lock"}),
+                               ("/accounts/totp-off", {"username": "otto"}),
+                               ("/accounts/delete", {"username": "adam", "confirm": "yes"})):
+                self.assertEqual(b.post(path, form)[0], 403, (user, path))
+        rows = {r["username"]: r for r in self.edged.ctl_json("user", "list")}
+        self.assertNotIn("sneaky", rows)
+        self.assertEqual(rows["adam"]["role"], "admin")
+        self.assertEqual(Browser(self.ui).sign_in("adam", ACCOUNTS["adam"][0])[0], 303)
+        events = json.dumps(self.edged.ctl_json("events", "--limit", "300"))
+        self.assertIn("vic (viewer) from 127.0.0.1: user-add", events)
+        self.assertNotIn("sneaky pw 123", events)
+        # An admin's form without its CSRF token: 403 too.
+        a = self.browser("adam")
+        self.assertEqual(a.post("/accounts/add", {"username": "nocsrf", "role": "viewer", "password": "no csrf pw 1",
+                                                  "repeat-password": "no csrf pw 1"}, csrf=False)[0], 403)
+        self.assertNotIn("nocsrf", {r["username"] for r in self.edged.ctl_json("user", "list")})
+
+    def test_an_admin_adds_changes_unlocks_and_deletes_an_account(self):
+        a = self.browser("adam")
+        status, _, page = a.get("/accounts")
+        self.assertEqual(status, 200)
+        self.assertIn('href="/accounts" aria-current="page"', page)
+        self.assertIn("10 to 256 characters", page)  # the rules, before anything goes wrong
+        self.assertIn("|adam|", self.account_row(page, "adam"))
+        # Bad input: the message next to its field, nothing added.
+        form = {"username": "bad name", "role": "technician", "password": "newbie pw 12", "repeat-password": "newbie pw 12"}
+        status, _, page = a.post("/accounts/add", form)
+        self.assertEqual(status, 400)
+        self.assertRegex(page, r'id="add-username-error"[^>]*>an account name is 1 to 64')
+        status, _, page = a.post("/accounts/add", dict(form, username="newbie", password="short", **{"repeat-password": "short"}))
+        self.assertEqual(status, 400)
+        self.assertRegex(page, r'id="add-password-error"[^>]*>[^<]*at least 10')
+        status, _, page = a.post("/accounts/add", dict(form, username="newbie", **{"repeat-password": "other pw 12"}))
+        self.assertEqual(status, 400)
+        self.assertIn('id="add-repeat-password-error"', page)
+        self.assertNotIn("newbie", {r["username"] for r in self.edged.ctl_json("user", "list")})
+        status, _, page = a.post("/accounts/add", dict(form, username="newbie"))
+        self.assertEqual(status, 200, page)
+        self.assertIn("account newbie added (technician)", page)
+        self.assertIn("never", self.account_row(page, "newbie"))
+        self.assertEqual(a.post("/accounts/add", dict(form, username="newbie"))[0], 409)
+
+        # Signs in: the list says when and from where.
+        n = Browser(self.ui)
+        self.assertEqual(n.sign_in("newbie", "newbie pw 12")[0], 303)
+        row = self.account_row(a.get("/accounts")[2], "newbie")
+        self.assertRegex(row, r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC from 127\.0\.0\.1")
+        self.assertIn("on this box", row)
+
+        # A role change ends newbie's session.
+        self.assertEqual(n.get("/sessions")[0], 200)
+        status, _, page = a.post("/accounts/role", {"username": "newbie", "role": "viewer"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("account newbie changed", page)
+        self.assertEqual(n.get("/sessions")[0], 303)
+        # A reset password: rules next to the field; then the new one works, the old one not.
+        status, _, page = a.post("/accounts/password", {"username": "newbie", "password": "tiny", "repeat-password": "tiny"})
+        self.assertEqual(status, 400)
+        self.assertRegex(page, r'id="edit-password-error"[^>]*>[^<]*at least 10')
+        status, _, page = a.post("/accounts/password", {"username": "newbie", "password": "newbie pw 34",
+                                                        "repeat-password": "newbie pw 34"})
+        self.assertEqual(status, 200, page)
+        self.assertEqual(Browser(self.ui).sign_in("newbie", "newbie pw 12")[0], 401)
+        self.assertEqual(Browser(self.ui).sign_in("newbie", "newbie pw 34")[0], 303)
+
+        # Locked out by wrong passwords: shown with its end; lifted by the admin; the right one works at once.
+        statuses = [Browser(self.ui).sign_in("newbie", "wrong %d" % i)[0] for i in range(6)]
+        self.assertEqual(statuses[-1], 429)
+        status, _, page = a.get("/accounts/edit?u=newbie")
+        self.assertEqual(status, 200)
+        self.assertRegex(page, r"until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(after failed sign-ins\)")
+        self.assertIn('action="/accounts/unlock"', page)
+        self.assertEqual(Browser(self.ui).sign_in("newbie", "newbie pw 34")[0], 429)
+        status, _, page = a.post("/accounts/unlock", {"username": "newbie"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("may sign in again", page)
+        self.assertNotIn('action="/accounts/unlock"', page)
+        self.assertEqual(Browser(self.ui).sign_in("newbie", "newbie pw 34")[0], 303)
+
+        # Sign-in code turned off by the admin (a lost phone).
+        self.edged.ctl("user", "set", "--username", "newbie", "--totp", "enable")
+        status, _, page = a.get("/accounts/edit?u=newbie")
+        self.assertIn('action="/accounts/totp-off"', page)
+        status, _, page = a.post("/accounts/totp-off", {"username": "newbie"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("sign-in codes are off", page)
+        self.assertEqual(Browser(self.ui).sign_in("newbie", "newbie pw 34")[0], 303)  # no code asked
+
+        # Delete: only with the box ticked.
+        status, _, page = a.post("/accounts/delete", {"username": "newbie"})
+        self.assertEqual(status, 400)
+        self.assertIn('id="delete-confirm-error"', page)
+        status, _, page = a.post("/accounts/delete", {"username": "newbie", "confirm": "yes"})
+        self.assertEqual(status, 200, page)
+        self.assertIn("account newbie deleted", page)
+        self.assertNotIn('id="account-newbie"', page)
+        self.assertEqual(Browser(self.ui).sign_in("newbie", "newbie pw 34")[0], 401)
+        events = "\n".join(e["detail"] for e in self.edged.ctl_json("events", "--limit", "300"))
+        for what in ("user-add", "user-set", "user-unlock", "user-del"):
+            self.assertIn("adam (admin) from 127.0.0.1: " + what + " ", events)
+        self.assertNotIn("newbie pw 34", events)
+
+    def test_the_last_admin_is_neither_demoted_nor_deleted(self):
+        a = self.browser("adam")
+        status, _, page = a.post("/accounts/role", {"username": "adam", "role": "technician"})
+        self.assertEqual(status, 409)
+        self.assertRegex(page, r'id="edit-role-error"[^>]*>account &#39;adam&#39; is the last admin')
+        status, _, page = a.post("/accounts/delete", {"username": "adam", "confirm": "yes"})
+        self.assertEqual(status, 409)
+        self.assertIn("is the last admin", page)
+        r = self.edged.ctl("user", "del", "adam", check=False)  # root's edgectl keeps one too
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("last admin", r.stdout + r.stderr)
+        self.assertEqual({u["username"]: u["role"] for u in self.edged.ctl_json("user", "list")}["adam"], "admin")
+        self.assertEqual(a.get("/accounts")[0], 200)  # still signed in, still admin
+
     # ---- settings ----
 
     def test_settings_read_only_for_viewers_and_technicians_reload_errors_name_the_key(self):

@@ -2,7 +2,12 @@
 // page went away is stopped, and only its owner finds it.
 #include "edge/diagnostics/runs.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -10,6 +15,7 @@
 
 using edge::diagnostics::Run;
 using edge::diagnostics::Runs;
+using edge::diagnostics::RunsOptions;
 
 TEST_GROUP(Runs){};
 
@@ -98,4 +104,86 @@ TEST(Runs, StopAllEndsEveryRunAndRefusesNewOnes) {
   CHECK_TRUE((*run)->done());
   CHECK(runs.start("ada", "ping", "x", false, [](Run& r) { r.finish("", false); }).status().code() ==
         core::Code::kUnavailable);
+}
+
+TEST(Runs, TheRecentRunsAreListedNewestFirstAndBounded) {
+  RunsOptions o;
+  o.keep = 3;
+  o.wallNow = [] { return int64_t{1700000000}; };
+  Runs runs(o);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    core::Result<std::shared_ptr<Run>> run =
+        runs.start(i % 2 ? "ada" : "tess", "ping", "192.0.2." + std::to_string(i), false,
+                   [i](Run& r) { r.finish(i == 4 ? "failed: no route" : "exited with status 0", i == 4); });
+    CHECK_TRUE(run.isOk());
+    CHECK_TRUE((*run)->waitDone(30000));
+    ids.push_back((*run)->id());
+  }
+  // Five finished, three kept: the last three, newest first.
+  std::vector<std::shared_ptr<Run>> listed = runs.list();
+  LONGS_EQUAL(3, listed.size());
+  STRCMP_EQUAL(ids[4].c_str(), listed[0]->id().c_str());
+  STRCMP_EQUAL(ids[2].c_str(), listed[2]->id().c_str());
+  CHECK_TRUE(runs.get(ids[0]) == nullptr);
+  CHECK_TRUE(runs.get(ids[3]) != nullptr);
+  core::Json j = listed[0]->summaryJson();
+  STRCMP_EQUAL("tess", j["owner"].get<std::string>().c_str());
+  STRCMP_EQUAL("192.0.2.4", j["target"].get<std::string>().c_str());
+  LONGS_EQUAL(1700000000, j["started-at"].get<int64_t>());
+  CHECK_TRUE(j["done"].get<bool>());
+  CHECK_TRUE(j["failed"].get<bool>());
+  CHECK_TRUE(j["duration-ms"].get<int64_t>() >= 0);
+  STRCMP_EQUAL("failed: no route", j["summary"].get<std::string>().c_str());
+  CHECK_FALSE(j.contains("lines"));  // the list carries no output
+}
+
+TEST(Runs, ARunInProgressIsNeverDroppedFromTheList) {
+  RunsOptions o;
+  o.keep = 1;
+  Runs runs(o);
+  core::Result<std::shared_ptr<Run>> slow = runs.start("tess", "traceroute", "192.0.2.9", false, [](Run& r) {
+    while (!r.shouldStop()) r.idle();
+    r.finish("stopped", false);
+  });
+  CHECK_TRUE(slow.isOk());
+  for (int i = 0; i < 3; ++i) {
+    core::Result<std::shared_ptr<Run>> quick = runs.start("ada", "dns", "example.com", false, [](Run& r) { r.finish("ok", false); });
+    CHECK_TRUE(quick.isOk());
+    CHECK_TRUE((*quick)->waitDone(30000));
+  }
+  std::vector<std::shared_ptr<Run>> listed = runs.list();
+  LONGS_EQUAL(2, listed.size());  // the one in progress and the last finished one
+  STRCMP_EQUAL((*slow)->id().c_str(), listed[1]->id().c_str());
+  CHECK_FALSE(listed[1]->summaryJson()["done"].get<bool>());
+  CHECK_TRUE(runs.stop("tess").isOk());
+}
+
+TEST(Runs, ACaptureFileIsDeletedWhenItExpiresAndTheRunStaysListed) {
+  int64_t nowMs = 1000;
+  RunsOptions o;
+  o.fileSeconds = 3600;
+  o.nowMs = [&nowMs] { return nowMs; };
+  Runs runs(o);
+  char tmpl[] = "/tmp/runs-test-XXXXXX.pcap";
+  int fd = ::mkstemps(tmpl, 5);
+  CHECK_TRUE(fd >= 0);
+  ::close(fd);
+  std::string path = tmpl;
+  core::Result<std::shared_ptr<Run>> run = runs.start("ada", "capture", "1 s", false, [path](Run& r) {
+    r.setFile(path, "radius.pcap");
+    r.finish("captured 0 packets", false);
+  });
+  CHECK_TRUE(run.isOk());
+  CHECK_TRUE((*run)->waitDone(30000));
+  CHECK_TRUE(runs.list().at(0)->summaryJson()["has-file"].get<bool>());  // seen finished at 1000 ms
+  nowMs = 1000 + 3600 * 1000;
+  CHECK_TRUE(runs.list().at(0)->summaryJson()["has-file"].get<bool>());  // an hour: still there
+  CHECK_TRUE(std::ifstream(path).good());
+  nowMs = 1000 + 3600 * 1000 + 1;
+  core::Json j = runs.list().at(0)->summaryJson();
+  CHECK_FALSE(j["has-file"].get<bool>());
+  CHECK_TRUE(j["file-expired"].get<bool>());
+  CHECK_FALSE(std::ifstream(path).good());
+  CHECK_TRUE((*run)->file().empty());
 }

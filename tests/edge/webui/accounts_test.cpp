@@ -242,6 +242,10 @@ TEST(Accounts, TheUserCommandsAreForAdminsOnlyAndNeverShowAHash) {
   core::ControlReply set = table.call(core::command::Caller::root(), "user-set",
                                       core::Json{{"username", "carol"}, {"role", "admin"}});
   CHECK_TRUE(set.ok());
+  // carol is the only admin now: she stays one (AccountsKeepAnAdmin has the rest), until there is another.
+  core::ControlReply last = table.call(core::command::Caller::root(), "user-del", core::Json{{"username", "carol"}});
+  LONGS_EQUAL(409, core::command::httpStatus(core::command::publicCode(last.code)));
+  CHECK_TRUE(accounts->add("dora", "admin", "dora password").isOk());
   core::ControlReply del = table.call(core::command::Caller::root(), "user-del", core::Json{{"username", "carol"}});
   CHECK_TRUE(del.ok());
   LONGS_EQUAL(404, core::command::httpStatus(core::command::publicCode(
@@ -429,4 +433,69 @@ TEST(Accounts, CentralTechniciansFollowMgmtsListAndAreNotEditableHere) {
   CHECK_TRUE(accounts->replaceCentral("v3", {}).isOk());
   LONGS_EQUAL(1, accounts->list().size());
   CHECK_TRUE(accounts->find("local").has_value());
+}
+
+TEST(Accounts, TheLastAdminIsNeitherDeletedNorDemoted) {
+  CHECK_TRUE(accounts->add("ada", "admin", "ada password 1").isOk());
+  CHECK_TRUE(accounts->add("tom", "technician", "tom password 1").isOk());
+  core::Status demote = accounts->set("ada", "technician", "");
+  CHECK_TRUE(demote.code() == core::Code::kFailedPrecondition);
+  STRCMP_CONTAINS("last admin", demote.message().c_str());
+  CHECK_TRUE(accounts->remove("ada").code() == core::Code::kFailedPrecondition);
+  // A password change of the last admin is fine, and so is any change of the others.
+  CHECK_TRUE(accounts->set("ada", "admin", "ada password 2").isOk());
+  CHECK_TRUE(accounts->set("tom", "viewer", "").isOk());
+  CHECK_TRUE(accounts->remove("tom").isOk());
+  STRCMP_EQUAL("admin", accounts->find("ada")->role.c_str());
+  // A central admin counts: with one, the local admin may go.
+  core::Result<std::string> h = core::identity::hashPassword("central password 1", kCheap);
+  CHECK_TRUE(h.isOk());
+  CHECK_TRUE(accounts->replaceCentral("v1", {{"boss@isp.example", "admin", *h}}).isOk());
+  CHECK_TRUE(accounts->set("ada", "viewer", "").isOk());
+  CHECK_TRUE(accounts->remove("ada").isOk());
+  LONGS_EQUAL(1, accounts->list().size());
+}
+
+TEST(Accounts, ListShowsLockoutsUntilLiftedAndTheLastSignInKeptAcrossARestart) {
+  core::command::Table table(kRoles, kSpecs);
+  accounts->registerCommands(table);
+  CHECK_TRUE(accounts->add("alice", "viewer", "alice password").isOk());
+  auto row = [&table]() {
+    core::ControlReply listed = table.call(core::command::Caller::root(), "user-list", core::Json::object());
+    CHECK_TRUE(listed.ok());
+    return listed.arguments.at(0);
+  };
+  CHECK_TRUE(row()["locked-until"].is_null());
+  CHECK_TRUE(row()["last-login-at"].is_null());
+  for (int i = 0; i < 4; ++i) (void)accounts->login("alice", "guess " + std::to_string(i), "10.0.0.1");
+  LONGS_EQUAL(1030, accounts->list().at(0).lockedUntil);  // 3 free failures, then 30 s from now (1000)
+  STRCMP_EQUAL("1970-01-01T00:17:10.000Z", row()["locked-until"].get<std::string>().c_str());
+  // Only admins lift it; then the right password works at once, from another address.
+  core::ControlReply refused =
+      table.call(core::command::Caller{"technician", "", "tess"}, "user-unlock", core::Json{{"username", "alice"}});
+  CHECK_TRUE(refused.code == core::Code::kPermissionDenied);
+  CHECK_TRUE(table.call(core::command::Caller::root(), "user-unlock", core::Json{{"username", "nobody"}}).code ==
+             core::Code::kNotFound);
+  CHECK_TRUE(table.call(core::command::Caller{"admin", "", "ada"}, "user-unlock", core::Json{{"username", "alice"}}).ok());
+  CHECK_TRUE(row()["locked-until"].is_null());
+  CHECK_TRUE(accounts->login("alice", "alice password", "10.0.0.2").isOk());
+  // A completed sign-in is what the UI records (after the code, when there is one).
+  now = 2000;
+  CHECK_TRUE(accounts->signedIn("alice", "10.0.0.2").isOk());
+  openService();
+  edge::webui::Account a = accounts->list().at(0);
+  LONGS_EQUAL(2000, a.lastLoginAt);
+  STRCMP_EQUAL("10.0.0.2", a.lastLoginFrom.c_str());
+  LONGS_EQUAL(0, a.lockedUntil);
+}
+
+TEST(Accounts, ACentralAccountKeepsItsLastSignInWhenMgmtsListChanges) {
+  core::Result<std::string> h = core::identity::hashPassword("central password 1", kCheap);
+  CHECK_TRUE(h.isOk());
+  CHECK_TRUE(accounts->replaceCentral("v1", {{"ann@isp.example", "technician", *h}}).isOk());
+  CHECK_TRUE(accounts->signedIn("ann@isp.example", "192.0.2.4").isOk());
+  CHECK_TRUE(accounts->replaceCentral("v2", {{"ann@isp.example", "admin", *h}}).isOk());
+  openService();
+  STRCMP_EQUAL("192.0.2.4", accounts->find("ann@isp.example")->lastLoginFrom.c_str());
+  LONGS_EQUAL(1000, accounts->find("ann@isp.example")->lastLoginAt);
 }
