@@ -317,7 +317,8 @@ struct AuthServer::Worker {
       if (s.events_) {
         std::string_view user = o.decision.subscriber ? std::string_view(o.decision.subscriber->username)
                                                       : std::string_view(o.identity);
-        std::string detail = std::string("eap-") + eap::typeName(o.method) + (o.why.empty() ? "" : ": " + o.why);
+        std::string detail = std::string("eap-") + eap::typeName(o.method) + (o.resumed ? " (resumed session)" : "") +
+                             (o.why.empty() ? "" : ": " + o.why);
         s.events_->publish(AuthEvent{nas.name, data[1], user, fields.view.callingStationId.value_or(std::string_view()),
                                      o.decision.method, accepted, o.decision.reason, &o.decision, detail});
       }

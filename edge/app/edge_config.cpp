@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <unistd.h>
 
+#include "catalog/subscriber.h"
+#include "core/command_args.h"
 #include "core/log.h"
 
 namespace edge {
@@ -17,6 +19,15 @@ using core::ipAddress;
 
 // An absolute path, or empty for "not set" (the RadSec files).
 core::Status optionalAbsolutePath(const std::string& v) { return v.empty() ? core::Status::ok() : absolutePath(v); }
+
+// A text a RADIUS string attribute carries: at most 253 octets, printable ASCII.
+core::Status walledAttribute(const std::string& v) {
+  if (v.size() > 253) return core::invalidArgument("longer than 253 octets (a RADIUS attribute)");
+  for (char c : v)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+      return core::invalidArgument("printable ASCII only");
+  return core::Status::ok();
+}
 
 std::shared_ptr<const core::ConfigTable<DatabaseConfig>> databaseTable() {
   auto t = std::make_shared<core::ConfigTable<DatabaseConfig>>();
@@ -46,6 +57,23 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
       .stringList("auth-methods", &RadiusConfig::authMethods, {"pap", "chap", "mschapv2", "mac"},
                   "Authentication methods accepted (pap, chap, mschapv2, mac). Without chap, subscriber passwords "
                   "are stored only as NT hashes")
+      .string("walled-filter-id", &RadiusConfig::walledFilterId, "",
+              "Filter-Id in the Access-Accept of a walled subscriber (dunning), for a NAS that walls by a named filter "
+              "or ACL (every vendor profile but accel-ppp); empty: none",
+              walledAttribute)
+      .string("walled-address-list", &RadiusConfig::walledAddressList, "walled",
+              "Mikrotik-Address-List in the Access-Accept of a walled subscriber (mikrotik profile): the router's "
+              "firewall sends that list to the pay page; empty: none",
+              walledAttribute)
+      .string("walled-url", &RadiusConfig::walledUrl, "",
+              "WISPr-Redirection-URL of a walled subscriber without its own dunning-url (wispr and chillispot "
+              "profiles): an https URL; empty: none",
+              [](const std::string& v) -> core::Status {
+                if (v.empty()) return core::Status::ok();
+                core::Result<catalog::SubscriberFields> f =
+                    catalog::parseSubscriberFields(core::CommandArgs(core::Json{{"dunning-url", v}}));
+                return f.isOk() ? core::Status::ok() : f.status();
+              })
       .integer("radsec-port", &RadiusConfig::radsecPort, 2083, 0, 65535,
                "TCP port of RadSec, RADIUS over TLS (RFC 6614), when radsec-certificate is set; 0 picks a free port")
       .string("radsec-certificate", &RadiusConfig::radsecCertificate, "",
@@ -90,6 +118,11 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
                "An EAP conversation whose peer does not answer within this many seconds is dropped")
       .integer("eap-fragment-size", &RadiusConfig::eapFragmentSize, 1000, 100, 4000,
                "TLS octets per EAP-Request (RFC 5216 2.1.5); keep the EAP packet within the Wi-Fi link's MTU")
+      .integer("eap-resumption-seconds", &RadiusConfig::eapResumptionSeconds, 3600, 0, 86400,
+               "An accepted EAP login's TLS session may be resumed this long after it (a short handshake without the "
+               "inner password check; the subscriber's state, plan and quotas are checked again); 0: no resumption")
+      .integer("eap-resumption-max-sessions", &RadiusConfig::eapResumptionMaxSessions, 4096, 1, 65536,
+               "TLS sessions kept for EAP resumption (about 1 KiB each, at most 8 KiB; the oldest goes first)")
       .check([](const RadiusConfig& c) -> core::Status {
         if (!c.radsecCertificate.empty() || !c.radsecKey.empty() || !c.radsecCa.empty()) {
           if (c.radsecCertificate.empty()) return core::invalidArgument("radsec-certificate: required with radsec-key and radsec-ca");
@@ -297,6 +330,16 @@ std::shared_ptr<const core::ConfigTable<GatewayConfig>> gatewayTable() {
               "Click-through access: a visitor who accepts the terms gets this plan without an account, as a "
               "MAC-address subscriber of the device (so the plan's daily time or data quota applies per device); "
               "empty = no click-through")
+      .string("selfcare-url", &GatewayConfig::selfcareUrl, "",
+              "The tenant's self-care page (pay, buy a top-up), an https URL: linked from the portal's pay page "
+              "(a subscriber walled for non-payment without its own dunning-url) and top-up page (a \"redirect\" "
+              "fair-use tier), and open in the walled garden; empty = none",
+              [](const std::string& v) -> core::Status {
+                if (v.empty()) return core::Status::ok();
+                core::Result<catalog::SubscriberFields> f =
+                    catalog::parseSubscriberFields(core::CommandArgs(core::Json{{"dunning-url", v}}));
+                return f.isOk() ? core::Status::ok() : f.status();
+              })
       .check([](const GatewayConfig& c) -> core::Status {
         if (!c.enabled) return core::Status::ok();
         if (c.lanInterface.empty()) return core::invalidArgument("lan-interface: required when the gateway is enabled");
@@ -400,6 +443,8 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (r.eapMaxConversations != t.eapMaxConversations) return fixed("radius.eap-max-conversations");
   if (r.eapMaxConversationsPerNas != t.eapMaxConversationsPerNas) return fixed("radius.eap-max-conversations-per-nas");
   if (r.eapTimeoutSeconds != t.eapTimeoutSeconds) return fixed("radius.eap-timeout-seconds");
+  if (r.eapResumptionSeconds != t.eapResumptionSeconds) return fixed("radius.eap-resumption-seconds");
+  if (r.eapResumptionMaxSessions != t.eapResumptionMaxSessions) return fixed("radius.eap-resumption-max-sessions");
   if (r.eapFragmentSize != t.eapFragmentSize) return fixed("radius.eap-fragment-size");
   if (running.billing.timeZone != staged.billing.timeZone) return fixed("billing.time-zone");
   if (running.admin.listen != staged.admin.listen) return fixed("admin.listen");

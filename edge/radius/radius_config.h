@@ -15,6 +15,10 @@ struct RadiusConfig {
   bool requireMessageAuthenticator = true;
   int64_t threads = 0;  // 0 = one per core
   std::vector<std::string> authMethods;
+  // What an external NAS walls a walled subscriber by (dunning, ADR 0048); '' = not sent.
+  std::string walledFilterId;
+  std::string walledAddressList = "walled";
+  std::string walledUrl;
   // RadSec (RFC 6614): on when radsec-certificate is set (then radsec-key and radsec-ca too).
   int64_t radsecPort = 2083;
   std::string radsecCertificate;
@@ -35,6 +39,8 @@ struct RadiusConfig {
   int64_t eapMaxConversationsPerNas = 256;
   int64_t eapTimeoutSeconds = 30;
   int64_t eapFragmentSize = 1000;
+  int64_t eapResumptionSeconds = 3600;  // 0 = no TLS session resumption
+  int64_t eapResumptionMaxSessions = 4096;
 };
 
 struct AccountingConfig {

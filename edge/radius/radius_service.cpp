@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "aaa/policy/dunning.h"
 #include "aaa/policy/store.h"
 #include "aaa/radius/reply.h"
 #include "core/clock.h"
@@ -26,6 +27,7 @@ aaa::policy::PolicySettings settingsOf(const RadiusConfig& c) {
     if (m == "mac") s.mac = true;
   }
   s.requireMessageAuthenticator = c.requireMessageAuthenticator;
+  s.walled = {c.walledFilterId, c.walledAddressList, c.walledUrl};
   return s;
 }
 
@@ -62,6 +64,11 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
       // plan-set gives a plan's sessions (queued per NAS; the command does not wait for the NAS).
       [this](const std::string& username) {
         sessions_->queueUserDynAuth(username, aaa::radius::DynAuthKind::kCoa, "subscriber plan change");
+      },
+      // Dunning (ADR 0048) acts on live sessions at once: a CoA with the new rate (throttle, restore),
+      // a Disconnect into the walled or suspended state (or out of the walled one).
+      [this](const aaa::policy::Subscriber& before, const aaa::policy::Subscriber& after) {
+        dunningChanged(before, after);
       }});
   quota_ = std::make_unique<QuotaService>(QuotaService::Deps{
       writer, reader, snapshots_, core::SystemClock::instance(),
@@ -163,6 +170,8 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
     ec.maxConversationsPerNas = static_cast<size_t>(config.eapMaxConversationsPerNas);
     ec.timeoutSeconds = static_cast<int>(config.eapTimeoutSeconds);
     ec.fragmentSize = static_cast<size_t>(config.eapFragmentSize);
+    ec.resumptionSeconds = static_cast<int>(config.eapResumptionSeconds);
+    ec.resumptionMaxSessions = static_cast<size_t>(config.eapResumptionMaxSessions);
     core::Result<std::unique_ptr<aaa::eap::EapServer>> eap = aaa::eap::EapServer::create(ec, counters_);
     if (!eap.isOk()) return eap.status().withContext("radius");
     eapServer_ = std::move(*eap);
@@ -268,6 +277,33 @@ core::Status RadiusService::reloadCertificates(const RadiusConfig& config) {
   return core::Status::ok();
 }
 
+void RadiusService::dunningChanged(const aaa::policy::Subscriber& before, const aaa::policy::Subscriber& after) {
+  const aaa::policy::DunningAction action = aaa::policy::dunningActionOnChange(before, after);
+  const std::string& user = after.username;
+  std::string state = after.dunning == aaa::policy::Dunning::kNone
+                          ? std::string(before.dunning == aaa::policy::Dunning::kNone ? "not dunned" : "dunning ended")
+                          : aaa::policy::dunningText(after);
+  std::string what = action == aaa::policy::DunningAction::kCoa          ? "; CoA for the live sessions"
+                     : action == aaa::policy::DunningAction::kDisconnect ? "; Disconnect for the live sessions"
+                                                                         : "";
+  core::logInfo("dunning: ", user, ": ", state, what);
+  events_.publish(DunningEvent{"dunning", user + ": " + state + what});
+  if (action == aaa::policy::DunningAction::kNone) return;
+  const auto kind = action == aaa::policy::DunningAction::kCoa ? aaa::radius::DynAuthKind::kCoa
+                                                               : aaa::radius::DynAuthKind::kDisconnect;
+  sessions_->queueUserDynAuth(user, kind, "dunning", [this, kind](const Json& r) {
+    std::string detail = r.value("username", std::string()) + ": " +
+                         (kind == aaa::radius::DynAuthKind::kCoa ? "CoA" : "Disconnect");
+    if (r.contains("nas")) detail += " nas=" + r.value("nas", std::string());
+    if (r.contains("id")) detail += " session=" + r.value("id", std::string());
+    if (r.contains("rate")) detail += " rate=" + r.value("rate", std::string());
+    detail += " outcome=" + r.value("outcome", std::string());
+    std::string message = r.value("message", std::string());
+    if (!message.empty()) detail += " (" + message + ")";
+    events_.publish(DunningEvent{"dunning-coa", detail});
+  });
+}
+
 bool RadiusService::keepCleartext() const {
   for (const std::string& m : config_.authMethods)
     if (m == "chap") return true;
@@ -322,6 +358,8 @@ std::optional<RadiusService::SessionPolicy> RadiusService::sessionPolicy(const s
   const aaa::policy::Subscriber* sub = snap->findSubscriber(username);
   const aaa::policy::Plan* plan = sub ? snap->findPlan(sub->planId) : nullptr;
   if (plan == nullptr || sub->status != aaa::policy::SubscriberStatus::kActive) return std::nullopt;
+  // Suspended or walled for non-payment (ADR 0048): not a client of the gateway.
+  if (sub->dunning == aaa::policy::Dunning::kSuspend || sub->dunning == aaa::policy::Dunning::kWalled) return std::nullopt;
   aaa::policy::Decision d;
   d.subscriber = sub;
   d.plan = plan;

@@ -370,7 +370,10 @@ void edged(const MibSource& src, MibView& view) {
   for (const core::Counter* counter : {c.refused, c.timedOut, c.unknownState, c.malformed, c.tlsFailures, c.accepts,
                                        c.rejects})
     view.set(oidJoin(eap, {column++, 0}), MibValue::counter32(read(counter)));
-  view.set(oidJoin(eap, {column, 0}), MibValue::counter32(scalars[kScalarEapQueueFull].value()));
+  view.set(oidJoin(eap, {column++, 0}), MibValue::counter32(scalars[kScalarEapQueueFull].value()));
+  view.set(oidJoin(eap, {column++, 0}), MibValue::counter32(read(c.resumed)));
+  view.set(oidJoin(eap, {column++, 0}), MibValue::counter32(read(c.resumptionRefused)));
+  view.set(oidJoin(eap, {column, 0}), MibValue::gauge32(read(c.resumptionSessions)));
 
   // edgedRadsec (9): the RadSec listener.
   const Oid radsec = oidJoin(objects, {9});

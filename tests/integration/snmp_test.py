@@ -318,7 +318,7 @@ class Snmp(unittest.TestCase):
         pen = f".1.3.6.1.4.1.{self.pen()}"
         eap, radsec = f"{pen}.1.8", f"{pen}.1.9"
         before = self.walk(eap)
-        self.assertEqual(len(before), 10, before)
+        self.assertEqual(len(before), 13, before)
         identity = bytes([2, 1, 0, 10, 1]) + b"alice"
         rc, out = radclient(self.auth_port, "auth", ['User-Name = "alice"', f"EAP-Message = 0x{identity.hex()}",
                                                      "Message-Authenticator = 0x00"])
@@ -338,7 +338,8 @@ class Snmp(unittest.TestCase):
         for k, name in enumerate(names, start=1):
             self.assertEqual(metrics["radius_eap_conversations_" + name], after[f"{eap}.{k}.0"], name)
         for k, name in enumerate(["unknown_state_total", "malformed_total", "tls_failures_total", "accepts_total",
-                                  "rejects_total", "queue_full_total"], start=5):
+                                  "rejects_total", "queue_full_total", "resumed_total",
+                                  "resumption_refused_total", "resumption_sessions"], start=5):
             self.assertEqual(metrics.get("radius_eap_" + name, 0), after[f"{eap}.{k}.0"], name)
         for k, name in enumerate(["connections_accepted_total", "connections_refused_total",
                                   "handshake_failures_total", "unknown_certificates_total", "malformed_frames_total",

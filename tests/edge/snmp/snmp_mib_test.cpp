@@ -230,6 +230,8 @@ TEST(SnmpMib, EapAndRadsecObjectsReadTheCountersAaaDeclares) {
   for (core::Counter* c : {f.eap.started, f.eap.open, f.eap.refused, f.eap.timedOut, f.eap.unknownState,
                            f.eap.malformed, f.eap.tlsFailures, f.eap.accepts, f.eap.rejects})
     c->set(n++);
+  n = 211;  // after the queue-full counter (10): resumed, resumption refused, sessions kept
+  for (core::Counter* c : {f.eap.resumed, f.eap.resumptionRefused, f.eap.resumptionSessions}) c->set(n++);
   n = 301;
   for (core::Counter* c : {f.radsec.connectionsAccepted, f.radsec.connectionsRefused, f.radsec.handshakeFailures,
                            f.radsec.unknownCertificates, f.radsec.malformedFrames, f.radsec.idleTimeouts,
@@ -245,6 +247,9 @@ TEST(SnmpMib, EapAndRadsecObjectsReadTheCountersAaaDeclares) {
   f.registry.counter("radius_eap_queue_full_total", "", {}).inc(4);
   v = edge::snmp::buildMibView(f.source);
   LONGS_EQUAL(4, number(v, e + ".1.8.10.0"));
+  for (uint32_t k = 11; k <= 13; ++k) LONGS_EQUAL(200 + k, number(v, e + ".1.8." + std::to_string(k) + ".0"));
+  CHECK(v.get(parse(e + ".1.8.12.0"))->type == MibValue::Type::kCounter32);
+  CHECK(v.get(parse(e + ".1.8.13.0"))->type == MibValue::Type::kGauge32);
   for (uint32_t k = 1; k <= 7; ++k) LONGS_EQUAL(300 + k, number(v, e + ".1.9." + std::to_string(k) + ".0"));
   CHECK(v.get(parse(e + ".1.9.7.0"))->type == MibValue::Type::kGauge32);
   CHECK(v.get(parse(e + ".1.9.6.0"))->type == MibValue::Type::kCounter32);
