@@ -176,6 +176,10 @@ core::Status validateSubscriber(const SubscriberFields& f, SubscriberChange chan
   const bool hasCleartext = f.password && !f.password->empty();
   if (int(hasCleartext) + int(f.ntHash.has_value()) + int(f.passwordHash.has_value()) > 1)
     return core::invalidArgument("password, nt-hash, password-hash: give only one (a subscriber has one password)");
+  // Throttle needs a rate: given here, or (a set) stored before; applySubscriberFields checks the result.
+  const bool rateCleared = f.dunningRate && f.dunningRate->downBps == 0;
+  if (f.dunning == Dunning::kThrottle && (rateCleared || (add && !f.dunningRate)))
+    return core::invalidArgument("dunning-rate: required while dunning is 'throttle' (DOWN/UP, e.g. 512k/256k)");
   const bool hasPassword = hasCleartext || f.ntHash || f.passwordHash;
   if (add && !hasPassword && !aaa::auth::parseMac(*f.username)) return core::invalidArgument("password is required");
   return core::Status::ok();

@@ -115,7 +115,8 @@ enum class SubscriberChange {
 // The one check of a subscriber change: a username of 1..kMaxUsernameOctets octets; for an add a
 // plan, and a password unless the username is a MAC address (MAC authentication; an empty password
 // counts as none); a given password storable (aaa/auth/credentials.h: 1..128 octets of UTF-8 without
-// NUL; a set cannot empty it). InvalidArgument naming the argument.
+// NUL; a set cannot empty it); dunning "throttle" with a dunning-rate (an add: in the change; a set:
+// not cleared by it, see applySubscriberFields). InvalidArgument naming the argument.
 core::Status validateSubscriber(const SubscriberFields& f, SubscriberChange change);
 
 // Resolves a plan name to its id; nullopt when there is no such plan.

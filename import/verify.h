@@ -13,17 +13,20 @@
 //   Framed-IP-Address, Acct-Interim-Interval. Session-Timeouts within `sessionSlackSeconds` are the
 //   same (an expiry counted down between the two answers).
 // - Predicted: a difference the dry run foretold for that subscriber (a warning naming the
-//   attribute, "PAP only" for a CHAP reject, a default plan in place of the source's values), or the
+//   attribute or its rate, a default plan in place of the source's values), or the
 //   source giving no Acct-Interim-Interval where our plan sends its default. Anything else is NOT
 //   predicted (a DEFAULT that depends on the request, which the import applies to nobody, shows
 //   here as unpredicted differences: the report's file-wide warnings name it).
 // - Bounded: at most `ratePerSecond` requests per second to each server (default 10), requests in
 //   turn, never in parallel; each retried twice within `timeoutMs`.
-// Uses the repository's RADIUS codec (aaa/radius/packet.h) and CHAP (aaa/auth/chap.h).
+// The exchange itself is a RadiusAsk: import/verify_radius.h builds one on the repository's RADIUS
+// codec (aaa/radius/packet.h) and CHAP (aaa/auth/chap.h). This file links no codec (mgmtctl, which
+// must not reach `aaa`, ADR 0015, can run the same logic given an asker), and unit tests give a fake.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,8 +51,25 @@ struct VerifyOptions {
   std::string nasIp = "127.0.0.1";  // NAS-IP-Address in the requests
   bool chap = true;
   int64_t sessionSlackSeconds = 120;
-  std::string dictionary = "/usr/share/freeradius";
 };
+
+// One Access-Request as the check means it, and the answer as it compares it.
+struct VerifyRequest {
+  std::string username, password;
+  std::string method;  // PAP | CHAP
+  std::string mac;     // Calling-Station-Id, when the subscriber is bound to one
+  std::string nasIp;
+};
+struct VerifyAnswer {
+  std::string decision;  // Access-Accept | Access-Reject | Access-Challenge
+  // From an Accept: "rate" ("10M down / 5M up", whichever vendor attribute carried it),
+  // "Session-Timeout", "Idle-Timeout", "Acct-Interim-Interval" (seconds), "Framed-IP-Address".
+  std::map<std::string, std::string> attrs;
+};
+// Sends one request to one server and returns its verified answer; an error for no (verified)
+// answer within timeoutMs.
+using RadiusAsk =
+    std::function<core::Result<VerifyAnswer>(const RadiusServer& server, const VerifyRequest& request, int timeoutMs)>;
 
 struct VerifyDifference {
   std::string username;
@@ -69,9 +89,9 @@ struct VerifyReport {
   std::vector<std::string> errors;  // timeouts, bad answers (per request)
 };
 
-// Runs the check; InvalidArgument for bad options (rate, sample, addresses, secrets), and the
-// dictionary's error when it cannot be loaded. `progress` gets a line now and then.
-core::Result<VerifyReport> shadowCheck(const ImportPlan& plan, const VerifyOptions& options,
+// Runs the check through `ask`; InvalidArgument for bad options (rate, sample, addresses, secrets).
+// `progress` gets a line now and then.
+core::Result<VerifyReport> shadowCheck(const ImportPlan& plan, const VerifyOptions& options, const RadiusAsk& ask,
                                        const std::function<void(const std::string&)>& progress = {});
 
 core::Json verifyJson(const VerifyReport& report);

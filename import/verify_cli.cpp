@@ -32,16 +32,18 @@ core::Result<RadiusServer> server(const std::string& what, const std::string& ad
 constexpr const char* kVerifyUsage =
     "import verify --source S --from PATH|DSN [--default-plan NAME]\n"
     "                 --theirs HOST:PORT --theirs-secret-file FILE --ours HOST:PORT --ours-secret-file FILE\n"
-    "                 [--sample N] [--rate PER-SECOND] [--seed N] [--timeout MS] [--no-chap] [--nas-ip IP]\n";
+    "                 [--sample N] [--rate PER-SECOND] [--seed N] [--timeout MS] [--no-chap] [--nas-ip IP]\n"
+    "                 [--dictionary DIR]\n";
 
 // The shadow check (import/verify.h, ADR 0050).
-int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const char* program) {
+int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const char* program, const MakeRadiusAsk& makeAsk) {
   std::map<std::string, std::string> v;
   bool chap = true;
   for (size_t i = 1; i < words.size(); ++i) {
     const std::string& w = words[i];
     static const std::set<std::string> keys = {"--source", "--from", "--default-plan", "--theirs", "--theirs-secret-file",
-                                               "--ours", "--ours-secret-file", "--sample", "--rate", "--seed", "--nas-ip", "--timeout"};
+                                               "--ours", "--ours-secret-file", "--sample", "--rate", "--seed", "--nas-ip", "--timeout",
+                                               "--dictionary"};
     if (w == "--help") {
       std::printf("usage: %s %s", program, kVerifyUsage);
       return 0;
@@ -101,8 +103,13 @@ int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const 
     std::fprintf(stderr, "%s: import verify: %s\n", program, plan.status().message().c_str());
     return plan.status().code() == core::Code::kNotFound ? 2 : 1;
   }
+  core::Result<RadiusAsk> ask = makeAsk(v.count("--dictionary") ? v["--dictionary"] : "/usr/share/freeradius");
+  if (!ask.isOk()) {
+    std::fprintf(stderr, "%s: import verify: %s\n", program, ask.status().message().c_str());
+    return 1;
+  }
   core::Result<VerifyReport> r =
-      shadowCheck(*plan, o, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+      shadowCheck(*plan, o, *ask, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   if (!r.isOk()) {
     std::fprintf(stderr, "%s: import verify: %s\n", program, r.status().message().c_str());
     return 2;
@@ -116,8 +123,8 @@ int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const 
 
 }  // namespace
 
-int runImportVerify(const std::vector<std::string>& words, bool json, const char* program) {
-  return runImportVerifyImpl(words, json, program);
+int runImportVerify(const std::vector<std::string>& words, bool json, const char* program, const MakeRadiusAsk& makeAsk) {
+  return runImportVerifyImpl(words, json, program, makeAsk);
 }
 
 }  // namespace importer

@@ -130,6 +130,11 @@ core::Status Edged::start() {
     if (!s.isOk()) core::logError("recording an alert: ", s.message());
     if (auto agent = snmp()) agent->notify(a);
   });
+  // Dunning (ADR 0048): each change and each CoA/Disconnect it caused, in the event list.
+  events_.subscribe<DunningEvent>([this](const DunningEvent& e) {
+    core::Status s = recordEvent(e.kind, e.detail);
+    if (!s.isOk()) core::logError("recording ", e.kind, ": ", s.message());
+  });
 
   registerCommands();
   radius_->setCapacityCheck([this](size_t adding) -> std::optional<std::string> {

@@ -11,6 +11,7 @@
 #include "import/mapping.h"
 #include "import/read_plan.h"
 #include "import/verify_cli.h"
+#include "import/verify_radius.h"
 
 namespace edge {
 namespace {
@@ -45,7 +46,8 @@ std::optional<core::Json> call(const std::string& socketPath, const std::string&
 }  // namespace
 
 int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
-  if (!words.empty() && words[0] == "verify") return importer::runImportVerify(words, json, "edgectl");
+  if (!words.empty() && words[0] == "verify")
+    return importer::runImportVerify(words, json, "edgectl", importer::radiusAsker);
   std::string source, from, defaultPlan, currency;
   bool dryRun = false;
   for (size_t i = 0; i < words.size(); ++i) {

@@ -110,8 +110,10 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .upstream(),
       command("subscriber-set", "subscriber set",
               "--username U [--password P] [--plan N] [--mac MAC|''] [--expires ISO8601|''] [--status S] "
-              "[--static-ip IP|'']",
-              "change a subscriber; the next request sees it")
+              "[--static-ip IP|''] [--dunning throttle|walled|suspend|''] [--dunning-rate DOWN/UP|''] "
+              "[--dunning-url https://...|'']",
+              "change a subscriber; the next request sees it (a plan move and dunning also act on live sessions by "
+              "CoA or Disconnect)")
           .args(catalog::subscriberArguments())
           .positional("username")
           .role("technician")

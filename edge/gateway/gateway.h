@@ -150,6 +150,15 @@ class Gateway {
   core::Result<aaa::radius::Packet> exchange(aaa::radius::Packet request, uint16_t port);
   core::Status account(const GatewayClient& c, uint32_t statusType, uint32_t terminateCause = 0);
   void readAccept(const aaa::radius::Packet& accept, GatewayClient& c);
+  // Dunning and the "redirect" tier (ADR 0048; gateway_clients.cpp): after a right password, whether
+  // the device stays in the walled garden with the pay page (walled for non-payment, from the
+  // catalog) or the top-up page (the last decision was data-quota-used-up at a redirect tier, from
+  // subscriber-explain); fills `out` and opens the page's host in the walled garden.
+  bool heldWalled(const std::string& username, LoginResult& out);
+  bool heldForTopUp(const std::string& username, LoginResult& out);
+  // Adds the IPv4 addresses of an https URL's host to the walled garden (resolved now; an IPv4
+  // literal as it is). Failures are logged: the page then shows the link anyway.
+  void openInGarden(const std::string& url);
 
   // Threads (poll: gateway_accounting.cpp; dynauth: gateway_dynauth.cpp).
   void pollLoop();

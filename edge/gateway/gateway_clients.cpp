@@ -1,5 +1,6 @@
 // The gateway's clients: login (the Access-Request to edged's own RADIUS server, then Start, then
 // kernel), logout (Stop, then kernel), their state, and the portal's signup limit.
+#include <netdb.h>
 #include <sys/socket.h>
 #include <poll.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <cstring>
 
 #include "aaa/policy/snapshot.h"
+#include "catalog/subscriber.h"
+#include "core/https_client.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/pki.h"
@@ -182,6 +185,7 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
     return out;
   }
   if (reply->code != PacketCode::kAccessAccept) {
+    if (heldForTopUp(username, out)) return out;  // the password was right: not a failure
     {
       std::lock_guard<std::mutex> lock(mu_);
       limits_.loginFailed(mac, ip, now);
@@ -192,6 +196,7 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
     out.httpStatus = 403;
     return out;
   }
+  if (heldWalled(username, out)) return out;  // no Start: the network stays closed
   c.started = c.lastActivity = c.lastInterim = now;
   readAccept(*reply, c);
   // The Access-Accept has just checked the subscriber and evaluated billing: all the gateway still
@@ -237,6 +242,76 @@ Gateway::LoginResult Gateway::login(const std::string& ip, const std::string& us
   out.ok = true;
   out.message = "You are connected.";
   return out;
+}
+
+bool Gateway::heldWalled(const std::string& username, LoginResult& out) {
+  std::shared_ptr<const aaa::policy::Snapshot> snap = radius_.snapshot();
+  const aaa::policy::Subscriber* sub = snap->findSubscriber(username);
+  if (sub == nullptr || sub->dunning != catalog::Dunning::kWalled) return false;
+  out.held = LoginResult::Held::kWalled;
+  out.username = sub->username;
+  {
+    std::lock_guard<std::mutex> lock(settingsMu_);
+    out.payUrl = sub->dunningUrl.empty() ? config_.selfcareUrl : sub->dunningUrl;
+  }
+  out.message = "Your service is paused for non-payment.";
+  out.httpStatus = 402;
+  if (!out.payUrl.empty()) openInGarden(out.payUrl);
+  visitorLog(core::LogLevel::kInfo, "gateway: ", core::logSafe(username), " is walled for non-payment: kept in the walled garden",
+             out.payUrl.empty() ? std::string() : ", sent to " + core::logSafe(out.payUrl, 200));
+  return true;
+}
+
+bool Gateway::heldForTopUp(const std::string& username, LoginResult& out) {
+  // The decision the RADIUS server just made for this login (remembered before it answered), in the
+  // command layer's words: its reason code and the plan's state now, never the Reply-Message's text.
+  core::Json reply =
+      control_.handle(core::Json{{"command", "subscriber-explain"}, {"arguments", {{"username", username}}}});
+  if (reply.value("result", 1) != 0 || !reply.contains("arguments") || !reply["arguments"].is_object()) return false;
+  const core::Json& why = reply["arguments"];
+  const core::Json last = why.value("last-authentication", core::Json::object());
+  const core::Json now = why.value("now", core::Json::object());
+  if (!last.is_object() || !now.is_object()) return false;
+  if (last.value("nas", std::string()) != kGatewayNasName || last.value("reason", std::string()) != "data-quota-used-up" ||
+      !now.value("redirect", false))
+    return false;
+  out.held = LoginResult::Held::kTopUp;
+  out.username = why.value("username", username);
+  out.topUp = now;
+  {
+    std::lock_guard<std::mutex> lock(settingsMu_);
+    out.payUrl = config_.selfcareUrl;
+  }
+  out.message = "Data quota used up for this period; top up to continue.";
+  out.httpStatus = 402;
+  visitorLog(core::LogLevel::kInfo, "gateway: ", core::logSafe(username), " reached a redirect tier: the top-up page");
+  return true;
+}
+
+void Gateway::openInGarden(const std::string& url) {
+  core::Result<core::HttpsEndpoint> ep = core::parseHttpsUrl(url);
+  if (!ep.isOk()) return;
+  std::vector<std::string> addresses;
+  if (ipv4Host(ep->host) != 0) {
+    addresses.push_back(ep->host);
+  } else {
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(ep->host.c_str(), nullptr, &hints, &found) != 0) {
+      core::logWarning("gateway: the pay page's host ", core::logSafe(ep->host), " does not resolve: not opened in the walled garden");
+      return;
+    }
+    for (addrinfo* a = found; a != nullptr; a = a->ai_next)
+      addresses.push_back(gw::ipv4Text(ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr)));
+    ::freeaddrinfo(found);
+  }
+  std::string elements;
+  for (const std::string& a : addresses) elements += (elements.empty() ? "" : ", ") + a;
+  if (elements.empty()) return;
+  core::Status s = nft_.run(std::string("add element inet ") + gw::kTable + " garden4 { " + elements + " }\n");
+  if (!s.isOk()) core::logWarning("gateway: opening the pay page's host in the walled garden: ", s.message());
 }
 
 bool Gateway::logout(const std::string& ip, uint32_t cause, const std::string& why) {

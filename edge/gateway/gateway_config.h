@@ -32,6 +32,9 @@ struct GatewayConfig {
   std::string venueInfoUrl;  // RFC 8908 venue-info-url; empty = none
   std::vector<std::string> signupPlans;  // plans a visitor may sign up for; empty = no self-signup
   std::string clickThroughPlan;  // free access for accepting the terms, per device (MAC); empty = none
+  // The tenant's self-care page (pay, top up; https): linked from the portal's pay and top-up pages
+  // and open in the walled garden (ADR 0048); empty = none.
+  std::string selfcareUrl;
 };
 
 }  // namespace edge

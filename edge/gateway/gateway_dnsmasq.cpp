@@ -105,7 +105,7 @@ core::Status Gateway::startDnsmasq() {
     for (const std::string& d : config_.dnsServers) args.push_back("--server=" + d);
   }
   std::string names;
-  for (const std::string& g : config_.walledGarden)
+  for (const std::string& g : gw::gardenEntries(config_))
     if (ipv4Host(g.substr(0, g.find('/'))) == 0) names += "/" + g;
   if (!names.empty()) args.push_back("--nftset=" + names + "/4#inet#" + gw::kTable + "#garden_dns");
   std::vector<char*> argv;

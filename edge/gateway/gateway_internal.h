@@ -20,6 +20,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "aaa/radius/packet.h"
 #include "aaa/radius/reply.h"
@@ -70,6 +71,19 @@ inline aaa::radius::Attribute attr(const aaa::radius::AttrRef& ref, aaa::radius:
 
 inline ShapeRate shapeOf(const aaa::radius::RateLimit& r) {
   return ShapeRate{r.downBps, r.upBps, r.burstDownBps, r.burstUpBps, r.burstSeconds};
+}
+
+// The walled garden: gateway.walled-garden and the host of gateway.selfcare-url (the pay and top-up
+// pages link there, ADR 0048).
+inline std::vector<std::string> gardenEntries(const GatewayConfig& c) {
+  std::vector<std::string> out = c.walledGarden;
+  const std::string scheme = "https://";
+  if (c.selfcareUrl.compare(0, scheme.size(), scheme) == 0) {
+    std::string host = c.selfcareUrl.substr(scheme.size());
+    host = host.substr(0, host.find_first_of("/?#:"));
+    if (!host.empty() && host[0] != '[') out.push_back(host);
+  }
+  return out;
 }
 
 // The session's counters as the kernel holds them ("u_<id>", "d_<id>"); true when they moved.

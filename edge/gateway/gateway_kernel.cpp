@@ -60,7 +60,7 @@ core::Status Gateway::reconcile() {
   std::map<std::string, gw::NftCounter> old;
   if (auto c = nft_.counters(); c.isOk()) old = *c;
   gw::NftLayout layout{config_.lanInterface, config_.wanInterface, lan_.ip, static_cast<uint16_t>(config_.portalPort), {}};
-  for (const std::string& g : config_.walledGarden)
+  for (const std::string& g : gw::gardenEntries(config_))
     if (ipv4Host(g.substr(0, g.find('/'))) != 0) layout.gardenNets.push_back(g);
   core::Status s = nft_.run(std::string("add table inet ") + gw::kTable + "\ndelete table inet " + gw::kTable + "\n" +
                             gw::nftRuleset(layout));

@@ -201,6 +201,23 @@ HttpResponse Portal::statusPage(const HttpRequest& r, const ClientStatus& c) {
   return render(r, "status", d, "Connected", 200);
 }
 
+HttpResponse Portal::heldPage(const HttpRequest& r, const LoginResult& held) {
+  core::Json d = core::Json::object();
+  d["username"] = held.username;
+  if (!held.payUrl.empty()) d["pay_url"] = held.payUrl;
+  if (held.held == LoginResult::Held::kWalled) return render(r, "pay", d, "Service paused", 402);
+  const core::Json& t = held.topUp.is_object() ? held.topUp : core::Json::object();
+  d["plan"] = t.value("plan", "");
+  d["price"] = t.value("price", "");
+  d["used"] = t.value("data-used-text", "");
+  int64_t quota = t.value("data-quota", int64_t{0});
+  if (quota > 0) d["quota"] = core::formatSize(static_cast<uint64_t>(quota));
+  int64_t toppedUp = t.value("data-topped-up", int64_t{0});
+  if (toppedUp > 0) d["topped_up"] = core::formatSize(static_cast<uint64_t>(toppedUp));
+  d["resets"] = t.value("resets-at-local", "");
+  return render(r, "topup", d, "Top up to continue", 402);
+}
+
 HttpResponse Portal::signupPage(const HttpRequest& r, const std::string& error, int status, const SignupForm& form) {
   std::vector<core::Json> plans = offeredPlans();
   if (plans.empty())
@@ -305,6 +322,7 @@ HttpResponse Portal::doLogin(const HttpRequest& r, const std::string& user, cons
   std::string error;
   if (!checkForm(r, f, true, &error)) return loginPage(r, error, 403);
   LoginResult result = host_.login(r.remote, user, password);
+  if (!result.ok && result.held != LoginResult::Held::kNone) return heldPage(r, result);
   if (!result.ok) {
     HttpResponse page = loginPage(r, result.message, result.httpStatus);
     if (result.retryAfter > 0) page.headers.emplace_back("Retry-After", std::to_string(result.retryAfter));

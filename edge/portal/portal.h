@@ -57,6 +57,18 @@ struct LoginResult {
   std::string message;     // for the visitor
   int httpStatus = 200;
   int64_t retryAfter = 0;  // seconds, with 429
+  // Refused for the account's state once its password was right (ADR 0048): the device stays in the
+  // walled garden and the portal shows the page for it instead of the login form.
+  enum class Held { kNone, kWalled, kTopUp };
+  Held held = Held::kNone;
+  std::string username;
+  // kWalled: the pay page (the subscriber's dunning-url, else gateway.selfcare-url); kTopUp: the
+  // tenant's self-care page (gateway.selfcare-url). An https URL from the catalog or the config,
+  // never from the request; '' = none known.
+  std::string payUrl;
+  // kTopUp: the subscriber's plan and period as subscriber-explain's "now" has them (plan, price,
+  // data-used-text, data-quota, data-topped-up, resets-at-local).
+  core::Json topUp;
 };
 
 // What the portal needs from the gateway it fronts. Called from the portal's HTTP thread.
@@ -129,6 +141,9 @@ class Portal {
                             const std::string& title, int status, const std::string& error = "");
   core::HttpResponse loginPage(const core::HttpRequest& r, const std::string& error, int status);
   core::HttpResponse statusPage(const core::HttpRequest& r, const ClientStatus& c);
+  // A login held in the walled garden: the pay page (walled for non-payment) or the top-up page (the
+  // plan's "redirect" fair-use tier), both 402.
+  core::HttpResponse heldPage(const core::HttpRequest& r, const LoginResult& held);
   // What the visitor typed into the signup form (never the password), and the messages placed next
   // to a field ("username", "password", "plan").
   struct SignupForm {

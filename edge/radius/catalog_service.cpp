@@ -255,14 +255,18 @@ ControlReply CatalogService::subscriberSet(const Json& args) {
   std::string name = canonicalUsername(*fields.username);
   const Subscriber* existing = snap->findSubscriber(name);
   if (existing == nullptr) return ControlReply::error(core::notFound("no subscriber '" + name + "'"));
-  Subscriber sub = *existing;
+  const Subscriber before = *existing;
+  Subscriber sub = before;
   EDGE_RETURN_IF_ERROR(catalog::applySubscriberFields(fields, planLookup(*snap), keepCleartext(), sub));
   int64_t now = d_.clock.unixSeconds();
   EDGE_RETURN_IF_ERROR(write([sub, now](core::Database& db) { return aaa::policy::updateSubscriber(db, sub, now); }));
   publish(d_.snapshots, sub.username, std::make_shared<const Subscriber>(sub));
   if (d_.subscriberChanged) d_.subscriberChanged(sub.username, false);
-  const bool movedPlan = sub.planId != existing->planId && sub.status == aaa::policy::SubscriberStatus::kActive;
+  const bool movedPlan = sub.planId != before.planId && sub.status == aaa::policy::SubscriberStatus::kActive;
   if (movedPlan && d_.subscriberPlanChanged) d_.subscriberPlanChanged(sub.username);
+  const bool dunningMoved = sub.dunning != before.dunning || !(sub.dunningRate == before.dunningRate) ||
+                            sub.dunningUrl != before.dunningUrl;
+  if (dunningMoved && d_.dunningChanged) d_.dunningChanged(before, sub);
   return ControlReply::success("subscriber '" + sub.username + "' changed", subscriberJson(sub, *d_.snapshots.current()));
 }
 

@@ -13,8 +13,10 @@
 // - After a plan-set, planChanged is called with that plan's id (live sessions get the new rate by
 //   CoA); after a subscriber-set or -del, subscriberChanged with its username, and after a
 //   subscriber-set that moved an active subscriber to another plan, subscriberPlanChanged (its live
-//   sessions get the new plan's rate by CoA). Other changes (status, password, MAC, expiry, a
-//   delete) apply from the subscriber's next request, as documented.
+//   sessions get the new plan's rate by CoA); after a subscriber-set that changed its dunning
+//   (dunning, dunning-rate, dunning-url), dunningChanged with the subscriber before and after (its
+//   live sessions get a CoA or Disconnect at once, ADR 0048). Other changes (status, password, MAC,
+//   expiry, a delete) apply from the subscriber's next request, as documented.
 //
 // Threading: the handlers run one at a time (the command table's lock) on the read connection they
 // are given; registerLocalNas may come from any thread (the gateway's start).
@@ -58,6 +60,10 @@ class CatalogService {
     // the technician UI, mgmt's sync): its live sessions need a CoA with the new plan's rate. Called
     // after the snapshot has the change. None = nothing.
     std::function<void(const std::string& username)> subscriberPlanChanged = nullptr;
+    // A subscriber's dunning changed (subscriber-set with dunning, dunning-rate or dunning-url,
+    // whoever asked): called after the snapshot has the change. None = nothing.
+    std::function<void(const aaa::policy::Subscriber& before, const aaa::policy::Subscriber& after)> dunningChanged =
+        nullptr;
   };
 
   explicit CatalogService(Deps deps);

@@ -41,4 +41,12 @@ struct Enforcement {
   std::string why;  // for the log: "fair-use tier 2", "data quota used up", "top-up", ...
 };
 
+// A dunning change of a subscriber on the box (ADR 0048), published on the daemon's event bus for
+// its event log (edgectl events --kind dunning): the new state, then each CoA or Disconnect result
+// it caused on the subscriber's live sessions.
+struct DunningEvent {
+  std::string kind;    // "dunning" (the state changed) or "dunning-coa" (a CoA's or Disconnect's result)
+  std::string detail;  // "alice: throttled to 512k/256k for non-payment; CoA for the live sessions"
+};
+
 }  // namespace edge

@@ -6,6 +6,7 @@
 
 #include "aaa/auth/mac.h"
 #include "aaa/auth/password_hash.h"
+#include "aaa/policy/dunning.h"
 #include "aaa/policy/store.h"
 #include "core/command_args.h"
 #include "core/log.h"
@@ -161,6 +162,7 @@ void QuotaService::onQuotaMoved(const aaa::acct::LedgerChange& change, const aaa
         record->statusType != kAcctStop && d_.sessionsOnline && d_.sessionsOnline(q.username) == 1)
       e.sessions.push_back(EnforcedSession{record->uid, record->acctSessionId, record->nas, record->nasAddress,
                                            record->framedIp, record->callingStationId});
+    after.rate = aaa::policy::dunnedRate(*s, after.rate);  // a throttled subscriber stays at its dunning rate
     if (!after.allow) {
       core::logInfo("quota: ", q.username, " ", after.reason, " (", core::formatSize(moved.after.bytes),
                     " counted this period); disconnecting");
@@ -233,10 +235,15 @@ Json QuotaService::billingJson(const Subscriber& s, const Plan& plan, int64_t no
     r = s.status == aaa::policy::SubscriberStatus::kSuspended ? RejectReason::kSuspended : RejectReason::kDisabled;
   else if (r == RejectReason::kNone && s.expiresAt != 0 && s.expiresAt <= now)
     r = RejectReason::kExpired;
+  else if (s.dunning == aaa::policy::Dunning::kSuspend)
+    r = RejectReason::kSuspendedNonPayment;
   const billing::BillingRules& b = plan.billing;
   Json j = Json::object();
   j["plan"] = plan.name;
   j["state"] = r == RejectReason::kNone ? "allowed" : aaa::policy::rejectReasonMessage(r);
+  j["dunning"] = aaa::policy::dunningText(s);  // '' = not dunned (ADR 0048)
+  j["price"] = b.priceMinor != 0 ? billing::formatMoney(b.priceMinor, b.currency) + " per " + billing::formatPeriod(b.period)
+                                 : "";
   j["rate"] = rateText(d.rate);
   j["first-login"] = isoOrEmpty(s.firstLogin);
   j["valid-until"] = isoOrEmpty(d.validUntil);
@@ -257,6 +264,7 @@ Json QuotaService::billingJson(const Subscriber& s, const Plan& plan, int64_t no
   j["time-remaining"] = d.quota.remainingSeconds ? Json(*d.quota.remainingSeconds) : Json(nullptr);
   j["time-remaining-text"] = d.quota.remainingSeconds ? billing::formatDuration(*d.quota.remainingSeconds) : "unlimited";
   j["tier"] = d.quota.tier >= 0 ? tierText(b, d.quota.tier) : "full rate";
+  j["redirect"] = d.quota.redirect;  // a "redirect" tier is reached: the portal's top-up page (gateway)
   j["window"] = d.quota.window >= 0 ? billing::formatWindow(b.windows[static_cast<size_t>(d.quota.window)]) : "";
   return j;
 }
@@ -370,6 +378,9 @@ ControlReply QuotaService::explain(const Json& args) {
     lines.push_back("no reject or billed authentication of " + name +
                     " remembered since edged started (an accept on a plan without billing rules gets the plan's rate)");
   }
+  // Dunning (ADR 0048) decides before the plan: suspended, walled or throttled for non-payment.
+  out["dunning"] = catalog::dunningName(sub->dunning);
+  if (sub->dunning != aaa::policy::Dunning::kNone) lines.push_back("dunning: " + aaa::policy::dunningText(*sub));
   if (plan != nullptr) {
     int64_t now = d_.clock.unixSeconds();
     out["now"] = billingJson(*sub, *plan, now);

@@ -97,6 +97,9 @@ class RadiusService {
 
  private:
   bool keepCleartext() const;
+  // A subscriber's dunning changed (CatalogService): the event, then CoA or Disconnect of its live
+  // sessions as aaa::policy::dunningActionOnChange decides, each result an event too.
+  void dunningChanged(const aaa::policy::Subscriber& before, const aaa::policy::Subscriber& after);
 
   core::CounterRegistry& counters_;
   core::Counter* sessionsOnline_ = nullptr;  // radius_sessions_online, declared in start()

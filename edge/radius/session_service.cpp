@@ -517,8 +517,9 @@ void SessionService::checkWindowBoundaries(int64_t now) {
   if (!changed.empty()) queuePlanCoa(*sweepReader_, changed, "time window");
 }
 
-void SessionService::queueUserDynAuth(const std::string& username, DynAuthKind kind, const std::string& why) {
-  queueUserSessions(username, kind, why, std::nullopt);
+void SessionService::queueUserDynAuth(const std::string& username, DynAuthKind kind, const std::string& why,
+                                      std::function<void(const core::Json&)> report) {
+  queueUserSessions(username, kind, why, std::nullopt, std::move(report));
 }
 
 void SessionService::enforce(const Enforcement& e) {
@@ -542,7 +543,8 @@ void SessionService::enforce(const Enforcement& e) {
 }
 
 void SessionService::queueUserSessions(const std::string& username, DynAuthKind kind, const std::string& why,
-                                       const std::optional<aaa::radius::RateLimit>& rate) {
+                                       const std::optional<aaa::radius::RateLimit>& rate,
+                                       std::function<void(const core::Json&)> report) {
   // The user's sessions as the ledger knows them now, young ones too (ADR 0011), found on the
   // writer's thread in one job; then queued on their NAS workers. Neither the caller (possibly the
   // writer's thread itself, after a commit) nor the writer waits on anything.
@@ -552,12 +554,22 @@ void SessionService::queueUserSessions(const std::string& username, DynAuthKind 
         EDGE_ASSIGN_OR_RETURN(*found, d_.ledger.userSessions(db, username));
         return core::Status::ok();
       },
-      [this, username, kind, why, rate, found](const core::Status& s) {
+      [this, username, kind, why, rate, found, report](const core::Status& s) {
         if (!s.isOk()) {
           core::logError(why, ": finding the sessions of ", username, ": ", s.message());
+          if (report) report(Json{{"username", username}, {"outcome", "error"}, {"message", s.message()}});
           return;
         }
-        for (const SessionRow& row : *found) submitDynAuth(row, kind, logDynAuthResult(why, kind), rate);
+        if (found->empty() && report) report(Json{{"username", username}, {"outcome", "none"}, {"message", "no live session"}});
+        for (const SessionRow& row : *found) {
+          std::function<void(Json)> logged = logDynAuthResult(why, kind);
+          if (report)
+            logged = [logged, report](Json r) {
+              logged(r);
+              report(r);
+            };
+          submitDynAuth(row, kind, std::move(logged), rate);
+        }
       });
 }
 

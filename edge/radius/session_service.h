@@ -88,7 +88,10 @@ class SessionService {
   // (after plan-set, from the command thread); the results go to the log.
   void planChanged(const std::set<int64_t>& planIds, const std::string& why);
   // Queues a CoA (the subscriber's current rate) or Disconnect for every live session of `username`.
-  void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why);
+  // `report`, when given, gets each session's result (as logged) on its NAS's worker, or a result
+  // with outcome "none" when the subscriber has no live session.
+  void queueUserDynAuth(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why,
+                        std::function<void(const core::Json&)> report = nullptr);
   // A quota event decided by billing: the sessions it names get the request with its rate at once;
   // when it names none, every live session of its user (found by the ledger, as above).
   void enforce(const Enforcement& e);
@@ -120,7 +123,8 @@ class SessionService {
                          const std::optional<aaa::radius::RateLimit>& rate = std::nullopt);
   // The user's live sessions, found by the ledger in one writer job, each queued with `rate`.
   void queueUserSessions(const std::string& username, aaa::radius::DynAuthKind kind, const std::string& why,
-                         const std::optional<aaa::radius::RateLimit>& rate);
+                         const std::optional<aaa::radius::RateLimit>& rate,
+                         std::function<void(const core::Json&)> report = nullptr);
   // The CoA of a plan or window change, on the calling thread's read connection `db`.
   void queuePlanCoa(core::Database& db, const std::set<int64_t>& planIds, const std::string& why);
   void checkWindowBoundaries(int64_t now);

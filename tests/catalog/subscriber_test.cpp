@@ -345,6 +345,12 @@ TEST(CatalogSubscriber, DunningIsAppliedClearedAndThrottleNeedsARate) {
   // Throttle without a rate, now or stored, is refused naming dunning-rate.
   CHECK_STATUS(Code::kInvalidArgument, "dunning-rate: required while dunning is 'throttle' (DOWN/UP, e.g. 512k/256k)",
                catalog::applySubscriberFields(*parse(Json{{"username", "alice"}, {"dunning", "throttle"}}), plans, false, s));
+  // The validation knows as much as the change says: an add needs the rate in it, a set must not clear it.
+  CHECK_STATUS(Code::kInvalidArgument, "dunning-rate: required while dunning is 'throttle' (DOWN/UP, e.g. 512k/256k)",
+               check(with(alice(), "dunning", "throttle"), SubscriberChange::kAdd));
+  CHECK_TRUE(check(Json{{"username", "alice"}, {"dunning", "throttle"}}, SubscriberChange::kSet).isOk());
+  CHECK_FALSE(check(Json{{"username", "alice"}, {"dunning", "throttle"}, {"dunning-rate", ""}}, SubscriberChange::kSet).isOk());
+  CHECK_TRUE(check(with(with(alice(), "dunning", "throttle"), "dunning-rate", "1M/1M"), SubscriberChange::kAdd).isOk());
   CHECK_TRUE(catalog::applySubscriberFields(
                  *parse(Json{{"username", "alice"}, {"dunning", "throttle"}, {"dunning-rate", "1M/512k"}}), plans, false, s)
                  .isOk());

@@ -37,7 +37,9 @@ std::string describe(const Plan& p) {
 std::string describe(const Subscriber& s) {
   return std::to_string(s.planId) + " " + catalog::subscriberStatusName(s.status) + " " +
          std::to_string(s.expiresAt) + " " + (s.mac ? aaa::auth::formatMac(*s.mac) : "-") + " " +
-         (s.staticIp ? catalog::formatIp(*s.staticIp) : "-") + " " + (s.ntHash ? "hash" : "nohash");
+         (s.staticIp ? catalog::formatIp(*s.staticIp) : "-") + " " + (s.ntHash ? "hash" : "nohash") + " dunning '" +
+         catalog::dunningName(s.dunning) + "' " + std::to_string(s.dunningRate.downBps) + "/" +
+         std::to_string(s.dunningRate.upBps) + " " + s.dunningUrl;
 }
 
 std::optional<int64_t> findPlan(const std::string& name) {
@@ -92,9 +94,11 @@ void subscriber(const core::Json& args) {
   if (settable) FUZZ_CHECK(!f->password || hasPassword, "a set that empties the password");
   Subscriber s;
   core::Status applied = catalog::applySubscriberFields(*f, findPlan, false, s);
-  // What the validation accepts can be stored: only the plan lookup may still refuse it.
+  // What the validation accepts can be stored: only the plan lookup may still refuse it, and for a
+  // set, throttle without a rate in the change (this subscriber has none stored).
   if (addable || settable)
-    FUZZ_CHECK(applied.isOk() || applied.code() == core::Code::kNotFound,
+    FUZZ_CHECK(applied.isOk() || applied.code() == core::Code::kNotFound ||
+                   (!addable && applied.message().rfind("dunning-rate: required", 0) == 0),
                "validated fields that cannot be applied: " + applied.message());
   if (!applied.isOk()) return;
   if (f->plan) FUZZ_CHECK(s.planId == 1 || s.planId == 2, "plan id");
@@ -104,6 +108,8 @@ void subscriber(const core::Json& args) {
   }
   if (a.has("static-ip") && s.staticIp) FUZZ_CHECK(s.staticIp->isV4(), "static-ip not IPv4");
   if (s.expiresAt != 0) FUZZ_CHECK(a.has("expires"), "expires out of nowhere");
+  if (s.dunning == catalog::Dunning::kThrottle) FUZZ_CHECK(s.dunningRate.downBps != 0, "throttled without a rate");
+  if (!s.dunningUrl.empty()) FUZZ_CHECK(s.dunningUrl.rfind("https://", 0) == 0 && s.dunningUrl.size() <= 253, "a dunning-url that is not https");
   FUZZ_CHECK(s.ntHash.has_value() == hasPassword, "credentials without a password, or a password without them");
   FUZZ_CHECK(s.cleartext.empty(), "cleartext kept although CHAP is off");
   Subscriber again = s;

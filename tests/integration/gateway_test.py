@@ -13,6 +13,7 @@ measured by tests/bench/shaping_bench.py), the ledger's counters equal to the ke
 cutting the client off within one polling interval, kill -9 with the kernel rebuilt from the ledger,
 a logged-out client staying out, and a spoofed IP with another MAC. The gateway's own CoA/Disconnect
 port drops forged, replayed and misaddressed requests, counts them, and leaves the session alone.
+A walled subscriber (dunning, ADR 0048) gets the pay page and no network.
 The portal's limits (issue 19 item 5): a signup flood refused with 429 and counted, failed logins
 held back per address when the MAC changes, oversized input counted as a failure and kept out of
 the log; and the portal answering while a Disconnect waits for a silent NAS (item 6)."""
@@ -446,6 +447,24 @@ class GatewayTest(unittest.TestCase):
                                                 "accept": "yes"})
             self.assertEqual(409, code, "a taken username")
             self.assertIn("taken", body)
+
+            # ---- dunning (ADR 0048): a walled subscriber's right password gets the pay page (402), no
+            # session and no network; the pay page's host is opened in the walled garden; paid, it logs in ----
+            edged.ctl("subscriber", "add", "--username", "walt", "--password", "walt-pass-12", "--plan", "week")
+            edged.ctl("subscriber", "set", "--username", "walt", "--dunning", "walled", "--dunning-url",
+                      "https://172.31.77.9/pay?u=walt")
+            code, body, _ = c1.form("/login", {"username": "walt", "password": "walt-pass-12", "accept": "yes"})
+            self.assertEqual(402, code, body[:400])
+            self.assertIn("Your service is paused", body)
+            self.assertIn('<a href="https://172.31.77.9/pay?u=walt" rel="noopener">Go to the payment page</a>', body)
+            self.assertFalse(online(c1))
+            self.assertIsNone(self.session_of(edged, "walt"))
+            self.assertIn("172.31.77.9", ns(GW, "nft", "list", "set", "inet", "edged_gw", "garden4").stdout)
+            edged.ctl("subscriber", "set", "--username", "walt", "--dunning", "", "--dunning-url", "")
+            code, body, _ = c1.form("/login", {"username": "walt", "password": "walt-pass-12", "accept": "yes"})
+            self.assertEqual(200, code, body[:400])
+            self.assertTrue(online(c1))
+            logout(c1)
 
             # ---- signup limits (issue 19 item 5): c1 made 4 attempts (click-through included) ----
             flood = []

@@ -35,6 +35,7 @@ class FakeHost : public edge::portal::PortalHost {
   int signupsTaken = 0;
   core::Status refuseAdd;  // when set, subscriber-add's refusal (its code and text)
   std::vector<std::string> logLines;
+  std::map<std::string, LoginResult> held;  // username -> the gateway's answer once the password is right
 
   std::optional<ClientStatus> clientAt(const std::string& ip) override {
     auto it = online.find(ip);
@@ -51,6 +52,7 @@ class FakeHost : public edge::portal::PortalHost {
       r.httpStatus = 403;
       return r;
     }
+    if (auto h = held.find(user); h != held.end()) return h->second;
     ClientStatus c;
     c.username = user;
     c.started = core::SystemClock::instance().unixSeconds();
@@ -447,4 +449,50 @@ TEST(Portal, LogoFile) {
   core::Result<edge::portal::PortalLogo> missing = edge::portal::loadPortalLogo("/nonexistent/logo.png");
   CHECK(missing.status().code() == core::Code::kNotFound);
   STRCMP_EQUAL("gateway.portal-logo: cannot read /nonexistent/logo.png", missing.status().message().c_str());
+}
+
+// Dunning (ADR 0048): a walled subscriber's right password gets the pay page, a "redirect" tier's
+// the top-up page; both 402, the device stays offline, and a wrong password still gets the login.
+TEST(Portal, WalledAndTopUpLoginsGetTheirPages) {
+  start();
+  LoginResult walled;
+  walled.held = LoginResult::Held::kWalled;
+  walled.username = "alice";
+  walled.payUrl = "https://pay.example.net/acme?u=alice&x=1";
+  walled.httpStatus = 402;
+  host.held["alice"] = walled;
+  testing_http::Reply r = post("/login", "username=alice&password=wrong&accept=yes");
+  LONGS_EQUAL(403, r.status);
+  CHECK_FALSE(has(r.body, "paused"));
+  r = post("/login", "username=alice&password=alice-pass-1&accept=yes");
+  LONGS_EQUAL(402, r.status);
+  CHECK(has(r.body, "<title>Service paused - Test Cafe</title>"));
+  CHECK(has(r.body, "<strong>alice</strong> is paused because a payment is overdue"));
+  CHECK(has(r.body, "<a href=\"https://pay.example.net/acme?u=alice&amp;x=1\" rel=\"noopener\">Go to the payment page</a>"));
+  CHECK(host.online.empty());
+  walled.payUrl.clear();
+  host.held["alice"] = walled;
+  r = post("/login", "username=alice&password=alice-pass-1&accept=yes");
+  LONGS_EQUAL(402, r.status);
+  CHECK(has(r.body, "Please ask the staff or call your provider to pay."));
+  CHECK_FALSE(has(r.body, "Go to the payment page"));
+
+  LoginResult topUp;
+  topUp.held = LoginResult::Held::kTopUp;
+  topUp.username = "alice";
+  topUp.payUrl = "https://mgmt.example.net/selfcare/acme/";
+  topUp.topUp = {{"plan", "home"}, {"price", "10.00 USD per month"}, {"data-used-text", "5GB"},
+                 {"data-quota", 5000000000}, {"data-topped-up", 1000000000}, {"resets-at-local", "2030-02-01 00:00 UTC"},
+                 {"redirect", true}};
+  host.held["alice"] = topUp;
+  r = post("/login", "username=alice&password=alice-pass-1&accept=yes");
+  LONGS_EQUAL(402, r.status);
+  CHECK(has(r.body, "<title>Top up to continue - Test Cafe</title>"));
+  CHECK(has(r.body, "<dt>Plan</dt><dd>home</dd>"));
+  CHECK(has(r.body, "<dt>Price</dt><dd>10.00 USD per month</dd>"));
+  CHECK(has(r.body, "<dt>Data used</dt><dd>5GB of 5GB</dd>"));
+  CHECK(has(r.body, "<dt>Topped up</dt><dd>1GB</dd>"));
+  CHECK(has(r.body, "<dt>Starts again</dt><dd>2030-02-01 00:00 UTC</dd>"));
+  CHECK(has(r.body, "<a href=\"https://mgmt.example.net/selfcare/acme/\" rel=\"noopener\">Buy a top-up on your account page</a>"));
+  CHECK(host.online.empty());
 }
