@@ -196,13 +196,6 @@ void printHuman(const std::string& command, const core::Json& reply) {
     printTable(args, {{"id", "RUN"}, {"owner", "WHO"}, {"tool", "TOOL"}, {"target", "TARGET"}, {"started", "STARTED"},
                       {"duration-ms", "MS"}, {"summary", "OUTCOME"}});
     std::printf("(%s)\n", text(reply["text"]).c_str());
-  } else if (command == "user-list" && args.is_array()) {
-    printTable(args, {{"username", "NAME"}, {"role", "ROLE"}, {"totp", "TOTP"}, {"central", "CENTRAL"},
-                      {"locked-until", "LOCKED-UNTIL"}, {"last-login-at", "LAST-SIGN-IN"}, {"last-login-from", "FROM"}});
-  } else if (command == "diag-runs" && args.is_array()) {
-    printTable(args, {{"id", "RUN"}, {"owner", "WHO"}, {"tool", "TOOL"}, {"target", "TARGET"}, {"started", "STARTED"},
-                      {"duration-ms", "MS"}, {"summary", "OUTCOME"}});
-    std::printf("(%s)\n", text(reply["text"]).c_str());
   } else if (command == "config-show") {
     std::printf("%s\n", args.dump(2).c_str());
   } else if (command == "license-show" || command == "license-install") {
