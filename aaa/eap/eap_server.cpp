@@ -394,6 +394,7 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
     if (!d.accept) {
       o = failure(p.id, std::string("policy: ") + policy::rejectReasonName(d.reason));
       o.decision = std::move(d);
+      o.resumed = c.tls->resumed();
       return o;
     }
     std::string msk = c.tls->exportKey(label, 64);

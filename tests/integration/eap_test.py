@@ -10,6 +10,12 @@
 - A small eap-fragment-size makes every handshake message go in several fragments both ways.
 - Counters on /metrics; an Access-Request with EAP-Message but without Message-Authenticator is
   dropped (RFC 3579 3.2); a State of no conversation is refused.
+- EAP-TTLS with EAP-MSCHAPv2 inside (phase2 autheap=MSCHAPV2): right password accepted, wrong refused.
+- TLS session resumption (`eapol_test -r 1`: a second login resuming the first's session) for every
+  method: edged counts it resumed and still sends the plan's rate and fresh MPPE keys; a subscriber
+  suspended between the two logins is refused, and an EAP-TLS certificate revoked in between (new
+  CRL, config-reload) does not resume. "In between" is a small RADIUS relay in this test that runs
+  the change when it passes the first Access-Accept on, before eapol_test starts the second login.
 Certificates are made here with the openssl CLI (CA, CRL with `openssl ca`)."""
 import hashlib
 import hmac
@@ -17,8 +23,10 @@ import os
 import re
 import socket
 import struct
+import select
 import subprocess
 import sys
+import threading
 import unittest
 import urllib.request
 
@@ -69,6 +77,51 @@ default_crl_days = 30
     return os.path.join(d, "crl.pem")
 
 
+class Relay:
+    """Passes RADIUS datagrams between eapol_test and edged; runs `on_first_accept` when the first
+    Access-Accept comes back, before handing it on (so before eapol_test's next login begins)."""
+
+    def __init__(self, upstream_port, on_first_accept):
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.port = self.front.getsockname()[1]
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.bind(("127.0.0.1", 0))  # edged sees the NAS ap-1 (127.0.0.1)
+        self.back.connect(("127.0.0.1", upstream_port))
+        self.on_first_accept = on_first_accept
+        self.accepts = 0
+        self.client = None
+        self.error = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        try:
+            while not self.stopping:
+                ready, _, _ = select.select([self.front, self.back], [], [], 0.2)
+                if self.front in ready:
+                    data, self.client = self.front.recvfrom(4096)
+                    self.back.send(data)
+                if self.back in ready:
+                    data = self.back.recv(4096)
+                    if data[0] == 2:  # Access-Accept
+                        self.accepts += 1
+                        if self.accepts == 1:
+                            self.on_first_accept()
+                    self.front.sendto(data, self.client)
+        except Exception as e:  # noqa: BLE001 - reported by stop()
+            self.error = e
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(10)
+        self.front.close()
+        self.back.close()
+        if self.error:
+            raise self.error
+
+
 class Eap(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -82,6 +135,7 @@ class Eap(unittest.TestCase):
         cls.carol = make_cert(d, "client-ca", "carol", "carol", "clientAuth")
         cls.dave = make_cert(d, "client-ca", "dave", "dave", "clientAuth")  # revoked below
         cls.mallory = make_cert(d, "rogue-ca", "mallory", "carol", "clientAuth")  # carol's name, wrong CA
+        cls.erin = make_cert(d, "client-ca", "erin", "erin", "clientAuth")  # revoked between two logins
         crl = make_crl(d, "client-ca", cls.dave[0])
         cls.edged = Edged(cls.tmp.path, extra={"radius": {
             "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
@@ -95,6 +149,8 @@ class Eap(unittest.TestCase):
         ctl("subscriber", "add", "--username", "alice", "--password", "alice-pw", "--plan", "home")
         ctl("subscriber", "add", "--username", "carol", "--password", "carol-unused-pw", "--plan", "home")
         ctl("subscriber", "add", "--username", "dave", "--password", "dave-unused-pw", "--plan", "home")
+        ctl("subscriber", "add", "--username", "erin", "--password", "erin-unused-pw", "--plan", "home")
+        ctl("subscriber", "add", "--username", "frank", "--password", "frank-pw", "--plan", "home")
         # Imported from another server (ADR 0045): an NT hash alone (MD4 of UTF-16LE "nthash-pw", made
         # with iconv and openssl), and a PAP-only $5$ crypt of "crypt-pw" (openssl passwd -5).
         ctl("subscriber", "add", "--username", "nthash", "--nt-hash", "5b06abe115ae0febc7154997e1aa60ec", "--plan", "home")
@@ -108,7 +164,7 @@ class Eap(unittest.TestCase):
         cls.edged.stop()
         cls.tmp.cleanup()
 
-    def eapol(self, network):
+    def eapol(self, network, port=None, reauths=0):
         Eap.n += 1
         conf = os.path.join(self.tmp.path, f"eapol{Eap.n}.conf")
         with open(conf, "w") as f:
@@ -116,8 +172,8 @@ class Eap(unittest.TestCase):
             for k, v in network.items():
                 f.write(f"  {k}={v}\n")
             f.write("}\n")
-        r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", str(self.port), "-s", SECRET,
-                            "-t", "10", "-M", "02:00:00:00:00:01"],
+        r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", str(port or self.port), "-s", SECRET,
+                            "-t", "10", "-M", "02:00:00:00:00:01", "-r", str(reauths)],
                            capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout + r.stderr
 
@@ -249,6 +305,83 @@ class Eap(unittest.TestCase):
         self.assert_accepted(rc, out)
         rc, out = self.eapol(dict(net, password=self.q("wrong-pw")))
         self.assert_refused(rc, out)
+
+    def test_ttls_eap_mschapv2(self):
+        net = {"eap": "TTLS", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
+               "ca_cert": self.server_ca(), "phase2": self.q("autheap=MSCHAPV2")}
+        rc, out = self.eapol(dict(net, password=self.q("alice-pw")))
+        self.assert_accepted(rc, out)
+        self.assertIn("EAP-MSCHAPV2: Authentication succeeded", out)
+        rc, out = self.eapol(dict(net, password=self.q("wrong-pw")))
+        self.assert_refused(rc, out)
+        self.assertIn("E=691", out)
+        self.assertRegex(self.edged.read_log(), r"user=alice .*reason=bad-password")
+
+    def test_resumed_logins_every_method(self):
+        """eapol_test -r 1: the second login offers the first's TLS session; edged resumes it (counted),
+        and the Access-Accept still carries the plan's rate and MPPE keys eapol_test derived from the
+        new handshake."""
+        methods = {
+            "peap": {"eap": "PEAP", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
+                     "password": self.q("alice-pw"), "ca_cert": self.server_ca(), "phase1": self.q("peapver=0"),
+                     "phase2": self.q("auth=MSCHAPV2")},
+            "ttls": {"eap": "TTLS", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
+                     "password": self.q("alice-pw"), "ca_cert": self.server_ca(), "phase2": self.q("auth=PAP")},
+            "tls": {"eap": "TLS", "identity": self.q("carol"), "ca_cert": self.server_ca(),
+                    "client_cert": self.q(self.carol[0]), "private_key": self.q(self.carol[1])},
+        }
+        for name, net in methods.items():
+            with self.subTest(method=name):
+                before = self.counter("radius_eap_resumed_total")
+                rc, out = self.eapol(net, reauths=1)
+                tail = out[-2000:]
+                self.assertEqual(rc, 0, tail)
+                self.assertIn("MPPE keys OK: 2  mismatch: 0", out, tail)
+                self.assertEqual(out.count("00003a8c0809" + "10M/20M".encode().hex()), 2, tail)
+                self.assertEqual(self.counter("radius_eap_resumed_total"), before + 1, tail)
+        self.assertGreaterEqual(self.counter("radius_eap_resumption_sessions"), 3)
+
+    def test_suspended_between_logins_is_not_let_in_by_resumption(self):
+        def suspend():
+            self.edged.ctl("subscriber", "set", "--username", "frank", "--status", "suspended")
+        relay = Relay(self.port, suspend)
+        before = self.counter("radius_eap_resumed_total")
+        try:
+            rc, out = self.eapol({"eap": "TTLS", "identity": self.q("frank"), "anonymous_identity": self.q("anonymous"),
+                                  "password": self.q("frank-pw"), "ca_cert": self.server_ca(),
+                                  "phase2": self.q("auth=PAP")}, port=relay.port, reauths=1)
+        finally:
+            relay.stop()
+        self.assertEqual(relay.accepts, 1, out[-2000:])  # the first login only
+        self.assertIn("Access-Reject", out)
+        self.assertIn("MPPE keys OK: 1", out)
+        self.assertEqual(self.counter("radius_eap_resumed_total"), before + 1)  # resumed, then refused
+        self.assertRegex(self.edged.read_log(),
+                         r"auth reject: .*user=frank .*reason=suspended eap-ttls \(resumed session\): policy: suspended")
+
+    def test_y_revoked_between_logins_does_not_resume(self):
+        d = self.certs
+
+        def revoke():
+            openssl("ca", "-config", "ca.cnf", "-keyfile", "client-ca.key", "-cert", "client-ca.pem", "-revoke",
+                    self.erin[0], cwd=d)
+            openssl("ca", "-config", "ca.cnf", "-keyfile", "client-ca.key", "-cert", "client-ca.pem", "-gencrl",
+                    "-out", "crl.pem", cwd=d)
+            self.edged.ctl("config-reload")
+        relay = Relay(self.port, revoke)
+        resumed = self.counter("radius_eap_resumed_total")
+        refused = self.counter("radius_eap_resumption_refused_total")
+        try:
+            rc, out = self.eapol({"eap": "TLS", "identity": self.q("erin"), "ca_cert": self.server_ca(),
+                                  "client_cert": self.q(self.erin[0]), "private_key": self.q(self.erin[1])},
+                                 port=relay.port, reauths=1)
+        finally:
+            relay.stop()
+        self.assertEqual(relay.accepts, 1, out[-2000:])
+        self.assertIn("Access-Reject", out)
+        self.assertEqual(self.counter("radius_eap_resumed_total"), resumed)
+        self.assertEqual(self.counter("radius_eap_resumption_refused_total"), refused + 1)
+        self.assertRegex(self.edged.read_log(), r"user=erin .*eap-tls: TLS handshake: client certificate: .*revoked")
 
     def test_unknown_user_refused(self):
         rc, out = self.eapol({"eap": "PEAP", "identity": self.q("nobody"), "password": self.q("x"),

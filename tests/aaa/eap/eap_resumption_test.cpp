@@ -146,6 +146,7 @@ TEST(EapResumption, ASubscriberSuspendedSinceIsRejectedOnResumption) {
   EapOutput o = ttlsPap(second, "never-sent");
   CHECK(o.kind == EapOutput::Kind::kReject);
   CHECK(o.decision.reason == aaa::policy::RejectReason::kSuspended);
+  CHECK(o.resumed);
   CHECK(o.mppeRecvKey.empty());
   LONGS_EQUAL(1, counters.valueOf("radius_eap_resumed_total"));
 }
