@@ -24,6 +24,11 @@ void ResumptionCache::drop(std::list<Entry>::iterator it) {
   order_.erase(it);
 }
 
+// Entries are in the order they were stored, so the expired ones are at the front.
+void ResumptionCache::dropExpired(int64_t now) {
+  while (!order_.empty() && now - order_.front().created >= lifetime_) drop(order_.begin());
+}
+
 bool ResumptionCache::put(std::string_view sessionId, std::string session, ResumptionGrant grant, int64_t now) {
   if (!enabled() || sessionId.empty() || sessionId.size() > 32 || session.empty() ||
       session.size() > kMaxSessionOctets) {
@@ -31,6 +36,7 @@ bool ResumptionCache::put(std::string_view sessionId, std::string session, Resum
     return false;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  dropExpired(now);
   auto old = byId_.find(std::string(sessionId));
   if (old != byId_.end()) drop(old->second);
   while (order_.size() >= max_) drop(order_.begin());
@@ -43,8 +49,7 @@ std::optional<ResumptionCache::Hit> ResumptionCache::find(
     std::string_view sessionId, uint8_t method, int64_t now,
     const std::function<bool(const ResumptionGrant&)>& stillValid) {
   std::lock_guard<std::mutex> lock(mu_);
-  // Expired entries are dropped oldest first whenever the cache is consulted.
-  while (!order_.empty() && now - order_.front().created >= lifetime_) drop(order_.begin());
+  dropExpired(now);
   auto it = byId_.find(std::string(sessionId));
   if (it == byId_.end()) return std::nullopt;
   const Entry& e = *it->second;

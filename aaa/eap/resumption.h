@@ -10,7 +10,8 @@
 //    grant holds; the caller re-decides everything else (policy) as for a full login.
 //  - Bounded: at most `maxEntries` sessions (the oldest goes first) of at most kMaxSessionOctets
 //    each; expired ones are dropped when met. The serialized sessions hold master secrets: they are
-//    zeroed when dropped and never leave this object except into mbedTLS.
+//    zeroed when dropped and never leave this object except into mbedTLS. Expired entries go
+//    whenever the cache is used (put or find).
 //  - Thread-safe (one mutex, held for map work only). `now` is monotonic seconds from the caller.
 #pragma once
 
@@ -73,6 +74,7 @@ class ResumptionCache {
     int64_t created = 0;
   };
   void drop(std::list<Entry>::iterator it);  // with mu_ held
+  void dropExpired(int64_t now);             // with mu_ held
 
   size_t max_;
   int lifetime_;

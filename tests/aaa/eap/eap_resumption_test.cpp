@@ -44,6 +44,9 @@ TEST(ResumptionCache, ASessionLivesItsLifetimeFromTheFullLoginAndNoLonger) {
   CHECK(cache.find("id", kTypeTtls, 1059, kAlways).has_value());  // a resumption does not extend it
   CHECK_FALSE(cache.find("id", kTypeTtls, 1060, kAlways).has_value());
   LONGS_EQUAL(0, cache.size());
+  CHECK(cache.put("old", "session", grant(kTypeTtls), 2000));
+  CHECK(cache.put("new", "session", grant(kTypeTtls), 2070));  // storing drops what expired meanwhile
+  LONGS_EQUAL(1, cache.size());
 }
 
 TEST(ResumptionCache, OnlyTheMethodThatMadeTheSessionResumesIt) {
