@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "aaa/policy/dunning.h"
 #include "aaa/policy/store.h"
 #include "core/clock.h"
 #include "core/command/command.h"
@@ -48,6 +49,7 @@ TEST_GROUP(Catalog) {
   std::vector<std::set<int64_t>> planChanges;
   std::vector<std::pair<std::string, bool>> subscriberChanges;
   std::vector<std::string> planMoves;  // subscriberPlanChanged's usernames
+  std::vector<std::pair<aaa::policy::Subscriber, aaa::policy::Subscriber>> dunningChanges;  // before, after
   std::optional<std::string> capRefusal;
   std::vector<size_t> capAsked;
 
@@ -66,7 +68,12 @@ TEST_GROUP(Catalog) {
         [] { return false; },
         [this](const std::set<int64_t>& ids) { planChanges.push_back(ids); },
         [this](const std::string& u, bool deleted) { subscriberChanges.emplace_back(u, deleted); },
-        [this](const std::string& u) { planMoves.push_back(u); }});
+        [this](const std::string& u) { planMoves.push_back(u); },
+        [this](const aaa::policy::Subscriber& before, const aaa::policy::Subscriber& after) {
+          // The callback comes after the snapshot has the change (the CoA reads the rate there).
+          CHECK(snapshots->current()->findSubscriber(after.username)->dunning == after.dunning);
+          dunningChanges.emplace_back(before, after);
+        }});
     table = edge::test::edgedCommandTable();
     service->registerCommands(*table);  // as RadiusService has it do
   }
@@ -276,6 +283,50 @@ TEST(Catalog, MovingAnActiveSubscriberToAnotherPlanCallsSubscriberPlanChanged) {
   ok("subscriber-set", Json{{"username", "alice"}, {"plan", "home"}, {"status", "disabled"}});  // moved, not active
   CHECK(planMoves == std::vector<std::string>{"alice"});
   LONGS_EQUAL(5, subscriberChanges.size());  // every change is still told to subscriberChanged
+}
+
+// Dunning (ADR 0048): a subscriber-set that changes dunning, its rate or its pay page calls
+// dunningChanged with the subscriber before and after (RadiusService then sends the CoA or
+// Disconnect aaa::policy::dunningActionOnChange decides); other changes do not; the values survive a
+// reload from edge.db and subscriber-show shows them.
+TEST(Catalog, DunningChangesAreToldWithBeforeAndAfter) {
+  addHome();
+  ok("subscriber-add", Json{{"username", "alice"}, {"password", "pw-alice"}, {"plan", "home"}});
+  ok("subscriber-set", Json{{"username", "alice"}, {"password", "another"}});
+  CHECK(dunningChanges.empty());
+  ok("subscriber-set", Json{{"username", "alice"}, {"dunning", "throttle"}, {"dunning-rate", "512k/256k"}});
+  LONGS_EQUAL(1, dunningChanges.size());
+  CHECK(dunningChanges[0].first.dunning == aaa::policy::Dunning::kNone);
+  CHECK(dunningChanges[0].second.dunning == aaa::policy::Dunning::kThrottle);
+  CHECK(aaa::policy::dunningActionOnChange(dunningChanges[0].first, dunningChanges[0].second) ==
+        aaa::policy::DunningAction::kCoa);
+  ok("subscriber-set", Json{{"username", "alice"}, {"dunning", "throttle"}, {"dunning-rate", "512k/256k"}});
+  LONGS_EQUAL(1, dunningChanges.size());  // the same values: nothing changed
+  ok("subscriber-set", Json{{"username", "alice"}, {"dunning", "walled"}, {"dunning-url", "https://pay.example.net/a"}});
+  LONGS_EQUAL(2, dunningChanges.size());
+  CHECK(aaa::policy::dunningActionOnChange(dunningChanges[1].first, dunningChanges[1].second) ==
+        aaa::policy::DunningAction::kDisconnect);
+  refused(call("subscriber-set", Json{{"username", "alice"}, {"dunning", "throttle"}, {"dunning-rate", ""}}),
+          "invalid-argument", "dunning-rate: required while dunning is 'throttle'");
+  LONGS_EQUAL(2, dunningChanges.size());
+
+  ControlReply shown = call("subscriber-show", Json{{"username", "alice"}});
+  STRCMP_EQUAL("walled", shown.arguments.at("dunning").get<std::string>().c_str());
+  STRCMP_EQUAL("512k/256k", shown.arguments.at("dunning-rate").get<std::string>().c_str());
+  STRCMP_EQUAL("https://pay.example.net/a", shown.arguments.at("dunning-url").get<std::string>().c_str());
+  core::Result<aaa::policy::Subscriber> stored = aaa::policy::loadSubscriber(*reader, "alice");
+  CHECK_TRUE(stored.isOk());
+  CHECK(stored->dunning == aaa::policy::Dunning::kWalled);
+  LONGS_EQUAL(512000, stored->dunningRate.downBps);
+  LONGS_EQUAL(256000, stored->dunningRate.upBps);
+  STRCMP_EQUAL("https://pay.example.net/a", stored->dunningUrl.c_str());
+
+  ok("subscriber-set", Json{{"username", "alice"}, {"dunning", ""}, {"dunning-rate", ""}, {"dunning-url", ""}});
+  LONGS_EQUAL(3, dunningChanges.size());
+  stored = aaa::policy::loadSubscriber(*reader, "alice");
+  CHECK(stored->dunning == aaa::policy::Dunning::kNone);
+  LONGS_EQUAL(0, stored->dunningRate.downBps);
+  CHECK_TRUE(stored->dunningUrl.empty());
 }
 
 TEST(Catalog, SubscriberListFiltersAndPages) {
