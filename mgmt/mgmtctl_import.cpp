@@ -1,6 +1,7 @@
 #include "mgmt/mgmtctl_import.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -8,42 +9,26 @@
 #include "core/control_socket.h"
 #include "core/json.h"
 #include "core/pki.h"
-#include "import/freeradius_sql.h"
-#include "import/freeradius_users.h"
 #include "import/mapping.h"
+#include "import/read_plan.h"
 #include "mgmt/importing/import_service.h"
 
 namespace mgmt {
 namespace {
 
 constexpr const char* kUsage =
-    "mgmtctl: usage: mgmtctl import --tenant T --source freeradius-users|freeradius-sql|daloradius --from PATH|DSN\n"
+    "mgmtctl: usage: mgmtctl import --tenant T --source freeradius-users|freeradius-sql|daloradius|mikrotik-um|splynx\n"
+    "                --from PATH|DSN\n"
     "                [--dry-run] [--default-plan NAME] [--currency CODE] [--batch ID]\n"
     "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n"
+    "  mikrotik-um: --from export.rsc;  splynx: --from a folder with customers.csv, internet_services.csv, tariffs.csv\n"
     "  then: mgmtctl import list --tenant T; mgmtctl import rollback --tenant T BATCH\n";
 
+// Every source by name, as edgectl reads them (import/read_plan.h).
 core::Result<importer::ImportPlan> loadPlan(const std::string& source, const std::string& from,
                                             const importer::MapOptions& options) {
-  if (source == "freeradius-sql" || source == "daloradius")
-    return importer::readSqlImportPlan(source, from, options,
-                                       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-  if (source != "freeradius-users")
-    return core::invalidArgument("--source '" + source +
-                                 "' is not supported by mgmtctl import (freeradius-users, freeradius-sql, daloradius)");
-  std::FILE* f = std::fopen(from.c_str(), "rb");
-  if (f == nullptr) return core::notFound(from + ": cannot be read");
-  std::string text;
-  char buf[65536];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) {
-    text.append(buf, n);
-    if (text.size() > importer::kMaxUsersFileOctets) {
-      std::fclose(f);
-      return core::invalidArgument(from + ": larger than " + std::to_string(importer::kMaxUsersFileOctets >> 20) + " MiB");
-    }
-  }
-  std::fclose(f);
-  EDGE_ASSIGN_OR_RETURN(std::vector<importer::UsersEntry> entries, importer::parseFreeradiusUsers(text));
-  return importer::mapFreeradiusUsers(entries, options);
+  return importer::readImportPlan(source, from, options,
+                                  [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
 }
 
 std::string newBatchId() {
@@ -129,7 +114,10 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     core::Json part = core::Json::array();
     for (size_t i = sent; i < end; ++i) part.push_back(rows[i]);
     args["subscribers"] = std::move(part);
+    const auto callStart = std::chrono::steady_clock::now();
     core::Result<core::Json> reply = core::controlCall(socketPath, "import-apply", args, 300000, "mgmtd");
+    const double callSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - callStart).count();
     if (!reply.isOk()) {
       std::fprintf(stderr, "mgmtctl: import: %s\n", reply.status().message().c_str());
       return 3;
@@ -155,8 +143,9 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
       if (!(dryRun && !first && r.contains("plan"))) refused.push_back(r);
     sent = end;
     first = false;
-    std::fprintf(stderr, "%s %zu/%zu subscribers: %lld added, %lld already there, %zu refused\n",
-                 dryRun ? "checked" : "applied", sent, rows.size(), (long long)added, (long long)already, refused.size());
+    std::fprintf(stderr, "%s %zu/%zu subscribers: %lld added, %lld already there, %zu refused (%.2f s)\n",
+                 dryRun ? "checked" : "applied", sent, rows.size(), (long long)added, (long long)already, refused.size(),
+                 callSeconds);
   } while (sent < rows.size());
   if (dryRun && cap > 0 && before + added > cap) {
     // Each rolled-back chunk saw the tenant as it was: the cap over the whole import is said here.

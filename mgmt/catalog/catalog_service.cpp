@@ -1,6 +1,8 @@
 #include "mgmt/catalog/catalog_service.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "catalog/plan.h"
 #include "catalog/subscriber.h"
@@ -82,6 +84,74 @@ core::Status putSubscriber(store::Transaction& tx, const Tenant& tenant, const J
   EDGE_ASSIGN_OR_RETURN(int64_t version, tenancy::TenantStore(tx).nextVersion(tenant.id));
   return catalog.putSubscriber(tenant.id, username, spec["plan"].get<std::string>(), spec.dump(), version, origin, now,
                                importBatch);
+}
+
+core::Result<BulkResult> putSubscribers(store::Transaction& tx, const Tenant& tenant, const std::vector<Json>& specs,
+                                        const std::string& origin, int64_t now, const std::string& importBatch) {
+  CatalogStore catalog(tx);
+  BulkResult out;
+  std::vector<std::string> usernames;
+  usernames.reserve(specs.size());
+  for (const Json& spec : specs) usernames.push_back(spec.value("username", ""));
+  std::set<std::string> taken;
+  std::map<std::string, bool> planExists;
+  const Tier* tier = findTier(tenant.tier);
+  int64_t room = INT64_MAX;
+  if (tier != nullptr && tier->subscriberCap != 0) {
+    // Under a cap the rows that exist must be known before counting what fits (a capped tenant is
+    // small); without one the insert itself says which rows were live already.
+    EDGE_ASSIGN_OR_RETURN(std::vector<std::string> live, catalog.liveSubscribers(tenant.id, usernames));
+    taken.insert(live.begin(), live.end());
+    EDGE_ASSIGN_OR_RETURN(int64_t subs, catalog.subscriberCount(tenant.id));
+    room = static_cast<int64_t>(tier->subscriberCap) - subs;
+  }
+  std::vector<CatalogStore::NewSubscriber> rows;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const Json& spec = specs[i];
+    if (!taken.insert(usernames[i]).second) {
+      out.existing.push_back(i);
+      continue;
+    }
+    core::Result<::catalog::SubscriberFields> fields = ::catalog::parseSubscriberFields(CommandArgs(spec));
+    core::Status s = fields.isOk() ? ::catalog::validateSubscriber(*fields, ::catalog::SubscriberChange::kAdd)
+                                   : fields.status();
+    if (s.isOk() && fields->plan && !planExists.count(*fields->plan)) {
+      EDGE_ASSIGN_OR_RETURN(std::optional<std::string> plan, catalog.planSpec(tenant.id, *fields->plan));
+      planExists[*fields->plan] = plan.has_value();
+    }
+    if (s.isOk()) {
+      const bool exists = fields->plan && planExists[*fields->plan];
+      ::catalog::Subscriber sub;
+      s = ::catalog::applySubscriberFields(
+          *fields, [exists](const std::string&) -> std::optional<int64_t> { return exists ? std::optional<int64_t>(1) : std::nullopt; },
+          false, sub);
+    }
+    if (s.isOk() && static_cast<int64_t>(rows.size()) >= room)
+      s = core::resourceExhausted("the " + tenant.tier + " tier's subscriber cap of " +
+                                  std::to_string(tier->subscriberCap) + " is reached for tenant '" + tenant.name +
+                                  "': upgrade the tier to add more");
+    if (!s.isOk()) {
+      taken.erase(usernames[i]);
+      out.refused.emplace_back(i, s);
+      continue;
+    }
+    rows.push_back({usernames[i], spec["plan"].get<std::string>(), spec.dump(), 0});
+    out.added.push_back(i);
+  }
+  if (rows.empty()) return out;
+  // Versions for every row written (a live row skipped leaves its number unused: versions only grow).
+  EDGE_ASSIGN_OR_RETURN(int64_t last, tenancy::TenantStore(tx).reserveVersions(tenant.id, static_cast<int64_t>(rows.size())));
+  int64_t version = last - static_cast<int64_t>(rows.size());
+  for (CatalogStore::NewSubscriber& r : rows) r.version = ++version;
+  EDGE_ASSIGN_OR_RETURN(std::vector<std::string> written, catalog.putSubscribers(tenant.id, rows, origin, now, importBatch));
+  if (written.size() != rows.size()) {
+    std::set<std::string> done(written.begin(), written.end());
+    std::vector<size_t> added;
+    for (size_t i : out.added) (done.count(usernames[i]) ? added : out.existing).push_back(i);
+    out.added = std::move(added);
+    std::sort(out.existing.begin(), out.existing.end());
+  }
+  return out;
 }
 
 core::Result<bool> subscriberExists(store::Transaction& tx, const std::string& tenantId, const std::string& username) {

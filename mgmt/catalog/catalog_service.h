@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/control_socket.h"
@@ -31,6 +33,18 @@ core::Status putPlan(store::Transaction& tx, const tenancy::Tenant& tenant, cons
                      const std::string& importBatch = "");
 core::Status putSubscriber(store::Transaction& tx, const tenancy::Tenant& tenant, const core::Json& spec,
                            const std::string& origin, int64_t now, const std::string& importBatch = "");
+// Many new subscribers in one unit of work (an import's chunk, ADR 0049): each checked exactly as
+// putSubscriber checks it (the tier's cap over the whole chunk), the plans looked up once, the
+// versions taken together, written in multi-row statements. A username that is live already (or
+// twice in `specs`) is not written. Results by index into `specs`.
+struct BulkResult {
+  std::vector<size_t> added;
+  std::vector<size_t> existing;
+  std::vector<std::pair<size_t, core::Status>> refused;
+};
+core::Result<BulkResult> putSubscribers(store::Transaction& tx, const tenancy::Tenant& tenant,
+                                        const std::vector<core::Json>& specs, const std::string& origin, int64_t now,
+                                        const std::string& importBatch);
 core::Result<bool> subscriberExists(store::Transaction& tx, const std::string& tenantId, const std::string& username);
 
 struct CatalogCounts {

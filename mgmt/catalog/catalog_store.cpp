@@ -47,6 +47,54 @@ core::Status CatalogStore::putSubscriber(const std::string& tenantId, const std:
       .status();
 }
 
+core::Result<std::vector<std::string>> CatalogStore::liveSubscribers(const std::string& tenantId,
+                                                                   const std::vector<std::string>& usernames) {
+  std::vector<std::string> out;
+  constexpr size_t kPerStatement = 500;
+  for (size_t at = 0; at < usernames.size(); at += kPerStatement) {
+    std::string sql = "SELECT username FROM subscribers WHERE tenant_id = $1 AND deleted = 0 AND username IN (";
+    store::Params params{tenantId};
+    for (size_t i = at; i < usernames.size() && i < at + kPerStatement; ++i) {
+      params.emplace_back(usernames[i]);
+      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+    }
+    EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows, tx_.query(sql + ")", params));
+    for (const store::Row& r : rows) out.push_back(r.text(0));
+  }
+  return out;
+}
+
+core::Result<std::vector<std::string>> CatalogStore::putSubscribers(const std::string& tenantId,
+                                                                   const std::vector<NewSubscriber>& rows,
+                                                                   const std::string& origin, int64_t now,
+                                                                   const std::string& importBatch) {
+  std::vector<std::string> written;
+  constexpr size_t kPerStatement = 200;  // 8 parameters a row, well under both backends' limits
+  for (size_t at = 0; at < rows.size(); at += kPerStatement) {
+    std::string sql =
+        "INSERT INTO subscribers(tenant_id, username, plan, spec, version, deleted, origin, created_at, updated_at, "
+        "import_batch) VALUES ";
+    store::Params params{tenantId, origin, now, importBatch};
+    for (size_t i = at; i < rows.size() && i < at + kPerStatement; ++i) {
+      const size_t p = params.size();
+      params.emplace_back(rows[i].username);
+      params.emplace_back(rows[i].plan);
+      params.emplace_back(rows[i].spec);
+      params.emplace_back(rows[i].version);
+      sql += (i == at ? "" : ", ") + std::string("($1, $") + std::to_string(p + 1) + ", $" + std::to_string(p + 2) +
+             ", $" + std::to_string(p + 3) + ", $" + std::to_string(p + 4) + ", 0, $2, $3, $3, $4)";
+    }
+    // A tombstone of the same name is revived, as putSubscriber does; a live row is left as it is.
+    sql += " ON CONFLICT(tenant_id, username) DO UPDATE SET plan = excluded.plan, spec = excluded.spec, "
+           "version = excluded.version, deleted = 0, origin = excluded.origin, created_at = excluded.created_at, "
+           "updated_at = excluded.updated_at, import_batch = excluded.import_batch WHERE subscribers.deleted = 1 "
+           "RETURNING username";
+    EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> done, tx_.query(sql, params));
+    for (const store::Row& r : done) written.push_back(r.text(0));
+  }
+  return written;
+}
+
 core::Status CatalogStore::tombstonePlan(const std::string& tenantId, const std::string& name, int64_t version,
                                          int64_t now) {
   return tx_

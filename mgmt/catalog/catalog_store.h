@@ -35,6 +35,19 @@ class CatalogStore {
   core::Status putSubscriber(const std::string& tenantId, const std::string& username, const std::string& plan,
                              const std::string& spec, int64_t version, const std::string& origin, int64_t now,
                              const std::string& importBatch = "");
+  // Bulk writes of an import (ADR 0049): which of `usernames` are live subscribers (an IN list:
+  // for small tenants); many new rows in multi-row inserts (each row: username, plan, spec,
+  // version) that revive a tombstone of the same name and leave a live row alone: the usernames
+  // written are returned.
+  core::Result<std::vector<std::string>> liveSubscribers(const std::string& tenantId,
+                                                         const std::vector<std::string>& usernames);
+  struct NewSubscriber {
+    std::string username, plan, spec;
+    int64_t version = 0;
+  };
+  core::Result<std::vector<std::string>> putSubscribers(const std::string& tenantId,
+                                                        const std::vector<NewSubscriber>& rows, const std::string& origin,
+                                                        int64_t now, const std::string& importBatch);
   core::Status tombstonePlan(const std::string& tenantId, const std::string& name, int64_t version, int64_t now);
   core::Status tombstoneSubscriber(const std::string& tenantId, const std::string& username, int64_t version,
                                    int64_t now);

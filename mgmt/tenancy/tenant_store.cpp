@@ -93,6 +93,13 @@ core::Result<int64_t> TenantStore::nextVersion(const std::string& id) {
   return row->int64(0);
 }
 
+core::Result<int64_t> TenantStore::reserveVersions(const std::string& id, int64_t n) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne("UPDATE tenants SET version = version + $1 WHERE id = $2 RETURNING version", {n, id}));
+  if (!row) return core::notFound("no tenant '" + id + "'");
+  return row->int64(0);
+}
+
 namespace {
 constexpr const char* kDemoColumns = "id, name, status, contact_email, expires_at, demo_reminded_for, locked_at";
 TenantStore::DemoState demoFromRow(const store::Row& r) {

@@ -41,6 +41,8 @@ class TenantStore {
                           int64_t issuedAt);
   // Takes the tenant's next version number (every change of its desired state takes one).
   core::Result<int64_t> nextVersion(const std::string& id);
+  // Takes n versions at once (a bulk write, ADR 0049): the last of them; they are last-n+1 .. last.
+  core::Result<int64_t> reserveVersions(const std::string& id, int64_t n);
 
   // The demo lifecycle (ADR 0029; columns of migration 5).
   struct DemoState {

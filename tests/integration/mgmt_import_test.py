@@ -120,7 +120,10 @@ class MgmtImport(unittest.TestCase):
         self.assertEqual(["gold-x2"], self.names("acme", "plan"))
         self.assertEqual(["alice"], sorted(c["username"] for c in self.customers("acme")))
         batches = self.mgmt.ctl_json("import", "list", "--tenant", "acme")
-        self.assertEqual(["rolled-back", "applied"], [b["state"] for b in batches])
+        self.assertEqual({batch: "rolled-back", again["target"]["batch"]: "applied"},
+                         {b["batch"]: b["state"] for b in batches})
+        first = [b for b in batches if b["batch"] == batch][0]
+        self.assertEqual((4, 7, 3, "daloradius"), (first["plans"], first["subscribers"], first["customers"], first["source"]))
         r = self.mgmt.ctl("import", "rollback", "--tenant", "acme", batch, check=False)
         self.assertIn("rolled back already", r.stderr)
 
