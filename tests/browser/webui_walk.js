@@ -27,6 +27,7 @@ const PAGES = [
   ['diagnostics', 'diagnostics'],
   ['account', 'account'],
   ['settings', 'settings'],
+  ['certificates', 'certificates'],
 ];
 
 (async () => {
@@ -98,6 +99,10 @@ const PAGES = [
         checks['viewer-nas-save-refused'] = await post('nas/save', { name: 'x', address: '10.1.1.1', secret: 'sssssssss' }, true);
         checks['viewer-voucher-generate-refused'] = await post('vouchers/generate', { plan: 'home-20', count: '2' }, true);
         checks['viewer-diagnostics-refused'] = await post('diagnostics/test-login', { username: sub, password: 'x' }, true);
+        checks['viewer-sees-no-certificate-forms'] = (await page.goto(base + 'certificates'),
+          (await page.locator('form[action^="/certificates/"]').count()) === 0);
+        checks['viewer-eap-install-refused'] = await post('certificates/install', { certificate: 'x', key: 'y' }, true);
+        checks['viewer-eap-crl-refused'] = await post('certificates/crl', { crl: 'x' }, true);
       }
       if (a.role === 'technician') {
         checks['no-csrf-token'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, false);
@@ -171,6 +176,21 @@ const PAGES = [
         checks['diagnostics-ping-done'] = await page.locator('.diag-status').innerText();
         checks['diagnostics-ping-output'] = await page.locator('.diag-output').innerText();
         await shot('admin-12-diagnostics-ping', 200);
+      }
+      if (a.role === 'admin') {
+        // Certificates: a certificate that is not PEM is refused, the reason next to its field, nothing
+        // installed; then the page with the install forms, for the operator guide.
+        await page.goto(base + 'certificates');
+        checks['certificates-forms'] = await page.locator('form[action^="/certificates/"]').count();
+        await page.fill('#eap-certificate', 'not a certificate');
+        await page.fill('#eap-key', 'not a key');
+        await page.evaluate(() => { document.querySelector('form[action="/certificates/install"]').noValidate = true; });
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/certificates/install"] button')]);
+        checks['certificates-field-error'] = await page.locator('.field-error').allInnerTexts();
+        await shot('admin-30-certificates-error', 400);
+        await page.goto(base + 'certificates');
+        checks['certificates-text'] = await page.innerText('main');
+        await shot('admin-31-certificates-page', 200);
       }
       // My account's TOTP enrollment (the QR code) and a filtered events page, for the operator guide.
       await page.goto(base + 'account/totp');

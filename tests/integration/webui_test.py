@@ -56,11 +56,37 @@ def shots(src, url, out, account, pages, prefix=()):
     return result
 
 
+def eap_files(d):
+    """EAP's files, made with the openssl CLI: a server certificate 10 days from its end (the
+    Certificates page warns), its CA as the client CA, and that CA's CRL."""
+    os.makedirs(d)
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True, timeout=60)  # noqa: E731
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    run("req", "-x509", *ec, "-days", "365", "-subj", "/CN=Example ISP EAP CA", "-keyout", "ca.key", "-out", "ca.pem")
+    run("req", *ec, "-subj", "/CN=radius.example.net", "-keyout", "eap.key", "-out", "eap.csr")
+    with open(os.path.join(d, "eap.ext"), "w") as f:
+        f.write("subjectAltName=DNS:radius.example.net\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "eap.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "10",
+        "-extfile", "eap.ext", "-out", "eap.pem")
+    open(os.path.join(d, "index.txt"), "w").close()
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write("[ ca ]\ndefault_ca = c\n[ c ]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\n"
+                "default_crl_days = 30\n")
+    with open(os.path.join(d, "crlnumber"), "w") as f:
+        f.write("01\n")
+    run("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "crl.pem")
+    return {"eap-certificate": os.path.join(d, "eap.pem"), "eap-key": os.path.join(d, "eap.key"),
+            "eap-ca": os.path.join(d, "ca.pem"), "eap-crl": os.path.join(d, "crl.pem")}
+
+
 class WebUi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = TempDir()
-        cls.edged = Edged(cls.tmp.path).start()
+        # EAP on, so the Certificates page has its certificates and an admin its forms.
+        cls.edged = Edged(cls.tmp.path, extra={"radius": {
+            "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
+            **eap_files(os.path.join(cls.tmp.path, "eap"))}}).start()
         ctl = cls.edged.ctl
         ctl("nas", "add", "--name", "bras-1", "--address", "127.0.0.1", "--secret", SECRET, "--vendor", "accel-ppp")
         ctl("plan", "add", "--name", "home-20", "--down", "20M", "--up", "5M", "--data-quota", "50GB")
@@ -137,7 +163,7 @@ class WebUi(unittest.TestCase):
         pages = [["webui-phone-overview", ""], ["webui-phone-subscriber", "subscriber?u=alice"],
                  ["webui-phone-sessions", "sessions"], ["webui-phone-events", "events"],
                  ["webui-phone-diagnostics", "diagnostics"], ["webui-phone-account-totp", "account/totp"],
-                 ["webui-phone-settings", "settings"]]
+                 ["webui-phone-settings", "settings"], ["webui-phone-certificates", "certificates"]]
         result = shots(src, self.ui, out, ACCOUNTS[1], pages)
         self.assertEqual([s["name"] for s in result["shots"]], [p[0] for p in pages])
         for s in result["shots"]:
@@ -147,6 +173,7 @@ class WebUi(unittest.TestCase):
         text = {s["name"]: s["text"] for s in result["shots"]}
         self.assertIn("alice", text["webui-phone-sessions"])
         self.assertIn("sign-in code", text["webui-phone-account-totp"].lower())
+        self.assertRegex(text["webui-phone-certificates"], r"EAP server certificate\s+Warning\s+(9|10)\s+expires in")
         print("phone screenshots in", out)
 
     def test_browser_walk_as_each_role(self):
@@ -177,6 +204,19 @@ class WebUi(unittest.TestCase):
             self.assertEqual(len(names), 1, f"{role} diagnostics: {sorted(seen)}")
             self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])
         self.assertEqual(checks["viewer-diagnostics-refused"], 403)
+        # Certificates: every role reads the page; only an admin gets the forms, and the server refuses
+        # a viewer's posts; a refused install says why next to the field it is about.
+        for role in ("viewer", "technician", "admin"):
+            names = [n for n in seen if n.startswith(role + "-") and n.endswith("-certificates")]
+            self.assertEqual(len(names), 1, f"{role} certificates: {sorted(seen)}")
+            self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])
+        self.assertTrue(checks["viewer-sees-no-certificate-forms"])
+        self.assertEqual(checks["viewer-eap-install-refused"], 403)
+        self.assertEqual(checks["viewer-eap-crl-refused"], 403)
+        self.assertEqual(checks["certificates-forms"], 2)
+        self.assertEqual(checks["certificates-field-error"], ["not a PEM certificate (no '-----BEGIN CERTIFICATE-----' line)"])
+        self.assertIn("expires in", checks["certificates-text"])
+        self.assertIn("radius.example.net", checks["certificates-text"])
         self.assertIn("Access-Reject", checks["diagnostics-login-reason"])
         self.assertIn("Wrong password", checks["diagnostics-login-reason"])
         self.assertIn("Done: exited with status 0", checks["diagnostics-ping-done"])
@@ -226,6 +266,9 @@ class WebUi(unittest.TestCase):
         self.assertIn("secret=(secret)", text)
         self.assertNotIn("roof-secret-1", text)
         self.assertIn("ui-refused vera (viewer) from 127.0.0.1: subscriber-topup", text)
+        self.assertIn("ui-refused vera (viewer) from 127.0.0.1: eap-install", text)
+        self.assertIn("ui-refused ada (admin) from 127.0.0.1: eap-install", text)
+        self.assertIn("key=(secret)", text)
         self.assertIn("without a valid CSRF token", text)
         self.assertIn("ui-login vera (viewer) from 127.0.0.1: signed in", text)
         self.assertIn("ui-login-locked someone from 127.0.0.1: lena", text)
