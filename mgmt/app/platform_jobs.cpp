@@ -74,6 +74,8 @@ void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
     if (!r.isOk()) core::logWarning("mgmtd: the dunning job failed: ", r.status().toString());
     else if (r->moved > 0)
       core::logInfo("mgmtd: dunning moved ", r->moved, " subscription(s), ", r->mailed, " reminder(s)");
+    if (r.isOk() && r->failed > 0)
+      core::logWarning("mgmtd: dunning could not move ", r->failed, " customer(s), first ", r->firstFailure);
   }
   if (lifecycle) {
     run("demo-lifecycle", [this]() -> core::Status {

@@ -6,6 +6,7 @@
 
 #include "billing/invoicing/calendar.h"
 #include "billing/rating/rules.h"
+#include "catalog/subscriber.h"
 #include "core/command_args.h"
 #include "mgmt/billing/billing_internal.h"
 #include "mgmt/billing/billing_store.h"
@@ -254,24 +255,46 @@ core::Result<DunningService::Report> DunningService::runTenant(const std::string
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
-  const std::string url = d_.payUrl ? d_.payUrl(tenantName) : std::string();
-  constexpr size_t kCustomersPerUnit = 100;
-  for (size_t from = 0; from < due.size(); from += kCustomersPerUnit) {
-    int64_t moved = 0, mailed = 0;
-    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+  // The pay page as every box will check it (https, bounded): one it would refuse is not sent.
+  std::string url = d_.payUrl ? d_.payUrl(tenantName) : std::string();
+  if (!url.empty() && !::catalog::parseSubscriberFields(CommandArgs(Json{{"dunning-url", url}})).isOk()) url.clear();
+  // Customers `from`..`to` in one unit of work.
+  auto settle = [&](size_t from, size_t to, int64_t& moved, int64_t& mailed) {
+    return d_.storage.transact([&](store::Transaction& tx) -> core::Status {
       moved = 0;
       mailed = 0;
       DunningStore st(tx);
       EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::loadTenant(tx, tenantId));
       EDGE_ASSIGN_OR_RETURN(DunningPolicy policy, policyOf(st, tenantId));
       Work w{tx, t, policy, day, d_.clock.unixSeconds(), url, 0};
-      for (size_t i = from; i < std::min(due.size(), from + kCustomersPerUnit); ++i) {
+      for (size_t i = from; i < to; ++i) {
         EDGE_ASSIGN_OR_RETURN(int64_t n, settleCustomer(w, due[i], false, ""));
         moved += n;
       }
       mailed = w.mailed;
       return core::Status::ok();
-    }));
+    });
+  };
+  constexpr size_t kCustomersPerUnit = 100;
+  for (size_t from = 0; from < due.size(); from += kCustomersPerUnit) {
+    const size_t to = std::min(due.size(), from + kCustomersPerUnit);
+    int64_t moved = 0, mailed = 0;
+    core::Status s = settle(from, to, moved, mailed);
+    if (s.code() == core::Code::kUnavailable) return s;  // the database: the next run goes on
+    if (!s.isOk()) {
+      // One customer the unit of work refused (a subscriber spec a box would not take, say) must not
+      // hold up the others: each on its own, the failures counted and the first one reported.
+      for (size_t i = from; i < to; ++i) {
+        int64_t m = 0, n = 0;
+        core::Status one = settle(i, i + 1, m, n);
+        if (!one.isOk()) {
+          if (r.failed++ == 0) r.firstFailure = "'" + due[i] + "': " + one.message();
+          continue;
+        }
+        moved += m;
+        mailed += n;
+      }
+    }
     r.moved += moved;
     r.mailed += mailed;
   }
@@ -298,6 +321,8 @@ core::Result<DunningService::Report> DunningService::runAll(int64_t day) {
     total.subscriptions += r.subscriptions;
     total.moved += r.moved;
     total.mailed += r.mailed;
+    if (total.failed == 0 && r.failed > 0) total.firstFailure = r.firstFailure;
+    total.failed += r.failed;
   }
   return total;
 }
@@ -376,13 +401,15 @@ ControlReply DunningService::run(const Json& args, const Caller& caller) {
     }));
     if (!ran) return ControlReply::error(core::failedPrecondition("a dunning run of tenant '" + name + "' is in progress"));
   }
+  Json out{{"tenants", r.tenants}, {"subscriptions", r.subscriptions}, {"moved", r.moved},
+           {"mailed", r.mailed},   {"failed", r.failed},               {"date", ::billing::formatDay(day)}};
+  if (r.failed > 0) out["first-failure"] = r.firstFailure;
   return ControlReply::success(std::to_string(r.moved) + " subscriptions moved, " + std::to_string(r.mailed) +
-                                   " reminders as of " + ::billing::formatDay(day),
-                               Json{{"tenants", r.tenants},
-                                    {"subscriptions", r.subscriptions},
-                                    {"moved", r.moved},
-                                    {"mailed", r.mailed},
-                                    {"date", ::billing::formatDay(day)}});
+                                   " reminders as of " + ::billing::formatDay(day) +
+                                   (r.failed > 0 ? "; " + std::to_string(r.failed) + " customers failed, first " +
+                                                       r.firstFailure
+                                                 : std::string()),
+                               out);
 }
 
 ControlReply DunningService::status(const Json& args, const Caller& caller) {

@@ -60,6 +60,8 @@ class DunningService {
 
   struct Report {
     int64_t tenants = 0, subscriptions = 0, moved = 0, mailed = 0;
+    int64_t failed = 0;        // customers whose move the store refused (each tried on its own)
+    std::string firstFailure;  // "'alice': why"
   };
   // The platform job: every tenant with a policy or a subscription in dunning, as of `day`, each under
   // singleton lock "dunning:<tenant id>" (a tenant another mgmtd is running is skipped this round).

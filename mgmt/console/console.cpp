@@ -152,6 +152,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/people", "People", "people", "person-list", kBoth},
                                {"/tokens", "API tokens", "tokens", "token-list", kBoth},
                                {"/audit", "Audit log", "audit", "audit-search", kBoth},
+                               {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
                                {"/settings", "Settings", "settings", "branding-show", kTenant}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
@@ -418,6 +419,8 @@ void Console::addRoutes(core::HttpServer& server) {
   post("/customer/delete", [this](const core::HttpRequest& r, const Visitor& v) { return customerDelete(r, v); });
   get("/sessions", [this](const core::HttpRequest& r, const Visitor& v) { return sessionsPage(r, v); });
   get("/tokens", [this](const core::HttpRequest& r, const Visitor& v) { return tokensPage(r, v); });
+  get("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPage(r, v); });
+  post("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPost(r, v); });
   addPeopleRoutes(server, get, post, anonymous);
   addSignupRoutes(server, get, post, anonymous);
 }

@@ -199,6 +199,11 @@ class Console {
                                   std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse settingsPost(const core::HttpRequest& r, const Visitor& v);
 
+  // dunning_pages.cpp: the tenant's dunning steps, who is in dunning, the latest moves (ADR 0047).
+  core::HttpResponse dunningPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                 std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse dunningPost(const core::HttpRequest& r, const Visitor& v);
+
   // signup_pages.cpp: the public signup form, "check your mail", the emailed link's landing and its
   // provisioning progress; the demo owner's conversion to paid; the platform's signup funnel.
   void addSignupRoutes(

@@ -36,6 +36,7 @@ const PLATFORM_PAGES = [
   ['customers', 'customers?tenant=T'],
   ['customer-new', 'customer?tenant=T&new=1'],
   ['sessions', 'sessions?tenant=T'],
+  ['dunning', 'dunning?tenant=T'],
   ['tokens', 'tokens'],
   ['help', 'help'],
 ];
@@ -53,6 +54,7 @@ const TENANT_PAGES = [
   ['customers-search', 'customers?q=silva'],
   ['customer-new', 'customer?new=1'],
   ['sessions', 'sessions'],
+  ['dunning', 'dunning'],
   ['help', 'help'],
 ];
 

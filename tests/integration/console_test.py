@@ -359,6 +359,36 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(jar, "settings", "settings", {"display-name": "No Token"}, csrf=False)[0], 403)
         self.assertEqual(self.m.ctl_json("branding", "show", "--tenant", "acme")["display-name"], "Acme Fibre")
 
+    def test_dunning_steps_with_errors_next_to_the_field(self):
+        jar = self.sign_in("dunning-owner", "owner@acme.test")
+        code, page = curl(self.base + "dunning", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn('id="s0-after-days"', page)
+        self.assertIn("Dunning is off", page)
+        # A throttle step without its rate: refused, the message next to step 2's rate, what was typed kept.
+        steps = {"s0-after-days": "3", "s0-action": "remind", "s0-mail": "dunning-reminder",
+                 "s1-after-days": "14", "s1-action": "throttle"}
+        code, page = self.form(jar, "dunning", "dunning", steps)
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="s1-rate-error"[^>]*>[^<]*throttle step needs')
+        self.assertIn('value="14"', page)
+        steps["s1-rate"] = "1M/512k"
+        code, _ = self.form(jar, "dunning", "dunning", steps)
+        self.assertEqual(code, 303)
+        got = self.m.ctl_json("dunning-policy", "get", "--tenant", "acme")["steps"]
+        self.assertEqual([(s["after-days"], s["action"]) for s in got], [(3, "remind"), (14, "throttle")])
+        self.assertEqual(self.m.ctl_json("dunning-policy", "get", "--tenant", "other")["steps"], [])
+        code, page = curl(self.base + "dunning?tenant=other", "-b", jar)  # its own tenant's, whatever is asked
+        self.assertIn('value="1M/512k"', page)
+        # A read-only role sees the steps and may not change them; without CSRF nothing is done.
+        reader = self.token_jar("dunning-reader", self.reader_token)
+        code, page = curl(self.base + "dunning", "-b", reader)
+        self.assertEqual(code, 200)
+        self.assertNotIn("Save the steps", page)
+        self.assertEqual(self.form(reader, "dunning", "dunning", {"preset": "off"})[0], 403)
+        self.assertEqual(self.form(jar, "dunning", "dunning", {"preset": "off"}, csrf=False)[0], 403)
+        self.assertEqual(len(self.m.ctl_json("dunning-policy", "get", "--tenant", "acme")["steps"]), 2)
+
     def test_second_factor_enrolment_and_forgot_password(self):
         jar = self.sign_in("totp-staff", "twofa@acme.test")
         code, page = curl(self.base + "account", "-b", jar)
@@ -450,19 +480,19 @@ class ConsoleTest(unittest.TestCase):
         for who in ("owner", "root"):  # people: a wrong password is told next to the field
             self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
         self.assertTrue(checks["root-code-asked"])
-        self.assertEqual(checks["root-nav"], ["Tenants", "People", "API tokens", "Audit log", "Your account"])
+        self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Settings", "Your account"])
+                                               "API tokens", "Audit log", "Dunning", "Settings", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
-        self.assertIn("owner@acme.test", text["owner-09-people"])
-        self.assertNotIn("boss@other.test", text["owner-09-people"])
+        self.assertIn("owner@acme.test", text["owner-10-people"])
+        self.assertNotIn("boss@other.test", text["owner-10-people"])
         for who in ("platform", "admin", "reader", "owner", "root"):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
-        self.assertEqual(checks["platform-nav"], ["Tenants", "People", "API tokens", "Audit log"])
+        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "Audit log", "Settings"])
+                                               "Audit log", "Dunning", "Settings"])
         for who in ("admin", "reader"):
             self.assertEqual(checks[f"{who}-tokens-page"], 403)
             self.assertEqual(checks[f"{who}-tenants-page"], 200)  # tenant-list: only their own tenant
