@@ -228,3 +228,92 @@ TEST(EapResumption, AnEapTlsSessionResumesOnlyEapTlsAndOnlyWhileItsCertificateVe
   LONGS_EQUAL(1, counters.valueOf("radius_eap_resumed_total"));
   LONGS_EQUAL(1, counters.valueOf("radius_eap_resumption_refused_total"));
 }
+
+namespace {
+// The plaintext the client's TLS holds (records already handed to it), decrypted.
+std::string readPending(Client& client) {
+  std::string plain;
+  unsigned char buf[4096];
+  for (;;) {
+    int rc = mbedtls_ssl_read(&client.ssl, buf, sizeof buf);
+    if (rc <= 0) break;
+    plain.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(rc));
+  }
+  return plain;
+}
+}  // namespace
+
+// PEAPv0 fast reconnect (MS-PEAP 3.2.5.5): after the short handshake the server sends the Result
+// TLV at once (no inner Identity, no EAP-MSCHAPv2), EAP-Success follows the peer's Result TLV.
+TEST(EapResumption, PeapResumesWithTheResultTlvAlone) {
+  make(kTypePeap, 8, 8, 1000, 3600);
+  Client first("", "");
+  EapOutput o = handshake(first, kTypePeap, identity("anonymous"));
+  CHECK(o.kind == EapOutput::Kind::kChallenge);
+  o = send(build(Code::kResponse, lastId, kTypePeap, std::string(1, '\0')));  // ack of our Finished
+  LONGS_EQUAL(kTypeIdentity, static_cast<uint8_t>(readInner(first, o)[0]));   // inner Identity request
+  o = sendInner(first, kTypePeap, std::string(1, static_cast<char>(kTypeIdentity)) + "alice");
+  std::string challenge = readInner(first, o);
+  LONGS_EQUAL(kTypeMsChapV2, static_cast<uint8_t>(challenge[0]));
+  std::array<uint8_t, 24> nt{};
+  std::array<uint8_t, 16> peerChallenge{};
+  std::string response = msChapResponse(challenge.substr(1), "alice", "alice-pw", nt, peerChallenge);
+  o = sendInner(first, kTypePeap, std::string(1, static_cast<char>(kTypeMsChapV2)) + response);
+  std::string success = readInner(first, o);
+  LONGS_EQUAL(kMsChapOpSuccess, static_cast<uint8_t>(success[1]));
+  o = sendInner(first, kTypePeap, std::string(1, static_cast<char>(kTypeMsChapV2)) + std::string(1, kMsChapOpSuccess));
+  std::string result = readInner(first, o);  // a whole EAP-Extensions packet
+  LONGS_EQUAL(kTypeExtensions, static_cast<uint8_t>(result[4]));
+  o = sendInner(first, kTypePeap, sv(build(Code::kResponse, static_cast<uint8_t>(result[1]), kTypeExtensions,
+                                            buildResultTlv(true))));
+  CHECK(o.kind == EapOutput::Kind::kAccept);
+  CHECK_FALSE(o.resumed);
+  first.saveSession(&saved);
+
+  Client second("", "", &saved);
+  o = handshake(second, kTypePeap, identity("anonymous"));
+  CHECK(o.kind == EapOutput::Kind::kChallenge);
+  LONGS_EQUAL(1, counters.valueOf("radius_eap_resumed_total"));
+  result = readPending(second);  // came with the end of the short handshake
+  CHECK(result.size() >= 5);
+  LONGS_EQUAL(kTypeExtensions, static_cast<uint8_t>(result[4]));
+  CHECK(parseResultTlv(std::string_view(result).substr(5)) == std::optional<uint16_t>(1));
+  o = sendInner(second, kTypePeap, sv(build(Code::kResponse, static_cast<uint8_t>(result[1]), kTypeExtensions,
+                                             buildResultTlv(true))));
+  CHECK(o.kind == EapOutput::Kind::kAccept);
+  CHECK(o.resumed);
+  CHECK(o.decision.method == aaa::policy::AuthMethod::kMsChapV2);
+  STRCMP_EQUAL("home", o.decision.plan->name.c_str());
+  std::string msk = second.exportKey("client EAP encryption", 64);
+  CHECK(o.mppeRecvKey == msk.substr(0, 32));
+  CHECK(o.mppeSendKey == msk.substr(32, 32));
+}
+
+TEST_GROUP(AuthorizeProven){};
+
+// What a resumed (or earlier-proven) credential gets: authorize()'s decision after the password.
+TEST(AuthorizeProven, DecidesAsAfterTheCredentialWithTheMethodStillEnabled) {
+  auto snap = makeSnapshot();
+  using aaa::policy::AuthMethod;
+  using aaa::policy::RejectReason;
+  aaa::policy::Decision d = aaa::policy::authorizeProven("alice", AuthMethod::kMsChapV2, std::nullopt, *snap, kNow);
+  CHECK(d.accept);
+  STRCMP_EQUAL("home", d.plan->name.c_str());
+  CHECK(aaa::policy::authorizeProven("nobody", AuthMethod::kPap, std::nullopt, *snap, kNow).reason ==
+        RejectReason::kUnknownUser);
+  // Never a way around the credential of another method.
+  for (AuthMethod m : {AuthMethod::kNone, AuthMethod::kChap, AuthMethod::kMac, AuthMethod::kEapTls})
+    CHECK(aaa::policy::authorizeProven("alice", m, std::nullopt, *snap, kNow).reason == RejectReason::kMethodNotAllowed);
+  snap->settings.msChapV2 = false;  // radius.auth-methods without mschapv2
+  CHECK(aaa::policy::authorizeProven("alice", AuthMethod::kMsChapV2, std::nullopt, *snap, kNow).reason ==
+        RejectReason::kMethodNotAllowed);
+  CHECK(aaa::policy::authorizeProven("alice", AuthMethod::kPap, std::nullopt, *snap, kNow).accept);
+  auto expired = makeSnapshot([](aaa::policy::Subscriber& s) { s.expiresAt = kNow - 1; });
+  CHECK(aaa::policy::authorizeProven("alice", AuthMethod::kPap, std::nullopt, *expired, kNow).reason ==
+        RejectReason::kExpired);
+  auto bound = makeSnapshot([](aaa::policy::Subscriber& s) { s.mac = aaa::auth::parseMac("02:00:00:00:00:01"); });
+  CHECK(aaa::policy::authorizeProven("alice", AuthMethod::kPap, std::string_view("02-00-00-00-00-02"), *bound, kNow)
+            .reason == RejectReason::kMacMismatch);
+  CHECK(aaa::policy::authorizeProven("alice", AuthMethod::kPap, std::string_view("02-00-00-00-00-01"), *bound, kNow)
+            .accept);
+}

@@ -158,32 +158,6 @@ TEST(EapServer, ConfigurationErrorsNameTheKey) {
   CHECK(s.status().message().rfind("eap-first-method: ", 0) == 0);
 }
 
-namespace {
-// The peer's EAP-MSCHAPv2 Response Type-Data (opcode 2) to the Challenge Type-Data `challenge`.
-std::string msChapResponse(const std::string& challenge, const std::string& user, const std::string& password,
-                           std::array<uint8_t, 24>& ntOut, std::array<uint8_t, 16>& peerChallenge) {
-  CHECK(challenge.size() >= 21);
-  LONGS_EQUAL(kMsChapOpChallenge, static_cast<uint8_t>(challenge[0]));
-  uint8_t msId = static_cast<uint8_t>(challenge[1]);
-  const auto* authChallenge = reinterpret_cast<const uint8_t*>(challenge.data() + 5);
-  for (size_t i = 0; i < 16; ++i) peerChallenge[i] = static_cast<uint8_t>(0x40 + i);
-  auto hash = *aaa::auth::credentialsFromPassword(password, false)->ntHash;
-  ntOut = aaa::auth::generateNtResponse(authChallenge, peerChallenge.data(), user, hash);
-  std::string r;
-  r.push_back(static_cast<char>(kMsChapOpResponse));
-  r.push_back(static_cast<char>(msId));
-  size_t len = 4 + 1 + 49 + user.size();
-  r.push_back(static_cast<char>(len >> 8));
-  r.push_back(static_cast<char>(len));
-  r.push_back(49);
-  r.append(reinterpret_cast<const char*>(peerChallenge.data()), 16);
-  r.append(8, '\0');
-  r.append(reinterpret_cast<const char*>(ntOut.data()), 24);
-  r.push_back('\0');  // flags
-  r += user;
-  return r;
-}
-}  // namespace
 
 // RFC 5281 11.2.1 (eapol_test phase2="autheap=MSCHAPV2"): EAP inside the tunnel in EAP-Message AVPs,
 // whole EAP packets; the peer's Identity first, then EAP-MSCHAPv2 checked through authorize().
