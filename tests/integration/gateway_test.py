@@ -13,7 +13,7 @@ measured by tests/bench/shaping_bench.py), the ledger's counters equal to the ke
 cutting the client off within one polling interval, kill -9 with the kernel rebuilt from the ledger,
 a logged-out client staying out, and a spoofed IP with another MAC. The gateway's own CoA/Disconnect
 port drops forged, replayed and misaddressed requests, counts them, and leaves the session alone.
-A walled subscriber (dunning, ADR 0048) gets the pay page and no network.
+A walled subscriber (dunning, ADR 0048) gets the pay page and no network, a "redirect" fair-use tier the top-up page.
 The portal's limits (issue 19 item 5): a signup flood refused with 429 and counted, failed logins
 held back per address when the MAC changes, oversized input counted as a failure and kept out of
 the log; and the portal answering while a Disconnect waits for a silent NAS (item 6)."""
@@ -465,6 +465,31 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(200, code, body[:400])
             self.assertTrue(online(c1))
             logout(c1)
+
+            # ---- a "redirect" fair-use tier: the right password gets the top-up page (402), no session.
+            # The period's usage comes from another NAS's accounting (a session elsewhere) ----
+            edged.ctl("plan", "add", "--name", "capped", "--down", "8M", "--up", "4M", "--fup", "10KB:redirect",
+                      "--price", "3.00", "--currency", "USD", "--period", "week")
+            edged.ctl("subscriber", "add", "--username", "rita", "--password", "rita-pass-12", "--plan", "capped")
+            edged.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", ACCT_SECRET)
+            acct_port = edged.ctl_json("status")["radius"]["acct-port"]
+            used = ("import sys; sys.path.insert(0, %r)\n"
+                    "import radius_peer as rp\n"
+                    "from radius_acct_test import acct_packet, SECRET\n"
+                    "a = rp.exchange(%d, acct_packet(1, 'rita', 'R-1', pkt_id=31), SECRET)\n"
+                    "b = rp.exchange(%d, acct_packet(2, 'rita', 'R-1', (20000, 20000, 30), terminate=1, pkt_id=32), SECRET)\n"
+                    "print(a.code, b.code)\n") % (os.path.dirname(os.path.abspath(__file__)), acct_port, acct_port)
+            self.assertEqual("5 5", ns(GW, "/usr/bin/python3", "-c", used).stdout.strip())
+            wait_for(lambda: edged.ctl_json("subscriber", "explain", "rita")["now"].get("redirect") is True,
+                     timeout=15, what="rita's redirect tier")
+            code, body, _ = c1.form("/login", {"username": "rita", "password": "rita-pass-12", "accept": "yes"})
+            self.assertEqual(402, code, body[:400])
+            self.assertIn("Your data for this period is used up", body)
+            self.assertIn("<dt>Plan</dt><dd>capped</dd>", body)
+            self.assertIn("<dt>Price</dt><dd>3.00 USD per week</dd>", body)
+            self.assertIn("Ask the staff for a top-up", body)  # no selfcare-url in this config
+            self.assertFalse(online(c1))
+            self.assertIsNone(self.session_of(edged, "rita"))
 
             # ---- signup limits (issue 19 item 5): c1 made 4 attempts (click-through included) ----
             flood = []
