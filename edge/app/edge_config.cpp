@@ -459,6 +459,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
     if (a.wanInterface != b.wanInterface) return fixed("gateway.wan-interface");
     if (a.portalPort != b.portalPort) return fixed("gateway.portal-port");
     if (a.walledGarden != b.walledGarden) return fixed("gateway.walled-garden");
+    if (a.selfcareUrl != b.selfcareUrl) return fixed("gateway.selfcare-url");  // its host is in the garden
     if (a.dnsServers != b.dnsServers) return fixed("gateway.dns-servers");
     if (a.counterInterval != b.counterInterval) return fixed("gateway.counter-interval");
     if (a.dnsmasq != b.dnsmasq) return fixed("gateway.dnsmasq");
