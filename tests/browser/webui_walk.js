@@ -82,6 +82,8 @@ const PAGES = [
       for (const [name, url] of PAGES) {
         const resp = await page.goto(base + url.replace('SUB', encodeURIComponent(sub)));
         if (name === 'overview') await page.waitForSelector('.chart canvas', { timeout: 5000 }).catch(() => {});
+        if (name === 'overview') checks[`${a.role}-overview-certificates-link`] =
+          await page.locator('a[href="/certificates"]:has-text("which one")').count();
         await shot(`${a.role}-${String(i++).padStart(2, '0')}-${name}`, resp.status());
       }
       // Search as you type: the results follow the input without a submit.

@@ -211,6 +211,9 @@ class WebUi(unittest.TestCase):
             self.assertEqual(len(names), 1, f"{role} certificates: {sorted(seen)}")
             self.assertEqual(seen[names[0]]["status"], 200, seen[names[0]])
         self.assertTrue(checks["viewer-sees-no-certificate-forms"])
+        # The certificate 10 days from its end is an alert on the Overview, with the way to the page.
+        for role in ("viewer", "technician", "admin"):
+            self.assertEqual(checks[f"{role}-overview-certificates-link"], 1, role)
         self.assertEqual(checks["viewer-eap-install-refused"], 403)
         self.assertEqual(checks["viewer-eap-crl-refused"], 403)
         self.assertEqual(checks["certificates-forms"], 2)
