@@ -9,7 +9,7 @@ walls them (Disconnect; a new login gets the walled reply). alice pays through t
 hosted checkout: within 60 s of the payment, with no nudge to the box, the NAS is told (Disconnect
 out of the garden) and her next login has the plan's full rate. bob pays at the cash desk while the
 box is offline; the box is started later and, within 60 s of its start, does the same for him.
-Also: another tenant's token gets 404 (and a read-only one 403) on the dunning routes.
+The throttle step mails each of them once (a real SMTP sink). Also: another tenant's token gets 404 (and a read-only one 403) on the dunning routes.
 
 The box polls every `device-poll-interval` (60 s here, the default) until its tenant has customers in
 dunning, then every `device-dunning-poll-interval` (3 s here so the test is quick; 20 s by default:
@@ -30,12 +30,13 @@ import radius_peer as rp  # noqa: E402
 from radius_acct_test import acct_packet, SECRET  # noqa: E402
 from session_control_test import FakeNas  # noqa: E402
 from mgmt_payments_test import SECRET_KEY, WEBHOOK_SECRET, curl, free_port, start_simulator  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 FULL = "5M/20M"        # MikroTik's rx/tx: the plan's 20M down, 5M up
 THROTTLED = "512k/1M"  # the throttle step's 1M/512k
 WALLED = "256k/256k"
 POLICY = [{"after-days": 3, "action": "remind", "mail": "dunning-reminder"},
-          {"after-days": 20, "action": "throttle", "rate": "1M/512k"},
+          {"after-days": 20, "action": "throttle", "rate": "1M/512k", "mail": "dunning-reminder"},
           {"after-days": 30, "action": "walled", "rate": "256k/256k"}]
 
 
@@ -55,8 +56,10 @@ class DunningEndToEnd(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = TempDir("dunning-e2e-")
         admin_port, sim_port = free_port(), free_port()
+        cls.sink = SmtpSink().start()
         cls.mgmt = Mgmtd(os.path.join(cls.tmp.path, "mgmt"), {
             "admin-api": {"listen": "127.0.0.1", "port": admin_port},
+            "mail": {"smtp-url": cls.sink.url, "from": "billing@platform.example"},
             "device-dunning-poll-interval": 3,
             "payments": {"provider-url": f"https://127.0.0.1:{sim_port}",
                          "provider-ca-file": os.path.join(cls.tmp.path, "sim", "provider.pem")}}).start()
@@ -102,6 +105,7 @@ class DunningEndToEnd(unittest.TestCase):
             cls.box.stop()
         cls.nas.stop()
         cls.mgmt.stop()
+        cls.sink.stop()
         cls.tmp.cleanup()
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -173,6 +177,14 @@ class DunningEndToEnd(unittest.TestCase):
             self.assertEqual({a["name"]: a["value"] for a in coa[0]["attributes"]}["Acct-Session-Id"], sid)
         self.assertEqual(self.on_box("alice")["dunning"], "throttle")
         self.login("alice", THROTTLED)
+        # The throttle step's mail, through the outbox over SMTP, with the pay page (the remind step
+        # was jumped over: it mails nothing).
+        reminder = self.sink.wait_for(lambda x: x["To"] == "alice@example.net" and
+                                      x["Subject"].startswith("Payment overdue"))[0]
+        text = reminder.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("26 day(s) overdue", text)
+        self.assertIn("slowed down", text)
+        self.assertIn("/selfcare/acme/invoices", text)
         # A tenant with customers in dunning: its boxes check in sooner.
         wait_for(lambda: self.box.ctl_json("sync", "status")["poll-interval"] == 3, timeout=20,
                  what="the shorter poll interval")
@@ -235,6 +247,10 @@ class DunningEndToEnd(unittest.TestCase):
         wait_for(lambda: self.box.ctl_json("sync", "status")["poll-interval"] == 60, timeout=20,
                  what="the normal poll interval")
         m.ctl("billing", "verify", "--tenant", "acme")
+        # One reminder each: moving on to walled and back mailed nothing more.
+        for user in ("alice", "bob"):
+            self.assertEqual(len([x for x in self.sink.received() if x["To"] == f"{user}@example.net" and
+                                  x["Subject"].startswith("Payment overdue")]), 1)
 
     def test_2_another_tenants_token_reaches_no_dunning_route(self):
         m = self.mgmt

@@ -5,6 +5,7 @@
 // its own unit of work; the subscriber carries the standing to the boxes (change feed), whose
 // check-ins come sooner meanwhile; a tenant sees only its own dunning.
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "billing/invoicing/calendar.h"
@@ -309,6 +310,51 @@ TEST(Dunning, APaymentRestoresServiceInItsOwnUnitOfWork) {
   // One mail: the throttle step's, when it was first reached (moves down mail nothing; a step jumped
   // over, the remind one, mails nothing either).
   CHECK_EQUAL(1, t.mails("dunning-reminder"));
+  CHECK(t.must("billing-verify", Json::object()).ok());
+}
+
+TEST(Dunning, ConcurrentRunsMoveEachSubscriptionOnce) {
+  // Two mgmtd running the same tenant at once (no lock here: correctness must not need it).
+  Fixture f;
+  const std::vector<std::string> users{"alice", "bob", "carol", "dave", "erin"};
+  Tenant t(f, "acme", users);
+  t.must("dunning-policy-set", {{"steps", R"([{"after-days": 5, "action": "remind", "mail": "dunning-reminder"}])"}});
+  for (const std::string& u : users) t.subscribe(u, "2026-01-01");
+  t.at(dayOf("2026-01-01"));
+  t.must("billing-run", {{"date", "2026-01-01"}, {"finalize", true}});
+  t.at(dayOf("2026-02-01"));
+  std::vector<std::thread> threads;
+  int64_t moved[3] = {0, 0, 0};
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&, i] {
+      core::Result<mgmt::billing::DunningService::Report> r = f.platform->dunning.runTenant(t.id, dayOf("2026-02-01"));
+      if (r.isOk()) moved[i] = r->moved;
+    });
+  for (std::thread& th : threads) th.join();
+  CHECK_EQUAL(5, moved[0] + moved[1] + moved[2]);
+  const Json st = t.must("dunning-status", {{"limit", 100}}).arguments;
+  CHECK_EQUAL(5u, st["in-dunning"].size());
+  CHECK_EQUAL(5u, st["log"].size());
+  CHECK_EQUAL(5, t.mails("dunning-reminder"));
+}
+
+TEST(Dunning, AMatchedBankLineRestoresToo) {
+  Fixture f;
+  Tenant t(f, "acme", {"alice"});
+  t.must("dunning-policy-set", {{"steps", R"([{"after-days": 5, "action": "suspend"}])"}});
+  t.subscribe("alice", "2026-01-01");
+  t.at(dayOf("2026-01-01"));
+  t.must("billing-run", {{"date", "2026-01-01"}, {"finalize", true}});
+  t.at(dayOf("2026-02-01"));
+  t.must("dunning-run", Json::object());
+  CHECK_EQUAL("suspend", field(t.subscriber("alice"), "dunning"));
+  const Json inv = t.must("invoice-list", {{"username", "alice"}}).arguments[0];
+  const std::string csv = "id,date,amount,currency,reference\nBANK-1,2026-02-01,30.00,USD," +
+                          inv["reference"].get<std::string>() + "\n";
+  const Json imported = t.must("bank-import", {{"format", "csv"}, {"statement", csv}}).arguments;
+  CHECK_EQUAL(1, imported["matched"].get<int64_t>());
+  CHECK_EQUAL(0u, t.status("alice")["in-dunning"].size());
+  CHECK_EQUAL("", field(t.subscriber("alice"), "dunning"));
   CHECK(t.must("billing-verify", Json::object()).ok());
 }
 
