@@ -153,12 +153,22 @@ void CatalogService::registerCommands(core::command::Table& c) {
       {"plan-list", &CatalogService::planList},
       {"plan-del", &CatalogService::planDel},
       {"subscriber-add", &CatalogService::subscriberAdd},
-      {"subscriber-set", &CatalogService::subscriberSet},
       {"subscriber-del", &CatalogService::subscriberDel},
       {"subscriber-show", &CatalogService::subscriberShow},
       {"subscriber-list", &CatalogService::subscriberList},
       {"subscriber-import", &CatalogService::subscriberImport},
       {"stats", &CatalogService::stats},
+  });
+  // Dunning (ADR 0048) is the admin's (and mgmt's, whose changes arrive as the local root): a
+  // technician may change a subscriber but neither dun nor lift dunning, which would give service
+  // that is not paid for.
+  c.bind("subscriber-set", [this](const Json& args, const core::command::Caller& caller) {
+    if (!caller.role.empty() && caller.role != "admin" && args.is_object())
+      for (const char* key : {"dunning", "dunning-rate", "dunning-url"})
+        if (args.contains(key))
+          return ControlReply::error(core::permissionDenied(
+              std::string(key) + ": only an admin changes dunning on the box (mgmt's dunning steps set it)"));
+    return subscriberSet(args);
   });
 }
 

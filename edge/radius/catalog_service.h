@@ -8,6 +8,7 @@
 // - The command table (edge/commands/edge_commands.cpp) has checked argument names, shapes and
 //   lengths before a handler runs; a handler checks what a value means (a plan's rules, a
 //   subscriber's fields) and answers with the Status's code (not-found, conflict, ...).
+//   subscriber-set's dunning arguments need the admin role (or the local root: edgectl, mgmt's sync).
 // - Every successful change is written through the Writer, then published to the snapshot before
 //   the handler answers, so the next request sees it.
 // - After a plan-set, planChanged is called with that plan's id (live sessions get the new rate by

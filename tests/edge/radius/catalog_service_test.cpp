@@ -288,7 +288,7 @@ TEST(Catalog, MovingAnActiveSubscriberToAnotherPlanCallsSubscriberPlanChanged) {
 // Dunning (ADR 0048): a subscriber-set that changes dunning, its rate or its pay page calls
 // dunningChanged with the subscriber before and after (RadiusService then sends the CoA or
 // Disconnect aaa::policy::dunningActionOnChange decides); other changes do not; the values survive a
-// reload from edge.db and subscriber-show shows them.
+// reload from edge.db and subscriber-show shows them; only an admin (or the local root) changes them.
 TEST(Catalog, DunningChangesAreToldWithBeforeAndAfter) {
   addHome();
   ok("subscriber-add", Json{{"username", "alice"}, {"password", "pw-alice"}, {"plan", "home"}});
@@ -321,8 +321,23 @@ TEST(Catalog, DunningChangesAreToldWithBeforeAndAfter) {
   LONGS_EQUAL(256000, stored->dunningRate.upBps);
   STRCMP_EQUAL("https://pay.example.net/a", stored->dunningUrl.c_str());
 
-  ok("subscriber-set", Json{{"username", "alice"}, {"dunning", ""}, {"dunning-rate", ""}, {"dunning-url", ""}});
+  // A technician (the web UI's role) may change the subscriber but not its dunning: lifting it would
+  // give service that is not paid for. An admin may.
+  core::command::Caller technician;
+  technician.role = "technician";
+  ControlReply lift = table->call(technician, "subscriber-set", Json{{"username", "alice"}, {"dunning", ""}});
+  refused(lift, "permission-denied", "dunning: only an admin changes dunning on the box");
+  refused(table->call(technician, "subscriber-set", Json{{"username", "alice"}, {"dunning-url", ""}}),
+          "permission-denied", "dunning-url: only an admin");
+  CHECK_TRUE(table->call(technician, "subscriber-set", Json{{"username", "alice"}, {"password", "new-pw-1"}}).ok());
+  LONGS_EQUAL(2, dunningChanges.size());
+  core::command::Caller admin;
+  admin.role = "admin";
+  CHECK_TRUE(table->call(admin, "subscriber-set", Json{{"username", "alice"}, {"dunning-url", "https://pay.example.net/b"}}).ok());
   LONGS_EQUAL(3, dunningChanges.size());
+
+  ok("subscriber-set", Json{{"username", "alice"}, {"dunning", ""}, {"dunning-rate", ""}, {"dunning-url", ""}});
+  LONGS_EQUAL(4, dunningChanges.size());
   stored = aaa::policy::loadSubscriber(*reader, "alice");
   CHECK(stored->dunning == aaa::policy::Dunning::kNone);
   LONGS_EQUAL(0, stored->dunningRate.downBps);
