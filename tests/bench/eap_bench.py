@@ -78,6 +78,8 @@ class Bench(BenchBase):
             cmd += ["--users", str(self.users)]
         if resume:
             cmd.append("--resume")
+        if self.args.groups:
+            cmd += ["--groups", self.args.groups]
         cmd += ["--duration", str(duration)] if duration is not None else ["--count", str(count)]
         return cmd
 
@@ -488,6 +490,9 @@ def parse_args(argv):
                    help="comma-separated: peap, ttls, tls (default all)")
     p.add_argument("--skip", action="append", default=[], choices=["edged", "freeradius", "pap"],
                    help="leave out a server or the PAP-under-EAP phase (repeatable)")
+    p.add_argument("--groups", default="",
+                   help="key-exchange groups eapload offers (OpenSSL syntax, e.g. X25519:P-256; default: OpenSSL's "
+                        "list, as a supplicant on OpenSSL 3 offers it)")
     p.add_argument("--fr-threads", type=int, default=0,
                    help="FreeRADIUS threads: 0 = none (-t, the default, like radius_bench), N = pool of N")
     p.add_argument("--json-out", default=os.path.join(os.path.dirname(os.path.abspath(BIN)), "bench", "eap.json"))

@@ -61,7 +61,7 @@ struct Options {
   double durationS = 0;
   uint64_t count = 0;
   bool resume = false;
-  std::string ca, cert, key;
+  std::string ca, cert, key, groups;
   uint32_t timeoutMs = 3000;
   uint32_t retries = 3;
   double rate = 0;  // logins/s started on a schedule (open loop); 0 = closed loop
@@ -81,6 +81,8 @@ void usage(FILE* out) {
                "  --resume               measured logins resume the conversation's previous session\n"
                "  --ca FILE              verify the server's certificate chain against FILE\n"
                "  --cert FILE --key FILE EAP-TLS client certificate and key\n"
+               "  --groups LIST          key-exchange groups offered, e.g. X25519:P-256 (default:\n"
+               "                         OpenSSL's, as a supplicant on OpenSSL 3 offers)\n"
                "  --timeout-ms MS        resend an unanswered request after MS (default 3000)\n"
                "  --retries N            resends before the login times out (default 3)\n"
                "  --rate R               open loop: start R logins/s on a schedule, on free\n"
@@ -126,7 +128,8 @@ bool parseOptions(int argc, char** argv, Options* o) {
     } else if (a == "--users") {
       ok = number(&n) && n > 0;
       o->users = n;
-    } else if (a == "--user-prefix" || a == "--password-prefix" || a == "--ca" || a == "--cert" || a == "--key") {
+    } else if (a == "--user-prefix" || a == "--password-prefix" || a == "--ca" || a == "--cert" || a == "--key" ||
+               a == "--groups") {
       const char* v = value();
       ok = v != nullptr;
       if (ok) {
@@ -134,7 +137,8 @@ bool parseOptions(int argc, char** argv, Options* o) {
                            : a == "--password-prefix" ? o->passwordPrefix
                            : a == "--ca" ? o->ca
                            : a == "--cert" ? o->cert
-                                           : o->key;
+                           : a == "--key"  ? o->key
+                                           : o->groups;
         dst = v;
       }
     } else if (a == "--concurrency") {
@@ -496,7 +500,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
   std::signal(SIGPIPE, SIG_IGN);
-  std::unique_ptr<TlsClient> tls(TlsClient::create(o.ca, o.cert, o.key));
+  std::unique_ptr<TlsClient> tls(TlsClient::create(o.ca, o.cert, o.key, o.groups));
   if (!tls) return 2;
   Loop loop(o, *tls);
   if (!loop.open()) return 2;

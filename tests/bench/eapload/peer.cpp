@@ -1,6 +1,7 @@
 #include "tests/bench/eapload/peer.h"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -59,7 +60,8 @@ uint8_t methodType(Method m) {
   return 0;
 }
 
-TlsClient* TlsClient::create(const std::string& caFile, const std::string& certFile, const std::string& keyFile) {
+TlsClient* TlsClient::create(const std::string& caFile, const std::string& certFile, const std::string& keyFile,
+                             const std::string& groups) {
   auto* t = new TlsClient();
   t->ctx_ = SSL_CTX_new(TLS_client_method());
   auto bad = [&](const char* what) {
@@ -71,6 +73,7 @@ TlsClient* TlsClient::create(const std::string& caFile, const std::string& certF
   // EAP's TLS methods are TLS 1.2 here (edged's mbedTLS 2.28 has no 1.3; FreeRADIUS is set alike).
   SSL_CTX_set_min_proto_version(t->ctx_, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(t->ctx_, TLS1_2_VERSION);
+  if (!groups.empty() && SSL_CTX_set1_groups_list(t->ctx_, groups.c_str()) != 1) return bad("--groups");
   if (!caFile.empty()) {
     if (SSL_CTX_load_verify_locations(t->ctx_, caFile.c_str(), nullptr) != 1) return bad("--ca");
     SSL_CTX_set_verify(t->ctx_, SSL_VERIFY_PEER, nullptr);
@@ -331,7 +334,20 @@ SSL_SESSION* Peer::session() const {
 
 std::string Peer::cipher() const {
   const char* c = SSL_get_cipher_name(ssl_);
-  return c ? c : "";
+  std::string out = c ? c : "";
+  // The key exchange's group (the server chooses it from the client's list).
+  EVP_PKEY* key = nullptr;
+  if (SSL_get_peer_tmp_key(ssl_, &key) == 1 && key != nullptr) {
+    char group[64] = {};
+    size_t len = 0;
+    if (EVP_PKEY_get_group_name(key, group, sizeof group, &len) == 1) {
+      out += std::string(" ") + group;
+    } else if (const char* type = EVP_PKEY_get0_type_name(key)) {
+      out += std::string(" ") + type;
+    }
+    EVP_PKEY_free(key);
+  }
+  return out;
 }
 
 }  // namespace bench::eapload

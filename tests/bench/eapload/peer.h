@@ -30,7 +30,10 @@ class TlsClient {
  public:
   // caFile: verify the server's chain ("" = do not). certFile/keyFile: the EAP-TLS client
   // certificate ("" = none). Returns nullptr after printing why.
-  static TlsClient* create(const std::string& caFile, const std::string& certFile, const std::string& keyFile);
+  // groups: the key-exchange groups offered, OpenSSL's list syntax ("" = OpenSSL's default, as a
+  // supplicant on OpenSSL 3 offers: X25519, P-256, X448, P-521, P-384).
+  static TlsClient* create(const std::string& caFile, const std::string& certFile, const std::string& keyFile,
+                           const std::string& groups);
   ~TlsClient();
   SSL_CTX* ctx() const { return ctx_; }
 
