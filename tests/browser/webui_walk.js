@@ -193,6 +193,14 @@ const PAGES = [
         await page.goto(base + 'certificates');
         checks['certificates-text'] = await page.innerText('main');
         await shot('admin-31-certificates-page', 200);
+        // Then a real certificate and its key pasted (the browser sends the line breaks as CRLF):
+        // installed, and the page shows it.
+        const [eapCert, eapKey] = arg('eap-files').split(':').map((f) => fs.readFileSync(f, 'utf8'));
+        await page.fill('#eap-certificate', eapCert);
+        await page.fill('#eap-key', eapKey);
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/certificates/install"] button')]);
+        checks['certificates-installed'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        checks['certificates-after-install'] = await page.locator('#cert-eap-certificate').innerText();
       }
       // My account's TOTP enrollment (the QR code) and a filtered events page, for the operator guide.
       await page.goto(base + 'account/totp');

@@ -75,6 +75,10 @@ def eap_files(d):
     with open(os.path.join(d, "crlnumber"), "w") as f:
         f.write("01\n")
     run("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "crl.pem")
+    # The one the admin pastes into the Certificates page in the walk: also 10 days from its end.
+    run("req", *ec, "-subj", "/CN=radius2.example.net", "-keyout", "eap2.key", "-out", "eap2.csr")
+    run("x509", "-req", "-in", "eap2.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "10",
+        "-extfile", "eap.ext", "-out", "eap2.pem")
     return {"eap-certificate": os.path.join(d, "eap.pem"), "eap-key": os.path.join(d, "eap.key"),
             "eap-ca": os.path.join(d, "ca.pem"), "eap-crl": os.path.join(d, "crl.pem")}
 
@@ -145,6 +149,10 @@ class WebUi(unittest.TestCase):
         self.assertIn("content-security-policy: default-src 'none'; script-src 'self'", headers)
         self.assertRegex(headers, r"set-cookie: edged_ui=[0-9a-f]{32}; path=/; httponly; samesite=strict; secure")
 
+    def entry_subject(self):
+        view = self.edged.ctl_json("certs")
+        return next(e for e in view["certificates"] if e["name"] == "eap-certificate")["certificates"][0]["subject"]
+
     def test_user_commands(self):
         rows = self.edged.ctl_json("user", "list")
         self.assertEqual({r["username"]: r["role"] for r in rows},
@@ -181,7 +189,8 @@ class WebUi(unittest.TestCase):
         out = os.path.join(os.environ.get("EDGE_ARTIFACTS", os.path.join(self.tmp.path, "artifacts")), "webui")
         walker = os.path.join(src, "tests", "browser", "webui_walk.js")
         r = subprocess.run(["node", walker, "--url", self.ui, "--out", out, "--accounts", json.dumps(ACCOUNTS),
-                            "--subscriber", "alice", "--locked", ":".join(LOCKED)],
+                            "--subscriber", "alice", "--locked", ":".join(LOCKED),
+                            "--eap-files", ":".join(os.path.join(self.tmp.path, "eap", f) for f in ("eap2.pem", "eap2.key"))],
                            capture_output=True, text=True, timeout=240)
         lines = r.stdout.strip().splitlines()
         result = json.loads(lines[-1]) if lines else {"ok": False}
@@ -220,6 +229,14 @@ class WebUi(unittest.TestCase):
         self.assertEqual(checks["certificates-field-error"], ["not a PEM certificate (no '-----BEGIN CERTIFICATE-----' line)"])
         self.assertIn("expires in", checks["certificates-text"])
         self.assertIn("radius.example.net", checks["certificates-text"])
+        self.assertIn("EAP certificate installed and in use: CN=radius2.example.net", checks["certificates-installed"])
+        self.assertIn("expires in", checks["certificates-after-install"])
+        eap = os.path.join(self.tmp.path, "eap")
+        for f in ("eap2.pem", "eap2.key"):  # stored as pasted, with LF line ends
+            with open(os.path.join(eap, f)) as a, open(os.path.join(eap, f.replace("2", ""))) as b:
+                self.assertEqual(a.read(), b.read(), f)
+        self.assertEqual(os.stat(os.path.join(eap, "eap.key")).st_mode & 0o777, 0o600)
+        self.assertEqual(self.entry_subject(), "CN=radius2.example.net")
         self.assertIn("Access-Reject", checks["diagnostics-login-reason"])
         self.assertIn("Wrong password", checks["diagnostics-login-reason"])
         self.assertIn("Done: exited with status 0", checks["diagnostics-ping-done"])
