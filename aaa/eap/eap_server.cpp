@@ -244,7 +244,7 @@ bool supported(uint8_t type, bool tlsAvailable) {
 }  // namespace
 
 TlsTunnel::SessionLookup EapServer::sessionLookup(Conversation& c, const policy::Snapshot& snap) {
-  return [this, &c, &snap](std::string_view id) -> std::string {
+  return [this, &c, &snap](std::string_view id) -> TlsTunnel::CachedSession {
     bool refused = false;
     auto hit = resumption_.find(id, c.method, steadySeconds(), [&](const ResumptionGrant& g) {
       if (c.method == kTypeTls) return true;  // the certificate is the credential: the tunnel verifies it again
@@ -259,7 +259,8 @@ TlsTunnel::SessionLookup EapServer::sessionLookup(Conversation& c, const policy:
     }
     if (!hit) return {};
     c.resumedGrant = hit->grant;
-    return std::move(hit->session);
+    return TlsTunnel::CachedSession{std::move(hit->session),
+                                    TlsTunnel::Trust{hit->grant.trustGeneration, hit->grant.trustedUntil}};
   };
 }
 
@@ -271,6 +272,9 @@ void EapServer::keepForResumption(Conversation& c, const policy::Decision& d) {
   if (c.method == kTypeTls) {
     g.subscriber = d.subscriber->username;
     g.subscriberId = d.subscriber->id;
+    TlsTunnel::Trust trust = c.tls->newSessionTrust();
+    g.trustGeneration = trust.generation;
+    g.trustedUntil = trust.until;
   } else {
     g.subscriber = c.provenUser;
     g.subscriberId = c.provenId;

@@ -36,6 +36,10 @@ struct ResumptionGrant {
   int64_t subscriberId = 0;            // its row id: a deleted and re-added name is someone else
   std::array<uint8_t, 32> credential{};  // credentialDigest() of its credential at that login
   policy::AuthMethod innerMethod = policy::AuthMethod::kNone;  // PAP, MS-CHAPv2 or EAP-TLS
+  // EAP-TLS: the TlsContext generation that verified the client certificate, and the Unix time
+  // until which that verification stands (aaa/eap/tls_tunnel.h, TlsTunnel::Trust).
+  uint64_t trustGeneration = 0;
+  int64_t trustedUntil = 0;
 };
 
 class ResumptionCache {

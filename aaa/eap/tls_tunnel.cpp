@@ -1,6 +1,9 @@
 #include "aaa/eap/tls_tunnel.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <ctime>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -33,6 +36,7 @@ struct TlsContext::Impl {
   mbedtls_ssl_config withoutClient;  // PEAP, TTLS
   bool hasCa = false;
   bool hasCrl = false;
+  uint64_t generation = 0;
   Impl() {
     mbedtls_entropy_init(&entropy);
     mbedtls_ctr_drbg_init(&drbg);
@@ -58,6 +62,7 @@ struct TlsContext::Impl {
 TlsContext::TlsContext() : impl_(std::make_unique<Impl>()) {}
 TlsContext::~TlsContext() = default;
 bool TlsContext::hasClientCa() const { return impl_->hasCa; }
+uint64_t TlsContext::generation() const { return impl_->generation; }
 
 // Called by mbedTLS when the keys are derived: kept for exportKey() (RFC 5216 2.3 needs the master
 // secret and both randoms, which mbedTLS 2.28 does not otherwise expose). On a resumed session the
@@ -81,6 +86,7 @@ struct TlsTunnel::Impl {
   bool hit = false;          // a cached session was handed to mbedTLS
   bool stored = false;       // mbedTLS finished a full handshake (its session-cache set was called)
   std::string newSession;    // that session, serialized, when resumption is on
+  Trust newTrust;            // what verified it, and until when
   std::string refusal;
   Impl() { mbedtls_ssl_init(&ssl); }
   ~Impl() {
@@ -152,12 +158,19 @@ int getSession(void*, mbedtls_ssl_session* session) noexcept {
   TlsTunnel::Impl* t = tCurrent;
   if (t == nullptr || t->lookup == nullptr || !*t->lookup || session->id_len == 0) return 1;
   try {
-    std::string bytes = (*t->lookup)(std::string_view(reinterpret_cast<const char*>(session->id), session->id_len));
+    TlsTunnel::CachedSession cached =
+        (*t->lookup)(std::string_view(reinterpret_cast<const char*>(session->id), session->id_len));
+    std::string& bytes = cached.session;
     if (bytes.empty()) return 1;
     int rc = mbedtls_ssl_session_load(session, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
     mbedtls_platform_zeroize(bytes.data(), bytes.size());
     if (rc != 0) return 1;
-    if (t->requireClient) {
+    // The verification of the full handshake stands while nothing it used changed: the same CA and
+    // CRL (no reload since) and everything in it still valid. Otherwise the certificate is verified
+    // again against what is loaded now.
+    bool unchanged = cached.trust.generation == t->context->generation &&
+                     static_cast<int64_t>(std::time(nullptr)) < cached.trust.until;
+    if (t->requireClient && !unchanged) {
       if (session->peer_cert == nullptr) {
         t->refusal = "the cached session has no client certificate";
         return 1;  // mbedTLS frees the loaded session
@@ -178,6 +191,29 @@ int getSession(void*, mbedtls_ssl_session* session) noexcept {
   }
 }
 
+int64_t unixTime(const mbedtls_x509_time& t) {
+  std::tm tm{};
+  tm.tm_year = t.year - 1900;
+  tm.tm_mon = t.mon - 1;
+  tm.tm_mday = t.day;
+  tm.tm_hour = t.hour;
+  tm.tm_min = t.min;
+  tm.tm_sec = t.sec;
+  return static_cast<int64_t>(::timegm(&tm));
+}
+
+// Until when a verification of `peer` under `c` stands without anything in it changing: the end of
+// the peer's, every CA certificate's and every CRL's validity (an expired CRL fails verification).
+int64_t trustedUntil(const TlsContext::Impl& c, const mbedtls_x509_crt* peer) {
+  int64_t until = unixTime(peer->valid_to);
+  for (const mbedtls_x509_crt* ca = &c.ca; ca != nullptr && ca->raw.len != 0; ca = ca->next)
+    until = std::min(until, unixTime(ca->valid_to));
+  if (c.hasCrl)
+    for (const mbedtls_x509_crl* crl = &c.crl; crl != nullptr && crl->raw.len != 0; crl = crl->next)
+      until = std::min(until, crl->next_update.year == 0 ? until : unixTime(crl->next_update));
+  return until;
+}
+
 int setSession(void*, const mbedtls_ssl_session* session) noexcept {
   TlsTunnel::Impl* t = tCurrent;
   if (t == nullptr) return 0;
@@ -193,6 +229,8 @@ int setSession(void*, const mbedtls_ssl_session* session) noexcept {
       return 0;
     }
     t->newSession.resize(n);
+    t->newTrust.generation = t->context->generation;
+    t->newTrust.until = session->peer_cert != nullptr ? trustedUntil(*t->context, session->peer_cert) : 0;
   } catch (...) {
     t->newSession.clear();
   }
@@ -221,8 +259,10 @@ core::Status configure(TlsContext::Impl& c, mbedtls_ssl_config& conf, bool requi
 }  // namespace
 
 core::Result<std::unique_ptr<TlsContext>> TlsContext::load(const TlsServerConfig& cfg) {
+  static std::atomic<uint64_t> generations{0};
   std::unique_ptr<TlsContext> ctx(new TlsContext());
   Impl& c = *ctx->impl_;
+  c.generation = ++generations;
   int rc = mbedtls_x509_crt_parse_file(&c.own, cfg.certificateFile.c_str());
   if (rc != 0) return core::invalidArgument("eap-certificate: " + cfg.certificateFile + ": " + mbedError(rc));
   rc = mbedtls_pk_parse_keyfile(&c.key, cfg.keyFile.c_str(), nullptr);
@@ -331,6 +371,8 @@ std::string TlsTunnel::takeNewSession() {
 }
 
 const std::string& TlsTunnel::resumptionRefusal() const { return impl_->refusal; }
+
+TlsTunnel::Trust TlsTunnel::newSessionTrust() const { return impl_->newTrust; }
 
 std::string TlsTunnel::takeOutput() {
   std::string out;

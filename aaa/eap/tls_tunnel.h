@@ -32,6 +32,8 @@ class TlsContext {
   static core::Result<std::unique_ptr<TlsContext>> load(const TlsServerConfig& config);
   ~TlsContext();
   bool hasClientCa() const;
+  // Distinct for every loaded context (a reload makes a new one): what verified a certificate.
+  uint64_t generation() const;
 
   struct Impl;
   Impl& impl() const { return *impl_; }
@@ -51,13 +53,24 @@ class TlsTunnel {
   TlsTunnel& operator=(const TlsTunnel&) = delete;
 
   enum class Step { kContinue, kEstablished, kFailed };
-  // The serialized session (mbedtls_ssl_session_save) to resume for the session ID a ClientHello
-  // offers, or "" for a full handshake (aaa/eap/resumption.h).
-  using SessionLookup = std::function<std::string(std::string_view sessionId)>;
+  // What a full handshake's session was verified under: the context's generation, and the Unix time
+  // until which that verification stands unchanged (the client certificate's, the CA certificates'
+  // and the CRL's own validity; 0 without a client certificate).
+  struct Trust {
+    uint64_t generation = 0;
+    int64_t until = 0;
+  };
+  // A cached session to resume: mbedtls_ssl_session_save's bytes ("" = none: a full handshake).
+  struct CachedSession {
+    std::string session;
+    Trust trust;
+  };
+  using SessionLookup = std::function<CachedSession(std::string_view sessionId)>;
   // Feeds the peer's records and runs the handshake as far as they allow. Our records (and, on
   // failure, the alert) accumulate in takeOutput(). With `lookup`, a session ID the peer offers is
   // looked up; a session of EAP-TLS is resumed only if its client certificate still verifies
-  // against this context's CA and CRL now (else a full handshake, resumptionRefusal() says why).
+  // against this context's CA and CRL now (else a full handshake, resumptionRefusal() says why):
+  // verified again unless the session's Trust is this context's and still runs.
   Step handshake(std::string_view peerRecords, const SessionLookup* lookup = nullptr);
   bool established() const { return established_; }
   // After kEstablished: whether the handshake resumed a session (abbreviated handshake: the peer's
@@ -65,6 +78,7 @@ class TlsTunnel {
   bool resumed() const;
   std::string sessionId() const;
   std::string takeNewSession();
+  Trust newSessionTrust() const;  // of the full handshake's session
   const std::string& resumptionRefusal() const;
 
   // After the handshake: the application data in `peerRecords` (kFailed on a bad record).
