@@ -280,6 +280,19 @@ core::Result<SqlImport> readFreeradiusSql(SqlSource& source, bool daloradius,
 ImportPlan mapFreeradiusSql(const SqlImport& data, const MapOptions& options, bool daloradius) {
   ImportPlan plan = mapFreeradiusUsers(data.entries, options);
   plan.source = daloradius ? "daloradius" : "freeradius-sql";
+  // The users-file mapping names a DEFAULT by its line; here that is a group (by its first row).
+  std::map<int, std::string> groupAt;
+  for (const UsersEntry& e : data.entries)
+    if (e.isDefault && !e.check.empty()) groupAt.emplace(e.line, e.check.front().value);
+  for (std::string& w : plan.warnings) {
+    const std::string marker = ": DEFAULT depends on the request";
+    size_t at = w.find(marker);
+    if (w.rfind("line ", 0) != 0 || at == std::string::npos) continue;
+    auto g = groupAt.find(static_cast<int>(number(w.substr(5, at - 5))));
+    if (g != groupAt.end())
+      w = "group '" + g->second + "' (row " + w.substr(5, at - 5) + ") depends on the request" +
+          w.substr(at + marker.size());
+  }
   plan.warnings.insert(plan.warnings.begin(), data.warnings.begin(), data.warnings.end());
   if (data.hasAccounting && data.accountingSessions > 0)
     plan.warnings.push_back("radacct holds " + std::to_string(data.accountingSessions) + " sessions (" +

@@ -546,7 +546,8 @@ std::string reportText(const ImportPlan& plan, size_t maxSubscriberLines) {
   const core::Json& c = j["counts"];
   std::string out = "Import from " + plan.source + " (dry run)\n";
   out += "  " + std::to_string(c["entries"].get<int64_t>()) + " subscribers read (" +
-         std::to_string(plan.defaults) + " DEFAULT entries), " + std::to_string(c["importable"].get<int64_t>()) +
+         std::to_string(plan.defaults) +
+         (plan.source == "freeradius-sql" || plan.source == "daloradius" ? " groups), " : " DEFAULT entries), ") + std::to_string(c["importable"].get<int64_t>()) +
          " importable, " + std::to_string(c["not-importable"].get<int64_t>()) + " not, " +
          std::to_string(c["with-warnings"].get<int64_t>()) + " with warnings\n";
   out += "  passwords:";

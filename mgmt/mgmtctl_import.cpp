@@ -81,18 +81,21 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
   core::Json plans = core::Json::array();
   for (const importer::MappedPlan& p : plan.plans)
     if (p.subscribers > 0) plans.push_back(p.args);
-  std::vector<core::Json> rows;
+  // The importable ones by index (a row is built when its chunk is sent: a million subscribers'
+  // arguments are not held twice).
+  std::vector<size_t> rows;
   int64_t notImportable = 0;
-  for (const importer::MappedSubscriber& s : plan.subscribers) {
-    if (!s.importable) {
-      ++notImportable;
-      continue;
-    }
+  for (size_t i = 0; i < plan.subscribers.size(); ++i) {
+    if (plan.subscribers[i].importable) rows.push_back(i);
+    else ++notImportable;
+  }
+  auto rowOf = [&plan](size_t i) {
+    const importer::MappedSubscriber& s = plan.subscribers[i];
     core::Json row = s.args;
     row["line"] = s.line;
     if (!s.customer.empty()) row["customer"] = s.customer;
-    rows.push_back(std::move(row));
-  }
+    return row;
+  };
   if (plans.size() > importing::kMaxPlansPerCall) {
     std::fprintf(stderr, "mgmtctl: import: %zu plans: more than %zu in one import; split the source\n", plans.size(),
                  importing::kMaxPlansPerCall);
@@ -112,7 +115,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     if (first || dryRun) args["plans"] = plans;
     size_t end = std::min(rows.size(), sent + chunk);
     core::Json part = core::Json::array();
-    for (size_t i = sent; i < end; ++i) part.push_back(rows[i]);
+    for (size_t i = sent; i < end; ++i) part.push_back(rowOf(rows[i]));
     args["subscribers"] = std::move(part);
     const auto callStart = std::chrono::steady_clock::now();
     core::Result<core::Json> reply = core::controlCall(socketPath, "import-apply", args, 300000, "mgmtd");

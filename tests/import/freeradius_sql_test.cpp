@@ -125,7 +125,7 @@ TEST(FreeradiusSql, RowsMapAsRlmSqlAppliesThem) {
   STRCMP_EQUAL("10.1.2.3", dave.args["static-ip"].get<std::string>().c_str());
 
   // branch compares NAS-IP-Address: applied to nobody, said once; erin has no rate left.
-  CHECK(has(p.warnings, "NAS-IP-Address == 10.0.0.1"));
+  CHECK(has(p.warnings, "group 'branch' (row 2) depends on the request (NAS-IP-Address == 10.0.0.1)"));
   const auto& erin = find(p, "erin");
   CHECK(!erin.importable);
   CHECK(erin.refusal.find("no rate") != std::string::npos);
