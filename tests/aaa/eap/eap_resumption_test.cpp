@@ -215,17 +215,29 @@ TEST(EapResumption, AnEapTlsSessionResumesOnlyEapTlsAndOnlyWhileItsCertificateVe
   CHECK(o.mppeRecvKey == msk.substr(0, 32));
   LONGS_EQUAL(1, counters.valueOf("radius_eap_resumed_total"));
 
+  // A reload of the same files: the certificate is verified again (another context) and still
+  // resumes.
+  aaa::eap::TlsServerConfig files{pki().serverFile, pki().serverKeyFile, pki().caFile, ""};
+  auto reloaded = server->loadTls(files);
+  CHECK_TRUE_TEXT(reloaded.isOk(), reloaded.status().message().c_str());
+  server->useTls(std::move(*reloaded));
+  Client again(pki().clientPem, pki().clientKey, &saved);
+  o = eapTls(again);
+  CHECK(o.kind == EapOutput::Kind::kAccept);
+  CHECK(o.resumed);
+  LONGS_EQUAL(2, counters.valueOf("radius_eap_resumed_total"));
+
   // New trust (a reload: here the server's own certificate as the only CA): alice's certificate no
   // longer verifies, so her cached session does not resume and the full handshake refuses it.
-  aaa::eap::TlsServerConfig files{pki().serverFile, pki().serverKeyFile, pki().serverFile, ""};
-  auto reloaded = server->loadTls(files);
+  files.caFile = pki().serverFile;
+  reloaded = server->loadTls(files);
   CHECK_TRUE_TEXT(reloaded.isOk(), reloaded.status().message().c_str());
   server->useTls(std::move(*reloaded));
   Client third(pki().clientPem, pki().clientKey, &saved);
   o = eapTls(third);
   CHECK(o.kind == EapOutput::Kind::kReject);
   CHECK(o.why.find("client certificate") != std::string::npos);
-  LONGS_EQUAL(1, counters.valueOf("radius_eap_resumed_total"));
+  LONGS_EQUAL(2, counters.valueOf("radius_eap_resumed_total"));
   LONGS_EQUAL(1, counters.valueOf("radius_eap_resumption_refused_total"));
 }
 
