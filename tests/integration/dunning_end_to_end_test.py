@@ -166,9 +166,11 @@ class DunningEndToEnd(unittest.TestCase):
         self.assertEqual(self.box.ctl_json("sync", "status")["poll-interval"], 60)
 
         # 26 days past due: throttled (the remind step was jumped over: no mail for it).
-        run = m.ctl_json("dunning", "run", "--tenant", "acme")
-        self.assertEqual(run["moved"], 2, run)
-        self.assertEqual(self.standing("alice")["in-dunning"][0]["action"], "throttle")
+        m.ctl("dunning", "run", "--tenant", "acme")  # (mgmtd's own job may have been first: the same moves)
+        for user in ("alice", "bob"):
+            st = self.standing(user)
+            self.assertEqual([s["action"] for s in st["in-dunning"]], ["throttle"], st)
+            self.assertEqual([(l["from"], l["to"]) for l in st["log"]], [("", "throttle")], st)
         self.box.ctl("sync", "now")  # the box polled every 60 s until now; not timed here
         for user, sid in (("alice", "A-1"), ("bob", "B-1")):
             coa = self.to_nas(user, 1, 20)
