@@ -1594,6 +1594,83 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        ");"
        "CREATE INDEX dunning_log_user ON dunning_log(tenant_id, username, id);"
        "CREATE INDEX dunning_log_subscription ON dunning_log(tenant_id, subscription_id, id);"},
+      {15, "web sessions of the console and the self-care portal, their shared keys, self-care sign-in codes",
+       // mgmt/access/web_sessions (ADR 0051): what the console and the self-care portal kept in one
+       // mgmtd's memory, so that any replica serves any visitor. web_sessions: a signed-in visitor,
+       // keyed by the SHA-256 of the cookie's id (the id itself is never stored), its data sealed
+       // (AES-256-GCM) under a key derived from the id, so the table alone signs no one in and shows
+       // no bearer; last_seen written at most once a minute. web_keys: the CSRF keys every replica
+       // shares (made once by whichever comes first). selfcare_codes: the emailed sign-in codes (their
+       // SHA-256), used once by whichever replica; selfcare_attempts: codes asked and failures per
+       // account and login, counted by every replica.
+       // SQLite
+       "CREATE TABLE web_sessions ("
+       "  id_sha256 TEXT PRIMARY KEY,"
+       "  surface TEXT NOT NULL,"
+       "  principal TEXT NOT NULL,"
+       "  tenant_id TEXT NOT NULL DEFAULT '',"
+       "  data BLOB NOT NULL,"
+       "  created_at INTEGER NOT NULL,"
+       "  last_seen INTEGER NOT NULL,"
+       "  version INTEGER NOT NULL DEFAULT 0"
+       ");"
+       "CREATE INDEX web_sessions_principal ON web_sessions(surface, principal, last_seen);"
+       "CREATE INDEX web_sessions_tenant ON web_sessions(surface, tenant_id);"
+       "CREATE INDEX web_sessions_seen ON web_sessions(surface, last_seen);"
+       "CREATE INDEX web_sessions_created ON web_sessions(surface, created_at);"
+       "CREATE TABLE web_keys ("
+       "  name TEXT PRIMARY KEY,"
+       "  secret BLOB NOT NULL,"
+       "  created_at INTEGER NOT NULL"
+       ");"
+       "CREATE TABLE selfcare_codes ("
+       "  account TEXT PRIMARY KEY,"
+       "  digest TEXT NOT NULL,"
+       "  expires_at INTEGER NOT NULL,"
+       "  wrong INTEGER NOT NULL DEFAULT 0"
+       ");"
+       "CREATE INDEX selfcare_codes_expires ON selfcare_codes(expires_at);"
+       "CREATE TABLE selfcare_attempts ("
+       "  kind TEXT NOT NULL,"
+       "  subject TEXT NOT NULL,"
+       "  at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX selfcare_attempts_subject ON selfcare_attempts(kind, subject, at);"
+       "CREATE INDEX selfcare_attempts_at ON selfcare_attempts(at);",
+       // PostgreSQL
+       "CREATE TABLE web_sessions ("
+       "  id_sha256 TEXT PRIMARY KEY,"
+       "  surface TEXT NOT NULL,"
+       "  principal TEXT NOT NULL,"
+       "  tenant_id TEXT NOT NULL DEFAULT '',"
+       "  data BYTEA NOT NULL,"
+       "  created_at BIGINT NOT NULL,"
+       "  last_seen BIGINT NOT NULL,"
+       "  version BIGINT NOT NULL DEFAULT 0"
+       ");"
+       "CREATE INDEX web_sessions_principal ON web_sessions(surface, principal, last_seen);"
+       "CREATE INDEX web_sessions_tenant ON web_sessions(surface, tenant_id);"
+       "CREATE INDEX web_sessions_seen ON web_sessions(surface, last_seen);"
+       "CREATE INDEX web_sessions_created ON web_sessions(surface, created_at);"
+       "CREATE TABLE web_keys ("
+       "  name TEXT PRIMARY KEY,"
+       "  secret BYTEA NOT NULL,"
+       "  created_at BIGINT NOT NULL"
+       ");"
+       "CREATE TABLE selfcare_codes ("
+       "  account TEXT PRIMARY KEY,"
+       "  digest TEXT NOT NULL,"
+       "  expires_at BIGINT NOT NULL,"
+       "  wrong BIGINT NOT NULL DEFAULT 0"
+       ");"
+       "CREATE INDEX selfcare_codes_expires ON selfcare_codes(expires_at);"
+       "CREATE TABLE selfcare_attempts ("
+       "  kind TEXT NOT NULL,"
+       "  subject TEXT NOT NULL,"
+       "  at BIGINT NOT NULL"
+       ");"
+       "CREATE INDEX selfcare_attempts_subject ON selfcare_attempts(kind, subject, at);"
+       "CREATE INDEX selfcare_attempts_at ON selfcare_attempts(at);"},
   };
   return migrations;
 }

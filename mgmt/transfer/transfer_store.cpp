@@ -120,10 +120,14 @@ core::Result<std::vector<std::string>> TransferStore::tableNames() {
   std::vector<std::string> names;
   for (const Row& r : rows) {
     std::string name = r.text(0);
-    // Not copied: the schema's own record, and the device API's TLS ticket keys (ADR 0044), which
+    // Not copied: the schema's own record, the device API's TLS ticket keys (ADR 0044), which
     // live one rotation period and which the target's mgmtd makes for itself (boxes shake hands in
-    // full once).
-    if (name != "schema_migrations" && name != "tls_ticket_keys") names.push_back(std::move(name));
+    // full once), and the web surfaces' sessions, keys, codes and attempts (ADR 0051): people sign
+    // in again on the new platform, and its mgmtd makes its own CSRF keys.
+    static const char* const kNotCopied[] = {"schema_migrations", "tls_ticket_keys", "web_sessions",
+                                             "web_keys", "selfcare_codes", "selfcare_attempts"};
+    if (std::find(std::begin(kNotCopied), std::end(kNotCopied), name) == std::end(kNotCopied))
+      names.push_back(std::move(name));
   }
   return names;
 }
