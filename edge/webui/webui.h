@@ -155,21 +155,20 @@ class WebUi {
   using RouteAdder = std::function<void(const std::string& path, PageHandler)>;
   void addAccountRoutes(core::HttpServer& server, const RouteAdder& get, const RouteAdder& post);
   void addSettingsRoutes(const RouteAdder& get, const RouteAdder& post);
-  // webui_users.cpp: Accounts (user-list, user-add/set/unlock/del with the visitor's role).
-  void addUsersRoutes(const RouteAdder& get, const RouteAdder& post);
-  core::Json userRow(const core::Json& account, const Visitor& v) const;
-  core::HttpResponse usersPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
-                               core::Json form = core::Json::object(), int status = 200);
-  core::HttpResponse userPage(const core::HttpRequest& r, const Visitor& v, const std::string& username,
-                              std::vector<core::web::Message> messages = {}, core::Json errors = core::Json::object(),
-                              int status = 200);
-  core::HttpResponse userPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   // webui_certificates.cpp: Certificates (certs; eap-install and eap-crl for an admin).
   void addCertificatesRoutes(const RouteAdder& get, const RouteAdder& post);
   core::HttpResponse certificatesPage(const core::HttpRequest& r, const Visitor& v,
                                       std::vector<core::web::Message> messages = {}, core::Json form = core::Json::object(),
                                       int status = 200);
   core::HttpResponse certificatesPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
+  // webui_users.cpp: Accounts (user-list, user-add/set/unlock/del with the visitor's role).
+  void addUsersRoutes(const RouteAdder& get, const RouteAdder& post);
+  core::HttpResponse usersPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
+                               core::Json form = core::Json::object(), int status = 200);
+  core::HttpResponse userPage(const core::HttpRequest& r, const Visitor& v, const std::string& username,
+                              std::vector<core::web::Message> messages = {}, core::Json errors = core::Json::object(),
+                              int status = 200);
+  core::HttpResponse userPost(const core::HttpRequest& r, const Visitor& v, const std::string& action);
   core::HttpResponse codePage(const core::HttpRequest& r, const std::string& sessionId, const std::string& error,
                               int status, core::HttpResponse base = {});
   core::HttpResponse startCodeStep(const core::HttpRequest& r, const Account& account);

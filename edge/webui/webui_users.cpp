@@ -48,13 +48,11 @@ std::string passwordField(const char* name, const char* id, const char* label, c
       {{"autocomplete", "new-password"}, {"required", ""}, {"maxlength", "256"}, {"aria-describedby", "pw-rules"}}});
 }
 
-}  // namespace
-
-core::Json WebUi::userRow(const core::Json& a, const Visitor& v) const {
+// A row of user-list as the templates show it.
+core::Json userRow(const core::Json& a) {
   std::string name = textOf(a, "username");
   return {{"username", name},
           {"url_name", core::web::urlEncode(name)},
-          {"self", name == v.session.principal},
           {"role", textOf(a, "role")},
           {"totp", textOf(a, "totp")},
           {"totp_on", textOf(a, "totp") == "on"},
@@ -66,13 +64,15 @@ core::Json WebUi::userRow(const core::Json& a, const Visitor& v) const {
           {"changed", shownTime(a, "changed-at")}};
 }
 
+}  // namespace
+
 core::HttpResponse WebUi::usersPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages,
                                     core::Json form, int status) {
   core::ControlReply list = run(v, r, "user-list", core::Json::object());
   if (!list.ok()) return refuse(v, list);
   core::Json rows = core::Json::array();
   if (list.arguments.is_array())
-    for (const core::Json& a : list.arguments) rows.push_back(userRow(a, v));
+    for (const core::Json& a : list.arguments) rows.push_back(userRow(a));
   core::Json errors = form.value("errors", core::Json::object());
   auto err = [&errors](const char* k) { return errors.value(k, std::string()); };
   core::Json data{
@@ -101,7 +101,7 @@ core::HttpResponse WebUi::userPage(const core::HttpRequest& r, const Visitor& v,
     if (messages.empty()) messages.push_back(core::web::Message::error("no account named '" + username + "'"));
     return usersPage(r, v, std::move(messages), core::Json::object(), status == 200 ? 404 : status);
   }
-  core::Json data = userRow(*found, v);
+  core::Json data = userRow(*found);
   data["rules"] = kRules;
   data["roles"] = roleOptions(textOf(*found, "role"));
   data["errors"] = errors;

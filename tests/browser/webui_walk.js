@@ -28,6 +28,7 @@ const PAGES = [
   ['account', 'account'],
   ['settings', 'settings'],
   ['certificates', 'certificates'],
+  ['accounts', 'accounts'],  // admins only: the others get the server's 403 page
 ];
 
 (async () => {
@@ -105,10 +106,14 @@ const PAGES = [
           (await page.locator('form[action^="/certificates/"]').count()) === 0);
         checks['viewer-eap-install-refused'] = await post('certificates/install', { certificate: 'x', key: 'y' }, true);
         checks['viewer-eap-crl-refused'] = await post('certificates/crl', { crl: 'x' }, true);
+        checks['viewer-accounts-add-refused'] = await post('accounts/add',
+          { username: 'walk-viewer', role: 'admin', password: 'walk viewer pw', 'repeat-password': 'walk viewer pw' }, true);
+        checks['viewer-accounts-delete-refused'] = await post('accounts/delete', { username: a.user, confirm: 'yes' }, true);
       }
       if (a.role === 'technician') {
         checks['no-csrf-token'] = await post('subscriber/topup', { username: sub, bytes: '1GB' }, false);
         checks['technician-nas-save-refused'] = await post('nas/save', { name: 'x', address: '10.1.1.1', secret: 'sssssssss' }, true);
+        checks['technician-accounts-role-refused'] = await post('accounts/role', { username: a.user, role: 'admin' }, true);
         // A bad value: the message is next to its field.
         await page.fill('#topup-bytes', 'lots');
         await Promise.all([page.waitForNavigation(), page.click('form[action="/subscriber/topup"] button')]);
@@ -178,6 +183,38 @@ const PAGES = [
         checks['diagnostics-ping-done'] = await page.locator('.diag-status').innerText();
         checks['diagnostics-ping-output'] = await page.locator('.diag-output').innerText();
         await shot('admin-12-diagnostics-ping', 200);
+        // The recent runs below the tools, and the ping's output read back from the list.
+        await page.goto(base + 'diagnostics');
+        await page.locator('#runs-title').scrollIntoViewIfNeeded();
+        checks['diagnostics-runs'] = await page.locator('table.diag-runs tbody tr').first().innerText();
+        await shot('admin-13-diagnostics-runs', 200);
+        await Promise.all([page.waitForNavigation(), page.click('table.diag-runs a:has-text("output") >> nth=0')]);
+        checks['diagnostics-run-output'] = await page.locator('pre.diag-output').innerText();
+        await shot('admin-14-diagnostics-output', 200);
+        // Accounts: a form without its token is refused; a bad password's message sits by its field;
+        // then an account added, and its page with the admin's forms.
+        await page.goto(base + 'accounts');
+        checks['accounts-no-csrf'] = await post('accounts/add',
+          { username: 'walk-nocsrf', role: 'viewer', password: 'walk no csrf pw', 'repeat-password': 'walk no csrf pw' }, false);
+        await page.fill('#add-username', 'walk-tech');
+        await page.selectOption('#add-role', 'technician');
+        await page.fill('#add-password', 'short');
+        await page.fill('#add-repeat-password', 'short');
+        await page.evaluate(() => { document.querySelector('form[action="/accounts/add"]').noValidate = true; });
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/accounts/add"] button')]);
+        checks['accounts-password-error'] = await page.locator('#add-password-error').innerText().catch(() => '');
+        await shot('admin-15-accounts-error', 400);
+        await page.fill('#add-password', 'walk technician pw');
+        await page.fill('#add-repeat-password', 'walk technician pw');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/accounts/add"] button')]);
+        checks['accounts-added'] = await page.locator('p.ok').first().innerText().catch(() => '');
+        await shot('admin-16-accounts-added', 200);
+        const edit = await page.goto(base + 'accounts/edit?u=walk-tech');
+        checks['accounts-edit-forms'] = await page.locator('main form').count();
+        await shot('admin-17-account-edit', edit.status());
+        await page.check('form[action="/accounts/delete"] input[name=confirm]');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/accounts/delete"] button')]);
+        checks['accounts-deleted'] = await page.locator('p.ok').first().innerText().catch(() => '');
       }
       if (a.role === 'admin') {
         // Certificates: a certificate that is not PEM is refused, the reason next to its field, nothing

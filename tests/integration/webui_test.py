@@ -237,6 +237,28 @@ class WebUi(unittest.TestCase):
                 self.assertEqual(a.read(), b.read(), f)
         self.assertEqual(os.stat(os.path.join(eap, "eap.key")).st_mode & 0o777, 0o600)
         self.assertEqual(self.entry_subject(), "CN=radius2.example.net")
+        # The recent runs: the admin's ping listed (who, what, target, outcome), its output read back.
+        for words in ("ada", "ping", "127.0.0.1", "exited with status 0"):
+            self.assertIn(words, checks["diagnostics-runs"])
+        self.assertIn("64 bytes from 127.0.0.1", checks["diagnostics-run-output"])
+        # Accounts: the admins' page; the server answers the others 403, for the page and its forms.
+        for role, want in (("viewer", 403), ("technician", 403), ("admin", 200)):
+            names = [n for n in seen if n.startswith(role + "-") and n.endswith("-accounts")]
+            self.assertEqual(len(names), 1, f"{role} accounts: {sorted(seen)}")
+            self.assertEqual(seen[names[0]]["status"], want, seen[names[0]])
+        self.assertEqual(checks["viewer-accounts-add-refused"], 403)
+        self.assertEqual(checks["viewer-accounts-delete-refused"], 403)
+        self.assertEqual(checks["technician-accounts-role-refused"], 403)
+        self.assertEqual(checks["accounts-no-csrf"], 403)
+        self.assertIn("at least 10", checks["accounts-password-error"])
+        self.assertIn("account walk-tech added (technician)", checks["accounts-added"])
+        self.assertGreaterEqual(checks["accounts-edit-forms"], 3)  # role, password, delete
+        self.assertIn("account walk-tech deleted", checks["accounts-deleted"])
+        rows = {r["username"]: r for r in self.edged.ctl_json("user", "list")}
+        self.assertNotIn("walk-tech", rows)
+        self.assertNotIn("walk-viewer", rows)
+        self.assertNotIn("walk-nocsrf", rows)
+        self.assertEqual(rows["vera"]["role"], "viewer")
         self.assertIn("Access-Reject", checks["diagnostics-login-reason"])
         self.assertIn("Wrong password", checks["diagnostics-login-reason"])
         self.assertIn("Done: exited with status 0", checks["diagnostics-ping-done"])
