@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "aaa/auth/credentials.h"
+
 namespace importer {
 namespace {
 
@@ -234,6 +236,14 @@ const std::string* RouterOsCommand::find(const std::string& key) const {
 core::Result<std::vector<RouterOsCommand>> parseRouterOsScript(std::string_view text) {
   if (text.size() > kMaxRouterOsScriptOctets)
     return core::invalidArgument("the script is larger than " + std::to_string(kMaxRouterOsScriptOctets >> 20) + " MiB");
+  // Every line UTF-8 (the report is JSON, and names are shown as they are).
+  for (size_t start = 0, n = 1; start <= text.size(); ++n) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (!aaa::auth::isValidUtf8(text.substr(start, end - start)))
+      return errorAt(static_cast<int>(n), "not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)");
+    start = end + 1;
+  }
   std::vector<RouterOsCommand> out;
   Reader reader(text);
   std::string path;

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "aaa/auth/credentials.h"
 #include "core/units.h"
 
 namespace importer {
@@ -100,6 +101,15 @@ struct Tariff {
 core::Result<CsvTable> parseCsv(std::string_view text) {
   if (text.size() > kMaxCsvOctets) return core::invalidArgument("larger than " + std::to_string(kMaxCsvOctets >> 20) + " MiB");
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  // Every line UTF-8 (the report is JSON, and names are shown as they are).
+  for (size_t start = 0, n = 1; start <= text.size(); ++n) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (!aaa::auth::isValidUtf8(text.substr(start, end - start)))
+      return errorAt(static_cast<int>(n), "not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)");
+    start = end + 1;
+  }
+
   char sep = ',';
   {
     std::string_view first = text.substr(0, text.find('\n'));

@@ -106,6 +106,8 @@ TEST(RouterOsScript, ErrorsNameTheLine) {
   STRCMP_EQUAL("line 2: a '\"' inside a bare word (quote the whole value)", parseError("/a\nadd n=x\"y\"\n").c_str());
   STRCMP_EQUAL("line 1: the last line ends in '\\' (a continuation of nothing)", parseError("/a add n=x \\").c_str());
   STRCMP_EQUAL("line 2: '=' without a name before it", parseError("/a\nadd =x\n").c_str());
+  STRCMP_EQUAL("line 2: not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)",
+               parseError("/a\nadd n=\"M\xfcller\"\n").c_str());
   STRCMP_EQUAL("line 1: a '[' that is never closed", parseError("/a set [ find \\\n").substr(0, 34).c_str());
   std::string many = "/a add";
   for (int i = 0; i < 300; ++i) many += " k" + std::to_string(i) + "=v";

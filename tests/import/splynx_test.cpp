@@ -72,6 +72,8 @@ TEST(SplynxCsv, ErrorsNameTheLine) {
                csvError("a,b\n1,\"x\"y\n").c_str());
   STRCMP_EQUAL("line 2: a '\"' inside an unquoted field (quote the field and double it)", csvError("a,b\n1,x\"y\n").c_str());
   STRCMP_EQUAL("empty (no header row)", csvError("\n\n").c_str());
+  STRCMP_EQUAL("line 3: not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)",
+               csvError("a,b\n1,2\n1,M\xfcller\n").c_str());
   STRCMP_EQUAL("line 2: a field longer than 64 KiB", csvError("a\n" + std::string(70000, 'x') + "\n").c_str());
   std::string wide;
   for (int i = 0; i < 600; ++i) wide += "c,";
