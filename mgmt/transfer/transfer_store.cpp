@@ -82,6 +82,10 @@ const std::vector<TableSpec>& platformTables() {
       {"dunning_policies", {"tenant_id"}},  // migration 14: dunning (ADR 0047)
       {"dunning_state", {"tenant_id", "subscription_id"}},
       {"dunning_log", {"id"}},
+      {"firmware_releases", {"version"}},  // migration 16: firmware rollouts (ADR 0052)
+      {"maintenance_windows", {"tenant_id"}},
+      {"rollouts", {"id"}},
+      {"rollout_devices", {"rollout_id", "device_id"}},
   };
   return tables;
 }
