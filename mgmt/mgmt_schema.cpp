@@ -1677,7 +1677,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "  version TEXT PRIMARY KEY,"
        "  channel TEXT NOT NULL CHECK (channel IN ('stable','beta')),"
        "  hardware TEXT NOT NULL,"                 // the manifest's compatible hardware (JSON list)
-       "  security_floor INTEGER NOT NULL,"
+       "  security_floor TEXT NOT NULL,"
        "  min_version TEXT NOT NULL DEFAULT '',"
        "  size INTEGER NOT NULL,"
        "  sha256 TEXT NOT NULL,"                   // of the whole bundle file
@@ -1721,7 +1721,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "  version TEXT PRIMARY KEY,"
        "  channel TEXT NOT NULL CHECK (channel IN ('stable','beta')),"
        "  hardware TEXT NOT NULL,"                 // the manifest's compatible hardware (JSON list)
-       "  security_floor BIGINT NOT NULL,"
+       "  security_floor TEXT NOT NULL,"
        "  min_version TEXT NOT NULL DEFAULT '',"
        "  size BIGINT NOT NULL,"
        "  sha256 TEXT NOT NULL,"                   // of the whole bundle file
