@@ -52,16 +52,24 @@ core::Result<SourceLocation> parseMysqlUrl(const std::string& from) {
       EDGE_ASSIGN_OR_RETURN(loc.password, percentDecoded(userinfo.substr(colon + 1), "password"));
     }
   }
+  std::string bracketed;  // an IPv6 address: [::1] or [::1]:3306
+  if (!rest.empty() && rest[0] == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string::npos || (close + 1 < rest.size() && rest[close + 1] != ':'))
+      return core::invalidArgument("--from: an IPv6 host is written [address] or [address]:port");
+    bracketed = rest.substr(1, close - 1);
+    rest.erase(0, close + 1);  // "" or ":port"
+  }
   size_t colon = rest.rfind(':');
-  if (colon != std::string::npos && rest.find(']') == std::string::npos) {
+  if (colon != std::string::npos && (bracketed.empty() ? rest.find(']') == std::string::npos : colon == 0)) {
     std::string port = rest.substr(colon + 1);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoul(port) == 0 || std::stoul(port) > 65535)
-      return core::invalidArgument("--from: the port '" + port + "' is not a number from 1 to 65535");
+      return core::invalidArgument("--from: the port is not a number from 1 to 65535");  // not echoed: see below
     loc.port = static_cast<unsigned>(std::stoul(port));
     rest.erase(colon);
   }
-  loc.host = rest.empty() ? "localhost" : rest;
+  loc.host = !bracketed.empty() ? bracketed : rest.empty() ? "localhost" : rest;
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string kv = query.substr(0, amp);
@@ -71,7 +79,8 @@ core::Result<SourceLocation> parseMysqlUrl(const std::string& from) {
     if (key == "socket" && eq != std::string::npos) {
       EDGE_ASSIGN_OR_RETURN(loc.socket, percentDecoded(kv.substr(eq + 1), "socket"));
     } else {
-      return core::invalidArgument("--from: unknown MySQL URL option '" + key + "' (socket=PATH is known)");
+      // Neither the option nor (above) the port is repeated: a URL typed wrong may hold the password anywhere.
+      return core::invalidArgument("--from: a MySQL URL takes one option, socket=PATH");
     }
   }
   return loc;
