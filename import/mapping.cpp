@@ -58,15 +58,6 @@ std::string isoUtc(int64_t t) {
   return buf;
 }
 
-bool looksLikeMac(const std::string& v) {
-  std::string hex;
-  for (char c : v) {
-    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
-    else if (c != ':' && c != '-' && c != '.') return false;
-  }
-  return hex.size() == 12;
-}
-
 // The password attributes of the files module and what each keeps working here.
 struct PasswordKind {
   const char* attribute;
@@ -124,6 +115,15 @@ std::optional<int64_t> seconds(const std::string& v) {
 }
 
 }  // namespace
+
+bool looksLikeMac(const std::string& v) {
+  std::string hex;
+  for (char c : v) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
+    else if (c != ':' && c != '-' && c != '.') return false;
+  }
+  return hex.size() == 12;
+}
 
 core::Result<RateLimit> parseMikrotikRateLimit(const std::string& value) {
   std::vector<std::string> parts;

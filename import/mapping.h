@@ -87,6 +87,9 @@ struct RateLimit {
   uint64_t burstTime = 0;
 };
 core::Result<RateLimit> parseMikrotikRateLimit(const std::string& value);
+// A MAC address in any usual spelling (aa:bb:.., AA-BB-.., aabb.ccdd.eeff): 12 hex digits and
+// separators only. A subscriber named so may have no password (MAC authentication).
+bool looksLikeMac(const std::string& value);
 core::Result<int64_t> parseFreeradiusExpiration(const std::string& value);
 
 }  // namespace importer

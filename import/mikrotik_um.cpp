@@ -20,15 +20,6 @@ std::string value(const RouterOsCommand& c, const std::string& key) {
 
 bool yes(const std::string& v) { return v == "yes" || v == "true"; }
 
-bool looksLikeMac(const std::string& v) {
-  std::string hex;
-  for (char c : v) {
-    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
-    else if (c != ':' && c != '-' && c != '.') return false;
-  }
-  return hex.size() == 12;
-}
-
 // A RouterOS rate ("10M", "512k", "1500000"); 0 = unlimited.
 core::Result<uint64_t> rate(std::string v) {
   if (!v.empty() && v.back() == 'K') v.back() = 'k';

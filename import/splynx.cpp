@@ -63,15 +63,6 @@ class Columns {
 
 std::string cell(const std::vector<std::string>& row, int i) { return i < 0 ? std::string() : trim(row[static_cast<size_t>(i)]); }
 
-bool looksLikeMac(const std::string& v) {
-  std::string hex;
-  for (char c : v) {
-    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
-    else if (c != ':' && c != '-' && c != '.') return false;
-  }
-  return hex.size() == 12;
-}
-
 std::optional<uint64_t> number(const std::string& v) {
   if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
   return std::stoull(v);
