@@ -253,10 +253,8 @@ TlsTunnel::SessionLookup EapServer::sessionLookup(Conversation& c, const policy:
       refused = s == nullptr || s->id != g.subscriberId || resumption_.credentialDigest(*s) != g.credential;
       return !refused;
     });
-    if (refused) {
-      counters_.resumptionRefused->inc();
-      counters_.resumptionSessions->set(resumption_.size());
-    }
+    if (refused) counters_.resumptionRefused->inc();
+    counters_.resumptionSessions->set(resumption_.size());  // expired ones went on the way
     if (!hit) return {};
     c.resumedGrant = hit->grant;
     return TlsTunnel::CachedSession{std::move(hit->session),
