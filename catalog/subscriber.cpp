@@ -50,6 +50,8 @@ core::Status checkDunningUrl(const std::string& url) {
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\')
       return core::invalidArgument("dunning-url: spaces, quotes, angle brackets and control characters are not allowed");
+  // Lower-case, as every reader of it compares (the gateway's walled garden, a NAS's redirect).
+  if (url.rfind("https://", 0) != 0) return core::invalidArgument("dunning-url: must start with https://");
   core::Result<core::HttpsEndpoint> ep = core::parseHttpsUrl(url);
   if (!ep.isOk()) return ep.status().withContext("dunning-url");
   return core::Status::ok();

@@ -327,6 +327,8 @@ TEST(CatalogSubscriber, DunningFieldsAreCheckedNamingTheKey) {
   STRCMP_CONTAINS("dunning-rate: ", refused(Json{{"dunning-rate", "0/1M"}}).message().c_str());
   STRCMP_CONTAINS("dunning-rate: ", refused(Json{{"dunning-rate", "fast/slow"}}).message().c_str());
   STRCMP_CONTAINS("dunning-url: ", refused(Json{{"dunning-url", "http://pay.example.net/"}}).message().c_str());
+  STRCMP_CONTAINS("dunning-url: must start with https://",
+                  refused(Json{{"dunning-url", "HTTPS://pay.example.net/"}}).message().c_str());
   STRCMP_CONTAINS("dunning-url: ", refused(Json{{"dunning-url", "javascript:alert(1)"}}).message().c_str());
   STRCMP_CONTAINS("dunning-url: ", refused(Json{{"dunning-url", "https:///nohost"}}).message().c_str());
   STRCMP_CONTAINS("dunning-url: spaces", refused(Json{{"dunning-url", "https://pay.example.net/a b"}}).message().c_str());
