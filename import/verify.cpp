@@ -18,8 +18,10 @@ bool mentions(const MappedSubscriber& s, const std::string& part) {
 }
 
 // Why the dry run foretold this difference, or "".
-std::string prediction(const MappedSubscriber& s, const std::string& what, const std::string& theirs,
-                       const MappedPlan* mapped) {
+std::string prediction(const MappedSubscriber& s, const std::string& method, const std::string& what,
+                       const std::string& theirs, const MappedPlan* mapped) {
+  if (what == "decision" && method != "PAP" && mentions(s, "PAP only"))
+    return "the dry run said: PAP only (the password is kept as a hash here)";
   if (what == "rate" && (mentions(s, "default plan") || mentions(s, "rounded") || mentions(s, "Mikrotik-Rate-Limit") ||
                          mentions(s, "WISPr")))
     return "the dry run warned about this subscriber's rate";
@@ -55,7 +57,7 @@ core::Result<VerifyReport> shadowCheck(const ImportPlan& plan, const VerifyOptio
   std::vector<const MappedSubscriber*> candidates;
   for (const MappedSubscriber& s : plan.subscribers) {
     if (!s.importable) continue;
-    if (s.args.contains("password")) candidates.push_back(&s);
+    if (s.args.contains("password") || o.passwords.count(s.username)) candidates.push_back(&s);
     else ++report.skipped;
   }
   // A deterministic sample: a Fisher-Yates shuffle driven by splitmix64(seed).
@@ -86,7 +88,8 @@ core::Result<VerifyReport> shadowCheck(const ImportPlan& plan, const VerifyOptio
 
   for (const MappedSubscriber* s : candidates) {
     ++report.subscribers;
-    const std::string password = s->args["password"].get<std::string>();
+    const std::string password = s->args.contains("password") ? s->args["password"].get<std::string>()
+                                                                 : o.passwords.at(s->username);
     const MappedPlan* mapped = nullptr;
     if (auto it = plans.find(s->args.value("plan", std::string())); it != plans.end()) mapped = it->second;
     for (const char* method : {"PAP", "CHAP"}) {
@@ -120,7 +123,7 @@ core::Result<VerifyReport> shadowCheck(const ImportPlan& plan, const VerifyOptio
       }
       if (found.empty()) ++report.agreed;
       for (VerifyDifference& d : found) {
-        d.why = prediction(*s, d.what, d.theirs, mapped);
+        d.why = prediction(*s, d.method, d.what, d.theirs, mapped);
         d.predicted = !d.why.empty();
         report.differences.push_back(std::move(d));
       }
@@ -159,7 +162,9 @@ std::string verifyText(const VerifyReport& r) {
                     " requests to each server, " + std::to_string(r.agreed) + " answered alike; " +
                     std::to_string(r.differences.size()) + " differences (" + std::to_string(predicted) +
                     " predicted by the dry run, " + std::to_string(r.differences.size() - predicted) + " not)\n";
-  if (r.skipped) out += "  " + std::to_string(r.skipped) + " subscribers skipped: the source has no cleartext password to replay\n";
+  if (r.skipped)
+    out += "  " + std::to_string(r.skipped) +
+           " subscribers skipped: the source has no cleartext password to replay (--passwords FILE gives known ones)\n";
   for (const VerifyDifference& d : r.differences)
     out += "  " + d.username + " " + d.method + " " + d.what + ": theirs " + d.theirs + ", ours " + d.ours +
            (d.predicted ? "  (predicted: " + d.why + ")" : "  NOT PREDICTED") + "\n";

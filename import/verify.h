@@ -3,8 +3,9 @@
 // attributes that matter, listing every difference and whether the dry run predicted it.
 //
 // - Who: the importable subscribers of the ImportPlan (the same source, read again) that have a
-//   cleartext password (a hash cannot be replayed: such subscribers are counted as skipped), a
-//   sample of `sample` of them chosen by `seed` (the same seed, the same sample).
+//   cleartext password, or one given in `passwords` (a hash alone cannot be replayed: the others
+//   are counted as skipped), a sample of `sample` of them chosen by `seed` (the same seed, the same
+//   sample).
 // - What: PAP for each, and CHAP too (the source has the cleartext); Calling-Station-Id is the
 //   subscriber's bound MAC when it has one. Every request carries Message-Authenticator and checks
 //   the one in the answer (BlastRADIUS).
@@ -13,7 +14,8 @@
 //   Framed-IP-Address, Acct-Interim-Interval. Session-Timeouts within `sessionSlackSeconds` are the
 //   same (an expiry counted down between the two answers).
 // - Predicted: a difference the dry run foretold for that subscriber (a warning naming the
-//   attribute or its rate, a default plan in place of the source's values), or the
+//   attribute or its rate, "PAP only" for a CHAP reject of a hash-kept password, a default plan in
+//   place of the source's values), or the
 //   source giving no Acct-Interim-Interval where our plan sends its default. Anything else is NOT
 //   predicted (a DEFAULT that depends on the request, which the import applies to nobody, shows
 //   here as unpredicted differences: the report's file-wide warnings name it).
@@ -51,6 +53,9 @@ struct VerifyOptions {
   std::string nasIp = "127.0.0.1";  // NAS-IP-Address in the requests
   bool chap = true;
   int64_t sessionSlackSeconds = 120;
+  // Known passwords of subscribers the source keeps only as a hash (test accounts, or ones the
+  // ISP's staff know): such subscribers are replayed too, with these.
+  std::map<std::string, std::string> passwords;
 };
 
 // One Access-Request as the check means it, and the answer as it compares it.

@@ -33,7 +33,8 @@ constexpr const char* kVerifyUsage =
     "import verify --source S --from PATH|DSN [--default-plan NAME]\n"
     "                 --theirs HOST:PORT --theirs-secret-file FILE --ours HOST:PORT --ours-secret-file FILE\n"
     "                 [--sample N] [--rate PER-SECOND] [--seed N] [--timeout MS] [--no-chap] [--nas-ip IP]\n"
-    "                 [--dictionary DIR]\n";
+    "                 [--dictionary DIR] [--passwords FILE]\n"
+    "  --passwords FILE: lines 'username,password' for subscribers the source has only as a hash\n";
 
 // The shadow check (import/verify.h, ADR 0050).
 int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const char* program, const MakeRadiusAsk& makeAsk) {
@@ -43,7 +44,7 @@ int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const 
     const std::string& w = words[i];
     static const std::set<std::string> keys = {"--source", "--from", "--default-plan", "--theirs", "--theirs-secret-file",
                                                "--ours", "--ours-secret-file", "--sample", "--rate", "--seed", "--nas-ip", "--timeout",
-                                               "--dictionary"};
+                                               "--dictionary", "--passwords"};
     if (w == "--help") {
       std::printf("usage: %s %s", program, kVerifyUsage);
       return 0;
@@ -89,6 +90,29 @@ int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const 
   o.sample = static_cast<size_t>(sample);
   o.seed = static_cast<uint64_t>(seed);
   if (v.count("--nas-ip")) o.nasIp = v["--nas-ip"];
+  if (v.count("--passwords")) {
+    core::Result<std::string> text = readSourceFile(v["--passwords"], 16u << 20);
+    if (!text.isOk()) {
+      std::fprintf(stderr, "%s: import verify: --passwords: %s\n", program, text.status().message().c_str());
+      return 2;
+    }
+    size_t start = 0;
+    for (int line = 1; start < text->size(); ++line) {
+      size_t end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      std::string row = text->substr(start, end - start);
+      start = end + 1;
+      if (!row.empty() && row.back() == '\r') row.pop_back();
+      if (row.empty() || row[0] == '#') continue;
+      size_t comma = row.find(',');
+      if (comma == std::string::npos || comma == 0 || comma + 1 == row.size()) {
+        std::fprintf(stderr, "%s: import verify: %s: line %d: expected username,password\n", program,
+                     v["--passwords"].c_str(), line);
+        return 2;
+      }
+      o.passwords[row.substr(0, comma)] = row.substr(comma + 1);
+    }
+  }
   for (auto [who, into] : {std::pair{"theirs", &o.theirs}, std::pair{"ours", &o.ours}}) {
     core::Result<RadiusServer> s = server(std::string("--") + who, v["--" + std::string(who)],
                                                     v["--" + std::string(who) + "-secret-file"]);

@@ -96,6 +96,26 @@ TEST(ShadowCheck, ComparesAndMarksWhatTheDryRunPredicted) {
   CHECK_TRUE(text.find("\"a\"") == std::string::npos && j.dump().find("\"b\"") == std::string::npos);
 }
 
+TEST(ShadowCheck, KnownPasswordsReplayHashedSubscribersAndPapOnlyIsPredicted) {
+  importer::ImportPlan p = plan("cy Crypt-Password := \"$1$salt$qJH7.N4xYta3aEG/dfqo/0\"\n  Mikrotik-Rate-Limit = \"1M/2M\"\n");
+  Fake f;
+  f.theirs["cy PAP"] = f.ours["cy PAP"] = accept({{"rate", "2M down / 1M up"}});
+  f.theirs["cy CHAP"] = accept({{"rate", "2M down / 1M up"}});  // a server that still had the cleartext
+  f.ours["cy CHAP"] = {"Access-Reject", {}};
+  importer::VerifyOptions o = options();
+  o.passwords = {{"cy", "password"}};
+  core::Result<importer::VerifyReport> r = importer::shadowCheck(p, o, f.ask());
+  CHECK_TRUE(r.isOk());
+  LONGS_EQUAL(1, r->subscribers);
+  LONGS_EQUAL(0, r->skipped);
+  LONGS_EQUAL(1, r->agreed);
+  LONGS_EQUAL(1, r->differences.size());
+  STRCMP_EQUAL("decision", r->differences[0].what.c_str());
+  STRCMP_EQUAL("CHAP", r->differences[0].method.c_str());
+  CHECK_TRUE(r->differences[0].predicted);
+  STRCMP_EQUAL("the dry run said: PAP only (the password is kept as a hash here)", r->differences[0].why.c_str());
+}
+
 TEST(ShadowCheck, NoAnswerIsAnErrorAndADifference) {
   importer::ImportPlan p = plan("ann Cleartext-Password := \"a\"\n  Mikrotik-Rate-Limit = \"1M/2M\"\n");
   Fake f;

@@ -1,9 +1,10 @@
 """The shadow check (issue 30, ADR 0050): a real FreeRADIUS (Debian's, on a private loopback port,
 files + pap + chap + expiration) serving tests/import/users.shadow, the same file imported into a
 real edged with `edgectl import`, then `edgectl import verify` against both: PAP and CHAP for every
-subscriber with a cleartext password, and the only differences are the ones the dry run predicted
-(erin, put on the default plan: its rate and interim). A wrong secret for their server shows as an
-error, not as agreement. The hashed subscriber (carol) cannot be replayed and is counted as skipped."""
+subscriber with a cleartext password or a known one (carol, a crypt hash, with --passwords), and the
+only differences are the ones the dry run predicted (erin, put on the default plan: its rate and
+interim). Without her known password carol is counted as skipped. A wrong secret for their server
+shows as an error, not as agreement."""
 import json
 import os
 import re
@@ -130,6 +131,9 @@ class ShadowCheck(unittest.TestCase):
         cls.secret_file = os.path.join(cls.tmp.path, "secret")
         with open(cls.secret_file, "w") as f:
             f.write(SECRET + "\n")
+        cls.passwords_file = os.path.join(cls.tmp.path, "passwords")
+        with open(cls.passwords_file, "w") as f:
+            f.write("# known passwords of subscribers kept as hashes\ncarol,password\n")
         r = cls.edged.ctl("import", "--source", "freeradius-users", "--from", USERS, "--default-plan", "basic", check=False)
         assert r.returncode == 0, r.stdout + r.stderr
 
@@ -147,12 +151,12 @@ class ShadowCheck(unittest.TestCase):
                               "--rate", "50", *extra, check=False, json_out=True)
 
     def test_only_predicted_differences(self):
-        r = self.verify()
+        r = self.verify(None, "--passwords", self.passwords_file)
         out = json.loads(r.stdout)
         self.assertEqual(out["errors"], [], r.stdout + r.stderr)
-        self.assertEqual(out["subscribers"], 5)  # alice, bob, dave, erin, frank
-        self.assertEqual(out["skipped-without-cleartext"], 1)  # carol's crypt hash
-        self.assertEqual(out["requests"], 10)
+        self.assertEqual(out["subscribers"], 6)  # alice, bob, carol (her known password), dave, erin, frank
+        self.assertEqual(out["skipped-without-cleartext"], 0)
+        self.assertEqual(out["requests"], 12)
         diffs = sorted((d["username"], d["method"], d["what"], d["theirs"], d["ours"], d["predicted"]) for d in out["differences"])
         self.assertEqual(diffs, [
             ("erin", "CHAP", "Acct-Interim-Interval", "600", "300", True),
@@ -160,9 +164,16 @@ class ShadowCheck(unittest.TestCase):
             ("erin", "PAP", "Acct-Interim-Interval", "600", "300", True),
             ("erin", "PAP", "rate", "(none)", "1M down / 1M up", True),
         ], r.stdout)
-        self.assertEqual(out["agreed"], 8)
+        # carol: PAP accepted by both against her crypt hash; CHAP refused by both (no cleartext).
+        self.assertEqual(out["agreed"], 10)
         self.assertEqual(out["unpredicted"], 0)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_hashed_subscribers_without_a_known_password_are_skipped(self):
+        r = self.verify(None, "--no-chap")
+        out = json.loads(r.stdout)
+        self.assertEqual((out["subscribers"], out["skipped-without-cleartext"], out["requests"]), (5, 1, 5))
+        self.assertEqual(out["unpredicted"], 0, r.stdout)
 
     def test_a_wrong_secret_is_an_error_not_agreement(self):
         wrong = os.path.join(self.tmp.path, "wrong")
