@@ -144,6 +144,9 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "VALUES ('" + acme + "', 'imp-1', 'camt053', 'S1', 1, 1)",
            "INSERT INTO bank_lines (tenant_id, ref, import_id, day, amount, currency, state) "
            "VALUES ('" + acme + "', 'BANK-1', 'imp-1', 20455, 500, 'USD', 'review')",
+           // Import batches (migration 13).
+           "INSERT INTO import_batches (tenant_id, id, source, state, created_at) "
+           "VALUES ('" + acme + "', 'ib-1', 'freeradius-users', 'applied', 1)",
            // Dunning (migration 14).
            "INSERT INTO dunning_policies (tenant_id, steps, updated_at) "
            "VALUES ('" + acme + "', '[{\"after-days\": 3, \"action\": \"remind\", \"mail\": \"dunning-reminder\"}]', 1)",
@@ -222,8 +225,8 @@ TEST(PlatformCopy, CopiesAPopulatedPlatformThatAnswersAsBeforeOnTheTarget) {
       *source.storage, *target, options, [&progress](const mgmt::transfer::Progress& p) { progress.push_back(p); });
   CHECK_TRUE_TEXT(copied.isOk(), copied.status().toString().c_str());
   CHECK_EQUAL(mgmt::transfer::platformTables().size(), copied->tables.size());
-  // PostgreSQL identity columns set past the copied ids: commands, audit_log and mail_outbox.
-  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 3 : 0, copied->identities);
+  // PostgreSQL identity columns set past the copied ids: commands, audit_log, mail_outbox and dunning_log.
+  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 4 : 0, copied->identities);
   CHECK_EQUAL(0, copied->deleted);
   // Usage: 317 + 428 + 539 rows, reported batch by batch up to the total.
   int64_t usageDone = 0, usageTotal = 0, usageReports = 0;
