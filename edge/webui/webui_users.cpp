@@ -164,6 +164,9 @@ core::HttpResponse WebUi::userPost(const core::HttpRequest& r, const Visitor& v,
       key = action;
     else if (action == "delete")
       key = "confirm";
+    // A central account's page has no fields (mgmt's "change it on mgmt" goes on top).
+    std::optional<Account> target = host_.accounts->find(username);
+    if (target && target->central) key.clear();
     if (!key.empty()) errors[key] = text;
     std::vector<core::web::Message> messages{core::web::Message::error(key.empty() ? text : notDone)};
     return again(statusOf(reply), std::move(messages));
