@@ -59,10 +59,23 @@ ANALYZE;
 """)
 
 
+class Ran:
+    def __init__(self, returncode, stdout, stderr, mapped_at):
+        self.returncode, self.stdout, self.stderr, self.mapped_at = returncode, stdout, stderr, mapped_at
+
+
 def timed(cmd, env=None):
+    """Runs cmd; also when its first chunk went out (the source read and mapped), from its progress."""
     t = time.monotonic()
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    return time.monotonic() - t, r
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    err, mapped_at = [], None
+    for line in p.stderr:
+        err.append(line)
+        if mapped_at is None and "; mapping" in line:
+            mapped_at = time.monotonic() - t
+    out = p.stdout.read()
+    p.wait()
+    return time.monotonic() - t, Ran(p.returncode, out, "".join(err), mapped_at)
 
 
 def main():
@@ -118,8 +131,9 @@ def main():
                 target = {"added": int(m.group(1)) if m else -1, "plans-added": int(p.group(1)) if p else -1}
                 progress = [l for l in r.stderr.splitlines() if l]
                 results[mode] = secs
-                print(f"{mode:8} {secs:7.1f} s  {args.users / secs:9.0f} subscribers/s  "
-                      f"(mgmtd CPU {mgmtd_cpu:.1f} s; added {target['added']}, plans {target['plans-added']}; "
+                read = f"source read in {r.mapped_at:.1f} s, " if r.mapped_at else ""
+                print(f"{mode:8} {secs:7.1f} s  {args.users / secs:9.0f} subscribers/s  ({read}"
+                      f"mgmtd CPU {mgmtd_cpu:.1f} s; added {target['added']}, plans {target['plans-added']}; "
                       f"{len(progress)} progress lines, "
                       f"last: {progress[-1] if progress else '-'})", flush=True)
             print(f"reference: psql reads radcheck ({int(args.users * 1.43)} rows) in {ref:.1f} s and "
