@@ -51,8 +51,9 @@ struct MappedSubscriber {
   std::vector<std::string> warnings;
   bool importable = true;
   std::string refusal;              // why not, when !importable
-  // The customer record, where the source has one (splynx: name, email, phone, street, zip, city,
-  // category); empty object otherwise. Not a subscriber argument: mgmt's import puts it on the
+  // The customer record, where the source has one: name, email, phone, address, notes (the fields of
+  // mgmt's customers; daloradius: userinfo; splynx: the customer; mikrotik-um: a user's comment as
+  // notes); empty object otherwise. Not a subscriber argument: mgmt's import puts it on the
   // customer; a box alone (edgectl) has no customer records and only reports it.
   core::Json customer = core::Json::object();
 };

@@ -383,7 +383,7 @@ ImportPlan mapMikrotikUserManager(const std::vector<RouterOsCommand>& commands, 
       args["plan"] = out.plans[index].name;
       if (sub.importable) out.plans[index].subscribers++;
     }
-    if (!value(c, "comment").empty()) sub.customer["comment"] = value(c, "comment");
+    if (!value(c, "comment").empty()) sub.customer["notes"] = value(c, "comment");
     sub.args = std::move(args);
     out.subscribers.push_back(std::move(sub));
   }

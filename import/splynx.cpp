@@ -281,11 +281,15 @@ core::Result<ImportPlan> mapSplynx(const SplynxExport& data, const MapOptions& o
     std::string customerStatus;
     if (auto it = customerRow.find(customerId); it != customerRow.end()) {
       const auto& c = data.customers.rows[it->second];
-      sub.customer["splynx-id"] = customerId;
-      for (auto [key, col] : {std::pair{"name", cname}, std::pair{"email", cemail}, std::pair{"phone", cphone},
-                              std::pair{"street", cstreet}, std::pair{"zip", czip}, std::pair{"city", ccity},
-                              std::pair{"category", ccat}})
+      // The customer record's fields (name, email, phone, address, notes; mgmt/customers).
+      for (auto [key, col] : {std::pair{"name", cname}, std::pair{"email", cemail}, std::pair{"phone", cphone}})
         if (std::string v = cell(c, col); !v.empty()) sub.customer[key] = v;
+      std::string address = cell(c, cstreet), town = cell(c, czip);
+      if (!cell(c, ccity).empty()) town += (town.empty() ? "" : " ") + cell(c, ccity);
+      if (!town.empty()) address += (address.empty() ? "" : ", ") + town;
+      if (!address.empty()) sub.customer["address"] = address;
+      std::string category = cell(c, ccat);
+      sub.customer["notes"] = "Splynx customer " + customerId + (category.empty() ? "" : " (" + category + ")");
       customerStatus = lower(cell(c, cstatus));
     } else {
       sub.warnings.push_back("customer " + (customerId.empty() ? std::string("(none)") : customerId) +

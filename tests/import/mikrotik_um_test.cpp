@@ -182,7 +182,7 @@ TEST(MikrotikUserManager, UsersBecomeSubscribers) {
   STRCMP_EQUAL("hotspot-day", guest.args["plan"].get<std::string>().c_str());
   CHECK_TRUE(hasWarning(guest.warnings, "2 profiles assigned: imported on the first, 'hotspot-day'"));
   CHECK_TRUE(hasWarning(guest.warnings, "resets its counters never there; here its quota renews every month"));
-  STRCMP_EQUAL("walk-in guest", guest.customer["comment"].get<std::string>().c_str());
+  STRCMP_EQUAL("walk-in guest", guest.customer["notes"].get<std::string>().c_str());
   CHECK_TRUE(hasWarning(alice.warnings, "price 19.99: dropped (give --currency)"));
   LONGS_EQUAL(1, p.unsupported.at("Class"));
   CHECK_TRUE(hasWarning(p.warnings, "'/user-manager router add' (1 command): not imported"));

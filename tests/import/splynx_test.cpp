@@ -100,8 +100,9 @@ TEST(Splynx, ServicesBecomeSubscribersOnTariffPlans) {
   CHECK_FALSE(js.args.contains("expires"));  // 0000-00-00 is none
   CHECK_FALSE(js.args.contains("status"));
   STRCMP_EQUAL("John Smith", js.customer["name"].get<std::string>().c_str());
-  STRCMP_EQUAL("12 Main St, Apt 4", js.customer["street"].get<std::string>().c_str());
-  STRCMP_EQUAL("101", js.customer["splynx-id"].get<std::string>().c_str());
+  STRCMP_EQUAL("12 Main St, Apt 4, 12345 Springfield", js.customer["address"].get<std::string>().c_str());
+  STRCMP_EQUAL("Splynx customer 101 (person)", js.customer["notes"].get<std::string>().c_str());
+  STRCMP_EQUAL("john@example.com", js.customer["email"].get<std::string>().c_str());
   LONGS_EQUAL(2, js.line);
   const auto& acme = find(p, "acme-pppoe");
   STRCMP_EQUAL("203.0.113.10", acme.args["static-ip"].get<std::string>().c_str());
