@@ -138,6 +138,14 @@ class MgmtImport(unittest.TestCase):
         dry, _ = self.run_import("globex", "--dry-run")
         self.assertEqual((5, 2, 100), (dry["target"]["added"], dry["target"]["refused-by-tier-cap"],
                                        dry["target"]["subscriber-cap"]))
+        # The text report says the same in words.
+        text = self.mgmt.ctl("import", "--tenant", "globex", "--source", "daloradius", "--from", self.db.url("radius"),
+                             "--dry-run").stdout
+        self.assertIn("8 subscribers read (3 groups), 7 importable, 1 not", text)
+        self.assertIn("group 'branch' (row 2) depends on the request", text)
+        self.assertIn("Into tenant 'globex' (dry run: nothing changed):", text)
+        self.assertIn("subscribers: 5 to add, 0 already there, 2 refused by the tier's cap of 100, 1 not importable",
+                      text)
         applied, _ = self.run_import("globex", expect=1)
         self.assertEqual((5, 2), (applied["target"]["added"], applied["target"]["refused-by-tier-cap"]))
         self.assertTrue(all("subscriber cap of 100" in r["error"] for r in applied["target"]["refused"]),
