@@ -116,7 +116,8 @@ core::Result<VerifyReport> shadowCheck(const ImportPlan& plan, const VerifyOptio
           std::string y = b.attrs.count(name) ? b.attrs[name] : "(none)";
           if (x == y) continue;
           if (name == "Session-Timeout" && x != "(none)" && y != "(none)" &&
-              std::llabs(std::stoll(x) - std::stoll(y)) <= o.sessionSlackSeconds)
+              std::llabs(std::strtoll(x.c_str(), nullptr, 10) - std::strtoll(y.c_str(), nullptr, 10)) <=
+                  o.sessionSlackSeconds)
             continue;
           found.push_back({s->username, method, name, x, y, false, ""});
         }
