@@ -2,10 +2,12 @@
 acme. A technician made on mgmt signs in to the box's UI over HTTPS (CSRF flow, as a browser) after
 the box's check-in; with mgmtd stopped they still sign in; after they are disabled on mgmt and the
 box checked in again they are refused and their open session has ended. globex's technician never
-reaches acme's box. The central account is listed by `edgectl user list` and cannot be changed there.
+reaches acme's box. The central account is listed by `edgectl user list` and cannot be changed there;
+the box's Accounts page shows it as managed by mgmt, with its last sign-in, and without forms.
 
 Needs the sync agent's hook (ADR 0046, "Not yet"); register it in CMakeLists.txt once it is in."""
 import os
+import re
 import sys
 import unittest
 
@@ -29,6 +31,7 @@ class CentralTechniciansOnTheBox(unittest.TestCase):
                      "tenant-technician", "--password", PASSWORD)
         cls.box = Edged(os.path.join(cls.tmp.path, "box"), {"sync": {"max-backoff": 5}}).start()
         cls.box.ctl("enroll", cls.mgmt.ctl("claim", "create", "--tenant", "acme").stdout.strip())
+        cls.box.ctl("user", "add", "--username", "boxadmin", "--password", PASSWORD, "--role", "admin")
         cls.ui = cls.box.ctl_json("status")["ui-url"]
 
     @classmethod
@@ -58,6 +61,22 @@ class CentralTechniciansOnTheBox(unittest.TestCase):
         refused = self.box.ctl("user", "set", "tech@acme.test", "--role", "admin", check=False)
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("change it on mgmt", refused.stdout + refused.stderr)
+        # The Accounts page: managed by mgmt, its last sign-in, no form; a forged form is refused.
+        admin, answer = self.sign_in("boxadmin")
+        self.assertEqual(answer, (303, "/"))
+        status, _, page = admin.get("/accounts")
+        self.assertEqual(status, 200)
+        row = re.search(r'<tr id="account-tech@acme\.test">.*?</tr>', page, re.S).group(0)
+        self.assertIn("managed by mgmt", row)
+        self.assertIn("technician", row)
+        self.assertRegex(row, r"UTC from 127\.0\.0\.1")
+        status, _, page = admin.get("/accounts/edit?u=tech%40acme.test")
+        self.assertEqual(status, 200)
+        self.assertIn("changed in the management console", page)
+        self.assertNotIn('action="/accounts/', page)  # read-only: no form at all
+        status, _, page = admin.post("/accounts/role", {"username": "tech@acme.test", "role": "admin"})
+        self.assertEqual(status, 409)
+        self.assertIn("change it on mgmt", page)
 
         # The WAN (here: mgmtd) down: still signs in.
         self.mgmt.stop()
