@@ -84,6 +84,10 @@ const std::map<std::string, Defaults> kDefaults = {
         "<p>Hello {{customer}},</p><p>your code to sign in to your account at {{brand.name}} is "
         "<strong>{{code}}</strong>.</p><p>It works once, for {{minutes}} minutes. If you did not ask for it, "
         "ignore this message.</p>"}},
+      {"outage-notice",
+       {"{{{brand.name}}}: {{{title}}}",
+        "Hello {{{customer}}},\n\n{{{summary}}}\n\n{{{brand.name}}}\n",
+        "<p>Hello {{customer}},</p><p>{{summary}}</p>"}},
       {"password-reset",
        {"Reset your password",
         "Open this link within {{{minutes}}} minutes to choose a new password:\n\n{{{link}}}\n\n"

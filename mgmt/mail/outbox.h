@@ -19,7 +19,8 @@
 // "invoice-issued" (customer, number, issued, due, total, reference, portal-url; sent with the
 // invoice's PDF attached, mgmt/billing/invoice_mailer.h), "selfcare-code" (customer, code, minutes:
 // a self-care portal sign-in code, mgmt/selfcare), "dunning-reminder" (customer, days, due, owed,
-// consequence, portal-url: a dunning step's mail, mgmt/billing/dunning_service.h).
+// consequence, portal-url: a dunning step's mail, mgmt/billing/dunning_service.h), "outage-notice"
+// (customer, title, summary: an outage or planned maintenance, mgmt/monitoring).
 #pragma once
 
 #include <cstdint>

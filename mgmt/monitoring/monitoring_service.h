@@ -1,0 +1,98 @@
+// Fleet monitoring and proactive notifications (issue 26, ADR 0054).
+//
+// check(now), the platform job (mgmtd, under the singleton lock "monitoring", every
+// monitoring.check-interval seconds):
+//  - a box whose last check-in is older than monitoring.missed-polls check-in intervals gets an
+//    "offline" alert (one open per box and kind: a second pass adds nothing); its impact is the
+//    subscribers with usage or a closed session on it within monitoring.impact-window seconds before
+//    it went silent, with their customers; the alert counts them, and alerts rank by that count;
+//  - a box whose check-in health reports alarms ("health": {"alerts": [...]}) gets an "alarm" alert;
+//  - an alert closes when the box checks in again (offline) or reports no alarm (alarm);
+//  - planned maintenance starting within monitoring.maintenance-lead seconds is announced once.
+// An offline alert and an announced window queue notifications: the affected customers by email (the
+// outbox, template "outage-notice", the tenant's branding) and/or SMS by their preference and the
+// tenant's settings (notify_rules.h), and the tenant's webhook. Each is one row of the notification
+// log per (alert or window, event, customer, channel), written in the same unit of work as the alert,
+// so a restart or a second mgmtd never queues it twice.
+//
+// deliver(transport, now), the same job after check: pending SMS and webhook rows due, sent, retried
+// with backoff (notify_rules.h retryDelay) up to monitoring.max-attempts; an SMS due in the tenant's
+// quiet hours waits for their end. Email rows are marked sent when handed to the outbox (its sender
+// delivers and retries them, ADR 0029).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/status.h"
+#include "mgmt/monitoring/monitoring_store.h"
+#include "mgmt/monitoring/notify_rules.h"
+#include "mgmt/monitoring/notify_transport.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::monitoring {
+
+struct MonitoringOptions {
+  int64_t pollInterval = 60;       // device-poll-interval: the check-ins boxes are told to make
+  int64_t missedPolls = 3;         // silent for more than this many intervals = offline
+  int64_t impactWindow = 86400;    // a subscriber seen on the box this long before it went silent is affected
+  int64_t maintenanceLead = 86400; // maintenance is announced this long before it starts
+  int64_t maxAttempts = 10;        // SMS and webhook deliveries given up after this many
+  int64_t batch = 200;             // deliveries per pass
+};
+
+class MonitoringService {
+ public:
+  struct Deps {
+    store::Storage& storage;
+    const core::Clock& clock;
+    MonitoringOptions options;
+  };
+  explicit MonitoringService(Deps deps) : d_(std::move(deps)) {}
+
+  struct Report {
+    int64_t opened = 0, closed = 0, queued = 0, announced = 0;
+  };
+  core::Result<Report> check(int64_t now);
+  struct Delivery {
+    int64_t sent = 0, retried = 0, failed = 0;
+  };
+  core::Result<Delivery> deliver(NotifyTransport& transport, int64_t now);
+
+  // The command layer's reads and changes; every call names the tenant (checked by the caller).
+  core::Result<std::vector<Alert>> alerts(const std::string& tenantId, const std::string& state, int64_t limit);
+  // The alert and its customers (kNotFound for another tenant's).
+  core::Result<std::pair<Alert, std::vector<Affected>>> alertShow(const std::string& tenantId, int64_t id, int64_t limit);
+  core::Result<NotifySettings> settings(const std::string& tenantId);
+  core::Result<NotifySettings> setSettings(const std::string& tenantId, const core::Json& patch);
+  // kNotFound for a customer the tenant does not have; kInvalidArgument for another channel.
+  core::Status setPreference(const std::string& tenantId, const std::string& customerId, const std::string& channel);
+  // kInvalidArgument naming start/end/devices; kNotFound for a box the tenant does not have.
+  core::Result<Maintenance> addMaintenance(const std::string& tenantId, int64_t startsAt, int64_t endsAt,
+                                           const std::vector<std::string>& devices, const std::string& reason,
+                                           const std::string& by);
+  core::Result<std::vector<Maintenance>> maintenance(const std::string& tenantId, int64_t limit);
+  core::Status cancelMaintenance(const std::string& tenantId, int64_t id);
+  core::Result<std::vector<Notification>> log(const std::string& tenantId, int64_t limit);
+
+  int64_t now() const { return d_.clock.unixSeconds(); }
+  const MonitoringOptions& options() const { return d_.options; }
+  store::Storage& storage() const { return d_.storage; }
+
+ private:
+  struct Subject {  // what a notification is about
+    std::string source, event;
+    int64_t sourceId = 0;
+    std::string title, summary, sms;  // mail's title and paragraph, the SMS text
+    core::Json webhook;              // the webhook's body
+  };
+  core::Result<int64_t> queue(store::Transaction& tx, const std::string& tenantId, const Subject& subject,
+                              const std::vector<Affected>& affected, int64_t now);
+  Deps d_;
+};
+
+}  // namespace mgmt::monitoring

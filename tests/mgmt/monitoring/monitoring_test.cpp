@@ -1,0 +1,474 @@
+// Fleet monitoring (mgmt/monitoring, migration 17, ADR 0054) on the storage of this run (SQLite, or
+// PostgreSQL in mgmt_monitoring_tests_pg): a silent box raises one offline alert (a second pass adds
+// nothing), its impact is the subscribers seen on it in the window with their customers, alerts rank
+// by customers affected, the alert closes on a check-in; alarms in the check-in health; notifications
+// by preference (email through the outbox, SMS, none), quiet hours hold SMS but not email, a webhook
+// signed over "t.body" that the payment webhooks' verifier accepts, retries with backoff, planned
+// maintenance announced once; settings errors name the key; tenants never see each other's alerts.
+// The transport is a fake here; the real HTTPS one against the SMS simulator in
+// tests/integration/monitoring_test.py.
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "billing/payments/webhook_signature.h"
+#include "mgmt/customers/customer_store.h"
+#include "mgmt/fleet/fleet_store.h"
+#include "mgmt/mail/outbox.h"
+#include "mgmt/mgmt_schema.h"
+#include "mgmt/monitoring/monitoring_service.h"
+#include "mgmt/monitoring/notify_rules.h"
+#include "mgmt/usage/usage_store.h"
+#include "tests/support/test_storage.h"
+#include "CppUTest/TestHarness.h"  // last
+
+using core::Json;
+using mgmt::monitoring::Alert;
+using mgmt::monitoring::MonitoringService;
+using mgmt::monitoring::Notification;
+using mgmt::monitoring::NotifySettings;
+using mgmt::store::Transaction;
+
+namespace {
+
+const bool kWarm = !mgmt::mgmtStorageMigrations().empty();
+
+constexpr int64_t kNow = 1796000000;  // 2026-11-30 00:53:20 UTC
+
+struct FakeTransport : mgmt::monitoring::NotifyTransport {
+  struct Sms {
+    mgmt::monitoring::SmsMessage m;
+  };
+  std::vector<mgmt::monitoring::SmsMessage> sms;
+  struct Hook {
+    std::string url, body;
+    std::map<std::string, std::string> headers;
+  };
+  std::vector<Hook> hooks;
+  int failNext = 0;
+  core::Status sendSms(const mgmt::monitoring::SmsMessage& m) override {
+    if (failNext > 0) {
+      --failNext;
+      return core::Status(core::Code::kUnavailable, "SMS provider answered HTTP 503");
+    }
+    sms.push_back(m);
+    return core::Status::ok();
+  }
+  core::Status postWebhook(const std::string& url, const std::string& body,
+                           const std::map<std::string, std::string>& headers) override {
+    hooks.push_back(Hook{url, body, headers});
+    return core::Status::ok();
+  }
+};
+
+struct Db {
+  mgmt::store::testing::TestStorage test;
+  std::unique_ptr<mgmt::store::Storage> storage;
+  std::unique_ptr<MonitoringService> service;
+  int64_t seq = 0;
+
+  Db() {
+    core::Result<std::unique_ptr<mgmt::store::Storage>> s = test.open(mgmt::mgmtStorageMigrations());
+    if (!s.isOk()) FAIL(s.status().toString().c_str());
+    storage = std::move(*s);
+    mgmt::monitoring::MonitoringOptions o;
+    o.pollInterval = 10;
+    o.missedPolls = 3;        // silent after 30 s
+    o.impactWindow = 3600;
+    o.maintenanceLead = 600;
+    o.maxAttempts = 3;
+    service = std::make_unique<MonitoringService>(MonitoringService::Deps{*storage, core::SystemClock::instance(), o});
+  }
+  void write(const std::function<core::Status(Transaction&)>& f) {
+    core::Status s = storage->transact(f);
+    CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  }
+  void tenant(const std::string& id) {
+    write([&](Transaction& tx) {
+      return tx
+          .exec("INSERT INTO tenants(id, name, tier, created_at, expires_at) VALUES ($1, $2, 'premium', 1, 9999999999)",
+                {id, id})
+          .status();
+    });
+  }
+  void box(const std::string& tenant, const std::string& id, int64_t lastCheckin, const Json& health = Json::object()) {
+    write([&](Transaction& tx) -> core::Status {
+      mgmt::fleet::DeviceRow d;
+      d.id = id;
+      d.tenantId = tenant;
+      d.hostname = id + ".example";
+      d.enrolledAt = lastCheckin - 100;
+      mgmt::fleet::FleetStore fleet(tx);
+      EDGE_RETURN_IF_ERROR(fleet.insertDevice(d));
+      return fleet.recordCheckin(id, lastCheckin, Json{{"health", health}}.dump()).status();
+    });
+  }
+  void checkin(const std::string& id, int64_t at, const Json& health = Json::object()) {
+    write([&](Transaction& tx) -> core::Status {
+      return mgmt::fleet::FleetStore(tx).recordCheckin(id, at, Json{{"health", health}}.dump()).status();
+    });
+  }
+  void used(const std::string& tenant, const std::string& device, const std::string& user, int64_t at) {
+    write([&](Transaction& tx) -> core::Status {
+      core::sync::UsageRow u;
+      u.seq = ++seq;
+      u.at = at;
+      u.session = "s-" + std::to_string(seq);
+      u.username = user;
+      u.inputOctets = 100;
+      return mgmt::usage::UsageStore(tx).insertUsage(device, tenant, u).status();
+    });
+  }
+  void customer(const std::string& tenant, const std::string& id, const std::string& user, const std::string& email,
+                const std::string& phone) {
+    write([&](Transaction& tx) -> core::Status {
+      mgmt::customers::Customer c;
+      c.tenantId = tenant;
+      c.id = id;
+      c.name = "Customer " + id;
+      c.username = user;
+      c.email = email;
+      c.phone = phone;
+      c.createdAt = c.updatedAt = 1;
+      return mgmt::customers::CustomerStore(tx).put(c);
+    });
+  }
+  std::vector<Notification> log(const std::string& tenant) {
+    core::Result<std::vector<Notification>> r = service->log(tenant, 100);
+    CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+    return *r;
+  }
+  int64_t count(const std::string& sql, const mgmt::store::Params& params) {
+    int64_t n = -1;
+    write([&](Transaction& tx) -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(n, tx.queryInt64(sql, params));
+      return core::Status::ok();
+    });
+    return n;
+  }
+};
+
+const Notification* find(const std::vector<Notification>& log, const std::string& channel, const std::string& customer,
+                         const std::string& event = "opened") {
+  for (const Notification& n : log)
+    if (n.channel == channel && n.customerId == customer && n.event == event) return &n;
+  return nullptr;
+}
+
+Json smsAndWebhook() {
+  return Json{{"sms", true},
+              {"sms-api-url", "https://sms.example"},
+              {"sms-account", "AC123"},
+              {"sms-token", "tok"},
+              {"sms-from", "+15550001111"},
+              {"webhook-url", "https://hooks.example/outage"},
+              {"webhook-secret", "0123456789abcdef0123"}};
+}
+
+}  // namespace
+
+TEST_GROUP(Monitoring){};
+
+TEST(Monitoring, SilentBoxRaisesOneAlertWithItsImpactAndClosesOnCheckIn) {
+  Db db;
+  db.tenant("t-acme");
+  db.tenant("t-globex");
+  db.box("t-acme", "b1", kNow - 5);
+  db.box("t-globex", "g1", kNow - 5);
+  db.used("t-acme", "b1", "alice", kNow - 600);
+  db.used("t-acme", "b1", "bob", kNow - 60);
+  db.used("t-acme", "b1", "carol", kNow - 60);   // no customer record
+  db.used("t-acme", "b1", "dave", kNow - 7200);  // before the window
+  db.used("t-globex", "g1", "alice", kNow - 60); // another tenant's alice on its own box
+  db.customer("t-acme", "cu-alice", "alice", "alice@example.net", "");
+  db.customer("t-acme", "cu-bob", "bob", "bob@example.net", "+15550002222");
+  CHECK_TRUE(db.service->setSettings("t-acme", smsAndWebhook()).isOk());
+  CHECK_TRUE(db.service->setPreference("t-acme", "cu-bob", "sms").isOk());
+
+  // Within three check-in intervals: nothing.
+  core::Result<MonitoringService::Report> r = db.service->check(kNow + 20);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+  CHECK_EQUAL(0, r->opened);
+
+  // acme's box silent past them (globex's checks in): one offline alert with three customers.
+  db.checkin("g1", kNow + 35);
+  r = db.service->check(kNow + 40);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+  CHECK_EQUAL(1, r->opened);
+  CHECK_EQUAL(3, r->queued);  // alice's email, bob's SMS, the webhook
+  std::vector<Alert> alerts = *db.service->alerts("t-acme", "open", 10);
+  LONGS_EQUAL(1, alerts.size());
+  STRCMP_EQUAL("offline", alerts[0].kind.c_str());
+  STRCMP_EQUAL("b1", alerts[0].deviceId.c_str());
+  CHECK_EQUAL(3, alerts[0].affected);
+  auto shown = *db.service->alertShow("t-acme", alerts[0].id, 100);
+  LONGS_EQUAL(3, shown.second.size());
+  STRCMP_EQUAL("alice", shown.second[0].username.c_str());
+  STRCMP_EQUAL("cu-alice", shown.second[0].customerId.c_str());
+  STRCMP_EQUAL("bob", shown.second[1].username.c_str());
+  STRCMP_EQUAL("carol", shown.second[2].username.c_str());
+  STRCMP_EQUAL("", shown.second[2].customerId.c_str());
+
+  // The notifications: alice by email (in the outbox, rendered with the template), bob by SMS.
+  std::vector<Notification> log = db.log("t-acme");
+  LONGS_EQUAL(3, log.size());
+  CHECK_TRUE(find(log, "email", "cu-alice") != nullptr);
+  CHECK_TRUE(find(log, "sms", "cu-bob") != nullptr);
+  CHECK_TRUE(find(log, "email", "cu-bob") == nullptr);
+  CHECK_TRUE(find(log, "webhook", "") != nullptr);
+  STRCMP_EQUAL("+15550002222", find(log, "sms", "cu-bob")->recipient.c_str());
+  CHECK_EQUAL(1, db.count("SELECT count(*) FROM mail_outbox WHERE tenant_id = $1 AND recipient = $2 AND "
+                          "template = 'outage-notice'",
+                          {std::string("t-acme"), std::string("alice@example.net")}));
+
+  // Again, and again after a restart (a new service on the same storage): nothing more.
+  r = db.service->check(kNow + 50);
+  CHECK_EQUAL(0, r->opened);
+  CHECK_EQUAL(0, r->queued);
+  MonitoringService again({*db.storage, core::SystemClock::instance(), db.service->options()});
+  r = again.check(kNow + 60);
+  CHECK_EQUAL(0, r->opened);
+  LONGS_EQUAL(3, db.log("t-acme").size());
+  CHECK_EQUAL(1, db.count("SELECT count(*) FROM mail_outbox WHERE tenant_id = $1", {std::string("t-acme")}));
+
+  // globex sees none of it, and cannot read acme's alert by id.
+  LONGS_EQUAL(0, db.service->alerts("t-globex", "", 10)->size());
+  CHECK_TRUE(core::Code::kNotFound == (db.service->alertShow("t-globex", alerts[0].id, 10).status().code()));
+  LONGS_EQUAL(0, db.log("t-globex").size());
+
+  // The box checks in: the alert closes, the webhook hears of it, customers are not told twice.
+  db.checkin("b1", kNow + 70);
+  r = db.service->check(kNow + 71);
+  CHECK_EQUAL(1, r->closed);
+  CHECK_EQUAL(1, r->queued);
+  LONGS_EQUAL(0, db.service->alerts("t-acme", "open", 10)->size());
+  Alert closed = (*db.service->alerts("t-acme", "closed", 10))[0];
+  CHECK_EQUAL(kNow + 71, closed.closedAt);
+  const std::vector<Notification> afterClose = db.log("t-acme");
+  CHECK_TRUE(find(afterClose, "webhook", "", "closed") != nullptr);
+
+  // Silent once more: a new alert (the old one is closed).
+  r = db.service->check(kNow + 71 + 31);
+  CHECK_EQUAL(1, r->opened);
+  LONGS_EQUAL(2, db.service->alerts("t-acme", "", 10)->size());
+}
+
+TEST(Monitoring, AlertsRankByCustomersAffected) {
+  Db db;
+  db.tenant("t-acme");
+  db.box("t-acme", "small", kNow - 100);
+  db.box("t-acme", "big", kNow - 100);
+  db.box("t-acme", "empty", kNow - 100);
+  db.used("t-acme", "small", "u1", kNow - 200);
+  for (const char* u : {"u2", "u3", "u4"}) db.used("t-acme", "big", u, kNow - 200);
+  CHECK_EQUAL(3, db.service->check(kNow)->opened);
+  std::vector<Alert> alerts = *db.service->alerts("t-acme", "", 10);
+  LONGS_EQUAL(3, alerts.size());
+  STRCMP_EQUAL("big", alerts[0].deviceId.c_str());
+  CHECK_EQUAL(3, alerts[0].affected);
+  STRCMP_EQUAL("small", alerts[1].deviceId.c_str());
+  STRCMP_EQUAL("empty", alerts[2].deviceId.c_str());
+  CHECK_EQUAL(0, alerts[2].affected);
+}
+
+TEST(Monitoring, AlarmsInTheCheckInHealthRaiseAnAlarmAlertThatClosesWhenCleared) {
+  Db db;
+  db.tenant("t-acme");
+  db.box("t-acme", "b1", kNow, Json{{"alerts", Json::array({"disk 96% full", "NAS 10.0.0.2 silent"})}});
+  core::Result<MonitoringService::Report> r = db.service->check(kNow + 1);
+  CHECK_EQUAL(1, r->opened);
+  std::vector<Alert> alerts = *db.service->alerts("t-acme", "open", 10);
+  LONGS_EQUAL(1, alerts.size());
+  STRCMP_EQUAL("alarm", alerts[0].kind.c_str());
+  STRCMP_EQUAL("disk 96% full; NAS 10.0.0.2 silent", alerts[0].detail.c_str());
+  CHECK_EQUAL(0, db.service->check(kNow + 2)->opened);
+  db.checkin("b1", kNow + 5, Json{{"alerts", Json::array()}});
+  CHECK_EQUAL(1, db.service->check(kNow + 6)->closed);
+  LONGS_EQUAL(0, db.service->alerts("t-acme", "open", 10)->size());
+}
+
+TEST(Monitoring, DeliveriesAreSignedRetriedWithBackoffAndGivenUp) {
+  Db db;
+  db.tenant("t-acme");
+  db.box("t-acme", "b1", kNow - 100);
+  db.used("t-acme", "b1", "bob", kNow - 200);
+  db.customer("t-acme", "cu-bob", "bob", "", "+15550002222");
+  CHECK_TRUE(db.service->setSettings("t-acme", smsAndWebhook()).isOk());
+  CHECK_EQUAL(1, db.service->check(kNow)->opened);
+
+  FakeTransport t;
+  t.failNext = 1;  // the SMS provider is down once
+  core::Result<MonitoringService::Delivery> d = db.service->deliver(t, kNow);
+  CHECK_TRUE_TEXT(d.isOk(), d.status().toString().c_str());
+  CHECK_EQUAL(1, d->sent);     // the webhook
+  CHECK_EQUAL(1, d->retried);  // the SMS
+  LONGS_EQUAL(1, t.hooks.size());
+  // The receiver's check: the payment webhooks' verifier accepts the signature over "t.body".
+  const FakeTransport::Hook& hook = t.hooks[0];
+  STRCMP_EQUAL("https://hooks.example/outage", hook.url.c_str());
+  CHECK_TRUE(::billing::verifyWebhook(hook.headers.at("Edge-Signature"), hook.body, "0123456789abcdef0123", kNow).isOk());
+  CHECK_FALSE(::billing::verifyWebhook(hook.headers.at("Edge-Signature"), hook.body + " ", "0123456789abcdef0123", kNow).isOk());
+  STRCMP_EQUAL(std::to_string(kNow).c_str(), hook.headers.at("Edge-Timestamp").c_str());
+  Json body = Json::parse(hook.body);
+  STRCMP_EQUAL("alert.opened", body["event"].get<std::string>().c_str());
+  CHECK_EQUAL(1, body["alert"]["affected"].get<int>());
+
+  // Not due again before the backoff; then sent, once.
+  CHECK_EQUAL(0, db.service->deliver(t, kNow + 29)->sent);
+  d = db.service->deliver(t, kNow + 30);
+  CHECK_EQUAL(1, d->sent);
+  LONGS_EQUAL(1, t.sms.size());
+  STRCMP_EQUAL("+15550002222", t.sms[0].to.c_str());
+  STRCMP_EQUAL("+15550001111", t.sms[0].from.c_str());
+  STRCMP_EQUAL("AC123", t.sms[0].account.c_str());
+  CHECK_TRUE(t.sms[0].text.find("down since") != std::string::npos);
+  CHECK_EQUAL(0, db.service->deliver(t, kNow + 100000)->sent);
+  const std::vector<Notification> afterSms = db.log("t-acme");
+  const Notification* sms = find(afterSms, "sms", "cu-bob");
+  CHECK_TRUE(sms != nullptr);
+  STRCMP_EQUAL("sent", sms->state.c_str());
+  CHECK_EQUAL(2, sms->attempts);
+
+  // A webhook receiver that never answers: given up after max-attempts (3), with the reason.
+  db.box("t-acme", "b2", kNow - 100);
+  CHECK_EQUAL(1, db.service->check(kNow)->opened);
+  struct Down : FakeTransport {
+    core::Status postWebhook(const std::string&, const std::string&, const std::map<std::string, std::string>&) override {
+      return core::Status(core::Code::kUnavailable, "webhook answered HTTP 500");
+    }
+  } down;
+  int64_t at = kNow;
+  for (int i = 0; i < 3; ++i) {
+    d = db.service->deliver(down, at);
+    at += 3600;
+  }
+  CHECK_EQUAL(1, d->failed);
+  bool failed = false;
+  for (const Notification& n : db.log("t-acme"))
+    if (n.channel == "webhook" && n.state == "failed") failed = n.lastError.find("HTTP 500") != std::string::npos;
+  CHECK_TRUE(failed);
+}
+
+TEST(Monitoring, QuietHoursHoldSmsButNotEmailAndPreferencesDecideTheChannel) {
+  Db db;
+  db.tenant("t-acme");
+  db.box("t-acme", "b1", kNow - 100);
+  for (const char* u : {"ann", "ben", "cat", "dan"}) db.used("t-acme", "b1", u, kNow - 200);
+  db.customer("t-acme", "cu-ann", "ann", "ann@example.net", "+15550000001");  // default: email
+  db.customer("t-acme", "cu-ben", "ben", "ben@example.net", "+15550000002");  // sms
+  db.customer("t-acme", "cu-cat", "cat", "cat@example.net", "+15550000003");  // none
+  db.customer("t-acme", "cu-dan", "dan", "", "+15550000004");                 // no email: SMS
+  Json s = smsAndWebhook();
+  s["quiet-hours"] = "00:00-07:00";  // kNow is 00:53 UTC
+  CHECK_TRUE(db.service->setSettings("t-acme", s).isOk());
+  CHECK_TRUE(db.service->setPreference("t-acme", "cu-ben", "sms").isOk());
+  CHECK_TRUE(db.service->setPreference("t-acme", "cu-cat", "none").isOk());
+  CHECK_TRUE(core::Code::kNotFound == (db.service->setPreference("t-acme", "cu-nobody", "sms").code()));
+  CHECK_TRUE(core::Code::kInvalidArgument == (db.service->setPreference("t-acme", "cu-ann", "pigeon").code()));
+  CHECK_EQUAL(1, db.service->check(kNow)->opened);
+
+  std::vector<Notification> log = db.log("t-acme");
+  CHECK_TRUE(find(log, "email", "cu-ann") != nullptr);
+  CHECK_TRUE(find(log, "sms", "cu-ann") == nullptr);
+  CHECK_TRUE(find(log, "sms", "cu-ben") != nullptr);
+  CHECK_TRUE(find(log, "email", "cu-cat") == nullptr);
+  CHECK_TRUE(find(log, "sms", "cu-cat") == nullptr);
+  CHECK_TRUE(find(log, "sms", "cu-dan") != nullptr);
+  // Email went to the outbox at once; the SMS wait for 07:00 UTC.
+  const int64_t sevenAm = kNow - (kNow % 86400) + 7 * 3600;
+  CHECK_EQUAL(sevenAm, find(log, "sms", "cu-ben")->nextAttemptAt);
+  FakeTransport t;
+  core::Result<MonitoringService::Delivery> d = db.service->deliver(t, kNow + 60);
+  LONGS_EQUAL(0, t.sms.size());
+  LONGS_EQUAL(1, t.hooks.size());  // webhooks are not held
+  d = db.service->deliver(t, sevenAm);
+  LONGS_EQUAL(2, t.sms.size());
+}
+
+TEST(Monitoring, QuietHoursAcrossMidnightAndInLocalTime) {
+  NotifySettings s;
+  s.quietHours = "22:00-07:00";
+  const int64_t midnight = kNow - (kNow % 86400);
+  CHECK_EQUAL(midnight + 7 * 3600, mgmt::monitoring::quietUntil(s, midnight + 3600));
+  CHECK_EQUAL(midnight + 86400 + 7 * 3600, mgmt::monitoring::quietUntil(s, midnight + 23 * 3600));
+  CHECK_EQUAL(0, mgmt::monitoring::quietUntil(s, midnight + 12 * 3600));
+  s.utcOffsetMinutes = 120;  // 21:30 UTC is 23:30 local: quiet until 07:00 local = 05:00 UTC
+  CHECK_EQUAL(midnight + 86400 + 5 * 3600, mgmt::monitoring::quietUntil(s, midnight + 21 * 3600 + 1800));
+  s.quietHours = "";
+  CHECK_EQUAL(0, mgmt::monitoring::quietUntil(s, midnight + 3600));
+}
+
+TEST(Monitoring, SettingsErrorsNameTheKeyAndSecretsAreNotShown) {
+  Db db;
+  db.tenant("t-acme");
+  auto error = [&db](const Json& patch) {
+    core::Result<NotifySettings> r = db.service->setSettings("t-acme", patch);
+    CHECK_FALSE(r.isOk());
+    CHECK_TRUE(core::Code::kInvalidArgument == (r.status().code()));
+    return r.status().message();
+  };
+  CHECK_TRUE(error(Json{{"pager", true}}).find("pager: unknown key") != std::string::npos);
+  CHECK_TRUE(error(Json{{"email", "yes"}}).find("email: must be true or false") != std::string::npos);
+  CHECK_TRUE(error(Json{{"quiet-hours", "22-7"}}).find("quiet-hours") != std::string::npos);
+  CHECK_TRUE(error(Json{{"sms", true}}).find("sms-account: needed") != std::string::npos);
+  CHECK_TRUE(error(Json{{"sms-from", "5550001"}}).find("sms-from") != std::string::npos);
+  CHECK_TRUE(error(Json{{"webhook-url", "http://hooks.example/x"}}).find("webhook-url: must start with https://") !=
+             std::string::npos);
+  CHECK_TRUE(error(Json{{"webhook-url", "https://hooks.example/x"}, {"webhook-secret", "short"}})
+                 .find("webhook-secret") != std::string::npos);
+  CHECK_TRUE(error(Json{{"utc-offset-minutes", 9999}}).find("utc-offset-minutes") != std::string::npos);
+  // Nothing was saved by the refusals; a good patch merges over what is there.
+  CHECK_TRUE(db.service->settings("t-acme")->webhookUrl.empty());
+  CHECK_TRUE(db.service->setSettings("t-acme", smsAndWebhook()).isOk());
+  CHECK_TRUE(db.service->setSettings("t-acme", Json{{"quiet-hours", "22:00-07:00"}}).isOk());
+  NotifySettings s = *db.service->settings("t-acme");
+  STRCMP_EQUAL("AC123", s.smsAccount.c_str());
+  STRCMP_EQUAL("22:00-07:00", s.quietHours.c_str());
+  Json shown = mgmt::monitoring::settingsToJson(s, false);
+  STRCMP_EQUAL("(set)", shown["sms-token"].get<std::string>().c_str());
+  STRCMP_EQUAL("(set)", shown["webhook-secret"].get<std::string>().c_str());
+}
+
+TEST(Monitoring, MaintenanceIsAnnouncedOnceBeforeItStartsAndNotWhenCancelled) {
+  Db db;
+  db.tenant("t-acme");
+  db.tenant("t-globex");
+  db.box("t-acme", "b1", kNow);
+  db.box("t-acme", "b2", kNow);
+  db.box("t-globex", "g1", kNow);
+  const int64_t wall = db.service->now();
+  db.used("t-acme", "b1", "ann", wall - 100);
+  db.used("t-acme", "b2", "ben", wall - 100);
+  db.customer("t-acme", "cu-ann", "ann", "ann@example.net", "");
+  db.customer("t-acme", "cu-ben", "ben", "ben@example.net", "");
+  // Boxes are checked against the tenant; times against each other.
+  CHECK_TRUE(core::Code::kNotFound == (db.service->addMaintenance("t-acme", wall + 3600, wall + 7200, {"g1"}, "", "test").status().code()));
+  CHECK_TRUE(core::Code::kInvalidArgument == (db.service->addMaintenance("t-acme", wall + 7200, wall + 3600, {"b1"}, "", "test").status().code()));
+  CHECK_TRUE(core::Code::kInvalidArgument == (db.service->addMaintenance("t-acme", wall - 10, wall + 3600, {"b1"}, "", "test").status().code()));
+  auto m = db.service->addMaintenance("t-acme", wall + 3600, wall + 7200, {"b1", "b2"}, "Fibre splicing.", "test");
+  CHECK_TRUE_TEXT(m.isOk(), m.status().toString().c_str());
+  auto cancelled = db.service->addMaintenance("t-acme", wall + 3600, wall + 7200, {"b2"}, "", "test");
+  CHECK_TRUE(db.service->cancelMaintenance("t-acme", cancelled->id).isOk());
+  CHECK_TRUE(core::Code::kNotFound == (db.service->cancelMaintenance("t-globex", m->id).code()));
+
+  // Boxes checked in at kNow; check at the wall clock's time only announces (lead 600 s: not yet).
+  db.checkin("b1", wall);
+  db.checkin("b2", wall);
+  db.checkin("g1", wall);
+  CHECK_EQUAL(0, db.service->check(wall)->announced);
+  db.checkin("b1", wall + 3000);
+  db.checkin("b2", wall + 3000);
+  db.checkin("g1", wall + 3000);
+  core::Result<MonitoringService::Report> r = db.service->check(wall + 3001);
+  CHECK_EQUAL(1, r->announced);
+  CHECK_EQUAL(2, r->queued);
+  CHECK_EQUAL(0, db.service->check(wall + 3002)->announced);
+  std::vector<Notification> log = db.log("t-acme");
+  LONGS_EQUAL(2, log.size());
+  for (const Notification& n : log) {
+    STRCMP_EQUAL("maintenance", n.source.c_str());
+    CHECK_EQUAL(m->id, n.sourceId);
+  }
+  STRCMP_EQUAL("notified", (*db.service->maintenance("t-acme", 10))[1].state.c_str());
+  LONGS_EQUAL(0, db.service->maintenance("t-globex", 10)->size());
+}
