@@ -254,6 +254,58 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant()})
           .role("tenant"),
 
+      // Firmware: the catalog, maintenance windows, rollouts in rings (mgmt/fleet/rollout_service, ADR 0052).
+      command("firmware-add", "firmware add", "--file PATH --channel stable|beta",
+              "add a signed bundle (fwtool) to the catalog: verified with the firmware public key (firmware-key), kept in firmware-dir")
+          .args({text("file", true, 1024), text("channel", true, 16)})
+          .role("platform")
+          .change(),
+      command("firmware-list", "firmware list", "[--channel stable|beta]", "the firmware catalog: versions, hardware, security floors")
+          .args({text("channel", false, 16)})
+          .role("tenant"),
+      command("maintenance-window-set", "maintenance-window set", "[--tenant T] --window \"Mon-Fri 01:00-05:00 UTC\"|none",
+              "when the tenant's boxes may be told to update (days: daily, Mon, Mon-Fri, Sat,Sun; none = any time)")
+          .args({tenant(), text("window", true, 64)})
+          .roles(fieldWork())
+          .change(),
+      command("maintenance-window-get", "maintenance-window get", "[--tenant T]", "the tenant's maintenance window")
+          .args({tenant()})
+          .role("tenant"),
+      command("rollout-create", "rollout create",
+              "[--tenant T] --version V --rings JSON [--failure-percent 10] [--report-seconds 3600]",
+              "roll a catalog version out in rings: [{\"name\": \"canary\", \"devices\": [\"d-...\"]}, {\"name\": \"early\", \"percent\": 10}, {\"name\": \"all\", \"percent\": 100}]; the platform without --tenant: every tenant's boxes")
+          .args({tenant(), text("version", true, 64), text("rings", true, 8192), integer("failure-percent").range(0, 100),
+                 integer("report-seconds").range(300, 14 * 86400)})
+          .roles(fieldWork())
+          .change(),
+      command("rollout-list", "rollout list", "[--tenant T]", "rollouts, newest first, with their state and open ring")
+          .args({tenant()})
+          .role("tenant"),
+      command("rollout-show", "rollout show", "R", "one rollout: its rings' progress and each box's state and why")
+          .args({text("rollout", true, 64)})
+          .positional("rollout")
+          .role("tenant"),
+      command("rollout-pause", "rollout pause", "R [--reason TEXT]", "stop offering the version to more boxes")
+          .args({text("rollout", true, 64), text("reason", false, 256)})
+          .positional("rollout")
+          .roles(fieldWork())
+          .change(),
+      command("rollout-resume", "rollout resume", "R [--retry-failed] [--failure-percent P]",
+              "go on after a pause; --retry-failed offers the version again to boxes that failed")
+          .args({text("rollout", true, 64), boolean("retry-failed"), integer("failure-percent").range(0, 100)})
+          .positional("rollout")
+          .roles(fieldWork())
+          .change(),
+      command("rollout-abort", "rollout abort", "R", "end the rollout: no box is told to run its version any more")
+          .args({text("rollout", true, 64)})
+          .positional("rollout")
+          .roles(fieldWork())
+          .change(),
+      command("rollout-advance", "rollout advance", "",
+              "apply the rollout rules now (mgmtd's job does it every few seconds): open rings, pause on failures")
+          .role("platform")
+          .action(),
+
       // Customers: the people behind the subscribers (mgmt/customers).
       command("customer-add", "customer add", "--tenant T --name N [--email E] [--phone P] [--address A] [--notes N] [--tags a,b] [--username U]", "add a customer (prints its id); --username: the subscriber (RADIUS account) they hold")
           .args(with({tenant()}, customerArguments(true)))

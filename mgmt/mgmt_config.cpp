@@ -155,6 +155,12 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "Validity of the licenses issued to tenants (demo tenants: 7 days)")
         .integer("grace-days", &MgmtConfig::graceDays, 14, 0, 365,
                  "Days after a license expires during which boxes warn but still allow management changes")
+        .string("firmware-key", &MgmtConfig::firmwareKey, "",
+                "PEM file of the firmware public key (fwtool's, not the license key): bundles added to the "
+                "catalog are verified with it; empty = firmware add refused")
+        .string("firmware-dir", &MgmtConfig::firmwareDir, "",
+                "Folder of the firmware catalog's bundles, which boxes download; empty = data-dir/firmware (with "
+                "several mgmtd: a shared folder)")
         .section("storage", &MgmtConfig::storage, storageTable(),
                  "The database: SQLite in data-dir (default) or PostgreSQL")
         .section("mail", &MgmtConfig::mail, mailTable(), "Mail: the outbox's SMTP server and sender")

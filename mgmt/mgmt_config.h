@@ -73,6 +73,10 @@ struct MgmtConfig {
   std::string caKey;
   int64_t licenseDays = 365;  // validity of licenses issued for regular tenants
   int64_t graceDays = 14;
+  // Firmware rollouts (ADR 0052): the firmware public key bundles are verified with; the folder the
+  // catalog's bundles are kept in ("" = data-dir/firmware).
+  std::string firmwareKey;
+  std::string firmwareDir;
   StorageSettings storage;
   MailSettings mail;
   PaymentSettings payments;
@@ -85,6 +89,7 @@ struct MgmtConfig {
   std::string effectivePublicUrl() const;
   // Where links in mail point: mail.link-url, or https://ADMIN-LISTEN:PORT.
   std::string effectiveLinkUrl() const;
+  std::string effectiveFirmwareDir() const { return firmwareDir.empty() ? dataDir + "/firmware" : firmwareDir; }
 };
 
 const core::ConfigTable<MgmtConfig>& mgmtConfigTable();

@@ -141,7 +141,7 @@ core::Status Mgmtd::start() {
   device.tlsTicketKey = [keys = ticketKeys_.get()] { return keys->current(); };
   deviceApi_ = std::make_unique<core::HttpServer>(device);
   api::routeDeviceApi(*deviceApi_, api::DeviceApi{platform_->fleet, platform_->catalog, platform_->usage, authority_,
-                                                  core::SystemClock::instance()});
+                                                  core::SystemClock::instance(), &platform_->rollouts});
   EDGE_RETURN_IF_ERROR(deviceApi_->start().withContext("device-api"));
   config_.deviceApi.port = deviceApi_->port();
 

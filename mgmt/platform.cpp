@@ -9,6 +9,7 @@
 #include "mgmt/billing/collection_store.h"
 #include "mgmt/billing/dunning_store.h"
 #include "mgmt/customers/customer_store.h"
+#include "mgmt/fleet/rollout_store.h"
 #include "mgmt/importing/import_store.h"
 #include "mgmt/insight/insight_commands.h"
 #include "mgmt/insight/insight_store.h"
@@ -67,6 +68,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
   // parents, in the purge's unit of work. What stays is one platform-level audit row saying that the
   // tenant (by id only) was purged and when (ADR 0029).
   d.purgeOtherAreas = [&clock](store::Transaction& tx, const std::string& tenantId) -> core::Status {
+    EDGE_RETURN_IF_ERROR(fleet::RolloutStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::DunningStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::CollectionStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
@@ -100,6 +102,12 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       audit({storage, clock}),
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
              config.certificateDays, config.dunningPollInterval, &billing::DunningService::tenantInDunning}),
+      rollouts({storage, clock,
+                [&config]() -> core::Result<std::string> {
+                  if (config.firmwareKey.empty()) return core::failedPrecondition("firmware-key: not configured");
+                  return core::readTextFile(config.firmwareKey, "firmware-key");
+                },
+                config.effectiveFirmwareDir()}),
       catalog({storage, clock}),
       usage({storage, clock,
              config.storage.usageIngest == "insert" ? usage::IngestPath::kInsert : usage::IngestPath::kBest}),
@@ -122,6 +130,7 @@ void Platform::bind(core::command::Table& table) {
   api::bindCollectionCommands(table, collection);
   importing::bindImportCommands(table, importing);
   billing::bindDunningCommands(table, dunning);
+  fleet::bindRolloutCommands(table, rollouts);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
   table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
     return tenancy.pluginGate(caller, spec);

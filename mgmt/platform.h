@@ -20,6 +20,7 @@
 #include "mgmt/insight/insight_service.h"
 #include "mgmt/partners/partner_service.h"
 #include "mgmt/fleet/fleet_service.h"
+#include "mgmt/fleet/rollout_service.h"
 #include "mgmt/mgmt_config.h"
 #include "mgmt/onboarding/onboarding_service.h"
 #include "mgmt/store/sql.h"
@@ -38,6 +39,7 @@ class Platform {
   access::SignInService signIn;
   access::AuditLog audit;
   fleet::FleetService fleet;
+  fleet::RolloutService rollouts;  // the firmware catalog and rollouts in rings (ADR 0052)
   catalog::CatalogService catalog;
   usage::UsageService usage;
   billing::BillingService billing;

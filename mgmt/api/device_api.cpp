@@ -1,6 +1,11 @@
 #include "mgmt/api/device_api.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include "core/log.h"
@@ -14,6 +19,33 @@ using core::HttpResponse;
 using core::Json;
 
 namespace {
+
+// The most one ranged answer carries; a longer range is answered in part, with the exact
+// Content-Range (the box asks again from there: firmware/https_source.cpp).
+constexpr uint64_t kMaxRangeBytes = 8 * 1024 * 1024;
+
+// "bytes=FIRST-LAST" or "bytes=FIRST-" (one range; RFC 9110 section 14.1.2); nullopt when malformed.
+std::optional<std::pair<uint64_t, std::optional<uint64_t>>> parseRange(const std::string& value) {
+  if (value.rfind("bytes=", 0) != 0) return std::nullopt;
+  const std::string spec = value.substr(6);
+  const size_t dash = spec.find('-');
+  if (dash == std::string::npos || dash == 0 || dash > 19 || spec.size() - dash - 1 > 19) return std::nullopt;
+  auto number = [](const std::string& t) -> std::optional<uint64_t> {
+    if (t.empty()) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v;
+  };
+  std::optional<uint64_t> first = number(spec.substr(0, dash));
+  if (!first) return std::nullopt;
+  if (dash + 1 == spec.size()) return std::make_pair(*first, std::optional<uint64_t>());
+  std::optional<uint64_t> last = number(spec.substr(dash + 1));
+  if (!last || *last < *first) return std::nullopt;
+  return std::make_pair(*first, last);
+}
 
 template <class T>
 HttpResponse answer(const core::Result<T>& r) {
@@ -75,6 +107,50 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
     if (!body.isOk()) return HttpResponse::jsonError(400, body.status().message());
     return answer(api.fleet.checkin(d, *body, api.clock.unixSeconds()));
   }), devicesOnly);
+  // Firmware bundles of the catalog, to a device its rollout offered the version (ADR 0052), in
+  // ranges: 206 with the exact Content-Range; the box verifies every block against the signature.
+  if (api.rollouts != nullptr) {
+    server.route("GET", "/v1/firmware/*", authed([api](const fleet::Device& d, const HttpRequest& req) {
+      const std::string version = req.path.substr(std::string("/v1/firmware/").size());
+      core::Result<std::pair<std::string, int64_t>> file = api.rollouts->download(d.id, version, api.clock.unixSeconds());
+      if (!file.isOk()) return errorResponse(file.status());
+      const uint64_t total = static_cast<uint64_t>(file->second);
+      auto it = req.headers.find("range");
+      if (it == req.headers.end())
+        return HttpResponse::jsonError(400, "Range: required (bytes=FIRST-LAST, at most 8 MiB a request)");
+      std::optional<std::pair<uint64_t, std::optional<uint64_t>>> range = parseRange(it->second);
+      if (!range) return HttpResponse::jsonError(400, "Range: expected bytes=FIRST-LAST or bytes=FIRST-");
+      if (range->first >= total) {
+        HttpResponse r = HttpResponse::jsonError(416, "Range: starts at or past the end (" + std::to_string(total) + " bytes)");
+        r.headers.push_back({"Content-Range", "bytes */" + std::to_string(total)});
+        return r;
+      }
+      uint64_t last = std::min(range->second.value_or(total - 1), total - 1);
+      last = std::min(last, range->first + kMaxRangeBytes - 1);
+      HttpResponse r;
+      r.status = 206;
+      r.contentType = "application/octet-stream";
+      r.body.resize(static_cast<size_t>(last - range->first + 1));
+      int fd = ::open(file->first.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        core::logWarning("device API: firmware ", version, ": opening ", file->first, ": ", std::strerror(errno));
+        return HttpResponse::jsonError(503, "the firmware file is not available on this mgmtd");
+      }
+      size_t done = 0;
+      while (done < r.body.size()) {
+        ssize_t n = ::pread(fd, r.body.data() + done, r.body.size() - done, static_cast<off_t>(range->first + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      ::close(fd);
+      if (done != r.body.size()) return HttpResponse::jsonError(503, "the firmware file is shorter than the catalog says");
+      r.headers.push_back({"Content-Range", "bytes " + std::to_string(range->first) + "-" + std::to_string(last) + "/" +
+                                                std::to_string(total)});
+      r.headers.push_back({"Accept-Ranges", "bytes"});
+      return r;
+    }), devicesOnly);
+  }
   server.route("GET", "/v1/changes", authed([api](const fleet::Device& d, const HttpRequest& req) {
     auto number = [&](const char* key, int64_t def) -> std::optional<int64_t> {
       auto it = req.query.find(key);

@@ -9,6 +9,7 @@
 #include "mgmt/authority.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/fleet/fleet_service.h"
+#include "mgmt/fleet/rollout_service.h"
 #include "mgmt/usage/usage_service.h"
 
 namespace mgmt::api {
@@ -19,6 +20,7 @@ struct DeviceApi {
   usage::UsageService& usage;
   const Authority& authority;
   const core::Clock& clock;
+  fleet::RolloutService* rollouts = nullptr;  // GET /v1/firmware/VERSION (ADR 0052); null: no downloads
 };
 
 // The routes keep a copy of `api` (its references must outlive the server).

@@ -68,6 +68,16 @@ void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
       return core::Status::ok();
     });
   }
+  // Firmware rollouts: open rings, pause on failures (ADR 0052). Each rollout's move is conditional
+  // on the state it was read in, so a pause or abort by hand meanwhile wins.
+  run("rollouts", [this]() -> core::Status {
+    core::Result<fleet::RolloutService::Report> r = platform_.rollouts.advance(platform_.rollouts.now());
+    if (!r.isOk()) return r.status();
+    if (r->paused > 0) core::logWarning("mgmtd: ", r->paused, " rollout(s) paused themselves (see rollout list)");
+    if (r->opened > 0) core::logInfo("mgmtd: ", r->opened, " rollout ring(s) opened");
+    if (r->done > 0) core::logInfo("mgmtd: ", r->done, " rollout(s) done");
+    return core::Status::ok();
+  });
   if (dunning) {
     // Each tenant under its own lock inside (a tenant's manual dunning-run takes the same one).
     core::Result<billing::DunningService::Report> r = platform_.dunning.runAll(platform_.dunning.today());

@@ -6,6 +6,7 @@
 #include "core/pki.h"
 #include "mgmt/access/person_store.h"
 #include "mgmt/fleet/fleet_store.h"
+#include "mgmt/fleet/rollout_service.h"
 #include "mgmt/mgmt_time.h"
 #include "mgmt/tenancy/tenancy_service.h"
 
@@ -310,6 +311,8 @@ core::Result<core::sync::CheckinResponse> FleetService::checkin(const Device& de
     EDGE_ASSIGN_OR_RETURN(r.commands, fleet.takeCommands(device.id));
     EDGE_ASSIGN_OR_RETURN(r.accounts, centralAccounts(tx, device.tenantId));
     r.accountsVersion = accountsVersion(r.accounts);
+    // Firmware: the version of a rollout whose ring is open for this box, inside its window (ADR 0052).
+    EDGE_ASSIGN_OR_RETURN(r.desiredVersion, desiredVersionAt(tx, device.id, device.tenantId, request, now));
     return core::Status::ok();
   }));
   return r;

@@ -5,6 +5,7 @@
 #include "core/command_args.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/fleet/fleet_store.h"
+#include "mgmt/fleet/rollout_service.h"
 #include "mgmt/mgmt_time.h"
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/usage/usage_store.h"
@@ -74,6 +75,8 @@ core::Result<core::sync::EventAck> UsageService::events(const fleet::Device& dev
           outcome = put.isOk() ? "subscriber created centrally" : "refused: " + put.message();
         }
       }
+      // The health gate's outcome moves the box in its rollout (ADR 0052).
+      if (e.kind == "firmware-outcome") EDGE_RETURN_IF_ERROR(fleet::recordFirmwareOutcome(tx, device.id, e.data, now));
       EDGE_RETURN_IF_ERROR(usage.setEventOutcome(device.id, e.seq, outcome));
     }
     EDGE_ASSIGN_OR_RETURN(ack.watermark, fleet::FleetStore(tx).raiseEventWatermark(device.id, maxSeq));
