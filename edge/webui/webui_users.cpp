@@ -53,7 +53,7 @@ core::Json userRow(const core::Json& a) {
   std::string name = textOf(a, "username");
   return {{"username", name},
           {"url_name", core::web::urlEncode(name)},
-          {"role", textOf(a, "role")},
+          {"account_role", textOf(a, "role")},  // not "role": page() sets that to the visitor's
           {"totp", textOf(a, "totp")},
           {"totp_on", textOf(a, "totp") == "on"},
           {"central", a.value("central", false)},

@@ -296,6 +296,8 @@ class WebUiAccount(unittest.TestCase):
         status, _, page = a.post("/accounts/role", {"username": "newbie", "role": "viewer"})
         self.assertEqual(status, 200, page)
         self.assertIn("account newbie changed", page)
+        self.assertIn("<dt>Role</dt><dd>viewer</dd>", page)  # newbie's role, not the admin's own
+        self.assertIn("|viewer|", self.account_row(a.get("/accounts")[2], "newbie"))
         self.assertEqual(n.get("/sessions")[0], 303)
         # A reset password: rules next to the field; then the new one works, the old one not.
         status, _, page = a.post("/accounts/password", {"username": "newbie", "password": "tiny", "repeat-password": "tiny"})
