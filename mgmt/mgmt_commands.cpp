@@ -374,8 +374,9 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("subscription-list", "subscription list", "--tenant T [--username U]", "subscriptions with their plans, phases and what is billed")
           .args({tenant(), text("username", false, 253)})
           .role("tenant"),
-      command("subscription-change", "subscription change", "--tenant T --subscription ID --plan P [--at now|end-of-term] [--date DATE]", "change plan; what was billed ahead is prorated to the day")
-          .args({tenant(), text("subscription", true, 64), text("plan", true, 64), text("at", false, 16), text("date", false, 10)})
+      command("subscription-change", "subscription change", "--tenant T --subscription ID --plan P [--at now|end-of-term] [--date DATE] [--preview]", "change plan; what was billed ahead is prorated to the day (--preview: the numbers, nothing changed)")
+          .args({tenant(), text("subscription", true, 64), text("plan", true, 64), text("at", false, 16), text("date", false, 10),
+                 boolean("preview")})
           .role("tenant")
           .roles(billingStaff())
           .change(),

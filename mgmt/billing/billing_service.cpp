@@ -409,42 +409,100 @@ core::Result<int64_t> effectiveDay(const CommandArgs& a, const Subscription& s, 
 
 ControlReply BillingService::changeSubscription(const Json& args, const Caller& caller) {
   CommandArgs a(args);
-  EDGE_RETURN_IF_ERROR(a.only({"tenant", "subscription", "plan", "at", "date"}));
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "subscription", "plan", "at", "date", "preview"}));
   EDGE_ASSIGN_OR_RETURN(std::string id, a.required("subscription"));
   EDGE_ASSIGN_OR_RETURN(std::string plan, a.required("plan"));
   EDGE_ASSIGN_OR_RETURN(int64_t date, dayArg(a, "date", today()));
+  EDGE_ASSIGN_OR_RETURN(std::optional<bool> previewArg, a.boolean("preview"));
+  const bool preview = previewArg.value_or(false);
   Subscription after;
-  int64_t charges = 0, amount = 0, from = 0;
-  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
-    BillingStore st(tx);
-    EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
-    EDGE_ASSIGN_OR_RETURN(std::optional<Subscription> before, st.subscription(t.id, id));
-    if (!before) return core::notFound("subscription: no subscription '" + id + "'");
-    if (before->endDay > 0 && before->endDay <= date)
-      return core::failedPrecondition("subscription '" + id + "' has ended");
-    EDGE_ASSIGN_OR_RETURN(from, effectiveDay(a, *before, date));
-    EDGE_ASSIGN_OR_RETURN(Segment seg, planSegment(tx, t.id, plan, settings, from));
-    after = *before;
-    while (!after.segments.empty() && after.segments.back().fromDay >= from) after.segments.pop_back();
-    after.segments.push_back(seg);
-    // Periods already billed from `from` on (prepaid, or a run ahead) are corrected by charges:
-    // the old plan's stretch credited, the new one's charged, both prorated to the day.
-    std::vector<Charge> adjust;
-    EDGE_RETURN_IF_ERROR(adjustmentCharges(*before, after, from, date, adjust));
-    EDGE_RETURN_IF_ERROR(st.putSegment(id, seg));
-    for (const Charge& c : adjust) {
-      EDGE_RETURN_IF_ERROR(st.insertCharge(t.id, c));
-      amount += c.amount;
-    }
-    charges = static_cast<int64_t>(adjust.size());
-    return st.updateProgress(id, after.billedUntil, after.residual);
-  }));
+  std::vector<Charge> adjust;
+  Invoice taxed;
+  int64_t amount = 0, from = 0;
+  bool planFollows = false, unchanged = false;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        BillingStore st(tx);
+        EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
+        EDGE_ASSIGN_OR_RETURN(std::optional<Subscription> before, st.subscription(t.id, id));
+        if (!before) return core::notFound("subscription: no subscription '" + id + "'");
+        if (before->endDay > 0 && before->endDay <= date)
+          return core::failedPrecondition("subscription '" + id + "' has ended");
+        EDGE_ASSIGN_OR_RETURN(from, effectiveDay(a, *before, date));
+        EDGE_ASSIGN_OR_RETURN(Segment seg, planSegment(tx, t.id, plan, settings, from));
+        after = *before;
+        adjust.clear();
+        amount = 0;
+        // On that plan from that day already, with nothing pending after: nothing to change (a
+        // second submit of the same change, even concurrent, writes nothing).
+        unchanged = !before->segments.empty() && before->segments.back().fromDay <= from &&
+                    before->segments.back().plan == plan && before->segments.back().price == seg.price;
+        if (unchanged) {
+          taxed.currency = settings.currency;
+          return core::Status::ok();
+        }
+        while (!after.segments.empty() && after.segments.back().fromDay >= from) after.segments.pop_back();
+        after.segments.push_back(seg);
+        // Periods already billed from `from` on (prepaid, or a run ahead) are corrected by charges:
+        // the old plan's stretch credited, the new one's charged, both prorated to the day.
+        EDGE_RETURN_IF_ERROR(adjustmentCharges(*before, after, from, date, adjust));
+        // The tax these lines carry on an invoice of their own (the customer's region and status).
+        std::vector<InvoiceLine> lines;
+        for (const Charge& c : adjust) {
+          InvoiceLine l;
+          l.amount = c.amount;
+          lines.push_back(l);
+          amount += c.amount;
+        }
+        TaxRates rates(st, t.id);
+        EDGE_ASSIGN_OR_RETURN(taxed, makeDraft(st, rates, t.id, settings, before->username, std::nullopt, lines, 0));
+        if (preview) return core::Status::ok();  // the same numbers, nothing written
+        EDGE_RETURN_IF_ERROR(st.putSegment(id, seg));
+        for (const Charge& c : adjust) EDGE_RETURN_IF_ERROR(st.insertCharge(t.id, c));
+        // A change from today (or earlier) is the subscriber's plan on the boxes at once, through the
+        // catalog's change feed like subscriber-set; one at the end of the term is billing only.
+        EDGE_ASSIGN_OR_RETURN(std::optional<std::string> spec,
+                              catalog::CatalogStore(tx).subscriberSpec(t.id, before->username));
+        planFollows = from <= today() && spec.has_value();
+        if (planFollows) {
+          Json j = Json::parse(*spec, nullptr, false);
+          if (!j.is_object()) return core::internalError("subscriber '" + before->username + "': unreadable spec");
+          if (j.value("plan", "") != plan) {
+            j["plan"] = plan;
+            EDGE_RETURN_IF_ERROR(catalog::putSubscriber(tx, t, j, "mgmt", d_.clock.unixSeconds()));
+          }
+        }
+        return st.updateProgress(id, after.billedUntil, after.residual);
+      },
+      preview ? store::Storage::Mode::kReadOnly : store::Storage::Mode::kReadWrite));
   Json j = subscriptionJson(after);
+  Json lines = Json::array();
+  for (const Charge& c : adjust)
+    lines.push_back(Json{{"description", c.description}, {"amount", ::billing::formatMoney(c.amount, "")},
+                         {"amount-minor", c.amount}});
   j["adjustment-minor"] = amount;
-  return ControlReply::success("subscription " + id + " on '" + plan + "' from " + ::billing::formatDay(from) + " (" +
-                                   std::to_string(charges) + " adjustment lines, " +
-                                   ::billing::formatMoney(amount, "") + ")",
+  j["adjustment-lines"] = lines;
+  j["effective"] = ::billing::formatDay(from);
+  j["currency"] = taxed.currency;
+  j["net-minor"] = taxed.net;
+  j["tax-minor"] = taxed.tax;
+  j["total-minor"] = taxed.total;
+  j["net"] = ::billing::formatMoney(taxed.net, "");
+  j["tax"] = ::billing::formatMoney(taxed.tax, "");
+  j["total"] = ::billing::formatMoney(taxed.total, "");
+  j["tax-rate"] = ::billing::formatTaxRate(taxed.taxRateBp);
+  j["preview"] = preview;
+  j["unchanged"] = unchanged;
+  if (unchanged)
+    return ControlReply::success("subscription " + id + " is on '" + plan + "' from " + ::billing::formatDay(from) +
+                                     " already: nothing changed",
+                                 j);
+  if (!preview) j["subscriber-plan-changed"] = planFollows;
+  return ControlReply::success(std::string(preview ? "preview: " : "") + "subscription " + id + " on '" + plan +
+                                   "' from " + ::billing::formatDay(from) + " (" + std::to_string(adjust.size()) +
+                                   " adjustment lines, " + ::billing::formatMoney(amount, "") + " before tax, " +
+                                   ::billing::formatMoney(taxed.total, taxed.currency) + " with tax)",
                                j);
 }
 

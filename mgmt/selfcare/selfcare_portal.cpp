@@ -147,6 +147,7 @@ HttpResponse SelfcarePortal::render(Ctx& c, const std::string& tmpl, const std::
       const char* tmpl;
     };
     static const Link links[] = {{"", "Account", "dashboard"}, {"invoices", "Invoices", "invoices"},
+                                 {"plan", "Change plan", "plan"},
                                  {"contact", "Contact details", "contact"}, {"help", "Help", "help"}};
     Json nav = Json::array();
     for (const Link& l : links) nav.push_back({{"href", base + l.href}, {"text", l.text}, {"current", tmpl == l.tmpl}});
@@ -284,6 +285,47 @@ HttpResponse SelfcarePortal::payPage(Ctx& c, const std::string& invoiceId) {
   return render(c, "pay", "Pay", Json{{"url", (*started).value("url", "")}, {"amount", (*started).value("amount", "")}});
 }
 
+HttpResponse SelfcarePortal::planPage(Ctx& c, const std::string& selected, const std::string& error,
+                                      std::vector<Message> messages, int status) {
+  core::Result<Json> d = service_.planChoices(c.visitor->account);
+  if (!d.isOk()) {
+    core::logWarning("selfcare: plans of ", c.visitor->account.key(), ": ", d.status().toString());
+    return render(c, "notfound", "Not available", Json::object(), {Message::error("Your plan could not be read just now: try again.")}, 503);
+  }
+  Json data = *d;
+  data["noSubscription"] = data["subscription"].is_null();
+  data["hasPlans"] = !data["plans"].empty();
+  for (Json& p : data["plans"]) p["checked"] = p["name"] == selected;
+  if (!error.empty()) data["planError"] = error;
+  return render(c, "plan", "Change plan", data, std::move(messages), status);
+}
+
+HttpResponse SelfcarePortal::planChange(Ctx& c, const std::string& plan, bool preview) {
+  if (plan.empty()) return planPage(c, "", "Choose the plan to move to.", {}, 400);
+  core::Result<Json> r = service_.changePlan(c.visitor->account, plan, preview);
+  if (!r.isOk()) {
+    const core::Code code = r.status().code();
+    if (code == core::Code::kInvalidArgument) return planPage(c, "", "Choose one of the plans listed.", {}, 400);
+    if (code == core::Code::kFailedPrecondition)
+      return planPage(c, "", "", {Message::error("Your plan cannot be changed here: " + r.status().message())}, 409);
+    core::logWarning("selfcare: a plan change for ", c.visitor->account.key(), ": ", r.status().toString());
+    return planPage(c, plan, "", {Message::error("Your plan could not be changed just now: nothing was changed. Try again in a moment.")}, 503);
+  }
+  Json data = *r;
+  if (data.value("unchanged", false))
+    return planPage(c, "", "", {Message::ok("You are on " + plan + ".")}, 200);
+  if (preview) {
+    data["hasLines"] = !data["adjustment-lines"].empty();
+    return render(c, "plan_preview", "Move to " + plan, data);
+  }
+  core::logInfo("selfcare: ", c.visitor->account.key(), " moved to plan ", plan, " (", data.value("total", ""), ")");
+  std::string text = "You are on " + plan + " from today.";
+  if (!data["adjustment-lines"].empty())
+    text += " Your next invoice carries the change: " + data.value("total", "") + " " + data.value("currency", "") +
+            " with tax.";
+  return planPage(c, "", "", {Message::ok(text)}, 200);
+}
+
 HttpResponse SelfcarePortal::contactPage(Ctx& c, Json form, Json errors, std::vector<Message> messages, int status) {
   if (!form.is_object()) {
     core::Result<Json> current = service_.contact(c.visitor->account);
@@ -321,6 +363,7 @@ HttpResponse SelfcarePortal::get(const HttpRequest& r) {
   if (rest.empty()) return dashboardPage(c);
   if (rest == "invoices") return invoicesPage(c, {}, 200);
   if (rest == "contact") return contactPage(c, nullptr, nullptr, {}, 200);
+  if (rest == "plan") return planPage(c, "", "", {}, 200);
   const std::string pdfPrefix = "invoice/", pdfSuffix = ".pdf";
   if (rest.size() > pdfPrefix.size() + pdfSuffix.size() && rest.compare(0, pdfPrefix.size(), pdfPrefix) == 0 &&
       rest.compare(rest.size() - pdfSuffix.size(), pdfSuffix.size(), pdfSuffix) == 0) {
@@ -348,7 +391,7 @@ std::optional<HttpResponse> SelfcarePortal::admitPost(const HttpRequest& r) {
   if (!target) return HttpResponse::jsonError(404, "no such page");
   const std::string& a = target->rest;
   if (a == "sign-in" || a == "code-request" || a == "code") return std::nullopt;  // anyone, 8 KiB at most
-  if (a != "contact" && a != "sign-out" && a != "pay") return HttpResponse::jsonError(404, "no such page");
+  if (a != "contact" && a != "sign-out" && a != "pay" && a != "plan-preview" && a != "plan-change") return HttpResponse::jsonError(404, "no such page");
   const std::string id = cookie_.idOf(r);
   std::optional<core::web::Session> s = id.empty() ? std::nullopt : sessions_.touch(id, clock_.unixSeconds());
   if (!s || s->data.value("tenant-key", "") != target->tenantKey)
@@ -403,6 +446,12 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
   if (action == "pay") {
     if (!c.visitor) return forbidden("sign in first");
     return payPage(c, fieldOf(form, "invoice"));
+  }
+  if (action == "plan-preview" || action == "plan-change") {
+    if (!c.visitor) return forbidden("sign in first");
+    const std::string plan = fieldOf(form, "plan");
+    if (plan.size() > 64) return planPage(c, "", "Choose one of the plans listed.", {}, 400);
+    return planChange(c, plan, action == "plan-preview");
   }
   // Signing in: failures are limited per client address and per login.
   const std::string login = fieldOf(form, "login");

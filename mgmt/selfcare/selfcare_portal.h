@@ -12,6 +12,9 @@
 //   POST /selfcare/<tenant>/contact         email, phone, address
 //   POST /selfcare/<tenant>/pay             invoice: starts the provider's hosted checkout (ADR 0039)
 //                                           and shows a link to it (the CSP's form-action is 'self')
+//   GET  /selfcare/<tenant>/plan            the plans to move to; POST .../plan-preview (plan): what the
+//                                           change costs, from the billing engine; POST .../plan-change
+//                                           (plan): the change (subscription-change, ADR 0033)
 //   POST /selfcare/<tenant>/sign-out
 //
 // Contract
@@ -81,6 +84,9 @@ class SelfcarePortal {
   core::HttpResponse invoicesPage(Ctx& c, std::vector<core::web::Message> messages, int status);
   core::HttpResponse payPage(Ctx& c, const std::string& invoiceId);
   static std::string returnUrl(const Ctx& c);
+  core::HttpResponse planPage(Ctx& c, const std::string& selected, const std::string& error,
+                              std::vector<core::web::Message> messages, int status);
+  core::HttpResponse planChange(Ctx& c, const std::string& plan, bool preview);
   core::HttpResponse contactPage(Ctx& c, core::Json form, core::Json errors, std::vector<core::web::Message> messages,
                                  int status);
 

@@ -9,6 +9,9 @@
 #include "core/pki.h"
 #include "core/units.h"
 #include "core/web/csrf.h"
+#include "catalog/plan.h"
+#include "core/command_args.h"
+#include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/billing/collection_service.h"
 #include "mgmt/billing/collection_store.h"
@@ -277,6 +280,65 @@ core::Result<Json> SelfcareService::checkout(const Account& account, const std::
   core::ControlReply reply = d_.collection->createCheckout(args, tenancy::Caller{account.tenantId});
   if (!reply.ok()) return core::Status(reply.code, reply.text);
   return reply.arguments;
+}
+
+core::Result<Json> SelfcareService::planChoices(const Account& account) {
+  const int64_t today = d_.clock.unixSeconds() / 86400;
+  Json out{{"subscription", nullptr}, {"current", ""}, {"plans", Json::array()}, {"currency", ""}};
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        out["plans"] = Json::array();
+        billing::BillingStore books(tx);
+        EDGE_ASSIGN_OR_RETURN(std::optional<billing::Settings> settings, books.settings(account.tenantId));
+        if (!settings) return core::Status::ok();
+        out["currency"] = settings->currency;
+        EDGE_ASSIGN_OR_RETURN(std::vector<billing::Subscription> subs, books.subscriptions(account.tenantId, account.username));
+        for (const billing::Subscription& s : subs) {
+          if (s.username != account.username || (s.endDay > 0 && s.endDay <= today) || s.segments.empty()) continue;
+          out["subscription"] = s.id;
+          std::string current = s.segments.front().plan;
+          for (const billing::Segment& g : s.segments)
+            if (g.fromDay <= today) current = g.plan;
+          out["current"] = current;
+          break;
+        }
+        if (out["subscription"].is_null()) return core::Status::ok();
+        EDGE_ASSIGN_OR_RETURN(std::vector<catalog::StoredSpec> plans, catalog::CatalogStore(tx).plans(account.tenantId));
+        for (const catalog::StoredSpec& stored : plans) {
+          Json spec = Json::parse(stored.spec, nullptr, false);
+          if (!spec.is_object()) continue;
+          ::catalog::Plan p;
+          if (!::catalog::applyPlanArgs(core::CommandArgs(spec), p).isOk()) continue;
+          const std::string name = textOf(spec, "name");
+          if (name == out["current"] || p.billing.priceMinor <= 0 || p.billing.currency != settings->currency) continue;
+          out["plans"].push_back(Json{{"name", name},
+                                      {"price", ::billing::formatMoney(p.billing.priceMinor, settings->currency)},
+                                      {"down", textOf(spec, "down")},
+                                      {"up", textOf(spec, "up")}});
+        }
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  return out;
+}
+
+core::Result<Json> SelfcareService::changePlan(const Account& account, const std::string& plan, bool preview) {
+  EDGE_ASSIGN_OR_RETURN(Json choices, planChoices(account));
+  if (choices["subscription"].is_null())
+    return core::failedPrecondition("you have no subscription whose plan can be changed here");
+  if (plan == choices["current"]) return Json{{"unchanged", true}, {"plan", plan}};
+  bool offered = false;
+  for (const Json& p : choices["plans"]) offered = offered || p["name"] == plan;
+  if (!offered) return core::invalidArgument("plan: choose one of the plans listed");
+  // The operator's command, for a caller scoped to this tenant, on this customer's own subscription.
+  billing::BillingService engine(billing::BillingService::Deps{d_.storage, d_.clock});
+  Json args{{"tenant", account.tenantId}, {"subscription", choices["subscription"]}, {"plan", plan}};
+  if (preview) args["preview"] = true;
+  core::ControlReply reply = engine.changeSubscription(args, tenancy::Caller{account.tenantId});
+  if (!reply.ok()) return core::Status(reply.code, reply.text);
+  Json out = reply.arguments;
+  out["plan"] = plan;
+  return out;
 }
 
 core::Result<std::pair<std::string, std::string>> SelfcareService::invoicePdf(const Account& account,

@@ -86,6 +86,18 @@ class SelfcareService {
   // account's own issued invoice (another customer's is exactly like none); kFailedPrecondition when
   // the tenant takes no online payments or the invoice is paid; kUnavailable when the provider fails.
   core::Result<core::Json> checkout(const Account& account, const std::string& invoiceId, const std::string& returnUrl);
+  // The plans the account may move to: {"subscription": id | null (no live subscription: nothing to
+  //  change), "current": plan name, "plans": [{"name", "price", "down", "up"}] (every plan of the
+  //  tenant priced in its billing currency, the current one excluded), "currency"}.
+  core::Result<core::Json> planChoices(const Account& account);
+  // Moves the account's live subscription to `plan` from today through the billing engine's
+  // subscription-change (the operator's command, for a caller scoped to the account's tenant: the
+  // proration, the invoice lines, the ledger and the subscriber's plan on the boxes follow). With
+  // `preview` the same computation is returned and nothing is written. Returns the command's result
+  // ({"adjustment-lines", "net", "tax", "total", ...}), or {"unchanged": true} when the account is on
+  // `plan` already (a second submit of the same change does nothing). kInvalidArgument "plan: ..."
+  // for a plan not offered; kFailedPrecondition without a live subscription.
+  core::Result<core::Json> changePlan(const Account& account, const std::string& plan, bool preview);
   // {"name", "email", "phone", "address"}.
   core::Result<core::Json> contact(const Account& account);
   // Updates email, phone and address (each a string; absent = unchanged); makes the customer record

@@ -1,7 +1,7 @@
 // Walks one tenant's self-care portal in Debian's chromium (headless) at a phone's viewport, as a
 // subscriber would: the sign-in page, a wrong password (its message next to the field), signing in,
 // the dashboard, the invoices (the PDF link answers a PDF), the contact form refused with its message
-// next to the email field, the help page, signing out. Every page: a screenshot and axe-core (no
+// next to the email field, changing plan up to its preview, the help page, signing out. Every page: a screenshot and axe-core (no
 // serious or critical violation), and no sideways scrolling.
 // Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
 //
@@ -61,12 +61,20 @@ const { arg, launch, record } = require('./walk_lib');
     await Promise.all([page.waitForNavigation(), page.click('main form:has(#email) button')]);
     checks.emailError = await page.locator('#email-error').innerText().catch(() => '');
     await shot('contact-refused', 400);
+    // Change plan: the choices, then the preview (the engine's proration) with its confirm button;
+    // the walk keeps the plan.
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/plan"]')]);
+    await shot('plan', 200);
+    await page.locator('input[name="plan"]').first().check();
+    await Promise.all([page.waitForNavigation(), page.click('main form[action$="/plan-preview"] button')]);
+    await shot('plan-preview', 200);
+    checks.planConfirm = (await page.locator('form[action$="/plan-change"] button').count()) === 1;
     await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/help"]')]);
     await shot('help', 200);
     await Promise.all([page.waitForNavigation(), page.click('nav button:has-text("Sign out")')]);
     checks.signedOut = (await page.locator('#password').count()) === 1;
     result.ok = checks.wrongPasswordMessage.includes('do not match') && checks.dashboardHasChart &&
-      pdf.status === 200 && pdf.type === 'application/pdf' && checks.emailError.includes('not an email') &&
+      pdf.status === 200 && pdf.type === 'application/pdf' && checks.emailError.includes('not an email') && checks.planConfirm &&
       checks.signedOut && seen.every((s) => s.violations.length === 0 && !s.overflow);
   } catch (e) {
     result.error = String(e && e.stack || e);

@@ -11,7 +11,9 @@ the tenant has a provider account, bank transfer only where it has none; and a P
 
 Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
 """
+import datetime
 import json
+from fractions import Fraction
 import os
 import re
 import subprocess
@@ -123,6 +125,22 @@ class SelfcareTest(unittest.TestCase):
         # Harbour takes card payments at the provider (the simulator); bay has no account there.
         m.ctl("payment-provider", "set", "--tenant", "harbour", "--secret-key", SECRET_KEY,
               "--webhook-secret", WEBHOOK_SECRET)
+        # Cove bills the current month (its customers started on the 1st): a plan change has
+        # something to prorate. eve changes plan in the portal; fay must not be touched.
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        cls.month_start = today.replace(day=1)
+        m.ctl("tenant", "add", "--name", "cove", "--tier", "basic")
+        m.ctl("billing", "setup", "--tenant", "cove", "--currency", "EUR")
+        m.ctl("tax-rate", "set", "--tenant", "cove", "--rate", "20")
+        for plan, price in (("lite", "10.00"), ("plus", "31.00")):
+            m.ctl("plan", "add", "--tenant", "cove", "--name", plan, "--down", "10M", "--up", "2M", "--price", price,
+                  "--currency", "EUR")
+        for user in ("eve", "fay"):
+            m.ctl("subscriber", "add", "--tenant", "cove", "--username", user, "--password", "pw-" + user + "-secret",
+                  "--plan", "lite")
+            m.ctl("subscription", "add", "--tenant", "cove", "--username", user, "--plan", "lite",
+                  "--start", cls.month_start.isoformat(), "--anchor-day", "1")
+        m.ctl("billing", "run", "--tenant", "cove", "--date", today.isoformat(), "--finalize", "true")
         cls.sim, ready = start_simulator(cls.tmp.path, sim_port,
                                          f"{cls.base}api/v1/payments/webhook?tenant={ids['harbour']}")
         cls.sim_url = ready["url"]
@@ -396,6 +414,80 @@ class SelfcareTest(unittest.TestCase):
         self.assertEqual(409, code)
         self.assertIn("cannot be paid online", page)
 
+    @classmethod
+    def rows(cls, *args):
+        listed = cls.m.ctl_json(*args)
+        if isinstance(listed, dict):
+            listed = next(v for v in listed.values() if isinstance(v, list))
+        return listed
+
+    def test_plan_change_with_a_proration_preview(self):
+        eve = self.browser().sign_in("cove", "eve", "pw-eve-secret")
+        code, page = eve.request("selfcare/cove/plan")
+        self.assertEqual(200, code, page[:400])
+        self.assertIn("You are on <strong>lite</strong>", page)
+        self.assertIn('name="plan" value="plus"', page)
+        self.assertNotIn('name="plan" value="lite"', page)   # not to the plan she is on
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        # What the engine charges, by a reference of its rule: the unused days of this month
+        # credited on lite and charged on plus, each rounded half up carrying the remainder, then
+        # 20 % tax rounded half away from zero.
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        nxt = (self.month_start + datetime.timedelta(days=32)).replace(day=1)
+        days, period = (nxt - today).days, (nxt - self.month_start).days
+        credit_exact = Fraction(-1000 * days, period)
+        credit = int((credit_exact + Fraction(1, 2)) // 1)
+        charge = int((Fraction(3100 * days, period) + (credit_exact - credit) + Fraction(1, 2)) // 1)
+        net = credit + charge
+        tax = int((Fraction(abs(net) * 20, 100) + Fraction(1, 2)) // 1) * (1 if net >= 0 else -1)
+
+        def money(minor):
+            return ("-" if minor < 0 else "") + "%d.%02d" % (abs(minor) // 100, abs(minor) % 100)
+
+        code, page = eve.request("selfcare/cove/plan-preview", {"csrf": token, "plan": "plus"})
+        self.assertEqual(200, code, page[:600])
+        self.assertIn(f"<td>{money(credit)}</td>", page)
+        self.assertIn(f"<td>{money(charge)}</td>", page)
+        self.assertIn(f"<th scope=\"row\">Before tax</th><td>{money(net)}</td>", page)
+        self.assertIn(f"<td>{money(tax)}</td>", page)
+        self.assertIn(f"<td><strong>{money(net + tax)}</strong></td>", page)
+        self.assertIn('action="/selfcare/cove/plan-change"', page)
+        # A preview changes nothing.
+        subs = self.rows("subscription", "list", "--tenant", "cove")
+        self.assertEqual([1, 1], [len(s["plans"]) for s in subs])
+        # Only the plans offered: another tenant's plan, or none, is refused next to the choice.
+        for plan in ("fibre-bay", ""):
+            code, page = eve.request("selfcare/cove/plan-preview", {"csrf": token, "plan": plan})
+            self.assertEqual(400, code, plan)
+            self.assertIn('id="plan-error"', page)
+        # Without the CSRF token, without a session, or from another tenant's customer: refused.
+        code, _ = eve.request("selfcare/cove/plan-change", {"plan": "plus"})
+        self.assertEqual(403, code)
+        code, _ = self.browser().request("selfcare/cove/plan-change", {"csrf": token, "plan": "plus"})
+        self.assertEqual(403, code)
+        ana = self.browser().sign_in("harbour", "ana", "pw-ana-secret")
+        code, _ = ana.request("selfcare/cove/plan-change", {"csrf": ana.csrf("selfcare/harbour/plan"), "plan": "plus"})
+        self.assertEqual(403, code)
+        # Confirm, twice (a double submit): one change.
+        for _ in range(2):
+            code, page = eve.request("selfcare/cove/plan-change", {"csrf": token, "plan": "plus"})
+            self.assertEqual(200, code, page[:600])
+            self.assertIn("You are on plus", page)
+        subs = {s["customer"]: s for s in self.rows("subscription", "list", "--tenant", "cove")}
+        self.assertEqual(["lite", "plus"], [p["plan"] for p in subs["eve"]["plans"]])
+        self.assertEqual(["lite"], [p["plan"] for p in subs["fay"]["plans"]])
+        # The subscriber's plan (what the boxes get through the change feed) follows; fay's does not.
+        plans = {s["username"]: s["plan"] for s in self.rows("subscriber", "list", "--tenant", "cove")}
+        self.assertEqual({"eve": "plus", "fay": "lite"}, plans)
+        # The next run invoices the change with the previewed numbers, once.
+        self.m.ctl("billing", "run", "--tenant", "cove", "--date", today.isoformat(), "--finalize", "true")
+        eves = self.invoices("cove", "eve")
+        self.assertEqual(2, len(eves))
+        self.assertEqual(net + tax, eves[0]["total-minor"])
+        self.assertEqual(tax, eves[0]["tax-minor"])
+        self.assertEqual(1, len(self.invoices("cove", "fay")))
+        self.m.ctl("billing", "verify", "--tenant", "cove")
+
     def test_browser_walk_on_a_phone(self):
         src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         out = os.path.join(self.tmp.path, "walk")
@@ -408,7 +500,8 @@ class SelfcareTest(unittest.TestCase):
         result = json.loads(r.stdout.strip().splitlines()[-1])
         self.assertTrue(result["ok"], json.dumps(result, indent=1)[:4000])
         names = [s["name"] for s in result["seen"]]
-        self.assertEqual(["sign-in", "dashboard", "invoices", "pay", "contact", "contact-refused", "help"], names)
+        self.assertEqual(["sign-in", "dashboard", "invoices", "pay", "contact", "contact-refused", "plan", "plan-preview",
+                          "help"], names)
         self.assertTrue(result["checks"]["payLink"].startswith(self.sim_url + "/pay/cs_test_"), result["checks"])
         for s in result["seen"]:
             self.assertEqual([], s["violations"], s["name"])

@@ -178,6 +178,55 @@ TEST(Billing, PlanChangeProratesToTheDayWithoutDrift) {
   b.verified();
 }
 
+// The self-care portal's proration preview (ADR 0043) is subscription-change with "preview": the
+// same computation in a read-only unit of work. Its numbers are the change's, to the cent, and it
+// writes nothing; the change itself moves the subscriber to the new plan (the boxes' change feed).
+TEST(Billing, APlanChangePreviewHasTheChangesNumbersAndWritesNothing) {
+  Books b;
+  b.must("tax-rate-set", {{"rate", "16"}, {"name", "VAT"}});
+  const std::string sub = b.subscribe("alice", {{"start", "2026-01-01"}});
+  b.must("billing-run", {{"date", "2026-01-01"}, {"finalize", true}});
+  const Json args{{"subscription", sub}, {"plan", "premium"}, {"date", "2026-01-11"}};
+  Json withPreview = args;
+  withPreview["preview"] = true;
+  Json preview = b.must("subscription-change", withPreview).arguments;
+  CHECK(preview["preview"].get<bool>());
+  // -20.32 + 42.00 = 21.68 before tax; 16% exclusive: 3.47 (3.4688 rounded half up), 25.15.
+  CHECK_EQUAL(2168, preview["adjustment-minor"].get<int64_t>());
+  CHECK_EQUAL(2168, preview["net-minor"].get<int64_t>());
+  CHECK_EQUAL(347, preview["tax-minor"].get<int64_t>());
+  CHECK_EQUAL(2515, preview["total-minor"].get<int64_t>());
+  CHECK_EQUAL(2u, preview["adjustment-lines"].size());
+  CHECK_EQUAL(-2032, preview["adjustment-lines"][0]["amount-minor"].get<int64_t>());
+  CHECK_EQUAL(4200, preview["adjustment-lines"][1]["amount-minor"].get<int64_t>());
+  // Nothing written: still basic in billing and on the boxes, no charge for the next run.
+  Json subs = b.must("subscription-list", {{"username", "alice"}}).arguments;
+  CHECK_EQUAL(1u, subs[0]["plans"].size());
+  STRCMP_EQUAL("basic", b.must("subscriber-list", Json::object()).arguments[0]["plan"].get<std::string>().c_str());
+  CHECK_EQUAL(0, b.must("billing-run", {{"date", "2026-01-11"}}).arguments["invoices"].get<int64_t>());
+  // The change: the same numbers, then the invoice carries them with the same tax.
+  Json changed = b.must("subscription-change", args).arguments;
+  CHECK_FALSE(changed["preview"].get<bool>());
+  for (const char* key : {"adjustment-minor", "net-minor", "tax-minor", "total-minor"})
+    CHECK_EQUAL_TEXT(preview[key].get<int64_t>(), changed[key].get<int64_t>(), key);
+  CHECK(preview["adjustment-lines"] == changed["adjustment-lines"]);
+  CHECK(changed["subscriber-plan-changed"].get<bool>());
+  Json alice;
+  for (const Json& s : b.must("subscriber-list", Json::object()).arguments)
+    if (s["username"] == "alice") alice = s;
+  STRCMP_EQUAL("premium", alice["plan"].get<std::string>().c_str());
+  // The same change again (a second submit) changes nothing.
+  Json again = b.must("subscription-change", args).arguments;
+  CHECK(again["unchanged"].get<bool>());
+  CHECK_EQUAL(0, again["adjustment-minor"].get<int64_t>());
+  b.must("billing-run", {{"date", "2026-01-11"}, {"finalize", true}});
+  Json all = b.invoices("alice");
+  CHECK_EQUAL(2u, all.size());
+  CHECK_EQUAL(preview["total-minor"].get<int64_t>(), minor(all[0], "total"));
+  CHECK_EQUAL(preview["tax-minor"].get<int64_t>(), minor(all[0], "tax"));
+  b.verified();
+}
+
 TEST(Billing, CancelNowCreditsWhatWasBilledAheadAndTheCreditIsRefundable) {
   Books b;
   const std::string sub = b.subscribe("alice", {{"start", "2026-01-01"}});
