@@ -141,6 +141,7 @@ class SelfcareTest(unittest.TestCase):
             m.ctl("subscription", "add", "--tenant", "cove", "--username", user, "--plan", "lite",
                   "--start", cls.month_start.isoformat(), "--anchor-day", "1")
         m.ctl("billing", "run", "--tenant", "cove", "--date", today.isoformat(), "--finalize", "true")
+        cls.cove_box = CurlBox(cls.tmp.path, "box-cove").enroll(m.ctl("claim", "create", "--tenant", "cove").stdout.strip())
         cls.sim, ready = start_simulator(cls.tmp.path, sim_port,
                                          f"{cls.base}api/v1/payments/webhook?tenant={ids['harbour']}")
         cls.sim_url = ready["url"]
@@ -479,6 +480,13 @@ class SelfcareTest(unittest.TestCase):
         # The subscriber's plan (what the boxes get through the change feed) follows; fay's does not.
         plans = {s["username"]: s["plan"] for s in self.rows("subscriber", "list", "--tenant", "cove")}
         self.assertEqual({"eve": "plus", "fay": "lite"}, plans)
+        code, body = self.cove_box.request("GET", "/v1/changes?cursor=0")
+        self.assertEqual(200, code, body[:400])
+        latest = {}
+        for c in sorted(json.loads(body)["changes"], key=lambda c: c["version"]):
+            if c["kind"] == "subscriber":
+                latest[c["name"]] = c["spec"]["plan"]
+        self.assertEqual({"eve": "plus", "fay": "lite"}, latest)   # what the box applies at its next check-in
         # The next run invoices the change with the previewed numbers, once.
         self.m.ctl("billing", "run", "--tenant", "cove", "--date", today.isoformat(), "--finalize", "true")
         eves = self.invoices("cove", "eve")
