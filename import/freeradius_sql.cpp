@@ -173,7 +173,7 @@ core::Result<SqlImport> readFreeradiusSql(SqlSource& source, bool daloradius,
     std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     UsersEntry& e = out.entries[userIndex[user]];
     for (size_t i = 0; i < list.size(); ++i) {
-      e.check.push_back(UsersAttribute{"Group", ":=", list[i].second, e.line});
+      e.sqlGroups.push_back(list[i].second);
       if (i > 0 && rank[list[i - 1].second] > rank[list[i].second] && list[i - 1].first != list[i].first)
         out.userWarnings[user].push_back("radusergroup priorities put '" + list[i - 1].second + "' before '" +
                                          list[i].second + "'; groups are applied in one order for everyone ('" +
@@ -186,8 +186,8 @@ core::Result<SqlImport> readFreeradiusSql(SqlSource& source, bool daloradius,
     e.name = "DEFAULT";
     e.isDefault = true;
     e.line = g.line;
-    e.check.push_back(UsersAttribute{"Group", "==", name, g.line});
-    e.check.insert(e.check.end(), g.check.begin(), g.check.end());
+    e.sqlGroup = name;
+    e.check = g.check;
     e.reply = g.reply;
     e.fallThrough = g.fallThrough;
     out.entries.push_back(std::move(e));
@@ -283,7 +283,7 @@ ImportPlan mapFreeradiusSql(const SqlImport& data, const MapOptions& options, bo
   // The users-file mapping names a DEFAULT by its line; here that is a group (by its first row).
   std::map<int, std::string> groupAt;
   for (const UsersEntry& e : data.entries)
-    if (e.isDefault && !e.check.empty()) groupAt.emplace(e.line, e.check.front().value);
+    if (e.isDefault && !e.sqlGroup.empty()) groupAt.emplace(e.line, e.sqlGroup);
   for (std::string& w : plan.warnings) {
     const std::string marker = ": DEFAULT depends on the request";
     size_t at = w.find(marker);

@@ -5,9 +5,9 @@
 //
 // How rows become entries (what rlm_sql does per request, evaluated statically):
 //   - each username of radcheck/radreply/radusergroup is one entry: its radcheck rows are its check
-//     items, its radreply rows its reply items, its radusergroup rows `Group := "g"` check items;
+//     items, its radreply rows its reply items, its radusergroup rows its sqlGroups;
 //     the entry falls through to the groups unless its reply sets Fall-Through = no (read_groups).
-//   - each group is a DEFAULT entry after every user: `Group == "g"` plus its radgroupcheck rows as
+//   - each group is a DEFAULT entry after every user, standing for the group (sqlGroup), its radgroupcheck rows as
 //     check items and its radgroupreply rows as reply items; the walk goes on to the next group only
 //     when the group's reply sets Fall-Through = yes (as rlm_sql does).
 //   - groups are walked in radusergroup priority order: one order for all (each group at the lowest

@@ -32,6 +32,11 @@ struct UsersEntry {
   std::vector<UsersAttribute> check;
   std::vector<UsersAttribute> reply;  // without Fall-Through
   bool fallThrough = false;
+  // SQL sources only (freeradius_sql.h): a user's radusergroup groups, in priority order, and the
+  // group a DEFAULT stands for (rlm_sql's group walk). A users file has neither: its Group items
+  // compare the unix groups of the user (rlm_unix), never a Group := of the file (mapping.h).
+  std::vector<std::string> sqlGroups;
+  std::string sqlGroup;
 };
 
 // The entries of a users file, in file order; InvalidArgument "line N: ..." on the first error.

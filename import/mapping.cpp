@@ -109,6 +109,21 @@ core::Json planArgs(const std::string& name, const PlanValues& v) {
   return a;
 }
 
+// The check items rlm_unix compares with the unix groups of the user (groupcmp), on Debian's 3.2 too.
+bool isUnixGroup(const std::string& name) { return name == "Group" || name == "Group-Name" || name == "Unix-Group"; }
+
+// What a DEFAULT that is never applied would have given.
+std::string notApplied(const UsersEntry& e) {
+  for (const UsersAttribute& a : e.reply)
+    if (a.name == "Mikrotik-Rate-Limit" || a.name.rfind("WISPr-Bandwidth-Max-", 0) == 0)
+      return "this DEFAULT's rate is not imported";
+  std::string items;
+  for (const auto* list : {&e.check, &e.reply})
+    for (const UsersAttribute& a : *list)
+      if (list == &e.reply || isSetOp(a.op)) items += (items.empty() ? "" : ", ") + a.name;
+  return "this DEFAULT is not applied" + (items.empty() ? std::string() : " (" + items + ")");
+}
+
 std::optional<int64_t> seconds(const std::string& v) {
   if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
   return std::stoll(v);
@@ -225,8 +240,8 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
       out.warnings.push_back("line " + std::to_string(e.line) + ": a second entry for '" + e.name + "' (first at line " +
                              std::to_string(entries[it->second].line) + "): only the first is imported");
   }
-  // DEFAULT entries whose conditions need a request: said once each.
-  std::set<size_t> undecidableSaid;
+  // DEFAULT entries whose conditions need a request, or compare unix groups: said once each.
+  std::set<size_t> undecidableSaid, unixSaid;
   std::map<std::tuple<uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, int64_t>,
            size_t>
       planByValues;
@@ -238,9 +253,19 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
     MappedSubscriber sub;
     sub.username = user.name;
     sub.line = user.line;
-    std::set<std::string> groups;
+    // Real groups come from SQL (radusergroup) only. In a users file `Group := "x"` is no membership:
+    // FreeRADIUS compares Group with the unix groups of the user (rlm_unix); fileGroups keeps the old
+    // reading to tell the subscriber which group DEFAULTs it does not get.
+    std::set<std::string> groups(user.sqlGroups.begin(), user.sqlGroups.end());
+    std::set<std::string> fileGroups;
+    std::vector<std::string> groupWarnings;  // after the subscriber's other warnings
     for (const UsersAttribute& a : user.check)
-      if ((a.name == "Group" || a.name == "Group-Name") && isSetOp(a.op)) groups.insert(a.value);
+      if (isUnixGroup(a.name) && isSetOp(a.op)) {
+        fileGroups.insert(a.value);
+        groupWarnings.push_back(a.name + " := \"" + a.value + "\" (line " + std::to_string(a.line) +
+                               ") is not a group membership: FreeRADIUS compares " + a.name +
+                               " with the unix groups of the user");
+      }
 
     // The entries the files module would walk for this user, in file order.
     std::map<std::string, UsersAttribute> check, reply;
@@ -255,13 +280,21 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
       const UsersEntry& e = entries[i];
       bool matches = true;
       std::string undecided;
-      std::string groupOfEntry;
+      std::string groupOfEntry = e.sqlGroup;
+      if (!e.sqlGroup.empty() && groups.count(e.sqlGroup) == 0) matches = false;
+      const UsersAttribute* unixGroup = nullptr;  // a Group == this DEFAULT can never match
       for (const UsersAttribute& a : e.check) {
         if (isSetOp(a.op)) continue;
-        if ((a.name == "Group" || a.name == "Group-Name") && (a.op == "==" || a.op == "!=")) {
-          bool member = groups.count(a.value) != 0;
-          if ((a.op == "==") != member) matches = false;
-          if (a.op == "==") groupOfEntry = a.value;
+        if (isUnixGroup(a.name) && e.isDefault && (a.op == "==" || a.op == "!=")) {
+          // rlm_unix's groupcmp: no subscriber is a unix user, so == never matches and != always does.
+          if (a.op == "==") {
+            matches = false;
+            unixGroup = &a;
+          } else if (unixSaid.insert(i).second) {
+            out.warnings.push_back("line " + std::to_string(e.line) + ": DEFAULT " + a.name + " != \"" + a.value +
+                                   "\": FreeRADIUS compares " + a.name +
+                                   " with unix groups, so it applies to every subscriber who is no unix user: applied to all");
+          }
         } else if (a.name == "User-Name" && (a.op == "==" || a.op == "!=")) {
           if ((a.op == "==") != (a.value == user.name)) matches = false;
         } else if (i == ui && a.name == "Calling-Station-Id" && a.op == "==") {
@@ -269,6 +302,16 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
         } else {
           undecided = a.name + " " + a.op + " " + a.value;
         }
+      }
+      if (unixGroup != nullptr) {
+        const std::string cond = unixGroup->name + " == \"" + unixGroup->value + "\"";
+        if (unixSaid.insert(i).second)
+          out.warnings.push_back("line " + std::to_string(e.line) + ": DEFAULT " + cond + ": FreeRADIUS compares " +
+                                 unixGroup->name + " with the unix groups of the user, not a " + unixGroup->name +
+                                 " := of the file: applied to nobody");
+        if (fileGroups.count(unixGroup->value))
+          groupWarnings.push_back("DEFAULT " + cond + " (line " + std::to_string(e.line) + "): FreeRADIUS compares " +
+                                 unixGroup->name + " with unix groups: " + notApplied(e));
       }
       if (!matches) continue;
       if (!undecided.empty()) {
@@ -401,8 +444,7 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
       else sub.warnings.push_back("Calling-Station-Id '" + it->second.value + "' is not a MAC address: binding dropped");
       check.erase(it);
     }
-    check.erase("Group");
-    check.erase("Group-Name");
+    for (const char* g : {"Group", "Group-Name", "Unix-Group"}) check.erase(g);
     for (const auto& [name, a] : check) {
       sub.warnings.push_back("check item " + name + " (line " + std::to_string(a.line) + ") has no equivalent: dropped");
       out.unsupported[name]++;
@@ -483,14 +525,14 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
         index = found->second;
       } else {
         std::string base = !rateGroup.empty() ? rateGroup : "fr-" + core::formatRate(pv.down) + "-" + core::formatRate(pv.up);
-        if (pv.maxSessions && !rateGroup.empty()) base += "-x" + std::to_string(pv.maxSessions);
+        if (pv.maxSessions) base += "-x" + std::to_string(pv.maxSessions);
         std::string name = base;
         for (int n = 2; planByName.count(name); ++n) name = base + "-" + std::to_string(n);
         index = out.plans.size();
         MappedPlan p;
         p.name = name;
         p.args = planArgs(name, pv);
-        p.source = !rateGroup.empty() ? "DEFAULT Group == \"" + rateGroup + "\"" : "the entry of '" + user.name + "'";
+        p.source = !rateGroup.empty() ? "group '" + rateGroup + "'" : "the entry of '" + user.name + "'";
         p.group = rateGroup;
         out.plans.push_back(std::move(p));
         planByValues.emplace(pv.key(), index);
@@ -499,6 +541,7 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
       args["plan"] = out.plans[index].name;
       if (sub.importable) out.plans[index].subscribers++;
     }
+    sub.warnings.insert(sub.warnings.end(), groupWarnings.begin(), groupWarnings.end());
     sub.args = std::move(args);
     out.subscribers.push_back(std::move(sub));
   }

@@ -37,8 +37,8 @@ struct MapOptions {
 struct MappedPlan {
   std::string name;
   core::Json args;                  // plan-add's arguments
-  std::string source;               // where its values came from ("DEFAULT Group == gold, line 12")
-  std::string group;                // the group whose DEFAULT (SQL: radgroupreply) gave the rate, or ""
+  std::string source;               // where its values came from ("group 'gold'", "the entry of 'dave'")
+  std::string group;                // the SQL group (radgroupreply) that gave the rate, or ""
   int subscribers = 0;
 };
 
@@ -72,8 +72,11 @@ struct ImportPlan {
 // `files` module would apply to it (in file order, stopping at the first match without
 // Fall-Through). A DEFAULT whose check items compare request attributes (NAS-IP-Address,
 // Huntgroup-Name, ...) cannot be decided without a request: it is not applied, and said so.
-// Group membership: a user's `Group := "x"` (or Group-Name) check items; `DEFAULT Group == "x"`
-// applies to the members.
+// Groups as FreeRADIUS has them: SQL groups (UsersEntry::sqlGroups / sqlGroup, from radusergroup)
+// are memberships. In a users file, Group (Group-Name, Unix-Group) compares the unix groups of the
+// user (rlm_unix's groupcmp), so `DEFAULT Group == "x"` matches no subscriber and is applied to
+// nobody, said once and per subscriber whose `Group := "x"` an importer could take for membership
+// (warned as no membership); `DEFAULT Group != "x"` applies to everyone.
 ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapOptions& options);
 
 // The dry-run risk report.

@@ -60,7 +60,9 @@ TEST(FreeradiusUsers, ParsesEntriesChecksRepliesAndFallThrough) {
   STRCMP_EQUAL("Expiration", e[1].check[3].name.c_str());
   STRCMP_EQUAL(":=", e[1].check[3].op.c_str());
   STRCMP_EQUAL("Jan 15 2027 12:00:00", e[1].check[3].value.c_str());
-  LONGS_EQUAL(1, e[1].reply.size());  // Fall-Through is a flag, not a reply item
+  LONGS_EQUAL(3, e[1].reply.size());  // Fall-Through is a flag, not a reply item
+  STRCMP_EQUAL("Mikrotik-Rate-Limit", e[1].reply[1].name.c_str());  // several items on one line
+  STRCMP_EQUAL("10M/20M 20M/40M 8M/16M 10/10", e[1].reply[1].value.c_str());
   CHECK_TRUE(e[1].fallThrough);
   STRCMP_EQUAL("erin smith", e[5].name.c_str());
   STRCMP_EQUAL("e\"rin", e[5].check[0].value.c_str());
@@ -118,16 +120,17 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   LONGS_EQUAL(8, p.subscribers.size());
   LONGS_EQUAL(5, p.defaults);
 
-  // Group rate from the DEFAULT it falls through to, Simultaneous-Use on a plan of its own.
+  // Her own rate (the gold DEFAULT never applies in FreeRADIUS: Group compares unix groups),
+  // Simultaneous-Use on a plan of its own.
   const auto& alice = find(p, "alice");
   CHECK_TRUE(alice.importable);
-  STRCMP_EQUAL("gold-x2", alice.args["plan"].get<std::string>().c_str());
+  STRCMP_EQUAL("fr-20M-10M-x2", alice.args["plan"].get<std::string>().c_str());
   STRCMP_EQUAL("alice-secret", alice.args["password"].get<std::string>().c_str());
   STRCMP_EQUAL("2027-01-15T12:00:00Z", alice.args["expires"].get<std::string>().c_str());
   STRCMP_EQUAL("198.51.100.10", alice.args["static-ip"].get<std::string>().c_str());
   STRCMP_EQUAL("cleartext", alice.passwordForm.c_str());
   LONGS_EQUAL(4, alice.methods.size());
-  const importer::MappedPlan* gold2 = plan(p, "gold-x2");
+  const importer::MappedPlan* gold2 = plan(p, "fr-20M-10M-x2");
   CHECK_TRUE(gold2 != nullptr);
   STRCMP_EQUAL("20M", gold2->args["down"].get<std::string>().c_str());
   STRCMP_EQUAL("10M", gold2->args["up"].get<std::string>().c_str());
@@ -136,8 +139,17 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   STRCMP_EQUAL("10", gold2->args["burst-time"].get<std::string>().c_str());
   STRCMP_EQUAL("300", gold2->args["interim"].get<std::string>().c_str());
   STRCMP_EQUAL("2", gold2->args["max-sessions"].get<std::string>().c_str());
-  STRCMP_EQUAL("20M", plan(p, "gold-x1")->args["down"].get<std::string>().c_str());
-  CHECK_FALSE(plan(p, "gold")->args.contains("max-sessions"));
+  STRCMP_EQUAL("20M", plan(p, "fr-20M-10M-x1")->args["down"].get<std::string>().c_str());
+  CHECK_FALSE(plan(p, "fr-20M-10M")->args.contains("max-sessions"));
+  CHECK_TRUE(gold2->group.empty());  // a users file has no groups FreeRADIUS would apply
+  // Her Group := "gold" is no membership, and the gold DEFAULT she would have got is named.
+  LONGS_EQUAL(2, alice.warnings.size());
+  STRCMP_EQUAL("Group := \"gold\" (line 6) is not a group membership: FreeRADIUS compares Group with the unix "
+               "groups of the user",
+               alice.warnings[0].c_str());
+  STRCMP_EQUAL("DEFAULT Group == \"gold\" (line 36): FreeRADIUS compares Group with unix groups: this DEFAULT's "
+               "rate is not imported",
+               alice.warnings[1].c_str());
 
   // An NT hash keeps PAP and MS-CHAPv2: imported as the subscriber's NT hash (ADR 0045), no warning.
   const auto& bob = find(p, "bob");
@@ -145,8 +157,11 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   CHECK_TRUE(bob.importable);
   STRCMP_EQUAL("8846f7eaee8fb117ad06bdd830b7586c", bob.args["nt-hash"].get<std::string>().c_str());
   CHECK_FALSE(bob.args.contains("password"));
-  CHECK_TRUE(bob.warnings.empty());
-  STRCMP_EQUAL("gold", bob.args["plan"].get<std::string>().c_str());
+  // No warning about the password; only the two about his Group (the rule above).
+  LONGS_EQUAL(2, bob.warnings.size());
+  CHECK_TRUE(bob.warnings[0].find("Group := \"gold\" (line 10) is not a group membership") == 0);
+  CHECK_TRUE(bob.warnings[1].find("DEFAULT Group == \"gold\" (line 36)") == 0);
+  STRCMP_EQUAL("fr-20M-10M", bob.args["plan"].get<std::string>().c_str());
 
   // crypt and MD5 hashes: imported as PAP-only hashes in the canonical form, said per subscriber.
   const auto& carol = find(p, "carol");
@@ -167,22 +182,32 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   STRCMP_EQUAL("3600", davePlan->args["session-timeout"].get<std::string>().c_str());
   LONGS_EQUAL(1, davePlan->subscribers);
 
-  // WISPr rates from the silver DEFAULT, which ends the walk (no Fall-Through).
+  // Her own WISPr rates (the same as carol's: one plan); the silver DEFAULT is not applied.
   const auto& erin = find(p, "erin smith");
   CHECK_TRUE(erin.importable);
-  STRCMP_EQUAL("silver", erin.args["plan"].get<std::string>().c_str());
-  STRCMP_EQUAL("5M", plan(p, "silver")->args["down"].get<std::string>().c_str());
-  STRCMP_EQUAL("1M", plan(p, "silver")->args["up"].get<std::string>().c_str());
-  STRCMP_EQUAL("900", plan(p, "silver")->args["idle-timeout"].get<std::string>().c_str());
+  STRCMP_EQUAL("fr-5M-1M", erin.args["plan"].get<std::string>().c_str());
+  STRCMP_EQUAL("fr-5M-1M", carol.args["plan"].get<std::string>().c_str());
+  STRCMP_EQUAL("5M", plan(p, "fr-5M-1M")->args["down"].get<std::string>().c_str());
+  STRCMP_EQUAL("1M", plan(p, "fr-5M-1M")->args["up"].get<std::string>().c_str());
+  STRCMP_EQUAL("900", plan(p, "fr-5M-1M")->args["idle-timeout"].get<std::string>().c_str());
+  LONGS_EQUAL(2, plan(p, "fr-5M-1M")->subscribers);
+  CHECK_TRUE(hasWarning(erin, "DEFAULT Group == \"silver\" (line 41): FreeRADIUS compares Group with unix groups: "
+                              "this DEFAULT's rate is not imported"));
+  LONGS_EQUAL(5, p.plans.size());
 
   // An unsupported reply item is dropped and counted.
   CHECK_TRUE(hasWarning(find(p, "frank"), "reply item Class"));
   LONGS_EQUAL(1, p.unsupported["Class"]);
 
-  // The blocked DEFAULT comes first and rejects: disabled, its password still carried.
+  // The blocked DEFAULT never matches in FreeRADIUS (it accepts gina): not disabled here either,
+  // and she is told which DEFAULTs her Group items do not bring.
   const auto& gina = find(p, "gina");
-  STRCMP_EQUAL("disabled", gina.args["status"].get<std::string>().c_str());
+  CHECK_FALSE(gina.args.contains("status"));
   STRCMP_EQUAL("gina1", gina.args["password"].get<std::string>().c_str());
+  CHECK_TRUE(hasWarning(gina, "DEFAULT Group == \"blocked\" (line 3): FreeRADIUS compares Group with unix groups: "
+                              "this DEFAULT is not applied (Auth-Type, Reply-Message)"));
+  CHECK_TRUE(hasWarning(gina, "DEFAULT Group == \"gold\" (line 36)"));
+  CHECK_FALSE(hasWarning(find(p, "henry"), "Group"));
   CHECK_FALSE(gina.importable);  // no rate, no default plan
   CHECK_TRUE(gina.refusal.find("no rate") != std::string::npos);
 
@@ -192,9 +217,14 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   CHECK_TRUE(find(withDefault, "henry").importable);
   STRCMP_EQUAL("basic", find(withDefault, "henry").args["plan"].get<std::string>().c_str());
 
-  // The DEFAULT that compares a request attribute is not applied, said once.
-  LONGS_EQUAL(1, p.warnings.size());
-  CHECK_TRUE(p.warnings[0].find("line 32: DEFAULT depends on the request (NAS-IP-Address == 10.0.0.1)") == 0);
+  // The DEFAULT that compares a request attribute is not applied, nor are the Group DEFAULTs: said once each.
+  LONGS_EQUAL(4, p.warnings.size());
+  STRCMP_EQUAL("line 3: DEFAULT Group == \"blocked\": FreeRADIUS compares Group with the unix groups of the user, "
+               "not a Group := of the file: applied to nobody",
+               p.warnings[0].c_str());
+  CHECK_TRUE(p.warnings[1].find("line 32: DEFAULT depends on the request (NAS-IP-Address == 10.0.0.1)") == 0);
+  CHECK_TRUE(p.warnings[2].find("line 36: DEFAULT Group == \"gold\": ") == 0);
+  CHECK_TRUE(p.warnings[3].find("line 41: DEFAULT Group == \"silver\": ") == 0);
   LONGS_EQUAL(5, p.passwordForms["cleartext"]);  // alice, erin, frank, gina, henry
   LONGS_EQUAL(1, p.passwordForms["nt-hash"]);
 }
@@ -257,4 +287,30 @@ TEST(FreeradiusUsers, HashFormsByHeaderAndMalformedHashesRefused) {
   // The cleartext keeps more methods than the crypt hash: it wins, and no PAP-only warning.
   STRCMP_EQUAL("cleartext", find(p, "both").passwordForm.c_str());
   CHECK_FALSE(hasWarning(find(p, "both"), "PAP only"));
+}
+
+// FreeRADIUS (rlm_unix's groupcmp) compares Group, Group-Name and Unix-Group with the unix groups of
+// the user: a subscriber is no unix user, so `!=` holds for everyone and `==` for no one.
+TEST(FreeradiusUsers, GroupComparesUnixGroupsAsFreeradiusDoes) {
+  const char* users =
+      "ann  Cleartext-Password := \"a\", Group-Name := \"staff\"\n"
+      "     Fall-Through = Yes\n"
+      "DEFAULT Group-Name == \"staff\"\n"
+      "     Session-Timeout = 60, Fall-Through = Yes\n"
+      "DEFAULT Unix-Group != \"staff\"\n"
+      "     Mikrotik-Rate-Limit = \"1M/2M\"\n";
+  core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(users);
+  CHECK_TRUE(r.isOk());
+  importer::ImportPlan p = importer::mapFreeradiusUsers(*r, {});
+  const auto& ann = find(p, "ann");
+  CHECK_TRUE(ann.importable);
+  STRCMP_EQUAL("fr-2M-1M", ann.args["plan"].get<std::string>().c_str());
+  CHECK_FALSE(plan(p, "fr-2M-1M")->args.contains("session-timeout"));
+  CHECK_TRUE(hasWarning(ann, "Group-Name := \"staff\" (line 1) is not a group membership"));
+  CHECK_TRUE(hasWarning(ann, "DEFAULT Group-Name == \"staff\" (line 3): FreeRADIUS compares Group-Name with unix groups: "
+                             "this DEFAULT is not applied (Session-Timeout)"));
+  LONGS_EQUAL(2, p.warnings.size());
+  CHECK_TRUE(p.warnings[0].find("line 3: DEFAULT Group-Name == \"staff\": ") == 0);
+  CHECK_TRUE(p.warnings[1].find("line 5: DEFAULT Unix-Group != \"staff\": ") == 0);
+  CHECK_TRUE(p.warnings[1].find("applied to all") != std::string::npos);
 }

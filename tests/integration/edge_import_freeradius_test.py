@@ -1,5 +1,6 @@
 """`edgectl import --source freeradius-users` (issue 30) against a real edged: the dry run changes
-nothing; the apply creates the plans from the group DEFAULTs (Simultaneous-Use on a plan of its own)
+nothing; the apply creates the plans from the users' own rates (Simultaneous-Use on a plan of its own;
+the Group DEFAULTs are not applied, as FreeRADIUS does not apply them)
 and the subscribers with their expiry and static IP; an imported subscriber logs in with radclient
 (PAP, the Framed-IP-Address from the users file in the Accept) and a wrong password is rejected;
 hashed passwords are imported (ADR 0045): the NT-hash user logs in by PAP, the crypt and MD5 users
@@ -60,15 +61,15 @@ class FreeradiusUsersImport(unittest.TestCase):
         self.assertEqual((out["plans-added"], out["imported"], out["already-there"], out["failed"],
                           out["not-importable"]), (5, 6, 0, 0, 2))
         plans = self.plans()
-        self.assertEqual(sorted(plans), ["fr-4M-2M", "gold", "gold-x1", "gold-x2", "silver"])
-        self.assertEqual(plans["gold-x2"]["max-sessions"], 2)
+        self.assertEqual(sorted(plans), ["fr-20M-10M", "fr-20M-10M-x1", "fr-20M-10M-x2", "fr-4M-2M", "fr-5M-1M"])
+        self.assertEqual(plans["fr-20M-10M-x2"]["max-sessions"], 2)
         subs = self.subscribers()
         self.assertEqual(sorted(subs), ["alice", "bob", "carol", "dave", "erin smith", "frank"])
         self.assertEqual(self.edged.ctl_json("subscriber", "show", "--username", "bob")["credentials"], ["nt-hash"])
         self.assertEqual(self.edged.ctl_json("subscriber", "show", "--username", "carol")["credentials"],
                          ["crypt hash (PAP only)"])
         alice = self.edged.ctl_json("subscriber", "show", "--username", "alice")
-        self.assertEqual(alice["plan"], "gold-x2")
+        self.assertEqual(alice["plan"], "fr-20M-10M-x2")
         self.assertEqual(alice["static-ip"], "198.51.100.10")
         self.assertTrue(alice["expires"].startswith("2027-01-15T12:00:00"), alice["expires"])
 
