@@ -12,7 +12,8 @@ namespace edge {
 bool isSecretKey(const std::string& key) {
   std::string k = key;
   std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* word : {"secret", "password", "passphrase", "community", "token", "psk", "private"})
+  // "hash": a subscriber's nt-hash logs in by itself (pass-the-hash), so it is a secret like a password.
+  for (const char* word : {"secret", "password", "passphrase", "community", "token", "psk", "private", "hash"})
     if (k.find(word) != std::string::npos) return true;
   return k == "key" || (k.size() > 3 && k.compare(k.size() - 3, 3, "key") == 0);
 }

@@ -14,7 +14,8 @@ using core::Json;
 namespace {
 
 bool secretKey(const std::string& k) {
-  for (const char* s : {"token", "password", "secret", "otpauth", "recovery", "license", "key"})
+  // "hash": a subscriber's nt-hash or password-hash is a credential (an NT hash logs in by itself).
+  for (const char* s : {"token", "password", "secret", "otpauth", "recovery", "license", "key", "hash"})
     if (k.find(s) != std::string::npos) return true;
   return false;
 }

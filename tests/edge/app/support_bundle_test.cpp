@@ -33,6 +33,7 @@ TEST(SupportBundle, SecretsAreRedactedAtAnyDepthAndEmptyOnesStayEmpty) {
   STRCMP_EQUAL("", out["sync"]["token"].get<std::string>().c_str());  // not set is still seen as not set
   LONGS_EQUAL(2, out["radius"]["threads"].get<int>());
   STRCMP_EQUAL("/var/lib/edged", out["data-dir"].get<std::string>().c_str());
+  CHECK_TRUE(edge::isSecretKey("nt-hash"));
   CHECK_FALSE(edge::isSecretKey("keyboard-layout"));
   CHECK_FALSE(edge::isSecretKey("auth-port"));
 }
