@@ -1894,6 +1894,29 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        ");"
        "CREATE INDEX notifications_due ON notifications(state, next_attempt_at);"
        "CREATE INDEX notifications_tenant ON notifications(tenant_id, id);"},
+      {18, "tenant logos: an uploaded PNG or JPEG per tenant, served by mgmtd",
+       // mgmt/mail/logo_store (issue 23, ADR 0030): the image's bytes as uploaded (sniffed PNG or
+       // JPEG, at most 256 KiB and 1024x1024), its type, size and a sha256 that is its ETag.
+       // SQLite
+       "CREATE TABLE tenant_logos ("
+       "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),"
+       "  content_type TEXT NOT NULL CHECK (content_type IN ('image/png','image/jpeg')),"
+       "  width INTEGER NOT NULL,"
+       "  height INTEGER NOT NULL,"
+       "  sha256 TEXT NOT NULL,"
+       "  bytes BLOB NOT NULL,"
+       "  updated_at INTEGER NOT NULL"
+       ");",
+       // PostgreSQL
+       "CREATE TABLE tenant_logos ("
+       "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),"
+       "  content_type TEXT NOT NULL CHECK (content_type IN ('image/png','image/jpeg')),"
+       "  width BIGINT NOT NULL,"
+       "  height BIGINT NOT NULL,"
+       "  sha256 TEXT NOT NULL,"
+       "  bytes BYTEA NOT NULL,"
+       "  updated_at BIGINT NOT NULL"
+       ");"},
   };
   return migrations;
 }
