@@ -169,14 +169,26 @@ core::Status Mgmtd::start() {
       platform_->onboarding, core::SystemClock::instance(),
       api::SignupLimits{static_cast<double>(config_.signup.perAddressBurst),
                         static_cast<double>(config_.signup.perAddressPerHour)});
-  console_ = std::make_unique<console::Console>(commands_, consoleAuth());
+  // The console's and the portal's sessions and CSRF keys live in the storage, shared by every
+  // replica on it (ADR 0051): behind HAProxy in TCP mode, any mgmtd serves any visitor.
+  const int64_t nowUnix = core::SystemClock::instance().unixSeconds();
+  core::Result<std::string> consoleKey = access::sharedWebKey(*storage_, "console-csrf", nowUnix);
+  core::Result<std::string> selfcareKey = access::sharedWebKey(*storage_, "selfcare-csrf", nowUnix);
+  if (!consoleKey.isOk()) return consoleKey.status().withContext("console CSRF key");
+  if (!selfcareKey.isOk()) return selfcareKey.status().withContext("self-care CSRF key");
+  console::ConsoleOptions consoleOptions;
+  consoleSessions_ = std::make_unique<access::StoredSessions>(*storage_, "console", consoleOptions.sessions);
+  selfcareSessions_ = std::make_unique<access::StoredSessions>(
+      *storage_, "selfcare", core::web::SessionLimits{8192, 30 * 60, 12 * 3600, 10});
+  console_ = std::make_unique<console::Console>(commands_, consoleAuth(), *consoleSessions_, *consoleKey, consoleOptions);
   EDGE_RETURN_IF_ERROR(console_->init().withContext("console"));
   console_->setSignup(consoleSignup(*signupGate_));
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
       selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance(),
                                       config_.payments.providerUrl.empty() ? nullptr : &platform_->collection});
-  selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance());
+  selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance(), *storage_,
+                                                         *selfcareSessions_, *selfcareKey);
   EDGE_RETURN_IF_ERROR(selfcare_->init().withContext("self-care portal"));
   selfcare_->addRoutes(*adminApi_);
   api::routeSignupApi(*adminApi_, *signupGate_);

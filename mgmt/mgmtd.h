@@ -18,6 +18,7 @@
 #include "core/control_socket.h"
 #include "core/daemon.h"
 #include "core/http_server.h"
+#include "mgmt/access/web_sessions.h"
 #include "mgmt/api/rate_limit.h"
 #include "mgmt/api/signup_api.h"
 #include "mgmt/app/platform_jobs.h"
@@ -68,6 +69,8 @@ class Mgmtd {
   std::mutex activityMu_;
   std::map<std::string, int64_t> lastActivity_;
   void tenantActive(const std::string& tenantId);
+  // The console's and the portal's sessions, in the storage (ADR 0051).
+  std::unique_ptr<access::StoredSessions> consoleSessions_, selfcareSessions_;
   std::unique_ptr<console::Console> console_;  // the web console, on the admin API's listener (ADR 0030)
   // The subscribers' self-care portal at /selfcare/<tenant>/, on the same listener (ADR 0043).
   std::unique_ptr<selfcare::SelfcareService> selfcareService_;

@@ -17,6 +17,20 @@ Session SessionTable::create(const std::string& principal, Json data, int64_t no
   s.data = std::move(data);
   s.created = s.lastSeen = now;
   std::lock_guard<std::mutex> lock(mu_);
+  if (limits_.maxPerPrincipal > 0) {
+    // The principal's own bound first: its least recently used go.
+    for (;;) {
+      auto lru = sessions_.end();
+      size_t n = 0;
+      for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+        if (it->second.principal != principal) continue;
+        ++n;
+        if (lru == sessions_.end() || it->second.lastSeen < lru->second.lastSeen) lru = it;
+      }
+      if (n < limits_.maxPerPrincipal) break;
+      sessions_.erase(lru);
+    }
+  }
   if (sessions_.size() >= limits_.maxSessions) {
     // Full: the expired go first, then the least recently used.
     for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -50,6 +64,7 @@ bool SessionTable::update(const std::string& id, Json data) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return false;
   it->second.data = std::move(data);
+  ++it->second.version;
   return true;
 }
 
@@ -90,5 +105,35 @@ size_t SessionTable::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return sessions_.size();
 }
+
+core::Result<Session> SessionTable::open(const std::string& principal, const std::string& tenant, Json data,
+                                         int64_t now) {
+  Session s = create(principal, std::move(data), now);
+  s.tenant = tenant;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(s.id);
+  if (it != sessions_.end()) it->second.tenant = tenant;
+  return s;
+}
+
+core::Result<std::optional<Session>> SessionTable::find(const std::string& id, int64_t now) { return touch(id, now); }
+
+core::Result<bool> SessionTable::replace(const std::string& id, int64_t version, const Json& data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.version != version) return false;
+  it->second.data = data;
+  ++it->second.version;
+  return true;
+}
+
+core::Status SessionTable::close(const std::string& id) {
+  remove(id);
+  return core::Status::ok();
+}
+
+core::Result<size_t> SessionTable::closePrincipal(const std::string& principal) { return removePrincipal(principal); }
+
+core::Result<size_t> SessionTable::purge(int64_t now) { return expire(now); }
 
 }  // namespace core::web

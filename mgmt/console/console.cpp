@@ -50,14 +50,16 @@ core::command::Caller ConsoleUser::caller(const std::string& origin) const {
   return c;
 }
 
-Console::Console(core::command::Table& commands, ConsoleAuth auth, ConsoleOptions options)
+Console::Console(core::command::Table& commands, ConsoleAuth auth, core::web::Sessions& sessions, std::string csrfKey,
+                 ConsoleOptions options)
     : commands_(commands),
       auth_(std::move(auth)),
       options_(std::move(options)),
       frame_(frameOptions()),
       templates_(std::make_unique<core::web::Templates>()),
-      sessions_(options_.sessions),
-      cookie_(core::web::CookieOptions{kCookieName, "/", 0}) {}
+      sessions_(sessions),
+      cookie_(core::web::CookieOptions{kCookieName, "/", 0}),
+      csrf_(std::move(csrfKey)) {}
 
 Console::~Console() = default;
 
@@ -74,29 +76,71 @@ int64_t Console::now() const { return core::SystemClock::instance().unixSeconds(
 
 void Console::tick(int64_t now) {
   if (now - lastExpire_ < 60) return;
-  sessions_.expire(now);
   lastExpire_ = now;
+  if (core::Result<size_t> n = sessions_.purge(now); !n.isOk())
+    core::logWarning("console: expired sessions not purged: ", n.status().toString());
+}
+
+std::optional<core::web::Session> Console::sessionOf(const std::string& id) {
+  if (id.empty()) return std::nullopt;
+  core::Result<std::optional<core::web::Session>> s = sessions_.find(id, now());
+  if (!s.isOk()) {
+    core::logWarning("console: a session could not be read: ", s.status().toString());
+    return std::nullopt;
+  }
+  return *s;
+}
+
+bool Console::saveSession(const core::web::Session& s, const core::Json& data) {
+  core::Result<bool> saved = sessions_.replace(s.id, s.version, data);
+  if (saved.isOk() && *saved) return true;
+  core::logInfo("console: a session's change was not kept: ",
+                saved.isOk() ? std::string("another request changed it first") : saved.status().toString());
+  return false;
 }
 
 std::optional<Console::Visitor> Console::visitor(const core::HttpRequest& request) {
   std::string id = cookie_.idOf(request);
-  if (id.empty()) return std::nullopt;
-  std::optional<core::web::Session> s = sessions_.touch(id, now());
+  std::optional<core::web::Session> s = sessionOf(id);
   if (!s) return std::nullopt;
   // A person's short access token is renewed a minute before it expires; a refused refresh (the
   // session was revoked elsewhere, or the refresh token replayed) ends the console session.
   const std::string refreshToken = s->data.value("refresh", "");
   const int64_t expires = s->data.value("expires", int64_t{0});
   if (!refreshToken.empty() && expires != 0 && expires - 60 <= now()) {
-    core::Result<ConsoleSignIn> renewed = auth_.refresh ? auth_.refresh(refreshToken, request.remote)
-                                                        : core::Result<ConsoleSignIn>(core::permissionDenied("no refresh"));
-    if (!renewed.isOk()) {
-      core::logInfo("console: a session could not be renewed: ", renewed.status().message());
-      sessions_.remove(id);
-      return std::nullopt;
+    // One request renews: it first claims the renewal by a compare-and-swap on the session (any
+    // replica's requests see the same row), so the refresh token is never presented twice (the
+    // access service would take that for a stolen token and end the sign-in). A request that loses
+    // goes on with the bearer it has, still valid for up to a minute; a claim older than 30 s is
+    // taken to have died with its request.
+    const int64_t claimed = s->data.value("renewing", int64_t{0});
+    bool mine = false;
+    if (claimed == 0 || now() - claimed >= 30) {
+      core::Json claim = s->data;
+      claim["renewing"] = now();
+      core::Result<bool> won = sessions_.replace(id, s->version, claim);
+      mine = won.isOk() && *won;
     }
-    s->data = core::Json{{"bearer", renewed->bearer}, {"refresh", renewed->refresh}, {"expires", renewed->bearerExpiresAt}};
-    if (!sessions_.update(id, s->data)) return std::nullopt;
+    if (mine) {
+      core::Result<ConsoleSignIn> renewed = auth_.refresh ? auth_.refresh(refreshToken, request.remote)
+                                                          : core::Result<ConsoleSignIn>(core::permissionDenied("no refresh"));
+      if (!renewed.isOk()) {
+        core::logInfo("console: a session could not be renewed: ", renewed.status().message());
+        (void)sessions_.close(id);
+        return std::nullopt;
+      }
+      core::Json data = s->data;
+      data.erase("renewing");
+      data["bearer"] = renewed->bearer;
+      data["refresh"] = renewed->refresh;
+      data["expires"] = renewed->bearerExpiresAt;
+      ++s->version;  // the claim
+      if (!saveSession(*s, data)) return std::nullopt;
+      s->data = data;
+      ++s->version;
+    } else if (expires <= now()) {
+      return std::nullopt;  // another request is renewing an expired bearer: not this one's to end
+    }
   }
   // The bearer is checked again on every request: revoked, disabled or suspended stops here.
   core::Result<std::optional<ConsoleUser>> user = auth_.authenticate(s->data.value("bearer", ""));
@@ -105,7 +149,7 @@ std::optional<Console::Visitor> Console::visitor(const core::HttpRequest& reques
     return std::nullopt;
   }
   if (!*user) {
-    sessions_.remove(id);
+    (void)sessions_.close(id);
     return std::nullopt;
   }
   Visitor v;
@@ -288,9 +332,15 @@ core::HttpResponse Console::signedIn(const core::HttpRequest& r, const ConsoleSi
     data["refresh"] = in.refresh;
     data["expires"] = in.bearerExpiresAt;
   }
-  core::web::Session s = sessions_.create(in.user.label, data, now());
+  core::Result<core::web::Session> s = sessions_.open(in.user.label, in.user.tenantId, data, now());
+  if (!s.isOk()) {
+    core::logWarning("console: a session could not be opened: ", s.status().toString());
+    LoginForm f;
+    f.passwordError = "Signing in failed on our side; try again in a moment.";
+    return loginPage(r, f, 503);
+  }
   core::HttpResponse out = core::web::redirect(303, "/", "Continue");
-  out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, r.tls));
+  out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s->id, r.tls));
   core::logInfo("console: ", in.user.label, " (", in.user.role, ") signed in from ", r.remote);
   return out;
 }
@@ -339,7 +389,11 @@ core::HttpResponse Console::resetPost(const core::HttpRequest& r) {
 
 core::HttpResponse Console::logoutPost(const core::HttpRequest& r, const Visitor& v) {
   if (auth_.logout) auth_.logout(v.session.data.value("bearer", ""));
-  sessions_.remove(v.session.id);
+  if (core::Status closed = sessions_.close(v.session.id); !closed.isOk()) {
+    core::logWarning("console: a session could not be closed: ", closed.toString());
+    return page(v, "refused", "Not signed out", core::Json::object(),
+                {core::web::Message::error("Signing out failed on our side: try again in a moment.")}, 503);
+  }
   core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
   cookie_.clear(r, out);
   return out;
@@ -355,7 +409,7 @@ void Console::addRoutes(core::HttpServer& server) {
   core::HttpRouteLimits signedIn = forms;
   signedIn.admit = [this](const core::HttpRequest& r) -> std::optional<core::HttpResponse> {
     std::string id = cookie_.idOf(r);
-    if (!id.empty() && sessions_.touch(id, now())) return std::nullopt;
+    if (sessionOf(id)) return std::nullopt;
     core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
     out.status = 403;
     return out;

@@ -1,7 +1,10 @@
 // The management web console (issue 23, ADR 0030): server-rendered pages for platform and tenant
 // people on core/web (the technician UI's stack: frame, mustache templates, CSRF from the session,
-// cookie sessions in memory, embedded assets), served by mgmtd on its admin HTTPS listener beside
-// /api/v1 (the API's routes are /api/v1/...; everything else on that listener is the console).
+// cookie sessions, embedded assets), served by mgmtd on its admin HTTPS listener beside /api/v1 (the
+// API's routes are /api/v1/...; everything else on that listener is the console). The sessions and
+// the CSRF key are mgmtd's to give: it gives sessions in its storage and a key shared by every
+// replica (ADR 0051), so any mgmtd behind the balancer serves any signed-in person and takes a form
+// another one rendered.
 //
 // Contract
 // - Who the visitor is is decided from the session cookie before anything else, and before a POST's
@@ -107,12 +110,15 @@ struct ConsoleSignup {
 
 struct ConsoleOptions {
   std::string title = "mgmt console";
-  core::web::SessionLimits sessions{4096, 30 * 60, 12 * 3600};
+  // What mgmtd gives the sessions it hands the console: 30 min idle, 12 h at most, 20 per person.
+  core::web::SessionLimits sessions{4096, 30 * 60, 12 * 3600, 20};
 };
 
 class Console {
  public:
-  Console(core::command::Table& commands, ConsoleAuth auth, ConsoleOptions options = {});
+  // `sessions` outlives the console; `csrfKey` keys its CSRF tokens (the same on every replica).
+  Console(core::command::Table& commands, ConsoleAuth auth, core::web::Sessions& sessions, std::string csrfKey,
+          ConsoleOptions options = {});
   ~Console();
   Console(const Console&) = delete;
   Console& operator=(const Console&) = delete;
@@ -123,7 +129,7 @@ class Console {
   void setSignup(ConsoleSignup signup) { signup_ = std::move(signup); }
   // The pages, forms and static files.
   void addRoutes(core::HttpServer& server);
-  // Expires idle sessions; from the daemon's loop.
+  // Purges expired sessions (once a minute); from the daemon's loop.
   void tick(int64_t now);
 
   struct Visitor {
@@ -136,6 +142,10 @@ class Console {
  private:
   int64_t now() const;
   std::optional<Visitor> visitor(const core::HttpRequest& request);
+  // The session of `id`; nullopt when none (a storage error is logged and counts as none).
+  std::optional<core::web::Session> sessionOf(const std::string& id);
+  // Replaces a session's data when nothing changed it since it was read (logged when not).
+  bool saveSession(const core::web::Session& s, const core::Json& data);
   bool may(const Visitor& v, const std::string& command) const;
   core::ControlReply run(const Visitor& v, const std::string& command, const core::Json& args);
 
@@ -231,7 +241,7 @@ class Console {
   core::web::Frame frame_;
   std::unique_ptr<core::web::Templates> templates_;
   core::web::Assets assets_;
-  core::web::SessionTable sessions_;
+  core::web::Sessions& sessions_;
   core::web::SessionCookie cookie_;
   core::web::CsrfTokens csrf_;
   int64_t lastExpire_ = 0;

@@ -416,9 +416,11 @@ HttpResponse Console::totpBegin(const HttpRequest& r, const Visitor& v) {
   Json data = v.session.data;
   data["totp-secret"] = begun->first;
   data["totp-uri"] = begun->second;
-  sessions_.update(v.session.id, data);
+  if (!saveSession(v.session, data))
+    return accountPage(r, v, nullptr, {Message::error("The second factor could not be started: try again.")}, 409);
   Visitor updated = v;
   updated.session.data = data;
+  ++updated.session.version;
   return totpConfirm(r, updated);
 }
 
@@ -440,7 +442,7 @@ HttpResponse Console::totpConfirm(const HttpRequest& r, const Visitor& v) {
         data.erase("totp-secret");
         data.erase("totp-uri");
         data["totp-on"] = true;
-        sessions_.update(v.session.id, data);
+        (void)saveSession(v.session, data);  // only what the page shows: the person's TOTP is on either way
         Visitor updated = v;
         updated.session.data = data;
         return accountPage(r, updated, Json{{"recovery", *codes}, {"has_recovery", true}},

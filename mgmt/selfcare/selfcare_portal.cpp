@@ -77,13 +77,16 @@ struct SelfcarePortal::Ctx {
   std::string baseUrl() const { return std::string(kPrefix) + target.tenantKey + "/"; }
 };
 
-SelfcarePortal::SelfcarePortal(SelfcareService& service, const core::Clock& clock)
+SelfcarePortal::SelfcarePortal(SelfcareService& service, const core::Clock& clock, store::Storage& storage,
+                               core::web::Sessions& sessions, std::string csrfKey)
     : service_(service),
       clock_(clock),
       frame_(frameOptions()),
       templates_(std::make_unique<core::web::Templates>()),
-      sessions_(core::web::SessionLimits{8192, 30 * 60, 12 * 3600}),
-      cookie_(core::web::CookieOptions{"selfcare", "/selfcare/", 0}) {}
+      sessions_(sessions),
+      cookie_(core::web::CookieOptions{"selfcare", "/selfcare/", 0}),
+      csrf_(std::move(csrfKey)),
+      limits_(storage) {}
 
 SelfcarePortal::~SelfcarePortal() = default;
 
@@ -98,8 +101,22 @@ core::Status SelfcarePortal::init() {
 
 void SelfcarePortal::tick(int64_t now) {
   if (now - lastExpire_ < 60) return;
-  sessions_.expire(now);
   lastExpire_ = now;
+  if (core::Result<size_t> n = sessions_.purge(now); !n.isOk())
+    core::logWarning("selfcare: expired sessions not purged: ", n.status().toString());
+  if (core::Status s = limits_.purge(now); !s.isOk())
+    core::logWarning("selfcare: expired sign-in codes not purged: ", s.toString());
+}
+
+std::optional<core::web::Session> SelfcarePortal::sessionOf(const HttpRequest& r) {
+  const std::string id = cookie_.idOf(r);
+  if (id.empty()) return std::nullopt;
+  core::Result<std::optional<core::web::Session>> s = sessions_.find(id, clock_.unixSeconds());
+  if (!s.isOk()) {
+    core::logWarning("selfcare: a session could not be read: ", s.status().toString());
+    return std::nullopt;
+  }
+  return *s;
 }
 
 std::optional<SelfcarePortal::Target> SelfcarePortal::parse(const std::string& path) {
@@ -119,9 +136,7 @@ std::optional<SelfcarePortal::Target> SelfcarePortal::parse(const std::string& p
 }
 
 std::optional<SelfcarePortal::Visitor> SelfcarePortal::visitor(const HttpRequest& r, const TenantView& t) {
-  const std::string id = cookie_.idOf(r);
-  if (id.empty()) return std::nullopt;
-  std::optional<core::web::Session> s = sessions_.touch(id, clock_.unixSeconds());
+  std::optional<core::web::Session> s = sessionOf(r);
   // A session is one customer of one tenant: at another tenant's address it is nobody.
   if (!s || s->data.value("tenant", "") != t.id) return std::nullopt;
   Visitor v;
@@ -206,12 +221,17 @@ HttpResponse SelfcarePortal::codePage(Ctx& c, const std::string& login, const st
 
 HttpResponse SelfcarePortal::signedIn(Ctx& c, const Account& a) {
   // A new privilege level gets a new session id (one planted before the sign-in is worth nothing).
-  if (!c.cookieId.empty()) sessions_.remove(c.cookieId);
+  if (!c.cookieId.empty()) (void)sessions_.close(c.cookieId);
   Json data{{"tenant", a.tenantId}, {"tenant-key", c.target.tenantKey}, {"username", a.username},
             {"customer", a.customerId}, {"email", a.email}, {"name", a.name}};
-  core::web::Session s = sessions_.create(a.key(), data, clock_.unixSeconds());
+  core::Result<core::web::Session> s = sessions_.open(a.key(), a.tenantId, data, clock_.unixSeconds());
+  if (!s.isOk()) {
+    core::logWarning("selfcare: a session could not be opened: ", s.status().toString());
+    return signInPage(c, Json::object(), {Message::error("Signing in is not possible just now: try again in a moment.")},
+                      503);
+  }
   HttpResponse out = core::web::redirect(303, c.baseUrl(), "Continue");
-  out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s.id, c.r.tls));
+  out.headers.emplace_back("Set-Cookie", core::web::setCookieValue(cookie_.options(), s->id, c.r.tls));
   core::logInfo("selfcare: ", a.key(), " signed in from ", c.r.remote);
   return out;
 }
@@ -392,8 +412,7 @@ std::optional<HttpResponse> SelfcarePortal::admitPost(const HttpRequest& r) {
   const std::string& a = target->rest;
   if (a == "sign-in" || a == "code-request" || a == "code") return std::nullopt;  // anyone, 8 KiB at most
   if (a != "contact" && a != "sign-out" && a != "pay" && a != "plan-preview" && a != "plan-change") return HttpResponse::jsonError(404, "no such page");
-  const std::string id = cookie_.idOf(r);
-  std::optional<core::web::Session> s = id.empty() ? std::nullopt : sessions_.touch(id, clock_.unixSeconds());
+  std::optional<core::web::Session> s = sessionOf(r);
   if (!s || s->data.value("tenant-key", "") != target->tenantKey)
     return forbidden("sign in first: this form needs a signed-in customer of this portal");
   return std::nullopt;
@@ -419,7 +438,13 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
                       403);
   }
   if (action == "sign-out") {
-    if (c.visitor) sessions_.remove(c.visitor->sessionId);
+    if (c.visitor) {
+      if (core::Status closed = sessions_.close(c.visitor->sessionId); !closed.isOk()) {
+        core::logWarning("selfcare: a session could not be closed: ", closed.toString());
+        return render(c, "notfound", "Not signed out", Json::object(),
+                      {Message::error("Signing out failed on our side: try again in a moment.")}, 503);
+      }
+    }
     HttpResponse out = core::web::redirect(303, c.baseUrl(), "Sign in");
     cookie_.clear(r, out);
     return out;
@@ -470,7 +495,8 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
       return signInPage(c, f, {Message::error("Signing in is not possible just now: try again in a moment.")}, 503);
     }
     if (!*a) {
-      limits_.recordFailure(r.remote, loginKey, now);
+      if (core::Status counted = limits_.recordFailure(r.remote, loginKey, now); !counted.isOk())
+        core::logWarning("selfcare: a failed sign-in was not counted: ", counted.toString());
       f["passwordError"] = "That username or email and password do not match an account.";
       return signInPage(c, f, {}, 400);
     }
@@ -503,8 +529,14 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
     if (code.size() != 6) return codePage(c, login, "Give the 6 digits of the code we emailed you.", 400);
     core::Result<std::optional<Account>> a = service_.accountFor(c.tenant.id, login);
     if (!a.isOk()) return codePage(c, login, "Signing in is not possible just now: try again in a moment.", 503);
-    if (!*a || !limits_.verify((*a)->key(), code, now)) {
-      limits_.recordFailure(r.remote, loginKey, now);
+    core::Result<bool> right = *a ? limits_.verify((*a)->key(), code, now) : core::Result<bool>(false);
+    if (!right.isOk()) {
+      core::logWarning("selfcare: a code could not be checked: ", right.status().toString());
+      return codePage(c, login, "Signing in is not possible just now: try again in a moment.", 503);
+    }
+    if (!*right) {
+      if (core::Status counted = limits_.recordFailure(r.remote, loginKey, now); !counted.isOk())
+        core::logWarning("selfcare: a failed sign-in was not counted: ", counted.toString());
       return codePage(c, login, "That code is wrong, used or expired: ask for a new one if needed.", 400);
     }
     return signedIn(c, **a);

@@ -25,7 +25,10 @@
 //   sign-in, never data. Every read goes through SelfcareService with the session's Account.
 // - Every form (the sign-in forms too) carries the CSRF token of the visitor's cookie: without it
 //   403 and nothing runs. Refusals are shown next to their field (400).
-// - Sessions live in memory (bounded, 30 min idle, 12 h at most); a sign-in gets a new session id.
+// - Sessions are mgmtd's to give (core::web::Sessions; mgmtd gives mgmt::access::StoredSessions in
+//   its storage, ADR 0051: 30 min idle, 12 h at most, a few per customer), and so is the CSRF key
+//   (shared by every replica): a visitor signed in on one mgmtd replica is signed in on all of them,
+//   and a form one renders posts to another. A sign-in gets a new session id.
 #pragma once
 
 #include <memory>
@@ -46,7 +49,10 @@ namespace mgmt::selfcare {
 
 class SelfcarePortal {
  public:
-  SelfcarePortal(SelfcareService& service, const core::Clock& clock);
+  // `sessions` outlives the portal; `csrfKey` is the key of its CSRF tokens (the same on every
+  // replica); `storage` keeps the sign-in codes and limits (sign_in_limits.h).
+  SelfcarePortal(SelfcareService& service, const core::Clock& clock, store::Storage& storage,
+                 core::web::Sessions& sessions, std::string csrfKey);
   ~SelfcarePortal();
   SelfcarePortal(const SelfcarePortal&) = delete;
   SelfcarePortal& operator=(const SelfcarePortal&) = delete;
@@ -95,11 +101,14 @@ class SelfcarePortal {
   core::web::Frame frame_;
   std::unique_ptr<core::web::Templates> templates_;
   core::web::Assets assets_;
-  core::web::SessionTable sessions_;
+  core::web::Sessions& sessions_;
   core::web::SessionCookie cookie_;
   core::web::CsrfTokens csrf_;
   SignInLimits limits_;
   int64_t lastExpire_ = 0;
+  // The session of the request's cookie; nullopt when none (a storage error is logged and counts as
+  // none: the visitor is asked to sign in).
+  std::optional<core::web::Session> sessionOf(const core::HttpRequest& r);
 };
 
 }  // namespace mgmt::selfcare

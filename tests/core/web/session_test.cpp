@@ -74,3 +74,27 @@ TEST(WebSession, SignOutAndRevoke) {
   CHECK_TRUE(t.touch(b.id, 1).has_value());
   LONGS_EQUAL(1, t.size());
 }
+
+TEST(WebSession, BoundPerPrincipalAndCompareAndSwap) {
+  SessionTable t(SessionLimits{16, 600, 3600, 2});
+  core::web::Sessions& sessions = t;
+  Session a1 = *sessions.open("alice", "t1", core::Json::object(), 10);
+  Session a2 = *sessions.open("alice", "t1", core::Json::object(), 20);
+  Session b = *sessions.open("bob", "", core::Json::object(), 25);
+  CHECK_TRUE((*sessions.find(a1.id, 30)).has_value());  // a2 is now alice's least recently used
+  Session a3 = *sessions.open("alice", "t1", core::Json::object(), 40);
+  STRCMP_EQUAL("t1", a3.tenant.c_str());
+  CHECK_FALSE((*sessions.find(a2.id, 41)).has_value());
+  CHECK_TRUE((*sessions.find(a1.id, 41)).has_value());
+  CHECK_TRUE((*sessions.find(b.id, 41)).has_value());  // another principal's are not counted
+  // replace() takes the version it read: the second of two writers from one read loses.
+  std::optional<Session> read = *sessions.find(a3.id, 42);
+  CHECK_TRUE(*sessions.replace(a3.id, read->version, core::Json{{"n", 1}}));
+  CHECK_FALSE(*sessions.replace(a3.id, read->version, core::Json{{"n", 2}}));
+  std::optional<Session> after = *sessions.find(a3.id, 43);
+  LONGS_EQUAL(1, after->data["n"].get<int>());
+  LONGS_EQUAL(read->version + 1, after->version);
+  CHECK_TRUE(sessions.close(a3.id).isOk());
+  CHECK_FALSE((*sessions.find(a3.id, 44)).has_value());
+  CHECK_FALSE(*sessions.replace(a3.id, after->version, core::Json::object()));
+}
