@@ -346,6 +346,41 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), integer("limit").range(1, 10000)})
           .role("tenant"),
 
+      // Fleet monitoring and notifications (mgmt/monitoring, docs/insight.md "Fleet monitoring", ADR 0054).
+      command("alert-list", "alert list", "--tenant T [--state open|closed] [--limit N]", "the tenant's alerts (a box silent or reporting alarms): open first, most customers affected first")
+          .args({tenant(), text("state", false, 16), integer("limit").range(1, 10000)})
+          .role("tenant"),
+      command("alert-show", "alert show", "--tenant T --id N [--limit N]", "one alert and the customers it affects (subscribers seen on the box before it went silent)")
+          .args({tenant(), integer("id", true).range(1, INT64_MAX), integer("limit").range(1, 100000)})
+          .positional("id")
+          .role("tenant"),
+      command("notification-settings-get", "notification-settings get", "--tenant T", "how the tenant's customers and systems are told of outages (secrets shown as \"(set)\")")
+          .args({tenant()})
+          .role("tenant"),
+      command("notification-settings-set", "notification-settings set", "--tenant T --settings JSON", "change some keys: {\"email\": true, \"sms\": true, \"sms-api-url\", \"sms-account\", \"sms-token\", \"sms-from\": \"+1555...\", \"webhook-url\", \"webhook-secret\", \"quiet-hours\": \"22:00-07:00\", \"utc-offset-minutes\": 60}")
+          .args({tenant(), text("settings", true, 16384)})
+          .roles(peopleManagers())
+          .change(),
+      command("notification-preference-set", "notification-preference set", "--tenant T --customer ID --channel email|sms|none", "how one customer is told of outages and maintenance")
+          .args({tenant(), text("customer", true, 64), text("channel", true, 8)})
+          .roles(tenantChangers())
+          .change(),
+      command("maintenance-add", "maintenance add", "--tenant T --start TIME --end TIME --devices D1,D2 [--reason TEXT]", "schedule planned maintenance of boxes (TIME: Unix seconds or 2026-12-08T01:00Z); their customers are told monitoring.maintenance-lead seconds before")
+          .args({tenant(), text("start", true, 32), text("end", true, 32), list("devices"), text("reason", false, 500)})
+          .roles(fieldWork())
+          .change(),
+      command("maintenance-list", "maintenance list", "--tenant T [--limit N]", "the tenant's planned maintenance, newest start first")
+          .args({tenant(), integer("limit").range(1, 10000)})
+          .role("tenant"),
+      command("maintenance-cancel", "maintenance cancel", "--tenant T --id N", "cancel planned maintenance (customers not yet told are not told)")
+          .args({tenant(), integer("id", true).range(1, INT64_MAX)})
+          .positional("id")
+          .roles(fieldWork())
+          .change(),
+      command("notification-log", "notification log", "--tenant T [--limit N]", "every notification sent or pending (email, SMS, webhook), newest first, with its state and last error")
+          .args({tenant(), integer("limit").range(1, 10000)})
+          .role("tenant"),
+
       // Billing of the tenant's customers (mgmt/billing, docs/billing.md): money as amounts such as
       // 12.50 in the tenant's currency, dates as 2026-01-31 (UTC days).
       command("billing-setup", "billing setup", "--tenant T --currency CODE [--prices-include-tax true] [--payment-days 14]", "set the tenant's billing currency, whether prices include tax, and payment terms")

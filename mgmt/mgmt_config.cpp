@@ -96,6 +96,25 @@ std::shared_ptr<const core::ConfigTable<PaymentSettings>> paymentsTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<MonitoringSettings>> monitoringTable() {
+  auto t = std::make_shared<core::ConfigTable<MonitoringSettings>>();
+  t->integer("check-interval", &MonitoringSettings::checkInterval, 30, 1, 3600,
+             "Seconds between passes of the monitoring job (alerts, impact, notifications; one mgmtd runs it)")
+      .integer("missed-polls", &MonitoringSettings::missedPolls, 3, 1, 100,
+               "A box whose last check-in is older than this many device-poll-interval is offline (an alert)")
+      .integer("impact-window", &MonitoringSettings::impactWindow, 86400, 60, 30 * 86400,
+               "Seconds before a box went silent in which a subscriber with usage or a session on it counts as "
+               "affected")
+      .integer("maintenance-lead", &MonitoringSettings::maintenanceLead, 86400, 0, 30 * 86400,
+               "Seconds before planned maintenance starts that its customers are told")
+      .integer("max-attempts", &MonitoringSettings::maxAttempts, 10, 1, 100,
+               "Attempts at an SMS or a webhook delivery (backoff from 30 s doubling to an hour) before it is "
+               "given up")
+      .string("notify-ca-file", &MonitoringSettings::notifyCaFile, "/etc/ssl/certs/ca-certificates.crt",
+              "PEM file of the CA certificates SMS providers' and tenants' webhook servers must chain to");
+  return t;
+}
+
 }  // namespace
 
 store::StorageConfig MgmtConfig::storageConfig() const {
@@ -166,6 +185,8 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
         .section("mail", &MgmtConfig::mail, mailTable(), "Mail: the outbox's SMTP server and sender")
         .section("signup", &MgmtConfig::signup, signupTable(), "The public signup's abuse limits")
         .section("payments", &MgmtConfig::payments, paymentsTable(), "The online payment provider")
+        .section("monitoring", &MgmtConfig::monitoring, monitoringTable(),
+                 "Fleet monitoring: alerts when boxes go silent, their impact, notifications (ADR 0054)")
         .check([](const MgmtConfig& c) -> core::Status {
           if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
           if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)

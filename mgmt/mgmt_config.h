@@ -55,6 +55,16 @@ struct PaymentSettings {
   std::string providerCaFile;  // PEM trust anchors for the provider's certificate
 };
 
+// Fleet monitoring and notifications (mgmt/monitoring, ADR 0054).
+struct MonitoringSettings {
+  int64_t checkInterval = 30;       // seconds between passes of the monitoring job
+  int64_t missedPolls = 3;          // a box silent for more than this many check-in intervals is offline
+  int64_t impactWindow = 86400;     // subscribers seen on a box this long before it went silent are affected
+  int64_t maintenanceLead = 86400;  // planned maintenance is announced this long before it starts
+  int64_t maxAttempts = 10;         // SMS and webhook deliveries given up after this many
+  std::string notifyCaFile;         // PEM trust anchors for SMS providers and webhook receivers
+};
+
 struct MgmtConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -80,6 +90,7 @@ struct MgmtConfig {
   StorageSettings storage;
   MailSettings mail;
   PaymentSettings payments;
+  MonitoringSettings monitoring;
   SignupSettings signup;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }

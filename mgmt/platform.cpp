@@ -14,6 +14,8 @@
 #include "mgmt/insight/insight_commands.h"
 #include "mgmt/insight/insight_store.h"
 #include "mgmt/mail/outbox.h"
+#include "mgmt/monitoring/monitoring_commands.h"
+#include "mgmt/monitoring/monitoring_store.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
 #include "mgmt/partners/partner_store.h"
@@ -76,6 +78,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(partners::PartnerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(monitoring::MonitoringStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::TokenStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(access::PersonStore(tx).deleteTenant(tenantId));
     access::AuditStore audit(tx);
@@ -119,12 +122,17 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       customers({storage, clock}),
       importing({storage, clock}),
       insight(storage, insight::InsightOptions{}),
+      monitoring({storage, clock,
+                  monitoring::MonitoringOptions{config.devicePollInterval, config.monitoring.missedPolls,
+                                                config.monitoring.impactWindow, config.monitoring.maintenanceLead,
+                                                config.monitoring.maxAttempts}}),
       partners({storage, clock}),
       onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
 
 void Platform::bind(core::command::Table& table) {
   api::bindOperatorCommands(table, services());
   insight::bindInsightCommands(table, insight);
+  monitoring::bindMonitoringCommands(table, monitoring);
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
   api::bindCollectionCommands(table, collection);

@@ -22,6 +22,7 @@
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/fleet/rollout_service.h"
 #include "mgmt/mgmt_config.h"
+#include "mgmt/monitoring/monitoring_service.h"
 #include "mgmt/onboarding/onboarding_service.h"
 #include "mgmt/store/sql.h"
 #include "mgmt/tenancy/tenancy_service.h"
@@ -48,6 +49,7 @@ class Platform {
   customers::CustomerService customers;
   importing::ImportService importing;  // import batches and their rollback (ADR 0049)
   insight::InsightService insight;  // churn models and scores (ADR 0042)
+  monitoring::MonitoringService monitoring;  // fleet alerts, outage impact, notifications (ADR 0054)
   partners::PartnerService partners;  // partners, commissions, payouts (ADR 0041)
 
   api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, customers, billing}; }

@@ -8,7 +8,10 @@
 namespace mgmt::app {
 
 PlatformJobs::PlatformJobs(const MgmtConfig& config, store::Storage& storage, Platform& platform)
-    : config_(config), storage_(storage), platform_(platform) {}
+    : config_(config),
+      storage_(storage),
+      platform_(platform),
+      notifyTransport_(monitoring::makeHttpsTransport(config.monitoring.notifyCaFile)) {}
 
 PlatformJobs::~PlatformJobs() { stop(); }
 
@@ -78,6 +81,22 @@ void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
     if (r->done > 0) core::logInfo("mgmtd: ", r->done, " rollout(s) done");
     return core::Status::ok();
   });
+  // Fleet monitoring (ADR 0054): silent boxes and alarms become alerts with their impact, the affected
+  // customers and the tenant's systems are notified, SMS and webhooks delivered or retried.
+  if (const auto at = std::chrono::steady_clock::now(); at >= nextMonitoring_) {
+    nextMonitoring_ = at + std::chrono::seconds(config_.monitoring.checkInterval);
+    run("monitoring", [this]() -> core::Status {
+      const int64_t now = platform_.monitoring.now();
+      EDGE_ASSIGN_OR_RETURN(monitoring::MonitoringService::Report r, platform_.monitoring.check(now));
+      if (r.opened > 0 || r.closed > 0 || r.announced > 0)
+        core::logInfo("mgmtd: monitoring opened ", r.opened, " alert(s), closed ", r.closed, ", announced ", r.announced,
+                      " maintenance window(s), queued ", r.queued, " notification(s)");
+      EDGE_ASSIGN_OR_RETURN(monitoring::MonitoringService::Delivery d,
+                            platform_.monitoring.deliver(*notifyTransport_, platform_.monitoring.now()));
+      if (d.retried > 0) core::logInfo("mgmtd: ", d.retried, " notification(s) to retry later");
+      return core::Status::ok();
+    });
+  }
   if (dunning) {
     // Each tenant under its own lock inside (a tenant's manual dunning-run takes the same one).
     core::Result<billing::DunningService::Report> r = platform_.dunning.runAll(platform_.dunning.today());

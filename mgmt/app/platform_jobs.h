@@ -4,10 +4,13 @@
 // provisioning jobs run for up to two seconds (singleton "provisioning"); every minute the demo
 // lifecycle runs (singleton "demo-lifecycle"); every 10 minutes dunning moves subscriptions past due
 // to their step (singleton "dunning:<tenant>" each, ADR 0047). With several mgmtd, one of them runs each at a time
-// (Storage::withSingletonLock). Failures are logged and retried at the next round.
+// (Storage::withSingletonLock). Every monitoring.check-interval seconds fleet monitoring checks the boxes,
+// queues notifications and delivers SMS and webhooks (singleton "monitoring", ADR 0054).
+// Failures are logged and retried at the next round.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -16,6 +19,7 @@
 #include "mgmt/billing/invoice_mailer.h"
 #include "mgmt/mail/mail_sender.h"
 #include "mgmt/mgmt_config.h"
+#include "mgmt/monitoring/notify_transport.h"
 #include "mgmt/platform.h"
 
 namespace mgmt::app {
@@ -40,6 +44,8 @@ class PlatformJobs {
   std::unique_ptr<mail::Transport> transport_;
   std::unique_ptr<mail::MailSender> sender_;
   std::unique_ptr<billing::InvoiceMailer> invoiceMailer_;
+  std::unique_ptr<monitoring::NotifyTransport> notifyTransport_;  // SMS and webhooks over HTTPS
+  std::chrono::steady_clock::time_point nextMonitoring_{};
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
