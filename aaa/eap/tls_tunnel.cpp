@@ -16,6 +16,8 @@
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "aaa/radius/tls_curves.h"
+
 namespace aaa::eap {
 
 namespace {
@@ -238,24 +240,6 @@ int setSession(void*, const mbedtls_ssl_session* session) noexcept {
   return 0;
 }
 
-// The ECDHE curves in our order of preference (mbedTLS picks the first of ours the peer offers):
-// X25519 and P-256 first, then every other curve mbedTLS has, so nothing accepted before is refused.
-// mbedTLS's own order starts with secp521r1, several times the CPU of X25519 per handshake.
-const mbedtls_ecp_group_id* curvePreference() {
-  static const std::array<mbedtls_ecp_group_id, 32> list = [] {  // no heap: built once, kept for good
-    std::array<mbedtls_ecp_group_id, 32> v{};
-    v.fill(MBEDTLS_ECP_DP_NONE);
-    size_t n = 0;
-    for (mbedtls_ecp_group_id g : {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1})
-      if (mbedtls_ecp_curve_info_from_grp_id(g) != nullptr) v[n++] = g;
-    for (const mbedtls_ecp_group_id* g = mbedtls_ecp_grp_id_list(); *g != MBEDTLS_ECP_DP_NONE && n + 1 < v.size(); ++g)
-      if (std::find(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n), *g) == v.begin() + static_cast<std::ptrdiff_t>(n))
-        v[n++] = *g;
-    return v;
-  }();
-  return list.data();
-}
-
 core::Status configure(TlsContext::Impl& c, mbedtls_ssl_config& conf, bool requireClient) {
   int rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                        MBEDTLS_SSL_PRESET_DEFAULT);
@@ -263,7 +247,7 @@ core::Status configure(TlsContext::Impl& c, mbedtls_ssl_config& conf, bool requi
   mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &c.drbg);
-  mbedtls_ssl_conf_curves(&conf, curvePreference());
+  mbedtls_ssl_conf_curves(&conf, aaa::radius::preferredCurves());
   mbedtls_ssl_conf_export_keys_ext_cb(&conf, onKeys, nullptr);
   mbedtls_ssl_conf_session_cache(&conf, nullptr, getSession, setSession);
   rc = mbedtls_ssl_conf_own_cert(&conf, &c.own, &c.key);

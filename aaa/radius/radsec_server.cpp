@@ -27,6 +27,7 @@
 #include "aaa/radius/counter_table.h"
 #include "aaa/radius/radsec_framing.h"
 #include "aaa/radius/radsec_identity.h"
+#include "aaa/radius/tls_curves.h"
 #include "aaa/radius/udp_listener.h"
 
 namespace aaa::radius {
@@ -179,6 +180,7 @@ struct RadsecServer::Tls {
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&conf, &ca, hasCrl ? &crl : nullptr);
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);  // thread-safe: MBEDTLS_THREADING_C
+    mbedtls_ssl_conf_curves(&conf, preferredCurves());  // X25519 first, as EAP's tunnels
     rc = mbedtls_ssl_conf_own_cert(&conf, &own, &key);
     if (rc != 0) return core::invalidArgument("radsec-certificate: " + mbedError(rc));
     return core::Status::ok();
