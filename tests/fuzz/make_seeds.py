@@ -609,6 +609,37 @@ def seeds_dnsmasq_leases():
     }
 
 
+def _png_header(w, h):
+    return (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + w.to_bytes(4, "big") + h.to_bytes(4, "big")
+            + b"\x08\x06\x00\x00\x00" + b"\x00\x00\x00\x00")
+
+
+def _jpeg_header(w, h):
+    return (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+            + b"\xff\xc0\x00\x11\x08" + h.to_bytes(2, "big") + w.to_bytes(2, "big")
+            + b"\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01")
+
+
+def seeds_web_multipart():
+    """web_multipart: selector (0 a body with boundary ----fuzzB0undary, 1 image bytes, 2 a
+    Content-Type header, 3 a FuzzedDataProvider form) + data, as the console's logo upload posts."""
+    b = b"----fuzzB0undary"
+    body = (b"--" + b + b"\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok123\r\n"
+            + b"--" + b + b"\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo.png\"\r\n"
+            + b"Content-Type: image/png\r\n\r\n" + _png_header(64, 32) + b"\r\n--" + b + b"--\r\n")
+    return {
+        "upload": b"\x00" + body,
+        "empty-file": b"\x00--" + b + b"\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"\"\r\n\r\n\r\n--"
+                      + b + b"--\r\n",
+        "png": b"\x01" + _png_header(640, 200),
+        "jpeg": b"\x01" + _jpeg_header(300, 120),
+        "svg": b"\x01<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+        "content-type": b"\x02multipart/form-data; boundary=----WebKitFormBoundaryx7Yz",
+        "content-type-quoted": b"\x02Multipart/Form-Data; charset=utf-8; boundary=\"a-b.c\"",
+        "form": b"\x03" + b"csrf\\tok\\logo.png\\" + _png_header(8, 8),
+    }
+
+
 def seeds_web_forms():
     """web_forms: selector (0 form body, 1 Cookie header, 2 FuzzedDataProvider map) + text, as a
     browser posts the portal's login, signup and terms forms."""
@@ -678,6 +709,7 @@ TARGETS = {
     "policy_admin": seeds_policy_admin,
     "dnsmasq_leases": seeds_dnsmasq_leases,
     "web_forms": seeds_web_forms,
+    "web_multipart": seeds_web_multipart,
     "firmware": seeds_firmware,
 }
 
