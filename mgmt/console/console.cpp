@@ -197,6 +197,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/tokens", "API tokens", "tokens", "token-list", kBoth},
                                {"/audit", "Audit log", "audit", "audit-search", kBoth},
                                {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
+                               {"/firmware", "Firmware", "firmware", "rollout-list", kBoth},
                                {"/settings", "Settings", "settings", "branding-show", kTenant}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
@@ -475,6 +476,8 @@ void Console::addRoutes(core::HttpServer& server) {
   get("/tokens", [this](const core::HttpRequest& r, const Visitor& v) { return tokensPage(r, v); });
   get("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPage(r, v); });
   post("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPost(r, v); });
+  get("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePage(r, v); });
+  post("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePost(r, v); });
   addPeopleRoutes(server, get, post, anonymous);
   addSignupRoutes(server, get, post, anonymous);
 }

@@ -214,6 +214,12 @@ class Console {
                                  std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse dunningPost(const core::HttpRequest& r, const Visitor& v);
 
+  // firmware_pages.cpp: the catalog, rollouts with their rings' progress, one rollout's boxes,
+  // pause/resume/abort, the tenant's maintenance window (ADR 0052).
+  core::HttpResponse firmwarePage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                  std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse firmwarePost(const core::HttpRequest& r, const Visitor& v);
+
   // signup_pages.cpp: the public signup form, "check your mail", the emailed link's landing and its
   // provisioning progress; the demo owner's conversion to paid; the platform's signup funnel.
   void addSignupRoutes(

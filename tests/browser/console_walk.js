@@ -37,6 +37,7 @@ const PLATFORM_PAGES = [
   ['customer-new', 'customer?tenant=T&new=1'],
   ['sessions', 'sessions?tenant=T'],
   ['dunning', 'dunning?tenant=T'],
+  ['firmware', 'firmware?tenant=T'],
   ['tokens', 'tokens'],
   ['help', 'help'],
 ];
@@ -55,6 +56,7 @@ const TENANT_PAGES = [
   ['customer-new', 'customer?new=1'],
   ['sessions', 'sessions'],
   ['dunning', 'dunning'],
+  ['firmware', 'firmware'],
   ['help', 'help'],
 ];
 

@@ -16,7 +16,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Mgmtd, TempDir  # noqa: E402
+from curl_box import CurlBox  # noqa: E402
+from edgelib import Mgmtd, TempDir, binary  # noqa: E402
 from smtp_sink import SmtpSink, text_of  # noqa: E402
 
 
@@ -50,8 +51,14 @@ class ConsoleTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = TempDir("console-it-")
         cls.sink = SmtpSink().start()
+        # A firmware key, so that the Firmware page has a catalog and a rollout to show.
+        cls.fw_key = os.path.join(cls.tmp.path, "firmware.key")
+        fw_pub = os.path.join(cls.tmp.path, "firmware.pub")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", cls.fw_key], check=True)
+        subprocess.run(["openssl", "ec", "-in", cls.fw_key, "-pubout", "-out", fw_pub], check=True, capture_output=True)
         cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
-                          {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"}}).start()
+                          {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"},
+                           "firmware-key": fw_pub}).start()
         cls.base = f"https://127.0.0.1:{m.admin_port}/"
         m.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
         m.ctl("tenant", "add", "--name", "other", "--tier", "basic")
@@ -389,6 +396,60 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(jar, "dunning", "dunning", {"preset": "off"}, csrf=False)[0], 403)
         self.assertEqual(len(self.m.ctl_json("dunning-policy", "get", "--tenant", "acme")["steps"]), 2)
 
+    def test_firmware_page_window_and_rollout_forms(self):
+        jar = self.sign_in("firmware-owner", "owner@acme.test")
+        code, page = curl(self.base + "firmware", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn('id="window"', page)
+        # A window the command refuses: 400, the message next to the field, what was typed kept.
+        code, page = self.form(jar, "firmware", "firmware", {"action": "window", "window": "Mon-Fri 1:00-05:00 UTC"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="window-error"[^>]*>[^<]*is not a time HH:MM')
+        self.assertIn('value="Mon-Fri 1:00-05:00 UTC"', page)
+        self.assertEqual(self.form(jar, "firmware", "firmware", {"action": "window", "window": "Sat,Sun 02:00-04:00 UTC"})[0], 303)
+        self.assertEqual(self.m.ctl_json("maintenance-window", "get", "--tenant", "acme")["window"], "Sat-Sun 02:00-04:00 UTC")  # as stored
+        self.assertIsNone(self.m.ctl_json("maintenance-window", "get", "--tenant", "other")["window"])
+        # A catalog version and a rollout to two boxes of acme: its rings and boxes on the page.
+        payload = os.path.join(self.tmp.path, "rootfs.img")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(100 * 1024))
+        bundle = os.path.join(self.tmp.path, "edge-3.0.fw")
+        subprocess.run([binary("fwtool"), "build", "--payload", payload, "--version", "3.0", "--compatible", "edge-x86_64",
+                        "--min-version", "1.0", "--security-floor", "2.0", "--block-size", "65536", "--out", bundle],
+                       check=True, capture_output=True)
+        subprocess.run([binary("fwtool"), "sign", "--key", self.fw_key, bundle], check=True, capture_output=True)
+        self.m.ctl("firmware", "add", "--file", bundle, "--channel", "beta")
+        boxes = [CurlBox(self.tmp.path, f"fw-box{i}").enroll(self.m.ctl("claim", "create", "--tenant", "acme").stdout.strip())
+                 for i in range(2)]
+        rings = [{"name": "canary", "devices": [boxes[0].device_id]}, {"name": "everyone", "percent": 100}]
+        rollout = self.m.ctl_json("rollout", "create", "--tenant", "acme", "--version", "3.0", "--rings", json.dumps(rings))["id"]
+        self.addCleanup(lambda: self.m.ctl("rollout", "abort", rollout, check=False))
+        code, page = curl(self.base + "firmware?rollout=" + rollout, "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn("beta", page)
+        self.assertIn(boxes[0].device_id, page)
+        self.assertIn("canary</strong> (open)", page)
+        self.assertIn("everyone</strong> (waiting)", page)
+        # Pause with a reason, resume, abort: through the forms, with their CSRF token.
+        page_path = "firmware?rollout=" + rollout
+        self.assertEqual(self.form(jar, page_path, "firmware", {"action": "pause", "rollout": rollout,
+                                                                "reason": "a field report"})[0], 303)
+        shown = self.m.ctl_json("rollout", "show", rollout)
+        self.assertEqual((shown["state"], shown["reason"]), ("paused", "paused by hand: a field report"))
+        # A read-only role sees the rollout but may not move it; without CSRF nothing is done.
+        reader = self.token_jar("firmware-reader", self.reader_token)
+        code, page = curl(self.base + page_path, "-b", reader)
+        self.assertEqual(code, 200)
+        self.assertNotIn('value="resume"', page)
+        self.assertNotIn("Save the window", page)
+        self.assertEqual(self.form(reader, page_path, "firmware", {"action": "resume", "rollout": rollout})[0], 403)
+        self.assertEqual(self.form(jar, page_path, "firmware", {"action": "resume", "rollout": rollout}, csrf=False)[0], 403)
+        self.assertEqual(self.m.ctl_json("rollout", "show", rollout)["state"], "paused")
+        self.assertEqual(self.form(jar, page_path, "firmware", {"action": "resume", "rollout": rollout})[0], 303)
+        self.assertEqual(self.m.ctl_json("rollout", "show", rollout)["state"], "running")
+        self.assertEqual(self.form(jar, page_path, "firmware", {"action": "abort", "rollout": rollout})[0], 303)
+        self.assertEqual(self.m.ctl_json("rollout", "show", rollout)["state"], "aborted")
+
     def test_second_factor_enrolment_and_forgot_password(self):
         jar = self.sign_in("totp-staff", "twofa@acme.test")
         code, page = curl(self.base + "account", "-b", jar)
@@ -452,13 +513,16 @@ class ConsoleTest(unittest.TestCase):
         result = json.loads(lines[-1]) if lines else {"ok": False}
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
-        want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help"],
-                "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
-                "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help"],
-                "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions", "help",
-                          "forgot", "people", "tokens", "audit", "settings", "account", "account-totp"],
-                "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "tokens", "help",
-                         "people", "audit", "account"]}
+        want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
+                             "tokens", "help"],
+                "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
+                          "firmware", "help"],
+                "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
+                           "firmware", "help"],
+                "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
+                          "firmware", "help", "forgot", "people", "tokens", "audit", "settings", "account", "account-totp"],
+                "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
+                         "tokens", "help", "people", "audit", "account"]}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -480,19 +544,20 @@ class ConsoleTest(unittest.TestCase):
         for who in ("owner", "root"):  # people: a wrong password is told next to the field
             self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
         self.assertTrue(checks["root-code-asked"])
-        self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Your account"])
+        self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
+                                              "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Dunning", "Settings", "Your account"])
+                                               "API tokens", "Audit log", "Dunning", "Firmware", "Settings", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
-        self.assertIn("owner@acme.test", text["owner-10-people"])
-        self.assertNotIn("boss@other.test", text["owner-10-people"])
+        self.assertIn("owner@acme.test", text["owner-11-people"])
+        self.assertNotIn("boss@other.test", text["owner-11-people"])
         for who in ("platform", "admin", "reader", "owner", "root"):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
-        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log"])
+        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "Audit log", "Dunning", "Settings"])
+                                               "Audit log", "Dunning", "Firmware", "Settings"])
         for who in ("admin", "reader"):
             self.assertEqual(checks[f"{who}-tokens-page"], 403)
             self.assertEqual(checks[f"{who}-tenants-page"], 200)  # tenant-list: only their own tenant
