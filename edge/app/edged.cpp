@@ -628,6 +628,8 @@ core::sync::CheckinRequest Edged::checkinReport() {
                         {"plans", snap->plans.size()},
                         {"clock-rollback-seconds", license_.rollbackSeconds()},
                         {"snmp", snmp() != nullptr}};
+  // The alerts whose condition holds now: mgmt opens a fleet alarm for the box while any does (ADR 0054).
+  r.health["alerts"] = health_ ? core::Json(health_->activeAlerts()) : core::Json::array();
   return r;
 }
 

@@ -49,6 +49,13 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
   }
 }
 
+std::vector<std::string> HealthMonitor::activeAlerts() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < active_.size(); ++i)
+    if (active_[i] != nullptr && active_[i]->value() != 0) out.push_back(alertKindName(static_cast<AlertKind>(i)));
+  return out;
+}
+
 void HealthMonitor::configure(const AlertsConfig& alerts, const std::string& dataDir) {
   alerts_ = alerts;
   dataDir_ = dataDir;

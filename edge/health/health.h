@@ -72,6 +72,9 @@ class HealthMonitor {
   // Every second from the main loop: refreshes the gauges (sessions per plan every 5 s) and raises
   // alerts (checked every 5 s).
   void tick(int64_t now);
+  // The names of the alerts whose condition holds now ("disk-low", ...), for the check-in's health
+  // (mgmt raises a fleet alarm from them, ADR 0054). Reads the gauges: safe from any thread.
+  std::vector<std::string> activeAlerts() const;
   // The counters it declares and keeps, as handles for their readers (SNMP).
   const HealthCounters& counters() const { return counters_; }
   const SyncCounters& syncCounters() const { return sync_; }
