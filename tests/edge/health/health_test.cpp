@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -301,4 +302,21 @@ TEST(HealthMonitor, CertificatesAreAnnouncedOncePerCertificateAndState) {
   CHECK_EQUAL(1u, check(60).size());
   LONGS_EQUAL(2, raised("certificate-expiring"));
   LONGS_EQUAL(2, raised("certificate-expired"));
+}
+
+// What the check-in reports in health.alerts (mgmt raises a fleet alarm from it, ADR 0054): the
+// alerts whose condition holds now, by name; gone when the condition clears.
+TEST(HealthMonitor, ActiveAlertsNameTheConditionsThatHoldNow) {
+  check(0);
+  auto has = [this](const char* name) {
+    std::vector<std::string> a = health->activeAlerts();
+    return std::find(a.begin(), a.end(), name) != a.end();
+  };
+  CHECK_FALSE(has("disk-low"));
+  freeBytes = 50;
+  check();
+  CHECK_TRUE(has("disk-low"));
+  freeBytes = 900;
+  check();
+  CHECK_FALSE(has("disk-low"));
 }
