@@ -171,6 +171,17 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("branding-show", "branding show", "--tenant T", "the tenant's name, logo and colours in its mail (empty: the platform's)")
           .args({tenant()})
           .role("tenant"),
+      command("branding-logo-set", "branding logo-set", "--tenant T --image BASE64",
+              "the tenant's logo: a PNG or JPEG of at most 256 KiB and 1024x1024, in base64 (the custom-branding plugin)")
+          .args({tenant(), text("image", true, 349528)})
+          .role("tenant")
+          .feature("custom-branding")
+          .change(),
+      command("branding-logo-clear", "branding logo-clear", "--tenant T", "the tenant's uploaded logo removed: the platform's is used")
+          .args({tenant()})
+          .role("tenant")
+          .feature("custom-branding")
+          .change(),
 
       // Appliances.
       command("claim-create", "claim create", "--tenant T [--ttl 24h] [--uses 1]", "a claim token for `edgectl enroll TOKEN` (printed alone on its line)")

@@ -108,6 +108,12 @@ void bindOnboardingCommands(core::command::Table& table, onboarding::OnboardingS
   table.bind("branding-show", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
     return onboarding.showBranding(a, c);
   }));
+  table.bind("branding-logo-set", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
+    return onboarding.setLogo(a, c);
+  }));
+  table.bind("branding-logo-clear", scoped([&onboarding](const Json& a, const tenancy::Caller& c) {
+    return onboarding.clearLogo(a, c);
+  }));
 }
 
 }  // namespace mgmt::api

@@ -134,6 +134,7 @@ core::Status MailStore::deleteTenant(const std::string& tenantId) {
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM mail_outbox WHERE tenant_id = $1", {tenantId}).status());
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM mail_templates WHERE tenant_id = $1", {tenantId}).status());
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM tenant_branding WHERE tenant_id = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM tenant_logos WHERE tenant_id = $1", {tenantId}).status());
   return core::Status::ok();
 }
 

@@ -34,7 +34,7 @@ class MailStore {
   core::Status putTemplate(const std::string& tenantId, const std::string& name, const StoredTemplate& t, int64_t now);
   core::Result<std::optional<Branding>> branding(const std::string& tenantId);
   core::Status putBranding(const std::string& tenantId, const Branding& b, int64_t now);
-  // Everything mail holds for a tenant: its messages, templates and branding (its purge).
+  // Everything mail holds for a tenant: its messages, templates, branding and logo (its purge).
   core::Status deleteTenant(const std::string& tenantId);
 
  private:

@@ -6,6 +6,7 @@
 #include "core/pki.h"
 #include "mgmt/catalog/catalog_store.h"
 #include "mgmt/fleet/fleet_store.h"
+#include "mgmt/mail/logo_store.h"
 #include "mgmt/mail/mail_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/mgmt_time.h"
@@ -501,6 +502,43 @@ ControlReply OnboardingService::showBranding(const Json& args, const tenancy::Ca
       store::Storage::Mode::kReadOnly);
   if (!s.isOk()) return ControlReply::error(s);
   return ControlReply::success("branding of tenant '" + out["tenant"].get<std::string>() + "'", out);
+}
+
+ControlReply OnboardingService::setLogo(const Json& args, const tenancy::Caller& caller) {
+  core::CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "image"}));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> image, a.text("image"));
+  if (!image) return ControlReply::error(core::invalidArgument("image: required (the logo file in base64)"));
+  core::Result<std::string> bytes = core::pki::base64Decode(*image, "image");
+  if (!bytes.isOk()) return ControlReply::error(bytes.status());
+  EDGE_ASSIGN_OR_RETURN(mail::Logo logo, mail::checkLogo(*bytes));
+  Json out;
+  core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_RETURN_IF_ERROR(mail::LogoStore(tx).put(t.id, logo, d_.clock.unixSeconds()));
+    out = Json{{"tenant", t.name},
+               {"content-type", logo.contentType},
+               {"width", logo.width},
+               {"height", logo.height},
+               {"etag", logo.sha256}};
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return ControlReply::error(s);
+  return ControlReply::success("logo of tenant '" + out["tenant"].get<std::string>() + "' set", out);
+}
+
+ControlReply OnboardingService::clearLogo(const Json& args, const tenancy::Caller& caller) {
+  core::CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant"}));
+  Json out;
+  core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(bool cleared, mail::LogoStore(tx).clear(t.id));
+    out = Json{{"tenant", t.name}, {"cleared", cleared}};
+    return core::Status::ok();
+  });
+  if (!s.isOk()) return ControlReply::error(s);
+  return ControlReply::success("logo of tenant '" + out["tenant"].get<std::string>() + "' cleared", out);
 }
 
 }  // namespace mgmt::onboarding

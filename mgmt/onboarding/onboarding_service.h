@@ -100,6 +100,12 @@ class OnboardingService {
   core::ControlReply setBranding(const core::Json& args, const tenancy::Caller& caller);
   // branding-show: what the tenant set (fields it left empty are "": the platform's are used).
   core::ControlReply showBranding(const core::Json& args, const tenancy::Caller& caller);
+  // branding-logo-set (tenant, image: the file's bytes in base64): the tenant's logo, checked by
+  // mail::checkLogo ("logo: not a PNG or JPEG", "logo: larger than 256 KiB", "logo: wider than 1024
+  // px"); answers {"tenant", "content-type", "width", "height", "etag"}.
+  core::ControlReply setLogo(const core::Json& args, const tenancy::Caller& caller);
+  // branding-logo-clear (tenant): back to the platform's logo; {"tenant", "cleared": true|false}.
+  core::ControlReply clearLogo(const core::Json& args, const tenancy::Caller& caller);
 
  private:
   core::Status purge(store::Transaction& tx, const std::string& tenantId);

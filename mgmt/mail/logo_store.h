@@ -1,0 +1,44 @@
+// A tenant's uploaded logo (tenant_logos, issue 23, ADR 0030): a PNG or JPEG, sniffed from its bytes,
+// at most 256 KiB and 1024x1024, kept in the database and served by mgmtd at a stable URL per tenant
+// (its ETag the sha256 of the bytes). SQL for the table lives here only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "mgmt/store/sql.h"
+
+namespace mgmt::mail {
+
+constexpr size_t kLogoMaxBytes = 256 * 1024;
+constexpr uint32_t kLogoMaxPixels = 1024;
+
+struct Logo {
+  std::string contentType;  // image/png or image/jpeg
+  int64_t width = 0, height = 0;
+  std::string sha256;       // hex of the bytes: the ETag
+  std::string bytes;
+  int64_t updatedAt = 0;
+};
+
+// The bytes as a logo, or kInvalidArgument naming the field "logo" in the words the admin reads
+// next to it: "logo: not a PNG or JPEG", "logo: larger than 256 KiB", "logo: wider than 1024 px",
+// "logo: taller than 1024 px", "logo: empty".
+core::Result<Logo> checkLogo(const std::string& bytes);
+
+class LogoStore {
+ public:
+  explicit LogoStore(store::Transaction& tx) : tx_(tx) {}
+
+  core::Result<std::optional<Logo>> get(const std::string& tenantId);
+  core::Status put(const std::string& tenantId, const Logo& logo, int64_t now);
+  // True when there was one.
+  core::Result<bool> clear(const std::string& tenantId);
+
+ private:
+  store::Transaction& tx_;
+};
+
+}  // namespace mgmt::mail
