@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/log.h"
 #include "mgmt/customers/customer_store.h"
@@ -114,9 +115,12 @@ core::Result<int64_t> MonitoringService::queue(store::Transaction& tx, const std
 core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
   Report report;
   std::vector<fleet::DeviceRow> devices;
+  std::set<std::pair<std::string, std::string>> openNow;  // (device, kind) of the open alerts
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
-      [&devices](store::Transaction& tx) -> core::Status {
+      [&](store::Transaction& tx) -> core::Status {
         EDGE_ASSIGN_OR_RETURN(devices, fleet::FleetStore(tx).devices(""));
+        EDGE_ASSIGN_OR_RETURN(auto open, MonitoringStore(tx).openAlertKinds());
+        openNow = std::set<std::pair<std::string, std::string>>(open.begin(), open.end());
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
@@ -125,6 +129,10 @@ core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
     if (device.status != "active" || device.lastCheckin == 0) continue;  // revoked, or never seen
     const bool silent = now - device.lastCheckin > silentAfter;
     const std::string alarms = silent ? "" : alarmsOf(device.reported);
+    // Nothing to change (the usual pass): no write for this box. The unit of work below reads again.
+    const bool offlineOpen = openNow.count({device.id, "offline"}) > 0;
+    const bool alarmOpen = openNow.count({device.id, "alarm"}) > 0;
+    if (silent == offlineOpen && (alarms.empty() || alarmOpen) && (!alarms.empty() || silent || !alarmOpen)) continue;
     // One unit of work per box: its alerts, impact and notifications together.
     EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
       MonitoringStore store(tx);

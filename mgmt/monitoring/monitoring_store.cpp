@@ -94,6 +94,14 @@ core::Result<std::vector<std::string>> MonitoringStore::openKinds(const std::str
   return out;
 }
 
+core::Result<std::vector<std::pair<std::string, std::string>>> MonitoringStore::openAlertKinds() {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT device_id, kind FROM fleet_alerts WHERE state = 'open'"));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const store::Row& r : rows) out.emplace_back(r.text(0), r.text(1));
+  return out;
+}
+
 core::Result<std::vector<Alert>> MonitoringStore::alerts(const std::string& tenantId, const std::string& state,
                                                          int64_t limit) {
   EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,

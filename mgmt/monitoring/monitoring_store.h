@@ -53,6 +53,8 @@ class MonitoringStore {
   core::Result<std::optional<int64_t>> closeAlert(const std::string& deviceId, const std::string& kind, int64_t now);
   // The kinds of the box's open alerts.
   core::Result<std::vector<std::string>> openKinds(const std::string& deviceId);
+  // Every open alert's (device, kind), every tenant's: the job's pass reads them once.
+  core::Result<std::vector<std::pair<std::string, std::string>>> openAlertKinds();
   // The tenant's alerts ("" = every tenant's), `state` "" = any; open first, then by customers
   // affected (most first), newest first.
   core::Result<std::vector<Alert>> alerts(const std::string& tenantId, const std::string& state, int64_t limit);
