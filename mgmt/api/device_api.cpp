@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/sync_wire.h"
 #include "mgmt/api/api_status.h"
+#include "mgmt/fleet/rollout_rules.h"
 
 namespace mgmt::api {
 
@@ -23,29 +24,6 @@ namespace {
 // The most one ranged answer carries; a longer range is answered in part, with the exact
 // Content-Range (the box asks again from there: firmware/https_source.cpp).
 constexpr uint64_t kMaxRangeBytes = 8 * 1024 * 1024;
-
-// "bytes=FIRST-LAST" or "bytes=FIRST-" (one range; RFC 9110 section 14.1.2); nullopt when malformed.
-std::optional<std::pair<uint64_t, std::optional<uint64_t>>> parseRange(const std::string& value) {
-  if (value.rfind("bytes=", 0) != 0) return std::nullopt;
-  const std::string spec = value.substr(6);
-  const size_t dash = spec.find('-');
-  if (dash == std::string::npos || dash == 0 || dash > 19 || spec.size() - dash - 1 > 19) return std::nullopt;
-  auto number = [](const std::string& t) -> std::optional<uint64_t> {
-    if (t.empty()) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    return v;
-  };
-  std::optional<uint64_t> first = number(spec.substr(0, dash));
-  if (!first) return std::nullopt;
-  if (dash + 1 == spec.size()) return std::make_pair(*first, std::optional<uint64_t>());
-  std::optional<uint64_t> last = number(spec.substr(dash + 1));
-  if (!last || *last < *first) return std::nullopt;
-  return std::make_pair(*first, last);
-}
 
 template <class T>
 HttpResponse answer(const core::Result<T>& r) {
@@ -118,7 +96,7 @@ void routeDeviceApi(core::HttpServer& server, const DeviceApi& api) {
       auto it = req.headers.find("range");
       if (it == req.headers.end())
         return HttpResponse::jsonError(400, "Range: required (bytes=FIRST-LAST, at most 8 MiB a request)");
-      std::optional<std::pair<uint64_t, std::optional<uint64_t>>> range = parseRange(it->second);
+      std::optional<std::pair<uint64_t, std::optional<uint64_t>>> range = fleet::parseRangeHeader(it->second);
       if (!range) return HttpResponse::jsonError(400, "Range: expected bytes=FIRST-LAST or bytes=FIRST-");
       if (range->first >= total) {
         HttpResponse r = HttpResponse::jsonError(416, "Range: starts at or past the end (" + std::to_string(total) + " bytes)");

@@ -225,4 +225,27 @@ Decision decide(const std::vector<BoxState>& boxes, int openRing, int ringCount,
   }
 }
 
+std::optional<std::pair<uint64_t, std::optional<uint64_t>>> parseRangeHeader(const std::string& value) {
+  if (value.rfind("bytes=", 0) != 0) return std::nullopt;
+  const std::string spec = value.substr(6);
+  const size_t dash = spec.find('-');
+  // At most 19 digits a number: no overflow of uint64_t.
+  if (dash == std::string::npos || dash == 0 || dash > 19 || spec.size() - dash - 1 > 19) return std::nullopt;
+  auto number = [](const std::string& t) -> std::optional<uint64_t> {
+    if (t.empty()) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v;
+  };
+  std::optional<uint64_t> first = number(spec.substr(0, dash));
+  if (!first) return std::nullopt;
+  if (dash + 1 == spec.size()) return std::make_pair(*first, std::optional<uint64_t>());
+  std::optional<uint64_t> last = number(spec.substr(dash + 1));
+  if (!last || *last < *first) return std::nullopt;
+  return std::make_pair(*first, last);
+}
+
 }  // namespace mgmt::fleet

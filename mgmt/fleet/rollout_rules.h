@@ -75,4 +75,8 @@ struct Decision {
 Decision decide(const std::vector<BoxState>& boxes, int openRing, int ringCount, int failurePercent,
                 int64_t reportSeconds, int64_t now);
 
+// The device API's Range header for a bundle download (RFC 9110 section 14.1.2), one range only:
+// "bytes=FIRST-LAST" or "bytes=FIRST-" -> (first, last or nullopt); nullopt when malformed.
+std::optional<std::pair<uint64_t, std::optional<uint64_t>>> parseRangeHeader(const std::string& value);
+
 }  // namespace mgmt::fleet
