@@ -9,6 +9,7 @@
 #include "mgmt/api/auth_api.h"
 #include "mgmt/api/device_api.h"
 #include "mgmt/api/openapi.h"
+#include "mgmt/api/logo_api.h"
 #include "mgmt/api/payments_api.h"
 #include "mgmt/api/signup_api.h"
 #include "mgmt/mgmt_commands.h"
@@ -194,6 +195,8 @@ core::Status Mgmtd::start() {
   api::routeSignupApi(*adminApi_, *signupGate_);
   // Public: the payment provider's signed webhooks (ADR 0039).
   api::routePaymentsApi(*adminApi_, platform_->collection);
+  // Public: tenants' uploaded logos (issue 23), for mail clients and the self-care portal.
+  api::routeLogoApi(*adminApi_, *storage_);
   EDGE_RETURN_IF_ERROR(adminApi_->start().withContext("admin-api"));
   config_.adminApi.port = adminApi_->port();
   // After the admin API's port is known: links in mail name it when mail.link-url is empty.

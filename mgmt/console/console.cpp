@@ -478,6 +478,12 @@ void Console::addRoutes(core::HttpServer& server) {
   post("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPost(r, v); });
   get("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePage(r, v); });
   post("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePost(r, v); });
+  // The logo upload is larger than a form and multipart: its own limit, the same admission; the
+  // handler checks the CSRF token from the parsed parts (logo_pages.cpp).
+  core::HttpRouteLimits upload = signedIn;
+  upload.maxBodyBytes = logoFormLimits().maxBodyBytes;
+  server.route("POST", "/settings/logo", [this](const core::HttpRequest& r) { return logoPost(r); }, upload);
+  post("/settings/logo/clear", [this](const core::HttpRequest& r, const Visitor& v) { return logoClear(r, v); });
   addPeopleRoutes(server, get, post, anonymous);
   addSignupRoutes(server, get, post, anonymous);
 }

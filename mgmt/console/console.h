@@ -33,6 +33,7 @@
 #include "core/web/assets.h"
 #include "core/web/cookie.h"
 #include "core/web/csrf.h"
+#include "core/web/multipart.h"
 #include "core/web/page.h"
 #include "core/web/session.h"
 
@@ -208,6 +209,11 @@ class Console {
   core::HttpResponse settingsPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
                                   std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse settingsPost(const core::HttpRequest& r, const Visitor& v);
+  // logo_pages.cpp: the logo's upload (multipart/form-data, its own admission and body limit) and
+  // removal, through branding-logo-set/clear.
+  static core::web::MultipartLimits logoFormLimits();
+  core::HttpResponse logoPost(const core::HttpRequest& r);
+  core::HttpResponse logoClear(const core::HttpRequest& r, const Visitor& v);
 
   // dunning_pages.cpp: the tenant's dunning steps, who is in dunning, the latest moves (ADR 0047).
   core::HttpResponse dunningPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,

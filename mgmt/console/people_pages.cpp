@@ -507,6 +507,8 @@ HttpResponse Console::settingsPage(const HttpRequest& r, const Visitor& v, Json 
     if (!shown.ok()) return refuse(v, shown);
     values = shown.arguments;
     if (!query(r, "saved").empty()) messages.push_back(Message::ok("Saved: your next mail uses it."));
+    if (query(r, "logo") == "1") messages.push_back(Message::ok("Logo saved: the console, self-care and mail show it."));
+    if (query(r, "logo") == "0") messages.push_back(Message::ok("Logo removed: the platform's is shown."));
   }
   Json fields = Json::array();
   for (const BrandingField& f : kBranding) {
@@ -523,7 +525,13 @@ HttpResponse Console::settingsPage(const HttpRequest& r, const Visitor& v, Json 
             {"has_tenant", !tenant.empty()},
             {"may_save", may(v, "branding-set")},
             {"primary", text(values, "primary-colour")},
-            {"display", text(values, "display-name")}};
+            {"display", text(values, "display-name")},
+            {"logo", text(values, "logo")},
+            {"has_logo", !text(values, "logo").empty()},
+            {"may_logo", may(v, "branding-logo-set")},
+            {"logo_input", core::web::renderField(core::web::Field{
+                               "logo", "b-logo", "Logo file", "file", "", text(errors, "logo"),
+                               {{"accept", "image/png,image/jpeg"}, {"aria-describedby", "b-logo-help"}}})}};
   return page(v, "settings", "Settings", data, std::move(messages), status);
 }
 

@@ -490,13 +490,17 @@ ControlReply OnboardingService::showBranding(const Json& args, const tenancy::Ca
       [&](store::Transaction& tx) -> core::Status {
         EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
         EDGE_ASSIGN_OR_RETURN(std::optional<mail::Branding> b, mail::MailStore(tx).branding(t.id));
+        EDGE_ASSIGN_OR_RETURN(std::optional<mail::Logo> logo, mail::LogoStore(tx).get(t.id));
         mail::Branding none;
         const mail::Branding& shown = b ? *b : none;
         out = Json{{"tenant", t.name},
                    {"display-name", shown.displayName},
                    {"logo-url", shown.logoUrl},
                    {"primary-colour", shown.primaryColour},
-                   {"accent-colour", shown.accentColour}};
+                   {"accent-colour", shown.accentColour},
+                   // The uploaded logo: its path on mgmtd (mgmt/api/logo_api.h) and ETag, or "".
+                   {"logo", logo ? "/branding/logo/" + t.id : ""},
+                   {"logo-etag", logo ? logo->sha256 : ""}};
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly);

@@ -99,6 +99,7 @@ class OnboardingService {
   // branding-set: the tenant's branding in its mail (mail::setBranding); fields left out keep theirs.
   core::ControlReply setBranding(const core::Json& args, const tenancy::Caller& caller);
   // branding-show: what the tenant set (fields it left empty are "": the platform's are used).
+  // With "logo": the uploaded logo's path on mgmtd ("/branding/logo/TENANT-ID") and "logo-etag", or "".
   core::ControlReply showBranding(const core::Json& args, const tenancy::Caller& caller);
   // branding-logo-set (tenant, image: the file's bytes in base64): the tenant's logo, checked by
   // mail::checkLogo ("logo: not a PNG or JPEG", "logo: larger than 256 KiB", "logo: wider than 1024

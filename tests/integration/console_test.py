@@ -366,6 +366,87 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(jar, "settings", "settings", {"display-name": "No Token"}, csrf=False)[0], 403)
         self.assertEqual(self.m.ctl_json("branding", "show", "--tenant", "acme")["display-name"], "Acme Fibre")
 
+    # --- The tenant's logo (issue 23): uploaded as multipart/form-data, served by mgmtd.
+    @staticmethod
+    def png(width, height, pad=0):
+        import zlib
+
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        raw = b"".join(b"\x00" + b"\x00\x80\xff" * width for _ in range(height))
+        out = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+               + chunk(b"IDAT", zlib.compress(raw)))
+        if pad:
+            out += chunk(b"tEXt", b"pad\x00" + b"x" * max(0, pad - len(out) - 16))
+        return out + chunk(b"IEND", b"")
+
+    def upload(self, jar, data, name="logo.png", csrf=True, tenant=None):
+        path = os.path.join(self.tmp.path, "upload-" + name)
+        with open(path, "wb") as f:
+            f.write(data)
+        page = curl(self.base + "settings", "-b", jar, "-c", jar)[1]
+        args = ["-b", jar, "-c", jar, "-F", f"logo=@{path};filename={name}"]
+        if csrf:
+            args += ["-F", "csrf=" + re.search(r'name="csrf" value="([^"]*)"', page).group(1)]
+        if tenant:
+            args += ["-F", "tenant=" + tenant]
+        return curl(self.base + "settings/logo", *args)
+
+    def served(self, tenant_id, *extra):
+        r = subprocess.run(["curl", "-sS", "-k", "-D", "-", "-o", os.path.join(self.tmp.path, "served"),
+                            "--max-time", "20", *extra, self.base + "branding/logo/" + tenant_id],
+                           capture_output=True, text=True, timeout=40)
+        lines = r.stdout.replace("\r", "").split("\n")
+        code = int(lines[0].split()[1])
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if ":" in line)}
+        with open(os.path.join(self.tmp.path, "served"), "rb") as f:
+            return code, headers, f.read()
+
+    def test_logo_upload_served_and_isolated(self):
+        jar = self.sign_in("logo-owner", "owner@acme.test")
+        logo = self.png(120, 40)
+        code, _ = self.upload(jar, logo)
+        self.assertEqual(code, 303)
+        code, page = curl(self.base + "settings", "-b", jar)
+        self.assertIn(f'src="/branding/logo/{self.acme}"', page)
+        # Served to anyone (mail clients, the portal) with its type, nosniff, a cache header, an ETag.
+        code, headers, body = self.served(self.acme)
+        self.assertEqual((code, body), (200, logo))
+        self.assertEqual(headers["content-type"], "image/png")
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        self.assertIn("max-age=", headers["cache-control"])
+        self.assertEqual(headers["etag"], '"' + hashlib.sha256(logo).hexdigest() + '"')
+        self.assertEqual(self.served(self.acme, "-H", "If-None-Match: " + headers["etag"])[0], 304)
+        # Bad files: refused with the reason next to the field; the stored logo stays.
+        for data, name, status, reason in [
+                (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", 400,
+                 "not a PNG or JPEG"),
+                (b"GIF89a\x01\x00\x01\x00", "logo.png", 400, "not a PNG or JPEG"),
+                (self.png(1500, 10), "wide.png", 400, "wider than 1024 px"),
+                (self.png(16, 16, pad=256 * 1024 + 10), "big.png", 413, "larger than 256 KiB")]:
+            code, page = self.upload(jar, data, name)
+            self.assertEqual(code, status, name)
+            self.assertRegex(page, r'id="b-logo-error"[^>]*>[^<]*' + re.escape(reason))
+        self.assertEqual(self.served(self.acme)[2], logo)
+        # Without the CSRF token nothing is done; a read-only role may not; another tenant's owner
+        # naming acme changes only its own tenant's.
+        self.assertEqual(self.upload(jar, self.png(8, 8), csrf=False)[0], 403)
+        reader = self.token_jar("logo-reader", self.reader_token)
+        self.assertNotIn('action="/settings/logo"', curl(self.base + "settings", "-b", reader)[1])
+        self.assertEqual(self.upload(reader, self.png(8, 8))[0], 403)
+        boss = self.sign_in("logo-boss", "boss@other.test")
+        self.assertEqual(self.upload(boss, self.png(9, 9), tenant="acme")[0], 303)
+        other_id = self.m.ctl_json("tenant", "show", "other")["id"]
+        self.assertEqual(self.served(other_id)[2], self.png(9, 9))
+        self.assertEqual(self.served(self.acme)[2], logo)
+        self.assertEqual(self.form(boss, "settings", "settings/logo/clear", {"tenant": "acme"})[0], 303)
+        self.assertEqual(self.served(other_id)[0], 404)
+        self.assertEqual(self.served(self.acme)[2], logo)
+        # Removed: back to the platform's.
+        self.assertEqual(self.form(jar, "settings", "settings/logo/clear", {})[0], 303)
+        self.assertEqual(self.served(self.acme)[0], 404)
+        self.assertIn("No logo uploaded", curl(self.base + "settings", "-b", jar)[1])
+
     def test_dunning_steps_with_errors_next_to_the_field(self):
         jar = self.sign_in("dunning-owner", "owner@acme.test")
         code, page = curl(self.base + "dunning", "-b", jar)
