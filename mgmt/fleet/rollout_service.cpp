@@ -185,17 +185,28 @@ ControlReply RolloutService::addRelease(const Json& args, const Caller& caller) 
   EDGE_ASSIGN_OR_RETURN(auto copied, keepCopy(file, d_.firmwareDir, row.path + ".new"));
   row.size = copied.first;
   row.sha256 = copied.second;
-  bool fresh = false;
-  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(std::optional<ReleaseRow> old, RolloutStore(tx).release(row.version));
-    if (old && old->sha256 != row.sha256)
-      return core::alreadyExists("file: version " + row.version + " is in the catalog already, with other bytes");
-    EDGE_ASSIGN_OR_RETURN(fresh, RolloutStore(tx).insertRelease(row));
-    return core::Status::ok();
-  }));
-  if (fresh && ::rename((row.path + ".new").c_str(), row.path.c_str()) != 0)
+  // The file takes its place before the row names it (a crash in between leaves a file no row names,
+  // which the next add of that version replaces), and never over another file of the same version.
+  std::optional<ReleaseRow> old;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(old, RolloutStore(tx).release(row.version));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  if (old) ::unlink((row.path + ".new").c_str());
+  if (old && old->sha256 != row.sha256)
+    return ControlReply::error(
+        core::alreadyExists("file: version " + row.version + " is in the catalog already, with other bytes"));
+  if (!old && ::rename((row.path + ".new").c_str(), row.path.c_str()) != 0)
     return ControlReply::error(core::errnoStatus("renaming " + row.path + ".new", errno));
-  if (!fresh) ::unlink((row.path + ".new").c_str());
+  bool fresh = false;
+  if (!old) {
+    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(fresh, RolloutStore(tx).insertRelease(row));
+      return core::Status::ok();
+    }));
+  }
   return ControlReply::success(std::string(fresh ? "added " : "already in the catalog: ") + row.version + " (" + channel + ")",
                           releaseJson(row));
 }

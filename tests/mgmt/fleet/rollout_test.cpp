@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "core/pki.h"
@@ -157,9 +158,9 @@ struct Catalog {
 };
 
 // A firmware key and a signed bundle of `version` for edge-x86_64, in files under the fixture's folder.
-Catalog makeBundle(Fixture& f, const std::string& version) {
+Catalog makeBundle(Fixture& f, const std::string& version, const std::string& privatePem = "", int seed = 0) {
   Catalog c;
-  c.privatePem = *core::pki::generateKey();
+  c.privatePem = privatePem.empty() ? *core::pki::generateKey() : privatePem;
   c.publicPem = *core::pki::publicKeyOf(c.privatePem);
   firmware::Manifest m;
   m.version = *firmware::parseVersion(version, "v");
@@ -167,7 +168,7 @@ Catalog makeBundle(Fixture& f, const std::string& version) {
   m.minVersion = *firmware::parseVersion("1.0", "v");
   m.securityFloor = *firmware::parseVersion("1.5", "v");
   std::string payload(200000, 'x');
-  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7);
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7 + static_cast<size_t>(seed));
   firmware::StringSource source(payload);
   CHECK_TRUE(firmware::describePayload(source, 65536, m).isOk());
   std::string manifest = firmware::manifestToJson(m).dump();
@@ -219,6 +220,17 @@ TEST(Rollouts, TheCatalogTakesOnlyBundlesSignedByTheFirmwareKey) {
   CHECK_EQUAL(0, f.call("firmware-add", Json{{"file", c.bundleFile}, {"channel", "stable"}}).result);
   CHECK_EQUAL(1u, f.call("firmware-list", Json::object()).arguments.size());
   CHECK_EQUAL(0u, f.call("firmware-list", Json{{"channel", "beta"}}).arguments.size());
+  // The same version again with other bytes (another payload signed by the same key): refused, the kept
+  // file unchanged.
+  const std::string kept = f.dir + "/firmware/2.1.0.bundle";
+  std::ifstream before(kept, std::ios::binary);
+  const std::string keptBytes((std::istreambuf_iterator<char>(before)), std::istreambuf_iterator<char>());
+  Catalog resigned = makeBundle(f, "2.1.0", c.privatePem, 1);
+  core::ControlReply twice = f.call("firmware-add", Json{{"file", resigned.bundleFile}, {"channel", "stable"}});
+  CHECK_TRUE(twice.code == core::Code::kAlreadyExists);
+  STRCMP_EQUAL("file: version 2.1.0 is in the catalog already, with other bytes", twice.text.c_str());
+  std::ifstream after(kept, std::ios::binary);
+  CHECK_TRUE(keptBytes == std::string((std::istreambuf_iterator<char>(after)), std::istreambuf_iterator<char>()));
   // Another key's bundle, a flipped payload byte, a bad channel: refused, nothing kept.
   Catalog other = makeBundle(f, "2.2.0");
   f.config.firmwareKey = c.keyFile;
