@@ -178,7 +178,7 @@ core::Status Mgmtd::start() {
   if (!consoleKey.isOk()) return consoleKey.status().withContext("console CSRF key");
   if (!selfcareKey.isOk()) return selfcareKey.status().withContext("self-care CSRF key");
   console::ConsoleOptions consoleOptions;
-  consoleSessions_ = std::make_unique<access::StoredSessions>(*storage_, "console", consoleOptions.sessions);
+  consoleSessions_ = std::make_unique<access::StoredSessions>(*storage_, access::kConsoleSurface, consoleOptions.sessions);
   selfcareSessions_ = std::make_unique<access::StoredSessions>(
       *storage_, "selfcare", core::web::SessionLimits{8192, 30 * 60, 12 * 3600, 10});
   console_ = std::make_unique<console::Console>(commands_, consoleAuth(), *consoleSessions_, *consoleKey, consoleOptions);

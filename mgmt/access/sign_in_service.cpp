@@ -7,6 +7,7 @@
 #include "core/pki.h"
 #include "mgmt/access/person_store.h"
 #include "mgmt/access/token_store.h"
+#include "mgmt/access/web_sessions.h"
 #include "mgmt/mgmt_time.h"
 #include "mgmt/tenancy/tenancy_service.h"
 
@@ -405,7 +406,11 @@ core::Status SignInService::resetPassword(const std::string& linkToken, const st
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> personId, people.useLink(core::pki::sha256Hex(linkToken), now));
     if (!personId) return core::notFound("the link is unknown, used or expired");
     EDGE_RETURN_IF_ERROR(people.setPassword(*personId, hash, now));
-    return people.revokeSessionsOf(*personId, now);
+    EDGE_RETURN_IF_ERROR(people.revokeSessionsOf(*personId, now));
+    // Their console sessions end on every replica in the same unit of work (ADR 0051).
+    EDGE_ASSIGN_OR_RETURN(std::optional<PersonRow> person, people.byId(*personId));
+    if (!person) return core::Status::ok();
+    return WebSessionStore(tx).removePrincipal(kConsoleSurface, person->email).status();
   });
 }
 
@@ -536,6 +541,7 @@ core::Result<Person> SignInService::setStatus(const std::string& email, const st
     EDGE_RETURN_IF_ERROR(people.setStatus(row.id, status, now));
     if (status != "disabled") return core::Status::ok();
     EDGE_RETURN_IF_ERROR(people.revokeSessionsOf(row.id, now));
+    EDGE_RETURN_IF_ERROR(WebSessionStore(tx).removePrincipal(kConsoleSurface, row.email).status());  // ADR 0051
     return TokenStore(tx).revokeOfPerson(row.id, now);
   }));
   return personFrom(row);

@@ -35,6 +35,10 @@
 
 namespace mgmt::access {
 
+// The console's surface name: its sessions' principal is the person's email (or "token <id>"), so a
+// person disabled or given a new password loses them here too (sign_in_service.cpp).
+inline constexpr const char* kConsoleSurface = "console";
+
 // SQL for web_sessions and web_keys (the only place it is written).
 class WebSessionStore {
  public:

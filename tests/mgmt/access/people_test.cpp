@@ -9,6 +9,7 @@
 #include "core/identity/totp.h"
 #include "mgmt/access/person_store.h"
 #include "mgmt/access/sign_in_service.h"
+#include "mgmt/access/web_sessions.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -224,7 +225,13 @@ TEST(People, WhoMayManageWhom) {
   CHECK_EQUAL(0, token.result);
   STRCMP_EQUAL("tenant-technician", token.arguments["role"].get<std::string>().c_str());
   CHECK_TRUE(t.who(token.arguments["token"].get<std::string>()).has_value());
+  // ... and their console sessions, on every replica (the rows go, ADR 0051).
+  mgmt::access::StoredSessions console(*t.f.storage, mgmt::access::kConsoleSurface, core::web::SessionLimits{});
+  core::web::Session web = *console.open("new@acme.test", "acme", Json{{"bearer", s->accessToken}}, t.f.now());
+  core::web::Session kept = *console.open("admin@acme.test", "acme", Json::object(), t.f.now());
   CHECK_TRUE(t.svc->setStatus("new@acme.test", "disabled", admin).isOk());
+  CHECK_FALSE(console.find(web.id, t.f.now())->has_value());
+  CHECK_TRUE(console.find(kept.id, t.f.now())->has_value());
   CHECK_FALSE(t.who(s->accessToken).has_value());
   CHECK_FALSE(t.who(token.arguments["token"].get<std::string>()).has_value());
   CHECK_TRUE(t.login("new@acme.test").status().code() == core::Code::kPermissionDenied);
