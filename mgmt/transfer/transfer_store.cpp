@@ -86,6 +86,12 @@ const std::vector<TableSpec>& platformTables() {
       {"maintenance_windows", {"tenant_id"}},
       {"rollouts", {"id"}},
       {"rollout_devices", {"rollout_id", "device_id"}},
+      {"fleet_alerts", {"id"}},  // migration 17: monitoring and notifications (ADR 0054)
+      {"alert_customers", {"alert_id", "username"}},
+      {"notification_settings", {"tenant_id"}},
+      {"notification_prefs", {"tenant_id", "customer_id"}},
+      {"planned_maintenance", {"id"}},
+      {"notifications", {"id"}},
   };
   return tables;
 }

@@ -172,7 +172,18 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO commission_payouts (id, partner_id, amount, currency, status, end_to_end_id, approved_day, "
            "created_at) VALUES ('po-1', 'pa-1', 80, 'USD', 'approved', 'E2E-1', 20500, 1)",
            "INSERT INTO commission_statements (partner_id, period, opening, accrued, clawed_back, bonus, paid_out, "
-           "closing, on_hold, payable, created_at) VALUES ('pa-1', 202601, 0, 80, 0, 0, 0, 80, 80, 0, 1)"}) {
+           "closing, on_hold, payable, created_at) VALUES ('pa-1', 202601, 0, 80, 0, 0, 0, 80, 80, 0, 1)",
+           // Monitoring and notifications (migration 17).
+           "INSERT INTO fleet_alerts (id, tenant_id, device_id, kind, state, affected, opened_at) "
+           "VALUES (1, '" + acme + "', 'd-1', 'offline', 'open', 1, 1)",
+           "INSERT INTO alert_customers (alert_id, tenant_id, customer_id, username) VALUES (1, '" + acme + "', 'c-1', 'a1')",
+           "INSERT INTO notification_settings (tenant_id, settings, updated_at) VALUES ('" + acme + "', '{}', 1)",
+           "INSERT INTO notification_prefs (tenant_id, customer_id, channel, updated_at) VALUES ('" + acme + "', 'c-1', 'sms', 1)",
+           "INSERT INTO planned_maintenance (id, tenant_id, starts_at, ends_at, devices, state, created_at) "
+           "VALUES (1, '" + acme + "', 10, 20, '[\"d-1\"]', 'scheduled', 1)",
+           "INSERT INTO notifications (id, tenant_id, source, source_id, event, customer_id, channel, recipient, body, "
+           "state, next_attempt_at, created_at) VALUES (1, '" + acme + "', 'alert', 1, 'opened', 'c-1', 'sms', "
+           "'+15550100', 'down', 'sent', 1, 1)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
@@ -225,8 +236,9 @@ TEST(PlatformCopy, CopiesAPopulatedPlatformThatAnswersAsBeforeOnTheTarget) {
       *source.storage, *target, options, [&progress](const mgmt::transfer::Progress& p) { progress.push_back(p); });
   CHECK_TRUE_TEXT(copied.isOk(), copied.status().toString().c_str());
   CHECK_EQUAL(mgmt::transfer::platformTables().size(), copied->tables.size());
-  // PostgreSQL identity columns set past the copied ids: commands, audit_log, mail_outbox and dunning_log.
-  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 4 : 0, copied->identities);
+  // PostgreSQL identity columns set past the copied ids: commands, audit_log, mail_outbox, dunning_log,
+  // fleet_alerts, planned_maintenance and notifications.
+  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 7 : 0, copied->identities);
   CHECK_EQUAL(0, copied->deleted);
   // Usage: 317 + 428 + 539 rows, reported batch by batch up to the total.
   int64_t usageDone = 0, usageTotal = 0, usageReports = 0;
