@@ -92,6 +92,7 @@ const std::vector<TableSpec>& platformTables() {
       {"notification_prefs", {"tenant_id", "customer_id"}},
       {"planned_maintenance", {"id"}},
       {"notifications", {"id"}},
+      {"tenant_logos", {"tenant_id"}},  // migration 18: tenants' uploaded logos (issue 23)
   };
   return tables;
 }

@@ -197,7 +197,11 @@ std::map<std::string, std::string> populate(Fixture& f) {
              {"INSERT INTO insight_models (tenant_id, trained_at, examples, model) VALUES ($1, 1, 10, 'm')", {acme}},
              {"INSERT INTO insight_scores (tenant_id, customer_id, score, factors, scored_at) "
               "VALUES ($1, 'c-1', 80, 'usage down', 1)",
-              {acme}}}) {
+              {acme}},
+             // A tenant's uploaded logo (migration 18): its bytes too.
+             {"INSERT INTO tenant_logos (tenant_id, content_type, width, height, sha256, bytes, updated_at) "
+              "VALUES ($1, 'image/png', 1, 1, 'ab', $2, 1)",
+              {acme, features}}}) {
       core::Result<int64_t> n = tx.exec(sql, params);
       if (!n.isOk()) return n.status();
     }
