@@ -31,6 +31,13 @@ core::Result<std::optional<Logo>> LogoStore::get(const std::string& tenantId) {
       Logo{row->text(0), row->int64(1), row->int64(2), row->text(3), row->bytes(4), row->int64(5)}};
 }
 
+core::Result<std::optional<std::string>> LogoStore::etag(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne("SELECT sha256 FROM tenant_logos WHERE tenant_id = $1", {tenantId}));
+  if (!row) return std::optional<std::string>{};
+  return std::optional<std::string>{row->text(0)};
+}
+
 core::Status LogoStore::put(const std::string& tenantId, const Logo& logo, int64_t now) {
   return tx_
       .exec("INSERT INTO tenant_logos (tenant_id, content_type, width, height, sha256, bytes, updated_at) "

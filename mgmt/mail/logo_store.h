@@ -33,6 +33,8 @@ class LogoStore {
   explicit LogoStore(store::Transaction& tx) : tx_(tx) {}
 
   core::Result<std::optional<Logo>> get(const std::string& tenantId);
+  // The logo's sha256 without its bytes (pages that only link to it), or nullopt.
+  core::Result<std::optional<std::string>> etag(const std::string& tenantId);
   core::Status put(const std::string& tenantId, const Logo& logo, int64_t now);
   // True when there was one.
   core::Result<bool> clear(const std::string& tenantId);

@@ -182,7 +182,7 @@ HttpResponse SelfcarePortal::render(Ctx& c, const std::string& tmpl, const std::
   } else {
     p.body = *body;
   }
-  core::web::Branding b{c.tenant.displayName, "", c.tenant.primaryColour};
+  core::web::Branding b{c.tenant.displayName, c.tenant.logoUrl, c.tenant.primaryColour};
   return frame_.render(p, b, c.base);
 }
 

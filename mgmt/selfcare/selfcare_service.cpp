@@ -20,6 +20,7 @@
 #include "mgmt/catalog/catalog_store.h"
 #include "mgmt/customers/customer_service.h"
 #include "mgmt/customers/customer_store.h"
+#include "mgmt/mail/logo_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/tenancy/caller.h"
 #include "mgmt/tenancy/tenant_store.h"
@@ -105,6 +106,8 @@ core::Result<TenantView> SelfcareService::tenant(const std::string& key) {
         v.displayName = b.displayName.empty() ? t->name : b.displayName;
         v.primaryColour = b.primaryColour;
         v.accentColour = b.accentColour;
+        EDGE_ASSIGN_OR_RETURN(std::optional<std::string> logo, mail::LogoStore(tx).etag(t->id));
+        if (logo) v.logoUrl = "/branding/logo/" + t->id + "?v=" + logo->substr(0, 16);
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));

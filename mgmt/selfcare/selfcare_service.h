@@ -41,6 +41,7 @@ struct TenantView {
   std::string id, name;
   std::string displayName;            // the branding's, else the tenant's name
   std::string primaryColour, accentColour;  // "#rrggbb" or ""
+  std::string logoUrl;                      // the uploaded logo on mgmtd ("/branding/logo/ID?v=..."), or ""
 };
 
 // Who is signed in: a customer of one tenant, by the subscriber's username.

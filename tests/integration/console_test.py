@@ -417,6 +417,10 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("max-age=", headers["cache-control"])
         self.assertEqual(headers["etag"], '"' + hashlib.sha256(logo).hexdigest() + '"')
         self.assertEqual(self.served(self.acme, "-H", "If-None-Match: " + headers["etag"])[0], 304)
+        # The tenant's self-care portal shows it (same origin, a version in the query).
+        self.assertIn(f'<img src="/branding/logo/{self.acme}?v={hashlib.sha256(logo).hexdigest()[:16]}"',
+                      curl(self.base + "selfcare/acme/")[1])
+        self.assertNotIn("/branding/logo/", curl(self.base + "selfcare/other/")[1])
         # Bad files: refused with the reason next to the field; the stored logo stays.
         for data, name, status, reason in [
                 (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", 400,
@@ -446,6 +450,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(jar, "settings", "settings/logo/clear", {})[0], 303)
         self.assertEqual(self.served(self.acme)[0], 404)
         self.assertIn("No logo uploaded", curl(self.base + "settings", "-b", jar)[1])
+        self.assertNotIn("/branding/logo/", curl(self.base + "selfcare/acme/")[1])
 
     def test_dunning_steps_with_errors_next_to_the_field(self):
         jar = self.sign_in("dunning-owner", "owner@acme.test")
