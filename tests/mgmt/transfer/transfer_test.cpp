@@ -173,6 +173,14 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "created_at) VALUES ('po-1', 'pa-1', 80, 'USD', 'approved', 'E2E-1', 20500, 1)",
            "INSERT INTO commission_statements (partner_id, period, opening, accrued, clawed_back, bonus, paid_out, "
            "closing, on_hold, payable, created_at) VALUES ('pa-1', 202601, 0, 80, 0, 0, 0, 80, 80, 0, 1)",
+           // Firmware catalog and rollouts (migration 16).
+           "INSERT INTO firmware_releases (version, channel, hardware, security_floor, size, sha256, path, created_at) "
+           "VALUES ('1.2.0', 'stable', '[\"x86-64\"]', '1.0.0', 4096, 'ab', '/var/lib/mgmtd/firmware/1.2.0', 1)",
+           "INSERT INTO maintenance_windows (tenant_id, spec, updated_at) VALUES ('" + acme + "', 'Mon-Fri 01:00-05:00 UTC', 1)",
+           "INSERT INTO rollouts (id, tenant_id, version, state, rings, failure_percent, report_seconds, created_at, "
+           "updated_at) VALUES ('ro-1', '" + acme + "', '1.2.0', 'running', '[{\"percent\":100}]', 20, 3600, 1, 1)",
+           "INSERT INTO rollout_devices (rollout_id, device_id, tenant_id, ring, state, updated_at) "
+           "VALUES ('ro-1', 'd-1', '" + acme + "', 0, 'offered', 1)",
            // Monitoring and notifications (migration 17).
            "INSERT INTO fleet_alerts (id, tenant_id, device_id, kind, state, affected, opened_at) "
            "VALUES (1, '" + acme + "', 'd-1', 'offline', 'open', 1, 1)",
