@@ -2,6 +2,7 @@
 
 #include "core/http_response_parser.h"
 #include "core/http_syntax.h"
+#include "core/pki.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -47,12 +48,6 @@ bool isIpLiteral(const std::string& host) {
 std::string hostPort(const HttpsEndpoint& e) {
   std::string host = e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host;
   return host + ":" + std::to_string(e.port);
-}
-
-std::string mbedError(int rc) {
-  char buf[160];
-  mbedtls_strerror(rc, buf, sizeof buf);
-  return buf;
 }
 
 const char* alertName(int alert) {
@@ -335,7 +330,7 @@ Status handshakeError(int rc, Connection& c, bool presentedCert, const std::stri
   }
   if (rc == MBEDTLS_ERR_NET_RECV_FAILED && c.io.err != 0)
     return unavailable("TLS handshake with " + where + " failed: " + std::strerror(c.io.err));
-  return unavailable("TLS handshake with " + where + " failed: " + mbedError(rc));
+  return unavailable("TLS handshake with " + where + " failed: " + core::pki::mbedtlsErrorText(rc));
 }
 
 Result<std::string> buildRequest(const HttpsEndpoint& ep, const std::string& method, const std::string& path,
@@ -384,11 +379,11 @@ static Status configureClient(TlsConfig& c, const HttpsClientOptions& options, b
   if (int rc = mbedtls_ctr_drbg_seed(&c.drbg, mbedtls_entropy_func, &c.entropy,
                                      reinterpret_cast<const unsigned char*>(kPersonalization), sizeof kPersonalization);
       rc != 0)
-    return internalError("cannot seed the random generator: " + mbedError(rc));
+    return internalError("cannot seed the random generator: " + core::pki::mbedtlsErrorText(rc));
   if (int rc = mbedtls_ssl_config_defaults(&c.conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                            MBEDTLS_SSL_PRESET_DEFAULT);
       rc != 0)
-    return internalError("TLS configuration: " + mbedError(rc));
+    return internalError("TLS configuration: " + core::pki::mbedtlsErrorText(rc));
   mbedtls_ssl_conf_min_version(&c.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2
   mbedtls_ssl_conf_rng(&c.conf, mbedtls_ctr_drbg_random, &c.drbg);
 
@@ -399,7 +394,7 @@ static Status configureClient(TlsConfig& c, const HttpsClientOptions& options, b
   } else {
     const std::string& pem = options.caCertPem;
     int rc = mbedtls_x509_crt_parse(&c.ca, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-    if (rc != 0) return invalidArgument("the pinned CA certificate does not parse: " + mbedError(rc));
+    if (rc != 0) return invalidArgument("the pinned CA certificate does not parse: " + core::pki::mbedtlsErrorText(rc));
     mbedtls_ssl_conf_authmode(&c.conf, verifyOptional ? MBEDTLS_SSL_VERIFY_OPTIONAL : MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca, nullptr);
   }
@@ -408,14 +403,14 @@ static Status configureClient(TlsConfig& c, const HttpsClientOptions& options, b
     const std::string& cert = options.clientCertPem;
     const std::string& key = options.clientKeyPem;
     int rc = mbedtls_x509_crt_parse(&c.ownCert, reinterpret_cast<const unsigned char*>(cert.c_str()), cert.size() + 1);
-    if (rc != 0) return invalidArgument("the client certificate does not parse: " + mbedError(rc));
+    if (rc != 0) return invalidArgument("the client certificate does not parse: " + core::pki::mbedtlsErrorText(rc));
     rc = mbedtls_pk_parse_key(&c.ownKey, reinterpret_cast<const unsigned char*>(key.c_str()), key.size() + 1, nullptr,
                               0);
-    if (rc != 0) return invalidArgument("the client key does not parse: " + mbedError(rc));
+    if (rc != 0) return invalidArgument("the client key does not parse: " + core::pki::mbedtlsErrorText(rc));
     if (mbedtls_pk_check_pair(&c.ownCert.pk, &c.ownKey) != 0)
       return invalidArgument("the client key does not belong to the client certificate");
     rc = mbedtls_ssl_conf_own_cert(&c.conf, &c.ownCert, &c.ownKey);
-    if (rc != 0) return internalError("TLS client certificate: " + mbedError(rc));
+    if (rc != 0) return internalError("TLS client certificate: " + core::pki::mbedtlsErrorText(rc));
   }
   return Status::ok();
 }
@@ -424,12 +419,12 @@ static Status configureClient(TlsConfig& c, const HttpsClientOptions& options, b
 static Status setupConnection(Connection& c, const TlsConfig& config, const HttpsClientOptions& options,
                               const std::string& expectedName) {
   c.io.timeoutMs = options.timeoutMs;
-  if (int rc = mbedtls_ssl_setup(&c.ssl, &config.conf); rc != 0) return internalError("TLS setup: " + mbedError(rc));
+  if (int rc = mbedtls_ssl_setup(&c.ssl, &config.conf); rc != 0) return internalError("TLS setup: " + core::pki::mbedtlsErrorText(rc));
   // mbedtls_ssl_set_hostname is both the SNI and the name the certificate must carry. SNI must not be
   // an IP literal (RFC 6066 section 3), so an unauthenticated request to an address sends none.
   if (!options.caCertPem.empty() || !options.serverName.empty() || !isIpLiteral(options.endpoint.host)) {
     if (int rc = mbedtls_ssl_set_hostname(&c.ssl, expectedName.c_str()); rc != 0)
-      return invalidArgument("server name \"" + expectedName + "\": " + mbedError(rc));
+      return invalidArgument("server name \"" + expectedName + "\": " + core::pki::mbedtlsErrorText(rc));
   }
   return Status::ok();
 }
@@ -562,7 +557,7 @@ Result<HttpsResponse> exchange(const TlsConfig& config, const HttpsClientOptions
         return timeoutError("sending the request to " + where + " timed out after " +
                             std::to_string(options.timeoutMs) + " ms");
       return unavailable("sending the request to " + where + " failed: " +
-                         (c.io.err != 0 ? std::string(std::strerror(c.io.err)) : mbedError(rc)));
+                         (c.io.err != 0 ? std::string(std::strerror(c.io.err)) : core::pki::mbedtlsErrorText(rc)));
     }
     sent += static_cast<size_t>(rc);
   }
@@ -595,7 +590,7 @@ Result<HttpsResponse> exchange(const TlsConfig& config, const HttpsClientOptions
       return timeoutError("waiting for the response from " + where + " timed out after " +
                           std::to_string(options.timeoutMs) + " ms");
     return unavailable("reading the response from " + where + " failed: " +
-                       (c.io.err != 0 ? std::string(std::strerror(c.io.err)) : mbedError(rc)));
+                       (c.io.err != 0 ? std::string(std::strerror(c.io.err)) : core::pki::mbedtlsErrorText(rc)));
   }
   // Courtesy close_notify; the response is complete whatever happens to it.
   mbedtls_ssl_close_notify(&c.ssl);

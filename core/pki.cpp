@@ -39,12 +39,6 @@ constexpr int64_t kMaxTime = 253402300799;
 
 const unsigned char* bytes(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-std::string mbedError(int rc) {
-  char buf[160];
-  mbedtls_strerror(rc, buf, sizeof buf);
-  return buf;
-}
-
 std::string toHex(const unsigned char* p, size_t n) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -179,14 +173,14 @@ bool isP256(const mbedtls_pk_context& pk) { return isP256Key(pk); }
 Status parsePrivateKey(const std::string& pem, mbedtls_pk_context* pk, const std::string& what) {
   // mbedTLS wants the terminating NUL counted for PEM input.
   int rc = mbedtls_pk_parse_key(pk, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1, nullptr, 0);
-  if (rc != 0) return invalidArgument(what + " is not a PEM private key (" + mbedError(rc) + ")");
+  if (rc != 0) return invalidArgument(what + " is not a PEM private key (" + mbedtlsErrorText(rc) + ")");
   if (!isP256(*pk)) return invalidArgument(what + " is not an ECDSA P-256 key");
   return Status::ok();
 }
 
 Status parsePublicKey(const std::string& pem, mbedtls_pk_context* pk, const std::string& what) {
   int rc = mbedtls_pk_parse_public_key(pk, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-  if (rc != 0) return invalidArgument(what + " is not a PEM public key (" + mbedError(rc) + ")");
+  if (rc != 0) return invalidArgument(what + " is not a PEM public key (" + mbedtlsErrorText(rc) + ")");
   if (!isP256(*pk)) return invalidArgument(what + " is not an ECDSA P-256 key");
   return Status::ok();
 }
@@ -194,7 +188,7 @@ Status parsePublicKey(const std::string& pem, mbedtls_pk_context* pk, const std:
 Result<std::string> publicKeyPemOf(mbedtls_pk_context* pk) {
   unsigned char buf[1024];
   int rc = mbedtls_pk_write_pubkey_pem(pk, buf, sizeof buf);
-  if (rc != 0) return internalError("writing a public key as PEM: " + mbedError(rc));
+  if (rc != 0) return internalError("writing a public key as PEM: " + mbedtlsErrorText(rc));
   return std::string(reinterpret_cast<const char*>(buf));
 }
 
@@ -215,7 +209,7 @@ Status parseFirstCertificate(const std::string& pemOrDer, mbedtls_x509_crt* crt,
   } else {
     rc = mbedtls_x509_crt_parse_der(crt, bytes(pemOrDer), pemOrDer.size());
   }
-  if (rc != 0) return invalidArgument(what + " is not an X.509 certificate (" + mbedError(rc) + ")");
+  if (rc != 0) return invalidArgument(what + " is not an X.509 certificate (" + mbedtlsErrorText(rc) + ")");
   return Status::ok();
 }
 
@@ -225,7 +219,7 @@ Status parseCertificates(const std::string& pemOrDer, mbedtls_x509_crt* crt, con
   const auto* text = reinterpret_cast<const unsigned char*>(pemOrDer.c_str());
   int rc = containsPem(pemOrDer) ? mbedtls_x509_crt_parse(crt, text, pemOrDer.size() + 1)
                                  : mbedtls_x509_crt_parse_der(crt, text, pemOrDer.size());
-  if (rc < 0) return invalidArgument(what + " is not an X.509 certificate (" + mbedError(rc) + ")");
+  if (rc < 0) return invalidArgument(what + " is not an X.509 certificate (" + mbedtlsErrorText(rc) + ")");
   if (rc > 0) return invalidArgument(what + ": " + std::to_string(rc) + " of its certificates do not parse");
   return Status::ok();
 }
@@ -285,17 +279,6 @@ Result<std::string> x509TimeText(int64_t t, const char* what) {
   return std::string(buf);
 }
 
-int64_t unixTime(const mbedtls_x509_time& t) {
-  struct tm tm {};
-  tm.tm_year = t.year - 1900;
-  tm.tm_mon = t.mon - 1;
-  tm.tm_mday = t.day;
-  tm.tm_hour = t.hour;
-  tm.tm_min = t.min;
-  tm.tm_sec = t.sec;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 std::string isoTime(int64_t t) {
   time_t tt = static_cast<time_t>(t);
   struct tm tm {};
@@ -310,7 +293,7 @@ Status setSerial(mbedtls_x509write_cert* crt, const std::string& serialHex) {
   if (serialHex.empty()) {
     std::array<unsigned char, 16> raw{};
     if (int rc = rng(rngState(), raw.data(), raw.size()); rc != 0)
-      return internalError("no random bytes for a serial number: " + mbedError(rc));
+      return internalError("no random bytes for a serial number: " + mbedtlsErrorText(rc));
     raw[0] &= 0x7f;  // positive in DER without a padding byte
     raw[0] |= 0x40;  // and never zero, always 16 bytes
     if (mbedtls_mpi_read_binary(&serial.ctx, raw.data(), raw.size()) != 0) return internalError("serial number");
@@ -326,7 +309,7 @@ Status setSerial(mbedtls_x509write_cert* crt, const std::string& serialHex) {
       return invalidArgument("serial number \"" + serialHex + "\" does not fit in 20 DER octets");
   }
   if (int rc = mbedtls_x509write_crt_set_serial(crt, &serial.ctx); rc != 0)
-    return internalError("setting the serial number: " + mbedError(rc));
+    return internalError("setting the serial number: " + mbedtlsErrorText(rc));
   return Status::ok();
 }
 
@@ -370,15 +353,15 @@ Result<std::string> writeCertificate(const mbedtls_x509_crt* caCert, mbedtls_pk_
   mbedtls_x509write_crt_set_issuer_key(&w.ctx, issuerKey);
   EDGE_RETURN_IF_ERROR(setSerial(&w.ctx, spec.serialHex));
   if (int rc = mbedtls_x509write_crt_set_subject_name(&w.ctx, subject.c_str()); rc != 0)
-    return invalidArgument("certificate subject \"" + subject + "\": " + mbedError(rc));
+    return invalidArgument("certificate subject \"" + subject + "\": " + mbedtlsErrorText(rc));
   if (caCert == nullptr) {
     if (int rc = mbedtls_x509write_crt_set_issuer_name(&w.ctx, subject.c_str()); rc != 0)
-      return invalidArgument("certificate issuer \"" + subject + "\": " + mbedError(rc));
+      return invalidArgument("certificate issuer \"" + subject + "\": " + mbedtlsErrorText(rc));
   } else {
     EDGE_RETURN_IF_ERROR(copyIssuerName(&caCert->subject, &w.ctx.issuer));
   }
   if (int rc = mbedtls_x509write_crt_set_validity(&w.ctx, notBefore.c_str(), notAfter.c_str()); rc != 0)
-    return invalidArgument("certificate validity: " + mbedError(rc));
+    return invalidArgument("certificate validity: " + mbedtlsErrorText(rc));
   // Our CAs issue end-entity certificates only: pathLenConstraint 0 (RFC 5280 section 4.2.1.9).
   int rc = mbedtls_x509write_crt_set_basic_constraints(&w.ctx, isCa ? 1 : 0, isCa ? 0 : -1);
   if (rc == 0)
@@ -389,11 +372,11 @@ Result<std::string> writeCertificate(const mbedtls_x509_crt* caCert, mbedtls_pk_
   // CA's own subject key identifier when the CA was made here or by OpenSSL.
   if (rc == 0) rc = mbedtls_x509write_crt_set_subject_key_identifier(&w.ctx);
   if (rc == 0) rc = mbedtls_x509write_crt_set_authority_key_identifier(&w.ctx);
-  if (rc != 0) return internalError("certificate extensions: " + mbedError(rc));
+  if (rc != 0) return internalError("certificate extensions: " + mbedtlsErrorText(rc));
 
   std::array<unsigned char, 4096> buf{};
   rc = mbedtls_x509write_crt_pem(&w.ctx, buf.data(), buf.size(), rng, rngState());
-  if (rc != 0) return internalError("signing the certificate: " + mbedError(rc));
+  if (rc != 0) return internalError("signing the certificate: " + mbedtlsErrorText(rc));
   return std::string(reinterpret_cast<const char*>(buf.data()));
 }
 
@@ -401,7 +384,7 @@ Result<std::string> writeCertificate(const mbedtls_x509_crt* caCert, mbedtls_pk_
 // must verify with the public key inside it. mbedtls_x509_csr_parse only parses.
 Result<CsrInfo> parseAndVerifyCsr(const std::string& csrPem, mbedtls_x509_csr* csr) {
   int rc = mbedtls_x509_csr_parse(csr, reinterpret_cast<const unsigned char*>(csrPem.c_str()), csrPem.size() + 1);
-  if (rc != 0) return invalidArgument("not a certificate signing request (" + mbedError(rc) + ")");
+  if (rc != 0) return invalidArgument("not a certificate signing request (" + mbedtlsErrorText(rc) + ")");
   if (!isP256(csr->pk)) return invalidArgument("the CSR's public key is not an ECDSA P-256 key");
   if (csr->sig_pk != MBEDTLS_PK_ECDSA) return invalidArgument("the CSR is not signed with ECDSA");
   if (csr->sig_md != MBEDTLS_MD_SHA256 && csr->sig_md != MBEDTLS_MD_SHA384 && csr->sig_md != MBEDTLS_MD_SHA512)
@@ -432,14 +415,33 @@ int checkValidityAt(void* p, mbedtls_x509_crt* crt, int depth, uint32_t* flags) 
   auto* clock = static_cast<VerifyClock*>(p);
   *flags &= ~static_cast<uint32_t>(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
   uint32_t bad = 0;
-  if (clock->now > unixTime(crt->valid_to)) bad |= MBEDTLS_X509_BADCERT_EXPIRED;
-  if (clock->now < unixTime(crt->valid_from)) bad |= MBEDTLS_X509_BADCERT_FUTURE;
+  if (clock->now > x509UnixTime(crt->valid_to)) bad |= MBEDTLS_X509_BADCERT_EXPIRED;
+  if (clock->now < x509UnixTime(crt->valid_from)) bad |= MBEDTLS_X509_BADCERT_FUTURE;
   *flags |= bad;
   (depth == 0 ? clock->leaf : clock->ca) |= bad;
   return 0;
 }
 
-std::string verifyInfo(uint32_t flags) {
+}  // namespace
+
+std::string mbedtlsErrorText(int rc) {
+  char buf[160];
+  mbedtls_strerror(rc, buf, sizeof buf);
+  return buf;
+}
+
+int64_t x509UnixTime(const mbedtls_x509_time& t) {
+  struct tm tm {};
+  tm.tm_year = t.year - 1900;
+  tm.tm_mon = t.mon - 1;
+  tm.tm_mday = t.day;
+  tm.tm_hour = t.hour;
+  tm.tm_min = t.min;
+  tm.tm_sec = t.sec;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string verifyFlagsText(uint32_t flags) {
   char buf[1024];
   int n = mbedtls_x509_crt_verify_info(buf, sizeof buf, "", flags);
   if (n <= 0) return "verification failed (flags " + std::to_string(flags) + ")";
@@ -455,18 +457,16 @@ std::string verifyInfo(uint32_t flags) {
   return out;
 }
 
-}  // namespace
-
 Result<std::string> generateKey() {
   Pk key;
   int rc = mbedtls_pk_setup(&key.ctx, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
   if (rc == 0) rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.ctx), rng, rngState());
-  if (rc != 0) return internalError("generating a P-256 key: " + mbedError(rc));
+  if (rc != 0) return internalError("generating a P-256 key: " + mbedtlsErrorText(rc));
   std::array<unsigned char, 1024> buf{};
   rc = mbedtls_pk_write_key_pem(&key.ctx, buf.data(), buf.size());
   std::string pem = rc == 0 ? std::string(reinterpret_cast<const char*>(buf.data())) : std::string();
   mbedtls_platform_zeroize(buf.data(), buf.size());
-  if (rc != 0) return internalError("writing the private key as PEM: " + mbedError(rc));
+  if (rc != 0) return internalError("writing the private key as PEM: " + mbedtlsErrorText(rc));
   return pem;
 }
 
@@ -486,10 +486,10 @@ Result<std::string> createCsr(const std::string& privateKeyPem, const std::strin
   mbedtls_x509write_csr_set_key(&w.ctx, &key.ctx);
   std::string subject = "CN=" + cn;
   if (int rc = mbedtls_x509write_csr_set_subject_name(&w.ctx, subject.c_str()); rc != 0)
-    return invalidArgument("CSR subject \"" + subject + "\": " + mbedError(rc));
+    return invalidArgument("CSR subject \"" + subject + "\": " + mbedtlsErrorText(rc));
   std::array<unsigned char, 4096> buf{};
   if (int rc = mbedtls_x509write_csr_pem(&w.ctx, buf.data(), buf.size(), rng, rngState()); rc != 0)
-    return internalError("signing the CSR: " + mbedError(rc));
+    return internalError("signing the CSR: " + mbedtlsErrorText(rc));
   return std::string(reinterpret_cast<const char*>(buf.data()));
 }
 
@@ -535,8 +535,8 @@ Result<CertInfo> certificateInfo(const std::string& pemOrDer) {
       nameAttribute(&c.subject, MBEDTLS_OID_AT_ORG_UNIT, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_ORG_UNIT));
   info.issuerCommonName = commonNameOf(&c.issuer);
   info.serialHex = toHex(c.serial.p, c.serial.len);
-  info.notBefore = unixTime(c.valid_from);
-  info.notAfter = unixTime(c.valid_to);
+  info.notBefore = x509UnixTime(c.valid_from);
+  info.notAfter = x509UnixTime(c.valid_to);
   info.isCa = c.ca_istrue != 0;
   info.fingerprint = sha256Hex(std::string(reinterpret_cast<const char*>(c.raw.p), c.raw.len));
   // Base64 grows 4/3 plus a newline per 64 characters; 2x and the armour is plenty.
@@ -544,7 +544,7 @@ Result<CertInfo> certificateInfo(const std::string& pemOrDer) {
   size_t len = 0;
   int rc = mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n", c.raw.p, c.raw.len,
                                     reinterpret_cast<unsigned char*>(pem.data()), pem.size(), &len);
-  if (rc != 0) return internalError("writing the certificate as PEM: " + mbedError(rc));
+  if (rc != 0) return internalError("writing the certificate as PEM: " + mbedtlsErrorText(rc));
   pem.resize(len > 0 && pem[len - 1] == '\0' ? len - 1 : len);  // len counts the NUL it writes
   info.pem = std::move(pem);
   EDGE_ASSIGN_OR_RETURN(info.publicKeyPem, publicKeyPemOf(const_cast<mbedtls_pk_context*>(&c.pk)));
@@ -562,16 +562,16 @@ Status verifyCertificate(const std::string& certPem, const std::string& caCertPe
   int rc = mbedtls_x509_crt_verify(&crt.ctx, &ca.ctx, nullptr, nullptr, &flags, checkValidityAt, &clock);
   if (rc == 0) return Status::ok();
   if (rc != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
-    return permissionDenied("certificate verification failed: " + mbedError(rc));
+    return permissionDenied("certificate verification failed: " + mbedtlsErrorText(rc));
   const std::string who = "certificate \"" + commonNameOf(&crt.ctx.subject) + "\"";
   if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) return permissionDenied(who + " is not issued by this CA");
   if (clock.leaf & MBEDTLS_X509_BADCERT_EXPIRED)
-    return permissionDenied(who + " expired at " + isoTime(unixTime(crt.ctx.valid_to)));
+    return permissionDenied(who + " expired at " + isoTime(x509UnixTime(crt.ctx.valid_to)));
   if (clock.leaf & MBEDTLS_X509_BADCERT_FUTURE)
-    return permissionDenied(who + " is not yet valid (valid from " + isoTime(unixTime(crt.ctx.valid_from)) + ")");
+    return permissionDenied(who + " is not yet valid (valid from " + isoTime(x509UnixTime(crt.ctx.valid_from)) + ")");
   if (clock.ca & MBEDTLS_X509_BADCERT_EXPIRED) return permissionDenied("the CA certificate has expired");
   if (clock.ca & MBEDTLS_X509_BADCERT_FUTURE) return permissionDenied("the CA certificate is not yet valid");
-  return permissionDenied(who + ": " + verifyInfo(flags));
+  return permissionDenied(who + ": " + verifyFlagsText(flags));
 }
 
 std::string sha256Hex(const std::string& data) {
@@ -641,7 +641,7 @@ std::string randomHex(size_t n) {
   int rc = rng(rngState(), reinterpret_cast<unsigned char*>(raw.data()), n);
   // Handing out predictable tokens would be worse than failing loudly; the kernel's getrandom()
   // does not fail on a running system, so this is not a data-path error.
-  if (rc != 0) throw std::runtime_error("no random bytes from the CTR-DRBG: " + mbedError(rc));
+  if (rc != 0) throw std::runtime_error("no random bytes from the CTR-DRBG: " + mbedtlsErrorText(rc));
   std::string hex = toHex(reinterpret_cast<const unsigned char*>(raw.data()), n);
   std::fill(raw.begin(), raw.end(), '\0');
   return hex;

@@ -21,11 +21,19 @@
 #include "core/status.h"
 
 struct mbedtls_pk_context;
+struct mbedtls_x509_time;
 
 namespace core::pki {
 
 // An ECDSA P-256 key, checked by its curve (brainpoolP256r1 and secp256k1 are 256 bits too).
 bool isP256Key(const mbedtls_pk_context& pk);
+
+// The small mbedTLS readings every user of it needs, written once: the text of an error code
+// (mbedtls_strerror), an X.509 time (UTC) as Unix seconds, and the reasons a certificate did not
+// verify (mbedtls_x509_crt_verify_info's lines joined with "; ").
+std::string mbedtlsErrorText(int rc);
+int64_t x509UnixTime(const mbedtls_x509_time& t);
+std::string verifyFlagsText(uint32_t flags);
 
 // A new P-256 private key, PEM ("EC PRIVATE KEY").
 Result<std::string> generateKey();

@@ -17,15 +17,11 @@
 #include <mbedtls/x509_crt.h>
 
 #include "aaa/radius/tls_curves.h"
+#include "core/pki.h"
 
 namespace aaa::eap {
 
 namespace {
-std::string mbedError(int rc) {
-  char buf[160];
-  mbedtls_strerror(rc, buf, sizeof buf);
-  return buf;
-}
 }  // namespace
 
 struct TlsContext::Impl {
@@ -194,26 +190,15 @@ int getSession(void*, mbedtls_ssl_session* session) noexcept {
   }
 }
 
-int64_t unixTime(const mbedtls_x509_time& t) {
-  std::tm tm{};
-  tm.tm_year = t.year - 1900;
-  tm.tm_mon = t.mon - 1;
-  tm.tm_mday = t.day;
-  tm.tm_hour = t.hour;
-  tm.tm_min = t.min;
-  tm.tm_sec = t.sec;
-  return static_cast<int64_t>(::timegm(&tm));
-}
-
 // Until when a verification of `peer` under `c` stands without anything in it changing: the end of
 // the peer's, every CA certificate's and every CRL's validity (an expired CRL fails verification).
 int64_t trustedUntil(const TlsContext::Impl& c, const mbedtls_x509_crt* peer) {
-  int64_t until = unixTime(peer->valid_to);
+  int64_t until = core::pki::x509UnixTime(peer->valid_to);
   for (const mbedtls_x509_crt* ca = &c.ca; ca != nullptr && ca->raw.len != 0; ca = ca->next)
-    until = std::min(until, unixTime(ca->valid_to));
+    until = std::min(until, core::pki::x509UnixTime(ca->valid_to));
   if (c.hasCrl)
     for (const mbedtls_x509_crl* crl = &c.crl; crl != nullptr && crl->raw.len != 0; crl = crl->next)
-      until = std::min(until, crl->next_update.year == 0 ? until : unixTime(crl->next_update));
+      until = std::min(until, crl->next_update.year == 0 ? until : core::pki::x509UnixTime(crl->next_update));
   return until;
 }
 
@@ -243,7 +228,7 @@ int setSession(void*, const mbedtls_ssl_session* session) noexcept {
 core::Status configure(TlsContext::Impl& c, mbedtls_ssl_config& conf, bool requireClient) {
   int rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                        MBEDTLS_SSL_PRESET_DEFAULT);
-  if (rc != 0) return core::internalError("eap: TLS defaults: " + mbedError(rc));
+  if (rc != 0) return core::internalError("eap: TLS defaults: " + core::pki::mbedtlsErrorText(rc));
   mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &c.drbg);
@@ -251,7 +236,7 @@ core::Status configure(TlsContext::Impl& c, mbedtls_ssl_config& conf, bool requi
   mbedtls_ssl_conf_export_keys_ext_cb(&conf, onKeys, nullptr);
   mbedtls_ssl_conf_session_cache(&conf, nullptr, getSession, setSession);
   rc = mbedtls_ssl_conf_own_cert(&conf, &c.own, &c.key);
-  if (rc != 0) return core::invalidArgument("eap-certificate: " + mbedError(rc));
+  if (rc != 0) return core::invalidArgument("eap-certificate: " + core::pki::mbedtlsErrorText(rc));
   if (requireClient) {
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&conf, &c.ca, c.hasCrl ? &c.crl : nullptr);
@@ -268,24 +253,24 @@ core::Result<std::unique_ptr<TlsContext>> TlsContext::load(const TlsServerConfig
   Impl& c = *ctx->impl_;
   c.generation = ++generations;
   int rc = mbedtls_x509_crt_parse_file(&c.own, cfg.certificateFile.c_str());
-  if (rc != 0) return core::invalidArgument("eap-certificate: " + cfg.certificateFile + ": " + mbedError(rc));
+  if (rc != 0) return core::invalidArgument("eap-certificate: " + cfg.certificateFile + ": " + core::pki::mbedtlsErrorText(rc));
   rc = mbedtls_pk_parse_keyfile(&c.key, cfg.keyFile.c_str(), nullptr);
-  if (rc != 0) return core::invalidArgument("eap-key: " + cfg.keyFile + ": " + mbedError(rc));
+  if (rc != 0) return core::invalidArgument("eap-key: " + cfg.keyFile + ": " + core::pki::mbedtlsErrorText(rc));
   if (mbedtls_pk_check_pair(&c.own.pk, &c.key) != 0)
     return core::invalidArgument("eap-key: " + cfg.keyFile + " is not the key of " + cfg.certificateFile);
   if (!cfg.caFile.empty()) {
     rc = mbedtls_x509_crt_parse_file(&c.ca, cfg.caFile.c_str());
-    if (rc != 0) return core::invalidArgument("eap-ca: " + cfg.caFile + ": " + mbedError(rc));
+    if (rc != 0) return core::invalidArgument("eap-ca: " + cfg.caFile + ": " + core::pki::mbedtlsErrorText(rc));
     c.hasCa = true;
   }
   if (!cfg.crlFile.empty()) {
     rc = mbedtls_x509_crl_parse_file(&c.crl, cfg.crlFile.c_str());
-    if (rc != 0) return core::invalidArgument("eap-crl: " + cfg.crlFile + ": " + mbedError(rc));
+    if (rc != 0) return core::invalidArgument("eap-crl: " + cfg.crlFile + ": " + core::pki::mbedtlsErrorText(rc));
     c.hasCrl = true;
   }
   rc = mbedtls_ctr_drbg_seed(&c.drbg, mbedtls_entropy_func, &c.entropy,
                              reinterpret_cast<const unsigned char*>("edged eap"), 9);
-  if (rc != 0) return core::internalError("eap: seeding the random generator: " + mbedError(rc));
+  if (rc != 0) return core::internalError("eap: seeding the random generator: " + core::pki::mbedtlsErrorText(rc));
   core::Status s = configure(c, c.withoutClient, false);
   if (!s.isOk()) return s;
   if (c.hasCa) {
@@ -301,7 +286,7 @@ TlsTunnel::TlsTunnel(const TlsContext& context, bool requireClientCertificate) :
   impl_->context = &c;
   impl_->requireClient = conf == &c.withClient;
   int rc = mbedtls_ssl_setup(&impl_->ssl, conf);
-  if (rc != 0) failure_ = "TLS setup: " + mbedError(rc);
+  if (rc != 0) failure_ = "TLS setup: " + core::pki::mbedtlsErrorText(rc);
   mbedtls_ssl_set_bio(&impl_->ssl, impl_.get(), &Impl::send, &Impl::recv, nullptr);
 }
 
@@ -320,7 +305,7 @@ TlsTunnel::Step TlsTunnel::handshake(std::string_view peerRecords, const Session
     return Step::kEstablished;
   }
   if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return Step::kContinue;
-  failure_ = mbedError(rc);
+  failure_ = core::pki::mbedtlsErrorText(rc);
   uint32_t flags = mbedtls_ssl_get_verify_result(&impl_->ssl);
   if (flags != 0 && flags != static_cast<uint32_t>(-1))
     failure_ = "client certificate: " + verifyInfo(flags);  // the reason first: what an operator needs
@@ -341,7 +326,7 @@ TlsTunnel::Step TlsTunnel::read(std::string_view peerRecords, std::string& plain
       continue;
     }
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) return Step::kContinue;
-    failure_ = rc == 0 ? "peer closed the tunnel" : mbedError(rc);
+    failure_ = rc == 0 ? "peer closed the tunnel" : core::pki::mbedtlsErrorText(rc);
     return Step::kFailed;
   }
 }
@@ -352,7 +337,7 @@ bool TlsTunnel::write(std::string_view plain) {
     int rc = mbedtls_ssl_write(&impl_->ssl, reinterpret_cast<const unsigned char*>(plain.data()) + done,
                                plain.size() - done);
     if (rc <= 0) {
-      failure_ = mbedError(rc);
+      failure_ = core::pki::mbedtlsErrorText(rc);
       return false;
     }
     done += static_cast<size_t>(rc);

@@ -29,6 +29,7 @@
 #include "aaa/radius/radsec_identity.h"
 #include "aaa/radius/tls_curves.h"
 #include "aaa/radius/udp_listener.h"
+#include "core/pki.h"
 
 namespace aaa::radius {
 
@@ -39,12 +40,6 @@ using Clock = std::chrono::steady_clock;
 constexpr uint8_t kAccountingRequest = 4;
 constexpr char kRadsecSecret[] = "radsec";  // RFC 6614 section 2.3
 constexpr int kWriteTimeoutMs = 5000;       // a reply the client does not read within this: closed
-
-std::string mbedError(int rc) {
-  char buf[160];
-  mbedtls_strerror(rc, buf, sizeof buf);
-  return buf;
-}
 
 constexpr CounterName<RadsecCounters> kRadsecCounters[] = {
     {&RadsecCounters::connectionsAccepted, "connections_accepted_total", "RadSec TCP connections accepted"},
@@ -156,24 +151,24 @@ struct RadsecServer::Tls {
 
   core::Status load(const RadsecServerConfig& c) {
     int rc = mbedtls_x509_crt_parse_file(&own, c.certificateFile.c_str());
-    if (rc != 0) return core::invalidArgument("radsec-certificate: " + c.certificateFile + ": " + mbedError(rc));
+    if (rc != 0) return core::invalidArgument("radsec-certificate: " + c.certificateFile + ": " + core::pki::mbedtlsErrorText(rc));
     rc = mbedtls_pk_parse_keyfile(&key, c.keyFile.c_str(), nullptr);
-    if (rc != 0) return core::invalidArgument("radsec-key: " + c.keyFile + ": " + mbedError(rc));
+    if (rc != 0) return core::invalidArgument("radsec-key: " + c.keyFile + ": " + core::pki::mbedtlsErrorText(rc));
     if (mbedtls_pk_check_pair(&own.pk, &key) != 0)
       return core::invalidArgument("radsec-key: " + c.keyFile + " is not the key of " + c.certificateFile);
     rc = mbedtls_x509_crt_parse_file(&ca, c.caFile.c_str());
-    if (rc != 0) return core::invalidArgument("radsec-ca: " + c.caFile + ": " + mbedError(rc));
+    if (rc != 0) return core::invalidArgument("radsec-ca: " + c.caFile + ": " + core::pki::mbedtlsErrorText(rc));
     if (!c.crlFile.empty()) {
       rc = mbedtls_x509_crl_parse_file(&crl, c.crlFile.c_str());
-      if (rc != 0) return core::invalidArgument("radsec-crl: " + c.crlFile + ": " + mbedError(rc));
+      if (rc != 0) return core::invalidArgument("radsec-crl: " + c.crlFile + ": " + core::pki::mbedtlsErrorText(rc));
       hasCrl = true;
     }
     rc = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
                                reinterpret_cast<const unsigned char*>("edged radsec"), 12);
-    if (rc != 0) return core::internalError("radsec: seeding the random generator: " + mbedError(rc));
+    if (rc != 0) return core::internalError("radsec: seeding the random generator: " + core::pki::mbedtlsErrorText(rc));
     rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                      MBEDTLS_SSL_PRESET_DEFAULT);
-    if (rc != 0) return core::internalError("radsec: TLS defaults: " + mbedError(rc));
+    if (rc != 0) return core::internalError("radsec: TLS defaults: " + core::pki::mbedtlsErrorText(rc));
     // RFC 6614 2.3: TLS 1.2 here (Debian's mbedTLS has nothing newer); mutual authentication.
     mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
@@ -182,7 +177,7 @@ struct RadsecServer::Tls {
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);  // thread-safe: MBEDTLS_THREADING_C
     mbedtls_ssl_conf_curves(&conf, preferredCurves());  // X25519 first, as EAP's tunnels
     rc = mbedtls_ssl_conf_own_cert(&conf, &own, &key);
-    if (rc != 0) return core::invalidArgument("radsec-certificate: " + mbedError(rc));
+    if (rc != 0) return core::invalidArgument("radsec-certificate: " + core::pki::mbedtlsErrorText(rc));
     return core::Status::ok();
   }
 };
@@ -398,7 +393,7 @@ void RadsecServer::serve(Connection& c) {
     }
     counters_.handshakeFailures->inc();
     uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
-    std::string why = mbedError(rc);
+    std::string why = core::pki::mbedtlsErrorText(rc);
     if (flags != 0 && flags != static_cast<uint32_t>(-1)) {
       char info[256];
       mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);

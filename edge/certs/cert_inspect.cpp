@@ -15,16 +15,11 @@
 #include <mbedtls/x509_crt.h>
 
 #include "core/clock.h"
+#include "core/pki.h"
 
 namespace edge::certs {
 
 namespace {
-
-std::string mbedError(int rc) {
-  char text[160];
-  mbedtls_strerror(rc, text, sizeof text);
-  return text;
-}
 
 // RAII for the mbedTLS structures (init in the constructor, free in the destructor).
 struct Crt {
@@ -59,17 +54,6 @@ core::Status checkText(const std::string& pem, const std::string& what, size_t m
   if (pem.find(std::string("-----BEGIN ") + label + "-----") == std::string::npos)
     return core::invalidArgument(what + ": not a PEM " + kind + " (no '-----BEGIN " + label + "-----' line)");
   return core::Status::ok();
-}
-
-int64_t unixOf(const mbedtls_x509_time& t) {
-  std::tm tm{};
-  tm.tm_year = t.year - 1900;
-  tm.tm_mon = t.mon - 1;
-  tm.tm_mday = t.day;
-  tm.tm_hour = t.hour;
-  tm.tm_min = t.min;
-  tm.tm_sec = t.sec;
-  return static_cast<int64_t>(::timegm(&tm));
 }
 
 std::string dnText(const mbedtls_x509_name& name) {
@@ -132,8 +116,8 @@ CertificateFacts factsOf(const mbedtls_x509_crt& c) {
   char serial[128];
   int n = mbedtls_x509_serial_gets(serial, sizeof serial, &c.serial);
   f.serial = n < 0 ? "" : std::string(serial, static_cast<size_t>(n));
-  f.notBefore = unixOf(c.valid_from);
-  f.notAfter = unixOf(c.valid_to);
+  f.notBefore = core::pki::x509UnixTime(c.valid_from);
+  f.notAfter = core::pki::x509UnixTime(c.valid_to);
   f.isCa = c.ca_istrue != 0;
   unsigned char digest[32];
   mbedtls_sha256_ret(c.raw.p, c.raw.len, digest, 0);
@@ -146,7 +130,7 @@ core::Status parseCertificates(const std::string& pem, const std::string& what, 
   // PEM: mbedTLS wants the terminating NUL counted. A positive answer is the number of
   // certificates it skipped: a bundle with one bad certificate is refused as a whole.
   int rc = mbedtls_x509_crt_parse(&out.v, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-  if (rc < 0) return core::invalidArgument(what + ": not a readable certificate: " + mbedError(rc));
+  if (rc < 0) return core::invalidArgument(what + ": not a readable certificate: " + core::pki::mbedtlsErrorText(rc));
   if (rc > 0) return core::invalidArgument(what + ": " + std::to_string(rc) + " of its certificates do not parse");
   return core::Status::ok();
 }
@@ -155,7 +139,7 @@ core::Status parseCrls(const std::string& pem, const std::string& what, size_t m
   EDGE_RETURN_IF_ERROR(checkText(pem, what, maxBytes, "X509 CRL", "CRL"));
   // mbedTLS parses the PEM blocks one after the other and stops at the first bad one.
   int rc = mbedtls_x509_crl_parse(&out.v, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-  if (rc != 0) return core::invalidArgument(what + ": not a readable CRL: " + mbedError(rc));
+  if (rc != 0) return core::invalidArgument(what + ": not a readable CRL: " + core::pki::mbedtlsErrorText(rc));
   return core::Status::ok();
 }
 
@@ -173,16 +157,6 @@ int ignoreClock(void*, mbedtls_x509_crt*, int, uint32_t* flags) noexcept {
   *flags &= ~static_cast<uint32_t>(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE |
                                    MBEDTLS_X509_BADCRL_EXPIRED | MBEDTLS_X509_BADCRL_FUTURE);
   return 0;
-}
-
-std::string verifyText(uint32_t flags) {
-  char text[512];
-  int n = mbedtls_x509_crt_verify_info(text, sizeof text, "", flags);
-  std::string out = n > 0 ? std::string(text, static_cast<size_t>(n)) : "verification failed";
-  for (char& c : out)
-    if (c == '\n') c = ';';
-  while (!out.empty() && (out.back() == ';' || out.back() == ' ')) out.pop_back();
-  return out;
 }
 
 // Every CRL of `crl` is issued by a certificate of `ca` whose key signed it (RFC 5280 6.3.3 (f)),
@@ -204,8 +178,8 @@ core::Status checkCrlAgainst(const mbedtls_x509_crl& crl, const mbedtls_x509_crt
                                                 c->sig_md, hash, mbedtls_md_get_size(md), c->sig.p, c->sig.len) == 0;
     if (!signedByIssuer)
       return core::invalidArgument("crl: its signature does not verify with the key of " + dnText(issuer->subject));
-    if (c->next_update.year != 0 && unixOf(c->next_update) < now)
-      return core::invalidArgument("crl: out of date: its next update was due " + dateOf(unixOf(c->next_update)) +
+    if (c->next_update.year != 0 && core::pki::x509UnixTime(c->next_update) < now)
+      return core::invalidArgument("crl: out of date: its next update was due " + dateOf(core::pki::x509UnixTime(c->next_update)) +
                                    " (EAP-TLS would refuse every client certificate)");
   }
   return core::Status::ok();
@@ -229,8 +203,8 @@ core::Result<std::vector<CrlFacts>> readCrls(const std::string& pem, const std::
   for (const mbedtls_x509_crl* c = &crl.v; c != nullptr && c->raw.p != nullptr; c = c->next) {
     CrlFacts f;
     f.issuer = dnText(c->issuer);
-    f.thisUpdate = unixOf(c->this_update);
-    f.nextUpdate = c->next_update.year == 0 ? 0 : unixOf(c->next_update);
+    f.thisUpdate = core::pki::x509UnixTime(c->this_update);
+    f.nextUpdate = c->next_update.year == 0 ? 0 : core::pki::x509UnixTime(c->next_update);
     // An empty CRL still has its (empty) first entry.
     for (const mbedtls_x509_crl_entry* e = &c->entry; e != nullptr; e = e->next)
       if (e->raw.p != nullptr && e->raw.len != 0) ++f.revoked;
@@ -260,7 +234,7 @@ core::Status parseKey(const std::string& pem, Pk& key) {
   if (pem.find("ENCRYPTED") != std::string::npos)
     return core::invalidArgument("key: encrypted with a passphrase; edged needs it without (openssl pkey -in KEY -out PLAIN)");
   int rc = mbedtls_pk_parse_key(&key.v, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1, nullptr, 0);
-  if (rc != 0) return core::invalidArgument("key: not a readable private key: " + mbedError(rc));
+  if (rc != 0) return core::invalidArgument("key: not a readable private key: " + core::pki::mbedtlsErrorText(rc));
   return core::Status::ok();
 }
 
@@ -298,7 +272,7 @@ core::Status checkEapFiles(const EapFiles& files, const std::string& crlCa, int6
     uint32_t flags = 0;
     int rc = mbedtls_x509_crt_verify(&chain.v, &ca.v, nullptr, nullptr, &flags, ignoreClock, nullptr);
     if (rc != 0)
-      return core::invalidArgument("certificate: does not verify to the given CA: " + verifyText(flags));
+      return core::invalidArgument("certificate: does not verify to the given CA: " + core::pki::verifyFlagsText(flags));
   }
   if (!files.crl.empty()) {
     Crl crl;
