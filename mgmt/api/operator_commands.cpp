@@ -11,18 +11,9 @@ using core::Json;
 
 namespace {
 
-using Serve = std::function<ControlReply(const Json& args, const tenancy::Caller& caller)>;
+using tenancy::scoped;  // the caller rule every service shares (mgmt/tenancy/caller.h)
 
-// The table's caller as the services know it: the scope is the tenant a "tenant" caller is confined
-// to. A tenant caller without a tenant is a bug of the door that made it, and is refused rather than
-// taken for the platform.
-core::command::Table::Handler scoped(Serve serve) {
-  return [serve = std::move(serve)](const Json& args, const core::command::Caller& c) -> ControlReply {
-    if (!c.role.empty() && c.role.rfind("platform-", 0) != 0 && c.scope.empty())
-      return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
-    return serve(args, tenancy::Caller{c.scope});
-  };
-}
+using Serve = std::function<ControlReply(const Json& args, const tenancy::Caller& caller)>;
 
 }  // namespace
 

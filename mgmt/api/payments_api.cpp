@@ -13,14 +13,7 @@ using core::Json;
 
 namespace {
 
-// The table has decided the role; the service confines a tenant caller to its tenant (the scope).
-core::command::Table::Handler scoped(std::function<core::ControlReply(const Json&, const tenancy::Caller&)> serve) {
-  return [serve = std::move(serve)](const Json& args, const core::command::Caller& c) -> core::ControlReply {
-    if (c.role.rfind("tenant", 0) == 0 && c.scope.empty())
-      return core::ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
-    return serve(args, tenancy::Caller{c.scope});
-  };
-}
+using tenancy::scoped;  // the caller rule every service shares (mgmt/tenancy/caller.h)
 
 HttpResponse webhookError(int status, const core::Status& s) {
   return HttpResponse::json(status, Json{{"error", s.message()}, {"code", core::command::publicCodeName(

@@ -459,13 +459,8 @@ namespace {
 
 using Serve = ControlReply (DunningService::*)(const Json&, const Caller&);
 
-// The table has decided the role; the service confines a tenant caller to its tenant (the scope).
 core::command::Table::Handler scoped(DunningService& s, Serve serve) {
-  return [&s, serve](const Json& args, const core::command::Caller& c) -> ControlReply {
-    if (c.role.rfind("tenant", 0) == 0 && c.scope.empty())
-      return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
-    return (s.*serve)(args, Caller{c.scope});
-  };
+  return tenancy::scoped([&s, serve](const Json& args, const tenancy::Caller& c) { return (s.*serve)(args, c); });
 }
 
 }  // namespace

@@ -533,11 +533,7 @@ namespace {
 using Serve = ControlReply (RolloutService::*)(const Json&, const Caller&);
 
 core::command::Table::Handler scoped(RolloutService& s, Serve serve) {
-  return [&s, serve](const Json& args, const core::command::Caller& c) -> ControlReply {
-    if (c.role.rfind("tenant", 0) == 0 && c.scope.empty())
-      return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
-    return (s.*serve)(args, Caller{c.scope});
-  };
+  return tenancy::scoped([&s, serve](const Json& args, const tenancy::Caller& c) { return (s.*serve)(args, c); });
 }
 
 }  // namespace

@@ -246,13 +246,7 @@ ControlReply ImportService::list(const Json& args, const Caller& caller) {
 }
 
 void bindImportCommands(core::command::Table& table, ImportService& service) {
-  auto scoped = [](auto serve) {
-    return [serve](const Json& args, const core::command::Caller& c) -> ControlReply {
-      if (!c.role.empty() && c.role.rfind("platform-", 0) != 0 && c.scope.empty())
-        return ControlReply::error(core::permissionDenied("a tenant caller without a tenant"));
-      return serve(args, Caller{c.scope});
-    };
-  };
+  using tenancy::scoped;
   table.bind("import-apply", scoped([&service](const Json& a, const Caller& c) { return service.apply(a, c); }));
   table.bind("import-rollback", scoped([&service](const Json& a, const Caller& c) { return service.rollback(a, c); }));
   table.bind("import-list", scoped([&service](const Json& a, const Caller& c) { return service.list(a, c); }));

@@ -15,14 +15,6 @@ using core::Json;
 
 namespace {
 
-// The table's caller as the services know it (a tenant caller is confined to its tenant; one
-// without a tenant is refused, not taken for the platform).
-core::Result<tenancy::Caller> callerOf(const core::command::Caller& c) {
-  if (!c.role.empty() && c.role.rfind("platform-", 0) != 0 && c.scope.empty())
-    return core::permissionDenied("a tenant caller without a tenant");
-  return tenancy::Caller{c.scope};
-}
-
 // The tenant the arguments name, as the caller may see it (kNotFound for another's).
 core::Result<std::string> tenantId(store::Storage& storage, const CommandArgs& a, const tenancy::Caller& caller) {
   std::string id;
@@ -69,7 +61,7 @@ void bindInsightCommands(core::command::Table& table, InsightService& insight) {
   store::Storage& storage = insight.storage();
   table.bind("insight-train", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);
-    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
     if (!caller.platform()) return ControlReply::error(core::permissionDenied("insight-train is the platform's"));
     EDGE_ASSIGN_OR_RETURN(int32_t day, dayOf(a));
     EDGE_ASSIGN_OR_RETURN(TrainReport r, insight.train(allTenants(storage), day, ::time(nullptr)));
@@ -79,7 +71,7 @@ void bindInsightCommands(core::command::Table& table, InsightService& insight) {
   });
   table.bind("insight-score", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);
-    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
     EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantId(storage, a, caller));
     EDGE_ASSIGN_OR_RETURN(int32_t day, dayOf(a));
     EDGE_ASSIGN_OR_RETURN(int64_t n, insight.score(tenant, day, ::time(nullptr)));
@@ -87,7 +79,7 @@ void bindInsightCommands(core::command::Table& table, InsightService& insight) {
   });
   table.bind("insight-backtest", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);
-    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
     std::vector<std::string> tenants;
     if (a.has("tenant") || !caller.platform()) {
       EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantId(storage, a, caller));
@@ -104,7 +96,7 @@ void bindInsightCommands(core::command::Table& table, InsightService& insight) {
   });
   table.bind("insight-at-risk", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);
-    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
     EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantId(storage, a, caller));
     EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
     EDGE_ASSIGN_OR_RETURN(std::vector<Score> list, insight.atRisk(tenant, limit.value_or(100)));

@@ -17,15 +17,9 @@ using core::Json;
 
 namespace {
 
-core::Result<tenancy::Caller> callerOf(const core::command::Caller& c) {
-  if (!c.role.empty() && c.role.rfind("platform-", 0) != 0 && c.scope.empty())
-    return core::permissionDenied("a tenant caller without a tenant");
-  return tenancy::Caller{c.scope};
-}
-
 // The tenant the arguments name, as the caller may see it (kNotFound for another's).
 core::Result<std::string> tenantOf(store::Storage& storage, const CommandArgs& a, const core::command::Caller& c) {
-  EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, callerOf(c));
+  EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
   std::string id;
   EDGE_RETURN_IF_ERROR(storage.transact(
       [&](store::Transaction& tx) -> core::Status {
