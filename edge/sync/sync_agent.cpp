@@ -117,7 +117,7 @@ void SyncAgent::wake() {
 
 core::Result<SyncAgent::State> SyncAgent::loadState() {
   State s;
-  EDGE_ASSIGN_OR_RETURN(std::optional<sync::SyncStateRow> row, sync::loadState(*reader_));
+  EDGE_ASSIGN_OR_RETURN(std::optional<sync::SyncStateRow> row, withReaders([](core::Database& r, core::Database&) { return sync::loadState(r); }));
   if (!row) return s;
   static_cast<sync::SyncStateRow&>(s) = std::move(*row);
   s.enrolled = true;
@@ -454,7 +454,7 @@ core::Status SyncAgent::pull(State& s, int64_t target) {
     if (p->full) {
       // Everything mgmt gave the box before and no longer has is gone: subscribers first, then plans.
       std::vector<std::pair<std::string, std::string>> gone;
-      if (auto known = sync::records(*reader_); known.isOk()) {
+      if (auto known = withReaders([](core::Database& r, core::Database&) { return sync::records(r); }); known.isOk()) {
         for (const std::pair<std::string, std::string>& k : *known)
           if (seen.count(k) == 0) gone.push_back(k);
       }
@@ -491,7 +491,7 @@ void SyncAgent::recordLocalChange(const std::string& kind, const Json& data) {
 
 core::Status SyncAgent::pushEvents(State& s) {
   for (int round = 0; round < 100; ++round) {
-    EDGE_ASSIGN_OR_RETURN(std::vector<sync::OutboxEntry> entries, sync::outboxAfter(*reader_, s.eventWatermark, 200));
+    EDGE_ASSIGN_OR_RETURN(std::vector<sync::OutboxEntry> entries, withReaders([&](core::Database& r, core::Database&) { return sync::outboxAfter(r, s.eventWatermark, 200); }));
     core::sync::EventBatch batch;
     for (sync::OutboxEntry& entry : entries) {
       core::sync::Event e;
@@ -519,7 +519,7 @@ core::Status SyncAgent::pushUsage(State& s) {
   for (int round = 0; round < 200; ++round) {
     // The ledger's journal and history (aaa/acct/ledger.h), on this agent's read connection.
     EDGE_ASSIGN_OR_RETURN(std::vector<aaa::acct::JournalRow> rows,
-                          aaa::acct::journalAfter(*journal_, s.usageWatermark, options_.usageBatch));
+                          withReaders([&](core::Database&, core::Database& j) { return aaa::acct::journalAfter(j, s.usageWatermark, options_.usageBatch); }));
     core::sync::UsageBatch batch;
     for (aaa::acct::JournalRow& r : rows) {
       core::sync::UsageRow u;
@@ -533,7 +533,7 @@ core::Status SyncAgent::pushUsage(State& s) {
       batch.rows.push_back(std::move(u));
     }
     EDGE_ASSIGN_OR_RETURN(std::vector<aaa::acct::SessionRow> closed,
-                          aaa::acct::closedSessionsAfter(*journal_, s.sessionWatermark, 500));
+                          withReaders([&](core::Database&, core::Database& j) { return aaa::acct::closedSessionsAfter(j, s.sessionWatermark, 500); }));
     for (aaa::acct::SessionRow& h : closed) {
       core::sync::SessionSummary x;
       x.id = h.historyId;
@@ -577,14 +577,17 @@ core::Status SyncAgent::pushUsage(State& s) {
 
 Json SyncAgent::statusJson() {
   core::Result<State> loaded = loadState();
-  if (!loaded.isOk()) return Json{{"state", "error"}, {"last-error", loaded.status().message()}};
+  if (!loaded.isOk())
+    return Json{{"state", "error"},
+                {"summary", "cannot read the sync state: " + loaded.status().message()},
+                {"last-error", loaded.status().message()}};
   const State& s = *loaded;
   if (!s.enrolled)
     return Json{{"state", "not-enrolled"},
                 {"summary", "not enrolled: run `edgectl enroll TOKEN` with a token from `mgmtctl claim create`"}};
   int64_t now = nowSeconds();
-  int64_t journal = aaa::acct::lastJournalSeq(*journal_).valueOr(0);
-  int64_t outbox = sync::outboxCountAfter(*reader_, s.eventWatermark).valueOr(0);
+  int64_t journal = withReaders([](core::Database&, core::Database& j) { return aaa::acct::lastJournalSeq(j); }).valueOr(0);
+  int64_t outbox = withReaders([&](core::Database& r, core::Database&) { return sync::outboxCountAfter(r, s.eventWatermark); }).valueOr(0);
   std::string state = s.failures > 0 ? "failing" : s.lastSuccess > 0 ? "ok" : "pending";
   std::string summary;
   if (state == "ok") summary = "in sync with " + s.url + ", last check-in " + std::to_string(now - s.lastSuccess) + " s ago";

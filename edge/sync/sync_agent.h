@@ -113,8 +113,16 @@ class SyncAgent {
   Apply apply_;
   Report report_;
   CentralAccounts centralAccounts_;
+  // A Database serves one thread at a time (core/store.h); these two serve the sync thread and the
+  // control threads (status), so every use goes through withReaders.
   std::unique_ptr<core::Database> reader_;
   std::unique_ptr<core::Database> journal_;
+  std::mutex readMu_;
+  template <typename F>
+  auto withReaders(F&& f) {
+    std::lock_guard<std::mutex> lock(readMu_);
+    return f(*reader_, *journal_);
+  }
   std::mutex mu_;  // the state below and one cycle or enrollment at a time
   std::mutex cycleMu_;
   // cycleMu_: the client of the cycles' calls, kept for its TLS session (the next cycle resumes it)
