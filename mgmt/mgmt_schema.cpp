@@ -1917,6 +1917,22 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "  bytes BYTEA NOT NULL,"
        "  updated_at BIGINT NOT NULL"
        ");"},
+      {19, "alert groups and acknowledgement: alerts of one root cause share a group; an operator acknowledges an alert",
+       // mgmt/monitoring (issue 26, ADR 0059). group_id is the id of the group's first alert (its own
+       // id when it starts one): a tenant's alerts opened within monitoring.group-window of an open
+       // one, or on a box with an open alert, join that alert's group. acked_at 0 = not acknowledged.
+       // SQLite
+       "ALTER TABLE fleet_alerts ADD COLUMN group_id INTEGER NOT NULL DEFAULT 0;"
+       "ALTER TABLE fleet_alerts ADD COLUMN acked_at INTEGER NOT NULL DEFAULT 0;"
+       "ALTER TABLE fleet_alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';"
+       "UPDATE fleet_alerts SET group_id = id;"
+       "CREATE INDEX fleet_alerts_group ON fleet_alerts(tenant_id, group_id);",
+       // PostgreSQL
+       "ALTER TABLE fleet_alerts ADD COLUMN group_id BIGINT NOT NULL DEFAULT 0;"
+       "ALTER TABLE fleet_alerts ADD COLUMN acked_at BIGINT NOT NULL DEFAULT 0;"
+       "ALTER TABLE fleet_alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';"
+       "UPDATE fleet_alerts SET group_id = id;"
+       "CREATE INDEX fleet_alerts_group ON fleet_alerts(tenant_id, group_id);"},
   };
   return migrations;
 }
