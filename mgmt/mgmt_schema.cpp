@@ -1933,6 +1933,41 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
        "ALTER TABLE fleet_alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';"
        "UPDATE fleet_alerts SET group_id = id;"
        "CREATE INDEX fleet_alerts_group ON fleet_alerts(tenant_id, group_id);"},
+      {20, "partner payouts to the bank: partners' IBAN/BIC, the payer's account per scope, payout batches and their reconciliation",
+       // mgmt/partners (issue 25, ADR 0056): a payout is exported once in a batch (batch_id, which
+       // is the pain.001 MsgId; exported_at its CreDtTm) and reconciled by the bank statement line
+       // that paid it (bank_ref); payout_accounts is the debtor of a scope ('' = the platform, a
+       // tenant id = that tenant) in pain.001's PmtInf.
+       // SQLite
+       "ALTER TABLE partners ADD COLUMN iban TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE partners ADD COLUMN bic TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE commission_payouts ADD COLUMN batch_id TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE commission_payouts ADD COLUMN exported_at INTEGER NOT NULL DEFAULT 0;"
+       "ALTER TABLE commission_payouts ADD COLUMN bank_ref TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX commission_payouts_batch ON commission_payouts(batch_id);"
+       "CREATE INDEX commission_entries_account ON commission_entries(tenant_id, username);"
+       "CREATE TABLE payout_accounts ("
+       "  scope TEXT PRIMARY KEY,"
+       "  name TEXT NOT NULL,"
+       "  iban TEXT NOT NULL,"
+       "  bic TEXT NOT NULL DEFAULT '',"
+       "  updated_at INTEGER NOT NULL"
+       ");",
+       // PostgreSQL
+       "ALTER TABLE partners ADD COLUMN iban TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE partners ADD COLUMN bic TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE commission_payouts ADD COLUMN batch_id TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE commission_payouts ADD COLUMN exported_at BIGINT NOT NULL DEFAULT 0;"
+       "ALTER TABLE commission_payouts ADD COLUMN bank_ref TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX commission_payouts_batch ON commission_payouts(batch_id);"
+       "CREATE INDEX commission_entries_account ON commission_entries(tenant_id, username);"
+       "CREATE TABLE payout_accounts ("
+       "  scope TEXT PRIMARY KEY,"
+       "  name TEXT NOT NULL,"
+       "  iban TEXT NOT NULL,"
+       "  bic TEXT NOT NULL DEFAULT '',"
+       "  updated_at BIGINT NOT NULL"
+       ");"},
   };
   return migrations;
 }

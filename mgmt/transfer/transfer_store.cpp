@@ -93,6 +93,7 @@ const std::vector<TableSpec>& platformTables() {
       {"planned_maintenance", {"id"}},
       {"notifications", {"id"}},
       {"tenant_logos", {"tenant_id"}},  // migration 18: tenants' uploaded logos (issue 23)
+      {"payout_accounts", {"scope"}},  // migration 20: the payer's account of partner payouts (ADR 0056)
   };
   return tables;
 }

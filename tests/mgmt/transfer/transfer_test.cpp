@@ -173,6 +173,8 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "created_at) VALUES ('po-1', 'pa-1', 80, 'USD', 'approved', 'E2E-1', 20500, 1)",
            "INSERT INTO commission_statements (partner_id, period, opening, accrued, clawed_back, bonus, paid_out, "
            "closing, on_hold, payable, created_at) VALUES ('pa-1', 202601, 0, 80, 0, 0, 0, 80, 80, 0, 1)",
+           "INSERT INTO payout_accounts (scope, name, iban, bic, updated_at) "
+           "VALUES ('', 'Platform Ltd', 'DE89370400440532013000', 'COBADEFFXXX', 1)",
            // Firmware catalog and rollouts (migration 16).
            "INSERT INTO firmware_releases (version, channel, hardware, security_floor, size, sha256, path, created_at) "
            "VALUES ('1.2.0', 'stable', '[\"x86-64\"]', '1.0.0', 4096, 'ab', '/var/lib/mgmtd/firmware/1.2.0', 1)",
