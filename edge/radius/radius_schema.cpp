@@ -91,6 +91,12 @@ const std::vector<core::Migration>& radiusMigrations() {
        "ALTER TABLE subscribers ADD COLUMN dunning TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE subscribers ADD COLUMN dunning_rate TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE subscribers ADD COLUMN dunning_url TEXT NOT NULL DEFAULT '';"},
+      {13, "top-ups bought on the management plane, applied once",
+       // ADR 0058: the id of a top-up bought in self-care (mgmt's order id), sent to every box of the
+       // tenant by the check-in's commands and applied once per box however often it is delivered;
+       // '' = a top-up made on the box (edgectl, the web UI), which has no id.
+       "ALTER TABLE topups ADD COLUMN ref TEXT NOT NULL DEFAULT '';"
+       "CREATE UNIQUE INDEX topups_ref ON topups(ref) WHERE ref <> '';"},
   };
   return migrations;
 }
