@@ -143,11 +143,11 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .change()
           .upstream(),
       command("subscriber-topup", "subscriber topup",
-              "--username U [--bytes 5GB] [--time 2h] [--validity 7d] [--note TEXT]",
+              "--username U [--bytes 5GB] [--time 2h] [--validity 7d] [--note TEXT] [--id ID]",
               "add data, online time or validity to the current billing period (live: fair-use sessions get their "
-              "rate back)")
+              "rate back); --id: applied once by that id (a top-up bought on mgmt)")
           .args({text("username", true, 253), text("bytes", false, 32), text("time", false, 32),
-                 text("validity", false, 32), text("note", false, 200)})
+                 text("validity", false, 32), text("note", false, 200), text("id", false, 128)})
           .positional("username")
           .role("technician")
           .change()

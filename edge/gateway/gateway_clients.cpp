@@ -280,7 +280,9 @@ bool Gateway::heldForTopUp(const std::string& username, LoginResult& out) {
   out.topUp = now;
   {
     std::lock_guard<std::mutex> lock(settingsMu_);
+    // The self-care portal's top-up page when selfcare-url is the tenant's portal (ends in '/').
     out.payUrl = config_.selfcareUrl;
+    if (!out.payUrl.empty() && out.payUrl.back() == '/') out.payUrl += "topup";
   }
   out.message = "Data quota used up for this period; top up to continue.";
   out.httpStatus = 402;

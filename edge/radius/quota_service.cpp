@@ -271,7 +271,7 @@ Json QuotaService::billingJson(const Subscriber& s, const Plan& plan, int64_t no
 
 ControlReply QuotaService::topup(const Json& args) {
   CommandArgs a(args);
-  EDGE_RETURN_IF_ERROR(a.only({"username", "bytes", "time", "validity", "note"}));
+  EDGE_RETURN_IF_ERROR(a.only({"username", "bytes", "time", "validity", "note", "id"}));
   EDGE_ASSIGN_OR_RETURN(std::string username, a.required("username"));
   EDGE_ASSIGN_OR_RETURN(std::optional<uint64_t> bytes, a.size("bytes"));
   auto duration = [&](const char* key) -> core::Result<std::optional<uint64_t>> {
@@ -284,6 +284,9 @@ ControlReply QuotaService::topup(const Json& args) {
   EDGE_ASSIGN_OR_RETURN(std::optional<uint64_t> seconds, duration("time"));
   EDGE_ASSIGN_OR_RETURN(std::optional<uint64_t> validity, duration("validity"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> note, a.text("note"));
+  // A top-up bought on mgmt (ADR 0058) carries its order id: applied once, however often it comes.
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> ref, a.text("id"));
+  if (ref && ref->empty()) return ControlReply::error(core::invalidArgument("id: empty"));
   uint64_t addBytes = bytes.value_or(0), addSeconds = seconds.value_or(0), addValidity = validity.value_or(0);
   if (addBytes == 0 && addSeconds == 0 && addValidity == 0)
     return ControlReply::error("give what to add: --bytes 5GB, --time 2h and/or --validity 7d");
@@ -309,12 +312,18 @@ ControlReply QuotaService::topup(const Json& args) {
   billing::Interval period = billing::periodAt(b.period, now, aaa::policy::periodAnchorAt(*sub, now));
   Subscriber updated = *sub;
   if (addValidity != 0) updated.validitySeconds = currentValidity + addValidity;
-  TopupRow row{name, period.start, addBytes, addSeconds, addValidity, note.value_or(""), now};
+  TopupRow row{name, period.start, addBytes, addSeconds, addValidity, note.value_or(""), now, ref.value_or("")};
+  bool fresh = false;
   EDGE_RETURN_IF_ERROR(d_.writer.submit([&](core::Database& db) -> core::Status {
-                                  EDGE_RETURN_IF_ERROR(insertTopup(db, row));
-                                  if (addValidity != 0) return aaa::policy::updateSubscriber(db, updated, now);
+                                  EDGE_ASSIGN_OR_RETURN(fresh, insertTopup(db, row));
+                                  if (fresh && addValidity != 0) return aaa::policy::updateSubscriber(db, updated, now);
                                   return core::Status::ok();
                                 }).get());
+  if (!fresh) {
+    Json j = billingJson(*sub, *plan, now);
+    j["replay"] = true;
+    return ControlReply::success("top-up " + row.ref + " of " + name + " was applied before: nothing changed", j);
+  }
   if (addValidity != 0)
     d_.snapshots.publishSubscriberChanges({{name, std::make_shared<const Subscriber>(updated)}});
   if (addBytes != 0 || addSeconds != 0) book_.addBonus(name, period.start, addBytes, addSeconds);

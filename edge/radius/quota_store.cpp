@@ -2,18 +2,20 @@
 
 namespace edge {
 
-core::Status insertTopup(core::Database& db, const TopupRow& t) {
+core::Result<bool> insertTopup(core::Database& db, const TopupRow& t) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st,
                         db.prepare("INSERT INTO topups(username, period_start, bytes, seconds, validity_seconds, note, "
-                                   "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  return st.bindText(1, t.username)
-      .bindInt64(2, t.periodStart)
-      .bindInt64(3, static_cast<int64_t>(t.bytes))
-      .bindInt64(4, static_cast<int64_t>(t.seconds))
-      .bindInt64(5, static_cast<int64_t>(t.validitySeconds))
-      .bindText(6, t.note)
-      .bindInt64(7, t.createdAt)
-      .run();
+                                   "created_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, t.username)
+                           .bindInt64(2, t.periodStart)
+                           .bindInt64(3, static_cast<int64_t>(t.bytes))
+                           .bindInt64(4, static_cast<int64_t>(t.seconds))
+                           .bindInt64(5, static_cast<int64_t>(t.validitySeconds))
+                           .bindText(6, t.note)
+                           .bindInt64(7, t.createdAt)
+                           .bindText(8, t.ref)
+                           .run());
+  return db.changes() == 1;
 }
 
 core::Result<std::vector<TopupSum>> topupsSince(core::Database& db, int64_t since) {

@@ -19,10 +19,12 @@ struct TopupRow {
   uint64_t validitySeconds = 0;
   std::string note;
   int64_t createdAt = 0;
+  std::string ref;  // a top-up bought on mgmt: its order id, applied once (ADR 0058); "" = none
 };
 
-// Appends a top-up (in a Writer job).
-core::Status insertTopup(core::Database& db, const TopupRow& topup);
+// Appends a top-up (in a Writer job). False: a top-up with its `ref` was applied before; nothing
+// written.
+core::Result<bool> insertTopup(core::Database& db, const TopupRow& topup);
 
 // The octets and seconds topped up per subscriber and period, for periods that started at or after
 // `since` (loading the quota book), by username then period.

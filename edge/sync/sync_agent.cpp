@@ -396,6 +396,25 @@ void SyncAgent::runCommand(State& s, const core::sync::Command& c) {
     tApplyingCentral = false;
     result.ok = reply.value("result", 1) == core::kControlSuccess;
     result.text = reply.value("text", std::string());
+  } else if (c.kind == "topup" && c.arguments.value("id", Json()).is_string() &&
+             c.arguments.value("username", Json()).is_string()) {
+    // A top-up bought in self-care (ADR 0058): applied once by its id, so a command delivered again
+    // (its result was lost, mgmt restarted) changes nothing the second time.
+    Json args{{"id", c.arguments["id"]}, {"username", c.arguments["username"]},
+              {"note", c.arguments.value("note", std::string("bought in self-care"))}};
+    auto count = [&c](const char* key) -> int64_t {
+      const Json v = c.arguments.value(key, Json());
+      return v.is_number_integer() ? v.get<int64_t>() : 0;
+    };
+    if (count("bytes") > 0) args["bytes"] = std::to_string(count("bytes"));
+    if (count("seconds") > 0) args["time"] = std::to_string(count("seconds")) + "s";
+    tApplyingCentral = true;
+    Json reply = apply_("subscriber-topup", args);
+    tApplyingCentral = false;
+    result.ok = reply.value("result", 1) == core::kControlSuccess;
+    result.text = reply.value("text", std::string());
+    if (result.ok) core::logInfo("sync: ", result.text);
+    else core::logWarning("sync: top-up ", c.arguments["id"].get<std::string>(), " refused: ", result.text);
   } else {
     result.ok = false;
     result.text = "this box does not know the command '" + c.kind + "'";
