@@ -264,10 +264,11 @@ class Writer {
   // the first submit; must not block or throw.
   void setBatchHook(std::function<void(bool committed)> hook) { batchHook_ = std::move(hook); }
   // Work for quiet moments (e.g. bringing lazily kept views up to date after a burst, so the next
-  // burst does not pay for it): whenever no job is queued and `pending()` is true, the writer runs
-  // `job` in a transaction of its own (keep it small: a job submitted meanwhile waits for it; its
-  // failure is only logged), and while idle it asks `pending()` again every `recheck`. Both run on
-  // the writer thread. May be set at any time.
+  // burst does not pay for it): once the queue has stayed empty for a quiet moment (20 ms after the
+  // last batch; steady traffic never leaves one) and `pending()` is true, the writer runs `job` in a
+  // transaction of its own (keep it small: a job submitted meanwhile waits for it; its failure is
+  // only logged), then the next while nothing queues, and while idle it asks `pending()` again
+  // every `recheck`. Both run on the writer thread. May be set at any time.
   void setIdleWork(std::function<bool()> pending, Job job, std::chrono::milliseconds recheck);
 
   const WriterStats& stats() const { return stats_; }

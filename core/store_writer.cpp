@@ -17,6 +17,7 @@ namespace core {
 namespace {
 
 const std::string kBegin = "BEGIN IMMEDIATE";
+constexpr std::chrono::milliseconds kIdleQuiet{20};  // see Writer::run
 const std::string kCommit = "COMMIT";
 const std::string kSavepoint = "SAVEPOINT job";
 const std::string kRelease = "RELEASE job";
@@ -220,17 +221,26 @@ void Writer::run() {
   std::vector<Status> results;
   batch.reserve(maxBatch_);
   results.reserve(maxBatch_);
+  bool quiet = false;  // the previous turn ran idle work and nothing has queued since
   for (;;) {
     bool idle = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (idleJob_) {
-        while (!stopping_ && queue_.empty()) {
+        const auto work = [this] { return stopping_ || !queue_.empty(); };
+        while (!work()) {
+          // Idle work waits for a quiet moment: the queue empty for a whole kIdleQuiet after a
+          // batch. Under steady traffic the gaps between batches are far shorter, so records no
+          // longer wait behind chunks of idle work run in those gaps (traced under the accounting
+          // benchmark at half of the peak rate: chunks of several ms between batches); consecutive
+          // chunks follow while nothing queues.
+          if (!quiet && wake_.wait_for(lock, kIdleQuiet, work)) break;
           if (idlePending_()) {
             idle = true;
             break;
           }
-          wake_.wait_for(lock, idleRecheck_);
+          quiet = false;
+          if (wake_.wait_for(lock, idleRecheck_, work)) break;
         }
       } else {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -248,8 +258,10 @@ void Writer::run() {
       callBatchHook(committed);
       batch.clear();
       results.clear();
+      quiet = true;
       continue;
     }
+    quiet = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (queue_.empty()) return;  // stopping, and everything is drained
