@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -154,6 +156,10 @@ Status ensureWritableDir(const std::string& dir, int mode, const std::string& wh
   ::close(fd);
   ::unlink(probe.c_str());
   return Status::ok();
+}
+
+void lowerThreadPriority(int nice) {
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), nice);
 }
 
 }  // namespace core

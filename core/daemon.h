@@ -64,4 +64,9 @@ void sdNotify(const std::string& state);
 // Errors name the path and the reason.
 Status ensureWritableDir(const std::string& dir, int mode, const std::string& what);
 
+// Lowers the CPU priority of the calling thread alone to `nice` (Linux's setpriority on a thread
+// id), for work that must yield to the RADIUS fast path on a busy core: the web UI's request threads
+// (19), the EAP lane's TLS handshakes. Best effort: a failure leaves the priority as it was.
+void lowerThreadPriority(int nice);
+
 }  // namespace core

@@ -1,13 +1,10 @@
 // The technician UI's frame, sign-in, sessions, dispatch and audit. The pages are in webui_pages.cpp.
 #include "edge/webui/webui.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "core/clock.h"
+#include "core/daemon.h"
 #include "core/web/embedded_files.h"
 #include "core/web/form.h"
 #include "edge/commands/edge_commands.h"
@@ -33,14 +30,14 @@ core::web::FrameOptions frameOptions() {
   return o;
 }
 
-// The UI's request threads run at the lowest CPU priority (nice 19, per thread: Linux's setpriority
-// on a thread id): on a box whose cores RADIUS needs, pages wait and authentications do not. Once per
-// thread (the server keeps a thread per connection).
+// The UI's request threads run at the lowest CPU priority (nice 19, per thread): on a box whose
+// cores RADIUS needs, pages wait and authentications do not. Once per thread (the server keeps a
+// thread per connection).
 void yieldToRadius() {
   thread_local bool done = false;
   if (done) return;
   done = true;
-  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+  core::lowerThreadPriority(19);
 }
 
 // The last part of a path: "htmx.org/dist/htmx.min.js" -> "htmx.min.js".
