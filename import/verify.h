@@ -21,9 +21,8 @@
 //   here as unpredicted differences: the report's file-wide warnings name it).
 // - Bounded: at most `ratePerSecond` requests per second to each server (default 10), requests in
 //   turn, never in parallel; each retried twice within `timeoutMs`.
-// The exchange itself is a RadiusAsk: import/verify_radius.h builds one on the repository's RADIUS
-// codec (aaa/radius/packet.h) and CHAP (aaa/auth/chap.h). This file links no codec (mgmtctl, which
-// must not reach `aaa`, ADR 0015, can run the same logic given an asker), and unit tests give a fake.
+// The exchange itself is a RadiusAsk: import/radius_client.h is the one on the wire (for edgectl and
+// mgmtctl alike, ADR 0060), and unit tests give a fake.
 #pragma once
 
 #include <cstdint>

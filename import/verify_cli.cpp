@@ -6,6 +6,7 @@
 #include <set>
 
 #include "import/file_sources.h"
+#include "import/radius_client.h"
 #include "import/read_plan.h"
 #include "import/verify.h"
 
@@ -33,18 +34,18 @@ constexpr const char* kVerifyUsage =
     "import verify --source S --from PATH|DSN [--default-plan NAME]\n"
     "                 --theirs HOST:PORT --theirs-secret-file FILE --ours HOST:PORT --ours-secret-file FILE\n"
     "                 [--sample N] [--rate PER-SECOND] [--seed N] [--timeout MS] [--no-chap] [--nas-ip IP]\n"
-    "                 [--dictionary DIR] [--passwords FILE]\n"
+    "                 [--passwords FILE]\n"
     "  --passwords FILE: lines 'username,password' for subscribers the source has only as a hash\n";
 
 // The shadow check (import/verify.h, ADR 0050).
-int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const char* program, const MakeRadiusAsk& makeAsk) {
+int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const char* program) {
   std::map<std::string, std::string> v;
   bool chap = true;
   for (size_t i = 1; i < words.size(); ++i) {
     const std::string& w = words[i];
     static const std::set<std::string> keys = {"--source", "--from", "--default-plan", "--theirs", "--theirs-secret-file",
                                                "--ours", "--ours-secret-file", "--sample", "--rate", "--seed", "--nas-ip", "--timeout",
-                                               "--dictionary", "--passwords"};
+                                               "--passwords"};
     if (w == "--help") {
       std::printf("usage: %s %s", program, kVerifyUsage);
       return 0;
@@ -127,13 +128,8 @@ int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const 
     std::fprintf(stderr, "%s: import verify: %s\n", program, plan.status().message().c_str());
     return plan.status().code() == core::Code::kNotFound ? 2 : 1;
   }
-  core::Result<RadiusAsk> ask = makeAsk(v.count("--dictionary") ? v["--dictionary"] : "/usr/share/freeradius");
-  if (!ask.isOk()) {
-    std::fprintf(stderr, "%s: import verify: %s\n", program, ask.status().message().c_str());
-    return 1;
-  }
   core::Result<VerifyReport> r =
-      shadowCheck(*plan, o, *ask, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+      shadowCheck(*plan, o, radiusClient(), [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   if (!r.isOk()) {
     std::fprintf(stderr, "%s: import verify: %s\n", program, r.status().message().c_str());
     return 2;
@@ -147,8 +143,8 @@ int runImportVerifyImpl(const std::vector<std::string>& words, bool json, const 
 
 }  // namespace
 
-int runImportVerify(const std::vector<std::string>& words, bool json, const char* program, const MakeRadiusAsk& makeAsk) {
-  return runImportVerifyImpl(words, json, program, makeAsk);
+int runImportVerify(const std::vector<std::string>& words, bool json, const char* program) {
+  return runImportVerifyImpl(words, json, program);
 }
 
 }  // namespace importer

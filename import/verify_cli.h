@@ -2,7 +2,7 @@
 //   <program> import verify --source S --from PATH|DSN [--default-plan NAME]
 //       --theirs HOST:PORT --theirs-secret-file FILE --ours HOST:PORT --ours-secret-file FILE
 //       [--sample N] [--rate PER-SECOND] [--seed N] [--timeout MS] [--no-chap] [--nas-ip IP]
-//       [--dictionary DIR]
+//       [--passwords FILE]
 // Secrets come from files (a command line is visible to every local user in ps). Prints the
 // report (text, or JSON with `json`); exit status 0 when every difference was predicted and every
 // request answered, 1 otherwise, 2 for a usage error.
@@ -17,11 +17,8 @@
 
 namespace importer {
 
-// How the program sends RADIUS: edgectl gives radiusAsker (import/verify_radius.h); the argument
-// is --dictionary's folder (the FreeRADIUS dictionaries, /usr/share/freeradius by default).
-using MakeRadiusAsk = std::function<core::Result<RadiusAsk>(const std::string& dictionaryDir)>;
+// `words` starts with "verify". The requests go out through radiusClient() (import/radius_client.h).
+int runImportVerify(const std::vector<std::string>& words, bool json, const char* program);
 
-// `words` starts with "verify".
-int runImportVerify(const std::vector<std::string>& words, bool json, const char* program, const MakeRadiusAsk& makeAsk);
 
 }  // namespace importer

@@ -22,7 +22,8 @@ constexpr const char* kUsage =
     "                [--dry-run] [--default-plan NAME] [--currency CODE] [--batch ID]\n"
     "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n"
     "  mikrotik-um: --from export.rsc;  splynx: --from a folder with customers.csv, internet_services.csv, tariffs.csv\n"
-    "  then: mgmtctl import list --tenant T; mgmtctl import rollback --tenant T BATCH\n";
+    "  then: mgmtctl import list --tenant T; mgmtctl import rollback --tenant T BATCH\n"
+    "  the shadow check: mgmtctl import verify --source S --from X --theirs HOST:PORT ... (import verify --help)\n";
 
 // Every source by name, as edgectl reads them (import/read_plan.h).
 core::Result<importer::ImportPlan> loadPlan(const std::string& source, const std::string& from,

@@ -7,6 +7,7 @@
 
 #include "core/cli.h"
 #include "core/control_socket.h"
+#include "import/verify_cli.h"
 #include "mgmt/mgmt_commands.h"
 #include "mgmt/mgmtctl_import.h"
 #include "mgmt/mgmtctl_offline.h"
@@ -99,6 +100,10 @@ int main(int argc, char** argv) {
   }
   const std::string& socketPath = global->socketPath;
   const bool json = global->json;
+  // import verify: the shadow check against the ISP's server and a box (ADR 0050, 0060), as edgectl's.
+  if (global->words[0] == "import" && global->words.size() >= 2 && global->words[1] == "verify")
+    return importer::runImportVerify(std::vector<std::string>(global->words.begin() + 1, global->words.end()), json,
+                                     "mgmtctl");
   // import --tenant T --source S --from PATH|DSN: the source is read and mapped here (issue 30);
   // "import list" and "import rollback" are ordinary commands.
   if (global->words[0] == "import" && (global->words.size() < 2 || global->words[1].rfind("--", 0) == 0))

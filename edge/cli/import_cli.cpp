@@ -11,7 +11,6 @@
 #include "import/mapping.h"
 #include "import/read_plan.h"
 #include "import/verify_cli.h"
-#include "import/verify_radius.h"
 
 namespace edge {
 namespace {
@@ -47,7 +46,7 @@ std::optional<core::Json> call(const std::string& socketPath, const std::string&
 
 int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
   if (!words.empty() && words[0] == "verify")
-    return importer::runImportVerify(words, json, "edgectl", importer::radiusAsker);
+    return importer::runImportVerify(words, json, "edgectl");
   std::string source, from, defaultPlan, currency;
   bool dryRun = false;
   for (size_t i = 0; i < words.size(); ++i) {

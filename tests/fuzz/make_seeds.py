@@ -290,6 +290,25 @@ def seeds_dynauth_reply():
     return out
 
 
+def seeds_shadow_answer():
+    """shadow_answer: flags (bit 0 sign, bit 1 wrong secret, bit 2 another identifier) + our
+    request's authenticator (16) + the server's answer; the shadow check's Accepts as FreeRADIUS and
+    edged send them (MikroTik and WISPr rates, timers, address), Rejects and Challenges."""
+    out = {}
+    answers = [(label, auth, raw) for label, auth, raw in radius_replies() if raw[0] in (2, 3, 11)]
+    mikrotik = packet(2, 7, bytes(16), [MA, vsa(14988, 8, "10M/20M 40M/40M 15M/15M 10/10"), u32(27, 3600),
+                                        u32(28, 600), u32(85, 300), attr(8, bytes([10, 0, 0, 9])), attr(18, "hi")])
+    answers.append(("accept-mikrotik", AUTH_A, reply_authenticated(mikrotik, AUTH_A)))
+    wispr = packet(2, 8, bytes(16), [vsa(14122, 8, struct.pack(">I", 8000000)), vsa(14122, 7, struct.pack(">I", 2000000))])
+    answers.append(("accept-wispr-no-ma", AUTH_A, reply_authenticated(wispr, AUTH_A)))
+    for label, request_auth, raw in answers:
+        out[label] = bytes([0]) + request_auth + raw
+        out[label + "-resign"] = bytes([1]) + request_auth + raw
+        out[label + "-wrong-secret"] = bytes([3]) + request_auth + raw
+        out[label + "-other-id"] = bytes([4]) + request_auth + raw
+    return out
+
+
 def seeds_auth_methods():
     """auth_methods: method octet (0 PAP, 1 CHAP, 2 MS-CHAPv2, 3 MPPE, 4 MAC, 5 UTF-8) + the
     FuzzedDataProvider stream the method reads."""
@@ -698,6 +717,7 @@ TARGETS = {
     "radius_wire": seeds_radius_wire,
     "radius_codec": seeds_radius_codec,
     "dynauth_reply": seeds_dynauth_reply,
+    "shadow_answer": seeds_shadow_answer,
     "auth_methods": seeds_auth_methods,
     "sync_wire": seeds_sync_wire,
     "config": seeds_config,

@@ -9,7 +9,8 @@ shows as an error, not as agreement.
 The same over FreeRADIUS's SQL schema (ShadowCheckSql): a FreeRADIUS using rlm_sql on a SQLite file
 with the shipped schema.sql and tests/import/radius_shadow.sql (group rates, groups by priority,
 Simultaneous-Use, an expiration, mixed hash types), the same file imported with
-`edgectl import --source freeradius-sql --from sqlite:...`, and the exact list of differences."""
+`edgectl import --source freeradius-sql --from sqlite:...`, and the exact list of differences, from
+`edgectl import verify` and from `mgmtctl import verify` alike (one client, ADR 0060, in both)."""
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, TempDir  # noqa: E402
+from edgelib import Edged, TempDir, binary  # noqa: E402
 
 SECRET = "shadow-check-secret-0123"
 USERS = os.path.join(os.path.dirname(__file__), "..", "import", "users.shadow")
@@ -243,11 +244,27 @@ class ShadowCheckSql(unittest.TestCase):
         cls.fr.stop()
         cls.tmp.cleanup()
 
+    def verify_args(self):
+        return ("import", "verify", *self.source,
+                "--theirs", f"127.0.0.1:{self.fr.port}", "--theirs-secret-file", self.secret_file,
+                "--ours", f"127.0.0.1:{self.auth_port}", "--ours-secret-file", self.secret_file,
+                "--passwords", self.passwords_file, "--rate", "50")
+
     def test_only_predicted_differences(self):
-        r = self.edged.ctl("import", "verify", *self.source,
-                           "--theirs", f"127.0.0.1:{self.fr.port}", "--theirs-secret-file", self.secret_file,
-                           "--ours", f"127.0.0.1:{self.auth_port}", "--ours-secret-file", self.secret_file,
-                           "--passwords", self.passwords_file, "--rate", "50", check=False, json_out=True)
+        r = self.edged.ctl(*self.verify_args(), check=False, json_out=True)
+        self.check_only_predicted(r)
+
+    def test_mgmtctl_runs_the_same_check(self):
+        # mgmtctl links no RADIUS codec (ADR 0015): the check's own client (ADR 0060) talks to both
+        # servers, so the operator of a tenant runs it from the management plane's machine.
+        r = subprocess.run([binary("mgmtctl"), "--json", *self.verify_args()], capture_output=True, text=True, timeout=60)
+        self.check_only_predicted(r)
+        # Its usage names the command, as edgectl's does.
+        u = subprocess.run([binary("mgmtctl"), "import", "verify", "--help"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(u.returncode, 0, u.stderr)
+        self.assertIn("usage: mgmtctl import verify --source S", u.stdout)
+
+    def check_only_predicted(self, r):
         out = json.loads(r.stdout)
         self.assertEqual(out["errors"], [], r.stdout + r.stderr)
         # Every subscriber (bob, carol and dave by their known password), PAP and CHAP.
