@@ -180,6 +180,14 @@ core::Status streamPayload(ByteSource& source, const Manifest& m, const PayloadS
   return core::Status::ok();
 }
 
+core::Result<BundleHeader> verifyBundleFile(const std::string& path, const std::string& publicKeyPem,
+                                            const InstallPolicy& policy) {
+  EDGE_ASSIGN_OR_RETURN(FileSource source, FileSource::open(path));
+  EDGE_ASSIGN_OR_RETURN(BundleHeader header, openBundle(source, publicKeyPem, policy));
+  EDGE_RETURN_IF_ERROR(streamPayload(source, header.manifest, [](const char*, size_t) { return core::Status::ok(); }));
+  return header;
+}
+
 core::Status describePayload(ByteSource& payload, uint32_t blockSize, Manifest& m) {
   if (blockSize < kMinBlockSize || blockSize > kMaxBlockSize || (blockSize & (blockSize - 1)) != 0)
     return core::invalidArgument("the block size must be a power of two from 64 KiB to 64 MiB");

@@ -113,6 +113,12 @@ core::Status streamPayload(ByteSource& source, const Manifest& manifest, const P
 // The size of block i of the manifest's payload (the last one may be short).
 size_t payloadBlockSize(const Manifest& manifest, size_t block);
 
+// A whole bundle file, read once: openBundle(), then every payload block, the payload's digest and
+// the file's end (streamPayload() into nothing). What fwtool verify, the catalog (firmware-add) and
+// an install from a file (before its first write, firmware/installer.h installFile) check.
+core::Result<BundleHeader> verifyBundleFile(const std::string& path, const std::string& firmwarePublicKeyPem,
+                                            const InstallPolicy& policy);
+
 // Building. describePayload() reads a payload to its end and fills manifest.payload (size, digest,
 // block digests for `blockSize`).
 core::Status describePayload(ByteSource& payload, uint32_t blockSize, Manifest& manifest);

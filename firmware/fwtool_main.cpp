@@ -221,12 +221,8 @@ int verify(int argc, char** argv) {
   }
   core::Result<std::string> key = readSmallFile(a->options["key"], "the key file");
   if (!key.isOk()) return refused(key.status());
-  core::Result<firmware::FileSource> in = firmware::FileSource::open(a->positional[0]);
-  if (!in.isOk()) return refused(in.status());
-  core::Result<firmware::BundleHeader> h = firmware::openBundle(*in, *key, policy);
+  core::Result<firmware::BundleHeader> h = firmware::verifyBundleFile(a->positional[0], *key, policy);
   if (!h.isOk()) return refused(h.status());
-  core::Status s = firmware::streamPayload(*in, h->manifest, [](const char*, size_t) { return core::Status::ok(); });
-  if (!s.isOk()) return refused(s);
   std::printf("verified %s: version %s for %s, signature, install rules and %zu payload blocks hold\n",
               a->positional[0].c_str(), h->manifest.version.text().c_str(), h->manifest.compatible[0].c_str(),
               h->manifest.payload.blocks.size());

@@ -35,6 +35,8 @@ class HttpsRangeSource : public ByteSource {
   HttpsRangeSource(core::HttpsClientOptions options, std::string path, uint64_t chunkBytes = 8ull << 20);
   core::Result<size_t> read(char* buffer, size_t size) override;
   core::Status skip(uint64_t bytes) override;
+  // The file's size as the server's first answer said (0 before it).
+  uint64_t total() const { return total_; }
 
  private:
   core::Status fetch();

@@ -17,6 +17,7 @@ namespace firmware {
 namespace {
 
 std::string systemNow() { return core::formatRfc3339(core::SystemClock::instance().wallNow()); }
+int64_t unixNow() { return core::SystemClock::instance().unixSeconds(); }
 
 core::Status needString(const core::Json& j, const char* key, std::string& out, const std::string& where) {
   if (!j.contains(key)) return core::Status::ok();
@@ -67,6 +68,9 @@ core::Json stateToJson(const FirmwareState& s) {
   for (const Outcome& o : s.unreported)
     out.push_back({{"outcome", o.outcome}, {"version", o.version}, {"slot", o.slot}, {"reason", o.reason}, {"at", o.at}});
   j["unreported"] = out;
+  core::Json held = core::Json::array();
+  for (const HeldVersion& h : s.held) held.push_back({{"version", h.version}, {"reason", h.reason}, {"until", h.until}});
+  j["held"] = held;
   return j;
 }
 
@@ -105,7 +109,33 @@ core::Result<FirmwareState> stateFromJson(const core::Json& j) {
       s.unreported.push_back(std::move(out));
     }
   }
+  if (j.contains("held")) {
+    if (!j["held"].is_array()) return core::corrupt("state.held: expected list");
+    for (const core::Json& h : j["held"]) {
+      if (!h.is_object()) return core::corrupt("state.held: expected objects");
+      HeldVersion v;
+      uint64_t until = 0;
+      EDGE_RETURN_IF_ERROR(needString(h, "version", v.version, "state.held"));
+      EDGE_RETURN_IF_ERROR(needString(h, "reason", v.reason, "state.held"));
+      EDGE_RETURN_IF_ERROR(needCount(h, "until", until, "state.held"));
+      v.until = static_cast<int64_t>(until);
+      s.held.push_back(std::move(v));
+    }
+  }
   return s;
+}
+
+void holdVersion(FirmwareState& s, const std::string& version, const std::string& reason, int64_t until) {
+  s.held.erase(std::remove_if(s.held.begin(), s.held.end(), [&](const HeldVersion& h) { return h.version == version; }),
+               s.held.end());
+  s.held.push_back(HeldVersion{version, reason, until});
+  if (s.held.size() > kMaxHeld) s.held.erase(s.held.begin());
+}
+
+const HeldVersion* heldAt(const FirmwareState& s, const std::string& version, int64_t now) {
+  for (const HeldVersion& h : s.held)
+    if (h.version == version && h.until > now) return &h;
+  return nullptr;
 }
 
 core::Result<FirmwareState> loadState(const std::string& path) {
@@ -121,18 +151,34 @@ core::Status saveState(const std::string& path, const FirmwareState& state) {
   return core::writeFileAtomically(path, stateToJson(state).dump(2) + "\n", 0600);
 }
 
-core::Result<InstallResult> install(SlotSet& slots, const std::string& statePath, ByteSource& source,
-                                    const InstallOptions& o) {
-  auto now = o.now ? o.now : systemNow;
-  EDGE_ASSIGN_OR_RETURN(FirmwareState state, loadState(statePath));
-  EDGE_ASSIGN_OR_RETURN(std::string booted, slots.booted());
-
+core::Result<InstallPolicy> installPolicy(const FirmwareState& state, const InstallOptions& o) {
   InstallPolicy policy;
   policy.hardware = o.hardware;
   EDGE_ASSIGN_OR_RETURN(policy.running, parseVersion(o.runningVersion, "the running version"));
   if (!state.securityFloor.empty()) {
     EDGE_ASSIGN_OR_RETURN(policy.securityFloor, parseVersion(state.securityFloor, "the stored security floor"));
   }
+  return policy;
+}
+
+core::Result<InstallResult> installFile(SlotSet& slots, const std::string& statePath, const std::string& path,
+                                        const InstallOptions& o) {
+  {
+    EDGE_ASSIGN_OR_RETURN(FirmwareState state, loadState(statePath));
+    EDGE_ASSIGN_OR_RETURN(InstallPolicy policy, installPolicy(state, o));
+    EDGE_RETURN_IF_ERROR(verifyBundleFile(path, o.publicKeyPem, policy).status());
+  }
+  EDGE_ASSIGN_OR_RETURN(FileSource source, FileSource::open(path));
+  return install(slots, statePath, source, o);
+}
+
+core::Result<InstallResult> install(SlotSet& slots, const std::string& statePath, ByteSource& source,
+                                    const InstallOptions& o) {
+  auto now = o.now ? o.now : systemNow;
+  EDGE_ASSIGN_OR_RETURN(FirmwareState state, loadState(statePath));
+  EDGE_ASSIGN_OR_RETURN(std::string booted, slots.booted());
+
+  EDGE_ASSIGN_OR_RETURN(InstallPolicy policy, installPolicy(state, o));
   // Everything about the bundle is checked before anything on the box changes.
   EDGE_ASSIGN_OR_RETURN(BundleHeader header, openBundle(source, o.publicKeyPem, policy));
   const Manifest& m = header.manifest;
@@ -169,8 +215,10 @@ core::Result<InstallResult> install(SlotSet& slots, const std::string& statePath
   }
 
   // A failed gate whose rollback the old slot's gate has not recorded yet (an install before it ran).
-  if (state.hasInstall && state.install.stage == "gate-failed" && state.install.slot != booted)
+  if (state.hasInstall && state.install.stage == "gate-failed" && state.install.slot != booted) {
     addOutcome(state, Outcome{"rolled-back", state.install.version, state.install.slot, state.install.reason, now()});
+    holdVersion(state, state.install.version, state.install.reason, unixNow() + kDefaultHoldSeconds);
+  }
 
   // The target stops being bootable before its first byte changes.
   EDGE_RETURN_IF_ERROR(slots.removeEntry(target));
@@ -248,6 +296,7 @@ core::Result<GateResult> runGate(SlotSet& slots, const std::string& statePath, c
       return r;
     }
     addOutcome(state, Outcome{"rolled-back", p.version, p.slot, p.reason, now()});
+    holdVersion(state, p.version, p.reason, unixNow() + o.holdSeconds);
     state.hasInstall = false;
     EDGE_RETURN_IF_ERROR(saveState(statePath, state));
     r.action = GateResult::Action::kRolledBack;
@@ -269,6 +318,7 @@ core::Result<GateResult> runGate(SlotSet& slots, const std::string& statePath, c
                                    " boots (boot tries ran out)"
                              : "slot " + p.slot + "'s boot entry is gone";
     addOutcome(state, Outcome{"rolled-back", p.version, p.slot, reason, now()});
+    holdVersion(state, p.version, reason, unixNow() + o.holdSeconds);
     state.hasInstall = false;
     EDGE_RETURN_IF_ERROR(saveState(statePath, state));
     r.action = GateResult::Action::kRolledBack;

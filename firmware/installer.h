@@ -63,14 +63,30 @@ struct Outcome {
   std::string at;        // RFC 3339 UTC
 };
 
+// A version this box refused or rolled back: `edgectl firmware follow` does not try it again before
+// `until` (the management plane stops offering it once the outcome reached it; ADR 0061).
+struct HeldVersion {
+  std::string version;
+  std::string reason;
+  int64_t until = 0;  // Unix seconds
+};
+
 struct FirmwareState {
   std::string securityFloor;   // the highest floor of the bundles committed here; "" = none
   uint64_t generation = 0;     // the last install's boot entry generation
   bool hasInstall = false;
   PendingInstall install;
   std::vector<Outcome> unreported;  // oldest first, at most kMaxUnreported
+  std::vector<HeldVersion> held;    // at most kMaxHeld, the newest last
 };
 inline constexpr size_t kMaxUnreported = 50;
+inline constexpr size_t kMaxHeld = 10;
+inline constexpr int64_t kDefaultHoldSeconds = 3600;
+
+// Holds `version` until now + seconds (replacing an older hold of it); the hold of a version, if any
+// is still running at `now`.
+void holdVersion(FirmwareState& state, const std::string& version, const std::string& reason, int64_t until);
+const HeldVersion* heldAt(const FirmwareState& state, const std::string& version, int64_t now);
 
 core::Json stateToJson(const FirmwareState& state);
 core::Result<FirmwareState> stateFromJson(const core::Json& json);
@@ -101,6 +117,15 @@ struct InstallResult {
 core::Result<InstallResult> install(SlotSet& slots, const std::string& statePath, ByteSource& source,
                                     const InstallOptions& options);
 
+// What install() holds a bundle to: this hardware, the running version, the floor stored in `state`.
+core::Result<InstallPolicy> installPolicy(const FirmwareState& state, const InstallOptions& options);
+
+// A bundle file: read whole and verified first (firmware/download.h verifyBundleFile: signature,
+// install rules, every block, the digest, the end), then install(), which checks each block again
+// as it writes it. A tampered block anywhere refuses the bundle before the slot is touched.
+core::Result<InstallResult> installFile(SlotSet& slots, const std::string& statePath, const std::string& path,
+                                        const InstallOptions& options);
+
 struct GateOptions {
   std::string runningVersion;
   int soakSeconds = 120;
@@ -110,6 +135,8 @@ struct GateOptions {
   std::function<core::Status()> check;
   std::function<void(int seconds)> sleep;  // defaults to sleeping
   std::function<std::string()> now;
+  // A rolled-back version is held this long (HeldVersion) from the system clock.
+  int64_t holdSeconds = kDefaultHoldSeconds;
 };
 
 struct GateResult {

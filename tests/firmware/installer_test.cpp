@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
+#include "core/files.h"
 #include "core/pki.h"
 
 #include <CppUTest/TestHarness.h>
@@ -252,6 +254,51 @@ TEST(Installer, TamperedOrForeignBundlesWriteNothingAndKeepTheOtherSlotsEntry) {
   LONGS_EQUAL(before, slots.disks["b"].writes);
 }
 
+// An install from a file (edgectl firmware install FILE, follow's download) reads the whole bundle
+// before the first write: a tampered last block leaves the slot and its boot entry untouched.
+TEST(Installer, AFileIsVerifiedWholeBeforeItsFirstWrite) {
+  slots.entries["b"] = {firmware::SlotEntry::State::kGood, 0, 0, 0};
+  std::string good = bundle(payloadOf(200000, 3), "2.1", "2.0");
+  std::string tampered = good;
+  tampered[tampered.size() - 10] ^= 1;  // the last block
+  const std::string path = dir + "/bundle";
+  CHECK_TRUE(core::writeFileAtomically(path, tampered, 0600).isOk());
+  core::Result<firmware::InstallResult> r = firmware::installFile(slots, statePath, path, options);
+  CHECK_FALSE(r.isOk());
+  STRCMP_CONTAINS("payload block 3", r.status().message().c_str());
+  LONGS_EQUAL(0, slots.disks["b"].writes);
+  CHECK_TRUE(slots.entries["b"].state == firmware::SlotEntry::State::kGood);
+  CHECK_FALSE(state().hasInstall);
+
+  CHECK_TRUE(core::writeFileAtomically(path, good, 0600).isOk());
+  r = firmware::installFile(slots, statePath, path, options);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().message().c_str());
+  CHECK_TRUE(slots.entries["b"].state == firmware::SlotEntry::State::kTrial);
+  ::unlink(path.c_str());
+}
+
+TEST(Installer, HeldVersionsSurviveTheStateFileAndTheNewestHoldWins) {
+  firmware::FirmwareState s;
+  firmware::holdVersion(s, "2.1", "refused: payload block 3", 1000);
+  firmware::holdVersion(s, "2.1", "rolled back", 2000);
+  for (int i = 0; i < 12; ++i) firmware::holdVersion(s, "3." + std::to_string(i), "x", 5000);
+  LONGS_EQUAL(firmware::kMaxHeld, s.held.size());
+  CHECK_TRUE(firmware::heldAt(s, "2.1", 1500) == nullptr);  // pushed out by newer holds
+  CHECK_TRUE(firmware::saveState(statePath, s).isOk());
+  firmware::FirmwareState back = state();
+  LONGS_EQUAL(firmware::kMaxHeld, back.held.size());
+  const firmware::HeldVersion* h = firmware::heldAt(back, "3.11", 4999);
+  CHECK_TRUE(h != nullptr);
+  LONGS_EQUAL(5000, h->until);
+  CHECK_TRUE(firmware::heldAt(back, "3.11", 5000) == nullptr);  // the hold ended
+
+  firmware::FirmwareState one;
+  firmware::holdVersion(one, "2.1", "first", 1000);
+  firmware::holdVersion(one, "2.1", "second", 2000);
+  LONGS_EQUAL(1, one.held.size());
+  STRCMP_EQUAL("second", firmware::heldAt(one, "2.1", 1500)->reason.c_str());
+}
+
 TEST(Installer, AnInterruptedInstallResumesAfterTheBlocksThatReadBackRight) {
   std::string payload = payloadOf(10 * 65536 + 123, 4);
   std::string b = bundle(payload, "2.1", "2.0");
@@ -305,6 +352,10 @@ TEST(Installer, AFailedGateMarksTheSlotBadAndThePreviousSlotReportsTheRollback) 
   STRCMP_EQUAL("rolled-back", s.unreported.back().outcome.c_str());
   STRCMP_CONTAINS("health gate failed after 20 s: RADIUS self-test: no answer", s.unreported.back().reason.c_str());
   STRCMP_EQUAL("", s.securityFloor.c_str());  // the failed bundle's floor never became the box's
+  // firmware follow does not take the rolled-back version again for the hold (mgmt learns meanwhile).
+  const firmware::HeldVersion* held = firmware::heldAt(s, "2.1", core::SystemClock::instance().unixSeconds());
+  CHECK_TRUE(held != nullptr);
+  STRCMP_CONTAINS("RADIUS self-test", held->reason.c_str());
 }
 
 TEST(Installer, AnInstallBeforeTheOldSlotsGateRanKeepsTheRollbackForTheReport) {
