@@ -198,6 +198,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/audit", "Audit log", "audit", "audit-search", kBoth},
                                {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
                                {"/firmware", "Firmware", "firmware", "rollout-list", kBoth},
+                               {"/imports", "Imports", "imports", "import-list", kTenant},
                                {"/settings", "Settings", "settings", "branding-show", kTenant}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
@@ -478,6 +479,8 @@ void Console::addRoutes(core::HttpServer& server) {
   post("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPost(r, v); });
   get("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePage(r, v); });
   post("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePost(r, v); });
+  get("/imports", [this](const core::HttpRequest& r, const Visitor& v) { return importsPage(r, v); });
+  post("/imports", [this](const core::HttpRequest& r, const Visitor& v) { return importsPost(r, v); });
   // The logo upload is larger than a form and multipart: its own limit, the same admission; the
   // handler checks the CSRF token from the parsed parts (logo_pages.cpp).
   core::HttpRouteLimits upload = signedIn;

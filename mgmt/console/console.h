@@ -226,6 +226,11 @@ class Console {
                                   std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse firmwarePost(const core::HttpRequest& r, const Visitor& v);
 
+  // import_pages.cpp: the tenant's import batches and their rollback (issue 30, ADR 0049).
+  core::HttpResponse importsPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
+                                 int status = 200);
+  core::HttpResponse importsPost(const core::HttpRequest& r, const Visitor& v);
+
   // signup_pages.cpp: the public signup form, "check your mail", the emailed link's landing and its
   // provisioning progress; the demo owner's conversion to paid; the platform's signup funnel.
   void addSignupRoutes(

@@ -38,6 +38,7 @@ const PLATFORM_PAGES = [
   ['sessions', 'sessions?tenant=T'],
   ['dunning', 'dunning?tenant=T'],
   ['firmware', 'firmware?tenant=T'],
+  ['imports', 'imports?tenant=T'],
   ['tokens', 'tokens'],
   ['help', 'help'],
 ];
@@ -57,6 +58,7 @@ const TENANT_PAGES = [
   ['sessions', 'sessions'],
   ['dunning', 'dunning'],
   ['firmware', 'firmware'],
+  ['imports', 'imports'],
   ['help', 'help'],
 ];
 

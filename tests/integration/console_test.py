@@ -68,6 +68,12 @@ class ConsoleTest(unittest.TestCase):
         m.ctl("customer", "add", "--tenant", "acme", "--name", "Ana Silva", "--email", "ana@example.com",
               "--username", "ana", "--tags", "vip")
         other = m.ctl_json("customer", "add", "--tenant", "other", "--name", "Zed Secret", "--email", "zed@other.test")
+        # An import batch (issue 30), so the Imports page has a row and a rollback button to walk.
+        users = os.path.join(cls.tmp.path, "users")
+        with open(users, "w") as f:
+            f.write('imp-one Cleartext-Password := "pw-one-1"\n  Mikrotik-Rate-Limit = "4M/8M"\n'
+                    'imp-two Cleartext-Password := "pw-two-2"\n  Mikrotik-Rate-Limit = "4M/8M"\n')
+        m.ctl("import", "--tenant", "acme", "--source", "freeradius-users", "--from", users, "--batch", "imp-walk")
         cls.foreign = other["id"]
         with open(os.path.join(m.data_dir, "admin-token")) as f:
             cls.platform_token = f.read().strip()
@@ -482,6 +488,50 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(jar, "dunning", "dunning", {"preset": "off"}, csrf=False)[0], 403)
         self.assertEqual(len(self.m.ctl_json("dunning-policy", "get", "--tenant", "acme")["steps"]), 2)
 
+    def test_imports_batches_and_rollback(self):
+        jar = self.sign_in("imports-owner", "owner@acme.test")
+        code, page = curl(self.base + "imports", "-b", jar)
+        self.assertEqual(code, 200)
+        self.assertIn("imp-walk", page)
+        self.assertIn("freeradius-users", page)
+        self.assertIn('aria-label="Roll back batch imp-walk"', page)
+        # Another tenant's owner sees none of acme's batches, whatever is asked, and cannot roll one back.
+        boss = self.sign_in("imports-boss", "boss@other.test")
+        code, page = curl(self.base + "imports?tenant=" + self.acme, "-b", boss)
+        self.assertEqual(code, 200)
+        self.assertNotIn("imp-walk", page)
+        code, page = self.form(boss, "imports", "imports", {"batch": "imp-walk"})
+        self.assertEqual(code, 404, page)
+        # A read-only role sees the batch without the button, and the server refuses the post anyway;
+        # without the CSRF token nothing is done.
+        reader = self.token_jar("imports-reader", self.reader_token)
+        code, page = curl(self.base + "imports", "-b", reader)
+        self.assertEqual(code, 200)
+        self.assertIn("imp-walk", page)
+        self.assertNotIn("Roll back batch", page)
+        self.assertEqual(self.form(reader, "imports", "imports", {"batch": "imp-walk"})[0], 403)
+        self.assertEqual(self.form(jar, "imports", "imports", {"batch": "imp-walk"}, csrf=False)[0], 403)
+        batches = self.m.ctl_json("import", "list", "--tenant", "acme")
+        self.assertEqual([(b["batch"], b["state"]) for b in batches], [("imp-walk", "applied")])
+        # The owner rolls it back: the page says what was removed; the subscribers are gone.
+        code, page = self.form(jar, "imports", "imports", {"batch": "imp-walk"})
+        self.assertEqual(code, 200, page)
+        self.assertIn("Batch imp-walk rolled back: 2 subscribers, 0 customers and 1 plans removed.", page)
+        self.assertIn("rolled back 20", page)
+        self.assertNotIn('aria-label="Roll back batch imp-walk"', page)
+        subs = [s["username"] for s in self.m.ctl_json("subscriber", "list", "--tenant", "acme")]
+        self.assertNotIn("imp-one", subs)
+        self.assertIn("ana", subs)
+        # Once only: a second rollback is refused with the reason, on the page.
+        code, page = self.form(jar, "imports", "imports", {"batch": "imp-walk"})
+        self.assertEqual(code, 409, page)
+        self.assertIn("rolled back already", page)
+        # A platform person names the tenant.
+        root = self.token_jar("imports-platform", self.platform_token)
+        code, page = curl(self.base + "imports?tenant=" + self.acme, "-b", root)
+        self.assertEqual(code, 200)
+        self.assertIn("imp-walk", page)
+
     def test_firmware_page_window_and_rollout_forms(self):
         jar = self.sign_in("firmware-owner", "owner@acme.test")
         code, page = curl(self.base + "firmware", "-b", jar)
@@ -600,15 +650,16 @@ class ConsoleTest(unittest.TestCase):
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                             "tokens", "help"],
+                             "imports", "tokens", "help"],
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "help"],
+                          "firmware", "imports", "help"],
                 "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                           "firmware", "help"],
+                           "firmware", "imports", "help"],
                 "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "help", "forgot", "people", "tokens", "audit", "settings", "account", "account-totp"],
+                          "firmware", "imports", "help", "forgot", "people", "tokens", "audit", "settings", "account",
+                          "account-totp"],
                 "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                         "tokens", "help", "people", "audit", "account"]}
+                         "imports", "tokens", "help", "people", "audit", "account"]}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -633,17 +684,17 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
                                               "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Dunning", "Firmware", "Settings", "Your account"])
+                                               "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Settings", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
-        self.assertIn("owner@acme.test", text["owner-11-people"])
-        self.assertNotIn("boss@other.test", text["owner-11-people"])
+        self.assertIn("owner@acme.test", text["owner-12-people"])
+        self.assertNotIn("boss@other.test", text["owner-12-people"])
         for who in ("platform", "admin", "reader", "owner", "root"):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
         self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "Audit log", "Dunning", "Firmware", "Settings"])
+                                               "Audit log", "Dunning", "Firmware", "Imports", "Settings"])
         for who in ("admin", "reader"):
             self.assertEqual(checks[f"{who}-tokens-page"], 403)
             self.assertEqual(checks[f"{who}-tenants-page"], 200)  # tenant-list: only their own tenant
