@@ -97,6 +97,21 @@ const std::vector<core::Migration>& radiusMigrations() {
        // '' = a top-up made on the box (edgectl, the web UI), which has no id.
        "ALTER TABLE topups ADD COLUMN ref TEXT NOT NULL DEFAULT '';"
        "CREATE UNIQUE INDEX topups_ref ON topups(ref) WHERE ref <> '';"},
+      {14, "import batches on the box, to roll one back",
+       // Issue 30 (ADR 0049 on a box): `edgectl import` adds plans and subscribers as one batch; a row
+       // keeps its batch until anything else writes it (plan-set, subscriber-set, sync: '' again), so
+       // `edgectl import rollback` removes only what the batch added and nobody changed since.
+       "ALTER TABLE plans ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE subscribers ADD COLUMN import_batch TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX subscribers_import ON subscribers(import_batch) WHERE import_batch <> '';"
+       "CREATE TABLE import_batches ("
+       "  id TEXT PRIMARY KEY,"
+       "  state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied','rolled-back')),"
+       "  plans INTEGER NOT NULL DEFAULT 0,"
+       "  subscribers INTEGER NOT NULL DEFAULT 0,"
+       "  created_at INTEGER NOT NULL,"
+       "  rolled_back_at INTEGER NOT NULL DEFAULT 0"
+       ");"},
   };
   return migrations;
 }
