@@ -356,11 +356,28 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("insight-at-risk", "insight at-risk", "--tenant T [--limit N]", "the tenant's customers at risk of leaving, highest score first, with the factors in words")
           .args({tenant(), integer("limit").range(1, 10000)})
           .role("tenant"),
+      command("insight-retention", "insight retention", "--tenant T [--limit N]", "the retention list: the top 20% of the tenant's scored customers, with the factors in words and a suggested action")
+          .args({tenant(), integer("limit").range(1, 10000)})
+          .role("tenant"),
+      command("insight-upsell", "insight upsell", "--tenant T [--day D] [--limit N]", "customer upsell candidates: quota ran out or top-ups bought twice or more in the 90 days before D")
+          .args({tenant(), integer("day").range(0, 1000000), integer("limit").range(1, 10000)})
+          .role("tenant"),
+      command("tenant-health", "tenant health", "[--tenant T]", "every tenant's health score 0-100 with its weighted factors (devices, payments, growth, churn) and the premium upsell candidates (near the tier's cap, or asking for a higher tier's plugins)")
+          .args({text("tenant", false, 64)})
+          .role("platform"),
 
       // Fleet monitoring and notifications (mgmt/monitoring, docs/insight.md "Fleet monitoring", ADR 0054).
       command("alert-list", "alert list", "--tenant T [--state open|closed] [--limit N]", "the tenant's alerts (a box silent or reporting alarms): open first, most customers affected first")
           .args({tenant(), text("state", false, 16), integer("limit").range(1, 10000)})
           .role("tenant"),
+      command("alert-groups", "alert groups", "--tenant T [--state open|closed] [--limit N]", "the tenant's alerts grouped by root cause (boxes silent together, a box and its alarms): open groups first, most customers affected first, each customer counted once")
+          .args({tenant(), text("state", false, 16), integer("limit").range(1, 10000)})
+          .role("tenant"),
+      command("alert-ack", "alert ack", "--tenant T --id N", "acknowledge an alert: someone is on it (shown on the alert and its group; the first acknowledgement stays)")
+          .args({tenant(), integer("id", true).range(1, INT64_MAX)})
+          .positional("id")
+          .roles(fieldWork())
+          .change(),
       command("alert-show", "alert show", "--tenant T --id N [--limit N]", "one alert and the customers it affects (subscribers seen on the box before it went silent)")
           .args({tenant(), integer("id", true).range(1, INT64_MAX), integer("limit").range(1, 100000)})
           .positional("id")

@@ -110,6 +110,9 @@ std::shared_ptr<const core::ConfigTable<MonitoringSettings>> monitoringTable() {
       .integer("max-attempts", &MonitoringSettings::maxAttempts, 10, 1, 100,
                "Attempts at an SMS or a webhook delivery (backoff from 30 s doubling to an hour) before it is "
                "given up")
+      .integer("group-window", &MonitoringSettings::groupWindow, 300, 0, 86400,
+               "Seconds: an alert opened this soon after an open alert of the same tenant (or on a box with an open "
+               "alert) joins its group, one root cause; 0 groups only a box's own alerts")
       .string("notify-ca-file", &MonitoringSettings::notifyCaFile, "/etc/ssl/certs/ca-certificates.crt",
               "PEM file of the CA certificates SMS providers' and tenants' webhook servers must chain to");
   return t;

@@ -62,6 +62,7 @@ struct MonitoringSettings {
   int64_t impactWindow = 86400;     // subscribers seen on a box this long before it went silent are affected
   int64_t maintenanceLead = 86400;  // planned maintenance is announced this long before it starts
   int64_t maxAttempts = 10;         // SMS and webhook deliveries given up after this many
+  int64_t groupWindow = 300;        // a tenant's alerts opened this close to an open one join its group
   std::string notifyCaFile;         // PEM trust anchors for SMS providers and webhook receivers
 };
 

@@ -125,7 +125,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       monitoring({storage, clock,
                   monitoring::MonitoringOptions{config.devicePollInterval, config.monitoring.missedPolls,
                                                 config.monitoring.impactWindow, config.monitoring.maintenanceLead,
-                                                config.monitoring.maxAttempts}}),
+                                                config.monitoring.maxAttempts, config.monitoring.groupWindow}}),
       partners({storage, clock}),
       onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
 

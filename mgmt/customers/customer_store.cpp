@@ -209,6 +209,10 @@ core::Result<int64_t> CustomerStore::count(const std::string& tenantId) {
   return tx_.queryInt64("SELECT count(*) FROM customers WHERE tenant_id = $1", {tenantId});
 }
 
+core::Result<int64_t> CustomerStore::countCreatedBefore(const std::string& tenantId, int64_t before) {
+  return tx_.queryInt64("SELECT count(*) FROM customers WHERE tenant_id = $1 AND created_at < $2", {tenantId, before});
+}
+
 core::Status CustomerStore::deleteTenant(const std::string& tenantId) {
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM customer_keys WHERE tenant_id = $1", {tenantId}).status());
   return tx_.exec("DELETE FROM customers WHERE tenant_id = $1", {tenantId}).status();

@@ -55,6 +55,8 @@ class CustomerStore {
   core::Result<std::vector<Customer>> search(const std::string& tenantId, const std::vector<std::string>& words,
                                              int64_t limit, int64_t offset);
   core::Result<int64_t> count(const std::string& tenantId);
+  // Those created before `before` (Unix seconds): growth for the tenant health score.
+  core::Result<int64_t> countCreatedBefore(const std::string& tenantId, int64_t before);
   // Every customer of the tenant and its terms (a demo's purge).
   core::Status deleteTenant(const std::string& tenantId);
 

@@ -1,9 +1,12 @@
 #include "mgmt/insight/insight_commands.h"
 
+#include <cmath>
 #include <ctime>
+#include <memory>
 
 #include "core/command_args.h"
 #include "core/json.h"
+#include "mgmt/insight/health_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/tenancy/tenant_store.h"
 
@@ -57,7 +60,78 @@ std::vector<std::string> allTenants(store::Storage& storage) {
 
 }  // namespace
 
+Json factorJson(const HealthFactor& f) {
+  return Json{{"name", f.name}, {"weight", f.weight}, {"known", f.known},
+              {"value", std::round(f.value * 100) / 100}, {"points", std::round(f.points * 10) / 10}, {"words", f.words}};
+}
+
+void bindHealthCommands(core::command::Table& table, InsightService& insight) {
+  store::Storage& storage = insight.storage();
+  auto health = std::make_shared<HealthService>(storage, insight.options().atRiskScore);
+  table.bind("tenant-health", [health, &table](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
+    if (!caller.platform()) return ControlReply::error(core::permissionDenied("tenant-health is the platform's"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> only, a.text("tenant"));
+    auto pluginOf = [&table](const std::string& command) {
+      const core::command::Spec* spec = table.find(command);
+      return spec == nullptr ? std::string() : spec->feature;
+    };
+    EDGE_ASSIGN_OR_RETURN(std::vector<TenantReport> list, health->tenants(only.value_or(""), ::time(nullptr), pluginOf));
+    if (only && list.empty()) return ControlReply::error(core::notFound("tenant: no active tenant '" + *only + "'"));
+    Json tenants = Json::array();
+    int64_t upsell = 0;
+    for (const TenantReport& r : list) {
+      Json factors = Json::array();
+      for (const HealthFactor& f : r.health.factors) factors.push_back(factorJson(f));
+      tenants.push_back(Json{{"tenant", r.signals.tenantId},
+                             {"name", r.signals.name},
+                             {"tier", r.signals.tier},
+                             {"known", r.health.known},
+                             {"score", r.health.score},
+                             {"band", r.health.band},
+                             {"weakest", r.health.weakest},
+                             {"factors", factors},
+                             {"subscribers", r.signals.subscribers},
+                             {"subscriber-cap", r.signals.subscriberCap},
+                             {"upsell", r.upsell ? Json(*r.upsell) : Json(nullptr)}});
+      if (r.upsell) ++upsell;
+    }
+    return ControlReply::success(std::to_string(list.size()) + " tenant(s) scored, " + std::to_string(upsell) +
+                                     " upsell candidate(s)",
+                                 Json{{"tenants", tenants}});
+  });
+  table.bind("insight-retention", [health, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantId(storage, a, caller));
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+    EDGE_ASSIGN_OR_RETURN(std::vector<RetentionEntry> list, health->retention(tenant, limit.value_or(100)));
+    Json customers = Json::array();
+    for (const RetentionEntry& e : list)
+      customers.push_back(Json{{"customer", e.score.customerId}, {"score", e.score.score}, {"factors", e.score.factors},
+                               {"action", e.action}, {"scored-at", e.score.scoredAt}});
+    return ControlReply::success(std::to_string(list.size()) + " customer(s) in the top 20% at risk",
+                                 Json{{"customers", customers}});
+  });
+  table.bind("insight-upsell", [health, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantId(storage, a, caller));
+    EDGE_ASSIGN_OR_RETURN(int32_t day, dayOf(a));
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+    EDGE_ASSIGN_OR_RETURN(std::vector<CustomerUpsell> list, health->customerUpsell(tenant, day, limit.value_or(100)));
+    Json customers = Json::array();
+    for (const CustomerUpsell& u : list)
+      customers.push_back(Json{{"customer", u.customerId}, {"quota-exhausted", u.exhausted}, {"top-ups", u.topUps},
+                               {"why", u.words}, {"action", "offer a plan with a bigger quota"}});
+    return ControlReply::success(std::to_string(list.size()) + " customer upsell candidate(s)",
+                                 Json{{"customers", customers}});
+  });
+}
+
 void bindInsightCommands(core::command::Table& table, InsightService& insight) {
+  bindHealthCommands(table, insight);
   store::Storage& storage = insight.storage();
   table.bind("insight-train", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);

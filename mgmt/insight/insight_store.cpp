@@ -192,6 +192,20 @@ core::Result<std::vector<Score>> InsightStore::atRisk(const std::string& tenantI
   return out;
 }
 
+core::Result<InsightStore::ScoreSummary> InsightStore::scoreSummary(const std::string& tenantId, int minScore) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
+                        tx_.queryOne("SELECT count(*), CAST(COALESCE(sum(score), 0) AS BIGINT), "
+                                     "CAST(COALESCE(sum(CASE WHEN score >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) "
+                                     "FROM insight_scores WHERE tenant_id = $1",
+                                     {tenantId, int64_t{minScore}}));
+  ScoreSummary s;
+  if (!row) return s;
+  s.scored = row->int64(0);
+  s.atRisk = row->int64(2);
+  s.mean = s.scored > 0 ? static_cast<double>(row->int64(1)) / static_cast<double>(s.scored) : 0;
+  return s;
+}
+
 core::Status InsightStore::deleteTenant(const std::string& tenantId) {
   for (const char* sql : {"DELETE FROM insight_customer_days WHERE tenant_id = $1",
                           "DELETE FROM insight_tenant_days WHERE tenant_id = $1",

@@ -56,6 +56,12 @@ class InsightStore {
 
   // The tenant's scores replaced by these (customers not in `scores` keep their old row).
   core::Status putScores(const std::string& tenantId, const std::vector<Score>& scores);
+  // The tenant's scored customers: how many, their mean score, how many at or above `minScore`.
+  struct ScoreSummary {
+    int64_t scored = 0, atRisk = 0;
+    double mean = 0;
+  };
+  core::Result<ScoreSummary> scoreSummary(const std::string& tenantId, int minScore);
   // Highest first, at least `minScore`, at most `limit`.
   core::Result<std::vector<Score>> atRisk(const std::string& tenantId, int minScore, int64_t limit);
 

@@ -34,7 +34,8 @@ core::Result<std::string> tenantOf(store::Storage& storage, const CommandArgs& a
 Json alertJson(const Alert& a) {
   return Json{{"id", a.id},          {"device", a.deviceId},       {"kind", a.kind},
               {"detail", a.detail},  {"state", a.state},           {"affected", a.affected},
-              {"opened-at", a.openedAt}, {"closed-at", a.closedAt}};
+              {"opened-at", a.openedAt}, {"closed-at", a.closedAt}, {"group", a.groupId},
+              {"acked-at", a.ackedAt},   {"acked-by", a.ackedBy}};
 }
 
 Json maintenanceJson(const Maintenance& m) {
@@ -76,6 +77,37 @@ void bindMonitoringCommands(core::command::Table& table, MonitoringService& moni
     return ControlReply::success(std::to_string(open) + " open alert(s) of " + std::to_string(list.size()) +
                                      " listed, most customers affected first",
                                  Json{{"alerts", out}});
+  });
+  table.bind("alert-groups", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantOf(storage, a, c));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> state, a.text("state"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+    EDGE_ASSIGN_OR_RETURN(std::vector<MonitoringService::AlertGroup> groups,
+                          m.alertGroups(tenant, state.value_or(""), limit.value_or(100)));
+    Json out = Json::array();
+    int64_t open = 0;
+    for (const MonitoringService::AlertGroup& g : groups) {
+      Json alerts = Json::array();
+      for (const Alert& al : g.alerts) alerts.push_back(alertJson(al));
+      out.push_back(Json{{"group", g.id},         {"state", g.open ? "open" : "closed"},
+                         {"affected", g.affected}, {"counted", g.counted},
+                         {"acknowledged", g.acked}, {"opened-at", g.openedAt},
+                         {"alerts", alerts}});
+      if (g.open) ++open;
+    }
+    return ControlReply::success(std::to_string(open) + " open group(s) of " + std::to_string(groups.size()) +
+                                     " listed, most customers affected first",
+                                 Json{{"groups", out}});
+  });
+  table.bind("alert-ack", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantOf(storage, a, c));
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id, a.integer("id"));
+    if (!id) return ControlReply::error(core::invalidArgument("id: required"));
+    EDGE_ASSIGN_OR_RETURN(Alert acked, m.ackAlert(tenant, *id, c.label));
+    return ControlReply::success("alert " + std::to_string(acked.id) + " acknowledged by " + acked.ackedBy,
+                                 alertJson(acked));
   });
   table.bind("alert-show", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);

@@ -36,7 +36,17 @@ std::string alarmsOf(const std::string& reported) {
 Json alertJson(const Alert& a, const std::string& hostname) {
   return Json{{"id", a.id},          {"device", a.deviceId},     {"hostname", hostname},
               {"kind", a.kind},      {"detail", a.detail},       {"state", a.state},
-              {"affected", a.affected}, {"opened-at", a.openedAt}, {"closed-at", a.closedAt}};
+              {"affected", a.affected}, {"opened-at", a.openedAt}, {"closed-at", a.closedAt},
+              {"group", a.groupId}};
+}
+
+// The affected not yet told of the group's root cause by an earlier alert of it.
+std::vector<Affected> notToldYet(const std::vector<Affected>& affected, const std::vector<std::string>& told) {
+  std::set<std::string> seen(told.begin(), told.end());
+  std::vector<Affected> out;
+  for (const Affected& a : affected)
+    if (!seen.count(a.username)) out.push_back(a);
+  return out;
 }
 
 core::Result<NotifySettings> settingsIn(MonitoringStore& store, const std::string& tenantId) {
@@ -140,12 +150,18 @@ core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
       auto isOpen = [&open](const char* kind) { return std::find(open.begin(), open.end(), kind) != open.end(); };
       if (silent && !isOpen("offline")) {
         const std::string detail = "no check-in since " + utcText(device.lastCheckin);
-        EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id, store.openAlert(device.tenantId, device.id, "offline", detail, now));
+        EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id,
+                              store.openAlert(device.tenantId, device.id, "offline", detail, now, d_.options.groupWindow));
         if (!id) return core::Status::ok();
         EDGE_ASSIGN_OR_RETURN(std::vector<Affected> affected,
                               store.affectedBy(device.tenantId, {device.id}, device.lastCheckin - d_.options.impactWindow));
         EDGE_RETURN_IF_ERROR(store.putImpact(*id, device.tenantId, affected));
         EDGE_ASSIGN_OR_RETURN(std::optional<Alert> alert, store.alert(device.tenantId, *id));
+        // One root cause, one message: customers an earlier alert of the group told are not told again.
+        if (alert->groupId != alert->id) {
+          EDGE_ASSIGN_OR_RETURN(std::vector<std::string> told, store.groupUsernames(alert->groupId, alert->id));
+          affected = notToldYet(affected, told);
+        }
         Subject s;
         s.source = "alert";
         s.sourceId = *id;
@@ -175,7 +191,8 @@ core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
         ++report.closed;
       }
       if (!alarms.empty() && !isOpen("alarm")) {
-        EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id, store.openAlert(device.tenantId, device.id, "alarm", alarms, now));
+        EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id,
+                              store.openAlert(device.tenantId, device.id, "alarm", alarms, now, d_.options.groupWindow));
         if (id) {
           EDGE_ASSIGN_OR_RETURN(std::vector<Affected> affected,
                                 store.affectedBy(device.tenantId, {device.id}, now - d_.options.impactWindow));
@@ -304,6 +321,60 @@ core::Result<std::vector<Alert>> MonitoringService::alerts(const std::string& te
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
+  return out;
+}
+
+core::Result<std::vector<MonitoringService::AlertGroup>> MonitoringService::alertGroups(const std::string& tenantId,
+                                                                                     const std::string& state,
+                                                                                     int64_t limit) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Alert> list, alerts(tenantId, state, limit));
+  std::map<int64_t, AlertGroup> byId;
+  for (const Alert& a : list) {
+    const int64_t gid = a.groupId != 0 ? a.groupId : a.id;
+    AlertGroup& g = byId[gid];
+    g.id = gid;
+    g.alerts.push_back(a);
+    g.counted += a.affected;
+    if (g.openedAt == 0 || a.openedAt < g.openedAt) g.openedAt = a.openedAt;
+    if (a.state == "open") {
+      g.open = true;
+      if (a.ackedAt == 0) g.acked = false;
+    }
+  }
+  std::vector<int64_t> ids;
+  for (const auto& [gid, g] : byId) ids.push_back(gid);
+  std::vector<std::pair<int64_t, int64_t>> counts;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(counts, MonitoringStore(tx).groupAffected(tenantId, ids));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  for (const auto& [gid, n] : counts) byId[gid].affected = n;
+  std::vector<AlertGroup> out;
+  for (auto& [gid, g] : byId) {
+    if (!g.open) g.acked = false;  // "acknowledged" speaks of open alerts only
+    out.push_back(std::move(g));
+  }
+  std::sort(out.begin(), out.end(), [](const AlertGroup& a, const AlertGroup& b) {
+    if (a.open != b.open) return a.open;
+    if (a.affected != b.affected) return a.affected > b.affected;
+    return a.openedAt != b.openedAt ? a.openedAt > b.openedAt : a.id > b.id;
+  });
+  return out;
+}
+
+core::Result<Alert> MonitoringService::ackAlert(const std::string& tenantId, int64_t id, const std::string& by) {
+  Alert out;
+  const int64_t t = now();
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    MonitoringStore store(tx);
+    EDGE_ASSIGN_OR_RETURN(bool found, store.ackAlert(tenantId, id, by, t));
+    if (!found) return core::notFound("id: no alert " + std::to_string(id));
+    EDGE_ASSIGN_OR_RETURN(std::optional<Alert> a, store.alert(tenantId, id));
+    out = *a;
+    return core::Status::ok();
+  }));
   return out;
 }
 

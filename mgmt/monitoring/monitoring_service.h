@@ -42,6 +42,7 @@ struct MonitoringOptions {
   int64_t impactWindow = 86400;    // a subscriber seen on the box this long before it went silent is affected
   int64_t maintenanceLead = 86400; // maintenance is announced this long before it starts
   int64_t maxAttempts = 10;        // SMS and webhook deliveries given up after this many
+  int64_t groupWindow = 300;       // an alert opened this soon after an open one of the tenant joins its group
   int64_t batch = 200;             // deliveries per pass
 };
 
@@ -65,6 +66,19 @@ class MonitoringService {
 
   // The command layer's reads and changes; every call names the tenant (checked by the caller).
   core::Result<std::vector<Alert>> alerts(const std::string& tenantId, const std::string& state, int64_t limit);
+  // The tenant's alerts (as alerts()) in their groups (one root cause each, ADR 0059): a group is
+  // open while one of its alerts is; `affected` counts each subscriber once however many of its
+  // alerts list them (`counted` is the alerts' sum, the duplicates the group removes). Open groups
+  // first, then most affected, then newest.
+  struct AlertGroup {
+    int64_t id = 0;
+    std::vector<Alert> alerts;
+    int64_t affected = 0, counted = 0, openedAt = 0;
+    bool open = false, acked = true;  // acked: every open alert of it is acknowledged
+  };
+  core::Result<std::vector<AlertGroup>> alertGroups(const std::string& tenantId, const std::string& state, int64_t limit);
+  // kNotFound for another tenant's alert; acknowledging twice keeps the first.
+  core::Result<Alert> ackAlert(const std::string& tenantId, int64_t id, const std::string& by);
   // The alert and its customers (kNotFound for another tenant's).
   core::Result<std::pair<Alert, std::vector<Affected>>> alertShow(const std::string& tenantId, int64_t id, int64_t limit);
   core::Result<NotifySettings> settings(const std::string& tenantId);

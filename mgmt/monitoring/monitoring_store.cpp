@@ -8,10 +8,12 @@ namespace mgmt::monitoring {
 
 namespace {
 
-constexpr const char* kAlertColumns = "id, tenant_id, device_id, kind, detail, state, affected, opened_at, closed_at";
+constexpr const char* kAlertColumns =
+    "id, tenant_id, device_id, kind, detail, state, affected, opened_at, closed_at, group_id, acked_at, acked_by";
 
 Alert alertFrom(const store::Row& r) {
-  return Alert{r.int64(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.int64(6), r.int64(7), r.int64(8)};
+  return Alert{r.int64(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.int64(6), r.int64(7), r.int64(8),
+               r.int64(9), r.int64(10), r.text(11)};
 }
 
 constexpr const char* kMaintenanceColumns = "id, tenant_id, starts_at, ends_at, devices, reason, state, created_by, created_at";
@@ -61,18 +63,68 @@ Notification notificationFrom(const store::Row& r) {
 
 core::Result<std::optional<int64_t>> MonitoringStore::openAlert(const std::string& tenantId, const std::string& deviceId,
                                                                 const std::string& kind, const std::string& detail,
-                                                                int64_t now) {
+                                                                int64_t now, int64_t groupWindow) {
   // Checked first (not ON CONFLICT on the partial index: its conflict target differs between the
   // backends); a kReadWrite unit of work behaves as if alone, so two mgmtd cannot both insert.
   EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> open,
                         tx_.queryOne("SELECT id FROM fleet_alerts WHERE device_id = $1 AND kind = $2 AND state = 'open'",
                                      {deviceId, kind}));
   if (open) return std::optional<int64_t>();
+  // The group: the box's own open alert's first, else the tenant's newest recent open alert's.
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> same,
+                        tx_.queryOne("SELECT group_id FROM fleet_alerts WHERE tenant_id = $1 AND device_id = $2 "
+                                     "AND state = 'open' ORDER BY id LIMIT 1",
+                                     {tenantId, deviceId}));
+  int64_t group = same ? same->int64(0) : 0;
+  if (group == 0 && groupWindow > 0) {
+    EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> near,
+                          tx_.queryOne("SELECT group_id FROM fleet_alerts WHERE tenant_id = $1 AND state = 'open' "
+                                       "AND opened_at >= $2 ORDER BY opened_at DESC, id DESC LIMIT 1",
+                                       {tenantId, now - groupWindow}));
+    if (near) group = near->int64(0);
+  }
   EDGE_ASSIGN_OR_RETURN(int64_t id,
-                        tx_.queryInt64("INSERT INTO fleet_alerts(tenant_id, device_id, kind, detail, state, opened_at) "
-                                       "VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
-                                       {tenantId, deviceId, kind, detail, now}));
+                        tx_.queryInt64("INSERT INTO fleet_alerts(tenant_id, device_id, kind, detail, state, opened_at, "
+                                       "group_id) VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id",
+                                       {tenantId, deviceId, kind, detail, now, group}));
+  if (group == 0) EDGE_RETURN_IF_ERROR(tx_.exec("UPDATE fleet_alerts SET group_id = id WHERE id = $1", {id}).status());
   return std::optional<int64_t>(id);
+}
+
+core::Result<bool> MonitoringStore::ackAlert(const std::string& tenantId, int64_t id, const std::string& by,
+                                             int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne("SELECT acked_at FROM fleet_alerts WHERE id = $1 AND tenant_id = $2", {id, tenantId}));
+  if (!row) return false;
+  if (row->int64(0) != 0) return true;
+  EDGE_RETURN_IF_ERROR(tx_.exec("UPDATE fleet_alerts SET acked_at = $1, acked_by = $2 WHERE id = $3 AND tenant_id = $4",
+                                {now, by.substr(0, 200), id, tenantId})
+                           .status());
+  return true;
+}
+
+core::Result<std::vector<std::pair<int64_t, int64_t>>> MonitoringStore::groupAffected(
+    const std::string& tenantId, const std::vector<int64_t>& groups) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (int64_t g : groups) {
+    EDGE_ASSIGN_OR_RETURN(int64_t n,
+                          tx_.queryInt64("SELECT count(DISTINCT c.username) FROM fleet_alerts f "
+                                         "JOIN alert_customers c ON c.alert_id = f.id "
+                                         "WHERE f.tenant_id = $1 AND f.group_id = $2",
+                                         {tenantId, g}));
+    out.emplace_back(g, n);
+  }
+  return out;
+}
+
+core::Result<std::vector<std::string>> MonitoringStore::groupUsernames(int64_t groupId, int64_t exceptAlert) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT DISTINCT c.username FROM fleet_alerts f JOIN alert_customers c ON c.alert_id = f.id "
+                                  "WHERE f.group_id = $1 AND f.id <> $2 ORDER BY c.username",
+                                  {groupId, exceptAlert}));
+  std::vector<std::string> out;
+  for (const store::Row& r : rows) out.push_back(r.text(0));
+  return out;
 }
 
 core::Result<std::optional<int64_t>> MonitoringStore::closeAlert(const std::string& deviceId, const std::string& kind,

@@ -18,6 +18,9 @@ struct Alert {
   int64_t id = 0;
   std::string tenantId, deviceId, kind, detail, state;  // kind offline|alarm; state open|closed
   int64_t affected = 0, openedAt = 0, closedAt = 0;
+  int64_t groupId = 0;   // the id of the first alert of its group (its own when it started one)
+  int64_t ackedAt = 0;   // 0: not acknowledged
+  std::string ackedBy;
 };
 
 // A subscriber seen on a box recently, with the customer behind it (customerId "" without one).
@@ -46,9 +49,20 @@ class MonitoringStore {
  public:
   explicit MonitoringStore(store::Transaction& tx) : tx_(tx) {}
 
-  // A new open alert, or nullopt when the box already has one open of that kind.
+  // A new open alert, or nullopt when the box already has one open of that kind. Its group (one root
+  // cause): the group of an open alert on the same box, else of the tenant's newest open alert opened
+  // at or after now - groupWindow, else a new group (its own id).
   core::Result<std::optional<int64_t>> openAlert(const std::string& tenantId, const std::string& deviceId,
-                                                 const std::string& kind, const std::string& detail, int64_t now);
+                                                 const std::string& kind, const std::string& detail, int64_t now,
+                                                 int64_t groupWindow = 0);
+  // Acknowledges the tenant's alert (an operator has seen it); false when there is no such alert.
+  // Acknowledging again keeps the first acknowledgement.
+  core::Result<bool> ackAlert(const std::string& tenantId, int64_t id, const std::string& by, int64_t now);
+  // Distinct subscribers affected by each group among the tenant's `groups`: group id -> count.
+  core::Result<std::vector<std::pair<int64_t, int64_t>>> groupAffected(const std::string& tenantId,
+                                                                        const std::vector<int64_t>& groups);
+  // The subscribers already affected by the group's other alerts (told of it once).
+  core::Result<std::vector<std::string>> groupUsernames(int64_t groupId, int64_t exceptAlert);
   // Closes the box's open alert of that kind; its id, or nullopt without one.
   core::Result<std::optional<int64_t>> closeAlert(const std::string& deviceId, const std::string& kind, int64_t now);
   // The kinds of the box's open alerts.

@@ -95,3 +95,79 @@ TEST(InsightCommands, PlatformTrainsTenantsScoreAndListTheirOwn) {
   CHECK_TRUE(backtest.arguments["tenants"].contains(acme));
   CHECK_TRUE(backtest.arguments["overall"]["customers"].get<int64_t>() > 20);
 }
+
+// The retention list is the top 20% of the tenant's scored customers with a suggested action; the
+// upsell list names customers whose quota ran out or who topped up twice in 90 days; the tenant
+// health score is the platform's and explains each factor with its weight. A tenant sees only its
+// own customers in each.
+TEST(InsightCommands, RetentionUpsellAndTenantHealthKeepTenantsApart) {
+  Fixture f;
+  const std::string acme = f.tenant("acme", "premium");
+  const std::string globex = f.tenant("globex", "premium");
+  const int32_t today = load(f, acme, globex);
+  const Json day = today;
+  CHECK_EQUAL(0, f.call("insight-train", Json{{"day", day}}).result);
+  CHECK_EQUAL(0, f.call("insight-score", Json{{"day", day}}, Caller{acme}).result);
+
+  core::ControlReply retention = f.call("insight-retention", Json::object(), Caller{acme});
+  CHECK_EQUAL_TEXT(0, retention.result, retention.text.c_str());
+  const Json& kept = retention.arguments["customers"];
+  core::ControlReply scored = f.call("insight-at-risk", Json{{"limit", 10000}}, Caller{acme});
+  // Every active acme customer has a score row; the list is a fifth of them (rounded up), highest first.
+  // (A score of 0 is no risk at all: such a customer is not listed even in the top fifth.)
+  int64_t all = 0, positive = 0;
+  CHECK_TRUE(f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+                        EDGE_ASSIGN_OR_RETURN(all, tx.queryInt64("SELECT count(*) FROM insight_scores WHERE tenant_id = $1", {acme}));
+                        EDGE_ASSIGN_OR_RETURN(positive, tx.queryInt64("SELECT count(*) FROM insight_scores WHERE tenant_id = $1 "
+                                                                      "AND score > 0", {acme}));
+                        return core::Status::ok();
+                      }).isOk());
+  CHECK_TRUE(all > 20);
+  CHECK_TRUE(!kept.empty());
+  CHECK_EQUAL(std::min((all + 4) / 5, positive), static_cast<int64_t>(kept.size()));
+  int previous = 101;
+  for (const Json& c : kept) {
+    CHECK_TRUE(c["customer"].get<std::string>().rfind("acme-", 0) == 0);
+    CHECK_TRUE(c["score"].get<int>() <= previous);
+    previous = c["score"].get<int>();
+    CHECK_TRUE_TEXT(!c["action"].get<std::string>().empty(), c.dump().c_str());
+  }
+  CHECK_EQUAL(scored.arguments["customers"][0]["score"].get<int>(), kept[0]["score"].get<int>());
+
+  core::ControlReply upsell = f.call("insight-upsell", Json{{"day", day}}, Caller{acme});
+  CHECK_EQUAL_TEXT(0, upsell.result, upsell.text.c_str());
+  CHECK_TRUE_TEXT(!upsell.arguments["customers"].empty(), upsell.text.c_str());
+  for (const Json& c : upsell.arguments["customers"]) {
+    CHECK_TRUE(c["customer"].get<std::string>().rfind("acme-", 0) == 0);
+    CHECK_TRUE(c["quota-exhausted"].get<int>() >= 2 || c["top-ups"].get<int>() >= 2);
+    CHECK_TRUE(c["why"].get<std::string>().find("in 90 days") != std::string::npos);
+  }
+
+  // acme naming globex: not-found; globex has no scores, so no retention list.
+  for (const char* command : {"insight-retention", "insight-upsell"}) {
+    core::ControlReply other = f.call(command, Json{{"tenant", globex}}, Caller{acme});
+    CHECK_EQUAL_TEXT(std::string("not-found"), other.toJson().value("code", ""), command);
+  }
+  CHECK_EQUAL(0, static_cast<int>(f.call("insight-retention", Json::object(), Caller{globex}).arguments["customers"].size()));
+
+  // Tenant health: the platform's only; each tenant with its four weighted factors.
+  core::ControlReply refused = f.call("tenant-health", Json::object(), Caller{acme});
+  CHECK_TRUE(refused.result != 0);
+  core::ControlReply health = f.call("tenant-health", Json::object());
+  CHECK_EQUAL_TEXT(0, health.result, health.text.c_str());
+  bool sawAcme = false;
+  for (const Json& t : health.arguments["tenants"]) {
+    if (t["tenant"] != acme) continue;
+    sawAcme = true;
+    LONGS_EQUAL(4, t["factors"].size());
+    int weights = 0;
+    for (const Json& x : t["factors"]) weights += x["weight"].get<int>();
+    CHECK_EQUAL(100, weights);
+    // Only churn has data here (no boxes, customers or subscriptions in this fixture).
+    CHECK_TRUE(t["known"].get<bool>());
+    CHECK_TRUE(t["factors"][3]["known"].get<bool>());
+    CHECK_FALSE(t["factors"][0]["known"].get<bool>());
+    CHECK_TRUE(t["factors"][3]["words"].get<std::string>().find("mean churn risk") != std::string::npos);
+  }
+  CHECK_TRUE(sawAcme);
+}

@@ -271,6 +271,91 @@ TEST(Monitoring, AlertsRankByCustomersAffected) {
   CHECK_EQUAL(0, alerts[2].affected);
 }
 
+// Boxes of one tenant going silent within monitoring.group-window of each other are one root cause:
+// one group, ranked by the customers it affects, each counted once (a subscriber seen on two of the
+// boxes), and each customer told once; a box silent later, or another tenant's box, is another group.
+// Acknowledging keeps the first person's mark; another tenant's alert cannot be acknowledged.
+TEST(Monitoring, AlertsOfOneRootCauseAreGroupedCountedOnceAndToldOnce) {
+  Db db;
+  db.tenant("t-acme");
+  db.tenant("t-globex");
+  db.box("t-acme", "site-a", kNow - 100);
+  db.box("t-acme", "site-b", kNow - 100);
+  db.box("t-acme", "far", kNow + 300);
+  db.box("t-globex", "g1", kNow - 100);
+  db.used("t-acme", "site-a", "alice", kNow - 200);
+  db.used("t-acme", "site-b", "alice", kNow - 150);  // alice roams between the two boxes
+  db.used("t-acme", "site-b", "bob", kNow - 150);
+  db.used("t-acme", "far", "carol", kNow + 200);
+  db.used("t-globex", "g1", "gina", kNow - 150);
+  db.customer("t-acme", "cu-alice", "alice", "alice@example.net", "");
+  db.customer("t-acme", "cu-bob", "bob", "bob@example.net", "");
+  db.customer("t-acme", "cu-carol", "carol", "carol@example.net", "");
+  db.customer("t-globex", "cu-gina", "gina", "gina@example.net", "");
+
+  CHECK_EQUAL(3, db.service->check(kNow)->opened);        // site-a, site-b, g1
+  CHECK_EQUAL(1, db.service->check(kNow + 400)->opened);  // far: silent 400 s later, past the window
+  core::Result<std::vector<MonitoringService::AlertGroup>> groups = db.service->alertGroups("t-acme", "", 10);
+  CHECK_TRUE_TEXT(groups.isOk(), groups.status().toString().c_str());
+  LONGS_EQUAL(2, groups->size());
+  const MonitoringService::AlertGroup site = (*groups)[0];
+  LONGS_EQUAL(2, site.alerts.size());
+  CHECK_EQUAL(2, site.affected);  // alice and bob, alice once
+  CHECK_EQUAL(3, site.counted);   // the alerts' own counts: alice on both
+  CHECK_TRUE(site.open);
+  CHECK_FALSE(site.acked);
+  for (const Alert& a : site.alerts) CHECK_EQUAL(site.id, a.groupId);
+  const MonitoringService::AlertGroup far = (*groups)[1];
+  LONGS_EQUAL(1, far.alerts.size());
+  STRCMP_EQUAL("far", far.alerts[0].deviceId.c_str());
+  CHECK_EQUAL(far.alerts[0].id, far.id);
+  CHECK_EQUAL(1, far.affected);
+
+  // alice heard of the site's outage once, though two of its alerts list her.
+  std::vector<Notification> log = db.log("t-acme");
+  int aliceMails = 0;
+  for (const Notification& n : log) aliceMails += n.customerId == "cu-alice" ? 1 : 0;
+  CHECK_EQUAL(1, aliceMails);
+  CHECK_TRUE(find(log, "email", "cu-bob") != nullptr);
+  CHECK_TRUE(find(log, "email", "cu-carol") != nullptr);
+  CHECK_EQUAL(1, db.count("SELECT count(*) FROM mail_outbox WHERE recipient = $1", {std::string("alice@example.net")}));
+
+  // globex's box went silent in the same pass but is its own group, and sees none of acme's.
+  groups = db.service->alertGroups("t-globex", "", 10);
+  LONGS_EQUAL(1, groups->size());
+  LONGS_EQUAL(1, (*groups)[0].alerts.size());
+  STRCMP_EQUAL("g1", (*groups)[0].alerts[0].deviceId.c_str());
+
+  // Acknowledged: the first mark stays; the group is acknowledged once all its open alerts are.
+  const int64_t first = site.alerts[0].id, second = site.alerts[1].id;
+  core::Result<Alert> acked = db.service->ackAlert("t-acme", first, "tech@acme.example");
+  CHECK_TRUE_TEXT(acked.isOk(), acked.status().toString().c_str());
+  STRCMP_EQUAL("tech@acme.example", acked->ackedBy.c_str());
+  CHECK_TRUE(acked->ackedAt > 0);
+  acked = db.service->ackAlert("t-acme", first, "someone-else");
+  STRCMP_EQUAL("tech@acme.example", acked->ackedBy.c_str());
+  CHECK_FALSE((*db.service->alertGroups("t-acme", "", 10))[0].acked);
+  CHECK_TRUE(db.service->ackAlert("t-acme", second, "tech@acme.example").isOk());
+  CHECK_TRUE((*db.service->alertGroups("t-acme", "", 10))[0].acked);
+  CHECK_TRUE(core::Code::kNotFound == db.service->ackAlert("t-globex", first, "intruder").status().code());
+
+  // A box reporting alarms that then goes silent: one root cause, whatever the window (0 here).
+  mgmt::monitoring::MonitoringOptions o = db.service->options();
+  o.groupWindow = 0;
+  MonitoringService noWindow({*db.storage, core::SystemClock::instance(), o});
+  db.box("t-acme", "nas-box", kNow + 1000, Json{{"alerts", Json::array({"nas-silent"})}});
+  CHECK_EQUAL(1, noWindow.check(kNow + 1001)->opened);  // the alarm
+  CHECK_EQUAL(1, noWindow.check(kNow + 1100)->opened);  // silent: offline, in the alarm's group
+  int64_t alarmGroup = 0, offlineGroup = -1;
+  const std::vector<Alert> open = *db.service->alerts("t-acme", "open", 20);
+  for (const Alert& a : open) {
+    if (a.deviceId != "nas-box") continue;
+    (a.kind == "alarm" ? alarmGroup : offlineGroup) = a.groupId;
+  }
+  CHECK_TRUE(alarmGroup != 0);
+  CHECK_EQUAL(alarmGroup, offlineGroup);
+}
+
 TEST(Monitoring, AlarmsInTheCheckInHealthRaiseAnAlarmAlertThatClosesWhenCleared) {
   Db db;
   db.tenant("t-acme");
