@@ -118,7 +118,8 @@ core::HttpResponse WebUi::sessionsPage(const core::HttpRequest& r, const Visitor
   core::Json data{{"f_user", view.user}, {"f_nas", view.nas}, {"f_ip", view.ip}, {"f_mac", view.mac},
                   {"f_after", view.after}, {"f_before", view.before},
                   {"sort", view.sort}, {"page", view.page}, {"pages", pages}, {"rows", rows}, {"none", rows.empty()},
-                  {"total", total}, {"online", integerOf(a, "online")}, {"nas_options", nasOptions}, {"sorts", sorts},
+                  {"total", total}, {"one_total", total == 1}, {"online", integerOf(a, "online")},
+                  {"one_online", integerOf(a, "online") == 1}, {"nas_options", nasOptions}, {"sorts", sorts},
                   {"filtered", !(view.user.empty() && view.nas.empty() && view.ip.empty() && view.mac.empty())}};
   const std::string first = textOf(a, "first-key"), last = textOf(a, "last-key");
   if (view.page > 1)

@@ -163,7 +163,8 @@ class WebUi(unittest.TestCase):
         self.assertIn("at least 10", r.stdout + r.stderr)
 
     def test_phone_screenshots_for_the_operator_guide(self):
-        """The newer pages at a phone's size (390 px wide) as a technician, for docs/images: into
+        """The newer pages at a phone's size (390 px wide) as an admin (who has every page, Accounts
+        included), for docs/images: into
         EDGE_DOC_IMAGES when set (how the operator guide's pictures are refreshed), else the artifacts."""
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
         out = os.environ.get("EDGE_DOC_IMAGES") or os.path.join(
@@ -171,8 +172,9 @@ class WebUi(unittest.TestCase):
         pages = [["webui-phone-overview", ""], ["webui-phone-subscriber", "subscriber?u=alice"],
                  ["webui-phone-sessions", "sessions"], ["webui-phone-events", "events"],
                  ["webui-phone-diagnostics", "diagnostics"], ["webui-phone-account-totp", "account/totp"],
-                 ["webui-phone-settings", "settings"], ["webui-phone-certificates", "certificates"]]
-        result = shots(src, self.ui, out, ACCOUNTS[1], pages)
+                 ["webui-phone-settings", "settings"], ["webui-phone-certificates", "certificates"],
+                 ["webui-phone-accounts", "accounts"]]
+        result = shots(src, self.ui, out, ACCOUNTS[2], pages)
         self.assertEqual([s["name"] for s in result["shots"]], [p[0] for p in pages])
         for s in result["shots"]:
             self.assertEqual(s["status"], 200, s)
@@ -180,8 +182,11 @@ class WebUi(unittest.TestCase):
             self.assertEqual(png_width(os.path.join(out, s["name"] + ".png")), 390, s["name"])
         text = {s["name"]: s["text"] for s in result["shots"]}
         self.assertIn("alice", text["webui-phone-sessions"])
+        self.assertIn("1 session online.", text["webui-phone-sessions"])  # one, not "1 sessions"
         self.assertIn("sign-in code", text["webui-phone-account-totp"].lower())
         self.assertRegex(text["webui-phone-certificates"], r"EAP server certificate\s+Warning\s+(9|10)\s+expires in")
+        for name in ("vera", "tomas", "ada"):
+            self.assertIn(name, text["webui-phone-accounts"])
         print("phone screenshots in", out)
 
     def test_browser_walk_as_each_role(self):
