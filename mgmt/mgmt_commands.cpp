@@ -105,7 +105,8 @@ std::vector<Arg> with(std::vector<Arg> args, const std::vector<Arg>& more) {
 
 std::vector<Arg> customerArguments(bool nameRequired) {
   return {text("name", nameRequired, 128), text("email", false, 254), text("phone", false, 32),
-          text("address", false, 512), text("notes", false, 4096), list("tags"), text("username", false, 253)};
+          text("address", false, 512), text("notes", false, 4096), list("tags"), text("username", false, 253),
+          text("country", false, 2), text("region", false, 64), text("city", false, 64), text("postal", false, 64)};
 }
 
 }  // namespace
@@ -318,7 +319,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .action(),
 
       // Customers: the people behind the subscribers (mgmt/customers).
-      command("customer-add", "customer add", "--tenant T --name N [--email E] [--phone P] [--address A] [--notes N] [--tags a,b] [--username U]", "add a customer (prints its id); --username: the subscriber (RADIUS account) they hold")
+      command("customer-add", "customer add", "--tenant T --name N [--email E] [--phone P] [--address A] [--country DE] [--region R] [--city C] [--postal P] [--notes N] [--tags a,b] [--username U]", "add a customer (prints its id); --username: the subscriber (RADIUS account) they hold")
           .args(with({tenant()}, customerArguments(true)))
           .role("tenant")
           .change(),
@@ -613,6 +614,67 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("partners-verify", "partners verify", "[--tenant T]", "recompute every statement from the ledger, check the ledger's numbering and totals, trace each entry to billing")
           .args({tenant()})
           .roles(billingStaff()),
+
+      // The partner programme (mgmt/partners/program_service.h, docs/partners.md, ADR 0055):
+      // territories and attribution by territory, agreements, certification, tier review, applications.
+      command("partner-territory-add", "partner territory add", "[--tenant T] --partner ID --country DE [--region R] [--city C] [--postal P] [--exclusive true]", "give a partner a territory (exclusive or shared); the answer names the territories it overlaps and who wins there")
+          .args({tenant(), text("partner", true, 64), text("country", true, 2), text("region", false, 64), text("city", false, 64),
+                 text("postal", false, 16), boolean("exclusive")})
+          .roles(billingStaff())
+          .change(),
+      command("partner-territory-list", "partner territory list", "[--tenant T] [--partner ID] [--all true]", "territories of the platform's partners, a tenant's resellers, or one partner (--all: removed ones too)")
+          .args({tenant(), text("partner", false, 64), boolean("all")})
+          .roles(partnerReaders()),
+      command("partner-territory-remove", "partner territory remove", "[--tenant T] --id N", "remove a territory (it decides nothing from now; attributions it made stay)")
+          .args({tenant(), integer("id").range(1, INT64_MAX)})
+          .roles(billingStaff())
+          .change(),
+      command("attribution-explain", "attribution explain", "--tenant T (--username U | --country DE [--region R] [--city C] [--postal P]) [--date DATE] [--platform true]", "who a customer belongs to and why: the attribution in force and the territory rules' answer in words")
+          .args({tenant(), text("username", false, 253), text("date", false, 10), boolean("platform"), text("country", false, 2),
+                 text("region", false, 64), text("city", false, 64), text("postal", false, 16)})
+          .roles(billingStaff()),
+      command("attribution-territory", "attribution territory", "--tenant T --username U [--date DATE] [--platform true] [--country DE ...]", "attribute a customer by territory (from the customer's country, region, city and postal code); never replaces one by hand or referral")
+          .args({tenant(), text("username", true, 253), text("date", false, 10), boolean("platform"), text("country", false, 2),
+                 text("region", false, 64), text("city", false, 64), text("postal", false, 16)})
+          .roles(billingStaff())
+          .change(),
+      command("agreement-publish", "agreement publish", "--title T --body TEXT", "publish the next version of the partner agreement: partners are paid out once they accept it")
+          .args({text("title", true, 200), text("body", true, 65536)})
+          .roles({"platform-owner", "platform-admin"})
+          .change(),
+      command("agreement-show", "agreement show", "[--version N] [--partner ID]", "the partner agreement (current or a version); with --partner (or as a partner) who accepted which version when")
+          .args({tenant(), integer("version").range(1, INT64_MAX), text("partner", false, 64)})
+          .roles(partnerReaders()),
+      command("agreement-accept", "agreement accept", "[--version N]", "accept the current partner agreement, as one of the partner's people (recorded with the version and time)")
+          .args({integer("version").range(1, INT64_MAX)})
+          .roles({"partner"})
+          .change(),
+      command("partner-certify", "partner certify", "[--tenant T] --partner ID --until DATE|none [--name N]", "a partner's certification and the last day it holds (lists show expired ones)")
+          .args({tenant(), text("partner", true, 64), text("until", true, 10), text("name", false, 64)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-tier-rules", "partner tier-rules", "[--tenant T] --rules JSON", "tier thresholds by trailing paid revenue: {\"currency\": \"EUR\", \"window-months\": 12, \"silver\": \"10000.00\", \"gold\": \"50000.00\", \"platinum\": \"150000.00\", \"hysteresis-bp\": 1000}")
+          .args({tenant(), text("rules", true, 8192)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-tiers-review", "partner tiers-review", "[--tenant T] [--date DATE] [--apply true]", "each partner's trailing revenue against the tier rules: the changes they call for, with the figures; --apply writes them into the tier history")
+          .args({tenant(), text("date", false, 10), boolean("apply")})
+          .roles(billingStaff())
+          .change(),
+      command("partner-apply", "partner apply", "[--tenant T] --name N --company C --email E --type TYPE --country DE [--message M]", "record an application to become a partner (the public form /partners/apply does the same)")
+          .args({tenant(), text("name", true, 128), text("company", true, 128), text("email", true, 254), text("type", true, 32),
+                 text("country", true, 2), text("message", false, 4000)})
+          .roles(billingStaff())
+          .change(),
+      command("partner-application-list", "partner application list", "[--tenant T] [--status pending|approved|rejected] [--limit N]", "applications to become a partner, newest first")
+          .args({tenant(), text("status", false, 16), integer("limit").range(1, 1000)})
+          .roles(billingStaff()),
+      command("partner-application-decide", "partner application decide", "[--tenant T] --id ID --decision approve|reject [--reason R] [--currency EUR] [--tier bronze]", "approve (makes the partner and invites its person) or reject with a reason; the applicant is mailed either way")
+          .args({tenant(), text("id", true, 64), text("decision", true, 8), text("reason", false, 1000), text("currency", false, 3),
+                 text("tier", false, 16)})
+          .roles(billingStaff())
+          .change(),
+
 
       // Admin API tokens: an integration's, or a person's own (--person), each with a role.
       command("token-create", "token create", "[--tenant T] [--name N] [--role R] [--person EMAIL] [--ttl 90d]", "an admin API bearer token with a role, for the platform or one tenant, an integration's or a person's (shown once; --ttl: it expires)")

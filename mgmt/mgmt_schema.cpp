@@ -35,7 +35,6 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v20(),
       schema::v21(),
       schema::v22(),
-      schema::v23(),
   };
   return migrations;
 }

@@ -19,6 +19,7 @@
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
 #include "mgmt/partners/partner_store.h"
+#include "mgmt/partners/program_store.h"
 
 namespace mgmt {
 
@@ -52,6 +53,18 @@ access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage&
   return d;
 }
 
+// The partner programme mails applicants through the outbox (platform mail) and limits the public
+// form as signups are limited (ADR 0037).
+partners::ProgramService::Deps programDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock) {
+  partners::ProgramService::Deps d{storage, clock};
+  d.mail = [](store::Transaction& tx, const std::string& to, const std::string& name, const core::Json& variables,
+              int64_t now) { return mail::enqueue(tx, "", to, name, variables, now).status(); };
+  d.perOriginPerHour = config.signup.pendingPerAddress;
+  d.perEmailPerHour = config.signup.perEmailPerHour;
+  d.pendingMax = config.signup.pendingMax;
+  return d;
+}
+
 // Links in signup mail point at the admin API (or mail.link-url).
 onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, store::Storage& storage,
                                                    const core::Clock& clock, tenancy::TenancyService& tenancy,
@@ -76,6 +89,7 @@ onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, sto
     EDGE_RETURN_IF_ERROR(billing::BillingStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(importing::ImportStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(customers::CustomerStore(tx).deleteTenant(tenantId));
+    EDGE_RETURN_IF_ERROR(partners::ProgramStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(partners::PartnerStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(insight::InsightStore(tx).deleteTenant(tenantId));
     EDGE_RETURN_IF_ERROR(monitoring::MonitoringStore(tx).deleteTenant(tenantId));
@@ -127,6 +141,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
                                                 config.monitoring.impactWindow, config.monitoring.maintenanceLead,
                                                 config.monitoring.maxAttempts, config.monitoring.groupWindow}}),
       partners({storage, clock}),
+      partnerProgram(programDeps(config, storage, clock)),
       onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
 
 void Platform::bind(core::command::Table& table) {
@@ -135,6 +150,7 @@ void Platform::bind(core::command::Table& table) {
   monitoring::bindMonitoringCommands(table, monitoring);
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
+  partners::bindProgramCommands(table, partnerProgram);
   api::bindCollectionCommands(table, collection);
   importing::bindImportCommands(table, importing);
   billing::bindDunningCommands(table, dunning);

@@ -19,6 +19,7 @@
 #include "mgmt/importing/import_service.h"
 #include "mgmt/insight/insight_service.h"
 #include "mgmt/partners/partner_service.h"
+#include "mgmt/partners/program_service.h"
 #include "mgmt/fleet/fleet_service.h"
 #include "mgmt/fleet/rollout_service.h"
 #include "mgmt/mgmt_config.h"
@@ -51,6 +52,8 @@ class Platform {
   insight::InsightService insight;  // churn models and scores (ADR 0042)
   monitoring::MonitoringService monitoring;  // fleet alerts, outage impact, notifications (ADR 0054)
   partners::PartnerService partners;  // partners, commissions, payouts (ADR 0041)
+  // Territories, applications, agreements, certification, tier review (ADR 0055).
+  partners::ProgramService partnerProgram;
 
   api::Services services() { return api::Services{tenancy, access, signIn, audit, fleet, catalog, usage, customers, billing}; }
   // Self-registration, demo scenarios and lifecycle, conversion (ADR 0029).

@@ -95,6 +95,15 @@ core::Status validateFields(const Json& args) {
   std::string address = textOf(args, "address");
   if (address.size() > 512) return core::invalidArgument("address: at most 512 characters");
   if (hasControl(address, true)) return core::invalidArgument("address: control characters are not allowed");
+  std::string country = textOf(args, "country");
+  if (!country.empty() && (country.size() != 2 || !std::isalpha(static_cast<unsigned char>(country[0])) ||
+                           !std::isalpha(static_cast<unsigned char>(country[1]))))
+    return core::invalidArgument("country: a two-letter ISO 3166 code such as DE");
+  for (const char* key : {"region", "city", "postal"}) {
+    std::string v = textOf(args, key);
+    if (v.size() > 64) return core::invalidArgument(std::string(key) + ": at most 64 characters");
+    if (hasControl(v, false)) return core::invalidArgument(std::string(key) + ": control characters are not allowed");
+  }
   std::string notes = textOf(args, "notes");
   if (notes.size() > 4096) return core::invalidArgument("notes: at most 4096 characters");
   if (hasControl(notes, true)) return core::invalidArgument("notes: control characters are not allowed");
@@ -110,6 +119,8 @@ core::Status validateFields(const Json& args) {
 Json customerJson(const Customer& c) {
   return Json{{"id", c.id},           {"name", c.name},         {"email", c.email},
               {"phone", c.phone},     {"address", c.address},   {"notes", c.notes},
+              {"country", c.country}, {"region", c.region},     {"city", c.city},
+              {"postal", c.postalCode},
               {"tags", c.tags},       {"username", c.username}, {"created", c.createdAt},
               {"updated", c.updatedAt}};
 }
@@ -138,6 +149,13 @@ ControlReply CustomerService::put(const Json& args, const Caller& caller, bool r
     if (args.contains("phone")) c.phone = textOf(args, "phone");
     if (args.contains("address")) c.address = textOf(args, "address");
     if (args.contains("notes")) c.notes = textOf(args, "notes");
+    if (args.contains("country")) {
+      c.country = textOf(args, "country");
+      for (char& ch : c.country) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    if (args.contains("region")) c.region = textOf(args, "region");
+    if (args.contains("city")) c.city = textOf(args, "city");
+    if (args.contains("postal")) c.postalCode = textOf(args, "postal");
     if (args.contains("tags")) c.tags = parseTags(tagsText(args));
     if (args.contains("username")) {
       std::string username = textOf(args, "username");

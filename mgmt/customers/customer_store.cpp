@@ -71,11 +71,16 @@ Customer fromRow(const store::Row& r) {
   c.username = r.text(8);
   c.createdAt = r.int64(9);
   c.updatedAt = r.int64(10);
+  c.country = r.text(11);
+  c.region = r.text(12);
+  c.city = r.text(13);
+  c.postalCode = r.text(14);
   return c;
 }
 
 constexpr const char* kColumns =
-    "c.tenant_id, c.id, c.name, c.email, c.phone, c.address, c.notes, c.tags, c.username, c.created_at, c.updated_at";
+    "c.tenant_id, c.id, c.name, c.email, c.phone, c.address, c.notes, c.tags, c.username, c.created_at, c.updated_at, "
+    "c.country, c.region, c.city, c.postal_code";
 
 }  // namespace
 
@@ -146,12 +151,15 @@ core::Result<std::optional<Customer>> CustomerStore::find(const std::string& ten
 core::Status CustomerStore::put(const Customer& c) {
   EDGE_RETURN_IF_ERROR(
       tx_.exec("INSERT INTO customers(tenant_id, id, name, email, phone, address, notes, tags, username, created_at, "
-               "updated_at, import_batch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+               "updated_at, import_batch, country, region, city, postal_code) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
                "ON CONFLICT(tenant_id, id) DO UPDATE SET name = excluded.name, email = excluded.email, "
                "phone = excluded.phone, address = excluded.address, notes = excluded.notes, tags = excluded.tags, "
-               "username = excluded.username, updated_at = excluded.updated_at, import_batch = excluded.import_batch",
+               "username = excluded.username, updated_at = excluded.updated_at, import_batch = excluded.import_batch, "
+               "country = excluded.country, region = excluded.region, city = excluded.city, "
+               "postal_code = excluded.postal_code",
                {c.tenantId, c.id, c.name, c.email, c.phone, c.address, c.notes, joined(c.tags), c.username, c.createdAt,
-                c.updatedAt, c.importBatch})
+                c.updatedAt, c.importBatch, c.country, c.region, c.city, c.postalCode})
           .status());
   EDGE_RETURN_IF_ERROR(
       tx_.exec("DELETE FROM customer_keys WHERE tenant_id = $1 AND customer_id = $2", {c.tenantId, c.id}).status());

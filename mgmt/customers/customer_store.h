@@ -22,6 +22,9 @@ struct Customer {
   std::string email;
   std::string phone;
   std::string address;
+  // Where they are, for attribution by territory (mgmt/partners): ISO 3166 alpha-2 country (upper
+  // case), region, city, postal code; "" when unknown.
+  std::string country, region, city, postalCode;
   std::string notes;
   std::vector<std::string> tags;
   std::string username;  // the RADIUS account (a subscriber of the tenant), or ""

@@ -54,6 +54,20 @@ const std::map<std::string, Defaults> kDefaults = {
         "<p>Hello{{#name}} {{name}}{{/name}},</p><p>an account at {{brand.name}} has been made for you ({{email}}, "
         "role {{role}}).</p><p><a href=\"{{link}}\">Choose your password and sign in</a> (the link works once, "
         "within {{days}} days).</p><p>If you did not expect this, ignore this message.</p>"}},
+      {"partner-application-approved",
+       {"Welcome to the {{{brand.name}}} partner programme",
+        "Hello {{{name}}},\n\nyour application for {{{company}}} is approved: you are partner {{{partner}}}.\n"
+        "{{#reason}}{{{reason}}}\n{{/reason}}A separate message invites you to choose your password and sign in "
+        "to the partner portal, where you accept the partner agreement.\n",
+        "<p>Hello {{name}},</p><p>your application for <strong>{{company}}</strong> is approved: you are partner "
+        "{{partner}}.</p>{{#reason}}<p>{{reason}}</p>{{/reason}}<p>A separate message invites you to choose your "
+        "password and sign in to the partner portal, where you accept the partner agreement.</p>"}},
+      {"partner-application-rejected",
+       {"Your partner application to {{{brand.name}}}",
+        "Hello {{{name}}},\n\nthank you for applying with {{{company}}}. We cannot accept the application:\n\n"
+        "{{{reason}}}\n",
+        "<p>Hello {{name}},</p><p>thank you for applying with <strong>{{company}}</strong>. We cannot accept the "
+        "application:</p><p>{{reason}}</p>"}},
       {"welcome-paid",
        {"Welcome to {{{brand.name}}}: {{{tenant}}} is on {{{tier}}}",
         "{{{tenant}}} is now on the {{{tier}}} tier. The demo's sample data has been removed; your own data "

@@ -7,6 +7,7 @@
 #include "mgmt/billing/billing_feed.h"
 #include "mgmt/partners/partner_internal.h"
 #include "mgmt/partners/partner_service.h"
+#include "mgmt/partners/program_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/tenancy/tenant_store.h"
 
@@ -288,6 +289,8 @@ ControlReply PartnerService::approvePayout(const Json& args, const Caller& calle
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     PartnerStore st(tx);
     EDGE_ASSIGN_OR_RETURN(Partner p, reachablePartner(st, who, id));
+    // Not before the partner accepted the current agreement (program_service.h).
+    EDGE_RETURN_IF_ERROR(requireCurrentAgreement(tx, p.id));
     EDGE_ASSIGN_OR_RETURN(int64_t balance, st.balance(p.id, day));
     EDGE_ASSIGN_OR_RETURN(int64_t hold, st.onHold(p.id, day));
     const int64_t payable = balance - hold;

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/pki.h"
 #include "mgmt/partners/partner_internal.h"
+#include "mgmt/partners/program_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 
 namespace mgmt::partners {
@@ -312,7 +313,10 @@ ControlReply PartnerService::list(const Json& args, const Caller& caller) {
           EDGE_ASSIGN_OR_RETURN(ps, st.partners(t.id));
         }
         out = Json::array();
-        for (const Partner& p : ps) out.push_back(partnerJson(p));
+        for (const Partner& p : ps) {
+          out.push_back(partnerJson(p));
+          out.back().update(certificationJson(tx, p.id, today()));  // "expired" shows in the list
+        }
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
@@ -335,6 +339,7 @@ ControlReply PartnerService::show(const Json& args, const Caller& caller) {
         PartnerStore st(tx);
         EDGE_ASSIGN_OR_RETURN(Partner p, reachablePartner(st, who, id));
         j = partnerJson(p);
+        j.update(certificationJson(tx, p.id, today()));
         EDGE_ASSIGN_OR_RETURN(int64_t balance, st.balance(p.id, day));
         EDGE_ASSIGN_OR_RETURN(int64_t hold, st.onHold(p.id, day));
         EDGE_ASSIGN_OR_RETURN(std::vector<Payout> approved, st.payouts(p.id, "approved"));

@@ -94,6 +94,12 @@ const std::vector<TableSpec>& platformTables() {
       {"notifications", {"id"}},
       {"tenant_logos", {"tenant_id"}},  // migration 18: tenants' uploaded logos (issue 23)
       {"payout_accounts", {"scope"}},  // migration 20: the payer's account of partner payouts (ADR 0056)
+      // Migration 21: the partner programme (ADR 0055).
+      {"partner_territories", {"id"}},
+      {"partner_applications", {"id"}},
+      {"partner_agreements", {"version"}},
+      {"partner_acceptances", {"partner_id", "version", "person"}},
+      {"partner_tier_rules", {"scope"}},
   };
   return tables;
 }
