@@ -35,6 +35,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v20(),
       schema::v21(),
       schema::v22(),
+      schema::v23(),
   };
   return migrations;
 }

@@ -160,4 +160,69 @@ store::Migration v19() {
           "CREATE INDEX fleet_alerts_group ON fleet_alerts(tenant_id, group_id);"};
 }
 
+store::Migration v23() {
+  return {23, "network devices the boxes poll over SNMP (latest state per device), and alerts about one of them",
+          // mgmt/monitoring (issue 26, ADR 0062). network_devices: the latest state of each device a box
+          // polls, from its check-in's health.network. fleet_alerts gains kind 'device-unreachable' and a
+          // subject (the network device's name; '' for the box's own alerts): one open alert per (box,
+          // kind, subject). SQLite cannot change a CHECK: the table is rebuilt, ids kept.
+          // SQLite
+          "CREATE TABLE network_devices ("
+          "  box_id TEXT NOT NULL,"
+          "  name TEXT NOT NULL,"
+          "  tenant_id TEXT NOT NULL,"
+          "  nas TEXT NOT NULL DEFAULT '',"                       // the NAS client it serves ('' none)
+          "  kind TEXT NOT NULL,"                                 // nas, switch, router
+          "  reachable INTEGER NOT NULL,"
+          "  since INTEGER NOT NULL DEFAULT 0,"                   // when it became unreachable (0 = reachable)
+          "  uptime INTEGER NOT NULL DEFAULT 0,"                  // seconds, as last read
+          "  interfaces_down TEXT NOT NULL DEFAULT '[]',"         // JSON list of interface names
+          "  updated_at INTEGER NOT NULL,"
+          "  PRIMARY KEY (box_id, name)"
+          ") WITHOUT ROWID;"
+          "CREATE TABLE fleet_alerts_v23 ("
+          "  id INTEGER PRIMARY KEY,"
+          "  tenant_id TEXT NOT NULL,"
+          "  device_id TEXT NOT NULL,"
+          "  kind TEXT NOT NULL CHECK (kind IN ('offline','alarm','device-unreachable')),"
+          "  subject TEXT NOT NULL DEFAULT '',"
+          "  detail TEXT NOT NULL DEFAULT '',"
+          "  state TEXT NOT NULL CHECK (state IN ('open','closed')),"
+          "  affected INTEGER NOT NULL DEFAULT 0,"
+          "  opened_at INTEGER NOT NULL,"
+          "  closed_at INTEGER NOT NULL DEFAULT 0,"
+          "  group_id INTEGER NOT NULL DEFAULT 0,"
+          "  acked_at INTEGER NOT NULL DEFAULT 0,"
+          "  acked_by TEXT NOT NULL DEFAULT ''"
+          ");"
+          "INSERT INTO fleet_alerts_v23 (id, tenant_id, device_id, kind, detail, state, affected, opened_at, closed_at, "
+          "group_id, acked_at, acked_by) SELECT id, tenant_id, device_id, kind, detail, state, affected, opened_at, "
+          "closed_at, group_id, acked_at, acked_by FROM fleet_alerts;"
+          "DROP TABLE fleet_alerts;"
+          "ALTER TABLE fleet_alerts_v23 RENAME TO fleet_alerts;"
+          "CREATE UNIQUE INDEX fleet_alerts_open ON fleet_alerts(device_id, kind, subject) WHERE state = 'open';"
+          "CREATE INDEX fleet_alerts_tenant ON fleet_alerts(tenant_id, state, affected);"
+          "CREATE INDEX fleet_alerts_group ON fleet_alerts(tenant_id, group_id);",
+          // PostgreSQL
+          "CREATE TABLE network_devices ("
+          "  box_id TEXT NOT NULL,"
+          "  name TEXT NOT NULL,"
+          "  tenant_id TEXT NOT NULL,"
+          "  nas TEXT NOT NULL DEFAULT '',"
+          "  kind TEXT NOT NULL,"
+          "  reachable BIGINT NOT NULL,"
+          "  since BIGINT NOT NULL DEFAULT 0,"
+          "  uptime BIGINT NOT NULL DEFAULT 0,"
+          "  interfaces_down TEXT NOT NULL DEFAULT '[]',"
+          "  updated_at BIGINT NOT NULL,"
+          "  PRIMARY KEY (box_id, name)"
+          ");"
+          "ALTER TABLE fleet_alerts DROP CONSTRAINT fleet_alerts_kind_check;"
+          "ALTER TABLE fleet_alerts ADD CONSTRAINT fleet_alerts_kind_check "
+          "CHECK (kind IN ('offline','alarm','device-unreachable'));"
+          "ALTER TABLE fleet_alerts ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+          "DROP INDEX fleet_alerts_open;"
+          "CREATE UNIQUE INDEX fleet_alerts_open ON fleet_alerts(device_id, kind, subject) WHERE state = 'open';"};
+}
+
 }  // namespace mgmt::schema

@@ -28,5 +28,6 @@ store::Migration v19();  // monitoring.cpp
 store::Migration v20();  // partners.cpp
 store::Migration v21();  // partners.cpp
 store::Migration v22();  // billing.cpp
+store::Migration v23();  // monitoring.cpp
 
 }  // namespace mgmt::schema
