@@ -504,6 +504,24 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .role("tenant")
           .roles(billingStaff())
           .action(),
+      // Top-ups bought in self-care (ADR 0058).
+      command("topup-product-set", "topup-product set", "--tenant T --name N [--bytes 5GB] [--time 2h] --price 4.99 [--description TEXT]", "a top-up customers can buy in self-care: data and/or online time at a price (added or changed)")
+          .args({tenant(), text("name", true, 64), text("bytes", false, 32), text("time", false, 32), text("price", true, 20),
+                 text("description", false, 200)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("topup-product-list", "topup-product list", "--tenant T", "the tenant's top-up products")
+          .args({tenant()})
+          .role("tenant"),
+      command("topup-product-del", "topup-product del", "--tenant T --name N", "remove a top-up product (orders of it keep what they bought)")
+          .args({tenant(), text("name", true, 64)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
+      command("topup-order-list", "topup-order list", "--tenant T [--username U] [--state pending|paid] [--limit N]", "top-ups bought in self-care: paid ones with their invoice and how many boxes they were sent to")
+          .args({tenant(), text("username", false, 253), text("state", false, 16), integer("limit").range(1, 100000)})
+          .role("tenant"),
       command("bank-import", "bank import", "--tenant T --format camt053|csv --file PATH", "import a bank statement: lines matched surely become payments, the others wait for review; a line imported before is skipped")
           .args({tenant(), text("format", true, 16), text("statement", true, 921600)})
           .role("tenant")

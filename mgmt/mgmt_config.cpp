@@ -92,7 +92,10 @@ std::shared_ptr<const core::ConfigTable<PaymentSettings>> paymentsTable() {
             "The online payment provider's API, https://HOST[:PORT] (hosted checkout, signed webhooks); empty: "
             "online payments off")
       .string("provider-ca-file", &PaymentSettings::providerCaFile, "/etc/ssl/certs/ca-certificates.crt",
-              "PEM file of the CA certificates the provider's certificate must chain to");
+              "PEM file of the CA certificates the provider's certificate must chain to")
+      .integer("webhook-retention-days", &PaymentSettings::webhookRetentionDays, 90, 7, 3650,
+               "Days the provider's webhook events are kept (their ids make a delivery apply once); at least 7, "
+               "beyond any provider's retry window (Stripe's is 3 days); signed deliveries go after an hour");
   return t;
 }
 
@@ -173,6 +176,10 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
         .string("ca-cert", &MgmtConfig::caCert, "", "PEM file of an existing CA to issue device certificates; empty = "
                 "data-dir/ca.pem, created at first start")
         .string("ca-key", &MgmtConfig::caKey, "", "PEM file of that CA's private key (ECDSA P-256)")
+        .string("secrets-key-file", &MgmtConfig::secretsKeyFile, "",
+                "File of the AES-256 key(s) sealing secrets in the database (payment provider keys), one 64-hex "
+                "key a line, the first current; created (0600) at first start; empty = data-dir/secrets.key. "
+                "With several mgmtd: the same file on each (ADR 0058 tells how to rotate)")
         .integer("license-days", &MgmtConfig::licenseDays, 365, 1, 3650,
                  "Validity of the licenses issued to tenants (demo tenants: 7 days)")
         .integer("grace-days", &MgmtConfig::graceDays, 14, 0, 365,

@@ -53,6 +53,7 @@ struct SignupSettings {
 struct PaymentSettings {
   std::string providerUrl;     // https://api.stripe.com or a simulator; "" = online payments off
   std::string providerCaFile;  // PEM trust anchors for the provider's certificate
+  int64_t webhookRetentionDays = 90;  // webhook events kept this long (ADR 0058)
 };
 
 // Fleet monitoring and notifications (mgmt/monitoring, ADR 0054).
@@ -82,6 +83,7 @@ struct MgmtConfig {
   int64_t ticketRotationSeconds = 86400;  // the device API's TLS ticket key lives this long (ADR 0044)
   std::string caCert;      // PEM files of a CA to use; "" = create one in data-dir at first start
   std::string caKey;
+  std::string secretsKeyFile;  // the key(s) sealing secrets at rest ("" = data-dir/secrets.key; ADR 0058)
   int64_t licenseDays = 365;  // validity of licenses issued for regular tenants
   int64_t graceDays = 14;
   // Firmware rollouts (ADR 0052): the firmware public key bundles are verified with; the folder the
@@ -101,6 +103,7 @@ struct MgmtConfig {
   std::string effectivePublicUrl() const;
   // Where links in mail point: mail.link-url, or https://ADMIN-LISTEN:PORT.
   std::string effectiveLinkUrl() const;
+  std::string effectiveSecretsKeyFile() const { return secretsKeyFile.empty() ? dataDir + "/secrets.key" : secretsKeyFile; }
   std::string effectiveFirmwareDir() const { return firmwareDir.empty() ? dataDir + "/firmware" : firmwareDir; }
 };
 

@@ -97,6 +97,16 @@ core::Status Mgmtd::start() {
   EDGE_RETURN_IF_ERROR(authority_.open(config_, now).withContext("PKI"));
   platform_ = std::make_unique<Platform>(config_, authority_, *storage_);
   EDGE_RETURN_IF_ERROR(platform_->access.ensureAdminToken(config_.dataDir + "/admin-token"));
+  // Secrets at rest (ADR 0058): the key file (created 0600 at first start), then every provider
+  // secret still in the clear or under a rotated-out key sealed with the current one.
+  {
+    core::Result<core::SecretBox> box = core::SecretBox::loadOrCreate(config_.effectiveSecretsKeyFile());
+    if (!box.isOk()) return box.status().withContext("secrets-key-file");
+    platform_->collection.setSecrets(std::make_shared<const core::SecretBox>(std::move(*box)));
+    core::Result<int64_t> resealed = platform_->collection.resealSecrets();
+    if (!resealed.isOk()) return resealed.status().withContext("sealing the payment provider secrets");
+    if (*resealed > 0) core::logInfo("mgmtd: sealed the payment provider secrets of ", *resealed, " tenant(s) with the current key");
+  }
 
   platform_->bind(commands_);
   // Every mutating command, run or refused, whoever asked: the audit log (ADR 0028).
@@ -187,7 +197,8 @@ core::Status Mgmtd::start() {
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
       selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance(),
-                                      config_.payments.providerUrl.empty() ? nullptr : &platform_->collection});
+                                      config_.payments.providerUrl.empty() ? nullptr : &platform_->collection,
+                                      &platform_->topups});
   selfcare_ = std::make_unique<selfcare::SelfcarePortal>(*selfcareService_, core::SystemClock::instance(), *storage_,
                                                          *selfcareSessions_, *selfcareKey);
   EDGE_RETURN_IF_ERROR(selfcare_->init().withContext("self-care portal"));

@@ -130,6 +130,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
              config.storage.usageIngest == "insert" ? usage::IngestPath::kInsert : usage::IngestPath::kBest}),
       billing({storage, clock}),
       collection({storage, clock, config.payments.providerUrl, config.payments.providerCaFile}),
+      topups({storage, clock, collection}),
       // A walled customer is sent to the self-care portal's invoices, where it pays (ADR 0043, 0047).
       dunning({storage, clock,
                [&config](const std::string& tenantName) { return config.effectiveLinkUrl() + "/selfcare/" + tenantName + "/invoices"; }}),
@@ -151,7 +152,7 @@ void Platform::bind(core::command::Table& table) {
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
   partners::bindProgramCommands(table, partnerProgram);
-  api::bindCollectionCommands(table, collection);
+  api::bindCollectionCommands(table, collection, topups);
   importing::bindImportCommands(table, importing);
   billing::bindDunningCommands(table, dunning);
   fleet::bindRolloutCommands(table, rollouts);

@@ -338,7 +338,8 @@ core::Status SyncAgent::cycle(State& s) {
   }
   if (out->renewCertificate && now < cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3)
     EDGE_RETURN_IF_ERROR(renew(s));
-  for (const core::sync::Command& c : out->commands) runCommand(s, c);
+  // The changes first, then the commands: a top-up for a subscriber added in the same cycle finds it.
+  // (A command not run because the pull failed is sent again at the next check-in.)
   if (out->cursor != s.cursor) EDGE_RETURN_IF_ERROR(pull(s, out->cursor));
   EDGE_RETURN_IF_ERROR(pushEvents(s));
   return pushUsage(s);

@@ -49,7 +49,8 @@ void routePaymentsApi(core::HttpServer& server, billing::CollectionService& coll
       limits);
 }
 
-void bindCollectionCommands(core::command::Table& table, billing::CollectionService& collection) {
+void bindCollectionCommands(core::command::Table& table, billing::CollectionService& collection,
+                            billing::TopupService& topups) {
   auto& c = collection;
   table.bind("payment-provider-set", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.setProvider(a, who); }));
   table.bind("checkout-create", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.createCheckout(a, who); }));
@@ -57,6 +58,11 @@ void bindCollectionCommands(core::command::Table& table, billing::CollectionServ
   table.bind("bank-line-list", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.listLines(a, who); }));
   table.bind("bank-line-accept", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.acceptLine(a, who); }));
   table.bind("bank-line-reject", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.rejectLine(a, who); }));
+  auto& t = topups;
+  table.bind("topup-product-set", scoped([&t](const Json& a, const tenancy::Caller& who) { return t.setProduct(a, who); }));
+  table.bind("topup-product-list", scoped([&t](const Json& a, const tenancy::Caller& who) { return t.listProducts(a, who); }));
+  table.bind("topup-product-del", scoped([&t](const Json& a, const tenancy::Caller& who) { return t.deleteProduct(a, who); }));
+  table.bind("topup-order-list", scoped([&t](const Json& a, const tenancy::Caller& who) { return t.listOrders(a, who); }));
 }
 
 }  // namespace mgmt::api

@@ -14,10 +14,12 @@
 #include "core/command/command.h"
 #include "core/http_server.h"
 #include "mgmt/billing/collection_service.h"
+#include "mgmt/billing/topup_service.h"
 
 namespace mgmt::api {
 
 void routePaymentsApi(core::HttpServer& server, billing::CollectionService& collection);
-void bindCollectionCommands(core::command::Table& table, billing::CollectionService& collection);
+void bindCollectionCommands(core::command::Table& table, billing::CollectionService& collection,
+                            billing::TopupService& topups);
 
 }  // namespace mgmt::api

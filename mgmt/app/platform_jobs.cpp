@@ -107,6 +107,13 @@ void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
       core::logWarning("mgmtd: dunning could not move ", r->failed, " customer(s), first ", r->firstFailure);
   }
   if (lifecycle) {
+    // Webhook housekeeping (ADR 0058): events past payments.webhook-retention-days, signed
+    // deliveries past an hour.
+    run("webhook-housekeeping", [this]() -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(int64_t n, platform_.collection.purgeWebhooks(config_.payments.webhookRetentionDays));
+      if (n > 0) core::logInfo("mgmtd: ", n, " old webhook event(s) and signature(s) purged");
+      return core::Status::ok();
+    });
     run("demo-lifecycle", [this]() -> core::Status {
       EDGE_ASSIGN_OR_RETURN(onboarding::OnboardingService::LifecycleReport r, platform_.onboarding.lifecycle());
       for (const std::string& n : r.reminded) core::logInfo("mgmtd: demo tenant '", n, "' reminded of its expiry");

@@ -42,6 +42,19 @@ core::Result<std::vector<InvoiceMoney>> invoiceMoneyAfter(store::Transaction& tx
                       "JOIN invoices i ON i.id = n.credits WHERE n.tenant_id = $1 AND n.id = $2",
                       {tenantId, ref}));
       if (r) out.push_back({e.int64(0), true, r->text(2), r->text(0), ref, r->int64(1), 0, r->int64(3), r->int64(4), r->int64(5)});
+    } else if (kind == "reversal") {
+      // A refund or chargeback (ADR 0058): the invoices it reopened (its negative allocations), named
+      // by the payment it took back from.
+      EDGE_ASSIGN_OR_RETURN(
+          std::vector<Row> rows,
+          tx.query("SELECT a.invoice_id, -a.amount, p.day, i.username, i.net, i.total, i.issue_day, v.payment_id "
+                   "FROM payment_allocations a JOIN payments p ON p.id = a.payment_id "
+                   "JOIN payment_reversals v ON v.tenant_id = p.tenant_id AND v.id = p.id "
+                   "JOIN invoices i ON i.id = a.invoice_id WHERE a.payment_id = $1 ORDER BY a.invoice_id",
+                   {ref}));
+      for (const Row& r : rows)
+        out.push_back({e.int64(0), true, r.text(3), r.text(0), r.text(7), r.int64(2), r.int64(1), r.int64(4), r.int64(5),
+                       r.int64(6)});
     }
   }
   return out;

@@ -1,8 +1,9 @@
 // What other areas read from a tenant's billing, in the order it happened: the money that landed
-// on invoices (payments' allocations, credit applied at issue or later) and the credit notes that
-// reversed invoices. Driven by the tenant's ledger entry ids, which are consecutive and taken in the
-// transaction that writes the business row (ADR 0033): a reader keeping the last id it took misses
-// nothing and takes nothing twice. The partners' commission run is the reader (ADR 0041).
+// on invoices (payments' allocations, credit applied at issue or later), the credit notes that
+// reversed invoices and the refunds and chargebacks that took a payment's money back off them.
+// Driven by the tenant's ledger entry ids, which are consecutive and taken in the transaction that
+// writes the business row (ADR 0033): a reader keeping the last id it took misses nothing and takes
+// nothing twice. The partners' commission run is the reader (ADR 0041).
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,13 @@ namespace mgmt::billing {
 
 struct InvoiceMoney {
   int64_t entryId = 0;
-  bool reversal = false;  // a credit note on invoiceId (paymentId = the credit note)
+  // A credit note on invoiceId (paymentId = the credit note, amount 0), or money the provider took
+  // back from a payment (a refund or chargeback, ADR 0058: paymentId = the payment it took from,
+  // amount = what it reopened on invoiceId, > 0).
+  bool reversal = false;
   std::string username, invoiceId, paymentId;  // paymentId: the payment, or "credit:<entry id>"
   int64_t day = 0;        // the payment's day; the credit note's issue day; the entry's day for credit
-  int64_t amount = 0;     // onto the invoice (0 for a reversal)
+  int64_t amount = 0;     // onto the invoice; a reversal: taken off it (0 for a credit note)
   int64_t net = 0, total = 0, issueDay = 0;  // the invoice's
 };
 

@@ -1,5 +1,6 @@
 #include "mgmt/billing/collection_service.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,8 @@
 #include "mgmt/billing/billing_internal.h"
 #include "mgmt/billing/books.h"
 #include "mgmt/billing/collection_store.h"
+#include "mgmt/billing/reversals.h"
+#include "mgmt/billing/topup_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 
@@ -78,6 +81,69 @@ core::Status payLine(BillingStore& st, const Settings& settings, const BankLine&
 
 CollectionService::CollectionService(Deps deps) : d_(std::move(deps)) {}
 
+core::Result<std::optional<ProviderAccount>> CollectionService::account(store::Transaction& tx,
+                                                                         const std::string& tenantId) const {
+  EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> stored, CollectionStore(tx).provider(tenantId));
+  if (!stored) return stored;
+  // Sealed values open with the key file's keys; a value stored in the clear (before the upgrade
+  // that sealed them, until resealSecrets ran) is used as it is.
+  ProviderAccount out = *stored;
+  if (core::SecretBox::isSealed(stored->secretKey) || core::SecretBox::isSealed(stored->webhookSecret)) {
+    if (!secrets_) return core::failedPrecondition("the payment provider's secrets are sealed and mgmtd has no key");
+    if (core::SecretBox::isSealed(stored->secretKey)) {
+      core::Result<std::string> key = secrets_->open(stored->secretKey, "payment_providers/" + tenantId + "/secret_key");
+      if (!key.isOk()) return key.status().withContext("payment provider secret key of tenant " + tenantId);
+      out.secretKey = *key;
+    }
+    if (core::SecretBox::isSealed(stored->webhookSecret)) {
+      core::Result<std::string> key =
+          secrets_->open(stored->webhookSecret, "payment_providers/" + tenantId + "/webhook_secret");
+      if (!key.isOk()) return key.status().withContext("payment provider webhook secret of tenant " + tenantId);
+      out.webhookSecret = *key;
+    }
+  }
+  return std::optional<ProviderAccount>(out);
+}
+
+core::Result<int64_t> CollectionService::resealSecrets() {
+  if (!secrets_) return int64_t{0};
+  int64_t resealed = 0;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    resealed = 0;
+    CollectionStore cs(tx);
+    EDGE_ASSIGN_OR_RETURN(auto all, cs.providers());
+    for (const auto& [tenantId, stored] : all) {
+      if (secrets_->current(stored.secretKey) && secrets_->current(stored.webhookSecret)) continue;
+      EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> plain, account(tx, tenantId));
+      if (!plain) continue;
+      ProviderAccount sealed;
+      EDGE_ASSIGN_OR_RETURN(sealed.secretKey, secrets_->seal(plain->secretKey, "payment_providers/" + tenantId + "/secret_key"));
+      EDGE_ASSIGN_OR_RETURN(sealed.webhookSecret,
+                            secrets_->seal(plain->webhookSecret, "payment_providers/" + tenantId + "/webhook_secret"));
+      EDGE_ASSIGN_OR_RETURN(bool replaced, cs.replaceProvider(tenantId, stored, sealed));
+      if (replaced) ++resealed;
+    }
+    return core::Status::ok();
+  }));
+  return resealed;
+}
+
+core::Result<int64_t> CollectionService::purgeWebhooks(int64_t retentionDays) {
+  const int64_t now = d_.clock.unixSeconds();
+  const int64_t eventsBefore = now - std::max<int64_t>(retentionDays, 7) * 86400, signaturesBefore = now - 3600;
+  int64_t total = 0;
+  for (int round = 0; round < 100; ++round) {
+    int64_t n = 0;
+    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(n, CollectionStore(tx).purgeWebhooks(eventsBefore, signaturesBefore, 1000));
+      return core::Status::ok();
+    }));
+    total += n;
+    if (n == 0) break;
+  }
+  return total;
+}
+
 ControlReply CollectionService::setProvider(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant", "secret-key", "webhook-secret"}));
@@ -92,7 +158,13 @@ ControlReply CollectionService::setProvider(const Json& args, const Caller& call
     BillingStore st(tx);
     EDGE_RETURN_IF_ERROR(requireSettings(st, t.id, t.name).status());
     tenantId = t.id;
-    return CollectionStore(tx).putProvider(t.id, ProviderAccount{secretKey, webhookSecret}, d_.clock.unixSeconds());
+    ProviderAccount stored{secretKey, webhookSecret};
+    if (secrets_) {
+      EDGE_ASSIGN_OR_RETURN(stored.secretKey, secrets_->seal(secretKey, "payment_providers/" + t.id + "/secret_key"));
+      EDGE_ASSIGN_OR_RETURN(stored.webhookSecret,
+                            secrets_->seal(webhookSecret, "payment_providers/" + t.id + "/webhook_secret"));
+    }
+    return CollectionStore(tx).putProvider(t.id, stored, d_.clock.unixSeconds());
   }));
   const std::string path = "/api/v1/payments/webhook?tenant=" + tenantId;
   return ControlReply::success("payment provider account set; point its webhooks at " + path,
@@ -119,7 +191,7 @@ ControlReply CollectionService::createCheckout(const Json& args, const Caller& c
         EDGE_ASSIGN_OR_RETURN(tenant, tenancy::tenantFromArgs(tx, a, caller));
         BillingStore st(tx);
         EDGE_RETURN_IF_ERROR(requireSettings(st, tenant.id, tenant.name).status());
-        EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, CollectionStore(tx).provider(tenant.id));
+        EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, this->account(tx, tenant.id));
         if (!acc) return core::failedPrecondition("no payment provider account for tenant '" + tenant.name +
                                                   "': run payment-provider-set first");
         account = *acc;
@@ -132,25 +204,42 @@ ControlReply CollectionService::createCheckout(const Json& args, const Caller& c
       },
       store::Storage::Mode::kReadOnly));
   const int64_t open = inv.total - inv.paid;
-  const std::string key = "checkout-" + inv.id + "-" + std::to_string(open);
+  CheckoutRequest req;
+  req.tenantId = tenant.id;
+  req.invoiceId = inv.id;
+  req.clientReference = inv.id;
+  req.title = "Invoice " + (inv.number ? std::to_string(*inv.number) : inv.id);
+  req.amount = open;
+  req.currency = inv.currency;
+  req.key = "checkout-" + inv.id + "-" + std::to_string(open);
+  req.metadata = {{"invoice", inv.id}, {"reference", inv.reference}};
+  req.successUrl = successUrl.value_or("");
+  req.cancelUrl = cancelUrl.value_or("");
+  EDGE_ASSIGN_OR_RETURN(CheckoutSession s, startCheckout(account, req));
+  return ControlReply::success("checkout " + s.id + " for " + ::billing::formatMoney(open, inv.currency) + ": " + s.url,
+                               Json{{"id", s.id}, {"url", s.url}, {"invoice", inv.id}, {"amount-minor", open},
+                                    {"amount", ::billing::formatMoney(open, inv.currency)}});
+}
+
+core::Result<CheckoutSession> CollectionService::startCheckout(const ProviderAccount& account, const CheckoutRequest& req) {
+  if (d_.providerUrl.empty())
+    return core::failedPrecondition("online payments are off: set payments.provider-url in mgmtd's config");
   using core::web::urlEncode;
-  const std::string currency = lowerCase(inv.currency);
-  const std::string title = "Invoice " + (inv.number ? std::to_string(*inv.number) : inv.id);
-  std::string form = "mode=payment&client_reference_id=" + urlEncode(inv.id) +
+  std::string form = "mode=payment&client_reference_id=" + urlEncode(req.clientReference) +
                      "&line_items%5B0%5D%5Bquantity%5D=1" +
-                     "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=" + urlEncode(currency) +
-                     "&line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=" + std::to_string(open) +
-                     "&line_items%5B0%5D%5Bprice_data%5D%5Bproduct_data%5D%5Bname%5D=" + urlEncode(title) +
-                     "&metadata%5Btenant%5D=" + urlEncode(tenant.id) + "&metadata%5Binvoice%5D=" + urlEncode(inv.id) +
-                     "&metadata%5Breference%5D=" + urlEncode(inv.reference);
-  if (successUrl) form += "&success_url=" + urlEncode(*successUrl);
-  if (cancelUrl) form += "&cancel_url=" + urlEncode(*cancelUrl);
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=" + urlEncode(lowerCase(req.currency)) +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=" + std::to_string(req.amount) +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bproduct_data%5D%5Bname%5D=" + urlEncode(req.title) +
+                     "&metadata%5Btenant%5D=" + urlEncode(req.tenantId);
+  for (const auto& [k, v] : req.metadata) form += "&metadata%5B" + urlEncode(k) + "%5D=" + urlEncode(v);
+  if (!req.successUrl.empty()) form += "&success_url=" + urlEncode(req.successUrl);
+  if (!req.cancelUrl.empty()) form += "&cancel_url=" + urlEncode(req.cancelUrl);
   EDGE_ASSIGN_OR_RETURN(core::HttpsEndpoint endpoint, core::parseHttpsUrl(d_.providerUrl));
   core::HttpsClientOptions options;
   options.endpoint = endpoint;
   {
     std::ifstream in(d_.providerCaFile);
-    if (!in) return ControlReply::error(core::failedPrecondition("payments.provider-ca-file '" + d_.providerCaFile + "' cannot be read"));
+    if (!in) return core::failedPrecondition("payments.provider-ca-file '" + d_.providerCaFile + "' cannot be read");
     std::stringstream pem;
     pem << in.rdbuf();
     options.caCertPem = pem.str();
@@ -159,33 +248,31 @@ ControlReply CollectionService::createCheckout(const Json& args, const Caller& c
   options.maxResponseBytes = 256 * 1024;
   core::Result<core::HttpsResponse> answer =
       core::httpsRequest(options, "POST", "/v1/checkout/sessions", form, "application/x-www-form-urlencoded",
-                         {{"Authorization", "Bearer " + account.secretKey}, {"Idempotency-Key", key}});
-  if (!answer.isOk())
-    return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: " + answer.status().message()));
+                         {{"Authorization", "Bearer " + account.secretKey}, {"Idempotency-Key", req.key}});
+  if (!answer.isOk()) return core::Status(core::Code::kUnavailable, "payment provider: " + answer.status().message());
   core::Result<Json> body = core::parseJsonWithComments(answer->body, "payment provider's answer", {256 * 1024, 16});
   if (answer->status != 200) {
     std::string why = body.isOk() && (*body)["error"].is_object() ? (*body)["error"].value("message", "") : "";
-    return ControlReply::error(core::Status(answer->status >= 500 ? core::Code::kUnavailable : core::Code::kFailedPrecondition,
-                                            "payment provider refused the checkout (HTTP " + std::to_string(answer->status) +
-                                                (why.empty() ? "" : ": " + why) + ")"));
+    return core::Status(answer->status >= 500 ? core::Code::kUnavailable : core::Code::kFailedPrecondition,
+                        "payment provider refused the checkout (HTTP " + std::to_string(answer->status) +
+                            (why.empty() ? "" : ": " + why) + ")");
   }
   if (!body.isOk() || !body->is_object() || !(*body)["id"].is_string() || !(*body)["url"].is_string())
-    return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: an answer without id and url"));
+    return core::Status(core::Code::kUnavailable, "payment provider: an answer without id and url");
   CheckoutSession s;
-  s.tenantId = tenant.id;
+  s.tenantId = req.tenantId;
   s.id = (*body)["id"].get<std::string>();
   s.url = (*body)["url"].get<std::string>();
-  s.invoiceId = inv.id;
-  s.amount = open;
-  s.currency = inv.currency;
-  s.key = key;
+  s.invoiceId = req.invoiceId;
+  s.orderId = req.orderId;
+  s.amount = req.amount;
+  s.currency = req.currency;
+  s.key = req.key;
   s.createdAt = d_.clock.unixSeconds();
   if (s.id.empty() || s.id.size() > 255 || s.url.size() > 2048)
-    return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: a malformed session"));
+    return core::Status(core::Code::kUnavailable, "payment provider: a malformed session");
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) { return CollectionStore(tx).insertCheckout(s); }));
-  return ControlReply::success("checkout " + s.id + " for " + ::billing::formatMoney(open, inv.currency) + ": " + s.url,
-                               Json{{"id", s.id}, {"url", s.url}, {"invoice", inv.id}, {"amount-minor", open},
-                                    {"amount", ::billing::formatMoney(open, inv.currency)}});
+  return s;
 }
 
 core::Result<Json> CollectionService::webhook(const std::string& tenantId, const std::string& header,
@@ -197,7 +284,7 @@ core::Result<Json> CollectionService::webhook(const std::string& tenantId, const
       [&](store::Transaction& tx) -> core::Status {
         core::Result<Tenant> t = tenancy::loadTenant(tx, tenantId);
         if (!t.isOk()) return core::notFound("tenant: no tenant '" + tenantId.substr(0, 64) + "'");
-        EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, CollectionStore(tx).provider(tenantId));
+        EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, account(tx, tenantId));
         if (!acc) return core::notFound("tenant '" + tenantId.substr(0, 64) + "' takes no provider webhooks");
         secret = acc->webhookSecret;
         return core::Status::ok();
@@ -238,7 +325,15 @@ core::Result<Json> CollectionService::webhook(const std::string& tenantId, const
     if (!fresh) return core::alreadyExists("Stripe-Signature: this signed delivery was received before (a replay)");
     std::string paymentId;
     const bool paid = type == "checkout.session.completed" && object.value("payment_status", "") == "paid";
-    if (!paid) {
+    const std::string objectKind = object.value("object", "");
+    const bool refund = (type == "refund.created" || type == "refund.updated" || type == "charge.refund.updated") &&
+                        objectKind == "refund";
+    const bool dispute = (type == "charge.dispute.created" || type == "charge.dispute.closed") && objectKind == "dispute";
+    if (refund || dispute) {
+      EDGE_ASSIGN_OR_RETURN(Json done, takeBack(tx, tenantId, eventId, type, object, now));
+      answer.update(done);
+      paymentId = done.value("reversal", done.value("payment", std::string()));
+    } else if (!paid) {
       answer["ignored"] = "event type " + type.substr(0, 64) + " pays nothing";
     } else {
       const std::string sessionId = object.value("id", "");
@@ -251,15 +346,11 @@ core::Result<Json> CollectionService::webhook(const std::string& tenantId, const
       if (lowerCase(object.value("currency", "")) != lowerCase(session->currency))
         return core::invalidArgument("event " + eventId + ": currency is not the checkout's " + session->currency);
       EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, tenantId, tenantId));
-      EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> inv, st.invoice(tenantId, session->invoiceId));
-      if (!inv) return core::internalError("checkout " + session->id + ": its invoice is gone");
       Payment p;
       p.id = newId("pay-");
       p.tenantId = tenantId;
-      p.username = inv->username;
       p.method = "online";
       p.currency = settings.currency;
-      p.reference = inv->reference;
       const std::string intent = object.value("payment_intent", "");
       p.key = "online:" + (intent.empty() ? session->id : intent.substr(0, 255));
       p.amount = amount;
@@ -268,18 +359,73 @@ core::Result<Json> CollectionService::webhook(const std::string& tenantId, const
       EDGE_ASSIGN_OR_RETURN(std::optional<Payment> earlier, st.paymentByKey(tenantId, p.key));
       if (earlier) {
         paymentId = earlier->id;  // the same payment reported by another event
+        answer["invoice"] = session->invoiceId;
+      } else if (!session->orderId.empty()) {
+        // A top-up bought in self-care: its paid invoice, and the top-up on its way to the boxes.
+        EDGE_ASSIGN_OR_RETURN(Json booked, bookPaidTopup(tx, *session, p));
+        answer.update(booked);
+        paymentId = p.id;
       } else {
+        EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> inv, st.invoice(tenantId, session->invoiceId));
+        if (!inv) return core::internalError("checkout " + session->id + ": its invoice is gone");
+        p.username = inv->username;
+        p.reference = inv->reference;
         EDGE_RETURN_IF_ERROR(applyPayment(st, p, inv).status());
         paymentId = p.id;
+        answer["invoice"] = inv->id;
       }
       EDGE_RETURN_IF_ERROR(cs.setCheckoutPayment(tenantId, session->id, paymentId));
       answer["payment"] = paymentId;
-      answer["invoice"] = inv->id;
       answer["amount-minor"] = amount;
     }
     return cs.insertEvent(tenantId, eventId, type.substr(0, 255), paymentId, now);
   }));
   return answer;
+}
+
+core::Result<Json> CollectionService::takeBack(store::Transaction& tx, const std::string& tenantId,
+                                               const std::string& eventId, const std::string& type, const Json& object,
+                                               int64_t now) {
+  BillingStore st(tx);
+  const std::string ref = object.value("id", ""), intent = object.value("payment_intent", "");
+  const std::string status = object.value("status", "");
+  if (ref.empty() || ref.size() > 255 || intent.empty() || intent.size() > 255)
+    return core::invalidArgument("event " + eventId + ": the " + object.value("object", "") + " needs an id and a payment_intent");
+  const Json amountJson = object.value("amount", Json());
+  if (!amountJson.is_number_integer() || amountJson.get<int64_t>() <= 0)
+    return core::invalidArgument("event " + eventId + ": amount must be a positive integer");
+  const int64_t amount = amountJson.get<int64_t>();
+  EDGE_ASSIGN_OR_RETURN(std::optional<Payment> original, st.paymentByKey(tenantId, "online:" + intent));
+  // Not (yet) ours: refused, so the provider delivers it again (events may come out of order).
+  if (!original) return core::invalidArgument("event " + eventId + ": no online payment for " + intent.substr(0, 64) + " (yet)");
+  if (lowerCase(object.value("currency", "")) != lowerCase(original->currency))
+    return core::invalidArgument("event " + eventId + ": currency is not the payment's " + original->currency);
+  if (object.value("object", "") == "refund") {
+    if (status != "succeeded") return Json{{"ignored", "refund " + ref.substr(0, 64) + " is " + status.substr(0, 32)}};
+    return reversePayment(tx, *original, "refund", ref, amount, now);
+  }
+  // A dispute: the provider takes the money when it is opened (a chargeback); a won dispute brings it
+  // back as a payment again; a lost one leaves the chargeback as it is.
+  if (type == "charge.dispute.created") return reversePayment(tx, *original, "chargeback", ref, amount, now);
+  if (status == "lost") return Json{{"dispute", ref}, {"status", "lost"}, {"note", "the chargeback stands"}};
+  if (status != "won") return Json{{"ignored", "dispute " + ref.substr(0, 64) + " closed as " + status.substr(0, 32)}};
+  EDGE_ASSIGN_OR_RETURN(std::optional<Payment> chargeback, st.paymentByKey(tenantId, "chargeback:" + ref));
+  if (!chargeback) return Json{{"ignored", "dispute " + ref.substr(0, 64) + " took nothing here"}};
+  Payment p;
+  p.id = newId("pay-");
+  p.tenantId = tenantId;
+  p.username = original->username;
+  p.method = "online";
+  p.currency = original->currency;
+  p.reference = original->reference;
+  p.key = "dispute-won:" + ref;
+  p.amount = -chargeback->amount;
+  p.day = now / 86400;
+  p.createdAt = now;
+  EDGE_ASSIGN_OR_RETURN(std::optional<Payment> again, st.paymentByKey(tenantId, p.key));
+  if (again) return Json{{"payment", again->id}, {"duplicate", true}};
+  EDGE_RETURN_IF_ERROR(applyPayment(st, p, std::nullopt).status());
+  return Json{{"payment", p.id}, {"dispute", ref}, {"status", "won"}, {"amount-minor", p.amount}};
 }
 
 ControlReply CollectionService::importStatement(const Json& args, const Caller& caller) {

@@ -17,12 +17,20 @@
 //    matched with confidence >= 90 become payments (key "bank:<ref>") in the transaction that
 //    records the line; the others wait in review until accepted (a payment) or rejected.
 //  - A tenant caller reaches only its own tenant.
+//  - Refunds and disputes (ADR 0058) reverse the online payment they name, once per refund or
+//    dispute id; a paid top-up checkout books a paid invoice and queues the top-up to the boxes in
+//    the webhook's unit of work. Provider secrets are stored sealed (setSecrets) and opened by account().
 #pragma once
 
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
 #include "core/control_socket.h"
+#include "core/secret_box.h"
+#include "mgmt/billing/collection_store.h"
 #include "mgmt/store/sql.h"
 #include "mgmt/tenancy/caller.h"
 
@@ -39,6 +47,20 @@ class CollectionService {
 
   explicit CollectionService(Deps deps);
 
+  // The key sealing the provider secrets at rest (ADR 0058), set once at start before any request;
+  // without one (unit tests) they are stored as given.
+  void setSecrets(std::shared_ptr<const core::SecretBox> box) { secrets_ = std::move(box); }
+  // Seals every provider secret stored in the clear or under an older key with the current key
+  // (start, after a rotation); returns how many accounts were resealed.
+  core::Result<int64_t> resealSecrets();
+  // The tenant's provider account with its secrets opened; nullopt when it has none.
+  core::Result<std::optional<ProviderAccount>> account(store::Transaction& tx, const std::string& tenantId) const;
+  // Housekeeping (ADR 0058): webhook events received more than `retentionDays` ago (never less than
+  // 7: beyond any provider's retry window, so an event id is remembered while it can come again) and
+  // signed deliveries older than an hour (a delivery is refused 300 s after its timestamp anyway), in
+  // batches; returns the rows removed.
+  core::Result<int64_t> purgeWebhooks(int64_t retentionDays);
+
   core::ControlReply setProvider(const core::Json& args, const tenancy::Caller& caller);     // payment-provider-set
   core::ControlReply createCheckout(const core::Json& args, const tenancy::Caller& caller);  // checkout-create
   core::ControlReply importStatement(const core::Json& args, const tenancy::Caller& caller); // bank-import
@@ -52,11 +74,28 @@ class CollectionService {
   core::Result<core::Json> webhook(const std::string& tenantId, const std::string& signatureHeader,
                                    const std::string& body);
 
+  // A hosted checkout at the provider for `amount` (what a customer pays), made with `key` as the
+  // provider's idempotency key (the same key gives the first session back), recorded in
+  // checkout_sessions with the invoice or top-up order it pays. No transaction may be open.
+  struct CheckoutRequest {
+    std::string tenantId, invoiceId, orderId;  // one of invoiceId and orderId
+    std::string clientReference, title, currency, key, successUrl, cancelUrl;
+    int64_t amount = 0;
+    std::map<std::string, std::string> metadata;
+  };
+  core::Result<CheckoutSession> startCheckout(const ProviderAccount& account, const CheckoutRequest& request);
+  bool online() const { return !d_.providerUrl.empty(); }
+
   static constexpr size_t kMaxWebhookBytes = 64 * 1024;
   static constexpr size_t kMaxStatementBytes = 900 * 1024;  // within the control socket's 1 MiB
 
  private:
+  // A refund or dispute event (ADR 0058), inside the webhook's unit of work.
+  core::Result<core::Json> takeBack(store::Transaction& tx, const std::string& tenantId, const std::string& eventId,
+                                    const std::string& type, const core::Json& object, int64_t now);
+
   Deps d_;
+  std::shared_ptr<const core::SecretBox> secrets_;
 };
 
 }  // namespace mgmt::billing

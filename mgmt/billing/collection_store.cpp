@@ -49,11 +49,27 @@ core::Result<std::optional<ProviderAccount>> CollectionStore::provider(const std
   return std::optional<ProviderAccount>(ProviderAccount{r->text(0), r->text(1)});
 }
 
+core::Result<std::vector<std::pair<std::string, ProviderAccount>>> CollectionStore::providers() {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT tenant_id, secret_key, webhook_secret FROM payment_providers ORDER BY tenant_id", {}));
+  std::vector<std::pair<std::string, ProviderAccount>> out;
+  for (const Row& r : rows) out.emplace_back(r.text(0), ProviderAccount{r.text(1), r.text(2)});
+  return out;
+}
+
+core::Result<bool> CollectionStore::replaceProvider(const std::string& tenantId, const ProviderAccount& was,
+                                                    const ProviderAccount& now) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("UPDATE payment_providers SET secret_key = $4, webhook_secret = $5 "
+                                            "WHERE tenant_id = $1 AND secret_key = $2 AND webhook_secret = $3",
+                                            {tenantId, was.secretKey, was.webhookSecret, now.secretKey, now.webhookSecret}));
+  return n == 1;
+}
+
 core::Status CollectionStore::insertCheckout(const CheckoutSession& s) {
   return tx_
       .exec("INSERT INTO checkout_sessions (tenant_id, id, invoice_id, amount, currency, url, idempotency_key, "
-            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO NOTHING",
-            {s.tenantId, s.id, s.invoiceId, s.amount, s.currency, s.url, s.key, s.createdAt})
+            "created_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, id) DO NOTHING",
+            {s.tenantId, s.id, s.invoiceId, s.amount, s.currency, s.url, s.key, s.createdAt, s.orderId})
       .status();
 }
 
@@ -61,11 +77,11 @@ core::Result<std::optional<CheckoutSession>> CollectionStore::checkout(const std
                                                                        const std::string& id) {
   EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
                         tx_.queryOne("SELECT tenant_id, id, invoice_id, currency, url, idempotency_key, payment_id, "
-                                     "amount, created_at FROM checkout_sessions WHERE tenant_id = $1 AND id = $2",
+                                     "amount, created_at, order_id FROM checkout_sessions WHERE tenant_id = $1 AND id = $2",
                                      {tenantId, id}));
   if (!r) return std::optional<CheckoutSession>();
   return std::optional<CheckoutSession>(CheckoutSession{r->text(0), r->text(1), r->text(2), r->text(3), r->text(4),
-                                                        r->text(5), r->text(6), r->int64(7), r->int64(8)});
+                                                        r->text(5), r->text(6), r->int64(7), r->int64(8), r->text(9)});
 }
 
 core::Status CollectionStore::setCheckoutPayment(const std::string& tenantId, const std::string& id,
@@ -175,9 +191,50 @@ core::Result<std::vector<::billing::OpenInvoice>> CollectionStore::openInvoices(
   return out;
 }
 
+core::Status CollectionStore::insertReversal(const Reversal& r) {
+  return tx_
+      .exec("INSERT INTO payment_reversals (tenant_id, id, payment_id, kind, provider_ref, amount, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            {r.tenantId, r.id, r.paymentId, r.kind, r.providerRef, r.amount, r.createdAt})
+      .status();
+}
+
+core::Result<int64_t> CollectionStore::reversed(const std::string& tenantId, const std::string& paymentId) {
+  return tx_.queryInt64("SELECT COALESCE(sum(amount), 0) FROM payment_reversals WHERE tenant_id = $1 AND payment_id = $2",
+                        {tenantId, paymentId});
+}
+
+core::Result<std::vector<std::pair<std::string, int64_t>>> CollectionStore::standingAllocations(
+    const std::string& tenantId, const std::string& paymentId) {
+  EDGE_ASSIGN_OR_RETURN(
+      std::vector<Row> rows,
+      tx_.query("SELECT a.invoice_id, sum(a.amount), max(i.number) FROM payment_allocations a "
+                "JOIN invoices i ON i.id = a.invoice_id WHERE a.payment_id = $2 OR a.payment_id IN "
+                "(SELECT id FROM payment_reversals WHERE tenant_id = $1 AND payment_id = $2) "
+                "GROUP BY a.invoice_id HAVING sum(a.amount) > 0 ORDER BY max(i.number) DESC, a.invoice_id",
+                {tenantId, paymentId}));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const Row& r : rows) out.emplace_back(r.text(0), r.int64(1));
+  return out;
+}
+
+core::Result<int64_t> CollectionStore::purgeWebhooks(int64_t eventsBefore, int64_t signaturesBefore, int64_t limit) {
+  // By the received/signed time index, a bounded batch each (the job comes back for the rest).
+  EDGE_ASSIGN_OR_RETURN(int64_t events,
+                        tx_.exec("DELETE FROM webhook_events WHERE (tenant_id, event_id) IN (SELECT tenant_id, event_id "
+                                 "FROM webhook_events WHERE received_at < $1 ORDER BY received_at LIMIT $2)",
+                                 {eventsBefore, limit}));
+  EDGE_ASSIGN_OR_RETURN(int64_t signatures,
+                        tx_.exec("DELETE FROM webhook_signatures WHERE (tenant_id, signature) IN (SELECT tenant_id, "
+                                 "signature FROM webhook_signatures WHERE signed_at < $1 ORDER BY signed_at LIMIT $2)",
+                                 {signaturesBefore, limit}));
+  return events + signatures;
+}
+
 core::Status CollectionStore::deleteTenant(const std::string& tenantId) {
   for (const char* table : {"bank_lines", "bank_statements", "webhook_signatures", "webhook_events",
-                            "checkout_sessions", "payment_providers"})
+                            "payment_reversals", "topup_orders", "topup_products", "checkout_sessions",
+                            "payment_providers"})
     EDGE_RETURN_IF_ERROR(
         tx_.exec(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", {tenantId}).status());
   return core::Status::ok();

@@ -23,6 +23,16 @@ struct ProviderAccount {
 struct CheckoutSession {
   std::string tenantId, id, invoiceId, currency, url, key, paymentId;
   int64_t amount = 0, createdAt = 0;
+  std::string orderId;  // a top-up order's checkout ("" = an invoice's)
+};
+
+// Money the provider took back from an online payment (ADR 0058): a refund or a dispute's chargeback.
+struct Reversal {
+  std::string tenantId, id;  // id: the negative payments row
+  std::string paymentId;     // the online payment it takes back from
+  std::string kind;          // "refund" or "chargeback"
+  std::string providerRef;   // the provider's refund or dispute id
+  int64_t amount = 0, createdAt = 0;
 };
 
 struct BankLine {
@@ -41,7 +51,12 @@ class CollectionStore {
   explicit CollectionStore(store::Transaction& tx) : tx_(tx) {}
 
   core::Status putProvider(const std::string& tenantId, const ProviderAccount& account, int64_t at);
+  // The stored (sealed) values; CollectionService::account opens them.
   core::Result<std::optional<ProviderAccount>> provider(const std::string& tenantId);
+  // Every account: (tenant id, stored values), for resealing.
+  core::Result<std::vector<std::pair<std::string, ProviderAccount>>> providers();
+  // Replaces the stored values when they are still `was` (false: changed meanwhile, left alone).
+  core::Result<bool> replaceProvider(const std::string& tenantId, const ProviderAccount& was, const ProviderAccount& now);
 
   core::Status insertCheckout(const CheckoutSession& s);  // the same id again: nothing
   core::Result<std::optional<CheckoutSession>> checkout(const std::string& tenantId, const std::string& id);
@@ -68,6 +83,18 @@ class CollectionStore {
   // Every issued invoice of the tenant with something left to pay, oldest first, with its customer's
   // name (from the customers area, by username) for matching.
   core::Result<std::vector<::billing::OpenInvoice>> openInvoices(const std::string& tenantId);
+
+  core::Status insertReversal(const Reversal& r);
+  // What reversals took back from `paymentId` so far.
+  core::Result<int64_t> reversed(const std::string& tenantId, const std::string& paymentId);
+  // What `paymentId` still has on each invoice (its allocations less what its reversals reopened),
+  // the invoices with something left, newest invoice first.
+  core::Result<std::vector<std::pair<std::string, int64_t>>> standingAllocations(const std::string& tenantId,
+                                                                                 const std::string& paymentId);
+
+  // Webhook housekeeping (ADR 0058): events received before `eventsBefore` and signatures signed
+  // before `signaturesBefore`, at most `limit` rows of each; returns how many rows went.
+  core::Result<int64_t> purgeWebhooks(int64_t eventsBefore, int64_t signaturesBefore, int64_t limit);
 
   // Every row of the tenant (a demo's purge).
   core::Status deleteTenant(const std::string& tenantId);

@@ -78,8 +78,14 @@ core::Result<int64_t> PartnerService::runTenant(const std::string& tenantId, int
         StoreBooks books(st, pt->first.id, at);
         if (ev.reversal) {
           const PartnerTerms& terms = pt->second;
-          EDGE_RETURN_IF_ERROR(cm::onReversal(books, [&](int64_t d) { return terms.planAt(d); }, ev.invoiceId, "", 0,
-                                              ev.day, "cn:" + ev.paymentId));
+          // A credit note (amount 0) reverses the invoice; a refund or chargeback (billing's
+          // "reversal", amount > 0) the payment it took back from, as `partner chargeback` does by hand.
+          if (ev.amount == 0)
+            EDGE_RETURN_IF_ERROR(cm::onReversal(books, [&](int64_t d) { return terms.planAt(d); }, ev.invoiceId, "", 0,
+                                                ev.day, "cn:" + ev.paymentId));
+          else
+            EDGE_RETURN_IF_ERROR(cm::onReversal(books, [&](int64_t d) { return terms.planAt(d); }, ev.invoiceId,
+                                                ev.paymentId, ev.amount, ev.day, "cb:" + ev.paymentId));
         } else {
           if (pt->first.status != "active") continue;  // a suspended partner earns nothing meanwhile
           cm::Payment p{tenantId, ev.username, ev.invoiceId, ev.paymentId, ev.day, ev.issueDay, ev.amount, ev.net, ev.total};

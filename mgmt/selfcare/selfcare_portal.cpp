@@ -162,7 +162,7 @@ HttpResponse SelfcarePortal::render(Ctx& c, const std::string& tmpl, const std::
       const char* tmpl;
     };
     static const Link links[] = {{"", "Account", "dashboard"}, {"invoices", "Invoices", "invoices"},
-                                 {"plan", "Change plan", "plan"},
+                                 {"plan", "Change plan", "plan"}, {"topup", "Top-ups", "topup"},
                                  {"contact", "Contact details", "contact"}, {"help", "Help", "help"}};
     Json nav = Json::array();
     for (const Link& l : links) nav.push_back({{"href", base + l.href}, {"text", l.text}, {"current", tmpl == l.tmpl}});
@@ -279,13 +279,13 @@ HttpResponse SelfcarePortal::invoicesPage(Ctx& c, std::vector<Message> messages,
 
 // Where the provider sends the customer back: this portal's invoices, at the host the browser used
 // (a Host header that is not a plain host[:port] gives no return address).
-std::string SelfcarePortal::returnUrl(const Ctx& c) {
+std::string SelfcarePortal::returnUrl(const Ctx& c, const std::string& page) {
   auto it = c.r.headers.find("host");
   if (it == c.r.headers.end() || it->second.empty() || it->second.size() > 255) return "";
   for (char ch : it->second)
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
       return "";
-  return "https://" + it->second + c.baseUrl() + "invoices";
+  return "https://" + it->second + c.baseUrl() + page;
 }
 
 HttpResponse SelfcarePortal::payPage(Ctx& c, const std::string& invoiceId) {
@@ -303,6 +303,35 @@ HttpResponse SelfcarePortal::payPage(Ctx& c, const std::string& invoiceId) {
   }
   core::logInfo("selfcare: ", c.visitor->account.key(), " started a checkout for invoice ", invoiceId);
   return render(c, "pay", "Pay", Json{{"url", (*started).value("url", "")}, {"amount", (*started).value("amount", "")}});
+}
+
+HttpResponse SelfcarePortal::topupPage(Ctx& c, const std::string& error, std::vector<Message> messages, int status) {
+  core::Result<Json> d = service_.topups(c.visitor->account);
+  if (!d.isOk()) {
+    core::logWarning("selfcare: top-ups of ", c.visitor->account.key(), ": ", d.status().toString());
+    return render(c, "notfound", "Not available", Json::object(), {Message::error("The top-ups could not be read just now: try again.")}, 503);
+  }
+  Json data = *d;
+  data["hasProducts"] = !data["products"].empty();
+  data["hasOrders"] = !data["orders"].empty();
+  if (!error.empty()) data["productError"] = error;
+  return render(c, "topup", "Top-ups", data, std::move(messages), status);
+}
+
+HttpResponse SelfcarePortal::topupBuy(Ctx& c, const std::string& product) {
+  if (product.empty() || product.size() > 64) return topupPage(c, "Choose one of the top-ups listed.", {}, 400);
+  core::Result<Json> started = service_.buyTopup(c.visitor->account, product, returnUrl(c, "topup"));
+  if (!started.isOk()) {
+    const core::Code code = started.status().code();
+    if (code == core::Code::kNotFound) return topupPage(c, "Choose one of the top-ups listed.", {}, 400);
+    core::logWarning("selfcare: a top-up for ", c.visitor->account.key(), ": ", started.status().toString());
+    if (code == core::Code::kFailedPrecondition)
+      return topupPage(c, "", {Message::error("Top-ups cannot be paid by card here: please ask " + c.tenant.displayName + ".")}, 409);
+    return topupPage(c, "", {Message::error("The card payment page could not be opened just now: nothing was charged. Try again in a moment.")}, 503);
+  }
+  core::logInfo("selfcare: ", c.visitor->account.key(), " started top-up order ", (*started).value("order", ""));
+  return render(c, "pay", "Pay", Json{{"url", (*started).value("url", "")}, {"amount", (*started).value("amount", "")},
+                                      {"topup", (*started).value("product", "") + " (" + (*started).value("adds", "") + ")"}});
 }
 
 HttpResponse SelfcarePortal::planPage(Ctx& c, const std::string& selected, const std::string& error,
@@ -384,6 +413,7 @@ HttpResponse SelfcarePortal::get(const HttpRequest& r) {
   if (rest == "invoices") return invoicesPage(c, {}, 200);
   if (rest == "contact") return contactPage(c, nullptr, nullptr, {}, 200);
   if (rest == "plan") return planPage(c, "", "", {}, 200);
+  if (rest == "topup") return topupPage(c, "", {}, 200);
   const std::string pdfPrefix = "invoice/", pdfSuffix = ".pdf";
   if (rest.size() > pdfPrefix.size() + pdfSuffix.size() && rest.compare(0, pdfPrefix.size(), pdfPrefix) == 0 &&
       rest.compare(rest.size() - pdfSuffix.size(), pdfSuffix.size(), pdfSuffix) == 0) {
@@ -411,7 +441,9 @@ std::optional<HttpResponse> SelfcarePortal::admitPost(const HttpRequest& r) {
   if (!target) return HttpResponse::jsonError(404, "no such page");
   const std::string& a = target->rest;
   if (a == "sign-in" || a == "code-request" || a == "code") return std::nullopt;  // anyone, 8 KiB at most
-  if (a != "contact" && a != "sign-out" && a != "pay" && a != "plan-preview" && a != "plan-change") return HttpResponse::jsonError(404, "no such page");
+  if (a != "contact" && a != "sign-out" && a != "pay" && a != "plan-preview" && a != "plan-change" &&
+      a != "topup-buy")
+    return HttpResponse::jsonError(404, "no such page");
   std::optional<core::web::Session> s = sessionOf(r);
   if (!s || s->data.value("tenant-key", "") != target->tenantKey)
     return forbidden("sign in first: this form needs a signed-in customer of this portal");
@@ -471,6 +503,10 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
   if (action == "pay") {
     if (!c.visitor) return forbidden("sign in first");
     return payPage(c, fieldOf(form, "invoice"));
+  }
+  if (action == "topup-buy") {
+    if (!c.visitor) return forbidden("sign in first");
+    return topupBuy(c, fieldOf(form, "product"));
   }
   if (action == "plan-preview" || action == "plan-change") {
     if (!c.visitor) return forbidden("sign in first");

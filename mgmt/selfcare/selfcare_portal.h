@@ -15,6 +15,8 @@
 //   GET  /selfcare/<tenant>/plan            the plans to move to; POST .../plan-preview (plan): what the
 //                                           change costs, from the billing engine; POST .../plan-change
 //                                           (plan): the change (subscription-change, ADR 0033)
+//   GET  /selfcare/<tenant>/topup           the tenant's top-ups; POST .../topup-buy (product): an
+//                                           order and the provider's checkout for it, with its link (ADR 0058)
 //   POST /selfcare/<tenant>/sign-out
 //
 // Contract
@@ -89,7 +91,9 @@ class SelfcarePortal {
   core::HttpResponse dashboardPage(Ctx& c);
   core::HttpResponse invoicesPage(Ctx& c, std::vector<core::web::Message> messages, int status);
   core::HttpResponse payPage(Ctx& c, const std::string& invoiceId);
-  static std::string returnUrl(const Ctx& c);
+  core::HttpResponse topupPage(Ctx& c, const std::string& error, std::vector<core::web::Message> messages, int status);
+  core::HttpResponse topupBuy(Ctx& c, const std::string& product);
+  static std::string returnUrl(const Ctx& c, const std::string& page = "invoices");
   core::HttpResponse planPage(Ctx& c, const std::string& selected, const std::string& error,
                               std::vector<core::web::Message> messages, int status);
   core::HttpResponse planChange(Ctx& c, const std::string& plan, bool preview);

@@ -14,6 +14,7 @@
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/billing_store.h"
 #include "mgmt/billing/collection_service.h"
+#include "mgmt/billing/topup_service.h"
 #include "mgmt/billing/collection_store.h"
 #include "mgmt/billing/invoice_mailer.h"
 #include "mgmt/billing/invoice_pdf.h"
@@ -283,6 +284,17 @@ core::Result<Json> SelfcareService::checkout(const Account& account, const std::
   core::ControlReply reply = d_.collection->createCheckout(args, tenancy::Caller{account.tenantId});
   if (!reply.ok()) return core::Status(reply.code, reply.text);
   return reply.arguments;
+}
+
+core::Result<Json> SelfcareService::topups(const Account& account) {
+  if (!d_.topups) return Json{{"products", Json::array()}, {"online", false}, {"orders", Json::array()}};
+  return d_.topups->offer(account.tenantId, account.username);
+}
+
+core::Result<Json> SelfcareService::buyTopup(const Account& account, const std::string& product,
+                                             const std::string& returnUrl) {
+  if (!d_.topups || !d_.collection) return core::failedPrecondition("online payments are off");
+  return d_.topups->buy(account.tenantId, account.username, product, returnUrl);
 }
 
 core::Result<Json> SelfcareService::planChoices(const Account& account) {

@@ -33,6 +33,7 @@
 
 namespace mgmt::billing {
 class CollectionService;
+class TopupService;
 }
 
 namespace mgmt::selfcare {
@@ -61,6 +62,8 @@ class SelfcareService {
     const core::Clock& clock;
     // The online payment provider's checkouts (ADR 0039); nullptr when mgmtd has no provider set up.
     billing::CollectionService* collection = nullptr;
+    // Top-ups bought here (ADR 0058); nullptr = none offered.
+    billing::TopupService* topups = nullptr;
   };
   explicit SelfcareService(Deps deps) : d_(deps) {}
 
@@ -99,6 +102,13 @@ class SelfcareService {
   // `plan` already (a second submit of the same change does nothing). kInvalidArgument "plan: ..."
   // for a plan not offered; kFailedPrecondition without a live subscription.
   core::Result<core::Json> changePlan(const Account& account, const std::string& plan, bool preview);
+  // The tenant's top-ups with their price tax included, whether they can be paid by card, and the
+  // account's last bought ones (billing::TopupService::offer).
+  core::Result<core::Json> topups(const Account& account);
+  // A pending order of `product` for the account and the provider's checkout for it: {"order",
+  // "url", "amount", "product", "adds"}. kNotFound: no such product; kFailedPrecondition: no card
+  // payments; kUnavailable: the provider failed.
+  core::Result<core::Json> buyTopup(const Account& account, const std::string& product, const std::string& returnUrl);
   // {"name", "email", "phone", "address"}.
   core::Result<core::Json> contact(const Account& account);
   // Updates email, phone and address (each a string; absent = unchanged); makes the customer record

@@ -59,6 +59,10 @@ const std::vector<TableSpec>& platformTables() {
       {"webhook_signatures", {"tenant_id", "signature"}},
       {"bank_statements", {"tenant_id", "id"}},
       {"bank_lines", {"tenant_id", "ref"}},
+      // Top-ups bought in self-care, refunds and chargebacks (migration 22, ADR 0058).
+      {"topup_products", {"tenant_id", "name"}},
+      {"topup_orders", {"tenant_id", "id"}},
+      {"payment_reversals", {"tenant_id", "id"}},
       {"invoice_mailing", {"tenant_id"}},  // migration 8: invoices mailed as PDFs
       // Insight (migration 7): daily features, models, scores.
       {"insight_customer_days", {"tenant_id", "customer_id", "day"}},

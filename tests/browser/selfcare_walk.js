@@ -1,7 +1,8 @@
 // Walks one tenant's self-care portal in Debian's chromium (headless) at a phone's viewport, as a
 // subscriber would: the sign-in page, a wrong password (its message next to the field), signing in,
 // the dashboard, the invoices (the PDF link answers a PDF), the contact form refused with its message
-// next to the email field, changing plan up to its preview, the help page, signing out. Every page: a screenshot and axe-core (no
+// next to the email field, changing plan up to its preview, buying a top-up up to the provider's link, the help
+// page, signing out. Every page: a screenshot and axe-core (no
 // serious or critical violation), and no sideways scrolling.
 // Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
 //
@@ -69,12 +70,19 @@ const { arg, launch, record } = require('./walk_lib');
     await Promise.all([page.waitForNavigation(), page.click('main form[action$="/plan-preview"] button')]);
     await shot('plan-preview', 200);
     checks.planConfirm = (await page.locator('form[action$="/plan-change"] button').count()) === 1;
+    // Top-ups: the tenant's products with their price; choosing one leads to the provider's link.
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/topup"]')]);
+    await shot('topup', 200);
+    await page.locator('input[name="product"]').first().check();
+    await Promise.all([page.waitForNavigation(), page.click('main form[action$="/topup-buy"] button')]);
+    await shot('topup-pay', 200);
+    checks.topupPayLink = await page.locator('main a[href*="/pay/"]').first().getAttribute('href').catch(() => '');
     await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/help"]')]);
     await shot('help', 200);
     await Promise.all([page.waitForNavigation(), page.click('nav button:has-text("Sign out")')]);
     checks.signedOut = (await page.locator('#password').count()) === 1;
     result.ok = checks.wrongPasswordMessage.includes('do not match') && checks.dashboardHasChart &&
-      pdf.status === 200 && pdf.type === 'application/pdf' && checks.emailError.includes('not an email') && checks.planConfirm &&
+      pdf.status === 200 && pdf.type === 'application/pdf' && checks.emailError.includes('not an email') && checks.planConfirm && !!checks.topupPayLink &&
       checks.signedOut && seen.every((s) => s.violations.length === 0 && !s.overflow);
   } catch (e) {
     result.error = String(e && e.stack || e);

@@ -4,7 +4,7 @@ with curl over HTTPS like a browser (a cookie jar per person): sign-in by a code
 outbox to a local SMTP sink (aiosmtpd), by password, the pages, the invoice PDF (pdftotext), contact
 details; isolation per route between two customers of one tenant and a customer of another tenant
 (guessed invoice ids, another tenant in the URL, posts refused before their body); CSRF refusals; the
-code limits; paying by card through the payment provider simulator (tests/support/
+code limits; the top-up page up to its checkout (the whole purchase: topup_end_to_end_test.py); paying by card through the payment provider simulator (tests/support/
 payment_provider_sim.py: Pay -> the hosted checkout -> its signed webhook -> paid in the portal) where
 the tenant has a provider account, bank transfer only where it has none; and a Playwright walk at a phone viewport with axe-core on every page
 (tests/browser/selfcare_walk.js).
@@ -125,6 +125,8 @@ class SelfcareTest(unittest.TestCase):
         # Harbour takes card payments at the provider (the simulator); bay has no account there.
         m.ctl("payment-provider", "set", "--tenant", "harbour", "--secret-key", SECRET_KEY,
               "--webhook-secret", WEBHOOK_SECRET)
+        # Harbour sells a top-up (bought in the browser walk up to the provider's page; ADR 0058).
+        m.ctl("topup-product", "set", "--tenant", "harbour", "--name", "5gb", "--bytes", "5GB", "--price", "4.00")
         # Cove bills the current month (its customers started on the 1st): a plan change has
         # something to prorate. eve changes plan in the portal; fay must not be touched.
         today = datetime.datetime.now(datetime.timezone.utc).date()
@@ -509,8 +511,9 @@ class SelfcareTest(unittest.TestCase):
         self.assertTrue(result["ok"], json.dumps(result, indent=1)[:4000])
         names = [s["name"] for s in result["seen"]]
         self.assertEqual(["sign-in", "dashboard", "invoices", "pay", "contact", "contact-refused", "plan", "plan-preview",
-                          "help"], names)
+                          "topup", "topup-pay", "help"], names)
         self.assertTrue(result["checks"]["payLink"].startswith(self.sim_url + "/pay/cs_test_"), result["checks"])
+        self.assertTrue(result["checks"]["topupPayLink"].startswith(self.sim_url + "/pay/cs_test_"), result["checks"])
         for s in result["seen"]:
             self.assertEqual([], s["violations"], s["name"])
             self.assertFalse(s["overflow"], s["name"])

@@ -15,8 +15,15 @@ standard library only.
                                   is delivered to the webhook URL, signed
                                   Stripe-Signature: t=T,v1=HMAC-SHA256(webhook secret, "T.body"),
                                   with retries (a fresh signature each attempt) until a 2xx answer
+  POST /v1/refunds                Authorization: Bearer SECRET_KEY, form-encoded payment_intent[, amount]
+                                  (default: what is left of the payment): the refund succeeds at once
+                                  and a refund.created event (object "refund", status "succeeded") is
+                                  delivered like the others. -> 200 {"id": "re_...", "object": "refund", ...}
   For tests (loopback only): GET /_sim/events (every event with its deliveries: status, signature
-  header, body), POST /_sim/events/ID/resend (deliver once more, a fresh signature: a duplicate).
+  header, body), POST /_sim/events/ID/resend (deliver once more, a fresh signature: a duplicate),
+  POST /_sim/disputes (JSON {"payment_intent", "amount"}: the cardholder disputes the payment; a
+  charge.dispute.created event, object "dispute", status "needs_response") and
+  POST /_sim/disputes/ID/close (JSON {"status": "won"|"lost"}: a charge.dispute.closed event).
 
 Usage: payment_provider_sim.py --secret-key SK --webhook-secret WHSEC --webhook-url URL
          [--port 0] [--webhook-ca PEM] [--state-dir DIR] [--max-attempts 30]
@@ -54,6 +61,8 @@ class Provider:
         self.sessions = {}      # id -> session dict
         self.idempotency = {}   # key -> (body, response)
         self.events = {}        # id -> {"event": dict, "deliveries": [...], "acknowledged": bool}
+        self.intents = {}       # payment intent -> {"amount", "currency", "refunded"}
+        self.disputes = {}      # id -> dispute dict
         self.order = []
         self.outbox = queue.Queue()
         self.ssl_context = ssl.create_default_context(cafile=args.webhook_ca) if args.webhook_ca else ssl._create_unverified_context()
@@ -97,12 +106,64 @@ class Provider:
                 return s, False
             s["status"], s["payment_status"] = "complete", "paid"
             s["payment_intent"] = "pi_" + secrets.token_hex(12)
-            event = {"id": "evt_" + secrets.token_hex(12), "object": "event", "type": "checkout.session.completed",
-                     "created": int(time.time()), "data": {"object": dict(s)}}
-            self.events[event["id"]] = {"event": event, "deliveries": [], "acknowledged": False}
-            self.order.append(event["id"])
-        self.outbox.put((event["id"], 0))
+            self.intents[s["payment_intent"]] = {"amount": s["amount_total"], "currency": s["currency"], "refunded": 0}
+            event_id = self._event_locked("checkout.session.completed", dict(s))
+        self.outbox.put((event_id, 0))
         return s, True
+
+    def _event_locked(self, kind, obj):
+        event = {"id": "evt_" + secrets.token_hex(12), "object": "event", "type": kind,
+                 "created": int(time.time()), "data": {"object": obj}}
+        self.events[event["id"]] = {"event": event, "deliveries": [], "acknowledged": False}
+        self.order.append(event["id"])
+        return event["id"]
+
+    def refund(self, form):
+        """A refund of a paid payment intent (all that is left of it by default)."""
+        intent = (form.get("payment_intent") or [""])[0]
+        with self.lock:
+            paid = self.intents.get(intent)
+            if paid is None:
+                return 404, {"error": {"type": "invalid_request_error", "param": "payment_intent",
+                                       "message": f"No such payment_intent: '{intent}'"}}
+            left = paid["amount"] - paid["refunded"]
+            try:
+                amount = int((form.get("amount") or [str(left)])[0])
+            except ValueError:
+                amount = 0
+            if amount <= 0 or amount > left:
+                return 400, {"error": {"type": "invalid_request_error", "param": "amount",
+                                       "message": f"amount must be 1..{left}"}}
+            paid["refunded"] += amount
+            refund = {"id": "re_" + secrets.token_hex(12), "object": "refund", "amount": amount,
+                      "currency": paid["currency"], "payment_intent": intent, "status": "succeeded",
+                      "created": int(time.time())}
+            event_id = self._event_locked("refund.created", dict(refund))
+        self.outbox.put((event_id, 0))
+        return 200, refund
+
+    def dispute(self, intent, amount):
+        with self.lock:
+            paid = self.intents.get(intent)
+            if paid is None:
+                return 404, {"error": "no such payment_intent"}
+            d = {"id": "dp_" + secrets.token_hex(12), "object": "dispute", "amount": int(amount or paid["amount"]),
+                 "currency": paid["currency"], "payment_intent": intent, "status": "needs_response",
+                 "reason": "fraudulent", "created": int(time.time())}
+            self.disputes[d["id"]] = d
+            event_id = self._event_locked("charge.dispute.created", dict(d))
+        self.outbox.put((event_id, 0))
+        return 200, d
+
+    def close_dispute(self, dispute_id, status):
+        with self.lock:
+            d = self.disputes.get(dispute_id)
+            if d is None or status not in ("won", "lost"):
+                return 404, {"error": "no such dispute, or status is not won or lost"}
+            d["status"] = status
+            event_id = self._event_locked("charge.dispute.closed", dict(d))
+        self.outbox.put((event_id, 0))
+        return 200, d
 
     # ---- webhooks ----
     def sign(self, body, t=None):
@@ -228,6 +289,25 @@ def make_handler(provider):
                 return self.send(200, "<!doctype html><html lang=en><head><meta charset=utf-8><title>Paid</title></head>"
                                       "<body><main><h1>Payment received</h1><p id=state>Paid. Thank you.</p></main></body></html>",
                                  "text/html; charset=utf-8")
+            if path == "/v1/refunds":
+                if not self.authorized():
+                    return
+                status, answer = provider.refund(urllib.parse.parse_qs(raw.decode(), keep_blank_values=True))
+                return self.send(status, answer)
+            if path == "/_sim/disputes":
+                try:
+                    ask = json.loads(raw or b"{}")
+                except ValueError:
+                    return self.send(400, {"error": "a JSON body is expected"})
+                status, answer = provider.dispute(ask.get("payment_intent", ""), ask.get("amount"))
+                return self.send(status, answer)
+            if path.startswith("/_sim/disputes/") and path.endswith("/close"):
+                try:
+                    ask = json.loads(raw or b"{}")
+                except ValueError:
+                    return self.send(400, {"error": "a JSON body is expected"})
+                status, answer = provider.close_dispute(path[len("/_sim/disputes/"):-len("/close")], ask.get("status"))
+                return self.send(status, answer)
             if path.startswith("/_sim/events/") and path.endswith("/resend"):
                 event_id = path[len("/_sim/events/"):-len("/resend")]
                 if event_id not in provider.events:
