@@ -8,6 +8,7 @@
 #include "mgmt/customers/customer_store.h"
 #include "mgmt/fleet/fleet_store.h"
 #include "mgmt/mail/outbox.h"
+#include "mgmt/monitoring/alert_json.h"
 
 namespace mgmt::monitoring {
 
@@ -33,6 +34,8 @@ std::string alarmsOf(const std::string& reported) {
   return out.substr(0, 500);
 }
 
+}  // namespace
+
 Json alertJson(const Alert& a, const std::string& hostname) {
   return Json{{"id", a.id},          {"device", a.deviceId},     {"hostname", hostname},
               {"kind", a.kind},      {"detail", a.detail},       {"state", a.state},
@@ -40,7 +43,6 @@ Json alertJson(const Alert& a, const std::string& hostname) {
               {"group", a.groupId}};
 }
 
-// The affected not yet told of the group's root cause by an earlier alert of it.
 std::vector<Affected> notToldYet(const std::vector<Affected>& affected, const std::vector<std::string>& told) {
   std::set<std::string> seen(told.begin(), told.end());
   std::vector<Affected> out;
@@ -48,6 +50,8 @@ std::vector<Affected> notToldYet(const std::vector<Affected>& affected, const st
     if (!seen.count(a.username)) out.push_back(a);
   return out;
 }
+
+namespace {
 
 core::Result<NotifySettings> settingsIn(MonitoringStore& store, const std::string& tenantId) {
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> stored, store.settings(tenantId));
@@ -215,6 +219,8 @@ core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
       return core::Status::ok();
     }));
   }
+  // The network devices the boxes poll (ADR 0062): their latest state, an alert per device down.
+  EDGE_RETURN_IF_ERROR(checkNetwork(devices, now, report));
   // Planned maintenance about to start: its customers told once.
   std::vector<Maintenance> windows;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(

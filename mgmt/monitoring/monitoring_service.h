@@ -8,6 +8,10 @@
 //    it went silent, with their customers; the alert counts them, and alerts rank by that count;
 //  - a box whose check-in health reports alarms ("health": {"alerts": [...]}) gets an "alarm" alert;
 //  - an alert closes when the box checks in again (offline) or reports no alarm (alarm);
+//  - a network device a box polls over SNMP and reports unreachable in its check-in (health.network)
+//    gets a "device-unreachable" alert (subject: the device's name); its impact is the subscribers
+//    with a session through the NAS that device serves, on that box, in the impact window before it
+//    stopped answering (ADR 0062); it closes when the box reports it reachable again (or no more);
 //  - planned maintenance starting within monitoring.maintenance-lead seconds is announced once.
 // An offline alert and an announced window queue notifications: the affected customers by email (the
 // outbox, template "outage-notice", the tenant's branding) and/or SMS by their preference and the
@@ -29,6 +33,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "mgmt/fleet/fleet_store.h"
 #include "mgmt/monitoring/monitoring_store.h"
 #include "mgmt/monitoring/notify_rules.h"
 #include "mgmt/monitoring/notify_transport.h"
@@ -104,6 +109,8 @@ class MonitoringService {
     std::string title, summary, sms;  // mail's title and paragraph, the SMS text
     core::Json webhook;              // the webhook's body
   };
+  // The pass over the boxes' network devices (network_monitor.cpp).
+  core::Status checkNetwork(const std::vector<fleet::DeviceRow>& boxes, int64_t now, Report& report);
   core::Result<int64_t> queue(store::Transaction& tx, const std::string& tenantId, const Subject& subject,
                               const std::vector<Affected>& affected, int64_t now);
   Deps d_;

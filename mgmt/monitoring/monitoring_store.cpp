@@ -63,12 +63,14 @@ Notification notificationFrom(const store::Row& r) {
 
 core::Result<std::optional<int64_t>> MonitoringStore::openAlert(const std::string& tenantId, const std::string& deviceId,
                                                                 const std::string& kind, const std::string& detail,
-                                                                int64_t now, int64_t groupWindow) {
+                                                                int64_t now, int64_t groupWindow,
+                                                                const std::string& subject) {
   // Checked first (not ON CONFLICT on the partial index: its conflict target differs between the
   // backends); a kReadWrite unit of work behaves as if alone, so two mgmtd cannot both insert.
   EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> open,
-                        tx_.queryOne("SELECT id FROM fleet_alerts WHERE device_id = $1 AND kind = $2 AND state = 'open'",
-                                     {deviceId, kind}));
+                        tx_.queryOne("SELECT id FROM fleet_alerts WHERE device_id = $1 AND kind = $2 AND subject = $3 "
+                                     "AND state = 'open'",
+                                     {deviceId, kind, subject}));
   if (open) return std::optional<int64_t>();
   // The group: the box's own open alert's first, else the tenant's newest recent open alert's.
   EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> same,
@@ -84,9 +86,9 @@ core::Result<std::optional<int64_t>> MonitoringStore::openAlert(const std::strin
     if (near) group = near->int64(0);
   }
   EDGE_ASSIGN_OR_RETURN(int64_t id,
-                        tx_.queryInt64("INSERT INTO fleet_alerts(tenant_id, device_id, kind, detail, state, opened_at, "
-                                       "group_id) VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id",
-                                       {tenantId, deviceId, kind, detail, now, group}));
+                        tx_.queryInt64("INSERT INTO fleet_alerts(tenant_id, device_id, kind, subject, detail, state, "
+                                       "opened_at, group_id) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
+                                       {tenantId, deviceId, kind, subject, detail, now, group}));
   if (group == 0) EDGE_RETURN_IF_ERROR(tx_.exec("UPDATE fleet_alerts SET group_id = id WHERE id = $1", {id}).status());
   return std::optional<int64_t>(id);
 }
@@ -128,11 +130,11 @@ core::Result<std::vector<std::string>> MonitoringStore::groupUsernames(int64_t g
 }
 
 core::Result<std::optional<int64_t>> MonitoringStore::closeAlert(const std::string& deviceId, const std::string& kind,
-                                                                 int64_t now) {
+                                                                 int64_t now, const std::string& subject) {
   EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
                         tx_.query("UPDATE fleet_alerts SET state = 'closed', closed_at = $1 "
-                                  "WHERE device_id = $2 AND kind = $3 AND state = 'open' RETURNING id",
-                                  {now, deviceId, kind}));
+                                  "WHERE device_id = $2 AND kind = $3 AND subject = $4 AND state = 'open' RETURNING id",
+                                  {now, deviceId, kind, subject}));
   if (rows.empty()) return std::optional<int64_t>();
   return std::optional<int64_t>(rows[0].int64(0));
 }
@@ -352,7 +354,7 @@ core::Result<std::vector<Notification>> MonitoringStore::log(const std::string& 
 
 core::Status MonitoringStore::deleteTenant(const std::string& tenantId) {
   for (const char* table : {"alert_customers", "fleet_alerts", "notification_settings", "notification_prefs",
-                            "planned_maintenance", "notifications"})
+                            "planned_maintenance", "notifications", "network_devices"})
     EDGE_RETURN_IF_ERROR(tx_.exec(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", {tenantId}).status());
   return core::Status::ok();
 }

@@ -52,9 +52,11 @@ class MonitoringStore {
   // A new open alert, or nullopt when the box already has one open of that kind. Its group (one root
   // cause): the group of an open alert on the same box, else of the tenant's newest open alert opened
   // at or after now - groupWindow, else a new group (its own id).
+  // `subject` tells apart alerts of one kind on one box: the network device's name for
+  // device-unreachable (ADR 0062), "" for the box's own.
   core::Result<std::optional<int64_t>> openAlert(const std::string& tenantId, const std::string& deviceId,
                                                  const std::string& kind, const std::string& detail, int64_t now,
-                                                 int64_t groupWindow = 0);
+                                                 int64_t groupWindow = 0, const std::string& subject = "");
   // Acknowledges the tenant's alert (an operator has seen it); false when there is no such alert.
   // Acknowledging again keeps the first acknowledgement.
   core::Result<bool> ackAlert(const std::string& tenantId, int64_t id, const std::string& by, int64_t now);
@@ -64,7 +66,8 @@ class MonitoringStore {
   // The subscribers already affected by the group's other alerts (told of it once).
   core::Result<std::vector<std::string>> groupUsernames(int64_t groupId, int64_t exceptAlert);
   // Closes the box's open alert of that kind; its id, or nullopt without one.
-  core::Result<std::optional<int64_t>> closeAlert(const std::string& deviceId, const std::string& kind, int64_t now);
+  core::Result<std::optional<int64_t>> closeAlert(const std::string& deviceId, const std::string& kind, int64_t now,
+                                                  const std::string& subject = "");
   // The kinds of the box's open alerts.
   core::Result<std::vector<std::string>> openKinds(const std::string& deviceId);
   // Every open alert's (device, kind), every tenant's: the job's pass reads them once.

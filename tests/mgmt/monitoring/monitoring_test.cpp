@@ -557,3 +557,71 @@ TEST(Monitoring, MaintenanceIsAnnouncedOnceBeforeItStartsAndNotWhenCancelled) {
   STRCMP_EQUAL("notified", (*db.service->maintenance("t-acme", 10))[1].state.c_str());
   LONGS_EQUAL(0, db.service->maintenance("t-globex", 10)->size());
 }
+
+// ADR 0062: the network devices a box polls, from its check-in's health.network.
+TEST(Monitoring, ANetworkDeviceDownIsAnAlertWithTheCustomersOfItsNasOnlyAndClosesWhenBack) {
+  Db db;
+  db.tenant("t-acme");
+  db.tenant("t-globex");
+  auto device = [](const char* name, const char* nas, bool reachable, int64_t since) {
+    return Json{{"name", name}, {"nas", nas}, {"kind", "switch"}, {"reachable", reachable}, {"since", since},
+                {"uptime", 3600}, {"down", Json::array()}};
+  };
+  db.box("t-acme", "b1", kNow, Json{{"alerts", Json::array()}, {"network", Json::array({device("sw1", "bras", true, 0),
+                                                                                          device("sw2", "other", true, 0)})}});
+  db.box("t-globex", "g1", kNow);
+  auto session = [&db](const std::string& tenant, const std::string& box, const std::string& user, const std::string& nas,
+                       int64_t stopped) {
+    db.write([&](Transaction& tx) -> core::Status {
+      core::sync::SessionSummary s;
+      s.id = ++db.seq;
+      s.session = "S-" + std::to_string(db.seq);
+      s.username = user;
+      s.nas = nas;
+      s.started = stopped - 60;
+      s.stopped = stopped;
+      return mgmt::usage::UsageStore(tx).insertSession(box, tenant, s);
+    });
+  };
+  session("t-acme", "b1", "alice", "bras", kNow - 100);
+  session("t-acme", "b1", "bob", "other", kNow - 100);
+  session("t-acme", "b1", "carol", "bras", kNow - 7200);  // before the impact window
+  session("t-globex", "g1", "dave", "bras", kNow - 100);  // another tenant's NAS of the same name
+  db.customer("t-acme", "cu-alice", "alice", "alice@example.net", "");
+  CHECK_EQUAL(0, db.service->check(kNow + 1)->opened);
+  LONGS_EQUAL(2, db.count("SELECT count(*) FROM network_devices WHERE box_id = 'b1' AND reachable = 1", {}));
+
+  db.checkin("b1", kNow + 10, Json{{"network", Json::array({device("sw1", "bras", false, kNow + 5),
+                                                             device("sw2", "other", true, 0)})}});
+  core::Result<MonitoringService::Report> r = db.service->check(kNow + 11);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+  CHECK_EQUAL(1, r->opened);
+  CHECK_EQUAL(1, r->queued);  // alice's email
+  std::vector<Alert> open = *db.service->alerts("t-acme", "open", 10);
+  LONGS_EQUAL(1, open.size());
+  STRCMP_EQUAL("device-unreachable", open[0].kind.c_str());
+  STRCMP_CONTAINS("switch sw1 (NAS bras)", open[0].detail.c_str());
+  LONGS_EQUAL(1, open[0].affected);
+  auto shown = db.service->alertShow("t-acme", open[0].id, 10);
+  LONGS_EQUAL(1, shown->second.size());
+  STRCMP_EQUAL("alice", shown->second[0].username.c_str());
+  CHECK_TRUE(db.service->alertShow("t-globex", open[0].id, 10).status().code() == core::Code::kNotFound);
+  LONGS_EQUAL(0, db.service->alerts("t-globex", "", 10)->size());
+  // A second pass, and a second device down on the same box: one alert each.
+  CHECK_EQUAL(0, db.service->check(kNow + 12)->opened);
+  db.checkin("b1", kNow + 20, Json{{"network", Json::array({device("sw1", "bras", false, kNow + 5),
+                                                             device("sw2", "other", false, kNow + 15)})}});
+  CHECK_EQUAL(1, db.service->check(kNow + 21)->opened);
+  LONGS_EQUAL(2, db.service->alerts("t-acme", "open", 10)->size());
+  LONGS_EQUAL(0, db.count("SELECT count(*) FROM network_devices WHERE box_id = 'b1' AND reachable = 1", {}));
+
+  // Back: both close; the box's uptime going on is not a change worth a write.
+  db.checkin("b1", kNow + 30, Json{{"network", Json::array({device("sw1", "bras", true, 0), device("sw2", "other", true, 0)})}});
+  CHECK_EQUAL(2, db.service->check(kNow + 31)->closed);
+  LONGS_EQUAL(0, db.service->alerts("t-acme", "open", 10)->size());
+  LONGS_EQUAL(2, db.count("SELECT count(*) FROM network_devices WHERE box_id = 'b1' AND reachable = 1", {}));
+  // A device no longer reported is dropped (and its open alert would close).
+  db.checkin("b1", kNow + 40, Json{{"network", Json::array({device("sw1", "bras", true, 0)})}});
+  CHECK_TRUE(db.service->check(kNow + 41).isOk());
+  LONGS_EQUAL(1, db.count("SELECT count(*) FROM network_devices WHERE box_id = 'b1'", {}));
+}
