@@ -52,8 +52,10 @@ core::Status HttpsRangeSource::fetch() {
   uint64_t last = offset_ + chunk_ - 1;
   if (total_ != 0) last = std::min(last, total_ - 1);
   const std::string asked = "bytes=" + std::to_string(offset_) + "-" + std::to_string(last);
-  EDGE_ASSIGN_OR_RETURN(core::HttpsResponse r,
-                        core::httpsRequest(options_, "GET", path_, "", "", {{"Range", asked}}));
+  if (!client_) {
+    EDGE_ASSIGN_OR_RETURN(client_, core::HttpsClient::create(options_));
+  }
+  EDGE_ASSIGN_OR_RETURN(core::HttpsResponse r, client_->request("GET", path_, "", "", {{"Range", asked}}));
   if (r.status == 416 && offset_ > 0) {  // asked past the end: the file ended at a chunk boundary
     ended_ = true;
     return core::Status::ok();

@@ -9,10 +9,12 @@
 //  - skip() moves the next fetch on without downloading (a resumed install asks only for what it
 //    still needs).
 //  - The client (core/https_client.h) authenticates the server against the CA and presents the
-//    device certificate when the options carry them (mutual TLS to mgmt).
+//    device certificate when the options carry them (mutual TLS to mgmt). One HttpsClient serves all
+//    the ranges: the identity is parsed once and the TLS session resumed from range to range.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -42,6 +44,7 @@ class HttpsRangeSource : public ByteSource {
   core::Status fetch();
 
   core::HttpsClientOptions options_;
+  std::unique_ptr<core::HttpsClient> client_;  // made at the first fetch
   std::string path_;
   uint64_t chunk_;
   uint64_t offset_ = 0;     // the file offset of buffer_[used_]

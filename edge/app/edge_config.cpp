@@ -244,7 +244,14 @@ std::shared_ptr<const core::ConfigTable<SyncConfig>> syncTable() {
       .integer("usage-batch", &SyncConfig::usageBatch, 1000, 1, 10000, "Usage journal rows per upload")
       .integer("outbox-limit", &SyncConfig::outboxLimit, 100000, 100, 10000000,
                "Changes made on the box kept for the management plane while it is unreachable; beyond this the "
-               "oldest are dropped (and counted)");
+               "oldest are dropped (and counted)")
+      .string("version-file", &SyncConfig::versionFile, "/usr/lib/edge/version",
+              "The firmware version the box runs, reported at check-in so rollouts see it (\"\" or a missing file: "
+              "edged's own version)",
+              [](const std::string& v) -> core::Status {
+                if (!v.empty() && v[0] != '/') return core::invalidArgument("'" + v + "' is not an absolute path");
+                return core::Status::ok();
+              });
   return t;
 }
 
@@ -421,6 +428,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.sync.maxBackoff != staged.sync.maxBackoff) return fixed("sync.max-backoff");
   if (running.sync.usageBatch != staged.sync.usageBatch) return fixed("sync.usage-batch");
   if (running.sync.outboxLimit != staged.sync.outboxLimit) return fixed("sync.outbox-limit");
+  if (running.sync.versionFile != staged.sync.versionFile) return fixed("sync.version-file");
   if (running.radius.listen != staged.radius.listen) return fixed("radius.listen");
   if (running.radius.authPort != staged.radius.authPort) return fixed("radius.auth-port");
   if (running.radius.acctPort != staged.radius.acctPort) return fixed("radius.acct-port");

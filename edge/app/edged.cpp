@@ -102,6 +102,7 @@ core::Status Edged::start() {
   syncOptions.databaseMigrations = edgeMigrations();
   syncOptions.accountingDatabasePath = config_.accountingDatabasePath();
   syncOptions.version = kVersion;
+  syncOptions.versionFile = config_.sync.versionFile;
   syncOptions.maxBackoffSeconds = config_.sync.maxBackoff;
   syncOptions.usageBatch = config_.sync.usageBatch;
   syncOptions.outboxLimit = config_.sync.outboxLimit;
@@ -514,8 +515,10 @@ void Edged::registerCommands() {
                              EDGE_ASSIGN_OR_RETURN(std::optional<std::string> slot, a.text("slot"));
                              EDGE_ASSIGN_OR_RETURN(std::optional<std::string> reason, a.text("reason"));
                              const std::string o = outcome.value_or("");
-                             if (o != "installed" && o != "booted" && o != "committed" && o != "rolled-back")
-                               return core::invalidArgument("outcome: one of installed, booted, committed, rolled-back");
+                             if (o != "installed" && o != "booted" && o != "committed" && o != "rolled-back" &&
+                                 o != "refused")
+                               return core::invalidArgument(
+                                   "outcome: one of installed, booted, committed, rolled-back, refused");
                              if (slot.value_or("") != "a" && slot.value_or("") != "b") return core::invalidArgument("slot: a or b");
                              std::string detail = version.value_or("") + " slot " + slot.value_or("") +
                                                   (reason && !reason->empty() ? ": " + *reason : std::string());

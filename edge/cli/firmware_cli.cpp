@@ -6,12 +6,14 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <dirent.h>
 #include <memory>
 
 #include "core/cli.h"
@@ -19,6 +21,8 @@
 #include "core/control_socket.h"
 #include "core/json.h"
 #include "core/sync_wire.h"
+#include "core/clock.h"
+#include "firmware/download.h"
 #include "firmware/https_source.h"
 #include "firmware/installer.h"
 #include "firmware/slots.h"
@@ -46,6 +50,8 @@ struct FirmwareConfig {
   std::string rebootCommand;
   std::string identityDir;
   std::string downloadServerName;
+  int64_t desireMaxAgeSeconds = 600;
+  int64_t retryHoldSeconds = 3600;
 };
 
 const core::ConfigTable<FirmwareConfig>& configTable() {
@@ -77,7 +83,12 @@ const core::ConfigTable<FirmwareConfig>& configTable() {
                 "The device's mTLS identity for downloads (mgmt-ca.pem, device.pem, device-key.pem from enrollment)",
                 core::absolutePath)
         .string("download-server-name", &FirmwareConfig::downloadServerName, core::sync::kServerName,
-                "The name the download server's certificate must carry");
+                "The name the download server's certificate must carry")
+        .integer("desire-max-age-seconds", &FirmwareConfig::desireMaxAgeSeconds, 600, 1, 86400,
+                 "firmware follow acts on the management plane's desired version only when edged's last check-in "
+                 "that said it is at most this old (it is said only inside the maintenance window)")
+        .integer("retry-hold-seconds", &FirmwareConfig::retryHoldSeconds, 3600, 0, 30 * 86400,
+                 "A version this box refused or rolled back is not followed again for this long");
     return t;
   }();
   return table;
@@ -93,6 +104,7 @@ struct Invocation {
 
 int usageError(const std::string& message) {
   std::fprintf(stderr, "edgectl: %s\nusage: edgectl firmware install FILE|URL [--config F] [--reboot]\n"
+                       "       edgectl firmware follow [--config F]\n"
                        "       edgectl firmware status [--config F]\n"
                        "       edgectl firmware gate [--config F] [--no-reboot]\n",
                message.c_str());
@@ -207,11 +219,11 @@ std::function<core::Status()> dataPlaneCheck(const std::string& socketPath, cons
   };
 }
 
-void printProgress(uint64_t done, uint64_t total, int& lastPercent) {
+void printProgress(const char* what, uint64_t done, uint64_t total, int& lastPercent) {
   int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
   if (percent / 5 == lastPercent / 5 && done != total) return;
   lastPercent = percent;
-  std::printf("writing: %3d%% (%llu of %llu bytes)\n", percent, static_cast<unsigned long long>(done),
+  std::printf("%s: %3d%% (%llu of %llu bytes)\n", what, percent, static_cast<unsigned long long>(done),
               static_cast<unsigned long long>(total));
   std::fflush(stdout);
 }
@@ -221,61 +233,149 @@ int fail(const core::Status& s) {
   return s.code() == core::Code::kInvalidArgument ? 2 : 1;
 }
 
+core::Status loadIdentity(const FirmwareConfig& c, core::HttpsClientOptions& h) {
+  h.serverName = c.downloadServerName;
+  for (auto [field, file] : {std::pair<std::string*, const char*>{&h.caCertPem, "/mgmt-ca.pem"},
+                             {&h.clientCertPem, "/device.pem"},
+                             {&h.clientKeyPem, "/device-key.pem"}}) {
+    EDGE_ASSIGN_OR_RETURN(*field, core::readTextFile(c.identityDir + file, "the device identity"));
+  }
+  return core::Status::ok();
+}
+
+std::string downloadDir(const FirmwareConfig& c) { return c.stateDir + "/download"; }
+
+// Drops the downloads in state-dir/download except `keep` (and its length record).
+void dropDownloads(const FirmwareConfig& c, const std::string& keep) {
+  DIR* d = ::opendir(downloadDir(c).c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == ".." || (!keep.empty() && (name == keep || name == keep + ".length"))) continue;
+    ::unlink((downloadDir(c) + "/" + name).c_str());
+  }
+  ::closedir(d);
+}
+
+// Why a bundle is refused (its signature, a block, its manifest, the box's rules), as opposed to a
+// failure worth retrying (the network, the disk).
+bool isRefusal(const core::Status& s) {
+  return s.code() == core::Code::kPermissionDenied || s.code() == core::Code::kFailedPrecondition ||
+         s.code() == core::Code::kCorrupt || s.code() == core::Code::kInvalidArgument;
+}
+
+struct Fetched {
+  std::string path;
+  core::Status refusal = core::Status::ok();  // the bundle's header was refused as it came in
+};
+
+// A bundle from mgmt's device API into state-dir/download/NAME, resumed after what an earlier run
+// fetched and synced; the header is checked against `policy` as soon as it is in.
+core::Result<Fetched> fetchBundle(const FirmwareConfig& c, const std::string& url, const std::string& name,
+                                  const std::string& key, const firmware::InstallPolicy& policy, bool json) {
+  firmware::DownloadOptions d;
+  EDGE_ASSIGN_OR_RETURN(d.https.endpoint, core::parseHttpsUrl(url));
+  EDGE_RETURN_IF_ERROR(loadIdentity(c, d.https));
+  size_t slash = url.find('/', 8);
+  d.urlPath = slash == std::string::npos ? "/" : url.substr(slash);
+  if (const char* r = std::getenv("EDGE_FIRMWARE_RANGE_BYTES")) d.rangeBytes = std::strtoull(r, nullptr, 10);
+  if (const char* every = std::getenv("EDGE_FIRMWARE_CHECKPOINT_BYTES")) d.syncBytes = std::strtoull(every, nullptr, 10);
+  int lastPercent = -5;
+  if (!json) d.progress = [&lastPercent](uint64_t done, uint64_t total) { printProgress("downloading", done, total, lastPercent); };
+  Fetched f;
+  d.checkHeader = [&key, &policy, &f, &c](const std::string& path) -> core::Status {
+    core::Result<firmware::FileSource> source = firmware::FileSource::open(path);
+    if (!source.isOk()) return source.status();
+    core::Result<firmware::BundleHeader> h = firmware::openBundle(*source, key, policy);
+    if (!h.isOk()) {
+      f.refusal = h.status();
+      return f.refusal;
+    }
+    // The whole bundle must fit beside the box's data: said now, not when the disk is full.
+    const uint64_t need = firmware::kBundleHeaderBytes + h->manifestBytes.size() + h->signature.size() +
+                          h->manifest.payload.size;
+    struct statvfs fs{};
+    struct stat st{};
+    if (::statvfs(downloadDir(c).c_str(), &fs) == 0 && ::stat(path.c_str(), &st) == 0) {
+      const uint64_t room = uint64_t{fs.f_bavail} * fs.f_frsize + static_cast<uint64_t>(st.st_size);
+      if (room < need + (16ull << 20))
+        f.refusal = core::resourceExhausted("the bundle needs " + std::to_string(need >> 20) + " MiB in " +
+                                            downloadDir(c) + ", which has " + std::to_string(room >> 20) +
+                                            " MiB free (16 MiB are kept for the box's data)");
+    }
+    return f.refusal;
+  };
+  if (::mkdir(downloadDir(c).c_str(), 0700) != 0 && errno != EEXIST)
+    return core::errnoStatus("cannot create " + downloadDir(c), errno);
+  dropDownloads(c, name);
+  f.path = downloadDir(c) + "/" + name;
+  core::Result<firmware::DownloadResult> got = firmware::download(d, f.path);
+  if (!f.refusal.isOk()) return f;
+  if (!got.isOk()) return got.status().withContext("downloading " + url);
+  if (!json && got->resumedAt > 0)
+    std::printf("download resumed at byte %llu of %llu\n", static_cast<unsigned long long>(got->resumedAt),
+                static_cast<unsigned long long>(got->size));
+  return f;
+}
+
+firmware::InstallOptions installOptions(const FirmwareConfig& c, const std::string& key, const std::string& running) {
+  firmware::InstallOptions o;
+  o.hardware = c.hardware;
+  o.publicKeyPem = key;
+  o.runningVersion = running;
+  o.tries = static_cast<int>(c.tries);
+  // The CLI's own test hook: EDGE_FIRMWARE_CHECKPOINT_BYTES makes checkpoints frequent (kill -9 tests).
+  if (const char* every = std::getenv("EDGE_FIRMWARE_CHECKPOINT_BYTES")) o.checkpointBytes = std::strtoull(every, nullptr, 10);
+  return o;
+}
+
+void printInstalled(const firmware::InstallResult& r, const FirmwareConfig& c, bool json) {
+  if (json) {
+    std::printf("%s\n", core::Json{{"slot", r.slot}, {"version", r.version}, {"resumed-blocks", r.resumedBlocks},
+                                   {"written-blocks", r.writtenBlocks}, {"tries", c.tries}}
+                            .dump(2)
+                            .c_str());
+    return;
+  }
+  std::printf("%s is installed in slot %s%s; it boots next, on trial for %lld boots, and is committed only after its "
+              "health gate (%lld s)\n",
+              r.version.c_str(), r.slot.c_str(),
+              r.resumedBlocks ? (" (resumed after " + std::to_string(r.resumedBlocks) + " blocks)").c_str() : "",
+              static_cast<long long>(c.tries), static_cast<long long>(c.soakSeconds));
+}
+
+// A file is verified whole before its first byte goes to the slot (installFile); a URL is downloaded
+// into the state folder first (resumable), then installed as a file.
 int install(const Invocation& inv, const FirmwareConfig& c, bool json) {
   core::Result<std::string> key = core::readTextFile(c.publicKey, "the firmware key");
   if (!key.isOk()) return fail(key.status());
   core::Result<std::string> running = trimmedFile(c.versionFile, "the running version");
   if (!running.isOk()) return fail(running.status());
-  std::unique_ptr<firmware::ByteSource> source;
   if (inv.source.rfind("http://", 0) == 0)
     return fail(core::invalidArgument("firmware downloads are https:// only (mutual TLS with the device certificate)"));
-  if (inv.source.rfind("https://", 0) == 0) {
-    core::HttpsClientOptions h;
-    core::Result<core::HttpsEndpoint> endpoint = core::parseHttpsUrl(inv.source);
-    if (!endpoint.isOk()) return fail(endpoint.status());
-    h.endpoint = *endpoint;
-    h.serverName = c.downloadServerName;
-    for (auto [field, file] : {std::pair<std::string*, const char*>{&h.caCertPem, "/mgmt-ca.pem"},
-                               {&h.clientCertPem, "/device.pem"},
-                               {&h.clientKeyPem, "/device-key.pem"}}) {
-      core::Result<std::string> pem = core::readTextFile(c.identityDir + file, "the device identity");
-      if (!pem.isOk()) return fail(pem.status());
-      *field = *pem;
+  firmware::InstallOptions o = installOptions(c, *key, *running);
+  std::string file = inv.source;
+  const bool downloaded = inv.source.rfind("https://", 0) == 0;
+  if (downloaded) {
+    core::Result<firmware::FirmwareState> state = firmware::loadState(c.stateDir + "/state.json");
+    if (!state.isOk()) return fail(state.status());
+    core::Result<firmware::InstallPolicy> policy = firmware::installPolicy(*state, o);
+    if (!policy.isOk()) return fail(policy.status());
+    core::Result<Fetched> f = fetchBundle(c, inv.source, "manual.bundle", *key, *policy, json);
+    if (!f.isOk()) return fail(f.status());
+    if (!f->refusal.isOk()) {
+      dropDownloads(c, "");
+      return fail(f->refusal);
     }
-    size_t slash = inv.source.find('/', 8);
-    std::string path = slash == std::string::npos ? "/" : inv.source.substr(slash);
-    uint64_t chunk = 8ull << 20;
-    if (const char* c2 = std::getenv("EDGE_FIRMWARE_RANGE_BYTES")) chunk = std::strtoull(c2, nullptr, 10);
-    source = std::make_unique<firmware::HttpsRangeSource>(h, path, chunk);
-  } else {
-    core::Result<firmware::FileSource> file = firmware::FileSource::open(inv.source);
-    if (!file.isOk()) return fail(file.status());
-    source = std::make_unique<firmware::FileSource>(std::move(*file));
+    file = f->path;
   }
-  std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
-  firmware::InstallOptions o;
-  o.hardware = c.hardware;
-  o.publicKeyPem = *key;
-  o.runningVersion = *running;
-  o.tries = static_cast<int>(c.tries);
   int lastPercent = -5;
-  if (!json) o.progress = [&lastPercent](uint64_t done, uint64_t total) { printProgress(done, total, lastPercent); };
-  // The CLI's own test hook: EDGE_FIRMWARE_CHECKPOINT_BYTES makes checkpoints frequent (kill -9 tests).
-  if (const char* every = std::getenv("EDGE_FIRMWARE_CHECKPOINT_BYTES")) o.checkpointBytes = std::strtoull(every, nullptr, 10);
-  core::Result<firmware::InstallResult> r = firmware::install(*slots, c.stateDir + "/state.json", *source, o);
+  if (!json) o.progress = [&lastPercent](uint64_t done, uint64_t total) { printProgress("writing", done, total, lastPercent); };
+  std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
+  core::Result<firmware::InstallResult> r = firmware::installFile(*slots, c.stateDir + "/state.json", file, o);
+  if (downloaded && (r.isOk() || isRefusal(r.status()))) dropDownloads(c, "");
   if (!r.isOk()) return fail(r.status());
-  if (json) {
-    std::printf("%s\n", core::Json{{"slot", r->slot}, {"version", r->version}, {"resumed-blocks", r->resumedBlocks},
-                                   {"written-blocks", r->writtenBlocks}, {"tries", c.tries}}
-                            .dump(2)
-                            .c_str());
-  } else {
-    std::printf("%s is installed in slot %s%s; it boots next, on trial for %lld boots, and is committed only after its "
-                "health gate (%lld s)\n",
-                r->version.c_str(), r->slot.c_str(),
-                r->resumedBlocks ? (" (resumed after " + std::to_string(r->resumedBlocks) + " blocks)").c_str() : "",
-                static_cast<long long>(c.tries), static_cast<long long>(c.soakSeconds));
-  }
+  printInstalled(*r, c, json);
   if (inv.reboot) return std::system(c.rebootCommand.c_str()) == 0 ? 0 : 1;
   return 0;
 }
@@ -323,6 +423,7 @@ int gate(const Invocation& inv, const FirmwareConfig& c, const std::string& sock
   o.soakSeconds = static_cast<int>(c.soakSeconds);
   o.intervalSeconds = static_cast<int>(c.intervalSeconds);
   o.check = dataPlaneCheck(socketPath, c);
+  o.holdSeconds = c.retryHoldSeconds;
   std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
   const std::string statePath = c.stateDir + "/state.json";
   core::Result<firmware::GateResult> r = firmware::runGate(*slots, statePath, o);
@@ -351,10 +452,136 @@ int gate(const Invocation& inv, const FirmwareConfig& c, const std::string& sock
   return 0;
 }
 
+// The box's word on a bundle it would not write: held here for retry-hold-seconds, and told to edged
+// (an event, and a firmware-outcome for mgmt at the next sync, which it asks for now); kept for the
+// gate's next report when edged cannot take it.
+void reportRefusal(const FirmwareConfig& c, const std::string& socketPath, const std::string& version,
+                   const std::string& slot, const core::Status& why) {
+  const std::string statePath = c.stateDir + "/state.json";
+  core::Result<firmware::FirmwareState> state = firmware::loadState(statePath);
+  if (!state.isOk()) return;
+  const int64_t now = core::SystemClock::instance().unixSeconds();
+  const std::string at = core::formatRfc3339(core::SystemClock::instance().wallNow());
+  firmware::holdVersion(*state, version, why.message(), now + c.retryHoldSeconds);
+  core::Result<core::Json> told =
+      call(socketPath, "firmware-report",
+           core::Json{{"outcome", "refused"}, {"version", version}, {"slot", slot}, {"reason", why.message()}, {"at", at}});
+  if (told.isOk()) (void)call(socketPath, "sync-now", nullptr);
+  else state->unreported.push_back(firmware::Outcome{"refused", version, slot, why.message(), at});
+  core::Status saved = firmware::saveState(statePath, *state);
+  if (!saved.isOk()) std::fprintf(stderr, "edgectl: %s\n", saved.message().c_str());
+  dropDownloads(c, "");
+}
+
+// What the management plane wants this box to run, from edged's last check-in: the version and how
+// many seconds ago it was said ("" = no opinion; age -1 = never).
+struct Desire {
+  std::string version;
+  std::string mgmtUrl;
+  int64_t age = -1;
+};
+
+core::Result<Desire> desire(const std::string& socketPath) {
+  EDGE_ASSIGN_OR_RETURN(core::Json reply, call(socketPath, "sync-status", nullptr));
+  const core::Json& a = reply["arguments"];
+  Desire d;
+  if (!a.is_object() || a.value("state", std::string()) == "not-enrolled") return d;
+  d.mgmtUrl = a.value("url", std::string());
+  if (a.contains("firmware") && a["firmware"].is_object()) {
+    const core::Json& f = a["firmware"];
+    d.version = f.value("desired-version", std::string());
+    if (f.contains("age-seconds") && f["age-seconds"].is_number_integer()) d.age = f["age-seconds"].get<int64_t>();
+  }
+  return d;
+}
+
+int said(bool json, const std::string& action, const std::string& text, int code = 0) {
+  if (json) std::printf("%s\n", core::Json{{"action", action}, {"text", text}}.dump(2).c_str());
+  else std::printf("%s\n", text.c_str());
+  return code;
+}
+
+// edgectl firmware follow (edge-firmware-follow.timer): the box follows its rollout. It acts only on a
+// desired version edged heard at a check-in at most desire-max-age-seconds ago (mgmt says it only
+// inside the tenant's maintenance window): download (resumed), verify the whole bundle, install into
+// the other slot, and reboot when the word is still fresh; the gate reports after the reboot.
+int follow(const FirmwareConfig& c, const std::string& socketPath, bool json) {
+  core::Result<Desire> d = desire(socketPath);
+  if (!d.isOk()) return fail(d.status().withContext("asking edged what the management plane wants"));
+  if (d->version.empty()) return said(json, "none", "the management plane asks for no firmware change");
+  if (d->age < 0 || d->age > c.desireMaxAgeSeconds)
+    return said(json, "wait", "the management plane's word (" + d->version + ") is not fresh (" +
+                                  (d->age < 0 ? std::string("no check-in yet") : std::to_string(d->age) + " s old") +
+                                  "); waiting for a check-in inside the maintenance window");
+  core::Result<firmware::Version> wanted = firmware::parseVersion(d->version, "the desired version");
+  if (!wanted.isOk()) return fail(wanted.status());
+  core::Result<std::string> key = core::readTextFile(c.publicKey, "the firmware key");
+  if (!key.isOk()) return fail(key.status());
+  core::Result<std::string> running = trimmedFile(c.versionFile, "the running version");
+  if (!running.isOk()) return fail(running.status());
+  if (*running == d->version) return said(json, "none", "this box runs " + *running + " already");
+
+  const std::string statePath = c.stateDir + "/state.json";
+  core::Result<firmware::FirmwareState> state = firmware::loadState(statePath);
+  if (!state.isOk()) return fail(state.status());
+  std::unique_ptr<firmware::SlotSet> slots = slotsOf(c);
+  core::Result<std::string> booted = slots->booted();
+  if (!booted.isOk()) return fail(booted.status());
+  const std::string target = firmware::otherSlot(*booted);
+  const int64_t now = core::SystemClock::instance().unixSeconds();
+  if (const firmware::HeldVersion* h = firmware::heldAt(*state, d->version, now))
+    return said(json, "held", d->version + " was refused or rolled back here (" + h->reason + "); not followed again for " +
+                                  std::to_string(h->until - now) + " s");
+
+  const firmware::PendingInstall& p = state->install;
+  const bool installed = state->hasInstall && p.stage == "installed" && p.version == d->version;
+  if (installed && p.slot == *booted)
+    return said(json, "gate", d->version + " runs on trial in slot " + p.slot + "; its health gate decides");
+  if (!installed) {
+    firmware::InstallOptions o = installOptions(c, *key, *running);
+    core::Result<firmware::InstallPolicy> policy = firmware::installPolicy(*state, o);
+    if (!policy.isOk()) return fail(policy.status());
+    const std::string url = d->mgmtUrl + "/v1/firmware/" + wanted->text();
+    core::Result<Fetched> f = fetchBundle(c, url, wanted->text() + ".bundle", *key, *policy, json);
+    if (!f.isOk()) return fail(f.status());
+    // Refused at its header (signature, rules, no room), or when read whole (a block, the end).
+    core::Status refused = f->refusal;
+    if (refused.isOk()) {
+      refused = firmware::verifyBundleFile(f->path, *key, *policy).status();
+      if (!refused.isOk() && !isRefusal(refused)) return fail(refused);  // the disk: try again later
+    }
+    if (!refused.isOk()) {
+      reportRefusal(c, socketPath, wanted->text(), target, refused);
+      return said(json, "refused", "refused " + wanted->text() + " before writing it: " + refused.message(), 1);
+    }
+    // Verified whole; install() checks each block again as it writes it.
+    int lastPercent = -5;
+    if (!json) o.progress = [&lastPercent](uint64_t done, uint64_t total) { printProgress("writing", done, total, lastPercent); };
+    core::Result<firmware::FileSource> source = firmware::FileSource::open(f->path);
+    if (!source.isOk()) return fail(source.status());
+    core::Result<firmware::InstallResult> r = firmware::install(*slots, statePath, *source, o);
+    if (!r.isOk()) return fail(r.status());
+    dropDownloads(c, "");
+    if (!json) printInstalled(*r, c, false);
+  }
+  // The agreed point: the management plane still says so (inside the window), freshly.
+  core::Result<Desire> again = desire(socketPath);
+  if (!again.isOk() || again->version != d->version || again->age < 0 || again->age > c.desireMaxAgeSeconds)
+    return said(json, "installed", d->version + " is installed in slot " + target +
+                                       "; it reboots into it when the management plane says so again (maintenance window)");
+  said(json, "reboot", "rebooting into slot " + target + " to run " + d->version + " (on trial until its health gate)");
+  std::fflush(stdout);
+  if (std::system(c.rebootCommand.c_str()) != 0) {
+    std::fprintf(stderr, "edgectl: '%s' failed\n", c.rebootCommand.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int runFirmwareCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
-  if (words.empty()) return usageError("firmware needs install, status or gate");
+  if (words.empty()) return usageError("firmware needs install, follow, status or gate");
   Invocation inv;
   inv.verb = words[0];
   if (const char* env = std::getenv("EDGE_FIRMWARE_CONFIG")) inv.configPath = env;
@@ -372,7 +599,7 @@ int runFirmwareCli(const std::vector<std::string>& words, const std::string& soc
       return usageError("firmware " + inv.verb + ": unexpected '" + w + "'");
     }
   }
-  if (inv.verb != "install" && inv.verb != "status" && inv.verb != "gate")
+  if (inv.verb != "install" && inv.verb != "status" && inv.verb != "gate" && inv.verb != "follow")
     return usageError("unknown firmware command '" + inv.verb + "'");
   if (inv.verb == "install" && inv.source.empty()) return usageError("firmware install needs a FILE");
   if (inv.configPath.empty()) inv.configPath = kDefaultConfig;
@@ -384,6 +611,7 @@ int runFirmwareCli(const std::vector<std::string>& words, const std::string& soc
   core::Result<std::unique_ptr<StateLock>> lock = StateLock::take(config->stateDir);
   if (!lock.isOk()) return fail(lock.status());
   if (inv.verb == "install") return install(inv, *config, json);
+  if (inv.verb == "follow") return follow(*config, socketPath, json);
   return gate(inv, *config, socketPath, json);
 }
 

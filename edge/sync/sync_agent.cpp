@@ -316,6 +316,12 @@ core::Status SyncAgent::cycle(State& s) {
 
   core::sync::CheckinRequest in = report_();
   in.version = options_.version;
+  if (!options_.versionFile.empty()) {  // an appliance reports the firmware it runs (rollouts compare it)
+    core::Result<std::string> firmware = core::readTextFile(options_.versionFile, "the firmware version");
+    std::string v = firmware.isOk() ? firmware->substr(0, 64) : "";
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+    if (!v.empty()) in.version = v;
+  }
   in.clock = now;
   in.cursor = s.cursor;
   std::optional<core::License> license = license_.current();
@@ -326,6 +332,11 @@ core::Status SyncAgent::cycle(State& s) {
   core::Result<core::sync::CheckinResponse> out = core::sync::fromJson<core::sync::CheckinResponse>(*answer);
   if (!out.isOk()) return core::corrupt("the check-in answer: " + out.status().message());
   s.pollInterval = out->pollInterval;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    desiredVersion_ = out->desiredVersion;
+    desiredAt_ = now;
+  }
   if (!out->license.empty()) {
     core::Result<core::License> installed = license_.install(out->license);
     if (installed.isOk()) core::logInfo("sync: license ", installed->id, " installed (", installed->tier, ")");
@@ -633,6 +644,12 @@ Json SyncAgent::statusJson() {
          {"outbox-backlog", outbox}};
   if (core::Result<core::pki::CertInfo> cert = core::pki::certificateInfo(s.certPem); cert.isOk())
     j["certificate-expires-at"] = iso(cert->notAfter);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    j["firmware"] = Json{{"desired-version", desiredVersion_},
+                         {"told-at", iso(desiredAt_)},
+                         {"age-seconds", desiredAt_ == 0 ? Json(nullptr) : Json(now - desiredAt_)}};
+  }
   return j;
 }
 

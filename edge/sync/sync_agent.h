@@ -39,6 +39,9 @@ struct SyncOptions {
   std::vector<core::Migration> databaseMigrations;  // edge.db's, as edged opened it
   std::string accountingDatabasePath;  // the usage journal
   std::string version;
+  // The firmware version the box runs (the image's /usr/lib/edge/version): reported at check-in in
+  // place of `version` when the file can be read ("" = always `version`).
+  std::string versionFile;
   int64_t maxBackoffSeconds = 300;
   int64_t usageBatch = 1000;
   int64_t outboxLimit = 100000;
@@ -79,7 +82,9 @@ class SyncAgent {
   void onCentralAccounts(CentralAccounts f) { centralAccounts_ = std::move(f); }
   // Run a cycle now (edgectl sync now).
   void wake();
-  // State, last success, backlog and the last error in plain words (edgectl sync status).
+  // State, last success, backlog and the last error in plain words (edgectl sync status), and the
+  // firmware the management plane last said the box should run: "firmware": {"desired-version",
+  // "told-at", "age-seconds"} from the last check-in answer (edgectl firmware follow acts on it).
   core::Json statusJson();
   // Records a change made on the box for mgmt (no-op when not enrolled). Bounded: beyond
   // outboxLimit the oldest entries are dropped and counted.
@@ -132,6 +137,8 @@ class SyncAgent {
   std::condition_variable cv_;
   bool wake_ = false;
   bool running_ = false;
+  std::string desiredVersion_;  // the last check-in answer's desired-version, and when it came
+  int64_t desiredAt_ = 0;
   std::thread thread_;
   std::atomic<int64_t> usageWatermark_{0};
   std::atomic<int64_t> nextAttempt_{0};  // Unix seconds of the next cycle (status)

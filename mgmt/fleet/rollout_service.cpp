@@ -163,14 +163,10 @@ ControlReply RolloutService::addRelease(const Json& args, const Caller& caller) 
     return ControlReply::error(core::invalidArgument("channel: expected stable or beta (got '" + channel + "')"));
   if (!d_.firmwareKey) return ControlReply::error(core::failedPrecondition("firmware-key: not configured"));
   EDGE_ASSIGN_OR_RETURN(std::string key, d_.firmwareKey());
-  // Signature and manifest first: nothing unverified is kept.
-  EDGE_ASSIGN_OR_RETURN(firmware::FileSource source, firmware::FileSource::open(file));
-  core::Result<firmware::BundleHeader> header = firmware::openBundle(source, key, firmware::InstallPolicy{});
+  // Signature and manifest, then the payload against its signed digests to the end (a truncated or
+  // altered bundle is refused): nothing unverified is kept.
+  core::Result<firmware::BundleHeader> header = firmware::verifyBundleFile(file, key, firmware::InstallPolicy{});
   if (!header.isOk()) return ControlReply::error(header.status().withContext("file: " + file));
-  // The payload against its signed digests, to the end (a truncated or altered bundle is refused).
-  EDGE_RETURN_IF_ERROR(firmware::streamPayload(source, header->manifest, [](const char*, size_t) {
-                         return core::Status::ok();
-                       }).withContext("file: " + file));
   const firmware::Manifest& m = header->manifest;
   ReleaseRow row;
   row.version = m.version.text();
@@ -523,6 +519,10 @@ core::Status recordFirmwareOutcome(store::Transaction& tx, const std::string& de
   if (boxFailed(b.state)) return core::Status::ok();
   if (outcome == "rolled-back")
     return rs.setBox(r.id, deviceId, "rolled-back", reason.substr(0, 1024), b.offeredAt, now);
+  // The box refused the bundle before writing it (signature, a block, the floor): it will not run it.
+  if (outcome == "refused")
+    return rs.setBox(r.id, deviceId, "failed", ("the box refused the bundle: " + reason).substr(0, 1024), b.offeredAt,
+                     now);
   const int p = boxProgress(outcome);
   if (p < 3 || p > kCommitted || p <= boxProgress(b.state)) return core::Status::ok();  // only forward
   return rs.setBox(r.id, deviceId, outcome, "", b.offeredAt, now);

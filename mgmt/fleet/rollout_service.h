@@ -15,7 +15,8 @@
 //    first time a box is told, it is "offered" (the report deadline counts from then).
 //  - A box becomes "healthy" when, after committing, it checks in running the version with no
 //    alerts in its health. Outcomes (firmware-outcome events) only move a box forward, except
-//    rolled-back, which is final with its reason.
+//    rolled-back, which is final with its reason, and refused (the box would not write the bundle:
+//    bad signature or block, below its floor), which makes it failed with the box's reason.
 //  - advance() (mgmtd's singleton job "rollouts", or by hand with rollout-advance) applies
 //    decide() to each running rollout in its own unit of work; a change made meanwhile (a pause, an
 //    abort) wins: the rollout row moves only from the state and ring it was read in.

@@ -240,6 +240,9 @@ class FirmwareInstall(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("does not match the signed manifest", r.stderr)
         self.assertFalse(any(n.startswith("edge-b") for n in box.entry_names()))
+        # The whole file is read before the first write (ADR 0061): not one block reached slot b.
+        self.assertEqual(sha(box.slots["b"]), b_before)
+        self.assertIsNone(box.status()["install"])
         # Unsigned: refused before anything changes.
         unsigned, _ = box.bundle("2.1.1", "2.1", sign=False)
         r = box.ctl("firmware", "install", unsigned, check=False)
@@ -342,7 +345,11 @@ class FirmwareInstall(unittest.TestCase):
         self.assertIn("committed", box.ctl("firmware", "gate").stdout)
 
     def test_a_download_over_mutual_tls_in_ranges_resumes_where_it_was_killed(self):
+        """A URL is downloaded into the state folder first (ranges, synced checkpoints), verified whole,
+        then installed: kill -9 in the download leaves slot b untouched, and the next run asks only for
+        the bytes after the last recorded checkpoint."""
         box = self.box
+        b_before = sha(box.slots["b"])
         fw, image = box.bundle("2.1", "2.1", extra_bytes=16 << 20)
         server = RangeServer(box.root, fw)
         self.addCleanup(server.stop)
@@ -354,30 +361,35 @@ class FirmwareInstall(unittest.TestCase):
         env = {**os.environ, "EDGE_FIRMWARE_CHECKPOINT_BYTES": "65536", "EDGE_FIRMWARE_RANGE_BYTES": "262144"}
         cmd = [binary("edgectl"), "--socket", self.edged.socket, "firmware", "install", server.url, "--config", box.config]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        state = os.path.join(box.state_dir, "state.json")
+        part = os.path.join(box.state_dir, "download", "manual.bundle")
 
-        def some_written():
+        def recorded():
             try:
-                with open(state) as f:
-                    return json.load(f)["install"]["verified-blocks"] >= 40
-            except (OSError, ValueError, KeyError, TypeError):
-                return False
+                with open(part + ".length") as f:
+                    return int(f.read())
+            except (OSError, ValueError):
+                return 0
 
-        wait_for(some_written, timeout=60, what="the download's first checkpoints", interval=0.01)
+        wait_for(lambda: recorded() >= 40 * 65536, timeout=60, what="the download's first checkpoints", interval=0.01)
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        with open(state) as f:
-            written = json.load(f)["install"]["verified-blocks"]
+        proc.communicate()
+        cut = recorded()
+        size = os.path.getsize(fw)
+        self.assertLess(cut, size, "the download finished before it was killed")
         self.assertFalse(any(n.startswith("edge-b") for n in box.entry_names()))
+        self.assertEqual(sha(box.slots["b"]), b_before)
         del server.ranges[:]
         r = box.ctl("firmware", "install", server.url, env=env)
-        self.assertIn("resumed after", r.stdout)
+        m = re.search(r"download resumed at byte (\d+) of (\d+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        self.assertGreaterEqual(int(m.group(1)), cut)
+        self.assertEqual(int(m.group(2)), size)
+        self.assertNotIn("resumed after", r.stdout)  # the slot was never written: written from block 0
+        # Only the bytes after the recorded length were asked for, starting exactly there.
+        self.assertEqual(server.ranges[0][0], int(m.group(1)))
         fetched = sum(last - first + 1 for first, last in server.ranges)
-        size = os.path.getsize(fw)
-        # The header's range, then only from the first block not yet on the slot.
-        self.assertLessEqual(fetched, size - written * 65536 + 2 * 262144, server.ranges)
-        self.assertEqual(server.ranges[0][0], 0)
-        self.assertGreater(server.ranges[1][0], written * 65536 - 262144)
+        self.assertEqual(fetched, size - int(m.group(1)), server.ranges)
+        self.assertFalse(os.path.exists(part))  # removed once installed
         with open(box.slots["b"], "rb") as f:
             self.assertEqual(hashlib.sha256(f.read(os.path.getsize(image))).hexdigest(), sha(image))
         self.assertIn("edge-b+3.conf", box.entry_names())

@@ -126,6 +126,7 @@ TEST(EdgeConfig, ReloadRefusesKeysOnlyReadAtStart) {
       {"sync.max-backoff", [](edge::EdgeConfig& c) { c.sync.maxBackoff += 1; }},
       {"sync.usage-batch", [](edge::EdgeConfig& c) { c.sync.usageBatch += 1; }},
       {"sync.outbox-limit", [](edge::EdgeConfig& c) { c.sync.outboxLimit += 1; }},
+      {"sync.version-file", [](edge::EdgeConfig& c) { c.sync.versionFile = "/etc/edged/version"; }},
       {"radius.eap-certificate (EAP on or off)", [](edge::EdgeConfig& c) { c.radius.eapCertificate = "/etc/e.pem"; }},
       {"radius.radsec-certificate (RadSec on or off)",
        [](edge::EdgeConfig& c) { c.radius.radsecCertificate = "/etc/r.pem"; }},
