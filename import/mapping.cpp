@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "aaa/auth/password_hash.h"
+#include "core/pki.h"
 #include "core/units.h"
 
 namespace importer {
@@ -626,6 +627,15 @@ std::string reportText(const ImportPlan& plan, size_t maxSubscriberLines) {
     for (const std::string& w : s.warnings) out += "      - " + w + "\n";
   }
   return out;
+}
+
+std::string newBatchId() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return std::string("imp-") + stamp + "-" + core::pki::randomHex(2);
 }
 
 }  // namespace importer

@@ -95,5 +95,8 @@ core::Result<RateLimit> parseMikrotikRateLimit(const std::string& value);
 // separators only. A subscriber named so may have no password (MAC authentication).
 bool looksLikeMac(const std::string& value);
 core::Result<int64_t> parseFreeradiusExpiration(const std::string& value);
+// A new import batch's id: "imp-YYYYMMDD-HHMMSS-xxxx" (UTC, 4 random hex digits), as edgectl import
+// and mgmtctl import name a batch when not given --batch.
+std::string newBatchId();
 
 }  // namespace importer

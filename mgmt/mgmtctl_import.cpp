@@ -32,15 +32,6 @@ core::Result<importer::ImportPlan> loadPlan(const std::string& source, const std
                                   [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
 }
 
-std::string newBatchId() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return std::string("imp-") + stamp + "-" + core::pki::randomHex(2);
-}
-
 }  // namespace
 
 int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
@@ -69,7 +60,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
-  if (batch.empty()) batch = newBatchId();
+  if (batch.empty()) batch = importer::newBatchId();
 
   core::Result<importer::ImportPlan> loaded = loadPlan(source, from, options);
   if (!loaded.isOk()) {

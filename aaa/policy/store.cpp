@@ -224,7 +224,7 @@ core::Status updatePlan(core::Database& db, const Plan& p, int64_t now) {
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "UPDATE plans SET name = ?, down_bps = ?, up_bps = ?, burst_down_bps = ?, burst_up_bps = ?, "
       "burst_threshold_percent = ?, burst_time = ?, session_timeout = ?, idle_timeout = ?, interim_interval = ?, "
-      "max_sessions = ?, ip_pool = ?, updated_at = ?13, billing = ?15 WHERE id = ?14"));
+      "max_sessions = ?, ip_pool = ?, updated_at = ?13, billing = ?15, import_batch = '' WHERE id = ?14"));
   bindPlan(st, p);
   st.bindInt64(13, now).bindInt64(14, p.id);
   core::Status s = st.run();
@@ -267,7 +267,8 @@ core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t n
   EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
       "UPDATE subscribers SET username = ?1, nt_hash = ?2, cleartext = ?3, plan_id = ?4, status = ?5, "
       "expires_at = ?6, mac = ?7, static_ip = ?8, updated_at = ?9, validity_seconds = ?11, voucher_batch = ?12, "
-      "first_login = ?13, pap_hash = ?14, dunning = ?15, dunning_rate = ?16, dunning_url = ?17 WHERE id = ?10"));
+      "first_login = ?13, pap_hash = ?14, dunning = ?15, dunning_rate = ?16, dunning_url = ?17, import_batch = '' "
+      "WHERE id = ?10"));
   bindSubscriber(st, s, now);
   st.bindInt64(10, s.id);
   EDGE_RETURN_IF_ERROR(st.run());
@@ -280,6 +281,78 @@ core::Status deleteSubscriber(core::Database& db, const std::string& username) {
   EDGE_RETURN_IF_ERROR(st.bindText(1, username).run());
   if (db.changes() == 0) return core::notFound("no subscriber '" + username + "'");
   return core::Status::ok();
+}
+
+core::Status openImportBatch(core::Database& db, const std::string& batch, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("INSERT INTO import_batches(id, created_at) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING"));
+  EDGE_RETURN_IF_ERROR(st.bindText(1, batch).bindInt64(2, now).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement state, db.prepare("SELECT state FROM import_batches WHERE id = ?"));
+  state.bindText(1, batch);
+  EDGE_ASSIGN_OR_RETURN(bool row, state.step());
+  if (row && state.columnText(0) != "applied")
+    return core::failedPrecondition("batch: '" + batch + "' was rolled back; import again as a new batch");
+  return core::Status::ok();
+}
+
+core::Status markImported(core::Database& db, const std::string& table, int64_t id, const std::string& batch) {
+  if (table != "plans" && table != "subscribers") return core::internalError("markImported: table " + table);
+  EDGE_ASSIGN_OR_RETURN(core::Statement mark, db.prepare("UPDATE " + table + " SET import_batch = ?1 WHERE id = ?2"));
+  EDGE_RETURN_IF_ERROR(mark.bindText(1, batch).bindInt64(2, id).run());
+  EDGE_ASSIGN_OR_RETURN(core::Statement count,
+                        db.prepare("UPDATE import_batches SET " + table + " = " + table + " + 1 WHERE id = ?"));
+  return count.bindText(1, batch).run();
+}
+
+core::Result<std::vector<ImportBatch>> loadImportBatches(core::Database& db) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
+      "SELECT id, state, plans, subscribers, created_at, rolled_back_at FROM import_batches ORDER BY created_at, id"));
+  std::vector<ImportBatch> out;
+  for (;;) {
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    out.push_back({st.columnText(0), st.columnText(1), st.columnInt64(2), st.columnInt64(3), st.columnInt64(4),
+                   st.columnInt64(5)});
+  }
+  return out;
+}
+
+core::Result<std::vector<std::string>> importedSubscribers(core::Database& db, const std::string& batch) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("SELECT username FROM subscribers WHERE import_batch = ? ORDER BY username"));
+  st.bindText(1, batch);
+  std::vector<std::string> out;
+  for (;;) {
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    out.push_back(st.columnText(0));
+  }
+  return out;
+}
+
+core::Result<std::vector<std::pair<std::string, int64_t>>> importedPlans(core::Database& db, const std::string& batch) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare(
+      "SELECT p.name, (SELECT count(*) FROM subscribers s WHERE s.plan_id = p.id) FROM plans p "
+      "WHERE p.import_batch = ? ORDER BY p.name"));
+  st.bindText(1, batch);
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (;;) {
+    EDGE_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    out.emplace_back(st.columnText(0), st.columnInt64(1));
+  }
+  return out;
+}
+
+core::Status unmarkPlan(core::Database& db, const std::string& name) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st, db.prepare("UPDATE plans SET import_batch = '' WHERE name = ?"));
+  return st.bindText(1, name).run();
+}
+
+core::Status closeImportBatch(core::Database& db, const std::string& batch, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(core::Statement st,
+                        db.prepare("UPDATE import_batches SET state = 'rolled-back', rolled_back_at = ?2 WHERE id = ?1"));
+  return st.bindText(1, batch).bindInt64(2, now).run();
 }
 
 }  // namespace aaa::policy

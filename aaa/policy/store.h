@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aaa/policy/model.h"
@@ -32,5 +33,26 @@ core::Status deletePlan(core::Database& db, const std::string& name);
 core::Result<int64_t> insertSubscriber(core::Database& db, const Subscriber& s, int64_t now);
 core::Status updateSubscriber(core::Database& db, const Subscriber& s, int64_t now);  // by id
 core::Status deleteSubscriber(core::Database& db, const std::string& username);
+
+// Import batches on the box (edge.db migration 14, issue 30): `edgectl import` adds plans and
+// subscribers marked with its batch; any other write of the row (updatePlan, updateSubscriber)
+// clears the mark, so a rollback removes only what the batch added and nobody changed since.
+struct ImportBatch {
+  std::string id;
+  std::string state;  // applied | rolled-back
+  int64_t plans = 0, subscribers = 0, createdAt = 0, rolledBackAt = 0;
+};
+// Opens the batch when new; FailedPrecondition when it was rolled back (it takes no more rows).
+core::Status openImportBatch(core::Database& db, const std::string& batch, int64_t now);
+// Marks a row just added (table "plans" or "subscribers", by id) as the batch's and counts it.
+core::Status markImported(core::Database& db, const std::string& table, int64_t id, const std::string& batch);
+core::Result<std::vector<ImportBatch>> loadImportBatches(core::Database& db);
+// The batch's subscribers still marked (usernames).
+core::Result<std::vector<std::string>> importedSubscribers(core::Database& db, const std::string& batch);
+// The batch's plans still marked, each with how many subscribers are on it now.
+core::Result<std::vector<std::pair<std::string, int64_t>>> importedPlans(core::Database& db, const std::string& batch);
+// Takes the mark off a plan that stays (other subscribers are on it): it is the operator's now.
+core::Status unmarkPlan(core::Database& db, const std::string& name);
+core::Status closeImportBatch(core::Database& db, const std::string& batch, int64_t now);
 
 }  // namespace aaa::policy

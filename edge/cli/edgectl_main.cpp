@@ -441,8 +441,10 @@ int main(int argc, char** argv) {
   if (global->words[0] == "firmware" && (global->words.size() < 2 || global->words[1] != "report"))
     return edge::runFirmwareCli(std::vector<std::string>(global->words.begin() + 1, global->words.end()), socketPath, json);
 
-  // import --source S --from PATH [--dry-run]: read and mapped here (edge/cli/import_cli.h).
-  if (global->words[0] == "import")
+  // import --source S --from PATH [--dry-run]: read and mapped here (edge/cli/import_cli.h);
+  // "import rollback BATCH" and "import list" are ordinary commands.
+  if (global->words[0] == "import" &&
+      (global->words.size() < 2 || (global->words[1] != "rollback" && global->words[1] != "list")))
     return edge::runImportCli(std::vector<std::string>(global->words.begin() + 1, global->words.end()), socketPath, json);
 
   core::Result<core::CliInvocation> parsed = core::parseCli(specs(), global->words, "edgectl");

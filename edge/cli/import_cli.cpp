@@ -18,10 +18,11 @@ namespace {
 constexpr const char* kUsage =
     "edgectl: usage: edgectl import --source freeradius-users|freeradius-sql|daloradius|mikrotik-um|splynx\n"
     "                 --from PATH|DSN [--dry-run]\n"
-    "                 [--default-plan NAME] [--currency CODE]\n"
+    "                 [--default-plan NAME] [--currency CODE] [--batch ID]\n"
     "  freeradius-sql, daloradius: --from sqlite:/path/radius.db | postgresql://... | mysql://user:pw@host/radius\n"
     "  mikrotik-um: --from export.rsc;  splynx: --from a folder with customers.csv, internet_services.csv, tariffs.csv\n"
-    "  edgectl import verify --source S --from X --theirs HOST:PORT ... : the shadow check (import verify --help)\n";
+    "  edgectl import verify --source S --from X --theirs HOST:PORT ... : the shadow check (import verify --help)\n"
+    "  edgectl import list; edgectl import rollback BATCH: the batches and undoing one\n";
 
 std::string replyText(const core::Json& reply) {
   auto it = reply.find("text");
@@ -47,14 +48,16 @@ std::optional<core::Json> call(const std::string& socketPath, const std::string&
 int runImportCli(const std::vector<std::string>& words, const std::string& socketPath, bool json) {
   if (!words.empty() && words[0] == "verify")
     return importer::runImportVerify(words, json, "edgectl");
-  std::string source, from, defaultPlan, currency;
+  std::string source, from, defaultPlan, currency, batchId;
   bool dryRun = false;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     if (w == "--dry-run") {
       dryRun = true;
-    } else if ((w == "--source" || w == "--from" || w == "--default-plan" || w == "--currency") && i + 1 < words.size()) {
-      (w == "--source" ? source : w == "--from" ? from : w == "--currency" ? currency : defaultPlan) = words[++i];
+    } else if ((w == "--source" || w == "--from" || w == "--default-plan" || w == "--currency" || w == "--batch") &&
+               i + 1 < words.size()) {
+      (w == "--source" ? source : w == "--from" ? from : w == "--currency" ? currency : w == "--batch" ? batchId : defaultPlan) =
+          words[++i];
     } else {
       std::fprintf(stderr, "edgectl: import: unexpected '%s'\n%s", w.c_str(), kUsage);
       return 2;
@@ -85,6 +88,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     return 0;
   }
 
+  if (batchId.empty()) batchId = importer::newBatchId();
   // Plans first: a plan that exists (made by an earlier run, or the operator's) is kept as it is.
   std::optional<core::Json> existing = call(socketPath, "plan-list", core::Json::object());
   if (!existing) return 1;
@@ -98,7 +102,9 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
       ++plansKept;
       continue;
     }
-    if (!call(socketPath, "plan-add", p.args)) {
+    core::Json args = p.args;
+    args["batch"] = batchId;
+    if (!call(socketPath, "plan-add", args)) {
       std::fprintf(stderr, "edgectl: import stopped at plan '%s'; no subscriber was imported\n", p.name.c_str());
       return 1;
     }
@@ -121,7 +127,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
   core::Json batch = core::Json::array();
   auto send = [&]() -> bool {
     if (batch.empty()) return true;
-    std::optional<core::Json> a = call(socketPath, "subscriber-import", core::Json{{"rows", batch}});
+    std::optional<core::Json> a = call(socketPath, "subscriber-import", core::Json{{"rows", batch}, {"batch", batchId}});
     if (!a) {
       std::fprintf(stderr, "edgectl: import stopped at source lines %lld-%lld (%lld imported before)\n",
                    (long long)batch.front()["line"].get<int64_t>(), (long long)batch.back()["line"].get<int64_t>(),
@@ -155,7 +161,8 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
   }
   if (!send()) return 1;
   if (json) {
-    std::printf("%s\n", core::Json{{"plans-added", plansAdded},
+    std::printf("%s\n", core::Json{{"batch", batchId},
+                                   {"plans-added", plansAdded},
                                    {"plans-kept", plansKept},
                                    {"imported", imported},
                                    {"already-there", existed},
@@ -171,6 +178,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
                 "not importable (see --dry-run)\n",
                 plansAdded, plansKept, (long long)imported, (long long)existed, (long long)failed,
                 (long long)notImportable);
+    std::printf("batch %s; undo with: edgectl import rollback %s\n", batchId.c_str(), batchId.c_str());
   }
   return failed == 0 ? 0 : 1;
 }

@@ -32,6 +32,12 @@ core::command::Arg eapKeyArg() {
   return a;
 }
 
+// plan-add's arguments and "batch": the import batch that adds it (edgectl import, issue 30).
+std::vector<core::command::Arg> withImportBatch(std::vector<core::command::Arg> args) {
+  args.push_back(text("batch", false, 64));
+  return args;
+}
+
 }  // namespace
 
 const std::vector<Spec>& edgeCommandSpecs() {
@@ -83,7 +89,7 @@ const std::vector<Spec>& edgeCommandSpecs() {
               "[--fup BYTES:block|redirect] [--time-quota 10h] [--validity 30d] [--window HH:MM-HH:MM:uncounted|DOWN/UP]...",
               "add a plan; rates in bit/s with k, M, G (512k, 10M, 1G); sizes 500MB, 2GB, 2GiB; "
               "'--fup none' and '--window none' clear them")
-          .args(catalog::planArguments())
+          .args(withImportBatch(catalog::planArguments()))
           .role("admin")
           .change(),
       command("plan-set", "plan set", "--name N [any plan add option]", "change a plan")
@@ -138,10 +144,20 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .role("viewer"),
       command("subscriber-import", "subscriber import", "--csv FILE",
               "import subscribers from CSV: header username,password,plan[,mac,expires,status,static-ip]")
-          .args({rows("rows", 100000)})
+          .args({rows("rows", 100000), text("batch", false, 64)})
           .role("admin")
           .change()
           .upstream(),
+      // Import batches (issue 30): edgectl import adds its plans and subscribers as one batch.
+      command("import-rollback", "import rollback", "BATCH",
+              "remove what import batch BATCH added and nobody changed since (its plans others use stay)")
+          .args({text("batch", true, 64)})
+          .positional("batch")
+          .role("admin")
+          .change()
+          .upstream(),
+      command("import-list", "import list", "", "the import batches on this box: state, what each added")
+          .role("viewer"),
       command("subscriber-topup", "subscriber topup",
               "--username U [--bytes 5GB] [--time 2h] [--validity 7d] [--note TEXT] [--id ID]",
               "add data, online time or validity to the current billing period (live: fair-use sessions get their "

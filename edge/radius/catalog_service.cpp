@@ -157,6 +157,8 @@ void CatalogService::registerCommands(core::command::Table& c) {
       {"subscriber-show", &CatalogService::subscriberShow},
       {"subscriber-list", &CatalogService::subscriberList},
       {"subscriber-import", &CatalogService::subscriberImport},
+      {"import-rollback", &CatalogService::importRollback},
+      {"import-list", &CatalogService::importList},
       {"stats", &CatalogService::stats},
   });
   // Dunning (ADR 0048) is the admin's (and mgmt's, whose changes arrive as the local root): a
@@ -205,10 +207,18 @@ ControlReply CatalogService::nasDel(const Json& args) {
 }
 
 ControlReply CatalogService::planAdd(const Json& args) {
+  // "batch": an import's (edgectl import); the rest are the catalog's plan arguments.
+  const std::string batch = args.is_object() ? args.value("batch", "") : "";
+  Json planArgs = args;
+  if (planArgs.is_object()) planArgs.erase("batch");
   Plan p;
-  EDGE_RETURN_IF_ERROR(catalog::applyPlanArgs(CommandArgs(args), p));
+  EDGE_RETURN_IF_ERROR(catalog::applyPlanArgs(CommandArgs(planArgs), p));
   int64_t now = d_.clock.unixSeconds();
-  EDGE_RETURN_IF_ERROR(write([p, now](core::Database& db) { return aaa::policy::insertPlan(db, p, now).status(); }));
+  EDGE_RETURN_IF_ERROR(write([p, now, batch](core::Database& db) -> core::Status {
+    if (!batch.empty()) EDGE_RETURN_IF_ERROR(aaa::policy::openImportBatch(db, batch, now));
+    EDGE_ASSIGN_OR_RETURN(int64_t id, aaa::policy::insertPlan(db, p, now));
+    return batch.empty() ? core::Status::ok() : aaa::policy::markImported(db, "plans", id, batch);
+  }));
   EDGE_RETURN_IF_ERROR(reloadPlans());
   return ControlReply::success("plan '" + p.name + "' added", planJson(*d_.snapshots.current()->findPlanByName(p.name)));
 }
@@ -398,10 +408,13 @@ ControlReply CatalogService::subscriberImport(const Json& args) {
       return ControlReply::error(core::failedPrecondition(*refusal));
   }
   int64_t now = d_.clock.unixSeconds();
+  const std::string batch = args.value("batch", "");
   std::vector<std::pair<int64_t, std::string>> insertErrors;
-  core::Status s = write([&valid, &insertErrors, now](core::Database& db) -> core::Status {
+  core::Status s = write([&valid, &insertErrors, now, &batch](core::Database& db) -> core::Status {
+    if (!batch.empty()) EDGE_RETURN_IF_ERROR(aaa::policy::openImportBatch(db, batch, now));
     for (Row& row : valid) {
       core::Result<int64_t> id = aaa::policy::insertSubscriber(db, row.sub, now);
+      if (id.isOk() && !batch.empty()) EDGE_RETURN_IF_ERROR(aaa::policy::markImported(db, "subscribers", *id, batch));
       if (id.isOk()) row.sub.id = *id;
       else if (id.status().code() == core::Code::kAlreadyExists) insertErrors.emplace_back(row.line, id.status().message());
       else return id.status();  // disk full, I/O: the whole batch fails and nothing is half-imported
@@ -409,6 +422,7 @@ ControlReply CatalogService::subscriberImport(const Json& args) {
     }
     return core::Status::ok();
   });
+  if (s.code() == core::Code::kFailedPrecondition) return ControlReply::error(s);
   if (!s.isOk()) return fail(s.withContext("import batch not saved"));
   std::vector<std::pair<std::string, std::shared_ptr<const Subscriber>>> changes;
   changes.reserve(valid.size());
@@ -425,6 +439,63 @@ ControlReply CatalogService::subscriberImport(const Json& args) {
   out["errors"] = errors;
   return ControlReply::success(std::to_string(changes.size()) + " imported, " + std::to_string(errors.size()) + " failed",
                                out);
+}
+
+ControlReply CatalogService::importRollback(const Json& args) {
+  EDGE_ASSIGN_OR_RETURN(std::string batch, CommandArgs(args).required("batch"));
+  int64_t now = d_.clock.unixSeconds();
+  int64_t added = 0, plansRemoved = 0;
+  std::vector<std::string> removed;
+  Json plansKept = Json::array();
+  EDGE_RETURN_IF_ERROR(write([&](core::Database& db) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(std::vector<aaa::policy::ImportBatch> all, aaa::policy::loadImportBatches(db));
+    auto it = std::find_if(all.begin(), all.end(), [&](const aaa::policy::ImportBatch& b) { return b.id == batch; });
+    if (it == all.end()) return core::notFound("batch: no import batch '" + batch + "' on this box (edgectl import list)");
+    if (it->state != "applied") return core::failedPrecondition("batch: '" + batch + "' was rolled back already");
+    added = it->subscribers;
+    EDGE_ASSIGN_OR_RETURN(removed, aaa::policy::importedSubscribers(db, batch));
+    for (const std::string& name : removed) EDGE_RETURN_IF_ERROR(aaa::policy::deleteSubscriber(db, name));
+    EDGE_ASSIGN_OR_RETURN(auto plans, aaa::policy::importedPlans(db, batch));
+    for (const auto& [name, on] : plans) {
+      if (on == 0) {
+        EDGE_RETURN_IF_ERROR(aaa::policy::deletePlan(db, name));
+        ++plansRemoved;
+      } else {
+        EDGE_RETURN_IF_ERROR(aaa::policy::unmarkPlan(db, name));
+        plansKept.push_back(Json{{"plan", name}, {"subscribers", on}});
+      }
+    }
+    return aaa::policy::closeImportBatch(db, batch, now);
+  }));
+  for (const std::string& name : removed) {
+    publish(d_.snapshots, name, nullptr);
+    if (d_.subscriberChanged) d_.subscriberChanged(name, true);
+  }
+  EDGE_RETURN_IF_ERROR(reloadPlans());
+  const int64_t left = added - static_cast<int64_t>(removed.size());
+  Json out{{"batch", batch},
+           {"subscribers-removed", removed.size()},
+           {"subscribers-left", left},  // changed (or deleted) since the import
+           {"plans-removed", plansRemoved},
+           {"plans-kept", plansKept}};
+  return ControlReply::success("batch " + batch + " rolled back: " + std::to_string(removed.size()) +
+                                   " subscribers and " + std::to_string(plansRemoved) + " plans removed, " +
+                                   std::to_string(left) + " subscribers and " + std::to_string(plansKept.size()) +
+                                   " plans kept (changed since, or in use)",
+                               out);
+}
+
+ControlReply CatalogService::importList(const Json&) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<aaa::policy::ImportBatch> all, aaa::policy::loadImportBatches(d_.reader));
+  Json rows = Json::array();
+  for (const aaa::policy::ImportBatch& b : all)
+    rows.push_back(Json{{"batch", b.id},
+                        {"state", b.state},
+                        {"plans", b.plans},
+                        {"subscribers", b.subscribers},
+                        {"created", b.createdAt},
+                        {"rolled-back", b.rolledBackAt}});
+  return ControlReply::success(std::to_string(rows.size()) + " import batches", rows);
 }
 
 ControlReply CatalogService::stats(const Json&) {

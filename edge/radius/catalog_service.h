@@ -89,6 +89,10 @@ class CatalogService {
   // errors). Valid rows are saved in one write; refused rows are reported by line. The capacity
   // check counts only valid rows that would add a subscriber.
   core::ControlReply subscriberImport(const core::Json& args);
+  // Import batches on the box (issue 30): plan-add and subscriber-import with "batch" mark what they
+  // add; import-rollback removes what a batch added and nobody changed since, import-list shows them.
+  core::ControlReply importRollback(const core::Json& args);
+  core::ControlReply importList(const core::Json& args);
   core::ControlReply stats(const core::Json& args);
 
   // Adds or replaces the NAS client of that name (not a management change: the gateway's own).

@@ -5,7 +5,9 @@ and the subscribers with their expiry and static IP; an imported subscriber logs
 (PAP, the Framed-IP-Address from the users file in the Accept) and a wrong password is rejected;
 hashed passwords are imported (ADR 0045): the NT-hash user logs in by PAP, the crypt and MD5 users
 by PAP only, and their CHAP is rejected with the reason pap-only-credential; a second run changes
-nothing and says so; a file with an error names its line and imports nothing."""
+nothing and says so; a file with an error names its line and imports nothing. An import is a batch
+that `edgectl import rollback` removes, except what changed since (a subscriber set, a plan set) or
+what others use (a plan a hand-made subscriber is on); a batch is rolled back once."""
 import json
 import os
 import subprocess
@@ -99,6 +101,48 @@ class FreeradiusUsersImport(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("0 plans added (5 already there), 0 subscribers imported, 6 already there, 0 failed", r.stdout)
         self.assertEqual(sorted(self.subscribers()), ["alice", "bob", "carol", "dave", "erin smith", "frank"])
+
+    def test_a_batch_is_rolled_back_except_what_changed_since(self):
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, "--batch", "imp-one",
+                           check=False, json_out=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(json.loads(r.stdout)["batch"], "imp-one")
+        listed = self.edged.ctl_json("import", "list")
+        self.assertEqual([(b["batch"], b["state"], b["plans"], b["subscribers"]) for b in listed],
+                         [("imp-one", "applied", 5, 6)])
+        # Changed since the import: alice (subscriber set) and the plan fr-5M-1M (plan set); and a
+        # subscriber added by hand onto the imported plan fr-4M-2M.
+        self.edged.ctl("subscriber", "set", "--username", "alice", "--status", "suspended")
+        self.edged.ctl("plan", "set", "--name", "fr-5M-1M", "--idle-timeout", "600")
+        self.edged.ctl("subscriber", "add", "--username", "manual", "--password", "manual-pw", "--plan", "fr-4M-2M")
+        r = self.edged.ctl("import", "rollback", "imp-one", check=False, json_out=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["subscribers-removed"], out["subscribers-left"], out["plans-removed"]), (5, 1, 2))
+        self.assertEqual(out["plans-kept"], [{"plan": "fr-20M-10M-x2", "subscribers": 1},
+                                             {"plan": "fr-4M-2M", "subscribers": 1}])
+        self.assertEqual(sorted(self.subscribers()), ["alice", "manual"])
+        self.assertEqual(sorted(self.plans()), ["fr-20M-10M-x2", "fr-4M-2M", "fr-5M-1M"])
+        self.assertIn("Access-Reject", radclient(self.auth_port, ['User-Name = "frank"', 'User-Password = "frank1"']))
+        # Once only; the list says so; a rolled-back batch takes no more rows.
+        r = self.edged.ctl("import", "rollback", "imp-one", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("rolled back already", r.stdout + r.stderr)
+        self.assertEqual(self.edged.ctl_json("import", "list")[0]["state"], "rolled-back")
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, "--batch", "imp-one", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("was rolled back; import again as a new batch", r.stdout + r.stderr)
+        self.assertEqual(sorted(self.subscribers()), ["alice", "manual"])
+        # A new batch adds what is missing, and its rollback leaves what the first one kept.
+        r = self.edged.ctl("import", "--source", "freeradius-users", "--from", SAMPLE, check=False, json_out=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        again = json.loads(r.stdout)
+        self.assertTrue(again["batch"].startswith("imp-"), again)
+        self.assertEqual((again["plans-added"], again["imported"], again["already-there"]), (2, 5, 1))
+        r = self.edged.ctl("import", "rollback", again["batch"], check=False, json_out=True)
+        self.assertEqual(json.loads(r.stdout)["subscribers-removed"], 5, r.stdout + r.stderr)
+        self.assertEqual(sorted(self.subscribers()), ["alice", "manual"])
+        self.assertNotEqual(self.edged.ctl("import", "rollback", "imp-nothing", check=False).returncode, 0)
 
     def test_a_file_with_an_error_names_its_line_and_imports_nothing(self):
         path = os.path.join(self.tmp.path, "users")
