@@ -258,6 +258,27 @@ TEST(Quotas, TopupLiftingABlockedSubscriberRestoresTheRateOnItsSessions) {
   LONGS_EQUAL(kGB, service->lookup()("ann", (*rows)[0].periodStart).bonusBytes);
 }
 
+// A top-up bought on mgmt comes with its order id (ADR 0058): applied once however often the box
+// is given it (a check-in command sent again), stored with that id.
+TEST(Quotas, ATopupWithAnIdIsAppliedOnce) {
+  core::ControlReply r = topup(Json{{"username", "ann"}, {"bytes", "1GB"}, {"id", "top-1"}});
+  CHECK_TRUE_TEXT(r.ok(), r.text.c_str());
+  CHECK_FALSE(r.arguments.contains("replay"));
+  core::ControlReply again = topup(Json{{"username", "ann"}, {"bytes", "1GB"}, {"id", "top-1"}});
+  CHECK_TRUE_TEXT(again.ok(), again.text.c_str());
+  CHECK_TRUE(again.arguments.at("replay").get<bool>());
+  STRCMP_CONTAINS("applied before", again.text.c_str());
+  core::Result<std::vector<edge::TopupSum>> rows = edge::topupsSince(*reader, 0);
+  CHECK(rows.isOk());
+  LONGS_EQUAL(1, rows->size());
+  LONGS_EQUAL(kGB, (*rows)[0].bytes);
+  LONGS_EQUAL(kGB, service->lookup()("ann", (*rows)[0].periodStart).bonusBytes);
+  // Another id is another top-up; an empty id is refused naming it.
+  CHECK_TRUE(topup(Json{{"username", "ann"}, {"bytes", "1GB"}, {"id", "top-2"}}).ok());
+  LONGS_EQUAL(2 * kGB, service->lookup()("ann", (*rows)[0].periodStart).bonusBytes);
+  STRCMP_CONTAINS("id:", topup(Json{{"username", "ann"}, {"bytes", "1GB"}, {"id", ""}}).text.c_str());
+}
+
 TEST(Quotas, ATopupThatChangesNoTierSendsNothing) {
   core::ControlReply r = topup(Json{{"username", "ann"}, {"bytes", "500MB"}});
   CHECK_TRUE_TEXT(r.ok(), r.text.c_str());
