@@ -149,6 +149,34 @@ class ConfigTable {
     return *this;
   }
 
+  // A list of objects, each read with its own table (its defaults, then the object's keys); errors
+  // name the element ("network.devices[2].address: ...").
+  template <class S>
+  ConfigTable& sectionList(const std::string& key, std::vector<S> T::*field,
+                           typename NonDeduced<std::shared_ptr<const ConfigTable<S>>>::type table, std::string help) {
+    Entry e = base(key, "list of objects", Json::array(), std::move(help));
+    e.read = [field, table](const Json& j, T& out, const std::string& path) -> Status {
+      if (!j.is_array()) return typeError(path, "list of objects", j);
+      std::vector<S> v;
+      for (size_t i = 0; i < j.size(); ++i) {
+        Result<S> item = table->parse(j[i], path + "[" + std::to_string(i) + "]");
+        if (!item.isOk()) return item.status();
+        v.push_back(std::move(*item));
+      }
+      out.*field = std::move(v);
+      return Status::ok();
+    };
+    e.write = [field, table](const T& in) {
+      Json a = Json::array();
+      for (const S& item : in.*field) a.push_back(table->toJson(item));
+      return a;
+    };
+    e.reset = [field](T& out) { (out.*field).clear(); };
+    e.describe = [table](const std::string& prefix) { return table->describe(prefix + "[]"); };
+    entries_.push_back(std::move(e));
+    return *this;
+  }
+
   // A check across keys of this table, run after all keys are read. Its message starts with the
   // key it is about ("cert needs key" in section tls reads "tls.cert needs key").
   ConfigTable& check(Check c) {

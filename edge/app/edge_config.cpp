@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <set>
 #include <unistd.h>
 
 #include "catalog/subscriber.h"
@@ -360,6 +361,57 @@ std::shared_ptr<const core::ConfigTable<GatewayConfig>> gatewayTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<NetworkDeviceConfig>> networkDeviceTable() {
+  auto t = std::make_shared<core::ConfigTable<NetworkDeviceConfig>>();
+  t->string("name", &NetworkDeviceConfig::name, "", "The device's name in alerts, metrics and the check-in (required, unique)")
+      .string("address", &NetworkDeviceConfig::address, "", "Its IPv4 or IPv6 address or host name (required)")
+      .integer("port", &NetworkDeviceConfig::port, 161, 1, 65535, "Its SNMP port (UDP)")
+      .choice("kind", &NetworkDeviceConfig::kind, "switch", {"nas", "switch", "router"}, "What the device is")
+      .string("nas", &NetworkDeviceConfig::nas, "",
+              "The NAS client (edgectl nas list) whose subscribers depend on it: mgmt's alert for this device "
+              "lists that NAS's customers (\"\" none)")
+      .string("community", &NetworkDeviceConfig::community, "", "SNMPv2c community (or user for SNMPv3)")
+      .string("user", &NetworkDeviceConfig::user, "", "SNMPv3 user (SHA authentication, AES privacy)")
+      .string("auth-password", &NetworkDeviceConfig::authPassword, "", "SNMPv3 authentication pass phrase (8+ characters)")
+      .string("priv-password", &NetworkDeviceConfig::privPassword, "",
+              "SNMPv3 privacy pass phrase (8+ characters; \"\" for authNoPriv)")
+      .check([](const NetworkDeviceConfig& d) -> core::Status {
+        if (d.name.empty()) return core::invalidArgument("name: required");
+        for (char c : d.name)
+          if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+            return core::invalidArgument("name: letters, digits, '-', '_' and '.' only");
+        if (d.name.size() > 64) return core::invalidArgument("name: at most 64 characters");
+        if (d.address.empty()) return core::invalidArgument("address: required");
+        if (d.community.empty() == d.user.empty()) return core::invalidArgument("community: give a community or a user, one of them");
+        if (!d.user.empty() && d.authPassword.size() < 8) return core::invalidArgument("auth-password: 8 characters or more with a user");
+        if (d.user.empty() && (!d.authPassword.empty() || !d.privPassword.empty()))
+          return core::invalidArgument("auth-password: only with a user (SNMPv3)");
+        if (!d.privPassword.empty() && d.privPassword.size() < 8) return core::invalidArgument("priv-password: 8 characters or more");
+        return core::Status::ok();
+      });
+  return t;
+}
+
+std::shared_ptr<const core::ConfigTable<NetworkConfig>> networkTable() {
+  auto t = std::make_shared<core::ConfigTable<NetworkConfig>>();
+  t->integer("poll-interval", &NetworkConfig::pollInterval, 60, 1, 3600, "Seconds between polls of every device")
+      .integer("timeout-ms", &NetworkConfig::timeoutMs, 2000, 100, 30000, "How long a device has to answer one request")
+      .integer("failures", &NetworkConfig::failures, 3, 1, 100,
+               "Failed polls in a row before a device is unreachable (alert device-unreachable)")
+      .sectionList("devices", &NetworkConfig::devices, networkDeviceTable(),
+                   "The devices: {\"name\", \"address\", \"kind\", \"nas\", \"community\" or \"user\", "
+                   "\"auth-password\", \"priv-password\"}")
+      .check([](const NetworkConfig& c) -> core::Status {
+        std::set<std::string> names;
+        for (size_t i = 0; i < c.devices.size(); ++i)
+          if (!names.insert(c.devices[i].name).second)
+            return core::invalidArgument("devices[" + std::to_string(i) + "].name: '" + c.devices[i].name + "' is used twice");
+        if (c.devices.size() > 1000) return core::invalidArgument("devices: at most 1000");
+        return core::Status::ok();
+      });
+  return t;
+}
+
 }  // namespace
 
 const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
@@ -391,7 +443,10 @@ const core::ConfigTable<EdgeConfig>& edgeConfigTable() {
                  "The sync with the management plane (edgectl enroll TOKEN; edgectl sync status)")
         .section("gateway", &EdgeConfig::gateway, gatewayTable(),
                  "The hotspot gateway: captive portal, nftables gating and per-subscriber shaping on a LAN "
-                 "(docs/gateway.md)");
+                 "(docs/gateway.md)")
+        .section("network", &EdgeConfig::network, networkTable(),
+                 "The ISP's network devices the box polls over SNMP: reachability, reboots, interfaces down and "
+                 "errors, reported to the management plane (docs/operator-guide.md, Network devices)");
     return t;
   }();
   return table;
@@ -480,6 +535,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (running.snmp.pingInterval != staged.snmp.pingInterval) return fixed("snmp.ping-interval");
   if (running.snmp.trapReceivers != staged.snmp.trapReceivers) return fixed("snmp.trap-receivers");
   if (running.snmp.trapCommunity != staged.snmp.trapCommunity) return fixed("snmp.trap-community");
+  if (networkTable()->toJson(running.network) != networkTable()->toJson(staged.network)) return fixed("network");
   return core::Status::ok();
 }
 

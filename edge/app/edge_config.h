@@ -12,6 +12,7 @@
 #include "edge/gateway/gateway_config.h"
 #include "edge/health/alerts_config.h"
 #include "edge/license/license_config.h"
+#include "edge/netmon/netmon_config.h"
 #include "edge/radius/radius_config.h"
 #include "edge/snmp/snmp_config.h"
 #include "edge/sync/sync_config.h"
@@ -44,6 +45,7 @@ struct EdgeConfig {
   LicenseConfig license;
   SyncConfig sync;
   GatewayConfig gateway;
+  NetworkConfig network;
 
   std::string databasePath() const { return dataDir + "/edge.db"; }
   std::string accountingDatabasePath() const { return dataDir + "/acct.db"; }

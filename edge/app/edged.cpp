@@ -91,6 +91,11 @@ core::Status Edged::start() {
   startedMono_ = std::chrono::steady_clock::now();
   health_ = std::make_unique<HealthMonitor>(counters_, events_, *radius_, license_);
   health_->configure(config_.alerts, config_.dataDir);
+  if (!config_.network.devices.empty()) {  // a thread of its own, never a RADIUS thread (ADR 0062)
+    network_ = std::make_unique<NetworkPoller>(counters_, config_.network, config_.dataDir, NetworkPoller::defaultProgram());
+    EDGE_RETURN_IF_ERROR(network_->start());
+    health_->setNetworkSource([this] { return network_->snapshot(); });
+  }
   mibCounters_ = std::make_unique<snmp::MibCounters>(
       counters_, snmp::EdgedHandles::of(health_->counters(), health_->syncCounters(), health_->gatewayGauges(),
                                        aaa::eap::EapCounters::registerIn(counters_),
@@ -333,6 +338,7 @@ void Edged::stop() {
   started_ = false;
   if (wasStarted) core::sdNotify("STOPPING=1");
   if (snmp_) snmp_->stop();
+  if (network_) network_->stop();
   if (sync_) sync_->stop();
   if (gateway_) gateway_->stop();
   // A command waiting for a NAS's answer returns at once; then the control socket can stop.
@@ -633,6 +639,8 @@ core::sync::CheckinRequest Edged::checkinReport() {
                         {"snmp", snmp() != nullptr}};
   // The alerts whose condition holds now: mgmt opens a fleet alarm for the box while any does (ADR 0054).
   r.health["alerts"] = health_ ? core::Json(health_->activeAlerts()) : core::Json::array();
+  // The ISP's network devices the box polls: mgmt keeps the latest and alerts per device (ADR 0062).
+  if (network_) r.health["network"] = network_->report();
   return r;
 }
 

@@ -26,6 +26,7 @@
 #include "edge/gateway/gateway.h"
 #include "edge/health/health.h"
 #include "edge/license/license_store.h"
+#include "edge/netmon/network_poller.h"
 #include "edge/radius/radius_service.h"
 #include "edge/snmp/snmp_agent.h"
 #include "edge/sync/sync_agent.h"
@@ -92,6 +93,7 @@ class Edged {
   std::unique_ptr<RadiusService> radius_;
   LicenseStore license_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<NetworkPoller> network_;  // the ISP devices polled over SNMP (network.devices)
   std::unique_ptr<snmp::MibCounters> mibCounters_;  // made at start; used by one SNMP agent's thread at a time
   std::shared_ptr<SnmpAgent> snmp_;  // set and reset on the main loop; read through snmp()
   mutable std::mutex snmpMu_;

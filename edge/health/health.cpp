@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/license.h"
@@ -19,6 +20,9 @@ const char* alertKindName(AlertKind kind) {
     case AlertKind::kAcctWriteFailing: return "acct-write-failing";
     case AlertKind::kCertificateExpiring: return "certificate-expiring";
     case AlertKind::kCertificateExpired: return "certificate-expired";
+    case AlertKind::kDeviceUnreachable: return "device-unreachable";
+    case AlertKind::kDeviceRebooted: return "device-rebooted";
+    case AlertKind::kInterfaceDown: return "interface-down";
   }
   return "alert";
 }
@@ -44,15 +48,18 @@ HealthMonitor::HealthMonitor(core::CounterRegistry& c, core::EventBus& events, R
   for (AlertKind kind : {AlertKind::kLicenseExpiring, AlertKind::kLicenseExpired, AlertKind::kSyncFailing,
                          AlertKind::kDiskLow, AlertKind::kNasSilent, AlertKind::kAuthFailureBurst,
                          AlertKind::kAcctWriteFailing, AlertKind::kCertificateExpiring,
-                         AlertKind::kCertificateExpired}) {
+                         AlertKind::kCertificateExpired, AlertKind::kDeviceUnreachable, AlertKind::kDeviceRebooted,
+                         AlertKind::kInterfaceDown}) {
     active_[static_cast<size_t>(kind)] = &counters_.alertActive(alertKindName(kind));
   }
 }
 
 std::vector<std::string> HealthMonitor::activeAlerts() const {
   std::vector<std::string> out;
-  for (size_t i = 0; i < active_.size(); ++i)
+  for (size_t i = 0; i < active_.size(); ++i) {
+    if (i >= static_cast<size_t>(AlertKind::kDeviceUnreachable)) break;  // the network's: health.network instead
     if (active_[i] != nullptr && active_[i]->value() != 0) out.push_back(alertKindName(static_cast<AlertKind>(i)));
+  }
   return out;
 }
 
@@ -201,7 +208,37 @@ void HealthMonitor::checkAlerts(int64_t now) {
   acctFailing_ = writesFailing;
   lastWriteFailures_ = failures;
   checkCertificates(now);
+  checkNetwork();
   publishActive(state);
+}
+
+void HealthMonitor::checkNetwork() {
+  if (!network_) return;
+  uint64_t unreachable = 0, down = 0;
+  std::map<std::string, DeviceSeen> seen;
+  for (const netmon::DeviceState& d : network_()) {
+    DeviceSeen& before = devices_[d.name];
+    DeviceSeen now;
+    now.unreachable = !d.reachable;
+    now.reboots = d.reboots;
+    now.down = d.interfacesDown;
+    const std::string what = d.kind + " " + d.name + (d.nas.empty() ? "" : " (NAS " + d.nas + ")");
+    if (now.unreachable && !before.unreachable)
+      raise(AlertKind::kDeviceUnreachable, what + " has not answered SNMP " + std::to_string(d.failedPolls) +
+                                               " times in a row: " + d.lastError, d.name);
+    if (now.reboots > before.reboots)
+      raise(AlertKind::kDeviceRebooted, what + " rebooted (its uptime is " + std::to_string(d.uptimeTicks / 100) + " s)",
+            d.name);
+    for (const std::string& i : now.down)
+      if (std::find(before.down.begin(), before.down.end(), i) == before.down.end())
+        raise(AlertKind::kInterfaceDown, what + ": interface " + i + " is down", d.name);
+    unreachable += now.unreachable ? 1 : 0;
+    down += now.down.size();
+    seen[d.name] = std::move(now);
+  }
+  devices_ = std::move(seen);
+  active_[static_cast<size_t>(AlertKind::kDeviceUnreachable)]->set(unreachable);
+  active_[static_cast<size_t>(AlertKind::kInterfaceDown)]->set(down);
 }
 
 void HealthMonitor::checkCertificates(int64_t now) {

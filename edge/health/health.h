@@ -22,6 +22,7 @@
 #include "edge/radius/radius_counters.h"
 #include "edge/health/health_counters.h"
 #include "edge/license/license_store.h"
+#include "edge/netmon/device_state.h"
 #include "edge/radius/radius_service.h"
 #include "edge/sync/sync_counters.h"
 
@@ -38,6 +39,12 @@ enum class AlertKind {
   kAcctWriteFailing = 7,
   kCertificateExpiring = 8,  // within alerts.certificate-warning-days of its end (a CRL: of its next update)
   kCertificateExpired = 9,   // expired, not yet valid, unreadable, or a CRL past its next update
+  // The ISP's network devices the box polls (edge/netmon, ADR 0062). Not in activeAlerts(): they are
+  // not the box's own health (mgmt raises its alerts from the check-in's health.network instead, and
+  // a rollout is not held by a switch that is down).
+  kDeviceUnreachable = 10,   // a device answered no poll network.failures times in a row
+  kDeviceRebooted = 11,      // its sysUpTime went back (raised once per reboot)
+  kInterfaceDown = 12,       // an interface set up (ifAdminStatus up) is not up
 };
 const char* alertKindName(AlertKind kind);  // "license-expiring", ...
 
@@ -51,7 +58,7 @@ struct CertificateFinding {
 struct Alert {
   AlertKind kind;
   std::string text;  // for people: the log, edgectl events, the notification's edgedAlertText
-  std::string nas;   // kNasSilent: the NAS client
+  std::string nas;   // kNasSilent: the NAS client; kDevice*, kInterfaceDown: the network device
 };
 
 class HealthMonitor {
@@ -69,6 +76,9 @@ class HealthMonitor {
   // Returns false when the file system cannot be asked (the gauges keep their last values).
   using DiskProbe = std::function<bool(const std::string& dir, uint64_t* freeBytes, uint64_t* sizeBytes)>;
   void setDiskProbe(DiskProbe probe) { diskProbe_ = std::move(probe); }
+  // The network devices the box polls, as the poller last saw them (edge/netmon/network_poller.h).
+  using NetworkSource = std::function<std::vector<netmon::DeviceState>()>;
+  void setNetworkSource(NetworkSource source) { network_ = std::move(source); }
   // Every second from the main loop: refreshes the gauges (sessions per plan every 5 s) and raises
   // alerts (checked every 5 s).
   void tick(int64_t now);
@@ -87,6 +97,7 @@ class HealthMonitor {
   void raise(AlertKind kind, std::string text, std::string nas = {});
   void publishActive(int licenseState);
   void checkCertificates(int64_t now);
+  void checkNetwork();
 
   core::CounterRegistry& registry_;
   core::EventBus& events_;
@@ -105,7 +116,7 @@ class HealthMonitor {
   uint64_t subscribersVersion_ = UINT64_MAX;
 
   // Alert state: raised once per episode. edged_alerts_active{alert} shows it (index: AlertKind).
-  std::array<core::Counter*, 10> active_{};
+  std::array<core::Counter*, 13> active_{};
   int lastLicenseState_ = 0;
   bool diskLow_ = false;
   bool syncFailing_ = false;
@@ -124,6 +135,13 @@ class HealthMonitor {
   CertificateCheck certificateCheck_;
   int64_t lastCertificateCheck_ = 0;
   std::map<std::string, bool> certificates_;  // name -> expired, for those that need someone (each raised once)
+  NetworkSource network_;
+  struct DeviceSeen {
+    bool unreachable = false;
+    int64_t reboots = 0;
+    std::vector<std::string> down;
+  };
+  std::map<std::string, DeviceSeen> devices_;  // network device -> what was announced of it
 };
 
 }  // namespace edge
