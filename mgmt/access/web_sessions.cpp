@@ -1,18 +1,15 @@
 #include "mgmt/access/web_sessions.h"
 
-#include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
 
 #include "core/ids.h"
 #include "core/pki.h"
+#include "core/secret_box.h"
 #include "core/web/cookie.h"
 
 namespace mgmt::access {
 
 namespace {
-
-constexpr size_t kNonceBytes = 12;
-constexpr size_t kTagBytes = 16;
 
 // HMAC-SHA-256(key = label, data = id): the sealing key of a session's data (32 bytes).
 std::string sealingKey(const std::string& id) {
@@ -23,43 +20,17 @@ std::string sealingKey(const std::string& id) {
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
-// nonce | ciphertext | tag; the row's surface and id hash are the additional data, so a sealed value
-// copied to another row does not open.
+// Sealed with AES-256-GCM (core/secret_box.h: nonce | ciphertext | tag); the row's surface and id
+// hash are the additional data, so a sealed value copied to another row does not open.
 core::Result<std::string> seal(const std::string& id, const std::string& aad, const std::string& plain) {
-  const std::string key = sealingKey(id);
-  std::string out(kNonceBytes + plain.size() + kTagBytes, '\0');
-  auto* bytes = reinterpret_cast<unsigned char*>(out.data());
-  core::secureRandom(bytes, kNonceBytes);
-  mbedtls_gcm_context gcm;
-  mbedtls_gcm_init(&gcm);
-  int rc = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, reinterpret_cast<const unsigned char*>(key.data()), 256);
-  if (rc == 0)
-    rc = mbedtls_gcm_crypt_and_tag(&gcm, MBEDTLS_GCM_ENCRYPT, plain.size(), bytes, kNonceBytes,
-                                   reinterpret_cast<const unsigned char*>(aad.data()), aad.size(),
-                                   reinterpret_cast<const unsigned char*>(plain.data()), bytes + kNonceBytes,
-                                   kTagBytes, bytes + kNonceBytes + plain.size());
-  mbedtls_gcm_free(&gcm);
-  if (rc != 0) return core::internalError("sealing a web session failed (mbedtls " + std::to_string(rc) + ")");
-  return out;
+  return core::aesGcmSeal(sealingKey(id), aad, plain);
 }
 
 // The plain text, or nullopt when `sealed` was not sealed under this id for this row.
 std::optional<std::string> unseal(const std::string& id, const std::string& aad, const std::string& sealed) {
-  if (sealed.size() < kNonceBytes + kTagBytes) return std::nullopt;
-  const std::string key = sealingKey(id);
-  const size_t n = sealed.size() - kNonceBytes - kTagBytes;
-  const auto* in = reinterpret_cast<const unsigned char*>(sealed.data());
-  std::string plain(n, '\0');
-  mbedtls_gcm_context gcm;
-  mbedtls_gcm_init(&gcm);
-  int rc = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, reinterpret_cast<const unsigned char*>(key.data()), 256);
-  if (rc == 0)
-    rc = mbedtls_gcm_auth_decrypt(&gcm, n, in, kNonceBytes, reinterpret_cast<const unsigned char*>(aad.data()),
-                                  aad.size(), in + kNonceBytes + n, kTagBytes, in + kNonceBytes,
-                                  reinterpret_cast<unsigned char*>(plain.data()));
-  mbedtls_gcm_free(&gcm);
-  if (rc != 0) return std::nullopt;
-  return plain;
+  core::Result<std::string> plain = core::aesGcmOpen(sealingKey(id), aad, sealed);
+  if (!plain.isOk()) return std::nullopt;
+  return *plain;
 }
 
 WebSessionStore::Row rowOf(const store::Row& r) {
