@@ -46,7 +46,7 @@ class FollowRollout(unittest.TestCase):
         self.rebooted = os.path.join(self.tmp.path, "rebooted")
         with open(self.box.config) as f:
             config = json.load(f)
-        config.update({"identity-dir": os.path.join(self.edged.data_dir, "sync"), "soak-seconds": 1,
+        config.update({"identity-dir": os.path.join(self.edged.data_dir, "sync"), "soak-seconds": 0,
                        "reboot-command": f"touch {self.rebooted}"})
         with open(self.box.config, "w") as f:
             json.dump(config, f)
