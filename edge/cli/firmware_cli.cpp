@@ -487,6 +487,7 @@ core::Result<Desire> desire(const std::string& socketPath) {
   Desire d;
   if (!a.is_object() || a.value("state", std::string()) == "not-enrolled") return d;
   d.mgmtUrl = a.value("url", std::string());
+  while (!d.mgmtUrl.empty() && d.mgmtUrl.back() == '/') d.mgmtUrl.pop_back();
   if (a.contains("firmware") && a["firmware"].is_object()) {
     const core::Json& f = a["firmware"];
     d.version = f.value("desired-version", std::string());
