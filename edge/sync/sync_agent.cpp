@@ -352,6 +352,7 @@ core::Status SyncAgent::cycle(State& s) {
   // The changes first, then the commands: a top-up for a subscriber added in the same cycle finds it.
   // (A command not run because the pull failed is sent again at the next check-in.)
   if (out->cursor != s.cursor) EDGE_RETURN_IF_ERROR(pull(s, out->cursor));
+  for (const core::sync::Command& c : out->commands) runCommand(s, c);
   EDGE_RETURN_IF_ERROR(pushEvents(s));
   return pushUsage(s);
 }
