@@ -563,16 +563,17 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       // Partners and resellers, commissions, statements, payouts (mgmt/partners, docs/partners.md):
       // a platform caller without --tenant works on platform partners, with it on that tenant's
       // resellers; a partner's own people read their ledger, statements and payouts.
-      command("partner-add", "partner add", "[--tenant T] --name N --type TYPE --currency CODE [--tier bronze|silver|gold|platinum] [--email E] [--hold-days 30] [--min-payout 50.00] [--referral-window-days 90]", "add a partner (platform level) or a tenant's reseller (--tenant); prints its id and referral code")
+      command("partner-add", "partner add", "[--tenant T] --name N --type TYPE --currency CODE [--tier bronze|silver|gold|platinum] [--email E] [--hold-days 30] [--min-payout 50.00] [--referral-window-days 90] [--iban IBAN [--bic BIC]]", "add a partner (platform level) or a tenant's reseller (--tenant); prints its id and referral code; --iban: where payouts go (mod-97 checked)")
           .args({tenant(), text("name", true, 128), text("type", true, 32), text("currency", true, 3), text("tier", false, 16),
                  text("email", false, 254), integer("hold-days").range(0, 365), text("min-payout", false, 20),
-                 integer("referral-window-days").range(1, 365)})
+                 integer("referral-window-days").range(1, 365), text("iban", false, 42), text("bic", false, 11)})
           .roles(billingStaff())
           .change(),
-      command("partner-set", "partner set", "[--tenant T] --partner ID [--name N] [--tier TIER [--date DATE] [--reason R]] [--status active|suspended] [--email E] [--hold-days N] [--min-payout 50.00] [--referral-window-days N]", "change a partner; a tier change counts from --date (commission rates by tier follow it)")
+      command("partner-set", "partner set", "[--tenant T] --partner ID [--name N] [--tier TIER [--date DATE] [--reason R]] [--status active|suspended] [--email E] [--hold-days N] [--min-payout 50.00] [--referral-window-days N] [--iban IBAN] [--bic BIC]", "change a partner; a tier change counts from --date (commission rates by tier follow it); --iban '' clears the account")
           .args({tenant(), text("partner", true, 64), text("name", false, 128), text("tier", false, 16), text("status", false, 16),
                  text("email", false, 254), integer("hold-days").range(0, 365), text("min-payout", false, 20),
-                 integer("referral-window-days").range(1, 365), text("date", false, 10), text("reason", false, 200)})
+                 integer("referral-window-days").range(1, 365), text("date", false, 10), text("reason", false, 200),
+                 text("iban", false, 42), text("bic", false, 11)})
           .roles(billingStaff())
           .change(),
       command("partner-list", "partner list", "[--tenant T]", "partners: the platform's, or a tenant's resellers (--tenant)")
@@ -629,6 +630,14 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("payout-list", "payout list", "[--tenant T] [--partner ID] [--status approved|paid] [--format json|csv]", "payouts, as JSON or a CSV batch")
           .args({tenant(), text("partner", false, 64), text("status", false, 16), text("format", false, 8)})
           .roles(partnerReaders()),
+      command("payout-account-set", "payout account", "[--tenant T] --name HOLDER --iban IBAN [--bic BIC]", "the account payouts are paid from (the debtor of pain.001): the platform's, or a tenant's (--tenant)")
+          .args({tenant(), text("name", true, 140), text("iban", true, 42), text("bic", false, 11)})
+          .roles(billingStaff())
+          .change(),
+      command("payout-export", "payout export", "[--tenant T] [--format pain001|csv] [--date EXECUTION-DATE] [--batch ID]", "approved payouts not exported yet, as one ISO 20022 pain.001.001.03 credit transfer file (or CSV) for the bank; each payout goes out in one batch; --batch writes that batch again")
+          .args({tenant(), text("format", false, 8), text("date", false, 10), text("batch", false, 40)})
+          .roles(billingStaff())
+          .change(),
       command("partners-verify", "partners verify", "[--tenant T]", "recompute every statement from the ledger, check the ledger's numbering and totals, trace each entry to billing")
           .args({tenant()})
           .roles(billingStaff()),

@@ -20,6 +20,7 @@
 #include "mgmt/partners/partner_commands.h"
 #include "mgmt/partners/partner_store.h"
 #include "mgmt/partners/program_store.h"
+#include "mgmt/partners/payout_bank.h"
 
 namespace mgmt {
 
@@ -129,7 +130,8 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       usage({storage, clock,
              config.storage.usageIngest == "insert" ? usage::IngestPath::kInsert : usage::IngestPath::kBest}),
       billing({storage, clock}),
-      collection({storage, clock, config.payments.providerUrl, config.payments.providerCaFile}),
+      // Debit lines of a tenant's bank statement reconcile its resellers' payouts (ADR 0056).
+      collection({storage, clock, config.payments.providerUrl, config.payments.providerCaFile, partners::reconcilePayoutLine}),
       topups({storage, clock, collection}),
       // A walled customer is sent to the self-care portal's invoices, where it pays (ADR 0043, 0047).
       dunning({storage, clock,

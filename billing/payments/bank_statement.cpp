@@ -35,7 +35,7 @@ core::Result<int64_t> amountOf(const std::string& text, const std::string& curre
 // ---- camt.053 ----
 
 struct Tx {
-  std::string amount, currency, ref, endToEnd, name, reference, text;
+  std::string amount, currency, ref, endToEnd, name, creditor, reference, text;
 };
 
 struct CamtState {
@@ -74,17 +74,19 @@ std::string localName(const char* qname) {
 
 void CamtState::finishEntry() {
   const std::string where = "entry " + std::to_string(entryIndex + 1) + (ref.empty() ? "" : " (" + ref + ")");
-  if (indicator != "CRDT" || (status != "BOOK" && !status.empty())) {
+  const bool debit = indicator == "DBIT";
+  if ((indicator != "CRDT" && !debit) || (status != "BOOK" && !status.empty())) {
     ++out.skipped;
     return;
   }
+  std::vector<BankEntry>& into = debit ? out.debits : out.entries;
   core::Result<int64_t> day = parseDay(booked.substr(0, 10), "BookgDt");
   if (!day.isOk()) return fail(where + ": BookgDt '" + booked.substr(0, 32) + "' is not a date");
   const std::string entryRef = !ref.empty() ? ref : stmtId + "/" + (!ntryRef.empty() ? ntryRef : std::to_string(entryIndex + 1));
   // One line per transaction when an entry batches several with their own amounts; else the entry.
   const bool split = txs.size() > 1 && std::all_of(txs.begin(), txs.end(), [](const Tx& t) { return !t.amount.empty(); });
   for (size_t i = 0; i < std::max<size_t>(1, split ? txs.size() : 1); ++i) {
-    if (out.entries.size() >= kMaxStatementEntries)
+    if (out.entries.size() + out.debits.size() >= kMaxStatementEntries)
       return fail("more than " + std::to_string(kMaxStatementEntries) + " entries");
     const Tx none;
     const Tx& t = txs.empty() ? none : txs[i];
@@ -98,16 +100,18 @@ void CamtState::finishEntry() {
     e.ref = split ? (!t.ref.empty() ? t.ref : entryRef + "/" + std::to_string(i + 1)) : (ref.empty() && txs.size() == 1 && !t.ref.empty() ? t.ref : entryRef);
     if (!split) {  // every transaction's parties and remittance belong to the one line
       for (const Tx& x : txs) {
-        if (e.name.empty()) e.name = x.name;
+        if (e.name.empty()) e.name = debit ? x.creditor : x.name;
         if (e.reference.empty()) e.reference = x.reference;
+        if (e.endToEndId.empty()) e.endToEndId = x.endToEnd;
         if (!x.text.empty()) e.text += (e.text.empty() ? "" : " ") + x.text;
       }
     } else {
-      e.name = t.name;
+      e.name = debit ? t.creditor : t.name;
       e.reference = t.reference;
       e.text = t.text;
+      e.endToEndId = t.endToEnd;
     }
-    out.entries.push_back(std::move(e));
+    into.push_back(std::move(e));
   }
 }
 
@@ -159,6 +163,7 @@ void XMLCALL camtEnd(void* data, const char* qname) {
     else if (t && s->at({"TxDtls", "Refs", "AcctSvcrRef"})) t->ref = text;
     else if (t && s->at({"TxDtls", "Refs", "EndToEndId"})) t->endToEnd = text;
     else if (t && (s->at({"RltdPties", "Dbtr", "Nm"}) || s->at({"RltdPties", "Dbtr", "Pty", "Nm"}))) t->name = text;
+    else if (t && (s->at({"RltdPties", "Cdtr", "Nm"}) || s->at({"RltdPties", "Cdtr", "Pty", "Nm"}))) t->creditor = text;
     else if (t && s->at({"RmtInf", "Ustrd"})) t->text += (t->text.empty() ? "" : " ") + text;
     else if (t && s->at({"RmtInf", "Strd", "CdtrRefInf", "Ref"})) t->reference = text;
   }

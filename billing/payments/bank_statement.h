@@ -1,6 +1,7 @@
 // Bank statements as banks deliver them: ISO 20022 camt.053 (BkToCstmrStmt, versions .001.02 to
-// .001.08; the elements read are the same in all) and a CSV export. Only credit entries (money in)
-// that are booked come out: they are what may pay invoices. docs/billing.md "Bank statements".
+// .001.08; the elements read are the same in all) and a CSV export. Booked credit entries (money in)
+// are what may pay invoices; booked debit entries (money out) of a camt.053 come out apart, with
+// their EndToEndId, to reconcile the payouts we sent (ADR 0056). docs/billing.md "Bank statements".
 #pragma once
 
 #include <cstdint>
@@ -23,12 +24,14 @@ struct BankEntry {
   std::string name;       // the payer as the bank names it (camt: Dbtr/Nm)
   std::string reference;  // a structured creditor reference as given (camt: CdtrRefInf/Ref), or ""
   std::string text;       // unstructured remittance information (camt: Ustrd, joined by spaces)
+  std::string endToEndId; // camt: TxDtls/Refs/EndToEndId (the payer's id of the transfer), or ""
 };
 
 struct BankStatement {
   std::string id;                 // camt: the first Stmt/Id; CSV: ""
   std::vector<BankEntry> entries; // booked credit entries, in the file's order
-  int64_t skipped = 0;            // debit or not booked entries left out
+  std::vector<BankEntry> debits;  // booked debit entries (money out; camt only; name = the creditor's)
+  int64_t skipped = 0;            // entries left out: not booked, or debits of a CSV
 };
 
 constexpr size_t kMaxStatementEntries = 1000000;

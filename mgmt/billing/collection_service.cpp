@@ -502,13 +502,53 @@ ControlReply CollectionService::importStatement(const Json& args, const Caller& 
     matched += m, review += r, again += g, paidMinor += pm;
     if (statement.entries.empty()) break;
   }
+  // Money out: each debit line the payouts area recognises is recorded once (by its ref) with the
+  // payout it paid, or in review with the reason; the others are skipped as before.
+  int64_t payoutsPaid = 0, payoutsReview = 0, notOurs = 0;
+  for (size_t from = 0; from < statement.debits.size(); from += kLinesPerUnit) {
+    const size_t to = std::min(statement.debits.size(), from + kLinesPerUnit);
+    int64_t p = 0, r = 0, g = 0, n = 0;
+    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+      p = r = g = n = 0;
+      CollectionStore cs(tx);
+      for (size_t i = from; i < to; ++i) {
+        const ::billing::BankEntry& e = statement.debits[i];
+        if (!d_.outgoing) {
+          ++n;
+          continue;
+        }
+        const std::string ref = e.ref.substr(0, 255);
+        EDGE_ASSIGN_OR_RETURN(std::optional<BankLine> before, cs.line(tenant.id, ref));
+        if (before) {
+          ++g;
+          continue;
+        }
+        EDGE_ASSIGN_OR_RETURN(OutgoingVerdict v, d_.outgoing(tx, tenant.id, e, ref));
+        if (!v.ours) {
+          ++n;
+          continue;
+        }
+        BankLine l{tenant.id, ref, importId, e.day, -e.amount, e.currency, e.name, e.endToEndId, e.text, "", "",
+                   v.matched ? 100 : 0, v.matched ? "outgoing: end-to-end id and amount match payout " + v.payoutId : v.reason,
+                   v.matched ? "matched" : "review", v.payoutId};
+        EDGE_RETURN_IF_ERROR(cs.insertLine(l).status());
+        ++(v.matched ? p : r);
+      }
+      return core::Status::ok();
+    }));
+    payoutsPaid += p, payoutsReview += r, again += g, notOurs += n;
+  }
   return ControlReply::success(
       std::to_string(statement.entries.size()) + " lines: " + std::to_string(matched) + " matched and paid (" +
           ::billing::formatMoney(paidMinor, settings.currency) + "), " + std::to_string(review) + " to review, " +
-          std::to_string(again) + " imported before",
+          std::to_string(again) + " imported before" +
+          (payoutsPaid + payoutsReview > 0 ? "; payouts: " + std::to_string(payoutsPaid) + " reconciled, " +
+                                                 std::to_string(payoutsReview) + " to review"
+                                           : ""),
       Json{{"import", importId}, {"statement", statement.id}, {"lines", statement.entries.size()},
-           {"matched", matched}, {"review", review}, {"imported-before", again}, {"skipped", statement.skipped},
-           {"paid-minor", paidMinor}});
+           {"matched", matched}, {"review", review + payoutsReview}, {"imported-before", again},
+           {"skipped", statement.skipped + notOurs}, {"paid-minor", paidMinor}, {"payouts-reconciled", payoutsPaid},
+           {"payouts-review", payoutsReview}});
 }
 
 ControlReply CollectionService::listLines(const Json& args, const Caller& caller) {
@@ -548,6 +588,10 @@ ControlReply CollectionService::acceptLine(const Json& args, const Caller& calle
     if (!found) return core::notFound("ref: no bank line '" + ref.substr(0, 64) + "'");
     if (found->state != "review")
       return core::failedPrecondition("ref: bank line " + ref.substr(0, 64) + " is " + found->state + ", not in review");
+    if (found->amount < 0)
+      return core::failedPrecondition("ref: bank line " + ref.substr(0, 64) +
+                                      " is money out, not a customer's payment: mark its payout paid (payout-paid) "
+                                      "or reject the line");
     line = *found;
     std::optional<Invoice> inv;
     std::string who;

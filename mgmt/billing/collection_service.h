@@ -16,6 +16,10 @@
 //  - A bank line is imported once by its bank reference: importing a file again adds nothing. Lines
 //    matched with confidence >= 90 become payments (key "bank:<ref>") in the transaction that
 //    records the line; the others wait in review until accepted (a payment) or rejected.
+//  - Debit lines (money out, camt.053) go to `outgoing`: a payout it matched is marked paid in the
+//    unit that records the line; one it names but cannot match (amount, currency, already paid)
+//    waits in review with the reason; the others are skipped. A debit line in review cannot be
+//    accepted as a customer's payment.
 //  - A tenant caller reaches only its own tenant.
 //  - Refunds and disputes (ADR 0058) reverse the online payment they name, once per refund or
 //    dispute id; a paid top-up checkout books a paid invoice and queues the top-up to the boxes in
@@ -23,10 +27,12 @@
 #pragma once
 
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "billing/payments/bank_statement.h"
 #include "core/clock.h"
 #include "core/control_socket.h"
 #include "core/secret_box.h"
@@ -36,6 +42,18 @@
 
 namespace mgmt::billing {
 
+// What the area that sends money out says of a debit line of an imported statement (ADR 0056: the
+// partners' payouts, matched by EndToEndId and amount). Called in the unit of work that records the
+// line, once per line (a line imported before is not offered again).
+struct OutgoingVerdict {
+  bool ours = false;      // false: not a payment we sent (the line is skipped, as before)
+  bool matched = false;   // the payout is now marked paid by this line
+  std::string payoutId;   // the payout the line names, when one does
+  std::string reason;     // why it waits in review (not matched)
+};
+using OutgoingMatcher = std::function<core::Result<OutgoingVerdict>(
+    store::Transaction& tx, const std::string& tenantId, const ::billing::BankEntry& line, const std::string& lineRef)>;
+
 class CollectionService {
  public:
   struct Deps {
@@ -43,6 +61,7 @@ class CollectionService {
     const core::Clock& clock;
     std::string providerUrl;     // "" = online payments off (checkout-create says so)
     std::string providerCaFile;  // the provider's trust anchors (PEM)
+    OutgoingMatcher outgoing = nullptr;  // debit lines: reconciled here when set, skipped otherwise
   };
 
   explicit CollectionService(Deps deps);

@@ -42,6 +42,8 @@ void bindPartnerCommands(core::command::Table& table, PartnerService& s) {
   table.bind("payout-approve", scoped(s, &PartnerService::approvePayout));
   table.bind("payout-paid", scoped(s, &PartnerService::markPaid));
   table.bind("payout-list", scoped(s, &PartnerService::payouts));
+  table.bind("payout-account-set", scoped(s, &PartnerService::setPayoutAccount));
+  table.bind("payout-export", scoped(s, &PartnerService::exportPayouts));
   table.bind("partners-verify", scoped(s, &PartnerService::verify));
 }
 

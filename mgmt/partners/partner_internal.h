@@ -23,8 +23,17 @@ Who whoOf(const tenancy::Caller& caller);
 core::Result<Partner> reachablePartner(PartnerStore& st, const Who& who, const std::string& id);
 // A partner caller may only read: refused for changes.
 core::Status refusePartnerCaller(const Who& who);
+// The scope a change works on: '' (platform partners) for the platform without --tenant, else the
+// tenant of the arguments; a partner caller is refused.
+core::Result<std::string> scopeOf(store::Transaction& tx, const core::CommandArgs& a, const tenancy::Caller& caller,
+                                  const Who& who);
 
 core::Json partnerJson(const Partner& p);
+// --iban and --bic of partner-add / partner-set into `p`, checked (ISO 13616 mod 97, ISO 9362);
+// an empty --iban clears the account. Errors name the key.
+core::Status bankAccountArgs(const core::CommandArgs& a, Partner& p);
+// A CSV cell: quoted when needed, never a formula in a spreadsheet.
+std::string csvField(const std::string& s);
 core::Json entryJson(const ::billing::commissions::Entry& e, const std::string& currency);
 std::string money(int64_t minor, const std::string& currency);  // "12.34 EUR"
 

@@ -60,6 +60,8 @@ Json partnerJson(const Partner& p) {
               {"referral-code", p.referralCode},
               {"referral-window-days", p.referralWindowDays},
               {"email", p.email},
+              {"iban", p.iban},
+              {"bic", p.bic},
               {"hold-days", p.holdDays},
               {"min-payout", money(p.minPayout, p.currency)},
               {"min-payout-minor", p.minPayout}};
@@ -186,13 +188,6 @@ core::Result<Json> specArg(const Json& args) {
 
 // The scope a change names: a platform caller's --tenant (a reseller of that tenant) or none (a
 // platform partner); a tenant caller's own tenant.
-core::Result<std::string> scopeOf(store::Transaction& tx, const CommandArgs& a, const Caller& caller, const Who& who) {
-  EDGE_RETURN_IF_ERROR(refusePartnerCaller(who));
-  if (who.platform && !a.has("tenant")) return std::string();
-  EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
-  return t.id;
-}
-
 std::string newReferralCode() {
   std::string hex = core::pki::randomHex(5);
   for (char& ch : hex) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -201,10 +196,17 @@ std::string newReferralCode() {
 
 }  // namespace
 
+core::Result<std::string> scopeOf(store::Transaction& tx, const CommandArgs& a, const Caller& caller, const Who& who) {
+  EDGE_RETURN_IF_ERROR(refusePartnerCaller(who));
+  if (who.platform && !a.has("tenant")) return std::string();
+  EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+  return t.id;
+}
+
 ControlReply PartnerService::add(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant", "name", "type", "tier", "currency", "email", "hold-days", "min-payout",
-                               "referral-window-days"}));
+                               "referral-window-days", "iban", "bic"}));
   const Who who = whoOf(caller);
   Partner p;
   EDGE_ASSIGN_OR_RETURN(p.name, a.required("name"));
@@ -232,6 +234,7 @@ ControlReply PartnerService::add(const Json& args, const Caller& caller) {
     if (!m.isOk() || *m < 0) return ControlReply::error(core::invalidArgument("min-payout: an amount such as 50.00"));
     p.minPayout = *m;
   }
+  EDGE_RETURN_IF_ERROR(bankAccountArgs(a, p));
   p.id = "pa-" + core::pki::randomHex(6);
   p.referralCode = newReferralCode();
   p.createdAt = d_.clock.unixSeconds();
@@ -251,7 +254,7 @@ ControlReply PartnerService::add(const Json& args, const Caller& caller) {
 ControlReply PartnerService::set(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_RETURN_IF_ERROR(a.only({"tenant", "partner", "name", "tier", "status", "email", "hold-days", "min-payout",
-                               "referral-window-days", "date", "reason"}));
+                               "referral-window-days", "date", "reason", "iban", "bic"}));
   const Who who = whoOf(caller);
   EDGE_RETURN_IF_ERROR(refusePartnerCaller(who));
   EDGE_ASSIGN_OR_RETURN(std::string id, a.required("partner"));
@@ -282,6 +285,7 @@ ControlReply PartnerService::set(const Json& args, const Caller& caller) {
       if (!m.isOk() || *m < 0) return core::invalidArgument("min-payout: an amount such as 50.00");
       p.minPayout = *m;
     }
+    EDGE_RETURN_IF_ERROR(bankAccountArgs(a, p));
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> tier, a.text("tier"));
     if (tier) {
       if (!::billing::commissions::isTier(*tier)) return core::invalidArgument("tier: one of bronze, silver, gold, platinum");

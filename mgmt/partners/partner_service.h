@@ -59,11 +59,16 @@ class PartnerService {
   core::ControlReply approvePayout(const core::Json& args, const tenancy::Caller& caller);// payout-approve
   core::ControlReply markPaid(const core::Json& args, const tenancy::Caller& caller);    // payout-paid
   core::ControlReply payouts(const core::Json& args, const tenancy::Caller& caller);     // payout-list (CSV too)
+  // Payouts to the bank (payout_bank.cpp; ADR 0056): the account a scope pays from, and the batch of
+  // approved payouts not exported yet as ISO 20022 pain.001.001.03 or CSV (each payout goes out in
+  // one batch only; --batch writes a batch again as it was).
+  core::ControlReply setPayoutAccount(const core::Json& args, const tenancy::Caller& caller);  // payout-account-set
+  core::ControlReply exportPayouts(const core::Json& args, const tenancy::Caller& caller);     // payout-export
   core::ControlReply verify(const core::Json& args, const tenancy::Caller& caller);      // partners-verify
 
   // The commission run of one tenant: every billing event after the tenant's progress, `batch`
   // ledger entries per unit of work. Returns the entries written.
-  core::Result<int64_t> runTenant(const std::string& tenantId, int64_t batch = 500);
+  core::Result<int64_t> runTenant(const std::string& tenantId, int64_t batch = 2000);
 
   int64_t today() const { return d_.clock.unixSeconds() / 86400; }
 

@@ -1,5 +1,8 @@
 #include "mgmt/partners/partner_store.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace mgmt::partners {
 
 using ::billing::commissions::Books;
@@ -11,7 +14,7 @@ namespace {
 
 constexpr const char* kPartnerColumns =
     "id, scope, name, type, tier, status, currency, referral_code, email, hold_days, min_payout, created_at, "
-    "referral_window_days";
+    "referral_window_days, iban, bic";
 
 Partner partnerFrom(const Row& r) {
   Partner p;
@@ -28,6 +31,8 @@ Partner partnerFrom(const Row& r) {
   p.minPayout = r.int64(10);
   p.createdAt = r.int64(11);
   p.referralWindowDays = r.int64(12);
+  p.iban = r.text(13);
+  p.bic = r.text(14);
   return p;
 }
 
@@ -72,9 +77,11 @@ Attribution attributionFrom(const Row& r) {
 constexpr const char* kAttributionColumns = "tenant_id, username, partner_id, source, note, from_day, created_at";
 
 constexpr const char* kPayoutColumns =
-    "id, partner_id, currency, status, end_to_end_id, amount, approved_day, paid_day, created_at";
+    "id, partner_id, currency, status, end_to_end_id, amount, approved_day, paid_day, created_at, batch_id, "
+    "exported_at, bank_ref";
 Payout payoutFrom(const Row& r) {
-  return Payout{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.int64(5), r.int64(6), r.int64(7), r.int64(8)};
+  return Payout{r.text(0),  r.text(1),  r.text(2),   r.text(3),  r.text(4),  r.int64(5), r.int64(6),
+                r.int64(7), r.int64(8), r.text(9), r.int64(10), r.text(11)};
 }
 
 }  // namespace
@@ -82,9 +89,9 @@ Payout payoutFrom(const Row& r) {
 core::Status PartnerStore::insertPartner(const Partner& p) {
   EDGE_RETURN_IF_ERROR(
       tx_.exec(std::string("INSERT INTO partners (") + kPartnerColumns +
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                {p.id, p.scope, p.name, p.type, p.tier, p.status, p.currency, p.referralCode, p.email, p.holdDays,
-                p.minPayout, p.createdAt, p.referralWindowDays})
+                p.minPayout, p.createdAt, p.referralWindowDays, p.iban, p.bic})
           .status());
   return tx_.exec("INSERT INTO commission_state (partner_id) VALUES ($1)", {p.id}).status();
 }
@@ -92,8 +99,8 @@ core::Status PartnerStore::insertPartner(const Partner& p) {
 core::Status PartnerStore::updatePartner(const Partner& p) {
   return tx_
       .exec("UPDATE partners SET name = $2, tier = $3, status = $4, email = $5, hold_days = $6, min_payout = $7, "
-            "referral_window_days = $8 WHERE id = $1",
-            {p.id, p.name, p.tier, p.status, p.email, p.holdDays, p.minPayout, p.referralWindowDays})
+            "referral_window_days = $8, iban = $9, bic = $10 WHERE id = $1",
+            {p.id, p.name, p.tier, p.status, p.email, p.holdDays, p.minPayout, p.referralWindowDays, p.iban, p.bic})
       .status();
 }
 
@@ -318,6 +325,137 @@ core::Status PartnerStore::setVolume(const std::string& partnerId, int64_t month
       .status();
 }
 
+namespace {
+
+constexpr size_t kInChunk = 400;  // names per IN (...) list
+
+// "$from, $from+1, ..." for n parameters.
+std::string placeholders(size_t from, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(from + i);
+  return out;
+}
+
+// Runs `sql` (with "{IN}" where the list goes) over `names` in chunks, `head` before the names.
+core::Status inChunks(store::Transaction& tx, const std::string& sql, const store::Params& head,
+                      const std::vector<std::string>& names, const std::function<void(const Row&)>& each) {
+  const size_t at = sql.find("{IN}");
+  for (size_t i = 0; i < names.size(); i += kInChunk) {
+    const size_t n = std::min(kInChunk, names.size() - i);
+    store::Params params = head;
+    for (size_t j = i; j < i + n; ++j) params.push_back(names[j]);
+    std::string text = sql.substr(0, at) + placeholders(head.size() + 1, n) + sql.substr(at + 4);
+    EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows, tx.query(text, params));
+    for (const Row& r : rows) each(r);
+  }
+  return core::Status::ok();
+}
+
+// Multi-row INSERT ... VALUES (...), (...) <tail>, `width` values per row, in chunks.
+core::Status insertRows(store::Transaction& tx, const std::string& head, const std::string& tail, size_t width,
+                        const std::vector<store::Params>& rows) {
+  const size_t perStatement = 2000 / width;
+  for (size_t i = 0; i < rows.size(); i += perStatement) {
+    const size_t n = std::min(perStatement, rows.size() - i);
+    std::string sql = head + " VALUES ";
+    store::Params params;
+    for (size_t j = 0; j < n; ++j) {
+      sql += (j ? ", (" : "(") + placeholders(params.size() + 1, width) + ")";
+      params.insert(params.end(), rows[i + j].begin(), rows[i + j].end());
+    }
+    EDGE_RETURN_IF_ERROR(tx.exec(sql + " " + tail, params).status());
+  }
+  return core::Status::ok();
+}
+
+}  // namespace
+
+core::Result<std::vector<Attribution>> PartnerStore::attributionsOf(const std::string& tenantId,
+                                                                   const std::vector<std::string>& usernames) {
+  std::vector<Attribution> out;
+  EDGE_RETURN_IF_ERROR(inChunks(tx_,
+                                std::string("SELECT ") + kAttributionColumns +
+                                    " FROM attributions WHERE tenant_id = $1 AND username IN ({IN})",
+                                {tenantId}, usernames, [&](const Row& r) { out.push_back(attributionFrom(r)); }));
+  return out;
+}
+
+core::Result<std::vector<PartnerStore::Accrued>> PartnerStore::accruedInvoices(const std::string& tenantId,
+                                                                              const std::vector<std::string>& usernames) {
+  std::vector<Accrued> out;
+  EDGE_RETURN_IF_ERROR(inChunks(tx_,
+                                "SELECT partner_id, username, invoice_id, max(day) FROM commission_entries "
+                                "WHERE tenant_id = $1 AND username IN ({IN}) AND kind = 'accrual' "
+                                "GROUP BY partner_id, username, invoice_id",
+                                {tenantId}, usernames,
+                                [&](const Row& r) { out.push_back({r.text(0), r.text(1), r.text(2), r.int64(3)}); }));
+  return out;
+}
+
+core::Result<std::map<std::string, Books::InvoiceState>> PartnerStore::invoiceStates(const std::string& partnerId,
+                                                                                    const std::vector<std::string>& invoiceIds) {
+  std::map<std::string, Books::InvoiceState> out;
+  EDGE_RETURN_IF_ERROR(inChunks(tx_,
+                                "SELECT invoice_id, paid, base FROM commission_invoices WHERE partner_id = $1 AND "
+                                "invoice_id IN ({IN})",
+                                {partnerId}, invoiceIds,
+                                [&](const Row& r) { out[r.text(0)] = Books::InvoiceState{r.int64(1), r.int64(2)}; }));
+  return out;
+}
+
+core::Result<std::map<int64_t, int64_t>> PartnerStore::volumes(const std::string& partnerId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT period, volume FROM commission_volumes WHERE partner_id = $1", {partnerId}));
+  std::map<int64_t, int64_t> out;
+  for (const Row& r : rows) out[r.int64(0)] = r.int64(1);
+  return out;
+}
+
+core::Result<std::pair<int64_t, int64_t>> PartnerStore::state(const std::string& partnerId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
+                        tx_.queryOne("SELECT next_seq, exact_total FROM commission_state WHERE partner_id = $1", {partnerId}));
+  if (!r) return core::corrupt("partner '" + partnerId + "' has no commission state");
+  return std::make_pair(r->int64(0), r->int64(1));
+}
+
+core::Status PartnerStore::appendEntries(const std::vector<std::pair<std::string, Entry>>& entries, int64_t at) {
+  if (entries.empty()) return core::Status::ok();
+  std::vector<store::Params> rows;
+  rows.reserve(entries.size());
+  for (const auto& [partnerId, e] : entries)
+    rows.push_back({partnerId, e.seq, ::billing::commissions::entryKindName(e.kind), e.amount, e.exact, e.day, e.period,
+                    e.releaseDay, e.tenantId, e.username, e.invoiceId, e.paymentId, e.base, e.part, e.ref, at});
+  return tx_
+      .copyRows("commission_entries",
+                {"partner_id", "seq", "kind", "amount", "exact", "day", "period", "release_day", "tenant_id", "username",
+                 "invoice_id", "payment_id", "base", "note", "ref", "created_at"},
+                rows)
+      .status();
+}
+
+core::Status PartnerStore::putInvoiceStates(const std::vector<InvoiceRow>& rows) {
+  std::vector<store::Params> params;
+  params.reserve(rows.size());
+  for (const InvoiceRow& r : rows) params.push_back({r.partnerId, r.invoiceId, r.state.paid, r.state.base});
+  return insertRows(tx_, "INSERT INTO commission_invoices (partner_id, invoice_id, paid, base)",
+                    "ON CONFLICT (partner_id, invoice_id) DO UPDATE SET paid = excluded.paid, base = excluded.base", 4,
+                    params);
+}
+
+core::Status PartnerStore::putVolumes(const std::string& partnerId, const std::map<int64_t, int64_t>& volumes) {
+  std::vector<store::Params> params;
+  for (const auto& [period, volume] : volumes) params.push_back({partnerId, period, volume});
+  return insertRows(tx_, "INSERT INTO commission_volumes (partner_id, period, volume)",
+                    "ON CONFLICT (partner_id, period) DO UPDATE SET volume = excluded.volume", 3, params);
+}
+
+core::Status PartnerStore::setState(const std::string& partnerId, int64_t nextSeq, int64_t exactTotal) {
+  return tx_
+      .exec("UPDATE commission_state SET next_seq = $2, exact_total = $3 WHERE partner_id = $1",
+            {partnerId, nextSeq, exactTotal})
+      .status();
+}
+
 core::Result<int64_t> PartnerStore::progress(const std::string& tenantId) {
   EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
                         tx_.queryOne("SELECT last_entry FROM commission_progress WHERE tenant_id = $1", {tenantId}));
@@ -372,8 +510,9 @@ core::Result<std::pair<int64_t, int64_t>> PartnerStore::sums(const std::string& 
 core::Status PartnerStore::insertPayout(const Payout& p) {
   return tx_
       .exec(std::string("INSERT INTO commission_payouts (") + kPayoutColumns +
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            {p.id, p.partnerId, p.currency, p.status, p.endToEndId, p.amount, p.approvedDay, p.paidDay, p.createdAt})
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            {p.id, p.partnerId, p.currency, p.status, p.endToEndId, p.amount, p.approvedDay, p.paidDay, p.createdAt,
+             p.batchId, p.exportedAt, p.bankRef})
       .status();
 }
 
@@ -405,6 +544,53 @@ core::Result<std::vector<Payout>> PartnerStore::payouts(const std::string& partn
   std::vector<Payout> out;
   for (const Row& r : rows) out.push_back(payoutFrom(r));
   return out;
+}
+
+core::Result<std::optional<Payout>> PartnerStore::payoutByEndToEnd(const std::string& endToEndId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r, tx_.queryOne(std::string("SELECT ") + kPayoutColumns +
+                                                               " FROM commission_payouts WHERE end_to_end_id = $1",
+                                                           {endToEndId}));
+  if (!r) return std::optional<Payout>();
+  return std::optional<Payout>(payoutFrom(*r));
+}
+
+core::Result<std::vector<Payout>> PartnerStore::payoutsOfBatch(const std::string& batchId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows, tx_.query(std::string("SELECT ") + kPayoutColumns +
+                                                             " FROM commission_payouts WHERE batch_id = $1 ORDER BY id",
+                                                         {batchId}));
+  std::vector<Payout> out;
+  for (const Row& r : rows) out.push_back(payoutFrom(r));
+  return out;
+}
+
+core::Status PartnerStore::setBatch(const std::string& payoutId, const std::string& batchId, int64_t at) {
+  return tx_
+      .exec("UPDATE commission_payouts SET batch_id = $2, exported_at = $3 WHERE id = $1 AND batch_id = ''",
+            {payoutId, batchId, at})
+      .status();
+}
+
+core::Status PartnerStore::markPaidByBank(const std::string& payoutId, int64_t day, const std::string& bankRef) {
+  return tx_
+      .exec("UPDATE commission_payouts SET status = 'paid', paid_day = $2, bank_ref = $3 WHERE id = $1 AND status = 'approved'",
+            {payoutId, day, bankRef})
+      .status();
+}
+
+core::Status PartnerStore::putPayoutAccount(const PayoutAccount& a) {
+  return tx_
+      .exec("INSERT INTO payout_accounts (scope, name, iban, bic, updated_at) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (scope) DO UPDATE SET name = excluded.name, iban = excluded.iban, bic = excluded.bic, "
+            "updated_at = excluded.updated_at",
+            {a.scope, a.name, a.iban, a.bic, a.updatedAt})
+      .status();
+}
+
+core::Result<std::optional<PayoutAccount>> PartnerStore::payoutAccount(const std::string& scope) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
+                        tx_.queryOne("SELECT scope, name, iban, bic, updated_at FROM payout_accounts WHERE scope = $1", {scope}));
+  if (!r) return std::optional<PayoutAccount>();
+  return std::optional<PayoutAccount>(PayoutAccount{r->text(0), r->text(1), r->text(2), r->text(3), r->int64(4)});
 }
 
 core::Result<bool> PartnerStore::insertStatement(const Statement& s, int64_t at) {
@@ -439,6 +625,7 @@ core::Status PartnerStore::deleteTenant(const std::string& tenantId) {
                              .status());
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM attributions WHERE tenant_id = $1", {tenantId}).status());
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM commission_plans WHERE scope = $1", {tenantId}).status());
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM payout_accounts WHERE scope = $1", {tenantId}).status());
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM commission_progress WHERE tenant_id = $1", {tenantId}).status());
   return tx_.exec("DELETE FROM partners WHERE scope = $1", {tenantId}).status();
 }

@@ -25,6 +25,7 @@ struct Partner {
   int64_t minPayout = 0;
   int64_t referralWindowDays = 90;  // a referral code attributes within this many days of the click
   int64_t createdAt = 0;
+  std::string iban, bic;  // where payouts go (electronic form, checked; "" = not given)
 };
 
 struct Attribution {
@@ -36,6 +37,15 @@ struct Attribution {
 struct Payout {
   std::string id, partnerId, currency, status, endToEndId;
   int64_t amount = 0, approvedDay = 0, paidDay = 0, createdAt = 0;
+  std::string batchId;     // the export batch (pain.001 MsgId) it went out in; "" = not exported
+  int64_t exportedAt = 0;  // unix seconds
+  std::string bankRef;     // the bank statement line that paid it ("" = marked paid by hand or not paid)
+};
+
+// Who pays a scope's payouts: the debtor of pain.001 ('' = the platform, a tenant id = that tenant).
+struct PayoutAccount {
+  std::string scope, name, iban, bic;
+  int64_t updatedAt = 0;
 };
 
 struct Statement {
@@ -93,6 +103,31 @@ class PartnerStore {
   core::Result<int64_t> volume(const std::string& partnerId, int64_t month);
   core::Status setVolume(const std::string& partnerId, int64_t month, int64_t volume);
 
+  // The commission run's unit of work in bulk (a few statements per page of billing events, none
+  // per event; ADR 0056): the attributions of the page's accounts; per account and partner, each
+  // invoice that earned an accrual with its last accrual's day; a partner's invoice states for the
+  // given invoices, its monthly volumes, and its (next seq, exact total); then the page's entries
+  // (COPY / multi-row INSERT), invoice states and volumes (multi-row upserts) and states.
+  core::Result<std::vector<Attribution>> attributionsOf(const std::string& tenantId, const std::vector<std::string>& usernames);
+  struct Accrued {
+    std::string partnerId, username, invoiceId;
+    int64_t lastDay = 0;
+  };
+  core::Result<std::vector<Accrued>> accruedInvoices(const std::string& tenantId, const std::vector<std::string>& usernames);
+  core::Result<std::map<std::string, ::billing::commissions::Books::InvoiceState>> invoiceStates(
+      const std::string& partnerId, const std::vector<std::string>& invoiceIds);
+  core::Result<std::map<int64_t, int64_t>> volumes(const std::string& partnerId);
+  core::Result<std::pair<int64_t, int64_t>> state(const std::string& partnerId);  // next seq, exact total
+  // `e.seq` already set.
+  core::Status appendEntries(const std::vector<std::pair<std::string, ::billing::commissions::Entry>>& entries, int64_t at);
+  struct InvoiceRow {
+    std::string partnerId, invoiceId;
+    ::billing::commissions::Books::InvoiceState state;
+  };
+  core::Status putInvoiceStates(const std::vector<InvoiceRow>& rows);
+  core::Status putVolumes(const std::string& partnerId, const std::map<int64_t, int64_t>& volumes);
+  core::Status setState(const std::string& partnerId, int64_t nextSeq, int64_t exactTotal);
+
   core::Result<int64_t> progress(const std::string& tenantId);
   core::Status setProgress(const std::string& tenantId, int64_t lastEntry);
 
@@ -109,6 +144,13 @@ class PartnerStore {
   core::Result<std::optional<Payout>> payout(const std::string& id);
   core::Status markPaid(const std::string& id, int64_t day);
   core::Result<std::vector<Payout>> payouts(const std::string& partnerId, const std::string& status);
+  // Payouts to the bank (ADR 0056).
+  core::Result<std::optional<Payout>> payoutByEndToEnd(const std::string& endToEndId);
+  core::Result<std::vector<Payout>> payoutsOfBatch(const std::string& batchId);
+  core::Status setBatch(const std::string& payoutId, const std::string& batchId, int64_t at);
+  core::Status markPaidByBank(const std::string& payoutId, int64_t day, const std::string& bankRef);
+  core::Status putPayoutAccount(const PayoutAccount& a);
+  core::Result<std::optional<PayoutAccount>> payoutAccount(const std::string& scope);
 
   // Inserted once (a closed month's statement is never rewritten); false when it was there.
   core::Result<bool> insertStatement(const Statement& s, int64_t at);

@@ -22,7 +22,7 @@ from pg_cluster import PgCluster  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--subs", type=int, default=20000)
-    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--batch", type=int, default=2000)
     args = ap.parse_args()
     with PgCluster() as pg:
         cmd = [os.path.join(BIN, "commission_bench"), "--subs", str(args.subs), "--batch", str(args.batch),
