@@ -718,8 +718,8 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .change(),
 
       // People and roles (mgmt/access, ADR 0028).
-      command("person-add", "person add", "--email E --role R [--tenant T] [--name N] [--password P]", "add a person with a role: without --password an invitation link is mailed (the first platform owner: mgmtctl person add --email E --role platform-owner --password P)")
-          .args({text("email", true, 254), text("role", true, 32), tenant(), text("name", false, 128), secret("password")})
+      command("person-add", "person add", "--email E --role R [--tenant T | --partner ID] [--name N] [--password P]", "add a person with a role: without --password an invitation link is mailed (the first platform owner: mgmtctl person add --email E --role platform-owner --password P; a partner's person: --role partner --partner ID)")
+          .args({text("email", true, 254), text("role", true, 32), tenant(), text("partner", false, 64), text("name", false, 128), secret("password")})
           .roles(peopleManagers())
           .change(),
       command("person-list", "person list", "[--tenant T]", "people with their role, level, status, second factor and last sign-in")

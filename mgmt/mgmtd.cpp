@@ -228,16 +228,18 @@ core::Status Mgmtd::start() {
 
 // The console signs people in through mgmt/access: people by email, password and TOTP (a sign-in
 // session whose short access token the console renews with its refresh token), integrations by an
-// API token; partners have no console pages yet, and a platform role still owing its second factor
-// is sent to enrol it first.
+// API token; a partner's people get the partner portal (partner_pages.cpp), and a platform role still
+// owing its second factor is sent to enrol it first.
 console::ConsoleAuth Mgmtd::consoleAuth() {
   auto userOf = [](const access::Principal& p) -> core::Result<console::ConsoleUser> {
-    if (p.level == access::Level::kPartner) return core::permissionDenied("the console has no pages for partners yet");
     if (p.mfaPending) return core::permissionDenied("enrol a second factor (TOTP) before using the console");
     // A person's sign-in session (not a token) has an account page; one signed in with a second
     // factor has one (their sign-in asked for it).
-    return console::ConsoleUser{p.label(), p.role, p.tenantId, p.level == access::Level::kPlatform,
-                                !p.personId.empty() && p.sessionId.rfind("s-", 0) == 0, p.mfa};
+    const bool partner = p.level == access::Level::kPartner;
+    if (partner && p.partnerId.empty()) return core::permissionDenied("a partner account without its partner");
+    return console::ConsoleUser{p.label(), p.role, partner ? "" : p.tenantId, p.level == access::Level::kPlatform,
+                                !p.personId.empty() && p.sessionId.rfind("s-", 0) == 0, p.mfa,
+                                partner ? p.partnerId : ""};
   };
   auto session = [this, userOf](const access::SignedIn& in) -> core::Result<console::ConsoleSignIn> {
     core::Result<console::ConsoleUser> user = userOf(in.principal);

@@ -51,6 +51,12 @@ access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage&
               const core::Json& variables, int64_t now) {
     return mail::enqueue(tx, tenantId, to, name, variables, now).status();
   };
+  // A partner's person is confined to a partner the inviter reaches (its scope decides who that is).
+  d.partnerScope = [](store::Transaction& tx, const std::string& id) -> core::Result<std::optional<std::string>> {
+    EDGE_ASSIGN_OR_RETURN(std::optional<partners::Partner> p, partners::PartnerStore(tx).partner(id));
+    if (!p) return std::optional<std::string>();
+    return std::optional<std::string>(p->scope);
+  };
   return d;
 }
 

@@ -39,8 +39,10 @@ bool mayGrant(const std::string& actorRole, const std::string& role) {
   if (!level) return false;
   if (actorRole.empty() || actorRole == "platform-owner") return true;  // "" = local root
   if (actorRole == "platform-admin") return role != "platform-owner";
-  if (actorRole == "tenant-owner") return *level == Level::kTenant;
-  if (actorRole == "tenant-admin") return *level == Level::kTenant && role != "tenant-owner";
+  // A tenant's owners and admins also manage the people of the tenant's own resellers (the partner
+  // role; which partner is the service's check: only the tenant's).
+  if (actorRole == "tenant-owner") return *level == Level::kTenant || *level == Level::kPartner;
+  if (actorRole == "tenant-admin") return (*level == Level::kTenant && role != "tenant-owner") || *level == Level::kPartner;
   return false;
 }
 

@@ -5,8 +5,10 @@
 //   platform  platform-owner, platform-admin, platform-support
 //   tenant    tenant-owner, tenant-admin, tenant-staff, tenant-billing, tenant-technician,
 //             tenant-read-only                                  (confined to their tenant)
-//   partner   partner                                           (confined to their partner; a
-//                                                                later issue gives it commands)
+//   partner   partner                                           (confined to their partner: its
+//                                                                ledger, statements, payouts and
+//                                                                accounts, read-only; the console's
+//                                                                partner portal)
 //
 // Contract
 // - Which role may run which command is written once, in each command's spec (core/command's
@@ -42,7 +44,8 @@ std::optional<Level> levelOfRole(const std::string& role);
 bool roleNeedsMfa(const std::string& role);
 // Whether a caller of `actorRole` may give `role` to someone: a platform owner any role; a platform
 // admin any role but platform-owner; a tenant owner any tenant role; a tenant admin tenant roles
-// but tenant-owner. Nobody else manages people.
+// but tenant-owner; both also the partner role (people of the tenant's own resellers). Nobody else
+// manages people.
 bool mayGrant(const std::string& actorRole, const std::string& role);
 
 struct Principal {
@@ -61,7 +64,8 @@ struct Principal {
   // The command table's caller for this principal, from `origin` (an address).
   core::command::Caller caller(const std::string& origin) const;
   // How the services scope what it reaches: a tenant-level principal its tenant; a partner one a
-  // scope that names no tenant (it reaches none until partners have commands); the platform all.
+  // scope that names no tenant ("partner:<id>": the partner commands confine it to that partner;
+  // every other service refuses it); the platform all.
   tenancy::Caller scope() const;
   // "alice@example.com" or "token k-12ab".
   std::string label() const;

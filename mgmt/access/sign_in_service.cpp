@@ -139,7 +139,8 @@ Principal principalOf(const core::command::Caller& caller) {
   p.role = caller.role;
   p.level = levelOfRole(caller.role).value_or(Level::kPartner);
   if (p.level == Level::kTenant) p.tenantId = caller.scope;
-  if (p.level == Level::kPartner) p.partnerId = caller.scope;
+  if (p.level == Level::kPartner)  // its scope is "partner:<id>" (Principal::scope)
+    p.partnerId = caller.scope.rfind("partner:", 0) == 0 ? caller.scope.substr(8) : caller.scope;
   p.email = caller.label;
   return p;
 }
@@ -431,7 +432,7 @@ core::Result<std::vector<SessionInfo>> SignInService::sessions(const Principal& 
 
 core::Result<Person> SignInService::addPerson(const std::string& email, const std::string& name, const std::string& role,
                                               const std::string& tenant, const std::optional<std::string>& password,
-                                              const Principal& actor) {
+                                              const Principal& actor, const std::string& partner) {
   EDGE_ASSIGN_OR_RETURN(std::string e, normalEmail(email));
   std::optional<Level> level = levelOfRole(role);
   if (!level) {
@@ -439,8 +440,14 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
     for (const std::string& r : allRoles()) known += (known.empty() ? "" : ", ") + r;
     return core::invalidArgument("role: unknown role '" + role + "' (known: " + known + ")");
   }
-  if (*level == Level::kPartner) return core::invalidArgument("role: partners' people come with partners (not yet)");
   if (!mayGrant(actor.role, role)) return core::permissionDenied("role: you may not give the role " + role);
+  if (*level == Level::kPartner) {
+    if (partner.empty()) return core::invalidArgument("partner: the partner role needs --partner (the partner's id)");
+    if (!tenant.empty()) return core::invalidArgument("tenant: a partner's person belongs to its partner (give only --partner)");
+    if (!d_.partnerScope) return core::failedPrecondition("partner: partners are not set up here");
+  } else if (!partner.empty()) {
+    return core::invalidArgument("partner: only the partner role belongs to a partner");
+  }
   if (name.size() > 128) return core::invalidArgument("name: at most 128 characters");
   std::string hash;
   if (password) {
@@ -454,7 +461,15 @@ core::Result<Person> SignInService::addPerson(const std::string& email, const st
   core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     row = PersonRow{};
     row.tenantId.reset();
-    if (*level == Level::kTenant) {
+    if (*level == Level::kPartner) {
+      EDGE_ASSIGN_OR_RETURN(std::optional<std::string> scope, d_.partnerScope(tx, partner));
+      // The platform reaches every partner; a tenant's people only the tenant's own resellers.
+      const bool reach = scope && (actor.level == Level::kPlatform ||
+                                   (actor.level == Level::kTenant && !scope->empty() && *scope == actor.tenantId));
+      if (!reach) return core::notFound("partner: no partner '" + partner + "'");
+      row.partnerId = partner;
+      if (!scope->empty()) row.tenantId = *scope;
+    } else if (*level == Level::kTenant) {
       std::string key = tenant.empty() ? actor.tenantId : tenant;
       if (key.empty()) return core::invalidArgument("tenant: a tenant role needs --tenant");
       EDGE_ASSIGN_OR_RETURN(tenancy::Tenant t, tenancy::resolveTenant(tx, key, actor.scope()));

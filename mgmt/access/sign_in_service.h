@@ -110,6 +110,12 @@ class SignInService {
     std::function<core::Status(store::Transaction& tx, const std::string& tenantId, const std::string& to,
                                const std::string& templateName, const core::Json& variables, int64_t now)>
         mail = {};
+    // The scope of a partner ("" for a platform partner, else the tenant it resells for), nullopt
+    // when there is none: read in the caller's unit of work through the partners' store (wired by
+    // the composition root, so this library does not depend on partners). Without it, partner
+    // people cannot be added.
+    std::function<core::Result<std::optional<std::string>>(store::Transaction& tx, const std::string& partnerId)>
+        partnerScope = {};
   };
   explicit SignInService(Deps deps);
 
@@ -138,9 +144,13 @@ class SignInService {
   // must be allowed to grant the role (principal.h mayGrant) and, at tenant level, be in the same
   // tenant; others get the same not-found as for a person that does not exist.
   // With a password the person can sign in at once; without, an invitation link is mailed.
+  // The partner role needs `partner`: a partner the actor reaches (the platform any; a tenant's
+  // owners and admins only the tenant's own resellers; others the not-found of a missing one). A
+  // reseller's person also carries the reseller's tenant (its suspension stops them; its people
+  // pages list them).
   core::Result<Person> addPerson(const std::string& email, const std::string& name, const std::string& role,
                                  const std::string& tenant, const std::optional<std::string>& password,
-                                 const Principal& actor);
+                                 const Principal& actor, const std::string& partner = "");
   // The owner of a tenant a signup made (mgmt/onboarding, when its demo is ready), in the caller's
   // unit of work: a tenant-owner with no password yet and an invitation link mailed (valid
   // kInviteLinkSeconds) to the console's /reset page at `consoleUrl` (the caller's: mgmtd's admin

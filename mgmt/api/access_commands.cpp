@@ -43,8 +43,9 @@ void bindAccessCommands(core::command::Table& table, access::AccessService& toke
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> tenant, a.text("tenant"));
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> name, a.text("name"));
     EDGE_ASSIGN_OR_RETURN(std::optional<std::string> password, a.text("password"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> partner, a.text("partner"));
     core::Result<access::Person> added =
-        people.addPerson(email, name.value_or(""), role, tenant.value_or(""), password, p);
+        people.addPerson(email, name.value_or(""), role, tenant.value_or(""), password, p, partner.value_or(""));
     return personReply(added, password ? "added" : "invited (a link to set a password was mailed)");
   }));
   table.bind("person-list", asPrincipal([&people](const Json& args, const Principal& p) -> ControlReply {

@@ -44,7 +44,7 @@ void addFiles(core::web::Assets& assets, const core::web::EmbeddedFiles& files) 
 core::command::Caller ConsoleUser::caller(const std::string& origin) const {
   core::command::Caller c;
   c.role = role;
-  c.scope = tenantId;
+  c.scope = partnerId.empty() ? tenantId : "partner:" + partnerId;  // a partner's: its partner only
   c.label = label;
   c.origin = origin;
   return c;
@@ -178,7 +178,9 @@ core::ControlReply Console::run(const Visitor& v, const std::string& command, co
 
 core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, const std::string& title, core::Json data,
                                  std::vector<core::web::Message> messages, int status) {
-  enum Who { kBoth, kPlatform, kTenant };  // a tenant's pages are reached from a tenant's row by the platform
+  // A tenant's pages are reached from a tenant's row by the platform; a partner's people see only
+  // their portal's links.
+  enum Who { kBoth, kPlatform, kTenant, kPartner };
   struct Link {
     const char* href;
     const char* text;
@@ -199,12 +201,19 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
                                {"/firmware", "Firmware", "firmware", "rollout-list", kBoth},
                                {"/imports", "Imports", "imports", "import-list", kTenant},
-                               {"/settings", "Settings", "settings", "branding-show", kTenant}};
+                               {"/settings", "Settings", "settings", "branding-show", kTenant},
+                               {"/partners", "Partners", "partners", "partner-list", kBoth},
+                               {"/partner", "Earnings", "partner", "partner-show", kPartner},
+                               {"/partner/statement", "Statements", "partner_statement", "partner-statement", kPartner},
+                               {"/partner/payouts", "Payouts", "partner_payouts", "payout-list", kPartner},
+                               {"/partner/customers", "Customers and leads", "partner_customers", "attribution-list", kPartner}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
+    if ((l.who == kPartner) != v.user.partner()) continue;
     if ((l.who == kPlatform && !v.user.platform()) || (l.who == kTenant && v.user.platform()) || !may(v, l.command))
       continue;
-    bool current = tmpl == l.tmpl || (tmpl == "customer" && std::string(l.tmpl) == "customers");
+    bool current = tmpl == l.tmpl || (tmpl == "customer" && std::string(l.tmpl) == "customers") ||
+                   (std::string(l.tmpl) == "partners" && tmpl.rfind("partner", 0) == 0);
     nav.push_back({{"href", l.href}, {"text", l.text}, {"current", current}});
   }
   if (v.user.person) nav.push_back({{"href", "/account"}, {"text", "Your account"}, {"current", tmpl == "account"}});
@@ -488,6 +497,7 @@ void Console::addRoutes(core::HttpServer& server) {
   server.route("POST", "/settings/logo", [this](const core::HttpRequest& r) { return logoPost(r); }, upload);
   post("/settings/logo/clear", [this](const core::HttpRequest& r, const Visitor& v) { return logoClear(r, v); });
   addPeopleRoutes(server, get, post, anonymous);
+  addPartnerRoutes(get, post);
   addSignupRoutes(server, get, post, anonymous);
 }
 

@@ -47,7 +47,9 @@ struct ConsoleUser {
   bool platformLevel = false;  // a platform role (sees every tenant); false: confined to tenantId
   bool person = false;         // signed in by email (not an API token): has an account page
   bool totp = false;           // the person has a second factor
+  std::string partnerId;       // a partner's people: their partner (the partner portal, ADR 0057)
   bool platform() const { return platformLevel; }
+  bool partner() const { return !partnerId.empty(); }
   core::command::Caller caller(const std::string& origin) const;
 };
 
@@ -250,6 +252,21 @@ class Console {
                                  int status = 200);
   core::HttpResponse convertPost(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse funnelPage(const core::HttpRequest& r, const Visitor& v);
+
+  // partner_pages.cpp: the partner portal (earnings with a 12-month chart, statements line by line,
+  // payouts, customers and leads) for a partner's people, and for the admins who manage the partner
+  // (?partner=ID); the Partners list; inviting a partner's person (ADR 0057).
+  void addPartnerRoutes(const PageRoute& get, const PageRoute& post);
+  core::Json partnerArgs(const core::HttpRequest& r, const Visitor& v) const;
+  std::optional<core::HttpResponse> partnerHead(const core::HttpRequest& r, const Visitor& v, const std::string& current,
+                                                core::Json& data);
+  core::HttpResponse partnersPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse partnerPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                 std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse partnerInvite(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse partnerStatementPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse partnerPayoutsPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse partnerCustomersPage(const core::HttpRequest& r, const Visitor& v);
 
   ConsoleSignup signup_;
   core::command::Table& commands_;

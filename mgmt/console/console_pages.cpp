@@ -69,6 +69,7 @@ Json Console::tenantArgs(const HttpRequest& r, const Visitor& v) const {
 }
 
 HttpResponse Console::home(const HttpRequest& r, const Visitor& v) {
+  if (v.user.partner()) return partnerPage(r, v);
   if (v.user.platform()) return tenantsPage(r, v);
   return dashboardPage(r, v);
 }

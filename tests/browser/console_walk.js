@@ -4,11 +4,13 @@
 // what the server must refuse whatever the page shows:
 //   - a read-only role's change posted with a valid CSRF token: 403;
 //   - a form posted without its CSRF token: 403;
-//   - a platform page opened by a tenant's person: 403; another tenant's customer: 404, no data.
+//   - a platform page opened by a tenant's person: 403; another tenant's customer: 404, no data;
+//   - an account with "pages" walks only those; a partner's person ("partner": true) then checks that
+//     another partner's portal pages ("--foreign-partner") are 404 and a tenant's page 403.
 // Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
 //
 //   node console_walk.js --url https://127.0.0.1:PORT/ --out DIR --accounts JSON --tenant ID
-//                        --foreign-customer ID
+//                        --foreign-customer ID [--foreign-partner ID]
 // JSON: [{"name": "platform", "token": "...", "platform": true, "phone": false, "writes": true}, ...]; a
 // person signs in with "email" and "password" (and "totp": the base32 secret) instead of "token".
 const { arg, launch, record } = require('./walk_lib');
@@ -68,6 +70,7 @@ const TENANT_PAGES = [
   const accounts = JSON.parse(arg('accounts'));
   const tenant = arg('tenant');
   const foreign = arg('foreign-customer');
+  const foreignPartner = process.argv.includes('--foreign-partner') ? arg('foreign-partner') : '';
   fs.mkdirSync(out, { recursive: true });
   const browser = await launch();
   const seen = [];
@@ -134,6 +137,36 @@ const TENANT_PAGES = [
       }
       if (new URL(page.url()).pathname === '/login') throw new Error(`${a.name} did not get in: ${await page.innerText('main')}`);
       let i = 1;
+      if (a.pages) {
+        // An account that walks only the pages it names (the partner portal's test), then the checks
+        // of a partner's person when it is one.
+        for (const [name, url] of a.pages) {
+          const resp = await page.goto(base + url);
+          await shot(`${a.name}-${String(i++).padStart(2, '0')}-${name}`, resp.status());
+        }
+        checks[`${a.name}-nav`] = await page.locator('nav[aria-label=Main] ul >> nth=0 >> a').allInnerTexts();
+        if (!a.partner) {
+          await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+          await context.close();
+          continue;
+        }
+        await page.goto(base);
+        checks[`${a.name}-chart`] = await page.locator('figure svg.funnel-chart rect').count();
+        checks[`${a.name}-referral`] = await page.inputValue('#referral-code');
+        // Another partner's pages: not found, whatever is asked; a tenant's pages: refused.
+        for (const p of ['partner', 'partner/statement', 'partner/payouts', 'partner/customers'])
+          checks[`${a.name}-foreign-${p}`] = (await page.goto(base + p + '?partner=' + encodeURIComponent(foreignPartner))).status();
+        checks[`${a.name}-customers-page`] = (await page.goto(base + 'customers')).status();
+        checks[`${a.name}-partners-page`] = (await page.goto(base + 'partners')).status();
+        await page.goto(base);
+        checks[`${a.name}-no-csrf`] = await post('partner/invite', { email: 'x@example.com', partner: foreignPartner }, false);
+        checks[`${a.name}-invite-refused`] = await post('partner/invite', { email: 'x@example.com', partner: foreignPartner }, true);
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+        checks[`${a.name}-signed-out`] = new URL(page.url()).pathname;
+        checks[`${a.name}-after-sign-out`] = new URL((await page.goto(base + 'partner')).url()).pathname;
+        await context.close();
+        continue;
+      }
       for (const [name, url] of a.platform ? PLATFORM_PAGES : TENANT_PAGES) {
         const resp = await page.goto(base + url.replace('T', encodeURIComponent(tenant)));
         if (name === 'dashboard' || name === 'tenant' || name === 'sessions')

@@ -682,9 +682,10 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
         self.assertTrue(checks["root-code-asked"])
         self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
-                                              "Your account"])
+                                              "Partners", "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Settings", "Your account"])
+                                               "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Settings", "Partners",
+                                               "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
         self.assertIn("owner@acme.test", text["owner-12-people"])
         self.assertNotIn("boss@other.test", text["owner-12-people"])
@@ -692,9 +693,11 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
-        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware"])
+        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
+                                                  "Partners"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "Audit log", "Dunning", "Firmware", "Imports", "Settings"])
+                                               "Audit log", "Dunning", "Firmware", "Imports", "Settings",
+                                               "Partners"])
         for who in ("admin", "reader"):
             self.assertEqual(checks[f"{who}-tokens-page"], 403)
             self.assertEqual(checks[f"{who}-tenants-page"], 200)  # tenant-list: only their own tenant

@@ -26,7 +26,19 @@
       axes: [{ values: function (u, vals) { return vals.map(function (v) { return d.labels[v] === undefined ? '' : d.labels[v]; }); } }, {}]
     }, data, el);
   }
+  // A "copy" button next to a read-only field (the partner portal's referral code).
+  function copier(button) {
+    button.addEventListener('click', function () {
+      var field = document.getElementById(button.dataset.copyFrom);
+      if (!field) return;
+      field.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(function () {});
+      else if (document.execCommand) document.execCommand('copy');
+      button.textContent = 'Copied';
+    });
+  }
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('.chart[data-chart]').forEach(draw);
+    document.querySelectorAll('button[data-copy-from]').forEach(copier);
   });
 })();
