@@ -217,3 +217,40 @@ TEST(EdgeConfig, GatewayKeysMissingOrWrongAreNamed) {
                                          "walled-garden": ["192.0.2.1", "example.org"]}})")
                  .isOk());
 }
+
+// The network devices the box polls (ADR 0062): a list of objects, each checked; errors name the element.
+TEST(EdgeConfig, NetworkDevicesAreCheckedAndErrorsNameTheElement) {
+  core::Result<edge::EdgeConfig> c = parse(R"({"network": {"poll-interval": 30, "devices": [
+      {"name": "sw1", "address": "192.0.2.2", "nas": "bras", "community": "ro-42"},
+      {"name": "r1", "address": "2001:db8::1", "port": 1161, "kind": "router", "user": "poller",
+       "auth-password": "auth-pass-0123", "priv-password": "priv-pass-4567"}]}})");
+  CHECK_TRUE_TEXT(c.isOk(), c.status().message().c_str());
+  LONGS_EQUAL(2, c->network.devices.size());
+  STRCMP_EQUAL("switch", c->network.devices[0].kind.c_str());  // the default kind
+  LONGS_EQUAL(161, c->network.devices[0].port);
+  LONGS_EQUAL(1161, c->network.devices[1].port);
+  LONGS_EQUAL(3, c->network.failures);
+  // The effective config renders and parses back to the same devices.
+  core::Result<edge::EdgeConfig> again = kTable.parse(kTable.toJson(*c));
+  CHECK_TRUE(again.isOk());
+  STRCMP_EQUAL(kTable.toJson(*c).dump().c_str(), kTable.toJson(*again).dump().c_str());
+
+  auto error = [](const char* text) { return parse(text).status().message(); };
+  STRCMP_EQUAL("network.devices[1].name: 'a' is used twice",
+               error(R"({"network": {"devices": [{"name": "a", "address": "x", "community": "c"},
+                                                 {"name": "a", "address": "y", "community": "c"}]}})").c_str());
+  STRCMP_EQUAL("network.devices[0].address: required",
+               error(R"({"network": {"devices": [{"name": "a", "community": "c"}]}})").c_str());
+  STRCMP_EQUAL("network.devices[0].community: give a community or a user, one of them",
+               error(R"({"network": {"devices": [{"name": "a", "address": "x"}]}})").c_str());
+  STRCMP_EQUAL("network.devices[0].auth-password: 8 characters or more with a user",
+               error(R"({"network": {"devices": [{"name": "a", "address": "x", "user": "u"}]}})").c_str());
+  STRCMP_EQUAL("network.devices[0].kind: 'hub' is not one of: nas, switch, router",
+               error(R"({"network": {"devices": [{"name": "a", "address": "x", "community": "c", "kind": "hub"}]}})").c_str());
+  STRCMP_EQUAL("network.devices: expected list of objects, got object", error(R"({"network": {"devices": {}}})").c_str());
+  CHECK_TRUE(contains(error(R"({"network": {"devices": [{"name": "a", "adress": "x"}]}})"), "network.devices[0].adress: unknown key"));
+  // Changing the devices needs a restart.
+  core::Result<edge::EdgeConfig> none = parse("{}");
+  STRCMP_CONTAINS("network", edge::checkReloadable(*none, *c).message().c_str());
+  CHECK_TRUE(edge::checkReloadable(*c, *again).isOk());
+}

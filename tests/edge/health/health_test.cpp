@@ -320,3 +320,40 @@ TEST(HealthMonitor, ActiveAlertsNameTheConditionsThatHoldNow) {
   check();
   CHECK_FALSE(has("disk-low"));
 }
+
+TEST(HealthMonitor, NetworkDeviceAlertsAreRaisedOncePerEpisodeAndStayOutOfTheBoxsOwnAlerts) {
+  edge::netmon::DeviceState sw;
+  sw.name = "sw1";
+  sw.nas = "bras";
+  sw.kind = "switch";
+  health->setNetworkSource([&sw] { return std::vector<edge::netmon::DeviceState>{sw}; });
+  CHECK_TRUE(check().empty());
+  sw.reachable = false;
+  sw.failedPolls = 3;
+  sw.lastError = "timeout";
+  std::vector<edge::Alert> raisedNow = check();
+  LONGS_EQUAL(1, raisedNow.size());
+  CHECK(raisedNow[0].kind == edge::AlertKind::kDeviceUnreachable);
+  STRCMP_EQUAL("sw1", raisedNow[0].nas.c_str());
+  CHECK_TRUE(contains(raisedNow[0].text, "switch sw1 (NAS bras)"));
+  CHECK_TRUE(check().empty());  // once per episode
+  LONGS_EQUAL(1, counters->valueOf("edged_alerts_active", {{"alert", "device-unreachable"}}));
+  // Not the box's own health: the check-in carries them in health.network instead.
+  std::vector<std::string> active = health->activeAlerts();
+  CHECK_TRUE(std::find(active.begin(), active.end(), "device-unreachable") == active.end());
+  // Back after a reboot, with an interface down.
+  sw.reachable = true;
+  sw.reboots = 1;
+  sw.interfacesDown = {"ge-0/0/1"};
+  raisedNow = check();
+  LONGS_EQUAL(2, raisedNow.size());
+  CHECK(raisedNow[0].kind == edge::AlertKind::kDeviceRebooted);
+  CHECK(raisedNow[1].kind == edge::AlertKind::kInterfaceDown);
+  CHECK_TRUE(contains(raisedNow[1].text, "ge-0/0/1"));
+  LONGS_EQUAL(0, counters->valueOf("edged_alerts_active", {{"alert", "device-unreachable"}}));
+  LONGS_EQUAL(1, counters->valueOf("edged_alerts_active", {{"alert", "interface-down"}}));
+  CHECK_TRUE(check().empty());
+  sw.reachable = false;  // a second episode is raised again
+  LONGS_EQUAL(1, check().size());
+  LONGS_EQUAL(2, raised("device-unreachable"));
+}

@@ -1,0 +1,184 @@
+"""The ISP's network devices polled by the box over SNMP, and mgmt mapping a device outage to customers
+(issue 26, ADR 0062), end to end: a real snmpd (Debian's, on a private port with a private config and
+state folder) is both the polled switch "sw1" that serves NAS "bras" (SNMPv2c) and router "r1"
+(SNMPv3 authPriv, SHA and AES, no NAS); a real edged polls them every second (network.failures 2)
+and checks in with a real mgmtd every 2 s; the SMTP sink receives the mail.
+
+alice's session ran through bras (127.0.0.1), bob's through another NAS (127.0.0.2). snmpd is killed:
+the box raises device-unreachable (edgectl events, edged_network_device_reachable 0) and mgmt opens a
+device-unreachable alert per device: sw1's impact is alice only (and she is mailed), r1's nobody. snmpd is started again: the box
+sees the device back (and rebooted: its sysUpTime went back), mgmt closes the alert.
+Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edgelib import Edged, Mgmtd, TempDir, wait_for  # noqa: E402
+import radius_peer as rp  # noqa: E402
+from radius_acct_test import acct_packet, SECRET  # noqa: E402
+from mgmt_payments_test import free_port  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
+
+COMMUNITY = "poll-community-42"
+USER, AUTH_PASS, PRIV_PASS = "poller", "auth-pass-0123", "priv-pass-4567"
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NetworkMonitoring(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.snmpd = cls.sink = cls.mgmt = cls.box = None
+        try:
+            cls.start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def start(cls):
+        cls.tmp = TempDir("netmon-e2e-")
+        t = cls.tmp.path
+        cls.snmp_port = free_udp_port()
+        cls.conf = os.path.join(t, "snmpd.conf")
+        with open(cls.conf, "w") as f:
+            f.write(f"agentaddress udp:127.0.0.1:{cls.snmp_port}\nrocommunity {COMMUNITY} 127.0.0.1\n"
+                    f'createUser {USER} SHA "{AUTH_PASS}" AES "{PRIV_PASS}"\nrouser {USER} priv\nmaster no\n')
+        cls.start_snmpd()
+        cls.sink = SmtpSink().start()
+        cls.mgmt = Mgmtd(os.path.join(t, "mgmt"), {
+            "admin-api": {"listen": "127.0.0.1", "port": free_port()},
+            "mail": {"smtp-url": cls.sink.url, "from": "noc@platform.example"},
+            "device-poll-interval": 2,
+            "monitoring": {"check-interval": 1, "missed-polls": 3}}).start()
+        m = cls.mgmt
+        m.ctl("tenant", "add", "--name", "acme", "--tier", "enterprise")
+        m.ctl("plan", "add", "--tenant", "acme", "--name", "home", "--down", "20M", "--up", "5M")
+        for user in ("alice", "bob"):
+            m.ctl("subscriber", "add", "--tenant", "acme", "--username", user, "--password", "pw-" + user,
+                  "--plan", "home")
+            m.ctl("customer", "add", "--tenant", "acme", "--name", user.title(), "--email", f"{user}@example.net",
+                  "--username", user)
+        cls.box = Edged(os.path.join(t, "box"), {
+            "sync": {"max-backoff": 5},
+            "network": {"poll-interval": 1, "timeout-ms": 300, "failures": 2, "devices": [
+                {"name": "sw1", "address": "127.0.0.1", "port": cls.snmp_port, "community": COMMUNITY,
+                 "kind": "switch", "nas": "bras"},
+                {"name": "r1", "address": "127.0.0.1", "port": cls.snmp_port, "kind": "router",
+                 "user": USER, "auth-password": AUTH_PASS, "priv-password": PRIV_PASS}]}}).start()
+        for name, address in (("bras", "127.0.0.1"), ("other", "127.0.0.2")):
+            cls.box.ctl("nas", "add", "--name", name, "--address", address, "--secret", SECRET.decode(),
+                        "--vendor", "mikrotik")
+        cls.box.ctl("enroll", m.ctl("claim", "create", "--tenant", "acme").stdout.strip())
+
+    @classmethod
+    def start_snmpd(cls):
+        env = dict(os.environ, MIBS="", SNMP_PERSISTENT_DIR=os.path.join(cls.tmp.path, "snmpd-state"))
+        cls.snmpd = subprocess.Popen(["snmpd", "-f", "-C", "-c", cls.conf, "-Lf", os.path.join(cls.tmp.path, "snmpd.log")],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.box is not None and cls.box.proc is not None:
+            cls.box.stop()
+        if cls.mgmt is not None:
+            cls.mgmt.stop()
+        if cls.sink is not None:
+            cls.sink.stop()
+        if cls.snmpd is not None and cls.snmpd.poll() is None:
+            cls.snmpd.kill()
+            cls.snmpd.wait()
+        cls.tmp.cleanup()
+
+    def metric(self, name, device="sw1"):
+        text = urllib.request.urlopen(self.metrics_url, timeout=5).read().decode()
+        m = re.search(r'^' + name + r'\{device="' + device + r'"\} (\d+)$', text, re.M)
+        return int(m.group(1)) if m else None
+
+    def box_alerts(self, kind):
+        return self.box.ctl_json("events", "--kind", "alert " + kind, "--limit", "50")
+
+    def device_alerts(self, state):
+        return [a for a in self.mgmt.ctl_json("alert", "list", "--tenant", "acme", "--state", state)["alerts"]
+                if a["kind"] == "device-unreachable"]
+
+    def test_a_switch_down_is_an_alert_on_the_box_and_on_mgmt_with_the_customers_of_its_nas(self):
+        m = self.mgmt
+        status = self.box.ctl_json("status")
+        self.metrics_url = status["metrics-url"]
+        acct_port = status["radius"]["acct-port"]
+        on_box = lambda user: self.box.ctl("subscriber", "show", user, check=False).returncode == 0  # noqa: E731
+        wait_for(lambda: on_box("alice") and on_box("bob"), timeout=20, what="the subscribers on the box")
+        # The device answers: reachable, with its uptime and interfaces.
+        wait_for(lambda: self.metric("edged_network_device_reachable") == 1 and
+                 self.metric("edged_network_device_reachable", "r1") == 1, timeout=15, what="sw1 and r1 polled")
+        self.assertEqual(self.metric("edged_network_device_poll_failures_total"), 0)
+        self.assertEqual(self.metric("edged_network_device_poll_failures_total", "r1"), 0)  # SNMPv3 authPriv
+        # alice's session through bras (127.0.0.1), bob's through other (127.0.0.2); both closed.
+        for i, (user, source) in enumerate((("alice", "127.0.0.1"), ("bob", "127.0.0.2"))):
+            for kind, counters in ((1, (0, 0, 0)), (2, (1000, 2000, 30))):
+                r = rp.exchange(acct_port, acct_packet(kind, user, f"S-{user}", counters,
+                                                       terminate=1 if kind == 2 else None, pkt_id=10 * i + kind),
+                                SECRET, source=source)
+                self.assertEqual(r.code, 5)
+        self.box.ctl("sync", "now")
+        wait_for(lambda: {(s["username"], s["nas"]) for s in m.ctl_json("session", "list", "--tenant", "acme")}
+                 >= {("alice", "bras"), ("bob", "other")}, timeout=20, what="the sessions uploaded to mgmt")
+        # mgmt keeps what the check-ins say of the device.
+        wait_for(lambda: [d["name"] for d in (m.ctl_json("device", "list", "--tenant", "acme")[0]["reported"]
+                                              .get("health", {}).get("network", []))] == ["sw1", "r1"],
+                 timeout=20, what="sw1 in the check-in")
+        self.assertEqual(self.device_alerts("open"), [])
+        self.assertEqual(self.box_alerts("device-unreachable"), [])
+
+        # The switch goes away: the box's alert after 2 failed polls, then mgmt's, with alice only.
+        killed = time.time()
+        self.snmpd.send_signal(signal.SIGKILL)
+        self.snmpd.wait()
+        wait_for(lambda: len(self.box_alerts("device-unreachable")) == 2, timeout=15, what="device-unreachable on the box")
+        details = sorted(e["detail"] for e in self.box_alerts("device-unreachable"))
+        self.assertTrue(details[0].startswith("router r1 has not answered") and
+                        details[1].startswith("switch sw1 (NAS bras) has not answered"), details)
+        self.assertEqual(self.metric("edged_network_device_reachable"), 0)
+        wait_for(lambda: len(self.device_alerts("open")) == 2, timeout=20, what="the device alerts on mgmt")
+        opened_after = time.time() - killed
+        alert = next(a for a in self.device_alerts("open") if "sw1" in a["detail"])
+        self.assertIn("switch sw1 (NAS bras)", alert["detail"])
+        router = next(a for a in self.device_alerts("open") if "r1" in a["detail"])
+        self.assertEqual(router["affected"], 0, router)  # serves no NAS: nobody to tell
+        self.assertEqual(alert["affected"], 1, alert)
+        shown = m.ctl_json("alert", "show", "--tenant", "acme", "--id", str(alert["id"]))
+        self.assertEqual([c["username"] for c in shown["customers"]], ["alice"], shown)
+        mail = self.sink.wait_for(lambda x: x["To"] == "alice@example.net")[0]
+        self.assertIn("service interruption", mail["Subject"])
+        self.assertEqual([x for x in self.sink.received() if x["To"] == "bob@example.net"], [])
+        # Not the box's own health: no fleet alarm for the box, the box is not offline.
+        kinds = {a["kind"] for a in m.ctl_json("alert", "list", "--tenant", "acme", "--state", "open")["alerts"]}
+        self.assertEqual(kinds, {"device-unreachable"})
+        print(f"device alert on mgmt {opened_after:.1f} s after snmpd was killed", file=sys.stderr)
+
+        # The switch is back (snmpd restarted: a reboot to the box); mgmt closes the alert.
+        self.start_snmpd()
+        wait_for(lambda: self.metric("edged_network_device_reachable") == 1, timeout=15, what="sw1 back")
+        wait_for(lambda: self.device_alerts("open") == [] and len(self.device_alerts("closed")) == 2, timeout=20,
+                 what="the device alerts closed")
+        wait_for(lambda: self.box_alerts("device-rebooted"), timeout=10, what="device-rebooted on the box")
+        self.assertEqual(self.metric("edged_network_device_reboots_total"), 1)
+        self.assertEqual(len(self.box_alerts("device-unreachable")), 2)  # one episode, one alert per device
+
+
+if __name__ == "__main__":
+    unittest.main()
