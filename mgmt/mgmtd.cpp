@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "billing/commissions/commissions.h"
 #include "core/clock.h"
 #include "core/command/command.h"
 #include "core/log.h"
@@ -16,6 +17,7 @@
 #include "mgmt/mgmt_schema.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/onboarding/signup_request.h"
+#include "mgmt/partners/program_service.h"
 #include "mgmt/tiers.h"
 
 namespace mgmt {
@@ -62,6 +64,30 @@ console::ConsoleSignup consoleSignup(api::SignupGate& gate) {
                                             std::to_string(sc.plans) + " plans, " + std::to_string(sc.devices) +
                                             " appliances)"}});
   return s;
+}
+
+// The console's partner application form: the signup gate's address bucket, then the partner
+// programme's service with its own caps (ADR 0037, 0055).
+console::ConsolePartnerApply consolePartnerApply(api::SignupGate& gate, partners::ProgramService& program) {
+  console::ConsolePartnerApply a;
+  a.admit = [&gate](const std::string& remote) {
+    const int64_t wait = gate.take(remote);
+    return wait == 0 ? std::string() : gate.refusalText(wait);
+  };
+  a.check = [](const Json& fields) { return partners::applicationFromArgs(fields).status(); };
+  a.submit = [&program](const Json& fields, const std::string& remote) -> core::Result<Json> {
+    core::ControlReply r = program.apply(fields, core::command::Caller{"", "", "partner application form", remote});
+    if (!r.ok()) return core::Status(r.code, r.text);
+    return r.arguments;
+  };
+  for (const char* t : ::billing::commissions::kPartnerTypes) {
+    std::string text = t;
+    text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    for (char& ch : text)
+      if (ch == '-') ch = ' ';
+    a.types.push_back(Json{{"value", t}, {"text", text}});
+  }
+  return a;
 }
 
 }  // namespace
@@ -194,6 +220,7 @@ core::Status Mgmtd::start() {
   console_ = std::make_unique<console::Console>(commands_, consoleAuth(), *consoleSessions_, *consoleKey, consoleOptions);
   EDGE_RETURN_IF_ERROR(console_->init().withContext("console"));
   console_->setSignup(consoleSignup(*signupGate_));
+  console_->setPartnerApply(consolePartnerApply(*signupGate_, platform_->partnerProgram));
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
       selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance(),

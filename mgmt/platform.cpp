@@ -62,8 +62,15 @@ access::SignInService::Deps signInDeps(const MgmtConfig& config, store::Storage&
 
 // The partner programme mails applicants through the outbox (platform mail) and limits the public
 // form as signups are limited (ADR 0037).
-partners::ProgramService::Deps programDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock) {
+partners::ProgramService::Deps programDeps(const MgmtConfig& config, store::Storage& storage, const core::Clock& clock,
+                                           access::SignInService& signIn) {
   partners::ProgramService::Deps d{storage, clock};
+  // An approved application's person is invited with the partner role, as the reviewer (who must
+  // be allowed to grant it: principal.h mayGrant), through the people's invitation mail.
+  d.invitePartner = [&signIn](const std::string& email, const std::string& name, const std::string& partnerId,
+                              const core::command::Caller& actor) {
+    return signIn.addPerson(email, name, "partner", "", std::nullopt, access::principalOf(actor), partnerId).status();
+  };
   d.mail = [](store::Transaction& tx, const std::string& to, const std::string& name, const core::Json& variables,
               int64_t now) { return mail::enqueue(tx, "", to, name, variables, now).status(); };
   d.perOriginPerHour = config.signup.pendingPerAddress;
@@ -150,7 +157,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
                                                 config.monitoring.impactWindow, config.monitoring.maintenanceLead,
                                                 config.monitoring.maxAttempts, config.monitoring.groupWindow}}),
       partners({storage, clock}),
-      partnerProgram(programDeps(config, storage, clock)),
+      partnerProgram(programDeps(config, storage, clock, signIn)),
       onboarding(onboardingDeps(config, storage, clock, tenancy, signIn)) {}
 
 void Platform::bind(core::command::Table& table) {

@@ -499,6 +499,7 @@ void Console::addRoutes(core::HttpServer& server) {
   addPeopleRoutes(server, get, post, anonymous);
   addPartnerRoutes(get, post);
   addSignupRoutes(server, get, post, anonymous);
+  addPartnerApplyRoutes(server, anonymous);
 }
 
 }  // namespace mgmt::console

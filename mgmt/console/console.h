@@ -111,6 +111,18 @@ struct ConsoleSignup {
   core::Json scenarios = core::Json::array();
 };
 
+// The public partner application form (partner_apply_pages.cpp, ADR 0055), wired by mgmtd to the
+// signup gate's address bucket and the partner programme's service.
+struct ConsolePartnerApply {
+  // Takes one request from the client address's bucket: "" to go ahead, or the refusal.
+  std::function<std::string(const std::string& remote)> admit;
+  // The fields' first problem without storing anything (kInvalidArgument "field: ...").
+  std::function<core::Status(const core::Json& fields)> check;
+  // The application from `remote`: its answer, or kInvalidArgument "field: ..." / kResourceExhausted.
+  std::function<core::Result<core::Json>(const core::Json& fields, const std::string& remote)> submit;
+  core::Json types = core::Json::array();  // the type select's choices: [{"value", "text"}]
+};
+
 struct ConsoleOptions {
   std::string title = "mgmt console";
   // What mgmtd gives the sessions it hands the console: 30 min idle, 12 h at most, 20 per person.
@@ -130,6 +142,8 @@ class Console {
   core::Status init();
   // The public signup pages (before addRoutes); without it /signup says signups are closed.
   void setSignup(ConsoleSignup signup) { signup_ = std::move(signup); }
+  // The public partner application form; without it /partners/apply says applications are closed.
+  void setPartnerApply(ConsolePartnerApply apply) { partnerApply_ = std::move(apply); }
   // The pages, forms and static files.
   void addRoutes(core::HttpServer& server);
   // Purges expired sessions (once a minute); from the daemon's loop.
@@ -233,6 +247,12 @@ class Console {
                                  int status = 200);
   core::HttpResponse importsPost(const core::HttpRequest& r, const Visitor& v);
 
+  // partner_apply_pages.cpp: the public partner application form and its "received" page.
+  void addPartnerApplyRoutes(core::HttpServer& server, const core::HttpRouteLimits& anonymous);
+  core::HttpResponse partnerApplyPage(const core::HttpRequest& r, const core::Json& form, const core::Json& errors,
+                                      std::vector<core::web::Message> messages, int status);
+  core::HttpResponse partnerApplyPost(const core::HttpRequest& r);
+
   // signup_pages.cpp: the public signup form, "check your mail", the emailed link's landing and its
   // provisioning progress; the demo owner's conversion to paid; the platform's signup funnel.
   void addSignupRoutes(
@@ -269,6 +289,7 @@ class Console {
   core::HttpResponse partnerCustomersPage(const core::HttpRequest& r, const Visitor& v);
 
   ConsoleSignup signup_;
+  ConsolePartnerApply partnerApply_;
   core::command::Table& commands_;
   ConsoleAuth auth_;
   ConsoleOptions options_;

@@ -181,6 +181,35 @@ async function mailTo(maildir, to, subject, seconds) {
     await page.setViewportSize({ width: 390, height: 844 });
     resp = await page.goto(base + 'funnel');
     await shot('funnel-phone', resp.status());
+    await desk.close();
+
+    // 6. The public partner application form (issue 25) on a phone: refused fields told next to each,
+    // a post without its CSRF token refused, then sent (the test reviews it over the API).
+    const phone = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true,
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    page = await phone.newPage();
+    resp = await page.goto(base + 'partners/apply');
+    await shot('partner-apply', resp.status());
+    await fill({ name: 'Pat Partner', company: 'Walk Resellers', email: 'pat@', country: '12' });
+    resp = await submit('#company');
+    checks.applyRefusedStatus = resp.status();
+    checks.applyEmailError = await errorOf('email');
+    checks.applyCountryError = await errorOf('country');
+    checks.applyTypeError = await errorOf('type');
+    checks.applyKeptCompany = await page.inputValue('#company');
+    await shot('partner-apply-refused', resp.status());
+    checks.applyNoCsrf = await page.evaluate(async (url) => {
+      const r = await fetch(url, { method: 'POST', credentials: 'same-origin', redirect: 'manual',
+        body: new URLSearchParams({ name: 'No Csrf', company: 'No Csrf Ltd', email: 'csrf@walk.example',
+          type: 'franchise', country: 'KE' }) });
+      return r.status;
+    }, base + 'partners/apply');
+    await fill({ email: 'pat@resellers.example', country: 'KE' });
+    await page.selectOption('#type', 'value-added-reseller');
+    await page.fill('#message', 'We resell in Mombasa.');
+    resp = await submit('#company');
+    checks.applySentPath = new URL(page.url()).pathname;
+    await shot('partner-apply-sent', resp.status());
     result.ok = true;
   } catch (e) {
     result.error = String(e && e.stack || e);

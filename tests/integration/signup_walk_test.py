@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Mgmtd, TempDir  # noqa: E402
-from smtp_sink import SmtpSink  # noqa: E402
+from smtp_sink import SmtpSink, text_of  # noqa: E402
 
 
 def curl(url, *args):
@@ -61,7 +61,8 @@ class SignupWalk(unittest.TestCase):
         statuses = {s["name"]: s["status"] for s in result["seen"]}
         self.assertEqual({"signup": 200, "signup-refused": 400, "sent": 200, "progress": 200, "progress-ready": 200,
                           "choose-password": 200, "password-set": 200, "signed-in": 200, "convert": 200,
-                          "convert-refused": 400, "converted": 200, "funnel": 200, "funnel-phone": 200}, statuses)
+                          "convert-refused": 400, "converted": 200, "funnel": 200, "funnel-phone": 200,
+                          "partner-apply": 200, "partner-apply-refused": 400, "partner-apply-sent": 200}, statuses)
         for s in result["seen"]:
             self.assertEqual(s["violations"], [], f"{s['name']}: {s['violations']}")
             self.assertFalse(s["overflow"], f"{s['name']} scrolls sideways")
@@ -92,6 +93,26 @@ class SignupWalk(unittest.TestCase):
         walk = [t for t in tenants["data"] if t["name"] == "Walk Net"]
         self.assertEqual(1, len(walk), tenants)
         self.assertFalse(walk[0]["demo"])
+        # The partner application form (issue 25): each refused field told next to itself, the
+        # CSRF-less post refused and stored nothing; the sent one waits for review, and approving it
+        # makes the partner and mails the applicant.
+        self.assertIn("not an email address", c["applyEmailError"])
+        self.assertIn("two-letter", c["applyCountryError"])
+        self.assertIn("one of authorized-dealer", c["applyTypeError"])
+        self.assertEqual("Walk Resellers", c["applyKeptCompany"])
+        self.assertEqual(403, c["applyNoCsrf"])
+        self.assertEqual("/partners/apply/sent", c["applySentPath"])
+        code, apps = self.api("/api/v1/partner-application-list?status=pending", self.platform)
+        self.assertEqual(200, code, apps)
+        self.assertEqual([("Walk Resellers", "pat@resellers.example", "value-added-reseller", "KE", "We resell in Mombasa.")],
+                         [(a["company"], a["email"], a["type"], a["country"], a["message"]) for a in apps["data"]["applications"]])
+        code, decided = curl(self.url + "/api/v1/partner-application-decide", *self.platform, "-X", "POST",
+                             "-H", "Content-Type: application/json", "--data",
+                             json.dumps({"id": apps["data"]["applications"][0]["id"], "decision": "approve", "currency": "KES"}))
+        self.assertEqual(200, code, decided)
+        partner = json.loads(decided)["data"]["partner"]
+        mail = self.sink.wait_for(lambda m: m["To"] == "pat@resellers.example" and "partner programme" in m["Subject"])
+        self.assertIn(partner, text_of(mail[0]))
 
 
 if __name__ == "__main__":

@@ -264,6 +264,8 @@ TEST(PartnerProgramme, ApplicationsAreReviewedWithAReasonAndMailed) {
   core::ControlReply approved =
       s.must("partner-application-decide", {{"tenant", "acme"}, {"id", first}, {"decision", "approve"}, {"currency", "EUR"}});
   const std::string partner = approved.arguments["partner"].get<std::string>();
+  // Its person is invited with the partner role (the people's invitation flow).
+  STRCMP_CONTAINS("jo@fibre.example is invited to sign in as the partner", approved.text.c_str());
   Json made = s.must("partner-show", {{"tenant", "acme"}, {"partner", partner}}).arguments;
   STRCMP_EQUAL("Jo's Fibre", made["name"].get<std::string>().c_str());
   STRCMP_EQUAL("value-added-reseller", made["type"].get<std::string>().c_str());
@@ -274,9 +276,12 @@ TEST(PartnerProgramme, ApplicationsAreReviewedWithAReasonAndMailed) {
   std::vector<mgmt::mail::OutboxMessage> mail;
   CHECK_TRUE(s.f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
                    EDGE_ASSIGN_OR_RETURN(mail, mgmt::mail::MailStore(tx).recent("", 50));
+                   // A reseller's person is the tenant's: its invitation is in the tenant's mail.
+                   EDGE_ASSIGN_OR_RETURN(auto tenantMail, mgmt::mail::MailStore(tx).recent(s.acme, 50));
+                   mail.insert(mail.end(), tenantMail.begin(), tenantMail.end());
                    return core::Status::ok();
                  }).isOk());
-  bool rejectedMail = false, approvedMail = false;
+  bool rejectedMail = false, approvedMail = false, invitation = false;
   for (const auto& m : mail) {
     if (m.recipient == "ann@other.example" && m.templateName == "partner-application-rejected" &&
         m.bodyText.find("We have a partner in Lisbon.") != std::string::npos)
@@ -284,7 +289,10 @@ TEST(PartnerProgramme, ApplicationsAreReviewedWithAReasonAndMailed) {
     if (m.recipient == "jo@fibre.example" && m.templateName == "partner-application-approved" &&
         m.bodyText.find(partner) != std::string::npos)
       approvedMail = true;
+    if (m.recipient == "jo@fibre.example" && m.templateName == "invitation" && m.bodyText.find("role partner") != std::string::npos)
+      invitation = true;
   }
+  CHECK_TRUE(invitation);
   CHECK_TRUE(rejectedMail);
   CHECK_TRUE(approvedMail);
   CHECK_TRUE(s.asPartner(partner, "partner-application-list", Json::object()).code == core::Code::kPermissionDenied);
