@@ -7,14 +7,14 @@
 # `cmake --install` and cpack do not build every target first (tests are not part of the package).
 #
 # Layout (the units and the configs name these paths):
-#   /usr/sbin/edged, /usr/sbin/mgmtd; /usr/bin/edgectl, /usr/bin/mgmtctl, /usr/bin/fwtool
+#   /usr/sbin/edged, /usr/sbin/edge-snmp-poll (edged runs it from its own folder), /usr/sbin/mgmtd; /usr/bin/edgectl, /usr/bin/mgmtctl, /usr/bin/fwtool
 #   /usr/lib/systemd/system/{edged,mgmtd}.service; /usr/share/edged/systemd/{gateway,capture}.conf
 #   /usr/lib/sysusers.d/edge.conf, /usr/lib/tmpfiles.d/edge.conf
 #   /etc/edged/edged.json, /etc/mgmtd/mgmtd.json (conffiles)
 #   /usr/share/snmp/mibs/EDGED-MIB.txt; /usr/share/doc/edged/*.md
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
 
-install(TARGETS edged mgmtd RUNTIME DESTINATION sbin)
+install(TARGETS edged edge-snmp-poll mgmtd RUNTIME DESTINATION sbin)
 install(TARGETS edgectl mgmtctl fwtool RUNTIME DESTINATION bin)
 install(FILES image/systemd/edged.service image/systemd/mgmtd.service DESTINATION lib/systemd/system)
 install(FILES image/systemd/edged-gateway.conf DESTINATION share/edged/systemd RENAME gateway.conf)

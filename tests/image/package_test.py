@@ -14,7 +14,7 @@ with dpkg-deb like an operator would, then unpacked into a scratch folder:
     fwtool and the CLIs print their help.
 
 Environment (CTest sets it): EDGE_BIN (the build's bin folder; its parent holds CPackConfig.cmake).
-The binaries must be built first (cmake --build BUILD --target edged edgectl mgmtd mgmtctl fwtool).
+The binaries must be built first (cmake --build BUILD --target edged edge-snmp-poll edgectl mgmtd mgmtctl fwtool).
 """
 import configparser
 import os
@@ -89,7 +89,7 @@ def main():
         root = os.path.join(work, "root")
         subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
 
-        for path in ("/usr/sbin/edged", "/usr/sbin/mgmtd", "/usr/bin/edgectl", "/usr/bin/mgmtctl", "/usr/bin/fwtool"):
+        for path in ("/usr/sbin/edged", "/usr/sbin/edge-snmp-poll", "/usr/sbin/mgmtd", "/usr/bin/edgectl", "/usr/bin/mgmtctl", "/usr/bin/fwtool"):
             mode, owner = entries.get(path, ("", ""))
             check(mode.startswith("-rwxr-xr-x") and owner == "root/root", f"{path} is in the package, 0755 root")
         for path in ("/usr/share/snmp/mibs/EDGED-MIB.txt", "/usr/share/doc/edged/operator-guide.md",
