@@ -363,6 +363,10 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("insight-upsell", "insight upsell", "--tenant T [--day D] [--limit N]", "customer upsell candidates: quota ran out or top-ups bought twice or more in the 90 days before D")
           .args({tenant(), integer("day").range(0, 1000000), integer("limit").range(1, 10000)})
           .role("tenant"),
+      command("demo-insight", "insight demo", "--tenant T", "a demo tenant's sample insight: customers for its sample subscribers, 400 days of generated features, a past outage with its impact and notifications, planned maintenance (once; then insight train and insight score)")
+          .args({tenant()})
+          .role("platform")
+          .change(),
       command("tenant-health", "tenant health", "[--tenant T]", "every tenant's health score 0-100 with its weighted factors (devices, payments, growth, churn) and the premium upsell candidates (near the tier's cap, or asking for a higher tier's plugins)")
           .args({text("tenant", false, 64)})
           .role("platform"),

@@ -201,6 +201,10 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
                                {"/firmware", "Firmware", "firmware", "rollout-list", kBoth},
                                {"/imports", "Imports", "imports", "import-list", kTenant},
+                               {"/health", "Tenant health", "health", "tenant-health", kPlatform},
+                               {"/insight", "Customer insight", "insight", "insight-retention", kTenant},
+                               {"/alerts", "Alerts", "alerts", "alert-groups", kTenant},
+                               {"/notifications", "Notifications", "notifications", "notification-log", kTenant},
                                {"/settings", "Settings", "settings", "branding-show", kTenant},
                                {"/partners", "Partners", "partners", "partner-list", kBoth},
                                {"/partner", "Earnings", "partner", "partner-show", kPartner},
@@ -488,6 +492,11 @@ void Console::addRoutes(core::HttpServer& server) {
   post("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPost(r, v); });
   get("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePage(r, v); });
   post("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePost(r, v); });
+  get("/health", [this](const core::HttpRequest& r, const Visitor& v) { return healthPage(r, v); });
+  get("/insight", [this](const core::HttpRequest& r, const Visitor& v) { return insightPage(r, v); });
+  get("/alerts", [this](const core::HttpRequest& r, const Visitor& v) { return alertsPage(r, v); });
+  post("/alerts", [this](const core::HttpRequest& r, const Visitor& v) { return alertsPost(r, v); });
+  get("/notifications", [this](const core::HttpRequest& r, const Visitor& v) { return notificationsPage(r, v); });
   get("/imports", [this](const core::HttpRequest& r, const Visitor& v) { return importsPage(r, v); });
   post("/imports", [this](const core::HttpRequest& r, const Visitor& v) { return importsPost(r, v); });
   // The logo upload is larger than a form and multipart: its own limit, the same admission; the

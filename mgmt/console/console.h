@@ -253,6 +253,17 @@ class Console {
                                       std::vector<core::web::Message> messages, int status);
   core::HttpResponse partnerApplyPost(const core::HttpRequest& r);
 
+  // alert_pages.cpp: a tenant's alerts in their groups with their impact, acknowledging one, planned
+  // maintenance (the form), the notification log (issue 26, ADR 0054 and 0059).
+  core::HttpResponse alertsPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse alertsPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse notificationsPage(const core::HttpRequest& r, const Visitor& v);
+  // insight_pages.cpp: the platform's tenant health (distribution, factors, churn and upsell lists)
+  // and a tenant's retention and upsell lists (issue 26, ADR 0059).
+  core::HttpResponse healthPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse insightPage(const core::HttpRequest& r, const Visitor& v);
+
   // signup_pages.cpp: the public signup form, "check your mail", the emailed link's landing and its
   // provisioning progress; the demo owner's conversion to paid; the platform's signup funnel.
   void addSignupRoutes(

@@ -6,6 +6,7 @@
 
 #include "core/command_args.h"
 #include "core/json.h"
+#include "mgmt/insight/demo_sample.h"
 #include "mgmt/insight/health_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/tenancy/tenant_store.h"
@@ -100,6 +101,25 @@ void bindHealthCommands(core::command::Table& table, InsightService& insight) {
     return ControlReply::success(std::to_string(list.size()) + " tenant(s) scored, " + std::to_string(upsell) +
                                      " upsell candidate(s)",
                                  Json{{"tenants", tenants}});
+  });
+  table.bind("demo-insight", [&storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
+    if (!caller.platform()) return ControlReply::error(core::permissionDenied("demo-insight is the platform's"));
+    DemoSample made;
+    EDGE_RETURN_IF_ERROR(storage.transact([&](store::Transaction& tx) -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(tenancy::Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+      const int64_t now = ::time(nullptr);
+      EDGE_ASSIGN_OR_RETURN(made, writeDemoSample(tx, t, static_cast<int32_t>(now / 86400), now));
+      return core::Status::ok();
+    }));
+    return ControlReply::success("sample insight written: " + std::to_string(made.customersAdded) + " customers added, " +
+                                     std::to_string(made.histories) + " histories, alert " + std::to_string(made.alertId) +
+                                     " with " + std::to_string(made.affected) + " affected and " +
+                                     std::to_string(made.notifications) + " notifications; run insight-train and insight-score",
+                                 Json{{"customers-added", made.customersAdded}, {"histories", made.histories},
+                                      {"alert", made.alertId}, {"affected", made.affected},
+                                      {"notifications", made.notifications}, {"maintenance", made.maintenanceId}});
   });
   table.bind("insight-retention", [health, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);

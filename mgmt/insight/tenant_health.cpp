@@ -148,6 +148,7 @@ std::string retentionAction(const std::string& factors) {
 }
 
 std::optional<CustomerUpsell> customerUpsell(const History& h, int32_t today) {
+  if (h.endDay() != today) return std::nullopt;  // no longer a customer
   CustomerUpsell u;
   u.customerId = h.customerId;
   for (int32_t d = std::max(h.firstDay, today - 90); d < std::min(h.endDay(), today); ++d) {

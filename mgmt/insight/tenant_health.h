@@ -61,8 +61,8 @@ std::optional<std::string> premiumUpsell(const TenantSignals& s);
 // (churn_model.h): the strongest named cause decides.
 std::string retentionAction(const std::string& factors);
 
-// A customer worth offering a bigger plan: their quota ran out on 2 or more days, or they bought 2
-// or more top-ups, in the 90 days before `today`.
+// A customer worth offering a bigger plan: still a customer (days through the day before `today`),
+// whose quota ran out on 2 or more days, or who bought 2 or more top-ups, in the 90 days before it.
 struct CustomerUpsell {
   std::string customerId;
   int exhausted = 0, topUps = 0;

@@ -41,6 +41,11 @@ const PLATFORM_PAGES = [
   ['dunning', 'dunning?tenant=T'],
   ['firmware', 'firmware?tenant=T'],
   ['imports', 'imports?tenant=T'],
+  // Insight (issue 26): the platform's tenant health, and a demo tenant's filled pages (--demo-tenant D).
+  ['health', 'health'],
+  ['insight', 'insight?tenant=D'],
+  ['alerts', 'alerts?tenant=D'],
+  ['notifications', 'notifications?tenant=D'],
   ['tokens', 'tokens'],
   ['help', 'help'],
 ];
@@ -61,6 +66,7 @@ const TENANT_PAGES = [
   ['dunning', 'dunning'],
   ['firmware', 'firmware'],
   ['imports', 'imports'],
+  ['alerts', 'alerts'],
   ['help', 'help'],
 ];
 
@@ -70,6 +76,7 @@ const TENANT_PAGES = [
   const accounts = JSON.parse(arg('accounts'));
   const tenant = arg('tenant');
   const foreign = arg('foreign-customer');
+  const demoTenant = process.argv.includes('--demo-tenant') ? arg('demo-tenant') : tenant;
   const foreignPartner = process.argv.includes('--foreign-partner') ? arg('foreign-partner') : '';
   fs.mkdirSync(out, { recursive: true });
   const browser = await launch();
@@ -168,7 +175,7 @@ const TENANT_PAGES = [
         continue;
       }
       for (const [name, url] of a.platform ? PLATFORM_PAGES : TENANT_PAGES) {
-        const resp = await page.goto(base + url.replace('T', encodeURIComponent(tenant)));
+        const resp = await page.goto(base + url.replace('T', encodeURIComponent(tenant)).replace('=D', '=' + encodeURIComponent(demoTenant)));
         if (name === 'dashboard' || name === 'tenant' || name === 'sessions')
           await page.waitForSelector('.chart canvas', { timeout: 3000 }).catch(() => {});
         await shot(`${a.name}-${String(i++).padStart(2, '0')}-${name}`, resp.status());

@@ -75,12 +75,21 @@ class ConsoleTest(unittest.TestCase):
                     'imp-two Cleartext-Password := "pw-two-2"\n  Mikrotik-Rate-Limit = "4M/8M"\n')
         m.ctl("import", "--tenant", "acme", "--source", "freeradius-users", "--from", users, "--batch", "imp-walk")
         cls.foreign = other["id"]
+        # A demo tenant with sample insight (issue 26): customers with generated histories, scored; a
+        # past outage with its impact and notifications; planned maintenance. Its own admin walks it.
+        m.ctl("tenant", "add", "--demo", "true", "--name", "demo-walk")
+        cls.demo = m.ctl_json("tenant", "show", "demo-walk")["id"]
+        cls.demo_sample = m.ctl_json("insight", "demo", "--tenant", "demo-walk")
+        m.ctl("insight", "train")
+        m.ctl("insight", "score", "--tenant", "demo-walk")
         with open(os.path.join(m.data_dir, "admin-token")) as f:
             cls.platform_token = f.read().strip()
         cls.admin_token = m.ctl("token", "create", "--tenant", "acme", "--role", "tenant-admin",
                                 "--name", "walk-admin").stdout.strip().splitlines()[-1]
         cls.reader_token = m.ctl("token", "create", "--tenant", "acme", "--role", "tenant-read-only",
                                  "--name", "walk-reader").stdout.strip().splitlines()[-1]
+        cls.demo_token = m.ctl("token", "create", "--tenant", "demo-walk", "--role", "tenant-admin",
+                               "--name", "walk-demo").stdout.strip().splitlines()[-1]
         # People who sign in by email: the tenant's owner, and a platform owner with TOTP (enrolled
         # through the API as a person would; the walk computes the code from the secret).
         m.ctl("person", "add", "--tenant", "acme", "--email", "owner@acme.test", "--role", "tenant-owner",
@@ -586,6 +595,88 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(jar, page_path, "firmware", {"action": "abort", "rollout": rollout})[0], 303)
         self.assertEqual(self.m.ctl_json("rollout", "show", rollout)["state"], "aborted")
 
+    def test_insight_alerts_and_notifications_pages_keep_tenants_apart(self):
+        sample = self.demo_sample
+        self.assertGreater(sample["affected"], 0, sample)
+        self.assertGreater(sample["notifications"], 0, sample)
+        demo = self.token_jar("insight-demo", self.demo_token)
+        acme = self.token_jar("insight-acme", self.admin_token)
+        reader = self.token_jar("insight-reader", self.reader_token)
+        alert = str(sample["alert"])
+        # The demo tenant's pages: its retention list with actions, its outage ranked with its impact,
+        # its notification log, its planned maintenance.
+        code, page = curl(self.base + "insight", "-b", demo)
+        self.assertEqual(code, 200)
+        kept = self.m.ctl_json("insight", "retention", "--tenant", "demo-walk")["customers"]
+        self.assertTrue(kept)
+        self.assertIn(kept[0]["customer"], page)
+        self.assertIn(kept[0]["action"], page)
+        code, page = curl(self.base + "alerts", "-b", demo)
+        self.assertEqual(code, 200)
+        self.assertIn(f'{sample["affected"]} customer(s) affected, closed', page)
+        self.assertIn("(sample)", page)
+        self.assertIn("We are upgrading the equipment", page)
+        code, page = curl(self.base + "alerts?alert=" + alert, "-b", demo)
+        self.assertEqual(code, 200)
+        impact = self.m.ctl_json("alert", "show", "--tenant", "demo-walk", alert)["customers"]
+        self.assertEqual(len(impact), sample["affected"])
+        for c in impact:
+            self.assertIn(c["username"], page)
+        code, page = curl(self.base + "notifications", "-b", demo)
+        self.assertEqual(code, 200)
+        self.assertIn("handed to mail", page)
+        self.assertIn("@example.invalid", page)
+        # Another tenant: nothing of the demo's, whatever it asks; the alert by id is not found.
+        for path in ("insight", "alerts", "notifications", "insight?tenant=" + self.demo, "alerts?tenant=" + self.demo,
+                     "notifications?tenant=" + self.demo):
+            code, page = curl(self.base + path, "-b", acme)
+            self.assertEqual(code, 200, path)
+            self.assertNotIn("example.invalid", page, path)
+            self.assertNotIn("(sample)", page, path)
+            self.assertNotIn(kept[0]["customer"], page, path)
+        self.assertEqual(curl(self.base + "alerts?alert=" + alert, "-b", acme)[0], 404)
+        self.assertEqual(self.form(acme, "alerts", "alerts", {"action": "ack", "id": alert})[0], 404)
+        self.assertEqual(curl(self.base + "health", "-b", acme)[0], 403)  # the platform's
+        # Acknowledge through the form (CSRF required; a reader may not).
+        self.assertEqual(self.form(demo, "alerts", "alerts", {"action": "ack", "id": alert}, csrf=False)[0], 403)
+        self.assertEqual(self.m.ctl_json("alert", "show", "--tenant", "demo-walk", alert)["acked-at"], 0)
+        self.assertEqual(self.form(demo, "alerts", "alerts", {"action": "ack", "id": alert})[0], 303)
+        shown = self.m.ctl_json("alert", "show", "--tenant", "demo-walk", alert)
+        self.assertGreater(shown["acked-at"], 0)
+        self.assertTrue(shown["acked-by"])
+        # Maintenance: a refused window keeps what was typed and says why next to the field.
+        boxes = [d["id"] for d in self.m.ctl_json("device", "list", "--tenant", "demo-walk")]
+        code, page = self.form(demo, "alerts", "alerts", {"action": "maintenance", "start": "2020-01-01T01:00",
+                                                          "end": "2020-01-01T03:00", "device-" + boxes[0]: "1",
+                                                          "reason": "tower work"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="start-error"[^>]*>[^<]*must be in the future')
+        self.assertIn('value="tower work"', page)
+        code, page = self.form(demo, "alerts", "alerts", {"action": "maintenance", "start": "2030-01-01T01:00",
+                                                          "end": "2030-01-01T03:00", "reason": "tower work"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="devices-error"[^>]*>[^<]*choose at least one box')
+        before = len(self.m.ctl_json("maintenance", "list", "--tenant", "demo-walk")["maintenance"])
+        self.assertEqual(self.form(demo, "alerts", "alerts", {"action": "maintenance", "start": "2030-01-01T01:00",
+                                                              "end": "2030-01-01T03:00", "device-" + boxes[0]: "1",
+                                                              "reason": "tower work"})[0], 303)
+        after = self.m.ctl_json("maintenance", "list", "--tenant", "demo-walk")["maintenance"]
+        self.assertEqual(len(after), before + 1)
+        self.assertIn("tower work", [w["reason"] for w in after])
+        # acme cannot schedule on the demo's box (not found), and its reader may not schedule at all.
+        self.assertEqual(self.form(acme, "alerts", "alerts", {"action": "maintenance", "start": "2030-01-01T01:00",
+                                                              "end": "2030-01-01T03:00", "device-" + boxes[0]: "1"})[0], 400)
+        self.assertEqual(len(self.m.ctl_json("maintenance", "list", "--tenant", "acme")["maintenance"]), 0)
+        self.assertEqual(self.form(reader, "alerts", "alerts", {"action": "ack", "id": alert})[0], 403)
+        # The platform's health page: every tenant with its factors, the histogram.
+        platform = self.token_jar("insight-platform", self.platform_token)
+        code, page = curl(self.base + "health", "-b", platform)
+        self.assertEqual(code, 200)
+        self.assertIn("<svg", page)
+        self.assertIn("demo-walk", page)
+        self.assertIn("mean churn risk", page)
+        self.assertIn("devices", page)
+
     def test_second_factor_enrolment_and_forgot_password(self):
         jar = self.sign_in("totp-staff", "twofa@acme.test")
         code, page = curl(self.base + "account", "-b", jar)
@@ -643,23 +734,24 @@ class ConsoleTest(unittest.TestCase):
         ]
         walker = os.path.join(src, "tests", "browser", "console_walk.js")
         r = subprocess.run(["node", walker, "--url", self.base, "--out", out, "--accounts", json.dumps(accounts),
-                            "--tenant", self.acme, "--foreign-customer", self.foreign],
+                            "--tenant", self.acme, "--foreign-customer", self.foreign, "--demo-tenant", self.demo],
                            capture_output=True, text=True, timeout=280)
         lines = r.stdout.strip().splitlines()
         result = json.loads(lines[-1]) if lines else {"ok": False}
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
+        insight = ["health", "insight", "alerts", "notifications"]
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                             "imports", "tokens", "help"],
+                             "imports", "tokens", "help"] + insight,
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "imports", "help"],
+                          "firmware", "imports", "alerts", "help"],
                 "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                           "firmware", "imports", "help"],
+                           "firmware", "imports", "alerts", "help"],
                 "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "imports", "help", "forgot", "people", "tokens", "audit", "settings", "account",
-                          "account-totp"],
+                          "firmware", "imports", "alerts", "help", "forgot", "people", "tokens", "audit", "settings",
+                          "account", "account-totp"],
                 "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                         "imports", "tokens", "help", "people", "audit", "account"]}
+                         "imports", "tokens", "help", "people", "audit", "account"] + insight}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -682,22 +774,30 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
         self.assertTrue(checks["root-code-asked"])
         self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
-                                              "Partners", "Your account"])
+                                              "Tenant health", "Partners", "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Settings", "Partners",
-                                               "Your account"])
+                                               "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Customer insight",
+                                               "Alerts", "Notifications", "Settings", "Partners", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
-        self.assertIn("owner@acme.test", text["owner-12-people"])
-        self.assertNotIn("boss@other.test", text["owner-12-people"])
+        people = next(t for n, t in text.items() if n.startswith("owner-") and n.endswith("-people"))
+        self.assertIn("owner@acme.test", people)
+        self.assertNotIn("boss@other.test", people)
         for who in ("platform", "admin", "reader", "owner", "root"):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
         self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
-                                                  "Partners"])
+                                                  "Tenant health", "Partners"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "Audit log", "Dunning", "Firmware", "Imports", "Settings",
-                                               "Partners"])
+                                               "Audit log", "Dunning", "Firmware", "Imports", "Customer insight", "Alerts",
+                                               "Notifications", "Settings", "Partners"])
+        # The platform's walk of the demo tenant's filled pages: a retention list, an outage, its messages.
+        def shown(who, page):
+            return next(t for n, t in text.items() if n.startswith(who + "-") and n.endswith("-" + page))
+        self.assertIn("Suggested action", shown("root", "insight"))
+        self.assertIn("customer(s) affected, closed", shown("root", "alerts"))
+        self.assertIn("handed to mail", shown("root", "notifications"))
+        self.assertIn("Tenants to watch", shown("platform", "health"))
         for who in ("admin", "reader"):
             self.assertEqual(checks[f"{who}-tokens-page"], 403)
             self.assertEqual(checks[f"{who}-tenants-page"], 200)  # tenant-list: only their own tenant
