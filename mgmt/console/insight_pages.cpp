@@ -28,7 +28,7 @@ std::string histogram(const std::vector<int>& scores) {
   int bins[10] = {0};
   for (int s : scores) ++bins[std::min(9, std::max(0, s / 10))];
   const int top = std::max(1, *std::max_element(bins, bins + 10));
-  const int w = 32, h = 120, base = 130;
+  const int w = 32, h = 110, base = 130;  // room above the tallest bar for its count
   std::string desc;
   for (int i = 0; i < 10; ++i)
     desc += (i ? ", " : "") + std::to_string(i * 10) + "-" + std::to_string(i == 9 ? 100 : i * 10 + 9) + ": " +

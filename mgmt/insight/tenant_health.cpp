@@ -61,7 +61,7 @@ TenantHealth tenantHealth(const TenantSignals& s) {
   }
   if (s.customers > 0 || s.customersMonthAgo > 0) {
     if (s.customersMonthAgo == 0) {
-      set(growth, 1.0, "all " + std::to_string(s.customers) + " customers joined in 30 days");
+      set(growth, 1.0, plural(s.customers, "customer", "customers") + ", every one joined in 30 days");
     } else {
       const double g = static_cast<double>(s.customers - s.customersMonthAgo) / static_cast<double>(s.customersMonthAgo);
       const long p = std::lround(g * 100);
