@@ -228,11 +228,13 @@ class ConfigTable {
     std::vector<std::string> lines;
     for (const Entry& e : entries_) {
       std::string path = prefix.empty() ? e.key : prefix + "." + e.key;
-      if (e.describe) {
+      if (e.describe && e.type == "object") {
         lines.push_back(path + " (section): " + e.help);
         for (auto& l : e.describe(path)) lines.push_back(std::move(l));
       } else {
         lines.push_back(path + " (" + e.type + ", default " + e.def.dump() + "): " + e.help);
+        if (e.describe)  // a list of objects: its elements' keys as path[].key
+          for (auto& l : e.describe(path)) lines.push_back(std::move(l));
       }
     }
     return lines;
