@@ -146,6 +146,11 @@ class NetworkMonitoring(unittest.TestCase):
         self.assertEqual(self.device_alerts("open"), [])
         self.assertEqual(self.box_alerts("device-unreachable"), [])
 
+        # A reboot is the uptime going back: the box has to have seen some (the restarted snmpd answers
+        # its first poll within about 2 s of uptime).
+        wait_for(lambda: self.metric("edged_network_device_uptime_seconds") >= 4 and
+                 self.metric("edged_network_device_uptime_seconds", "r1") >= 4, timeout=10, what="4 s of uptime seen")
+
         # The switch goes away: the box's alert after 2 failed polls, then mgmt's, with alice only.
         killed = time.time()
         self.snmpd.send_signal(signal.SIGKILL)
