@@ -8,7 +8,7 @@ using store::Row;
 
 core::Result<std::vector<InvoiceMoney>> invoiceMoneyAfter(store::Transaction& tx, const std::string& tenantId,
                                                           int64_t afterEntry, int64_t limit, int64_t& lastEntry) {
-  // A page is read in at most four statements whatever its size: the entries, then the money of
+  // A page is read in at most five statements whatever its size: the entries, then the money of
   // each kind joined over the page's id range (no statement per entry).
   EDGE_ASSIGN_OR_RETURN(std::vector<Row> entries,
                         tx.query("SELECT id, kind FROM ledger_entries WHERE tenant_id = $1 AND id > $2 "
