@@ -104,6 +104,7 @@ const std::vector<TableSpec>& platformTables() {
       {"partner_agreements", {"version"}},
       {"partner_acceptances", {"partner_id", "version", "person"}},
       {"partner_tier_rules", {"scope"}},
+      {"network_devices", {"box_id", "name"}},  // migration 23: the boxes' network devices (ADR 0062)
   };
   return tables;
 }

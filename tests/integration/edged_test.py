@@ -253,7 +253,7 @@ class RunningDaemon(unittest.TestCase):
         self.assertEqual(args["pid"], self.edged.proc.pid)
         self.assertEqual(args["data-dir"], self.edged.data_dir)
         # edge.db: events, AAA tables, billing, vouchers, sync, UI accounts, UI sign-in codes, NAS RadSec identity, imported password hashes, central technicians, dunning
-        self.assertEqual(args["database"]["schema-version"], 13)  # edge.db 13: top-ups applied once by id (ADR 0058)
+        self.assertEqual(args["database"]["schema-version"], 14)  # edge.db 14: import batches on the box (ADR 0049)
         self.assertEqual(args["database"]["synchronous"], "full")
         # The default socket is overridden by --socket (tested by every call) and by $EDGED_SOCKET.
         env = dict(os.environ, EDGED_SOCKET=self.edged.socket)

@@ -193,7 +193,25 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "VALUES (1, '" + acme + "', 10, 20, '[\"d-1\"]', 'scheduled', 1)",
            "INSERT INTO notifications (id, tenant_id, source, source_id, event, customer_id, channel, recipient, body, "
            "state, next_attempt_at, created_at) VALUES (1, '" + acme + "', 'alert', 1, 'opened', 'c-1', 'sms', "
-           "'+15550100', 'down', 'sent', 1, 1)"}) {
+           "'+15550100', 'down', 'sent', 1, 1)",
+           // Top-ups bought in self-care and the provider's refunds and chargebacks (migration 22).
+           "INSERT INTO topup_products (tenant_id, name, description, bytes, price, updated_at) "
+           "VALUES ('" + acme + "', '1gb', 'one gigabyte', 1000000000, 500, 1)",
+           "INSERT INTO topup_orders (tenant_id, id, username, product, bytes, amount, currency, state, created_at) "
+           "VALUES ('" + acme + "', 'to-1', 'a1', '1gb', 1000000000, 600, 'EUR', 'paid', 1)",
+           "INSERT INTO payment_reversals (tenant_id, id, payment_id, kind, provider_ref, amount, created_at) "
+           "VALUES ('" + acme + "', 'rv-1', 'pay-1', 'refund', 're_1', 600, 1)",
+           // The partner programme (migration 21).
+           "INSERT INTO partner_territories (id, partner_id, scope, country, region, exclusive, created_at) "
+           "VALUES (1, 'pa-1', '', 'DE', 'Bavaria', 1, 1)",
+           "INSERT INTO partner_applications (id, scope, name, company, email, type, country, status, created_at) "
+           "VALUES ('app-1', '', 'Ana', 'Ana GmbH', 'ana@example.com', 'referral', 'DE', 'pending', 1)",
+           "INSERT INTO partner_agreements (version, title, body, created_at) VALUES (1, 'Terms', 'text', 1)",
+           "INSERT INTO partner_acceptances (partner_id, version, person, accepted_at) VALUES ('pa-1', 1, 'p-1', 1)",
+           "INSERT INTO partner_tier_rules (scope, rules, updated_at) VALUES ('', '[]', 1)",
+           // The boxes' network devices (migration 23).
+           "INSERT INTO network_devices (box_id, name, tenant_id, nas, kind, reachable, since, uptime, interfaces_down, "
+           "updated_at) VALUES ('d-1', 'sw1', '" + acme + "', 'bras', 'switch', 0, 5, 100, '[\"ge-0/0/1\"]', 6)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
@@ -252,7 +270,7 @@ TEST(PlatformCopy, CopiesAPopulatedPlatformThatAnswersAsBeforeOnTheTarget) {
   CHECK_EQUAL(mgmt::transfer::platformTables().size(), copied->tables.size());
   // PostgreSQL identity columns set past the copied ids: commands, audit_log, mail_outbox, dunning_log,
   // fleet_alerts, planned_maintenance and notifications.
-  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 7 : 0, copied->identities);
+  CHECK_EQUAL(targetStorage.config().backend == mgmt::store::Backend::kPostgres ? 8 : 0, copied->identities);
   CHECK_EQUAL(0, copied->deleted);
   // Usage: 317 + 428 + 539 rows, reported batch by batch up to the total.
   int64_t usageDone = 0, usageTotal = 0, usageReports = 0;
