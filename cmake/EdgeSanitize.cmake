@@ -24,6 +24,9 @@ set(EDGE_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=unde
     -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -gline-tables-only -O1)
 add_compile_options(${EDGE_SANITIZER_FLAGS})
 add_link_options(-fsanitize=address,undefined)
+# LLVM's linker (Debian lld-14): the build links about a hundred instrumented test and fuzz programs,
+# each 3-4x faster than with GNU ld (measured: 0.43 s against 1.78 s for mgmt_billing_tests).
+add_link_options(-fuse-ld=lld-14)
 
 # Warnings stay on but are not errors here: the Release build (gcc) is the project's warning gate,
 # and clang 14 warns about things gcc accepts (e.g. -Wmissing-field-initializers on a braced
