@@ -21,21 +21,6 @@ using core::web::Message;
 
 namespace {
 
-int64_t number(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
-}
-
-// "2026-12-07 14:05 UTC"; "" for 0.
-std::string when(int64_t t) {
-  if (t <= 0) return "";
-  std::time_t x = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&x, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
 // "2026-12-07T14:05" for a datetime-local field.
 std::string localValue(int64_t t) {
   std::time_t x = static_cast<std::time_t>(t);
@@ -105,10 +90,10 @@ HttpResponse Console::alertsPage(const HttpRequest& r, const Visitor& v, Json fo
                         {"state", a["state"]},
                         {"open", open},
                         {"affected", a["affected"]},
-                        {"opened", when(number(a, "opened-at"))},
-                        {"closed", when(number(a, "closed-at"))},
+                        {"opened", minuteUtc(number(a, "opened-at"))},
+                        {"closed", minuteUtc(number(a, "closed-at"))},
                         {"acked", acked > 0},
-                        {"acked_text", acked > 0 ? "acknowledged by " + text(a, "acked-by") + " at " + when(acked) : ""},
+                        {"acked_text", acked > 0 ? "acknowledged by " + text(a, "acked-by") + " at " + minuteUtc(acked) : ""},
                         {"may_ack", mayAck && open && acked == 0}});
     }
     const size_t n = g["alerts"].size();
@@ -130,7 +115,7 @@ HttpResponse Console::alertsPage(const HttpRequest& r, const Visitor& v, Json fo
                     {"affected", affected},
                     {"duplicates", counted > affected ? counted - affected : 0},
                     {"has_duplicates", counted > affected},
-                    {"opened", when(number(g, "opened-at"))},
+                    {"opened", minuteUtc(number(g, "opened-at"))},
                     {"alerts", alerts},
                     {"several", n > 1}});
   }
@@ -168,7 +153,7 @@ HttpResponse Console::alertsPage(const HttpRequest& r, const Visitor& v, Json fo
   for (const Json& m : windows.arguments["maintenance"]) {
     std::string boxes;
     for (const Json& d : m["devices"]) boxes += (boxes.empty() ? "" : ", ") + d.get<std::string>();
-    planned.push_back({{"id", m["id"]}, {"starts", when(number(m, "starts-at"))}, {"ends", when(number(m, "ends-at"))},
+    planned.push_back({{"id", m["id"]}, {"starts", minuteUtc(number(m, "starts-at"))}, {"ends", minuteUtc(number(m, "ends-at"))},
                        {"devices", boxes}, {"reason", m["reason"]}, {"state", m["state"]}});
   }
   data["planned"] = planned;
@@ -278,8 +263,8 @@ HttpResponse Console::notificationsPage(const HttpRequest& r, const Visitor& v) 
                     {"bad", state == "failed" || state == "retrying"},
                     {"attempts", n["attempts"]},
                     {"error", n["last-error"]},
-                    {"created", when(number(n, "created-at"))},
-                    {"sent", when(number(n, "sent-at"))}});
+                    {"created", minuteUtc(number(n, "created-at"))},
+                    {"sent", minuteUtc(number(n, "sent-at"))}});
   }
   Json summary = Json::array();
   for (const char* s : {"delivered", "handed to mail", "retrying", "waiting", "failed"})

@@ -16,10 +16,6 @@ using core::Json;
 
 namespace {
 
-int64_t number(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
-}
-
 // "1.2 GB", "800 kB": rounded for people (core::formatSize is exact, for configuration).
 std::string bytes(int64_t n) {
   const char* units[] = {"B", "kB", "MB", "GB", "TB"};

@@ -18,20 +18,6 @@ using core::HttpResponse;
 using core::Json;
 using core::web::Message;
 
-namespace {
-
-std::string utc(const Json& seconds) {
-  if (!seconds.is_number_integer() || seconds.get<int64_t>() <= 0) return "";
-  std::time_t t = static_cast<std::time_t>(seconds.get<int64_t>());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
-}  // namespace
-
 HttpResponse Console::importsPage(const HttpRequest& r, const Visitor& v, std::vector<Message> messages, int status) {
   const std::string tenant = tenantOf(r, v);
   core::ControlReply list = run(v, "import-list", tenantArgs(r, v));
@@ -42,8 +28,8 @@ HttpResponse Console::importsPage(const HttpRequest& r, const Visitor& v, std::v
     const bool applied = text(b, "state") == "applied";
     rows.push_back({{"batch", text(b, "batch")},
                     {"source", text(b, "source")},
-                    {"state", applied ? "applied" : "rolled back " + utc(b["rolled-back"])},
-                    {"created", utc(b["created"])},
+                    {"state", applied ? "applied" : "rolled back " + minuteUtc(number(b, "rolled-back"))},
+                    {"created", minuteUtc(number(b, "created"))},
                     {"plans", text(b, "plans")},
                     {"subscribers", text(b, "subscribers")},
                     {"customers", text(b, "customers")},

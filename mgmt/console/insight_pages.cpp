@@ -18,10 +18,6 @@ using core::Json;
 
 namespace {
 
-int64_t number(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
-}
-
 // Ten bars of ten points each (the last 90-100), coloured by band, labelled below; every value in it
 // is a number the page computed, so it is built here and shown as is.
 std::string histogram(const std::vector<int>& scores) {
