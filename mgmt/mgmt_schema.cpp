@@ -36,6 +36,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v21(),
       schema::v22(),
       schema::v23(),
+      schema::v24(),
   };
   return migrations;
 }

@@ -415,4 +415,32 @@ store::Migration v21() {
           ");"};
 }
 
+store::Migration v24() {
+  return {24, "partners: visits through referral links; the automatic tier review's last run",
+          // mgmt/partners (issue 25, ADR 0065). A visit through a partner's referral link (/ref?code=...)
+          // is one row per partner, day and visitor (a keyed hash of the client address, never the
+          // address): a visitor who comes back the same day counts once, and the table cannot grow
+          // faster than distinct visitors. partner_tier_rules remembers the scheduled review's last run.
+          // SQLite
+          "CREATE TABLE partner_referral_visits ("
+          "  partner_id TEXT NOT NULL REFERENCES partners(id),"
+          "  day INTEGER NOT NULL,"
+          "  visitor TEXT NOT NULL,"
+          "  visited_at INTEGER NOT NULL,"
+          "  PRIMARY KEY (partner_id, day, visitor)"
+          ");"
+          "ALTER TABLE partner_tier_rules ADD COLUMN reviewed_at INTEGER NOT NULL DEFAULT 0;"
+          "ALTER TABLE partner_tier_rules ADD COLUMN review_note TEXT NOT NULL DEFAULT '';",
+          // PostgreSQL
+          "CREATE TABLE partner_referral_visits ("
+          "  partner_id TEXT NOT NULL REFERENCES partners(id),"
+          "  day BIGINT NOT NULL,"
+          "  visitor TEXT NOT NULL,"
+          "  visited_at BIGINT NOT NULL,"
+          "  PRIMARY KEY (partner_id, day, visitor)"
+          ");"
+          "ALTER TABLE partner_tier_rules ADD COLUMN reviewed_at BIGINT NOT NULL DEFAULT 0;"
+          "ALTER TABLE partner_tier_rules ADD COLUMN review_note TEXT NOT NULL DEFAULT '';"};
+}
+
 }  // namespace mgmt::schema

@@ -29,5 +29,6 @@ store::Migration v20();  // partners.cpp
 store::Migration v21();  // partners.cpp
 store::Migration v22();  // billing.cpp
 store::Migration v23();  // monitoring.cpp
+store::Migration v24();  // partners.cpp
 
 }  // namespace mgmt::schema

@@ -105,6 +105,7 @@ const std::vector<TableSpec>& platformTables() {
       {"partner_acceptances", {"partner_id", "version", "person"}},
       {"partner_tier_rules", {"scope"}},
       {"network_devices", {"box_id", "name"}},  // migration 23: the boxes' network devices (ADR 0062)
+      {"partner_referral_visits", {"partner_id", "day", "visitor"}},  // migration 24: referral-link visits
   };
   return tables;
 }

@@ -209,6 +209,7 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO partner_agreements (version, title, body, created_at) VALUES (1, 'Terms', 'text', 1)",
            "INSERT INTO partner_acceptances (partner_id, version, person, accepted_at) VALUES ('pa-1', 1, 'p-1', 1)",
            "INSERT INTO partner_tier_rules (scope, rules, updated_at) VALUES ('', '[]', 1)",
+           "INSERT INTO partner_referral_visits (partner_id, day, visitor, visited_at) VALUES ('pa-1', 20000, 'v-1', 1)",
            // The boxes' network devices (migration 23).
            "INSERT INTO network_devices (box_id, name, tenant_id, nas, kind, reachable, since, uptime, interfaces_down, "
            "updated_at) VALUES ('d-1', 'sw1', '" + acme + "', 'bras', 'switch', 0, 5, 100, '[\"ge-0/0/1\"]', 6)"}) {
