@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "aaa/eap/crypto_binding.h"
 #include "aaa/eap/eap_packet.h"
 #include "aaa/eap/inner.h"
 #include "core/ids.h"
@@ -101,6 +102,15 @@ struct EapServer::Conversation {
   std::array<uint8_t, 32> provenCredential{};
   std::optional<ResumptionGrant> resumedGrant;  // the cached login this handshake resumes
   bool refusalCounted = false;
+  // PEAP crypto binding (aaa/eap/crypto_binding.h): the inner method's key, the keys of the binding
+  // sent with the Result TLV, and whether the peer's binding verified (the MSK is then the CSK's).
+  std::array<uint8_t, 32> isk{};
+  std::optional<PeapBindingKeys> binding;
+  bool bound = false;
+  ~Conversation() {
+    std::fill(isk.begin(), isk.end(), 0);
+    if (binding) *binding = PeapBindingKeys{};
+  }
 };
 
 core::Result<std::unique_ptr<EapServer>> EapServer::create(EapServerConfig config, core::CounterRegistry& counters) {
@@ -399,7 +409,8 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
       o.resumed = c.tls->resumed();
       return o;
     }
-    std::string msk = c.tls->exportKey(label, 64);
+    // PEAP with a verified crypto binding: the MSK is the compound session key ([MS-PEAP] 3.1.5.5.2.2).
+    std::string msk = c.bound ? peapCompoundMsk(*c.binding) : c.tls->exportKey(label, 64);
     if (msk.size() != 64) return failure(p.id, "no TLS keying material");
     keepForResumption(c, d);
     o.resumed = c.tls->resumed();
@@ -473,6 +484,9 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
     policy::Decision d = policy::authorize(v, snap, in.nowUnix, sessions, quota);
     keep(d);
     if (d.accept && d.msChapV2) {
+      // EAP-MSCHAPv2's key for PEAP's crypto binding: the server's MS-MPPE-Recv-Key | Send-Key.
+      std::memcpy(c.isk.data(), d.msChapV2->mppeRecvKey.data(), 16);
+      std::memcpy(c.isk.data() + 16, d.msChapV2->mppeSendKey.data(), 16);
       const auto& sv2 = d.msChapV2->successValue;  // Ident + "S=<40 hex>"
       std::string msg(reinterpret_cast<const char*>(sv2.data()) + 1, sv2.size() - 1);
       return buildMsChapSuccess(c.msId, msg + " M=OK");
@@ -481,6 +495,27 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
     // RFC 2759 6: E=691 authentication failure (also for account states: nothing is revealed).
     return buildMsChapFailure(c.msId, "E=691 R=0 C=" + hexUpper(c.challenge.data(), 16) + " V=3 M=" +
                                           policy::rejectReplyMessage(d.reason));
+  };
+  // PEAP's Result TLV in a whole EAP-Extensions packet; a success carries the Crypto-Binding TLV
+  // (MS-PEAP 3.2.5.x) over the tunnel's and the inner method's keys (only the tunnel's on a resumed
+  // session, where no inner method ran).
+  auto peapResult = [&](bool ok) {
+    std::string tlvs = buildResultTlv(ok);
+    if (ok) {
+      std::string tk = c.tls->exportKey(kLabelEapTls, 60);
+      if (tk.size() == 60) {
+        c.binding = c.tls->resumed()
+                        ? peapFastReconnectKeys(tk)
+                        : peapCompoundKeys(tk, std::string_view(reinterpret_cast<const char*>(c.isk.data()), 32));
+        std::array<uint8_t, kBindingNonceLength> nonce{};
+        core::secureRandom(nonce.data(), nonce.size());
+        tlvs += buildCryptoBindingTlv(*c.binding, nonce);
+      }
+      std::fill(tk.begin(), tk.end(), '\0');
+    }
+    c.phase = Conversation::Phase::kPeapResult;
+    std::vector<uint8_t> ext = build(Code::kRequest, next, kTypeExtensions, tlvs);
+    return sendInner(sv(ext));
   };
   // A resumed session (its Finished from the peer was the last handshake message): no inner
   // authentication; the policy decides the login now as after a full one.
@@ -503,9 +538,7 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
     if (c.method == kTypeTtls || !d.accept) return finish(std::move(d), c.method == kTypeTtls ? kLabelTtls : kLabelEapTls);
     // PEAP fast reconnect (MS-PEAP 3.2.5.5): the Result TLV at once, EAP-Success after the peer's.
     keep(d);
-    c.phase = Conversation::Phase::kPeapResult;
-    std::vector<uint8_t> ext = build(Code::kRequest, next, kTypeExtensions, buildResultTlv(true));
-    return sendInner(sv(ext));
+    return peapResult(true);
   };
 
   switch (c.phase) {
@@ -705,17 +738,30 @@ EapOutput EapServer::step(Conversation& c, const EapInput& in, std::string_view 
           return failure(p.id, "PEAP: EAP-MSCHAPv2 Success/Failure not acknowledged");
         }
         // MS-PEAP 3.2.5.5: the outcome goes as a Result TLV in a whole EAP-Extensions packet.
-        c.phase = Conversation::Phase::kPeapResult;
-        std::string tlv = buildResultTlv(ok);
-        std::vector<uint8_t> ext = build(Code::kRequest, next, kTypeExtensions, tlv);
-        return sendInner(sv(ext));
+        return peapResult(ok);
       }
       // kPeapResult
-      auto result = type == kTypeExtensions ? parseResultTlv(typeData) : std::nullopt;
-      if (!result) {
+      auto tlvs = type == kTypeExtensions ? parsePeapTlvs(typeData) : std::nullopt;
+      if (!tlvs || !tlvs->result) {
         counters_.malformed->inc();
         return failure(p.id, "PEAP: no Result TLV in the answer");
       }
+      if (tlvs->unknownMandatory != 0)
+        return keptFailure("PEAP: the peer sent a mandatory TLV of unknown type " + std::to_string(tlvs->unknownMandatory));
+      if (!tlvs->cryptoBinding.empty()) {
+        // The peer's binding answers ours; one that does not verify means the tunnel and the inner
+        // method were not the same peer's (or a forged answer): no accept.
+        BindingCheck b = c.binding ? verifyCryptoBinding(tlvs->cryptoBinding, *c.binding) : BindingCheck::kSubType;
+        if (b != BindingCheck::kOk) {
+          counters_.malformed->inc();
+          return keptFailure(std::string("PEAP crypto binding: ") +
+                             (c.binding ? bindingCheckName(b) : "the peer sent one without ours"));
+        }
+        c.bound = true;
+      } else if (config_.requirePeapCryptoBinding && *tlvs->result == 1) {
+        return keptFailure("PEAP crypto binding: required (eap-peap-crypto-binding), the peer sent none");
+      }
+      std::optional<uint16_t> result = tlvs->result;
       if (*result != 1 || !c.decision || !c.decision->accept)
         return keptFailure(c.decision && !c.decision->accept
                                ? std::string("policy: ") + policy::rejectReasonName(c.decision->reason)

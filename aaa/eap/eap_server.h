@@ -1,6 +1,7 @@
 // The EAP server behind the RADIUS auth path (RFC 3579): EAP-TLS (RFC 5216), PEAPv0 with
-// EAP-MSCHAPv2, and EAP-TTLS (RFC 5281) with PAP, MS-CHAPv2 or EAP-MSCHAPv2 inside; TLS session
-// resumption for all three (aaa/eap/resumption.h).
+// EAP-MSCHAPv2 and crypto binding ([MS-PEAP], aaa/eap/crypto_binding.h), and EAP-TTLS (RFC 5281)
+// with PAP, MS-CHAPv2 or EAP-MSCHAPv2 inside; TLS session resumption for all three
+// (aaa/eap/resumption.h).
 //
 // One Access-Request carrying EAP-Message goes in, one answer comes out: an Access-Challenge with
 // the next EAP-Request and a fresh State, or an Access-Accept/Reject with EAP-Success/Failure, the
@@ -48,6 +49,9 @@ struct EapServerConfig {
   std::string serverName = "edged";   // the MS-CHAPv2 challenge's Name
   int resumptionSeconds = 3600;       // an accepted login's TLS session resumes this long; 0 = off
   size_t resumptionMaxSessions = 4096;  // sessions kept for resumption (oldest dropped first)
+  // PEAP crypto binding (aaa/eap/crypto_binding.h) is always offered; required = a PEAP peer that
+  // does not answer it is rejected (eap-peap-crypto-binding "required"; "optional" by default).
+  bool requirePeapCryptoBinding = false;
 };
 
 // Counters declared once (ADR 0017): radius_eap_*.

@@ -233,6 +233,7 @@ struct EapFixture : public Utest {
   std::unique_ptr<EapServer> server;
   std::string state;
   uint8_t lastId = 0;
+  bool requireBinding = false;  // EapServerConfig::requirePeapCryptoBinding of the next make()
 
   void setup() override { snap = makeSnapshot(); }
   void teardown() override {
@@ -250,6 +251,7 @@ struct EapFixture : public Utest {
     c.maxConversations = maxTotal;
     c.maxConversationsPerNas = maxPerNas;
     c.fragmentSize = fragment;
+    c.requirePeapCryptoBinding = requireBinding;
     auto s = EapServer::create(c, counters);
     CHECK_TRUE_TEXT(s.isOk(), s.status().message().c_str());
     server = std::move(*s);
