@@ -37,6 +37,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v22(),
       schema::v23(),
       schema::v24(),
+      schema::v25(),
   };
   return migrations;
 }

@@ -627,7 +627,8 @@ core::Result<std::vector<Statement>> PartnerStore::statements(const std::string&
 
 core::Status PartnerStore::deleteTenant(const std::string& tenantId) {
   for (const char* table : {"commission_statements", "commission_payouts", "commission_entries", "commission_invoices",
-                            "commission_volumes", "commission_state", "partner_plans", "partner_tiers"})
+                            "commission_volumes", "commission_state", "partner_plans", "partner_tiers",
+                            "partner_branding", "partner_logos"})
     EDGE_RETURN_IF_ERROR(tx_.exec(std::string("DELETE FROM ") + table +
                                       " WHERE partner_id IN (SELECT id FROM partners WHERE scope = $1)",
                                   {tenantId})

@@ -233,4 +233,51 @@ store::Migration v18() {
           ");"};
 }
 
+store::Migration v25() {
+  return {25, "white label: a reseller's brand (name, colours, logo); the logo inline in outbox mail",
+          // mgmt/mail (issues 23 and 25, ADR 0064). partner_branding and partner_logos are a partner's
+          // tenant_branding and tenant_logos: the portal, and the self-care pages and mail of the
+          // customers attributed to a reseller, show them (the tenant's tier must have white-label).
+          // An outbox row keeps the logo its HTML shows (cid:logo) as of its rendering, so a logo
+          // changed or removed later does not break a mail waiting for its retry.
+          // SQLite
+          "CREATE TABLE partner_branding ("
+          "  partner_id TEXT PRIMARY KEY REFERENCES partners(id),"
+          "  display_name TEXT NOT NULL DEFAULT '',"
+          "  primary_colour TEXT NOT NULL DEFAULT '',"
+          "  accent_colour TEXT NOT NULL DEFAULT '',"
+          "  updated_at INTEGER NOT NULL"
+          ");"
+          "CREATE TABLE partner_logos ("
+          "  partner_id TEXT PRIMARY KEY REFERENCES partners(id),"
+          "  content_type TEXT NOT NULL CHECK (content_type IN ('image/png','image/jpeg')),"
+          "  width INTEGER NOT NULL,"
+          "  height INTEGER NOT NULL,"
+          "  sha256 TEXT NOT NULL,"
+          "  bytes BLOB NOT NULL,"
+          "  updated_at INTEGER NOT NULL"
+          ");"
+          "ALTER TABLE mail_outbox ADD COLUMN logo_type TEXT NOT NULL DEFAULT '';"
+          "ALTER TABLE mail_outbox ADD COLUMN logo BLOB;",
+          // PostgreSQL
+          "CREATE TABLE partner_branding ("
+          "  partner_id TEXT PRIMARY KEY REFERENCES partners(id),"
+          "  display_name TEXT NOT NULL DEFAULT '',"
+          "  primary_colour TEXT NOT NULL DEFAULT '',"
+          "  accent_colour TEXT NOT NULL DEFAULT '',"
+          "  updated_at BIGINT NOT NULL"
+          ");"
+          "CREATE TABLE partner_logos ("
+          "  partner_id TEXT PRIMARY KEY REFERENCES partners(id),"
+          "  content_type TEXT NOT NULL CHECK (content_type IN ('image/png','image/jpeg')),"
+          "  width BIGINT NOT NULL,"
+          "  height BIGINT NOT NULL,"
+          "  sha256 TEXT NOT NULL,"
+          "  bytes BYTEA NOT NULL,"
+          "  updated_at BIGINT NOT NULL"
+          ");"
+          "ALTER TABLE mail_outbox ADD COLUMN logo_type TEXT NOT NULL DEFAULT '';"
+          "ALTER TABLE mail_outbox ADD COLUMN logo BYTEA;"};
+}
+
 }  // namespace mgmt::schema

@@ -30,5 +30,6 @@ store::Migration v21();  // partners.cpp
 store::Migration v22();  // billing.cpp
 store::Migration v23();  // monitoring.cpp
 store::Migration v24();  // partners.cpp
+store::Migration v25();  // onboarding.cpp
 
 }  // namespace mgmt::schema

@@ -106,6 +106,8 @@ const std::vector<TableSpec>& platformTables() {
       {"partner_tier_rules", {"scope"}},
       {"network_devices", {"box_id", "name"}},  // migration 23: the boxes' network devices (ADR 0062)
       {"partner_referral_visits", {"partner_id", "day", "visitor"}},  // migration 24: referral-link visits
+      {"partner_branding", {"partner_id"}},  // migration 25: a reseller's brand (ADR 0064)
+      {"partner_logos", {"partner_id"}},
   };
   return tables;
 }

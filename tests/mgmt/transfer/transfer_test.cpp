@@ -210,6 +210,9 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO partner_acceptances (partner_id, version, person, accepted_at) VALUES ('pa-1', 1, 'p-1', 1)",
            "INSERT INTO partner_tier_rules (scope, rules, updated_at) VALUES ('', '[]', 1)",
            "INSERT INTO partner_referral_visits (partner_id, day, visitor, visited_at) VALUES ('pa-1', 20000, 'v-1', 1)",
+           // A reseller's brand (migration 25); its logo's bytes are filled with the tenant's below.
+           "INSERT INTO partner_branding (partner_id, display_name, primary_colour, accent_colour, updated_at) "
+           "VALUES ('pa-1', 'Resell Net', '#102030', '#405060', 1)",
            // The boxes' network devices (migration 23).
            "INSERT INTO network_devices (box_id, name, tenant_id, nas, kind, reachable, since, uptime, interfaces_down, "
            "updated_at) VALUES ('d-1', 'sw1', '" + acme + "', 'bras', 'switch', 0, 5, 100, '[\"ge-0/0/1\"]', 6)"}) {
@@ -230,7 +233,11 @@ std::map<std::string, std::string> populate(Fixture& f) {
              // A tenant's uploaded logo (migration 18): its bytes too.
              {"INSERT INTO tenant_logos (tenant_id, content_type, width, height, sha256, bytes, updated_at) "
               "VALUES ($1, 'image/png', 1, 1, 'ab', $2, 1)",
-              {acme, features}}}) {
+              {acme, features}},
+             // A reseller's logo (migration 25).
+             {"INSERT INTO partner_logos (partner_id, content_type, width, height, sha256, bytes, updated_at) "
+              "VALUES ('pa-1', 'image/png', 1, 1, 'cd', $1, 1)",
+              {features}}}) {
       core::Result<int64_t> n = tx.exec(sql, params);
       if (!n.isOk()) return n.status();
     }
