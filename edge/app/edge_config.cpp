@@ -111,6 +111,9 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
               optionalAbsolutePath)
       .string("eap-first-method", &RadiusConfig::eapFirstMethod, "peap",
               "EAP method offered first (peap, ttls or tls); a peer that wants another one answers with a Nak")
+      .string("eap-peap-crypto-binding", &RadiusConfig::eapPeapCryptoBinding, "optional",
+              "PEAP's Crypto-Binding TLV (MS-PEAP) is always offered; required: a PEAP device that does not answer it "
+              "is rejected (optional: it logs in with the tunnel's keys)")
       .integer("eap-max-conversations", &RadiusConfig::eapMaxConversations, 1024, 1, 65536,
                "EAP conversations open at once, in total (each holds a TLS context of about 40 KiB)")
       .integer("eap-max-conversations-per-nas", &RadiusConfig::eapMaxConversationsPerNas, 256, 1, 65536,
@@ -139,6 +142,9 @@ std::shared_ptr<const core::ConfigTable<RadiusConfig>> radiusTable() {
         }
         if (c.eapFirstMethod != "peap" && c.eapFirstMethod != "ttls" && c.eapFirstMethod != "tls")
           return core::invalidArgument("eap-first-method: '" + c.eapFirstMethod + "' is not one of: peap, ttls, tls");
+        if (c.eapPeapCryptoBinding != "optional" && c.eapPeapCryptoBinding != "required")
+          return core::invalidArgument("eap-peap-crypto-binding: '" + c.eapPeapCryptoBinding +
+                                       "' is not one of: optional, required");
         if (c.eapFirstMethod == "tls" && !c.eapCertificate.empty() && c.eapCa.empty())
           return core::invalidArgument("eap-first-method: tls needs eap-ca");
         for (const std::string& m : c.authMethods)
@@ -503,6 +509,7 @@ core::Status checkReloadable(const EdgeConfig& running, const EdgeConfig& staged
   if (r.radsecHandshakeTimeoutSeconds != t.radsecHandshakeTimeoutSeconds)
     return fixed("radius.radsec-handshake-timeout-seconds");
   if (r.eapFirstMethod != t.eapFirstMethod) return fixed("radius.eap-first-method");
+  if (r.eapPeapCryptoBinding != t.eapPeapCryptoBinding) return fixed("radius.eap-peap-crypto-binding");
   if (r.eapMaxConversations != t.eapMaxConversations) return fixed("radius.eap-max-conversations");
   if (r.eapMaxConversationsPerNas != t.eapMaxConversationsPerNas) return fixed("radius.eap-max-conversations-per-nas");
   if (r.eapTimeoutSeconds != t.eapTimeoutSeconds) return fixed("radius.eap-timeout-seconds");

@@ -35,6 +35,7 @@ struct RadiusConfig {
   std::string eapCa;   // EAP-TLS client certificates; "" = no EAP-TLS
   std::string eapCrl;
   std::string eapFirstMethod = "peap";
+  std::string eapPeapCryptoBinding = "optional";  // or "required" ([MS-PEAP] Crypto-Binding TLV)
   int64_t eapMaxConversations = 1024;
   int64_t eapMaxConversationsPerNas = 256;
   int64_t eapTimeoutSeconds = 30;

@@ -172,6 +172,7 @@ core::Status RadiusService::start(const RadiusServiceConfig& serviceConfig, core
     ec.fragmentSize = static_cast<size_t>(config.eapFragmentSize);
     ec.resumptionSeconds = static_cast<int>(config.eapResumptionSeconds);
     ec.resumptionMaxSessions = static_cast<size_t>(config.eapResumptionMaxSessions);
+    ec.requirePeapCryptoBinding = config.eapPeapCryptoBinding == "required";
     core::Result<std::unique_ptr<aaa::eap::EapServer>> eap = aaa::eap::EapServer::create(ec, counters_);
     if (!eap.isOk()) return eap.status().withContext("radius");
     eapServer_ = std::move(*eap);

@@ -1,21 +1,24 @@
 // Everything in aaa/eap that reads a peer's bytes: the EAP packet, the EAP-TLS/PEAP/TTLS framing
-// and the reassembly of fragments, the TTLS AVPs, EAP-MSCHAPv2 Responses, PEAP's Result TLV, and
-// the conversation state machine itself (EapServer::handle, whose TLS side is mbedTLS fed with
+// and the reassembly of fragments, the TTLS AVPs, EAP-MSCHAPv2 Responses, PEAP's Result TLV, PEAP's
+// TLV list with the Crypto-Binding TLV and its check (target 6), and the conversation state machine itself (EapServer::handle, whose TLS side is mbedTLS fed with
 // whatever the fuzzer sends as records).
-// Input: the first byte picks the target (0..5), the rest is the peer's bytes; for the state
+// Input: the first byte picks the target (0..6), the rest is the peer's bytes; for the state
 // machine the rest is a sequence of messages, each a 2-octet length then that many octets, sent on
 // one conversation (State carried over as a NAS would).
 // Properties: no crash or sanitizer report; views stay inside the input; the reassembler never
-// holds more than its limit; the state machine answers every message, never accepts (no input
+// holds more than its limit; a Crypto-Binding TLV found is 60 octets inside the input and never
+// verifies under keys the input cannot know (only one built with them does); the state machine answers every message, never accepts (no input
 // can carry a valid credential for a subscriber that does not exist), and keeps at most its
 // conversation limit open.
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
 
+#include "aaa/eap/crypto_binding.h"
 #include "aaa/eap/eap_packet.h"
 #include "aaa/eap/eap_server.h"
 #include "aaa/eap/inner.h"
@@ -81,7 +84,7 @@ void inside(std::string_view part, const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace aaa::eap;
   if (size == 0) return 0;
-  uint8_t which = data[0] % 6;
+  uint8_t which = data[0] % 7;
   const uint8_t* in = data + 1;
   size_t n = size - 1;
   std::string_view text(reinterpret_cast<const char*>(in), n);
@@ -148,6 +151,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(w->server->openConversations() <= 16, "more conversations than the limit");
         if (o.kind != EapOutput::Kind::kChallenge) break;
         state.assign(reinterpret_cast<const char*>(o.state.data()), o.state.size());
+      }
+      break;
+    }
+    case 6: {
+      auto tlvs = parsePeapTlvs(text);
+      if (!tlvs) break;
+      if (!tlvs->cryptoBinding.empty()) {
+        inside(tlvs->cryptoBinding, in, n);
+        FUZZ_CHECK(tlvs->cryptoBinding.size() == kCryptoBindingTlvLength, "a Crypto-Binding TLV not 60 octets");
+        static const PeapBindingKeys kKeys = peapCompoundKeys(std::string(60, 'k'), std::string(32, 'i'));
+        FUZZ_CHECK(verifyCryptoBinding(tlvs->cryptoBinding, kKeys) != BindingCheck::kOk,
+                   "a binding verified under keys the input cannot know");
+        // The same fields with the MAC made under those keys do verify (the check is not always 'no').
+        std::array<uint8_t, kBindingNonceLength> nonce{};
+        std::memcpy(nonce.data(), tlvs->cryptoBinding.data() + 8, nonce.size());
+        FUZZ_CHECK(verifyCryptoBinding(buildCryptoBindingTlv(kKeys, nonce, 1), kKeys) == BindingCheck::kOk,
+                   "a binding built with the keys does not verify");
       }
       break;
     }

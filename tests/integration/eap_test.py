@@ -262,12 +262,23 @@ class Eap(unittest.TestCase):
         self.assertRegex(self.edged.read_log(), r"user=carol .*eap-tls: TLS handshake: client certificate: .*revoked")
 
     def test_peap_mschapv2(self):
+        """crypto_binding=2: the peer requires PEAP's Crypto-Binding TLV (as Windows can) and checks its
+        Compound MAC; its MSK is then the compound session key, which eapol_test compares with the MPPE
+        keys. crypto_binding=0: a peer that ignores the binding still logs in, with the TLS MSK."""
         net = {"eap": "PEAP", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
-               "ca_cert": self.server_ca(), "phase1": self.q("peapver=0"), "phase2": self.q("auth=MSCHAPV2")}
+               "ca_cert": self.server_ca(), "phase1": self.q("peapver=0 crypto_binding=2"),
+               "phase2": self.q("auth=MSCHAPV2")}
         rc, out = self.eapol(dict(net, password=self.q("alice-pw")))
         self.assert_accepted(rc, out)
+        self.assertIn("EAP-PEAP: Valid cryptobinding TLV received", out)
+        self.assertIn("EAP-PEAP: CSK", out)
         self.assertIn("User-Name", out)
-        rc, out = self.eapol(dict(net, password=self.q("wrong-pw")))
+        rc, out = self.eapol(dict(net, password=self.q("alice-pw"), phase1=self.q("peapver=0 crypto_binding=0")))
+        self.assert_accepted(rc, out)
+        self.assertNotIn("EAP-PEAP: CSK", out)
+        # (With crypto_binding=2 the peer itself gives up on a failure Result TLV, which carries no
+        # binding, before edged's Access-Reject: the wrong password is tried with the default, optional.)
+        rc, out = self.eapol(dict(net, password=self.q("wrong-pw"), phase1=self.q("peapver=0")))
         self.assert_refused(rc, out)
         self.assertIn("E=691", out)
 
@@ -323,8 +334,8 @@ class Eap(unittest.TestCase):
         new handshake."""
         methods = {
             "peap": {"eap": "PEAP", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
-                     "password": self.q("alice-pw"), "ca_cert": self.server_ca(), "phase1": self.q("peapver=0"),
-                     "phase2": self.q("auth=MSCHAPV2")},
+                     "password": self.q("alice-pw"), "ca_cert": self.server_ca(),
+                     "phase1": self.q("peapver=0 crypto_binding=2"), "phase2": self.q("auth=MSCHAPV2")},
             "ttls": {"eap": "TTLS", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
                      "password": self.q("alice-pw"), "ca_cert": self.server_ca(), "phase2": self.q("auth=PAP")},
             "tls": {"eap": "TLS", "identity": self.q("carol"), "ca_cert": self.server_ca(),
@@ -339,6 +350,8 @@ class Eap(unittest.TestCase):
                 self.assertIn("MPPE keys OK: 2  mismatch: 0", out, tail)
                 self.assertEqual(out.count("00003a8c0809" + "10M/20M".encode().hex()), 2, tail)
                 self.assertEqual(self.counter("radius_eap_resumed_total"), before + 1, tail)
+                if name == "peap":  # fast reconnect binds to the tunnel's keys alone (IPMK|CMK = TK)
+                    self.assertEqual(out.count("EAP-PEAP: Valid cryptobinding TLV received"), 2, tail)
         self.assertGreaterEqual(self.counter("radius_eap_resumption_sessions"), 3)
 
     def test_suspended_between_logins_is_not_let_in_by_resumption(self):

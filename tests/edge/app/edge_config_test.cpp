@@ -69,6 +69,8 @@ TEST(EdgeConfig, ErrorsNameTheKey) {
   STRCMP_EQUAL("radius.eap-crl: needs eap-ca (the CA it revokes for)",
                parse(R"({"radius": {"eap-certificate": "/e/s.pem", "eap-key": "/e/s.key", "eap-crl": "/e/c.pem"}})")
                    .status().message().c_str());
+  STRCMP_EQUAL("radius.eap-peap-crypto-binding: 'yes' is not one of: optional, required",
+               parse(R"({"radius": {"eap-peap-crypto-binding": "yes"}})").status().message().c_str());
   STRCMP_EQUAL("radius.eap-first-method: 'leap' is not one of: peap, ttls, tls",
                parse(R"({"radius": {"eap-first-method": "leap"}})").status().message().c_str());
   STRCMP_EQUAL("radius.eap-first-method: tls needs eap-ca",
@@ -132,6 +134,7 @@ TEST(EdgeConfig, ReloadRefusesKeysOnlyReadAtStart) {
        [](edge::EdgeConfig& c) { c.radius.radsecCertificate = "/etc/r.pem"; }},
       {"radius.radsec-max-connections", [](edge::EdgeConfig& c) { c.radius.radsecMaxConnections += 1; }},
       {"radius.eap-first-method", [](edge::EdgeConfig& c) { c.radius.eapFirstMethod = "tls"; }},
+      {"radius.eap-peap-crypto-binding", [](edge::EdgeConfig& c) { c.radius.eapPeapCryptoBinding = "required"; }},
       {"radius.eap-fragment-size", [](edge::EdgeConfig& c) { c.radius.eapFragmentSize += 1; }},
       {"gateway.portal-logo", [](edge::EdgeConfig& c) { c.gateway.portalLogo = "/etc/edged/logo.png"; }},
   };
