@@ -1,5 +1,6 @@
 #include "core/pki.h"
 
+#include <mbedtls/asn1write.h>
 #include <mbedtls/base64.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -266,6 +267,75 @@ Result<std::string> subjectName(const CertSpec& spec) {
   return name;
 }
 
+// RFC 1123 host names: LDH labels of 1..63 octets, not starting or ending with '-', 253 in all.
+Status checkDnsName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return invalidArgument("DNS name \"" + name + "\" is empty or longer than 253");
+  size_t label = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    char c = i < name.size() ? name[i] : '.';
+    if (c == '.') {
+      if (label == 0 || label > 63 || name[i - 1] == '-' || name[i - label] == '-')
+        return invalidArgument("DNS name \"" + name + "\": a label is empty, longer than 63 or starts or ends with '-'");
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-') {
+      ++label;
+    } else {
+      return invalidArgument("DNS name \"" + name + "\" holds a character other than letters, digits, '-' and '.'");
+    }
+  }
+  return Status::ok();
+}
+
+// subjectAltName (SEQUENCE OF GeneralName, dNSName [2] IA5String) and extendedKeyUsage (SEQUENCE OF
+// KeyPurposeId) as DER. mbedTLS's asn1write functions write backwards from the end of the buffer and
+// return the octets written (negative: an error).
+struct DerBackwards {
+  std::array<unsigned char, 8 * 260 + 16> buf{};
+  unsigned char* p = buf.data() + buf.size();
+  size_t len = 0;
+  int rc = 0;
+  void add(int written) {
+    if (rc < 0) return;
+    if (written < 0) rc = written;
+    else len += static_cast<size_t>(written);
+  }
+  // The content written since `mark` octets wrapped in a tag.
+  void wrap(size_t mark, unsigned char tag) {
+    size_t inner = len - mark;
+    if (rc >= 0) add(mbedtls_asn1_write_len(&p, buf.data(), inner));
+    if (rc >= 0) add(mbedtls_asn1_write_tag(&p, buf.data(), tag));
+  }
+};
+
+Status setServerExtensions(mbedtls_x509write_cert* crt, const CertSpec& spec) {
+  if (spec.dnsNames.size() > 8) return invalidArgument("at most 8 DNS names in a certificate");
+  if (!spec.dnsNames.empty()) {
+    DerBackwards d;
+    for (auto it = spec.dnsNames.rbegin(); it != spec.dnsNames.rend(); ++it) {
+      EDGE_RETURN_IF_ERROR(checkDnsName(*it));
+      size_t mark = d.len;
+      d.add(mbedtls_asn1_write_raw_buffer(&d.p, d.buf.data(), reinterpret_cast<const unsigned char*>(it->data()),
+                                          it->size()));
+      d.wrap(mark, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2);
+    }
+    d.wrap(0, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+    if (d.rc >= 0)
+      d.rc = mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+                                                 MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, d.p, d.len);
+    if (d.rc < 0) return internalError("subjectAltName: " + mbedtlsErrorText(d.rc));
+  }
+  if (spec.serverAuth) {
+    DerBackwards d;
+    d.add(mbedtls_asn1_write_oid(&d.p, d.buf.data(), MBEDTLS_OID_SERVER_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)));
+    d.wrap(0, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+    if (d.rc >= 0)
+      d.rc = mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+                                                 MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0, d.p, d.len);
+    if (d.rc < 0) return internalError("extendedKeyUsage: " + mbedtlsErrorText(d.rc));
+  }
+  return Status::ok();
+}
+
 // Unix seconds -> "YYYYMMDDhhmmss" (UTC), what mbedtls_x509write_crt_set_validity takes. It writes
 // UTCTime for 2000-2049 and GeneralizedTime otherwise (RFC 5280 section 4.1.2.5).
 Result<std::string> x509TimeText(int64_t t, const char* what) {
@@ -373,6 +443,9 @@ Result<std::string> writeCertificate(const mbedtls_x509_crt* caCert, mbedtls_pk_
   if (rc == 0) rc = mbedtls_x509write_crt_set_subject_key_identifier(&w.ctx);
   if (rc == 0) rc = mbedtls_x509write_crt_set_authority_key_identifier(&w.ctx);
   if (rc != 0) return internalError("certificate extensions: " + mbedtlsErrorText(rc));
+  if (isCa && (spec.serverAuth || !spec.dnsNames.empty()))
+    return invalidArgument("a CA certificate carries no server names or serverAuth");
+  EDGE_RETURN_IF_ERROR(setServerExtensions(&w.ctx, spec));
 
   std::array<unsigned char, 4096> buf{};
   rc = mbedtls_x509write_crt_pem(&w.ctx, buf.data(), buf.size(), rng, rngState());
@@ -548,6 +621,12 @@ Result<CertInfo> certificateInfo(const std::string& pemOrDer) {
   pem.resize(len > 0 && pem[len - 1] == '\0' ? len - 1 : len);  // len counts the NUL it writes
   info.pem = std::move(pem);
   EDGE_ASSIGN_OR_RETURN(info.publicKeyPem, publicKeyPemOf(const_cast<mbedtls_pk_context*>(&c.pk)));
+  // mbedTLS 2.28 keeps only the dNSName entries of subjectAltName here.
+  for (const mbedtls_x509_sequence* s = &c.subject_alt_names; s != nullptr && s->buf.p != nullptr; s = s->next)
+    info.dnsNames.emplace_back(reinterpret_cast<const char*>(s->buf.p), s->buf.len);
+  info.serverAuth = (c.ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE) != 0 &&
+                    mbedtls_x509_crt_check_extended_key_usage(&c, MBEDTLS_OID_SERVER_AUTH,
+                                                              MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)) == 0;
   return info;
 }
 

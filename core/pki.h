@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <mbedtls/sha256.h>
 
@@ -58,6 +59,12 @@ struct CertSpec {
   int64_t notAfter = 0;
   std::string serialHex;           // positive, up to 20 bytes; empty = 16 random bytes
   bool isCa = false;               // basicConstraints CA:TRUE, keyUsage keyCertSign|cRLSign
+  // A TLS server's certificate (the box's EAP server certificate; phones check the RADIUS server's
+  // name in it): subjectAltName with these DNS names (RFC 5280 4.2.1.6; mbedTLS 2.28 has no writer,
+  // the DER is made here) and, with serverAuth, extendedKeyUsage id-kp-serverAuth. A name is LDH
+  // labels of 1..63 octets, 253 at most; up to 8 names.
+  std::vector<std::string> dnsNames;
+  bool serverAuth = false;
   // Names: CN and OU are at most 64 bytes (RFC 5280), without control characters or backslashes.
   // CA certificates carry pathLenConstraint 0 (they issue end-entity certificates only); others
   // carry CA:FALSE and keyUsage digitalSignature. Both get subject/authority key identifiers.
@@ -84,6 +91,8 @@ struct CertInfo {
   std::string fingerprint;   // SHA-256 of the DER, lowercase hex
   std::string pem;           // the certificate re-encoded as PEM
   std::string publicKeyPem;  // its subject's public key, PEM ("PUBLIC KEY"), as publicKeyOf() writes it
+  std::vector<std::string> dnsNames;  // subjectAltName dNSName entries, in order
+  bool serverAuth = false;            // extendedKeyUsage holds id-kp-serverAuth
 };
 // Parses one certificate given as PEM or DER (the first one of a PEM bundle).
 Result<CertInfo> certificateInfo(const std::string& pemOrDer);

@@ -12,6 +12,7 @@
 
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
 
 #include <chrono>
 #include <cstring>
@@ -242,6 +243,90 @@ TEST(Pki, CaAndIssuedCertificateCarryTheSpec) {
   CHECK_EQUAL(kT0 + kYear, info->notAfter);
   CHECK_FALSE(info->isCa);
   STRCMP_EQUAL(cert->c_str(), info->pem.c_str());
+}
+
+// A TLS server's certificate (the box's EAP server certificate): subjectAltName dNSName and
+// extendedKeyUsage serverAuth, which mbedTLS 2.28 cannot write itself. Read back three ways: our
+// certificateInfo, mbedTLS's verification with the expected server name (what a TLS client checks)
+// and openssl's text.
+TEST(Pki, ServerCertificateCarriesItsDnsNamesAndServerAuth) {
+  Ca ca = makeCa("Edge Test CA");
+  std::string key = *core::pki::generateKey();
+  core::pki::CertSpec s = spec("radius.pop1.example.net", "tenant-42", kT0, kT0 + kYear);
+  s.dnsNames = {"radius.pop1.example.net", "eap.example.net"};
+  s.serverAuth = true;
+  core::Result<std::string> cert = core::pki::issueCertificate(ca.cert, ca.key, *core::pki::createCsr(key, "x"), s);
+  CHECK_TRUE_TEXT(cert.isOk(), cert.status().message().c_str());
+  core::Result<core::pki::CertInfo> info = core::pki::certificateInfo(*cert);
+  CHECK_TRUE(info.isOk());
+  LONGS_EQUAL(2, info->dnsNames.size());
+  STRCMP_EQUAL("radius.pop1.example.net", info->dnsNames[0].c_str());
+  STRCMP_EQUAL("eap.example.net", info->dnsNames[1].c_str());
+  CHECK_TRUE(info->serverAuth);
+  CHECK_TRUE(core::pki::verifyCertificate(*cert, ca.cert, kT0 + 1000).isOk());
+
+  // mbedTLS matches a server name against the subjectAltName (its CN is ignored once there is one).
+  mbedtls_x509_crt leaf, root;
+  mbedtls_x509_crt_init(&leaf);
+  mbedtls_x509_crt_init(&root);
+  CHECK_EQUAL(0, mbedtls_x509_crt_parse(&leaf, reinterpret_cast<const unsigned char*>(cert->c_str()), cert->size() + 1));
+  CHECK_EQUAL(0, mbedtls_x509_crt_parse(&root, reinterpret_cast<const unsigned char*>(ca.cert.c_str()), ca.cert.size() + 1));
+  for (const char* name : {"eap.example.net", "radius.pop1.example.net", "other.example.net"}) {
+    uint32_t flags = 0;
+    mbedtls_x509_crt_verify(&leaf, &root, nullptr, name, &flags, nullptr, nullptr);
+    bool expected = std::string(name) != "other.example.net";
+    CHECK_EQUAL_TEXT(expected, (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) == 0, name);
+  }
+  mbedtls_x509_crt_free(&leaf);
+  mbedtls_x509_crt_free(&root);
+
+  char tmpl[] = "/tmp/pki-test-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/server.pem") << *cert;
+  std::string cmd = "openssl x509 -noout -ext subjectAltName,extendedKeyUsage,basicConstraints -in " + dir + "/server.pem";
+  std::string text;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char buf[512];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    CHECK_EQUAL(0, pclose(f));
+  }
+  unlink((dir + "/server.pem").c_str());
+  rmdir(dir.c_str());
+  CHECK_TEXT(contains(text, "DNS:radius.pop1.example.net, DNS:eap.example.net"), text.c_str());
+  CHECK_TEXT(contains(text, "TLS Web Server Authentication"), text.c_str());
+  CHECK_TEXT(contains(text, "CA:FALSE"), text.c_str());
+
+  // Without them (the device certificate): no names, no serverAuth.
+  Leaf plain = issue(ca, "box-0001", "acme", kT0, kT0 + kYear);
+  info = core::pki::certificateInfo(plain.cert);
+  CHECK_TRUE(info->dnsNames.empty());
+  CHECK_FALSE(info->serverAuth);
+}
+
+TEST(Pki, ServerNamesAreCheckedBeforeAnythingIsSigned) {
+  Ca ca = makeCa("Edge Test CA");
+  std::string pub = *core::pki::publicKeyOf(*core::pki::generateKey());
+  for (const char* bad : {"", "-radius.example.net", "radius-.example.net", "radius..example.net", "radius.example.net.",
+                          "radius example.net", "radius\\x00.net", "*.example.net"}) {
+    core::pki::CertSpec s = spec("radius", "", kT0, kT0 + kYear);
+    s.dnsNames = {bad};
+    core::Result<std::string> r = core::pki::issueForKey(ca.cert, ca.key, pub, s);
+    CHECK_TEXT(!r.isOk() && r.status().code() == core::Code::kInvalidArgument, bad);
+    CHECK_TEXT(contains(r.status().message(), "DNS name"), r.status().message().c_str());
+  }
+  core::pki::CertSpec s = spec("radius", "", kT0, kT0 + kYear);
+  s.dnsNames = {std::string(63, 'a') + ".example.net"};
+  CHECK_TRUE(core::pki::issueForKey(ca.cert, ca.key, pub, s).isOk());
+  s.dnsNames = {std::string(64, 'a') + ".example.net"};
+  CHECK_FALSE(core::pki::issueForKey(ca.cert, ca.key, pub, s).isOk());
+  s.dnsNames = std::vector<std::string>(9, "radius.example.net");
+  expectStatus(core::pki::issueForKey(ca.cert, ca.key, pub, s).status(), core::Code::kInvalidArgument, "at most 8");
+  // A CA never gets them.
+  core::pki::CertSpec caSpec = spec("Edge CA", "", kT0, kT0 + kYear);
+  caSpec.serverAuth = true;
+  expectStatus(core::pki::selfSignedCa(*core::pki::generateKey(), caSpec).status(), core::Code::kInvalidArgument,
+               "no server names");
 }
 
 TEST(Pki, ValidityBeyond2049UsesGeneralizedTime) {
