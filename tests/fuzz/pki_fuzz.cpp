@@ -39,7 +39,8 @@ core::pki::CertSpec spec(const std::string& cn, const std::string& ou = "", cons
 void sameInfo(const core::pki::CertInfo& a, const core::pki::CertInfo& b, const char* what) {
   FUZZ_CHECK(a.commonName == b.commonName && a.organizationalUnit == b.organizationalUnit &&
                  a.issuerCommonName == b.issuerCommonName && a.serialHex == b.serialHex && a.notBefore == b.notBefore &&
-                 a.notAfter == b.notAfter && a.isCa == b.isCa && a.fingerprint == b.fingerprint,
+                 a.notAfter == b.notAfter && a.isCa == b.isCa && a.fingerprint == b.fingerprint &&
+                 a.dnsNames == b.dnsNames && a.serverAuth == b.serverAuth,
              std::string(what) + ": certificateInfo differs on its own re-encoding");
 }
 
