@@ -132,7 +132,8 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       signIn(signInDeps(config, storage, clock)),
       audit({storage, clock}),
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
-             config.certificateDays, config.dunningPollInterval, &billing::DunningService::tenantInDunning}),
+             config.certificateDays, config.dunningPollInterval, &billing::DunningService::tenantInDunning,
+             &billing::deliverUndeliveredTopups}),
       rollouts({storage, clock,
                 [&config]() -> core::Result<std::string> {
                   if (config.firmwareKey.empty()) return core::failedPrecondition("firmware-key: not configured");

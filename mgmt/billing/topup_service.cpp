@@ -55,6 +55,13 @@ Json orderJson(const TopupOrder& o) {
               {"paid", o.paidAt}};
 }
 
+// The box's "topup" command for a paid order: the order id is the top-up's id there.
+std::string topupCommand(const TopupOrder& order) {
+  return Json{{"id", order.id}, {"username", order.username}, {"bytes", order.bytes}, {"seconds", order.seconds},
+              {"note", "top-up " + order.product + " bought in self-care (" + order.id + ")"}}
+      .dump();
+}
+
 // The one line of a top-up's invoice.
 std::vector<InvoiceLine> topupLines(const std::string& product, int64_t bytes, int64_t seconds, int64_t price, int64_t day) {
   return {InvoiceLine{"Top-up " + product + " (" + topupAdds(bytes, seconds) + ")", "", day, day + 1, price}};
@@ -263,11 +270,10 @@ core::Result<Json> bookPaidTopup(store::Transaction& tx, const CheckoutSession& 
   p.username = order.username;
   p.reference = issued->reference;
   EDGE_RETURN_IF_ERROR(applyPayment(st, p, issued).status());
-  // To every box of the tenant: each applies it once by the order id (ADR 0058).
-  const Json command{{"id", order.id}, {"username", order.username}, {"bytes", order.bytes}, {"seconds", order.seconds},
-                     {"note", "top-up " + order.product + " bought in self-care (" + order.id + ")"}};
+  // To every box of the tenant: each applies it once by the order id (ADR 0058). With none, the
+  // order waits (devices 0) for the first box enrolled (deliverUndeliveredTopups).
   EDGE_ASSIGN_OR_RETURN(std::vector<int64_t> queued,
-                        fleet::FleetStore(tx).queueForActiveDevices(t.id, "topup", command.dump(), p.createdAt));
+                        fleet::FleetStore(tx).queueForActiveDevices(t.id, "topup", topupCommand(order), p.createdAt));
   order.invoiceId = issued->id;
   order.paymentId = p.id;
   order.devices = static_cast<int64_t>(queued.size());
@@ -275,6 +281,18 @@ core::Result<Json> bookPaidTopup(store::Transaction& tx, const CheckoutSession& 
   EDGE_ASSIGN_OR_RETURN(bool marked, ts.markPaid(order));
   if (!marked) return core::internalError("top-up order " + order.id + " was paid meanwhile");
   return Json{{"order", order.id}, {"invoice", issued->id}, {"payment", p.id}, {"devices", order.devices}};
+}
+
+core::Status deliverUndeliveredTopups(store::Transaction& tx, const std::string& tenantId, const std::string& deviceId,
+                                      int64_t now) {
+  TopupStore ts(tx);
+  EDGE_ASSIGN_OR_RETURN(std::vector<TopupOrder> orders, ts.undelivered(tenantId));
+  fleet::FleetStore fleet(tx);
+  for (const TopupOrder& o : orders) {
+    EDGE_RETURN_IF_ERROR(fleet.queueForDevice(tenantId, deviceId, "topup", topupCommand(o), now).status());
+    EDGE_RETURN_IF_ERROR(ts.setDevices(tenantId, o.id, 1));
+  }
+  return core::Status::ok();
 }
 
 }  // namespace mgmt::billing

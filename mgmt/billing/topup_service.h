@@ -13,6 +13,7 @@
 //    order marked paid, and a "topup" command queued for every active box of the tenant with the
 //    order id as the top-up's id, which a box applies once however often the command reaches it.
 //    An order is booked at most once (the webhook's event id and the order's state both guard it).
+//    Booked while the tenant has no active box, it goes to the first box enrolled later.
 #pragma once
 
 #include <string>
@@ -58,6 +59,13 @@ class TopupService {
 // online payment (every field set but its id's invoice); answers {"order", "invoice", "payment",
 // "devices"}.
 core::Result<core::Json> bookPaidTopup(store::Transaction& tx, const CheckoutSession& session, Payment p);
+
+// In the unit of work that enrolls `deviceId` (FleetService's `enrolled` hook): queues to it every paid
+// order of the tenant that reached no box (booked while the tenant had none), and records that it
+// was sent. The box applies each once by the order id, in its period current when it arrives, as a box
+// that was offline does. Later boxes do not get them, as boxes enrolled after any booking do not.
+core::Status deliverUndeliveredTopups(store::Transaction& tx, const std::string& tenantId, const std::string& deviceId,
+                                      int64_t now);
 
 // "5 GB + 2 h online" for a product's or order's amounts.
 std::string topupAdds(int64_t bytes, int64_t seconds);

@@ -110,4 +110,21 @@ core::Result<std::vector<TopupOrder>> TopupStore::orders(const std::string& tena
   return out;
 }
 
+core::Result<std::vector<TopupOrder>> TopupStore::undelivered(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query(std::string("SELECT ") + kOrderColumns +
+                                      " FROM topup_orders WHERE tenant_id = $1 AND state = 'paid' AND devices = 0 "
+                                      "ORDER BY paid_at, id",
+                                  {tenantId}));
+  std::vector<TopupOrder> out;
+  for (const Row& r : rows) out.push_back(orderFrom(r));
+  return out;
+}
+
+core::Status TopupStore::setDevices(const std::string& tenantId, const std::string& id, int64_t devices) {
+  return tx_
+      .exec("UPDATE topup_orders SET devices = $3 WHERE tenant_id = $1 AND id = $2", {tenantId, id, devices})
+      .status();
+}
+
 }  // namespace mgmt::billing

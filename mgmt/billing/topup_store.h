@@ -49,6 +49,10 @@ class TopupStore {
   // `username` "" = every customer; newest first, at most `limit`.
   core::Result<std::vector<TopupOrder>> orders(const std::string& tenantId, const std::string& username,
                                                const std::string& state, int64_t limit);
+  // Paid orders that reached no box (booked while the tenant had no active one), oldest first.
+  core::Result<std::vector<TopupOrder>> undelivered(const std::string& tenantId);
+  // Records the boxes a paid order has been sent to.
+  core::Status setDevices(const std::string& tenantId, const std::string& id, int64_t devices);
 
  private:
   store::Transaction& tx_;

@@ -218,6 +218,7 @@ core::Result<core::sync::EnrollResponse> FleetService::enroll(const core::sync::
     d.certNotAfter = info.notAfter;
     EDGE_RETURN_IF_ERROR(fleet.useClaim(claim->id));
     EDGE_RETURN_IF_ERROR(fleet.insertDevice(d));
+    if (d_.enrolled) EDGE_RETURN_IF_ERROR(d_.enrolled(tx, d.tenantId, d.id, now));
     r = core::sync::EnrollResponse{};
     r.deviceId = d.id;
     r.tenantId = d.tenantId;

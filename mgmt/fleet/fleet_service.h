@@ -49,6 +49,11 @@ class FleetService {
     // `urgentPollInterval` seconds instead, so a payment's restore reaches them within it (ADR 0047).
     int64_t urgentPollInterval = 20;
     std::function<core::Result<bool>(store::Transaction&, const std::string& tenantId)> urgent;
+    // Called in the unit of work that enrolls a device (after its row is written): work that waited
+    // for the tenant's first box, such as top-ups paid before it (ADR 0066). Optional.
+    std::function<core::Status(store::Transaction&, const std::string& tenantId, const std::string& deviceId,
+                               int64_t now)>
+        enrolled;
   };
 
   explicit FleetService(Deps deps);

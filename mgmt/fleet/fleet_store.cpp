@@ -164,6 +164,16 @@ core::Result<std::vector<int64_t>> FleetStore::queueForActiveDevices(const std::
   return ids;
 }
 
+core::Result<int64_t> FleetStore::queueForDevice(const std::string& tenantId, const std::string& deviceId,
+                                                 const std::string& kind, const std::string& arguments, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne("INSERT INTO commands(tenant_id, device_id, kind, arguments, created_at) "
+                                     "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                                     {tenantId, deviceId, kind, arguments, now}));
+  if (!row) return core::internalError("queueing a command for " + deviceId + " returned no id");
+  return row->int64(0);
+}
+
 core::Result<std::vector<core::sync::Command>> FleetStore::takeCommands(const std::string& deviceId) {
   EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
                         tx_.query("UPDATE commands SET state = 'sent' WHERE device_id = $1 AND state IN ('pending', 'sent') "

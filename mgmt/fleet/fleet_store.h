@@ -68,6 +68,9 @@ class FleetStore {
   // Queues a command for every active device of the tenant; the new commands' ids.
   core::Result<std::vector<int64_t>> queueForActiveDevices(const std::string& tenantId, const std::string& kind,
                                                            const std::string& arguments, int64_t now);
+  // Queues a command for one device; its id.
+  core::Result<int64_t> queueForDevice(const std::string& tenantId, const std::string& deviceId,
+                                       const std::string& kind, const std::string& arguments, int64_t now);
   // Pending (and sent, not yet answered) commands of the device, marked sent, by id.
   core::Result<std::vector<core::sync::Command>> takeCommands(const std::string& deviceId);
   // The newest 200 of the tenant, newest first.

@@ -9,6 +9,10 @@ webhook makes mgmt book a paid one-off invoice (number 1, 6.00 EUR, balanced) an
 to the box; at its next check-in the box adds 1 GB to her period and she is accepted again. The
 webhook delivered again, and the box's top-up command given again with the same id, change nothing.
 
+sam bought the same top-up before the tenant had any box (setUpClass pays it before enrolling): it
+is booked and paid but sent to no box (devices 0); the box enrolled afterwards gets it at its first
+check-in and applies it once (ADR 0066).
+
 Then the money comes back through the provider: a partial refund reopens 1.00 of the invoice, a
 dispute takes 2.00 (a chargeback) and is won (the 2.00 comes back as a payment), a second dispute
 takes 3.00 and is lost; each event delivered twice applies once, and `billing verify` passes after
@@ -63,6 +67,8 @@ class TopupEndToEnd(unittest.TestCase):
               "--data-quota", "10KB", "--price", "9.00", "--currency", "EUR")
         m.ctl("subscriber", "add", "--tenant", "acme", "--username", "rita", "--password", "pw-rita-12",
               "--plan", "capped")
+        m.ctl("subscriber", "add", "--tenant", "acme", "--username", "sam", "--password", "pw-sam-123",
+              "--plan", "capped")
         m.ctl("topup-product", "set", "--tenant", "acme", "--name", "1gb", "--bytes", "1GB", "--price", "5.00",
               "--description", "one gigabyte more")
         m.ctl("payment-provider", "set", "--tenant", "acme", "--secret-key", SECRET_KEY,
@@ -71,6 +77,16 @@ class TopupEndToEnd(unittest.TestCase):
                                          f"https://127.0.0.1:{admin_port}/api/v1/payments/webhook?tenant={cls.tenant}")
         cls.sim_url = ready["url"]
         cls.base = f"https://127.0.0.1:{admin_port}/"
+
+        # sam buys a top-up while the tenant has no box yet: paid, booked, sent to no box.
+        b = Browser(cls.base, cls.tmp.path).sign_in("acme", "sam", "pw-sam-123")
+        code, page = b.request("selfcare/acme/topup-buy", {"csrf": b.csrf("selfcare/acme/topup"), "product": "1gb"})
+        assert code == 200, page[:400]
+        code, _ = curl(re.search(r'href="(https://127\.0\.0\.1:\d+/pay/cs_[^"]+)"', page).group(1), data="")
+        assert code == 200
+        sam_orders = lambda: m.ctl_json("topup-order", "list", "--tenant", "acme", "--username", "sam")  # noqa: E731
+        wait_for(lambda: sam_orders()[0]["state"] == "paid", timeout=20, what="the webhook booking sam's top-up")
+        cls.sam_order_before_enrollment = sam_orders()[0]
 
         cls.box = Edged(os.path.join(cls.tmp.path, "box"), {"sync": {"max-backoff": 5}}).start()
         cls.box.ctl("nas", "add", "--name", "bras", "--address", "127.0.0.1", "--secret", SECRET.decode(),
@@ -128,6 +144,27 @@ class TopupEndToEnd(unittest.TestCase):
 
     # --- the story -------------------------------------------------------------------------------
 
+    def test_0_a_top_up_paid_before_the_box_enrolled_reaches_it_once(self):
+        m = self.mgmt
+        before = self.sam_order_before_enrollment
+        self.assertEqual((before["state"], before["devices"]), ("paid", 0), before)
+        # The enrollment queued it to the new box; the box applies it at its first check-in.
+        after = m.ctl_json("topup-order", "list", "--tenant", "acme", "--username", "sam")
+        self.assertEqual([(o["id"], o["devices"]) for o in after], [(before["id"], 1)])
+        wait_for(lambda: self.box.ctl("subscriber", "show", "sam", check=False).returncode == 0, timeout=20,
+                 what="sam on the box")
+        wait_for(lambda: self.box.ctl_json("subscriber", "explain", "sam")["now"]["data-topped-up"] == GB,
+                 timeout=20, what="sam's earlier top-up on the box")
+        command = lambda: next(c for c in m.ctl_json("command", "list", "--tenant", "acme")  # noqa: E731
+                               if c["kind"] == "topup" and before["id"] in json.dumps(c))
+        wait_for(lambda: command()["state"] == "done", timeout=20, what="the box reporting sam's top-up done")
+        # Once: the same id again on the box changes nothing; the box's next check-ins bring nothing new.
+        again = self.box.ctl_json("subscriber", "topup", "--username", "sam", "--bytes", "1GB", "--id", before["id"])
+        self.assertTrue(again["replay"], again)
+        self.assertEqual(self.box.ctl_json("subscriber", "explain", "sam")["now"]["data-topped-up"], GB)
+        self.assertEqual(sum(1 for c in m.ctl_json("command", "list", "--tenant", "acme") if c["kind"] == "topup"), 1)
+        self.verify()
+
     def test_1_buys_a_top_up_in_self_care_and_the_box_lets_her_back_in(self):
         m = self.mgmt
         wait_for(lambda: self.box.ctl("subscriber", "show", "rita", check=False).returncode == 0, timeout=20,
@@ -155,7 +192,7 @@ class TopupEndToEnd(unittest.TestCase):
         self.assertEqual(code, 200, page[:400])
         self.assertIn("6.00 EUR", page)
         pay_url = re.search(r'href="(https://127\.0\.0\.1:\d+/pay/cs_[^"]+)"', page).group(1)
-        orders = m.ctl_json("topup-order", "list", "--tenant", "acme")
+        orders = m.ctl_json("topup-order", "list", "--tenant", "acme", "--username", "rita")
         self.assertEqual([(o["state"], o["customer"], o["product"]) for o in orders], [("pending", "rita", "1gb")])
         self.assertEqual(m.ctl_json("invoice", "list", "--tenant", "acme", "--username", "rita"), [])
 
@@ -163,12 +200,13 @@ class TopupEndToEnd(unittest.TestCase):
         paid_at = time.time()
         code, _ = curl(pay_url, data="")
         self.assertEqual(code, 200)
-        wait_for(lambda: m.ctl_json("topup-order", "list", "--tenant", "acme")[0]["state"] == "paid", timeout=20,
-                 what="the webhook booking the top-up")
-        order = m.ctl_json("topup-order", "list", "--tenant", "acme")[0]
+        rita_orders = lambda: m.ctl_json("topup-order", "list", "--tenant", "acme", "--username", "rita")  # noqa: E731
+        wait_for(lambda: rita_orders()[0]["state"] == "paid", timeout=20, what="the webhook booking the top-up")
+        order = rita_orders()[0]
         self.assertEqual(order["devices"], 1, order)
         inv = self.invoice()
-        self.assertEqual((inv["number"], inv["total-minor"], inv["paid-minor"], inv["tax-minor"]), (1, 600, 600, 100), inv)
+        # Number 2: sam's top-up before the box was invoice 1.
+        self.assertEqual((inv["number"], inv["total-minor"], inv["paid-minor"], inv["tax-minor"]), (2, 600, 600, 100), inv)
         self.assertIn("Top-up 1gb", json.dumps(inv["lines"]))
         self.verify()
 
@@ -185,7 +223,7 @@ class TopupEndToEnd(unittest.TestCase):
         again = self.box.ctl_json("subscriber", "topup", "--username", "rita", "--bytes", "1GB", "--id", order["id"])
         self.assertTrue(again["replay"], again)
         self.assertEqual(self.box.ctl_json("subscriber", "explain", "rita")["now"]["data-topped-up"], GB)
-        self.assertEqual(len(m.ctl_json("invoice", "list", "--tenant", "acme")), 1)
+        self.assertEqual(len(m.ctl_json("invoice", "list", "--tenant", "acme")), 2)
         self.assertEqual(self.invoice()["paid-minor"], 600)
         # The portal shows what she bought.
         code, page = b.request("selfcare/acme/topup")
@@ -195,8 +233,10 @@ class TopupEndToEnd(unittest.TestCase):
         m = self.mgmt
         invoice = self.invoice()
         self.assertEqual(invoice["paid-minor"], 600, "test_1 paid it")
+        rita_order = self.mgmt.ctl_json("topup-order", "list", "--tenant", "acme", "--username", "rita")[0]["id"]
         intent = next(e["event"]["data"]["object"]["payment_intent"] for e in self.events()
-                      if e["event"]["type"] == "checkout.session.completed")
+                      if e["event"]["type"] == "checkout.session.completed"
+                      and e["event"]["data"]["object"]["client_reference_id"] == rita_order)
         # A partial refund (the merchant at the provider's dashboard): 1.00 of the invoice is open again.
         code, body = curl(self.sim_url + "/v1/refunds", data=f"payment_intent={intent}&amount=100",
                           headers=[f"Authorization: Bearer {SECRET_KEY}"])
