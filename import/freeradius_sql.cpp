@@ -5,6 +5,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "aaa/auth/credentials.h"
+#include "core/clock.h"
+
 namespace importer {
 namespace {
 
@@ -194,7 +197,7 @@ core::Result<SqlImport> readFreeradiusSql(SqlSource& source, bool daloradius,
   }
   out.groups = static_cast<int>(order.size());
 
-  // radacct: what history there is (not carried over).
+  // radacct: what history there is (read apart, by readAccountingHistory).
   EDGE_ASSIGN_OR_RETURN(out.hasAccounting, source.hasTable("radacct"));
   if (out.hasAccounting) {
     EDGE_RETURN_IF_ERROR(source.select(
@@ -297,7 +300,8 @@ ImportPlan mapFreeradiusSql(const SqlImport& data, const MapOptions& options, bo
   if (data.hasAccounting && data.accountingSessions > 0)
     plan.warnings.push_back("radacct holds " + std::to_string(data.accountingSessions) + " sessions (" +
                             std::to_string(data.openSessions) +
-                            " open): accounting history is not carried over; usage and sessions here start at the switch");
+                            " open): mgmtctl import --history carries the closed ones over as usage history "
+                            "(open ones never); without it usage and sessions here start at the switch");
   std::map<std::string, const BillingPlan*> billingByName;
   std::map<std::string, std::vector<const BillingPlan*>> billingByGroup;
   for (const BillingPlan& b : data.billingPlans) {
@@ -366,6 +370,86 @@ core::Result<ImportPlan> readSqlImportPlan(const std::string& source, const std:
     progress("read " + std::to_string(data.users) + " users and " + std::to_string(data.groups) + " groups from " +
              db->kind() + "; mapping");
   return mapFreeradiusSql(data, options, dalo);
+}
+
+namespace {
+
+std::string quoted40(const std::string& v) { return "'" + (v.size() > 40 ? v.substr(0, 40) + "..." : v) + "'"; }
+
+core::Result<int64_t> countOf(const std::optional<std::string>& v, const char* column, bool nullIsZero) {
+  if (!v) {
+    if (nullIsZero) return int64_t{0};
+    return core::invalidArgument(std::string(column) + ": missing");
+  }
+  const std::string t = trimmed(*v);
+  if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos)
+    return core::invalidArgument(std::string(column) + ": " + quoted40(*v) + " is not a count");
+  return static_cast<int64_t>(std::stoll(t));
+}
+
+core::Result<int64_t> timeOf(const std::optional<std::string>& v, const char* column) {
+  if (!v || trimmed(*v).empty()) return core::invalidArgument(std::string(column) + ": missing");
+  std::string t = trimmed(*v);
+  if (t.size() <= 12 && t.find_first_not_of("0123456789") == std::string::npos) return static_cast<int64_t>(std::stoll(t));
+  // PostgreSQL prints a whole-hour zone as "+00": parseIso8601 takes "+00:00".
+  if (t.size() >= 3 && (t[t.size() - 3] == '+' || t[t.size() - 3] == '-') && t.size() > 19 &&
+      std::isdigit(static_cast<unsigned char>(t[t.size() - 1])) && std::isdigit(static_cast<unsigned char>(t[t.size() - 2])))
+    t += ":00";
+  core::Result<int64_t> at = core::parseIso8601(t);
+  if (!at.isOk() || *at < 0) return core::invalidArgument(std::string(column) + ": " + quoted40(*v) + " is not a time");
+  return *at;
+}
+
+}  // namespace
+
+core::Result<AccountingSession> accountingSessionFromRow(const SqlRow& row) {
+  if (row.size() != kRadacctColumns) return core::invalidArgument("radacct: expected 11 columns");
+  AccountingSession s;
+  s.username = trimmed(text(row, 3));
+  if (s.username.empty()) return core::invalidArgument("username: missing");
+  if (s.username.size() > 253) return core::invalidArgument("username: longer than 253 characters");
+  s.sessionId = text(row, 2);
+  s.nas = trimmed(text(row, 4));
+  s.terminateCause = trimmed(text(row, 10));
+  if (s.sessionId.size() > 255 || s.nas.size() > 64 || s.terminateCause.size() > 64)
+    return core::invalidArgument("acctsessionid, nasipaddress or acctterminatecause: too long");
+  EDGE_ASSIGN_OR_RETURN(s.started, timeOf(row[5], "acctstarttime"));
+  EDGE_ASSIGN_OR_RETURN(s.stopped, timeOf(row[6], "acctstoptime"));
+  if (s.stopped < s.started) return core::invalidArgument("acctstoptime: before acctstarttime");
+  EDGE_ASSIGN_OR_RETURN(s.sessionTime, countOf(row[7], "acctsessiontime", true));
+  if (!row[7]) s.sessionTime = s.stopped - s.started;
+  EDGE_ASSIGN_OR_RETURN(s.inputOctets, countOf(row[8], "acctinputoctets", true));
+  EDGE_ASSIGN_OR_RETURN(s.outputOctets, countOf(row[9], "acctoutputoctets", true));
+  s.key = trimmed(text(row, 1));
+  if (s.key.empty()) s.key = s.sessionId + "|" + s.username + "|" + s.nas + "|" + trimmed(text(row, 5));
+  if (s.key.size() > 255) return core::invalidArgument("acctuniqueid: longer than 255 characters");
+  if (!aaa::auth::isValidUtf8(s.key) || !aaa::auth::isValidUtf8(s.username) || !aaa::auth::isValidUtf8(s.nas) ||
+      !aaa::auth::isValidUtf8(s.terminateCause))
+    return core::invalidArgument("radacct: a value is not UTF-8");
+  return s;
+}
+
+core::Result<HistoryCounts> readAccountingHistory(
+    SqlSource& source, const std::function<core::Status(const AccountingSession&)>& onSession,
+    const std::function<void(int64_t, const std::string&)>& onUnreadable) {
+  HistoryCounts counts;
+  EDGE_ASSIGN_OR_RETURN(bool has, source.hasTable("radacct"));
+  if (!has) return counts;
+  EDGE_RETURN_IF_ERROR(source.select(
+      "SELECT radacctid, acctuniqueid, acctsessionid, username, nasipaddress, acctstarttime, acctstoptime, "
+      "acctsessiontime, acctinputoctets, acctoutputoctets, acctterminatecause FROM radacct "
+      "WHERE acctstoptime IS NOT NULL ORDER BY radacctid",
+      [&](const SqlRow& row) -> core::Status {
+        core::Result<AccountingSession> s = accountingSessionFromRow(row);
+        if (!s.isOk()) {
+          ++counts.unreadable;
+          if (onUnreadable) onUnreadable(number(text(row, 0)), s.status().message());
+          return core::Status::ok();
+        }
+        ++counts.sessions;
+        return onSession(*s);
+      }));
+  return counts;
 }
 
 }  // namespace importer

@@ -38,7 +38,8 @@ struct SqlImport {
   int users = 0, groups = 0;
   std::map<std::string, std::vector<std::string>> userWarnings;  // by username
   std::vector<std::string> warnings;
-  // radacct (optional table): what history there is; it is not carried over (docs/migration.md).
+  // radacct (optional table): what history there is; its closed sessions are read apart
+  // (readAccountingHistory), when the import asks for them.
   bool hasAccounting = false;
   int64_t accountingSessions = 0, openSessions = 0;
   // daloRADIUS
@@ -61,5 +62,35 @@ ImportPlan mapFreeradiusSql(const SqlImport& data, const MapOptions& options, bo
 // takes it; progress lines as rows are read.
 core::Result<ImportPlan> readSqlImportPlan(const std::string& source, const std::string& from, const MapOptions& options,
                                            const std::function<void(const std::string&)>& progress = {});
+
+// radacct's closed sessions as usage history (issue 30: `mgmtctl import --history`). One per row
+// with acctstoptime set; a session still open is never carried over (its end is not known).
+struct AccountingSession {
+  // acctuniqueid (FreeRADIUS's hash of the session's attributes), or, when a row has none,
+  // acctsessionid|username|nasipaddress|acctstarttime as text: what makes a re-run find it again.
+  std::string key;
+  std::string username, nas, sessionId, terminateCause;
+  int64_t started = 0, stopped = 0;  // Unix seconds (a time without zone is read as UTC)
+  int64_t sessionTime = 0;           // acctsessiontime, or stopped - started when it is NULL
+  int64_t inputOctets = 0, outputOctets = 0;
+};
+
+// The columns read, in this order: radacctid, acctuniqueid, acctsessionid, username, nasipaddress,
+// acctstarttime, acctstoptime, acctsessiontime, acctinputoctets, acctoutputoctets, acctterminatecause.
+inline constexpr size_t kRadacctColumns = 11;
+// One radacct row as a session; InvalidArgument naming the column (and quoting at most its first
+// 40 characters) when a value is not what FreeRADIUS writes. Times as the three databases print
+// them: "2026-11-01 10:00:00", with fractions, with a zone ("+00", "+02:00"), or Unix seconds.
+core::Result<AccountingSession> accountingSessionFromRow(const SqlRow& row);
+
+struct HistoryCounts {
+  int64_t sessions = 0;    // closed sessions read
+  int64_t unreadable = 0;  // rows skipped (each given to onUnreadable with the reason)
+};
+// Streams radacct's closed sessions in radacctid order to onSession (which may stop the read with
+// an error). A database without radacct has no history: zero sessions, no error.
+core::Result<HistoryCounts> readAccountingHistory(
+    SqlSource& source, const std::function<core::Status(const AccountingSession&)>& onSession,
+    const std::function<void(int64_t radacctid, const std::string& why)>& onUnreadable = {});
 
 }  // namespace importer

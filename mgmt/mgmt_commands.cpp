@@ -242,6 +242,10 @@ const std::vector<Spec>& mgmtCommandSpecs() {
                  core::command::rows("plans", 1000, false), core::command::rows("subscribers", 2000, false)})
           .role("tenant")
           .change(),
+      command("import-history", "import history", "--tenant T --batch B (sessions sent by mgmtctl import --history)", "carry a chunk of the source's closed accounting sessions over as usage history of batch B (run mgmtctl import ... --history)")
+          .args({tenant(), text("batch", true, 64), core::command::rows("sessions", 2000, false)})
+          .role("tenant")
+          .change(),
       command("import-rollback", "import rollback", "--tenant T BATCH", "remove what import batch BATCH added and nobody changed since (its plans that others' subscribers use stay)")
           .args({tenant(), text("batch", true, 64)})
           .positional("batch")

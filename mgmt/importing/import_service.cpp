@@ -1,5 +1,8 @@
 #include "mgmt/importing/import_service.h"
 
+#include <algorithm>
+#include <set>
+
 #include "core/command_args.h"
 #include "core/pki.h"
 #include "mgmt/catalog/catalog_service.h"
@@ -10,6 +13,7 @@
 #include "mgmt/tenancy/tenancy_service.h"
 #include "mgmt/tenancy/tenant_store.h"
 #include "mgmt/tiers.h"
+#include "mgmt/usage/usage_store.h"
 
 namespace mgmt::importing {
 
@@ -34,7 +38,107 @@ std::string textOf(const Json& j, const char* key) {
 // What a dry run returns from the unit of work so that it is rolled back.
 const char* kDryRunMark = "import dry run: rolled back";
 
+// One session row of import-history, checked; InvalidArgument naming the row and the field.
+core::Result<core::sync::SessionSummary> sessionOf(const Json& row, size_t i) {
+  const std::string at = "sessions[" + std::to_string(i) + "].";
+  if (!row.is_object()) return core::invalidArgument("sessions[" + std::to_string(i) + "]: an object");
+  core::sync::SessionSummary s;
+  auto textField = [&](const char* key, size_t most, bool required, std::string* into) -> core::Status {
+    auto it = row.find(key);
+    if (it == row.end() || it->is_null()) {
+      if (required) return core::invalidArgument(at + key + ": missing");
+      return core::Status::ok();
+    }
+    if (!it->is_string() || it->get<std::string>().size() > most || (required && it->get<std::string>().empty()))
+      return core::invalidArgument(at + key + ": text of 1 to " + std::to_string(most) + " characters");
+    *into = it->get<std::string>();
+    return core::Status::ok();
+  };
+  auto count = [&](const char* key, int64_t* into) -> core::Status {
+    auto it = row.find(key);
+    if (it == row.end() || !it->is_number_integer() || it->get<int64_t>() < 0)
+      return core::invalidArgument(at + key + ": a whole number, 0 or more");
+    *into = it->get<int64_t>();
+    return core::Status::ok();
+  };
+  EDGE_RETURN_IF_ERROR(textField("key", 255, true, &s.session));
+  EDGE_RETURN_IF_ERROR(textField("username", 253, true, &s.username));
+  EDGE_RETURN_IF_ERROR(textField("nas", 64, false, &s.nas));
+  EDGE_RETURN_IF_ERROR(textField("cause", 64, false, &s.closeReason));
+  EDGE_RETURN_IF_ERROR(count("started", &s.started));
+  EDGE_RETURN_IF_ERROR(count("stopped", &s.stopped));
+  EDGE_RETURN_IF_ERROR(count("session-time", &s.sessionTime));
+  EDGE_RETURN_IF_ERROR(count("input-octets", &s.inputOctets));
+  EDGE_RETURN_IF_ERROR(count("output-octets", &s.outputOctets));
+  if (s.stopped < s.started) return core::invalidArgument(at + "stopped: before started");
+  s.id = historyId(s.session);
+  return s;
+}
+
 }  // namespace
+
+std::string historyDevice(const std::string& tenantId) { return "import:" + tenantId; }
+
+int64_t historyId(const std::string& key) {
+  return static_cast<int64_t>(std::stoull(core::pki::sha256Hex(key).substr(0, 15), nullptr, 16));
+}
+
+ControlReply ImportService::history(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_ASSIGN_OR_RETURN(std::string batch, a.required("batch"));
+  const Json sessions = args.value("sessions", Json::array());
+  if (!sessions.is_array() || sessions.size() > kMaxSessionsPerCall)
+    return ControlReply::error(
+        core::invalidArgument("sessions: at most " + std::to_string(kMaxSessionsPerCall) + " per call"));
+  std::vector<core::sync::SessionSummary> rows;
+  rows.reserve(sessions.size());
+  std::set<int64_t> ids;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    EDGE_ASSIGN_OR_RETURN(core::sync::SessionSummary s, sessionOf(sessions[i], i));
+    if (!ids.insert(s.id).second) continue;  // the same session twice in one chunk: once
+    rows.push_back(std::move(s));
+  }
+  Json out;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(std::optional<Batch> b, ImportStore(tx).find(t.id, batch));
+    if (!b) return core::notFound("batch: no import batch '" + batch + "' in tenant '" + t.name + "'");
+    if (b->state == "rolled-back") return core::failedPrecondition("batch: '" + batch + "' was rolled back");
+    std::set<std::string> names;
+    for (const auto& s : rows) names.insert(s.username);
+    EDGE_ASSIGN_OR_RETURN(std::vector<std::string> live,
+                          catalog::CatalogStore(tx).liveSubscribers(t.id, {names.begin(), names.end()}));
+    const std::set<std::string> known(live.begin(), live.end());
+    std::vector<core::sync::UsageRow> usage;
+    int64_t unknown = 0;
+    for (const auto& s : rows) {
+      if (!known.count(s.username)) {
+        ++unknown;
+        continue;
+      }
+      usage.push_back(core::sync::UsageRow{s.id, s.stopped, s.session, s.username, s.inputOctets, s.outputOctets,
+                                           s.sessionTime});
+    }
+    std::sort(usage.begin(), usage.end(), [](const auto& x, const auto& y) { return x.seq < y.seq; });
+    const std::string device = historyDevice(t.id);
+    usage::UsageStore store(tx);
+    EDGE_ASSIGN_OR_RETURN(std::vector<const core::sync::UsageRow*> fresh, store.insertUsageRows(device, t.id, usage));
+    EDGE_RETURN_IF_ERROR(store.addToTotals(t.id, fresh));
+    std::set<int64_t> freshIds;
+    for (const core::sync::UsageRow* u : fresh) freshIds.insert(u->seq);
+    for (const auto& s : rows)
+      if (freshIds.count(s.id)) EDGE_RETURN_IF_ERROR(store.insertSession(device, t.id, s));
+    out = Json{{"tenant", t.name},
+               {"batch", batch},
+               {"added", static_cast<int64_t>(fresh.size())},
+               {"already-there", static_cast<int64_t>(usage.size() - fresh.size())},
+               {"unknown-subscriber", unknown}};
+    return core::Status::ok();
+  }));
+  return ControlReply::success("import batch '" + batch + "': " + std::to_string(out["added"].get<int64_t>()) +
+                                   " sessions of history added",
+                               out);
+}
 
 ControlReply ImportService::apply(const Json& args, const Caller& caller) {
   CommandArgs a(args);
@@ -184,9 +288,11 @@ ControlReply ImportService::rollback(const Json& args, const Caller& caller) {
     EDGE_ASSIGN_OR_RETURN(std::vector<std::string> ids, batches.customers(t.id, batch));
     for (const std::string& id : ids) EDGE_RETURN_IF_ERROR(customerStore.remove(t.id, id).status());
     EDGE_ASSIGN_OR_RETURN(std::vector<std::string> users, batches.subscribers(t.id, batch));
+    usage::UsageStore usageStore(tx);
     for (const std::string& u : users) {
       EDGE_ASSIGN_OR_RETURN(int64_t version, tenants.nextVersion(t.id));
       EDGE_RETURN_IF_ERROR(catalogStore.tombstoneSubscriber(t.id, u, version, now));
+      EDGE_RETURN_IF_ERROR(usageStore.deleteUserRows(historyDevice(t.id), t.id, u));  // its imported history
     }
     EDGE_ASSIGN_OR_RETURN(std::vector<std::string> planNames, batches.plans(t.id, batch));
     int64_t plansRemoved = 0;
@@ -248,6 +354,7 @@ ControlReply ImportService::list(const Json& args, const Caller& caller) {
 void bindImportCommands(core::command::Table& table, ImportService& service) {
   using tenancy::scoped;
   table.bind("import-apply", scoped([&service](const Json& a, const Caller& c) { return service.apply(a, c); }));
+  table.bind("import-history", scoped([&service](const Json& a, const Caller& c) { return service.history(a, c); }));
   table.bind("import-rollback", scoped([&service](const Json& a, const Caller& c) { return service.rollback(a, c); }));
   table.bind("import-list", scoped([&service](const Json& a, const Caller& c) { return service.list(a, c); }));
 }

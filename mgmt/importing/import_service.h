@@ -11,6 +11,12 @@
 //  - Rows added carry the batch id. Any later write to a row by anything else clears it: a rollback
 //    (import-rollback) removes the batch's subscribers and customers still marked, and its plans no
 //    other subscriber is on (a plan kept is unmarked and reported), and marks the batch rolled back.
+//  - import-history takes a chunk of the source's closed accounting sessions (FreeRADIUS radacct) for
+//    a batch being applied: each becomes a usage row and a closed session of the tenant, under the
+//    device id historyDevice(tenant) and an id hashed from the session's key, so a re-run (any batch)
+//    skips what is there and the totals (charts, quotas) count each session once. A session of a
+//    username that is no live subscriber of the tenant is skipped and counted. A rollback removes the
+//    history of the subscribers it removes.
 //  - Tenant-scoped like every catalog command: a tenant caller reaches only its own tenant.
 #pragma once
 
@@ -25,6 +31,13 @@ namespace mgmt::importing {
 // Most rows one import-apply takes (the CLI sends chunks of this size).
 inline constexpr size_t kMaxPlansPerCall = 1000;
 inline constexpr size_t kMaxSubscribersPerCall = 2000;
+inline constexpr size_t kMaxSessionsPerCall = 2000;
+
+// The device id the tenant's imported history is stored under (no box has it: boxes' ids are
+// generated, never with a ':').
+std::string historyDevice(const std::string& tenantId);
+// The id of an imported session (usage seq and session id) for its key: 60 bits of its SHA-256.
+int64_t historyId(const std::string& key);
 
 class ImportService {
  public:
@@ -35,6 +48,7 @@ class ImportService {
   explicit ImportService(Deps deps) : d_(deps) {}
 
   core::ControlReply apply(const core::Json& args, const tenancy::Caller& caller);
+  core::ControlReply history(const core::Json& args, const tenancy::Caller& caller);
   core::ControlReply rollback(const core::Json& args, const tenancy::Caller& caller);
   core::ControlReply list(const core::Json& args, const tenancy::Caller& caller);
 
@@ -42,7 +56,7 @@ class ImportService {
   Deps d_;
 };
 
-// Binds import-apply, import-rollback and import-list.
+// Binds import-apply, import-history, import-rollback and import-list.
 void bindImportCommands(core::command::Table& table, ImportService& service);
 
 }  // namespace mgmt::importing

@@ -170,6 +170,32 @@ core::Status UsageStore::addToTotals(const std::string& tenantId, const core::sy
       .status();
 }
 
+core::Status UsageStore::deleteUserRows(const std::string& deviceId, const std::string& tenantId,
+                                       const std::string& username) {
+  // Through sessions (indexed by tenant and username): the history an import writes is a usage row
+  // and a session of the same id for each closed session.
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT id, input_octets, output_octets, session_time FROM sessions "
+                                  "WHERE tenant_id = $1 AND username = $2 AND device_id = $3",
+                                  {tenantId, username, deviceId}));
+  if (rows.empty()) return core::Status::ok();
+  int64_t in = 0, out = 0, time = 0;
+  for (const store::Row& r : rows) {
+    in += r.int64(1);
+    out += r.int64(2);
+    time += r.int64(3);
+    EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM usage WHERE device_id = $1 AND seq = $2", {deviceId, r.int64(0)}).status());
+  }
+  EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM sessions WHERE tenant_id = $1 AND username = $2 AND device_id = $3",
+                                {tenantId, username, deviceId})
+                           .status());
+  return tx_
+      .exec("UPDATE usage_totals SET input_octets = input_octets - $3, output_octets = output_octets - $4, "
+            "session_time = session_time - $5, records = records - $6 WHERE tenant_id = $1 AND username = $2",
+            {tenantId, username, in, out, time, static_cast<int64_t>(rows.size())})
+      .status();
+}
+
 core::Status UsageStore::insertSession(const std::string& deviceId, const std::string& tenantId,
                                        const core::sync::SessionSummary& x) {
   return tx_

@@ -70,6 +70,9 @@ class UsageStore {
   // converts to paid (ADR 0029). The totals are not touched: see deleteTotals.
   core::Status deleteDeviceData(const std::string& deviceId);
   core::Status deleteTotals(const std::string& tenantId, const std::string& username);
+  // One subscriber's history under one device (what an import carried over, under a device id of its
+  // own, mgmt/importing: a session and a usage row of the same id each), taken out of the totals too.
+  core::Status deleteUserRows(const std::string& deviceId, const std::string& tenantId, const std::string& username);
   // Everything uploaded for the tenant (its purge).
   core::Status deleteTenant(const std::string& tenantId);
 

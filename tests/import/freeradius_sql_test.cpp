@@ -143,7 +143,7 @@ TEST(FreeradiusSql, RowsMapAsRlmSqlAppliesThem) {
   const auto& heidi = find(p, "heidi");
   CHECK(has(heidi.warnings, "radusergroup priorities put 'silver' before 'gold'"));
 
-  // radacct: counted, not carried over.
+  // radacct: counted here; the closed sessions are read apart (AccountingHistory).
   CHECK(has(p.warnings, "radacct holds 2 sessions (1 open)"));
   // The report never shows a password or hash.
   std::string report = importer::reportJson(p).dump();
@@ -225,4 +225,78 @@ TEST(FreeradiusSql, FromParser) {
   STRCMP_CONTAINS("takes one option, socket=PATH", importer::parseSourceLocation("mysql://u@h/db?ssl=1").status().message().c_str());
   // A refusal never repeats the password.
   CHECK(importer::parseSourceLocation("mysql://u:topsecret@h:0/db").status().message().find("topsecret") == std::string::npos);
+}
+
+// radacct's closed sessions as usage history (mgmtctl import --history): alice's closed session in
+// the fixture, bob's open one never; the times as each database prints them; bad rows named.
+TEST(FreeradiusSql, AccountingHistory) {
+  std::string path = makeDatabase(false);
+  auto location = importer::parseSourceLocation(path);
+  CHECK_TEXT(location.isOk(), location.status().message().c_str());
+  auto db = importer::openSqlSource(*location);
+  CHECK_TEXT(db.isOk(), db.status().message().c_str());
+  std::vector<importer::AccountingSession> got;
+  auto counts = importer::readAccountingHistory(**db, [&](const importer::AccountingSession& s) {
+    got.push_back(s);
+    return core::Status::ok();
+  });
+  removeDatabase(path);
+  CHECK_TEXT(counts.isOk(), counts.status().message().c_str());
+  LONGS_EQUAL(1, counts->sessions);
+  LONGS_EQUAL(0, counts->unreadable);
+  LONGS_EQUAL(1, got.size());
+  const importer::AccountingSession& a = got[0];
+  STRCMP_EQUAL("u1", a.key.c_str());
+  STRCMP_EQUAL("alice", a.username.c_str());
+  STRCMP_EQUAL("10.0.0.2", a.nas.c_str());
+  STRCMP_EQUAL("s1", a.sessionId.c_str());
+  LONGS_EQUAL(1793527200, a.started);  // 2026-11-01 10:00:00 UTC
+  LONGS_EQUAL(1793530800, a.stopped);
+  LONGS_EQUAL(3600, a.sessionTime);    // acctsessiontime NULL: from the times
+  LONGS_EQUAL(1000, a.inputOctets);
+  LONGS_EQUAL(5000, a.outputOctets);
+
+  using Row = importer::SqlRow;
+  auto row = [](std::optional<std::string> unique, std::optional<std::string> start, std::optional<std::string> stop,
+                std::optional<std::string> time, std::optional<std::string> in) {
+    return Row{std::string("7"), unique, std::string("sess"), std::string("bob"), std::string("10.0.0.9"),
+               start, stop, time, in, std::string("20"), std::string("User-Request")};
+  };
+  // PostgreSQL's timestamptz ("+00", "+02" whole hours, fractions), MySQL's datetime, Unix seconds.
+  auto pg = importer::accountingSessionFromRow(
+      row(std::string("abc"), std::string("2026-11-01 12:00:00.25+02"), std::string("2026-11-01 10:30:00+00"),
+          std::string("1800"), std::string("10")));
+  CHECK_TEXT(pg.isOk(), pg.status().message().c_str());
+  LONGS_EQUAL(1793527200, pg->started);
+  LONGS_EQUAL(1793529000, pg->stopped);
+  LONGS_EQUAL(1800, pg->sessionTime);
+  STRCMP_EQUAL("User-Request", pg->terminateCause.c_str());
+  auto unix = importer::accountingSessionFromRow(
+      row(std::string(""), std::string("1793527200"), std::string("1793527260"), std::nullopt, std::nullopt));
+  CHECK_TEXT(unix.isOk(), unix.status().message().c_str());
+  LONGS_EQUAL(60, unix->sessionTime);
+  LONGS_EQUAL(0, unix->inputOctets);
+  // No acctuniqueid: the session id, user, NAS and start make the key.
+  STRCMP_EQUAL("sess|bob|10.0.0.9|1793527200", unix->key.c_str());
+
+  auto refused = [&](Row r, const char* words) {
+    auto s = importer::accountingSessionFromRow(r);
+    CHECK_FALSE(s.isOk());
+    CHECK_TEXT(s.status().message().find(words) != std::string::npos, s.status().message().c_str());
+  };
+  refused(row(std::string("k"), std::string("0000-00-00 00:00:00"), std::string("2026-11-01 10:00:00"),
+              std::nullopt, std::nullopt),
+          "acctstarttime: '0000-00-00 00:00:00' is not a time");
+  refused(row(std::string("k"), std::string("2026-11-01 10:00:00"), std::string("2026-11-01 09:00:00"),
+              std::nullopt, std::nullopt),
+          "acctstoptime: before acctstarttime");
+  refused(row(std::string("k"), std::string("2026-11-01 10:00:00"), std::string("2026-11-01 11:00:00"),
+              std::nullopt, std::string("-5")),
+          "acctinputoctets: '-5' is not a count");
+  refused(row(std::string("k"), std::string("2026-11-01 10:00:00"), std::string("2026-11-01 11:00:00"),
+              std::string("12x"), std::nullopt),
+          "acctsessiontime: '12x' is not a count");
+  refused(row(std::string("k"), std::nullopt, std::string("2026-11-01 11:00:00"), std::nullopt, std::nullopt),
+          "acctstarttime: missing");
+  refused(Row{std::string("1")}, "expected 11 columns");
 }

@@ -2,8 +2,8 @@
 (Debian's freeradius package) and daloRADIUS's tables, filled with tests/import/radius_fixture.sql
 and daloradius_fixture.sql (group rate attributes, Simultaneous-Use, an expiration, mixed hash
 types, a group depending on the request), imported with `mgmtctl import` into a tenant of a real
-mgmtd: dry run (nothing changes), apply (plans with prices, subscribers, customers), a re-run that
-adds nothing, the tier's cap refusing what is past it, a rollback that leaves what the operator
+mgmtd: dry run (nothing changes), apply (plans with prices, subscribers, customers, radacct's closed
+sessions as usage history with --history), a re-run that adds nothing, the tier's cap refusing what is past it, a rollback that leaves what the operator
 changed since, and another tenant reaching none of it. With MGMT_TEST_PG_DSN (mgmt_import_pg) mgmtd
 runs on PostgreSQL and the same data is read from a PostgreSQL source too."""
 import json
@@ -59,8 +59,11 @@ class MgmtImport(unittest.TestCase):
     def customers(self, tenant):
         return self.mgmt.ctl_json("customer", "list", "--tenant", tenant)["customers"]
 
+    def usage(self, tenant, user):
+        return self.mgmt.ctl_json("usage", "--tenant", tenant, "--user", user)[0]
+
     def test_dry_run_apply_rerun_and_rollback(self):
-        report, progress = self.run_import("acme", "--dry-run")
+        report, progress = self.run_import("acme", "--dry-run", "--history")
         self.assertIn("read 8 users and 3 groups from mariadb", progress)
         self.assertEqual({"entries": 8, "defaults": 3, "importable": 7, "not-importable": 1, "with-warnings": 5,
                           "plans": 4}, report["counts"])
@@ -72,14 +75,30 @@ class MgmtImport(unittest.TestCase):
                                                target["already-there"], target["customers-added"],
                                                target["refused-by-tier-cap"]))
         self.assertIsNone(target["batch"])
+        # radacct: alice's closed session is read (bob's open one never), nothing is written.
+        self.assertEqual((1, 0, 0), (target["history"]["sessions"], target["history"]["added"],
+                                     target["history"]["unreadable"]))
         self.assertNotIn("alicepw", json.dumps(report))
         # A dry run changes nothing.
         self.assertEqual([], self.names("acme", "plan"))
         self.assertEqual([], self.names("acme", "subscriber"))
         self.assertEqual([], self.mgmt.ctl_json("import", "list", "--tenant", "acme"))
 
-        applied, progress = self.run_import("acme")
+        self.assertEqual(0, self.usage("acme", "alice")["records"])
+        applied, progress = self.run_import("acme", "--history")
         self.assertIn("applied 7/7 subscribers", progress)
+        self.assertIn("history: 1 sessions sent: 1 added", progress)
+        self.assertEqual({"sessions": 1, "added": 1, "already-there": 0, "unknown-subscriber": 0, "unreadable": 0,
+                          "first-unreadable": ""}, applied["target"]["history"])
+        # The session is alice's usage and one of her closed sessions, as radacct had it.
+        used = self.usage("acme", "alice")
+        self.assertEqual((1000, 5000, 3600, 1, "2026-11-01T11:00:00.000Z"),
+                         (used["input-octets"], used["output-octets"], used["session-time"], used["records"],
+                          used["last-record"]))
+        sessions = self.mgmt.ctl_json("session", "list", "--tenant", "acme", "--user", "alice")
+        self.assertEqual([("u1", "10.0.0.2", "2026-11-01T10:00:00.000Z", "2026-11-01T11:00:00.000Z", 1000, 5000)],
+                         [(x["session"], x["nas"], x["started"], x["stopped"], x["input-octets"], x["output-octets"])
+                          for x in sessions])
         batch = applied["target"]["batch"]
         self.assertEqual((4, 7, 3), (applied["target"]["plans-added"], applied["target"]["added"],
                                      applied["target"]["customers-added"]))
@@ -99,9 +118,16 @@ class MgmtImport(unittest.TestCase):
         self.assertEqual(["alice", "bob", "dave"], sorted(customers))
 
         # A re-run adds nothing and changes nothing.
-        again, _ = self.run_import("acme")
+        again, _ = self.run_import("acme", "--history")
         self.assertEqual((0, 4, 0, 7, 0, 3), tuple(again["target"][k] for k in (
             "plans-added", "plans-kept", "added", "already-there", "customers-added", "customers-kept")))
+        self.assertEqual((0, 1), (again["target"]["history"]["added"], again["target"]["history"]["already-there"]))
+        self.assertEqual((1000, 1), (self.usage("acme", "alice")["input-octets"], self.usage("acme", "alice")["records"]))
+        # --history only where there is radacct.
+        r = self.mgmt.ctl("import", "--tenant", "acme", "--source", "freeradius-users", "--from", "/dev/null",
+                          "--history", check=False)
+        self.assertEqual(2, r.returncode)
+        self.assertIn("--history: only freeradius-sql and daloradius", r.stderr)
 
         # Another tenant cannot see or roll back acme's batch.
         r = self.mgmt.ctl("import", "rollback", "--tenant", "initech", batch, check=False)
@@ -119,6 +145,9 @@ class MgmtImport(unittest.TestCase):
         self.assertEqual(["bob"], self.names("acme", "subscriber"))
         self.assertEqual(["gold-x2"], self.names("acme", "plan"))
         self.assertEqual(["alice"], sorted(c["username"] for c in self.customers("acme")))
+        # alice went with the rollback, and her imported history with her.
+        self.assertEqual((0, 0), (self.usage("acme", "alice")["input-octets"], self.usage("acme", "alice")["records"]))
+        self.assertEqual([], self.mgmt.ctl_json("session", "list", "--tenant", "acme", "--user", "alice"))
         batches = self.mgmt.ctl_json("import", "list", "--tenant", "acme")
         self.assertEqual({batch: "rolled-back", again["target"]["batch"]: "applied"},
                          {b["batch"]: b["state"] for b in batches})
@@ -158,9 +187,12 @@ class MgmtImport(unittest.TestCase):
         dsn = fresh_pg_database()
         _psql(dsn, read(FR_SQL, "postgresql", "schema.sql") + read(FIXTURES, "daloradius_schema.sql") +
               read(FIXTURES, "radius_fixture.sql") + read(FIXTURES, "daloradius_fixture.sql"))
-        from_pg, progress = self.run_import("initech", "--dry-run", from_=dsn)
+        from_pg, progress = self.run_import("initech", "--dry-run", "--history", from_=dsn)
         self.assertIn("from postgresql", progress)
-        from_maria, _ = self.run_import("initech", "--dry-run")
+        from_maria, _ = self.run_import("initech", "--dry-run", "--history")
+        # radacct's times as PostgreSQL prints them (timestamptz: "+00") read as MariaDB's.
+        self.assertEqual((1, 0), (from_pg["target"]["history"]["sessions"], from_pg["target"]["history"]["unreadable"]))
+        self.assertEqual(from_maria["target"]["history"], from_pg["target"]["history"])
         for report in (from_pg, from_maria):
             report.pop("target")
         self.assertEqual(from_maria, from_pg)
