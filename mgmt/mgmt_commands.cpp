@@ -530,6 +530,11 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("topup-order-list", "topup-order list", "--tenant T [--username U] [--state pending|paid] [--limit N]", "top-ups bought in self-care: paid ones with their invoice and how many boxes they were sent to")
           .args({tenant(), text("username", false, 253), text("state", false, 16), integer("limit").range(1, 100000)})
           .role("tenant"),
+      command("refund-create", "refund create", "--tenant T --payment ID [--amount A] --key K", "give money back from an online payment through the provider (all that is left, or A): booked once by the provider's refund id with a credit note; the same --key again gives the first refund back")
+          .args({tenant(), text("payment", true, 64), text("amount", false, 32), text("key", true, 64)})
+          .role("tenant")
+          .roles(billingStaff())
+          .change(),
       command("bank-import", "bank import", "--tenant T --format camt053|csv --file PATH", "import a bank statement: lines matched surely become payments, the others wait for review; a line imported before is skipped")
           .args({tenant(), text("format", true, 16), text("statement", true, 921600)})
           .role("tenant")

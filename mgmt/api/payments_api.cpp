@@ -57,6 +57,7 @@ void bindCollectionCommands(core::command::Table& table, billing::CollectionServ
   table.bind("bank-import", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.importStatement(a, who); }));
   table.bind("bank-line-list", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.listLines(a, who); }));
   table.bind("bank-line-accept", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.acceptLine(a, who); }));
+  table.bind("refund-create", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.refund(a, who); }));
   table.bind("bank-line-reject", scoped([&c](const Json& a, const tenancy::Caller& who) { return c.rejectLine(a, who); }));
   auto& t = topups;
   table.bind("topup-product-set", scoped([&t](const Json& a, const tenancy::Caller& who) { return t.setProduct(a, who); }));

@@ -221,6 +221,11 @@ ControlReply BillingService::creditNote(const Json& args, const Caller& caller) 
     if (!inv || inv->kind != "invoice") return core::notFound("invoice: no invoice '" + id + "'");
     if (inv->status != "issued") return core::failedPrecondition("invoice '" + id + "' is a draft: it can still change");
     if (inv->credited) return core::failedPrecondition("invoice '" + id + "' has a credit note already");
+    EDGE_ASSIGN_OR_RETURN(int64_t refunded, st.creditedAmount(t.id, id));
+    if (refunded > 0)
+      return core::failedPrecondition("invoice '" + id + "' has refund credit notes already (" +
+                                      ::billing::formatMoney(refunded, inv->currency) +
+                                      "): refund the rest of its payment instead");
     if (inv->total < 0) return core::failedPrecondition("invoice '" + id + "' is a credit itself");
     EDGE_ASSIGN_OR_RETURN(std::vector<InvoiceLine> lines, st.lines(id));
     for (InvoiceLine& l : lines) {

@@ -569,6 +569,32 @@ core::Result<std::optional<Payment>> BillingStore::paymentByKey(const std::strin
                                         r->text(6), r->int64(7), r->int64(8), r->int64(9)});
 }
 
+core::Result<std::optional<Payment>> BillingStore::payment(const std::string& tenantId, const std::string& id) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
+                        tx_.queryOne("SELECT id, tenant_id, username, method, currency, reference, idempotency_key, "
+                                     "amount, day, created_at FROM payments WHERE tenant_id = $1 AND id = $2",
+                                     {tenantId, id}));
+  if (!r) return std::optional<Payment>();
+  return std::optional<Payment>(Payment{r->text(0), r->text(1), r->text(2), r->text(3), r->text(4), r->text(5),
+                                        r->text(6), r->int64(7), r->int64(8), r->int64(9)});
+}
+
+core::Result<std::optional<Invoice>> BillingStore::creditNoteByReference(const std::string& tenantId,
+                                                                         const std::string& reference) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
+                        tx_.queryOne(std::string("SELECT ") + kInvoiceColumns +
+                                         " FROM invoices WHERE tenant_id = $1 AND kind = 'credit-note' AND reference = $2",
+                                     {tenantId, reference}));
+  if (!r) return std::optional<Invoice>();
+  return std::optional<Invoice>(invoiceFrom(*r));
+}
+
+core::Result<int64_t> BillingStore::creditedAmount(const std::string& tenantId, const std::string& invoiceId) {
+  return tx_.queryInt64("SELECT COALESCE(-sum(total), 0) FROM invoices WHERE tenant_id = $1 AND kind = 'credit-note' "
+                        "AND credits = $2",
+                        {tenantId, invoiceId});
+}
+
 core::Status BillingStore::insertAllocation(const std::string& paymentId, const std::string& invoiceId, int64_t amount) {
   return tx_
       .exec("INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ($1, $2, $3)",

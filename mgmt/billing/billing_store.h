@@ -183,6 +183,11 @@ class BillingStore {
   // Whether the key was new (false: the payment with this key exists; nothing written).
   core::Result<bool> insertPayment(const Payment& p);
   core::Result<std::optional<Payment>> paymentByKey(const std::string& tenantId, const std::string& key);
+  core::Result<std::optional<Payment>> payment(const std::string& tenantId, const std::string& id);
+  // The credit note issued for a refund started from mgmt (its reference is "refund:<provider id>").
+  core::Result<std::optional<Invoice>> creditNoteByReference(const std::string& tenantId, const std::string& reference);
+  // What credit notes have credited of the invoice so far (minor units, positive).
+  core::Result<int64_t> creditedAmount(const std::string& tenantId, const std::string& invoiceId);
   core::Status insertAllocation(const std::string& paymentId, const std::string& invoiceId, int64_t amount);
 
   // For verify: entries whose lines do not sum to zero; accounts whose balance differs from the

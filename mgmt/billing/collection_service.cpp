@@ -221,19 +221,8 @@ ControlReply CollectionService::createCheckout(const Json& args, const Caller& c
                                     {"amount", ::billing::formatMoney(open, inv.currency)}});
 }
 
-core::Result<CheckoutSession> CollectionService::startCheckout(const ProviderAccount& account, const CheckoutRequest& req) {
-  if (d_.providerUrl.empty())
-    return core::failedPrecondition("online payments are off: set payments.provider-url in mgmtd's config");
-  using core::web::urlEncode;
-  std::string form = "mode=payment&client_reference_id=" + urlEncode(req.clientReference) +
-                     "&line_items%5B0%5D%5Bquantity%5D=1" +
-                     "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=" + urlEncode(lowerCase(req.currency)) +
-                     "&line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=" + std::to_string(req.amount) +
-                     "&line_items%5B0%5D%5Bprice_data%5D%5Bproduct_data%5D%5Bname%5D=" + urlEncode(req.title) +
-                     "&metadata%5Btenant%5D=" + urlEncode(req.tenantId);
-  for (const auto& [k, v] : req.metadata) form += "&metadata%5B" + urlEncode(k) + "%5D=" + urlEncode(v);
-  if (!req.successUrl.empty()) form += "&success_url=" + urlEncode(req.successUrl);
-  if (!req.cancelUrl.empty()) form += "&cancel_url=" + urlEncode(req.cancelUrl);
+core::Result<Json> CollectionService::providerPost(const ProviderAccount& account, const std::string& path,
+                                                 const std::string& form, const std::string& key, const std::string& what) {
   EDGE_ASSIGN_OR_RETURN(core::HttpsEndpoint endpoint, core::parseHttpsUrl(d_.providerUrl));
   core::HttpsClientOptions options;
   options.endpoint = endpoint;
@@ -247,22 +236,40 @@ core::Result<CheckoutSession> CollectionService::startCheckout(const ProviderAcc
   options.timeoutMs = 10000;
   options.maxResponseBytes = 256 * 1024;
   core::Result<core::HttpsResponse> answer =
-      core::httpsRequest(options, "POST", "/v1/checkout/sessions", form, "application/x-www-form-urlencoded",
-                         {{"Authorization", "Bearer " + account.secretKey}, {"Idempotency-Key", req.key}});
+      core::httpsRequest(options, "POST", path, form, "application/x-www-form-urlencoded",
+                         {{"Authorization", "Bearer " + account.secretKey}, {"Idempotency-Key", key}});
   if (!answer.isOk()) return core::Status(core::Code::kUnavailable, "payment provider: " + answer.status().message());
   core::Result<Json> body = core::parseJsonWithComments(answer->body, "payment provider's answer", {256 * 1024, 16});
   if (answer->status != 200) {
     std::string why = body.isOk() && (*body)["error"].is_object() ? (*body)["error"].value("message", "") : "";
     return core::Status(answer->status >= 500 ? core::Code::kUnavailable : core::Code::kFailedPrecondition,
-                        "payment provider refused the checkout (HTTP " + std::to_string(answer->status) +
+                        "payment provider refused " + what + " (HTTP " + std::to_string(answer->status) +
                             (why.empty() ? "" : ": " + why) + ")");
   }
-  if (!body.isOk() || !body->is_object() || !(*body)["id"].is_string() || !(*body)["url"].is_string())
+  if (!body.isOk()) return core::Status(core::Code::kUnavailable, "payment provider: an answer that is not JSON");
+  return *body;
+}
+
+core::Result<CheckoutSession> CollectionService::startCheckout(const ProviderAccount& account, const CheckoutRequest& req) {
+  if (d_.providerUrl.empty())
+    return core::failedPrecondition("online payments are off: set payments.provider-url in mgmtd's config");
+  using core::web::urlEncode;
+  std::string form = "mode=payment&client_reference_id=" + urlEncode(req.clientReference) +
+                     "&line_items%5B0%5D%5Bquantity%5D=1" +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=" + urlEncode(lowerCase(req.currency)) +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=" + std::to_string(req.amount) +
+                     "&line_items%5B0%5D%5Bprice_data%5D%5Bproduct_data%5D%5Bname%5D=" + urlEncode(req.title) +
+                     "&metadata%5Btenant%5D=" + urlEncode(req.tenantId);
+  for (const auto& [k, v] : req.metadata) form += "&metadata%5B" + urlEncode(k) + "%5D=" + urlEncode(v);
+  if (!req.successUrl.empty()) form += "&success_url=" + urlEncode(req.successUrl);
+  if (!req.cancelUrl.empty()) form += "&cancel_url=" + urlEncode(req.cancelUrl);
+  EDGE_ASSIGN_OR_RETURN(Json body, providerPost(account, "/v1/checkout/sessions", form, req.key, "the checkout"));
+  if (!body.is_object() || !body["id"].is_string() || !body["url"].is_string())
     return core::Status(core::Code::kUnavailable, "payment provider: an answer without id and url");
   CheckoutSession s;
   s.tenantId = req.tenantId;
-  s.id = (*body)["id"].get<std::string>();
-  s.url = (*body)["url"].get<std::string>();
+  s.id = body["id"].get<std::string>();
+  s.url = body["url"].get<std::string>();
   s.invoiceId = req.invoiceId;
   s.orderId = req.orderId;
   s.amount = req.amount;

@@ -22,8 +22,9 @@
 //    accepted as a customer's payment.
 //  - A tenant caller reaches only its own tenant.
 //  - Refunds and disputes (ADR 0058) reverse the online payment they name, once per refund or
-//    dispute id; a paid top-up checkout books a paid invoice and queues the top-up to the boxes in
-//    the webhook's unit of work. Provider secrets are stored sealed (setSecrets) and opened by account().
+//    dispute id, whether the refund started at the provider or from mgmt (refund-create, ADR 0066);
+//    a paid top-up checkout books a paid invoice and queues the top-up to the boxes in the webhook's
+//    unit of work. Provider secrets are stored sealed (setSecrets) and opened by account().
 #pragma once
 
 #include <map>
@@ -86,6 +87,12 @@ class CollectionService {
   core::ControlReply listLines(const core::Json& args, const tenancy::Caller& caller);       // bank-line-list
   core::ControlReply acceptLine(const core::Json& args, const tenancy::Caller& caller);      // bank-line-accept
   core::ControlReply rejectLine(const core::Json& args, const tenancy::Caller& caller);      // bank-line-reject
+  // refund-create (refunds.cpp, ADR 0066): money back to the customer from an online payment, full or
+  // partial, asked of the provider with an idempotency key derived from `key` (the same key gives
+  // the provider's first refund back), then booked once by the provider's refund id: the payment's
+  // reversal (as the provider's refund webhook books it, ADR 0058) and a credit note for what the
+  // payment paid on invoices, which settles what the reversal reopened (issued invoices unchanged).
+  core::ControlReply refund(const core::Json& args, const tenancy::Caller& caller);
 
   // One webhook delivery for tenant `tenantId` (from the URL). The answer's JSON on success; errors:
   // kNotFound (no such tenant or no provider account), kInvalidArgument (malformed, stale, replayed,
@@ -112,6 +119,12 @@ class CollectionService {
   // A refund or dispute event (ADR 0058), inside the webhook's unit of work.
   core::Result<core::Json> takeBack(store::Transaction& tx, const std::string& tenantId, const std::string& eventId,
                                     const std::string& type, const core::Json& object, int64_t now);
+
+  // A form-encoded POST to the provider with the account's secret key and `key` as the idempotency
+  // key; the answer's JSON when it is 200. kUnavailable: the provider cannot be reached or answers
+  // 5xx; kFailedPrecondition: it refused `what` (4xx).
+  core::Result<core::Json> providerPost(const ProviderAccount& account, const std::string& path, const std::string& form,
+                                        const std::string& key, const std::string& what);
 
   Deps d_;
   std::shared_ptr<const core::SecretBox> secrets_;

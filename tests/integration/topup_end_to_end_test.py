@@ -16,7 +16,8 @@ check-in and applies it once (ADR 0066).
 Then the money comes back through the provider: a partial refund reopens 1.00 of the invoice, a
 dispute takes 2.00 (a chargeback) and is won (the 2.00 comes back as a payment), a second dispute
 takes 3.00 and is lost; each event delivered twice applies once, and `billing verify` passes after
-each. The provider secrets are sealed in mgmt.db (no plain secret in the database file), the key
+each. A refund started from mgmt (`refund create`) is asked of the provider with an idempotency key
+and booked once with a credit note (ADR 0066). The provider secrets are sealed in mgmt.db (no plain secret in the database file), the key
 file is 0600, and neither `payment-provider` answers nor the audit log show them.
 
 Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
@@ -261,6 +262,45 @@ class TopupEndToEnd(unittest.TestCase):
         self.assertEqual(self.invoice()["paid-minor"], 200)
         balance = m.ctl_json("billing", "balance", "--tenant", "acme", "--username", "rita")[0]
         self.assertEqual((balance["owed-minor"], balance["credit-minor"]), (400, 0), balance)
+        self.verify()
+
+    def test_4_a_refund_started_from_mgmt_books_once_with_a_credit_note(self):
+        m = self.mgmt
+        sam = m.ctl_json("topup-order", "list", "--tenant", "acme", "--username", "sam")[0]
+        invoice = lambda: m.ctl_json("invoice", "show", "--tenant", "acme", "--invoice", sam["invoice"])  # noqa: E731
+        self.assertEqual((invoice()["total-minor"], invoice()["paid-minor"]), (600, 600))
+        refund = ("refund", "create", "--tenant", "acme", "--payment", sam["payment"])
+        # Too much, and not an online payment: refused with the field named; nothing asked of the provider.
+        r = m.ctl(*refund, "--amount", "7.00", "--key", "too-much", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("amount: at most 6.00 EUR", r.stdout + r.stderr)
+        # A partial refund of 2.40 (tax 0.40 of it): the provider refunds it, mgmt books the reversal
+        # and credit note 1, whose credit settles what the reversal reopened: the invoice stays paid.
+        first = m.ctl_json(*refund, "--amount", "2.40", "--key", "goodwill-1")
+        self.assertTrue(first["refund"].startswith("re_"), first)
+        note = first["credit-note"]
+        self.assertEqual((note["number"], note["total-minor"], note["tax-minor"], note["credits"]),
+                         (1, -240, -40, sam["invoice"]), note)
+        self.assertEqual(invoice()["paid-minor"], 600)
+        balance = m.ctl_json("billing", "balance", "--tenant", "acme", "--username", "sam")[0]
+        self.assertEqual((balance["owed-minor"], balance["credit-minor"]), (0, 0), balance)
+        self.verify()
+        # The same key again: the provider's first refund back, nothing booked twice; its webhook too.
+        again = m.ctl_json(*refund, "--amount", "2.40", "--key", "goodwill-1")
+        self.assertEqual((again["refund"], again["credit-note"]["id"]), (first["refund"], note["id"]))
+        self.resend(self.acknowledged("refund.created", first["refund"]))
+        notes = [i for i in m.ctl_json("invoice", "list", "--tenant", "acme") if i["kind"] == "credit-note"]
+        self.assertEqual(len(notes), 1, notes)
+        # The rest (3.60) without --amount: credit note 2; then nothing is left, and the invoice cannot
+        # be credited in full on top of its refunds.
+        rest = m.ctl_json(*refund, "--key", "goodwill-2")
+        self.assertEqual((rest["amount-minor"], rest["credit-note"]["number"], rest["credit-note"]["total-minor"]),
+                         (360, 2, -360), rest)
+        r = m.ctl(*refund, "--key", "goodwill-3", check=False)
+        self.assertIn("nothing left to refund", r.stdout + r.stderr)
+        r = m.ctl("credit-note", "add", "--tenant", "acme", "--invoice", sam["invoice"], check=False)
+        self.assertIn("refund credit notes already", r.stdout + r.stderr)
+        self.assertEqual(invoice()["paid-minor"], 600)
         self.verify()
 
     def test_3_provider_secrets_are_sealed_at_rest_and_never_shown(self):

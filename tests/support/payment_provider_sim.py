@@ -19,6 +19,7 @@ standard library only.
                                   (default: what is left of the payment): the refund succeeds at once
                                   and a refund.created event (object "refund", status "succeeded") is
                                   delivered like the others. -> 200 {"id": "re_...", "object": "refund", ...}
+                                  Idempotency-Key: the same key and body give the first refund back
   For tests (loopback only): GET /_sim/events (every event with its deliveries: status, signature
   header, body), POST /_sim/events/ID/resend (deliver once more, a fresh signature: a duplicate),
   POST /_sim/disputes (JSON {"payment_intent", "amount"}: the cardholder disputes the payment; a
@@ -292,7 +293,19 @@ def make_handler(provider):
             if path == "/v1/refunds":
                 if not self.authorized():
                     return
+                # Idempotency-Key as for checkouts: the same key and body give the first refund back.
+                key = self.headers.get("Idempotency-Key")
+                with provider.lock:
+                    if key and ("refund", key) in provider.idempotency:
+                        first_body, first = provider.idempotency[("refund", key)]
+                        if first_body != raw:
+                            return self.send(400, {"error": {"type": "idempotency_error",
+                                                             "message": "Keys for idempotent requests can only be used with the same parameters they were first used with."}})
+                        return self.send(first[0], first[1])
                 status, answer = provider.refund(urllib.parse.parse_qs(raw.decode(), keep_blank_values=True))
+                if key and status == 200:
+                    with provider.lock:
+                        provider.idempotency[("refund", key)] = (raw, (status, answer))
                 return self.send(status, answer)
             if path == "/_sim/disputes":
                 try:

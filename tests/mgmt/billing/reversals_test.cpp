@@ -9,6 +9,7 @@
 #include "core/pki.h"
 #include "core/secret_box.h"
 #include "mgmt/billing/collection_store.h"
+#include "mgmt/billing/refunds.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -224,4 +225,81 @@ TEST(Reversals, OldWebhookEventsArePurgedAfterTheRetentionAndRecentOnesKept) {
   CHECK_EQUAL(0, *s.f.platform->collection.purgeWebhooks(1));
   CHECK_TRUE(counts() == std::make_pair(int64_t{1}, int64_t{0}));
   s.verified();
+}
+
+// A refund started from mgmt (refund-create, ADR 0066), its two units of work without the provider's
+// HTTP call between them (topup_end_to_end makes that call against the simulator): planned, then
+// booked once by the provider's refund id with a credit note whose credit settles what the reversal
+// reopened, so the invoice stays paid; the provider's webhook of the same refund before or after
+// books nothing more; more than is left is refused; the invoice cannot be credited in full on top.
+TEST(Reversals, ARefundStartedFromMgmtIsBookedOnceWithACreditNote) {
+  Shop s;
+  s.must("payment-provider-set", {{"secret-key", kSecretKey}, {"webhook-secret", kWebhookSecret}});
+  s.payOnline();
+  std::string paymentId;
+  CHECK_TRUE(s.f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(std::optional<mgmt::billing::Payment> p,
+                          mgmt::billing::BillingStore(tx).paymentByKey(s.acme, "online:pi_unit_1"));
+    paymentId = p ? p->id : "";
+    return core::Status::ok();
+  }).isOk());
+  auto plan = [&](std::optional<int64_t> amount) {
+    core::Result<mgmt::billing::RefundPlan> out = core::internalError("not run");
+    CHECK_TRUE(s.f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+      out = mgmt::billing::planRefund(tx, s.acme, paymentId, amount, "EUR");
+      return core::Status::ok();
+    }).isOk());
+    return out;
+  };
+  auto book = [&](const mgmt::billing::RefundPlan& p, const std::string& refundId) {
+    Json out;
+    core::Status st = s.f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(out, mgmt::billing::bookRefund(tx, p, refundId, s.f.now()));
+      return core::Status::ok();
+    });
+    if (!st.isOk()) FAIL(st.toString().c_str());
+    return out;
+  };
+
+  // 12.00 of the 36.00 (tax 2.00 of it): credit note 1; the invoice stays paid, nothing owed or credited.
+  core::Result<mgmt::billing::RefundPlan> first = plan(1200);
+  CHECK_TRUE(first.isOk());
+  CHECK_EQUAL(1200, first->invoicePart);
+  STRCMP_EQUAL(s.invoice.c_str(), first->creditInvoice.c_str());
+  Json booked = book(*first, "re_mgmt_1");
+  const Json note = booked["credit-note"];
+  CHECK_EQUAL(1, note["number"].get<int64_t>());
+  CHECK_EQUAL(-1200, note["total-minor"].get<int64_t>());
+  CHECK_EQUAL(-200, note["tax-minor"].get<int64_t>());
+  STRCMP_EQUAL(s.invoice.c_str(), note["credits"].get<std::string>().c_str());
+  CHECK_EQUAL(3600, s.paid());
+  s.verified();
+  // Booked again (a retry with the same key gives the same refund id), then the provider's webhook.
+  Json again = book(*first, "re_mgmt_1");
+  STRCMP_EQUAL(note["id"].get<std::string>().c_str(), again["credit-note"]["id"].get<std::string>().c_str());
+  CHECK_TRUE(s.must(Shop::event("evt_re_mgmt_1", "refund.created", refund("re_mgmt_1", 1200)))["duplicate"].get<bool>());
+  CHECK_EQUAL(3600, s.paid());
+  const Json balance = s.must("billing-balance", {{"username", "alice"}}).arguments[0];
+  CHECK_EQUAL(0, balance["owed-minor"].get<int64_t>());
+  CHECK_EQUAL(0, balance["credit-minor"].get<int64_t>());
+
+  // More than is left is refused, naming the field.
+  core::Result<mgmt::billing::RefundPlan> tooMuch = plan(2401);
+  CHECK_TRUE(tooMuch.status().code() == core::Code::kInvalidArgument);
+  CHECK_TRUE(tooMuch.status().message().find("amount: at most 24.00 EUR") != std::string::npos);
+  // The rest, its webhook first this time (it reopens 24.00), then the booking: credit note 2 settles it.
+  core::Result<mgmt::billing::RefundPlan> rest = plan(std::nullopt);
+  CHECK_TRUE(rest.isOk());
+  CHECK_EQUAL(2400, rest->amount);
+  s.must(Shop::event("evt_re_mgmt_2", "refund.created", refund("re_mgmt_2", 2400)));
+  CHECK_EQUAL(1200, s.paid());
+  Json second = book(*rest, "re_mgmt_2");
+  CHECK_EQUAL(2, second["credit-note"]["number"].get<int64_t>());
+  CHECK_EQUAL(-2400, second["credit-note"]["total-minor"].get<int64_t>());
+  CHECK_EQUAL(3600, s.paid());
+  s.verified();
+  CHECK_TRUE(plan(std::nullopt).status().code() == core::Code::kFailedPrecondition);
+  core::ControlReply full = s.f.call("credit-note-add", {{"tenant", "acme"}, {"invoice", s.invoice}});
+  CHECK_FALSE(full.ok());
+  CHECK_TRUE(full.text.find("refund credit notes already") != std::string::npos);
 }
