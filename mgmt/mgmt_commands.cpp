@@ -497,6 +497,9 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-balance", "billing balance", "--tenant T [--username U]", "what each customer owes and holds as credit")
           .args({tenant(), text("username", false, 253)})
           .role("tenant"),
+      command("billing-aging", "billing aging", "--tenant T [--date DATE] [--format json|csv]", "accounts receivable aging: what each customer owes on issued invoices by days overdue (not due, 1-30, 31-60, 61-90, 90+)")
+          .args({tenant(), text("date", false, 10), text("format", false, 4)})
+          .role("tenant"),
       command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
           .args({tenant()})
           .role("tenant"),

@@ -57,6 +57,10 @@ class BillingService {
   core::ControlReply refund(const core::Json& args, const tenancy::Caller& caller);         // refund-add
   core::ControlReply balances(const core::Json& args, const tenancy::Caller& caller);       // billing-balance
   core::ControlReply verify(const core::Json& args, const tenancy::Caller& caller);         // billing-verify
+  // billing-aging (reports.cpp): what customers owe on issued invoices at a day, by how long it is
+  // overdue (not yet due, 1-30, 31-60, 61-90, over 90 days), per customer and in total; --format csv
+  // answers the same table as CSV text (a cell that a spreadsheet would run as a formula is quoted).
+  core::ControlReply aging(const core::Json& args, const tenancy::Caller& caller);
 
   // The billing run of one tenant as of `day`: every due period of every subscription becomes a
   // draft (issued too when `finalize`), then the open one-time charges; `batch` subscriptions per

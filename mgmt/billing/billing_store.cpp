@@ -392,6 +392,17 @@ core::Result<std::vector<Invoice>> BillingStore::openInvoices(const std::string&
   return out;
 }
 
+core::Result<std::vector<BillingStore::OpenByDue>> BillingStore::openByDueDay(const std::string& tenantId) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT username, due_day, sum(total - paid) FROM invoices WHERE tenant_id = $1 "
+                                  "AND status = 'issued' AND kind = 'invoice' AND paid < total "
+                                  "GROUP BY username, due_day ORDER BY username, due_day",
+                                  {tenantId}));
+  std::vector<OpenByDue> out;
+  for (const Row& r : rows) out.push_back(OpenByDue{r.text(0), r.int64(1), r.int64(2)});
+  return out;
+}
+
 namespace {
 
 // "INSERT INTO <head> VALUES ($1, ..., $k), ..." for `rows` rows of `columns` values.

@@ -163,6 +163,13 @@ class BillingStore {
   core::Status markCredited(const std::string& invoiceId);
   // The customer's issued invoices with something left to pay, oldest number first.
   core::Result<std::vector<Invoice>> openInvoices(const std::string& tenantId, const std::string& username);
+  // What issued invoices (not credit notes) leave open, summed by customer and due day, by customer
+  // then due day: {username, due day, open amount}.
+  struct OpenByDue {
+    std::string username;
+    int64_t dueDay = 0, open = 0;
+  };
+  core::Result<std::vector<OpenByDue>> openByDueDay(const std::string& tenantId);
 
   // Entries with consecutive ids from `firstId`, and their lines, in multi-row INSERTs of at most
   // kRowsPerInsert rows (a handful of statement texts, each prepared once per connection); the

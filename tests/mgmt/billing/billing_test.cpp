@@ -353,6 +353,45 @@ TEST(Billing, OneTimeChargesGoOnTheNextRun) {
   b.verified();
 }
 
+// Accounts receivable aging (billing-aging): what issued invoices leave open, by days past their due
+// day (payment terms 14 days) at the report's date, per customer and in total; paid parts are gone;
+// the CSV has the same table.
+TEST(Billing, AgingPutsWhatIsOwedInBucketsByDaysOverdue) {
+  Books b;
+  b.must("charge-add", {{"username", "alice"}, {"description", "installation"}, {"amount", "10.00"}, {"date", "2026-01-01"}});
+  b.must("billing-run", {{"date", "2026-01-01"}, {"finalize", true}});  // due 2026-01-15
+  b.must("charge-add", {{"username", "bob"}, {"description", "router"}, {"amount", "20.00"}, {"date", "2026-03-01"}});
+  b.must("billing-run", {{"date", "2026-03-01"}, {"finalize", true}});  // due 2026-03-15
+  b.must("charge-add", {{"username", "alice"}, {"description", "top-up"}, {"amount", "5.00"}, {"date", "2026-04-10"}});
+  b.must("billing-run", {{"date", "2026-04-10"}, {"finalize", true}});  // due 2026-04-24
+  b.must("payment-add", {{"username", "bob"}, {"amount", "5.00"}, {"key", "bob-part"}});
+
+  const Json r = b.must("billing-aging", {{"date", "2026-04-20"}}).arguments;
+  STRCMP_EQUAL("2026-04-20", r["date"].get<std::string>().c_str());
+  LONGS_EQUAL(2, r["customers"].size());
+  const Json alice = r["customers"][0], bob = r["customers"][1];
+  STRCMP_EQUAL("alice", alice["customer"].get<std::string>().c_str());
+  CHECK_EQUAL(500, alice["current-minor"].get<int64_t>());    // due in 4 days
+  CHECK_EQUAL(1000, alice["over-90-minor"].get<int64_t>());   // 95 days overdue
+  CHECK_EQUAL(1500, alice["total-minor"].get<int64_t>());
+  CHECK_EQUAL(1500, bob["31-60-minor"].get<int64_t>());       // 36 days overdue, 5.00 of 20.00 paid
+  CHECK_EQUAL(0, bob["1-30-minor"].get<int64_t>());
+  CHECK_EQUAL(3000, r["totals"]["total-minor"].get<int64_t>());
+  CHECK_EQUAL(1000, r["totals"]["over-90-minor"].get<int64_t>());
+  // On 2026-04-25 alice's 5.00 is 1 day overdue.
+  CHECK_EQUAL(500, b.must("billing-aging", {{"date", "2026-04-25"}}).arguments["customers"][0]["1-30-minor"].get<int64_t>());
+
+  const std::string csv = b.must("billing-aging", {{"date", "2026-04-20"}, {"format", "csv"}}).arguments["csv"].get<std::string>();
+  STRCMP_EQUAL("customer,current,1-30,31-60,61-90,over-90,total\r\n"
+               "alice,5.00,0.00,0.00,0.00,10.00,15.00\r\n"
+               "bob,0.00,0.00,15.00,0.00,0.00,15.00\r\n"
+               "total,5.00,0.00,15.00,0.00,10.00,30.00\r\n",
+               csv.c_str());
+  core::ControlReply bad = b.call("billing-aging", {{"format", "xml"}});
+  CHECK(bad.code == core::Code::kInvalidArgument);
+  CHECK(bad.text.find("format") != std::string::npos);
+}
+
 TEST(Billing, VerifyFindsBooksThatDoNotAddUp) {
   Books b;
   b.subscribe("alice", {{"start", "2026-01-01"}});
