@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/command/command.h"
 #include "core/log.h"
+#include "core/pki.h"
 #include "mgmt/api/admin_api.h"
 #include "mgmt/api/auth_api.h"
 #include "mgmt/api/device_api.h"
@@ -68,8 +69,14 @@ console::ConsoleSignup consoleSignup(api::SignupGate& gate) {
 
 // The console's partner application form: the signup gate's address bucket, then the partner
 // programme's service with its own caps (ADR 0037, 0055).
-console::ConsolePartnerApply consolePartnerApply(api::SignupGate& gate, partners::ProgramService& program) {
+console::ConsolePartnerApply consolePartnerApply(api::SignupGate& gate, partners::ProgramService& program,
+                                                 const std::string& visitorKey) {
   console::ConsolePartnerApply a;
+  // A referral link's visitor is a keyed hash of the address (the key shared by every replica): the
+  // same visitor counts once a day, and the address itself is never stored (ADR 0065).
+  a.visit = [&program, visitorKey](const std::string& code, const std::string& remote) {
+    return program.visit(code, core::pki::sha256Hex(visitorKey + "\n" + remote).substr(0, 32));
+  };
   a.admit = [&gate](const std::string& remote) {
     const int64_t wait = gate.take(remote);
     return wait == 0 ? std::string() : gate.refusalText(wait);
@@ -220,7 +227,9 @@ core::Status Mgmtd::start() {
   console_ = std::make_unique<console::Console>(commands_, consoleAuth(), *consoleSessions_, *consoleKey, consoleOptions);
   EDGE_RETURN_IF_ERROR(console_->init().withContext("console"));
   console_->setSignup(consoleSignup(*signupGate_));
-  console_->setPartnerApply(consolePartnerApply(*signupGate_, platform_->partnerProgram));
+  core::Result<std::string> visitorKey = access::sharedWebKey(*storage_, "referral-visitor", nowUnix);
+  if (!visitorKey.isOk()) return visitorKey.status().withContext("referral visitor key");
+  console_->setPartnerApply(consolePartnerApply(*signupGate_, platform_->partnerProgram, *visitorKey));
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
       selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance(),

@@ -114,6 +114,13 @@ void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
       if (n > 0) core::logInfo("mgmtd: ", n, " old webhook event(s) and signature(s) purged");
       return core::Status::ok();
     });
+    // Partner tiers by trailing performance (ADR 0055, 0065): each scope with tier rules once a day;
+    // the run's outcome is the scope's last run (partner tiers-review, the console's Tiers page).
+    run("partner-tiers-review", [this]() -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(int64_t n, platform_.partnerProgram.scheduledTiersReview());
+      if (n > 0) core::logInfo("mgmtd: the partner tier review ran for ", n, " level(s)");
+      return core::Status::ok();
+    });
     run("demo-lifecycle", [this]() -> core::Status {
       EDGE_ASSIGN_OR_RETURN(onboarding::OnboardingService::LifecycleReport r, platform_.onboarding.lifecycle());
       for (const std::string& n : r.reminded) core::logInfo("mgmtd: demo tenant '", n, "' reminded of its expiry");

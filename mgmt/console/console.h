@@ -121,6 +121,9 @@ struct ConsolePartnerApply {
   // The application from `remote`: its answer, or kInvalidArgument "field: ..." / kResourceExhausted.
   std::function<core::Result<core::Json>(const core::Json& fields, const std::string& remote)> submit;
   core::Json types = core::Json::array();  // the type select's choices: [{"value", "text"}]
+  // A visit through a referral link (ADR 0065): the partner's {"name", "code", "level", "tenant",
+  // "window-days"} after recording it for `remote`; kNotFound for a code no active partner has.
+  std::function<core::Result<core::Json>(const std::string& code, const std::string& remote)> visit;
 };
 
 struct ConsoleOptions {
@@ -298,6 +301,28 @@ class Console {
   core::HttpResponse partnerStatementPage(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse partnerPayoutsPage(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse partnerCustomersPage(const core::HttpRequest& r, const Visitor& v);
+
+  // partner_admin_pages.cpp: managing the programme (ADR 0055, 0065): applications (approve, reject
+  // with a reason), territories with the conflict rules' words, agreement versions and who accepted
+  // them, the tier review and its scheduled last run. The platform names a tenant with ?tenant=ID.
+  void addPartnerAdminRoutes(const PageRoute& get, const PageRoute& post);
+  // The management pages' tabs and scope (args: {"tenant"} when the platform named one); refuses a
+  // partner's people (403).
+  std::optional<core::HttpResponse> partnerAdminHead(const core::HttpRequest& r, const Visitor& v,
+                                                     const std::string& current, core::Json& data, core::Json& args);
+  core::HttpResponse applicationsPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                      std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse applicationDecide(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse territoriesPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                     std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse territoryAdd(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse territoryRemove(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse agreementsPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                    std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse agreementPublish(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse tiersPage(const core::HttpRequest& r, const Visitor& v);
+  // partner_apply_pages.cpp: a visit through a partner's referral link (public, /ref?code=...).
+  core::HttpResponse referralVisit(const core::HttpRequest& r);
 
   ConsoleSignup signup_;
   ConsolePartnerApply partnerApply_;

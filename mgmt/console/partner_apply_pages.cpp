@@ -150,7 +150,37 @@ HttpResponse Console::partnerApplyPost(const HttpRequest& r) {
   return core::web::redirect(303, "/partners/apply/sent", "Application received");
 }
 
+// A visit through a partner's referral link (ADR 0065): recorded (once per visitor and day, the
+// address never stored), then a page naming the partner and its code, to give at signup within the
+// partner's attribution window. An unknown or suspended partner's code is a 404 that records nothing.
+HttpResponse Console::referralVisit(const HttpRequest& r) {
+  auto it = r.query.find("code");
+  const std::string code = it == r.query.end() ? "" : it->second.substr(0, 32);
+  if (!partnerApply_.visit)
+    return publicPage(r, "partner_ref", "Referral link", Json{{"known", false}},
+                      {core::web::Message::error("Referral links are not set up here.")}, 503);
+  core::Result<Json> partner = partnerApply_.visit(code, r.remote);
+  if (!partner.isOk()) {
+    if (partner.status().code() != core::Code::kNotFound)
+      core::logWarning("console: a referral visit could not be recorded: ", partner.status().toString());
+    const bool missing = partner.status().code() == core::Code::kNotFound;
+    return publicPage(r, "partner_ref", "Referral link", Json{{"known", false}},
+                      {core::web::Message::error(missing ? "This referral link is unknown or no longer valid."
+                                                         : "Something failed on our side; try again in a moment.")},
+                      missing ? 404 : 500);
+  }
+  const Json& p = *partner;
+  Json data{{"known", true},
+            {"name", p.value("name", "")},
+            {"code", p.value("code", "")},
+            {"window", p.value("window-days", 0)},
+            {"platform", p.value("level", "") == "platform"},
+            {"tenant", p.value("tenant", "")}};
+  return publicPage(r, "partner_ref", "Referred by " + p.value("name", std::string()), data, {}, 200);
+}
+
 void Console::addPartnerApplyRoutes(core::HttpServer& server, const core::HttpRouteLimits& anonymous) {
+  server.route("GET", "/ref", [this](const HttpRequest& r) { return referralVisit(r); });
   server.route("GET", "/partners/apply", [this](const HttpRequest& r) {
     return partnerApplyPage(r, Json::object(), Json::object(), {}, 200);
   });

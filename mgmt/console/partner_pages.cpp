@@ -95,6 +95,7 @@ void Console::addPartnerRoutes(const PageRoute& get, const PageRoute& post) {
   get("/partner/statement", [this](const HttpRequest& r, const Visitor& v) { return partnerStatementPage(r, v); });
   get("/partner/payouts", [this](const HttpRequest& r, const Visitor& v) { return partnerPayoutsPage(r, v); });
   get("/partner/customers", [this](const HttpRequest& r, const Visitor& v) { return partnerCustomersPage(r, v); });
+  addPartnerAdminRoutes(get, post);
 }
 
 Json Console::partnerArgs(const HttpRequest& r, const Visitor& v) const {
@@ -141,9 +142,9 @@ HttpResponse Console::partnersPage(const HttpRequest& r, const Visitor& v) {
     return page(v, "refused", "Not for partners", Json::object(),
                 {Message::error("This page is for the people who manage partners: your own figures are under Earnings.")},
                 403);
-  Json args = Json::object();
-  const std::string tenant = v.user.platform() ? query(r, "tenant") : "";
-  if (!tenant.empty()) args["tenant"] = tenant;
+  Json data = Json::object(), args;
+  if (auto refused = partnerAdminHead(r, v, "", data, args)) return std::move(*refused);
+  const std::string tenant = data["tenant"].get<std::string>();
   core::ControlReply list = run(v, "partner-list", args);
   if (!list.ok()) return refuse(v, list);
   Json rows = Json::array();
@@ -151,8 +152,9 @@ HttpResponse Console::partnersPage(const HttpRequest& r, const Visitor& v) {
     rows.push_back({{"id", text(p, "id")},      {"name", text(p, "name")},   {"level", text(p, "level")},
                     {"tenant", text(p, "tenant")}, {"type", text(p, "type")}, {"tier", text(p, "tier")},
                     {"status", text(p, "status")}, {"currency", text(p, "currency")}});
-  return page(v, "partners", "Partners",
-              Json{{"rows", rows}, {"none", rows.empty()}, {"platform", v.user.platform()}, {"tenant", tenant}});
+  data["rows"] = rows;
+  data["none"] = rows.empty();
+  return page(v, "partners", "Partners", data);
 }
 
 HttpResponse Console::partnerPage(const HttpRequest& r, const Visitor& v, Json form, std::vector<Message> messages,
@@ -195,6 +197,10 @@ HttpResponse Console::partnerPage(const HttpRequest& r, const Visitor& v, Json f
   data["chart"] = earningsSvg(months);
   data["rows"] = rows;
   data["referral_code"] = text(p, "referral-code");
+  // The link a partner shares: this console's own address (the Host the visitor reached it by).
+  auto host = r.headers.find("host");
+  data["referral_link"] = (host == r.headers.end() ? std::string() : "https://" + host->second.substr(0, 255)) +
+                          "/ref?code=" + core::web::urlEncode(text(p, "referral-code"));
   data["referral_window"] = text(p, "referral-window-days");
   data["tier"] = text(p, "tier");
   data["type"] = text(p, "type");
@@ -335,6 +341,15 @@ HttpResponse Console::partnerCustomersPage(const HttpRequest& r, const Visitor& 
   }
   char rate[16];
   std::snprintf(rate, sizeof rate, "%.0f%%", signedUp == 0 ? 0.0 : 100.0 * static_cast<double>(paying) / static_cast<double>(signedUp));
+  // The first stage: visits through the referral link within the attribution window (partner-show
+  // counts them; a visit is anonymous, so it is a count, not a row).
+  const int64_t visits = number(data["partner"], "referral-visits");
+  char signupRate[16];
+  std::snprintf(signupRate, sizeof signupRate, "%.0f%%",
+                visits == 0 ? 0.0 : 100.0 * static_cast<double>(referred) / static_cast<double>(visits));
+  data["visits"] = visits;
+  data["referral_window"] = text(data["partner"], "referral-window-days");
+  data["signup_rate"] = visits == 0 ? std::string("no visit yet") : std::string(signupRate);
   data["rows"] = rows;
   data["none"] = rows.empty();
   data["signed_up"] = signedUp;

@@ -351,6 +351,9 @@ ControlReply PartnerService::show(const Json& args, const Caller& caller) {
         int64_t approvedSum = 0, paidSum = 0;
         for (const Payout& x : approved) approvedSum += x.amount;
         for (const Payout& x : paid) paidSum += x.amount;
+        // Visits through the referral link within the attribution window (ADR 0065): the leads' first stage.
+        EDGE_ASSIGN_OR_RETURN(int64_t visits, ProgramStore(tx).visits(p.id, day - p.referralWindowDays + 1));
+        j["referral-visits"] = visits;
         j["earnings"] = {{"on-hold", money(hold, p.currency)},
                          {"payable", money(balance - hold, p.currency)},
                          {"approved", money(approvedSum, p.currency)},

@@ -263,7 +263,11 @@ ControlReply ProgramService::explain(const Json& args, const Caller& caller) {
   std::string text;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, scopeCaller(caller)));
+        // A place among the platform's partners needs no tenant (the console's "who wins here").
+        Tenant t;
+        if (username || a.has("tenant") || !platformLevel.value_or(false)) {
+          EDGE_ASSIGN_OR_RETURN(t, tenancy::tenantFromArgs(tx, a, scopeCaller(caller)));
+        }
         EDGE_ASSIGN_OR_RETURN(Place place, accountPlace(tx, a, t.id, username.value_or("")));
         ProgramStore ps(tx);
         const std::string scope = platformLevel.value_or(false) ? std::string() : t.id;
@@ -487,12 +491,16 @@ ControlReply ProgramService::tiersReview(const Json& args, const Caller& caller)
   EDGE_ASSIGN_OR_RETURN(int64_t day, dayArg(a, "date", today()));
   EDGE_ASSIGN_OR_RETURN(std::optional<bool> apply, a.boolean("apply"));
   Json out = Json::array();
+  Json lastRun;  // the scheduled review's last run of this scope (null: never)
   int64_t changes = 0;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
         EDGE_ASSIGN_OR_RETURN(std::string scope, scopeArg(tx, a, caller, who));
         ProgramStore ps(tx);
         PartnerStore st(tx);
+        EDGE_ASSIGN_OR_RETURN(std::vector<ProgramStore::ReviewRun> runs, ps.reviewRuns());
+        for (const ProgramStore::ReviewRun& run : runs)
+          if (run.scope == scope && run.reviewedAt > 0) lastRun = Json{{"at", stamp(run.reviewedAt)}, {"note", run.note}};
         EDGE_ASSIGN_OR_RETURN(std::optional<std::string> stored, ps.tierRules(scope));
         if (!stored) return core::failedPrecondition("rules: no tier rules for this level yet (partner tier-rules --rules ...)");
         core::Result<Json> spec = core::parseJsonWithComments(*stored, "rules");
@@ -543,7 +551,60 @@ ControlReply ProgramService::tiersReview(const Json& args, const Caller& caller)
   const bool applied = apply.value_or(false);
   return ControlReply::success(std::to_string(changes) + " tier change(s) " + (applied ? "applied from " : "proposed for ") +
                                    ::billing::formatDay(day) + (applied || changes == 0 ? "" : " (--apply true to apply them)"),
-                               Json{{"date", ::billing::formatDay(day)}, {"applied", applied}, {"partners", out}});
+                               Json{{"date", ::billing::formatDay(day)},
+                                    {"applied", applied},
+                                    {"partners", out},
+                                    {"changes", changes},
+                                    {"last-run", lastRun}});
+}
+
+core::Result<int64_t> ProgramService::scheduledTiersReview() {
+  std::vector<ProgramStore::ReviewRun> runs;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(runs, ProgramStore(tx).reviewRuns());
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  int64_t reviewed = 0;
+  const int64_t day = today();
+  for (const ProgramStore::ReviewRun& run : runs) {
+    if (run.reviewedAt > 0 && run.reviewedAt / 86400 >= day) continue;  // once a day per scope
+    Json args{{"apply", true}};
+    if (!run.scope.empty()) args["tenant"] = run.scope;
+    // As the local operator (the platform's reach): the scope is named, the rules are the scope's own.
+    ControlReply r = tiersReview(args, Caller{"", "", "tiers-review job", ""});
+    const std::string note = (r.ok() ? r.text : "failed: " + r.text).substr(0, 500);
+    EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+      return ProgramStore(tx).setReviewed(run.scope, d_.clock.unixSeconds(), note);
+    }));
+    ++reviewed;
+  }
+  return reviewed;
+}
+
+core::Result<Json> ProgramService::visit(const std::string& code, const std::string& visitor) {
+  if (code.empty() || code.size() > 32 || visitor.empty())
+    return core::notFound("code: no partner has this referral code");
+  Json out;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
+    PartnerStore st(tx);
+    EDGE_ASSIGN_OR_RETURN(std::optional<Partner> p, st.partnerByCode(code));
+    if (!p || p->status != "active") return core::notFound("code: no partner has this referral code");
+    const int64_t now = d_.clock.unixSeconds();
+    EDGE_RETURN_IF_ERROR(ProgramStore(tx).recordVisit(p->id, now / 86400, visitor, now));
+    out = Json{{"name", p->name},
+               {"code", p->referralCode},
+               {"level", p->scope.empty() ? "platform" : "tenant"},
+               {"tenant", ""},
+               {"window-days", p->referralWindowDays}};
+    if (!p->scope.empty()) {
+      EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::loadTenant(tx, p->scope));
+      out["tenant"] = t.name;
+    }
+    return core::Status::ok();
+  }));
+  return out;
 }
 
 // ---- applications ----

@@ -71,6 +71,18 @@ class ProgramService {
   core::ControlReply applications(const core::Json& args, const Caller& caller);  // partner-application-list
   core::ControlReply decide(const core::Json& args, const Caller& caller);        // partner-application-decide
 
+  // The scheduled tier review (mgmtd's platform job "partner-tiers-review", ADR 0065): every scope
+  // with tier rules not reviewed yet today is reviewed with --apply as the local operator, and the
+  // run's outcome (or its error) is remembered as the scope's last run (partner-tiers-review shows
+  // it). Returns how many scopes it reviewed. The caller holds the job's singleton lock.
+  core::Result<int64_t> scheduledTiersReview();
+
+  // A visit through a partner's referral link (public, /ref?code=...; ADR 0065): counted once per
+  // partner, day and `visitor` (a keyed hash of the client address made by the caller). Answers the
+  // active partner's {"name", "code", "level", "tenant" (a reseller's tenant name), "window-days"};
+  // kNotFound for a code no active partner has (nothing recorded).
+  core::Result<core::Json> visit(const std::string& code, const std::string& visitor);
+
   int64_t today() const { return d_.clock.unixSeconds() / 86400; }
 
  private:

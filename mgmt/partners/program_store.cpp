@@ -207,7 +207,36 @@ core::Status ProgramStore::setTierRules(const std::string& scope, const std::str
       .status();
 }
 
+core::Result<std::vector<ProgramStore::ReviewRun>> ProgramStore::reviewRuns() {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT scope, reviewed_at, review_note FROM partner_tier_rules ORDER BY scope"));
+  std::vector<ReviewRun> out;
+  for (const Row& r : rows) out.push_back(ReviewRun{r.text(0), r.int64(1), r.text(2)});
+  return out;
+}
+
+core::Status ProgramStore::setReviewed(const std::string& scope, int64_t at, const std::string& note) {
+  return tx_.exec("UPDATE partner_tier_rules SET reviewed_at = $2, review_note = $3 WHERE scope = $1", {scope, at, note})
+      .status();
+}
+
+core::Status ProgramStore::recordVisit(const std::string& partnerId, int64_t day, const std::string& visitor, int64_t at) {
+  return tx_
+      .exec("INSERT INTO partner_referral_visits (partner_id, day, visitor, visited_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (partner_id, day, visitor) DO NOTHING",
+            {partnerId, day, visitor, at})
+      .status();
+}
+
+core::Result<int64_t> ProgramStore::visits(const std::string& partnerId, int64_t sinceDay) {
+  return tx_.queryInt64("SELECT count(*) FROM partner_referral_visits WHERE partner_id = $1 AND day >= $2",
+                        {partnerId, sinceDay});
+}
+
 core::Status ProgramStore::deleteTenant(const std::string& tenantId) {
+  EDGE_RETURN_IF_ERROR(
+      tx_.exec("DELETE FROM partner_referral_visits WHERE partner_id IN (SELECT id FROM partners WHERE scope = $1)", {tenantId})
+          .status());
   EDGE_RETURN_IF_ERROR(tx_.exec("DELETE FROM partner_acceptances WHERE partner_id IN (SELECT id FROM partners WHERE scope = $1)",
                                 {tenantId})
                            .status());

@@ -77,6 +77,19 @@ class ProgramStore {
 
   core::Result<std::optional<std::string>> tierRules(const std::string& scope);
   core::Status setTierRules(const std::string& scope, const std::string& rules, int64_t at);
+  // The scheduled tier review (migration 24): every scope with rules and its last run (0 = never).
+  struct ReviewRun {
+    std::string scope;
+    int64_t reviewedAt = 0;
+    std::string note;  // what the run did, in words
+  };
+  core::Result<std::vector<ReviewRun>> reviewRuns();
+  core::Status setReviewed(const std::string& scope, int64_t at, const std::string& note);
+
+  // Visits through referral links (migration 24): one per partner, day and visitor (idempotent).
+  core::Status recordVisit(const std::string& partnerId, int64_t day, const std::string& visitor, int64_t at);
+  // Visits to `partnerId`'s link from `sinceDay` on (days since the epoch).
+  core::Result<int64_t> visits(const std::string& partnerId, int64_t sinceDay);
 
   // A tenant's resellers' territories, acceptances and the tenant's applications and rules (a demo's
   // purge; run before PartnerStore::deleteTenant).

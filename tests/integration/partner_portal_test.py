@@ -3,8 +3,10 @@ reseller's person (a real partner principal, signed in by email and password) se
 server-drawn chart, statements line by line traced to invoice and payment, payouts, customers and
 leads; another partner's pages are not found, a tenant's pages refused, changes refused with or without
 CSRF; a tenant's owner reaches only its own resellers and invites a reseller's person, whose mailed link
-(to a real SMTP sink) leads to the portal; and Debian's chromium walks the pages at phone size with
-axe-core clean (tests/browser/console_walk.js)."""
+(to a real SMTP sink) leads to the portal; the programme is managed in the console (applications,
+territories with the rules' words, the agreement, tiers) within each admin's scope, and a referral link's
+visits are counted; and Debian's chromium walks the pages at phone size with axe-core clean
+(tests/browser/console_walk.js)."""
 import datetime
 import json
 import os
@@ -83,6 +85,17 @@ class PartnerPortalTest(unittest.TestCase):
         # The reseller's person, added by the platform (mgmtctl on the machine) with a password.
         m.ctl("person", "add", "--email", "shop@corner.test", "--role", "partner", "--partner", cls.shop["id"],
               "--name", "Corner Shop's owner", "--password", PASSWORD)
+        # The programme's management pages (ADR 0065): applications to acme and to other, acme's and
+        # the platform's territories, tier rules, and an agreement (published after the payout above).
+        for tenant, company in (("acme", "Kiosk Two"), ("acme", "Spam Shop"), ("other", "Other Applicant")):
+            m.ctl("partner", "apply", "--tenant", tenant, "--name", "Applicant", "--company", company, "--email",
+                  company.lower().replace(" ", ".") + "@apply.test", "--type", "authorized-dealer", "--country", "DE")
+        m.ctl("partner", "territory", "add", "--tenant", "acme", "--partner", cls.shop["id"], "--country", "DE",
+              "--region", "Bavaria")
+        m.ctl("partner", "territory", "add", "--partner", cls.distributor, "--country", "DE", "--exclusive", "true")
+        m.ctl("partner", "tier-rules", "--tenant", "acme", "--rules",
+              json.dumps({"currency": "EUR", "silver": "1.00", "gold": "5000.00", "platinum": "9000.00"}))
+        m.ctl("agreement", "publish", "--title", "Partner terms 2026", "--body", "We pay what you earn, to the cent.")
 
     @classmethod
     def tearDownClass(cls):
@@ -177,6 +190,122 @@ class PartnerPortalTest(unittest.TestCase):
         self.assertIn("Big Distributor", page)
         self.assertIn("Other Shop", page)
 
+    def test_programme_managed_in_the_console_per_scope(self):
+        """Applications approved and rejected with a reason (mailed), territories with the rules' words,
+        the agreement and who accepted it, the tier review; acme's owner reaches only acme's; a referral
+        link's visit is counted once per visitor and day and shown as the leads' first stage."""
+        owner = self.sign_in("programme-owner", "owner@acme.test")
+        code, page = curl(self.base + "partners/applications", "-b", owner)
+        self.assertEqual(code, 200)
+        self.assertIn("Kiosk Two", page)
+        self.assertNotIn("Other Applicant", page)  # other's application is not acme's to see
+        apps = {a["company"]: a["id"] for a in self.m.ctl_json("partner", "application", "list", "--tenant", "acme")["applications"]}
+        other_app = self.m.ctl_json("partner", "application", "list", "--tenant", "other")["applications"][0]["id"]
+        # Rejecting needs a reason: told next to that application's reason field; no CSRF: nothing done.
+        code, body = self.form(owner, "partners/applications", "partners/applications",
+                               {"id": apps["Spam Shop"], "decision": "reject", "reason": ""})
+        self.assertEqual(code, 400)
+        self.assertRegex(body, r'id="reason-%s-error"[^>]*>[^<]*say why' % apps["Spam Shop"])
+        code, _ = self.form(owner, "partners/applications", "partners/applications",
+                            {"id": apps["Spam Shop"], "decision": "reject", "reason": "No shop front."}, csrf=False)
+        self.assertEqual(code, 403)
+        code, _ = self.form(owner, "partners/applications", "partners/applications",
+                            {"id": apps["Spam Shop"], "decision": "reject", "reason": "We need a shop front."})
+        self.assertEqual(code, 303)
+        mail = self.sink.wait_for(lambda m: m["To"] == "spam.shop@apply.test")[0]
+        self.assertIn("We need a shop front.", text_of(mail))
+        # Another tenant's application: not found, and it stays pending.
+        code, _ = self.form(owner, "partners/applications", "partners/applications",
+                            {"id": other_app, "decision": "reject", "reason": "mine now"})
+        self.assertEqual(code, 404)
+        self.assertEqual(self.m.ctl_json("partner", "application", "list", "--tenant", "other")["applications"][0]["status"],
+                         "pending")
+        code, body = self.form(owner, "partners/applications", "partners/applications",
+                               {"id": apps["Kiosk Two"], "decision": "approve", "currency": "EURO"})
+        self.assertEqual(code, 400)
+        self.assertRegex(body, r'id="currency-%s-error"' % apps["Kiosk Two"])
+        code, _ = self.form(owner, "partners/applications", "partners/applications",
+                            {"id": apps["Kiosk Two"], "decision": "approve", "currency": "EUR", "tier": "silver"})
+        self.assertEqual(code, 303)
+        kiosk = next(p for p in self.m.ctl_json("partner", "list", "--tenant", "acme")["partners"] if p["name"] == "Kiosk Two")
+        self.assertEqual(kiosk["tier"], "silver")
+        code, page = curl(self.base + "partners/applications", "-b", owner)
+        self.assertRegex(page, r"Spam Shop.*?rejected</td><td>We need a shop front.</td>")
+        # Territories: the rules in words; an exclusive region overlapping Corner Shop's shared one says who wins.
+        code, page = curl(self.base + "partners/territories", "-b", owner)
+        self.assertEqual(code, 200)
+        self.assertIn("Exclusive beats shared", page)
+        self.assertIn("DE/Bavaria", page)
+        self.assertNotIn("Big Distributor", page)  # the platform's partners compete apart
+        code, body = self.form(owner, "partners/territories", "partners/territories",
+                               {"partner": kiosk["id"], "country": "DEU", "city": "Munich"})
+        self.assertEqual(code, 400)
+        self.assertRegex(body, r'id="t-country-error"')
+        self.assertIn('value="Munich"', body)
+        code, body = self.form(owner, "partners/territories", "partners/territories",
+                               {"partner": kiosk["id"], "country": "DE", "region": "Bavaria", "city": "Munich",
+                                "exclusive": "true"})
+        self.assertEqual(code, 200, body)
+        self.assertIn("exclusive beats shared", body)
+        code, page = curl(self.base + "partners/territories?check=1&country=DE&region=Bavaria&city=Munich", "-b", owner)
+        self.assertEqual(code, 200)
+        self.assertRegex(page, r"<strong>wins:</strong> DE/Bavaria/Munich of Kiosk Two")
+        code, page = curl(self.base + "partners/territories?check=1&country=DE&region=Bavaria&city=Passau", "-b", owner)
+        self.assertRegex(page, r"<strong>wins:</strong> DE/Bavaria of Corner Shop")
+        # Another tenant's partner cannot be given a territory; the platform's territory cannot be removed by acme.
+        code, _ = self.form(owner, "partners/territories", "partners/territories",
+                            {"partner": self.other_shop, "country": "DE"})
+        self.assertEqual(code, 404)
+        platform_territory = self.m.ctl_json("partner", "territory", "list")["territories"][0]["id"]
+        code, _ = self.form(owner, "partners/territories", "partners/territories/remove", {"id": str(platform_territory)})
+        self.assertEqual(code, 404)
+        self.assertEqual(len(self.m.ctl_json("partner", "territory", "list")["territories"]), 1)
+        # The agreement: the current version, and who accepted it (Corner Shop's person, in the portal's command).
+        shop = self.sign_in("programme-shop", "shop@corner.test")
+        self.assertEqual(self.form(owner, "partners/agreements", "partners/agreements",
+                                   {"title": "acme's own", "body": "no"})[0], 403)  # the platform's to publish
+        code, page = curl(self.base + "partners/agreements", "-b", owner)
+        self.assertEqual(code, 200)
+        self.assertIn("Partner terms 2026", page)
+        self.assertRegex(page, r"Corner Shop</a></td><td>not yet</td>")
+        self.assertEqual(curl(self.base + "partners/agreements", "-b", shop)[0], 403)  # not the partner's page
+        # The tier review: mgmtd's daily job (its minute round) may have run already for acme. Before it,
+        # Corner Shop (30.00 EUR paid, silver from 1.00) is proposed silver; after it, it is silver and the
+        # last run says so (the job's rule, once a day per level, is checked in mgmt_partners_tests).
+        code, page = curl(self.base + "partners/tiers", "-b", owner)
+        self.assertEqual(code, 200)
+        if "Not run yet" in page:
+            self.assertRegex(page, r"<td>Corner Shop</td><td>bronze</td><td><strong>silver</strong></td>")
+        else:
+            self.assertRegex(page, r"<strong>\d{4}-\d\d-\d\dT[0-9:]+Z</strong>: 1 tier change\(s\) applied from")
+            self.assertRegex(page, r"<td>Corner Shop</td><td>silver</td><td>silver</td>")
+            tiers = self.m.ctl_json("partner", "show", "--tenant", "acme", "--partner", self.shop["id"])["tiers"]
+            self.assertEqual(tiers[-1]["tier"], "silver")
+        # The platform publishes a new version with an empty text: told next to the field.
+        plat = self.jar("programme-platform")
+        self.assertEqual(self.form(plat, "login", "login", {"token": self.platform_token})[0], 303)
+        code, body = self.form(plat, "partners/agreements", "partners/agreements", {"title": "Terms v2", "body": ""})
+        self.assertEqual(code, 400)
+        self.assertRegex(body, r'id="a-body-error"')
+        self.assertIn('value="Terms v2"', body)
+        code, page = curl(self.base + "partners/territories", "-b", plat)
+        self.assertIn("Big Distributor", page)  # the platform's own partners without ?tenant
+        self.assertNotIn("Corner Shop", page)
+        # A referral link: an unknown code is 404; a visit is counted once per visitor and day.
+        self.assertEqual(curl(self.base + "ref?code=RNOPE")[0], 404)
+        before = self.m.ctl_json("partner", "show", "--tenant", "acme", "--partner", self.shop["id"])["referral-visits"]
+        for _ in range(2):
+            code, page = curl(self.base + "ref?code=" + self.shop["referral-code"])
+            self.assertEqual(code, 200)
+            self.assertIn(self.shop["referral-code"], page)
+            self.assertIn("Corner Shop", page)
+        shown = self.m.ctl_json("partner", "show", "--tenant", "acme", "--partner", self.shop["id"])
+        self.assertEqual(shown["referral-visits"], before + 1)
+        code, page = curl(self.base + "partner/customers", "-b", shop)
+        self.assertIn('<h3 id="k-0">Visited</h3><p>%d</p>' % (before + 1), page)
+        code, page = curl(self.base + "partner", "-b", shop)
+        self.assertIn("/ref?code=" + self.shop["referral-code"], page)
+
     def test_reseller_person_invited_from_the_console_signs_in_to_the_portal(self):
         owner = self.sign_in("invite-owner", "owner@acme.test")
         page = "partner?partner=" + self.shop["id"]
@@ -214,13 +343,21 @@ class PartnerPortalTest(unittest.TestCase):
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
         out = os.path.join(os.environ.get("EDGE_ARTIFACTS", os.path.join(self.tmp.path, "artifacts")), "partner-portal")
         shop = self.shop["id"]
+        distributor_code = self.m.ctl_json("partner", "show", "--partner", self.distributor)["referral-code"]
         accounts = [
             {"name": "partner", "email": "shop@corner.test", "password": PASSWORD, "partner": True, "phone": True,
              "pages": [["earnings", ""], ["statement", "partner/statement?period=" + self.paid_day[:7]],
                        ["payouts", "partner/payouts"], ["customers", "partner/customers"]]},
             # acme's admin (an API token: the sign-in pages are walked above) opens its reseller.
             {"name": "admin", "token": self.admin_token, "phone": True,
-             "pages": [["partners", "partners"], ["earnings", "partner?partner=" + shop]]},
+             "pages": [["partners", "partners"], ["earnings", "partner?partner=" + shop],
+                       ["applications", "partners/applications"], ["territories", "partners/territories"],
+                       ["who-wins", "partners/territories?check=1&country=DE&region=Bavaria"],
+                       ["agreements", "partners/agreements"], ["tiers", "partners/tiers"]]},
+            # The platform's own partners, and the public referral link's page.
+            {"name": "platform", "token": self.platform_token, "phone": True,
+             "pages": [["referral", "ref?code=" + distributor_code], ["territories", "partners/territories"],
+                       ["agreements", "partners/agreements"]]},
         ]
         walker = os.path.join(src, "tests", "browser", "console_walk.js")
         r = subprocess.run(["node", walker, "--url", self.base, "--out", out, "--accounts", json.dumps(accounts),
@@ -230,7 +367,7 @@ class PartnerPortalTest(unittest.TestCase):
         result = json.loads(lines[-1]) if lines else {"ok": False}
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
-        for who in ("partner", "admin"):
+        for who in ("partner", "admin", "platform"):
             for name, _ in next(a for a in accounts if a["name"] == who)["pages"]:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + name)]
                 self.assertEqual(len(names), 1, f"{who} {name}: {sorted(seen)}")
@@ -255,6 +392,13 @@ class PartnerPortalTest(unittest.TestCase):
         self.assertIn("Corner Shop", seen["admin-01-partners"]["text"])
         self.assertNotIn("Big Distributor", seen["admin-01-partners"]["text"])
         self.assertIn("Invite a person of this partner", seen["admin-02-earnings"]["text"])
+        self.assertIn("Kiosk Two", seen["admin-03-applications"]["text"])
+        self.assertIn("Exclusive beats shared", seen["admin-04-territories"]["text"])
+        self.assertIn("wins: DE/Bavaria of Corner Shop", seen["admin-05-who-wins"]["text"])
+        self.assertIn("Partner terms 2026", seen["admin-06-agreements"]["text"])
+        self.assertIn("Welcome from Big Distributor", seen["platform-01-referral"]["text"])
+        self.assertIn("Big Distributor", seen["platform-02-territories"]["text"])
+        self.assertIn("Publish a new version", seen["platform-03-agreements"]["text"])
         print("partner portal screenshots in", out)
 
 

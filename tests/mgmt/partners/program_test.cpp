@@ -2,8 +2,13 @@
 // PostgreSQL for _pg): territories and attribution by territory with the words of why (and that
 // it never replaces one by hand), agreements gating payouts, certification with expiry in lists,
 // the tier review into the tier history, applications with review and mail; each command's
-// isolation: another tenant gets not-found, a partner reads its own and changes nothing.
+// isolation: another tenant gets not-found, a partner reads its own and changes nothing; the
+// scheduled tier review (once a day per level, its last run shown) and referral-link visits.
+#include <chrono>
+
+#include "billing/commissions/commissions.h"
 #include "mgmt/mail/mail_store.h"
+#include "mgmt/partners/program_service.h"
 #include "mgmt/partners/partner_store.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
@@ -296,4 +301,72 @@ TEST(PartnerProgramme, ApplicationsAreReviewedWithAReasonAndMailed) {
   CHECK_TRUE(rejectedMail);
   CHECK_TRUE(approvedMail);
   CHECK_TRUE(s.asPartner(partner, "partner-application-list", Json::object()).code == core::Code::kPermissionDenied);
+}
+
+TEST(PartnerProgramme, TheScheduledTierReviewRunsOnceADayPerLevelAndShowsItsLastRun) {
+  Programme s;
+  mgmt::partners::ProgramService& program = s.f.platform->partnerProgram;
+  // No rules anywhere: nothing to review.
+  LONGS_EQUAL(0, program.scheduledTiersReview().valueOr(-1));
+  s.must("partner-tier-rules", {{"tenant", "acme"}, {"rules", R"({"currency": "EUR", "silver": "100.00", "gold": "500.00", "platinum": "900.00"})"}});
+  CHECK_TRUE(s.must("partner-tiers-review", {{"tenant", "acme"}}).arguments["last-run"].is_null());
+  // Bavaria's paid base in the whole months before today reaches silver.
+  const int64_t month = ::billing::commissions::monthOf(s.f.now() / 86400);
+  const int64_t before = month % 100 == 1 ? (month / 100 - 1) * 100 + 12 : month - 1;
+  CHECK_TRUE(s.f.storage->transact([&](mgmt::store::Transaction& tx) {
+                    return mgmt::partners::PartnerStore(tx).setVolume(s.bavaria, before, 20000);
+                  }).isOk());
+  LONGS_EQUAL(1, program.scheduledTiersReview().valueOr(-1));
+  STRCMP_EQUAL("silver", s.must("partner-show", {{"tenant", "acme"}, {"partner", s.bavaria}}).arguments["tier"].get<std::string>().c_str());
+  Json last = s.must("partner-tiers-review", {{"tenant", "acme"}}).arguments["last-run"];
+  CHECK_TRUE(last.is_object());
+  STRCMP_CONTAINS("1 tier change(s) applied from", last["note"].get<std::string>().c_str());
+  // The same day again: nothing runs (another mgmtd, or the next minute's round).
+  LONGS_EQUAL(0, program.scheduledTiersReview().valueOr(-1));
+  // The next day it runs again and finds nothing to change.
+  s.f.clock.advance(std::chrono::hours(24));
+  LONGS_EQUAL(1, program.scheduledTiersReview().valueOr(-1));
+  last = s.must("partner-tiers-review", {{"tenant", "acme"}}).arguments["last-run"];
+  STRCMP_CONTAINS("0 tier change(s)", last["note"].get<std::string>().c_str());
+  // Another tenant does not see acme's last run (its own level has none).
+  CHECK_TRUE(s.call("partner-tiers-review", {{"tenant", "acme"}}, Caller{s.globex}).code == core::Code::kNotFound);
+}
+
+TEST(PartnerProgramme, ReferralLinkVisitsCountOncePerVisitorAndDayWithinTheWindow) {
+  Programme s;
+  mgmt::partners::ProgramService& program = s.f.platform->partnerProgram;
+  const std::string code = s.must("partner-show", {{"tenant", "acme"}, {"partner", s.bavaria}}).arguments["referral-code"];
+  core::Result<Json> seen = program.visit(code, "visitor-a");
+  CHECK_TRUE(seen.isOk());
+  STRCMP_EQUAL("Bavaria Net", (*seen)["name"].get<std::string>().c_str());
+  STRCMP_EQUAL("acme", (*seen)["tenant"].get<std::string>().c_str());
+  CHECK_TRUE(program.visit(code, "visitor-a").isOk());  // the same visitor, the same day: once
+  CHECK_TRUE(program.visit(code, "visitor-b").isOk());
+  LONGS_EQUAL(2, s.must("partner-show", {{"tenant", "acme"}, {"partner", s.bavaria}}).arguments["referral-visits"].get<int64_t>());
+  // A code nobody has records nothing; a suspended partner's link is dead.
+  CHECK_TRUE(program.visit("RNOBODY", "visitor-a").status().code() == core::Code::kNotFound);
+  s.must("partner-set", {{"tenant", "acme"}, {"partner", s.germany}, {"status", "suspended"}});
+  const std::string other = s.must("partner-show", {{"tenant", "acme"}, {"partner", s.germany}}).arguments["referral-code"];
+  CHECK_TRUE(program.visit(other, "visitor-a").status().code() == core::Code::kNotFound);
+  LONGS_EQUAL(0, s.must("partner-show", {{"tenant", "acme"}, {"partner", s.germany}}).arguments["referral-visits"].get<int64_t>());
+  // The next day the same visitor counts again; past the attribution window (90 days) visits drop out.
+  s.f.clock.advance(std::chrono::hours(24));
+  CHECK_TRUE(program.visit(code, "visitor-a").isOk());
+  LONGS_EQUAL(3, s.must("partner-show", {{"tenant", "acme"}, {"partner", s.bavaria}}).arguments["referral-visits"].get<int64_t>());
+  s.f.clock.advance(std::chrono::hours(24 * 90));
+  LONGS_EQUAL(1, s.must("partner-show", {{"tenant", "acme"}, {"partner", s.bavaria}}).arguments["referral-visits"].get<int64_t>());
+  // A partner reads its own count; the other tenant does not reach it.
+  LONGS_EQUAL(1, s.asPartner(s.bavaria, "partner-show", Json::object()).arguments["referral-visits"].get<int64_t>());
+  CHECK_TRUE(s.call("partner-show", {{"partner", s.bavaria}}, Caller{s.globex}).code == core::Code::kNotFound);
+}
+
+TEST(PartnerProgramme, ExplainAPlaceAmongThePlatformsPartnersNeedsNoTenant) {
+  Programme s;
+  const std::string wide = s.must("partner-add", {{"name", "Platform Wide"}, {"type", "distributor"}, {"currency", "EUR"}})
+                               .arguments["id"].get<std::string>();
+  s.must("partner-territory-add", {{"partner", wide}, {"country", "DE"}, {"exclusive", true}});
+  Json j = s.must("attribution-explain", {{"platform", true}, {"country", "DE"}, {"city", "Munich"}, {"region", "Bavaria"}}).arguments;
+  STRCMP_EQUAL(wide.c_str(), j["territory-winner"]["partner"].get<std::string>().c_str());
+  // A tenant caller still may not ask about the platform's partners.
+  CHECK_TRUE(s.call("attribution-explain", {{"platform", true}, {"country", "DE"}}, Caller{s.acme}).code == core::Code::kNotFound);
 }
