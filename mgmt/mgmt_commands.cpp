@@ -351,6 +351,10 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({integer("day").range(0, 1000000)})
           .role("platform")
           .action(),
+      command("insight-collect", "insight collect", "--tenant T [--day D]", "write day D's features (default yesterday) of every customer holding a subscriber from the platform's data: usage and sessions from the closed sessions, outage minutes from the outage alerts listing them (docs/insight.md)")
+          .args({tenant(), integer("day").range(0, 1000000)})
+          .role("tenant")
+          .action(),
       command("insight-score", "insight score", "--tenant T [--day D]", "score the tenant's active customers with its churn model (the prior while it has none)")
           .args({tenant(), integer("day").range(0, 1000000)})
           .role("tenant")
@@ -391,6 +395,22 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), integer("id", true).range(1, INT64_MAX), integer("limit").range(1, 100000)})
           .positional("id")
           .role("tenant"),
+      command("network-device-list", "network-device list", "--tenant T", "the network devices the tenant's boxes poll over SNMP, as last reported, and those described here: reachable or since when not, uptime, interfaces down, site, what hangs off each, the NAS they serve and how many subscribers had a session through them within the impact window, the open device-unreachable alert")
+          .args({tenant()})
+          .role("tenant"),
+      command("network-device-put", "network-device put", "--tenant T --box ID --name N [--site S] [--upstream DEVICE] [--note TEXT]", "describe a network device of a box (added, or its description replaced): its site (alerts of one site are grouped), the device of the same box it hangs off (its outage takes that device's customers too) and a note")
+          .args({tenant(), text("box", true, 64), text("name", true, 64), text("site", false, 64),
+                 text("upstream", false, 64), text("note", false, 500)})
+          .roles(fieldWork())
+          .change(),
+      command("network-device-remove", "network-device remove", "--tenant T --box ID --name N", "remove the description of a network device (what the box reports stays)")
+          .args({tenant(), text("box", true, 64), text("name", true, 64)})
+          .roles(fieldWork())
+          .change(),
+      command("box-site-set", "box-site set", "--tenant T --box ID [--site S]", "the site a box stands at (alerts of one site are grouped); no site removes it")
+          .args({tenant(), text("box", true, 64), text("site", false, 64)})
+          .roles(fieldWork())
+          .change(),
       command("notification-settings-get", "notification-settings get", "--tenant T", "how the tenant's customers and systems are told of outages (secrets shown as \"(set)\")")
           .args({tenant()})
           .role("tenant"),

@@ -38,6 +38,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v23(),
       schema::v24(),
       schema::v25(),
+      schema::v26(),
   };
   return migrations;
 }

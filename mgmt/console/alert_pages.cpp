@@ -52,6 +52,13 @@ std::string deliveryState(const Json& n) {
   return number(n, "attempts") > 0 ? "retrying" : "waiting";
 }
 
+// An alert's kind in people's words.
+std::string kindText(const std::string& kind) {
+  if (kind == "offline") return "box silent";
+  if (kind == "device-unreachable") return "network device not answering";
+  return "alarms";
+}
+
 // An id from a form or the query as the command's integer; not a number: as typed (the command
 // refuses it, naming "id").
 Json idArgument(const std::string& value) {
@@ -85,7 +92,7 @@ HttpResponse Console::alertsPage(const HttpRequest& r, const Visitor& v, Json fo
       const int64_t acked = number(a, "acked-at");
       alerts.push_back({{"id", a["id"]},
                         {"device", a["device"]},
-                        {"kind", text(a, "kind") == "offline" ? "box silent" : "alarms"},
+                        {"kind", kindText(text(a, "kind"))},
                         {"detail", a["detail"]},
                         {"state", a["state"]},
                         {"open", open},
@@ -98,9 +105,19 @@ HttpResponse Console::alertsPage(const HttpRequest& r, const Visitor& v, Json fo
     }
     const size_t n = g["alerts"].size();
     const Json& first = g["alerts"][0];
-    cause = n == 1 ? (text(first, "kind") == "offline" ? "box " + text(first, "device") + " silent"
-                                                         : "alarms on box " + text(first, "device"))
-                   : std::to_string(n) + " alerts within minutes of each other, first on box " + text(first, "device");
+    const std::string firstKind = text(first, "kind");
+    // One site for every alert of the group: the group is that site's (ADR 0068).
+    std::string site = text(first, "site");
+    for (const Json& a : g["alerts"])
+      if (text(a, "site") != site) site.clear();
+    cause = n == 1 ? (firstKind == "offline"              ? "box " + text(first, "device") + " silent"
+                      : firstKind == "device-unreachable" ? "a network device behind box " + text(first, "device") +
+                                                                " not answering"
+                                                          : "alarms on box " + text(first, "device"))
+            : !site.empty() ? std::to_string(n) + " alerts at one site"
+                            : std::to_string(n) + " alerts within minutes of each other, first on box " +
+                                  text(first, "device");
+    if (!site.empty()) cause = "Site " + site + ": " + cause;
     const int64_t affected = number(g, "affected"), counted = number(g, "counted");
     const bool open = text(g, "state") == "open";
     if (open) {

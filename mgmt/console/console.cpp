@@ -205,6 +205,8 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/insight", "Customer insight", "insight", "insight-retention", kTenant},
                                {"/alerts", "Alerts", "alerts", "alert-groups", kTenant},
                                {"/notifications", "Notifications", "notifications", "notification-log", kTenant},
+                               {"/notification-settings", "Notification settings", "notify_settings", "notification-settings-get", kTenant},
+                               {"/network", "Network devices", "network", "network-device-list", kTenant},
                                {"/settings", "Settings", "settings", "branding-show", kTenant},
                                {"/partners", "Partners", "partners", "partner-list", kBoth},
                                {"/partner", "Earnings", "partner", "partner-show", kPartner},
@@ -497,6 +499,12 @@ void Console::addRoutes(core::HttpServer& server) {
   get("/alerts", [this](const core::HttpRequest& r, const Visitor& v) { return alertsPage(r, v); });
   post("/alerts", [this](const core::HttpRequest& r, const Visitor& v) { return alertsPost(r, v); });
   get("/notifications", [this](const core::HttpRequest& r, const Visitor& v) { return notificationsPage(r, v); });
+  get("/network", [this](const core::HttpRequest& r, const Visitor& v) { return networkPage(r, v); });
+  post("/network", [this](const core::HttpRequest& r, const Visitor& v) { return networkPost(r, v); });
+  get("/notification-settings",
+      [this](const core::HttpRequest& r, const Visitor& v) { return notifySettingsPage(r, v); });
+  post("/notification-settings",
+       [this](const core::HttpRequest& r, const Visitor& v) { return notifySettingsPost(r, v); });
   get("/imports", [this](const core::HttpRequest& r, const Visitor& v) { return importsPage(r, v); });
   post("/imports", [this](const core::HttpRequest& r, const Visitor& v) { return importsPost(r, v); });
   // The logo upload is larger than a form and multipart: its own limit, the same admission; the

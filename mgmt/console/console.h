@@ -262,6 +262,13 @@ class Console {
                                 std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse alertsPost(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse notificationsPage(const core::HttpRequest& r, const Visitor& v);
+  // network_pages.cpp: the boxes' network devices; who is told of outages and by what channel.
+  core::HttpResponse networkPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                 std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse networkPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse notifySettingsPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                        std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse notifySettingsPost(const core::HttpRequest& r, const Visitor& v);
   // insight_pages.cpp: the platform's tenant health (distribution, factors, churn and upsell lists)
   // and a tenant's retention and upsell lists (issue 26, ADR 0059).
   core::HttpResponse healthPage(const core::HttpRequest& r, const Visitor& v);

@@ -12,6 +12,7 @@
 #include "mgmt/insight/generator.h"
 #include "mgmt/insight/insight_store.h"
 #include "mgmt/monitoring/monitoring_store.h"
+#include "mgmt/monitoring/network_store.h"
 #include "mgmt/monitoring/notify_rules.h"
 
 namespace mgmt::insight {
@@ -139,6 +140,30 @@ core::Result<DemoSample> writeDemoSample(store::Transaction& tx, const tenancy::
     }
     EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> added, monitoring.addNotification(note));
     if (added) ++out.notifications;
+  }
+
+  // Two network devices that box polls (ADR 0062; a real box reports its own and replaces these): the
+  // switch in front of the NAS most of its sessions ran through, and an uplink router serving no NAS.
+  {
+    monitoring::NetworkStore network(tx);
+    EDGE_ASSIGN_OR_RETURN(std::vector<monitoring::NetworkStore::NasCount> counts, network.subscribersByNas(t.id, 0));
+    std::string nas;
+    int64_t most = 0;
+    for (const monitoring::NetworkStore::NasCount& c : counts)
+      if (c.boxId == box && c.subscribers > most) {
+        nas = c.nas;
+        most = c.subscribers;
+      }
+    monitoring::NetworkDevice sw, router;
+    sw.name = "access-switch-1";
+    sw.kind = "switch";
+    sw.nas = nas;
+    sw.uptime = 41 * 86400 + 3 * 3600;
+    sw.interfacesDown = "[\"ge-0/0/7\"]";
+    router.name = "uplink-router";
+    router.kind = "router";
+    router.uptime = 97 * 86400;
+    EDGE_RETURN_IF_ERROR(network.replace(box, t.id, {router, sw}, now));
   }
 
   // Planned maintenance of that box in a week, announced a day before.

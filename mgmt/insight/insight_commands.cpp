@@ -6,6 +6,7 @@
 
 #include "core/command_args.h"
 #include "core/json.h"
+#include "mgmt/insight/day_collector.h"
 #include "mgmt/insight/demo_sample.h"
 #include "mgmt/insight/health_service.h"
 #include "mgmt/tenancy/tenancy_service.h"
@@ -162,6 +163,17 @@ void bindInsightCommands(core::command::Table& table, InsightService& insight) {
     return ControlReply::success("trained the prior on " + std::to_string(r.examples) + " examples and " +
                                      std::to_string(r.tenants) + " tenant models",
                                  Json{{"tenants", r.tenants}, {"examples", r.examples}, {"customers", r.customers}});
+  });
+  table.bind("insight-collect", [&storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantId(storage, a, caller));
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> given, a.integer("day"));
+    const int32_t day = given ? static_cast<int32_t>(*given) : static_cast<int32_t>(::time(nullptr) / 86400 - 1);
+    EDGE_ASSIGN_OR_RETURN(CollectReport r, collectDay(storage, tenant, day));
+    return ControlReply::success("day " + std::to_string(day) + ": features of " + std::to_string(r.customers) +
+                                     " customers written, " + std::to_string(r.active) + " with sessions or outages",
+                                 Json{{"day", day}, {"customers", r.customers}, {"active", r.active}});
   });
   table.bind("insight-score", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);

@@ -35,7 +35,7 @@ Json alertJson(const Alert& a) {
   return Json{{"id", a.id},          {"device", a.deviceId},       {"kind", a.kind},
               {"detail", a.detail},  {"state", a.state},           {"affected", a.affected},
               {"opened-at", a.openedAt}, {"closed-at", a.closedAt}, {"group", a.groupId},
-              {"acked-at", a.ackedAt},   {"acked-by", a.ackedBy}};
+              {"acked-at", a.ackedAt},   {"acked-by", a.ackedBy},    {"site", a.site}};
 }
 
 Json maintenanceJson(const Maintenance& m) {
@@ -188,6 +188,84 @@ void bindMonitoringCommands(core::command::Table& table, MonitoringService& moni
     if (!id) return ControlReply::error(core::invalidArgument("id: required"));
     EDGE_RETURN_IF_ERROR(m.cancelMaintenance(tenant, *id));
     return ControlReply::success("maintenance " + std::to_string(*id) + " cancelled", Json{{"id", *id}});
+  });
+  table.bind("network-device-list", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantOf(storage, a, c));
+    EDGE_ASSIGN_OR_RETURN(std::vector<MonitoringService::NetworkDeviceView> list, m.networkDevices(tenant, m.now()));
+    Json out = Json::array();
+    int64_t down = 0;
+    for (const MonitoringService::NetworkDeviceView& x : list) {
+      const NetworkDevice& d = x.device;
+      if (!d.reachable) ++down;
+      Json interfaces = Json::parse(d.interfacesDown, nullptr, false);
+      out.push_back(Json{{"box", d.boxId},
+                         {"hostname", x.hostname},
+                         {"name", d.name},
+                         {"reported", x.reported},
+                         {"described", x.described},
+                         {"kind", d.kind},
+                         {"nas", d.nas},
+                         {"reachable", d.reachable},
+                         {"since", d.since},
+                         {"uptime", d.uptime},
+                         {"interfaces-down", interfaces.is_array() ? interfaces : Json::array()},
+                         {"changed-at", d.updatedAt},
+                         {"reported-at", x.reported ? x.lastCheckin : 0},
+                         {"site", x.site},
+                         {"upstream", x.upstream},
+                         {"note", x.note},
+                         {"downstream", x.downstream},
+                         {"nas-served", x.nas},
+                         {"subscribers", x.subscribers},
+                         {"alert", x.openAlert}});
+    }
+    return ControlReply::success(std::to_string(list.size()) + " network device(s), " + std::to_string(down) +
+                                     " not answering",
+                                 Json{{"devices", out}});
+  });
+  table.bind("network-device-put", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantOf(storage, a, c));
+    InventoryEntry e;
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> box, a.text("box"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> name, a.text("name"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> site, a.text("site"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> upstream, a.text("upstream"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> note, a.text("note"));
+    if (!box || box->empty()) return ControlReply::error(core::invalidArgument("box: required"));
+    e.boxId = *box;
+    e.name = name.value_or("");
+    e.site = site.value_or("");
+    e.upstream = upstream.value_or("");
+    e.note = note.value_or("");
+    e.updatedBy = c.label;
+    EDGE_RETURN_IF_ERROR(m.putNetworkDevice(tenant, e));
+    return ControlReply::success("network device " + e.name + " of box " + e.boxId + " described",
+                                 Json{{"box", e.boxId}, {"name", e.name}, {"site", e.site}, {"upstream", e.upstream},
+                                      {"note", e.note}});
+  });
+  table.bind("network-device-remove", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantOf(storage, a, c));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> box, a.text("box"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> name, a.text("name"));
+    if (!box) return ControlReply::error(core::invalidArgument("box: required"));
+    if (!name) return ControlReply::error(core::invalidArgument("name: required"));
+    EDGE_RETURN_IF_ERROR(m.removeNetworkDevice(tenant, *box, *name));
+    return ControlReply::success("the description of " + *name + " on box " + *box + " removed",
+                                 Json{{"box", *box}, {"name", *name}});
+  });
+  table.bind("box-site-set", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(std::string tenant, tenantOf(storage, a, c));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> box, a.text("box"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<std::string> site, a.text("site"));
+    if (!box || box->empty()) return ControlReply::error(core::invalidArgument("box: required"));
+    EDGE_RETURN_IF_ERROR(m.setBoxSite(tenant, *box, site.value_or("")));
+    return ControlReply::success(site.value_or("").empty() ? "box " + *box + " has no site"
+                                                           : "box " + *box + " is at site " + *site,
+                                 Json{{"box", *box}, {"site", site.value_or("")}});
   });
   table.bind("notification-log", [&m, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);

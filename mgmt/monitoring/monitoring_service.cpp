@@ -40,7 +40,7 @@ Json alertJson(const Alert& a, const std::string& hostname) {
   return Json{{"id", a.id},          {"device", a.deviceId},     {"hostname", hostname},
               {"kind", a.kind},      {"detail", a.detail},       {"state", a.state},
               {"affected", a.affected}, {"opened-at", a.openedAt}, {"closed-at", a.closedAt},
-              {"group", a.groupId}};
+              {"group", a.groupId},  {"site", a.site}};
 }
 
 std::vector<Affected> notToldYet(const std::vector<Affected>& affected, const std::vector<std::string>& told) {
@@ -94,7 +94,7 @@ core::Result<int64_t> MonitoringService::queue(store::Transaction& tx, const std
                                             Json{{"customer", a.name.empty() ? a.username : a.name},
                                                  {"title", subject.title},
                                                  {"summary", subject.summary}},
-                                            now));
+                                            now, nullptr, a.username));
         EDGE_RETURN_IF_ERROR(store.setNotificationBody(*id, "outbox message " + std::to_string(mailId)));
         ++queued;
       } else {
@@ -152,10 +152,11 @@ core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
       MonitoringStore store(tx);
       EDGE_ASSIGN_OR_RETURN(std::vector<std::string> open, store.openKinds(device.id));
       auto isOpen = [&open](const char* kind) { return std::find(open.begin(), open.end(), kind) != open.end(); };
+      EDGE_ASSIGN_OR_RETURN(std::string site, NetworkStore(tx).siteOf(device.id, ""));
       if (silent && !isOpen("offline")) {
         const std::string detail = "no check-in since " + utcText(device.lastCheckin);
-        EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id,
-                              store.openAlert(device.tenantId, device.id, "offline", detail, now, d_.options.groupWindow));
+        EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id, store.openAlert(device.tenantId, device.id, "offline", detail,
+                                                                         now, d_.options.groupWindow, "", site));
         if (!id) return core::Status::ok();
         EDGE_ASSIGN_OR_RETURN(std::vector<Affected> affected,
                               store.affectedBy(device.tenantId, {device.id}, device.lastCheckin - d_.options.impactWindow));
@@ -196,7 +197,8 @@ core::Result<MonitoringService::Report> MonitoringService::check(int64_t now) {
       }
       if (!alarms.empty() && !isOpen("alarm")) {
         EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> id,
-                              store.openAlert(device.tenantId, device.id, "alarm", alarms, now, d_.options.groupWindow));
+                              store.openAlert(device.tenantId, device.id, "alarm", alarms, now, d_.options.groupWindow,
+                                              "", site));
         if (id) {
           EDGE_ASSIGN_OR_RETURN(std::vector<Affected> affected,
                                 store.affectedBy(device.tenantId, {device.id}, now - d_.options.impactWindow));

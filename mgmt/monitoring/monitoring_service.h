@@ -35,6 +35,7 @@
 #include "core/status.h"
 #include "mgmt/fleet/fleet_store.h"
 #include "mgmt/monitoring/monitoring_store.h"
+#include "mgmt/monitoring/network_store.h"
 #include "mgmt/monitoring/notify_rules.h"
 #include "mgmt/monitoring/notify_transport.h"
 #include "mgmt/store/sql.h"
@@ -97,6 +98,32 @@ class MonitoringService {
   core::Result<std::vector<Maintenance>> maintenance(const std::string& tenantId, int64_t limit);
   core::Status cancelMaintenance(const std::string& tenantId, int64_t id);
   core::Result<std::vector<Notification>> log(const std::string& tenantId, int64_t limit);
+
+  // The tenant's network devices as their boxes last reported them (ADR 0062), by box and name, with
+  // what depends on each: the subscribers whose sessions ran through the NAS it serves on that box
+  // within impact-window (those its outage would affect), and its open device-unreachable alert.
+  // A device described by the operator (network-device-put) but not reported by its box is listed too
+  // (reported false), and what depends on a device includes the devices hanging off it (ADR 0068).
+  struct NetworkDeviceView {
+    NetworkDevice device;      // as reported (only boxId and name when not reported)
+    std::string hostname;      // the box's
+    int64_t lastCheckin = 0;   // the box's last check-in: when the device's state was last reported
+    bool reported = false, described = false;
+    std::string site, upstream, note;  // site: its own, else its box's
+    std::vector<std::string> downstream;  // devices of the box hanging off it, directly or not
+    std::vector<std::string> nas;         // the NAS it and those serve
+    int64_t subscribers = 0;   // with a session through those NAS within impact-window (summed per NAS)
+    int64_t openAlert = 0;     // 0 = none
+  };
+  core::Result<std::vector<NetworkDeviceView>> networkDevices(const std::string& tenantId, int64_t now);
+  // Describes a network device of the tenant's box (adds or replaces the description): kNotFound
+  // "box: ..." for a box the tenant does not have; kInvalidArgument naming name, site, upstream (not a
+  // device of that box, itself, or a loop) or note.
+  core::Status putNetworkDevice(const std::string& tenantId, const InventoryEntry& entry);
+  // kNotFound "name: ..." when the box has no such description.
+  core::Status removeNetworkDevice(const std::string& tenantId, const std::string& boxId, const std::string& name);
+  // A box's site ("" removes it): kNotFound "box: ..."; kInvalidArgument "site: ...".
+  core::Status setBoxSite(const std::string& tenantId, const std::string& boxId, const std::string& site);
 
   int64_t now() const { return d_.clock.unixSeconds(); }
   const MonitoringOptions& options() const { return d_.options; }

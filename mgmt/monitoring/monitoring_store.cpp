@@ -9,11 +9,11 @@ namespace mgmt::monitoring {
 namespace {
 
 constexpr const char* kAlertColumns =
-    "id, tenant_id, device_id, kind, detail, state, affected, opened_at, closed_at, group_id, acked_at, acked_by";
+    "id, tenant_id, device_id, kind, detail, state, affected, opened_at, closed_at, group_id, acked_at, acked_by, site";
 
 Alert alertFrom(const store::Row& r) {
   return Alert{r.int64(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.int64(6), r.int64(7), r.int64(8),
-               r.int64(9), r.int64(10), r.text(11)};
+               r.int64(9), r.int64(10), r.text(11), r.text(12)};
 }
 
 constexpr const char* kMaintenanceColumns = "id, tenant_id, starts_at, ends_at, devices, reason, state, created_by, created_at";
@@ -64,7 +64,7 @@ Notification notificationFrom(const store::Row& r) {
 core::Result<std::optional<int64_t>> MonitoringStore::openAlert(const std::string& tenantId, const std::string& deviceId,
                                                                 const std::string& kind, const std::string& detail,
                                                                 int64_t now, int64_t groupWindow,
-                                                                const std::string& subject) {
+                                                                const std::string& subject, const std::string& site) {
   // Checked first (not ON CONFLICT on the partial index: its conflict target differs between the
   // backends); a kReadWrite unit of work behaves as if alone, so two mgmtd cannot both insert.
   EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> open,
@@ -78,6 +78,13 @@ core::Result<std::optional<int64_t>> MonitoringStore::openAlert(const std::strin
                                      "AND state = 'open' ORDER BY id LIMIT 1",
                                      {tenantId, deviceId}));
   int64_t group = same ? same->int64(0) : 0;
+  if (group == 0 && !site.empty()) {  // another box or device of the same site (ADR 0068)
+    EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> near,
+                          tx_.queryOne("SELECT group_id FROM fleet_alerts WHERE tenant_id = $1 AND site = $2 "
+                                       "AND state = 'open' ORDER BY id LIMIT 1",
+                                       {tenantId, site}));
+    if (near) group = near->int64(0);
+  }
   if (group == 0 && groupWindow > 0) {
     EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> near,
                           tx_.queryOne("SELECT group_id FROM fleet_alerts WHERE tenant_id = $1 AND state = 'open' "
@@ -87,8 +94,9 @@ core::Result<std::optional<int64_t>> MonitoringStore::openAlert(const std::strin
   }
   EDGE_ASSIGN_OR_RETURN(int64_t id,
                         tx_.queryInt64("INSERT INTO fleet_alerts(tenant_id, device_id, kind, subject, detail, state, "
-                                       "opened_at, group_id) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
-                                       {tenantId, deviceId, kind, subject, detail, now, group}));
+                                       "opened_at, group_id, site) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8) "
+                                       "RETURNING id",
+                                       {tenantId, deviceId, kind, subject, detail, now, group, site}));
   if (group == 0) EDGE_RETURN_IF_ERROR(tx_.exec("UPDATE fleet_alerts SET group_id = id WHERE id = $1", {id}).status());
   return std::optional<int64_t>(id);
 }
@@ -176,6 +184,23 @@ core::Result<std::optional<Alert>> MonitoringStore::alert(const std::string& ten
                                      {id, tenantId}));
   if (!row) return std::optional<Alert>();
   return std::optional<Alert>(alertFrom(*row));
+}
+
+core::Result<std::vector<std::pair<std::string, int64_t>>> MonitoringStore::outageSeconds(const std::string& tenantId,
+                                                                                          int64_t from, int64_t to) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query("SELECT c.username, f.opened_at, f.closed_at FROM fleet_alerts f "
+                                  "JOIN alert_customers c ON c.alert_id = f.id WHERE f.tenant_id = $1 "
+                                  "AND f.kind IN ('offline', 'device-unreachable') AND f.opened_at < $3 "
+                                  "AND (f.closed_at = 0 OR f.closed_at > $2)",
+                                  {tenantId, from, to}));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const store::Row& r : rows) {
+    const int64_t start = std::max(from, r.int64(1));
+    const int64_t end = r.int64(2) == 0 ? to : std::min(to, r.int64(2));
+    if (end > start) out.emplace_back(r.text(0), end - start);
+  }
+  return out;
 }
 
 core::Result<std::vector<Affected>> MonitoringStore::affectedBy(const std::string& tenantId,
@@ -354,7 +379,8 @@ core::Result<std::vector<Notification>> MonitoringStore::log(const std::string& 
 
 core::Status MonitoringStore::deleteTenant(const std::string& tenantId) {
   for (const char* table : {"alert_customers", "fleet_alerts", "notification_settings", "notification_prefs",
-                            "planned_maintenance", "notifications", "network_devices"})
+                            "planned_maintenance", "notifications", "network_devices", "network_inventory",
+                            "box_sites"})
     EDGE_RETURN_IF_ERROR(tx_.exec(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", {tenantId}).status());
   return core::Status::ok();
 }

@@ -21,6 +21,7 @@ struct Alert {
   int64_t groupId = 0;   // the id of the first alert of its group (its own when it started one)
   int64_t ackedAt = 0;   // 0: not acknowledged
   std::string ackedBy;
+  std::string site;      // of its box or network device when it opened ('' = none set; ADR 0068)
 };
 
 // A subscriber seen on a box recently, with the customer behind it (customerId "" without one).
@@ -50,13 +51,15 @@ class MonitoringStore {
   explicit MonitoringStore(store::Transaction& tx) : tx_(tx) {}
 
   // A new open alert, or nullopt when the box already has one open of that kind. Its group (one root
-  // cause): the group of an open alert on the same box, else of the tenant's newest open alert opened
-  // at or after now - groupWindow, else a new group (its own id).
+  // cause): the group of an open alert on the same box, else of the tenant's oldest open alert at the
+  // same `site` (not ""; ADR 0068), else of the tenant's newest open alert opened at or after
+  // now - groupWindow, else a new group (its own id).
   // `subject` tells apart alerts of one kind on one box: the network device's name for
   // device-unreachable (ADR 0062), "" for the box's own.
   core::Result<std::optional<int64_t>> openAlert(const std::string& tenantId, const std::string& deviceId,
                                                  const std::string& kind, const std::string& detail, int64_t now,
-                                                 int64_t groupWindow = 0, const std::string& subject = "");
+                                                 int64_t groupWindow = 0, const std::string& subject = "",
+                                                 const std::string& site = "");
   // Acknowledges the tenant's alert (an operator has seen it); false when there is no such alert.
   // Acknowledging again keeps the first acknowledgement.
   core::Result<bool> ackAlert(const std::string& tenantId, int64_t id, const std::string& by, int64_t now);
@@ -81,6 +84,11 @@ class MonitoringStore {
   // customer and preference, by username.
   core::Result<std::vector<Affected>> affectedBy(const std::string& tenantId, const std::vector<std::string>& devices,
                                                  int64_t since);
+  // The customers of the tenant's outage alerts (offline, device-unreachable) open at some time in
+  // [from, to), each with the part of [from, to) the alert was open (closed 0 = still open):
+  // (username, seconds), a username once per alert.
+  core::Result<std::vector<std::pair<std::string, int64_t>>> outageSeconds(const std::string& tenantId, int64_t from,
+                                                                          int64_t to);
   // The alert's customers as computed when it opened (and its count).
   core::Status putImpact(int64_t alertId, const std::string& tenantId, const std::vector<Affected>& list);
   core::Result<std::vector<Affected>> impact(int64_t alertId, int64_t limit);

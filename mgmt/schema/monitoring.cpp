@@ -225,4 +225,55 @@ store::Migration v23() {
           "CREATE UNIQUE INDEX fleet_alerts_open ON fleet_alerts(device_id, kind, subject) WHERE state = 'open';"};
 }
 
+store::Migration v26() {
+  return {26, "sites of boxes and network devices, what a network device hangs off, and the site of an alert",
+          // mgmt/monitoring (issue 26, ADR 0068). network_inventory: the operator's description of a network
+          // device a box polls (or will poll): its site, the device it hangs off on the same box
+          // (upstream; '' = the box itself) and a note. box_sites: the site of a box. fleet_alerts.site:
+          // the site of the box or device an alert is about, as of its opening; alerts of one site share
+          // a group.
+          // SQLite
+          "CREATE TABLE network_inventory ("
+          "  box_id TEXT NOT NULL,"
+          "  name TEXT NOT NULL,"
+          "  tenant_id TEXT NOT NULL,"
+          "  site TEXT NOT NULL DEFAULT '',"
+          "  upstream TEXT NOT NULL DEFAULT '',"                  // a device of the same box it hangs off
+          "  note TEXT NOT NULL DEFAULT '',"
+          "  updated_at INTEGER NOT NULL,"
+          "  updated_by TEXT NOT NULL DEFAULT '',"
+          "  PRIMARY KEY (box_id, name)"
+          ") WITHOUT ROWID;"
+          "CREATE INDEX network_inventory_tenant ON network_inventory(tenant_id);"
+          "CREATE TABLE box_sites ("
+          "  box_id TEXT PRIMARY KEY,"
+          "  tenant_id TEXT NOT NULL,"
+          "  site TEXT NOT NULL,"
+          "  updated_at INTEGER NOT NULL"
+          ") WITHOUT ROWID;"
+          "CREATE INDEX box_sites_tenant ON box_sites(tenant_id);"
+          "ALTER TABLE fleet_alerts ADD COLUMN site TEXT NOT NULL DEFAULT '';",
+          // PostgreSQL
+          "CREATE TABLE network_inventory ("
+          "  box_id TEXT NOT NULL,"
+          "  name TEXT NOT NULL,"
+          "  tenant_id TEXT NOT NULL,"
+          "  site TEXT NOT NULL DEFAULT '',"
+          "  upstream TEXT NOT NULL DEFAULT '',"
+          "  note TEXT NOT NULL DEFAULT '',"
+          "  updated_at BIGINT NOT NULL,"
+          "  updated_by TEXT NOT NULL DEFAULT '',"
+          "  PRIMARY KEY (box_id, name)"
+          ");"
+          "CREATE INDEX network_inventory_tenant ON network_inventory(tenant_id);"
+          "CREATE TABLE box_sites ("
+          "  box_id TEXT PRIMARY KEY,"
+          "  tenant_id TEXT NOT NULL,"
+          "  site TEXT NOT NULL,"
+          "  updated_at BIGINT NOT NULL"
+          ");"
+          "CREATE INDEX box_sites_tenant ON box_sites(tenant_id);"
+          "ALTER TABLE fleet_alerts ADD COLUMN site TEXT NOT NULL DEFAULT '';"};
+}
+
 }  // namespace mgmt::schema

@@ -31,5 +31,6 @@ store::Migration v22();  // billing.cpp
 store::Migration v23();  // monitoring.cpp
 store::Migration v24();  // partners.cpp
 store::Migration v25();  // onboarding.cpp
+store::Migration v26();  // monitoring.cpp
 
 }  // namespace mgmt::schema

@@ -108,6 +108,8 @@ const std::vector<TableSpec>& platformTables() {
       {"partner_referral_visits", {"partner_id", "day", "visitor"}},  // migration 24: referral-link visits
       {"partner_branding", {"partner_id"}},  // migration 25: a reseller's brand (ADR 0064)
       {"partner_logos", {"partner_id"}},
+      {"network_inventory", {"box_id", "name"}},  // migration 26: sites and links of network devices (ADR 0068)
+      {"box_sites", {"box_id"}},
   };
   return tables;
 }

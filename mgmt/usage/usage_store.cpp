@@ -231,6 +231,20 @@ core::Result<std::vector<Totals>> UsageStore::totals(const std::string& tenantId
   return out;
 }
 
+core::Result<std::vector<UsageStore::DayActivity>> UsageStore::dayActivity(const std::string& tenantId, int64_t from,
+                                                                           int64_t to) {
+  EDGE_ASSIGN_OR_RETURN(
+      std::vector<store::Row> rows,
+      tx_.query("SELECT username, SUM(CASE WHEN started >= $2 AND started < $3 THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN stopped >= $2 AND stopped < $3 THEN input_octets + output_octets ELSE 0 END) "
+                "FROM sessions WHERE tenant_id = $1 AND stopped >= $2 AND started < $3 GROUP BY username "
+                "ORDER BY username",
+                {tenantId, from, to}));
+  std::vector<DayActivity> out;
+  for (const store::Row& r : rows) out.push_back(DayActivity{r.text(0), r.int64(1), r.int64(2)});
+  return out;
+}
+
 core::Result<std::vector<SessionRow>> UsageStore::sessions(const std::string& tenantId, const std::string& user,
                                                            int64_t limit) {
   EDGE_ASSIGN_OR_RETURN(

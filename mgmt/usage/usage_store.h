@@ -64,6 +64,13 @@ class UsageStore {
   core::Result<std::vector<Totals>> totals(const std::string& tenantId, const std::string& user);
   // Newest first.
   core::Result<std::vector<SessionRow>> sessions(const std::string& tenantId, const std::string& user, int64_t limit);
+  // Per username of the tenant, its closed sessions in [from, to): how many started then, and the
+  // octets (down + up) of those that stopped then (insight's daily features, ADR 0068).
+  struct DayActivity {
+    std::string username;
+    int64_t sessionsStarted = 0, octets = 0;
+  };
+  core::Result<std::vector<DayActivity>> dayActivity(const std::string& tenantId, int64_t from, int64_t to);
   core::Result<int64_t> usageRecords();
 
   // What one device uploaded (usage rows, sessions, events): a demo's sample device when the demo

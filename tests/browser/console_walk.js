@@ -46,6 +46,8 @@ const PLATFORM_PAGES = [
   ['insight', 'insight?tenant=D'],
   ['alerts', 'alerts?tenant=D'],
   ['notifications', 'notifications?tenant=D'],
+  ['notify', 'notification-settings?tenant=D'],
+  ['network', 'network?tenant=D'],
   ['tokens', 'tokens'],
   ['help', 'help'],
 ];
@@ -67,6 +69,8 @@ const TENANT_PAGES = [
   ['firmware', 'firmware'],
   ['imports', 'imports'],
   ['alerts', 'alerts'],
+  ['notify', 'notification-settings'],
+  ['network', 'network'],
   ['help', 'help'],
 ];
 

@@ -668,6 +668,69 @@ class ConsoleTest(unittest.TestCase):
                                                               "end": "2030-01-01T03:00", "device-" + boxes[0]: "1"})[0], 400)
         self.assertEqual(len(self.m.ctl_json("maintenance", "list", "--tenant", "acme")["maintenance"]), 0)
         self.assertEqual(self.form(reader, "alerts", "alerts", {"action": "ack", "id": alert})[0], 403)
+        # Network devices (ADR 0062, 0068): the demo's sample devices, described through the form (a refusal
+        # next to its field, CSRF required); another tenant sees none of them and cannot describe them.
+        listed = self.m.ctl_json("network-device", "list", "--tenant", "demo-walk")["devices"]
+        self.assertEqual(sorted(d["name"] for d in listed), ["access-switch-1", "uplink-router"])
+        box = listed[0]["box"]
+        code, page = curl(self.base + "network", "-b", demo)
+        self.assertEqual(code, 200)
+        self.assertIn("access-switch-1", page)
+        self.assertIn("ge-0/0/7", page)
+        described = {"action": "describe", "box": box, "name": "access-switch-1", "site": "Quarry Lane POP",
+                     "upstream": "access-switch-1"}
+        code, page = self.form(demo, "network", "network", described)
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="upstream-error"[^>]*>[^<]*cannot hang off itself')
+        self.assertIn('value="Quarry Lane POP"', page)
+        described["upstream"] = "uplink-router"
+        self.assertEqual(self.form(demo, "network", "network", described, csrf=False)[0], 403)
+        self.assertEqual(self.form(demo, "network", "network", described)[0], 303)
+        self.assertEqual(self.form(demo, "network", "network", {"action": "site", "box": box, "site": "x" * 65})[0], 400)
+        shown = {d["name"]: d for d in self.m.ctl_json("network-device", "list", "--tenant", "demo-walk")["devices"]}
+        self.assertEqual((shown["access-switch-1"]["site"], shown["access-switch-1"]["upstream"]),
+                         ("Quarry Lane POP", "uplink-router"))
+        self.assertEqual(shown["uplink-router"]["downstream"], ["access-switch-1"])
+        code, page = curl(self.base + "network", "-b", demo)
+        self.assertIn("devices access-switch-1", page)  # what depends on the router
+        for path in ("network", "network?tenant=" + self.demo, "notification-settings?tenant=" + self.demo):
+            code, page = curl(self.base + path, "-b", acme)
+            self.assertEqual(code, 200, path)
+            self.assertNotIn("access-switch-1", page, path)
+            self.assertNotIn("Quarry Lane POP", page, path)
+        code, page = self.form(acme, "network", "network", dict(described, site="taken"))
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="box-error"[^>]*>[^<]*no box')
+        self.assertEqual(self.form(acme, "network", "network", {"action": "remove", "box": box,
+                                                                "name": "access-switch-1"})[0], 404)
+        self.assertEqual(self.form(reader, "network", "network", dict(described, site="read-only"))[0], 403)
+        self.assertEqual(self.m.ctl_json("network-device", "list", "--tenant", "demo-walk")["devices"][0]["site"],
+                         "Quarry Lane POP")
+        # Notification settings: who is told by what channel; a refused key is shown next to its field.
+        code, page = curl(self.base + "notification-settings", "-b", demo)
+        self.assertEqual(code, 200)
+        self.assertIn("Your own systems", page)
+        settings = {"action": "settings", "email": "1", "sms-api-url": "https://api.twilio.com", "sms-from": "",
+                    "webhook-url": "", "quiet-hours": "25:00-07:00", "utc-offset-minutes": "60"}
+        code, page = self.form(demo, "notification-settings", "notification-settings", settings)
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="quiet-hours-error"[^>]*>')
+        self.assertIn('value="25:00-07:00"', page)
+        settings["quiet-hours"] = "22:00-07:00"
+        self.assertEqual(self.form(demo, "notification-settings", "notification-settings", settings, csrf=False)[0], 403)
+        self.assertEqual(self.form(demo, "notification-settings", "notification-settings", settings)[0], 303)
+        saved = self.m.ctl_json("notification-settings", "get", "--tenant", "demo-walk")
+        self.assertEqual((saved["quiet-hours"], saved["utc-offset-minutes"]), ("22:00-07:00", 60))
+        self.assertEqual(self.m.ctl_json("notification-settings", "get", "--tenant", "acme")["quiet-hours"], "")
+        self.assertEqual(self.form(reader, "notification-settings", "notification-settings", settings)[0], 403)
+        # One customer's channel: another tenant's customer is not found (next to the field).
+        customer = impact[0]["customer"] if impact[0]["customer"] else next(c["customer"] for c in impact if c["customer"])
+        code, page = self.form(acme, "notification-settings", "notification-settings",
+                               {"action": "preference", "customer": customer, "channel": "none"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="customer-error"[^>]*>[^<]*no customer')
+        self.assertEqual(self.form(demo, "notification-settings", "notification-settings",
+                                   {"action": "preference", "customer": customer, "channel": "sms"})[0], 303)
         # The platform's health page: every tenant with its factors, the histogram.
         platform = self.token_jar("insight-platform", self.platform_token)
         code, page = curl(self.base + "health", "-b", platform)
@@ -740,15 +803,15 @@ class ConsoleTest(unittest.TestCase):
         result = json.loads(lines[-1]) if lines else {"ok": False}
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
-        insight = ["health", "insight", "alerts", "notifications"]
+        insight = ["health", "insight", "alerts", "notifications", "notify", "network"]
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
                              "imports", "tokens", "help"] + insight,
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "imports", "alerts", "help"],
+                          "firmware", "imports", "alerts", "notify", "network", "help"],
                 "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                           "firmware", "imports", "alerts", "help"],
+                           "firmware", "imports", "alerts", "notify", "network", "help"],
                 "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "imports", "alerts", "help", "forgot", "people", "tokens", "audit", "settings",
+                          "firmware", "imports", "alerts", "notify", "network", "help", "forgot", "people", "tokens", "audit", "settings",
                           "account", "account-totp"],
                 "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
                          "imports", "tokens", "help", "people", "audit", "account"] + insight}
@@ -777,7 +840,8 @@ class ConsoleTest(unittest.TestCase):
                                               "Tenant health", "Partners", "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
                                                "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Customer insight",
-                                               "Alerts", "Notifications", "Settings", "Partners", "Your account"])
+                                               "Alerts", "Notifications", "Notification settings", "Network devices", "Settings",
+                                               "Partners", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
         people = next(t for n, t in text.items() if n.startswith("owner-") and n.endswith("-people"))
         self.assertIn("owner@acme.test", people)
@@ -790,7 +854,8 @@ class ConsoleTest(unittest.TestCase):
                                                   "Tenant health", "Partners"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
                                                "Audit log", "Dunning", "Firmware", "Imports", "Customer insight", "Alerts",
-                                               "Notifications", "Settings", "Partners"])
+                                               "Notifications", "Notification settings", "Network devices", "Settings",
+                                               "Partners"])
         # The platform's walk of the demo tenant's filled pages: a retention list, an outage, its messages.
         def shown(who, page):
             return next(t for n, t in text.items() if n.startswith(who + "-") and n.endswith("-" + page))

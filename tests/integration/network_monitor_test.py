@@ -8,6 +8,8 @@ alice's session ran through bras (127.0.0.1), bob's through another NAS (127.0.0
 the box raises device-unreachable (edgectl events, edged_network_device_reachable 0) and mgmt opens a
 device-unreachable alert per device: sw1's impact is alice only (and she is mailed), r1's nobody. snmpd is started again: the box
 sees the device back (and rebooted: its sysUpTime went back), mgmt closes the alert.
+Before that, the operator describes sw1 as hanging off r1 at the box's site (ADR 0068): r1's alert then
+counts alice too, both alerts share the site's group, and alice is told once.
 Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
 """
 import json
@@ -146,6 +148,33 @@ class NetworkMonitoring(unittest.TestCase):
         self.assertEqual(self.device_alerts("open"), [])
         self.assertEqual(self.box_alerts("device-unreachable"), [])
 
+        # The operator's description (ADR 0068): sw1 hangs off r1, both at the box's site "Hill Road".
+        box = m.ctl_json("device", "list", "--tenant", "acme")[0]["id"]
+        wait_for(lambda: len(m.ctl_json("network-device", "list", "--tenant", "acme")["devices"]) == 2, timeout=10,
+                 what="the monitoring pass keeping sw1 and r1")
+        m.ctl("network-device", "put", "--tenant", "acme", "--box", box, "--name", "sw1", "--upstream", "r1",
+              "--note", "rack 2")
+        m.ctl("box-site", "set", "--tenant", "acme", "--box", box, "--site", "Hill Road")
+        refused = m.ctl("network-device", "put", "--tenant", "acme", "--box", box, "--name", "r1", "--upstream", "sw1",
+                        check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("upstream: sw1 already hangs off r1", refused.stdout + refused.stderr)
+        refused = m.ctl("network-device", "put", "--tenant", "acme", "--box", box, "--name", "sw1", "--upstream", "nope",
+                        check=False)
+        self.assertIn(f"upstream: box {box} has no device 'nope'", refused.stdout + refused.stderr)
+        # Another tenant neither sees nor describes acme's devices.
+        m.ctl("tenant", "add", "--name", "rival", "--tier", "enterprise")
+        refused = m.ctl("network-device", "put", "--tenant", "rival", "--box", box, "--name", "sw1", check=False)
+        self.assertIn(f"box: no box '{box}'", refused.stdout + refused.stderr)
+        self.assertEqual(m.ctl_json("network-device", "list", "--tenant", "rival")["devices"], [])
+        listed = {d["name"]: d for d in m.ctl_json("network-device", "list", "--tenant", "acme")["devices"]}
+        self.assertEqual(sorted(listed), ["r1", "sw1"])
+        self.assertEqual((listed["sw1"]["upstream"], listed["sw1"]["site"], listed["sw1"]["note"]),
+                         ("r1", "Hill Road", "rack 2"))
+        self.assertEqual((listed["r1"]["downstream"], listed["r1"]["nas-served"], listed["r1"]["subscribers"]),
+                         (["sw1"], ["bras"], 1))  # alice's session ran through bras, behind sw1
+        self.assertTrue(listed["r1"]["reported"] and listed["r1"]["reachable"] and listed["r1"]["reported-at"] > 0)
+
         # A reboot is the uptime going back: the box has to have seen some (the restarted snmpd answers
         # its first poll within about 2 s of uptime).
         wait_for(lambda: self.metric("edged_network_device_uptime_seconds") >= 4 and
@@ -165,8 +194,18 @@ class NetworkMonitoring(unittest.TestCase):
         alert = next(a for a in self.device_alerts("open") if "sw1" in a["detail"])
         self.assertIn("switch sw1 (NAS bras)", alert["detail"])
         router = next(a for a in self.device_alerts("open") if "r1" in a["detail"])
-        self.assertEqual(router["affected"], 0, router)  # serves no NAS: nobody to tell
+        # r1 serves no NAS itself, but sw1 hangs off it: alice's session through bras stops with it too.
+        self.assertEqual(router["affected"], 1, router)
         self.assertEqual(alert["affected"], 1, alert)
+        # One site, one group: alice is told once.
+        self.assertEqual((alert["site"], router["site"]), ("Hill Road", "Hill Road"))
+        self.assertEqual(alert["group"], router["group"])
+        told = [n for n in m.ctl_json("notification", "log", "--tenant", "acme")["notifications"]
+                if n["channel"] == "email" and n["recipient"] == "alice@example.net"]
+        self.assertEqual(len(told), 1, told)
+        listed = {d["name"]: d for d in m.ctl_json("network-device", "list", "--tenant", "acme")["devices"]}
+        self.assertFalse(listed["sw1"]["reachable"])
+        self.assertEqual(listed["sw1"]["alert"], alert["id"])
         shown = m.ctl_json("alert", "show", "--tenant", "acme", "--id", str(alert["id"]))
         self.assertEqual([c["username"] for c in shown["customers"]], ["alice"], shown)
         mail = self.sink.wait_for(lambda x: x["To"] == "alice@example.net")[0]

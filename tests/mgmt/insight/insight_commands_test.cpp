@@ -1,8 +1,11 @@
 // Insight's commands through mgmtd's command table (what mgmtctl and the admin API's
 // GET /api/v1/insight-at-risk call), on the storage of this run: the platform trains, a tenant
 // scores and lists its own customers at risk with factors, and never sees or scores another's.
+#include "mgmt/customers/customer_store.h"
 #include "mgmt/insight/generator.h"
 #include "mgmt/insight/insight_store.h"
+#include "mgmt/monitoring/monitoring_store.h"
+#include "mgmt/usage/usage_store.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
@@ -170,4 +173,72 @@ TEST(InsightCommands, RetentionUpsellAndTenantHealthKeepTenantsApart) {
     CHECK_TRUE(t["factors"][3]["words"].get<std::string>().find("mean churn risk") != std::string::npos);
   }
   CHECK_TRUE(sawAcme);
+}
+
+// insight-collect: a day's features from the platform's own data (closed sessions, outage alerts),
+// every customer holding a subscriber written (a quiet day too), nothing of another tenant's.
+TEST(InsightCommands, CollectWritesADayFromSessionsAndOutages) {
+  Fixture f;
+  const std::string acme = f.tenant("acme", "premium");
+  const std::string globex = f.tenant("globex", "premium");
+  const int32_t day = static_cast<int32_t>(f.now() / 86400);  // the customers exist from now on
+  const int64_t noon = static_cast<int64_t>(day) * 86400 + 43200;
+  for (const char* user : {"alice", "bob"}) {
+    core::ControlReply added = f.call("customer-add", Json{{"name", user}, {"username", user}}, Caller{acme});
+    CHECK_EQUAL_TEXT(0, added.result, added.text.c_str());
+  }
+  CHECK_EQUAL(0, f.call("customer-add", Json{{"name", "gina"}, {"username", "gina"}}, Caller{globex}).result);
+  core::Status s = f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+    mgmt::usage::UsageStore usage(tx);
+    auto session = [&](const std::string& tenant, const std::string& user, int64_t id, int64_t started, int64_t stopped,
+                       int64_t octets) {
+      core::sync::SessionSummary x;
+      x.id = id;
+      x.session = "S-" + std::to_string(id);
+      x.username = user;
+      x.nas = "bras";
+      x.started = started;
+      x.stopped = stopped;
+      x.inputOctets = octets;
+      x.outputOctets = octets;
+      return usage.insertSession("b1", tenant, x);
+    };
+    EDGE_RETURN_IF_ERROR(session(acme, "alice", 1, noon, noon + 600, 2500000));      // 5 MB
+    EDGE_RETURN_IF_ERROR(session(acme, "alice", 2, noon - 86400, noon + 60, 500000));  // started the day before
+    EDGE_RETURN_IF_ERROR(session(globex, "gina", 3, noon, noon + 60, 9000000));
+    // alice's box silent for 90 minutes that day.
+    mgmt::monitoring::MonitoringStore monitoring(tx);
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> alert, monitoring.openAlert(acme, "b1", "offline", "silent", noon));
+    EDGE_RETURN_IF_ERROR(monitoring.putImpact(*alert, acme, {mgmt::monitoring::Affected{"alice", "", "", "", "", ""}}));
+    return monitoring.closeAlert("b1", "offline", noon + 5400).status();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+
+  core::ControlReply r = f.call("insight-collect", Json{{"day", day}}, Caller{acme});
+  CHECK_EQUAL_TEXT(0, r.result, r.text.c_str());
+  CHECK_EQUAL(2, r.arguments["customers"].get<int64_t>());  // alice and a quiet bob
+  CHECK_EQUAL(1, r.arguments["active"].get<int64_t>());
+  // acme cannot collect globex's.
+  CHECK_EQUAL(std::string("not-found"),
+              f.call("insight-collect", Json{{"tenant", globex}, {"day", day}}, Caller{acme}).toJson().value("code", ""));
+  s = f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
+    mgmt::customers::CustomerStore customers(tx);
+    mgmt::insight::InsightStore insight(tx);
+    EDGE_ASSIGN_OR_RETURN(std::optional<mgmt::customers::Customer> alice, customers.findByUsername(acme, "alice"));
+    EDGE_ASSIGN_OR_RETURN(auto h, insight.customerHistory(acme, alice->id, day, day + 1));
+    CHECK_TRUE(h.has_value());
+    const mgmt::insight::Day& d = h->days.at(0);
+    CHECK_EQUAL(6, d[mgmt::insight::kUsageMb]);         // 5 MB + 1 MB of the session that stopped that day
+    CHECK_EQUAL(1, d[mgmt::insight::kSessions]);        // the one that started that day
+    CHECK_EQUAL(90, d[mgmt::insight::kOutageMinutes]);
+    EDGE_ASSIGN_OR_RETURN(std::optional<mgmt::customers::Customer> bob, customers.findByUsername(acme, "bob"));
+    EDGE_ASSIGN_OR_RETURN(auto quiet, insight.customerHistory(acme, bob->id, day, day + 1));
+    CHECK_TRUE(quiet.has_value());
+    CHECK_EQUAL(0, quiet->days.at(0)[mgmt::insight::kSessions]);
+    EDGE_ASSIGN_OR_RETURN(std::optional<mgmt::customers::Customer> gina, customers.findByUsername(globex, "gina"));
+    EDGE_ASSIGN_OR_RETURN(auto none, insight.customerHistory(globex, gina->id, day, day + 1));
+    CHECK_FALSE(none.has_value());
+    return core::Status::ok();
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
 }

@@ -625,3 +625,82 @@ TEST(Monitoring, ANetworkDeviceDownIsAnAlertWithTheCustomersOfItsNasOnlyAndClose
   CHECK_TRUE(db.service->check(kNow + 41).isOk());
   LONGS_EQUAL(1, db.count("SELECT count(*) FROM network_devices WHERE box_id = 'b1'", {}));
 }
+
+// ADR 0068: the operator's sites and device links. A router's outage counts the customers of the NAS
+// behind the switch that hangs off it; alerts of one site share a group whatever the time between them.
+TEST(Monitoring, SitesGroupAlertsAndADeviceOutageCountsTheNasOfTheDevicesHangingOffIt) {
+  Db db;
+  db.tenant("t-acme");
+  db.tenant("t-globex");
+  auto device = [](const char* name, const char* nas, bool reachable, int64_t since) {
+    return Json{{"name", name}, {"nas", nas}, {"kind", "switch"}, {"reachable", reachable}, {"since", since},
+                {"uptime", 3600}, {"down", Json::array()}};
+  };
+  db.box("t-acme", "b1", kNow, Json{{"network", Json::array({device("r1", "", true, 0), device("sw1", "bras", true, 0)})}});
+  db.box("t-acme", "b2", kNow);
+  db.box("t-globex", "g1", kNow);
+  db.write([&](Transaction& tx) -> core::Status {
+    core::sync::SessionSummary s;
+    s.id = 1;
+    s.session = "S-1";
+    s.username = "alice";
+    s.nas = "bras";
+    s.started = kNow - 160;
+    s.stopped = kNow - 100;
+    return mgmt::usage::UsageStore(tx).insertSession("b1", "t-acme", s);
+  });
+  db.customer("t-acme", "cu-alice", "alice", "alice@example.net", "");
+  CHECK_TRUE(db.service->check(kNow + 1).isOk());
+
+  // Descriptions: refusals name the field; another tenant's box is not found.
+  auto put = [&db](const std::string& tenant, const std::string& box, const std::string& name, const std::string& site,
+                   const std::string& upstream) {
+    mgmt::monitoring::InventoryEntry e;
+    e.boxId = box;
+    e.name = name;
+    e.site = site;
+    e.upstream = upstream;
+    return db.service->putNetworkDevice(tenant, e);
+  };
+  CHECK_TRUE(put("t-acme", "b1", "sw1", "", "r1").isOk());
+  core::Status loop = put("t-acme", "b1", "r1", "", "sw1");
+  STRCMP_CONTAINS("upstream: sw1 already hangs off r1", loop.message().c_str());
+  STRCMP_CONTAINS("upstream: a device cannot hang off itself", put("t-acme", "b1", "r1", "", "r1").message().c_str());
+  STRCMP_CONTAINS("upstream: box b1 has no device 'x'", put("t-acme", "b1", "r1", "", "x").message().c_str());
+  STRCMP_CONTAINS("name: required", put("t-acme", "b1", "", "", "").message().c_str());
+  STRCMP_CONTAINS("site: no control characters", put("t-acme", "b1", "r1", "a\nb", "").message().c_str());
+  CHECK_TRUE(put("t-globex", "b1", "r1", "", "").code() == core::Code::kNotFound);
+  CHECK_TRUE(db.service->setBoxSite("t-globex", "b1", "x").code() == core::Code::kNotFound);
+  CHECK_TRUE(db.service->removeNetworkDevice("t-globex", "b1", "sw1").code() == core::Code::kNotFound);
+  CHECK_TRUE(db.service->setBoxSite("t-acme", "b1", "Hill Road").isOk());
+  CHECK_TRUE(db.service->setBoxSite("t-acme", "b2", "Hill Road").isOk());
+  std::vector<MonitoringService::NetworkDeviceView> list = *db.service->networkDevices("t-acme", kNow + 2);
+  LONGS_EQUAL(2, list.size());
+  STRCMP_EQUAL("r1", list[0].device.name.c_str());
+  LONGS_EQUAL(1, list[0].downstream.size());
+  STRCMP_EQUAL("sw1", list[0].downstream[0].c_str());
+  LONGS_EQUAL(1, list[0].subscribers);  // alice, through bras behind sw1
+  STRCMP_EQUAL("Hill Road", list[1].site.c_str());
+  STRCMP_EQUAL("r1", list[1].upstream.c_str());
+  LONGS_EQUAL(0, db.service->networkDevices("t-globex", kNow + 2)->size());
+
+  // r1 goes down: its alert counts alice (behind sw1) and is at the site.
+  db.checkin("b1", kNow + 10, Json{{"network", Json::array({device("r1", "", false, kNow + 5), device("sw1", "bras", true, 0)})}});
+  CHECK_EQUAL(1, db.service->check(kNow + 11)->opened);
+  std::vector<Alert> open = *db.service->alerts("t-acme", "open", 10);
+  LONGS_EQUAL(1, open.size());
+  LONGS_EQUAL(1, open[0].affected);
+  STRCMP_EQUAL("Hill Road", open[0].site.c_str());
+  // b2, at the same site, goes silent an hour later (past the group window): it joins the site's group.
+  db.checkin("b1", kNow + 3600, Json{{"network", Json::array({device("r1", "", false, kNow + 5), device("sw1", "bras", true, 0)})}});
+  core::Result<MonitoringService::Report> later = db.service->check(kNow + 3601);
+  CHECK_TRUE_TEXT(later.isOk(), later.status().toString().c_str());
+  CHECK_EQUAL(2, later->opened);  // b2, and globex's g1 (silent too)
+  open = *db.service->alerts("t-acme", "open", 10);
+  LONGS_EQUAL(2, open.size());
+  CHECK_EQUAL(open[0].groupId, open[1].groupId);
+  // Removing a description: the link is gone from the list.
+  CHECK_TRUE(db.service->removeNetworkDevice("t-acme", "b1", "sw1").isOk());
+  list = *db.service->networkDevices("t-acme", kNow + 3602);
+  LONGS_EQUAL(0, list[0].downstream.size());
+}

@@ -215,7 +215,11 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "VALUES ('pa-1', 'Resell Net', '#102030', '#405060', 1)",
            // The boxes' network devices (migration 23).
            "INSERT INTO network_devices (box_id, name, tenant_id, nas, kind, reachable, since, uptime, interfaces_down, "
-           "updated_at) VALUES ('d-1', 'sw1', '" + acme + "', 'bras', 'switch', 0, 5, 100, '[\"ge-0/0/1\"]', 6)"}) {
+           "updated_at) VALUES ('d-1', 'sw1', '" + acme + "', 'bras', 'switch', 0, 5, 100, '[\"ge-0/0/1\"]', 6)",
+           // Sites and links of network devices (migration 26).
+           "INSERT INTO network_inventory (box_id, name, tenant_id, site, upstream, note, updated_at, updated_by) "
+           "VALUES ('d-1', 'sw1', '" + acme + "', 'Hill Road', 'r1', 'rack 2', 7, 'ops')",
+           "INSERT INTO box_sites (box_id, tenant_id, site, updated_at) VALUES ('d-1', '" + acme + "', 'Hill Road', 8)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
