@@ -520,6 +520,9 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-aging", "billing aging", "--tenant T [--date DATE] [--format json|csv]", "accounts receivable aging: what each customer owes on issued invoices by days overdue (not due, 1-30, 31-60, 61-90, 90+)")
           .args({tenant(), text("date", false, 10), text("format", false, 4)})
           .role("tenant"),
+      command("billing-tax-report", "billing tax-report", "--tenant T --from DATE --to DATE [--format json|csv]", "tax report: invoices and credit notes issued in [from, to) summed by tax region, rate and treatment")
+          .args({tenant(), text("from", true, 10), text("to", true, 10), text("format", false, 4)})
+          .role("tenant"),
       command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
           .args({tenant()})
           .role("tenant"),

@@ -94,6 +94,7 @@ void bindOperatorCommands(core::command::Table& table, const Services& s) {
   table.bind("billing-balance", scoped([&billing](const Json& a, const Caller& c) { return billing.balances(a, c); }));
   table.bind("billing-verify", scoped([&billing](const Json& a, const Caller& c) { return billing.verify(a, c); }));
   table.bind("billing-aging", scoped([&billing](const Json& a, const Caller& c) { return billing.aging(a, c); }));
+  table.bind("billing-tax-report", scoped([&billing](const Json& a, const Caller& c) { return billing.taxReport(a, c); }));
 }
 
 }  // namespace mgmt::api

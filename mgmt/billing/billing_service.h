@@ -61,6 +61,9 @@ class BillingService {
   // overdue (not yet due, 1-30, 31-60, 61-90, over 90 days), per customer and in total; --format csv
   // answers the same table as CSV text (a cell that a spreadsheet would run as a formula is quoted).
   core::ControlReply aging(const core::Json& args, const tenancy::Caller& caller);
+  // billing-tax-report (reports.cpp): invoices and credit notes issued in [from, to), summed by tax
+  // region, rate and treatment (credit notes count negative), with the totals; --format csv likewise.
+  core::ControlReply taxReport(const core::Json& args, const tenancy::Caller& caller);
 
   // The billing run of one tenant as of `day`: every due period of every subscription becomes a
   // draft (issued too when `finalize`), then the open one-time charges; `batch` subscriptions per

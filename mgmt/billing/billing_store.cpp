@@ -403,6 +403,19 @@ core::Result<std::vector<BillingStore::OpenByDue>> BillingStore::openByDueDay(co
   return out;
 }
 
+core::Result<std::vector<BillingStore::TaxSum>> BillingStore::taxSums(const std::string& tenantId, int64_t fromDay,
+                                                                      int64_t toDay) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        tx_.query("SELECT tax_region, tax_treatment, tax_rate_bp, sum(net), sum(tax), count(*) "
+                                  "FROM invoices WHERE tenant_id = $1 AND status = 'issued' AND issue_day >= $2 "
+                                  "AND issue_day < $3 GROUP BY tax_region, tax_rate_bp, tax_treatment "
+                                  "ORDER BY tax_region, tax_rate_bp, tax_treatment",
+                                  {tenantId, fromDay, toDay}));
+  std::vector<TaxSum> out;
+  for (const Row& r : rows) out.push_back(TaxSum{r.text(0), r.text(1), r.int64(2), r.int64(3), r.int64(4), r.int64(5)});
+  return out;
+}
+
 namespace {
 
 // "INSERT INTO <head> VALUES ($1, ..., $k), ..." for `rows` rows of `columns` values.

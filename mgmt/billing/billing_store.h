@@ -170,6 +170,13 @@ class BillingStore {
     int64_t dueDay = 0, open = 0;
   };
   core::Result<std::vector<OpenByDue>> openByDueDay(const std::string& tenantId);
+  // Issued invoices and credit notes with an issue day in [fromDay, toDay), summed by tax region,
+  // rate and treatment (credit notes negative as stored), by region, rate, treatment.
+  struct TaxSum {
+    std::string region, treatment;
+    int64_t rateBp = 0, net = 0, tax = 0, documents = 0;
+  };
+  core::Result<std::vector<TaxSum>> taxSums(const std::string& tenantId, int64_t fromDay, int64_t toDay);
 
   // Entries with consecutive ids from `firstId`, and their lines, in multi-row INSERTs of at most
   // kRowsPerInsert rows (a handful of statement texts, each prepared once per connection); the

@@ -1,4 +1,5 @@
-// Billing reports (issue 24 "Reports"; docs/billing.md "Reports"): accounts receivable aging.
+// Billing reports (issue 24 "Reports"; docs/billing.md "Reports"): accounts receivable aging and the
+// tax report.
 #include <array>
 
 #include "billing/invoicing/calendar.h"
@@ -107,6 +108,64 @@ ControlReply BillingService::aging(const Json& args, const Caller& caller) {
                                     {"currency", currency},
                                     {"customers", customers},
                                     {"totals", totalJson}});
+}
+
+ControlReply BillingService::taxReport(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "from", "to", "format"}));
+  EDGE_ASSIGN_OR_RETURN(int64_t from, dayArg(a, "from", 0));
+  EDGE_ASSIGN_OR_RETURN(int64_t to, dayArg(a, "to", 0));
+  if (to <= from) return ControlReply::error(core::invalidArgument("to: must be after from (the report covers [from, to))"));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> format, a.text("format"));
+  if (format && *format != "json" && *format != "csv")
+    return ControlReply::error(core::invalidArgument("format '" + format->substr(0, 8) + "': expected json or csv"));
+  std::vector<BillingStore::TaxSum> sums;
+  std::string currency;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        BillingStore st(tx);
+        EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
+        currency = settings.currency;
+        EDGE_ASSIGN_OR_RETURN(sums, st.taxSums(t.id, from, to));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  auto money = [](int64_t v) { return ::billing::formatMoney(v, ""); };
+  auto rate = [](int64_t bp) { return std::to_string(bp / 100) + "." + (bp % 100 < 10 ? "0" : "") + std::to_string(bp % 100); };
+  int64_t net = 0, tax = 0, documents = 0;
+  for (const BillingStore::TaxSum& s : sums) {
+    net += s.net;
+    tax += s.tax;
+    documents += s.documents;
+  }
+  const std::string period = ::billing::formatDay(from) + " to " + ::billing::formatDay(to);
+  if (format.value_or("json") == "csv") {
+    std::string csv = "region,rate-percent,treatment,documents,net,tax\r\n";
+    for (const BillingStore::TaxSum& s : sums)
+      csv += csvCell(s.region) + "," + rate(s.rateBp) + "," + csvCell(s.treatment) + "," + std::to_string(s.documents) + "," +
+             money(s.net) + "," + money(s.tax) + "\r\n";
+    csv += "total,,," + std::to_string(documents) + "," + money(net) + "," + money(tax) + "\r\n";
+    return ControlReply::success(csv, Json{{"from", ::billing::formatDay(from)}, {"to", ::billing::formatDay(to)},
+                                           {"currency", currency}, {"csv", csv}});
+  }
+  Json rows = Json::array();
+  for (const BillingStore::TaxSum& s : sums)
+    rows.push_back(Json{{"region", s.region},
+                        {"rate-percent", rate(s.rateBp)},
+                        {"treatment", s.treatment},
+                        {"documents", s.documents},
+                        {"net-minor", s.net},
+                        {"tax-minor", s.tax},
+                        {"net", money(s.net)},
+                        {"tax", money(s.tax)}});
+  return ControlReply::success("tax " + ::billing::formatMoney(tax, currency) + " on " + ::billing::formatMoney(net, currency) +
+                                   " net from " + period + " (" + std::to_string(documents) + " documents)",
+                               Json{{"from", ::billing::formatDay(from)},
+                                    {"to", ::billing::formatDay(to)},
+                                    {"currency", currency},
+                                    {"rows", rows},
+                                    {"totals", {{"documents", documents}, {"net-minor", net}, {"tax-minor", tax}}}});
 }
 
 }  // namespace mgmt::billing

@@ -392,6 +392,52 @@ TEST(Billing, AgingPutsWhatIsOwedInBucketsByDaysOverdue) {
   CHECK(bad.text.find("format") != std::string::npos);
 }
 
+// The tax report (billing-tax-report): issued invoices and credit notes of [from, to) by region, rate
+// and treatment; a credit note counts negative in the period it was issued in.
+TEST(Billing, TaxReportSumsIssuedDocumentsByRegionRateAndTreatment) {
+  Books b;
+  b.must("tax-rate-set", {{"rate", "20"}});
+  b.must("billing-customer", {{"username", "bob"}, {"tax", "exempt"}});
+  b.must("charge-add", {{"username", "alice"}, {"description", "installation"}, {"amount", "10.00"}, {"date", "2026-01-05"}});
+  b.must("charge-add", {{"username", "bob"}, {"description", "installation"}, {"amount", "20.00"}, {"date", "2026-01-06"}});
+  b.must("billing-run", {{"date", "2026-01-10"}, {"finalize", true}});
+  auto report = [&](const char* from, const char* to) {
+    return b.must("billing-tax-report", {{"from", from}, {"to", to}}).arguments;
+  };
+  auto row = [](const Json& r, const char* treatment) {
+    for (const Json& x : r["rows"])
+      if (x["treatment"] == treatment) return x;
+    return Json();
+  };
+  const Json jan = report("2026-01-01", "2026-02-01");
+  CHECK_EQUAL(2, jan["totals"]["documents"].get<int64_t>());
+  CHECK_EQUAL(3000, jan["totals"]["net-minor"].get<int64_t>());
+  CHECK_EQUAL(200, jan["totals"]["tax-minor"].get<int64_t>());
+  const Json standard = row(jan, "standard");
+  STRCMP_EQUAL("20.00", standard["rate-percent"].get<std::string>().c_str());
+  CHECK_EQUAL(1000, standard["net-minor"].get<int64_t>());
+  CHECK_EQUAL(200, standard["tax-minor"].get<int64_t>());
+  CHECK_EQUAL(2000, row(jan, "exempt")["net-minor"].get<int64_t>());
+  CHECK_EQUAL(0, row(jan, "exempt")["tax-minor"].get<int64_t>());
+  CHECK_EQUAL(0, report("2025-12-01", "2026-01-01")["rows"].size());
+
+  b.must("credit-note-add", {{"invoice", b.invoices("alice")[0]["id"]}, {"date", "2026-02-03"}});
+  const Json feb = report("2026-02-01", "2026-03-01");
+  CHECK_EQUAL(-1000, feb["totals"]["net-minor"].get<int64_t>());
+  CHECK_EQUAL(-200, feb["totals"]["tax-minor"].get<int64_t>());
+  const Json both = row(report("2026-01-01", "2026-03-01"), "standard");
+  CHECK_EQUAL(2, both["documents"].get<int64_t>());
+  CHECK_EQUAL(0, both["tax-minor"].get<int64_t>());
+  STRCMP_EQUAL("region,rate-percent,treatment,documents,net,tax\r\n"
+               ",20.00,standard,1,-10.00,-2.00\r\n"
+               "total,,,1,-10.00,-2.00\r\n",
+               b.must("billing-tax-report", {{"from", "2026-02-01"}, {"to", "2026-03-01"}, {"format", "csv"}})
+                   .arguments["csv"].get<std::string>().c_str());
+  core::ControlReply bad = b.call("billing-tax-report", {{"from", "2026-02-01"}, {"to", "2026-02-01"}});
+  CHECK(bad.code == core::Code::kInvalidArgument);
+  CHECK(bad.text.find("to:") != std::string::npos);
+}
+
 TEST(Billing, VerifyFindsBooksThatDoNotAddUp) {
   Books b;
   b.subscribe("alice", {{"start", "2026-01-01"}});
