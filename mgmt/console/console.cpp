@@ -512,6 +512,10 @@ void Console::addRoutes(core::HttpServer& server) {
   core::HttpRouteLimits upload = signedIn;
   upload.maxBodyBytes = logoFormLimits().maxBodyBytes;
   server.route("POST", "/settings/logo", [this](const core::HttpRequest& r) { return logoPost(r); }, upload);
+  core::HttpRouteLimits importUpload = signedIn;
+  importUpload.maxBodyBytes = importFormLimits().maxBodyBytes;
+  server.route("POST", "/imports/dry-run", [this](const core::HttpRequest& r) { return importDryRunPost(r); },
+               importUpload);
   post("/settings/logo/clear", [this](const core::HttpRequest& r, const Visitor& v) { return logoClear(r, v); });
   addPeopleRoutes(server, get, post, anonymous);
   addPartnerRoutes(get, post);

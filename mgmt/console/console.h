@@ -246,9 +246,13 @@ class Console {
   core::HttpResponse firmwarePost(const core::HttpRequest& r, const Visitor& v);
 
   // import_pages.cpp: the tenant's import batches and their rollback (issue 30, ADR 0049).
+  // The dry run from an uploaded file (multipart/form-data, its own body limit): the risk report and
+  // what the tenant would get, nothing written.
   core::HttpResponse importsPage(const core::HttpRequest& r, const Visitor& v, std::vector<core::web::Message> messages = {},
-                                 int status = 200);
+                                 int status = 200, core::Json form = nullptr);
   core::HttpResponse importsPost(const core::HttpRequest& r, const Visitor& v);
+  static core::web::MultipartLimits importFormLimits();
+  core::HttpResponse importDryRunPost(const core::HttpRequest& r);
 
   // partner_apply_pages.cpp: the public partner application form and its "received" page.
   void addPartnerApplyRoutes(core::HttpServer& server, const core::HttpRouteLimits& anonymous);

@@ -184,6 +184,20 @@ const TENANT_PAGES = [
           await page.waitForSelector('.chart canvas', { timeout: 3000 }).catch(() => {});
         await shot(`${a.name}-${String(i++).padStart(2, '0')}-${name}`, resp.status());
       }
+      if (a.writes && a.token) {
+        // The import dry run from a file (issue 30): the form, then the risk report as a page.
+        await page.goto(base + 'imports' + (a.platform ? `?tenant=${encodeURIComponent(tenant)}` : ''));
+        await page.selectOption('#imp-source', 'freeradius-users');
+        await page.setInputFiles('#imp-file', {
+          name: 'users', mimeType: 'text/plain',
+          buffer: Buffer.from('walk-one Cleartext-Password := "pw-walk-1"\n  Mikrotik-Rate-Limit = "2M/4M"\n' +
+                              'walk-two Crypt-Password := "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/"\n  Mikrotik-Rate-Limit = "2M/4M"\n' +
+                              'walk-three Cleartext-Password := "pw-walk-3"\n'),
+        });
+        const [resp] = await Promise.all([page.waitForNavigation(), page.click('form[action="/imports/dry-run"] button')]);
+        checks[`${a.name}-import-report`] = await page.locator('section[aria-labelledby=report]').innerText().catch(() => '');
+        await shot(`${a.name}-${String(i++).padStart(2, '0')}-imports-dry-run`, resp.status());
+      }
       if (a.email) {
         for (const [name, url] of PERSON_PAGES[a.platform ? 'platform' : 'tenant']) {
           const resp = await page.goto(base + url);

@@ -541,6 +541,70 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(code, 200)
         self.assertIn("imp-walk", page)
 
+    def dry_run(self, jar, data, fields, csrf=True, name="users.txt"):
+        path = os.path.join(self.tmp.path, "dry-run-" + name)
+        with open(path, "wb") as f:
+            f.write(data)
+        page = curl(self.base + "imports", "-b", jar, "-c", jar)[1]
+        args = ["-b", jar, "-c", jar, "-F", f"file=@{path};filename={name}"]
+        for k, v in fields.items():
+            args += ["-F", f"{k}={v}"]
+        if csrf:
+            args += ["-F", "csrf=" + re.search(r'name="csrf" value="([^"]*)"', page).group(1)]
+        return curl(self.base + "imports/dry-run", *args)
+
+    def test_imports_dry_run_from_a_file(self):
+        # A users file: ana is acme's already, newbie is new, hashy keeps PAP only, norate has no rate.
+        users = (b'ana Cleartext-Password := "pw-secret-77"\n  Mikrotik-Rate-Limit = "4M/8M"\n'
+                 b'newbie Cleartext-Password := "pw-secret-78"\n  Mikrotik-Rate-Limit = "4M/8M", Reply-Message = "hi"\n'
+                 b'hashy Crypt-Password := "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/"\n  Mikrotik-Rate-Limit = "4M/8M"\n'
+                 b'norate Cleartext-Password := "pw-secret-79"\n')
+        jar = self.sign_in("dry-run-owner", "owner@acme.test")
+        code, page = curl(self.base + "imports", "-b", jar)
+        self.assertIn('action="/imports/dry-run"', page)
+        before = sorted(s["username"] for s in self.m.ctl_json("subscriber", "list", "--tenant", "acme"))
+        batches = self.m.ctl_json("import", "list", "--tenant", "acme")
+        code, page = self.dry_run(jar, users, {"source": "freeradius-users"})
+        self.assertEqual(code, 200, page)
+        self.assertIn("Dry run of users.txt (freeradius-users): nothing was changed", page)
+        self.assertRegex(page, r"Subscribers: 2 to add, 1 already there, 0 refused by the tier's cap( of \d+)?, "
+                               r"1 not importable")
+        self.assertIn("4 subscribers read, 3 importable, 1 not", page)
+        self.assertIn("Reply-Message (1)", page)
+        self.assertIn("<td>hashy</td><td>5</td><td>crypt</td><td>PAP</td><td>PAP only: ", page)
+        self.assertNotIn("imp-source-error", page)
+        self.assertNotIn("more (mgmtctl", page)
+        self.assertRegex(page, r"<td>norate</td><td>7</td><td>[^<]*</td><td>[^<]*</td><td>not imported: ")
+        for secret in ("pw-secret-7", "saltsalt", "/tmp/"):
+            self.assertNotIn(secret, page)
+        # Nothing was written.
+        self.assertEqual(before, sorted(s["username"] for s in self.m.ctl_json("subscriber", "list", "--tenant", "acme")))
+        self.assertEqual(batches, self.m.ctl_json("import", "list", "--tenant", "acme"))
+        # Errors next to their fields, what was typed kept; the temporary file is never named.
+        code, page = self.dry_run(jar, users, {"source": "", "default-plan": "home-20"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="imp-source-error"[^>]*>choose the system the file comes from')
+        self.assertIn('value="home-20"', page)
+        code, page = self.dry_run(jar, b'ana Cleartext-Password := "x"\n  Bogus-Line\n', {"source": "freeradius-users"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="imp-file-error"[^>]*>line 2: ')
+        self.assertNotIn("mgmt-import-", page)
+        code, page = self.dry_run(jar, users, {"source": "freeradius-users", "currency": "euro"})
+        self.assertRegex(page, r'id="imp-currency-error"[^>]*>three capital letters')
+        code, page = self.dry_run(jar, b"#" * (4 * 1024 * 1024 + 1), {"source": "freeradius-users"})
+        self.assertEqual(code, 413)
+        self.assertRegex(page, r'id="imp-file-error"[^>]*>larger than 4 MiB')
+        # Without the CSRF token nothing is read; a read-only role is refused by the command layer.
+        self.assertEqual(self.dry_run(jar, users, {"source": "freeradius-users"}, csrf=False)[0], 403)
+        reader = self.token_jar("dry-run-reader", self.reader_token)
+        self.assertNotIn('action="/imports/dry-run"', curl(self.base + "imports", "-b", reader)[1])
+        self.assertEqual(self.dry_run(reader, users, {"source": "freeradius-users"})[0], 403)
+        # Another tenant's owner naming acme checks against their own tenant (ana is not there).
+        boss = self.sign_in("dry-run-boss", "boss@other.test")
+        code, page = self.dry_run(boss, users, {"source": "freeradius-users", "tenant": self.acme})
+        self.assertEqual(code, 200, page)
+        self.assertRegex(page, r"Subscribers: 3 to add, 0 already there")
+
     def test_firmware_page_window_and_rollout_forms(self):
         jar = self.sign_in("firmware-owner", "owner@acme.test")
         code, page = curl(self.base + "firmware", "-b", jar)
@@ -881,6 +945,17 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(checks[f"{who}-saved-name"], f"Walk {who}")
             self.assertEqual(checks[f"{who}-search-finds"], ["Walk admin", "Walk platform"]
                              if who == "admin" else ["Walk platform"])
+        # The import dry run from a file (issue 30): the report, on a phone (admin) and for a named tenant.
+        for who in ("platform", "admin"):
+            names = [n for n in seen if n.startswith(who + "-") and n.endswith("-imports-dry-run")]
+            self.assertEqual(len(names), 1, sorted(seen))
+            self.assertEqual(seen[names[0]]["status"], 200)
+            report = checks[f"{who}-import-report"]
+            self.assertIn("nothing was changed", report)
+            self.assertIn("Subscribers: 2 to add, 0 already there", report)
+            self.assertIn("walk-three", report)
+            self.assertNotIn("pw-walk", report)
+        self.assertNotIn("walk-one", [s["username"] for s in self.m.ctl_json("subscriber", "list", "--tenant", "acme")])
         # What the walk saved is in mgmt, for the right tenant only; the reader's refused add is not.
         acme = [c["name"] for c in self.m.ctl_json("customer", "list", "--tenant", "acme")["customers"]]
         self.assertEqual(sorted(acme), ["Ana Silva", "Walk admin", "Walk owner", "Walk platform", "Walk root"])
