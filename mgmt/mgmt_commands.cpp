@@ -80,6 +80,12 @@ std::vector<std::string> partnerReaders() {
   return r;
 }
 
+// A white-label brand: a tenant's owners and admins (their resellers'), the platform's managers, and
+// a partner's own people (their partner's only, ADR 0064).
+std::vector<std::string> brandChangers() {
+  return {"tenant-owner", "tenant-admin", "platform-owner", "platform-admin", "partner"};
+}
+
 // The roles of a spec written with an old rung (see mgmt_commands.h).
 std::vector<Spec> withRoles(std::vector<Spec> specs) {
   for (Spec& s : specs) {
@@ -621,6 +627,34 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("partner-show", "partner show", "[--tenant T] --partner ID [--date DATE]", "one partner: earnings on hold, payable, approved and paid; plans and tiers over time")
           .args({tenant(), text("partner", false, 64), text("date", false, 10)})
           .roles(partnerReaders()),
+      // White label (ADR 0064): a partner's people change their own brand; a tenant's owners and admins
+      // their resellers'; the platform any. The tier of the reseller's tenant needs white-label.
+      command("partner-brand-show", "partner brand-show", "[--tenant T] --partner ID",
+              "a partner's white-label brand (name, colours, logo) and what its portal and customers see now")
+          .args({tenant(), text("partner", false, 64)})
+          .roles(partnerReaders()),
+      command("partner-brand-set", "partner brand-set",
+              "[--tenant T] --partner ID [--display-name N] [--primary-colour #rrggbb] [--accent-colour #rrggbb]",
+              "a partner's white-label name and colours on its portal, its customers' self-care pages and mail "
+              "(the white-label plugin: premium tier and above)")
+          .args({tenant(), text("partner", false, 64), text("display-name", false, 100),
+                 text("primary-colour", false, 7), text("accent-colour", false, 7)})
+          .roles(brandChangers())
+          .feature("white-label")
+          .change(),
+      command("partner-brand-logo-set", "partner brand-logo-set", "[--tenant T] --partner ID --image BASE64",
+              "a partner's white-label logo: a PNG or JPEG of at most 256 KiB and 1024x1024, in base64 "
+              "(the white-label plugin)")
+          .args({tenant(), text("partner", false, 64), text("image", true, 349528)})
+          .roles(brandChangers())
+          .feature("white-label")
+          .change(),
+      command("partner-brand-logo-clear", "partner brand-logo-clear", "[--tenant T] --partner ID",
+              "a partner's uploaded logo removed (the white-label plugin)")
+          .args({tenant(), text("partner", false, 64)})
+          .roles(brandChangers())
+          .feature("white-label")
+          .change(),
       command("commission-plan-set", "commission-plan set", "[--tenant T] --name N --currency CODE --spec JSON", "a commission plan: {\"flat\": \"15.00\", \"rate-bp\": 1000, \"brackets\": [{\"from\": \"0\", \"rate-bp\": 500}], \"bracket-mode\": \"whole|marginal\", \"tier-bp\": {\"gold\": 200}, \"recurring\": \"lifetime|once|N\", \"bonus-target\": \"5000.00\", \"bonus\": \"200.00\"}")
           .args({tenant(), text("name", true, 64), text("currency", true, 3), text("spec", true, 8192)})
           .roles(billingStaff())

@@ -12,6 +12,7 @@
 #include "mgmt/api/device_api.h"
 #include "mgmt/api/openapi.h"
 #include "mgmt/api/logo_api.h"
+#include "mgmt/mail/brand.h"
 #include "mgmt/api/payments_api.h"
 #include "mgmt/api/signup_api.h"
 #include "mgmt/mgmt_commands.h"
@@ -230,6 +231,18 @@ core::Status Mgmtd::start() {
   core::Result<std::string> visitorKey = access::sharedWebKey(*storage_, "referral-visitor", nowUnix);
   if (!visitorKey.isOk()) return visitorKey.status().withContext("referral visitor key");
   console_->setPartnerApply(consolePartnerApply(*signupGate_, platform_->partnerProgram, *visitorKey));
+  // The header's brand (ADR 0064): a tenant's people see their tenant's, a partner's people their
+  // white label (or their tenant's); read with the visitor's own identity, never from the request.
+  console_->setBrand([this](const console::ConsoleUser& u) -> core::Result<core::web::Branding> {
+    mail::Brand b;
+    EDGE_RETURN_IF_ERROR(storage_->transact(
+        [&](store::Transaction& tx) -> core::Status {
+          EDGE_ASSIGN_OR_RETURN(b, u.partner() ? mail::partnerBrand(tx, u.partnerId) : mail::tenantBrand(tx, u.tenantId));
+          return core::Status::ok();
+        },
+        store::Storage::Mode::kReadOnly));
+    return core::web::Branding{b.name, b.logoPath, b.primaryColour};
+  });
   console_->addRoutes(*adminApi_);
   selfcareService_ = std::make_unique<selfcare::SelfcareService>(
       selfcare::SelfcareService::Deps{*storage_, core::SystemClock::instance(),

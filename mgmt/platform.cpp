@@ -173,8 +173,15 @@ void Platform::bind(core::command::Table& table) {
   billing::bindDunningCommands(table, dunning);
   fleet::bindRolloutCommands(table, rollouts);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
-  table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) {
-    return tenancy.pluginGate(caller, spec);
+  // A partner's people act for their partner: a reseller is held to its tenant's tier, a platform
+  // partner to none (ADR 0064).
+  table.gate([this](const core::command::Caller& caller, const core::command::Spec& spec) -> std::optional<core::ControlReply> {
+    if (spec.feature.empty() || caller.scope.rfind("partner:", 0) != 0) return tenancy.pluginGate(caller, spec);
+    core::Result<std::string> scope = partners.scopeOfPartner(caller.scope.substr(8));
+    if (!scope.isOk()) return core::ControlReply::error(scope.status());
+    core::command::Caller asTenant = caller;
+    asTenant.scope = *scope;
+    return tenancy.pluginGate(asTenant, spec);
   });
 }
 

@@ -6,15 +6,18 @@
 
 namespace mgmt::api {
 
-void routeLogoApi(core::HttpServer& server, store::Storage& storage) {
-  server.route("GET", std::string(kLogoPath) + "*", [&storage](const core::HttpRequest& r) {
-    const std::string tenantId = r.path.substr(std::string(kLogoPath).size());
-    if (tenantId.empty() || tenantId.size() > 64 || tenantId.find('/') != std::string::npos)
+namespace {
+
+void routeLogos(core::HttpServer& server, store::Storage& storage, const std::string& prefix,
+                mail::LogoStore::Owner owner) {
+  server.route("GET", prefix + "*", [&storage, prefix, owner](const core::HttpRequest& r) {
+    const std::string ownerId = r.path.substr(prefix.size());
+    if (ownerId.empty() || ownerId.size() > 64 || ownerId.find('/') != std::string::npos)
       return core::HttpResponse::jsonError(404, "no such logo");
     std::optional<mail::Logo> logo;
     core::Status s = storage.transact(
         [&](store::Transaction& tx) -> core::Status {
-          EDGE_ASSIGN_OR_RETURN(logo, mail::LogoStore(tx).get(tenantId));
+          EDGE_ASSIGN_OR_RETURN(logo, mail::LogoStore(tx, owner).get(ownerId));
           return core::Status::ok();
         },
         store::Storage::Mode::kReadOnly);
@@ -35,6 +38,13 @@ void routeLogoApi(core::HttpServer& server, store::Storage& storage) {
     out.body = std::move(logo->bytes);
     return out;
   });
+}
+
+}  // namespace
+
+void routeLogoApi(core::HttpServer& server, store::Storage& storage) {
+  routeLogos(server, storage, kLogoPath, mail::LogoStore::Owner::kTenant);
+  routeLogos(server, storage, kPartnerLogoPath, mail::LogoStore::Owner::kPartner);
 }
 
 }  // namespace mgmt::api

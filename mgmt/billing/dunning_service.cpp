@@ -97,7 +97,7 @@ core::Status remind(Work& w, const DunningCandidate& c, const DunningStep& step)
             {"owed", ::billing::formatMoney(owed, settings ? settings->currency : "")},
             {"consequence", consequence},
             {"portal-url", w.payUrl}};
-  EDGE_RETURN_IF_ERROR(mail::enqueue(w.tx, w.tenant.id, who->email, step.mail, vars, w.now).status());
+  EDGE_RETURN_IF_ERROR(mail::enqueue(w.tx, w.tenant.id, who->email, step.mail, vars, w.now, nullptr, c.username).status());
   ++w.mailed;
   return core::Status::ok();
 }

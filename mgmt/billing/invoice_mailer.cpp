@@ -78,6 +78,7 @@ core::Result<InvoiceMailer::Report> InvoiceMailer::mailDue(int64_t tenants, int6
       std::string to;
       core::Json variables;
       mail::Attachment pdf;
+      std::string username;  // the customer's: its reseller's brand when it has one (ADR 0064)
     };
     std::vector<InvoiceDocument> docs;
     std::vector<Invoice> invoices;
@@ -116,7 +117,8 @@ core::Result<InvoiceMailer::Report> InvoiceMailer::mailDue(int64_t tenants, int6
                       {"portal-url", d_.portalUrl ? d_.portalUrl(tenantName) : std::string()}};
       mails.push_back(Mail{doc.customerEmail, std::move(vars),
                            mail::Attachment{"invoice-" + std::to_string(doc.number) + ".pdf", "application/pdf",
-                                            std::move(pdf)}});
+                                            std::move(pdf)},
+                           doc.username});
     }
     // Enqueue and move the mark together, only from where this round found it.
     bool moved = false;
@@ -125,7 +127,7 @@ core::Result<InvoiceMailer::Report> InvoiceMailer::mailDue(int64_t tenants, int6
       EDGE_ASSIGN_OR_RETURN(moved, BillingStore(tx).moveMailedThrough(t.tenantId, t.mailedThrough, upTo, now));
       if (!moved) return core::Status::ok();
       for (const Mail& m : mails)
-        EDGE_RETURN_IF_ERROR(mail::enqueue(tx, t.tenantId, m.to, "invoice-issued", m.variables, now, &m.pdf).status());
+        EDGE_RETURN_IF_ERROR(mail::enqueue(tx, t.tenantId, m.to, "invoice-issued", m.variables, now, &m.pdf, m.username).status());
       return core::Status::ok();
     }));
     if (moved) {

@@ -212,7 +212,8 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/partner", "Earnings", "partner", "partner-show", kPartner},
                                {"/partner/statement", "Statements", "partner_statement", "partner-statement", kPartner},
                                {"/partner/payouts", "Payouts", "partner_payouts", "payout-list", kPartner},
-                               {"/partner/customers", "Customers and leads", "partner_customers", "attribution-list", kPartner}};
+                               {"/partner/customers", "Customers and leads", "partner_customers", "attribution-list", kPartner},
+                               {"/partner/brand", "Brand", "partner_brand", "partner-brand-show", kPartner}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {
     if ((l.who == kPartner) != v.user.partner()) continue;
@@ -240,7 +241,17 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
   } else {
     p.body = *body;
   }
-  return frame_.render(p, core::web::Branding{options_.title, "", ""});
+  return frame_.render(p, brandFor(v));
+}
+
+core::web::Branding Console::brandFor(const Visitor& v) const {
+  if (!brandOf_ || v.user.platform()) return core::web::Branding{options_.title, "", ""};
+  core::Result<core::web::Branding> b = brandOf_(v.user);
+  if (!b.isOk()) {
+    core::logWarning("console: the brand of ", v.user.label, " could not be read: ", b.status().message());
+    return core::web::Branding{options_.title, "", ""};
+  }
+  return *b;
 }
 
 core::HttpResponse Console::refuse(const Visitor& v, const core::ControlReply& reply) {
@@ -517,6 +528,7 @@ void Console::addRoutes(core::HttpServer& server) {
   server.route("POST", "/imports/dry-run", [this](const core::HttpRequest& r) { return importDryRunPost(r); },
                importUpload);
   post("/settings/logo/clear", [this](const core::HttpRequest& r, const Visitor& v) { return logoClear(r, v); });
+  addBrandRoutes(server, get, post, upload);
   addPeopleRoutes(server, get, post, anonymous);
   addPartnerRoutes(get, post);
   addSignupRoutes(server, get, post, anonymous);

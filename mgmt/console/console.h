@@ -147,6 +147,11 @@ class Console {
   void setSignup(ConsoleSignup signup) { signup_ = std::move(signup); }
   // The public partner application form; without it /partners/apply says applications are closed.
   void setPartnerApply(ConsolePartnerApply apply) { partnerApply_ = std::move(apply); }
+  // Whose brand a signed-in visitor's header shows (ADR 0064): mgmtd gives a tenant's people their
+  // tenant's name, uploaded logo and colour, a partner's people their partner's white label (or its
+  // tenant's). The platform's people, and every visitor without it, see the console's own title.
+  using BrandOf = std::function<core::Result<core::web::Branding>(const ConsoleUser& user)>;
+  void setBrand(BrandOf brandOf) { brandOf_ = std::move(brandOf); }
   // The pages, forms and static files.
   void addRoutes(core::HttpServer& server);
   // Purges expired sessions (once a minute); from the daemon's loop.
@@ -335,6 +340,19 @@ class Console {
   // partner_apply_pages.cpp: a visit through a partner's referral link (public, /ref?code=...).
   core::HttpResponse referralVisit(const core::HttpRequest& r);
 
+  // brand_pages.cpp: a partner's white-label brand (name, colours, logo) for its people and its
+  // managers (ADR 0064), through partner-brand-show/-set/-logo-set/-logo-clear.
+  void addBrandRoutes(core::HttpServer& server, const PageRoute& get, const PageRoute& post,
+                      const core::HttpRouteLimits& upload);
+  core::HttpResponse partnerBrandPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                      std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse partnerBrandPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse partnerLogoPost(const core::HttpRequest& r);
+  core::HttpResponse partnerLogoClear(const core::HttpRequest& r, const Visitor& v);
+  // The header's brand for a visitor (the console's title when none).
+  core::web::Branding brandFor(const Visitor& v) const;
+
+  BrandOf brandOf_;
   ConsoleSignup signup_;
   ConsolePartnerApply partnerApply_;
   core::command::Table& commands_;

@@ -132,7 +132,8 @@ HttpResponse Console::dashboardPage(const HttpRequest& r, const Visitor& v) {
     chart["values"].push_back(static_cast<double>(x["total"].get<int64_t>()) / 1e6);
   }
   const Json& a = t.arguments;
-  return page(v, "dashboard", text(a, "name"),
+  // A tenant's own people see its name in the header (their brand); the platform's the tenant's here.
+  return page(v, "dashboard", v.user.platform() ? text(a, "name") : std::string("Dashboard"),
               Json{{"tenant", tenant},
                    {"name", text(a, "name")},
                    {"tier", text(a, "tier")},

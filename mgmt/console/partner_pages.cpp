@@ -123,7 +123,7 @@ std::optional<HttpResponse> Console::partnerHead(const HttpRequest& r, const Vis
   const std::string q = v.user.partner() ? "" : "?partner=" + core::web::urlEncode(id);
   Json tabs = Json::array();
   static const char* const kTabs[][2] = {{"", "Earnings"}, {"/statement", "Statements"}, {"/payouts", "Payouts"},
-                                         {"/customers", "Customers and leads"}};
+                                         {"/customers", "Customers and leads"}, {"/brand", "Brand"}};
   for (const auto& t : kTabs)
     tabs.push_back({{"href", std::string("/partner") + t[0] + q}, {"text", t[1]}, {"current", current == t[0]}});
   data["partner"] = p;
@@ -221,7 +221,9 @@ HttpResponse Console::partnerPage(const HttpRequest& r, const Visitor& v, Json f
   if (messages.empty() && !query(r, "invited").empty())
     messages.push_back(Message::ok("Invitation mailed to " + query(r, "invited").substr(0, 254) +
                                    ": the link lets them choose a password and sign in to this portal."));
-  return page(v, "partner", data["partner_name"].get<std::string>(), data, std::move(messages), status);
+  // A partner's own header shows its name already (its brand): its tab's title then.
+  return page(v, "partner", v.user.partner() ? std::string("Earnings") : data["partner_name"].get<std::string>(), data,
+              std::move(messages), status);
 }
 
 HttpResponse Console::partnerInvite(const HttpRequest& r, const Visitor& v) {

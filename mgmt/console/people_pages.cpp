@@ -507,7 +507,7 @@ HttpResponse Console::settingsPage(const HttpRequest& r, const Visitor& v, Json 
     if (!shown.ok()) return refuse(v, shown);
     values = shown.arguments;
     if (!query(r, "saved").empty()) messages.push_back(Message::ok("Saved: your next mail uses it."));
-    if (query(r, "logo") == "1") messages.push_back(Message::ok("Logo saved: your self-care portal shows it."));
+    if (query(r, "logo") == "1") messages.push_back(Message::ok("Logo saved: your console, self-care portal and mail show it."));
     if (query(r, "logo") == "0") messages.push_back(Message::ok("Logo removed: the platform's is shown."));
   }
   Json fields = Json::array();

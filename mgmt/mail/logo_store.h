@@ -1,6 +1,7 @@
-// A tenant's uploaded logo (tenant_logos, issue 23, ADR 0030): a PNG or JPEG, sniffed from its bytes,
-// at most 256 KiB and 1024x1024, kept in the database and served by mgmtd at a stable URL per tenant
-// (its ETag the sha256 of the bytes). SQL for the table lives here only.
+// A tenant's uploaded logo (tenant_logos, issue 23, ADR 0030), or a white-label reseller's
+// (partner_logos, issue 25, ADR 0064): a PNG or JPEG, sniffed from its bytes, at most 256 KiB and
+// 1024x1024, kept in the database and served by mgmtd at a stable URL per owner (its ETag the sha256
+// of the bytes). SQL for both tables lives here only.
 #pragma once
 
 #include <cstdint>
@@ -30,17 +31,21 @@ core::Result<Logo> checkLogo(const std::string& bytes);
 
 class LogoStore {
  public:
-  explicit LogoStore(store::Transaction& tx) : tx_(tx) {}
+  enum class Owner { kTenant, kPartner };
+  explicit LogoStore(store::Transaction& tx, Owner owner = Owner::kTenant) : tx_(tx), owner_(owner) {}
 
-  core::Result<std::optional<Logo>> get(const std::string& tenantId);
+  core::Result<std::optional<Logo>> get(const std::string& ownerId);
   // The logo's sha256 without its bytes (pages that only link to it), or nullopt.
-  core::Result<std::optional<std::string>> etag(const std::string& tenantId);
-  core::Status put(const std::string& tenantId, const Logo& logo, int64_t now);
+  core::Result<std::optional<std::string>> etag(const std::string& ownerId);
+  core::Status put(const std::string& ownerId, const Logo& logo, int64_t now);
   // True when there was one.
-  core::Result<bool> clear(const std::string& tenantId);
+  core::Result<bool> clear(const std::string& ownerId);
 
  private:
+  std::string table() const;
+  std::string key() const;
   store::Transaction& tx_;
+  Owner owner_;
 };
 
 }  // namespace mgmt::mail

@@ -133,8 +133,24 @@ std::string formatMessage(const OutboxMessage& m, const std::string& from, int64
   out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
   out += "--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   out += base64Lines(m.bodyText);
-  out += "--" + boundary + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+  out += "--" + boundary + "\r\n";
+  // With the brand's logo: the HTML and the image it shows as cid:brand-logo in a multipart/related
+  // (RFC 2387), the image inline (RFC 2183), so the client shows it without fetching anything.
+  const std::string related = "=_edge_related_" + std::to_string(m.id) + "_" + core::pki::sha256Hex(m.subject).substr(0, 16);
+  if (m.logo) {
+    out += "Content-Type: multipart/related; type=\"text/html\"; boundary=\"" + related + "\"\r\n\r\n";
+    out += "--" + related + "\r\n";
+  }
+  out += "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   out += base64Lines(m.bodyHtml);
+  if (m.logo) {
+    const std::string ext = m.logo->contentType == "image/png" ? "png" : "jpg";
+    out += "--" + related + "\r\nContent-Type: " + m.logo->contentType + "; name=\"logo." + ext +
+           "\"\r\nContent-ID: <" + kLogoContentId + ">\r\nContent-Disposition: inline; filename=\"logo." + ext +
+           "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    out += base64Lines(m.logo->data);
+    out += "--" + related + "--\r\n";
+  }
   out += "--" + boundary + "--\r\n";
   if (m.attachment) {
     out += "--" + mixed + "\r\nContent-Type: " + m.attachment->contentType + "; name=\"" + m.attachment->filename +

@@ -41,7 +41,8 @@ class Transport {
 std::unique_ptr<Transport> makeSmtpTransport(const SmtpConfig& config);
 
 // The message as it goes on the wire: headers (From, To, Subject encoded per RFC 2047 when not ASCII,
-// Date, Message-ID <outbox-ID@DOMAIN>, MIME) and a multipart/alternative body, text then HTML, base64.
+// Date, Message-ID <outbox-ID@DOMAIN>, MIME) and a multipart/alternative body, text then HTML, base64;
+// the HTML with its inline logo in a multipart/related when the message has one (ADR 0064).
 std::string formatMessage(const OutboxMessage& m, const std::string& from, int64_t now);
 
 class MailSender {

@@ -31,6 +31,15 @@ OutboxMessage fromRow(const Row& r) {
 }  // namespace
 
 core::Result<int64_t> MailStore::insert(const OutboxMessage& m, const std::string& variablesJson) {
+  EDGE_ASSIGN_OR_RETURN(int64_t id, insertMessage(m, variablesJson));
+  if (m.logo)
+    EDGE_RETURN_IF_ERROR(tx_.exec("UPDATE mail_outbox SET logo_type = $2, logo = $3 WHERE id = $1",
+                                  {id, m.logo->contentType, store::Value::Bytes{m.logo->data}})
+                             .status());
+  return id;
+}
+
+core::Result<int64_t> MailStore::insertMessage(const OutboxMessage& m, const std::string& variablesJson) {
   if (m.attachment) {
     return tx_.queryInt64(
         "INSERT INTO mail_outbox (tenant_id, recipient, template, variables, subject, body_text, body_html, "
@@ -51,7 +60,7 @@ core::Result<int64_t> MailStore::insert(const OutboxMessage& m, const std::strin
 core::Result<std::vector<OutboxMessage>> MailStore::due(int64_t now, int limit) {
   EDGE_ASSIGN_OR_RETURN(std::vector<Row> rows,
                         tx_.query(std::string("SELECT ") + kColumns +
-                                      ", attachment_name, attachment_type, attachment"
+                                      ", attachment_name, attachment_type, attachment, logo_type, logo"
                                       " FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= $1 "
                                       "ORDER BY next_attempt_at, id LIMIT $2",
                                   {now, int64_t{limit}}));
@@ -59,6 +68,7 @@ core::Result<std::vector<OutboxMessage>> MailStore::due(int64_t now, int limit) 
   for (const Row& r : rows) {
     out.push_back(fromRow(r));
     if (!r.text(13).empty()) out.back().attachment = Attachment{r.text(13), r.text(14), r.bytes(15)};
+    if (!r.text(16).empty()) out.back().logo = Attachment{"logo", r.text(16), r.bytes(17)};
   }
   return out;
 }
@@ -128,6 +138,46 @@ core::Status MailStore::putBranding(const std::string& tenantId, const Branding&
             "updated_at = excluded.updated_at",
             {tenantId, b.displayName, b.logoUrl, b.primaryColour, b.accentColour, now})
       .status();
+}
+
+core::Result<std::optional<Branding>> MailStore::partnerBranding(const std::string& partnerId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
+                        tx_.queryOne("SELECT display_name, primary_colour, accent_colour "
+                                     "FROM partner_branding WHERE partner_id = $1",
+                                     {partnerId}));
+  if (!row) return std::optional<Branding>{};
+  return std::optional<Branding>{Branding{row->text(0), "", row->text(1), row->text(2)}};
+}
+
+core::Status MailStore::putPartnerBranding(const std::string& partnerId, const Branding& b, int64_t now) {
+  return tx_
+      .exec("INSERT INTO partner_branding (partner_id, display_name, primary_colour, accent_colour, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner_id) DO UPDATE SET "
+            "display_name = excluded.display_name, primary_colour = excluded.primary_colour, "
+            "accent_colour = excluded.accent_colour, updated_at = excluded.updated_at",
+            {partnerId, b.displayName, b.primaryColour, b.accentColour, now})
+      .status();
+}
+
+core::Result<std::optional<PartnerOwner>> MailStore::partnerOwner(const std::string& partnerId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
+                        tx_.queryOne("SELECT scope, status, name FROM partners WHERE id = $1", {partnerId}));
+  if (!row) return std::optional<PartnerOwner>{};
+  return std::optional<PartnerOwner>{PartnerOwner{row->text(0), row->text(1), row->text(2)}};
+}
+
+core::Result<std::optional<std::string>> MailStore::resellerAt(const std::string& tenantId, const std::string& username,
+                                                               int64_t day) {
+  // The attribution in force on `day` (the latest from_day not after it; a detached one has no
+  // partner), when it is to one of this tenant's own resellers.
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
+                        tx_.queryOne("SELECT a.partner_id, COALESCE(p.scope, '') FROM attributions a "
+                                     "LEFT JOIN partners p ON p.id = a.partner_id "
+                                     "WHERE a.tenant_id = $1 AND a.username = $2 AND a.from_day <= $3 "
+                                     "ORDER BY a.from_day DESC LIMIT 1",
+                                     {tenantId, username, day}));
+  if (!row || row->text(0).empty() || row->text(1) != tenantId) return std::optional<std::string>{};
+  return std::optional<std::string>{row->text(0)};
 }
 
 core::Status MailStore::deleteTenant(const std::string& tenantId) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/web/template.h"
+#include "mgmt/mail/brand.h"
 #include "mgmt/mail/mail_store.h"
 
 namespace mgmt::mail {
@@ -128,15 +129,6 @@ bool isHexColour(const std::string& s) {
   return true;
 }
 
-core::Json brandJson(const Branding& b) {
-  const Branding& p = platformBranding();
-  auto pick = [](const std::string& mine, const std::string& fallback) { return mine.empty() ? fallback : mine; };
-  return core::Json{{"name", pick(b.displayName, p.displayName)},
-                    {"logo-url", pick(b.logoUrl, p.logoUrl)},
-                    {"primary-colour", pick(b.primaryColour, p.primaryColour)},
-                    {"accent-colour", pick(b.accentColour, p.accentColour)}};
-}
-
 core::Result<std::string> render(const std::string& what, const std::string& text, const core::Json& data) {
   core::web::Templates t;
   EDGE_RETURN_IF_ERROR(t.add(what, text));
@@ -175,7 +167,7 @@ bool validAddress(const std::string& a) {
 
 core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
                               const std::string& templateName, const core::Json& variables, int64_t now,
-                              const Attachment* attachment) {
+                              const Attachment* attachment, const std::string& customer) {
   if (!validAddress(to)) return core::invalidArgument("to: not one plain email address");
   if (attachment) {
     const std::string& name = attachment->filename;
@@ -203,14 +195,18 @@ core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantI
     if (it == defaults().end()) return core::notFound("template: no mail template '" + templateName + "'");
     tpl = StoredTemplate{it->second.subject, it->second.text, it->second.html};
   }
-  Branding brand;
-  if (!tenantId.empty()) {
-    EDGE_ASSIGN_OR_RETURN(std::optional<Branding> b, store.branding(tenantId));
-    if (b) brand = *b;
-  }
+  // The brand of the moment: the customer's reseller's, the tenant's or the platform's. An uploaded
+  // logo travels inline with the message (mail clients show cid: images without fetching anything).
+  EDGE_ASSIGN_OR_RETURN(Brand brand, customer.empty() ? tenantBrand(tx, tenantId)
+                                                      : customerBrand(tx, tenantId, customer, now / 86400));
+  EDGE_ASSIGN_OR_RETURN(std::optional<Logo> logo, brandLogo(tx, brand));
   core::Json data = variables;
-  data["brand"] = brandJson(brand);
+  data["brand"] = core::Json{{"name", brand.name},
+                             {"logo-url", logo ? std::string("cid:") + kLogoContentId : brand.logoUrl},
+                             {"primary-colour", brand.primaryColour},
+                             {"accent-colour", brand.accentColour}};
   OutboxMessage m;
+  if (logo) m.logo = Attachment{"logo", logo->contentType, logo->bytes};
   m.tenantId = tenantId;
   m.recipient = to;
   m.templateName = templateName;
@@ -229,7 +225,9 @@ core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantI
   return store.insert(m, variables.dump());
 }
 
-core::Status setBranding(store::Transaction& tx, const std::string& tenantId, const Branding& b, int64_t now) {
+namespace {
+
+core::Status checkBranding(const Branding& b) {
   if (b.displayName.size() > 100) return core::invalidArgument("display-name: at most 100 bytes");
   for (char c : b.displayName)
     if (static_cast<unsigned char>(c) < 0x20) return core::invalidArgument("display-name: no control characters");
@@ -239,7 +237,20 @@ core::Status setBranding(store::Transaction& tx, const std::string& tenantId, co
   if (!b.primaryColour.empty() && !isHexColour(b.primaryColour))
     return core::invalidArgument("primary-colour: #rrggbb");
   if (!b.accentColour.empty() && !isHexColour(b.accentColour)) return core::invalidArgument("accent-colour: #rrggbb");
+  return core::Status::ok();
+}
+
+}  // namespace
+
+core::Status setBranding(store::Transaction& tx, const std::string& tenantId, const Branding& b, int64_t now) {
+  EDGE_RETURN_IF_ERROR(checkBranding(b));
   return MailStore(tx).putBranding(tenantId, b, now);
+}
+
+core::Status setPartnerBranding(store::Transaction& tx, const std::string& partnerId, const Branding& b, int64_t now) {
+  if (!b.logoUrl.empty()) return core::invalidArgument("logo-url: a partner uploads its logo (partner-brand-logo-set)");
+  EDGE_RETURN_IF_ERROR(checkBranding(b));
+  return MailStore(tx).putPartnerBranding(partnerId, b, now);
 }
 
 core::Result<Branding> brandingOf(store::Transaction& tx, const std::string& tenantId) {

@@ -62,7 +62,13 @@ struct OutboxMessage {
   int64_t attempts = 0, nextAttemptAt = 0, createdAt = 0, sentAt = 0;
   std::string lastError;
   std::optional<Attachment> attachment;  // read by MailStore::due (the sender), not by recent()
+  // The uploaded logo the HTML part shows as cid:brand-logo (ADR 0064), sent inline beside it;
+  // read by MailStore::due only.
+  std::optional<Attachment> logo;
 };
+
+// The Content-ID of a mail's inline logo.
+constexpr const char* kLogoContentId = "brand-logo";
 
 // Limits enqueue() checks (kInvalidArgument naming the field otherwise).
 constexpr size_t kMaxRecipientBytes = 254;  // RFC 5321 section 4.5.3.1.3 (path), less the brackets
@@ -74,9 +80,13 @@ constexpr size_t kMaxRecipientBytes = 254;  // RFC 5321 section 4.5.3.1.3 (path)
 // `attachment`, when given, is sent as a second part of a multipart/mixed message (kInvalidArgument
 // for a filename outside [A-Za-z0-9._-], a content type that is not type/subtype, or more than
 // kMaxAttachmentBytes).
+// `customer`, the username of the tenant's customer the mail is for, gives it that customer's brand:
+// its white-label reseller's when it has one (brand.h customerBrand), else the tenant's. The brand's
+// uploaded logo goes with the message as an inline image (cid:brand-logo); a logo linked by URL is
+// shown by its URL; the text part names the brand only.
 core::Result<int64_t> enqueue(store::Transaction& tx, const std::string& tenantId, const std::string& to,
                               const std::string& templateName, const core::Json& variables, int64_t now,
-                              const Attachment* attachment = nullptr);
+                              const Attachment* attachment = nullptr, const std::string& customer = "");
 
 // The platform's template names, in order.
 std::vector<std::string> templateNames();
@@ -88,6 +98,9 @@ bool validAddress(const std::string& address);
 // of at most 512 bytes, name at most 100) and its templates.
 core::Status setBranding(store::Transaction& tx, const std::string& tenantId, const Branding& branding, int64_t now);
 core::Result<Branding> brandingOf(store::Transaction& tx, const std::string& tenantId);
+// A white-label partner's name and colours (the same checks; no logo URL: its logo is uploaded).
+core::Status setPartnerBranding(store::Transaction& tx, const std::string& partnerId, const Branding& branding,
+                                int64_t now);
 // A tenant's own version of a template (it must parse, and its name be a platform default's).
 core::Status setTemplate(store::Transaction& tx, const std::string& tenantId, const std::string& name,
                          const std::string& subject, const std::string& text, const std::string& html, int64_t now);

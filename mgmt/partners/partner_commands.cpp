@@ -29,6 +29,10 @@ void bindPartnerCommands(core::command::Table& table, PartnerService& s) {
   table.bind("partner-set", scoped(s, &PartnerService::set));
   table.bind("partner-list", scoped(s, &PartnerService::list));
   table.bind("partner-show", scoped(s, &PartnerService::show));
+  table.bind("partner-brand-show", scoped(s, &PartnerService::showBrand));
+  table.bind("partner-brand-set", scoped(s, &PartnerService::setBrand));
+  table.bind("partner-brand-logo-set", scoped(s, &PartnerService::setBrandLogo));
+  table.bind("partner-brand-logo-clear", scoped(s, &PartnerService::clearBrandLogo));
   table.bind("commission-plan-set", scoped(s, &PartnerService::setPlan));
   table.bind("commission-plan-list", scoped(s, &PartnerService::listPlans));
   table.bind("partner-plan", scoped(s, &PartnerService::assignPlan));

@@ -65,6 +65,14 @@ class PartnerService {
   core::ControlReply setPayoutAccount(const core::Json& args, const tenancy::Caller& caller);  // payout-account-set
   core::ControlReply exportPayouts(const core::Json& args, const tenancy::Caller& caller);     // payout-export
   core::ControlReply verify(const core::Json& args, const tenancy::Caller& caller);      // partners-verify
+  // White label (partner_brand.cpp; ADR 0064): a partner's name, colours and logo. A partner's own
+  // people may change their partner's (the one change they make); the tier gate needs white-label.
+  core::ControlReply showBrand(const core::Json& args, const tenancy::Caller& caller);      // partner-brand-show
+  core::ControlReply setBrand(const core::Json& args, const tenancy::Caller& caller);       // partner-brand-set
+  core::ControlReply setBrandLogo(const core::Json& args, const tenancy::Caller& caller);   // partner-brand-logo-set
+  core::ControlReply clearBrandLogo(const core::Json& args, const tenancy::Caller& caller); // partner-brand-logo-clear
+  // The scope of a partner ("" a platform partner, else its tenant): the tier gate of a partner caller.
+  core::Result<std::string> scopeOfPartner(const std::string& partnerId);
 
   // The commission run of one tenant: every billing event after the tenant's progress, `batch`
   // ledger entries per unit of work. Returns the entries written.

@@ -149,6 +149,12 @@ std::optional<SelfcarePortal::Visitor> SelfcarePortal::visitor(const HttpRequest
   return v;
 }
 
+void SelfcarePortal::brand(Ctx& c) {
+  if (!c.visitor) return;
+  if (core::Status s = service_.brandFor(c.visitor->account, c.tenant); !s.isOk())
+    core::logWarning("selfcare: the brand of ", c.visitor->account.key(), " could not be read: ", s.message());
+}
+
 HttpResponse SelfcarePortal::render(Ctx& c, const std::string& tmpl, const std::string& title, Json data,
                                     std::vector<Message> messages, int status) {
   const std::string base = c.baseUrl();
@@ -401,6 +407,7 @@ HttpResponse SelfcarePortal::get(const HttpRequest& r) {
   if (!tenant.isOk()) return notFound(r);
   Ctx c{r, *target, *tenant, std::nullopt, "", {}};
   c.visitor = visitor(r, c.tenant);
+  brand(c);
   c.cookieId = c.visitor ? c.visitor->sessionId : cookie_.ensure(r, c.base);
   const std::string& rest = target->rest;
   if (rest == "help") return render(c, "help", "Help", Json::object());
@@ -457,6 +464,7 @@ HttpResponse SelfcarePortal::post(const HttpRequest& r) {
   if (!tenant.isOk()) return notFound(r);
   Ctx c{r, *target, *tenant, std::nullopt, "", {}};
   c.visitor = visitor(r, c.tenant);
+  brand(c);
   c.cookieId = c.visitor ? c.visitor->sessionId : cookie_.idOf(r);
   const std::map<std::string, std::string> form = core::web::parseForm(r.body);
   const std::string& action = target->rest;

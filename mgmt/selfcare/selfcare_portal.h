@@ -78,6 +78,8 @@ class SelfcarePortal {
 
   static std::optional<Target> parse(const std::string& path);
   std::optional<Visitor> visitor(const core::HttpRequest& r, const TenantView& t);
+  // A signed-in customer of a white-label reseller sees the reseller's brand (ADR 0064).
+  void brand(Ctx& c);
   core::HttpResponse get(const core::HttpRequest& r);
   core::HttpResponse post(const core::HttpRequest& r);
   std::optional<core::HttpResponse> admitPost(const core::HttpRequest& r);

@@ -21,7 +21,7 @@
 #include "mgmt/catalog/catalog_store.h"
 #include "mgmt/customers/customer_service.h"
 #include "mgmt/customers/customer_store.h"
-#include "mgmt/mail/logo_store.h"
+#include "mgmt/mail/brand.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/tenancy/caller.h"
 #include "mgmt/tenancy/tenant_store.h"
@@ -101,18 +101,33 @@ core::Result<TenantView> SelfcareService::tenant(const std::string& key) {
       [&](store::Transaction& tx) -> core::Status {
         EDGE_ASSIGN_OR_RETURN(std::optional<tenancy::Tenant> t, tenancy::TenantStore(tx).byKey(key));
         if (!t || t->status != "active") return core::notFound("no self-care portal here");
-        EDGE_ASSIGN_OR_RETURN(mail::Branding b, mail::brandingOf(tx, t->id));
+        EDGE_ASSIGN_OR_RETURN(mail::Brand b, mail::tenantBrand(tx, t->id));
         v.id = t->id;
         v.name = t->name;
-        v.displayName = b.displayName.empty() ? t->name : b.displayName;
+        v.displayName = b.name;
         v.primaryColour = b.primaryColour;
         v.accentColour = b.accentColour;
-        EDGE_ASSIGN_OR_RETURN(std::optional<std::string> logo, mail::LogoStore(tx).etag(t->id));
-        if (logo) v.logoUrl = "/branding/logo/" + t->id + "?v=" + logo->substr(0, 16);
+        v.logoUrl = b.logoPath;
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
   return v;
+}
+
+core::Status SelfcareService::brandFor(const Account& account, TenantView& view) {
+  return d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(mail::Brand b,
+                              mail::customerBrand(tx, account.tenantId, account.username, d_.clock.unixSeconds() / 86400));
+        if (b.partnerId.empty()) return core::Status::ok();  // the tenant's: as shown already
+        view.displayName = b.name;
+        view.primaryColour = b.primaryColour;
+        view.accentColour = b.accentColour;
+        view.logoUrl = b.logoPath;
+        view.partnerId = b.partnerId;
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly);
 }
 
 core::Result<std::optional<Account>> SelfcareService::passwordSignIn(const std::string& tenantId,
@@ -157,7 +172,7 @@ core::Status SelfcareService::mailCode(const Account& account, const TenantView&
   const int64_t now = d_.clock.unixSeconds();
   return d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     Json vars{{"code", code}, {"minutes", std::to_string(10)}, {"customer", account.name.empty() ? account.username : account.name}};
-    return mail::enqueue(tx, tenant.id, account.email, "selfcare-code", vars, now).status();
+    return mail::enqueue(tx, tenant.id, account.email, "selfcare-code", vars, now, nullptr, account.username).status();
   });
 }
 

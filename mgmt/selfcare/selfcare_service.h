@@ -11,7 +11,8 @@
 //
 // Contract:
 //  - tenant(key): the tenant by name or id with its branding; kNotFound when there is none or it is
-//    not active (suspended tenants have no portal).
+//    not active (suspended tenants have no portal). brandFor(account): a reseller's customer's pages
+//    carry the reseller's white label instead, once signed in (the sign-in page is the tenant's).
 //  - passwordSignIn: the customer whose subscriber username or email is `login`, when the
 //    subscriber's password equals `password` (constant time); nullopt otherwise (no difference between
 //    an unknown login and a wrong password).
@@ -43,6 +44,7 @@ struct TenantView {
   std::string displayName;            // the branding's, else the tenant's name
   std::string primaryColour, accentColour;  // "#rrggbb" or ""
   std::string logoUrl;                      // the uploaded logo on mgmtd ("/branding/logo/ID?v=..."), or ""
+  std::string partnerId;                    // set by brandFor: the white-label reseller whose brand this is
 };
 
 // Who is signed in: a customer of one tenant, by the subscriber's username.
@@ -68,6 +70,9 @@ class SelfcareService {
   explicit SelfcareService(Deps deps) : d_(deps) {}
 
   core::Result<TenantView> tenant(const std::string& key);
+  // The signed-in customer's brand over `view` (ADR 0064): its white-label reseller's name, colours and
+  // logo when its attribution today is to one (and the tenant's tier has white label); unchanged else.
+  core::Status brandFor(const Account& account, TenantView& view);
   core::Result<std::optional<Account>> passwordSignIn(const std::string& tenantId, const std::string& login,
                                                       const std::string& password);
   core::Result<std::optional<Account>> accountFor(const std::string& tenantId, const std::string& login);

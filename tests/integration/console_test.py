@@ -435,6 +435,31 @@ class ConsoleTest(unittest.TestCase):
         # The tenant's self-care portal shows it (same origin, a version in the query).
         self.assertIn(f'<img src="/branding/logo/{self.acme}?v={hashlib.sha256(logo).hexdigest()[:16]}"',
                       curl(self.base + "selfcare/acme/")[1])
+        # The console's header shows it to acme's people (ADR 0064), on every page, never to another
+        # tenant's people or the platform's.
+        header = f'<header><img src="/branding/logo/{self.acme}?v={hashlib.sha256(logo).hexdigest()[:16]}"'
+        for route in ("", "customers", "settings"):
+            self.assertIn(header, curl(self.base + route, "-b", jar)[1], route)
+        other_owner = self.sign_in("logo-other-owner", "boss@other.test")
+        for route in ("", "customers", "settings", "settings?tenant=" + self.acme):
+            self.assertNotIn(self.acme, curl(self.base + route, "-b", other_owner)[1], route)
+        platform = self.token_jar("logo-platform", self.platform_token)
+        self.assertNotIn("<header><img", curl(self.base + "tenants", "-b", platform)[1])
+        # acme's mail carries it inline (cid:, multipart/related) beside a plain text part; other's does not.
+        self.assertEqual(self.form(jar, "people", "people/invite", {"email": "logo-mail@acme.test", "role": "tenant-staff"})[0], 303)
+        mail = self.sink.wait_for(lambda m: m["To"] == "logo-mail@acme.test")[0]
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        self.assertIn('src="cid:brand-logo"', html)
+        inline = [p for p in mail.walk() if p.get("Content-ID") == "<brand-logo>"]
+        self.assertEqual(len(inline), 1)
+        self.assertEqual(inline[0].get_content_disposition(), "inline")
+        self.assertEqual(inline[0].get_payload(decode=True), logo)
+        self.assertNotIn("cid:", text_of(mail))
+        self.assertNotIn("<", text_of(mail))
+        self.assertEqual(self.form(other_owner, "people", "people/invite", {"email": "logo-mail@other.test", "role": "tenant-staff"})[0], 303)
+        theirs = self.sink.wait_for(lambda m: m["To"] == "logo-mail@other.test")[0]
+        self.assertFalse([p for p in theirs.walk() if p.get("Content-ID")])
+        self.assertNotIn("cid:", theirs.get_body(preferencelist=("html",)).get_content())
         self.assertNotIn("/branding/logo/", curl(self.base + "selfcare/other/")[1])
         # Bad files: refused with the reason next to the field; the stored logo stays.
         for data, name, status, reason in [

@@ -8,12 +8,15 @@ territories with the rules' words, the agreement, tiers) within each admin's sco
 visits are counted; and Debian's chromium walks the pages at phone size with axe-core clean
 (tests/browser/console_walk.js)."""
 import datetime
+import hashlib
 import json
 import os
 import re
 import subprocess
+import struct
 import sys
 import unittest
+import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edgelib import Mgmtd, TempDir  # noqa: E402
@@ -347,7 +350,7 @@ class PartnerPortalTest(unittest.TestCase):
         accounts = [
             {"name": "partner", "email": "shop@corner.test", "password": PASSWORD, "partner": True, "phone": True,
              "pages": [["earnings", ""], ["statement", "partner/statement?period=" + self.paid_day[:7]],
-                       ["payouts", "partner/payouts"], ["customers", "partner/customers"]]},
+                       ["payouts", "partner/payouts"], ["customers", "partner/customers"], ["brand", "partner/brand"]]},
             # acme's admin (an API token: the sign-in pages are walked above) opens its reseller.
             {"name": "admin", "token": self.admin_token, "phone": True,
              "pages": [["partners", "partners"], ["earnings", "partner?partner=" + shop],
@@ -377,7 +380,7 @@ class PartnerPortalTest(unittest.TestCase):
             self.assertFalse(s["overflow"], f"{s['name']} scrolls sideways")
         checks = result["checks"]
         self.assertEqual(checks["partner-nav"], ["Earnings", "Statements", "Payouts", "Customers and leads",
-                                                 "Your account"])
+                                                 "Brand", "Your account"])
         self.assertEqual(checks["partner-chart"], 24)  # 12 months, two bars each, drawn by the server
         self.assertEqual(checks["partner-referral"], self.shop["referral-code"])
         for p in ("partner", "partner/statement", "partner/payouts", "partner/customers"):
@@ -400,6 +403,121 @@ class PartnerPortalTest(unittest.TestCase):
         self.assertIn("Big Distributor", seen["platform-02-territories"]["text"])
         self.assertIn("Publish a new version", seen["platform-03-agreements"]["text"])
         print("partner portal screenshots in", out)
+
+    # --- White label (ADR 0064): the reseller's own brand on its portal, its customers' self-care and mail.
+    @staticmethod
+    def png(width, height):
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        raw = b"".join(b"\x00" + b"\x80\x20\x60" * width for _ in range(height))
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+    def upload(self, jar, page, action, data, fields):
+        path = os.path.join(self.tmp.path, "white-label.png")
+        with open(path, "wb") as f:
+            f.write(data)
+        body = curl(self.base + page, "-b", jar, "-c", jar)[1]
+        args = ["-b", jar, "-c", jar, "-F", f"logo=@{path};filename=logo.png",
+                "-F", "csrf=" + re.search(r'name="csrf" value="([^"]*)"', body).group(1)]
+        for k, v in fields.items():
+            args += ["-F", f"{k}={v}"]
+        return curl(self.base + action, *args)
+
+    def selfcare(self, name, login):
+        jar = self.jar(name)
+        page = curl(self.base + "selfcare/acme/", "-b", jar, "-c", jar)[1]
+        csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+        code, _ = curl(self.base + "selfcare/acme/sign-in", "-b", jar, "-c", jar, "--data-urlencode", "csrf=" + csrf,
+                       "--data-urlencode", "login=" + login, "--data-urlencode", "password=pw-123456")
+        self.assertEqual(code, 303, login)
+        return jar
+
+    def test_white_label_on_the_portal_selfcare_and_mail(self):
+        shop = self.sign_in("wl-shop", "shop@corner.test")
+        # acme is on basic: white label is premium's, and the refusal says so.
+        code, page = self.form(shop, "partner/brand", "partner/brand", {"display-name": "Corner Net"})
+        self.assertEqual(code, 403)
+        self.assertIn("white-label", page)
+        self.assertIn("premium", page)
+        self.m.ctl("tenant", "set", "--tenant", "acme", "--tier", "premium")
+        try:
+            self.white_label(shop, self.shop["id"])
+        finally:
+            self.m.ctl("tenant", "set", "--tenant", "acme", "--tier", "basic")
+        # Back on basic the reseller's customers see acme's brand again.
+        ben = self.selfcare("wl-ben-after", "ben")
+        self.assertNotIn("partner-logo", curl(self.base + "selfcare/acme/", "-b", ben)[1])
+
+    def white_label(self, shop, shop_id):
+        # The reseller's person sets its name and colour (a bad colour is told next to the field) and its logo.
+        code, page = self.form(shop, "partner/brand", "partner/brand", {"display-name": "Corner Net", "primary-colour": "red"})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="w-primary-colour-error"[^>]*>[^<]+')
+        self.assertIn('value="Corner Net"', page)
+        fields = {"display-name": "Corner Net", "primary-colour": "#7a1f5c"}
+        self.assertEqual(self.form(shop, "partner/brand", "partner/brand", fields, csrf=False)[0], 403)
+        self.assertEqual(self.form(shop, "partner/brand", "partner/brand", fields)[0], 303)
+        logo = self.png(48, 24)
+        self.assertEqual(self.upload(shop, "partner/brand", "partner/brand/logo", logo, {})[0], 303)
+        code, page = self.upload(shop, "partner/brand", "partner/brand/logo", b"<svg/>", {})
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="w-logo-error"[^>]*>[^<]*not a PNG or JPEG')
+        img = f'<img src="/branding/partner-logo/{shop_id}?v={hashlib.sha256(logo).hexdigest()[:16]}"'
+        # Its portal's header: its logo, name and colour on every page.
+        for route in ("", "partner/statement", "partner/payouts", "partner/customers", "partner/brand"):
+            code, page = curl(self.base + route, "-b", shop)
+            self.assertEqual(code, 200, route)
+            self.assertIn("<header>" + img, page, route)
+            self.assertIn("<h1>Corner Net</h1>", page, route)
+            self.assertIn("--brand:#7a1f5c", page, route)
+        served = subprocess.run(["curl", "-sSk", self.base + "branding/partner-logo/" + shop_id], capture_output=True).stdout
+        self.assertEqual(served, logo)
+        # Nobody else reaches it: acme's owner manages acme's reseller only (another tenant's reseller
+        # and the platform's partner are not found); the partner's person always gets its own page.
+        owner = self.sign_in("wl-owner", "owner@acme.test")
+        self.assertEqual(curl(self.base + "partner/brand?partner=" + shop_id, "-b", owner)[0], 200)
+        for other in (self.other_shop, self.distributor):
+            code, _ = self.form(owner, "partner/brand?partner=" + shop_id, "partner/brand",
+                                {"partner": other, "display-name": "Hijack"})
+            self.assertEqual(code, 404, other)
+            self.assertEqual(curl(self.base + "partner/brand?partner=" + other, "-b", owner)[0], 404)
+            self.assertEqual(self.upload(owner, "partner/brand?partner=" + shop_id, "partner/brand/logo", logo,
+                                         {"partner": other})[0], 404)
+            code, page = curl(self.base + "partner/brand?partner=" + other, "-b", shop)
+            self.assertEqual(code, 404)
+            self.assertNotIn("Other Shop", page)
+        # acme's own people still see acme's brand, never the reseller's.
+        page = curl(self.base + "customers", "-b", owner)[1]
+        self.assertNotIn("partner-logo", page)
+        self.assertNotIn("Corner Net", page)
+        # Self-care: ben (attributed to Corner Shop) sees its brand once signed in; cai (nobody's) acme's.
+        self.m.ctl("subscriber", "add", "--tenant", "acme", "--username", "cai", "--password", "pw-123456", "--plan", "fiber")
+        page = curl(self.base + "selfcare/acme/", "-b", self.selfcare("wl-ben", "ben"))[1]
+        self.assertIn(img, page)
+        self.assertIn("<h1>Corner Net</h1>", page)
+        self.assertIn("--brand:#7a1f5c", page)
+        page = curl(self.base + "selfcare/acme/", "-b", self.selfcare("wl-cai", "cai"))[1]
+        self.assertNotIn("partner-logo", page)
+        self.assertNotIn("Corner Net", page)
+        # Mail to ben: its sign-in code in the reseller's name, the logo inline; the text part plain.
+        self.m.ctl("customer", "add", "--tenant", "acme", "--name", "Ben", "--email", "ben@corner-customer.test",
+                   "--username", "ben")
+        jar = self.jar("wl-ben-code")
+        page = curl(self.base + "selfcare/acme/", "-b", jar, "-c", jar)[1]
+        csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+        curl(self.base + "selfcare/acme/code-request", "-b", jar, "-c", jar, "--data-urlencode", "csrf=" + csrf,
+             "--data-urlencode", "login=ben")
+        mail = self.sink.wait_for(lambda m: m["To"] == "ben@corner-customer.test")[0]
+        self.assertEqual(mail["Subject"], "Your sign-in code for Corner Net")
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        self.assertIn('src="cid:brand-logo"', html)
+        self.assertIn("#7a1f5c", html)
+        self.assertNotIn("acme", html)
+        inline = [p for p in mail.walk() if p.get("Content-ID") == "<brand-logo>"]
+        self.assertEqual([p.get_payload(decode=True) for p in inline], [logo])
+        self.assertIn("Corner Net", text_of(mail))
+        self.assertNotIn("cid:", text_of(mail))
 
 
 if __name__ == "__main__":
