@@ -138,7 +138,8 @@ struct Wire<EnrollRequest> {
   using T = EnrollRequest;
   static constexpr auto fields = std::make_tuple(field("secret", &T::secret), field("csr", &T::csr),
                                                  field("hostname", &T::hostname, kOptional),
-                                                 field("version", &T::version, kOptional));
+                                                 field("version", &T::version, kOptional),
+                                                 field("eap-csr", &T::eapCsr, kOptional));
 };
 
 template <>
@@ -147,17 +148,21 @@ struct Wire<EnrollResponse> {
   static constexpr auto fields = std::make_tuple(
       field("device-id", &T::deviceId), field("tenant-id", &T::tenantId), field("tenant-name", &T::tenantName),
       field("certificate", &T::certificate), field("ca-certificate", &T::caCertificate),
-      field("license", &T::license), field("license-key", &T::licenseKey), field("poll-interval", &T::pollInterval));
+      field("license", &T::license), field("license-key", &T::licenseKey), field("poll-interval", &T::pollInterval),
+      field("eap-certificate", &T::eapCertificate, kOptional), field("eap-name", &T::eapName, kOptional));
 };
 
 template <>
 struct Wire<RenewRequest> {
-  static constexpr auto fields = std::make_tuple(field("csr", &RenewRequest::csr));
+  static constexpr auto fields =
+      std::make_tuple(field("csr", &RenewRequest::csr), field("eap-csr", &RenewRequest::eapCsr, kOptional));
 };
 
 template <>
 struct Wire<RenewResponse> {
-  static constexpr auto fields = std::make_tuple(field("certificate", &RenewResponse::certificate));
+  static constexpr auto fields = std::make_tuple(field("certificate", &RenewResponse::certificate),
+                                                 field("eap-certificate", &RenewResponse::eapCertificate, kOptional),
+                                                 field("eap-name", &RenewResponse::eapName, kOptional));
 };
 
 template <>

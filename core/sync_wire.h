@@ -42,6 +42,9 @@ struct EnrollRequest {
   std::string csr;       // PEM, made on the box with its own key
   std::string hostname;
   std::string version;
+  // The box's EAP server certificate request (ADR 0069): a CSR (PEM) of a second key made on the box
+  // for EAP, or "" when the box wants none (EAP off, or an operator's own certificate installed).
+  std::string eapCsr;
 };
 
 struct EnrollResponse {
@@ -53,13 +56,20 @@ struct EnrollResponse {
   std::string license;        // the signed license document (core/license.h)
   std::string licenseKey;     // the public key licenses are verified with (PEM)
   int64_t pollInterval = 60;  // seconds
+  // For an eapCsr: the EAP server certificate (PEM, the mgmt CA's, serverAuth, subjectAltName dNSName
+  // eapName, as long as the device certificate) and the name phones check; "" when none was asked for.
+  std::string eapCertificate;
+  std::string eapName;
 };
 
 struct RenewRequest {
   std::string csr;
+  std::string eapCsr;  // as in EnrollRequest: "" = no EAP certificate wanted
 };
 struct RenewResponse {
   std::string certificate;
+  std::string eapCertificate;  // as in EnrollResponse
+  std::string eapName;
 };
 
 struct CheckinRequest {

@@ -118,6 +118,17 @@ core::Result<std::string> Authority::issueDevice(const std::string& csrPem, cons
   return core::pki::issueCertificate(caCert_, caKey_, csrPem, spec);
 }
 
+core::Result<std::string> Authority::issueEap(const std::string& csrPem, const std::string& name, int64_t now,
+                                              int64_t days) const {
+  core::pki::CertSpec spec;
+  spec.commonName = name;
+  spec.dnsNames = {name};
+  spec.serverAuth = true;
+  spec.notBefore = now - 300;
+  spec.notAfter = now + days * 86400;
+  return core::pki::issueCertificate(caCert_, caKey_, csrPem, spec);
+}
+
 core::Result<std::string> Authority::signLicense(const core::License& license) const {
   return core::signLicense(license, licenseKey_);
 }

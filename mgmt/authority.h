@@ -27,6 +27,10 @@ class Authority {
   // A device certificate for the CSR (proof of possession checked): CN = device id, OU = tenant id.
   core::Result<std::string> issueDevice(const std::string& csrPem, const std::string& deviceId,
                                         const std::string& tenantId, int64_t now, int64_t days) const;
+  // The box's EAP server certificate for the CSR (proof of possession checked): CN and the one
+  // subjectAltName dNSName = `name`, extendedKeyUsage serverAuth, no OU (so it never passes for a
+  // device certificate on the device API), valid as long as a device certificate (ADR 0069).
+  core::Result<std::string> issueEap(const std::string& csrPem, const std::string& name, int64_t now, int64_t days) const;
   core::Result<std::string> signLicense(const core::License& license) const;
 
  private:

@@ -1,5 +1,7 @@
 #include "mgmt/mgmt_config.h"
 
+#include <cctype>
+
 namespace mgmt {
 
 namespace {
@@ -169,6 +171,27 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "device-poll-interval): a payment restores service on them within it (ADR 0047)")
         .integer("certificate-days", &MgmtConfig::certificateDays, 90, 1, 825,
                  "Validity of device certificates; boxes renew at two thirds of it")
+        .string("eap-domain", &MgmtConfig::eapDomain, "eap.internal",
+                "DNS suffix of the name in each box's EAP server certificate (DEVICE-ID.TENANT-ID.eap-domain); "
+                "phones and laptops check the name against TENANT-ID.eap-domain (ADR 0069)",
+                [](const std::string& v) -> core::Status {
+                  // LDH labels (RFC 1123), short enough to leave room for the device's and tenant's labels.
+                  if (v.empty() || v.size() > 200) return core::invalidArgument("expected a DNS name of 1..200 characters");
+                  size_t label = 0;
+                  for (size_t i = 0; i <= v.size(); ++i) {
+                    char c = i < v.size() ? v[i] : '.';
+                    if (c == '.') {
+                      if (label == 0 || label > 63 || v[i - 1] == '-' || v[i - label] == '-')
+                        return core::invalidArgument("\"" + v + "\": a label is empty, longer than 63 or starts or ends with '-'");
+                      label = 0;
+                    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
+                      ++label;
+                    } else {
+                      return core::invalidArgument("\"" + v + "\" holds a character other than letters, digits, '-' and '.'");
+                    }
+                  }
+                  return core::Status::ok();
+                })
         .integer("ticket-rotation-seconds", &MgmtConfig::ticketRotationSeconds, 86400, 2, 7 * 86400,
                  "Life of a TLS session ticket key of the device API (random, shared by every mgmtd through the "
                  "database); a box resumes its session with a ticket until its key's period ends, then shakes "

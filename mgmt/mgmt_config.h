@@ -80,6 +80,8 @@ struct MgmtConfig {
   int64_t devicePollInterval = 60;  // seconds between check-ins, told to every box
   int64_t dunningPollInterval = 20;  // the same while a tenant's customers are in dunning (ADR 0047)
   int64_t certificateDays = 90;
+  // The DNS suffix of the names in boxes' EAP server certificates: DEVICE.TENANT.eap-domain (ADR 0069).
+  std::string eapDomain = "eap.internal";
   int64_t ticketRotationSeconds = 86400;  // the device API's TLS ticket key lives this long (ADR 0044)
   std::string caCert;      // PEM files of a CA to use; "" = create one in data-dir at first start
   std::string caKey;

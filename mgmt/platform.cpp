@@ -133,7 +133,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       audit({storage, clock}),
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
              config.certificateDays, config.dunningPollInterval, &billing::DunningService::tenantInDunning,
-             &billing::deliverUndeliveredTopups}),
+             &billing::deliverUndeliveredTopups, config.eapDomain}),
       rollouts({storage, clock,
                 [&config]() -> core::Result<std::string> {
                   if (config.firmwareKey.empty()) return core::failedPrecondition("firmware-key: not configured");

@@ -117,41 +117,7 @@ core::Status Edged::start() {
   EDGE_ASSIGN_OR_RETURN(uiIdentity_, webui::loadTlsIdentity(config_.dataDir, core::SystemClock::instance().unixSeconds()));
   // Before the sync agent: its check-ins bring the central technicians (ADR 0046).
   EDGE_ASSIGN_OR_RETURN(accounts_, webui::AccountService::open(*writer_));
-  sync_ = std::make_unique<SyncAgent>(
-      syncOptions, *writer_, license_, counters_,
-      [this](const std::string& command, const core::Json& args) {
-        return control_.handle(core::Json{{"command", command}, {"arguments", args}});
-      },
-      [this] { return checkinReport(); });
-  sync_->onCentralAccounts([this](const std::string& version, const std::vector<core::sync::CentralAccount>& list) {
-    return accounts_->replaceCentral(version, list);
-  });
-  EDGE_RETURN_IF_ERROR(sync_->start().withContext("sync"));
-  health_->setUsageAcknowledged([this] { return sync_->usageWatermark(); });
-  EDGE_RETURN_IF_ERROR(applySnmpLicense().withContext("snmp"));
-  // Alerts: logged, kept in the event list, sent as notifications.
-  events_.subscribe<Alert>([this](const Alert& a) {
-    core::logWarning("alert ", alertKindName(a.kind), ": ", a.text);
-    core::Status s = recordEvent(std::string("alert ") + alertKindName(a.kind), a.text);
-    if (!s.isOk()) core::logError("recording an alert: ", s.message());
-    if (auto agent = snmp()) agent->notify(a);
-  });
-  // Dunning (ADR 0048): each change and each CoA/Disconnect it caused, in the event list.
-  events_.subscribe<DunningEvent>([this](const DunningEvent& e) {
-    core::Status s = recordEvent(e.kind, e.detail);
-    if (!s.isOk()) core::logError("recording ", e.kind, ": ", s.message());
-  });
-
-  registerCommands();
-  radius_->setCapacityCheck([this](size_t adding) -> std::optional<std::string> {
-    std::optional<core::License> l = license_.current();
-    if (!l) return std::nullopt;  // a standalone box
-    std::optional<std::string> refusal = capRefusal(*l, adding);
-    if (refusal) licenseRefusals_.inc();
-    return refusal;
-  });
-  radius_->registerCommands(commands_);
-  accounts_->registerCommands(commands_);
+  // Before the sync agent: it installs EAP's certificate from the management plane (ADR 0069).
   {
     certs::CertificateDeps d;
     d.paths = [this] {
@@ -180,6 +146,55 @@ core::Status Edged::start() {
       return out;
     });
   }
+  sync_ = std::make_unique<SyncAgent>(
+      syncOptions, *writer_, license_, counters_,
+      [this](const std::string& command, const core::Json& args) {
+        return control_.handle(core::Json{{"command", command}, {"arguments", args}});
+      },
+      [this] { return checkinReport(); });
+  sync_->onCentralAccounts([this](const std::string& version, const std::vector<core::sync::CentralAccount>& list) {
+    return accounts_->replaceCentral(version, list);
+  });
+  sync_->onEapCertificate(SyncAgent::EapHooks{
+      [this] {
+        certs::EapIssuance i = certs_->eapIssuance();
+        return SyncAgent::EapState{i.enabled, i.fromMgmt, i.renewAt};
+      },
+      [this](const std::string& certificate, const std::string& key) -> core::Status {
+        // The same command as `edgectl eap install` (checked, written atomically, reloaded).
+        core::Json r = control_.handle(core::Json{{"command", "eap-install"},
+                                                  {"arguments", {{"certificate", certificate}, {"key", key}}}});
+        if (r.value("result", -1) == core::kControlSuccess) return core::Status::ok();
+        core::Status s = core::failedPrecondition(r.value("text", std::string("eap-install failed")));
+        (void)recordEvent("eap-certificate-not-installed", "from the management plane: " + s.message());
+        return s;
+      }});
+  EDGE_RETURN_IF_ERROR(sync_->start().withContext("sync"));
+  health_->setUsageAcknowledged([this] { return sync_->usageWatermark(); });
+  EDGE_RETURN_IF_ERROR(applySnmpLicense().withContext("snmp"));
+  // Alerts: logged, kept in the event list, sent as notifications.
+  events_.subscribe<Alert>([this](const Alert& a) {
+    core::logWarning("alert ", alertKindName(a.kind), ": ", a.text);
+    core::Status s = recordEvent(std::string("alert ") + alertKindName(a.kind), a.text);
+    if (!s.isOk()) core::logError("recording an alert: ", s.message());
+    if (auto agent = snmp()) agent->notify(a);
+  });
+  // Dunning (ADR 0048): each change and each CoA/Disconnect it caused, in the event list.
+  events_.subscribe<DunningEvent>([this](const DunningEvent& e) {
+    core::Status s = recordEvent(e.kind, e.detail);
+    if (!s.isOk()) core::logError("recording ", e.kind, ": ", s.message());
+  });
+
+  registerCommands();
+  radius_->setCapacityCheck([this](size_t adding) -> std::optional<std::string> {
+    std::optional<core::License> l = license_.current();
+    if (!l) return std::nullopt;  // a standalone box
+    std::optional<std::string> refusal = capRefusal(*l, adding);
+    if (refusal) licenseRefusals_.inc();
+    return refusal;
+  });
+  radius_->registerCommands(commands_);
+  accounts_->registerCommands(commands_);
   {
     diagnostics::DiagnosticsDeps d;
     d.radius = radius_.get();
@@ -557,9 +572,13 @@ void Edged::registerCommands() {
         if (!args.is_object() || !args.contains("token") || !args["token"].is_string())
           return core::ControlReply::error("token is required (edgectl enroll TOKEN)");
         bool force = args.contains("force") && (args["force"] == true || args["force"] == "true" || args["force"] == "yes");
+        // The EAP certificate: issued by the management plane (the default when EAP is on) or kept.
+        std::string eap = args.value("eap-certificate", std::string("mgmt"));
+        if (eap != "mgmt" && eap != "keep")
+          return core::ControlReply::error("eap-certificate: expected mgmt (issued by the management plane) or keep");
         // The exchanges with the management plane take seconds: outside the handlers' lock.
-        return core::ControlReply::later([this, token = args["token"].get<std::string>(), force] {
-          core::Result<core::Json> r = sync_->enroll(token, force);
+        return core::ControlReply::later([this, token = args["token"].get<std::string>(), force, keep = eap == "keep"] {
+          core::Result<core::Json> r = sync_->enroll(token, force, keep);
           if (!r.isOk()) return core::ControlReply::error(r.status().withContext("enrollment failed"));
           (void)recordEvent("enrolled", "device " + (*r)["device-id"].get<std::string>() + " of tenant " +
                                             (*r)["tenant"].get<std::string>());

@@ -12,6 +12,7 @@
 #include "core/command_args.h"
 #include "core/config.h"
 #include "core/files.h"
+#include "core/pki.h"
 #include "edge/certs/cert_inspect.h"
 
 namespace edge::certs {
@@ -134,6 +135,30 @@ std::string summary(const std::string& pem) {
 
 CertificateService::CertificateService(CertificateDeps deps) : deps_(std::move(deps)) {}
 
+EapIssuance CertificateService::eapIssuance() const {
+  CertificatePaths p = deps_.paths();
+  EapIssuance out;
+  out.enabled = !p.eapCertificate.empty() && !p.eapKey.empty();
+  if (!out.enabled) return out;
+  core::Result<std::string> pem = readBounded(p.eapCertificate);
+  core::Result<core::pki::CertInfo> info =
+      pem.isOk() ? core::pki::certificateInfo(*pem) : core::Result<core::pki::CertInfo>(pem.status());
+  if (!info.isOk()) return out;
+  out.present = true;
+  out.notAfter = info->notAfter;
+  const std::string caPath = p.dataDir + "/sync/mgmt-ca.pem";
+  if (!exists(caPath)) return out;
+  core::Result<std::string> ca = readBounded(caPath);
+  // Issued by that CA: its signature, checked at the middle of its life (an expired one is still
+  // the management plane's, and still renewed).
+  if (!ca.isOk() || !core::pki::verifyCertificate(info->pem, *ca, info->notBefore + (info->notAfter - info->notBefore) / 2).isOk())
+    return out;
+  out.fromMgmt = true;
+  out.name = info->dnsNames.empty() ? info->commonName : info->dnsNames.front();
+  out.renewAt = info->notBefore + (info->notAfter - info->notBefore) * 2 / 3;
+  return out;
+}
+
 Json CertificateService::view(int64_t now) const {
   CertificatePaths p = deps_.paths();
   const std::vector<Entry> entries = {
@@ -173,7 +198,16 @@ Json CertificateService::view(int64_t now) const {
                       {"state", "error"}, {"message", pem.status().message()}});
       continue;
     }
-    list.push_back(entryJson(e, *pem, now, p.warningDays));
+    Json entry = entryJson(e, *pem, now, p.warningDays);
+    if (name == "eap-certificate") {
+      EapIssuance issued = eapIssuance();
+      entry["source"] = issued.fromMgmt ? "management plane" : "installed by hand";
+      if (issued.fromMgmt) {
+        entry["eap-name"] = issued.name;
+        entry["renews-at"] = timeText(issued.renewAt);
+      }
+    }
+    list.push_back(entry);
   }
   return Json{{"warning-days", p.warningDays}, {"certificates", list}};
 }

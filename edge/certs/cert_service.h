@@ -49,6 +49,17 @@ struct Finding {
   std::string text;  // "EAP server certificate (/etc/edged/eap.pem): expires in 12 days (2027-01-01): renew it"
 };
 
+// Where EAP's server certificate came from (ADR 0069): issued by the management plane's CA (it verifies
+// to DATA/sync/mgmt-ca.pem; the sync agent renews it) or installed by hand (left alone).
+struct EapIssuance {
+  bool enabled = false;    // radius.eap-certificate and eap-key are set (EAP is on)
+  bool present = false;    // the certificate file reads as a certificate
+  bool fromMgmt = false;
+  std::string name;        // its first subjectAltName dNSName (what phones check), when fromMgmt
+  int64_t notAfter = 0;
+  int64_t renewAt = 0;     // two thirds of its life, when fromMgmt
+};
+
 class CertificateService {
  public:
   explicit CertificateService(CertificateDeps deps);
@@ -57,6 +68,9 @@ class CertificateService {
   //  certificates: [...], crls: [...]}]}; state: ok, warning, error or not-configured.
   core::Json view(int64_t now) const;
   std::vector<Finding> findings(int64_t now) const;
+  // The view's eap-certificate entry carries this as "source" ("management plane" | "installed by
+  // hand"), and for the management plane's also "eap-name" and "renews-at".
+  EapIssuance eapIssuance() const;
 
   // The commands' handlers (arguments as edge/commands declares them).
   core::ControlReply show(const core::Json& arguments);

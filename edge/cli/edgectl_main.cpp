@@ -110,6 +110,14 @@ void printHuman(const std::string& command, const core::Json& reply) {
                             "outbox-backlog", "poll-interval", "certificate-expires-at"})
       if (args.is_object() && args.contains(key) && !text(args[key]).empty())
         std::printf("  %-24s %s\n", key, text(args[key]).c_str());
+    // EAP's certificate from the management plane (ADR 0069): the name phones check, or why not.
+    core::Json eap = args.is_object() ? args.value("eap-certificate", core::Json()) : core::Json();
+    if (eap.is_object()) {
+      std::string line = text(eap["state"]);
+      if (eap.contains("name") && !text(eap["name"]).empty()) line += " for " + text(eap["name"]);
+      if (eap.contains("error")) line += ": " + text(eap["error"]);
+      std::printf("  %-24s %s\n", "eap-certificate", line.c_str());
+    }
     return;
   }
   if (command == "status" && args.is_object() && args.contains("version")) {

@@ -311,9 +311,11 @@ const std::vector<Spec>& edgeCommandSpecs() {
           .positional("file")
           .role("admin")
           .action(),
-      command("enroll", "enroll", "TOKEN [--force true]",
-              "enroll this box with the management plane (TOKEN from `mgmtctl claim create`); then it syncs by itself")
-          .args({secret("token", true), boolean("force")})
+      command("enroll", "enroll", "TOKEN [--force true] [--eap-certificate mgmt|keep]",
+              "enroll this box with the management plane (TOKEN from `mgmtctl claim create`); then it syncs by itself. "
+              "With EAP on, the management plane's CA issues EAP's server certificate and renews it (mgmt, the "
+              "default), or the installed one is kept (keep)")
+          .args({secret("token", true), boolean("force"), text("eap-certificate", false, 8)})
           .positional("token")
           .role("admin")
           .action(),

@@ -167,7 +167,7 @@ core::Result<Json> SyncAgent::call(const State& s, const std::string& method, co
   return decode(*r, method + " " + path);
 }
 
-core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
+core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force, bool keepEap) {
   // Runs outside the control socket's handler lock (the enroll command answers through
   // ControlReply::later). Not under cycleMu_ either, so a cycle stuck on an unreachable mgmt does not
   // hold it up: a cycle that runs meanwhile saves its progress only for the device it started with
@@ -205,12 +205,20 @@ core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
   ::gethostname(host, sizeof host - 1);
   core::Result<std::string> csr = core::pki::createCsr(*key, host[0] != '\0' ? host : "edge");
   if (!csr.isOk()) return csr.status();
+  // EAP's key of its own, when mgmt is to issue EAP's certificate (ADR 0069).
+  const bool withEap = !keepEap && eap_.state && eap_.install && eap_.state().enabled;
+  std::string eapKey, eapCsr;
+  if (withEap) {
+    EDGE_ASSIGN_OR_RETURN(eapKey, core::pki::generateKey());
+    EDGE_ASSIGN_OR_RETURN(eapCsr, core::pki::createCsr(eapKey, "eap"));
+  }
   State s;
   s.url = token->url;
   s.caPem = ca->pem;
   core::sync::EnrollRequest request;
   request.secret = token->secret;
   request.csr = *csr;
+  request.eapCsr = eapCsr;
   request.hostname = host;
   request.version = options_.version;
   core::Result<core::HttpsResponse> answer =
@@ -243,13 +251,16 @@ core::Result<Json> SyncAgent::enroll(const std::string& tokenText, bool force) {
   EDGE_RETURN_IF_ERROR(saveState(s, true));
   usageWatermark_ = 0;
   counters_.state.set(2);
+  Json eap = withEap ? installEap(s, response->eapCertificate, response->eapName, eapKey)
+                     : Json{{"state", keepEap ? "kept" : "off"}};
   wake();
   return Json{{"device-id", s.deviceId},
               {"tenant-id", s.tenantId},
               {"tenant", s.tenantName},
               {"url", s.url},
               {"certificate-expires-at", iso(cert->notAfter)},
-              {"license", core::licenseToJson(*license)}};
+              {"license", core::licenseToJson(*license)},
+              {"eap-certificate", eap}};
 }
 
 void SyncAgent::run() {
@@ -312,7 +323,16 @@ core::Status SyncAgent::cycle(State& s) {
   core::Result<core::pki::CertInfo> cert = core::pki::certificateInfo(s.certPem);
   if (!cert.isOk()) return cert.status();
   int64_t now = nowSeconds();
-  if (now >= cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3) EDGE_RETURN_IF_ERROR(renew(s));
+  // EAP's certificate, while it is the management plane's, renews with the device certificate.
+  EapState eap = eap_.state ? eap_.state() : EapState{};
+  const bool eapOurs = eap.enabled && eap.fromMgmt && eap_.install;
+  bool eapDue = false;
+  if (eapOurs && now >= eap.renewAt) {
+    std::lock_guard<std::mutex> lock(mu_);
+    eapDue = now >= eapRetryAt_;
+  }
+  const bool deviceDue = now >= cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3;
+  if (deviceDue || eapDue) EDGE_RETURN_IF_ERROR(renew(s, eapOurs));
 
   core::sync::CheckinRequest in = report_();
   in.version = options_.version;
@@ -347,8 +367,7 @@ core::Status SyncAgent::cycle(State& s) {
     core::Status applied = centralAccounts_(out->accountsVersion, out->accounts);
     if (!applied.isOk()) core::logError("sync: storing the central technicians: ", applied.message());
   }
-  if (out->renewCertificate && now < cert->notBefore + (cert->notAfter - cert->notBefore) * 2 / 3)
-    EDGE_RETURN_IF_ERROR(renew(s));
+  if (out->renewCertificate && !deviceDue && !eapDue) EDGE_RETURN_IF_ERROR(renew(s, eapOurs));
   // The changes first, then the commands: a top-up for a subscriber added in the same cycle finds it.
   // (A command not run because the pull failed is sent again at the next check-in.)
   if (out->cursor != s.cursor) EDGE_RETURN_IF_ERROR(pull(s, out->cursor));
@@ -379,12 +398,17 @@ core::Status SyncAgent::finishInterruptedRenewal(const std::string& dataDir) {
   return core::Status::ok();
 }
 
-core::Status SyncAgent::renew(State& s) {
+core::Status SyncAgent::renew(State& s, bool withEap) {
   core::Result<std::string> key = core::pki::generateKey();
   if (!key.isOk()) return key.status();
   core::Result<std::string> csr = core::pki::createCsr(*key, s.deviceId);
   if (!csr.isOk()) return csr.status();
-  core::Result<Json> answer = call(s, "POST", "/v1/renew", core::sync::toJson(core::sync::RenewRequest{*csr}));
+  std::string eapKey, eapCsr;
+  if (withEap) {
+    EDGE_ASSIGN_OR_RETURN(eapKey, core::pki::generateKey());
+    EDGE_ASSIGN_OR_RETURN(eapCsr, core::pki::createCsr(eapKey, "eap"));
+  }
+  core::Result<Json> answer = call(s, "POST", "/v1/renew", core::sync::toJson(core::sync::RenewRequest{*csr, eapCsr}));
   if (!answer.isOk()) return answer.status();
   core::Result<core::sync::RenewResponse> r = core::sync::fromJson<core::sync::RenewResponse>(*answer);
   if (!r.isOk()) return core::corrupt("the renewal answer: " + r.status().message());
@@ -397,7 +421,39 @@ core::Status SyncAgent::renew(State& s) {
   s.keyPem = *key;
   s.certPem = r->certificate;
   core::logInfo("sync: device certificate renewed");
+  if (withEap) (void)installEap(s, r->eapCertificate, r->eapName, eapKey);
   return core::Status::ok();
+}
+
+Json SyncAgent::installEap(const State& s, const std::string& certificate, const std::string& name,
+                           const std::string& key) {
+  const int64_t now = nowSeconds();
+  core::Status done = [&]() -> core::Status {
+    if (certificate.empty())
+      return core::unavailable("the management plane issued no EAP certificate (a mgmtd older than this box?)");
+    // What the box asked for: the name mgmt gave it, issued by the CA the box trusts.
+    EDGE_ASSIGN_OR_RETURN(core::pki::CertInfo info, core::pki::certificateInfo(certificate));
+    if (name.empty() || std::find(info.dnsNames.begin(), info.dnsNames.end(), name) == info.dnsNames.end() ||
+        !info.serverAuth)
+      return core::corrupt("the EAP certificate from the management plane is not a server certificate for " + name);
+    EDGE_RETURN_IF_ERROR(core::pki::verifyCertificate(certificate, s.caPem, now));
+    return eap_.install(certificate, key);
+  }();
+  Json out{{"name", name}, {"at", iso(now)}};
+  std::lock_guard<std::mutex> lock(mu_);
+  if (done.isOk()) {
+    core::logInfo("sync: EAP server certificate for ", name, " from the management plane installed");
+    out["state"] = "installed";
+    eapRetryAt_ = 0;
+  } else {
+    core::logWarning("sync: the EAP server certificate from the management plane was not installed (the one in use "
+                     "stays): ", done.message());
+    out["state"] = "failed";
+    out["error"] = done.message();
+    eapRetryAt_ = now + 3600;
+  }
+  eapStatus_ = out;
+  return out;
 }
 
 void SyncAgent::runCommand(State& s, const core::sync::Command& c) {
@@ -650,6 +706,7 @@ Json SyncAgent::statusJson() {
     j["firmware"] = Json{{"desired-version", desiredVersion_},
                          {"told-at", iso(desiredAt_)},
                          {"age-seconds", desiredAt_ == 0 ? Json(nullptr) : Json(now - desiredAt_)}};
+    if (!eapStatus_.is_null()) j["eap-certificate"] = eapStatus_;
   }
   return j;
 }

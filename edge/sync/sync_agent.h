@@ -10,6 +10,12 @@
 //    license cap and freeze apply to them too); push the outbox (changes made on the box); push the
 //    usage journal in batches with an idempotency key. A failed cycle backs off exponentially with
 //    jitter (5 s doubling to sync.max-backoff). The box never stops serving because mgmt is gone.
+//  - EAP's server certificate (ADR 0069): with EAP on, enrollment also sends a CSR of a second key made
+//    here (unless the operator keeps his own certificate) and installs the certificate mgmt issues
+//    through `eap-install`, the same path as `edgectl eap install`. While the installed one is
+//    mgmt's, it is renewed with the device certificate at two thirds of its life. A failure is
+//    reported (log, status "eap-certificate", event) and the certificate in use stays; it is tried
+//    again an hour later.
 //  - Progress is durable (edge.db sync_state): watermarks move only after mgmt acknowledged, so a
 //    crash repeats an upload and never skips one; mgmt ignores what it has (keyed by sequence).
 #pragma once
@@ -72,9 +78,22 @@ class SyncAgent {
   // reads them (the technician UI serves that pair).
   static core::Status finishInterruptedRenewal(const std::string& dataDir);
 
+  // EAP's server certificate from the management plane (set before start()): what is installed now,
+  // and installing an issued pair (the box's `eap-install` command).
+  struct EapState {
+    bool enabled = false;   // EAP is on (its files are configured)
+    bool fromMgmt = false;  // the installed certificate is the management plane's
+    int64_t renewAt = 0;    // when it is due (two thirds of its life)
+  };
+  struct EapHooks {
+    std::function<EapState()> state;
+    std::function<core::Status(const std::string& certificate, const std::string& key)> install;
+  };
+  void onEapCertificate(EapHooks hooks) { eap_ = std::move(hooks); }
+
   // Enrolls with a claim token (blocking, bounded by the HTTPS timeouts). `force` replaces an
-  // existing enrollment.
-  core::Result<core::Json> enroll(const std::string& token, bool force);
+  // existing enrollment; `keepEap` keeps the EAP certificate installed instead of asking mgmt for one.
+  core::Result<core::Json> enroll(const std::string& token, bool force, bool keepEap = false);
   // The tenant's central technicians from each check-in answer that carries them (ADR 0046): the
   // version and the whole list. Set before start().
   using CentralAccounts =
@@ -105,7 +124,10 @@ class SyncAgent {
   core::HttpsClientOptions clientOptions(const State& state, bool withCertificate) const;
   core::Result<core::Json> call(const State& state, const std::string& method, const std::string& path,
                                 const core::Json& body);
-  core::Status renew(State& state);
+  core::Status renew(State& state, bool withEap);
+  // Checks and installs an issued EAP certificate; a failure is reported and leaves the one in use.
+  core::Json installEap(const State& state, const std::string& certificate, const std::string& name,
+                        const std::string& key);
   core::Status pull(State& state, int64_t target);
   core::Status pushEvents(State& state);
   core::Status pushUsage(State& state);
@@ -118,6 +140,7 @@ class SyncAgent {
   Apply apply_;
   Report report_;
   CentralAccounts centralAccounts_;
+  EapHooks eap_;
   // A Database serves one thread at a time (core/store.h); these two serve the sync thread and the
   // control threads (status), so every use goes through withReaders.
   std::unique_ptr<core::Database> reader_;
@@ -139,6 +162,8 @@ class SyncAgent {
   bool running_ = false;
   std::string desiredVersion_;  // the last check-in answer's desired-version, and when it came
   int64_t desiredAt_ = 0;
+  core::Json eapStatus_;       // the last EAP certificate installation (status "eap-certificate")
+  int64_t eapRetryAt_ = 0;     // after a failed one, not before this
   std::thread thread_;
   std::atomic<int64_t> usageWatermark_{0};
   std::atomic<int64_t> nextAttempt_{0};  // Unix seconds of the next cycle (status)

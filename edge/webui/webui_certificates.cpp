@@ -78,10 +78,19 @@ core::HttpResponse WebUi::certificatesPage(const core::HttpRequest& r, const Vis
     core::Json parts = core::Json::array();
     for (const char* list : {"certificates", "crls"})
       for (const core::Json& c : e.value(list, core::Json::array())) parts.push_back({{"facts", factRows(c)}});
+    // EAP's: where it came from, and whether anything renews it (ADR 0069).
+    std::string source;
+    if (textOf(e, "source") == "management plane")
+      source = "Issued by the management plane's CA for " + textOf(e, "eap-name") +
+               " (the name phones and laptops check); renewed automatically from " + textOf(e, "renews-at") + ".";
+    else if (textOf(e, "source") == "installed by hand")
+      source = "Installed by hand (edgectl eap install or this page); nothing renews it: install its successor "
+               "before it expires.";
     details.push_back({{"id", "cert-" + name + "-details"},
                        {"title", textOf(e, "title")},
                        {"path", orNull(textOf(e, "path"))},
                        {"key", textOf(e, "key")},
+                       {"source", orNull(source)},
                        {"parts", parts}});
   }
   // The install form: what a refused post had (never the key), the error next to its field.

@@ -112,7 +112,9 @@ ControlReply FleetService::showDevice(const Json& args, const Caller& caller) {
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
-  return ControlReply::success("device " + d.id, deviceJson(d, d_.clock.unixSeconds()));
+  Json shown = deviceJson(d, d_.clock.unixSeconds());
+  shown["eap-name"] = eapName(d.id, d.tenantId);  // what its EAP certificate names, if it asked for one
+  return ControlReply::success("device " + d.id, shown);
 }
 
 ControlReply FleetService::revokeDevice(const Json& args, const Caller& caller) {
@@ -187,11 +189,29 @@ ControlReply FleetService::listCommands(const Json& args, const Caller& caller) 
 
 // ---- device API -----------------------------------------------------------------------------------
 
+std::string FleetService::eapName(const std::string& deviceId, const std::string& tenantId) const {
+  return deviceId + "." + tenantId + "." + d_.eapDomain;
+}
+
+namespace {
+
+// An EAP CSR must carry a key of its own: the device key authenticates the box to mgmt, the EAP key
+// is shown to every phone (ADR 0069).
+core::Status checkEapCsr(const std::string& eapCsr, const std::string& deviceKeyPem) {
+  core::Result<core::pki::CsrInfo> eap = core::pki::verifyCsr(eapCsr);
+  if (!eap.isOk()) return core::invalidArgument("eap-csr: " + eap.status().message());
+  if (eap->publicKeyPem == deviceKeyPem) return core::invalidArgument("eap-csr: the same key as csr: EAP needs a key of its own");
+  return core::Status::ok();
+}
+
+}  // namespace
+
 core::Result<core::sync::EnrollResponse> FleetService::enroll(const core::sync::EnrollRequest& request, int64_t now) {
   // The proof of possession first: a CSR whose signature does not match its key is refused before
   // the claim is looked at (and not used up).
   core::Result<core::pki::CsrInfo> csr = core::pki::verifyCsr(request.csr);
   if (!csr.isOk()) return core::invalidArgument("csr: " + csr.status().message());
+  if (!request.eapCsr.empty()) EDGE_RETURN_IF_ERROR(checkEapCsr(request.eapCsr, csr->publicKeyPem));
   core::sync::EnrollResponse r;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     FleetStore fleet(tx);
@@ -225,6 +245,12 @@ core::Result<core::sync::EnrollResponse> FleetService::enroll(const core::sync::
     r.tenantName = tenant->name;
     r.certificate = *cert;
     r.license = tenant->license;
+    if (!request.eapCsr.empty()) {
+      r.eapName = eapName(d.id, d.tenantId);
+      core::Result<std::string> eap = d_.authority.issueEap(request.eapCsr, r.eapName, now, d_.certificateDays);
+      if (!eap.isOk()) return core::invalidArgument("eap-csr: " + eap.status().message());
+      r.eapCertificate = *eap;
+    }
     return core::Status::ok();
   }));
   r.caCertificate = d_.authority.caCertPem();
@@ -278,13 +304,21 @@ core::Result<core::sync::RenewResponse> FleetService::renew(const Device& device
   core::Result<std::string> cert = d_.authority.issueDevice(request.csr, device.id, device.tenantId, now, d_.certificateDays);
   if (!cert.isOk()) return core::invalidArgument("csr: " + cert.status().message());
   EDGE_ASSIGN_OR_RETURN(core::pki::CertInfo info, core::pki::certificateInfo(*cert));
+  // The EAP certificate renews with the device certificate (both checked before anything is stored).
+  core::sync::RenewResponse r;
+  if (!request.eapCsr.empty()) {
+    EDGE_RETURN_IF_ERROR(checkEapCsr(request.eapCsr, info.publicKeyPem));
+    r.eapName = eapName(device.id, device.tenantId);
+    core::Result<std::string> eap = d_.authority.issueEap(request.eapCsr, r.eapName, now, d_.certificateDays);
+    if (!eap.isOk()) return core::invalidArgument("eap-csr: " + eap.status().message());
+    r.eapCertificate = *eap;
+  }
   // Renewing with the current certificate keeps it good until the new one is used; renewing again
   // with the previous one (the answer was lost) keeps that previous one and drops the lost one.
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     return FleetStore(tx).replaceCertificate(device.id, device.certificateFingerprint, info.serialHex, info.fingerprint,
                                              info.notBefore, info.notAfter);
   }));
-  core::sync::RenewResponse r;
   r.certificate = *cert;
   return r;
 }

@@ -54,9 +54,14 @@ class FleetService {
     std::function<core::Status(store::Transaction&, const std::string& tenantId, const std::string& deviceId,
                                int64_t now)>
         enrolled;
+    // The DNS suffix of boxes' EAP server certificate names: DEVICE-ID.TENANT-ID.eapDomain (ADR 0069).
+    std::string eapDomain = "eap.internal";
   };
 
   explicit FleetService(Deps deps);
+
+  // The name in a box's EAP server certificate, which phones check (ADR 0069).
+  std::string eapName(const std::string& deviceId, const std::string& tenantId) const;
 
   // Operator commands.
   core::ControlReply createClaim(const core::Json& args, const tenancy::Caller& caller);

@@ -38,14 +38,17 @@ void forEveryType(F&& f) {
   const SessionSummary sum2{5, "s2", "bob", "hotspot", 101, 170, 21, 22, 69, "idle-timeout"};
   const Event ev1{1, 100, "subscriber-added", Json{{"username", "bob"}}};
   const Event ev2{2, 101, "tech-action", Json{{"action", "reboot"}}};
-  f(EnrollRequest{"s3cret", "CSR", "box-1", "1.2.3"},
-    R"({"secret":"s3cret","csr":"CSR","hostname":"box-1","version":"1.2.3"})", {"hostname", "version"});
-  f(EnrollResponse{"d-1", "t-1", "Acme", "CERT", "CA", "LIC", "KEY", 30},
+  f(EnrollRequest{"s3cret", "CSR", "box-1", "1.2.3", "ECSR"},
+    R"({"secret":"s3cret","csr":"CSR","hostname":"box-1","version":"1.2.3","eap-csr":"ECSR"})",
+    {"hostname", "version", "eap-csr"});
+  f(EnrollResponse{"d-1", "t-1", "Acme", "CERT", "CA", "LIC", "KEY", 30, "ECERT", "d-1.t-1.eap.internal"},
     R"({"device-id":"d-1","tenant-id":"t-1","tenant-name":"Acme","certificate":"CERT","ca-certificate":"CA",)"
-    R"("license":"LIC","license-key":"KEY","poll-interval":30})",
-    {});
-  f(RenewRequest{"CSR-2"}, R"({"csr":"CSR-2"})", {});
-  f(RenewResponse{"CERT-2"}, R"({"certificate":"CERT-2"})", {});
+    R"("license":"LIC","license-key":"KEY","poll-interval":30,"eap-certificate":"ECERT",)"
+    R"("eap-name":"d-1.t-1.eap.internal"})",
+    {"eap-certificate", "eap-name"});
+  f(RenewRequest{"CSR-2", "ECSR-2"}, R"({"csr":"CSR-2","eap-csr":"ECSR-2"})", {"eap-csr"});
+  f(RenewResponse{"CERT-2", "ECERT-2", "n.example"},
+    R"({"certificate":"CERT-2","eap-certificate":"ECERT-2","eap-name":"n.example"})", {"eap-certificate", "eap-name"});
   f(CheckinRequest{"1.2.3", 11, 1795000000, 50, 7, 3, "lic-1", "valid", 42, Json{{"disk", 80}}},
     R"({"version":"1.2.3","uptime":11,"clock":1795000000,"subscribers":50,"sessions":7,"backlog":3,)"
     R"("license-id":"lic-1","license-state":"valid","cursor":42,"health":{"disk":80}})",
@@ -122,10 +125,10 @@ std::string mistypedName(const Json& v) { return v.is_string() ? "integer" : "st
 TEST_GROUP(SyncWire){};
 
 TEST(SyncWire, EveryTypeRoundTrips) {
-  roundTrip(EnrollRequest{"s3cret", "-----BEGIN CERTIFICATE REQUEST-----", "box-1", "0.1.0"});
-  roundTrip(EnrollResponse{"d-1", "t-1", "acme", "CERT", "CA", "LIC", "KEY", 30});
-  roundTrip(RenewRequest{"CSR"});
-  roundTrip(RenewResponse{"CERT"});
+  roundTrip(EnrollRequest{"s3cret", "-----BEGIN CERTIFICATE REQUEST-----", "box-1", "0.1.0", "ECSR"});
+  roundTrip(EnrollResponse{"d-1", "t-1", "acme", "CERT", "CA", "LIC", "KEY", 30, "ECERT", "n.example"});
+  roundTrip(RenewRequest{"CSR", "ECSR"});
+  roundTrip(RenewResponse{"CERT", "ECERT", "n.example"});
   CheckinRequest in;
   in.version = "0.1.0";
   in.uptime = 12;

@@ -9,7 +9,13 @@
   an expired certificate, garbage, a chain that does not verify to the given CA, a CRL of another CA.
 - A good set is written (the key 0600) and used at once: eapol_test (PEAP) trusts only the new
   server CA and logs in without a restart; the install is an event.
-- `eap crl` replaces the CRL alone (checked against the installed CA)."""
+- `eap crl` replaces the CRL alone (checked against the installed CA).
+- The management plane's CA issues it (ADR 0069): the box enrolled to a real mgmtd gets an EAP
+  certificate for DEVICE.TENANT.eap-domain, installed through `eap install`'s path; eapol_test (PEAP)
+  trusting only the mgmt CA and checking that name (domain_match, domain_suffix_match on the tenant)
+  logs in, another tenant's name does not. `certs` names the source and the renewal date; a rekey
+  from mgmt renews it through the sync channel (a new certificate, still logging in); a certificate
+  installed by hand afterwards is the operator's again."""
 import hashlib
 import os
 import re
@@ -20,7 +26,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edgelib import Edged, TempDir, sign_with_ca, wait_for  # noqa: E402
+from edgelib import Edged, Mgmtd, TempDir, sign_with_ca, wait_for  # noqa: E402
 
 SECRET = "eap-certs-secret-0123456789"
 
@@ -121,11 +127,11 @@ class EapCerts(unittest.TestCase):
     def installed(self):
         return {k: read(p) for k, p in self.paths.items()}
 
-    def peap(self, ca):
+    def peap(self, ca, check=""):
         conf = os.path.join(self.tmp.path, "peap.conf")
         with open(conf, "w") as f:
             f.write('network={\n  key_mgmt=WPA-EAP\n  eapol_flags=0\n  eap=PEAP\n  identity="alice"\n'
-                    f'  password="alice-pw"\n  phase2="auth=MSCHAPV2"\n  ca_cert="{ca}"\n}}\n')
+                    f'  password="alice-pw"\n  phase2="auth=MSCHAPV2"\n  ca_cert="{ca}"\n{check}}}\n')
         r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", str(self.port), "-s", SECRET, "-t", "10"],
                            capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout + r.stderr
@@ -222,6 +228,47 @@ class EapCerts(unittest.TestCase):
         self.assertRegex(r.stdout, r"EAP CRL installed and in use: 2 revoked certificate\(s\)")
         self.assertEqual(read(self.paths["crl"]), read(crl2))
         self.assertEqual(self.entry(self.edged.ctl_json("certs"), "eap-crl")["crls"][0]["revoked"], 2)
+
+    def test_f_the_management_plane_issues_and_renews_it(self):
+        mgmt = Mgmtd(os.path.join(self.tmp.path, "mgmt"), {"device-poll-interval": 1}).start()
+        self.addCleanup(mgmt.stop)
+        mgmt.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
+        hand = self.installed()
+        r = self.edged.ctl_json("enroll", mgmt.ctl("claim", "create", "--tenant", "acme").stdout.strip())
+        device, tenant = r["device-id"], r["tenant-id"]
+        name = f"{device}.{tenant}.eap.internal"
+        self.assertEqual(r["eap-certificate"]["state"], "installed", r)
+        self.assertEqual(r["eap-certificate"]["name"], name)
+        self.assertEqual(mgmt.ctl_json("device", "show", device)["eap-name"], name)
+        self.assertNotEqual(read(self.paths["cert"]), hand["cert"])
+        self.assertEqual(stat.S_IMODE(os.stat(self.paths["key"]).st_mode), 0o600)
+        # The box's own key: mgmt never saw it, and it is not the device key.
+        self.assertNotEqual(read(self.paths["key"]), read(os.path.join(self.edged.data_dir, "sync", "device-key.pem")))
+        mgmt_ca = os.path.join(mgmt.data_dir, "ca.pem")
+        rc, out = self.peap(mgmt_ca, f'  domain_match="{name}"\n')
+        self.assertEqual(rc, 0, out[-1500:])
+        rc, out = self.peap(mgmt_ca, f'  domain_suffix_match="{tenant}.eap.internal"\n')
+        self.assertEqual(rc, 0, out[-1500:])
+        rc, out = self.peap(mgmt_ca, '  domain_suffix_match="t-00000000.eap.internal"\n')  # another tenant's boxes
+        self.assertNotEqual(rc, 0, "a name of another tenant was accepted")
+        eap = self.entry(self.edged.ctl_json("certs"), "eap-certificate")
+        self.assertEqual(eap["source"], "management plane", eap)
+        self.assertEqual(eap["eap-name"], name)
+        c = eap["certificates"][0]
+        self.assertEqual(c["alt-names"], [f"DNS:{name}"])
+        self.assertEqual(c["subject"], f"CN={name}")
+        self.assertRegex(eap["renews-at"], r"^\d{4}-\d\d-\d\dT")
+        # Renewal through the sync channel: mgmt asks for a new key at the next check-in.
+        first = read(self.paths["cert"])
+        mgmt.ctl("device", "rekey", device)
+        self.edged.ctl("sync", "now")
+        wait_for(lambda: read(self.paths["cert"]) != first, timeout=15, what="the EAP certificate renewed")
+        rc, out = self.peap(mgmt_ca, f'  domain_match="{name}"\n')
+        self.assertEqual(rc, 0, out[-1500:])
+        self.assertEqual(self.edged.ctl_json("sync", "status")["eap-certificate"]["state"], "installed")
+        # Installed by hand again: the operator's, which the box leaves alone.
+        self.edged.ctl("eap", "install", "--cert", self.new[0], "--key", self.new[1])
+        self.assertEqual(self.entry(self.edged.ctl_json("certs"), "eap-certificate")["source"], "installed by hand")
 
 
 if __name__ == "__main__":

@@ -26,21 +26,21 @@ TEST(Fleet, ClaimsAreUsedOnceAndCheckTheCsr) {
   // A CSR whose signature does not match: refused before the claim is used.
   std::string other = *core::pki::createCsr(*core::pki::generateKey(), "box");
   std::string mixed = csr.substr(0, csr.size() / 2) + other.substr(other.size() / 2);
-  core::Result<core::sync::EnrollResponse> bad = f.platform->fleet.enroll({secret, mixed, "box", ""}, f.now());
+  core::Result<core::sync::EnrollResponse> bad = f.platform->fleet.enroll({secret, mixed, "box", "", ""}, f.now());
   CHECK_FALSE(bad.isOk());
   CHECK_TRUE(bad.status().code() == core::Code::kInvalidArgument);
   CHECK_EQUAL(400, httpStatusOf(bad.status().code()));
-  core::Result<core::sync::EnrollResponse> ok = f.platform->fleet.enroll({secret, csr, "box", ""}, f.now());
+  core::Result<core::sync::EnrollResponse> ok = f.platform->fleet.enroll({secret, csr, "box", "", ""}, f.now());
   CHECK_TRUE(ok.isOk());
-  core::Result<core::sync::EnrollResponse> again = f.platform->fleet.enroll({secret, csr, "box", ""}, f.now());
+  core::Result<core::sync::EnrollResponse> again = f.platform->fleet.enroll({secret, csr, "box", "", ""}, f.now());
   CHECK_TRUE(again.status().code() == core::Code::kPermissionDenied);
   CHECK_EQUAL(403, httpStatusOf(again.status().code()));
   CHECK_TRUE(again.status().message().find("used already") != std::string::npos);
   std::string s2 = f.claimSecret("acme", Json{{"ttl", "1h"}});
-  core::Result<core::sync::EnrollResponse> late = f.platform->fleet.enroll({s2, csr, "box", ""}, f.now() + 7200);
+  core::Result<core::sync::EnrollResponse> late = f.platform->fleet.enroll({s2, csr, "box", "", ""}, f.now() + 7200);
   CHECK_EQUAL(403, httpStatusOf(late.status().code()));
   CHECK_TRUE(late.status().message().find("expired") != std::string::npos);
-  core::Result<core::sync::EnrollResponse> unknown = f.platform->fleet.enroll({"nope", csr, "box", ""}, f.now());
+  core::Result<core::sync::EnrollResponse> unknown = f.platform->fleet.enroll({"nope", csr, "box", "", ""}, f.now());
   CHECK_EQUAL(403, httpStatusOf(unknown.status().code()));
 }
 
@@ -97,7 +97,7 @@ TEST(Fleet, RenewalKeepsThePreviousCertificateUntilTheNewOneIsUsed) {
   core::Result<core::sync::CheckinResponse> in = f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now());
   CHECK_TRUE(in->renewCertificate);
   core::Result<core::sync::RenewResponse> renewed =
-      f.platform->fleet.renew(d, core::sync::RenewRequest{*core::pki::createCsr(*core::pki::generateKey(), "box")}, f.now());
+      f.platform->fleet.renew(d, core::sync::RenewRequest{*core::pki::createCsr(*core::pki::generateKey(), "box"), ""}, f.now());
   CHECK_TRUE(renewed.isOk());
   CHECK_FALSE(f.platform->fleet.checkin(d, core::sync::CheckinRequest{}, f.now())->renewCertificate);
   // The old one still works (the answer may have been lost) until the new one is used.
@@ -107,6 +107,56 @@ TEST(Fleet, RenewalKeepsThePreviousCertificateUntilTheNewOneIsUsed) {
   core::Result<mgmt::fleet::Device> stale = f.platform->fleet.authenticate(oldCert);
   CHECK_EQUAL(403, httpStatusOf(stale.status().code()));
   CHECK_TRUE(stale.status().message().find("replaced") != std::string::npos);
+}
+
+// ADR 0069: the box's EAP server certificate, for the name mgmt gives it, from a key of its own.
+TEST(Fleet, TheEapCertificateIsIssuedForTheNameMgmtGivesTheBox) {
+  Fixture f;
+  std::string tenant = f.tenant("acme", "basic");
+  std::string secret = f.claimSecret("acme", Json{{"uses", "2"}});
+  std::string key = *core::pki::generateKey(), eapKey = *core::pki::generateKey();
+  std::string csr = *core::pki::createCsr(key, "box");
+  // The device key again: refused, naming the field, and the claim is not used up.
+  core::Result<core::sync::EnrollResponse> same =
+      f.platform->fleet.enroll({secret, csr, "box", "", *core::pki::createCsr(key, "eap")}, f.now());
+  CHECK_EQUAL(400, httpStatusOf(same.status().code()));
+  STRCMP_EQUAL("eap-csr: the same key as csr: EAP needs a key of its own", same.status().message().c_str());
+  core::Result<core::sync::EnrollResponse> r =
+      f.platform->fleet.enroll({secret, csr, "box", "", *core::pki::createCsr(eapKey, "evil.example")}, f.now());
+  CHECK_TRUE(r.isOk());
+  const std::string name = r->deviceId + "." + tenant + ".eap.internal";
+  STRCMP_EQUAL(name.c_str(), r->eapName.c_str());
+  core::pki::CertInfo eap = *core::pki::certificateInfo(r->eapCertificate);
+  STRCMP_EQUAL(name.c_str(), eap.commonName.c_str());  // mgmt's name, not the CSR's
+  CHECK_EQUAL(1u, eap.dnsNames.size());
+  STRCMP_EQUAL(name.c_str(), eap.dnsNames[0].c_str());
+  CHECK_TRUE(eap.serverAuth);
+  STRCMP_EQUAL("", eap.organizationalUnit.c_str());
+  STRCMP_EQUAL(core::pki::publicKeyOf(eapKey)->c_str(), eap.publicKeyPem.c_str());
+  CHECK_TRUE(core::pki::verifyCertificate(r->eapCertificate, r->caCertificate, f.now()).isOk());
+  // It never passes for the device's certificate.
+  CHECK_EQUAL(403, httpStatusOf(f.platform->fleet.authenticate(r->eapCertificate).status().code()));
+  CHECK_EQUAL(0, f.call("device-show", Json{{"device", r->deviceId}}).arguments["eap-name"].get<std::string>().compare(name));
+  // Renewal: a new one for the same name; without eap-csr none.
+  mgmt::fleet::Device d = *f.platform->fleet.authenticate(r->certificate);
+  std::string eapKey2 = *core::pki::generateKey();
+  core::Result<core::sync::RenewResponse> renewed = f.platform->fleet.renew(
+      d, core::sync::RenewRequest{*core::pki::createCsr(*core::pki::generateKey(), "box"), *core::pki::createCsr(eapKey2, "eap")},
+      f.now());
+  CHECK_TRUE(renewed.isOk());
+  STRCMP_EQUAL(name.c_str(), renewed->eapName.c_str());
+  STRCMP_EQUAL(core::pki::publicKeyOf(eapKey2)->c_str(), core::pki::certificateInfo(renewed->eapCertificate)->publicKeyPem.c_str());
+  core::Result<core::sync::RenewResponse> plain = f.platform->fleet.renew(
+      *f.platform->fleet.authenticate(renewed->certificate),
+      core::sync::RenewRequest{*core::pki::createCsr(*core::pki::generateKey(), "box"), ""}, f.now());
+  CHECK_TRUE(plain.isOk());
+  CHECK_TRUE(plain->eapCertificate.empty());
+  // An EAP request without the device CSR's proof: refused before anything is stored.
+  core::Result<core::sync::RenewResponse> bad = f.platform->fleet.renew(
+      *f.platform->fleet.authenticate(plain->certificate),
+      core::sync::RenewRequest{*core::pki::createCsr(*core::pki::generateKey(), "box"), "garbage"}, f.now());
+  CHECK_EQUAL(400, httpStatusOf(bad.status().code()));
+  CHECK_TRUE(bad.status().message().rfind("eap-csr: ", 0) == 0);
 }
 
 TEST(Fleet, CommandsReachTheBoxAtItsCheckin) {

@@ -104,7 +104,7 @@ struct Fixture {
   fleet::Device enroll(const std::string& tenantName, std::string* certificate = nullptr) {
     std::string key = *core::pki::generateKey();
     core::Result<core::sync::EnrollResponse> r = platform->fleet.enroll(
-        core::sync::EnrollRequest{claimSecret(tenantName), *core::pki::createCsr(key, "box"), "box", "t"}, now());
+        core::sync::EnrollRequest{claimSecret(tenantName), *core::pki::createCsr(key, "box"), "box", "t", ""}, now());
     if (!r.isOk()) throw std::runtime_error("enroll: " + r.status().message());
     if (certificate != nullptr) *certificate = r->certificate;
     core::Result<fleet::Device> d = platform->fleet.authenticate(core::pki::certificateInfo(r->certificate)->pem);
