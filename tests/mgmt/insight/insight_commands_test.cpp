@@ -183,6 +183,17 @@ TEST(InsightCommands, CollectWritesADayFromSessionsAndOutages) {
   const std::string globex = f.tenant("globex", "premium");
   const int32_t day = static_cast<int32_t>(f.now() / 86400);  // the customers exist from now on
   const int64_t noon = static_cast<int64_t>(day) * 86400 + 43200;
+  // A customer names a subscriber of its tenant (customer-add refuses one that is not there).
+  for (const std::string& tenant : {acme, globex}) {
+    core::ControlReply plan = f.call("plan-add", Json{{"name", "basic"}, {"down", "10M"}, {"up", "5M"}}, Caller{tenant});
+    CHECK_EQUAL_TEXT(0, plan.result, plan.text.c_str());
+  }
+  for (const auto& [tenant, user] : std::vector<std::pair<std::string, std::string>>{
+           {acme, "alice"}, {acme, "bob"}, {globex, "gina"}}) {
+    core::ControlReply sub = f.call("subscriber-add",
+                                    Json{{"username", user}, {"password", "secret-" + user}, {"plan", "basic"}}, Caller{tenant});
+    CHECK_EQUAL_TEXT(0, sub.result, sub.text.c_str());
+  }
   for (const char* user : {"alice", "bob"}) {
     core::ControlReply added = f.call("customer-add", Json{{"name", user}, {"username", user}}, Caller{acme});
     CHECK_EQUAL_TEXT(0, added.result, added.text.c_str());
