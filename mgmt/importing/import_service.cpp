@@ -38,8 +38,15 @@ std::string textOf(const Json& j, const char* key) {
 // What a dry run returns from the unit of work so that it is rolled back.
 const char* kDryRunMark = "import dry run: rolled back";
 
-// One session row of import-history, checked; InvalidArgument naming the row and the field.
-core::Result<core::sync::SessionSummary> sessionOf(const Json& row, size_t i) {
+}  // namespace
+
+std::string historyDevice(const std::string& tenantId) { return "import:" + tenantId; }
+
+int64_t historyId(const std::string& key) {
+  return static_cast<int64_t>(std::stoull(core::pki::sha256Hex(key).substr(0, 15), nullptr, 16));
+}
+
+core::Result<core::sync::SessionSummary> historySessionOf(const Json& row, size_t i) {
   const std::string at = "sessions[" + std::to_string(i) + "].";
   if (!row.is_object()) return core::invalidArgument("sessions[" + std::to_string(i) + "]: an object");
   core::sync::SessionSummary s;
@@ -75,14 +82,6 @@ core::Result<core::sync::SessionSummary> sessionOf(const Json& row, size_t i) {
   return s;
 }
 
-}  // namespace
-
-std::string historyDevice(const std::string& tenantId) { return "import:" + tenantId; }
-
-int64_t historyId(const std::string& key) {
-  return static_cast<int64_t>(std::stoull(core::pki::sha256Hex(key).substr(0, 15), nullptr, 16));
-}
-
 ControlReply ImportService::history(const Json& args, const Caller& caller) {
   CommandArgs a(args);
   EDGE_ASSIGN_OR_RETURN(std::string batch, a.required("batch"));
@@ -94,7 +93,7 @@ ControlReply ImportService::history(const Json& args, const Caller& caller) {
   rows.reserve(sessions.size());
   std::set<int64_t> ids;
   for (size_t i = 0; i < sessions.size(); ++i) {
-    EDGE_ASSIGN_OR_RETURN(core::sync::SessionSummary s, sessionOf(sessions[i], i));
+    EDGE_ASSIGN_OR_RETURN(core::sync::SessionSummary s, historySessionOf(sessions[i], i));
     if (!ids.insert(s.id).second) continue;  // the same session twice in one chunk: once
     rows.push_back(std::move(s));
   }

@@ -23,6 +23,8 @@
 #include "core/clock.h"
 #include "core/command/command.h"
 #include "core/control_socket.h"
+#include "core/json.h"
+#include "core/sync_wire.h"
 #include "mgmt/store/sql.h"
 #include "mgmt/tenancy/caller.h"
 
@@ -38,6 +40,10 @@ inline constexpr size_t kMaxSessionsPerCall = 2000;
 std::string historyDevice(const std::string& tenantId);
 // The id of an imported session (usage seq and session id) for its key: 60 bits of its SHA-256.
 int64_t historyId(const std::string& key);
+// One row of import-history's `sessions` (row i of the call), checked field by field: the session
+// with its id from historyId(key), or InvalidArgument naming the row and field ("sessions[3].stopped:
+// before started"). Fuzzed (tests/fuzz/import_history_fuzz.cpp).
+core::Result<core::sync::SessionSummary> historySessionOf(const core::Json& row, size_t i);
 
 class ImportService {
  public:
