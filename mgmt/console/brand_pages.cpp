@@ -122,17 +122,8 @@ HttpResponse Console::partnerBrandPost(const HttpRequest& r, const Visitor& v) {
 
 HttpResponse Console::partnerLogoPost(const HttpRequest& r) {
   std::optional<Visitor> v = visitor(r);
-  if (!v) {
-    HttpResponse out = core::web::redirect(303, "/login", "Sign in");
-    out.status = 403;
-    return out;
-  }
-  auto refused = [&] {
-    return page(*v, "refused", "Not done", Json::object(),
-                {Message::error("This form had expired or did not come from this site: nothing was done. "
-                                "Reload the page and try again.")},
-                403);
-  };
+  if (!v) return signInFirst();
+  auto refused = [&] { return formRefused(*v); };
   auto type = r.headers.find("content-type");
   const std::string boundary = core::web::multipartBoundary(type == r.headers.end() ? "" : type->second);
   if (boundary.empty()) return refused();

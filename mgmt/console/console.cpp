@@ -99,6 +99,19 @@ bool Console::saveSession(const core::web::Session& s, const core::Json& data) {
   return false;
 }
 
+core::HttpResponse Console::signInFirst() {
+  core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
+  out.status = 403;
+  return out;
+}
+
+core::HttpResponse Console::formRefused(const Visitor& v) {
+  return page(v, "refused", "Not done", core::Json::object(),
+              {core::web::Message::error("This form had expired or did not come from this site: nothing was done. "
+                                         "Reload the page and try again.")},
+              403);
+}
+
 std::optional<Console::Visitor> Console::visitor(const core::HttpRequest& request) {
   std::string id = cookie_.idOf(request);
   std::optional<core::web::Session> s = sessionOf(id);
@@ -438,9 +451,7 @@ void Console::addRoutes(core::HttpServer& server) {
   signedIn.admit = [this](const core::HttpRequest& r) -> std::optional<core::HttpResponse> {
     std::string id = cookie_.idOf(r);
     if (sessionOf(id)) return std::nullopt;
-    core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
-    out.status = 403;
-    return out;
+    return signInFirst();
   };
   auto get = [this, &server](const std::string& path, Handler f) {
     server.route("GET", path, [this, f](const core::HttpRequest& r) {
@@ -452,16 +463,8 @@ void Console::addRoutes(core::HttpServer& server) {
   auto post = [this, &server, signedIn](const std::string& path, Handler f) {
     server.route("POST", path, [this, f](const core::HttpRequest& r) {
       std::optional<Visitor> v = visitor(r);
-      if (!v) {
-        core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
-        out.status = 403;
-        return out;
-      }
-      if (!csrf_.verifyForm(v->session.id, core::web::parseForm(r.body)))
-        return page(*v, "refused", "Not done", core::Json::object(),
-                    {core::web::Message::error("This form had expired or did not come from this site: nothing was done. "
-                                               "Reload the page and try again.")},
-                    403);
+      if (!v) return signInFirst();
+      if (!csrf_.verifyForm(v->session.id, core::web::parseForm(r.body))) return formRefused(*v);
       return f(r, *v);
     }, signedIn);
   };
@@ -475,9 +478,7 @@ void Console::addRoutes(core::HttpServer& server) {
   core::HttpRouteLimits anonymous = forms;
   anonymous.admit = [this](const core::HttpRequest& r) -> std::optional<core::HttpResponse> {
     if (!cookie_.idOf(r).empty()) return std::nullopt;
-    core::HttpResponse out = core::web::redirect(303, "/login", "Sign in");
-    out.status = 403;
-    return out;
+    return signInFirst();
   };
   server.route("POST", "/login", [this](const core::HttpRequest& r) { return loginPost(r); }, anonymous);
   server.route("GET", "/reset", [this](const core::HttpRequest& r) {

@@ -177,6 +177,10 @@ class Console {
   core::HttpResponse page(const Visitor& v, const std::string& tmpl, const std::string& title, core::Json data,
                           std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse refuse(const Visitor& v, const core::ControlReply& reply);
+  // A POST from no signed-in visitor: 403 with the way to the sign-in page.
+  static core::HttpResponse signInFirst();
+  // A form without a valid CSRF token (expired, or from another site): 403, nothing done.
+  core::HttpResponse formRefused(const Visitor& v);
   struct LoginForm {
     std::string email, emailError, passwordError, code, codeError, tokenError;
     bool askCode = false;
