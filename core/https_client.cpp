@@ -91,14 +91,14 @@ bool isCertificateAlert(int alert) {
   }
 }
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Waits for `events` on fd for at most timeoutMs, riding over EINTR. 1 ready, 0 timed out, -1 error
 // (errno set).
 int waitFor(int fd, short events, int timeoutMs) {
-  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  SteadyClock::time_point deadline = SteadyClock::now() + std::chrono::milliseconds(timeoutMs);
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
     if (left < 0) left = 0;
     struct pollfd p {};
     p.fd = fd;

@@ -26,4 +26,7 @@ bool isUuid(const std::string& text);
 // Lower-case hex of bytes.
 std::string toHex(const uint8_t* data, size_t len);
 
+// The value (0-15) of one hex digit of either case, or -1 if `c` is not one.
+int hexValue(char c) noexcept;
+
 }  // namespace core

@@ -20,13 +20,6 @@ constexpr size_t kTagBytes = 16;
 constexpr size_t kKeyBytes = 32;
 constexpr const char* kPrefix = "enc:v1:";
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> fromHex(const std::string& hex) {
   if (hex.size() != kKeyBytes * 2) return invalidArgument("a key is 64 hex digits");
   std::string out(kKeyBytes, '\0');

@@ -11,8 +11,8 @@ namespace core {
 
 namespace {
 
-const std::string kBegin = "BEGIN IMMEDIATE";
-const std::string kCommit = "COMMIT";
+const std::string kBeginMigration = "BEGIN IMMEDIATE";
+const std::string kCommitMigration = "COMMIT";
 
 }  // namespace
 
@@ -77,7 +77,7 @@ Status Database::migrate(const std::vector<Migration>& migrations) {
   // foreign_keys cannot change inside a transaction.
   EDGE_RETURN_IF_ERROR(exec("PRAGMA foreign_keys=OFF"));
   // IMMEDIATE: two processes opening at once serialize here, and the second finds nothing to do.
-  Status begin = exec(kBegin);
+  Status begin = exec(kBeginMigration);
   if (!begin.isOk()) return begin.withContext("starting the migration transaction");
 
   auto fail = [this](Status s) {
@@ -135,7 +135,7 @@ Status Database::migrate(const std::vector<Migration>& migrations) {
                                      parent + "); nothing was applied"));
     }
   }
-  s = exec(kCommit);
+  s = exec(kCommitMigration);
   if (!s.isOk()) return fail(s.withContext("committing migrations"));
   schemaVersion_ = static_cast<int>(known);
   return Status::ok();

@@ -7,14 +7,10 @@
 
 #include "aaa/auth/credentials.h"
 #include "core/clock.h"
+#include "core/text.h"
 
 namespace importer {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string trimmed(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
@@ -36,7 +32,7 @@ int64_t number(const std::string& s) {
 }
 
 bool isYes(const std::string& v) {
-  std::string l = lower(trimmed(v));
+  std::string l = core::asciiLower(trimmed(v));
   return l == "yes" || l == "1" || l == "true";
 }
 
@@ -48,7 +44,7 @@ core::Status eachNamedRow(SqlSource& source, const std::string& table,
       "SELECT * FROM " + table,
       [&](const SqlRow& row) {
         std::map<std::string, std::string> named;
-        for (size_t i = 0; i < row.size() && i < columns.size(); ++i) named[lower(columns[i])] = trimmed(text(row, i));
+        for (size_t i = 0; i < row.size() && i < columns.size(); ++i) named[core::asciiLower(columns[i])] = trimmed(text(row, i));
         onRow(named);
         return core::Status::ok();
       },

@@ -11,14 +11,10 @@
 #include "aaa/auth/password_hash.h"
 #include "core/pki.h"
 #include "core/units.h"
+#include "core/text.h"
 
 namespace importer {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool isSetOp(const std::string& op) { return op == ":=" || op == "=" || op == "+="; }
 
@@ -194,7 +190,7 @@ core::Result<int64_t> parseFreeradiusExpiration(const std::string& value) {
   }
   int month = -1, day = -1, year = -1, hh = 0, mm = 0, ss = 0;
   for (const std::string& word : words) {
-    std::string l = lower(word);
+    std::string l = core::asciiLower(word);
     if (std::isalpha(static_cast<unsigned char>(l[0]))) {
       for (int m = 0; m < 12; ++m)
         if (l.size() >= 3 && l.compare(0, 3, kMonths[m]) == 0) month = m;
@@ -353,7 +349,7 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
     if (auto it = check.find("Password-With-Header"); it != check.end()) {
       const std::string& v = it->second.value;
       size_t close = v.find('}');
-      std::string header = v.size() > 1 && v[0] == '{' && close != std::string::npos ? lower(v.substr(1, close - 1)) : "";
+      std::string header = v.size() > 1 && v[0] == '{' && close != std::string::npos ? core::asciiLower(v.substr(1, close - 1)) : "";
       const char* as = header == "clear" || header == "cleartext" ? "Cleartext-Password"
                        : header == "nt" || header == "nthash" || header == "x-nthash" ? "NT-Password"
                                                                                       : nullptr;
@@ -415,7 +411,7 @@ ImportPlan mapFreeradiusUsers(const std::vector<UsersEntry>& entries, const MapO
                              " hash (CHAP, MS-CHAPv2 and PEAP are refused for this subscriber)");
 
     if (auto it = check.find("Auth-Type"); it != check.end()) {
-      std::string t = lower(it->second.value);
+      std::string t = core::asciiLower(it->second.value);
       if (t == "reject") {
         args["status"] = "disabled";
         sub.warnings.push_back("Auth-Type := Reject: imported as disabled");

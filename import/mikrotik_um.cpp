@@ -112,7 +112,7 @@ struct Profile {
   std::vector<std::string> timed;        // with from-time/till-time/weekdays
 };
 
-struct PlanValues {
+struct UmPlanValues {
   uint64_t down = 0, up = 0, burstDown = 0, burstUp = 0, burstTime = 0, transfer = 0;
   int64_t threshold = -1, uptime = 0, session = 0, idle = 0, interim = -1, maxSessions = 0, validity = 0;
   std::string period, price;
@@ -122,7 +122,7 @@ struct PlanValues {
   }
 };
 
-core::Json planArgs(const std::string& name, const PlanValues& v, const std::string& currency) {
+core::Json planArgs(const std::string& name, const UmPlanValues& v, const std::string& currency) {
   core::Json a = {{"name", name}, {"down", core::formatRate(v.down)}, {"up", core::formatRate(v.up)}};
   if (v.burstDown) a["burst-down"] = core::formatRate(v.burstDown);
   if (v.burstUp) a["burst-up"] = core::formatRate(v.burstUp);
@@ -202,7 +202,7 @@ ImportPlan mapMikrotikUserManager(const std::vector<RouterOsCommand>& commands, 
     out.warnings.push_back("'" + what + "' (" + std::to_string(n) + (n == 1 ? " command" : " commands") +
                            "): not imported (routers become NAS entries by hand; settings, groups and sessions have no equivalent)");
 
-  std::map<decltype(PlanValues{}.key()), size_t> planByValues;
+  std::map<decltype(UmPlanValues{}.key()), size_t> planByValues;
   std::set<std::string> planNames;
   for (const RouterOsCommand* u : users) {
     const RouterOsCommand& c = *u;
@@ -237,7 +237,7 @@ ImportPlan mapMikrotikUserManager(const std::vector<RouterOsCommand>& commands, 
     }
 
     // Its profile and that profile's limitation.
-    PlanValues pv;
+    UmPlanValues pv;
     std::string profileName;
     const std::vector<std::string>& assigned = userProfiles[sub.username];
     for (const std::string& p : assigned) {

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "aaa/auth/credentials.h"
+#include "core/ids.h"
 
 namespace importer {
 namespace {
@@ -12,13 +13,6 @@ core::Status errorAt(int line, const std::string& what) {
 }
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool isVerb(const std::string& w) {
   for (const char* v : {"add", "set", "remove", "unset", "enable", "disable", "comment", "move", "reset", "print",
@@ -131,7 +125,7 @@ class Reader {
         case 'f': into->push_back('\f'); break;
         case 'v': into->push_back('\v'); break;
         default: {
-          int hi = hexDigit(e), lo = i_ < t_.size() ? hexDigit(t_[i_]) : -1;
+          int hi = core::hexValue(e), lo = i_ < t_.size() ? core::hexValue(t_[i_]) : -1;
           if (hi < 0 || lo < 0)
             return errorAt(line_, std::string("unknown escape '\\") + (std::isprint(static_cast<unsigned char>(e)) ? std::string(1, e) : "?") +
                                       "' in a string");

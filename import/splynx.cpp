@@ -10,17 +10,13 @@
 
 #include "aaa/auth/credentials.h"
 #include "core/units.h"
+#include "core/text.h"
 
 namespace importer {
 namespace {
 
-core::Status errorAt(int line, const std::string& what) {
+core::Status csvErrorAt(int line, const std::string& what) {
   return core::invalidArgument("line " + std::to_string(line) + ": " + what);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string trim(const std::string& s) {
@@ -97,7 +93,7 @@ core::Result<CsvTable> parseCsv(std::string_view text) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     if (!aaa::auth::isValidUtf8(text.substr(start, end - start)))
-      return errorAt(static_cast<int>(n), "not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)");
+      return csvErrorAt(static_cast<int>(n), "not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)");
     start = end + 1;
   }
 
@@ -131,7 +127,7 @@ core::Result<CsvTable> parseCsv(std::string_view text) {
       }
       blankRecord = false;
       if (c == sep) {
-        if (fields.size() == kMaxCsvColumns) return errorAt(start, "more than " + std::to_string(kMaxCsvColumns) + " columns");
+        if (fields.size() == kMaxCsvColumns) return csvErrorAt(start, "more than " + std::to_string(kMaxCsvColumns) + " columns");
         fields.emplace_back();
         ++i;
         continue;
@@ -141,7 +137,7 @@ core::Result<CsvTable> parseCsv(std::string_view text) {
         int opened = line;
         ++i;
         for (;;) {
-          if (i >= text.size()) return errorAt(opened, "a quoted field that never ends");
+          if (i >= text.size()) return csvErrorAt(opened, "a quoted field that never ends");
           if (text[i] == '"') {
             if (i + 1 < text.size() && text[i + 1] == '"') {
               f.push_back('"');
@@ -153,16 +149,16 @@ core::Result<CsvTable> parseCsv(std::string_view text) {
           }
           if (text[i] == '\n') ++line;
           f.push_back(text[i++]);
-          if (f.size() > kMaxCsvFieldOctets) return errorAt(opened, "a field longer than 64 KiB");
+          if (f.size() > kMaxCsvFieldOctets) return csvErrorAt(opened, "a field longer than 64 KiB");
         }
         if (i < text.size() && text[i] != sep && text[i] != '\n' && text[i] != '\r')
-          return errorAt(line, "text after a quoted field's closing quote (double the quotes inside it)");
+          return csvErrorAt(line, "text after a quoted field's closing quote (double the quotes inside it)");
         continue;
       }
-      if (c == '"') return errorAt(line, "a '\"' inside an unquoted field (quote the field and double it)");
+      if (c == '"') return csvErrorAt(line, "a '\"' inside an unquoted field (quote the field and double it)");
       f.push_back(c);
       ++i;
-      if (f.size() > kMaxCsvFieldOctets) return errorAt(start, "a field longer than 64 KiB");
+      if (f.size() > kMaxCsvFieldOctets) return csvErrorAt(start, "a field longer than 64 KiB");
     }
     if (blankRecord) continue;
     if (out.header.empty()) {
@@ -170,7 +166,7 @@ core::Result<CsvTable> parseCsv(std::string_view text) {
       continue;
     }
     if (fields.size() != out.header.size())
-      return errorAt(start, std::to_string(fields.size()) + " fields where the header has " + std::to_string(out.header.size()));
+      return csvErrorAt(start, std::to_string(fields.size()) + " fields where the header has " + std::to_string(out.header.size()));
     out.rows.push_back(std::move(fields));
     out.lines.push_back(start);
   }
@@ -217,7 +213,7 @@ core::Result<ImportPlan> mapSplynx(const SplynxExport& data, const MapOptions& o
       t.price = cell(row, price);
       size_t index = tariffs.size();
       tariffs.push_back(t);
-      if (!tariffByKey.emplace(lower(t.name), index).second)
+      if (!tariffByKey.emplace(core::asciiLower(t.name), index).second)
         out.warnings.push_back(where + "a second tariff titled '" + t.name + "': the first is used by title");
       if (std::string k = cell(row, id); !k.empty()) tariffByKey.emplace("#" + k, index);
     }
@@ -290,12 +286,12 @@ core::Result<ImportPlan> mapSplynx(const SplynxExport& data, const MapOptions& o
       if (!address.empty()) sub.customer["address"] = address;
       std::string category = cell(c, ccat);
       sub.customer["notes"] = "Splynx customer " + customerId + (category.empty() ? "" : " (" + category + ")");
-      customerStatus = lower(cell(c, cstatus));
+      customerStatus = core::asciiLower(cell(c, cstatus));
     } else {
       sub.warnings.push_back("customer " + (customerId.empty() ? std::string("(none)") : customerId) +
                              " is not in customers.csv: no customer details");
     }
-    std::string serviceStatus = lower(cell(row, sstatus));
+    std::string serviceStatus = core::asciiLower(cell(row, sstatus));
     if (customerStatus == "blocked") {
       args["status"] = "suspended";
       sub.warnings.push_back("customer blocked in Splynx: imported as suspended");
@@ -320,7 +316,7 @@ core::Result<ImportPlan> mapSplynx(const SplynxExport& data, const MapOptions& o
 
     // The plan from the tariff.
     std::string tariff = cell(row, stariff);
-    auto t = tariffByKey.find(lower(tariff));
+    auto t = tariffByKey.find(core::asciiLower(tariff));
     if (t == tariffByKey.end()) t = tariffByKey.find("#" + tariff);
     if (t != tariffByKey.end()) {
       const Tariff& tf = tariffs[t->second];

@@ -19,7 +19,7 @@ inline std::string iso(int64_t unix) {
 
 // A lifetime argument ("24h", "90d"): seconds, more than 0.
 inline core::Result<int64_t> parseTtl(const std::string& text) {
-  core::Result<uint64_t> d = billing::parseDuration(text);
+  core::Result<uint64_t> d = ::billing::parseDuration(text);
   if (!d.isOk()) return core::invalidArgument("ttl: " + d.status().message());
   if (*d == 0) return core::invalidArgument("ttl: must be more than 0");
   return static_cast<int64_t>(*d);

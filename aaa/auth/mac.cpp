@@ -1,16 +1,11 @@
 #include "aaa/auth/mac.h"
+#include "core/ids.h"
 
 #include <cstddef>
 
 namespace aaa::auth {
 namespace {
 
-int hexValue(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Reads 12 hex digits from `text`, where a separator `sep` must appear after every `group` digits
 // (group 12: no separator).
@@ -25,7 +20,7 @@ std::optional<MacAddress> parseGrouped(std::string_view text, size_t group, char
       if (text[i] != sep) return std::nullopt;
       continue;
     }
-    int v = hexValue(text[i]);
+    int v = core::hexValue(text[i]);
     if (v < 0) return std::nullopt;
     mac[digits / 2] = static_cast<uint8_t>((mac[digits / 2] << 4) | v);
     ++digits;

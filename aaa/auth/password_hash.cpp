@@ -1,4 +1,6 @@
 #include "aaa/auth/password_hash.h"
+#include "core/ids.h"
+#include "core/text.h"
 
 #include <crypt.h>
 #include <mbedtls/base64.h>
@@ -37,30 +39,18 @@ const DigestScheme* findDigest(std::string_view name) noexcept {
   return nullptr;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-int hexValue(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool isHex(std::string_view s) noexcept {
   if (s.empty() || s.size() % 2 != 0) return false;
   for (char c : s)
-    if (hexValue(c) < 0) return false;
+    if (core::hexValue(c) < 0) return false;
   return true;
 }
 
 std::string fromHex(std::string_view s) {
   std::string out;
   out.reserve(s.size() / 2);
-  for (size_t i = 0; i + 1 < s.size(); i += 2) out += static_cast<char>(hexValue(s[i]) << 4 | hexValue(s[i + 1]));
+  for (size_t i = 0; i + 1 < s.size(); i += 2) out += static_cast<char>(core::hexValue(s[i]) << 4 | core::hexValue(s[i + 1]));
   return out;
 }
 
@@ -194,7 +184,7 @@ core::Result<std::string> passwordHashFromHeader(std::string_view value) {
   if (value.empty() || value[0] != '{') return cryptForm(value);
   size_t close = value.find('}');
   if (close == std::string_view::npos) return core::invalidArgument("password hash: '{' without a closing '}'");
-  std::string header = lower(value.substr(1, close - 1));
+  std::string header = core::asciiLower(value.substr(1, close - 1));
   std::string_view rest = value.substr(close + 1);
   if (header == "crypt") return cryptForm(rest);
   if (header == "nt" || header == "nthash" || header == "x-nthash")
@@ -226,7 +216,7 @@ core::Result<std::string> passwordHashFromHeader(std::string_view value) {
 }
 
 core::Result<std::string> passwordHashFromAttribute(std::string_view attribute, std::string_view value) {
-  std::string a = lower(attribute);
+  std::string a = core::asciiLower(attribute);
   auto with = [&](const char* header) { return passwordHashFromHeader("{" + std::string(header) + "}" + std::string(value)); };
   if (a == "crypt-password") return cryptForm(value);
   if (a == "password-with-header") return passwordHashFromHeader(value);
@@ -309,13 +299,13 @@ core::Result<std::string> ntHashHexFromAttribute(std::string_view value) {
   std::string_view v = value;
   if (v.size() == 34 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) v.remove_prefix(2);
   if (v.size() != 32 || !isHex(v)) return core::invalidArgument("NT-Password: expected 32 hex digits");
-  return lower(v);
+  return core::asciiLower(v);
 }
 
 std::optional<NtHash> parseNtHashHex(std::string_view hex) noexcept {
   if (hex.size() != 32 || !isHex(hex)) return std::nullopt;
   NtHash h{};
-  for (size_t i = 0; i < 16; ++i) h[i] = static_cast<uint8_t>(hexValue(hex[2 * i]) << 4 | hexValue(hex[2 * i + 1]));
+  for (size_t i = 0; i < 16; ++i) h[i] = static_cast<uint8_t>(core::hexValue(hex[2 * i]) << 4 | core::hexValue(hex[2 * i + 1]));
   return h;
 }
 

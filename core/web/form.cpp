@@ -3,19 +3,9 @@
 #include <cctype>
 
 #include "core/html.h"
+#include "core/ids.h"
 
 namespace core::web {
-
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string urlDecode(const std::string& s) {
   std::string out;

@@ -30,7 +30,7 @@ std::string replyText(const core::Json& reply) {
 }
 
 // One control call; nullopt (said on stderr) when there was no answer or edged refused it.
-std::optional<core::Json> call(const std::string& socketPath, const std::string& command, const core::Json& args) {
+std::optional<core::Json> importCall(const std::string& socketPath, const std::string& command, const core::Json& args) {
   core::Result<core::Json> reply = core::controlCall(socketPath, command, args, 300000, "edged");
   if (!reply.isOk()) {
     std::fprintf(stderr, "edgectl: %s: %s\n", command.c_str(), reply.status().message().c_str());
@@ -90,7 +90,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
 
   if (batchId.empty()) batchId = importer::newBatchId();
   // Plans first: a plan that exists (made by an earlier run, or the operator's) is kept as it is.
-  std::optional<core::Json> existing = call(socketPath, "plan-list", core::Json::object());
+  std::optional<core::Json> existing = importCall(socketPath, "plan-list", core::Json::object());
   if (!existing) return 1;
   std::set<std::string> have;
   for (const core::Json& p : *existing)
@@ -104,7 +104,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
     }
     core::Json args = p.args;
     args["batch"] = batchId;
-    if (!call(socketPath, "plan-add", args)) {
+    if (!importCall(socketPath, "plan-add", args)) {
       std::fprintf(stderr, "edgectl: import stopped at plan '%s'; no subscriber was imported\n", p.name.c_str());
       return 1;
     }
@@ -127,7 +127,7 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
   core::Json batch = core::Json::array();
   auto send = [&]() -> bool {
     if (batch.empty()) return true;
-    std::optional<core::Json> a = call(socketPath, "subscriber-import", core::Json{{"rows", batch}, {"batch", batchId}});
+    std::optional<core::Json> a = importCall(socketPath, "subscriber-import", core::Json{{"rows", batch}, {"batch", batchId}});
     if (!a) {
       std::fprintf(stderr, "edgectl: import stopped at source lines %lld-%lld (%lld imported before)\n",
                    (long long)batch.front()["line"].get<int64_t>(), (long long)batch.back()["line"].get<int64_t>(),

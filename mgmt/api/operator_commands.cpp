@@ -13,7 +13,7 @@ namespace {
 
 using tenancy::scoped;  // the caller rule every service shares (mgmt/tenancy/caller.h)
 
-using Serve = std::function<ControlReply(const Json& args, const tenancy::Caller& caller)>;
+using ScopedServe = std::function<ControlReply(const Json& args, const tenancy::Caller& caller)>;
 
 }  // namespace
 

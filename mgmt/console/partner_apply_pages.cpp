@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/web/form.h"
 #include "mgmt/console/console.h"
+#include "mgmt/console/page_text.h"
 
 namespace mgmt::console {
 
@@ -49,14 +50,6 @@ std::vector<std::string> applyFieldNames() {
 
 std::string value(const Json& form, const std::string& key) {
   return form.is_object() && form.contains(key) && form[key].is_string() ? form[key].get<std::string>() : "";
-}
-
-std::pair<std::string, std::string> fieldOf(const std::string& message, const std::vector<std::string>& names) {
-  size_t colon = message.find(": ");
-  if (colon == std::string::npos) return {"", message};
-  std::string name = message.substr(0, colon);
-  if (std::find(names.begin(), names.end(), name) == names.end()) return {"", message};
-  return {name, message.substr(colon + 2)};
 }
 
 }  // namespace

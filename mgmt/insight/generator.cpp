@@ -62,7 +62,7 @@ uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
 
 uint16_t clamp16(double v) { return static_cast<uint16_t>(std::clamp(v, 0.0, 65535.0)); }
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace
 
@@ -259,7 +259,7 @@ Generated Generator::customer(int tenantIndex, int index) const {
       *cause = total >= 0.15 ? static_cast<Cause>(top + 1) : Cause::kNone;
       *share = total >= 0.15 ? sum[top] / total : 0.0;
     };
-    if (leavesOn < 0 && r.chance(0.03 * sigmoid((0.3 - s) / 0.05))) {
+    if (leavesOn < 0 && r.chance(0.03 * logistic((0.3 - s) / 0.05))) {
       leavesOn = day + 45 + r.below(91);
       attribute(false, &decidedFor, &decidedShare);
     }

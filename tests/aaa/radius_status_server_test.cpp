@@ -40,7 +40,7 @@ std::vector<uint8_t> messageAuthenticatorOf(const std::vector<uint8_t>& wire) {
   return std::vector<uint8_t>(wire.begin() + 22, wire.begin() + 38);
 }
 
-Authenticator headerAuthenticator(const std::vector<uint8_t>& wire) {
+Authenticator statusHeaderAuthenticator(const std::vector<uint8_t>& wire) {
   Authenticator a{};
   std::memcpy(a.data(), wire.data() + 4, 16);
   return a;
@@ -83,7 +83,7 @@ TEST(StatusServer, EncodesWithItsOwnAuthenticatorAndMessageAuthenticator) {
   LONGS_EQUAL(12, wire[0]);
   LONGS_EQUAL(0x5a, wire[1]);
   LONGS_EQUAL(20 + 18 + 9, wire.size());
-  CHECK_TRUE(headerAuthenticator(wire) == requestAuthenticator());
+  CHECK_TRUE(statusHeaderAuthenticator(wire) == requestAuthenticator());
   STRCMP_EQUAL(toHex(expectedMessageAuthenticator(wire, requestAuthenticator(), kSecret)).c_str(),
                toHex(messageAuthenticatorOf(wire)).c_str());
   auto check = verifyMessageAuthenticator(wire.data(), wire.size(), kSecret);
@@ -174,7 +174,7 @@ TEST(StatusServer, AccountingResponseAnswerIsSignedWithTheRequestAuthenticator) 
   buf.insert(buf.end(), kSecret, kSecret + std::strlen(kSecret));
   Authenticator expected{};
   mbedtls_md5_ret(buf.data(), buf.size(), expected.data());
-  CHECK_TRUE(headerAuthenticator(wire) == expected);
+  CHECK_TRUE(statusHeaderAuthenticator(wire) == expected);
 
   // An Accounting-Response to an Accounting-Request uses zeros: the two differ.
   std::vector<uint8_t> usual = encodeOk(response, &req);

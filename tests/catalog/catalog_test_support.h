@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/command_args.h"
+#include "core/json.h"
 #include "core/status.h"
 
 namespace catalog_test {
@@ -16,5 +17,11 @@ namespace catalog_test {
     CHECK_TRUE_TEXT(s_.code() == (expectedCode), s_.toString().c_str());      \
     STRCMP_EQUAL(expectedMessage, s_.message().c_str());                      \
   } while (0)
+
+// `args` with `key` set to `value`.
+inline core::Json with(core::Json args, const std::string& key, core::Json value) {
+  args[key] = std::move(value);
+  return args;
+}
 
 }  // namespace catalog_test

@@ -11,14 +11,11 @@ using core::Json;
 
 namespace {
 
+using catalog_test::with;
+
 core::Result<catalog::NasClient> fromArgs(const Json& args) { return catalog::nasFromArgs(core::CommandArgs(args)); }
 
 Json minimal() { return Json{{"name", "bras-1"}, {"address", "192.0.2.0/24"}, {"secret", "a-long-shared-secret"}}; }
-
-Json with(Json args, const std::string& key, Json value) {
-  args[key] = std::move(value);
-  return args;
-}
 
 }  // namespace
 

@@ -12,6 +12,8 @@ using core::Json;
 
 namespace {
 
+using catalog_test::with;
+
 core::Status applyArgs(const Json& args, catalog::Plan& p) { return catalog::applyPlanArgs(core::CommandArgs(args), p); }
 
 core::Result<catalog::Plan> add(const Json& args) {
@@ -22,11 +24,6 @@ core::Result<catalog::Plan> add(const Json& args) {
 }
 
 Json home() { return Json{{"name", "home"}, {"down", "10M"}, {"up", "5M"}}; }
-
-Json with(Json args, const std::string& key, Json value) {
-  args[key] = std::move(value);
-  return args;
-}
 
 core::Status addStatus(const Json& args) { return add(args).status(); }
 

@@ -16,6 +16,8 @@ using core::Json;
 
 namespace {
 
+using catalog_test::with;
+
 core::Result<SubscriberFields> parse(const Json& args) { return catalog::parseSubscriberFields(core::CommandArgs(args)); }
 
 // Parse and validate, as every surface does.
@@ -26,11 +28,6 @@ core::Status check(const Json& args, SubscriberChange change) {
 }
 
 Json alice() { return Json{{"username", "alice"}, {"password", "alice-pw"}, {"plan", "home"}}; }
-
-Json with(Json args, const std::string& key, Json value) {
-  args[key] = std::move(value);
-  return args;
-}
 
 Json without(Json args, const std::string& key) {
   args.erase(key);

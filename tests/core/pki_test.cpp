@@ -31,14 +31,14 @@ namespace {
 constexpr int64_t kT0 = 1700000000;  // 2023-11-14, before "now" on purpose: the caller's clock rules
 constexpr int64_t kYear = 365 * 86400;
 
-bool contains(const std::string& haystack, const std::string& needle) {
+bool hasText(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
 // Checks code and a part of the message, printing the whole status when either differs.
 void expectStatus(const core::Status& s, core::Code code, const std::string& part) {
   std::string text = "got " + s.toString();
-  CHECK_TEXT(s.code() == code && contains(s.message(), part), text.c_str());
+  CHECK_TEXT(s.code() == code && hasText(s.message(), part), text.c_str());
 }
 
 std::string pemToDer(const std::string& pem, const char* label) {
@@ -122,13 +122,13 @@ TEST_GROUP(Pki){};
 TEST(Pki, KeyCsrAndProofOfPossessionRoundTrip) {
   core::Result<std::string> key = core::pki::generateKey();
   CHECK_TRUE(key.isOk());
-  CHECK_TRUE(contains(*key, "-----BEGIN EC PRIVATE KEY-----"));
+  CHECK_TRUE(hasText(*key, "-----BEGIN EC PRIVATE KEY-----"));
   core::Result<std::string> pub = core::pki::publicKeyOf(*key);
   CHECK_TRUE(pub.isOk());
-  CHECK_TRUE(contains(*pub, "-----BEGIN PUBLIC KEY-----"));
+  CHECK_TRUE(hasText(*pub, "-----BEGIN PUBLIC KEY-----"));
   core::Result<std::string> csr = core::pki::createCsr(*key, "box-0001");
   CHECK_TRUE(csr.isOk());
-  CHECK_TRUE(contains(*csr, "-----BEGIN CERTIFICATE REQUEST-----"));
+  CHECK_TRUE(hasText(*csr, "-----BEGIN CERTIFICATE REQUEST-----"));
   core::Result<core::pki::CsrInfo> info = core::pki::verifyCsr(*csr);
   CHECK_TRUE(info.isOk());
   STRCMP_EQUAL("box-0001", info->commonName.c_str());
@@ -183,7 +183,7 @@ TEST(Pki, CsrWithAlteredSignatureIsRefused) {
   core::Result<core::pki::CsrInfo> info = core::pki::verifyCsr(derToPem(der, "CERTIFICATE REQUEST"));
   CHECK_FALSE(info.isOk());
   CHECK(info.status().code() == core::Code::kInvalidArgument);
-  CHECK_TRUE(contains(info.status().message(), "CSR signature does not match its public key"));
+  CHECK_TRUE(hasText(info.status().message(), "CSR signature does not match its public key"));
 }
 
 TEST(Pki, CsrWithSwappedPublicKeyIsRefused) {
@@ -199,7 +199,7 @@ TEST(Pki, CsrWithSwappedPublicKeyIsRefused) {
   std::string pem = derToPem(der, "CERTIFICATE REQUEST");
   core::Result<core::pki::CsrInfo> info = core::pki::verifyCsr(pem);
   CHECK_FALSE(info.isOk());
-  CHECK_TRUE(contains(info.status().message(), "does not match its public key"));
+  CHECK_TRUE(hasText(info.status().message(), "does not match its public key"));
   // And a CA never signs it.
   Ca ca = makeCa("Edge Test CA");
   core::Result<std::string> cert =
@@ -211,7 +211,7 @@ TEST(Pki, GarbageIsNotACsrOrKey) {
   core::Result<core::pki::CsrInfo> info = core::pki::verifyCsr("hello");
   CHECK_FALSE(info.isOk());
   CHECK(info.status().code() == core::Code::kInvalidArgument);
-  CHECK_TRUE(contains(info.status().message(), "not a certificate signing request"));
+  CHECK_TRUE(hasText(info.status().message(), "not a certificate signing request"));
   CHECK_FALSE(core::pki::publicKeyOf("not a key").isOk());
   CHECK_FALSE(core::pki::createCsr("not a key", "x").isOk());
   CHECK_FALSE(core::pki::certificateInfo("not a certificate").isOk());
@@ -293,9 +293,9 @@ TEST(Pki, ServerCertificateCarriesItsDnsNamesAndServerAuth) {
   }
   unlink((dir + "/server.pem").c_str());
   rmdir(dir.c_str());
-  CHECK_TEXT(contains(text, "DNS:radius.pop1.example.net, DNS:eap.example.net"), text.c_str());
-  CHECK_TEXT(contains(text, "TLS Web Server Authentication"), text.c_str());
-  CHECK_TEXT(contains(text, "CA:FALSE"), text.c_str());
+  CHECK_TEXT(hasText(text, "DNS:radius.pop1.example.net, DNS:eap.example.net"), text.c_str());
+  CHECK_TEXT(hasText(text, "TLS Web Server Authentication"), text.c_str());
+  CHECK_TEXT(hasText(text, "CA:FALSE"), text.c_str());
 
   // Without them (the device certificate): no names, no serverAuth.
   Leaf plain = issue(ca, "box-0001", "acme", kT0, kT0 + kYear);
@@ -313,7 +313,7 @@ TEST(Pki, ServerNamesAreCheckedBeforeAnythingIsSigned) {
     s.dnsNames = {bad};
     core::Result<std::string> r = core::pki::issueForKey(ca.cert, ca.key, pub, s);
     CHECK_TEXT(!r.isOk() && r.status().code() == core::Code::kInvalidArgument, bad);
-    CHECK_TEXT(contains(r.status().message(), "DNS name"), r.status().message().c_str());
+    CHECK_TEXT(hasText(r.status().message(), "DNS name"), r.status().message().c_str());
   }
   core::pki::CertSpec s = spec("radius", "", kT0, kT0 + kYear);
   s.dnsNames = {std::string(63, 'a') + ".example.net"};
@@ -352,12 +352,12 @@ TEST(Pki, VerificationUsesTheGivenTime) {
   core::Status expired = core::pki::verifyCertificate(leaf.cert, ca.cert, kT0 + kYear + 1);
   CHECK_FALSE(expired.isOk());
   CHECK(expired.code() == core::Code::kPermissionDenied);
-  CHECK_TRUE(contains(expired.message(), "expired"));
+  CHECK_TRUE(hasText(expired.message(), "expired"));
 
   core::Status early = core::pki::verifyCertificate(leaf.cert, ca.cert, kT0 + 99);
   CHECK_FALSE(early.isOk());
   CHECK(early.code() == core::Code::kPermissionDenied);
-  CHECK_TRUE(contains(early.message(), "not yet valid"));
+  CHECK_TRUE(hasText(early.message(), "not yet valid"));
 
   // A certificate for the far future is judged at the given time as well.
   Ca longCa = makeCa("Long CA", kT0, 4102444800);  // until 2100
@@ -373,7 +373,7 @@ TEST(Pki, AnotherCaIsRefused) {
   core::Status s = core::pki::verifyCertificate(leaf.cert, other.cert, kT0 + 1000);
   CHECK_FALSE(s.isOk());
   CHECK(s.code() == core::Code::kPermissionDenied);
-  CHECK_TRUE(contains(s.message(), "not issued by this CA"));
+  CHECK_TRUE(hasText(s.message(), "not issued by this CA"));
   // A leaf cannot act as a CA: its key does not issue.
   core::Result<std::string> bad = core::pki::issueForKey(leaf.cert, leaf.key, *core::pki::publicKeyOf(leaf.key),
                                                          spec("x", "", kT0, kT0 + kYear));
@@ -386,7 +386,7 @@ TEST(Pki, CaKeyMustMatchTheCaCertificate) {
   std::string pub = *core::pki::publicKeyOf(*core::pki::generateKey());
   core::Result<std::string> cert = core::pki::issueForKey(ca.cert, other.key, pub, spec("mgmt", "", kT0, kT0 + kYear));
   CHECK_FALSE(cert.isOk());
-  CHECK_TRUE(contains(cert.status().message(), "does not belong"));
+  CHECK_TRUE(hasText(cert.status().message(), "does not belong"));
   core::Result<std::string> good = core::pki::issueForKey(ca.cert, ca.key, pub, spec("mgmt", "", kT0, kT0 + kYear));
   CHECK_TRUE(good.isOk());
   CHECK_TRUE(core::pki::verifyCertificate(*good, ca.cert, kT0 + 1).isOk());
@@ -654,7 +654,7 @@ TEST(HttpsClient, AgainstOpensslServer) {
   if (!open.isOk()) FAIL(open.status().toString().c_str());
   LONGS_EQUAL(200, open->status);
   CHECK_TRUE(open->headers.count("content-type") == 1);
-  CHECK_TRUE(contains(open->body, "s_server"));
+  CHECK_TRUE(hasText(open->body, "s_server"));
 
   // Pinned CA and the right name.
   core::HttpsClientOptions pinned = clientFor(s.port());
@@ -675,7 +675,7 @@ TEST(HttpsClient, AgainstOpensslServer) {
   wrongCa.caCertPem = makeCa("Edge Test CA").cert;
   core::Result<core::HttpsResponse> r2 = core::httpsRequest(wrongCa, "GET", "/");
   expectStatus(r2.status(), core::Code::kPermissionDenied, "server certificate not issued by the pinned CA");
-  CHECK_TRUE(contains(r2.status().message(), "127.0.0.1:" + std::to_string(s.port())));
+  CHECK_TRUE(hasText(r2.status().message(), "127.0.0.1:" + std::to_string(s.port())));
 }
 
 TEST(HttpsClient, ClientCertificates) {
@@ -732,7 +732,7 @@ TEST(HttpsClient, TlsProbeReportsTheChainAndTheVerification) {
   core::Result<core::TlsProbe> other = core::tlsProbe(wrongCa);
   if (!other.isOk()) FAIL(other.status().toString().c_str());
   CHECK_FALSE(other->verified);
-  CHECK_TRUE(contains(other->verification, "server certificate not issued by the pinned CA"));
+  CHECK_TRUE(hasText(other->verification, "server certificate not issued by the pinned CA"));
   CHECK_FALSE(other->chainDer.empty());
 
   core::HttpsClientOptions wrongName = pinned;
@@ -740,13 +740,13 @@ TEST(HttpsClient, TlsProbeReportsTheChainAndTheVerification) {
   core::Result<core::TlsProbe> name = core::tlsProbe(wrongName);
   CHECK_TRUE(name.isOk());
   CHECK_FALSE(name->verified);
-  CHECK_TRUE(contains(name->verification, "is not for \"other.test\""));
+  CHECK_TRUE(hasText(name->verification, "is not for \"other.test\""));
 
   core::HttpsClientOptions open = clientFor(s.port());
   core::Result<core::TlsProbe> unchecked = core::tlsProbe(open);
   CHECK_TRUE(unchecked.isOk());
   CHECK_FALSE(unchecked->verified);
-  CHECK_TRUE(contains(unchecked->verification, "not checked"));
+  CHECK_TRUE(hasText(unchecked->verification, "not checked"));
 
   core::Result<core::TlsProbe> closed = core::tlsProbe(clientFor(freePort()));
   CHECK(closed.status().code() == core::Code::kUnavailable);

@@ -6,24 +6,15 @@
 #include <string>
 
 #include "core/pki.h"
+#include "tests/firmware/firmware_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
 
-struct Keys {
-  std::string privatePem;
-  std::string publicPem;
-};
-
-Keys makeKeys() {
-  Keys k;
-  k.privatePem = *core::pki::generateKey();
-  k.publicPem = *core::pki::publicKeyOf(k.privatePem);
-  return k;
-}
-
-firmware::Version v(const std::string& text) { return *firmware::parseVersion(text, "v"); }
+using firmware_test::Keys;
+using firmware_test::makeKeys;
+using firmware_test::versionOf;
 
 // A payload of `size` bytes that differs block to block.
 std::string payloadOf(size_t size) {
@@ -40,10 +31,10 @@ struct Built {
 Built build(const std::string& payload, const Keys* signer, const std::string& version = "2.1.0",
             const std::string& minVersion = "2.0", const std::string& floor = "2.1") {
   firmware::Manifest m;
-  m.version = v(version);
+  m.version = versionOf(version);
   m.compatible = {"edge-x86_64", "edge-arm64"};
-  m.minVersion = v(minVersion);
-  m.securityFloor = v(floor);
+  m.minVersion = versionOf(minVersion);
+  m.securityFloor = versionOf(floor);
   firmware::StringSource source(payload);
   core::Status described = firmware::describePayload(source, 65536, m);
   CHECK_TRUE_TEXT(described.isOk(), described.message().c_str());
@@ -92,8 +83,8 @@ TEST(FirmwareBundle, ASignedBundleVerifiesAndStreamsItsWholePayload) {
   Built b = build(payload, &firmwareKey);
   firmware::InstallPolicy policy;
   policy.hardware = "edge-arm64";
-  policy.running = v("2.0.3");
-  policy.securityFloor = v("2.0");
+  policy.running = versionOf("2.0.3");
+  policy.securityFloor = versionOf("2.0");
   std::vector<uint64_t> progress;
   firmware::StringSource source(b.bytes);
   core::Result<firmware::BundleHeader> h = firmware::openBundle(source, firmwareKey.publicPem, policy);
@@ -174,14 +165,14 @@ TEST(FirmwareBundle, TheSecurityFloorRefusesADowngrade) {
   // The box has run 2.1 (floor 2.1). 2.0.5 is correctly signed and its own rules would allow it.
   Built old = build(payload, &firmwareKey, "2.0.5", "1.0", "2.0");
   firmware::InstallPolicy policy;
-  policy.running = v("2.1.0");
-  policy.securityFloor = v("2.1");
+  policy.running = versionOf("2.1.0");
+  policy.securityFloor = versionOf("2.1");
   Outcome o = install(old.bytes, firmwareKey.publicPem, policy);
   CHECK_EQUAL(static_cast<int>(core::Code::kFailedPrecondition), static_cast<int>(o.status.code()));
   STRCMP_CONTAINS("refusing a downgrade to 2.0.5: below the security floor 2.1", o.status.message().c_str());
   CHECK(o.written.empty());
   // A downgrade that stays above the floor is allowed (rolling back a bad feature release).
-  policy.securityFloor = v("2.0");
+  policy.securityFloor = versionOf("2.0");
   CHECK_TRUE(install(old.bytes, firmwareKey.publicPem, policy).status.isOk());
 }
 
@@ -192,10 +183,10 @@ TEST(FirmwareBundle, HardwareAndUpgradePathAreChecked) {
   Outcome o = install(b.bytes, firmwareKey.publicPem, policy);
   STRCMP_CONTAINS("for edge-x86_64, edge-arm64, not for this hardware (edge-mips)", o.status.message().c_str());
   policy.hardware = "edge-x86_64";
-  policy.running = v("2.4.9");
+  policy.running = versionOf("2.4.9");
   o = install(b.bytes, firmwareKey.publicPem, policy);
   STRCMP_CONTAINS("installs only over 2.5 or later; this box runs 2.4.9", o.status.message().c_str());
-  policy.running = v("2.5");
+  policy.running = versionOf("2.5");
   CHECK_TRUE(install(b.bytes, firmwareKey.publicPem, policy).status.isOk());
 }
 

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/files.h"
 #include "core/pki.h"
+#include "tests/firmware/firmware_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -104,19 +105,9 @@ struct FakeSlots : firmware::SlotSet {
   }
 };
 
-struct Keys {
-  std::string privatePem;
-  std::string publicPem;
-};
-
 // Made before the tests run (CppUTest's leak checker counts what a lazy static allocates).
-const Keys kKeys = [] {
-  Keys x;
-  x.privatePem = *core::pki::generateKey();
-  x.publicPem = *core::pki::publicKeyOf(x.privatePem);
-  return x;
-}();
-const Keys& keys() { return kKeys; }
+const firmware_test::Keys kKeys = firmware_test::makeKeys();
+const firmware_test::Keys& keys() { return kKeys; }
 
 std::string payloadOf(size_t size, char seed) {
   std::string p(size, '\0');

@@ -1,18 +1,19 @@
 // The firmware manifest: versions, fields, the block list against size and block size.
 #include "firmware/manifest.h"
+#include "tests/firmware/firmware_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
 
-firmware::Version v(const std::string& text) { return *firmware::parseVersion(text, "v"); }
+using firmware_test::versionOf;
 
 firmware::Manifest sample() {
   firmware::Manifest m;
-  m.version = v("1.4.2");
+  m.version = versionOf("1.4.2");
   m.compatible = {"edge-x86_64"};
-  m.minVersion = v("1.2");
-  m.securityFloor = v("1.4.0");
+  m.minVersion = versionOf("1.2");
+  m.securityFloor = versionOf("1.4.0");
   m.payload.size = 3 * 65536 + 10;
   m.payload.blockSize = 65536;
   m.payload.sha256 = std::string(64, 'a');
@@ -30,13 +31,13 @@ std::string errorOf(const core::Json& j) {
 TEST_GROUP(FirmwareManifest){};
 
 TEST(FirmwareManifest, VersionsCompareByNumberNotText) {
-  CHECK(firmware::compareVersions(v("1.10"), v("1.9")) > 0);
-  CHECK(firmware::compareVersions(v("1.4"), v("1.4.0")) == 0);
-  CHECK(firmware::compareVersions(v("2"), v("1.99.99")) > 0);
-  CHECK(firmware::compareVersions(v("0.9.1"), v("0.10")) < 0);
+  CHECK(firmware::compareVersions(versionOf("1.10"), versionOf("1.9")) > 0);
+  CHECK(firmware::compareVersions(versionOf("1.4"), versionOf("1.4.0")) == 0);
+  CHECK(firmware::compareVersions(versionOf("2"), versionOf("1.99.99")) > 0);
+  CHECK(firmware::compareVersions(versionOf("0.9.1"), versionOf("0.10")) < 0);
   for (const char* bad : {"", "1.", ".1", "1..2", "1.2.3.4.5", "v1", "1.-2", "1.2a", "1234567890"})
     CHECK_FALSE_TEXT(firmware::parseVersion(bad, "version").isOk(), bad);
-  STRCMP_EQUAL("1.4.2", v("1.04.2").text().c_str());
+  STRCMP_EQUAL("1.4.2", versionOf("1.04.2").text().c_str());
 }
 
 TEST(FirmwareManifest, RoundTripsThroughItsJson) {

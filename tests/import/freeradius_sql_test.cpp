@@ -13,10 +13,15 @@
 
 #include "import/freeradius_sql.h"
 #include "import/sql_source.h"
+#include "tests/import/import_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
+
+using import_test::find;
+using import_test::planOrNull;
+using import_test::hasWarning;
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path);
@@ -52,25 +57,6 @@ void removeDatabase(const std::string& path) {
   rmdir(path.substr(0, path.rfind('/')).c_str());
 }
 
-const importer::MappedSubscriber& find(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& s : p.subscribers)
-    if (s.username == name) return s;
-  FAIL(("no subscriber " + name).c_str());
-  return p.subscribers.front();
-}
-
-const importer::MappedPlan* plan(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& x : p.plans)
-    if (x.name == name) return &x;
-  return nullptr;
-}
-
-bool has(const std::vector<std::string>& list, const std::string& part) {
-  for (const std::string& w : list)
-    if (w.find(part) != std::string::npos) return true;
-  return false;
-}
-
 }  // namespace
 
 TEST_GROUP(FreeradiusSql) {};
@@ -85,10 +71,10 @@ TEST(FreeradiusSql, RowsMapAsRlmSqlAppliesThem) {
   const importer::ImportPlan& p = *result;
   STRCMP_EQUAL("freeradius-sql", p.source.c_str());
   LONGS_EQUAL(8, p.subscribers.size());
-  CHECK(has(progress, "read 8 users and 3 groups from sqlite"));
+  CHECK(hasWarning(progress, "read 8 users and 3 groups from sqlite"));
 
   // gold: the group's MikroTik rate and its Simultaneous-Use := 2 make plan gold-x2.
-  const importer::MappedPlan* gold = plan(p, "gold-x2");
+  const importer::MappedPlan* gold = planOrNull(p, "gold-x2");
   CHECK(gold != nullptr);
   STRCMP_EQUAL("20M", gold->args["down"].get<std::string>().c_str());
   STRCMP_EQUAL("10M", gold->args["up"].get<std::string>().c_str());
@@ -111,9 +97,9 @@ TEST(FreeradiusSql, RowsMapAsRlmSqlAppliesThem) {
   const auto& carol = find(p, "carol");
   CHECK(carol.importable);
   STRCMP_EQUAL("crypt", carol.passwordForm.c_str());
-  CHECK(has(carol.warnings, "PAP only"));
+  CHECK(hasWarning(carol.warnings, "PAP only"));
   STRCMP_EQUAL("silver-x3", carol.args["plan"].get<std::string>().c_str());
-  const importer::MappedPlan* silver3 = plan(p, "silver-x3");
+  const importer::MappedPlan* silver3 = planOrNull(p, "silver-x3");
   CHECK(silver3 != nullptr);
   STRCMP_EQUAL("5M", silver3->args["down"].get<std::string>().c_str());
   STRCMP_EQUAL("1M", silver3->args["up"].get<std::string>().c_str());
@@ -125,7 +111,7 @@ TEST(FreeradiusSql, RowsMapAsRlmSqlAppliesThem) {
   STRCMP_EQUAL("10.1.2.3", dave.args["static-ip"].get<std::string>().c_str());
 
   // branch compares NAS-IP-Address: applied to nobody, said once; erin has no rate left.
-  CHECK(has(p.warnings, "group 'branch' (row 2) depends on the request (NAS-IP-Address == 10.0.0.1)"));
+  CHECK(hasWarning(p.warnings, "group 'branch' (row 2) depends on the request (NAS-IP-Address == 10.0.0.1)"));
   const auto& erin = find(p, "erin");
   CHECK(!erin.importable);
   CHECK(erin.refusal.find("no rate") != std::string::npos);
@@ -141,10 +127,10 @@ TEST(FreeradiusSql, RowsMapAsRlmSqlAppliesThem) {
 
   // heidi's priorities (silver 1, gold 2) disagree with the one order (gold, silver): warned.
   const auto& heidi = find(p, "heidi");
-  CHECK(has(heidi.warnings, "radusergroup priorities put 'silver' before 'gold'"));
+  CHECK(hasWarning(heidi.warnings, "radusergroup priorities put 'silver' before 'gold'"));
 
   // radacct: counted here; the closed sessions are read apart (AccountingHistory).
-  CHECK(has(p.warnings, "radacct holds 2 sessions (1 open)"));
+  CHECK(hasWarning(p.warnings, "radacct holds 2 sessions (1 open)"));
   // The report never shows a password or hash.
   std::string report = importer::reportJson(p).dump();
   CHECK(report.find("alicepw") == std::string::npos);
@@ -160,11 +146,11 @@ TEST(FreeradiusSql, DaloradiusCustomersAndPrices) {
   const importer::ImportPlan& p = *result;
   STRCMP_EQUAL("daloradius", p.source.c_str());
   // Prices: Gold Monthly by planGroup, Silver Monthly through billing_plans_profiles (every silver variant).
-  STRCMP_EQUAL("25.00", plan(p, "gold-x2")->args["price"].get<std::string>().c_str());
-  STRCMP_EQUAL("USD", plan(p, "gold-x2")->args["currency"].get<std::string>().c_str());
-  STRCMP_EQUAL("10.00", plan(p, "silver")->args["price"].get<std::string>().c_str());
-  STRCMP_EQUAL("10.00", plan(p, "silver-x3")->args["price"].get<std::string>().c_str());
-  CHECK(!plan(p, "fr-4M-2M")->args.contains("price"));
+  STRCMP_EQUAL("25.00", planOrNull(p, "gold-x2")->args["price"].get<std::string>().c_str());
+  STRCMP_EQUAL("USD", planOrNull(p, "gold-x2")->args["currency"].get<std::string>().c_str());
+  STRCMP_EQUAL("10.00", planOrNull(p, "silver")->args["price"].get<std::string>().c_str());
+  STRCMP_EQUAL("10.00", planOrNull(p, "silver-x3")->args["price"].get<std::string>().c_str());
+  CHECK(!planOrNull(p, "fr-4M-2M")->args.contains("price"));
 
   // userinfo wins over userbillinfo; the second phone and the company go to the notes.
   const auto& alice = find(p, "alice");
@@ -178,8 +164,8 @@ TEST(FreeradiusSql, DaloradiusCustomersAndPrices) {
   // dave: no name (the username, warned), billed on gold but rated by silver (warned).
   const auto& dave = find(p, "dave");
   STRCMP_EQUAL("dave", dave.customer["name"].get<std::string>().c_str());
-  CHECK(has(dave.warnings, "customer record has no name"));
-  CHECK(has(dave.warnings, "billed on daloRADIUS plan 'Gold Monthly' (group 'gold') but the rate comes from group 'silver'"));
+  CHECK(hasWarning(dave.warnings, "customer record has no name"));
+  CHECK(hasWarning(dave.warnings, "billed on daloRADIUS plan 'Gold Monthly' (group 'gold') but the rate comes from group 'silver'"));
   CHECK(find(p, "grace").customer.empty());
   CHECK(importer::reportJson(p).dump().find("alice@example.com") != std::string::npos);
 }

@@ -7,10 +7,14 @@
 
 #include "import/freeradius_users.h"
 #include "import/mapping.h"
+#include "tests/import/import_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
+
+using import_test::find;
+using import_test::planOrNull;
 
 std::string readSample() {
   std::ifstream in(std::string(EDGE_SOURCE_DIR) + "/tests/import/users.sample");
@@ -19,26 +23,13 @@ std::string readSample() {
   return ss.str();
 }
 
-const importer::MappedSubscriber& find(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& s : p.subscribers)
-    if (s.username == name) return s;
-  FAIL(("no subscriber " + name).c_str());
-  return p.subscribers.front();
-}
-
-const importer::MappedPlan* plan(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& x : p.plans)
-    if (x.name == name) return &x;
-  return nullptr;
-}
-
 bool hasWarning(const importer::MappedSubscriber& s, const std::string& part) {
   for (const std::string& w : s.warnings)
     if (w.find(part) != std::string::npos) return true;
   return false;
 }
 
-std::string parseError(const std::string& text) {
+std::string usersParseError(const std::string& text) {
   core::Result<std::vector<importer::UsersEntry>> r = importer::parseFreeradiusUsers(text);
   CHECK_FALSE(r.isOk());
   return r.status().message();
@@ -71,20 +62,20 @@ TEST(FreeradiusUsers, ParsesEntriesChecksRepliesAndFallThrough) {
 }
 
 TEST(FreeradiusUsers, ErrorsNameTheLine) {
-  STRCMP_EQUAL("line 2: an indented line (reply items) before any entry", parseError("# c\n  Session-Timeout = 1\n").c_str());
+  STRCMP_EQUAL("line 2: an indented line (reply items) before any entry", usersParseError("# c\n  Session-Timeout = 1\n").c_str());
   STRCMP_EQUAL("line 1: expected an operator (= := == += != > >= < <= =~ !~ =* !*)",
-               parseError("bob Cleartext-Password \"x\"\n").c_str());
+               usersParseError("bob Cleartext-Password \"x\"\n").c_str());
   STRCMP_EQUAL("line 1: unterminated quoted a value for Cleartext-Password",
-               parseError("bob Cleartext-Password := \"x\n").c_str());
+               usersParseError("bob Cleartext-Password := \"x\n").c_str());
   STRCMP_EQUAL("line 2: the reply list ends with ',' but the next line starts a new entry",
-               parseError("bob Cleartext-Password := x\n  Session-Timeout = 1,\nalice\n").c_str());
+               usersParseError("bob Cleartext-Password := x\n  Session-Timeout = 1,\nalice\n").c_str());
   STRCMP_EQUAL("line 3: $INCLUDE and other directives are not read: import each file by name",
-               parseError("\n\n$INCLUDE other\n").c_str());
+               usersParseError("\n\n$INCLUDE other\n").c_str());
   STRCMP_EQUAL("line 2: not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)",
-               parseError("bob Cleartext-Password := x\nJos\xe9 Cleartext-Password := y\n").c_str());
-  STRCMP_EQUAL("line 1: expected ',' after Group", parseError("bob Group := a Simultaneous-Use := 1\n").c_str());
+               usersParseError("bob Cleartext-Password := x\nJos\xe9 Cleartext-Password := y\n").c_str());
+  STRCMP_EQUAL("line 1: expected ',' after Group", usersParseError("bob Group := a Simultaneous-Use := 1\n").c_str());
   STRCMP_EQUAL("line 2: the reply list ends with ',' but the file ends",
-               parseError("bob Group := a\n  Session-Timeout = 1,").c_str());
+               usersParseError("bob Group := a\n  Session-Timeout = 1,").c_str());
 }
 
 TEST(FreeradiusUsers, MikrotikRatesAndExpirations) {
@@ -130,7 +121,7 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   STRCMP_EQUAL("198.51.100.10", alice.args["static-ip"].get<std::string>().c_str());
   STRCMP_EQUAL("cleartext", alice.passwordForm.c_str());
   LONGS_EQUAL(4, alice.methods.size());
-  const importer::MappedPlan* gold2 = plan(p, "fr-20M-10M-x2");
+  const importer::MappedPlan* gold2 = planOrNull(p, "fr-20M-10M-x2");
   CHECK_TRUE(gold2 != nullptr);
   STRCMP_EQUAL("20M", gold2->args["down"].get<std::string>().c_str());
   STRCMP_EQUAL("10M", gold2->args["up"].get<std::string>().c_str());
@@ -139,8 +130,8 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   STRCMP_EQUAL("10", gold2->args["burst-time"].get<std::string>().c_str());
   STRCMP_EQUAL("300", gold2->args["interim"].get<std::string>().c_str());
   STRCMP_EQUAL("2", gold2->args["max-sessions"].get<std::string>().c_str());
-  STRCMP_EQUAL("20M", plan(p, "fr-20M-10M-x1")->args["down"].get<std::string>().c_str());
-  CHECK_FALSE(plan(p, "fr-20M-10M")->args.contains("max-sessions"));
+  STRCMP_EQUAL("20M", planOrNull(p, "fr-20M-10M-x1")->args["down"].get<std::string>().c_str());
+  CHECK_FALSE(planOrNull(p, "fr-20M-10M")->args.contains("max-sessions"));
   CHECK_TRUE(gold2->group.empty());  // a users file has no groups FreeRADIUS would apply
   // Her Group := "gold" is no membership, and the gold DEFAULT she would have got is named.
   LONGS_EQUAL(2, alice.warnings.size());
@@ -177,7 +168,7 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   STRCMP_EQUAL("{md5}X03MO1qnZdYdgyfeuILPmQ==", dave.args["password-hash"].get<std::string>().c_str());
   CHECK_TRUE(hasWarning(dave, "PAP only"));
   STRCMP_EQUAL("AA-BB-CC-DD-EE-01", dave.args["mac"].get<std::string>().c_str());
-  const importer::MappedPlan* davePlan = plan(p, "fr-4M-2M");
+  const importer::MappedPlan* davePlan = planOrNull(p, "fr-4M-2M");
   CHECK_TRUE(davePlan != nullptr);
   STRCMP_EQUAL("3600", davePlan->args["session-timeout"].get<std::string>().c_str());
   LONGS_EQUAL(1, davePlan->subscribers);
@@ -187,10 +178,10 @@ TEST(FreeradiusUsers, MapsGroupsDefaultsSessionsExpiryAndPasswordForms) {
   CHECK_TRUE(erin.importable);
   STRCMP_EQUAL("fr-5M-1M", erin.args["plan"].get<std::string>().c_str());
   STRCMP_EQUAL("fr-5M-1M", carol.args["plan"].get<std::string>().c_str());
-  STRCMP_EQUAL("5M", plan(p, "fr-5M-1M")->args["down"].get<std::string>().c_str());
-  STRCMP_EQUAL("1M", plan(p, "fr-5M-1M")->args["up"].get<std::string>().c_str());
-  STRCMP_EQUAL("900", plan(p, "fr-5M-1M")->args["idle-timeout"].get<std::string>().c_str());
-  LONGS_EQUAL(2, plan(p, "fr-5M-1M")->subscribers);
+  STRCMP_EQUAL("5M", planOrNull(p, "fr-5M-1M")->args["down"].get<std::string>().c_str());
+  STRCMP_EQUAL("1M", planOrNull(p, "fr-5M-1M")->args["up"].get<std::string>().c_str());
+  STRCMP_EQUAL("900", planOrNull(p, "fr-5M-1M")->args["idle-timeout"].get<std::string>().c_str());
+  LONGS_EQUAL(2, planOrNull(p, "fr-5M-1M")->subscribers);
   CHECK_TRUE(hasWarning(erin, "DEFAULT Group == \"silver\" (line 41): FreeRADIUS compares Group with unix groups: "
                               "this DEFAULT's rate is not imported"));
   LONGS_EQUAL(5, p.plans.size());
@@ -305,7 +296,7 @@ TEST(FreeradiusUsers, GroupComparesUnixGroupsAsFreeradiusDoes) {
   const auto& ann = find(p, "ann");
   CHECK_TRUE(ann.importable);
   STRCMP_EQUAL("fr-2M-1M", ann.args["plan"].get<std::string>().c_str());
-  CHECK_FALSE(plan(p, "fr-2M-1M")->args.contains("session-timeout"));
+  CHECK_FALSE(planOrNull(p, "fr-2M-1M")->args.contains("session-timeout"));
   CHECK_TRUE(hasWarning(ann, "Group-Name := \"staff\" (line 1) is not a group membership"));
   CHECK_TRUE(hasWarning(ann, "DEFAULT Group-Name == \"staff\" (line 3): FreeRADIUS compares Group-Name with unix groups: "
                              "this DEFAULT is not applied (Session-Timeout)"));

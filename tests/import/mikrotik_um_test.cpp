@@ -7,10 +7,15 @@
 
 #include "import/mikrotik_um.h"
 #include "import/routeros_script.h"
+#include "tests/import/import_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
+
+using import_test::find;
+using import_test::hasWarning;
+using import_test::plan;
 
 std::string readFixture() {
   std::ifstream in(std::string(EDGE_SOURCE_DIR) + "/tests/import/mikrotik_um.rsc");
@@ -19,33 +24,13 @@ std::string readFixture() {
   return ss.str();
 }
 
-importer::ImportPlan mapFixture(importer::MapOptions options = {}) {
+importer::ImportPlan mapUmFixture(importer::MapOptions options = {}) {
   core::Result<std::vector<importer::RouterOsCommand>> r = importer::parseRouterOsScript(readFixture());
   CHECK_TRUE_TEXT(r.isOk(), r.isOk() ? "" : r.status().message().c_str());
   return importer::mapMikrotikUserManager(*r, options);
 }
 
-const importer::MappedSubscriber& find(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& s : p.subscribers)
-    if (s.username == name) return s;
-  FAIL(("no subscriber " + name).c_str());
-  return p.subscribers.front();
-}
-
-const importer::MappedPlan& plan(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& x : p.plans)
-    if (x.name == name) return x;
-  FAIL(("no plan " + name).c_str());
-  return p.plans.front();
-}
-
-bool hasWarning(const std::vector<std::string>& warnings, const std::string& part) {
-  for (const std::string& w : warnings)
-    if (w.find(part) != std::string::npos) return true;
-  return false;
-}
-
-std::string parseError(const std::string& text) {
+std::string scriptParseError(const std::string& text) {
   core::Result<std::vector<importer::RouterOsCommand>> r = importer::parseRouterOsScript(text);
   CHECK_FALSE(r.isOk());
   return r.isOk() ? "" : r.status().message();
@@ -94,26 +79,26 @@ TEST(RouterOsScript, InlinePathsEscapesBracketsAndSlashPaths) {
 }
 
 TEST(RouterOsScript, ErrorsNameTheLine) {
-  STRCMP_EQUAL("line 2: 'add' before any menu path (/user-manager ...)", parseError("# c\nadd name=x\n").c_str());
+  STRCMP_EQUAL("line 2: 'add' before any menu path (/user-manager ...)", scriptParseError("# c\nadd name=x\n").c_str());
   STRCMP_EQUAL("line 2: a line ends inside a string (end the line with '\\' to continue it)",
-               parseError("/user-manager user\nadd name=\"x\ny\"\n").c_str());
-  STRCMP_EQUAL("line 2: a string that never ends (no closing '\"')", parseError("/user-manager user\nadd name=\"x").c_str());
-  STRCMP_EQUAL("line 3: unknown escape '\\q' in a string", parseError("/a\n\nadd n=\"\\q\"\n").c_str());
+               scriptParseError("/user-manager user\nadd name=\"x\ny\"\n").c_str());
+  STRCMP_EQUAL("line 2: a string that never ends (no closing '\"')", scriptParseError("/user-manager user\nadd name=\"x").c_str());
+  STRCMP_EQUAL("line 3: unknown escape '\\q' in a string", scriptParseError("/a\n\nadd n=\"\\q\"\n").c_str());
   STRCMP_EQUAL("line 1: script commands (:global) are not read: give a plain /export",
-               parseError(":global x 1\n").c_str());
+               scriptParseError(":global x 1\n").c_str());
   STRCMP_EQUAL("line 2: expected a command (add, set, remove, ...) or a menu path, not 'frob'",
-               parseError("/user-manager user\nfrob name=x\n").c_str());
-  STRCMP_EQUAL("line 2: a '\"' inside a bare word (quote the whole value)", parseError("/a\nadd n=x\"y\"\n").c_str());
-  STRCMP_EQUAL("line 1: the last line ends in '\\' (a continuation of nothing)", parseError("/a add n=x \\").c_str());
-  STRCMP_EQUAL("line 2: '=' without a name before it", parseError("/a\nadd =x\n").c_str());
+               scriptParseError("/user-manager user\nfrob name=x\n").c_str());
+  STRCMP_EQUAL("line 2: a '\"' inside a bare word (quote the whole value)", scriptParseError("/a\nadd n=x\"y\"\n").c_str());
+  STRCMP_EQUAL("line 1: the last line ends in '\\' (a continuation of nothing)", scriptParseError("/a add n=x \\").c_str());
+  STRCMP_EQUAL("line 2: '=' without a name before it", scriptParseError("/a\nadd =x\n").c_str());
   STRCMP_EQUAL("line 2: not UTF-8 (convert the file first, e.g. iconv -f latin1 -t utf-8)",
-               parseError("/a\nadd n=\"M\xfcller\"\n").c_str());
-  STRCMP_EQUAL("line 1: a '[' that is never closed", parseError("/a set [ find \\\n").substr(0, 34).c_str());
+               scriptParseError("/a\nadd n=\"M\xfcller\"\n").c_str());
+  STRCMP_EQUAL("line 1: a '[' that is never closed", scriptParseError("/a set [ find \\\n").substr(0, 34).c_str());
   std::string many = "/a add";
   for (int i = 0; i < 300; ++i) many += " k" + std::to_string(i) + "=v";
-  STRCMP_EQUAL("line 1: more than 256 arguments in one command", parseError(many).c_str());
+  STRCMP_EQUAL("line 1: more than 256 arguments in one command", scriptParseError(many).c_str());
   std::string longOne = "/a\nadd n=" + std::string(70000, 'x');
-  STRCMP_EQUAL("line 2: a command longer than 64 KiB", parseError(longOne).c_str());
+  STRCMP_EQUAL("line 2: a command longer than 64 KiB", scriptParseError(longOne).c_str());
 }
 
 TEST(RouterOsScript, Times) {
@@ -130,7 +115,7 @@ TEST(RouterOsScript, Times) {
 TEST_GROUP(MikrotikUserManager) {};
 
 TEST(MikrotikUserManager, ProfilesAndLimitationsBecomePlans) {
-  importer::ImportPlan p = mapFixture({"", "USD"});
+  importer::ImportPlan p = mapUmFixture({"", "USD"});
   STRCMP_EQUAL("mikrotik-um", p.source.c_str());
   LONGS_EQUAL(4, p.plans.size());
   const importer::MappedPlan& x2 = plan(p, "home-10-x2");
@@ -155,7 +140,7 @@ TEST(MikrotikUserManager, ProfilesAndLimitationsBecomePlans) {
 }
 
 TEST(MikrotikUserManager, UsersBecomeSubscribers) {
-  importer::ImportPlan p = mapFixture();
+  importer::ImportPlan p = mapUmFixture();
   LONGS_EQUAL(7, p.subscribers.size());
   const auto& alice = find(p, "alice");
   CHECK_TRUE(alice.importable);
@@ -188,14 +173,14 @@ TEST(MikrotikUserManager, UsersBecomeSubscribers) {
   CHECK_TRUE(hasWarning(p.warnings, "'/user-manager router add' (1 command): not imported"));
   CHECK_TRUE(hasWarning(p.warnings, "'/user-manager set' (1 command): not imported"));
   // With a default plan, erin (no rate) gets it; frank (no password) still does not.
-  importer::ImportPlan d = mapFixture({"basic", ""});
+  importer::ImportPlan d = mapUmFixture({"basic", ""});
   CHECK_TRUE(find(d, "erin").importable);
   STRCMP_EQUAL("basic", find(d, "erin").args["plan"].get<std::string>().c_str());
   CHECK_FALSE(find(d, "frank").importable);
 }
 
 TEST(MikrotikUserManager, SameOnEveryRunAndReportHasNoPasswords) {
-  importer::ImportPlan a = mapFixture(), b = mapFixture();
+  importer::ImportPlan a = mapUmFixture(), b = mapUmFixture();
   STRCMP_EQUAL(importer::reportJson(a).dump().c_str(), importer::reportJson(b).dump().c_str());
   std::string text = importer::reportText(a) + importer::reportJson(a).dump();
   CHECK_TRUE(text.find("alice-secret") == std::string::npos);

@@ -6,32 +6,23 @@
 
 #include "import/file_sources.h"
 #include "import/splynx.h"
+#include "tests/import/import_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
 
+using import_test::find;
+using import_test::hasWarning;
+
 const std::string kDir = std::string(EDGE_SOURCE_DIR) + "/tests/import/splynx";
 
-importer::ImportPlan mapFixture(importer::MapOptions options = {}) {
+importer::ImportPlan mapSplynxFixture(importer::MapOptions options = {}) {
   const importer::FileSource* s = importer::findFileSource("splynx");
   CHECK_TRUE(s != nullptr);
   core::Result<importer::ImportPlan> p = s->read(kDir, options);
   CHECK_TRUE_TEXT(p.isOk(), p.isOk() ? "" : p.status().message().c_str());
   return *p;
-}
-
-const importer::MappedSubscriber& find(const importer::ImportPlan& p, const std::string& name) {
-  for (const auto& s : p.subscribers)
-    if (s.username == name) return s;
-  FAIL(("no subscriber " + name).c_str());
-  return p.subscribers.front();
-}
-
-bool hasWarning(const std::vector<std::string>& warnings, const std::string& part) {
-  for (const std::string& w : warnings)
-    if (w.find(part) != std::string::npos) return true;
-  return false;
 }
 
 std::string csvError(const std::string& text) {
@@ -83,7 +74,7 @@ TEST(SplynxCsv, ErrorsNameTheLine) {
 TEST_GROUP(Splynx) {};
 
 TEST(Splynx, ServicesBecomeSubscribersOnTariffPlans) {
-  importer::ImportPlan p = mapFixture({"", "USD"});
+  importer::ImportPlan p = mapSplynxFixture({"", "USD"});
   STRCMP_EQUAL("splynx", p.source.c_str());
   LONGS_EQUAL(6, p.subscribers.size());
   LONGS_EQUAL(2, p.plans.size());
@@ -126,7 +117,7 @@ TEST(Splynx, ServicesBecomeSubscribersOnTariffPlans) {
 }
 
 TEST(Splynx, PricesNeedACurrencyAndMissingColumnsAreNamed) {
-  importer::ImportPlan p = mapFixture();
+  importer::ImportPlan p = mapSplynxFixture();
   CHECK_FALSE(p.plans[0].args.contains("price"));
   CHECK_TRUE(hasWarning(p.warnings, "tariff 'Fiber 50' price 29.00: dropped (give --currency)"));
   importer::SplynxExport e;

@@ -16,6 +16,9 @@
 
 namespace aaa::acct::test {
 
+// A day's start well after the epoch, so that "yesterday" and day buckets are ordinary numbers.
+inline constexpr int64_t kDay = int64_t{20000} * 86400;
+
 // Built before main: CppUTest's leak check would count the lazily built list against a test.
 inline const std::vector<core::Migration>& kLedgerMigrations = aaa::acct::migrations();
 

@@ -19,7 +19,7 @@ using aaa::acct::AcctRecord;
 using aaa::acct::Ledger;
 using aaa::acct::SessionQuery;
 
-constexpr int64_t kDay = int64_t{20000} * 86400;
+using aaa::acct::test::kDay;
 
 AcctRecord start(const std::string& user, const std::string& nas, const std::string& sid, const std::string& ip,
                  const std::string& mac, int64_t at) {

@@ -14,7 +14,7 @@ namespace {
 using aaa::acct::AcctRecord;
 using aaa::acct::Ledger;
 
-constexpr int64_t kDay = int64_t{20000} * 86400;
+using aaa::acct::test::kDay;
 
 AcctRecord record(uint32_t type, const std::string& user, const std::string& nas, const std::string& sid,
                   uint64_t in, int64_t at) {

@@ -14,7 +14,7 @@ using namespace aaa::auth;
 using namespace aaa::auth::testing;
 
 namespace {
-const std::array<uint8_t, 16> kAuthenticator = arrayFromHex<16>(vectors::kRequestAuthenticatorHex);
+const std::array<uint8_t, 16> kMppeAuthenticator = arrayFromHex<16>(vectors::kRequestAuthenticatorHex);
 }
 
 TEST_GROUP(Mppe){};
@@ -25,7 +25,7 @@ TEST(Mppe, Rfc2548Section2_4_2_EncryptsLikeTheReference) {
     auto salt = fromHex(v.saltHex);
     uint8_t out[64];
     size_t n = 0;
-    CHECK_TRUE(encryptMppeKey(key.data(), key.size(), vectors::kSecret, kAuthenticator.data(), salt.data(), out,
+    CHECK_TRUE(encryptMppeKey(key.data(), key.size(), vectors::kSecret, kMppeAuthenticator.data(), salt.data(), out,
                               sizeof(out), &n).isOk());
     CHECK_EQUAL(mppeKeyValueLength(key.size()), n);
     STRCMP_EQUAL_TEXT(upperHex(v.valueHex).c_str(), toHex(out, n).c_str(), v.keyHex);
@@ -39,7 +39,7 @@ TEST(Mppe, Rfc2548Section2_4_2_DecryptsTheReference) {
     auto value = fromHex(v.valueHex);
     uint8_t key[64];
     size_t n = 0;
-    CHECK_TRUE(decryptMppeKey(value.data(), value.size(), vectors::kSecret, kAuthenticator.data(), key, sizeof(key), &n)
+    CHECK_TRUE(decryptMppeKey(value.data(), value.size(), vectors::kSecret, kMppeAuthenticator.data(), key, sizeof(key), &n)
                    .isOk());
     STRCMP_EQUAL(upperHex(v.keyHex).c_str(), toHex(key, n).c_str());
   }
@@ -52,11 +52,11 @@ TEST(Mppe, Rfc2548Section2_4_2_RoundTripOfLongKeys) {
     const uint8_t salt[2] = {0x9A, 0x01};
     uint8_t value[256];
     size_t n = 0;
-    CHECK_TRUE(encryptMppeKey(key.data(), len, "s", kAuthenticator.data(), salt, value, sizeof(value), &n).isOk());
+    CHECK_TRUE(encryptMppeKey(key.data(), len, "s", kMppeAuthenticator.data(), salt, value, sizeof(value), &n).isOk());
     CHECK_TRUE(n <= 247);  // fits a Vendor-Specific attribute
     uint8_t back[256];
     size_t m = 0;
-    CHECK_TRUE(decryptMppeKey(value, n, "s", kAuthenticator.data(), back, sizeof(back), &m).isOk());
+    CHECK_TRUE(decryptMppeKey(value, n, "s", kMppeAuthenticator.data(), back, sizeof(back), &m).isOk());
     CHECK_TRUE(std::vector<uint8_t>(back, back + m) == key);
   }
 }
@@ -66,7 +66,7 @@ TEST(Mppe, Rfc2548Section2_4_2_SaltHighBitIsRequired) {
   const uint8_t salt[2] = {0x7F, 0xFF};
   uint8_t out[64];
   size_t n = 0;
-  auto s = encryptMppeKey(key.data(), key.size(), vectors::kSecret, kAuthenticator.data(), salt, out, sizeof(out), &n);
+  auto s = encryptMppeKey(key.data(), key.size(), vectors::kSecret, kMppeAuthenticator.data(), salt, out, sizeof(out), &n);
   CHECK_FALSE(s.isOk());
   CHECK_TRUE(s.code() == core::Code::kInvalidArgument);
   CHECK_EQUAL(0u, n);
@@ -74,7 +74,7 @@ TEST(Mppe, Rfc2548Section2_4_2_SaltHighBitIsRequired) {
   auto value = fromHex(vectors::kMppe[0].valueHex);
   value[0] &= 0x7F;
   uint8_t back[64];
-  CHECK_FALSE(decryptMppeKey(value.data(), value.size(), vectors::kSecret, kAuthenticator.data(), back, sizeof(back), &n)
+  CHECK_FALSE(decryptMppeKey(value.data(), value.size(), vectors::kSecret, kMppeAuthenticator.data(), back, sizeof(back), &n)
                   .isOk());
 }
 
@@ -84,9 +84,9 @@ TEST(Mppe, Rfc2548Section2_4_2_SaltAndAuthenticatorChangeTheCiphertext) {
   const uint8_t saltB[2] = {0x80, 0x02};
   uint8_t a[34], b[34], c[34];
   size_t n = 0;
-  CHECK_TRUE(encryptMppeKey(key.data(), 16, "s", kAuthenticator.data(), saltA, a, sizeof(a), &n).isOk());
-  CHECK_TRUE(encryptMppeKey(key.data(), 16, "s", kAuthenticator.data(), saltB, b, sizeof(b), &n).isOk());
-  auto other = kAuthenticator;
+  CHECK_TRUE(encryptMppeKey(key.data(), 16, "s", kMppeAuthenticator.data(), saltA, a, sizeof(a), &n).isOk());
+  CHECK_TRUE(encryptMppeKey(key.data(), 16, "s", kMppeAuthenticator.data(), saltB, b, sizeof(b), &n).isOk());
+  auto other = kMppeAuthenticator;
   other[0] ^= 1;
   CHECK_TRUE(encryptMppeKey(key.data(), 16, "s", other.data(), saltA, c, sizeof(c), &n).isOk());
   CHECK_FALSE(toHex(a + 2, 32) == toHex(b + 2, 32));
@@ -98,21 +98,21 @@ TEST(Mppe, Rfc2548Section2_4_2_BadInputs) {
   uint8_t key[16] = {};
   uint8_t out[64];
   size_t n = 0;
-  CHECK_FALSE(encryptMppeKey(key, 0, "s", kAuthenticator.data(), salt, out, sizeof(out), &n).isOk());
-  CHECK_FALSE(encryptMppeKey(key, 16, "", kAuthenticator.data(), salt, out, sizeof(out), &n).isOk());
-  CHECK_FALSE(encryptMppeKey(key, 16, "s", kAuthenticator.data(), salt, out, 33, &n).isOk());
+  CHECK_FALSE(encryptMppeKey(key, 0, "s", kMppeAuthenticator.data(), salt, out, sizeof(out), &n).isOk());
+  CHECK_FALSE(encryptMppeKey(key, 16, "", kMppeAuthenticator.data(), salt, out, sizeof(out), &n).isOk());
+  CHECK_FALSE(encryptMppeKey(key, 16, "s", kMppeAuthenticator.data(), salt, out, 33, &n).isOk());
   std::vector<uint8_t> big(kMppeMaxKeyLength + 1);
   uint8_t wide[300];
-  CHECK_FALSE(encryptMppeKey(big.data(), big.size(), "s", kAuthenticator.data(), salt, wide, sizeof(wide), &n).isOk());
+  CHECK_FALSE(encryptMppeKey(big.data(), big.size(), "s", kMppeAuthenticator.data(), salt, wide, sizeof(wide), &n).isOk());
 
   auto value = fromHex(vectors::kMppe[0].valueHex);
   uint8_t back[64];
   for (size_t len : {0u, 2u, 17u, 33u, 35u}) {
-    CHECK_FALSE_TEXT(decryptMppeKey(value.data(), len, vectors::kSecret, kAuthenticator.data(), back, sizeof(back), &n)
+    CHECK_FALSE_TEXT(decryptMppeKey(value.data(), len, vectors::kSecret, kMppeAuthenticator.data(), back, sizeof(back), &n)
                          .isOk(),
                      std::to_string(len).c_str());
   }
-  CHECK_FALSE(decryptMppeKey(value.data(), value.size(), vectors::kSecret, kAuthenticator.data(), back, 15, &n).isOk());
+  CHECK_FALSE(decryptMppeKey(value.data(), value.size(), vectors::kSecret, kMppeAuthenticator.data(), back, 15, &n).isOk());
 }
 
 TEST(Mppe, Rfc2548Section2_4_2_WrongSecretIsUsuallyDetected) {
@@ -121,7 +121,7 @@ TEST(Mppe, Rfc2548Section2_4_2_WrongSecretIsUsuallyDetected) {
   auto value = fromHex(vectors::kMppe[0].valueHex);
   uint8_t back[64];
   size_t n = 0;
-  auto s = decryptMppeKey(value.data(), value.size(), "testing124", kAuthenticator.data(), back, sizeof(back), &n);
+  auto s = decryptMppeKey(value.data(), value.size(), "testing124", kMppeAuthenticator.data(), back, sizeof(back), &n);
   if (s.isOk()) {
     CHECK_FALSE(toHex(back, n) == upperHex(vectors::kMppe[0].keyHex));
   } else {
@@ -141,12 +141,12 @@ TEST(Mppe, Rfc3079AndRfc2548_ServerKeysFromMsChapV2EncryptAndDecrypt) {
   const uint8_t sendSalt[2] = {0x80, 0x01};
   uint8_t sendValue[34];
   size_t n = 0;
-  CHECK_TRUE(encryptMppeKey(accept.mppeSendKey.data(), 16, vectors::kSecret, kAuthenticator.data(), sendSalt,
+  CHECK_TRUE(encryptMppeKey(accept.mppeSendKey.data(), 16, vectors::kSecret, kMppeAuthenticator.data(), sendSalt,
                             sendValue, sizeof(sendValue), &n).isOk());
   STRCMP_EQUAL(upperHex(vectors::kMppe[0].valueHex).c_str(), toHex(sendValue, n).c_str());
   const uint8_t recvSalt[2] = {0x80, 0x02};
   uint8_t recvValue[34];
-  CHECK_TRUE(encryptMppeKey(accept.mppeRecvKey.data(), 16, vectors::kSecret, kAuthenticator.data(), recvSalt,
+  CHECK_TRUE(encryptMppeKey(accept.mppeRecvKey.data(), 16, vectors::kSecret, kMppeAuthenticator.data(), recvSalt,
                             recvValue, sizeof(recvValue), &n).isOk());
   STRCMP_EQUAL(upperHex(vectors::kMppe[1].valueHex).c_str(), toHex(recvValue, n).c_str());
 }

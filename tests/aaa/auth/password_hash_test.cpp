@@ -14,7 +14,7 @@ using namespace aaa::auth;
 
 namespace {
 
-const char* const kPassword = "correct horse";
+const char* const kPlainPassword = "correct horse";
 
 struct Vector {
   const char* attribute;
@@ -70,7 +70,7 @@ TEST(PasswordHash, EveryVectorAcceptsItsPasswordOnly) {
   for (const Vector& v : kVectors) {
     std::string s = stored(v);
     STRCMP_EQUAL(v.scheme, passwordHashScheme(s).c_str());
-    CHECK_TEXT(passwordHashMatches(kPassword, s), v.value);
+    CHECK_TEXT(passwordHashMatches(kPlainPassword, s), v.value);
     CHECK_TEXT(!passwordHashMatches("correct horsE", s), v.value);
     CHECK_TEXT(!passwordHashMatches("correct hors", s), v.value);
     CHECK_TEXT(!passwordHashMatches("correct horse ", s), v.value);
@@ -83,7 +83,7 @@ TEST(PasswordHash, PapMatchesAStoredHashOnlyWhenNoOtherFormIsThere) {
   std::string s = stored(kVectors[2]);
   Credentials c;
   c.papHash = s;
-  CHECK(papMatches(kPassword, c));
+  CHECK(papMatches(kPlainPassword, c));
   CHECK(!papMatches("wrong", c));
   CHECK(!papMatches("", c));
 }
@@ -98,11 +98,11 @@ TEST(PasswordHash, TruncatedOrMalformedHashesAreRefusedAndNeverMatch) {
       // What still parses (base64 without its padding; a salted digest cut at a base64 quantum,
       // which reads as a shorter salt) is either the same stored form or one the password does not
       // match: a cut hash never accepts.
-      if (r.isOk() && *r != stored(v)) CHECK_TEXT(!passwordHashMatches(kPassword, *r), truncated.c_str());
+      if (r.isOk() && *r != stored(v)) CHECK_TEXT(!passwordHashMatches(kPlainPassword, *r), truncated.c_str());
     }
     // The stored form cut short never matches, whatever was cut.
     std::string s = stored(v);
-    for (size_t keep : {size_t{0}, size_t{1}, s.size() / 2, s.size() - 2, s.size() - 1}) CHECK_TEXT(!passwordHashMatches(kPassword, s.substr(0, keep)), s.c_str());
+    for (size_t keep : {size_t{0}, size_t{1}, s.size() / 2, s.size() - 2, s.size() - 1}) CHECK_TEXT(!passwordHashMatches(kPlainPassword, s.substr(0, keep)), s.c_str());
   }
   for (const char* bad : {"", "{", "{md5", "{md5}", "{md5}!!!!", "{sha9}abcd", "{crypt}", "{crypt}$6$", "{crypt}$6$saltsalt$",
                           "{crypt}!$6$saltsalt$x", "{crypt}*", "{crypt}$9$abc$def", "{ssha}AAAA", "{ssha2}AAAA",
@@ -111,11 +111,11 @@ TEST(PasswordHash, TruncatedOrMalformedHashesAreRefusedAndNeverMatch) {
                           "$6$rounds=999999999$saltsalt$x", "$2b$31$abcdefghijklmnopqrstuuHNbAKRhpaujgo33bRWs.NLUTJO3lOy2",
                           "_J9..saltHashHashHas", "$md5$rounds=999999$salt$x", "$y$jZT$abc$def", "$7$abc$def"}) {
     CHECK_TEXT(!passwordHashFromHeader(bad).isOk(), bad);
-    CHECK_TEXT(!passwordHashMatches(kPassword, bad), bad);
+    CHECK_TEXT(!passwordHashMatches(kPlainPassword, bad), bad);
   }
   // A hand-made stored form with a wrong-length digest is not a stored form: it never matches.
-  CHECK(!passwordHashMatches(kPassword, "{md5}PLTnMmMfR+brlh80VUt8"));
-  CHECK(!passwordHashMatches(kPassword, "{unknown}PLTnMmMfR+brlh80VUt83g=="));
+  CHECK(!passwordHashMatches(kPlainPassword, "{md5}PLTnMmMfR+brlh80VUt8"));
+  CHECK(!passwordHashMatches(kPlainPassword, "{unknown}PLTnMmMfR+brlh80VUt83g=="));
 }
 
 TEST(PasswordHash, ErrorsNameTheProblemNotTheHash) {
@@ -135,7 +135,7 @@ TEST(PasswordHash, NtPasswordIsTheNtHash) {
   STRCMP_EQUAL("cfc43211ba8dc470832267827cac1407", hex->c_str());
   std::optional<NtHash> h = parseNtHashHex(*hex);
   CHECK(h.has_value());
-  CHECK(*h == ntPasswordHash(kPassword));
+  CHECK(*h == ntPasswordHash(kPlainPassword));
   CHECK(!ntHashHexFromAttribute("cfc43211ba8dc470832267827cac140").isOk());
   CHECK(!ntHashHexFromAttribute("cfc43211ba8dc470832267827cac140g").isOk());
   CHECK(!parseNtHashHex("cfc43211ba8dc470832267827cac14070").has_value());

@@ -36,7 +36,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const Attributes& kEarly = attributes();
+const Attributes& kEarlyLoopback = attributes();
 
 int boundSocket(int family, uint16_t* port) {
   int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -149,7 +149,7 @@ std::vector<uint8_t> signedReply(const std::vector<uint8_t>& request, PacketCode
   return wire.isOk() ? *wire : std::vector<uint8_t>();
 }
 
-std::vector<Attribute> identity() {
+std::vector<Attribute> bobIdentity() {
   return {{attributes().userName, Value::string("bob")}, {attr("Acct-Session-Id"), Value::string("s-1")}};
 }
 
@@ -184,7 +184,7 @@ TEST(DynAuthLoopback, DisconnectAckOverIpv4) {
   });
   DynAuthClient client(attributes(), registry, quietPolicy());
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("ack", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(1, r.attempts);
   LONGS_EQUAL(0, r.errorCause);
@@ -207,7 +207,7 @@ TEST(DynAuthLoopback, CoaNakWithSessionContextNotFoundOverIpv6) {
   DynAuthClient client(attributes(), registry, quietPolicy());
   DynAuthTarget target{"::1", nas.port(), kSecret, "nas1", "", false};
   std::vector<Attribute> changes{{attributes().mikrotikRateLimit, Value::string("5M/20M")}};
-  DynAuthResult r = client.send(target, DynAuthKind::kCoa, identity(), changes);
+  DynAuthResult r = client.send(target, DynAuthKind::kCoa, bobIdentity(), changes);
   STRCMP_EQUAL("nak", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(503, r.errorCause);
   STRCMP_EQUAL("Session Context Not Found", r.errorCauseText.c_str());
@@ -239,7 +239,7 @@ TEST(DynAuthLoopback, RepliesThatMustBeIgnoredAreCountedAndTheRealOneIsTaken) {
   });
   DynAuthClient client(attributes(), registry, quietPolicy());
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("ack", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(201, r.errorCause);
   STRCMP_CONTAINS("Residual Session Context Removed", r.message.c_str());
@@ -264,7 +264,7 @@ TEST(DynAuthLoopback, SilenceRetransmitsTheSameBytesOnTheScheduleThenTimesOut) {
   // 0, 60, 160 (RT 100 capped), deadline 260.
   DynAuthClient client(attributes(), registry, p);
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("timeout", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(3, r.attempts);
   CHECK(r.elapsed >= milliseconds(260));
@@ -291,7 +291,7 @@ TEST(DynAuthLoopback, TheAnswerToARetransmissionIsTaken) {
   p.maxTransmissions = 3;
   DynAuthClient client(attributes(), registry, p);
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kCoa, identity(),
+  DynAuthResult r = client.send(target, DynAuthKind::kCoa, bobIdentity(),
                                 {{attributes().mikrotikRateLimit, Value::string("1M/1M")}});
   STRCMP_EQUAL("ack", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(2, r.attempts);
@@ -311,7 +311,7 @@ TEST(DynAuthLoopback, StaleEventTimestampInTheReplyIsIgnored) {
   p.maxTransmissions = 1;
   DynAuthClient client(attributes(), registry, p, clock);
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("timeout", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(1, r.ignoredReplies);
   STRCMP_CONTAINS("Event-Timestamp -1000 s off our clock", r.message.c_str());
@@ -355,7 +355,7 @@ TEST(DynAuthLoopback, AnEventTimestampThatIsNotFourOctetsIsMalformed) {
   p.maxTransmissions = 1;
   DynAuthClient client(attributes(), registry, p);
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", true};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("timeout", dynAuthOutcomeName(r.outcome));
   LONGS_EQUAL(1, r.ignoredReplies);
   LONGS_EQUAL(1, perNas(registry, "disconnect_malformed_responses_total"));
@@ -370,7 +370,7 @@ TEST(DynAuthLoopback, AWrongSecretTimesOutWithAHint) {
   p.maxTransmissions = 1;
   DynAuthClient client(attributes(), registry, p);
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("timeout", dynAuthOutcomeName(r.outcome));
   STRCMP_CONTAINS("bad authenticator (check the shared secret)", r.message.c_str());
   LONGS_EQUAL(1, perNas(registry, "disconnect_bad_authenticators_total"));
@@ -386,12 +386,12 @@ TEST(DynAuthLoopback, RequiredMessageAuthenticatorMissingIsIgnored) {
   p.maxTransmissions = 1;
   DynAuthClient client(attributes(), registry, p);
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", true};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("timeout", dynAuthOutcomeName(r.outcome));
   STRCMP_CONTAINS("without the required Message-Authenticator", r.message.c_str());
   // Not required: the same reply is accepted.
   target.requireReplyMessageAuthenticator = false;
-  r = client.send(target, DynAuthKind::kDisconnect, identity());
+  r = client.send(target, DynAuthKind::kDisconnect, bobIdentity());
   STRCMP_EQUAL("ack", dynAuthOutcomeName(r.outcome));
 }
 
@@ -403,9 +403,9 @@ TEST(DynAuthLoopback, ConsecutiveRequestsToANasUseDifferentIdentifiersAndPerNasC
   DynAuthTarget a{"127.0.0.1", nas.port(), kSecret, "nas-a", "", false};
   DynAuthTarget b{"127.0.0.1", nas.port(), kSecret, "nas-b", "127.0.0.1", false};
   std::set<int> ids;
-  for (int i = 0; i < 5; ++i) ids.insert(client.send(a, DynAuthKind::kDisconnect, identity()).id);
+  for (int i = 0; i < 5; ++i) ids.insert(client.send(a, DynAuthKind::kDisconnect, bobIdentity()).id);
   LONGS_EQUAL(5, ids.size());
-  STRCMP_EQUAL("ack", dynAuthOutcomeName(client.send(b, DynAuthKind::kDisconnect, identity()).outcome));
+  STRCMP_EQUAL("ack", dynAuthOutcomeName(client.send(b, DynAuthKind::kDisconnect, bobIdentity()).outcome));
   LONGS_EQUAL(5, perNas(registry, "disconnect_acks_total", "nas-a"));
   LONGS_EQUAL(1, perNas(registry, "disconnect_acks_total", "nas-b"));
   LONGS_EQUAL(6, total(registry, "disconnect_acks_total"));
@@ -468,9 +468,9 @@ TEST(DynAuthQueue, ASilentNasDelaysOnlyItself) {
   Outcomes out;
   DynAuthTarget deadTarget{"127.0.0.1", dead.port(), kSecret, "dead", "", false};
   DynAuthTarget liveTarget{"127.0.0.1", live.port(), kSecret, "live", "", false};
-  CHECK_TRUE(queue.submit(deadTarget, DynAuthKind::kDisconnect, identity(), {}, out.record("dead")).isOk());
+  CHECK_TRUE(queue.submit(deadTarget, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("dead")).isOk());
   for (int i = 0; i < 500 && dead.received().empty(); ++i) ::usleep(10000);  // the dead NAS's wait began
-  CHECK_TRUE(queue.submit(liveTarget, DynAuthKind::kDisconnect, identity(), {}, out.record("live")).isOk());
+  CHECK_TRUE(queue.submit(liveTarget, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("live")).isOk());
   CHECK_TRUE(out.waitFor(1));
   STRCMP_EQUAL("live:ack", joined(out.labels()).c_str());
   LONGS_EQUAL(1, queue.pending("dead"));
@@ -480,7 +480,7 @@ TEST(DynAuthQueue, ASilentNasDelaysOnlyItself) {
   STRCMP_EQUAL("live:ack dead:error", joined(out.labels()).c_str());
   STRCMP_CONTAINS("the client is stopping", out.got[1].second.message.c_str());
   // After stop, nothing is sent: refused at once, through the callback too.
-  core::Result<uint64_t> late = queue.submit(liveTarget, DynAuthKind::kDisconnect, identity(), {}, out.record("late"));
+  core::Result<uint64_t> late = queue.submit(liveTarget, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("late"));
   CHECK_FALSE(late.isOk());
   STRCMP_EQUAL("live:ack dead:error late:error", joined(out.labels()).c_str());
 }
@@ -502,11 +502,11 @@ TEST(DynAuthQueue, PerNasOrderLimitAndIdleExit) {
   DynAuthQueue queue(client, registry, options);
   Outcomes out;
   DynAuthTarget target{"127.0.0.1", nas.port(), kSecret, "nas1", "", false};
-  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("1")).isOk());
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("1")).isOk());
   for (int i = 0; i < 500 && nas.received().empty(); ++i) ::usleep(10000);  // 1 is being sent
-  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("2")).isOk());
-  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("3")).isOk());
-  core::Result<uint64_t> refused = queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("4"));
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("2")).isOk());
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("3")).isOk());
+  core::Result<uint64_t> refused = queue.submit(target, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("4"));
   CHECK_FALSE(refused.isOk());
   CHECK(refused.status().code() == core::Code::kResourceExhausted);
   LONGS_EQUAL(3, queue.pending("nas1"));
@@ -518,7 +518,7 @@ TEST(DynAuthQueue, PerNasOrderLimitAndIdleExit) {
   LONGS_EQUAL(0, registry.valueOf("radius_dynauth_client_queued_requests"));
   for (int i = 0; i < 200 && queue.workers() != 0; ++i) ::usleep(10000);
   LONGS_EQUAL(0, queue.workers());
-  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, identity(), {}, out.record("5")).isOk());
+  CHECK_TRUE(queue.submit(target, DynAuthKind::kDisconnect, bobIdentity(), {}, out.record("5")).isOk());
   CHECK_TRUE(out.waitFor(5));
   STRCMP_EQUAL("4:error 1:ack 2:ack 3:ack 5:ack", joined(out.labels()).c_str());
 }

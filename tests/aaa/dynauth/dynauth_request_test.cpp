@@ -35,7 +35,7 @@ std::vector<uint8_t> hmacMd5(const std::string& key, const std::vector<uint8_t>&
   return out;
 }
 
-std::vector<Attribute> identity() {
+std::vector<Attribute> aliceIdentity() {
   return {{attributes().userName, Value::string("alice")},
           {attr("Acct-Session-Id"), Value::string("81a00001")},
           {attributes().framedIpAddress, Value::ipv4(100, 64, 0, 7)}};
@@ -50,7 +50,7 @@ TEST_GROUP(DynAuthRequest) {
 
 TEST(DynAuthRequest, DisconnectCarriesMessageAuthenticatorFirstIdentityAndEventTimestamp) {
   DynAuthClient client(attributes(), registry, RetryPolicy{}, clock);
-  core::Result<std::vector<uint8_t>> wire = client.buildRequest(DynAuthKind::kDisconnect, 0x42, kSecret, identity(), {});
+  core::Result<std::vector<uint8_t>> wire = client.buildRequest(DynAuthKind::kDisconnect, 0x42, kSecret, aliceIdentity(), {});
   if (!wire.isOk() || wire->size() < 38) {
     FAIL(wire.status().toString().c_str());
     return;
@@ -103,7 +103,7 @@ TEST(DynAuthRequest, CoaCarriesTheRateChangeBeforeEventTimestamp) {
   DynAuthClient client(attributes(), registry, RetryPolicy{}, clock);
   clock.advance(std::chrono::milliseconds(61500));
   std::vector<Attribute> changes{{attributes().mikrotikRateLimit, Value::string("2M/10M")}};
-  core::Result<std::vector<uint8_t>> wire = client.buildRequest(DynAuthKind::kCoa, 7, kSecret, identity(), changes);
+  core::Result<std::vector<uint8_t>> wire = client.buildRequest(DynAuthKind::kCoa, 7, kSecret, aliceIdentity(), changes);
   CHECK_TRUE(wire.isOk());
   core::Result<Packet> p = decode(wire->data(), wire->size(), kSecret);
   CHECK_TRUE(p.isOk());
@@ -124,25 +124,25 @@ TEST(DynAuthRequest, RefusesWhatANasCouldNotUse) {
 
   std::vector<Attribute> changes{{attributes().mikrotikRateLimit, Value::string("1M/1M")}};
   core::Result<std::vector<uint8_t>> disconnectWithChanges =
-      client.buildRequest(DynAuthKind::kDisconnect, 1, kSecret, identity(), changes);
+      client.buildRequest(DynAuthKind::kDisconnect, 1, kSecret, aliceIdentity(), changes);
   CHECK_FALSE(disconnectWithChanges.isOk());
   STRCMP_CONTAINS("no authorization changes", disconnectWithChanges.status().message().c_str());
 
-  std::vector<Attribute> withTimestamp = identity();
+  std::vector<Attribute> withTimestamp = aliceIdentity();
   withTimestamp.push_back({attributes().eventTimestamp, Value::uint32(1)});
   CHECK_FALSE(client.buildRequest(DynAuthKind::kCoa, 1, kSecret, withTimestamp, {}).isOk());
-  std::vector<Attribute> withMa = identity();
+  std::vector<Attribute> withMa = aliceIdentity();
   withMa.push_back({attributes().messageAuthenticator, Value::octets(std::string(16, '\0'))});
   CHECK_FALSE(client.buildRequest(DynAuthKind::kCoa, 1, kSecret, withMa, {}).isOk());
 
-  core::Result<std::vector<uint8_t>> noSecret = client.buildRequest(DynAuthKind::kCoa, 1, "", identity(), {});
+  core::Result<std::vector<uint8_t>> noSecret = client.buildRequest(DynAuthKind::kCoa, 1, "", aliceIdentity(), {});
   CHECK_FALSE(noSecret.isOk());
 }
 
 TEST(DynAuthRequest, SendReportsArgumentErrorsWithoutTouchingTheNetwork) {
   DynAuthClient client(attributes(), registry, RetryPolicy{}, clock);
   DynAuthTarget target{"not-an-address", 3799, kSecret, "nas1", "", false};
-  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, identity());
+  DynAuthResult r = client.send(target, DynAuthKind::kDisconnect, aliceIdentity());
   CHECK(r.outcome == DynAuthOutcome::kError);
   STRCMP_CONTAINS("not a numeric IPv4 or IPv6 address", r.message.c_str());
   LONGS_EQUAL(-1, r.id);
@@ -158,7 +158,7 @@ TEST(DynAuthRequest, SendReportsArgumentErrorsWithoutTouchingTheNetwork) {
   RetryPolicy bad;
   bad.maxDuration = std::chrono::milliseconds(0);
   DynAuthClient badClient(attributes(), registry, bad, clock);
-  r = badClient.send(target, DynAuthKind::kDisconnect, identity());
+  r = badClient.send(target, DynAuthKind::kDisconnect, aliceIdentity());
   CHECK(r.outcome == DynAuthOutcome::kError);
   STRCMP_CONTAINS("MRD", r.message.c_str());
 }

@@ -6,6 +6,7 @@
 #include "aaa/policy/dunning.h"
 #include "aaa/policy/policy.h"
 #include "aaa/radius/reply.h"
+#include "tests/aaa/server/policy_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -14,7 +15,9 @@ using aaa::policy::DunningAction;
 
 namespace {
 
-constexpr int64_t kNow = 1800000000;
+using policy_test::kNow;
+using policy_test::kRequestAuth;
+using policy_test::handles;
 
 aaa::policy::Subscriber subscriber(const std::string& name, Dunning dunning, const std::string& rate = "",
                                    const std::string& url = "") {
@@ -38,20 +41,6 @@ aaa::policy::Plan home() {
   p.burstDownBps = 40000000;
   p.burstUpBps = 20000000;
   return p;
-}
-
-const uint8_t kRequestAuth[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-
-aaa::radius::Attributes handles() {
-  aaa::radius::Attributes a{};
-  uint32_t n = 1;
-  for (aaa::radius::AttrRef* r : {&a.mikrotikRateLimit, &a.wisprBandwidthMaxUp, &a.wisprBandwidthMaxDown,
-                                  &a.chillispotBandwidthMaxUp, &a.chillispotBandwidthMaxDown, &a.ciscoAvPair,
-                                  &a.filterId, &a.sessionTimeout, &a.idleTimeout, &a.acctInterimInterval,
-                                  &a.framedIpAddress, &a.framedPool, &a.replyMessage, &a.msChapError,
-                                  &a.mikrotikAddressList, &a.wisprRedirectionUrl})
-    r->attr = n++;
-  return a;
 }
 
 const aaa::radius::Attribute* find(const std::vector<aaa::radius::Attribute>& attrs, const aaa::radius::AttrRef& ref) {

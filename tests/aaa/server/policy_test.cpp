@@ -7,12 +7,14 @@
 #include "aaa/auth/mschap.h"
 #include "aaa/auth/password_hash.h"
 #include "aaa/policy/policy.h"
+#include "tests/aaa/server/policy_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
 
-constexpr int64_t kNow = 1800000000;
+using policy_test::kNow;
+using policy_test::kRequestAuth;
 
 aaa::policy::Subscriber subscriber(const std::string& name, const std::string& password, int64_t plan = 1) {
   aaa::policy::Subscriber s;
@@ -76,8 +78,6 @@ std::shared_ptr<aaa::policy::Snapshot> makeSnapshot() {
   holder.publishFull({}, {gold, limited}, std::move(subs));
   return std::const_pointer_cast<aaa::policy::Snapshot>(holder.current());
 }
-
-const uint8_t kRequestAuth[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 aaa::policy::AccessRequestView pap(std::string_view user, std::string_view password) {
   aaa::policy::AccessRequestView r;

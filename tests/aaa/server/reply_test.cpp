@@ -2,22 +2,13 @@
 #include <string>
 
 #include "aaa/radius/reply.h"
+#include "tests/aaa/server/policy_test_support.h"
 
 #include <CppUTest/TestHarness.h>
 
 namespace {
-// Hand-made handles: rendering only copies them into the attributes.
-aaa::radius::Attributes handles() {
-  aaa::radius::Attributes a{};
-  uint32_t n = 1;
-  for (aaa::radius::AttrRef* r : {&a.mikrotikRateLimit, &a.wisprBandwidthMaxUp, &a.wisprBandwidthMaxDown,
-                                  &a.chillispotBandwidthMaxUp, &a.chillispotBandwidthMaxDown, &a.ciscoAvPair,
-                                  &a.filterId, &a.sessionTimeout, &a.idleTimeout, &a.acctInterimInterval,
-                                  &a.framedIpAddress, &a.framedPool, &a.replyMessage, &a.msChapError})
-    r->attr = n++;
-  return a;
-}
 
+using policy_test::handles;
 aaa::policy::Plan plan() {
   aaa::policy::Plan p;
   p.downBps = 20000000;

@@ -15,7 +15,7 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string header(const HttpResponse& r, const std::string& name) {
+std::string headerOf(const HttpResponse& r, const std::string& name) {
   std::string out;
   for (const auto& [n, v] : r.headers)
     if (n == name) out += (out.empty() ? "" : "\n") + v;
@@ -101,24 +101,24 @@ TEST(WebPage, ResponseHeaders) {
   HttpResponse r = frame.render(page, Branding{"X", "", ""}, base);
   LONGS_EQUAL(404, r.status);
   STRCMP_EQUAL("text/html; charset=utf-8", r.contentType.c_str());
-  STRCMP_EQUAL("s=1", header(r, "Set-Cookie").c_str());
-  STRCMP_EQUAL("no-store", header(r, "Cache-Control").c_str());
-  STRCMP_EQUAL("DENY", header(r, "X-Frame-Options").c_str());
-  STRCMP_EQUAL("no-referrer", header(r, "Referrer-Policy").c_str());
-  STRCMP_EQUAL("default-src 'self'", header(r, "Content-Security-Policy").c_str());
+  STRCMP_EQUAL("s=1", headerOf(r, "Set-Cookie").c_str());
+  STRCMP_EQUAL("no-store", headerOf(r, "Cache-Control").c_str());
+  STRCMP_EQUAL("DENY", headerOf(r, "X-Frame-Options").c_str());
+  STRCMP_EQUAL("no-referrer", headerOf(r, "Referrer-Policy").c_str());
+  STRCMP_EQUAL("default-src 'self'", headerOf(r, "Content-Security-Policy").c_str());
   CHECK(has(r.body, "<link rel=\"stylesheet\" href=\"/static/app.css\">"));
   CHECK(has(r.body, "<script src=\"/static/htmx.js\" defer></script>"));
   // The default policy allows nothing from elsewhere and no script at all.
   Frame plain{FrameOptions{}};
   STRCMP_EQUAL("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
-               header(plain.render(page, Branding{}), "Content-Security-Policy").c_str());
+               headerOf(plain.render(page, Branding{}), "Content-Security-Policy").c_str());
   STRCMP_EQUAL("<title>Missing</title>", plain.html(page, Branding{}).substr(plain.html(page, Branding{}).find("<title>"), 22).c_str());
 }
 
 TEST(WebPage, Redirect) {
   HttpResponse r = core::web::redirect(303, "http://10.0.0.1:8080/?a=\"b\"", "Continue");
   LONGS_EQUAL(303, r.status);
-  STRCMP_EQUAL("http://10.0.0.1:8080/?a=\"b\"", header(r, "Location").c_str());
-  STRCMP_EQUAL("no-store", header(r, "Cache-Control").c_str());
+  STRCMP_EQUAL("http://10.0.0.1:8080/?a=\"b\"", headerOf(r, "Location").c_str());
+  STRCMP_EQUAL("no-store", headerOf(r, "Cache-Control").c_str());
   STRCMP_EQUAL("<a href=\"http://10.0.0.1:8080/?a=&quot;b&quot;\">Continue</a>\n", r.body.c_str());
 }

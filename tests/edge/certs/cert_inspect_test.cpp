@@ -9,6 +9,7 @@
 
 #include "core/pki.h"
 #include "edge/certs/cert_inspect.h"
+#include "tests/edge/certs/cert_test_data.h"
 
 // CppUTest last: its leak detector #defines new.
 #include <CppUTest/TestHarness.h>
@@ -20,12 +21,7 @@ using edge::certs::Standing;
 
 namespace {
 
-std::string testFile(const std::string& name) {
-  std::ifstream in(std::string(EDGE_SOURCE_DIR) + "/tests/edge/certs/data/" + name, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using cert_test::testFile;
 
 CertificateFacts first(const std::string& pem) {
   auto r = edge::certs::readCertificates(pem, "certificate", edge::certs::kMaxCaBytes);

@@ -15,18 +15,14 @@
 #include "core/command/reply.h"
 #include "edge/certs/cert_inspect.h"
 #include "edge/certs/cert_service.h"
+#include "tests/edge/certs/cert_test_data.h"
 
 // CppUTest last: its leak detector #defines new.
 #include <CppUTest/TestHarness.h>
 
 namespace {
 
-std::string testFile(const std::string& name) {
-  std::ifstream in(std::string(EDGE_SOURCE_DIR) + "/tests/edge/certs/data/" + name, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using cert_test::testFile;
 
 std::string readText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -11,7 +11,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 std::optional<Caller> callerOf(Fixture& f, const std::string& token) {
   core::Result<std::optional<Caller>> c = f.platform->access.tokenCaller(token);

@@ -6,21 +6,19 @@
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers
 
 using core::Json;
-using core::command::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 void audited(Fixture& f) {
-  f.table->audit([&f](const Caller& c, const core::command::Spec& spec, const Json& args, const core::ControlReply& r) {
+  f.table->audit([&f](const core::command::Caller& c, const core::command::Spec& spec, const Json& args, const core::ControlReply& r) {
     core::Status s = f.platform->audit.record(c, spec, args, r);
     CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
   });
 }
 
-Caller as(const std::string& role, const std::string& tenant, const std::string& who = "someone@example.com") {
-  return Caller{role, tenant, who, "198.51.100.4"};
+core::command::Caller as(const std::string& role, const std::string& tenant, const std::string& who = "someone@example.com") {
+  return core::command::Caller{role, tenant, who, "198.51.100.4"};
 }
 }  // namespace
 
@@ -78,7 +76,7 @@ TEST(Audit, EveryChangeIsWrittenWithWhoWhereAndWhat) {
   CHECK_TRUE(f.table->call(as("tenant-read-only", a, "rita@acme.test"), "plan-del", Json{{"name", "x"}}).code ==
              core::Code::kPermissionDenied);
   f.table->call(as("tenant-owner", a), "plan-list", Json::object());
-  core::ControlReply all = f.table->call(Caller::root(), "audit-search", Json::object());
+  core::ControlReply all = f.table->call(core::command::Caller::root(), "audit-search", Json::object());
   CHECK_EQUAL(0, all.result);
   CHECK_EQUAL(4u, all.arguments.size());  // two tenant-adds, person-add, the refused plan-del
   Json refused = all.arguments[0];        // newest first
@@ -97,23 +95,23 @@ TEST(Audit, EveryChangeIsWrittenWithWhoWhereAndWhat) {
   CHECK_EQUAL(3u, mine.arguments.size());  // its tenant-add by the platform, person-add, plan-del
   CHECK_TRUE(f.table->call(as("tenant-owner", a), "audit-search", Json{{"tenant", "other"}}).code == core::Code::kNotFound);
   // Filters: actor, command, time.
-  CHECK_EQUAL(1u, f.table->call(Caller::root(), "audit-search", Json{{"actor", "rita@acme.test"}}).arguments.size());
-  CHECK_EQUAL(2u, f.table->call(Caller::root(), "audit-search", Json{{"command", "tenant-add"}}).arguments.size());
-  CHECK_EQUAL(0u, f.table->call(Caller::root(), "audit-search", Json{{"since", mgmt::iso(f.now() + 60)}}).arguments.size());
-  CHECK_TRUE(f.table->call(Caller::root(), "audit-search", Json{{"since", "yesterday"}}).code == core::Code::kInvalidArgument);
+  CHECK_EQUAL(1u, f.table->call(core::command::Caller::root(), "audit-search", Json{{"actor", "rita@acme.test"}}).arguments.size());
+  CHECK_EQUAL(2u, f.table->call(core::command::Caller::root(), "audit-search", Json{{"command", "tenant-add"}}).arguments.size());
+  CHECK_EQUAL(0u, f.table->call(core::command::Caller::root(), "audit-search", Json{{"since", mgmt::iso(f.now() + 60)}}).arguments.size());
+  CHECK_TRUE(f.table->call(core::command::Caller::root(), "audit-search", Json{{"since", "yesterday"}}).code == core::Code::kInvalidArgument);
   // A change says what it changed from.
   CHECK_EQUAL(0, f.table->call(as("tenant-owner", a, "carol@acme.test"), "person-set",
                                Json{{"email", "dan@acme.test"}, {"role", "tenant-technician"}, {"status", "disabled"}})
                      .result);
-  Json set = f.table->call(Caller::root(), "audit-search", Json{{"command", "person-set"}}).arguments[0];
+  Json set = f.table->call(core::command::Caller::root(), "audit-search", Json{{"command", "person-set"}}).arguments[0];
   STRCMP_EQUAL("tenant-staff", set["before"]["role"].get<std::string>().c_str());
   STRCMP_EQUAL("active", set["before"]["status"].get<std::string>().c_str());
   STRCMP_EQUAL("tenant-technician", set["after"]["role"].get<std::string>().c_str());
   STRCMP_EQUAL("disabled", set["after"]["status"].get<std::string>().c_str());
   // A token's secret never reaches the log.
-  core::ControlReply token = f.table->call(Caller::root(), "token-create", Json{{"tenant", "acme"}});
+  core::ControlReply token = f.table->call(core::command::Caller::root(), "token-create", Json{{"tenant", "acme"}});
   std::string secret = token.arguments["token"].get<std::string>();
-  core::ControlReply csv = f.table->call(Caller::root(), "audit-export", Json::object());
+  core::ControlReply csv = f.table->call(core::command::Caller::root(), "audit-export", Json::object());
   CHECK_EQUAL(0, csv.result);
   CHECK_TRUE(csv.text.find(secret) == std::string::npos);
   CHECK_TRUE(csv.text.rfind("id,at,actor,role,tenant,origin,command,outcome,arguments,before,after\r\n", 0) == 0);
@@ -130,7 +128,7 @@ TEST(Audit, ImportedHashesAreMaskedLikePasswords) {
   core::ControlReply added = f.table->call(as("tenant-staff", a), "subscriber-add",
                                            Json{{"username", "hashy"}, {"nt-hash", nt}, {"plan", "home"}});
   CHECK_EQUAL_TEXT(0, added.result, added.text.c_str());
-  core::ControlReply rows = f.table->call(Caller::root(), "audit-search", Json{{"command", "subscriber-add"}});
+  core::ControlReply rows = f.table->call(core::command::Caller::root(), "audit-search", Json{{"command", "subscriber-add"}});
   CHECK_EQUAL(1u, rows.arguments.size());
   STRCMP_EQUAL("***", rows.arguments[0]["arguments"]["nt-hash"].get<std::string>().c_str());
   CHECK_TRUE(rows.arguments.dump().find(nt) == std::string::npos);
@@ -152,12 +150,12 @@ TEST(Audit, PagesFollowEachOtherByKeysetWithoutGapOrRepeat) {
   for (int i = 0; i < 7; ++i)
     CHECK_TRUE(f.table->call(as("tenant-read-only", a, "rita@acme.test"), "plan-del", Json{{"name", "p" + std::to_string(i)}})
                    .code == core::Code::kPermissionDenied);
-  core::ControlReply all = f.table->call(Caller::root(), "audit-search", Json::object());
+  core::ControlReply all = f.table->call(core::command::Caller::root(), "audit-search", Json::object());
   CHECK_EQUAL(8u, all.arguments.size());  // the tenant-add and the seven refusals
   std::vector<int64_t> seen;
   Json args{{"limit", 3}};
   for (int page = 0; page < 5; ++page) {
-    core::ControlReply r = f.table->call(Caller::root(), "audit-search", args);
+    core::ControlReply r = f.table->call(core::command::Caller::root(), "audit-search", args);
     CHECK_EQUAL(0, r.result);
     if (r.arguments.empty()) break;
     for (const Json& row : r.arguments) seen.push_back(row["id"].get<int64_t>());
@@ -169,10 +167,10 @@ TEST(Audit, PagesFollowEachOtherByKeysetWithoutGapOrRepeat) {
   core::ControlReply mine = f.table->call(as("tenant-owner", a), "audit-search", Json{{"after", seen[2]}, {"limit", 100}});
   CHECK_EQUAL(5u, mine.arguments.size());
   // (oldest first, after the second-oldest row: the six newer ones, the next of them first)
-  core::ControlReply csv = f.table->call(Caller::root(), "audit-export", Json{{"after", seen[6]}});
+  core::ControlReply csv = f.table->call(core::command::Caller::root(), "audit-export", Json{{"after", seen[6]}});
   CHECK_EQUAL(0, csv.result);
   CHECK_EQUAL(6, csv.arguments["rows"].get<int>());
   CHECK_TRUE(csv.text.find("\r\n" + std::to_string(seen[5]) + ",") != std::string::npos);
   CHECK_TRUE(csv.text.find("\r\n" + std::to_string(seen[6]) + ",") == std::string::npos);
-  CHECK_TRUE(f.table->call(Caller::root(), "audit-search", Json{{"after", 0}}).code == core::Code::kInvalidArgument);
+  CHECK_TRUE(f.table->call(core::command::Caller::root(), "audit-search", Json{{"after", 0}}).code == core::Code::kInvalidArgument);
 }

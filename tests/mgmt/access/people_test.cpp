@@ -20,7 +20,6 @@ using mgmt::access::SignInService;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 const std::string kPassword = "correct horse battery";
 
 struct Mail {

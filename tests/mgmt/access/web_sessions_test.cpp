@@ -17,7 +17,6 @@ using mgmt::access::StoredSessions;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 }  // namespace
 
 namespace {

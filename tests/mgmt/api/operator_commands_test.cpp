@@ -7,7 +7,6 @@ using core::Json;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 }
 
 TEST_GROUP(OperatorCommands){};

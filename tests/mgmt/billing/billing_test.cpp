@@ -14,7 +14,6 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
 
 // A tenant billing in USD with plans basic (30.00) and premium (62.00) a month, and customers.
 struct Books {

@@ -17,21 +17,20 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
 const char* const kSecretKey = "sk_test_unit_0123456789abcdef";
 const char* const kWebhookSecret = "whsec_unit_0123456789abcdef";
 
-struct Shop {
+struct ReversalShop {
   Fixture f;
   std::string acme, partner, invoice;
 
-  Shop() {
+  ReversalShop() {
     acme = f.tenant("acme", "basic");
     must("billing-setup", {{"currency", "EUR"}});
     must("tax-rate-set", {{"rate", "20"}});
     must("plan-add", {{"name", "basic"}, {"down", "10M"}, {"up", "5M"}, {"price", "30.00"}, {"currency", "EUR"}});
     must("subscriber-add", {{"username", "alice"}, {"password", "pw"}, {"plan", "basic"}});
-    partner = must("partner-add", {{"name", "Corner Shop"}, {"type", "authorized-dealer"}, {"currency", "EUR"}})
+    partner = must("partner-add", {{"name", "Corner ReversalShop"}, {"type", "authorized-dealer"}, {"currency", "EUR"}})
                   .arguments["id"]
                   .get<std::string>();
     must("commission-plan-set", {{"name", "ten"}, {"currency", "EUR"}, {"spec", R"({"rate-bp": 1000})"}});
@@ -116,7 +115,7 @@ Json dispute(const std::string& id, int64_t amount, const std::string& status) {
 TEST_GROUP(Reversals){};
 
 TEST(Reversals, RefundsAndDisputesReopenTheInvoiceOnceAndClawBackCommission) {
-  Shop s;
+  ReversalShop s;
   s.f.platform->collection.setSecrets(
       std::make_shared<const core::SecretBox>(*core::SecretBox::fromKeys({std::string(32, 'k')})));
   s.must("payment-provider-set", {{"secret-key", kSecretKey}, {"webhook-secret", kWebhookSecret}});
@@ -127,15 +126,15 @@ TEST(Reversals, RefundsAndDisputesReopenTheInvoiceOnceAndClawBackCommission) {
   CHECK_TRUE(earned > 0);
 
   // A refund still pending books nothing; once it succeeds, 10.00 of the invoice is open again.
-  CHECK_TRUE(s.must(Shop::event("evt_r0", "refund.created", refund("re_1", 1000, "pending"))).contains("ignored"));
+  CHECK_TRUE(s.must(ReversalShop::event("evt_r0", "refund.created", refund("re_1", 1000, "pending"))).contains("ignored"));
   CHECK_EQUAL(3600, s.paid());
-  Json r = s.must(Shop::event("evt_r1", "refund.updated", refund("re_1", 1000)));
+  Json r = s.must(ReversalShop::event("evt_r1", "refund.updated", refund("re_1", 1000)));
   CHECK_EQUAL(1000, r["amount-minor"].get<int64_t>());
   CHECK_EQUAL(2600, s.paid());
   s.verified();
   // The same event again (its id), and another event about the same refund (its id): nothing more.
-  CHECK_TRUE(s.must(Shop::event("evt_r1", "refund.updated", refund("re_1", 1000)))["duplicate"].get<bool>());
-  CHECK_TRUE(s.must(Shop::event("evt_r2", "charge.refund.updated", refund("re_1", 1000)))["duplicate"].get<bool>());
+  CHECK_TRUE(s.must(ReversalShop::event("evt_r1", "refund.updated", refund("re_1", 1000)))["duplicate"].get<bool>());
+  CHECK_TRUE(s.must(ReversalShop::event("evt_r2", "charge.refund.updated", refund("re_1", 1000)))["duplicate"].get<bool>());
   CHECK_EQUAL(2600, s.paid());
   Json owed = s.must("billing-balance", {{"username", "alice"}}).arguments[0];
   CHECK_EQUAL(1000, owed["owed-minor"].get<int64_t>());
@@ -149,18 +148,18 @@ TEST(Reversals, RefundsAndDisputesReopenTheInvoiceOnceAndClawBackCommission) {
   CHECK_TRUE(clawback);
 
   // A dispute takes 6.00 at once; won, it comes back as a payment; a second one of 20.00 is lost.
-  s.must(Shop::event("evt_d1", "charge.dispute.created", dispute("dp_1", 600, "needs_response")));
+  s.must(ReversalShop::event("evt_d1", "charge.dispute.created", dispute("dp_1", 600, "needs_response")));
   CHECK_EQUAL(2000, s.paid());
-  s.must(Shop::event("evt_d2", "charge.dispute.closed", dispute("dp_1", 600, "won")));
+  s.must(ReversalShop::event("evt_d2", "charge.dispute.closed", dispute("dp_1", 600, "won")));
   CHECK_EQUAL(2600, s.paid());
-  CHECK_TRUE(s.must(Shop::event("evt_d3", "charge.dispute.closed", dispute("dp_1", 600, "won")))["duplicate"].get<bool>());
+  CHECK_TRUE(s.must(ReversalShop::event("evt_d3", "charge.dispute.closed", dispute("dp_1", 600, "won")))["duplicate"].get<bool>());
   CHECK_EQUAL(2600, s.paid());
-  s.must(Shop::event("evt_d4", "charge.dispute.created", dispute("dp_2", 2000, "needs_response")));
-  s.must(Shop::event("evt_d5", "charge.dispute.closed", dispute("dp_2", 2000, "lost")));
+  s.must(ReversalShop::event("evt_d4", "charge.dispute.created", dispute("dp_2", 2000, "needs_response")));
+  s.must(ReversalShop::event("evt_d5", "charge.dispute.closed", dispute("dp_2", 2000, "lost")));
   CHECK_EQUAL(600, s.paid());
   s.verified();
   // Never more than the payment: 36.00 paid, 10.00 + 6.00 + 20.00 taken: nothing is left to take.
-  Json none = s.must(Shop::event("evt_r3", "refund.created", refund("re_2", 500)));
+  Json none = s.must(ReversalShop::event("evt_r3", "refund.created", refund("re_2", 500)));
   CHECK_EQUAL(0, none["amount-minor"].get<int64_t>());
   CHECK_EQUAL(600, s.paid());
   s.verified();
@@ -168,11 +167,11 @@ TEST(Reversals, RefundsAndDisputesReopenTheInvoiceOnceAndClawBackCommission) {
   // An event for a payment we do not know is refused (the provider delivers it again later).
   Json stranger = refund("re_3", 100);
   stranger["payment_intent"] = "pi_unknown";
-  CHECK_TRUE(s.deliver(Shop::event("evt_x", "refund.created", stranger)).status().code() == core::Code::kInvalidArgument);
+  CHECK_TRUE(s.deliver(ReversalShop::event("evt_x", "refund.created", stranger)).status().code() == core::Code::kInvalidArgument);
 }
 
 TEST(Reversals, SecretsAreSealedAndResealedAfterARotation) {
-  Shop s;
+  ReversalShop s;
   // Stored in the clear before the upgrade: the first start seals them.
   s.must("payment-provider-set", {{"secret-key", kSecretKey}, {"webhook-secret", kWebhookSecret}});
   STRCMP_EQUAL(kSecretKey, s.storedSecretKey().c_str());
@@ -191,18 +190,18 @@ TEST(Reversals, SecretsAreSealedAndResealedAfterARotation) {
   CHECK_TRUE(s.storedSecretKey() != sealed);
   // Only the new key now: still opens; a key file without it refuses to open (kCorrupt), not guesses.
   s.f.platform->collection.setSecrets(std::make_shared<const core::SecretBox>(*core::SecretBox::fromKeys({newKey})));
-  CHECK_TRUE(s.deliver(Shop::event("evt_late", "customer.created", Json{{"object", "customer"}})).isOk());
+  CHECK_TRUE(s.deliver(ReversalShop::event("evt_late", "customer.created", Json{{"object", "customer"}})).isOk());
   s.f.platform->collection.setSecrets(std::make_shared<const core::SecretBox>(*core::SecretBox::fromKeys({oldKey})));
-  CHECK_TRUE(s.deliver(Shop::event("evt_later", "customer.created", Json{{"object", "customer"}})).status().code() ==
+  CHECK_TRUE(s.deliver(ReversalShop::event("evt_later", "customer.created", Json{{"object", "customer"}})).status().code() ==
              core::Code::kCorrupt);
 }
 
 TEST(Reversals, OldWebhookEventsArePurgedAfterTheRetentionAndRecentOnesKept) {
-  Shop s;
+  ReversalShop s;
   s.must("payment-provider-set", {{"secret-key", kSecretKey}, {"webhook-secret", kWebhookSecret}});
   s.payOnline();
   s.f.clock.advance(std::chrono::hours(24 * 89));
-  s.must(Shop::event("evt_recent", "customer.created", Json{{"object", "customer"}}));
+  s.must(ReversalShop::event("evt_recent", "customer.created", Json{{"object", "customer"}}));
   auto counts = [&s]() {
     int64_t events = 0, signatures = 0;
     CHECK_TRUE(s.f.storage->transact([&](mgmt::store::Transaction& tx) -> core::Status {
@@ -217,7 +216,7 @@ TEST(Reversals, OldWebhookEventsArePurgedAfterTheRetentionAndRecentOnesKept) {
   CHECK_EQUAL(1, *s.f.platform->collection.purgeWebhooks(90));
   CHECK_TRUE(counts() == std::make_pair(int64_t{2}, int64_t{1}));
   // The first event still answers "duplicate" (its id is remembered).
-  CHECK_TRUE(s.must(Shop::event("evt_pay", "checkout.session.completed", Json{{"object", "checkout.session"}}))["duplicate"].get<bool>());
+  CHECK_TRUE(s.must(ReversalShop::event("evt_pay", "checkout.session.completed", Json{{"object", "checkout.session"}}))["duplicate"].get<bool>());
   s.f.clock.advance(std::chrono::hours(24 * 2));
   CHECK_EQUAL(3, *s.f.platform->collection.purgeWebhooks(90));  // evt_pay (91 days) and two signatures
   CHECK_TRUE(counts() == std::make_pair(int64_t{1}, int64_t{0}));
@@ -233,7 +232,7 @@ TEST(Reversals, OldWebhookEventsArePurgedAfterTheRetentionAndRecentOnesKept) {
 // reopened, so the invoice stays paid; the provider's webhook of the same refund before or after
 // books nothing more; more than is left is refused; the invoice cannot be credited in full on top.
 TEST(Reversals, ARefundStartedFromMgmtIsBookedOnceWithACreditNote) {
-  Shop s;
+  ReversalShop s;
   s.must("payment-provider-set", {{"secret-key", kSecretKey}, {"webhook-secret", kWebhookSecret}});
   s.payOnline();
   std::string paymentId;
@@ -277,7 +276,7 @@ TEST(Reversals, ARefundStartedFromMgmtIsBookedOnceWithACreditNote) {
   // Booked again (a retry with the same key gives the same refund id), then the provider's webhook.
   Json again = book(*first, "re_mgmt_1");
   STRCMP_EQUAL(note["id"].get<std::string>().c_str(), again["credit-note"]["id"].get<std::string>().c_str());
-  CHECK_TRUE(s.must(Shop::event("evt_re_mgmt_1", "refund.created", refund("re_mgmt_1", 1200)))["duplicate"].get<bool>());
+  CHECK_TRUE(s.must(ReversalShop::event("evt_re_mgmt_1", "refund.created", refund("re_mgmt_1", 1200)))["duplicate"].get<bool>());
   CHECK_EQUAL(3600, s.paid());
   const Json balance = s.must("billing-balance", {{"username", "alice"}}).arguments[0];
   CHECK_EQUAL(0, balance["owed-minor"].get<int64_t>());
@@ -291,7 +290,7 @@ TEST(Reversals, ARefundStartedFromMgmtIsBookedOnceWithACreditNote) {
   core::Result<mgmt::billing::RefundPlan> rest = plan(std::nullopt);
   CHECK_TRUE(rest.isOk());
   CHECK_EQUAL(2400, rest->amount);
-  s.must(Shop::event("evt_re_mgmt_2", "refund.created", refund("re_mgmt_2", 2400)));
+  s.must(ReversalShop::event("evt_re_mgmt_2", "refund.created", refund("re_mgmt_2", 2400)));
   CHECK_EQUAL(1200, s.paid());
   Json second = book(*rest, "re_mgmt_2");
   CHECK_EQUAL(2, second["credit-note"]["number"].get<int64_t>());

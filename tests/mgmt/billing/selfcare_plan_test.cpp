@@ -16,7 +16,6 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
 
 struct Shop {
   Fixture f;

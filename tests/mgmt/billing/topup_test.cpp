@@ -13,9 +13,8 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
-const char* const kSecretKey = "sk_test_unit_topups_0123456789";
-const char* const kWebhookSecret = "whsec_unit_topups_0123456789";
+const char* const kTopupSecretKey = "sk_test_unit_topups_0123456789";
+const char* const kTopupWebhookSecret = "whsec_unit_topups_0123456789";
 
 struct TopupShop {
   Fixture f;
@@ -29,7 +28,7 @@ struct TopupShop {
                       {"currency", "EUR"}});
     must("subscriber-add", {{"username", "sam"}, {"password", "pw"}, {"plan", "capped"}});
     must("topup-product-set", {{"name", "1gb"}, {"bytes", "1GB"}, {"price", "5.00"}});
-    must("payment-provider-set", {{"secret-key", kSecretKey}, {"webhook-secret", kWebhookSecret}});
+    must("payment-provider-set", {{"secret-key", kTopupSecretKey}, {"webhook-secret", kTopupWebhookSecret}});
   }
   core::ControlReply must(const std::string& command, Json args) {
     if (!args.contains("tenant")) args["tenant"] = "acme";
@@ -72,7 +71,7 @@ struct TopupShop {
             .dump();
     const std::string t = std::to_string(f.now());
     core::Result<Json> r = f.platform->collection.webhook(
-        acme, "t=" + t + ",v1=" + core::pki::hmacSha256Hex(kWebhookSecret, t + "." + body), body);
+        acme, "t=" + t + ",v1=" + core::pki::hmacSha256Hex(kTopupWebhookSecret, t + "." + body), body);
     if (!r.isOk()) FAIL(r.status().toString().c_str());
     return *r;
   }

@@ -8,7 +8,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 }
 
 TEST_GROUP(Catalog){};

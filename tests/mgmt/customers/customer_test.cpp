@@ -9,7 +9,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 std::vector<std::string> namesOf(const core::ControlReply& r) {
   std::vector<std::string> out;

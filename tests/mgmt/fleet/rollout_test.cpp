@@ -23,7 +23,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 // 2026-01-05 was a Monday.
 constexpr int64_t kMonday = 1767571200;

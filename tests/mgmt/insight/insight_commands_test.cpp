@@ -13,7 +13,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 // Two tenants' generated histories (120 customers each over 400 days), stored under their ids with
 // customer ids that say whose they are. Returns the last day + 1.

@@ -17,7 +17,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 std::string png(uint32_t w, uint32_t h, char fill) {
   std::string b("\x89PNG\r\n\x1a\n", 8);
@@ -28,7 +27,7 @@ std::string png(uint32_t w, uint32_t h, char fill) {
   return b + std::string(32, fill);
 }
 
-bool contains(const std::string& haystack, const std::string& needle) {
+bool hasText(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
@@ -86,26 +85,26 @@ TEST(Brand, ATenantsUploadedLogoTravelsInlineInItsMail) {
   CHECK_EQUAL(2u, m.size());
   // acme's: its name, colour and logo, the logo as an inline part the HTML names by its Content-ID.
   STRCMP_EQUAL("Acme Net: Outage", m[0].subject.c_str());
-  CHECK_TRUE(contains(m[0].bodyHtml, "src=\"cid:brand-logo\""));
-  CHECK_TRUE(contains(m[0].bodyHtml, "#112233"));
+  CHECK_TRUE(hasText(m[0].bodyHtml, "src=\"cid:brand-logo\""));
+  CHECK_TRUE(hasText(m[0].bodyHtml, "#112233"));
   CHECK_TRUE(m[0].logo.has_value());
   CHECK_TRUE(logo == m[0].logo->data);
   const std::string wire = mgmt::mail::formatMessage(m[0], "mgmt@platform.example", f.now());
-  CHECK_TRUE(contains(wire, "Content-Type: multipart/related; type=\"text/html\""));
-  CHECK_TRUE(contains(wire, "Content-ID: <brand-logo>"));
-  CHECK_TRUE(contains(wire, "Content-Disposition: inline; filename=\"logo.png\""));
+  CHECK_TRUE(hasText(wire, "Content-Type: multipart/related; type=\"text/html\""));
+  CHECK_TRUE(hasText(wire, "Content-ID: <brand-logo>"));
+  CHECK_TRUE(hasText(wire, "Content-Disposition: inline; filename=\"logo.png\""));
   CHECK_TRUE(logo == partAfter(wire, "Content-ID: <brand-logo>"));
   // The text part is plain text: the brand's name, no markup and no cid.
   const std::string text = partAfter(wire, "Content-Type: text/plain");
-  CHECK_TRUE(contains(text, "Acme Net"));
-  CHECK_FALSE(contains(text, "cid:"));
-  CHECK_FALSE(contains(text, "<"));
+  CHECK_TRUE(hasText(text, "Acme Net"));
+  CHECK_FALSE(hasText(text, "cid:"));
+  CHECK_FALSE(hasText(text, "<"));
   // The other tenant's mail shows nothing of acme's: no logo, its own name.
   CHECK_FALSE(m[1].logo.has_value());
-  CHECK_FALSE(contains(m[1].bodyHtml, "cid:"));
-  CHECK_FALSE(contains(m[1].bodyHtml, "Acme Net"));
+  CHECK_FALSE(hasText(m[1].bodyHtml, "cid:"));
+  CHECK_FALSE(hasText(m[1].bodyHtml, "Acme Net"));
   STRCMP_EQUAL("other: Outage", m[1].subject.c_str());
-  CHECK_FALSE(contains(mgmt::mail::formatMessage(m[1], "mgmt@platform.example", f.now()), "multipart/related"));
+  CHECK_FALSE(hasText(mgmt::mail::formatMessage(m[1], "mgmt@platform.example", f.now()), "multipart/related"));
 }
 
 TEST(Brand, AResellerSetsItsOwnBrandOnlyWithWhiteLabel) {
@@ -147,7 +146,7 @@ TEST(Brand, AResellerSetsItsOwnBrandOnlyWithWhiteLabel) {
   // reseller's person and the tenant's admin alike.
   core::ControlReply refused = asPartner(f, basicId, "partner-brand-set", Json{{"display-name", "Basic Net"}});
   CHECK_TRUE(core::Code::kPermissionDenied == refused.code);
-  CHECK_TRUE_TEXT(contains(refused.text, "white-label") && contains(refused.text, "premium"), refused.text.c_str());
+  CHECK_TRUE_TEXT(hasText(refused.text, "white-label") && hasText(refused.text, "premium"), refused.text.c_str());
   CHECK_TRUE(core::Code::kPermissionDenied ==
              f.call("partner-brand-logo-set", Json{{"partner", basicId}, {"image", core::pki::base64Encode(png(2, 2, 'b'))}},
                     Caller{small}).code);
@@ -173,8 +172,8 @@ TEST(Brand, AResellersCustomersGetItsBrandInMailWhileTheTierAllowsIt) {
   std::vector<OutboxMessage> m = due(f);
   CHECK_EQUAL(2u, m.size());
   STRCMP_EQUAL("Corner Net: Outage", m[0].subject.c_str());
-  CHECK_TRUE(contains(m[0].bodyHtml, "#00aa00"));
-  CHECK_FALSE(contains(m[0].bodyHtml, "ISP Net"));
+  CHECK_TRUE(hasText(m[0].bodyHtml, "#00aa00"));
+  CHECK_FALSE(hasText(m[0].bodyHtml, "ISP Net"));
   CHECK_TRUE(m[0].logo && shopLogo == m[0].logo->data);
   STRCMP_EQUAL("ISP Net: Outage", m[1].subject.c_str());
   CHECK_TRUE(m[1].logo && png(8, 8, 'i') == m[1].logo->data);

@@ -10,7 +10,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 std::string png(uint32_t w, uint32_t h, size_t padTo = 0) {
   std::string b("\x89PNG\r\n\x1a\n", 8);

@@ -12,7 +12,6 @@ using mgmt::mail::OutboxMessage;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 // A transport that records what it was given and answers from a script (ok when the script is empty).
 struct ScriptedTransport : mgmt::mail::Transport {

@@ -12,7 +12,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 std::string codeOf(const core::ControlReply& r) { return r.toJson().value("code", ""); }
 

@@ -19,7 +19,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 
 Json body(const std::string& email = "Owner@Harbour.example", const std::string& scenario = "small") {
   return Json{{"business-name", "Harbour Net"},  {"registration-id", "CPR/2019/1234"}, {"tax-id", "P051234567X"},

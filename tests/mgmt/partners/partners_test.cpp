@@ -12,7 +12,6 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
 
 struct Shop {
   Fixture f;

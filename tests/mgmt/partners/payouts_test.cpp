@@ -20,7 +20,6 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
 
 // A small DOM read with expat (namespace-aware: names are "uri|local").
 struct Node {

@@ -18,7 +18,6 @@ using mgmt::testing::Fixture;
 
 namespace {
 
-const bool kWarm = mgmt::testing::warm();
 
 struct Programme {
   Fixture f;

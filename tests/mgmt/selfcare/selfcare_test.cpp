@@ -16,7 +16,6 @@ using mgmt::selfcare::SignInLimits;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 }  // namespace
 
 TEST_GROUP(SelfcareCodes){};

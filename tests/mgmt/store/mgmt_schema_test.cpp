@@ -18,7 +18,7 @@ using mgmt::store::testing::TestStorage;
 
 namespace {
 
-const bool kWarm = (mgmt::mgmtStorageMigrations(), mgmt::mgmtMigrations(), true);
+const bool kSchemaWarm = (mgmt::mgmtStorageMigrations(), mgmt::mgmtMigrations(), true);
 
 core::Status addTenant(Transaction& t, const std::string& id, const std::string& name) {
   return t.exec("INSERT INTO tenants (id, name, tier, created_at, expires_at) VALUES ($1, $2, 'starter', $3, $4)",
@@ -33,7 +33,7 @@ TEST_GROUP(MgmtSchema) {
   std::unique_ptr<Storage> storage;
 
   void setup() override {
-    (void)kWarm;
+    (void)kSchemaWarm;
     auto opened = where.open(mgmt::mgmtStorageMigrations());
     if (!opened.isOk()) FAIL(opened.status().toString().c_str());
     storage = std::move(*opened);

@@ -9,10 +9,10 @@
 
 namespace {
 
-const bool kWarm = (mgmt::mgmtConfigTable(), true);
+const bool kConfigWarm = (mgmt::mgmtConfigTable(), true);
 
 core::Result<mgmt::MgmtConfig> parse(const std::string& text) {
-  (void)kWarm;
+  (void)kConfigWarm;
   return mgmt::mgmtConfigTable().parse(core::Json::parse(text));
 }
 

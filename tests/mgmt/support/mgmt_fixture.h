@@ -34,6 +34,9 @@ inline bool warm() {
   return done;
 }
 
+// Every test program that includes this header builds the tables before main.
+inline const bool kWarmed = warm();
+
 inline const std::vector<core::command::Spec>& commandSpecs() { return mgmtCommandSpecs(); }
 
 inline int64_t wallNow() { return core::SystemClock::instance().unixSeconds(); }

@@ -15,7 +15,6 @@ using mgmt::tenancy::Caller;
 using mgmt::testing::Fixture;
 
 namespace {
-const bool kWarm = mgmt::testing::warm();
 }
 
 TEST_GROUP(Usage){};
