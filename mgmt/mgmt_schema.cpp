@@ -39,6 +39,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v24(),
       schema::v25(),
       schema::v26(),
+      schema::v27(),
   };
   return migrations;
 }

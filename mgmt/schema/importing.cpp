@@ -48,4 +48,20 @@ store::Migration v13() {
           "CREATE INDEX customers_import_batch ON customers(tenant_id, import_batch) WHERE import_batch <> '';"};
 }
 
+store::Migration v27() {
+  return {27, "import batches' progress: rows done of the whole import, when last moved",
+          // mgmt/importing (ADR 0075): every import-apply chunk says how far the whole import is
+          // (done of total), so the console shows the progress of an apply running in the
+          // background (or by mgmtctl) on any replica, and an apply that stopped (mgmtd killed) is
+          // seen as stopped: state still 'applying', updated_at old.
+          // SQLite
+          "ALTER TABLE import_batches ADD COLUMN rows_total INTEGER NOT NULL DEFAULT 0;"
+          "ALTER TABLE import_batches ADD COLUMN rows_done INTEGER NOT NULL DEFAULT 0;"
+          "ALTER TABLE import_batches ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;",
+          // PostgreSQL
+          "ALTER TABLE import_batches ADD COLUMN rows_total BIGINT NOT NULL DEFAULT 0;"
+          "ALTER TABLE import_batches ADD COLUMN rows_done BIGINT NOT NULL DEFAULT 0;"
+          "ALTER TABLE import_batches ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;"};
+}
+
 }  // namespace mgmt::schema

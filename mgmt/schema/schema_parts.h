@@ -32,5 +32,6 @@ store::Migration v23();  // monitoring.cpp
 store::Migration v24();  // partners.cpp
 store::Migration v25();  // onboarding.cpp
 store::Migration v26();  // monitoring.cpp
+store::Migration v27();  // importing.cpp
 
 }  // namespace mgmt::schema
