@@ -40,6 +40,8 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v25(),
       schema::v26(),
       schema::v27(),
+      schema::v28(),
+      schema::v29(),
   };
   return migrations;
 }

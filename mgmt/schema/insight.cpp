@@ -75,4 +75,31 @@ store::Migration v7() {
           "CREATE INDEX insight_scores_rank ON insight_scores(tenant_id, score, customer_id);"};
 }
 
+store::Migration v29() {
+  return {29, "insight: the daily run of collect, train and score, one row per day",
+          // mgmt/insight (issue 26, ADR 0074): mgmtd's job "insight-daily" collects the days before
+          // today, retrains and scores at insight.daily-at; the row of a day (inserted under the
+          // singleton lock before the work) is what makes it run once a day with several mgmtd or
+          // after a restart. outcome: running | ok | failed; a failed (or interrupted) day is tried
+          // again an hour later, at most insight.daily-attempts times.
+          // SQLite
+          "CREATE TABLE insight_runs ("
+          "  day INTEGER PRIMARY KEY,"  // days since 1970-01-01 UTC
+          "  started_at INTEGER NOT NULL,"
+          "  finished_at INTEGER NOT NULL DEFAULT 0,"
+          "  attempts INTEGER NOT NULL DEFAULT 1,"
+          "  outcome TEXT NOT NULL,"
+          "  detail TEXT NOT NULL DEFAULT ''"
+          ");",
+          // PostgreSQL
+          "CREATE TABLE insight_runs ("
+          "  day BIGINT PRIMARY KEY,"
+          "  started_at BIGINT NOT NULL,"
+          "  finished_at BIGINT NOT NULL DEFAULT 0,"
+          "  attempts BIGINT NOT NULL DEFAULT 1,"
+          "  outcome TEXT NOT NULL,"
+          "  detail TEXT NOT NULL DEFAULT ''"
+          ");"};
+}
+
 }  // namespace mgmt::schema

@@ -276,4 +276,33 @@ store::Migration v26() {
           "ALTER TABLE fleet_alerts ADD COLUMN site TEXT NOT NULL DEFAULT '';"};
 }
 
+store::Migration v28() {
+  return {28, "the sessions open on each box at its last check-in",
+          // mgmt/monitoring (issue 26, ADR 0074): a box reports its open sessions by NAS in every
+          // check-in (core/sync_wire.h LiveNas); the row is rewritten only when the set changed
+          // (changed_at), so a quiet box costs no write. live: the list as JSON (at most 20,000
+          // usernames: the wire's bound); sessions: how many; omitted: those the box left out.
+          // An outage's impact (a silent box, an unreachable device) counts these customers too.
+          // SQLite
+          "CREATE TABLE box_live_sessions ("
+          "  box_id TEXT PRIMARY KEY,"
+          "  tenant_id TEXT NOT NULL,"
+          "  sessions INTEGER NOT NULL,"
+          "  omitted INTEGER NOT NULL DEFAULT 0,"
+          "  live TEXT NOT NULL,"
+          "  changed_at INTEGER NOT NULL"
+          ") WITHOUT ROWID;"
+          "CREATE INDEX box_live_sessions_tenant ON box_live_sessions(tenant_id);",
+          // PostgreSQL
+          "CREATE TABLE box_live_sessions ("
+          "  box_id TEXT PRIMARY KEY,"
+          "  tenant_id TEXT NOT NULL,"
+          "  sessions BIGINT NOT NULL,"
+          "  omitted BIGINT NOT NULL DEFAULT 0,"
+          "  live TEXT NOT NULL,"
+          "  changed_at BIGINT NOT NULL"
+          ");"
+          "CREATE INDEX box_live_sessions_tenant ON box_live_sessions(tenant_id);"};
+}
+
 }  // namespace mgmt::schema

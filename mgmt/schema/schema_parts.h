@@ -33,5 +33,7 @@ store::Migration v24();  // partners.cpp
 store::Migration v25();  // onboarding.cpp
 store::Migration v26();  // monitoring.cpp
 store::Migration v27();  // importing.cpp
+store::Migration v28();  // monitoring.cpp
+store::Migration v29();  // insight.cpp
 
 }  // namespace mgmt::schema

@@ -110,6 +110,8 @@ const std::vector<TableSpec>& platformTables() {
       {"partner_logos", {"partner_id"}},
       {"network_inventory", {"box_id", "name"}},  // migration 26: sites and links of network devices (ADR 0068)
       {"box_sites", {"box_id"}},
+      {"box_live_sessions", {"box_id"}},  // migration 28: the sessions open on each box (ADR 0074)
+      {"insight_runs", {"day"}},  // migration 29: the daily insight run (ADR 0074)
   };
   return tables;
 }

@@ -219,7 +219,12 @@ std::map<std::string, std::string> populate(Fixture& f) {
            // Sites and links of network devices (migration 26).
            "INSERT INTO network_inventory (box_id, name, tenant_id, site, upstream, note, updated_at, updated_by) "
            "VALUES ('d-1', 'sw1', '" + acme + "', 'Hill Road', 'r1', 'rack 2', 7, 'ops')",
-           "INSERT INTO box_sites (box_id, tenant_id, site, updated_at) VALUES ('d-1', '" + acme + "', 'Hill Road', 8)"}) {
+           "INSERT INTO box_sites (box_id, tenant_id, site, updated_at) VALUES ('d-1', '" + acme + "', 'Hill Road', 8)",
+           // The sessions open on a box (migration 28) and the daily insight run (migration 29).
+           "INSERT INTO box_live_sessions (box_id, tenant_id, sessions, omitted, live, changed_at) VALUES ('d-1', '" + acme +
+               "', 1, 0, '[{\"nas\":\"bras\",\"users\":[\"carol\"]}]', 9)",
+           "INSERT INTO insight_runs (day, started_at, finished_at, attempts, outcome, detail) "
+           "VALUES (20454, 10, 11, 1, 'ok', 'collected')"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
