@@ -42,6 +42,7 @@ const std::vector<store::Migration>& mgmtStorageMigrations() {
       schema::v27(),
       schema::v28(),
       schema::v29(),
+      schema::v30(),
   };
   return migrations;
 }

@@ -653,4 +653,31 @@ store::Migration v22() {
           "CREATE INDEX webhook_signatures_signed ON webhook_signatures(signed_at);"};
 }
 
+store::Migration v30() {
+  return {30, "billing: refund requests started from mgmt, by their idempotency key (ADR 0072)",
+          // refund_requests: each refund-create booked, by the key it was asked with, so the same key
+          // again (a console form submitted twice) answers the refund booked first without planning it
+          // again (a payment refunded in full has nothing left to plan).
+          // SQLite
+          "CREATE TABLE refund_requests ("
+          "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+          "  request_key TEXT NOT NULL,"
+          "  payment_id TEXT NOT NULL,"
+          "  refund_id TEXT NOT NULL,"
+          "  amount INTEGER NOT NULL,"
+          "  created_at INTEGER NOT NULL,"
+          "  PRIMARY KEY (tenant_id, request_key)"
+          ");",
+          // PostgreSQL
+          "CREATE TABLE refund_requests ("
+          "  tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+          "  request_key TEXT NOT NULL,"
+          "  payment_id TEXT NOT NULL,"
+          "  refund_id TEXT NOT NULL,"
+          "  amount BIGINT NOT NULL,"
+          "  created_at BIGINT NOT NULL,"
+          "  PRIMARY KEY (tenant_id, request_key)"
+          ");"};
+}
+
 }  // namespace mgmt::schema

@@ -35,5 +35,6 @@ store::Migration v26();  // monitoring.cpp
 store::Migration v27();  // importing.cpp
 store::Migration v28();  // monitoring.cpp
 store::Migration v29();  // insight.cpp
+store::Migration v30();  // billing.cpp
 
 }  // namespace mgmt::schema

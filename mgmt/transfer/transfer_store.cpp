@@ -112,6 +112,7 @@ const std::vector<TableSpec>& platformTables() {
       {"box_sites", {"box_id"}},
       {"box_live_sessions", {"box_id"}},  // migration 28: the sessions open on each box (ADR 0074)
       {"insight_runs", {"day"}},  // migration 29: the daily insight run (ADR 0074)
+      {"refund_requests", {"tenant_id", "request_key"}},  // migration 30: refunds started from mgmt, by key (ADR 0072)
   };
   return tables;
 }

@@ -224,7 +224,10 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO box_live_sessions (box_id, tenant_id, sessions, omitted, live, changed_at) VALUES ('d-1', '" + acme +
                "', 1, 0, '[{\"nas\":\"bras\",\"users\":[\"carol\"]}]', 9)",
            "INSERT INTO insight_runs (day, started_at, finished_at, attempts, outcome, detail) "
-           "VALUES (20454, 10, 11, 1, 'ok', 'collected')"}) {
+           "VALUES (20454, 10, 11, 1, 'ok', 'collected')",
+           // A refund started from mgmt, by its key (migration 30).
+           "INSERT INTO refund_requests (tenant_id, request_key, payment_id, refund_id, amount, created_at) VALUES ('" + acme +
+               "', 'form-1', 'pay-1', 're_1', 500, 12)"}) {
     core::Status s = f.storage->transact([&sql](Transaction& tx) { return tx.exec(sql).status(); });
     CHECK_TRUE_TEXT(s.isOk(), (sql + ": " + s.toString()).c_str());
   }
