@@ -9,7 +9,9 @@
   an expired certificate, garbage, a chain that does not verify to the given CA, a CRL of another CA.
 - A good set is written (the key 0600) and used at once: eapol_test (PEAP) trusts only the new
   server CA and logs in without a restart; the install is an event.
-- `eap crl` replaces the CRL alone (checked against the installed CA).
+- `eap crl` replaces the CRL alone (checked against the installed CA), in use at once: eapol_test
+  (EAP-TLS) with a client certificate it revokes is refused, one it does not is let in. A CRL past
+  its next update is an error in `certs` and refuses every client certificate until a new one.
 - The management plane's CA issues it (ADR 0069): the box enrolled to a real mgmtd gets an EAP
   certificate for DEVICE.TENANT.eap-domain, installed through `eap install`'s path; eapol_test (PEAP)
   trusting only the mgmt CA and checking that name (domain_match, domain_suffix_match on the tenant)
@@ -42,11 +44,11 @@ def make_ca(d, name):
             "-subj", f"/CN={name}", "-keyout", f"{name}.key", "-out", f"{name}.pem", cwd=d)
 
 
-def make_cert(d, ca, name, cn, days, san=None):
+def make_cert(d, ca, name, cn, days, san=None, eku="serverAuth"):
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={cn}",
             "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=d)
     with open(os.path.join(d, f"{name}.ext"), "w") as f:
-        f.write("extendedKeyUsage=serverAuth\n" + (f"subjectAltName={san}\n" if san else ""))
+        f.write(f"extendedKeyUsage={eku}\n" + (f"subjectAltName={san}\n" if san else ""))
     openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
             "-days", str(days), "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=d)
     return os.path.join(d, f"{name}.pem"), os.path.join(d, f"{name}.key")
@@ -89,8 +91,12 @@ class EapCerts(unittest.TestCase):
         # Running now: a server certificate 10 days from its end (a warning at the default 30 days).
         cls.old = make_cert(d, "server-ca", "old", "radius.old.example.net", 10, "DNS:radius.old.example.net")
         cls.new = make_cert(d, "server-ca-2", "new", "radius.example.net", 400, "DNS:radius.example.net")
-        cls.carol = make_cert(d, "client-ca", "carol", "carol", 30)
-        cls.dave = make_cert(d, "client-ca", "dave", "dave", 30)
+        # EAP-TLS clients of the operator's CA: carol revoked from the start, dave by `eap crl`, erin never.
+        cls.carol = make_cert(d, "client-ca", "carol", "carol", 30, eku="clientAuth")
+        cls.dave = make_cert(d, "client-ca", "dave", "dave", 30, eku="clientAuth")
+        cls.erin = make_cert(d, "client-ca", "erin", "erin", 30, eku="clientAuth")
+        with open(os.path.join(d, "server-cas.pem"), "wb") as f:  # what the clients trust, before and after d
+            f.write(read(os.path.join(d, "server-ca.pem")) + read(os.path.join(d, "server-ca-2.pem")))
         cls.crl1 = make_crl(d, "client-ca", [cls.carol[0]])
         # An expired one, of the new CA and for the new key.
         openssl("req", "-new", "-key", "new.key", "-subj", "/CN=radius.example.net", "-out", "expired.csr", cwd=d)
@@ -114,6 +120,8 @@ class EapCerts(unittest.TestCase):
         ctl("nas", "add", "--name", "ap-1", "--address", "127.0.0.1", "--secret", SECRET)
         ctl("plan", "add", "--name", "home", "--down", "20M", "--up", "10M")
         ctl("subscriber", "add", "--username", "alice", "--password", "alice-pw", "--plan", "home")
+        for user in ("carol", "dave", "erin"):
+            ctl("subscriber", "add", "--username", user, "--password", user + "-unused-pw", "--plan", "home")
         cls.port = cls.edged.ctl_json("status")["radius"]["auth-port"]
 
     @classmethod
@@ -128,10 +136,19 @@ class EapCerts(unittest.TestCase):
         return {k: read(p) for k, p in self.paths.items()}
 
     def peap(self, ca, check=""):
-        conf = os.path.join(self.tmp.path, "peap.conf")
+        return self.eapol('eap=PEAP\n  identity="alice"\n  password="alice-pw"\n  phase2="auth=MSCHAPV2"\n'
+                          f'  ca_cert="{ca}"\n{check}')
+
+    def eap_tls(self, client):
+        """An EAP-TLS login with `client` (certificate, key), its CN the user name."""
+        cn = os.path.splitext(os.path.basename(client[0]))[0]
+        return self.eapol(f'eap=TLS\n  identity="{cn}"\n  ca_cert="{os.path.join(self.d, "server-cas.pem")}"\n'
+                          f'  client_cert="{client[0]}"\n  private_key="{client[1]}"\n')
+
+    def eapol(self, network):
+        conf = os.path.join(self.tmp.path, "eapol.conf")
         with open(conf, "w") as f:
-            f.write('network={\n  key_mgmt=WPA-EAP\n  eapol_flags=0\n  eap=PEAP\n  identity="alice"\n'
-                    f'  password="alice-pw"\n  phase2="auth=MSCHAPV2"\n  ca_cert="{ca}"\n{check}}}\n')
+            f.write(f"network={{\n  key_mgmt=WPA-EAP\n  eapol_flags=0\n  {network}}}\n")
         r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", str(self.port), "-s", SECRET, "-t", "10"],
                            capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout + r.stderr
@@ -218,6 +235,13 @@ class EapCerts(unittest.TestCase):
         self.assertNotIn("PRIVATE KEY", self.edged.read_log())
 
     def test_e_crl_alone(self):
+        # EAP-TLS before: carol (on the first CRL) refused, dave let in.
+        rc, out = self.eap_tls(self.carol)
+        self.assertNotEqual(rc, 0, out[-1500:])
+        self.assertIn("Access-Reject", out)
+        self.assertRegex(self.edged.read_log(), r"user=carol .*eap-tls: TLS handshake: client certificate: .*revoked")
+        rc, out = self.eap_tls(self.dave)
+        self.assertEqual(rc, 0, out[-1500:])
         before = self.installed()
         r = self.edged.ctl("eap", "crl", make_crl(self.d, "rogue-ca", []), check=False)
         self.assertEqual(r.returncode, 1)
@@ -228,6 +252,43 @@ class EapCerts(unittest.TestCase):
         self.assertRegex(r.stdout, r"EAP CRL installed and in use: 2 revoked certificate\(s\)")
         self.assertEqual(read(self.paths["crl"]), read(crl2))
         self.assertEqual(self.entry(self.edged.ctl_json("certs"), "eap-crl")["crls"][0]["revoked"], 2)
+        # In use at once, no reload by hand: dave is refused now, as revoked; erin still logs in.
+        rc, out = self.eap_tls(self.dave)
+        self.assertNotEqual(rc, 0, out[-1500:])
+        self.assertIn("Access-Reject", out)
+        self.assertRegex(self.edged.read_log(), r"user=dave .*eap-tls: TLS handshake: client certificate: .*revoked")
+        rc, out = self.eap_tls(self.erin)
+        self.assertEqual(rc, 0, out[-1500:])
+        self.assertIn("SUCCESS", out)
+        self.assertIn("MPPE keys OK: 1  mismatch: 0", out)
+
+    def test_e_stale_crl_refuses_every_client_until_a_new_one(self):
+        # A CRL past its next update (put in place by hand, read by a reload; `eap crl` refuses one):
+        # the view says so as an error, and mbedTLS refuses every client certificate, erin's too.
+        work = os.path.join(self.d, "client-ca-db")
+        stale = os.path.join(self.d, "client-ca-stale-crl.pem")
+        openssl("ca", "-config", "ca.cnf", "-keyfile", f"{self.d}/client-ca.key", "-cert", f"{self.d}/client-ca.pem",
+                "-gencrl", "-crl_lastupdate", "20250101000000Z", "-crl_nextupdate", "20250108000000Z", "-out", stale,
+                cwd=work)
+        r = self.edged.ctl("eap", "crl", stale, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("crl: out of date: its next update was due 2025-01-08", r.stderr)
+        with open(self.paths["crl"], "wb") as f:
+            f.write(read(stale))
+        self.edged.ctl("config-reload")
+        crl = self.entry(self.edged.ctl_json("certs"), "eap-crl")
+        self.assertEqual(crl["state"], "error", crl)
+        self.assertEqual(crl["message"], "out of date since 2025-01-08: every client certificate is refused until a "
+                                         "new CRL is installed")
+        self.assertRegex(crl["crls"][0]["next-update"], r"^2025-01-08T00:00:00")
+        rc, out = self.eap_tls(self.erin)
+        self.assertNotEqual(rc, 0, out[-1500:])
+        self.assertRegex(self.edged.read_log(), r"user=erin .*eap-tls: TLS handshake: client certificate: .*CRL is expired")
+        r = self.edged.ctl("eap", "crl", make_crl(self.d, "client-ca", []))
+        self.assertIn("EAP CRL installed and in use", r.stdout)
+        self.assertEqual(self.entry(self.edged.ctl_json("certs"), "eap-crl")["state"], "ok")
+        rc, out = self.eap_tls(self.erin)
+        self.assertEqual(rc, 0, out[-1500:])
 
     def test_f_the_management_plane_issues_and_renews_it(self):
         mgmt = Mgmtd(os.path.join(self.tmp.path, "mgmt"), {"device-poll-interval": 1}).start()

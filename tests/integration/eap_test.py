@@ -4,6 +4,8 @@
   one from a rogue CA and a revoked one (on eap-crl) are refused.
 - PEAPv0/EAP-MSCHAPv2 and EAP-TTLS with PAP and with MS-CHAPv2 inside: right password accepted,
   wrong password refused.
+- PEAP crypto binding: optional (the default) lets a peer that ignores it in; required (an edged of
+  its own) refuses that peer and lets one that answers it in.
 - Every accept: eapol_test compares the MPPE keys it derived from the TLS session with the
   MS-MPPE-Recv-Key/Send-Key edged sent ("MPPE keys OK: 1  mismatch: 0"), and the plan's attributes
   are in the Access-Accept.
@@ -281,6 +283,40 @@ class Eap(unittest.TestCase):
         rc, out = self.eapol(dict(net, password=self.q("wrong-pw"), phase1=self.q("peapver=0")))
         self.assert_refused(rc, out)
         self.assertIn("E=691", out)
+
+    def test_peap_crypto_binding_required(self):
+        """eap-peap-crypto-binding required, on an edged of its own (the setting takes a restart): a
+        peer that ignores the Crypto-Binding TLV (crypto_binding=0) is rejected after its right
+        password, the log naming why; one that answers it (crypto_binding=2, and wpa_supplicant's
+        default 1, as the operator guide says) logs in with the compound keys."""
+        tmp = TempDir()
+        strict = Edged(tmp.path, extra={"radius": {
+            "listen": "127.0.0.1", "auth-port": 0, "acct-port": 0, "threads": 1,
+            "eap-certificate": self.server_cert, "eap-key": self.server_key,
+            "eap-peap-crypto-binding": "required"}}).start()
+        try:
+            strict.ctl("nas", "add", "--name", "ap-1", "--address", "127.0.0.1", "--secret", SECRET,
+                       "--vendor", "mikrotik")
+            strict.ctl("plan", "add", "--name", "home", "--down", "20M", "--up", "10M", "--interim", "0")
+            strict.ctl("subscriber", "add", "--username", "alice", "--password", "alice-pw", "--plan", "home")
+            port = strict.ctl_json("status")["radius"]["auth-port"]
+            net = {"eap": "PEAP", "identity": self.q("alice"), "anonymous_identity": self.q("anonymous"),
+                   "password": self.q("alice-pw"), "ca_cert": self.server_ca(), "phase2": self.q("auth=MSCHAPV2")}
+            rc, out = self.eapol(dict(net, phase1=self.q("peapver=0 crypto_binding=0")), port=port)
+            self.assert_refused(rc, out)
+            self.assertIn("EAP-MSCHAPV2: Authentication succeeded", out)  # the password was right
+            self.assertNotIn("EAP-PEAP: CSK", out)
+            self.assertRegex(strict.read_log(), r"auth reject: .*user=alice .*PEAP crypto binding: required "
+                                                r"\(eap-peap-crypto-binding\), the peer sent none")
+            for phase1 in ("peapver=0 crypto_binding=2", "peapver=0"):
+                with self.subTest(phase1=phase1):
+                    rc, out = self.eapol(dict(net, phase1=self.q(phase1)), port=port)
+                    self.assert_accepted(rc, out)
+                    self.assertIn("EAP-PEAP: Valid cryptobinding TLV received", out)
+                    self.assertIn("EAP-PEAP: CSK", out)
+        finally:
+            strict.stop()
+            tmp.cleanup()
 
     def test_peap_mschapv2_with_an_imported_nt_hash(self):
         net = {"eap": "PEAP", "identity": self.q("nthash"), "anonymous_identity": self.q("anonymous"),
