@@ -5,6 +5,7 @@ every page as a viewer, a technician and an admin. Screenshots land in EDGE_ARTI
 import hashlib
 import json
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -58,7 +59,8 @@ def shots(src, url, out, account, pages, prefix=()):
 
 def eap_files(d):
     """EAP's files, made with the openssl CLI: a server certificate 10 days from its end (the
-    Certificates page warns), its CA as the client CA, and that CA's CRL."""
+    Certificates page warns), its CA as the client CA, and that CA's CRL, due for its next update in
+    2 days (the page warns too)."""
     os.makedirs(d)
     run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True, timeout=60)  # noqa: E731
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
@@ -71,7 +73,7 @@ def eap_files(d):
     open(os.path.join(d, "index.txt"), "w").close()
     with open(os.path.join(d, "ca.cnf"), "w") as f:
         f.write("[ ca ]\ndefault_ca = c\n[ c ]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\n"
-                "default_crl_days = 30\n")
+                "default_crl_days = 2\n")
     with open(os.path.join(d, "crlnumber"), "w") as f:
         f.write("01\n")
     run("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "crl.pem")
@@ -185,6 +187,10 @@ class WebUi(unittest.TestCase):
         self.assertIn("1 session online.", text["webui-phone-sessions"])  # one, not "1 sessions"
         self.assertIn("sign-in code", text["webui-phone-account-totp"].lower())
         self.assertRegex(text["webui-phone-certificates"], r"EAP server certificate\s+Warning\s+(9|10)\s+expires in")
+        # The CRL 2 days before its next update: a warning saying when (its details: the walk).
+        due = re.search(r"EAP client CRL\s+Warning\s+[01]\s+next update due (\d{4}-\d\d-\d\d): install a new CRL before then",
+                        text["webui-phone-certificates"])
+        self.assertIsNotNone(due, text["webui-phone-certificates"])
         for name in ("vera", "tomas", "ada"):
             self.assertIn(name, text["webui-phone-accounts"])
         print("phone screenshots in", out)
@@ -234,6 +240,11 @@ class WebUi(unittest.TestCase):
         self.assertEqual(checks["certificates-field-error"], ["not a PEM certificate (no '-----BEGIN CERTIFICATE-----' line)"])
         self.assertIn("expires in", checks["certificates-text"])
         self.assertIn("radius.example.net", checks["certificates-text"])
+        # The CRL's details: its updates (the next one 2 days on) and its entries.
+        self.assertRegex(checks["certificates-text"], r"EAP client CRL\s+File .*crl\.pem \(radius\.eap-crl\)\s+Issuer\s+"
+                                                      r"CN=Example ISP EAP CA\s+Updated\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+"
+                                                      r"Next update\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+Revoked entries\s+0\s+State\s+"
+                                                      r"next update due \d{4}-\d\d-\d\d: install a new CRL before then")
         self.assertIn("EAP certificate installed and in use: CN=radius2.example.net", checks["certificates-installed"])
         self.assertIn("expires in", checks["certificates-after-install"])
         eap = os.path.join(self.tmp.path, "eap")
