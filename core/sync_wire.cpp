@@ -2,6 +2,7 @@
 
 #include "core/pki.h"
 
+#include <algorithm>
 #include <cctype>
 #include <tuple>
 #include <utility>
@@ -68,6 +69,17 @@ Status readValue(const char* key, const Json& v, Json& out) {
   out = v;
   return Status::ok();
 }
+// A list of texts (a LiveNas's usernames).
+Status readValue(const char* key, const Json& v, std::vector<std::string>& out) {
+  if (!v.is_array()) return typeError(key, "list", v);
+  out.clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string())
+      return invalidArgument(std::string(key) + "[" + std::to_string(i) + "]: expected string, got " + jsonTypeName(v[i]));
+    out.push_back(v[i].get<std::string>());
+  }
+  return Status::ok();
+}
 // A list of another wire type; an item's error reads "key[i]: ...".
 template <class U>
 Status readValue(const char* key, const Json& v, std::vector<U>& out) {
@@ -86,6 +98,7 @@ Json writeValue(const std::string& v) { return v; }
 Json writeValue(int64_t v) { return v; }
 Json writeValue(bool v) { return v; }
 Json writeValue(const Json& v) { return v; }
+Json writeValue(const std::vector<std::string>& v) { return Json(v); }
 template <class U>
 Json writeValue(const std::vector<U>& items) {
   Json out = Json::array();
@@ -166,14 +179,39 @@ struct Wire<RenewResponse> {
 };
 
 template <>
+struct Wire<LiveNas> {
+  static constexpr auto fields = std::make_tuple(field("nas", &LiveNas::nas), field("users", &LiveNas::users));
+};
+template <>
+Status checkValues(const LiveNas& v) {
+  if (v.nas.size() > kMaxLiveName) return invalidArgument("field 'nas': longer than 253 bytes");
+  for (const std::string& u : v.users)
+    if (u.empty() || u.size() > kMaxLiveName) return invalidArgument("field 'users': a username empty or past 253 bytes");
+  return Status::ok();
+}
+
+template <>
 struct Wire<CheckinRequest> {
   using T = CheckinRequest;
   static constexpr auto fields = std::make_tuple(
       field("version", &T::version), field("uptime", &T::uptime), field("clock", &T::clock),
       field("subscribers", &T::subscribers), field("sessions", &T::sessions), field("backlog", &T::backlog),
       field("license-id", &T::licenseId), field("license-state", &T::licenseState), field("cursor", &T::cursor),
-      field("health", &T::health, kOptional));
+      field("health", &T::health, kOptional), field("live", &T::live, kOptional),
+      field("live-omitted", &T::liveOmitted, kOptional));
 };
+template <>
+Status checkValues(const CheckinRequest& v) {
+  size_t users = 0, bytes = 0;
+  for (const LiveNas& n : v.live) {
+    users += n.users.size();
+    for (const std::string& u : n.users) bytes += u.size();
+  }
+  if (users > kMaxLiveSessions || bytes > kMaxLiveBytes)
+    return invalidArgument("field 'live': more than 20000 usernames or 512 KiB of them");
+  if (v.liveOmitted < 0) return invalidArgument("field 'live-omitted': negative");
+  return Status::ok();
+}
 
 template <>
 struct Wire<Command> {
@@ -306,6 +344,37 @@ constexpr const char* kTokenPrefix = "edge1.";
   Result<T> fromJson(const Json& j, T*) { return readFields<T>(j); }
 EDGE_SYNC_WIRE_TYPES(EDGE_SYNC_JSON)
 #undef EDGE_SYNC_JSON
+
+std::vector<LiveNas> groupLiveSessions(std::vector<std::pair<std::string, std::string>> sessions, int64_t* omitted) {
+  std::sort(sessions.begin(), sessions.end());
+  sessions.erase(std::unique(sessions.begin(), sessions.end()), sessions.end());
+  // A name's size as a JSON string, escapes included; 0 for one that is not UTF-8 (JSON cannot carry
+  // it, and the ledger keeps whatever a NAS sent).
+  auto wireSize = [](const std::string& s) -> size_t {
+    try {
+      return Json(s).dump().size();
+    } catch (const Json::exception&) {
+      return 0;
+    }
+  };
+  std::vector<LiveNas> out;
+  size_t users = 0, bytes = 0;
+  int64_t left = 0;
+  for (const auto& [nas, user] : sessions) {
+    const size_t cost = wireSize(user);
+    if (user.empty() || user.size() > kMaxLiveName || nas.size() > kMaxLiveName || cost == 0 || wireSize(nas) == 0 ||
+        users >= kMaxLiveSessions || bytes + cost > kMaxLiveBytes) {
+      ++left;
+      continue;
+    }
+    if (out.empty() || out.back().nas != nas) out.push_back(LiveNas{nas, {}});
+    out.back().users.push_back(user);
+    ++users;
+    bytes += cost;
+  }
+  if (omitted != nullptr) *omitted = left;
+  return out;
+}
 
 // The token is the claim's JSON (its own table above) in base64url behind a version prefix, so it
 // is one word to copy and paste.

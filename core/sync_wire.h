@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.h"
@@ -72,6 +73,18 @@ struct RenewResponse {
   std::string eapName;
 };
 
+// The sessions open on the box at a check-in through one NAS client (ADR 0074): mgmt counts their
+// subscribers in an outage's impact (a silent box; an unreachable device serving that NAS).
+struct LiveNas {
+  std::string nas;                 // the NAS client's name on the box
+  std::vector<std::string> users;  // usernames with a session open through it (each once, sorted)
+};
+// Bounds of CheckinRequest::live: mgmt refuses a check-in past them (fromJson names the field), the
+// box keeps within them (groupLiveSessions counts what it leaves out).
+inline constexpr size_t kMaxLiveSessions = 20000;   // usernames in all
+inline constexpr size_t kMaxLiveBytes = 512 * 1024; // of usernames (the box counts them as JSON strings)
+inline constexpr size_t kMaxLiveName = 253;         // bytes of one username or NAS name (RFC 2865 5.1)
+
 struct CheckinRequest {
   std::string version;
   int64_t uptime = 0;          // seconds
@@ -83,7 +96,15 @@ struct CheckinRequest {
   std::string licenseState;    // core::licenseStateName
   int64_t cursor = 0;          // the change cursor the box has applied
   Json health = Json::object();  // free-form health figures (disk, alerts, apply errors)
+  // The sessions open now, by NAS (ADR 0074), and how many the box left out to stay in the bounds.
+  std::vector<LiveNas> live;
+  int64_t liveOmitted = 0;
 };
+
+// The box's open sessions as (NAS, username) pairs grouped for a check-in: by NAS then username,
+// each pair once; an empty username, a name past kMaxLiveName bytes or not UTF-8, and what would go past
+// kMaxLiveSessions usernames or kMaxLiveBytes are left out, and *omitted counts every pair left out.
+std::vector<LiveNas> groupLiveSessions(std::vector<std::pair<std::string, std::string>> sessions, int64_t* omitted);
 
 struct Command {
   int64_t id = 0;
@@ -193,6 +214,7 @@ struct CommandResult {
   X(EnrollResponse) \
   X(RenewRequest) \
   X(RenewResponse) \
+  X(LiveNas) \
   X(CheckinRequest) \
   X(Command) \
   X(CentralAccount) \

@@ -357,10 +357,13 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({integer("day").range(0, 1000000)})
           .role("platform")
           .action(),
-      command("insight-collect", "insight collect", "--tenant T [--day D]", "write day D's features (default yesterday) of every customer holding a subscriber from the platform's data: usage and sessions from the closed sessions, outage minutes from the outage alerts listing them (docs/insight.md)")
+      command("insight-collect", "insight collect", "--tenant T [--day D]", "write day D's features (default yesterday) of every customer holding a subscriber from the platform's data: usage and sessions from the closed sessions, outage minutes from the outage alerts listing them, top-ups paid that day, the dunning step (docs/insight.md)")
           .args({tenant(), integer("day").range(0, 1000000)})
           .role("tenant")
           .action(),
+      command("insight-runs", "insight runs", "[--limit N]", "the daily run of collect, train and score (insight.daily-at, UTC): on or off, when it runs next, and the last runs with their outcome and what they did")
+          .args({integer("limit").range(1, 400)})
+          .role("platform"),
       command("insight-score", "insight score", "--tenant T [--day D]", "score the tenant's active customers with its churn model (the prior while it has none)")
           .args({tenant(), integer("day").range(0, 1000000)})
           .role("tenant")
@@ -401,7 +404,7 @@ const std::vector<Spec>& mgmtCommandSpecs() {
           .args({tenant(), integer("id", true).range(1, INT64_MAX), integer("limit").range(1, 100000)})
           .positional("id")
           .role("tenant"),
-      command("network-device-list", "network-device list", "--tenant T", "the network devices the tenant's boxes poll over SNMP, as last reported, and those described here: reachable or since when not, uptime, interfaces down, site, what hangs off each, the NAS they serve and how many subscribers had a session through them within the impact window, the open device-unreachable alert")
+      command("network-device-list", "network-device list", "--tenant T", "the network devices the tenant's boxes poll over SNMP, as last reported, and those described here: reachable or since when not, uptime, interfaces down, site, what hangs off each, the NAS they serve and how many subscribers had a session through them within the impact window and how many are online through them now, the open device-unreachable alert")
           .args({tenant()})
           .role("tenant"),
       command("network-device-put", "network-device put", "--tenant T --box ID --name N [--site S] [--upstream DEVICE] [--note TEXT]", "describe a network device of a box (added, or its description replaced): its site (alerts of one site are grouped), the device of the same box it hangs off (its outage takes that device's customers too) and a note")

@@ -123,7 +123,29 @@ std::shared_ptr<const core::ConfigTable<MonitoringSettings>> monitoringTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<InsightSettings>> insightTable() {
+  auto t = std::make_shared<core::ConfigTable<InsightSettings>>();
+  t->boolean("daily", &InsightSettings::daily, true,
+             "Collect the customers' daily features, retrain the churn models and score every tenant once a day "
+             "(one mgmtd runs it)")
+      .string("daily-at", &InsightSettings::dailyAt, "02:30", "The time of day (HH:MM, UTC) the daily run starts",
+              [](const std::string& v) { return parseTimeOfDay(v).status(); })
+      .integer("daily-attempts", &InsightSettings::dailyAttempts, 3, 1, 24,
+               "Tries of a day whose run failed or was interrupted, an hour apart");
+  return t;
+}
+
 }  // namespace
+
+core::Result<int> parseTimeOfDay(const std::string& text) {
+  auto digit = [&text](size_t i) { return text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : -100; };
+  const bool shaped = text.size() == 5 && text[2] == ':';
+  const int h = shaped ? digit(0) * 10 + digit(1) : -1;
+  const int m = shaped ? digit(3) * 10 + digit(4) : -1;
+  if (h < 0 || h > 23 || m < 0 || m > 59)
+    return core::invalidArgument("'" + text + "' is not a time of day as HH:MM (24 h), such as 02:30");
+  return h * 60 + m;
+}
 
 store::StorageConfig MgmtConfig::storageConfig() const {
   store::StorageConfig config;
@@ -220,6 +242,8 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
         .section("payments", &MgmtConfig::payments, paymentsTable(), "The online payment provider")
         .section("monitoring", &MgmtConfig::monitoring, monitoringTable(),
                  "Fleet monitoring: alerts when boxes go silent, their impact, notifications (ADR 0054)")
+        .section("insight", &MgmtConfig::insight, insightTable(),
+                 "Insight's daily run: features, churn models and scores (ADR 0074)")
         .check([](const MgmtConfig& c) -> core::Status {
           if (c.caCert.empty() != c.caKey.empty()) return core::invalidArgument("ca-cert and ca-key go together");
           if (!c.publicUrl.empty() && c.publicUrl.rfind("https://", 0) != 0)

@@ -67,6 +67,16 @@ struct MonitoringSettings {
   std::string notifyCaFile;         // PEM trust anchors for SMS providers and webhook receivers
 };
 
+// Insight's daily run (mgmt/insight/daily_run.h, ADR 0074): collect, retrain and score once a day.
+struct InsightSettings {
+  bool daily = true;
+  std::string dailyAt = "02:30";  // UTC
+  int64_t dailyAttempts = 3;      // tries of a failed day, an hour apart
+};
+
+// "HH:MM" (24 h) as minutes after midnight; the refusal says the format.
+core::Result<int> parseTimeOfDay(const std::string& text);
+
 struct MgmtConfig {
   std::string dataDir;
   std::string controlSocket;
@@ -96,6 +106,7 @@ struct MgmtConfig {
   MailSettings mail;
   PaymentSettings payments;
   MonitoringSettings monitoring;
+  InsightSettings insight;
   SignupSettings signup;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }

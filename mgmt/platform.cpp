@@ -15,6 +15,7 @@
 #include "mgmt/insight/insight_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/monitoring/monitoring_commands.h"
+#include "mgmt/monitoring/live_store.h"
 #include "mgmt/monitoring/monitoring_store.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
@@ -79,6 +80,15 @@ partners::ProgramService::Deps programDeps(const MgmtConfig& config, store::Stor
   return d;
 }
 
+// Insight's daily run from the insight section (daily-at checked when the configuration was read).
+insight::InsightOptions insightOptions(const MgmtConfig& config) {
+  insight::InsightOptions o;
+  o.daily = config.insight.daily;
+  o.dailyMinute = parseTimeOfDay(config.insight.dailyAt).valueOr(150);
+  o.dailyAttempts = static_cast<int>(config.insight.dailyAttempts);
+  return o;
+}
+
 // Links in signup mail point at the admin API (or mail.link-url).
 onboarding::OnboardingService::Deps onboardingDeps(const MgmtConfig& config, store::Storage& storage,
                                                    const core::Clock& clock, tenancy::TenancyService& tenancy,
@@ -133,7 +143,11 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       audit({storage, clock}),
       fleet({storage, authority, clock, [&config] { return config.effectivePublicUrl(); }, config.devicePollInterval,
              config.certificateDays, config.dunningPollInterval, &billing::DunningService::tenantInDunning,
-             &billing::deliverUndeliveredTopups, config.eapDomain}),
+             &billing::deliverUndeliveredTopups, config.eapDomain,
+             // The sessions a box has open go to monitoring for an outage's impact (ADR 0074).
+             [](store::Transaction& tx, const fleet::Device& d, const core::sync::CheckinRequest& r, int64_t now) {
+               return monitoring::LiveStore(tx).put(d.id, d.tenantId, r.live, r.liveOmitted, now);
+             }}),
       rollouts({storage, clock,
                 [&config]() -> core::Result<std::string> {
                   if (config.firmwareKey.empty()) return core::failedPrecondition("firmware-key: not configured");
@@ -152,7 +166,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
                [&config](const std::string& tenantName) { return config.effectiveLinkUrl() + "/selfcare/" + tenantName + "/invoices"; }}),
       customers({storage, clock}),
       importing({storage, clock}),
-      insight(storage, insight::InsightOptions{}),
+      insight(storage, insightOptions(config)),
       monitoring({storage, clock,
                   monitoring::MonitoringOptions{config.devicePollInterval, config.monitoring.missedPolls,
                                                 config.monitoring.impactWindow, config.monitoring.maintenanceLead,

@@ -347,6 +347,19 @@ core::Status SyncAgent::cycle(State& s) {
   std::optional<core::License> license = license_.current();
   in.licenseId = license ? license->id : "";
   in.backlog = std::max<int64_t>(0, in.backlog - s.usageWatermark);
+  // The sessions open now, by NAS, for an outage's impact on mgmt (ADR 0074): the ledger's live
+  // sessions young ones included, read on the journal's connection (never the writer). A failed read
+  // costs this check-in its list, not the check-in.
+  core::Result<std::vector<aaa::acct::SessionRow>> live =
+      withReaders([](core::Database&, core::Database& journal) { return aaa::acct::liveSessionsNow(journal, ""); });
+  if (live.isOk()) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    pairs.reserve(live->size());
+    for (const aaa::acct::SessionRow& row : *live) pairs.emplace_back(row.nas, row.username);
+    in.live = core::sync::groupLiveSessions(std::move(pairs), &in.liveOmitted);
+  } else {
+    core::logWarning("sync: reading the open sessions for the check-in: ", live.status().message());
+  }
   core::Result<Json> answer = call(s, "POST", "/v1/checkin", core::sync::toJson(in));
   if (!answer.isOk()) return answer.status();
   core::Result<core::sync::CheckinResponse> out = core::sync::fromJson<core::sync::CheckinResponse>(*answer);

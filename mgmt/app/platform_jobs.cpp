@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "mgmt/insight/daily_run.h"
 
 namespace mgmt::app {
 
@@ -37,6 +38,15 @@ core::Status PlatformJobs::start() {
         [base](const std::string& tenantName) { return base + "/selfcare/" + tenantName + "/"; }});
   }
   thread_ = std::thread([this] { loop(); });
+  insightThread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      runInsightDaily();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stopping_; });
+    }
+  });
   return core::Status::ok();
 }
 
@@ -47,6 +57,18 @@ void PlatformJobs::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (insightThread_.joinable()) insightThread_.join();
+}
+
+void PlatformJobs::runInsightDaily() {
+  core::Result<bool> ran = storage_.withSingletonLock("insight-daily", [this]() -> core::Status {
+    EDGE_ASSIGN_OR_RETURN(std::optional<insight::InsightRun> r,
+                          insight::DailyInsight(platform_.insight).runIfDue(platform_.monitoring.now()));
+    if (r && r->outcome == "ok") core::logInfo("mgmtd: insight's daily run: ", r->detail);
+    if (r && r->outcome != "ok") core::logWarning("mgmtd: insight's daily run failed: ", r->detail);
+    return core::Status::ok();
+  });
+  if (!ran.isOk()) core::logWarning("mgmtd: the insight-daily job failed: ", ran.status().toString());
 }
 
 void PlatformJobs::runOnce(bool lifecycle, bool dunning) {

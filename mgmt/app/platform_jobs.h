@@ -7,6 +7,8 @@
 // to their step (singleton "dunning:<tenant>" each, ADR 0047). With several mgmtd, one of them runs each at a time
 // (Storage::withSingletonLock). Every monitoring.check-interval seconds fleet monitoring checks the boxes,
 // queues notifications and delivers SMS and webhooks (singleton "monitoring", ADR 0054).
+// Insight's daily run (collect, retrain, score; singleton "insight-daily", ADR 0074) has a thread of
+// its own, checking every minute, so a long training never holds up mail or monitoring.
 // Failures are logged and retried at the next round.
 #pragma once
 
@@ -35,6 +37,8 @@ class PlatformJobs {
   // One round of everything, on the caller's thread (tests); the demo lifecycle and dunning only
   // when asked (they run every minute and every 10 minutes).
   void runOnce(bool lifecycle, bool dunning = false);
+  // Insight's daily run when it is due (mgmt/insight/daily_run.h), on the caller's thread.
+  void runInsightDaily();
 
  private:
   void loop();
@@ -48,6 +52,7 @@ class PlatformJobs {
   std::unique_ptr<monitoring::NotifyTransport> notifyTransport_;  // SMS and webhooks over HTTPS
   std::chrono::steady_clock::time_point nextMonitoring_{};
   std::thread thread_;
+  std::thread insightThread_;  // runInsightDaily every minute; waits on cv_ like thread_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

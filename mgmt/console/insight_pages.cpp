@@ -1,7 +1,7 @@
 // The console's insight pages (issue 26, ADR 0042 and 0059). The platform's Tenant health: the
 // distribution of the tenants' health scores as an SVG histogram, each tenant's score with its
 // weighted factors, the churn list (tenants to watch or at risk, weakest first) and the premium upsell
-// candidates. A tenant's Customer insight: the retention list (the top 20% at risk, the factors in
+// candidates, and insight's daily run (when next, the last runs and their outcome). A tenant's Customer insight: the retention list (the top 20% at risk, the factors in
 // words and a suggested action) and the customer upsell candidates. Reads are the insight commands
 // of mgmtd's table, called with the visitor's caller like every page.
 #include <algorithm>
@@ -88,8 +88,25 @@ HttpResponse Console::healthPage(const HttpRequest&, const Visitor& v) {
   }
   std::stable_sort(weak.begin(), weak.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [score, row] : weak) churn.push_back(row);
+  // Insight's daily run (ADR 0074): on or off, the next and the last runs with their outcome.
+  core::ControlReply daily = run(v, "insight-runs", Json{{"limit", 7}});
+  if (!daily.ok()) return refuse(v, daily);
+  Json runs = Json::array();
+  for (const Json& x : daily.arguments["runs"])
+    runs.push_back({{"day", minuteUtc(number(x, "day") * 86400).substr(0, 10)},
+                    {"started", minuteUtc(number(x, "started-at"))},
+                    {"finished", number(x, "finished-at") > 0 ? minuteUtc(number(x, "finished-at")) : "not finished"},
+                    {"outcome", x["outcome"]},
+                    {"failed", text(x, "outcome") != "ok"},
+                    {"attempts", x["attempts"]},
+                    {"detail", x["detail"]}});
   return page(v, "health", "Tenant health",
-              Json{{"rows", rows},
+              Json{{"daily_on", daily.arguments.value("enabled", false)},
+                   {"daily_at", daily.arguments["daily-at"]},
+                   {"next_run", minuteUtc(number(daily.arguments, "next-run-at"))},
+                   {"runs", runs},
+                   {"has_runs", !runs.empty()},
+                   {"rows", rows},
                    {"has_rows", !rows.empty()},
                    {"histogram", histogram(scores)},
                    {"scored", scores.size()},

@@ -98,7 +98,8 @@ HttpResponse Console::networkPage(const HttpRequest& r, const Visitor& v, Json f
     for (const Json& n : d["downstream"]) behind += (behind.empty() ? "" : ", ") + n.get<std::string>();
     std::string depends = nas.empty() ? "no NAS: no subscriber's session is known to run through it"
                                       : "NAS " + nas + ": " + std::to_string(number(d, "subscribers")) +
-                                            " subscriber(s) with a session through it lately";
+                                            " subscriber(s) with a session through it lately, " +
+                                            std::to_string(number(d, "online")) + " online now";
     if (!behind.empty()) depends = "devices " + behind + "; " + depends;
     std::string state = !reported   ? "not reported by the box (add it to its network.devices)"
                         : reachable ? "answering"

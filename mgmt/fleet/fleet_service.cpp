@@ -328,8 +328,14 @@ core::Result<core::sync::CheckinResponse> FleetService::checkin(const Device& de
   core::sync::CheckinResponse r;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     FleetStore fleet(tx);
-    EDGE_ASSIGN_OR_RETURN(std::optional<DeviceRow> d, fleet.recordCheckin(device.id, now, core::sync::toJson(request).dump()));
+    // The reported state without the open sessions (kept apart, ADR 0074): device-show, the console
+    // and every monitoring pass read this document.
+    core::Json reported = core::sync::toJson(request);
+    reported.erase("live");
+    reported.erase("live-omitted");
+    EDGE_ASSIGN_OR_RETURN(std::optional<DeviceRow> d, fleet.recordCheckin(device.id, now, reported.dump()));
     if (!d) return core::internalError("device row missing");
+    if (d_.checkedIn) EDGE_RETURN_IF_ERROR(d_.checkedIn(tx, device, request, now));
     EDGE_ASSIGN_OR_RETURN(Tenant tenant, tenancy::loadTenant(tx, device.tenantId));
     r = core::sync::CheckinResponse{};
     r.pollInterval = d_.pollInterval;

@@ -56,6 +56,10 @@ class FleetService {
         enrolled;
     // The DNS suffix of boxes' EAP server certificate names: DEVICE-ID.TENANT-ID.eapDomain (ADR 0069).
     std::string eapDomain = "eap.internal";
+    // Called in a check-in's unit of work (after the device row is written) with what the box
+    // reported: the sessions it has open go to monitoring (ADR 0074). Optional.
+    std::function<core::Status(store::Transaction&, const Device&, const core::sync::CheckinRequest&, int64_t now)>
+        checkedIn;
   };
 
   explicit FleetService(Deps deps);

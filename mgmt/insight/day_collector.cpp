@@ -4,6 +4,8 @@
 #include <map>
 #include <vector>
 
+#include "mgmt/billing/dunning_store.h"
+#include "mgmt/billing/topup_store.h"
 #include "mgmt/customers/customer_store.h"
 #include "mgmt/insight/features.h"
 #include "mgmt/insight/insight_store.h"
@@ -30,6 +32,21 @@ core::Result<CollectReport> collectDay(store::Storage& storage, const std::strin
     std::map<std::string, int64_t> outageSeconds;
     for (const auto& [user, seconds] : outages) outageSeconds[user] += seconds;
     for (const auto& [user, seconds] : outageSeconds) days[user][kOutageMinutes] = cap((seconds + 59) / 60, 1440);
+    // Top-ups paid that day (self-care, ADR 0058): the newest orders first, those of the day and the
+    // day after are all among them unless a tenant sells more than kRecentOrders in that time.
+    constexpr int64_t kRecentOrders = 50000;
+    EDGE_ASSIGN_OR_RETURN(std::vector<billing::TopupOrder> orders,
+                          billing::TopupStore(tx).orders(tenantId, "", "paid", kRecentOrders));
+    std::map<std::string, int64_t> topUps;
+    for (const billing::TopupOrder& o : orders)
+      if (o.paidAt >= from && o.paidAt < to) ++topUps[o.username];
+    for (const auto& [user, n] : topUps) days[user][kTopUps] = cap(n, 65535);
+    // The dunning step each customer stands at (ADR 0047) when the day is collected: its highest over
+    // its subscriptions. Collected the night after, it is the day's last standing.
+    EDGE_ASSIGN_OR_RETURN(std::vector<billing::DunningState> standings,
+                          billing::DunningStore(tx).allStates(tenantId, 1000000));
+    for (const billing::DunningState& st : standings)
+      if (st.step > 0) days[st.username][kDunningStep] = std::max(days[st.username][kDunningStep], cap(st.step, 3));
     // Every customer holding a subscriber who existed that day, a page at a time.
     customers::CustomerStore customers(tx);
     InsightStore insight(tx);

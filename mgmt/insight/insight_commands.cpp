@@ -1,11 +1,13 @@
 #include "mgmt/insight/insight_commands.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <memory>
 
 #include "core/command_args.h"
 #include "core/json.h"
+#include "mgmt/insight/daily_run.h"
 #include "mgmt/insight/day_collector.h"
 #include "mgmt/insight/demo_sample.h"
 #include "mgmt/insight/health_service.h"
@@ -172,8 +174,26 @@ void bindInsightCommands(core::command::Table& table, InsightService& insight) {
     const int32_t day = given ? static_cast<int32_t>(*given) : static_cast<int32_t>(::time(nullptr) / 86400 - 1);
     EDGE_ASSIGN_OR_RETURN(CollectReport r, collectDay(storage, tenant, day));
     return ControlReply::success("day " + std::to_string(day) + ": features of " + std::to_string(r.customers) +
-                                     " customers written, " + std::to_string(r.active) + " with sessions or outages",
+                                     " customers written, " + std::to_string(r.active) + " with activity",
                                  Json{{"day", day}, {"customers", r.customers}, {"active", r.active}});
+  });
+  table.bind("insight-runs", [&insight](const Json& args, const core::command::Caller& c) -> ControlReply {
+    CommandArgs a(args);
+    EDGE_ASSIGN_OR_RETURN(tenancy::Caller caller, tenancy::callerOf(c));
+    if (!caller.platform()) return ControlReply::error(core::permissionDenied("insight-runs is the platform's"));
+    EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> limit, a.integer("limit"));
+    const int64_t now = ::time(nullptr);
+    EDGE_ASSIGN_OR_RETURN(DailyInsight::Schedule s, DailyInsight(insight).schedule(now, limit.value_or(14)));
+    Json runs = Json::array();
+    for (const InsightRun& r : s.runs)
+      runs.push_back(Json{{"day", r.day}, {"started-at", r.startedAt}, {"finished-at", r.finishedAt},
+                          {"attempts", r.attempts}, {"outcome", r.outcome}, {"detail", r.detail}});
+    std::string text = !s.enabled ? "the daily run is off (insight.daily)"
+                                  : "the daily run starts at " + s.dailyAt + " UTC; next in " +
+                                        std::to_string(std::max<int64_t>(0, s.nextRunAt - now) / 60) + " min";
+    if (!s.runs.empty()) text += "; last: day " + std::to_string(s.runs[0].day) + " " + s.runs[0].outcome;
+    return ControlReply::success(text, Json{{"enabled", s.enabled}, {"daily-at", s.dailyAt},
+                                            {"next-run-at", s.nextRunAt}, {"runs", runs}});
   });
   table.bind("insight-score", [&insight, &storage](const Json& args, const core::command::Caller& c) -> ControlReply {
     CommandArgs a(args);

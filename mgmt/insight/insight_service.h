@@ -25,6 +25,11 @@ struct InsightOptions {
   int atRiskScore = 30;      // the at-risk list's threshold
   size_t scoreBatch = 4096;  // scores written per statement group while scoring
   BacktestOptions model;     // horizon, snapshots, regularisation
+  // The daily run (daily_run.h, ADR 0074): on or off, at which minute of the UTC day, and how many
+  // times a failed day is tried (an hour apart).
+  bool daily = true;
+  int dailyMinute = 150;  // 02:30 UTC
+  int dailyAttempts = 3;
 };
 
 struct TrainReport {

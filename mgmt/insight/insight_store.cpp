@@ -206,6 +206,49 @@ core::Result<InsightStore::ScoreSummary> InsightStore::scoreSummary(const std::s
   return s;
 }
 
+namespace {
+constexpr const char* kRunColumns = "day, started_at, finished_at, attempts, outcome, detail";
+InsightRun insightRunFrom(const store::Row& r) {
+  return InsightRun{static_cast<int32_t>(r.int64(0)), r.int64(1), r.int64(2), r.int64(3), r.text(4), r.text(5)};
+}
+}  // namespace
+
+core::Result<std::optional<InsightRun>> InsightStore::run(int32_t day) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne(std::string("SELECT ") + kRunColumns + " FROM insight_runs WHERE day = $1",
+                                     {static_cast<int64_t>(day)}));
+  if (!row) return std::optional<InsightRun>();
+  return std::optional<InsightRun>(insightRunFrom(*row));
+}
+
+core::Status InsightStore::putRun(const InsightRun& r) {
+  return tx_
+      .exec("INSERT INTO insight_runs (day, started_at, finished_at, attempts, outcome, detail) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day) DO UPDATE SET started_at = excluded.started_at, "
+            "finished_at = excluded.finished_at, attempts = excluded.attempts, outcome = excluded.outcome, "
+            "detail = excluded.detail",
+            {static_cast<int64_t>(r.day), r.startedAt, r.finishedAt, r.attempts, r.outcome, r.detail})
+      .status();
+}
+
+core::Result<std::vector<InsightRun>> InsightStore::runs(int64_t limit) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows,
+                        tx_.query(std::string("SELECT ") + kRunColumns + " FROM insight_runs ORDER BY day DESC LIMIT $1",
+                                  {limit}));
+  std::vector<InsightRun> out;
+  for (const store::Row& r : rows) out.push_back(insightRunFrom(r));
+  return out;
+}
+
+core::Result<std::optional<int32_t>> InsightStore::lastOkRunBefore(int32_t before) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                        tx_.queryOne("SELECT day FROM insight_runs WHERE outcome = 'ok' AND day < $1 ORDER BY day DESC "
+                                     "LIMIT 1",
+                                     {static_cast<int64_t>(before)}));
+  if (!row) return std::optional<int32_t>();
+  return std::optional<int32_t>(static_cast<int32_t>(row->int64(0)));
+}
+
 core::Status InsightStore::deleteTenant(const std::string& tenantId) {
   for (const char* sql : {"DELETE FROM insight_customer_days WHERE tenant_id = $1",
                           "DELETE FROM insight_tenant_days WHERE tenant_id = $1",

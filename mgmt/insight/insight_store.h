@@ -27,6 +27,14 @@ struct Score {
   int64_t scoredAt = 0;
 };
 
+// One day's run of the daily job (migration 29, ADR 0074): collect, train, score.
+struct InsightRun {
+  int32_t day = 0;  // days since 1970-01-01 UTC: the day it ran for (it collects the days before)
+  int64_t startedAt = 0, finishedAt = 0, attempts = 0;
+  std::string outcome;  // running | ok | failed
+  std::string detail;   // what it did, or why it failed
+};
+
 class InsightStore {
  public:
   explicit InsightStore(store::Transaction& tx) : tx_(tx) {}
@@ -64,6 +72,13 @@ class InsightStore {
   core::Result<ScoreSummary> scoreSummary(const std::string& tenantId, int minScore);
   // Highest first, at least `minScore`, at most `limit`.
   core::Result<std::vector<Score>> atRisk(const std::string& tenantId, int minScore, int64_t limit);
+
+  // The daily job's runs: one day's (nullopt: none yet), written whole, the newest first, and the
+  // newest day before `before` whose run ended ok.
+  core::Result<std::optional<InsightRun>> run(int32_t day);
+  core::Status putRun(const InsightRun& run);
+  core::Result<std::vector<InsightRun>> runs(int64_t limit);
+  core::Result<std::optional<int32_t>> lastOkRunBefore(int32_t before);
 
   // Everything insight holds for the tenant (its purge).
   core::Status deleteTenant(const std::string& tenantId);

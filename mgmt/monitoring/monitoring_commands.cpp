@@ -218,6 +218,7 @@ void bindMonitoringCommands(core::command::Table& table, MonitoringService& moni
                          {"downstream", x.downstream},
                          {"nas-served", x.nas},
                          {"subscribers", x.subscribers},
+                         {"online", x.online},
                          {"alert", x.openAlert}});
     }
     return ControlReply::success(std::to_string(list.size()) + " network device(s), " + std::to_string(down) +

@@ -113,6 +113,7 @@ class MonitoringService {
     std::vector<std::string> downstream;  // devices of the box hanging off it, directly or not
     std::vector<std::string> nas;         // the NAS it and those serve
     int64_t subscribers = 0;   // with a session through those NAS within impact-window (summed per NAS)
+    int64_t online = 0;        // sessions open through those NAS at the box's last check-in (ADR 0074)
     int64_t openAlert = 0;     // 0 = none
   };
   core::Result<std::vector<NetworkDeviceView>> networkDevices(const std::string& tenantId, int64_t now);

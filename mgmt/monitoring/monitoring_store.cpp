@@ -1,8 +1,10 @@
 #include "mgmt/monitoring/monitoring_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/json.h"
+#include "mgmt/monitoring/live_store.h"
 
 namespace mgmt::monitoring {
 
@@ -218,6 +220,16 @@ core::Result<std::vector<Affected>> MonitoringStore::affectedBy(const std::strin
                   "ORDER BY x.username",
                   {device, tenantId, since}));
     for (const store::Row& r : rows) out.push_back(Affected{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)});
+    // And those online on it at its last check-in (ADR 0074), whose sessions have not closed.
+    LiveStore live(tx_);
+    EDGE_ASSIGN_OR_RETURN(std::vector<std::string> online, live.users(device));
+    std::set<std::string> seen;
+    for (const Affected& a : out) seen.insert(a.username);
+    std::vector<std::string> more;
+    for (std::string& u : online)
+      if (seen.count(u) == 0) more.push_back(std::move(u));
+    EDGE_ASSIGN_OR_RETURN(std::vector<Affected> moreAffected, live.withCustomers(tenantId, more));
+    for (Affected& a : moreAffected) out.push_back(std::move(a));
   }
   // Several devices: one entry per subscriber, by username.
   std::sort(out.begin(), out.end(), [](const Affected& a, const Affected& b) { return a.username < b.username; });
@@ -382,7 +394,7 @@ core::Status MonitoringStore::deleteTenant(const std::string& tenantId) {
                             "planned_maintenance", "notifications", "network_devices", "network_inventory",
                             "box_sites"})
     EDGE_RETURN_IF_ERROR(tx_.exec(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", {tenantId}).status());
-  return core::Status::ok();
+  return LiveStore(tx_).deleteTenant(tenantId);
 }
 
 }  // namespace mgmt::monitoring

@@ -80,8 +80,8 @@ class MonitoringStore {
   core::Result<std::vector<Alert>> alerts(const std::string& tenantId, const std::string& state, int64_t limit);
   core::Result<std::optional<Alert>> alert(const std::string& tenantId, int64_t id);
 
-  // Subscribers with usage or a closed session on any of `devices` at or after `since`, with their
-  // customer and preference, by username.
+  // Subscribers with usage or a closed session on any of `devices` at or after `since`, or a session
+  // open on it at its last check-in (ADR 0074), with their customer and preference, by username.
   core::Result<std::vector<Affected>> affectedBy(const std::string& tenantId, const std::vector<std::string>& devices,
                                                  int64_t since);
   // The customers of the tenant's outage alerts (offline, device-unreachable) open at some time in

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "mgmt/monitoring/alert_json.h"
+#include "mgmt/monitoring/live_store.h"
 #include "mgmt/monitoring/monitoring_service.h"
 #include "mgmt/monitoring/network_report.h"
 #include "mgmt/monitoring/network_store.h"
@@ -176,6 +177,7 @@ core::Result<std::vector<MonitoringService::NetworkDeviceView>> MonitoringServic
                               network.subscribersByNas(tenantId, now - d_.options.impactWindow));
         std::map<std::pair<std::string, std::string>, int64_t> behind;  // (box, nas) -> subscribers
         for (const NetworkStore::NasCount& c : counts) behind[{c.boxId, c.nas}] = c.subscribers;
+        EDGE_ASSIGN_OR_RETURN(auto onlineByNas, LiveStore(tx).countsByNas(tenantId));  // (box, nas) -> open now
         // Every device reported or described, by (box, name).
         std::map<std::pair<std::string, std::string>, NetworkDeviceView> all;
         for (NetworkDevice& d : devices) {
@@ -214,6 +216,7 @@ core::Result<std::vector<MonitoringService::NetworkDeviceView>> MonitoringServic
           for (const std::string& nas : nasSet) {
             v.nas.push_back(nas);
             if (auto n = behind.find({boxId, nas}); n != behind.end()) v.subscribers += n->second;
+            if (auto n = onlineByNas.find({boxId, nas}); n != onlineByNas.end()) v.online += n->second;
           }
           if (auto a = alerts.find(key); a != alerts.end()) v.openAlert = a->second;
           out.push_back(std::move(v));

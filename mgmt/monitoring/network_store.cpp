@@ -1,5 +1,10 @@
 #include "mgmt/monitoring/network_store.h"
 
+#include <algorithm>
+#include <set>
+
+#include "mgmt/monitoring/live_store.h"
+
 namespace mgmt::monitoring {
 
 core::Result<std::vector<NetworkDevice>> NetworkStore::devices(const std::string& tenantId) {
@@ -131,6 +136,17 @@ core::Result<std::vector<Affected>> NetworkStore::affectedThroughNas(const std::
                 {boxId, tenantId, nas, since}));
   std::vector<Affected> out;
   for (const store::Row& r : rows) out.push_back(Affected{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)});
+  // And those online through that NAS at the box's last check-in (ADR 0074): their sessions stop too.
+  LiveStore live(tx_);
+  EDGE_ASSIGN_OR_RETURN(std::vector<std::string> online, live.users(boxId, nas));
+  std::set<std::string> seen;
+  for (const Affected& a : out) seen.insert(a.username);
+  std::vector<std::string> more;
+  for (std::string& u : online)
+    if (seen.count(u) == 0) more.push_back(std::move(u));
+  EDGE_ASSIGN_OR_RETURN(std::vector<Affected> moreAffected, live.withCustomers(tenantId, more));
+  for (Affected& a : moreAffected) out.push_back(std::move(a));
+  std::sort(out.begin(), out.end(), [](const Affected& a, const Affected& b) { return a.username < b.username; });
   return out;
 }
 

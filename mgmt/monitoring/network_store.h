@@ -66,6 +66,8 @@ class NetworkStore {
     int64_t subscribers = 0;
   };
   core::Result<std::vector<NasCount>> subscribersByNas(const std::string& tenantId, int64_t since);
+  // The subscribers with a session through `nas` on the box that closed at or after `since`, or open
+  // at the box's last check-in (ADR 0074), by username.
   core::Result<std::vector<Affected>> affectedThroughNas(const std::string& tenantId, const std::string& boxId,
                                                          const std::string& nas, int64_t since);
 

@@ -49,10 +49,12 @@ void forEveryType(F&& f) {
   f(RenewRequest{"CSR-2", "ECSR-2"}, R"({"csr":"CSR-2","eap-csr":"ECSR-2"})", {"eap-csr"});
   f(RenewResponse{"CERT-2", "ECERT-2", "n.example"},
     R"({"certificate":"CERT-2","eap-certificate":"ECERT-2","eap-name":"n.example"})", {"eap-certificate", "eap-name"});
-  f(CheckinRequest{"1.2.3", 11, 1795000000, 50, 7, 3, "lic-1", "valid", 42, Json{{"disk", 80}}},
+  f(CheckinRequest{"1.2.3", 11, 1795000000, 50, 7, 3, "lic-1", "valid", 42, Json{{"disk", 80}},
+                   {LiveNas{"bras", {"alice", "bob"}}, LiveNas{"hotspot", {"carol"}}}, 4},
     R"({"version":"1.2.3","uptime":11,"clock":1795000000,"subscribers":50,"sessions":7,"backlog":3,)"
-    R"("license-id":"lic-1","license-state":"valid","cursor":42,"health":{"disk":80}})",
-    {"health"});
+    R"("license-id":"lic-1","license-state":"valid","cursor":42,"health":{"disk":80},)"
+    R"("live":[{"nas":"bras","users":["alice","bob"]},{"nas":"hotspot","users":["carol"]}],"live-omitted":4})",
+    {"health", "live", "live-omitted"});
   f(cmd1, R"({"id":7,"kind":"disconnect","arguments":{"user":"alice"}})", {"arguments"});
   f(ann, R"({"email":"ann@isp.example","role":"technician","password-hash":"$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA"})",
     {});
@@ -186,6 +188,50 @@ TEST(SyncWire, ErrorsNameTheField) {
   CHECK_FALSE(negative.isOk());
   CHECK_FALSE(parseBody<CheckinRequest>("{not json").isOk());
   CHECK_FALSE(fromJson<Change>(toJson(Change{"nas", "x", 1, false, Json::object()})).isOk());
+}
+
+// ADR 0074: the open sessions a check-in carries, grouped and bounded on the box, checked on mgmt.
+TEST(SyncWire, LiveSessionsAreGroupedByNasAndBounded) {
+  int64_t omitted = -1;
+  std::vector<LiveNas> live = groupLiveSessions(
+      {{"bras", "bob"}, {"hotspot", "carol"}, {"bras", "alice"}, {"bras", "bob"}, {"bras", ""}, {"bras", std::string(254, 'x')},
+       {"bras", "bad\xff"}, {"n\xc3", "dave"}},
+      &omitted);
+  STRCMP_EQUAL(R"([{"nas":"bras","users":["alice","bob"]},{"nas":"hotspot","users":["carol"]}])",
+               Json(std::vector<Json>{toJson(live[0]), toJson(live[1])}).dump().c_str());
+  CHECK_EQUAL(4, omitted);  // empty, past 253 bytes, not UTF-8 (a name, a NAS); bob's second session is one pair
+
+  // Past 20,000 usernames: the rest is left out and counted; mgmt takes what the box sends.
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 20005; ++i) many.emplace_back("bras", "user" + std::to_string(100000 + i));
+  CheckinRequest in;
+  in.live = groupLiveSessions(many, &in.liveOmitted);
+  LONGS_EQUAL(20000, in.live.at(0).users.size());
+  CHECK_EQUAL(5, in.liveOmitted);
+  CHECK_TRUE(fromJson<CheckinRequest>(Json::parse(toJson(in).dump())).isOk());
+  // And 512 KiB of names: long names stop sooner.
+  many.clear();
+  for (int i = 0; i < 3000; ++i) many.emplace_back("bras", std::string(240, 'a') + std::to_string(1000 + i));
+  in.live = groupLiveSessions(many, &in.liveOmitted);
+  CHECK_TRUE(in.live.at(0).users.size() < 3000);
+  CHECK_EQUAL(3000 - static_cast<int64_t>(in.live.at(0).users.size()), in.liveOmitted);
+  CHECK_TRUE(toJson(in).dump().size() < 600 * 1024);
+
+  // mgmt refuses more than the bounds, naming the field.
+  Json big = toJson(CheckinRequest{});
+  Json users = Json::array();
+  for (int i = 0; i < 20001; ++i) users.push_back("u" + std::to_string(i));
+  big["live"] = Json::array({Json{{"nas", "bras"}, {"users", users}}});
+  core::Result<CheckinRequest> refused = fromJson<CheckinRequest>(big);
+  CHECK_FALSE(refused.isOk());
+  STRCMP_CONTAINS("field 'live'", refused.status().message().c_str());
+  big["live"] = Json::array({Json{{"nas", "bras"}, {"users", Json::array({""})}}});
+  STRCMP_CONTAINS("live[0]: field 'users'", fromJson<CheckinRequest>(big).status().message().c_str());
+  big["live"] = Json::array({Json{{"nas", "bras"}, {"users", Json::array({1})}}});
+  STRCMP_EQUAL("live[0]: users[0]: expected string, got integer", fromJson<CheckinRequest>(big).status().message().c_str());
+  big["live"] = Json::array();
+  big["live-omitted"] = -1;
+  CHECK_FALSE(fromJson<CheckinRequest>(big).isOk());
 }
 
 TEST(SyncWire, ClaimTokenSurvivesItsTextForm) {

@@ -385,6 +385,9 @@ def seeds_sync_wire():
     for i, body in enumerate(bodies):
         out[f"type-{i:02d}"] = bytes([i]) + json.dumps(body).encode()
     out["type-04-nested"] = bytes([4]) + json.dumps({**bodies[4], "health": {"a": [[[[{"b": [1, 2.5, None]}]]]]}}).encode()
+    # A check-in with the box's open sessions by NAS (ADR 0074).
+    out["type-04-live"] = bytes([4]) + json.dumps({**bodies[4], "live": [
+        {"nas": "bras", "users": ["alice", "bob"]}, {"nas": "hotspot", "users": ["carol"]}], "live-omitted": 2}).encode()
     out["type-05-unicode"] = bytes([5]) + b'{"id": 1, "kind": "disconnect", "arguments": {"user": "\\u00e4\\ud83d\\ude00"}}'
     for i, token in enumerate([{"url": "https://mgmt.example:8443", "ca": "a" * 64, "secret": "0123456789abcdef"},
                                {"url": "https://[2001:db8::1]:8443", "ca": "0f" * 32, "secret": "s"}]):

@@ -4,12 +4,13 @@ state folder) is both the polled switch "sw1" that serves NAS "bras" (SNMPv2c) a
 (SNMPv3 authPriv, SHA and AES, no NAS); a real edged polls them every second (network.failures 2)
 and checks in with a real mgmtd every 2 s; the SMTP sink receives the mail.
 
-alice's session ran through bras (127.0.0.1), bob's through another NAS (127.0.0.2). snmpd is killed:
-the box raises device-unreachable (edgectl events, edged_network_device_reachable 0) and mgmt opens a
-device-unreachable alert per device: sw1's impact is alice only (and she is mailed), r1's nobody. snmpd is started again: the box
+alice's session ran through bras (127.0.0.1), bob's through another NAS (127.0.0.2); carol is online
+through bras (a Start, no Stop: the box reports her in its check-ins' open sessions, ADR 0074). snmpd is
+killed: the box raises device-unreachable (edgectl events, edged_network_device_reachable 0) and mgmt
+opens a device-unreachable alert per device: sw1's impact is alice and carol (both mailed), r1's nobody. snmpd is started again: the box
 sees the device back (and rebooted: its sysUpTime went back), mgmt closes the alert.
 Before that, the operator describes sw1 as hanging off r1 at the box's site (ADR 0068): r1's alert then
-counts alice too, both alerts share the site's group, and alice is told once.
+counts alice and carol too, both alerts share the site's group, and each is told once.
 Environment: EDGE_BIN = the build's bin folder (set by edge_integration_test()).
 """
 import json
@@ -71,7 +72,7 @@ class NetworkMonitoring(unittest.TestCase):
         m = cls.mgmt
         m.ctl("tenant", "add", "--name", "acme", "--tier", "enterprise")
         m.ctl("plan", "add", "--tenant", "acme", "--name", "home", "--down", "20M", "--up", "5M")
-        for user in ("alice", "bob"):
+        for user in ("alice", "bob", "carol"):
             m.ctl("subscriber", "add", "--tenant", "acme", "--username", user, "--password", "pw-" + user,
                   "--plan", "home")
             m.ctl("customer", "add", "--tenant", "acme", "--name", user.title(), "--email", f"{user}@example.net",
@@ -125,7 +126,8 @@ class NetworkMonitoring(unittest.TestCase):
         self.metrics_url = status["metrics-url"]
         acct_port = status["radius"]["acct-port"]
         on_box = lambda user: self.box.ctl("subscriber", "show", user, check=False).returncode == 0  # noqa: E731
-        wait_for(lambda: on_box("alice") and on_box("bob"), timeout=20, what="the subscribers on the box")
+        wait_for(lambda: on_box("alice") and on_box("bob") and on_box("carol"), timeout=20,
+                 what="the subscribers on the box")
         # The device answers: reachable, with its uptime and interfaces.
         wait_for(lambda: self.metric("edged_network_device_reachable") == 1 and
                  self.metric("edged_network_device_reachable", "r1") == 1, timeout=15, what="sw1 and r1 polled")
@@ -138,6 +140,9 @@ class NetworkMonitoring(unittest.TestCase):
                                                        terminate=1 if kind == 2 else None, pkt_id=10 * i + kind),
                                 SECRET, source=source)
                 self.assertEqual(r.code, 5)
+        # carol stays online through bras: a Start and no Stop.
+        r = rp.exchange(acct_port, acct_packet(1, "carol", "S-carol", (0, 0, 0), pkt_id=31), SECRET, source="127.0.0.1")
+        self.assertEqual(r.code, 5)
         self.box.ctl("sync", "now")
         wait_for(lambda: {(s["username"], s["nas"]) for s in m.ctl_json("session", "list", "--tenant", "acme")}
                  >= {("alice", "bras"), ("bob", "other")}, timeout=20, what="the sessions uploaded to mgmt")
@@ -173,6 +178,10 @@ class NetworkMonitoring(unittest.TestCase):
                          ("r1", "Hill Road", "rack 2"))
         self.assertEqual((listed["r1"]["downstream"], listed["r1"]["nas-served"], listed["r1"]["subscribers"]),
                          (["sw1"], ["bras"], 1))  # alice's session ran through bras, behind sw1
+        # carol is online through bras, as the box's check-ins report (ADR 0074).
+        wait_for(lambda: {d["name"]: d["online"] for d in m.ctl_json("network-device", "list", "--tenant", "acme")
+                          ["devices"]} == {"r1": 1, "sw1": 1}, timeout=10, what="carol online through bras on mgmt")
+        self.assertNotIn("live", m.ctl_json("device", "list", "--tenant", "acme")[0]["reported"])
         self.assertTrue(listed["r1"]["reported"] and listed["r1"]["reachable"] and listed["r1"]["reported-at"] > 0)
 
         # A reboot is the uptime going back: the box has to have seen some (the restarted snmpd answers
@@ -194,21 +203,27 @@ class NetworkMonitoring(unittest.TestCase):
         alert = next(a for a in self.device_alerts("open") if "sw1" in a["detail"])
         self.assertIn("switch sw1 (NAS bras)", alert["detail"])
         router = next(a for a in self.device_alerts("open") if "r1" in a["detail"])
-        # r1 serves no NAS itself, but sw1 hangs off it: alice's session through bras stops with it too.
-        self.assertEqual(router["affected"], 1, router)
-        self.assertEqual(alert["affected"], 1, alert)
-        # One site, one group: alice is told once.
+        # r1 serves no NAS itself, but sw1 hangs off it: alice's session through bras stops with it too,
+        # and carol's, open when it went down.
+        self.assertEqual(router["affected"], 2, router)
+        self.assertEqual(alert["affected"], 2, alert)
+        # One site, one group: alice and carol are told once each.
         self.assertEqual((alert["site"], router["site"]), ("Hill Road", "Hill Road"))
         self.assertEqual(alert["group"], router["group"])
         told = [n for n in m.ctl_json("notification", "log", "--tenant", "acme")["notifications"]
                 if n["channel"] == "email" and n["recipient"] == "alice@example.net"]
         self.assertEqual(len(told), 1, told)
+        told = [n for n in m.ctl_json("notification", "log", "--tenant", "acme")["notifications"]
+                if n["channel"] == "email" and n["recipient"] == "carol@example.net"]
+        self.assertEqual(len(told), 1, told)
         listed = {d["name"]: d for d in m.ctl_json("network-device", "list", "--tenant", "acme")["devices"]}
         self.assertFalse(listed["sw1"]["reachable"])
         self.assertEqual(listed["sw1"]["alert"], alert["id"])
         shown = m.ctl_json("alert", "show", "--tenant", "acme", "--id", str(alert["id"]))
-        self.assertEqual([c["username"] for c in shown["customers"]], ["alice"], shown)
+        self.assertEqual([c["username"] for c in shown["customers"]], ["alice", "carol"], shown)
         mail = self.sink.wait_for(lambda x: x["To"] == "alice@example.net")[0]
+        self.assertIn("service interruption", mail["Subject"])
+        mail = self.sink.wait_for(lambda x: x["To"] == "carol@example.net")[0]
         self.assertIn("service interruption", mail["Subject"])
         self.assertEqual([x for x in self.sink.received() if x["To"] == "bob@example.net"], [])
         # Not the box's own health: no fleet alarm for the box, the box is not offline.

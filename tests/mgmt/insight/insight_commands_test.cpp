@@ -1,7 +1,10 @@
 // Insight's commands through mgmtd's command table (what mgmtctl and the admin API's
 // GET /api/v1/insight-at-risk call), on the storage of this run: the platform trains, a tenant
 // scores and lists its own customers at risk with factors, and never sees or scores another's.
+#include "mgmt/billing/dunning_store.h"
+#include "mgmt/billing/topup_store.h"
 #include "mgmt/customers/customer_store.h"
+#include "mgmt/insight/daily_run.h"
 #include "mgmt/insight/generator.h"
 #include "mgmt/insight/insight_store.h"
 #include "mgmt/monitoring/monitoring_store.h"
@@ -220,7 +223,29 @@ TEST(InsightCommands, CollectWritesADayFromSessionsAndOutages) {
     mgmt::monitoring::MonitoringStore monitoring(tx);
     EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> alert, monitoring.openAlert(acme, "b1", "offline", "silent", noon));
     EDGE_RETURN_IF_ERROR(monitoring.putImpact(*alert, acme, {mgmt::monitoring::Affected{"alice", "", "", "", "", ""}}));
-    return monitoring.closeAlert("b1", "offline", noon + 5400).status();
+    EDGE_RETURN_IF_ERROR(monitoring.closeAlert("b1", "offline", noon + 5400).status());
+    // alice topped up that day (and once the day before), and stands at dunning step 2.
+    mgmt::billing::TopupStore topups(tx);
+    for (const auto& [id, paid] : std::vector<std::pair<std::string, int64_t>>{{"to-1", noon}, {"to-2", noon - 86400}}) {
+      mgmt::billing::TopupOrder o;
+      o.tenantId = acme;
+      o.id = id;
+      o.username = "alice";
+      o.product = "1gb";
+      o.bytes = 1000000000;
+      o.amount = 500;
+      o.currency = "EUR";
+      o.state = "paid";
+      o.createdAt = paid - 60;
+      o.paidAt = paid;
+      EDGE_RETURN_IF_ERROR(topups.insertOrder(o));
+    }
+    mgmt::billing::DunningState standing;
+    standing.subscriptionId = "sub-1";
+    standing.username = "alice";
+    standing.step = 2;
+    standing.updatedAt = noon;
+    return mgmt::billing::DunningStore(tx).putState(acme, standing);
   });
   CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
 
@@ -241,14 +266,97 @@ TEST(InsightCommands, CollectWritesADayFromSessionsAndOutages) {
     CHECK_EQUAL(6, d[mgmt::insight::kUsageMb]);         // 5 MB + 1 MB of the session that stopped that day
     CHECK_EQUAL(1, d[mgmt::insight::kSessions]);        // the one that started that day
     CHECK_EQUAL(90, d[mgmt::insight::kOutageMinutes]);
+    CHECK_EQUAL(1, d[mgmt::insight::kTopUps]);          // the one paid that day
+    CHECK_EQUAL(2, d[mgmt::insight::kDunningStep]);
     EDGE_ASSIGN_OR_RETURN(std::optional<mgmt::customers::Customer> bob, customers.findByUsername(acme, "bob"));
     EDGE_ASSIGN_OR_RETURN(auto quiet, insight.customerHistory(acme, bob->id, day, day + 1));
     CHECK_TRUE(quiet.has_value());
     CHECK_EQUAL(0, quiet->days.at(0)[mgmt::insight::kSessions]);
+    CHECK_EQUAL(0, quiet->days.at(0)[mgmt::insight::kDunningStep]);
     EDGE_ASSIGN_OR_RETURN(std::optional<mgmt::customers::Customer> gina, customers.findByUsername(globex, "gina"));
     EDGE_ASSIGN_OR_RETURN(auto none, insight.customerHistory(globex, gina->id, day, day + 1));
     CHECK_FALSE(none.has_value());
     return core::Status::ok();
   });
   CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+}
+
+// The daily run (ADR 0074): due at insight.daily-at (02:30 UTC by default), once a day whatever the
+// number of runners (the day's row is claimed first) or restarts; an interrupted or failed day is
+// tried again an hour after it started, up to the attempts; the console's reading of it.
+TEST(InsightCommands, DailyRunCollectsTrainsAndScoresOnceADay) {
+  Fixture f;
+  const std::string acme = f.tenant("acme", "premium");
+  const std::string globex = f.tenant("globex", "premium");
+  const int32_t today = load(f, acme, globex);
+  const int64_t midnight = static_cast<int64_t>(today) * 86400, slot = midnight + 150 * 60;
+  mgmt::insight::DailyInsight daily(f.platform->insight);
+
+  // Before 02:30: nothing, and the next run is at 02:30.
+  auto r = daily.runIfDue(slot - 60);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+  CHECK_FALSE(r->has_value());
+  CHECK_EQUAL(slot, daily.schedule(slot - 60, 10)->nextRunAt);
+
+  // The run of 02:30 was interrupted (mgmtd killed while "running"): tried again an hour after it
+  // started, and then collected, trained and scored.
+  core::Status s = f.storage->transact([&](mgmt::store::Transaction& tx) {
+    return mgmt::insight::InsightStore(tx).putRun({today, slot, 0, 1, "running", ""});
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  CHECK_FALSE(daily.runIfDue(slot + 1800)->has_value());
+  CHECK_EQUAL(slot + 3600, daily.schedule(slot + 1800, 10)->nextRunAt);
+  r = daily.runIfDue(slot + 3600);
+  CHECK_TRUE_TEXT(r.isOk() && r->has_value(), r.status().toString().c_str());
+  STRCMP_EQUAL("ok", (*r)->outcome.c_str());
+  CHECK_EQUAL(2, (*r)->attempts);
+  CHECK_TRUE_TEXT((*r)->detail.find("collected 1 day(s) of ") != std::string::npos, (*r)->detail.c_str());
+  CHECK_TRUE_TEXT((*r)->detail.find("trained the prior on") != std::string::npos, (*r)->detail.c_str());
+  CHECK_TRUE_TEXT((*r)->detail.find("scored 0 ") == std::string::npos, (*r)->detail.c_str());
+  core::ControlReply risk = f.call("insight-at-risk", Json::object(), Caller{acme});
+  CHECK_TRUE_TEXT(!risk.arguments["customers"].empty(), risk.text.c_str());
+
+  // Later that day, from this runner, another one on the same storage (a second mgmtd or a restart),
+  // or while another holds the job's lock: nothing more.
+  mgmt::insight::InsightService second(*f.storage, f.platform->insight.options());
+  CHECK_FALSE(daily.runIfDue(slot + 3660)->has_value());
+  CHECK_FALSE(mgmt::insight::DailyInsight(second).runIfDue(slot + 7200)->has_value());
+  core::Result<bool> held = f.storage->withSingletonLock("insight-daily", [&]() -> core::Status {
+    core::Result<bool> inner = f.storage->withSingletonLock("insight-daily", [] { return core::Status::ok(); });
+    CHECK_TRUE(inner.isOk() && !*inner);
+    return core::Status::ok();
+  });
+  CHECK_TRUE(held.isOk() && *held);
+  CHECK_EQUAL(slot + 86400, daily.schedule(slot + 7200, 10)->nextRunAt);  // tomorrow's
+
+  // A day that failed every attempt waits for the next day.
+  s = f.storage->transact([&](mgmt::store::Transaction& tx) {
+    return mgmt::insight::InsightStore(tx).putRun({today + 1, slot + 86400, slot + 86400 + 5, 3, "failed", "x"});
+  });
+  CHECK_TRUE_TEXT(s.isOk(), s.toString().c_str());
+  CHECK_FALSE(daily.runIfDue(slot + 86400 + 4 * 3600)->has_value());
+  CHECK_EQUAL(slot + 2 * 86400, daily.schedule(slot + 86400 + 4 * 3600, 10)->nextRunAt);
+
+  // Days missed: the next run collects every day since the last good run's (at most a week back).
+  r = daily.runIfDue(slot + 3 * 86400);
+  CHECK_TRUE_TEXT(r.isOk() && r->has_value(), r.status().toString().c_str());
+  STRCMP_EQUAL("ok", (*r)->outcome.c_str());
+  CHECK_TRUE_TEXT((*r)->detail.find("collected 3 day(s)") != std::string::npos, (*r)->detail.c_str());
+
+  // Off: never due, no next run.
+  mgmt::insight::InsightOptions off = f.platform->insight.options();
+  off.daily = false;
+  mgmt::insight::InsightService quiet(*f.storage, off);
+  CHECK_FALSE(mgmt::insight::DailyInsight(quiet).runIfDue(slot + 4 * 86400)->has_value());
+  CHECK_EQUAL(0, mgmt::insight::DailyInsight(quiet).schedule(slot + 4 * 86400, 10)->nextRunAt);
+
+  // insight-runs: the platform's, newest first.
+  CHECK_TRUE(f.call("insight-runs", Json::object(), Caller{acme}).result != 0);
+  core::ControlReply runs = f.call("insight-runs", Json{{"limit", 2}});
+  CHECK_EQUAL_TEXT(0, runs.result, runs.text.c_str());
+  CHECK_TRUE(runs.arguments["enabled"].get<bool>());
+  STRCMP_EQUAL("02:30", runs.arguments["daily-at"].get<std::string>().c_str());
+  LONGS_EQUAL(2, runs.arguments["runs"].size());
+  CHECK_EQUAL(today + 3, runs.arguments["runs"][0]["day"].get<int>());
+  STRCMP_EQUAL("failed", runs.arguments["runs"][1]["outcome"].get<std::string>().c_str());
 }

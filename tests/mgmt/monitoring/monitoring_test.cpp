@@ -16,6 +16,7 @@
 #include "mgmt/fleet/fleet_store.h"
 #include "mgmt/mail/outbox.h"
 #include "mgmt/mgmt_schema.h"
+#include "mgmt/monitoring/live_store.h"
 #include "mgmt/monitoring/monitoring_service.h"
 #include "mgmt/monitoring/notify_rules.h"
 #include "mgmt/usage/usage_store.h"
@@ -703,4 +704,82 @@ TEST(Monitoring, SitesGroupAlertsAndADeviceOutageCountsTheNasOfTheDevicesHanging
   CHECK_TRUE(db.service->removeNetworkDevice("t-acme", "b1", "sw1").isOk());
   list = *db.service->networkDevices("t-acme", kNow + 3602);
   LONGS_EQUAL(0, list[0].downstream.size());
+}
+
+// ADR 0074: the sessions a box has open at its check-in count in an outage's impact: a silent box's
+// all of them, an unreachable device's those through its NAS. The list is rewritten only on a change.
+TEST(Monitoring, SessionsOpenAtTheLastCheckInCountInTheImpact) {
+  Db db;
+  db.tenant("t-acme");
+  db.tenant("t-globex");
+  auto device = [](const char* name, const char* nas, bool reachable, int64_t since) {
+    return Json{{"name", name}, {"nas", nas}, {"kind", "switch"}, {"reachable", reachable}, {"since", since},
+                {"uptime", 3600}, {"down", Json::array()}};
+  };
+  db.box("t-acme", "b1", kNow, Json{{"network", Json::array({device("sw1", "bras", true, 0)})}});
+  db.box("t-acme", "b2", kNow);
+  db.box("t-globex", "g1", kNow);
+  db.customer("t-acme", "cu-erin", "erin", "erin@example.net", "");
+  db.customer("t-globex", "cu-gx", "frank", "frank@globex.example", "");  // globex's frank: not acme's
+  db.used("t-acme", "b2", "alice", kNow - 60);  // b2's one closed session
+  auto live = [&db](const std::string& box, const std::string& tenant, std::vector<core::sync::LiveNas> list, int64_t at) {
+    db.write([&](Transaction& tx) { return mgmt::monitoring::LiveStore(tx).put(box, tenant, list, 0, at); });
+  };
+  live("b1", "t-acme", {{"bras", {"erin", "frank"}}, {"other", {"gina"}}}, kNow);
+  live("b1", "t-acme", {{"bras", {"erin", "frank"}}, {"other", {"gina"}}}, kNow + 5);  // the same: no write
+  CHECK_EQUAL(kNow, db.count("SELECT changed_at FROM box_live_sessions WHERE box_id = 'b1'", {}));
+  live("b2", "t-acme", {{"bras", {"alice", "hank"}}}, kNow);
+  live("g1", "t-globex", {{"bras", {"frank"}}}, kNow);
+
+  // The network device view (the monitoring pass keeps what the check-ins report): online now through
+  // sw1's NAS.
+  CHECK_EQUAL(0, db.service->check(kNow + 1)->opened);
+  auto views = db.service->networkDevices("t-acme", kNow + 1);
+  CHECK_TRUE_TEXT(views.isOk(), views.status().toString().c_str());
+  LONGS_EQUAL(1, views->size());
+  CHECK_EQUAL(2, (*views)[0].online);
+  CHECK_EQUAL(0, (*views)[0].subscribers);
+
+  // sw1 stops answering: erin and frank (open through bras), not gina (another NAS) nor b2's.
+  db.checkin("b1", kNow + 10, Json{{"network", Json::array({device("sw1", "bras", false, kNow + 5)})}});
+  db.checkin("b2", kNow + 10);
+  db.checkin("g1", kNow + 10);
+  core::Result<MonitoringService::Report> r = db.service->check(kNow + 11);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+  CHECK_EQUAL(1, r->opened);
+  CHECK_EQUAL(1, r->queued);  // erin's email (frank has no acme customer)
+  std::vector<Alert> open = *db.service->alerts("t-acme", "open", 10);
+  LONGS_EQUAL(1, open.size());
+  auto shown = *db.service->alertShow("t-acme", open[0].id, 10);
+  LONGS_EQUAL(2, shown.second.size());
+  STRCMP_EQUAL("erin", shown.second[0].username.c_str());
+  STRCMP_EQUAL("cu-erin", shown.second[0].customerId.c_str());
+  STRCMP_EQUAL("frank", shown.second[1].username.c_str());
+  STRCMP_EQUAL("", shown.second[1].customerId.c_str());
+
+  // b2 goes silent (the others check in): alice (closed session, and online) once, and hank (online only).
+  db.checkin("b1", kNow + 45, Json{{"network", Json::array({device("sw1", "bras", false, kNow + 5)})}});
+  db.checkin("g1", kNow + 45);
+  r = db.service->check(kNow + 50);
+  CHECK_TRUE_TEXT(r.isOk(), r.status().toString().c_str());
+  Alert offline;
+  const std::vector<Alert> openNow = *db.service->alerts("t-acme", "open", 10);
+  for (const Alert& a : openNow)
+    if (a.kind == "offline" && a.deviceId == "b2") offline = a;
+  CHECK_EQUAL(2, offline.affected);
+  shown = *db.service->alertShow("t-acme", offline.id, 10);
+  LONGS_EQUAL(2, shown.second.size());
+  STRCMP_EQUAL("alice", shown.second[0].username.c_str());
+  STRCMP_EQUAL("hank", shown.second[1].username.c_str());
+  LONGS_EQUAL(0, db.service->alerts("t-globex", "open", 10)->size());
+
+  // A list that changed is rewritten; a tenant's purge removes its boxes' lists.
+  live("b1", "t-acme", {{"bras", {"erin"}}}, kNow + 60);
+  CHECK_EQUAL(kNow + 60, db.count("SELECT changed_at FROM box_live_sessions WHERE box_id = 'b1'", {}));
+  CHECK_EQUAL(1, db.count("SELECT sessions FROM box_live_sessions WHERE box_id = 'b1'", {}));
+  db.write([](Transaction& tx) { return mgmt::monitoring::MonitoringStore(tx).deleteTenant("t-acme"); });
+  CHECK_EQUAL(1, db.count("SELECT count(*) FROM box_live_sessions", {}));
+  // A stored list that does not read gives no one (never written by this code).
+  LONGS_EQUAL(0, mgmt::monitoring::liveListOf("[{\"nas\": 1}, 2, \"x\"").size());
+  LONGS_EQUAL(1, mgmt::monitoring::liveListOf("[{\"nas\": \"a\", \"users\": [\"u\"]}, {\"nas\": 1}]").size());
 }
