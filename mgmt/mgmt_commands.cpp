@@ -717,6 +717,10 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("partners-verify", "partners verify", "[--tenant T]", "recompute every statement from the ledger, check the ledger's numbering and totals, trace each entry to billing")
           .args({tenant()})
           .roles(billingStaff()),
+      // A partner's own accounts with insight's figures (mgmt/partners/partner_health.h, ADR 0073).
+      command("partner-health", "partner health", "[--tenant T] --partner ID [--limit N]", "the health and churn risk of the accounts attributed to the partner today: a reseller's customers (churn score 0-100, band, the factors in words, a suggested action), a platform partner's tenants (health score 0-100, band, the factors that cost it points); highest risk first")
+          .args({tenant(), text("partner", false, 64), integer("limit").range(1, 1000)})
+          .roles(partnerReaders()),
 
       // The partner programme (mgmt/partners/program_service.h, docs/partners.md, ADR 0055):
       // territories and attribution by territory, agreements, certification, tier review, applications.

@@ -88,6 +88,19 @@ std::shared_ptr<const core::ConfigTable<SignupSettings>> signupTable() {
   return t;
 }
 
+std::shared_ptr<const core::ConfigTable<ReferralSettings>> referralTable() {
+  auto t = std::make_shared<core::ConfigTable<ReferralSettings>>();
+  t->integer("per-address-burst", &ReferralSettings::perAddressBurst, 20, 1, 100000,
+             "Referral-link visits (/ref?code=) one client address may make at once (an IPv6 address counts by "
+             "its /64); behind a TCP load balancer every visit comes from its address (docs/partners.md)")
+      .integer("per-address-per-hour", &ReferralSettings::perAddressPerHour, 60, 1, 1000000,
+               "Then this many visits an hour per address (429 with Retry-After beyond, nothing recorded)")
+      .integer("visitors-per-partner-day", &ReferralSettings::visitorsPerPartnerDay, 10000, 1, 10000000,
+               "New visitors recorded per partner and day at most: beyond, the page is shown and nothing is "
+               "counted (the table grows by at most this per partner a day)");
+  return t;
+}
+
 std::shared_ptr<const core::ConfigTable<PaymentSettings>> paymentsTable() {
   auto t = std::make_shared<core::ConfigTable<PaymentSettings>>();
   t->string("provider-url", &PaymentSettings::providerUrl, "",
@@ -239,6 +252,7 @@ const core::ConfigTable<MgmtConfig>& mgmtConfigTable() {
                  "The database: SQLite in data-dir (default) or PostgreSQL")
         .section("mail", &MgmtConfig::mail, mailTable(), "Mail: the outbox's SMTP server and sender")
         .section("signup", &MgmtConfig::signup, signupTable(), "The public signup's abuse limits")
+        .section("referral", &MgmtConfig::referral, referralTable(), "The public referral link's limits")
         .section("payments", &MgmtConfig::payments, paymentsTable(), "The online payment provider")
         .section("monitoring", &MgmtConfig::monitoring, monitoringTable(),
                  "Fleet monitoring: alerts when boxes go silent, their impact, notifications (ADR 0054)")

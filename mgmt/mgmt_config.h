@@ -48,6 +48,13 @@ struct SignupSettings {
   int64_t pendingMax = 2000;       // unverified signups in all
 };
 
+// The public referral link's limits (/ref?code=..., mgmt/console partner_apply_pages.cpp, ADR 0073).
+struct ReferralSettings {
+  int64_t perAddressBurst = 20;          // visits at once from one address (an IPv6 one by its /64)
+  int64_t perAddressPerHour = 60;        // then this many an hour
+  int64_t visitorsPerPartnerDay = 10000; // new visitors recorded per partner and day, at most
+};
+
 // The online payment provider (mgmt/billing collection, ADR 0039): where mgmtd creates hosted
 // checkouts. One provider for the platform; each tenant has its own account there (its keys).
 struct PaymentSettings {
@@ -108,6 +115,7 @@ struct MgmtConfig {
   MonitoringSettings monitoring;
   InsightSettings insight;
   SignupSettings signup;
+  ReferralSettings referral;
 
   std::string databasePath() const { return dataDir + "/mgmt.db"; }
   // What Storage::open needs (mgmt/store/sql.h): the backend chosen by "storage", the SQLite file in

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <memory>
+
 #include "billing/commissions/commissions.h"
 #include "core/clock.h"
 #include "core/command/command.h"
@@ -71,13 +73,22 @@ console::ConsoleSignup consoleSignup(api::SignupGate& gate) {
 // The console's partner application form: the signup gate's address bucket, then the partner
 // programme's service with its own caps (ADR 0037, 0055).
 console::ConsolePartnerApply consolePartnerApply(api::SignupGate& gate, partners::ProgramService& program,
-                                                 const std::string& visitorKey) {
+                                                 const std::string& visitorKey, const ReferralSettings& limits) {
   console::ConsolePartnerApply a;
   // A referral link's visitor is a keyed hash of the address (the key shared by every replica): the
-  // same visitor counts once a day, and the address itself is never stored (ADR 0065).
+  // same visitor counts once a day, and the address itself is never stored (ADR 0065). An IPv6
+  // address counts by its /64 (ADR 0073): one household's network is one visitor, so a script
+  // walking through its /64 counts once a day.
   a.visit = [&program, visitorKey](const std::string& code, const std::string& remote) {
-    return program.visit(code, core::pki::sha256Hex(visitorKey + "\n" + remote).substr(0, 32));
+    return program.visit(code,
+                         core::pki::sha256Hex(visitorKey + "\n" + api::AddressRateLimiter::keyOf(remote)).substr(0, 32));
   };
+  // Visits per address (the /64 too), in this mgmtd's memory, before any code is looked up (ADR 0073).
+  auto visits = std::make_shared<api::AddressRateLimiter>(core::SystemClock::instance(),
+                                                          static_cast<double>(limits.perAddressPerHour),
+                                                          static_cast<double>(limits.perAddressBurst),
+                                                          "referral link visits");
+  a.visitAdmit = [visits](const std::string& remote) { return visits->take(remote); };
   a.admit = [&gate](const std::string& remote) {
     const int64_t wait = gate.take(remote);
     return wait == 0 ? std::string() : gate.refusalText(wait);
@@ -230,7 +241,8 @@ core::Status Mgmtd::start() {
   console_->setSignup(consoleSignup(*signupGate_));
   core::Result<std::string> visitorKey = access::sharedWebKey(*storage_, "referral-visitor", nowUnix);
   if (!visitorKey.isOk()) return visitorKey.status().withContext("referral visitor key");
-  console_->setPartnerApply(consolePartnerApply(*signupGate_, platform_->partnerProgram, *visitorKey));
+  console_->setPartnerApply(
+      consolePartnerApply(*signupGate_, platform_->partnerProgram, *visitorKey, config_.referral));
   // The header's brand (ADR 0064): a tenant's people see their tenant's, a partner's people their
   // white label (or their tenant's); read with the visitor's own identity, never from the request.
   console_->setBrand([this](const console::ConsoleUser& u) -> core::Result<core::web::Branding> {

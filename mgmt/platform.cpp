@@ -19,6 +19,7 @@
 #include "mgmt/monitoring/monitoring_store.h"
 #include "mgmt/onboarding/scenarios.h"
 #include "mgmt/partners/partner_commands.h"
+#include "mgmt/partners/partner_health.h"
 #include "mgmt/partners/partner_store.h"
 #include "mgmt/partners/program_store.h"
 #include "mgmt/partners/payout_bank.h"
@@ -77,6 +78,7 @@ partners::ProgramService::Deps programDeps(const MgmtConfig& config, store::Stor
   d.perOriginPerHour = config.signup.pendingPerAddress;
   d.perEmailPerHour = config.signup.perEmailPerHour;
   d.pendingMax = config.signup.pendingMax;
+  d.visitorsPerPartnerDay = config.referral.visitorsPerPartnerDay;
   return d;
 }
 
@@ -182,6 +184,7 @@ void Platform::bind(core::command::Table& table) {
   api::bindOnboardingCommands(table, onboarding);
   partners::bindPartnerCommands(table, partners);
   partners::bindProgramCommands(table, partnerProgram);
+  partners::bindPartnerHealthCommands(table, partners, insight);
   api::bindCollectionCommands(table, collection, topups);
   importing::bindImportCommands(table, importing);
   billing::bindDunningCommands(table, dunning);

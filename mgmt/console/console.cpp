@@ -226,6 +226,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/partner/statement", "Statements", "partner_statement", "partner-statement", kPartner},
                                {"/partner/payouts", "Payouts", "partner_payouts", "payout-list", kPartner},
                                {"/partner/customers", "Customers and leads", "partner_customers", "attribution-list", kPartner},
+                               {"/partner/health", "Health", "partner_health", "partner-health", kPartner},
                                {"/partner/brand", "Brand", "partner_brand", "partner-brand-show", kPartner}};
   core::Json nav = core::Json::array();
   for (const Link& l : links) {

@@ -124,6 +124,10 @@ struct ConsolePartnerApply {
   // A visit through a referral link (ADR 0065): the partner's {"name", "code", "level", "tenant",
   // "window-days"} after recording it for `remote`; kNotFound for a code no active partner has.
   std::function<core::Result<core::Json>(const std::string& code, const std::string& remote)> visit;
+  // The referral link's limit per client address (ADR 0073), drawn before anything is looked up: 0 to
+  // go ahead (one visit taken from the address's bucket), else the seconds to wait (answered 429 with
+  // Retry-After, nothing recorded). Without it visits are not limited here.
+  std::function<int64_t(const std::string& remote)> visitAdmit;
 };
 
 struct ConsoleOptions {
@@ -321,6 +325,7 @@ class Console {
   core::HttpResponse partnerStatementPage(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse partnerPayoutsPage(const core::HttpRequest& r, const Visitor& v);
   core::HttpResponse partnerCustomersPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse partnerHealthPage(const core::HttpRequest& r, const Visitor& v);  // ADR 0073
 
   // partner_admin_pages.cpp: managing the programme (ADR 0055, 0065): applications (approve, reject
   // with a reason), territories with the conflict rules' words, agreement versions and who accepted

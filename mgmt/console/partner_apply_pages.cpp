@@ -146,12 +146,23 @@ HttpResponse Console::partnerApplyPost(const HttpRequest& r) {
 // A visit through a partner's referral link (ADR 0065): recorded (once per visitor and day, the
 // address never stored), then a page naming the partner and its code, to give at signup within the
 // partner's attribution window. An unknown or suspended partner's code is a 404 that records nothing.
+// Each client address draws from its bucket first (ADR 0073): a script is answered 429 with
+// Retry-After before any code is looked up, so it can neither inflate the count nor probe codes fast.
 HttpResponse Console::referralVisit(const HttpRequest& r) {
   auto it = r.query.find("code");
   const std::string code = it == r.query.end() ? "" : it->second.substr(0, 32);
   if (!partnerApply_.visit)
     return publicPage(r, "partner_ref", "Referral link", Json{{"known", false}},
                       {core::web::Message::error("Referral links are not set up here.")}, 503);
+  if (const int64_t wait = partnerApply_.visitAdmit ? partnerApply_.visitAdmit(r.remote) : 0; wait > 0) {
+    HttpResponse refused = publicPage(
+        r, "partner_ref", "Referral link", Json{{"known", false}, {"limited", true}},
+        {core::web::Message::error("Too many visits from your address: nothing was counted. Try again in " +
+                                   std::to_string(wait) + (wait == 1 ? " second." : " seconds."))},
+        429);
+    refused.headers.emplace_back("Retry-After", std::to_string(wait));
+    return refused;
+  }
   core::Result<Json> partner = partnerApply_.visit(code, r.remote);
   if (!partner.isOk()) {
     if (partner.status().code() != core::Code::kNotFound)

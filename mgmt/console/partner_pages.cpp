@@ -95,6 +95,7 @@ void Console::addPartnerRoutes(const PageRoute& get, const PageRoute& post) {
   get("/partner/statement", [this](const HttpRequest& r, const Visitor& v) { return partnerStatementPage(r, v); });
   get("/partner/payouts", [this](const HttpRequest& r, const Visitor& v) { return partnerPayoutsPage(r, v); });
   get("/partner/customers", [this](const HttpRequest& r, const Visitor& v) { return partnerCustomersPage(r, v); });
+  get("/partner/health", [this](const HttpRequest& r, const Visitor& v) { return partnerHealthPage(r, v); });
   addPartnerAdminRoutes(get, post);
 }
 
@@ -123,7 +124,8 @@ std::optional<HttpResponse> Console::partnerHead(const HttpRequest& r, const Vis
   const std::string q = v.user.partner() ? "" : "?partner=" + core::web::urlEncode(id);
   Json tabs = Json::array();
   static const char* const kTabs[][2] = {{"", "Earnings"}, {"/statement", "Statements"}, {"/payouts", "Payouts"},
-                                         {"/customers", "Customers and leads"}, {"/brand", "Brand"}};
+                                         {"/customers", "Customers and leads"}, {"/health", "Health"},
+                                         {"/brand", "Brand"}};
   for (const auto& t : kTabs)
     tabs.push_back({{"href", std::string("/partner") + t[0] + q}, {"text", t[1]}, {"current", current == t[0]}});
   data["partner"] = p;
@@ -360,6 +362,48 @@ HttpResponse Console::partnerCustomersPage(const HttpRequest& r, const Visitor& 
   data["rate"] = std::string(rate);
   data["platform_partner"] = text(data["partner"], "level") == "platform";
   return page(v, "partner_customers", "Customers and leads", data);
+}
+
+// The health and churn risk of the partner's accounts (ADR 0073): partner-health decides which
+// accounts are the partner's (those attributed to it today) and who may see them; this page only shows
+// them, highest risk first, with the factors in words.
+HttpResponse Console::partnerHealthPage(const HttpRequest& r, const Visitor& v) {
+  Json data = Json::object();
+  if (std::optional<HttpResponse> refused = partnerHead(r, v, "/health", data)) return std::move(*refused);
+  core::ControlReply health = run(v, "partner-health", Json{{"partner", data["partner_id"]}});
+  if (!health.ok()) return refuse(v, health);
+  const Json& h = health.arguments;
+  const bool platform = text(h, "level") == "platform";
+  Json rows = Json::array();
+  for (const Json& a : h["accounts"]) {
+    const bool known = a.value("known", false);
+    const std::string band = text(a, "band");
+    std::string figure = "-";
+    if (known) figure = std::to_string(number(a, platform ? "health-score" : "churn-score"));
+    rows.push_back({{"account", text(a, "account")},
+                    {"tenant", text(a, "tenant")},
+                    {"from", text(a, "from")},
+                    {"source", text(a, "source")},
+                    {"figure", figure},
+                    {"band", band},
+                    {"alarm", band == "at risk"},
+                    {"factors", text(a, "factors")},
+                    {"action", text(a, "action")}});
+  }
+  const Json summary = h.value("summary", Json::object());
+  data["platform_partner"] = platform;
+  data["rows"] = rows;
+  data["none"] = rows.empty();
+  data["total"] = number(h, "total");
+  data["shown"] = static_cast<int64_t>(rows.size());
+  data["cut"] = number(h, "total") > static_cast<int64_t>(rows.size());
+  data["at_risk"] = number(summary, "at-risk");
+  data["watch"] = number(summary, "watch");
+  data["fine"] = number(summary, "fine");
+  data["no_data"] = number(summary, "no-data");
+  data["at_risk_score"] = number(h, "at-risk-score");
+  data["watch_score"] = (number(h, "at-risk-score") + 1) / 2;
+  return page(v, "partner_health", "Health", data);
 }
 
 }  // namespace mgmt::console

@@ -192,6 +192,15 @@ core::Result<std::vector<Score>> InsightStore::atRisk(const std::string& tenantI
   return out;
 }
 
+core::Result<std::optional<Score>> InsightStore::score(const std::string& tenantId, const std::string& customerId) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
+                        tx_.queryOne("SELECT customer_id, score, factors, scored_at FROM insight_scores WHERE tenant_id = $1 "
+                                     "AND customer_id = $2",
+                                     {tenantId, customerId}));
+  if (!r) return std::optional<Score>();
+  return std::optional<Score>(Score{r->text(0), static_cast<int>(r->int64(1)), r->text(2), r->int64(3)});
+}
+
 core::Result<InsightStore::ScoreSummary> InsightStore::scoreSummary(const std::string& tenantId, int minScore) {
   EDGE_ASSIGN_OR_RETURN(std::optional<Row> row,
                         tx_.queryOne("SELECT count(*), CAST(COALESCE(sum(score), 0) AS BIGINT), "

@@ -72,6 +72,8 @@ class InsightStore {
   core::Result<ScoreSummary> scoreSummary(const std::string& tenantId, int minScore);
   // Highest first, at least `minScore`, at most `limit`.
   core::Result<std::vector<Score>> atRisk(const std::string& tenantId, int minScore, int64_t limit);
+  // One customer's newest score, or nullopt when it has none (the partner portal's accounts, ADR 0073).
+  core::Result<std::optional<Score>> score(const std::string& tenantId, const std::string& customerId);
 
   // The daily job's runs: one day's (nullopt: none yet), written whole, the newest first, and the
   // newest day before `before` whose run ended ok.

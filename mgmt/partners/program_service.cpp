@@ -592,12 +592,14 @@ core::Result<Json> ProgramService::visit(const std::string& code, const std::str
     EDGE_ASSIGN_OR_RETURN(std::optional<Partner> p, st.partnerByCode(code));
     if (!p || p->status != "active") return core::notFound("code: no partner has this referral code");
     const int64_t now = d_.clock.unixSeconds();
-    EDGE_RETURN_IF_ERROR(ProgramStore(tx).recordVisit(p->id, now / 86400, visitor, now));
+    EDGE_ASSIGN_OR_RETURN(bool counted,
+                          ProgramStore(tx).recordVisit(p->id, now / 86400, visitor, now, d_.visitorsPerPartnerDay));
     out = Json{{"name", p->name},
                {"code", p->referralCode},
                {"level", p->scope.empty() ? "platform" : "tenant"},
                {"tenant", ""},
-               {"window-days", p->referralWindowDays}};
+               {"window-days", p->referralWindowDays},
+               {"counted", counted}};
     if (!p->scope.empty()) {
       EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::loadTenant(tx, p->scope));
       out["tenant"] = t.name;

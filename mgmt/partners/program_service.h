@@ -49,6 +49,8 @@ class ProgramService {
     int64_t perOriginPerHour = 5;
     int64_t perEmailPerHour = 3;
     int64_t pendingMax = 1000;
+    // Referral-link visitors recorded per partner and day at most (mgmt.conf referral.*, ADR 0073).
+    int64_t visitorsPerPartnerDay = 10000;
   };
   explicit ProgramService(Deps deps) : d_(std::move(deps)) {}
 
@@ -79,7 +81,8 @@ class ProgramService {
 
   // A visit through a partner's referral link (public, /ref?code=...; ADR 0065): counted once per
   // partner, day and `visitor` (a keyed hash of the client address made by the caller). Answers the
-  // active partner's {"name", "code", "level", "tenant" (a reseller's tenant name), "window-days"};
+  // active partner's {"name", "code", "level", "tenant" (a reseller's tenant name), "window-days",
+  // "counted" (false when the partner's visitors of the day reached Deps::visitorsPerPartnerDay)};
   // kNotFound for a code no active partner has (nothing recorded).
   core::Result<core::Json> visit(const std::string& code, const std::string& visitor);
 

@@ -220,12 +220,23 @@ core::Status ProgramStore::setReviewed(const std::string& scope, int64_t at, con
       .status();
 }
 
-core::Status ProgramStore::recordVisit(const std::string& partnerId, int64_t day, const std::string& visitor, int64_t at) {
-  return tx_
-      .exec("INSERT INTO partner_referral_visits (partner_id, day, visitor, visited_at) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (partner_id, day, visitor) DO NOTHING",
-            {partnerId, day, visitor, at})
-      .status();
+core::Result<bool> ProgramStore::recordVisit(const std::string& partnerId, int64_t day, const std::string& visitor,
+                                             int64_t at, int64_t maxPerDay) {
+  EDGE_ASSIGN_OR_RETURN(int64_t today, tx_.queryInt64("SELECT count(*) FROM partner_referral_visits WHERE partner_id = $1 "
+                                                      "AND day = $2",
+                                                      {partnerId, day}));
+  if (today >= maxPerDay) {
+    // Full for the day: a visitor counted already still counts; a new one is not written.
+    EDGE_ASSIGN_OR_RETURN(int64_t known, tx_.queryInt64("SELECT count(*) FROM partner_referral_visits WHERE partner_id = "
+                                                        "$1 AND day = $2 AND visitor = $3",
+                                                        {partnerId, day, visitor}));
+    return known > 0;
+  }
+  EDGE_RETURN_IF_ERROR(tx_.exec("INSERT INTO partner_referral_visits (partner_id, day, visitor, visited_at) VALUES ($1, $2, "
+                                "$3, $4) ON CONFLICT (partner_id, day, visitor) DO NOTHING",
+                                {partnerId, day, visitor, at})
+                           .status());
+  return true;
 }
 
 core::Result<int64_t> ProgramStore::visits(const std::string& partnerId, int64_t sinceDay) {

@@ -86,8 +86,11 @@ class ProgramStore {
   core::Result<std::vector<ReviewRun>> reviewRuns();
   core::Status setReviewed(const std::string& scope, int64_t at, const std::string& note);
 
-  // Visits through referral links (migration 24): one per partner, day and visitor (idempotent).
-  core::Status recordVisit(const std::string& partnerId, int64_t day, const std::string& visitor, int64_t at);
+  // Visits through referral links (migration 24): one per partner, day and visitor (idempotent), and
+  // at most `maxPerDay` visitors per partner and day (ADR 0073): false when that cap kept a new visitor
+  // out (nothing written). Concurrent units of work may pass the cap by the few racing at its edge.
+  core::Result<bool> recordVisit(const std::string& partnerId, int64_t day, const std::string& visitor, int64_t at,
+                                 int64_t maxPerDay);
   // Visits to `partnerId`'s link from `sinceDay` on (days since the epoch).
   core::Result<int64_t> visits(const std::string& partnerId, int64_t sinceDay);
 

@@ -165,7 +165,7 @@ const TENANT_PAGES = [
         checks[`${a.name}-chart`] = await page.locator('figure svg.funnel-chart rect').count();
         checks[`${a.name}-referral`] = await page.inputValue('#referral-code');
         // Another partner's pages: not found, whatever is asked; a tenant's pages: refused.
-        for (const p of ['partner', 'partner/statement', 'partner/payouts', 'partner/customers'])
+        for (const p of ['partner', 'partner/statement', 'partner/payouts', 'partner/customers', 'partner/health'])
           checks[`${a.name}-foreign-${p}`] = (await page.goto(base + p + '?partner=' + encodeURIComponent(foreignPartner))).status();
         checks[`${a.name}-customers-page`] = (await page.goto(base + 'customers')).status();
         checks[`${a.name}-partners-page`] = (await page.goto(base + 'partners')).status();

@@ -9,6 +9,7 @@ visits are counted; and Debian's chromium walks the pages at phone size with axe
 (tests/browser/console_walk.js)."""
 import datetime
 import hashlib
+import html
 import json
 import os
 import re
@@ -45,8 +46,11 @@ class PartnerPortalTest(unittest.TestCase):
         acme's people must not reach."""
         cls.tmp = TempDir("partner-portal-it-")
         cls.sink = SmtpSink().start()
+        # The referral link's limit per address is small here, so the test reaches it (every request
+        # of this test comes from 127.0.0.1): a burst of 12, then one an hour.
         cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
-                          {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"}}).start()
+                          {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"},
+                           "referral": {"per-address-burst": 12, "per-address-per-hour": 1}}).start()
         cls.base = f"https://127.0.0.1:{m.admin_port}/"
         m.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
         m.ctl("tenant", "add", "--name", "other", "--tier", "basic")
@@ -99,6 +103,26 @@ class PartnerPortalTest(unittest.TestCase):
         m.ctl("partner", "tier-rules", "--tenant", "acme", "--rules",
               json.dumps({"currency": "EUR", "silver": "1.00", "gold": "5000.00", "platinum": "9000.00"}))
         m.ctl("agreement", "publish", "--title", "Partner terms 2026", "--body", "We pay what you earn, to the cent.")
+        # Health of a partner's own accounts (ADR 0073): a demo tenant's customers with generated
+        # histories scored by the churn model; its reseller Sample Reseller has demo00001 and demo00002,
+        # Sample Rival demo00003, nobody demo00004. Big Distributor (the platform's) has acme.
+        m.ctl("tenant", "add", "--demo", "true", "--name", "demo-shop")
+        cls.sample = m.ctl_json("partner", "add", "--tenant", "demo-shop", "--name", "Sample Reseller", "--type",
+                                "authorized-dealer", "--currency", "EUR")["id"]
+        cls.sample_rival = m.ctl_json("partner", "add", "--tenant", "demo-shop", "--name", "Sample Rival", "--type",
+                                      "authorized-dealer", "--currency", "EUR")["id"]
+        for user, partner in (("demo00001", cls.sample), ("demo00002", cls.sample), ("demo00003", cls.sample_rival)):
+            m.ctl("attribution", "set", "--tenant", "demo-shop", "--username", user, "--partner", partner,
+                  "--date", day(-5))
+        m.ctl("attribution", "set", "--tenant", "acme", "--username", "acme", "--partner", cls.distributor,
+              "--date", day(-5))
+        m.ctl("insight", "demo", "--tenant", "demo-shop")
+        m.ctl("insight", "train")
+        m.ctl("insight", "score", "--tenant", "demo-shop")
+        m.ctl("person", "add", "--email", "sample@reseller.test", "--role", "partner", "--partner", cls.sample,
+              "--password", PASSWORD)
+        m.ctl("person", "add", "--email", "big@distributor.test", "--role", "partner", "--partner", cls.distributor,
+              "--password", PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
@@ -192,6 +216,64 @@ class PartnerPortalTest(unittest.TestCase):
         code, page = curl(self.base + "partners", "-b", plat)
         self.assertIn("Big Distributor", page)
         self.assertIn("Other Shop", page)
+
+    def test_health_of_a_partners_own_accounts_per_route(self):
+        """A reseller's person sees the churn risk of the customers attributed to it, with the model's
+        factors in words, and no one else's; a platform partner's person the health of its tenants; every
+        caller naming a partner it does not reach gets 404 with nothing of it."""
+        sample = self.sign_in("health-sample", "sample@reseller.test")
+        code, page = curl(self.base + "partner/health", "-b", sample)
+        self.assertEqual(code, 200)
+        rows = re.findall(r"<tr><td>(demo\d+)</td><td>(\d+)</td><td>(?:<strong>)?([a-z ]+)(?:</strong>)?</td><td>([^<]*)</td>",
+                          page)
+        self.assertEqual(sorted(r[0] for r in rows), ["demo00001", "demo00002"], page)
+        for other in ("demo00003", "demo00004", "ben", "ana"):
+            self.assertNotIn(other, page)
+        # The same scores and words as the ISP's own list for those of them at risk.
+        listed = self.m.ctl_json("customer", "list", "--tenant", "demo-shop", "--limit", "1000")["customers"]
+        customers = {c["id"]: c.get("username") for c in listed}
+        at_risk = {customers[c["customer"]]: c
+                   for c in self.m.ctl_json("insight", "at-risk", "--tenant", "demo-shop", "--limit", "10000")["customers"]}
+        for user, score, band, factors in rows:
+            self.assertIn(band, ("at risk", "watch", "low risk"))
+            self.assertTrue(factors)
+            if user in at_risk:
+                self.assertEqual(int(score), at_risk[user]["score"])
+                self.assertEqual(band, "at risk")
+                self.assertEqual(html.unescape(factors), at_risk[user]["factors"])
+        # Another partner's, of the same tenant, another tenant or the platform: not found, nothing of it.
+        for other in (self.sample_rival, self.shop["id"], self.distributor):
+            code, page = curl(self.base + "partner/health?partner=" + other, "-b", sample)
+            self.assertEqual(code, 404, other)
+            for word in ("demo00003", "ben", "Corner Shop", "Big Distributor", "Sample Rival"):
+                self.assertNotIn(word, page)
+        self.assertEqual(curl(self.base + "health", "-b", sample)[0], 403)    # the platform's tenant health
+        self.assertEqual(curl(self.base + "insight", "-b", sample)[0], 403)   # the tenant's customer insight
+        # Corner Shop's person: its own two customers (no customer records: no score yet), nothing of demo-shop.
+        shop = self.sign_in("health-shop", "shop@corner.test")
+        code, page = curl(self.base + "partner/health", "-b", shop)
+        self.assertEqual(code, 200)
+        self.assertRegex(page, r"<tr><td>ana</td><td>-</td><td>no score yet</td>")
+        self.assertRegex(page, r"<tr><td>ben</td><td>-</td><td>no score yet</td>")
+        self.assertNotIn("demo0000", page)
+        # The platform's partner: acme's health, never other's; acme's owner cannot open it, the platform can.
+        big = self.sign_in("health-big", "big@distributor.test")
+        code, page = curl(self.base + "partner/health", "-b", big)
+        self.assertEqual(code, 200)
+        self.assertRegex(page, r"<tr><td>acme</td><td>\d+</td><td>(?:<strong>)?(healthy|watch|at risk)")
+        self.assertNotIn("<td>other</td>", page)
+        self.assertNotIn("demo-shop", page)
+        self.assertEqual(curl(self.base + "partner/health?partner=" + self.sample, "-b", big)[0], 404)
+        owner = self.sign_in("health-owner", "owner@acme.test")
+        self.assertEqual(curl(self.base + "partner/health?partner=" + self.distributor, "-b", owner)[0], 404)
+        code, page = curl(self.base + "partner/health?partner=" + self.shop["id"], "-b", owner)
+        self.assertEqual(code, 200)
+        self.assertIn("<td>ben</td>", page)
+        plat = self.jar("health-platform")
+        self.assertEqual(self.form(plat, "login", "login", {"token": self.platform_token})[0], 303)
+        code, page = curl(self.base + "partner/health?partner=" + self.distributor, "-b", plat)
+        self.assertEqual(code, 200)
+        self.assertIn("<td>acme</td>", page)
 
     def test_programme_managed_in_the_console_per_scope(self):
         """Applications approved and rejected with a reason (mailed), territories with the rules' words,
@@ -309,6 +391,36 @@ class PartnerPortalTest(unittest.TestCase):
         code, page = curl(self.base + "partner", "-b", shop)
         self.assertIn("/ref?code=" + self.shop["referral-code"], page)
 
+    def test_referral_link_limited_per_address(self):
+        """A script opening a referral link again and again from one address gets 429 with Retry-After
+        once the address's burst is spent, and nothing more is counted: not for the partner it inflates,
+        nor for another partner's code from the same address."""
+        other_code = self.m.ctl_json("partner", "show", "--tenant", "other", "--partner", self.other_shop)["referral-code"]
+        before = self.m.ctl_json("partner", "show", "--tenant", "other", "--partner", self.other_shop)["referral-visits"]
+        self.assertEqual(before, 0)
+        headers = os.path.join(self.tmp.path, "ref-headers")
+        statuses = []
+        for _ in range(13):  # the burst is 12; the class's other tests used a few of them already
+            code, page = curl(self.base + "ref?code=" + self.shop["referral-code"], "-D", headers)
+            statuses.append(code)
+            if code == 429:
+                break
+        self.assertEqual(statuses[-1], 429, statuses)
+        self.assertTrue(all(c == 200 for c in statuses[:-1]), statuses)
+        self.assertIn("Too many visits from your address", page)
+        self.assertNotIn("Corner Shop", page)
+        with open(headers) as f:
+            retry = re.search(r"(?im)^Retry-After: (\d+)\r?$", f.read())
+        self.assertIsNotNone(retry)
+        self.assertGreaterEqual(int(retry.group(1)), 1)
+        self.assertLessEqual(int(retry.group(1)), 3600)  # one an hour after the burst
+        # Another code from the same address: refused too, before the code is looked up, and not counted.
+        code, page = curl(self.base + "ref?code=" + other_code)
+        self.assertEqual(code, 429)
+        self.assertNotIn("Other Shop", page)
+        self.assertEqual(self.m.ctl_json("partner", "show", "--tenant", "other", "--partner", self.other_shop)
+                         ["referral-visits"], 0)
+
     def test_reseller_person_invited_from_the_console_signs_in_to_the_portal(self):
         owner = self.sign_in("invite-owner", "owner@acme.test")
         page = "partner?partner=" + self.shop["id"]
@@ -350,7 +462,11 @@ class PartnerPortalTest(unittest.TestCase):
         accounts = [
             {"name": "partner", "email": "shop@corner.test", "password": PASSWORD, "partner": True, "phone": True,
              "pages": [["earnings", ""], ["statement", "partner/statement?period=" + self.paid_day[:7]],
-                       ["payouts", "partner/payouts"], ["customers", "partner/customers"], ["brand", "partner/brand"]]},
+                       ["payouts", "partner/payouts"], ["customers", "partner/customers"], ["health", "partner/health"],
+                       ["brand", "partner/brand"]]},
+            # A reseller whose customers have churn scores: the health table with figures and words.
+            {"name": "reseller", "email": "sample@reseller.test", "password": PASSWORD, "phone": True,
+             "pages": [["health", "partner/health"]]},
             # acme's admin (an API token: the sign-in pages are walked above) opens its reseller.
             {"name": "admin", "token": self.admin_token, "phone": True,
              "pages": [["partners", "partners"], ["earnings", "partner?partner=" + shop],
@@ -370,7 +486,7 @@ class PartnerPortalTest(unittest.TestCase):
         result = json.loads(lines[-1]) if lines else {"ok": False}
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
-        for who in ("partner", "admin", "platform"):
+        for who in ("partner", "reseller", "admin", "platform"):
             for name, _ in next(a for a in accounts if a["name"] == who)["pages"]:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + name)]
                 self.assertEqual(len(names), 1, f"{who} {name}: {sorted(seen)}")
@@ -380,10 +496,10 @@ class PartnerPortalTest(unittest.TestCase):
             self.assertFalse(s["overflow"], f"{s['name']} scrolls sideways")
         checks = result["checks"]
         self.assertEqual(checks["partner-nav"], ["Earnings", "Statements", "Payouts", "Customers and leads",
-                                                 "Brand", "Your account"])
+                                                 "Health", "Brand", "Your account"])
         self.assertEqual(checks["partner-chart"], 24)  # 12 months, two bars each, drawn by the server
         self.assertEqual(checks["partner-referral"], self.shop["referral-code"])
-        for p in ("partner", "partner/statement", "partner/payouts", "partner/customers"):
+        for p in ("partner", "partner/statement", "partner/payouts", "partner/customers", "partner/health"):
             self.assertEqual(checks[f"partner-foreign-{p}"], 404, p)
         self.assertEqual(checks["partner-customers-page"], 403)
         self.assertEqual(checks["partner-partners-page"], 403)
@@ -392,6 +508,9 @@ class PartnerPortalTest(unittest.TestCase):
         self.assertEqual(checks["partner-signed-out"], "/login")
         self.assertEqual(checks["partner-after-sign-out"], "/login")
         self.assertIn("Corner Shop", seen["partner-01-earnings"]["text"])
+        self.assertIn("no score yet", seen["partner-05-health"]["text"])
+        self.assertIn("demo00001", seen["reseller-01-health"]["text"])
+        self.assertNotIn("demo00003", seen["reseller-01-health"]["text"])
         self.assertIn("Corner Shop", seen["admin-01-partners"]["text"])
         self.assertNotIn("Big Distributor", seen["admin-01-partners"]["text"])
         self.assertIn("Invite a person of this partner", seen["admin-02-earnings"]["text"])
