@@ -37,6 +37,10 @@ function(edge_unit_tests name)
     # replaces them too, and the two cannot both win (CppUTestConfig.h refuses to build with ASan
     # under clang unless told). LeakSanitizer reports leaks at exit instead, for the whole run.
     target_compile_definitions(${name} PRIVATE CPPUTEST_MEM_LEAK_DETECTION_DISABLED)
+  else()
+    # With the leak detector on, TestHarness.h #defines `new`, which breaks the standard headers the
+    # next file of a unity batch includes: these runners compile file by file (ADR 0070).
+    set_target_properties(${name} PROPERTIES UNITY_BUILD OFF)
   endif()
   if(NOT EDGE_SANITIZE AND NOT EDGE_UNIT_TESTS)
     # Defined (their CMakeLists may still set properties) but neither built nor registered.
