@@ -245,7 +245,8 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       // source with the importer library and sends it here in chunks, as one batch.
       command("import-apply", "import apply", "--tenant T --batch B --source S (rows sent by mgmtctl import)", "apply a chunk of an import as batch B (run mgmtctl import --tenant T --source S --from PATH|DSN [--dry-run])")
           .args({tenant(), text("batch", true, 64), text("source", true, 32), boolean("dry-run"),
-                 core::command::rows("plans", 1000, false), core::command::rows("subscribers", 2000, false)})
+                 core::command::rows("plans", 1000, false), core::command::rows("subscribers", 2000, false),
+                 integer("rows-done").range(0, INT64_MAX), integer("rows-total").range(0, INT64_MAX)})
           .role("tenant")
           .change(),
       command("import-history", "import history", "--tenant T --batch B (sessions sent by mgmtctl import --history)", "carry a chunk of the source's closed accounting sessions over as usage history of batch B (run mgmtctl import ... --history)")

@@ -12,7 +12,7 @@
 #include "import/freeradius_sql.h"
 #include "import/mapping.h"
 #include "import/read_plan.h"
-#include "mgmt/importing/import_service.h"
+#include "mgmt/importing/import_chunks.h"
 
 namespace mgmt {
 namespace {
@@ -132,85 +132,47 @@ int runImportCli(const std::vector<std::string>& words, const std::string& socke
   }
   const importer::ImportPlan& plan = *loaded;
 
-  // The plans the importable subscribers use, and those subscribers (with line and customer).
-  core::Json plans = core::Json::array();
-  for (const importer::MappedPlan& p : plan.plans)
-    if (p.subscribers > 0) plans.push_back(p.args);
-  // The importable ones by index (a row is built when its chunk is sent: a million subscribers'
-  // arguments are not held twice).
-  std::vector<size_t> rows;
-  int64_t notImportable = 0;
-  for (size_t i = 0; i < plan.subscribers.size(); ++i) {
-    if (plan.subscribers[i].importable) rows.push_back(i);
-    else ++notImportable;
-  }
-  auto rowOf = [&plan](size_t i) {
-    const importer::MappedSubscriber& s = plan.subscribers[i];
-    core::Json row = s.args;
-    row["line"] = s.line;
-    if (!s.customer.empty()) row["customer"] = s.customer;
-    return row;
-  };
-  if (plans.size() > importing::kMaxPlansPerCall) {
-    std::fprintf(stderr, "mgmtctl: import: %zu plans: more than %zu in one import; split the source\n", plans.size(),
-                 importing::kMaxPlansPerCall);
-    return 1;
-  }
-
-  // Chunks. A dry run is rolled back after each chunk, so every chunk carries the plans (its
-  // subscribers need them) and the tier cap is reckoned here over the whole import.
-  const size_t chunk = importing::kMaxSubscribersPerCall;
-  int64_t plansAdded = 0, plansKept = 0, added = 0, already = 0, capRefused = 0, customersAdded = 0,
-          customersKept = 0, before = -1, cap = 0;
-  core::Json refused = core::Json::array();
-  size_t sent = 0;
-  bool first = true;
-  do {
-    core::Json args = {{"tenant", tenant}, {"batch", batch}, {"source", plan.source}, {"dry-run", dryRun}};
-    if (first || dryRun) args["plans"] = plans;
-    size_t end = std::min(rows.size(), sent + chunk);
-    core::Json part = core::Json::array();
-    for (size_t i = sent; i < end; ++i) part.push_back(rowOf(rows[i]));
-    args["subscribers"] = std::move(part);
-    const auto callStart = std::chrono::steady_clock::now();
-    core::Result<core::Json> reply = core::controlCall(socketPath, "import-apply", args, 300000, "mgmtd");
-    const double callSeconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - callStart).count();
-    if (!reply.isOk()) {
-      std::fprintf(stderr, "mgmtctl: import: %s\n", reply.status().message().c_str());
-      return 3;
-    }
-    if (reply->value("result", 1) != core::kControlSuccess) {
-      std::fprintf(stderr, "mgmtctl: import: %s%s\n", core::jsonText((*reply)["text"]).c_str(),
-                   sent > 0 ? (" (after " + std::to_string(sent) + " subscribers; run again to go on)").c_str() : "");
-      return core::cliExitStatus(*reply);
-    }
-    const core::Json& a = (*reply)["arguments"];
-    if (first) {
-      plansAdded = a["plans-added"].get<int64_t>();
-      plansKept = a["plans-kept"].get<int64_t>();
-      before = a["subscribers-before"].get<int64_t>();
-      cap = a["subscriber-cap"].get<int64_t>();
-    }
-    added += a["added"].get<int64_t>();
-    already += a["already-there"].get<int64_t>();
-    capRefused += a["cap-refused"].get<int64_t>();
-    customersAdded += a["customers-added"].get<int64_t>();
-    customersKept += a["customers-kept"].get<int64_t>();
-    for (const core::Json& r : a["refused"])
-      if (!(dryRun && !first && r.contains("plan"))) refused.push_back(r);
-    sent = end;
-    first = false;
+  // The chunks (importing::applyInChunks, the console's loop too), over the control socket; a
+  // transport failure is told apart from mgmtd's refusal (exit 3).
+  bool unreachable = false;
+  core::Json lastReply;  // mgmtd's answer as sent (its code gives the exit status)
+  auto lastCall = std::chrono::steady_clock::now();
+  importing::ChunkOptions chunking;
+  chunking.tenant = tenant;
+  chunking.batch = batch;
+  chunking.dryRun = dryRun;
+  chunking.progress = [&](const importing::ChunkOutcome& o) {
+    const auto at = std::chrono::steady_clock::now();
     std::fprintf(stderr, "%s %zu/%zu subscribers: %lld added, %lld already there, %zu refused (%.2f s)\n",
-                 dryRun ? "checked" : "applied", sent, rows.size(), (long long)added, (long long)already, refused.size(),
-                 callSeconds);
-  } while (sent < rows.size());
-  if (dryRun && cap > 0 && before + added > cap) {
-    // Each rolled-back chunk saw the tenant as it was: the cap over the whole import is said here.
-    int64_t over = before + added - cap;
-    capRefused += over;
-    added -= over;
+                 dryRun ? "checked" : "applied", o.done, o.total, (long long)o.added, (long long)o.already,
+                 o.refusedCount, std::chrono::duration<double>(at - lastCall).count());
+    lastCall = at;
+    return true;
+  };
+  const importing::ChunkOutcome outcome =
+      importing::applyInChunks(plan, chunking, [&](const core::Json& args) -> core::ControlReply {
+        lastCall = std::chrono::steady_clock::now();
+        core::Result<core::Json> reply = core::controlCall(socketPath, "import-apply", args, 300000, "mgmtd");
+        if (!reply.isOk()) {
+          unreachable = true;
+          return core::ControlReply::error(reply.status());
+        }
+        lastReply = *reply;
+        return core::ControlReply(reply->value("result", 1), core::jsonText((*reply)["text"]),
+                                  reply->value("arguments", core::Json()));
+      });
+  if (outcome.failure) {
+    std::fprintf(stderr, "mgmtctl: import: %s%s\n", outcome.failure->text.c_str(),
+                 outcome.done > 0 ? (" (after " + std::to_string(outcome.done) + " subscribers; run again to go on)").c_str()
+                                  : "");
+    if (unreachable) return 3;
+    return lastReply.is_null() ? 1 : core::cliExitStatus(lastReply);  // null: refused before any call
   }
+  const int64_t plansAdded = outcome.plansAdded, plansKept = outcome.plansKept, added = outcome.added,
+                already = outcome.already, capRefused = outcome.capRefused, customersAdded = outcome.customersAdded,
+                customersKept = outcome.customersKept, before = outcome.before, cap = outcome.cap,
+                notImportable = outcome.notImportable;
+  const core::Json& refused = outcome.refused;
 
   HistoryResult carried;
   if (history) {

@@ -436,6 +436,7 @@ void Mgmtd::stop() {
   control_.stop();
   if (deviceApi_) deviceApi_->stop();
   if (adminApi_) adminApi_->stop();
+  console_.reset();  // imports it runs stop after their chunk, while the services they use are here
   if (platformJobs_) platformJobs_->stop();
   platformJobs_.reset();
   if (ticketKeys_) ticketKeys_->stop();

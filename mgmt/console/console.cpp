@@ -8,6 +8,7 @@
 #include "core/web/embedded_files.h"
 #include "core/web/form.h"
 #include "mgmt/console/console_files.h"
+#include "mgmt/console/import_jobs.h"
 #include "mgmt/mgmt_commands.h"
 
 namespace mgmt::console {
@@ -59,9 +60,11 @@ Console::Console(core::command::Table& commands, ConsoleAuth auth, core::web::Se
       templates_(std::make_unique<core::web::Templates>()),
       sessions_(sessions),
       cookie_(core::web::CookieOptions{kCookieName, "/", 0}),
-      csrf_(std::move(csrfKey)) {}
+      csrf_(std::move(csrfKey)),
+      importJobs_(std::make_unique<ImportJobs>()) {}
 
-Console::~Console() = default;
+// Running imports stop after their chunk (and are waited for) while everything they use is here.
+Console::~Console() { importJobs_.reset(); }
 
 core::Status Console::init() {
   EDGE_RETURN_IF_ERROR(templates_->addFiles(core::web::coreWebFiles()));
@@ -528,6 +531,8 @@ void Console::addRoutes(core::HttpServer& server) {
   core::HttpRouteLimits importUpload = signedIn;
   importUpload.maxBodyBytes = importFormLimits().maxBodyBytes;
   server.route("POST", "/imports/dry-run", [this](const core::HttpRequest& r) { return importDryRunPost(r); },
+               importUpload);
+  server.route("POST", "/imports/apply", [this](const core::HttpRequest& r) { return importApplyPost(r); },
                importUpload);
   post("/settings/logo/clear", [this](const core::HttpRequest& r, const Visitor& v) { return logoClear(r, v); });
   addBrandRoutes(server, get, post, upload);

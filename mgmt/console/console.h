@@ -39,6 +39,8 @@
 
 namespace mgmt::console {
 
+class ImportJobs;  // import_jobs.h
+
 // Who a bearer stands for, as the console needs it.
 struct ConsoleUser {
   std::string label;     // shown in the header: an email or "token k-12ab"
@@ -266,6 +268,18 @@ class Console {
   core::HttpResponse importsPost(const core::HttpRequest& r, const Visitor& v);
   static core::web::MultipartLimits importFormLimits();
   core::HttpResponse importDryRunPost(const core::HttpRequest& r);
+  // The same upload applied as a batch by a background job (ADR 0075): 303 to the page of its
+  // progress (?batch=), which looks again by itself while it runs.
+  core::HttpResponse importApplyPost(const core::HttpRequest& r);
+  // The upload's form read (CSRF checked), mapped and answered with the page and its field errors
+  // when it is not usable; the dry run and the apply share it.
+  struct ImportUpload;
+  std::optional<core::HttpResponse> readImportUpload(const core::HttpRequest& r, const Visitor& v, ImportUpload& out);
+  // The Imports page again for the tenant the form named, with what was typed and the fields'
+  // errors (or the dry run's report).
+  core::HttpResponse importFormAgain(const core::HttpRequest& r, const Visitor& v, const std::string& tenant,
+                                     const core::Json& values, core::Json errors, int status,
+                                     core::Json report = nullptr);
 
   // partner_apply_pages.cpp: the public partner application form and its "received" page.
   void addPartnerApplyRoutes(core::HttpServer& server, const core::HttpRouteLimits& anonymous);
@@ -374,6 +388,7 @@ class Console {
   core::web::SessionCookie cookie_;
   core::web::CsrfTokens csrf_;
   int64_t lastExpire_ = 0;
+  std::unique_ptr<ImportJobs> importJobs_;  // last member: stopped first
 };
 
 }  // namespace mgmt::console

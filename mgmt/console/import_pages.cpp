@@ -1,31 +1,39 @@
-// The console's Imports page (issue 30, ADR 0049): the tenant's import batches (source, when, what
-// each added, its state) and, for a batch that is applied, the button that rolls it back. Reads and
-// the rollback are import-list and import-rollback of mgmtd's table, called with the visitor's
-// caller like every page (the tenant's own batches only; a platform person names the tenant). The
-// rollback's answer (what was removed, what stayed because it changed since) is shown on the page.
+// The console's Imports page (issue 30, ADR 0049, ADR 0075): the tenant's import batches (source,
+// when, what each added, its state and progress) and, for a batch not rolled back, the button that
+// rolls it back. Reads and the rollback are import-list and import-rollback of mgmtd's table, called
+// with the visitor's caller like every page (the tenant's own batches only; a platform person names
+// the tenant). The rollback's answer (what was removed, what stayed because it changed since) is
+// shown on the page.
 //
-// The dry run from a file (issue 30): a users file or a User Manager export uploaded as
-// multipart/form-data (its own body limit, the CSRF token read from the parsed parts, as the logo's)
-// is mapped with the importer library in a private temporary file removed at once, and its rows go
-// through import-apply with dry-run in chunks with the visitor's caller (the role, the tenant and
-// the tier's cap decided by the command layer, nothing written): the page shows the risk report
-// (counts, password forms and the methods they keep, what does not map and why, per-subscriber
-// warnings) and what the tenant would get. No password or hash is shown or logged; an error names
-// the field. Applying is still `mgmtctl import` (docs/migration.md).
+// A file (a users file or a User Manager export) uploaded as multipart/form-data (its own body
+// limit, the CSRF token read from the parsed parts, as the logo's) is mapped with the importer
+// library in a private temporary file removed at once. Then either:
+//  - the dry run: its rows go through import-apply with dry-run, in chunks (importing::applyInChunks,
+//    mgmtctl import's loop) with the visitor's caller (the role, the tenant and the tier's cap
+//    decided by the command layer, nothing written): the page shows the risk report (counts,
+//    password forms and the methods they keep, what does not map and why, per-subscriber warnings)
+//    and what the tenant would get; or
+//  - the import: the same loop applies them as a new batch in a background job (ImportJobs), with the
+//    visitor's caller, and the answer is a redirect to the page of that batch (?batch=), which shows
+//    rows done of total as mgmtd records them with each chunk, and looks again by itself (a Refresh
+//    header, as the signup's progress: no script) until it is done; then what it added and refused.
+// No password or hash is shown or logged; an error names the field.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <memory>
 
 #include "core/web/form.h"
 #include "core/web/multipart.h"
 #include "import/file_sources.h"
 #include "import/mapping.h"
 #include "mgmt/console/console.h"
+#include "mgmt/console/import_jobs.h"
 #include "mgmt/console/page_text.h"
-#include "mgmt/importing/import_service.h"
+#include "mgmt/importing/import_chunks.h"
 
 namespace mgmt::console {
 
@@ -78,6 +86,35 @@ core::Result<importer::ImportPlan> mapUpload(const std::string& source, const st
 
 }  // namespace
 
+// What an uploaded form gave: the tenant it named (a platform person's), the fields as typed, the
+// file's name and the mapped plan.
+struct Console::ImportUpload {
+  std::string tenant;
+  Json values = Json::object();
+  std::string file;
+  importer::ImportPlan plan;
+};
+
+namespace {
+
+// An "applying" batch whose progress has not moved for this long has stopped (mgmtd was stopped or
+// killed while applying it); the replica running it knows better (ImportJobs).
+constexpr int64_t kImportStalledSeconds = 120;
+
+// The background job of a batch, by the tenant as the visitor's pages name it and the batch.
+std::string importJobKey(const std::string& tenant, const std::string& batch) { return tenant + "/" + batch; }
+
+Json importRefusedRows(const Json& refused) {
+  Json rows = Json::array();
+  for (const Json& x : refused)
+    rows.push_back({{"what", x.contains("plan") ? "plan " + text(x, "plan")
+                                                : text(x, "username") + " (line " + text(x, "line") + ")"},
+                    {"error", text(x, "error")}});
+  return rows;
+}
+
+}  // namespace
+
 core::web::MultipartLimits Console::importFormLimits() {
   core::web::MultipartLimits limits;
   limits.maxParts = 8;  // csrf, tenant, source, default-plan, currency, file (and room)
@@ -94,17 +131,39 @@ HttpResponse Console::importsPage(const HttpRequest& r, const Visitor& v, std::v
   core::ControlReply list = run(v, "import-list", tenantArgs(r, v));
   if (!list.ok()) return refuse(v, list);
   const bool mayRollBack = may(v, "import-rollback");
+  const int64_t at = now();
+  const std::string focus = query(r, "batch");
   Json rows = Json::array();
+  Json focused;  // the batch of ?batch= as listed
+  bool focusRunning = false;
   for (const Json& b : list.arguments) {
-    const bool applied = text(b, "state") == "applied";
-    rows.push_back({{"batch", text(b, "batch")},
-                    {"source", text(b, "source")},
-                    {"state", applied ? "applied" : "rolled back " + minuteUtc(number(b, "rolled-back"))},
-                    {"created", minuteUtc(number(b, "created"))},
-                    {"plans", text(b, "plans")},
-                    {"subscribers", text(b, "subscribers")},
-                    {"customers", text(b, "customers")},
-                    {"rollback", applied && mayRollBack}});
+    const std::string id = text(b, "batch"), state = text(b, "state");
+    const int64_t done = number(b, "rows-done"), total = number(b, "rows-total"), updated = number(b, "updated");
+    std::optional<ImportJobs::View> job = importJobs_->find(importJobKey(tenant, id));
+    const bool running =
+        state == "applying" && ((job && job->running) || (!job && at - updated < kImportStalledSeconds));
+    const std::string progress = std::to_string(done) + " of " + std::to_string(total) + " subscribers";
+    std::string shown = state == "applied"       ? std::string("applied")
+                        : state == "rolled-back" ? "rolled back " + minuteUtc(number(b, "rolled-back"))
+                        : running                ? "importing: " + progress
+                                                 : "stopped at " + progress + " (no progress since " +
+                                                       minuteUtc(updated) + "): roll it back, or import the file again";
+    Json row{{"batch", id},
+             {"source", text(b, "source")},
+             {"state", shown},
+             {"created", minuteUtc(number(b, "created"))},
+             {"plans", text(b, "plans")},
+             {"subscribers", text(b, "subscribers")},
+             {"customers", text(b, "customers")},
+             {"running", running},
+             {"done", done},
+             {"total", total},
+             {"rollback", state != "rolled-back" && mayRollBack}};
+    if (id == focus) {
+      focused = row;
+      focusRunning = running;
+    }
+    rows.push_back(std::move(row));
   }
   Json data{{"tenant", tenant},
             {"platform", v.user.platform()},
@@ -113,7 +172,47 @@ HttpResponse Console::importsPage(const HttpRequest& r, const Visitor& v, std::v
             {"rows", rows},
             {"none", rows.empty()},
             {"may_roll_back", mayRollBack}};
-  // The dry-run form, with what was posted and the errors next to their fields.
+  // The batch an import from this console made (?batch=): its progress as mgmtd records it, and
+  // what the job knows when this replica ran it (the sums, the refused rows, why it stopped).
+  if (!focus.empty() && focus.size() <= 64) {
+    std::optional<ImportJobs::View> job = importJobs_->find(importJobKey(tenant, focus));
+    if (!focused.is_null() || job) {
+      const bool running = job ? job->running : focusRunning;
+      int64_t done = number(focused, "done"), total = number(focused, "total");
+      if (job && (focused.is_null() || !job->running)) {
+        done = static_cast<int64_t>(job->outcome.done);
+        total = static_cast<int64_t>(job->outcome.total);
+      }
+      Json j{{"batch", focus},
+             {"running", running},
+             {"done", done},
+             {"total", total},
+             {"percent", total > 0 ? done * 100 / total : (running ? 0 : 100)},
+             {"state", focused.is_null() ? std::string("starting") : text(focused, "state")},
+             {"has_outcome", false}};
+      if (job && !job->running) {
+        const importing::ChunkOutcome& o = job->outcome;
+        j["has_outcome"] = true;
+        j["failed"] = o.failure.has_value() || o.stopped;
+        j["failure"] = o.failure ? o.failure->text : o.stopped ? "mgmtd was stopping" : "";
+        j["plans_added"] = o.plansAdded;
+        j["plans_kept"] = o.plansKept;
+        j["added"] = o.added;
+        j["already"] = o.already;
+        j["cap_refused"] = o.capRefused;
+        j["not_importable"] = o.notImportable;
+        j["customers_added"] = o.customersAdded;
+        j["refused"] = importRefusedRows(o.refused);
+        j["has_refused"] = !o.refused.empty();
+        j["more_refused"] = o.refusedCount - o.refused.size();
+        j["has_more_refused"] = o.refusedCount > o.refused.size();
+      }
+      data["job"] = j;
+      data["has_job"] = true;
+      focusRunning = running;
+    }
+  }
+  // The upload form, with what was posted and the errors next to their fields.
   const Json values = form.is_object() ? form.value("values", Json::object()) : Json::object();
   const Json errors = form.is_object() ? form.value("errors", Json::object()) : Json::object();
   Json sources = Json::array();
@@ -135,108 +234,77 @@ HttpResponse Console::importsPage(const HttpRequest& r, const Visitor& v, std::v
     data["report"] = form["report"];
     data["has_report"] = true;
   }
-  return page(v, "imports", "Imports", data, std::move(messages), status);
+  HttpResponse out = page(v, "imports", "Imports", data, std::move(messages), status);
+  // The batch's page looks again by itself while it runs (a header, not a script: the CSP allows no
+  // inline script, and the page works without any). Only that page: the form would lose its file.
+  if (focusRunning) out.headers.emplace_back("Refresh", "2");
+  return out;
+}
+
+HttpResponse Console::importFormAgain(const HttpRequest& r, const Visitor& v, const std::string& tenant,
+                                      const Json& values, Json errors, int status, Json report) {
+  HttpRequest back = r;
+  back.query.clear();
+  if (!tenant.empty()) back.query["tenant"] = tenant;
+  Json form{{"values", values}, {"errors", std::move(errors)}};
+  std::vector<Message> said;
+  if (!report.is_null()) form["report"] = std::move(report);
+  else said.push_back(Message::error(r.path == "/imports/apply" ? "Not imported: check the fields marked."
+                                                                 : "No dry run: check the fields marked."));
+  return importsPage(back, v, std::move(said), status, std::move(form));
+}
+
+std::optional<HttpResponse> Console::readImportUpload(const HttpRequest& r, const Visitor& v, ImportUpload& out) {
+  auto type = r.headers.find("content-type");
+  const std::string boundary = core::web::multipartBoundary(type == r.headers.end() ? "" : type->second);
+  if (boundary.empty()) return formRefused(v);
+  core::Result<core::web::MultipartForm> parsed = core::web::parseMultipart(r.body, boundary, importFormLimits());
+  // A file past the limit: the body was not taken, so its CSRF token is not trusted either.
+  if (!parsed.isOk() && parsed.status().code() == core::Code::kResourceExhausted)
+    return importFormAgain(r, v, "", out.values,
+                           Json{{"file", "larger than 4 MiB: import it with mgmtctl import (docs/migration.md)"}}, 413);
+  if (!parsed.isOk() || !csrf_.verifyForm(v.session.id, parsed->fields)) return formRefused(v);
+  const auto& fields = parsed->fields;
+  out.tenant = v.user.platform() ? field(fields, "tenant") : "";
+  const std::string source = field(fields, "source");
+  importer::MapOptions options;
+  options.defaultPlan = field(fields, "default-plan");
+  options.currency = field(fields, "currency");
+  out.values = Json{{"source", source}, {"default-plan", options.defaultPlan}, {"currency", options.currency}};
+  auto again = [&](Json errors) { return importFormAgain(r, v, out.tenant, out.values, std::move(errors), 400); };
+  if (!uploadSource(source)) return again(Json{{"source", "choose the system the file comes from"}});
+  if (!parsed->hasFile || parsed->file.bytes.empty()) return again(Json{{"file", "choose the file to read"}});
+  if (!options.currency.empty() &&
+      (options.currency.size() != 3 || options.currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos))
+    return again(Json{{"currency", "three capital letters, such as EUR"}});
+  core::Result<importer::ImportPlan> mapped = mapUpload(source, parsed->file.bytes, options);
+  if (!mapped.isOk()) return again(Json{{"file", fieldOf(mapped.status().message(), {"file"}).second}});
+  out.plan = std::move(*mapped);
+  out.file = parsed->file.filename.empty() ? "the file" : parsed->file.filename;
+  return std::nullopt;
 }
 
 HttpResponse Console::importDryRunPost(const HttpRequest& r) {
   std::optional<Visitor> v = visitor(r);
   if (!v) return signInFirst();
-  auto refused = [&] { return formRefused(*v); };
-  auto type = r.headers.find("content-type");
-  const std::string boundary = core::web::multipartBoundary(type == r.headers.end() ? "" : type->second);
-  if (boundary.empty()) return refused();
-  // The page again for the tenant the form named, with the fields' errors.
-  Json values = Json::object();
-  auto again = [&](const std::string& tenant, Json errors, int status, Json report = nullptr) {
-    HttpRequest back = r;
-    back.query.clear();
-    if (!tenant.empty()) back.query["tenant"] = tenant;
-    Json form{{"values", values}, {"errors", errors}};
-    std::vector<Message> said;
-    if (!report.is_null()) form["report"] = std::move(report);
-    else said.push_back(Message::error("No dry run: check the fields marked."));
-    return importsPage(back, *v, std::move(said), status, std::move(form));
-  };
-  core::Result<core::web::MultipartForm> parsed = core::web::parseMultipart(r.body, boundary, importFormLimits());
-  // A file past the limit: the body was not taken, so its CSRF token is not trusted either.
-  if (!parsed.isOk() && parsed.status().code() == core::Code::kResourceExhausted)
-    return again("", Json{{"file", "larger than 4 MiB: import it with mgmtctl import (docs/migration.md)"}}, 413);
-  if (!parsed.isOk() || !csrf_.verifyForm(v->session.id, parsed->fields)) return refused();
-  const auto& fields = parsed->fields;
-  const std::string tenant = v->user.platform() ? field(fields, "tenant") : "";
-  const std::string source = field(fields, "source");
-  importer::MapOptions options;
-  options.defaultPlan = field(fields, "default-plan");
-  options.currency = field(fields, "currency");
-  values = Json{{"source", source}, {"default-plan", options.defaultPlan}, {"currency", options.currency}};
-  if (!uploadSource(source)) return again(tenant, Json{{"source", "choose the system the file comes from"}}, 400);
-  if (!parsed->hasFile || parsed->file.bytes.empty())
-    return again(tenant, Json{{"file", "choose the file to read"}}, 400);
-  if (!options.currency.empty() &&
-      (options.currency.size() != 3 || options.currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos))
-    return again(tenant, Json{{"currency", "three capital letters, such as EUR"}}, 400);
-  core::Result<importer::ImportPlan> mapped = mapUpload(source, parsed->file.bytes, options);
-  if (!mapped.isOk()) return again(tenant, Json{{"file", fieldOf(mapped.status().message(), {"file"}).second}}, 400);
-  const importer::ImportPlan& plan = *mapped;
+  ImportUpload upload;
+  if (std::optional<HttpResponse> answered = readImportUpload(r, *v, upload)) return std::move(*answered);
+  const importer::ImportPlan& plan = upload.plan;
+  const std::string& tenant = upload.tenant;
 
-  // What the tenant would get: every chunk applied and rolled back by import-apply (as mgmtctl
-  // import --dry-run does), with the visitor's caller.
-  Json plans = Json::array();
-  for (const importer::MappedPlan& p : plan.plans)
-    if (p.subscribers > 0) plans.push_back(p.args);
-  if (plans.size() > importing::kMaxPlansPerCall)
-    return again(tenant, Json{{"file", "more than 1000 plans: split the source"}}, 400);
-  std::vector<size_t> rows;
-  for (size_t i = 0; i < plan.subscribers.size(); ++i)
-    if (plan.subscribers[i].importable) rows.push_back(i);
-  const std::string batch = importer::newBatchId();
-  int64_t plansAdded = 0, plansKept = 0, added = 0, already = 0, capRefused = 0, customersAdded = 0, before = 0,
-          cap = 0;
-  Json refusedRows = Json::array();
-  size_t sent = 0;
-  bool first = true;
-  do {
-    Json args{{"batch", batch}, {"source", plan.source}, {"dry-run", true}, {"plans", plans}};
-    if (!tenant.empty()) args["tenant"] = tenant;
-    Json part = Json::array();
-    const size_t end = std::min(rows.size(), sent + importing::kMaxSubscribersPerCall);
-    for (size_t i = sent; i < end; ++i) {
-      const importer::MappedSubscriber& s = plan.subscribers[rows[i]];
-      Json row = s.args;
-      row["line"] = s.line;
-      if (!s.customer.empty()) row["customer"] = s.customer;
-      part.push_back(std::move(row));
-    }
-    args["subscribers"] = std::move(part);
-    core::ControlReply reply = run(*v, "import-apply", args);
-    if (!reply.ok()) {
-      const int code = core::command::httpStatus(core::command::publicCode(reply.code));
-      if (code != 400) return refuse(*v, reply);
-      return again(tenant, Json{{"file", reply.text}}, 400);
-    }
-    const Json& a = reply.arguments;
-    if (first) {
-      plansAdded = number(a, "plans-added");
-      plansKept = number(a, "plans-kept");
-      before = number(a, "subscribers-before");
-      cap = number(a, "subscriber-cap");
-    }
-    added += number(a, "added");
-    already += number(a, "already-there");
-    capRefused += number(a, "cap-refused");
-    customersAdded += number(a, "customers-added");
-    if (a.contains("refused") && a["refused"].is_array())
-      for (const Json& x : a["refused"])
-        if ((first || !x.contains("plan")) && refusedRows.size() < kShownRows)
-          refusedRows.push_back({{"what", x.contains("plan") ? "plan " + text(x, "plan")
-                                                             : text(x, "username") + " (line " + text(x, "line") + ")"},
-                                 {"error", text(x, "error")}});
-    sent = end;
-    first = false;
-  } while (sent < rows.size());
-  if (cap > 0 && before + added > cap) {  // each rolled-back chunk saw the tenant as it was
-    capRefused += before + added - cap;
-    added = cap - before > 0 ? cap - before : 0;
+  // What the tenant would get: every chunk applied and rolled back by import-apply (mgmtctl import
+  // --dry-run's loop), with the visitor's caller.
+  importing::ChunkOptions chunking;
+  chunking.tenant = tenant;
+  chunking.batch = importer::newBatchId();
+  chunking.dryRun = true;
+  chunking.keepRefused = kShownRows;
+  const importing::ChunkOutcome o =
+      importing::applyInChunks(plan, chunking, [&](const Json& args) { return run(*v, "import-apply", args); });
+  if (o.failure) {
+    const int code = core::command::httpStatus(core::command::publicCode(o.failure->code));
+    if (code != 400) return refuse(*v, *o.failure);
+    return importFormAgain(r, *v, tenant, upload.values, Json{{"file", o.failure->text}}, 400);
   }
 
   // The risk report, without any password or hash (the report's subscribers carry none).
@@ -265,8 +333,7 @@ HttpResponse Console::importDryRunPost(const HttpRequest& r) {
                            {"methods", methods},
                            {"notes", notes}});
   }
-  const std::string file = parsed->file.filename.empty() ? "the file" : parsed->file.filename;
-  Json report{{"file", file},
+  Json report{{"file", upload.file},
               {"source", plan.source},
               {"entries", number(counts, "entries")},
               {"importable", number(counts, "importable")},
@@ -284,16 +351,50 @@ HttpResponse Console::importDryRunPost(const HttpRequest& r) {
               {"has_subscribers", !subscribers.empty()},
               {"more_subscribers", flagged - subscribers.size()},
               {"has_more_subscribers", flagged > subscribers.size()},
-              {"plans_added", plansAdded},
-              {"plans_kept", plansKept},
-              {"added", added},
-              {"already", already},
-              {"cap_refused", capRefused},
-              {"cap", cap > 0 ? " of " + std::to_string(cap) : std::string()},
-              {"customers_added", customersAdded},
-              {"refused", refusedRows},
-              {"has_refused", !refusedRows.empty()}};
-  return again(tenant, Json::object(), 200, std::move(report));
+              {"plans_added", o.plansAdded},
+              {"plans_kept", o.plansKept},
+              {"added", o.added},
+              {"already", o.already},
+              {"cap_refused", o.capRefused},
+              {"cap", o.cap > 0 ? " of " + std::to_string(o.cap) : std::string()},
+              {"customers_added", o.customersAdded},
+              {"refused", importRefusedRows(o.refused)},
+              {"has_refused", !o.refused.empty()}};
+  return importFormAgain(r, *v, tenant, upload.values, Json::object(), 200, std::move(report));
+}
+
+HttpResponse Console::importApplyPost(const HttpRequest& r) {
+  std::optional<Visitor> v = visitor(r);
+  if (!v) return signInFirst();
+  ImportUpload upload;
+  if (std::optional<HttpResponse> answered = readImportUpload(r, *v, upload)) return std::move(*answered);
+  // Who may, decided before anything runs: the role by the command table, the tenant by import-list
+  // with the visitor's caller (another tenant's is not found); every chunk is checked again.
+  Json scope = Json::object();
+  if (!upload.tenant.empty()) scope["tenant"] = upload.tenant;
+  if (!may(*v, "import-apply"))
+    return refuse(*v, core::ControlReply::error(core::permissionDenied("import-apply: not allowed for this role")));
+  core::ControlReply listed = run(*v, "import-list", scope);
+  if (!listed.ok()) return refuse(*v, listed);
+  const std::string tenantKey = v->user.platform() ? upload.tenant : v->user.tenantId;
+  const std::string batch = importer::newBatchId();
+  auto plan = std::make_shared<importer::ImportPlan>(std::move(upload.plan));
+  const Visitor who = *v;
+  std::string refused = importJobs_->start(
+      importJobKey(tenantKey, batch), tenantKey,
+      [this, plan, who, batch, tenant = upload.tenant](const std::function<bool(const importing::ChunkOutcome&)>& progress) {
+        importing::ChunkOptions chunking;
+        chunking.tenant = tenant;
+        chunking.batch = batch;
+        chunking.keepRefused = kShownRows;
+        chunking.progress = progress;
+        return importing::applyInChunks(*plan, chunking,
+                                        [&](const Json& args) { return run(who, "import-apply", args); });
+      });
+  if (!refused.empty()) return importFormAgain(r, *v, upload.tenant, upload.values, Json{{"file", refused}}, 409);
+  std::string to = "/imports?batch=" + core::web::urlEncode(batch);
+  if (!upload.tenant.empty()) to += "&tenant=" + core::web::urlEncode(upload.tenant);
+  return core::web::redirect(303, to, "See the import's progress");
 }
 
 HttpResponse Console::importsPost(const HttpRequest& r, const Visitor& v) {

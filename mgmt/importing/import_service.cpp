@@ -146,6 +146,17 @@ ControlReply ImportService::apply(const Json& args, const Caller& caller) {
   if (!validBatchId(batch))
     return ControlReply::error(core::invalidArgument("batch: lower-case letters, digits, - and _, at most 64"));
   const bool dryRun = args.value("dry-run", false) == true;
+  // How far the whole import is, after this chunk (ADR 0075): both or neither.
+  int64_t rowsDone = 0, rowsTotal = 0;
+  const bool withProgress = args.contains("rows-done") || args.contains("rows-total");
+  if (withProgress) {
+    const Json& d = args.contains("rows-done") ? args["rows-done"] : Json();
+    const Json& t = args.contains("rows-total") ? args["rows-total"] : Json();
+    if (!d.is_number_integer() || !t.is_number_integer() || d.get<int64_t>() < 0 || t.get<int64_t>() < d.get<int64_t>())
+      return ControlReply::error(core::invalidArgument("rows-done: a whole number from 0 to rows-total"));
+    rowsDone = d.get<int64_t>();
+    rowsTotal = t.get<int64_t>();
+  }
   const Json plans = args.value("plans", Json::array());
   const Json subscribers = args.value("subscribers", Json::array());
   if (!plans.is_array() || plans.size() > kMaxPlansPerCall)
@@ -158,10 +169,10 @@ ControlReply ImportService::apply(const Json& args, const Caller& caller) {
   core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
     ImportStore batches(tx);
-    EDGE_ASSIGN_OR_RETURN(std::optional<Batch> existing, batches.find(t.id, batch));
-    if (existing && existing->state == "rolled-back")
-      return core::failedPrecondition("batch: '" + batch + "' was rolled back; import again as a new batch");
     EDGE_RETURN_IF_ERROR(batches.begin(t.id, batch, source, now));
+    // The batch's row first (a rollback takes it first too), so a chunk and a rollback never interleave.
+    EDGE_ASSIGN_OR_RETURN(bool open, batches.touch(t.id, batch, now));
+    if (!open) return core::failedPrecondition("batch: '" + batch + "' was rolled back; import again as a new batch");
     catalog::CatalogStore catalogStore(tx);
     customers::CustomerStore customerStore(tx);
     const Tier* tier = findTier(t.tier);
@@ -245,7 +256,9 @@ ControlReply ImportService::apply(const Json& args, const Caller& caller) {
       EDGE_RETURN_IF_ERROR(customerStore.put(c));
       ++customersAdded;
     }
-    EDGE_RETURN_IF_ERROR(batches.addCounts(t.id, batch, plansAdded, added, customersAdded, "applied"));
+    EDGE_RETURN_IF_ERROR(batches.addCounts(t.id, batch, plansAdded, added, customersAdded,
+                                           withProgress && rowsDone < rowsTotal ? "applying" : "applied"));
+    if (withProgress) EDGE_RETURN_IF_ERROR(batches.setProgress(t.id, batch, rowsDone, rowsTotal));
     out = Json{{"tenant", t.name},
                {"batch", batch},
                {"dry-run", dryRun},
@@ -278,9 +291,12 @@ ControlReply ImportService::rollback(const Json& args, const Caller& caller) {
   core::Status s = d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
     ImportStore batches(tx);
+    // The batch's row first (a chunk being applied takes it first too): this waits for one being
+    // written, and a chunk after this is refused.
+    EDGE_ASSIGN_OR_RETURN(bool marked, batches.markRolledBack(t.id, batch, now));
     EDGE_ASSIGN_OR_RETURN(std::optional<Batch> b, batches.find(t.id, batch));
     if (!b) return core::notFound("batch: no import batch '" + batch + "' in tenant '" + t.name + "'");
-    if (b->state == "rolled-back") return core::failedPrecondition("batch: '" + batch + "' was rolled back already");
+    if (!marked) return core::failedPrecondition("batch: '" + batch + "' was rolled back already");
     catalog::CatalogStore catalogStore(tx);
     tenancy::TenantStore tenants(tx);
     customers::CustomerStore customerStore(tx);
@@ -307,7 +323,6 @@ ControlReply ImportService::rollback(const Json& args, const Caller& caller) {
       EDGE_RETURN_IF_ERROR(catalogStore.tombstonePlan(t.id, p, version, now));
       ++plansRemoved;
     }
-    EDGE_RETURN_IF_ERROR(batches.markRolledBack(t.id, batch, now));
     const int64_t removed = static_cast<int64_t>(users.size());
     out = Json{{"tenant", t.name},
                {"batch", batch},
@@ -342,7 +357,10 @@ ControlReply ImportService::list(const Json& args, const Caller& caller) {
                           {"subscribers", b.subscribers},
                           {"customers", b.customers},
                           {"created", b.createdAt},
-                          {"rolled-back", b.rolledBackAt}});
+                          {"rolled-back", b.rolledBackAt},
+                          {"rows-done", b.rowsDone},
+                          {"rows-total", b.rowsTotal},
+                          {"updated", b.updatedAt}});
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly);

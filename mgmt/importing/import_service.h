@@ -8,6 +8,12 @@
 //    subscriber cap included: rows past it are refused, each said); nothing is overwritten: a plan,
 //    subscriber or customer (by username) that exists is counted as kept. So a re-run adds nothing.
 //  - With dry-run the same chunk is applied and rolled back: the answer says what would happen.
+//  - An apply's chunk may say how far the whole import is ("rows-done" of "rows-total", ADR 0075):
+//    the batch records it (with the time), and stays "applying" until rows-done reaches rows-total
+//    (a chunk without them leaves the batch "applied", as before). import-list shows both.
+//  - A chunk and a rollback of the same batch take the batch's row first, so they never interleave:
+//    a chunk after the rollback is refused (the batch was rolled back), and a rollback waits for a
+//    chunk being written and removes its rows too.
 //  - Rows added carry the batch id. Any later write to a row by anything else clears it: a rollback
 //    (import-rollback) removes the batch's subscribers and customers still marked, and its plans no
 //    other subscriber is on (a plan kept is unmarked and reported), and marks the batch rolled back.
@@ -25,15 +31,14 @@
 #include "core/control_socket.h"
 #include "core/json.h"
 #include "core/sync_wire.h"
+#include "mgmt/importing/import_chunks.h"
 #include "mgmt/store/sql.h"
 #include "mgmt/tenancy/caller.h"
 
 namespace mgmt::importing {
 
-// Most rows one import-apply takes (the CLI sends chunks of this size).
-inline constexpr size_t kMaxPlansPerCall = 1000;
-inline constexpr size_t kMaxSubscribersPerCall = 2000;
-inline constexpr size_t kMaxSessionsPerCall = 2000;
+// Most rows one import-apply takes: kMaxPlansPerCall, kMaxSubscribersPerCall, kMaxSessionsPerCall
+// (import_chunks.h, beside the loop that sends chunks of that size).
 
 // The device id the tenant's imported history is stored under (no box has it: boxes' ids are
 // generated, never with a ':').

@@ -5,10 +5,12 @@ namespace mgmt::importing {
 namespace {
 
 Batch batchOf(const store::Row& r) {
-  return Batch{r.text(0), r.text(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), r.int64(7)};
+  return Batch{r.text(0),  r.text(1),  r.text(2),  r.int64(3),  r.int64(4),  r.int64(5),
+               r.int64(6), r.int64(7), r.int64(8), r.int64(9), r.int64(10)};
 }
 
-constexpr const char* kColumns = "id, source, state, plans, subscribers, customers, created_at, rolled_back_at";
+constexpr const char* kColumns =
+    "id, source, state, plans, subscribers, customers, created_at, rolled_back_at, rows_done, rows_total, updated_at";
 
 core::Result<std::vector<std::string>> names(store::Transaction& tx, std::string_view sql, const store::Params& p) {
   EDGE_ASSIGN_OR_RETURN(std::vector<store::Row> rows, tx.query(sql, p));
@@ -47,11 +49,26 @@ core::Status ImportStore::addCounts(const std::string& tenantId, const std::stri
       .status();
 }
 
-core::Status ImportStore::markRolledBack(const std::string& tenantId, const std::string& id, int64_t now) {
+core::Result<bool> ImportStore::touch(const std::string& tenantId, const std::string& id, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("UPDATE import_batches SET updated_at = $1 "
+                                            "WHERE tenant_id = $2 AND id = $3 AND state <> 'rolled-back'",
+                                            {now, tenantId, id}));
+  return n > 0;
+}
+
+core::Status ImportStore::setProgress(const std::string& tenantId, const std::string& id, int64_t done,
+                                      int64_t total) {
   return tx_
-      .exec("UPDATE import_batches SET state = 'rolled-back', rolled_back_at = $1 WHERE tenant_id = $2 AND id = $3",
-            {now, tenantId, id})
+      .exec("UPDATE import_batches SET rows_done = $1, rows_total = $2 WHERE tenant_id = $3 AND id = $4",
+            {done, total, tenantId, id})
       .status();
+}
+
+core::Result<bool> ImportStore::markRolledBack(const std::string& tenantId, const std::string& id, int64_t now) {
+  EDGE_ASSIGN_OR_RETURN(int64_t n, tx_.exec("UPDATE import_batches SET state = 'rolled-back', rolled_back_at = $1 "
+                                            "WHERE tenant_id = $2 AND id = $3 AND state <> 'rolled-back'",
+                                            {now, tenantId, id}));
+  return n > 0;
 }
 
 core::Result<std::vector<Batch>> ImportStore::list(const std::string& tenantId) {

@@ -546,7 +546,11 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.form(reader, "imports", "imports", {"batch": "imp-walk"})[0], 403)
         self.assertEqual(self.form(jar, "imports", "imports", {"batch": "imp-walk"}, csrf=False)[0], 403)
         batches = self.m.ctl_json("import", "list", "--tenant", "acme")
-        self.assertEqual([(b["batch"], b["state"]) for b in batches], [("imp-walk", "applied")])
+        # imp-walk is the one batch applied; the browser walk's own import (test_browser_walk runs
+        # first) was rolled back by the walk.
+        self.assertEqual([(b["batch"], b["state"]) for b in batches if b["state"] != "rolled-back"],
+                         [("imp-walk", "applied")])
+        self.assertTrue(all(b["source"] == "freeradius-users" for b in batches), batches)
         # The owner rolls it back: the page says what was removed; the subscribers are gone.
         code, page = self.form(jar, "imports", "imports", {"batch": "imp-walk"})
         self.assertEqual(code, 200, page)
@@ -566,7 +570,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(code, 200)
         self.assertIn("imp-walk", page)
 
-    def dry_run(self, jar, data, fields, csrf=True, name="users.txt"):
+    def dry_run(self, jar, data, fields, csrf=True, name="users.txt", action="imports/dry-run"):
         path = os.path.join(self.tmp.path, "dry-run-" + name)
         with open(path, "wb") as f:
             f.write(data)
@@ -576,7 +580,72 @@ class ConsoleTest(unittest.TestCase):
             args += ["-F", f"{k}={v}"]
         if csrf:
             args += ["-F", "csrf=" + re.search(r'name="csrf" value="([^"]*)"', page).group(1)]
-        return curl(self.base + "imports/dry-run", *args)
+        return curl(self.base + action, *args)
+
+    def test_imports_apply_from_a_file_then_rollback(self):
+        # other's owner imports a users file from the console: a background job, its page shows the
+        # progress and then what it added; the rollback leaves the tenant as it was (ADR 0075).
+        users = (b'app-one Cleartext-Password := "pw-app-1"\n  Mikrotik-Rate-Limit = "3M/6M"\n'
+                 b'app-two Cleartext-Password := "pw-app-2"\n  Mikrotik-Rate-Limit = "3M/6M"\n'
+                 b'app-none Cleartext-Password := "pw-app-3"\n')
+        boss = self.sign_in("apply-boss", "boss@other.test")
+
+        def names(tenant):
+            return sorted(s["username"] for s in self.m.ctl_json("subscriber", "list", "--tenant", tenant))
+
+        def plans(tenant):
+            return sorted(p["name"] for p in self.m.ctl_json("plan", "list", "--tenant", tenant))
+
+        before = (names("other"), plans("other"))
+        acme_before = names("acme")
+        # Without the CSRF token, or as a read-only role: nothing starts.
+        self.assertEqual(self.dry_run(boss, users, {"source": "freeradius-users"}, csrf=False,
+                                      action="imports/apply")[0], 403)
+        reader = self.token_jar("apply-reader", self.reader_token)
+        self.assertEqual(self.dry_run(reader, users, {"source": "freeradius-users"}, action="imports/apply")[0], 403)
+        # A field error: the page again, the message next to the field, nothing started.
+        code, page = self.dry_run(boss, users, {"source": ""}, action="imports/apply")
+        self.assertEqual(code, 400)
+        self.assertIn("Not imported: check the fields marked.", page)
+        self.assertRegex(page, r'id="imp-source-error"[^>]*>choose the system the file comes from')
+        self.assertEqual(self.m.ctl_json("import", "list", "--tenant", "other"), [])
+        # Naming acme as a tenant's owner imports into their own tenant (other), never acme.
+        code, page = self.dry_run(boss, users, {"source": "freeradius-users", "tenant": self.acme},
+                                  action="imports/apply")
+        self.assertEqual(code, 303, page)
+        to = re.search(r'href="(/imports\?batch=imp-[^"]+)"', page).group(1)
+        deadline = time.time() + 20
+        while True:
+            code, page = curl(self.base + to.lstrip("/"), "-b", boss)
+            self.assertEqual(code, 200)
+            if "this page looks again by itself" not in page or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertNotIn("this page looks again by itself", page)
+        batch = to.split("=", 1)[1]
+        self.assertIn(f"Import {batch}", page)
+        self.assertIn("2 of 2 subscribers", page)
+        self.assertIn("Subscribers: 2 added, 0 already there (kept as they are), 0 refused by the tier's cap, "
+                      "1 not importable", page)
+        self.assertNotIn("pw-app", page)
+        listed = self.m.ctl_json("import", "list", "--tenant", "other")
+        self.assertEqual([(b["batch"], b["state"], b["rows-done"], b["rows-total"]) for b in listed],
+                         [(batch, "applied", 2, 2)])
+        self.assertEqual(names("other"), sorted(before[0] + ["app-one", "app-two"]))
+        self.assertEqual(names("acme"), acme_before)
+        # acme's owner does not see other's batch, even by its id.
+        owner = self.sign_in("apply-owner", "owner@acme.test")
+        code, page = curl(self.base + to.lstrip("/"), "-b", owner)
+        self.assertEqual(code, 200)
+        self.assertNotIn(batch, page)
+        # Rolled back from its row's button: the tenant as before; a second time refused.
+        code, page = self.form(boss, "imports", "imports", {"batch": batch})
+        self.assertEqual(code, 200, page)
+        self.assertIn(f"Batch {batch} rolled back: 2 subscribers, 0 customers and 1 plans removed.", page)
+        self.assertEqual((names("other"), plans("other")), before)
+        code, page = self.form(boss, "imports", "imports", {"batch": batch})
+        self.assertEqual(code, 409, page)
+        self.assertIn("rolled back already", page)
 
     def test_imports_dry_run_from_a_file(self):
         # A users file: ana is acme's already, newbie is new, hashy keeps PAP only, norate has no rate.
@@ -980,6 +1049,16 @@ class ConsoleTest(unittest.TestCase):
             self.assertIn("Subscribers: 2 to add, 0 already there", report)
             self.assertIn("walk-three", report)
             self.assertNotIn("pw-walk", report)
+        # The admin imported the file from the page (ADR 0075): the batch's page said what it added, and
+        # the rollback from its row took it away again (walk-one is not acme's, below).
+        applied = [n for n in seen if n.startswith("admin-") and n.endswith("-imports-applied")]
+        self.assertEqual(len(applied), 1, sorted(seen))
+        self.assertEqual(checks["admin-import-url"], "/imports?batch=")
+        self.assertIn("2 of 2 subscribers", checks["admin-import-applied"])
+        self.assertIn("Subscribers: 2 added, 0 already there", checks["admin-import-applied"])
+        self.assertNotIn("pw-walk", checks["admin-import-applied"])
+        self.assertTrue(any("rolled back: 2 subscribers" in t for t in checks["admin-import-rolled-back"]),
+                        checks["admin-import-rolled-back"])
         self.assertNotIn("walk-one", [s["username"] for s in self.m.ctl_json("subscriber", "list", "--tenant", "acme")])
         # What the walk saved is in mgmt, for the right tenant only; the reader's refused add is not.
         acme = [c["name"] for c in self.m.ctl_json("customer", "list", "--tenant", "acme")["customers"]]
