@@ -897,6 +897,10 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("demo-walk", page)
         self.assertIn("mean churn risk", page)
         self.assertIn("devices", page)
+        # Insight's daily run (ADR 0074): off in tests (edgelib), said so, no run yet.
+        self.assertIn("Daily insight run", page)
+        self.assertIn("The daily run is off", page)
+        self.assertIn("No run yet.", page)
 
     def test_second_factor_enrolment_and_forgot_password(self):
         jar = self.sign_in("totp-staff", "twofa@acme.test")

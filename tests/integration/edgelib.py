@@ -178,8 +178,11 @@ class Mgmtd(_Daemon):
         self.config = os.path.join(root, "mgmtd.json")
         self.log_path = os.path.join(root, "mgmtd.log")
         self.proc = None
+        # Insight's daily run off: started after its time of day (02:30 UTC) a fresh mgmtd would collect,
+        # train and score at once, beside the test (ADR 0074); a test of it passes its own "insight".
         config = {"data-dir": self.data_dir, "control-socket": self.socket, "log-level": "info",
-                  "device-api": {"listen": "127.0.0.1", "port": 0}, "admin-api": {"listen": "127.0.0.1", "port": 0}}
+                  "device-api": {"listen": "127.0.0.1", "port": 0}, "admin-api": {"listen": "127.0.0.1", "port": 0},
+                  "insight": {"daily": False}}
         self.pg_dsn = None
         if PG_DSN is not None and "storage" not in (extra or {}):
             self.pg_dsn = fresh_pg_database()
