@@ -533,6 +533,15 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-tax-report", "billing tax-report", "--tenant T --from DATE --to DATE [--format json|csv]", "tax report: invoices and credit notes issued in [from, to) summed by tax region, rate and treatment")
           .args({tenant(), text("from", true, 10), text("to", true, 10), text("format", false, 4)})
           .role("tenant"),
+      command("billing-revenue", "billing revenue", "--tenant T [--date DATE] [--months 12] [--format json|csv]", "revenue by month up to the date: MRR, paying customers, ARPU and churned revenue (docs/billing.md \"Revenue\")")
+          .args({tenant(), text("date", false, 10), integer("months").range(1, 36), text("format", false, 4)})
+          .role("tenant"),
+      command("payment-list", "payment list", "--tenant T [--username U] [--limit N]", "payments received, newest first, with what was refunded of each and what is left to refund online")
+          .args({tenant(), text("username", false, 253), integer("limit").range(1, 10000)})
+          .role("tenant"),
+      command("payment-show", "payment show", "--tenant T --payment ID", "one payment: the invoices it paid, what was refunded and what is left to refund online")
+          .args({tenant(), text("payment", true, 64)})
+          .role("tenant"),
       command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
           .args({tenant()})
           .role("tenant"),
@@ -566,8 +575,8 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("topup-order-list", "topup-order list", "--tenant T [--username U] [--state pending|paid] [--limit N]", "top-ups bought in self-care: paid ones with their invoice and how many boxes they were sent to")
           .args({tenant(), text("username", false, 253), text("state", false, 16), integer("limit").range(1, 100000)})
           .role("tenant"),
-      command("refund-create", "refund create", "--tenant T --payment ID [--amount A] --key K", "give money back from an online payment through the provider (all that is left, or A): booked once by the provider's refund id with a credit note; the same --key again gives the first refund back")
-          .args({tenant(), text("payment", true, 64), text("amount", false, 32), text("key", true, 64)})
+      command("refund-create", "refund create", "--tenant T --payment ID [--amount A] --key K [--reason TEXT]", "give money back from an online payment through the provider (all that is left, or A): booked once by the provider's refund id with a credit note (the reason on its line); the same --key again gives the first refund back")
+          .args({tenant(), text("payment", true, 64), text("amount", false, 32), text("key", true, 64), text("reason", false, 200)})
           .role("tenant")
           .roles(billingStaff())
           .change(),

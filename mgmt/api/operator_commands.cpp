@@ -95,6 +95,9 @@ void bindOperatorCommands(core::command::Table& table, const Services& s) {
   table.bind("billing-verify", scoped([&billing](const Json& a, const Caller& c) { return billing.verify(a, c); }));
   table.bind("billing-aging", scoped([&billing](const Json& a, const Caller& c) { return billing.aging(a, c); }));
   table.bind("billing-tax-report", scoped([&billing](const Json& a, const Caller& c) { return billing.taxReport(a, c); }));
+  table.bind("billing-revenue", scoped([&billing](const Json& a, const Caller& c) { return billing.revenue(a, c); }));
+  table.bind("payment-list", scoped([&billing](const Json& a, const Caller& c) { return billing.listPayments(a, c); }));
+  table.bind("payment-show", scoped([&billing](const Json& a, const Caller& c) { return billing.showPayment(a, c); }));
 }
 
 }  // namespace mgmt::api

@@ -64,6 +64,14 @@ class BillingService {
   // billing-tax-report (reports.cpp): invoices and credit notes issued in [from, to), summed by tax
   // region, rate and treatment (credit notes count negative), with the totals; --format csv likewise.
   core::ControlReply taxReport(const core::Json& args, const tenancy::Caller& caller);
+  // billing-revenue (reports.cpp, revenue.h): MRR, paying customers, ARPU and churned revenue for
+  // each of the last --months months (default 12) up to --date; --format csv likewise.
+  core::ControlReply revenue(const core::Json& args, const tenancy::Caller& caller);
+  // payment-list / payment-show (payment_views.cpp): the tenant's payments received (newest first,
+  // with what was refunded of each), and one payment with the invoices it paid and what is left to
+  // refund online (refund-create's limit).
+  core::ControlReply listPayments(const core::Json& args, const tenancy::Caller& caller);
+  core::ControlReply showPayment(const core::Json& args, const tenancy::Caller& caller);
 
   // The billing run of one tenant as of `day`: every due period of every subscription becomes a
   // draft (issued too when `finalize`), then the open one-time charges; `batch` subscriptions per

@@ -218,6 +218,44 @@ core::Result<std::vector<std::pair<std::string, int64_t>>> CollectionStore::stan
   return out;
 }
 
+core::Result<std::vector<CollectionStore::Received>> CollectionStore::receivedPayments(const std::string& tenantId,
+                                                                                    const std::string& username,
+                                                                                    int64_t limit) {
+  EDGE_ASSIGN_OR_RETURN(
+      std::vector<Row> rows,
+      tx_.query("SELECT p.id, p.tenant_id, p.username, p.method, p.currency, p.reference, p.idempotency_key, p.amount, "
+                "p.day, p.created_at, (SELECT COALESCE(sum(r.amount), 0) FROM payment_reversals r "
+                "WHERE r.tenant_id = p.tenant_id AND r.payment_id = p.id) "
+                "FROM payments p WHERE p.tenant_id = $1 AND ($2 = '' OR p.username = $2) AND p.amount > 0 "
+                "ORDER BY p.day DESC, p.created_at DESC, p.id LIMIT $3",
+                {tenantId, username, limit}));
+  std::vector<Received> out;
+  for (const Row& r : rows)
+    out.push_back(Received{Payment{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.int64(7),
+                                   r.int64(8), r.int64(9)},
+                           r.int64(10)});
+  return out;
+}
+
+core::Result<std::optional<CollectionStore::RefundRequest>> CollectionStore::refundRequest(const std::string& tenantId,
+                                                                                        const std::string& key) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<Row> r,
+                        tx_.queryOne("SELECT payment_id, refund_id, amount FROM refund_requests "
+                                     "WHERE tenant_id = $1 AND request_key = $2",
+                                     {tenantId, key}));
+  if (!r) return std::optional<RefundRequest>();
+  return std::optional<RefundRequest>(RefundRequest{r->text(0), r->text(1), r->int64(2)});
+}
+
+core::Status CollectionStore::insertRefundRequest(const std::string& tenantId, const std::string& key,
+                                                  const RefundRequest& r, int64_t at) {
+  return tx_
+      .exec("INSERT INTO refund_requests (tenant_id, request_key, payment_id, refund_id, amount, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, request_key) DO NOTHING",
+            {tenantId, key, r.paymentId, r.refundId, r.amount, at})
+      .status();
+}
+
 core::Result<int64_t> CollectionStore::purgeWebhooks(int64_t eventsBefore, int64_t signaturesBefore, int64_t limit) {
   // By the received/signed time index, a bounded batch each (the job comes back for the rest).
   EDGE_ASSIGN_OR_RETURN(int64_t events,
@@ -232,7 +270,7 @@ core::Result<int64_t> CollectionStore::purgeWebhooks(int64_t eventsBefore, int64
 }
 
 core::Status CollectionStore::deleteTenant(const std::string& tenantId) {
-  for (const char* table : {"bank_lines", "bank_statements", "webhook_signatures", "webhook_events",
+  for (const char* table : {"bank_lines", "bank_statements", "webhook_signatures", "webhook_events", "refund_requests",
                             "payment_reversals", "topup_orders", "topup_products", "checkout_sessions",
                             "payment_providers"})
     EDGE_RETURN_IF_ERROR(

@@ -11,6 +11,7 @@
 
 #include "billing/payments/bank_matching.h"
 #include "core/status.h"
+#include "mgmt/billing/billing_store.h"
 #include "mgmt/store/sql.h"
 
 namespace mgmt::billing {
@@ -91,6 +92,24 @@ class CollectionStore {
   // the invoices with something left, newest invoice first.
   core::Result<std::vector<std::pair<std::string, int64_t>>> standingAllocations(const std::string& tenantId,
                                                                                  const std::string& paymentId);
+
+  // Payments received (amount > 0) of the tenant (`username` "" = every customer), newest day first,
+  // at most `limit`, each with what reversals took back from it so far (the console's payments).
+  struct Received {
+    Payment payment;
+    int64_t reversed = 0;
+  };
+  core::Result<std::vector<Received>> receivedPayments(const std::string& tenantId, const std::string& username,
+                                                       int64_t limit);
+
+  // A refund started from mgmt, by the key refund-create was asked with (migration 30, ADR 0072).
+  struct RefundRequest {
+    std::string paymentId, refundId;
+    int64_t amount = 0;
+  };
+  core::Result<std::optional<RefundRequest>> refundRequest(const std::string& tenantId, const std::string& key);
+  // Records the booked refund under its key; the key taken already: nothing written.
+  core::Status insertRefundRequest(const std::string& tenantId, const std::string& key, const RefundRequest& r, int64_t at);
 
   // Webhook housekeeping (ADR 0058): events received before `eventsBefore` and signatures signed
   // before `signaturesBefore`, at most `limit` rows of each; returns how many rows went.

@@ -124,7 +124,9 @@ core::Result<Json> bookRefund(store::Transaction& tx, const RefundPlan& plan, co
     if (!inv) return core::internalError("invoice " + plan.creditInvoice + " vanished");
     Books books(st, tenantId, now);
     EDGE_ASSIGN_OR_RETURN(Invoice issued, issueRefundCreditNote(st, books, *inv, plan.invoicePart, reference,
-                                                                "refund " + refundId + " of payment " + plan.original.id, now));
+                                                                "refund " + refundId + " of payment " + plan.original.id +
+                                                                    (plan.reason.empty() ? "" : ": " + plan.reason),
+                                                                now));
     EDGE_RETURN_IF_ERROR(applyCredit(st, books, tenantId, inv->username));
     EDGE_RETURN_IF_ERROR(books.flush());
     note = issued;
@@ -135,7 +137,9 @@ core::Result<Json> bookRefund(store::Transaction& tx, const RefundPlan& plan, co
 
 ControlReply CollectionService::refund(const Json& args, const Caller& caller) {
   CommandArgs a(args);
-  EDGE_RETURN_IF_ERROR(a.only({"tenant", "payment", "amount", "key"}));
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "payment", "amount", "key", "reason"}));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> reason, a.text("reason"));
+  if (reason && reason->size() > 200) return ControlReply::error(core::invalidArgument("reason: at most 200 characters"));
   EDGE_ASSIGN_OR_RETURN(std::string paymentId, a.required("payment"));
   EDGE_ASSIGN_OR_RETURN(std::string key, a.required("key"));
   if (!refundKeyOk(key))
@@ -145,11 +149,29 @@ ControlReply CollectionService::refund(const Json& args, const Caller& caller) {
   ProviderAccount account;
   Settings settings;
   RefundPlan plan;
+  std::optional<Json> replay;  // the refund this key booked before
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
         EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
         BillingStore st(tx);
         EDGE_ASSIGN_OR_RETURN(settings, requireSettings(st, t.id, t.name));
+        // The same key again (a form submitted twice, a retry after a lost answer): the first refund,
+        // not a new plan (a payment refunded in full has nothing left to plan).
+        replay.reset();
+        EDGE_ASSIGN_OR_RETURN(std::optional<CollectionStore::RefundRequest> seen, CollectionStore(tx).refundRequest(t.id, key));
+        if (seen) {
+          if (seen->paymentId != paymentId)
+            return core::invalidArgument("key '" + key + "': used before for payment '" + seen->paymentId + "'");
+          EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> note, st.creditNoteByReference(t.id, "refund:" + seen->refundId));
+          replay = Json{{"refund", seen->refundId},
+                        {"payment", seen->paymentId},
+                        {"amount-minor", seen->amount},
+                        {"amount", ::billing::formatMoney(seen->amount, settings.currency)},
+                        {"credit-note", note ? invoiceJson(*note) : Json(nullptr)},
+                        {"booked", true},
+                        {"replay", true}};
+          return core::Status::ok();
+        }
         EDGE_ASSIGN_OR_RETURN(std::optional<ProviderAccount> acc, this->account(tx, t.id));
         if (!acc) return core::failedPrecondition("tenant '" + t.name + "' has no payment provider account");
         account = *acc;
@@ -159,16 +181,23 @@ ControlReply CollectionService::refund(const Json& args, const Caller& caller) {
           amount = v;
         }
         EDGE_ASSIGN_OR_RETURN(plan, planRefund(tx, t.id, paymentId, amount, settings.currency));
+        plan.reason = reason.value_or("");
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));
+
+  if (replay)
+    return ControlReply::success("refund " + (*replay)["refund"].get<std::string>() + " of " +
+                                     (*replay)["amount"].get<std::string>() + " was booked before with key '" + key + "'",
+                                 *replay);
 
   // The provider: the same key gives its first refund back (a retry after a lost answer or a crash).
   using core::web::urlEncode;
   const std::string& tenantId = plan.original.tenantId;
   const std::string form = "payment_intent=" + urlEncode(plan.original.key.substr(7)) +
                            "&amount=" + std::to_string(plan.amount) + "&metadata%5Btenant%5D=" + urlEncode(tenantId) +
-                           "&metadata%5Bpayment%5D=" + urlEncode(plan.original.id) + "&metadata%5Bkey%5D=" + urlEncode(key);
+                           "&metadata%5Bpayment%5D=" + urlEncode(plan.original.id) + "&metadata%5Bkey%5D=" + urlEncode(key) +
+                           (plan.reason.empty() ? "" : "&metadata%5Breason%5D=" + urlEncode(plan.reason));
   EDGE_ASSIGN_OR_RETURN(Json r, providerPost(account, "/v1/refunds", form, "refund-" + tenantId + "-" + key, "the refund"));
   if (!r.is_object() || !r["id"].is_string() || r["id"].get<std::string>().empty() || r["id"].get<std::string>().size() > 255)
     return ControlReply::error(core::Status(core::Code::kUnavailable, "payment provider: a refund answer without an id"));
@@ -190,6 +219,8 @@ ControlReply CollectionService::refund(const Json& args, const Caller& caller) {
   Json out;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
     EDGE_ASSIGN_OR_RETURN(out, bookRefund(tx, plan, refundId, now));
+    EDGE_RETURN_IF_ERROR(CollectionStore(tx).insertRefundRequest(
+        plan.original.tenantId, key, CollectionStore::RefundRequest{plan.original.id, refundId, plan.amount}, now));
     return core::Status::ok();
   }));
   out["amount"] = ::billing::formatMoney(plan.amount, settings.currency);

@@ -19,6 +19,7 @@ struct RefundPlan {
   int64_t amount = 0;          // what goes back to the customer
   int64_t invoicePart = 0;     // of it, what the payment had paid on invoices: the credit note's amount
   std::string creditInvoice;   // the invoice the credit note credits (the newest the payment paid)
+  std::string reason;          // why (refund-create --reason): on the credit note's line, to the provider
 };
 
 // What refunding `amount` (nullopt: all that is left) of the tenant's payment `paymentId` means.

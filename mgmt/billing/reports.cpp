@@ -1,5 +1,5 @@
-// Billing reports (issue 24 "Reports"; docs/billing.md "Reports"): accounts receivable aging and the
-// tax report.
+// Billing reports (issue 24 "Reports"; docs/billing.md "Reports"): accounts receivable aging, the
+// tax report, and revenue by month (MRR, ARPU, churned revenue: revenue.h).
 #include <array>
 
 #include "billing/invoicing/calendar.h"
@@ -7,6 +7,7 @@
 #include "core/command_args.h"
 #include "mgmt/billing/billing_internal.h"
 #include "mgmt/billing/billing_service.h"
+#include "mgmt/billing/revenue.h"
 #include "mgmt/tenancy/tenancy_service.h"
 
 namespace mgmt::billing {
@@ -166,6 +167,58 @@ ControlReply BillingService::taxReport(const Json& args, const Caller& caller) {
                                     {"currency", currency},
                                     {"rows", rows},
                                     {"totals", {{"documents", documents}, {"net-minor", net}, {"tax-minor", tax}}}});
+}
+
+ControlReply BillingService::revenue(const Json& args, const Caller& caller) {
+  CommandArgs a(args);
+  EDGE_RETURN_IF_ERROR(a.only({"tenant", "date", "months", "format"}));
+  EDGE_ASSIGN_OR_RETURN(int64_t day, dayArg(a, "date", today()));
+  EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> monthsArg, a.integer("months", 1, 36));
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> format, a.text("format"));
+  if (format && *format != "json" && *format != "csv")
+    return ControlReply::error(core::invalidArgument("format '" + format->substr(0, 8) + "': expected json or csv"));
+  std::vector<RevenueMonth> series;
+  Settings settings;
+  EDGE_RETURN_IF_ERROR(d_.storage.transact(
+      [&](store::Transaction& tx) -> core::Status {
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        BillingStore st(tx);
+        EDGE_ASSIGN_OR_RETURN(settings, requireSettings(st, t.id, t.name));
+        EDGE_ASSIGN_OR_RETURN(std::vector<Subscription> subs, st.subscriptions(t.id, ""));
+        series = revenueSeries(subs, day, static_cast<int>(monthsArg.value_or(12)));
+        return core::Status::ok();
+      },
+      store::Storage::Mode::kReadOnly));
+  auto money = [](int64_t v) { return ::billing::formatMoney(v, ""); };
+  auto monthText = [](int64_t start) { return ::billing::formatDay(start).substr(0, 7); };
+  if (format.value_or("json") == "csv") {
+    std::string csv = "month,close,mrr,paying-customers,arpu,churned,churned-subscriptions\r\n";
+    for (const RevenueMonth& m : series)
+      csv += monthText(m.start) + "," + ::billing::formatDay(m.close) + "," + money(m.mrr) + "," + std::to_string(m.customers) +
+             "," + money(m.arpu) + "," + money(m.churned) + "," + std::to_string(m.churnedSubscriptions) + "\r\n";
+    return ControlReply::success(csv, Json{{"date", ::billing::formatDay(day)}, {"currency", settings.currency}, {"csv", csv}});
+  }
+  Json months = Json::array();
+  for (const RevenueMonth& m : series)
+    months.push_back(Json{{"month", monthText(m.start)},
+                          {"close", ::billing::formatDay(m.close)},
+                          {"mrr-minor", m.mrr},
+                          {"paying-customers", m.customers},
+                          {"arpu-minor", m.arpu},
+                          {"churned-minor", m.churned},
+                          {"churned-subscriptions", m.churnedSubscriptions},
+                          {"mrr", money(m.mrr)},
+                          {"arpu", money(m.arpu)},
+                          {"churned", money(m.churned)}});
+  const RevenueMonth last = series.empty() ? RevenueMonth{} : series.back();
+  return ControlReply::success("MRR " + ::billing::formatMoney(last.mrr, settings.currency) + " from " +
+                                   std::to_string(last.customers) + " paying customers (ARPU " +
+                                   ::billing::formatMoney(last.arpu, settings.currency) + ") on " + ::billing::formatDay(day) +
+                                   "; " + ::billing::formatMoney(last.churned, settings.currency) + " churned this month",
+                               Json{{"date", ::billing::formatDay(day)},
+                                    {"currency", settings.currency},
+                                    {"prices-include-tax", settings.pricesIncludeTax},
+                                    {"months", months}});
 }
 
 }  // namespace mgmt::billing

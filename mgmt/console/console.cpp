@@ -214,6 +214,8 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/people", "People", "people", "person-list", kBoth},
                                {"/tokens", "API tokens", "tokens", "token-list", kBoth},
                                {"/audit", "Audit log", "audit", "audit-search", kBoth},
+                               {"/payments", "Payments", "payments", "payment-list", kTenant},
+                               {"/reports", "Reports", "reports", "billing-revenue", kTenant},
                                {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
                                {"/firmware", "Firmware", "firmware", "rollout-list", kBoth},
                                {"/imports", "Imports", "imports", "import-list", kTenant},
@@ -237,6 +239,7 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
     if ((l.who == kPlatform && !v.user.platform()) || (l.who == kTenant && v.user.platform()) || !may(v, l.command))
       continue;
     bool current = tmpl == l.tmpl || (tmpl == "customer" && std::string(l.tmpl) == "customers") ||
+                   (tmpl == "payment" && std::string(l.tmpl) == "payments") ||
                    (std::string(l.tmpl) == "partners" && tmpl.rfind("partner", 0) == 0);
     nav.push_back({{"href", l.href}, {"text", l.text}, {"current", current}});
   }
@@ -536,6 +539,8 @@ void Console::addRoutes(core::HttpServer& server) {
                importUpload);
   post("/settings/logo/clear", [this](const core::HttpRequest& r, const Visitor& v) { return logoClear(r, v); });
   addBrandRoutes(server, get, post, upload);
+  addReportRoutes(get);
+  addPaymentRoutes(get, post);
   addPeopleRoutes(server, get, post, anonymous);
   addPartnerRoutes(get, post);
   addSignupRoutes(server, get, post, anonymous);

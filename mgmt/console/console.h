@@ -254,6 +254,18 @@ class Console {
                                  std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse dunningPost(const core::HttpRequest& r, const Visitor& v);
 
+  // report_pages.cpp: Reports (issue 24): revenue by month (MRR, ARPU, churned revenue), aging and the
+  // tax report as server-drawn charts with their tables, each as a CSV download.
+  void addReportRoutes(const PageRoute& get);
+  core::HttpResponse reportsPage(const core::HttpRequest& r, const Visitor& v);
+  // payment_pages.cpp: payments received, one payment, and the refund form of an online payment over
+  // refund-create (its idempotency key drawn when the form is shown: submitted twice, refunded once).
+  void addPaymentRoutes(const PageRoute& get, const PageRoute& post);
+  core::HttpResponse paymentsPage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse paymentPage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,
+                                 std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse refundPost(const core::HttpRequest& r, const Visitor& v);
+
   // firmware_pages.cpp: the catalog, rollouts with their rings' progress, one rollout's boxes,
   // pause/resume/abort, the tenant's maintenance window (ADR 0052).
   core::HttpResponse firmwarePage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,

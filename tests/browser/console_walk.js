@@ -39,6 +39,8 @@ const PLATFORM_PAGES = [
   ['customer-new', 'customer?tenant=T&new=1'],
   ['sessions', 'sessions?tenant=T'],
   ['dunning', 'dunning?tenant=T'],
+  ['payments', 'payments?tenant=T'],
+  ['reports', 'reports?tenant=T'],
   ['firmware', 'firmware?tenant=T'],
   ['imports', 'imports?tenant=T'],
   // Insight (issue 26): the platform's tenant health, and a demo tenant's filled pages (--demo-tenant D).
@@ -66,6 +68,8 @@ const TENANT_PAGES = [
   ['customer-new', 'customer?new=1'],
   ['sessions', 'sessions'],
   ['dunning', 'dunning'],
+  ['payments', 'payments'],
+  ['reports', 'reports'],
   ['firmware', 'firmware'],
   ['imports', 'imports'],
   ['alerts', 'alerts'],
@@ -82,6 +86,9 @@ const TENANT_PAGES = [
   const foreign = arg('foreign-customer');
   const demoTenant = process.argv.includes('--demo-tenant') ? arg('demo-tenant') : tenant;
   const foreignPartner = process.argv.includes('--foreign-partner') ? arg('foreign-partner') : '';
+  // Billing (issue 24): another tenant's payment, and an online payment the walk refunds.
+  const foreignPayment = process.argv.includes('--foreign-payment') ? arg('foreign-payment') : '';
+  const refundPayment = process.argv.includes('--refund-payment') ? arg('refund-payment') : '';
   fs.mkdirSync(out, { recursive: true });
   const browser = await launch();
   const seen = [];
@@ -238,6 +245,29 @@ const TENANT_PAGES = [
         checks[`${a.name}-foreign-customer-leaks`] = (await page.locator('input[name=name]').count()) > 0;
         await page.goto(base + 'customers');
         checks[`${a.name}-foreign-delete`] = await post('customer/delete', { id: foreign }, true);
+        if (foreignPayment) {
+          checks[`${a.name}-foreign-payment`] = (await page.goto(base + 'payment?id=' + encodeURIComponent(foreignPayment))).status();
+          checks[`${a.name}-reports-svg`] = await (await page.goto(base + 'reports')).ok() &&
+            await page.locator('figure svg.report-chart rect').count();
+        }
+        if (refundPayment && a.writes && a.token) {
+          // The refund form of an online payment (issue 24): more than is left is refused next to the
+          // amount, what was typed kept; then a part is refunded; the same form again refunds once.
+          await page.goto(base + 'payment?id=' + encodeURIComponent(refundPayment));
+          await page.fill('#refund-amount', '999.00');
+          await page.fill('#refund-reason', 'Walk: too much');
+          let [resp] = await Promise.all([page.waitForNavigation(), page.click('form[action="/payment/refund"] button')]);
+          checks[`${a.name}-refund-too-much`] = await page.locator('#refund-amount-error').innerText().catch(() => '');
+          checks[`${a.name}-refund-reason-kept`] = await page.inputValue('#refund-reason');
+          await shot(`${a.name}-${String(i++).padStart(2, '0')}-payment-refund-refused`, resp.status());
+          const key = await page.inputValue('form[action="/payment/refund"] input[name=key]');
+          await page.fill('#refund-amount', '5.00');
+          await page.fill('#refund-reason', 'Walk: goodwill');
+          [resp] = await Promise.all([page.waitForNavigation(), page.click('form[action="/payment/refund"] button')]);
+          checks[`${a.name}-refund-done`] = await page.locator('main p[role=status]').allInnerTexts();
+          await shot(`${a.name}-${String(i++).padStart(2, '0')}-payment-refunded`, resp.status());
+          checks[`${a.name}-refund-again`] = await post('payment/refund', { id: refundPayment, amount: '5.00', reason: 'Walk: goodwill', key }, true);
+        }
       }
       await page.goto(base + `customer?${q}new=1`);
       checks[`${a.name}-no-csrf`] = await post('customer', { name: 'No Token' }, false);

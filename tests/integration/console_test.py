@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -56,9 +57,15 @@ class ConsoleTest(unittest.TestCase):
         fw_pub = os.path.join(cls.tmp.path, "firmware.pub")
         subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", cls.fw_key], check=True)
         subprocess.run(["openssl", "ec", "-in", cls.fw_key, "-pubout", "-out", fw_pub], check=True, capture_output=True)
+        # The payment provider's simulator (tests/support), for an online payment the walk refunds.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            sim_port = probe.getsockname()[1]
         cls.m = m = Mgmtd(os.path.join(cls.tmp.path, "mgmt"),
                           {"mail": {"smtp-url": cls.sink.url, "from": "mgmt@platform.example"},
-                           "firmware-key": fw_pub}).start()
+                           "firmware-key": fw_pub,
+                           "payments": {"provider-url": f"https://127.0.0.1:{sim_port}",
+                                        "provider-ca-file": os.path.join(cls.tmp.path, "sim", "provider.pem")}}).start()
         cls.base = f"https://127.0.0.1:{m.admin_port}/"
         m.ctl("tenant", "add", "--name", "acme", "--tier", "basic")
         m.ctl("tenant", "add", "--name", "other", "--tier", "basic")
@@ -75,6 +82,7 @@ class ConsoleTest(unittest.TestCase):
                     'imp-two Cleartext-Password := "pw-two-2"\n  Mikrotik-Rate-Limit = "4M/8M"\n')
         m.ctl("import", "--tenant", "acme", "--source", "freeradius-users", "--from", users, "--batch", "imp-walk")
         cls.foreign = other["id"]
+        cls.billing_setup(m, sim_port)
         # A demo tenant with sample insight (issue 26): customers with generated histories, scored; a
         # past outage with its impact and notifications; planned maintenance. Its own admin walks it.
         m.ctl("tenant", "add", "--demo", "true", "--name", "demo-walk")
@@ -112,7 +120,71 @@ class ConsoleTest(unittest.TestCase):
         # signs in as root last, so it seldom has to).
 
     @classmethod
+    def billing_setup(cls, m, sim_port):
+        """acme bills in USD: a year of subscriptions (the Reports page's charts have bars: MRR, ARPU,
+        churned revenue, aging), and ana's invoice paid online through the provider's simulator (the
+        payment the walk refunds). other bills too, with a payment of its own acme must never see."""
+        m.ctl("billing", "setup", "--tenant", "acme", "--currency", "USD")
+        m.ctl("plan", "add", "--tenant", "acme", "--name", "paid-30", "--down", "30M", "--up", "10M",
+              "--price", "30.00", "--currency", "USD")
+        today = time.gmtime()
+
+        def months_ago(n, day=5):
+            y, mo = today.tm_year, today.tm_mon - n
+            while mo < 1:
+                mo, y = mo + 12, y - 1
+            return f"{y:04d}-{mo:02d}-{day:02d}"
+        for i, (user, start, end) in enumerate([("rev-a", 11, None), ("rev-b", 9, 4), ("rev-c", 7, None),
+                                                ("rev-d", 5, 2), ("rev-e", 3, None)]):
+            m.ctl("subscriber", "add", "--tenant", "acme", "--username", user, "--password", "pw-" + user + "-1",
+                  "--plan", "home-20")
+            sub = m.ctl_json("subscription", "add", "--tenant", "acme", "--username", user, "--plan", "paid-30",
+                             "--start", months_ago(start))
+            if end is not None:
+                m.ctl("subscription", "cancel", "--tenant", "acme", "--subscription", sub["id"],
+                      "--date", months_ago(end, 20))
+        m.ctl("subscription", "add", "--tenant", "acme", "--username", "ana", "--plan", "paid-30",
+              "--start", months_ago(1))
+        m.ctl("billing", "run", "--tenant", "acme", "--finalize", "true")
+        cls.sim_secret, webhook_secret = "sk_test_console_walk_0123456789", "whsec_console_walk_secret"
+        m.ctl("payment-provider", "set", "--tenant", "acme", "--secret-key", cls.sim_secret,
+              "--webhook-secret", webhook_secret)
+        sim = os.path.join(os.path.dirname(__file__), "..", "support", "payment_provider_sim.py")
+        cls.sim_log = open(os.path.join(cls.tmp.path, "sim.log"), "ab")
+        cls.sim = subprocess.Popen(["/usr/bin/python3", sim, "--port", str(sim_port), "--secret-key", cls.sim_secret,
+                                    "--webhook-secret", webhook_secret, "--webhook-url",
+                                    f"https://127.0.0.1:{m.admin_port}/api/v1/payments/webhook?tenant={cls.acme}",
+                                    "--state-dir", os.path.join(cls.tmp.path, "sim")],
+                                   stdout=subprocess.PIPE, stderr=cls.sim_log, text=True)
+        json.loads(cls.sim.stdout.readline())  # ready
+        invoice = next(i for i in m.ctl_json("invoice", "list", "--tenant", "acme", "--username", "ana")
+                       if i["kind"] == "invoice" and i["status"] == "issued")
+        checkout = m.ctl_json("checkout", "create", "--tenant", "acme", "--invoice", invoice["id"])
+        code, _ = curl(checkout["url"], "--data", "")
+        assert code == 200, code
+        deadline = time.time() + 15
+        while True:
+            online = [p for p in m.ctl_json("payment", "list", "--tenant", "acme", "--username", "ana") if p["online"]]
+            if online:
+                break
+            assert time.time() < deadline, "the simulator's webhook did not pay ana's invoice"
+            time.sleep(0.1)
+        cls.online_payment = online[0]
+        # other's own payment: acme's people must get 404 for it.
+        m.ctl("billing", "setup", "--tenant", "other", "--currency", "EUR")
+        m.ctl("plan", "add", "--tenant", "other", "--name", "other-plan", "--down", "10M", "--up", "2M",
+              "--price", "12.00", "--currency", "EUR")
+        m.ctl("subscriber", "add", "--tenant", "other", "--username", "zed", "--password", "pw-zed-123",
+              "--plan", "other-plan")
+        cls.foreign_payment = m.ctl_json("payment", "add", "--tenant", "other", "--username", "zed",
+                                         "--amount", "9.00")["id"]
+
+    @classmethod
     def tearDownClass(cls):
+        cls.sim.kill()
+        cls.sim.wait()
+        cls.sim.stdout.close()
+        cls.sim_log.close()
         cls.m.stop()
         cls.sink.stop()
         cls.tmp.cleanup()
@@ -944,6 +1016,52 @@ class ConsoleTest(unittest.TestCase):
         mail = self.sink.wait_for(lambda m: m["To"] == "twofa@acme.test")[0]
         self.assertRegex(text_of(mail), r"/reset\?token=[0-9a-f]{48}")
 
+    def test_reports_and_payments_keep_tenants_apart(self):
+        # Issue 24: every report and payment route answers for the visitor's own tenant only: acme's
+        # owner naming other gets acme's figures; other's owner never sees acme's payment or money.
+        acme = self.sign_in("reports-acme", "owner@acme.test")
+        code, page = curl(self.base + "reports?tenant=other", "-b", acme)
+        self.assertEqual(code, 200)
+        self.assertIn("30.00 USD", page)
+        self.assertNotIn("EUR", page)
+        code, csv = curl(self.base + "reports/revenue.csv?tenant=other", "-b", acme)
+        self.assertEqual(code, 200)
+        self.assertTrue(csv.startswith("month,close,mrr,paying-customers,arpu,churned,churned-subscriptions"), csv[:200])
+        self.assertIn(",30.00,", csv)
+        code, csv = curl(self.base + "reports/aging.csv", "-b", acme)
+        self.assertEqual(code, 200)
+        self.assertIn("rev-a", csv)
+        code, csv = curl(self.base + "reports/tax.csv?from=2020-01-01&to=2030-01-01", "-b", acme)
+        self.assertEqual(code, 200)
+        self.assertTrue(csv.startswith("region,rate-percent,treatment,documents,net,tax"), csv[:200])
+        code, page = curl(self.base + "reports?from=2026-13-01", "-b", acme)  # a bad date: next to its field
+        self.assertEqual(code, 400)
+        self.assertRegex(page, r'id="tax-from-error"[^>]*>[^<]+')
+        self.assertEqual(curl(self.base + "payment?id=" + self.foreign_payment, "-b", acme)[0], 404)
+        code, page = curl(self.base + "payments", "-b", acme)
+        self.assertIn(self.online_payment["id"], page)
+        self.assertNotIn(self.foreign_payment, page)
+        boss = self.sign_in("reports-other", "boss@other.test")
+        code, page = curl(self.base + "reports?tenant=" + self.acme, "-b", boss)
+        self.assertEqual(code, 200)
+        self.assertNotIn("USD", page)
+        code, csv = curl(self.base + "reports/aging.csv?tenant=" + self.acme, "-b", boss)
+        self.assertEqual(code, 200)
+        self.assertNotIn("rev-a", csv)
+        self.assertEqual(curl(self.base + "payment?id=" + self.online_payment["id"], "-b", boss)[0], 404)
+        code, page = curl(self.base + "payments?tenant=" + self.acme, "-b", boss)
+        self.assertNotIn(self.online_payment["id"], page)
+        self.assertIn(self.foreign_payment, page)
+        # A refund of acme's payment posted by other's owner: not found, nothing refunded.
+        def refunded():
+            return self.m.ctl_json("payment", "show", "--tenant", "acme", "--payment",
+                                   self.online_payment["id"])["refunded-minor"]
+        before = refunded()
+        code, _ = self.form(boss, "payments", "payment/refund", {"id": self.online_payment["id"], "amount": "1.00",
+                                                                 "reason": "not yours", "key": "cross-tenant"})
+        self.assertEqual(code, 404)
+        self.assertEqual(refunded(), before)
+
     def test_browser_walk(self):
         src = os.environ.get("EDGE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
         out = os.path.join(os.environ.get("EDGE_ARTIFACTS", os.path.join(self.tmp.path, "artifacts")), "console")
@@ -959,24 +1077,26 @@ class ConsoleTest(unittest.TestCase):
         ]
         walker = os.path.join(src, "tests", "browser", "console_walk.js")
         r = subprocess.run(["node", walker, "--url", self.base, "--out", out, "--accounts", json.dumps(accounts),
-                            "--tenant", self.acme, "--foreign-customer", self.foreign, "--demo-tenant", self.demo],
+                            "--tenant", self.acme, "--foreign-customer", self.foreign, "--demo-tenant", self.demo,
+                            "--foreign-payment", self.foreign_payment, "--refund-payment", self.online_payment["id"]],
                            capture_output=True, text=True, timeout=280)
         lines = r.stdout.strip().splitlines()
         result = json.loads(lines[-1]) if lines else {"ok": False}
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
         insight = ["health", "insight", "alerts", "notifications", "notify", "network"]
+        money = ["payments", "reports"]  # the tenant's payments and reports (issue 24)
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                             "imports", "tokens", "help"] + insight,
+                             "imports", "tokens", "help"] + insight + money,
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                          "firmware", "imports", "alerts", "notify", "network", "help"],
+                          "firmware", "imports", "alerts", "notify", "network", "help"] + money,
                 "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
-                           "firmware", "imports", "alerts", "notify", "network", "help"],
+                           "firmware", "imports", "alerts", "notify", "network", "help"] + money,
                 "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
                           "firmware", "imports", "alerts", "notify", "network", "help", "forgot", "people", "tokens", "audit", "settings",
-                          "account", "account-totp"],
+                          "account", "account-totp"] + money,
                 "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                         "imports", "tokens", "help", "people", "audit", "account"] + insight}
+                         "imports", "tokens", "help", "people", "audit", "account"] + insight + money}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -1001,7 +1121,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
                                               "Tenant health", "Partners", "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Dunning", "Firmware", "Imports", "Customer insight",
+                                               "API tokens", "Audit log", "Payments", "Reports", "Dunning", "Firmware", "Imports", "Customer insight",
                                                "Alerts", "Notifications", "Notification settings", "Network devices", "Settings",
                                                "Partners", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
@@ -1015,9 +1135,25 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
                                                   "Tenant health", "Partners"])
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "Audit log", "Dunning", "Firmware", "Imports", "Customer insight", "Alerts",
+                                               "Audit log", "Payments", "Reports", "Dunning", "Firmware", "Imports", "Customer insight", "Alerts",
                                                "Notifications", "Notification settings", "Network devices", "Settings",
                                                "Partners"])
+        # Billing (issue 24): the Reports page's charts have bars and its tables the figures; another
+        # tenant's payment is not found; the refund form refuses more than is left next to the amount,
+        # refunds a part, and the same form posted again refunds nothing more.
+        for who in ("admin", "reader"):
+            self.assertEqual(checks[f"{who}-foreign-payment"], 404)
+            self.assertGreater(checks[f"{who}-reports-svg"], 10)
+        reports = next(t for n, t in text.items() if n.startswith("owner-") and n.endswith("-reports"))
+        self.assertIn("Revenue, the last 12 months", reports)
+        self.assertIn("30.00 USD", reports)
+        self.assertIn("at most", checks["admin-refund-too-much"])
+        self.assertEqual(checks["admin-refund-reason-kept"], "Walk: too much")
+        self.assertTrue(any(m.startswith("Refunded") for m in checks["admin-refund-done"]), checks["admin-refund-done"])
+        self.assertIn(checks["admin-refund-again"], (0, 303))  # a redirect to the payment (fetch hides it as 0)
+        refunded = self.m.ctl_json("payment", "show", "--tenant", "acme", "--payment", self.online_payment["id"])
+        self.assertEqual(refunded["refunded-minor"], 500, refunded)
+        self.assertEqual(self.m.ctl_json("billing", "verify", "--tenant", "acme")["problems"], [])
         # The platform's walk of the demo tenant's filled pages: a retention list, an outage, its messages.
         def shown(who, page):
             return next(t for n, t in text.items() if n.startswith(who + "-") and n.endswith("-" + page))

@@ -298,6 +298,13 @@ class TopupEndToEnd(unittest.TestCase):
                          (360, 2, -360), rest)
         r = m.ctl(*refund, "--key", "goodwill-3", check=False)
         self.assertIn("nothing left to refund", r.stdout + r.stderr)
+        # goodwill-2 again (a form submitted twice): nothing is left to plan, and the key answers the
+        # refund it booked (ADR 0072), nothing asked of the provider, nothing booked.
+        replay = m.ctl_json(*refund, "--key", "goodwill-2")
+        self.assertEqual((replay["refund"], replay["amount-minor"], replay["replay"], replay["credit-note"]["id"]),
+                         (rest["refund"], 360, True, rest["credit-note"]["id"]), replay)
+        r = m.ctl("refund", "create", "--tenant", "acme", "--payment", "elsewhere", "--key", "goodwill-2", check=False)
+        self.assertIn("used before for payment", r.stdout + r.stderr)
         r = m.ctl("credit-note", "add", "--tenant", "acme", "--invoice", sam["invoice"], check=False)
         self.assertIn("refund credit notes already", r.stdout + r.stderr)
         self.assertEqual(invoice()["paid-minor"], 600)
