@@ -4,13 +4,6 @@
 // as it was before (plans, subscribers, customers), a second rollback and a chunk after the rollback
 // are refused, rows changed since the import stay, another tenant reaches nothing, and a dry run
 // writes nothing and reckons the tier's cap over the whole import (ADR 0049, ADR 0075).
-// In a unity batch (ADR 0070) this file follows tests/support/test_main.cpp, whose CppUTest headers
-// #define new for the leak detector's file and line (Release builds; the sanitizer build turns it
-// off): the standard headers below use placement new, so the macro is dropped here (leaks are still
-// counted, only without the line).
-#ifdef new
-#undef new
-#endif
 #include "import/mapping.h"
 #include "mgmt/importing/import_chunks.h"
 #include "tests/mgmt/support/mgmt_fixture.h"  // last: it ends with CppUTest's headers

@@ -145,8 +145,8 @@ std::map<std::string, std::string> populate(Fixture& f) {
            "INSERT INTO bank_lines (tenant_id, ref, import_id, day, amount, currency, state) "
            "VALUES ('" + acme + "', 'BANK-1', 'imp-1', 20455, 500, 'USD', 'review')",
            // Import batches (migration 13).
-           "INSERT INTO import_batches (tenant_id, id, source, state, created_at) "
-           "VALUES ('" + acme + "', 'ib-1', 'freeradius-users', 'applied', 1)",
+           "INSERT INTO import_batches (tenant_id, id, source, state, created_at, rows_done, rows_total, updated_at) "
+           "VALUES ('" + acme + "', 'ib-1', 'freeradius-users', 'applied', 1, 3, 3, 2)",  // progress: migration 27
            // Dunning (migration 14).
            "INSERT INTO dunning_policies (tenant_id, steps, updated_at) "
            "VALUES ('" + acme + "', '[{\"after-days\": 3, \"action\": \"remind\", \"mail\": \"dunning-reminder\"}]', 1)",
