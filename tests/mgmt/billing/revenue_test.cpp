@@ -121,6 +121,14 @@ TEST(Revenue, RandomHistoriesMatchASimpleReferenceToTheCent) {
                           {"currency", "USD"}});
     std::mt19937 rng(seed);
     auto pick = [&rng](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+    // Now and then the first of the month after `d` (a boundary: the day after a close).
+    auto edge = [&](int64_t d) {
+      if (pick(0, 9) >= 3) return d;
+      int64_t y;
+      unsigned m, dd;
+      ::billing::civilFromDays(d, y, m, dd);
+      return m == 12 ? ::billing::daysFromCivil(y + 1, 1, 1) : ::billing::daysFromCivil(y, m + 1, 1);
+    };
     std::vector<RevenueRefSub> subs;
     for (int c = 0; c < 9; ++c) {
       const std::string user = "cust" + std::to_string(c);
@@ -128,7 +136,7 @@ TEST(Revenue, RandomHistoriesMatchASimpleReferenceToTheCent) {
       for (int k = 0, n = static_cast<int>(pick(1, 2)); k < n; ++k) {
         RevenueRefSub s;
         s.user = user;
-        s.start = pick(revenueRefDay("2024-10-20"), revenueRefDay("2026-11-10"));
+        s.start = edge(pick(revenueRefDay("2024-10-20"), revenueRefDay("2026-10-10")));
         const int64_t period = pick(0, 8);
         s.months = period < 6 ? 1 : period < 8 ? 3 : 12;
         s.anchor = pick(1, 28);
@@ -146,7 +154,7 @@ TEST(Revenue, RandomHistoriesMatchASimpleReferenceToTheCent) {
         const std::string id = b.must("subscription-add", args).arguments["id"].get<std::string>();
         int64_t last = s.start;
         for (int ch = 0, changes = static_cast<int>(pick(0, 2)); ch < changes; ++ch) {
-          const int64_t at = last + pick(1, 200);
+          const int64_t at = edge(last + pick(1, 200));
           if (at >= reportDay) break;
           plan = (plan + static_cast<size_t>(pick(1, 2))) % plans.size();
           b.must("subscription-change", {{"subscription", id}, {"plan", plans[plan].first}, {"date", ::billing::formatDay(at)}});
@@ -154,7 +162,7 @@ TEST(Revenue, RandomHistoriesMatchASimpleReferenceToTheCent) {
           last = at;
         }
         if (pick(0, 9) < 4) {
-          const int64_t at = last + pick(1, 240);
+          const int64_t at = edge(last + pick(1, 240));
           if (at < reportDay + 20) {
             b.must("subscription-cancel", {{"subscription", id}, {"date", ::billing::formatDay(at)}});
             s.end = at;
@@ -202,7 +210,7 @@ TEST(Revenue, AWorkedExampleInWords) {
   RevenueBooks b;
   b.must("plan-add", {{"name", "home"}, {"down", "10M"}, {"up", "5M"}, {"price", "30.00"}, {"currency", "USD"}});
   b.must("plan-add", {{"name", "biz"}, {"down", "50M"}, {"up", "10M"}, {"price", "100.00"}, {"currency", "USD"}});
-  for (const char* u : {"ann", "ben", "cat"})
+  for (const char* u : {"ann", "ben", "cat", "dan"})
     b.must("subscriber-add", {{"username", u}, {"password", std::string("secret-") + u}, {"plan", "home"}});
   // ann: home monthly from 15 January, cancelled from 10 April (last day served 9 April).
   const std::string ann = b.must("subscription-add", {{"username", "ann"}, {"plan", "home"}, {"start", "2026-01-15"}})
@@ -213,25 +221,33 @@ TEST(Revenue, AWorkedExampleInWords) {
                               {"trial-days", 10}});
   // cat: home yearly (30.00 a year: 2.50 a month) from 28 February.
   b.must("subscription-add", {{"username", "cat"}, {"plan", "home"}, {"period", "year"}, {"start", "2026-02-28"}});
+  // dan: home monthly from 1 February, cancelled from 1 May: last day served 30 April, so in April's
+  // MRR and churned in May.
+  const std::string dan = b.must("subscription-add", {{"username", "dan"}, {"plan", "home"}, {"start", "2026-02-01"}})
+                              .arguments["id"].get<std::string>();
+  b.must("subscription-cancel", {{"subscription", dan}, {"date", "2026-05-01"}});
   Json months = b.must("billing-revenue", {{"date", "2026-05-20"}, {"months", 5}}).arguments["months"];
   auto at = [&](size_t i, const char* key) { return months[i][key].get<int64_t>(); };
   // January closes on the 31st: ann only.
   CHECK_EQUAL("2026-01", months[0]["month"].get<std::string>());
   CHECK_EQUAL(3000, at(0, "mrr-minor"));
   CHECK_EQUAL(1, at(0, "paying-customers"));
-  // February: ann 30.00 + ben 33.333... + cat 2.50 = 65.8333... -> 65.83, over 3: 21.944... -> 21.94.
-  CHECK_EQUAL(6583, at(1, "mrr-minor"));
-  CHECK_EQUAL(3, at(1, "paying-customers"));
-  CHECK_EQUAL(2194, at(1, "arpu-minor"));
+  // February: ann 30.00 + ben 33.333... + cat 2.50 + dan 30.00 = 95.8333... -> 95.83, over 4: 23.958... -> 23.96.
+  CHECK_EQUAL(9583, at(1, "mrr-minor"));
+  CHECK_EQUAL(4, at(1, "paying-customers"));
+  CHECK_EQUAL(2396, at(1, "arpu-minor"));
   CHECK_EQUAL(0, at(1, "churned-minor"));
-  // April: ann ended on the 10th: 30.00 churned; 35.8333... left for 2 customers.
-  CHECK_EQUAL(3583, at(3, "mrr-minor"));
+  // April: ann ended on the 10th: 30.00 churned; 65.8333... left for 3 customers (dan still served on the 30th).
+  CHECK_EQUAL(6583, at(3, "mrr-minor"));
   CHECK_EQUAL(3000, at(3, "churned-minor"));
   CHECK_EQUAL(1, at(3, "churned-subscriptions"));
-  CHECK_EQUAL(1792, at(3, "arpu-minor"));
-  // May closes on the report's day.
+  CHECK_EQUAL(3, at(3, "paying-customers"));
+  CHECK_EQUAL(2194, at(3, "arpu-minor"));
+  // May closes on the report's day; dan's 30.00 (on 30 April) churned in May.
   CHECK_EQUAL("2026-05-20", months[4]["close"].get<std::string>());
   CHECK_EQUAL(3583, at(4, "mrr-minor"));
+  CHECK_EQUAL(3000, at(4, "churned-minor"));
+  CHECK_EQUAL(1, at(4, "churned-subscriptions"));
   // Refusals name their argument.
   core::ControlReply r = b.call("billing-revenue", {{"months", 0}});
   CHECK(r.code == core::Code::kInvalidArgument);
