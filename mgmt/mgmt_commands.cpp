@@ -73,6 +73,15 @@ std::vector<std::string> billingStaff() {
   return {"tenant-owner", "tenant-admin", "tenant-billing", "platform-owner", "platform-admin"};
 }
 
+// What a tenant pays the platform (ADR 0071): the tenant's owner and billing people, the platform's
+// staff read it; the tenant's owner and billing people and the platform's managers change its period.
+std::vector<std::string> platformBillReaders() {
+  return {"tenant-owner", "tenant-billing", "platform-owner", "platform-admin", "platform-support"};
+}
+std::vector<std::string> platformBillChangers() {
+  return {"tenant-owner", "tenant-billing", "platform-owner", "platform-admin"};
+}
+
 // Partners' own people read their ledger, statements and payouts (their partner only).
 std::vector<std::string> partnerReaders() {
   std::vector<std::string> r = everyone();
@@ -545,6 +554,27 @@ const std::vector<Spec>& mgmtCommandSpecs() {
       command("billing-verify", "billing verify", "--tenant T", "prove the books: every entry balances, balances equal their entries, invoice numbers have no gap")
           .args({tenant()})
           .role("tenant"),
+      // The platform billing its tenants (ADR 0071): its own books are `--tenant platform` in the
+      // commands above; a tenant's owner and billing people read their own bills.
+      command("platform-subscription-show", "platform-subscription show", "[--tenant T]", "a tenant's subscription to the platform: tier, price a month or a year, what it owes, its invoices")
+          .args({tenant()})
+          .role("tenant")
+          .roles(platformBillReaders()),
+      command("platform-invoice-show", "platform-invoice show", "[--tenant T] --invoice ID", "one of the platform's invoices to a tenant, with its lines")
+          .args({tenant(), text("invoice", true, 64)})
+          .role("tenant")
+          .roles(platformBillReaders()),
+      command("platform-subscription-set", "platform-subscription set", "[--tenant T] --period month|year", "pay the platform by the month or by the year (ten months' price) from today; unused days are credited")
+          .args({tenant(), text("period", true, 8)})
+          .role("tenant")
+          .roles(platformBillChangers())
+          .change(),
+      command("platform-billing-list", "platform-billing list", "", "every tenant with its tier, period, price and what it owes the platform")
+          .role("platform"),
+      command("platform-billing-run", "platform-billing run", "[--date DATE]", "invoice and issue the tenants' subscriptions due by the date (mgmtd does it every minute); safe to run again")
+          .args({text("date", false, 10)})
+          .role("platform")
+          .change(),
 
       // Payments that arrive by themselves: the online payment provider and bank statements.
       command("payment-provider-set", "payment-provider set", "--tenant T --secret-key SK --webhook-secret WHSEC", "the tenant's account at the online payment provider; its webhooks go to /api/v1/payments/webhook?tenant=ID")

@@ -30,7 +30,7 @@ namespace {
 
 tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Authority& authority, store::Storage& storage,
                                           const core::Clock& clock) {
-  tenancy::TenancyService::Deps d{storage, authority, clock, config.licenseDays, config.graceDays, nullptr, nullptr};
+  tenancy::TenancyService::Deps d{storage, authority, clock, config.licenseDays, config.graceDays, nullptr, nullptr, nullptr};
   // A tenant's listing counts rows of other areas, each read by the store that owns it.
   d.counts = [](store::Transaction& tx, const std::string& tenantId) -> core::Result<tenancy::TenantCounts> {
     EDGE_ASSIGN_OR_RETURN(catalog::CatalogCounts c, catalog::countsOf(tx, tenantId));
@@ -41,6 +41,9 @@ tenancy::TenancyService::Deps tenancyDeps(const MgmtConfig& config, const Author
   d.sampleData = [](store::Transaction& tx, const tenancy::Tenant& t, int64_t now) {
     return onboarding::writeScenario(tx, t, *onboarding::findScenario("small"), now);
   };
+  // The platform bills its tenants with the billing engine: a tenant's subscription follows its
+  // tier and status in the unit of work that changes them (ADR 0071).
+  d.billingFollows = &billing::syncPlatformSubscription;
   return d;
 }
 
@@ -166,6 +169,7 @@ Platform::Platform(const MgmtConfig& config, const Authority& authority, store::
       // A walled customer is sent to the self-care portal's invoices, where it pays (ADR 0043, 0047).
       dunning({storage, clock,
                [&config](const std::string& tenantName) { return config.effectiveLinkUrl() + "/selfcare/" + tenantName + "/invoices"; }}),
+      platformBilling({storage, clock, billing}),
       customers({storage, clock}),
       importing({storage, clock}),
       insight(storage, insightOptions(config)),
@@ -188,6 +192,7 @@ void Platform::bind(core::command::Table& table) {
   api::bindCollectionCommands(table, collection, topups);
   importing::bindImportCommands(table, importing);
   billing::bindDunningCommands(table, dunning);
+  billing::bindPlatformBillingCommands(table, platformBilling);
   fleet::bindRolloutCommands(table, rollouts);
   // A tenant's tier decides the plugins its people and tokens may use (mgmt/tiers.h).
   // A partner's people act for their partner: a reseller is held to its tenant's tier, a platform

@@ -14,6 +14,7 @@
 #include "mgmt/billing/billing_service.h"
 #include "mgmt/billing/collection_service.h"
 #include "mgmt/billing/dunning_service.h"
+#include "mgmt/billing/platform_billing.h"
 #include "mgmt/billing/topup_service.h"
 #include "mgmt/catalog/catalog_service.h"
 #include "mgmt/customers/customer_service.h"
@@ -49,6 +50,7 @@ class Platform {
   billing::CollectionService collection;  // online payments and bank statements (ADR 0039)
   billing::TopupService topups;           // top-up products and purchases in self-care (ADR 0058)
   billing::DunningService dunning;        // dunning steps, the job, restores on payment (ADR 0047)
+  billing::PlatformBillingService platformBilling;  // the platform billing its tenants (ADR 0071)
   customers::CustomerService customers;
   importing::ImportService importing;  // import batches and their rollback (ADR 0049)
   insight::InsightService insight;  // churn models and scores (ADR 0042)

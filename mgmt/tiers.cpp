@@ -10,8 +10,11 @@ bool Tier::hasPlugin(const std::string& plugin) const {
   return std::find(plugins.begin(), plugins.end(), plugin) != plugins.end();
 }
 
+int64_t Tier::priceFor(int64_t months) const { return months == 12 ? annualPriceMinor : monthlyPriceMinor * months; }
+
 const std::vector<Tier>& tiers() {
-  // Free up to 100 subscribers, Basic 1,000, Premium 10,000, Enterprise unlimited (the price list).
+  // Free up to 100 subscribers, Basic 1,000, Premium 10,000, Enterprise unlimited (the price list):
+  // $0, $49, $149 and $399 a month, or ten times that a year.
   static const std::vector<Tier> list = [] {
     const std::vector<std::string> free = {kPluginCustomerManagement, kPluginBilling, kPluginManualInvoicing};
     std::vector<std::string> basic = free;
@@ -21,16 +24,16 @@ const std::vector<Tier>& tiers() {
     std::vector<std::string> enterprise = premium;
     enterprise.insert(enterprise.end(), {kPluginAutomation, kPluginCustomIntegrations, kPluginSla});
     return std::vector<Tier>{
-        {"free", 100, {core::kFeatureCaptivePortal}, free, 1, 10},
-        {"basic", 1000, {core::kFeatureCaptivePortal, core::kFeatureVouchers, core::kFeatureSnmp}, basic, 5, 20},
+        {"free", 100, {core::kFeatureCaptivePortal}, free, 1, 10, 0, 0},
+        {"basic", 1000, {core::kFeatureCaptivePortal, core::kFeatureVouchers, core::kFeatureSnmp}, basic, 5, 20, 4900, 49000},
         {"premium", 10000,
          {core::kFeatureCaptivePortal, core::kFeatureVouchers, core::kFeatureSnmp, core::kFeatureFairUse,
           core::kFeatureApi},
-         premium, 25, 100},
+         premium, 25, 100, 14900, 149000},
         {"enterprise", 0,
          {core::kFeatureCaptivePortal, core::kFeatureVouchers, core::kFeatureSnmp, core::kFeatureFairUse,
           core::kFeatureApi, core::kFeatureResellers},
-         enterprise, 100, 400},
+         enterprise, 100, 400, 39900, 399000},
     };
   }();
   return list;

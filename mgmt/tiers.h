@@ -30,6 +30,9 @@ inline constexpr const char* kPluginAutomation = "automation";
 inline constexpr const char* kPluginCustomIntegrations = "custom-integrations";
 inline constexpr const char* kPluginSla = "sla";
 
+// The currency of the platform's own books (its tenants' subscriptions, ADR 0071).
+inline constexpr const char* kPlatformCurrency = "USD";
+
 struct Tier {
   std::string name;
   uint64_t subscriberCap = 0;  // 0 = unlimited
@@ -38,8 +41,14 @@ struct Tier {
   // The admin API per token: a bucket of `apiBurst` requests refilled at `apiPerSecond`.
   double apiPerSecond = 0;
   double apiBurst = 0;
+  // What the platform bills a tenant on this tier (ADR 0071), in minor units of
+  // kPlatformCurrency: a month, and a year paid at once (ten months' price: two months free).
+  int64_t monthlyPriceMinor = 0;
+  int64_t annualPriceMinor = 0;
 
   bool hasPlugin(const std::string& plugin) const;
+  // The price of one billing period of `months` (1 or 12; a quarter is three months).
+  int64_t priceFor(int64_t months) const;
 };
 
 // nullptr for an unknown name.

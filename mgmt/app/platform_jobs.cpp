@@ -143,6 +143,13 @@ void PlatformJobs::runOnce(bool lifecycle, bool dunning) {
       if (n > 0) core::logInfo("mgmtd: the partner tier review ran for ", n, " level(s)");
       return core::Status::ok();
     });
+    // The platform bills its tenants (ADR 0071): what is due today, issued at once; idempotent by
+    // (subscription, period), so every minute costs one query when nothing is due.
+    run("platform-billing", [this]() -> core::Status {
+      EDGE_ASSIGN_OR_RETURN(billing::BillingService::RunResult r, platform_.platformBilling.runDue());
+      if (r.issued > 0) core::logInfo("mgmtd: the platform issued ", r.issued, " invoice(s) to its tenants");
+      return core::Status::ok();
+    });
     run("demo-lifecycle", [this]() -> core::Status {
       EDGE_ASSIGN_OR_RETURN(onboarding::OnboardingService::LifecycleReport r, platform_.onboarding.lifecycle());
       for (const std::string& n : r.reminded) core::logInfo("mgmtd: demo tenant '", n, "' reminded of its expiry");

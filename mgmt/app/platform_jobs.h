@@ -2,7 +2,8 @@
 // mgmtd's loop (ADR 0029): every second issued invoices are mailed as PDFs into the outbox
 // (singleton "invoice-mailer", only with mail set up; ADR 0040), the mail outbox is sent (singleton "mail-sender") and
 // provisioning jobs run for up to two seconds (singleton "provisioning"); every minute the demo
-// lifecycle runs (singleton "demo-lifecycle") and the partner tier review of each scope not reviewed
+// lifecycle runs (singleton "demo-lifecycle"), the platform bills its tenants (singleton
+// "platform-billing", ADR 0071) and the partner tier review of each scope not reviewed
 // yet that day (singleton "partner-tiers-review", ADR 0065); every 10 minutes dunning moves subscriptions past due
 // to their step (singleton "dunning:<tenant>" each, ADR 0047). With several mgmtd, one of them runs each at a time
 // (Storage::withSingletonLock). Every monitoring.check-interval seconds fleet monitoring checks the boxes,

@@ -64,4 +64,15 @@ core::Result<int64_t> applyPayment(BillingStore& store, const Payment& p, const 
 core::Json invoiceJson(const Invoice& inv);
 std::string newId(const char* prefix);
 
+// Whether `username` is a customer of the books `tenantId`: a subscriber of the tenant, or for the
+// platform's books (tenancy::kPlatformBiller, ADR 0071) a tenant, by id.
+core::Result<bool> customerExists(store::Transaction& tx, const std::string& tenantId, const std::string& username);
+
+// What changing subscription `before` into `after` from day `from` is worth on the periods billed
+// already ([from, after.billedUntil)), as one-time charges dated `day`: the stretches billed under
+// `before` credited, the same stretches under `after` charged, prorated to the day through the
+// residual (kept in `after`). A plan change, a cancellation, the platform's tier change.
+core::Status adjustmentCharges(const Subscription& before, Subscription& after, int64_t from, int64_t day,
+                               std::vector<Charge>& out);
+
 }  // namespace mgmt::billing

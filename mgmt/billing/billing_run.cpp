@@ -54,6 +54,10 @@ core::Result<BillingService::RunResult> BillingService::runTenant(const std::str
           std::vector<InvoiceLine> lines;
           const int64_t from = std::max(p.start, s.startDay);
           const int64_t to = s.endDay > 0 ? std::min(p.end, s.endDay) : p.end;
+          if (from >= to) {  // ended before it began (cancelled on its first day): no day to bill
+            s.billedUntil = p.end;
+            continue;
+          }
           EDGE_RETURN_IF_ERROR(appendLines(s, p, from, to, +1, s.residual, lines));
           EDGE_ASSIGN_OR_RETURN(Invoice inv, makeDraft(st, rates, t.id, settings, s.username, s.customer, lines, at));
           claims.push_back(BillingStore::Claim{s.id, p.start, inv.id});
@@ -109,7 +113,7 @@ ControlReply BillingService::run(const Json& args, const Caller& caller) {
   std::string tenantId, tenantName;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         tenantId = t.id;
         tenantName = t.name;
         return core::Status::ok();
@@ -140,7 +144,7 @@ ControlReply BillingService::listInvoices(const Json& args, const Caller& caller
   Json list = Json::array();
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         EDGE_ASSIGN_OR_RETURN(std::vector<Invoice> rows, BillingStore(tx).invoices(t.id, username.value_or(""),
                                                                                    status.value_or(""), limit.value_or(100)));
         list = Json::array();
@@ -158,7 +162,7 @@ ControlReply BillingService::showInvoice(const Json& args, const Caller& caller)
   Json view;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         BillingStore st(tx);
         EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> inv, st.invoice(t.id, id));
         if (!inv) return core::notFound("invoice: no invoice '" + id + "'");
@@ -183,7 +187,7 @@ ControlReply BillingService::finalize(const Json& args, const Caller& caller) {
   int64_t issued = 0;
   for (bool more = true; more;) {
     EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-      EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+      EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
       BillingStore st(tx);
       EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
       std::vector<Invoice> drafts;
@@ -214,7 +218,7 @@ ControlReply BillingService::creditNote(const Json& args, const Caller& caller) 
   EDGE_ASSIGN_OR_RETURN(int64_t day, dayArg(a, "date", today()));
   Invoice note;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
     EDGE_ASSIGN_OR_RETURN(std::optional<Invoice> inv, st.invoice(t.id, id));

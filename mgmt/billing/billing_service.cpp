@@ -160,6 +160,13 @@ Json invoiceJson(const Invoice& i) {
 
 std::string newId(const char* prefix) { return prefix + core::pki::randomHex(8); }
 
+core::Result<bool> customerExists(store::Transaction& tx, const std::string& tenantId, const std::string& username) {
+  if (tenantId != tenancy::kPlatformBiller) return catalog::subscriberExists(tx, tenantId, username);
+  // The platform's customers are its tenants, named by id (ADR 0071).
+  EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> t, tenancy::TenantStore(tx).byId(username));
+  return t.has_value() && t->id != tenancy::kPlatformBiller;
+}
+
 // ---- the service ----
 
 namespace {
@@ -184,8 +191,10 @@ core::Result<Segment> planSegment(store::Transaction& tx, const std::string& ten
 }
 
 core::Status requireCustomer(store::Transaction& tx, const std::string& tenantId, const std::string& username) {
-  EDGE_ASSIGN_OR_RETURN(bool exists, catalog::subscriberExists(tx, tenantId, username));
-  if (!exists) return core::notFound("customer: no subscriber '" + username + "'");
+  EDGE_ASSIGN_OR_RETURN(bool exists, customerExists(tx, tenantId, username));
+  if (!exists)
+    return core::notFound(tenantId == tenancy::kPlatformBiller ? "customer: no tenant '" + username + "'"
+                                                               : "customer: no subscriber '" + username + "'");
   return core::Status::ok();
 }
 
@@ -210,6 +219,8 @@ Json subscriptionJson(const Subscription& s) {
   return j;
 }
 
+}  // namespace
+
 // What changing `before` into `after` on [from, billed_until) is worth, as charges: credits of the
 // stretches billed under `before`, charges of the same stretches under `after`, through the
 // residual (kept in `after`).
@@ -232,7 +243,7 @@ core::Status adjustmentCharges(const Subscription& before, Subscription& after, 
   return core::Status::ok();
 }
 
-}  // namespace
+
 
 BillingService::BillingService(Deps deps) : d_(std::move(deps)) {}
 
@@ -244,7 +255,7 @@ ControlReply BillingService::setup(const Json& args, const Caller& caller) {
   EDGE_ASSIGN_OR_RETURN(std::optional<int64_t> days, a.integer("payment-days", 0, 365));
   Settings s;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(std::optional<Settings> old, st.settings(t.id));
     s = old.value_or(Settings{});
@@ -277,7 +288,7 @@ ControlReply BillingService::setTaxRate(const Json& args, const Caller& caller) 
   EDGE_ASSIGN_OR_RETURN(int64_t bp, ::billing::parseTaxRate(rateText));
   TaxRate r{region.value_or(""), bp, name.value_or("")};
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     return BillingStore(tx).putTaxRate(t.id, r);
   }));
   return ControlReply::success("tax rate " + ::billing::formatTaxRate(bp) + "% for region '" + r.region + "'");
@@ -289,7 +300,7 @@ ControlReply BillingService::listTaxRates(const Json& args, const Caller& caller
   Json list = Json::array();
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         EDGE_ASSIGN_OR_RETURN(std::vector<TaxRate> rates, BillingStore(tx).taxRates(t.id));
         list = Json::array();
         for (const TaxRate& r : rates)
@@ -310,7 +321,7 @@ ControlReply BillingService::setCustomer(const Json& args, const Caller& caller)
   if (tax) EDGE_RETURN_IF_ERROR(::billing::parseTaxTreatment(*tax).status());
   Customer c;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     EDGE_RETURN_IF_ERROR(requireCustomer(tx, t.id, username));
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(std::optional<Customer> old, st.customer(t.id, username));
@@ -365,7 +376,7 @@ ControlReply BillingService::addSubscription(const Json& args, const Caller& cal
   s.billedUntil = ::billing::periodContaining(ruleOf(s), start).start;
   s.createdAt = d_.clock.unixSeconds();
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     s.tenantId = t.id;
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
@@ -384,7 +395,7 @@ ControlReply BillingService::listSubscriptions(const Json& args, const Caller& c
   Json list = Json::array();
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         EDGE_ASSIGN_OR_RETURN(std::vector<Subscription> subs, BillingStore(tx).subscriptions(t.id, username.value_or("")));
         list = Json::array();
         for (const Subscription& s : subs) list.push_back(subscriptionJson(s));
@@ -422,7 +433,7 @@ ControlReply BillingService::changeSubscription(const Json& args, const Caller& 
   bool planFollows = false, unchanged = false;
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         BillingStore st(tx);
         EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
         EDGE_ASSIGN_OR_RETURN(std::optional<Subscription> before, st.subscription(t.id, id));
@@ -514,7 +525,7 @@ ControlReply BillingService::cancelSubscription(const Json& args, const Caller& 
   Subscription after;
   int64_t amount = 0, end = 0;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     BillingStore st(tx);
     EDGE_RETURN_IF_ERROR(requireSettings(st, t.id, t.name).status());
     EDGE_ASSIGN_OR_RETURN(std::optional<Subscription> before, st.subscription(t.id, id));
@@ -550,7 +561,7 @@ ControlReply BillingService::addCharge(const Json& args, const Caller& caller) {
   Charge c{newId("chg-"), username, "", description, 0, day};
   std::string currency;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
     currency = settings.currency;

@@ -88,7 +88,7 @@ ControlReply BillingService::addPayment(const Json& args, const Caller& caller) 
   bool replay = false;
   int64_t allocated = 0;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
     p = Payment{};
@@ -119,7 +119,7 @@ ControlReply BillingService::addPayment(const Json& args, const Caller& caller) 
     p.reference = rf;
     p.day = day;
     p.createdAt = d_.clock.unixSeconds();
-    EDGE_RETURN_IF_ERROR(catalog::subscriberExists(tx, t.id, p.username).status());
+    EDGE_RETURN_IF_ERROR(customerExists(tx, t.id, p.username).status());
     EDGE_ASSIGN_OR_RETURN(allocated, applyPayment(st, p, named));
     return core::Status::ok();
   }));
@@ -147,7 +147,7 @@ ControlReply BillingService::refund(const Json& args, const Caller& caller) {
   Payment p;
   bool replay = false;
   EDGE_RETURN_IF_ERROR(d_.storage.transact([&](store::Transaction& tx) -> core::Status {
-    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+    EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
     BillingStore st(tx);
     EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
     p = Payment{};
@@ -163,7 +163,7 @@ ControlReply BillingService::refund(const Json& args, const Caller& caller) {
       }
     }
     EDGE_ASSIGN_OR_RETURN(int64_t amount, amountArg(a, "amount", settings.currency));
-    EDGE_RETURN_IF_ERROR(catalog::subscriberExists(tx, t.id, username).status());
+    EDGE_RETURN_IF_ERROR(customerExists(tx, t.id, username).status());
     Books books(st, t.id, d_.clock.unixSeconds());
     EDGE_ASSIGN_OR_RETURN(int64_t credit, books.creditOf(username));
     if (amount > credit)
@@ -194,7 +194,7 @@ ControlReply BillingService::balances(const Json& args, const Caller& caller) {
   Json list = Json::array();
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         BillingStore st(tx);
         EDGE_ASSIGN_OR_RETURN(Settings settings, requireSettings(st, t.id, t.name));
         std::map<std::string, std::pair<int64_t, int64_t>> byCustomer;  // receivable, credit
@@ -229,7 +229,7 @@ ControlReply BillingService::verify(const Json& args, const Caller& caller) {
   EDGE_RETURN_IF_ERROR(d_.storage.transact(
       [&](store::Transaction& tx) -> core::Status {
         problems.clear();
-        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
+        EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::booksFromArgs(tx, a, caller));
         BillingStore st(tx);
         EDGE_RETURN_IF_ERROR(requireSettings(st, t.id, t.name).status());
         EDGE_ASSIGN_OR_RETURN(int64_t unbalanced, st.unbalancedEntries(t.id));

@@ -217,6 +217,8 @@ core::HttpResponse Console::page(const Visitor& v, const std::string& tmpl, cons
                                {"/payments", "Payments", "payments", "payment-list", kTenant},
                                {"/reports", "Reports", "reports", "billing-revenue", kTenant},
                                {"/dunning", "Dunning", "dunning", "dunning-policy-get", kTenant},
+                               {"/subscription", "Your subscription", "subscription", "platform-subscription-show", kTenant},
+                               {"/billing", "Tenant billing", "tenant_billing", "platform-billing-list", kPlatform},
                                {"/firmware", "Firmware", "firmware", "rollout-list", kBoth},
                                {"/imports", "Imports", "imports", "import-list", kTenant},
                                {"/health", "Tenant health", "health", "tenant-health", kPlatform},
@@ -511,6 +513,10 @@ void Console::addRoutes(core::HttpServer& server) {
   get("/tokens", [this](const core::HttpRequest& r, const Visitor& v) { return tokensPage(r, v); });
   get("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPage(r, v); });
   post("/dunning", [this](const core::HttpRequest& r, const Visitor& v) { return dunningPost(r, v); });
+  get("/subscription", [this](const core::HttpRequest& r, const Visitor& v) { return subscriptionPage(r, v); });
+  post("/subscription", [this](const core::HttpRequest& r, const Visitor& v) { return subscriptionPost(r, v); });
+  get("/subscription/invoice", [this](const core::HttpRequest& r, const Visitor& v) { return platformInvoicePage(r, v); });
+  get("/billing", [this](const core::HttpRequest& r, const Visitor& v) { return tenantBillingPage(r, v); });
   get("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePage(r, v); });
   post("/firmware", [this](const core::HttpRequest& r, const Visitor& v) { return firmwarePost(r, v); });
   get("/health", [this](const core::HttpRequest& r, const Visitor& v) { return healthPage(r, v); });

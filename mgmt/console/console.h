@@ -266,6 +266,14 @@ class Console {
                                  std::vector<core::web::Message> messages = {}, int status = 200);
   core::HttpResponse refundPost(const core::HttpRequest& r, const Visitor& v);
 
+  // subscription_pages.cpp: what a tenant pays the platform (ADR 0071): its subscription, invoices
+  // and one invoice's lines, monthly or annual; the platform's list of every tenant's bill.
+  core::HttpResponse subscriptionPage(const core::HttpRequest& r, const Visitor& v,
+                                      std::vector<core::web::Message> messages = {}, int status = 200);
+  core::HttpResponse subscriptionPost(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse platformInvoicePage(const core::HttpRequest& r, const Visitor& v);
+  core::HttpResponse tenantBillingPage(const core::HttpRequest& r, const Visitor& v);
+
   // firmware_pages.cpp: the catalog, rollouts with their rings' progress, one rollout's boxes,
   // pause/resume/abort, the tenant's maintenance window (ADR 0052).
   core::HttpResponse firmwarePage(const core::HttpRequest& r, const Visitor& v, core::Json form = nullptr,

@@ -388,8 +388,11 @@ ControlReply OnboardingService::convert(const Json& args, const tenancy::Caller&
     EDGE_RETURN_IF_ERROR(tenants.convertDemo(t.id, tier, billing.dump()));
     t.tier = tier;
     t.demo = false;
+    t.status = "active";  // convertDemo's
     t.expiresAt = now + d_.tenancy.licenseDays() * 86400;
     EDGE_RETURN_IF_ERROR(d_.tenancy.reissueLicense(tx, t, now));
+    // A paying tenant now: the platform bills it from today (ADR 0071).
+    EDGE_RETURN_IF_ERROR(d_.tenancy.billingFollows(tx, t, now));
     EDGE_RETURN_IF_ERROR(OnboardingStore(tx).markConverted(t.id));
     if (signup) EDGE_RETURN_IF_ERROR(OnboardingStore(tx).countFunnel(weekOf(signup->createdAt), "converted"));
     EDGE_RETURN_IF_ERROR(

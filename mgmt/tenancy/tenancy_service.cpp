@@ -38,6 +38,14 @@ core::Result<Tenant> tenantFromArgs(store::Transaction& tx, const CommandArgs& a
   return resolveTenant(tx, *key, caller);
 }
 
+core::Result<Tenant> booksFromArgs(store::Transaction& tx, const CommandArgs& args, const Caller& caller) {
+  EDGE_ASSIGN_OR_RETURN(std::optional<std::string> key, args.text("tenant"));
+  if (!key || *key != kPlatformBiller || !caller.platform()) return tenantFromArgs(tx, args, caller);
+  EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> t, TenantStore(tx).byId(kPlatformBiller));
+  if (!t) return core::failedPrecondition("tenant: the platform bills no tenant yet (its books start with the first)");
+  return *t;
+}
+
 core::Result<Tenant> loadTenant(store::Transaction& tx, const std::string& id) {
   TenantStore tenants(tx);
   EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> t, tenants.byId(id));
@@ -141,6 +149,7 @@ ControlReply TenancyService::add(const Json& args, const Caller&) {
       return core::alreadyExists("name: a tenant named '" + t.name + "' exists already");
     EDGE_RETURN_IF_ERROR(inserted);
     EDGE_RETURN_IF_ERROR(issueLicense(tenants, t, now));
+    EDGE_RETURN_IF_ERROR(billingFollows(tx, t, now));
     if (isDemo && d_.sampleData) EDGE_RETURN_IF_ERROR(d_.sampleData(tx, t, now).withContext("creating the demo data"));
     EDGE_ASSIGN_OR_RETURN(view, tenantJson(tx, t, now));
     return core::Status::ok();
@@ -227,6 +236,7 @@ ControlReply TenancyService::set(const Json& args, const Caller& caller) {
       return core::alreadyExists("name: a tenant named '" + t.name + "' exists already");
     EDGE_RETURN_IF_ERROR(updated);
     if (tier || expires) EDGE_RETURN_IF_ERROR(issueLicense(tenants, t, now));
+    if (tier) EDGE_RETURN_IF_ERROR(billingFollows(tx, t, now));  // prorated from today (ADR 0071)
     EDGE_ASSIGN_OR_RETURN(view, tenantJson(tx, t, now));
     return core::Status::ok();
   });
@@ -246,6 +256,8 @@ ControlReply TenancyService::setStatus(const Json& args, const Caller& caller, c
     EDGE_ASSIGN_OR_RETURN(t, tenantFromArgs(tx, a, caller));
     EDGE_RETURN_IF_ERROR(tenants.setStatus(t.id, status));
     t.status = status;
+    // Suspended: billed no more from today (what was billed ahead is credited); resumed: billed again.
+    EDGE_RETURN_IF_ERROR(billingFollows(tx, t, d_.clock.unixSeconds()));
     EDGE_ASSIGN_OR_RETURN(view, tenantJson(tx, t, d_.clock.unixSeconds()));
     return core::Status::ok();
   });
@@ -287,6 +299,10 @@ core::Status TenancyService::reissueLicense(store::Transaction& tx, Tenant& t, i
   TenantStore tenants(tx);
   EDGE_RETURN_IF_ERROR(tenants.update(t));
   return issueLicense(tenants, t, now);
+}
+
+core::Status TenancyService::billingFollows(store::Transaction& tx, const Tenant& t, int64_t now) {
+  return d_.billingFollows ? d_.billingFollows(tx, t, now) : core::Status::ok();
 }
 
 ControlReply TenancyService::license(const Json& args, const Caller& caller) {

@@ -37,6 +37,9 @@ struct TenantCounts {
 core::Result<Tenant> resolveTenant(store::Transaction& tx, const std::string& key, const Caller& caller);
 // The tenant named by the "tenant" argument; a tenant caller may leave it out (its own).
 core::Result<Tenant> tenantFromArgs(store::Transaction& tx, const core::CommandArgs& args, const Caller& caller);
+// The books a billing command works on: the platform's own (kPlatformBiller, the biller of its
+// tenants, ADR 0071) when a platform caller names `--tenant platform`, else tenantFromArgs.
+core::Result<Tenant> booksFromArgs(store::Transaction& tx, const core::CommandArgs& args, const Caller& caller);
 // The tenant of a verified device or token (no scoping: the id comes from us); kNotFound without one.
 core::Result<Tenant> loadTenant(store::Transaction& tx, const std::string& id);
 
@@ -52,6 +55,9 @@ class TenancyService {
     std::function<core::Result<TenantCounts>(store::Transaction&, const std::string& tenantId)> counts;
     // A demo tenant's sample data, written in tenant-add's transaction; none = no sample data.
     std::function<core::Status(store::Transaction&, const Tenant&, int64_t now)> sampleData;
+    // The platform's subscription of the tenant made to follow its tier and status (mgmt/billing's
+    // syncPlatformSubscription, ADR 0071), in the unit of work that changed them; none = not billed.
+    std::function<core::Status(store::Transaction&, const Tenant&, int64_t now)> billingFollows;
   };
 
   explicit TenancyService(Deps deps);
@@ -79,6 +85,8 @@ class TenancyService {
   // and a tenant's license issued again after its tier or expiry changed.
   core::Result<Tenant> createDemo(store::Transaction& tx, const std::string& name, const std::string& tier, int64_t now);
   core::Status reissueLicense(store::Transaction& tx, Tenant& t, int64_t now);
+  // The platform's subscription of `t` follows its tier and status now (a demo converted).
+  core::Status billingFollows(store::Transaction& tx, const Tenant& t, int64_t now);
   int64_t licenseDays() const { return d_.licenseDays; }
   // The tenant's tier ("" for an unknown tenant or a store failure): the admin API's rate limiter.
   std::string tierOf(const std::string& tenantId);

@@ -35,7 +35,8 @@ core::Result<std::optional<Tenant>> TenantStore::byId(const std::string& id) {
 core::Result<std::optional<Tenant>> TenantStore::byKey(const std::string& key) {
   EDGE_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
-      tx_.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE id = $1 OR name = $1", {key}));
+      tx_.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE (id = $1 OR name = $1) AND id <> $2",
+                   {key, std::string(kPlatformBiller)}));
   if (!row) return std::optional<Tenant>();
   return std::optional<Tenant>(fromRow(*row));
 }
@@ -43,13 +44,25 @@ core::Result<std::optional<Tenant>> TenantStore::byKey(const std::string& key) {
 core::Result<std::vector<Tenant>> TenantStore::list(const std::string& onlyId) {
   EDGE_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
-      tx_.query(std::string("SELECT ") + kColumns + " FROM tenants WHERE $1 = '' OR id = $1 ORDER BY name", {onlyId}));
+      tx_.query(std::string("SELECT ") + kColumns + " FROM tenants WHERE ($1 = '' OR id = $1) AND id <> $2 ORDER BY name",
+                {onlyId, std::string(kPlatformBiller)}));
   std::vector<Tenant> out;
   for (const store::Row& r : rows) out.push_back(fromRow(r));
   return out;
 }
 
-core::Result<int64_t> TenantStore::count() { return tx_.queryInt64("SELECT count(*) FROM tenants"); }
+core::Result<int64_t> TenantStore::count() {
+  return tx_.queryInt64("SELECT count(*) FROM tenants WHERE id <> $1", {std::string(kPlatformBiller)});
+}
+
+core::Status TenantStore::ensurePlatformBiller(int64_t now) {
+  // Suspended and expired for anything but billing: no license, no device, no person is ever its.
+  return tx_
+      .exec("INSERT INTO tenants(id, name, tier, status, demo, created_at, expires_at) "
+            "VALUES ($1, '(platform)', 'enterprise', 'suspended', 0, $2, 0) ON CONFLICT DO NOTHING",
+            {std::string(kPlatformBiller), now})
+      .status();
+}
 
 core::Status TenantStore::insert(const Tenant& t) {
   return tx_

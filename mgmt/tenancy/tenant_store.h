@@ -12,6 +12,11 @@
 
 namespace mgmt::tenancy {
 
+// The platform's own row: the biller of its tenants in the billing tables (ADR 0071), whose rows
+// reference tenants(id). Not a tenant: list() and count() leave it out and byKey() never finds it
+// (tenancy::booksFromArgs is the one way to name it, for the platform's billing commands).
+inline constexpr const char* kPlatformBiller = "platform";
+
 struct Tenant {
   std::string id, name, tier, status;
   bool demo = false;
@@ -32,6 +37,9 @@ class TenantStore {
 
   // kAlreadyExists when the name is taken.
   core::Status insert(const Tenant& t);
+  // The platform biller's row (kPlatformBiller), made the first time a tenant is billed; nothing
+  // when it exists.
+  core::Status ensurePlatformBiller(int64_t now);
   // Name, tier and expiry; kAlreadyExists when the new name is taken.
   core::Status update(const Tenant& t);
   core::Status setStatus(const std::string& id, const std::string& status);

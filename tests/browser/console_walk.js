@@ -5,12 +5,13 @@
 //   - a read-only role's change posted with a valid CSRF token: 403;
 //   - a form posted without its CSRF token: 403;
 //   - a platform page opened by a tenant's person: 403; another tenant's customer: 404, no data;
+//   - another tenant's invoice from the platform ("--foreign-invoice"): 404;
 //   - an account with "pages" walks only those; a partner's person ("partner": true) then checks that
 //     another partner's portal pages ("--foreign-partner") are 404 and a tenant's page 403.
 // Prints one JSON line: {"ok": bool, "seen": [...], "checks": {...}, "error": "..."}.
 //
 //   node console_walk.js --url https://127.0.0.1:PORT/ --out DIR --accounts JSON --tenant ID
-//                        --foreign-customer ID [--foreign-partner ID]
+//                        --foreign-customer ID [--foreign-partner ID] [--foreign-invoice ID]
 // JSON: [{"name": "platform", "token": "...", "platform": true, "phone": false, "writes": true}, ...]; a
 // person signs in with "email" and "password" (and "totp": the base32 secret) instead of "token".
 const { arg, launch, record } = require('./walk_lib');
@@ -89,6 +90,7 @@ const TENANT_PAGES = [
   // Billing (issue 24): another tenant's payment, and an online payment the walk refunds.
   const foreignPayment = process.argv.includes('--foreign-payment') ? arg('foreign-payment') : '';
   const refundPayment = process.argv.includes('--refund-payment') ? arg('refund-payment') : '';
+  const foreignInvoice = process.argv.includes('--foreign-invoice') ? arg('foreign-invoice') : '';
   fs.mkdirSync(out, { recursive: true });
   const browser = await launch();
   const seen = [];
@@ -232,6 +234,30 @@ const TENANT_PAGES = [
           checks[`${a.name}-totp-qr`] = await page.locator('figure.qr svg').count();
           await shot(`${a.name}-${String(i++).padStart(2, '0')}-account-totp`, 200);
         }
+      }
+      // What a tenant pays the platform (ADR 0071): the platform's staff read every tenant's bill, a
+      // tenant's owner its own subscription and invoice and may pay by the year; other roles, and
+      // another tenant's invoice, are refused by the server.
+      if (a.platform) {
+        for (const [name, url] of [['billing', 'billing'], ['subscription', `subscription?tenant=${encodeURIComponent(tenant)}`]]) {
+          const resp = await page.goto(base + url);
+          await shot(`${a.name}-${String(i++).padStart(2, '0')}-${name}`, resp.status());
+        }
+      } else if (a.email) {
+        let resp = await page.goto(base + 'subscription');
+        await shot(`${a.name}-${String(i++).padStart(2, '0')}-subscription`, resp.status());
+        const href = await page.locator('section[aria-labelledby=bills] tbody a').first().getAttribute('href');
+        resp = await page.goto(base + href.replace(/^\//, ''));
+        checks[`${a.name}-invoice-lines`] = await page.locator('tbody td').allInnerTexts();
+        await shot(`${a.name}-${String(i++).padStart(2, '0')}-platform-invoice`, resp.status());
+        if (foreignInvoice)
+          checks[`${a.name}-foreign-invoice`] = (await page.goto(base + 'subscription/invoice?id=' + encodeURIComponent(foreignInvoice))).status();
+        await page.goto(base + 'subscription');
+        await page.check('input[name=period][value=year]');
+        await Promise.all([page.waitForNavigation(), page.click('form[action="/subscription"] button')]);
+        checks[`${a.name}-period-saved`] = await page.locator('main [role=status]').allInnerTexts();
+      } else {
+        checks[`${a.name}-subscription-page`] = (await page.goto(base + 'subscription')).status();
       }
       checks[`${a.name}-nav`] = await page.locator('nav[aria-label=Main] ul >> nth=0 >> a').allInnerTexts();
       const q = a.platform ? `tenant=${encodeURIComponent(tenant)}&` : '';

@@ -83,6 +83,11 @@ class ConsoleTest(unittest.TestCase):
         m.ctl("import", "--tenant", "acme", "--source", "freeradius-users", "--from", users, "--batch", "imp-walk")
         cls.foreign = other["id"]
         cls.billing_setup(m, sim_port)
+        # The platform bills its tenants (ADR 0071): this month's invoices of acme and other, issued now
+        # (mgmtd's job would within a minute); the walk opens acme's and must be refused other's.
+        m.ctl("platform-billing", "run")
+        other_id = m.ctl_json("tenant", "show", "other")["id"]
+        cls.other_invoice = m.ctl_json("invoice", "list", "--tenant", "platform", "--username", other_id)[0]["id"]
         # A demo tenant with sample insight (issue 26): customers with generated histories, scored; a
         # past outage with its impact and notifications; planned maintenance. Its own admin walks it.
         m.ctl("tenant", "add", "--demo", "true", "--name", "demo-walk")
@@ -188,6 +193,27 @@ class ConsoleTest(unittest.TestCase):
         cls.m.stop()
         cls.sink.stop()
         cls.tmp.cleanup()
+
+    def test_platform_bills_over_the_api(self):
+        # What a tenant pays the platform (ADR 0071) through the admin API's routes: its billing people
+        # read their own subscription, nothing of another tenant's and not the platform's books; a
+        # tenant admin is refused; the platform reads every tenant's.
+        bills = self.m.ctl("token", "create", "--tenant", "acme", "--role", "tenant-billing",
+                           "--name", "api-bills").stdout.strip().splitlines()[-1]
+        get = lambda path, token: curl(self.base + "api/v1/" + path, "-H", "Authorization: Bearer " + token)
+        code, body = get("platform-subscription-show", bills)
+        self.assertEqual(code, 200, body)
+        self.assertEqual(json.loads(body)["data"]["tenant"], "acme")
+        self.assertEqual(get("platform-subscription-show?tenant=other", bills)[0], 404)
+        self.assertEqual(get("platform-invoice-show?invoice=" + self.other_invoice, bills)[0], 404)
+        self.assertEqual(get("invoice-list?tenant=platform", bills)[0], 404)
+        self.assertEqual(get("platform-billing-list", bills)[0], 403)
+        self.assertEqual(get("platform-subscription-show", self.admin_token)[0], 403)
+        code, body = get("platform-billing-list", self.platform_token)
+        self.assertEqual(code, 200, body)
+        self.assertEqual({t["tenant"] for t in json.loads(body)["data"] if t["billed"]}, {"acme", "other"})
+        code, body = get("platform-invoice-show?tenant=other&invoice=" + self.other_invoice, self.platform_token)
+        self.assertEqual(code, 200, body)
 
     def test_callers_are_decided_before_bodies(self):
         # No session: a page sends to the sign-in, a POST is refused from its headers (a 1 MiB body
@@ -1078,6 +1104,7 @@ class ConsoleTest(unittest.TestCase):
         walker = os.path.join(src, "tests", "browser", "console_walk.js")
         r = subprocess.run(["node", walker, "--url", self.base, "--out", out, "--accounts", json.dumps(accounts),
                             "--tenant", self.acme, "--foreign-customer", self.foreign, "--demo-tenant", self.demo,
+                            "--foreign-invoice", self.other_invoice,
                             "--foreign-payment", self.foreign_payment, "--refund-payment", self.online_payment["id"]],
                            capture_output=True, text=True, timeout=280)
         lines = r.stdout.strip().splitlines()
@@ -1085,18 +1112,19 @@ class ConsoleTest(unittest.TestCase):
         self.assertTrue(result.get("ok"), f"{result.get('error')} {r.stderr[-2000:]}")
         seen = {s["name"]: s for s in result["seen"]}
         insight = ["health", "insight", "alerts", "notifications", "notify", "network"]
+        bills = ["billing", "subscription"]  # the platform's list, a tenant's subscription (ADR 0071)
         money = ["payments", "reports"]  # the tenant's payments and reports (issue 24)
         want = {"platform": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                             "imports", "tokens", "help"] + insight + money,
+                             "imports", "tokens", "help"] + insight + bills + money,
                 "admin": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
                           "firmware", "imports", "alerts", "notify", "network", "help"] + money,
                 "reader": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
                            "firmware", "imports", "alerts", "notify", "network", "help"] + money,
                 "owner": ["dashboard", "devices", "plans", "customers", "customers-search", "customer-new", "sessions",
                           "firmware", "imports", "alerts", "notify", "network", "help", "forgot", "people", "tokens", "audit", "settings",
-                          "account", "account-totp"] + money,
+                          "account", "account-totp", "subscription", "platform-invoice"] + money,
                 "root": ["tenants", "tenant", "devices", "plans", "customers", "customer-new", "sessions", "firmware",
-                         "imports", "tokens", "help", "people", "audit", "account"] + insight + money}
+                         "imports", "tokens", "help", "people", "audit", "account"] + insight + bills + money}
         for who, pages in want.items():
             for p in pages:
                 names = [n for n in seen if n.startswith(who + "-") and n.endswith("-" + p)]
@@ -1118,10 +1146,10 @@ class ConsoleTest(unittest.TestCase):
         for who in ("owner", "root"):  # people: a wrong password is told next to the field
             self.assertEqual(checks[f"{who}-wrong-password-message"], "Wrong email or password.")
         self.assertTrue(checks["root-code-asked"])
-        self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
-                                              "Tenant health", "Partners", "Your account"])
+        self.assertEqual(checks["root-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log",
+                                              "Tenant billing", "Firmware", "Tenant health", "Partners", "Your account"])
         self.assertEqual(checks["owner-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
-                                               "API tokens", "Audit log", "Payments", "Reports", "Dunning", "Firmware", "Imports", "Customer insight",
+                                               "API tokens", "Audit log", "Payments", "Reports", "Dunning", "Your subscription", "Firmware", "Imports", "Customer insight",
                                                "Alerts", "Notifications", "Notification settings", "Network devices", "Settings",
                                                "Partners", "Your account"])
         self.assertEqual(checks["owner-totp-qr"], 1)
@@ -1132,8 +1160,24 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(checks[f"{who}-no-csrf"], 403)
             self.assertEqual(checks[f"{who}-signed-out"], "/login")
             self.assertEqual(checks[f"{who}-after-sign-out"], "/login")
-        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log", "Firmware",
-                                                  "Tenant health", "Partners"])
+        def shown(who, page):
+            return next(t for n, t in text.items() if n.startswith(who + "-") and n.endswith("-" + page))
+        self.assertEqual(checks["platform-nav"], ["Tenants", "Signup funnel", "People", "API tokens", "Audit log",
+                                                  "Tenant billing", "Firmware", "Tenant health", "Partners"])
+        # The platform's bills (ADR 0071): every tenant's price on the list; acme's owner reads its own
+        # subscription and invoice, pays by the year from today, and is refused other's invoice; roles
+        # without the right are refused by the server.
+        self.assertIn("acme", shown("platform", "billing"))
+        self.assertIn("49.00", shown("platform", "billing"))
+        self.assertIn("other", shown("root", "billing"))
+        self.assertIn("basic", shown("owner", "subscription"))
+        self.assertTrue(any("basic" in t for t in checks["owner-invoice-lines"]), checks["owner-invoice-lines"])
+        self.assertEqual(checks["owner-foreign-invoice"], 404)
+        self.assertTrue(any("by the year" in t for t in checks["owner-period-saved"]), checks["owner-period-saved"])
+        self.assertEqual(self.m.ctl_json("platform-subscription", "show", "--tenant", "acme")["subscription"]["period"],
+                         "year")
+        for who in ("admin", "reader"):
+            self.assertEqual(checks[f"{who}-subscription-page"], 403)
         self.assertEqual(checks["admin-nav"], ["Dashboard", "Devices", "Plans", "Customers", "Sessions and usage", "People",
                                                "Audit log", "Payments", "Reports", "Dunning", "Firmware", "Imports", "Customer insight", "Alerts",
                                                "Notifications", "Notification settings", "Network devices", "Settings",
@@ -1155,8 +1199,6 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(refunded["refunded-minor"], 500, refunded)
         self.assertEqual(self.m.ctl_json("billing", "verify", "--tenant", "acme")["problems"], [])
         # The platform's walk of the demo tenant's filled pages: a retention list, an outage, its messages.
-        def shown(who, page):
-            return next(t for n, t in text.items() if n.startswith(who + "-") and n.endswith("-" + page))
         self.assertIn("Suggested action", shown("root", "insight"))
         self.assertIn("customer(s) affected, closed", shown("root", "alerts"))
         self.assertIn("handed to mail", shown("root", "notifications"))

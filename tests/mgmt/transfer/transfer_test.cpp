@@ -367,7 +367,8 @@ TEST(PlatformCopy, ANonEmptyTargetIsRefusedUnlessItsContentIsReplaced) {
 
   core::Result<mgmt::transfer::CopyReport> again = mgmt::transfer::copyPlatform(*source.storage, *target, {});
   CHECK_TRUE(again.status().code() == core::Code::kFailedPrecondition);
-  CHECK_TRUE_TEXT(again.status().message().find("tenants 3") != std::string::npos, again.status().message().c_str());
+  // Rows of tenants: the three tenants and the platform's biller row (ADR 0071: tenants are billed).
+  CHECK_TRUE_TEXT(again.status().message().find("tenants 4") != std::string::npos, again.status().message().c_str());
   CHECK_FALSE(mgmt::transfer::verifyPlatform(*source.storage, *target)->ok());
 
   mgmt::transfer::CopyOptions replace;
@@ -377,7 +378,7 @@ TEST(PlatformCopy, ANonEmptyTargetIsRefusedUnlessItsContentIsReplaced) {
   CHECK_TRUE(replaced->deleted > 1000);
   core::Result<mgmt::transfer::VerifyReport> verified = mgmt::transfer::verifyPlatform(*source.storage, *target);
   CHECK_TRUE_TEXT(verified->ok(), verified->status().toString().c_str());
-  CHECK_EQUAL(4, rowsOf(*verified, "tenants"));
+  CHECK_EQUAL(5, rowsOf(*verified, "tenants"));  // four tenants and the platform's biller row
 }
 
 TEST(PlatformCopy, VerificationNamesTheTableDeviceAndTenantThatDiffer) {
@@ -463,7 +464,8 @@ TEST(SqliteSnapshot, HoldsWhatWasCommittedAndNothingOfAnOpenTransaction) {
   std::unique_ptr<Storage> copy = Storage::open(copyConfig, mgmt::mgmtStorageMigrations()).value();
   core::Result<mgmt::transfer::VerifyReport> report = mgmt::transfer::verifyPlatform(*source.storage, *copy);
   CHECK_EQUAL(1u, report->mismatches.size());  // the tenant committed after the snapshot
-  STRCMP_EQUAL("table tenants: 4 rows in the source, 3 in the target", report->mismatches[0].c_str());
+  // (three tenants and the platform's biller row, ADR 0071, then the one committed after)
+  STRCMP_EQUAL("table tenants: 5 rows in the source, 4 in the target", report->mismatches[0].c_str());
   CHECK_TRUE(execOn(*source.storage, "DELETE FROM tenants WHERE id = 't-open'").isOk());
   CHECK_TRUE(mgmt::transfer::verifyPlatform(*source.storage, *copy)->ok());
 
