@@ -320,16 +320,14 @@ HttpResponse Console::partnerCustomersPage(const HttpRequest& r, const Visitor& 
     x.first += minor(e, "amount-minor");
     x.second = std::max(x.second, text(e, "day"));
   }
-  // The attribution history: the latest row of each account says whether it is still the partner's.
-  std::map<std::string, Json> latest;
-  for (const Json& a : attributed.arguments["attributions"]) {
-    const std::string key = text(a, "tenant") + "\n" + text(a, "username");
-    if (!latest.count(key) || text(a, "from") >= text(latest[key], "from")) latest[key] = a;
-  }
+  // The attribution history: only the rows in force today are the partner's accounts (one given to
+  // another partner, detached, or dated after today is not).
+  std::map<std::string, Json> current;
+  for (const Json& a : attributed.arguments["attributions"])
+    if (a.value("current", false) && text(a, "partner") == id) current[text(a, "tenant") + "\n" + text(a, "username")] = a;
   Json rows = Json::array();
   int64_t signedUp = 0, paying = 0, referred = 0;
-  for (const auto& [key, a] : latest) {
-    if (text(a, "partner") != id) continue;  // detached since
+  for (const auto& [key, a] : current) {
     ++signedUp;
     if (text(a, "source") == "referral") ++referred;
     auto it = paid.find(key);

@@ -501,9 +501,16 @@ ControlReply PartnerService::attributions(const Json& args, const Caller& caller
           EDGE_ASSIGN_OR_RETURN(Tenant t, tenancy::tenantFromArgs(tx, a, caller));
           EDGE_ASSIGN_OR_RETURN(rows, st.attributions(t.id, username.value_or(""), ""));
         }
-        for (const Attribution& x : rows)
+        // "current": this row is the account's attribution in force today (a later row, a detach
+        // included, ends it; a row dated after today has not begun).
+        const int64_t day = today();
+        for (const Attribution& x : rows) {
+          EDGE_ASSIGN_OR_RETURN(std::optional<Attribution> now, st.attributionAt(x.tenantId, x.username, day));
+          const bool current = now && now->partnerId == x.partnerId && now->fromDay == x.fromDay && !x.partnerId.empty();
           out.push_back({{"tenant", x.tenantId}, {"username", x.username}, {"partner", x.partnerId},
-                         {"from", ::billing::formatDay(x.fromDay)}, {"source", x.source}, {"note", x.note}});
+                         {"from", ::billing::formatDay(x.fromDay)}, {"source", x.source}, {"note", x.note},
+                         {"current", current}});
+        }
         return core::Status::ok();
       },
       store::Storage::Mode::kReadOnly));

@@ -134,6 +134,28 @@ TEST(PartnerHealth, AResellerSeesTheChurnRiskOfItsCustomersInForceTodayOnly) {
   CHECK_EQUAL(4, managed.arguments["total"].get<int>());
 }
 
+// attribution-list keeps the history and says which rows are in force today; the portal's "Customers
+// and leads" lists only those.
+TEST(PartnerHealth, TheAttributionHistorySaysWhichRowsAreInForceToday) {
+  HealthWorld w;
+  core::ControlReply r = w.asPartner(w.shop, "attribution-list", core::Json::object());
+  CHECK_TEXT(r.ok(), r.text.c_str());
+  std::map<std::string, bool> current;
+  for (const core::Json& a : r.arguments["attributions"]) {
+    STRCMP_EQUAL(w.shop.c_str(), a["partner"].get<std::string>().c_str());
+    current[a["username"].get<std::string>()] = a["current"].get<bool>();
+  }
+  // erin's row stays in the shop's history but was ended by today's detach; fred's begins tomorrow.
+  CHECK_TRUE((std::map<std::string, bool>{
+                 {"alice", true}, {"bob", true}, {"hank", true}, {"ivan", true}, {"erin", false}, {"fred", false}}) ==
+             current);
+  // The tenant's own view of erin: the detach row (no partner) is never "current" for anyone.
+  core::ControlReply erin = w.asTenant(w.acme, "attribution-list", {{"username", "erin"}});
+  CHECK_TEXT(erin.ok(), erin.text.c_str());
+  LONGS_EQUAL(2, erin.arguments["attributions"].size());
+  for (const core::Json& a : erin.arguments["attributions"]) CHECK_FALSE(a["current"].get<bool>());
+}
+
 TEST(PartnerHealth, EachCallerReachesOnlyThePartnersItMayAndNothingOfOthers) {
   HealthWorld w;
   // A partner naming another partner, of its tenant, of another tenant or of the platform: not found.
