@@ -15,6 +15,10 @@ using core::Json;
 
 namespace {
 
+// The platform's books are reached as `--tenant platform` and kept in a row named "(platform)"
+// (ADR 0071): no tenant may take either name.
+bool reservedTenantName(const std::string& name) { return name == kPlatformBiller || name == kPlatformBillerName; }
+
 core::Status noTenant(const std::string& key) {
   return core::notFound("tenant: no tenant '" + key + "' (see tenant list)");
 }
@@ -119,6 +123,7 @@ ControlReply TenancyService::add(const Json& args, const Caller&) {
     tenantName = "demo-" + core::pki::randomHex(3);
   }
   if (tenantName.size() > 64) return ControlReply::error("name: at most 64 characters");
+  if (reservedTenantName(tenantName)) return ControlReply::error("name: '" + tenantName + "' is reserved for the platform's own books");
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> tierName, a.text("tier"));
   std::string tier = tierName.value_or(isDemo ? "premium" : "");
   if (tier.empty()) return ControlReply::error("tier is required (--tier " + tierNames() + ")");
@@ -202,6 +207,7 @@ ControlReply TenancyService::set(const Json& args, const Caller& caller) {
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> name, a.text("name"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> tier, a.text("tier"));
   EDGE_ASSIGN_OR_RETURN(std::optional<std::string> expires, a.text("expires"));
+  if (name && reservedTenantName(*name)) return ControlReply::error("name: '" + *name + "' is reserved for the platform's own books");
   const Tier* newTier = nullptr;
   if (tier) {
     newTier = findTier(*tier);
@@ -284,7 +290,7 @@ core::Result<Tenant> TenancyService::createDemo(store::Transaction& tx, const st
   t.id = "t-" + core::pki::randomHex(4);
   t.name = name.substr(0, 56);
   EDGE_ASSIGN_OR_RETURN(std::optional<Tenant> taken, tenants.byKey(t.name));
-  if (taken) t.name += "-" + core::pki::randomHex(3);
+  if (taken || reservedTenantName(t.name)) t.name += "-" + core::pki::randomHex(3);
   t.tier = tier;
   t.status = "active";
   t.demo = true;

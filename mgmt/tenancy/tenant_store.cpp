@@ -59,8 +59,8 @@ core::Status TenantStore::ensurePlatformBiller(int64_t now) {
   // Suspended and expired for anything but billing: no license, no device, no person is ever its.
   return tx_
       .exec("INSERT INTO tenants(id, name, tier, status, demo, created_at, expires_at) "
-            "VALUES ($1, '(platform)', 'enterprise', 'suspended', 0, $2, 0) ON CONFLICT DO NOTHING",
-            {std::string(kPlatformBiller), now})
+            "VALUES ($1, $2, 'enterprise', 'suspended', 0, $3, 0) ON CONFLICT DO NOTHING",
+            {std::string(kPlatformBiller), std::string(kPlatformBillerName), now})
       .status();
 }
 

@@ -16,6 +16,9 @@ namespace mgmt::tenancy {
 // reference tenants(id). Not a tenant: list() and count() leave it out and byKey() never finds it
 // (tenancy::booksFromArgs is the one way to name it, for the platform's billing commands).
 inline constexpr const char* kPlatformBiller = "platform";
+// Its row's name. Both this and kPlatformBiller are refused as tenant names (tenant-add, tenant-set,
+// onboarding's demos): `--tenant platform` means the platform's books, and the row must always fit.
+inline constexpr const char* kPlatformBillerName = "(platform)";
 
 struct Tenant {
   std::string id, name, tier, status;

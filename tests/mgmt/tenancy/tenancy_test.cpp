@@ -28,6 +28,21 @@ TEST(Tenancy, ATakenNameIsAlreadyExistsAndWritesNothing) {
   CHECK_EQUAL(0, f.call("tenant-show", Json{{"tenant", "globex"}}).result);
 }
 
+// "platform" names the platform's books in billing commands and "(platform)" is their row: neither
+// can be a tenant's name, by tenant-add or by a rename.
+TEST(Tenancy, ThePlatformBooksNamesAreReserved) {
+  Fixture f;
+  for (const char* reserved : {"platform", "(platform)"}) {
+    core::ControlReply added = f.call("tenant-add", Json{{"name", reserved}, {"tier", "free"}});
+    CHECK_TRUE(added.code == core::Code::kInvalidArgument);
+    CHECK_TEXT(added.text.find("is reserved") != std::string::npos, added.text.c_str());
+  }
+  f.tenant("acme", "basic");
+  core::ControlReply rename = f.call("tenant-set", Json{{"tenant", "acme"}, {"name", "platform"}});
+  CHECK_TRUE(rename.code == core::Code::kInvalidArgument);
+  STRCMP_EQUAL("acme", f.call("tenant-list", Json::object()).arguments[0]["name"].get<std::string>().c_str());
+}
+
 TEST(Tenancy, ATenantCallerSeesOnlyItsTenant) {
   Fixture f;
   std::string a = f.tenant("acme", "basic");
