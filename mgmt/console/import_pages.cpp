@@ -177,7 +177,10 @@ HttpResponse Console::importsPage(const HttpRequest& r, const Visitor& v, std::v
   if (!focus.empty() && focus.size() <= 64) {
     std::optional<ImportJobs::View> job = importJobs_->find(importJobKey(tenant, focus));
     if (!focused.is_null() || job) {
-      const bool running = job ? job->running : focusRunning;
+      // A job done without a failure whose batch this read does not list yet is still recording it:
+      // the page looks again rather than show a batch without its row (and its rollback button).
+      const bool recording = job && !job->running && focused.is_null() && !job->outcome.failure && !job->outcome.stopped;
+      const bool running = job ? job->running || recording : focusRunning;
       int64_t done = number(focused, "done"), total = number(focused, "total");
       if (job && (focused.is_null() || !job->running)) {
         done = static_cast<int64_t>(job->outcome.done);

@@ -219,7 +219,10 @@ const TENANT_PAGES = [
           checks[`${a.name}-import-url`] = new URL(page.url()).pathname + new URL(page.url()).search.replace(/=.*/, '=');
           await shot(`${a.name}-${String(i++).padStart(2, '0')}-imports-applied`, 200);
           const batch = new URL(page.url()).searchParams.get('batch');
-          await Promise.all([page.waitForNavigation(), page.click(`button[aria-label="Roll back batch ${batch}"]`)]);
+          // The page looks again by itself (Refresh) until the batch is recorded with its row.
+          const rollBack = page.locator(`button[aria-label="Roll back batch ${batch}"]`);
+          await rollBack.waitFor({ timeout: 30000 });
+          await Promise.all([page.waitForNavigation(), rollBack.click()]);
           checks[`${a.name}-import-rolled-back`] = await page.locator('main p[role=status], main p[role=alert]').allInnerTexts();
         }
       }
