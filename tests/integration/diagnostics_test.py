@@ -309,7 +309,8 @@ class Diagnostics(unittest.TestCase):
         status, _, page = b.request("/diagnostics/run", {"tool": "ping", "target": "127.0.0.1"})
         self.assertEqual(status, 409, page)
         self.assertIn("still running", page)
-        self.assertTrue(self.children("tcpdump"))
+        # The line is written as the capture starts; tcpdump may still be on its way (exec) on a busy machine.
+        wait_for(lambda: self.children("tcpdump"), 10, "tcpdump running as edged's child")
         r.close()  # the page goes away
         deadline = started + 25  # well before the capture's own end at 30 s
         while self.children("tcpdump") and time.time() < deadline:
